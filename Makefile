@@ -1,0 +1,60 @@
+# Mrasla — the two commands a newcomer needs: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+TOOLS  := .tools
+BUN    := $(TOOLS)/node_modules/.bin/bun
+PORT   ?= 3000
+
+export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
+export REFLEX_USE_SYSTEM_BUN := 1
+export REFLEX_TELEMETRY_ENABLED := false
+
+.PHONY: install run test test-unit test-e2e test-deps seed migrate clean help
+
+help:
+	@echo "make run    install, migrate, seed the demo once, serve on http://localhost:$(PORT)"
+	@echo "make test   install test dependencies and run the whole suite"
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+# Reflex's own bun download needs the internet; the npm registry package works offline.
+$(BUN):
+	npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error bun@^1.4.4
+
+install: $(VENV)/.installed $(BUN)
+
+migrate: install
+	$(BIN)/mrasla migrate
+
+seed: install
+	$(BIN)/mrasla seed --quiet
+
+run: seed
+	$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+
+# Debian tools the tests use as independent checkers, and the browser (root only; never `playwright install`).
+test-deps: install
+	@missing=""; \
+	for t in chromium:chromium pdfsig:poppler-utils qpdf:qpdf zbarimg:zbar-tools pdftoppm:poppler-utils; do \
+	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t##*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "missing Debian packages:$$missing (install them as root)"; exit 1; fi; fi
+
+test-unit: install
+	$(BIN)/python -m pytest tests/unit tests/api -q -p no:cacheprovider
+
+test-e2e: test-deps
+	$(BIN)/python -m pytest tests/e2e -q -p no:cacheprovider
+
+test: test-deps
+	$(BIN)/python -m pytest tests/unit tests/api -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests/e2e -q -p no:cacheprovider
+
+clean:
+	rm -rf .web .states build *.egg-info

@@ -1,0 +1,1 @@
+"""Mrasla (مراسلة): digital administrative correspondence platform."""

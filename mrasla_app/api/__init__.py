@@ -1,0 +1,52 @@
+"""The REST API (``/api/v1``) and ``/healthz``, mounted into Reflex with ``api_transformer``.
+
+Routers are thin: they parse input, call a service with the actor from the session cookie, and
+map ``DomainError`` to a bilingual JSON error with the right status code.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from mrasla_app import db
+from mrasla_app.api import auth, deposits, directory, verify
+from mrasla_app.api.deps import domain_error_handler
+from mrasla_app.services.errors import DomainError
+
+API_PREFIX = "/api/v1"
+
+
+def create_api() -> FastAPI:
+    app = FastAPI(
+        title="Mrasla API",
+        version="1",
+        description="Digital administrative correspondence — مراسلة. Errors: {error, message: {ar, fr}}.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    v1 = APIRouter(prefix=API_PREFIX)
+    v1.include_router(auth.router)
+    v1.include_router(directory.router)
+    v1.include_router(deposits.router)
+    v1.include_router(verify.router)
+    app.include_router(v1)
+    app.include_router(verify.pki_router)
+    app.add_exception_handler(DomainError, domain_error_handler)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> JSONResponse:
+        """Liveness with a database round trip."""
+        try:
+            with db.read_session() as session:
+                session.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
+            return JSONResponse({"status": "error", "database": type(exc).__name__}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    return app
+
+
+api_app = create_api()

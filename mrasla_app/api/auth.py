@@ -1,0 +1,84 @@
+"""Session endpoints: ticket → HttpOnly cookie, logout, and who-am-I.
+
+The login form's event handler (or ``POST /login`` for API clients) checks the credentials and
+returns a one-time ticket; the browser posts it here and gets the session cookie, which
+JavaScript cannot read.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from mrasla_app.api.deps import SESSION_COOKIE, current_actor, write_db
+from mrasla_app.services import accounts
+from mrasla_app.services.accounts import Actor
+from mrasla_app.services.errors import NotAuthenticated
+from mrasla_app.settings import get_settings
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class Credentials(BaseModel):
+    email: str
+    password: str
+    totp: str = ""
+
+
+class Ticket(BaseModel):
+    ticket: str
+
+
+class Me(BaseModel):
+    id: int
+    email: str
+    full_name: str
+    administration_id: int | None
+    is_platform_admin: bool
+    roles: list[str]
+
+
+def _set_cookie(response: Response, token: str) -> None:
+    settings = get_settings()
+    response.set_cookie(
+        SESSION_COOKIE, token, max_age=settings.session_days * 86400, httponly=True,
+        samesite="strict", secure=settings.cookie_secure, path="/",
+    )
+
+
+@router.post("/login", response_model=Ticket)
+def login(body: Credentials, request: Request, session: Session = Depends(write_db)) -> Ticket:
+    """Check e-mail, password (and TOTP when enabled); returns a one-time ticket valid 60 s."""
+    ip = request.client.host if request.client else ""
+    ticket = accounts.authenticate(session, body.email, body.password, body.totp, ip=ip,
+                                   user_agent=request.headers.get("user-agent", ""))
+    return Ticket(ticket=ticket)
+
+
+@router.post("/session", status_code=204)
+def open_session(body: Ticket, response: Response, session: Session = Depends(write_db)) -> Response:
+    """Exchange a login ticket for the HttpOnly, SameSite=Strict session cookie."""
+    token = accounts.exchange_ticket(session, body.ticket)
+    if token is None:
+        raise NotAuthenticated("error.invalid_credentials")
+    response.status_code = 204
+    _set_cookie(response, token)
+    return response
+
+
+@router.post("/logout", status_code=204)
+def logout(request: Request, response: Response, session: Session = Depends(write_db)) -> Response:
+    accounts.logout(session, request.cookies.get(SESSION_COOKIE))
+    response.status_code = 204
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/me", response_model=Me)
+def me(actor: Actor | None = Depends(current_actor)) -> Me:
+    if actor is None:
+        raise NotAuthenticated()
+    return Me(id=actor.user_id, email=actor.email, full_name=actor.full_name,
+              administration_id=actor.administration_id, is_platform_admin=actor.is_platform_admin,
+              roles=sorted(r.value for r in actor.roles))

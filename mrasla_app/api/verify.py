@@ -1,0 +1,131 @@
+"""Public verification endpoints and the platform's public PKI files."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+from pydantic import BaseModel
+
+from mrasla_app import db
+from mrasla_app.api.limits import Limiter
+from mrasla_app.pki.validation import ValidationReport
+from mrasla_app.services import verification
+from mrasla_app.services.errors import DomainError, NotFound
+
+router = APIRouter(tags=["verification"])
+verify_limit = Limiter("verify", limit=60, window=60)
+MAX_VERIFY_MB = 30
+
+
+class DocumentOut(BaseModel):
+    filename: str
+    kind: str
+    pages: int
+    size: int
+    sha256: str
+
+
+class ReceiptOut(BaseModel):
+    authentic: bool
+    registry_number: str
+    administration: dict[str, str]
+    unit: dict[str, str]
+    registered_at: str
+    subject: str
+    depositor_id: str
+    documents: list[DocumentOut]
+
+
+class SignatureOut(BaseModel):
+    field_name: str
+    signer: str
+    signing_time: str | None
+    intact: bool
+    valid: bool
+    trusted: bool
+    timestamped: bool
+    covers_whole_document: bool
+    modified_after_signing: bool
+    certified: bool
+
+
+class ReportOut(BaseModel):
+    authentic: bool
+    reason: str
+    signatures: list[SignatureOut]
+
+
+def report_out(report: ValidationReport) -> ReportOut:
+    return ReportOut(
+        authentic=report.authentic, reason=report.reason or "",
+        signatures=[SignatureOut(
+            field_name=s.field_name, signer=s.signer_common_name or "", signing_time=s.signing_time.isoformat() if s.signing_time else None,
+            intact=s.intact, valid=s.valid, trusted=s.trusted, timestamped=s.timestamped and s.timestamp_valid,
+            covers_whole_document=s.covers_whole_document, modified_after_signing=s.modified_after_signing,
+            certified=s.certified) for s in report.signatures],
+    )
+
+
+@router.get("/verify/{reference}", response_model=ReceiptOut, dependencies=[Depends(verify_limit)])
+def verify_receipt(reference: str, t: str = "") -> ReceiptOut:
+    """What was registered under a receipt: needs the token carried by the receipt's QR code."""
+    with db.read_session() as session:
+        found = verification.lookup(session, reference, t)
+    if found is None:
+        raise NotFound("error.not_authentic")
+    return ReceiptOut(
+        authentic=True, registry_number=found.registry_number,
+        administration={"ar": found.administration_ar, "fr": found.administration_fr},
+        unit={"ar": found.unit_ar, "fr": found.unit_fr}, registered_at=found.registered_at.isoformat(),
+        subject=found.subject, depositor_id=found.depositor_id,
+        documents=[DocumentOut(**d.__dict__) for d in found.documents],
+    )
+
+
+@router.post("/verify/pdf", response_model=ReportOut, dependencies=[Depends(verify_limit)])
+async def verify_pdf(file: UploadFile) -> ReportOut:
+    """Upload any PDF: each signature's signer, time, integrity, trust and later modifications."""
+    cap = MAX_VERIFY_MB * 1024 * 1024
+    data = await file.read(cap + 1)
+    if len(data) > cap:
+        raise DomainError("error.file_too_large", name=file.filename or "", max=MAX_VERIFY_MB)
+    if not data:
+        raise DomainError("error.file_empty", name=file.filename or "")
+    # pyHanko's synchronous API runs its own event loop: keep it off the server's loop.
+    return report_out(await run_in_threadpool(verification.check_pdf, data))
+
+
+pki_router = APIRouter(tags=["verification"])
+
+
+@pki_router.get("/pki/root.crt", response_class=Response)
+def root_certificate() -> Response:
+    """The platform root certificate, to trust in a PDF reader (Adobe: Edit ▸ Preferences ▸ Signatures)."""
+    from mrasla_app.pki.ca import load_or_create_pki
+
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    pem = load_or_create_pki().root_cert.public_bytes(Encoding.PEM)
+    return Response(pem, media_type="application/x-x509-ca-cert",
+                    headers={"Content-Disposition": 'attachment; filename="mrasla-root.crt"'})
+
+
+@pki_router.post("/pki/tsa", response_class=Response, dependencies=[Depends(verify_limit)],
+                 openapi_extra={"requestBody": {"content": {"application/timestamp-query": {}}}})
+async def timestamp(request: Request) -> Response:
+    """The platform's RFC 3161 time-stamping authority (``application/timestamp-query``)."""
+    from mrasla_app.pki.tsa import respond
+
+    body = await request.body()
+    if len(body) > 16_384:
+        raise DomainError("error.invalid_request")
+    return Response(respond(body), media_type="application/timestamp-reply")
+
+
+@pki_router.get("/pki/crl.der", response_class=Response)
+def crl() -> Response:
+    """The platform's current certificate revocation list (DER)."""
+    from mrasla_app.pki.ca import load_or_create_pki
+
+    return Response(load_or_create_pki().crl_der(), media_type="application/pkix-crl")

@@ -1,0 +1,367 @@
+"""The platform's own certification authority: root CA, receipt seal, TSA, signatories, CRL.
+
+Everything is generated on first use into ``settings.pki_dir``. Certificates and the CRL are
+public and stored in clear; private keys are PKCS#8 DER sealed under the master key
+(``mrasla_app.crypto.seal``) so a copy of the data directory without the master key reveals
+nothing. Parsing certificates and keys is comparatively expensive (asn1crypto re-serialisation
+dominates pyHanko's costs), so the parsed ``Platform`` is cached once per process and per
+directory.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from mrasla_app.crypto import seal, unseal
+from mrasla_app.settings import Settings, get_settings
+
+ROOT_CN = "Mrasla Root CA"
+# Latin and Arabic cannot share one name attribute: RFC 4518 string preparation (enforced by
+# asn1crypto, hence pyHanko) rejects mixed-direction values. The Arabic label is its own OU.
+SEAL_CN = "Mrasla — cachet de la plateforme"
+SEAL_OU_AR = "ختم المنصة"
+TSA_CN = "Mrasla — horodatage"
+TSA_OU_AR = "الختم الزمني"
+ORG = "Mrasla"
+COUNTRY = "MA"
+
+ROOT_YEARS = 20
+SEAL_YEARS = 10
+TSA_YEARS = 10
+PERSONAL_YEARS = 3
+CRL_VALIDITY = timedelta(days=7)
+# Re-issue the CRL when less than this is left, so validators never see a stale one.
+CRL_REFRESH_MARGIN = timedelta(days=2)
+
+_COMPLETE_MARKER = ".complete"
+_LOCK_FILE = ".lock"
+_NAMES = ("root", "seal", "tsa")
+
+# RFC 5280 reason names accepted by ``revoke``.
+REVOCATION_REASONS = {r.name: r for r in x509.ReasonFlags}
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _name(common_name: str, org: str = ORG, org_unit: str | None = None,
+          email: str | None = None) -> x509.Name:
+    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, COUNTRY),
+             x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)]
+    if org_unit:
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, org_unit))
+    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
+    if email:
+        attrs.append(x509.NameAttribute(NameOID.EMAIL_ADDRESS, email))
+    name = x509.Name(attrs)
+    _check_name(name)
+    return name
+
+
+def _check_name(name: x509.Name) -> None:
+    """Fail early on names validators cannot process (e.g. Arabic and Latin in one value)."""
+    try:
+        asn1_x509.Name.load(name.public_bytes()).hashable
+    except ValueError as exc:
+        raise ValueError(f"certificate name not usable ({exc}); keep Arabic and Latin "
+                         "text in separate attributes") from exc
+
+
+def _key_usage(*, signer: bool) -> x509.KeyUsage:
+    """Signer certs need contentCommitment too: pyHanko's validator requires non-repudiation."""
+    return x509.KeyUsage(
+        digital_signature=True, content_commitment=signer, key_encipherment=False,
+        data_encipherment=False, key_agreement=False, key_cert_sign=not signer,
+        crl_sign=not signer, encipher_only=False, decipher_only=False)
+
+
+@dataclass
+class Platform:
+    """The parsed platform PKI, shared by signing, timestamping and validation.
+
+    ``*_cert`` are ``cryptography`` objects (for building), ``*_asn1`` the same certificates as
+    asn1crypto objects (what pyHanko wants). The CRL is re-read when another process rewrote it.
+    """
+
+    pki_dir: Path
+    public_url: str
+    root_cert: x509.Certificate
+    root_key: ec.EllipticCurvePrivateKey
+    seal_cert: x509.Certificate
+    seal_key: ec.EllipticCurvePrivateKey
+    tsa_cert: x509.Certificate
+    tsa_key: ec.EllipticCurvePrivateKey
+    root_asn1: asn1_x509.Certificate = field(init=False)
+    seal_asn1: asn1_x509.Certificate = field(init=False)
+    tsa_asn1: asn1_x509.Certificate = field(init=False)
+    _crl_der: bytes = field(init=False, default=b"", repr=False)
+    _crl_stamp: tuple[int, int] = field(init=False, default=(0, 0), repr=False)
+    _lock: threading.Lock = field(init=False, default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.root_asn1 = _to_asn1(self.root_cert)
+        self.seal_asn1 = _to_asn1(self.seal_cert)
+        self.tsa_asn1 = _to_asn1(self.tsa_cert)
+
+    @property
+    def crl_url(self) -> str:
+        return f"{self.public_url}/pki/crl.der"
+
+    @property
+    def crl_path(self) -> Path:
+        return self.pki_dir / "crl.der"
+
+    def crl_der(self) -> bytes:
+        """The current CRL (DER), re-read when rewritten on disk, re-issued near ``nextUpdate``."""
+        with self._lock:
+            st = self.crl_path.stat()
+            stamp = (st.st_mtime_ns, st.st_size)
+            if stamp != self._crl_stamp:
+                self._crl_der, self._crl_stamp = self.crl_path.read_bytes(), stamp
+            crl = x509.load_der_x509_crl(self._crl_der)
+            stale = crl.next_update_utc - _now() < CRL_REFRESH_MARGIN
+        if stale:
+            self.update_crl(lambda entries: entries)
+        return self._crl_der
+
+    def update_crl(self, change: Callable[[list[x509.RevokedCertificate]],
+                                          list[x509.RevokedCertificate]]) -> bytes:
+        """Re-sign the CRL with ``change(entries)`` applied, under the cross-process lock.
+
+        Reading, changing and writing under the same ``flock`` is what keeps a concurrent
+        refresh in another process from dropping a revocation.
+        """
+        with _file_lock(self.pki_dir), self._lock:
+            entries = list(x509.load_der_x509_crl(self.crl_path.read_bytes()))
+            der = _build_crl(self.root_cert, self.root_key, change(entries))
+            _atomic_write(self.crl_path, der)
+            st = self.crl_path.stat()
+            self._crl_der, self._crl_stamp = der, (st.st_mtime_ns, st.st_size)
+            return der
+
+
+@contextmanager
+def _file_lock(pki_dir: Path) -> Iterator[None]:
+    """Exclusive advisory lock shared by every process using this PKI directory."""
+    pki_dir.mkdir(parents=True, exist_ok=True)
+    with open(pki_dir / _LOCK_FILE, "a+b") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
+def _to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def key_to_asn1(key: ec.EllipticCurvePrivateKey) -> asn1_keys.PrivateKeyInfo:
+    """PKCS#8 as asn1crypto, the form pyHanko's ``SimpleSigner`` takes."""
+    return asn1_keys.PrivateKeyInfo.load(_pkcs8(key))
+
+
+def _pkcs8(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def _atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write via a temp file + rename so readers never see half a certificate or CRL."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _builder(subject: x509.Name, issuer: x509.Name, public_key, years: int) -> x509.CertificateBuilder:
+    now = _now()
+    return (x509.CertificateBuilder()
+            .subject_name(subject).issuer_name(issuer).public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=365 * years))
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False))
+
+
+def _make_root() -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = _name(ROOT_CN)
+    cert = (_builder(name, name, key.public_key(), ROOT_YEARS)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(_key_usage(signer=False), critical=True)
+            .sign(key, hashes.SHA256()))
+    return cert, key
+
+
+def _issue_leaf(root_cert: x509.Certificate, root_key: ec.EllipticCurvePrivateKey,
+                subject: x509.Name, crl_url: str, years: int, *,
+                eku: x509.ExtendedKeyUsage | None = None,
+                email: str | None = None) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """One end-entity certificate under the root; every leaf points at the platform CRL."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    ski = root_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    builder = (_builder(subject, root_cert.subject, key.public_key(), years)
+               .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+               .add_extension(_key_usage(signer=eku is None), critical=True)
+               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski),
+                              critical=False)
+               .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+                   full_name=[x509.UniformResourceIdentifier(crl_url)], relative_name=None,
+                   reasons=None, crl_issuer=None)]), critical=False))
+    if eku is not None:
+        builder = builder.add_extension(eku, critical=True)
+    if email:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.RFC822Name(email)]), critical=False)
+    return builder.sign(root_key, hashes.SHA256()), key
+
+
+def _build_crl(root_cert: x509.Certificate, root_key: ec.EllipticCurvePrivateKey,
+               entries: list[x509.RevokedCertificate]) -> bytes:
+    now = _now()
+    ski = root_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    builder = (x509.CertificateRevocationListBuilder()
+               .issuer_name(root_cert.subject)
+               .last_update(now - timedelta(minutes=5))
+               .next_update(now + CRL_VALIDITY)
+               .add_extension(x509.CRLNumber(int(now.timestamp() * 1000)), critical=False)
+               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski),
+                              critical=False))
+    for entry in entries:
+        builder = builder.add_revoked_certificate(entry)
+    return builder.sign(root_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+def _generate(pki_dir: Path, public_url: str, master: bytes) -> None:
+    """Create the whole PKI; the ``.complete`` marker is written last (crash-safe restart)."""
+    crl_url = f"{public_url}/pki/crl.der"
+    root_cert, root_key = _make_root()
+    seal_cert, seal_key = _issue_leaf(root_cert, root_key, _name(SEAL_CN, org_unit=SEAL_OU_AR),
+                                       crl_url, SEAL_YEARS)
+    tsa_cert, tsa_key = _issue_leaf(
+        root_cert, root_key, _name(TSA_CN, org_unit=TSA_OU_AR), crl_url, TSA_YEARS,
+        eku=x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]))
+    for name, cert, key in (("root", root_cert, root_key), ("seal", seal_cert, seal_key),
+                            ("tsa", tsa_cert, tsa_key)):
+        _atomic_write(pki_dir / f"{name}.crt", cert.public_bytes(serialization.Encoding.DER))
+        _atomic_write(pki_dir / f"{name}.pem", cert.public_bytes(serialization.Encoding.PEM))
+        _atomic_write(pki_dir / f"{name}.key.sealed", seal(_pkcs8(key), f"pki:{name}", master),
+                      mode=0o600)
+    _atomic_write(pki_dir / "crl.der", _build_crl(root_cert, root_key, []))
+    _atomic_write(pki_dir / _COMPLETE_MARKER, b"ok\n")
+
+
+def _load(pki_dir: Path, public_url: str, master: bytes) -> Platform:
+    parts: dict[str, object] = {}
+    for name in _NAMES:
+        parts[f"{name}_cert"] = x509.load_der_x509_certificate((pki_dir / f"{name}.crt").read_bytes())
+        pkcs8 = unseal((pki_dir / f"{name}.key.sealed").read_bytes(), f"pki:{name}", master)
+        parts[f"{name}_key"] = serialization.load_der_private_key(pkcs8, password=None)
+    return Platform(pki_dir=pki_dir, public_url=public_url, **parts)  # type: ignore[arg-type]
+
+
+_CACHE: dict[Path, Platform] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_or_create_pki(settings: Settings | None = None) -> Platform:
+    """Return the platform PKI, generating it on first use (once, even across processes).
+
+    An exclusive ``flock`` on ``pki_dir/.lock`` serialises creators: the second process waits,
+    then sees the ``.complete`` marker and loads what the first one wrote.
+    """
+    settings = settings or get_settings()
+    pki_dir = settings.pki_dir.resolve()
+    with _CACHE_LOCK:
+        cached = _CACHE.get(pki_dir)
+        if cached is not None:
+            return cached
+        master = settings.master_key()
+        if not (pki_dir / _COMPLETE_MARKER).exists():
+            with _file_lock(pki_dir):
+                if not (pki_dir / _COMPLETE_MARKER).exists():
+                    _generate(pki_dir, settings.public_url, master)
+        platform = _load(pki_dir, settings.public_url, master)
+        platform.crl_der()  # prime the cache and refresh a stale CRL early
+        _CACHE[pki_dir] = platform
+        return platform
+
+
+def clear_cache() -> None:
+    """Forget parsed PKIs (tests that switch data directories, key rotation)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+    from mrasla_app.pki import signing, validation  # local: avoid an import cycle
+
+    signing.clear_cache()
+    validation.clear_cache()
+
+
+def issue_personal_certificate(platform: Platform, common_name: str, email: str, org: str,
+                               org_unit: str | None = None) -> tuple[bytes, bytes]:
+    """Issue a signatory's certificate; returns ``(cert_der, key_pkcs8_der)``.
+
+    The caller must seal the private key before storing it; it is returned in clear only so the
+    parapheur can choose where (and under which purpose label) it lives.
+    """
+    cert, key = _issue_leaf(platform.root_cert, platform.root_key,
+                            _name(common_name, org=org, org_unit=org_unit, email=email),
+                            platform.crl_url, PERSONAL_YEARS, email=email)
+    return cert.public_bytes(serialization.Encoding.DER), _pkcs8(key)
+
+
+def revoke(serial: int, reason: str = "unspecified", platform: Platform | None = None) -> bytes:
+    """Add ``serial`` to the CRL (idempotent) and rewrite ``crl.der``; returns the new CRL.
+
+    ``reason`` is an RFC 5280 reason name as in ``cryptography.x509.ReasonFlags``, e.g.
+    ``key_compromise``, ``affiliation_changed``, ``superseded``, ``cessation_of_operation``.
+    """
+    if reason not in REVOCATION_REASONS:
+        raise ValueError(f"unknown revocation reason {reason!r}")
+    platform = platform or load_or_create_pki()
+
+    def add(entries: list[x509.RevokedCertificate]) -> list[x509.RevokedCertificate]:
+        if any(e.serial_number == serial for e in entries):
+            return entries
+        builder = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(_now())
+        if reason != "unspecified":
+            builder = builder.add_extension(x509.CRLReason(REVOCATION_REASONS[reason]),
+                                            critical=False)
+        return [*entries, builder.build()]
+
+    return platform.update_crl(add)
+
+
+def is_revoked(serial: int, platform: Platform | None = None) -> bool:
+    """Whether ``serial`` is on the current CRL."""
+    platform = platform or load_or_create_pki()
+    crl = x509.load_der_x509_crl(platform.crl_der())
+    return crl.get_revoked_certificate_by_serial_number(serial) is not None
+
+
+def fingerprints(platform: Platform | None = None) -> dict[str, str]:
+    """SHA-256 fingerprints (hex) of the platform certificates, for ``mrasla pki show``."""
+    platform = platform or load_or_create_pki()
+    return {name: hashlib.sha256(getattr(platform, f"{name}_cert")
+                                 .public_bytes(serialization.Encoding.DER)).hexdigest()
+            for name in _NAMES}

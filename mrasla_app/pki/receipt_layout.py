@@ -1,0 +1,150 @@
+"""Page plumbing for receipts: bundled fonts, the fpdf2 document factory, vector QR codes.
+
+Fonts ship in ``assets/fonts`` (SIL OFL, see ``OFL.txt``) so receipts look the same on every
+server. Arabic needs HarfBuzz shaping (``uharfbuzz``) and the Arabic font has no Latin glyphs,
+hence the fallback chain.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import qrcode
+from fpdf import FPDF
+from fpdf.fonts import SubsetMap, TTFFont
+from qrcode.constants import ERROR_CORRECT_M
+
+from mrasla_app.pki import font_embed
+
+FONTS_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
+FONT_AR = "NotoNaskhArabic"
+FONT_LATIN = "NotoSans"
+FONT_MONO = "NotoSansMono"
+FONT_FILES = {
+    (FONT_AR, ""): "NotoNaskhArabic-Regular.ttf",
+    (FONT_AR, "B"): "NotoNaskhArabic-Bold.ttf",
+    (FONT_LATIN, ""): "NotoSans-Regular.ttf",
+    (FONT_LATIN, "B"): "NotoSans-Bold.ttf",
+    (FONT_MONO, ""): "NotoSansMono-Regular.ttf",
+}
+PAGE_H_MM = 297.0
+PT_PER_MM = 72 / 25.4
+
+
+@dataclass(frozen=True)
+class SealSlot:
+    """Where the seal goes: 0-based page and box in PDF points (origin bottom-left)."""
+
+    page: int
+    box_pt: tuple[float, float, float, float]
+
+    @classmethod
+    def from_mm(cls, page: int, x: float, y: float, w: float, h: float) -> SealSlot:
+        """Convert an fpdf2 rectangle (mm, origin top-left) to PDF user space."""
+        k = PT_PER_MM
+        return cls(page, (x * k, (PAGE_H_MM - y - h) * k, (x + w) * k, (PAGE_H_MM - y) * k))
+
+
+class _FontPrototypes:
+    """Parsed fonts kept for the whole process.
+
+    ``FPDF.add_font`` re-parses each TrueType file (cmap, widths, glyf) for every document,
+    ~10 ms per face. We parse once and give each document a shallow copy whose per-document
+    state is fresh: the used-glyph map and missing-glyph list. The widths, cmap, HarfBuzz face
+    and fontTools object are read-only and shared: fpdf2 only mutates ``ttfont`` when it
+    subsets it at output time, and receipts are written by ``font_embed.ReceiptOutputProducer``
+    (pruned copy of the raw font tables, no fontTools). The tables fpdf2 reads while laying out
+    (glyph order/names, hmtx) are loaded up front so later concurrent reads are plain lookups.
+    Tied to fpdf2's ``TTFFont`` internals (pinned 2.8.x; the receipt tests render and decode
+    real PDFs, so a change there fails loudly).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fonts: dict[str, TTFFont] = {}
+
+    def _load(self) -> None:
+        scratch = FPDF()
+        for (family, style), filename in FONT_FILES.items():
+            path = FONTS_DIR / filename
+            scratch.add_font(family, style, path)
+            font = scratch.fonts[f"{family.lower()}{style}"]
+            assert isinstance(font, TTFFont)
+            font.hbfont  # build the shared HarfBuzz face now  # noqa: B018
+            font.ttfont.getGlyphOrder()
+            font.ttfont["hmtx"]  # noqa: B018
+            font.ttfont["post"]  # noqa: B018
+            font_embed.register(font.fontkey, path)
+            self._fonts[font.fontkey] = font
+
+    def attach(self, pdf: FPDF) -> None:
+        with self._lock:
+            if not self._fonts:
+                self._load()
+        for key, proto in self._fonts.items():
+            font = copy.copy(proto)
+            font.i = len(pdf.fonts) + 1
+            font.subset = SubsetMap(font)
+            font.missing_glyphs = []
+            font.biggest_size_pt = 0
+            pdf.fonts[key] = font
+
+
+_FONTS = _FontPrototypes()
+
+
+class ReceiptPDF(FPDF):
+    """FPDF whose output embeds the shared fonts through ``font_embed`` (never fontTools'
+    in-place subsetting, which would corrupt the fonts shared between documents)."""
+
+    def output(self, *args, **kwargs):  # type: ignore[override]
+        kwargs["output_producer_class"] = font_embed.ReceiptOutputProducer
+        return super().output(*args, **kwargs)
+
+
+def new_document(title: str) -> FPDF:
+    """An A4 document with the bundled fonts registered and text shaping on."""
+    pdf = ReceiptPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_margins(15, 12, 15)
+    pdf.set_auto_page_break(True, margin=22)
+    _FONTS.attach(pdf)
+    pdf.set_text_shaping(True)
+    pdf.set_fallback_fonts([FONT_LATIN, FONT_AR], exact_match=False)
+    pdf.set_title(title)
+    pdf.set_author("Mrasla")
+    pdf.set_creator("Mrasla")
+    pdf.set_lang("fr-MA")
+    return pdf
+
+
+def qr_matrix(data: str) -> list[list[bool]]:
+    """QR modules (error correction M, 4-module quiet zone included)."""
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4)
+    qr.add_data(data)
+    qr.make(fit=True)
+    return qr.get_matrix()
+
+
+def draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
+    """Draw the QR code as vector rectangles (crisp at any zoom, no image encoding cost).
+
+    Horizontal runs of dark modules are merged into one rectangle each.
+    """
+    matrix = qr_matrix(data)
+    module = size / len(matrix)
+    pdf.set_fill_color(255, 255, 255)
+    pdf.rect(x, y, size, size, style="F")
+    pdf.set_fill_color(0, 0, 0)
+    for row_index, row in enumerate(matrix):
+        start = None
+        for col, dark in enumerate([*row, False]):
+            if dark and start is None:
+                start = col
+            elif not dark and start is not None:
+                # A hair of overlap avoids anti-aliasing seams between modules in viewers.
+                pdf.rect(x + start * module, y + row_index * module,
+                         (col - start) * module + 0.01, module + 0.01, style="F")
+                start = None

@@ -1,0 +1,416 @@
+"""The deposit receipt (وصل الإيداع / accusé de réception): a bilingual A4 PDF, sealed.
+
+The receipt is what a citizen keeps as proof: registry number, date and time (Morocco time),
+who deposited what (each attachment with its SHA-256), and a QR code to the public
+verification page. ``render_receipt`` lays it out with fpdf2 (HarfBuzz shaping for Arabic);
+``issue_receipt`` adds the platform seal (PAdES B-LT, certified) in the box reserved at the
+bottom of the last page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from mrasla_app.pki.receipt_layout import (
+    FONT_AR,
+    FONT_LATIN,
+    FONT_MONO,
+    PAGE_H_MM,
+    PT_PER_MM,
+    SealSlot,
+    new_document,
+    draw_qr,
+)
+from mrasla_app.settings import TIMEZONE
+
+ID_KINDS = {
+    "CIN": ("CIN", "رقم البطاقة الوطنية"),
+    "ICE": ("ICE", "المعرف الموحد للمقاولة"),
+}
+SEAL_FIELD = "MraslaSeal"
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+_ARABIC_RE = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+
+# Colours (RGB): Moroccan green for structure, dark grey text, light fills.
+GREEN = (0, 98, 51)
+RED = (193, 39, 45)
+INK = (33, 37, 41)
+MUTED = (108, 117, 125)
+FILL = (236, 245, 240)
+RULE = (200, 208, 204)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """One deposited file as listed on the receipt."""
+
+    filename: str
+    pages: int
+    sha256: str
+    size: int
+
+    def __post_init__(self) -> None:
+        if not _SHA256_RE.match(self.sha256):
+            raise ValueError("sha256 must be 64 lowercase hex digits")
+
+
+@dataclass(frozen=True)
+class ReceiptData:
+    """Everything printed on a receipt. ``deposited_at`` must be timezone-aware (UTC stored)."""
+
+    registry_number: str
+    administration_fr: str
+    administration_ar: str
+    deposited_at: datetime
+    depositor_name: str
+    depositor_id_kind: str
+    depositor_id: str
+    subject: str
+    verify_url: str
+    attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+    unit_fr: str | None = None
+    unit_ar: str | None = None
+    tracking_hint: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.deposited_at.utcoffset() is None:
+            raise ValueError("deposited_at must be timezone-aware")
+        if self.depositor_id_kind not in ID_KINDS:
+            raise ValueError(f"depositor_id_kind must be one of {sorted(ID_KINDS)}")
+        object.__setattr__(self, "attachments", tuple(self.attachments))
+
+
+def mask_identifier(value: str) -> str:
+    """Show only the first two and last two characters: ``AB123456`` → ``AB****56``.
+
+    The receipt may be forwarded or printed; the full CIN/ICE stays in the registry only.
+    """
+    value = value.strip().upper()
+    if len(value) <= 4:
+        return "*" * (len(value) - 1) + value[-1:]
+    return value[:2] + "*" * (len(value) - 4) + value[-2:]
+
+
+def _local(dt: datetime) -> datetime:
+    return dt.astimezone(ZoneInfo(TIMEZONE))
+
+
+def format_datetime_fr(dt: datetime) -> str:
+    local = _local(dt)
+    return f"{local:%d/%m/%Y} à {local:%H:%M:%S} (heure du Maroc)"
+
+
+def format_datetime_ar(dt: datetime) -> str:
+    local = _local(dt)
+    return f"{local:%d/%m/%Y} على الساعة {local:%H:%M:%S} (بتوقيت المغرب)"
+
+
+def format_size(size: int) -> str:
+    """French-style size: ``245,3 Ko``."""
+    if size < 1024:
+        return f"{size} o"
+    value, unit = (size / 1024, "Ko") if size < 1024 * 1024 else (size / 1024 / 1024, "Mo")
+    return f"{value:.1f} {unit}".replace(".", ",")
+
+
+def _is_arabic(text: str) -> bool:
+    """Mostly-Arabic text is right-aligned (free text like the subject can be either)."""
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum("\u0600" <= c <= "\u06ff" for c in letters) * 2 > len(letters)
+
+
+# ---------------------------------------------------------------------------------- drawing
+
+
+class _Receipt:
+    """Draws one receipt; methods follow the page from top to bottom."""
+
+    def __init__(self, data: ReceiptData) -> None:
+        self.data = data
+        self.pdf: FPDF = new_document(title=f"Accusé de réception {data.registry_number}")
+        self.pdf.footer = self.footer_notes  # fpdf2 calls it when closing each page
+        self.pdf.add_page()
+        self.w = self.pdf.epw
+        self.x0 = self.pdf.l_margin
+
+    def text(self, family: str, size: float, style: str = "", color=INK, sample: str = "") -> None:
+        """Select font and colour; shaping (HarfBuzz, RTL) only where Arabic may appear.
+
+        Shaped line breaking costs several times more than fpdf2's plain path, so Latin
+        text is shaped only when ``sample`` (the text about to be written) contains Arabic.
+        """
+        self.pdf.set_font(family, style, size)
+        self.pdf.set_text_color(*color)
+        if family == FONT_AR:
+            self.pdf.set_text_shaping(True, direction="rtl")
+        elif _ARABIC_RE.search(sample):
+            self.pdf.set_text_shaping(True, direction="ltr")
+        else:
+            self.pdf.set_text_shaping(False)
+
+    def header(self) -> None:
+        pdf, d = self.pdf, self.data
+        pdf.set_fill_color(*GREEN)
+        pdf.rect(0, 0, 210, 6, style="F")
+        pdf.set_fill_color(*RED)
+        pdf.rect(0, 6, 210, 0.8, style="F")
+        pdf.set_y(11)
+        half = self.w / 2
+        self.text(FONT_LATIN, 8, color=MUTED)
+        pdf.cell(half, 4, "Mrasla · Bureau d'ordre digital")
+        self.text(FONT_AR, 8.5, color=MUTED)
+        pdf.cell(half, 4, "مراسلة · مكتب الضبط الرقمي", align="R", new_x=XPos.LMARGIN,
+                 new_y=YPos.NEXT)
+        pdf.ln(1.5)
+        y = pdf.get_y()
+        self.text(FONT_LATIN, 11, "B", sample=d.administration_fr)
+        pdf.multi_cell(half - 2, 5.2, d.administration_fr, align="L",
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if d.unit_fr:
+            self.text(FONT_LATIN, 9, color=MUTED, sample=d.unit_fr)
+            pdf.multi_cell(half - 2, 4.5, d.unit_fr, align="L", new_x=XPos.LMARGIN,
+                           new_y=YPos.NEXT)
+        y_left = pdf.get_y()
+        pdf.set_xy(self.x0 + half + 2, y)
+        self.text(FONT_AR, 12, "B")
+        pdf.multi_cell(half - 2, 6, d.administration_ar, align="R",
+                       new_x=XPos.LEFT, new_y=YPos.NEXT)
+        if d.unit_ar:
+            self.text(FONT_AR, 10, color=MUTED)
+            pdf.multi_cell(half - 2, 5, d.unit_ar, align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.set_y(max(y_left, pdf.get_y()) + 2)
+        self.rule()
+
+    def rule(self, color=RULE, gap: float = 3) -> None:
+        pdf = self.pdf
+        pdf.set_draw_color(*color)
+        pdf.set_line_width(0.3)
+        pdf.line(self.x0, pdf.get_y(), self.x0 + self.w, pdf.get_y())
+        pdf.ln(gap)
+
+    def title(self) -> None:
+        pdf = self.pdf
+        pdf.ln(1)
+        self.text(FONT_AR, 20, "B", GREEN)
+        pdf.cell(self.w, 11, "وصل الإيداع", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.text(FONT_LATIN, 17, "B", GREEN)
+        pdf.cell(self.w, 8, "Accusé de réception", align="C", new_x=XPos.LMARGIN,
+                 new_y=YPos.NEXT)
+        self.text(FONT_LATIN, 8.5, color=MUTED, sample="ء")
+        pdf.cell(self.w, 5, "Dépôt électronique de correspondance  ·  إيداع إلكتروني لمراسلة",
+                 align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(3)
+
+    def number_box(self) -> None:
+        pdf = self.pdf
+        y = pdf.get_y()
+        pdf.set_fill_color(*FILL)
+        pdf.set_draw_color(*GREEN)
+        pdf.set_line_width(0.5)
+        pdf.rect(self.x0, y, self.w, 17, style="DF", round_corners=True, corner_radius=2)
+        pdf.set_xy(self.x0 + 4, y + 2.2)
+        self.text(FONT_LATIN, 8.5, color=MUTED)
+        pdf.cell(60, 4.5, "N° d'enregistrement")
+        pdf.set_xy(self.x0 + self.w - 64, y + 1.6)
+        self.text(FONT_AR, 9.5, color=MUTED)
+        pdf.cell(60, 5, "رقم الضبط", align="R")
+        pdf.set_xy(self.x0, y + 6.5)
+        self.text(FONT_LATIN, 17, "B", INK)
+        pdf.cell(self.w, 9, self.data.registry_number, align="C")
+        pdf.set_y(y + 17 + 4)
+
+    def row(self, label_fr: str, label_ar: str, values: list[str]) -> None:
+        """A table row: French label | value(s) | Arabic label; values aligned by script."""
+        pdf = self.pdf
+        lab, mid = 42.0, self.w - 84.0
+        y = pdf.get_y()
+        pdf.set_xy(self.x0, y + 0.6)
+        self.text(FONT_LATIN, 8.5, color=MUTED)
+        pdf.multi_cell(lab, 4.2, label_fr, align="L")
+        pdf.set_xy(self.x0 + lab + mid, y + 0.2)
+        self.text(FONT_AR, 9.5, color=MUTED)
+        pdf.multi_cell(lab, 4.8, label_ar, align="R")
+        bottom = pdf.get_y()
+        pdf.set_xy(self.x0 + lab, y)
+        for value in values:
+            arabic = _is_arabic(value)
+            self.text(FONT_AR if arabic else FONT_LATIN, 10.5 if arabic else 10, sample=value)
+            pdf.set_x(self.x0 + lab)
+            pdf.multi_cell(mid, 5.4, value, align="R" if arabic else "L",
+                           new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.set_y(max(bottom, pdf.get_y()) + 1.2)
+        self.rule(gap=1.8)
+
+    def details(self) -> None:
+        d = self.data
+        kind_fr, kind_ar = ID_KINDS[d.depositor_id_kind]
+        self.row("Date et heure du dépôt", "تاريخ وساعة الإيداع",
+                 [format_datetime_fr(d.deposited_at), format_datetime_ar(d.deposited_at)])
+        self.row("Déposant", "المودع", [d.depositor_name])
+        self.row(f"Identifiant ({kind_fr})", kind_ar, [mask_identifier(d.depositor_id)])
+        self.row("Objet", "الموضوع", [d.subject])
+        if d.unit_fr or d.unit_ar:
+            self.row("Entité destinataire", "الوحدة المعنية",
+                     [v for v in (d.unit_fr, d.unit_ar) if v])
+
+    def section(self, fr: str, ar: str) -> None:
+        pdf = self.pdf
+        pdf.ln(2)
+        y = pdf.get_y()
+        pdf.set_fill_color(*GREEN)
+        pdf.rect(self.x0, y, self.w, 7, style="F")
+        pdf.set_xy(self.x0 + 2, y + 1)
+        self.text(FONT_LATIN, 9.5, "B", (255, 255, 255))
+        pdf.cell(self.w / 2, 5, fr)
+        pdf.set_xy(self.x0 + self.w / 2, y + 0.6)
+        self.text(FONT_AR, 10, "B", (255, 255, 255))
+        pdf.cell(self.w / 2 - 2, 5.8, ar, align="R")
+        pdf.set_y(y + 9)
+
+    def attachments(self) -> None:
+        pdf, items = self.pdf, self.data.attachments
+        self.section(f"Pièces déposées ({len(items)})", f"الوثائق المودعة ({len(items)})")
+        if not items:
+            self.text(FONT_LATIN, 9, color=MUTED, sample="ء")
+            pdf.cell(self.w, 5, "Aucune pièce jointe — بدون مرفقات", new_x=XPos.LMARGIN,
+                     new_y=YPos.NEXT)
+        for i, att in enumerate(items, 1):
+            if pdf.will_page_break(11):
+                pdf.add_page()
+            pages = f"{att.pages} page" + ("s" if att.pages > 1 else "")
+            self.text(FONT_LATIN, 9.5, "B", sample=att.filename)
+            pdf.cell(8, 5, f"{i}.")
+            pdf.cell(self.w - 58, 5, _ellipsize(att.filename, 70))
+            self.text(FONT_LATIN, 9, color=MUTED)
+            pdf.cell(50, 5, f"{pages} · {format_size(att.size)}", align="R",
+                     new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.set_x(self.x0 + 8)
+            self.text(FONT_LATIN, 7.5, color=MUTED)
+            pdf.cell(15, 4.2, "SHA-256")
+            self.text(FONT_MONO, 7.6)
+            pdf.multi_cell(self.w - 23, 4.2, att.sha256, align="L", new_x=XPos.LMARGIN,
+                           new_y=YPos.NEXT)
+            pdf.ln(1.2)
+
+    def verification(self) -> SealSlot:
+        """QR + instructions on the left, seal box on the right; returns the seal's slot."""
+        pdf, d = self.pdf, self.data
+        block_h = 62.0
+        if pdf.get_y() + block_h > PAGE_H_MM - pdf.b_margin:
+            pdf.add_page()
+        top = max(pdf.get_y() + 3, PAGE_H_MM - pdf.b_margin - block_h)
+        pdf.set_y(top)
+        self.section("Vérification et sceau électronique", "التحقق والختم الإلكتروني")
+        y = pdf.get_y() + 1
+        qr_size = 36.0
+        draw_qr(pdf, d.verify_url, self.x0, y, qr_size)
+        pdf.set_xy(self.x0, y + qr_size + 0.5)
+        self.text(FONT_MONO, 6.3, color=INK)
+        pdf.multi_cell(qr_size + 14, 3, d.verify_url, align="L")
+        # Middle: instructions in both languages.
+        mid_x, mid_w = self.x0 + qr_size + 16, 62.0
+        pdf.set_xy(mid_x, y)
+        self.text(FONT_LATIN, 8.2)
+        pdf.multi_cell(mid_w, 3.9, "Scannez le code QR ou ouvrez l'adresse indiquée pour "
+                       "vérifier l'authenticité de ce reçu et l'état de votre courrier.",
+                       align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.set_xy(mid_x, pdf.get_y() + 1.5)
+        self.text(FONT_AR, 9)
+        pdf.multi_cell(mid_w, 4.6, "امسح رمز الاستجابة السريعة أو افتح العنوان المبين للتحقق "
+                       "من صحة هذا الوصل ومن وضعية مراسلتكم.", align="R",
+                       new_x=XPos.LEFT, new_y=YPos.NEXT)
+        if d.tracking_hint:
+            pdf.set_xy(mid_x, pdf.get_y() + 1.5)
+            self.text(FONT_LATIN, 8, "B", sample="ء")
+            pdf.multi_cell(mid_w, 3.9, f"Suivi / التتبع : {d.tracking_hint}", align="L",
+                           new_x=XPos.LEFT, new_y=YPos.NEXT)
+        # Right: the seal box, labelled in both languages above it.
+        seal_w, seal_h = 52.0, 24.0
+        seal_x = self.x0 + self.w - seal_w - 1
+        pdf.set_xy(seal_x, y)
+        self.text(FONT_AR, 8.5, "B", GREEN)
+        pdf.cell(seal_w, 4.5, "الختم الإلكتروني للمنصة", align="R",
+                 new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.text(FONT_LATIN, 8, "B", GREEN)
+        pdf.cell(seal_w, 4, "Cachet électronique de la plateforme", align="R",
+                 new_x=XPos.LEFT, new_y=YPos.NEXT)
+        seal_y = y + 11
+        # Outer frame 1 mm around the signature widget, whose stamp draws the inner frame.
+        pdf.set_draw_color(*GREEN)
+        pdf.set_line_width(0.4)
+        pdf.rect(seal_x - 1, seal_y - 1, seal_w + 2, seal_h + 2, style="D")
+        return SealSlot.from_mm(pdf.page - 1, seal_x, seal_y, seal_w, seal_h)
+
+    def footer_notes(self) -> None:
+        pdf = self.pdf
+        margin = pdf.b_margin
+        pdf.set_auto_page_break(False)  # the footer lives inside the bottom margin
+        pdf.set_y(PAGE_H_MM - margin + 2)
+        self.rule(gap=1)
+        half = self.w / 2 - 3
+        y = pdf.get_y()
+        self.text(FONT_LATIN, 6.8, color=MUTED)
+        pdf.multi_cell(half, 3.1, "Ce reçu atteste le dépôt électronique de la correspondance "
+                       "décrite ci-dessus, à la date et à l'heure indiquées. Il est scellé "
+                       "et horodaté électroniquement (PAdES) : toute modification le rend "
+                       "invalide.", align="L")
+        pdf.set_xy(self.x0 + self.w - half, y)
+        self.text(FONT_AR, 7.5, color=MUTED)
+        pdf.multi_cell(half, 3.6, "يثبت هذا الوصل الإيداع الإلكتروني للمراسلة الموصوفة أعلاه "
+                       "في التاريخ والساعة المبينين. وهو مختوم ومؤرخ إلكترونيا، وكل تعديل "
+                       "عليه يبطله.", align="R")
+        pdf.set_auto_page_break(True, margin=margin)
+
+    def build(self) -> tuple[bytes, SealSlot]:
+        self.header()
+        self.title()
+        self.number_box()
+        self.details()
+        self.attachments()
+        slot = self.verification()
+        return bytes(self.pdf.output()), slot
+
+
+def _ellipsize(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _render(data: ReceiptData) -> tuple[bytes, SealSlot]:
+    return _Receipt(data).build()
+
+
+def render_receipt(data: ReceiptData) -> bytes:
+    """The unsigned receipt PDF (the seal box at the bottom is empty)."""
+    return _render(data)[0]
+
+
+def _seal_text(data: ReceiptData) -> str:
+    # Courier/WinAnsi stamp: Latin-1 only (see signing.DEFAULT_SEAL_TEXT).
+    return f"Scellé par la plateforme Mrasla\nReçu {data.registry_number}\nHorodaté le %(ts)s"
+
+
+async def async_issue_receipt(data: ReceiptData) -> bytes:
+    """Render and seal (certified, B-LT) — for callers already inside an event loop."""
+    from mrasla_app.pki.signing import async_seal_pdf
+
+    pdf, slot = _render(data)
+    return await async_seal_pdf(pdf, field_name=SEAL_FIELD, box=slot.box_pt, page=slot.page,
+                                stamp_text=_seal_text(data), certify=True,
+                                reason=f"Accusé de réception {data.registry_number}")
+
+
+def issue_receipt(data: ReceiptData) -> bytes:
+    """Render and seal a receipt with the platform seal (sync; not inside an event loop)."""
+    import asyncio
+
+    return asyncio.run(async_issue_receipt(data))
+
+
+__all__ = ["Attachment", "ReceiptData", "render_receipt", "issue_receipt",
+           "async_issue_receipt", "mask_identifier", "SEAL_FIELD", "PT_PER_MM"]

@@ -1,0 +1,234 @@
+"""The portal's atomic deposit (flow 1): one function shared by the web wizard and the REST API.
+
+``submit`` checks everything first (identity, addressee, every file by content) and only then
+writes: blobs to private storage (fsynced), then ONE transaction with the registry number, the
+party, the correspondence, its documents, the sealed receipt, an audit event and the depositor's
+notification. Any failure rolls the whole transaction back — the number included — so a deposit
+is either fully stored or clearly refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from mrasla_app.models import (
+    Administration, Channel, Correspondence, Direction, Document, DocumentKind, Party, PartyKind, Unit,
+)
+from mrasla_app.models.base import utcnow
+from mrasla_app.pki.receipts import Attachment, ReceiptData, issue_receipt
+from mrasla_app.services import audit, files, notifications, registry, storage
+from mrasla_app.services.accounts import hash_secret
+from mrasla_app.services.errors import DomainError
+from mrasla_app.services.text import normalize
+from mrasla_app.settings import get_settings
+
+CIN_RE = re.compile(r"^[A-Z]{1,2}[0-9]{1,6}$")
+ICE_RE = re.compile(r"^[0-9]{15}$")
+PHONE_RE = re.compile(r"^\+?[0-9]{9,15}$")
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+MAX_MESSAGE = 10_000
+
+
+class FieldErrors(DomainError):
+    """Several fields refused at once: ``fields`` maps a field name to an ``error.*`` key."""
+
+    status = 422
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__("error.invalid_fields")
+        self.fields = fields
+
+
+@dataclass
+class DepositForm:
+    """What a depositor submits, as received (the service normalises and checks it)."""
+
+    administration_id: int
+    full_name: str
+    id_kind: str  # "CIN" (person) or "ICE" (company)
+    id_value: str
+    email: str
+    phone: str
+    subject: str
+    message: str = ""
+    unit_id: int | None = None
+    lang: str = "fr"
+    idempotency_key: str | None = None
+    files: list[tuple[str, bytes]] = field(default_factory=list)  # (filename, content)
+
+
+@dataclass(frozen=True)
+class DepositResult:
+    registry_number: str
+    reference: str  # URL-safe registry number
+    registered_at: datetime
+    access_token: str
+    verify_token: str
+    correspondence_id: int
+    notification_ids: tuple[int, ...]
+
+    @property
+    def receipt_url(self) -> str:
+        return f"{get_settings().public_url}/api/v1/deposits/{self.reference}/receipt.pdf?k={self.access_token}"
+
+    @property
+    def verify_url(self) -> str:
+        return verify_url(self.reference, self.verify_token)
+
+    @property
+    def tracking_url(self) -> str:
+        return f"{get_settings().public_url}/track/{self.reference}?k={self.access_token}"
+
+
+def verify_url(reference: str, token: str) -> str:
+    return f"{get_settings().public_url}/verify/{reference}?t={token}"
+
+
+def _token(purpose: str, idempotency_key: str | None) -> str:
+    """Random, or derived from the idempotency key so a retried submission gets the same links."""
+    if not idempotency_key:
+        return secrets.token_urlsafe(24)
+    mac = hmac.new(get_settings().master_key(), f"{purpose}:{idempotency_key}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()[:24]).decode().rstrip("=")
+
+
+def _clean(form: DepositForm, session: Session) -> tuple[DepositForm, Administration, Unit | None]:
+    errors: dict[str, str] = {}
+    adm = session.get(Administration, form.administration_id) if form.administration_id else None
+    if adm is None or not adm.active:
+        errors["administration"] = "error.unknown_administration"
+    unit = None
+    if form.unit_id:
+        unit = session.get(Unit, form.unit_id)
+        if unit is None or adm is None or unit.administration_id != adm.id or not unit.active:
+            errors["unit"] = "error.unknown_unit"
+    name = " ".join((form.full_name or "").split())
+    if not name:
+        errors["full_name"] = "error.required"
+    elif len(name) > 150:
+        errors["full_name"] = "error.too_long"
+    kind = (form.id_kind or "").upper()
+    id_value = re.sub(r"[\s-]", "", form.id_value or "").upper()
+    if kind not in ("CIN", "ICE"):
+        errors["id_kind"] = "error.id_kind"
+    elif kind == "CIN" and not CIN_RE.match(id_value):
+        errors["id_value"] = "error.cin_format"
+    elif kind == "ICE" and not ICE_RE.match(id_value):
+        errors["id_value"] = "error.ice_format"
+    email = (form.email or "").strip().lower()
+    phone = re.sub(r"[\s.()-]", "", form.phone or "")
+    if not email and not phone:
+        errors["email"] = "error.contact_required"
+    if email and (not EMAIL_RE.match(email) or len(email) > 255):
+        errors["email"] = "error.invalid_email"
+    if phone and not PHONE_RE.match(phone):
+        errors["phone"] = "error.invalid_phone"
+    subject = " ".join((form.subject or "").split())
+    if not subject:
+        errors["subject"] = "error.required"
+    elif len(subject) > 255:
+        errors["subject"] = "error.too_long"
+    message = (form.message or "").strip()
+    if len(message) > MAX_MESSAGE:
+        errors["message"] = "error.too_long"
+    if len(form.files) > get_settings().max_files:
+        errors["files"] = "error.too_many_files"
+    if errors:
+        raise FieldErrors(errors)
+    cleaned = DepositForm(
+        administration_id=adm.id, full_name=name, id_kind=kind, id_value=id_value, email=email,  # type: ignore[union-attr]
+        phone=phone, subject=subject, message=message, unit_id=unit.id if unit else None,
+        lang=form.lang if form.lang in ("ar", "fr") else "fr",
+        idempotency_key=(form.idempotency_key or "").strip()[:80] or None, files=form.files,
+    )
+    return cleaned, adm, unit  # type: ignore[return-value]
+
+
+def validate(session: Session, form: DepositForm) -> list[files.InspectedFile]:
+    """Every check, no write: raises ``FieldErrors`` / ``DomainError``; returns the accepted files."""
+    _clean(form, session)
+    return [files.inspect(name, data) for name, data in form.files]
+
+
+def _existing(session: Session, key: str | None) -> DepositResult | None:
+    if not key:
+        return None
+    corr = session.execute(select(Correspondence).where(Correspondence.idempotency_key == key)).scalar_one_or_none()
+    if corr is None:
+        return None
+    return DepositResult(corr.registry_number, registry.reference_slug(corr.registry_number), corr.registered_at,
+                         _token("access", key), _token("verify", key), corr.id, ())  # type: ignore[arg-type]
+
+
+def submit(session: Session, form: DepositForm, *, ip: str = "") -> DepositResult:
+    """Register a deposit atomically in the caller's write transaction (see module docstring)."""
+    form, adm, unit = _clean(form, session)
+    previous = _existing(session, form.idempotency_key)
+    if previous is not None:
+        return previous
+    accepted = [files.inspect(name, data) for name, data in form.files]
+    for f in accepted:  # durable before the rows that reference them
+        storage.put(f.data)
+        if f.pdf is not f.data:
+            storage.put(f.pdf)
+
+    now = utcnow().replace(microsecond=0)
+    year = registry.local_year(now)
+    seq = registry.next_number(session, adm.id, year, Direction.incoming)  # type: ignore[arg-type]
+    number = registry.format_number(adm.code, year, Direction.incoming, seq)
+    access, verify = _token("access", form.idempotency_key), _token("verify", form.idempotency_key)
+    party = Party(kind=PartyKind.company if form.id_kind == "ICE" else PartyKind.person, full_name=form.full_name,
+                  id_kind=form.id_kind, id_value=form.id_value, email=form.email, phone=form.phone)
+    session.add(party)
+    session.flush()
+    corr = Correspondence(
+        administration_id=adm.id, unit_id=form.unit_id, direction=Direction.incoming, channel=Channel.portal,  # type: ignore[arg-type]
+        year=year, seq=seq, registry_number=number, subject=form.subject, message=form.message,
+        sender_party_id=party.id, registered_at=now, verify_token_hash=hash_secret(verify),
+        access_token_hash=hash_secret(access), idempotency_key=form.idempotency_key,
+        search_text=normalize(f"{number} {form.subject} {form.full_name} {form.message}"),
+    )
+    session.add(corr)
+    session.flush()
+    for pos, f in enumerate(accepted):
+        session.add(Document(correspondence_id=corr.id, kind=DocumentKind.attachment, position=pos,  # type: ignore[arg-type]
+                             filename=f.filename, content_type=f.content_type, size=len(f.data),
+                             sha256=hashlib.sha256(f.data).hexdigest(), pages=f.pages,
+                             pdf_sha256=hashlib.sha256(f.pdf).hexdigest()))
+    reference = registry.reference_slug(number)
+    receipt = issue_receipt(ReceiptData(
+        registry_number=number, administration_fr=adm.name_fr, administration_ar=adm.name_ar,
+        unit_fr=unit.name_fr if unit else None, unit_ar=unit.name_ar if unit else None,
+        deposited_at=now, depositor_name=form.full_name, depositor_id_kind=form.id_kind,
+        depositor_id=form.id_value, subject=form.subject, verify_url=verify_url(reference, verify),
+        attachments=tuple(Attachment(f.filename, f.pages, hashlib.sha256(f.data).hexdigest(), len(f.data))
+                          for f in accepted),
+    ))
+    receipt_sha = storage.put(receipt)
+    session.add(Document(correspondence_id=corr.id, kind=DocumentKind.receipt, position=0,  # type: ignore[arg-type]
+                         filename=f"accuse-{reference}.pdf", content_type="application/pdf", size=len(receipt),
+                         sha256=receipt_sha, pages=1, pdf_sha256=receipt_sha))
+    audit.record(session, None, "correspondence.deposited", object_type="correspondence", object_id=corr.id,  # type: ignore[arg-type]
+                 administration_id=adm.id, actor_label=f"portal:{ip}" if ip else "portal",
+                 data={"number": number, "files": len(accepted), "receipt_sha256": receipt_sha})
+    result = DepositResult(number, reference, now, access, verify, corr.id, ())  # type: ignore[arg-type]
+    ids: list[int] = []
+    if form.email:
+        links = {"number": number, "tracking_url": result.tracking_url, "receipt_url": result.receipt_url}
+        n = notifications.queue(
+            session, form.email, notifications.bilingual_subject("mail.deposit.subject", **links),
+            notifications.bilingual_body("mail.deposit.body", form.lang, ar={"administration": adm.name_ar, **links},
+                                         fr={"administration": adm.name_fr, **links}),
+            corr.id,
+        )
+        ids.append(n.id)  # type: ignore[arg-type]
+    return DepositResult(number, reference, now, access, verify, corr.id, tuple(ids))  # type: ignore[arg-type]

@@ -1,0 +1,19 @@
+"""Reflex configuration. Mrasla uses its own engine and Alembic migrations (see mrasla_app/db.py),
+so no ``db_url`` is given to Reflex: that keeps ``reflex run`` from running its own schema checks."""
+
+import os
+
+import reflex as rx
+
+config = rx.Config(
+    app_name="mrasla_app",
+    show_built_with_reflex=False,
+    telemetry_enabled=False,
+    redis_url=os.environ.get("REFLEX_REDIS_URL") or None,
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(accent_color="teal", gray_color="slate", radius="medium", scaling="100%")
+        ),
+    ],
+    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+)

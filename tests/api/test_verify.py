@@ -1,0 +1,94 @@
+"""Public verification: uploading a receipt or a tampered copy, dropping an original attachment."""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfWriter
+from pypdf.annotations import FreeText
+
+from mrasla_app import db
+from mrasla_app.services import verification
+from tests.api.conftest import deposit_form
+from tests.files import pdf_bytes
+
+
+def _deposit(client, files=()):
+    body = client.post("/api/v1/deposits", data=deposit_form(), files=list(files)).json()
+    receipt = client.get(body["receipt_url"].removeprefix("http://localhost:3000")).content
+    return body, receipt
+
+
+def test_uploaded_receipt_is_authentic_certified_and_timestamped(client):
+    _, receipt = _deposit(client)
+    r = client.post("/api/v1/verify/pdf", files={"file": ("recu.pdf", receipt, "application/pdf")})
+    assert r.status_code == 200
+    report = r.json()
+    assert report["authentic"] is True and report["reason"] == ""
+    (sig,) = report["signatures"]
+    assert sig["intact"] and sig["valid"] and sig["trusted"] and sig["timestamped"]
+    assert sig["certified"] and sig["covers_whole_document"] and not sig["modified_after_signing"]
+    assert "Mrasla" in sig["signer"]
+
+
+def test_one_changed_byte_is_not_authentic(client):
+    _, receipt = _deposit(client)
+    data = bytearray(receipt)
+    pos = data.index(b"/Contents", len(data) // 3) - 200  # inside the signed byte range, away from the signature value
+    data[pos] = ord("A") if data[pos] != ord("A") else ord("B")
+    report = client.post("/api/v1/verify/pdf", files={"file": ("recu.pdf", bytes(data), "application/pdf")}).json()
+    assert report["authentic"] is False
+
+
+def test_appended_revision_is_not_authentic(client):
+    _, receipt = _deposit(client)
+    writer = PdfWriter(io.BytesIO(receipt), incremental=True)
+    writer.add_annotation(0, FreeText(text="Montant: 0 DH", rect=(50, 50, 250, 90)))
+    out = io.BytesIO()
+    writer.write(out)
+    report = client.post("/api/v1/verify/pdf", files={"file": ("recu.pdf", out.getvalue(), "application/pdf")}).json()
+    assert report["authentic"] is False
+    assert report["signatures"][0]["modified_after_signing"] is True
+
+
+def test_unsigned_and_non_pdf_uploads_get_a_reason(client):
+    plain = client.post("/api/v1/verify/pdf", files={"file": ("a.pdf", pdf_bytes(), "application/pdf")}).json()
+    assert plain == {"authentic": False, "reason": "no_signature", "signatures": []}
+    junk = client.post("/api/v1/verify/pdf", files={"file": ("a.pdf", b"hello", "application/pdf")}).json()
+    assert junk["authentic"] is False and junk["reason"] == "not_pdf"
+    empty = client.post("/api/v1/verify/pdf", files={"file": ("a.pdf", b"", "application/pdf")})
+    assert empty.status_code == 400 and empty.json()["error"] == "error.file_empty"
+
+
+def test_original_attachment_matches_its_receipt_line(client):
+    original = pdf_bytes(3, text="Original")
+    body, _ = _deposit(client, [("files", ("lettre.pdf", original, "application/pdf"))])
+    token = body["verify_url"].split("t=")[1]
+    with db.read_session() as s:
+        receipt = verification.lookup(s, body["reference"], token)
+    assert receipt is not None
+    assert verification.match_attachment(receipt, original).filename == "lettre.pdf"
+    assert verification.match_attachment(receipt, original + b" ") is None
+
+
+def test_root_certificate_and_crl_are_public(client):
+    root = client.get("/pki/root.crt")
+    assert root.status_code == 200 and root.content.startswith(b"-----BEGIN CERTIFICATE-----")
+    crl = client.get("/pki/crl.der")
+    assert crl.status_code == 200 and crl.content[:1] == b"\x30"
+
+
+def test_tsa_answers_rfc3161_queries(client):
+    import hashlib
+
+    from asn1crypto import algos, tsp
+
+    req = tsp.TimeStampReq({"version": 1, "message_imprint": {
+        "hash_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+        "hashed_message": hashlib.sha256(b"hello").digest()}, "cert_req": True})
+    r = client.post("/pki/tsa", content=req.dump(), headers={"Content-Type": "application/timestamp-query"})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/timestamp-reply"
+    resp = tsp.TimeStampResp.load(r.content)
+    assert resp["status"]["status"].native == "granted"
+    tst = resp["time_stamp_token"]["content"]["encap_content_info"]["content"].parsed
+    assert tst["message_imprint"]["hashed_message"].native == hashlib.sha256(b"hello").digest()

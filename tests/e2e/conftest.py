@@ -1,0 +1,111 @@
+"""Browser tests on the real production build: `reflex run --env prod` on a free port, with a
+fresh data directory seeded with the demo directory, driven by Playwright + Debian Chromium."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = ROOT / ".venv" / "bin"
+CHROMIUM = os.environ.get("MRASLA_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PASSWORD = "Mrasla@2026"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+TABLET = {"width": 820, "height": 1180}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _server_env(data_dir: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MRASLA_", "REFLEX_"))}
+    env.update(
+        MRASLA_DATA_DIR=str(data_dir),
+        MRASLA_PUBLIC_URL=f"http://localhost:{port}",
+        REFLEX_USE_SYSTEM_BUN="1",
+        REFLEX_TELEMETRY_ENABLED="false",
+        PATH=f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{BIN}:{env.get('PATH', '')}",
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    """The built app, serving on one port; yields base_url, data_dir and env."""
+    data_dir = tmp_path_factory.mktemp("data")
+    port = _free_port()
+    env = _server_env(data_dir, port)
+    subprocess.run([str(BIN / "mrasla"), "seed", "--quiet"], cwd=ROOT, env=env, check=True)
+    log = open(data_dir / "server.log", "wb")
+    proc = subprocess.Popen(
+        [str(BIN / "reflex"), "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    base = f"http://localhost:{port}"
+    deadline = time.monotonic() + 600
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited: {(data_dir / 'server.log').read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{base}/ping", timeout=2).status_code == 200 and \
+                        httpx.get(f"{base}/", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start in 600 s")
+            time.sleep(1)
+        yield {"base_url": base, "data_dir": data_dir, "env": env}
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def base_url(server: dict[str, object]) -> str:
+    return str(server["base_url"])
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def new_page(browser: Browser, viewport: dict[str, int], *, lang: str | None = None) -> Page:
+    """A fresh context (no cookies, empty storage) with ``viewport``; ``lang`` preselects the UI language."""
+    ctx = browser.new_context(viewport=viewport, locale="fr-FR")
+    if lang:
+        ctx.add_init_script(f"window.localStorage.getItem('mrasla_lang') || window.localStorage.setItem('mrasla_lang', '{lang}')")
+    page = ctx.new_page()
+    page.set_default_timeout(20_000)
+    return page
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    p = new_page(browser, DESKTOP)
+    yield p
+    p.context.close()
