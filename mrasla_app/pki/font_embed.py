@@ -8,7 +8,7 @@ those HarfBuzz and fpdf2 already used, so the per-document work is slicing bytes
 table for the ~100 glyphs actually drawn (plus composite components) and writing ``loca``.
 
 Tables kept: the ones a PDF CIDFontType2 program needs (``head``, ``hhea``, ``maxp``, ``hmtx``,
-``cvt ``/``fpgm``/``prep`` hinting, ``OS/2``, ``name``) plus a minimal ``cmap`` and a format 3
+``cvt ``/``fpgm``/``prep``/``gasp`` hinting, ``OS/2``, ``name``) plus a minimal ``cmap`` and a format 3
 ``post`` (no glyph names). Layout tables (GSUB/GPOS/GDEF) are dropped as fpdf2 does: shaping
 happened before embedding. Unused advances in ``hmtx`` are zeroed so they compress away.
 The font's names are untouched (unmodified glyph data of the bundled OFL fonts, as with any
@@ -31,12 +31,11 @@ from fpdf.output import _tt_font_widths
 from fpdf.fonts import TTFFont
 from fpdf.syntax import Name, PDFArray, PDFContentStream
 
-_KEEP = (b"OS/2", b"cvt ", b"fpgm", b"head", b"hhea", b"maxp", b"name", b"prep")
+_KEEP = (b"OS/2", b"cvt ", b"fpgm", b"gasp", b"head", b"hhea", b"maxp", b"name", b"prep")
 # cmap format 4 with only the mandatory 0xFFFF end segment: valid, maps nothing (the PDF maps
 # codes to glyphs through CIDToGIDMap).
 _EMPTY_CMAP = struct.pack(">HHHHIHHHHHHHHHH", 0, 1, 3, 1, 12,
                           4, 24, 0, 2, 2, 0, 0, 0xFFFF, 0, 0xFFFF) + struct.pack(">HH", 1, 0)
-# post format 3.0: no glyph names. italicAngle, underline metrics copied from the original.
 _CIDTOGID_LEN = 256 * 256 * 2
 
 
@@ -76,7 +75,7 @@ class FontPruner:
         struct.pack_into(">I", head, 8, 0)  # checkSumAdjustment, recomputed per program
         struct.pack_into(">h", head, 50, 1)  # indexToLocFormat: long offsets
         tables[b"head"] = bytes(head)
-        post = tables[b"post"]
+        post = tables[b"post"]  # format 3.0: no glyph names; metrics kept
         tables[b"post"] = struct.pack(">I", 0x00030000) + post[4:32]
         tables[b"cmap"] = _EMPTY_CMAP
         self.static = {tag: tables[tag] for tag in (*_KEEP, b"cmap", b"post") if tag in tables}
@@ -179,7 +178,7 @@ def _cid_to_gid_map(code_to_glyph: dict[int, int]) -> PDFContentStream:
     buf = bytearray(_CIDTOGID_LEN)
     for code, gid in code_to_glyph.items():
         buf[2 * code:2 * code + 2] = gid.to_bytes(2, "big")
-    return _PrecompressedStream(zlib.compress(bytes(buf), 6))
+    return _PrecompressedStream(zlib.compress(bytes(buf), 1))  # mostly zeros
 
 
 def _format_code(unicode: int) -> str:

@@ -48,6 +48,53 @@ class SealSlot:
         return cls(page, (x * k, (PAGE_H_MM - y - h) * k, (x + w) * k, (PAGE_H_MM - y) * k))
 
 
+_MEMO_MAX = 20_000
+
+
+def _params_key(params):
+    if not params:
+        return None
+    return tuple((k, tuple(sorted(v.items())) if isinstance(v, dict) else v)
+                 for k, v in params.items())
+
+
+class _MemoTTFFont(TTFFont):
+    """``TTFFont`` whose width and HarfBuzz shaping results are memoised per process.
+
+    fpdf2's line breaking measures every growing prefix of a line (one HarfBuzz call per
+    character when shaping is on); the receipt's labels, titles and legal notes are the same
+    on every receipt, so after the first one those measures are dictionary lookups. Both
+    results depend only on the font, the text, the size and the shaping parameters. Bounded:
+    the memo is dropped when it reaches ``_MEMO_MAX`` entries (variable fields keep adding).
+    """
+
+    __slots__ = ()
+    _widths: dict = {}
+    _shapes: dict = {}
+
+    def get_text_width(self, text, font_size_pt, text_shaping_params):
+        if font_size_pt > self.biggest_size_pt:
+            self.biggest_size_pt = font_size_pt
+        key = (self.fontkey, text, font_size_pt, _params_key(text_shaping_params))
+        found = self._widths.get(key)
+        if found is None:
+            if len(self._widths) >= _MEMO_MAX:
+                self._widths.clear()
+            found = self._widths[key] = super().get_text_width(
+                text, font_size_pt, text_shaping_params)
+        return found
+
+    def perform_harfbuzz_shaping(self, text, font_size_pt, text_shaping_params):
+        key = (self.fontkey, text, font_size_pt, _params_key(text_shaping_params))
+        found = self._shapes.get(key)
+        if found is None:
+            if len(self._shapes) >= _MEMO_MAX:
+                self._shapes.clear()
+            found = self._shapes[key] = super().perform_harfbuzz_shaping(
+                text, font_size_pt, text_shaping_params)
+        return found
+
+
 class _FontPrototypes:
     """Parsed fonts kept for the whole process.
 
@@ -78,6 +125,7 @@ class _FontPrototypes:
             font.ttfont["hmtx"]  # noqa: B018
             font.ttfont["post"]  # noqa: B018
             font_embed.register(font.fontkey, path)
+            font.__class__ = _MemoTTFFont
             self._fonts[font.fontkey] = font
 
     def attach(self, pdf: FPDF) -> None:
