@@ -1,0 +1,28 @@
+"""The Reflex app: pages, head components and the REST API — wiring only."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from mrasla_app.api import api_app
+from mrasla_app.i18n import DEFAULT_LANG
+from mrasla_app.ui.pages import account, home, inbox, login, parapheur, registry
+from mrasla_app.ui.pages.admin import administrations, delegations, units, users
+from mrasla_app.ui.pages.admin import index as admin_index
+from mrasla_app.ui.state import HEAD_LANG_SCRIPT
+
+app = rx.App(
+    api_transformer=api_app,
+    html_lang=DEFAULT_LANG,
+    html_custom_attrs={"dir": "ltr"},
+    stylesheets=["/mrasla.css"],
+    head_components=[
+        rx.el.script(HEAD_LANG_SCRIPT),  # inline, in the prerendered <head>: runs before first paint
+        rx.el.meta(name="theme-color", content="#0f5c55"),
+        rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
+    ],
+)
+
+for module in (home, login, account, registry, inbox, parapheur,
+               admin_index, administrations, units, users, delegations):
+    app.add_page(module.page, route=module.ROUTE, title=module.TITLE, on_load=module.ON_LOAD)

@@ -1,0 +1,1 @@
+"""Shared UI components: the page layout and small form/table helpers."""

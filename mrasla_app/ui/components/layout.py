@@ -1,0 +1,147 @@
+"""The page layout: header (brand, nav, language switch, user menu), main, footer.
+
+Desktop shows the nav inline; phones get a ``<details>`` drawer (no server round trip to open it).
+Directional icons carry the ``flip-rtl`` class so they mirror in Arabic.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from mrasla_app.ui import routes
+from mrasla_app.ui.i18n import t
+from mrasla_app.ui.state import LangState, SessionState
+
+# (page key, route, catalogue key, icon); staff pages appear only for roles that can use them.
+STAFF_NAV = [
+    ("registry", routes.REGISTRY, "nav.registry", "book-open-check"),
+    ("inbox", routes.INBOX, "nav.inbox", "inbox"),
+    ("parapheur", routes.PARAPHEUR, "nav.parapheur", "pen-line"),
+    ("admin", routes.ADMIN, "nav.admin", "settings"),
+]
+
+
+def _link(key: str, href: str, label_key: str, icon: str, active: str, prefix: str) -> rx.Component:
+    return rx.el.a(
+        rx.icon(icon, size=18, aria_hidden="true"),
+        rx.el.span(t(label_key)),
+        href=href,
+        class_name="nav-link" + (" is-active" if key == active else ""),
+        aria_current="page" if key == active else None,
+        data_testid=f"{prefix}-{key}",
+    )
+
+
+def _nav_items(active: str, prefix: str) -> list[rx.Component]:
+    items: list[rx.Component] = [_link("home", routes.HOME, "nav.home", "house", active, prefix)]
+    for key, href, label_key, icon in STAFF_NAV:
+        items.append(rx.cond(SessionState.nav_pages.contains(key), _link(key, href, label_key, icon, active, prefix)))
+    items.append(rx.cond(
+        SessionState.logged_in,
+        _link("account", routes.ACCOUNT, "nav.account", "circle-user", active, prefix),
+        _link("login", routes.LOGIN, "nav.login", "log-in", active, prefix),
+    ))
+    return items
+
+
+def lang_switch() -> rx.Component:
+    return rx.el.button(
+        t("lang.other"),
+        type="button",
+        on_click=LangState.toggle_lang,
+        class_name="btn btn-ghost lang-switch",
+        aria_label=t("lang.switch_label"),
+        lang=rx.cond(LangState.lang == "ar", "fr", "ar"),
+        id="lang-switch",
+        data_testid="lang-switch",
+    )
+
+
+def user_menu() -> rx.Component:
+    return rx.cond(
+        SessionState.logged_in,
+        rx.el.div(
+            rx.el.span(
+                rx.icon("user", size=16, aria_hidden="true"),
+                rx.el.span(SessionState.user_name, data_testid="user-name"),
+                class_name="user-name",
+            ),
+            rx.el.button(
+                rx.icon("log-out", size=18, aria_hidden="true", class_name="flip-rtl"),
+                rx.el.span(t("nav.logout"), class_name="hide-sm"),
+                type="button",
+                on_click=SessionState.logout,
+                class_name="btn btn-ghost",
+                aria_label=t("nav.logout"),
+                id="logout-button",
+                data_testid="logout-button",
+            ),
+            class_name="user-menu",
+            data_testid="user-menu",
+        ),
+    )
+
+
+def header(active: str) -> rx.Component:
+    return rx.el.header(
+        rx.el.div(
+            rx.el.a(
+                rx.image(src="/logo.svg", alt="", width="36", height="36", class_name="brand-logo"),
+                rx.el.span(
+                    rx.el.span("مراسلة", lang="ar", class_name="brand-ar"),
+                    rx.el.span(" · ", aria_hidden="true"),
+                    rx.el.span("Mrasla", lang="fr"),
+                    class_name="brand-name",
+                ),
+                href=routes.HOME,
+                class_name="brand",
+                data_testid="brand",
+            ),
+            rx.el.nav(*_nav_items(active, "nav"), class_name="nav-desktop", aria_label=t("nav.main")),
+            rx.el.div(lang_switch(), user_menu(), class_name="header-tools"),
+            rx.el.details(
+                rx.el.summary(
+                    rx.icon("menu", size=22, aria_hidden="true"),
+                    rx.el.span(t("nav.menu"), class_name="sr-only"),
+                    class_name="btn btn-ghost menu-button",
+                    data_testid="menu-button",
+                ),
+                rx.el.nav(
+                    rx.cond(SessionState.logged_in, rx.el.div(
+                        rx.icon("user", size=18, aria_hidden="true"), rx.el.span(SessionState.user_name),
+                        class_name="nav-user")),
+                    *_nav_items(active, "mnav"),
+                    class_name="nav-mobile", aria_label=t("nav.main"),
+                ),
+                class_name="menu-drawer",
+            ),
+            class_name="header-inner container",
+        ),
+        class_name="site-header",
+    )
+
+
+def footer() -> rx.Component:
+    return rx.el.footer(
+        rx.el.div(rx.el.p(t("footer.text")), class_name="container"),
+        class_name="site-footer",
+    )
+
+
+def layout(*children: rx.Component, active: str = "", wide: bool = False) -> rx.Component:
+    """Wrap a page: ``active`` is the nav key of the current page."""
+    return rx.el.div(
+        rx.el.a(t("app.skip"), href="#main", class_name="skip-link"),
+        header(active),
+        rx.el.main(
+            *children,
+            id="main",
+            tab_index=-1,
+            class_name="container main" + (" main-wide" if wide else ""),
+        ),
+        footer(),
+        class_name="app-shell",
+        dir=rx.cond(LangState.lang == "ar", "rtl", "ltr"),
+        lang=rx.cond(LangState.lang == "ar", "ar", "fr"),
+        data_lang=LangState.lang,
+    )

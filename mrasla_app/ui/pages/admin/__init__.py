@@ -1,0 +1,1 @@
+"""Directory administration pages (administrations, units, users, delegations)."""

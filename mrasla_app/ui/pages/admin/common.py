@@ -1,0 +1,124 @@
+"""State and components shared by the admin pages: which administration is being managed."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from mrasla_app import db
+from mrasla_app.services import directory
+from mrasla_app.services.accounts import Actor
+from mrasla_app.ui import routes
+from mrasla_app.ui.components.forms import messages, page_title
+from mrasla_app.ui.components.layout import layout
+from mrasla_app.ui.i18n import pick, t
+from mrasla_app.ui.state import SessionState
+
+SUBPAGES = [
+    ("administrations", routes.ADMIN_ADMINISTRATIONS, "landmark"),
+    ("units", routes.ADMIN_UNITS, "network"),
+    ("users", routes.ADMIN_USERS, "users"),
+    ("delegations", routes.ADMIN_DELEGATIONS, "repeat"),
+]
+
+
+class AdminState(SessionState):
+    """The administrations the actor may manage, and the one currently selected."""
+
+    administrations: list[dict[str, str]] = []  # {id, code, name_ar, name_fr}
+    adm_id: int = 0
+
+    def _admin_actor(self) -> tuple[Actor | None, rx.event.EventSpec | None]:
+        """For ``on_load``: guard the admin area, then (re)load the manageable administrations."""
+        actor, redirect = self._guard("admin")
+        if actor is None:
+            self.administrations, self.adm_id = [], 0
+            return None, redirect
+        self._load_administrations(actor)
+        return actor, None
+
+    def _load_administrations(self, actor: Actor) -> None:
+        with db.read_session() as session:
+            rows = directory.administrations_for(session, actor)
+        self.administrations = [
+            {"id": str(a.id), "code": a.code, "name_ar": a.name_ar, "name_fr": a.name_fr} for a in rows
+        ]
+        ids = [a.id for a in rows]
+        if self.adm_id not in ids:
+            own = actor.administration_id if actor.administration_id in ids else None
+            self.adm_id = own or (ids[0] if ids else 0)  # type: ignore[assignment]
+
+    def _change_adm(self, value: str) -> Actor | None:
+        """Switch the managed administration (only to one the fresh actor may manage)."""
+        actor = self._actor()
+        self._show_actor(actor)
+        if actor is None or not self.nav_pages or "admin" not in self.nav_pages:
+            return None
+        self._load_administrations(actor)
+        if value in [a["id"] for a in self.administrations]:
+            self.adm_id = int(value)
+        self._clear_messages()
+        return actor
+
+    def _admin_require(self) -> Actor:
+        """For handlers: the fresh actor, allowed in the admin area (services check the rest)."""
+        return self._require("admin")
+
+
+def administration_picker(state: type[AdminState], on_change) -> rx.Component:
+    """A select for platform admins; a plain label for an administration's own admins."""
+    current = rx.foreach(
+        state.administrations,
+        lambda a: rx.cond(a["id"] == state.adm_id.to_string(),
+                          rx.el.strong(pick(a["name_ar"], a["name_fr"]), data_testid="adm-current")),
+    )
+    return rx.el.div(
+        rx.cond(
+            state.is_platform_admin,
+            rx.el.div(
+                rx.el.label(t("admin.managed"), html_for="adm-picker", class_name="label"),
+                rx.el.select(
+                    rx.foreach(state.administrations, lambda a: rx.el.option(
+                        a["code"] + " — " + pick(a["name_ar"], a["name_fr"]), value=a["id"])),
+                    id="adm-picker",
+                    value=state.adm_id.to_string(),
+                    on_change=on_change,
+                    class_name="input select",
+                    data_testid="adm-picker",
+                ),
+                class_name="field",
+            ),
+            rx.el.p(rx.el.span(t("admin.managed"), class_name="label managed-label"), " ", current),
+        ),
+        class_name="adm-picker",
+    )
+
+
+def admin_tabs(active: str) -> rx.Component:
+    return rx.el.nav(
+        rx.el.a(t("admin.home"), href=routes.ADMIN, class_name="tab" + (" is-active" if active == "home" else ""),
+                aria_current="page" if active == "home" else None, data_testid="admin-tab-home"),
+        *[
+            rx.el.a(t(f"admin.{key}"), href=href, class_name="tab" + (" is-active" if key == active else ""),
+                    aria_current="page" if key == active else None, data_testid=f"admin-tab-{key}")
+            for key, href, _ in SUBPAGES
+        ],
+        class_name="tabs",
+        aria_label=t("nav.admin"),
+    )
+
+
+def admin_layout(state: type[AdminState], active: str, title_key: str, *children: rx.Component,
+                 picker_on_change=None) -> rx.Component:
+    return layout(
+        admin_tabs(active),
+        page_title(title_key),
+        administration_picker(state, picker_on_change) if picker_on_change is not None else rx.fragment(),
+        messages(state),
+        rx.cond(
+            (state.adm_id == 0) & (active != "administrations"),
+            rx.el.p(t("admin.none"), class_name="muted", data_testid="admin-none"),
+            rx.fragment(*children),
+        ),
+        active="admin",
+        wide=True,
+    )

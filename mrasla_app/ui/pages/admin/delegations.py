@@ -1,0 +1,205 @@
+"""``/admin/delegations``: delegations between staff of the managed administration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import reflex as rx
+
+from mrasla_app import db
+from mrasla_app.models.base import utcnow
+from mrasla_app.services import users
+from mrasla_app.services.accounts import Actor
+from mrasla_app.services.errors import DomainError
+from mrasla_app.settings import TIMEZONE
+from mrasla_app.ui import routes
+from mrasla_app.ui.components.forms import (
+    button, card, empty_state, field, option, section_title, select_field, submit, table,
+)
+from mrasla_app.ui.i18n import t, t_choice
+from mrasla_app.ui.pages.admin.common import AdminState, admin_layout
+
+ROUTE = routes.ADMIN_DELEGATIONS
+TZ = ZoneInfo(TIMEZONE)
+STATUSES = ["current", "upcoming", "expired", "revoked"]
+
+
+def local_text(value: datetime) -> str:
+    """``YYYY-MM-DD HH:MM`` in Africa/Casablanca (stored UTC)."""
+    return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def parse_local(value: str) -> datetime:
+    """A ``datetime-local`` input value, read as Casablanca time."""
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=TZ)
+    except (TypeError, ValueError):
+        raise DomainError("error.invalid_period") from None
+
+
+class DelegationsState(AdminState):
+    rows: list[dict[str, str]] = []  # {id, from_name, to_name, starts, ends, reason, status}
+    people: list[dict[str, str]] = []  # active users {id, label}
+    creating: bool = False
+    form_key: int = 0
+
+    def _reload(self, actor: Actor) -> None:
+        if not self.adm_id:
+            self.rows, self.people = [], []
+            return
+        with db.read_session() as session:
+            staff = users.list_users(session, actor, self.adm_id)
+            dels = users.delegations(session, actor, self.adm_id)
+        names = {u.id: u.full_name for u in staff}
+        now = utcnow()
+        self.people = [{"id": str(u.id), "label": f"{u.full_name} <{u.email}>"} for u in staff if u.active]
+        self.rows = [
+            {"id": str(d.id), "from_name": names.get(d.from_user_id, "?"), "to_name": names.get(d.to_user_id, "?"),
+             "starts": local_text(d.starts_at), "ends": local_text(d.ends_at), "reason": d.reason,
+             "status": "revoked" if d.revoked else "upcoming" if d.starts_at > now else
+             "expired" if d.ends_at <= now else "current"}
+            for d in dels
+        ]
+
+    def _reload_safe(self, actor: Actor) -> None:
+        try:
+            self._reload(actor)
+        except DomainError as exc:
+            self.rows, self.people = [], []
+            self._fail(exc)
+
+    @rx.event
+    def on_load(self):
+        actor, redirect = self._admin_actor()
+        self.creating = False
+        if actor is None:
+            self.rows, self.people = [], []
+            return redirect
+        self._reload_safe(actor)
+
+    @rx.event
+    def change_adm(self, value: str):
+        actor = self._change_adm(value)
+        self.creating = False
+        if actor is not None:
+            self._reload_safe(actor)
+
+    @rx.event
+    def open_create(self):
+        self.creating = True
+        self.form_key += 1
+        self._clear_messages()
+
+    @rx.event
+    def close(self):
+        self.creating = False
+
+    @rx.event
+    def create(self, form: dict):
+        try:
+            actor = self._admin_require()
+            src, dst = str(form.get("from_user_id", "")), str(form.get("to_user_id", ""))
+            if not (src.isdigit() and dst.isdigit()):
+                raise DomainError("error.required")
+            with db.write_session() as session:
+                users.create_delegation(
+                    session, actor, from_user_id=int(src), to_user_id=int(dst),
+                    starts_at=parse_local(str(form.get("starts_at", ""))),
+                    ends_at=parse_local(str(form.get("ends_at", ""))),
+                    reason=str(form.get("reason", "")),
+                )
+            self._reload(actor)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self.creating = False
+        self._ok("common.saved")
+
+    @rx.event
+    def revoke(self, delegation_id: str):
+        try:
+            actor = self._admin_require()
+            if not str(delegation_id).isdigit():
+                raise DomainError("error.not_found")
+            with db.write_session() as session:
+                users.revoke_delegation(session, actor, int(delegation_id))
+            self._reload(actor)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self._ok("admin.deleg.revoked_done")
+
+
+def _people_select(name: str, label_key: str) -> rx.Component:
+    return select_field(
+        "deleg", name, label_key,
+        [option("", t("common.select")),
+         rx.foreach(DelegationsState.people, lambda p: rx.el.option(p["label"], value=p["id"]))],
+        default_value="", required=True,
+    )
+
+
+def _create_form() -> rx.Component:
+    S = DelegationsState
+    return card(
+        section_title("admin.deleg.new", id="deleg-new-title"),
+        rx.el.form(
+            rx.el.div(
+                _people_select("from_user_id", "admin.deleg.from"),
+                _people_select("to_user_id", "admin.deleg.to"),
+                field("deleg", "starts_at", "admin.deleg.starts", type="datetime-local", required=True,
+                      hint_key="admin.deleg.tz_note", dir="ltr"),
+                field("deleg", "ends_at", "admin.deleg.ends", type="datetime-local", required=True,
+                      hint_key="admin.deleg.tz_note", dir="ltr"),
+                field("deleg", "reason", "admin.deleg.reason", max_length=255),
+                class_name="form-grid",
+            ),
+            rx.el.div(submit("common.create", "deleg-create"),
+                      button("common.cancel", kind="ghost", on_click=S.close), class_name="actions"),
+            on_submit=S.create,
+            class_name="form",
+            key=S.form_key,
+        ),
+        aria_labelledby="deleg-new-title",
+    )
+
+
+def _row(d: rx.Var) -> rx.Component:
+    return rx.el.tr(
+        rx.el.td(d["from_name"]),
+        rx.el.td(d["to_name"]),
+        rx.el.td(rx.el.span(d["starts"], dir="ltr", class_name="nowrap")),
+        rx.el.td(rx.el.span(d["ends"], dir="ltr", class_name="nowrap")),
+        rx.el.td(d["reason"]),
+        rx.el.td(rx.el.span(t_choice(d["status"], "admin.deleg.status.", STATUSES),
+                            class_name=rx.cond(d["status"] == "current", "badge badge-ok", "badge"))),
+        rx.el.td(rx.cond(
+            (d["status"] == "current") | (d["status"] == "upcoming"),
+            rx.el.button(t("admin.deleg.revoke"), type="button", class_name="btn btn-small btn-danger",
+                         on_click=DelegationsState.revoke(d["id"]), data_testid="deleg-revoke-" + d["id"]),
+        )),
+    )
+
+
+def page() -> rx.Component:
+    S = DelegationsState
+    return admin_layout(
+        S, "delegations", "admin.delegations",
+        rx.cond(~S.creating, rx.el.div(button("admin.deleg.new", on_click=S.open_create, data_testid="deleg-new"),
+                                       class_name="toolbar")),
+        rx.cond(S.creating, _create_form()),
+        rx.el.p(t("admin.deleg.tz_note"), class_name="hint"),
+        rx.cond(
+            S.rows.length() > 0,
+            table(["admin.deleg.from", "admin.deleg.to", "admin.deleg.starts", "admin.deleg.ends",
+                   "admin.deleg.reason", "field.status", "common.actions"],
+                  rx.foreach(S.rows, _row), data_testid="deleg-table"),
+            empty_state("admin.deleg.empty", "repeat"),
+        ),
+        picker_on_change=S.change_adm,
+    )
+
+
+ON_LOAD = DelegationsState.on_load
+TITLE = "Mrasla — Délégations · التفويضات"

@@ -1,0 +1,302 @@
+"""``/admin/users``: staff of the managed administration — create, enable/disable, reset password,
+role memberships per unit."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from mrasla_app import db
+from mrasla_app.i18n import translate
+from mrasla_app.models import Role
+from mrasla_app.services import directory, users
+from mrasla_app.services.accounts import Actor
+from mrasla_app.services.errors import DomainError
+from mrasla_app.ui import routes
+from mrasla_app.ui.components.forms import (
+    button, card, empty_state, field, option, section_title, select_field, submit, table,
+)
+from mrasla_app.ui.i18n import pick, t, t_choice
+from mrasla_app.ui.pages.admin.common import AdminState, admin_layout
+
+ROUTE = routes.ADMIN_USERS
+ROLES = [r.value for r in Role]
+
+
+def _roles_text(items: list[tuple[str, str]], lang: str) -> str:
+    return ("، " if lang == "ar" else ", ").join(f"{translate('role.' + role, lang)} ({code})" for role, code in items)
+
+
+class UsersState(AdminState):
+    users: list[dict[str, str]] = []  # {id, email, full_name, full_name_ar, active, roles_ar, roles_fr}
+    memberships: list[dict[str, str]] = []  # {id, user_id, role, unit_code, name_ar, name_fr}
+    unit_options: list[dict[str, str]] = []  # {id, label_ar, label_fr}
+    sel_id: str = ""
+    creating: bool = False
+    form_key: int = 0
+
+    @rx.var
+    def sel_user(self) -> dict[str, str]:
+        return next((u for u in self.users if u["id"] == self.sel_id), {"id": "", "full_name": "", "email": ""})
+
+    @rx.var
+    def sel_memberships(self) -> list[dict[str, str]]:
+        return [m for m in self.memberships if m["user_id"] == self.sel_id]
+
+    def _reload(self, actor: Actor) -> None:
+        if not self.adm_id:
+            self.users, self.memberships, self.unit_options = [], [], []
+            return
+        with db.read_session() as session:
+            staff = users.list_users(session, actor, self.adm_id)
+            rows = users.memberships(session, actor, self.adm_id)
+            nodes = directory.units_for(session, actor, self.adm_id)
+        by_user: dict[int, list[tuple[str, str]]] = {}
+        self.memberships = []
+        for m, u, unit in rows:
+            by_user.setdefault(u.id, []).append((m.role.value, unit.code))
+            self.memberships.append({"id": str(m.id), "user_id": str(u.id), "role": m.role.value,
+                                     "unit_code": unit.code, "name_ar": unit.name_ar, "name_fr": unit.name_fr})
+        self.users = [
+            {"id": str(u.id), "email": u.email, "full_name": u.full_name, "full_name_ar": u.full_name_ar,
+             "active": "1" if u.active else "",
+             "roles_ar": _roles_text(by_user.get(u.id, []), "ar"), "roles_fr": _roles_text(by_user.get(u.id, []), "fr")}
+            for u in staff
+        ]
+        self.unit_options = [
+            {"id": str(n.unit.id), "label_ar": "\u2003" * n.depth + f"{n.unit.code} — {n.unit.name_ar}",
+             "label_fr": "\u2003" * n.depth + f"{n.unit.code} — {n.unit.name_fr}"}
+            for n in nodes if n.unit.active
+        ]
+        if self.sel_id and self.sel_id not in [u["id"] for u in self.users]:
+            self.sel_id = ""
+
+    def _reload_safe(self, actor: Actor) -> None:
+        try:
+            self._reload(actor)
+        except DomainError as exc:
+            self.users, self.memberships, self.unit_options = [], [], []
+            self._fail(exc)
+
+    @rx.event
+    def on_load(self):
+        actor, redirect = self._admin_actor()
+        self.sel_id, self.creating = "", False
+        if actor is None:
+            self.users, self.memberships, self.unit_options = [], [], []
+            return redirect
+        self._reload_safe(actor)
+
+    @rx.event
+    def change_adm(self, value: str):
+        actor = self._change_adm(value)
+        self.sel_id, self.creating = "", False
+        if actor is not None:
+            self._reload_safe(actor)
+
+    @rx.event
+    def open_create(self):
+        self.creating, self.sel_id = True, ""
+        self.form_key += 1
+        self._clear_messages()
+
+    @rx.event
+    def close(self):
+        self.creating, self.sel_id = False, ""
+
+    @rx.event
+    def select_user(self, user_id: str):
+        self.sel_id = user_id if user_id in [u["id"] for u in self.users] else ""
+        self.creating = False
+        self.form_key += 1
+        self._clear_messages()
+
+    def _run(self, action, ok_key: str) -> bool:
+        """Run ``action(session, actor)`` in one transaction with the fresh actor, then reload."""
+        try:
+            actor = self._admin_require()
+            with db.write_session() as session:
+                action(session, actor)
+            self._reload(actor)
+        except DomainError as exc:
+            self._fail(exc)
+            return False
+        self._ok(ok_key)
+        return True
+
+    @rx.event
+    def create_user(self, form: dict):
+        unit, role = str(form.get("unit_id", "")), str(form.get("role", ""))
+
+        def action(session, actor):
+            user = users.create_user(
+                session, actor, administration_id=self.adm_id, email=str(form.get("email", "")),
+                full_name=str(form.get("full_name", "")), full_name_ar=str(form.get("full_name_ar", "")),
+                password=str(form.get("password", "")),
+            )
+            if unit.isdigit() and role:
+                users.add_membership(session, actor, user.id, int(unit), role)
+
+        if self._run(action, "admin.user.created"):
+            self.creating = False
+            self.form_key += 1
+
+    @rx.event
+    def set_active(self, user_id: str, active: bool):
+        if not str(user_id).isdigit():
+            return
+        self._run(lambda s, a: users.set_active(s, a, int(user_id), bool(active)),
+                  "admin.user.enabled" if active else "admin.user.disabled")
+
+    @rx.event
+    def reset_password(self, form: dict):
+        if not self.sel_id:
+            return
+        if self._run(lambda s, a: users.reset_password(s, a, int(self.sel_id), str(form.get("password", ""))),
+                     "admin.user.password_reset"):
+            self.form_key += 1
+
+    @rx.event
+    def add_role(self, form: dict):
+        unit, role = str(form.get("unit_id", "")), str(form.get("role", ""))
+        if not self.sel_id or not unit.isdigit():
+            self._fail(DomainError("error.required"))
+            return
+        self._run(lambda s, a: users.add_membership(s, a, int(self.sel_id), int(unit), role), "common.saved")
+
+    @rx.event
+    def remove_role(self, membership_id: str):
+        if not str(membership_id).isdigit():
+            return
+        self._run(lambda s, a: users.remove_membership(s, a, int(membership_id)), "common.saved")
+
+
+def _unit_select(form: str) -> rx.Component:
+    return select_field(
+        form, "unit_id", "field.unit",
+        [option("", t("common.select")),
+         rx.foreach(UsersState.unit_options, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"]))],
+        default_value="",
+    )
+
+
+def _role_select(form: str) -> rx.Component:
+    return select_field(form, "role", "field.role",
+                        [option("", t("common.select"))] + [option(r, t(f"role.{r}")) for r in ROLES],
+                        default_value="")
+
+
+def _create_form() -> rx.Component:
+    S = UsersState
+    return card(
+        section_title("admin.user.new", id="user-new-title"),
+        rx.el.form(
+            rx.el.div(
+                field("newuser", "email", "field.email", type="email", required=True, dir="ltr",
+                      autocomplete="off"),
+                field("newuser", "password", "admin.user.initial_password", type="password", required=True,
+                      min_length=10, dir="ltr", autocomplete="new-password"),
+                field("newuser", "full_name", "field.full_name", required=True, dir="ltr", lang="fr"),
+                field("newuser", "full_name_ar", "field.full_name_ar", dir="rtl", lang="ar"),
+                _unit_select("newuser"),
+                _role_select("newuser"),
+                class_name="form-grid",
+            ),
+            rx.el.div(submit("common.create", "user-create"),
+                      button("common.cancel", kind="ghost", on_click=S.close), class_name="actions"),
+            on_submit=S.create_user,
+            class_name="form",
+            key=S.form_key,
+        ),
+        aria_labelledby="user-new-title",
+    )
+
+
+def _manage_panel() -> rx.Component:
+    S = UsersState
+    return card(
+        rx.el.div(
+            rx.el.h2(S.sel_user["full_name"], class_name="section-title", id="user-manage-title"),
+            rx.el.button(rx.icon("x", size=18, aria_hidden="true"), type="button", on_click=S.close,
+                         class_name="btn btn-ghost", aria_label=t("common.close")),
+            class_name="card-head",
+        ),
+        rx.el.p(S.sel_user["email"], dir="ltr", class_name="muted"),
+        rx.el.h3(t("admin.user.roles"), class_name="subsection-title"),
+        rx.cond(
+            S.sel_memberships.length() > 0,
+            rx.el.ul(rx.foreach(S.sel_memberships, lambda m: rx.el.li(
+                rx.el.span(t_choice(m["role"], "role.", ROLES), class_name="badge"),
+                rx.el.span(pick(m["name_ar"], m["name_fr"])),
+                rx.el.code(m["unit_code"], dir="ltr", class_name="muted"),
+                rx.el.button(t("admin.user.remove_role"), type="button", class_name="btn btn-small btn-danger",
+                             on_click=S.remove_role(m["id"]), data_testid="role-remove-" + m["id"]),
+                class_name="role-row",
+            )), class_name="role-list", data_testid="user-roles"),
+            rx.el.p(t("account.no_roles"), class_name="muted"),
+        ),
+        rx.el.form(
+            rx.el.div(_unit_select("addrole"), _role_select("addrole"), class_name="form-grid"),
+            submit("admin.user.add_role", "role-add"),
+            on_submit=S.add_role,
+            class_name="form",
+            key=S.form_key,
+        ),
+        rx.el.h3(t("admin.user.reset"), class_name="subsection-title"),
+        rx.el.form(
+            field("reset", "password", "admin.user.new_password", type="password", required=True, min_length=10,
+                  dir="ltr", autocomplete="new-password"),
+            submit("admin.user.reset", "user-reset"),
+            on_submit=S.reset_password,
+            class_name="form",
+            key=S.form_key,
+        ),
+        aria_labelledby="user-manage-title",
+        data_testid="user-panel",
+    )
+
+
+def _row(u: rx.Var) -> rx.Component:
+    S = UsersState
+    active = u["active"] != ""
+    return rx.el.tr(
+        rx.el.td(rx.el.span(u["full_name"]), rx.cond(u["full_name_ar"] != "",
+                 rx.el.span(rx.el.br(), rx.el.span(u["full_name_ar"], lang="ar", class_name="muted")))),
+        rx.el.td(rx.el.span(u["email"], dir="ltr")),
+        rx.el.td(pick(u["roles_ar"], u["roles_fr"])),
+        rx.el.td(rx.cond(active, rx.el.span(t("common.active"), class_name="badge badge-ok"),
+                         rx.el.span(t("admin.user.disabled_badge"), class_name="badge badge-off"))),
+        rx.el.td(rx.el.div(
+            rx.el.button(t("admin.user.manage"), type="button", class_name="btn btn-small btn-secondary",
+                         on_click=S.select_user(u["id"]), data_testid="user-manage-" + u["email"]),
+            rx.cond(
+                active,
+                rx.el.button(t("admin.user.disable"), type="button", class_name="btn btn-small btn-danger",
+                             on_click=S.set_active(u["id"], False), data_testid="user-disable-" + u["email"]),
+                rx.el.button(t("admin.user.enable"), type="button", class_name="btn btn-small btn-secondary",
+                             on_click=S.set_active(u["id"], True), data_testid="user-enable-" + u["email"]),
+            ),
+            class_name="row-actions",
+        )),
+    )
+
+
+def page() -> rx.Component:
+    S = UsersState
+    return admin_layout(
+        S, "users", "admin.users",
+        rx.cond(~S.creating, rx.el.div(button("admin.user.new", on_click=S.open_create, data_testid="user-new"),
+                                       class_name="toolbar")),
+        rx.cond(S.creating, _create_form()),
+        rx.cond(S.sel_id != "", _manage_panel()),
+        rx.cond(
+            S.users.length() > 0,
+            table(["field.full_name", "field.email", "admin.user.roles", "field.status", "common.actions"],
+                  rx.foreach(S.users, _row), data_testid="user-table"),
+            empty_state("admin.user.empty", "users"),
+        ),
+        picker_on_change=S.change_adm,
+    )
+
+
+ON_LOAD = UsersState.on_load
+TITLE = "Mrasla — Utilisateurs · المستخدمون"
