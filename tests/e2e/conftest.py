@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,6 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = ROOT / ".venv" / "bin"
 CHROMIUM = os.environ.get("MRASLA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -39,7 +39,7 @@ def _server_env(data_dir: Path, port: int) -> dict[str, str]:
         MRASLA_PUBLIC_URL=f"http://localhost:{port}",
         REFLEX_USE_SYSTEM_BUN="1",
         REFLEX_TELEMETRY_ENABLED="false",
-        PATH=f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{BIN}:{env.get('PATH', '')}",
+        PATH=f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{Path(sys.executable).parent}:{env.get('PATH', '')}",
     )
     return env
 
@@ -50,10 +50,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, objec
     data_dir = tmp_path_factory.mktemp("data")
     port = _free_port()
     env = _server_env(data_dir, port)
-    subprocess.run([str(BIN / "mrasla"), "seed", "--quiet"], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "-m", "mrasla_app.cli", "seed", "--quiet"], cwd=ROOT, env=env, check=True)
     log = open(data_dir / "server.log", "wb")
     proc = subprocess.Popen(
-        [str(BIN / "reflex"), "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)],
+        [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     base = f"http://localhost:{port}"

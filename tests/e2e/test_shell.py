@@ -1,0 +1,126 @@
+"""The bilingual shell on the real production build: roles, navigation, Arabic RTL, sessions."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from mrasla_app.i18n import catalog
+from tests.e2e.conftest import DESKTOP, PASSWORD, PHONE, TABLET, new_page
+
+AR, FR = catalog("ar"), catalog("fr")
+
+# account → (landing path, nav entries it must show); everything else must be hidden.
+ROLES = {
+    "admin@mrasla.ma": ("/admin", {"admin", "account"}),
+    "admin.mef@mrasla.ma": ("/admin", {"admin", "account"}),
+    "clerk.mef@mrasla.ma": ("/registry", {"registry", "inbox", "account"}),
+    "agent.mef@mrasla.ma": ("/inbox", {"inbox", "account"}),
+    "head.mef@mrasla.ma": ("/inbox", {"inbox", "account"}),
+    "director.mef@mrasla.ma": ("/parapheur", {"inbox", "parapheur", "account"}),
+}
+STAFF_PAGES = {"registry", "inbox", "parapheur", "admin"}
+
+
+def login(page: Page, base_url: str, email: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base_url}/login")
+    page.locator("#login-email").fill(email)
+    page.locator("#login-password").fill(password)
+    page.locator("#login-submit").click()
+    expect(page.get_by_test_id("user-menu")).to_be_visible()
+
+
+def test_citizen_home_needs_no_login_on_a_phone(browser, base_url):
+    page = new_page(browser, {"width": 390, "height": 844})
+    page.goto(base_url)
+    expect(page.locator("h1#page-title")).to_have_text(FR["home.title"])
+    for card in ("deposit", "verify", "track"):
+        expect(page.get_by_test_id(f"home-{card}")).to_be_visible()
+    assert page.url.rstrip("/") == base_url
+    # nothing overflows sideways on a 390 px screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.context.close()
+
+
+@pytest.mark.parametrize("email", list(ROLES))
+def test_each_role_lands_on_its_page_and_sees_only_its_navigation(browser, base_url, email):
+    landing, allowed = ROLES[email]
+    page = new_page(browser, DESKTOP)
+    login(page, base_url, email)
+    expect(page).to_have_url(re.compile(re.escape(base_url + landing) + "/?$"))
+    for name in STAFF_PAGES | {"account"}:
+        nav = page.get_by_test_id(f"nav-{name}")
+        if name in allowed:
+            expect(nav).to_be_visible()
+        else:
+            expect(nav).to_have_count(0)
+    for forbidden in sorted(STAFF_PAGES - allowed)[:2]:
+        page.goto(f"{base_url}/{forbidden}")
+        expect(page).to_have_url(re.compile(re.escape(base_url + landing) + "/?$"))
+    page.context.close()
+
+
+def test_arabic_switch_mirrors_the_layout_and_survives_reload(browser, base_url):
+    page = new_page(browser, DESKTOP)
+    login(page, base_url, "clerk.mef@mrasla.ma")
+    expect(page.locator("h1#page-title")).to_have_text(FR["registry.title"])
+    page.locator("#lang-switch").click()
+    expect(page.locator("h1#page-title")).to_have_text(AR["registry.title"])
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    assert page.evaluate("document.documentElement.lang") == "ar"
+    expect(page.get_by_test_id("nav-inbox")).to_have_text(re.compile(AR["nav.inbox"]))
+    # the navigation starts on the right in Arabic
+    nav_x = page.get_by_test_id("nav-registry").bounding_box()["x"]
+    inbox_x = page.get_by_test_id("nav-inbox").bounding_box()["x"]
+    assert nav_x > inbox_x
+    page.reload()
+    expect(page.locator("h1#page-title")).to_have_text(AR["registry.title"])
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    expect(page.get_by_test_id("user-menu")).to_be_visible()  # the session survived the reload
+    page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, TABLET], ids=["phone", "tablet"])
+def test_menu_drawer_in_arabic_on_small_screens(browser, base_url, viewport):
+    page = new_page(browser, viewport, lang="ar")
+    login(page, base_url, "agent.mef@mrasla.ma")
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    page.get_by_test_id("menu-button").click()
+    expect(page.get_by_test_id("mnav-inbox")).to_have_text(re.compile(AR["nav.inbox"]))
+    expect(page.get_by_test_id("mnav-admin")).to_have_count(0)
+    page.context.close()
+
+
+def test_logout_ends_the_session(browser, base_url):
+    page = new_page(browser, DESKTOP)
+    login(page, base_url, "admin.mef@mrasla.ma")
+    page.locator("#logout-button").click()
+    expect(page.get_by_test_id("user-menu")).to_have_count(0)
+    page.goto(f"{base_url}/admin/users")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    cookies = {c["name"] for c in page.context.cookies()}
+    assert "mrasla_session" not in cookies
+    page.context.close()
+
+
+def test_wrong_password_shows_a_translated_error(browser, base_url):
+    page = new_page(browser, PHONE, lang="ar")
+    page.goto(f"{base_url}/login")
+    page.locator("#login-email").fill("agent.crb@mrasla.ma")
+    page.locator("#login-password").fill("wrong-password!")
+    page.locator("#login-submit").click()
+    expect(page.get_by_test_id("form-error")).to_have_text(AR["error.invalid_credentials"])
+    page.context.close()
+
+
+def test_admin_of_mef_manages_only_mef(browser, base_url):
+    page = new_page(browser, DESKTOP)
+    login(page, base_url, "admin.mef@mrasla.ma")
+    page.goto(f"{base_url}/admin/users")
+    table = page.get_by_test_id("user-table")
+    expect(table).to_contain_text("agent.mef@mrasla.ma")
+    expect(table).not_to_contain_text("agent.crb@mrasla.ma")
+    expect(page.get_by_test_id("adm-picker")).to_have_count(0)
+    page.context.close()
