@@ -3,13 +3,15 @@
 from mrasla_app.models.accounts import Delegation, Role, RoleMembership, User, UserSession
 from mrasla_app.models.audit import AuditEvent, AuditHead
 from mrasla_app.models.correspondence import (
-    Channel, Correspondence, Direction, Document, DocumentKind, Priority, RegistryCounter, Status, TrackingCode,
+    Channel, ConfidentialAccess, Correspondence, CorrespondenceLink, Direction, Dispatch, DispatchPurpose, Document,
+    DocumentKind, Holiday, LinkKind, Note, Priority, RegistryCounter, Status, TrackingCode,
 )
 from mrasla_app.models.directory import Administration, AdministrationKind, Party, PartyKind, Unit, UnitLevel
 from mrasla_app.models.notifications import Notification, NotificationStatus
 
 __all__ = [
-    "Channel", "Correspondence", "Direction", "Document", "DocumentKind", "Notification", "NotificationStatus",
+    "Channel", "ConfidentialAccess", "Correspondence", "CorrespondenceLink", "Dispatch", "DispatchPurpose", "Holiday",
+    "LinkKind", "Note", "Direction", "Document", "DocumentKind", "Notification", "NotificationStatus",
     "Priority", "RegistryCounter", "Status", "TrackingCode",
     "Administration", "AdministrationKind", "AuditEvent", "AuditHead", "Delegation", "Party",
     "PartyKind", "Role", "RoleMembership", "Unit", "UnitLevel", "User", "UserSession",

@@ -48,6 +48,16 @@ class Priority(str, enum.Enum):
     very_urgent = "very_urgent"
 
 
+class DispatchPurpose(str, enum.Enum):
+    action = "action"  # pour traitement
+    information = "information"  # pour information (copie)
+
+
+class LinkKind(str, enum.Enum):
+    reply_to = "reply_to"  # this correspondence answers the other
+    same_file = "same_file"  # same dossier
+
+
 class DocumentKind(str, enum.Enum):
     attachment = "attachment"  # deposited by the correspondent
     receipt = "receipt"  # sealed accusé de réception
@@ -70,6 +80,9 @@ class Correspondence(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("administration_id", "year", "direction", "seq", name="uq_corr_number"),
         Index("ix_corr_admin_status", "administration_id", "status", "id"),
+        Index("ix_corr_admin_dir_id", "administration_id", "direction", "id"),
+        Index("ix_corr_assignee_status", "assignee_id", "status", "id"),
+        Index("ix_corr_deadline", "administration_id", "deadline"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -89,6 +102,14 @@ class Correspondence(SQLModel, table=True):
     deadline: date | None = Field(default=None)
     registered_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     created_by: int | None = Field(default=None, foreign_key="user.id")
+    type_code: str = Field(default="", max_length=32)  # request, complaint, invoice… (sets the default deadline)
+    action_unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)  # unit dispatched for action
+    assignee_id: int | None = Field(default=None, foreign_key="user.id", index=True)  # agent handling it
+    sender_administration_id: int | None = Field(default=None, foreign_key="administration.id")
+    recipient_administration_id: int | None = Field(default=None, foreign_key="administration.id")
+    recipient_party_id: int | None = Field(default=None, foreign_key="party.id")
+    answered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     verify_token_hash: str = Field(max_length=64, unique=True, index=True)  # QR code token (SHA-256)
     access_token_hash: str = Field(default="", max_length=64, index=True)  # depositor's private link
     idempotency_key: str | None = Field(default=None, max_length=80, unique=True)
@@ -122,3 +143,64 @@ class TrackingCode(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     attempts: int = Field(default=0)
     used: bool = Field(default=False)
+
+
+class Dispatch(SQLModel, table=True):
+    """Imputation: the correspondence is routed to a unit (or a person in it) for action or information."""
+
+    __table_args__ = (Index("ix_dispatch_unit_active", "unit_id", "active", "purpose", "correspondence_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    correspondence_id: int = Field(foreign_key="correspondence.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    purpose: DispatchPurpose = Field(sa_column=enum_column(DispatchPurpose))
+    instructions: str = Field(default="", sa_column=Column(Text, nullable=False))
+    active: bool = Field(default=True)  # a re-dispatch deactivates the previous action dispatch
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class Note(SQLModel, table=True):
+    """An annotation on a correspondence, visible to whoever may see the correspondence."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    correspondence_id: int = Field(foreign_key="correspondence.id", index=True)
+    author_id: int = Field(foreign_key="user.id")
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class CorrespondenceLink(SQLModel, table=True):
+    __tablename__ = "correspondence_link"
+    __table_args__ = (UniqueConstraint("from_id", "to_id", "kind", name="uq_link"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    from_id: int = Field(foreign_key="correspondence.id", index=True)
+    to_id: int = Field(foreign_key="correspondence.id", index=True)
+    kind: LinkKind = Field(sa_column=enum_column(LinkKind))
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class ConfidentialAccess(SQLModel, table=True):
+    """The named people who may see a confidential correspondence."""
+
+    __tablename__ = "confidential_access"
+
+    correspondence_id: int = Field(foreign_key="correspondence.id", primary_key=True)
+    user_id: int = Field(foreign_key="user.id", primary_key=True, index=True)
+
+
+class Holiday(SQLModel, table=True):
+    """A non-working day. ``recurring`` days repeat every year (fixed national holidays);
+    religious holidays (lunar calendar) are entered per year. ``administration_id`` None = national."""
+
+    __table_args__ = (UniqueConstraint("administration_id", "day", name="uq_holiday_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    administration_id: int | None = Field(default=None, foreign_key="administration.id", index=True)
+    day: date
+    recurring: bool = Field(default=False)
+    name_ar: str = Field(max_length=120)
+    name_fr: str = Field(max_length=120)

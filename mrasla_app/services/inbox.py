@@ -1,0 +1,200 @@
+"""The agents' inbox: queues, filters, search, counts and keyset pagination — all scoped.
+
+Every query starts from ``scoping.visible_clause``, so a list, a count or a search result never
+includes what the actor may not open. Pages are fetched by keyset (``after`` = the last row's
+sort key), so page 10,000 costs the same as page 1.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, text
+from sqlmodel import Session
+
+from mrasla_app.models import (
+    Correspondence, Direction, Dispatch, DispatchPurpose, Party, Priority, Role, Status, Unit,
+)
+from mrasla_app.services import scoping
+from mrasla_app.services.accounts import Actor
+from mrasla_app.services.text import normalize
+from mrasla_app.settings import TIMEZONE
+
+OPEN = (Status.to_qualify, Status.dispatched, Status.in_progress, Status.returned)
+MAX_LIMIT = 100
+
+
+class Queue(str, enum.Enum):
+    to_qualify = "to_qualify"
+    assigned_to_me = "assigned_to_me"
+    my_unit = "my_unit"
+    for_information = "for_information"
+    overdue = "overdue"
+    awaiting_signature = "awaiting_signature"
+    sent = "sent"
+    all = "all"
+
+
+class Sort(str, enum.Enum):
+    newest = "newest"
+    oldest = "oldest"
+    deadline = "deadline"
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    queue: Queue = Queue.all
+    direction: str = ""
+    status: str = ""
+    priority: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    unit_id: int | None = None
+    sender: str = ""
+    q: str = ""
+    sort: Sort = Sort.newest
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    id: int
+    registry_number: str
+    subject: str
+    sender: str
+    direction: str
+    channel: str
+    status: str
+    priority: str
+    confidential: bool
+    deadline: date | None
+    registered_at: datetime
+    action_unit_ar: str
+    action_unit_fr: str
+
+
+def today() -> date:
+    return datetime.now(ZoneInfo(TIMEZONE)).date()
+
+
+def _queue_clause(actor: Actor, queue: Queue) -> ColumnElement[bool] | None:
+    own_units = actor.unit_ids()
+    if queue is Queue.to_qualify:
+        if not actor.has_role(Role.clerk):
+            return false()
+        return Correspondence.status.in_((Status.to_qualify, Status.returned))
+    if queue is Queue.assigned_to_me:
+        return and_(Correspondence.assignee_id == actor.user_id, Correspondence.status.in_(OPEN))
+    if queue is Queue.my_unit:
+        return and_(Correspondence.action_unit_id.in_(own_units), Correspondence.status.in_(OPEN))
+    if queue is Queue.for_information:
+        copies = select(Dispatch.correspondence_id).where(
+            Dispatch.unit_id.in_(own_units), Dispatch.purpose == DispatchPurpose.information, Dispatch.active.is_(True))
+        return Correspondence.id.in_(copies)
+    if queue is Queue.overdue:
+        return and_(Correspondence.deadline < today(), Correspondence.status.in_(OPEN))
+    if queue is Queue.awaiting_signature:
+        return false()  # filled by the signature book (parapheur) once answers travel through circuits
+    if queue is Queue.sent:
+        return Correspondence.direction == Direction.outgoing
+    return None
+
+
+def search_clause(session: Session, q: str) -> ColumnElement[bool] | None:
+    """Full-text match over the folded number, subject, sender and message (every word, as prefixes)."""
+    words = [w for w in normalize(q).replace("/", " ").replace("-", " ").split() if w][:8]
+    if not words:
+        return None
+    if session.get_bind().dialect.name == "postgresql":
+        query = " & ".join("".join(c for c in w if c.isalnum()) + ":*" for w in words if any(c.isalnum() for c in w))
+        return text("to_tsvector('simple', correspondence.search_text) @@ to_tsquery('simple', :tsq)").bindparams(tsq=query)
+    match = " ".join('"' + w.replace('"', '""') + '"*' for w in words)
+    hits = text("SELECT rowid FROM correspondence_fts WHERE correspondence_fts MATCH :m").bindparams(m=match)
+    return Correspondence.id.in_(hits)
+
+
+def _filtered(session: Session, actor: Actor | None, f: InboxFilter) -> Select:
+    stmt = select(Correspondence).where(scoping.visible_clause(session, actor))
+    if actor is not None and (clause := _queue_clause(actor, f.queue)) is not None:
+        stmt = stmt.where(clause)
+    if f.direction:
+        stmt = stmt.where(Correspondence.direction == Direction(f.direction))
+    if f.status:
+        stmt = stmt.where(Correspondence.status == Status(f.status))
+    if f.priority:
+        stmt = stmt.where(Correspondence.priority == Priority(f.priority))
+    if f.date_from:
+        stmt = stmt.where(Correspondence.registered_at >= _utc_midnight(f.date_from))
+    if f.date_to:
+        stmt = stmt.where(Correspondence.registered_at < _utc_midnight(f.date_to + timedelta(days=1)))
+    if f.unit_id:
+        stmt = stmt.where(Correspondence.action_unit_id == f.unit_id)
+    if f.sender.strip():
+        like = f"%{f.sender.strip()}%"
+        stmt = stmt.where(Correspondence.sender_party_id.in_(select(Party.id).where(Party.full_name.ilike(like))))
+    if f.q.strip() and (clause := search_clause(session, f.q)) is not None:
+        stmt = stmt.where(clause)
+    return stmt
+
+
+def _utc_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(TIMEZONE))
+
+
+def _cursor(row: Correspondence, sort: Sort) -> str:
+    if sort is Sort.deadline:
+        return f"{row.deadline.isoformat() if row.deadline else '9999-12-31'}|{row.id}"
+    return str(row.id)
+
+
+def _after(stmt: Select, sort: Sort, after: str) -> Select:
+    if sort is Sort.newest:
+        return stmt.where(Correspondence.id < int(after))
+    if sort is Sort.oldest:
+        return stmt.where(Correspondence.id > int(after))
+    day_s, _, id_s = after.partition("|")
+    day, last_id = date.fromisoformat(day_s), int(id_s)
+    deadline = func.coalesce(Correspondence.deadline, date(9999, 12, 31))
+    return stmt.where(or_(deadline > day, and_(deadline == day, Correspondence.id > last_id)))
+
+
+def page(
+    session: Session, actor: Actor | None, f: InboxFilter, *, after: str = "", limit: int = 25,
+) -> tuple[list[InboxRow], str]:
+    """One page of the inbox and the cursor of the next page ("" when this is the last one)."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    stmt = _filtered(session, actor, f)
+    if after:
+        stmt = _after(stmt, f.sort, after)
+    order = {
+        Sort.newest: (Correspondence.id.desc(),),
+        Sort.oldest: (Correspondence.id.asc(),),
+        Sort.deadline: (func.coalesce(Correspondence.deadline, date(9999, 12, 31)).asc(), Correspondence.id.asc()),
+    }[f.sort]
+    rows = list(session.execute(stmt.order_by(*order).limit(limit + 1)).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    parties = {p.id: p.full_name for p in session.execute(
+        select(Party).where(Party.id.in_({r.sender_party_id for r in rows if r.sender_party_id}))).scalars()}
+    units = {u.id: u for u in session.execute(
+        select(Unit).where(Unit.id.in_({r.action_unit_id for r in rows if r.action_unit_id}))).scalars()}
+    out = [InboxRow(
+        id=r.id, registry_number=r.registry_number, subject=r.subject,  # type: ignore[arg-type]
+        sender=parties.get(r.sender_party_id, ""), direction=r.direction.value, channel=r.channel.value,
+        status=r.status.value, priority=r.priority.value, confidential=r.confidential, deadline=r.deadline,
+        registered_at=r.registered_at,
+        action_unit_ar=units[r.action_unit_id].name_ar if r.action_unit_id in units else "",
+        action_unit_fr=units[r.action_unit_id].name_fr if r.action_unit_id in units else "",
+    ) for r in rows]
+    return out, (_cursor(rows[-1], f.sort) if more and rows else "")
+
+
+def counts(session: Session, actor: Actor | None) -> dict[str, int]:
+    """How many items each queue holds for the actor (scoped like the lists)."""
+    result: dict[str, int] = {}
+    for queue in Queue:
+        stmt = _filtered(session, actor, InboxFilter(queue=queue)).with_only_columns(func.count(Correspondence.id))
+        result[queue.value] = session.execute(stmt.order_by(None)).scalar_one()
+    return result

@@ -1,0 +1,56 @@
+"""Who may see which correspondence — the one rule every list, count, search and detail uses.
+
+A correspondence is visible to:
+- the registry (clerks) of its administration;
+- the units it is dispatched to (action or information), and the heads of the units above them;
+- for outgoing and internal mail, the unit that issued it (and the heads above);
+- the people acting on it (its assignee, the person who registered it).
+A confidential correspondence is visible only to the people named on it (and whoever registered it).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlmodel import Session
+
+from mrasla_app.models import ConfidentialAccess, Correspondence, Direction, Dispatch, Role
+from mrasla_app.services import directory
+from mrasla_app.services.accounts import Actor
+from mrasla_app.services.errors import NotFound
+
+
+def unit_scope(session: Session, actor: Actor) -> set[int]:
+    """Units whose mail the actor sees: where they hold any role, plus everything below units they head."""
+    return set(actor.unit_ids()) | directory.descendants(session, actor.unit_ids(Role.head))
+
+
+def visible_clause(session: Session, actor: Actor | None) -> ColumnElement[bool]:
+    """A WHERE clause on ``Correspondence`` selecting what ``actor`` may see."""
+    if actor is None or not actor.memberships:
+        return false()
+    units = unit_scope(session, actor)
+    dispatched = select(Dispatch.correspondence_id).where(Dispatch.unit_id.in_(units), Dispatch.active.is_(True))
+    reach = [
+        Correspondence.id.in_(dispatched),
+        Correspondence.action_unit_id.in_(units),
+        and_(Correspondence.direction != Direction.incoming, Correspondence.unit_id.in_(units)),
+        Correspondence.assignee_id == actor.user_id,
+        Correspondence.created_by == actor.user_id,
+    ]
+    if actor.has_role(Role.clerk) and actor.administration_id:
+        reach.append(Correspondence.administration_id == actor.administration_id)
+    named = select(ConfidentialAccess.correspondence_id).where(ConfidentialAccess.user_id == actor.user_id)
+    confidential_ok = or_(Correspondence.confidential.is_(False), Correspondence.id.in_(named),
+                          Correspondence.created_by == actor.user_id)
+    return and_(or_(*reach), confidential_ok)
+
+
+def get_visible(session: Session, actor: Actor | None, correspondence_id: int, *, for_update: bool = False) -> Correspondence:
+    """The correspondence if the actor may see it; ``NotFound`` otherwise (same answer as missing)."""
+    stmt = select(Correspondence).where(Correspondence.id == correspondence_id, visible_clause(session, actor))
+    if for_update:
+        stmt = stmt.with_for_update()
+    corr = session.execute(stmt).scalar_one_or_none()
+    if corr is None:
+        raise NotFound()
+    return corr
