@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -12,7 +13,7 @@ from mrasla_app import db
 from mrasla_app.i18n import bilingual
 from mrasla_app.services import accounts
 from mrasla_app.services.accounts import Actor
-from mrasla_app.services.errors import DomainError
+from mrasla_app.services.errors import DomainError, PermissionDenied
 
 SESSION_COOKIE = "mrasla_session"
 
@@ -34,6 +35,26 @@ def current_actor(request: Request) -> Actor | None:
         return None
     with db.read_session() as session:
         return accounts.actor_from_token(session, token)
+
+
+def same_origin(request: Request) -> None:
+    """CSRF guard for cookie-authenticated changes: the Origin (or Referer) must be this site.
+
+    The session cookie is already SameSite=Strict; this also stops a same-site subdomain or an old
+    browser from replaying it. Clients without a browser (no Origin, no Referer) are accepted.
+    """
+    origin = request.headers.get("origin") or request.headers.get("referer") or ""
+    if not origin:
+        return
+    host = request.headers.get("host", "")
+    if urlsplit(origin).netloc != host:
+        raise PermissionDenied("error.csrf")
+
+
+def acting_actor(request: Request) -> Actor | None:
+    """``current_actor`` for state-changing routes (with the same-origin check)."""
+    same_origin(request)
+    return current_actor(request)
 
 
 def error_body(code: str, **params: object) -> dict[str, object]:

@@ -1,0 +1,213 @@
+"""Staff endpoints over the e-correspondence services: inbox, detail, documents and actions.
+
+Authentication is the session cookie; every route passes the actor to the services, which apply
+the visibility rule (``services.scoping``) — an item outside the actor's scope answers 404.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from mrasla_app import db
+from mrasla_app.api.deps import acting_actor, current_actor
+from mrasla_app.models import Document, Note, Party, User
+from mrasla_app.services import dispatch, inbox, scoping, storage
+from mrasla_app.services.accounts import Actor
+from mrasla_app.services.errors import NotAuthenticated, NotFound
+from mrasla_app.services.inbox import InboxFilter, Queue, Sort
+
+router = APIRouter(prefix="/correspondence", tags=["correspondence"])
+documents_router = APIRouter(tags=["correspondence"])
+
+
+def _staff(actor: Actor | None) -> Actor:
+    if actor is None:
+        raise NotAuthenticated()
+    return actor
+
+
+class Row(BaseModel):
+    id: int
+    registry_number: str
+    subject: str
+    sender: str
+    direction: str
+    channel: str
+    status: str
+    priority: str
+    confidential: bool
+    deadline: date | None
+    registered_at: str
+
+
+class Page(BaseModel):
+    items: list[Row]
+    next: str
+
+
+class DocumentOut(BaseModel):
+    id: int
+    kind: str
+    filename: str
+    content_type: str
+    pages: int
+    size: int
+    sha256: str
+
+
+class NoteOut(BaseModel):
+    author: str
+    body: str
+    at: str
+
+
+class Detail(Row):
+    message: str
+    sender_id: str
+    action_unit_id: int | None
+    assignee_id: int | None
+    documents: list[DocumentOut]
+    notes: list[NoteOut]
+
+
+class QualifyIn(BaseModel):
+    type_code: str
+    priority: str = "normal"
+    confidential: bool = False
+    deadline: date | None = None
+    named_user_ids: list[int] = []
+
+
+class DispatchIn(BaseModel):
+    action_unit_id: int
+    action_user_id: int | None = None
+    info_unit_ids: list[int] = []
+    instructions: str = ""
+
+
+class ReasonIn(BaseModel):
+    reason: str = ""
+
+
+class NoteIn(BaseModel):
+    body: str
+
+
+def _row(r: inbox.InboxRow) -> Row:
+    return Row(id=r.id, registry_number=r.registry_number, subject=r.subject, sender=r.sender, direction=r.direction,
+               channel=r.channel, status=r.status, priority=r.priority, confidential=r.confidential,
+               deadline=r.deadline, registered_at=r.registered_at.isoformat())
+
+
+@router.get("", response_model=Page)
+def list_correspondence(
+    queue: Queue = Queue.all, q: str = "", direction: str = Query("", pattern="^(|incoming|outgoing|internal)$"),
+    status: str = "", priority: str = "", sender: str = "", sort: Sort = Sort.newest, after: str = "",
+    limit: int = Query(25, ge=1, le=100), actor: Actor | None = Depends(current_actor),
+) -> Page:
+    """One page of the actor's inbox (keyset: pass ``next`` as ``after``)."""
+    actor = _staff(actor)
+    with db.read_session() as session:
+        rows, nxt = inbox.page(session, actor, InboxFilter(queue=queue, q=q, direction=direction, status=status,
+                                                           priority=priority, sender=sender, sort=sort),
+                               after=after, limit=limit)
+    return Page(items=[_row(r) for r in rows], next=nxt)
+
+
+@router.get("/counts", response_model=dict[str, int])
+def queue_counts(actor: Actor | None = Depends(current_actor)) -> dict[str, int]:
+    with db.read_session() as session:
+        return inbox.counts(session, _staff(actor))
+
+
+@router.get("/{correspondence_id}", response_model=Detail)
+def detail(correspondence_id: int, actor: Actor | None = Depends(current_actor)) -> Detail:
+    actor = _staff(actor)
+    with db.read_session() as session:
+        c = scoping.get_visible(session, actor, correspondence_id)
+        party = session.get(Party, c.sender_party_id) if c.sender_party_id else None
+        docs = session.execute(select(Document).where(Document.correspondence_id == c.id)
+                               .order_by(Document.kind, Document.position)).scalars().all()
+        notes = session.execute(select(Note, User.full_name).join(User, User.id == Note.author_id)
+                                .where(Note.correspondence_id == c.id).order_by(Note.id)).all()
+    return Detail(
+        id=c.id, registry_number=c.registry_number, subject=c.subject, sender=party.full_name if party else "",
+        direction=c.direction.value, channel=c.channel.value, status=c.status.value, priority=c.priority.value,
+        confidential=c.confidential, deadline=c.deadline, registered_at=c.registered_at.isoformat(), message=c.message,
+        sender_id=f"{party.id_kind} {party.id_value}".strip() if party else "", action_unit_id=c.action_unit_id,
+        assignee_id=c.assignee_id,
+        documents=[DocumentOut(id=d.id, kind=d.kind.value, filename=d.filename, content_type=d.content_type,
+                               pages=d.pages, size=d.size, sha256=d.sha256) for d in docs],
+        notes=[NoteOut(author=name, body=n.body, at=n.created_at.isoformat()) for n, name in notes],
+    )
+
+
+@router.post("/{correspondence_id}/qualify", status_code=204)
+def qualify(correspondence_id: int, body: QualifyIn, actor: Actor | None = Depends(acting_actor)) -> Response:
+    with db.write_session() as session:
+        dispatch.qualify(session, _staff(actor), correspondence_id, type_code=body.type_code, priority=body.priority,
+                         confidential=body.confidential, deadline=body.deadline, named_user_ids=body.named_user_ids)
+    return Response(status_code=204)
+
+
+@router.post("/{correspondence_id}/dispatch", status_code=204)
+def dispatch_to(correspondence_id: int, body: DispatchIn, actor: Actor | None = Depends(acting_actor)) -> Response:
+    with db.write_session() as session:
+        dispatch.dispatch(session, _staff(actor), correspondence_id, action_unit_id=body.action_unit_id,
+                          action_user_id=body.action_user_id, info_unit_ids=body.info_unit_ids,
+                          instructions=body.instructions)
+    return Response(status_code=204)
+
+
+@router.post("/{correspondence_id}/take", status_code=204)
+def take(correspondence_id: int, actor: Actor | None = Depends(acting_actor)) -> Response:
+    with db.write_session() as session:
+        dispatch.take(session, _staff(actor), correspondence_id)
+    return Response(status_code=204)
+
+
+@router.post("/{correspondence_id}/return", status_code=204)
+def return_to_registry(correspondence_id: int, body: ReasonIn, actor: Actor | None = Depends(acting_actor)) -> Response:
+    with db.write_session() as session:
+        dispatch.return_to_registry(session, _staff(actor), correspondence_id, body.reason)
+    return Response(status_code=204)
+
+
+@router.post("/{correspondence_id}/close", status_code=204)
+def close(correspondence_id: int, body: ReasonIn, actor: Actor | None = Depends(acting_actor)) -> Response:
+    with db.write_session() as session:
+        dispatch.close(session, _staff(actor), correspondence_id, body.reason)
+    return Response(status_code=204)
+
+
+@router.post("/{correspondence_id}/notes", status_code=201, response_model=NoteOut)
+def add_note(correspondence_id: int, body: NoteIn, actor: Actor | None = Depends(acting_actor)) -> NoteOut:
+    actor = _staff(actor)
+    with db.write_session() as session:
+        note = dispatch.add_note(session, actor, correspondence_id, body.body)
+    return NoteOut(author=actor.full_name, body=note.body, at=note.created_at.isoformat())
+
+
+@documents_router.get("/documents/{document_id}", response_class=Response,
+                      responses={200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}}})
+def document(document_id: int, inline: bool = False, pdf: bool = False,
+             actor: Actor | None = Depends(current_actor)) -> Response:
+    """A document of a correspondence the actor may see (``pdf=1``: the PDF rendition of an image)."""
+    actor = _staff(actor)
+    with db.read_session() as session:
+        doc = session.get(Document, document_id)
+        if doc is None:
+            raise NotFound()
+        scoping.get_visible(session, actor, doc.correspondence_id)
+    sha, ctype, name = (doc.pdf_sha256, "application/pdf", doc.filename.rsplit(".", 1)[0] + ".pdf") if pdf \
+        else (doc.sha256, doc.content_type, doc.filename)
+    disposition = "inline" if inline else "attachment"
+    quoted = name.replace('"', "").encode("ascii", "replace").decode()
+    return Response(storage.get(sha), media_type=ctype, headers={
+        "Content-Disposition": f'{disposition}; filename="{quoted}"', "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff"})
