@@ -40,12 +40,18 @@ class Milestone(BaseModel):
     label: dict[str, str]
 
 
+class AnswerOut(BaseModel):
+    id: int
+    filename: str
+
+
 class TrackingOut(BaseModel):
     registry_number: str
     status: str
     subject: str
     registered_at: str
     milestones: list[Milestone]
+    answers: list[AnswerOut]
 
 
 def field_errors_response(exc: FieldErrors) -> JSONResponse:
@@ -137,6 +143,20 @@ def receipt_pdf(reference: str, k: str | None = None,
         "Content-Disposition": f'attachment; filename="{doc.filename}"', "Cache-Control": "private, no-store"})
 
 
+@router.get("/deposits/{reference}/answers/{document_id}", dependencies=[Depends(read_limit)],
+            response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+def answer_pdf(reference: str, document_id: int, k: str | None = None,
+               x_access_token: str | None = Header(None, alias="X-Access-Token")) -> Response:
+    """A signed answer sent to the depositor (same access token as the receipt)."""
+    with db.read_session() as session:
+        corr = tracking.by_access_token(session, reference, k or x_access_token or "")
+        doc = session.get(Document, document_id) if corr else None
+    if not corr or doc is None or doc.correspondence_id != corr.id or doc.kind is not DocumentKind.answer:
+        raise NotFound()
+    return Response(storage.get(doc.sha256), media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{doc.filename}"', "Cache-Control": "private, no-store"})
+
+
 @router.get("/deposits/{reference}", response_model=TrackingOut, dependencies=[Depends(read_limit)])
 def track(reference: str, k: str | None = None,
           x_access_token: str | None = Header(None, alias="X-Access-Token")) -> TrackingOut:
@@ -149,4 +169,5 @@ def track(reference: str, k: str | None = None,
     return TrackingOut(registry_number=v.registry_number, status=v.status, subject=v.subject,
                        registered_at=v.registered_at.isoformat(),
                        milestones=[Milestone(at=m.at.isoformat(), key=m.key, label=bilingual(m.key))
-                                   for m in v.milestones])
+                                   for m in v.milestones],
+                       answers=[AnswerOut(id=i, filename=f) for i, f in v.answers])

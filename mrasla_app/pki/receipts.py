@@ -77,11 +77,12 @@ class ReceiptData:
     unit_fr: str | None = None
     unit_ar: str | None = None
     tracking_hint: str | None = None
+    sender_reference: str | None = None  # the sender's own registry number (inter-administration mail)
 
     def __post_init__(self) -> None:
         if self.deposited_at.utcoffset() is None:
             raise ValueError("deposited_at must be timezone-aware")
-        if self.depositor_id_kind not in ID_KINDS:
+        if self.depositor_id_kind and self.depositor_id_kind not in ID_KINDS:
             raise ValueError(f"depositor_id_kind must be one of {sorted(ID_KINDS)}")
         object.__setattr__(self, "attachments", tuple(self.attachments))
 
@@ -249,11 +250,14 @@ class _Receipt:
 
     def details(self) -> None:
         d = self.data
-        kind_fr, kind_ar = ID_KINDS[d.depositor_id_kind]
         self.row("Date et heure du dépôt", "تاريخ وساعة الإيداع",
                  [format_datetime_fr(d.deposited_at), format_datetime_ar(d.deposited_at)])
         self.row("Déposant", "المودع", [d.depositor_name])
-        self.row(f"Identifiant ({kind_fr})", kind_ar, [mask_identifier(d.depositor_id)])
+        if d.depositor_id_kind:  # citizens and companies; an administration sender has no CIN/ICE
+            kind_fr, kind_ar = ID_KINDS[d.depositor_id_kind]
+            self.row(f"Identifiant ({kind_fr})", kind_ar, [mask_identifier(d.depositor_id)])
+        if d.sender_reference:
+            self.row("Référence de l'expéditeur", "مرجع المرسل", [d.sender_reference])
         self.row("Objet", "الموضوع", [d.subject])
         if d.unit_fr or d.unit_ar:
             self.row("Entité destinataire", "الوحدة المعنية",

@@ -71,3 +71,27 @@ def test_anonymous_gets_401_and_cross_site_posts_are_refused(client, seeded):
     ok = client.post(f"/api/v1/correspondence/{cid}/qualify", json={"type_code": "request", "deadline": "2030-01-01"},
                      headers={"Origin": "http://testserver"})
     assert ok.status_code == 204
+
+
+def test_citizen_downloads_the_signed_answer_with_the_tracking_token(client, seeded):
+    from mrasla_app import db
+    from mrasla_app.pki.signing import seal_pdf
+    from mrasla_app.services import dispatch, sending
+
+    dep = _deposit(client)
+    key = dep["tracking_url"].split("k=")[1]
+    login(client, "clerk.mef@mrasla.ma")
+    cid = _find(client, dep["registry_number"])["id"]
+    client.post(f"/api/v1/correspondence/{cid}/qualify", json={"type_code": "request", "deadline": "2030-01-01"})
+    client.post(f"/api/v1/correspondence/{cid}/dispatch", json={"action_unit_id": seeded.unit_id("MEF", "DB.DSS")})
+    signed = seal_pdf(pdf_bytes(1, text="Reponse"), field_name="Signature1")
+    with db.write_session() as s:
+        dispatch.take(s, seeded.actor("agent.mef@mrasla.ma"), cid)
+        sending.send_answer(s, seeded.actor("agent.mef@mrasla.ma"), cid, subject="Réponse", document=signed)
+    client.post("/api/v1/auth/logout")
+    track = client.get(f"/api/v1/deposits/{dep['reference']}", params={"k": key}).json()
+    assert track["status"] == "answered" and len(track["answers"]) == 1
+    answer_id = track["answers"][0]["id"]
+    got = client.get(f"/api/v1/deposits/{dep['reference']}/answers/{answer_id}", params={"k": key})
+    assert got.status_code == 200 and got.content == signed
+    assert client.get(f"/api/v1/deposits/{dep['reference']}/answers/{answer_id}", params={"k": "x"}).status_code == 404
