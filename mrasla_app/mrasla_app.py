@@ -6,9 +6,10 @@ import reflex as rx
 
 from mrasla_app.api import api_app
 from mrasla_app.i18n import DEFAULT_LANG
-from mrasla_app.ui.pages import account, home, inbox, login, parapheur, registry
+from mrasla_app.ui.pages import account, home, inbox, login, mail, parapheur, registry
 from mrasla_app.ui.pages.admin import administrations, delegations, units, users
 from mrasla_app.ui.pages.admin import index as admin_index
+from mrasla_app.ui.pages.portal import deposit, deposit_done, track, track_link, verify_pdf, verify_receipt
 from mrasla_app.ui.state import HEAD_LANG_SCRIPT
 
 app = rx.App(
@@ -23,6 +24,7 @@ app = rx.App(
     ],
 )
 
-for module in (home, login, account, registry, inbox, parapheur,
+for module in (home, login, account, registry, inbox, mail, parapheur,
+               deposit, deposit_done, verify_pdf, verify_receipt, track, track_link,
                admin_index, administrations, units, users, delegations):
     app.add_page(module.page, route=module.ROUTE, title=module.TITLE, on_load=module.ON_LOAD)

@@ -10,6 +10,7 @@ unaffected unless they ask for these fixtures.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,9 +25,17 @@ from mrasla_app.settings import get_settings
 DB_NAME = "mrasla.db"
 
 
-def _point_at(mp: pytest.MonkeyPatch, data_dir: Path) -> None:
+# MRASLA_TEST_PG (e.g. postgresql+psycopg://postgres@127.0.0.1:5432) runs the same suite on PostgreSQL:
+# templates become template databases and each test gets ``CREATE DATABASE … TEMPLATE …``.
+PG_BASE = os.environ.get("MRASLA_TEST_PG", "").rstrip("/")
+
+
+def _point_at(mp: pytest.MonkeyPatch, data_dir: Path, database_url: str | None = None) -> None:
     mp.setenv("MRASLA_DATA_DIR", str(data_dir))
-    mp.delenv("MRASLA_DATABASE_URL", raising=False)
+    if database_url:
+        mp.setenv("MRASLA_DATABASE_URL", database_url)
+    else:
+        mp.delenv("MRASLA_DATABASE_URL", raising=False)
     mp.delenv("MRASLA_MASTER_KEY", raising=False)
     get_settings.cache_clear()
     db.reset_engines()
@@ -41,27 +50,48 @@ def _copy_db(src: Path, dst: Path) -> None:
     d.close()
 
 
+def _pg_admin(sql: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(f"{PG_BASE}/postgres", isolation_level="AUTOCOMMIT")
+    with eng.connect() as con:
+        con.execute(text(sql))
+    eng.dispose()
+
+
+def _pg_clone(template: str, name: str) -> str:
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"' if template else f'CREATE DATABASE "{name}"')
+    return f"{PG_BASE}/{name}"
+
+
 @pytest.fixture(scope="session")
-def db_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def db_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | str]:
     """Template databases built once: ``empty`` (migrated) and ``seeded`` (migrated + demo seed)."""
     from mrasla_app.services.seed import seed_demo
 
-    out: dict[str, Path] = {}
+    out: dict[str, Path | str] = {}
     mp = pytest.MonkeyPatch()
     try:
         empty = tmp_path_factory.mktemp("tpl-empty")
-        _point_at(mp, empty)
-        db.migrate()
-        db.reset_engines()
-        out["empty"] = empty / DB_NAME
-
         seeded = tmp_path_factory.mktemp("tpl-seeded")
-        _copy_db(out["empty"], seeded / DB_NAME)
-        _point_at(mp, seeded)
+        if PG_BASE:
+            _point_at(mp, empty, _pg_clone("", "mrasla_tpl_empty"))
+            db.migrate()
+            db.reset_engines()
+            _point_at(mp, seeded, _pg_clone("mrasla_tpl_empty", "mrasla_tpl_seeded"))
+            out["empty"], out["seeded"] = "mrasla_tpl_empty", "mrasla_tpl_seeded"
+        else:
+            _point_at(mp, empty)
+            db.migrate()
+            db.reset_engines()
+            out["empty"] = empty / DB_NAME
+            _copy_db(out["empty"], seeded / DB_NAME)  # type: ignore[arg-type]
+            _point_at(mp, seeded)
+            out["seeded"] = seeded / DB_NAME
         with db.write_session() as session:
             seed_demo(session)
         db.reset_engines()
-        out["seeded"] = seeded / DB_NAME
     finally:
         mp.undo()
         get_settings.cache_clear()
@@ -69,17 +99,21 @@ def db_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return out
 
 
-def _fresh(kind: str, templates: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def _fresh(kind: str, templates: dict[str, Path | str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     data_dir = tmp_path / "data"
-    _copy_db(templates[kind], data_dir / DB_NAME)
-    _point_at(monkeypatch, data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if PG_BASE:
+        _point_at(monkeypatch, data_dir, _pg_clone(str(templates[kind]), "mrasla_test"))
+    else:
+        _copy_db(templates[kind], data_dir / DB_NAME)  # type: ignore[arg-type]
+        _point_at(monkeypatch, data_dir)
     yield data_dir
     db.reset_engines()
     get_settings.cache_clear()
 
 
 @pytest.fixture
-def fresh_db(db_templates: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def fresh_db(db_templates: dict[str, Path | str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """An empty, migrated database in a fresh data directory; yields the data directory."""
     yield from _fresh("empty", db_templates, tmp_path, monkeypatch)
 

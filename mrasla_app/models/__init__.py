@@ -8,6 +8,10 @@ from mrasla_app.models.correspondence import (
 )
 from mrasla_app.models.directory import Administration, AdministrationKind, Party, PartyKind, Unit, UnitLevel
 from mrasla_app.models.notifications import Notification, NotificationStatus
+from mrasla_app.models.workflow import (
+    CircuitTemplate, CompletionMode, Decision, DocumentRole, Folder, FolderAnnotation, FolderDocument, FolderStatus,
+    FolderStep, KeySource, SigningKey, StepAction, StepKind, StepParticipant, StepStatus,
+)
 
 __all__ = [
     "Channel", "ConfidentialAccess", "Correspondence", "CorrespondenceLink", "Dispatch", "DispatchPurpose", "Holiday",
@@ -15,4 +19,6 @@ __all__ = [
     "Priority", "RegistryCounter", "Status", "TrackingCode",
     "Administration", "AdministrationKind", "AuditEvent", "AuditHead", "Delegation", "Party",
     "PartyKind", "Role", "RoleMembership", "Unit", "UnitLevel", "User", "UserSession",
+    "CircuitTemplate", "CompletionMode", "Decision", "DocumentRole", "Folder", "FolderAnnotation", "FolderDocument",
+    "FolderStatus", "FolderStep", "KeySource", "SigningKey", "StepAction", "StepKind", "StepParticipant", "StepStatus",
 ]

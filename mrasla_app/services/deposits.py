@@ -28,7 +28,7 @@ from mrasla_app.pki.receipts import Attachment, ReceiptData, issue_receipt
 from mrasla_app.services import audit, files, notifications, registry, storage
 from mrasla_app.services.accounts import hash_secret
 from mrasla_app.services.errors import DomainError
-from mrasla_app.services.text import normalize
+from mrasla_app.services.text import search_document
 from mrasla_app.settings import get_settings
 
 CIN_RE = re.compile(r"^[A-Z]{1,2}[0-9]{1,6}$")
@@ -175,16 +175,9 @@ def submit(session: Session, form: DepositForm, *, ip: str = "") -> DepositResul
     previous = _existing(session, form.idempotency_key)
     if previous is not None:
         return previous
-    accepted = [files.inspect(name, data) for name, data in form.files]
-    for f in accepted:  # durable before the rows that reference them
-        storage.put(f.data)
-        if f.pdf is not f.data:
-            storage.put(f.pdf)
-
+    accepted = files.inspect_and_store(form.files)
     now = utcnow().replace(microsecond=0)
-    year = registry.local_year(now)
-    seq = registry.next_number(session, adm.id, year, Direction.incoming)  # type: ignore[arg-type]
-    number = registry.format_number(adm.code, year, Direction.incoming, seq)
+    year, seq, number = registry.allocate(session, adm, Direction.incoming, now)
     access, verify = _token("access", form.idempotency_key), _token("verify", form.idempotency_key)
     party = Party(kind=PartyKind.company if form.id_kind == "ICE" else PartyKind.person, full_name=form.full_name,
                   id_kind=form.id_kind, id_value=form.id_value, email=form.email, phone=form.phone)
@@ -195,7 +188,7 @@ def submit(session: Session, form: DepositForm, *, ip: str = "") -> DepositResul
         year=year, seq=seq, registry_number=number, subject=form.subject, message=form.message,
         sender_party_id=party.id, registered_at=now, verify_token_hash=hash_secret(verify),
         access_token_hash=hash_secret(access), idempotency_key=form.idempotency_key,
-        search_text=normalize(f"{number} {form.subject} {form.full_name} {form.message}"),
+        search_text=search_document(number, form.subject, form.full_name, form.message),
     )
     session.add(corr)
     session.flush()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps
 from pypdf import PdfReader
 
+from mrasla_app.services import storage
 from mrasla_app.services.errors import DomainError
 from mrasla_app.settings import get_settings
 
@@ -105,3 +106,14 @@ def inspect(filename: str, data: bytes) -> InspectedFile:
         ctype = "image/jpeg" if data.startswith(JPEG_MAGIC) else "image/png"
         return InspectedFile(name, ctype, data, pdf, 1)
     raise DomainError("error.file_type", name=name)
+
+
+def inspect_and_store(items: list[tuple[str, bytes]]) -> list[InspectedFile]:
+    """Check every file first (the first refusal raises, nothing stored), then store each one and its
+    PDF rendition durably — before the transaction's rows reference them."""
+    accepted = [inspect(name, data) for name, data in items]
+    for f in accepted:
+        storage.put(f.data)
+        if f.pdf is not f.data:
+            storage.put(f.pdf)
+    return accepted

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session
 
-from mrasla_app.models import Correspondence, Direction, RegistryCounter, Status
+from mrasla_app.models import Administration, Correspondence, Direction, RegistryCounter, Status
 from mrasla_app.services import audit
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError
@@ -69,6 +69,13 @@ def next_number(session: Session, administration_id: int, year: int, direction: 
         .values(value=RegistryCounter.value + 1)
         .returning(RegistryCounter.value)
     ).scalar_one()
+
+
+def allocate(session: Session, administration: Administration, direction: Direction, at: datetime) -> tuple[int, int, str]:
+    """(year, seq, registry number) for a correspondence registered at ``at`` — in the caller's transaction."""
+    year = local_year(at)
+    seq = next_number(session, administration.id, year, direction)  # type: ignore[arg-type]
+    return year, seq, format_number(administration.code, year, direction, seq)
 
 
 def transition(session: Session, actor: Actor | None, corr: Correspondence, new: Status, **data: object) -> None:

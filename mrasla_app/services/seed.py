@@ -11,14 +11,14 @@ tests only; change or disable them on any real deployment.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session
 
-from mrasla_app.models import Unit, User
+from mrasla_app.models import Holiday, Unit, User
 from mrasla_app.models.base import utcnow
-from mrasla_app.services import accounts, audit, directory, users
+from mrasla_app.services import accounts, audit, directory, holidays, users
 
 DEMO_PASSWORD = "Mrasla@2026"
 PLATFORM_ADMIN_EMAIL = "admin@mrasla.ma"
@@ -192,6 +192,48 @@ DELEGATION = ("director.mef@mrasla.ma", "head.mef@mrasla.ma", timedelta(days=30)
               "Congé annuel du directeur / عطلة سنوية للمدير")
 
 
+# --- Holiday calendar (national) ---------------------------------------------------------------
+# Fixed national holidays, recurring every year: (month, day, name_fr, name_ar).
+NATIONAL_HOLIDAYS: tuple[tuple[int, int, str, str], ...] = (
+    (1, 1, "Nouvel An", "رأس السنة الميلادية"),
+    (1, 11, "Manifeste de l'Indépendance", "ذكرى تقديم وثيقة الاستقلال"),
+    (1, 14, "Nouvel An amazigh", "رأس السنة الأمازيغية"),
+    (5, 1, "Fête du Travail", "عيد الشغل"),
+    (7, 30, "Fête du Trône", "عيد العرش"),
+    (8, 14, "Allégeance de Oued Eddahab", "ذكرى استرجاع إقليم وادي الذهب"),
+    (8, 20, "Révolution du Roi et du Peuple", "ذكرى ثورة الملك والشعب"),
+    (8, 21, "Fête de la Jeunesse", "عيد الشباب"),
+    (10, 31, "Fête de l'Unité", "عيد الوحدة"),
+    (11, 6, "Marche Verte", "ذكرى المسيرة الخضراء"),
+    (11, 18, "Fête de l'Indépendance", "عيد الاستقلال"),
+)
+# Religious holidays of 2026 (lunar calendar, one-off rows). APPROXIMATE dates: the official
+# days depend on the sighting of the moon and are announced by the Ministry of Habous; an
+# administrator corrects them in the calendar when announced.
+RELIGIOUS_HOLIDAYS_2026: tuple[tuple[date, str, str], ...] = (
+    (date(2026, 3, 20), "Aïd al-Fitr", "عيد الفطر"),
+    (date(2026, 5, 27), "Aïd al-Adha (1er jour)", "عيد الأضحى (اليوم الأول)"),
+    (date(2026, 5, 28), "Aïd al-Adha (2e jour)", "عيد الأضحى (اليوم الثاني)"),
+    (date(2026, 6, 17), "1er Moharram (Nouvel An de l'Hégire)", "فاتح محرم (رأس السنة الهجرية)"),
+    (date(2026, 8, 26), "Aïd al-Mawlid (1er jour)", "عيد المولد النبوي (اليوم الأول)"),
+    (date(2026, 8, 27), "Aïd al-Mawlid (2e jour)", "عيد المولد النبوي (اليوم الثاني)"),
+)
+
+
+def seed_holidays(session: Session, actor: accounts.Actor) -> int:
+    """Add the national calendar above (platform administrator); idempotent. Returns rows added."""
+    existing = set(session.execute(select(Holiday.day).where(Holiday.administration_id.is_(None))).scalars())
+    added = 0
+    rows = [(date(2026, m, d), fr, ar, True) for m, d, fr, ar in NATIONAL_HOLIDAYS]
+    rows += [(day, fr, ar, False) for day, fr, ar in RELIGIOUS_HOLIDAYS_2026]
+    for day, fr, ar, recurring in rows:
+        if day in existing:
+            continue
+        holidays.add_holiday(session, actor, None, day, name_ar=ar, name_fr=fr, recurring=recurring)
+        added += 1
+    return added
+
+
 def seed_demo(session: Session) -> list[DemoAccount]:
     """Create the demo directory and accounts once; return the demo accounts (always the same list)."""
     if session.execute(select(User.id).where(User.email == PLATFORM_ADMIN_EMAIL)).first():
@@ -237,6 +279,7 @@ def seed_demo(session: Session) -> list[DemoAccount]:
     now = utcnow().replace(microsecond=0)
     users.create_delegation(session, actor, from_user_id=user_ids[grantor], to_user_id=user_ids[delegate],
                             starts_at=now, ends_at=now + period, reason=reason)
+    seed_holidays(session, actor)
     return list(DEMO_ACCOUNTS)
 
 

@@ -27,7 +27,7 @@ from mrasla_app.pki.validation import validate_pdf
 from mrasla_app.services import audit, dispatch, files, notifications, registry, scoping, storage
 from mrasla_app.services.accounts import Actor, hash_secret
 from mrasla_app.services.errors import DomainError, PermissionDenied
-from mrasla_app.services.text import normalize
+from mrasla_app.services.text import search_document
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,11 @@ class SendResult:
 
 def _register(session: Session, actor: Actor, adm: Administration, direction: Direction, **fields: object) -> Correspondence:
     now = utcnow().replace(microsecond=0)
-    year = registry.local_year(now)
-    seq = registry.next_number(session, adm.id, year, direction)  # type: ignore[arg-type]
-    number = registry.format_number(adm.code, year, direction, seq)
+    year, seq, number = registry.allocate(session, adm, direction, now)
     corr = Correspondence(administration_id=adm.id, direction=direction, year=year, seq=seq,  # type: ignore[arg-type]
                           registry_number=number, registered_at=now,
                           verify_token_hash=hash_secret(secrets.token_urlsafe(24)), **fields)
-    corr.search_text = normalize(f"{number} {corr.subject} {corr.message}")
+    corr.search_text = search_document(number, corr.subject, corr.message)
     session.add(corr)
     session.flush()
     return corr

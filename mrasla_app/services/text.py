@@ -21,3 +21,10 @@ def normalize(value: str) -> str:
     decomposed = unicodedata.normalize("NFKD", value)
     value = "".join(c for c in decomposed if not unicodedata.combining(c) or "\u0600" <= c <= "\u06FF")
     return _SPACES.sub(" ", value).strip().casefold()
+
+
+def search_document(*parts: str) -> str:
+    """The folded text stored in ``Correspondence.search_text``: registry numbers split into words
+    (``MEF/2026/A/000123`` → ``mef 2026 a 000123``) so both SQLite FTS5 and PostgreSQL's parser index
+    each part, and queries go through the same split."""
+    return normalize(" ".join(parts).replace("/", " "))

@@ -184,7 +184,7 @@ def test_disabled_user_cannot_log_in_and_sessions_end(seeded):
 def test_disabled_user_token_refused_even_if_session_row_remains(seeded):
     token = exchange(login())
     with db.write_session() as s:
-        s.execute(text('UPDATE "user" SET active = 0 WHERE email = :e'), {"e": AGENT})
+        s.execute(text('UPDATE "user" SET active = false WHERE email = :e'), {"e": AGENT})
     assert whoami(token) is None
 
 

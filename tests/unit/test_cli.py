@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
+from sqlalchemy import text
+
+from mrasla_app import db
 
 from mrasla_app.cli import build_parser, main
 
@@ -16,8 +18,8 @@ def test_help_lists_the_commands(capsys):
 def test_audit_verify_passes_on_the_demo_and_fails_after_an_sql_edit(seeded, capsys):
     assert main(["audit", "verify"]) == 0
     assert "intact" in capsys.readouterr().out
-    with sqlite3.connect(seeded.data_dir / "mrasla.db") as con:
-        con.execute("UPDATE audit_event SET actor_label = 'someone else' WHERE seq = 3 AND chain = 'adm:1'")
+    with db.write_session() as s:  # an edit behind the application's back
+        s.execute(text("UPDATE audit_event SET actor_label = 'someone else' WHERE seq = 3 AND chain = 'adm:1'"))
     assert main(["audit", "verify"]) == 1
     out = capsys.readouterr().out
     assert "BROKEN" in out and "adm:1#3" in out

@@ -25,6 +25,9 @@ from mrasla_app.ui.state import LangState
 import mrasla_app.mrasla_app  # noqa: F401  (registers every page state)
 
 SKIP = {"setvar", "set_lang", "toggle_lang", "logout"}
+# The citizen portal shows the public directory (every active administration and its unit tree) by
+# design: there only people (e-mails) count as a leak.
+PUBLIC_DIRECTORY_PAGES = "mrasla_app.ui.pages.portal."
 
 
 def _all_states():
@@ -123,12 +126,18 @@ def test_no_handler_reaches_another_administration(seeded, who):
                                            "code": "HACK", "starts_at": "2026-01-01", "ends_at": "2026-12-31"})
                         elif p.annotation in ("bool", bool):
                             args.append(False)
+                        elif "UploadFile" in str(p.annotation) or str(p.annotation).startswith("list"):
+                            args.append([])
+                        elif p.annotation in ("int", int):
+                            args.append(int(target))
                         else:
                             args.append(target)
                     asyncio.run(_call(handler.fn, state, args))
                     calls += 1
                     view = _browser_view(root)
-                    leaked = [e for e in crb_emails if e in view] + [n for _, n in crb_units if f'"{n}"' in view]
+                    leaked = [e for e in crb_emails if e in view]
+                    if not cls.__module__.startswith(PUBLIC_DIRECTORY_PAGES):
+                        leaked += [n for _, n in crb_units if f'"{n}"' in view]
                     assert not leaked, f"{cls.__name__}.{name}{args} exposed {leaked[:3]}"
     assert calls > 100
     assert _snapshot(crb) == before

@@ -23,20 +23,47 @@ def card(*children: rx.Component, **props: Any) -> rx.Component:
     return rx.el.section(*children, class_name=class_name.strip(), **props)
 
 
+def message(ar: Any, fr: Any, *, ok: bool = False, testid: str = "form-error") -> rx.Component:
+    """A message held in both languages (shown in the interface one): error (role=alert) or notice."""
+    return rx.cond(
+        fr != "",
+        rx.el.div(pick(ar, fr), role="status" if ok else "alert", class_name="msg msg-ok" if ok else "msg msg-error",
+                  data_testid=testid),
+    )
+
+
 def messages(state: type[SessionState] = SessionState) -> rx.Component:
     """The last error (role=alert) and success notice (role=status) of ``state``."""
     return rx.fragment(
-        rx.cond(
-            state.error_fr != "",
-            rx.el.div(pick(state.error_ar, state.error_fr), role="alert", class_name="msg msg-error",
-                      data_testid="form-error"),
-        ),
-        rx.cond(
-            state.notice_fr != "",
-            rx.el.div(pick(state.notice_ar, state.notice_fr), role="status", class_name="msg msg-ok",
-                      data_testid="form-notice"),
+        message(state.error_ar, state.error_fr),
+        message(state.notice_ar, state.notice_fr, ok=True, testid="form-notice"),
+    )
+
+
+def field_error(errors: tuple[Any, Any] | None, name: str, fid: str) -> rx.Component:
+    """The server's message for field ``name`` (``errors`` = (ar dict var, fr dict var)), ``role=alert``."""
+    if errors is None:
+        return rx.fragment()
+    errors_ar, errors_fr = errors
+    return rx.cond(
+        errors_fr.contains(name),
+        rx.el.p(
+            rx.icon("circle-alert", size=16, aria_hidden="true"),
+            rx.el.span(pick(errors_ar[name], errors_fr[name])),
+            id=f"{fid}-error", role="alert", class_name="field-error", data_testid=f"{fid}-error",
         ),
     )
+
+
+def _error_props(errors: tuple[Any, Any] | None, name: str, fid: str, hint: bool) -> dict[str, Any]:
+    described = f"{fid}-hint" if hint else ""
+    if errors is None:
+        return {"aria_describedby": described} if described else {}
+    has_error = errors[1].contains(name)
+    return {
+        "aria_invalid": rx.cond(has_error, "true", "false"),
+        "aria_describedby": rx.cond(has_error, f"{described} {fid}-error".strip(), described),
+    }
 
 
 def field(
@@ -49,22 +76,59 @@ def field(
     default_value: Any = None,
     autocomplete: str = "off",
     hint_key: str | None = None,
+    errors: tuple[Any, Any] | None = None,
+    multiline: bool = False,
     **props: Any,
 ) -> rx.Component:
+    """A labelled input (or textarea); ``errors`` shows the server's per-field message under it."""
     fid = f"{form_id}-{name}"
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = _error_props(errors, name, fid, bool(hint_key))
     if default_value is not None:
         extra["default_value"] = default_value
-    if hint_key:
-        extra["aria_describedby"] = f"{fid}-hint"
+    if multiline:
+        control = rx.el.textarea(id=fid, name=name, required=required, class_name="input textarea",
+                                 data_testid=fid, **extra, **props)
+    else:
+        control = rx.el.input(id=fid, name=name, type=type, required=required, auto_complete=autocomplete,
+                              class_name="input", data_testid=fid, **extra, **props)
     return rx.el.div(
         rx.el.label(t(label_key), html_for=fid, class_name="label"),
-        rx.el.input(
-            id=fid, name=name, type=type, required=required, auto_complete=autocomplete,
-            class_name="input", data_testid=fid, **extra, **props,
-        ),
+        control,
         rx.el.p(t(hint_key), id=f"{fid}-hint", class_name="hint") if hint_key else rx.fragment(),
+        field_error(errors, name, fid),
         class_name="field",
+    )
+
+
+def radio_field(
+    form_id: str,
+    name: str,
+    label_key: str,
+    choices: list[tuple[str, str]],
+    *,
+    value: Any,
+    errors: tuple[Any, Any] | None = None,
+    **props: Any,
+) -> rx.Component:
+    """A fieldset of radio buttons shown as a segmented toggle; ``choices`` = [(value, label key)]."""
+    fid = f"{form_id}-{name}"
+    return rx.el.fieldset(
+        rx.el.legend(t(label_key), class_name="label"),
+        rx.el.div(
+            *[
+                rx.el.label(
+                    rx.el.input(type="radio", name=name, value=val, default_checked=value == val,
+                                id=f"{fid}-{val}", data_testid=f"{fid}-{val}", class_name="segment-input", **props),
+                    rx.el.span(t(key)),
+                    html_for=f"{fid}-{val}",
+                    class_name="segment",
+                )
+                for val, key in choices
+            ],
+            class_name="segmented",
+        ),
+        field_error(errors, name, fid),
+        class_name="field fieldset",
     )
 
 
@@ -76,10 +140,11 @@ def select_field(
     *,
     default_value: Any = None,
     required: bool = False,
+    errors: tuple[Any, Any] | None = None,
     **props: Any,
 ) -> rx.Component:
     fid = f"{form_id}-{name}"
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = _error_props(errors, name, fid, False)
     if default_value is not None:
         extra["default_value"] = default_value
     opts = options if isinstance(options, list) else [options]
@@ -87,6 +152,7 @@ def select_field(
         rx.el.label(t(label_key), html_for=fid, class_name="label"),
         rx.el.select(*opts, id=fid, name=name, required=required, class_name="input select",
                      data_testid=fid, **extra, **props),
+        field_error(errors, name, fid),
         class_name="field",
     )
 

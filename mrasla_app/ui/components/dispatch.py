@@ -1,0 +1,305 @@
+"""The qualification-and-dispatch panel, shared by the registry (first dispatch) and the detail
+page (re-dispatch by the action unit or the registry).
+
+Its state holds only what the actor may use for the correspondence they opened: the unit tree of
+that administration, the people of the chosen action unit, and — for a confidential item — the
+staff to name. The correspondence id stays in a backend var; every handler re-resolves the actor,
+re-reads the correspondence through ``scoping.get_visible`` and lets the services decide.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import reflex as rx
+from sqlalchemy import select
+
+from mrasla_app import db
+from mrasla_app.models import Correspondence, RoleMembership, Status, User
+from mrasla_app.services import directory, dispatch, scoping
+from mrasla_app.services.accounts import Actor
+from mrasla_app.services.errors import DomainError
+from mrasla_app.ui.components.forms import card, option, select_field
+from mrasla_app.ui.components.mail import MAIL_TYPES, PRIORITIES
+from mrasla_app.ui.i18n import pick, t
+from mrasla_app.ui.state import SessionState
+
+PAGE = "inbox"  # the detail page and the registry both need a staff page right
+QUALIFY_STATUSES = (Status.to_qualify, Status.returned)
+
+
+def _can_dispatch(session, actor: Actor, corr: Correspondence) -> bool:
+    return corr.status in (Status.to_qualify, Status.returned, Status.dispatched, Status.in_progress) and (
+        dispatch.is_registry_clerk(actor, corr) or dispatch.is_acting_on(session, actor, corr))
+
+
+def _needs_qualify(actor: Actor, corr: Correspondence) -> bool:
+    return dispatch.is_registry_clerk(actor, corr) and corr.status in QUALIFY_STATUSES
+
+
+def _name(u: User) -> dict[str, str]:
+    return {"id": str(u.id), "name_fr": u.full_name, "name_ar": u.full_name_ar or u.full_name}
+
+
+def _ids(form: dict, prefix: str) -> list[int]:
+    out = []
+    for key, value in form.items():
+        if key.startswith(prefix) and value not in ("", None, False, "off"):
+            tail = key[len(prefix):]
+            if tail.isdigit():
+                out.append(int(tail))
+    return out
+
+
+class DispatchState(SessionState):
+    d_open: bool = False
+    d_qualify: bool = False  # registry clerk on a to-qualify/returned item: type, priority, deadline…
+    d_number: str = ""
+    d_units: list[dict[str, str]] = []  # {id, label_ar, label_fr}
+    d_unit: str = ""
+    d_people: list[dict[str, str]] = []  # {id, name_ar, name_fr} of the chosen action unit
+    d_confidential: bool = False
+    d_staff: list[dict[str, str]] = []  # people who may be named on a confidential item
+    d_key: int = 0
+    d_done: bool = False
+    _id: int = 0
+    _origin: str = ""
+
+    def _reset_panel(self) -> None:
+        self.d_open = self.d_qualify = self.d_confidential = self.d_done = False
+        self.d_number, self.d_unit = "", ""
+        self.d_units, self.d_people, self.d_staff = [], [], []
+        self._id = 0
+
+    def _load(self, actor: Actor, correspondence_id: int) -> None:
+        with db.read_session() as session:
+            corr = scoping.get_visible(session, actor, correspondence_id)
+            if not _can_dispatch(session, actor, corr):
+                raise DomainError("error.forbidden")
+            nodes = directory.unit_tree(session, corr.administration_id, active_only=True)
+            self._id, self.d_number = corr.id, corr.registry_number  # type: ignore[assignment]
+            self.d_qualify = _needs_qualify(actor, corr)
+            self.d_confidential = bool(corr.confidential) if self.d_qualify else False
+            self.d_units = [
+                {"id": str(n.unit.id),
+                 "label_ar": "\u2003" * n.depth + f"{n.unit.code} — {n.unit.name_ar}",
+                 "label_fr": "\u2003" * n.depth + f"{n.unit.code} — {n.unit.name_fr}"}
+                for n in nodes
+            ]
+            self.d_unit = str(corr.action_unit_id) if corr.action_unit_id else ""
+            self.d_people = self._people(session, corr, self.d_unit)
+            self.d_staff = self._staff(session, corr) if self.d_confidential else []
+        self.d_open, self.d_done = True, False
+        self.d_key += 1
+
+    @staticmethod
+    def _people(session, corr: Correspondence, unit: str) -> list[dict[str, str]]:
+        if not unit.isdigit():
+            return []
+        rows = session.execute(
+            select(User).join(RoleMembership, RoleMembership.user_id == User.id)
+            .where(RoleMembership.unit_id == int(unit), User.active.is_(True),
+                   User.administration_id == corr.administration_id)
+            .order_by(User.full_name)).scalars().unique().all()
+        return [_name(u) for u in rows]
+
+    @staticmethod
+    def _staff(session, corr: Correspondence) -> list[dict[str, str]]:
+        rows = session.execute(select(User).where(User.administration_id == corr.administration_id,
+                                                  User.active.is_(True)).order_by(User.full_name)).scalars().all()
+        return [_name(u) for u in rows]
+
+    def _corr(self, session, actor: Actor) -> Correspondence:
+        corr = scoping.get_visible(session, actor, self._id)
+        if not _can_dispatch(session, actor, corr):
+            raise DomainError("error.forbidden")
+        return corr
+
+    # --- events ---------------------------------------------------------------------------------
+
+    @rx.event
+    def open(self, correspondence_id: str, origin: str = ""):
+        self._clear_messages()
+        self._reset_panel()
+        self._origin = origin if origin in ("registry", "mail") else ""
+        if not str(correspondence_id).isdigit():
+            return
+        try:
+            self._load(self._require(PAGE), int(correspondence_id))
+        except DomainError as exc:
+            self._reset_panel()
+            self._fail(exc)
+
+    @rx.event
+    def cancel(self):
+        self._reset_panel()
+
+    @rx.event
+    def set_unit(self, value: str):
+        try:
+            actor = self._require(PAGE)
+            with db.read_session() as session:
+                corr = self._corr(session, actor)
+                ok = value in [u["id"] for u in self.d_units]
+                self.d_unit = value if ok else ""
+                self.d_people = self._people(session, corr, self.d_unit)
+        except DomainError as exc:
+            self._reset_panel()
+            self._fail(exc)
+
+    @rx.event
+    def toggle_confidential(self):
+        try:
+            actor = self._require(PAGE)
+            with db.read_session() as session:
+                corr = self._corr(session, actor)
+                self.d_confidential = (not self.d_confidential) and _needs_qualify(actor, corr)
+                self.d_staff = self._staff(session, corr) if self.d_confidential else []
+        except DomainError as exc:
+            self._reset_panel()
+            self._fail(exc)
+
+    @rx.event
+    def submit(self, form: dict):
+        """Qualify (registry, first time) and dispatch in ONE transaction: both or nothing."""
+        try:
+            actor = self._require(PAGE)
+            unit = str(form.get("action_unit", ""))
+            if not unit.isdigit():
+                raise DomainError("error.choose_unit")
+            person = str(form.get("action_user", ""))
+            deadline_s = str(form.get("deadline", "")).strip()
+            try:
+                deadline = date.fromisoformat(deadline_s) if deadline_s else None
+            except ValueError:
+                raise DomainError("error.invalid_date") from None
+            with db.write_session() as session:
+                corr = self._corr(session, actor)
+                if _needs_qualify(actor, corr):
+                    confidential = bool(form.get("confidential"))
+                    dispatch.qualify(
+                        session, actor, corr.id,  # type: ignore[arg-type]
+                        type_code=str(form.get("type_code", "")), priority=str(form.get("priority", "normal")),
+                        confidential=confidential, deadline=deadline,
+                        named_user_ids=_ids(form, "named_") if confidential else (),
+                    )
+                dispatch.dispatch(
+                    session, actor, corr.id,  # type: ignore[arg-type]
+                    action_unit_id=int(unit), action_user_id=int(person) if person.isdigit() else None,
+                    info_unit_ids=[u for u in _ids(form, "info_") if u != int(unit)],
+                    instructions=str(form.get("instructions", "")),
+                )
+        except DomainError as exc:
+            self._fail(exc)
+            return None
+        origin = self._origin
+        self._reset_panel()
+        self._ok("mail.dispatched")
+        self.d_done = True
+        if origin == "registry":
+            from mrasla_app.ui.pages.registry import RegistryState
+            return RegistryState.refresh
+        if origin == "mail":
+            from mrasla_app.ui.pages.mail import MailState
+            return MailState.refresh
+        return None
+
+
+# --- component ------------------------------------------------------------------------------------
+
+
+def _checks(items, prefix: str, testid: str, ar: str, fr: str) -> rx.Component:
+    return rx.el.div(
+        rx.foreach(items, lambda u: rx.el.label(
+            rx.el.input(type="checkbox", name=prefix + u["id"], id=f"{testid}-" + u["id"], class_name="checkbox",
+                        data_testid=f"{testid}-" + u["id"]),
+            rx.el.span(pick(u[ar], u[fr])),
+            class_name="check-item",
+        )),
+        class_name="check-grid",
+    )
+
+
+def dispatch_panel() -> rx.Component:
+    """The panel; shown when ``DispatchState.d_open``."""
+    S = DispatchState
+    qualify = rx.fragment(
+        rx.el.div(
+            select_field("dispatch", "type_code", "mail.type",
+                         [option(code, t(f"mailtype.{code}")) for code in MAIL_TYPES], default_value="request"),
+            select_field("dispatch", "priority", "mail.priority",
+                         [option(p, t(f"priority.{p}")) for p in PRIORITIES], default_value="normal"),
+            rx.el.div(
+                rx.el.label(t("mail.deadline"), html_for="dispatch-deadline", class_name="label"),
+                rx.el.input(id="dispatch-deadline", name="deadline", type="date", class_name="input",
+                            data_testid="dispatch-deadline", aria_describedby="dispatch-deadline-hint"),
+                rx.el.p(t("mail.deadline_hint"), id="dispatch-deadline-hint", class_name="hint"),
+                class_name="field",
+            ),
+            class_name="form-grid",
+        ),
+        rx.el.div(
+            rx.el.input(id="dispatch-confidential", name="confidential", type="checkbox", class_name="checkbox",
+                        checked=S.d_confidential, on_change=S.toggle_confidential, data_testid="dispatch-confidential"),
+            rx.el.label(t("mail.confidential_check"), html_for="dispatch-confidential"),
+            class_name="field field-check",
+        ),
+        rx.cond(S.d_confidential, rx.el.fieldset(
+            rx.el.legend(t("mail.named_people"), class_name="label"),
+            _checks(S.d_staff, "named_", "dispatch-named", "name_ar", "name_fr"),
+            class_name="field fieldset",
+        )),
+    )
+    return card(
+        rx.el.div(
+            rx.el.h2(rx.cond(S.d_qualify, t("mail.qualify_title"), t("mail.dispatch_title")),
+                     class_name="section-title", id="dispatch-title"),
+            rx.el.button(rx.icon("x", size=18, aria_hidden="true"), type="button", on_click=S.cancel,
+                         class_name="btn btn-ghost btn-icon", aria_label=t("common.close")),
+            class_name="card-head",
+        ),
+        rx.el.p(rx.el.code(S.d_number, dir="ltr"), class_name="number-inline", data_testid="dispatch-number"),
+        rx.el.form(
+            rx.cond(S.d_qualify, qualify),
+            rx.el.div(
+                select_field(
+                    "dispatch", "action_unit", "mail.action_unit",
+                    [option("", t("common.select")),
+                     rx.foreach(S.d_units, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"]))],
+                    value=S.d_unit, on_change=S.set_unit, required=True,
+                ),
+                select_field(
+                    "dispatch", "action_user", "mail.action_user",
+                    [option("", t("mail.anyone_in_unit")),
+                     rx.foreach(S.d_people, lambda p: rx.el.option(pick(p["name_ar"], p["name_fr"]), value=p["id"]))],
+                    default_value="",
+                ),
+                class_name="form-grid",
+            ),
+            rx.el.details(
+                rx.el.summary(rx.icon("chevron-down", size=18, aria_hidden="true"), t("mail.info_units"),
+                              class_name="label summary", data_testid="dispatch-info-toggle"),
+                _checks(S.d_units, "info_", "dispatch-info", "label_ar", "label_fr"),
+                class_name="info-units",
+            ),
+            rx.el.div(
+                rx.el.label(t("mail.instructions"), html_for="dispatch-instructions", class_name="label"),
+                rx.el.textarea(id="dispatch-instructions", name="instructions", class_name="input textarea",
+                               max_length=2000, data_testid="dispatch-instructions", rows=3),
+                class_name="field",
+            ),
+            rx.el.div(
+                rx.el.button(rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl"),
+                             rx.cond(S.d_qualify, t("mail.qualify_submit"), t("mail.dispatch_submit")),
+                             type="submit", class_name="btn btn-primary", data_testid="dispatch-submit"),
+                rx.el.button(t("common.cancel"), type="button", on_click=S.cancel, class_name="btn btn-ghost"),
+                class_name="actions",
+            ),
+            on_submit=S.submit,
+            class_name="form",
+            key=S.d_key,
+        ),
+        aria_labelledby="dispatch-title",
+        data_testid="dispatch-panel",
+        class_name="dispatch-panel",
+    )

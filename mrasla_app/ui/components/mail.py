@@ -1,0 +1,140 @@
+"""What the staff correspondence pages share: display rows, badges, deadlines, dates.
+
+Rows are plain ``dict[str, str]`` built on the server from what the services returned for the
+actor (never more), with every free text already in both languages where it is interpolated.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import reflex as rx
+
+from mrasla_app.i18n import translate
+from mrasla_app.models import Status
+from mrasla_app.services import registry
+from mrasla_app.settings import TIMEZONE
+from mrasla_app.ui import routes
+from mrasla_app.ui.i18n import pick, t, t_choice
+
+try:  # deadlines in working days (with the holiday calendar) when the service is there
+    from mrasla_app.services import deadlines as _deadlines
+except ImportError:  # pragma: no cover - plain dates until then
+    _deadlines = None  # type: ignore[assignment]
+
+STATUSES = tuple(s.value for s in Status)
+PRIORITIES = ("normal", "urgent", "very_urgent")
+DIRECTIONS = ("incoming", "outgoing", "internal")
+CHANNELS = ("portal", "paper", "email", "inter_administration")
+MAIL_TYPES = ("request", "complaint", "invoice", "information", "other")
+
+
+def local_dt(at: datetime | None) -> str:
+    """``dd/mm/yyyy HH:MM`` in Africa/Casablanca (stored UTC)."""
+    if at is None:
+        return ""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=ZoneInfo("UTC"))
+    return at.astimezone(ZoneInfo(TIMEZONE)).strftime("%d/%m/%Y %H:%M")
+
+
+def local_day(day: date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+def today() -> date:
+    return datetime.now(ZoneInfo(TIMEZONE)).date()
+
+
+def holidays(session, administration_id: int | None) -> set[date]:
+    if _deadlines is None:
+        return set()
+    year = today().year
+    return set(_deadlines.holidays_for(session, administration_id, (year - 1, year, year + 1)))
+
+
+def deadline_fields(deadline: date | None, off: set[date], status: str) -> dict[str, str]:
+    """``dl``, ``dl_state`` (none/ok/due_soon/overdue; closed mail is never late) and its texts."""
+    out = {"dl": local_day(deadline), "dl_state": "none", "dl_ar": "", "dl_fr": ""}
+    if deadline is None:
+        return out
+    open_ = status in ("to_qualify", "dispatched", "in_progress", "returned")
+    if _deadlines is not None and open_:
+        state, days = _deadlines.deadline_state(deadline, today(), off)
+    elif open_ and deadline < today():
+        state, days = "overdue", (today() - deadline).days
+    else:
+        state, days = ("ok" if open_ else "none"), 0
+    out["dl_state"] = state
+    if state == "overdue":
+        out["dl_ar"] = translate("mail.deadline.late", "ar", n=days)
+        out["dl_fr"] = translate("mail.deadline.late", "fr", n=days)
+    elif state == "due_soon":
+        key = "mail.deadline.today" if days <= 0 else "mail.deadline.left"
+        out["dl_ar"] = translate(key, "ar", n=days)
+        out["dl_fr"] = translate(key, "fr", n=days)
+    return out
+
+
+def slug(registry_number: str) -> str:
+    return registry.reference_slug(registry_number)
+
+
+def row_dict(r, off: set[date]) -> dict[str, str]:
+    """An ``inbox.InboxRow`` as display data."""
+    return {
+        "id": str(r.id), "number": r.registry_number, "slug": slug(r.registry_number),
+        "href": routes.mail_url(r.id), "at": local_dt(r.registered_at), "sender": r.sender or "",
+        "subject": r.subject, "status": r.status, "priority": r.priority, "direction": r.direction,
+        "channel": r.channel, "confidential": "1" if r.confidential else "",
+        "unit_ar": r.action_unit_ar, "unit_fr": r.action_unit_fr,
+        **deadline_fields(r.deadline, off, r.status),
+    }
+
+
+# --- components ---------------------------------------------------------------------------------
+
+
+def status_badge(status: rx.Var, **props) -> rx.Component:
+    return rx.el.span(t_choice(status, "status.", STATUSES), class_name="badge badge-st badge-st-" + status, **props)
+
+
+def priority_badge(priority: rx.Var) -> rx.Component:
+    return rx.cond(
+        priority != "normal",
+        rx.el.span(rx.icon("flame", size=14, aria_hidden="true"), t_choice(priority, "priority.", PRIORITIES),
+                   class_name="badge badge-prio badge-prio-" + priority),
+    )
+
+
+def deadline_cell(row: rx.Var) -> rx.Component:
+    """The deadline date, coloured by state, with "due in n days" / "n days late"."""
+    return rx.cond(
+        row["dl"] != "",
+        rx.el.span(
+            rx.cond(row["dl_state"] == "overdue", rx.icon("alarm-clock", size=14, aria_hidden="true"),
+                    rx.icon("calendar-clock", size=14, aria_hidden="true")),
+            rx.el.span(row["dl"], dir="ltr"),
+            rx.cond(row["dl_fr"] != "", rx.el.span(pick(row["dl_ar"], row["dl_fr"]), class_name="dline-note")),
+            class_name="dline dline-" + row["dl_state"],
+            data_state=row["dl_state"],
+        ),
+        rx.el.span("—", class_name="muted"),
+    )
+
+
+def confidential_badge(flag: rx.Var) -> rx.Component:
+    return rx.cond(flag != "", rx.el.span(rx.icon("lock", size=14, aria_hidden="true"), t("mail.confidential"),
+                                          class_name="badge badge-conf"))
+
+
+def not_found() -> rx.Component:
+    """The same clean answer for missing and not visible (no existence oracle)."""
+    return rx.el.div(
+        rx.icon("file-question", size=44, class_name="empty-icon", aria_hidden="true"),
+        rx.el.p(t("mail.not_found"), class_name="section-title"),
+        rx.el.a(t("mail.back_inbox"), href=routes.INBOX, class_name="btn btn-secondary"),
+        class_name="empty-state card",
+        data_testid="mail-not-found",
+    )

@@ -1,0 +1,525 @@
+"""``/mail/<id>``: one correspondence for staff — metadata, documents, history, notes, links and
+the actions the actor may take (take, re-dispatch, return to the registry, close).
+
+The id comes from the URL and stays in a backend var; ``scoping.get_visible`` decides whether the
+actor may see it (missing and not visible give the same "not found", with no data).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import reflex as rx
+from sqlalchemy import or_, select
+
+from mrasla_app import db
+from mrasla_app.models import (
+    Correspondence, CorrespondenceLink, Document, Note, Party, Status, Unit, User,
+)
+from mrasla_app.pki.receipts import format_size
+from mrasla_app.services import dispatch, scoping
+from mrasla_app.services.accounts import Actor
+from mrasla_app.services.errors import DomainError, NotFound
+from mrasla_app.ui import routes
+from mrasla_app.ui.components.dispatch import DispatchState, dispatch_panel
+from mrasla_app.ui.components.forms import card, messages
+from mrasla_app.ui.components.layout import layout
+from mrasla_app.ui.components.mail import (
+    CHANNELS, DIRECTIONS, MAIL_TYPES, PRIORITIES, confidential_badge, deadline_fields, holidays, local_day, local_dt,
+    not_found, priority_badge, slug, status_badge,
+)
+from mrasla_app.ui.i18n import pick, t, t_choice
+from mrasla_app.ui.state import SessionState
+
+ROUTE = routes.MAIL_DETAIL
+PAGE = "inbox"
+HISTORY = ("deposited", "registered", "qualified", "dispatched", "in_progress", "returned", "closed", "answered",
+           "archived", "to_qualify", "note_added", "linked")
+LINK_KINDS = ("reply_to", "same_file")
+CLOSABLE = (Status.to_qualify, Status.dispatched, Status.in_progress, Status.returned, Status.answered)
+
+
+def _user_names(session, ids: set[int]) -> dict[int, tuple[str, str]]:
+    if not ids:
+        return {}
+    return {u.id: (u.full_name_ar or u.full_name, u.full_name)
+            for u in session.execute(select(User).where(User.id.in_(ids))).scalars()}
+
+
+def _event_detail(action: str, data: dict) -> str:
+    """The free text worth showing under a history entry (reason, instructions, unit, number)."""
+    parts = []
+    keys = ("to",) if action == "linked" else ("unit", "reason", "instructions")
+    for key in keys:
+        value = data.get(key)
+        if value:
+            parts.append(str(value))
+    if action == "qualified" and data.get("deadline"):
+        try:
+            parts.append(local_day(date.fromisoformat(str(data["deadline"]))))
+        except ValueError:
+            pass
+    return " · ".join(parts)[:500]
+
+
+class MailState(SessionState):
+    found: bool = False
+    loaded: bool = False
+    m: dict[str, str] = {}
+    docs: list[dict[str, str]] = []
+    events: list[dict[str, str]] = []
+    notes: list[dict[str, str]] = []
+    links: list[dict[str, str]] = []
+    can_take: bool = False
+    can_dispatch: bool = False
+    can_return: bool = False
+    can_close: bool = False
+    panel: str = ""  # "", "return", "close", "link"
+    form_key: int = 0
+    _id: int = 0
+
+    def _clear(self) -> None:
+        self.found, self.m, self.docs, self.events, self.notes, self.links = False, {}, [], [], [], []
+        self.can_take = self.can_dispatch = self.can_return = self.can_close = False
+        self.panel = ""
+
+    def _route_id(self) -> int:
+        value = str(self.router.page.params.get("mail_id", "") or "")
+        if not value:
+            path = str(getattr(self.router.url, "path", "") or "")
+            value = path.rstrip("/").rsplit("/", 1)[-1]
+        return int(value) if value.isdigit() and len(value) < 12 else 0
+
+    def _load(self, actor: Actor) -> None:
+        with db.read_session() as session:
+            corr = scoping.get_visible(session, actor, self._id)
+            self._fill(session, actor, corr)
+        self.found = True
+
+    def _fill(self, session, actor: Actor, corr: Correspondence) -> None:
+        sender = session.get(Party, corr.sender_party_id) if corr.sender_party_id else None
+        unit = session.get(Unit, corr.action_unit_id) if corr.action_unit_id else None
+        assignee = session.get(User, corr.assignee_id) if corr.assignee_id else None
+        off = holidays(session, corr.administration_id)
+        self.m = {
+            "id": str(corr.id), "number": corr.registry_number, "slug": slug(corr.registry_number),
+            "direction": corr.direction.value, "channel": corr.channel.value, "status": corr.status.value,
+            "priority": corr.priority.value, "type": corr.type_code or "", "confidential": "1" if corr.confidential else "",
+            "registered": local_dt(corr.registered_at), "closed": local_dt(corr.closed_at),
+            "subject": corr.subject, "message": corr.message,
+            "sender": sender.full_name if sender else "",
+            "sender_id": f"{sender.id_kind} {sender.id_value}".strip() if sender else "",
+            "sender_email": sender.email if sender else "", "sender_phone": sender.phone if sender else "",
+            "unit_ar": f"{unit.name_ar} ({unit.code})" if unit else "", "unit_fr": f"{unit.name_fr} ({unit.code})" if unit else "",
+            "assignee_ar": (assignee.full_name_ar or assignee.full_name) if assignee else "",
+            "assignee_fr": assignee.full_name if assignee else "",
+            **deadline_fields(corr.deadline, off, corr.status.value),
+        }
+        if not self.m["dl"]:
+            self.m["dl"] = local_day(corr.deadline)
+        docs = session.execute(select(Document).where(Document.correspondence_id == corr.id)
+                               .order_by(Document.kind, Document.position, Document.id)).scalars().all()
+        self.docs = [{
+            "id": str(d.id), "name": d.filename, "kind": d.kind.value, "pages": str(d.pages or ""),
+            "size": format_size(d.size), "sha": d.sha256[:12], "sha_full": d.sha256,
+            "view": routes.document_url(d.id, inline=True, pdf=d.content_type != "application/pdf"),
+            "download": routes.document_url(d.id),
+        } for d in docs]
+        history = dispatch.history(session, actor, corr.id)  # type: ignore[arg-type]
+        notes = session.execute(select(Note).where(Note.correspondence_id == corr.id).order_by(Note.id)).scalars().all()
+        names = _user_names(session, {e.actor_id for e in history if e.actor_id} | {n.author_id for n in notes})
+        self.events = []
+        for e in history:
+            try:
+                data = json.loads(e.data or "{}")
+            except ValueError:
+                data = {}
+            action = e.action.split(".", 1)[-1]
+            if e.actor_id in names:
+                who_ar, who_fr = names[e.actor_id]
+            elif (e.actor_label or "").startswith("portal"):
+                who_ar = who_fr = ""
+            else:
+                who_ar = who_fr = e.actor_label or ""
+            self.events.append({"action": action if action in HISTORY else "other", "at": local_dt(e.at),
+                                "who_ar": who_ar, "who_fr": who_fr, "portal": "1" if not who_fr else "",
+                                "detail": _event_detail(action, data if isinstance(data, dict) else {})})
+        self.notes = [{"id": str(n.id), "body": n.body, "at": local_dt(n.created_at),
+                       "who_ar": names.get(n.author_id, ("", ""))[0], "who_fr": names.get(n.author_id, ("", ""))[1]}
+                      for n in notes]
+        # links: only to correspondences the actor may also see
+        rows = session.execute(select(CorrespondenceLink).where(
+            or_(CorrespondenceLink.from_id == corr.id, CorrespondenceLink.to_id == corr.id))).scalars().all()
+        other_ids = {r.to_id if r.from_id == corr.id else r.from_id for r in rows}
+        visible = {c.id: c for c in session.execute(select(Correspondence).where(
+            Correspondence.id.in_(other_ids), scoping.visible_clause(session, actor))).scalars()} if other_ids else {}
+        self.links = []
+        for r in rows:
+            other = r.to_id if r.from_id == corr.id else r.from_id
+            if other in visible:
+                c = visible[other]
+                self.links.append({"number": c.registry_number, "subject": c.subject, "href": routes.mail_url(c.id),
+                                   "kind": r.kind.value, "way": "out" if r.from_id == corr.id else "in"})
+        acting = dispatch.is_acting_on(session, actor, corr)
+        clerk = dispatch.is_registry_clerk(actor, corr)
+        self.can_take = acting and corr.status == Status.dispatched
+        self.can_dispatch = (acting or clerk) and corr.status in (
+            Status.to_qualify, Status.returned, Status.dispatched, Status.in_progress)
+        self.can_return = acting and corr.status in (Status.dispatched, Status.in_progress)
+        self.can_close = (acting or clerk) and corr.status in CLOSABLE
+
+    def _reload(self) -> Actor | None:
+        try:
+            actor = self._require(PAGE)
+            self._load(actor)
+            return actor
+        except NotFound:
+            self._clear()
+        except DomainError as exc:
+            self._clear()
+            self._fail(exc)
+        return None
+
+    def _act(self, action, ok_key: str) -> bool:
+        """Run ``action(session, actor)`` in one write transaction with the fresh actor, then reload."""
+        try:
+            actor = self._require(PAGE)
+            with db.write_session() as session:
+                action(session, actor)
+        except NotFound:
+            self._clear()
+            return False
+        except DomainError as exc:
+            self._fail(exc)
+            return False
+        self._reload()
+        self._ok(ok_key)
+        self.panel = ""
+        self.form_key += 1
+        return True
+
+    # --- events ---------------------------------------------------------------------------------
+
+    @rx.event
+    def on_load(self):
+        actor, redirect = self._guard(PAGE)
+        self._clear()
+        self.loaded = False
+        self._id = 0
+        if actor is None:
+            return [redirect, DispatchState.cancel]
+        self._id = self._route_id()
+        try:
+            self._load(actor)
+        except DomainError:
+            self._clear()
+        self.loaded = True
+        return DispatchState.cancel
+
+    @rx.event
+    def refresh(self):
+        self._reload()
+        self.panel = ""
+
+    @rx.event
+    def open_panel(self, name: str):
+        self.panel = name if name in ("return", "close", "link") and self.found else ""
+        self.form_key += 1
+        self._clear_messages()
+
+    @rx.event
+    def take(self):
+        self._act(lambda s, a: dispatch.take(s, a, self._id), "mail.taken")
+
+    @rx.event
+    def return_item(self, form: dict):
+        reason = str(form.get("reason", ""))
+        self._act(lambda s, a: dispatch.return_to_registry(s, a, self._id, reason), "mail.returned")
+
+    @rx.event
+    def close_item(self, form: dict):
+        reason = str(form.get("reason", ""))
+        self._act(lambda s, a: dispatch.close(s, a, self._id, reason), "mail.closed")
+
+    @rx.event
+    def add_note(self, form: dict):
+        body = str(form.get("body", ""))
+        self._act(lambda s, a: dispatch.add_note(s, a, self._id, body), "mail.note_added")
+
+    @rx.event
+    def add_link(self, form: dict):
+        number = " ".join(str(form.get("number", "")).split()).upper().replace("-", "/")[:40]
+        kind = str(form.get("kind", ""))
+
+        def action(session, actor):
+            target = session.execute(select(Correspondence.id).where(
+                Correspondence.registry_number == number, scoping.visible_clause(session, actor))).scalar()
+            if target is None:
+                raise DomainError("error.not_found")  # not "NotFound": this page itself stays
+            dispatch.link(session, actor, self._id, target, kind)
+
+        self._act(action, "mail.linked")
+
+
+# --- components -------------------------------------------------------------------------------------
+
+
+def _dt(label_key: str, value: rx.Component | rx.Var, **props) -> list[rx.Component]:
+    return [rx.el.dt(t(label_key)), rx.el.dd(value, **props)]
+
+
+def _meta() -> rx.Component:
+    m = MailState.m
+    return card(
+        rx.el.div(
+            rx.el.code(m["number"], dir="ltr", class_name="big-code", data_testid="detail-number"),
+            rx.el.div(status_badge(m["status"], data_testid="detail-status", data_status=m["status"]),
+                      priority_badge(m["priority"]), confidential_badge(m["confidential"]), class_name="row-actions"),
+            class_name="detail-head",
+        ),
+        rx.el.h2(m["subject"], class_name="detail-subject", data_testid="detail-subject"),
+        rx.el.dl(
+            *_dt("mail.direction", t_choice(m["direction"], "direction.", DIRECTIONS)),
+            *_dt("mail.channel", t_choice(m["channel"], "channel.", CHANNELS)),
+            *_dt("mail.registered_at", rx.el.span(m["registered"], dir="ltr")),
+            *_dt("mail.sender", rx.el.span(
+                rx.el.span(m["sender"]),
+                rx.cond(m["sender_id"] != "", rx.el.span(" · ", rx.el.span(m["sender_id"], dir="ltr"), class_name="muted")),
+                rx.cond(m["sender_email"] != "", rx.el.span(" · ", rx.el.span(m["sender_email"], dir="ltr"),
+                                                            class_name="muted")),
+                rx.cond(m["sender_phone"] != "", rx.el.span(" · ", rx.el.span(m["sender_phone"], dir="ltr"),
+                                                            class_name="muted")),
+            )),
+            *_dt("mail.type", rx.cond(m["type"] != "", t_choice(m["type"], "mailtype.", MAIL_TYPES), "—")),
+            *_dt("mail.priority", t_choice(m["priority"], "priority.", PRIORITIES)),
+            *_dt("mail.deadline", rx.cond(m["dl"] != "", rx.el.span(
+                rx.el.span(m["dl"], dir="ltr"),
+                rx.cond(m["dl_fr"] != "", rx.el.span(pick(m["dl_ar"], m["dl_fr"]), class_name="dline-note")),
+                class_name="dline dline-" + m["dl_state"], data_testid="detail-deadline"), "—")),
+            *_dt("mail.confidentiality", rx.cond(m["confidential"] != "", t("mail.confidential"), t("mail.not_confidential"))),
+            *_dt("mail.action_unit", rx.cond(m["unit_fr"] != "", pick(m["unit_ar"], m["unit_fr"]), "—"),
+                 data_testid="detail-unit"),
+            *_dt("mail.assignee", rx.cond(m["assignee_fr"] != "", pick(m["assignee_ar"], m["assignee_fr"]), "—"),
+                 data_testid="detail-assignee"),
+            rx.cond(m["closed"] != "", rx.fragment(*_dt("mail.closed_at", rx.el.span(m["closed"], dir="ltr")))),
+            class_name="dl",
+        ),
+        rx.cond(m["message"] != "", rx.fragment(
+            rx.el.h3(t("mail.message"), class_name="subsection-title"),
+            rx.el.p(m["message"], class_name="pre-wrap detail-message", dir="auto"),
+        )),
+        aria_label=t("mail.metadata"),
+    )
+
+
+def _actions() -> rx.Component:
+    S = MailState
+    return rx.el.div(
+        rx.cond(S.can_take, rx.el.button(rx.icon("hand", size=18, aria_hidden="true"), t("mail.take"), type="button",
+                                         on_click=S.take, class_name="btn btn-primary", data_testid="action-take")),
+        rx.cond(S.can_dispatch, rx.el.button(rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl"),
+                                             t("mail.redispatch"), type="button",
+                                             on_click=DispatchState.open(S.m["id"], "mail"),
+                                             class_name="btn btn-secondary", data_testid="action-dispatch")),
+        rx.cond(S.can_return, rx.el.button(rx.icon("undo-2", size=18, aria_hidden="true", class_name="flip-rtl"),
+                                           t("mail.return"), type="button", on_click=S.open_panel("return"),
+                                           class_name="btn btn-secondary", data_testid="action-return")),
+        rx.cond(S.can_close, rx.el.button(rx.icon("archive", size=18, aria_hidden="true"), t("mail.close"),
+                                          type="button", on_click=S.open_panel("close"), class_name="btn btn-danger",
+                                          data_testid="action-close")),
+        class_name="actions detail-actions",
+    )
+
+
+def _reason_form(kind: str, handler, title_key: str, submit_key: str, required: bool) -> rx.Component:
+    S = MailState
+    return card(
+        rx.el.h2(t(title_key), class_name="section-title", id=f"{kind}-title"),
+        rx.el.form(
+            rx.el.div(
+                rx.el.label(t("mail.reason"), html_for=f"{kind}-reason", class_name="label"),
+                rx.el.textarea(id=f"{kind}-reason", name="reason", required=required, max_length=1000,
+                               class_name="input textarea", data_testid=f"{kind}-reason", rows=3),
+                class_name="field",
+            ),
+            rx.el.div(
+                rx.el.button(t(submit_key), type="submit", class_name="btn btn-primary", data_testid=f"{kind}-submit"),
+                rx.el.button(t("common.cancel"), type="button", on_click=S.open_panel(""), class_name="btn btn-ghost"),
+                class_name="actions",
+            ),
+            on_submit=handler,
+            class_name="form",
+            key=S.form_key,
+        ),
+        aria_labelledby=f"{kind}-title",
+    )
+
+
+def _documents() -> rx.Component:
+    S = MailState
+    return card(
+        rx.el.h2(t("mail.documents"), class_name="section-title"),
+        rx.cond(
+            S.docs.length() > 0,
+            rx.el.ul(rx.foreach(S.docs, lambda d: rx.el.li(
+                rx.el.div(
+                    rx.icon("file-text", size=20, class_name="file-icon", aria_hidden="true"),
+                    rx.el.div(
+                        rx.el.span(d["name"], class_name="file-name", dir="auto"),
+                        rx.el.p(
+                            rx.el.span(t_choice(d["kind"], "dockind.", ["attachment", "receipt", "scan", "answer"]),
+                                       class_name="badge"),
+                            rx.cond(d["pages"] != "", rx.el.span(d["pages"], " ", t("mail.pages"))),
+                            rx.el.span(d["size"], dir="ltr"),
+                            rx.el.code("SHA-256 " + d["sha"] + "…", dir="ltr", title=d["sha_full"]),
+                            class_name="file-meta",
+                        ),
+                        class_name="file-body",
+                    ),
+                    rx.el.div(
+                        rx.el.a(rx.icon("eye", size=16, aria_hidden="true"), t("mail.view"), href=d["view"],
+                                target="_blank", rel="noopener", class_name="btn btn-small btn-secondary",
+                                data_testid="doc-view-" + d["id"]),
+                        rx.el.a(rx.icon("download", size=16, aria_hidden="true"), t("mail.download"), href=d["download"],
+                                target="_blank", rel="noopener", class_name="btn btn-small btn-ghost",
+                                data_testid="doc-download-" + d["id"]),
+                        class_name="row-actions",
+                    ),
+                    class_name="doc-row",
+                ),
+                class_name="file-row",
+            )), class_name="file-list", data_testid="doc-list"),
+            rx.el.p(t("mail.no_documents"), class_name="muted"),
+        ),
+    )
+
+
+def _history() -> rx.Component:
+    S = MailState
+    return card(
+        rx.el.h2(t("mail.history"), class_name="section-title"),
+        rx.el.ol(rx.foreach(S.events, lambda e: rx.el.li(
+            rx.el.span(class_name="timeline-dot", aria_hidden="true"),
+            rx.el.div(
+                rx.el.span(t_choice(e["action"], "history.", list(HISTORY) + ["other"]), class_name="timeline-title"),
+                rx.el.span(
+                    rx.el.span(e["at"], dir="ltr"),
+                    " · ",
+                    rx.cond(e["portal"] != "", t("mail.by_portal"), pick(e["who_ar"], e["who_fr"])),
+                    class_name="timeline-time",
+                ),
+                rx.cond(e["detail"] != "", rx.el.span(e["detail"], class_name="timeline-detail", dir="auto")),
+                class_name="timeline-body",
+            ),
+            class_name="timeline-item",
+            data_action=e["action"],
+        )), class_name="timeline", data_testid="history-list"),
+    )
+
+
+def _notes() -> rx.Component:
+    S = MailState
+    return card(
+        rx.el.h2(t("mail.notes"), class_name="section-title", id="notes-title"),
+        rx.cond(S.notes.length() > 0,
+                rx.el.ul(rx.foreach(S.notes, lambda n: rx.el.li(
+                    rx.el.p(n["body"], class_name="pre-wrap note-body", dir="auto"),
+                    rx.el.p(pick(n["who_ar"], n["who_fr"]), " · ", rx.el.span(n["at"], dir="ltr"),
+                            class_name="muted note-meta"),
+                    class_name="note-item",
+                )), class_name="note-list", data_testid="note-list"),
+                rx.el.p(t("mail.no_notes"), class_name="muted")),
+        rx.el.form(
+            rx.el.label(t("mail.note_label"), html_for="note-input", class_name="label"),
+            rx.el.textarea(id="note-input", name="body", required=True, max_length=5000, rows=3,
+                           class_name="input textarea", data_testid="note-input"),
+            rx.el.button(t("mail.note_submit"), type="submit", class_name="btn btn-primary", data_testid="note-submit"),
+            on_submit=S.add_note,
+            class_name="form",
+            key=S.form_key,
+        ),
+        aria_labelledby="notes-title",
+    )
+
+
+def _links() -> rx.Component:
+    S = MailState
+    return card(
+        rx.el.div(
+            rx.el.h2(t("mail.links"), class_name="section-title"),
+            rx.cond(S.panel != "link", rx.el.button(rx.icon("link", size=16, aria_hidden="true"), t("mail.link_add"),
+                                                    type="button", on_click=S.open_panel("link"),
+                                                    class_name="btn btn-small btn-ghost", data_testid="link-open")),
+            class_name="card-head",
+        ),
+        rx.cond(S.links.length() > 0,
+                rx.el.ul(rx.foreach(S.links, lambda l: rx.el.li(
+                    rx.el.span(t_choice(l["kind"], "linkkind.", LINK_KINDS), class_name="badge"),
+                    rx.el.a(rx.el.code(l["number"], dir="ltr"), href=l["href"]),
+                    rx.el.span(l["subject"], class_name="muted"),
+                    class_name="role-row",
+                )), class_name="role-list", data_testid="link-list"),
+                rx.el.p(t("mail.no_links"), class_name="muted")),
+        rx.cond(S.panel == "link", rx.el.form(
+            rx.el.div(
+                rx.el.div(
+                    rx.el.label(t("mail.link_number"), html_for="link-number", class_name="label"),
+                    rx.el.input(id="link-number", name="number", required=True, dir="ltr", class_name="input",
+                                placeholder="MEF/2026/A/000001", max_length=40, data_testid="link-number"),
+                    class_name="field",
+                ),
+                rx.el.div(
+                    rx.el.label(t("mail.link_kind"), html_for="link-kind", class_name="label"),
+                    rx.el.select(*[rx.el.option(t(f"linkkind.{k}"), value=k) for k in LINK_KINDS], id="link-kind",
+                                 name="kind", default_value="same_file", class_name="input select"),
+                    class_name="field",
+                ),
+                class_name="form-grid",
+            ),
+            rx.el.div(
+                rx.el.button(t("mail.link_add"), type="submit", class_name="btn btn-primary", data_testid="link-submit"),
+                rx.el.button(t("common.cancel"), type="button", on_click=S.open_panel(""), class_name="btn btn-ghost"),
+                class_name="actions",
+            ),
+            on_submit=S.add_link,
+            class_name="form",
+            key=S.form_key,
+        )),
+    )
+
+
+def page() -> rx.Component:
+    S = MailState
+    return layout(
+        rx.el.a(rx.icon("arrow-left", size=16, aria_hidden="true", class_name="flip-rtl"), t("mail.back_inbox"),
+                href=routes.INBOX, class_name="back-link"),
+        rx.el.h1(t("mail.title"), id="page-title", class_name="page-title sr-only", data_testid="page-title"),
+        messages(SessionState),
+        rx.cond(
+            S.found,
+            rx.el.div(
+                rx.el.div(
+                    _meta(),
+                    _actions(),
+                    rx.cond(DispatchState.d_open, dispatch_panel()),
+                    rx.cond(S.panel == "return",
+                            _reason_form("return", S.return_item, "mail.return_title", "mail.return", True)),
+                    rx.cond(S.panel == "close",
+                            _reason_form("close", S.close_item, "mail.close_title", "mail.close", False)),
+                    _documents(),
+                    _notes(),
+                    class_name="detail-main",
+                ),
+                rx.el.div(_history(), _links(), class_name="detail-side"),
+                class_name="detail-grid",
+            ),
+            rx.cond(S.loaded, not_found()),
+        ),
+        active="inbox",
+        wide=True,
+    )
+
+
+ON_LOAD = MailState.on_load
+TITLE = "Mrasla — Courrier · مراسلة"

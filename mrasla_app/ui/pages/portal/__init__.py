@@ -1,0 +1,1 @@
+"""Citizen portal pages: deposit, verification, tracking (no login)."""

@@ -1,0 +1,250 @@
+"""What the public portal pages share: the base state, rate limits, URL parsing and components.
+
+Nothing the browser sends is trusted: route arguments and tokens are re-read from the URL of the
+page load on the server, kept in ``_``-prefixed backend vars, and every handler re-checks them
+through the services. Uploaded bytes are read with a hard cap and never leave the server.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import reflex as rx
+from starlette.datastructures import UploadFile as StarletteUploadFile
+
+from mrasla_app import db
+from mrasla_app.api.limits import Limiter
+from mrasla_app.i18n import translate
+from mrasla_app.models import Correspondence
+from mrasla_app.pki.receipts import format_datetime_ar, format_datetime_fr
+from mrasla_app.services import tracking
+from mrasla_app.ui import routes
+from mrasla_app.ui.components.forms import card, section_title
+from mrasla_app.ui.i18n import pick, t, t_choice
+from mrasla_app.ui.state import SessionState
+
+MILESTONE_KEYS = sorted(set(tracking.PUBLIC_MILESTONES.values()))
+# Per client address (each worker process counts on its own, see api.limits): look-ups (PDF checks,
+# QR pages, attachment checks, tracking links) and tracking-code requests.
+lookup_limit = Limiter("portal-lookup", limit=30, window=60)
+track_limit = Limiter("portal-track", limit=10, window=600)
+STATUSES = ("to_qualify", "dispatched", "in_progress", "answered", "closed", "archived", "returned")
+
+
+def local_datetime(at: datetime) -> dict[str, str]:
+    """``{"ar": ..., "fr": ...}``: the time in Africa/Casablanca, as printed on the receipt."""
+    return {"ar": format_datetime_ar(at), "fr": format_datetime_fr(at)}
+
+
+def size_label(size: int) -> tuple[str, str]:
+    """(number, unit key) for a byte count: ``(340, "kb")``, ``(1.2, "mb")``."""
+    if size < 1024 * 1024:
+        return str(max(1, round(size / 1024))), "kb"
+    return f"{size / (1024 * 1024):.1f}", "mb"
+
+
+def real_uploads(files: Any) -> list[Any]:
+    """Only genuine uploaded files: any client can call an upload handler with any JSON payload."""
+    return [f for f in files if isinstance(f, StarletteUploadFile)] if isinstance(files, list) else []
+
+
+def form_data(form: Any) -> dict[str, Any]:
+    """A submitted form as a dict (a hostile client may send anything)."""
+    return form if isinstance(form, dict) else {}
+
+
+async def read_capped(upload: Any, cap: int) -> bytes | None:
+    """At most ``cap`` bytes of an upload; None when it is larger (the declared size is not trusted)."""
+    data = await upload.read(cap + 1)
+    return None if len(data) > cap else data
+
+
+class PortalState(SessionState):
+    """Base of the citizen pages: public (no login), but the header still shows a signed-in agent."""
+
+    def _client_ip(self) -> str:
+        return self.router.session.client_ip or "?"
+
+    def _limit(self, limiter: Limiter) -> None:
+        """Count one call of this client against ``limiter``; raises ``error.rate_limited`` beyond it."""
+        # Limiter is written for FastAPI requests: give it the one attribute it reads.
+        limiter(SimpleNamespace(client=SimpleNamespace(host=self._client_ip())))  # type: ignore[arg-type]
+
+    def _url_parts(self) -> tuple[list[str], dict[str, str]]:
+        """(path segments, first value of each query parameter) of the page being loaded."""
+        url = urlsplit(str(self.router.url))
+        segments = [unquote(s) for s in url.path.split("/") if s]
+        query = {k: v[0] for k, v in parse_qs(url.query).items() if v}
+        return segments, query
+
+    def _route_arg(self, index: int) -> str:
+        segments, _ = self._url_parts()
+        return segments[index][:120] if len(segments) > index else ""
+
+    def _query(self, name: str) -> str:
+        return self._url_parts()[1].get(name, "")[:128]
+
+    def _both(self, key: str, **params: object) -> tuple[str, str]:
+        return translate(key, "ar", **params), translate(key, "fr", **params)
+
+    @rx.event
+    def load_portal(self):
+        self._show_actor(self._actor())
+        self._clear_messages()
+
+
+class TrackingViewMixin(rx.State, mixin=True):
+    """The public tracking view of one correspondence (display data only, no identifiers)."""
+
+    tv_found: bool = False
+    tv_number: str = ""
+    tv_status: str = ""
+    tv_subject: str = ""
+    tv_registered_ar: str = ""
+    tv_registered_fr: str = ""
+    tv_milestones: list[dict[str, str]] = []  # {key, at_ar, at_fr}
+    tv_answers: list[dict[str, str]] = []  # {name}
+
+    def _show_tracking(self, correspondence_id: int | None) -> bool:
+        """Load the view of ``correspondence_id`` (an id the server holds, never one from the browser)."""
+        view = None
+        if correspondence_id:
+            with db.read_session() as session:
+                corr = session.get(Correspondence, correspondence_id)
+                view = tracking.view(session, corr) if corr is not None else None
+        self._set_view(view)
+        return view is not None
+
+    def _set_view(self, view: tracking.TrackingView | None) -> None:
+        self.tv_found = view is not None
+        if view is None:
+            self.tv_number = self.tv_status = self.tv_subject = self.tv_registered_ar = self.tv_registered_fr = ""
+            self.tv_milestones, self.tv_answers = [], []
+            return
+        when = local_datetime(view.registered_at)
+        self.tv_number, self.tv_status, self.tv_subject = view.registry_number, view.status, view.subject
+        self.tv_registered_ar, self.tv_registered_fr = when["ar"], when["fr"]
+        self.tv_milestones = [{"key": m.key, **{f"at_{k}": v for k, v in local_datetime(m.at).items()}}
+                              for m in view.milestones]
+        self.tv_answers = [{"name": name} for _, name in view.answers]
+
+
+# --- components -------------------------------------------------------------------------------
+
+
+def dl_row(label_key: str, value: Any, **props: Any) -> list[rx.Component]:
+    """One ``<dt>``/``<dd>`` pair for a ``.dl`` list."""
+    return [rx.el.dt(t(label_key)), rx.el.dd(value, **props)]
+
+
+def size_text(item: Any) -> rx.Component:
+    """``340 Ko`` from an item with ``size`` and ``unit`` (kb/mb) fields."""
+    return rx.el.span(item["size"], "\u00a0", t_choice(item["unit"], "common.unit_", ["kb", "mb"]),
+                      class_name="nowrap")
+
+
+def upload_box(upload_id: str, on_drop: Any, label_key: str, hint_key: str, *, accept: dict[str, list[str]],
+               multiple: bool = True, busy: Any = False, icon: str = "upload") -> rx.Component:
+    """A large tappable drop zone (keyboard accessible) that sends the files to ``on_drop`` at once."""
+    return rx.upload.root(
+        rx.el.div(
+            rx.icon(icon, size=28, aria_hidden="true"),
+            rx.el.span(t(label_key), class_name="dropzone-title"),
+            rx.el.span(rx.cond(busy, t("verify.checking"), t(hint_key)), class_name="dropzone-hint"),
+            class_name="dropzone-inner",
+        ),
+        id=upload_id,
+        accept=accept,
+        multiple=multiple,
+        on_drop=on_drop,
+        class_name="dropzone",
+        data_testid=upload_id,
+        role="button",
+        aria_label=t(label_key),
+    )
+
+
+def verdict(ok: Any, testid: str = "verify-verdict") -> rx.Component:
+    """The big green "authentic" / red "not authentic" banner."""
+    return rx.el.div(
+        rx.cond(ok, rx.icon("shield-check", size=40, aria_hidden="true"),
+                rx.icon("shield-x", size=40, aria_hidden="true")),
+        rx.el.span(rx.cond(ok, t("verify.authentic"), t("verify.not_authentic")), class_name="verdict-word"),
+        class_name=rx.cond(ok, "verdict verdict-ok", "verdict verdict-bad"),
+        role="status",
+        data_testid=testid,
+        data_verdict=rx.cond(ok, "authentic", "not-authentic"),
+    )
+
+
+def status_badge(status: Any) -> rx.Component:
+    return rx.el.span(t_choice(status, "track.status.", STATUSES), class_name="badge badge-status",
+                      data_testid="track-status", data_status=status)
+
+
+def tracking_view(state: Any) -> rx.Component:
+    """Status, timeline and answers of ``state`` (a ``TrackingViewMixin`` state)."""
+    return rx.fragment(
+        card(
+            rx.el.div(
+                rx.el.p(t("track.status"), class_name="label"),
+                status_badge(state.tv_status),
+                class_name="status-row",
+            ),
+            rx.el.dl(
+                *dl_row("deposit.number", rx.el.strong(state.tv_number), dir="ltr", class_name="number-inline",
+                        data_testid="track-number"),
+                *dl_row("track.subject", state.tv_subject, dir="auto"),
+                *dl_row("track.registered_at", pick(state.tv_registered_ar, state.tv_registered_fr)),
+                class_name="dl dl-stack",
+            ),
+        ),
+        card(
+            section_title("track.timeline"),
+            rx.el.ol(
+                rx.foreach(state.tv_milestones, lambda m: rx.el.li(
+                    rx.el.span(class_name="timeline-dot", aria_hidden="true"),
+                    rx.el.span(
+                        rx.el.span(t_choice(m["key"], "", MILESTONE_KEYS), class_name="timeline-title"),
+                        rx.el.span(pick(m["at_ar"], m["at_fr"]), class_name="timeline-time"),
+                        class_name="timeline-body",
+                    ),
+                    class_name="timeline-item",
+                    data_testid="track-milestone",
+                    data_key=m["key"],
+                )),
+                class_name="timeline",
+                data_testid="track-timeline",
+            ),
+        ),
+        card(
+            section_title("track.answers"),
+            rx.cond(
+                state.tv_answers.length() > 0,
+                rx.el.ul(rx.foreach(state.tv_answers, lambda a: rx.el.li(
+                    rx.icon("file-text", size=18, aria_hidden="true"), rx.el.span(a["name"]), class_name="file-row")),
+                    class_name="file-list", data_testid="track-answers"),
+                rx.el.p(t("track.no_answers"), class_name="muted", data_testid="track-no-answers"),
+            ),
+        ),
+    )
+
+
+def root_certificate_card() -> rx.Component:
+    return card(
+        section_title("verify.root_title", id="root-title"),
+        rx.el.p(t("verify.root_text"), class_name="muted"),
+        rx.el.a(
+            rx.icon("download", size=18, aria_hidden="true"),
+            t("verify.root_download"),
+            href=routes.ROOT_CERTIFICATE,
+            download="mrasla-root.crt",
+            reload_document=True,  # an API file, not a page
+            class_name="btn btn-secondary",
+            data_testid="root-cert-link",
+        ),
+        aria_labelledby="root-title",
+    )

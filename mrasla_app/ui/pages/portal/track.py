@@ -1,0 +1,140 @@
+"""``/track``: follow a deposit with its registry number and the e-mail/phone given at deposit.
+
+Step 1 asks for both and always answers the same ("if the details match, a code was sent"), so
+the form reveals nothing. Step 2 takes the one-time code; on success the correspondence id is
+kept in a backend-only var and the public tracking view is shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from mrasla_app import db
+from mrasla_app.services import notifications, tracking
+from mrasla_app.services.errors import DomainError
+from mrasla_app.ui import routes
+from mrasla_app.ui.components.forms import button, card, field, message, messages, page_title, submit
+from mrasla_app.ui.components.layout import layout
+from mrasla_app.ui.i18n import t
+from mrasla_app.ui.pages.portal.common import PortalState, form_data, TrackingViewMixin, track_limit, tracking_view
+
+ROUTE = routes.TRACK
+TITLE = "Suivre mon courrier · تتبع مراسلتي — Mrasla"
+FORM = "track"
+
+
+class TrackState(TrackingViewMixin, PortalState):
+    stage: str = "ask"  # ask → code → view
+    number: str = ""
+    sent_ar: str = ""
+    sent_fr: str = ""
+    form_key: int = 0
+
+    _registry_number: str = ""
+    _correspondence_id: int = 0
+
+    @rx.event
+    def on_load(self):
+        self._show_actor(self._actor())
+        self._clear_messages()
+        form_key = self.form_key
+        self.reset()
+        self.form_key = form_key + 1
+        self._set_view(None)
+
+    @rx.event
+    async def request_code(self, form: dict):
+        form = form_data(form)
+        number = " ".join(str(form.get("number", "")).split()).upper()[:60]
+        contact = str(form.get("contact", "")).strip()[:255]
+        try:
+            self._limit(track_limit)
+            if not number or not contact:
+                raise DomainError("error.required")
+        except DomainError as exc:
+            self._fail(exc)
+            return
+
+        def work() -> None:
+            with db.write_session() as session:
+                tracking.request_code(session, number, contact)
+            notifications.deliver()  # whatever is queued (the code, if any): the same work either way
+
+        await asyncio.to_thread(work)
+        self._clear_messages()
+        self.number, self._registry_number, self.stage = number, number, "code"
+        self.sent_ar, self.sent_fr = self._both("track.code_sent")
+        self.form_key += 1
+
+    @rx.event
+    def confirm(self, form: dict):
+        form = form_data(form)
+        code = str(form.get("code", "")).strip()[:12]
+        if self.stage != "code" or not self._registry_number:
+            return
+        with db.write_session() as session:
+            corr = tracking.confirm_code(session, self._registry_number, code) if code.isdigit() else None
+            corr_id = corr.id if corr is not None else 0
+        if not corr_id:
+            self._fail(DomainError("error.tracking_code_invalid"))
+            return
+        self._clear_messages()
+        self._correspondence_id = corr_id  # type: ignore[assignment]
+        self._show_tracking(self._correspondence_id)
+        self.stage = "view"
+
+    @rx.event
+    def restart(self):
+        return TrackState.on_load
+
+
+def _ask() -> rx.Component:
+    return rx.el.form(
+        field(FORM, "number", "track.number", required=True, hint_key="track.number_hint", dir="ltr",
+              auto_capitalize="characters", default_value=TrackState.number),
+        field(FORM, "contact", "track.contact", required=True, autocomplete="email", dir="ltr"),
+        submit("track.send_code", "track-send"),
+        on_submit=TrackState.request_code,
+        class_name="form",
+        key=TrackState.form_key,
+    )
+
+
+def _code() -> rx.Component:
+    return rx.fragment(
+        message(TrackState.sent_ar, TrackState.sent_fr, ok=True, testid="track-code-sent"),
+        rx.el.form(
+            field(FORM, "code", "track.code", required=True, autocomplete="one-time-code", input_mode="numeric",
+                  pattern="[0-9]{6}", max_length=6, dir="ltr", auto_focus=True),
+            rx.el.div(
+                submit("track.confirm", "track-confirm"),
+                button("track.restart", kind="ghost", on_click=TrackState.restart, data_testid="track-restart"),
+                class_name="actions",
+            ),
+            on_submit=TrackState.confirm,
+            class_name="form",
+            key=TrackState.form_key,
+        ),
+    )
+
+
+def page() -> rx.Component:
+    return layout(
+        page_title("track.title"),
+        messages(TrackState),
+        rx.match(
+            TrackState.stage,
+            ("view", rx.fragment(
+                tracking_view(TrackState),
+                button("track.restart", kind="ghost", on_click=TrackState.restart, data_testid="track-restart"),
+            )),
+            ("code", card(_code(), class_name="narrow")),
+            card(rx.el.p(t("track.intro"), class_name="muted"), _ask(), class_name="narrow"),
+        ),
+        active="track",
+    )
+
+
+ON_LOAD = TrackState.on_load

@@ -1,0 +1,155 @@
+"""``/verify``: upload a PDF (a receipt or any signed document) and read its signature report.
+
+The PDF is read with a hard cap and checked in a worker thread (pyHanko's synchronous API runs
+its own event loop); it is neither stored nor sent back. Trust is the platform root only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from mrasla_app.api.verify import MAX_VERIFY_MB
+from mrasla_app.pki.validation import ValidationReport
+from mrasla_app.services import verification
+from mrasla_app.services.errors import DomainError
+from mrasla_app.ui import routes
+from mrasla_app.ui.components.forms import card, messages, page_title, section_title
+from mrasla_app.ui.components.layout import layout
+from mrasla_app.ui.i18n import pick, t, t_choice
+from mrasla_app.ui.pages.portal.common import (
+    PortalState, dl_row, local_datetime, read_capped, real_uploads, root_certificate_card, upload_box, verdict, lookup_limit,
+)
+
+ROUTE = routes.VERIFY
+TITLE = "Vérifier un document · التحقق من وثيقة — Mrasla"
+UPLOAD_ID = "verify-pdf"
+REASONS = ("not_pdf", "unreadable_pdf", "no_signature", "signature_broken", "untrusted_signer", "certificate_revoked",
+           "timestamp_missing", "timestamp_invalid", "modified_after_signing", "not_whole_document",
+           "validation_error")
+
+def _flag(value: bool) -> str:
+    return "1" if value else ""
+
+
+class VerifyPdfState(PortalState):
+    checked: bool = False
+    authentic: bool = False
+    file_name: str = ""
+    reason: str = ""
+    signatures: list[dict[str, str]] = []  # {signer, time_ar, time_fr, intact, trusted, timestamped, modified, certified}
+
+    def _show_report(self, report: ValidationReport) -> None:
+        self.checked, self.authentic = True, report.authentic
+        self.reason = report.reason or ""
+        rows = []
+        for sig in report.signatures:
+            when = local_datetime(sig.signing_time) if sig.signing_time else {"ar": "—", "fr": "—"}
+            rows.append({
+                "signer": ", ".join(p for p in (sig.signer_common_name, sig.signer_organization) if p) or "—",
+                "time_ar": when["ar"], "time_fr": when["fr"],
+                "intact": _flag(sig.intact and sig.valid), "trusted": _flag(sig.trusted and not sig.revoked),
+                "timestamped": _flag(sig.timestamped and sig.timestamp_valid),
+                "modified": _flag(sig.modified_after_signing), "certified": _flag(sig.certified),
+            })
+        self.signatures = rows
+
+    @rx.event
+    def on_load(self):
+        self._show_actor(self._actor())
+        self._clear_messages()
+        self.reset()
+
+    @rx.event
+    async def check(self, files: list[rx.UploadFile]):
+        self.reset()
+        files = real_uploads(files)
+        try:
+            self._limit(lookup_limit)
+            if not files:
+                raise DomainError("error.invalid_request")
+            name = files[0].filename or "document.pdf"
+            data = await read_capped(files[0], MAX_VERIFY_MB * 1024 * 1024)
+            if data is None:
+                raise DomainError("error.file_too_large", name=name, max=MAX_VERIFY_MB)
+            if not data:
+                raise DomainError("error.file_empty", name=name)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self._clear_messages()
+        self.file_name = name
+        self._show_report(await asyncio.to_thread(verification.check_pdf, data))
+
+
+def _check_row(label_key: str, value: rx.Var, good_when: bool = True) -> rx.Component:
+    good = (value == "1") if good_when else (value != "1")
+    return rx.el.li(
+        rx.cond(good, rx.icon("circle-check", size=18, aria_hidden="true", class_name="ok"),
+                rx.icon("circle-x", size=18, aria_hidden="true", class_name="bad")),
+        rx.el.span(t(label_key)),
+        rx.el.strong(rx.cond(value == "1", t("common.yes"), t("common.no"))),
+        class_name=rx.cond(good, "check-row is-ok", "check-row is-bad"),
+    )
+
+
+def _signature(sig: rx.Var) -> rx.Component:
+    return rx.el.li(
+        rx.el.dl(
+            *dl_row("verify.sig.signer", sig["signer"], dir="auto", data_testid="sig-signer"),
+            *dl_row("verify.sig.time", pick(sig["time_ar"], sig["time_fr"])),
+            class_name="dl dl-stack",
+        ),
+        rx.el.ul(
+            _check_row("verify.sig.intact", sig["intact"]),
+            _check_row("verify.sig.trusted", sig["trusted"]),
+            _check_row("verify.sig.timestamped", sig["timestamped"]),
+            _check_row("verify.sig.modified", sig["modified"], good_when=False),
+            rx.el.li(rx.icon("stamp", size=18, aria_hidden="true"), rx.el.span(t("verify.sig.certified")),
+                     rx.el.strong(rx.cond(sig["certified"] == "1", t("common.yes"), t("common.no"))),
+                     class_name="check-row"),
+            class_name="check-list",
+        ),
+        class_name="sig-item",
+        data_testid="verify-signature",
+    )
+
+
+def page() -> rx.Component:
+    s = VerifyPdfState
+    return layout(
+        page_title("verify.title"),
+        rx.el.p(t("verify.intro"), class_name="lead"),
+        messages(s),
+        card(
+            section_title("verify.pdf_title", id="pdf-title"),
+            upload_box(UPLOAD_ID, VerifyPdfState.check(rx.upload_files(upload_id=UPLOAD_ID)), "verify.pdf_choose",
+                       "verify.pdf_hint", accept={"application/pdf": [".pdf"]}, multiple=False, icon="file-search"),
+            aria_labelledby="pdf-title",
+        ),
+        rx.cond(
+            s.checked,
+            rx.el.section(
+                rx.el.h2(t("verify.report_title"), class_name="section-title"),
+                rx.el.p(rx.icon("file", size=16, aria_hidden="true"), rx.el.span(s.file_name, dir="auto"),
+                        class_name="file-meta"),
+                verdict(s.authentic),
+                rx.el.p(
+                    rx.cond(s.authentic, t("verify.pdf_ok"), t_choice(s.reason, "verify.reason.", REASONS)),
+                    class_name="verdict-reason", data_testid="verify-reason", data_reason=s.reason,
+                ),
+                rx.cond(s.signatures.length() > 0, rx.fragment(
+                    rx.el.h3(t("verify.signatures"), class_name="subsection-title"),
+                    rx.el.ol(rx.foreach(s.signatures, _signature), class_name="sig-list"),
+                )),
+                class_name="card",
+                data_testid="verify-report",
+            ),
+        ),
+        root_certificate_card(),
+        active="verify",
+    )
+
+
+ON_LOAD = VerifyPdfState.on_load
