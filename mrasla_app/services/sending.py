@@ -24,9 +24,9 @@ from mrasla_app.models import (
 from mrasla_app.models.base import utcnow
 from mrasla_app.pki.receipts import ReceiptData, issue_receipt
 from mrasla_app.pki.validation import validate_pdf
-from mrasla_app.services import audit, dispatch, files, notifications, registry, scoping, storage
+from mrasla_app.services import audit, dispatch, files, notifications, permissions, registry, scoping, storage
 from mrasla_app.services.accounts import Actor, hash_secret
-from mrasla_app.services.errors import DomainError, PermissionDenied
+from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
 from mrasla_app.services.text import search_document
 
 
@@ -155,3 +155,25 @@ def _new_verify_url(arrival: Correspondence) -> str:
     token = secrets.token_urlsafe(24)
     arrival.verify_token_hash = hash_secret(token)
     return verify_url(registry.reference_slug(arrival.registry_number), token)
+
+
+def send_folder(session: Session, actor: Actor | None, folder_id: int, *, to_administration_id: int | None = None
+                ) -> SendResult:
+    """Send a completed signature-book folder as the answer to the correspondence it is linked to."""
+    from mrasla_app.models import Folder, FolderStatus
+    from mrasla_app.services import workflow
+
+    actor = permissions.require_actor(actor)
+    folder = session.get(Folder, folder_id)
+    if folder is None or not workflow.can_see(session, actor, folder):
+        raise NotFound()
+    if folder.status is not FolderStatus.completed:
+        raise DomainError("error.folder_not_completed")
+    if folder.correspondence_id is None:
+        raise DomainError("error.no_recipient")
+    result = send_answer(session, actor, folder.correspondence_id, subject=folder.title,
+                         document=workflow.signed_document(folder), filename=f"{folder.reference}.pdf",
+                         to_administration_id=to_administration_id)
+    audit.record(session, actor, "folder.sent", object_type="folder", object_id=folder.id,  # type: ignore[arg-type]
+                 administration_id=folder.administration_id, data={"outgoing": result.outgoing_number})
+    return result

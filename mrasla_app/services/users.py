@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from mrasla_app.models import Delegation, Role, RoleMembership, Unit, User
 from mrasla_app.models.base import utcnow
-from mrasla_app.services import accounts, audit, permissions, validation
+from mrasla_app.services import accounts, audit, permissions, signing_keys, validation
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
 
@@ -64,12 +64,13 @@ def create_user(
 
 
 def set_active(session: Session, actor: Actor | None, user_id: int, active: bool) -> User:
-    """Disabling a user also ends all of their sessions at once."""
+    """Disabling a user also ends all of their sessions at once and revokes their signing certificates."""
     user = _user_in(session, actor, user_id)
     user.active = bool(active)
     session.add(user)
-    if not active:
+    if not active:  # a disabled user can neither stay logged in nor keep signing
         accounts.end_all_sessions(session, user_id)
+        signing_keys.revoke_for_user(session, actor, user_id)
     audit.record(session, actor, "user.enabled" if active else "user.disabled", object_type="user",
                  object_id=user_id, administration_id=user.administration_id)
     return user

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from mrasla_app.models import Administration, Correspondence, Document, DocumentKind, Party, Unit
 from mrasla_app.pki.receipts import mask_identifier
 from mrasla_app.pki.validation import ValidationReport, validate_pdf
-from mrasla_app.services import registry
+from mrasla_app.services import registry, storage
 from mrasla_app.services.accounts import hash_secret
 
 
@@ -62,6 +62,9 @@ def find_by_token(session: Session, reference: str, token: str) -> Correspondenc
 
 
 def lookup(session: Session, reference: str, token: str) -> VerifiedReceipt | None:
+    """What the QR code of a receipt (registry reference) or a signed document (``PAR-…``) attests."""
+    if reference.startswith(FOLDER_PREFIX):
+        return _signed_document(session, reference, token)
     corr = find_by_token(session, reference, token)
     if corr is None:
         return None
@@ -80,6 +83,33 @@ def lookup(session: Session, reference: str, token: str) -> VerifiedReceipt | No
         depositor_id=f"{party.id_kind} {mask_identifier(party.id_value)}" if party else "",
         documents=tuple(VerifiedDocument(d.filename, d.kind.value, d.pages, d.size, d.sha256) for d in docs),
     )
+
+
+FOLDER_PREFIX = "PAR-"
+
+
+def _signed_document(session: Session, reference: str, token: str) -> VerifiedReceipt | None:
+    """A document signed in the parapheur: only once its circuit is complete is it attested."""
+    from mrasla_app.models import Folder
+    from mrasla_app.services import workflow
+
+    status = workflow.public_status(session, reference, token)
+    if status is None or status["status"] != "completed":
+        return None
+    folder = session.execute(select(Folder).where(Folder.reference == reference)).scalar_one()
+    data = storage.get(status["document_sha256"])
+    return VerifiedReceipt(
+        registry_number=reference, reference=reference, administration_ar=status["administration_ar"],
+        administration_fr=status["administration_fr"], unit_ar="", unit_fr="", registered_at=status["completed_at"],
+        subject=folder.title, depositor_id="",
+        documents=(VerifiedDocument(f"{reference}.pdf", "signed", pdf_pages(data), len(data), status["document_sha256"]),),
+    )
+
+
+def pdf_pages(data: bytes) -> int:
+    from mrasla_app.services.files import pdf_page_count
+
+    return pdf_page_count(data, 10_000)
 
 
 def check_pdf(data: bytes) -> ValidationReport:

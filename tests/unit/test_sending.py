@@ -96,3 +96,75 @@ def test_outsiders_cannot_answer(seeded, signed_answer):
     with pytest.raises(NotFound), db.write_session() as s:
         sending.send_answer(s, seeded.actor("agent.crb@mrasla.ma"), dep.correspondence_id, subject="x",
                             document=signed_answer)
+
+
+def test_a_folder_signed_in_the_parapheur_is_sent_as_the_answer(seeded, tmp_path):
+    from mrasla_app.services import workflow
+    from tests.unit.test_workflow import AGENT, DIRECTOR, HEAD, PIN, act, enroll, pdfsig, two_page_pdf, visa_then_signature
+
+    dep = _incoming(seeded)
+    enroll(seeded, HEAD, DIRECTOR)
+    with db.write_session() as s:
+        folder = workflow.create_folder(s, seeded.actor(AGENT), "Réponse: attestation", [("reponse.pdf", two_page_pdf())],
+                                        correspondence_id=dep.correspondence_id)
+        workflow.start(s, seeded.actor(AGENT), folder.id, steps=visa_then_signature(seeded))
+        folder_id = folder.id
+    with pytest.raises(DomainError) as early, db.write_session() as s:
+        sending.send_folder(s, seeded.actor(AGENT), folder_id)
+    assert early.value.code == "error.folder_not_completed"
+    act(seeded, HEAD, folder_id, "approved", step_id=None)
+    act(seeded, DIRECTOR, folder_id, "signed", pin=PIN)
+    with db.write_session() as s:
+        res = sending.send_folder(s, seeded.actor(AGENT), folder_id)
+    assert "/D/" in res.outgoing_number
+    with db.read_session() as s:
+        view = tracking.view(s, tracking.by_access_token(s, dep.reference, dep.access_token))
+        answer = storage.get(s.get(Document, view.answers[0][0]).sha256)
+    assert view.status == "answered"
+    assert "Signature is Valid" in pdfsig(answer, tmp_path)
+    with pytest.raises(DomainError), db.write_session() as s:  # a second send is refused
+        sending.send_folder(s, seeded.actor(AGENT), folder_id)
+
+
+def test_disabling_a_signatory_revokes_their_certificate(seeded):
+    from mrasla_app.services import signing_keys, users
+    from tests.unit.test_workflow import DIRECTOR, enroll
+
+    enroll(seeded, DIRECTOR)
+    with db.write_session() as s:
+        users.set_active(s, seeded.actor("admin.mef@mrasla.ma"), seeded.user_id(DIRECTOR), False)
+    with db.read_session() as s:
+        from mrasla_app.models import SigningKey
+        key = s.execute(select(SigningKey).where(SigningKey.user_id == seeded.user_id(DIRECTOR))).scalar_one()
+    assert key.revoked
+    from mrasla_app.pki import ca
+    assert ca.is_revoked(int(key.serial, 16))
+
+
+def test_the_qr_of_a_signed_document_verifies_once_the_circuit_is_complete(seeded):
+    import re as _re
+
+    from pypdf import PdfReader
+
+    from mrasla_app.services import verification, workflow
+    from tests.unit.test_workflow import AGENT, DIRECTOR, HEAD, PIN, act, enroll, two_page_pdf, visa_then_signature
+
+    enroll(seeded, HEAD, DIRECTOR)
+    with db.write_session() as s:
+        folder = workflow.create_folder(s, seeded.actor(AGENT), "Note de service", [("note.pdf", two_page_pdf())])
+        workflow.start(s, seeded.actor(AGENT), folder.id, steps=visa_then_signature(seeded))
+        folder_id, reference = folder.id, folder.reference
+        prepared = storage.get(folder.current_sha256)
+    import io
+    text = "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(prepared)).pages)
+    token = _re.search(r"t=([A-Za-z0-9_-]+)", text.replace("\n", "")).group(1)
+    with db.read_session() as s:
+        assert verification.lookup(s, reference, token) is None  # not signed yet: not attested
+    act(seeded, HEAD, folder_id, "approved")
+    act(seeded, DIRECTOR, folder_id, "signed", pin=PIN)
+    with db.read_session() as s:
+        found = verification.lookup(s, reference, token)
+        assert verification.lookup(s, reference, token + "x") is None
+        signed = workflow.signed_document(s.get(workflow.Folder, folder_id))
+    assert found is not None and found.subject == "Note de service"
+    assert found.documents[0].sha256 == __import__("hashlib").sha256(signed).hexdigest()

@@ -121,7 +121,7 @@ def _document(d: rx.Var) -> rx.Component:
             class_name="doc-head",
         ),
         rx.el.p(
-            t_choice(d["kind"], "verify.kind.", ["receipt", "attachment"]), " · ",
+            t_choice(d["kind"], "verify.kind.", ["receipt", "attachment", "signed"]), " · ",
             d["pages"], " ", t("verify.pages"), " · ", size_text(d),
             class_name="file-meta",
         ),
