@@ -10,11 +10,12 @@ export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 
-.PHONY: install run test test-unit test-e2e test-deps seed migrate clean help
+.PHONY: install run test test-unit test-e2e test-pg test-deps seed migrate clean help
 
 help:
 	@echo "make run    install, migrate, seed the demo once, serve on http://localhost:$(PORT)"
 	@echo "make test   install test dependencies and run the whole suite"
+	@echo "make test-pg  unit and API suites against PostgreSQL (PG_URL=$(PG_URL))"
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +56,11 @@ test-e2e: test-deps
 test: test-deps
 	$(BIN)/python -m pytest tests/unit tests/api -q -p no:cacheprovider
 	$(BIN)/python -m pytest tests/e2e -q -p no:cacheprovider
+
+# The same unit and API suites on PostgreSQL (template databases cloned per test).
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
+test-pg: install
+	MRASLA_TEST_PG=$(PG_URL) $(BIN)/python -m pytest tests/unit tests/api -q -p no:cacheprovider
 
 clean:
 	rm -rf .web .states build *.egg-info

@@ -31,7 +31,12 @@ class Limiter:
         self._lock = threading.Lock()
 
     def __call__(self, request: Request) -> None:
-        ip = request.client.host if request.client else "?"
+        """FastAPI dependency: one call from the request's client IP."""
+        self.hit(request.client.host if request.client else "?")
+
+    def hit(self, key: str) -> None:
+        """Count one call for ``key`` (a client IP); raises ``RateLimited`` beyond the limit."""
+        ip = key
         now = time.monotonic()
         with self._lock:
             hits = self._hits[ip]

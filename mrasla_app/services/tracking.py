@@ -90,20 +90,24 @@ def _contact_matches(party: Party, contact: str) -> bool:
     return bool((party.email and contact == party.email) or (party.phone and phone == party.phone))
 
 
-def request_code(session: Session, registry_number: str, contact: str) -> None:
-    """Send a one-time code if the number and contact match; silent otherwise (no oracle)."""
+def request_code(session: Session, registry_number: str, contact: str) -> list[int]:
+    """Queue a one-time code if the number and contact match; silent otherwise (no oracle).
+
+    Returns the queued notification ids: callers deliver them in the background so the answer
+    takes the same time whether or not anything matched."""
     corr = session.execute(
         select(Correspondence).where(Correspondence.registry_number == registry_number.strip().upper())
     ).scalar_one_or_none()
     party = session.get(Party, corr.sender_party_id) if corr and corr.sender_party_id else None
     if corr is None or party is None or not _contact_matches(party, contact):
-        return
+        return []
     code = f"{secrets.randbelow(10**6):06d}"
     session.add(TrackingCode(correspondence_id=corr.id, code_hash=hash_secret(f"{corr.id}:{code}"),  # type: ignore[arg-type]
                              expires_at=utcnow() + CODE_TTL))
     params = {"number": corr.registry_number, "code": code}
-    notifications.queue(session, contact.strip(), notifications.bilingual_subject("mail.code.subject", **params),
-                        notifications.bilingual_body("mail.code.body", "ar", ar=params, fr=params), corr.id)
+    n = notifications.queue(session, contact.strip(), notifications.bilingual_subject("mail.code.subject", **params),
+                            notifications.bilingual_body("mail.code.body", "ar", ar=params, fr=params), corr.id)
+    return [n.id]  # type: ignore[list-item]
 
 
 def confirm_code(session: Session, registry_number: str, code: str) -> Correspondence | None:

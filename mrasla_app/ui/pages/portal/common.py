@@ -8,7 +8,6 @@ through the services. Uploaded bytes are read with a hard cap and never leave th
 from __future__ import annotations
 
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -70,8 +69,7 @@ class PortalState(SessionState):
 
     def _limit(self, limiter: Limiter) -> None:
         """Count one call of this client against ``limiter``; raises ``error.rate_limited`` beyond it."""
-        # Limiter is written for FastAPI requests: give it the one attribute it reads.
-        limiter(SimpleNamespace(client=SimpleNamespace(host=self._client_ip())))  # type: ignore[arg-type]
+        limiter.hit(self._client_ip())
 
     def _url_parts(self) -> tuple[list[str], dict[str, str]]:
         """(path segments, first value of each query parameter) of the page being loaded."""

@@ -57,12 +57,13 @@ class TrackState(TrackingViewMixin, PortalState):
             self._fail(exc)
             return
 
-        def work() -> None:
+        def work() -> list[int]:
             with db.write_session() as session:
-                tracking.request_code(session, number, contact)
-            notifications.deliver()  # whatever is queued (the code, if any): the same work either way
+                return tracking.request_code(session, number, contact)
 
-        await asyncio.to_thread(work)
+        queued = await asyncio.to_thread(work)
+        if queued:  # sent in the background: the answer takes the same time whether or not it matched
+            asyncio.get_running_loop().run_in_executor(None, notifications.deliver, queued)
         self._clear_messages()
         self.number, self._registry_number, self.stage = number, number, "code"
         self.sent_ar, self.sent_fr = self._both("track.code_sent")
