@@ -91,6 +91,23 @@ def _pki_show(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from mrasla_app.services import jobs
+
+    if args.once:
+        for name, result in jobs.run_due().items():
+            print(f"{name}: {result}")
+        return 0
+    print(f"background jobs running as {jobs.WORKER} (Ctrl-C to stop)")
+    try:
+        asyncio.run(jobs.run_forever())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mrasla", description="Mrasla (مراسلة) operator commands.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -109,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_create_user)
     audit_p = sub.add_parser("audit", help="audit trail tools").add_subparsers(dest="audit_command", required=True)
     audit_p.add_parser("verify", help="check every hash chain; exit 1 if an event was edited or deleted").set_defaults(func=_audit_verify)
+    p = sub.add_parser("worker", help="run the background jobs (alerts, reminders, e-mail retries, CRL refresh)")
+    p.add_argument("--once", action="store_true", help="run what is due now, then exit")
+    p.set_defaults(func=_worker)
     pki_p = sub.add_parser("pki", help="platform PKI").add_subparsers(dest="pki_command", required=True)
     pki_p.add_parser("show", help="create the platform PKI if absent; print certificate fingerprints").set_defaults(func=_pki_show)
     return parser

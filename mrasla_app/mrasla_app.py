@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import reflex as rx
 
 from mrasla_app.api import api_app
 from mrasla_app.i18n import DEFAULT_LANG
+from mrasla_app.services import jobs
 from mrasla_app.ui.pages import account, home, inbox, login, mail, parapheur, registry
 from mrasla_app.ui.pages.admin import administrations, delegations, units, users
 from mrasla_app.ui.pages.admin import index as admin_index
@@ -28,3 +31,6 @@ for module in (home, login, account, registry, inbox, mail, parapheur,
                deposit, deposit_done, verify_pdf, verify_receipt, track, track_link,
                admin_index, administrations, units, users, delegations):
     app.add_page(module.page, route=module.ROUTE, title=module.TITLE, on_load=module.ON_LOAD)
+
+if os.environ.get("MRASLA_JOBS", "1") != "0":  # set MRASLA_JOBS=0 where `mrasla worker` runs them instead
+    app.register_lifespan_task(jobs.run_forever)

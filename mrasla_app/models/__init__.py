@@ -7,6 +7,7 @@ from mrasla_app.models.correspondence import (
     DocumentKind, Holiday, LinkKind, Note, Priority, RegistryCounter, Status, TrackingCode,
 )
 from mrasla_app.models.directory import Administration, AdministrationKind, Party, PartyKind, Unit, UnitLevel
+from mrasla_app.models.jobs import JobRun
 from mrasla_app.models.notifications import Notification, NotificationStatus
 from mrasla_app.models.workflow import (
     CircuitTemplate, CompletionMode, Decision, DocumentRole, Folder, FolderAnnotation, FolderDocument, FolderStatus,
@@ -14,6 +15,7 @@ from mrasla_app.models.workflow import (
 )
 
 __all__ = [
+    "JobRun",
     "Channel", "ConfidentialAccess", "Correspondence", "CorrespondenceLink", "Dispatch", "DispatchPurpose", "Holiday",
     "LinkKind", "Note", "Direction", "Document", "DocumentKind", "Notification", "NotificationStatus",
     "Priority", "RegistryCounter", "Status", "TrackingCode",

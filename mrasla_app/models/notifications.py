@@ -13,6 +13,7 @@ from mrasla_app.models.base import UTCDateTime, enum_column, utcnow
 
 class NotificationStatus(str, enum.Enum):
     queued = "queued"
+    sending = "sending"  # claimed by one deliverer; back to queued if it stays claimed too long
     sent = "sent"
     failed = "failed"
 
@@ -28,4 +29,5 @@ class Notification(SQLModel, table=True):
     attempts: int = Field(default=0)
     last_error: str = Field(default="", max_length=255)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    claimed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))

@@ -11,10 +11,11 @@ import os
 import smtplib
 import tempfile
 from collections.abc import Iterable
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, update
 from sqlmodel import Session
 
 from mrasla_app import db
@@ -24,6 +25,7 @@ from mrasla_app.models.base import utcnow
 from mrasla_app.settings import Settings, get_settings
 
 MAX_ATTEMPTS = 5
+CLAIM_TIMEOUT = timedelta(minutes=10)
 
 
 def bilingual_subject(key: str, **params: object) -> str:
@@ -72,23 +74,48 @@ def _send(msg: EmailMessage, settings: Settings, n: Notification) -> None:
     os.replace(tmp, settings.outbox_dir / f"{n.created_at:%Y%m%dT%H%M%S}-{n.id:08d}.eml")
 
 
-def deliver(ids: Iterable[int] | None = None) -> int:
-    """Send queued notifications (those in ``ids``, or all queued); returns how many were sent."""
-    settings = get_settings()
-    sent = 0
+def _claim(ids: Iterable[int] | None) -> list[Notification]:
+    """Take queued messages for sending, each by exactly one caller: ``queued → sending`` is the claim.
+
+    Messages left in ``sending`` longer than ``CLAIM_TIMEOUT`` (a deliverer died) are taken again.
+    """
+    now = utcnow()
     with db.write_session() as session:
-        stmt = select(Notification).where(Notification.status == NotificationStatus.queued)
+        stale = and_(Notification.status == NotificationStatus.sending, Notification.claimed_at < now - CLAIM_TIMEOUT)
+        stmt = select(Notification.id).where(or_(Notification.status == NotificationStatus.queued, stale))
         if ids is not None:
             stmt = stmt.where(Notification.id.in_(list(ids)))
-        for n in session.execute(stmt.order_by(Notification.id).limit(200)).scalars():
-            n.attempts += 1
-            try:
-                _send(_message(n, settings), settings, n)
-                n.status, n.sent_at, n.last_error = NotificationStatus.sent, utcnow(), ""
-                sent += 1
-            except (OSError, smtplib.SMTPException) as exc:
-                n.last_error = f"{type(exc).__name__}: {exc}"[:255]
-                if n.attempts >= MAX_ATTEMPTS:
-                    n.status = NotificationStatus.failed
-            session.add(n)
-    return sent
+        candidates = list(session.execute(stmt.order_by(Notification.id).limit(200)).scalars())
+        claimed_ids = [nid for nid in candidates if session.execute(
+            update(Notification)
+            .where(Notification.id == nid, or_(Notification.status == NotificationStatus.queued, stale))
+            .values(status=NotificationStatus.sending, claimed_at=now, attempts=Notification.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount == 1]
+        claimed = list(session.execute(select(Notification).where(Notification.id.in_(claimed_ids))).scalars())
+        session.expunge_all()
+    return claimed
+
+
+def deliver(ids: Iterable[int] | None = None) -> int:
+    """Send queued notifications (those in ``ids``, or all queued); returns how many were sent.
+
+    Claimed in one short transaction, sent outside any transaction (SMTP can be slow), then marked
+    sent or failed; a crash in between leaves the message queued, so it is sent again later
+    (at least once, never lost).
+    """
+    settings = get_settings()
+    outcome: dict[int, tuple[NotificationStatus, str]] = {}
+    for n in _claim(ids):
+        try:
+            _send(_message(n, settings), settings, n)
+            outcome[n.id] = (NotificationStatus.sent, "")  # type: ignore[index]
+        except (OSError, smtplib.SMTPException) as exc:
+            status = NotificationStatus.failed if n.attempts >= MAX_ATTEMPTS else NotificationStatus.queued
+            outcome[n.id] = (status, f"{type(exc).__name__}: {exc}"[:255])  # type: ignore[index]
+    if outcome:
+        with db.write_session() as session:
+            for nid, (status, error) in outcome.items():
+                session.execute(update(Notification).where(Notification.id == nid).values(
+                    status=status, last_error=error, sent_at=utcnow() if status is NotificationStatus.sent else None))
+    return sum(1 for status, _ in outcome.values() if status is NotificationStatus.sent)

@@ -1,0 +1,72 @@
+"""Background jobs run once per period across workers, and do what users expect of them."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from mrasla_app import db
+from mrasla_app.models import JobRun, Notification, NotificationStatus
+from mrasla_app.services import deposits, dispatch, jobs, notifications
+
+NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def test_each_period_runs_once_whatever_the_number_of_workers(seeded):
+    calls = []
+    job = jobs.Job("probe", jobs.daily, lambda: calls.append(1) or "ok")
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda _: jobs.run_due(NOON, (job,)), range(6)))
+    assert len(calls) == 1 and sum(1 for r in results if r) == 1
+    assert jobs.run_due(NOON + timedelta(hours=3), (job,)) == {}  # same day: already done
+    assert jobs.run_due(NOON + timedelta(days=1), (job,)) == {"probe": "ok"}
+    with db.read_session() as s:
+        assert s.execute(select(func.count()).select_from(JobRun)).scalar_one() == 2
+
+
+def test_daily_jobs_wait_for_the_morning(seeded):
+    early = datetime(2026, 11, 25, 5, 0, tzinfo=UTC)  # 06:00 in Casablanca
+    assert jobs.daily(early) is None and jobs.daily(NOON) == "2026-11-25"
+
+
+def test_deadline_alert_reaches_the_assignee_with_days_late(seeded):
+    form = deposits.DepositForm(administration_id=seeded.adm_id("MEF"), full_name="Driss Alami", id_kind="CIN",
+                                id_value="C123456", email="", phone="0611223344", subject="Réclamation impôt")
+    with db.write_session() as s:
+        cid = deposits.submit(s, form).correspondence_id
+    clerk, agent = seeded.actor("clerk.mef@mrasla.ma"), seeded.actor("agent.mef@mrasla.ma")
+    with db.write_session() as s:
+        dispatch.qualify(s, clerk, cid, type_code="complaint", deadline=date.today() - timedelta(days=10))
+        dispatch.dispatch(s, clerk, cid, action_unit_id=seeded.unit_id("MEF", "DB.DSS"), action_user_id=agent.user_id)
+    assert jobs.deadline_alerts() == "1 digests"
+    with db.read_session() as s:
+        mail = s.execute(select(Notification).where(Notification.to_address == "agent.mef@mrasla.ma")).scalar_one()
+    assert "Réclamation impôt" in mail.body and "(-" in mail.body
+
+
+def test_failed_sending_is_retried_then_given_up(seeded, monkeypatch):
+    with db.write_session() as s:
+        nid = notifications.queue(s, "x@example.ma", "Sujet", "Corps").id
+
+    def broken(*_args):
+        raise OSError("smtp down")
+
+    monkeypatch.setattr(notifications, "_send", broken)
+    for _ in range(notifications.MAX_ATTEMPTS):
+        assert notifications.deliver([nid]) == 0
+    with db.read_session() as s:
+        n = s.get(Notification, nid)
+    assert n.status is NotificationStatus.failed and n.attempts == notifications.MAX_ATTEMPTS
+    assert "smtp down" in n.last_error
+
+
+def test_two_deliverers_send_a_message_once(seeded, monkeypatch):
+    with db.write_session() as s:
+        ids = [notifications.queue(s, f"p{i}@example.ma", "Sujet", "Corps").id for i in range(20)]
+    sent = []
+    monkeypatch.setattr(notifications, "_send", lambda msg, settings, n: sent.append(n.id))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda _: notifications.deliver(ids), range(4)))
+    assert sorted(sent) == sorted(ids)
