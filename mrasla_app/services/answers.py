@@ -1,0 +1,127 @@
+"""Drafting answers: built-in letter templates with merge fields, rendered as a bilingual-ready PDF
+letter that then travels through the signature book (``workflow.create_folder``).
+
+Merge fields: ``{sender_name}``, ``{number}`` (the incoming registry number), ``{received}`` (its
+date), ``{subject}``, ``{administration}``, ``{unit}``, ``{today}``. The agent edits the merged text
+before the PDF is made; unknown fields are left as typed.
+"""
+
+from __future__ import annotations
+
+import string
+from datetime import datetime
+
+from fpdf.enums import XPos, YPos
+from sqlmodel import Session
+
+from mrasla_app.models import Administration, Folder, Party, Unit
+from mrasla_app.pki.labels import font_for, use_font
+from mrasla_app.pki.receipt_layout import FONT_AR, FONT_LATIN, new_document
+from mrasla_app.pki.receipts import format_datetime_ar, format_datetime_fr
+from mrasla_app.services import dispatch, scoping, validation, workflow
+from mrasla_app.services.accounts import Actor
+from mrasla_app.services.errors import DomainError, PermissionDenied
+
+TEMPLATES: dict[str, dict[str, str]] = {
+    "acknowledge": {
+        "fr": "Madame, Monsieur {sender_name},\n\nNous accusons réception de votre courrier enregistré sous le "
+              "n° {number} le {received}, ayant pour objet « {subject} ». Il a été transmis à : {unit}, qui "
+              "l'examine. Vous serez informé(e) de la suite qui lui sera donnée.\n\nVeuillez agréer, Madame, "
+              "Monsieur, l'expression de nos salutations distinguées.",
+        "ar": "السيد(ة) {sender_name}،\n\nنخبركم بأننا توصلنا بمراسلتكم المسجلة تحت رقم {number} بتاريخ {received} "
+              "في موضوع «{subject}»، وقد أحيلت على {unit} قصد دراستها. وسنوافيكم بما سيتقرر في شأنها.\n\n"
+              "وتقبلوا فائق عبارات التقدير والاحترام.",
+    },
+    "favourable": {
+        "fr": "Madame, Monsieur {sender_name},\n\nSuite à votre demande n° {number} du {received} relative à "
+              "« {subject} », j'ai l'honneur de vous informer qu'une suite favorable lui a été réservée.\n\n"
+              "Veuillez agréer, Madame, Monsieur, l'expression de nos salutations distinguées.",
+        "ar": "السيد(ة) {sender_name}،\n\nجوابا على طلبكم رقم {number} بتاريخ {received} في موضوع «{subject}»، "
+              "يشرفني أن أخبركم بأنه تقرر الاستجابة لطلبكم.\n\nوتقبلوا فائق عبارات التقدير والاحترام.",
+    },
+    "missing_documents": {
+        "fr": "Madame, Monsieur {sender_name},\n\nVotre courrier n° {number} du {received} relatif à « {subject} » "
+              "ne peut être instruit en l'état. Nous vous prions de compléter votre dossier par les pièces "
+              "suivantes :\n- \n\nVeuillez agréer, Madame, Monsieur, l'expression de nos salutations distinguées.",
+        "ar": "السيد(ة) {sender_name}،\n\nلا يمكن دراسة مراسلتكم رقم {number} بتاريخ {received} في موضوع «{subject}» "
+              "على حالتها. نرجو منكم استكمال ملفكم بالوثائق التالية:\n- \n\nوتقبلوا فائق عبارات التقدير والاحترام.",
+    },
+    "unfavourable": {
+        "fr": "Madame, Monsieur {sender_name},\n\nSuite à votre demande n° {number} du {received} relative à "
+              "« {subject} », j'ai le regret de vous informer qu'il n'est pas possible d'y donner une suite "
+              "favorable, pour le motif suivant :\n\nVeuillez agréer, Madame, Monsieur, l'expression de nos "
+              "salutations distinguées.",
+        "ar": "السيد(ة) {sender_name}،\n\nجوابا على طلبكم رقم {number} بتاريخ {received} في موضوع «{subject}»، "
+              "يؤسفني إخباركم بأنه تعذرت الاستجابة لطلبكم للسبب التالي:\n\nوتقبلوا فائق عبارات التقدير والاحترام.",
+    },
+}
+
+
+class _Keep(dict):
+    def __missing__(self, key: str) -> str:  # unknown merge fields stay visible for the agent to fix
+        return "{" + key + "}"
+
+
+def _context(session: Session, actor: Actor | None, incoming_id: int, lang: str) -> dict[str, str]:
+    corr = scoping.get_visible(session, actor, incoming_id)
+    assert actor is not None
+    if not (dispatch.is_acting_on(session, actor, corr) or dispatch.is_registry_clerk(actor, corr)):
+        raise PermissionDenied()
+    adm = session.get(Administration, corr.administration_id)
+    unit = session.get(Unit, corr.action_unit_id) if corr.action_unit_id else None
+    party = session.get(Party, corr.sender_party_id) if corr.sender_party_id else None
+    sender = party.full_name if party else ""
+    if not sender and corr.sender_administration_id:
+        other = session.get(Administration, corr.sender_administration_id)
+        sender = (other.name_ar if lang == "ar" else other.name_fr) if other else ""
+    fmt = format_datetime_ar if lang == "ar" else format_datetime_fr
+    return {"sender_name": sender, "number": corr.registry_number, "received": fmt(corr.registered_at).split(" ")[0],
+            "subject": corr.subject, "administration": (adm.name_ar if lang == "ar" else adm.name_fr) if adm else "",
+            "unit": (unit.name_ar if lang == "ar" else unit.name_fr) if unit else "",
+            "today": fmt(datetime.now().astimezone()).split(" ")[0]}
+
+
+def merge(session: Session, actor: Actor | None, incoming_id: int, template: str, lang: str = "fr") -> str:
+    """The template's text with the incoming correspondence's fields filled in."""
+    lang = "ar" if lang == "ar" else "fr"
+    if template not in TEMPLATES:
+        raise DomainError("error.invalid_request")
+    return string.Formatter().vformat(TEMPLATES[template][lang], (), _Keep(_context(session, actor, incoming_id, lang)))
+
+
+def render_letter(session: Session, actor: Actor | None, incoming_id: int, body: str, lang: str = "fr") -> bytes:
+    """A one-page (or more) letter: administration letterhead in both languages, reference, body."""
+    ctx = _context(session, actor, incoming_id, "ar" if lang == "ar" else "fr")
+    corr = scoping.get_visible(session, actor, incoming_id)
+    adm = session.get(Administration, corr.administration_id)
+    text = validation.text(body, "body", max_len=20_000)
+    pdf = new_document(f"Réponse — {ctx['number']}")
+    pdf.add_page()
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    use_font(pdf, FONT_LATIN, 11, "B")
+    pdf.cell(width / 2, 6, adm.name_fr if adm else "", new_x=XPos.RIGHT, new_y=YPos.TOP)
+    use_font(pdf, FONT_AR, 12, "B")
+    pdf.cell(width / 2, 6, adm.name_ar if adm else "", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(10)
+    ar = lang == "ar"
+    use_font(pdf, FONT_AR if ar else FONT_LATIN, 10.5, sample=ctx["number"])
+    ref = (f"المرجع: جوابا على المراسلة رقم {ctx['number']}" if ar else f"Réf. : réponse au courrier n° {ctx['number']}")
+    pdf.multi_cell(width, 6, ref, align="R" if ar else "L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    subject = f"الموضوع: {ctx['subject']}" if ar else f"Objet : {ctx['subject']}"
+    use_font(pdf, font_for(subject), 11, "B", sample=subject)
+    pdf.multi_cell(width, 6, subject, align="R" if ar else "L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(6)
+    for paragraph in text.split("\n"):
+        use_font(pdf, font_for(paragraph) if paragraph.strip() else FONT_LATIN, 11, sample=paragraph)
+        pdf.multi_cell(width, 6.2, paragraph or " ", align="R" if font_for(paragraph) == FONT_AR else "L",
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(pdf.output())
+
+
+def start_answer(session: Session, actor: Actor | None, incoming_id: int, body: str, lang: str = "fr") -> Folder:
+    """The letter becomes the main document of a new signature-book folder linked to the incoming item."""
+    letter = render_letter(session, actor, incoming_id, body, lang)
+    corr = scoping.get_visible(session, actor, incoming_id)
+    return workflow.create_folder(session, actor, f"Réponse — {corr.subject}"[:255],
+                                  [(f"reponse-{corr.registry_number.replace('/', '-')}.pdf", letter)],
+                                  correspondence_id=incoming_id)
