@@ -106,26 +106,13 @@ async def create_deposit(
     )
     ip = request.client.host if request.client else ""
     try:
-        result = await _submit(form, ip)
+        result = await run_in_threadpool(deposits.submit_and_notify, form, ip=ip)
     except FieldErrors as exc:
         return field_errors_response(exc)
     out = DepositOut(reference=result.reference, registry_number=result.registry_number,
                      registered_at=result.registered_at.isoformat(), receipt_url=result.receipt_url,
                      verify_url=result.verify_url, tracking_url=result.tracking_url)
     return JSONResponse(out.model_dump(), status_code=201)
-
-
-async def _submit(form: DepositForm, ip: str) -> deposits.DepositResult:
-    """Off the event loop: the database work and pyHanko's own event loop (receipt sealing)."""
-
-    def work() -> deposits.DepositResult:
-        with db.write_session() as session:
-            result = deposits.submit(session, form, ip=ip)
-        if result.notification_ids:
-            notifications.deliver(result.notification_ids)
-        return result
-
-    return await run_in_threadpool(work)
 
 
 @router.get("/deposits/{reference}/receipt.pdf", dependencies=[Depends(read_limit)],

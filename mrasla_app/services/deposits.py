@@ -225,3 +225,15 @@ def submit(session: Session, form: DepositForm, *, ip: str = "") -> DepositResul
         )
         ids.append(n.id)  # type: ignore[arg-type]
     return DepositResult(number, reference, now, access, verify, corr.id, tuple(ids))  # type: ignore[arg-type]
+
+
+def submit_and_notify(form: DepositForm, *, ip: str = "") -> DepositResult:
+    """``submit`` in its own transaction, then the depositor's e-mail. Blocking (pyHanko seals the
+    receipt with its own event loop): async adapters call it with ``asyncio.to_thread``."""
+    from mrasla_app import db
+
+    with db.write_session() as session:
+        result = submit(session, form, ip=ip)
+    if result.notification_ids:
+        notifications.deliver(result.notification_ids)
+    return result

@@ -299,16 +299,9 @@ class DepositState(PortalState):
         store = await self.get_state(DepositFiles)
         form, ip = self._form(list(store._files)), self._client_ip()
 
-        def work() -> deposits.DepositResult:
-            # pyHanko seals the receipt with its own event loop: run everything off the server's loop.
-            with db.write_session() as session:
-                result = deposits.submit(session, form, ip=ip)
-            if result.notification_ids:
-                notifications.deliver(result.notification_ids)
-            return result
 
         try:
-            result = await asyncio.to_thread(work)
+            result = await asyncio.to_thread(deposits.submit_and_notify, form, ip=ip)
         except FieldErrors as exc:
             self.busy = False
             self._set_errors(dict(exc.fields))
