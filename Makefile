@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 
-.PHONY: install run test test-unit test-e2e test-pg test-deps seed migrate clean help
+.PHONY: install run test test-unit test-e2e test-pg test-deps bench seed migrate clean help
 
 help:
 	@echo "make run    install, migrate, seed the demo once, serve on http://localhost:$(PORT)"
@@ -61,6 +61,10 @@ test: test-deps
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
 test-pg: install
 	MRASLA_TEST_PG=$(PG_URL) $(BIN)/python -m pytest tests/unit tests/api -q -p no:cacheprovider
+
+# Benchmarks print their comparison tables and write JSON into bench/out/ (see bench/RESULTS.md).
+bench: install
+	$(BIN)/python bench/receipt_issuance.py
 
 clean:
 	rm -rf .web .states build *.egg-info

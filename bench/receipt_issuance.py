@@ -1,0 +1,112 @@
+"""Benchmark 1 — receipt issuance: the project's path vs plain pyHanko, measured in one run.
+
+- project: ``issue_receipt`` = render the bilingual PDF with its QR code, then PAdES-seal it with the
+  in-process RFC 3161 TSA, DocMDP certification and embedded validation data (cached signer/context);
+- baseline: pyHanko's documented ``signers.sign_pdf`` with ``DummyTimeStamper`` (RSA TSA) on the same,
+  already rendered PDF, building its signer the way a straightforward integration does.
+
+Prints median / p95 / throughput and writes ``bench/out/receipt_issuance.json``.
+Target (issue #7): project median ≤ 25 ms and ≥ 4× faster than the baseline.
+Usage: ``python bench/receipt_issuance.py [runs]`` (default 40).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("MRASLA_DATA_DIR", tempfile.mkdtemp(prefix="mrasla-bench-"))
+
+from asn1crypto import keys as asn1_keys  # noqa: E402
+from asn1crypto import x509 as asn1_x509  # noqa: E402
+from cryptography import x509  # noqa: E402
+from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # noqa: E402
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter  # noqa: E402
+from pyhanko.sign import fields, signers, timestamps  # noqa: E402
+from pyhanko_certvalidator.registry import SimpleCertificateStore  # noqa: E402
+
+from bench.receipt_render import receipt  # noqa: E402
+from mrasla_app.pki.ca import key_to_asn1, load_or_create_pki  # noqa: E402
+from mrasla_app.pki.receipts import _render, issue_receipt  # noqa: E402
+
+
+def _dummy_tsa() -> timestamps.DummyTimeStamper:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Bench TSA")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=30))
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+            .sign(key, hashes.SHA256()))
+    der_key = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return timestamps.DummyTimeStamper(tsa_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+                                       tsa_key=asn1_keys.PrivateKeyInfo.load(der_key))
+
+
+def baseline_sign(pdf: bytes, tsa: timestamps.DummyTimeStamper) -> bytes:
+    platform_ = load_or_create_pki()
+    signer = signers.SimpleSigner(
+        signing_cert=asn1_x509.Certificate.load(platform_.seal_cert.public_bytes(serialization.Encoding.DER)),
+        signing_key=key_to_asn1(platform_.seal_key),
+        cert_registry=SimpleCertificateStore.from_certs(
+            [asn1_x509.Certificate.load(platform_.root_cert.public_bytes(serialization.Encoding.DER))]),
+    )
+    out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)),
+                           signers.PdfSignatureMetadata(field_name="Seal", md_algorithm="sha256",
+                                                        subfilter=fields.SigSeedSubFilter.PADES),
+                           signer=signer, timestamper=tsa)
+    return out.getvalue()
+
+
+def stats(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {"median_ms": statistics.median(ordered) * 1000,
+            "p95_ms": ordered[int(len(ordered) * 0.95) - 1] * 1000,
+            "per_second": len(ordered) / sum(ordered)}
+
+
+def main(runs: int = 40) -> dict:
+    tsa = _dummy_tsa()
+    pdf, _ = _render(receipt(0))
+    issue_receipt(receipt(0))
+    baseline_sign(pdf, tsa)  # warm both paths
+    project, baseline = [], []
+    for i in range(1, runs + 1):
+        t0 = time.perf_counter()
+        issue_receipt(receipt(i))
+        t1 = time.perf_counter()
+        baseline_sign(pdf, tsa)
+        t2 = time.perf_counter()
+        project.append(t1 - t0)
+        baseline.append(t2 - t1)
+    result = {"benchmark": "receipt_issuance", "runs": runs, "machine": f"{platform.node()} {os.cpu_count()} CPU",
+              "at": datetime.now(UTC).isoformat(timespec="seconds"),
+              "project": stats(project), "baseline_pyhanko_dummy_tsa": stats(baseline)}
+    result["speedup"] = result["baseline_pyhanko_dummy_tsa"]["median_ms"] / result["project"]["median_ms"]
+    result["targets"] = {"median_le_25ms": result["project"]["median_ms"] <= 25, "speedup_ge_4": result["speedup"] >= 4}
+    print(f"{'path':<40}{'median ms':>10}{'p95 ms':>10}{'per s':>8}")
+    for name in ("project", "baseline_pyhanko_dummy_tsa"):
+        s = result[name]
+        print(f"{name:<40}{s['median_ms']:>10.1f}{s['p95_ms']:>10.1f}{s['per_second']:>8.1f}")
+    print(f"speedup ×{result['speedup']:.2f}   targets: {result['targets']}")
+    out = Path(__file__).resolve().parent / "out"
+    out.mkdir(exist_ok=True)
+    (out / "receipt_issuance.json").write_text(json.dumps(result, indent=1))
+    return result
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 40)
