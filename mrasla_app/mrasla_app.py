@@ -7,6 +7,7 @@ import os
 import reflex as rx
 
 from mrasla_app.api import api_app
+from mrasla_app.api.security import security_headers
 from mrasla_app.i18n import DEFAULT_LANG
 from mrasla_app.services import jobs
 from mrasla_app.ui.pages import account, home, inbox, login, mail, parapheur, registry
@@ -16,7 +17,7 @@ from mrasla_app.ui.pages.portal import deposit, deposit_done, track, track_link,
 from mrasla_app.ui.state import HEAD_LANG_SCRIPT
 
 app = rx.App(
-    api_transformer=api_app,
+    api_transformer=[api_app, security_headers],  # the headers wrap everything: pages, API, files
     html_lang=DEFAULT_LANG,
     html_custom_attrs={"dir": "ltr"},
     stylesheets=["/mrasla.css"],

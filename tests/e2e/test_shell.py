@@ -124,3 +124,20 @@ def test_admin_of_mef_manages_only_mef(browser, base_url):
     expect(table).not_to_contain_text("agent.crb@mrasla.ma")
     expect(page.get_by_test_id("adm-picker")).to_have_count(0)
     page.context.close()
+
+
+def test_security_headers_on_pages_and_api_and_no_csp_violation(browser, base_url):
+    import httpx
+
+    for path in ("/", "/api/v1/administrations", "/healthz"):
+        headers = httpx.get(base_url + path, timeout=10).headers
+        assert "frame-ancestors 'self'" in headers["content-security-policy"], path
+        assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer"
+    page = new_page(browser, PHONE, lang="ar")
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    login(page, base_url, "agent.mef@mrasla.ma")
+    page.goto(f"{base_url}/deposit")
+    expect(page.locator("h1#page-title")).to_be_visible()
+    assert violations == []
+    page.context.close()
