@@ -108,6 +108,20 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fsck(args: argparse.Namespace) -> int:
+    from mrasla_app.services import fsck
+
+    with db.read_session() as session:
+        report = fsck.check(session)
+        removed = fsck.collect_garbage(session) if args.gc else 0
+    print(f"{report.checked_blobs} files verified against their SHA-256; "
+          f"{len(report.orphans)} unreferenced file(s){f', {removed} removed' if args.gc else ''}")
+    for problem in report.problems:
+        print(f"  PROBLEM: {problem}")
+    print("consistent" if report.ok else f"INCONSISTENT: {len(report.problems)} problem(s)")
+    return 0 if report.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mrasla", description="Mrasla (مراسلة) operator commands.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="run the background jobs (alerts, reminders, e-mail retries, CRL refresh)")
     p.add_argument("--once", action="store_true", help="run what is due now, then exit")
     p.set_defaults(func=_worker)
+    p = sub.add_parser("fsck", help="check database ↔ files ↔ hashes ↔ numbering ↔ audit chain; exit 1 on a problem")
+    p.add_argument("--gc", action="store_true", help="also delete unreferenced files older than an hour")
+    p.set_defaults(func=_fsck)
     pki_p = sub.add_parser("pki", help="platform PKI").add_subparsers(dest="pki_command", required=True)
     pki_p.add_parser("show", help="create the platform PKI if absent; print certificate fingerprints").set_defaults(func=_pki_show)
     return parser
