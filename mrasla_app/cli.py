@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -122,6 +124,40 @@ def _fsck(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _passphrase(args: argparse.Namespace) -> str:
+    return os.environ.get("MRASLA_BACKUP_PASSPHRASE") or getpass.getpass("backup passphrase: ")
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from mrasla_app.i18n import translate
+    from mrasla_app.services import backup
+    from mrasla_app.services.errors import DomainError
+
+    try:
+        size = backup.create(Path(args.out), _passphrase(args))
+    except DomainError as exc:
+        print(translate(exc.code, "fr", **exc.params), file=sys.stderr)
+        return 2
+    print(f"encrypted backup written: {args.out} ({size} bytes)")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from mrasla_app.i18n import translate
+    from mrasla_app.services import backup
+    from mrasla_app.services.errors import DomainError
+    from mrasla_app.settings import get_settings
+
+    target = Path(args.data_dir) if args.data_dir else get_settings().data_dir
+    try:
+        backup.restore(Path(args.archive), _passphrase(args), target)
+    except DomainError as exc:
+        print(translate(exc.code, "fr", **exc.params), file=sys.stderr)
+        return 2
+    print(f"restored into {target}; run `mrasla fsck` to check it")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mrasla", description="Mrasla (مراسلة) operator commands.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -146,6 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("fsck", help="check database ↔ files ↔ hashes ↔ numbering ↔ audit chain; exit 1 on a problem")
     p.add_argument("--gc", action="store_true", help="also delete unreferenced files older than an hour")
     p.set_defaults(func=_fsck)
+    p = sub.add_parser("backup", help="encrypted, consistent archive of database, documents, PKI and master key")
+    p.add_argument("out", help="archive file to write")
+    p.set_defaults(func=_backup)
+    p = sub.add_parser("restore", help="restore an archive into an empty data directory")
+    p.add_argument("archive")
+    p.add_argument("--data-dir", help="target (default: MRASLA_DATA_DIR), must be empty")
+    p.set_defaults(func=_restore)
     pki_p = sub.add_parser("pki", help="platform PKI").add_subparsers(dest="pki_command", required=True)
     pki_p.add_parser("show", help="create the platform PKI if absent; print certificate fingerprints").set_defaults(func=_pki_show)
     return parser
