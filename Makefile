@@ -15,7 +15,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 help:
 	@echo "make run    install, migrate, seed the demo once, serve on http://localhost:$(PORT)"
 	@echo "make test   install test dependencies and run the whole suite"
-	@echo "make test-pg  unit and API suites against PostgreSQL (PG_URL=$(PG_URL))"
+	@echo "make test-pg  the suites on PostgreSQL (PG_URL) and the browser suite with Redis + 2 workers (REDIS_URL)"
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,10 +57,13 @@ test: test-deps
 	$(BIN)/python -m pytest tests/unit tests/api -q -p no:cacheprovider
 	$(BIN)/python -m pytest tests/e2e -q -p no:cacheprovider
 
-# The same unit and API suites on PostgreSQL (template databases cloned per test).
+# The production topology: unit and API suites on PostgreSQL (template databases cloned per test),
+# then the browser suite against a server on PostgreSQL with Reflex state in Redis and two workers.
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
-test-pg: install
+REDIS_URL ?= redis://127.0.0.1:6379/3
+test-pg: test-deps
 	MRASLA_TEST_PG=$(PG_URL) $(BIN)/python -m pytest tests/unit tests/api -q -p no:cacheprovider
+	MRASLA_TEST_PG=$(PG_URL) MRASLA_TEST_REDIS=$(REDIS_URL) $(BIN)/python -m pytest tests/e2e -q -p no:cacheprovider
 
 # Benchmarks print their comparison tables and write JSON into bench/out/ (see bench/RESULTS.md).
 bench: install

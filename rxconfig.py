@@ -15,5 +15,5 @@ config = rx.Config(
             theme=rx.theme(accent_color="teal", gray_color="slate", radius="medium", scaling="100%")
         ),
     ],
-    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+    disable_plugins=[rx.plugins.sitemap.SitemapPlugin],
 )

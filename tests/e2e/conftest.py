@@ -33,7 +33,15 @@ def _free_port() -> int:
 
 
 def _server_env(data_dir: Path, port: int) -> dict[str, str]:
+    """A clean environment; ``MRASLA_TEST_PG`` / ``MRASLA_TEST_REDIS`` switch the server to the production
+    topology (a fresh PostgreSQL database, Reflex state in Redis, two workers)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MRASLA_", "REFLEX_"))}
+    if os.environ.get("MRASLA_TEST_PG"):
+        from tests.conftest import _pg_clone
+
+        env["MRASLA_DATABASE_URL"] = _pg_clone("", "mrasla_e2e")
+    if os.environ.get("MRASLA_TEST_REDIS"):
+        env.update(REFLEX_REDIS_URL=os.environ["MRASLA_TEST_REDIS"], GRANIAN_WORKERS="2")
     env.update(
         MRASLA_DATA_DIR=str(data_dir),
         MRASLA_PUBLIC_URL=f"http://localhost:{port}",

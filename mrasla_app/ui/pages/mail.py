@@ -85,10 +85,8 @@ class MailState(SessionState):
         self.panel = ""
 
     def _route_id(self) -> int:
-        value = str(self.router.page.params.get("mail_id", "") or "")
-        if not value:
-            path = str(getattr(self.router.url, "path", "") or "")
-            value = path.rstrip("/").rsplit("/", 1)[-1]
+        path = str(getattr(self.router.url, "path", "") or "")
+        value = path.rstrip("/").rsplit("/", 1)[-1]
         return int(value) if value.isdigit() and len(value) < 12 else 0
 
     def _load(self, actor: Actor) -> None:
