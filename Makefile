@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 
-.PHONY: install run test test-unit test-e2e test-pg test-deps bench seed migrate clean help
+.PHONY: install run test test-unit test-e2e test-pg test-deps bench lighthouse seed migrate clean help
 
 help:
 	@echo "make run    install, migrate, seed the demo once, serve on http://localhost:$(PORT)"
@@ -46,6 +46,7 @@ test-deps: install
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "missing Debian packages:$$missing (install them as root)"; exit 1; fi; fi
+	test -f $(TOOLS)/node_modules/axe-core/axe.min.js || npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error axe-core
 
 test-unit: install
 	$(BIN)/python -m pytest tests/unit tests/api -q -p no:cacheprovider
@@ -68,6 +69,11 @@ test-pg: test-deps
 # Benchmarks print their comparison tables and write JSON into bench/out/ (see bench/RESULTS.md).
 bench: install
 	$(BIN)/python bench/receipt_issuance.py
+
+# Lighthouse (mobile profile) on the deposit page of a fresh prod build; scores go to bench/out/.
+lighthouse: install
+	test -x $(TOOLS)/node_modules/.bin/lighthouse || npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error lighthouse
+	bench/lighthouse.sh
 
 clean:
 	rm -rf .web .states build *.egg-info

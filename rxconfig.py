@@ -5,6 +5,8 @@ import os
 
 import reflex as rx
 
+from mrasla_app.pwa import PwaPlugin
+
 config = rx.Config(
     app_name="mrasla_app",
     show_built_with_reflex=False,
@@ -14,6 +16,7 @@ config = rx.Config(
         rx.plugins.RadixThemesPlugin(
             theme=rx.theme(accent_color="teal", gray_color="slate", radius="medium", scaling="100%")
         ),
+        PwaPlugin(),  # manifest, offline screen, sw.js with the precache list from the build output
     ],
     disable_plugins=[rx.plugins.sitemap.SitemapPlugin],
 )

@@ -11,7 +11,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from mrasla_app import db
-from mrasla_app.api import auth, correspondence, deposits, directory, verify
+from mrasla_app.api import auth, correspondence, deposits, directory, folders, verify
+from mrasla_app.api import registry as registers
 from mrasla_app.api.deps import domain_error_handler
 from mrasla_app.services.errors import DomainError
 
@@ -34,6 +35,8 @@ def create_api() -> FastAPI:
     v1.include_router(verify.router)
     v1.include_router(correspondence.router)
     v1.include_router(correspondence.documents_router)
+    v1.include_router(folders.router)
+    v1.include_router(registers.router)
     app.include_router(v1)
     app.include_router(verify.pki_router)
     app.add_exception_handler(DomainError, domain_error_handler)

@@ -15,7 +15,7 @@ from mrasla_app.api.deps import error_body
 from mrasla_app.api.limits import Limiter
 from mrasla_app.i18n import bilingual
 from mrasla_app.models import Administration, Document, DocumentKind
-from mrasla_app.services import deposits, notifications, storage, tracking
+from mrasla_app.services import deposits, storage, tracking
 from mrasla_app.services.deposits import DepositForm, FieldErrors
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.settings import get_settings

@@ -18,11 +18,17 @@ INBOX = "/inbox"
 MAIL = "/mail"  # staff detail page of one correspondence: /mail/<id>
 MAIL_DETAIL = "/mail/[mail_id]"
 PARAPHEUR = "/parapheur"
+PARAPHEUR_FOLDER = "/parapheur/[folder_id]"  # one folder of the signature book: /parapheur/<id>
 ADMIN = "/admin"
 ADMIN_ADMINISTRATIONS = "/admin/administrations"
 ADMIN_UNITS = "/admin/units"
 ADMIN_USERS = "/admin/users"
 ADMIN_DELEGATIONS = "/admin/delegations"
+ADMIN_CIRCUITS = "/admin/circuits"
+ADMIN_HOLIDAYS = "/admin/holidays"
+REGISTRY_NEW = "/registry/new"  # registering paper / e-mail / outgoing / internal mail
+REGISTRY_EXPORT = "/registry/export"  # the registers as CSV / PDF
+DASHBOARD = "/dashboard"
 
 API_SESSION = "/api/v1/auth/session"
 API_LOGOUT = "/api/v1/auth/logout"
@@ -38,6 +44,11 @@ def tracking_path(reference: str, access_token: str) -> str:
     return f"{TRACK}/{reference}?k={access_token}"
 
 
+def register_export_path(direction: str, ext: str) -> str:
+    """A register download (``ext`` csv or pdf), served by the authorised API route."""
+    return f"/api/v1/registers/{direction}.{ext}"
+
+
 def mail_url(correspondence_id: int | str) -> str:
     return f"{MAIL}/{correspondence_id}"
 
@@ -46,6 +57,15 @@ def document_url(document_id: int | str, *, inline: bool = False, pdf: bool = Fa
     """A document served to staff by the authorised API route (session cookie, scoped)."""
     query = "&".join(q for q, on in (("inline=1", inline), ("pdf=1", pdf)) if on)
     return f"/api/v1/documents/{document_id}" + (f"?{query}" if query else "")
+
+
+def folder_url(folder_id: int | str) -> str:
+    return f"{PARAPHEUR}/{folder_id}"
+
+
+def folder_file_url(folder_id: int | str, what: str = "document.pdf", *, inline: bool = False) -> str:
+    """Files of a folder served by the authorised API: ``document.pdf``, ``bordereau.pdf``, ``documents/<id>``."""
+    return f"/api/v1/folders/{folder_id}/{what}" + ("?inline=1" if inline else "")
 
 
 def login_url(next_path: str = "") -> str:

@@ -29,7 +29,11 @@ SESSION_COOKIE = "mrasla_session"  # same name as mrasla_app.api.deps.SESSION_CO
 PAGE_ROLES: dict[str, tuple[Role, ...]] = {
     "registry": (Role.clerk,),
     "inbox": (Role.agent, Role.head, Role.clerk),
-    "parapheur": (Role.signatory,),
+    # signatories, and the initiators of folders (agents, heads): their folders and visa steps
+    "parapheur": (Role.signatory, Role.head, Role.agent),
+    "register": (Role.clerk, Role.agent, Role.head),  # outgoing / internal (and, for clerks, incoming) mail
+    "registers": (Role.clerk,),  # register exports; also administrators, see allowed_pages
+    "dashboard": (Role.head,),  # also administrators, see allowed_pages
 }
 PAGE_ROUTES = {
     "registry": routes.REGISTRY,
@@ -37,6 +41,9 @@ PAGE_ROUTES = {
     "parapheur": routes.PARAPHEUR,
     "admin": routes.ADMIN,
     "account": routes.ACCOUNT,
+    "register": routes.REGISTRY_NEW,
+    "registers": routes.REGISTRY_EXPORT,
+    "dashboard": routes.DASHBOARD,
 }
 
 
@@ -53,6 +60,8 @@ def allowed_pages(actor: Actor | None) -> list[str]:
     pages = [p for p, roles in PAGE_ROLES.items() if actor.has_role(*roles)]
     if is_any_admin(actor):
         pages.append("admin")
+    if actor.administration_id and permissions.is_admin_of(actor, actor.administration_id):
+        pages += [p for p in ("registers", "dashboard") if p not in pages]
     return pages
 
 
@@ -68,6 +77,8 @@ LANDING_ORDER = ("registry", "parapheur", "inbox", "admin")
 
 def landing_route(actor: Actor | None) -> str:
     pages = allowed_pages(actor)
+    if actor is not None and not actor.has_role(Role.signatory):
+        pages = [p for p in pages if p != "parapheur"]  # initiators (agents, heads) land on their inbox
     first = next((p for p in LANDING_ORDER if p in pages), None)
     return PAGE_ROUTES[first] if first else routes.ACCOUNT
 

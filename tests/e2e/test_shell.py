@@ -17,8 +17,8 @@ ROLES = {
     "admin@mrasla.ma": ("/admin", {"admin", "account"}),
     "admin.mef@mrasla.ma": ("/admin", {"admin", "account"}),
     "clerk.mef@mrasla.ma": ("/registry", {"registry", "inbox", "account"}),
-    "agent.mef@mrasla.ma": ("/inbox", {"inbox", "account"}),
-    "head.mef@mrasla.ma": ("/inbox", {"inbox", "account"}),
+    "agent.mef@mrasla.ma": ("/inbox", {"inbox", "parapheur", "account"}),  # parapheur: their folders, visas
+    "head.mef@mrasla.ma": ("/inbox", {"inbox", "parapheur", "account"}),
     "director.mef@mrasla.ma": ("/parapheur", {"inbox", "parapheur", "account"}),
 }
 STAFF_PAGES = {"registry", "inbox", "parapheur", "admin"}
@@ -96,7 +96,8 @@ def test_menu_drawer_in_arabic_on_small_screens(browser, base_url, viewport):
 def test_logout_ends_the_session(browser, base_url):
     page = new_page(browser, DESKTOP)
     login(page, base_url, "admin.mef@mrasla.ma")
-    page.locator("#logout-button").click()
+    with page.expect_navigation(url=re.compile(re.escape(base_url) + "/?$")):  # logout ends on the home page
+        page.locator("#logout-button").click()
     expect(page.get_by_test_id("user-menu")).to_have_count(0)
     page.goto(f"{base_url}/admin/users")
     expect(page).to_have_url(re.compile(r"/login\?next="))

@@ -127,7 +127,7 @@ def test_a_folder_signed_in_the_parapheur_is_sent_as_the_answer(seeded, tmp_path
 
 
 def test_disabling_a_signatory_revokes_their_certificate(seeded):
-    from mrasla_app.services import signing_keys, users
+    from mrasla_app.services import users
     from tests.unit.test_workflow import DIRECTOR, enroll
 
     enroll(seeded, DIRECTOR)

@@ -17,8 +17,12 @@ STAFF_NAV = [
     ("registry", routes.REGISTRY, "nav.registry", "book-open-check"),
     ("inbox", routes.INBOX, "nav.inbox", "inbox"),
     ("parapheur", routes.PARAPHEUR, "nav.parapheur", "pen-line"),
+    ("register", routes.REGISTRY_NEW, "nav.register", "file-plus"),
+    ("registers", routes.REGISTRY_EXPORT, "nav.registers", "file-spreadsheet"),
+    ("dashboard", routes.DASHBOARD, "nav.dashboard", "chart-column"),
     ("admin", routes.ADMIN, "nav.admin", "settings"),
 ]
+NAV_UNDER_REGISTRY = ("register", "registers")
 
 
 def _link(key: str, href: str, label_key: str, icon: str, active: str, prefix: str) -> rx.Component:
@@ -35,7 +39,10 @@ def _link(key: str, href: str, label_key: str, icon: str, active: str, prefix: s
 def _nav_items(active: str, prefix: str) -> list[rx.Component]:
     items: list[rx.Component] = [_link("home", routes.HOME, "nav.home", "house", active, prefix)]
     for key, href, label_key, icon in STAFF_NAV:
-        items.append(rx.cond(SessionState.nav_pages.contains(key), _link(key, href, label_key, icon, active, prefix)))
+        shown = SessionState.nav_pages.contains(key)
+        if key in NAV_UNDER_REGISTRY:  # clerks reach these through the registry's tabs
+            shown = shown & ~SessionState.nav_pages.contains("registry")
+        items.append(rx.cond(shown, _link(key, href, label_key, icon, active, prefix)))
     items.append(rx.cond(
         SessionState.logged_in,
         _link("account", routes.ACCOUNT, "nav.account", "circle-user", active, prefix),

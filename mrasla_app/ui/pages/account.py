@@ -16,6 +16,7 @@ from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import button, card, field, messages, page_title, section_title, submit
 from mrasla_app.ui.components.layout import layout
+from mrasla_app.ui.components.signing_key import signing_key_card
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.state import SessionState
 
@@ -222,6 +223,7 @@ def page() -> rx.Component:
                 aria_labelledby="pw-title",
             ),
             _totp_section(),
+            signing_key_card(),
             class_name="grid-2",
         ),
         active="account",

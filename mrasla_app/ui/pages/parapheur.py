@@ -1,33 +1,505 @@
-"""``/parapheur``: workspace shell (the correspondence itself arrives with later issues)."""
+"""``/parapheur``: the signature book's queues (to visa, to sign, my folders, done) and the
+"new folder" form (title, optional link to an incoming correspondence, documents, circuit).
+
+Everything listed comes from ``services.workflow.queue`` for the actor resolved from the session
+cookie on every event. Uploaded documents are read with a hard cap, inspected at once and kept
+only in a backend-only state (``FolderUploads``): never in Reflex's public upload directory,
+never sent back to the browser (only names, sizes and page counts are). Creating and starting
+the folder (which prepares the signature page with pyHanko) runs in a worker thread.
+"""
 
 from __future__ import annotations
 
-import reflex as rx
+import asyncio
 
-from mrasla_app.models import Role
+import reflex as rx
+from sqlalchemy import select
+
+from mrasla_app import db
+from mrasla_app.i18n import translate
+from mrasla_app.models import Correspondence, Folder, FolderStep, Role, RoleMembership, Unit, User
+from mrasla_app.services import circuits, files as file_service, scoping, workflow
+from mrasla_app.services.accounts import Actor
+from mrasla_app.services.errors import DomainError
+from mrasla_app.settings import get_settings
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.workspace import units_for_roles, workspace_page
+from mrasla_app.ui.components import parapheur as pf
+from mrasla_app.ui.components.forms import card, messages, page_title
+from mrasla_app.ui.components.layout import layout
+from mrasla_app.ui.components.mail import local_dt
+from mrasla_app.ui.i18n import pick, t, t_choice
+from mrasla_app.ui.pages.portal.common import read_capped, real_uploads, size_label, size_text, upload_box
 from mrasla_app.ui.state import SessionState
 
 ROUTE = routes.PARAPHEUR
 PAGE = "parapheur"
-ROLES = (Role.signatory,)
+UPLOAD_ID = "folder-files"
+MB = 1024 * 1024
+ACCEPT = {"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]}
+
+
+def staff_options(session, administration_id: int | None) -> list[dict[str, str]]:
+    """Active staff of the administration with their roles, for picking step participants."""
+    if not administration_id:
+        return []
+    rows = session.execute(
+        select(User, RoleMembership.role, Unit.code)
+        .join(RoleMembership, RoleMembership.user_id == User.id).join(Unit, Unit.id == RoleMembership.unit_id)
+        .where(User.administration_id == administration_id, User.active.is_(True))
+        .order_by(User.full_name, RoleMembership.id)
+    ).all()
+    people: dict[int, dict[str, str]] = {}
+    for user, role, code in rows:
+        role_v = getattr(role, "value", role)
+        fr, ar = circuits.ROLE_LABELS.get(role_v, (role_v, role_v))
+        p = people.setdefault(user.id, {"id": str(user.id), "name_ar": user.full_name_ar or user.full_name,
+                                        "name_fr": user.full_name, "roles_ar": "", "roles_fr": ""})
+        p["roles_ar"] += ("، " if p["roles_ar"] else "") + f"{ar} {code}"
+        p["roles_fr"] += (", " if p["roles_fr"] else "") + f"{fr} {code}"
+    return [{**p, "label_ar": f"{p['name_ar']} — {p['roles_ar']}", "label_fr": f"{p['name_fr']} — {p['roles_fr']}"}
+            for p in people.values()]
+
+
+def _names(session, ids: set[int]) -> dict[int, tuple[str, str]]:
+    if not ids:
+        return {}
+    return {u.id: (u.full_name_ar or u.full_name, u.full_name)
+            for u in session.execute(select(User).where(User.id.in_(ids))).scalars()}
+
+
+def _current_steps(session, folders: list[Folder]) -> dict[int, FolderStep]:
+    open_ = [f for f in folders if f.current_step]
+    if not open_:
+        return {}
+    rows = session.execute(select(FolderStep).where(FolderStep.folder_id.in_([f.id for f in open_]))).scalars()
+    want = {(f.id, f.version, f.current_step) for f in open_}
+    return {s.folder_id: s for s in rows if (s.folder_id, s.version, s.position) in want}
+
+
+def queue_rows(session, items: list[workflow.QueueItem]) -> list[dict[str, str]]:
+    folders = [i.folder for i in items]
+    steps = _current_steps(session, folders)
+    names = _names(session, {f.initiator_id for f in folders} | {i.on_behalf_of for i in items if i.on_behalf_of})
+    rows = []
+    for item in items:
+        f = item.folder
+        step = item.step or steps.get(f.id)  # type: ignore[arg-type]
+        who = names.get(f.initiator_id, ("", ""))
+        obo = names.get(item.on_behalf_of, ("", "")) if item.on_behalf_of else ("", "")
+        rows.append({
+            "id": str(f.id), "reference": f.reference, "title": f.title, "status": f.status.value,
+            "href": routes.folder_url(f.id), "initiator_ar": who[0], "initiator_fr": who[1],
+            "at": local_dt((step.activated_at if item.step and step and step.activated_at else None) or f.updated_at),
+            "step": str(step.position) if step else "", "kind": step.kind.value if step else "",
+            "step_ar": step.label_ar if step else "", "step_fr": step.label_fr if step else "",
+            "obo_ar": translate("parapheur.by_delegation", "ar", name=obo[0]) if obo[1] else "",
+            "obo_fr": translate("parapheur.by_delegation", "fr", name=obo[1]) if obo[1] else "",
+        })
+    return rows
+
+
+def _create_and_start(actor: Actor, title: str, number: str, uploads: list[tuple[str, bytes]],
+                      template_id: int | None, steps: list[dict] | None) -> int:
+    """One transaction: the draft folder, its documents and the started circuit (worker thread)."""
+    with db.write_session() as session:
+        corr_id = None
+        if number:
+            corr_id = session.execute(select(Correspondence.id).where(
+                Correspondence.registry_number == number, scoping.visible_clause(session, actor))).scalar()
+            if corr_id is None:
+                raise DomainError("pf.error.unknown_number")
+        folder = workflow.create_folder(session, actor, title, uploads, correspondence_id=corr_id)
+        workflow.start(session, actor, folder.id, template_id=template_id,  # type: ignore[arg-type]
+                       steps=None if template_id is not None else steps)
+        return folder.id  # type: ignore[return-value]
+
+
+class FolderUploads(rx.State):
+    """The accepted documents' bytes for the folder being created: server-side only, in a leaf state."""
+
+    _files: list[tuple[str, bytes]] = []
 
 
 class ParapheurState(SessionState):
-    units: list[dict[str, str]] = []
+    queue: str = ""
+    queues: list[str] = list(pf.QUEUES)
+    counts: dict[str, int] = {q: 0 for q in pf.QUEUES}
+    rows: list[dict[str, str]] = []
+    loaded: bool = False
+    # the "new folder" form
+    creating: bool = False
+    can_create: bool = False
+    busy: bool = False
+    circuit: str = "adhoc"  # or "template"
+    templates: list[dict[str, str]] = []  # {id, name_ar, name_fr}
+    staff: list[dict[str, str]] = []  # {id, name_ar, name_fr, label_ar, label_fr}
+    steps: list[dict[str, str]] = []
+    people: list[dict[str, str]] = []  # {step, id, name_ar, name_fr}
+    numbers: list[dict[str, str]] = []  # recent visible correspondence {number, subject}
+    files: list[dict[str, str]] = []  # {name, size, unit, pages}
+    file_error_ar: str = ""
+    file_error_fr: str = ""
+    form_key: int = 0
+
+    def _clear(self) -> None:
+        self.rows, self.counts, self.loaded = [], {q: 0 for q in pf.QUEUES}, False
+        self.templates, self.staff, self.numbers = [], [], []
+
+    def _fetch(self, actor: Actor) -> None:
+        with db.read_session() as session:
+            counts = {q: len(workflow.queue(session, actor, q)) for q in pf.QUEUES}
+            if self.queue not in pf.QUEUES:
+                default = ("to_sign" if actor.has_role(Role.signatory) and counts["to_sign"] else
+                           "to_visa" if counts["to_visa"] else "my_folders")
+                self.queue = default
+            self.rows = queue_rows(session, workflow.queue(session, actor, self.queue))
+        self.counts, self.loaded = counts, True
+
+    def _run(self) -> None:
+        try:
+            self._fetch(self._require(PAGE))
+        except DomainError as exc:
+            self._clear()
+            self._fail(exc)
+
+    def _load_form_data(self, actor: Actor) -> None:
+        with db.read_session() as session:
+            self.staff = staff_options(session, actor.administration_id)
+            self.templates = [{"id": str(tp.id), "name_ar": tp.name_ar, "name_fr": tp.name_fr}
+                              for tp in circuits.list_templates(session, actor)] if actor.administration_id else []
+            rows = session.execute(
+                select(Correspondence.registry_number, Correspondence.subject)
+                .where(scoping.visible_clause(session, actor)).order_by(Correspondence.id.desc()).limit(50)).all()
+        self.numbers = [{"number": n, "subject": s[:80]} for n, s in rows]
 
     @rx.event
-    def on_load(self):
+    async def on_load(self):
         actor, redirect = self._guard(PAGE)
+        self._clear()
+        self.creating, self.busy = False, False
         if actor is None:
-            self.units = []
             return redirect
-        self.units = units_for_roles(actor, ROLES)
+        self.can_create = bool(actor.administration_id and actor.memberships)
+        self._run()
+        return None
+
+    @rx.event
+    def set_queue(self, queue: str):
+        self.queue = queue if queue in pf.QUEUES else "my_folders"
+        self._run()
+
+    @rx.event
+    def refresh(self):
+        self._run()
+
+    @rx.event
+    async def open_new(self):
+        try:
+            actor = self._require(PAGE)
+            self._load_form_data(actor)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        store = await self.get_state(FolderUploads)
+        store._files = []
+        self.files, self.file_error_ar, self.file_error_fr = [], "", ""
+        self.steps = [pf.blank_step(), {**pf.blank_step(), "kind": "signature"}]
+        self.people = []
+        self.circuit = "template" if self.templates else "adhoc"
+        self.creating = True
+        self.form_key += 1
+        self._clear_messages()
+
+    @rx.event
+    async def close_new(self):
+        store = await self.get_state(FolderUploads)
+        store._files = []
+        self.creating, self.files, self.steps, self.people = False, [], [], []
+
+    @rx.event
+    def set_circuit(self, value: str):
+        self.circuit = "template" if value == "template" and self.templates else "adhoc"
+
+    # step editor
+    @rx.event
+    def add_step(self):
+        pf.add_step(self)
+
+    @rx.event
+    def remove_step(self, index: int):
+        pf.remove_step(self, index)
+
+    @rx.event
+    def set_step(self, index: int, name: str, value: str):
+        pf.set_step(self, index, name, value)
+
+    @rx.event
+    def add_person(self, index: int, user_id: str):
+        pf.add_person(self, index, user_id)
+
+    @rx.event
+    def remove_person(self, index: int, user_id: str):
+        pf.remove_person(self, index, user_id)
+
+    # documents
+    @rx.event
+    async def add_files(self, files: list[rx.UploadFile]):
+        """Read, cap and inspect each file now; keep the accepted bytes server-side only."""
+        try:
+            self._require(PAGE)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        s = get_settings()
+        store = await self.get_state(FolderUploads)
+        kept, shown = list(store._files), list(self.files)
+        self.file_error_ar = self.file_error_fr = ""
+        for upload in real_uploads(files):
+            name = file_service.safe_filename(upload.filename or "document")
+            try:
+                if len(kept) >= s.max_files:
+                    raise DomainError("error.too_many_files", max=s.max_files)
+                data = await read_capped(upload, s.max_upload_mb * MB)
+                if data is None:
+                    raise DomainError("error.file_too_large", name=name, max=s.max_upload_mb)
+                inspected = await asyncio.to_thread(file_service.inspect, name, data)
+            except DomainError as exc:
+                self.file_error_ar = f"{name} : " + translate(exc.code, "ar", **exc.params)
+                self.file_error_fr = f"{name} : " + translate(exc.code, "fr", **exc.params)
+                continue
+            kept.append((inspected.filename, data))
+            size, unit = size_label(len(data))
+            shown.append({"name": inspected.filename, "size": size, "unit": unit, "pages": str(inspected.pages),
+                          "pdf": "1" if inspected.content_type == "application/pdf" else ""})
+        store._files, self.files = kept, shown
+
+    @rx.event
+    async def remove_file(self, index: int):
+        store = await self.get_state(FolderUploads)
+        if isinstance(index, int) and 0 <= index < len(store._files):
+            store._files = store._files[:index] + store._files[index + 1:]
+            self.files = self.files[:index] + self.files[index + 1:]
+
+    @rx.event
+    async def create(self, form: dict):
+        if self.busy:
+            return
+        try:
+            actor = self._require(PAGE)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        form = form if isinstance(form, dict) else {}
+        title = str(form.get("title", ""))[:300]
+        number = " ".join(str(form.get("number", "")).split()).upper().replace("-", "/")[:40]
+        template = str(form.get("template_id", ""))
+        template_id = None
+        if self.circuit == "template":
+            if not any(tp["id"] == template for tp in self.templates):
+                self._fail(DomainError("error.invalid_circuit"))
+                return
+            template_id = int(template)
+        store = await self.get_state(FolderUploads)
+        uploads = list(store._files)
+        steps = pf.step_specs(self) if template_id is None else None
+        self.busy = True
+        self._clear_messages()
+        yield
+        try:
+            folder_id = await asyncio.to_thread(_create_and_start, actor, title, number, uploads, template_id, steps)
+        except DomainError as exc:
+            self.busy = False
+            self._fail(exc)
+            return
+        store._files = []
+        self.busy, self.creating, self.files, self.steps, self.people = False, False, [], [], []
+        self.queue = "my_folders"
+        yield rx.redirect(routes.folder_url(folder_id))
+
+
+# --- components -------------------------------------------------------------------------------------
+
+
+def _tab(queue: str) -> rx.Component:
+    S = ParapheurState
+    active = S.queue == queue
+    return rx.el.button(
+        rx.el.span(t(f"parapheur.queue.{queue}")),
+        rx.el.span(S.counts[queue].to_string(), class_name=rx.cond(S.counts[queue] > 0, "count count-on", "count"),
+                   data_testid=f"pf-count-{queue}"),
+        type="button", on_click=S.set_queue(queue), class_name=rx.cond(active, "qtab is-active", "qtab"),
+        aria_pressed=rx.cond(active, "true", "false"), data_testid=f"pf-queue-{queue}",
+    )
+
+
+def folder_row(r: rx.Var) -> rx.Component:
+    return rx.el.a(
+        rx.el.span(
+            rx.el.code(r["reference"], dir="ltr", class_name="mr-number"),
+            rx.el.span(r["at"], dir="ltr", class_name="mr-date muted"),
+            class_name="mr-cell mr-id",
+        ),
+        rx.el.span(
+            rx.el.span(r["title"], class_name="mr-subject", dir="auto"),
+            rx.el.span(pick(r["initiator_ar"], r["initiator_fr"]), class_name="mr-sender muted"),
+            class_name="mr-cell mr-main",
+        ),
+        rx.el.span(
+            pf.folder_status_badge(r["status"]),
+            rx.cond(r["obo_fr"] != "", rx.el.span(rx.icon("repeat", size=14, aria_hidden="true"),
+                                                  pick(r["obo_ar"], r["obo_fr"]), class_name="badge pf-obo",
+                                                  data_testid="pf-obo")),
+            class_name="mr-cell mr-badges",
+        ),
+        rx.el.span(
+            rx.cond(r["step"] != "", rx.el.span(
+                rx.el.span(r["step"], class_name="pf-step-num", aria_hidden="true"),
+                rx.el.span(pick(r["step_ar"], r["step_fr"])),
+                class_name="pf-step-chip")),
+            class_name="mr-cell mr-unit",
+        ),
+        href=r["href"],
+        class_name="mail-row pf-row",
+        data_testid="pf-row-" + r["id"],
+        data_reference=r["reference"],
+    )
+
+
+def _list_head() -> rx.Component:
+    return rx.el.div(
+        rx.el.span(t("pf.reference"), class_name="mr-cell mr-id"),
+        rx.el.span(t("pf.title_initiator"), class_name="mr-cell mr-main"),
+        rx.el.span(t("field.status"), class_name="mr-cell mr-badges"),
+        rx.el.span(t("pf.current_step"), class_name="mr-cell mr-unit"),
+        class_name="mail-row mail-head pf-row",
+        aria_hidden="true",
+    )
+
+
+def _file_item(f: rx.Var, i: rx.Var) -> rx.Component:
+    return rx.el.li(
+        rx.icon("file-text", size=18, aria_hidden="true", class_name="file-icon"),
+        rx.el.span(f["name"], class_name="file-name", dir="auto"),
+        rx.el.span(rx.cond(i == 0, t("pf.main_document"), t("pf.annex")), class_name="badge"),
+        rx.el.span(f["pages"], " ", t("mail.pages"), class_name="muted nowrap"),
+        size_text(f),
+        rx.el.button(rx.icon("x", size=16, aria_hidden="true"), type="button",
+                     on_click=ParapheurState.remove_file(i), class_name="btn btn-small btn-ghost",
+                     aria_label=t("common.remove")),
+        class_name="pf-file",
+    )
+
+
+def _new_form() -> rx.Component:
+    S = ParapheurState
+    return card(
+        rx.el.div(
+            rx.el.h2(t("pf.new_title"), class_name="section-title", id="new-folder-title"),
+            rx.el.button(rx.icon("x", size=18, aria_hidden="true"), type="button", on_click=S.close_new,
+                         class_name="btn btn-small btn-ghost", aria_label=t("common.close")),
+            class_name="card-head",
+        ),
+        rx.el.form(
+            rx.el.div(
+                rx.el.label(t("pf.folder_title"), html_for="folder-title", class_name="label"),
+                rx.el.input(id="folder-title", name="title", required=True, max_length=255, class_name="input",
+                            dir="auto", data_testid="folder-title"),
+                class_name="field",
+            ),
+            rx.el.div(
+                rx.el.label(t("pf.link_number"), html_for="folder-number", class_name="label"),
+                rx.el.input(id="folder-number", name="number", list="folder-numbers", max_length=40, dir="ltr",
+                            placeholder="MEF/2026/A/000001", class_name="input", auto_complete="off",
+                            aria_describedby="folder-number-hint", data_testid="folder-number"),
+                rx.el.datalist(rx.foreach(S.numbers, lambda n: rx.el.option(n["subject"], value=n["number"])),
+                               id="folder-numbers"),
+                rx.el.p(t("pf.link_hint"), id="folder-number-hint", class_name="hint"),
+                class_name="field",
+            ),
+            rx.el.div(
+                rx.el.span(t("pf.documents"), class_name="label"),
+                rx.el.p(t("pf.documents_hint"), class_name="hint"),
+                upload_box(UPLOAD_ID, S.add_files(rx.upload_files(upload_id=UPLOAD_ID)), "pf.add_files",
+                           "pf.drop_files", accept=ACCEPT, icon="file-up"),
+                rx.cond(S.file_error_fr != "", rx.el.p(
+                    rx.icon("circle-alert", size=16, aria_hidden="true"),
+                    rx.el.span(pick(S.file_error_ar, S.file_error_fr)),
+                    role="alert", class_name="field-error", data_testid="folder-files-error")),
+                rx.el.ul(rx.foreach(S.files, _file_item), class_name="pf-files", data_testid="folder-file-list"),
+                class_name="field",
+            ),
+            rx.el.fieldset(
+                rx.el.legend(t("pf.circuit"), class_name="label"),
+                rx.cond(S.templates.length() > 0, rx.el.div(
+                    rx.el.button(t("pf.circuit_template"), type="button", on_click=S.set_circuit("template"),
+                                 class_name=rx.cond(S.circuit == "template", "segment is-on", "segment"),
+                                 aria_pressed=rx.cond(S.circuit == "template", "true", "false"),
+                                 data_testid="circuit-use-template"),
+                    rx.el.button(t("pf.circuit_adhoc"), type="button", on_click=S.set_circuit("adhoc"),
+                                 class_name=rx.cond(S.circuit == "adhoc", "segment is-on", "segment"),
+                                 aria_pressed=rx.cond(S.circuit == "adhoc", "true", "false"),
+                                 data_testid="circuit-use-adhoc"),
+                    class_name="segmented pf-segmented",
+                )),
+                rx.cond(
+                    S.circuit == "template",
+                    rx.el.div(
+                        rx.el.label(t("pf.template"), html_for="folder-template", class_name="label"),
+                        rx.el.select(rx.foreach(S.templates, lambda tp: rx.el.option(pick(tp["name_ar"], tp["name_fr"]),
+                                                                                    value=tp["id"])),
+                                     id="folder-template", name="template_id", class_name="input select",
+                                     data_testid="folder-template"),
+                        class_name="field",
+                    ),
+                    pf.step_editor(S),
+                ),
+                class_name="field fieldset",
+            ),
+            rx.el.div(
+                rx.el.button(
+                    rx.cond(S.busy, rx.icon("loader-circle", size=18, class_name="spin", aria_hidden="true"),
+                            rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl")),
+                    t("pf.start"), type="submit", disabled=S.busy, class_name="btn btn-primary",
+                    data_testid="folder-start"),
+                rx.el.button(t("common.cancel"), type="button", on_click=S.close_new, class_name="btn btn-ghost"),
+                class_name="actions",
+            ),
+            on_submit=S.create,
+            class_name="form",
+            key=S.form_key,
+        ),
+        aria_labelledby="new-folder-title",
+        data_testid="new-folder",
+    )
 
 
 def page() -> rx.Component:
-    return workspace_page(ParapheurState, PAGE, "pen-line")
+    S = ParapheurState
+    return layout(
+        rx.el.div(
+            page_title("parapheur.title"),
+            rx.cond(S.can_create & ~S.creating, rx.el.button(
+                rx.icon("file-plus", size=18, aria_hidden="true"), t("pf.new"), type="button", on_click=S.open_new,
+                class_name="btn btn-primary", data_testid="new-folder-open")),
+            class_name="page-head",
+        ),
+        rx.el.p(t("parapheur.intro"), class_name="lead"),
+        messages(S),
+        rx.cond(S.creating, _new_form()),
+        rx.el.nav(*[_tab(q) for q in pf.QUEUES], class_name="qtabs", aria_label=t("pf.queues"),
+                  data_testid="pf-queues"),
+        rx.cond(
+            S.rows.length() > 0,
+            rx.el.div(_list_head(), rx.foreach(S.rows, folder_row), class_name="mail-list", data_testid="pf-list"),
+            rx.cond(S.loaded, rx.el.div(
+                rx.icon("pen-line", size=40, class_name="empty-icon", aria_hidden="true"),
+                rx.el.p(t_choice(S.queue, "pf.empty.", list(pf.QUEUES))),
+                class_name="empty-state card", data_testid="empty-state",
+            )),
+        ),
+        active=PAGE,
+        wide=True,
+    )
 
 
 ON_LOAD = ParapheurState.on_load

@@ -18,6 +18,7 @@ from mrasla_app.ui.components.mail import (
     confidential_badge, deadline_cell, holidays, priority_badge, row_dict, status_badge,
 )
 from mrasla_app.ui.i18n import t, t_choice
+from mrasla_app.ui.pages.registry_new import registry_tabs
 from mrasla_app.ui.state import SessionState
 
 ROUTE = routes.REGISTRY
@@ -109,6 +110,7 @@ def _row(r: rx.Var) -> rx.Component:
 def page() -> rx.Component:
     S = RegistryState
     return layout(
+        registry_tabs("queue"),
         page_title("registry.title"),
         rx.el.p(t("registry.intro"), class_name="lead"),
         messages(SessionState),

@@ -18,6 +18,8 @@ SUBPAGES = [
     ("units", routes.ADMIN_UNITS, "network"),
     ("users", routes.ADMIN_USERS, "users"),
     ("delegations", routes.ADMIN_DELEGATIONS, "repeat"),
+    ("circuits", routes.ADMIN_CIRCUITS, "route"),
+    ("holidays", routes.ADMIN_HOLIDAYS, "calendar-days"),
 ]
 
 

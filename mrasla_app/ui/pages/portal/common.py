@@ -147,7 +147,7 @@ def size_text(item: Any) -> rx.Component:
 def upload_box(upload_id: str, on_drop: Any, label_key: str, hint_key: str, *, accept: dict[str, list[str]],
                multiple: bool = True, busy: Any = False, icon: str = "upload") -> rx.Component:
     """A large tappable drop zone (keyboard accessible) that sends the files to ``on_drop`` at once."""
-    return rx.upload.root(
+    root = rx.upload.root(
         rx.el.div(
             rx.icon(icon, size=28, aria_hidden="true"),
             rx.el.span(t(label_key), class_name="dropzone-title"),
@@ -163,6 +163,16 @@ def upload_box(upload_id: str, on_drop: Any, label_key: str, hint_key: str, *, a
         role="button",
         aria_label=t(label_key),
     )
+    _label_file_input(root, t(label_key))
+    return root
+
+
+def _label_file_input(component: rx.Component, label: Any) -> None:
+    """Give react-dropzone's hidden ``<input type=file>`` an accessible name (axe: ``label``)."""
+    for child in component.children:
+        if getattr(child, "tag", "") == "input":
+            child.custom_attrs["aria-label"] = label
+        _label_file_input(child, label)
 
 
 def verdict(ok: Any, testid: str = "verify-verdict") -> rx.Component:

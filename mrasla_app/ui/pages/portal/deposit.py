@@ -19,7 +19,7 @@ from mrasla_app import db
 from mrasla_app.api.limits import Limiter
 from mrasla_app.i18n import translate
 from mrasla_app.models import Administration
-from mrasla_app.services import deposits, directory, files as file_service, notifications
+from mrasla_app.services import deposits, directory, files as file_service
 from mrasla_app.services.deposits import DepositForm, FieldErrors
 from mrasla_app.services.errors import DomainError
 from mrasla_app.settings import get_settings

@@ -1,0 +1,93 @@
+"""The legal registers as downloads: ``GET /api/v1/registers/{direction}.csv`` and ``.pdf``.
+
+Authentication is the session cookie (``current_actor``); the export service checks the rights
+(registry clerks and administrators of the administration). Plain GETs so the browser downloads
+them with its own cookie (no bytes through the websocket, no token in the URL); nothing is cached
+(``Cache-Control: private, no-store``). Errors are the API's bilingual JSON.
+
+The period is given as Morocco dates ``from`` and ``to`` (``YYYY-MM-DD``, both included; default:
+today); ``administration`` (an id) lets a platform administrator choose, others export their own.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+
+from mrasla_app import db
+from mrasla_app.api.deps import current_actor
+from mrasla_app.models import Administration, Direction
+from mrasla_app.services import exports
+from mrasla_app.services.accounts import Actor
+from mrasla_app.services.errors import DomainError, NotAuthenticated, NotFound
+from mrasla_app.settings import TIMEZONE
+
+router = APIRouter(prefix="/registers", tags=["registers"])
+
+FILE_WORDS = {Direction.incoming: "arrivee", Direction.outgoing: "depart", Direction.internal: "interne"}
+NO_STORE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+
+
+def _day(value: str | None) -> date:
+    if not value:
+        return datetime.now(ZoneInfo(TIMEZONE)).date()
+    try:
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        raise DomainError("error.invalid_date") from None
+
+
+def _direction(value: str) -> Direction:
+    try:
+        return Direction(value)
+    except ValueError:
+        raise NotFound() from None
+
+
+def _target(actor: Actor | None, administration: int | None) -> tuple[Actor, int]:
+    if actor is None:
+        raise NotAuthenticated()
+    adm_id = administration or actor.administration_id
+    if not adm_id:
+        raise DomainError("error.choose_administration")
+    return actor, adm_id
+
+
+def _filename(session, adm_id: int, direction: Direction, start: date, end: date, ext: str) -> str:
+    adm = session.get(Administration, adm_id)
+    code = "".join(c for c in (adm.code if adm else str(adm_id)) if c.isalnum() or c in "-_")
+    return f"registre-{FILE_WORDS[direction]}-{code}-{start:%Y%m%d}-{end:%Y%m%d}.{ext}"
+
+
+def _file(data: bytes, media_type: str, filename: str) -> Response:
+    return Response(data, media_type=media_type, headers={
+        **NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/{direction}.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}, 401: {}, 403: {}, 400: {}})
+def register_csv(direction: str, start: str | None = Query(None, alias="from"), end: str | None = Query(None, alias="to"),
+                 administration: int | None = None, actor: Actor | None = Depends(current_actor)) -> Response:
+    """The register of ``direction`` (incoming, outgoing, internal) as CSV (UTF-8 BOM, ``;``, bilingual header)."""
+    actor, adm_id = _target(actor, administration)
+    d, lo, hi = _direction(direction), _day(start), _day(end)
+    with db.read_session() as session:
+        data = exports.register_csv(session, actor, adm_id, d, lo, hi)
+        name = _filename(session, adm_id, d, lo, hi, "csv")
+    return _file(data, "text/csv; charset=utf-8", name)
+
+
+@router.get("/{direction}.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}, 401: {}, 403: {}, 400: {}})
+def register_pdf(direction: str, start: str | None = Query(None, alias="from"), end: str | None = Query(None, alias="to"),
+                 administration: int | None = None, actor: Actor | None = Depends(current_actor)) -> Response:
+    """The register of ``direction`` as a bilingual A4 landscape PDF."""
+    actor, adm_id = _target(actor, administration)
+    d, lo, hi = _direction(direction), _day(start), _day(end)
+    with db.read_session() as session:
+        data = exports.register_pdf(session, actor, adm_id, d, lo, hi)
+        name = _filename(session, adm_id, d, lo, hi, "pdf")
+    return _file(data, "application/pdf", name)

@@ -1,0 +1,34 @@
+"""The PWA's pieces inside the Reflex app: <head> tags and the websocket connection marker."""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex.components.core.banner import has_connection_errors
+
+from mrasla_app.pwa import MANIFEST_URL, SCRIPT_URL
+
+
+def head_components() -> list[rx.Component]:
+    """Manifest, touch icon and the offline script (registers the service worker) on every page."""
+    return [
+        rx.el.link(rel="manifest", href=MANIFEST_URL),
+        rx.el.link(rel="apple-touch-icon", href="/icons/apple-touch-icon.png"),
+        rx.el.script(src=SCRIPT_URL, defer=True),
+    ]
+
+
+def connection_marker() -> rx.Component:
+    """A hidden ``#mr-conn[data-state=up|down]`` that follows Reflex's websocket errors; the plain-JS
+    indicator (``assets/pwa/offline.js``) reads it and shows a bilingual "disconnected/reconnected"
+    line. Replaces Reflex's default overlay (an English-only toast)."""
+    return rx.fragment(rx.el.div(
+        id="mr-conn",
+        data_state=rx.cond(has_connection_errors, "down", "up"),
+        hidden=True,
+        aria_hidden="true",
+    ))
+
+
+def install(app: rx.App) -> None:
+    """Swap Reflex's connection overlay for the marker (app wraps are built at compile time)."""
+    app.app_wraps[(5, "Overlay")] = lambda stateful: connection_marker() if stateful else None

@@ -1,0 +1,234 @@
+"""What the parapheur pages share: vocabularies, badges and the circuit step editor.
+
+The step editor is used by the "new folder" form (ad-hoc circuit, named people) and by the
+circuit templates admin page (named people, or a role in a unit). Its data lives in the page
+state as two flat lists of display dicts (``steps`` and ``people``); the helpers below check
+every value against what the server offered before keeping it, and ``step_specs`` turns them
+into the step dicts ``services.circuits`` validates again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from mrasla_app.ui.i18n import pick, t, t_choice
+
+KINDS = ("visa", "opinion", "signature", "seal")
+MODES = ("all", "any")
+DECISIONS = ("approved", "opinion", "signed", "rejected", "returned")
+FOLDER_STATUSES = ("draft", "in_progress", "rejected", "completed", "cancelled")
+STEP_STATUSES = ("pending", "active", "completed", "rejected")
+QUEUES = ("to_visa", "to_sign", "my_folders", "done")
+STEP_ROLES = ("signatory", "head", "agent", "clerk")
+MAX_STEPS = 20
+MAX_PEOPLE = 20
+
+
+# --- step editor: server-side helpers (called from each state's own event handlers) ------------
+
+
+def blank_step() -> dict[str, str]:
+    return {"kind": "visa", "mode": "all", "who": "users", "role": "signatory", "unit": "", "days": ""}
+
+
+def add_step(state: Any) -> None:
+    if len(state.steps) < MAX_STEPS:
+        state.steps = [*state.steps, blank_step()]
+
+
+def remove_step(state: Any, index: Any) -> None:
+    if not isinstance(index, int) or not 0 <= index < len(state.steps):
+        return
+    state.steps = state.steps[:index] + state.steps[index + 1:]
+    people = []
+    for p in state.people:
+        i = int(p["step"])
+        if i == index:
+            continue
+        people.append({**p, "step": str(i - 1 if i > index else i)})
+    state.people = people
+
+
+def set_step(state: Any, index: Any, name: Any, value: Any, units: list[dict[str, str]] | None = None) -> None:
+    """Change one field of a step, only to a value the page offers."""
+    if not isinstance(index, int) or not 0 <= index < len(state.steps):
+        return
+    value = str(value)[:8]
+    allowed = {
+        "kind": KINDS, "mode": MODES, "who": ("users", "role") if units is not None else ("users",),
+        "role": STEP_ROLES, "unit": tuple(u["id"] for u in units or []) + ("",),
+    }
+    if name == "days":
+        value = value if value.isdigit() and 0 < int(value) <= 365 else ""
+    elif name not in allowed or value not in allowed[name]:
+        return
+    step = {**state.steps[index], name: value}
+    if step["kind"] == "seal":
+        step["mode"] = "any"
+    steps = list(state.steps)
+    steps[index] = step
+    state.steps = steps
+
+
+def add_person(state: Any, index: Any, user_id: Any) -> None:
+    user_id = str(user_id)
+    if not isinstance(index, int) or not 0 <= index < len(state.steps):
+        return
+    person = next((u for u in state.staff if u["id"] == user_id), None)
+    mine = [p for p in state.people if p["step"] == str(index)]
+    if person is None or any(p["id"] == user_id for p in mine) or len(mine) >= MAX_PEOPLE:
+        return
+    state.people = [*state.people, {"step": str(index), "id": user_id, "name_ar": person["name_ar"],
+                                    "name_fr": person["name_fr"]}]
+
+
+def remove_person(state: Any, index: Any, user_id: Any) -> None:
+    state.people = [p for p in state.people if not (p["step"] == str(index) and p["id"] == str(user_id))]
+
+
+def step_specs(state: Any, *, roles: bool = False) -> list[dict]:
+    """The steps as ``services.circuits`` step dicts (validated again there)."""
+    out: list[dict] = []
+    for i, s in enumerate(state.steps):
+        spec: dict = {"kind": s["kind"], "mode": s["mode"]}
+        if roles and s["who"] == "role":
+            spec["role"] = s["role"]
+            spec["unit_id"] = int(s["unit"]) if s["unit"].isdigit() else None
+        else:
+            spec["user_ids"] = [int(p["id"]) for p in state.people if p["step"] == str(i)]
+        if s["days"].isdigit():
+            spec["deadline_days"] = int(s["days"])
+        out.append(spec)
+    return out
+
+
+def load_specs(state: Any, specs: list[dict], names: dict[int, tuple[str, str]]) -> None:
+    """Fill the editor from stored step dicts (a template being edited)."""
+    steps, people = [], []
+    for i, spec in enumerate(specs):
+        step = blank_step()
+        step.update(kind=str(spec.get("kind", "visa")), mode=str(spec.get("mode", "all")))
+        if spec.get("role"):
+            step.update(who="role", role=str(spec["role"]), unit=str(spec.get("unit_id") or ""))
+        if spec.get("deadline_days"):
+            step["days"] = str(spec["deadline_days"])
+        for uid in spec.get("user_ids") or []:
+            if uid in names:
+                people.append({"step": str(i), "id": str(uid), "name_ar": names[uid][0], "name_fr": names[uid][1]})
+        steps.append(step)
+    state.steps, state.people = steps, people
+
+
+# --- components ----------------------------------------------------------------------------------
+
+
+def folder_status_badge(status: rx.Var, **props: Any) -> rx.Component:
+    return rx.el.span(t_choice(status, "parapheur.status.", FOLDER_STATUSES),
+                      class_name="badge pf-status pf-status-" + status, data_status=status, **props)
+
+
+def kind_label(kind: rx.Var) -> rx.Component | rx.Var:
+    return t_choice(kind, "parapheur.kind.", KINDS)
+
+
+def step_editor(state: Any, *, roles: bool = False, units: Any = None) -> rx.Component:
+    """The list of steps with kind, mode, participants (and, for templates, role in a unit, deadline)."""
+    S = state
+
+    def _select(i: rx.Var, name: str, options: list[rx.Component], value: rx.Var, label_key: str) -> rx.Component:
+        fid = "step-" + name + "-" + i.to_string()
+        return rx.el.div(
+            rx.el.label(t(label_key), html_for=fid, class_name="label"),
+            rx.el.select(*options, id=fid, value=value, on_change=lambda v: S.set_step(i, name, v),
+                         class_name="input select", data_testid="circuit-" + name + "-" + i.to_string()),
+            class_name="field",
+        )
+
+    def _person(p: rx.Var, i: rx.Var) -> rx.Component:
+        return rx.cond(
+            p["step"] == i.to_string(),
+            rx.el.li(
+                rx.icon("user", size=14, aria_hidden="true"),
+                rx.el.span(pick(p["name_ar"], p["name_fr"])),
+                rx.el.button(rx.icon("x", size=14, aria_hidden="true"), type="button",
+                             on_click=S.remove_person(i, p["id"]), class_name="chip-x",
+                             aria_label=t("common.remove")),
+                class_name="chip",
+            ),
+        )
+
+    def _people(i: rx.Var, s: rx.Var) -> rx.Component:
+        fid = "step-person-" + i.to_string()
+        block = rx.el.div(
+            rx.el.ul(rx.foreach(S.people, lambda p: _person(p, i)), class_name="chips",
+                     data_testid="circuit-people-" + i.to_string()),
+            rx.el.label(t("pf.add_person"), html_for=fid, class_name="label"),
+            rx.el.select(
+                rx.el.option(t("common.select"), value=""),
+                rx.foreach(S.staff, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"])),
+                id=fid, value="", on_change=lambda v: S.add_person(i, v), class_name="input select",
+                data_testid="circuit-person-" + i.to_string(),
+            ),
+            class_name="field pf-people",
+        )
+        if not roles:
+            return block
+        return rx.cond(
+            s["who"] == "role",
+            rx.el.div(
+                _select(i, "role", [rx.el.option(t(f"role.{r}"), value=r) for r in STEP_ROLES], s["role"],
+                        "pf.role"),
+                _select(i, "unit", [rx.el.option(t("common.select"), value=""),
+                                    rx.foreach(units, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]),
+                                                                             value=u["id"]))],
+                        s["unit"], "pf.unit"),
+                class_name="form-grid",
+            ),
+            block,
+        )
+
+    def _step(s: rx.Var, i: rx.Var) -> rx.Component:
+        extra: list[rx.Component] = []
+        if roles:
+            extra = [
+                _select(i, "who", [rx.el.option(t("pf.who.users"), value="users"),
+                                   rx.el.option(t("pf.who.role"), value="role")], s["who"], "pf.who"),
+                rx.el.div(
+                    rx.el.label(t("pf.deadline_days"), html_for="step-days-" + i.to_string(), class_name="label"),
+                    rx.el.input(id="step-days-" + i.to_string(), type="number", min=1, max=365, input_mode="numeric",
+                                default_value=s["days"], on_blur=lambda v: S.set_step(i, "days", v),
+                                class_name="input", dir="ltr", data_testid="circuit-days-" + i.to_string()),
+                    class_name="field",
+                ),
+            ]
+        return rx.el.li(
+            rx.el.div(
+                rx.el.span((i + 1).to_string(), class_name="pf-step-num", aria_hidden="true"),
+                rx.el.strong(t("pf.step"), " ", (i + 1).to_string()),
+                rx.el.button(rx.icon("trash-2", size=16, aria_hidden="true"), type="button",
+                             on_click=S.remove_step(i), class_name="btn btn-small btn-ghost",
+                             aria_label=t("pf.remove_step"), data_testid="circuit-remove-" + i.to_string()),
+                class_name="pf-step-head",
+            ),
+            rx.el.div(
+                _select(i, "kind", [rx.el.option(t(f"parapheur.kind.{k}"), value=k) for k in KINDS], s["kind"],
+                        "pf.kind"),
+                rx.cond(s["kind"] != "seal",
+                        _select(i, "mode", [rx.el.option(t(f"parapheur.mode.{m}"), value=m) for m in MODES],
+                                s["mode"], "pf.mode")),
+                *extra,
+                class_name="form-grid",
+            ),
+            _people(i, s),
+            class_name="pf-step-edit",
+            data_testid="circuit-step-" + i.to_string(),
+        )
+
+    return rx.el.div(
+        rx.el.ol(rx.foreach(S.steps, _step), class_name="pf-step-list"),
+        rx.el.button(rx.icon("plus", size=16, aria_hidden="true"), t("pf.add_step"), type="button",
+                     on_click=S.add_step, class_name="btn btn-secondary btn-small", data_testid="circuit-add-step"),
+        class_name="pf-circuit",
+    )

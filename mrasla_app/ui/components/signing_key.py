@@ -1,0 +1,263 @@
+"""The "signature certificate" card of the account page: status of the actor's signing key,
+enrolment with a PIN (platform certificate) and import of a PKCS#12 from another CA.
+
+PINs and the PKCS#12 password are read from the submitted form and passed straight to
+``services.signing_keys`` (never stored in the state); the forms are remounted right after so
+the fields are empty. The PKCS#12 file is read with a hard cap into a backend-only var and
+dropped after the import (or when the card reloads).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import reflex as rx
+from sqlalchemy import select
+
+from mrasla_app import db
+from mrasla_app.models import SigningKey
+from mrasla_app.services import signing_keys
+from mrasla_app.services.accounts import Actor
+from mrasla_app.services.errors import DomainError
+from mrasla_app.ui.components.forms import card, section_title
+from mrasla_app.ui.components.mail import local_dt
+from mrasla_app.ui.i18n import t, t_choice
+from mrasla_app.ui.pages.portal.common import read_capped, real_uploads, upload_box
+from mrasla_app.ui.state import SessionState
+
+P12_MAX = 256 * 1024
+P12_UPLOAD = "p12-file"
+KEY_STATES = ("none", "active", "locked", "revoked", "expired")
+
+
+def _enroll(actor: Actor, pin: str) -> None:
+    with db.write_session() as session:
+        signing_keys.enroll(session, actor, pin)
+
+
+def _import(actor: Actor, data: bytes, password: str, pin: str) -> None:
+    with db.write_session() as session:
+        signing_keys.import_pkcs12(session, actor, data, password, pin)
+
+
+class SigningKeyState(SessionState):
+    key_state: str = "none"
+    key_serial: str = ""
+    key_expires: str = ""
+    key_source: str = ""
+    key_subject: str = ""
+    key_remaining: str = ""
+    key_panel: str = ""  # "", "enroll", "import"
+    key_busy: bool = False
+    p12_name: str = ""
+    key_form: int = 0
+    _p12: bytes = b""
+
+    def _key_load(self, actor: Actor) -> None:
+        with db.read_session() as session:
+            status = signing_keys.key_status(session, actor)
+            last = None
+            if status is None:
+                last = session.execute(select(SigningKey).where(SigningKey.user_id == actor.user_id)
+                                       .order_by(SigningKey.id.desc()).limit(1)).scalar_one_or_none()
+        if status is not None:
+            expired = status["not_after"] <= datetime.now(UTC)
+            self.key_state = ("revoked" if status["revoked"] else "locked" if status["locked"] else
+                              "expired" if expired else "active")
+            self.key_serial, self.key_source = status["serial"], status["source"]
+            self.key_expires, self.key_subject = local_dt(status["not_after"]), status["subject"]
+            self.key_remaining = str(status["remaining_attempts"])
+        else:
+            self.key_state = "revoked" if (last is not None and last.revoked) else "none"
+            self.key_serial = last.serial if last is not None and last.revoked else ""
+            self.key_expires = self.key_source = self.key_subject = self.key_remaining = ""
+
+    @rx.event
+    def key_refresh(self):
+        try:
+            actor = self._require("account")
+        except DomainError:
+            self.key_state = "none"
+            return
+        self._p12, self.p12_name, self.key_panel, self.key_busy = b"", "", "", False
+        self._key_load(actor)
+
+    @rx.event
+    def key_open(self, panel: str):
+        self.key_panel = panel if panel in ("enroll", "import") else ""
+        self.key_form += 1
+        self._p12, self.p12_name = b"", ""
+        self._clear_messages()
+
+    @rx.event
+    async def key_enroll(self, form: dict):
+        if self.key_busy:
+            return
+        try:
+            actor = self._require("account")
+            form = form if isinstance(form, dict) else {}
+            pin, again = str(form.get("pin", ""))[:32], str(form.get("pin2", ""))[:32]
+            if pin != again:
+                raise DomainError("pf.error.pin_mismatch")
+            signing_keys.check_pin(pin)
+        except DomainError as exc:
+            self.key_form += 1
+            self._fail(exc)
+            return
+        self.key_busy = True
+        self.key_form += 1
+        yield
+        try:
+            await asyncio.to_thread(_enroll, actor, pin)
+        except DomainError as exc:
+            self.key_busy = False
+            self._fail(exc)
+            return
+        finally:
+            pin = again = ""  # noqa: F841
+        self.key_busy, self.key_panel = False, ""
+        self._key_load(actor)
+        self._ok("pf.key.enrolled")
+
+    @rx.event
+    async def key_p12(self, files: list[rx.UploadFile]):
+        try:
+            self._require("account")
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        uploads = real_uploads(files)
+        if not uploads:
+            return
+        data = await read_capped(uploads[0], P12_MAX)
+        if not data:
+            self._p12, self.p12_name = b"", ""
+            self._fail(DomainError("error.pkcs12_invalid"))
+            return
+        self._p12 = data
+        self.p12_name = (uploads[0].filename or "certificate.p12")[:120]
+        self._clear_messages()
+
+    @rx.event
+    async def key_import(self, form: dict):
+        if self.key_busy:
+            return
+        try:
+            actor = self._require("account")
+            form = form if isinstance(form, dict) else {}
+            password = str(form.get("password", ""))[:256]
+            pin, again = str(form.get("pin", ""))[:32], str(form.get("pin2", ""))[:32]
+            if not self._p12:
+                raise DomainError("error.pkcs12_invalid")
+            if pin != again:
+                raise DomainError("pf.error.pin_mismatch")
+            signing_keys.check_pin(pin)
+        except DomainError as exc:
+            self.key_form += 1
+            self._fail(exc)
+            return
+        data = self._p12
+        self.key_busy = True
+        self.key_form += 1
+        yield
+        try:
+            await asyncio.to_thread(_import, actor, data, password, pin)
+        except DomainError as exc:
+            self.key_busy = False
+            self._fail(exc)
+            return
+        finally:
+            pin = again = password = ""  # noqa: F841
+        self._p12, self.p12_name = b"", ""
+        self.key_busy, self.key_panel = False, ""
+        self._key_load(actor)
+        self._ok("pf.key.imported")
+
+
+def _pin_fields(prefix: str) -> list[rx.Component]:
+    def one(name: str, label: str) -> rx.Component:
+        fid = f"{prefix}-{name}"
+        return rx.el.div(
+            rx.el.label(t(label), html_for=fid, class_name="label"),
+            rx.el.input(id=fid, name=name, type="password", input_mode="numeric", auto_complete="new-password",
+                        pattern="[0-9]{6,12}", min_length=6, max_length=12, required=True, dir="ltr",
+                        class_name="input pf-pin", data_testid=fid),
+            class_name="field",
+        )
+    return [one("pin", "pf.key.pin_new"), one("pin2", "pf.key.pin_again"),
+            rx.el.p(t("pf.key.pin_rule"), class_name="hint")]
+
+
+def signing_key_card() -> rx.Component:
+    S = SigningKeyState
+    return card(
+        section_title("pf.key.title", id="key-title"),
+        rx.el.p(
+            rx.el.span(t_choice(S.key_state, "pf.key.state.", list(KEY_STATES)),
+                       class_name=rx.cond(S.key_state == "active", "badge badge-ok", "badge"),
+                       data_testid="key-status", data_state=S.key_state),
+        ),
+        rx.cond(S.key_serial != "", rx.el.dl(
+            rx.el.dt(t("pf.key.serial")), rx.el.dd(rx.el.code(S.key_serial, dir="ltr", class_name="hash")),
+            rx.cond(S.key_expires != "", rx.fragment(
+                rx.el.dt(t("pf.key.expires")), rx.el.dd(rx.el.span(S.key_expires, dir="ltr")))),
+            class_name="dl",
+        )),
+        rx.el.p(t("pf.key.intro"), class_name="hint"),
+        rx.cond(
+            S.key_panel == "enroll",
+            rx.el.form(
+                *_pin_fields("key-enroll"),
+                rx.el.div(
+                    rx.el.button(t("parapheur.enroll"), type="submit", disabled=S.key_busy,
+                                 class_name="btn btn-primary", data_testid="key-enroll-submit"),
+                    rx.el.button(t("common.cancel"), type="button", on_click=S.key_open(""),
+                                 class_name="btn btn-ghost"),
+                    class_name="actions",
+                ),
+                on_submit=S.key_enroll, class_name="form", key=S.key_form,
+            ),
+            rx.cond(
+                S.key_panel == "import",
+                rx.el.div(
+                    upload_box(P12_UPLOAD, S.key_p12(rx.upload_files(upload_id=P12_UPLOAD)), "pf.key.p12_choose",
+                               "pf.key.p12_hint", accept={"application/x-pkcs12": [".p12", ".pfx"]}, multiple=False,
+                               icon="key-round"),
+                    rx.cond(S.p12_name != "", rx.el.p(rx.icon("file-key", size=16, aria_hidden="true"),
+                                                      rx.el.span(S.p12_name, dir="auto"), class_name="file-meta")),
+                    rx.el.form(
+                        rx.el.div(
+                            rx.el.label(t("pf.key.p12_password"), html_for="key-import-password", class_name="label"),
+                            rx.el.input(id="key-import-password", name="password", type="password",
+                                        auto_complete="off", dir="ltr", class_name="input",
+                                        data_testid="key-import-password"),
+                            class_name="field",
+                        ),
+                        *_pin_fields("key-import"),
+                        rx.el.div(
+                            rx.el.button(t("pf.key.import"), type="submit", disabled=S.key_busy,
+                                         class_name="btn btn-primary", data_testid="key-import-submit"),
+                            rx.el.button(t("common.cancel"), type="button", on_click=S.key_open(""),
+                                         class_name="btn btn-ghost"),
+                            class_name="actions",
+                        ),
+                        on_submit=S.key_import, class_name="form", key=S.key_form,
+                    ),
+                ),
+                rx.el.div(
+                    rx.el.button(rx.icon("key-round", size=16, aria_hidden="true"),
+                                 rx.cond(S.key_state == "none", t("parapheur.enroll"), t("pf.key.renew")),
+                                 type="button", on_click=S.key_open("enroll"), class_name="btn btn-primary",
+                                 data_testid="key-enroll-open"),
+                    rx.el.button(rx.icon("file-key", size=16, aria_hidden="true"), t("pf.key.import"), type="button",
+                                 on_click=S.key_open("import"), class_name="btn btn-secondary",
+                                 data_testid="key-import-open"),
+                    class_name="actions",
+                ),
+            ),
+        ),
+        aria_labelledby="key-title",
+        data_testid="signing-key-card",
+        on_mount=S.key_refresh,
+    )

@@ -1,0 +1,259 @@
+"""``/admin/circuits``: circuit templates (مسارات) of the managed administration — list, create,
+edit the steps (kind, mode, participants by name or by role in a unit, deadline), activate.
+
+``services.circuits`` checks that the actor administers the administration and validates every
+step; the pickers only offer that administration's own people and units.
+"""
+
+from __future__ import annotations
+
+import json
+
+import reflex as rx
+
+from mrasla_app import db
+from mrasla_app.models import CircuitTemplate
+from mrasla_app.services import circuits, directory, users
+from mrasla_app.services.accounts import Actor
+from mrasla_app.services.errors import DomainError
+from mrasla_app.ui import routes
+from mrasla_app.ui.components import parapheur as pf
+from mrasla_app.ui.components.forms import card, empty_state, section_title
+from mrasla_app.ui.i18n import pick, t
+from mrasla_app.ui.pages.admin.common import AdminState, admin_layout
+
+ROUTE = routes.ADMIN_CIRCUITS
+
+
+class CircuitsState(AdminState):
+    rows: list[dict[str, str]] = []  # {id, name_ar, name_fr, active, summary_ar, summary_fr}
+    staff: list[dict[str, str]] = []  # {id, name_ar, name_fr, label_ar, label_fr}
+    units: list[dict[str, str]] = []  # {id, label_ar, label_fr}
+    steps: list[dict[str, str]] = []
+    people: list[dict[str, str]] = []
+    editing: bool = False
+    edit_name_ar: str = ""
+    edit_name_fr: str = ""
+    form_key: int = 0
+    _edit_id: int = 0
+
+    def _reload(self, actor: Actor) -> None:
+        if not self.adm_id:
+            self.rows, self.staff, self.units = [], [], []
+            return
+        with db.read_session() as session:
+            staff = users.list_users(session, actor, self.adm_id)  # administrators of adm_id only
+            nodes = directory.units_for(session, actor, self.adm_id)
+            templates = circuits.list_templates(session, actor, self.adm_id, include_inactive=True)
+        self.staff = [{"id": str(u.id), "name_ar": u.full_name_ar or u.full_name, "name_fr": u.full_name,
+                       "label_ar": u.full_name_ar or u.full_name, "label_fr": u.full_name} for u in staff if u.active]
+        self.units = [{"id": str(n.unit.id), "label_ar": "\u2003" * n.depth + n.unit.name_ar,
+                       "label_fr": "\u2003" * n.depth + n.unit.name_fr} for n in nodes if n.unit.active]
+        rows = []
+        for tpl in templates:
+            try:
+                specs = json.loads(tpl.steps)
+            except ValueError:
+                specs = []
+            kinds = [circuits.KIND_LABELS.get(circuits.StepKind(s.get("kind")), ("?", "?"))
+                     if s.get("kind") in {k.value for k in circuits.StepKind} else ("?", "?") for s in specs]
+            rows.append({"id": str(tpl.id), "name_ar": tpl.name_ar, "name_fr": tpl.name_fr,
+                         "active": "1" if tpl.active else "",
+                         "summary_fr": " → ".join(k[0] for k in kinds), "summary_ar": " ← ".join(k[1] for k in kinds)})
+        self.rows = rows
+
+    def _reload_safe(self, actor: Actor) -> None:
+        try:
+            self._reload(actor)
+        except DomainError as exc:
+            self.rows, self.staff, self.units = [], [], []
+            self._fail(exc)
+
+    @rx.event
+    def on_load(self):
+        actor, redirect = self._admin_actor()
+        self.editing, self._edit_id, self.steps, self.people = False, 0, [], []
+        if actor is None:
+            self.rows, self.staff, self.units = [], [], []
+            return redirect
+        self._reload_safe(actor)
+        return None
+
+    @rx.event
+    def change_adm(self, value: str):
+        actor = self._change_adm(value)
+        self.editing, self._edit_id, self.steps, self.people = False, 0, [], []
+        if actor is not None:
+            self._reload_safe(actor)
+
+    @rx.event
+    def open_new(self):
+        self.editing, self._edit_id = True, 0
+        self.edit_name_ar = self.edit_name_fr = ""
+        self.steps = [pf.blank_step(), {**pf.blank_step(), "kind": "signature"}]
+        self.people = []
+        self.form_key += 1
+        self._clear_messages()
+
+    @rx.event
+    def open_edit(self, template_id: str):
+        try:
+            actor = self._admin_require()
+            if not str(template_id).isdigit():
+                raise DomainError("error.not_found")
+            with db.read_session() as session:
+                tpl = session.get(CircuitTemplate, int(template_id))
+                if tpl is None or tpl.administration_id != self.adm_id:
+                    raise DomainError("error.not_found")
+                # the same rights as saving (administrators of the template's administration)
+                users.list_users(session, actor, tpl.administration_id)
+                specs = json.loads(tpl.steps)
+                name_ar, name_fr = tpl.name_ar, tpl.name_fr
+        except (DomainError, ValueError) as exc:
+            self._fail(exc if isinstance(exc, DomainError) else DomainError("error.invalid_circuit"))
+            return
+        names = {int(u["id"]): (u["name_ar"], u["name_fr"]) for u in self.staff}
+        pf.load_specs(self, specs, names)
+        self._edit_id = int(template_id)
+        self.edit_name_ar, self.edit_name_fr = name_ar, name_fr
+        self.editing = True
+        self.form_key += 1
+        self._clear_messages()
+
+    @rx.event
+    def close(self):
+        self.editing, self._edit_id, self.steps, self.people = False, 0, [], []
+
+    @rx.event
+    def add_step(self):
+        pf.add_step(self)
+
+    @rx.event
+    def remove_step(self, index: int):
+        pf.remove_step(self, index)
+
+    @rx.event
+    def set_step(self, index: int, name: str, value: str):
+        pf.set_step(self, index, name, value, units=self.units)
+
+    @rx.event
+    def add_person(self, index: int, user_id: str):
+        pf.add_person(self, index, user_id)
+
+    @rx.event
+    def remove_person(self, index: int, user_id: str):
+        pf.remove_person(self, index, user_id)
+
+    @rx.event
+    def save(self, form: dict):
+        try:
+            actor = self._admin_require()
+            form = form if isinstance(form, dict) else {}
+            with db.write_session() as session:
+                circuits.save_template(session, actor, administration_id=self.adm_id,
+                                       name_fr=str(form.get("name_fr", ""))[:300],
+                                       name_ar=str(form.get("name_ar", ""))[:300],
+                                       steps=pf.step_specs(self, roles=True), template_id=self._edit_id or None)
+            self._reload(actor)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self.editing, self._edit_id, self.steps, self.people = False, 0, [], []
+        self._ok("common.saved")
+
+    @rx.event
+    def toggle(self, template_id: str):
+        try:
+            actor = self._admin_require()
+            row = next((r for r in self.rows if r["id"] == str(template_id)), None)
+            if row is None:
+                raise DomainError("error.not_found")
+            with db.write_session() as session:
+                circuits.set_template_active(session, actor, int(row["id"]), not row["active"])
+            self._reload(actor)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self._ok("common.saved")
+
+
+def _editor() -> rx.Component:
+    S = CircuitsState
+    return card(
+        section_title("pf.tpl.edit", id="tpl-edit-title"),
+        rx.el.form(
+            rx.el.div(
+                rx.el.div(
+                    rx.el.label(t("pf.tpl.name_fr"), html_for="tpl-name_fr", class_name="label"),
+                    rx.el.input(id="tpl-name_fr", name="name_fr", required=True, max_length=255, lang="fr", dir="ltr",
+                                default_value=S.edit_name_fr, class_name="input", data_testid="tpl-name_fr"),
+                    class_name="field",
+                ),
+                rx.el.div(
+                    rx.el.label(t("pf.tpl.name_ar"), html_for="tpl-name_ar", class_name="label"),
+                    rx.el.input(id="tpl-name_ar", name="name_ar", required=True, max_length=255, lang="ar", dir="rtl",
+                                default_value=S.edit_name_ar, class_name="input", data_testid="tpl-name_ar"),
+                    class_name="field",
+                ),
+                class_name="form-grid",
+            ),
+            rx.el.fieldset(rx.el.legend(t("pf.circuit"), class_name="label"),
+                           pf.step_editor(S, roles=True, units=S.units), class_name="field fieldset"),
+            rx.el.div(
+                rx.el.button(t("common.save"), type="submit", class_name="btn btn-primary", data_testid="tpl-save"),
+                rx.el.button(t("common.cancel"), type="button", on_click=S.close, class_name="btn btn-ghost"),
+                class_name="actions",
+            ),
+            on_submit=S.save,
+            class_name="form",
+            key=S.form_key,
+        ),
+        aria_labelledby="tpl-edit-title",
+        data_testid="tpl-editor",
+    )
+
+
+def _row(r: rx.Var) -> rx.Component:
+    S = CircuitsState
+    return rx.el.tr(
+        rx.el.td(pick(r["name_ar"], r["name_fr"])),
+        rx.el.td(pick(r["summary_ar"], r["summary_fr"])),
+        rx.el.td(rx.cond(r["active"] == "1", rx.el.span(t("common.active"), class_name="badge badge-ok"),
+                         rx.el.span(t("common.inactive"), class_name="badge"))),
+        rx.el.td(rx.el.div(
+            rx.el.button(t("common.edit"), type="button", on_click=S.open_edit(r["id"]),
+                         class_name="btn btn-small btn-secondary", data_testid="tpl-edit-" + r["id"]),
+            rx.el.button(rx.cond(r["active"] == "1", t("pf.tpl.disable"), t("pf.tpl.enable")), type="button",
+                         on_click=S.toggle(r["id"]), class_name="btn btn-small btn-ghost",
+                         data_testid="tpl-toggle-" + r["id"]),
+            class_name="row-actions",
+        )),
+    )
+
+
+def page() -> rx.Component:
+    S = CircuitsState
+    return admin_layout(
+        S, "circuits", "admin.circuits",
+        rx.el.p(t("admin.circuits.text"), class_name="lead"),
+        rx.cond(~S.editing, rx.el.div(
+            rx.el.button(rx.icon("plus", size=16, aria_hidden="true"), t("pf.tpl.new"), type="button",
+                         on_click=S.open_new, class_name="btn btn-primary", data_testid="tpl-new"),
+            class_name="toolbar")),
+        rx.cond(S.editing, _editor()),
+        rx.cond(
+            S.rows.length() > 0,
+            rx.el.div(rx.el.table(
+                rx.el.thead(rx.el.tr(*[rx.el.th(t(k), scope="col") for k in
+                                       ("pf.tpl.name", "pf.circuit", "field.status", "common.actions")])),
+                rx.el.tbody(rx.foreach(S.rows, _row)),
+                class_name="table", data_testid="tpl-table",
+            ), class_name="table-wrap"),
+            empty_state("pf.tpl.empty", "route"),
+        ),
+        picker_on_change=S.change_adm,
+    )
+
+
+ON_LOAD = CircuitsState.on_load
+TITLE = "Mrasla — Circuits · المسارات"

@@ -1,0 +1,211 @@
+"""``/admin/holidays``: the holiday calendar used by the working-day deadlines.
+
+An administration's administrators add and remove their own non-working days; the national days
+(every administration) are managed by the platform administrator. The list shows, for a year,
+the national days and the managed administration's own days as they fall that year (recurring
+days placed in it). ``services.holidays`` checks every right again.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import reflex as rx
+
+from mrasla_app import db
+from mrasla_app.services import holidays, permissions
+from mrasla_app.services.accounts import Actor
+from mrasla_app.services.errors import DomainError
+from mrasla_app.ui import routes
+from mrasla_app.ui.components.forms import button, card, checkbox_field, empty_state, field, section_title, submit
+from mrasla_app.ui.components.mail import today
+from mrasla_app.ui.i18n import pick, t
+from mrasla_app.ui.pages.admin.common import AdminState, admin_layout
+
+ROUTE = routes.ADMIN_HOLIDAYS
+TITLE = "Mrasla — Jours fériés · العطل"
+
+
+class HolidaysState(AdminState):
+    year: int = 0
+    years: list[str] = []
+    rows: list[dict[str, str]] = []  # {id, day, weekday_ar, weekday_fr, name_ar, name_fr, recurring, national, removable}
+    creating: bool = False
+    form_key: int = 0
+
+    def _reload(self, actor: Actor) -> None:
+        if not self.adm_id:
+            self.rows = []
+            return
+        with db.read_session() as session:
+            entries = holidays.list_holidays(session, actor, self.adm_id, self.year)
+        self.rows = [
+            {"id": str(e.id), "day": e.day.strftime("%d/%m/%Y"), "iso": e.day.isoformat(),
+             "name_ar": e.name_ar, "name_fr": e.name_fr, "recurring": "1" if e.recurring else "",
+             "national": "1" if e.national else "",
+             "removable": "1" if (actor.is_platform_admin if e.national else permissions.is_admin_of(
+                 actor, e.administration_id)) else ""}
+            for e in entries
+        ]
+
+    def _reload_safe(self, actor: Actor) -> None:
+        try:
+            self._reload(actor)
+        except DomainError as exc:
+            self.rows = []
+            self._fail(exc)
+
+    @rx.event
+    def on_load(self):
+        actor, redirect = self._admin_actor()
+        self.creating = False
+        current = today().year
+        self.years = [str(y) for y in range(current - 1, current + 3)]
+        if str(self.year) not in self.years:
+            self.year = current
+        if actor is None:
+            self.rows = []
+            return redirect
+        self._reload_safe(actor)
+        return None
+
+    @rx.event
+    def change_adm(self, value: str):
+        actor = self._change_adm(value)
+        self.creating = False
+        if actor is not None:
+            self._reload_safe(actor)
+
+    @rx.event
+    def set_year(self, value: str):
+        try:
+            actor = self._admin_require()
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        if str(value) in self.years:
+            self.year = int(value)
+        self._clear_messages()
+        self._reload_safe(actor)
+
+    @rx.event
+    def open_create(self):
+        self.creating = True
+        self.form_key += 1
+        self._clear_messages()
+
+    @rx.event
+    def close(self):
+        self.creating = False
+
+    @rx.event
+    def create(self, form: dict):
+        form = form if isinstance(form, dict) else {}
+        try:
+            actor = self._admin_require()
+            try:
+                day = date.fromisoformat(str(form.get("day", ""))[:10])
+            except ValueError:
+                raise DomainError("error.invalid_date") from None
+            national = actor.is_platform_admin and bool(form.get("national"))
+            with db.write_session() as session:
+                holidays.add_holiday(session, actor, None if national else self.adm_id, day,
+                                     str(form.get("name_ar", ""))[:200], str(form.get("name_fr", ""))[:200],
+                                     recurring=bool(form.get("recurring")))
+            if str(day.year) in self.years and not form.get("recurring"):
+                self.year = day.year
+            self._reload(actor)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self.creating = False
+        self._ok("holiday.added")
+
+    @rx.event
+    def remove(self, holiday_id: str):
+        try:
+            actor = self._admin_require()
+            if not str(holiday_id).isdigit():
+                raise DomainError("error.not_found")
+            with db.write_session() as session:
+                holidays.remove_holiday(session, actor, int(holiday_id))
+            self._reload(actor)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self._ok("holiday.removed")
+
+
+def _create_form() -> rx.Component:
+    S = HolidaysState
+    return card(
+        section_title("holiday.new", id="holiday-new-title"),
+        rx.el.form(
+            rx.el.div(
+                field("holiday", "day", "holiday.day", type="date", required=True, dir="ltr"),
+                field("holiday", "name_fr", "field.name_fr", required=True, max_length=120, lang="fr", dir="ltr"),
+                field("holiday", "name_ar", "field.name_ar", required=True, max_length=120, lang="ar", dir="rtl"),
+                class_name="form-grid",
+            ),
+            checkbox_field("holiday", "recurring", "holiday.recurring", default_checked=False),
+            rx.cond(S.is_platform_admin, checkbox_field("holiday", "national", "holiday.national_check",
+                                                         default_checked=False)),
+            rx.el.p(t("holiday.recurring_hint"), class_name="hint"),
+            rx.el.div(submit("common.create", "holiday-create"),
+                      button("common.cancel", kind="ghost", on_click=S.close), class_name="actions"),
+            on_submit=S.create,
+            class_name="form",
+            key=S.form_key,
+        ),
+        aria_labelledby="holiday-new-title",
+    )
+
+
+def _row(h: rx.Var) -> rx.Component:
+    return rx.el.tr(
+        rx.el.td(rx.el.span(h["day"], dir="ltr", class_name="nowrap")),
+        rx.el.td(pick(h["name_ar"], h["name_fr"])),
+        rx.el.td(rx.cond(h["national"] != "", rx.el.span(t("holiday.national"), class_name="badge"),
+                         rx.el.span(t("holiday.own"), class_name="badge badge-ok"))),
+        rx.el.td(rx.cond(h["recurring"] != "", t("holiday.every_year"), t("holiday.this_year"))),
+        rx.el.td(rx.cond(
+            h["removable"] != "",
+            rx.el.button(t("common.remove"), type="button", class_name="btn btn-small btn-danger",
+                         on_click=HolidaysState.remove(h["id"]), data_testid="holiday-remove-" + h["iso"]),
+        )),
+        data_testid="holiday-row-" + h["iso"],
+    )
+
+
+def page() -> rx.Component:
+    S = HolidaysState
+    return admin_layout(
+        S, "holidays", "admin.holidays",
+        rx.el.p(t("holiday.intro"), class_name="lead"),
+        rx.el.div(
+            rx.el.div(
+                rx.el.label(t("holiday.year"), html_for="holiday-year", class_name="label"),
+                rx.el.select(rx.foreach(S.years, lambda y: rx.el.option(y, value=y)), id="holiday-year",
+                             value=S.year.to_string(), on_change=S.set_year, class_name="input select",
+                             data_testid="holiday-year"),
+                class_name="field field-inline",
+            ),
+            rx.cond(~S.creating, button("holiday.new", on_click=S.open_create, data_testid="holiday-new")),
+            class_name="toolbar holiday-toolbar",
+        ),
+        rx.cond(S.creating, _create_form()),
+        rx.cond(
+            S.rows.length() > 0,
+            rx.el.div(rx.el.table(
+                rx.el.thead(rx.el.tr(*[rx.el.th(t(k), scope="col") for k in (
+                    "holiday.day", "field.name", "holiday.scope", "holiday.repeat", "common.actions")])),
+                rx.el.tbody(rx.foreach(S.rows, _row)),
+                class_name="table", data_testid="holiday-table",
+            ), class_name="table-wrap"),
+            empty_state("holiday.empty", "calendar-x"),
+        ),
+        picker_on_change=S.change_adm,
+    )
+
+
+ON_LOAD = HolidaysState.on_load

@@ -1,0 +1,778 @@
+"""``/parapheur/<id>``: one folder of the signature book — the document as it stands, annexes,
+circuit steps and their participants, history (with delegations), annotations, and the action
+panel (visa, opinion, signature with the PIN, rejection, return) when the actor may act.
+
+The folder id comes from the URL and stays in a backend var; ``workflow.folder_detail`` decides
+whether the actor may see it (missing and not visible give the same "not found"). The PIN is
+read from the submitted form, handed to ``workflow.act`` in a worker thread (pyHanko runs its own
+event loop) and never kept in the state; the form is remounted right after so the field is empty.
+The step the user saw is always passed (``step_id``): if someone was faster, the service refuses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import reflex as rx
+from sqlalchemy import select
+
+from mrasla_app import db
+from mrasla_app.i18n import translate
+from mrasla_app.models import AuditEvent, Correspondence, DocumentRole, FolderStatus, User
+from mrasla_app.services import files as file_service, workflow
+from mrasla_app.services.accounts import Actor
+from mrasla_app.services.errors import DomainError, NotFound
+from mrasla_app.settings import get_settings
+from mrasla_app.ui import routes
+from mrasla_app.ui.components import parapheur as pf
+from mrasla_app.ui.components.forms import card, messages
+from mrasla_app.ui.components.layout import layout
+from mrasla_app.ui.components.mail import local_dt
+from mrasla_app.ui.i18n import pick, t, t_choice
+from mrasla_app.ui.pages.portal.common import (
+    local_datetime, read_capped, real_uploads, size_label, size_text, upload_box, verdict,
+)
+from mrasla_app.ui.state import SessionState
+
+try:  # sending the signed answer (flow 5)
+    from mrasla_app.services import sending as _sending
+
+    CAN_SEND = hasattr(_sending, "send_folder")
+except ImportError:  # pragma: no cover
+    _sending = None  # type: ignore[assignment]
+    CAN_SEND = False
+
+ROUTE = routes.PARAPHEUR_FOLDER
+PAGE = "parapheur"
+UPLOAD_ID = "folder-version-files"
+MB = 1024 * 1024
+ACCEPT = {"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]}
+PANELS = ("approved", "opinion", "signed", "rejected", "returned")
+
+
+def _flag(value: bool) -> str:
+    return "1" if value else ""
+
+
+def _act(actor: Actor, folder_id: int, decision: str, comment: str, pin: str | None, on_behalf_of: int | None,
+         step_id: int) -> None:
+    with db.write_session() as session:
+        workflow.act(session, actor, folder_id, decision, comment=comment, pin=pin, on_behalf_of=on_behalf_of,
+                     step_id=step_id)
+
+
+def _report(actor: Actor, folder_id: int):
+    with db.read_session() as session:
+        return workflow.report(session, actor, folder_id)
+
+
+def _send(actor: Actor, folder_id: int) -> str:
+    with db.write_session() as session:
+        result = _sending.send_folder(session, actor, folder_id)  # type: ignore[union-attr]
+        return str(getattr(result, "outgoing_number", "") or "")
+
+
+def _new_version(actor: Actor, folder_id: int, uploads: list[tuple[str, bytes]]) -> None:
+    with db.write_session() as session:
+        workflow.new_version(session, actor, folder_id, uploads)
+
+
+class FolderVersionUploads(rx.State):
+    """A new version's documents, server-side only (leaf state)."""
+
+    _files: list[tuple[str, bytes]] = []
+
+
+class FolderState(SessionState):
+    found: bool = False
+    loaded: bool = False
+    f: dict[str, str] = {}
+    docs: list[dict[str, str]] = []  # annexes {id, name, pages, view, download}
+    steps: list[dict[str, str]] = []  # {pos, kind, mode, label_ar, label_fr, status, due}
+    participants: list[dict[str, str]] = []  # {step, name, acted}
+    history: list[dict[str, str]] = []
+    notes: list[dict[str, str]] = []
+    can_act: bool = False
+    decisions: list[str] = []
+    needs_pin: bool = False
+    acting_for: list[dict[str, str]] = []  # {id, name}: whom the actor may act for on the active step
+    own_slot: bool = False
+    panel: str = ""
+    busy: bool = False
+    is_initiator: bool = False
+    # validation report of the signed document
+    has_report: bool = False
+    report_ok: bool = False
+    report_reason: str = ""
+    signatures: list[dict[str, str]] = []
+    can_send: bool = False
+    sent_number: str = ""
+    new_files: list[dict[str, str]] = []
+    form_key: int = 0
+    _id: int = 0
+    _step_id: int = 0
+
+    def _clear(self) -> None:
+        self.found, self.f, self.docs, self.steps, self.participants = False, {}, [], [], []
+        self.history, self.notes, self.decisions, self.acting_for = [], [], [], []
+        self.can_act = self.needs_pin = self.own_slot = self.is_initiator = False
+        self.has_report = self.report_ok = self.can_send = False
+        self.report_reason, self.sent_number, self.panel = "", "", ""
+        self.signatures = []
+        self._step_id = 0
+
+    def _route_id(self) -> int:
+        value = str(self.router.page.params.get("folder_id", "") or "")
+        if not value:
+            path = str(getattr(self.router.url, "path", "") or "")
+            value = path.rstrip("/").rsplit("/", 1)[-1]
+        return int(value) if value.isdigit() and len(value) < 12 else 0
+
+    def _load(self, actor: Actor) -> None:
+        with db.read_session() as session:
+            d = workflow.folder_detail(session, actor, self._id)
+            self._fill(session, actor, d)
+        self.found = True
+
+    def _fill(self, session, actor: Actor, d: workflow.FolderDetail) -> None:
+        folder = d.folder
+        initiator = session.get(User, folder.initiator_id)
+        corr = session.get(Correspondence, folder.correspondence_id) if folder.correspondence_id else None
+        main = next((doc for doc in d.documents if doc.role == DocumentRole.main), None)
+        version_tag = (folder.current_sha256 or "")[:12]
+        fid = folder.id
+        self.f = {
+            "id": str(fid), "reference": folder.reference, "title": folder.title, "status": folder.status.value,
+            "version": str(folder.version), "created": local_dt(folder.created_at),
+            "completed": local_dt(folder.completed_at), "reject_reason": folder.reject_reason or "",
+            "initiator_ar": (initiator.full_name_ar or initiator.full_name) if initiator else "",
+            "initiator_fr": initiator.full_name if initiator else "",
+            "corr_number": corr.registry_number if corr else "", "corr_href": routes.mail_url(corr.id) if corr else "",
+            "main_name": main.filename if main else "", "pages": str(main.pages if main else ""),
+            "view": routes.folder_file_url(fid, "document.pdf", inline=True) + f"&v={version_tag}",
+            "download": routes.folder_file_url(fid, "document.pdf"),
+            "bordereau": routes.folder_file_url(fid, "bordereau.pdf"),
+            "sha": folder.current_sha256 or "",
+        }
+        self.docs = [{"id": str(doc.id), "name": doc.filename, "pages": str(doc.pages),
+                      "view": routes.folder_file_url(fid, f"documents/{doc.id}", inline=True),
+                      "download": routes.folder_file_url(fid, f"documents/{doc.id}")}
+                     for doc in d.documents if doc.role != DocumentRole.main]
+        active_pos = folder.current_step if folder.status == FolderStatus.in_progress else 0
+        self.steps, self.participants = [], []
+        active_step = None
+        for view in d.steps:
+            s = view.step
+            if s.position == active_pos:
+                active_step = view
+            self.steps.append({"pos": str(s.position), "kind": s.kind.value, "mode": s.mode.value,
+                               "label_ar": s.label_ar, "label_fr": s.label_fr, "status": s.status.value,
+                               "due": local_dt(s.due_on) if s.status.value == "active" else ""})
+            for uid, name, acted in view.participants:
+                self.participants.append({"step": str(s.position), "id": str(uid), "name": name, "acted": _flag(acted)})
+        kinds = {v.step.id: (v.step.position, v.step.kind.value) for v in d.steps}
+        self.history = []
+        for hv in d.history:
+            a = hv.action
+            pos, kind = kinds.get(a.step_id, ("", ""))
+            obo = hv.on_behalf_of_name
+            self.history.append({
+                "at": local_dt(a.at), "who": hv.actor_name, "decision": a.decision.value, "step": str(pos),
+                "kind": kind, "comment": a.comment,
+                "obo_ar": translate("parapheur.by_delegation", "ar", name=obo) if obo else "",
+                "obo_fr": translate("parapheur.by_delegation", "fr", name=obo) if obo else "",
+            })
+        authors = {n.author_id for n in d.annotations}
+        names = {u.id: u.full_name for u in session.execute(select(User).where(User.id.in_(authors))).scalars()} \
+            if authors else {}
+        self.notes = [{"body": n.body, "page": str(n.page or ""), "at": local_dt(n.created_at),
+                       "who": names.get(n.author_id, ""), "version": str(n.version)} for n in d.annotations]
+        self.can_act, self.needs_pin = d.can_act, d.needs_pin
+        self.decisions = list(d.decisions)
+        self._step_id = int(active_step.step.id) if (d.can_act and active_step is not None) else 0
+        part_names = {uid: name for v in d.steps for uid, name, _ in v.participants}
+        self.acting_for = [{"id": str(u), "name": part_names.get(u, "?")} for u in d.acting_for]
+        self.own_slot = bool(active_step and any(uid == actor.user_id and not acted
+                                                 for uid, _, acted in active_step.participants))
+        self.is_initiator = folder.initiator_id == actor.user_id
+        sent = None
+        if folder.status == FolderStatus.completed:
+            sent = session.execute(select(AuditEvent.data).where(
+                AuditEvent.action == "folder.sent", AuditEvent.object_type == "folder",
+                AuditEvent.object_id == str(folder.id)).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+        if sent is not None:
+            try:
+                self.sent_number = str(json.loads(sent).get("outgoing", "")) or "✓"
+            except ValueError:
+                self.sent_number = "✓"
+        self.can_send = (CAN_SEND and folder.status == FolderStatus.completed and corr is not None
+                         and not self.sent_number)
+        if self.panel not in self.decisions:
+            self.panel = ""
+
+    async def _fill_report(self, actor: Actor) -> None:
+        self.has_report = False
+        if self.f.get("status") != "completed":
+            return
+        try:
+            report = await asyncio.to_thread(_report, actor, self._id)
+        except DomainError:
+            return
+        rows = []
+        for sig in report.signatures:
+            when = local_datetime(sig.signing_time) if sig.signing_time else {"ar": "—", "fr": "—"}
+            rows.append({
+                "signer": ", ".join(p for p in (sig.signer_common_name, sig.signer_organization) if p) or "—",
+                "time_ar": when["ar"], "time_fr": when["fr"],
+                "intact": _flag(sig.intact and sig.valid), "trusted": _flag(sig.trusted and not sig.revoked),
+                "modified": _flag(sig.modified_after_signing),
+                "timestamped": _flag(sig.timestamped and sig.timestamp_valid),
+            })
+        self.signatures = rows
+        self.report_ok, self.report_reason, self.has_report = report.authentic, report.reason or "", True
+
+    async def _reload(self) -> Actor | None:
+        try:
+            actor = self._require(PAGE)
+            self._load(actor)
+        except NotFound:
+            self._clear()
+            return None
+        except DomainError as exc:
+            self._clear()
+            self._fail(exc)
+            return None
+        await self._fill_report(actor)
+        return actor
+
+    # --- events -------------------------------------------------------------------------------------
+
+    @rx.event
+    async def on_load(self):
+        actor, redirect = self._guard(PAGE)
+        self._clear()
+        self.loaded, self.busy, self._id = False, False, 0
+        self.form_key += 1
+        if actor is None:
+            return redirect
+        self._id = self._route_id()
+        store = await self.get_state(FolderVersionUploads)
+        store._files, self.new_files = [], []
+        try:
+            self._load(actor)
+            await self._fill_report(actor)
+        except DomainError:
+            self._clear()
+        self.loaded = True
+        return None
+
+    @rx.event
+    async def refresh(self):
+        await self._reload()
+
+    @rx.event
+    def open_panel(self, name: str):
+        self.panel = name if name in self.decisions else ""
+        self.form_key += 1
+        self._clear_messages()
+
+    @rx.event
+    async def submit_action(self, form: dict):
+        """The decision of the open panel, with its comment (and the PIN for a signature)."""
+        decision = self.panel
+        if self.busy or decision not in self.decisions or not self._step_id:
+            return
+        try:
+            actor = self._require(PAGE)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        form = form if isinstance(form, dict) else {}
+        comment = str(form.get("comment", ""))[:workflow.MAX_COMMENT + 1]
+        pin = str(form.get("pin", ""))[:32] if decision == "signed" else None
+        chosen = str(form.get("on_behalf_of", ""))
+        on_behalf = int(chosen) if chosen in [a["id"] for a in self.acting_for] else None
+        if on_behalf is None and not self.own_slot and len(self.acting_for) == 1:
+            on_behalf = int(self.acting_for[0]["id"])
+        self.busy = True
+        self.form_key += 1  # remount the form: the PIN field is empty again at once
+        self._clear_messages()
+        yield
+        try:
+            await asyncio.to_thread(_act, actor, self._id, decision, comment, pin, on_behalf, self._step_id)
+        except NotFound:
+            pin = None
+            self.busy = False
+            self._clear()
+            return
+        except DomainError as exc:
+            pin = None
+            self.busy = False
+            self._fail(exc)
+            return
+        pin = None  # noqa: F841 - not kept anywhere
+        self.busy, self.panel = False, ""
+        await self._reload()
+        self._ok(f"pf.done.{decision}")
+
+    @rx.event
+    async def annotate(self, form: dict):
+        try:
+            actor = self._require(PAGE)
+            form = form if isinstance(form, dict) else {}
+            body = str(form.get("body", ""))[:workflow.MAX_COMMENT + 1]
+            page_s = str(form.get("page", "")).strip()
+            page = int(page_s) if page_s.isdigit() and len(page_s) < 6 else None
+            if page_s and page is None:
+                raise DomainError("error.invalid_request")
+            with db.write_session() as session:
+                workflow.annotate(session, actor, self._id, body, page=page)
+        except NotFound:
+            self._clear()
+            return
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self.form_key += 1
+        await self._reload()
+        self._ok("pf.note_added")
+
+    @rx.event
+    async def send_answer(self):
+        if self.busy or not self.can_send:
+            return
+        try:
+            actor = self._require(PAGE)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self.busy = True
+        yield
+        try:
+            number = await asyncio.to_thread(_send, actor, self._id)
+        except DomainError as exc:
+            self.busy = False
+            self._fail(exc)
+            return
+        self.busy = False
+        await self._reload()
+        self.sent_number = number or self.sent_number
+        self._ok("pf.sent")
+
+    @rx.event
+    async def cancel_folder(self):
+        try:
+            actor = self._require(PAGE)
+            with db.write_session() as session:
+                workflow.cancel(session, actor, self._id)
+        except NotFound:
+            self._clear()
+            return
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        await self._reload()
+        self._ok("pf.cancelled")
+
+    @rx.event
+    async def add_version_files(self, files: list[rx.UploadFile]):
+        try:
+            self._require(PAGE)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        s = get_settings()
+        store = await self.get_state(FolderVersionUploads)
+        kept, shown = list(store._files), list(self.new_files)
+        for upload in real_uploads(files):
+            name = file_service.safe_filename(upload.filename or "document")
+            try:
+                if len(kept) >= s.max_files:
+                    raise DomainError("error.too_many_files", max=s.max_files)
+                data = await read_capped(upload, s.max_upload_mb * MB)
+                if data is None:
+                    raise DomainError("error.file_too_large", name=name, max=s.max_upload_mb)
+                inspected = await asyncio.to_thread(file_service.inspect, name, data)
+            except DomainError as exc:
+                self._fail(exc)
+                continue
+            kept.append((inspected.filename, data))
+            size, unit = size_label(len(data))
+            shown.append({"name": inspected.filename, "size": size, "unit": unit, "pages": str(inspected.pages)})
+        store._files, self.new_files = kept, shown
+
+    @rx.event
+    async def submit_version(self):
+        if self.busy:
+            return
+        try:
+            actor = self._require(PAGE)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        store = await self.get_state(FolderVersionUploads)
+        uploads = list(store._files)
+        self.busy = True
+        yield
+        try:
+            await asyncio.to_thread(_new_version, actor, self._id, uploads)
+        except DomainError as exc:
+            self.busy = False
+            self._fail(exc)
+            return
+        store._files, self.new_files, self.busy = [], [], False
+        await self._reload()
+        self._ok("pf.version_done")
+
+
+# --- components -------------------------------------------------------------------------------------
+
+
+def _head() -> rx.Component:
+    S, f = FolderState, FolderState.f
+    return card(
+        rx.el.div(
+            rx.el.code(f["reference"], dir="ltr", class_name="big-code", data_testid="folder-reference"),
+            pf.folder_status_badge(f["status"], data_testid="folder-status"),
+            class_name="detail-head",
+        ),
+        rx.el.h2(f["title"], class_name="detail-subject", dir="auto", data_testid="folder-title-text"),
+        rx.el.dl(
+            rx.el.dt(t("pf.initiator")), rx.el.dd(pick(f["initiator_ar"], f["initiator_fr"])),
+            rx.el.dt(t("pf.created")), rx.el.dd(rx.el.span(f["created"], dir="ltr")),
+            rx.el.dt(t("pf.version")), rx.el.dd(f["version"]),
+            rx.cond(f["corr_number"] != "", rx.fragment(
+                rx.el.dt(t("pf.linked_mail")),
+                rx.el.dd(rx.el.a(rx.el.code(f["corr_number"], dir="ltr"), href=f["corr_href"])),
+            )),
+            rx.cond(f["completed"] != "", rx.fragment(
+                rx.el.dt(t("pf.completed_at")), rx.el.dd(rx.el.span(f["completed"], dir="ltr")))),
+            class_name="dl",
+        ),
+        rx.cond(f["reject_reason"] != "", rx.el.div(
+            rx.icon("circle-x", size=18, aria_hidden="true"),
+            rx.el.div(rx.el.strong(t("parapheur.reject_reason")),
+                      rx.el.p(f["reject_reason"], class_name="pre-wrap", dir="auto")),
+            class_name="msg msg-error pf-reason", data_testid="folder-reject-reason",
+        )),
+        rx.cond(S.sent_number != "", rx.el.p(
+            rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"), t("pf.sent_as"), " ",
+            rx.el.code(S.sent_number, dir="ltr"), class_name="msg msg-ok", data_testid="folder-sent")),
+        aria_label=t("pf.folder"),
+    )
+
+
+def _viewer() -> rx.Component:
+    f = FolderState.f
+    return card(
+        rx.el.div(
+            rx.el.h2(t("pf.document"), class_name="section-title"),
+            rx.el.div(
+                rx.el.a(rx.icon("external-link", size=16, aria_hidden="true"), t("mail.view"), href=f["view"],
+                        target="_blank", rel="noopener", reload_document=True, class_name="btn btn-small btn-ghost",
+                        data_testid="document-open"),
+                rx.el.a(rx.icon("download", size=16, aria_hidden="true"),
+                        rx.cond(f["status"] == "completed", t("pf.download_signed"), t("mail.download")),
+                        href=f["download"], download=f["reference"] + ".pdf", reload_document=True,
+                        class_name="btn btn-small btn-secondary",
+                        data_testid="signed-download"),
+                class_name="row-actions",
+            ),
+            class_name="card-head",
+        ),
+        rx.el.p(rx.icon("file-text", size=16, aria_hidden="true"), rx.el.span(f["main_name"], dir="auto"),
+                rx.el.span(" · ", f["pages"], " ", t("mail.pages")), class_name="file-meta"),
+        rx.el.iframe(src=f["view"], title=t("pf.document"), class_name="pf-viewer", data_testid="document-viewer"),
+        rx.cond(FolderState.docs.length() > 0, rx.fragment(
+            rx.el.h3(t("pf.annexes"), class_name="subsection-title"),
+            rx.el.ul(rx.foreach(FolderState.docs, lambda d: rx.el.li(
+                rx.icon("paperclip", size=16, aria_hidden="true"),
+                rx.el.span(d["name"], class_name="file-name", dir="auto"),
+                rx.el.span(d["pages"], " ", t("mail.pages"), class_name="muted nowrap"),
+                rx.el.a(t("mail.view"), href=d["view"], target="_blank", rel="noopener", reload_document=True,
+                        class_name="btn btn-small btn-ghost"),
+                rx.el.a(t("mail.download"), href=d["download"], reload_document=True,
+                        class_name="btn btn-small btn-ghost",
+                        data_testid="annex-download-" + d["id"]),
+                class_name="pf-file",
+            )), class_name="pf-files", data_testid="annex-list"),
+        )),
+    )
+
+
+def _person(p: rx.Var) -> rx.Component:
+    return rx.el.li(
+        rx.cond(p["acted"] == "1", rx.icon("circle-check", size=16, aria_hidden="true", class_name="ok"),
+                rx.icon("circle-dashed", size=16, aria_hidden="true", class_name="muted")),
+        rx.el.span(p["name"]),
+        class_name="pf-person", data_acted=p["acted"],
+    )
+
+
+def _steps() -> rx.Component:
+    S = FolderState
+    return card(
+        rx.el.h2(t("pf.steps"), class_name="section-title"),
+        rx.el.ol(rx.foreach(S.steps, lambda s: rx.el.li(
+            rx.el.div(
+                rx.el.span(s["pos"], class_name="pf-step-num", aria_hidden="true"),
+                rx.el.strong(pick(s["label_ar"], s["label_fr"])),
+                rx.el.span(t_choice(s["status"], "pf.step_status.", list(pf.STEP_STATUSES)),
+                           class_name="badge pf-st pf-st-" + s["status"]),
+                rx.cond(s["mode"] == "any", rx.el.span(t("parapheur.mode.any"), class_name="badge")),
+                class_name="pf-step-head",
+            ),
+            rx.el.ul(rx.foreach(S.participants, lambda p: rx.cond(p["step"] == s["pos"], _person(p))),
+                     class_name="pf-people-list"),
+            rx.cond(s["due"] != "", rx.el.p(rx.icon("calendar-clock", size=14, aria_hidden="true"), t("mail.deadline"),
+                                            " ", rx.el.span(s["due"], dir="ltr"), class_name="muted pf-due")),
+            class_name=rx.cond(s["status"] == "active", "pf-step is-active", "pf-step"),
+            data_testid="step-" + s["pos"], data_status=s["status"],
+        )), class_name="pf-steps"),
+    )
+
+
+def _history() -> rx.Component:
+    S = FolderState
+    return card(
+        rx.el.h2(t("mail.history"), class_name="section-title"),
+        rx.cond(S.history.length() > 0,
+                rx.el.ol(rx.foreach(S.history, lambda e: rx.el.li(
+                    rx.el.span(class_name="timeline-dot", aria_hidden="true"),
+                    rx.el.div(
+                        rx.el.span(t_choice(e["decision"], "parapheur.decision.", list(pf.DECISIONS)), " · ",
+                                   pf.kind_label(e["kind"]), " ", e["step"], class_name="timeline-title"),
+                        rx.el.span(rx.el.span(e["at"], dir="ltr"), " · ", e["who"], class_name="timeline-time"),
+                        rx.cond(e["obo_fr"] != "", rx.el.span(pick(e["obo_ar"], e["obo_fr"]),
+                                                              class_name="badge pf-obo", data_testid="history-obo")),
+                        rx.cond(e["comment"] != "", rx.el.span(e["comment"], class_name="timeline-detail pre-wrap",
+                                                               dir="auto")),
+                        class_name="timeline-body",
+                    ),
+                    class_name="timeline-item", data_decision=e["decision"],
+                )), class_name="timeline", data_testid="folder-history"),
+                rx.el.p(t("pf.no_history"), class_name="muted")),
+    )
+
+
+def _notes() -> rx.Component:
+    S = FolderState
+    return card(
+        rx.el.h2(t("pf.annotations"), class_name="section-title", id="pf-notes-title"),
+        rx.cond(S.notes.length() > 0,
+                rx.el.ul(rx.foreach(S.notes, lambda n: rx.el.li(
+                    rx.el.p(n["body"], class_name="pre-wrap note-body", dir="auto"),
+                    rx.el.p(n["who"], " · ", rx.el.span(n["at"], dir="ltr"),
+                            rx.cond(n["page"] != "", rx.el.span(" · ", t("pf.page"), " ", n["page"])),
+                            class_name="muted note-meta"),
+                    class_name="note-item",
+                )), class_name="note-list", data_testid="folder-notes"),
+                rx.el.p(t("mail.no_notes"), class_name="muted")),
+        rx.el.form(
+            rx.el.label(t("mail.note_label"), html_for="pf-note", class_name="label"),
+            rx.el.textarea(id="pf-note", name="body", required=True, max_length=4000, rows=3,
+                           class_name="input textarea", data_testid="annotation-input"),
+            rx.el.div(
+                rx.el.div(
+                    rx.el.label(t("pf.page_optional"), html_for="pf-note-page", class_name="label"),
+                    rx.el.input(id="pf-note-page", name="page", type="number", min=1, max=FolderState.f["pages"],
+                                input_mode="numeric", class_name="input pf-page-input", dir="ltr",
+                                data_testid="annotation-page"),
+                    class_name="field",
+                ),
+                rx.el.button(t("mail.note_submit"), type="submit", class_name="btn btn-primary",
+                             data_testid="annotation-submit"),
+                class_name="pf-note-row",
+            ),
+            on_submit=S.annotate,
+            class_name="form",
+            key=S.form_key,
+        ),
+        aria_labelledby="pf-notes-title",
+    )
+
+
+def _action_button(decision: str, icon: str, label_key: str, testid: str, kind: str = "secondary") -> rx.Component:
+    S = FolderState
+    return rx.cond(
+        S.decisions.contains(decision),
+        rx.el.button(rx.icon(icon, size=18, aria_hidden="true"), t(label_key), type="button",
+                     on_click=S.open_panel(decision),
+                     class_name=rx.cond(S.panel == decision, f"btn btn-{kind} is-on", f"btn btn-{kind}"),
+                     aria_pressed=rx.cond(S.panel == decision, "true", "false"), data_testid=testid),
+    )
+
+
+def _action_form() -> rx.Component:
+    S = FolderState
+    comment_required = (S.panel == "rejected") | (S.panel == "returned") | (S.panel == "opinion")
+    return rx.el.form(
+        rx.cond(S.acting_for.length() > 0, rx.el.div(
+            rx.el.label(t("pf.act_as"), html_for="pf-obo", class_name="label"),
+            rx.el.select(
+                rx.cond(S.own_slot, rx.el.option(t("pf.myself"), value="")),
+                rx.foreach(S.acting_for, lambda a: rx.el.option(a["name"], value=a["id"])),
+                id="pf-obo", name="on_behalf_of", class_name="input select", data_testid="on-behalf-select"),
+            class_name="field",
+        )),
+        rx.el.div(
+            rx.el.label(
+                rx.match(S.panel, ("rejected", t("parapheur.reject_reason")), ("returned", t("pf.return_reason")),
+                         ("opinion", t("pf.opinion_text")), t("pf.comment_optional")),
+                html_for="pf-comment", class_name="label"),
+            rx.el.textarea(id="pf-comment", name="comment", required=comment_required, max_length=4000, rows=3,
+                           class_name="input textarea", dir="auto", data_testid="action-comment"),
+            class_name="field",
+        ),
+        rx.cond(S.panel == "signed", rx.el.div(
+            rx.el.label(t("parapheur.pin"), html_for="pf-pin", class_name="label"),
+            rx.el.input(id="pf-pin", name="pin", type="password", input_mode="numeric", auto_complete="one-time-code",
+                        pattern="[0-9]{6,12}", min_length=6, max_length=12, required=True, dir="ltr",
+                        class_name="input pf-pin", data_testid="pin-input", aria_describedby="pf-pin-hint"),
+            rx.el.p(t("pf.pin_hint"), id="pf-pin-hint", class_name="hint"),
+            class_name="field",
+        )),
+        rx.el.div(
+            rx.el.button(
+                rx.cond(S.busy, rx.icon("loader-circle", size=18, class_name="spin", aria_hidden="true"),
+                        rx.icon("check", size=18, aria_hidden="true")),
+                rx.match(S.panel, ("approved", t("pf.do.approved")), ("opinion", t("pf.do.opinion")),
+                         ("signed", t("pf.do.signed")), ("rejected", t("pf.do.rejected")),
+                         ("returned", t("pf.do.returned")), t("common.save")),
+                type="submit", disabled=S.busy,
+                class_name=rx.cond(S.panel == "rejected", "btn btn-danger", "btn btn-primary"),
+                data_testid="action-submit"),
+            rx.el.button(t("common.cancel"), type="button", on_click=S.open_panel(""), class_name="btn btn-ghost"),
+            class_name="actions",
+        ),
+        on_submit=S.submit_action,
+        class_name="form pf-action-form",
+        key=S.form_key,
+        data_testid="action-form",
+    )
+
+
+def _actions() -> rx.Component:
+    S = FolderState
+    return rx.cond(S.can_act, card(
+        rx.el.h2(t("pf.your_turn"), class_name="section-title", id="pf-act-title"),
+        rx.el.div(
+            _action_button("approved", "stamp", "pf.act.approved", "action-approve", "primary"),
+            _action_button("opinion", "message-square-text", "pf.act.opinion", "action-opinion", "primary"),
+            _action_button("signed", "pen-line", "pf.act.signed", "action-sign", "primary"),
+            _action_button("returned", "undo-2", "pf.act.returned", "action-return"),
+            _action_button("rejected", "circle-x", "pf.act.rejected", "action-reject", "danger"),
+            class_name="actions pf-action-buttons",
+        ),
+        rx.cond(S.panel != "", _action_form()),
+        class_name="pf-act",
+        aria_labelledby="pf-act-title",
+        data_testid="action-panel",
+    ))
+
+
+def _check(label_key: str, value: rx.Var, good_when: bool = True) -> rx.Component:
+    good = (value == "1") if good_when else (value != "1")
+    return rx.el.li(
+        rx.cond(good, rx.icon("circle-check", size=16, aria_hidden="true", class_name="ok"),
+                rx.icon("circle-x", size=16, aria_hidden="true", class_name="bad")),
+        rx.el.span(t(label_key)),
+        rx.el.strong(rx.cond(value == "1", t("common.yes"), t("common.no"))),
+        class_name=rx.cond(good, "check-row is-ok", "check-row is-bad"),
+    )
+
+
+def _completed() -> rx.Component:
+    S = FolderState
+    return rx.cond(S.f["status"] == "completed", card(
+        rx.el.h2(t("pf.report"), class_name="section-title"),
+        rx.cond(S.has_report, rx.fragment(
+            verdict(S.report_ok, testid="report-verdict"),
+            rx.el.ol(rx.foreach(S.signatures, lambda sig: rx.el.li(
+                rx.el.dl(
+                    rx.el.dt(t("verify.sig.signer")), rx.el.dd(sig["signer"], dir="auto", data_testid="report-signer"),
+                    rx.el.dt(t("verify.sig.time")), rx.el.dd(pick(sig["time_ar"], sig["time_fr"])),
+                    class_name="dl dl-stack",
+                ),
+                rx.el.ul(
+                    _check("verify.sig.intact", sig["intact"]),
+                    _check("verify.sig.trusted", sig["trusted"]),
+                    _check("verify.sig.timestamped", sig["timestamped"]),
+                    _check("verify.sig.modified", sig["modified"], good_when=False),
+                    class_name="check-list",
+                ),
+                class_name="sig-item", data_testid="report-signature",
+            )), class_name="sig-list"),
+        )),
+        rx.el.div(
+            rx.el.a(rx.icon("download", size=16, aria_hidden="true"), t("pf.download_signed"), href=S.f["download"],
+                    download=S.f["reference"] + ".pdf", reload_document=True, class_name="btn btn-secondary"),
+            rx.el.a(rx.icon("list-checks", size=16, aria_hidden="true"), t("parapheur.bordereau"),
+                    href=S.f["bordereau"], reload_document=True, class_name="btn btn-secondary",
+                    data_testid="bordereau-download"),
+            rx.cond(S.can_send, rx.el.button(
+                rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"), t("pf.send"), type="button",
+                on_click=S.send_answer, disabled=S.busy, class_name="btn btn-primary", data_testid="send-answer")),
+            class_name="actions",
+        ),
+        data_testid="folder-completed",
+    ))
+
+
+def _initiator_tools() -> rx.Component:
+    S = FolderState
+    open_ = (S.f["status"] == "rejected") | (S.f["status"] == "in_progress") | (S.f["status"] == "draft")
+    return rx.cond(S.is_initiator & open_, card(
+        rx.el.h2(t("parapheur.new_version"), class_name="section-title"),
+        rx.el.p(t("pf.version_hint"), class_name="hint"),
+        upload_box(UPLOAD_ID, S.add_version_files(rx.upload_files(upload_id=UPLOAD_ID)), "pf.add_files",
+                   "pf.drop_files", accept=ACCEPT, icon="file-up"),
+        rx.el.ul(rx.foreach(S.new_files, lambda f: rx.el.li(
+            rx.icon("file-text", size=16, aria_hidden="true"), rx.el.span(f["name"], dir="auto"), size_text(f),
+            class_name="pf-file")), class_name="pf-files"),
+        rx.el.div(
+            rx.cond(S.new_files.length() > 0, rx.el.button(
+                t("pf.submit_version"), type="button", on_click=S.submit_version, disabled=S.busy,
+                class_name="btn btn-primary", data_testid="version-submit")),
+            rx.el.button(t("pf.cancel_folder"), type="button", on_click=S.cancel_folder, class_name="btn btn-ghost",
+                         data_testid="folder-cancel"),
+            class_name="actions",
+        ),
+        data_testid="initiator-tools",
+    ))
+
+
+def not_found() -> rx.Component:
+    return rx.el.div(
+        rx.icon("file-question", size=44, class_name="empty-icon", aria_hidden="true"),
+        rx.el.p(t("pf.not_found"), class_name="section-title"),
+        rx.el.a(t("pf.back"), href=routes.PARAPHEUR, class_name="btn btn-secondary"),
+        class_name="empty-state card",
+        data_testid="folder-not-found",
+    )
+
+
+def page() -> rx.Component:
+    S = FolderState
+    return layout(
+        rx.el.a(rx.icon("arrow-left", size=16, aria_hidden="true", class_name="flip-rtl"), t("pf.back"),
+                href=routes.PARAPHEUR, class_name="back-link"),
+        rx.el.h1(t("pf.folder"), id="page-title", class_name="page-title sr-only", data_testid="page-title"),
+        messages(S),
+        rx.cond(
+            S.found,
+            rx.el.div(
+                rx.el.div(_head(), _actions(), _completed(), _viewer(), _notes(), class_name="detail-main"),
+                rx.el.div(_steps(), _history(), _initiator_tools(), class_name="detail-side"),
+                class_name="detail-grid",
+            ),
+            rx.cond(S.loaded, not_found()),
+        ),
+        active=PAGE,
+        wide=True,
+    )
+
+
+ON_LOAD = FolderState.on_load
+TITLE = "Mrasla — Parapheur · الحامل الإلكتروني"

@@ -1,0 +1,538 @@
+"""``/registry/new``: registering mail that did not come through the portal (flow 2).
+
+- incoming paper or e-mail mail (registry clerks): sender, subject, type, priority and the scans;
+- outgoing letters (clerks for any unit, agents and heads for their own units);
+- internal notes from one unit to another.
+
+Scans are read with a hard cap and inspected by content at once (``files.inspect``); their bytes
+stay in a backend-only leaf state (``RegisterFiles``), never in Reflex's public upload directory.
+After registration the page shows the new number and offers the QR label. The label carries the
+registration's verification token, which exists in clear only at that moment (the database keeps
+its hash): the id and the token are kept in backend vars of this tab, and ``download_label``
+renders the PDF on demand and sends it with ``rx.download(data=...)`` over the authenticated
+websocket — a small file, no URL carrying the token (logs, history, Referer), no extra route to
+protect, and only the person who registered it, in this tab, can print it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import reflex as rx
+from mrasla_app import db
+from mrasla_app.i18n import translate
+from mrasla_app.models import Role
+from mrasla_app.services import directory, paper, registry, scoping
+from mrasla_app.services import files as file_service
+from mrasla_app.services.accounts import Actor
+from mrasla_app.services.deposits import FieldErrors
+from mrasla_app.services.errors import DomainError
+from mrasla_app.settings import get_settings
+from mrasla_app.ui import routes
+from mrasla_app.ui.components.forms import field, field_error, messages, option, page_title, radio_field, select_field
+from mrasla_app.ui.components.layout import layout
+from mrasla_app.ui.components.mail import MAIL_TYPES, PRIORITIES, local_dt
+from mrasla_app.ui.i18n import pick, t
+from mrasla_app.ui.pages.portal.common import form_data, read_capped, real_uploads, size_label, size_text, upload_box
+from mrasla_app.ui.state import SessionState
+
+ROUTE = routes.REGISTRY_NEW
+PAGE = "register"
+TITLE = "Mrasla — Enregistrer un courrier · تسجيل مراسلة"
+FORM = "reg"
+UPLOAD_ID = "reg-files"
+MB = 1024 * 1024
+ACCEPT = {"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]}
+KINDS = ("incoming", "outgoing", "internal")
+SHEETS = ("label", "a4")
+
+
+def _int(value: Any) -> int | None:
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _s(form: dict, name: str, limit: int = 300) -> str:
+    return str(form.get(name, "") or "")[:limit]
+
+
+class RegisterFiles(rx.State):
+    """The accepted scans' bytes, server-side only (a leaf state: other events do not load them)."""
+
+    _files: list[tuple[str, bytes]] = []
+
+
+class RegisterState(SessionState):
+    kind: str = "outgoing"
+    kinds: list[str] = []
+    units: list[dict[str, str]] = []  # all active units of the administration {id, label_ar, label_fr}
+    own_units: list[dict[str, str]] = []  # where the actor may register from (outgoing / internal)
+    administrations: list[dict[str, str]] = []  # other administrations {id, label_ar, label_fr}
+    values: dict[str, str] = {}  # what was last submitted (refilled after a refusal)
+    errors_ar: dict[str, str] = {}
+    errors_fr: dict[str, str] = {}
+    files: list[dict[str, str]] = []  # {name, size, unit, pages}
+    busy: bool = False
+    form_key: int = 0
+    done: bool = False
+    done_kind: str = ""
+    done_number: str = ""
+    done_at: str = ""
+    _label_id: int = 0
+    _label_secret: str = ""  # the QR token of the fresh registration (shown once, printed on the label)
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _load_options(self, actor: Actor) -> None:
+        adm_id = actor.administration_id
+        with db.read_session() as session:
+            nodes = directory.unit_tree(session, adm_id, active_only=True) if adm_id else []
+            clerk = bool(adm_id and paper.units_of(session, actor, adm_id, Role.clerk))
+            own = set() if clerk or not adm_id else paper.units_of(session, actor, adm_id, Role.agent, Role.head)
+            adms = directory.public_directory(session, "", limit=500)
+        rows = [{"id": str(n.unit.id), "label_ar": "\u2003" * n.depth + n.unit.name_ar,
+                 "label_fr": "\u2003" * n.depth + n.unit.name_fr} for n in nodes]
+        self.units = rows
+        self.own_units = rows if clerk else [r for r in rows if int(r["id"]) in own]
+        self.administrations = [{"id": str(a.id), "label_ar": a.name_ar, "label_fr": f"{a.name_fr} ({a.code})"}
+                                for a in adms if a.id != adm_id]
+        self.kinds = [k for k in KINDS if k != "incoming" or clerk]
+        if not self.own_units and "outgoing" in self.kinds and not clerk:
+            self.kinds = [k for k in self.kinds if k != "outgoing"]
+        if self.kind not in self.kinds:
+            self.kind = self.kinds[0] if self.kinds else ""
+
+    def _set_errors(self, fields: dict) -> None:
+        ar, fr = {}, {}
+        for name, code in fields.items():
+            key, params = code if isinstance(code, tuple) else (code, {})
+            ar[name], fr[name] = translate(key, "ar", **params), translate(key, "fr", **params)
+        self.errors_ar, self.errors_fr = ar, fr
+
+    async def _clear_files(self) -> None:
+        store = await self.get_state(RegisterFiles)
+        store._files = []
+        self.files = []
+
+    def _forget_label(self) -> None:
+        self._label_id, self._label_secret = 0, ""
+        self.done, self.done_kind, self.done_number, self.done_at = False, "", "", ""
+
+    @staticmethod
+    def _register(actor: Actor, kind: str, form: dict, items: list[tuple[str, bytes]]) -> tuple[int, str, str, str]:
+        """Register in one write transaction; returns (id, number, QR token, registered at)."""
+        adm_id = actor.administration_id or 0
+        with db.write_session() as session:
+            if kind == "incoming":
+                reg = paper.register_incoming(
+                    session, actor, administration_id=adm_id, channel=_s(form, "channel", 20),
+                    subject=_s(form, "subject"), message=_s(form, "message", 6000),
+                    sender_name=_s(form, "sender_name"), sender_id_kind=_s(form, "sender_id_kind", 8),
+                    sender_id_value=_s(form, "sender_id_value", 40), sender_email=_s(form, "sender_email"),
+                    sender_phone=_s(form, "sender_phone", 40),
+                    sender_administration_id=_int(form.get("sender_administration")), files=items,
+                    type_code=_s(form, "type_code", 40), priority=_s(form, "priority", 20) or "normal",
+                )
+            elif kind == "outgoing":
+                reg = paper.register_outgoing(
+                    session, actor, administration_id=adm_id, subject=_s(form, "subject"),
+                    unit_id=_int(form.get("unit")) or 0, recipient_name=_s(form, "recipient_name"),
+                    recipient_administration_id=_int(form.get("recipient_administration")),
+                    recipient_email=_s(form, "recipient_email"), message=_s(form, "message", 6000),
+                    files=items, channel=_s(form, "channel", 20) or "paper",
+                )
+            else:
+                reg = paper.register_internal(
+                    session, actor, administration_id=adm_id, subject=_s(form, "subject"),
+                    from_unit_id=_int(form.get("from_unit")) or 0, to_unit_id=_int(form.get("to_unit")) or 0,
+                    message=_s(form, "message", 6000), files=items,
+                    priority=_s(form, "priority", 20) or "normal",
+                )
+            return (reg.correspondence.id, reg.registry_number, reg.verify_token,  # type: ignore[return-value]
+                    local_dt(reg.correspondence.registered_at))
+
+    # --- events -------------------------------------------------------------------------------
+
+    @rx.event
+    async def on_load(self):
+        actor, redirect = self._guard(PAGE)
+        self.errors_ar, self.errors_fr, self.values, self.busy = {}, {}, {}, False
+        self._forget_label()
+        await self._clear_files()
+        if actor is None:
+            self.units, self.own_units, self.administrations, self.kinds = [], [], [], []
+            return redirect
+        self._load_options(actor)
+        self.kind = self.kinds[0] if self.kinds else ""
+        self.form_key += 1
+        return None
+
+    @rx.event
+    async def set_kind(self, kind: str):
+        try:
+            self._load_options(self._require(PAGE))
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        if kind in self.kinds and kind != self.kind:
+            self.kind = kind
+            self.errors_ar, self.errors_fr, self.values = {}, {}, {}
+            self._forget_label()
+            self._clear_messages()
+            await self._clear_files()
+            self.form_key += 1
+
+    @rx.event
+    async def add_files(self, files: list[rx.UploadFile]):
+        """Read, cap and inspect each scan now; keep the accepted bytes server-side only."""
+        try:
+            self._require(PAGE)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        s = get_settings()
+        store = await self.get_state(RegisterFiles)
+        self.errors_ar = {k: v for k, v in self.errors_ar.items() if k != "files"}
+        self.errors_fr = {k: v for k, v in self.errors_fr.items() if k != "files"}
+        kept, shown = list(store._files), list(self.files)
+        for upload in real_uploads(files):
+            name = file_service.safe_filename(upload.filename or "document")
+            try:
+                if len(kept) >= s.max_files:
+                    raise DomainError("error.too_many_files")
+                data = await read_capped(upload, s.max_upload_mb * MB)
+                if data is None:
+                    raise DomainError("error.file_too_large", name=name, max=s.max_upload_mb)
+                inspected = await asyncio.to_thread(file_service.inspect, name, data)
+            except DomainError as exc:
+                self.errors_ar = {**self.errors_ar, "files": translate(exc.code, "ar", **exc.params)}
+                self.errors_fr = {**self.errors_fr, "files": translate(exc.code, "fr", **exc.params)}
+                if exc.code == "error.too_many_files":
+                    break
+                continue
+            kept.append((inspected.filename, data))
+            size, unit = size_label(len(data))
+            shown.append({"name": inspected.filename, "size": size, "unit": unit, "pages": str(inspected.pages)})
+        store._files = kept
+        self.files = shown
+
+    @rx.event
+    async def remove_file(self, index: int):
+        if not isinstance(index, int):
+            return
+        store = await self.get_state(RegisterFiles)
+        if 0 <= index < len(store._files):
+            store._files = store._files[:index] + store._files[index + 1:]
+            self.files = self.files[:index] + self.files[index + 1:]
+
+    @rx.event
+    async def submit(self, form: dict):
+        if self.busy:
+            return
+        form = form_data(form)
+        self.values = {k: str(v)[:300] for k, v in form.items() if isinstance(k, str) and len(k) < 40}
+        try:
+            actor = self._require(PAGE)
+            self._load_options(actor)
+            if self.kind not in self.kinds:
+                raise DomainError("error.forbidden")
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self.busy = True
+        self._clear_messages()
+        yield
+        store = await self.get_state(RegisterFiles)
+        try:
+            cid, number, secret, at = await asyncio.to_thread(self._register, actor, self.kind, form,
+                                                              list(store._files))
+        except FieldErrors as exc:
+            self.busy = False
+            self._set_errors(dict(exc.fields))
+            self._fail(DomainError("error.invalid_fields"))
+            return
+        except DomainError as exc:
+            self.busy = False
+            self._set_errors({})
+            self._fail(exc)
+            return
+        store._files = []
+        self.files, self.values = [], {}
+        self._set_errors({})
+        self._label_id, self._label_secret = cid, secret
+        self.done, self.done_kind, self.done_number, self.done_at = True, self.kind, number, at
+        self.busy = False
+        self.form_key += 1
+        self._ok("reg.done")
+
+    @rx.event
+    def download_label(self, sheet: str):
+        """The QR label of the registration just made (100 × 50 mm, or an A4 sheet)."""
+        try:
+            actor = self._require(PAGE)
+            if sheet not in SHEETS or not self._label_id or not self._label_secret:
+                raise DomainError("error.not_found")
+            with db.read_session() as session:
+                corr = scoping.get_visible(session, actor, self._label_id)
+                if corr.created_by != actor.user_id:
+                    raise DomainError("error.not_found")
+                pdf = paper.label_pdf(session, paper.Registration(corr, self._label_secret), sheet=sheet)
+                slug = registry.reference_slug(corr.registry_number)
+        except DomainError as exc:
+            self._fail(exc)
+            return None
+        suffix = "" if sheet == "label" else "-a4"
+        return rx.download(data=pdf, filename=f"etiquette-{slug}{suffix}.pdf", mime_type="application/pdf")
+
+    @rx.event
+    def another(self):
+        self._forget_label()
+        self._clear_messages()
+        self.form_key += 1
+
+
+ERRORS = (RegisterState.errors_ar, RegisterState.errors_fr)
+
+
+def _v(name: str, default: str = "") -> rx.Var:
+    return rx.cond(RegisterState.values.contains(name), RegisterState.values[name], default)
+
+
+# --- components ---------------------------------------------------------------------------------
+
+
+def registry_tabs(active: str) -> rx.Component:
+    """Tabs of the registry office: queue, new registration, registers (clerks)."""
+    items = [("queue", routes.REGISTRY, "reg.tab.queue"), ("new", routes.REGISTRY_NEW, "reg.tab.new"),
+             ("export", routes.REGISTRY_EXPORT, "reg.tab.export")]
+    return rx.el.nav(
+        *[rx.el.a(t(key), href=href, class_name="tab" + (" is-active" if k == active else ""),
+                  aria_current="page" if k == active else None, data_testid=f"registry-tab-{k}")
+          for k, href, key in items],
+        class_name="tabs", aria_label=t("nav.registry"),
+    )
+
+
+def _unit_options(rows: rx.Var) -> list:
+    return [option("", t("common.select")),
+            rx.foreach(rows, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"]))]
+
+
+def _adm_options() -> list:
+    return [option("", t("reg.none")),
+            rx.foreach(RegisterState.administrations,
+                       lambda a: rx.el.option(pick(a["label_ar"], a["label_fr"]), value=a["id"]))]
+
+
+def _kind_switch() -> rx.Component:
+    S = RegisterState
+    return rx.el.div(
+        rx.foreach(S.kinds, lambda k: rx.el.button(
+            rx.match(k, ("incoming", t("reg.kind.incoming")), ("outgoing", t("reg.kind.outgoing")),
+                     ("internal", t("reg.kind.internal")), k),
+            type="button", on_click=S.set_kind(k),
+            class_name=rx.cond(S.kind == k, "qtab is-active", "qtab"),
+            aria_pressed=rx.cond(S.kind == k, "true", "false"),
+            data_testid="reg-kind-" + k,
+        )),
+        class_name="qtabs", role="group", aria_label=t("reg.kind"),
+    )
+
+
+def _files_block() -> rx.Component:
+    S = RegisterState
+    return rx.el.div(
+        rx.el.p(rx.cond(S.kind == "incoming", t("reg.scans"), t("reg.files")), class_name="label"),
+        rx.el.p(t("reg.files_hint"), class_name="hint"),
+        upload_box(UPLOAD_ID, S.add_files(rx.upload_files(upload_id=UPLOAD_ID)), "deposit.files_add",
+                   "deposit.files_drop", accept=ACCEPT, icon="scan-line"),
+        field_error(ERRORS, "files", f"{FORM}-files"),
+        rx.cond(
+            S.files.length() > 0,
+            rx.el.ul(
+                rx.foreach(S.files, lambda f, i: rx.el.li(
+                    rx.icon("file-check", size=20, aria_hidden="true", class_name="file-icon"),
+                    rx.el.span(
+                        rx.el.span(f["name"], class_name="file-name", dir="auto", data_testid="reg-file-name"),
+                        rx.el.span(size_text(f), " · ", f["pages"], " ", t("deposit.file_pages"), class_name="file-meta"),
+                        class_name="file-body"),
+                    rx.el.button(rx.icon("x", size=18, aria_hidden="true"),
+                                 rx.el.span(t("common.remove"), class_name="sr-only"),
+                                 type="button", on_click=S.remove_file(i), class_name="btn btn-ghost btn-icon",
+                                 aria_label=t("common.remove"), data_testid="reg-file-remove"),
+                    class_name="file-row", data_testid="reg-file")),
+                class_name="file-list", data_testid="reg-files-list"),
+        ),
+        class_name="field files-field",
+    )
+
+
+def _incoming_fields() -> rx.Component:
+    return rx.fragment(
+        radio_field(FORM, "channel", "mail.channel", [("paper", "channel.paper"), ("email", "channel.email")],
+                    value="paper", errors=ERRORS),
+        rx.el.fieldset(
+            rx.el.legend(t("reg.sender"), class_name="section-title"),
+            rx.el.div(
+                field(FORM, "sender_name", "reg.sender_name", default_value=_v("sender_name"), errors=ERRORS,
+                      max_length=150, dir="auto", hint_key="reg.sender_name_hint"),
+                select_field(FORM, "sender_administration", "reg.sender_administration", _adm_options(),
+                             default_value=_v("sender_administration"), errors=ERRORS),
+                select_field(FORM, "sender_id_kind", "deposit.id_kind",
+                             [option("", t("reg.none")), option("CIN", t("deposit.id_kind.CIN")),
+                              option("ICE", t("deposit.id_kind.ICE"))],
+                             default_value=_v("sender_id_kind"), errors=ERRORS),
+                field(FORM, "sender_id_value", "deposit.id_value", default_value=_v("sender_id_value"),
+                      errors=ERRORS, max_length=40, dir="ltr"),
+                field(FORM, "sender_email", "deposit.email", type="email", default_value=_v("sender_email"),
+                      errors=ERRORS, max_length=255, dir="ltr"),
+                field(FORM, "sender_phone", "deposit.phone", type="tel", default_value=_v("sender_phone"),
+                      errors=ERRORS, max_length=40, dir="ltr"),
+                class_name="form-grid",
+            ),
+            class_name="fieldset reg-fieldset",
+        ),
+    )
+
+
+def _outgoing_fields() -> rx.Component:
+    S = RegisterState
+    return rx.fragment(
+        rx.el.div(
+            select_field(FORM, "unit", "reg.from_unit", _unit_options(S.own_units), default_value=_v("unit"),
+                         errors=ERRORS, required=True),
+            rx.el.div(radio_field(FORM, "channel", "mail.channel",
+                                  [("paper", "channel.paper"), ("email", "channel.email")],
+                                  value="paper", errors=ERRORS)),
+            class_name="form-grid",
+        ),
+        rx.el.fieldset(
+            rx.el.legend(t("reg.recipient"), class_name="section-title"),
+            rx.el.div(
+                field(FORM, "recipient_name", "reg.recipient_name", default_value=_v("recipient_name"),
+                      errors=ERRORS, max_length=150, dir="auto", hint_key="reg.recipient_hint"),
+                select_field(FORM, "recipient_administration", "reg.recipient_administration", _adm_options(),
+                             default_value=_v("recipient_administration"), errors=ERRORS),
+                field(FORM, "recipient_email", "deposit.email", type="email", default_value=_v("recipient_email"),
+                      errors=ERRORS, max_length=255, dir="ltr"),
+                class_name="form-grid",
+            ),
+            class_name="fieldset reg-fieldset",
+        ),
+    )
+
+
+def _internal_fields() -> rx.Component:
+    S = RegisterState
+    return rx.el.div(
+        select_field(FORM, "from_unit", "reg.from_unit", _unit_options(S.own_units), default_value=_v("from_unit"),
+                     errors=ERRORS, required=True),
+        select_field(FORM, "to_unit", "reg.to_unit", _unit_options(S.units), default_value=_v("to_unit"),
+                     errors=ERRORS, required=True),
+        class_name="form-grid",
+    )
+
+
+def _letter_fields() -> rx.Component:
+    S = RegisterState
+    return rx.fragment(
+        field(FORM, "subject", "deposit.subject", required=True, default_value=_v("subject"), errors=ERRORS,
+              max_length=255, dir="auto"),
+        field(FORM, "message", "reg.message", multiline=True, default_value=_v("message"), errors=ERRORS,
+              rows=4, max_length=6000, dir="auto"),
+        rx.cond(
+            S.kind != "outgoing",
+            rx.el.div(
+                rx.cond(S.kind == "incoming", select_field(
+                    FORM, "type_code", "mail.type",
+                    [option("", t("common.select"))] + [option(m, t(f"mailtype.{m}")) for m in MAIL_TYPES],
+                    default_value=_v("type_code"), errors=ERRORS)),
+                select_field(FORM, "priority", "mail.priority", [option(p, t(f"priority.{p}")) for p in PRIORITIES],
+                             default_value=_v("priority", "normal"), errors=ERRORS),
+                class_name="form-grid",
+            ),
+        ),
+    )
+
+
+def _form() -> rx.Component:
+    S = RegisterState
+    return rx.el.section(
+        rx.el.form(
+            rx.match(S.kind, ("incoming", _incoming_fields()), ("outgoing", _outgoing_fields()),
+                     ("internal", _internal_fields()), rx.fragment()),
+            _letter_fields(),
+            on_submit=S.submit,
+            id="reg-form",
+            class_name="form",
+            key=S.kind + S.form_key.to_string(),
+            no_validate=True,  # the server's messages, in both languages, replace the browser's
+        ),
+        _files_block(),
+        rx.el.div(
+            rx.el.button(
+                rx.cond(S.busy, t("reg.submitting"), t("reg.submit")),
+                type="submit", form="reg-form", class_name="btn btn-primary", disabled=S.busy,
+                aria_busy=rx.cond(S.busy, "true", "false"), data_testid="reg-submit",
+            ),
+            class_name="actions",
+        ),
+        class_name="card reg-form-card",
+        aria_labelledby="reg-form-title",
+    )
+
+
+def _done() -> rx.Component:
+    S = RegisterState
+    return rx.el.section(
+        rx.el.div(
+            rx.icon("circle-check", size=36, aria_hidden="true", class_name="reg-done-icon"),
+            rx.el.div(
+                rx.el.p(t("reg.done_number"), class_name="label"),
+                rx.el.p(S.done_number, dir="ltr", class_name="reg-number", data_testid="reg-number"),
+                rx.el.p(rx.el.span(S.done_at, dir="ltr"), class_name="muted"),
+            ),
+            class_name="reg-done-head",
+        ),
+        rx.el.p(t("reg.label_text"), class_name="hint reg-label-hint"),
+        rx.el.div(
+            rx.el.button(rx.icon("qr-code", size=18, aria_hidden="true"), t("reg.label_small"), type="button",
+                         on_click=S.download_label("label"), class_name="btn btn-primary",
+                         data_testid="reg-label"),
+            rx.el.button(rx.icon("printer", size=18, aria_hidden="true"), t("reg.label_a4"), type="button",
+                         on_click=S.download_label("a4"), class_name="btn btn-secondary",
+                         data_testid="reg-label-a4"),
+            rx.el.button(rx.icon("plus", size=18, aria_hidden="true"), t("reg.another"), type="button",
+                         on_click=S.another, class_name="btn btn-ghost", data_testid="reg-another"),
+            class_name="actions",
+        ),
+        class_name="card reg-done",
+        role="status",
+        data_testid="reg-done",
+    )
+
+
+def page() -> rx.Component:
+    S = RegisterState
+    return layout(
+        rx.cond(SessionState.nav_pages.contains("registry"), registry_tabs("new")),
+        page_title("reg.title"),
+        rx.el.p(t("reg.intro"), class_name="lead"),
+        messages(SessionState),
+        rx.cond(
+            S.kinds.length() > 0,
+            rx.fragment(
+                _kind_switch(),
+                rx.el.h2(rx.match(S.kind, ("incoming", t("reg.kind.incoming")), ("outgoing", t("reg.kind.outgoing")),
+                                  ("internal", t("reg.kind.internal")), ""),
+                         id="reg-form-title", class_name="sr-only"),
+                rx.cond(S.done, _done(), _form()),
+            ),
+            rx.el.p(t("reg.nothing"), class_name="muted"),
+        ),
+        active=PAGE,
+    )
+
+
+ON_LOAD = RegisterState.on_load
