@@ -24,7 +24,7 @@ from mrasla_app.settings import TIMEZONE
 # Allowed status transitions: the lifecycle as data, checked by ``transition``.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.to_qualify: frozenset({Status.dispatched, Status.closed, Status.returned}),
-    Status.dispatched: frozenset({Status.in_progress, Status.returned, Status.dispatched, Status.closed}),
+    Status.dispatched: frozenset({Status.in_progress, Status.answered, Status.returned, Status.dispatched, Status.closed}),
     Status.in_progress: frozenset({Status.answered, Status.closed, Status.returned, Status.dispatched}),
     Status.returned: frozenset({Status.to_qualify, Status.dispatched, Status.closed}),
     Status.answered: frozenset({Status.closed, Status.archived}),

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.i18n import translate
 from mrasla_app.models import AuditEvent, Correspondence, DocumentRole, FolderStatus, User
-from mrasla_app.services import files as file_service, workflow
+from mrasla_app.services import directory, files as file_service, workflow
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.settings import get_settings
@@ -67,9 +67,10 @@ def _report(actor: Actor, folder_id: int):
         return workflow.report(session, actor, folder_id)
 
 
-def _send(actor: Actor, folder_id: int) -> str:
+def _send(actor: Actor, folder_id: int, to_administration_id: int | None) -> str:
     with db.write_session() as session:
-        result = _sending.send_folder(session, actor, folder_id)  # type: ignore[union-attr]
+        result = _sending.send_folder(session, actor, folder_id,  # type: ignore[union-attr]
+                                      to_administration_id=to_administration_id)
         return str(getattr(result, "outgoing_number", "") or "")
 
 
@@ -107,6 +108,7 @@ class FolderState(SessionState):
     report_reason: str = ""
     signatures: list[dict[str, str]] = []
     can_send: bool = False
+    send_targets: list[dict[str, str]] = []  # other administrations on the platform (public directory)
     sent_number: str = ""
     new_files: list[dict[str, str]] = []
     form_key: int = 0
@@ -208,6 +210,10 @@ class FolderState(SessionState):
                 self.sent_number = "✓"
         self.can_send = (CAN_SEND and folder.status == FolderStatus.completed and corr is not None
                          and not self.sent_number)
+        self.send_targets = [
+            {"id": str(a.id), "label_ar": f"{a.code} — {a.name_ar}", "label_fr": f"{a.code} — {a.name_fr}"}
+            for a in directory.public_directory(session, limit=1000) if a.id != folder.administration_id
+        ] if self.can_send else []
         if self.panel not in self.decisions:
             self.panel = ""
 
@@ -339,9 +345,12 @@ class FolderState(SessionState):
         self._ok("pf.note_added")
 
     @rx.event
-    async def send_answer(self):
-        if self.busy or not self.can_send:
+    async def send_answer(self, form: dict):
+        """Send to the correspondent (empty choice) or to another administration of the platform."""
+        if self.busy or not self.can_send or not isinstance(form, dict):
             return
+        target = str(form.get("to_administration", "") or "")
+        to_adm = int(target) if target.isdigit() and target in {t["id"] for t in self.send_targets} else None
         try:
             actor = self._require(PAGE)
         except DomainError as exc:
@@ -350,7 +359,7 @@ class FolderState(SessionState):
         self.busy = True
         yield
         try:
-            number = await asyncio.to_thread(_send, actor, self._id)
+            number = await asyncio.to_thread(_send, actor, self._id, to_adm)
         except DomainError as exc:
             self.busy = False
             self._fail(exc)
@@ -711,9 +720,16 @@ def _completed() -> rx.Component:
             rx.el.a(rx.icon("list-checks", size=16, aria_hidden="true"), t("parapheur.bordereau"),
                     href=S.f["bordereau"], reload_document=True, class_name="btn btn-secondary",
                     data_testid="bordereau-download"),
-            rx.cond(S.can_send, rx.el.button(
-                rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"), t("pf.send"), type="button",
-                on_click=S.send_answer, disabled=S.busy, class_name="btn btn-primary", data_testid="send-answer")),
+            rx.cond(S.can_send, rx.el.form(
+                rx.el.label(t("pf.send_to"), html_for="send-to", class_name="label"),
+                rx.el.select(
+                    rx.el.option(t("pf.send_to_sender"), value=""),
+                    rx.foreach(S.send_targets, lambda a: rx.el.option(pick(a["label_ar"], a["label_fr"]),
+                                                                      value=a["id"])),
+                    id="send-to", name="to_administration", class_name="input", data_testid="send-to"),
+                rx.el.button(rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"), t("pf.send"),
+                             type="submit", disabled=S.busy, class_name="btn btn-primary", data_testid="send-answer"),
+                on_submit=S.send_answer, class_name="form send-form")),
             class_name="actions",
         ),
         data_testid="folder-completed",
