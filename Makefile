@@ -69,6 +69,7 @@ test-pg: test-deps
 # Benchmarks print their comparison tables and write JSON into bench/out/ (see bench/RESULTS.md).
 bench: install
 	$(BIN)/python bench/receipt_issuance.py
+	$(BIN)/python bench/signature.py
 
 # Lighthouse (mobile profile) on the deposit page of a fresh prod build; scores go to bench/out/.
 lighthouse: install
