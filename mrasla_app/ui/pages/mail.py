@@ -18,7 +18,7 @@ from mrasla_app.models import (
     Correspondence, CorrespondenceLink, Document, Note, Party, Status, Unit, User,
 )
 from mrasla_app.pki.receipts import format_size
-from mrasla_app.services import dispatch, scoping
+from mrasla_app.services import answers, dispatch, scoping
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.ui import routes
@@ -75,14 +75,17 @@ class MailState(SessionState):
     can_dispatch: bool = False
     can_return: bool = False
     can_close: bool = False
-    panel: str = ""  # "", "return", "close", "link"
+    can_answer: bool = False
+    answer_text: str = ""  # the merged letter, editable before the PDF is made
+    answer_lang: str = "fr"  # the letter's language (chosen with the template)
+    panel: str = ""  # "", "return", "close", "link", "answer"
     form_key: int = 0
     _id: int = 0
 
     def _clear(self) -> None:
         self.found, self.m, self.docs, self.events, self.notes, self.links = False, {}, [], [], [], []
-        self.can_take = self.can_dispatch = self.can_return = self.can_close = False
-        self.panel = ""
+        self.can_take = self.can_dispatch = self.can_return = self.can_close = self.can_answer = False
+        self.panel, self.answer_text = "", ""
 
     def _route_id(self) -> int:
         path = str(getattr(self.router.url, "path", "") or "")
@@ -166,6 +169,8 @@ class MailState(SessionState):
             Status.to_qualify, Status.returned, Status.dispatched, Status.in_progress)
         self.can_return = acting and corr.status in (Status.dispatched, Status.in_progress)
         self.can_close = (acting or clerk) and corr.status in CLOSABLE
+        self.can_answer = (acting or clerk) and corr.direction.value == "incoming" and corr.status in (
+            Status.dispatched, Status.in_progress)
 
     def _reload(self) -> Actor | None:
         try:
@@ -222,7 +227,7 @@ class MailState(SessionState):
 
     @rx.event
     def open_panel(self, name: str):
-        self.panel = name if name in ("return", "close", "link") and self.found else ""
+        self.panel = name if name in ("return", "close", "link", "answer") and self.found else ""
         self.form_key += 1
         self._clear_messages()
 
@@ -244,6 +249,36 @@ class MailState(SessionState):
     def add_note(self, form: dict):
         body = str(form.get("body", ""))
         self._act(lambda s, a: dispatch.add_note(s, a, self._id, body), "mail.note_added")
+
+    @rx.event
+    def fill_answer(self, form: dict):
+        """Merge the chosen letter template with this correspondence's fields (editable afterwards)."""
+        template, lang = str(form.get("template", "")), str(form.get("letter_lang", "fr"))
+        try:
+            actor = self._require(PAGE)
+            with db.read_session() as session:
+                self.answer_text = answers.merge(session, actor, self._id, template, lang)
+            self.answer_lang = "ar" if lang == "ar" else "fr"
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self.form_key += 1
+        self._clear_messages()
+
+    @rx.event
+    def download_letter(self, form: dict):
+        """The letter as a PDF, to be put into a signature-book folder (flow 4)."""
+        body, lang = str(form.get("body", ""))[:20_000], self.answer_lang
+        try:
+            actor = self._require(PAGE)
+            with db.read_session() as session:
+                pdf = answers.render_letter(session, actor, self._id, body, lang)
+        except DomainError as exc:
+            self._fail(exc)
+            return None
+        self.answer_text = body
+        self._ok("mail.answer_ready")
+        return rx.download(data=pdf, filename=f"reponse-{self.m.get('slug', 'courrier')}.pdf")
 
     @rx.event
     def add_link(self, form: dict):
@@ -323,10 +358,51 @@ def _actions() -> rx.Component:
         rx.cond(S.can_return, rx.el.button(rx.icon("undo-2", size=18, aria_hidden="true", class_name="flip-rtl"),
                                            t("mail.return"), type="button", on_click=S.open_panel("return"),
                                            class_name="btn btn-secondary", data_testid="action-return")),
+        rx.cond(S.can_answer, rx.el.button(rx.icon("pencil", size=18, aria_hidden="true"), t("mail.answer"),
+                                           type="button", on_click=S.open_panel("answer"),
+                                           class_name="btn btn-secondary", data_testid="action-answer")),
         rx.cond(S.can_close, rx.el.button(rx.icon("archive", size=18, aria_hidden="true"), t("mail.close"),
                                           type="button", on_click=S.open_panel("close"), class_name="btn btn-danger",
                                           data_testid="action-close")),
         class_name="actions detail-actions",
+    )
+
+
+ANSWER_TEMPLATES = ("acknowledge", "favourable", "missing_documents", "unfavourable")
+
+
+def _answer_panel() -> rx.Component:
+    """Compose the answer from a template with merge fields, then get the letter as a PDF."""
+    S = MailState
+    lang_select = rx.el.select(rx.el.option("Français", value="fr"), rx.el.option("العربية", value="ar"),
+                               name="letter_lang", id="answer-lang", class_name="input", data_testid="answer-lang")
+    return card(
+        rx.el.h2(t("mail.answer_title"), class_name="section-title"),
+        rx.el.form(
+            rx.el.div(
+                rx.el.label(t("mail.answer_template"), html_for="answer-template", class_name="label"),
+                rx.el.select(*[rx.el.option(t(f"answer.template.{k}"), value=k) for k in ANSWER_TEMPLATES],
+                             name="template", id="answer-template", class_name="input", data_testid="answer-template"),
+                class_name="field",
+            ),
+            rx.el.div(rx.el.label(t("mail.answer_lang"), html_for="answer-lang", class_name="label"), lang_select,
+                      class_name="field"),
+            rx.el.button(t("mail.answer_fill"), type="submit", class_name="btn btn-secondary", data_testid="answer-fill"),
+            on_submit=S.fill_answer, class_name="form",
+        ),
+        rx.el.form(
+            rx.el.div(
+                rx.el.label(t("mail.answer_text"), html_for="answer-body", class_name="label"),
+                rx.el.textarea(default_value=S.answer_text, key=S.form_key, name="body", id="answer-body", rows=12,
+                               required=True, dir="auto", class_name="input textarea", data_testid="answer-body"),
+                class_name="field",
+            ),
+            rx.el.p(t("mail.answer_hint"), class_name="hint"),
+            rx.el.button(t("mail.answer_download"), type="submit", class_name="btn btn-primary",
+                         data_testid="answer-download"),
+            on_submit=S.download_letter, class_name="form",
+        ),
+        data_testid="answer-panel",
     )
 
 
@@ -505,6 +581,7 @@ def page() -> rx.Component:
                             _reason_form("return", S.return_item, "mail.return_title", "mail.return", True)),
                     rx.cond(S.panel == "close",
                             _reason_form("close", S.close_item, "mail.close_title", "mail.close", False)),
+                    rx.cond(S.panel == "answer", _answer_panel()),
                     _documents(),
                     _notes(),
                     class_name="detail-main",
