@@ -9,6 +9,7 @@ rejected by the head (a reason is mandatory) and comes back to the initiator.
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
@@ -16,6 +17,8 @@ import subprocess
 import pytest
 from fpdf import FPDF
 from playwright.sync_api import Page, expect
+from pypdf import PdfWriter
+from pypdf.annotations import FreeText
 
 from mrasla_app.i18n import catalog
 from tests.e2e.conftest import DESKTOP, PHONE, new_page
@@ -149,6 +152,23 @@ def test_visa_on_a_phone_in_arabic_then_signature_on_a_desktop(browser, base_url
     out = subprocess.run(["pdfsig", str(signed)], capture_output=True, text=True).stdout
     assert "Signature is Valid" in out, out
     assert "Total document signed" in out, out
+
+    # anyone can check it on the public page; an edit appended after signing is reported
+    _verify_upload(browser, base_url, signed, "authentic")
+    writer = PdfWriter(io.BytesIO(signed.read_bytes()), incremental=True)
+    writer.add_annotation(0, FreeText(text="Montant modifié", rect=(50, 50, 250, 90)))
+    edited = tmp_path / "edited.pdf"
+    with edited.open("wb") as fh:
+        writer.write(fh)
+    _verify_upload(browser, base_url, edited, "not-authentic")
+
+
+def _verify_upload(browser, base_url: str, pdf, verdict: str) -> None:
+    page = new_page(browser, PHONE)
+    page.goto(f"{base_url}/verify")
+    page.locator('[data-testid="verify-pdf"] input[type="file"]').set_input_files(str(pdf))
+    expect(page.get_by_test_id("verify-verdict")).to_have_attribute("data-verdict", verdict, timeout=30_000)
+    page.context.close()
 
 
 def test_rejection_needs_a_reason_and_returns_the_folder_to_its_initiator(browser, base_url):
