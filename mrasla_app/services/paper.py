@@ -163,6 +163,19 @@ def _add_documents(session: Session, corr: Correspondence, accepted: list[files.
                              pdf_sha256=hashlib.sha256(f.pdf).hexdigest()))
 
 
+def _finish(session: Session, actor: Actor, corr: Correspondence, accepted: list[files.InspectedFile], token: str,
+            **data: object) -> Registration:
+    """Insert the correspondence, its documents and its one audit event (shared by every register)."""
+    session.add(corr)
+    session.flush()
+    _add_documents(session, corr, accepted)
+    audit.record(session, actor, "correspondence.registered", object_type="correspondence", object_id=corr.id,  # type: ignore[arg-type]
+                 administration_id=corr.administration_id,
+                 data={"number": corr.registry_number, "channel": corr.channel.value, **data, "files": len(accepted),
+                       "sha256": [hashlib.sha256(f.data).hexdigest() for f in accepted]})
+    return Registration(corr, token)
+
+
 def _new_token() -> tuple[str, str]:
     token = secrets.token_urlsafe(24)
     return token, hash_secret(token)
@@ -250,14 +263,7 @@ def register_incoming(
         verify_token_hash=token_hash,
         search_text=search_document(number, subject, sender_label, id_value, message),
     )
-    session.add(corr)
-    session.flush()
-    _add_documents(session, corr, accepted)
-    audit.record(session, actor, "correspondence.registered", object_type="correspondence", object_id=corr.id,  # type: ignore[arg-type]
-                 administration_id=adm.id,
-                 data={"number": number, "channel": chan.value, "files": len(accepted),  # type: ignore[union-attr]
-                       "sha256": [hashlib.sha256(f.data).hexdigest() for f in accepted]})
-    return Registration(corr, token)
+    return _finish(session, actor, corr, accepted, token)
 
 
 # ------------------------------------------------------------------------------------ outgoing
@@ -335,14 +341,7 @@ def register_outgoing(
         registered_at=now, created_by=actor.user_id or None, verify_token_hash=token_hash,
         search_text=search_document(number, subject, recipient_label, message),
     )
-    session.add(corr)
-    session.flush()
-    _add_documents(session, corr, accepted)
-    audit.record(session, actor, "correspondence.registered", object_type="correspondence", object_id=corr.id,  # type: ignore[arg-type]
-                 administration_id=adm.id,
-                 data={"number": number, "channel": chan.value, "unit_id": unit.id, "files": len(accepted),  # type: ignore[union-attr]
-                       "sha256": [hashlib.sha256(f.data).hexdigest() for f in accepted]})
-    return Registration(corr, token)
+    return _finish(session, actor, corr, accepted, token, unit_id=unit.id)  # type: ignore[union-attr]
 
 
 # ------------------------------------------------------------------------------------ internal
@@ -411,14 +410,8 @@ def register_internal(
         search_text=search_document(number, subject, source.name_fr, source.name_ar,  # type: ignore[union-attr]
                                     target.name_fr, target.name_ar, message),  # type: ignore[union-attr]
     )
-    session.add(corr)
-    session.flush()
-    _add_documents(session, corr, accepted)
+    registration = _finish(session, actor, corr, accepted, token,
+                           from_unit_id=source.id, to_unit_id=target.id)  # type: ignore[union-attr]
     session.add(Dispatch(correspondence_id=corr.id, unit_id=target.id, purpose=DispatchPurpose.action,  # type: ignore[arg-type,union-attr]
                          created_by=actor.user_id or None))
-    audit.record(session, actor, "correspondence.registered", object_type="correspondence", object_id=corr.id,  # type: ignore[arg-type]
-                 administration_id=adm.id,
-                 data={"number": number, "channel": chan.value, "from_unit_id": source.id,  # type: ignore[union-attr]
-                       "to_unit_id": target.id, "files": len(accepted),  # type: ignore[union-attr]
-                       "sha256": [hashlib.sha256(f.data).hexdigest() for f in accepted]})
-    return Registration(corr, token)
+    return registration

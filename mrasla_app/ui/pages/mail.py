@@ -374,7 +374,7 @@ ANSWER_TEMPLATES = ("acknowledge", "favourable", "missing_documents", "unfavoura
 def _answer_panel() -> rx.Component:
     """Compose the answer from a template with merge fields, then get the letter as a PDF."""
     S = MailState
-    lang_select = rx.el.select(rx.el.option("Français", value="fr"), rx.el.option("العربية", value="ar"),
+    lang_select = rx.el.select(rx.el.option(t("lang.name.fr"), value="fr"), rx.el.option(t("lang.name.ar"), value="ar"),
                                name="letter_lang", id="answer-lang", class_name="input", data_testid="answer-lang")
     return card(
         rx.el.h2(t("mail.answer_title"), class_name="section-title"),
