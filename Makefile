@@ -49,13 +49,13 @@ test-deps: install
 	test -f $(TOOLS)/node_modules/axe-core/axe.min.js || npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error axe-core
 
 test-unit: install
-	$(BIN)/python -m pytest tests/unit tests/api -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests/unit tests/api tests/authz -q -p no:cacheprovider
 
 test-e2e: test-deps
 	$(BIN)/python -m pytest tests/e2e -q -p no:cacheprovider
 
 test: test-deps
-	$(BIN)/python -m pytest tests/unit tests/api -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests/unit tests/api tests/authz -q -p no:cacheprovider
 	$(BIN)/python -m pytest tests/e2e -q -p no:cacheprovider
 
 # The production topology: unit and API suites on PostgreSQL (template databases cloned per test),
@@ -63,7 +63,7 @@ test: test-deps
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
 REDIS_URL ?= redis://127.0.0.1:6379/3
 test-pg: test-deps
-	MRASLA_TEST_PG=$(PG_URL) $(BIN)/python -m pytest tests/unit tests/api -q -p no:cacheprovider
+	MRASLA_TEST_PG=$(PG_URL) $(BIN)/python -m pytest tests/unit tests/api tests/authz -q -p no:cacheprovider
 	MRASLA_TEST_PG=$(PG_URL) MRASLA_TEST_REDIS=$(REDIS_URL) $(BIN)/python -m pytest tests/e2e -q -p no:cacheprovider
 
 # Benchmarks print their comparison tables and write JSON into bench/out/ (see bench/RESULTS.md).

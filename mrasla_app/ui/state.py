@@ -32,7 +32,7 @@ PAGE_ROLES: dict[str, tuple[Role, ...]] = {
     # signatories, and the initiators of folders (agents, heads): their folders and visa steps
     "parapheur": (Role.signatory, Role.head, Role.agent),
     "register": (Role.clerk, Role.agent, Role.head),  # outgoing / internal (and, for clerks, incoming) mail
-    "registers": (Role.clerk,),  # register exports; also administrators, see allowed_pages
+    "registers": (Role.clerk,),  # register exports (names and subjects: the registry only)
     "dashboard": (Role.head,),  # also administrators, see allowed_pages
 }
 PAGE_ROUTES = {
@@ -61,7 +61,7 @@ def allowed_pages(actor: Actor | None) -> list[str]:
     if is_any_admin(actor):
         pages.append("admin")
     if actor.administration_id and permissions.is_admin_of(actor, actor.administration_id):
-        pages += [p for p in ("registers", "dashboard") if p not in pages]
+        pages += [p for p in ("dashboard",) if p not in pages]
     return pages
 
 

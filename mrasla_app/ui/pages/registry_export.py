@@ -1,6 +1,6 @@
 """``/registry/export``: the legal registers (incoming, outgoing, internal) of a period, as CSV or PDF.
 
-For registry clerks and the administration's administrators. The page only builds the links: the
+For registry clerks (the register names citizens and subjects). The page only builds the links: the
 files come from the authorised API routes ``/api/v1/registers/{direction}.csv|.pdf`` (session
 cookie, rights checked by ``services.exports``, ``Cache-Control: private, no-store``), downloaded by
 the browser itself — no file bytes through the websocket. The period is checked here too, so a
