@@ -38,6 +38,8 @@ class Settings:
     max_pages: int
     session_days: int
     cookie_secure: bool
+    totp_roles: frozenset[str] = frozenset({"admin", "platform_admin"})
+    logins_per_minute: int = 20
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -100,4 +102,7 @@ def get_settings() -> Settings:
         max_pages=int(_env("MRASLA_MAX_PAGES", "200")),
         session_days=int(_env("MRASLA_SESSION_DAYS", "7")),
         cookie_secure=_env("MRASLA_COOKIE_SECURE", "0") == "1",
+        totp_roles=frozenset(r.strip() for r in _env("MRASLA_TOTP_ROLES", "admin,platform_admin").split(",")
+                             if r.strip() and r.strip() != "none"),
+        logins_per_minute=int(_env("MRASLA_LOGINS_PER_MINUTE", "20")),
     )

@@ -11,6 +11,7 @@ unaffected unless they ask for these fixtures.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -92,6 +93,7 @@ def db_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | s
         with db.write_session() as session:
             seed_demo(session)
         db.reset_engines()
+        out["seeded_key"] = seeded / "master.key"  # seals the demo administrators' TOTP secrets
     finally:
         mp.undo()
         get_settings.cache_clear()
@@ -102,6 +104,9 @@ def db_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | s
 def _fresh(kind: str, templates: dict[str, Path | str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     data_dir = tmp_path / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
+    key = templates.get(f"{kind}_key")
+    if key is not None and Path(key).exists():
+        shutil.copy(key, data_dir / "master.key")
     if PG_BASE:
         _point_at(monkeypatch, data_dir, _pg_clone(str(templates[kind]), "mrasla_test"))
     else:

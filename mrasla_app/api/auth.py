@@ -12,12 +12,16 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from mrasla_app.api.deps import SESSION_COOKIE, current_actor, write_db
+from mrasla_app.api.limits import Limiter
 from mrasla_app.services import accounts
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import NotAuthenticated
 from mrasla_app.settings import get_settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+# Password guessing from one address is slowed down before the per-account lockout (5 failures) kicks
+# in, so one client cannot lock every account either. Shared by the login page (``LoginState``).
+login_limit = Limiter("login", limit=get_settings().logins_per_minute, window=60)
 
 
 class Credentials(BaseModel):
@@ -37,6 +41,7 @@ class Me(BaseModel):
     administration_id: int | None
     is_platform_admin: bool
     roles: list[str]
+    totp_pending: bool = False  # administrator rights wait for a second factor
 
 
 def _set_cookie(response: Response, token: str) -> None:
@@ -47,7 +52,7 @@ def _set_cookie(response: Response, token: str) -> None:
     )
 
 
-@router.post("/login", response_model=Ticket)
+@router.post("/login", response_model=Ticket, dependencies=[Depends(login_limit)])
 def login(body: Credentials, request: Request, session: Session = Depends(write_db)) -> Ticket:
     """Check e-mail, password (and TOTP when enabled); returns a one-time ticket valid 60 s."""
     ip = request.client.host if request.client else ""
@@ -81,4 +86,4 @@ def me(actor: Actor | None = Depends(current_actor)) -> Me:
         raise NotAuthenticated()
     return Me(id=actor.user_id, email=actor.email, full_name=actor.full_name,
               administration_id=actor.administration_id, is_platform_admin=actor.is_platform_admin,
-              roles=sorted(r.value for r in actor.roles))
+              roles=sorted(r.value for r in actor.roles), totp_pending=actor.totp_pending)

@@ -45,6 +45,7 @@ class Actor:
     administration_id: int | None
     is_platform_admin: bool = False
     memberships: tuple[tuple[int, Role], ...] = field(default=())  # (unit_id, role)
+    totp_pending: bool = False  # privileged rights held back until a second factor is enrolled
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -77,16 +78,28 @@ def check_password_strength(password: str) -> None:
 
 
 def load_actor(session: Session, user: User) -> Actor:
-    memberships = session.execute(
+    """The actor behind ``user``. Roles listed in ``MRASLA_TOTP_ROLES`` (administrators by default) take
+    effect only once the user has a confirmed TOTP second factor: a stolen password alone never opens
+    the directory, accounts and keys. Until then the actor carries ``totp_pending`` (the account page
+    asks them to enrol) and every service sees them without those roles."""
+    memberships = [(u, Role(r)) for u, r in session.execute(
         select(RoleMembership.unit_id, RoleMembership.role).where(RoleMembership.user_id == user.id)
-    ).all()
+    ).all()]
+    privileged = get_settings().totp_roles
+    is_platform_admin = user.is_platform_admin
+    pending = not user.totp_enabled and (
+        (is_platform_admin and "platform_admin" in privileged) or any(r.value in privileged for _, r in memberships))
+    if pending:
+        memberships = [(u, r) for u, r in memberships if r.value not in privileged]
+        is_platform_admin = is_platform_admin and "platform_admin" not in privileged
     return Actor(
         user_id=user.id,  # type: ignore[arg-type]
         email=user.email,
         full_name=user.full_name,
         administration_id=user.administration_id,
-        is_platform_admin=user.is_platform_admin,
-        memberships=tuple(sorted((u, Role(r)) for u, r in memberships)),
+        is_platform_admin=is_platform_admin,
+        memberships=tuple(sorted(memberships)),
+        totp_pending=pending,
     )
 
 

@@ -13,14 +13,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import pyotp
 from sqlalchemy import select
 from sqlmodel import Session
 
+from mrasla_app.crypto import seal
 from mrasla_app.models import Holiday, Unit, User
 from mrasla_app.models.base import utcnow
 from mrasla_app.services import accounts, audit, directory, holidays, users
 
 DEMO_PASSWORD = "Mrasla@2026"
+#: TOTP secret of the demo administrators (administrator rights need a second factor, see
+#: ``accounts.load_actor``). Published for the demonstration only: add it to an authenticator app.
+DEMO_TOTP_SECRET = "MRASLADEMOADMINTOTPSECRETZZZZZZZ"
 PLATFORM_ADMIN_EMAIL = "admin@mrasla.ma"
 #: Code of the registry unit (bureau d'ordre / مكتب الضبط) in every seeded administration.
 REGISTRY_UNIT_CODE = "BO"
@@ -245,6 +250,7 @@ def seed_demo(session: Session) -> list[DemoAccount]:
     )
     session.add(root)
     session.flush()
+    _demo_second_factor(root)
     audit.record(session, None, "seed.platform_admin", object_type="user", object_id=root.id,
                  actor_label="seed", data={"email": root.email})
     actor = accounts.load_actor(session, root)
@@ -274,6 +280,8 @@ def seed_demo(session: Session) -> list[DemoAccount]:
         user_ids[acc.email] = user.id  # type: ignore[assignment]
         for role in acc.roles:
             users.add_membership(session, actor, user.id, unit_ids[(acc.administration, acc.unit)], role)  # type: ignore[arg-type]
+        if "admin" in acc.roles:
+            _demo_second_factor(user)
 
     grantor, delegate, period, reason = DELEGATION
     now = utcnow().replace(microsecond=0)
@@ -281,6 +289,19 @@ def seed_demo(session: Session) -> list[DemoAccount]:
                             starts_at=now, ends_at=now + period, reason=reason)
     seed_holidays(session, actor)
     return list(DEMO_ACCOUNTS)
+
+
+def _demo_second_factor(user: User) -> None:
+    """Enrol the demo TOTP secret (sealed like any enrolled secret) for a demo administrator."""
+    user.totp_secret, user.totp_enabled = seal(DEMO_TOTP_SECRET.encode(), f"totp:{user.id}"), True
+
+
+def demo_totp(email: str) -> str:
+    """The current TOTP code of a demo administrator ("" for accounts without a second factor)."""
+    acc = next((a for a in DEMO_ACCOUNTS if a.email == email), None)
+    if acc is None or not {"admin", "platform_admin"} & set(acc.roles):
+        return ""
+    return pyotp.TOTP(DEMO_TOTP_SECRET).now()
 
 
 def registry_unit(session: Session, administration_id: int) -> Unit | None:
@@ -303,5 +324,8 @@ def demo_accounts_markdown() -> str:
             f"| `{acc.email}` | `{acc.password}` | {acc.role} — {acc.full_name} | "
             f"{', '.join(f'`{r}`' for r in acc.roles)} | {acc.administration or 'all'} | {acc.unit or '—'} |"
         )
-    lines += ["", "Delegation: `director.mef` → `head.mef` for the 30 days after seeding."]
+    lines += ["", "Delegation: `director.mef` → `head.mef` for the 30 days after seeding.", "",
+              "Administrator rights need a second factor (TOTP). The demo administrators are enrolled with the",
+              f"published secret `{DEMO_TOTP_SECRET}`: add it to an authenticator app, or print the current code",
+              "with `.venv/bin/python -c \"import pyotp; print(pyotp.TOTP('" + DEMO_TOTP_SECRET + "').now())\"`."]
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mrasla_app.api import api_app
+from mrasla_app.api.auth import login_limit
 from mrasla_app.api.deposits import deposit_limit, read_limit
 from mrasla_app.api.verify import verify_limit
 from mrasla_app.pki import ca
@@ -17,7 +18,7 @@ from mrasla_app.pki import ca
 def client(seeded, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     """A client on a fresh seeded database with generous public rate limits."""
     ca.clear_cache()
-    for limiter in (deposit_limit, read_limit, verify_limit):
+    for limiter in (deposit_limit, read_limit, verify_limit, login_limit):
         limiter.reset()
         monkeypatch.setattr(limiter, "limit", 10_000)
     with TestClient(api_app, base_url="http://testserver") as c:

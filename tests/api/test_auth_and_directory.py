@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from mrasla_app.services.seed import demo_totp
 from tests.conftest import Demo
 
 PASSWORD = "Mrasla@2026"
 
 
 def login(client, email: str, password: str = PASSWORD) -> None:
-    r = client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    r = client.post("/api/v1/auth/login", json={"email": email, "password": password, "totp": demo_totp(email)})
     assert r.status_code == 200, r.text
     s = client.post("/api/v1/auth/session", json=r.json())
     assert s.status_code == 204
@@ -75,3 +76,29 @@ def test_agent_cannot_list_users_and_anonymous_cannot_list_units(client, seeded:
     login(client, "agent.mef@mrasla.ma")
     assert client.get(f"/api/v1/administrations/{mef}/users").status_code == 403
     assert client.get(f"/api/v1/administrations/{mef}/units").status_code == 200
+
+
+def test_login_attempts_from_one_address_are_limited(client, monkeypatch):
+    from mrasla_app.api.auth import login_limit
+
+    login_limit.reset()
+    monkeypatch.setattr(login_limit, "limit", 3)
+    codes = [client.post("/api/v1/auth/login", json={"email": f"u{i}@example.ma", "password": "x" * 12}).status_code
+             for i in range(4)]
+    assert codes[:3] == [400, 400, 400] and codes[3] == 429
+    r = client.post("/api/v1/auth/login", json={"email": "agent.mef@mrasla.ma", "password": PASSWORD})
+    assert r.status_code == 429 and r.json()["message"]["ar"] and r.json()["message"]["fr"]
+    login_limit.reset()
+
+
+def test_me_says_when_administrator_rights_wait_for_a_second_factor(client, seeded):
+    from sqlalchemy import text
+
+    from mrasla_app import db
+
+    with db.write_session() as s:
+        s.execute(text("UPDATE user SET totp_enabled = false WHERE email = 'admin.mef@mrasla.ma'"))
+    login(client, "admin.mef@mrasla.ma")
+    me = client.get("/api/v1/auth/me").json()
+    assert me["totp_pending"] is True and "admin" not in me["roles"]
+    assert client.get(f"/api/v1/administrations/{me['administration_id']}/users").status_code in (403, 404)

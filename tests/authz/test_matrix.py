@@ -30,17 +30,19 @@ from sqlmodel import SQLModel
 import mrasla_app.mrasla_app as app_module  # noqa: F401  (registers every page and its state)
 from mrasla_app import db
 from mrasla_app.api import api_app
+from mrasla_app.api.auth import login_limit
 from mrasla_app.api.deposits import deposit_limit, read_limit
 from mrasla_app.api.verify import verify_limit
 from mrasla_app.pki import ca
 from mrasla_app.services import accounts
+from mrasla_app.services.seed import demo_totp
 from mrasla_app.ui.pages.portal.common import lookup_limit, track_limit
 from mrasla_app.ui.pages.portal.deposit import submit_limit
 from mrasla_app.ui.state import LangState
 from tests.authz import policies, world
 from tests.authz.policies import Policy
 
-LIMITERS = (deposit_limit, read_limit, verify_limit, lookup_limit, track_limit, submit_limit)
+LIMITERS = (deposit_limit, read_limit, verify_limit, lookup_limit, track_limit, submit_limit, login_limit)
 
 
 # ----------------------------------------------------------------------------------- discovery
@@ -140,7 +142,7 @@ def cookie_for(email: str | None) -> str:
     if email is None:
         return ""
     with db.write_session() as s:
-        token = accounts.exchange_ticket(s, accounts.authenticate(s, email, world.PASSWORD))
+        token = accounts.exchange_ticket(s, accounts.authenticate(s, email, world.PASSWORD, demo_totp(email)))
     return token
 
 

@@ -45,6 +45,7 @@ def _server_env(data_dir: Path, port: int) -> dict[str, str]:
     env.update(
         MRASLA_DATA_DIR=str(data_dir),
         MRASLA_PUBLIC_URL=f"http://localhost:{port}",
+        MRASLA_LOGINS_PER_MINUTE="1000",  # every browser test logs in from 127.0.0.1
         REFLEX_USE_SYSTEM_BUN="1",
         REFLEX_TELEMETRY_ENABLED="false",
         PATH=f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{Path(sys.executable).parent}:{env.get('PATH', '')}",

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from mrasla_app.i18n import catalog
+from mrasla_app.services.seed import demo_totp
 from tests.e2e.conftest import DESKTOP, PASSWORD, PHONE, TABLET, new_page
 
 AR, FR = catalog("ar"), catalog("fr")
@@ -29,6 +30,10 @@ def login(page: Page, base_url: str, email: str, password: str = PASSWORD) -> No
     page.locator("#login-email").fill(email)
     page.locator("#login-password").fill(password)
     page.locator("#login-submit").click()
+    code = demo_totp(email)
+    if code and password == PASSWORD:  # demo administrators have a second factor
+        page.locator("#login-totp").fill(code)
+        page.locator("#login-submit").click()
     expect(page.get_by_test_id("user-menu")).to_be_visible()
 
 

@@ -11,8 +11,8 @@ from sqlalchemy import select, text
 from mrasla_app import db
 from mrasla_app.models import AuditEvent, User, UserSession
 from mrasla_app.models.base import utcnow
-from mrasla_app.services import accounts, users
-from mrasla_app.services.errors import DomainError
+from mrasla_app.services import accounts, permissions, users
+from mrasla_app.services.errors import DomainError, PermissionDenied
 from mrasla_app.services.seed import DEMO_PASSWORD
 
 AGENT = "agent.mef@mrasla.ma"
@@ -283,3 +283,28 @@ def test_actor_roles(seeded):
     assert director.has_role(Role.signatory) and not director.has_role(Role.admin)
     assert director.unit_ids(Role.head) == {seeded.unit_id("MEF", "DB")}
     assert director.unit_ids(Role.clerk) == frozenset()
+
+
+def test_administrator_rights_need_a_second_factor(seeded):
+    """A stolen password alone never opens the directory: admin rights wait for TOTP."""
+    admin = "admin.mef@mrasla.ma"
+    assert login_error(email=admin) == "error.totp_required"  # the demo administrators have one
+    with db.write_session() as s:
+        s.execute(text("UPDATE user SET totp_enabled = false, totp_secret = NULL WHERE email = :e"), {"e": admin})
+    actor = whoami(exchange(login(email=admin)))
+    assert actor.totp_pending and not permissions.is_admin_of(actor, actor.administration_id)
+    with pytest.raises(PermissionDenied), db.write_session() as s:
+        users.create_user(s, actor, administration_id=actor.administration_id, email="x@mrasla.ma",
+                          full_name="Intrus", password="Tres-Long-Mot2Passe")
+    with db.write_session() as s:
+        uri = accounts.begin_totp(s, actor)
+        accounts.confirm_totp(s, actor, pyotp.parse_uri(uri).now())
+    enrolled = whoami(exchange(login(email=admin, totp=pyotp.parse_uri(uri).now())))
+    assert not enrolled.totp_pending and permissions.is_admin_of(enrolled, enrolled.administration_id)
+
+
+def test_platform_administrator_without_second_factor_is_not_one(seeded):
+    with db.write_session() as s:
+        s.execute(text("UPDATE user SET totp_enabled = false WHERE email = 'admin@mrasla.ma'"))
+    actor = whoami(exchange(login(email="admin@mrasla.ma")))
+    assert actor.totp_pending and not actor.is_platform_admin

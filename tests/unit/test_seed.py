@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from mrasla_app import db
 from mrasla_app.models import Administration, AuditEvent, Delegation, Role, RoleMembership, Unit, UnitLevel, User
 from mrasla_app.services import accounts, audit, seed
-from mrasla_app.services.seed import DEMO_PASSWORD, demo_accounts_markdown, seed_demo
+from mrasla_app.services.seed import DEMO_PASSWORD, demo_accounts_markdown, demo_totp, seed_demo
 
 ARABIC = range(0x0600, 0x06FF + 1)
 
@@ -119,7 +119,7 @@ def test_required_demo_accounts(seeded):
 def test_every_demo_account_can_log_in(seeded):
     for acc in seeded.accounts:
         with db.write_session() as s:
-            ticket = accounts.authenticate(s, acc.email, acc.password)
+            ticket = accounts.authenticate(s, acc.email, acc.password, demo_totp(acc.email))
         with db.write_session() as s:
             token = accounts.exchange_ticket(s, ticket)
         with db.read_session() as s:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
+import pyotp
 import pytest
 from sqlalchemy import select
 
 from mrasla_app import db
 from mrasla_app.models import Delegation, Role, RoleMembership, User
 from mrasla_app.models.base import utcnow
-from mrasla_app.services import directory, permissions, users
+from mrasla_app.services import accounts, directory, permissions, users
 from mrasla_app.services.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
 from mrasla_app.services.seed import DEMO_PASSWORD
 
@@ -194,13 +196,19 @@ def test_membership_changes_actor_roles(seeded):
     agent = seeded.user_id("agent.mef@mrasla.ma")
     assert not permissions.is_admin_of(seeded.actor("agent.mef@mrasla.ma"), seeded.adm_id("MEF"))
     m = call(users.add_membership, admin, agent, seeded.unit_id("MEF", "DB.DSS"), "admin")
-    assert permissions.is_admin_of(seeded.actor("agent.mef@mrasla.ma"), seeded.adm_id("MEF"))
+    # administrator rights wait for a second factor
+    pending = seeded.actor("agent.mef@mrasla.ma")
+    assert pending.totp_pending and not permissions.is_admin_of(pending, seeded.adm_id("MEF"))
+    with db.write_session() as s:
+        secret = parse_qs(urlsplit(accounts.begin_totp(s, pending)).query)["secret"][0]
+        accounts.confirm_totp(s, pending, pyotp.TOTP(secret).now())
+    enrolled = seeded.actor("agent.mef@mrasla.ma")
+    assert not enrolled.totp_pending and permissions.is_admin_of(enrolled, seeded.adm_id("MEF"))
     call(users.remove_membership, admin, m.id)
     assert not permissions.is_admin_of(seeded.actor("agent.mef@mrasla.ma"), seeded.adm_id("MEF"))
 
 
 def test_reset_password_unlocks_and_ends_sessions(seeded):
-    from mrasla_app.services import accounts
 
     with db.write_session() as s:
         ticket = accounts.authenticate(s, "agent.mef@mrasla.ma", DEMO_PASSWORD)

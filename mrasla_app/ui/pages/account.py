@@ -35,6 +35,7 @@ def qr_data_uri(text: str) -> str:
 class AccountState(SessionState):
     memberships: list[dict[str, str]] = []  # {unit_code, name_ar, name_fr, role}
     totp_enabled: bool = False
+    totp_pending: bool = False  # administrator rights wait for a second factor (see accounts.load_actor)
     totp_qr: str = ""  # shown only during enrolment, cleared after
     totp_key: str = ""  # the same secret in text, for phones that cannot scan their own screen
     form_key: int = 0  # bumped to clear the password forms after success
@@ -43,6 +44,7 @@ class AccountState(SessionState):
         with db.read_session() as session:
             user = session.get(User, actor.user_id)
             self.totp_enabled = bool(user and user.totp_enabled)
+            self.totp_pending = actor.totp_pending
             rows = []
             for unit_id, role in actor.memberships:
                 unit = session.get(Unit, unit_id)
@@ -62,6 +64,7 @@ class AccountState(SessionState):
 
     def reset_private(self) -> None:
         self.memberships, self.totp_qr, self.totp_key, self.totp_enabled = [], "", "", False
+        self.totp_pending = False
 
     @rx.event
     def change_password(self, form: dict):
@@ -146,6 +149,9 @@ def _totp_section() -> rx.Component:
                     rx.el.span(t("account.totp_off"), class_name="badge")),
             data_testid="totp-status",
         ),
+        rx.cond(AccountState.totp_pending,
+                rx.el.p(t("account.totp_required"), class_name="msg msg-error", role="alert",
+                        data_testid="totp-required")),
         rx.cond(
             AccountState.totp_qr != "",
             rx.el.div(

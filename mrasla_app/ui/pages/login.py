@@ -9,6 +9,7 @@ import reflex as rx
 from sqlalchemy import select
 
 from mrasla_app import db
+from mrasla_app.api.auth import login_limit
 from mrasla_app.models import User
 from mrasla_app.services import accounts
 from mrasla_app.services.errors import DomainError
@@ -46,6 +47,7 @@ class LoginState(SessionState):
         totp = str(form.get("totp", ""))[:16]
         headers = self.router.headers
         try:
+            login_limit.hit(self.router.session.client_ip or "?")
             with db.write_session() as session:
                 ticket = accounts.authenticate(
                     session, email, password, totp,
