@@ -222,9 +222,9 @@ def _documents(actor: Actor, folder_id: int, version: int, uploads: Sequence[tup
             entries.append(item)
         else:
             entries.insert(0, item)
+    _check_signable(entries[0][3])  # the last check: nothing is stored for a refused upload
     for entry in entries:
         storage.put(entry[2])
-    _check_signable(entries[0][3])
     docs = []
     annex_pos = 0
     for i, (name, ctype, original, pdf, pages, size) in enumerate(entries):
