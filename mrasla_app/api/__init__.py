@@ -7,13 +7,15 @@ map ``DomainError`` to a bilingual JSON error with the right status code.
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from starlette.exceptions import HTTPException
 
 from mrasla_app import db
 from mrasla_app.api import auth, correspondence, deposits, directory, folders, verify
 from mrasla_app.api import registry as registers
-from mrasla_app.api.deps import domain_error_handler
+from mrasla_app.api.errors import domain_error_handler, http_error_handler, validation_error_handler
 from mrasla_app.services.errors import DomainError
 
 API_PREFIX = "/api/v1"
@@ -27,6 +29,7 @@ def create_api() -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
+        max_body_size=1024 * 1024,  # JSON bodies; file uploads declare their own limit
     )
     v1 = APIRouter(prefix=API_PREFIX)
     v1.include_router(auth.router)
@@ -40,8 +43,10 @@ def create_api() -> FastAPI:
     app.include_router(v1)
     app.include_router(verify.pki_router)
     app.add_exception_handler(DomainError, domain_error_handler)
+    app.add_exception_handler(HTTPException, http_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], responses={503: {"description": "The database does not answer"}})
     def healthz() -> JSONResponse:
         """Liveness with a database round trip."""
         try:

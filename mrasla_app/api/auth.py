@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from mrasla_app.api.deps import SESSION_COOKIE, current_actor, write_db
+from mrasla_app.api.errors import errors
 from mrasla_app.api.limits import Limiter
 from mrasla_app.services import accounts
 from mrasla_app.services.accounts import Actor
@@ -52,7 +53,7 @@ def _set_cookie(response: Response, token: str) -> None:
     )
 
 
-@router.post("/login", response_model=Ticket, dependencies=[Depends(login_limit)])
+@router.post("/login", response_model=Ticket, dependencies=[Depends(login_limit)], responses=errors(400, 422, 429))
 def login(body: Credentials, request: Request, session: Session = Depends(write_db)) -> Ticket:
     """Check e-mail, password (and TOTP when enabled); returns a one-time ticket valid 60 s."""
     ip = request.client.host if request.client else ""
@@ -61,7 +62,7 @@ def login(body: Credentials, request: Request, session: Session = Depends(write_
     return Ticket(ticket=ticket)
 
 
-@router.post("/session", status_code=204)
+@router.post("/session", status_code=204, responses=errors(400, 401, 422))
 def open_session(body: Ticket, response: Response, session: Session = Depends(write_db)) -> Response:
     """Exchange a login ticket for the HttpOnly, SameSite=Strict session cookie."""
     token = accounts.exchange_ticket(session, body.ticket)
@@ -80,7 +81,7 @@ def logout(request: Request, response: Response, session: Session = Depends(writ
     return response
 
 
-@router.get("/me", response_model=Me)
+@router.get("/me", response_model=Me, responses=errors(401))
 def me(actor: Actor | None = Depends(current_actor)) -> Me:
     if actor is None:
         raise NotAuthenticated()

@@ -14,15 +14,16 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from mrasla_app import db
-from mrasla_app.api.deps import acting_actor, current_actor
-from mrasla_app.models import Document, Note, Party, User
+from mrasla_app.api.deps import acting_actor, current_actor, download
+from mrasla_app.api.errors import errors
+from mrasla_app.models import Direction, Document, Note, Party, Priority, Status, User
 from mrasla_app.services import dispatch, inbox, scoping, storage
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import NotAuthenticated, NotFound
 from mrasla_app.services.inbox import InboxFilter, Queue, Sort
 
-router = APIRouter(prefix="/correspondence", tags=["correspondence"])
-documents_router = APIRouter(tags=["correspondence"])
+router = APIRouter(prefix="/correspondence", tags=["correspondence"], responses=errors(400, 401, 403, 404, 422))
+documents_router = APIRouter(tags=["correspondence"], responses=errors(401, 404, 422))
 
 
 def _staff(actor: Actor | None) -> Actor:
@@ -106,16 +107,17 @@ def _row(r: inbox.InboxRow) -> Row:
 
 @router.get("", response_model=Page)
 def list_correspondence(
-    queue: Queue = Queue.all, q: str = "", direction: str = Query("", pattern="^(|incoming|outgoing|internal)$"),
-    status: str = "", priority: str = "", sender: str = "", sort: Sort = Sort.newest, after: str = "",
+    queue: Queue = Queue.all, q: str = "", direction: Direction | None = None, status: Status | None = None,
+    priority: Priority | None = None, sender: str = "", sort: Sort = Sort.newest, after: str = "",
     limit: int = Query(25, ge=1, le=100), actor: Actor | None = Depends(current_actor),
 ) -> Page:
     """One page of the actor's inbox (keyset: pass ``next`` as ``after``)."""
     actor = _staff(actor)
+    chosen = InboxFilter(queue=queue, q=q, direction=direction.value if direction else "",
+                         status=status.value if status else "", priority=priority.value if priority else "",
+                         sender=sender, sort=sort)
     with db.read_session() as session:
-        rows, nxt = inbox.page(session, actor, InboxFilter(queue=queue, q=q, direction=direction, status=status,
-                                                           priority=priority, sender=sender, sort=sort),
-                               after=after, limit=limit)
+        rows, nxt = inbox.page(session, actor, chosen, after=after, limit=limit)
     return Page(items=[_row(r) for r in rows], next=nxt)
 
 
@@ -206,8 +208,4 @@ def document(document_id: int, inline: bool = False, pdf: bool = False,
         scoping.get_visible(session, actor, doc.correspondence_id)
     sha, ctype, name = (doc.pdf_sha256, "application/pdf", doc.filename.rsplit(".", 1)[0] + ".pdf") if pdf \
         else (doc.sha256, doc.content_type, doc.filename)
-    disposition = "inline" if inline else "attachment"
-    quoted = name.replace('"', "").encode("ascii", "replace").decode()
-    return Response(storage.get(sha), media_type=ctype, headers={
-        "Content-Disposition": f'{disposition}; filename="{quoted}"', "Cache-Control": "private, no-store",
-        "X-Content-Type-Options": "nosniff"})
+    return download(storage.get(sha), ctype, name, inline)

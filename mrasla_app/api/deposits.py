@@ -11,12 +11,13 @@ from starlette.concurrency import run_in_threadpool
 from sqlalchemy import select
 
 from mrasla_app import db
-from mrasla_app.api.deps import error_body
+from mrasla_app.api.deps import download
+from mrasla_app.api.errors import errors
 from mrasla_app.api.limits import Limiter
 from mrasla_app.i18n import bilingual
 from mrasla_app.models import Administration, Document, DocumentKind
 from mrasla_app.services import deposits, storage, tracking
-from mrasla_app.services.deposits import DepositForm, FieldErrors
+from mrasla_app.services.deposits import DepositForm
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.settings import get_settings
 
@@ -54,12 +55,6 @@ class TrackingOut(BaseModel):
     answers: list[AnswerOut]
 
 
-def field_errors_response(exc: FieldErrors) -> JSONResponse:
-    body = error_body(exc.code)
-    body["fields"] = {name: {"error": code, "message": bilingual(code)} for name, code in exc.fields.items()}
-    return JSONResponse(body, status_code=exc.status)
-
-
 async def _read_files(uploads: list[UploadFile]) -> list[tuple[str, bytes]]:
     """Read each part with a hard cap (the declared size is not trusted)."""
     cap = get_settings().max_upload_mb * 1024 * 1024
@@ -81,8 +76,14 @@ def _administration_id(value: str) -> int:
     return found or 0
 
 
+def deposit_body_limit() -> int:
+    """Every file at its largest, plus 1 MB for the form fields and multipart framing."""
+    s = get_settings()
+    return (s.max_files * s.max_upload_mb + 1) * 1024 * 1024
+
+
 @router.post("/deposits", status_code=201, response_model=DepositOut, dependencies=[Depends(deposit_limit)],
-             responses={422: {"description": "invalid fields"}, 413: {"description": "too large"}})
+             responses=errors(400, 413, 422, 429), max_body_size=deposit_body_limit())
 async def create_deposit(
     request: Request,
     administration: str = Form(..., description="administration id or code"),
@@ -105,10 +106,7 @@ async def create_deposit(
         idempotency_key=idempotency_key, files=await _read_files(files),
     )
     ip = request.client.host if request.client else ""
-    try:
-        result = await run_in_threadpool(deposits.submit_and_notify, form, ip=ip)
-    except FieldErrors as exc:
-        return field_errors_response(exc)
+    result = await run_in_threadpool(deposits.submit_and_notify, form, ip=ip)
     out = DepositOut(reference=result.reference, registry_number=result.registry_number,
                      registered_at=result.registered_at.isoformat(), receipt_url=result.receipt_url,
                      verify_url=result.verify_url, tracking_url=result.tracking_url)
@@ -116,7 +114,7 @@ async def create_deposit(
 
 
 @router.get("/deposits/{reference}/receipt.pdf", dependencies=[Depends(read_limit)],
-            response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+            response_class=Response, responses={200: {"content": {"application/pdf": {}}}, **errors(404, 422, 429)})
 def receipt_pdf(reference: str, k: str | None = None,
                 x_access_token: str | None = Header(None, alias="X-Access-Token")) -> Response:
     """The sealed receipt; needs the deposit's access token (``k`` query or ``X-Access-Token`` header)."""
@@ -126,12 +124,11 @@ def receipt_pdf(reference: str, k: str | None = None,
             Document.correspondence_id == corr.id, Document.kind == DocumentKind.receipt)).scalar_one_or_none()
     if not doc:
         raise NotFound()
-    return Response(storage.get(doc.sha256), media_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{doc.filename}"', "Cache-Control": "private, no-store"})
+    return download(storage.get(doc.sha256), "application/pdf", doc.filename)
 
 
 @router.get("/deposits/{reference}/answers/{document_id}", dependencies=[Depends(read_limit)],
-            response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+            response_class=Response, responses={200: {"content": {"application/pdf": {}}}, **errors(404, 422, 429)})
 def answer_pdf(reference: str, document_id: int, k: str | None = None,
                x_access_token: str | None = Header(None, alias="X-Access-Token")) -> Response:
     """A signed answer sent to the depositor (same access token as the receipt)."""
@@ -140,11 +137,11 @@ def answer_pdf(reference: str, document_id: int, k: str | None = None,
         doc = session.get(Document, document_id) if corr else None
     if not corr or doc is None or doc.correspondence_id != corr.id or doc.kind is not DocumentKind.answer:
         raise NotFound()
-    return Response(storage.get(doc.sha256), media_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{doc.filename}"', "Cache-Control": "private, no-store"})
+    return download(storage.get(doc.sha256), "application/pdf", doc.filename)
 
 
-@router.get("/deposits/{reference}", response_model=TrackingOut, dependencies=[Depends(read_limit)])
+@router.get("/deposits/{reference}", response_model=TrackingOut, dependencies=[Depends(read_limit)],
+            responses=errors(404, 422, 429))
 def track(reference: str, k: str | None = None,
           x_access_token: str | None = Header(None, alias="X-Access-Token")) -> TrackingOut:
     """Status and public milestones of a deposit (same access token as the receipt)."""

@@ -1,19 +1,19 @@
-"""Shared FastAPI plumbing: sessions, the acting user from the HttpOnly cookie, bilingual errors."""
+"""Shared FastAPI plumbing: sessions, the acting user from the HttpOnly cookie, file downloads."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlmodel import Session
 
 from mrasla_app import db
-from mrasla_app.i18n import bilingual
 from mrasla_app.services import accounts
 from mrasla_app.services.accounts import Actor
-from mrasla_app.services.errors import DomainError, PermissionDenied
+from mrasla_app.services.errors import PermissionDenied
 
 SESSION_COOKIE = "mrasla_session"
 
@@ -57,10 +57,11 @@ def acting_actor(request: Request) -> Actor | None:
     return current_actor(request)
 
 
-def error_body(code: str, **params: object) -> dict[str, object]:
-    return {"error": code, "message": bilingual(code, **params)}
-
-
-async def domain_error_handler(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DomainError)
-    return JSONResponse(error_body(exc.code, **exc.params), status_code=exc.status)
+def download(data: bytes, media_type: str, filename: str, inline: bool = False) -> Response:
+    """A private file response whose name survives in any script (RFC 6266: an ASCII ``filename``
+    for old clients, the exact UTF-8 name in ``filename*``); never cached, never sniffed."""
+    name = "".join(c for c in filename if unicodedata.category(c)[0] != "C")
+    fallback = "".join(c if c.isascii() and c not in '"\\' else "_" for c in name)
+    disposition = f"{'inline' if inline else 'attachment'}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+    return Response(data, media_type=media_type, headers={
+        "Content-Disposition": disposition, "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from mrasla_app.api.deps import current_actor, read_db
+from mrasla_app.api.errors import errors
 from mrasla_app.services import directory, users
 from mrasla_app.services.accounts import Actor
 
@@ -41,7 +42,7 @@ class UserOut(BaseModel):
     active: bool
 
 
-@router.get("/administrations", response_model=list[AdministrationOut])
+@router.get("/administrations", response_model=list[AdministrationOut], responses=errors(422))
 def list_administrations(q: str = "", session: Session = Depends(read_db)) -> list[AdministrationOut]:
     """The public directory: active administrations, searchable in Arabic or French or by code."""
     return [AdministrationOut(id=a.id, code=a.code, name_ar=a.name_ar, name_fr=a.name_fr, kind=a.kind.value,
@@ -49,7 +50,8 @@ def list_administrations(q: str = "", session: Session = Depends(read_db)) -> li
             for a in directory.public_directory(session, q)]
 
 
-@router.get("/administrations/{administration_id}/units", response_model=list[UnitOut])
+@router.get("/administrations/{administration_id}/units", response_model=list[UnitOut],
+            responses=errors(401, 403, 404, 422))
 def list_units(administration_id: int, session: Session = Depends(read_db),
                actor: Actor | None = Depends(current_actor)) -> list[UnitOut]:
     """The unit tree (staff of that administration only)."""
@@ -58,7 +60,8 @@ def list_units(administration_id: int, session: Session = Depends(read_db),
             for n in directory.units_for(session, actor, administration_id)]
 
 
-@router.get("/administrations/{administration_id}/users", response_model=list[UserOut])
+@router.get("/administrations/{administration_id}/users", response_model=list[UserOut],
+            responses=errors(401, 403, 404, 422))
 def list_users(administration_id: int, session: Session = Depends(read_db),
                actor: Actor | None = Depends(current_actor)) -> list[UserOut]:
     """The administration's staff (its administrators only)."""

@@ -11,13 +11,14 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from mrasla_app import db
-from mrasla_app.api.deps import current_actor
+from mrasla_app.api.deps import current_actor, download
+from mrasla_app.api.errors import errors
 from mrasla_app.models import Folder
 from mrasla_app.services import workflow
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import NotAuthenticated, NotFound
 
-router = APIRouter(prefix="/folders", tags=["parapheur"])
+router = APIRouter(prefix="/folders", tags=["parapheur"], responses=errors(401, 404, 422))
 PDF = {200: {"content": {"application/pdf": {}}}}
 
 
@@ -30,11 +31,7 @@ def _staff(actor: Actor | None) -> Actor:
 def _pdf(data: bytes, name: str, inline: bool) -> Response:
     if not name.lower().endswith(".pdf"):
         name = name.rsplit(".", 1)[0] + ".pdf"
-    quoted = name.replace('"', "").replace("\\", "").encode("ascii", "replace").decode()
-    disposition = "inline" if inline else "attachment"
-    return Response(data, media_type="application/pdf", headers={
-        "Content-Disposition": f'{disposition}; filename="{quoted}"', "Cache-Control": "private, no-store",
-        "X-Content-Type-Options": "nosniff"})
+    return download(data, "application/pdf", name, inline)
 
 
 @router.get("/{folder_id}/document.pdf", response_class=Response, responses=PDF)

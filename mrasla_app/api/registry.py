@@ -18,17 +18,17 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from mrasla_app import db
-from mrasla_app.api.deps import current_actor
+from mrasla_app.api.deps import current_actor, download
+from mrasla_app.api.errors import errors
 from mrasla_app.models import Administration, Direction
 from mrasla_app.services import exports
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotAuthenticated, NotFound
 from mrasla_app.settings import TIMEZONE
 
-router = APIRouter(prefix="/registers", tags=["registers"])
+router = APIRouter(prefix="/registers", tags=["registers"], responses=errors(400, 401, 403, 404, 422))
 
 FILE_WORDS = {Direction.incoming: "arrivee", Direction.outgoing: "depart", Direction.internal: "interne"}
-NO_STORE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 
 
 def _day(value: str | None) -> date:
@@ -62,13 +62,8 @@ def _filename(session, adm_id: int, direction: Direction, start: date, end: date
     return f"registre-{FILE_WORDS[direction]}-{code}-{start:%Y%m%d}-{end:%Y%m%d}.{ext}"
 
 
-def _file(data: bytes, media_type: str, filename: str) -> Response:
-    return Response(data, media_type=media_type, headers={
-        **NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'})
-
-
 @router.get("/{direction}.csv", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}}, 401: {}, 403: {}, 400: {}})
+            responses={200: {"content": {"text/csv": {}}}})
 def register_csv(direction: str, start: str | None = Query(None, alias="from"), end: str | None = Query(None, alias="to"),
                  administration: int | None = None, actor: Actor | None = Depends(current_actor)) -> Response:
     """The register of ``direction`` (incoming, outgoing, internal) as CSV (UTF-8 BOM, ``;``, bilingual header)."""
@@ -77,11 +72,11 @@ def register_csv(direction: str, start: str | None = Query(None, alias="from"), 
     with db.read_session() as session:
         data = exports.register_csv(session, actor, adm_id, d, lo, hi)
         name = _filename(session, adm_id, d, lo, hi, "csv")
-    return _file(data, "text/csv; charset=utf-8", name)
+    return download(data, "text/csv; charset=utf-8", name)
 
 
 @router.get("/{direction}.pdf", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}}, 401: {}, 403: {}, 400: {}})
+            responses={200: {"content": {"application/pdf": {}}}})
 def register_pdf(direction: str, start: str | None = Query(None, alias="from"), end: str | None = Query(None, alias="to"),
                  administration: int | None = None, actor: Actor | None = Depends(current_actor)) -> Response:
     """The register of ``direction`` as a bilingual A4 landscape PDF."""
@@ -90,4 +85,4 @@ def register_pdf(direction: str, start: str | None = Query(None, alias="from"), 
     with db.read_session() as session:
         data = exports.register_pdf(session, actor, adm_id, d, lo, hi)
         name = _filename(session, adm_id, d, lo, hi, "pdf")
-    return _file(data, "application/pdf", name)
+    return download(data, "application/pdf", name)

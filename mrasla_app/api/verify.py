@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from mrasla_app import db
+from mrasla_app.api.errors import errors
 from mrasla_app.api.limits import Limiter
 from mrasla_app.pki.validation import ValidationReport
 from mrasla_app.services import verification
@@ -67,7 +68,23 @@ def report_out(report: ValidationReport) -> ReportOut:
     )
 
 
-@router.get("/verify/{reference}", response_model=ReceiptOut, dependencies=[Depends(verify_limit)])
+# Declared before ``/verify/{reference}``, which would otherwise also match ``/verify/pdf``.
+@router.post("/verify/pdf", response_model=ReportOut, dependencies=[Depends(verify_limit)],
+             responses=errors(400, 413, 422, 429), max_body_size=(MAX_VERIFY_MB + 1) * 1024 * 1024)
+async def verify_pdf(file: UploadFile) -> ReportOut:
+    """Upload any PDF: each signature's signer, time, integrity, trust and later modifications."""
+    cap = MAX_VERIFY_MB * 1024 * 1024
+    data = await file.read(cap + 1)
+    if len(data) > cap:
+        raise DomainError("error.file_too_large", name=file.filename or "", max=MAX_VERIFY_MB)
+    if not data:
+        raise DomainError("error.file_empty", name=file.filename or "")
+    # pyHanko's synchronous API runs its own event loop: keep it off the server's loop.
+    return report_out(await run_in_threadpool(verification.check_pdf, data))
+
+
+@router.get("/verify/{reference}", response_model=ReceiptOut, dependencies=[Depends(verify_limit)],
+            responses=errors(404, 422, 429))
 def verify_receipt(reference: str, t: str = "") -> ReceiptOut:
     """What was registered under a receipt: needs the token carried by the receipt's QR code."""
     with db.read_session() as session:
@@ -81,19 +98,6 @@ def verify_receipt(reference: str, t: str = "") -> ReceiptOut:
         subject=found.subject, depositor_id=found.depositor_id,
         documents=[DocumentOut(**d.__dict__) for d in found.documents],
     )
-
-
-@router.post("/verify/pdf", response_model=ReportOut, dependencies=[Depends(verify_limit)])
-async def verify_pdf(file: UploadFile) -> ReportOut:
-    """Upload any PDF: each signature's signer, time, integrity, trust and later modifications."""
-    cap = MAX_VERIFY_MB * 1024 * 1024
-    data = await file.read(cap + 1)
-    if len(data) > cap:
-        raise DomainError("error.file_too_large", name=file.filename or "", max=MAX_VERIFY_MB)
-    if not data:
-        raise DomainError("error.file_empty", name=file.filename or "")
-    # pyHanko's synchronous API runs its own event loop: keep it off the server's loop.
-    return report_out(await run_in_threadpool(verification.check_pdf, data))
 
 
 pki_router = APIRouter(tags=["verification"])
@@ -112,15 +116,19 @@ def root_certificate() -> Response:
 
 
 @pki_router.post("/pki/tsa", response_class=Response, dependencies=[Depends(verify_limit)],
-                 openapi_extra={"requestBody": {"content": {"application/timestamp-query": {}}}})
+                 responses={200: {"content": {"application/timestamp-reply": {}}}, **errors(400, 413, 429)},
+                 openapi_extra={"requestBody": {"required": True, "content": {
+                     "application/timestamp-query": {"schema": {"type": "string", "format": "binary"}}}}},
+                 max_body_size=16_384)
 async def timestamp(request: Request) -> Response:
-    """The platform's RFC 3161 time-stamping authority (``application/timestamp-query``)."""
+    """The platform's RFC 3161 time-stamping authority (``application/timestamp-query``); a query it
+    cannot grant gets an RFC 3161 rejection, a request without any query a bilingual 400."""
     from mrasla_app.pki.tsa import respond
 
-    body = await request.body()
-    if len(body) > 16_384:
+    query = await request.body()
+    if not query:
         raise DomainError("error.invalid_request")
-    return Response(respond(body), media_type="application/timestamp-reply")
+    return Response(respond(query), media_type="application/timestamp-reply")
 
 
 @pki_router.get("/pki/crl.der", response_class=Response)

@@ -27,7 +27,7 @@ from mrasla_app.models.base import utcnow
 from mrasla_app.pki.receipts import Attachment, ReceiptData, issue_receipt
 from mrasla_app.services import audit, files, notifications, registry, storage
 from mrasla_app.services.accounts import hash_secret
-from mrasla_app.services.errors import DomainError
+from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.services.text import search_document
 from mrasla_app.settings import get_settings
 
@@ -36,16 +36,6 @@ ICE_RE = re.compile(r"^[0-9]{15}$")
 PHONE_RE = re.compile(r"^\+?[0-9]{9,15}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MAX_MESSAGE = 10_000
-
-
-class FieldErrors(DomainError):
-    """Several fields refused at once: ``fields`` maps a field name to an ``error.*`` key."""
-
-    status = 422
-
-    def __init__(self, fields: dict[str, str]) -> None:
-        super().__init__("error.invalid_fields")
-        self.fields = fields
 
 
 @dataclass

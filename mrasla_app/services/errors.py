@@ -14,6 +14,16 @@ class DomainError(Exception):
         self.params = params
 
 
+class FieldErrors(DomainError):
+    """Several fields refused at once: ``fields`` maps a field name to an ``error.*`` key."""
+
+    status = 422
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__("error.invalid_fields")
+        self.fields = fields
+
+
 class NotFound(DomainError):
     """Also used when the object exists but the actor may not see it: no existence oracle."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, text
@@ -20,8 +21,11 @@ from mrasla_app.models import (
 )
 from mrasla_app.services import scoping
 from mrasla_app.services.accounts import Actor
+from mrasla_app.services.errors import FieldErrors
 from mrasla_app.services.text import normalize
 from mrasla_app.settings import TIMEZONE
+
+E = TypeVar("E", bound=enum.Enum)
 
 OPEN = (Status.to_qualify, Status.dispatched, Status.in_progress, Status.returned)
 MAX_LIMIT = 100
@@ -120,11 +124,11 @@ def _filtered(session: Session, actor: Actor | None, f: InboxFilter) -> Select:
     if actor is not None and (clause := _queue_clause(actor, f.queue)) is not None:
         stmt = stmt.where(clause)
     if f.direction:
-        stmt = stmt.where(Correspondence.direction == Direction(f.direction))
+        stmt = stmt.where(Correspondence.direction == _value(Direction, f.direction, "direction"))
     if f.status:
-        stmt = stmt.where(Correspondence.status == Status(f.status))
+        stmt = stmt.where(Correspondence.status == _value(Status, f.status, "status"))
     if f.priority:
-        stmt = stmt.where(Correspondence.priority == Priority(f.priority))
+        stmt = stmt.where(Correspondence.priority == _value(Priority, f.priority, "priority"))
     if f.date_from:
         stmt = stmt.where(Correspondence.registered_at >= _utc_midnight(f.date_from))
     if f.date_to:
@@ -139,6 +143,13 @@ def _filtered(session: Session, actor: Actor | None, f: InboxFilter) -> Select:
     return stmt
 
 
+def _value(kind: type[E], value: str, name: str) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        raise FieldErrors({name: "error.invalid_value"}) from None
+
+
 def _utc_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(TIMEZONE))
 
@@ -150,12 +161,16 @@ def _cursor(row: Correspondence, sort: Sort) -> str:
 
 
 def _after(stmt: Select, sort: Sort, after: str) -> Select:
-    if sort is Sort.newest:
-        return stmt.where(Correspondence.id < int(after))
-    if sort is Sort.oldest:
-        return stmt.where(Correspondence.id > int(after))
-    day_s, _, id_s = after.partition("|")
-    day, last_id = date.fromisoformat(day_s), int(id_s)
+    """Rows after the cursor ``after`` (as ``_cursor`` wrote it; anything else is refused)."""
+    try:
+        if sort is Sort.newest:
+            return stmt.where(Correspondence.id < int(after))
+        if sort is Sort.oldest:
+            return stmt.where(Correspondence.id > int(after))
+        day_s, _, id_s = after.partition("|")
+        day, last_id = date.fromisoformat(day_s), int(id_s)
+    except ValueError:
+        raise FieldErrors({"after": "error.invalid_value"}) from None
     deadline = func.coalesce(Correspondence.deadline, date(9999, 12, 31))
     return stmt.where(or_(deadline > day, and_(deadline == day, Correspondence.id > last_id)))
 

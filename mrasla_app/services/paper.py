@@ -33,8 +33,7 @@ from mrasla_app.models.base import utcnow
 from mrasla_app.services import audit, deadlines, deposits, files, permissions, registry
 from mrasla_app.services.files import inspect_and_store
 from mrasla_app.services.accounts import Actor, hash_secret
-from mrasla_app.services.deposits import FieldErrors
-from mrasla_app.services.errors import DomainError, PermissionDenied
+from mrasla_app.services.errors import DomainError, FieldErrors, PermissionDenied
 from mrasla_app.services.text import search_document
 from mrasla_app.settings import get_settings
 

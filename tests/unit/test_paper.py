@@ -17,8 +17,7 @@ from mrasla_app.models import (
     AuditEvent, Channel, Correspondence, Direction, Dispatch, Document, DocumentKind, Party, RegistryCounter, Status,
 )
 from mrasla_app.services import audit, deposits, paper, registry, storage, verification
-from mrasla_app.services.deposits import FieldErrors
-from mrasla_app.services.errors import DomainError, PermissionDenied
+from mrasla_app.services.errors import DomainError, FieldErrors, PermissionDenied
 from mrasla_app.services.text import normalize, search_document
 from tests.files import encrypted_pdf, jpeg_bytes, pdf_bytes
 

@@ -26,8 +26,7 @@ from mrasla_app.models import Role
 from mrasla_app.services import directory, paper, registry, scoping
 from mrasla_app.services import files as file_service
 from mrasla_app.services.accounts import Actor
-from mrasla_app.services.deposits import FieldErrors
-from mrasla_app.services.errors import DomainError
+from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.settings import get_settings
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import field, field_error, messages, option, page_title, radio_field, select_field

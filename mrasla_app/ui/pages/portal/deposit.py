@@ -20,8 +20,8 @@ from mrasla_app.api.limits import Limiter
 from mrasla_app.i18n import translate
 from mrasla_app.models import Administration
 from mrasla_app.services import deposits, directory, files as file_service
-from mrasla_app.services.deposits import DepositForm, FieldErrors
-from mrasla_app.services.errors import DomainError
+from mrasla_app.services.deposits import DepositForm
+from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.settings import get_settings
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import (
