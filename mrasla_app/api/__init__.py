@@ -16,9 +16,21 @@ from mrasla_app import db
 from mrasla_app.api import auth, correspondence, deposits, directory, folders, verify
 from mrasla_app.api import registry as registers
 from mrasla_app.api.errors import domain_error_handler, http_error_handler, validation_error_handler
+from mrasla_app.api.limits import BodyLimit
 from mrasla_app.services.errors import DomainError
 
 API_PREFIX = "/api/v1"
+JSON_BODY_LIMIT = 1024 * 1024
+
+
+def body_limit(path: str) -> int | None:
+    """The largest request body for ``path``; None outside the API (Reflex's own routes, its upload
+    endpoint included, are mounted in this app and keep their own rules)."""
+    uploads = {f"{API_PREFIX}/deposits": deposits.deposit_body_limit, f"{API_PREFIX}/verify/pdf": verify.pdf_body_limit,
+               "/pki/tsa": verify.tsa_body_limit}
+    if path in uploads:
+        return uploads[path]()
+    return JSON_BODY_LIMIT if path.startswith((f"{API_PREFIX}/", "/pki/")) else None
 
 
 def create_api() -> FastAPI:
@@ -29,7 +41,6 @@ def create_api() -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
-        max_body_size=1024 * 1024,  # JSON bodies; file uploads declare their own limit
     )
     v1 = APIRouter(prefix=API_PREFIX)
     v1.include_router(auth.router)
@@ -45,6 +56,7 @@ def create_api() -> FastAPI:
     app.add_exception_handler(DomainError, domain_error_handler)
     app.add_exception_handler(HTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_middleware(BodyLimit, limit_for=body_limit)
 
     @app.get("/healthz", tags=["health"], responses={503: {"description": "The database does not answer"}})
     def healthz() -> JSONResponse:

@@ -83,7 +83,7 @@ def deposit_body_limit() -> int:
 
 
 @router.post("/deposits", status_code=201, response_model=DepositOut, dependencies=[Depends(deposit_limit)],
-             responses=errors(400, 413, 422, 429), max_body_size=deposit_body_limit())
+             responses=errors(400, 413, 422, 429))
 async def create_deposit(
     request: Request,
     administration: str = Form(..., description="administration id or code"),

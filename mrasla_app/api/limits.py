@@ -1,4 +1,4 @@
-"""Per-IP rate limits for public endpoints (in-process sliding window).
+"""Per-IP rate limits for public endpoints (in-process sliding window), and request body limits.
 
 Each worker process keeps its own counters: with N workers the effective limit is at most N times
 the configured one, which still bounds abuse; a shared Redis limiter belongs to the scale issue.
@@ -9,9 +9,14 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import Request
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
+from mrasla_app.api.errors import error_body
 from mrasla_app.services.errors import DomainError
 
 
@@ -52,3 +57,42 @@ class Limiter:
     def reset(self) -> None:
         with self._lock:
             self._hits.clear()
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(413)
+
+
+class BodyLimit:
+    """ASGI middleware: a request body stays under the limit ``limit_for(path)`` gives (None: no limit).
+
+    Refused at once when ``Content-Length`` announces more, otherwise as soon as the bytes read pass
+    the limit (uploads sent without a length), so nothing is parsed or spooled to disk beyond it.
+    The answer is a 413 in the bilingual error model (FastAPI's own ``max_body_size`` answers a
+    too-large ``Content-Length`` in plain text).
+    """
+
+    def __init__(self, app: Any, limit_for: Callable[[str], int | None]) -> None:
+        self.app, self.limit_for = app, limit_for
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
+        limit = self.limit_for(scope["path"]) if scope["type"] == "http" else None
+        if limit is None:
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            await JSONResponse(error_body("error.request_too_large"), status_code=413)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> dict[str, Any]:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLarge()  # an HTTPException: answered by the API's error handler
+            return message
+
+        await self.app(scope, counted, send)

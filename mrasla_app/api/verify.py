@@ -19,6 +19,14 @@ verify_limit = Limiter("verify", limit=60, window=60)
 MAX_VERIFY_MB = 30
 
 
+def pdf_body_limit() -> int:
+    return (MAX_VERIFY_MB + 1) * 1024 * 1024
+
+
+def tsa_body_limit() -> int:
+    return 16_384  # an RFC 3161 query is a few hundred bytes
+
+
 class DocumentOut(BaseModel):
     filename: str
     kind: str
@@ -70,7 +78,7 @@ def report_out(report: ValidationReport) -> ReportOut:
 
 # Declared before ``/verify/{reference}``, which would otherwise also match ``/verify/pdf``.
 @router.post("/verify/pdf", response_model=ReportOut, dependencies=[Depends(verify_limit)],
-             responses=errors(400, 413, 422, 429), max_body_size=(MAX_VERIFY_MB + 1) * 1024 * 1024)
+             responses=errors(400, 413, 422, 429))
 async def verify_pdf(file: UploadFile) -> ReportOut:
     """Upload any PDF: each signature's signer, time, integrity, trust and later modifications."""
     cap = MAX_VERIFY_MB * 1024 * 1024
@@ -118,8 +126,7 @@ def root_certificate() -> Response:
 @pki_router.post("/pki/tsa", response_class=Response, dependencies=[Depends(verify_limit)],
                  responses={200: {"content": {"application/timestamp-reply": {}}}, **errors(400, 413, 429)},
                  openapi_extra={"requestBody": {"required": True, "content": {
-                     "application/timestamp-query": {"schema": {"type": "string", "format": "binary"}}}}},
-                 max_body_size=16_384)
+                     "application/timestamp-query": {"schema": {"type": "string", "format": "binary"}}}}})
 async def timestamp(request: Request) -> Response:
     """The platform's RFC 3161 time-stamping authority (``application/timestamp-query``); a query it
     cannot grant gets an RFC 3161 rejection, a request without any query a bilingual 400."""

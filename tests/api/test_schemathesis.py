@@ -17,6 +17,7 @@ from schemathesis.checks import negative_data_rejection, positive_data_acceptanc
 
 from mrasla_app.api import api_app
 from mrasla_app.api.deps import SESSION_COOKIE
+from tests.api.test_auth_and_directory import login
 
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", api_app)
 schemathesis.serializer.alias("application/timestamp-query", "application/octet-stream")  # RFC 3161 queries
@@ -32,9 +33,8 @@ def excluded(case) -> list:
 @pytest.fixture
 def clerk_cookie(client) -> dict[str, str]:
     """A registry clerk's session cookie, as the login page obtains it."""
-    ticket = client.post("/api/v1/auth/login", json={"email": "clerk.mef@mrasla.ma", "password": "Mrasla@2026"})
-    session = client.post("/api/v1/auth/session", json=ticket.json())
-    return {SESSION_COOKIE: session.cookies[SESSION_COOKIE]}
+    login(client, "clerk.mef@mrasla.ma")
+    return {SESSION_COOKIE: client.cookies[SESSION_COOKIE]}
 
 
 @schema.parametrize()
