@@ -111,12 +111,14 @@ def _deflate(prefix: bytes, padding: int, chunk: bytes = b" " * (1 << 20)) -> by
     return b"\x78\xda" + head + block * count + comp.flush() + struct.pack(">I", checksum)
 
 
-def _png(width: int, height: int, idat: bytes, mode: int = 2, extra_chunks: bytes = b"") -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, mode, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + extra_chunks + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+def _png(width: int, height: int, idat: bytes, mode: int = 2, extra_chunks: bytes = b"") -> bytes:
+    """A PNG from its parts (``mode``: 2 RGB, 6 RGBA; 8 bits per sample)."""
+    header = _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, mode, 0, 0, 0))
+    return b"\x89PNG\r\n\x1a\n" + header + extra_chunks + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b"")
 
 
 def _zip(name: str = "payload.exe", data: bytes = b"MZ\x90\x00 payload") -> bytes:
@@ -283,10 +285,8 @@ def png_idat_bomb() -> bytes:
 @cache
 def png_text_bomb() -> bytes:
     """A compressed text chunk (zTXt) inflating to 1 GB in front of a valid image."""
-    ztxt = b"Comment\x00\x00" + _deflate(b"", GB, b"A" * (1 << 20))
-    body = zlib.crc32(b"zTXt" + ztxt)
-    chunk = struct.pack(">I", len(ztxt)) + b"zTXt" + ztxt + struct.pack(">I", body)
-    return _png(64, 64, zlib.compress(b"".join(b"\x00" + b"\x80" * 192 for _ in range(64))), extra_chunks=chunk)
+    text = _png_chunk(b"zTXt", b"Comment\x00\x00" + _deflate(b"", GB, b"A" * (1 << 20)))
+    return _png(64, 64, zlib.compress((b"\x00" + b"\x80" * 192) * 64), extra_chunks=text)
 
 
 @cache
@@ -298,7 +298,7 @@ def png_at_pixel_limit() -> bytes:
 
 @cache
 def jpeg_at_pixel_limit() -> bytes:
-    """A 48-megapixel phone photo's size, 6,300 × 6,300 (just under the limit)."""
+    """6,300 × 6,300 (39.7 megapixels, just under the limit): 160 MB if decoded at full size."""
     return jpeg_bytes((6300, 6300))
 
 

@@ -21,7 +21,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObje
 
 from mrasla_app.services.errors import DomainError
 
-#: Decoded bytes of all object and cross-reference streams together (real files: well under 2 MB).
+#: Decoded bytes of all object streams together, and of any one stream pypdf decodes (real files: < 2 MB).
 OBJECT_STREAM_BUDGET = 16 * 1024 * 1024
 #: Indirect objects resolved while looking for active content (a 200-page letter: a few thousand).
 MAX_OBJECTS = 10_000
