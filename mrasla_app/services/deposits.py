@@ -27,7 +27,7 @@ from mrasla_app.models.base import utcnow
 from mrasla_app.pki.receipts import Attachment, ReceiptData, issue_receipt
 from mrasla_app.services import audit, files, notifications, registry, storage
 from mrasla_app.services.accounts import hash_secret
-from mrasla_app.services.errors import DomainError, FieldErrors
+from mrasla_app.services.errors import FieldErrors
 from mrasla_app.services.text import search_document
 from mrasla_app.settings import get_settings
 
