@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from mrasla_app import db
-from mrasla_app.api.deps import acting_actor, current_actor, download
+from mrasla_app.api.deps import Id, acting_actor, current_actor, download
 from mrasla_app.api.errors import errors
 from mrasla_app.models import Direction, Document, Note, Party, Priority, Status, User
 from mrasla_app.services import dispatch, inbox, scoping, storage
@@ -81,13 +81,13 @@ class QualifyIn(BaseModel):
     priority: str = "normal"
     confidential: bool = False
     deadline: date | None = None
-    named_user_ids: list[int] = []
+    named_user_ids: list[Id] = []
 
 
 class DispatchIn(BaseModel):
-    action_unit_id: int
-    action_user_id: int | None = None
-    info_unit_ids: list[int] = []
+    action_unit_id: Id
+    action_user_id: Id | None = None
+    info_unit_ids: list[Id] = []
     instructions: str = ""
 
 
@@ -128,7 +128,7 @@ def queue_counts(actor: Actor | None = Depends(current_actor)) -> dict[str, int]
 
 
 @router.get("/{correspondence_id}", response_model=Detail)
-def detail(correspondence_id: int, actor: Actor | None = Depends(current_actor)) -> Detail:
+def detail(correspondence_id: Id, actor: Actor | None = Depends(current_actor)) -> Detail:
     actor = _staff(actor)
     with db.read_session() as session:
         c = scoping.get_visible(session, actor, correspondence_id)
@@ -150,7 +150,7 @@ def detail(correspondence_id: int, actor: Actor | None = Depends(current_actor))
 
 
 @router.post("/{correspondence_id}/qualify", status_code=204)
-def qualify(correspondence_id: int, body: QualifyIn, actor: Actor | None = Depends(acting_actor)) -> Response:
+def qualify(correspondence_id: Id, body: QualifyIn, actor: Actor | None = Depends(acting_actor)) -> Response:
     with db.write_session() as session:
         dispatch.qualify(session, _staff(actor), correspondence_id, type_code=body.type_code, priority=body.priority,
                          confidential=body.confidential, deadline=body.deadline, named_user_ids=body.named_user_ids)
@@ -158,7 +158,7 @@ def qualify(correspondence_id: int, body: QualifyIn, actor: Actor | None = Depen
 
 
 @router.post("/{correspondence_id}/dispatch", status_code=204)
-def dispatch_to(correspondence_id: int, body: DispatchIn, actor: Actor | None = Depends(acting_actor)) -> Response:
+def dispatch_to(correspondence_id: Id, body: DispatchIn, actor: Actor | None = Depends(acting_actor)) -> Response:
     with db.write_session() as session:
         dispatch.dispatch(session, _staff(actor), correspondence_id, action_unit_id=body.action_unit_id,
                           action_user_id=body.action_user_id, info_unit_ids=body.info_unit_ids,
@@ -167,28 +167,28 @@ def dispatch_to(correspondence_id: int, body: DispatchIn, actor: Actor | None = 
 
 
 @router.post("/{correspondence_id}/take", status_code=204)
-def take(correspondence_id: int, actor: Actor | None = Depends(acting_actor)) -> Response:
+def take(correspondence_id: Id, actor: Actor | None = Depends(acting_actor)) -> Response:
     with db.write_session() as session:
         dispatch.take(session, _staff(actor), correspondence_id)
     return Response(status_code=204)
 
 
 @router.post("/{correspondence_id}/return", status_code=204)
-def return_to_registry(correspondence_id: int, body: ReasonIn, actor: Actor | None = Depends(acting_actor)) -> Response:
+def return_to_registry(correspondence_id: Id, body: ReasonIn, actor: Actor | None = Depends(acting_actor)) -> Response:
     with db.write_session() as session:
         dispatch.return_to_registry(session, _staff(actor), correspondence_id, body.reason)
     return Response(status_code=204)
 
 
 @router.post("/{correspondence_id}/close", status_code=204)
-def close(correspondence_id: int, body: ReasonIn, actor: Actor | None = Depends(acting_actor)) -> Response:
+def close(correspondence_id: Id, body: ReasonIn, actor: Actor | None = Depends(acting_actor)) -> Response:
     with db.write_session() as session:
         dispatch.close(session, _staff(actor), correspondence_id, body.reason)
     return Response(status_code=204)
 
 
 @router.post("/{correspondence_id}/notes", status_code=201, response_model=NoteOut)
-def add_note(correspondence_id: int, body: NoteIn, actor: Actor | None = Depends(acting_actor)) -> NoteOut:
+def add_note(correspondence_id: Id, body: NoteIn, actor: Actor | None = Depends(acting_actor)) -> NoteOut:
     actor = _staff(actor)
     with db.write_session() as session:
         note = dispatch.add_note(session, actor, correspondence_id, body.body)
@@ -197,7 +197,7 @@ def add_note(correspondence_id: int, body: NoteIn, actor: Actor | None = Depends
 
 @documents_router.get("/documents/{document_id}", response_class=Response,
                       responses={200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}}})
-def document(document_id: int, inline: bool = False, pdf: bool = False,
+def document(document_id: Id, inline: bool = False, pdf: bool = False,
              actor: Actor | None = Depends(current_actor)) -> Response:
     """A document of a correspondence the actor may see (``pdf=1``: the PDF rendition of an image)."""
     actor = _staff(actor)

@@ -11,11 +11,12 @@ from starlette.concurrency import run_in_threadpool
 from sqlalchemy import select
 
 from mrasla_app import db
-from mrasla_app.api.deps import download
+from mrasla_app.api.deps import Id, download
 from mrasla_app.api.errors import errors
 from mrasla_app.api.limits import Limiter
 from mrasla_app.i18n import bilingual
 from mrasla_app.models import Administration, Document, DocumentKind
+from mrasla_app.models.base import MAX_ID
 from mrasla_app.services import deposits, storage, tracking
 from mrasla_app.services.deposits import DepositForm
 from mrasla_app.services.errors import DomainError, NotFound
@@ -68,9 +69,9 @@ async def _read_files(uploads: list[UploadFile]) -> list[tuple[str, bytes]]:
 
 
 def _administration_id(value: str) -> int:
-    """Accept the administration's id or its code."""
+    """Accept the administration's id or its code (0: none such)."""
     if value.strip().isdigit():
-        return int(value)
+        return int(value) if int(value) <= MAX_ID else 0
     with db.read_session() as session:
         found = session.execute(select(Administration.id).where(Administration.code == value.strip().upper())).scalar()
     return found or 0
@@ -94,7 +95,7 @@ async def create_deposit(
     phone: str = Form(""),
     subject: str = Form(""),
     message: str = Form(""),
-    unit: int | None = Form(None),
+    unit: Id | None = Form(None),
     lang: str = Form("fr"),
     files: list[UploadFile] = [],  # noqa: B006 - FastAPI declares multipart file lists this way
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
@@ -129,7 +130,7 @@ def receipt_pdf(reference: str, k: str | None = None,
 
 @router.get("/deposits/{reference}/answers/{document_id}", dependencies=[Depends(read_limit)],
             response_class=Response, responses={200: {"content": {"application/pdf": {}}}, **errors(404, 422, 429)})
-def answer_pdf(reference: str, document_id: int, k: str | None = None,
+def answer_pdf(reference: str, document_id: Id, k: str | None = None,
                x_access_token: str | None = Header(None, alias="X-Access-Token")) -> Response:
     """A signed answer sent to the depositor (same access token as the receipt)."""
     with db.read_session() as session:

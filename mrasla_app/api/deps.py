@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator
+from typing import Annotated
 from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from fastapi.responses import Response
+from pydantic import Field
 from sqlmodel import Session
 
 from mrasla_app import db
+from mrasla_app.models.base import MAX_ID
 from mrasla_app.services import accounts
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import PermissionDenied
 
 SESSION_COOKIE = "mrasla_session"
+#: An id from the outside: a number the database can hold (anything else is a 422, never a 500).
+Id = Annotated[int, Field(ge=0, le=MAX_ID)]
 
 
 def read_db() -> Iterator[Session]:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from mrasla_app.api.deps import current_actor, read_db
+from mrasla_app.api.deps import Id, current_actor, read_db
 from mrasla_app.api.errors import errors
 from mrasla_app.services import directory, users
 from mrasla_app.services.accounts import Actor
@@ -52,7 +52,7 @@ def list_administrations(q: str = "", session: Session = Depends(read_db)) -> li
 
 @router.get("/administrations/{administration_id}/units", response_model=list[UnitOut],
             responses=errors(401, 403, 404, 422))
-def list_units(administration_id: int, session: Session = Depends(read_db),
+def list_units(administration_id: Id, session: Session = Depends(read_db),
                actor: Actor | None = Depends(current_actor)) -> list[UnitOut]:
     """The unit tree (staff of that administration only)."""
     return [UnitOut(id=n.unit.id, parent_id=n.unit.parent_id, code=n.unit.code, name_ar=n.unit.name_ar,
@@ -62,7 +62,7 @@ def list_units(administration_id: int, session: Session = Depends(read_db),
 
 @router.get("/administrations/{administration_id}/users", response_model=list[UserOut],
             responses=errors(401, 403, 404, 422))
-def list_users(administration_id: int, session: Session = Depends(read_db),
+def list_users(administration_id: Id, session: Session = Depends(read_db),
                actor: Actor | None = Depends(current_actor)) -> list[UserOut]:
     """The administration's staff (its administrators only)."""
     return [UserOut(id=u.id, email=u.email, full_name=u.full_name, active=u.active)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from mrasla_app import db
-from mrasla_app.api.deps import current_actor, download
+from mrasla_app.api.deps import Id, current_actor, download
 from mrasla_app.api.errors import errors
 from mrasla_app.models import Folder
 from mrasla_app.services import workflow
@@ -35,7 +35,7 @@ def _pdf(data: bytes, name: str, inline: bool) -> Response:
 
 
 @router.get("/{folder_id}/document.pdf", response_class=Response, responses=PDF)
-def main_document(folder_id: int, inline: bool = False, actor: Actor | None = Depends(current_actor)) -> Response:
+def main_document(folder_id: Id, inline: bool = False, actor: Actor | None = Depends(current_actor)) -> Response:
     """The main document as it stands: with its signature page, signed by everyone who signed so far."""
     actor = _staff(actor)
     with db.read_session() as session:
@@ -46,7 +46,7 @@ def main_document(folder_id: int, inline: bool = False, actor: Actor | None = De
 
 
 @router.get("/{folder_id}/documents/{document_id}", response_class=Response, responses=PDF)
-def folder_document(folder_id: int, document_id: int, inline: bool = False,
+def folder_document(folder_id: Id, document_id: Id, inline: bool = False,
                     actor: Actor | None = Depends(current_actor)) -> Response:
     """One document of the folder (annexes; the main one of the current version as it stands)."""
     actor = _staff(actor)
@@ -56,7 +56,7 @@ def folder_document(folder_id: int, document_id: int, inline: bool = False,
 
 
 @router.get("/{folder_id}/bordereau.pdf", response_class=Response, responses=PDF)
-def bordereau(folder_id: int, inline: bool = False, actor: Actor | None = Depends(current_actor)) -> Response:
+def bordereau(folder_id: Id, inline: bool = False, actor: Actor | None = Depends(current_actor)) -> Response:
     """The signature summary: every decision of every version, with delegations."""
     actor = _staff(actor)
     with db.read_session() as session:

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from mrasla_app import db
-from mrasla_app.api.deps import current_actor, download
+from mrasla_app.api.deps import Id, current_actor, download
 from mrasla_app.api.errors import errors
 from mrasla_app.models import Administration, Direction
 from mrasla_app.services import exports
@@ -65,7 +65,7 @@ def _filename(session, adm_id: int, direction: Direction, start: date, end: date
 @router.get("/{direction}.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}}}})
 def register_csv(direction: str, start: str | None = Query(None, alias="from"), end: str | None = Query(None, alias="to"),
-                 administration: int | None = None, actor: Actor | None = Depends(current_actor)) -> Response:
+                 administration: Id | None = None, actor: Actor | None = Depends(current_actor)) -> Response:
     """The register of ``direction`` (incoming, outgoing, internal) as CSV (UTF-8 BOM, ``;``, bilingual header)."""
     actor, adm_id = _target(actor, administration)
     d, lo, hi = _direction(direction), _day(start), _day(end)
@@ -78,7 +78,7 @@ def register_csv(direction: str, start: str | None = Query(None, alias="from"), 
 @router.get("/{direction}.pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
 def register_pdf(direction: str, start: str | None = Query(None, alias="from"), end: str | None = Query(None, alias="to"),
-                 administration: int | None = None, actor: Actor | None = Depends(current_actor)) -> Response:
+                 administration: Id | None = None, actor: Actor | None = Depends(current_actor)) -> Response:
     """The register of ``direction`` as a bilingual A4 landscape PDF."""
     actor, adm_id = _target(actor, administration)
     d, lo, hi = _direction(direction), _day(start), _day(end)

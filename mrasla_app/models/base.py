@@ -9,6 +9,10 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy.types import TypeDecorator
 
 
+#: Largest primary key: ids are 32-bit integers on PostgreSQL (and a larger number overflows SQLite's).
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     """Aware UTC now: the only clock the data model uses (display converts to Africa/Casablanca)."""
     return datetime.now(UTC)

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from mrasla_app.models import (
     Correspondence, Direction, Dispatch, DispatchPurpose, Party, Priority, Role, Status, Unit,
 )
+from mrasla_app.models.base import MAX_ID
 from mrasla_app.services import scoping
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import FieldErrors
@@ -150,6 +151,13 @@ def _value(kind: type[E], value: str, name: str) -> E:
         raise FieldErrors({name: "error.invalid_value"}) from None
 
 
+def _id(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= MAX_ID:
+        raise ValueError(text)
+    return value
+
+
 def _utc_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(TIMEZONE))
 
@@ -164,11 +172,11 @@ def _after(stmt: Select, sort: Sort, after: str) -> Select:
     """Rows after the cursor ``after`` (as ``_cursor`` wrote it; anything else is refused)."""
     try:
         if sort is Sort.newest:
-            return stmt.where(Correspondence.id < int(after))
+            return stmt.where(Correspondence.id < _id(after))
         if sort is Sort.oldest:
-            return stmt.where(Correspondence.id > int(after))
+            return stmt.where(Correspondence.id > _id(after))
         day_s, _, id_s = after.partition("|")
-        day, last_id = date.fromisoformat(day_s), int(id_s)
+        day, last_id = date.fromisoformat(day_s), _id(id_s)
     except ValueError:
         raise FieldErrors({"after": "error.invalid_value"}) from None
     deadline = func.coalesce(Correspondence.deadline, date(9999, 12, 31))

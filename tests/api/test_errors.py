@@ -29,14 +29,25 @@ def test_unknown_route_and_wrong_method(client):
     assert r.headers["allow"] == "POST"
 
 
+TOO_BIG = str(2**63)  # no database column holds it: once a 500 (SQLite OverflowError)
+
+
 def test_invalid_parameters_name_the_field(client):
-    body = _refused(client.get("/api/v1/administrations/first/units"), 422, "error.invalid_fields")
-    assert body["fields"]["administration_id"]["error"] == "error.invalid_value"
+    for url in ("/api/v1/administrations/first/units", f"/api/v1/administrations/{TOO_BIG}/units"):
+        body = _refused(client.get(url), 422, "error.invalid_fields")
+        assert body["fields"]["administration_id"]["error"] == "error.invalid_value"
+    for form, field in (({"unit": TOO_BIG}, "unit"), ({"administration": TOO_BIG}, "administration")):
+        body = _refused(client.post("/api/v1/deposits", data=deposit_form(**form)), 422, "error.invalid_fields")
+        assert field in body["fields"]
     login(client, "clerk.mef@mrasla.ma")
-    for params, field in (({"after": "page-2"}, "after"), ({"sort": "deadline", "after": "soon|1"}, "after"),
-                          ({"priority": "1"}, "priority"), ({"limit": "0"}, "limit")):
+    for params, field in (({"after": "page-2"}, "after"), ({"after": TOO_BIG}, "after"),
+                          ({"sort": "deadline", "after": "soon|1"}, "after"), ({"priority": "1"}, "priority"),
+                          ({"limit": "0"}, "limit")):
         body = _refused(client.get("/api/v1/correspondence", params=params), 422, "error.invalid_fields")
         assert list(body["fields"]) == [field]
+    body = _refused(client.post("/api/v1/correspondence/1/dispatch", json={"action_unit_id": int(TOO_BIG)}),
+                    422, "error.invalid_fields")
+    assert list(body["fields"]) == ["action_unit_id"]
 
 
 def test_oversized_bodies_are_refused_without_being_read_whole(client):
