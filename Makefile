@@ -70,6 +70,7 @@ test-pg: test-deps
 bench: install
 	$(BIN)/python bench/receipt_issuance.py
 	$(BIN)/python bench/signature.py
+	$(BIN)/python bench/hostile_files.py
 
 # Lighthouse (mobile profile) on the deposit page of a fresh prod build; scores go to bench/out/.
 lighthouse: install
