@@ -21,7 +21,10 @@ no receipts, PDFs or audit events; everything the inbox, search and verification
 - verification tokens derived from the seed (:func:`verify_token`), stored as SHA-256 like the app;
 - ``search_text`` built by ``services.text.search_document`` with the same parts as the registering
   service; the full-text index is the app's own (SQLite: the FTS5 triggers fire on each insert;
-  PostgreSQL: the GIN expression index).
+  PostgreSQL: the generated ``search_vector`` column and its GIN index).
+
+Planner statistics are left as the app has them: none on SQLite (the app never runs ANALYZE),
+``VACUUM ANALYZE`` on PostgreSQL (what autovacuum does after such a load).
 
 A JSON file beside (``<target>.meta.json`` in ``bench/out/``) names the benchmark actors and
 records the seed, counts and generation time. Same seed and ``--until`` → same database.

@@ -5,8 +5,9 @@ Indexes shaped like the inbox's queries (see services/inbox.py and services/scop
   administration newest first without a sort (SQLite had it implicitly through the rowid);
 - ``ix_corr_action_unit_status`` (action unit, status, id) replaces the action-unit index: the
   "my unit" queue reads the unit's open items only;
-- ``ix_corr_admin_status_deadline`` (administration, status, deadline) replaces (administration,
-  deadline): overdue items are open ones, past their deadline;
+- ``ix_corr_admin_queues`` (administration, status, deadline, then every column the queues and the
+  scoping test) replaces (administration, deadline): overdue items are open ones past their deadline,
+  and the queue counts read the index alone instead of ~1 KB rows;
 - ``ix_dispatch_corr_unit_active`` (correspondence, unit, active) replaces the correspondence index
   of dispatches: "is this item dispatched to one of my units" is one index probe;
 - PostgreSQL: the folded text's ``tsvector`` is stored (generated column ``search_vector``) and
@@ -32,7 +33,8 @@ REPLACED = (
     ("correspondence", "ix_correspondence_action_unit_id", ["action_unit_id"],
      "ix_corr_action_unit_status", ["action_unit_id", "status", "id"]),
     ("correspondence", "ix_corr_deadline", ["administration_id", "deadline"],
-     "ix_corr_admin_status_deadline", ["administration_id", "status", "deadline"]),
+     "ix_corr_admin_queues", ["administration_id", "status", "deadline", "direction", "confidential", "action_unit_id",
+                              "unit_id", "assignee_id", "created_by", "id"]),
     ("dispatch", "ix_dispatch_correspondence_id", ["correspondence_id"],
      "ix_dispatch_corr_unit_active", ["correspondence_id", "unit_id", "active"]),
 )
@@ -47,6 +49,7 @@ def upgrade() -> None:
                    "GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED")
         op.execute("DROP INDEX IF EXISTS ix_corr_search")
         op.execute("CREATE INDEX ix_corr_search ON correspondence USING GIN (search_vector)")
+        op.execute("ANALYZE correspondence")  # the rewritten table's new column has no statistics yet
 
 
 def downgrade() -> None:

@@ -82,7 +82,9 @@ class Correspondence(SQLModel, table=True):
         Index("ix_corr_admin_status", "administration_id", "status", "id"),
         Index("ix_corr_admin_dir_id", "administration_id", "direction", "id"),
         Index("ix_corr_assignee_status", "assignee_id", "status", "id"),
-        Index("ix_corr_admin_status_deadline", "administration_id", "status", "deadline"),
+        # Overdue items, and the queue counts from the index alone (alembic 5b1e7c9d2a40).
+        Index("ix_corr_admin_queues", "administration_id", "status", "deadline", "direction", "confidential",
+              "action_unit_id", "unit_id", "assignee_id", "created_by", "id"),
         Index("ix_corr_admin_id", "administration_id", "id"),
         Index("ix_corr_action_unit_status", "action_unit_id", "status", "id"),
     )
