@@ -181,7 +181,9 @@ def page(
         Sort.oldest: (key.asc(),),
         Sort.deadline: (func.coalesce(Correspondence.deadline, date(9999, 12, 31)).asc(), key.asc()),
     }[f.sort]
-    rows = list(session.execute(stmt.order_by(*order).limit(limit + 1)).scalars())
+    # The page's ids first (from indexes where the filters allow), then only those rows.
+    ids = stmt.with_only_columns(Correspondence.id).order_by(*order).limit(limit + 1)
+    rows = list(session.execute(select(Correspondence).where(Correspondence.id.in_(ids)).order_by(*order)).scalars())
     more = len(rows) > limit
     rows = rows[:limit]
     parties = {p.id: p.full_name for p in session.execute(

@@ -43,12 +43,12 @@ def visible_clause(session: Session, actor: Actor | None) -> ColumnElement[bool]
     units = unit_scope(session, actor)
     dispatched = select(Dispatch.id).where(Dispatch.correspondence_id == Correspondence.id, Dispatch.unit_id.in_(units),
                                            Dispatch.active.is_(True)).exists()
-    reach = [
-        dispatched,
+    reach = [  # the column tests first: the dispatch probe runs only for rows they do not settle
         Correspondence.action_unit_id.in_(units),
-        and_(Correspondence.direction != Direction.incoming, Correspondence.unit_id.in_(units)),
         Correspondence.assignee_id == actor.user_id,
         Correspondence.created_by == actor.user_id,
+        and_(Correspondence.direction != Direction.incoming, Correspondence.unit_id.in_(units)),
+        dispatched,
     ]
     return and_(own, or_(*reach), confidential_ok)
 
