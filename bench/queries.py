@@ -15,9 +15,11 @@ median administration (``small_agent``), one read session per call, like a reque
   first) and the agent's "my unit" queue — no baseline;
 - deep page: the page after row 10,000, reached with the keyset cursor of row 10,000 —
   baseline: the same scoped query with ``OFFSET 10000``;
-- Arabic search ``شهاده اداريه`` (stored as ``شهادة إدارية``) and French search ``reclamation degats``
-  (stored as ``Réclamation … dégâts``): ``inbox.page`` with ``q`` (full-text index) —
-  baseline: the same scoped query with ``search_text LIKE '%word%'`` per word (a scan);
+- Arabic search ``شهاده اداريه`` (stored as ``شهادة إدارية``), French search ``reclamation degats``
+  (stored as ``Réclamation … dégâts``) — common words, ~3 % and ~0.3 % of the letters — and a
+  registry number (one letter): ``inbox.page`` with ``q`` (full-text index) — baseline: the same
+  scoped query with ``search_text LIKE '%word%'`` per word (a scan of the newest visible rows, which
+  stops early when the words are common);
 - queue counts: ``inbox.counts`` (what the inbox shows beside the queues) — no baseline;
 - verification: ``verification.lookup(reference, token)`` of random generated correspondences —
   baseline: ``session.get(Correspondence, id)`` (one primary-key read, the floor).
@@ -101,7 +103,8 @@ def naive_page(actor: Actor, f: InboxFilter, *, offset: int = 0, like: str = "")
         with db.read_session() as s:
             stmt = inbox._filtered(s, actor, f)
             if like:
-                stmt = stmt.where(and_(*(Correspondence.search_text.like(f"%{w}%") for w in normalize(like).split())))
+                words = normalize(like).replace("/", " ").replace("-", " ").split()  # split as inbox.search_clause does
+                stmt = stmt.where(and_(*(Correspondence.search_text.like(f"%{w}%") for w in words)))
             stmt = stmt.order_by(Correspondence.id.desc()).offset(offset).limit(PAGE)
             return len(list(s.execute(stmt).scalars()))
     return run
@@ -113,6 +116,15 @@ def cursor_of_row(actor: Actor, f: InboxFilter, n: int) -> str:
         ids = select(Correspondence.id).where(inbox._filtered(s, actor, f).whereclause)
         row_id = s.execute(ids.order_by(Correspondence.id.desc()).offset(n - 1).limit(1)).scalar()
     return str(row_id) if row_id else ""
+
+
+def registry_number_in_middle(actor: Actor) -> str:
+    """A registry number of the actor's administration from the middle of its history (a rare search)."""
+    with db.read_session() as s:
+        ids = select(Correspondence.id).where(Correspondence.administration_id == actor.administration_id)
+        n = s.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
+        return s.execute(select(Correspondence.registry_number).where(Correspondence.id.in_(
+            ids.order_by(Correspondence.id).offset(n // 2).limit(1)))).scalar_one()
 
 
 def counts(actor: Actor) -> Callable[[], int]:
@@ -203,6 +215,9 @@ def run_engine(url: str, rows: int, runs: int) -> dict:
         for label, q in (("Arabic search", ARABIC), ("French search", FRENCH)):
             cases.append(("search", role, f"{label} '{q}' (FTS vs LIKE)", project_page(who[role], InboxFilter(q=q)),
                           naive_page(who[role], newest, like=q)))
+    number = registry_number_in_middle(who["clerk"])
+    cases.append(("search", "clerk", "number search (FTS vs LIKE)", project_page(who["clerk"], InboxFilter(q=number)),
+                  naive_page(who["clerk"], newest, like=number)))
     for role in ("clerk", "agent", "small_agent"):
         cases.append(("counts", role, "queue counts (8 queues)", counts(who[role]), None))
     v_project, v_floor = verify_cases(meta["seed"], rows)
