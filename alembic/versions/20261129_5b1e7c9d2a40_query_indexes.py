@@ -10,6 +10,7 @@ Indexes shaped like the inbox's queries (see services/inbox.py and services/scop
   and the queue counts read the index alone instead of ~1 KB rows;
 - ``ix_dispatch_corr_unit_active`` (correspondence, unit, active) replaces the correspondence index
   of dispatches: "is this item dispatched to one of my units" is one index probe;
+- ``ix_corr_admin_registered`` (administration, registration time): the date filters;
 - PostgreSQL: the folded text's ``tsvector`` is stored (generated column ``search_vector``) and
   GIN-indexed, so matches are rechecked without re-parsing each candidate's text.
 
@@ -44,6 +45,7 @@ def upgrade() -> None:
     for table, old, _, new, columns in REPLACED:
         op.create_index(new, table, columns)
         op.drop_index(old, table_name=table)
+    op.create_index("ix_corr_admin_registered", "correspondence", ["administration_id", "registered_at"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE correspondence ADD COLUMN search_vector tsvector "
                    "GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED")
@@ -57,6 +59,7 @@ def downgrade() -> None:
         op.execute("DROP INDEX IF EXISTS ix_corr_search")
         op.execute("ALTER TABLE correspondence DROP COLUMN search_vector")
         op.execute("CREATE INDEX ix_corr_search ON correspondence USING GIN (to_tsvector('simple', search_text))")
+    op.drop_index("ix_corr_admin_registered", table_name="correspondence")
     for table, old, columns, new, _ in REPLACED:
         op.create_index(old, table, columns)
         op.drop_index(new, table_name=table)

@@ -87,6 +87,7 @@ class Correspondence(SQLModel, table=True):
               "action_unit_id", "unit_id", "assignee_id", "created_by", "id"),
         Index("ix_corr_admin_id", "administration_id", "id"),
         Index("ix_corr_action_unit_status", "action_unit_id", "status", "id"),
+        Index("ix_corr_admin_registered", "administration_id", "registered_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
