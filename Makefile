@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 
-.PHONY: install run test test-unit test-e2e test-pg test-deps bench lighthouse seed migrate clean help
+.PHONY: install run test test-unit test-e2e test-pg test-deps bench bench-db lighthouse seed migrate clean help
 
 help:
 	@echo "make run    install, migrate, seed the demo once, serve on http://localhost:$(PORT)"
@@ -71,6 +71,11 @@ bench: install
 	$(BIN)/python bench/receipt_issuance.py
 	$(BIN)/python bench/signature.py
 	$(BIN)/python bench/hostile_files.py
+
+# Benchmark 3: 1,000,000 correspondences generated once into bench/out/benchdb.sqlite and the PostgreSQL
+# database benchdb_1m (skipped when PG_URL does not answer), then inbox/search/verification queries on both.
+bench-db: install
+	$(BIN)/python bench/queries.py --sqlite bench/out/benchdb.sqlite --pg $(PG_URL)/benchdb_1m
 
 # Lighthouse (mobile profile) on the deposit page of a fresh prod build; scores go to bench/out/.
 lighthouse: install

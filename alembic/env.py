@@ -10,8 +10,12 @@ target_metadata = SQLModel.metadata
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Ignore the FTS5 shadow tables made by the search-index migration (not SQLModel tables)."""
-    return not (type_ == "table" and name and name.startswith("correspondence_fts"))
+    """Ignore the search index made by the migrations, not by SQLModel: the FTS5 shadow tables
+    (SQLite), the generated ``search_vector`` column and its GIN index (PostgreSQL)."""
+    if (type_ == "table" and name and name.startswith("correspondence_fts")) or (type_ == "index" and name == "ix_corr_search"):
+        return False
+    return not (type_ == "column" and name == "search_vector" and getattr(obj, "table", None) is not None
+                and obj.table.name == "correspondence")
 
 
 def run_migrations_online() -> None:

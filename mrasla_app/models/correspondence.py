@@ -82,11 +82,16 @@ class Correspondence(SQLModel, table=True):
         Index("ix_corr_admin_status", "administration_id", "status", "id"),
         Index("ix_corr_admin_dir_id", "administration_id", "direction", "id"),
         Index("ix_corr_assignee_status", "assignee_id", "status", "id"),
-        Index("ix_corr_deadline", "administration_id", "deadline"),
+        # Overdue items, and the queue counts from the index alone (alembic 5b1e7c9d2a40).
+        Index("ix_corr_admin_queues", "administration_id", "status", "deadline", "direction", "confidential",
+              "action_unit_id", "unit_id", "assignee_id", "created_by", "id"),
+        Index("ix_corr_admin_id", "administration_id", "id"),
+        Index("ix_corr_action_unit_status", "action_unit_id", "status", "id"),
+        Index("ix_corr_admin_registered", "administration_id", "registered_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    administration_id: int = Field(foreign_key="administration.id", index=True)
+    administration_id: int = Field(foreign_key="administration.id")
     unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)  # addressee chosen at deposit
     direction: Direction = Field(sa_column=enum_column(Direction))
     channel: Channel = Field(sa_column=enum_column(Channel))
@@ -103,7 +108,7 @@ class Correspondence(SQLModel, table=True):
     registered_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     created_by: int | None = Field(default=None, foreign_key="user.id")
     type_code: str = Field(default="", max_length=32)  # request, complaint, invoice… (sets the default deadline)
-    action_unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)  # unit dispatched for action
+    action_unit_id: int | None = Field(default=None, foreign_key="unit.id")  # unit dispatched for action
     assignee_id: int | None = Field(default=None, foreign_key="user.id", index=True)  # agent handling it
     sender_administration_id: int | None = Field(default=None, foreign_key="administration.id")
     recipient_administration_id: int | None = Field(default=None, foreign_key="administration.id")
@@ -113,7 +118,9 @@ class Correspondence(SQLModel, table=True):
     verify_token_hash: str = Field(max_length=64, unique=True, index=True)  # QR code token (SHA-256)
     access_token_hash: str = Field(default="", max_length=64, index=True)  # depositor's private link
     idempotency_key: str | None = Field(default=None, max_length=80, unique=True)
-    search_text: str = Field(default="", sa_column=Column(Text, nullable=False))  # normalised, see services/text
+    # Normalised, see services/text. Indexed for full text by the migrations: FTS5 on SQLite; on
+    # PostgreSQL a generated ``search_vector`` tsvector column (not mapped here) with a GIN index.
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False))
 
 
 class Document(SQLModel, table=True):
@@ -148,10 +155,13 @@ class TrackingCode(SQLModel, table=True):
 class Dispatch(SQLModel, table=True):
     """Imputation: the correspondence is routed to a unit (or a person in it) for action or information."""
 
-    __table_args__ = (Index("ix_dispatch_unit_active", "unit_id", "active", "purpose", "correspondence_id"),)
+    __table_args__ = (
+        Index("ix_dispatch_unit_active", "unit_id", "active", "purpose", "correspondence_id"),
+        Index("ix_dispatch_corr_unit_active", "correspondence_id", "unit_id", "active"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    correspondence_id: int = Field(foreign_key="correspondence.id", index=True)
+    correspondence_id: int = Field(foreign_key="correspondence.id")
     unit_id: int = Field(foreign_key="unit.id")
     user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     purpose: DispatchPurpose = Field(sa_column=enum_column(DispatchPurpose))
