@@ -176,7 +176,7 @@ def _fsck(args: argparse.Namespace) -> int:
         report = fsck.check(session)
         removed = fsck.collect_garbage(session) if args.gc else 0
     print(f"{report.checked_blobs} files verified against their SHA-256; "
-          f"{len(report.orphans)} unreferenced file(s){f', {removed} removed' if args.gc else ''}")
+          f"{len(report.orphans)} unreferenced file(s){f', {removed} removed' if args.gc else ' (collectable: --gc)'}")
     for problem in report.problems:
         print(f"  PROBLEM: {problem}")
     print("consistent" if report.ok else f"INCONSISTENT: {len(report.problems)} problem(s)")

@@ -22,9 +22,21 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def makedirs(directory: Path) -> None:
+    """``mkdir -p`` whose new entries survive a power cut (each new directory's parent is fsynced)."""
+    if directory.is_dir():
+        return
+    makedirs(directory.parent)
+    try:
+        directory.mkdir()
+    except FileExistsError:
+        return
+    fsync_dir(directory.parent)
+
+
 def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
     """Replace ``path`` with ``data`` all at once, with permissions ``mode``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    makedirs(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, mode)

@@ -212,3 +212,20 @@ def test_a_bad_new_key_file_is_refused_before_anything_changes(seeded, installat
     assert "32" in capsys.readouterr().err
     assert _files(seeded.data_dir / "pki") == before and not get_settings().retiring_master_key_path.exists()
     assert os.environ.get("MRASLA_MASTER_KEY") is None
+
+
+def test_workers_starting_together_agree_on_one_new_master_key(tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.delenv("MRASLA_MASTER_KEY", raising=False)
+    try:
+        for attempt in range(30):  # a first start races rarely: give it many chances to show
+            data_dir = tmp_path / f"data{attempt}"
+            monkeypatch.setenv("MRASLA_DATA_DIR", str(data_dir))
+            get_settings.cache_clear()
+            with ThreadPoolExecutor(8) as pool:  # nobody reads a half-written file or trips on another's
+                keys = set(pool.map(lambda _: get_settings().master_key(), range(64)))
+            assert len(keys) == 1 and len(keys.pop()) == 32
+            assert [p.name for p in data_dir.iterdir()] == ["master.key"]  # no temporary file left
+    finally:
+        get_settings.cache_clear()
