@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
-from sqlmodel import Session
 
-from mrasla_app.api.deps import SESSION_COOKIE, current_actor, write_db
+from mrasla_app.api.deps import SESSION_COOKIE, WriteSession, current_actor
 from mrasla_app.api.limits import Limiter
 from mrasla_app.services import accounts
 from mrasla_app.services.accounts import Actor
@@ -53,7 +52,7 @@ def _set_cookie(response: Response, token: str) -> None:
 
 
 @router.post("/login", response_model=Ticket, dependencies=[Depends(login_limit)])
-def login(body: Credentials, request: Request, session: Session = Depends(write_db)) -> Ticket:
+def login(body: Credentials, request: Request, session: WriteSession) -> Ticket:
     """Check e-mail, password (and TOTP when enabled); returns a one-time ticket valid 60 s."""
     ip = request.client.host if request.client else ""
     ticket = accounts.authenticate(session, body.email, body.password, body.totp, ip=ip,
@@ -62,7 +61,7 @@ def login(body: Credentials, request: Request, session: Session = Depends(write_
 
 
 @router.post("/session", status_code=204)
-def open_session(body: Ticket, response: Response, session: Session = Depends(write_db)) -> Response:
+def open_session(body: Ticket, response: Response, session: WriteSession) -> Response:
     """Exchange a login ticket for the HttpOnly, SameSite=Strict session cookie."""
     token = accounts.exchange_ticket(session, body.ticket)
     if token is None:
@@ -73,7 +72,7 @@ def open_session(body: Ticket, response: Response, session: Session = Depends(wr
 
 
 @router.post("/logout", status_code=204)
-def logout(request: Request, response: Response, session: Session = Depends(write_db)) -> Response:
+def logout(request: Request, response: Response, session: WriteSession) -> Response:
     accounts.logout(session, request.cookies.get(SESSION_COOKIE))
     response.status_code = 204
     response.delete_cookie(SESSION_COOKIE, path="/")

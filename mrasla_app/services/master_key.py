@@ -16,7 +16,7 @@ Crash safety: there is never a moment when a secret is sealed under a key nobody
 Killed at any point, a run of the command resumes where it stopped (``master.key.old`` present).
 A running server keeps working throughout. On SQLite the re-sealing transaction overwrites freed
 space (``secure_delete``) and the WAL is truncated afterwards, so the old ciphertexts do not linger
-in the files; on PostgreSQL run ``VACUUM FULL user_account, signing_key`` to the same end.
+in the files; on PostgreSQL run ``VACUUM FULL "user", signing_key`` to the same end.
 
 With ``MRASLA_MASTER_KEY`` in the environment the key lives in the operator's secret store:
 the caller supplies the new key (``--new-key-file``), every process must be stopped, and the
@@ -106,9 +106,9 @@ def _reseal_rows(keys: Sequence[bytes], new: bytes, event: dict[str, object] | N
 def _not_opening(settings: Settings, key: bytes) -> list[str]:
     """Labels of the secrets ``key`` alone cannot open."""
     with db.read_session() as session:
-        secrets = sealed_secrets(session, settings)
+        found = sealed_secrets(session, settings)
     bad = []
-    for label, blob, purpose in secrets:
+    for label, blob, purpose in found:
         try:
             unseal_with(blob, purpose, [key])
         except InvalidTag:

@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -241,6 +242,12 @@ def _fire_and_kill(server: Server, burst: Burst, round_no: int, phase: float) ->
     director.close()
 
 
+def _validate(pdf: bytes):
+    """``validate_pdf`` off this thread: pyHanko runs its own event loop, Playwright's runs here."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(validate_pdf, pdf).result()
+
+
 def _blob_ok(sha: str) -> bool:
     path = storage.blob_path(sha)
     return path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() == sha
@@ -256,7 +263,7 @@ def _check_deposit(body: dict, pdf: bytes) -> None:
     assert kinds["attachment"].sha256 == hashlib.sha256(pdf).hexdigest()
     assert all(_blob_ok(d.sha256) for d in found.documents)
     assert found.receipt_sha256, f"{body['registry_number']} has no sealed receipt"
-    assert validate_pdf(storage.get(found.receipt_sha256)).authentic
+    assert _validate(storage.get(found.receipt_sha256)).authentic
 
 
 def test_sigkill_mid_burst_loses_nothing_acknowledged_and_leaves_nothing_half_written(crash_server: Server):
@@ -297,7 +304,7 @@ def test_sigkill_mid_burst_loses_nothing_acknowledged_and_leaves_nothing_half_wr
             assert folder is not None and folder.status == FolderStatus.completed
             decisions = s.execute(select(StepAction.decision).where(StepAction.folder_id == fid)).scalars().all()
             assert decisions == [Decision.signed]
-            report = validate_pdf(storage.get(folder.current_sha256))
+            report = _validate(storage.get(folder.current_sha256))
             assert report.authentic and report.signatures[-1].signer_common_name == "Mohammed Berrada"
         for folder in s.execute(select(Folder)).scalars():  # unanswered signatures: all or nothing
             acted = s.execute(select(StepAction.id).where(StepAction.folder_id == folder.id)).first() is not None
