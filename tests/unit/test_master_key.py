@@ -24,6 +24,7 @@ from mrasla_app.models import AuditEvent
 from mrasla_app.pki import ca
 from mrasla_app.pki.validation import validate_pdf
 from mrasla_app.services import accounts, audit, deposits, master_key, signing_keys
+from mrasla_app.services.seed import DEMO_TOTP_SECRET
 from mrasla_app.settings import get_settings
 from tests.files import pdf_bytes
 
@@ -126,16 +127,17 @@ def test_rotation_reseals_everything_and_retires_the_old_key(seeded, installatio
     found, totp = installation
     settings = get_settings()
     old = settings.master_key()
-    assert len(_opened_by(old)) == len(_sealed()) == 5  # 3 platform keys, 1 TOTP secret, 1 signing key
+    totps = sum(purpose.startswith("totp:") for _, _, purpose in _sealed())  # the agent's, the demo administrators'
+    assert totps >= 1 and len(_opened_by(old)) == len(_sealed()) == 3 + totps + 1  # platform keys, TOTP, signing key
 
     assert main(["rotate-master-key"]) == 0
     out = capsys.readouterr().out
-    assert "re-sealed 3 platform key(s), 1 TOTP secret(s), 1 signing key(s)" in out
+    assert f"re-sealed 3 platform key(s), {totps} TOTP secret(s), 1 signing key(s)" in out
 
     new = settings.master_key()
     assert new != old and not settings.retiring_master_key_path.exists()
     assert (settings.master_key_path.stat().st_mode & 0o777) == 0o600
-    assert _opened_by(old) == [] and len(_opened_by(new)) == 5
+    assert _opened_by(old) == [] and len(_opened_by(new)) == len(_sealed())
     _everything_works(seeded, totp)
 
     with db.read_session() as s:
@@ -146,7 +148,8 @@ def test_rotation_reseals_everything_and_retires_the_old_key(seeded, installatio
     # nothing in clear at rest, and no stale ciphertext the old key could still open
     files = _files(seeded.data_dir)
     assert files, "the data directory is empty?"
-    markers = {"PEM private key": b"PRIVATE KEY-----", "old master key": base64.b64encode(old), **found}
+    markers = {"PEM private key": b"PRIVATE KEY-----", "old master key": base64.b64encode(old),
+               "demo TOTP secret": DEMO_TOTP_SECRET.encode(), **found}
     for path, data in files.items():
         for label, marker in markers.items():
             assert marker not in data, f"{label} found in clear in {path}"
@@ -175,7 +178,7 @@ def test_a_rotation_killed_half_way_keeps_working_and_the_next_run_finishes(seed
     assert main(["rotate-master-key"]) == 0
     assert "interrupted rotation finished" in capsys.readouterr().out
     assert settings.master_key() == new and not settings.retiring_master_key_path.exists()
-    assert _opened_by(old) == [] and len(_opened_by(new)) == 5
+    assert _opened_by(old) == [] and len(_opened_by(new)) == len(_sealed())
     _everything_works(seeded, totp)
 
 
@@ -200,7 +203,7 @@ def test_key_from_the_environment_is_rotated_into_a_file_for_the_secret_store(se
     assert _opened_by(base64.b64decode(old)) == []
 
     monkeypatch.setenv("MRASLA_MASTER_KEY", key_file.read_text())  # the operator updates the secret store
-    assert len(_opened_by(settings.master_key())) == 5
+    assert len(_opened_by(settings.master_key())) == len(_sealed())
     _everything_works(seeded, totp)
 
 
