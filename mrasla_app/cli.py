@@ -39,7 +39,6 @@ def _create_user(args: argparse.Namespace) -> int:
     from mrasla_app.services import users
     from mrasla_app.services.accounts import system_actor
     from mrasla_app.services.errors import DomainError
-    from mrasla_app.i18n import translate
 
     password = args.password or getpass.getpass("password: ")
     actor = system_actor()
@@ -61,8 +60,7 @@ def _create_user(args: argparse.Namespace) -> int:
             if args.platform_admin:
                 session.get(User, user.id).is_platform_admin = True  # type: ignore[union-attr]
     except DomainError as exc:
-        print(translate(exc.code, "fr", **exc.params), file=sys.stderr)
-        return 2
+        return _fail(exc)
     print(f"created {args.email}")
     return 0
 
@@ -84,12 +82,73 @@ def _audit_verify(_args: argparse.Namespace) -> int:
 
 
 def _pki_show(_args: argparse.Namespace) -> int:
+    from cryptography import x509
+
     from mrasla_app.pki.ca import fingerprints, load_or_create_pki
 
     platform = load_or_create_pki()
     print(f"PKI directory: {platform.pki_dir}")
     for name, fp in fingerprints(platform).items():
         print(f"  {name:<5} SHA-256 {fp}")
+    crl = x509.load_der_x509_crl(platform.crl_der())
+    print(f"  CRL   {len(crl)} revoked certificate(s), next update {crl.next_update_utc:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
+def _fail(exc: Exception) -> int:
+    """A refused operator command: the French message on stderr, exit status 2."""
+    from mrasla_app.i18n import translate
+    from mrasla_app.services.errors import DomainError
+
+    assert isinstance(exc, DomainError)
+    print(translate(exc.code, "fr", **exc.params), file=sys.stderr)
+    return 2
+
+
+def _pki_revoke(args: argparse.Namespace) -> int:
+    from mrasla_app.models import User
+    from mrasla_app.services import signing_keys
+    from mrasla_app.services.accounts import system_actor
+    from mrasla_app.services.errors import DomainError, NotFound
+
+    actor = system_actor()
+    try:
+        with db.write_session() as session:
+            if args.user:
+                user = session.execute(select(User).where(User.email == args.user.strip().lower())).scalar_one_or_none()
+                if user is None:
+                    raise NotFound()
+                count = signing_keys.revoke_for_user(session, actor, user.id, args.reason)  # type: ignore[arg-type]
+                print(f"{count} certificate(s) of {user.email} revoked ({args.reason})")
+            else:
+                row = signing_keys.revoke_serial(session, actor, args.serial, args.reason)
+                print(f"certificate {row.serial} revoked ({args.reason})")
+    except DomainError as exc:
+        return _fail(exc)
+    print("CRL updated: /pki/crl.der")
+    return 0
+
+
+def _rotate_master_key(args: argparse.Namespace) -> int:
+    from mrasla_app.services import master_key
+    from mrasla_app.services.errors import DomainError
+    from mrasla_app.settings import create_key_file, get_settings
+
+    settings = get_settings()
+    key_file = Path(args.new_key_file) if args.new_key_file else None
+    try:
+        if key_file is not None and not key_file.exists():
+            create_key_file(key_file)
+        done = master_key.rotate(master_key.read_key_file(key_file) if key_file else None)
+    except DomainError as exc:
+        return _fail(exc)
+    print(f"{'interrupted rotation finished' if done.resumed else 'master key rotated'}: re-sealed "
+          f"{done.pki_keys} platform key(s), {done.totp_secrets} TOTP secret(s), {done.signing_keys} signing key(s)")
+    if settings.master_key_in_env():
+        print(f"NOW: put the content of {key_file} into MRASLA_MASTER_KEY in your secret store, restart every "
+              f"process, then delete {key_file}")
+    else:
+        print(f"new key in {settings.master_key_path}; the old one is gone (older backups carry their own key)")
     return 0
 
 
@@ -117,7 +176,7 @@ def _fsck(args: argparse.Namespace) -> int:
         report = fsck.check(session)
         removed = fsck.collect_garbage(session) if args.gc else 0
     print(f"{report.checked_blobs} files verified against their SHA-256; "
-          f"{len(report.orphans)} unreferenced file(s){f', {removed} removed' if args.gc else ''}")
+          f"{len(report.orphans)} unreferenced file(s){f', {removed} removed' if args.gc else ' (collectable: --gc)'}")
     for problem in report.problems:
         print(f"  PROBLEM: {problem}")
     print("consistent" if report.ok else f"INCONSISTENT: {len(report.problems)} problem(s)")
@@ -129,21 +188,18 @@ def _passphrase(args: argparse.Namespace) -> str:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from mrasla_app.i18n import translate
     from mrasla_app.services import backup
     from mrasla_app.services.errors import DomainError
 
     try:
         size = backup.create(Path(args.out), _passphrase(args))
     except DomainError as exc:
-        print(translate(exc.code, "fr", **exc.params), file=sys.stderr)
-        return 2
+        return _fail(exc)
     print(f"encrypted backup written: {args.out} ({size} bytes)")
     return 0
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from mrasla_app.i18n import translate
     from mrasla_app.services import backup
     from mrasla_app.services.errors import DomainError
     from mrasla_app.settings import get_settings
@@ -152,13 +208,14 @@ def _restore(args: argparse.Namespace) -> int:
     try:
         backup.restore(Path(args.archive), _passphrase(args), target)
     except DomainError as exc:
-        print(translate(exc.code, "fr", **exc.params), file=sys.stderr)
-        return 2
+        return _fail(exc)
     print(f"restored into {target}; run `mrasla fsck` to check it")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from mrasla_app.pki.ca import REVOCATION_REASONS
+
     parser = argparse.ArgumentParser(prog="mrasla", description="Mrasla (مراسلة) operator commands.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations (Alembic)").set_defaults(func=_migrate)
@@ -191,6 +248,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_restore)
     pki_p = sub.add_parser("pki", help="platform PKI").add_subparsers(dest="pki_command", required=True)
     pki_p.add_parser("show", help="create the platform PKI if absent; print certificate fingerprints").set_defaults(func=_pki_show)
+    p = pki_p.add_parser("revoke", help="revoke signing certificates (by serial or all of a user's) and update the CRL")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("serial", nargs="?", help="certificate serial number, hexadecimal")
+    target.add_argument("--user", metavar="EMAIL", help="every certificate of this user")
+    p.add_argument("--reason", default="unspecified", choices=[r for r in REVOCATION_REASONS if r != "remove_from_crl"],
+                   help="RFC 5280 reason (default: unspecified)")
+    p.set_defaults(func=_pki_revoke)
+    p = sub.add_parser("rotate-master-key", help="re-seal every private key and TOTP secret under a new master key")
+    p.add_argument("--new-key-file", metavar="FILE",
+                   help="take the new key from FILE (base64 of 32 bytes; created with a random key when absent); "
+                        "required when MRASLA_MASTER_KEY is set")
+    p.set_defaults(func=_rotate_master_key)
     return parser
 
 

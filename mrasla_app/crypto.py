@@ -8,7 +8,9 @@ purpose cannot open another and rotating the master key is a matter of re-sealin
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -29,9 +31,31 @@ def seal(plaintext: bytes, purpose: str, master: bytes | None = None) -> bytes:
     return _VERSION + nonce + AESGCM(key).encrypt(nonce, plaintext, purpose.encode())
 
 
-def unseal(blob: bytes, purpose: str, master: bytes | None = None) -> bytes:
-    """Decrypt what ``seal`` produced; raises ``cryptography.exceptions.InvalidTag`` if tampered."""
+def _open(blob: bytes, purpose: str, master: bytes) -> bytes:
     if blob[:2] != _VERSION:
         raise ValueError("unknown sealed format")
-    key = _derive(master or get_settings().master_key(), purpose)
-    return AESGCM(key).decrypt(blob[2:14], blob[14:], purpose.encode())
+    return AESGCM(_derive(master, purpose)).decrypt(blob[2:14], blob[14:], purpose.encode())
+
+
+def unseal(blob: bytes, purpose: str, master: bytes | None = None) -> bytes:
+    """Decrypt what ``seal`` produced; raises ``cryptography.exceptions.InvalidTag`` if tampered.
+
+    Without ``master``: the master key, then the key an unfinished rotation is retiring.
+    """
+    keys = (master,) if master else get_settings().master_keys()
+    return unseal_with(blob, purpose, keys)
+
+
+def unseal_with(blob: bytes, purpose: str, keys: Sequence[bytes]) -> bytes:
+    """``unseal`` trying each of ``keys`` in turn (InvalidTag when none opens it)."""
+    for key in keys[:-1]:
+        try:
+            return _open(blob, purpose, key)
+        except InvalidTag:
+            continue
+    return _open(blob, purpose, keys[-1])
+
+
+def reseal(blob: bytes, purpose: str, keys: Sequence[bytes], new: bytes) -> bytes:
+    """The same secret sealed under ``new`` (it may be sealed under any of ``keys`` now)."""
+    return seal(unseal_with(blob, purpose, keys), purpose, new)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -61,26 +62,71 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def master_key_path(self) -> Path:
+        return self.data_dir / "master.key"
+
+    @property
+    def retiring_master_key_path(self) -> Path:
+        """The previous master key while a rotation re-seals (``mrasla rotate-master-key``)."""
+        return self.data_dir / "master.key.old"
+
+    @staticmethod
+    def master_key_in_env() -> bool:
+        return bool(os.environ.get("MRASLA_MASTER_KEY", "").strip())
+
     def master_key(self) -> bytes:
         """The 32-byte master key: ``MRASLA_MASTER_KEY`` (base64) or ``<data>/master.key``.
 
         Generated on first use with mode 0600 when absent; it is never committed and must be
-        backed up with the data directory (it encrypts every private key at rest).
+        backed up with the data directory (it encrypts every private key at rest). Read at each
+        use, so a rotation takes effect in running processes at once.
         """
-        raw = os.environ.get("MRASLA_MASTER_KEY", "").strip()
-        if raw:
-            key = base64.b64decode(raw)
-        else:
-            path = self.data_dir / "master.key"
-            if not path.exists():
-                self.data_dir.mkdir(parents=True, exist_ok=True)
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(base64.b64encode(secrets.token_bytes(32)))
-            key = base64.b64decode(path.read_bytes().strip())
-        if len(key) != 32:
-            raise ValueError("MRASLA_MASTER_KEY must be 32 bytes, base64-encoded")
-        return key
+        if self.master_key_in_env():
+            return decode_key(os.environ["MRASLA_MASTER_KEY"].encode())
+        path = self.master_key_path
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                create_key_file(path)
+            except FileExistsError:  # another process created it first
+                pass
+        return decode_key(path.read_bytes())
+
+    def master_keys(self) -> tuple[bytes, ...]:
+        """What unsealing tries, in order: the master key, then the one an unfinished rotation is
+        retiring (some secrets may still be sealed under it)."""
+        keys = (self.master_key(),)
+        if not self.master_key_in_env():
+            try:
+                keys += (decode_key(self.retiring_master_key_path.read_bytes()),)
+            except FileNotFoundError:  # no rotation under way (the usual case)
+                pass
+        return keys
+
+
+def decode_key(raw: bytes) -> bytes:
+    """A master key as stored (base64 of 32 bytes) → its bytes."""
+    key = base64.b64decode(raw.strip(), validate=True)
+    if len(key) != 32:
+        raise ValueError("a master key must be 32 bytes, base64-encoded")
+    return key
+
+
+def create_key_file(path: Path) -> bytes:
+    """Write a new random master key to ``path`` (mode 0600, fsynced); ``FileExistsError`` if there
+    is one already. The file appears complete or not at all (hard link of a finished temp file)."""
+    key = secrets.token_bytes(32)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(base64.b64encode(key))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
+    return key
 
 
 @lru_cache(maxsize=1)

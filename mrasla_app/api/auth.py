@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
-from sqlmodel import Session
 
-from mrasla_app.api.deps import SESSION_COOKIE, current_actor, write_db
+from mrasla_app.api.deps import SESSION_COOKIE, WriteSession, current_actor
 from mrasla_app.api.errors import errors
 from mrasla_app.api.limits import Limiter
 from mrasla_app.services import accounts
@@ -54,7 +53,7 @@ def _set_cookie(response: Response, token: str) -> None:
 
 
 @router.post("/login", response_model=Ticket, dependencies=[Depends(login_limit)], responses=errors(400, 422, 429))
-def login(body: Credentials, request: Request, session: Session = Depends(write_db)) -> Ticket:
+def login(body: Credentials, request: Request, session: WriteSession) -> Ticket:
     """Check e-mail, password (and TOTP when enabled); returns a one-time ticket valid 60 s."""
     ip = request.client.host if request.client else ""
     ticket = accounts.authenticate(session, body.email, body.password, body.totp, ip=ip,
@@ -63,7 +62,7 @@ def login(body: Credentials, request: Request, session: Session = Depends(write_
 
 
 @router.post("/session", status_code=204, responses=errors(400, 401, 422))
-def open_session(body: Ticket, response: Response, session: Session = Depends(write_db)) -> Response:
+def open_session(body: Ticket, response: Response, session: WriteSession) -> Response:
     """Exchange a login ticket for the HttpOnly, SameSite=Strict session cookie."""
     token = accounts.exchange_ticket(session, body.ticket)
     if token is None:
@@ -74,7 +73,7 @@ def open_session(body: Ticket, response: Response, session: Session = Depends(wr
 
 
 @router.post("/logout", status_code=204)
-def logout(request: Request, response: Response, session: Session = Depends(write_db)) -> Response:
+def logout(request: Request, response: Response, session: WriteSession) -> Response:
     accounts.logout(session, request.cookies.get(SESSION_COOKIE))
     response.status_code = 204
     response.delete_cookie(SESSION_COOKIE, path="/")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Annotated
 from urllib.parse import quote, urlsplit
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from pydantic import Field
 from sqlmodel import Session
@@ -31,6 +31,11 @@ def read_db() -> Iterator[Session]:
 def write_db() -> Iterator[Session]:
     with db.write_session() as session:
         yield session
+
+
+# A route's write transaction, committed BEFORE the response is sent (FastAPI's default "request"
+# scope would commit after it: a client could act on a session or change not yet, or never, saved).
+WriteSession = Annotated[Session, Depends(write_db, scope="function")]
 
 
 def current_actor(request: Request) -> Actor | None:

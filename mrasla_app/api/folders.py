@@ -1,5 +1,6 @@
-"""Files of the signature book (parapheur) for staff: the main document as it stands (prepared,
-signed so far), the annexes and the signature summary (bordereau).
+"""The signature book (parapheur) for staff and integrations: the main document as it stands
+(prepared, signed so far), the annexes, the signature summary (bordereau), and the decisions on a
+folder's active step (visa, opinion, signature with the PIN, rejection, return).
 
 Authentication is the session cookie; rights come from ``services.workflow`` (a folder the actor
 may not see answers 404 exactly like a missing one). Nothing is cached by the browser or proxies.
@@ -7,13 +8,17 @@ may not see answers 404 exactly like a missing one). Nothing is cached by the br
 
 from __future__ import annotations
 
+from enum import Enum
+
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from mrasla_app import db
-from mrasla_app.api.deps import Id, current_actor, download
+from mrasla_app.api.deps import Id, acting_actor, current_actor, download
 from mrasla_app.api.errors import errors
-from mrasla_app.models import Folder
+from mrasla_app.models import Decision, Folder
+from mrasla_app.models.base import MAX_ID
 from mrasla_app.services import workflow
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import NotAuthenticated, NotFound
@@ -66,3 +71,51 @@ def bordereau(folder_id: Id, inline: bool = False, actor: Actor | None = Depends
             raise NotFound()
         reference = folder.reference
     return _pdf(data, f"bordereau-{reference}.pdf", inline)
+
+
+class Action(str, Enum):
+    """What the actor decides on the folder's active step."""
+
+    approve = "approve"  # visa step
+    opinion = "opinion"  # opinion step (the comment is the opinion)
+    sign = "sign"  # signature step (PIN) or seal step (platform seal)
+    reject = "reject"  # back to the initiator, the circuit stops (reason required)
+    return_ = "return"  # the previous step is active again (reason required)
+
+
+DECISIONS = {Action.approve: Decision.approved, Action.opinion: Decision.opinion, Action.sign: Decision.signed,
+             Action.reject: Decision.rejected, Action.return_: Decision.returned}
+
+
+class ActionIn(BaseModel):
+    action: Action
+    pin: str | None = Field(None, description="the signatory's PIN (signature steps only); never stored")
+    reason: str = Field("", description="why the folder is rejected or returned")
+    comment: str = Field("", description="a comment, or the opinion itself on an opinion step")
+    on_behalf_of: int | None = Field(None, ge=0, le=MAX_ID,
+                                     description="user id of a participant who delegated to the actor")
+    step_id: int | None = Field(None, ge=0, le=MAX_ID,
+                                description="the step the caller saw; refused if another one is active now")
+
+
+class FolderStateOut(BaseModel):
+    id: int
+    reference: str
+    status: str
+    version: int
+    current_step: int
+    document_sha256: str
+    reject_reason: str
+
+
+@router.post("/{folder_id}/actions", response_model=FolderStateOut, responses=errors(400, 403, 413))
+def act(folder_id: Id, body: ActionIn, actor: Actor | None = Depends(acting_actor)) -> FolderStateOut:
+    """Decide on the active step, in the actor's name or for a delegator; the same rules as the folder page."""
+    actor = _staff(actor)
+    comment = "\n".join(part for part in (body.reason.strip(), body.comment.strip()) if part)
+    with db.write_session() as session:
+        folder = workflow.act(session, actor, folder_id, DECISIONS[body.action].value, comment=comment,
+                              pin=body.pin, on_behalf_of=body.on_behalf_of, step_id=body.step_id)
+        return FolderStateOut(id=folder.id, reference=folder.reference, status=folder.status.value,  # type: ignore[arg-type]
+                              version=folder.version, current_step=folder.current_step,
+                              document_sha256=folder.current_sha256, reject_reason=folder.reject_reason)

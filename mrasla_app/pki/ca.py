@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from mrasla_app.crypto import seal, unseal
+from mrasla_app.fsutil import atomic_write
 from mrasla_app.settings import Settings, get_settings
 
 ROOT_CN = "Mrasla Root CA"
@@ -147,18 +147,19 @@ class Platform:
         Reading, changing and writing under the same ``flock`` is what keeps a concurrent
         refresh in another process from dropping a revocation.
         """
-        with _file_lock(self.pki_dir), self._lock:
+        with pki_lock(self.pki_dir), self._lock:
             entries = list(x509.load_der_x509_crl(self.crl_path.read_bytes()))
             der = _build_crl(self.root_cert, self.root_key, change(entries))
-            _atomic_write(self.crl_path, der)
+            atomic_write(self.crl_path, der)
             st = self.crl_path.stat()
             self._crl_der, self._crl_stamp = der, (st.st_mtime_ns, st.st_size)
             return der
 
 
 @contextmanager
-def _file_lock(pki_dir: Path) -> Iterator[None]:
-    """Exclusive advisory lock shared by every process using this PKI directory."""
+def pki_lock(pki_dir: Path) -> Iterator[None]:
+    """Exclusive advisory lock shared by every process using this PKI directory (creation, CRL
+    updates, master-key rotation)."""
     pki_dir.mkdir(parents=True, exist_ok=True)
     with open(pki_dir / _LOCK_FILE, "a+b") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
@@ -180,17 +181,6 @@ def key_to_asn1(key: ec.EllipticCurvePrivateKey) -> asn1_keys.PrivateKeyInfo:
 def _pkcs8(key: ec.EllipticCurvePrivateKey) -> bytes:
     return key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
-
-
-def _atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write via a temp file + rename so readers never see half a certificate or CRL."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def _builder(subject: x509.Name, issuer: x509.Name, public_key, years: int) -> x509.CertificateBuilder:
@@ -261,21 +251,25 @@ def _generate(pki_dir: Path, public_url: str, master: bytes) -> None:
     tsa_cert, tsa_key = _issue_leaf(
         root_cert, root_key, _name(TSA_CN, org_unit=TSA_OU_AR), crl_url, TSA_YEARS,
         eku=x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]))
-    for name, cert, key in (("root", root_cert, root_key), ("seal", seal_cert, seal_key),
-                            ("tsa", tsa_cert, tsa_key)):
-        _atomic_write(pki_dir / f"{name}.crt", cert.public_bytes(serialization.Encoding.DER))
-        _atomic_write(pki_dir / f"{name}.pem", cert.public_bytes(serialization.Encoding.PEM))
-        _atomic_write(pki_dir / f"{name}.key.sealed", seal(_pkcs8(key), f"pki:{name}", master),
-                      mode=0o600)
-    _atomic_write(pki_dir / "crl.der", _build_crl(root_cert, root_key, []))
-    _atomic_write(pki_dir / _COMPLETE_MARKER, b"ok\n")
+    pairs = ((root_cert, root_key), (seal_cert, seal_key), (tsa_cert, tsa_key))
+    for name, (cert, key), (key_path, purpose) in zip(_NAMES, pairs, sealed_key_files(pki_dir)):
+        atomic_write(pki_dir / f"{name}.crt", cert.public_bytes(serialization.Encoding.DER))
+        atomic_write(pki_dir / f"{name}.pem", cert.public_bytes(serialization.Encoding.PEM))
+        atomic_write(key_path, seal(_pkcs8(key), purpose, master), mode=0o600)
+    atomic_write(pki_dir / "crl.der", _build_crl(root_cert, root_key, []))
+    atomic_write(pki_dir / _COMPLETE_MARKER, b"ok\n")
 
 
-def _load(pki_dir: Path, public_url: str, master: bytes) -> Platform:
+def sealed_key_files(pki_dir: Path) -> list[tuple[Path, str]]:
+    """The platform's private keys on disk and their sealing purposes (what a key rotation re-seals)."""
+    return [(pki_dir / f"{name}.key.sealed", f"pki:{name}") for name in _NAMES]
+
+
+def _load(pki_dir: Path, public_url: str) -> Platform:
     parts: dict[str, object] = {}
-    for name in _NAMES:
+    for name, (path, purpose) in zip(_NAMES, sealed_key_files(pki_dir)):
         parts[f"{name}_cert"] = x509.load_der_x509_certificate((pki_dir / f"{name}.crt").read_bytes())
-        pkcs8 = unseal((pki_dir / f"{name}.key.sealed").read_bytes(), f"pki:{name}", master)
+        pkcs8 = unseal(path.read_bytes(), purpose)  # the master key, or the one a rotation is retiring
         parts[f"{name}_key"] = serialization.load_der_private_key(pkcs8, password=None)
     return Platform(pki_dir=pki_dir, public_url=public_url, **parts)  # type: ignore[arg-type]
 
@@ -296,12 +290,11 @@ def load_or_create_pki(settings: Settings | None = None) -> Platform:
         cached = _CACHE.get(pki_dir)
         if cached is not None:
             return cached
-        master = settings.master_key()
         if not (pki_dir / _COMPLETE_MARKER).exists():
-            with _file_lock(pki_dir):
+            with pki_lock(pki_dir):
                 if not (pki_dir / _COMPLETE_MARKER).exists():
-                    _generate(pki_dir, settings.public_url, master)
-        platform = _load(pki_dir, settings.public_url, master)
+                    _generate(pki_dir, settings.public_url, settings.master_key())
+        platform = _load(pki_dir, settings.public_url)
         platform.crl_der()  # prime the cache and refresh a stale CRL early
         _CACHE[pki_dir] = platform
         return platform

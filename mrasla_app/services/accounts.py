@@ -219,9 +219,14 @@ def end_all_sessions(session: Session, user_id: int) -> None:
 
 # --- TOTP -------------------------------------------------------------------------------------
 
+def totp_purpose(user_id: int) -> str:
+    """The sealing purpose of a user's TOTP secret (``crypto.seal``)."""
+    return f"totp:{user_id}"
+
+
 def _totp(user: User) -> pyotp.TOTP:
     assert user.totp_secret is not None
-    return pyotp.TOTP(unseal(user.totp_secret, f"totp:{user.id}").decode())
+    return pyotp.TOTP(unseal(user.totp_secret, totp_purpose(user.id)).decode())  # type: ignore[arg-type]
 
 
 def begin_totp(session: Session, actor: Actor) -> str:
@@ -229,7 +234,7 @@ def begin_totp(session: Session, actor: Actor) -> str:
     user = session.get(User, actor.user_id)
     assert user is not None
     secret = pyotp.random_base32()
-    user.totp_secret, user.totp_enabled = seal(secret.encode(), f"totp:{user.id}"), False
+    user.totp_secret, user.totp_enabled = seal(secret.encode(), totp_purpose(user.id)), False  # type: ignore[arg-type]
     session.add(user)
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="Mrasla")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+import shutil
 import sqlite3
 import struct
 import tarfile
@@ -24,6 +25,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from mrasla_app.pki import ca
 from mrasla_app.services.errors import DomainError
 from mrasla_app.settings import Settings, get_settings
 
@@ -48,19 +50,33 @@ def _sqlite_path(settings: Settings) -> Path:
     return Path(settings.database_url.split("sqlite:///", 1)[1])
 
 
-def _tar(settings: Settings, snapshot: Path) -> Path:
-    """A temporary tar of the snapshot, blobs, PKI and master key (the caller deletes it)."""
+def _stage(settings: Settings, tmp: Path) -> tuple[bytes, ...]:
+    """Snapshot the database and copy the PKI into ``tmp``; return the master keys. Done under the
+    PKI lock, which a master-key rotation holds too, so the three match each other."""
+    with ca.pki_lock(settings.pki_dir):
+        with sqlite3.connect(_sqlite_path(settings)) as src, sqlite3.connect(tmp / DB_NAME) as dst:
+            src.backup(dst)  # consistent even while the app writes
+        src.close()
+        dst.close()
+        shutil.copytree(settings.pki_dir, tmp / "pki", ignore=shutil.ignore_patterns(".lock", ".*.tmp"))
+        # the master key, and the one a rotation under way is retiring (secrets may be under either)
+        return settings.master_keys()
+
+
+def _tar(settings: Settings, staged: Path, keys: tuple[bytes, ...]) -> Path:
+    """A temporary tar of the staged snapshot and PKI, the blobs and the master keys (the caller deletes it)."""
     fd, name = tempfile.mkstemp(prefix="mrasla-tar-")
     os.close(fd)
-    master = base64.b64encode(settings.master_key())  # same format as <data>/master.key
     with tarfile.open(name, "w") as tar:
-        tar.add(snapshot, arcname=DB_NAME)
-        for sub in ("blobs", "pki"):
-            if (settings.data_dir / sub).exists():
-                tar.add(settings.data_dir / sub, arcname=sub)
-        info = tarfile.TarInfo("master.key")
-        info.size, info.mode = len(master), 0o600
-        tar.addfile(info, io.BytesIO(master))
+        tar.add(staged / DB_NAME, arcname=DB_NAME)
+        tar.add(staged / "pki", arcname="pki")
+        if settings.blobs_dir.exists():  # content-addressed: never rewritten, safe to read without the lock
+            tar.add(settings.blobs_dir, arcname="blobs")
+        for path, key in zip((settings.master_key_path, settings.retiring_master_key_path), keys):
+            encoded = base64.b64encode(key)  # same format as <data>/master.key
+            info = tarfile.TarInfo(path.name)
+            info.size, info.mode = len(encoded), 0o600
+            tar.addfile(info, io.BytesIO(encoded))
     return Path(name)
 
 
@@ -70,12 +86,8 @@ def create(out: Path, passphrase: str) -> int:
     salt, prefix = os.urandom(16), os.urandom(7)
     key = AESGCM(_key(passphrase, salt))
     with tempfile.TemporaryDirectory(prefix="mrasla-backup-") as tmp:
-        snapshot = Path(tmp) / DB_NAME
-        with sqlite3.connect(_sqlite_path(settings)) as src, sqlite3.connect(snapshot) as dst:
-            src.backup(dst)  # consistent even while the app writes
-        src.close()
-        dst.close()
-        tar_path = _tar(settings, snapshot)
+        keys = _stage(settings, Path(tmp))
+        tar_path = _tar(settings, Path(tmp), keys)
         try:
             tmp_out = out.with_suffix(out.suffix + ".part")
             with tar_path.open("rb") as fh, tmp_out.open("wb") as w:

@@ -1,8 +1,9 @@
 """Consistency check of a Mrasla installation: database ↔ files ↔ hashes ↔ audit chain ↔ numbering.
 
 Run by ``mrasla fsck``. Read-only, except ``collect_garbage`` which deletes blobs that no row
-references (left behind by refused or rolled-back uploads: blobs are written before the
-transaction that references them) once they are older than a grace period.
+references (left behind by refused, rolled-back or killed requests: blobs are written before the
+transaction that references them, and a killed write leaves a ``.tmp`` file) once they are older
+than a grace period. Those are not problems: nothing refers to them.
 """
 
 from __future__ import annotations

@@ -7,9 +7,7 @@ as one ``.eml`` file per message into ``<data>/outbox`` where they can be read a
 
 from __future__ import annotations
 
-import os
 import smtplib
-import tempfile
 from collections.abc import Iterable
 from datetime import timedelta
 from email.message import EmailMessage
@@ -19,6 +17,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlmodel import Session
 
 from mrasla_app import db
+from mrasla_app.fsutil import atomic_write
 from mrasla_app.i18n import translate
 from mrasla_app.models import Notification, NotificationStatus
 from mrasla_app.models.base import utcnow
@@ -67,11 +66,7 @@ def _send(msg: EmailMessage, settings: Settings, n: Notification) -> None:
                 smtp.login(settings.smtp_user, settings.smtp_password)
             smtp.send_message(msg)
         return
-    settings.outbox_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=settings.outbox_dir, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(msg.as_bytes())
-    os.replace(tmp, settings.outbox_dir / f"{n.created_at:%Y%m%dT%H%M%S}-{n.id:08d}.eml")
+    atomic_write(settings.outbox_dir / f"{n.created_at:%Y%m%dT%H%M%S}-{n.id:08d}.eml", msg.as_bytes(), mode=0o600)
 
 
 def _claim(ids: Iterable[int] | None) -> list[Notification]:

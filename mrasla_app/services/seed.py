@@ -293,7 +293,7 @@ def seed_demo(session: Session) -> list[DemoAccount]:
 
 def _demo_second_factor(user: User) -> None:
     """Enrol the demo TOTP secret (sealed like any enrolled secret) for a demo administrator."""
-    user.totp_secret, user.totp_enabled = seal(DEMO_TOTP_SECRET.encode(), f"totp:{user.id}"), True
+    user.totp_secret, user.totp_enabled = seal(DEMO_TOTP_SECRET.encode(), accounts.totp_purpose(user.id)), True  # type: ignore[arg-type]
 
 
 def demo_totp(email: str) -> str:

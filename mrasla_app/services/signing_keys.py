@@ -56,7 +56,8 @@ class UnlockedKey:
         return iter((self.certificate, self.private_key))
 
 
-def _purpose(user_id: int) -> str:
+def key_purpose(user_id: int) -> str:
+    """The sealing purpose of a signatory's key envelope (``crypto.seal``, and the PIN layer's AAD)."""
     return f"signing-key:{user_id}"
 
 
@@ -73,18 +74,18 @@ def _kdf(pin: str, salt: bytes) -> bytes:
 
 def _wrap(pkcs8: bytes, pin: str, user_id: int) -> bytes:
     salt, nonce = os.urandom(16), os.urandom(12)
-    inner = _ENVELOPE + salt + nonce + AESGCM(_kdf(pin, salt)).encrypt(nonce, pkcs8, _purpose(user_id).encode())
-    return seal(inner, _purpose(user_id))
+    inner = _ENVELOPE + salt + nonce + AESGCM(_kdf(pin, salt)).encrypt(nonce, pkcs8, key_purpose(user_id).encode())
+    return seal(inner, key_purpose(user_id))
 
 
 def _unwrap(blob: bytes, pin: str, user_id: int) -> bytes | None:
     """PKCS#8 bytes, or None when the PIN is wrong (tampering with the blob raises)."""
-    inner = unseal(blob, _purpose(user_id))
+    inner = unseal(blob, key_purpose(user_id))
     if inner[:2] != _ENVELOPE:
         raise ValueError("unknown signing key envelope")
     salt, nonce, ct = inner[2:18], inner[18:30], inner[30:]
     try:
-        return AESGCM(_kdf(pin, salt)).decrypt(nonce, ct, _purpose(user_id).encode())
+        return AESGCM(_kdf(pin, salt)).decrypt(nonce, ct, key_purpose(user_id).encode())
     except InvalidTag:
         return None
 
@@ -256,7 +257,7 @@ def revoke_for_user(session: Session, actor: Actor | None, user_id: int, reason:
     """Revoke every unrevoked key of ``user_id`` (administrator of their administration, or the user
     themself); platform certificates go on the CRL at once. Returns how many keys were revoked.
 
-    ``users.set_active(..., False)`` should call this (disabling a signatory revokes their certificate).
+    ``users.set_active(..., False)`` calls this (disabling a signatory revokes their certificate).
     """
     actor = permissions.require_actor(actor)
     user = session.get(User, user_id)
@@ -265,15 +266,33 @@ def revoke_for_user(session: Session, actor: Actor | None, user_id: int, reason:
     rows = list(session.execute(
         select(SigningKey).where(SigningKey.user_id == user_id, SigningKey.revoked.is_(False))
     ).scalars())
-    now = utcnow()
     for row in rows:
-        if row.source == KeySource.platform:
-            ca.revoke(int(row.serial, 16), reason)
-        row.revoked, row.revoked_at, row.active = True, now, False
-        session.add(row)
-        audit.record(session, actor, "signing_key.revoked", object_type="user", object_id=user_id,
-                     administration_id=user.administration_id, data={"serial": row.serial, "reason": reason})
+        _revoke(session, actor, row, user, reason)
     return len(rows)
+
+
+def revoke_serial(session: Session, actor: Actor | None, serial: str, reason: str = "unspecified") -> SigningKey:
+    """Revoke the signing certificate with this serial number (hex, any case, colons allowed), for
+    an administrator of its holder's administration. Revoking it again changes nothing."""
+    actor = permissions.require_actor(actor)
+    wanted = serial.strip().lower().replace(":", "").removeprefix("0x").lstrip("0")
+    row = session.execute(select(SigningKey).where(SigningKey.serial == wanted)).scalar_one_or_none()
+    user = session.get(User, row.user_id) if row is not None else None
+    if row is None or user is None or not permissions.is_admin_of(actor, user.administration_id):
+        raise NotFound()
+    if not row.revoked:
+        _revoke(session, actor, row, user, reason)
+    return row
+
+
+def _revoke(session: Session, actor: Actor, row: SigningKey, user: User, reason: str) -> None:
+    """Platform certificates go on the CRL at once (before the commit: a failure errs on the safe side)."""
+    if row.source == KeySource.platform:
+        ca.revoke(int(row.serial, 16), reason)
+    row.revoked, row.revoked_at, row.active = True, utcnow(), False
+    session.add(row)
+    audit.record(session, actor, "signing_key.revoked", object_type="user", object_id=user.id,  # type: ignore[arg-type]
+                 administration_id=user.administration_id, data={"serial": row.serial, "reason": reason})
 
 
 def key_status(session: Session, actor: Actor | None) -> dict | None:

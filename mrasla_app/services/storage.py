@@ -8,10 +8,9 @@ one whose transaction rolled back is unreferenced and reclaimed by ``mrasla fsck
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
+from mrasla_app.fsutil import atomic_write
 from mrasla_app.settings import get_settings
 
 
@@ -27,22 +26,7 @@ def put(data: bytes) -> str:
     path = blob_path(digest)
     if path.exists():
         return digest
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, data, mode=0o600)
     return digest
 
 

@@ -102,3 +102,20 @@ def test_me_says_when_administrator_rights_wait_for_a_second_factor(client, seed
     me = client.get("/api/v1/auth/me").json()
     assert me["totp_pending"] is True and "admin" not in me["roles"]
     assert client.get(f"/api/v1/administrations/{me['administration_id']}/users").status_code in (403, 404)
+
+
+def test_a_login_is_acknowledged_only_once_committed(client, monkeypatch):
+    """The client must never hold a ticket or a cookie the database has not saved: a commit that
+    fails answers 500, not 200 (FastAPI would otherwise commit after sending the response)."""
+    from fastapi.testclient import TestClient
+    from sqlmodel import Session
+
+    from mrasla_app.api import api_app
+
+    def refuse(self):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Session, "commit", refuse)
+    with TestClient(api_app, base_url="http://testserver", raise_server_exceptions=False) as failing:
+        r = failing.post("/api/v1/auth/login", json={"email": "clerk.mef@mrasla.ma", "password": PASSWORD})
+    assert r.status_code == 500 and "ticket" not in r.text

@@ -3,6 +3,7 @@ folder's participants only (404 for anyone else, 401 without a session), never c
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 from pypdf import PdfReader
@@ -67,3 +68,96 @@ def test_document_of_another_folder_is_not_reachable_through_this_one(client, se
     # the current main document is the prepared one (signature page appended): one more page
     pages = len(PdfReader(io.BytesIO(client.get(f"/api/v1/folders/{fid}/document.pdf").content)).pages)
     assert pages == 3
+
+
+# ------------------------------------------------------------------ decisions over HTTP
+
+PIN = "246810"
+
+
+def _act(client, fid: int, **body):
+    return client.post(f"/api/v1/folders/{fid}/actions", json=body)
+
+
+def _history(fid: int) -> list[tuple[str, str]]:
+    from mrasla_app.models import StepAction, User
+
+    with db.read_session() as s:
+        return [(email, decision.value) for decision, email in s.execute(
+            select(StepAction.decision, User.email).join(User, User.id == StepAction.actor_id)
+            .where(StepAction.folder_id == fid).order_by(StepAction.id))]
+
+
+def test_participants_visa_then_sign_with_their_pin_and_the_pdf_validates(client, seeded):
+    from mrasla_app.pki.validation import validate_pdf
+    from mrasla_app.services import signing_keys
+
+    with db.write_session() as s:
+        signing_keys.enroll(s, seeded.actor(DIRECTOR), PIN)
+    fid, _ = _folder(seeded)
+    login(client, DIRECTOR)  # not their turn yet: the head's visa comes first
+    early = _act(client, fid, action="sign", pin=PIN)
+    assert early.status_code == 403 and set(early.json()["message"]) == {"ar", "fr"}
+    client.post("/api/v1/auth/logout")
+
+    login(client, HEAD)
+    r = _act(client, fid, action="approve", comment="Vu")
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "in_progress" and r.json()["current_step"] == 2
+    client.post("/api/v1/auth/logout")
+
+    login(client, DIRECTOR)
+    r = _act(client, fid, action="sign", pin=PIN)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["status"] == "completed" and out["reference"].startswith("PAR-MEF-")
+    signed = client.get(f"/api/v1/folders/{fid}/document.pdf").content
+    assert hashlib.sha256(signed).hexdigest() == out["document_sha256"]
+    report = validate_pdf(signed)
+    assert report.authentic and [s.signer_common_name for s in report.signatures] == ["Mohammed Berrada"]
+    assert _history(fid) == [(HEAD, "approved"), (DIRECTOR, "signed")]
+
+
+def test_wrong_pin_is_refused_and_nothing_is_signed(client, seeded):
+    from mrasla_app.services import signing_keys
+
+    with db.write_session() as s:
+        signing_keys.enroll(s, seeded.actor(DIRECTOR), PIN)
+    fid, _ = _folder(seeded)
+    login(client, HEAD)
+    assert _act(client, fid, action="approve").status_code == 200
+    client.post("/api/v1/auth/logout")
+    login(client, DIRECTOR)
+    before = client.get(f"/api/v1/folders/{fid}/document.pdf").content
+    r = _act(client, fid, action="sign", pin="999999")
+    assert r.status_code == 400 and r.json()["error"] == "error.pin_invalid"
+    assert r.json()["message"]["fr"].startswith("Code PIN incorrect") and r.json()["message"]["ar"]
+    assert client.get(f"/api/v1/folders/{fid}/document.pdf").content == before
+    assert _history(fid) == [(HEAD, "approved")]
+
+
+def test_reject_needs_a_reason_and_stops_the_circuit(client, seeded):
+    fid, _ = _folder(seeded)
+    login(client, HEAD)
+    r = _act(client, fid, action="reject")
+    assert r.status_code == 400 and r.json()["error"] == "error.required"
+    r = _act(client, fid, action="reject", reason="Pièce manquante")
+    assert r.status_code == 200 and r.json()["status"] == "rejected"
+    assert r.json()["reject_reason"] == "Pièce manquante"
+    assert _act(client, fid, action="approve").status_code == 400  # the circuit stopped
+
+
+def test_outsiders_get_404_anonymous_401_foreign_origin_403(client, seeded):
+    fid, _ = _folder(seeded)
+    assert _act(client, fid, action="approve").status_code == 401
+    for outsider in ("agent.crb@mrasla.ma", "clerk.mef@mrasla.ma"):
+        login(client, outsider)
+        for target in (fid, fid + 1000):
+            r = _act(client, target, action="approve")
+            assert r.status_code == 404 and "PAR-MEF" not in r.text
+        client.post("/api/v1/auth/logout")
+    login(client, HEAD)
+    r = client.post(f"/api/v1/folders/{fid}/actions", json={"action": "approve"},
+                    headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403 and r.json()["error"] == "error.csrf"
+    assert _history(fid) == []

@@ -141,6 +141,7 @@ ROUTES: dict[str, Policy] = {
     "GET /api/v1/folders/{folder_id}/document.pdf": P.STAFF,
     "GET /api/v1/folders/{folder_id}/documents/{document_id}": P.STAFF,
     "GET /api/v1/folders/{folder_id}/bordereau.pdf": P.STAFF,
+    "POST /api/v1/folders/{folder_id}/actions": P.STAFF,
     "GET /api/v1/registers/{direction}.csv": P.STAFF,
     "GET /api/v1/registers/{direction}.pdf": P.STAFF,
 }

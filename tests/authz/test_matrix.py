@@ -359,7 +359,7 @@ def _request(client: TestClient, method: str, url: str, target: world.Target):
     unit = target.ids.get("unit", [0])[0]
     body = {"reason": "Hostile-Value-123!", "body": "Hostile-Value-123!", "action_unit_id": unit,
             "type_code": "request", "priority": "urgent", "email": "intrus@example.ma", "password": "x" * 12,
-            "ticket": "forged"}
+            "ticket": "forged", "action": "reject", "pin": "000000"}
     return client.post(url, params=query, json=body, headers={"origin": "http://testserver"})
 
 

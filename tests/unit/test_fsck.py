@@ -53,3 +53,18 @@ def test_garbage_collection_removes_only_old_unreferenced_files(seeded):
         assert fsck.collect_garbage(s) == 1
         assert fsck.check(s).ok
     assert not storage.exists(old) and storage.exists(fresh)
+
+
+def test_what_a_killed_write_leaves_is_collectable_not_a_problem(seeded, capsys):
+    _deposit(seeded, pdf_bytes())
+    orphan = storage.put(b"stored by a request killed before its commit")
+    half = storage.blob_path(orphan).parent / f".{orphan}.k1ll3d.tmp"  # killed inside atomic_write
+    half.write_bytes(b"stored by a req")
+    assert main(["fsck"]) == 0
+    out = capsys.readouterr().out
+    assert "2 unreferenced file(s) (collectable: --gc)" in out and "consistent" in out
+    past = time.time() - 2 * fsck.GC_GRACE_SECONDS
+    for path in (storage.blob_path(orphan), half):
+        os.utime(path, (past, past))
+    assert main(["fsck", "--gc"]) == 0
+    assert "2 removed" in capsys.readouterr().out and not half.exists() and not storage.exists(orphan)
