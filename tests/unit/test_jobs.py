@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from mrasla_app import db
@@ -40,7 +41,8 @@ def test_deadline_alert_reaches_the_assignee_with_days_late(seeded):
     with db.write_session() as s:
         dispatch.qualify(s, clerk, cid, type_code="complaint", deadline=date.today() - timedelta(days=10))
         dispatch.dispatch(s, clerk, cid, action_unit_id=seeded.unit_id("MEF", "DB.DSS"), action_user_id=agent.user_id)
-    assert jobs.deadline_alerts() == "1 digests"
+    with db.write_session() as s:
+        assert jobs.deadline_alerts(s) == "1 digests"
     with db.read_session() as s:
         mail = s.execute(select(Notification).where(Notification.to_address == "agent.mef@mrasla.ma")).scalar_one()
     assert "Réclamation impôt" in mail.body and "(-" in mail.body
@@ -70,3 +72,32 @@ def test_two_deliverers_send_a_message_once(seeded, monkeypatch):
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(lambda _: notifications.deliver(ids), range(4)))
     assert sorted(sent) == sorted(ids)
+
+
+def test_a_digest_killed_mid_run_leaves_nothing_and_runs_again(seeded):
+    """The claim commits with the queued messages: a worker killed in between leaves the period open."""
+    def queue_then_die(session):
+        notifications.queue(session, "agent@example.ma", "Rappel · تذكير", "…")
+        raise KeyboardInterrupt  # what a SIGKILL looks like from the transaction's point of view
+
+    def count() -> tuple[int, int]:
+        with db.read_session() as s:
+            return (s.execute(select(func.count()).select_from(JobRun)).scalar_one(),
+                    s.execute(select(func.count()).select_from(Notification)).scalar_one())
+
+    before = count()
+    with pytest.raises(KeyboardInterrupt):
+        jobs.run_due(NOON, (jobs.Job("digest", jobs.daily, run_in=queue_then_die),))
+    assert count() == before
+    job = jobs.Job("digest", jobs.daily, run_in=lambda s: "1 digests")
+    assert jobs.run_due(NOON, (job,)) == {"digest": "1 digests"}
+    assert jobs.run_due(NOON, (job,)) == {}
+
+
+def test_a_failing_digest_is_recorded_once_for_its_period(seeded):
+    def broken(session):
+        raise RuntimeError("database hiccup")
+
+    job = jobs.Job("digest", jobs.daily, run_in=broken)
+    assert jobs.run_due(NOON, (job,)) == {"digest": "error: RuntimeError"}
+    assert jobs.run_due(NOON, (job,)) == {}
