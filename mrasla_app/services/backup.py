@@ -6,6 +6,10 @@ the master key — everything needed to bring the platform back, so the archive 
 key derived from a passphrase (scrypt), in AES-256-GCM chunks that are authenticated one by one and
 in order (a truncated or altered archive is refused). PostgreSQL installations back up their
 database with ``pg_dump`` and this archive for the files.
+
+Nothing of it is ever written in clear outside the data directory: the tar is streamed straight
+into the encryption (and, on restore, from the decryption into the new data directory), and the
+database snapshot is staged inside the data directory itself, beside the database it copies.
 """
 
 from __future__ import annotations
@@ -34,9 +38,13 @@ CHUNK = 1 << 20
 DB_NAME = "mrasla.db"
 
 
-def _key(passphrase: str, salt: bytes) -> bytes:
+def _check(passphrase: str) -> None:
     if len(passphrase) < 12:
         raise DomainError("error.password_too_short", min=12)
+
+
+def _key(passphrase: str, salt: bytes) -> bytes:
+    _check(passphrase)
     return Scrypt(salt=salt, length=32, n=2**15, r=8, p=1).derive(passphrase.encode())
 
 
@@ -63,11 +71,35 @@ def _stage(settings: Settings, tmp: Path) -> tuple[bytes, ...]:
         return settings.master_keys()
 
 
-def _tar(settings: Settings, staged: Path, keys: tuple[bytes, ...]) -> Path:
-    """A temporary tar of the staged snapshot and PKI, the blobs and the master keys (the caller deletes it)."""
-    fd, name = tempfile.mkstemp(prefix="mrasla-tar-")
-    os.close(fd)
-    with tarfile.open(name, "w") as tar:
+class _SealedWriter:
+    """A write-only stream that seals what it is given in ``CHUNK``-sized, numbered AES-GCM chunks;
+    the last one (flagged in its nonce) is written by ``close``, so a cut archive cannot pass."""
+
+    def __init__(self, out, passphrase: str) -> None:
+        salt, self._prefix = os.urandom(16), os.urandom(7)
+        self._key, self._out, self._buf, self._index = AESGCM(_key(passphrase, salt)), out, bytearray(), 0
+        out.write(MAGIC + salt + self._prefix)
+
+    def _seal(self, chunk: bytes, last: bool) -> None:
+        sealed = self._key.encrypt(_nonce(self._prefix, self._index, last), chunk, MAGIC)
+        self._out.write(struct.pack(">I", len(sealed)) + sealed)
+        self._index += 1
+
+    def write(self, data: bytes) -> int:
+        self._buf += data
+        while len(self._buf) > CHUNK:  # keep at least one byte back: the final chunk is sealed on close
+            self._seal(bytes(self._buf[:CHUNK]), last=False)
+            del self._buf[:CHUNK]
+        return len(data)
+
+    def close(self) -> None:
+        self._seal(bytes(self._buf), last=True)
+        self._buf.clear()
+
+
+def _tar(settings: Settings, staged: Path, keys: tuple[bytes, ...], sink: _SealedWriter) -> None:
+    """Stream a tar of the staged snapshot and PKI, the blobs and the master keys into ``sink``."""
+    with tarfile.open(fileobj=sink, mode="w|") as tar:
         tar.add(staged / DB_NAME, arcname=DB_NAME)
         tar.add(staged / "pki", arcname="pki")
         if settings.blobs_dir.exists():  # content-addressed: never rewritten, safe to read without the lock
@@ -77,34 +109,26 @@ def _tar(settings: Settings, staged: Path, keys: tuple[bytes, ...]) -> Path:
             info = tarfile.TarInfo(path.name)
             info.size, info.mode = len(encoded), 0o600
             tar.addfile(info, io.BytesIO(encoded))
-    return Path(name)
 
 
 def create(out: Path, passphrase: str) -> int:
     """Write the encrypted archive to ``out``; returns its size in bytes."""
     settings = get_settings()
-    salt, prefix = os.urandom(16), os.urandom(7)
-    key = AESGCM(_key(passphrase, salt))
-    with tempfile.TemporaryDirectory(prefix="mrasla-backup-") as tmp:
+    _check(passphrase)  # before any work
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".backup-", dir=settings.data_dir) as tmp:
         keys = _stage(settings, Path(tmp))
-        tar_path = _tar(settings, Path(tmp), keys)
+        tmp_out = out.with_suffix(out.suffix + ".part")
         try:
-            tmp_out = out.with_suffix(out.suffix + ".part")
-            with tar_path.open("rb") as fh, tmp_out.open("wb") as w:
-                w.write(MAGIC + salt + prefix)
-                index, chunk = 0, fh.read(CHUNK)
-                while True:
-                    nxt = fh.read(CHUNK)
-                    sealed = key.encrypt(_nonce(prefix, index, not nxt), chunk, MAGIC)
-                    w.write(struct.pack(">I", len(sealed)) + sealed)
-                    if not nxt:
-                        break
-                    index, chunk = index + 1, nxt
+            with tmp_out.open("wb") as w:
+                sink = _SealedWriter(w, passphrase)
+                _tar(settings, Path(tmp), keys, sink)
+                sink.close()
                 w.flush()
                 os.fsync(w.fileno())
             os.replace(tmp_out, out)
         finally:
-            tar_path.unlink(missing_ok=True)
+            tmp_out.unlink(missing_ok=True)
     return out.stat().st_size
 
 
@@ -134,15 +158,34 @@ def _chunks(path: Path, passphrase: str) -> Iterator[bytes]:
             raise DomainError("error.backup_invalid")
 
 
+class _OpenedReader:
+    """A read-only stream over the decrypted chunks, for ``tarfile``'s streaming mode."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks, self._buf = chunks, bytearray()
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buf) < size:
+            nxt = next(self._chunks, None)
+            if nxt is None:
+                break
+            self._buf += nxt
+        size = len(self._buf) if size < 0 else size
+        out = bytes(self._buf[:size])
+        del self._buf[:size]
+        return out
+
+
 def restore(archive: Path, passphrase: str, data_dir: Path) -> None:
     """Bring an archive back into an EMPTY data directory (database, documents, PKI, master key)."""
     if data_dir.exists() and any(data_dir.iterdir()):
         raise DomainError("error.restore_not_empty")
     data_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryFile() as tar_file:
-        for plain in _chunks(archive, passphrase):
-            tar_file.write(plain)
-        tar_file.seek(0)
-        with tarfile.open(fileobj=tar_file, mode="r") as tar:
+    try:
+        with tarfile.open(fileobj=_OpenedReader(_chunks(archive, passphrase)), mode="r|") as tar:
             tar.extractall(data_dir, filter="data")
+    except (DomainError, tarfile.TarError) as exc:
+        for child in data_dir.iterdir():  # a cut or altered archive leaves nothing half-restored
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+        raise exc if isinstance(exc, DomainError) else DomainError("error.backup_invalid") from None
     os.chmod(data_dir / "master.key", 0o600)

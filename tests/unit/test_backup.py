@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 from sqlalchemy import select
@@ -63,6 +64,7 @@ def test_damaged_or_wrongly_unlocked_archives_are_refused(seeded, tmp_path):
         with pytest.raises(DomainError) as err:
             backup.restore(bad, passphrase, tmp_path / f"out-{name}")
         assert err.value.code == "error.backup_invalid", name
+        assert not any((tmp_path / f"out-{name}").iterdir()), name  # nothing half-restored
 
 
 def test_restore_never_overwrites_data(seeded, tmp_path):
@@ -71,3 +73,26 @@ def test_restore_never_overwrites_data(seeded, tmp_path):
     with pytest.raises(DomainError) as err:
         backup.restore(archive, PASS, seeded.data_dir)
     assert err.value.code == "error.restore_not_empty"
+
+
+def test_nothing_is_written_in_clear_outside_the_data_directory(seeded, tmp_path, monkeypatch):
+    """The tar is streamed into and out of the encryption; only the data directory sees clear files."""
+    _deposit(seeded)
+
+    def outside(*args, dir=None, **kwargs):  # noqa: A002 - tempfile's own keyword
+        raise AssertionError(f"temporary file outside the data directory: {args} {kwargs}")
+
+    real_directory = tempfile.TemporaryDirectory
+
+    def directory(*args, dir=None, **kwargs):  # noqa: A002
+        assert dir is not None and str(dir).startswith(str(seeded.data_dir)), dir
+        return real_directory(*args, dir=dir, **kwargs)
+
+    for name in ("TemporaryFile", "NamedTemporaryFile", "mkstemp", "SpooledTemporaryFile"):
+        monkeypatch.setattr(tempfile, name, outside)
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", directory)
+    archive = tmp_path / "a.backup"
+    backup.create(archive, PASS)
+    assert [p.name for p in seeded.data_dir.iterdir() if p.name.startswith(".backup")] == []  # staging removed
+    backup.restore(archive, PASS, tmp_path / "restored")
+    assert (tmp_path / "restored" / "master.key").read_bytes() == (seeded.data_dir / "master.key").read_bytes()
