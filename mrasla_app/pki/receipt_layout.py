@@ -14,7 +14,7 @@ from pathlib import Path
 
 import qrcode
 from fpdf import FPDF
-from fpdf.fonts import SubsetMap, TTFFont
+from fpdf.fonts import TTFFont
 from qrcode.constants import ERROR_CORRECT_M
 
 from mrasla_app.pki import font_embed
@@ -100,10 +100,11 @@ class _FontPrototypes:
 
     ``FPDF.add_font`` re-parses each TrueType file (cmap, widths, glyf) for every document,
     ~10 ms per face. We parse once and give each document a shallow copy whose per-document
-    state is fresh: the used-glyph map and missing-glyph list. The widths, cmap, HarfBuzz face
-    and fontTools object are read-only and shared: fpdf2 only mutates ``ttfont`` when it
-    subsets it at output time, and receipts are written by ``font_embed.ReceiptOutputProducer``
-    (pruned copy of the raw font tables, no fontTools). The tables fpdf2 reads while laying out
+    state is fresh: the set of glyphs it uses (``font_embed.DocumentGlyphs``; their codes are
+    process-wide) and missing-glyph list. The widths, cmap, HarfBuzz face and fontTools object
+    are read-only and shared: fpdf2 only mutates ``ttfont`` when it subsets it at output time,
+    and these documents are written by ``font_embed.ReceiptOutputProducer`` (compact subsets
+    of the raw font tables, no fontTools). The tables fpdf2 reads while laying out
     (glyph order/names, hmtx) are loaded up front so later concurrent reads are plain lookups.
     Tied to fpdf2's ``TTFFont`` internals (pinned 2.8.x; the receipt tests render and decode
     real PDFs, so a change there fails loudly).
@@ -124,7 +125,7 @@ class _FontPrototypes:
             font.ttfont.getGlyphOrder()
             font.ttfont["hmtx"]  # noqa: B018
             font.ttfont["post"]  # noqa: B018
-            font_embed.register(font.fontkey, path)
+            font_embed.register(font, path)
             font.__class__ = _MemoTTFFont
             self._fonts[font.fontkey] = font
 
@@ -135,7 +136,7 @@ class _FontPrototypes:
         for key, proto in self._fonts.items():
             font = copy.copy(proto)
             font.i = len(pdf.fonts) + 1
-            font.subset = SubsetMap(font)
+            font.subset = font_embed.document_glyphs(key)
             font.missing_glyphs = []
             font.biggest_size_pt = 0
             pdf.fonts[key] = font
