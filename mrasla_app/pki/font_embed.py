@@ -335,6 +335,23 @@ def _format_code(unicode: int) -> str:
     return f"{unicode:04X}"
 
 
+def embedded_font(font: TTFFont) -> _EmbeddedFont:
+    """The embedded form of a document's font (a ``DocumentGlyphs`` subset)."""
+    return _embedded(font.fontkey, font.subset.used)
+
+
+def referenced_fonts(pdf) -> list[TTFFont]:
+    """The document's fonts that some page refers to, in resource-name order; all of them
+    when fpdf2 writes a single resource dictionary."""
+    fonts = sorted(pdf.fonts.values(), key=lambda font: font.i)
+    if pdf.single_resources_object:
+        return fonts
+    catalog = pdf._resource_catalog
+    used = {int(i) for page in range(1, pdf.pages_count + 1)
+            for i in catalog.get_resources_per_page(page, PDFResourceType.FONT)}
+    return [font for font in fonts if font.i in used]
+
+
 class _CompressedStream(PDFContentStream):
     def __init__(self, compressed: bytes) -> None:
         super().__init__(contents=compressed, compress=False)
@@ -362,18 +379,13 @@ class ReceiptOutputProducer(OutputProducer):
                    for f in fonts):
             return super()._add_fonts(image_objects_per_index, gfxstate_objs_per_name,
                                       pattern_objs_per_name)
-        if not self.fpdf.single_resources_object:  # only fonts some page refers to
-            catalog = self.fpdf._resource_catalog
-            used = {int(i) for page in range(1, self.fpdf.pages_count + 1)
-                    for i in catalog.get_resources_per_page(page, PDFResourceType.FONT)}
-            fonts = [font for font in fonts if font.i in used]
         font_objs_per_index = {}
-        for font in fonts:
+        for font in referenced_fonts(self.fpdf):
             fontname = f"MPDFAA+{font.name}"
             if font.subset.missing:
                 log.warning("Font %s is missing the following glyphs: %s", fontname,
                             ", ".join(repr(chr(x)) for x in font.subset.missing[:10]))
-            embedded = _embedded(font.fontkey, font.subset.used)
+            embedded = embedded_font(font)
 
             composite = PDFFont(subtype="Type0", base_font=fontname, encoding="Identity-H")
             self._add_pdf_obj(composite, "fonts")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import qrcode
 from fpdf import FPDF
+from fpdf.drawing_primitives import convert_to_device_color
 from fpdf.fonts import TTFFont
 from qrcode.constants import ERROR_CORRECT_M
 
@@ -52,10 +53,13 @@ _MEMO_MAX = 20_000
 
 
 def _params_key(params):
+    """The shaping parameters HarfBuzz is given (``TTFFont.perform_harfbuzz_shaping``): the
+    memo key part. Called for every character fpdf2 measures, hence no generic loop."""
     if not params:
         return None
-    return tuple((k, tuple(sorted(v.items())) if isinstance(v, dict) else v)
-                 for k, v in params.items())
+    features = params.get("features")
+    return (tuple(sorted(features.items())) if features else None,
+            params.get("fragment_direction"), params.get("script"), params.get("language"))
 
 
 class _MemoTTFFont(TTFFont):
@@ -180,13 +184,19 @@ def qr_matrix(data: str) -> list[list[bool]]:
 def draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
     """Draw the QR code as vector rectangles (crisp at any zoom, no image encoding cost).
 
-    Horizontal runs of dark modules are merged into one rectangle each.
+    Horizontal runs of dark modules are merged into one rectangle each; the operators are
+    written directly (what ``pdf.rect`` writes, without its per-call overhead: hundreds of
+    rectangles) inside ``q``/``Q``, so fpdf2's tracked fill colour stays true.
     """
     matrix = qr_matrix(data)
     module = size / len(matrix)
-    pdf.set_fill_color(255, 255, 255)
-    pdf.rect(x, y, size, size, style="F")
-    pdf.set_fill_color(0, 0, 0)
+    k, page_h = pdf.k, pdf.h
+
+    def rect(rx: float, ry: float, rw: float, rh: float) -> str:
+        return f"{rx * k:.2f} {(page_h - ry) * k:.2f} {rw * k:.2f} {-rh * k:.2f} re f"
+
+    ops = ["q", convert_to_device_color(255, 255, 255).serialize().lower(), rect(x, y, size, size),
+           convert_to_device_color(0, 0, 0).serialize().lower()]
     for row_index, row in enumerate(matrix):
         start = None
         for col, dark in enumerate([*row, False]):
@@ -194,6 +204,8 @@ def draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
                 start = col
             elif not dark and start is not None:
                 # A hair of overlap avoids anti-aliasing seams between modules in viewers.
-                pdf.rect(x + start * module, y + row_index * module,
-                         (col - start) * module + 0.01, module + 0.01, style="F")
+                ops.append(rect(x + start * module, y + row_index * module,
+                                (col - start) * module + 0.01, module + 0.01))
                 start = None
+    ops.append("Q")
+    pdf._out("\n".join(ops))

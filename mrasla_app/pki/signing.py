@@ -27,16 +27,18 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.attributes import CMSAttributeProvider, SignedAttributeProviderSpec
 from pyhanko.sign.fields import MDPPerm
-from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
+from pyhanko.sign.general import SigningError, as_signing_certificate_v2, simple_cms_attribute
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko.sign.signers.constants import DEFAULT_SIGNER_KEY_USAGE
 from pyhanko.sign.signers.pdf_signer import (
     DSSContentSettings,
-    PdfSigningSession,
     PreSignValidationStatus,
     SigDSSPlacementPreference,
 )
+from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.stamp import TextStampStyle
-from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
+from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from mrasla_app.pki.ca import Platform, key_to_asn1, load_or_create_pki
@@ -87,7 +89,7 @@ class _Cache:
         self.timestampers: dict[int, InProcessTimeStamper] = {}
         self.crls: dict[bytes, asn1_crl.CertificateList] = {}
         self.styles: dict[str, TextStampStyle] = {}
-        self.presigned: dict[tuple[bytes, bytes, bytes], _Presigned] = {}
+        self.presigned: dict[tuple, _Presigned] = {}
 
 
 _CACHE = _Cache()
@@ -186,7 +188,7 @@ def validation_context(platform: Platform | None = None) -> ValidationContext:
                              allow_fetching=False, revocation_mode="hard-fail")
 
 
-def _stamp_style(stamp_text: str) -> TextStampStyle:
+def stamp_style(stamp_text: str) -> TextStampStyle:
     """Text stamp in the standard Courier font (WinAnsi: French accents, no Arabic).
 
     An embedded OpenType font would look nicer but pyHanko subsets it with fontTools on every
@@ -226,7 +228,7 @@ async def async_sign_pdf_with(pdf_bytes: bytes, signer: signers.Signer, stamp: S
         dss_settings=_DSS_SETTINGS)
     pdf_signer = signers.PdfSigner(
         meta, signer=signer, timestamper=timestamper(platform),
-        stamp_style=_stamp_style(stamp.stamp_text) if stamp.box is not None else None)
+        stamp_style=stamp_style(stamp.stamp_text) if stamp.box is not None else None)
     return await async_run_signer(pdf_signer, writer, platform)
 
 
@@ -235,14 +237,19 @@ async def async_run_signer(pdf_signer: signers.PdfSigner, writer: IncrementalPdf
     """``PdfSigner.async_sign_pdf`` step by step, with the pre-signing validation cached.
 
     The steps and their arguments are pyHanko's own (its documented interrupted-signing API);
-    only ``perform_presign_validation`` is replaced by ``_presign_validation``. The CMS space
-    is fixed (``CMS_BYTES_RESERVED``), which skips the dry-run signature.
+    only ``perform_presign_validation`` is replaced by ``presign_validation`` for PAdES
+    signatures without LTA (all of ours). The CMS space is fixed (``CMS_BYTES_RESERVED``),
+    which skips the dry-run signature.
     """
     meta = pdf_signer.signature_meta
     session = pdf_signer.init_signing_session(writer)
     status = None
     if meta.validation_context is not None:
-        status = await _presign_validation(session, writer, pdf_signer, platform)
+        if session.use_pades and not meta.use_pades_lta:
+            status = await presign_validation(pdf_signer.signer, session.timestamper, platform,
+                                              meta.signer_key_usage)
+        else:
+            status = await session.perform_presign_validation(writer)
     tbs = session.prepare_tbs_document(validation_info=status,
                                        bytes_reserved=CMS_BYTES_RESERVED)
     out = BytesIO()
@@ -257,29 +264,42 @@ async def async_run_signer(pdf_signer: signers.PdfSigner, writer: IncrementalPdf
     return out.getvalue()
 
 
-async def _presign_validation(session: PdfSigningSession, writer: IncrementalPdfFileWriter,
-                              pdf_signer: signers.PdfSigner,
-                              platform: Platform) -> PreSignValidationStatus:
-    """pyHanko's pre-signing validation (signer chain and TSA chain against the CRL, which
-    also collects what goes into the DSS), reused for ``PRESIGN_VALIDATION_TTL_S``.
+async def presign_validation(signer: signers.Signer, ts: TimeStamper | None, platform: Platform,
+                             key_usage: set[str] = DEFAULT_SIGNER_KEY_USAGE,
+                             ) -> PreSignValidationStatus:
+    """Validate the signer's and the TSA's chains against the platform root and CRL before
+    signing, and collect what goes into the DSS; reused for ``PRESIGN_VALIDATION_TTL_S``.
 
-    Its inputs are the signer and TSA certificates, the platform root and the CRL; the key
-    holds all but the root (fixed per platform, and the cache is per process and cleared with
+    The checks are those of pyHanko's ``PdfSigningSession.perform_presign_validation`` for a
+    PAdES signature without LTA: signer chain with ``key_usage`` (``SigningError`` if it does
+    not validate), then the TSA's paths; the CRLs are the validation context's.
+
+    Cache: the inputs are the signer and TSA certificates, the platform root and the CRL; the
+    key holds all but the root (fixed per platform; the cache is per process and cleared with
     the PKI cache), so a revocation, i.e. a new CRL, is seen by the very next signature. The
     TTL bounds how late a certificate's expiry is noticed. The result is immutable (frozen
     dataclass of parsed certificates and CRLs that pyHanko only reads), so concurrent
-    signatures may share it; two threads missing at once both validate, harmlessly.
+    signatures share it; two threads missing at once both validate, harmlessly.
     """
-    ts = session.timestamper
-    key = (pdf_signer.signer.signing_cert.dump(),
+    key = (signer.signing_cert.dump(),
            ts.responder.tsa_cert.dump() if isinstance(ts, InProcessTimeStamper) else b"",
-           platform.crl_der())
+           platform.crl_der(), frozenset(key_usage))
     now = time.monotonic()
     with _CACHE.lock:
         found = _CACHE.presigned.get(key)
     if found is not None and found.expires > now:
         return found.status
-    status = await session.perform_presign_validation(writer)
+    context = validation_context(platform)
+    validator = CertificateValidator(signer.signing_cert, intermediate_certs=signer.cert_registry,
+                                     validation_context=context)
+    try:
+        signer_path = await validator.async_validate_usage(key_usage)
+    except (PathBuildingError, PathValidationError) as exc:
+        raise SigningError("The signer's certificate could not be validated") from exc
+    ts_paths = [path async for path in ts.validation_paths(context)] if ts is not None else None
+    status = PreSignValidationStatus(
+        signer_path=signer_path, validation_paths=[signer_path, *(ts_paths or ())],
+        ts_validation_paths=ts_paths, ocsps_to_embed=context.ocsps, crls_to_embed=context.crls)
     with _CACHE.lock:
         for stale in [k for k, v in _CACHE.presigned.items() if v.expires <= now]:
             del _CACHE.presigned[stale]
