@@ -32,6 +32,7 @@ import struct
 import threading
 import zlib
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -238,7 +239,7 @@ class DocumentGlyphs:
             code = self.used[glyph] = self.codes.code(glyph)
         return code
 
-    def add(self, glyphs: dict[Glyph, int]) -> None:
+    def add(self, glyphs: Mapping[Glyph, int]) -> None:
         """Record glyphs drawn by reused content (``text_runs``)."""
         self.used.update(glyphs)
 
@@ -336,7 +337,11 @@ def _format_code(unicode: int) -> str:
 
 
 def embedded_font(font: TTFFont) -> _EmbeddedFont:
-    """The embedded form of a document's font (a ``DocumentGlyphs`` subset)."""
+    """The embedded form of a document's font (a ``DocumentGlyphs`` subset), logging the
+    characters it could not show as fpdf2 does."""
+    if font.subset.missing:
+        log.warning("Font MPDFAA+%s is missing the following glyphs: %s", font.name,
+                    ", ".join(repr(chr(x)) for x in list(dict.fromkeys(font.subset.missing))[:10]))
     return _embedded(font.fontkey, font.subset.used)
 
 
@@ -382,9 +387,6 @@ class ReceiptOutputProducer(OutputProducer):
         font_objs_per_index = {}
         for font in referenced_fonts(self.fpdf):
             fontname = f"MPDFAA+{font.name}"
-            if font.subset.missing:
-                log.warning("Font %s is missing the following glyphs: %s", fontname,
-                            ", ".join(repr(chr(x)) for x in font.subset.missing[:10]))
             embedded = embedded_font(font)
 
             composite = PDFFont(subtype="Type0", base_font=fontname, encoding="Identity-H")

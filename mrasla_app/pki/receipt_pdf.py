@@ -154,6 +154,18 @@ def _write_font(body: _Body, font: TTFFont) -> int:
                     % (name, _ref(cid_font), _ref(to_unicode)))
 
 
+@dataclass(frozen=True)
+class _SealObjects:
+    """What only a sealed receipt contains, prepared before the file is written."""
+
+    seal: Seal
+    appearance: bytes  # content stream of the widget's normal appearance
+    appearance_entries: bytes  # its form XObject dictionary entries
+    signature: bytes  # the /Sig dictionary, ByteRange and Contents as placeholders
+    certs: list[bytes]  # DER, for the DSS
+    crls: list[bytes]
+
+
 @dataclass
 class _Document:
     """The written file and where its signature placeholders are (when sealed)."""
@@ -164,58 +176,62 @@ class _Document:
 
 
 def _finished_pages(pdf: FPDF) -> list[bytes]:
-    """Page content streams, the last page's footer drawn as fpdf2's ``output`` would."""
+    """Page content streams, the last page's footer drawn as fpdf2's ``output`` would (once:
+    writing consumes the document)."""
     if pdf.page == 0:
         pdf.add_page()
     pdf._render_footer()
     return [bytes(pdf.pages[n].contents) for n in range(1, pdf.pages_count + 1)]
 
 
-def _write(pdf: FPDF, seal: Seal | None, sealed_parts: dict[str, bytes] | None) -> _Document:
-    body = _Body(b"1.7" if seal else b"1.4")
+def _write_seal(body: _Body, sealed: _SealObjects, page_num: int) -> tuple[int, bytes]:
+    """Field/widget, appearance, signature dictionary, DSS and AcroForm; returns the widget
+    and the catalog entries that point to them."""
+    sig_num, widget_num = body.reserve(), body.reserve()
+    appearance = body.stream(sealed.appearance, sealed.appearance_entries, compressed=False)
+    x1, y1, x2, y2 = sealed.seal.box
+    body.put(widget_num, b"<< /Type /Annot /Subtype /Widget /FT /Sig /T %s /F 132 "
+                         b"/Rect [%s %s %s %s] /P %s /AP << /N %s >> /V %s >>"
+             % (_literal(sealed.seal.field_name), _num(x1), _num(y1), _num(x2), _num(y2),
+                _ref(page_num), _ref(appearance), _ref(sig_num)))
+    body.put(sig_num, sealed.signature)
+    certs = b" ".join(_ref(body.stream(der, compressed=False)) for der in sealed.certs)
+    crls = b" ".join(_ref(body.stream(der, compressed=False)) for der in sealed.crls)
+    dss = body.add(b"<< /Certs [%s] /CRLs [%s] >>" % (certs, crls))
+    acroform = body.add(b"<< /Fields [%s] /SigFlags 3 >>" % _ref(widget_num))
+    return widget_num, (b" /AcroForm %s /Perms << /DocMDP %s >> /DSS %s %s"
+                        % (_ref(acroform), _ref(sig_num), _ref(dss), _EXTENSIONS))
+
+
+def _write(pdf: FPDF, sealed: _SealObjects | None) -> _Document:
+    body = _Body(b"1.7" if sealed else b"1.4")
     pages_num, catalog_num = body.reserve(), body.reserve()
     contents = _finished_pages(pdf)
-    fonts = font_embed.referenced_fonts(pdf)
-    font_refs = b" ".join(b"/F%d %s" % (f.i, _ref(_write_font(body, f))) for f in fonts)
+    font_refs = b" ".join(b"/F%d %s" % (font.i, _ref(_write_font(body, font)))
+                          for font in font_embed.referenced_fonts(pdf))
     resources = body.add(b"<< /Font << %s >> /ProcSet [/PDF /Text /ImageB /ImageC /ImageI] >>"
                          % font_refs)
     page_nums = [body.reserve() for _ in contents]
-    annots = {}
-    extra_catalog = b""
-    if seal is not None and sealed_parts is not None:
-        sig_num, widget_num = body.reserve(), body.reserve()
-        annots[seal.page] = widget_num
-        ap = body.stream(sealed_parts["appearance"], sealed_parts["appearance_entries"],
-                         compressed=False)
-        x1, y1, x2, y2 = seal.box
-        body.put(widget_num, b"<< /Type /Annot /Subtype /Widget /FT /Sig /T %s /F 132 "
-                             b"/Rect [%s %s %s %s] /P %s /AP << /N %s >> /V %s >>"
-                 % (_literal(seal.field_name), _num(x1), _num(y1), _num(x2), _num(y2),
-                    _ref(page_nums[seal.page]), _ref(ap), _ref(sig_num)))
-        body.put(sig_num, sealed_parts["signature"])
-        certs = b" ".join(_ref(body.stream(c, compressed=False)) for c in sealed_parts["certs"])
-        crls = b" ".join(_ref(body.stream(c, compressed=False)) for c in sealed_parts["crls"])
-        dss = body.add(b"<< /Certs [%s] /CRLs [%s] >>" % (certs, crls))
-        acroform = body.add(b"<< /Fields [%s] /SigFlags 3 >>" % _ref(widget_num))
-        extra_catalog = (b" /AcroForm %s /Perms << /DocMDP %s >> /DSS %s %s"
-                         % (_ref(acroform), _ref(sig_num), _ref(dss), _EXTENSIONS))
+    annots, seal_entries = {}, b""
+    if sealed is not None:
+        widget, seal_entries = _write_seal(body, sealed, page_nums[sealed.seal.page])
+        annots[sealed.seal.page] = b" /Annots [%s]" % _ref(widget)
     for index, (num, content) in enumerate(zip(page_nums, contents)):
         stream = body.stream(zlib.compress(content))
-        annot = b" /Annots [%s]" % _ref(annots[index]) if index in annots else b""
         body.put(num, b"<< /Type /Page /Parent %s /Resources %s /Contents %s /Group << /Type "
                       b"/Group /S /Transparency /CS /DeviceRGB >>%s >>"
-                 % (_ref(pages_num), _ref(resources), _ref(stream), annot))
+                 % (_ref(pages_num), _ref(resources), _ref(stream), annots.get(index, b"")))
     body.put(pages_num, b"<< /Type /Pages /Kids [%s] /Count %d /MediaBox [0 0 %.2f %.2f] >>"
              % (b" ".join(map(_ref, page_nums)), len(page_nums), pdf.w * pdf.k, pdf.h * pdf.k))
     body.put(catalog_num, b"<< /Type /Catalog /Pages %s /Lang %s /OpenAction [%s /FitH null] "
                           b"/PageLayout /OneColumn%s >>"
-             % (_ref(pages_num), _literal(pdf.lang or ""), _ref(page_nums[0]), extra_catalog))
+             % (_ref(pages_num), _literal(pdf.lang or ""), _ref(page_nums[0]), seal_entries))
     info = body.add(b"<< /Title %s /Author %s /Creator %s /Producer %s /CreationDate %s >>"
                     % (_literal(pdf.title or ""), _literal(pdf.author or ""),
                        _literal(pdf.creator or ""), _literal(PRODUCER),
                        _date(pdf.creation_date)))
     data = body.finish(catalog_num, info)
-    if seal is None:
+    if sealed is None:
         return _Document(data)
     return _Document(data, data.index(b"/Contents <0000") + len(b"/Contents "),
                      data.index(_BYTE_RANGE_PLACEHOLDER))
@@ -223,7 +239,7 @@ def _write(pdf: FPDF, seal: Seal | None, sealed_parts: dict[str, bytes] | None) 
 
 def write_unsigned(pdf: FPDF) -> bytes:
     """The document as a PDF (what fpdf2's ``output`` would produce, fonts from ``font_embed``)."""
-    return _write(pdf, None, None).data
+    return _write(pdf, None).data
 
 
 def _appearance(seal: Seal, signing_time: datetime) -> tuple[bytes, bytes]:
@@ -260,10 +276,8 @@ async def async_write_sealed(pdf: FPDF, seal: Seal) -> bytes:
                  b"/TransformMethod /DocMDP /TransformParams << /Type /TransformParams /V /1.2 "
                  b"/P 2 >> >> ] >>" % (_BYTE_RANGE_PLACEHOLDER, b"0" * CMS_BYTES_RESERVED,
                                         _date(now), _literal(seal.reason)))
-    doc = _write(pdf, seal, {
-        "appearance": appearance, "appearance_entries": appearance_entries,
-        "signature": signature, "certs": list(certs),
-        "crls": [crl.dump() for crl in status.crls_to_embed]})
+    doc = _write(pdf, _SealObjects(seal, appearance, appearance_entries, signature, list(certs),
+                                   [crl.dump() for crl in status.crls_to_embed]))
     data = bytearray(doc.data)
     start, end = doc.contents_at, doc.contents_at + CMS_BYTES_RESERVED + 2
     byte_range = b"/ByteRange [0 %d %d %d]" % (start, end, len(data) - end)
