@@ -2,9 +2,11 @@
 
 The receipt is what a citizen keeps as proof: registry number, date and time (Morocco time),
 who deposited what (each attachment with its SHA-256), and a QR code to the public
-verification page. ``render_receipt`` lays it out with fpdf2 (HarfBuzz shaping for Arabic);
-``issue_receipt`` adds the platform seal (PAdES B-LT, certified) in the box reserved at the
-bottom of the last page.
+verification page. The page is laid out with fpdf2 (HarfBuzz shaping for Arabic), its texts
+drawn from runs laid out once per process (``text_runs``: labels and administration names are
+the same on every receipt). ``render_receipt`` writes it unsigned; ``issue_receipt`` writes it
+with the platform seal (PAdES B-LT, certified) in the box reserved at the bottom of the last
+page, in one pass (``receipt_pdf``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from mrasla_app.pki.receipt_layout import (
     new_document,
     draw_qr,
 )
+from mrasla_app.pki.signing import run_sync
 from mrasla_app.pki.text_runs import TextStyle
 from mrasla_app.settings import TIMEZONE
 
@@ -138,6 +141,7 @@ class _Receipt:
         self.data = data
         self.pdf: FPDF = new_document(title=f"Accusé de réception {data.registry_number}")
         self.pdf.footer = self.footer_notes  # fpdf2 calls it when closing each page
+        self.style = TextStyle(FONT_LATIN, 10)  # set by ``text`` before any text is drawn
         self.pdf.add_page()
         self.w = self.pdf.epw
         self.x0 = self.pdf.l_margin
@@ -437,9 +441,7 @@ async def async_issue_receipt(data: ReceiptData) -> bytes:
 
 def issue_receipt(data: ReceiptData) -> bytes:
     """Render and seal a receipt with the platform seal (sync; not inside an event loop)."""
-    import asyncio
-
-    return asyncio.run(async_issue_receipt(data))
+    return run_sync(async_issue_receipt(data))
 
 
 __all__ = ["Attachment", "ReceiptData", "render_receipt", "issue_receipt",
