@@ -10,7 +10,8 @@ when writing (~13 ms per face). Here:
 - **Compact subsets without fontTools** (``FontPruner``): each font file is parsed once into raw
   tables; a subset keeps the used outlines (plus composite components), renumbered, and the
   tables a PDF CIDFontType2 program needs (``head``, ``hhea``, ``maxp``, ``hmtx``, hinting
-  ``cvt ``/``fpgm``/``prep``/``gasp``, ``OS/2``, ``name``), an empty ``cmap`` and a format 3 ``post``.
+  ``cvt ``/``fpgm``/``prep``/``gasp``, ``OS/2``, ``name``), an empty ``cmap`` and a format 3
+  ``post``.
   Layout tables (GSUB/GPOS/GDEF) are dropped as fpdf2 does: shaping happened before embedding.
   Font names are untouched (unmodified glyph data of the bundled OFL fonts, as in any subset).
 - **Embedded fonts are cached by glyph set** (``_embedded``): program, CIDToGIDMap, widths and
@@ -18,8 +19,9 @@ when writing (~13 ms per face). Here:
   French punctuation, ~200 glyphs) whenever a document's glyphs fit in it, so most documents
   share one cached entry; the price is a few kB per face and document.
 
-``ReceiptOutputProducer`` replaces fpdf2's ``_add_fonts`` for documents whose fonts are all
-registered here and otherwise defers to fpdf2. Tied to fpdf2 2.8.x internals (``TTFFont``,
+Fonts are written from ``embedded_font`` by ``receipt_pdf`` (receipts) and by
+``ReceiptOutputProducer``, which replaces fpdf2's ``_add_fonts`` for the other documents whose
+fonts are all registered here (labels, bordereaux, exports) and otherwise defers to fpdf2. Tied to fpdf2 2.8.x internals (``TTFFont``,
 ``SubsetMap``, ``OutputProducer``); the receipt tests render, extract, rasterise and check the
 PDFs, so a change there fails loudly.
 """
@@ -53,7 +55,7 @@ _EMPTY_CMAP = struct.pack(">HHHHIHHHHHHHHHH", 0, 1, 3, 1, 12,
 _MAX_CODE = 0xD7FF
 # Characters a Latin face always embeds (see module docstring): printable ASCII, Latin-1
 # Supplement, and French typography.
-BASE_TEXT = ("".join(chr(c) for c in range(0x20, 0x7F)) + "".join(chr(c) for c in range(0xA0, 0x100))
+BASE_TEXT = ("".join(map(chr, range(0x20, 0x7F))) + "".join(map(chr, range(0xA0, 0x100)))
              + "ŒœŸ‘’“”«»‹›–—…·•€")
 _CACHE_MAX = 128
 
@@ -152,7 +154,8 @@ class FontPruner:
         loca.append(pos)
         tables = dict(self.static)
         count = len(order)
-        tables[b"maxp"] = self.static[b"maxp"][:4] + struct.pack(">H", count) + self.static[b"maxp"][6:]
+        maxp = self.static[b"maxp"]
+        tables[b"maxp"] = maxp[:4] + struct.pack(">H", count) + maxp[6:]
         tables[b"hhea"] = self.static[b"hhea"][:34] + struct.pack(">H", count)
         tables[b"glyf"] = b"".join(parts)
         tables[b"loca"] = struct.pack(f">{len(loca)}I", *loca)
