@@ -108,8 +108,8 @@ class _FontPrototypes:
     state is fresh: the set of glyphs it uses (``font_embed.DocumentGlyphs``; their codes are
     process-wide) and missing-glyph list. The widths, cmap, HarfBuzz face and fontTools object
     are read-only and shared: fpdf2 only mutates ``ttfont`` when it subsets it at output time,
-    and these documents are written by ``font_embed.ReceiptOutputProducer`` (compact subsets
-    of the raw font tables, no fontTools). The tables fpdf2 reads while laying out
+    and these documents are written by ``font_embed.ReceiptOutputProducer`` or, receipts,
+    ``receipt_pdf`` (compact subsets of the raw font tables, no fontTools). The tables fpdf2 reads while laying out
     (glyph order/names, hmtx) are loaded up front so later concurrent reads are plain lookups.
     Tied to fpdf2's ``TTFFont`` internals (pinned 2.8.x; the receipt tests render and decode
     real PDFs, so a change there fails loudly).

@@ -32,8 +32,8 @@ from fpdf import FPDF
 from fpdf.fonts import TTFFont
 from pyhanko.pdf_utils.layout import BoxConstraints
 from pyhanko.pdf_utils.writer import PdfFileWriter
-from pyhanko.version import __version__ as pyhanko_version
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko.version import __version__ as pyhanko_version
 
 from mrasla_app.pki import font_embed
 from mrasla_app.pki.signing import (
@@ -52,7 +52,7 @@ _EXTENSIONS = (b"/Version /2.0 /Extensions << /ESIC << /Type /DeveloperExtension
                b"/BaseVersion /1.7 /ExtensionLevel 1 >> /ISO_ [ << /Type /DeveloperExtensions "
                b"/BaseVersion /2.0 /ExtensionLevel 32002 "
                b"/URL (https://www.iso.org/standard/45875.html) /ExtensionRevision (:2022) >> ] >>")
-# Courier as pyHanko's default stamp font engine describes it (WinAnsi, 600 units wide).
+# Courier, the standard font of pyHanko's default text stamp (WinAnsi, every glyph 600 wide).
 _COURIER = (b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding "
             b"/FirstChar 32 /LastChar 255 /Widths [" + b" 600" * 224 + b" ] /FontDescriptor "
             b"<< /Type /FontDescriptor /FontName /Courier /Flags 35 /FontBBox [-23 -250 715 805] "
