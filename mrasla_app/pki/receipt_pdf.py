@@ -184,9 +184,9 @@ def _finished_pages(pdf: FPDF) -> list[bytes]:
     return [bytes(pdf.pages[n].contents) for n in range(1, pdf.pages_count + 1)]
 
 
-def _write_seal(body: _Body, sealed: _SealObjects, page_num: int) -> tuple[int, bytes]:
-    """Field/widget, appearance, signature dictionary, DSS and AcroForm; returns the widget
-    and the catalog entries that point to them."""
+def _write_seal(body: _Body, sealed: _SealObjects, page_num: int) -> tuple[int, int, bytes]:
+    """Field/widget, appearance, signature dictionary, DSS and AcroForm; returns the widget,
+    the signature dictionary and the catalog entries that point to them."""
     sig_num, widget_num = body.reserve(), body.reserve()
     appearance = body.stream(sealed.appearance, sealed.appearance_entries, compressed=False)
     x1, y1, x2, y2 = sealed.seal.box
@@ -199,8 +199,9 @@ def _write_seal(body: _Body, sealed: _SealObjects, page_num: int) -> tuple[int, 
     crls = b" ".join(_ref(body.stream(der, compressed=False)) for der in sealed.crls)
     dss = body.add(b"<< /Certs [%s] /CRLs [%s] >>" % (certs, crls))
     acroform = body.add(b"<< /Fields [%s] /SigFlags 3 >>" % _ref(widget_num))
-    return widget_num, (b" /AcroForm %s /Perms << /DocMDP %s >> /DSS %s %s"
-                        % (_ref(acroform), _ref(sig_num), _ref(dss), _EXTENSIONS))
+    catalog_entries = (b" /AcroForm %s /Perms << /DocMDP %s >> /DSS %s %s"
+                       % (_ref(acroform), _ref(sig_num), _ref(dss), _EXTENSIONS))
+    return widget_num, sig_num, catalog_entries
 
 
 def _write(pdf: FPDF, sealed: _SealObjects | None) -> _Document:
@@ -212,9 +213,9 @@ def _write(pdf: FPDF, sealed: _SealObjects | None) -> _Document:
     resources = body.add(b"<< /Font << %s >> /ProcSet [/PDF /Text /ImageB /ImageC /ImageI] >>"
                          % font_refs)
     page_nums = [body.reserve() for _ in contents]
-    annots, seal_entries = {}, b""
+    annots, seal_entries, sig_num = {}, b"", 0
     if sealed is not None:
-        widget, seal_entries = _write_seal(body, sealed, page_nums[sealed.seal.page])
+        widget, sig_num, seal_entries = _write_seal(body, sealed, page_nums[sealed.seal.page])
         annots[sealed.seal.page] = b" /Annots [%s]" % _ref(widget)
     for index, (num, content) in enumerate(zip(page_nums, contents)):
         stream = body.stream(zlib.compress(content))
@@ -233,8 +234,9 @@ def _write(pdf: FPDF, sealed: _SealObjects | None) -> _Document:
     data = body.finish(catalog_num, info)
     if sealed is None:
         return _Document(data)
-    return _Document(data, data.index(b"/Contents <0000") + len(b"/Contents "),
-                     data.index(_BYTE_RANGE_PLACEHOLDER))
+    sig_at = body.offsets[sig_num]  # placeholders are looked up in the signature object only
+    return _Document(data, data.index(b"/Contents <", sig_at) + len(b"/Contents "),
+                     data.index(_BYTE_RANGE_PLACEHOLDER, sig_at))
 
 
 def write_unsigned(pdf: FPDF) -> bytes:
