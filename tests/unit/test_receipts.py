@@ -130,6 +130,18 @@ def test_receipt_carries_its_own_validation_data(receipt):
     assert sig.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
 
 
+def test_unsigned_receipt_takes_an_incremental_seal():
+    """The unsigned PDF (written without fpdf2's writer) is one pyHanko reads and updates."""
+    from mrasla_app.pki import signing
+    from mrasla_app.pki.receipts import render_receipt
+    from mrasla_app.pki.validation import validate_pdf
+
+    unsigned = render_receipt(_data())
+    sealed = signing.seal_pdf(unsigned, box=(400, 100, 550, 170))
+    assert sealed.startswith(unsigned)
+    assert validate_pdf(sealed).authentic
+
+
 def test_receipts_issued_concurrently_are_each_intact_and_their_own():
     """Deposits run in worker threads: the process-wide caches (text runs, glyph codes,
     embedded fonts, signer, pre-signing validation) are shared between them."""
