@@ -1,11 +1,15 @@
 """Benchmark 1 — receipt issuance: the project's path vs plain pyHanko, measured in one run.
 
-- project: ``issue_receipt`` = render the bilingual PDF with its QR code, then PAdES-seal it with the
-  in-process RFC 3161 TSA, DocMDP certification and embedded validation data (cached signer/context);
+- project: ``issue_receipt`` = lay out the bilingual receipt with its QR code (fpdf2, text runs
+  memoised per process), then write it in one pass with the platform seal: PAdES B-LT, RFC 3161
+  timestamp from the in-process TSA, DocMDP certification, DSS from the cached pre-signing
+  validation (``mrasla_app/pki/receipt_pdf.py``);
 - baseline: pyHanko's documented ``signers.sign_pdf`` with ``DummyTimeStamper`` (RSA TSA) on the same,
   already rendered PDF, building its signer the way a straightforward integration does.
 
-Prints median / p95 / throughput and writes ``bench/out/receipt_issuance.json``.
+Both run alternately in the main thread, then again in a worker thread (where deposits run; there
+``asyncio.run``, which pyHanko's ``sign_pdf`` uses, costs less than in the main thread).
+Prints median / p95 / throughput and the machine load, writes ``bench/out/receipt_issuance.json``.
 Target (issue #7): project median ≤ 25 ms and ≥ 4× faster than the baseline.
 Usage: ``python bench/receipt_issuance.py [runs]`` (default 40).
 """
@@ -20,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -78,13 +83,9 @@ def stats(samples: list[float]) -> dict[str, float]:
             "per_second": len(ordered) / sum(ordered)}
 
 
-def main(runs: int = 40) -> dict:
-    tsa = _dummy_tsa()
-    pdf, _ = _render(receipt(0))
-    issue_receipt(receipt(0))
-    baseline_sign(pdf, tsa)  # warm both paths
+def measure(runs: int, first: int, tsa: timestamps.DummyTimeStamper, pdf: bytes) -> dict:
     project, baseline = [], []
-    for i in range(1, runs + 1):
+    for i in range(first, first + runs):
         t0 = time.perf_counter()
         issue_receipt(receipt(i))
         t1 = time.perf_counter()
@@ -92,16 +93,37 @@ def main(runs: int = 40) -> dict:
         t2 = time.perf_counter()
         project.append(t1 - t0)
         baseline.append(t2 - t1)
-    result = {"benchmark": "receipt_issuance", "runs": runs, "machine": f"{platform.node()} {os.cpu_count()} CPU",
-              "at": datetime.now(UTC).isoformat(timespec="seconds"),
-              "project": stats(project), "baseline_pyhanko_dummy_tsa": stats(baseline)}
+    result = {"project": stats(project), "baseline_pyhanko_dummy_tsa": stats(baseline)}
     result["speedup"] = result["baseline_pyhanko_dummy_tsa"]["median_ms"] / result["project"]["median_ms"]
-    result["targets"] = {"median_le_25ms": result["project"]["median_ms"] <= 25, "speedup_ge_4": result["speedup"] >= 4}
-    print(f"{'path':<40}{'median ms':>10}{'p95 ms':>10}{'per s':>8}")
+    return result
+
+
+def print_table(title: str, result: dict) -> None:
+    print(f"{title}\n{'path':<40}{'median ms':>10}{'p95 ms':>10}{'per s':>8}")
     for name in ("project", "baseline_pyhanko_dummy_tsa"):
         s = result[name]
         print(f"{name:<40}{s['median_ms']:>10.1f}{s['p95_ms']:>10.1f}{s['per_second']:>8.1f}")
-    print(f"speedup ×{result['speedup']:.2f}   targets: {result['targets']}")
+    print(f"speedup ×{result['speedup']:.2f}")
+
+
+def main(runs: int = 40) -> dict:
+    tsa = _dummy_tsa()
+    pdf, _ = _render(receipt(0))
+    issue_receipt(receipt(0))
+    baseline_sign(pdf, tsa)  # warm both paths
+    load_before = os.getloadavg()
+    result = {"benchmark": "receipt_issuance", "runs": runs, "machine": f"{platform.node()} {os.cpu_count()} CPU",
+              "at": datetime.now(UTC).isoformat(timespec="seconds")}
+    result.update(measure(runs, 1, tsa, pdf))
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        worker.submit(issue_receipt, receipt(0)).result()  # the thread's own scratch page
+        result["worker_thread"] = worker.submit(measure, runs, runs + 1, tsa, pdf).result()
+    result["load_average_1_5_15"] = {"before": load_before, "after": os.getloadavg()}
+    result["targets"] = {"median_le_25ms": result["project"]["median_ms"] <= 25, "speedup_ge_4": result["speedup"] >= 4}
+    print_table("main thread", result)
+    print_table("worker thread", result["worker_thread"])
+    print(f"targets (main thread): {result['targets']}   load average before {load_before[0]:.2f}, "
+          f"after {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPU)")
     out = Path(__file__).resolve().parent / "out"
     out.mkdir(exist_ok=True)
     (out / "receipt_issuance.json").write_text(json.dumps(result, indent=1))

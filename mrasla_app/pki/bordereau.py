@@ -18,7 +18,6 @@ listing every step, actor, delegation, decision, time and comment.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
@@ -39,7 +38,7 @@ from mrasla_app.pki.ca import Platform, load_or_create_pki
 from mrasla_app.pki.labels import fit, font_for, use_font
 from mrasla_app.pki.receipt_layout import FONT_AR, FONT_LATIN, FONT_MONO, PAGE_H_MM, SealSlot, draw_qr, new_document
 from mrasla_app.pki.receipts import FILL, GREEN, INK, MUTED, RED, RULE, _is_arabic
-from mrasla_app.pki.signing import CMS_BYTES_RESERVED, timestamper, validation_context
+from mrasla_app.pki.signing import async_run_signer, run_sync, timestamper, validation_context
 from mrasla_app.settings import TIMEZONE
 
 # Size of one signature slot on the signature page (mm) and of the stamp drawn in it.
@@ -333,14 +332,12 @@ async def async_sign_field(pdf_bytes: bytes, signer: signers.Signer, field_name:
         dss_settings=_DSS)
     style = StaticStampStyle(background=_PdfBytesPage(stamp_pdf), border_width=0)
     pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper(platform), stamp_style=style)
-    out = BytesIO()
-    await pdf_signer.async_sign_pdf(writer, bytes_reserved=CMS_BYTES_RESERVED, output=out)
-    return out.getvalue()
+    return await async_run_signer(pdf_signer, writer, platform)
 
 
 def sign_field(pdf_bytes: bytes, signer: signers.Signer, field_name: str, stamp_pdf: bytes, **kwargs) -> bytes:
-    """Sync ``async_sign_field`` (uses ``asyncio.run``: not from inside a running event loop)."""
-    return asyncio.run(async_sign_field(pdf_bytes, signer, field_name, stamp_pdf, **kwargs))
+    """Sync ``async_sign_field`` (``signing.run_sync``: not from inside a running event loop)."""
+    return run_sync(async_sign_field(pdf_bytes, signer, field_name, stamp_pdf, **kwargs))
 
 
 # ---------------------------------------------------------------------------- bordereau

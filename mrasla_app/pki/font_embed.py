@@ -1,42 +1,63 @@
-"""Fast per-document embedding of the bundled TrueType fonts (receipts).
+"""Embedding of the bundled TrueType fonts in the platform's PDFs (receipts, labels, exports).
 
-fpdf2 subsets every embedded font with fontTools when writing a PDF: parse ``glyf``/``post``/
-layout tables, prune, recompile, ~13 ms per face and five faces per receipt. Here each font
-file is parsed ONCE per process into raw tables, and a document's font program is the original
-font with every unused glyph outline emptied ("retain glyph ids" subsetting): glyph ids stay
-those HarfBuzz and fpdf2 already used, so the per-document work is slicing bytes of the ``glyf``
-table for the ~100 glyphs actually drawn (plus composite components) and writing ``loca``.
+fpdf2 numbers the glyphs of a document as it meets them and subsets every font with fontTools
+when writing (~13 ms per face). Here:
 
-Tables kept: the ones a PDF CIDFontType2 program needs (``head``, ``hhea``, ``maxp``, ``hmtx``,
-``cvt ``/``fpgm``/``prep``/``gasp`` hinting, ``OS/2``, ``name``) plus a minimal ``cmap`` and a format 3
-``post`` (no glyph names). Layout tables (GSUB/GPOS/GDEF) are dropped as fpdf2 does: shaping
-happened before embedding. Unused advances in ``hmtx`` are zeroed so they compress away.
-The font's names are untouched (unmodified glyph data of the bundled OFL fonts, as with any
-PDF subset); nothing is written to disk.
+- **Glyph codes are process-wide** (``GlyphCodes``): a glyph (id + the text it stands for) gets
+  one code for the life of the process, shared by every document. Content-stream bytes showing
+  text then mean the same thing in any document, which is what lets ``text_runs`` reuse them.
+  Each document records only *which* glyphs it used (``DocumentGlyphs``, its ``font.subset``).
+- **Compact subsets without fontTools** (``FontPruner``): each font file is parsed once into raw
+  tables; a subset keeps the used outlines (plus composite components), renumbered, and the
+  tables a PDF CIDFontType2 program needs (``head``, ``hhea``, ``maxp``, ``hmtx``, hinting
+  ``cvt ``/``fpgm``/``prep``/``gasp``, ``OS/2``, ``name``), an empty ``cmap`` and a format 3
+  ``post``.
+  Layout tables (GSUB/GPOS/GDEF) are dropped as fpdf2 does: shaping happened before embedding.
+  Font names are untouched (unmodified glyph data of the bundled OFL fonts, as in any subset).
+- **Embedded fonts are cached by glyph set** (``_embedded``): program, CIDToGIDMap, widths and
+  ToUnicode, compressed. Latin faces embed a fixed repertoire (``BASE_TEXT``: ASCII, Latin-1,
+  French punctuation, ~200 glyphs) whenever a document's glyphs fit in it, so most documents
+  share one cached entry; the price is a few kB per face and document.
 
-``ReceiptOutputProducer`` replaces fpdf2's ``_add_fonts`` for documents whose fonts are all
-registered here and otherwise defers to fpdf2. Tied to fpdf2 2.8.x output internals; the
-receipt tests render, extract, rasterise and check the PDFs, so a change there fails loudly.
+Fonts are written from ``embedded_font`` by ``receipt_pdf`` (receipts) and by
+``ReceiptOutputProducer``, which replaces fpdf2's ``_add_fonts`` for the other documents whose
+fonts are all registered here (labels, bordereaux, exports) and otherwise defers to fpdf2. Tied to fpdf2 2.8.x internals (``TTFFont``,
+``SubsetMap``, ``OutputProducer``); the receipt tests render, extract, rasterise and check the
+PDFs, so a change there fails loudly.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 import struct
+import threading
 import zlib
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from fpdf.output import CIDSystemInfo, OutputProducer, PDFFontStream, _build_cmap_blocks
-from fpdf.output import _tt_font_widths
-from fpdf.fonts import TTFFont
+from fpdf.fonts import Glyph, SubsetMap, TTFFont
+from fpdf.output import CIDSystemInfo, OutputProducer, PDFFont, _build_cmap_blocks
+from fpdf.output import _cid_font_widths
+from fpdf.enums import PDFResourceType
 from fpdf.syntax import Name, PDFArray, PDFContentStream
+
+log = logging.getLogger(__name__)
 
 _KEEP = (b"OS/2", b"cvt ", b"fpgm", b"gasp", b"head", b"hhea", b"maxp", b"name", b"prep")
 # cmap format 4 with only the mandatory 0xFFFF end segment: valid, maps nothing (the PDF maps
 # codes to glyphs through CIDToGIDMap).
 _EMPTY_CMAP = struct.pack(">HHHHIHHHHHHHHHH", 0, 1, 3, 1, 12,
                           4, 24, 0, 2, 2, 0, 0, 0xFFFF, 0, 0xFFFF) + struct.pack(">HH", 1, 0)
-_CIDTOGID_LEN = 256 * 256 * 2
+# Glyph codes are written as UTF-16 code units by fpdf2: stay below the surrogate range.
+_MAX_CODE = 0xD7FF
+# Characters a Latin face always embeds (see module docstring): printable ASCII, Latin-1
+# Supplement, and French typography.
+BASE_TEXT = ("".join(map(chr, range(0x20, 0x7F))) + "".join(map(chr, range(0xA0, 0x100)))
+             + "ŒœŸ‘’“”«»‹›–—…·•€")
+_CACHE_MAX = 128
 
 
 def _checksum(data: bytes) -> int:
@@ -46,7 +67,7 @@ def _checksum(data: bytes) -> int:
 
 
 class FontPruner:
-    """One TrueType file parsed into raw tables; ``program(gids)`` builds a pruned copy."""
+    """One TrueType file parsed into raw tables; ``program(gids)`` builds a compact subset."""
 
     def __init__(self, path: Path) -> None:
         data = path.read_bytes()
@@ -67,11 +88,15 @@ class FontPruner:
             offsets = tuple(2 * o for o in struct.unpack_from(f">{n}H", tables[b"loca"]))
         glyf = tables[b"glyf"]
         self.glyphs = [glyf[offsets[g]:offsets[g + 1]] for g in range(self.num_glyphs)]
-        self.components = {g: self._components(data) for g, data in enumerate(self.glyphs)
-                           if len(data) >= 10 and struct.unpack_from(">h", data, 0)[0] < 0}
+        # Composite glyphs: byte offsets of their component glyph ids (renumbered per subset).
+        self.components = {g: self._component_offsets(body) for g, body in enumerate(self.glyphs)
+                           if len(body) >= 10 and struct.unpack_from(">h", body, 0)[0] < 0}
         num_hmetrics = struct.unpack_from(">H", tables[b"hhea"], 34)[0]
-        self.num_hmetrics = num_hmetrics
-        self.hmtx = tables[b"hmtx"]
+        hmtx = tables[b"hmtx"]
+        last_advance = hmtx[4 * (num_hmetrics - 1):4 * num_hmetrics - 2]
+        self.metrics = [hmtx[4 * g:4 * g + 4] if g < num_hmetrics else
+                        last_advance + hmtx[2 * (num_hmetrics + g):2 * (num_hmetrics + g) + 2]
+                        for g in range(self.num_glyphs)]
         struct.pack_into(">I", head, 8, 0)  # checkSumAdjustment, recomputed per program
         struct.pack_into(">h", head, 50, 1)  # indexToLocFormat: long offsets
         tables[b"head"] = bytes(head)
@@ -82,11 +107,11 @@ class FontPruner:
         self.static_sums = {tag: _checksum(t) for tag, t in self.static.items()}
 
     @staticmethod
-    def _components(data: bytes) -> tuple[int, ...]:
+    def _component_offsets(data: bytes) -> tuple[int, ...]:
         found, pos = [], 10
         while True:
-            flags, gid = struct.unpack_from(">HH", data, pos)
-            found.append(gid)
+            flags = struct.unpack_from(">H", data, pos)[0]
+            found.append(pos + 2)
             pos += 4 + (4 if flags & 0x0001 else 2)
             if flags & 0x0008:
                 pos += 2
@@ -97,42 +122,45 @@ class FontPruner:
             if not flags & 0x0020:
                 return tuple(found)
 
-    def program(self, gids: set[int]) -> bytes:
-        """The font program with outlines only for ``gids`` (+ .notdef and components)."""
+    def _component_ids(self, g: int) -> list[int]:
+        body = self.glyphs[g]
+        return [struct.unpack_from(">H", body, o)[0] for o in self.components.get(g, ())]
+
+    def program(self, gids: set[int]) -> tuple[bytes, dict[int, int]]:
+        """A font program with only ``gids`` (+ .notdef and composite components), renumbered
+        in id order; returns it with the old → new glyph id map."""
         keep, todo = set(), [0, *gids]
         while todo:
             g = todo.pop()
             if g in keep or not 0 <= g < self.num_glyphs:
                 continue
             keep.add(g)
-            todo.extend(self.components.get(g, ()))
-        glyphs = self.glyphs
-        loca = [0] * (self.num_glyphs + 1)
-        parts, pos = [], 0
-        for g in range(self.num_glyphs):
-            loca[g] = pos
-            if g in keep:
-                body = glyphs[g]
-                if len(body) % 4:
-                    body += b"\0" * (4 - len(body) % 4)
-                parts.append(body)
-                pos += len(body)
-        loca[self.num_glyphs] = pos
-        hmtx = bytearray(len(self.hmtx))
-        for g in keep:
-            if g < self.num_hmetrics:
-                hmtx[4 * g:4 * g + 4] = self.hmtx[4 * g:4 * g + 4]
-            else:  # left side bearing only
-                o = 4 * self.num_hmetrics + 2 * (g - self.num_hmetrics)
-                hmtx[o:o + 2] = self.hmtx[o:o + 2]
-        if self.num_hmetrics:  # the last advance applies to all following glyphs
-            o = 4 * (self.num_hmetrics - 1)
-            hmtx[o:o + 2] = self.hmtx[o:o + 2]
+            todo.extend(self._component_ids(g))
+        order = sorted(keep)
+        new_id = {g: i for i, g in enumerate(order)}
+        parts, loca, pos = [], [], 0
+        for g in order:
+            body = self.glyphs[g]
+            if g in self.components:
+                patched = bytearray(body)
+                for offset in self.components[g]:
+                    struct.pack_into(">H", patched, offset,
+                                     new_id[struct.unpack_from(">H", body, offset)[0]])
+                body = bytes(patched)
+            body += b"\0" * (-len(body) % 4)
+            loca.append(pos)
+            parts.append(body)
+            pos += len(body)
+        loca.append(pos)
         tables = dict(self.static)
+        count = len(order)
+        maxp = self.static[b"maxp"]
+        tables[b"maxp"] = maxp[:4] + struct.pack(">H", count) + maxp[6:]
+        tables[b"hhea"] = self.static[b"hhea"][:34] + struct.pack(">H", count)
         tables[b"glyf"] = b"".join(parts)
         tables[b"loca"] = struct.pack(f">{len(loca)}I", *loca)
-        tables[b"hmtx"] = bytes(hmtx)
-        return self._sfnt(tables)
+        tables[b"hmtx"] = b"".join(self.metrics[g] for g in order)
+        return self._sfnt(tables), new_id
 
     def _sfnt(self, tables: dict[bytes, bytes]) -> bytes:
         tags = sorted(tables)
@@ -146,7 +174,8 @@ class FontPruner:
         head_offset = 0
         for tag in tags:
             data = tables[tag]
-            csum = self.static_sums.get(tag) if tag in self.static else _checksum(data)
+            static = self.static.get(tag)
+            csum = self.static_sums[tag] if data is static else _checksum(data)
             header += struct.pack(">4sIII", tag, csum, offset, len(data))
             if tag == b"head":
                 head_offset = offset
@@ -160,25 +189,146 @@ class FontPruner:
         return bytes(font)
 
 
-_PRUNERS: dict[str, FontPruner] = {}  # by fpdf2 fontkey
+class GlyphCodes:
+    """The process-wide glyph → code table of one font face (thread-safe).
+
+    fpdf2's own ``SubsetMap`` assigns the codes (same reserved values, same ``Glyph`` identity:
+    a glyph id together with the text it stands for), just once per process instead of once
+    per document. Codes are never reassigned, so cached content bytes stay valid.
+    """
+
+    def __init__(self, font: TTFFont) -> None:
+        self._map = SubsetMap(font)
+        self._lock = threading.Lock()
+
+    def get_glyph(self, *args, **kwargs) -> Glyph | None:
+        return self._map.get_glyph(*args, **kwargs)
+
+    def code(self, glyph: Glyph) -> int:
+        with self._lock:
+            code = self._map.pick_glyph(glyph)
+        if code is None or code > _MAX_CODE:
+            raise ValueError(f"no glyph code available for {glyph!r}")
+        return code
 
 
-def register(fontkey: str, path: Path) -> None:
-    if fontkey not in _PRUNERS:
-        _PRUNERS[fontkey] = FontPruner(path)
+class DocumentGlyphs:
+    """``font.subset`` of one document: the glyphs it used, with their process-wide codes.
+
+    Implements the part of ``SubsetMap`` fpdf2 calls while laying out and writing text.
+    """
+
+    def __init__(self, codes: GlyphCodes) -> None:
+        self.codes = codes
+        self.used: dict[Glyph, int] = {}
+        self.missing: list[int] = []
+
+    def get_glyph(self, *args, **kwargs) -> Glyph | None:
+        return self.codes.get_glyph(*args, **kwargs)
+
+    def pick(self, unicode: int) -> int | None:
+        glyph = self.codes.get_glyph(unicode=unicode)
+        if glyph is None:
+            if unicode not in self.missing:
+                self.missing.append(unicode)
+            return None
+        return self.pick_glyph(glyph)
+
+    def pick_glyph(self, glyph: Glyph | None) -> int | None:
+        if glyph is None:
+            return None
+        code = self.used.get(glyph)
+        if code is None:
+            code = self.used[glyph] = self.codes.code(glyph)
+        return code
+
+    def add(self, glyphs: Mapping[Glyph, int]) -> None:
+        """Record glyphs drawn by reused content (``text_runs``)."""
+        self.used.update(glyphs)
+
+    def items(self):
+        return self.used.items()
+
+    def __len__(self) -> int:
+        return len(self.used)
 
 
-class _PrecompressedStream(PDFContentStream):
-    def __init__(self, compressed: bytes) -> None:
-        super().__init__(contents=compressed, compress=False)
-        self.filter = Name("FlateDecode")
+@dataclass(frozen=True)
+class _Registered:
+    pruner: FontPruner
+    codes: GlyphCodes
+    base: dict[Glyph, int]  # the BASE_TEXT repertoire for Latin faces, else empty
 
 
-def _cid_to_gid_map(code_to_glyph: dict[int, int]) -> PDFContentStream:
-    buf = bytearray(_CIDTOGID_LEN)
-    for code, gid in code_to_glyph.items():
-        buf[2 * code:2 * code + 2] = gid.to_bytes(2, "big")
-    return _PrecompressedStream(zlib.compress(bytes(buf), 1))  # mostly zeros
+_REGISTERED: dict[str, _Registered] = {}  # by fpdf2 fontkey; filled once, then read-only
+
+
+def register(font: TTFFont, path: Path) -> None:
+    """Parse ``path`` for ``font`` (call once per face, before documents use it)."""
+    codes = GlyphCodes(font)
+    base = {}
+    if all(ord(c) in font.cmap for c in "AZaz09"):  # a Latin face
+        glyphs = (codes.get_glyph(unicode=ord(c)) for c in BASE_TEXT if ord(c) in font.cmap)
+        base = {g: codes.code(g) for g in glyphs if g is not None}
+    _REGISTERED[font.fontkey] = _Registered(FontPruner(path), codes, base)
+
+
+def document_glyphs(fontkey: str) -> DocumentGlyphs:
+    return DocumentGlyphs(_REGISTERED[fontkey].codes)
+
+
+@dataclass(frozen=True)
+class _EmbeddedFont:
+    """Everything per font that depends only on the embedded glyph set, compressed."""
+
+    widths: str
+    to_unicode: bytes
+    cid_to_gid: bytes
+    program: bytes
+    program_length: int
+
+
+_CACHE: OrderedDict[tuple, _EmbeddedFont] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def _embedded(fontkey: str, used: dict[Glyph, int]) -> _EmbeddedFont:
+    """The embedded form of ``used`` glyphs (or of the face's base repertoire, when they fit).
+
+    Cached (LRU, ``_CACHE_MAX`` entries) under a lock; entries are immutable bytes, so
+    documents written concurrently share them safely.
+    """
+    reg = _REGISTERED[fontkey]
+    glyphs = reg.base if used and reg.base and used.keys() <= reg.base.keys() else used
+    key = (fontkey, frozenset(glyphs.values()))
+    with _CACHE_LOCK:
+        found = _CACHE.get(key)
+        if found is not None:
+            _CACHE.move_to_end(key)
+            return found
+    program, new_id = reg.pruner.program({g.glyph_id for g in glyphs})
+    cid_to_gid = bytearray(2 * (max(glyphs.values(), default=0) + 1))
+    for glyph, code in glyphs.items():
+        struct.pack_into(">H", cid_to_gid, 2 * code, new_id[glyph.glyph_id])
+    bfchar = [f'<{code:04X}> <{"".join(_format_code(c) for c in glyph.unicode)}>\n'
+              for glyph, code in sorted(glyphs.items(), key=lambda item: item[1])
+              if isinstance(glyph.unicode, tuple) and glyph.unicode]
+    to_unicode = ("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+                  "/CIDSystemInfo\n<</Registry (Adobe)\n/Ordering (UCS)\n/Supplement 0\n>> def\n"
+                  "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+                  "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+                  f"{_build_cmap_blocks(bfchar, 'bfchar')}"
+                  "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend")
+    entry = _EmbeddedFont(
+        widths=_cid_font_widths({code: glyph.glyph_width for glyph, code in glyphs.items()}),
+        to_unicode=zlib.compress(to_unicode.encode("latin-1")),
+        cid_to_gid=zlib.compress(bytes(cid_to_gid)),
+        program=zlib.compress(program), program_length=len(program))
+    with _CACHE_LOCK:
+        _CACHE[key] = entry
+        while len(_CACHE) > _CACHE_MAX:
+            _CACHE.popitem(last=False)
+    return entry
 
 
 def _format_code(unicode: int) -> str:
@@ -189,54 +339,68 @@ def _format_code(unicode: int) -> str:
     return f"{unicode:04X}"
 
 
+def embedded_font(font: TTFFont) -> _EmbeddedFont:
+    """The embedded form of a document's font (a ``DocumentGlyphs`` subset), logging the
+    characters it could not show as fpdf2 does."""
+    if font.subset.missing:
+        log.warning("Font MPDFAA+%s is missing the following glyphs: %s", font.name,
+                    ", ".join(repr(chr(x)) for x in list(dict.fromkeys(font.subset.missing))[:10]))
+    return _embedded(font.fontkey, font.subset.used)
+
+
+def referenced_fonts(pdf) -> list[TTFFont]:
+    """The document's fonts that some page refers to, in resource-name order; all of them
+    when fpdf2 writes a single resource dictionary."""
+    fonts = sorted(pdf.fonts.values(), key=lambda font: font.i)
+    if pdf.single_resources_object:
+        return fonts
+    catalog = pdf._resource_catalog
+    used = {int(i) for page in range(1, pdf.pages_count + 1)
+            for i in catalog.get_resources_per_page(page, PDFResourceType.FONT)}
+    return [font for font in fonts if font.i in used]
+
+
+class _CompressedStream(PDFContentStream):
+    def __init__(self, compressed: bytes) -> None:
+        super().__init__(contents=compressed, compress=False)
+        self.filter = Name("FlateDecode")
+
+
+class _CompressedFontFile(_CompressedStream):
+    def __init__(self, compressed: bytes, length1: int) -> None:
+        super().__init__(compressed)
+        self.length1 = length1
+
+
 class ReceiptOutputProducer(OutputProducer):
-    """fpdf2's producer with ``_add_fonts`` using the pruners above for registered fonts.
+    """fpdf2's producer with ``_add_fonts`` writing the registered fonts from ``_embedded``.
 
     Objects and dictionaries are the ones fpdf2 2.8 writes for a TrueType CID font
     (Type0 + CIDFontType2 + ToUnicode + CIDSystemInfo + FontDescriptor + CIDToGIDMap +
-    FontFile2); only the font program is produced differently.
+    FontFile2); only the font program and the glyph codes are produced differently.
     """
 
     def _add_fonts(self, image_objects_per_index, gfxstate_objs_per_name,
                    pattern_objs_per_name):
         fonts = sorted(self.fpdf.fonts.values(), key=lambda font: font.i)
-        if not all(isinstance(f, TTFFont) and not f.color_font and f.fontkey in _PRUNERS
+        if not all(isinstance(f, TTFFont) and isinstance(f.subset, DocumentGlyphs)
                    for f in fonts):
             return super()._add_fonts(image_objects_per_index, gfxstate_objs_per_name,
                                       pattern_objs_per_name)
         font_objs_per_index = {}
-        for font in fonts:
+        for font in referenced_fonts(self.fpdf):
             fontname = f"MPDFAA+{font.name}"
-            if font.missing_glyphs:
-                from fpdf.output import LOGGER
+            embedded = embedded_font(font)
 
-                LOGGER.warning("Font %s is missing the following glyphs: %s", fontname,
-                               ", ".join(repr(chr(x)) for x in font.missing_glyphs[:10]))
-            code_to_glyph = {code: glyph.glyph_id for glyph, code in font.subset.items()
-                             if glyph is not None}
-            program = _PRUNERS[font.fontkey].program(set(code_to_glyph.values()))
-
-            composite = _pdf_font(subtype="Type0", base_font=fontname, encoding="Identity-H")
+            composite = PDFFont(subtype="Type0", base_font=fontname, encoding="Identity-H")
             self._add_pdf_obj(composite, "fonts")
             font_objs_per_index[font.i] = composite
-            cid_font = _pdf_font(subtype="CIDFontType2", base_font=fontname,
-                                 d_w=font.desc.missing_width, w=_tt_font_widths(font))
+            cid_font = PDFFont(subtype="CIDFontType2", base_font=fontname,
+                               d_w=font.desc.missing_width, w=embedded.widths)
             self._add_pdf_obj(cid_font, "fonts")
             composite.descendant_fonts = PDFArray([cid_font])
 
-            bfchar = [
-                f'<{code:04X}> <{"".join(_format_code(c) for c in glyph.unicode)}>\n'
-                for glyph, code in font.subset.items()
-                if glyph is not None and isinstance(glyph.unicode, tuple) and glyph.unicode
-            ]
-            to_unicode = PDFContentStream((
-                "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
-                "/CIDSystemInfo\n<</Registry (Adobe)\n/Ordering (UCS)\n/Supplement 0\n>> def\n"
-                "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
-                "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
-                f"{_build_cmap_blocks(bfchar, 'bfchar')}"
-                "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend"
-            ).encode("latin-1"))
+            to_unicode = _CompressedStream(embedded.to_unicode)
             self._add_pdf_obj(to_unicode, "fonts")
             composite.to_unicode = to_unicode
 
@@ -249,19 +413,11 @@ class ReceiptOutputProducer(OutputProducer):
             self._add_pdf_obj(descriptor, "fonts")
             cid_font.font_descriptor = descriptor
 
-            cid_to_gid = _cid_to_gid_map(code_to_glyph)
+            cid_to_gid = _CompressedStream(embedded.cid_to_gid)
             self._add_pdf_obj(cid_to_gid, "fonts")
             cid_font.c_i_d_to_g_i_d_map = cid_to_gid
 
-            stream = PDFFontStream(contents=program)
+            stream = _CompressedFontFile(embedded.program, embedded.program_length)
             self._add_pdf_obj(stream, "fonts")
             descriptor.font_file2 = stream
-            font.subset.pick.cache_clear()
-            font.subset.get_glyph.cache_clear()
         return font_objs_per_index
-
-
-def _pdf_font(**kwargs):
-    from fpdf.output import PDFFont
-
-    return PDFFont(**kwargs)

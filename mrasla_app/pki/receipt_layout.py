@@ -14,7 +14,8 @@ from pathlib import Path
 
 import qrcode
 from fpdf import FPDF
-from fpdf.fonts import SubsetMap, TTFFont
+from fpdf.drawing_primitives import convert_to_device_color
+from fpdf.fonts import TTFFont
 from qrcode.constants import ERROR_CORRECT_M
 
 from mrasla_app.pki import font_embed
@@ -31,6 +32,7 @@ FONT_FILES = {
     (FONT_MONO, ""): "NotoSansMono-Regular.ttf",
 }
 PAGE_H_MM = 297.0
+QR_MASK = 2  # see ``qr_matrix``
 PT_PER_MM = 72 / 25.4
 
 
@@ -52,10 +54,13 @@ _MEMO_MAX = 20_000
 
 
 def _params_key(params):
+    """The shaping parameters HarfBuzz is given (``TTFFont.perform_harfbuzz_shaping``): the
+    memo key part. Called for every character fpdf2 measures, hence no generic loop."""
     if not params:
         return None
-    return tuple((k, tuple(sorted(v.items())) if isinstance(v, dict) else v)
-                 for k, v in params.items())
+    features = params.get("features")
+    return (tuple(sorted(features.items())) if features else None,
+            params.get("fragment_direction"), params.get("script"), params.get("language"))
 
 
 class _MemoTTFFont(TTFFont):
@@ -100,10 +105,11 @@ class _FontPrototypes:
 
     ``FPDF.add_font`` re-parses each TrueType file (cmap, widths, glyf) for every document,
     ~10 ms per face. We parse once and give each document a shallow copy whose per-document
-    state is fresh: the used-glyph map and missing-glyph list. The widths, cmap, HarfBuzz face
-    and fontTools object are read-only and shared: fpdf2 only mutates ``ttfont`` when it
-    subsets it at output time, and receipts are written by ``font_embed.ReceiptOutputProducer``
-    (pruned copy of the raw font tables, no fontTools). The tables fpdf2 reads while laying out
+    state is fresh: the set of glyphs it uses (``font_embed.DocumentGlyphs``; their codes are
+    process-wide) and missing-glyph list. The widths, cmap, HarfBuzz face and fontTools object
+    are read-only and shared: fpdf2 only mutates ``ttfont`` when it subsets it at output time,
+    and these documents are written by ``font_embed.ReceiptOutputProducer`` or, receipts,
+    ``receipt_pdf`` (compact subsets of the raw font tables, no fontTools). The tables fpdf2 reads while laying out
     (glyph order/names, hmtx) are loaded up front so later concurrent reads are plain lookups.
     Tied to fpdf2's ``TTFFont`` internals (pinned 2.8.x; the receipt tests render and decode
     real PDFs, so a change there fails loudly).
@@ -124,7 +130,7 @@ class _FontPrototypes:
             font.ttfont.getGlyphOrder()
             font.ttfont["hmtx"]  # noqa: B018
             font.ttfont["post"]  # noqa: B018
-            font_embed.register(font.fontkey, path)
+            font_embed.register(font, path)
             font.__class__ = _MemoTTFFont
             self._fonts[font.fontkey] = font
 
@@ -135,7 +141,7 @@ class _FontPrototypes:
         for key, proto in self._fonts.items():
             font = copy.copy(proto)
             font.i = len(pdf.fonts) + 1
-            font.subset = SubsetMap(font)
+            font.subset = font_embed.document_glyphs(key)
             font.missing_glyphs = []
             font.biggest_size_pt = 0
             pdf.fonts[key] = font
@@ -169,8 +175,15 @@ def new_document(title: str) -> FPDF:
 
 
 def qr_matrix(data: str) -> list[list[bool]]:
-    """QR modules (error correction M, 4-module quiet zone included)."""
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4)
+    """QR modules (error correction M, 4-module quiet zone included, smallest version).
+
+    The mask pattern is fixed (``QR_MASK``) instead of chosen by qrcode's penalty evaluation,
+    which builds and scores all eight masked symbols: ~4 ms here, a third of a receipt's
+    rendering. Every mask is valid and decodable (ISO/IEC 18004, data masking); the evaluation
+    only avoids patterns that can trouble poor scanners, unlikely for a URL printed at 36 mm
+    (checked with ``zbarimg`` on rasterised receipts in the tests).
+    """
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4, mask_pattern=QR_MASK)
     qr.add_data(data)
     qr.make(fit=True)
     return qr.get_matrix()
@@ -179,13 +192,19 @@ def qr_matrix(data: str) -> list[list[bool]]:
 def draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
     """Draw the QR code as vector rectangles (crisp at any zoom, no image encoding cost).
 
-    Horizontal runs of dark modules are merged into one rectangle each.
+    Horizontal runs of dark modules are merged into one rectangle each; the operators are
+    written directly (what ``pdf.rect`` writes, without its per-call overhead: hundreds of
+    rectangles) inside ``q``/``Q``, so fpdf2's tracked fill colour stays true.
     """
     matrix = qr_matrix(data)
     module = size / len(matrix)
-    pdf.set_fill_color(255, 255, 255)
-    pdf.rect(x, y, size, size, style="F")
-    pdf.set_fill_color(0, 0, 0)
+    k, page_h = pdf.k, pdf.h
+
+    def rect(rx: float, ry: float, rw: float, rh: float) -> str:
+        return f"{rx * k:.2f} {(page_h - ry) * k:.2f} {rw * k:.2f} {-rh * k:.2f} re f"
+
+    ops = ["q", convert_to_device_color(255, 255, 255).serialize().lower(), rect(x, y, size, size),
+           convert_to_device_color(0, 0, 0).serialize().lower()]
     for row_index, row in enumerate(matrix):
         start = None
         for col, dark in enumerate([*row, False]):
@@ -193,6 +212,8 @@ def draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
                 start = col
             elif not dark and start is not None:
                 # A hair of overlap avoids anti-aliasing seams between modules in viewers.
-                pdf.rect(x + start * module, y + row_index * module,
-                         (col - start) * module + 0.01, module + 0.01, style="F")
+                ops.append(rect(x + start * module, y + row_index * module,
+                                (col - start) * module + 0.01, module + 0.01))
                 start = None
+    ops.append("Q")
+    pdf._out("\n".join(ops))

@@ -2,9 +2,11 @@
 
 The receipt is what a citizen keeps as proof: registry number, date and time (Morocco time),
 who deposited what (each attachment with its SHA-256), and a QR code to the public
-verification page. ``render_receipt`` lays it out with fpdf2 (HarfBuzz shaping for Arabic);
-``issue_receipt`` adds the platform seal (PAdES B-LT, certified) in the box reserved at the
-bottom of the last page.
+verification page. The page is laid out with fpdf2 (HarfBuzz shaping for Arabic), its texts
+drawn from runs laid out once per process (``text_runs``: labels and administration names are
+the same on every receipt). ``render_receipt`` writes it unsigned; ``issue_receipt`` writes it
+with the platform seal (PAdES B-LT, certified) in the box reserved at the bottom of the last
+page, in one pass (``receipt_pdf``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from zoneinfo import ZoneInfo
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from mrasla_app.pki import receipt_pdf, text_runs
 from mrasla_app.pki.receipt_layout import (
     FONT_AR,
     FONT_LATIN,
@@ -27,6 +30,8 @@ from mrasla_app.pki.receipt_layout import (
     new_document,
     draw_qr,
 )
+from mrasla_app.pki.signing import run_sync
+from mrasla_app.pki.text_runs import TextStyle
 from mrasla_app.settings import TIMEZONE
 
 ID_KINDS = {
@@ -136,24 +141,43 @@ class _Receipt:
         self.data = data
         self.pdf: FPDF = new_document(title=f"Accusé de réception {data.registry_number}")
         self.pdf.footer = self.footer_notes  # fpdf2 calls it when closing each page
+        self.style = TextStyle(FONT_LATIN, 10)  # set by ``text`` before any text is drawn
         self.pdf.add_page()
         self.w = self.pdf.epw
         self.x0 = self.pdf.l_margin
 
     def text(self, family: str, size: float, style: str = "", color=INK, sample: str = "") -> None:
-        """Select font and colour; shaping (HarfBuzz, RTL) only where Arabic may appear.
+        """Select font and colour for the following text; shaping (HarfBuzz, RTL) only where
+        Arabic may appear.
 
         Shaped line breaking costs several times more than fpdf2's plain path, so Latin
         text is shaped only when ``sample`` (the text about to be written) contains Arabic.
         """
-        self.pdf.set_font(family, style, size)
-        self.pdf.set_text_color(*color)
-        if family == FONT_AR:
-            self.pdf.set_text_shaping(True, direction="rtl")
-        elif _ARABIC_RE.search(sample):
-            self.pdf.set_text_shaping(True, direction="ltr")
-        else:
-            self.pdf.set_text_shaping(False)
+        direction = ("rtl" if family == FONT_AR else
+                     "ltr" if _ARABIC_RE.search(sample) else None)
+        self.style = TextStyle(family, size, style, color, direction)
+
+    def cell(self, w: float, h: float, text: str, align: str = "L",
+             new_x: XPos = XPos.RIGHT, new_y: YPos = YPos.TOP) -> None:
+        """fpdf2's ``cell`` (same box, cursor move and page break), drawn from a text run."""
+        self._draw(text_runs.run(self.style, w, h, text, align), w, new_x, new_y)
+
+    def multi_cell(self, w: float, h: float, text: str, align: str,
+                   new_x: XPos = XPos.RIGHT, new_y: YPos = YPos.NEXT) -> None:
+        """fpdf2's ``multi_cell`` drawn from a text run; a page break, when needed, comes
+        before the whole text instead of between its lines."""
+        self._draw(text_runs.run(self.style, w, h, text, align, multiline=True), w, new_x,
+                   new_y)
+
+    def _draw(self, run: text_runs.TextRun, w: float, new_x: XPos, new_y: YPos) -> None:
+        pdf, style = self.pdf, self.style
+        # What fpdf2's cell does first; a new page draws the footer, which selects its styles.
+        pdf._perform_page_break_if_need_be(run.height)
+        self.style = style
+        x, y = pdf.x, pdf.y
+        text_runs.place(pdf, run, x, y, style.color)
+        pdf.x = x + w if new_x == XPos.RIGHT else pdf.l_margin if new_x == XPos.LMARGIN else x
+        pdf.y = y + run.height if new_y == YPos.NEXT else y
 
     def header(self) -> None:
         pdf, d = self.pdf, self.data
@@ -164,27 +188,27 @@ class _Receipt:
         pdf.set_y(11)
         half = self.w / 2
         self.text(FONT_LATIN, 8, color=MUTED)
-        pdf.cell(half, 4, "Mrasla · Bureau d'ordre digital")
+        self.cell(half, 4, "Mrasla · Bureau d'ordre digital")
         self.text(FONT_AR, 8.5, color=MUTED)
-        pdf.cell(half, 4, "مراسلة · مكتب الضبط الرقمي", align="R", new_x=XPos.LMARGIN,
-                 new_y=YPos.NEXT)
+        self.cell(half, 4, "مراسلة · مكتب الضبط الرقمي", align="R", new_x=XPos.LMARGIN,
+                  new_y=YPos.NEXT)
         pdf.ln(1.5)
         y = pdf.get_y()
         self.text(FONT_LATIN, 11, "B", sample=d.administration_fr)
-        pdf.multi_cell(half - 2, 5.2, d.administration_fr, align="L",
-                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(half - 2, 5.2, d.administration_fr, align="L",
+                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if d.unit_fr:
             self.text(FONT_LATIN, 9, color=MUTED, sample=d.unit_fr)
-            pdf.multi_cell(half - 2, 4.5, d.unit_fr, align="L", new_x=XPos.LMARGIN,
-                           new_y=YPos.NEXT)
+            self.multi_cell(half - 2, 4.5, d.unit_fr, align="L", new_x=XPos.LMARGIN,
+                            new_y=YPos.NEXT)
         y_left = pdf.get_y()
         pdf.set_xy(self.x0 + half + 2, y)
         self.text(FONT_AR, 12, "B")
-        pdf.multi_cell(half - 2, 6, d.administration_ar, align="R",
-                       new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.multi_cell(half - 2, 6, d.administration_ar, align="R",
+                        new_x=XPos.LEFT, new_y=YPos.NEXT)
         if d.unit_ar:
             self.text(FONT_AR, 10, color=MUTED)
-            pdf.multi_cell(half - 2, 5, d.unit_ar, align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
+            self.multi_cell(half - 2, 5, d.unit_ar, align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_y(max(y_left, pdf.get_y()) + 2)
         self.rule()
 
@@ -199,13 +223,13 @@ class _Receipt:
         pdf = self.pdf
         pdf.ln(1)
         self.text(FONT_AR, 20, "B", GREEN)
-        pdf.cell(self.w, 11, "وصل الإيداع", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(self.w, 11, "وصل الإيداع", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.text(FONT_LATIN, 17, "B", GREEN)
-        pdf.cell(self.w, 8, "Accusé de réception", align="C", new_x=XPos.LMARGIN,
-                 new_y=YPos.NEXT)
+        self.cell(self.w, 8, "Accusé de réception", align="C", new_x=XPos.LMARGIN,
+                  new_y=YPos.NEXT)
         self.text(FONT_LATIN, 8.5, color=MUTED, sample="ء")
-        pdf.cell(self.w, 5, "Dépôt électronique de correspondance  ·  إيداع إلكتروني لمراسلة",
-                 align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(self.w, 5, "Dépôt électronique de correspondance  ·  إيداع إلكتروني لمراسلة",
+                  align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(3)
 
     def number_box(self) -> None:
@@ -217,13 +241,13 @@ class _Receipt:
         pdf.rect(self.x0, y, self.w, 17, style="DF", round_corners=True, corner_radius=2)
         pdf.set_xy(self.x0 + 4, y + 2.2)
         self.text(FONT_LATIN, 8.5, color=MUTED)
-        pdf.cell(60, 4.5, "N° d'enregistrement")
+        self.cell(60, 4.5, "N° d'enregistrement")
         pdf.set_xy(self.x0 + self.w - 64, y + 1.6)
         self.text(FONT_AR, 9.5, color=MUTED)
-        pdf.cell(60, 5, "رقم الضبط", align="R")
+        self.cell(60, 5, "رقم الضبط", align="R")
         pdf.set_xy(self.x0, y + 6.5)
         self.text(FONT_LATIN, 17, "B", INK)
-        pdf.cell(self.w, 9, self.data.registry_number, align="C")
+        self.cell(self.w, 9, self.data.registry_number, align="C")
         pdf.set_y(y + 17 + 4)
 
     def row(self, label_fr: str, label_ar: str, values: list[str]) -> None:
@@ -233,18 +257,18 @@ class _Receipt:
         y = pdf.get_y()
         pdf.set_xy(self.x0, y + 0.6)
         self.text(FONT_LATIN, 8.5, color=MUTED)
-        pdf.multi_cell(lab, 4.2, label_fr, align="L")
+        self.multi_cell(lab, 4.2, label_fr, align="L")
         pdf.set_xy(self.x0 + lab + mid, y + 0.2)
         self.text(FONT_AR, 9.5, color=MUTED)
-        pdf.multi_cell(lab, 4.8, label_ar, align="R")
+        self.multi_cell(lab, 4.8, label_ar, align="R")
         bottom = pdf.get_y()
         pdf.set_xy(self.x0 + lab, y)
         for value in values:
             arabic = _is_arabic(value)
             self.text(FONT_AR if arabic else FONT_LATIN, 10.5 if arabic else 10, sample=value)
             pdf.set_x(self.x0 + lab)
-            pdf.multi_cell(mid, 5.4, value, align="R" if arabic else "L",
-                           new_x=XPos.LEFT, new_y=YPos.NEXT)
+            self.multi_cell(mid, 5.4, value, align="R" if arabic else "L",
+                            new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_y(max(bottom, pdf.get_y()) + 1.2)
         self.rule(gap=1.8)
 
@@ -271,10 +295,10 @@ class _Receipt:
         pdf.rect(self.x0, y, self.w, 7, style="F")
         pdf.set_xy(self.x0 + 2, y + 1)
         self.text(FONT_LATIN, 9.5, "B", (255, 255, 255))
-        pdf.cell(self.w / 2, 5, fr)
+        self.cell(self.w / 2, 5, fr)
         pdf.set_xy(self.x0 + self.w / 2, y + 0.6)
         self.text(FONT_AR, 10, "B", (255, 255, 255))
-        pdf.cell(self.w / 2 - 2, 5.8, ar, align="R")
+        self.cell(self.w / 2 - 2, 5.8, ar, align="R")
         pdf.set_y(y + 9)
 
     def attachments(self) -> None:
@@ -282,24 +306,24 @@ class _Receipt:
         self.section(f"Pièces déposées ({len(items)})", f"الوثائق المودعة ({len(items)})")
         if not items:
             self.text(FONT_LATIN, 9, color=MUTED, sample="ء")
-            pdf.cell(self.w, 5, "Aucune pièce jointe — بدون مرفقات", new_x=XPos.LMARGIN,
-                     new_y=YPos.NEXT)
+            self.cell(self.w, 5, "Aucune pièce jointe — بدون مرفقات", new_x=XPos.LMARGIN,
+                      new_y=YPos.NEXT)
         for i, att in enumerate(items, 1):
             if pdf.will_page_break(11):
                 pdf.add_page()
             pages = f"{att.pages} page" + ("s" if att.pages > 1 else "")
             self.text(FONT_LATIN, 9.5, "B", sample=att.filename)
-            pdf.cell(8, 5, f"{i}.")
-            pdf.cell(self.w - 58, 5, _ellipsize(att.filename, 70))
+            self.cell(8, 5, f"{i}.")
+            self.cell(self.w - 58, 5, _ellipsize(att.filename, 70))
             self.text(FONT_LATIN, 9, color=MUTED)
-            pdf.cell(50, 5, f"{pages} · {format_size(att.size)}", align="R",
-                     new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.cell(50, 5, f"{pages} · {format_size(att.size)}", align="R",
+                      new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             pdf.set_x(self.x0 + 8)
             self.text(FONT_LATIN, 7.5, color=MUTED)
-            pdf.cell(15, 4.2, "SHA-256")
+            self.cell(15, 4.2, "SHA-256")
             self.text(FONT_MONO, 7.6)
-            pdf.multi_cell(self.w - 23, 4.2, att.sha256, align="L", new_x=XPos.LMARGIN,
-                           new_y=YPos.NEXT)
+            self.multi_cell(self.w - 23, 4.2, att.sha256, align="L", new_x=XPos.LMARGIN,
+                            new_y=YPos.NEXT)
             pdf.ln(1.2)
 
     def verification(self) -> SealSlot:
@@ -316,34 +340,34 @@ class _Receipt:
         draw_qr(pdf, d.verify_url, self.x0, y, qr_size)
         pdf.set_xy(self.x0, y + qr_size + 0.5)
         self.text(FONT_MONO, 6.3, color=INK)
-        pdf.multi_cell(qr_size + 14, 3, d.verify_url, align="L")
+        self.multi_cell(qr_size + 14, 3, d.verify_url, align="L")
         # Middle: instructions in both languages.
         mid_x, mid_w = self.x0 + qr_size + 16, 62.0
         pdf.set_xy(mid_x, y)
         self.text(FONT_LATIN, 8.2)
-        pdf.multi_cell(mid_w, 3.9, "Scannez le code QR ou ouvrez l'adresse indiquée pour "
-                       "vérifier l'authenticité de ce reçu et l'état de votre courrier.",
-                       align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.multi_cell(mid_w, 3.9, "Scannez le code QR ou ouvrez l'adresse indiquée pour "
+                        "vérifier l'authenticité de ce reçu et l'état de votre courrier.",
+                        align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_xy(mid_x, pdf.get_y() + 1.5)
         self.text(FONT_AR, 9)
-        pdf.multi_cell(mid_w, 4.6, "امسح رمز الاستجابة السريعة أو افتح العنوان المبين للتحقق "
-                       "من صحة هذا الوصل ومن وضعية مراسلتكم.", align="R",
-                       new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.multi_cell(mid_w, 4.6, "امسح رمز الاستجابة السريعة أو افتح العنوان المبين للتحقق "
+                        "من صحة هذا الوصل ومن وضعية مراسلتكم.", align="R",
+                        new_x=XPos.LEFT, new_y=YPos.NEXT)
         if d.tracking_hint:
             pdf.set_xy(mid_x, pdf.get_y() + 1.5)
             self.text(FONT_LATIN, 8, "B", sample="ء")
-            pdf.multi_cell(mid_w, 3.9, f"Suivi / التتبع : {d.tracking_hint}", align="L",
-                           new_x=XPos.LEFT, new_y=YPos.NEXT)
+            self.multi_cell(mid_w, 3.9, f"Suivi / التتبع : {d.tracking_hint}", align="L",
+                            new_x=XPos.LEFT, new_y=YPos.NEXT)
         # Right: the seal box, labelled in both languages above it.
         seal_w, seal_h = 52.0, 24.0
         seal_x = self.x0 + self.w - seal_w - 1
         pdf.set_xy(seal_x, y)
         self.text(FONT_AR, 8.5, "B", GREEN)
-        pdf.cell(seal_w, 4.5, "الختم الإلكتروني للمنصة", align="R",
-                 new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.cell(seal_w, 4.5, "الختم الإلكتروني للمنصة", align="R",
+                  new_x=XPos.LEFT, new_y=YPos.NEXT)
         self.text(FONT_LATIN, 8, "B", GREEN)
-        pdf.cell(seal_w, 4, "Cachet électronique de la plateforme", align="R",
-                 new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.cell(seal_w, 4, "Cachet électronique de la plateforme", align="R",
+                  new_x=XPos.LEFT, new_y=YPos.NEXT)
         seal_y = y + 11
         # Outer frame 1 mm around the signature widget, whose stamp draws the inner frame.
         pdf.set_draw_color(*GREEN)
@@ -360,25 +384,25 @@ class _Receipt:
         half = self.w / 2 - 3
         y = pdf.get_y()
         self.text(FONT_LATIN, 6.8, color=MUTED)
-        pdf.multi_cell(half, 3.1, "Ce reçu atteste le dépôt électronique de la correspondance "
-                       "décrite ci-dessus, à la date et à l'heure indiquées. Il est scellé "
-                       "et horodaté électroniquement (PAdES) : toute modification le rend "
-                       "invalide.", align="L")
+        self.multi_cell(half, 3.1, "Ce reçu atteste le dépôt électronique de la correspondance "
+                        "décrite ci-dessus, à la date et à l'heure indiquées. Il est scellé "
+                        "et horodaté électroniquement (PAdES) : toute modification le rend "
+                        "invalide.", align="L")
         pdf.set_xy(self.x0 + self.w - half, y)
         self.text(FONT_AR, 7.5, color=MUTED)
-        pdf.multi_cell(half, 3.6, "يثبت هذا الوصل الإيداع الإلكتروني للمراسلة الموصوفة أعلاه "
-                       "في التاريخ والساعة المبينين. وهو مختوم ومؤرخ إلكترونيا، وكل تعديل "
-                       "عليه يبطله.", align="R")
+        self.multi_cell(half, 3.6, "يثبت هذا الوصل الإيداع الإلكتروني للمراسلة الموصوفة أعلاه "
+                        "في التاريخ والساعة المبينين. وهو مختوم ومؤرخ إلكترونيا، وكل تعديل "
+                        "عليه يبطله.", align="R")
         pdf.set_auto_page_break(True, margin=margin)
 
-    def build(self) -> tuple[bytes, SealSlot]:
+    def layout(self) -> SealSlot:
+        """Lay the receipt out (the last page's footer is drawn when it is written)."""
         self.header()
         self.title()
         self.number_box()
         self.details()
         self.attachments()
-        slot = self.verification()
-        return bytes(self.pdf.output()), slot
+        return self.verification()
 
 
 def _ellipsize(text: str, limit: int) -> str:
@@ -386,7 +410,10 @@ def _ellipsize(text: str, limit: int) -> str:
 
 
 def _render(data: ReceiptData) -> tuple[bytes, SealSlot]:
-    return _Receipt(data).build()
+    """The unsigned PDF and where its seal goes."""
+    receipt = _Receipt(data)
+    slot = receipt.layout()
+    return receipt_pdf.write_unsigned(receipt.pdf), slot
 
 
 def render_receipt(data: ReceiptData) -> bytes:
@@ -400,20 +427,21 @@ def _seal_text(data: ReceiptData) -> str:
 
 
 async def async_issue_receipt(data: ReceiptData) -> bytes:
-    """Render and seal (certified, B-LT) — for callers already inside an event loop."""
-    from mrasla_app.pki.signing import async_seal_pdf
+    """Render and seal (visible, certified, PAdES B-LT) — for callers inside an event loop.
 
-    pdf, slot = _render(data)
-    return await async_seal_pdf(pdf, field_name=SEAL_FIELD, box=slot.box_pt, page=slot.page,
-                                stamp_text=_seal_text(data), certify=True,
-                                reason=f"Accusé de réception {data.registry_number}")
+    Written in one pass with the seal (``receipt_pdf``), not rendered then signed as an
+    incremental update: same objects and guarantees, half the time.
+    """
+    receipt = _Receipt(data)
+    slot = receipt.layout()
+    return await receipt_pdf.async_write_sealed(receipt.pdf, receipt_pdf.Seal(
+        SEAL_FIELD, slot.page, slot.box_pt, _seal_text(data),
+        reason=f"Accusé de réception {data.registry_number}"))
 
 
 def issue_receipt(data: ReceiptData) -> bytes:
     """Render and seal a receipt with the platform seal (sync; not inside an event loop)."""
-    import asyncio
-
-    return asyncio.run(async_issue_receipt(data))
+    return run_sync(async_issue_receipt(data))
 
 
 __all__ = ["Attachment", "ReceiptData", "render_receipt", "issue_receipt",

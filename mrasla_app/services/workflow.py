@@ -13,7 +13,7 @@ one certifying (DocMDP FILL_FORMS). Every change locks the folder row first (``F
 writers are already serialised) and ``uq_step_action`` backs it up, so two people acting at once
 on an "any one" step give exactly one completion and the second gets ``error.step_already_done``.
 
-Signing happens inside the caller's write transaction (about 50–100 ms) and uses ``asyncio.run``:
+Signing happens inside the caller's write transaction (about 50–100 ms) on a private event loop:
 call ``act`` from a worker thread, never from inside a running event loop.
 
 Completion hook: ``on_completed(fn)`` registers ``fn(session, folder)`` called in the completing

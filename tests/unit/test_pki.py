@@ -215,6 +215,12 @@ def test_personal_signature_after_certification_and_revocation(platform):
     assert after.signatures[1].revoked or not after.signatures[1].trusted
     # The seal itself is not affected.
     assert after.signatures[0].trusted
+    # Signing again with the revoked certificate is refused at once, although its earlier
+    # pre-signing validation is still cached (the cache is keyed on the CRL).
+    from pyhanko.sign.general import SigningError
+
+    with pytest.raises(SigningError):
+        signing.sign_pdf_with(sealed, cert_der, key_der, signing.StampSpec("Signature2"))
 
 
 def test_mixed_script_name_is_rejected_early(platform):

@@ -108,6 +108,64 @@ def test_receipt_is_authentic_for_our_validator(receipt):
     assert sig.covers_whole_document and sig.field_name == "MraslaSeal"
 
 
+def test_receipt_carries_its_own_validation_data(receipt):
+    """PAdES B-LT: with only what the file embeds (DSS certificates and CRL, no fetching),
+    the seal and its timestamp validate, revocation checked in hard-fail mode."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    from mrasla_app.pki import ca
+
+    reader = PdfFileReader(BytesIO(receipt.read_bytes()))
+    dss = DocumentSecurityStore.read_dss(reader)
+    assert len(list(dss.load_certs())) == 3 and len(dss.crls) == 1  # root, seal, TSA; CRL
+    context = dss.as_validation_context({
+        "trust_roots": [ca.load_or_create_pki().root_asn1], "allow_fetching": False,
+        "revocation_mode": "hard-fail"})
+    (sig,) = reader.embedded_signatures
+    status = validate_pdf_signature(sig, context)
+    assert status.bottom_line, status.pretty_print_details()
+    assert status.timestamp_validity is not None and status.timestamp_validity.trusted
+    assert sig.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
+
+
+def test_unsigned_receipt_takes_an_incremental_seal():
+    """The unsigned PDF (written without fpdf2's writer) is one pyHanko reads and updates."""
+    from mrasla_app.pki import signing
+    from mrasla_app.pki.receipts import render_receipt
+    from mrasla_app.pki.validation import validate_pdf
+
+    unsigned = render_receipt(_data())
+    sealed = signing.seal_pdf(unsigned, box=(400, 100, 550, 170))
+    assert sealed.startswith(unsigned)
+    assert validate_pdf(sealed).authentic
+
+
+def test_receipts_issued_concurrently_are_each_intact_and_their_own():
+    """Deposits run in worker threads: the process-wide caches (text runs, glyph codes,
+    embedded fonts, signer, pre-signing validation) are shared between them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mrasla_app.pki.receipts import issue_receipt
+    from mrasla_app.pki.validation import validate_pdf
+
+    names = ["Fatima Zahra El Amrani", "فاطمة الزهراء العمراني", "Jean-Émile Dupré",
+             "يوسف بن علي", "Ştefan Ürgüplü", "Nadia Bennani"]
+    datas = [_data(registry_number=f"MEF/2026/A/{900 + i:06d}", depositor_name=name,
+                   verify_url=f"{VERIFY_URL}{i}") for i, name in enumerate(names)]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        pdfs = list(pool.map(issue_receipt, datas))
+    for data, pdf in zip(datas, pdfs):
+        assert validate_pdf(pdf).authentic
+        text = _text(pdf)
+        assert data.registry_number in text and data.verify_url in text.replace("\n", "")
+        others = [d.registry_number for d in datas if d is not data]
+        assert not any(number in text for number in others)
+    arabic = _text(pdfs[1])
+    assert "الزهراء" in arabic or "فاطمة" in arabic
+
+
 @needs
 def test_receipt_passes_independent_tools(receipt, tmp_path):
     sig = subprocess.run(["pdfsig", str(receipt)], capture_output=True, text=True)
@@ -116,13 +174,31 @@ def test_receipt_passes_independent_tools(receipt, tmp_path):
     assert subprocess.run(["qpdf", "--check", str(receipt)], capture_output=True).returncode == 0
 
 
+def _decoded_qr(pdf_path: Path, tmp_path: Path) -> list[str]:
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(pdf_path),
+                    str(tmp_path / pdf_path.stem)], check=True)
+    png = next(tmp_path.glob(f"{pdf_path.stem}*.png"))
+    out = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True)
+    return out.stdout.strip().splitlines()
+
+
 @needs
 def test_qr_code_decodes_to_verify_url(receipt, tmp_path):
-    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(receipt),
-                    str(tmp_path / "page")], check=True)
-    png = next(tmp_path.glob("page*.png"))
-    out = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True)
-    assert out.stdout.strip().splitlines() == [VERIFY_URL]
+    assert _decoded_qr(receipt, tmp_path) == [VERIFY_URL]
+
+
+@needs
+@pytest.mark.parametrize("url", [
+    "https://m.ma/v/A-1?t=x",
+    "https://mrasla.example.gov.ma/verification/MEF-DGI-2026-A-0001234567?t=" + "Zq9" * 20,
+], ids=["short", "long"])
+def test_qr_code_decodes_for_short_and_long_urls(url, tmp_path):
+    """Other symbol sizes (QR versions) than the usual URL, with the fixed mask pattern."""
+    from mrasla_app.pki.receipts import render_receipt
+
+    path = tmp_path / "qr.pdf"
+    path.write_bytes(render_receipt(_data(verify_url=url)))
+    assert _decoded_qr(path, tmp_path) == [url]
 
 
 @needs

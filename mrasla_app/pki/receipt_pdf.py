@@ -1,0 +1,296 @@
+"""Receipt PDFs written in one pass, sealed or not.
+
+Issuing a receipt used to mean: fpdf2 serialises the laid-out document (generic objects, ~2 ms
+a page), then pyHanko parses that file back, builds the signature objects and appends them as
+an incremental update (~4 ms); together more than the cryptography itself. A receipt's object
+graph is small and fixed, so it is written here directly, once:
+
+- what fpdf2 laid out: page content streams (``receipts`` draws with fpdf2 and ``text_runs``)
+  and the bundled fonts (``font_embed``), with the catalog, page tree and document information
+  fpdf2 writes for the same document;
+- when sealed, what pyHanko's ``PdfSigner`` writes for a visible, certified PAdES B-LT
+  signature: the signature field/widget with its appearance (rendered by pyHanko's
+  ``TextStamp``), the signature dictionary with its DocMDP reference (FILL_FORMS), the catalog's
+  ``/Perms``, ``/AcroForm`` and ``/DSS`` (certificates and CRL from ``signing.presign_validation``,
+  the same pre-signing validation as every other signature) and the PDF 2.0 / ETSI extension
+  declarations. The ByteRange covers the whole file: a single revision, signed entirely.
+
+The CMS container is pyHanko's (``Signer.async_sign``: signed attributes, signature, RFC 3161
+token from the platform TSA); only its hex encoding is placed into ``/Contents`` here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import fpdf
+from fpdf import FPDF
+from fpdf.fonts import TTFFont
+from pyhanko.pdf_utils.layout import BoxConstraints
+from pyhanko.pdf_utils.writer import PdfFileWriter
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko.version import __version__ as pyhanko_version
+
+from mrasla_app.pki import font_embed
+from mrasla_app.pki.signing import (
+    CMS_BYTES_RESERVED,
+    load_or_create_pki,
+    presign_validation,
+    seal_signer,
+    stamp_style,
+    timestamper,
+)
+
+PRODUCER = f"fpdf2 {fpdf.__version__}; pyHanko {pyhanko_version}"
+_BYTE_RANGE_PLACEHOLDER = b"/ByteRange [0 0000000000 0000000000 0000000000]"
+# What pyHanko declares when it writes an ECDSA PAdES signature (ISO 32002, ETSI ESIC).
+_EXTENSIONS = (b"/Version /2.0 /Extensions << /ESIC << /Type /DeveloperExtensions "
+               b"/BaseVersion /1.7 /ExtensionLevel 1 >> /ISO_ [ << /Type /DeveloperExtensions "
+               b"/BaseVersion /2.0 /ExtensionLevel 32002 "
+               b"/URL (https://www.iso.org/standard/45875.html) /ExtensionRevision (:2022) >> ] >>")
+# Courier, the standard font of pyHanko's default text stamp (WinAnsi, every glyph 600 wide).
+_COURIER = (b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding "
+            b"/FirstChar 32 /LastChar 255 /Widths [" + b" 600" * 224 + b" ] /FontDescriptor "
+            b"<< /Type /FontDescriptor /FontName /Courier /Flags 35 /FontBBox [-23 -250 715 805] "
+            b"/Ascent 629 /Descent -157 /CapHeight 629 /ItalicAngle 0 /StemV 51 "
+            b"/MissingWidth 600 >> >>")
+
+
+@dataclass(frozen=True)
+class Seal:
+    """The visible platform seal: field name, 0-based page, box in PDF points (x1, y1, x2, y2),
+    pyHanko stamp text (``%(ts)s``: signing time) and the signature's reason."""
+
+    field_name: str
+    page: int
+    box: tuple[float, float, float, float]
+    stamp_text: str
+    reason: str
+
+
+def _literal(text: str) -> bytes:
+    """A PDF text string: literal when ASCII, else UTF-16BE with BOM (as fpdf2 writes)."""
+    if text.isascii():
+        escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        return b"(" + escaped.encode("ascii") + b")"
+    return b"<FEFF" + text.encode("utf-16-be").hex().upper().encode() + b">"
+
+
+def _date(when: datetime) -> bytes:
+    return when.astimezone(timezone.utc).strftime("(D:%Y%m%d%H%M%SZ)").encode()
+
+
+def _num(value: float) -> bytes:
+    return (b"%.4f" % value).rstrip(b"0").rstrip(b".")
+
+
+class _Body:
+    """Objects numbered in advance and serialised as they are added, offsets kept for xref."""
+
+    def __init__(self, version: bytes) -> None:
+        self.parts = [b"%PDF-" + version + b"\n%\xe2\xe3\xcf\xd3\n"]
+        self.size = len(self.parts[0])
+        self.offsets: list[int | None] = [None]
+
+    def reserve(self) -> int:
+        self.offsets.append(None)
+        return len(self.offsets) - 1
+
+    def put(self, num: int, body: bytes) -> int:
+        chunk = b"%d 0 obj\n%s\nendobj\n" % (num, body)
+        self.offsets[num] = self.size
+        self.parts.append(chunk)
+        self.size += len(chunk)
+        return num
+
+    def add(self, body: bytes) -> int:
+        return self.put(self.reserve(), body)
+
+    def stream(self, data: bytes, entries: bytes = b"", compressed: bool = True) -> int:
+        filt = b" /Filter /FlateDecode" if compressed else b""
+        return self.add(b"<<%s%s /Length %d >>\nstream\n%s\nendstream"
+                        % (entries, filt, len(data), data))
+
+    def finish(self, root: int, info: int) -> bytes:
+        xref_at = self.size
+        rows = [b"0000000000 65535 f \n"] + [b"%010d 00000 n \n" % o for o in self.offsets[1:]]
+        file_id = os.urandom(16).hex().encode()
+        self.parts.append(b"xref\n0 %d\n%s" % (len(self.offsets), b"".join(rows)))
+        self.parts.append(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\n"
+                          b"startxref\n%d\n%%%%EOF\n"
+                          % (len(self.offsets), root, info, file_id, file_id, xref_at))
+        return b"".join(self.parts)
+
+
+def _ref(num: int) -> bytes:
+    return b"%d 0 R" % num
+
+
+def _write_font(body: _Body, font: TTFFont) -> int:
+    """The objects fpdf2 writes for a TrueType CID font, from ``font_embed``'s cached parts."""
+    embedded = font_embed.embedded_font(font)
+    name = b"/MPDFAA+" + font.name.encode()
+    desc = font.desc
+    program = body.stream(embedded.program, b" /Length1 %d" % embedded.program_length)
+    descriptor = body.add(
+        b"<< /Type /FontDescriptor /FontName %s /Ascent %s /Descent %s /CapHeight %s "
+        b"/Flags %d /FontBBox %s /ItalicAngle %d /StemV %s /MissingWidth %s /FontFile2 %s >>"
+        % (name, _num(desc.ascent), _num(desc.descent), _num(desc.cap_height), desc.flags.value,
+           desc.font_b_box.encode(), desc.italic_angle, _num(desc.stem_v),
+           _num(desc.missing_width), _ref(program)))
+    cid_to_gid = body.stream(embedded.cid_to_gid)
+    cid_font = body.add(
+        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont %s /CIDSystemInfo << /Registry "
+        b"(Adobe) /Ordering (UCS) /Supplement 0 >> /FontDescriptor %s /CIDToGIDMap %s "
+        b"/DW %s /W %s >>" % (name, _ref(descriptor), _ref(cid_to_gid),
+                              _num(desc.missing_width), embedded.widths.encode()))
+    to_unicode = body.stream(embedded.to_unicode)
+    return body.add(b"<< /Type /Font /Subtype /Type0 /BaseFont %s /Encoding /Identity-H "
+                    b"/DescendantFonts [%s] /ToUnicode %s >>"
+                    % (name, _ref(cid_font), _ref(to_unicode)))
+
+
+@dataclass(frozen=True)
+class _SealObjects:
+    """What only a sealed receipt contains, prepared before the file is written."""
+
+    seal: Seal
+    appearance: bytes  # content stream of the widget's normal appearance
+    appearance_entries: bytes  # its form XObject dictionary entries
+    signature: bytes  # the /Sig dictionary, ByteRange and Contents as placeholders
+    certs: list[bytes]  # DER, for the DSS
+    crls: list[bytes]
+
+
+@dataclass
+class _Document:
+    """The written file and where its signature placeholders are (when sealed)."""
+
+    data: bytes
+    contents_at: int = 0  # offset of the '<' opening /Contents
+    byte_range_at: int = 0
+
+
+def _finished_pages(pdf: FPDF) -> list[bytes]:
+    """Page content streams, the last page's footer drawn as fpdf2's ``output`` would (once:
+    writing consumes the document)."""
+    if pdf.page == 0:
+        pdf.add_page()
+    pdf._render_footer()
+    return [bytes(pdf.pages[n].contents) for n in range(1, pdf.pages_count + 1)]
+
+
+def _write_seal(body: _Body, sealed: _SealObjects, page_num: int) -> tuple[int, int, bytes]:
+    """Field/widget, appearance, signature dictionary, DSS and AcroForm; returns the widget,
+    the signature dictionary and the catalog entries that point to them."""
+    sig_num, widget_num = body.reserve(), body.reserve()
+    appearance = body.stream(sealed.appearance, sealed.appearance_entries, compressed=False)
+    x1, y1, x2, y2 = sealed.seal.box
+    body.put(widget_num, b"<< /Type /Annot /Subtype /Widget /FT /Sig /T %s /F 132 "
+                         b"/Rect [%s %s %s %s] /P %s /AP << /N %s >> /V %s >>"
+             % (_literal(sealed.seal.field_name), _num(x1), _num(y1), _num(x2), _num(y2),
+                _ref(page_num), _ref(appearance), _ref(sig_num)))
+    body.put(sig_num, sealed.signature)
+    certs = b" ".join(_ref(body.stream(der, compressed=False)) for der in sealed.certs)
+    crls = b" ".join(_ref(body.stream(der, compressed=False)) for der in sealed.crls)
+    dss = body.add(b"<< /Certs [%s] /CRLs [%s] >>" % (certs, crls))
+    acroform = body.add(b"<< /Fields [%s] /SigFlags 3 >>" % _ref(widget_num))
+    catalog_entries = (b" /AcroForm %s /Perms << /DocMDP %s >> /DSS %s %s"
+                       % (_ref(acroform), _ref(sig_num), _ref(dss), _EXTENSIONS))
+    return widget_num, sig_num, catalog_entries
+
+
+def _write(pdf: FPDF, sealed: _SealObjects | None) -> _Document:
+    body = _Body(b"1.7" if sealed else b"1.4")
+    pages_num, catalog_num = body.reserve(), body.reserve()
+    contents = _finished_pages(pdf)
+    font_refs = b" ".join(b"/F%d %s" % (font.i, _ref(_write_font(body, font)))
+                          for font in font_embed.referenced_fonts(pdf))
+    resources = body.add(b"<< /Font << %s >> /ProcSet [/PDF /Text /ImageB /ImageC /ImageI] >>"
+                         % font_refs)
+    page_nums = [body.reserve() for _ in contents]
+    annots, seal_entries, sig_num = {}, b"", 0
+    if sealed is not None:
+        widget, sig_num, seal_entries = _write_seal(body, sealed, page_nums[sealed.seal.page])
+        annots[sealed.seal.page] = b" /Annots [%s]" % _ref(widget)
+    for index, (num, content) in enumerate(zip(page_nums, contents)):
+        stream = body.stream(zlib.compress(content))
+        body.put(num, b"<< /Type /Page /Parent %s /Resources %s /Contents %s /Group << /Type "
+                      b"/Group /S /Transparency /CS /DeviceRGB >>%s >>"
+                 % (_ref(pages_num), _ref(resources), _ref(stream), annots.get(index, b"")))
+    body.put(pages_num, b"<< /Type /Pages /Kids [%s] /Count %d /MediaBox [0 0 %.2f %.2f] >>"
+             % (b" ".join(map(_ref, page_nums)), len(page_nums), pdf.w * pdf.k, pdf.h * pdf.k))
+    body.put(catalog_num, b"<< /Type /Catalog /Pages %s /Lang %s /OpenAction [%s /FitH null] "
+                          b"/PageLayout /OneColumn%s >>"
+             % (_ref(pages_num), _literal(pdf.lang or ""), _ref(page_nums[0]), seal_entries))
+    info = body.add(b"<< /Title %s /Author %s /Creator %s /Producer %s /CreationDate %s >>"
+                    % (_literal(pdf.title or ""), _literal(pdf.author or ""),
+                       _literal(pdf.creator or ""), _literal(PRODUCER),
+                       _date(pdf.creation_date)))
+    data = body.finish(catalog_num, info)
+    if sealed is None:
+        return _Document(data)
+    sig_at = body.offsets[sig_num]  # placeholders are looked up in the signature object only
+    return _Document(data, data.index(b"/Contents <", sig_at) + len(b"/Contents "),
+                     data.index(_BYTE_RANGE_PLACEHOLDER, sig_at))
+
+
+def write_unsigned(pdf: FPDF) -> bytes:
+    """The document as a PDF (what fpdf2's ``output`` would produce, fonts from ``font_embed``)."""
+    return _write(pdf, None).data
+
+
+def _appearance(seal: Seal, signing_time: datetime) -> tuple[bytes, bytes]:
+    """The seal's appearance stream as pyHanko renders it for a text stamp, and its entries."""
+    style = stamp_style(seal.stamp_text)
+    x1, y1, x2, y2 = seal.box
+    box = BoxConstraints(width=abs(x2 - x1), height=abs(y2 - y1))
+    stamp = style.create_stamp(PdfFileWriter(), box, {
+        "ts": signing_time.strftime(style.timestamp_format)})
+    content = stamp.render()
+    (font_name,) = stamp.resources.font.keys()
+    entries = (b" /Type /XObject /Subtype /Form /BBox [0 0 %s %s] /Resources << /Font << %s %s"
+               b" >> >>" % (_num(box.width), _num(box.height), font_name.encode(), _COURIER))
+    return content, entries
+
+
+async def async_write_sealed(pdf: FPDF, seal: Seal) -> bytes:
+    """The document sealed by the platform: visible, certified (DocMDP FILL_FORMS), PAdES B-LT.
+
+    Same guarantees as ``signing.async_seal_pdf``: the seal certificate and the TSA are
+    validated against the platform root and CRL first (cached, ``SigningError`` when revoked
+    or invalid), the CMS holds an RFC 3161 timestamp, the DSS the certificates and CRL.
+    """
+    platform = load_or_create_pki()
+    signer, ts = seal_signer(platform), timestamper(platform)
+    status = await presign_validation(signer, ts, platform)
+    now = datetime.now(timezone.utc)
+    certs: dict[bytes, None] = {}
+    for path in status.validation_paths:
+        certs.update(dict.fromkeys(cert.dump() for cert in path))
+    appearance, appearance_entries = _appearance(seal, now)
+    signature = (b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
+                 b"%s /Contents <%s> /M %s /Reason %s /Reference [ << /Type /SigRef "
+                 b"/TransformMethod /DocMDP /TransformParams << /Type /TransformParams /V /1.2 "
+                 b"/P 2 >> >> ] >>" % (_BYTE_RANGE_PLACEHOLDER, b"0" * CMS_BYTES_RESERVED,
+                                        _date(now), _literal(seal.reason)))
+    doc = _write(pdf, _SealObjects(seal, appearance, appearance_entries, signature, list(certs),
+                                   [crl.dump() for crl in status.crls_to_embed]))
+    data = bytearray(doc.data)
+    start, end = doc.contents_at, doc.contents_at + CMS_BYTES_RESERVED + 2
+    byte_range = b"/ByteRange [0 %d %d %d]" % (start, end, len(data) - end)
+    data[doc.byte_range_at:doc.byte_range_at + len(_BYTE_RANGE_PLACEHOLDER)] = (
+        byte_range.ljust(len(_BYTE_RANGE_PLACEHOLDER)))
+    digest = hashlib.sha256(memoryview(data)[:start])
+    digest.update(memoryview(data)[end:])
+    cms = await signer.async_sign(digest.digest(), "sha256", use_pades=True, timestamper=ts,
+                                  signed_attr_settings=PdfCMSSignedAttributes(signing_time=now))
+    hex_cms = cms.dump().hex().encode()
+    if len(hex_cms) > CMS_BYTES_RESERVED:
+        raise ValueError("signature container larger than the space reserved for it")
+    data[start + 1:start + 1 + len(hex_cms)] = hex_cms
+    return bytes(data)
