@@ -13,9 +13,6 @@ config = rx.Config(
     telemetry_enabled=False,
     redis_url=os.environ.get("REFLEX_REDIS_URL") or None,
     plugins=[
-        rx.plugins.RadixThemesPlugin(
-            theme=rx.theme(accent_color="teal", gray_color="slate", radius="medium", scaling="100%")
-        ),
         PwaPlugin(),  # manifest, offline screen, sw.js with the precache list from the build output
     ],
     disable_plugins=[rx.plugins.sitemap.SitemapPlugin],

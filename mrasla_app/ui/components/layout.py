@@ -93,7 +93,7 @@ def header(active: str) -> rx.Component:
     return rx.el.header(
         rx.el.div(
             rx.el.a(
-                rx.image(src="/logo.svg", alt="", width="36", height="36", class_name="brand-logo"),
+                rx.el.img(src="/logo.svg", alt="", width="36", height="36", class_name="brand-logo"),
                 rx.el.span(
                     rx.el.span("مراسلة", lang="ar", class_name="brand-ar"),
                     rx.el.span(" · ", aria_hidden="true"),

@@ -553,8 +553,8 @@ def _step_review() -> rx.Component:
         rx.el.div(
             button("common.back", kind="ghost", on_click=DepositState.go(3), data_testid="deposit-back"),
             rx.el.button(
-                rx.cond(DepositState.busy, rx.spinner(size="2"), rx.icon("send", size=18, aria_hidden="true",
-                                                                        class_name="flip-rtl")),
+                rx.cond(DepositState.busy, rx.icon("loader-circle", size=18, class_name="spin", aria_hidden="true"),
+                        rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl")),
                 rx.cond(DepositState.busy, t("deposit.submitting"), t("deposit.submit")),
                 type="button",
                 on_click=DepositState.submit,
@@ -639,7 +639,7 @@ def done_view() -> rx.Component:
             button("deposit.new", kind="ghost", on_click=DepositState.start_over, data_testid="deposit-new"),
             class_name="done",
         ),
-        rx.el.div(rx.spinner(size="3"), class_name="empty-state"),
+        rx.el.div(rx.icon("loader-circle", size=32, class_name="spin", aria_hidden="true"), class_name="empty-state"),
     )
 
 
