@@ -16,4 +16,5 @@ config = rx.Config(
         PwaPlugin(),  # manifest, offline screen, sw.js with the precache list from the build output
     ],
     disable_plugins=[rx.plugins.sitemap.SitemapPlugin],
+    frontend_compression_formats=["brotli", "gzip"],  # served by Accept-Encoding; brotli ≈ 15 % smaller JS
 )
