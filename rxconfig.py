@@ -6,6 +6,7 @@ import os
 import reflex as rx
 
 from mrasla_app.pwa import PwaPlugin
+from mrasla_app.ui.stylesheet import InlineStylesPlugin
 
 config = rx.Config(
     app_name="mrasla_app",
@@ -14,6 +15,7 @@ config = rx.Config(
     redis_url=os.environ.get("REFLEX_REDIS_URL") or None,
     plugins=[
         PwaPlugin(),  # manifest, offline screen, sw.js with the precache list from the build output
+        InlineStylesPlugin(),  # no <link> to Reflex's empty global stylesheet: the styles are inline
     ],
     disable_plugins=[rx.plugins.sitemap.SitemapPlugin],
     frontend_compression_formats=["brotli", "gzip"],  # served by Accept-Encoding; brotli ≈ 15 % smaller JS

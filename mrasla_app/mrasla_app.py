@@ -19,6 +19,7 @@ from mrasla_app.ui.pages.admin import administrations, circuits, delegations, un
 from mrasla_app.ui.pages.admin import index as admin_index
 from mrasla_app.ui.pages.portal import deposit, deposit_done, track, track_link, verify_pdf, verify_receipt
 from mrasla_app.ui.state import HEAD_LANG_SCRIPT
+from mrasla_app.ui.stylesheet import inline_style
 
 PAGES = (home, login, account, registry, inbox, mail, parapheur,
          deposit, deposit_done, verify_pdf, verify_receipt, track, track_link,
@@ -30,8 +31,9 @@ app = rx.App(
     api_transformer=[api_app, page_urls(m.ROUTE for m in PAGES), security_headers, cache_headers],
     html_lang=DEFAULT_LANG,
     html_custom_attrs={"dir": "ltr"},
-    stylesheets=["/mrasla.css"],
+    reset_style=False,  # inlined with the app's styles (mrasla_app/ui/stylesheet.py)
     head_components=[
+        inline_style(),  # the whole stylesheet, so the first paint needs no second request
         rx.el.script(HEAD_LANG_SCRIPT),  # inline, in the prerendered <head>: runs before first paint
         rx.el.meta(name="theme-color", content="#0f5c55"),
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
