@@ -7,6 +7,7 @@ import reflex as rx
 
 from mrasla_app.pwa import PwaPlugin
 from mrasla_app.ui.stylesheet import InlineStylesPlugin
+from mrasla_app.ui.webfonts import WebFontsPlugin
 
 config = rx.Config(
     app_name="mrasla_app",
@@ -16,6 +17,7 @@ config = rx.Config(
     plugins=[
         PwaPlugin(),  # manifest, offline screen, sw.js with the precache list from the build output
         InlineStylesPlugin(),  # no <link> to Reflex's empty global stylesheet: the styles are inline
+        WebFontsPlugin(),  # the Arabic face as small WOFF subsets (the PDFs keep the full TTFs)
     ],
     disable_plugins=[rx.plugins.sitemap.SitemapPlugin],
     frontend_compression_formats=["brotli", "gzip"],  # served by Accept-Encoding; brotli ≈ 15 % smaller JS
