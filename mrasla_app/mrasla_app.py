@@ -27,7 +27,7 @@ PAGES = (home, login, account, registry, inbox, mail, parapheur,
          registry_new, registry_export, dashboard, admin_holidays)
 
 app = rx.App(
-    # the headers wrap everything: pages, API, files
+    # page_urls: each page at its own URL (no redirect to the slash form); the headers wrap everything
     api_transformer=[api_app, page_urls(m.ROUTE for m in PAGES), security_headers, cache_headers],
     html_lang=DEFAULT_LANG,
     html_custom_attrs={"dir": "ltr"},
