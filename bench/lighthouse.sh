@@ -30,11 +30,14 @@ fi
 curl -sf "$LH_BASE/deposit" >/dev/null
 rm -f "$OUT"/lighthouse-deposit-*.json "$OUT"/lighthouse-deposit-*.load
 for run in $(seq 1 "$LH_RUNS"); do
-  cut -d' ' -f1-3 /proc/loadavg >"$OUT/lighthouse-deposit-$run.load"
-  lighthouse "$LH_BASE/deposit" --quiet --form-factor=mobile \
-    --only-categories=performance,accessibility,best-practices \
-    --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --disable-background-networking --disable-component-update --disable-sync" \
-    --output=json --output-path="$OUT/lighthouse-deposit-$run.json"
+  for attempt in 1 2; do  # a loaded machine sometimes loses the trace (NO_NAVSTART): one retry
+    cut -d' ' -f1-3 /proc/loadavg >"$OUT/lighthouse-deposit-$run.load"
+    lighthouse "$LH_BASE/deposit" --quiet --form-factor=mobile \
+      --only-categories=performance,accessibility,best-practices \
+      --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --disable-background-networking --disable-component-update --disable-sync" \
+      --output=json --output-path="$OUT/lighthouse-deposit-$run.json" && break
+    [ "$attempt" = 2 ] && exit 1
+  done
 done
 python - "$OUT" "$LH_RUNS" <<'PY'
 import datetime, json, os, platform, shutil, sys
