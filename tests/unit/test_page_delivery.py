@@ -12,6 +12,7 @@ from mrasla_app.i18n import catalog
 from mrasla_app.pwa import page_urls
 from mrasla_app.ui import stylesheet, webfonts
 
+BRAND = "/fonts/web/brand/NotoNaskhArabic-Bold.woff"
 ROUTES = ["/", "/deposit", "/deposit/done", "/track/[reference]", "/admin/users"]
 
 
@@ -73,7 +74,7 @@ def test_web_font_subsets_cover_the_arabic_interface():
     faces = webfonts.web_fonts(webfonts.STYLESHEET.read_text(encoding="utf-8"))
     assert {url for url, _, _ in faces} == {
         f"/fonts/web/{part}/NotoNaskhArabic-{weight}.woff"
-        for part in ("arabic", "arabic-ext") for weight in ("Regular", "Bold")}
+        for part in ("arabic", "arabic-ext") for weight in ("Regular", "Bold")} | {BRAND}
     url, ttf, ranges = next(f for f in faces if f[0] == "/fonts/web/arabic/NotoNaskhArabic-Bold.woff")
     woff = webfonts.subset_woff(ttf, ranges)
     assert woff[:4] == b"wOFF" and len(woff) < 60_000  # the full TTF is ≈ 180 KB
@@ -84,11 +85,19 @@ def test_web_font_subsets_cover_the_arabic_interface():
     assert used and used <= covered
 
 
+def test_french_pages_get_the_brand_from_a_tiny_file():
+    """The brand (مراسلة) is the only Arabic text in the web font on French pages."""
+    _, ttf, ranges = next(f for f in webfonts.web_fonts(webfonts.STYLESHEET.read_text(encoding="utf-8"))
+                          if f[0] == BRAND)
+    woff = webfonts.subset_woff(ttf, ranges)
+    assert len(woff) < 8_000
+    assert {ord(c) for c in "مراسلة"} <= _cmap(woff)
+
+
 def test_web_fonts_are_regenerated_only_when_a_source_changes(tmp_path):
     written = webfonts.write_web_fonts(tmp_path)
-    assert {p.relative_to(tmp_path).as_posix() for p in written} == {
-        f"fonts/web/{part}/NotoNaskhArabic-{weight}.woff"
-        for part in ("arabic", "arabic-ext") for weight in ("Regular", "Bold")}
+    assert {"/" + p.relative_to(tmp_path).as_posix() for p in written} == {
+        url for url, _, _ in webfonts.web_fonts(webfonts.STYLESHEET.read_text(encoding="utf-8"))}
     stamps = {p: p.stat().st_mtime_ns for p in written}
     webfonts.write_web_fonts(tmp_path)
     assert {p: p.stat().st_mtime_ns for p in written} == stamps
