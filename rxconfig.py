@@ -6,6 +6,8 @@ import os
 import reflex as rx
 
 from mrasla_app.pwa import PwaPlugin
+from mrasla_app.ui.stylesheet import InlineStylesPlugin
+from mrasla_app.ui.webfonts import WebFontsPlugin
 
 config = rx.Config(
     app_name="mrasla_app",
@@ -13,10 +15,10 @@ config = rx.Config(
     telemetry_enabled=False,
     redis_url=os.environ.get("REFLEX_REDIS_URL") or None,
     plugins=[
-        rx.plugins.RadixThemesPlugin(
-            theme=rx.theme(accent_color="teal", gray_color="slate", radius="medium", scaling="100%")
-        ),
         PwaPlugin(),  # manifest, offline screen, sw.js with the precache list from the build output
+        InlineStylesPlugin(),  # no <link> to Reflex's empty global stylesheet: the styles are inline
+        WebFontsPlugin(),  # the Arabic face as small WOFF subsets (the PDFs keep the full TTFs)
     ],
     disable_plugins=[rx.plugins.sitemap.SitemapPlugin],
+    frontend_compression_formats=["brotli", "gzip"],  # served by Accept-Encoding; brotli ≈ 15 % smaller JS
 )

@@ -9,7 +9,7 @@ import reflex as rx
 from mrasla_app.api import api_app
 from mrasla_app.api.security import security_headers
 from mrasla_app.i18n import DEFAULT_LANG
-from mrasla_app.pwa import cache_headers
+from mrasla_app.pwa import cache_headers, page_urls
 from mrasla_app.pwa import components as pwa
 from mrasla_app.services import jobs
 from mrasla_app.ui.pages import account, folder, home, inbox, login, mail, parapheur, registry
@@ -19,13 +19,21 @@ from mrasla_app.ui.pages.admin import administrations, circuits, delegations, un
 from mrasla_app.ui.pages.admin import index as admin_index
 from mrasla_app.ui.pages.portal import deposit, deposit_done, track, track_link, verify_pdf, verify_receipt
 from mrasla_app.ui.state import HEAD_LANG_SCRIPT
+from mrasla_app.ui.stylesheet import inline_style
+
+PAGES = (home, login, account, registry, inbox, mail, parapheur,
+         deposit, deposit_done, verify_pdf, verify_receipt, track, track_link,
+         admin_index, administrations, units, users, delegations, folder, circuits,
+         registry_new, registry_export, dashboard, admin_holidays)
 
 app = rx.App(
-    api_transformer=[api_app, security_headers, cache_headers],  # the headers wrap everything: pages, API, files
+    # page_urls: each page at its own URL (no redirect to the slash form); the headers wrap everything
+    api_transformer=[api_app, page_urls(m.ROUTE for m in PAGES), security_headers, cache_headers],
     html_lang=DEFAULT_LANG,
     html_custom_attrs={"dir": "ltr"},
-    stylesheets=["/mrasla.css"],
+    reset_style=False,  # inlined with the app's styles (mrasla_app/ui/stylesheet.py)
     head_components=[
+        inline_style(),  # the whole stylesheet, so the first paint needs no second request
         rx.el.script(HEAD_LANG_SCRIPT),  # inline, in the prerendered <head>: runs before first paint
         rx.el.meta(name="theme-color", content="#0f5c55"),
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
@@ -34,10 +42,7 @@ app = rx.App(
 )
 pwa.install(app)  # bilingual connection indicator instead of Reflex's English toast
 
-for module in (home, login, account, registry, inbox, mail, parapheur,
-               deposit, deposit_done, verify_pdf, verify_receipt, track, track_link,
-               admin_index, administrations, units, users, delegations, folder, circuits,
-               registry_new, registry_export, dashboard, admin_holidays):
+for module in PAGES:
     app.add_page(module.page, route=module.ROUTE, title=module.TITLE, on_load=module.ON_LOAD)
 
 if os.environ.get("MRASLA_JOBS", "1") != "0":  # set MRASLA_JOBS=0 where `mrasla worker` runs them instead

@@ -324,6 +324,15 @@
   }
 
   // --- service worker ---------------------------------------------------------------------------
+  // Registered once the page has loaded: installing it precaches the app shell (≈ 40 files), which
+  // must not compete with the page's own scripts on a slow first visit.
+  function registerServiceWorkerAfterLoad() {
+    if (document.readyState === "complete") {
+      registerServiceWorker();
+    } else {
+      window.addEventListener("load", registerServiceWorker);
+    }
+  }
   function registerServiceWorker() {
     if (!("serviceWorker" in navigator)) { return; }
     var hadController = !!navigator.serviceWorker.controller;
@@ -706,7 +715,7 @@
   }
 
   function start() {
-    registerServiceWorker();
+    registerServiceWorkerAfterLoad();
     if (onOfflinePage) {
       var tools = document.getElementById("mr-offline-tools");
       ready.then(function () { if (tools) { renderLangButton(tools); } });

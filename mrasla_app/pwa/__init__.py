@@ -14,7 +14,8 @@ How the pieces are produced (``PwaPlugin``, listed in ``rxconfig.py``):
   makes ``sw.js`` differ byte-wise and the browser installs the new version.
 
 ``cache_headers`` (an ``api_transformer``) sets ``Cache-Control: no-cache`` on ``sw.js``, the manifest,
-the offline files and pages, and ``immutable`` on Vite's content-hashed ``/assets/*``.
+the offline files and pages, and ``immutable`` on Vite's content-hashed ``/assets/*``; ``page_urls``
+serves each page at its own URL instead of redirecting ``/deposit`` to ``/deposit/``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -222,3 +223,28 @@ def cache_headers(app: ASGIApp) -> ASGIApp:
         await app(scope, receive, send_with_header)
 
     return wrapped
+
+
+# --- page URLs -----------------------------------------------------------------------------------
+
+
+def page_urls(routes: Iterable[str]) -> Callable[[ASGIApp], ASGIApp]:
+    """An ``api_transformer`` that serves the prerendered page of each static route at its own URL.
+
+    The build writes ``/deposit`` as ``deposit/index.html``, so Starlette's static server answers
+    ``/deposit`` with a redirect to ``/deposit/``: one more round trip before anything shows (≈ 0.6 s
+    on a slow 4G phone, for every page opened from a link, a QR code or the home screen). The
+    wrapper hands those requests to the static server as ``/deposit/``; the browser's URL is unchanged.
+    """
+    pages = frozenset(r for r in routes if r != "/" and "[" not in r and not r.endswith("/"))
+
+    def transform(app: ASGIApp) -> ASGIApp:
+        async def wrapped(scope: Scope, receive, send) -> None:
+            if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD") and scope.get("path") in pages:
+                path = scope["path"] + "/"
+                scope = {**scope, "path": path, "raw_path": path.encode()}
+            await app(scope, receive, send)
+
+        return wrapped
+
+    return transform

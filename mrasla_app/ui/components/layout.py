@@ -93,7 +93,9 @@ def header(active: str) -> rx.Component:
     return rx.el.header(
         rx.el.div(
             rx.el.a(
-                rx.image(src="/logo.svg", alt="", width="36", height="36", class_name="brand-logo"),
+                # width/height as HTML attributes: Reflex turns the props into (unit-less, invalid) CSS
+                rx.el.img(src="/logo.svg", alt="", class_name="brand-logo",
+                          custom_attrs={"width": "36", "height": "36"}),
                 rx.el.span(
                     rx.el.span("مراسلة", lang="ar", class_name="brand-ar"),
                     rx.el.span(" · ", aria_hidden="true"),

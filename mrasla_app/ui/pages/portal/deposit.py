@@ -385,6 +385,18 @@ def _adm_card(a: rx.Var) -> rx.Component:
     ))
 
 
+def _loading_list() -> rx.Component:
+    """What the prerendered page shows until the directory arrives: a notice and placeholder cards
+    about as tall as the list, so nothing below jumps when it replaces them."""
+    return rx.el.div(
+        rx.el.p(t("deposit.loading_list"), class_name="muted", role="status"),
+        rx.el.ul(*[rx.el.li(class_name="adm-card adm-placeholder") for _ in range(5)], class_name="adm-list",
+                 aria_hidden="true"),
+        class_name="adm-loading",
+        data_testid="adm-loading",
+    )
+
+
 def _step_administration() -> rx.Component:
     return rx.cond(
         DepositState.adm_code != "",
@@ -419,7 +431,8 @@ def _step_administration() -> rx.Component:
                 DepositState.results.length() > 0,
                 rx.el.ul(rx.foreach(DepositState.results, _adm_card), class_name="adm-list",
                          data_testid="adm-results", aria_live="polite"),
-                rx.el.p(t("deposit.no_results"), class_name="muted", role="status"),
+                rx.cond(rx.State.is_hydrated, rx.el.p(t("deposit.no_results"), class_name="muted", role="status"),
+                        _loading_list()),
             ),
             class_name="form",
         ),
@@ -553,8 +566,8 @@ def _step_review() -> rx.Component:
         rx.el.div(
             button("common.back", kind="ghost", on_click=DepositState.go(3), data_testid="deposit-back"),
             rx.el.button(
-                rx.cond(DepositState.busy, rx.spinner(size="2"), rx.icon("send", size=18, aria_hidden="true",
-                                                                        class_name="flip-rtl")),
+                rx.cond(DepositState.busy, rx.icon("loader-circle", size=18, class_name="spin", aria_hidden="true"),
+                        rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl")),
                 rx.cond(DepositState.busy, t("deposit.submitting"), t("deposit.submit")),
                 type="button",
                 on_click=DepositState.submit,
@@ -639,7 +652,7 @@ def done_view() -> rx.Component:
             button("deposit.new", kind="ghost", on_click=DepositState.start_over, data_testid="deposit-new"),
             class_name="done",
         ),
-        rx.el.div(rx.spinner(size="3"), class_name="empty-state"),
+        rx.el.div(rx.icon("loader-circle", size=32, class_name="spin", aria_hidden="true"), class_name="empty-state"),
     )
 
 
