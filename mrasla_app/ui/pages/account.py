@@ -156,8 +156,8 @@ def _totp_section() -> rx.Component:
             AccountState.totp_qr != "",
             rx.el.div(
                 rx.el.p(t("account.totp_scan")),
-                rx.el.img(src=AccountState.totp_qr, alt=t("account.totp_qr_alt"), width="200", height="200",
-                          class_name="qr", data_testid="totp-qr"),
+                rx.el.img(src=AccountState.totp_qr, alt=t("account.totp_qr_alt"), class_name="qr",
+                          custom_attrs={"width": "200", "height": "200"}, data_testid="totp-qr"),
                 rx.el.p(t("account.totp_secret"), class_name="label"),
                 rx.el.code(AccountState.totp_key, dir="ltr", class_name="secret"),
                 rx.el.form(
