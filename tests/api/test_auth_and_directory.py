@@ -92,12 +92,13 @@ def test_login_attempts_from_one_address_are_limited(client, monkeypatch):
 
 
 def test_me_says_when_administrator_rights_wait_for_a_second_factor(client, seeded):
-    from sqlalchemy import text
+    from sqlalchemy import update
 
     from mrasla_app import db
+    from mrasla_app.models import User
 
     with db.write_session() as s:
-        s.execute(text("UPDATE user SET totp_enabled = false WHERE email = 'admin.mef@mrasla.ma'"))
+        s.execute(update(User).where(User.email == "admin.mef@mrasla.ma").values(totp_enabled=False))
     login(client, "admin.mef@mrasla.ma")
     me = client.get("/api/v1/auth/me").json()
     assert me["totp_pending"] is True and "admin" not in me["roles"]

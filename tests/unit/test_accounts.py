@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pyotp
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from mrasla_app import db
 from mrasla_app.models import AuditEvent, User, UserSession
@@ -290,7 +290,7 @@ def test_administrator_rights_need_a_second_factor(seeded):
     admin = "admin.mef@mrasla.ma"
     assert login_error(email=admin) == "error.totp_required"  # the demo administrators have one
     with db.write_session() as s:
-        s.execute(text("UPDATE user SET totp_enabled = false, totp_secret = NULL WHERE email = :e"), {"e": admin})
+        s.execute(update(User).where(User.email == admin).values(totp_enabled=False, totp_secret=None))
     actor = whoami(exchange(login(email=admin)))
     assert actor.totp_pending and not permissions.is_admin_of(actor, actor.administration_id)
     with pytest.raises(PermissionDenied), db.write_session() as s:
@@ -305,6 +305,6 @@ def test_administrator_rights_need_a_second_factor(seeded):
 
 def test_platform_administrator_without_second_factor_is_not_one(seeded):
     with db.write_session() as s:
-        s.execute(text("UPDATE user SET totp_enabled = false WHERE email = 'admin@mrasla.ma'"))
+        s.execute(update(User).where(User.email == "admin@mrasla.ma").values(totp_enabled=False))
     actor = whoami(exchange(login(email="admin@mrasla.ma")))
     assert actor.totp_pending and not actor.is_platform_admin
