@@ -128,6 +128,7 @@ def test_visa_on_a_phone_in_arabic_then_signature_on_a_desktop(browser, base_url
     expect(director.get_by_test_id("form-error")).to_be_visible(timeout=30_000)
     expect(director.get_by_test_id("folder-status")).to_have_attribute("data-status", "in_progress")
     director.get_by_test_id("action-sign").click()
+    expect(director.get_by_test_id("form-error")).to_have_count(0)  # the click reached the server
     expect(director.get_by_test_id("pin-input")).to_have_value("")
     director.get_by_test_id("pin-input").fill(PIN)
     director.get_by_test_id("action-submit").click()

@@ -279,8 +279,12 @@ class FolderState(SessionState):
 
     @rx.event
     def open_panel(self, name: str):
-        self.panel = name if name in self.decisions else ""
-        self.form_key += 1
+        """Opens (or closes) a decision panel; reopening the open one keeps what is typed in it (a late
+        remount would wipe a PIN typed meanwhile)."""
+        name = name if name in self.decisions else ""
+        if name != self.panel:
+            self.panel = name
+            self.form_key += 1
         self._clear_messages()
 
     @rx.event
