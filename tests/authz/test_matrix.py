@@ -40,7 +40,6 @@ from mrasla_app.ui.pages.portal.common import lookup_limit, track_limit
 from mrasla_app.ui.pages.portal.deposit import submit_limit
 from mrasla_app.ui.state import LangState
 from tests.authz import policies, world
-from tests.authz.policies import Policy
 
 LIMITERS = (deposit_limit, read_limit, verify_limit, lookup_limit, track_limit, submit_limit, login_limit)
 

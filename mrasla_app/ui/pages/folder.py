@@ -20,10 +20,9 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.i18n import translate
 from mrasla_app.models import AuditEvent, Correspondence, DocumentRole, FolderStatus, User
-from mrasla_app.services import directory, files as file_service, workflow
+from mrasla_app.services import directory, workflow
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
-from mrasla_app.settings import get_settings
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf
 from mrasla_app.ui.components.forms import card, messages
@@ -31,7 +30,7 @@ from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import local_dt
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
-    local_datetime, read_capped, real_uploads, size_label, size_text, upload_box, verdict,
+    accept_uploads, local_datetime, size_text, upload_box, verdict,
 )
 from mrasla_app.ui.state import SessionState
 
@@ -46,7 +45,6 @@ except ImportError:  # pragma: no cover
 ROUTE = routes.PARAPHEUR_FOLDER
 PAGE = "parapheur"
 UPLOAD_ID = "folder-version-files"
-MB = 1024 * 1024
 ACCEPT = {"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]}
 PANELS = ("approved", "opinion", "signed", "rejected", "returned")
 
@@ -395,24 +393,10 @@ class FolderState(SessionState):
         except DomainError as exc:
             self._fail(exc)
             return
-        s = get_settings()
         store = await self.get_state(FolderVersionUploads)
         kept, shown = list(store._files), list(self.new_files)
-        for upload in real_uploads(files):
-            name = file_service.safe_filename(upload.filename or "document")
-            try:
-                if len(kept) >= s.max_files:
-                    raise DomainError("error.too_many_files", max=s.max_files)
-                data = await read_capped(upload, s.max_upload_mb * MB)
-                if data is None:
-                    raise DomainError("error.file_too_large", name=name, max=s.max_upload_mb)
-                inspected = await asyncio.to_thread(file_service.inspect, name, data)
-            except DomainError as exc:
-                self._fail(exc)
-                continue
-            kept.append((inspected.filename, data))
-            size, unit = size_label(len(data))
-            shown.append({"name": inspected.filename, "size": size, "unit": unit, "pages": str(inspected.pages)})
+        for _name, exc in await accept_uploads(files, kept, shown):
+            self._fail(exc)
         store._files, self.new_files = kept, shown
 
     @rx.event

@@ -18,23 +18,21 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.i18n import translate
 from mrasla_app.models import Correspondence, Folder, FolderStep, Role, RoleMembership, Unit, User
-from mrasla_app.services import circuits, files as file_service, scoping, workflow
+from mrasla_app.services import circuits, scoping, workflow
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError
-from mrasla_app.settings import get_settings
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf
 from mrasla_app.ui.components.forms import card, messages, page_title
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import local_dt
 from mrasla_app.ui.i18n import pick, t, t_choice
-from mrasla_app.ui.pages.portal.common import read_capped, real_uploads, size_label, size_text, upload_box
+from mrasla_app.ui.pages.portal.common import accept_uploads, size_text, upload_box
 from mrasla_app.ui.state import SessionState
 
 ROUTE = routes.PARAPHEUR
 PAGE = "parapheur"
 UPLOAD_ID = "folder-files"
-MB = 1024 * 1024
 ACCEPT = {"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]}
 
 
@@ -250,27 +248,12 @@ class ParapheurState(SessionState):
         except DomainError as exc:
             self._fail(exc)
             return
-        s = get_settings()
         store = await self.get_state(FolderUploads)
         kept, shown = list(store._files), list(self.files)
         self.file_error_ar = self.file_error_fr = ""
-        for upload in real_uploads(files):
-            name = file_service.safe_filename(upload.filename or "document")
-            try:
-                if len(kept) >= s.max_files:
-                    raise DomainError("error.too_many_files", max=s.max_files)
-                data = await read_capped(upload, s.max_upload_mb * MB)
-                if data is None:
-                    raise DomainError("error.file_too_large", name=name, max=s.max_upload_mb)
-                inspected = await asyncio.to_thread(file_service.inspect, name, data)
-            except DomainError as exc:
-                self.file_error_ar = f"{name} : " + translate(exc.code, "ar", **exc.params)
-                self.file_error_fr = f"{name} : " + translate(exc.code, "fr", **exc.params)
-                continue
-            kept.append((inspected.filename, data))
-            size, unit = size_label(len(data))
-            shown.append({"name": inspected.filename, "size": size, "unit": unit, "pages": str(inspected.pages),
-                          "pdf": "1" if inspected.content_type == "application/pdf" else ""})
+        for name, exc in await accept_uploads(files, kept, shown):
+            self.file_error_ar = f"{name} : " + translate(exc.code, "ar", **exc.params)
+            self.file_error_fr = f"{name} : " + translate(exc.code, "fr", **exc.params)
         store._files, self.files = kept, shown
 
     @rx.event

@@ -24,16 +24,14 @@ from mrasla_app import db
 from mrasla_app.i18n import translate
 from mrasla_app.models import Role
 from mrasla_app.services import directory, paper, registry, scoping
-from mrasla_app.services import files as file_service
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError, FieldErrors
-from mrasla_app.settings import get_settings
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import field, field_error, messages, option, page_title, radio_field, select_field
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import MAIL_TYPES, PRIORITIES, local_dt
 from mrasla_app.ui.i18n import pick, t
-from mrasla_app.ui.pages.portal.common import form_data, read_capped, real_uploads, size_label, size_text, upload_box
+from mrasla_app.ui.pages.portal.common import accept_uploads, form_data, size_text, upload_box
 from mrasla_app.ui.state import SessionState
 
 ROUTE = routes.REGISTRY_NEW
@@ -41,7 +39,6 @@ PAGE = "register"
 TITLE = "Mrasla — Enregistrer un courrier · تسجيل مراسلة"
 FORM = "reg"
 UPLOAD_ID = "reg-files"
-MB = 1024 * 1024
 ACCEPT = {"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]}
 KINDS = ("incoming", "outgoing", "internal")
 SHEETS = ("label", "a4")
@@ -190,31 +187,14 @@ class RegisterState(SessionState):
         except DomainError as exc:
             self._fail(exc)
             return
-        s = get_settings()
         store = await self.get_state(RegisterFiles)
         self.errors_ar = {k: v for k, v in self.errors_ar.items() if k != "files"}
         self.errors_fr = {k: v for k, v in self.errors_fr.items() if k != "files"}
         kept, shown = list(store._files), list(self.files)
-        for upload in real_uploads(files):
-            name = file_service.safe_filename(upload.filename or "document")
-            try:
-                if len(kept) >= s.max_files:
-                    raise DomainError("error.too_many_files")
-                data = await read_capped(upload, s.max_upload_mb * MB)
-                if data is None:
-                    raise DomainError("error.file_too_large", name=name, max=s.max_upload_mb)
-                inspected = await asyncio.to_thread(file_service.inspect, name, data)
-            except DomainError as exc:
-                self.errors_ar = {**self.errors_ar, "files": translate(exc.code, "ar", **exc.params)}
-                self.errors_fr = {**self.errors_fr, "files": translate(exc.code, "fr", **exc.params)}
-                if exc.code == "error.too_many_files":
-                    break
-                continue
-            kept.append((inspected.filename, data))
-            size, unit = size_label(len(data))
-            shown.append({"name": inspected.filename, "size": size, "unit": unit, "pages": str(inspected.pages)})
-        store._files = kept
-        self.files = shown
+        for _name, exc in await accept_uploads(files, kept, shown):
+            self.errors_ar = {**self.errors_ar, "files": translate(exc.code, "ar", **exc.params)}
+            self.errors_fr = {**self.errors_fr, "files": translate(exc.code, "fr", **exc.params)}
+        store._files, self.files = kept, shown
 
     @rx.event
     async def remove_file(self, index: int):

@@ -15,7 +15,7 @@ from mrasla_app.ui.components.forms import (
     button, card, checkbox_field, field, option, select_field, submit, table,
 )
 from mrasla_app.ui.i18n import pick, t, t_choice
-from mrasla_app.ui.pages.admin.common import AdminState, admin_layout
+from mrasla_app.ui.pages.admin.common import AdminState, RowEditor, admin_layout
 
 ROUTE = routes.ADMIN_ADMINISTRATIONS
 FORM = "adm"
@@ -24,11 +24,14 @@ EMPTY = {"id": "", "code": "", "name_ar": "", "name_fr": "", "kind": "ministry",
          "active": "1"}
 
 
-class AdministrationsState(AdminState):
+class AdministrationsState(RowEditor, AdminState):
     rows: list[dict[str, str]] = []  # {id, code, name_ar, name_fr, kind, city_ar, city_fr, active}
-    editing: bool = False
-    edit: dict[str, str] = dict(EMPTY)  # the row being edited (id "" = new)
-    form_key: int = 0
+
+    def _blank(self) -> dict[str, str]:
+        return dict(EMPTY)
+
+    def _editable(self) -> list[dict[str, str]]:
+        return self.rows
 
     def _reload(self, actor: Actor) -> None:
         with db.read_session() as session:
@@ -42,34 +45,17 @@ class AdministrationsState(AdminState):
     @rx.event
     def on_load(self):
         actor, redirect = self._admin_actor()
-        self.editing, self.edit = False, dict(EMPTY)
+        self._stop_editing()
         if actor is None:
             self.rows = []
             return redirect
         self._reload(actor)
 
     @rx.event
-    def new(self):
-        self.edit, self.editing = dict(EMPTY), True
-        self.form_key += 1
-        self._clear_messages()
-
-    @rx.event
-    def start_edit(self, adm_id: str):
-        row = next((r for r in self.rows if r["id"] == adm_id), None)
-        self.edit, self.editing = (dict(row), True) if row else (dict(EMPTY), False)
-        self.form_key += 1
-        self._clear_messages()
-
-    @rx.event
-    def cancel(self):
-        self.editing, self.edit = False, dict(EMPTY)
-
-    @rx.event
     def save(self, form: dict):
         try:
             actor = self._admin_require()
-            adm_id = int(self.edit["id"]) if self.edit.get("id") else None
+            adm_id = self._edited_id()
             if adm_id is not None and str(adm_id) not in [r["id"] for r in self.rows]:
                 raise DomainError("error.not_found")
             code = str(form.get("code", self.edit.get("code", "")))
@@ -83,7 +69,7 @@ class AdministrationsState(AdminState):
         except DomainError as exc:
             self._fail(exc)
             return
-        self.editing, self.edit = False, dict(EMPTY)
+        self._stop_editing()
         self._reload(actor)
         self._load_administrations(actor)
         self._ok("common.saved")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 import reflex as rx
+from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.models import CircuitTemplate
@@ -163,18 +164,13 @@ class CircuitsState(AdminState):
 
     @rx.event
     def toggle(self, template_id: str):
-        try:
-            actor = self._admin_require()
-            row = next((r for r in self.rows if r["id"] == str(template_id)), None)
+        row = next((r for r in self.rows if r["id"] == str(template_id)), None)
+
+        def action(session: Session, actor: Actor) -> None:
             if row is None:
                 raise DomainError("error.not_found")
-            with db.write_session() as session:
-                circuits.set_template_active(session, actor, int(row["id"]), not row["active"])
-            self._reload(actor)
-        except DomainError as exc:
-            self._fail(exc)
-            return
-        self._ok("common.saved")
+            circuits.set_template_active(session, actor, int(row["id"]), not row["active"])
+        self._run(action, "common.saved")
 
 
 def _editor() -> rx.Component:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
+from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.services import directory
 from mrasla_app.services.accounts import Actor
+from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import messages, page_title
 from mrasla_app.ui.components.layout import layout
@@ -64,6 +68,68 @@ class AdminState(SessionState):
     def _admin_require(self) -> Actor:
         """For handlers: the fresh actor, allowed in the admin area (services check the rest)."""
         return self._require("admin")
+
+    def _reload(self, actor: Actor) -> None:
+        """Re-read what the page lists (each admin page has its own)."""
+        raise NotImplementedError
+
+    def _run(self, action: Callable[[Session, Actor], object], ok_key: str) -> bool:
+        """An admin page's write: ``action(session, actor)`` in one transaction with the fresh actor
+        (the service checks its rights and writes the audit event), then the list is re-read and
+        ``ok_key`` shown; a refusal is shown instead and nothing is changed. True when it was done."""
+        try:
+            actor = self._admin_require()
+            with db.write_session() as session:
+                action(session, actor)
+            self._reload(actor)
+        except DomainError as exc:
+            self._fail(exc)
+            return False
+        self._ok(ok_key)
+        return True
+
+
+class RowEditor(rx.State, mixin=True):
+    """The list-and-form editing of an admin page: "new", "edit this row", "cancel".
+
+    The page says what a blank row is (``_blank``) and which rows may be edited (``_editable``): a
+    row id the browser sends is only trusted when it names one of the rows the page listed for
+    this actor; the save handler re-checks rights in the service.
+    """
+
+    editing: bool = False
+    edit: dict[str, str] = {}  # the row being edited (id "" = new)
+    form_key: int = 0  # bumped to remount the form with the values of ``edit``
+
+    def _blank(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def _editable(self) -> list[dict[str, str]]:
+        raise NotImplementedError
+
+    def _stop_editing(self) -> None:
+        self.editing, self.edit = False, self._blank()
+
+    def _edited_id(self) -> int | None:
+        """The id of the row being saved (None: a new one)."""
+        return int(self.edit["id"]) if self.edit.get("id") else None
+
+    @rx.event
+    def new(self):
+        self.edit, self.editing = self._blank(), True
+        self.form_key += 1
+        self._clear_messages()
+
+    @rx.event
+    def start_edit(self, row_id: str):
+        row = next((r for r in self._editable() if r["id"] == row_id), None)
+        self.edit, self.editing = (dict(row), True) if row else (self._blank(), False)
+        self.form_key += 1
+        self._clear_messages()
+
+    @rx.event
+    def cancel(self):
+        self._stop_editing()
 
 
 def administration_picker(state: type[AdminState], on_change) -> rx.Component:

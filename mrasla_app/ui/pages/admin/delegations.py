@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import reflex as rx
+from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.models.base import utcnow
@@ -97,38 +98,28 @@ class DelegationsState(AdminState):
 
     @rx.event
     def create(self, form: dict):
-        try:
-            actor = self._admin_require()
-            src, dst = str(form.get("from_user_id", "")), str(form.get("to_user_id", ""))
+        form = form if isinstance(form, dict) else {}
+        src, dst = str(form.get("from_user_id", "")), str(form.get("to_user_id", ""))
+
+        def action(session: Session, actor: Actor) -> None:
             if not (src.isdigit() and dst.isdigit()):
                 raise DomainError("error.required")
-            with db.write_session() as session:
-                users.create_delegation(
-                    session, actor, from_user_id=int(src), to_user_id=int(dst),
-                    starts_at=parse_local(str(form.get("starts_at", ""))),
-                    ends_at=parse_local(str(form.get("ends_at", ""))),
-                    reason=str(form.get("reason", "")),
-                )
-            self._reload(actor)
-        except DomainError as exc:
-            self._fail(exc)
-            return
-        self.creating = False
-        self._ok("common.saved")
+            users.create_delegation(
+                session, actor, from_user_id=int(src), to_user_id=int(dst),
+                starts_at=parse_local(str(form.get("starts_at", ""))),
+                ends_at=parse_local(str(form.get("ends_at", ""))),
+                reason=str(form.get("reason", "")),
+            )
+        if self._run(action, "common.saved"):
+            self.creating = False
 
     @rx.event
     def revoke(self, delegation_id: str):
-        try:
-            actor = self._admin_require()
+        def action(session: Session, actor: Actor) -> None:
             if not str(delegation_id).isdigit():
                 raise DomainError("error.not_found")
-            with db.write_session() as session:
-                users.revoke_delegation(session, actor, int(delegation_id))
-            self._reload(actor)
-        except DomainError as exc:
-            self._fail(exc)
-            return
-        self._ok("admin.deleg.revoked_done")
+            users.revoke_delegation(session, actor, int(delegation_id))
+        self._run(action, "admin.deleg.revoked_done")
 
 
 def _people_select(name: str, label_key: str) -> rx.Component:

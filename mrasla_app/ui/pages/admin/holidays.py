@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 import reflex as rx
+from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.services import holidays, permissions
@@ -102,38 +103,29 @@ class HolidaysState(AdminState):
     def create(self, form: dict):
         form = form if isinstance(form, dict) else {}
         try:
-            actor = self._admin_require()
-            try:
-                day = date.fromisoformat(str(form.get("day", ""))[:10])
-            except ValueError:
-                raise DomainError("error.invalid_date") from None
+            day = date.fromisoformat(str(form.get("day", ""))[:10])
+        except ValueError:
+            day = None
+
+        def action(session: Session, actor: Actor) -> None:
+            if day is None:
+                raise DomainError("error.invalid_date")
             national = actor.is_platform_admin and bool(form.get("national"))
-            with db.write_session() as session:
-                holidays.add_holiday(session, actor, None if national else self.adm_id, day,
-                                     str(form.get("name_ar", ""))[:200], str(form.get("name_fr", ""))[:200],
-                                     recurring=bool(form.get("recurring")))
+            holidays.add_holiday(session, actor, None if national else self.adm_id, day,
+                                 str(form.get("name_ar", ""))[:200], str(form.get("name_fr", ""))[:200],
+                                 recurring=bool(form.get("recurring")))
             if str(day.year) in self.years and not form.get("recurring"):
                 self.year = day.year
-            self._reload(actor)
-        except DomainError as exc:
-            self._fail(exc)
-            return
-        self.creating = False
-        self._ok("holiday.added")
+        if self._run(action, "holiday.added"):
+            self.creating = False
 
     @rx.event
     def remove(self, holiday_id: str):
-        try:
-            actor = self._admin_require()
+        def action(session: Session, actor: Actor) -> None:
             if not str(holiday_id).isdigit():
                 raise DomainError("error.not_found")
-            with db.write_session() as session:
-                holidays.remove_holiday(session, actor, int(holiday_id))
-            self._reload(actor)
-        except DomainError as exc:
-            self._fail(exc)
-            return
-        self._ok("holiday.removed")
+            holidays.remove_holiday(session, actor, int(holiday_id))
+        self._run(action, "holiday.removed")
 
 
 def _create_form() -> rx.Component:

@@ -14,7 +14,7 @@ from mrasla_app.ui.components.forms import (
     button, card, checkbox_field, empty_state, field, option, select_field, submit, table,
 )
 from mrasla_app.ui.i18n import pick, t, t_choice
-from mrasla_app.ui.pages.admin.common import AdminState, admin_layout
+from mrasla_app.ui.pages.admin.common import AdminState, RowEditor, admin_layout
 
 ROUTE = routes.ADMIN_UNITS
 FORM = "unit"
@@ -22,11 +22,14 @@ LEVELS = [lv.value for lv in UnitLevel]
 EMPTY = {"id": "", "code": "", "name_ar": "", "name_fr": "", "level": "central", "parent_id": "", "active": "1"}
 
 
-class UnitsState(AdminState):
+class UnitsState(RowEditor, AdminState):
     units: list[dict[str, str]] = []  # {id, code, name_ar, name_fr, level, parent_id, active, indent}
-    editing: bool = False
-    edit: dict[str, str] = dict(EMPTY)
-    form_key: int = 0
+
+    def _blank(self) -> dict[str, str]:
+        return dict(EMPTY)
+
+    def _editable(self) -> list[dict[str, str]]:
+        return self.units
 
     def _reload(self, actor: Actor) -> None:
         if not self.adm_id:
@@ -45,7 +48,7 @@ class UnitsState(AdminState):
     @rx.event
     def on_load(self):
         actor, redirect = self._admin_actor()
-        self.editing, self.edit = False, dict(EMPTY)
+        self._stop_editing()
         if actor is None:
             self.units = []
             return redirect
@@ -63,27 +66,10 @@ class UnitsState(AdminState):
             self._reload(actor)
 
     @rx.event
-    def new(self):
-        self.edit, self.editing = dict(EMPTY), True
-        self.form_key += 1
-        self._clear_messages()
-
-    @rx.event
-    def start_edit(self, unit_id: str):
-        row = next((u for u in self.units if u["id"] == unit_id), None)
-        self.edit, self.editing = (dict(row), True) if row else (dict(EMPTY), False)
-        self.form_key += 1
-        self._clear_messages()
-
-    @rx.event
-    def cancel(self):
-        self.editing, self.edit = False, dict(EMPTY)
-
-    @rx.event
     def save(self, form: dict):
         try:
             actor = self._admin_require()
-            unit_id = int(self.edit["id"]) if self.edit.get("id") else None
+            unit_id = self._edited_id()
             parent = str(form.get("parent_id", "") or "")
             with db.write_session() as session:
                 directory.save_unit(
@@ -97,7 +83,7 @@ class UnitsState(AdminState):
         except DomainError as exc:
             self._fail(exc)
             return
-        self.editing, self.edit = False, dict(EMPTY)
+        self._stop_editing()
         self._ok("common.saved")
 
 

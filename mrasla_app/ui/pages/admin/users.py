@@ -110,19 +110,6 @@ class UsersState(AdminState):
         self.form_key += 1
         self._clear_messages()
 
-    def _run(self, action, ok_key: str) -> bool:
-        """Run ``action(session, actor)`` in one transaction with the fresh actor, then reload."""
-        try:
-            actor = self._admin_require()
-            with db.write_session() as session:
-                action(session, actor)
-            self._reload(actor)
-        except DomainError as exc:
-            self._fail(exc)
-            return False
-        self._ok(ok_key)
-        return True
-
     @rx.event
     def create_user(self, form: dict):
         unit, role = str(form.get("unit_id", "")), str(form.get("role", ""))

@@ -7,6 +7,7 @@ through the services. Uploaded bytes are read with a hard cap and never leave th
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -19,10 +20,13 @@ from mrasla_app.api.limits import Limiter
 from mrasla_app.i18n import translate
 from mrasla_app.models import Correspondence
 from mrasla_app.pki.receipts import format_datetime_ar, format_datetime_fr
+from mrasla_app.services import files as file_service
 from mrasla_app.services import tracking
+from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import card, section_title
 from mrasla_app.ui.i18n import pick, t, t_choice
+from mrasla_app.settings import get_settings
 from mrasla_app.ui.state import SessionState
 
 MILESTONE_KEYS = sorted(set(tracking.PUBLIC_MILESTONES.values()))
@@ -30,6 +34,7 @@ MILESTONE_KEYS = sorted(set(tracking.PUBLIC_MILESTONES.values()))
 # QR pages, attachment checks, tracking links) and tracking-code requests.
 lookup_limit = Limiter("portal-lookup", limit=30, window=60)
 track_limit = Limiter("portal-track", limit=10, window=600)
+MB = 1024 * 1024
 STATUSES = ("to_qualify", "dispatched", "in_progress", "answered", "closed", "archived", "returned")
 
 
@@ -59,6 +64,37 @@ async def read_capped(upload: Any, cap: int) -> bytes | None:
     """At most ``cap`` bytes of an upload; None when it is larger (the declared size is not trusted)."""
     data = await upload.read(cap + 1)
     return None if len(data) > cap else data
+
+
+async def accept_uploads(files: Any, kept: list[tuple[str, bytes]],
+                         shown: list[dict[str, str]]) -> list[tuple[str, DomainError]]:
+    """Read, cap and inspect each genuine upload of an upload handler, as soon as it arrives.
+
+    Accepted files are appended to ``kept`` (name, bytes: for a backend-only var, the bytes never go
+    back to the browser) and ``shown`` (name, size, pages, whether it is a PDF: what the page lists).
+    Returns the refusals as (clean file name, error) for the page to report its own way; reading stops
+    at the configured number of files. Every upload page goes through here, so the limits are the same.
+    """
+    s = get_settings()
+    refused: list[tuple[str, DomainError]] = []
+    for upload in real_uploads(files):
+        name = file_service.safe_filename(upload.filename or "document")
+        if len(kept) >= s.max_files:
+            refused.append((name, DomainError("error.too_many_files", max=s.max_files)))
+            break
+        data = await read_capped(upload, s.max_upload_mb * MB)
+        try:
+            if data is None:
+                raise DomainError("error.file_too_large", name=name, max=s.max_upload_mb)
+            inspected = await asyncio.to_thread(file_service.inspect, name, data)
+        except DomainError as exc:
+            refused.append((name, exc))
+            continue
+        kept.append((inspected.filename, data))
+        size, unit = size_label(len(data))
+        shown.append({"name": inspected.filename, "size": size, "unit": unit, "pages": str(inspected.pages),
+                      "pdf": "1" if inspected.content_type == "application/pdf" else ""})
+    return refused
 
 
 class PortalState(SessionState):

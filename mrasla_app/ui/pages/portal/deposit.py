@@ -19,7 +19,7 @@ from mrasla_app import db
 from mrasla_app.api.limits import Limiter
 from mrasla_app.i18n import translate
 from mrasla_app.models import Administration
-from mrasla_app.services import deposits, directory, files as file_service
+from mrasla_app.services import deposits, directory
 from mrasla_app.services.deposits import DepositForm
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.settings import get_settings
@@ -30,15 +30,13 @@ from mrasla_app.ui.components.forms import (
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import pick, t
 from mrasla_app.ui.pages.portal.common import (
-    PortalState, dl_row, form_data, local_datetime, read_capped, real_uploads, size_label, size_text,
-    upload_box,
+    PortalState, accept_uploads, dl_row, form_data, local_datetime, size_text, upload_box,
 )
 
 ROUTE = routes.DEPOSIT
 TITLE = "Déposer un courrier · إيداع مراسلة — Mrasla"
 FORM = "deposit"
 UPLOAD_ID = "deposit-files"
-MB = 1024 * 1024
 ACCEPT = {"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]}
 STEPS = ("administration", "identity", "letter", "review")
 # Which step shows (and fixes) each field the service may refuse.
@@ -248,30 +246,13 @@ class DepositState(PortalState):
         """Read, cap and inspect each file now; keep the accepted bytes server-side only."""
         if self.done:
             return
-        s = get_settings()
         store = await self.get_state(DepositFiles)
         self.errors_ar = {k: v for k, v in self.errors_ar.items() if k != "files"}
         self.errors_fr = {k: v for k, v in self.errors_fr.items() if k != "files"}
-        kept = list(store._files)
-        shown = list(self.files)
-        for upload in real_uploads(files):
-            name = file_service.safe_filename(upload.filename or "document")
-            if len(kept) >= s.max_files:
-                self._file_error(DomainError("error.too_many_files"), name)
-                break
-            data = await read_capped(upload, s.max_upload_mb * MB)
-            try:
-                if data is None:
-                    raise DomainError("error.file_too_large", name=name, max=s.max_upload_mb)
-                inspected = await asyncio.to_thread(file_service.inspect, name, data)
-            except DomainError as exc:
-                self._file_error(exc, name)
-                continue
-            kept.append((inspected.filename, data))
-            size, unit = size_label(len(data))
-            shown.append({"name": inspected.filename, "size": size, "unit": unit, "pages": str(inspected.pages)})
-        store._files = kept
-        self.files = shown
+        kept, shown = list(store._files), list(self.files)
+        for name, exc in await accept_uploads(files, kept, shown):
+            self._file_error(exc, name)
+        store._files, self.files = kept, shown
 
     @rx.event
     async def remove_file(self, index: int):
