@@ -132,6 +132,23 @@ class RowEditor(rx.State, mixin=True):
         self._stop_editing()
 
 
+class CreateForm(rx.State, mixin=True):
+    """An admin page whose list has a "new …" form that opens above it (delegations, holidays)."""
+
+    creating: bool = False
+    form_key: int = 0  # bumped to remount the form empty
+
+    @rx.event
+    def open_create(self):
+        self.creating = True
+        self.form_key += 1
+        self._clear_messages()
+
+    @rx.event
+    def close(self):
+        self.creating = False
+
+
 def administration_picker(state: type[AdminState], on_change) -> rx.Component:
     """A select for platform admins; a plain label for an administration's own admins."""
     current = rx.foreach(

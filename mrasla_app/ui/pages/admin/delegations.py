@@ -19,7 +19,7 @@ from mrasla_app.ui.components.forms import (
     button, card, empty_state, field, option, section_title, select_field, submit, table,
 )
 from mrasla_app.ui.i18n import t, t_choice
-from mrasla_app.ui.pages.admin.common import AdminState, admin_layout
+from mrasla_app.ui.pages.admin.common import AdminState, CreateForm, admin_layout
 
 ROUTE = routes.ADMIN_DELEGATIONS
 TZ = ZoneInfo(TIMEZONE)
@@ -39,11 +39,9 @@ def parse_local(value: str) -> datetime:
         raise DomainError("error.invalid_period") from None
 
 
-class DelegationsState(AdminState):
+class DelegationsState(CreateForm, AdminState):
     rows: list[dict[str, str]] = []  # {id, from_name, to_name, starts, ends, reason, status}
     people: list[dict[str, str]] = []  # active users {id, label}
-    creating: bool = False
-    form_key: int = 0
 
     def _reload(self, actor: Actor) -> None:
         if not self.adm_id:
@@ -85,16 +83,6 @@ class DelegationsState(AdminState):
         self.creating = False
         if actor is not None:
             self._reload_safe(actor)
-
-    @rx.event
-    def open_create(self):
-        self.creating = True
-        self.form_key += 1
-        self._clear_messages()
-
-    @rx.event
-    def close(self):
-        self.creating = False
 
     @rx.event
     def create(self, form: dict):

@@ -21,18 +21,16 @@ from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import button, card, checkbox_field, empty_state, field, section_title, submit
 from mrasla_app.ui.components.mail import today
 from mrasla_app.ui.i18n import pick, t
-from mrasla_app.ui.pages.admin.common import AdminState, admin_layout
+from mrasla_app.ui.pages.admin.common import AdminState, CreateForm, admin_layout
 
 ROUTE = routes.ADMIN_HOLIDAYS
 TITLE = "Mrasla — Jours fériés · العطل"
 
 
-class HolidaysState(AdminState):
+class HolidaysState(CreateForm, AdminState):
     year: int = 0
     years: list[str] = []
     rows: list[dict[str, str]] = []  # {id, day, weekday_ar, weekday_fr, name_ar, name_fr, recurring, national, removable}
-    creating: bool = False
-    form_key: int = 0
 
     def _reload(self, actor: Actor) -> None:
         if not self.adm_id:
@@ -88,16 +86,6 @@ class HolidaysState(AdminState):
             self.year = int(value)
         self._clear_messages()
         self._reload_safe(actor)
-
-    @rx.event
-    def open_create(self):
-        self.creating = True
-        self.form_key += 1
-        self._clear_messages()
-
-    @rx.event
-    def close(self):
-        self.creating = False
 
     @rx.event
     def create(self, form: dict):
