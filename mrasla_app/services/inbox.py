@@ -20,7 +20,7 @@ from mrasla_app.models import (
     Correspondence, Direction, Dispatch, DispatchPurpose, Party, Priority, Role, Status, Unit,
 )
 from mrasla_app.models.base import MAX_ID
-from mrasla_app.services import scoping
+from mrasla_app.services import registry, scoping
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import FieldErrors
 from mrasla_app.services.text import normalize
@@ -115,7 +115,12 @@ def _queue_clause(actor: Actor, queue: Queue) -> ColumnElement[bool] | None:
 
 
 def search_clause(session: Session, q: str) -> ColumnElement[bool] | None:
-    """Full-text match over the folded number, subject, sender and message (every word, as prefixes)."""
+    """Full-text match over the folded number, subject, sender and message (every word, as prefixes).
+
+    A whole registry number (what a clerk types or scans from a label) is looked up through its
+    unique index instead: one row, without the full-text index matching each of its parts."""
+    if (number := registry.typed_number(q)) is not None:
+        return Correspondence.registry_number == number
     words = [w for w in normalize(q).replace("/", " ").replace("-", " ").split() if w][:8]
     if not words:
         return None

@@ -9,6 +9,7 @@ PostgreSQL: the row lock taken by the UPDATE).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -49,6 +50,20 @@ def reference_slug(registry_number: str) -> str:
 
 def number_from_slug(slug: str) -> str:
     return slug.replace("-", "/")
+
+
+# A whole registry number as people type it: any case, "/" or "-" (the URL form), spaces, the sequence
+# with or without its leading zeros ("mef-2026-a-123").
+TYPED_NUMBER_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]{1,15})\s*[/-]\s*(\d{4})\s*[/-]\s*([ADIadi])\s*[/-]\s*(\d{1,6})\s*$")
+
+
+def typed_number(text: str) -> str | None:
+    """The canonical registry number when ``text`` is one whole number (``MEF/2026/A/000123``), else None."""
+    m = TYPED_NUMBER_RE.match(text or "")
+    if not m:
+        return None
+    code, year, letter, seq = m.groups()
+    return f"{code.upper()}/{year}/{letter.upper()}/{int(seq):06d}"
 
 
 def next_number(session: Session, administration_id: int, year: int, direction: Direction) -> int:

@@ -172,6 +172,18 @@ def test_search_by_registry_number_and_never_outside_scope(seeded):
     assert ids(seeded, "clerk.crb@mrasla.ma", q=number) == []
 
 
+def test_a_whole_number_is_found_however_it_is_typed(seeded):
+    deposit(seeded, subject="Attestation de salaire")  # another letter, which no typed form must find
+    cid = deposit(seeded, subject="Demande de stage")
+    with db.read_session() as s:
+        number = s.get(Correspondence, cid).registry_number  # e.g. MEF/2026/A/000002
+    code, year, letter, seq = number.split("/")
+    for typed in (number, f" {code.lower()}-{year}-{letter.lower()}-{int(seq)} ", f"{code} / {year} / {letter} / {seq}"):
+        assert ids(seeded, "clerk.mef@mrasla.ma", q=typed) == [cid], typed
+    assert ids(seeded, "clerk.mef@mrasla.ma", q=f"{code}/{year}/{letter}/{int(seq) + 5}") == []
+    assert ids(seeded, "clerk.crb@mrasla.ma", q=number.lower()) == []
+
+
 def test_keyset_pages_cover_everything_once(seeded):
     created = [deposit(seeded, subject=f"Demande {i}") for i in range(23)]
     clerk = seeded.actor("clerk.mef@mrasla.ma")
