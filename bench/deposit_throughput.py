@@ -13,8 +13,8 @@ address (the notification goes to the outbox) and an ``Idempotency-Key``. Deposi
 the two demo administrations (MEF, CRB): each has its own gap-free counter.
 
 Measured: acknowledged (2xx) deposits per second over the window, latency median / p95 / max,
-errors (any other answer or a transport error). The client runs on the same 2 CPUs as the server:
-its own CPU time is reported.
+errors (any other answer or a transport error), and the server's CPU time per deposit (all its
+processes). The client runs on the same 2 CPUs as the server: its own CPU time is reported.
 
 Baseline in the same run, same server, same concurrency: ``GET /healthz`` (FastAPI route through the
 same middleware stack, one database read) — what the HTTP stack and the worker(s) serve when a request
@@ -133,7 +133,7 @@ def deposits(server: Server, clients: int, seconds: float, warmup: float, templa
     asyncio.run(_closed_loop(server.base_url, clients, warmup,
                              lambda c, i: _deposit(c, template, offset + i, run, measured=False)))
     warm_acks, warm_errors = len(run.acknowledged), len(run.errors)
-    cpu0, load0 = time.process_time(), load()
+    cpu0, server_cpu0, load0 = time.process_time(), server.cpu_seconds(), load()
     elapsed, _ = asyncio.run(_closed_loop(server.base_url, clients, seconds,
                                           lambda c, i: _deposit(c, template, offset + 10**5 + i, run, measured=True)))
     measured_ok = len(run.acknowledged) - warm_acks
@@ -141,7 +141,9 @@ def deposits(server: Server, clients: int, seconds: float, warmup: float, templa
         **latency(run.latencies), "seconds": round(elapsed, 1), "acknowledged": measured_ok,
         "per_second": round(measured_ok / elapsed, 1), "errors": len(run.errors) - warm_errors,
         "warmup_acknowledged": warm_acks, "warmup_errors": warm_errors,
-        "client_cpu_s": round(time.process_time() - cpu0, 1), "load_before": load0, "load_after": load(),
+        "client_cpu_s": round(time.process_time() - cpu0, 1),
+        "server_cpu_ms_per_deposit": round((server.cpu_seconds() - server_cpu0) * 1000 / max(1, measured_ok), 1),
+        "load_before": load0, "load_after": load(),
         "server_rss_mb": round(server.rss_mb()), "error_samples": run.errors[:5],
     }
 
@@ -267,7 +269,7 @@ def main() -> None:
         result["topologies"].append(bench_topology(topology, args, template))
 
     print(f"\n{'topology':<10} {'what':<15} {'median ms':>10} {'p95 ms':>8} {'per s':>7} {'errors':>7} "
-          f"{'load 1m':>8} {'RSS MB':>7}  check")
+          f"{'load 1m':>8} {'RSS MB':>7} {'CPU ms':>7}  check")
     for t in result["topologies"]:
         if "skipped" in t:
             print(f"{t['topology']:<10} skipped: {t['skipped']}")
@@ -276,7 +278,8 @@ def main() -> None:
         print(f"{t['topology']:<10} {'GET /healthz':<15} {b['median_ms']:>10.1f} {b['p95_ms']:>8.1f} "
               f"{b['per_second']:>7.1f} {b['errors']:>7} {b['load_before'][0]:>8.2f}")
         print(f"{'':<10} {'POST deposits':<15} {d['median_ms']:>10.1f} {d['p95_ms']:>8.1f} {d['per_second']:>7.1f} "
-              f"{d['errors']:>7} {d['load_before'][0]:>8.2f} {d['server_rss_mb']:>7}  "
+              f"{d['errors']:>7} {d['load_before'][0]:>8.2f} {d['server_rss_mb']:>7} "
+              f"{d['server_cpu_ms_per_deposit']:>7.1f}  "
               f"{'ok' if t['check']['ok'] else 'PROBLEMS'} ({t['check']['acknowledged']} acknowledged, "
               f"fsck {t['check']['fsck']})")
         print(f"{'':<10} targets: {t['targets_met']}")

@@ -45,8 +45,7 @@ class Server:
     proc: subprocess.Popen
     lifted: dict[str, str] = field(default_factory=dict)  # limits lifted for the benchmark
 
-    def rss_mb(self) -> float:
-        """Resident memory of the whole server process tree (supervisor, workers, anything they run)."""
+    def _tree_sum(self, measure) -> float:
         import psutil
 
         try:
@@ -54,13 +53,21 @@ class Server:
             procs = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
             return 0.0
-        total = 0
+        total = 0.0
         for p in procs:
             try:
-                total += p.memory_info().rss
+                total += measure(p)
             except psutil.NoSuchProcess:
                 pass
-        return total / 2**20
+        return total
+
+    def rss_mb(self) -> float:
+        """Resident memory of the whole server process tree (supervisor, workers, anything they run)."""
+        return self._tree_sum(lambda p: p.memory_info().rss) / 2**20
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the live server processes."""
+        return self._tree_sum(lambda p: sum(p.cpu_times()[:2]))
 
     def processes(self) -> int:
         import psutil
