@@ -162,6 +162,7 @@ def prod_server(topology: str, name: str, *, pg_url: str = "", redis_url: str = 
 def pointed_at(server: Server) -> Iterator[None]:
     """Point this process's ``mrasla_app`` (settings, engines) at the server's database and data directory."""
     from mrasla_app import db
+    from mrasla_app.pki import ca
     from mrasla_app.settings import get_settings
 
     keys = ("MRASLA_DATA_DIR", "MRASLA_DATABASE_URL", "MRASLA_PUBLIC_URL")
@@ -172,10 +173,12 @@ def pointed_at(server: Server) -> Iterator[None]:
             os.environ[k] = server.env[k]
     get_settings.cache_clear()
     db.reset_engines()
+    ca.clear_cache()  # the PKI of the server's data directory, not of a previous one
     try:
         yield
     finally:
         db.reset_engines()
+        ca.clear_cache()
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
