@@ -315,7 +315,8 @@ async def bench_server(server: Server, args: argparse.Namespace, fe: dict[str, o
 
 
 def bench_topology(topology: str, args: argparse.Namespace) -> dict:
-    with prod_server(topology, "agents", pg_url=args.pg, redis_url=args.redis, extra_env=LIFTED) as server:
+    env = {**LIFTED, **dict(kv.split("=", 1) for kv in args.server_env)}
+    with prod_server(topology, "agents", pg_url=args.pg, redis_url=args.redis, extra_env=env) as server:
         letters = populate(server, args.items)
         fe = frontend()
         print(f"[{topology}] server up on {server.base_url}, {server.processes()} processes, {letters} letters; "
@@ -327,7 +328,7 @@ def bench_topology(topology: str, args: argparse.Namespace) -> dict:
         "p95": last["app_events"]["p95_ms"] <= TARGET["p95_ms"] and not last["errors"],
         "rss": last["server_rss_mb_peak"] <= TARGET["rss_mb"]}
     return {"topology": topology, "workers": 2 if topology == "pg-redis" else 1, "letters": letters,
-            "limits_lifted": LIFTED, "steps": steps, "targets_met_at_500": met}
+            "server_env": env, "steps": steps, "targets_met_at_500": met}
 
 
 def main() -> None:
@@ -341,6 +342,8 @@ def main() -> None:
     parser.add_argument("--pg", default="", help="PostgreSQL base URL (postgresql+psycopg://user@host:port)")
     parser.add_argument("--redis", default="", help="Redis URL for Reflex state (not DB 3, the tests')")
     parser.add_argument("--only", choices=TOPOLOGIES, help="run one topology")
+    parser.add_argument("--server-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra server environment, e.g. REFLEX_OPLOCK_ENABLED=true (repeatable)")
     args = parser.parse_args()
     args.sessions = sorted(int(x) for x in args.sessions.split(","))
 
@@ -350,7 +353,7 @@ def main() -> None:
                     "round_trip": "emit of the action's last event → the message whose delta carries the page's data",
                     "topologies": []}
     print(f"sessions {args.sessions}, {args.duration:.0f} s each, think {args.think:.0f} s; load {result['load_at_start']}, "
-          f"{result['machine']['cpus']} CPUs; lifted for the run: {LIFTED}")
+          f"{result['machine']['cpus']} CPUs; lifted for the run: {LIFTED}; extra server env: {args.server_env}")
     for topology in TOPOLOGIES:
         if args.only and topology != args.only:
             continue
