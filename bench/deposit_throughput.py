@@ -9,8 +9,10 @@ Load: ``--clients`` (20) concurrent httpx async clients, each depositing in a lo
 seconds (60) after a short warm-up: one ~100 KB valid PDF per deposit (an fpdf2 page with an
 incompressible image; a fixed-width serial in the document title makes every file distinct, so the
 content-addressed storage never deduplicates), form fields as the portal sends them, an e-mail
-address (the notification goes to the outbox) and an ``Idempotency-Key``. Deposits alternate between
-the two demo administrations (MEF, CRB): each has its own gap-free counter.
+address (the notification goes to the outbox) and an ``Idempotency-Key``. Deposits go round robin to
+the administrations of the public directory (the five seeded ones; ``--administrations N`` keeps the
+first N): each has its own gap-free counter and audit chain, whose row locks serialise that
+administration's deposits from the number to the commit — ``--administrations 1`` is the hot spot.
 
 Measured: acknowledged (2xx) deposits per second over the window, latency median / p95 / max,
 errors (any other answer or a transport error), and the server's CPU time per deposit (all its
@@ -55,7 +57,6 @@ from bench.loadserver import (  # noqa: E402
 
 SERIAL = "BENCH-0000000000"  # fixed-width placeholder in the PDF's /Title, replaced per deposit
 LIFTED = {"MRASLA_DEPOSITS_PER_MINUTE": "1000000", "MRASLA_READS_PER_MINUTE": "1000000"}
-ADMINISTRATIONS = ("MEF", "CRB")
 TARGET = {"per_second": 40.0, "p95_ms": 400.0, "errors": 0}
 
 
@@ -89,15 +90,17 @@ class Run:
     acknowledged: dict[str, dict] = field(default_factory=dict)  # idempotency key → 2xx body
     uploaded: dict[str, str] = field(default_factory=dict)  # idempotency key → SHA-256 of the PDF sent
     errors: list[str] = field(default_factory=list)
+    administrations: list[str] = field(default_factory=list)  # codes, deposited to round robin
 
 
 async def _deposit(client: httpx.AsyncClient, template: bytes, n: int, run: Run, measured: bool) -> None:
+    codes = run.administrations
     key, pdf = f"bench-{n}", unique_pdf(template, n)
     run.uploaded[key] = hashlib.sha256(pdf).hexdigest()
     t0 = time.perf_counter()
     try:
         r = await client.post("/api/v1/deposits", headers={"Idempotency-Key": key}, data={
-            "administration": ADMINISTRATIONS[n % len(ADMINISTRATIONS)], "full_name": "Salma Bennis",
+            "administration": codes[n % len(codes)], "full_name": "Salma Bennis",
             "id_kind": "CIN", "id_value": "AB123456", "email": f"citoyen{n}@example.ma", "phone": "0612345678",
             "subject": f"Demande d'attestation n° {n}", "message": "Veuillez trouver ci-joint ma demande.",
             "lang": "fr"}, files={"files": ("demande.pdf", pdf, "application/pdf")})
@@ -127,8 +130,10 @@ async def _closed_loop(base: str, clients: int, seconds: float, one) -> tuple[fl
         return time.perf_counter() - t0, next(counter)
 
 
-def deposits(server: Server, clients: int, seconds: float, warmup: float, template: bytes) -> tuple[Run, dict]:
-    run = Run()
+def deposits(server: Server, clients: int, seconds: float, warmup: float, template: bytes,
+             administrations: int) -> tuple[Run, dict]:
+    directory = httpx.get(f"{server.base_url}/api/v1/administrations", timeout=30).json()
+    run = Run(administrations=sorted(a["code"] for a in directory)[:administrations or None])
     offset = 10**6 if server.topology == "pg-redis" else 0  # distinct files across topologies
     asyncio.run(_closed_loop(server.base_url, clients, warmup,
                              lambda c, i: _deposit(c, template, offset + i, run, measured=False)))
@@ -145,6 +150,7 @@ def deposits(server: Server, clients: int, seconds: float, warmup: float, templa
         "server_cpu_ms_per_deposit": round((server.cpu_seconds() - server_cpu0) * 1000 / max(1, measured_ok), 1),
         "load_before": load0, "load_after": load(),
         "server_rss_mb": round(server.rss_mb()), "error_samples": run.errors[:5],
+        "administrations": run.administrations,
     }
 
 
@@ -226,17 +232,18 @@ def verify(server: Server, run: Run) -> dict:
 
 
 def bench_topology(topology: str, args: argparse.Namespace, template: bytes) -> dict:
+    quiet = load()  # before this topology's server starts: the machine's own load
     with prod_server(topology, "deposits", pg_url=args.pg, redis_url=args.redis, extra_env=LIFTED) as server:
         print(f"[{topology}] server up on {server.base_url} ({server.processes()} processes); "
               f"baseline GET /healthz for {args.baseline_seconds:.0f} s…", flush=True)
         base = healthz(server, args.clients, args.baseline_seconds)
         print(f"[{topology}] deposits: warm-up {args.warmup:.0f} s, then {args.duration:.0f} s…", flush=True)
-        run, dep = deposits(server, args.clients, args.duration, args.warmup, template)
+        run, dep = deposits(server, args.clients, args.duration, args.warmup, template, args.administrations)
         print(f"[{topology}] checking {len(run.acknowledged)} acknowledged deposits…", flush=True)
         check = verify(server, run)
         met = {"per_second": dep["per_second"] >= TARGET["per_second"], "p95": dep["p95_ms"] <= TARGET["p95_ms"],
                "zero_errors": dep["errors"] == 0 and dep["warmup_errors"] == 0, "all_present_gap_free": check["ok"]}
-        return {"topology": topology, "workers": 2 if topology == "pg-redis" else 1,
+        return {"topology": topology, "workers": 2 if topology == "pg-redis" else 1, "load_before_server": quiet,
                 "limits_lifted": server.lifted, "baseline_healthz": base, "deposits": dep, "check": check,
                 "targets_met": met}
 
@@ -247,6 +254,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients (default 20)")
     parser.add_argument("--warmup", type=float, default=5, help="unmeasured seconds first (default 5)")
     parser.add_argument("--baseline-seconds", type=float, default=10, help="GET /healthz seconds (default 10)")
+    parser.add_argument("--administrations", type=int, default=0,
+                        help="deposit to the first N administrations of the directory (default: all)")
     parser.add_argument("--pg", default="", help="PostgreSQL base URL (postgresql+psycopg://user@host:port)")
     parser.add_argument("--redis", default="", help="Redis URL for Reflex state (not DB 3, the tests')")
     parser.add_argument("--only", choices=TOPOLOGIES, help="run one topology")
