@@ -16,7 +16,7 @@ help:
 	@echo "make run    install, migrate, seed the demo once, serve on http://localhost:$(PORT)"
 	@echo "make test   install test dependencies and run the whole suite"
 	@echo "make test-pg  the suites on PostgreSQL (PG_URL) and the browser suite with Redis + 2 workers (REDIS_URL)"
-	@echo "make bench-load  load benchmarks 2 and 4 (deposit throughput, concurrent agents) on prod servers (~15 min)"
+	@echo "make bench-load  load benchmarks 2 and 4 (deposit throughput, concurrent agents) on prod servers (~25 min)"
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -80,7 +80,7 @@ bench-db: install
 
 # Benchmarks 2 and 4 against `reflex run --env prod` servers they start themselves: the embedded default
 # (SQLite, one worker), then PostgreSQL (PG_URL, databases benchload_*) + Redis (BENCH_REDIS_URL) with two
-# workers when both answer. Long (~15 min): not part of `make bench`.
+# workers when both answer. Long (~25 min): not part of `make bench`.
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/5
 $(VENV)/.bench-installed: $(VENV)/.installed
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
