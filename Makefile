@@ -10,12 +10,13 @@ export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 
-.PHONY: install run test test-unit test-e2e test-pg test-deps bench bench-db lighthouse seed migrate clean help
+.PHONY: install run test test-unit test-e2e test-pg test-deps bench bench-db bench-load lighthouse seed migrate clean help
 
 help:
 	@echo "make run    install, migrate, seed the demo once, serve on http://localhost:$(PORT)"
 	@echo "make test   install test dependencies and run the whole suite"
 	@echo "make test-pg  the suites on PostgreSQL (PG_URL) and the browser suite with Redis + 2 workers (REDIS_URL)"
+	@echo "make bench-load  load benchmarks 2 and 4 (deposit throughput, concurrent agents) on prod servers (~25 min)"
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -76,6 +77,18 @@ bench: install
 # database benchdb_1m (skipped when PG_URL does not answer), then inbox/search/verification queries on both.
 bench-db: install
 	$(BIN)/python bench/queries.py --sqlite bench/out/benchdb.sqlite --pg $(PG_URL)/benchdb_1m
+
+# Benchmarks 2 and 4 against `reflex run --env prod` servers they start themselves: the embedded default
+# (SQLite, one worker), then PostgreSQL (PG_URL, databases benchload_*) + Redis (BENCH_REDIS_URL) with two
+# workers when both answer. Long (~25 min): not part of `make bench`.
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/5
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	touch $@
+
+bench-load: install $(VENV)/.bench-installed
+	$(BIN)/python bench/deposit_throughput.py --pg $(PG_URL) --redis $(BENCH_REDIS_URL)
+	$(BIN)/python bench/concurrent_agents.py --pg $(PG_URL) --redis $(BENCH_REDIS_URL)
 
 # Lighthouse (mobile profile) on the deposit page of a fresh prod build; scores go to bench/out/.
 lighthouse: install

@@ -88,6 +88,8 @@ class _Cache:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        # One pre-signing validation at a time (see ``presign_validation``).
+        self.validating = threading.Lock()
         self.signers: dict[tuple[int, bytes], signers.SimpleSigner] = {}
         self.timestampers: dict[int, InProcessTimeStamper] = {}
         self.crls: dict[bytes, asn1_crl.CertificateList] = {}
@@ -295,16 +297,34 @@ async def presign_validation(signer: signers.Signer, ts: TimeStamper | None, pla
     the PKI cache), so a revocation, i.e. a new CRL, is seen by the very next signature. The
     TTL bounds how late a certificate's expiry is noticed. The result is immutable (frozen
     dataclass of parsed certificates and CRLs that pyHanko only reads), so concurrent
-    signatures share it; two threads missing at once both validate, harmlessly.
+    signatures share it.
+
+    Misses validate one at a time, the others then take the fresh result: the validation parses
+    the shared certificate and CRL objects lazily (asn1crypto), which is not thread-safe — threads
+    missing together (a server's first deposits, the end of each TTL) raised ``KeyError`` from
+    inside asn1crypto. The lock is a thread lock held across awaits: every caller runs this
+    coroutine on its own event loop in its own thread (``run_sync``), never on a shared loop.
     """
     key = (signer.signing_cert.dump(),
            ts.responder.tsa_cert.dump() if isinstance(ts, InProcessTimeStamper) else b"",
            platform.crl_der(), frozenset(key_usage))
-    now = time.monotonic()
-    with _CACHE.lock:
-        found = _CACHE.presigned.get(key)
-    if found is not None and found.expires > now:
+    cache = _CACHE
+    with cache.lock:
+        found = cache.presigned.get(key)
+    if found is not None and found.expires > time.monotonic():
         return found.status
+    with cache.validating:
+        with cache.lock:
+            found = cache.presigned.get(key)
+        if found is not None and found.expires > time.monotonic():
+            return found.status  # validated by the thread we waited for
+        return await _presign_validate(cache, key, signer, ts, platform, key_usage)
+
+
+async def _presign_validate(cache: _Cache, key: tuple, signer: signers.Signer, ts: TimeStamper | None,
+                            platform: Platform, key_usage: set[str]) -> PreSignValidationStatus:
+    """The validation itself, stored in ``cache`` under ``key`` (caller holds ``cache.validating``)."""
+    now = time.monotonic()
     context = validation_context(platform)
     validator = CertificateValidator(signer.signing_cert, intermediate_certs=signer.cert_registry,
                                      validation_context=context)
@@ -316,10 +336,10 @@ async def presign_validation(signer: signers.Signer, ts: TimeStamper | None, pla
     status = PreSignValidationStatus(
         signer_path=signer_path, validation_paths=[signer_path, *(ts_paths or ())],
         ts_validation_paths=ts_paths, ocsps_to_embed=context.ocsps, crls_to_embed=context.crls)
-    with _CACHE.lock:
-        for stale in [k for k, v in _CACHE.presigned.items() if v.expires <= now]:
-            del _CACHE.presigned[stale]
-        _CACHE.presigned[key] = _Presigned(status, now + PRESIGN_VALIDATION_TTL_S)
+    with cache.lock:
+        for stale in [k for k, v in cache.presigned.items() if v.expires <= now]:
+            del cache.presigned[stale]
+        cache.presigned[key] = _Presigned(status, now + PRESIGN_VALIDATION_TTL_S)
     return status
 
 

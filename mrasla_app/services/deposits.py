@@ -5,6 +5,11 @@ writes: blobs to private storage (fsynced), then ONE transaction with the regist
 party, the correspondence, its documents, the sealed receipt, an audit event and the depositor's
 notification. Any failure rolls the whole transaction back — the number included — so a deposit
 is either fully stored or clearly refused.
+
+``submit_and_notify`` (the portal and the API) checks the form and inspects and stores the files
+*before* opening the write transaction, so the writer lock (SQLite) or the registry counter's row
+lock (PostgreSQL) is held only for the number, the rows and the receipt. A blob stored by a request
+that then fails is unreferenced, as after a rollback, and ``mrasla fsck --gc`` reclaims it.
 """
 
 from __future__ import annotations
@@ -159,13 +164,17 @@ def _existing(session: Session, key: str | None) -> DepositResult | None:
                          _token("access", key), _token("verify", key), corr.id, ())  # type: ignore[arg-type]
 
 
-def submit(session: Session, form: DepositForm, *, ip: str = "") -> DepositResult:
-    """Register a deposit atomically in the caller's write transaction (see module docstring)."""
+def submit(session: Session, form: DepositForm, *, ip: str = "",
+           accepted: list[files.InspectedFile] | None = None) -> DepositResult:
+    """Register a deposit atomically in the caller's write transaction (see module docstring).
+
+    ``accepted``: ``form.files`` already inspected and stored by ``prepare`` (else done here)."""
     form, adm, unit = _clean(form, session)
     previous = _existing(session, form.idempotency_key)
     if previous is not None:
         return previous
-    accepted = files.inspect_and_store(form.files)
+    if accepted is None:
+        accepted = files.inspect_and_store(form.files)
     now = utcnow().replace(microsecond=0)
     year, seq, number = registry.allocate(session, adm, Direction.incoming, now)
     access, verify = _token("access", form.idempotency_key), _token("verify", form.idempotency_key)
@@ -217,13 +226,27 @@ def submit(session: Session, form: DepositForm, *, ip: str = "") -> DepositResul
     return DepositResult(number, reference, now, access, verify, corr.id, tuple(ids))  # type: ignore[arg-type]
 
 
-def submit_and_notify(form: DepositForm, *, ip: str = "") -> DepositResult:
-    """``submit`` in its own transaction, then the depositor's e-mail. Blocking (pyHanko seals the
-    receipt with its own event loop): async adapters call it with ``asyncio.to_thread``."""
+def prepare(form: DepositForm) -> list[files.InspectedFile] | None:
+    """Outside any write transaction: the form's fields are checked first (their errors come before
+    any file's), then every file is inspected and stored durably. None for a retried submission
+    (its ``Idempotency-Key`` is registered already: nothing to inspect or store)."""
     from mrasla_app import db
 
+    with db.read_session() as session:
+        cleaned, _adm, _unit = _clean(form, session)
+        if _existing(session, cleaned.idempotency_key) is not None:
+            return None
+    return files.inspect_and_store(form.files)
+
+
+def submit_and_notify(form: DepositForm, *, ip: str = "") -> DepositResult:
+    """``prepare``, ``submit`` in its own transaction, then the depositor's e-mail. Blocking (pyHanko
+    seals the receipt with its own event loop): async adapters call it with ``asyncio.to_thread``."""
+    from mrasla_app import db
+
+    accepted = prepare(form)
     with db.write_session() as session:
-        result = submit(session, form, ip=ip)
+        result = submit(session, form, ip=ip, accepted=accepted)
     if result.notification_ids:
         notifications.deliver(result.notification_ids)
     return result

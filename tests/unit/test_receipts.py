@@ -293,3 +293,34 @@ def test_many_attachments_flow_onto_a_second_page():
     pdf = issue_receipt(_data(attachments=many))
     assert len(PdfReader(BytesIO(pdf)).pages) == 2
     assert validate_pdf(pdf).authentic
+
+
+def test_first_receipts_of_a_process_issued_at_once_all_succeed():
+    """A server's first deposits arrive together (and again whenever the pre-signing validation's
+    TTL ends): every thread misses the cache at once. pyHanko's path validation parses the shared
+    certificate objects lazily (asn1crypto), which is not thread-safe: concurrent validations
+    raised ``KeyError`` in ``Name.hashable`` under load (a 500 to the depositor)."""
+    import sys
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mrasla_app.pki import ca, signing
+    from mrasla_app.pki.receipts import issue_receipt
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: the race shows at once
+    try:
+        for round_no in range(3):
+            ca.clear_cache()
+            signing.clear_cache()  # freshly parsed certificates, empty validation cache
+            gate = threading.Barrier(8)
+
+            def issue(i: int) -> bytes:
+                gate.wait()
+                return issue_receipt(_data(registry_number=f"MEF/2026/A/{round_no * 10 + i:06d}"))
+
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                pdfs = list(pool.map(issue, range(8)))
+            assert all(pdf.startswith(b"%PDF") for pdf in pdfs)
+    finally:
+        sys.setswitchinterval(interval)

@@ -94,9 +94,10 @@ class InboxState(SessionState):
         self.rows, self.counts, self.units, self.queues = [], {}, [], []
         self._cursor, self.has_more, self.loaded = "", False, False
 
-    def _run(self, more: bool = False) -> None:
+    def _run(self, more: bool = False, actor: Actor | None = None) -> None:
+        """Fetch for the actor just resolved by ``on_load``'s guard, or for a freshly resolved one."""
         try:
-            self._fetch(self._require(PAGE), more=more)
+            self._fetch(actor or self._require(PAGE), more=more)
         except DomainError as exc:
             self._clear()
             self._fail(exc)
@@ -112,7 +113,7 @@ class InboxState(SessionState):
             self.queue = "all"
         with db.read_session() as session:
             self.units = unit_options(session, actor)
-        self._run()
+        self._run(actor=actor)  # the guard resolved and checked the actor in this very event
         return None
 
     @rx.event
