@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from asn1crypto import crl as asn1_crl
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -170,7 +171,23 @@ def pki_lock(pki_dir: Path) -> Iterator[None]:
 
 
 def _to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
-    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    """The certificate as asn1crypto, parsed to the last field now.
+
+    asn1crypto parses lazily, on first access, and that parsing is not thread-safe; the platform's
+    certificates are shared by every thread that seals or signs, and two threads parsing the same
+    object at once raised ``KeyError`` (a 500 on a deposit). Parsed once here, they are only read."""
+    parsed = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    eager_parse(parsed)
+    return parsed
+
+
+def eager_parse(value: asn1_x509.Certificate | asn1_crl.CertificateList) -> None:
+    """Parse every field of a shared asn1crypto object now (see ``_to_asn1``)."""
+    value.native  # noqa: B018 - walks and parses every child
+    if isinstance(value, asn1_x509.Certificate):
+        value.key_identifier_value  # noqa: B018 - fills the extension attributes once
+        value.subject.hashable  # noqa: B018
+        value.issuer.hashable  # noqa: B018
 
 
 def key_to_asn1(key: ec.EllipticCurvePrivateKey) -> asn1_keys.PrivateKeyInfo:

@@ -43,7 +43,7 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from mrasla_app.pki.ca import Platform, key_to_asn1, load_or_create_pki
+from mrasla_app.pki.ca import Platform, eager_parse, key_to_asn1, load_or_create_pki
 from mrasla_app.pki.tsa import InProcessTimeStamper, get_responder
 
 DEFAULT_SEAL_FIELD = "MraslaSeal"
@@ -165,12 +165,11 @@ def seal_signer(platform: Platform | None = None) -> signers.SimpleSigner:
     """The platform seal's signer, parsed once per process."""
     platform = platform or load_or_create_pki()
     cache_key = (id(platform), platform.seal_asn1.sha256)
-    with _CACHE.lock:
+    with _CACHE.lock:  # made once, by one thread (it reads the shared certificates)
         signer = _CACHE.signers.get(cache_key)
-    if signer is None:
-        signer = make_signer(platform.seal_asn1, key_to_asn1(platform.seal_key), platform)
-        with _CACHE.lock:
-            _CACHE.signers[cache_key] = signer
+        if signer is None:
+            signer = _CACHE.signers[cache_key] = make_signer(
+                platform.seal_asn1, key_to_asn1(platform.seal_key), platform)
     return signer
 
 
@@ -191,7 +190,9 @@ def parsed_crl(platform: Platform) -> asn1_crl.CertificateList:
         parsed = _CACHE.crls.get(der)
         if parsed is None:
             _CACHE.crls.clear()
-            parsed = _CACHE.crls[der] = asn1_crl.CertificateList.load(der)
+            parsed = asn1_crl.CertificateList.load(der)
+            eager_parse(parsed)  # shared by concurrent signatures: parsed before anyone reads it
+            _CACHE.crls[der] = parsed
         return parsed
 
 
