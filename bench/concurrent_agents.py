@@ -59,7 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.deposit_throughput import template_pdf, unique_pdf  # noqa: E402
 from bench.loadserver import (  # noqa: E402
-    ROOT, TOPOLOGIES, Server, available, latency, load, machine, pointed_at, prod_server,
+    ROOT, Server, add_topology_args, each_topology, latency, load, machine, pointed_at, prod_server,
 )
 
 PASSWORD = "Mrasla@2026"
@@ -339,9 +339,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=30, help="seconds before an action counts as failed")
     parser.add_argument("--items", type=int, default=40, help="letters per administration (default 40)")
     parser.add_argument("--connect-concurrency", type=int, default=10, help="sessions starting at once")
-    parser.add_argument("--pg", default="", help="PostgreSQL base URL (postgresql+psycopg://user@host:port)")
-    parser.add_argument("--redis", default="", help="Redis URL for Reflex state (not DB 3, the tests')")
-    parser.add_argument("--only", choices=TOPOLOGIES, help="run one topology")
+    add_topology_args(parser)
     parser.add_argument("--server-env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra server environment, e.g. REFLEX_OPLOCK_ENABLED=true (repeatable)")
     args = parser.parse_args()
@@ -354,15 +352,7 @@ def main() -> None:
                     "topologies": []}
     print(f"sessions {args.sessions}, {args.duration:.0f} s each, think {args.think:.0f} s; load {result['load_at_start']}, "
           f"{result['machine']['cpus']} CPUs; lifted for the run: {LIFTED}; extra server env: {args.server_env}")
-    for topology in TOPOLOGIES:
-        if args.only and topology != args.only:
-            continue
-        why = available(args.pg, args.redis) if topology == "pg-redis" else ""
-        if why:
-            print(f"[{topology}] skipped: {why}")
-            result["topologies"].append({"topology": topology, "skipped": why})
-            continue
-        result["topologies"].append(bench_topology(topology, args))
+    result["topologies"] = each_topology(args, lambda topology: bench_topology(topology, args))
 
     print(f"\n{'topology':<10} {'N':>4} {'action':<18} {'p50 ms':>8} {'p95 ms':>8} {'per s':>7} "
           f"{'RSS MB':>7} {'load':>5}  errors")

@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import io
 import json
 import random
 import subprocess
@@ -52,7 +51,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.loadserver import (  # noqa: E402
-    ROOT, TOPOLOGIES, Server, available, latency, load, machine, pointed_at, prod_server,
+    ROOT, Server, add_topology_args, each_topology, latency, load, machine, pointed_at, prod_server,
 )
 
 SERIAL = "BENCH-0000000000"  # fixed-width placeholder in the PDF's /Title, replaced per deposit
@@ -256,9 +255,7 @@ def main() -> None:
     parser.add_argument("--baseline-seconds", type=float, default=10, help="GET /healthz seconds (default 10)")
     parser.add_argument("--administrations", type=int, default=0,
                         help="deposit to the first N administrations of the directory (default: all)")
-    parser.add_argument("--pg", default="", help="PostgreSQL base URL (postgresql+psycopg://user@host:port)")
-    parser.add_argument("--redis", default="", help="Redis URL for Reflex state (not DB 3, the tests')")
-    parser.add_argument("--only", choices=TOPOLOGIES, help="run one topology")
+    add_topology_args(parser)
     args = parser.parse_args()
 
     template = template_pdf()
@@ -267,15 +264,7 @@ def main() -> None:
                     "target": TARGET, "limits_lifted": LIFTED, "topologies": []}
     print(f"{len(template) // 1000} KB PDF per deposit, {args.clients} clients, {args.duration:.0f} s; "
           f"load {result['load_at_start']}, {result['machine']['cpus']} CPUs; lifted for the run: {LIFTED}")
-    for topology in TOPOLOGIES:
-        if args.only and topology != args.only:
-            continue
-        why = available(args.pg, args.redis) if topology == "pg-redis" else ""
-        if why:
-            print(f"[{topology}] skipped: {why}")
-            result["topologies"].append({"topology": topology, "skipped": why})
-            continue
-        result["topologies"].append(bench_topology(topology, args, template))
+    result["topologies"] = each_topology(args, lambda topology: bench_topology(topology, args, template))
 
     print(f"\n{'topology':<10} {'what':<15} {'median ms':>10} {'p95 ms':>8} {'per s':>7} {'errors':>7} "
           f"{'load 1m':>8} {'RSS MB':>7} {'CPU ms':>7}  check")

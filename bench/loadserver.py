@@ -14,24 +14,22 @@ from __future__ import annotations
 
 import os
 import platform
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator
+import argparse
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.conftest import _free_port, _server_env  # noqa: E402
+from tests.e2e.conftest import _free_port, _server_env, running_server  # noqa: E402
 
 TOPOLOGIES = ("embedded", "pg-redis")
 
@@ -91,6 +89,29 @@ def available(pg_url: str | None, redis_url: str | None) -> str:
     return ""
 
 
+def add_topology_args(parser: argparse.ArgumentParser) -> None:
+    """The options both load benchmarks take to choose their topologies."""
+    parser.add_argument("--pg", default="", help="PostgreSQL base URL (postgresql+psycopg://user@host:port)")
+    parser.add_argument("--redis", default="", help="Redis URL for Reflex state (not DB 3, the tests')")
+    parser.add_argument("--only", choices=TOPOLOGIES, help="run one topology")
+
+
+def each_topology(args: argparse.Namespace, bench: Callable[[str], dict]) -> list[dict]:
+    """``bench(topology)`` for each topology chosen by ``args``; one PostgreSQL + Redis cannot reach is
+    recorded as skipped, with the reason."""
+    results = []
+    for topology in TOPOLOGIES:
+        if args.only and topology != args.only:
+            continue
+        why = available(args.pg, args.redis) if topology == "pg-redis" else ""
+        if why:
+            print(f"[{topology}] skipped: {why}")
+            results.append({"topology": topology, "skipped": why})
+            continue
+        results.append(bench(topology))
+    return results
+
+
 def _libpq(url: str, db: str) -> str:
     """``postgresql+psycopg://user@host:port`` → a libpq URL for database ``db``."""
     return url.replace("postgresql+psycopg://", "postgresql://").rstrip("/") + f"/{db}"
@@ -123,39 +144,9 @@ def prod_server(topology: str, name: str, *, pg_url: str = "", redis_url: str = 
         redis.Redis.from_url(redis_url).flushdb()
         env.update(REFLEX_REDIS_URL=redis_url, GRANIAN_WORKERS="2")
     env.update(extra_env or {})
-    subprocess.run([sys.executable, "-m", "mrasla_app.cli", "seed", "--quiet"], cwd=ROOT, env=env, check=True)
-    log_path = data_dir / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", str(port),
-             "--backend-port", str(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    server = Server(topology, f"http://127.0.0.1:{port}", data_dir, env, proc,
-                    {k: v for k, v in (extra_env or {}).items() if k.endswith("_PER_MINUTE")})
-    try:
-        deadline = time.monotonic() + 600
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {log_path.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{server.base_url}/ping", timeout=2).status_code == 200 and \
-                        httpx.get(f"{server.base_url}/healthz", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start in 600 s")
-            time.sleep(1)
-        yield server
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+    with running_server(data_dir, port, env, ready="/healthz") as proc:
+        yield Server(topology, f"http://127.0.0.1:{port}", data_dir, env, proc,
+                     {k: v for k, v in (extra_env or {}).items() if k.endswith("_PER_MINUTE")})
 
 
 @contextmanager

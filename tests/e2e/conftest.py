@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -53,41 +54,54 @@ def _server_env(data_dir: Path, port: int) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    """The built app, serving on one port; yields base_url, data_dir and env."""
-    data_dir = tmp_path_factory.mktemp("data")
-    port = _free_port()
-    env = _server_env(data_dir, port)
+@contextmanager
+def running_server(data_dir: Path, port: int, env: dict[str, str], *, ready: str = "/") -> Iterator[subprocess.Popen]:
+    """Seed ``data_dir``, serve the prod build on ``port`` (log in ``data_dir/server.log``) until ``/ping``
+    and ``ready`` answer, and stop the whole process group afterwards. The browser suite and the load
+    benchmarks (``bench/loadserver.py``) start their servers here."""
     subprocess.run([sys.executable, "-m", "mrasla_app.cli", "seed", "--quiet"], cwd=ROOT, env=env, check=True)
-    log = open(data_dir / "server.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    log_path = data_dir / "server.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", str(port),
+             "--backend-port", str(port)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
     base = f"http://localhost:{port}"
     deadline = time.monotonic() + 600
     try:
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {(data_dir / 'server.log').read_text()[-3000:]}")
+                raise RuntimeError(f"server exited: {log_path.read_text()[-3000:]}")
             try:
                 if httpx.get(f"{base}/ping", timeout=2).status_code == 200 and \
-                        httpx.get(f"{base}/", timeout=5).status_code == 200:
+                        httpx.get(f"{base}{ready}", timeout=5).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not start in 600 s")
             time.sleep(1)
-        yield {"base_url": base, "data_dir": data_dir, "env": env}
+        yield proc
     finally:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
+            proc.wait(timeout=30)
         except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    """The built app, serving on one port; yields base_url, data_dir and env."""
+    data_dir = tmp_path_factory.mktemp("data")
+    port = _free_port()
+    env = _server_env(data_dir, port)
+    with running_server(data_dir, port, env):
+        yield {"base_url": f"http://localhost:{port}", "data_dir": data_dir, "env": env}
 
 
 @pytest.fixture(scope="session")
