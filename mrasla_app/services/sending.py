@@ -358,8 +358,9 @@ def send_outgoing(session: Session, actor: Actor | None, correspondence_id: int)
 
 
 def can_send_folder(session: Session, actor: Actor, folder: Folder) -> bool:
-    return folder.status is FolderStatus.completed and _may_send_for(
-        session, actor, folder.administration_id, folder.unit_id, folder.initiator_id)
+    """Signed, not sent yet, and the actor sees it and is on the sending side."""
+    return (folder.status is FolderStatus.completed and workflow.can_see(session, actor, folder)
+            and _may_send_for(session, actor, folder.administration_id, folder.unit_id, folder.initiator_id))
 
 
 def can_send_outgoing(session: Session, actor: Actor, corr: Correspondence) -> bool:
@@ -373,7 +374,7 @@ def folders_to_send(session: Session, actor: Actor, correspondence_id: int) -> l
     rows = session.execute(select(Folder).where(Folder.correspondence_id == correspondence_id,
                                                 Folder.status == FolderStatus.completed)
                            .order_by(Folder.id)).scalars().all()
-    return [f for f in rows if workflow.can_see(session, actor, f) and can_send_folder(session, actor, f)]
+    return [f for f in rows if can_send_folder(session, actor, f)]
 
 
 def options(session: Session, actor: Actor | None, folder_id: int) -> SendOptions:

@@ -78,20 +78,17 @@ class SendState(SessionState):
         self.s_units = [{"value": f"unit:{u.id}", "label_ar": _label(u.code, u.name_ar),
                          "label_fr": _label(u.code, u.name_fr)} for u in opts.units]
 
-    @rx.event
-    def open(self, item_id: str, origin: str):
-        """``origin`` "folder": ``item_id`` is a folder; "mail": a letter (an outgoing letter to send, or
-        the letter a signed folder answers)."""
+    def _open(self, origin: str, item_id: str) -> None:
         self._reset_panel()
         self.s_sent = self.s_received = ""
-        self._origin = origin if origin in ORIGINS else ""
+        self._origin = origin
         value = str(item_id or "")
-        if not value.isdigit() or len(value) > 11 or not self._origin:
+        if not value.isdigit() or len(value) > 11:
             return
         try:
-            actor = self._require(ORIGINS[self._origin])
+            actor = self._require(ORIGINS[origin])
             with db.read_session() as session:
-                if self._origin == "folder":
+                if origin == "folder":
                     folder = session.get(Folder, int(value))
                     if folder is None or not sending.can_send_folder(session, actor, folder):
                         raise DomainError("error.forbidden")
@@ -115,6 +112,16 @@ class SendState(SessionState):
             return
         self.s_open = True
         self.s_key += 1
+
+    @rx.event
+    def open_folder(self, folder_id: str):
+        """The panel for a signed folder (the folder page)."""
+        self._open("folder", folder_id)
+
+    @rx.event
+    def open_mail(self, correspondence_id: str):
+        """The panel on a letter page: an outgoing letter to send, or the signed folder answering the letter."""
+        self._open("mail", correspondence_id)
 
     @rx.event
     def cancel(self):
@@ -168,8 +175,7 @@ def send_panel() -> rx.Component:
     S = SendState
     folder_mode = S.s_mode == "folder"
     return card(
-        rx.el.h2(rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl"), t("sending.title"),
-                 class_name="section-title", id="send-title"),
+        rx.el.h2(t("sending.title"), class_name="section-title", id="send-title"),
         rx.el.p(rx.cond(folder_mode, t("sending.hint_folder"), t("sending.hint_outgoing")), " ",
                 rx.el.code(S.s_reference, dir="ltr"), class_name="hint"),
         rx.el.form(

@@ -28,7 +28,7 @@ from mrasla_app.ui.components import parapheur as pf
 from mrasla_app.ui.components.forms import card, messages
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import local_dt
-from mrasla_app.ui.components.sending import SendState, send_panel, send_result
+from mrasla_app.ui.components.sending import SendState, send_panel
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
     accept_uploads, local_datetime, size_text, upload_box, verdict,
@@ -94,6 +94,7 @@ class FolderState(SessionState):
     can_send: bool = False  # signed, to send, and the actor is on the sending side (``SendState`` sends)
     sent_number: str = ""
     sent_href: str = ""  # the outgoing (or internal) letter the sending registered
+    received_number: str = ""  # its number in the recipient administration's register
     new_files: list[dict[str, str]] = []
     form_key: int = 0
     _id: int = 0
@@ -104,7 +105,7 @@ class FolderState(SessionState):
         self.history, self.notes, self.decisions, self.acting_for = [], [], [], []
         self.can_act = self.needs_pin = self.own_slot = self.is_initiator = False
         self.has_report = self.report_ok = self.can_send = False
-        self.report_reason, self.sent_number, self.sent_href, self.panel = "", "", "", ""
+        self.report_reason, self.sent_number, self.sent_href, self.received_number, self.panel = "", "", "", "", ""
         self.signatures = []
         self._step_id = 0
 
@@ -182,7 +183,7 @@ class FolderState(SessionState):
         self.own_slot = bool(active_step and any(uid == actor.user_id and not acted
                                                  for uid, _, acted in active_step.participants))
         self.is_initiator = folder.initiator_id == actor.user_id
-        self.sent_number = self.sent_href = ""
+        self.sent_number = self.sent_href = self.received_number = ""
         if folder.status == FolderStatus.sent:
             sent = session.execute(select(AuditEvent.data).where(
                 AuditEvent.action == "folder.sent", AuditEvent.object_type == "folder",
@@ -192,6 +193,7 @@ class FolderState(SessionState):
             except ValueError:
                 data = {}
             self.sent_number = str(data.get("outgoing", "")) or "✓"
+            self.received_number = str(data.get("recipient") or "")
             out_id = data.get("outgoing_id")
             self.sent_href = routes.mail_url(int(out_id)) if isinstance(out_id, int) else ""
         self.can_send = sending.can_send_folder(session, actor, folder)
@@ -253,7 +255,7 @@ class FolderState(SessionState):
             self._clear()
         self.loaded = True
         # sending is the next visible step of a signed folder: its panel is open at once
-        return [SendState.cancel] + ([SendState.open(str(self._id), "folder")] if self.can_send else [])
+        return [SendState.cancel] + ([SendState.open_folder(str(self._id))] if self.can_send else [])
 
     @rx.event
     async def refresh(self):
@@ -416,10 +418,12 @@ def _head() -> rx.Component:
             rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"), t("sending.sent_as"), " ",
             rx.cond(S.sent_href != "", rx.el.a(rx.el.code(S.sent_number, dir="ltr", class_name="nowrap"), href=S.sent_href),
                     rx.el.code(S.sent_number, dir="ltr", class_name="nowrap")),
+            rx.cond(S.received_number != "", rx.el.span(" · ", t("sending.received_as"), " ",
+                                                        rx.el.code(S.received_number, dir="ltr", class_name="nowrap"))),
             class_name="msg msg-ok", data_testid="folder-sent")),
         rx.cond(S.can_send & ~SendState.s_open, rx.el.div(
             rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"), rx.el.span(t("sending.to_send_note")),
-            rx.el.button(t("sending.open"), type="button", on_click=SendState.open(f["id"], "folder"),
+            rx.el.button(t("sending.open"), type="button", on_click=SendState.open_folder(f["id"]),
                          class_name="btn btn-small btn-primary", data_testid="send-open"),
             class_name="msg msg-info send-note", data_testid="folder-to-send")),
         aria_label=t("pf.folder"),
@@ -724,7 +728,7 @@ def page() -> rx.Component:
         rx.cond(
             S.found,
             rx.el.div(
-                rx.el.div(_head(), send_result(), rx.cond(SendState.s_open, send_panel()), _actions(), _completed(),
+                rx.el.div(_head(), rx.cond(SendState.s_open, send_panel()), _actions(), _completed(),
                           _viewer(), _notes(), class_name="detail-main"),
                 rx.el.div(_steps(), _history(), _initiator_tools(), class_name="detail-side"),
                 class_name="detail-grid",

@@ -362,14 +362,14 @@ def _meta() -> rx.Component:
             *_dt("mail.registered_at", rx.el.span(m["registered"], dir="ltr")),
             rx.cond(m["recipient_fr"] != "", rx.fragment(*_dt(
                 "mail.recipient", pick(m["recipient_ar"], m["recipient_fr"]), dir="auto", data_testid="detail-recipient"))),
-            *_dt("mail.sender", rx.el.span(
+            rx.cond(m["sender"] != "", rx.fragment(*_dt("mail.sender", rx.el.span(
                 rx.el.span(pick(m["sender_ar"], m["sender"]), dir="auto", data_testid="detail-sender"),
                 rx.cond(m["sender_id"] != "", rx.el.span(" · ", rx.el.span(m["sender_id"], dir="ltr"), class_name="muted")),
                 rx.cond(m["sender_email"] != "", rx.el.span(" · ", rx.el.span(m["sender_email"], dir="ltr"),
                                                             class_name="muted")),
                 rx.cond(m["sender_phone"] != "", rx.el.span(" · ", rx.el.span(m["sender_phone"], dir="ltr"),
                                                             class_name="muted")),
-            )),
+            )))),
             *_dt("mail.type", rx.cond(m["type"] != "", t_choice(m["type"], "mailtype.", MAIL_TYPES), "—")),
             *_dt("mail.priority", t_choice(m["priority"], "priority.", PRIORITIES)),
             *_dt("mail.deadline", rx.cond(m["dl"] != "", rx.el.span(
@@ -412,7 +412,7 @@ def _actions() -> rx.Component:
                                            class_name="btn btn-secondary", data_testid="action-return")),
         rx.cond(S.can_send & ~SendState.s_open, rx.el.button(
             rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl"), t("sending.open"), type="button",
-            on_click=SendState.open(S.m["id"], "mail"), class_name="btn btn-primary", data_testid="action-send")),
+            on_click=SendState.open_mail(S.m["id"]), class_name="btn btn-primary", data_testid="action-send")),
         rx.cond(S.can_answer, rx.el.button(rx.icon("pencil", size=18, aria_hidden="true"), t("mail.answer"),
                                            type="button", on_click=S.open_panel("answer"),
                                            class_name="btn btn-secondary", data_testid="action-answer")),

@@ -1,0 +1,162 @@
+"""Sending as one visible step (issue #11): an outgoing letter of MEF — drafted in a folder linked to
+no incoming letter — is signed, then sent to the Commune de Rabat from the folder page's send
+panel. It arrives in CRB's incoming register with MEF as its sender, the history on both sides
+says what happened in words, and MEF's acknowledgement lists the document received with its hash.
+
+Set ``MRASLA_SHOTS=<dir>`` to keep screenshots of the pages (desktop and phone, French and Arabic).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import DESKTOP, PHONE, new_page
+from tests.e2e.test_answer_flow import _api, _ensure_key
+from tests.e2e.test_parapheur import DIRECTOR, HEAD, PIN, create_folder, open_from_queue
+from tests.e2e.test_shell import login
+
+TITLE = "Transmission du rapport sur les subventions"
+MEF_FR = "Ministère de l'Économie et des Finances"
+
+
+def _shot(page: Page, name: str) -> None:
+    folder = os.environ.get("MRASLA_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def _sign(browser, base_url: str, reference: str) -> None:
+    head = new_page(browser, DESKTOP)
+    login(head, base_url, HEAD)
+    open_from_queue(head, base_url, "to_visa", reference)
+    head.get_by_test_id("action-approve").click()
+    head.get_by_test_id("action-submit").click()
+    expect(head.get_by_test_id("step-2")).to_have_attribute("data-status", "active")
+    head.context.close()
+    director = new_page(browser, DESKTOP)
+    login(director, base_url, DIRECTOR)
+    _ensure_key(director, base_url)
+    open_from_queue(director, base_url, "to_sign", reference)
+    director.get_by_test_id("action-sign").click()
+    director.get_by_test_id("pin-input").fill(PIN)
+    director.get_by_test_id("action-submit").click()
+    expect(director.get_by_test_id("folder-status")).to_have_attribute("data-status", "completed", timeout=60_000)
+    director.context.close()
+
+
+def test_an_outgoing_letter_signed_and_sent_to_another_administration(browser, base_url, tmp_path):
+    agent = new_page(browser, DESKTOP)
+    login(agent, base_url, "agent.mef@mrasla.ma")
+    folder_url = create_folder(agent, base_url, TITLE)
+    reference = agent.get_by_test_id("folder-reference").inner_text()
+    _sign(browser, base_url, reference)
+
+    # signed: the folder says it still has to be sent, and the send panel is there at once
+    agent.goto(folder_url)
+    expect(agent.get_by_test_id("folder-status")).to_have_text("Signé, à envoyer")
+    panel = agent.get_by_test_id("send-panel")
+    expect(panel).to_be_visible()
+    expect(panel.get_by_role("heading", name="Envoyer")).to_be_visible()
+    target = agent.get_by_test_id("send-to")
+    expect(target.locator("option", has_text="CRB — Commune de Rabat")).to_have_count(1)
+    expect(target.locator("option", has_text="L'auteur du courrier")).to_have_count(0)  # linked to no letter
+    _shot(agent, "folder-to-send-desktop-fr")
+    target.select_option(label="CRB — Commune de Rabat")
+    panel.get_by_role("button", name="Envoyer").click()
+    sent = agent.get_by_test_id("folder-sent")
+    expect(sent).to_contain_text(re.compile(r"Envoyé sous le n° MEF/\d{4}/D/\d{6}"), timeout=60_000)
+    expect(sent).to_contain_text(re.compile(r"reçu par le destinataire sous le n° CRB/\d{4}/A/\d{6}"))
+    expect(agent.get_by_test_id("folder-status")).to_have_text("Envoyé")
+    expect(agent.get_by_test_id("send-panel")).to_have_count(0)
+    outgoing = re.search(r"MEF/\d{4}/D/\d{6}", sent.inner_text()).group(0)
+    arrival = re.search(r"CRB/\d{4}/A/\d{6}", sent.inner_text()).group(0)
+    _shot(agent, "folder-sent-desktop-fr")
+
+    # MEF's outgoing letter: sent, delivered, acknowledged — in words
+    sent.get_by_role("link").click()
+    expect(agent.get_by_test_id("detail-number")).to_have_text(outgoing)
+    expect(agent.get_by_test_id("detail-status")).to_have_text("Envoyé")
+    expect(agent.get_by_test_id("detail-recipient")).to_have_text("Commune de Rabat")
+    history = agent.get_by_test_id("history-list")
+    expect(history.locator("[data-action='delivered']")).to_contain_text("Remis à l'administration destinataire")
+    expect(history.locator("[data-action='delivered']")).to_contain_text(arrival)
+    expect(history.locator("[data-action='acknowledged']")).to_contain_text("Accusé de réception reçu")
+    expect(history.locator("[data-action='acknowledged']")).to_contain_text("Commune de Rabat")
+    expect(history).not_to_contain_text("Événement")
+    expect(history).not_to_contain_text("administration:")
+    _shot(agent, "outgoing-desktop-fr")
+    agent.context.close()
+
+    # CRB: the letter is in the incoming register, MEF as its sender, the document with it
+    for viewport, lang, tag in ((DESKTOP, "fr", "desktop-fr"), (PHONE, "ar", "phone-ar")):
+        clerk = new_page(browser, viewport, lang=lang)
+        login(clerk, base_url, "clerk.crb@mrasla.ma")
+        clerk.goto(f"{base_url}/registry")
+        row = clerk.locator(f"[data-testid='registry-row-{arrival.replace('/', '-')}']")
+        expect(row).to_be_visible()
+        expect(row).to_contain_text(TITLE)
+        _shot(clerk, f"crb-registry-{tag}")
+        with _api(base_url, "clerk.crb@mrasla.ma") as api:
+            item = api.get("/api/v1/correspondence", params={"q": arrival}).json()["items"][0]
+        clerk.goto(f"{base_url}/mail/{item['id']}")
+        expect(clerk.get_by_test_id("detail-number")).to_have_text(arrival)
+        if lang == "fr":
+            expect(clerk.get_by_test_id("detail-sender")).to_have_text(MEF_FR)
+            received = clerk.get_by_test_id("history-list").locator("[data-action='received']")
+            expect(received).to_contain_text("Reçu d'une autre administration")
+            expect(received).to_contain_text(MEF_FR)
+            expect(received).to_contain_text(outgoing)
+        else:
+            expect(clerk.get_by_test_id("detail-sender")).to_have_text("وزارة الاقتصاد والمالية")
+            expect(clerk.get_by_test_id("history-list").locator("[data-action='received']")).to_contain_text(
+                "ورد من إدارة أخرى")
+        expect(clerk.get_by_test_id("doc-list").locator("li")).to_have_count(1)
+        expect(clerk.get_by_test_id("doc-list")).to_contain_text(f"{reference}.pdf")
+        _shot(clerk, f"crb-letter-{tag}")
+        clerk.context.close()
+
+    # MEF's acknowledgement lists every document received, with its SHA-256
+    with _api(base_url, "agent.mef@mrasla.ma") as api:
+        item = api.get("/api/v1/correspondence", params={"q": outgoing}).json()["items"][0]
+        docs = api.get(f"/api/v1/correspondence/{item['id']}").json()["documents"]
+        signed = next(d for d in docs if d["kind"] == "signed")
+        ack = next(d for d in docs if d["kind"] == "receipt")
+        pdf = api.get(f"/api/v1/documents/{ack['id']}").content
+    path = tmp_path / "ack.pdf"
+    path.write_bytes(pdf)
+    assert "Signature is Valid" in subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    assert "Pièces déposées (1)" in text and f"{reference}.pdf" in text
+    assert signed["sha256"][:32] in re.sub(r"\s", "", text)
+    assert outgoing in text and arrival in text
+
+
+def test_the_send_panel_on_a_phone_in_arabic(browser, base_url):
+    """The same step on a phone, in Arabic: the panel fits and speaks Arabic."""
+    agent = new_page(browser, DESKTOP)
+    login(agent, base_url, "agent.mef@mrasla.ma")
+    folder_url = create_folder(agent, base_url, "Note au Secrétariat général")
+    reference = agent.get_by_test_id("folder-reference").inner_text()
+    agent.context.close()
+    _sign(browser, base_url, reference)
+    phone = new_page(browser, PHONE, lang="ar")
+    login(phone, base_url, "agent.mef@mrasla.ma")
+    phone.goto(folder_url)
+    panel = phone.get_by_test_id("send-panel")
+    expect(panel).to_be_visible()
+    expect(phone.get_by_test_id("folder-status")).to_have_text("موقع، للإرسال")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    _shot(phone, "folder-to-send-phone-ar")
+    target = phone.get_by_test_id("send-to")
+    label = next(o for o in target.locator("option").all_inner_texts() if o.startswith("SG — "))
+    target.select_option(label=label)
+    panel.get_by_role("button", name="إرسال").click()
+    expect(phone.get_by_test_id("folder-sent")).to_contain_text(re.compile(r"MEF/\d{4}/I/\d{6}"), timeout=60_000)
+    expect(phone.get_by_test_id("folder-status")).to_have_text("مرسل")
+    _shot(phone, "folder-sent-phone-ar")
