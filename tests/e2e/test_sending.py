@@ -160,3 +160,47 @@ def test_the_send_panel_on_a_phone_in_arabic(browser, base_url):
     expect(phone.get_by_test_id("folder-sent")).to_contain_text(re.compile(r"MEF/\d{4}/I/\d{6}"), timeout=60_000)
     expect(phone.get_by_test_id("folder-status")).to_have_text("مرسل")
     _shot(phone, "folder-sent-phone-ar")
+
+
+def _option_label(page: Page, select_id: str, contains: str) -> str:
+    return next(o for o in page.locator(f"#{select_id} option").all_inner_texts() if contains in o)
+
+
+def test_a_registered_outgoing_letter_for_a_platform_administration_is_sent_from_its_page(browser, base_url):
+    """A "Départ" registered for CRB says it is not delivered yet, and is sent from the letter page."""
+    from tests.e2e.test_parapheur import two_page_pdf
+
+    clerk = new_page(browser, DESKTOP, lang="fr")
+    login(clerk, base_url, "clerk.mef@mrasla.ma")
+    clerk.goto(f"{base_url}/registry/new")
+    clerk.get_by_test_id("reg-kind-outgoing").click()
+    expect(clerk.get_by_test_id("reg-kind-outgoing")).to_have_attribute("aria-pressed", "true")
+    clerk.locator("#reg-unit").select_option(label=_option_label(clerk, "reg-unit", "Direction du Budget"))
+    clerk.locator("#reg-recipient_administration").select_option(
+        label=_option_label(clerk, "reg-recipient_administration", "Commune de Rabat"))
+    clerk.locator("#reg-subject").fill("Convention de partenariat signée")
+    clerk.locator('[data-testid="reg-files"] input[type="file"]').set_input_files(
+        [{"name": "convention.pdf", "mimeType": "application/pdf", "buffer": two_page_pdf("Convention")}])
+    expect(clerk.get_by_test_id("reg-file-name")).to_have_text("convention.pdf")
+    clerk.get_by_test_id("reg-submit").click()
+    number = clerk.get_by_test_id("reg-number")
+    expect(number).to_have_text(re.compile(r"MEF/\d{4}/D/\d{6}"))
+    outgoing = number.inner_text()
+    expect(clerk.get_by_test_id("reg-to-send")).to_contain_text("pas encore remis")
+    _shot(clerk, "registered-to-send-desktop-fr")
+    clerk.get_by_test_id("reg-open-send").click()
+
+    expect(clerk.get_by_test_id("detail-number")).to_have_text(outgoing)
+    expect(clerk.get_by_test_id("detail-status")).to_have_text("À envoyer")
+    clerk.get_by_role("button", name="Envoyer…").click()
+    panel = clerk.get_by_test_id("send-panel")
+    expect(panel.get_by_test_id("send-fixed")).to_contain_text("CRB — Commune de Rabat")
+    _shot(clerk, "outgoing-send-panel-desktop-fr")
+    panel.get_by_role("button", name="Envoyer").click()
+    expect(clerk.get_by_test_id("detail-status")).to_have_text("Envoyé", timeout=60_000)
+    expect(clerk.get_by_test_id("send-result")).to_contain_text(re.compile(r"reçu par le destinataire sous le n° CRB/\d{4}/A/\d{6}"))
+    delivered = clerk.get_by_test_id("history-list").locator("[data-action='delivered']")
+    expect(delivered).to_contain_text("Remis à l'administration destinataire")
+    expect(clerk.get_by_test_id("action-send")).to_have_count(0)
+    _shot(clerk, "outgoing-sent-desktop-fr")
+    clerk.context.close()
