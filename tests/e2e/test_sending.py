@@ -204,3 +204,38 @@ def test_a_registered_outgoing_letter_for_a_platform_administration_is_sent_from
     expect(clerk.get_by_test_id("action-send")).to_have_count(0)
     _shot(clerk, "outgoing-sent-desktop-fr")
     clerk.context.close()
+
+
+def test_copies_for_information_are_shown_to_their_recipients_and_in_the_history(browser, base_url):
+    """Dispatched for action to the Secretariat general with a copy to the social sectors division: the
+    division sees it is a copy, and the history names the copied unit."""
+    import httpx
+
+    r = httpx.post(f"{base_url}/api/v1/deposits", timeout=60, data={
+        "administration": "MEF", "full_name": "Karim Idrissi", "id_kind": "CIN", "id_value": "AB123456",
+        "email": "karim@example.ma", "subject": "Demande d'information sur un programme", "lang": "fr"})
+    assert r.status_code == 201, r.text
+    number = r.json()["registry_number"]
+    with _api(base_url, "clerk.mef@mrasla.ma") as clerk:
+        item = clerk.get("/api/v1/correspondence", params={"q": number}).json()["items"][0]
+        adm = next(a["id"] for a in clerk.get("/api/v1/administrations").json() if a["code"] == "MEF")
+        units = {u["code"]: u["id"] for u in clerk.get(f"/api/v1/administrations/{adm}/units").json()}
+        assert clerk.post(f"/api/v1/correspondence/{item['id']}/qualify", json={"type_code": "request"}).status_code == 204
+        assert clerk.post(f"/api/v1/correspondence/{item['id']}/dispatch", json={
+            "action_unit_id": units["SG"], "info_unit_ids": [units["DB.DSS"]]}).status_code == 204
+    for viewport, lang, tag in ((DESKTOP, "fr", "desktop-fr"), (PHONE, "ar", "phone-ar")):
+        agent = new_page(browser, viewport, lang=lang)
+        login(agent, base_url, "agent.mef@mrasla.ma")
+        agent.goto(f"{base_url}/mail/{item['id']}")
+        expect(agent.get_by_test_id("detail-number")).to_have_text(number)
+        copies = agent.get_by_test_id("detail-copies")
+        expect(agent.get_by_test_id("detail-info-copy")).to_be_visible()
+        if lang == "fr":
+            expect(copies).to_contain_text("Division des Secteurs Sociaux")
+            expect(agent.get_by_test_id("detail-info-copy")).to_contain_text("pour information")
+            dispatched = agent.get_by_test_id("history-list").locator("[data-action='dispatched']")
+            expect(dispatched).to_contain_text("Division des Secteurs Sociaux")
+        else:
+            expect(copies).to_contain_text("قسم القطاعات الاجتماعية")
+        _shot(agent, f"copy-for-information-{tag}")
+        agent.context.close()

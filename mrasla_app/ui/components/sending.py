@@ -177,7 +177,7 @@ def send_panel() -> rx.Component:
     return card(
         rx.el.h2(t("sending.title"), class_name="section-title", id="send-title"),
         rx.el.p(rx.cond(folder_mode, t("sending.hint_folder"), t("sending.hint_outgoing")), " ",
-                rx.el.code(S.s_reference, dir="ltr"), class_name="hint"),
+                rx.el.code(S.s_reference, dir="ltr", class_name="nowrap"), class_name="hint"),
         rx.el.form(
             rx.cond(
                 folder_mode,
@@ -226,4 +226,4 @@ def send_result() -> rx.Component:
         rx.el.code(S.s_sent, dir="ltr", class_name="nowrap"),
         rx.cond(S.s_received != "", rx.el.span(" · ", t("sending.received_as"), " ",
                                                rx.el.code(S.s_received, dir="ltr", class_name="nowrap"))),
-        class_name="msg msg-ok", data_testid="send-result"))
+        class_name="msg msg-ok send-note", role="status", data_testid="send-result"))

@@ -420,7 +420,7 @@ def _head() -> rx.Component:
                     rx.el.code(S.sent_number, dir="ltr", class_name="nowrap")),
             rx.cond(S.received_number != "", rx.el.span(" · ", t("sending.received_as"), " ",
                                                         rx.el.code(S.received_number, dir="ltr", class_name="nowrap"))),
-            class_name="msg msg-ok", data_testid="folder-sent")),
+            class_name="msg msg-ok send-note", data_testid="folder-sent")),
         rx.cond(S.can_send & ~SendState.s_open, rx.el.div(
             rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"), rx.el.span(t("sending.to_send_note")),
             rx.el.button(t("sending.open"), type="button", on_click=SendState.open_folder(f["id"]),

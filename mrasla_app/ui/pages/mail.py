@@ -165,7 +165,7 @@ class MailState(SessionState):
         copies = session.execute(select(Unit).join(Dispatch, Dispatch.unit_id == Unit.id).where(
             Dispatch.correspondence_id == corr.id, Dispatch.purpose == DispatchPurpose.information)
             .order_by(Dispatch.id)).scalars().all()
-        unit_names = {u.id: u.name_fr for u in copies}
+        unit_names = {"ar": {u.id: u.name_ar for u in copies}, "fr": {u.id: u.name_fr for u in copies}}
         self.events = []
         for e in history:
             try:
@@ -183,7 +183,8 @@ class MailState(SessionState):
                 who_ar = who_fr = e.actor_label or ""
             self.events.append({"action": action if action in HISTORY else "other", "at": local_dt(e.at),
                                 "who_ar": who_ar, "who_fr": who_fr, "portal": "1" if not who_fr else "",
-                                "detail": _event_detail(action, data if isinstance(data, dict) else {}, unit_names)})
+                                **{f"detail_{lang}": _event_detail(action, data if isinstance(data, dict) else {},
+                                                                   unit_names[lang]) for lang in ("ar", "fr")}})
         self.notes = [{"id": str(n.id), "body": n.body, "at": local_dt(n.created_at),
                        "who_ar": names.get(n.author_id, ("", ""))[0], "who_fr": names.get(n.author_id, ("", ""))[1]}
                       for n in notes]
@@ -538,7 +539,8 @@ def _history() -> rx.Component:
                     rx.cond(e["portal"] != "", t("mail.by_portal"), pick(e["who_ar"], e["who_fr"])),
                     class_name="timeline-time",
                 ),
-                rx.cond(e["detail"] != "", rx.el.span(e["detail"], class_name="timeline-detail", dir="auto")),
+                rx.cond(e["detail_fr"] != "", rx.el.span(pick(e["detail_ar"], e["detail_fr"]), class_name="timeline-detail",
+                                                         dir="auto")),
                 class_name="timeline-body",
             ),
             class_name="timeline-item",
