@@ -239,3 +239,43 @@ def test_copies_for_information_are_shown_to_their_recipients_and_in_the_history
             expect(copies).to_contain_text("قسم القطاعات الاجتماعية")
         _shot(agent, f"copy-for-information-{tag}")
         agent.context.close()
+
+
+def test_a_signed_answer_is_sent_to_the_citizen_from_the_letter_page(browser, base_url):
+    """The folder answers a portal deposit: the letter page offers "Envoyer…", the letter's author is the
+    recipient chosen by default, and the citizen's letter becomes answered."""
+    from tests.e2e.test_answer_flow import _dispatched_deposit
+    from tests.e2e.test_parapheur import _pick, two_page_pdf
+
+    number = _dispatched_deposit(base_url)
+    agent = new_page(browser, DESKTOP)
+    login(agent, base_url, "agent.mef@mrasla.ma")
+    agent.goto(f"{base_url}/parapheur")
+    agent.get_by_test_id("new-folder-open").click()
+    agent.get_by_test_id("folder-title").fill("Réponse à l'association")
+    agent.get_by_test_id("folder-number").fill(number)
+    agent.locator("#folder-files input[type=file]").set_input_files(
+        [{"name": "reponse.pdf", "mimeType": "application/pdf", "buffer": two_page_pdf("Reponse")}])
+    expect(agent.get_by_test_id("folder-file-list").locator("li")).to_have_count(1)
+    _pick(agent, 0, "Khadija Tazi")
+    _pick(agent, 1, "Mohammed Berrada")
+    agent.get_by_test_id("folder-start").click()
+    agent.wait_for_url(re.compile(r".*/parapheur/\d+$"))
+    reference = agent.get_by_test_id("folder-reference").inner_text()
+    _sign(browser, base_url, reference)
+
+    with _api(base_url, "agent.mef@mrasla.ma") as api:
+        cid = api.get("/api/v1/correspondence", params={"q": number}).json()["items"][0]["id"]
+    agent.goto(f"{base_url}/mail/{cid}")
+    agent.get_by_role("button", name="Envoyer…").click()
+    panel = agent.get_by_test_id("send-panel")
+    expect(panel).to_contain_text(reference)
+    expect(agent.get_by_test_id("send-to")).to_have_value("correspondent")
+    expect(agent.get_by_test_id("send-to").locator("option[value='correspondent']")).to_have_text(
+        "L'auteur du courrier : Association Al Amal")
+    _shot(agent, "letter-send-panel-desktop-fr")
+    panel.get_by_role("button", name="Envoyer").click()
+    expect(agent.get_by_test_id("detail-status")).to_have_text("Répondu", timeout=60_000)
+    expect(agent.get_by_test_id("send-result")).to_contain_text(re.compile(r"Envoyé sous le n° MEF/\d{4}/D/\d{6}"))
+    expect(agent.get_by_test_id("action-send")).to_have_count(0)
+    agent.context.close()
