@@ -30,6 +30,7 @@ class Channel(str, enum.Enum):
     paper = "paper"
     email = "email"
     inter_administration = "inter_administration"
+    platform = "platform"  # sent electronically inside the administration (a signed note to a unit)
 
 
 class Status(str, enum.Enum):
@@ -40,6 +41,8 @@ class Status(str, enum.Enum):
     closed = "closed"
     archived = "archived"
     returned = "returned"
+    to_send = "to_send"  # outgoing mail registered for a recipient on the platform, not delivered yet
+    sent = "sent"  # outgoing mail delivered (citizen's tracking page, another administration's register)
 
 
 class Priority(str, enum.Enum):
@@ -63,6 +66,7 @@ class DocumentKind(str, enum.Enum):
     receipt = "receipt"  # sealed accusé de réception
     scan = "scan"  # paper mail scanned by the registry
     answer = "answer"
+    signed = "signed"  # a signed letter or note sent through the platform (not in reply to anything)
 
 
 class RegistryCounter(SQLModel, table=True):

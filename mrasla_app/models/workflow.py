@@ -39,8 +39,9 @@ class FolderStatus(str, enum.Enum):
     draft = "draft"
     in_progress = "in_progress"
     rejected = "rejected"
-    completed = "completed"
+    completed = "completed"  # the circuit is done: signed, waiting to be sent (shown "to send")
     cancelled = "cancelled"
+    sent = "sent"  # the signed document left through ``services.sending``
 
 
 class StepStatus(str, enum.Enum):

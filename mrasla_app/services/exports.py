@@ -56,6 +56,7 @@ CHANNELS: dict[Channel, tuple[str, str]] = {
     Channel.paper: ("Papier", "ورقي"),
     Channel.email: ("E-mail", "بريد إلكتروني"),
     Channel.inter_administration: ("Inter-administrations", "بين الإدارات"),
+    Channel.platform: ("Plateforme (interne)", "المنصة (داخلي)"),
 }
 STATUSES: dict[Status, tuple[str, str]] = {
     Status.to_qualify: ("À qualifier", "في انتظار التأهيل"),
@@ -65,6 +66,8 @@ STATUSES: dict[Status, tuple[str, str]] = {
     Status.closed: ("Clôturé", "مغلق"),
     Status.archived: ("Archivé", "مؤرشف"),
     Status.returned: ("Retourné", "مرجع"),
+    Status.to_send: ("À envoyer", "للإرسال"),
+    Status.sent: ("Envoyé", "مرسل"),
 }
 #: Per direction: (correspondent column, unit column) headers.
 PARTY_HEADERS: dict[Direction, tuple[tuple[str, str], tuple[str, str]]] = {

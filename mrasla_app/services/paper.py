@@ -283,7 +283,8 @@ def register_outgoing(
     files: list[tuple[str, bytes]] | None = None,  # noqa: A002
     channel: Channel | str = Channel.paper,
 ) -> Registration:
-    """Register a letter sent by ``unit_id`` in the outgoing register (``D``), status *closed*.
+    """Register a letter sent by ``unit_id`` in the outgoing register (``D``): status *closed* (sent
+    outside the platform), or *to send* when the recipient is an administration on the platform.
 
     Clerks register for any unit of the administration; agents and heads for their own units.
     The recipient is a named correspondent or another administration (or both: a named contact
@@ -334,7 +335,9 @@ def register_outgoing(
                                              recipient_adm.name_ar if recipient_adm else "")))
     corr = Correspondence(
         administration_id=adm.id, unit_id=unit.id, direction=Direction.outgoing, channel=chan,  # type: ignore[union-attr,arg-type]
-        year=year, seq=seq, registry_number=number, status=Status.closed, closed_at=now,
+        year=year, seq=seq, registry_number=number,
+        # a recipient administration on the platform gets it through ``sending.send_outgoing``
+        status=Status.to_send if recipient_adm else Status.closed, closed_at=None if recipient_adm else now,
         subject=subject, message=message, recipient_party_id=party.id if party else None,
         recipient_administration_id=recipient_adm.id if recipient_adm else None,
         registered_at=now, created_by=actor.user_id or None, verify_token_hash=token_hash,

@@ -30,6 +30,8 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.returned: frozenset({Status.to_qualify, Status.dispatched, Status.closed}),
     Status.answered: frozenset({Status.closed, Status.archived}),
     Status.closed: frozenset({Status.archived}),
+    Status.to_send: frozenset({Status.sent, Status.closed}),
+    Status.sent: frozenset({Status.closed, Status.archived}),
     Status.archived: frozenset(),
 }
 

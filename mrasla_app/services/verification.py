@@ -96,7 +96,7 @@ def _signed_document(session: Session, reference: str, token: str) -> VerifiedRe
     from mrasla_app.services import workflow
 
     status = workflow.public_status(session, reference, token)
-    if status is None or status["status"] != "completed":
+    if status is None or status["status"] not in {s.value for s in workflow.SIGNED_STATUSES}:
         return None
     folder = session.execute(select(Folder).where(Folder.reference == reference)).scalar_one()
     data = storage.get(status["document_sha256"])

@@ -68,9 +68,23 @@ STATUS_LABELS = {
     FolderStatus.draft: ("Brouillon", "مسودة"),
     FolderStatus.in_progress: ("En cours", "قيد الإنجاز"),
     FolderStatus.rejected: ("Rejeté", "مرفوض"),
-    FolderStatus.completed: ("Terminé", "منجز"),
+    FolderStatus.completed: ("Signé, à envoyer", "موقع، في انتظار الإرسال"),
     FolderStatus.cancelled: ("Annulé", "ملغى"),
+    FolderStatus.sent: ("Envoyé", "مرسل"),
 }
+# The folder lifecycle as data: a signed folder is not finished until it is sent (``services.sending``).
+FOLDER_TRANSITIONS: dict[FolderStatus, frozenset[FolderStatus]] = {
+    FolderStatus.draft: frozenset({FolderStatus.in_progress, FolderStatus.cancelled}),
+    FolderStatus.in_progress: frozenset({FolderStatus.completed, FolderStatus.rejected, FolderStatus.cancelled}),
+    FolderStatus.rejected: frozenset({FolderStatus.in_progress, FolderStatus.cancelled}),
+    FolderStatus.completed: frozenset({FolderStatus.sent}),
+    FolderStatus.sent: frozenset(),
+    FolderStatus.cancelled: frozenset(),
+}
+#: The circuit is done and the document signed (whether or not it has been sent yet).
+SIGNED_STATUSES = (FolderStatus.completed, FolderStatus.sent)
+#: Folders whose initiator still has something to do (the "my folders" queue); the rest are "done".
+OPEN_FOLDER_STATUSES = (FolderStatus.draft, FolderStatus.in_progress, FolderStatus.rejected, FolderStatus.completed)
 QUEUES = ("to_visa", "to_sign", "my_folders", "done")
 MAX_COMMENT = 4000
 
@@ -390,7 +404,7 @@ def cancel(session: Session, actor: Actor | None, folder_id: int, reason: str = 
     actor = permissions.require_actor(actor)
     folder = _get(session, actor, folder_id, for_update=True)
     _require_initiator(actor, folder)
-    if folder.status in (FolderStatus.completed, FolderStatus.cancelled):
+    if FolderStatus.cancelled not in FOLDER_TRANSITIONS[folder.status]:
         raise DomainError("error.invalid_transition", current=folder.status.value, target="cancelled")
     for step in _steps(session, folder):
         if step.status == StepStatus.active:
@@ -526,7 +540,7 @@ def act(session: Session, actor: Actor | None, folder_id: int, decision: str, co
         raise DomainError("error.invalid_request") from None
     folder = _get(session, actor, folder_id, for_update=True)
     if folder.status != FolderStatus.in_progress:
-        if folder.status == FolderStatus.completed:
+        if folder.status in SIGNED_STATUSES:
             raise DomainError("error.step_already_done")
         raise DomainError("error.folder_not_in_progress")
     steps = _steps(session, folder)
@@ -715,13 +729,11 @@ def queue(session: Session, actor: Actor | None, name: str, limit: int = 100) ->
                 seen[folder.id] = item
         return list(seen.values())
     if name == "my_folders":
-        stmt = select(Folder).where(Folder.initiator_id == actor.user_id, Folder.status.in_(
-            (FolderStatus.draft, FolderStatus.in_progress, FolderStatus.rejected)))
+        stmt = select(Folder).where(Folder.initiator_id == actor.user_id, Folder.status.in_(OPEN_FOLDER_STATUSES))
     else:
         mine = select(StepAction.folder_id).where(StepAction.actor_id == actor.user_id)
         stmt = select(Folder).where(or_(Folder.id.in_(mine), and_(
-            Folder.initiator_id == actor.user_id,
-            Folder.status.in_((FolderStatus.completed, FolderStatus.cancelled)))))
+            Folder.initiator_id == actor.user_id, Folder.status.not_in(OPEN_FOLDER_STATUSES))))
     return [QueueItem(f) for f in session.execute(stmt.order_by(Folder.updated_at.desc(), Folder.id.desc())
                                                   .limit(limit)).scalars()]
 
@@ -809,9 +821,19 @@ def document(session: Session, actor: Actor | None, folder_id: int, document_id:
     return doc.filename, storage.get(sha)
 
 
+def move(session: Session, actor: Actor | None, folder: Folder, new: FolderStatus, **data: object) -> None:
+    """Move ``folder`` to ``new`` if ``FOLDER_TRANSITIONS`` allows it, with its audit event
+    (``folder.<new status>``). The caller holds the folder's row lock."""
+    if new not in FOLDER_TRANSITIONS[folder.status]:
+        raise DomainError("error.invalid_transition", current=folder.status.value, target=new.value)
+    folder.status, folder.updated_at = new, utcnow()
+    session.add(folder)
+    _record(session, actor, folder, f"folder.{new.value}", **data)
+
+
 def signed_document(folder: Folder) -> bytes:
     """The signed main document of a completed folder (for the completion hook: register, send)."""
-    if folder.status != FolderStatus.completed or not folder.current_sha256:
+    if folder.status not in SIGNED_STATUSES or not folder.current_sha256:
         raise DomainError("error.folder_not_completed")
     return storage.get(folder.current_sha256)
 
@@ -859,5 +881,5 @@ def public_status(session: Session, reference: str, token: str) -> dict | None:
 
 
 __all__ = ["create_folder", "start", "act", "cancel", "new_version", "annotate", "queue", "folder_detail", "document",
-           "signed_document", "report", "bordereau", "public_status", "on_completed", "can_see", "QueueItem",
+           "signed_document", "move", "FOLDER_TRANSITIONS", "report", "bordereau", "public_status", "on_completed", "can_see", "QueueItem",
            "FolderDetail", "QUEUES"]

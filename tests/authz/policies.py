@@ -85,8 +85,8 @@ HANDLERS: dict[str, dict[str, Policy]] = {
     "FolderState": {
         "on_load": P.STAFF, "refresh": P.STAFF, "open_panel": P.STAFF, "submit_action": P.STAFF,
         "annotate": P.STAFF, "add_version_files": P.STAFF, "submit_version": P.STAFF, "cancel_folder": P.STAFF,
-        "send_answer": P.STAFF,
     },
+    "SendState": {"open_folder": P.STAFF, "open_mail": P.STAFF, "cancel": P.STAFF, "submit": P.STAFF},
     # administration
     "AdminState": {},
     "AdminHomeState": {"on_load": P.ADMIN, "change_adm": P.ADMIN},

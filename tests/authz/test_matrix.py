@@ -71,7 +71,7 @@ def page_route(cls: type) -> str:
     """The URL pattern of the page a state belongs to (component states: the page that embeds them)."""
     module = inspect.getmodule(cls)
     route = getattr(module, "ROUTE", None)
-    return route or {"DispatchState": "/mail/[mail_id]", "SigningKeyState": "/account",
+    return route or {"DispatchState": "/mail/[mail_id]", "SendState": "/mail/[mail_id]", "SigningKeyState": "/account",
                      "AdminState": "/admin"}.get(cls.__name__, "/")
 
 

@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover - plain dates until then
 STATUSES = tuple(s.value for s in Status)
 PRIORITIES = ("normal", "urgent", "very_urgent")
 DIRECTIONS = ("incoming", "outgoing", "internal")
-CHANNELS = ("portal", "paper", "email", "inter_administration")
+CHANNELS = ("portal", "paper", "email", "inter_administration", "platform")
 MAIL_TYPES = ("request", "complaint", "invoice", "information", "other")
 
 

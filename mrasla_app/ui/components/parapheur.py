@@ -18,7 +18,7 @@ from mrasla_app.ui.i18n import pick, t, t_choice
 KINDS = ("visa", "opinion", "signature", "seal")
 MODES = ("all", "any")
 DECISIONS = ("approved", "opinion", "signed", "rejected", "returned")
-FOLDER_STATUSES = ("draft", "in_progress", "rejected", "completed", "cancelled")
+FOLDER_STATUSES = ("draft", "in_progress", "rejected", "completed", "cancelled", "sent")
 STEP_STATUSES = ("pending", "active", "completed", "rejected")
 QUEUES = ("to_visa", "to_sign", "my_folders", "done")
 STEP_ROLES = ("signatory", "head", "agent", "clerk")

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.i18n import translate
 from mrasla_app.models import AuditEvent, Correspondence, DocumentRole, FolderStatus, User
-from mrasla_app.services import directory, workflow
+from mrasla_app.services import sending, workflow
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.ui import routes
@@ -28,19 +28,12 @@ from mrasla_app.ui.components import parapheur as pf
 from mrasla_app.ui.components.forms import card, messages
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import local_dt
+from mrasla_app.ui.components.sending import SendState, send_panel
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
     accept_uploads, local_datetime, size_text, upload_box, verdict,
 )
 from mrasla_app.ui.state import SessionState
-
-try:  # sending the signed answer (flow 5)
-    from mrasla_app.services import sending as _sending
-
-    CAN_SEND = hasattr(_sending, "send_folder")
-except ImportError:  # pragma: no cover
-    _sending = None  # type: ignore[assignment]
-    CAN_SEND = False
 
 ROUTE = routes.PARAPHEUR_FOLDER
 PAGE = "parapheur"
@@ -63,13 +56,6 @@ def _act(actor: Actor, folder_id: int, decision: str, comment: str, pin: str | N
 def _report(actor: Actor, folder_id: int):
     with db.read_session() as session:
         return workflow.report(session, actor, folder_id)
-
-
-def _send(actor: Actor, folder_id: int, to_administration_id: int | None) -> str:
-    with db.write_session() as session:
-        result = _sending.send_folder(session, actor, folder_id,  # type: ignore[union-attr]
-                                      to_administration_id=to_administration_id)
-        return str(getattr(result, "outgoing_number", "") or "")
 
 
 def _new_version(actor: Actor, folder_id: int, uploads: list[tuple[str, bytes]]) -> None:
@@ -105,9 +91,10 @@ class FolderState(SessionState):
     report_ok: bool = False
     report_reason: str = ""
     signatures: list[dict[str, str]] = []
-    can_send: bool = False
-    send_targets: list[dict[str, str]] = []  # other administrations on the platform (public directory)
+    can_send: bool = False  # signed, to send, and the actor is on the sending side (``SendState`` sends)
     sent_number: str = ""
+    sent_href: str = ""  # the outgoing (or internal) letter the sending registered
+    received_number: str = ""  # its number in the recipient administration's register
     new_files: list[dict[str, str]] = []
     form_key: int = 0
     _id: int = 0
@@ -118,7 +105,7 @@ class FolderState(SessionState):
         self.history, self.notes, self.decisions, self.acting_for = [], [], [], []
         self.can_act = self.needs_pin = self.own_slot = self.is_initiator = False
         self.has_report = self.report_ok = self.can_send = False
-        self.report_reason, self.sent_number, self.panel = "", "", ""
+        self.report_reason, self.sent_number, self.sent_href, self.received_number, self.panel = "", "", "", "", ""
         self.signatures = []
         self._step_id = 0
 
@@ -196,28 +183,26 @@ class FolderState(SessionState):
         self.own_slot = bool(active_step and any(uid == actor.user_id and not acted
                                                  for uid, _, acted in active_step.participants))
         self.is_initiator = folder.initiator_id == actor.user_id
-        sent = None
-        if folder.status == FolderStatus.completed:
+        self.sent_number = self.sent_href = self.received_number = ""
+        if folder.status == FolderStatus.sent:
             sent = session.execute(select(AuditEvent.data).where(
                 AuditEvent.action == "folder.sent", AuditEvent.object_type == "folder",
                 AuditEvent.object_id == str(folder.id)).order_by(AuditEvent.id.desc()).limit(1)).scalar()
-        if sent is not None:
             try:
-                self.sent_number = str(json.loads(sent).get("outgoing", "")) or "✓"
+                data = json.loads(sent or "{}")
             except ValueError:
-                self.sent_number = "✓"
-        self.can_send = (CAN_SEND and folder.status == FolderStatus.completed and corr is not None
-                         and not self.sent_number)
-        self.send_targets = [
-            {"id": str(a.id), "label_ar": f"{a.code} — {a.name_ar}", "label_fr": f"{a.code} — {a.name_fr}"}
-            for a in directory.public_directory(session, limit=1000) if a.id != folder.administration_id
-        ] if self.can_send else []
+                data = {}
+            self.sent_number = str(data.get("outgoing", "")) or "✓"
+            self.received_number = str(data.get("recipient") or "")
+            out_id = data.get("outgoing_id")
+            self.sent_href = routes.mail_url(int(out_id)) if isinstance(out_id, int) else ""
+        self.can_send = sending.can_send_folder(session, actor, folder)
         if self.panel not in self.decisions:
             self.panel = ""
 
     async def _fill_report(self, actor: Actor) -> None:
         self.has_report = False
-        if self.f.get("status") != "completed":
+        if self.f.get("status") not in {s.value for s in workflow.SIGNED_STATUSES}:
             return
         try:
             report = await asyncio.to_thread(_report, actor, self._id)
@@ -259,7 +244,7 @@ class FolderState(SessionState):
         self.loaded, self.busy, self._id = False, False, 0
         self.form_key += 1
         if actor is None:
-            return redirect
+            return [redirect, SendState.cancel]
         self._id = self._route_id()
         store = await self.get_state(FolderVersionUploads)
         store._files, self.new_files = [], []
@@ -269,7 +254,8 @@ class FolderState(SessionState):
         except DomainError:
             self._clear()
         self.loaded = True
-        return None
+        # sending is the next visible step of a signed folder: its panel is open at once
+        return [SendState.cancel] + ([SendState.open_folder(str(self._id))] if self.can_send else [])
 
     @rx.event
     async def refresh(self):
@@ -345,31 +331,6 @@ class FolderState(SessionState):
         self.form_key += 1
         await self._reload()
         self._ok("pf.note_added")
-
-    @rx.event
-    async def send_answer(self, form: dict):
-        """Send to the correspondent (empty choice) or to another administration of the platform."""
-        if self.busy or not self.can_send or not isinstance(form, dict):
-            return
-        target = str(form.get("to_administration", "") or "")
-        to_adm = int(target) if target.isdigit() and target in {t["id"] for t in self.send_targets} else None
-        try:
-            actor = self._require(PAGE)
-        except DomainError as exc:
-            self._fail(exc)
-            return
-        self.busy = True
-        yield
-        try:
-            number = await asyncio.to_thread(_send, actor, self._id, to_adm)
-        except DomainError as exc:
-            self.busy = False
-            self._fail(exc)
-            return
-        self.busy = False
-        await self._reload()
-        self.sent_number = number or self.sent_number
-        self._ok("pf.sent")
 
     @rx.event
     async def cancel_folder(self):
@@ -454,8 +415,17 @@ def _head() -> rx.Component:
             class_name="msg msg-error pf-reason", data_testid="folder-reject-reason",
         )),
         rx.cond(S.sent_number != "", rx.el.p(
-            rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"), t("pf.sent_as"), " ",
-            rx.el.code(S.sent_number, dir="ltr"), class_name="msg msg-ok", data_testid="folder-sent")),
+            rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"), t("sending.sent_as"), " ",
+            rx.cond(S.sent_href != "", rx.el.a(rx.el.code(S.sent_number, dir="ltr", class_name="nowrap"), href=S.sent_href),
+                    rx.el.code(S.sent_number, dir="ltr", class_name="nowrap")),
+            rx.cond(S.received_number != "", rx.el.span(" · ", t("sending.received_as"), " ",
+                                                        rx.el.code(S.received_number, dir="ltr", class_name="nowrap"))),
+            class_name="msg msg-ok send-note", data_testid="folder-sent")),
+        rx.cond(S.can_send & ~SendState.s_open, rx.el.div(
+            rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"), rx.el.span(t("sending.to_send_note")),
+            rx.el.button(t("sending.open"), type="button", on_click=SendState.open_folder(f["id"]),
+                         class_name="btn btn-small btn-primary", data_testid="send-open"),
+            class_name="msg msg-info send-note", data_testid="folder-to-send")),
         aria_label=t("pf.folder"),
     )
 
@@ -470,7 +440,8 @@ def _viewer() -> rx.Component:
                         target="_blank", rel="noopener", reload_document=True, class_name="btn btn-small btn-ghost",
                         data_testid="document-open"),
                 rx.el.a(rx.icon("download", size=16, aria_hidden="true"),
-                        rx.cond(f["status"] == "completed", t("pf.download_signed"), t("mail.download")),
+                        rx.cond((f["status"] == "completed") | (f["status"] == "sent"), t("pf.download_signed"),
+                                t("mail.download")),
                         href=f["download"], download=f["reference"] + ".pdf", reload_document=True,
                         class_name="btn btn-small btn-secondary",
                         data_testid="signed-download"),
@@ -682,7 +653,7 @@ def _check(label_key: str, value: rx.Var, good_when: bool = True) -> rx.Componen
 
 def _completed() -> rx.Component:
     S = FolderState
-    return rx.cond(S.f["status"] == "completed", card(
+    return rx.cond((S.f["status"] == "completed") | (S.f["status"] == "sent"), card(
         rx.el.h2(t("pf.report"), class_name="section-title"),
         rx.cond(S.has_report, rx.fragment(
             verdict(S.report_ok, testid="report-verdict"),
@@ -708,16 +679,6 @@ def _completed() -> rx.Component:
             rx.el.a(rx.icon("list-checks", size=16, aria_hidden="true"), t("parapheur.bordereau"),
                     href=S.f["bordereau"], reload_document=True, class_name="btn btn-secondary",
                     data_testid="bordereau-download"),
-            rx.cond(S.can_send, rx.el.form(
-                rx.el.label(t("pf.send_to"), html_for="send-to", class_name="label"),
-                rx.el.select(
-                    rx.el.option(t("pf.send_to_sender"), value=""),
-                    rx.foreach(S.send_targets, lambda a: rx.el.option(pick(a["label_ar"], a["label_fr"]),
-                                                                      value=a["id"])),
-                    id="send-to", name="to_administration", class_name="input", data_testid="send-to"),
-                rx.el.button(rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"), t("pf.send"),
-                             type="submit", disabled=S.busy, class_name="btn btn-primary", data_testid="send-answer"),
-                on_submit=S.send_answer, class_name="form send-form")),
             class_name="actions",
         ),
         data_testid="folder-completed",
@@ -767,7 +728,8 @@ def page() -> rx.Component:
         rx.cond(
             S.found,
             rx.el.div(
-                rx.el.div(_head(), _actions(), _completed(), _viewer(), _notes(), class_name="detail-main"),
+                rx.el.div(_head(), rx.cond(SendState.s_open, send_panel()), _actions(), _completed(),
+                          _viewer(), _notes(), class_name="detail-main"),
                 rx.el.div(_steps(), _history(), _initiator_tools(), class_name="detail-side"),
                 class_name="detail-grid",
             ),

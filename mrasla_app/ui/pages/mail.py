@@ -15,16 +15,18 @@ from sqlalchemy import or_, select
 
 from mrasla_app import db
 from mrasla_app.models import (
-    Correspondence, CorrespondenceLink, Document, Note, Party, Status, Unit, User,
+    Administration, Correspondence, CorrespondenceLink, Dispatch, DispatchPurpose, Document, DocumentKind, Note, Party,
+    Status, Unit, User,
 )
 from mrasla_app.pki.receipts import format_size
-from mrasla_app.services import answers, dispatch, scoping
+from mrasla_app.services import answers, dispatch, scoping, sending
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.dispatch import DispatchState, dispatch_panel
 from mrasla_app.ui.components.forms import card, messages
 from mrasla_app.ui.components.layout import layout
+from mrasla_app.ui.components.sending import SendState, send_panel, send_result
 from mrasla_app.ui.components.mail import (
     CHANNELS, DIRECTIONS, MAIL_TYPES, PRIORITIES, confidential_badge, deadline_fields, holidays, local_day, local_dt,
     not_found, priority_badge, slug, status_badge,
@@ -35,7 +37,11 @@ from mrasla_app.ui.state import SessionState
 ROUTE = routes.MAIL_DETAIL
 PAGE = "inbox"
 HISTORY = ("deposited", "registered", "qualified", "dispatched", "in_progress", "returned", "closed", "answered",
-           "archived", "to_qualify", "note_added", "linked")
+           "archived", "to_qualify", "note_added", "linked", "sent", "delivered", "acknowledged", "received")
+#: History events of the sending (flow 5): the data worth showing under each (recipient, registry numbers).
+SENDING_DETAILS = {"sent": ("to_administration", "to_unit", "to_party"), "delivered": ("to_administration", "number"),
+                   "acknowledged": ("number",), "received": ("from",)}
+DOC_KINDS = tuple(k.value for k in DocumentKind)
 LINK_KINDS = ("reply_to", "same_file")
 CLOSABLE = (Status.to_qualify, Status.dispatched, Status.in_progress, Status.returned, Status.answered)
 
@@ -47,14 +53,21 @@ def _user_names(session, ids: set[int]) -> dict[int, tuple[str, str]]:
             for u in session.execute(select(User).where(User.id.in_(ids))).scalars()}
 
 
-def _event_detail(action: str, data: dict) -> str:
-    """The free text worth showing under a history entry (reason, instructions, unit, number)."""
+def _event_detail(action: str, data: dict, unit_names: dict[int, str]) -> str:
+    """The free text worth showing under a history entry (reason, instructions, unit, number, copies)."""
+    if action in SENDING_DETAILS:
+        docs = data.get("documents") or []
+        values = [str(data.get(key) or "") for key in SENDING_DETAILS[action]]
+        values.append(", ".join(str(d.get("name", "")) for d in docs if isinstance(d, dict)))
+        return " · ".join(v for v in values if v)[:500]
     parts = []
     keys = ("to",) if action == "linked" else ("unit", "reason", "instructions")
     for key in keys:
         value = data.get(key)
         if value:
             parts.append(str(value))
+    if action == "dispatched" and data.get("info"):
+        parts.append("⧉ " + ", ".join(unit_names.get(u, str(u)) for u in data["info"] if isinstance(u, int)))
     if action == "qualified" and data.get("deadline"):
         try:
             parts.append(local_day(date.fromisoformat(str(data["deadline"]))))
@@ -76,6 +89,9 @@ class MailState(SessionState):
     can_return: bool = False
     can_close: bool = False
     can_answer: bool = False
+    can_send: bool = False  # an outgoing letter to send, or a signed folder answering this letter
+    copies: list[dict[str, str]] = []  # units that received it for information {name_ar, name_fr}
+    info_only: bool = False  # the actor sees it as a copy for information, not for action
     answer_text: str = ""  # the merged letter, editable before the PDF is made
     answer_lang: str = "fr"  # the letter's language (chosen with the template)
     panel: str = ""  # "", "return", "close", "link", "answer"
@@ -85,6 +101,8 @@ class MailState(SessionState):
     def _clear(self) -> None:
         self.found, self.m, self.docs, self.events, self.notes, self.links = False, {}, [], [], [], []
         self.can_take = self.can_dispatch = self.can_return = self.can_close = self.can_answer = False
+        self.can_send = self.info_only = False
+        self.copies = []
         self.panel, self.answer_text = "", ""
 
     def _route_id(self) -> int:
@@ -100,6 +118,10 @@ class MailState(SessionState):
 
     def _fill(self, session, actor: Actor, corr: Correspondence) -> None:
         sender = session.get(Party, corr.sender_party_id) if corr.sender_party_id else None
+        sender_adm = session.get(Administration, corr.sender_administration_id) if corr.sender_administration_id else None
+        to_adm = session.get(Administration, corr.recipient_administration_id) \
+            if corr.recipient_administration_id else None
+        to_party = session.get(Party, corr.recipient_party_id) if corr.recipient_party_id else None
         unit = session.get(Unit, corr.action_unit_id) if corr.action_unit_id else None
         assignee = session.get(User, corr.assignee_id) if corr.assignee_id else None
         off = holidays(session, corr.administration_id)
@@ -109,7 +131,12 @@ class MailState(SessionState):
             "priority": corr.priority.value, "type": corr.type_code or "", "confidential": "1" if corr.confidential else "",
             "registered": local_dt(corr.registered_at), "closed": local_dt(corr.closed_at),
             "subject": corr.subject, "message": corr.message,
-            "sender": sender.full_name if sender else "",
+            "sender": sender_adm.name_fr if sender_adm else (sender.full_name if sender else ""),
+            "sender_ar": sender_adm.name_ar if sender_adm else (sender.full_name if sender else ""),
+            "recipient_ar": " · ".join(x for x in (to_party.full_name if to_party else "",
+                                                    to_adm.name_ar if to_adm else "") if x),
+            "recipient_fr": " · ".join(x for x in (to_party.full_name if to_party else "",
+                                                    to_adm.name_fr if to_adm else "") if x),
             "sender_id": f"{sender.id_kind} {sender.id_value}".strip() if sender else "",
             "sender_email": sender.email if sender else "", "sender_phone": sender.phone if sender else "",
             "unit_ar": f"{unit.name_ar} ({unit.code})" if unit else "", "unit_fr": f"{unit.name_fr} ({unit.code})" if unit else "",
@@ -130,6 +157,15 @@ class MailState(SessionState):
         history = dispatch.history(session, actor, corr.id)  # type: ignore[arg-type]
         notes = session.execute(select(Note).where(Note.correspondence_id == corr.id).order_by(Note.id)).scalars().all()
         names = _user_names(session, {e.actor_id for e in history if e.actor_id} | {n.author_id for n in notes})
+        # administrations that acted on it (arrival from, acknowledgement by): "administration:<code>"
+        codes = {(e.actor_label or "").split(":", 1)[1] for e in history
+                 if (e.actor_label or "").startswith("administration:")}
+        adms = {a.code: (a.name_ar, a.name_fr) for a in session.execute(
+            select(Administration).where(Administration.code.in_(codes))).scalars()} if codes else {}
+        copies = session.execute(select(Unit).join(Dispatch, Dispatch.unit_id == Unit.id).where(
+            Dispatch.correspondence_id == corr.id, Dispatch.purpose == DispatchPurpose.information)
+            .order_by(Dispatch.id)).scalars().all()
+        unit_names = {"ar": {u.id: u.name_ar for u in copies}, "fr": {u.id: u.name_fr for u in copies}}
         self.events = []
         for e in history:
             try:
@@ -141,11 +177,14 @@ class MailState(SessionState):
                 who_ar, who_fr = names[e.actor_id]
             elif (e.actor_label or "").startswith("portal"):
                 who_ar = who_fr = ""
+            elif (e.actor_label or "").split(":", 1)[-1] in adms:
+                who_ar, who_fr = adms[(e.actor_label or "").split(":", 1)[-1]]
             else:
                 who_ar = who_fr = e.actor_label or ""
             self.events.append({"action": action if action in HISTORY else "other", "at": local_dt(e.at),
                                 "who_ar": who_ar, "who_fr": who_fr, "portal": "1" if not who_fr else "",
-                                "detail": _event_detail(action, data if isinstance(data, dict) else {})})
+                                **{f"detail_{lang}": _event_detail(action, data if isinstance(data, dict) else {},
+                                                                   unit_names[lang]) for lang in ("ar", "fr")}})
         self.notes = [{"id": str(n.id), "body": n.body, "at": local_dt(n.created_at),
                        "who_ar": names.get(n.author_id, ("", ""))[0], "who_fr": names.get(n.author_id, ("", ""))[1]}
                       for n in notes]
@@ -162,7 +201,13 @@ class MailState(SessionState):
                 c = visible[other]
                 self.links.append({"number": c.registry_number, "subject": c.subject, "href": routes.mail_url(c.id),
                                    "kind": r.kind.value, "way": "out" if r.from_id == corr.id else "in"})
+        seen: set[int] = set()
+        self.copies = [{"name_ar": u.name_ar, "name_fr": u.name_fr} for u in copies
+                       if not (u.id in seen or seen.add(u.id))]  # type: ignore[func-returns-value]
         acting = dispatch.is_acting_on(session, actor, corr)
+        self.info_only = not acting and bool(seen & scoping.unit_scope(session, actor))
+        self.can_send = sending.can_send_outgoing(session, actor, corr) or bool(
+            sending.folders_to_send(session, actor, corr.id))  # type: ignore[arg-type]
         clerk = dispatch.is_registry_clerk(actor, corr)
         self.can_take = acting and corr.status == Status.dispatched
         self.can_dispatch = (acting or clerk) and corr.status in (
@@ -211,14 +256,14 @@ class MailState(SessionState):
         self.loaded = False
         self._id = 0
         if actor is None:
-            return [redirect, DispatchState.cancel]
+            return [redirect, DispatchState.cancel, SendState.cancel]
         self._id = self._route_id()
         try:
             self._load(actor)
         except DomainError:
             self._clear()
         self.loaded = True
-        return DispatchState.cancel
+        return [DispatchState.cancel, SendState.cancel]
 
     @rx.event
     def refresh(self):
@@ -316,14 +361,16 @@ def _meta() -> rx.Component:
             *_dt("mail.direction", t_choice(m["direction"], "direction.", DIRECTIONS)),
             *_dt("mail.channel", t_choice(m["channel"], "channel.", CHANNELS)),
             *_dt("mail.registered_at", rx.el.span(m["registered"], dir="ltr")),
-            *_dt("mail.sender", rx.el.span(
-                rx.el.span(m["sender"]),
+            rx.cond(m["recipient_fr"] != "", rx.fragment(*_dt(
+                "mail.recipient", pick(m["recipient_ar"], m["recipient_fr"]), dir="auto", data_testid="detail-recipient"))),
+            rx.cond(m["sender"] != "", rx.fragment(*_dt("mail.sender", rx.el.span(
+                rx.el.span(pick(m["sender_ar"], m["sender"]), dir="auto", data_testid="detail-sender"),
                 rx.cond(m["sender_id"] != "", rx.el.span(" · ", rx.el.span(m["sender_id"], dir="ltr"), class_name="muted")),
                 rx.cond(m["sender_email"] != "", rx.el.span(" · ", rx.el.span(m["sender_email"], dir="ltr"),
                                                             class_name="muted")),
                 rx.cond(m["sender_phone"] != "", rx.el.span(" · ", rx.el.span(m["sender_phone"], dir="ltr"),
                                                             class_name="muted")),
-            )),
+            )))),
             *_dt("mail.type", rx.cond(m["type"] != "", t_choice(m["type"], "mailtype.", MAIL_TYPES), "—")),
             *_dt("mail.priority", t_choice(m["priority"], "priority.", PRIORITIES)),
             *_dt("mail.deadline", rx.cond(m["dl"] != "", rx.el.span(
@@ -336,8 +383,14 @@ def _meta() -> rx.Component:
             *_dt("mail.assignee", rx.cond(m["assignee_fr"] != "", pick(m["assignee_ar"], m["assignee_fr"]), "—"),
                  data_testid="detail-assignee"),
             rx.cond(m["closed"] != "", rx.fragment(*_dt("mail.closed_at", rx.el.span(m["closed"], dir="ltr")))),
+            rx.cond(MailState.copies.length() > 0, rx.fragment(*_dt(
+                "sending.copies", rx.el.span(rx.foreach(MailState.copies, lambda c: rx.el.span(
+                    rx.icon("copy", size=14, aria_hidden="true"), pick(c["name_ar"], c["name_fr"]),
+                    class_name="badge info-copy")), class_name="row-actions"), data_testid="detail-copies"))),
             class_name="dl",
         ),
+        rx.cond(MailState.info_only, rx.el.p(rx.icon("copy", size=16, aria_hidden="true"), t("sending.copy_for_you"),
+                                             class_name="msg msg-info info-copy", data_testid="detail-info-copy")),
         rx.cond(m["message"] != "", rx.fragment(
             rx.el.h3(t("mail.message"), class_name="subsection-title"),
             rx.el.p(m["message"], class_name="pre-wrap detail-message", dir="auto"),
@@ -358,6 +411,9 @@ def _actions() -> rx.Component:
         rx.cond(S.can_return, rx.el.button(rx.icon("undo-2", size=18, aria_hidden="true", class_name="flip-rtl"),
                                            t("mail.return"), type="button", on_click=S.open_panel("return"),
                                            class_name="btn btn-secondary", data_testid="action-return")),
+        rx.cond(S.can_send & ~SendState.s_open, rx.el.button(
+            rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl"), t("sending.open"), type="button",
+            on_click=SendState.open_mail(S.m["id"]), class_name="btn btn-primary", data_testid="action-send")),
         rx.cond(S.can_answer, rx.el.button(rx.icon("pencil", size=18, aria_hidden="true"), t("mail.answer"),
                                            type="button", on_click=S.open_panel("answer"),
                                            class_name="btn btn-secondary", data_testid="action-answer")),
@@ -442,7 +498,7 @@ def _documents() -> rx.Component:
                     rx.el.div(
                         rx.el.span(d["name"], class_name="file-name", dir="auto"),
                         rx.el.p(
-                            rx.el.span(t_choice(d["kind"], "dockind.", ["attachment", "receipt", "scan", "answer"]),
+                            rx.el.span(t_choice(d["kind"], "dockind.", DOC_KINDS),
                                        class_name="badge"),
                             rx.cond(d["pages"] != "", rx.el.span(d["pages"], " ", t("mail.pages"))),
                             rx.el.span(d["size"], dir="ltr"),
@@ -483,7 +539,8 @@ def _history() -> rx.Component:
                     rx.cond(e["portal"] != "", t("mail.by_portal"), pick(e["who_ar"], e["who_fr"])),
                     class_name="timeline-time",
                 ),
-                rx.cond(e["detail"] != "", rx.el.span(e["detail"], class_name="timeline-detail", dir="auto")),
+                rx.cond(e["detail_fr"] != "", rx.el.span(pick(e["detail_ar"], e["detail_fr"]), class_name="timeline-detail",
+                                                         dir="auto")),
                 class_name="timeline-body",
             ),
             class_name="timeline-item",
@@ -575,7 +632,9 @@ def page() -> rx.Component:
             rx.el.div(
                 rx.el.div(
                     _meta(),
+                    send_result(),
                     _actions(),
+                    rx.cond(SendState.s_open, send_panel()),
                     rx.cond(DispatchState.d_open, dispatch_panel()),
                     rx.cond(S.panel == "return",
                             _reason_form("return", S.return_item, "mail.return_title", "mail.return", True)),

@@ -75,6 +75,7 @@ class RegisterState(SessionState):
     done_kind: str = ""
     done_number: str = ""
     done_at: str = ""
+    done_send_href: str = ""  # an outgoing letter for a platform administration: still to send, from its page
     _label_id: int = 0
     _label_secret: str = ""  # the QR token of the fresh registration (shown once, printed on the label)
 
@@ -113,7 +114,7 @@ class RegisterState(SessionState):
 
     def _forget_label(self) -> None:
         self._label_id, self._label_secret = 0, ""
-        self.done, self.done_kind, self.done_number, self.done_at = False, "", "", ""
+        self.done, self.done_kind, self.done_number, self.done_at, self.done_send_href = False, "", "", "", ""
 
     @staticmethod
     def _register(actor: Actor, kind: str, form: dict, items: list[tuple[str, bytes]]) -> tuple[int, str, str, str]:
@@ -241,6 +242,8 @@ class RegisterState(SessionState):
         self._set_errors({})
         self._label_id, self._label_secret = cid, secret
         self.done, self.done_kind, self.done_number, self.done_at = True, self.kind, number, at
+        self.done_send_href = routes.mail_url(cid) if (
+            self.kind == "outgoing" and _int(form.get("recipient_administration"))) else ""
         self.busy = False
         self.form_key += 1
         self._ok("reg.done")
@@ -474,6 +477,11 @@ def _done() -> rx.Component:
             ),
             class_name="reg-done-head",
         ),
+        rx.cond(S.done_send_href != "", rx.el.div(
+            rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"), rx.el.span(t("sending.registered_to_send")),
+            rx.el.a(t("sending.open"), href=S.done_send_href, class_name="btn btn-small btn-primary",
+                    data_testid="reg-open-send"),
+            class_name="msg msg-info send-note", data_testid="reg-to-send")),
         rx.el.p(t("reg.label_text"), class_name="hint reg-label-hint"),
         rx.el.div(
             rx.el.button(rx.icon("qr-code", size=18, aria_hidden="true"), t("reg.label_small"), type="button",
