@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from mrasla_app.models import AuditEvent, Correspondence, Document, DocumentKind, Party, TrackingCode
 from mrasla_app.models.base import utcnow
+from mrasla_app.i18n import translate
 from mrasla_app.services import notifications, registry
 from mrasla_app.services.accounts import hash_secret
 
@@ -84,49 +85,78 @@ def view(session: Session, corr: Correspondence) -> TrackingView:
     )
 
 
-def _contact_matches(party: Party, contact: str) -> bool:
+def _contact_matches(party: Party, contact: str) -> str:
+    """The deposit's own address that ``contact`` designates ("" if none): the code goes there."""
     contact = contact.strip().lower()
     phone = re.sub(r"[\s.()-]", "", contact)
-    return bool((party.email and contact == party.email) or (party.phone and phone == party.phone))
+    if party.email and contact == party.email.lower():
+        return party.email
+    if party.phone and phone == party.phone:
+        return party.phone
+    return ""
+
+
+# Digits a phone keyboard may type (Arabic-Indic, Eastern Arabic-Indic) read as the ASCII the code is made of.
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+LIVE_CODES = 3  # codes of one correspondence still accepted (the user may read an older message)
+
+
+def normalize_code(code: str) -> str:
+    """The code as typed, reduced to ASCII digits (spaces and Arabic-Indic digits accepted)."""
+    return "".join(code.translate(_DIGITS).split())
 
 
 def request_code(session: Session, registry_number: str, contact: str) -> list[int]:
     """Queue a one-time code if the number and contact match; silent otherwise (no oracle).
 
-    Returns the queued notification ids: callers deliver them in the background so the answer
-    takes the same time whether or not anything matched."""
+    The code goes to the address stored at deposit (e-mail, or text message to the phone), never to
+    what was typed. Returns the queued notification ids: callers deliver them in the background so
+    the answer takes the same time whether or not anything matched."""
     corr = session.execute(
         select(Correspondence).where(Correspondence.registry_number == registry_number.strip().upper())
     ).scalar_one_or_none()
     party = session.get(Party, corr.sender_party_id) if corr and corr.sender_party_id else None
-    if corr is None or party is None or not _contact_matches(party, contact):
+    address = _contact_matches(party, contact) if corr is not None and party is not None else ""
+    if not address:
         return []
     code = f"{secrets.randbelow(10**6):06d}"
-    session.add(TrackingCode(correspondence_id=corr.id, code_hash=hash_secret(f"{corr.id}:{code}"),  # type: ignore[arg-type]
+    session.add(TrackingCode(correspondence_id=corr.id, code_hash=hash_secret(f"{corr.id}:{code}"),  # type: ignore[union-attr,arg-type]
                              expires_at=utcnow() + CODE_TTL))
-    params = {"number": corr.registry_number, "code": code}
-    n = notifications.queue(session, contact.strip(), notifications.bilingual_subject("mail.code.subject", **params),
-                            notifications.bilingual_body("mail.code.body", "ar", ar=params, fr=params), corr.id)
+    params = {"number": corr.registry_number, "code": code}  # type: ignore[union-attr]
+    if notifications.is_phone(address):
+        text = f"{translate('citizen.sms_code', 'ar', **params)}\n{translate('citizen.sms_code', 'fr', **params)}"
+        n = notifications.queue(session, address, "SMS", text, corr.id)  # type: ignore[union-attr]
+    else:
+        n = notifications.queue(session, address, notifications.bilingual_subject("mail.code.subject", **params),
+                                notifications.bilingual_body("mail.code.body", "ar", ar=params, fr=params), corr.id)  # type: ignore[union-attr]
     return [n.id]  # type: ignore[list-item]
 
 
 def confirm_code(session: Session, registry_number: str, code: str) -> Correspondence | None:
-    """The correspondence if ``code`` is a live code for it (each code works once, 5 tries)."""
+    """The correspondence if ``code`` is one of its live codes (each works once).
+
+    The last ``LIVE_CODES`` unexpired codes are accepted, not only the newest: a depositor who asked
+    twice (a page reload, a slow message) types the code of whichever message they open first.
+    Wrong tries are counted over those codes together; ``MAX_CODE_ATTEMPTS`` of them burn them all."""
     corr = session.execute(
         select(Correspondence).where(Correspondence.registry_number == registry_number.strip().upper())
     ).scalar_one_or_none()
     if corr is None:
         return None
-    live = session.execute(
+    live = list(session.execute(
         select(TrackingCode).where(TrackingCode.correspondence_id == corr.id, TrackingCode.used.is_(False),
                                    TrackingCode.expires_at > utcnow()).order_by(TrackingCode.id.desc())
-    ).scalars().first()
-    if live is None or live.attempts >= MAX_CODE_ATTEMPTS:
+        .limit(LIVE_CODES)
+    ).scalars())
+    if not live or sum(c.attempts for c in live) >= MAX_CODE_ATTEMPTS:
         return None
-    if not hmac.compare_digest(live.code_hash, hash_secret(f"{corr.id}:{code.strip()}")):
-        live.attempts += 1
-        session.add(live)
+    digest = hash_secret(f"{corr.id}:{normalize_code(code)}")
+    match = next((c for c in live if hmac.compare_digest(c.code_hash, digest)), None)
+    if match is None:
+        live[0].attempts += 1
+        session.add(live[0])
         return None
-    live.used = True
-    session.add(live)
+    for c in live:  # one success closes every pending code of this correspondence
+        c.used = True
+        session.add(c)
     return corr
