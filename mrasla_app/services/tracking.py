@@ -7,23 +7,27 @@ The timeline shows only public milestones derived from the audit trail.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlmodel import Session
 
-from mrasla_app.models import AuditEvent, Correspondence, Document, DocumentKind, Party, TrackingCode
+from mrasla_app.models import AuditEvent, Correspondence, Document, DocumentKind, Folder, Party, TrackingCode
 from mrasla_app.models.base import utcnow
 from mrasla_app.i18n import translate
 from mrasla_app.services import notifications, registry
 from mrasla_app.services.accounts import hash_secret
+from mrasla_app.settings import get_settings
 
 CODE_TTL = timedelta(minutes=10)
 MAX_CODE_ATTEMPTS = 5
+TICKET_TTL = timedelta(hours=12)
 
 # audit action → public milestone key (catalogue ``track.event.*``); other actions stay internal.
 PUBLIC_MILESTONES = {
@@ -42,6 +46,17 @@ class Milestone:
     key: str
 
 
+class Answer(NamedTuple):
+    """A signed answer sent to the depositor, as their tracking page lists it (``[0]`` is the id)."""
+
+    document_id: int
+    filename: str
+    pages: int
+    size: int
+    sent_at: datetime
+    folder_reference: str  # ``PAR-…`` when it was signed in the signature book, "" for an uploaded signed PDF
+
+
 @dataclass(frozen=True)
 class TrackingView:
     correspondence_id: int
@@ -51,7 +66,7 @@ class TrackingView:
     subject: str
     registered_at: datetime
     milestones: tuple[Milestone, ...]
-    answers: tuple[tuple[int, str], ...]  # (document id, filename) of answers sent to the depositor
+    answers: tuple[Answer, ...]  # answers sent to the depositor, oldest first
 
 
 def by_access_token(session: Session, reference: str, token: str) -> Correspondence | None:
@@ -72,17 +87,65 @@ def view(session: Session, corr: Correspondence) -> TrackingView:
             AuditEvent.action.in_(PUBLIC_MILESTONES),
         ).order_by(AuditEvent.id)
     ).all()
-    answers = session.execute(
-        select(Document.id, Document.filename).where(
-            Document.correspondence_id == corr.id, Document.kind == DocumentKind.answer)
-    ).all()
+    docs = session.execute(
+        select(Document).where(Document.correspondence_id == corr.id, Document.kind == DocumentKind.answer)
+        .order_by(Document.id)
+    ).scalars().all()
+    folders = dict(session.execute(
+        select(Folder.current_sha256, Folder.reference).where(Folder.current_sha256.in_([d.sha256 for d in docs]))
+    ).all()) if docs else {}
     return TrackingView(
         correspondence_id=corr.id, registry_number=corr.registry_number,  # type: ignore[arg-type]
         reference=registry.reference_slug(corr.registry_number), status=corr.status.value, subject=corr.subject,
         registered_at=corr.registered_at,
         milestones=tuple(Milestone(at, PUBLIC_MILESTONES[a]) for at, a in events),
-        answers=tuple((i, f) for i, f in answers),
+        answers=tuple(Answer(d.id, d.filename, d.pages, d.size, d.created_at, folders.get(d.sha256, ""))  # type: ignore[arg-type]
+                      for d in docs),
     )
+
+
+# --- tickets: short-lived links for a depositor who proved access ------------------------------
+# The tracking page of someone who typed a code holds no access token, yet must link to the answer's
+# PDF and to its verification. A ticket is an HMAC (key derived from the master key) over what it
+# opens and its expiry time: nothing is stored, and it opens that one thing only, until it expires.
+
+
+def _ticket_mac(subject: str, expires: int) -> str:
+    key = hmac.new(get_settings().master_key(), b"mrasla:tracking-ticket", hashlib.sha256).digest()
+    return hmac.new(key, f"{subject}|{expires}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def ticket(subject: str) -> str:
+    """``<expiry>.<mac>`` for ``subject`` (``answer:<document id>`` or ``verify:<PAR reference>``)."""
+    expires = int((utcnow() + TICKET_TTL).timestamp())
+    return f"{expires}.{_ticket_mac(subject, expires)}"
+
+
+def check_ticket(subject: str, value: str) -> bool:
+    expires, _, mac = (value or "")[:64].partition(".")
+    if not expires.isdigit() or int(expires) < utcnow().timestamp():
+        return False
+    return hmac.compare_digest(mac, _ticket_mac(subject, int(expires)))
+
+
+def answer_subject(document_id: int) -> str:
+    return f"answer:{document_id}"
+
+
+def verify_subject(folder_reference: str) -> str:
+    return f"verify:{folder_reference}"
+
+
+def answer_by_ticket(session: Session, reference: str, document_id: int, value: str) -> Document | None:
+    """The answer document a ticket opens (it must belong to the correspondence of ``reference``)."""
+    if not check_ticket(answer_subject(document_id), value):
+        return None
+    doc = session.get(Document, document_id)
+    corr = session.get(Correspondence, doc.correspondence_id) if doc is not None else None
+    if doc is None or corr is None or doc.kind is not DocumentKind.answer or \
+            registry.reference_slug(corr.registry_number) != reference:
+        return None
+    return doc
 
 
 def _contact_matches(party: Party, contact: str) -> str:

@@ -97,11 +97,15 @@ class DepositState(PortalState):
 
     # --- helpers ------------------------------------------------------------------------------
 
-    async def _reset_wizard(self) -> None:
-        """A new, empty wizard with a new idempotency key (the forms remount with the new key)."""
+    async def _reset_wizard(self, remount: bool = True) -> None:
+        """A new, empty wizard with a new idempotency key.
+
+        ``remount`` renews the forms' ``key=`` so inputs still showing an earlier deposit are emptied;
+        a fresh tab's forms are already empty and must not remount while the page hydrates: that
+        erased what the citizen was typing (``on_load`` passes ``remount=False`` then)."""
         form_key = self.form_key
         self.reset()  # this state's own fields, backend ones included
-        self.form_key = form_key + 1
+        self.form_key = form_key + 1 if remount else form_key
         self._idempotency_key = uuid.uuid4().hex
         store = await self.get_state(DepositFiles)
         store._files = []
@@ -161,7 +165,7 @@ class DepositState(PortalState):
         self._show_actor(self._actor())
         self._clear_messages()
         if self.done or not self._idempotency_key:
-            await self._reset_wizard()
+            await self._reset_wizard(remount=self.done)
         else:  # a reload keeps the draft; refresh the directory
             self._search(self.query)
         s = get_settings()

@@ -109,7 +109,8 @@ def _ask() -> rx.Component:
     return rx.el.form(
         field(FORM, "number", "track.number", required=True, hint_key="track.number_hint", dir="ltr",
               auto_capitalize="characters", default_value=TrackState.number),
-        field(FORM, "contact", "track.contact", required=True, autocomplete="email", dir="ltr"),
+        field(FORM, "contact", "track.contact", required=True, hint_key="citizen.track_contact_hint", autocomplete="email",
+              dir="ltr"),
         submit("track.send_code", "track-send"),
         on_submit=TrackState.request_code,
         class_name="form",
