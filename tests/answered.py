@@ -59,3 +59,15 @@ def answered_deposit(demo, email: str = "salma@example.ma", phone: str = "") -> 
     with db.write_session() as s:
         result = sending.send_folder(s, agent, folder_id)
     return Answered(dep, folder_id, reference, result.outgoing_number)
+
+
+if __name__ == "__main__":  # ``python -m tests.answered``: in a running server's data directory (browser tests)
+    import json
+    import os
+    from pathlib import Path
+
+    from tests.conftest import Demo
+
+    done = answered_deposit(Demo(Path(os.environ["MRASLA_DATA_DIR"])), phone="+212600000000")
+    print(json.dumps({"number": done.deposit.registry_number, "tracking_url": done.deposit.tracking_url,
+                      "verify_url": done.deposit.verify_url, "folder": done.folder_reference}))

@@ -148,13 +148,22 @@ def answer_by_ticket(session: Session, reference: str, document_id: int, value: 
     return doc
 
 
+def _phone_key(phone: str) -> str:
+    """A Moroccan number written any usual way (``06 00…``, ``+212 6 00…``, ``00212 6…``) as ``+2126…``."""
+    phone = re.sub(r"[\s.()-]", "", phone)
+    if phone.startswith("00"):
+        phone = "+" + phone[2:]
+    if re.fullmatch(r"0[5-7]\d{8}", phone):
+        phone = "+212" + phone[1:]
+    return phone
+
+
 def _contact_matches(party: Party, contact: str) -> str:
     """The deposit's own address that ``contact`` designates ("" if none): the code goes there."""
     contact = contact.strip().lower()
-    phone = re.sub(r"[\s.()-]", "", contact)
     if party.email and contact == party.email.lower():
         return party.email
-    if party.phone and phone == party.phone:
+    if party.phone and _phone_key(contact) == _phone_key(party.phone):
         return party.phone
     return ""
 

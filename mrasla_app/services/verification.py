@@ -66,7 +66,7 @@ class VerifiedReceipt:
     unit_fr: str
     registered_at: datetime
     subject: str
-    depositor_id: str  # masked, as printed on the receipt
+    depositor_id: str  # masked, as printed on the receipt ("CIN AB****56")
     documents: tuple[VerifiedDocument, ...]
     kind: str = "receipt"  # "receipt" | "acknowledgement" | "signed": what the QR code is printed on
     status: str = ""  # current status of the correspondence it belongs to (``Status`` value), "" if none
@@ -75,6 +75,8 @@ class VerifiedReceipt:
     sender_fr: str = ""
     sender_reference: str = ""  # acknowledgement: that letter's number in the sender's outgoing register
     signatories: tuple[Signatory, ...] = ()
+    depositor_id_kind: str = ""  # "CIN" | "ICE": the first word of ``depositor_id``, for a translated label
+    depositor_id_masked: str = ""  # the rest of ``depositor_id``
 
     @property
     def receipt_sha256(self) -> str:
@@ -103,8 +105,9 @@ def lookup(session: Session, reference: str, token: str, ticket: str = "") -> Ve
     adm = session.get(Administration, corr.administration_id)
     unit = session.get(Unit, corr.unit_id) if corr.unit_id else None
     party = session.get(Party, corr.sender_party_id) if corr.sender_party_id else None
-    docs = session.execute(
-        select(Document).where(Document.correspondence_id == corr.id).order_by(Document.kind, Document.position)
+    docs = session.execute(  # what the receipt lists: answers came later and are verified on their own
+        select(Document).where(Document.correspondence_id == corr.id, Document.kind != DocumentKind.answer)
+        .order_by(Document.kind, Document.position)
     ).scalars()
     sender = session.get(Administration, corr.sender_administration_id) if corr.sender_administration_id else None
     acknowledgement = sender is not None and corr.channel is Channel.inter_administration
@@ -120,6 +123,8 @@ def lookup(session: Session, reference: str, token: str, ticket: str = "") -> Ve
         status=corr.status.value, belongs_to=corr.registry_number,
         sender_ar=sender.name_ar if acknowledgement else "", sender_fr=sender.name_fr if acknowledgement else "",
         sender_reference=_sender_reference(session, corr) if acknowledgement else "",
+        depositor_id_kind=party.id_kind if party and party.id_value else "",
+        depositor_id_masked=mask_identifier(party.id_value) if party and party.id_value else "",
     )
 
 

@@ -116,3 +116,11 @@ def test_the_code_goes_to_the_stored_address_and_a_phone_gets_a_text_message(see
     assert not any("+212" in p.read_text(errors="ignore").split("\n\n")[0] for p in outbox.glob("*.eml"))
     with db.write_session() as s:
         assert tracking.confirm_code(s, dep.registry_number, _code(by_phone)) is not None
+
+
+def test_a_moroccan_number_matches_however_it_is_written(seeded):
+    dep = _deposit(seeded)  # given as +212661234567
+    with db.write_session() as s:
+        for written in ("0661234567", "06 61 23 45 67", "00212 661 23 45 67", "+212 6 61 23 45 67"):
+            assert len(tracking.request_code(s, dep.registry_number, written)) == 1, written
+        assert tracking.request_code(s, dep.registry_number, "0661234568") == []

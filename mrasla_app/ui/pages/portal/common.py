@@ -35,6 +35,7 @@ MILESTONE_KEYS = sorted(set(tracking.PUBLIC_MILESTONES.values()))
 lookup_limit = Limiter("portal-lookup", limit=30, window=60)
 track_limit = Limiter("portal-track", limit=10, window=600)
 MB = 1024 * 1024
+ID_KINDS = ("CIN", "ICE")  # identifier kinds a depositor may give (``deposits.DepositForm.id_kind``)
 STATUSES = ("to_qualify", "dispatched", "in_progress", "answered", "closed", "archived", "returned")
 
 
@@ -198,8 +199,8 @@ def page_count(pages: Any) -> rx.Component:
     return rx.el.span(
         rx.match(
             pages,
-            ("1", t("citizen.pages_one")),
-            ("2", t("citizen.pages_two")),
+            ("1", rx.fragment(t("citizen.pages_one"))),
+            ("2", rx.fragment(t("citizen.pages_two"))),
             rx.fragment(pages, "\u00a0", rx.cond((n >= 3) & (n <= 10), t("citizen.pages_few"), t("citizen.pages_many"))),
         ),
         class_name="nowrap",
@@ -305,7 +306,7 @@ def _answer_row(a: Any) -> rx.Component:
     """One answer: name, date, pages and size; a big download button and a "verify" link."""
     return rx.el.li(
         rx.el.div(
-            rx.icon("file-signature", size=18, aria_hidden="true"),
+            rx.icon("file-check", size=18, aria_hidden="true"),
             rx.el.span(a["name"], class_name="file-name", dir="ltr"),
             class_name="doc-head",
         ),

@@ -28,9 +28,9 @@ from mrasla_app.ui.components.forms import (
     button, card, field, field_error, messages, option, page_title, radio_field, select_field,
 )
 from mrasla_app.ui.components.layout import layout
-from mrasla_app.ui.i18n import pick, t
+from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
-    PortalState, accept_uploads, dl_row, form_data, local_datetime, size_text, upload_box,
+    ID_KINDS, PortalState, accept_uploads, dl_row, form_data, local_datetime, page_count, size_text, upload_box,
 )
 
 ROUTE = routes.DEPOSIT
@@ -452,7 +452,7 @@ def _file_row(f: rx.Var, index: rx.Var) -> rx.Component:
         rx.icon("file-check", size=20, aria_hidden="true", class_name="file-icon"),
         rx.el.span(
             rx.el.span(f["name"], class_name="file-name", dir="auto", data_testid="deposit-file-name"),
-            rx.el.span(size_text(f), " · ", f["pages"], " ", t("deposit.file_pages"), class_name="file-meta"),
+            rx.el.span(size_text(f), " · ", page_count(f["pages"]), class_name="file-meta"),
             class_name="file-body",
         ),
         rx.el.button(
@@ -538,7 +538,8 @@ def _step_review() -> rx.Component:
             class_name="dl dl-stack")),
         _review_section(2, "deposit.step.identity", rx.el.dl(
             *dl_row("deposit.full_name", DepositState.full_name, dir="auto"),
-            *dl_row("deposit.id_value", rx.el.span(DepositState.id_kind, " ", DepositState.id_value, dir="ltr")),
+            *dl_row("deposit.id_value", rx.el.span(t_choice(DepositState.id_kind, "citizen.id_short.", ID_KINDS), " ",
+                                                   rx.el.bdi(DepositState.id_value, dir="ltr"))),
             rx.cond(DepositState.email != "", rx.fragment(*dl_row("deposit.email", DepositState.email, dir="ltr"))),
             rx.cond(DepositState.phone != "", rx.fragment(*dl_row("deposit.phone", DepositState.phone, dir="ltr"))),
             class_name="dl dl-stack")),

@@ -25,7 +25,7 @@ from mrasla_app.ui.components.forms import card, message, messages, section_titl
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
-    STATUSES, PortalState, dl_row, local_datetime, lookup_limit, page_count, read_capped, real_uploads,
+    ID_KINDS, STATUSES, PortalState, dl_row, local_datetime, lookup_limit, page_count, read_capped, real_uploads,
     root_certificate_card, size_label, size_text, upload_box, verdict,
 )
 
@@ -46,7 +46,8 @@ class VerifyReceiptState(PortalState):
     date_ar: str = ""
     date_fr: str = ""
     subject: str = ""
-    depositor: str = ""
+    depositor: str = ""  # masked identifier
+    depositor_kind: str = ""  # CIN | ICE
     documents: list[dict[str, str]] = []  # {name, kind, pages, size, unit, sha256}
     kind: str = "receipt"  # receipt | acknowledgement | signed (``verification.VerifiedReceipt.kind``)
     status: str = ""
@@ -83,7 +84,8 @@ class VerifyReceiptState(PortalState):
         if found is None:
             return
         when = local_datetime(found.registered_at)
-        self.number, self.subject, self.depositor = found.registry_number, found.subject, found.depositor_id
+        self.number, self.subject = found.registry_number, found.subject
+        self.depositor, self.depositor_kind = found.depositor_id_masked, found.depositor_id_kind
         self.adm_ar, self.adm_fr = found.administration_ar, found.administration_fr
         self.unit_ar, self.unit_fr = found.unit_ar, found.unit_fr
         self.date_ar, self.date_fr = when["ar"], when["fr"]
@@ -187,7 +189,7 @@ def _details() -> rx.Component:
                     rx.el.span(
                         rx.cond(s.kind == "signed", rx.el.strong(s.belongs_to, dir="ltr", class_name="number-inline",
                                                                  data_testid="verify-belongs-to")),
-                        rx.cond(s.kind == "signed", " · "),
+                        rx.cond(s.kind == "signed", " · ", ""),
                         rx.el.span(t_choice(s.status, "track.status.", STATUSES), class_name="badge badge-status",
                                    data_testid="verify-status", data_status=s.status),
                     ),
@@ -204,7 +206,9 @@ def _details() -> rx.Component:
                         pick(s.date_ar, s.date_fr), data_testid="verify-date"),
                 *dl_row("verify.subject", s.subject, dir="auto"),
                 rx.cond(s.depositor != "", rx.fragment(
-                    *dl_row("verify.depositor", s.depositor, dir="ltr", data_testid="verify-depositor"))),
+                    *dl_row("verify.depositor", rx.el.span(t_choice(s.depositor_kind, "citizen.id_short.", ID_KINDS), " ",
+                                                           rx.el.bdi(s.depositor, dir="ltr")),
+                            data_testid="verify-depositor"))),
                 class_name="dl dl-stack",
             ),
         ),
