@@ -164,9 +164,12 @@ def _signatory(g: rx.Var) -> rx.Component:
         rx.el.div(
             rx.cond(g["kind"] == "seal", rx.icon("stamp", size=18, aria_hidden="true"),
                     rx.icon("pen-line", size=18, aria_hidden="true")),
-            rx.el.strong(pick(g["name_ar"], g["name_fr"]), data_testid="verify-signatory-name"),
+            rx.el.strong(rx.cond(g["kind"] == "seal", t("citizen.verify_platform_seal"), pick(g["name_ar"], g["name_fr"])),
+                         data_testid="verify-signatory-name"),
             class_name="doc-head",
         ),
+        rx.cond(g["kind"] == "seal", rx.el.p(t("citizen.verify_applied_by"), " ", pick(g["name_ar"], g["name_fr"]),
+                                             class_name="file-meta")),
         rx.cond(g["behalf_fr"] != "", rx.el.p(t("citizen.verify_on_behalf"), " ", pick(g["behalf_ar"], g["behalf_fr"]),
                                               class_name="file-meta")),
         rx.el.p(rx.cond(g["kind"] == "seal", t("citizen.verify_sealed_at"), t("citizen.verify_signed_at")), " ",
