@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from mrasla_app.models import AuditEvent, Correspondence, Document, DocumentKind, Folder, Party, TrackingCode
-from mrasla_app.models.base import utcnow
 from mrasla_app.i18n import translate
+from mrasla_app.models.base import utcnow
 from mrasla_app.services import notifications, registry
 from mrasla_app.services.accounts import hash_secret
 from mrasla_app.settings import get_settings
@@ -188,19 +188,19 @@ def request_code(session: Session, registry_number: str, contact: str) -> list[i
         select(Correspondence).where(Correspondence.registry_number == registry_number.strip().upper())
     ).scalar_one_or_none()
     party = session.get(Party, corr.sender_party_id) if corr and corr.sender_party_id else None
-    address = _contact_matches(party, contact) if corr is not None and party is not None else ""
-    if not address:
+    address = _contact_matches(party, contact) if party is not None else ""
+    if corr is None or not address:
         return []
     code = f"{secrets.randbelow(10**6):06d}"
-    session.add(TrackingCode(correspondence_id=corr.id, code_hash=hash_secret(f"{corr.id}:{code}"),  # type: ignore[union-attr,arg-type]
+    session.add(TrackingCode(correspondence_id=corr.id, code_hash=hash_secret(f"{corr.id}:{code}"),  # type: ignore[arg-type]
                              expires_at=utcnow() + CODE_TTL))
-    params = {"number": corr.registry_number, "code": code}  # type: ignore[union-attr]
+    params = {"number": corr.registry_number, "code": code}
     if notifications.is_phone(address):
         text = f"{translate('citizen.sms_code', 'ar', **params)}\n{translate('citizen.sms_code', 'fr', **params)}"
-        n = notifications.queue(session, address, "SMS", text, corr.id)  # type: ignore[union-attr]
+        n = notifications.queue(session, address, "SMS", text, corr.id)
     else:
         n = notifications.queue(session, address, notifications.bilingual_subject("mail.code.subject", **params),
-                                notifications.bilingual_body("mail.code.body", "ar", ar=params, fr=params), corr.id)  # type: ignore[union-attr]
+                                notifications.bilingual_body("mail.code.body", "ar", ar=params, fr=params), corr.id)
     return [n.id]  # type: ignore[list-item]
 
 

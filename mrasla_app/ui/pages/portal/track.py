@@ -48,7 +48,7 @@ class TrackState(TrackingViewMixin, PortalState):
         self._clear_messages()
         if self.stage == "view" and self._show_tracking(self._correspondence_id):
             return
-        if self.stage == "code" and time.monotonic() - self._code_asked_at < tracking.CODE_TTL.total_seconds():
+        if self.stage == "code" and time.time() - self._code_asked_at < tracking.CODE_TTL.total_seconds():
             return
         self._start_over()
 
@@ -79,7 +79,7 @@ class TrackState(TrackingViewMixin, PortalState):
             asyncio.get_running_loop().run_in_executor(None, notifications.deliver, queued)
         self._clear_messages()
         self.number, self._registry_number, self.stage = number, number, "code"
-        self._code_asked_at = time.monotonic()
+        self._code_asked_at = time.time()  # wall clock: workers may differ
         self.sent_ar, self.sent_fr = self._both("track.code_sent")
 
     @rx.event
