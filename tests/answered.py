@@ -21,6 +21,7 @@ class Answered:
     folder_id: int
     folder_reference: str
     outgoing_number: str
+    notification_ids: tuple[int, ...]  # the "your answer is ready" message, queued
 
 
 def two_page_pdf(text: str = "Reponse") -> bytes:
@@ -58,7 +59,7 @@ def answered_deposit(demo, email: str = "salma@example.ma", phone: str = "") -> 
         workflow.act(s, demo.actor(CLERK), folder_id, "signed")
     with db.write_session() as s:
         result = sending.send_folder(s, agent, folder_id)
-    return Answered(dep, folder_id, reference, result.outgoing_number)
+    return Answered(dep, folder_id, reference, result.outgoing_number, result.notification_ids)
 
 
 if __name__ == "__main__":  # ``python -m tests.answered``: in a running server's data directory (browser tests)
@@ -66,8 +67,10 @@ if __name__ == "__main__":  # ``python -m tests.answered``: in a running server'
     import os
     from pathlib import Path
 
+    from mrasla_app.services import notifications
     from tests.conftest import Demo
 
     done = answered_deposit(Demo(Path(os.environ["MRASLA_DATA_DIR"])), phone="+212600000000")
+    notifications.deliver(done.notification_ids)  # now, not later in another test's outbox count
     print(json.dumps({"number": done.deposit.registry_number, "tracking_url": done.deposit.tracking_url,
                       "verify_url": done.deposit.verify_url, "folder": done.folder_reference}))

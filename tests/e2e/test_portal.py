@@ -292,7 +292,7 @@ def test_nothing_typed_during_hydration_is_lost(browser, base_url):
 def test_the_unsent_draft_banner_only_for_a_draft_from_an_earlier_visit(browser, base_url):
     page = new_page(browser, PHONE, lang="fr")
     held = []  # the offline script's strings arrive late, as on a slow first visit (the banner came then)
-    page.route("**/pwa/strings.json", held.append)
+    page.route("**/pwa/strings.json", lambda route: held.append(route))
     try:
         _choose_mef(page, base_url, "economie")
         page.get_by_test_id("deposit-next-1").click()
