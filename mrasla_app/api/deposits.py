@@ -136,7 +136,8 @@ def answer_pdf(reference: str, document_id: Id, k: str | None = None, d: str | N
     ticket ``d`` of a tracking page opened with a one-time code."""
     with db.read_session() as session:
         corr = tracking.by_access_token(session, reference, k or x_access_token or "")
-        doc = session.get(Document, document_id) if corr else tracking.answer_by_ticket(session, reference, document_id, d or "")
+        doc = session.get(Document, document_id) if corr else \
+            tracking.answer_by_ticket(session, reference, document_id, d or "")
     if doc is None or (corr and doc.correspondence_id != corr.id) or doc.kind is not DocumentKind.answer:
         raise NotFound()
     return download(storage.get(doc.sha256), "application/pdf", doc.filename)
