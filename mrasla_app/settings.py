@@ -41,6 +41,9 @@ class Settings:
     cookie_secure: bool
     totp_roles: frozenset[str] = frozenset({"admin", "platform_admin"})
     logins_per_minute: int = 20
+    sms_url: str = ""  # HTTP endpoint of the SMS provider; empty = write .sms files into the outbox
+    sms_token: str = ""
+    sms_sender: str = "Mrasla"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -151,4 +154,7 @@ def get_settings() -> Settings:
         totp_roles=frozenset(r.strip() for r in _env("MRASLA_TOTP_ROLES", "admin,platform_admin").split(",")
                              if r.strip() and r.strip() != "none"),
         logins_per_minute=int(_env("MRASLA_LOGINS_PER_MINUTE", "20")),
+        sms_url=_env("MRASLA_SMS_URL", ""),
+        sms_token=_env("MRASLA_SMS_TOKEN", ""),
+        sms_sender=_env("MRASLA_SMS_SENDER", "Mrasla"),
     )

@@ -118,9 +118,13 @@
   var draft = null;
   var draftFiles = [];
   var isLoaded = false;
+  // Only a draft already stored when the page loaded (an earlier visit) may be offered for resuming:
+  // what the user types now, online, creates a draft too, but it is not "an unsent deposit".
+  var resumable = false;
   var loaded = Promise.all([idbGet("draft"), idbGet("draft-files")]).then(function (v) {
     draft = v[0] || null;
     draftFiles = v[1] || [];
+    resumable = hasContent(draft);
   }, function () { draft = null; draftFiles = []; }).then(function () { isLoaded = true; });
   // Every change to the draft waits for the stored one: typing before it is read loses nothing.
   function withDraft(fn) {
@@ -560,6 +564,9 @@
   function renderReceipt(receipt) {
     var spot = mountPoint();
     spot.textContent = "";
+    // Sent: "you are offline" (the offline screen's heading, the status line) no longer applies.
+    document.querySelectorAll(".offline-section").forEach(function (s) { s.hidden = true; });
+    if (bar && bar.getAttribute("data-state") === "down") { bar.className = "mr-status"; bar.setAttribute("data-state", "idle"); }
     spot.appendChild(h("section", { class: "card done mr-offline-card", "data-testid": "offline-receipt" }, [
       h("h2", { class: "section-title", k: "deposit.done_title" }),
       h("p", { class: "label", k: "deposit.number" }),
@@ -693,7 +700,7 @@
           showOfflineDeposit().then(trySend);
         } else if (!navigator.onLine) {
           showOfflineDeposit();
-        } else if (hasContent(draft) && !document.getElementById("mr-resume")) {
+        } else if (resumable && hasContent(draft) && !document.getElementById("mr-resume")) {
           showResume();
         }
         if (navigator.onLine) { loadDirectory(); } // kept in IndexedDB for the offline form

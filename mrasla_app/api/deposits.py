@@ -130,13 +130,15 @@ def receipt_pdf(reference: str, k: str | None = None,
 
 @router.get("/deposits/{reference}/answers/{document_id}", dependencies=[Depends(read_limit)],
             response_class=Response, responses={200: {"content": {"application/pdf": {}}}, **errors(404, 422, 429)})
-def answer_pdf(reference: str, document_id: Id, k: str | None = None,
+def answer_pdf(reference: str, document_id: Id, k: str | None = None, d: str | None = None,
                x_access_token: str | None = Header(None, alias="X-Access-Token")) -> Response:
-    """A signed answer sent to the depositor (same access token as the receipt)."""
+    """A signed answer sent to the depositor: same access token as the receipt, or the short-lived
+    ticket ``d`` of a tracking page opened with a one-time code."""
     with db.read_session() as session:
         corr = tracking.by_access_token(session, reference, k or x_access_token or "")
-        doc = session.get(Document, document_id) if corr else None
-    if not corr or doc is None or doc.correspondence_id != corr.id or doc.kind is not DocumentKind.answer:
+        doc = session.get(Document, document_id) if corr else \
+            tracking.answer_by_ticket(session, reference, document_id, d or "")
+    if doc is None or (corr and doc.correspondence_id != corr.id) or doc.kind is not DocumentKind.answer:
         raise NotFound()
     return download(storage.get(doc.sha256), "application/pdf", doc.filename)
 
@@ -155,4 +157,4 @@ def track(reference: str, k: str | None = None,
                        registered_at=v.registered_at.isoformat(),
                        milestones=[Milestone(at=m.at.isoformat(), key=m.key, label=bilingual(m.key))
                                    for m in v.milestones],
-                       answers=[AnswerOut(id=i, filename=f) for i, f in v.answers])
+                       answers=[AnswerOut(id=a.document_id, filename=a.filename) for a in v.answers])

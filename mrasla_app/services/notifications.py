@@ -3,11 +3,19 @@
 Messages are queued as rows in the transaction that causes them (so a rolled-back deposit sends
 nothing) and delivered after commit: by SMTP when ``MRASLA_SMTP_HOST`` is set, otherwise written
 as one ``.eml`` file per message into ``<data>/outbox`` where they can be read and tested.
+
+A message addressed to a phone number (``+212…``/``06…``, see ``is_phone``) is a text message: it
+goes to the SMS provider's HTTP endpoint when ``MRASLA_SMS_URL`` is set (JSON ``{"from", "to",
+"text"}``, ``Authorization: Bearer MRASLA_SMS_TOKEN``), otherwise into the outbox as a ``.sms``
+file. A phone number is never written as an e-mail recipient.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import smtplib
+import urllib.request
 from collections.abc import Iterable
 from datetime import timedelta
 from email.message import EmailMessage
@@ -25,6 +33,12 @@ from mrasla_app.settings import Settings, get_settings
 
 MAX_ATTEMPTS = 5
 CLAIM_TIMEOUT = timedelta(minutes=10)
+PHONE_RE = re.compile(r"^\+?[0-9]{9,15}$")
+
+
+def is_phone(address: str) -> bool:
+    """A phone number (as stored at deposit: digits, optional ``+``), not an e-mail address."""
+    return bool(PHONE_RE.match(address))
 
 
 def bilingual_subject(key: str, **params: object) -> str:
@@ -55,6 +69,20 @@ def _message(n: Notification, settings: Settings) -> EmailMessage:
     msg["Message-ID"] = make_msgid(domain="mrasla.local")
     msg.set_content(n.body)
     return msg
+
+
+def _send_sms(n: Notification, settings: Settings) -> None:
+    """One text message: the provider's HTTP API, or ``<outbox>/<time>-<id>.sms`` in development."""
+    if settings.sms_url:
+        payload = json.dumps({"from": settings.sms_sender, "to": n.to_address, "text": n.body}).encode()
+        request = urllib.request.Request(settings.sms_url, data=payload, method="POST", headers={
+            "Content-Type": "application/json", "Authorization": f"Bearer {settings.sms_token}"})
+        with urllib.request.urlopen(request, timeout=20) as answer:  # noqa: S310 - the operator's configured URL
+            if not 200 <= answer.status < 300:
+                raise OSError(f"SMS provider answered {answer.status}")
+        return
+    text = f"To: {n.to_address}\nFrom: {settings.sms_sender}\n\n{n.body}"
+    atomic_write(settings.outbox_dir / f"{n.created_at:%Y%m%dT%H%M%S}-{n.id:08d}.sms", text.encode(), mode=0o600)
 
 
 def _send(msg: EmailMessage, settings: Settings, n: Notification) -> None:
@@ -103,7 +131,10 @@ def deliver(ids: Iterable[int] | None = None) -> int:
     outcome: dict[int, tuple[NotificationStatus, str]] = {}
     for n in _claim(ids):
         try:
-            _send(_message(n, settings), settings, n)
+            if is_phone(n.to_address):
+                _send_sms(n, settings)
+            else:
+                _send(_message(n, settings), settings, n)
             outcome[n.id] = (NotificationStatus.sent, "")  # type: ignore[index]
         except (OSError, smtplib.SMTPException) as exc:
             status = NotificationStatus.failed if n.attempts >= MAX_ATTEMPTS else NotificationStatus.queued

@@ -3,6 +3,14 @@
 A receipt is looked up by its reference AND the unguessable token of its QR code; a wrong token
 and an unknown reference give the same answer, so registry numbers cannot be enumerated. Only
 what the receipt itself shows is returned (the depositor's identifier masked, no message text).
+
+Three kinds of documents carry such a QR code, and the page must say which one it is:
+- ``receipt``: the sealed receipt of a citizen's deposit (depositor, deposited files);
+- ``acknowledgement``: the sealed receipt another administration got when its letter arrived here
+  (the sending administration and its outgoing number instead of a depositor);
+- ``signed``: a document signed in the signature book (``PAR-…``: signatories and signing times,
+  the registry number it answers). A depositor's tracking page may open it with a ticket
+  (``tracking.check_ticket``) instead of the QR token, which only the printed PDF carries.
 """
 
 from __future__ import annotations
@@ -17,10 +25,13 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlmodel import Session
 
-from mrasla_app.models import Administration, Correspondence, Document, DocumentKind, Party, Unit
+from mrasla_app.models import (
+    Administration, Channel, Correspondence, CorrespondenceLink, Direction, Document, DocumentKind, Party, Unit, User,
+)
+from mrasla_app.models.workflow import Decision, Folder, FolderStatus, FolderStep, StepAction, StepKind
 from mrasla_app.pki.receipts import mask_identifier
 from mrasla_app.pki.validation import ValidationReport, validate_pdf
-from mrasla_app.services import registry, storage
+from mrasla_app.services import registry, storage, tracking, workflow
 from mrasla_app.services.accounts import hash_secret
 
 
@@ -34,6 +45,18 @@ class VerifiedDocument:
 
 
 @dataclass(frozen=True)
+class Signatory:
+    """One signature (or the platform's seal) on a signed document, as the verification page names it."""
+
+    name_ar: str
+    name_fr: str
+    on_behalf_ar: str  # "par délégation de": the holder of the signing right, "" when signed in person
+    on_behalf_fr: str
+    kind: str  # "signature" | "seal"
+    signed_at: datetime
+
+
+@dataclass(frozen=True)
 class VerifiedReceipt:
     registry_number: str
     reference: str
@@ -43,8 +66,17 @@ class VerifiedReceipt:
     unit_fr: str
     registered_at: datetime
     subject: str
-    depositor_id: str  # masked, as printed on the receipt
+    depositor_id: str  # masked, as printed on the receipt ("CIN AB****56")
     documents: tuple[VerifiedDocument, ...]
+    kind: str = "receipt"  # "receipt" | "acknowledgement" | "signed": what the QR code is printed on
+    status: str = ""  # current status of the correspondence it belongs to (``Status`` value), "" if none
+    belongs_to: str = ""  # registry number of that correspondence (a signed answer: the letter it answers)
+    sender_ar: str = ""  # acknowledgement: the administration whose letter arrived
+    sender_fr: str = ""
+    sender_reference: str = ""  # acknowledgement: that letter's number in the sender's outgoing register
+    signatories: tuple[Signatory, ...] = ()
+    depositor_id_kind: str = ""  # "CIN" | "ICE": the first word of ``depositor_id``, for a translated label
+    depositor_id_masked: str = ""  # the rest of ``depositor_id``
 
     @property
     def receipt_sha256(self) -> str:
@@ -63,49 +95,97 @@ def find_by_token(session: Session, reference: str, token: str) -> Correspondenc
     return corr
 
 
-def lookup(session: Session, reference: str, token: str) -> VerifiedReceipt | None:
+def lookup(session: Session, reference: str, token: str, ticket: str = "") -> VerifiedReceipt | None:
     """What the QR code of a receipt (registry reference) or a signed document (``PAR-…``) attests."""
     if reference.startswith(FOLDER_PREFIX):
-        return _signed_document(session, reference, token)
+        return _signed_document(session, reference, token, ticket)
     corr = find_by_token(session, reference, token)
     if corr is None:
         return None
     adm = session.get(Administration, corr.administration_id)
     unit = session.get(Unit, corr.unit_id) if corr.unit_id else None
     party = session.get(Party, corr.sender_party_id) if corr.sender_party_id else None
-    docs = session.execute(
-        select(Document).where(Document.correspondence_id == corr.id).order_by(Document.kind, Document.position)
+    docs = session.execute(  # what the receipt lists: answers came later and are verified on their own
+        select(Document).where(Document.correspondence_id == corr.id, Document.kind != DocumentKind.answer)
+        .order_by(Document.kind, Document.position)
     ).scalars()
+    sender = session.get(Administration, corr.sender_administration_id) if corr.sender_administration_id else None
+    acknowledgement = sender is not None and corr.channel is Channel.inter_administration
     return VerifiedReceipt(
         registry_number=corr.registry_number,
         reference=registry.reference_slug(corr.registry_number),
         administration_ar=adm.name_ar if adm else "", administration_fr=adm.name_fr if adm else "",
         unit_ar=unit.name_ar if unit else "", unit_fr=unit.name_fr if unit else "",
         registered_at=corr.registered_at, subject=corr.subject,
-        depositor_id=f"{party.id_kind} {mask_identifier(party.id_value)}" if party else "",
+        depositor_id=f"{party.id_kind} {mask_identifier(party.id_value)}" if party and party.id_value else "",
         documents=tuple(VerifiedDocument(d.filename, d.kind.value, d.pages, d.size, d.sha256) for d in docs),
+        kind="acknowledgement" if acknowledgement else "receipt",
+        status=corr.status.value, belongs_to=corr.registry_number,
+        sender_ar=sender.name_ar if acknowledgement else "", sender_fr=sender.name_fr if acknowledgement else "",
+        sender_reference=_sender_reference(session, corr) if acknowledgement else "",
+        depositor_id_kind=party.id_kind if party and party.id_value else "",
+        depositor_id_masked=mask_identifier(party.id_value) if party and party.id_value else "",
     )
+
+
+def _sender_reference(session: Session, arrival: Correspondence) -> str:
+    """The sender's outgoing number of an inter-administration arrival (linked at delivery)."""
+    number = session.execute(
+        select(Correspondence.registry_number).join(CorrespondenceLink, CorrespondenceLink.to_id == Correspondence.id)
+        .where(CorrespondenceLink.from_id == arrival.id, Correspondence.direction == Direction.outgoing)
+    ).scalars().first()
+    return number or ""
 
 
 FOLDER_PREFIX = "PAR-"
 
 
-def _signed_document(session: Session, reference: str, token: str) -> VerifiedReceipt | None:
-    """A document signed in the parapheur: only once its circuit is complete is it attested."""
-    from mrasla_app.models import Folder
-    from mrasla_app.services import workflow
+def _signed_document(session: Session, reference: str, token: str, ticket: str) -> VerifiedReceipt | None:
+    """A document signed in the signature book: only once its circuit is complete is it attested."""
 
-    status = workflow.public_status(session, reference, token)
-    if status is None or status["status"] not in {s.value for s in workflow.SIGNED_STATUSES}:
+    folder = session.execute(select(Folder).where(Folder.reference == reference)).scalar_one_or_none()
+    if folder is None:
         return None
-    folder = session.execute(select(Folder).where(Folder.reference == reference)).scalar_one()
-    data = storage.get(status["document_sha256"])
+    if not (ticket and tracking.check_ticket(tracking.verify_subject(reference), ticket)):
+        status = workflow.public_status(session, reference, token)
+        if status is None:
+            return None
+    if folder.status not in workflow.SIGNED_STATUSES or folder.completed_at is None:
+        return None
+    adm = session.get(Administration, folder.administration_id)
+    data = storage.get(folder.current_sha256)
+    corr = session.get(Correspondence, folder.correspondence_id) if folder.correspondence_id else None
     return VerifiedReceipt(
-        registry_number=reference, reference=reference, administration_ar=status["administration_ar"],
-        administration_fr=status["administration_fr"], unit_ar="", unit_fr="", registered_at=status["completed_at"],
+        registry_number=reference, reference=reference, administration_ar=adm.name_ar if adm else "",
+        administration_fr=adm.name_fr if adm else "", unit_ar="", unit_fr="", registered_at=folder.completed_at,
         subject=folder.title, depositor_id="",
-        documents=(VerifiedDocument(f"{reference}.pdf", "signed", pdf_pages(data), len(data), status["document_sha256"]),),
+        documents=(VerifiedDocument(f"{reference}.pdf", "signed", pdf_pages(data), len(data), folder.current_sha256),),
+        kind="signed", status=corr.status.value if corr else "", belongs_to=corr.registry_number if corr else "",
+        signatories=_signatories(session, folder),
     )
+
+
+def _signatories(session: Session, folder: Folder) -> tuple[Signatory, ...]:
+    """Who signed (or sealed) the folder's current version, and when, in signing order."""
+    rows = session.execute(
+        select(StepAction, FolderStep.kind).join(FolderStep, FolderStep.id == StepAction.step_id)
+        .where(StepAction.folder_id == folder.id, FolderStep.version == folder.version,
+               FolderStep.kind.in_([StepKind.signature, StepKind.seal]), StepAction.decision == Decision.signed)
+        .order_by(StepAction.at, StepAction.id)
+    ).all()
+    users = {u.id: u for u in session.execute(select(User).where(User.id.in_(
+        {a.actor_id for a, _ in rows} | {a.on_behalf_of_id for a, _ in rows if a.on_behalf_of_id}))).scalars()}
+
+    def names(user_id: int | None) -> tuple[str, str]:
+        user = users.get(user_id) if user_id else None
+        return ("", "") if user is None else (user.full_name_ar or user.full_name, user.full_name)
+
+    out = []
+    for action, kind in rows:
+        (name_ar, name_fr), (behalf_ar, behalf_fr) = names(action.actor_id), names(action.on_behalf_of_id)
+        out.append(Signatory(name_ar, name_fr, behalf_ar, behalf_fr, "seal" if kind is StepKind.seal else "signature",
+                             action.at))
+    return tuple(out)
 
 
 def pdf_pages(data: bytes) -> int:

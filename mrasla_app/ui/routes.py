@@ -44,6 +44,16 @@ def tracking_path(reference: str, access_token: str) -> str:
     return f"{TRACK}/{reference}?k={access_token}"
 
 
+def answer_path(reference: str, document_id: int, ticket: str) -> str:
+    """A signed answer's PDF for its depositor: the API route, opened by a tracking page's ticket."""
+    return f"/api/v1/deposits/{reference}/answers/{document_id}?d={ticket}"
+
+
+def signed_verify_path(folder_reference: str, ticket: str) -> str:
+    """The verification page of a signed document, opened from the depositor's tracking page."""
+    return f"{VERIFY}/{folder_reference}?d={ticket}"
+
+
 def register_export_path(direction: str, ext: str) -> str:
     """A register download (``ext`` csv or pdf), served by the authorised API route."""
     return f"/api/v1/registers/{direction}.{ext}"

@@ -3,14 +3,22 @@ tampering detection, tracking, and a refused deposit that registers nothing."""
 
 from __future__ import annotations
 
+import email
+import json
 import re
 import subprocess
+import sys
+import time
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+import httpx
+from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import PHONE, new_page
+from mrasla_app.i18n import catalog
+from tests.e2e.conftest import DESKTOP, PHONE, ROOT, new_page
 from tests.files import jpeg_bytes, pdf_bytes
+
+AR, FR = catalog("ar"), catalog("fr")
 
 NUMBER = re.compile(r"^MEF/\d{4}/A/\d{6}$")
 ARABIC = re.compile(r"[\u0600-\u06FF]")
@@ -135,5 +143,168 @@ def test_bad_cin_is_refused_in_both_languages_and_registers_nothing(browser, bas
         expect(error).to_contain_text("رقم البطاقة الوطنية")
         assert ARABIC.search(error.inner_text())
         assert _outbox(server) == before  # nothing registered, nothing sent
+    finally:
+        page.context.close()
+
+
+# --- the answer reaches the citizen; tracking codes; typing while the page hydrates; draft banner ----
+
+
+def _answered(server: dict[str, object]) -> dict[str, str]:
+    """A deposit answered through the signature book and sent back, made in the server's data directory."""
+    out = subprocess.run([sys.executable, "-m", "tests.answered"], cwd=ROOT, env=server["env"],  # type: ignore[arg-type]
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _new_messages(server: dict[str, object], before: set[str], suffix: str) -> list[Path]:
+    box = Path(str(server["data_dir"])) / "outbox"
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:  # codes are delivered in the background
+        new = sorted(p for p in box.glob(f"*{suffix}") if p.name not in before)
+        if new:
+            return new
+        time.sleep(0.2)
+    return []
+
+
+def _code_in(text: str) -> str:
+    return re.search(r"[:：]\s*(\d{6})\b", text).group(1)  # "… est : 123456" (the number has 6 digits too)
+
+
+def _read_mail(path: Path) -> tuple[str, str]:
+    msg = email.message_from_bytes(path.read_bytes())
+    return str(msg["To"]), msg.get_payload(decode=True).decode()
+
+
+def test_the_signed_answer_is_downloaded_and_verified_from_the_tracking_link(browser, server, tmp_path):
+    """The e-mail's tracking link (phone, Arabic): the answer has a download button (a valid signed PDF)
+    and a "verify" link whose page says it is a signed document, names its signatories in Arabic, the
+    letter it answers and its status, and recognises the downloaded copy."""
+    done = _answered(server)
+    page = new_page(browser, PHONE, lang="ar")
+    try:
+        page.goto(done["tracking_url"])
+        expect(page.get_by_test_id("track-answer")).to_have_count(1)
+        download = page.get_by_test_id("track-answer-download")
+        expect(download).to_have_text(AR["citizen.answer_download"])
+        with page.expect_download() as info:
+            download.click()
+        answer = tmp_path / "answer.pdf"
+        info.value.save_as(answer)
+        assert info.value.suggested_filename == f"{done['folder']}.pdf"
+        sig = subprocess.run(["pdfsig", str(answer)], capture_output=True, text=True)
+        assert sig.stdout.count("Signature is Valid.") == 2, sig.stdout + sig.stderr
+
+        page.get_by_test_id("track-answer-verify").click()
+        expect(page.get_by_test_id("page-title")).to_have_text(AR["citizen.verify_signed_title"])
+        expect(page.get_by_test_id("page-title")).to_have_attribute("data-kind", "signed")
+        expect(page.get_by_test_id("verify-verdict")).to_have_attribute("data-verdict", "authentic")
+        expect(page.get_by_test_id("verify-number")).to_have_text(done["folder"])
+        expect(page.get_by_test_id("verify-belongs-to")).to_have_text(done["number"])
+        expect(page.get_by_test_id("verify-status")).to_have_attribute("data-status", "answered")
+        expect(page.get_by_test_id("verify-signatory")).to_have_count(2)
+        assert ARABIC.search(page.get_by_test_id("verify-signatory-name").first.inner_text())
+        expect(page.get_by_test_id("verify-depositor")).to_have_count(0)
+        expect(page.get_by_test_id("verify-check-hint")).to_have_text(AR["citizen.verify_copy_hint"])
+        page.locator('[data-testid="verify-attachment"] input[type="file"]').set_input_files(str(answer))
+        expect(page.get_by_test_id("attachment-result")).to_have_text(AR["citizen.verify_copy_match"])
+
+        # The receipt's own QR page stays a receipt: its title, the depositor's id with an Arabic label.
+        page.goto(done["verify_url"])
+        expect(page.get_by_test_id("page-title")).to_have_attribute("data-kind", "receipt")
+        expect(page.get_by_test_id("verify-depositor")).to_contain_text(AR["citizen.id_short.CIN"])
+        expect(page.get_by_test_id("verify-depositor")).not_to_contain_text("CIN")
+    finally:
+        page.context.close()
+
+
+def test_a_tracking_code_from_the_outbox_is_accepted_first_try(browser, server):
+    """Ask for a code, switch to the mail app (the page is hidden, its socket reconnects), read the code
+    from the outbox and type it: the tracking view opens at once, with the answer's download button.
+    Asked with the phone number, the code goes by SMS (an .sms file), never as an e-mail to a phone."""
+    done = _answered(server)
+    base_url = str(server["base_url"])
+    page = new_page(browser, PHONE, lang="fr")
+    try:
+        page.goto(f"{base_url}/track")
+        before = {p.name for p in (Path(str(server["data_dir"])) / "outbox").glob("*")}
+        page.locator("#track-number").fill(done["number"])
+        page.locator("#track-contact").fill("Salma@Example.ma")
+        page.get_by_test_id("track-send").click()
+        expect(page.get_by_test_id("track-code-sent")).to_be_visible()
+        page.evaluate("""() => {  // the user opens their mail app, then comes back
+            Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
+            document.dispatchEvent(new Event('visibilitychange'));
+            window.dispatchEvent(new Event('pagehide'));
+            Object.defineProperty(document, 'visibilityState', {value: 'visible', configurable: true});
+            document.dispatchEvent(new Event('visibilitychange'));
+        }""")
+        (mail,) = _new_messages(server, before, ".eml")
+        to, body = _read_mail(mail)
+        assert to == "salma@example.ma"
+        expect(page.locator("#track-code")).to_be_visible()  # still the code step after the reconnect
+        page.locator("#track-code").fill(_code_in(body))
+        page.get_by_test_id("track-confirm").click()
+        expect(page.get_by_test_id("track-number")).to_have_text(done["number"])
+        expect(page.get_by_test_id("form-error")).to_have_count(0)
+        link = page.get_by_test_id("track-answer-download")
+        expect(link).to_have_text(FR["citizen.answer_download"])
+        pdf = httpx.get(base_url + link.get_attribute("href"), timeout=30)
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+
+        page.get_by_test_id("track-restart").click()
+        before = {p.name for p in (Path(str(server["data_dir"])) / "outbox").glob("*")}
+        page.locator("#track-number").fill(done["number"])
+        page.locator("#track-contact").fill("06 00 00 00 00")  # given at deposit as +212600000000
+        page.get_by_test_id("track-send").click()
+        (sms,) = _new_messages(server, before, ".sms")
+        text = sms.read_text()
+        assert text.startswith("To: +212600000000\n")
+        assert not [p for p in _new_messages(server, before, ".eml") if "+212" in _read_mail(p)[0]]
+        page.locator("#track-code").fill(_code_in(text))
+        page.get_by_test_id("track-confirm").click()
+        expect(page.get_by_test_id("track-number")).to_have_text(done["number"])
+    finally:
+        page.context.close()
+
+
+def _typed_while_hydrating(browser: Browser, url: str, selector: str, text: str) -> str:
+    """Type into ``selector`` as soon as it exists, on a CPU slowed 4×, and read it once hydrated."""
+    page = new_page(browser, PHONE, lang="fr")
+    try:
+        page.context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 4})
+        page.goto(url, wait_until="commit")
+        page.locator(selector).press_sequentially(text, delay=0)
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(3000)  # past hydration (1.5-1.9 s at 4×) and its on_load
+        return page.locator(selector).input_value()
+    finally:
+        page.context.close()
+
+
+def test_nothing_typed_during_hydration_is_lost(browser, base_url):
+    for path, selector, text in (("/deposit", "#deposit-search", "economie"), ("/track", "#track-number", "MEF/2026/A/000001"),
+                                 ("/track", "#track-contact", "salma@example.ma"), ("/login", "#login-email", "agent@mrasla.ma")):
+        assert _typed_while_hydrating(browser, f"{base_url}{path}", selector, text) == text, path
+
+
+def test_the_unsent_draft_banner_only_for_a_draft_from_an_earlier_visit(browser, base_url):
+    page = new_page(browser, PHONE, lang="fr")
+    held = []  # the offline script's strings arrive late, as on a slow first visit (the banner came then)
+    page.route("**/pwa/strings.json", lambda route: held.append(route))
+    try:
+        _choose_mef(page, base_url, "economie")
+        page.get_by_test_id("deposit-next-1").click()
+        page.locator("#deposit-full_name").press_sequentially("Salma Bennis")
+        page.wait_for_timeout(500)  # the draft is stored (IndexedDB)
+        for route in held:
+            route.continue_()
+        page.wait_for_timeout(3000)
+        expect(page.get_by_test_id("resume-draft")).to_have_count(0)  # first visit: what is typed now is no "unsent deposit"
+        later = page.context.new_page()  # a later visit on the same device, the draft never sent
+        later.goto(f"{base_url}/deposit")
+        expect(later.get_by_test_id("resume-draft")).to_be_visible()
+        expect(later.get_by_test_id("connection-status")).to_contain_text(FR["pwa.resume_title"])
     finally:
         page.context.close()

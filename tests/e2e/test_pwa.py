@@ -212,6 +212,10 @@ def test_offline_draft_survives_reload_and_is_submitted_once(browser, base_url, 
         expect(number_el).to_be_visible(timeout=60_000)
         number = number_el.inner_text().strip()
         assert NUMBER.match(number), number
+        # Sent: "you are offline" no longer sits above the confirmation; the number is on one line.
+        expect(page.locator("[data-testid=offline-title]:visible")).to_have_count(0)
+        lines = "e => { const r = document.createRange(); r.selectNodeContents(e); return r.getClientRects().length; }"
+        assert number_el.evaluate(lines) == 1
         link = page.get_by_test_id("offline-receipt-link").get_attribute("href")
         assert "/receipt.pdf?k=" in link
         assert httpx.get(link if link.startswith("http") else f"{base_url}{link}").content.startswith(b"%PDF")

@@ -35,6 +35,7 @@ MILESTONE_KEYS = sorted(set(tracking.PUBLIC_MILESTONES.values()))
 lookup_limit = Limiter("portal-lookup", limit=30, window=60)
 track_limit = Limiter("portal-track", limit=10, window=600)
 MB = 1024 * 1024
+ID_KINDS = ("CIN", "ICE")  # identifier kinds a depositor may give (``deposits.DepositForm.id_kind``)
 STATUSES = ("to_qualify", "dispatched", "in_progress", "answered", "closed", "archived", "returned")
 
 
@@ -140,7 +141,7 @@ class TrackingViewMixin(rx.State, mixin=True):
     tv_registered_ar: str = ""
     tv_registered_fr: str = ""
     tv_milestones: list[dict[str, str]] = []  # {key, at_ar, at_fr}
-    tv_answers: list[dict[str, str]] = []  # {name}
+    tv_answers: list[dict[str, str]] = []  # {name, pages, size, unit, at_ar, at_fr, download, verify}
 
     def _show_tracking(self, correspondence_id: int | None) -> bool:
         """Load the view of ``correspondence_id`` (an id the server holds, never one from the browser)."""
@@ -163,21 +164,47 @@ class TrackingViewMixin(rx.State, mixin=True):
         self.tv_registered_ar, self.tv_registered_fr = when["ar"], when["fr"]
         self.tv_milestones = [{"key": m.key, **{f"at_{k}": v for k, v in local_datetime(m.at).items()}}
                               for m in view.milestones]
-        self.tv_answers = [{"name": name} for _, name in view.answers]
+        self.tv_answers = [_answer_item(view.reference, a) for a in view.answers]
+
+
+def _answer_item(reference: str, answer: tracking.Answer) -> dict[str, str]:
+    """What the tracking page shows of one answer, with its download and verification links (tickets)."""
+    size, unit = size_label(answer.size)
+    verify = routes.signed_verify_path(answer.folder_reference, tracking.ticket(
+        tracking.verify_subject(answer.folder_reference))) if answer.folder_reference else routes.VERIFY
+    return {"name": answer.filename, "pages": str(answer.pages), "size": size, "unit": unit,
+            **{f"at_{k}": v for k, v in local_datetime(answer.sent_at).items()},
+            "download": routes.answer_path(reference, answer.document_id,
+                                           tracking.ticket(tracking.answer_subject(answer.document_id))),
+            "verify": verify}
 
 
 # --- components -------------------------------------------------------------------------------
 
 
-def dl_row(label_key: str, value: Any, **props: Any) -> list[rx.Component]:
-    """One ``<dt>``/``<dd>`` pair for a ``.dl`` list."""
-    return [rx.el.dt(t(label_key)), rx.el.dd(value, **props)]
+def dl_row(label: Any, value: Any, **props: Any) -> list[rx.Component]:
+    """One ``<dt>``/``<dd>`` pair for a ``.dl`` list (``label``: a catalogue key, or a translated text)."""
+    return [rx.el.dt(t(label) if isinstance(label, str) else label), rx.el.dd(value, **props)]
 
 
 def size_text(item: Any) -> rx.Component:
     """``340 Ko`` from an item with ``size`` and ``unit`` (kb/mb) fields."""
     return rx.el.span(item["size"], "\u00a0", t_choice(item["unit"], "common.unit_", ["kb", "mb"]),
                       class_name="nowrap")
+
+
+def page_count(pages: Any) -> rx.Component:
+    """``pages`` (a number as text) with the right plural: Arabic has one, two, 3–10 and 11+ forms."""
+    n = pages.to(int)
+    return rx.el.span(
+        rx.match(
+            pages,
+            ("1", rx.fragment(t("citizen.pages_one"))),
+            ("2", rx.fragment(t("citizen.pages_two"))),
+            rx.fragment(pages, "\u00a0", rx.cond((n >= 3) & (n <= 10), t("citizen.pages_few"), t("citizen.pages_many"))),
+        ),
+        class_name="nowrap",
+    )
 
 
 def upload_box(upload_id: str, on_drop: Any, label_key: str, hint_key: str, *, accept: dict[str, list[str]],
@@ -268,12 +295,32 @@ def tracking_view(state: Any) -> rx.Component:
             section_title("track.answers"),
             rx.cond(
                 state.tv_answers.length() > 0,
-                rx.el.ul(rx.foreach(state.tv_answers, lambda a: rx.el.li(
-                    rx.icon("file-text", size=18, aria_hidden="true"), rx.el.span(a["name"]), class_name="file-row")),
-                    class_name="file-list", data_testid="track-answers"),
+                rx.el.ul(rx.foreach(state.tv_answers, _answer_row), class_name="doc-list", data_testid="track-answers"),
                 rx.el.p(t("track.no_answers"), class_name="muted", data_testid="track-no-answers"),
             ),
         ),
+    )
+
+
+def _answer_row(a: Any) -> rx.Component:
+    """One answer: name, date, pages and size; a big download button and a "verify" link."""
+    return rx.el.li(
+        rx.el.div(
+            rx.icon("file-check", size=18, aria_hidden="true"),
+            rx.el.span(a["name"], class_name="file-name", dir="ltr"),
+            class_name="doc-head",
+        ),
+        rx.el.p(pick(a["at_ar"], a["at_fr"]), " · ", page_count(a["pages"]), " · ", size_text(a), class_name="file-meta"),
+        rx.el.div(
+            rx.el.a(rx.icon("download", size=18, aria_hidden="true"), t("citizen.answer_download"),
+                    href=a["download"], download=a["name"], reload_document=True, class_name="btn btn-primary",
+                    data_testid="track-answer-download"),
+            rx.el.a(rx.icon("shield-check", size=18, aria_hidden="true"), t("citizen.answer_verify"),
+                    href=a["verify"], class_name="btn btn-secondary", data_testid="track-answer-verify"),
+            class_name="actions",
+        ),
+        class_name="doc-item",
+        data_testid="track-answer",
     )
 
 

@@ -28,9 +28,9 @@ from mrasla_app.ui.components.forms import (
     button, card, field, field_error, messages, option, page_title, radio_field, select_field,
 )
 from mrasla_app.ui.components.layout import layout
-from mrasla_app.ui.i18n import pick, t
+from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
-    PortalState, accept_uploads, dl_row, form_data, local_datetime, size_text, upload_box,
+    ID_KINDS, PortalState, accept_uploads, dl_row, form_data, local_datetime, page_count, size_text, upload_box,
 )
 
 ROUTE = routes.DEPOSIT
@@ -97,11 +97,15 @@ class DepositState(PortalState):
 
     # --- helpers ------------------------------------------------------------------------------
 
-    async def _reset_wizard(self) -> None:
-        """A new, empty wizard with a new idempotency key (the forms remount with the new key)."""
+    async def _reset_wizard(self, remount: bool = True) -> None:
+        """A new, empty wizard with a new idempotency key.
+
+        ``remount`` renews the forms' ``key=`` so inputs still showing an earlier deposit are emptied;
+        a fresh tab's forms are already empty and must not remount while the page hydrates: that
+        erased what the citizen was typing (``on_load`` passes ``remount=False`` then)."""
         form_key = self.form_key
         self.reset()  # this state's own fields, backend ones included
-        self.form_key = form_key + 1
+        self.form_key = form_key + 1 if remount else form_key
         self._idempotency_key = uuid.uuid4().hex
         store = await self.get_state(DepositFiles)
         store._files = []
@@ -161,7 +165,7 @@ class DepositState(PortalState):
         self._show_actor(self._actor())
         self._clear_messages()
         if self.done or not self._idempotency_key:
-            await self._reset_wizard()
+            await self._reset_wizard(remount=self.done)
         else:  # a reload keeps the draft; refresh the directory
             self._search(self.query)
         s = get_settings()
@@ -448,7 +452,7 @@ def _file_row(f: rx.Var, index: rx.Var) -> rx.Component:
         rx.icon("file-check", size=20, aria_hidden="true", class_name="file-icon"),
         rx.el.span(
             rx.el.span(f["name"], class_name="file-name", dir="auto", data_testid="deposit-file-name"),
-            rx.el.span(size_text(f), " · ", f["pages"], " ", t("deposit.file_pages"), class_name="file-meta"),
+            rx.el.span(size_text(f), " · ", page_count(f["pages"]), class_name="file-meta"),
             class_name="file-body",
         ),
         rx.el.button(
@@ -534,7 +538,8 @@ def _step_review() -> rx.Component:
             class_name="dl dl-stack")),
         _review_section(2, "deposit.step.identity", rx.el.dl(
             *dl_row("deposit.full_name", DepositState.full_name, dir="auto"),
-            *dl_row("deposit.id_value", rx.el.span(DepositState.id_kind, " ", DepositState.id_value, dir="ltr")),
+            *dl_row("deposit.id_value", rx.el.span(t_choice(DepositState.id_kind, "citizen.id_short.", ID_KINDS), " ",
+                                                   rx.el.bdi(DepositState.id_value, dir="ltr"))),
             rx.cond(DepositState.email != "", rx.fragment(*dl_row("deposit.email", DepositState.email, dir="ltr"))),
             rx.cond(DepositState.phone != "", rx.fragment(*dl_row("deposit.phone", DepositState.phone, dir="ltr"))),
             class_name="dl dl-stack")),

@@ -3,11 +3,17 @@
 Step 1 asks for both and always answers the same ("if the details match, a code was sent"), so
 the form reveals nothing. Step 2 takes the one-time code; on success the correspondence id is
 kept in a backend-only var and the public tracking view is shown.
+
+``on_load`` runs at every (re)hydration, including when the socket reconnects after the user
+switched to their mail or SMS app to read the code: it must not reset the step the user is in
+(that sent them back to step 1, they asked again and the code they had read was refused), nor
+remount the forms (a ``key=`` bump erases what is being typed while the page hydrates).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import reflex as rx
 
@@ -30,18 +36,25 @@ class TrackState(TrackingViewMixin, PortalState):
     number: str = ""
     sent_ar: str = ""
     sent_fr: str = ""
-    form_key: int = 0
 
     _registry_number: str = ""
     _correspondence_id: int = 0
+    _code_asked_at: float = 0.0
 
     @rx.event
     def on_load(self):
+        """Keep the step in progress (see module docstring); a code step older than the code expires."""
         self._show_actor(self._actor())
         self._clear_messages()
-        form_key = self.form_key
-        self.reset()
-        self.form_key = form_key + 1
+        if self.stage == "view" and self._show_tracking(self._correspondence_id):
+            return
+        if self.stage == "code" and time.time() - self._code_asked_at < tracking.CODE_TTL.total_seconds():
+            return
+        self._start_over()
+
+    def _start_over(self) -> None:
+        self.stage, self.sent_ar, self.sent_fr = "ask", "", ""
+        self._registry_number, self._correspondence_id, self._code_asked_at = "", 0, 0.0
         self._set_view(None)
 
     @rx.event
@@ -66,13 +79,13 @@ class TrackState(TrackingViewMixin, PortalState):
             asyncio.get_running_loop().run_in_executor(None, notifications.deliver, queued)
         self._clear_messages()
         self.number, self._registry_number, self.stage = number, number, "code"
+        self._code_asked_at = time.time()  # wall clock: workers may differ
         self.sent_ar, self.sent_fr = self._both("track.code_sent")
-        self.form_key += 1
 
     @rx.event
     def confirm(self, form: dict):
         form = form_data(form)
-        code = str(form.get("code", "")).strip()[:12]
+        code = tracking.normalize_code(str(form.get("code", ""))[:24])
         if self.stage != "code" or not self._registry_number:
             return
         with db.write_session() as session:
@@ -88,18 +101,19 @@ class TrackState(TrackingViewMixin, PortalState):
 
     @rx.event
     def restart(self):
-        return TrackState.on_load
+        self._clear_messages()
+        self._start_over()
 
 
 def _ask() -> rx.Component:
     return rx.el.form(
         field(FORM, "number", "track.number", required=True, hint_key="track.number_hint", dir="ltr",
               auto_capitalize="characters", default_value=TrackState.number),
-        field(FORM, "contact", "track.contact", required=True, autocomplete="email", dir="ltr"),
+        field(FORM, "contact", "track.contact", required=True, hint_key="citizen.track_contact_hint", autocomplete="email",
+              dir="ltr"),
         submit("track.send_code", "track-send"),
         on_submit=TrackState.request_code,
         class_name="form",
-        key=TrackState.form_key,
     )
 
 
@@ -108,7 +122,7 @@ def _code() -> rx.Component:
         message(TrackState.sent_ar, TrackState.sent_fr, ok=True, testid="track-code-sent"),
         rx.el.form(
             field(FORM, "code", "track.code", required=True, autocomplete="one-time-code", input_mode="numeric",
-                  pattern="[0-9]{6}", max_length=6, dir="ltr", auto_focus=True),
+                  pattern="[0-9٠-٩۰-۹]{6}", max_length=6, dir="ltr", auto_focus=True),
             rx.el.div(
                 submit("track.confirm", "track-confirm"),
                 button("track.restart", kind="ghost", on_click=TrackState.restart, data_testid="track-restart"),
@@ -116,7 +130,6 @@ def _code() -> rx.Component:
             ),
             on_submit=TrackState.confirm,
             class_name="form",
-            key=TrackState.form_key,
         ),
     )
 

@@ -1,14 +1,17 @@
-"""``/verify/[reference]?t=<token>``: the landing page of a receipt's QR code (flow 6).
+"""``/verify/[reference]?t=<token>``: the landing page of a QR code (flow 6).
 
-The verdict comes from ``verification.lookup`` with the reference and token of the URL, read on
-the server at page load and kept in backend-only vars; a wrong token and an unknown reference
-look the same. The page also checks an original attachment: the dropped file's SHA-256 is
-compared with the receipt's lines (the file is not stored).
+The verdict comes from ``verification.lookup`` with the reference and token of the URL (or the
+``d`` ticket of a depositor's tracking page), read on the server at page load and kept in
+backend-only vars; a wrong token and an unknown reference look the same. The page says what the
+document is — a deposit receipt, an inter-administration acknowledgement or a signed document —
+with that kind's own title and facts. It also checks a file: the dropped file's SHA-256 is
+compared with the document's lines (the file is not stored).
 """
 
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import reflex as rx
 
@@ -18,17 +21,18 @@ from mrasla_app.models import DocumentKind
 from mrasla_app.services import verification
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.forms import card, message, messages, page_title, section_title
+from mrasla_app.ui.components.forms import card, message, messages, section_title
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
-    PortalState, dl_row, local_datetime, read_capped, real_uploads, root_certificate_card, size_label, size_text, upload_box,
-    verdict, lookup_limit,
+    ID_KINDS, STATUSES, PortalState, dl_row, local_datetime, lookup_limit, page_count, read_capped, real_uploads,
+    root_certificate_card, size_label, size_text, upload_box, verdict,
 )
 
 ROUTE = routes.VERIFY_RECEIPT
 TITLE = "Vérification · التحقق — Mrasla"
 UPLOAD_ID = "verify-attachment"
+KINDS = ("receipt", "acknowledgement", "signed")
 
 
 class VerifyReceiptState(PortalState):
@@ -42,25 +46,34 @@ class VerifyReceiptState(PortalState):
     date_ar: str = ""
     date_fr: str = ""
     subject: str = ""
-    depositor: str = ""
+    depositor: str = ""  # masked identifier
+    depositor_kind: str = ""  # CIN | ICE
     documents: list[dict[str, str]] = []  # {name, kind, pages, size, unit, sha256}
+    kind: str = "receipt"  # receipt | acknowledgement | signed (``verification.VerifiedReceipt.kind``)
+    status: str = ""
+    belongs_to: str = ""
+    sender_ar: str = ""
+    sender_fr: str = ""
+    sender_reference: str = ""
+    signatories: list[dict[str, str]] = []  # {name_ar, name_fr, behalf_ar, behalf_fr, kind, at_ar, at_fr}
     match_ok: bool = False
     match_ar: str = ""
     match_fr: str = ""
 
     _reference: str = ""
     _qr_token: str = ""
+    _ticket: str = ""
 
     def _lookup(self) -> verification.VerifiedReceipt | None:
         with db.read_session() as session:
-            return verification.lookup(session, self._reference, self._qr_token)
+            return verification.lookup(session, self._reference, self._qr_token, self._ticket)
 
     @rx.event
     def on_load(self):
         self._show_actor(self._actor())
         self._clear_messages()
         self.reset()
-        self._reference, self._qr_token = self._route_arg(1), self._query("t")
+        self._reference, self._qr_token, self._ticket = self._route_arg(1), self._query("t"), self._query("d")
         try:
             self._limit(lookup_limit)
         except DomainError as exc:
@@ -71,10 +84,17 @@ class VerifyReceiptState(PortalState):
         if found is None:
             return
         when = local_datetime(found.registered_at)
-        self.number, self.subject, self.depositor = found.registry_number, found.subject, found.depositor_id
+        self.number, self.subject = found.registry_number, found.subject
+        self.depositor, self.depositor_kind = found.depositor_id_masked, found.depositor_id_kind
         self.adm_ar, self.adm_fr = found.administration_ar, found.administration_fr
         self.unit_ar, self.unit_fr = found.unit_ar, found.unit_fr
         self.date_ar, self.date_fr = when["ar"], when["fr"]
+        self.kind, self.status, self.belongs_to = found.kind, found.status, found.belongs_to
+        self.sender_ar, self.sender_fr, self.sender_reference = found.sender_ar, found.sender_fr, found.sender_reference
+        self.signatories = [
+            {"name_ar": g.name_ar, "name_fr": g.name_fr, "behalf_ar": g.on_behalf_ar, "behalf_fr": g.on_behalf_fr,
+             "kind": g.kind, **{f"at_{k}": v for k, v in local_datetime(g.signed_at).items()}}
+            for g in found.signatories]
         docs = []
         for d in found.documents:
             size, unit = size_label(d.size)
@@ -101,7 +121,10 @@ class VerifyReceiptState(PortalState):
             return
         self._clear_messages()
         line = verification.match_attachment(found, data)
-        if line is not None:
+        if found.kind == "signed":
+            self.match_ok = line is not None
+            self.match_ar, self.match_fr = self._both("citizen.verify_copy_match" if line else "citizen.verify_copy_nomatch")
+        elif line is not None:
             self.match_ok = True
             self.match_ar, self.match_fr = self._both("verify.attachment_match", name=line.filename)
         elif found.receipt_sha256 and hashlib.sha256(data).hexdigest() == found.receipt_sha256:
@@ -122,7 +145,7 @@ def _document(d: rx.Var) -> rx.Component:
         ),
         rx.el.p(
             t_choice(d["kind"], "verify.kind.", ["receipt", "attachment", "signed"]), " · ",
-            d["pages"], " ", t("verify.pages"), " · ", size_text(d),
+            page_count(d["pages"]), " · ", size_text(d),
             class_name="file-meta",
         ),
         rx.el.code(d["sha256"], class_name="hash", dir="ltr", data_testid="verify-sha256"),
@@ -131,29 +154,81 @@ def _document(d: rx.Var) -> rx.Component:
     )
 
 
+def _by_kind(receipt: Any, acknowledgement: Any, signed: Any) -> Any:
+    """The text (or component) for the kind of document being verified."""
+    return rx.match(VerifyReceiptState.kind, ("acknowledgement", acknowledgement), ("signed", signed), receipt)
+
+
+def _signatory(g: rx.Var) -> rx.Component:
+    return rx.el.li(
+        rx.el.div(
+            rx.cond(g["kind"] == "seal", rx.icon("stamp", size=18, aria_hidden="true"),
+                    rx.icon("pen-line", size=18, aria_hidden="true")),
+            rx.el.strong(rx.cond(g["kind"] == "seal", t("citizen.verify_platform_seal"), pick(g["name_ar"], g["name_fr"])),
+                         data_testid="verify-signatory-name"),
+            class_name="doc-head",
+        ),
+        rx.cond(g["kind"] == "seal", rx.el.p(t("citizen.verify_applied_by"), " ", pick(g["name_ar"], g["name_fr"]),
+                                             class_name="file-meta")),
+        rx.cond(g["behalf_fr"] != "", rx.el.p(t("citizen.verify_on_behalf"), " ", pick(g["behalf_ar"], g["behalf_fr"]),
+                                              class_name="file-meta")),
+        rx.el.p(rx.cond(g["kind"] == "seal", t("citizen.verify_sealed_at"), t("citizen.verify_signed_at")), " ",
+                pick(g["at_ar"], g["at_fr"]), class_name="file-meta", data_testid="verify-signatory-time"),
+        class_name="doc-item",
+        data_testid="verify-signatory",
+    )
+
+
 def _details() -> rx.Component:
     s = VerifyReceiptState
     return rx.fragment(
         card(
-            rx.el.p(t("verify.registered_text")),
+            rx.el.p(_by_kind(t("verify.registered_text"), t("citizen.verify_ack_text"), t("citizen.verify_signed_text"))),
             rx.el.dl(
-                *dl_row("verify.number", rx.el.strong(s.number), dir="ltr", class_name="number-inline",
-                        data_testid="verify-number"),
-                *dl_row("verify.administration", pick(s.adm_ar, s.adm_fr), data_testid="verify-administration"),
+                *dl_row(_by_kind(t("verify.number"), t("verify.number"), t("citizen.verify_reference")), rx.el.strong(s.number),
+                        dir="ltr", class_name="number-inline", data_testid="verify-number"),
+                rx.cond(s.belongs_to != "", rx.fragment(*dl_row(
+                    _by_kind(t("citizen.verify_status"), t("citizen.verify_status"), t("citizen.verify_answers")),
+                    rx.el.span(
+                        rx.cond(s.kind == "signed", rx.el.strong(s.belongs_to, dir="ltr", class_name="number-inline",
+                                                                 data_testid="verify-belongs-to")),
+                        rx.cond(s.kind == "signed", " · ", ""),
+                        rx.el.span(t_choice(s.status, "track.status.", STATUSES), class_name="badge badge-status",
+                                   data_testid="verify-status", data_status=s.status),
+                    ),
+                ))),
+                rx.cond(s.sender_fr != "", rx.fragment(
+                    *dl_row("citizen.verify_sender", pick(s.sender_ar, s.sender_fr), data_testid="verify-sender"),
+                    *dl_row("citizen.verify_sender_reference", rx.el.strong(s.sender_reference), dir="ltr",
+                            class_name="number-inline", data_testid="verify-sender-reference"),
+                )),
+                *dl_row(_by_kind(t("verify.administration"), t("citizen.verify_recipient"), t("verify.administration")),
+                        pick(s.adm_ar, s.adm_fr), data_testid="verify-administration"),
                 rx.cond(s.unit_fr != "", rx.fragment(*dl_row("verify.unit", pick(s.unit_ar, s.unit_fr)))),
-                *dl_row("verify.date", pick(s.date_ar, s.date_fr), data_testid="verify-date"),
+                *dl_row(_by_kind(t("verify.date"), t("citizen.verify_arrived_at"), t("citizen.verify_completed_at")),
+                        pick(s.date_ar, s.date_fr), data_testid="verify-date"),
                 *dl_row("verify.subject", s.subject, dir="auto"),
-                *dl_row("verify.depositor", s.depositor, dir="ltr", data_testid="verify-depositor"),
+                rx.cond(s.depositor != "", rx.fragment(
+                    *dl_row("verify.depositor", rx.el.span(t_choice(s.depositor_kind, "citizen.id_short.", ID_KINDS), " ",
+                                                           rx.el.bdi(s.depositor, dir="ltr")),
+                            data_testid="verify-depositor"))),
                 class_name="dl dl-stack",
             ),
         ),
+        rx.cond(s.kind == "signed", card(
+            rx.el.h2(t("citizen.verify_signatories"), class_name="section-title"),
+            rx.el.ul(rx.foreach(s.signatories, _signatory), class_name="doc-list", data_testid="verify-signatories"),
+        )),
         card(
-            section_title("verify.documents"),
+            rx.el.h2(_by_kind(t("verify.documents"), t("citizen.verify_ack_documents"), t("citizen.verify_signed_document")),
+                     class_name="section-title"),
             rx.el.ul(rx.foreach(s.documents, _document), class_name="doc-list", data_testid="verify-documents"),
         ),
         card(
-            section_title("verify.attachment_title", id="attachment-title"),
-            rx.el.p(t("verify.attachment_hint"), class_name="muted"),
+            rx.el.h2(_by_kind(t("verify.attachment_title"), t("citizen.verify_ack_check_title"),
+                              t("citizen.verify_copy_title")), class_name="section-title", id="attachment-title"),
+            rx.el.p(_by_kind(t("verify.attachment_hint"), t("citizen.verify_ack_check_hint"), t("citizen.verify_copy_hint")),
+                    class_name="muted", data_testid="verify-check-hint"),
             upload_box(UPLOAD_ID, VerifyReceiptState.check_attachment(rx.upload_files(upload_id=UPLOAD_ID)),
                        "verify.attachment_choose", "verify.pdf_hint", multiple=False, icon="file-search",
                        accept={"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"],
@@ -168,7 +243,8 @@ def _details() -> rx.Component:
 def page() -> rx.Component:
     s = VerifyReceiptState
     return layout(
-        page_title("verify.receipt_title"),
+        rx.el.h1(_by_kind(t("verify.receipt_title"), t("citizen.verify_ack_title"), t("citizen.verify_signed_title")),
+                 id="page-title", data_testid="page-title", class_name="page-title", data_kind=s.kind),
         messages(s),
         rx.cond(
             s.checked,
