@@ -28,7 +28,7 @@ from sqlmodel import Session
 from mrasla_app.models import (
     Administration, Channel, Correspondence, CorrespondenceLink, Direction, Document, DocumentKind, Party, Unit, User,
 )
-from mrasla_app.models.workflow import Decision, Folder, FolderStatus, FolderStep, StepAction, StepKind
+from mrasla_app.models.workflow import Decision, Folder, FolderStep, StepAction, StepKind
 from mrasla_app.pki.receipts import mask_identifier
 from mrasla_app.pki.validation import ValidationReport, validate_pdf
 from mrasla_app.services import registry, storage, tracking, workflow
