@@ -21,6 +21,7 @@ from io import BytesIO
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from pypdf import PdfReader
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields
 from sqlalchemy import select
@@ -354,10 +355,10 @@ def _save(session: Session, actor: Actor, folder: Folder, version: int, text: Le
 def draft_of(session: Session, actor: Actor | None, folder_id: int) -> LetterDraft | None:
     """The drafted letter of the folder's current version (None when its document was uploaded)."""
     folder = workflow.folder_detail(session, actor, folder_id).folder  # visibility check
-    return _draft(session, folder)
+    return current_draft(session, folder)
 
 
-def _draft(session: Session, folder: Folder) -> LetterDraft | None:
+def current_draft(session: Session, folder: Folder) -> LetterDraft | None:
     return session.execute(select(LetterDraft).where(LetterDraft.folder_id == folder.id,
                                                      LetterDraft.version == folder.version)).scalar_one_or_none()
 
@@ -371,7 +372,7 @@ def revise(session: Session, actor: Actor | None, folder_id: int, text: LetterTe
         raise PermissionDenied()
     if folder.status not in (FolderStatus.draft, FolderStatus.in_progress, FolderStatus.rejected):
         raise DomainError("error.invalid_transition", current=folder.status.value, target="new_version")
-    previous = _draft(session, folder)
+    previous = current_draft(session, folder)
     if previous is None:
         raise DomainError("error.invalid_request")
     text = text.cleaned()
@@ -406,7 +407,7 @@ def prepared_letter(session: Session, folder: Folder, steps: list[FolderStep],
     Returns the PDF and the field names already placed (the others go on the signatures page),
     or None when the folder's current version was not drafted here.
     """
-    draft = _draft(session, folder)
+    draft = current_draft(session, folder)
     if draft is None:
         return None
     adm = session.get(Administration, folder.administration_id)
@@ -429,8 +430,6 @@ def prepared_letter(session: Session, folder: Folder, steps: list[FolderStep],
 
 def main_pages(session: Session, folder: Folder) -> int:
     """Pages of the main document as it stands (the letter, plus a signatures page if one was added)."""
-    from pypdf import PdfReader
-
     from mrasla_app.services import storage
 
     main = session.execute(select(FolderDocument).where(
@@ -440,10 +439,40 @@ def main_pages(session: Session, folder: Folder) -> int:
     if not sha:
         return 0
     try:
-        return len(PdfReader(BytesIO(storage.get(sha))).pages)
+        return page_count(storage.get(sha))
     except Exception:  # noqa: BLE001 - an unreadable file shows its stored count
         return main.pages if main else 0
 
 
+def signatories(session: Session, actor: Actor | None) -> list[User]:
+    """Active holders of the signatory role in the actor's administration (who may sign a letter)."""
+    actor = permissions.require_actor(actor)
+    if not actor.administration_id:
+        return []
+    return list(session.execute(
+        select(User).join(RoleMembership, RoleMembership.user_id == User.id)
+        .where(User.administration_id == actor.administration_id, User.active.is_(True),
+               RoleMembership.role == Role.signatory).distinct().order_by(User.full_name)).scalars())
+
+
+def preview_revision(session: Session, actor: Actor | None, folder_id: int, text: LetterText) -> bytes:
+    """The preview of a new version: same reference and signatory as the folder's circuit."""
+    actor = permissions.require_actor(actor)
+    folder = workflow.folder_detail(session, actor, folder_id).folder
+    previous = current_draft(session, folder)
+    if previous is None or folder.initiator_id != actor.user_id:
+        raise PermissionDenied()
+    adm = session.get(Administration, folder.administration_id)
+    corr = session.get(Correspondence, folder.correspondence_id) if folder.correspondence_id else None
+    pdf, _ = render(adm, _unit(session, actor, corr), text.cleaned(), deadlines.today(), previous.reference,  # type: ignore[arg-type]
+                    _signatory(session, _current_signer_ids(session, folder)))
+    return pdf
+
+
+def page_count(pdf: bytes) -> int:
+    return len(PdfReader(BytesIO(pdf)).pages)
+
+
 __all__ = ["LetterText", "Signatory", "Prefill", "render", "prefill", "preview", "start", "revise", "draft_of",
+           "signatories", "preview_revision", "page_count",
            "prepared_letter", "main_pages", "LANGS"]

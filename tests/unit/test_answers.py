@@ -172,3 +172,27 @@ def test_only_people_acting_on_the_item_can_draft(seeded):
     with pytest.raises(DomainError) as err, db.read_session() as s:
         answers.merge(s, seeded.actor(AGENT), cid, "no-such-template")
     assert err.value.code == "error.invalid_request"
+
+
+def test_clerk_reprints_a_paper_label_with_a_new_code_and_the_old_one_stops_working(seeded):
+    from mrasla_app.services import labels, paper, verification
+    from tests.files import pdf_bytes
+
+    clerk = seeded.actor("clerk.mef@mrasla.ma")
+    with db.write_session() as s:
+        reg = paper.register_incoming(s, clerk, administration_id=seeded.adm_id("MEF"), channel="paper",
+                                      subject="Demande de mutation", sender_name="Ahmed Amrani",
+                                      files=[("lettre.pdf", pdf_bytes())])
+        cid, ref, old = reg.correspondence.id, reg.reference, reg.verify_token
+    with db.write_session() as s:
+        pdf, name = labels.reprint(s, clerk, cid, "a4")
+    assert name.startswith("etiquette-") and name.endswith("-a4.pdf") and pdf.startswith(b"%PDF")
+    with db.read_session() as s:
+        assert verification.lookup(s, ref, old) is None  # the previous label's code is revoked
+        assert s.execute(select(AuditEvent.id).where(AuditEvent.action == "correspondence.label_reprinted",
+                                                     AuditEvent.object_id == str(cid))).first()
+    with pytest.raises((PermissionDenied, NotFound)), db.write_session() as s:
+        labels.reprint(s, seeded.actor(AGENT), cid)  # not a registry clerk
+    deposit = _incoming(seeded)
+    with pytest.raises(PermissionDenied), db.write_session() as s:
+        labels.reprint(s, clerk, deposit)  # a portal deposit: its receipt carries the code
