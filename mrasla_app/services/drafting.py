@@ -107,7 +107,9 @@ def _para(pdf: FPDF, text: str, size: float, width: float, style: str = "", colo
     family = font_for(text) if text.strip() else (FONT_AR if rtl else FONT_LATIN)
     kwargs = {"color": color} if color is not None else {}
     use_font(pdf, family, size + (0.6 if family == FONT_AR else 0), style, sample=text, **kwargs)
-    align = "R" if (family == FONT_AR or (rtl and not text.strip())) else "L"
+    if rtl:  # an Arabic letter reads right to left even where a line is mostly Latin (a name, a subject)
+        pdf.set_text_shaping(True, direction="rtl")
+    align = "R" if (rtl or family == FONT_AR) else "L"
     pdf.multi_cell(width, h, text or " ", align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 

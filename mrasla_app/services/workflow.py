@@ -309,7 +309,9 @@ def _build_steps(session: Session, folder: Folder, specs: Sequence[circuits.Step
 
 
 def _prepare(session: Session, folder: Folder, steps: list[FolderStep]) -> None:
-    """New QR token; signature page + empty fields appended when the circuit signs or seals."""
+    """New QR token; signature page + empty fields appended when the circuit signs or seals. A letter
+    drafted in the app (``drafting``) is rendered again with the QR code, its last signatory's field in
+    its signatory block; only the other fields (if any) go on the signatures page."""
     token = secrets.token_urlsafe(24)
     folder.verify_token_hash = _hash(token)
     main = _main(session, folder)

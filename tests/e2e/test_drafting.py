@@ -9,11 +9,13 @@ from __future__ import annotations
 import base64
 import io
 import re
+import subprocess
+import sys
 
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.e2e.conftest import DESKTOP, new_page
+from tests.e2e.conftest import DESKTOP, ROOT, new_page
 from tests.e2e.test_answer_flow import _api, _dispatched_deposit, _ensure_key
 from tests.e2e.test_parapheur import DIRECTOR, HEAD, PIN, open_from_queue
 from tests.e2e.test_shell import login
@@ -26,7 +28,7 @@ def _preview(page: Page) -> bytes:
 
 
 def _text(pdf: bytes) -> str:
-    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    return _text_of(PdfReader(io.BytesIO(pdf)))
 
 
 def _pick_option(page: Page, testid: str, name: str) -> None:
@@ -144,3 +146,43 @@ def test_staff_navigation_stays_on_one_row_at_1440_px(browser, base_url):
             tops = {round(box["y"]) for box in (links.nth(i).bounding_box() for i in range(links.count())) if box}
             assert len(tops) == 1, (email, lang, tops)
             page.context.close()
+
+
+def _paper_letter(server) -> int:
+    """A paper letter registered by MEF's clerk (the registration page and its label are long gone)."""
+    script = (
+        "from sqlalchemy import select\n"
+        "from mrasla_app import db\n"
+        "from mrasla_app.models import Administration, User\n"
+        "from mrasla_app.services import accounts, paper\n"
+        "from tests.files import pdf_bytes\n"
+        "with db.write_session() as s:\n"
+        "    user = s.execute(select(User).where(User.email == 'clerk.mef@mrasla.ma')).scalar_one()\n"
+        "    mef = s.execute(select(Administration.id).where(Administration.code == 'MEF')).scalar_one()\n"
+        "    reg = paper.register_incoming(s, accounts.load_actor(s, user), administration_id=mef, channel='paper',\n"
+        "                                  subject='Courrier papier', sender_name='Ahmed Amrani',\n"
+        "                                  files=[('lettre.pdf', pdf_bytes())])\n"
+        "    print(reg.correspondence.id)\n")
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=server["env"], capture_output=True, text=True,
+                         check=True)
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def test_clerk_reprints_the_qr_label_from_the_letter_page(browser, base_url, server):
+    cid = _paper_letter(server)
+    page = new_page(browser, DESKTOP)
+    login(page, base_url, "clerk.mef@mrasla.ma")
+    page.goto(f"{base_url}/mail/{cid}")
+    expect(page.get_by_test_id("action-dispatch")).to_have_text("Qualifier et imputer")  # not yet dispatched
+    page.get_by_role("button", name="Réimprimer l'étiquette QR").click()
+    expect(page.get_by_test_id("label-panel")).to_contain_text("le code de l'étiquette précédente ne fonctionnera plus")
+    with page.expect_download() as info:
+        page.get_by_test_id("label-reprint-small").click()
+    assert info.value.suggested_filename.startswith("etiquette-MEF-")
+    pdf = PdfReader(io.BytesIO(open(info.value.path(), "rb").read()))
+    assert re.search(r"MEF/\d{4}/A/\d{6}", _text_of(pdf))
+    page.context.close()
+
+
+def _text_of(reader: PdfReader) -> str:
+    return "\n".join(p.extract_text() for p in reader.pages)

@@ -688,7 +688,7 @@ def _action_form() -> rx.Component:
     S = FolderState
     comment_required = (S.panel == "rejected") | (S.panel == "returned") | (S.panel == "opinion")
     return rx.el.form(
-        rx.cond(S.acting_for.length() > 0, rx.el.div(
+        rx.cond((S.acting_for.length() > 1) | (S.own_slot & (S.acting_for.length() > 0)), rx.el.div(
             rx.el.label(t("pf.act_as"), html_for="pf-obo", class_name="label"),
             rx.el.select(
                 rx.cond(S.own_slot, rx.el.option(t("pf.myself"), value="")),
@@ -745,7 +745,7 @@ def _actions() -> rx.Component:
             rx.icon("key-round", size=18, aria_hidden="true"),
             rx.el.div(rx.el.p(pick(S.key_problem_ar, S.key_problem_fr)),
                       rx.el.a(t("draft.key_create"), href=routes.ACCOUNT, class_name="btn btn-small btn-secondary")),
-            role="alert", class_name="msg msg-error", data_testid="key-missing")),
+            role="alert", class_name="msg msg-error msg-icon", data_testid="key-missing")),
         rx.el.div(
             _action_button("approved", "stamp", "pf.act.approved", "action-approve", "primary"),
             _action_button("opinion", "message-square-text", "pf.act.opinion", "action-opinion", "primary"),
