@@ -38,6 +38,20 @@ def _needs_qualify(actor: Actor, corr: Correspondence) -> bool:
     return dispatch.is_registry_clerk(actor, corr) and corr.status in QUALIFY_STATUSES
 
 
+def parse_day(value: str) -> date | None:
+    """A day typed as shown in both languages (``jj/mm/aaaa``), or ISO; "" is no day."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        if "/" in value:
+            day, month, year = (int(p) for p in value.split("/"))
+            return date(year, month, day)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DomainError("error.invalid_date") from None
+
+
 def _name(u: User) -> dict[str, str]:
     return {"id": str(u.id), "name_fr": u.full_name, "name_ar": u.full_name_ar or u.full_name}
 
@@ -186,10 +200,7 @@ class DispatchState(SessionState):
                 raise DomainError("error.choose_unit")
             person = str(form.get("action_user", ""))
             deadline_s = str(form.get("deadline", "")).strip()
-            try:
-                deadline = date.fromisoformat(deadline_s) if deadline_s else None
-            except ValueError:
-                raise DomainError("error.invalid_date") from None
+            deadline = parse_day(deadline_s)
             with db.write_session() as session:
                 corr = self._corr(session, actor)
                 if _needs_qualify(actor, corr):
@@ -248,7 +259,10 @@ def dispatch_panel() -> rx.Component:
                          [option(p, t(f"priority.{p}")) for p in PRIORITIES], default_value="normal"),
             rx.el.div(
                 rx.el.label(t("mail.deadline"), html_for="dispatch-deadline", class_name="label"),
-                rx.el.input(id="dispatch-deadline", name="deadline", type="date", class_name="input", lang=LangState.lang,
+                # Not type="date": browsers draw that in their own locale, whatever the page language.
+                rx.el.input(id="dispatch-deadline", name="deadline", type="text", class_name="input", dir="ltr",
+                            input_mode="numeric", pattern=r"\d{1,2}/\d{1,2}/\d{4}", max_length=10,
+                            placeholder=t("draft.day_placeholder"), lang=LangState.lang,
                             data_testid="dispatch-deadline", aria_describedby="dispatch-deadline-hint"),
                 rx.el.p(t("mail.deadline_hint"), id="dispatch-deadline-hint", class_name="hint"),
                 class_name="field",

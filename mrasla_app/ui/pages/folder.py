@@ -212,15 +212,17 @@ class FolderState(SessionState):
         self.decisions = list(d.decisions)
         self._step_id = int(active_step.step.id) if (d.can_act and active_step is not None) else 0
         part_names = {uid: name for v in d.steps for uid, name, _ in v.participants}
-        self.acting_for = [{"id": str(u), "name": part_names.get(u, "?"),
-                            "label_ar": translate("parapheur.by_delegation", "ar", name=part_names.get(u, "?")),
+        names_ar = {u.id: u.full_name_ar or u.full_name for u in session.execute(
+            select(User).where(User.id.in_(d.acting_for))).scalars()} if d.acting_for else {}
+        self.acting_for = [{"id": str(u), "name": part_names.get(u, "?"), "name_ar": names_ar.get(u, "?"),
+                            "label_ar": translate("parapheur.by_delegation", "ar", name=names_ar.get(u, "?")),
                             "label_fr": translate("parapheur.by_delegation", "fr", name=part_names.get(u, "?"))}
                            for u in d.acting_for]
         self.own_slot = bool(active_step and any(uid == actor.user_id and not acted
                                                  for uid, _, acted in active_step.participants))
-        only_for = self.acting_for[0]["name"] if (len(self.acting_for) == 1 and not self.own_slot) else ""
-        self.obo_ar = translate("parapheur.by_delegation", "ar", name=only_for) if only_for else ""
-        self.obo_fr = translate("parapheur.by_delegation", "fr", name=only_for) if only_for else ""
+        only_for = self.acting_for[0] if (len(self.acting_for) == 1 and not self.own_slot) else None
+        self.obo_ar = only_for["label_ar"] if only_for else ""
+        self.obo_fr = only_for["label_fr"] if only_for else ""
         problem = signing_keys.key_problem(signing_keys.active_key(session, actor.user_id)) \
             if (d.can_act and d.needs_pin) else ""
         self.key_problem_ar = translate(problem, "ar") if problem else ""
