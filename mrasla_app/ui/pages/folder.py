@@ -193,6 +193,9 @@ class FolderState(SessionState):
                 self.participants.append({"step": str(s.position), "id": str(uid), "name": name, "acted": _flag(acted)})
         kinds = {v.step.id: (v.step.position, v.step.kind.value) for v in d.steps}
         self.history = []
+        obo_ids = {hv.action.on_behalf_of_id for hv in d.history if hv.action.on_behalf_of_id}
+        obo_ar_names = {u.id: u.full_name_ar or u.full_name for u in session.execute(
+            select(User).where(User.id.in_(obo_ids))).scalars()} if obo_ids else {}
         for hv in d.history:
             a = hv.action
             pos, kind = kinds.get(a.step_id, ("", ""))
@@ -200,7 +203,8 @@ class FolderState(SessionState):
             self.history.append({
                 "at": local_dt(a.at), "who": hv.actor_name, "decision": a.decision.value, "step": str(pos),
                 "kind": kind, "comment": a.comment,
-                "obo_ar": translate("parapheur.by_delegation", "ar", name=obo) if obo else "",
+                "obo_ar": translate("parapheur.by_delegation", "ar",
+                                    name=obo_ar_names.get(a.on_behalf_of_id or 0, obo)) if obo else "",
                 "obo_fr": translate("parapheur.by_delegation", "fr", name=obo) if obo else "",
             })
         authors = {n.author_id for n in d.annotations}
