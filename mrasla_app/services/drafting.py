@@ -292,8 +292,8 @@ def prefill(session: Session, actor: Actor | None, incoming_id: int, template: s
 
 
 def _unit(session: Session, actor: Actor, corr: Correspondence | None) -> Unit | None:
-    unit_id = corr.action_unit_id if corr is not None and corr.action_unit_id in actor.unit_ids() else None
-    unit_id = unit_id or next(iter(sorted(actor.unit_ids())), None)
+    """The letterhead's unit: the one the letter answered was sent to, else the drafter's (as the folder's)."""
+    unit_id = (corr.action_unit_id if corr is not None else None) or workflow._default_unit(actor)
     return session.get(Unit, unit_id) if unit_id else None
 
 
@@ -414,9 +414,8 @@ def prepared_letter(session: Session, folder: Folder, steps: list[FolderStep],
         return None
     adm = session.get(Administration, folder.administration_id)
     corr = session.get(Correspondence, folder.correspondence_id) if folder.correspondence_id else None
-    unit = session.get(Unit, folder.unit_id) if folder.unit_id else None
-    if corr is not None and corr.action_unit_id:
-        unit = session.get(Unit, corr.action_unit_id) or unit
+    unit_id = (corr.action_unit_id if corr is not None else None) or folder.unit_id
+    unit = session.get(Unit, unit_id) if unit_id else None
     signing = [s for s in steps if s.kind == StepKind.signature]
     parts = list(session.execute(select(StepParticipant).where(StepParticipant.step_id == signing[-1].id)
                                  .order_by(StepParticipant.position)).scalars()) if signing else []
