@@ -1,5 +1,5 @@
-"""Drafting answers: built-in letter templates with merge fields, rendered as a bilingual-ready PDF
-letter that then travels through the signature book (``workflow.create_folder``).
+"""Answer templates: built-in letter texts with merge fields, the starting point of a letter drafted
+in the application (``services.drafting`` renders it and starts the signature circuit).
 
 Merge fields: ``{sender_name}``, ``{number}`` (the incoming registry number), ``{received}`` (its
 date), ``{subject}``, ``{administration}``, ``{unit}``, ``{today}``. The agent edits the merged text
@@ -11,14 +11,11 @@ from __future__ import annotations
 import string
 from datetime import datetime
 
-from fpdf.enums import XPos, YPos
 from sqlmodel import Session
 
-from mrasla_app.models import Administration, Folder, Party, Unit
-from mrasla_app.pki.labels import font_for, use_font
-from mrasla_app.pki.receipt_layout import FONT_AR, FONT_LATIN, new_document
+from mrasla_app.models import Administration, Correspondence, Party, Unit
 from mrasla_app.pki.receipts import format_datetime_ar, format_datetime_fr
-from mrasla_app.services import dispatch, scoping, validation, workflow
+from mrasla_app.services import dispatch, scoping
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError, PermissionDenied
 
@@ -62,11 +59,8 @@ class _Keep(dict):
         return "{" + key + "}"
 
 
-def _context(session: Session, actor: Actor | None, incoming_id: int, lang: str) -> dict[str, str]:
-    corr = scoping.get_visible(session, actor, incoming_id)
-    assert actor is not None
-    if not (dispatch.is_acting_on(session, actor, corr) or dispatch.is_registry_clerk(actor, corr)):
-        raise PermissionDenied()
+def fields(session: Session, corr: Correspondence, lang: str) -> dict[str, str]:
+    """The merge fields' values for ``corr`` in ``lang`` (the caller has checked the actor may see it)."""
     adm = session.get(Administration, corr.administration_id)
     unit = session.get(Unit, corr.action_unit_id) if corr.action_unit_id else None
     party = session.get(Party, corr.sender_party_id) if corr.sender_party_id else None
@@ -81,47 +75,17 @@ def _context(session: Session, actor: Actor | None, incoming_id: int, lang: str)
             "today": fmt(datetime.now().astimezone()).split(" ")[0]}
 
 
+def _context(session: Session, actor: Actor | None, incoming_id: int, lang: str) -> dict[str, str]:
+    corr = scoping.get_visible(session, actor, incoming_id)
+    assert actor is not None
+    if not (dispatch.is_acting_on(session, actor, corr) or dispatch.is_registry_clerk(actor, corr)):
+        raise PermissionDenied()
+    return fields(session, corr, lang)
+
+
 def merge(session: Session, actor: Actor | None, incoming_id: int, template: str, lang: str = "fr") -> str:
     """The template's text with the incoming correspondence's fields filled in."""
     lang = "ar" if lang == "ar" else "fr"
     if template not in TEMPLATES:
         raise DomainError("error.invalid_request")
     return string.Formatter().vformat(TEMPLATES[template][lang], (), _Keep(_context(session, actor, incoming_id, lang)))
-
-
-def render_letter(session: Session, actor: Actor | None, incoming_id: int, body: str, lang: str = "fr") -> bytes:
-    """A one-page (or more) letter: administration letterhead in both languages, reference, body."""
-    ctx = _context(session, actor, incoming_id, "ar" if lang == "ar" else "fr")
-    corr = scoping.get_visible(session, actor, incoming_id)
-    adm = session.get(Administration, corr.administration_id)
-    text = validation.text(body, "body", max_len=20_000)
-    pdf = new_document(f"Réponse — {ctx['number']}")
-    pdf.add_page()
-    width = pdf.w - pdf.l_margin - pdf.r_margin
-    use_font(pdf, FONT_LATIN, 11, "B")
-    pdf.cell(width / 2, 6, adm.name_fr if adm else "", new_x=XPos.RIGHT, new_y=YPos.TOP)
-    use_font(pdf, FONT_AR, 12, "B")
-    pdf.cell(width / 2, 6, adm.name_ar if adm else "", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(10)
-    ar = lang == "ar"
-    use_font(pdf, FONT_AR if ar else FONT_LATIN, 10.5, sample=ctx["number"])
-    ref = (f"المرجع: جوابا على المراسلة رقم {ctx['number']}" if ar else f"Réf. : réponse au courrier n° {ctx['number']}")
-    pdf.multi_cell(width, 6, ref, align="R" if ar else "L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    subject = f"الموضوع: {ctx['subject']}" if ar else f"Objet : {ctx['subject']}"
-    use_font(pdf, font_for(subject), 11, "B", sample=subject)
-    pdf.multi_cell(width, 6, subject, align="R" if ar else "L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(6)
-    for paragraph in text.split("\n"):
-        use_font(pdf, font_for(paragraph) if paragraph.strip() else FONT_LATIN, 11, sample=paragraph)
-        pdf.multi_cell(width, 6.2, paragraph or " ", align="R" if font_for(paragraph) == FONT_AR else "L",
-                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    return bytes(pdf.output())
-
-
-def start_answer(session: Session, actor: Actor | None, incoming_id: int, body: str, lang: str = "fr") -> Folder:
-    """The letter becomes the main document of a new signature-book folder linked to the incoming item."""
-    letter = render_letter(session, actor, incoming_id, body, lang)
-    corr = scoping.get_visible(session, actor, incoming_id)
-    return workflow.create_folder(session, actor, f"Réponse — {corr.subject}"[:255],
-                                  [(f"reponse-{corr.registry_number.replace('/', '-')}.pdf", letter)],
-                                  correspondence_id=incoming_id)

@@ -219,6 +219,19 @@ def _pin_failed(session: Session, actor: Actor, row: SigningKey, administration_
     session.commit()
 
 
+def key_problem(row: SigningKey | None) -> str:
+    """Why this key cannot sign (an error code), or "" when it can: checked before asking the PIN."""
+    if row is None:
+        return "error.no_signing_key"
+    if row.revoked:
+        return "error.signing_key_revoked"
+    if row.locked:
+        return "error.signing_key_locked"
+    if row.not_after <= utcnow():
+        return "error.certificate_expired"
+    return ""
+
+
 def unlock(session: Session, actor: Actor | None, pin: str) -> UnlockedKey:
     """The actor's active key, decrypted with ``pin``. Wrong PIN: counted (and committed), then refused.
 
@@ -227,14 +240,10 @@ def unlock(session: Session, actor: Actor | None, pin: str) -> UnlockedKey:
     """
     actor = permissions.require_actor(actor)
     row = active_key(session, actor.user_id)
-    if row is None:
-        raise DomainError("error.no_signing_key")
-    if row.revoked:
-        raise DomainError("error.signing_key_revoked")
-    if row.locked:
-        raise DomainError("error.signing_key_locked")
-    if row.not_after <= utcnow():
-        raise DomainError("error.certificate_expired")
+    problem = key_problem(row)
+    if problem:
+        raise DomainError(problem)
+    assert row is not None
     if not PIN_RE.match((pin or "").strip()):
         pkcs8 = None
     else:

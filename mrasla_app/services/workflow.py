@@ -323,10 +323,16 @@ def _build_steps(session: Session, folder: Folder, specs: Sequence[circuits.Step
 
 
 def _prepare(session: Session, folder: Folder, steps: list[FolderStep]) -> None:
-    """New QR token; signature page + empty fields appended when the circuit signs or seals."""
+    """New QR token; signature page + empty fields appended when the circuit signs or seals. A letter
+    drafted in the app (``drafting``) is rendered again with the QR code, its last signatory's field in
+    its signatory block; only the other fields (if any) go on the signatures page."""
     token = secrets.token_urlsafe(24)
     folder.verify_token_hash = _hash(token)
     main = _main(session, folder)
+    from mrasla_app.services import drafting  # a letter drafted in the app: its signatory block holds a field
+
+    letter = drafting.prepared_letter(session, folder, steps, verify_url(folder, token))
+    base, placed = letter if letter is not None else (None, set())
     slots: list[pdfs.SlotSpec] = []
     for step in steps:
         if step.kind not in SIGNING_KINDS:
@@ -337,15 +343,17 @@ def _prepare(session: Session, folder: Folder, steps: list[FolderStep]) -> None:
         for p in parts:
             by_field.setdefault(p.field_name, []).append(names[p.user_id])
         for fname, people in by_field.items():
+            if fname in placed:
+                continue
             slots.append(pdfs.SlotSpec(
                 fname, f"Étape {step.position} · {step.label_fr}", f"المرحلة {step.position} · {step.label_ar}",
                 " / ".join(u.full_name for u in people), " / ".join(u.full_name_ar or u.full_name for u in people)))
     if not slots:
-        main.prepared_sha256 = main.pdf_sha256
+        main.prepared_sha256 = storage.put(base) if base is not None else main.pdf_sha256
     else:
         adm = session.get(Administration, folder.administration_id)
         assert adm is not None
-        prepared, _ = pdfs.prepare_document(storage.get(main.pdf_sha256), pdfs.SignaturePageData(
+        prepared, _ = pdfs.prepare_document(base or storage.get(main.pdf_sha256), pdfs.SignaturePageData(
             folder.title, folder.reference, adm.name_fr, adm.name_ar, verify_url(folder, token), tuple(slots)))
         main.prepared_sha256 = storage.put(prepared)
     main.signed_sha256 = ""

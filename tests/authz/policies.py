@@ -67,7 +67,7 @@ HANDLERS: dict[str, dict[str, Policy]] = {
     "MailState": {
         "on_load": P.STAFF, "refresh": P.STAFF, "open_panel": P.STAFF, "take": P.STAFF, "add_note": P.STAFF,
         "add_link": P.STAFF, "return_item": P.STAFF, "close_item": P.STAFF, "fill_answer": P.STAFF,
-        "download_letter": P.STAFF,
+        "set_intent": P.STAFF, "submit_letter": P.STAFF, "reprint_label": P.STAFF,
     },
     "DispatchState": {"open": P.STAFF, "cancel": P.STAFF, "set_unit": P.STAFF, "toggle_confidential": P.STAFF,
                       "submit": P.STAFF},
@@ -85,6 +85,7 @@ HANDLERS: dict[str, dict[str, Policy]] = {
     "FolderState": {
         "on_load": P.STAFF, "refresh": P.STAFF, "open_panel": P.STAFF, "submit_action": P.STAFF,
         "annotate": P.STAFF, "add_version_files": P.STAFF, "submit_version": P.STAFF, "cancel_folder": P.STAFF,
+        "set_intent": P.STAFF, "submit_letter": P.STAFF,
     },
     "SendState": {"open_folder": P.STAFF, "open_mail": P.STAFF, "cancel": P.STAFF, "submit": P.STAFF},
     # administration

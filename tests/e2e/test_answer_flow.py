@@ -132,26 +132,3 @@ def test_signed_answer_reaches_another_administration_with_its_own_number(browse
     assert "Signature is Valid" in out and "Total document signed" in out
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
     assert outgoing in text and re.search(r"CRB/\d{4}/A/\d{6}", text)
-
-
-def test_compose_the_answer_from_a_template_with_merge_fields(browser, base_url, tmp_path):
-    number = _dispatched_deposit(base_url)
-    with _api(base_url, "agent.mef@mrasla.ma") as api:
-        cid = api.get("/api/v1/correspondence", params={"q": number}).json()["items"][0]["id"]
-    page = new_page(browser, DESKTOP)
-    login(page, base_url, "agent.mef@mrasla.ma")
-    page.goto(f"{base_url}/mail/{cid}")
-    page.get_by_test_id("action-answer").click()
-    page.get_by_test_id("answer-template").select_option("favourable")
-    page.get_by_test_id("answer-fill").click()
-    body = page.get_by_test_id("answer-body")
-    expect(body).to_have_value(re.compile("Association Al Amal"))
-    expect(body).to_have_value(re.compile(re.escape(number)))
-    body.fill(body.input_value() + "\nLe dossier complet est joint.")
-    with page.expect_download() as info:
-        page.get_by_test_id("answer-download").click()
-    letter = tmp_path / "letter.pdf"
-    info.value.save_as(letter)
-    text = subprocess.run(["pdftotext", str(letter), "-"], capture_output=True, text=True).stdout
-    assert number in text and "Association Al Amal" in text and "Le dossier complet est joint." in text
-    page.context.close()

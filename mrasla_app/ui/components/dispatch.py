@@ -15,13 +15,14 @@ import reflex as rx
 from sqlalchemy import select
 
 from mrasla_app import db
-from mrasla_app.models import Correspondence, RoleMembership, Status, User
+from mrasla_app.models import Correspondence, Document, Party, RoleMembership, Status, User
 from mrasla_app.services import directory, dispatch, scoping
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError
+from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import card, option, select_field
 from mrasla_app.ui.components.mail import MAIL_TYPES, PRIORITIES
-from mrasla_app.ui.i18n import pick, t
+from mrasla_app.ui.i18n import LangState, pick, t
 from mrasla_app.ui.state import SessionState
 
 PAGE = "inbox"  # the detail page and the registry both need a staff page right
@@ -35,6 +36,20 @@ def _can_dispatch(session, actor: Actor, corr: Correspondence) -> bool:
 
 def _needs_qualify(actor: Actor, corr: Correspondence) -> bool:
     return dispatch.is_registry_clerk(actor, corr) and corr.status in QUALIFY_STATUSES
+
+
+def parse_day(value: str) -> date | None:
+    """A day typed as shown in both languages (``jj/mm/aaaa``), or ISO; "" is no day."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        if "/" in value:
+            day, month, year = (int(p) for p in value.split("/"))
+            return date(year, month, day)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DomainError("error.invalid_date") from None
 
 
 def _name(u: User) -> dict[str, str]:
@@ -62,6 +77,8 @@ class DispatchState(SessionState):
     d_staff: list[dict[str, str]] = []  # people who may be named on a confidential item
     d_key: int = 0
     d_done: bool = False
+    d_letter: dict[str, str] = {}  # what the letter says, for a clerk qualifying from the register list
+    d_docs: list[dict[str, str]] = []  # {id, name, pages, view}
     _id: int = 0
     _origin: str = ""
 
@@ -69,6 +86,7 @@ class DispatchState(SessionState):
         self.d_open = self.d_qualify = self.d_confidential = self.d_done = False
         self.d_number, self.d_unit = "", ""
         self.d_units, self.d_people, self.d_staff = [], [], []
+        self.d_letter, self.d_docs = {}, []
         self._id = 0
 
     def _load(self, actor: Actor, correspondence_id: int) -> None:
@@ -89,8 +107,21 @@ class DispatchState(SessionState):
             self.d_unit = str(corr.action_unit_id) if corr.action_unit_id else ""
             self.d_people = self._people(session, corr, self.d_unit)
             self.d_staff = self._staff(session, corr) if self.d_confidential else []
+            if self._origin != "mail":  # the letter's page shows all this above the panel already
+                self._fill_letter(session, corr)
         self.d_open, self.d_done = True, False
         self.d_key += 1
+
+    def _fill_letter(self, session, corr: Correspondence) -> None:
+        """Subject, sender, message and documents: what the clerk qualifies, without leaving the list."""
+        party = session.get(Party, corr.sender_party_id) if corr.sender_party_id else None
+        self.d_letter = {"subject": corr.subject, "message": (corr.message or "")[:1500],
+                         "sender": party.full_name if party else ""}
+        docs = session.execute(select(Document).where(Document.correspondence_id == corr.id)
+                               .order_by(Document.kind, Document.position, Document.id)).scalars().all()
+        self.d_docs = [{"id": str(d.id), "name": d.filename, "pages": str(d.pages or ""),
+                        "view": routes.document_url(d.id, inline=True, pdf=d.content_type != "application/pdf")}
+                       for d in docs]
 
     @staticmethod
     def _people(session, corr: Correspondence, unit: str) -> list[dict[str, str]]:
@@ -169,10 +200,7 @@ class DispatchState(SessionState):
                 raise DomainError("error.choose_unit")
             person = str(form.get("action_user", ""))
             deadline_s = str(form.get("deadline", "")).strip()
-            try:
-                deadline = date.fromisoformat(deadline_s) if deadline_s else None
-            except ValueError:
-                raise DomainError("error.invalid_date") from None
+            deadline = parse_day(deadline_s)
             with db.write_session() as session:
                 corr = self._corr(session, actor)
                 if _needs_qualify(actor, corr):
@@ -231,7 +259,10 @@ def dispatch_panel() -> rx.Component:
                          [option(p, t(f"priority.{p}")) for p in PRIORITIES], default_value="normal"),
             rx.el.div(
                 rx.el.label(t("mail.deadline"), html_for="dispatch-deadline", class_name="label"),
-                rx.el.input(id="dispatch-deadline", name="deadline", type="date", class_name="input",
+                # Not type="date": browsers draw that in their own locale, whatever the page language.
+                rx.el.input(id="dispatch-deadline", name="deadline", type="text", class_name="input", dir="ltr",
+                            input_mode="numeric", pattern=r"\d{1,2}/\d{1,2}/\d{4}", max_length=10,
+                            placeholder=t("draft.day_placeholder"), lang=LangState.lang,
                             data_testid="dispatch-deadline", aria_describedby="dispatch-deadline-hint"),
                 rx.el.p(t("mail.deadline_hint"), id="dispatch-deadline-hint", class_name="hint"),
                 class_name="field",
@@ -259,6 +290,19 @@ def dispatch_panel() -> rx.Component:
             class_name="card-head",
         ),
         rx.el.p(rx.el.code(S.d_number, dir="ltr"), class_name="number-inline", data_testid="dispatch-number"),
+        rx.cond(S.d_letter.contains("subject"), rx.el.div(
+            rx.el.p(rx.el.strong(S.d_letter["subject"], dir="auto"), class_name="detail-subject"),
+            rx.cond(S.d_letter["sender"] != "", rx.el.p(t("mail.sender"), " : ", S.d_letter["sender"],
+                                                       class_name="muted")),
+            rx.cond(S.d_letter["message"] != "", rx.el.p(S.d_letter["message"], class_name="pre-wrap detail-message",
+                                                        dir="auto")),
+            rx.el.ul(rx.foreach(S.d_docs, lambda d: rx.el.li(
+                rx.icon("file-text", size=16, aria_hidden="true"),
+                rx.el.a(d["name"], href=d["view"], target="_blank", rel="noopener", dir="auto"),
+                rx.cond(d["pages"] != "", rx.el.span(" · ", d["pages"], " ", t("mail.pages"), class_name="muted")),
+                class_name="pf-file")), class_name="pf-files"),
+            class_name="dispatch-letter", data_testid="dispatch-letter",
+        )),
         rx.el.form(
             rx.cond(S.d_qualify, qualify),
             rx.el.div(

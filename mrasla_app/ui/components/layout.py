@@ -30,6 +30,7 @@ def _link(key: str, href: str, label_key: str, icon: str, active: str, prefix: s
         rx.icon(icon, size=18, aria_hidden="true"),
         rx.el.span(t(label_key)),
         href=href,
+        title=t(label_key),  # the label is only a tooltip where the desktop bar shows icons alone
         class_name="nav-link" + (" is-active" if key == active else ""),
         aria_current="page" if key == active else None,
         data_testid=f"{prefix}-{key}",
@@ -75,7 +76,7 @@ def user_menu() -> rx.Component:
             ),
             rx.el.button(
                 rx.icon("log-out", size=18, aria_hidden="true", class_name="flip-rtl"),
-                rx.el.span(t("nav.logout"), class_name="hide-sm"),
+                rx.el.span(t("nav.logout"), class_name="hide-sm hide-md"),
                 type="button",
                 on_click=SessionState.logout,
                 class_name="btn btn-ghost",

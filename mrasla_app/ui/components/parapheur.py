@@ -232,3 +232,72 @@ def step_editor(state: Any, *, roles: bool = False, units: Any = None) -> rx.Com
                      on_click=S.add_step, class_name="btn btn-secondary btn-small", data_testid="circuit-add-step"),
         class_name="pf-circuit",
     )
+
+
+# --- letter drafted in the application (mail page: the answer; folder page: a new version) ------
+
+
+def letter_form_values(form: Any) -> dict[str, str]:
+    """The letter fields of a submitted editor form, as strings capped to the service's limits."""
+    form = form if isinstance(form, dict) else {}
+    caps = {"addressee": 1000, "place": 120, "subject": 500, "body": 20_000}
+    return {k: str(form.get(k, "") or "")[:cap + 1] for k, cap in caps.items()}
+
+
+def letter_editor(letter: rx.Var, key: rx.Var, extra: rx.Component | None = None, *, on_submit: Any,
+                  set_intent: Any, submit_key: str, testid: str) -> rx.Component:
+    """Addressee, place, subject and body of a letter, then "PDF preview" and the main action.
+
+    Both buttons submit the same form; which one was pressed is sent first (``set_intent``), so
+    what the agent typed is never lost between a preview and the real thing.
+    """
+    def field(name: str, label_key: str, control: rx.Component) -> rx.Component:
+        return rx.el.div(rx.el.label(t(label_key), html_for=f"letter-{name}", class_name="label"), control,
+                         class_name="field")
+
+    return rx.el.form(
+        rx.el.div(
+            field("subject", "draft.subject", rx.el.input(
+                id="letter-subject", name="subject", default_value=letter["subject"], required=True, max_length=500,
+                dir="auto", class_name="input", data_testid="letter-subject")),
+            field("place", "draft.place", rx.el.input(
+                id="letter-place", name="place", default_value=letter["place"], max_length=120, dir="auto",
+                class_name="input", data_testid="letter-place")),
+            class_name="form-grid",
+        ),
+        field("addressee", "draft.addressee", rx.el.textarea(
+            id="letter-addressee", name="addressee", default_value=letter["addressee"], rows=3, max_length=1000,
+            dir="auto", class_name="input textarea", data_testid="letter-addressee")),
+        field("body", "mail.answer_text", rx.el.textarea(
+            id="letter-body", name="body", default_value=letter["body"], rows=12, required=True, max_length=20_000,
+            dir="auto", class_name="input textarea", data_testid="answer-body")),
+        extra if extra is not None else rx.fragment(),
+        rx.el.p(t("draft.hint"), class_name="hint"),
+        rx.el.div(
+            rx.el.button(rx.icon("eye", size=16, aria_hidden="true"), t("draft.preview"), type="submit",
+                         on_click=set_intent("preview"), class_name="btn btn-secondary",
+                         data_testid="letter-preview"),
+            rx.el.button(rx.icon("pen-line", size=16, aria_hidden="true"), t(submit_key), type="submit",
+                         on_click=set_intent("save"), class_name="btn btn-primary", data_testid="letter-submit"),
+            class_name="actions",
+        ),
+        on_submit=on_submit,
+        class_name="form",
+        key=key,
+        data_testid=testid,
+    )
+
+
+def letter_preview(src: rx.Var, pages: rx.Var, filename: rx.Var) -> rx.Component:
+    """The rendered letter in the page (PDF viewer), its page count and a download link."""
+    return rx.cond(src != "", rx.el.div(
+        rx.el.div(
+            rx.el.h3(t("draft.preview_title"), class_name="subsection-title"),
+            rx.el.span(pages, " ", t("mail.pages"), class_name="muted", data_testid="letter-preview-pages"),
+            rx.el.a(rx.icon("download", size=16, aria_hidden="true"), t("draft.preview_download"), href=src,
+                    download=filename, class_name="btn btn-small btn-ghost"),
+            class_name="card-head",
+        ),
+        rx.el.iframe(src=src, title=t("draft.preview_title"), class_name="pf-viewer", data_testid="letter-preview-frame"),
+        class_name="letter-preview",
+    ))

@@ -12,6 +12,7 @@ The step the user saw is always passed (``step_id``): if someone was faster, the
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 
 import reflex as rx
@@ -20,7 +21,7 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.i18n import translate
 from mrasla_app.models import AuditEvent, Correspondence, DocumentRole, FolderStatus, User
-from mrasla_app.services import sending, workflow
+from mrasla_app.services import drafting, sending, signing_keys, workflow
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.ui import routes
@@ -56,6 +57,11 @@ def _act(actor: Actor, folder_id: int, decision: str, comment: str, pin: str | N
 def _report(actor: Actor, folder_id: int):
     with db.read_session() as session:
         return workflow.report(session, actor, folder_id)
+
+
+def _revise(actor: Actor, folder_id: int, text: drafting.LetterText) -> None:
+    with db.write_session() as session:
+        drafting.revise(session, actor, folder_id, text)
 
 
 def _new_version(actor: Actor, folder_id: int, uploads: list[tuple[str, bytes]]) -> None:
@@ -97,6 +103,17 @@ class FolderState(SessionState):
     received_number: str = ""  # its number in the recipient administration's register
     new_files: list[dict[str, str]] = []
     form_key: int = 0
+    # delegation and signing key, said before anything is typed
+    obo_ar: str = ""  # "par délégation de …" when the actor can only act for someone else
+    obo_fr: str = ""
+    key_problem_ar: str = ""  # why the actor cannot sign yet (no usable key), shown before the PIN
+    key_problem_fr: str = ""
+    # the letter drafted in the application (new version from the edited text)
+    has_letter: bool = False
+    letter: dict[str, str] = {}
+    preview_src: str = ""
+    preview_pages: str = ""
+    _intent: str = "preview"
     _id: int = 0
     _step_id: int = 0
 
@@ -107,6 +124,9 @@ class FolderState(SessionState):
         self.has_report = self.report_ok = self.can_send = False
         self.report_reason, self.sent_number, self.sent_href, self.received_number, self.panel = "", "", "", "", ""
         self.signatures = []
+        self.obo_ar = self.obo_fr = self.key_problem_ar = self.key_problem_fr = ""
+        self.preview_src = self.preview_pages = ""
+        self.has_letter, self.letter = False, {}
         self._step_id = 0
 
     def _route_id(self) -> int:
@@ -136,7 +156,7 @@ class FolderState(SessionState):
             "initiator_ar": (initiator.full_name_ar or initiator.full_name) if initiator else "",
             "initiator_fr": initiator.full_name if initiator else "",
             "corr_number": corr.registry_number if corr else "", "corr_href": routes.mail_url(corr.id) if corr else "",
-            "main_name": main.filename if main else "", "pages": str(main.pages if main else ""),
+            "main_name": main.filename if main else "", "pages": str(drafting.main_pages(session, folder) or ""),
             "view": routes.folder_file_url(fid, "document.pdf", inline=True) + f"&v={version_tag}",
             "download": routes.folder_file_url(fid, "document.pdf"),
             "bordereau": routes.folder_file_url(fid, "bordereau.pdf"),
@@ -160,6 +180,9 @@ class FolderState(SessionState):
                 self.participants.append({"step": str(s.position), "id": str(uid), "name": name, "acted": _flag(acted)})
         kinds = {v.step.id: (v.step.position, v.step.kind.value) for v in d.steps}
         self.history = []
+        obo_ids = {hv.action.on_behalf_of_id for hv in d.history if hv.action.on_behalf_of_id}
+        obo_ar_names = {u.id: u.full_name_ar or u.full_name for u in session.execute(
+            select(User).where(User.id.in_(obo_ids))).scalars()} if obo_ids else {}
         for hv in d.history:
             a = hv.action
             pos, kind = kinds.get(a.step_id, ("", ""))
@@ -167,7 +190,8 @@ class FolderState(SessionState):
             self.history.append({
                 "at": local_dt(a.at), "who": hv.actor_name, "decision": a.decision.value, "step": str(pos),
                 "kind": kind, "comment": a.comment,
-                "obo_ar": translate("parapheur.by_delegation", "ar", name=obo) if obo else "",
+                "obo_ar": translate("parapheur.by_delegation", "ar",
+                                    name=obo_ar_names.get(a.on_behalf_of_id or 0, obo)) if obo else "",
                 "obo_fr": translate("parapheur.by_delegation", "fr", name=obo) if obo else "",
             })
         authors = {n.author_id for n in d.annotations}
@@ -179,9 +203,26 @@ class FolderState(SessionState):
         self.decisions = list(d.decisions)
         self._step_id = int(active_step.step.id) if (d.can_act and active_step is not None) else 0
         part_names = {uid: name for v in d.steps for uid, name, _ in v.participants}
-        self.acting_for = [{"id": str(u), "name": part_names.get(u, "?")} for u in d.acting_for]
+        names_ar = {u.id: u.full_name_ar or u.full_name for u in session.execute(
+            select(User).where(User.id.in_(d.acting_for))).scalars()} if d.acting_for else {}
+        self.acting_for = [{"id": str(u), "name": part_names.get(u, "?"), "name_ar": names_ar.get(u, "?"),
+                            "label_ar": translate("parapheur.by_delegation", "ar", name=names_ar.get(u, "?")),
+                            "label_fr": translate("parapheur.by_delegation", "fr", name=part_names.get(u, "?"))}
+                           for u in d.acting_for]
         self.own_slot = bool(active_step and any(uid == actor.user_id and not acted
                                                  for uid, _, acted in active_step.participants))
+        only_for = self.acting_for[0] if (len(self.acting_for) == 1 and not self.own_slot) else None
+        self.obo_ar = only_for["label_ar"] if only_for else ""
+        self.obo_fr = only_for["label_fr"] if only_for else ""
+        problem = signing_keys.key_problem(signing_keys.active_key(session, actor.user_id)) \
+            if (d.can_act and d.needs_pin) else ""
+        self.key_problem_ar = translate(problem, "ar") if problem else ""
+        self.key_problem_fr = translate(problem, "fr") if problem else ""
+        draft = drafting.current_draft(session, folder)
+        self.has_letter = draft is not None
+        if draft is not None and self.panel != "letter":
+            self.letter = {"addressee": draft.addressee, "place": draft.place, "subject": draft.subject,
+                           "body": draft.body}
         self.is_initiator = folder.initiator_id == actor.user_id
         self.sent_number = self.sent_href = self.received_number = ""
         if folder.status == FolderStatus.sent:
@@ -197,7 +238,7 @@ class FolderState(SessionState):
             out_id = data.get("outgoing_id")
             self.sent_href = routes.mail_url(int(out_id)) if isinstance(out_id, int) else ""
         self.can_send = sending.can_send_folder(session, actor, folder)
-        if self.panel not in self.decisions:
+        if self.panel not in self.decisions and self.panel != "letter":
             self.panel = ""
 
     async def _fill_report(self, actor: Actor) -> None:
@@ -265,7 +306,8 @@ class FolderState(SessionState):
     def open_panel(self, name: str):
         """Opens (or closes) a decision panel; reopening the open one keeps what is typed in it (a late
         remount would wipe a PIN typed meanwhile)."""
-        name = name if name in self.decisions else ""
+        allowed = list(self.decisions) + (["letter"] if self.has_letter and self.is_initiator else [])
+        name = name if name in allowed else ""
         if name != self.panel:
             self.panel = name
             self.form_key += 1
@@ -383,6 +425,52 @@ class FolderState(SessionState):
         await self._reload()
         self._ok("pf.version_done")
 
+    @rx.event
+    def set_intent(self, intent: str):
+        """Which button submitted the letter form (sent just before the form itself)."""
+        self._intent = "save" if intent == "save" else "preview"
+
+    @rx.event
+    async def submit_letter(self, form: dict):
+        """Preview the edited letter, or save it as the folder's new version (the circuit restarts)."""
+        intent, self._intent = self._intent, "preview"
+        if self.busy or not (self.has_letter and self.is_initiator):
+            return
+        values = pf.letter_form_values(form)
+        self.letter = values
+        try:
+            actor = self._require(PAGE)
+            with db.read_session() as session:
+                draft = drafting.draft_of(session, actor, self._id)
+            if draft is None:
+                raise DomainError("error.invalid_request")
+            text = drafting.LetterText(draft.lang, values["addressee"], values["subject"], values["body"], values["place"])
+            if intent == "preview":
+                with db.read_session() as session:
+                    pdf = drafting.preview_revision(session, actor, self._id, text)
+                self.preview_src = "data:application/pdf;base64," + base64.b64encode(pdf).decode()
+                self.preview_pages = str(drafting.page_count(pdf))
+                self._clear_messages()
+                return
+        except NotFound:
+            self._clear()
+            return
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self.busy = True
+        yield
+        try:
+            await asyncio.to_thread(_revise, actor, self._id, text)
+        except DomainError as exc:
+            self.busy = False
+            self._fail(exc)
+            return
+        self.busy, self.panel, self.preview_src, self.preview_pages = False, "", "", ""
+        self.form_key += 1
+        await self._reload()
+        self._ok("draft.revised")
+
 
 # --- components -------------------------------------------------------------------------------------
 
@@ -450,7 +538,7 @@ def _viewer() -> rx.Component:
             class_name="card-head",
         ),
         rx.el.p(rx.icon("file-text", size=16, aria_hidden="true"), rx.el.span(f["main_name"], dir="auto"),
-                rx.el.span(" · ", f["pages"], " ", t("mail.pages")), class_name="file-meta"),
+                rx.el.span(" · ", f["pages"], " ", t("mail.pages"), data_testid="document-pages"), class_name="file-meta"),
         rx.el.iframe(src=f["view"], title=t("pf.document"), class_name="pf-viewer", data_testid="document-viewer"),
         rx.cond(FolderState.docs.length() > 0, rx.fragment(
             rx.el.h3(t("pf.annexes"), class_name="subsection-title"),
@@ -565,8 +653,9 @@ def _action_button(decision: str, icon: str, label_key: str, testid: str, kind: 
     S = FolderState
     return rx.cond(
         S.decisions.contains(decision),
-        rx.el.button(rx.icon(icon, size=18, aria_hidden="true"), t(label_key), type="button",
-                     on_click=S.open_panel(decision),
+        rx.el.button(rx.icon(icon, size=18, aria_hidden="true"), t(label_key),
+                     rx.cond(S.obo_fr != "", rx.el.span(" · ", pick(S.obo_ar, S.obo_fr), class_name="btn-obo")),
+                     type="button", on_click=S.open_panel(decision),
                      class_name=rx.cond(S.panel == decision, f"btn btn-{kind} is-on", f"btn btn-{kind}"),
                      aria_pressed=rx.cond(S.panel == decision, "true", "false"), data_testid=testid),
     )
@@ -576,11 +665,11 @@ def _action_form() -> rx.Component:
     S = FolderState
     comment_required = (S.panel == "rejected") | (S.panel == "returned") | (S.panel == "opinion")
     return rx.el.form(
-        rx.cond(S.acting_for.length() > 0, rx.el.div(
+        rx.cond((S.acting_for.length() > 1) | (S.own_slot & (S.acting_for.length() > 0)), rx.el.div(
             rx.el.label(t("pf.act_as"), html_for="pf-obo", class_name="label"),
             rx.el.select(
                 rx.cond(S.own_slot, rx.el.option(t("pf.myself"), value="")),
-                rx.foreach(S.acting_for, lambda a: rx.el.option(a["name"], value=a["id"])),
+                rx.foreach(S.acting_for, lambda a: rx.el.option(pick(a["label_ar"], a["label_fr"]), value=a["id"])),
                 id="pf-obo", name="on_behalf_of", class_name="input select", data_testid="on-behalf-select"),
             class_name="field",
         )),
@@ -593,7 +682,7 @@ def _action_form() -> rx.Component:
                            class_name="input textarea", dir="auto", data_testid="action-comment"),
             class_name="field",
         ),
-        rx.cond(S.panel == "signed", rx.el.div(
+        rx.cond((S.panel == "signed") & (S.key_problem_fr == ""), rx.el.div(
             rx.el.label(t("parapheur.pin"), html_for="pf-pin", class_name="label"),
             rx.el.input(id="pf-pin", name="pin", type="password", input_mode="numeric", auto_complete="one-time-code",
                         pattern="[0-9]{6,12}", min_length=6, max_length=12, required=True, dir="ltr",
@@ -608,7 +697,8 @@ def _action_form() -> rx.Component:
                 rx.match(S.panel, ("approved", t("pf.do.approved")), ("opinion", t("pf.do.opinion")),
                          ("signed", t("pf.do.signed")), ("rejected", t("pf.do.rejected")),
                          ("returned", t("pf.do.returned")), t("common.save")),
-                type="submit", disabled=S.busy,
+                rx.cond(S.obo_fr != "", rx.el.span(" · ", pick(S.obo_ar, S.obo_fr))),
+                type="submit", disabled=S.busy | ((S.panel == "signed") & (S.key_problem_fr != "")),
                 class_name=rx.cond(S.panel == "rejected", "btn btn-danger", "btn btn-primary"),
                 data_testid="action-submit"),
             rx.el.button(t("common.cancel"), type="button", on_click=S.open_panel(""), class_name="btn btn-ghost"),
@@ -625,6 +715,14 @@ def _actions() -> rx.Component:
     S = FolderState
     return rx.cond(S.can_act, card(
         rx.el.h2(t("pf.your_turn"), class_name="section-title", id="pf-act-title"),
+        rx.cond(S.obo_fr != "", rx.el.p(
+            rx.icon("users", size=16, aria_hidden="true"), t("draft.obo_notice"), " ",
+            rx.el.strong(pick(S.obo_ar, S.obo_fr)), class_name="msg msg-info", data_testid="obo-notice")),
+        rx.cond(S.key_problem_fr != "", rx.el.div(
+            rx.icon("key-round", size=18, aria_hidden="true"),
+            rx.el.div(rx.el.p(pick(S.key_problem_ar, S.key_problem_fr)),
+                      rx.el.a(t("draft.key_create"), href=routes.ACCOUNT, class_name="btn btn-small btn-secondary")),
+            role="alert", class_name="msg msg-error msg-icon", data_testid="key-missing")),
         rx.el.div(
             _action_button("approved", "stamp", "pf.act.approved", "action-approve", "primary"),
             _action_button("opinion", "message-square-text", "pf.act.opinion", "action-opinion", "primary"),
@@ -685,11 +783,33 @@ def _completed() -> rx.Component:
     ))
 
 
+def _letter_panel() -> rx.Component:
+    """The drafted letter's text, edited in place: preview, then a new version (the circuit restarts)."""
+    S = FolderState
+    return rx.cond(S.panel == "letter", card(
+        rx.el.div(
+            rx.el.h2(t("draft.revise_title"), class_name="section-title", id="pf-letter-title"),
+            rx.el.button(rx.icon("x", size=18, aria_hidden="true"), type="button", on_click=S.open_panel(""),
+                         class_name="btn btn-small btn-ghost", aria_label=t("common.close")),
+            class_name="card-head",
+        ),
+        rx.el.p(t("draft.revise_hint"), class_name="hint"),
+        pf.letter_editor(S.letter, S.form_key, on_submit=S.submit_letter, set_intent=S.set_intent,
+                         submit_key="draft.revise_submit", testid="letter-form"),
+        pf.letter_preview(S.preview_src, S.preview_pages, "apercu-" + S.f["reference"] + ".pdf"),
+        aria_labelledby="pf-letter-title",
+        data_testid="letter-panel",
+    ))
+
+
 def _initiator_tools() -> rx.Component:
     S = FolderState
     open_ = (S.f["status"] == "rejected") | (S.f["status"] == "in_progress") | (S.f["status"] == "draft")
     return rx.cond(S.is_initiator & open_, card(
         rx.el.h2(t("parapheur.new_version"), class_name="section-title"),
+        rx.cond(S.has_letter, rx.el.button(
+            rx.icon("file-pen-line", size=16, aria_hidden="true"), t("draft.revise_title"), type="button",
+            on_click=S.open_panel("letter"), class_name="btn btn-primary", data_testid="letter-edit")),
         rx.el.p(t("pf.version_hint"), class_name="hint"),
         upload_box(UPLOAD_ID, S.add_version_files(rx.upload_files(upload_id=UPLOAD_ID)), "pf.add_files",
                    "pf.drop_files", accept=ACCEPT, icon="file-up"),
@@ -728,8 +848,8 @@ def page() -> rx.Component:
         rx.cond(
             S.found,
             rx.el.div(
-                rx.el.div(_head(), rx.cond(SendState.s_open, send_panel()), _actions(), _completed(),
-                          _viewer(), _notes(), class_name="detail-main"),
+                rx.el.div(_head(), rx.cond(SendState.s_open, send_panel()), _actions(), _letter_panel(),
+                          _completed(), _viewer(), _notes(), class_name="detail-main"),
                 rx.el.div(_steps(), _history(), _initiator_tools(), class_name="detail-side"),
                 class_name="detail-grid",
             ),

@@ -7,6 +7,8 @@ actor may see it (missing and not visible give the same "not found", with no dat
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import json
 from datetime import date
 
@@ -19,10 +21,11 @@ from mrasla_app.models import (
     Status, Unit, User,
 )
 from mrasla_app.pki.receipts import format_size
-from mrasla_app.services import answers, dispatch, scoping, sending
+from mrasla_app.services import dispatch, drafting, labels, scoping, sending
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.ui import routes
+from mrasla_app.ui.components import parapheur as pf
 from mrasla_app.ui.components.dispatch import DispatchState, dispatch_panel
 from mrasla_app.ui.components.forms import card, messages
 from mrasla_app.ui.components.layout import layout
@@ -32,6 +35,7 @@ from mrasla_app.ui.components.mail import (
     not_found, priority_badge, slug, status_badge,
 )
 from mrasla_app.ui.i18n import pick, t, t_choice
+from mrasla_app.ui.pages.parapheur import staff_options
 from mrasla_app.ui.state import SessionState
 
 ROUTE = routes.MAIL_DETAIL
@@ -76,6 +80,12 @@ def _event_detail(action: str, data: dict, unit_names: dict[int, str]) -> str:
     return " · ".join(parts)[:500]
 
 
+def _start_letter(actor: Actor, incoming_id: int, text: drafting.LetterText, steps: list[dict]) -> int:
+    """One transaction: the folder with the drafted letter, its circuit started (worker thread: pyHanko)."""
+    with db.write_session() as session:
+        return drafting.start(session, actor, incoming_id, text, steps=steps).id  # type: ignore[return-value]
+
+
 class MailState(SessionState):
     found: bool = False
     loaded: bool = False
@@ -92,9 +102,15 @@ class MailState(SessionState):
     can_send: bool = False  # an outgoing letter to send, or a signed folder answering this letter
     copies: list[dict[str, str]] = []  # units that received it for information {name_ar, name_fr}
     info_only: bool = False  # the actor sees it as a copy for information, not for action
-    answer_text: str = ""  # the merged letter, editable before the PDF is made
+    can_reprint: bool = False  # the registry clerk may print the QR label again
+    letter: dict[str, str] = {}  # the answer being drafted: addressee, place, subject, body
     answer_lang: str = "fr"  # the letter's language (chosen with the template)
-    panel: str = ""  # "", "return", "close", "link", "answer"
+    preview_src: str = ""  # data: URL of the last preview
+    preview_pages: str = ""
+    visa_people: list[dict[str, str]] = []  # {id, label_ar, label_fr}
+    signers: list[dict[str, str]] = []
+    _intent: str = "preview"
+    panel: str = ""  # "", "return", "close", "link", "answer", "label"
     form_key: int = 0
     _id: int = 0
 
@@ -103,7 +119,8 @@ class MailState(SessionState):
         self.can_take = self.can_dispatch = self.can_return = self.can_close = self.can_answer = False
         self.can_send = self.info_only = False
         self.copies = []
-        self.panel, self.answer_text = "", ""
+        self.can_reprint = False
+        self.panel, self.letter, self.preview_src, self.preview_pages = "", {}, "", ""
 
     def _route_id(self) -> int:
         path = str(getattr(self.router.url, "path", "") or "")
@@ -216,6 +233,7 @@ class MailState(SessionState):
         self.can_close = (acting or clerk) and corr.status in CLOSABLE
         self.can_answer = (acting or clerk) and corr.direction.value == "incoming" and corr.status in (
             Status.dispatched, Status.in_progress)
+        self.can_reprint = labels.can_reprint(session, actor, corr)
 
     def _reload(self) -> Actor | None:
         try:
@@ -272,9 +290,24 @@ class MailState(SessionState):
 
     @rx.event
     def open_panel(self, name: str):
-        self.panel = name if name in ("return", "close", "link", "answer") and self.found else ""
+        self.panel = name if name in ("return", "close", "link", "answer", "label") and self.found else ""
         self.form_key += 1
         self._clear_messages()
+        if self.panel == "answer" and self.can_answer:
+            try:
+                self._load_people(self._require(PAGE))
+            except DomainError as exc:
+                self._fail(exc)
+
+    def _load_people(self, actor: Actor) -> None:
+        """Who may give the visa (any colleague) and who may sign (signatory role), for the circuit."""
+        with db.read_session() as session:
+            staff = staff_options(session, actor.administration_id)
+            signing = {str(u.id) for u in drafting.signatories(session, actor)}
+        self.visa_people = [{"id": p["id"], "label_ar": p["label_ar"], "label_fr": p["label_fr"]}
+                            for p in staff if p["id"] != str(actor.user_id)]
+        self.signers = [{"id": p["id"], "label_ar": p["label_ar"], "label_fr": p["label_fr"]}
+                        for p in staff if p["id"] in signing]
 
     @rx.event
     def take(self):
@@ -302,28 +335,71 @@ class MailState(SessionState):
         try:
             actor = self._require(PAGE)
             with db.read_session() as session:
-                self.answer_text = answers.merge(session, actor, self._id, template, lang)
-            self.answer_lang = "ar" if lang == "ar" else "fr"
+                filled = drafting.prefill(session, actor, self._id, template, lang)
         except DomainError as exc:
             self._fail(exc)
             return
+        text = filled.text
+        self.letter = {"addressee": text.addressee, "place": text.place, "subject": text.subject, "body": text.body}
+        self.answer_lang, self.preview_src, self.preview_pages = text.lang, "", ""
         self.form_key += 1
         self._clear_messages()
 
     @rx.event
-    def download_letter(self, form: dict):
-        """The letter as a PDF, to be put into a signature-book folder (flow 4)."""
-        body, lang = str(form.get("body", ""))[:20_000], self.answer_lang
+    def set_intent(self, intent: str):
+        """Which button submitted the letter form (sent just before the form itself)."""
+        self._intent = "save" if intent == "save" else "preview"
+
+    @rx.event
+    async def submit_letter(self, form: dict):
+        """Preview the letter as a PDF, or start the signature circuit with it (visa, then signatory)."""
+        intent, self._intent = self._intent, "preview"
+        values = pf.letter_form_values(form)
+        self.letter = values  # what was typed stays, whatever happens next
+        form = form if isinstance(form, dict) else {}
+        people = {p["id"] for p in self.visa_people}
+        visa, signer = str(form.get("visa", "") or ""), str(form.get("signatory", "") or "")
+        if signer not in {p["id"] for p in self.signers} or (visa and visa not in people):
+            self._fail(DomainError("draft.error.signatory"))
+            return
+        steps = ([{"kind": "visa", "user_ids": [int(visa)]}] if visa else []) + [
+            {"kind": "signature", "user_ids": [int(signer)]}]
+        text = drafting.LetterText(self.answer_lang, values["addressee"], values["subject"], values["body"],
+                                   values["place"])
         try:
             actor = self._require(PAGE)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self._clear_messages()
+        if intent == "save":
+            try:
+                folder_id = await asyncio.to_thread(_start_letter, actor, self._id, text, steps)
+            except DomainError as exc:
+                self._fail(exc)
+                return
+            return rx.redirect(routes.folder_url(folder_id))
+        try:
             with db.read_session() as session:
-                pdf = answers.render_letter(session, actor, self._id, body, lang)
+                pdf = drafting.preview(session, actor, self._id, text, steps=steps)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self.preview_src = "data:application/pdf;base64," + base64.b64encode(pdf).decode()
+        self.preview_pages = str(drafting.page_count(pdf))
+
+    @rx.event
+    def reprint_label(self, sheet: str):
+        """A new QR label for the paper original (the previous label's code stops working)."""
+        try:
+            actor = self._require(PAGE)
+            with db.write_session() as session:
+                pdf, filename = labels.reprint(session, actor, self._id, sheet)
         except DomainError as exc:
             self._fail(exc)
             return None
-        self.answer_text = body
-        self._ok("mail.answer_ready")
-        return rx.download(data=pdf, filename=f"reponse-{self.m.get('slug', 'courrier')}.pdf")
+        self._ok("draft.label_reprinted")
+        return rx.download(data=pdf, filename=filename, mime_type="application/pdf")
 
     @rx.event
     def add_link(self, form: dict):
@@ -405,7 +481,8 @@ def _actions() -> rx.Component:
         rx.cond(S.can_take, rx.el.button(rx.icon("hand", size=18, aria_hidden="true"), t("mail.take"), type="button",
                                          on_click=S.take, class_name="btn btn-primary", data_testid="action-take")),
         rx.cond(S.can_dispatch, rx.el.button(rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl"),
-                                             t("mail.redispatch"), type="button",
+                                             rx.cond(S.m["status"] == "to_qualify", t("draft.dispatch_first"),
+                                                     t("mail.redispatch")), type="button",
                                              on_click=DispatchState.open(S.m["id"], "mail"),
                                              class_name="btn btn-secondary", data_testid="action-dispatch")),
         rx.cond(S.can_return, rx.el.button(rx.icon("undo-2", size=18, aria_hidden="true", class_name="flip-rtl"),
@@ -417,6 +494,9 @@ def _actions() -> rx.Component:
         rx.cond(S.can_answer, rx.el.button(rx.icon("pencil", size=18, aria_hidden="true"), t("mail.answer"),
                                            type="button", on_click=S.open_panel("answer"),
                                            class_name="btn btn-secondary", data_testid="action-answer")),
+        rx.cond(S.can_reprint, rx.el.button(rx.icon("printer", size=18, aria_hidden="true"), t("draft.label_reprint"),
+                                            type="button", on_click=S.open_panel("label"),
+                                            class_name="btn btn-secondary", data_testid="action-reprint-label")),
         rx.cond(S.can_close, rx.el.button(rx.icon("archive", size=18, aria_hidden="true"), t("mail.close"),
                                           type="button", on_click=S.open_panel("close"), class_name="btn btn-danger",
                                           data_testid="action-close")),
@@ -427,38 +507,79 @@ def _actions() -> rx.Component:
 ANSWER_TEMPLATES = ("acknowledge", "favourable", "missing_documents", "unfavourable")
 
 
+def _person_select(name: str, label_key: str, people: rx.Var, empty_key: str, required: bool) -> rx.Component:
+    return rx.el.div(
+        rx.el.label(t(label_key), html_for=f"letter-{name}", class_name="label"),
+        rx.el.select(
+            rx.el.option(t(empty_key), value=""),
+            rx.foreach(people, lambda p: rx.el.option(pick(p["label_ar"], p["label_fr"]), value=p["id"])),
+            name=name, id=f"letter-{name}", required=required, class_name="input select",
+            data_testid=f"letter-{name}"),
+        class_name="field",
+    )
+
+
 def _answer_panel() -> rx.Component:
-    """Compose the answer from a template with merge fields, then get the letter as a PDF."""
+    """Write the answer here: a template with merge fields, the text, the circuit, a PDF preview, then
+    the signature circuit starts with the letter itself (uploading a prepared PDF stays possible)."""
     S = MailState
     lang_select = rx.el.select(rx.el.option(t("lang.name.fr"), value="fr"), rx.el.option(t("lang.name.ar"), value="ar"),
                                name="letter_lang", id="answer-lang", class_name="input", data_testid="answer-lang")
+    circuit = rx.el.div(
+        _person_select("visa", "draft.visa", S.visa_people, "draft.no_visa", False),
+        _person_select("signatory", "draft.signatory", S.signers, "common.select", True),
+        class_name="form-grid",
+    )
     return card(
-        rx.el.h2(t("mail.answer_title"), class_name="section-title"),
+        rx.el.h2(t("draft.title"), class_name="section-title", id="answer-title"),
         rx.el.form(
             rx.el.div(
-                rx.el.label(t("mail.answer_template"), html_for="answer-template", class_name="label"),
-                rx.el.select(*[rx.el.option(t(f"answer.template.{k}"), value=k) for k in ANSWER_TEMPLATES],
-                             name="template", id="answer-template", class_name="input", data_testid="answer-template"),
-                class_name="field",
+                rx.el.div(
+                    rx.el.label(t("mail.answer_template"), html_for="answer-template", class_name="label"),
+                    rx.el.select(*[rx.el.option(t(f"answer.template.{k}"), value=k) for k in ANSWER_TEMPLATES],
+                                 name="template", id="answer-template", class_name="input",
+                                 data_testid="answer-template"),
+                    class_name="field",
+                ),
+                rx.el.div(rx.el.label(t("mail.answer_lang"), html_for="answer-lang", class_name="label"), lang_select,
+                          class_name="field"),
+                class_name="form-grid",
             ),
-            rx.el.div(rx.el.label(t("mail.answer_lang"), html_for="answer-lang", class_name="label"), lang_select,
-                      class_name="field"),
             rx.el.button(t("mail.answer_fill"), type="submit", class_name="btn btn-secondary", data_testid="answer-fill"),
             on_submit=S.fill_answer, class_name="form",
         ),
-        rx.el.form(
-            rx.el.div(
-                rx.el.label(t("mail.answer_text"), html_for="answer-body", class_name="label"),
-                rx.el.textarea(default_value=S.answer_text, key=S.form_key, name="body", id="answer-body", rows=12,
-                               required=True, dir="auto", class_name="input textarea", data_testid="answer-body"),
-                class_name="field",
-            ),
-            rx.el.p(t("mail.answer_hint"), class_name="hint"),
-            rx.el.button(t("mail.answer_download"), type="submit", class_name="btn btn-primary",
-                         data_testid="answer-download"),
-            on_submit=S.download_letter, class_name="form",
-        ),
+        pf.letter_editor(S.letter, S.form_key, circuit, on_submit=S.submit_letter, set_intent=S.set_intent,
+                         submit_key="draft.start", testid="letter-form"),
+        pf.letter_preview(S.preview_src, S.preview_pages, "apercu-" + S.m["slug"] + ".pdf"),
+        rx.el.p(rx.el.a(rx.icon("file-up", size=16, aria_hidden="true"), t("draft.upload_instead"),
+                        href=routes.PARAPHEUR + "?new=1&number=" + S.m["number"], class_name="link"),
+                class_name="hint"),
+        aria_labelledby="answer-title",
         data_testid="answer-panel",
+    )
+
+
+def _label_panel() -> rx.Component:
+    """Reprint the QR label: the new code replaces the old one, which the clerk is told first."""
+    S = MailState
+    return card(
+        rx.el.div(
+            rx.el.h2(t("draft.label_reprint"), class_name="section-title", id="label-title"),
+            rx.el.button(rx.icon("x", size=18, aria_hidden="true"), type="button", on_click=S.open_panel(""),
+                         class_name="btn btn-small btn-ghost", aria_label=t("common.close")),
+            class_name="card-head",
+        ),
+        rx.el.p(t("draft.label_warning"), class_name="hint"),
+        rx.el.div(
+            rx.el.button(rx.icon("printer", size=16, aria_hidden="true"), t("reg.label_small"), type="button",
+                         on_click=S.reprint_label("label"), class_name="btn btn-primary",
+                         data_testid="label-reprint-small"),
+            rx.el.button(rx.icon("file-text", size=16, aria_hidden="true"), t("reg.label_a4"), type="button",
+                         on_click=S.reprint_label("a4"), class_name="btn btn-secondary", data_testid="label-reprint-a4"),
+            class_name="actions",
+        ),
+        aria_labelledby="label-title",
+        data_testid="label-panel",
     )
 
 
@@ -641,6 +762,7 @@ def page() -> rx.Component:
                     rx.cond(S.panel == "close",
                             _reason_form("close", S.close_item, "mail.close_title", "mail.close", False)),
                     rx.cond(S.panel == "answer", _answer_panel()),
+                    rx.cond(S.panel == "label", _label_panel()),
                     _documents(),
                     _notes(),
                     class_name="detail-main",

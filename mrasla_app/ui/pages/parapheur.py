@@ -137,6 +137,7 @@ class ParapheurState(SessionState):
     files: list[dict[str, str]] = []  # {name, size, unit, pages}
     file_error_ar: str = ""
     file_error_fr: str = ""
+    link_number: str = ""  # prefilled when coming from a letter ("upload a prepared PDF")
     form_key: int = 0
 
     def _clear(self) -> None:
@@ -179,6 +180,11 @@ class ParapheurState(SessionState):
             return redirect
         self.can_create = bool(actor.administration_id and actor.memberships)
         self._run()
+        params = self.router.page.params
+        if self.can_create and str(params.get("new", "")) == "1":  # from a letter: "upload a prepared PDF"
+            number = str(params.get("number", "") or "")[:40]
+            await self._open_new(actor)
+            self.link_number = number
         return None
 
     @rx.event
@@ -194,10 +200,18 @@ class ParapheurState(SessionState):
     async def open_new(self):
         try:
             actor = self._require(PAGE)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        await self._open_new(actor)
+
+    async def _open_new(self, actor: Actor) -> None:
+        try:
             self._load_form_data(actor)
         except DomainError as exc:
             self._fail(exc)
             return
+        self.link_number = ""
         store = await self.get_state(FolderUploads)
         store._files = []
         self.files, self.file_error_ar, self.file_error_fr = [], "", ""
@@ -392,6 +406,7 @@ def _new_form() -> rx.Component:
             rx.el.div(
                 rx.el.label(t("pf.link_number"), html_for="folder-number", class_name="label"),
                 rx.el.input(id="folder-number", name="number", list="folder-numbers", max_length=40, dir="ltr",
+                            default_value=S.link_number,
                             placeholder="MEF/2026/A/000001", class_name="input", auto_complete="off",
                             aria_describedby="folder-number-hint", data_testid="folder-number"),
                 rx.el.datalist(rx.foreach(S.numbers, lambda n: rx.el.option(n["subject"], value=n["number"])),
