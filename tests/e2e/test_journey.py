@@ -70,6 +70,11 @@ def button(page: Page, text: str):
     return page.get_by_role("button", name=text, exact=True)
 
 
+def notice(page: Page, text: str) -> Locator:
+    """The success message (role=status) saying ``text``."""
+    return page.get_by_role("status").filter(has_text=text)
+
+
 def choose(select: Locator, text: str) -> None:
     """Pick the option of ``select`` whose visible text contains ``text`` (waits for the options to load)."""
     option = select.locator("option", has_text=text).first
@@ -151,7 +156,7 @@ def qualify_and_dispatch(j: Journey) -> None:
         page.get_by_label(T["mail.instructions"]).fill(
             "يرجى الإجابة داخل الأجل" if j.lang == "ar" else "Merci de répondre dans le délai.")
         button(page, T["mail.qualify_submit"]).click()
-        expect(page.get_by_role("status")).to_have_text(T["mail.dispatched"])
+        expect(notice(page, T["mail.dispatched"])).to_be_visible()
     finally:
         page.context.close()
 
@@ -215,7 +220,7 @@ def visa(j: Journey) -> None:
         open_from_queue(page, j.base_url, "to_visa", j.reference)
         button(page, T["pf.act.approved"]).click()
         button(page, T["pf.do.approved"]).click()
-        expect(page.get_by_role("status")).to_have_text(T["pf.done.approved"])
+        expect(notice(page, T["pf.done.approved"])).to_be_visible()
     finally:
         page.context.close()
 
@@ -226,21 +231,26 @@ def sign_by_delegation(j: Journey) -> None:
     page = j.staff(HEAD)
     try:
         page.goto(f"{j.base_url}/account")
-        if not page.get_by_text(T["pf.key.state.active"], exact=True).is_visible():
-            button(page, T["parapheur.enroll"]).click()
+        key_action = page.get_by_role("button", name=re.compile(
+            f"^({re.escape(T['parapheur.enroll'])}|{re.escape(T['pf.key.renew'])})$"))
+        expect(key_action).to_be_visible()
+        if key_action.inner_text().strip() == T["parapheur.enroll"]:  # no certificate yet (first run)
+            key_action.click()
             page.get_by_label(T["pf.key.pin_new"]).fill(PIN)
             page.get_by_label(T["pf.key.pin_again"]).fill(PIN)
-            page.get_by_role("dialog").get_by_role("button", name=T["parapheur.enroll"]).click()
-            expect(page.get_by_text(T["pf.key.state.active"], exact=True)).to_be_visible(timeout=30_000)
+            button(page, T["parapheur.enroll"]).click()
+            expect(notice(page, T["pf.key.enrolled"])).to_be_visible(timeout=30_000)
         open_from_queue(page, j.base_url, "to_sign", j.reference)
         button(page, T["pf.act.signed"]).click()
-        on_behalf = page.get_by_label(T["pf.act_as"])
+        on_behalf = page.get_by_label(T["pf.act_as"], exact=True)
         expect(on_behalf).to_contain_text(DIRECTOR_NAME[j.lang])
         choose(on_behalf, DIRECTOR_NAME[j.lang])
         page.get_by_label(T["parapheur.pin"]).fill(PIN)
         button(page, T["pf.do.signed"]).click()
-        expect(page.get_by_role("status")).to_have_text(T["pf.done.signed"], timeout=60_000)
+        expect(notice(page, T["pf.done.signed"])).to_be_visible(timeout=60_000)
         expect(page.get_by_text(T["verify.authentic"], exact=True).first).to_be_visible(timeout=30_000)
+        by_delegation = T["parapheur.by_delegation"].split("{name}")[0].strip()  # "par délégation de" …
+        expect(page.get_by_text(by_delegation).first).to_be_visible()
     finally:
         page.context.close()
 
@@ -255,7 +265,7 @@ def send_to_citizen(j: Journey) -> None:
         page.goto(j.folder_url)
         page.get_by_label(T["pf.send_to"]).select_option(label=T["pf.send_to_sender"])
         button(page, T["pf.send"]).click()
-        expect(page.get_by_role("status")).to_have_text(T["pf.sent"], timeout=60_000)
+        expect(notice(page, T["pf.sent"])).to_be_visible(timeout=60_000)
     finally:
         page.context.close()
 

@@ -41,6 +41,7 @@ class VerifyReceiptState(PortalState):
     unit_fr: str = ""
     date_ar: str = ""
     date_fr: str = ""
+    date_en: str = ""
     subject: str = ""
     depositor: str = ""
     documents: list[dict[str, str]] = []  # {name, kind, pages, size, unit, sha256}
@@ -74,7 +75,7 @@ class VerifyReceiptState(PortalState):
         self.number, self.subject, self.depositor = found.registry_number, found.subject, found.depositor_id
         self.adm_ar, self.adm_fr = found.administration_ar, found.administration_fr
         self.unit_ar, self.unit_fr = found.unit_ar, found.unit_fr
-        self.date_ar, self.date_fr = when["ar"], when["fr"]
+        self.date_ar, self.date_fr, self.date_en = when["ar"], when["fr"], when["en"]
         docs = []
         for d in found.documents:
             size, unit = size_label(d.size)
@@ -141,7 +142,7 @@ def _details() -> rx.Component:
                         data_testid="verify-number"),
                 *dl_row("verify.administration", pick(s.adm_ar, s.adm_fr), data_testid="verify-administration"),
                 rx.cond(s.unit_fr != "", rx.fragment(*dl_row("verify.unit", pick(s.unit_ar, s.unit_fr)))),
-                *dl_row("verify.date", pick(s.date_ar, s.date_fr), data_testid="verify-date"),
+                *dl_row("verify.date", pick(s.date_ar, s.date_fr, s.date_en), data_testid="verify-date"),
                 *dl_row("verify.subject", s.subject, dir="auto"),
                 *dl_row("verify.depositor", s.depositor, dir="ltr", data_testid="verify-depositor"),
                 class_name="dl dl-stack",
