@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -51,7 +51,6 @@ class Journey:
     letter: Path | None = None
     folder_url: str = ""
     reference: str = ""
-    notes: list[str] = field(default_factory=list)
 
     @property
     def T(self) -> dict[str, str]:  # noqa: N802 - the catalogue, read like the page reads it
@@ -66,7 +65,7 @@ class Journey:
         return page
 
 
-def button(page: Page, text: str):
+def button(page: Page, text: str) -> Locator:
     return page.get_by_role("button", name=text, exact=True)
 
 
