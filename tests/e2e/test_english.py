@@ -7,7 +7,7 @@ import httpx
 from playwright.sync_api import expect
 
 from mrasla_app.i18n import catalog
-from tests.e2e.conftest import PHONE, new_page
+from tests.e2e.conftest import DESKTOP, PHONE, new_page
 
 AR, FR, EN = catalog("ar"), catalog("fr"), catalog("en")
 
@@ -17,15 +17,17 @@ def test_english_is_offered_on_every_page_and_remembered(browser, base_url):
     try:
         page.goto(f"{base_url}/")
         switch = page.get_by_role("group", name=FR["lang.choose"])
-        for name in ("العربية", "Français", "English"):  # each language under its own name
+        for name in ("العربية", "English"):  # each language under its own name; a phone shows the other two
             expect(switch.get_by_role("button", name=name)).to_be_visible()
-        expect(switch.get_by_role("button", name="Français")).to_have_attribute("aria-pressed", "true")
+            expect(switch.get_by_role("button", name=name)).to_have_attribute("aria-pressed", "false")
+        expect(page.locator("#lang-switch [lang=fr]")).to_have_attribute("aria-pressed", "true")
 
         switch.get_by_role("button", name="English").click()
         expect(page.get_by_role("heading", level=1)).to_have_text(EN["home.title"])
         expect(page.locator("html")).to_have_attribute("lang", "en")
         expect(page.locator("html")).to_have_attribute("dir", "ltr")
-        expect(page.get_by_role("button", name="English")).to_have_attribute("aria-pressed", "true")
+        expect(page.locator("#lang-switch [lang=en]")).to_have_attribute("aria-pressed", "true")
+        expect(page.get_by_role("button", name="Français")).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # the header still fits
 
         page.goto(f"{base_url}/deposit")  # another page, a fresh load: still English
@@ -39,6 +41,15 @@ def test_english_is_offered_on_every_page_and_remembered(browser, base_url):
         expect(page.locator("html")).to_have_attribute("dir", "rtl")
     finally:
         page.context.close()
+    desktop = new_page(browser, DESKTOP, lang="en")
+    try:
+        desktop.goto(f"{base_url}/track")
+        expect(desktop.get_by_role("heading", level=1)).to_have_text(EN["track.title"])
+        for name in ("العربية", "Français", "English"):  # a desktop shows all three, the current one pressed
+            expect(desktop.get_by_role("button", name=name)).to_be_visible()
+        expect(desktop.get_by_role("button", name="English")).to_have_attribute("aria-pressed", "true")
+    finally:
+        desktop.context.close()
 
 
 def test_api_errors_carry_english_beside_arabic_and_french(base_url):
