@@ -31,12 +31,12 @@
     location.pathname === "/offline.html";
 
   // --- strings -------------------------------------------------------------------------------
-  var STR = { ar: {}, fr: {} };
+  var STR = { ar: {}, fr: {}, en: {} };
   var ready = fetch("/pwa/strings.json", { credentials: "same-origin" })
     .then(function (r) { return r.ok ? r.json() : STR; })
     .then(function (j) { STR = j; }, function () { /* keys stay visible */ });
 
-  function lang() { return document.documentElement.lang === "ar" ? "ar" : "fr"; }
+  function lang() { var l = document.documentElement.lang; return l === "ar" || l === "en" ? l : "fr"; }
   function tr(key, params) {
     var s = (STR[lang()] && STR[lang()][key]) || (STR.fr && STR.fr[key]) || key;
     if (params) {

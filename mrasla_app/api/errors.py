@@ -1,5 +1,6 @@
 """One shape for every refusal of the API, documented in OpenAPI: ``{"error": <an error.* code of
-the catalogues>, "message": {"ar": …, "fr": …}}`` plus ``fields`` for form errors.
+the catalogues>, "message": {"ar": …, "fr": …, "en": …}}`` plus ``fields`` for form errors
+(``ar`` and ``fr`` are the contract; ``en`` was added with the English interface).
 
 Domain refusals (``DomainError`` and subclasses), the framework's own ones (unknown route, wrong
 method, body too large, unreadable multipart) and request validation failures all answer in it,
@@ -36,6 +37,7 @@ DESCRIPTIONS = {
 class Message(BaseModel):
     ar: str
     fr: str
+    en: str
 
 
 class FieldError(BaseModel):
@@ -44,7 +46,7 @@ class FieldError(BaseModel):
 
 
 class ErrorOut(BaseModel):
-    """A refusal: an ``error.*`` code of the message catalogues and its text in Arabic and French."""
+    """A refusal: an ``error.*`` code of the message catalogues and its text in Arabic, French and English."""
 
     error: str = Field(examples=["error.not_found"])
     message: Message

@@ -1,7 +1,9 @@
-"""Message catalogues (Arabic and French) and the lookup helpers used by services, API and UI.
+"""Message catalogues (Arabic, French, English) and the lookup helpers used by services, API and UI.
 
-``ar.json`` and ``fr.json`` must hold exactly the same keys (a unit test checks it). Values may
-contain ``{name}`` placeholders filled by ``translate``.
+``ar.json``, ``fr.json`` and ``en.json`` must hold exactly the same keys with the same ``{name}``
+placeholders (a unit test checks it); ``translate`` fills the placeholders. Documents with legal
+weight (receipts, labels, signature pages) stay Arabic/French bilingual: English is an interface
+language only.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-LANGS = ("ar", "fr")
+LANGS = ("ar", "fr", "en")
 DEFAULT_LANG = "fr"
 RTL_LANGS = frozenset({"ar"})
 
@@ -32,5 +34,5 @@ def translate(key: str, lang: str = DEFAULT_LANG, **params: object) -> str:
 
 
 def bilingual(key: str, **params: object) -> dict[str, str]:
-    """``{"ar": ..., "fr": ...}``: how the API reports messages."""
+    """``{"ar": ..., "fr": ..., "en": ...}``: how the API reports messages (``ar``/``fr`` are the contract)."""
     return {lang: translate(key, lang, **params) for lang in LANGS}

@@ -117,6 +117,12 @@ def format_datetime_ar(dt: datetime) -> str:
     return f"{local:%d/%m/%Y} على الساعة {local:%H:%M:%S} (بتوقيت المغرب)"
 
 
+def format_datetime_en(dt: datetime) -> str:
+    """For the English interface (receipts themselves stay Arabic/French); day first, as in British English."""
+    local = _local(dt)
+    return f"{local:%d/%m/%Y} at {local:%H:%M:%S} (Morocco time)"
+
+
 def format_size(size: int) -> str:
     """French-style size: ``245,3 Ko``."""
     if size < 1024:

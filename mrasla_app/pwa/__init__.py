@@ -30,7 +30,7 @@ from typing import Any
 
 from reflex.plugins import Plugin
 
-from mrasla_app.i18n import catalog
+from mrasla_app.i18n import LANGS, catalog
 
 HERE = Path(__file__).resolve().parent
 THEME_COLOR = "#0f5c55"
@@ -60,7 +60,7 @@ JS_KEYS = (
 
 def js_strings() -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
-    for lang in ("ar", "fr"):
+    for lang in LANGS:
         cat = catalog(lang)
         out[lang] = {k: v for k, v in cat.items() if k.startswith("pwa.") or k in JS_KEYS}
     return out

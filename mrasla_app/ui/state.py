@@ -16,7 +16,7 @@ from http.cookies import CookieError, SimpleCookie
 import reflex as rx
 
 from mrasla_app import db
-from mrasla_app.i18n import translate
+from mrasla_app.i18n import DEFAULT_LANG, LANGS, RTL_LANGS, translate
 from mrasla_app.models import Role
 from mrasla_app.services import accounts, permissions
 from mrasla_app.services.accounts import Actor
@@ -102,28 +102,25 @@ def session_token(cookie_header: str) -> str | None:
 
 
 class LangState(rx.State):
-    """Interface language, kept in the browser's localStorage (``mrasla_lang``) across reloads."""
+    """Interface language (``ar``, ``fr`` or ``en``), kept in the browser's localStorage
+    (``mrasla_lang``) across reloads."""
 
-    lang: str = rx.LocalStorage("fr", name="mrasla_lang", sync=True)
+    lang: str = rx.LocalStorage(DEFAULT_LANG, name="mrasla_lang", sync=True)
 
     @rx.event
     def set_lang(self, lang: str):
-        self.lang = "ar" if lang == "ar" else "fr"
+        self.lang = lang if lang in LANGS else DEFAULT_LANG
         return rx.call_script(_apply_lang_js(self.lang))
 
-    @rx.event
-    def toggle_lang(self):
-        return self.set_lang("fr" if self.lang == "ar" else "ar")
-
     def _lang(self) -> str:
-        return "ar" if self.lang == "ar" else "fr"
+        return self.lang if self.lang in LANGS else DEFAULT_LANG
 
     def _tr(self, key: str, **params: object) -> str:
         return translate(key, self._lang(), **params)
 
 
 def _apply_lang_js(lang: str) -> str:
-    direction = "rtl" if lang == "ar" else "ltr"
+    direction = "rtl" if lang in RTL_LANGS else "ltr"
     return (
         f"document.documentElement.lang='{lang}';document.documentElement.dir='{direction}';"
         f"try{{localStorage.setItem('mrasla_lang','{lang}')}}catch(e){{}}"
@@ -136,7 +133,8 @@ FRESH_STATE_JS = "try{sessionStorage.removeItem('token')}catch(e){}"
 
 # Runs in <head> before the bundle: sets lang/dir from localStorage so Arabic does not flash LTR.
 HEAD_LANG_SCRIPT = (
-    "(function(){try{var l=localStorage.getItem('mrasla_lang');l=(l==='ar')?'ar':'fr';"
+    "(function(){try{var l=localStorage.getItem('mrasla_lang');"
+    f"l=({'|'.join(LANGS)!r}.split('|').indexOf(l)>=0)?l:'{DEFAULT_LANG}';"
     "var d=document.documentElement;d.lang=l;d.dir=(l==='ar')?'rtl':'ltr';}catch(e){}})();"
 )
 
@@ -150,11 +148,13 @@ class SessionState(LangState):
     user_email: str = ""
     nav_pages: list[str] = []
     is_platform_admin: bool = False
-    # The last refused action and the last success notice, in both languages (the switch is live).
+    # The last refused action and the last success notice, in every interface language (the switch is live).
     error_ar: str = ""
     error_fr: str = ""
+    error_en: str = ""
     notice_ar: str = ""
     notice_fr: str = ""
+    notice_en: str = ""
 
     # --- server-side helpers (not callable from the browser) -----------------------------------
 
@@ -204,17 +204,18 @@ class SessionState(LangState):
         return actor
 
     def _clear_messages(self) -> None:
-        self.error_ar = self.error_fr = self.notice_ar = self.notice_fr = ""
+        self.error_ar = self.error_fr = self.error_en = self.notice_ar = self.notice_fr = self.notice_en = ""
 
     def _fail(self, exc: DomainError) -> None:
         """Show a refused action: ``exc.code`` is a catalogue key, translated into both languages."""
         self._clear_messages()
         self.error_ar = translate(exc.code, "ar", **exc.params)
         self.error_fr = translate(exc.code, "fr", **exc.params)
+        self.error_en = translate(exc.code, "en", **exc.params)
 
     def _ok(self, key: str) -> None:
         self._clear_messages()
-        self.notice_ar, self.notice_fr = translate(key, "ar"), translate(key, "fr")
+        self.notice_ar, self.notice_fr, self.notice_en = (translate(key, lang) for lang in ("ar", "fr", "en"))
 
     # --- events ---------------------------------------------------------------------------------
 

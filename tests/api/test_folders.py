@@ -97,7 +97,7 @@ def test_participants_visa_then_sign_with_their_pin_and_the_pdf_validates(client
     fid, _ = _folder(seeded)
     login(client, DIRECTOR)  # not their turn yet: the head's visa comes first
     early = _act(client, fid, action="sign", pin=PIN)
-    assert early.status_code == 403 and set(early.json()["message"]) == {"ar", "fr"}
+    assert early.status_code == 403 and set(early.json()["message"]) == {"ar", "fr", "en"}
     client.post("/api/v1/auth/logout")
 
     login(client, HEAD)

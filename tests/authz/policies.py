@@ -33,7 +33,7 @@ class Policy(str, Enum):
 P = Policy
 
 # Handlers every State has, declared once: language and the session banner.
-COMMON_HANDLERS: dict[str, Policy] = {"setvar": P.PUBLIC, "set_lang": P.PUBLIC, "toggle_lang": P.PUBLIC}
+COMMON_HANDLERS: dict[str, Policy] = {"setvar": P.PUBLIC, "set_lang": P.PUBLIC}
 
 HANDLERS: dict[str, dict[str, Policy]] = {
     "SessionState": {"dismiss": P.PUBLIC, "load_session": P.PUBLIC, "logout": P.SELF},

@@ -38,7 +38,7 @@ def _report(violations: list[dict]) -> str:
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core not installed: make test-deps")
-@pytest.mark.parametrize("lang", ["ar", "fr"])
+@pytest.mark.parametrize("lang", ["ar", "fr", "en"])
 @pytest.mark.parametrize("name", list(PAGES))
 def test_no_serious_accessibility_violation(browser, base_url, name, lang):
     path, ready, account = PAGES[name]

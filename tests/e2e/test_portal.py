@@ -139,7 +139,7 @@ def test_bad_cin_is_refused_in_both_languages_and_registers_nothing(browser, bas
         expect(error).to_contain_text("CIN invalide")
         expect(page.locator("#deposit-id_value")).to_have_attribute("aria-invalid", "true")
         expect(page.get_by_test_id("deposit-wizard")).to_have_attribute("data-step", "2")
-        page.get_by_test_id("lang-switch").click()  # the same message, live, in Arabic
+        page.get_by_test_id("lang-ar").click()  # the same message, live, in Arabic
         expect(error).to_contain_text("رقم البطاقة الوطنية")
         assert ARABIC.search(error.inner_text())
         assert _outbox(server) == before  # nothing registered, nothing sent

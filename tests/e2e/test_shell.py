@@ -71,7 +71,7 @@ def test_arabic_switch_mirrors_the_layout_and_survives_reload(browser, base_url)
     page = new_page(browser, DESKTOP)
     login(page, base_url, "clerk.mef@mrasla.ma")
     expect(page.locator("h1#page-title")).to_have_text(FR["registry.title"])
-    page.locator("#lang-switch").click()
+    page.get_by_test_id("lang-ar").click()
     expect(page.locator("h1#page-title")).to_have_text(AR["registry.title"])
     assert page.evaluate("document.documentElement.dir") == "rtl"
     assert page.evaluate("document.documentElement.lang") == "ar"

@@ -23,11 +23,12 @@ def card(*children: rx.Component, **props: Any) -> rx.Component:
     return rx.el.section(*children, class_name=class_name.strip(), **props)
 
 
-def message(ar: Any, fr: Any, *, ok: bool = False, testid: str = "form-error") -> rx.Component:
-    """A message held in both languages (shown in the interface one): error (role=alert) or notice."""
+def message(ar: Any, fr: Any, en: Any = None, *, ok: bool = False, testid: str = "form-error") -> rx.Component:
+    """A message held in every language (shown in the interface one): error (role=alert) or notice.
+    Without ``en`` the English interface shows the French text."""
     return rx.cond(
         fr != "",
-        rx.el.div(pick(ar, fr), role="status" if ok else "alert", class_name="msg msg-ok" if ok else "msg msg-error",
+        rx.el.div(pick(ar, fr, en), role="status" if ok else "alert", class_name="msg msg-ok" if ok else "msg msg-error",
                   data_testid=testid),
     )
 
@@ -35,27 +36,28 @@ def message(ar: Any, fr: Any, *, ok: bool = False, testid: str = "form-error") -
 def messages(state: type[SessionState] = SessionState) -> rx.Component:
     """The last error (role=alert) and success notice (role=status) of ``state``."""
     return rx.fragment(
-        message(state.error_ar, state.error_fr),
-        message(state.notice_ar, state.notice_fr, ok=True, testid="form-notice"),
+        message(state.error_ar, state.error_fr, state.error_en),
+        message(state.notice_ar, state.notice_fr, state.notice_en, ok=True, testid="form-notice"),
     )
 
 
-def field_error(errors: tuple[Any, Any] | None, name: str, fid: str) -> rx.Component:
-    """The server's message for field ``name`` (``errors`` = (ar dict var, fr dict var)), ``role=alert``."""
+def field_error(errors: tuple[Any, ...] | None, name: str, fid: str) -> rx.Component:
+    """The server's message for field ``name`` (``errors`` = (ar dict var, fr dict var[, en dict var])),
+    ``role=alert``; without the English dict the English interface shows the French text."""
     if errors is None:
         return rx.fragment()
-    errors_ar, errors_fr = errors
+    errors_ar, errors_fr, *rest = errors
     return rx.cond(
         errors_fr.contains(name),
         rx.el.p(
             rx.icon("circle-alert", size=16, aria_hidden="true"),
-            rx.el.span(pick(errors_ar[name], errors_fr[name])),
+            rx.el.span(pick(errors_ar[name], errors_fr[name], rest[0][name] if rest else None)),
             id=f"{fid}-error", role="alert", class_name="field-error", data_testid=f"{fid}-error",
         ),
     )
 
 
-def _error_props(errors: tuple[Any, Any] | None, name: str, fid: str, hint: bool) -> dict[str, Any]:
+def _error_props(errors: tuple[Any, ...] | None, name: str, fid: str, hint: bool) -> dict[str, Any]:
     described = f"{fid}-hint" if hint else ""
     if errors is None:
         return {"aria_describedby": described} if described else {}
@@ -76,7 +78,7 @@ def field(
     default_value: Any = None,
     autocomplete: str = "off",
     hint_key: str | None = None,
-    errors: tuple[Any, Any] | None = None,
+    errors: tuple[Any, ...] | None = None,
     multiline: bool = False,
     **props: Any,
 ) -> rx.Component:
@@ -107,7 +109,7 @@ def radio_field(
     choices: list[tuple[str, str]],
     *,
     value: Any,
-    errors: tuple[Any, Any] | None = None,
+    errors: tuple[Any, ...] | None = None,
     **props: Any,
 ) -> rx.Component:
     """A fieldset of radio buttons shown as a segmented toggle; ``choices`` = [(value, label key)]."""
@@ -140,7 +142,7 @@ def select_field(
     *,
     default_value: Any = None,
     required: bool = False,
-    errors: tuple[Any, Any] | None = None,
+    errors: tuple[Any, ...] | None = None,
     **props: Any,
 ) -> rx.Component:
     fid = f"{form_id}-{name}"

@@ -1,4 +1,4 @@
-"""The page layout: header (brand, nav, language switch, user menu), main, footer.
+"""The page layout: header (brand, nav, language switch: العربية / Français / English, user menu), main, footer.
 
 Desktop shows the nav inline; phones get a ``<details>`` drawer (no server round trip to open it).
 Directional icons carry the ``flip-rtl`` class so they mirror in Arabic.
@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from mrasla_app.i18n import RTL_LANGS
 from mrasla_app.ui import routes
-from mrasla_app.ui.i18n import t
+from mrasla_app.ui.i18n import by_lang, is_ar, t
 from mrasla_app.ui.state import LangState, SessionState
 
 # (page key, route, catalogue key, icon); staff pages appear only for roles that can use them.
@@ -52,14 +53,34 @@ def _nav_items(active: str, prefix: str) -> list[rx.Component]:
     return items
 
 
-def lang_switch() -> rx.Component:
+# Each language offered under its own name and script (a reader looks for their language, not for
+# its name in the language they cannot read); the short code is what a phone header has room for.
+LANG_CHOICES = (("ar", "ع", "العربية"), ("fr", "FR", "Français"), ("en", "EN", "English"))
+
+
+def _lang_button(code: str, short: str, name: str) -> rx.Component:
+    current = LangState.lang == code
     return rx.el.button(
-        t("lang.other"),
+        rx.el.span(short, aria_hidden="true"),
+        rx.el.span(name, class_name="sr-only"),
         type="button",
-        on_click=LangState.toggle_lang,
-        class_name="btn btn-ghost lang-switch",
-        aria_label=t("lang.switch_label"),
-        lang=rx.cond(LangState.lang == "ar", "fr", "ar"),
+        on_click=LangState.set_lang(code),
+        class_name=rx.cond(current, "lang-choice is-current", "lang-choice"),
+        aria_pressed=rx.cond(current, "true", "false"),
+        title=name,
+        lang=code,
+        dir="rtl" if code in RTL_LANGS else "ltr",
+        data_testid=f"lang-{code}",
+    )
+
+
+def lang_switch() -> rx.Component:
+    """The interface language: one button per language, the current one pressed."""
+    return rx.el.div(
+        *[_lang_button(*choice) for choice in LANG_CHOICES],
+        role="group",
+        aria_label=t("lang.choose"),
+        class_name="lang-switch",
         id="lang-switch",
         data_testid="lang-switch",
     )
@@ -151,7 +172,7 @@ def layout(*children: rx.Component, active: str = "", wide: bool = False) -> rx.
         ),
         footer(),
         class_name="app-shell",
-        dir=rx.cond(LangState.lang == "ar", "rtl", "ltr"),
-        lang=rx.cond(LangState.lang == "ar", "ar", "fr"),
+        dir=rx.cond(is_ar, "rtl", "ltr"),
+        lang=by_lang("ar", "fr", "en"),
         data_lang=LangState.lang,
     )

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from mrasla_app.i18n import translate
+from mrasla_app.i18n import LANGS, translate
 from mrasla_app.models import Status
 from mrasla_app.services import registry
 from mrasla_app.settings import TIMEZONE
@@ -56,7 +56,7 @@ def holidays(session, administration_id: int | None) -> set[date]:
 
 def deadline_fields(deadline: date | None, off: set[date], status: str) -> dict[str, str]:
     """``dl``, ``dl_state`` (none/ok/due_soon/overdue; closed mail is never late) and its texts."""
-    out = {"dl": local_day(deadline), "dl_state": "none", "dl_ar": "", "dl_fr": ""}
+    out = {"dl": local_day(deadline), "dl_state": "none", **{f"dl_{lang}": "" for lang in LANGS}}
     if deadline is None:
         return out
     open_ = status in ("to_qualify", "dispatched", "in_progress", "returned")
@@ -68,12 +68,10 @@ def deadline_fields(deadline: date | None, off: set[date], status: str) -> dict[
         state, days = ("ok" if open_ else "none"), 0
     out["dl_state"] = state
     if state == "overdue":
-        out["dl_ar"] = translate("mail.deadline.late", "ar", n=days)
-        out["dl_fr"] = translate("mail.deadline.late", "fr", n=days)
+        out.update({f"dl_{lang}": translate("mail.deadline.late", lang, n=days) for lang in LANGS})
     elif state == "due_soon":
         key = "mail.deadline.today" if days <= 0 else "mail.deadline.left"
-        out["dl_ar"] = translate(key, "ar", n=days)
-        out["dl_fr"] = translate(key, "fr", n=days)
+        out.update({f"dl_{lang}": translate(key, lang, n=days) for lang in LANGS})
     return out
 
 
@@ -116,7 +114,7 @@ def deadline_cell(row: rx.Var) -> rx.Component:
             rx.cond(row["dl_state"] == "overdue", rx.icon("alarm-clock", size=14, aria_hidden="true"),
                     rx.icon("calendar-clock", size=14, aria_hidden="true")),
             rx.el.span(row["dl"], dir="ltr"),
-            rx.cond(row["dl_fr"] != "", rx.el.span(pick(row["dl_ar"], row["dl_fr"]), class_name="dline-note")),
+            rx.cond(row["dl_fr"] != "", rx.el.span(pick(row["dl_ar"], row["dl_fr"], row["dl_en"]), class_name="dline-note")),
             class_name="dline dline-" + row["dl_state"],
             data_state=row["dl_state"],
         ),

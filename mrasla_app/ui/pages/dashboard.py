@@ -18,7 +18,7 @@ from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import messages, page_title, section_title
 from mrasla_app.ui.components.layout import layout
-from mrasla_app.ui.i18n import AR, FR, is_ar, pick, t
+from mrasla_app.ui.i18n import CATALOGS, by_lang, pick, t
 from mrasla_app.ui.state import SessionState
 
 ROUTE = routes.DASHBOARD
@@ -40,7 +40,7 @@ class DashboardState(SessionState):
     overdue: int = 0
     median: str = "—"
     processed: int = 0
-    queues: list[dict[str, str | int]] = []  # {key, label_ar, label_fr, count}
+    queues: list[dict[str, str | int]] = []  # {key, label_ar, label_fr, label_en, count}
     units: list[dict[str, str]] = []  # {code, name_ar, name_fr, open, overdue, late, pct}
     per_day: list[dict[str, str | int]] = []  # {day, portal, other}
     days_total: int = 0
@@ -51,6 +51,7 @@ class DashboardState(SessionState):
         self.scope, self.open_total, self.overdue = b.scope, b.open_total, b.overdue
         self.median, self.processed = _fmt_days(b.median_days), b.processed
         self.queues = [{"key": k, "label_ar": translate(f"status.{k}", "ar"), "label_fr": translate(f"status.{k}", "fr"),
+                        "label_en": translate(f"status.{k}", "en"),
                         "count": n} for k, n in b.queues.items()]
         top = max((u.open for u in b.units), default=0) or 1
         self.units = [{"code": u.code, "name_ar": u.name_ar, "name_fr": u.name_fr, "open": str(u.open),
@@ -106,7 +107,7 @@ def _queues_chart(lang: str) -> rx.Component:
                            angle=0),
         rx.recharts.y_axis(allow_decimals=False, orientation="right" if ar else "left", width=40),
         rx.recharts.graphing_tooltip(),
-        rx.recharts.bar(data_key="count", name=(AR if ar else FR)["dash.items"], fill=PRIMARY,
+        rx.recharts.bar(data_key="count", name=CATALOGS[lang]["dash.items"], fill=PRIMARY,
                         is_animation_active=False, radius=[4, 4, 0, 0]),
         data=DashboardState.queues,
         width="100%",
@@ -117,7 +118,7 @@ def _queues_chart(lang: str) -> rx.Component:
 
 def _days_chart(lang: str) -> rx.Component:
     ar = lang == "ar"
-    cat = AR if ar else FR
+    cat = CATALOGS[lang]
     return rx.recharts.bar_chart(
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
         rx.recharts.x_axis(data_key="day", reversed=ar, interval="preserveStartEnd", tick_line=False),
@@ -141,7 +142,7 @@ def _chart_card(title_key: str, chart, testid: str, caption: rx.Component | None
         section_title(title_key, id=tid),
         caption if caption is not None else rx.fragment(),
         rx.el.div(
-            rx.cond(is_ar, chart("ar"), chart("fr")),
+            by_lang(chart("ar"), chart("fr"), chart("en")),
             class_name="chart-box",
             dir="ltr",  # the chart mirrors itself (reversed axes); keep the SVG coordinate space
             role="img",

@@ -19,7 +19,7 @@ import reflex as rx
 from sqlalchemy import select
 
 from mrasla_app import db
-from mrasla_app.i18n import translate
+from mrasla_app.i18n import LANGS, translate
 from mrasla_app.models import AuditEvent, Correspondence, DocumentRole, FolderStatus, User
 from mrasla_app.services import drafting, sending, signing_keys, workflow
 from mrasla_app.services.accounts import Actor
@@ -193,6 +193,7 @@ class FolderState(SessionState):
                 "obo_ar": translate("parapheur.by_delegation", "ar",
                                     name=obo_ar_names.get(a.on_behalf_of_id or 0, obo)) if obo else "",
                 "obo_fr": translate("parapheur.by_delegation", "fr", name=obo) if obo else "",
+                "obo_en": translate("parapheur.by_delegation", "en", name=obo) if obo else "",
             })
         authors = {n.author_id for n in d.annotations}
         names = {u.id: u.full_name for u in session.execute(select(User).where(User.id.in_(authors))).scalars()} \
@@ -251,10 +252,10 @@ class FolderState(SessionState):
             return
         rows = []
         for sig in report.signatures:
-            when = local_datetime(sig.signing_time) if sig.signing_time else {"ar": "—", "fr": "—"}
+            when = local_datetime(sig.signing_time) if sig.signing_time else dict.fromkeys(LANGS, "—")
             rows.append({
                 "signer": ", ".join(p for p in (sig.signer_common_name, sig.signer_organization) if p) or "—",
-                "time_ar": when["ar"], "time_fr": when["fr"],
+                "time_ar": when["ar"], "time_fr": when["fr"], "time_en": when["en"],
                 "intact": _flag(sig.intact and sig.valid), "trusted": _flag(sig.trusted and not sig.revoked),
                 "modified": _flag(sig.modified_after_signing),
                 "timestamped": _flag(sig.timestamped and sig.timestamp_valid),
@@ -600,7 +601,7 @@ def _history() -> rx.Component:
                         rx.el.span(t_choice(e["decision"], "parapheur.decision.", list(pf.DECISIONS)), " · ",
                                    pf.kind_label(e["kind"]), " ", e["step"], class_name="timeline-title"),
                         rx.el.span(rx.el.span(e["at"], dir="ltr"), " · ", e["who"], class_name="timeline-time"),
-                        rx.cond(e["obo_fr"] != "", rx.el.span(pick(e["obo_ar"], e["obo_fr"]),
+                        rx.cond(e["obo_fr"] != "", rx.el.span(pick(e["obo_ar"], e["obo_fr"], e["obo_en"]),
                                                               class_name="badge pf-obo", data_testid="history-obo")),
                         rx.cond(e["comment"] != "", rx.el.span(e["comment"], class_name="timeline-detail pre-wrap",
                                                                dir="auto")),
@@ -758,7 +759,7 @@ def _completed() -> rx.Component:
             rx.el.ol(rx.foreach(S.signatures, lambda sig: rx.el.li(
                 rx.el.dl(
                     rx.el.dt(t("verify.sig.signer")), rx.el.dd(sig["signer"], dir="auto", data_testid="report-signer"),
-                    rx.el.dt(t("verify.sig.time")), rx.el.dd(pick(sig["time_ar"], sig["time_fr"])),
+                    rx.el.dt(t("verify.sig.time")), rx.el.dd(pick(sig["time_ar"], sig["time_fr"], sig["time_en"])),
                     class_name="dl dl-stack",
                 ),
                 rx.el.ul(

@@ -451,7 +451,7 @@ def _meta() -> rx.Component:
             *_dt("mail.priority", t_choice(m["priority"], "priority.", PRIORITIES)),
             *_dt("mail.deadline", rx.cond(m["dl"] != "", rx.el.span(
                 rx.el.span(m["dl"], dir="ltr"),
-                rx.cond(m["dl_fr"] != "", rx.el.span(pick(m["dl_ar"], m["dl_fr"]), class_name="dline-note")),
+                rx.cond(m["dl_fr"] != "", rx.el.span(pick(m["dl_ar"], m["dl_fr"], m["dl_en"]), class_name="dline-note")),
                 class_name="dline dline-" + m["dl_state"], data_testid="detail-deadline"), "—")),
             *_dt("mail.confidentiality", rx.cond(m["confidential"] != "", t("mail.confidential"), t("mail.not_confidential"))),
             *_dt("mail.action_unit", rx.cond(m["unit_fr"] != "", pick(m["unit_ar"], m["unit_fr"]), "—"),

@@ -92,6 +92,7 @@ def queue_rows(session, items: list[workflow.QueueItem]) -> list[dict[str, str]]
             "step_ar": step.label_ar if step else "", "step_fr": step.label_fr if step else "",
             "obo_ar": translate("parapheur.by_delegation", "ar", name=obo[0]) if obo[1] else "",
             "obo_fr": translate("parapheur.by_delegation", "fr", name=obo[1]) if obo[1] else "",
+            "obo_en": translate("parapheur.by_delegation", "en", name=obo[1]) if obo[1] else "",
         })
     return rows
 
@@ -344,7 +345,7 @@ def folder_row(r: rx.Var) -> rx.Component:
         rx.el.span(
             pf.folder_status_badge(r["status"]),
             rx.cond(r["obo_fr"] != "", rx.el.span(rx.icon("repeat", size=14, aria_hidden="true"),
-                                                  pick(r["obo_ar"], r["obo_fr"]), class_name="badge pf-obo",
+                                                  pick(r["obo_ar"], r["obo_fr"], r["obo_en"]), class_name="badge pf-obo",
                                                   data_testid="pf-obo")),
             class_name="mr-cell mr-badges",
         ),

@@ -57,6 +57,7 @@ class RegistersState(SessionState):
     is_clerk: bool = False
     period_ar: str = ""
     period_fr: str = ""
+    period_en: str = ""
     csv_href: str = ""
     pdf_href: str = ""
 
@@ -66,9 +67,10 @@ class RegistersState(SessionState):
         if code:
             self.period_ar = translate(code, "ar", max=exports.MAX_PERIOD_DAYS)
             self.period_fr = translate(code, "fr", max=exports.MAX_PERIOD_DAYS)
+            self.period_en = translate(code, "en", max=exports.MAX_PERIOD_DAYS)
             self.csv_href = self.pdf_href = ""
             return
-        self.period_ar = self.period_fr = ""
+        self.period_ar = self.period_fr = self.period_en = ""
         self.csv_href = routes.register_export_path(self.direction, "csv") + "?" + urlencode(params)
         self.pdf_href = routes.register_export_path(self.direction, "pdf") + "?" + urlencode(params)
 
@@ -158,7 +160,7 @@ def page() -> rx.Component:
                 class_name="form-grid",
             ),
             rx.cond(S.period_fr != "", rx.el.p(
-                rx.icon("circle-alert", size=16, aria_hidden="true"), rx.el.span(pick(S.period_ar, S.period_fr)),
+                rx.icon("circle-alert", size=16, aria_hidden="true"), rx.el.span(pick(S.period_ar, S.period_fr, S.period_en)),
                 id="export-period-error", role="alert", class_name="field-error", data_testid="export-period-error")),
             rx.el.p(t("export.hint"), class_name="hint"),
             rx.el.div(

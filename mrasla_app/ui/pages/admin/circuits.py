@@ -13,6 +13,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from mrasla_app import db
+from mrasla_app.i18n import translate
 from mrasla_app.models import CircuitTemplate
 from mrasla_app.services import circuits, directory, users
 from mrasla_app.services.accounts import Actor
@@ -27,7 +28,7 @@ ROUTE = routes.ADMIN_CIRCUITS
 
 
 class CircuitsState(AdminState):
-    rows: list[dict[str, str]] = []  # {id, name_ar, name_fr, active, summary_ar, summary_fr}
+    rows: list[dict[str, str]] = []  # {id, name_ar, name_fr, active, summary_ar, summary_fr, summary_en}
     staff: list[dict[str, str]] = []  # {id, name_ar, name_fr, label_ar, label_fr}
     units: list[dict[str, str]] = []  # {id, label_ar, label_fr}
     steps: list[dict[str, str]] = []
@@ -56,11 +57,12 @@ class CircuitsState(AdminState):
                 specs = json.loads(tpl.steps)
             except ValueError:
                 specs = []
-            kinds = [circuits.KIND_LABELS.get(circuits.StepKind(s.get("kind")), ("?", "?"))
-                     if s.get("kind") in {k.value for k in circuits.StepKind} else ("?", "?") for s in specs]
+            names = [s.get("kind") if s.get("kind") in {k.value for k in circuits.StepKind} else None for s in specs]
+            kinds = [circuits.KIND_LABELS.get(circuits.StepKind(n), ("?", "?")) if n else ("?", "?") for n in names]
             rows.append({"id": str(tpl.id), "name_ar": tpl.name_ar, "name_fr": tpl.name_fr,
                          "active": "1" if tpl.active else "",
-                         "summary_fr": " → ".join(k[0] for k in kinds), "summary_ar": " ← ".join(k[1] for k in kinds)})
+                         "summary_fr": " → ".join(k[0] for k in kinds), "summary_ar": " ← ".join(k[1] for k in kinds),
+                         "summary_en": " → ".join(translate(f"parapheur.kind.{n}", "en") if n else "?" for n in names)})
         self.rows = rows
 
     def _reload_safe(self, actor: Actor) -> None:
@@ -213,7 +215,7 @@ def _row(r: rx.Var) -> rx.Component:
     S = CircuitsState
     return rx.el.tr(
         rx.el.td(pick(r["name_ar"], r["name_fr"])),
-        rx.el.td(pick(r["summary_ar"], r["summary_fr"])),
+        rx.el.td(pick(r["summary_ar"], r["summary_fr"], r["summary_en"])),
         rx.el.td(rx.cond(r["active"] == "1", rx.el.span(t("common.active"), class_name="badge badge-ok"),
                          rx.el.span(t("common.inactive"), class_name="badge"))),
         rx.el.td(rx.el.div(

@@ -27,7 +27,7 @@ def _roles_text(items: list[tuple[str, str]], lang: str) -> str:
 
 
 class UsersState(AdminState):
-    users: list[dict[str, str]] = []  # {id, email, full_name, full_name_ar, active, roles_ar, roles_fr}
+    users: list[dict[str, str]] = []  # {id, email, full_name, full_name_ar, active, roles_ar, roles_fr, roles_en}
     memberships: list[dict[str, str]] = []  # {id, user_id, role, unit_code, name_ar, name_fr}
     unit_options: list[dict[str, str]] = []  # {id, label_ar, label_fr}
     sel_id: str = ""
@@ -59,7 +59,8 @@ class UsersState(AdminState):
         self.users = [
             {"id": str(u.id), "email": u.email, "full_name": u.full_name, "full_name_ar": u.full_name_ar,
              "active": "1" if u.active else "",
-             "roles_ar": _roles_text(by_user.get(u.id, []), "ar"), "roles_fr": _roles_text(by_user.get(u.id, []), "fr")}
+             "roles_ar": _roles_text(by_user.get(u.id, []), "ar"), "roles_fr": _roles_text(by_user.get(u.id, []), "fr"),
+             "roles_en": _roles_text(by_user.get(u.id, []), "en")}
             for u in staff
         ]
         self.unit_options = [
@@ -249,7 +250,7 @@ def _row(u: rx.Var) -> rx.Component:
         rx.el.td(rx.el.span(u["full_name"]), rx.cond(u["full_name_ar"] != "",
                  rx.el.span(rx.el.br(), rx.el.span(u["full_name_ar"], lang="ar", class_name="muted")))),
         rx.el.td(rx.el.span(u["email"], dir="ltr")),
-        rx.el.td(pick(u["roles_ar"], u["roles_fr"])),
+        rx.el.td(pick(u["roles_ar"], u["roles_fr"], u["roles_en"])),
         rx.el.td(rx.cond(active, rx.el.span(t("common.active"), class_name="badge badge-ok"),
                          rx.el.span(t("admin.user.disabled_badge"), class_name="badge badge-off"))),
         rx.el.td(rx.el.div(

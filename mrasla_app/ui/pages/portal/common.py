@@ -19,7 +19,7 @@ from mrasla_app import db
 from mrasla_app.api.limits import Limiter
 from mrasla_app.i18n import translate
 from mrasla_app.models import Correspondence
-from mrasla_app.pki.receipts import format_datetime_ar, format_datetime_fr
+from mrasla_app.pki.receipts import format_datetime_ar, format_datetime_en, format_datetime_fr
 from mrasla_app.services import files as file_service
 from mrasla_app.services import tracking
 from mrasla_app.services.errors import DomainError
@@ -40,8 +40,8 @@ STATUSES = ("to_qualify", "dispatched", "in_progress", "answered", "closed", "ar
 
 
 def local_datetime(at: datetime) -> dict[str, str]:
-    """``{"ar": ..., "fr": ...}``: the time in Africa/Casablanca, as printed on the receipt."""
-    return {"ar": format_datetime_ar(at), "fr": format_datetime_fr(at)}
+    """``{"ar": ..., "fr": ..., "en": ...}``: the time in Africa/Casablanca, as printed on the receipt."""
+    return {"ar": format_datetime_ar(at), "fr": format_datetime_fr(at), "en": format_datetime_en(at)}
 
 
 def size_label(size: int) -> tuple[str, str]:
@@ -140,8 +140,9 @@ class TrackingViewMixin(rx.State, mixin=True):
     tv_subject: str = ""
     tv_registered_ar: str = ""
     tv_registered_fr: str = ""
-    tv_milestones: list[dict[str, str]] = []  # {key, at_ar, at_fr}
-    tv_answers: list[dict[str, str]] = []  # {name, pages, size, unit, at_ar, at_fr, download, verify}
+    tv_registered_en: str = ""
+    tv_milestones: list[dict[str, str]] = []  # {key, at_ar, at_fr, at_en}
+    tv_answers: list[dict[str, str]] = []  # {name, pages, size, unit, at_ar, at_fr, at_en, download, verify}
 
     def _show_tracking(self, correspondence_id: int | None) -> bool:
         """Load the view of ``correspondence_id`` (an id the server holds, never one from the browser)."""
@@ -156,12 +157,12 @@ class TrackingViewMixin(rx.State, mixin=True):
     def _set_view(self, view: tracking.TrackingView | None) -> None:
         self.tv_found = view is not None
         if view is None:
-            self.tv_number = self.tv_status = self.tv_subject = self.tv_registered_ar = self.tv_registered_fr = ""
+            self.tv_number = self.tv_status = self.tv_subject = self.tv_registered_ar = self.tv_registered_fr = self.tv_registered_en = ""
             self.tv_milestones, self.tv_answers = [], []
             return
         when = local_datetime(view.registered_at)
         self.tv_number, self.tv_status, self.tv_subject = view.registry_number, view.status, view.subject
-        self.tv_registered_ar, self.tv_registered_fr = when["ar"], when["fr"]
+        self.tv_registered_ar, self.tv_registered_fr, self.tv_registered_en = when["ar"], when["fr"], when["en"]
         self.tv_milestones = [{"key": m.key, **{f"at_{k}": v for k, v in local_datetime(m.at).items()}}
                               for m in view.milestones]
         self.tv_answers = [_answer_item(view.reference, a) for a in view.answers]
@@ -269,7 +270,7 @@ def tracking_view(state: Any) -> rx.Component:
                 *dl_row("deposit.number", rx.el.strong(state.tv_number), dir="ltr", class_name="number-inline",
                         data_testid="track-number"),
                 *dl_row("track.subject", state.tv_subject, dir="auto"),
-                *dl_row("track.registered_at", pick(state.tv_registered_ar, state.tv_registered_fr)),
+                *dl_row("track.registered_at", pick(state.tv_registered_ar, state.tv_registered_fr, state.tv_registered_en)),
                 class_name="dl dl-stack",
             ),
         ),
@@ -280,7 +281,7 @@ def tracking_view(state: Any) -> rx.Component:
                     rx.el.span(class_name="timeline-dot", aria_hidden="true"),
                     rx.el.span(
                         rx.el.span(t_choice(m["key"], "", MILESTONE_KEYS), class_name="timeline-title"),
-                        rx.el.span(pick(m["at_ar"], m["at_fr"]), class_name="timeline-time"),
+                        rx.el.span(pick(m["at_ar"], m["at_fr"], m["at_en"]), class_name="timeline-time"),
                         class_name="timeline-body",
                     ),
                     class_name="timeline-item",
@@ -310,7 +311,7 @@ def _answer_row(a: Any) -> rx.Component:
             rx.el.span(a["name"], class_name="file-name", dir="ltr"),
             class_name="doc-head",
         ),
-        rx.el.p(pick(a["at_ar"], a["at_fr"]), " · ", page_count(a["pages"]), " · ", size_text(a), class_name="file-meta"),
+        rx.el.p(pick(a["at_ar"], a["at_fr"], a["at_en"]), " · ", page_count(a["pages"]), " · ", size_text(a), class_name="file-meta"),
         rx.el.div(
             rx.el.a(rx.icon("download", size=18, aria_hidden="true"), t("citizen.answer_download"),
                     href=a["download"], download=a["name"], reload_document=True, class_name="btn btn-primary",

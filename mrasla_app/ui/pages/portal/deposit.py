@@ -77,14 +77,16 @@ class DepositState(PortalState):
     limits_ar: str = ""
     limits_fr: str = ""
     form_key: int = 0
-    # Per-field messages from the server, in both languages.
+    # Per-field messages from the server, in every interface language.
     errors_ar: dict[str, str] = {}
     errors_fr: dict[str, str] = {}
+    errors_en: dict[str, str] = {}
     # After submit: the receipt page (the links carry the depositor's own access token).
     done: bool = False
     number: str = ""
     registered_ar: str = ""
     registered_fr: str = ""
+    registered_en: str = ""
     unit_name_ar: str = ""
     unit_name_fr: str = ""
     receipt_href: str = ""
@@ -127,11 +129,11 @@ class DepositState(PortalState):
         )
 
     def _set_errors(self, fields: dict[str, str | tuple[str, dict]]) -> None:
-        ar, fr = {}, {}
+        ar, fr, en = {}, {}, {}
         for name, code in fields.items():
             key, params = code if isinstance(code, tuple) else (code, {})
-            ar[name], fr[name] = translate(key, "ar", **params), translate(key, "fr", **params)
-        self.errors_ar, self.errors_fr = ar, fr
+            ar[name], fr[name], en[name] = (translate(key, lang, **params) for lang in ("ar", "fr", "en"))
+        self.errors_ar, self.errors_fr, self.errors_en = ar, fr, en
 
     def _check_step(self, step: int) -> bool:
         """Server-side check of the fields of ``step`` (and of every earlier step): True when clean."""
@@ -152,11 +154,12 @@ class DepositState(PortalState):
         return True
 
     def _file_error(self, exc: DomainError, name: str) -> None:
-        text_ar, text_fr = translate(exc.code, "ar", **exc.params), translate(exc.code, "fr", **exc.params)
+        text_ar, text_fr, text_en = (translate(exc.code, lang, **exc.params) for lang in ("ar", "fr", "en"))
         if "name" not in exc.params:  # e.g. "PDF endommagé": say which file
-            text_ar, text_fr = f"{name} : {text_ar}", f"{name} : {text_fr}"
+            text_ar, text_fr, text_en = f"{name} : {text_ar}", f"{name} : {text_fr}", f"{name}: {text_en}"
         self.errors_ar = {**self.errors_ar, "files": text_ar}
         self.errors_fr = {**self.errors_fr, "files": text_fr}
+        self.errors_en = {**self.errors_en, "files": text_en}
 
     # --- events ---------------------------------------------------------------------------------
 
@@ -253,6 +256,7 @@ class DepositState(PortalState):
         store = await self.get_state(DepositFiles)
         self.errors_ar = {k: v for k, v in self.errors_ar.items() if k != "files"}
         self.errors_fr = {k: v for k, v in self.errors_fr.items() if k != "files"}
+        self.errors_en = {k: v for k, v in self.errors_en.items() if k != "files"}
         kept, shown = list(store._files), list(self.files)
         for name, exc in await accept_uploads(files, kept, shown):
             self._file_error(exc, name)
@@ -301,7 +305,7 @@ class DepositState(PortalState):
         unit = next((u for u in self.units if u["id"] == self.unit_id), None)
         when = local_datetime(result.registered_at)
         self.number = result.registry_number
-        self.registered_ar, self.registered_fr = when["ar"], when["fr"]
+        self.registered_ar, self.registered_fr, self.registered_en = when["ar"], when["fr"], when["en"]
         self.unit_name_ar = unit["name_ar"].strip("\u2003") if unit else ""
         self.unit_name_fr = unit["name_fr"].strip("\u2003") if unit else ""
         self.receipt_href = routes.receipt_path(result.reference, result.access_token)
@@ -319,7 +323,7 @@ class DepositState(PortalState):
         return rx.redirect(routes.DEPOSIT)
 
 
-ERRORS = (DepositState.errors_ar, DepositState.errors_fr)
+ERRORS = (DepositState.errors_ar, DepositState.errors_fr, DepositState.errors_en)
 
 
 # --- components -------------------------------------------------------------------------------
@@ -603,7 +607,7 @@ def done_view() -> rx.Component:
             ),
             card(
                 rx.el.dl(
-                    *dl_row("deposit.registered_at", pick(DepositState.registered_ar, DepositState.registered_fr),
+                    *dl_row("deposit.registered_at", pick(DepositState.registered_ar, DepositState.registered_fr, DepositState.registered_en),
                             data_testid="deposit-time"),
                     *dl_row("deposit.administration", pick(DepositState.adm_name_ar, DepositState.adm_name_fr)),
                     rx.cond(DepositState.unit_name_fr != "", rx.fragment(

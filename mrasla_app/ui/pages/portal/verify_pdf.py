@@ -11,6 +11,7 @@ import asyncio
 import reflex as rx
 
 from mrasla_app.api.verify import MAX_VERIFY_MB
+from mrasla_app.i18n import LANGS
 from mrasla_app.pki.validation import ValidationReport
 from mrasla_app.services import verification
 from mrasla_app.services.errors import DomainError
@@ -38,17 +39,17 @@ class VerifyPdfState(PortalState):
     authentic: bool = False
     file_name: str = ""
     reason: str = ""
-    signatures: list[dict[str, str]] = []  # {signer, time_ar, time_fr, intact, trusted, timestamped, modified, certified}
+    signatures: list[dict[str, str]] = []  # {signer, time_ar, time_fr, time_en, intact, trusted, timestamped, modified, certified}
 
     def _show_report(self, report: ValidationReport) -> None:
         self.checked, self.authentic = True, report.authentic
         self.reason = report.reason or ""
         rows = []
         for sig in report.signatures:
-            when = local_datetime(sig.signing_time) if sig.signing_time else {"ar": "—", "fr": "—"}
+            when = local_datetime(sig.signing_time) if sig.signing_time else dict.fromkeys(LANGS, "—")
             rows.append({
                 "signer": ", ".join(p for p in (sig.signer_common_name, sig.signer_organization) if p) or "—",
-                "time_ar": when["ar"], "time_fr": when["fr"],
+                "time_ar": when["ar"], "time_fr": when["fr"], "time_en": when["en"],
                 "intact": _flag(sig.intact and sig.valid), "trusted": _flag(sig.trusted and not sig.revoked),
                 "timestamped": _flag(sig.timestamped and sig.timestamp_valid),
                 "modified": _flag(sig.modified_after_signing), "certified": _flag(sig.certified),
@@ -98,7 +99,7 @@ def _signature(sig: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.el.dl(
             *dl_row("verify.sig.signer", sig["signer"], dir="auto", data_testid="sig-signer"),
-            *dl_row("verify.sig.time", pick(sig["time_ar"], sig["time_fr"])),
+            *dl_row("verify.sig.time", pick(sig["time_ar"], sig["time_fr"], sig["time_en"])),
             class_name="dl dl-stack",
         ),
         rx.el.ul(

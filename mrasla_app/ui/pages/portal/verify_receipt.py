@@ -45,6 +45,7 @@ class VerifyReceiptState(PortalState):
     unit_fr: str = ""
     date_ar: str = ""
     date_fr: str = ""
+    date_en: str = ""
     subject: str = ""
     depositor: str = ""  # masked identifier
     depositor_kind: str = ""  # CIN | ICE
@@ -55,7 +56,7 @@ class VerifyReceiptState(PortalState):
     sender_ar: str = ""
     sender_fr: str = ""
     sender_reference: str = ""
-    signatories: list[dict[str, str]] = []  # {name_ar, name_fr, behalf_ar, behalf_fr, kind, at_ar, at_fr}
+    signatories: list[dict[str, str]] = []  # {name_ar, name_fr, behalf_ar, behalf_fr, kind, at_ar, at_fr, at_en}
     match_ok: bool = False
     match_ar: str = ""
     match_fr: str = ""
@@ -88,7 +89,7 @@ class VerifyReceiptState(PortalState):
         self.depositor, self.depositor_kind = found.depositor_id_masked, found.depositor_id_kind
         self.adm_ar, self.adm_fr = found.administration_ar, found.administration_fr
         self.unit_ar, self.unit_fr = found.unit_ar, found.unit_fr
-        self.date_ar, self.date_fr = when["ar"], when["fr"]
+        self.date_ar, self.date_fr, self.date_en = when["ar"], when["fr"], when["en"]
         self.kind, self.status, self.belongs_to = found.kind, found.status, found.belongs_to
         self.sender_ar, self.sender_fr, self.sender_reference = found.sender_ar, found.sender_fr, found.sender_reference
         self.signatories = [
@@ -173,7 +174,7 @@ def _signatory(g: rx.Var) -> rx.Component:
         rx.cond(g["behalf_fr"] != "", rx.el.p(t("citizen.verify_on_behalf"), " ", pick(g["behalf_ar"], g["behalf_fr"]),
                                               class_name="file-meta")),
         rx.el.p(rx.cond(g["kind"] == "seal", t("citizen.verify_sealed_at"), t("citizen.verify_signed_at")), " ",
-                pick(g["at_ar"], g["at_fr"]), class_name="file-meta", data_testid="verify-signatory-time"),
+                pick(g["at_ar"], g["at_fr"], g["at_en"]), class_name="file-meta", data_testid="verify-signatory-time"),
         class_name="doc-item",
         data_testid="verify-signatory",
     )
@@ -206,7 +207,7 @@ def _details() -> rx.Component:
                         pick(s.adm_ar, s.adm_fr), data_testid="verify-administration"),
                 rx.cond(s.unit_fr != "", rx.fragment(*dl_row("verify.unit", pick(s.unit_ar, s.unit_fr)))),
                 *dl_row(_by_kind(t("verify.date"), t("citizen.verify_arrived_at"), t("citizen.verify_completed_at")),
-                        pick(s.date_ar, s.date_fr), data_testid="verify-date"),
+                        pick(s.date_ar, s.date_fr, s.date_en), data_testid="verify-date"),
                 *dl_row("verify.subject", s.subject, dir="auto"),
                 rx.cond(s.depositor != "", rx.fragment(
                     *dl_row("verify.depositor", rx.el.span(t_choice(s.depositor_kind, "citizen.id_short.", ID_KINDS), " ",
