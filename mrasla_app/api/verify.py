@@ -100,10 +100,10 @@ async def verify_pdf(file: UploadFile) -> ReportOut:
 
 @router.get("/verify/{reference}", response_model=ReceiptOut, dependencies=[Depends(verify_limit)],
             responses=errors(404, 422, 429))
-def verify_receipt(reference: str, t: str = "") -> ReceiptOut:
-    """What was registered under a receipt: needs the token carried by the receipt's QR code."""
+def verify_receipt(reference: str, token: str = Depends(verify_token)) -> ReceiptOut:
+    """What was registered under a receipt: needs the verification token carried by the receipt's QR code."""
     with db.read_session() as session:
-        found = verification.lookup(session, reference, t)
+        found = verification.lookup(session, reference, token)
     if found is None:
         raise NotFound("error.not_authentic")
     return ReceiptOut(
