@@ -4,8 +4,8 @@
   its headers are sent (``Content-Length`` included), its body is not;
 - conditional requests: a 200 to a GET whose ``ETag`` matches ``If-None-Match`` (or, without it,
   whose ``Last-Modified`` is not after ``If-Modified-Since``) becomes a bodiless 304;
-- ``Cache-Control`` on every answer: what the route set, else ``cache_policy(path)`` — ``no-store``
-  for anything private or changing, a short public lifetime for the few public documents.
+- ``Cache-Control`` on every answer: what the route set, else ``cache_policy`` — ``no-store`` for
+  anything private, changing or refused, a short public lifetime for the few public documents.
 
 And ``mount_api``: the API's paths go straight to the API app, so an unknown path or a wrong method
 gets the API's JSON 404/405 rather than the web frontend's HTML page (Reflex mounts the frontend at
@@ -36,9 +36,9 @@ PUBLIC_CACHE = {
 KEPT_ON_304 = ("cache-control", "etag", "last-modified", "vary", "expires", "date", "content-location")
 
 
-def cache_policy(path: str) -> str:
-    """The ``Cache-Control`` of an answer to ``path`` whose route did not choose one."""
-    return PUBLIC_CACHE.get(path, "no-store")
+def cache_policy(method: str, path: str, status: int) -> str:
+    """The ``Cache-Control`` of an answer whose route did not choose one (refusals: never kept)."""
+    return PUBLIC_CACHE.get(path, "no-store") if method == "GET" and status == 200 else "no-store"
 
 
 def not_modified(request: Headers, response: Headers) -> bool:
@@ -81,7 +81,7 @@ class Conventions:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 if "cache-control" not in headers:
-                    headers["Cache-Control"] = cache_policy(scope["path"])
+                    headers["Cache-Control"] = cache_policy(scope["method"], scope["path"], message["status"])
                 if message["status"] == 200 and scope["method"] == "GET" and not_modified(request, headers):
                     message["status"] = 304
                     for name in {n.lower() for n in headers.keys()} - set(KEPT_ON_304):
