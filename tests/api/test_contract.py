@@ -215,3 +215,16 @@ def test_generated_client_deposits_downloads_verifies_and_reads_the_inbox(genera
     inbox = api("correspondence", "list_correspondence").sync(client=clerk, queue=m.Queue.TO_QUALIFY)
     assert isinstance(inbox, m.Page), inbox
     assert deposit.registry_number in [row.registry_number for row in inbox.items]
+
+
+def test_head_and_conditional_requests_over_real_http(api_server):
+    """What load balancers and caches see through a real HTTP server (bodiless HEAD and 304 framing)."""
+    for path in ("/healthz", "/pki/root.crt"):
+        got, head = httpx.get(api_server + path), httpx.head(api_server + path)
+        assert head.status_code == 200 and head.content == b"", path
+        assert head.headers["content-length"] == str(len(got.content)), path
+    root = httpx.get(api_server + "/pki/root.crt")
+    again = httpx.get(api_server + "/pki/root.crt", headers={"If-None-Match": root.headers["etag"]})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == root.headers["etag"]
+    wrong = httpx.put(api_server + "/pki/root.crt")
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "GET, HEAD" and wrong.json()["error"]
