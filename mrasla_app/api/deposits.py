@@ -9,8 +9,8 @@ from enum import Enum
 from fastapi import APIRouter, Depends, Form, Header, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from mrasla_app import db
 from mrasla_app.api.deps import Id, access_token, download, file_responses

@@ -84,7 +84,7 @@ class Conventions:
                     headers["Cache-Control"] = cache_policy(scope["method"], scope["path"], message["status"])
                 if message["status"] == 200 and scope["method"] == "GET" and not_modified(request, headers):
                     message["status"] = 304
-                    for name in {n.lower() for n in headers.keys()} - set(KEPT_ON_304):
+                    for name in {n.lower() for n in headers} - set(KEPT_ON_304):
                         del headers[name]
                     bodiless = True
             elif message["type"] == "http.response.body" and bodiless:
