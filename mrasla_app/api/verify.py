@@ -117,7 +117,7 @@ def verify_receipt(reference: str, token: str = Depends(verify_token)) -> Receip
 
 # The platform's public PKI files: under ``/pki/`` (the API app answers every path there, JSON errors
 # included), each with its media type; a new one is one more route on ``pki_router``.
-pki_router = APIRouter(prefix="/pki", tags=["verification"])
+pki_router = APIRouter(tags=["verification"])
 ROOT_CACHE = "public, max-age=86400"  # the root changes only when the platform is re-keyed
 CRL_CACHE = "public, no-cache"  # revocations must be seen at once: always revalidated (a cheap 304)
 
@@ -131,7 +131,7 @@ def public_file(data: bytes, media_type: str, modified: datetime, cache: str, fi
     return Response(data, media_type=media_type, headers=headers)
 
 
-@pki_router.get("/root.crt", response_class=Response,
+@pki_router.get("/pki/root.crt", response_class=Response,
                 responses=file_responses("application/x-x509-ca-cert", description="The root certificate (PEM)"))
 def root_certificate() -> Response:
     """The platform root certificate, to trust in a PDF reader (Adobe: Edit ▸ Preferences ▸ Signatures)."""
@@ -144,7 +144,7 @@ def root_certificate() -> Response:
                        ROOT_CACHE, "mrasla-root.crt")
 
 
-@pki_router.post("/tsa", response_class=Response, dependencies=[Depends(verify_limit)],
+@pki_router.post("/pki/tsa", response_class=Response, dependencies=[Depends(verify_limit)],
                  responses={200: {"description": "An RFC 3161 time-stamp response (granted or rejected)",
                                   "content": {"application/timestamp-reply": {
                                       "schema": {"type": "string", "format": "binary"}}}},
@@ -162,7 +162,7 @@ async def timestamp(request: Request) -> Response:
     return Response(respond(query), media_type="application/timestamp-reply", headers={"Cache-Control": "no-store"})
 
 
-@pki_router.get("/crl.der", response_class=Response,
+@pki_router.get("/pki/crl.der", response_class=Response,
                 responses=file_responses("application/pkix-crl", description="The CRL (DER)"))
 def crl() -> Response:
     """The platform's current certificate revocation list (DER)."""
