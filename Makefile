@@ -48,6 +48,7 @@ test-deps: install
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "missing Debian packages:$$missing (install them as root)"; exit 1; fi; fi
 	test -f $(TOOLS)/node_modules/axe-core/axe.min.js || npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error axe-core
+	test -x $(TOOLS)/node_modules/.bin/redocly || npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error @redocly/cli
 
 test-unit: install
 	$(BIN)/python -m pytest tests/unit tests/api tests/authz -q -p no:cacheprovider

@@ -6,7 +6,7 @@ import os
 
 import reflex as rx
 
-from mrasla_app.api import api_app
+from mrasla_app.api import api_transformer
 from mrasla_app.api.security import security_headers
 from mrasla_app.i18n import DEFAULT_LANG
 from mrasla_app.pwa import cache_headers, page_urls
@@ -28,7 +28,7 @@ PAGES = (home, login, account, registry, inbox, mail, parapheur,
 
 app = rx.App(
     # page_urls: each page at its own URL (no redirect to the slash form); the headers wrap everything
-    api_transformer=[api_app, page_urls(m.ROUTE for m in PAGES), security_headers, cache_headers],
+    api_transformer=[api_transformer, page_urls(m.ROUTE for m in PAGES), security_headers, cache_headers],
     html_lang=DEFAULT_LANG,
     html_custom_attrs={"dir": "ltr"},
     reset_style=False,  # inlined with the app's styles (mrasla_app/ui/stylesheet.py)

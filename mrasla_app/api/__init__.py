@@ -6,21 +6,32 @@ map ``DomainError`` to a bilingual JSON error with the right status code.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 from starlette.exceptions import HTTPException
 
 from mrasla_app import db
-from mrasla_app.api import auth, correspondence, deposits, directory, folders, verify
+from mrasla_app.api import auth, correspondence, deposits, directory, folders, openapi, verify
 from mrasla_app.api import registry as registers
 from mrasla_app.api.errors import domain_error_handler, http_error_handler, validation_error_handler
+from mrasla_app.api.http import Conventions, mount_api
 from mrasla_app.api.limits import BodyLimit
 from mrasla_app.services.errors import DomainError
 
 API_PREFIX = "/api/v1"
+#: Everything the API app answers itself (JSON errors included); any other path is the web frontend's.
+API_PATHS = (API_PREFIX, "/pki", "/healthz")
 JSON_BODY_LIMIT = 1024 * 1024
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "error"]
+    database: str
 
 
 def body_limit(path: str) -> int | None:
@@ -37,10 +48,10 @@ def create_api() -> FastAPI:
     app = FastAPI(
         title="Mrasla API",
         version="1",
-        description="Digital administrative correspondence — مراسلة. Errors: {error, message: {ar, fr}}.",
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
+        generate_unique_id_function=openapi.operation_id,
     )
     v1 = APIRouter(prefix=API_PREFIX)
     v1.include_router(auth.router)
@@ -57,10 +68,13 @@ def create_api() -> FastAPI:
     app.add_exception_handler(HTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_middleware(BodyLimit, limit_for=body_limit)
+    app.add_middleware(Conventions)  # outermost: also sees the 413 of BodyLimit
+    openapi.install(app)
 
-    @app.get("/healthz", tags=["health"], responses={503: {"description": "The database does not answer"}})
+    @app.get("/healthz", tags=["health"], response_model=HealthOut,
+             responses={503: {"model": HealthOut, "description": "The database does not answer"}})
     def healthz() -> JSONResponse:
-        """Liveness with a database round trip."""
+        """Liveness with a database round trip (also as ``HEAD /healthz``); never cached."""
         try:
             with db.read_session() as session:
                 session.execute(text("SELECT 1"))
@@ -72,3 +86,5 @@ def create_api() -> FastAPI:
 
 
 api_app = create_api()
+#: The ``api_transformer`` of the Reflex app: API paths to ``api_app``, everything else to the frontend.
+api_transformer = mount_api(api_app, API_PATHS)

@@ -7,10 +7,12 @@ JavaScript cannot read.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response, Security
 from pydantic import BaseModel
 
-from mrasla_app.api.deps import SESSION_COOKIE, WriteSession, current_actor
+from mrasla_app.api.deps import SESSION_COOKIE, WriteSession, current_actor, session_cookie
 from mrasla_app.api.errors import errors
 from mrasla_app.api.limits import Limiter
 from mrasla_app.services import accounts
@@ -72,9 +74,11 @@ def open_session(body: Ticket, response: Response, session: WriteSession) -> Res
     return response
 
 
-@router.post("/logout", status_code=204)
-def logout(request: Request, response: Response, session: WriteSession) -> Response:
-    accounts.logout(session, request.cookies.get(SESSION_COOKIE))
+@router.post("/logout", status_code=204, openapi_extra={"security": [{}]})  # also without a session: nothing to end
+def logout(response: Response, session: WriteSession,
+           token: Annotated[str | None, Security(session_cookie)] = None) -> Response:
+    """End the session (its cookie is cleared); without one, nothing to do."""
+    accounts.logout(session, token)
     response.status_code = 204
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -82,6 +86,7 @@ def logout(request: Request, response: Response, session: WriteSession) -> Respo
 
 @router.get("/me", response_model=Me, responses=errors(401))
 def me(actor: Actor | None = Depends(current_actor)) -> Me:
+    """The signed-in staff member, their administration and roles."""
     if actor is None:
         raise NotAuthenticated()
     return Me(id=actor.user_id, email=actor.email, full_name=actor.full_name,

@@ -6,7 +6,7 @@ the visibility rule (``services.scoping``) — an item outside the actor's scope
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from mrasla_app import db
-from mrasla_app.api.deps import Id, acting_actor, current_actor, download
+from mrasla_app.api.deps import Id, acting_actor, current_actor, download, file_responses
 from mrasla_app.api.errors import errors
 from mrasla_app.models import Direction, Document, Note, Party, Priority, Status, User
 from mrasla_app.services import dispatch, inbox, scoping, storage
@@ -43,7 +43,7 @@ class Row(BaseModel):
     priority: str
     confidential: bool
     deadline: date | None
-    registered_at: str
+    registered_at: datetime
 
 
 class Page(BaseModel):
@@ -64,7 +64,7 @@ class DocumentOut(BaseModel):
 class NoteOut(BaseModel):
     author: str
     body: str
-    at: str
+    at: datetime
 
 
 class Detail(Row):
@@ -102,7 +102,7 @@ class NoteIn(BaseModel):
 def _row(r: inbox.InboxRow) -> Row:
     return Row(id=r.id, registry_number=r.registry_number, subject=r.subject, sender=r.sender, direction=r.direction,
                channel=r.channel, status=r.status, priority=r.priority, confidential=r.confidential,
-               deadline=r.deadline, registered_at=r.registered_at.isoformat())
+               deadline=r.deadline, registered_at=r.registered_at)
 
 
 @router.get("", response_model=Page)
@@ -123,12 +123,14 @@ def list_correspondence(
 
 @router.get("/counts", response_model=dict[str, int])
 def queue_counts(actor: Actor | None = Depends(current_actor)) -> dict[str, int]:
+    """How many items wait in each of the actor's queues (the inbox's tabs)."""
     with db.read_session() as session:
         return inbox.counts(session, _staff(actor))
 
 
 @router.get("/{correspondence_id}", response_model=Detail)
-def detail(correspondence_id: Id, actor: Actor | None = Depends(current_actor)) -> Detail:
+def get_correspondence(correspondence_id: Id, actor: Actor | None = Depends(current_actor)) -> Detail:
+    """One item the actor may see: its sender, documents and notes."""
     actor = _staff(actor)
     with db.read_session() as session:
         c = scoping.get_visible(session, actor, correspondence_id)
@@ -140,17 +142,18 @@ def detail(correspondence_id: Id, actor: Actor | None = Depends(current_actor)) 
     return Detail(
         id=c.id, registry_number=c.registry_number, subject=c.subject, sender=party.full_name if party else "",
         direction=c.direction.value, channel=c.channel.value, status=c.status.value, priority=c.priority.value,
-        confidential=c.confidential, deadline=c.deadline, registered_at=c.registered_at.isoformat(), message=c.message,
+        confidential=c.confidential, deadline=c.deadline, registered_at=c.registered_at, message=c.message,
         sender_id=f"{party.id_kind} {party.id_value}".strip() if party else "", action_unit_id=c.action_unit_id,
         assignee_id=c.assignee_id,
         documents=[DocumentOut(id=d.id, kind=d.kind.value, filename=d.filename, content_type=d.content_type,
                                pages=d.pages, size=d.size, sha256=d.sha256) for d in docs],
-        notes=[NoteOut(author=name, body=n.body, at=n.created_at.isoformat()) for n, name in notes],
+        notes=[NoteOut(author=name, body=n.body, at=n.created_at) for n, name in notes],
     )
 
 
 @router.post("/{correspondence_id}/qualify", status_code=204)
 def qualify(correspondence_id: Id, body: QualifyIn, actor: Actor | None = Depends(acting_actor)) -> Response:
+    """Registry: set the type, priority, confidentiality and deadline of a new item."""
     with db.write_session() as session:
         dispatch.qualify(session, _staff(actor), correspondence_id, type_code=body.type_code, priority=body.priority,
                          confidential=body.confidential, deadline=body.deadline, named_user_ids=body.named_user_ids)
@@ -159,6 +162,7 @@ def qualify(correspondence_id: Id, body: QualifyIn, actor: Actor | None = Depend
 
 @router.post("/{correspondence_id}/dispatch", status_code=204)
 def dispatch_to(correspondence_id: Id, body: DispatchIn, actor: Actor | None = Depends(acting_actor)) -> Response:
+    """Registry: send the item to the unit (and person) that acts on it, copies to others for information."""
     with db.write_session() as session:
         dispatch.dispatch(session, _staff(actor), correspondence_id, action_unit_id=body.action_unit_id,
                           action_user_id=body.action_user_id, info_unit_ids=body.info_unit_ids,
@@ -168,6 +172,7 @@ def dispatch_to(correspondence_id: Id, body: DispatchIn, actor: Actor | None = D
 
 @router.post("/{correspondence_id}/take", status_code=204)
 def take(correspondence_id: Id, actor: Actor | None = Depends(acting_actor)) -> Response:
+    """Assign the item to oneself (a member of its action unit)."""
     with db.write_session() as session:
         dispatch.take(session, _staff(actor), correspondence_id)
     return Response(status_code=204)
@@ -175,6 +180,7 @@ def take(correspondence_id: Id, actor: Actor | None = Depends(acting_actor)) -> 
 
 @router.post("/{correspondence_id}/return", status_code=204)
 def return_to_registry(correspondence_id: Id, body: ReasonIn, actor: Actor | None = Depends(acting_actor)) -> Response:
+    """Send a wrongly dispatched item back to the registry, saying why."""
     with db.write_session() as session:
         dispatch.return_to_registry(session, _staff(actor), correspondence_id, body.reason)
     return Response(status_code=204)
@@ -182,6 +188,7 @@ def return_to_registry(correspondence_id: Id, body: ReasonIn, actor: Actor | Non
 
 @router.post("/{correspondence_id}/close", status_code=204)
 def close(correspondence_id: Id, body: ReasonIn, actor: Actor | None = Depends(acting_actor)) -> Response:
+    """Close the item (filed without an answer), saying why."""
     with db.write_session() as session:
         dispatch.close(session, _staff(actor), correspondence_id, body.reason)
     return Response(status_code=204)
@@ -189,15 +196,16 @@ def close(correspondence_id: Id, body: ReasonIn, actor: Actor | None = Depends(a
 
 @router.post("/{correspondence_id}/notes", status_code=201, response_model=NoteOut)
 def add_note(correspondence_id: Id, body: NoteIn, actor: Actor | None = Depends(acting_actor)) -> NoteOut:
+    """An internal note on the item (never shown to the depositor)."""
     actor = _staff(actor)
     with db.write_session() as session:
         note = dispatch.add_note(session, actor, correspondence_id, body.body)
-    return NoteOut(author=actor.full_name, body=note.body, at=note.created_at.isoformat())
+    return NoteOut(author=actor.full_name, body=note.body, at=note.created_at)
 
 
 @documents_router.get("/documents/{document_id}", response_class=Response,
-                      responses={200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}}})
-def document(document_id: Id, inline: bool = False, pdf: bool = False,
+                      responses=file_responses("application/pdf", "image/jpeg", "image/png", description="The document"))
+def get_document(document_id: Id, inline: bool = False, pdf: bool = False,
              actor: Actor | None = Depends(current_actor)) -> Response:
     """A document of a correspondence the actor may see (``pdf=1``: the PDF rendition of an image)."""
     actor = _staff(actor)
@@ -208,4 +216,4 @@ def document(document_id: Id, inline: bool = False, pdf: bool = False,
         scoping.get_visible(session, actor, doc.correspondence_id)
     sha, ctype, name = (doc.pdf_sha256, "application/pdf", doc.filename.rsplit(".", 1)[0] + ".pdf") if pdf \
         else (doc.sha256, doc.content_type, doc.filename)
-    return download(storage.get(sha), ctype, name, inline)
+    return download(storage.get(sha), ctype, name, inline, etag=sha, modified=doc.created_at)

@@ -28,6 +28,8 @@ DESCRIPTIONS = {
     401: "Not signed in (session cookie missing or expired)",
     403: "Not allowed, or a state change from another site",
     404: "Not found, or not visible to the caller",
+    405: "Method not allowed: `Allow` lists the methods of this path",
+    409: "Conflict with the current state (e.g. an `Idempotency-Key` reused for another request)",
     413: "Request body too large",
     422: "Invalid fields: `fields` maps each to its error",
     429: "Too many requests from this address: retry in a minute",
@@ -48,9 +50,13 @@ class FieldError(BaseModel):
 class ErrorOut(BaseModel):
     """A refusal: an ``error.*`` code of the message catalogues and its text in Arabic, French and English."""
 
-    error: str = Field(examples=["error.not_found"])
+    error: str = Field(examples=["error.not_found"], description="an `error.*` code of the message catalogues")
     message: Message
-    fields: dict[str, FieldError] | None = None
+    fields: dict[str, FieldError] | None = Field(
+        None, description="form errors, by field name (only with 422 and some 400)")
+
+    model_config = {"json_schema_extra": {"examples": [{
+        "error": "error.not_found", "message": {"ar": "غير موجود.", "fr": "Introuvable.", "en": "Not found."}}]}}
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -73,11 +79,30 @@ async def domain_error_handler(_request: Request, exc: Exception) -> JSONRespons
 async def http_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     code = HTTP_CODES.get(exc.status_code, "error.invalid_request")
-    return JSONResponse(error_body(code), status_code=exc.status_code, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    allow = [m.strip() for m in headers.get("Allow", "").split(",") if m.strip()]
+    if "GET" in allow and "HEAD" not in allow:  # every GET also answers HEAD (api.http.Conventions)
+        headers["Allow"] = ", ".join([*allow, "HEAD"])
+    return JSONResponse(error_body(code), status_code=exc.status_code, headers=headers or None)
+
+
+#: Where a request value comes from: not part of a field's name.
+LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
+
+
+def field_name(loc: tuple[int | str, ...]) -> str:
+    """The field a validation error is about, by name: ``("body", "info_unit_ids", 2)`` →
+    ``info_unit_ids``, ``("body", "steps", 0, "unit_id")`` → ``steps.unit_id``; an unreadable
+    body (``("body", 12)``: the offset of a JSON syntax error) → ``body``."""
+    names = [str(part) for part in loc if isinstance(part, str)]
+    if len(names) > 1 and names[0] in LOCATIONS:
+        names = names[1:]
+    return ".".join(names) or "request"
 
 
 async def validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's parameter validation: each invalid input named by its last location part."""
+    """FastAPI's parameter validation: each invalid input named by its field (never by an index)."""
     assert isinstance(exc, RequestValidationError)
-    fields = {str(err["loc"][-1]) if err.get("loc") else "request": "error.invalid_value" for err in exc.errors()}
+    fields = {field_name(tuple(err.get("loc") or ())): "error.api_malformed_json"
+              if err.get("type") == "json_invalid" else "error.invalid_value" for err in exc.errors()}
     return JSONResponse(error_body("error.invalid_fields", fields), status_code=422)

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from mrasla_app import db
-from mrasla_app.api.deps import Id, acting_actor, current_actor, download
+from mrasla_app.api.deps import Id, acting_actor, current_actor, download, file_responses
 from mrasla_app.api.errors import errors
 from mrasla_app.models import Decision, Folder
 from mrasla_app.models.base import MAX_ID
@@ -24,7 +24,7 @@ from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import NotAuthenticated, NotFound
 
 router = APIRouter(prefix="/folders", tags=["parapheur"], responses=errors(401, 404, 422))
-PDF = {200: {"content": {"application/pdf": {}}}}
+PDF = file_responses("application/pdf", description="The PDF")
 
 
 def _staff(actor: Actor | None) -> Actor:
@@ -109,7 +109,7 @@ class FolderStateOut(BaseModel):
 
 
 @router.post("/{folder_id}/actions", response_model=FolderStateOut, responses=errors(400, 403, 413))
-def act(folder_id: Id, body: ActionIn, actor: Actor | None = Depends(acting_actor)) -> FolderStateOut:
+def act_on_folder(folder_id: Id, body: ActionIn, actor: Actor | None = Depends(acting_actor)) -> FolderStateOut:
     """Decide on the active step, in the actor's name or for a delegator; the same rules as the folder page."""
     actor = _staff(actor)
     comment = "\n".join(part for part in (body.reason.strip(), body.comment.strip()) if part)

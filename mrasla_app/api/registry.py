@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from mrasla_app import db
-from mrasla_app.api.deps import Id, current_actor, download
+from mrasla_app.api.deps import Id, current_actor, download, file_responses
 from mrasla_app.api.errors import errors
 from mrasla_app.models import Administration, Direction
 from mrasla_app.services import exports
@@ -63,7 +63,7 @@ def _filename(session, adm_id: int, direction: Direction, start: date, end: date
 
 
 @router.get("/{direction}.csv", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}}})
+            responses=file_responses("text/csv", description="The register (CSV)"))
 def register_csv(direction: str, start: str | None = Query(None, alias="from"), end: str | None = Query(None, alias="to"),
                  administration: Id | None = None, actor: Actor | None = Depends(current_actor)) -> Response:
     """The register of ``direction`` (incoming, outgoing, internal) as CSV (UTF-8 BOM, ``;``, bilingual header)."""
@@ -76,7 +76,7 @@ def register_csv(direction: str, start: str | None = Query(None, alias="from"), 
 
 
 @router.get("/{direction}.pdf", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}}})
+            responses=file_responses("application/pdf", description="The register (PDF)"))
 def register_pdf(direction: str, start: str | None = Query(None, alias="from"), end: str | None = Query(None, alias="to"),
                  administration: Id | None = None, actor: Actor | None = Depends(current_actor)) -> Response:
     """The register of ``direction`` as a bilingual A4 landscape PDF."""

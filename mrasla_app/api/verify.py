@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime
+from email.utils import format_datetime
+
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from mrasla_app import db
+from mrasla_app.api.deps import file_responses, verify_token
 from mrasla_app.api.errors import errors
 from mrasla_app.api.limits import Limiter
 from mrasla_app.pki.validation import ValidationReport
@@ -27,7 +32,9 @@ def tsa_body_limit() -> int:
     return 16_384  # an RFC 3161 query is a few hundred bytes
 
 
-class DocumentOut(BaseModel):
+class ReceiptDocumentOut(BaseModel):
+    """A file as registered (its SHA-256 lets anyone check a copy)."""
+
     filename: str
     kind: str
     pages: int
@@ -40,16 +47,16 @@ class ReceiptOut(BaseModel):
     registry_number: str
     administration: dict[str, str]
     unit: dict[str, str]
-    registered_at: str
+    registered_at: datetime
     subject: str
     depositor_id: str
-    documents: list[DocumentOut]
+    documents: list[ReceiptDocumentOut]
 
 
 class SignatureOut(BaseModel):
     field_name: str
     signer: str
-    signing_time: str | None
+    signing_time: datetime | None
     intact: bool
     valid: bool
     trusted: bool
@@ -69,7 +76,7 @@ def report_out(report: ValidationReport) -> ReportOut:
     return ReportOut(
         authentic=report.authentic, reason=report.reason or "",
         signatures=[SignatureOut(
-            field_name=s.field_name, signer=s.signer_common_name or "", signing_time=s.signing_time.isoformat() if s.signing_time else None,
+            field_name=s.field_name, signer=s.signer_common_name or "", signing_time=s.signing_time,
             intact=s.intact, valid=s.valid, trusted=s.trusted, timestamped=s.timestamped and s.timestamp_valid,
             covers_whole_document=s.covers_whole_document, modified_after_signing=s.modified_after_signing,
             certified=s.certified) for s in report.signatures],
@@ -93,38 +100,55 @@ async def verify_pdf(file: UploadFile) -> ReportOut:
 
 @router.get("/verify/{reference}", response_model=ReceiptOut, dependencies=[Depends(verify_limit)],
             responses=errors(404, 422, 429))
-def verify_receipt(reference: str, t: str = "") -> ReceiptOut:
-    """What was registered under a receipt: needs the token carried by the receipt's QR code."""
+def verify_receipt(reference: str, token: str = Depends(verify_token)) -> ReceiptOut:
+    """What was registered under a receipt: needs the verification token carried by the receipt's QR code."""
     with db.read_session() as session:
-        found = verification.lookup(session, reference, t)
+        found = verification.lookup(session, reference, token)
     if found is None:
         raise NotFound("error.not_authentic")
     return ReceiptOut(
         authentic=True, registry_number=found.registry_number,
         administration={"ar": found.administration_ar, "fr": found.administration_fr},
-        unit={"ar": found.unit_ar, "fr": found.unit_fr}, registered_at=found.registered_at.isoformat(),
+        unit={"ar": found.unit_ar, "fr": found.unit_fr}, registered_at=found.registered_at,
         subject=found.subject, depositor_id=found.depositor_id,
-        documents=[DocumentOut(**d.__dict__) for d in found.documents],
+        documents=[ReceiptDocumentOut(**d.__dict__) for d in found.documents],
     )
 
 
+# The platform's public PKI files: under ``/pki/`` (the API app answers every path there, JSON errors
+# included), each with its media type; a new one is one more route on ``pki_router``.
 pki_router = APIRouter(tags=["verification"])
+ROOT_CACHE = "public, max-age=86400"  # the root changes only when the platform is re-keyed
+CRL_CACHE = "public, no-cache"  # revocations must be seen at once: always revalidated (a cheap 304)
 
 
-@pki_router.get("/pki/root.crt", response_class=Response)
+def public_file(data: bytes, media_type: str, modified: datetime, cache: str, filename: str | None = None) -> Response:
+    """A public PKI file with its validators (``ETag``, ``Last-Modified``) for conditional requests."""
+    headers = {"ETag": f'"{hashlib.sha256(data).hexdigest()}"', "Last-Modified": format_datetime(modified, usegmt=True),
+               "Cache-Control": cache}
+    if filename:
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return Response(data, media_type=media_type, headers=headers)
+
+
+@pki_router.get("/pki/root.crt", response_class=Response,
+                responses=file_responses("application/x-x509-ca-cert", description="The root certificate (PEM)"))
 def root_certificate() -> Response:
     """The platform root certificate, to trust in a PDF reader (Adobe: Edit ▸ Preferences ▸ Signatures)."""
-    from mrasla_app.pki.ca import load_or_create_pki
-
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    pem = load_or_create_pki().root_cert.public_bytes(Encoding.PEM)
-    return Response(pem, media_type="application/x-x509-ca-cert",
-                    headers={"Content-Disposition": 'attachment; filename="mrasla-root.crt"'})
+    from mrasla_app.pki.ca import load_or_create_pki
+
+    root = load_or_create_pki().root_cert
+    return public_file(root.public_bytes(Encoding.PEM), "application/x-x509-ca-cert", root.not_valid_before_utc,
+                       ROOT_CACHE, "mrasla-root.crt")
 
 
 @pki_router.post("/pki/tsa", response_class=Response, dependencies=[Depends(verify_limit)],
-                 responses={200: {"content": {"application/timestamp-reply": {}}}, **errors(400, 413, 429)},
+                 responses={200: {"description": "An RFC 3161 time-stamp response (granted or rejected)",
+                                  "content": {"application/timestamp-reply": {
+                                      "schema": {"type": "string", "format": "binary"}}}},
+                            **errors(400, 413, 429)},
                  openapi_extra={"requestBody": {"required": True, "content": {
                      "application/timestamp-query": {"schema": {"type": "string", "format": "binary"}}}}})
 async def timestamp(request: Request) -> Response:
@@ -135,12 +159,16 @@ async def timestamp(request: Request) -> Response:
     query = await request.body()
     if not query:
         raise DomainError("error.invalid_request")
-    return Response(respond(query), media_type="application/timestamp-reply")
+    return Response(respond(query), media_type="application/timestamp-reply", headers={"Cache-Control": "no-store"})
 
 
-@pki_router.get("/pki/crl.der", response_class=Response)
+@pki_router.get("/pki/crl.der", response_class=Response,
+                responses=file_responses("application/pkix-crl", description="The CRL (DER)"))
 def crl() -> Response:
     """The platform's current certificate revocation list (DER)."""
+    from cryptography import x509
+
     from mrasla_app.pki.ca import load_or_create_pki
 
-    return Response(load_or_create_pki().crl_der(), media_type="application/pkix-crl")
+    der = load_or_create_pki().crl_der()
+    return public_file(der, "application/pkix-crl", x509.load_der_x509_crl(der).last_update_utc, CRL_CACHE)

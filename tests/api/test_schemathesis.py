@@ -13,11 +13,13 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import negative_data_rejection, positive_data_acceptance
+from schemathesis.checks import ignored_auth, negative_data_rejection, positive_data_acceptance
 
 from mrasla_app.api import api_app
 from mrasla_app.api.deps import SESSION_COOKIE
+from tests.api.conftest import deposit_form
 from tests.api.test_auth_and_directory import login
+from tests.files import pdf_bytes
 
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", api_app)
 schemathesis.serializer.alias("application/timestamp-query", "application/octet-stream")  # RFC 3161 queries
@@ -46,4 +48,43 @@ def test_anonymous(case, client):
 @schema.parametrize()
 @EXAMPLES
 def test_as_registry_clerk(case, clerk_cookie):
-    case.call_and_validate(cookies=clerk_cookie, excluded_checks=excluded(case))
+    """The clerk's real session wherever the case carries one (a case testing the cookie's absence keeps
+    it absent: the answer must then be a refusal)."""
+    cookies = clerk_cookie if SESSION_COOKIE in (case.cookies or {}) else None
+    case.call_and_validate(cookies=cookies, excluded_checks=excluded(case))
+
+
+class DepositWorkflow(schema.as_state_machine()):  # type: ignore[misc]
+    """Sequences following the document's links: a deposit, then its receipt, tracking and verification.
+
+    Random forms almost never pass the business rules, so a deposit is sent with a valid form; the links
+    carry the reference, and the tokens of the deposit answer go where their security schemes say (the
+    links cannot carry credentials). Without its token a deposit answers 404, not 401 — a guessed
+    reference reveals nothing — so ``ignored_auth`` (which expects 401/403) is left out here."""
+
+    def setup(self) -> None:
+        self.deposit: dict = {}
+
+    def before_call(self, case) -> None:
+        if case.operation.label == "POST /api/v1/deposits":
+            case.body = {**deposit_form(), "files": [pdf_bytes()]}
+        for generated in ("k", "t"):  # random values of the query-string schemes would hide the headers
+            (case.query or {}).pop(generated, None)
+
+    def after_call(self, response, case) -> None:
+        super().after_call(response, case)
+        if case.operation.label == "POST /api/v1/deposits" and response.status_code == 201:
+            self.deposit = response.json()
+
+    def get_call_kwargs(self, case) -> dict:
+        tokens = {"X-Access-Token": self.deposit.get("access_token", ""),
+                  "X-Verify-Token": self.deposit.get("verification_token", "")}
+        return {"headers": tokens} if self.deposit else {}
+
+    def validate_response(self, response, case, additional_checks=None, **kwargs):
+        case.validate_response(response, additional_checks=additional_checks,
+                               excluded_checks=[*excluded(case), ignored_auth], transport_kwargs=kwargs or None)
+
+
+def test_links_from_a_deposit(client):
+    DepositWorkflow.run(settings=settings(EXAMPLES, max_examples=8, stateful_step_count=4))
