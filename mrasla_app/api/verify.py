@@ -144,3 +144,26 @@ def crl() -> Response:
     from mrasla_app.pki.ca import load_or_create_pki
 
     return Response(load_or_create_pki().crl_der(), media_type="application/pkix-crl")
+
+
+_OCSP_DOC = {200: {"content": {"application/ocsp-response": {}}}}
+
+
+@pki_router.post("/pki/ocsp", response_class=Response, responses=_OCSP_DOC,
+                 openapi_extra={"requestBody": {"required": True, "content": {
+                     "application/ocsp-request": {"schema": {"type": "string", "format": "binary"}}}}})
+async def ocsp_post(request: Request) -> Response:
+    """The platform's RFC 6960 OCSP responder (``application/ocsp-request``); a request it cannot
+    parse gets an OCSP ``malformedRequest`` answer."""
+    from mrasla_app.pki.ocsp import respond
+
+    return Response(respond(await request.body()), media_type="application/ocsp-response")
+
+
+@pki_router.get("/pki/ocsp/{encoded:path}", response_class=Response, responses=_OCSP_DOC)
+def ocsp_get(encoded: str) -> Response:
+    """The OCSP responder over GET (RFC 6960 A.1: base64 request in the path), cacheable."""
+    from mrasla_app.pki.ocsp import respond_get
+
+    return Response(respond_get(encoded), media_type="application/ocsp-response",
+                    headers={"Cache-Control": "max-age=300"})

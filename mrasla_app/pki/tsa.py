@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import secrets
 import threading
-import uuid
 from datetime import datetime, timezone
 
 from asn1crypto import algos, cms, core, tsp
@@ -23,8 +22,11 @@ from pyhanko.sign.timestamps import TimeStamper
 
 from mrasla_app.pki.ca import Platform, load_or_create_pki
 
-# Self-assigned policy OID under the UUID arc 2.25 (ITU-T X.667): unique without registration.
-POLICY_OID = "2.25." + str(uuid.UUID("6d72736c-6174-7361-9000-000000000001").int)
+# ETSI EN 319 421 baseline time-stamp policy (best-practices-ts-policy). The former self-assigned
+# 2.25.<uuid> OID made some validators fail ("malformed OID"); requests naming it are still granted.
+POLICY_OID = "0.4.0.2023.1.1"
+_FORMER_POLICY_OID = "2.25.145480114446335598198416427539790561281"
+_ACCEPTED_POLICIES = (None, POLICY_OID, _FORMER_POLICY_OID)
 
 # Accepted imprint algorithms and their digest sizes (bytes).
 _DIGEST_SIZES = {"sha256": 32, "sha384": 48, "sha512": 64}
@@ -85,7 +87,7 @@ class TsaResponder:
             return _rejection("bad_alg", f"unsupported hash {algo}")
         if len(imprint["hashed_message"].native) != _DIGEST_SIZES[algo]:
             return _rejection("bad_data_format", "imprint length does not match")
-        if req["req_policy"].native not in (None, POLICY_OID):
+        if req["req_policy"].native not in _ACCEPTED_POLICIES:
             return _rejection("unaccepted_policy")
         gen_time = (now or datetime.now(timezone.utc)).replace(microsecond=0)
         token = self._token(req, imprint, gen_time)
