@@ -8,12 +8,13 @@ graph is small and fixed, so it is written here directly, once:
 - what fpdf2 laid out: page content streams (``receipts`` draws with fpdf2 and ``text_runs``)
   and the bundled fonts (``font_embed``), with the catalog, page tree and document information
   fpdf2 writes for the same document;
-- when sealed, what pyHanko's ``PdfSigner`` writes for a visible, certified PAdES B-LT
+- when sealed, what pyHanko's ``PdfSigner`` writes for a visible, certified PAdES B-T
   signature: the signature field/widget with its appearance (rendered by pyHanko's
   ``TextStamp``), the signature dictionary with its DocMDP reference (FILL_FORMS), the catalog's
-  ``/Perms``, ``/AcroForm`` and ``/DSS`` (certificates and CRL from ``signing.presign_validation``,
-  the same pre-signing validation as every other signature) and the PDF 2.0 / ETSI extension
-  declarations. The ByteRange covers the whole file: a single revision, signed entirely.
+  ``/Perms`` and ``/AcroForm`` and the PDF 2.0 / ETSI extension declarations. The ByteRange
+  covers the whole file: a single revision, signed entirely. No DSS: validation data must be
+  produced after the signature timestamp, so it comes later, with the document timestamp that
+  makes the receipt B-LTA (``ltv``, run by the background job).
 
 The CMS container is pyHanko's (``Signer.async_sign``: signed attributes, signature, RFC 3161
 token from the platform TSA); only its hex encoding is placed into ``/Contents`` here.
@@ -162,8 +163,6 @@ class _SealObjects:
     appearance: bytes  # content stream of the widget's normal appearance
     appearance_entries: bytes  # its form XObject dictionary entries
     signature: bytes  # the /Sig dictionary, ByteRange and Contents as placeholders
-    certs: list[bytes]  # DER, for the DSS
-    crls: list[bytes]
 
 
 @dataclass
@@ -185,7 +184,7 @@ def _finished_pages(pdf: FPDF) -> list[bytes]:
 
 
 def _write_seal(body: _Body, sealed: _SealObjects, page_num: int) -> tuple[int, int, bytes]:
-    """Field/widget, appearance, signature dictionary, DSS and AcroForm; returns the widget,
+    """Field/widget, appearance, signature dictionary and AcroForm; returns the widget,
     the signature dictionary and the catalog entries that point to them."""
     sig_num, widget_num = body.reserve(), body.reserve()
     appearance = body.stream(sealed.appearance, sealed.appearance_entries, compressed=False)
@@ -195,12 +194,9 @@ def _write_seal(body: _Body, sealed: _SealObjects, page_num: int) -> tuple[int, 
              % (_literal(sealed.seal.field_name), _num(x1), _num(y1), _num(x2), _num(y2),
                 _ref(page_num), _ref(appearance), _ref(sig_num)))
     body.put(sig_num, sealed.signature)
-    certs = b" ".join(_ref(body.stream(der, compressed=False)) for der in sealed.certs)
-    crls = b" ".join(_ref(body.stream(der, compressed=False)) for der in sealed.crls)
-    dss = body.add(b"<< /Certs [%s] /CRLs [%s] >>" % (certs, crls))
     acroform = body.add(b"<< /Fields [%s] /SigFlags 3 >>" % _ref(widget_num))
-    catalog_entries = (b" /AcroForm %s /Perms << /DocMDP %s >> /DSS %s %s"
-                       % (_ref(acroform), _ref(sig_num), _ref(dss), _EXTENSIONS))
+    catalog_entries = (b" /AcroForm %s /Perms << /DocMDP %s >> %s"
+                       % (_ref(acroform), _ref(sig_num), _EXTENSIONS))
     return widget_num, sig_num, catalog_entries
 
 
@@ -259,27 +255,23 @@ def _appearance(seal: Seal, signing_time: datetime) -> tuple[bytes, bytes]:
 
 
 async def async_write_sealed(pdf: FPDF, seal: Seal) -> bytes:
-    """The document sealed by the platform: visible, certified (DocMDP FILL_FORMS), PAdES B-LT.
+    """The document sealed by the platform: visible, certified (DocMDP FILL_FORMS), PAdES B-T.
 
-    Same guarantees as ``signing.async_seal_pdf``: the seal certificate and the TSA are
-    validated against the platform root and CRL first (cached, ``SigningError`` when revoked
-    or invalid), the CMS holds an RFC 3161 timestamp, the DSS the certificates and CRL.
+    Same checks as ``signing.async_seal_pdf``: the seal certificate and the TSA are validated
+    against the platform root and CRL first (cached, ``SigningError`` when revoked or invalid);
+    the CMS holds an RFC 3161 timestamp. ``ltv.async_extend`` later makes it B-LTA.
     """
     platform = load_or_create_pki()
     signer, ts = seal_signer(platform), timestamper(platform)
-    status = await presign_validation(signer, ts, platform)
+    await presign_validation(signer, ts, platform)
     now = datetime.now(timezone.utc)
-    certs: dict[bytes, None] = {}
-    for path in status.validation_paths:
-        certs.update(dict.fromkeys(cert.dump() for cert in path))
     appearance, appearance_entries = _appearance(seal, now)
     signature = (b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
                  b"%s /Contents <%s> /M %s /Reason %s /Reference [ << /Type /SigRef "
                  b"/TransformMethod /DocMDP /TransformParams << /Type /TransformParams /V /1.2 "
                  b"/P 2 >> >> ] >>" % (_BYTE_RANGE_PLACEHOLDER, b"0" * CMS_BYTES_RESERVED,
                                         _date(now), _literal(seal.reason)))
-    doc = _write(pdf, _SealObjects(seal, appearance, appearance_entries, signature, list(certs),
-                                   [crl.dump() for crl in status.crls_to_embed]))
+    doc = _write(pdf, _SealObjects(seal, appearance, appearance_entries, signature))
     data = bytearray(doc.data)
     start, end = doc.contents_at, doc.contents_at + CMS_BYTES_RESERVED + 2
     byte_range = b"/ByteRange [0 %d %d %d]" % (start, end, len(data) - end)
