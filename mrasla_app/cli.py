@@ -213,6 +213,22 @@ def _restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _archive_refresh(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from mrasla_app.services import archive
+
+    extended = archive.extend_receipts(limit=args.batch) if args.extend else 0
+    total = 0
+    while True:  # batches until nothing is left to re-timestamp (each file is picked once)
+        done = archive.refresh_archives(margin=timedelta(days=args.margin_days), limit=args.batch)
+        total += done
+        if done < args.batch:
+            break
+    print(f"{extended} receipt(s) extended to B-LTA; {total} re-timestamped")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from mrasla_app.pki.ca import REVOCATION_REASONS
 
@@ -255,6 +271,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", default="unspecified", choices=[r for r in REVOCATION_REASONS if r != "remove_from_crl"],
                    help="RFC 5280 reason (default: unspecified)")
     p.set_defaults(func=_pki_revoke)
+    p = sub.add_parser("archive-refresh", help="add a document timestamp to B-LTA files whose newest timestamp's "
+                                               "TSA certificate nears expiry (idempotent)")
+    p.add_argument("--margin-days", type=int, default=365, help="renew when less than this is left (default 365)")
+    p.add_argument("--batch", type=int, default=100)
+    p.add_argument("--extend", action="store_true", help="first extend one batch of pending B-T receipts")
+    p.set_defaults(func=_archive_refresh)
     p = sub.add_parser("rotate-master-key", help="re-seal every private key and TOTP secret under a new master key")
     p.add_argument("--new-key-file", metavar="FILE",
                    help="take the new key from FILE (base64 of 32 bytes; created with a random key when absent); "

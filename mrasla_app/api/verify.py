@@ -33,6 +33,7 @@ class DocumentOut(BaseModel):
     pages: int
     size: int
     sha256: str
+    signature_level: str = ""  # PAdES level of a platform-signed file: B-T as issued, B-LTA once extended
 
 
 class ReceiptOut(BaseModel):
@@ -63,11 +64,12 @@ class ReportOut(BaseModel):
     authentic: bool
     reason: str
     signatures: list[SignatureOut]
+    level: str = ""  # PAdES level of the file: B-B, B-T, B-LT, B-LTA
 
 
 def report_out(report: ValidationReport) -> ReportOut:
     return ReportOut(
-        authentic=report.authentic, reason=report.reason or "",
+        authentic=report.authentic, reason=report.reason or "", level=report.level,
         signatures=[SignatureOut(
             field_name=s.field_name, signer=s.signer_common_name or "", signing_time=s.signing_time.isoformat() if s.signing_time else None,
             intact=s.intact, valid=s.valid, trusted=s.trusted, timestamped=s.timestamped and s.timestamp_valid,

@@ -67,7 +67,11 @@ PERSONAL_YEARS = 3
 # The delegated OCSP responder carries ocsp-nocheck (nobody can check its revocation), so it lives
 # briefly and is renewed on load when little is left.
 OCSP_VALIDITY = timedelta(days=365)
-OCSP_RENEW_MARGIN = timedelta(days=60)
+# A platform certificate is re-issued on load when less than this is left. The TSA's margin
+# exceeds ``ltv.REFRESH_MARGIN`` so archive timestamps are always made with a certificate that
+# has more than that margin left (``archive-refresh`` then picks each file once).
+_RENEW_MARGIN = {"seal": timedelta(days=400), "tsa": timedelta(days=400),
+                 "ocsp": timedelta(days=60)}
 CRL_VALIDITY = timedelta(days=7)
 # Re-issue the CRL when less than this is left, so validators never see a stale one.
 CRL_REFRESH_MARGIN = timedelta(days=2)
@@ -371,8 +375,10 @@ def _profile_ok(name: str, cert: x509.Certificate) -> bool:
         return False
     if ku != _key_usage(_ROLE_OF[name]):
         return False
+    if cert.not_valid_after_utc - _now() <= _RENEW_MARGIN[name]:
+        return False
     if name == "ocsp":
-        return cert.not_valid_after_utc - _now() > OCSP_RENEW_MARGIN
+        return True
     try:
         ext.get_extension_for_class(x509.AuthorityInformationAccess)
     except x509.ExtensionNotFound:
@@ -388,7 +394,8 @@ def _profile_version(pki_dir: Path) -> int:
 
 
 def _upgrade(pki_dir: Path, public_url: str, master: bytes) -> list[str]:
-    """Re-issue the platform certificates whose profile is outdated (caller holds ``pki_lock``).
+    """Re-issue the platform certificates whose profile is outdated or whose end is near
+    (caller holds ``pki_lock``).
 
     The replaced certificate is not revoked: every token and seal made with it stays valid (its
     chain, the root, is unchanged) and a document timestamp added later by ``archive-refresh``
@@ -415,13 +422,19 @@ def _upgrade(pki_dir: Path, public_url: str, master: bytes) -> list[str]:
     return renewed
 
 
-def _ocsp_due(pki_dir: Path) -> bool:
-    """Whether the OCSP responder certificate is missing or near its end."""
-    path = pki_dir / "ocsp.crt"
-    if not path.exists():
+def _renewal_due(pki_dir: Path) -> bool:
+    """Whether the directory predates the current profile or a platform certificate is missing
+    or near its end (checked on every first load in a process)."""
+    if _profile_version(pki_dir) < PROFILE_VERSION:
         return True
-    cert = x509.load_der_x509_certificate(path.read_bytes())
-    return cert.not_valid_after_utc - _now() <= OCSP_RENEW_MARGIN
+    for name in _ROLE_OF:
+        path = pki_dir / f"{name}.crt"
+        if not path.exists():
+            return True
+        cert = x509.load_der_x509_certificate(path.read_bytes())
+        if cert.not_valid_after_utc - _now() <= _RENEW_MARGIN[name]:
+            return True
+    return False
 
 
 def sealed_key_files(pki_dir: Path) -> list[tuple[Path, str]]:
@@ -458,9 +471,9 @@ def load_or_create_pki(settings: Settings | None = None) -> Platform:
             with pki_lock(pki_dir):
                 if not (pki_dir / _COMPLETE_MARKER).exists():
                     _generate(pki_dir, settings.public_url, settings.master_key())
-        if _profile_version(pki_dir) < PROFILE_VERSION or _ocsp_due(pki_dir):
+        if _renewal_due(pki_dir):
             with pki_lock(pki_dir):
-                if _profile_version(pki_dir) < PROFILE_VERSION or _ocsp_due(pki_dir):
+                if _renewal_due(pki_dir):
                     renewed = _upgrade(pki_dir, settings.public_url, settings.master_key())
                     if renewed:
                         log.warning("platform certificates re-issued with the current profile: %s",

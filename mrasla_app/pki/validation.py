@@ -42,6 +42,7 @@ PARTIAL = "not_whole_document"       # last signature does not cover the whole f
 ERROR = "validation_error"
 
 _ALLOWED_LEVELS = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES)
+_DOC_TS_KIND = "document_timestamp"
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ class ValidationReport:
     signatures: list[SignatureReport] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     level: str = ""  # PAdES baseline level of the file: B-B, B-T, B-LT, B-LTA ("" unsigned)
+    # Document timestamps (B-LTA), in file order; ``signatures`` holds the signatures only.
+    document_timestamps: list[SignatureReport] = field(default_factory=list)
 
     @property
     def certified(self) -> bool:
@@ -143,7 +146,7 @@ def _timestamp_report(sig, status: DocumentTimestampStatus) -> SignatureReport:
         covers_whole_document=coverage == SignatureCoverageLevel.ENTIRE_FILE,
         modification_level=level.name if level is not None else None,
         modified_after_signing=level not in _ALLOWED_LEVELS, docmdp_ok=status.docmdp_ok,
-        kind="document_timestamp")
+        kind=_DOC_TS_KIND)
 
 
 def _error_report(sig, exc: Exception) -> SignatureReport:
@@ -214,9 +217,11 @@ def validate_pdf(pdf_bytes: bytes, platform: Platform | None = None) -> Validati
             log.info("signature %s failed validation: %s", getattr(sig, "field_name", "?"), exc)
             reports.append(_error_report(sig, exc))
     reasons = _reasons(reports)
-    return ValidationReport(authentic=not reasons, reason=reasons[0] if reasons else None,
-                            signatures=reports, reasons=reasons,
-                            level=ltv.signature_level(pdf_bytes))
+    return ValidationReport(
+        authentic=not reasons, reason=reasons[0] if reasons else None,
+        signatures=[r for r in reports if r.kind != _DOC_TS_KIND], reasons=reasons,
+        level=ltv.signature_level(pdf_bytes),
+        document_timestamps=[r for r in reports if r.kind == _DOC_TS_KIND])
 
 
 def clear_cache() -> None:

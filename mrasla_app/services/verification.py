@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from mrasla_app.models import Administration, Correspondence, Document, DocumentKind, Party, Unit
+from mrasla_app.pki.ltv import LEVEL_B_T, signature_level
 from mrasla_app.pki.receipts import mask_identifier
 from mrasla_app.pki.validation import ValidationReport, validate_pdf
 from mrasla_app.services import registry, storage
@@ -31,6 +32,7 @@ class VerifiedDocument:
     pages: int
     size: int
     sha256: str
+    signature_level: str = ""  # PAdES level of a platform-signed file (receipt, signed document)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,12 @@ class VerifiedReceipt:
     @property
     def receipt_sha256(self) -> str:
         return next((d.sha256 for d in self.documents if d.kind == DocumentKind.receipt.value), "")
+
+    @property
+    def receipt_signature_level(self) -> str:
+        """"B-T" while the receipt is as issued, "B-LTA" once extended (``services.archive``)."""
+        return next((d.signature_level for d in self.documents
+                     if d.kind in (DocumentKind.receipt.value, "signed")), "")
 
 
 def find_by_token(session: Session, reference: str, token: str) -> Correspondence | None:
@@ -83,8 +91,16 @@ def lookup(session: Session, reference: str, token: str) -> VerifiedReceipt | No
         unit_ar=unit.name_ar if unit else "", unit_fr=unit.name_fr if unit else "",
         registered_at=corr.registered_at, subject=corr.subject,
         depositor_id=f"{party.id_kind} {mask_identifier(party.id_value)}" if party else "",
-        documents=tuple(VerifiedDocument(d.filename, d.kind.value, d.pages, d.size, d.sha256) for d in docs),
+        documents=tuple(VerifiedDocument(d.filename, d.kind.value, d.pages, d.size, d.sha256,
+                                         _stored_level(d)) for d in docs),
     )
+
+
+def _stored_level(doc: Document) -> str:
+    """A receipt's level as recorded: as issued (B-T) until the background job extends it."""
+    if doc.kind != DocumentKind.receipt:
+        return ""
+    return doc.signature_level or LEVEL_B_T
 
 
 FOLDER_PREFIX = "PAR-"
@@ -104,7 +120,8 @@ def _signed_document(session: Session, reference: str, token: str) -> VerifiedRe
         registry_number=reference, reference=reference, administration_ar=status["administration_ar"],
         administration_fr=status["administration_fr"], unit_ar="", unit_fr="", registered_at=status["completed_at"],
         subject=folder.title, depositor_id="",
-        documents=(VerifiedDocument(f"{reference}.pdf", "signed", pdf_pages(data), len(data), status["document_sha256"]),),
+        documents=(VerifiedDocument(f"{reference}.pdf", "signed", pdf_pages(data), len(data), status["document_sha256"],
+                                    signature_level(data)),),
     )
 
 

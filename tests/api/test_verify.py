@@ -53,7 +53,7 @@ def test_appended_revision_is_not_authentic(client):
 
 def test_unsigned_and_non_pdf_uploads_get_a_reason(client):
     plain = client.post("/api/v1/verify/pdf", files={"file": ("a.pdf", pdf_bytes(), "application/pdf")}).json()
-    assert plain == {"authentic": False, "reason": "no_signature", "signatures": []}
+    assert plain == {"authentic": False, "reason": "no_signature", "signatures": [], "level": ""}
     junk = client.post("/api/v1/verify/pdf", files={"file": ("a.pdf", b"hello", "application/pdf")}).json()
     assert junk["authentic"] is False and junk["reason"] == "not_pdf"
     empty = client.post("/api/v1/verify/pdf", files={"file": ("a.pdf", b"", "application/pdf")})

@@ -145,8 +145,8 @@ def test_receipt_is_issued_b_t_and_extended_to_b_lta(receipt):
     assert doc_ts.sig_object["/SubFilter"] == "/ETSI.RFC3161"
     report = validate_pdf(extended)
     assert report.authentic and report.level == "B-LTA", report
-    assert report.signatures[-1].kind == "document_timestamp"
-    assert report.signatures[-1].covers_whole_document
+    (archive_ts,) = report.document_timestamps
+    assert archive_ts.kind == "document_timestamp" and archive_ts.covers_whole_document
     # Refreshing adds one more archive timestamp, and the file stays authentic.
     refreshed = ltv.extend(extended)
     assert validate_pdf(refreshed).authentic
