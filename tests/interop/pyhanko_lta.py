@@ -32,8 +32,9 @@ class LtaResult:
     report_xml: str | None = None
 
 
-def validate_lta(pdf: bytes, root: asn1_x509.Certificate, with_report: bool = False) -> LtaResult:
-    """AdES LTA validation of the file's first signature with the root as the only anchor."""
+def validate_lta(pdf: bytes, root: asn1_x509.Certificate, with_report: bool = False,
+                 index: int = 0) -> LtaResult:
+    """AdES LTA validation of the file's ``index``-th signature with the root as the only anchor."""
     rule = RevocationCheckingRule.CRL_OR_OCSP_REQUIRED
     spec = PdfSignatureValidationSpec(SignatureValidationSpec(
         cert_validation_policy=CertValidationPolicySpec(
@@ -42,7 +43,7 @@ def validate_lta(pdf: bytes, root: asn1_x509.Certificate, with_report: bool = Fa
         revinfo_gathering_policy=RevocationInfoGatheringSpec(
             online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY)))
     reader = PdfFileReader(BytesIO(pdf), strict=False)
-    sig = reader.embedded_signatures[0]
+    sig = reader.embedded_signatures[index]
     result = asyncio.run(ades.ades_lta_validation(sig, spec))
     status = result.ades_subindic
     indication = ("TOTAL_PASSED" if isinstance(status, AdESPassed) else
