@@ -9,8 +9,8 @@ graph is small and fixed, so it is written here directly, once:
   and the bundled fonts (``font_embed``), with the catalog, page tree and document information
   fpdf2 writes for the same document;
 - when sealed, what pyHanko's ``PdfSigner`` writes for a visible, certified PAdES B-T
-  signature: the signature field/widget with its appearance (rendered by pyHanko's
-  ``TextStamp``), the signature dictionary with its DocMDP reference (FILL_FORMS), the catalog's
+  signature: the signature field/widget (its text is drawn in the page by ``receipts``, with the
+  document's embedded fonts; the widget's appearance is an empty form), the signature dictionary with its DocMDP reference (FILL_FORMS), the catalog's
   ``/Perms`` and ``/AcroForm`` and the PDF 2.0 / ETSI extension declarations. The ByteRange
   covers the whole file: a single revision, signed entirely. No DSS: validation data must be
   produced after the signature timestamp, so it comes later, with the document timestamp that
@@ -31,8 +31,6 @@ from datetime import datetime, timezone
 import fpdf
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
-from pyhanko.pdf_utils.layout import BoxConstraints
-from pyhanko.pdf_utils.writer import PdfFileWriter
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.version import __version__ as pyhanko_version
 
@@ -42,9 +40,9 @@ from mrasla_app.pki.signing import (
     load_or_create_pki,
     presign_validation,
     seal_signer,
-    stamp_style,
     timestamper,
 )
+from mrasla_app.pki.tsa import InProcessTimeStamper
 
 PRODUCER = f"fpdf2 {fpdf.__version__}; pyHanko {pyhanko_version}"
 _BYTE_RANGE_PLACEHOLDER = b"/ByteRange [0 0000000000 0000000000 0000000000]"
@@ -53,23 +51,16 @@ _EXTENSIONS = (b"/Version /2.0 /Extensions << /ESIC << /Type /DeveloperExtension
                b"/BaseVersion /1.7 /ExtensionLevel 1 >> /ISO_ [ << /Type /DeveloperExtensions "
                b"/BaseVersion /2.0 /ExtensionLevel 32002 "
                b"/URL (https://www.iso.org/standard/45875.html) /ExtensionRevision (:2022) >> ] >>")
-# Courier, the standard font of pyHanko's default text stamp (WinAnsi, every glyph 600 wide).
-_COURIER = (b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding "
-            b"/FirstChar 32 /LastChar 255 /Widths [" + b" 600" * 224 + b" ] /FontDescriptor "
-            b"<< /Type /FontDescriptor /FontName /Courier /Flags 35 /FontBBox [-23 -250 715 805] "
-            b"/Ascent 629 /Descent -157 /CapHeight 629 /ItalicAngle 0 /StemV 51 "
-            b"/MissingWidth 600 >> >>")
 
 
 @dataclass(frozen=True)
 class Seal:
-    """The visible platform seal: field name, 0-based page, box in PDF points (x1, y1, x2, y2),
-    pyHanko stamp text (``%(ts)s``: signing time) and the signature's reason."""
+    """The visible platform seal: field name, 0-based page, box in PDF points (x1, y1, x2, y2)
+    and the signature's reason."""
 
     field_name: str
     page: int
     box: tuple[float, float, float, float]
-    stamp_text: str
     reason: str
 
 
@@ -131,10 +122,17 @@ def _ref(num: int) -> bytes:
     return b"%d 0 R" % num
 
 
+def _subset_tag(font_name: str, program: bytes) -> bytes:
+    """Six capital letters naming this subset (ISO 32000 9.6.4): distinct per font and per glyph
+    set, where fpdf2 tags every subset ``MPDFAA``."""
+    digest = hashlib.sha256(font_name.encode() + program).digest()
+    return bytes(65 + b % 26 for b in digest[:6])
+
+
 def _write_font(body: _Body, font: TTFFont) -> int:
     """The objects fpdf2 writes for a TrueType CID font, from ``font_embed``'s cached parts."""
     embedded = font_embed.embedded_font(font)
-    name = b"/MPDFAA+" + font.name.encode()
+    name = b"/" + _subset_tag(font.name, embedded.program) + b"+" + font.name.encode()
     desc = font.desc
     program = body.stream(embedded.program, b" /Length1 %d" % embedded.program_length)
     descriptor = body.add(
@@ -160,8 +158,6 @@ class _SealObjects:
     """What only a sealed receipt contains, prepared before the file is written."""
 
     seal: Seal
-    appearance: bytes  # content stream of the widget's normal appearance
-    appearance_entries: bytes  # its form XObject dictionary entries
     signature: bytes  # the /Sig dictionary, ByteRange and Contents as placeholders
 
 
@@ -187,8 +183,9 @@ def _write_seal(body: _Body, sealed: _SealObjects, page_num: int) -> tuple[int, 
     """Field/widget, appearance, signature dictionary and AcroForm; returns the widget,
     the signature dictionary and the catalog entries that point to them."""
     sig_num, widget_num = body.reserve(), body.reserve()
-    appearance = body.stream(sealed.appearance, sealed.appearance_entries, compressed=False)
     x1, y1, x2, y2 = sealed.seal.box
+    appearance = body.stream(b"", b" /Type /XObject /Subtype /Form /BBox [0 0 %s %s] /Resources << >>"
+                             % (_num(abs(x2 - x1)), _num(abs(y2 - y1))), compressed=False)
     body.put(widget_num, b"<< /Type /Annot /Subtype /Widget /FT /Sig /T %s /F 132 "
                          b"/Rect [%s %s %s %s] /P %s /AP << /N %s >> /V %s >>"
              % (_literal(sealed.seal.field_name), _num(x1), _num(y1), _num(x2), _num(y2),
@@ -240,38 +237,26 @@ def write_unsigned(pdf: FPDF) -> bytes:
     return _write(pdf, None).data
 
 
-def _appearance(seal: Seal, signing_time: datetime) -> tuple[bytes, bytes]:
-    """The seal's appearance stream as pyHanko renders it for a text stamp, and its entries."""
-    style = stamp_style(seal.stamp_text)
-    x1, y1, x2, y2 = seal.box
-    box = BoxConstraints(width=abs(x2 - x1), height=abs(y2 - y1))
-    stamp = style.create_stamp(PdfFileWriter(), box, {
-        "ts": signing_time.strftime(style.timestamp_format)})
-    content = stamp.render()
-    (font_name,) = stamp.resources.font.keys()
-    entries = (b" /Type /XObject /Subtype /Form /BBox [0 0 %s %s] /Resources << /Font << %s %s"
-               b" >> >>" % (_num(box.width), _num(box.height), font_name.encode(), _COURIER))
-    return content, entries
-
-
-async def async_write_sealed(pdf: FPDF, seal: Seal) -> bytes:
+async def async_write_sealed(pdf: FPDF, seal: Seal, signed_at: datetime | None = None) -> bytes:
     """The document sealed by the platform: visible, certified (DocMDP FILL_FORMS), PAdES B-T.
 
     Same checks as ``signing.async_seal_pdf``: the seal certificate and the TSA are validated
     against the platform root and CRL first (cached, ``SigningError`` when revoked or invalid);
     the CMS holds an RFC 3161 timestamp. ``ltv.async_extend`` later makes it B-LTA.
+
+    ``signed_at`` (whole seconds, already printed on the page): the signature's time and the
+    timestamp token's genTime, one clock for both (``InProcessTimeStamper.at``).
     """
     platform = load_or_create_pki()
     signer, ts = seal_signer(platform), timestamper(platform)
     await presign_validation(signer, ts, platform)
-    now = datetime.now(timezone.utc)
-    appearance, appearance_entries = _appearance(seal, now)
+    now = signed_at or datetime.now(timezone.utc).replace(microsecond=0)
     signature = (b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
                  b"%s /Contents <%s> /M %s /Reason %s /Reference [ << /Type /SigRef "
                  b"/TransformMethod /DocMDP /TransformParams << /Type /TransformParams /V /1.2 "
                  b"/P 2 >> >> ] >>" % (_BYTE_RANGE_PLACEHOLDER, b"0" * CMS_BYTES_RESERVED,
                                         _date(now), _literal(seal.reason)))
-    doc = _write(pdf, _SealObjects(seal, appearance, appearance_entries, signature))
+    doc = _write(pdf, _SealObjects(seal, signature))
     data = bytearray(doc.data)
     start, end = doc.contents_at, doc.contents_at + CMS_BYTES_RESERVED + 2
     byte_range = b"/ByteRange [0 %d %d %d]" % (start, end, len(data) - end)
@@ -279,7 +264,8 @@ async def async_write_sealed(pdf: FPDF, seal: Seal) -> bytes:
         byte_range.ljust(len(_BYTE_RANGE_PLACEHOLDER)))
     digest = hashlib.sha256(memoryview(data)[:start])
     digest.update(memoryview(data)[end:])
-    cms = await signer.async_sign(digest.digest(), "sha256", use_pades=True, timestamper=ts,
+    cms = await signer.async_sign(digest.digest(), "sha256", use_pades=True,
+                                  timestamper=InProcessTimeStamper(ts.responder, at=now),
                                   signed_attr_settings=PdfCMSSignedAttributes(signing_time=now))
     hex_cms = cms.dump().hex().encode()
     if len(hex_cms) > CMS_BYTES_RESERVED:

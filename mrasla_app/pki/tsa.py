@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
@@ -27,6 +27,11 @@ from mrasla_app.pki.ca import Platform, load_or_create_pki
 POLICY_OID = "0.4.0.2023.1.1"
 _FORMER_POLICY_OID = "2.25.145480114446335598198416427539790561281"
 _ACCEPTED_POLICIES = (None, POLICY_OID, _FORMER_POLICY_OID)
+
+# The token's stated accuracy (TSTInfo ``accuracy``): a time fixed in advance (``at``) is used only
+# while the real time is within it.
+ACCURACY = timedelta(seconds=1)
+
 
 # Accepted imprint algorithms and their digest sizes (bytes).
 _DIGEST_SIZES = {"sha256": 32, "sha384": 48, "sha512": 64}
@@ -98,7 +103,7 @@ class TsaResponder:
         info: dict[str, object] = {
             "version": "v1", "policy": POLICY_OID, "message_imprint": imprint,
             "serial_number": _serial(), "gen_time": gen_time,
-            "accuracy": {"seconds": 1}, "tsa": asn1_x509.GeneralName.load(self._tsa_name_der),
+            "accuracy": {"seconds": int(ACCURACY.total_seconds())}, "tsa": asn1_x509.GeneralName.load(self._tsa_name_der),
         }
         if req["nonce"].native is not None:
             info["nonce"] = req["nonce"]
@@ -141,11 +146,17 @@ class TsaResponder:
 
 
 class InProcessTimeStamper(TimeStamper):
-    """pyHanko ``TimeStamper`` answered by the platform TSA without any network round-trip."""
+    """pyHanko ``TimeStamper`` answered by the platform TSA without any network round-trip.
 
-    def __init__(self, responder: TsaResponder) -> None:
+    ``at``: the genTime to state (whole seconds), when the caller already showed that time (the
+    receipt prints its seal's time in the page before signing); used only if the token is made
+    within ``ACCURACY`` of it, else the real time is (the token never lies beyond its accuracy).
+    """
+
+    def __init__(self, responder: TsaResponder, at: datetime | None = None) -> None:
         super().__init__(include_nonce=True)
         self.responder = responder
+        self.at = at
 
     async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
         """Answer in-process, round-tripping request and response through DER.
@@ -154,7 +165,9 @@ class InProcessTimeStamper(TimeStamper):
         and re-serialises constructed values at every such step (~8 ms per signature here),
         while values loaded from DER are copied as opaque bytes.
         """
-        resp = self.responder.respond_req(tsp.TimeStampReq.load(req.dump()))
+        now = datetime.now(timezone.utc)
+        at = self.at if self.at is not None and timedelta(0) <= now - self.at < ACCURACY else None
+        resp = self.responder.respond_req(tsp.TimeStampReq.load(req.dump()), now=at)
         return tsp.TimeStampResp.load(resp.dump())
 
 
