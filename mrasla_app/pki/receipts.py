@@ -400,7 +400,8 @@ class _Receipt:
                 (FONT_LATIN, 7, "", f"Reçu {d.registry_number}", "L"),
                 (FONT_LATIN, 7, "", f"Horodaté le {local:%d/%m/%Y à %H:%M:%S}", "L"),
                 (FONT_LATIN, 6.5, "", f"heure du Maroc (UTC{offset[:3]}:{offset[3:]})", "L"),
-                (FONT_AR, 7.5, "", f"مختوم في {local:%d/%m/%Y} {local:%H:%M:%S}", "R")):
+                # Fixed Arabic text: laid out once per process (``text_runs``), the time is above.
+                (FONT_AR, 7.5, "", "ختم إلكتروني مؤرخ للمنصة", "R")):
             self.text(family, size, style, INK if style else MUTED, sample=text)
             self.cell(w - 3, 4.2, text, align=align, new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_auto_page_break(auto, margin=margin)
