@@ -83,14 +83,31 @@ def report_out(report: ValidationReport) -> ReportOut:
              responses=errors(400, 413, 422, 429))
 async def verify_pdf(file: UploadFile) -> ReportOut:
     """Upload any PDF: each signature's signer, time, integrity, trust and later modifications."""
+    data = await _read_upload(file)
+    # pyHanko's synchronous API runs its own event loop: keep it off the server's loop.
+    return report_out(await run_in_threadpool(verification.check_pdf, data))
+
+
+async def _read_upload(file: UploadFile) -> bytes:
     cap = MAX_VERIFY_MB * 1024 * 1024
     data = await file.read(cap + 1)
     if len(data) > cap:
         raise DomainError("error.file_too_large", name=file.filename or "", max=MAX_VERIFY_MB)
     if not data:
         raise DomainError("error.file_empty", name=file.filename or "")
-    # pyHanko's synchronous API runs its own event loop: keep it off the server's loop.
-    return report_out(await run_in_threadpool(verification.check_pdf, data))
+    return data
+
+
+@router.post("/verify/pdf/etsi", response_class=Response, dependencies=[Depends(verify_limit)],
+             responses={200: {"content": {"application/xml": {}}}, **errors(400, 413, 422, 429)})
+async def verify_pdf_etsi(file: UploadFile) -> Response:
+    """The same upload judged by the ETSI EN 319 102-1 algorithm: an ETSI TS 119 102-2 XML
+    validation report (TOTAL-PASSED / INDETERMINATE / TOTAL-FAILED per signature)."""
+    data = await _read_upload(file)
+    xml = await run_in_threadpool(verification.etsi_report_xml, data)
+    if xml is None:
+        raise DomainError("error.invalid_request")
+    return Response(xml, media_type="application/xml")
 
 
 @router.get("/verify/{reference}", response_model=ReceiptOut, dependencies=[Depends(verify_limit)],

@@ -81,7 +81,7 @@ def _is_doc_ts(sig: EmbeddedPdfSignature) -> bool:
     return sig.sig_object_type == _DOC_TS
 
 
-def _platform_certificates(reader: PdfFileReader, platform: Platform) -> list[asn1_x509.Certificate]:
+def platform_certificates(reader: PdfFileReader, platform: Platform) -> list[asn1_x509.Certificate]:
     """Every certificate issued by the platform root that a signature or timestamp relies on,
     plus the current TSA's (it signs the document timestamp about to be added)."""
     root = platform.root_asn1
@@ -102,7 +102,7 @@ async def async_extend(pdf_bytes: bytes, batch: RevinfoBatch | None = None) -> b
     batch = batch or RevinfoBatch()
     platform = batch.platform
     writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
-    leaves = _platform_certificates(writer.prev, platform)
+    leaves = platform_certificates(writer.prev, platform)
     DocumentSecurityStore.supply_dss_in_writer(
         writer, None, certs=[*leaves, platform.ocsp_asn1, platform.root_asn1],
         ocsps=[batch.response_for(cert) for cert in leaves], embed_roots=True)

@@ -135,6 +135,19 @@ def check_pdf(data: bytes) -> ValidationReport:
     return validate_pdf(data)
 
 
+def etsi_report_xml(data: bytes) -> str | None:
+    """ETSI TS 119 102-2 validation report of an uploaded PDF; None when it has no readable
+    signature (``check_pdf`` says why)."""
+    from mrasla_app.pki.etsi import etsi_report
+
+    if not signature_level(data):
+        return None
+    try:
+        return etsi_report(data).xml
+    except Exception:  # noqa: BLE001 - hostile upload: no report rather than a 500
+        return None
+
+
 def match_attachment(receipt: VerifiedReceipt, data: bytes) -> VerifiedDocument | None:
     """The receipt line whose SHA-256 equals the dropped file's, if any."""
     digest = hashlib.sha256(data).hexdigest()

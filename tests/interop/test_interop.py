@@ -204,3 +204,23 @@ def test_pdffonts_every_font_embedded(files: Files, name: str):
     assert rows and all(row.split()[-5] == "yes" for row in rows), out.stdout
     subset_tags = [row.split()[0].split("+")[0] for row in rows]
     assert len(set(subset_tags)) == len(subset_tags), out.stdout  # distinct subset tags
+
+
+@pytest.mark.parametrize("name", ["receipt_blta", "parapheur_blta"])
+def test_etsi_ts_119_102_2_report(files: Files, name: str):
+    """The XML report the platform serves (``/api/v1/verify/pdf/etsi``): TOTAL-PASSED for every
+    signature of a B-LTA file, TOTAL-FAILED (hash failure) for a tampered copy."""
+    from xml.etree import ElementTree
+
+    from mrasla_app.pki.etsi import etsi_report
+
+    path = getattr(files, name)
+    report = etsi_report(path.read_bytes())
+    assert report.passed, report.indications
+    root = ElementTree.fromstring(report.xml.encode())
+    ns = {"vr": "http://uri.etsi.org/19102/v1.2.1#"}
+    mains = [e.text for e in root.iterfind(".//vr:SignatureValidationStatus/vr:MainIndication", ns)]
+    assert mains == ["urn:etsi:019102:mainindication:total-passed"] * len(report.indications), mains
+    bad = etsi_report(files.tampered(path).read_bytes())
+    assert [i.indication for i in bad.indications][0] == "TOTAL_FAILED"
+    assert "mainindication:total-failed" in bad.xml
