@@ -16,6 +16,11 @@ graph is small and fixed, so it is written here directly, once:
   produced after the signature timestamp, so it comes later, with the document timestamp that
   makes the receipt B-LTA (``ltv``, run by the background job).
 
+Every receipt is PDF/A-3b (ISO 19005-3): XMP metadata mirroring the document information, an sRGB
+output intent, every font embedded (the seal's text is drawn in the page with the document's fonts),
+and the deposit's registration data as an associated file (``evidence.json``, /AFRelationship /Data)
+so the evidence travels inside the receipt in machine-readable form.
+
 The CMS container is pyHanko's (``Signer.async_sign``: signed attributes, signature, RFC 3161
 token from the platform TSA); only its hex encoding is placed into ``/Contents`` here.
 """
@@ -27,6 +32,8 @@ import os
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
+from xml.sax.saxutils import escape
 
 import fpdf
 from fpdf import FPDF
@@ -44,10 +51,16 @@ from mrasla_app.pki.signing import (
 )
 from mrasla_app.pki.tsa import InProcessTimeStamper
 
-PRODUCER = f"fpdf2 {fpdf.__version__}; pyHanko {pyhanko_version}"
+# pyHanko rewrites the XMP producer as this when it appends the B-LTA update and leaves /Info alone:
+# the same string in both keeps them in agreement (PDF/A) before and after.
+PRODUCER = f"pyHanko {pyhanko_version}"
 _BYTE_RANGE_PLACEHOLDER = b"/ByteRange [0 0000000000 0000000000 0000000000]"
-# What pyHanko declares when it writes an ECDSA PAdES signature (ISO 32002, ETSI ESIC).
-_EXTENSIONS = (b"/Version /2.0 /Extensions << /ESIC << /Type /DeveloperExtensions "
+# sRGB IEC61966-2.1 profile shipped with fpdf2 (licence next to it), the receipts' output intent.
+_SRGB_ICC = (Path(fpdf.__file__).parent / "data" / "color_profiles" / "sRGB2014.icc").read_bytes()
+EVIDENCE_NAME = "evidence.json"
+# What pyHanko declares when it writes an ECDSA PAdES signature (ISO 32002, ETSI ESIC), without its
+# catalog /Version 2.0: a PDF/A-3 file is a PDF 1.7 one, the extensions say what it adds.
+_EXTENSIONS = (b"/Extensions << /ESIC << /Type /DeveloperExtensions "
                b"/BaseVersion /1.7 /ExtensionLevel 1 >> /ISO_ [ << /Type /DeveloperExtensions "
                b"/BaseVersion /2.0 /ExtensionLevel 32002 "
                b"/URL (https://www.iso.org/standard/45875.html) /ExtensionRevision (:2022) >> ] >>")
@@ -197,8 +210,46 @@ def _write_seal(body: _Body, sealed: _SealObjects, page_num: int) -> tuple[int, 
     return widget_num, sig_num, catalog_entries
 
 
-def _write(pdf: FPDF, sealed: _SealObjects | None) -> _Document:
-    body = _Body(b"1.7" if sealed else b"1.4")
+def _xmp(pdf: FPDF, created: datetime) -> bytes:
+    """XMP packet mirroring the /Info dictionary (PDF/A requires both to agree)."""
+    stamp = created.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+ xmlns:pdf="http://ns.adobe.com/pdf/1.3/">
+<pdfaid:part>3</pdfaid:part><pdfaid:conformance>B</pdfaid:conformance>
+<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(pdf.title or "")}</rdf:li></rdf:Alt></dc:title>
+<dc:creator><rdf:Seq><rdf:li>{escape(pdf.author or "")}</rdf:li></rdf:Seq></dc:creator>
+<xmp:CreatorTool>{escape(pdf.creator or "")}</xmp:CreatorTool>
+<xmp:CreateDate>{stamp}</xmp:CreateDate><xmp:ModifyDate>{stamp}</xmp:ModifyDate>
+<xmp:MetadataDate>{stamp}</xmp:MetadataDate>
+<pdf:Producer>{escape(PRODUCER)}</pdf:Producer>
+</rdf:Description></rdf:RDF></x:xmpmeta>
+<?xpacket end="w"?>""".encode()
+
+
+def _write_pdfa(body: _Body, pdf: FPDF, created: datetime, evidence: bytes | None) -> bytes:
+    """Metadata, output intent and the associated evidence file; returns catalog entries."""
+    metadata = body.stream(_xmp(pdf, created), b" /Type /Metadata /Subtype /XML", compressed=False)
+    profile = body.stream(zlib.compress(_SRGB_ICC), b" /N 3")
+    entries = (b" /Metadata %s /OutputIntents [<< /Type /OutputIntent /S /GTS_PDFA1 "
+               b"/OutputConditionIdentifier (sRGB IEC61966-2.1) /Info (sRGB IEC61966-2.1) "
+               b"/DestOutputProfile %s >>]" % (_ref(metadata), _ref(profile)))
+    if evidence is None:
+        return entries
+    data = body.stream(zlib.compress(evidence), b" /Type /EmbeddedFile /Subtype /application#2Fjson "
+                       b"/Params << /Size %d /ModDate %s >>" % (len(evidence), _date(created)))
+    name = _literal(EVIDENCE_NAME)
+    spec = body.add(b"<< /Type /Filespec /F %s /UF %s /AFRelationship /Data /Desc %s /EF << /F %s "
+                    b"/UF %s >> >>" % (name, name, _literal("Deposit registration data"),
+                                       _ref(data), _ref(data)))
+    return entries + (b" /AF [%s] /Names << /EmbeddedFiles << /Names [%s %s] >> >>"
+                      % (_ref(spec), name, _ref(spec)))
+
+
+def _write(pdf: FPDF, sealed: _SealObjects | None, evidence: bytes | None = None) -> _Document:
+    body = _Body(b"1.7")
     pages_num, catalog_num = body.reserve(), body.reserve()
     contents = _finished_pages(pdf)
     font_refs = b" ".join(b"/F%d %s" % (font.i, _ref(_write_font(body, font)))
@@ -217,9 +268,11 @@ def _write(pdf: FPDF, sealed: _SealObjects | None) -> _Document:
                  % (_ref(pages_num), _ref(resources), _ref(stream), annots.get(index, b"")))
     body.put(pages_num, b"<< /Type /Pages /Kids [%s] /Count %d /MediaBox [0 0 %.2f %.2f] >>"
              % (b" ".join(map(_ref, page_nums)), len(page_nums), pdf.w * pdf.k, pdf.h * pdf.k))
+    pdfa_entries = _write_pdfa(body, pdf, pdf.creation_date, evidence)
     body.put(catalog_num, b"<< /Type /Catalog /Pages %s /Lang %s /OpenAction [%s /FitH null] "
-                          b"/PageLayout /OneColumn%s >>"
-             % (_ref(pages_num), _literal(pdf.lang or ""), _ref(page_nums[0]), seal_entries))
+                          b"/PageLayout /OneColumn%s%s >>"
+             % (_ref(pages_num), _literal(pdf.lang or ""), _ref(page_nums[0]), seal_entries,
+                pdfa_entries))
     info = body.add(b"<< /Title %s /Author %s /Creator %s /Producer %s /CreationDate %s >>"
                     % (_literal(pdf.title or ""), _literal(pdf.author or ""),
                        _literal(pdf.creator or ""), _literal(PRODUCER),
@@ -232,12 +285,14 @@ def _write(pdf: FPDF, sealed: _SealObjects | None) -> _Document:
                      data.index(_BYTE_RANGE_PLACEHOLDER, sig_at))
 
 
-def write_unsigned(pdf: FPDF) -> bytes:
-    """The document as a PDF (what fpdf2's ``output`` would produce, fonts from ``font_embed``)."""
-    return _write(pdf, None).data
+def write_unsigned(pdf: FPDF, evidence: bytes | None = None) -> bytes:
+    """The document as a PDF/A-3b (what fpdf2's ``output`` would produce, fonts from
+    ``font_embed``), ``evidence`` (JSON) attached as its associated file."""
+    return _write(pdf, None, evidence).data
 
 
-async def async_write_sealed(pdf: FPDF, seal: Seal, signed_at: datetime | None = None) -> bytes:
+async def async_write_sealed(pdf: FPDF, seal: Seal, signed_at: datetime | None = None,
+                             evidence: bytes | None = None) -> bytes:
     """The document sealed by the platform: visible, certified (DocMDP FILL_FORMS), PAdES B-T.
 
     Same checks as ``signing.async_seal_pdf``: the seal certificate and the TSA are validated
@@ -256,7 +311,7 @@ async def async_write_sealed(pdf: FPDF, seal: Seal, signed_at: datetime | None =
                  b"/TransformMethod /DocMDP /TransformParams << /Type /TransformParams /V /1.2 "
                  b"/P 2 >> >> ] >>" % (_BYTE_RANGE_PLACEHOLDER, b"0" * CMS_BYTES_RESERVED,
                                         _date(now), _literal(seal.reason)))
-    doc = _write(pdf, _SealObjects(seal, signature))
+    doc = _write(pdf, _SealObjects(seal, signature), evidence)
     data = bytearray(doc.data)
     start, end = doc.contents_at, doc.contents_at + CMS_BYTES_RESERVED + 2
     byte_range = b"/ByteRange [0 %d %d %d]" % (start, end, len(data) - end)

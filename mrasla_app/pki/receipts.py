@@ -11,6 +11,7 @@ page, in one pass (``receipt_pdf``); the background job makes it B-LTA later.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -440,11 +441,30 @@ def _ellipsize(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def evidence_json(data: ReceiptData) -> bytes:
+    """The registration data the receipt attests, machine-readable: embedded in the receipt as
+    its PDF/A-3 associated file. The identifier is masked as on the page."""
+    return json.dumps({
+        "type": "mrasla.deposit_receipt", "version": 1,
+        "registry_number": data.registry_number,
+        "administration": {"fr": data.administration_fr, "ar": data.administration_ar},
+        "unit": {"fr": data.unit_fr, "ar": data.unit_ar} if data.unit_fr or data.unit_ar else None,
+        "deposited_at": data.deposited_at.astimezone(timezone.utc).isoformat(),
+        "depositor": {"name": data.depositor_name, "id_kind": data.depositor_id_kind or None,
+                      "id_masked": mask_identifier(data.depositor_id) if data.depositor_id else None},
+        "sender_reference": data.sender_reference,
+        "subject": data.subject,
+        "attachments": [{"filename": a.filename, "pages": a.pages, "size": a.size, "sha256": a.sha256}
+                        for a in data.attachments],
+        "verify_url": data.verify_url,
+    }, ensure_ascii=False, indent=1).encode()
+
+
 def _render(data: ReceiptData) -> tuple[bytes, SealSlot]:
     """The unsigned PDF and where its seal goes."""
     receipt = _Receipt(data)
     slot = receipt.layout()
-    return receipt_pdf.write_unsigned(receipt.pdf), slot
+    return receipt_pdf.write_unsigned(receipt.pdf, evidence_json(data)), slot
 
 
 def render_receipt(data: ReceiptData) -> bytes:
@@ -465,7 +485,7 @@ async def async_issue_receipt(data: ReceiptData) -> bytes:
     receipt.seal_stamp(signed_at)
     return await receipt_pdf.async_write_sealed(receipt.pdf, receipt_pdf.Seal(
         SEAL_FIELD, slot.page, slot.box_pt, reason=f"Accusé de réception {data.registry_number}"),
-        signed_at=signed_at)
+        signed_at=signed_at, evidence=evidence_json(data))
 
 
 def issue_receipt(data: ReceiptData) -> bytes:

@@ -224,3 +224,26 @@ def test_etsi_ts_119_102_2_report(files: Files, name: str):
     bad = etsi_report(files.tampered(path).read_bytes())
     assert [i.indication for i in bad.indications][0] == "TOTAL_FAILED"
     assert "mainindication:total-failed" in bad.xml
+
+
+@pytest.mark.parametrize("name", ["receipt_bt", "receipt_blta"])
+def test_pdfa3_metadata_output_intent_and_evidence(files: Files, name: str):
+    """PDF/A-3b declarations, piece by piece with poppler (no veraPDF here): XMP pdfaid part 3 / B agreeing with /Info, an sRGB output intent, and the deposit's
+    registration data attached as evidence.json (AFRelationship Data), readable with pdfdetach."""
+    import json
+    import re
+
+    path = getattr(files, name)
+    meta = run("pdfinfo", "-meta", path).stdout
+    assert re.search(r'pdfaid:part(="|>)3', meta) and re.search(r'pdfaid:conformance(="|>)B', meta), meta
+    producer = run("pdfinfo", path).stdout.split("Producer:")[1].splitlines()[0].strip()
+    assert re.search(rf'pdf:Producer(="|>){re.escape(producer)}', meta), (producer, meta)
+    assert run("pdfdetach", "-list", path).stdout.splitlines()[1:] == ["1: evidence.json"]
+    out = files.work / f"{name}-evidence.json"
+    run("pdfdetach", "-save", "1", "-o", out, path, check=True)
+    evidence = json.loads(out.read_text())
+    assert evidence["registry_number"] == "MEF/2026/A/000777"
+    assert evidence["depositor"]["id_masked"] == "JK****54"
+    assert evidence["attachments"][0]["sha256"] == "a" * 64
+    data = path.read_bytes()
+    assert b"/OutputIntents [<< /Type /OutputIntent /S /GTS_PDFA1" in data and b"/AFRelationship /Data" in data
