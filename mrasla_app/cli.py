@@ -213,6 +213,17 @@ def _restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pki_hsm_init(_args: argparse.Namespace) -> int:
+    from mrasla_app.pki import ca
+
+    try:
+        labels = ca.hsm_init()
+    except RuntimeError as exc:
+        return _fail(exc)
+    print("platform keys in the PKCS#11 token: " + ", ".join(f"{n} ({label})" for n, label in labels.items()))
+    return 0
+
+
 def _archive_refresh(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
@@ -264,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_restore)
     pki_p = sub.add_parser("pki", help="platform PKI").add_subparsers(dest="pki_command", required=True)
     pki_p.add_parser("show", help="create the platform PKI if absent; print certificate fingerprints").set_defaults(func=_pki_show)
+    pki_p.add_parser("hsm-init", help="move the seal and TSA keys into the PKCS#11 token of MRASLA_PKCS11_LIB/"
+                                      "_TOKEN/_PIN (keys generated in the token; idempotent)").set_defaults(func=_pki_hsm_init)
     p = pki_p.add_parser("revoke", help="revoke signing certificates (by serial or all of a user's) and update the CRL")
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument("serial", nargs="?", help="certificate serial number, hexadecimal")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -40,6 +41,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from mrasla_app.crypto import seal, unseal
+from mrasla_app.pki import hsm
 from mrasla_app.fsutil import atomic_write
 from mrasla_app.settings import Settings, get_settings
 
@@ -139,9 +141,9 @@ class Platform:
     root_cert: x509.Certificate
     root_key: ec.EllipticCurvePrivateKey
     seal_cert: x509.Certificate
-    seal_key: ec.EllipticCurvePrivateKey
+    seal_key: ec.EllipticCurvePrivateKey | hsm.HsmKey
     tsa_cert: x509.Certificate
-    tsa_key: ec.EllipticCurvePrivateKey
+    tsa_key: ec.EllipticCurvePrivateKey | hsm.HsmKey
     ocsp_cert: x509.Certificate
     ocsp_key: ec.EllipticCurvePrivateKey
     root_asn1: asn1_x509.Certificate = field(init=False)
@@ -281,16 +283,20 @@ def _make_root() -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
 
 def _issue_leaf(root_cert: x509.Certificate, root_key: ec.EllipticCurvePrivateKey,
                 subject: x509.Name, urls: _Urls, validity: int | timedelta, *,
-                role: str = ROLE_SIGNER,
-                email: str | None = None) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+                role: str = ROLE_SIGNER, email: str | None = None,
+                public_key: ec.EllipticCurvePublicKey | None = None,
+                ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey | None]:
     """One end-entity certificate under the root with the key usages of ``role``.
 
     Every leaf but the OCSP responder points at the platform's OCSP responder, root certificate
     and CRL (AIA + CRLDP); the responder gets ocsp-nocheck instead (RFC 6960 4.2.2.2.1).
+    A new key pair is made unless ``public_key`` (a key held elsewhere, e.g. in an HSM) is given;
+    the private key returned is then None.
     """
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = ec.generate_private_key(ec.SECP256R1()) if public_key is None else None
+    public_key = public_key or key.public_key()  # type: ignore[union-attr]
     ski = root_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    builder = (_builder(subject, root_cert.subject, key.public_key(), validity)
+    builder = (_builder(subject, root_cert.subject, public_key, validity)
                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                .add_extension(_key_usage(role), critical=True)
                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski),
@@ -341,18 +347,22 @@ _VALIDITY_OF = {"seal": SEAL_YEARS, "tsa": TSA_YEARS, "ocsp": OCSP_VALIDITY}
 
 
 def _issue_platform_leaf(name: str, root_cert: x509.Certificate, root_key: ec.EllipticCurvePrivateKey,
-                         public_url: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+                         public_url: str, public_key: ec.EllipticCurvePublicKey | None = None,
+                         ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey | None]:
     common_name, org_unit = _SUBJECT_OF[name]
     return _issue_leaf(root_cert, root_key, _name(common_name, org_unit=org_unit),
-                       _urls(public_url), _VALIDITY_OF[name], role=_ROLE_OF[name])
+                       _urls(public_url), _VALIDITY_OF[name], role=_ROLE_OF[name],
+                       public_key=public_key)
 
 
-def _write_pair(pki_dir: Path, name: str, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey,
-                master: bytes) -> None:
+def _write_pair(pki_dir: Path, name: str, cert: x509.Certificate,
+                key: ec.EllipticCurvePrivateKey | None, master: bytes) -> None:
+    """The certificate, and the private key sealed under the master key (None: held in an HSM)."""
     key_path, purpose = dict(zip(_NAMES, sealed_key_files(pki_dir)))[name]
     atomic_write(pki_dir / f"{name}.crt", cert.public_bytes(serialization.Encoding.DER))
     atomic_write(pki_dir / f"{name}.pem", cert.public_bytes(serialization.Encoding.PEM))
-    atomic_write(key_path, seal(_pkcs8(key), purpose, master), mode=0o600)
+    if key is not None:
+        atomic_write(key_path, seal(_pkcs8(key), purpose, master), mode=0o600)
 
 
 def _generate(pki_dir: Path, public_url: str, master: bytes) -> None:
@@ -406,6 +416,7 @@ def _upgrade(pki_dir: Path, public_url: str, master: bytes) -> list[str]:
     root_key = serialization.load_der_private_key(
         unseal((pki_dir / "root.key.sealed").read_bytes(), "pki:root"), password=None)
     renewed = []
+    in_hsm = hsm.managed(pki_dir)
     for name in _ROLE_OF:
         path = pki_dir / f"{name}.crt"
         old = x509.load_der_x509_certificate(path.read_bytes()) if path.exists() else None
@@ -415,8 +426,9 @@ def _upgrade(pki_dir: Path, public_url: str, master: bytes) -> list[str]:
             retired = pki_dir / "retired"
             retired.mkdir(exist_ok=True)
             atomic_write(retired / f"{name}-{old.serial_number:x}.crt", path.read_bytes())
-        _write_pair(pki_dir, name, *_issue_platform_leaf(name, root_cert, root_key, public_url),  # type: ignore[arg-type]
-                    master)
+        public = _hsm_key(in_hsm[name]).public_key() if name in in_hsm else None  # re-certified
+        _write_pair(pki_dir, name, *_issue_platform_leaf(name, root_cert, root_key, public_url,  # type: ignore[arg-type]
+                                                         public), master)
         renewed.append(name)
     atomic_write(pki_dir / _PROFILE_FILE, b"%d\n" % PROFILE_VERSION)
     return renewed
@@ -442,10 +454,22 @@ def sealed_key_files(pki_dir: Path) -> list[tuple[Path, str]]:
     return [(pki_dir / f"{name}.key.sealed", f"pki:{name}") for name in _NAMES]
 
 
+def _hsm_key(label: str) -> hsm.HsmKey:
+    config = hsm.config_from_env()
+    if config is None:
+        raise RuntimeError("platform keys are in a PKCS#11 token (pki/hsm.json): set MRASLA_PKCS11_LIB, "
+                           "MRASLA_PKCS11_TOKEN and MRASLA_PKCS11_PIN")
+    return hsm.HsmKey(config, label)
+
+
 def _load(pki_dir: Path, public_url: str) -> Platform:
     parts: dict[str, object] = {}
+    in_hsm = hsm.managed(pki_dir)
     for name, (path, purpose) in zip(_NAMES, sealed_key_files(pki_dir)):
         parts[f"{name}_cert"] = x509.load_der_x509_certificate((pki_dir / f"{name}.crt").read_bytes())
+        if name in in_hsm:
+            parts[f"{name}_key"] = _hsm_key(in_hsm[name])
+            continue
         pkcs8 = unseal(path.read_bytes(), purpose)  # the master key, or the one a rotation is retiring
         parts[f"{name}_key"] = serialization.load_der_private_key(pkcs8, password=None)
     return Platform(pki_dir=pki_dir, public_url=public_url, **parts)  # type: ignore[arg-type]
@@ -494,6 +518,32 @@ def clear_cache() -> None:
     validation.clear_cache()
     ocsp.clear_cache()
     tsa.clear_cache()
+
+
+def hsm_init(settings: Settings | None = None) -> dict[str, str]:
+    """Move the seal and TSA keys into the configured PKCS#11 token (``pki.hsm``): new key pairs
+    generated in the token, certified by the root; the software keys are deleted. Idempotent.
+    Returns ``{name: key label}``."""
+    settings = settings or get_settings()
+    config = hsm.config_from_env()
+    if config is None:
+        raise RuntimeError("set MRASLA_PKCS11_LIB, MRASLA_PKCS11_TOKEN and MRASLA_PKCS11_PIN")
+    platform = load_or_create_pki(settings)
+    pki_dir = platform.pki_dir
+    with pki_lock(pki_dir):
+        labels = hsm.managed(pki_dir)
+        for name in hsm.HSM_NAMES:
+            if name in labels:
+                continue
+            key = hsm.generate(config, name)
+            cert, _ = _issue_platform_leaf(name, platform.root_cert, platform.root_key,
+                                           settings.public_url, key.public_key())
+            _write_pair(pki_dir, name, cert, None, b"")
+            labels[name] = key.label
+            atomic_write(pki_dir / hsm.HSM_FILE, json.dumps(labels).encode())
+            (pki_dir / f"{name}.key.sealed").unlink(missing_ok=True)
+    clear_cache()
+    return labels
 
 
 def issue_personal_certificate(platform: Platform, common_name: str, email: str, org: str,

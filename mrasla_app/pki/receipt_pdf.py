@@ -324,6 +324,6 @@ async def async_write_sealed(pdf: FPDF, seal: Seal, signed_at: datetime | None =
                                   signed_attr_settings=PdfCMSSignedAttributes(signing_time=now))
     hex_cms = cms.dump().hex().encode()
     if len(hex_cms) > CMS_BYTES_RESERVED:
-        raise ValueError("signature container larger than the space reserved for it")
+        raise ValueError(f"signature container larger than the space reserved for it ({len(hex_cms)})")
     data[start + 1:start + 1 + len(hex_cms)] = hex_cms
     return bytes(data)

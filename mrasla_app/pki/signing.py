@@ -41,7 +41,7 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from mrasla_app.pki import ltv
+from mrasla_app.pki import hsm, ltv
 from mrasla_app.pki.ca import Platform, eager_parse, key_to_asn1, load_or_create_pki
 from mrasla_app.pki.tsa import InProcessTimeStamper, get_responder
 
@@ -89,7 +89,7 @@ class _Cache:
         self.lock = threading.Lock()
         # One pre-signing validation at a time (see ``presign_validation``).
         self.validating = threading.Lock()
-        self.signers: dict[tuple[int, bytes], signers.SimpleSigner] = {}
+        self.signers: dict[tuple[int, bytes], signers.Signer] = {}
         self.timestampers: dict[int, InProcessTimeStamper] = {}
         self.crls: dict[bytes, asn1_crl.CertificateList] = {}
         self.styles: dict[str, TextStampStyle] = {}
@@ -158,15 +158,19 @@ def make_signer(cert: asn1_x509.Certificate | bytes, key: asn1_keys.PrivateKeyIn
     return signer
 
 
-def seal_signer(platform: Platform | None = None) -> signers.SimpleSigner:
-    """The platform seal's signer, parsed once per process."""
+def seal_signer(platform: Platform | None = None) -> signers.Signer:
+    """The platform seal's signer, parsed once per process (PKCS#11 when the key is in a token)."""
     platform = platform or load_or_create_pki()
     cache_key = (id(platform), platform.seal_asn1.sha256)
     with _CACHE.lock:  # made once, by one thread (it reads the shared certificates)
         signer = _CACHE.signers.get(cache_key)
         if signer is None:
-            signer = _CACHE.signers[cache_key] = make_signer(
-                platform.seal_asn1, key_to_asn1(platform.seal_key), platform)
+            if isinstance(platform.seal_key, hsm.HsmKey):  # the key lives in a PKCS#11 token
+                signer = hsm.HsmSigner(platform.seal_key, platform.seal_asn1, platform.root_asn1)
+                signer.signed_attr_prov_spec = _PadesSignedAttributes(platform.seal_asn1)
+            else:
+                signer = make_signer(platform.seal_asn1, key_to_asn1(platform.seal_key), platform)
+            _CACHE.signers[cache_key] = signer
     return signer
 
 
