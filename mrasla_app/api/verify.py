@@ -168,15 +168,18 @@ def crl() -> Response:
 _OCSP_DOC = {200: {"content": {"application/ocsp-response": {}}}}
 
 
-@pki_router.post("/pki/ocsp", response_class=Response, responses=_OCSP_DOC,
+@pki_router.post("/pki/ocsp", response_class=Response, responses={**_OCSP_DOC, **errors(400, 413)},
                  openapi_extra={"requestBody": {"required": True, "content": {
                      "application/ocsp-request": {"schema": {"type": "string", "format": "binary"}}}}})
 async def ocsp_post(request: Request) -> Response:
     """The platform's RFC 6960 OCSP responder (``application/ocsp-request``); a request it cannot
-    parse gets an OCSP ``malformedRequest`` answer."""
+    parse gets an OCSP ``malformedRequest`` answer, a request without any body a bilingual 400."""
     from mrasla_app.pki.ocsp import respond
 
-    return Response(respond(await request.body()), media_type="application/ocsp-response")
+    query = await request.body()
+    if not query:
+        raise DomainError("error.invalid_request")
+    return Response(respond(query), media_type="application/ocsp-response")
 
 
 @pki_router.get("/pki/ocsp/{encoded:path}", response_class=Response, responses=_OCSP_DOC)
