@@ -56,7 +56,8 @@ from mrasla_app.pki.tsa import InProcessTimeStamper
 PRODUCER = f"pyHanko {pyhanko_version}"
 _BYTE_RANGE_PLACEHOLDER = b"/ByteRange [0 0000000000 0000000000 0000000000]"
 # sRGB IEC61966-2.1 profile shipped with fpdf2 (licence next to it), the receipts' output intent.
-_SRGB_ICC = (Path(fpdf.__file__).parent / "data" / "color_profiles" / "sRGB2014.icc").read_bytes()
+_SRGB_ICC_FLATE = zlib.compress(
+    (Path(fpdf.__file__).parent / "data" / "color_profiles" / "sRGB2014.icc").read_bytes())
 EVIDENCE_NAME = "evidence.json"
 # What pyHanko declares when it writes an ECDSA PAdES signature (ISO 32002, ETSI ESIC), without its
 # catalog /Version 2.0: a PDF/A-3 file is a PDF 1.7 one, the extensions say what it adds.
@@ -232,7 +233,7 @@ def _xmp(pdf: FPDF, created: datetime) -> bytes:
 def _write_pdfa(body: _Body, pdf: FPDF, created: datetime, evidence: bytes | None) -> bytes:
     """Metadata, output intent and the associated evidence file; returns catalog entries."""
     metadata = body.stream(_xmp(pdf, created), b" /Type /Metadata /Subtype /XML", compressed=False)
-    profile = body.stream(zlib.compress(_SRGB_ICC), b" /N 3")
+    profile = body.stream(_SRGB_ICC_FLATE, b" /N 3")
     entries = (b" /Metadata %s /OutputIntents [<< /Type /OutputIntent /S /GTS_PDFA1 "
                b"/OutputConditionIdentifier (sRGB IEC61966-2.1) /Info (sRGB IEC61966-2.1) "
                b"/DestOutputProfile %s >>]" % (_ref(metadata), _ref(profile)))
