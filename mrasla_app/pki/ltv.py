@@ -155,9 +155,13 @@ def level_info(pdf_bytes: bytes) -> LevelInfo:
         newest = max(doc_ts, key=lambda s: s.signed_revision)
         info = newest.signed_data["encap_content_info"]["content"].parsed
         last_at = info["gen_time"].native
-        certs = list(_certificates(newest.signed_data))
-        sid = newest.signer_info["sid"].chosen
-        tsa = next((c for c in certs if c.serial_number == sid["serial_number"].native), None)
+        sid = newest.signer_info["sid"]
+        if sid.name == "issuer_and_serial_number":
+            serial = sid.chosen["serial_number"].native
+            tsa = next((c for c in _certificates(newest.signed_data) if c.serial_number == serial), None)
+        else:  # subject key identifier
+            tsa = next((c for c in _certificates(newest.signed_data)
+                        if c.key_identifier == sid.chosen.native), None)
         last_expires = tsa["tbs_certificate"]["validity"]["not_after"].native if tsa else None
     if not sigs:
         return LevelInfo("", last_at, last_expires)

@@ -58,6 +58,12 @@ def test_receipts_are_extended_after_the_grace_period_then_refreshed_once(seeded
     assert info.level == "B-LTA" and validate_pdf(storage.get(refreshed.sha256)).authentic
     assert len(validate_pdf(storage.get(refreshed.sha256)).document_timestamps) == 2
     assert archive.refresh_archives() == 0
+    from mrasla_app.cli import main
+
+    assert main(["archive-refresh", "--margin-days", str(365 * 20)]) == 0  # the operator's command
+    assert len(validate_pdf(storage.get(_receipt(cids[0]).sha256)).document_timestamps) == 3
+    current = _receipt(cids[0]).sha256
+    assert main(["archive-refresh"]) == 0 and _receipt(cids[0]).sha256 == current  # nothing due: unchanged
 
 
 def test_verification_lookup_says_which_level_the_receipt_has(seeded):
