@@ -92,11 +92,11 @@ def lookup(session: Session, reference: str, token: str) -> VerifiedReceipt | No
         registered_at=corr.registered_at, subject=corr.subject,
         depositor_id=f"{party.id_kind} {mask_identifier(party.id_value)}" if party else "",
         documents=tuple(VerifiedDocument(d.filename, d.kind.value, d.pages, d.size, d.sha256,
-                                         _stored_level(d)) for d in docs),
+                                         stored_level(d)) for d in docs),
     )
 
 
-def _stored_level(doc: Document) -> str:
+def stored_level(doc: Document) -> str:
     """A receipt's level as recorded: as issued (B-T) until the background job extends it."""
     if doc.kind != DocumentKind.receipt:
         return ""
