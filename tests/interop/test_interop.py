@@ -60,33 +60,40 @@ def test_openssl_ts_verify_on_a_reply_of_the_tsa_route(files: Files):
     assert "Verification: OK" in out.stdout, out.stdout + out.stderr
 
 
-def test_openssl_ts_verify_on_the_tokens_inside_the_files(files: Files):
-    """The signature timestamp (imprint: the signature value) and the document timestamp
-    (imprint: the signed byte ranges) of the B-LTA receipt; the latter fails on a tampered copy."""
-    seal, doc_ts = _embedded(files.receipt_blta)
-    token = seal.signer_info["unsigned_attrs"][0]["values"][0]
-    (files.work / "sig-token.der").write_bytes(token.dump())
-    digest = hashlib.sha256(seal.signer_info["signature"].native).hexdigest()
-    out = run("openssl", "ts", "-verify", "-token_in", "-in", files.work / "sig-token.der", "-digest", digest,
-              "-CAfile", files.root_pem)
-    assert "Verification: OK" in out.stdout, out.stdout + out.stderr
+def _ts_verify_token(files: Files, token_der: bytes, *data_args: str) -> str:
+    path = files.work / f"token-{hashlib.sha256(token_der).hexdigest()[:12]}.der"
+    path.write_bytes(token_der)
+    out = run("openssl", "ts", "-verify", "-token_in", "-in", path, *data_args, "-CAfile", files.root_pem)
+    return out.stdout + out.stderr
 
-    data = files.receipt_blta.read_bytes()
-    a, b, c, d = (int(x) for x in doc_ts.byte_range)
-    (files.work / "docts-token.der").write_bytes(doc_ts.pkcs7_content)
-    (files.work / "docts-data.bin").write_bytes(data[a:a + b] + data[c:c + d])
-    out = run("openssl", "ts", "-verify", "-token_in", "-in", files.work / "docts-token.der", "-data",
-              files.work / "docts-data.bin", "-CAfile", files.root_pem)
-    assert "Verification: OK" in out.stdout, out.stdout + out.stderr
-    text = run("openssl", "ts", "-reply", "-token_in", "-in", files.work / "docts-token.der", "-token_out",
-               "-text").stdout
+
+@pytest.mark.parametrize("name", ["receipt_blta", "parapheur_blta"])
+def test_openssl_ts_verify_on_the_tokens_inside_the_files(files: Files, name: str):
+    """Every signature timestamp (imprint: the signature value) and every document timestamp
+    (imprint: its signed byte ranges); a document timestamp fails on a tampered copy."""
+    path = getattr(files, name)
+    data = path.read_bytes()
+    tampered = files.tampered(path).read_bytes()
+    signatures = _embedded(path)
+    for sig in signatures:
+        if sig.sig_object_type == "/DocTimeStamp":
+            a, b, c, d = (int(x) for x in sig.byte_range)
+            signed = files.work / f"{name}-{sig.field_name}.bin"
+            signed.write_bytes(data[a:a + b] + data[c:c + d])
+            out = _ts_verify_token(files, sig.pkcs7_content, "-data", str(signed))
+            assert "Verification: OK" in out, (sig.field_name, out)
+            signed.write_bytes(tampered[a:a + b] + tampered[c:c + d])
+            assert "Verification: FAILED" in _ts_verify_token(files, sig.pkcs7_content, "-data", str(signed))
+        else:
+            token = sig.signer_info["unsigned_attrs"][0]["values"][0]
+            digest = hashlib.sha256(sig.signer_info["signature"].native).hexdigest()
+            out = _ts_verify_token(files, token.dump(), "-digest", digest)
+            assert "Verification: OK" in out, (sig.field_name, out)
+    assert sum(s.sig_object_type == "/DocTimeStamp" for s in signatures) == {"receipt_blta": 1, "parapheur_blta": 2}[name]
+    token = next(s for s in signatures if s.sig_object_type == "/DocTimeStamp").pkcs7_content
+    (files.work / "docts.der").write_bytes(token)
+    text = run("openssl", "ts", "-reply", "-token_in", "-in", files.work / "docts.der", "-token_out", "-text").stdout
     assert "Policy OID: 0.4.0.2023.1.1" in text
-
-    tampered = files.tampered(files.receipt_blta).read_bytes()
-    (files.work / "docts-data-tampered.bin").write_bytes(tampered[a:a + b] + tampered[c:c + d])
-    out = run("openssl", "ts", "-verify", "-token_in", "-in", files.work / "docts-token.der", "-data",
-              files.work / "docts-data-tampered.bin", "-CAfile", files.root_pem)
-    assert "Verification: FAILED" in out.stdout + out.stderr
 
 
 # ------------------------------------------------------------------------------------ OCSP
