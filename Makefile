@@ -39,10 +39,12 @@ seed: install
 run: seed
 	$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
 
-# Debian tools the tests use as independent checkers, and the browser (root only; never `playwright install`).
+# Debian tools the tests use as independent checkers (tests/interop: OpenSSL, NSS certutil + poppler's
+# pdfsig/pdffonts, qpdf; SoftHSM2 for the PKCS#11 option), and the browser (root only; never `playwright install`).
 test-deps: install
 	@missing=""; \
-	for t in chromium:chromium pdfsig:poppler-utils qpdf:qpdf zbarimg:zbar-tools pdftoppm:poppler-utils; do \
+	for t in chromium:chromium pdfsig:poppler-utils pdffonts:poppler-utils qpdf:qpdf zbarimg:zbar-tools \
+	         pdftoppm:poppler-utils openssl:openssl certutil:libnss3-tools softhsm2-util:softhsm2; do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t##*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
@@ -57,7 +59,7 @@ test-e2e: test-deps
 	$(BIN)/python -m pytest tests/e2e -q -p no:cacheprovider
 
 test: test-deps
-	$(BIN)/python -m pytest tests/unit tests/api tests/authz -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests/unit tests/api tests/authz tests/interop -q -p no:cacheprovider
 	$(BIN)/python -m pytest tests/e2e -q -p no:cacheprovider
 
 # The production topology: unit and API suites on PostgreSQL (template databases cloned per test),
@@ -65,7 +67,7 @@ test: test-deps
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
 REDIS_URL ?= redis://127.0.0.1:6379/3
 test-pg: test-deps
-	MRASLA_TEST_PG=$(PG_URL) $(BIN)/python -m pytest tests/unit tests/api tests/authz -q -p no:cacheprovider
+	MRASLA_TEST_PG=$(PG_URL) $(BIN)/python -m pytest tests/unit tests/api tests/authz tests/interop -q -p no:cacheprovider
 	MRASLA_TEST_PG=$(PG_URL) MRASLA_TEST_REDIS=$(REDIS_URL) $(BIN)/python -m pytest tests/e2e -q -p no:cacheprovider
 
 # Benchmarks print their comparison tables and write JSON into bench/out/ (see bench/RESULTS.md).

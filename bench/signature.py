@@ -2,6 +2,8 @@
 
 - project: ``pki.bordereau.sign_field`` — fill a pre-created field of the prepared document with the
   signatory's certificate, bilingual visible stamp, RFC 3161 token from the in-process TSA (B-T);
+  also measured as the parapheur runs it, extended to B-LTA at once (``long_term=True``: OCSP
+  responses made after the timestamp, DSS and document timestamp in one more update);
 - baseline: pyHanko's ``signers.sign_pdf`` creating a visible field with its default text stamp and
   ``DummyTimeStamper`` (RSA TSA), signer built per call as a straightforward integration does.
 
@@ -66,6 +68,9 @@ def main(runs: int = 30) -> dict:
     def project() -> bytes:
         return bordereau.sign_field(prepared, signer, FIELD, stamp, certify=True, long_term=False)
 
+    def project_blta() -> bytes:
+        return bordereau.sign_field(prepared, signer, FIELD, stamp, certify=True, long_term=True)
+
     def baseline() -> bytes:
         plain = signers.SimpleSigner(signing_cert=asn1_x509.Certificate.load(cert_der),
                                      signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
@@ -76,21 +81,24 @@ def main(runs: int = 30) -> dict:
         fields.append_signature_field(writer, fields.SigFieldSpec("Plain", on_page=-1, box=(50, 50, 250, 120)))
         return signers.PdfSigner(meta, plain, timestamper=tsa, stamp_style=TextStampStyle()).sign_pdf(writer).getvalue()
 
-    project(), baseline()  # warm up
-    a, b = [], []
+    project(), project_blta(), baseline()  # warm up
+    a, b, c = [], [], []
     for _ in range(runs):
         t0 = time.perf_counter()
         project()
         t1 = time.perf_counter()
         baseline()
         t2 = time.perf_counter()
+        project_blta()
+        t3 = time.perf_counter()
         a.append(t1 - t0)
         b.append(t2 - t1)
+        c.append(t3 - t2)
     result = {"benchmark": "signature", "runs": runs, "at": datetime.now(UTC).isoformat(timespec="seconds"),
-              "project": stats(a), "baseline_pyhanko_dummy_tsa": stats(b)}
+              "project": stats(a), "baseline_pyhanko_dummy_tsa": stats(b), "project_b_lta": stats(c)}
     result["ratio"] = result["baseline_pyhanko_dummy_tsa"]["median_ms"] / result["project"]["median_ms"]
     print(f"{'path':<40}{'median ms':>10}{'p95 ms':>10}")
-    for name in ("project", "baseline_pyhanko_dummy_tsa"):
+    for name in ("project", "baseline_pyhanko_dummy_tsa", "project_b_lta"):
         print(f"{name:<40}{result[name]['median_ms']:>10.1f}{result[name]['p95_ms']:>10.1f}")
     print(f"baseline / project = ×{result['ratio']:.2f}  (median {statistics.median(a) * 1000:.1f} ms per signature)")
     out = Path(__file__).resolve().parent / "out"

@@ -213,6 +213,33 @@ def _restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pki_hsm_init(_args: argparse.Namespace) -> int:
+    from mrasla_app.pki import ca
+
+    try:
+        labels = ca.hsm_init()
+    except RuntimeError as exc:
+        return _fail(exc)
+    print("platform keys in the PKCS#11 token: " + ", ".join(f"{n} ({label})" for n, label in labels.items()))
+    return 0
+
+
+def _archive_refresh(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from mrasla_app.services import archive
+
+    extended = archive.extend_receipts(limit=args.batch) if args.extend else 0
+    total = 0
+    while True:  # batches until nothing is left to re-timestamp (each file is picked once)
+        done = archive.refresh_archives(margin=timedelta(days=args.margin_days), limit=args.batch)
+        total += done
+        if done < args.batch:
+            break
+    print(f"{extended} receipt(s) extended to B-LTA; {total} re-timestamped")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from mrasla_app.pki.ca import REVOCATION_REASONS
 
@@ -248,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_restore)
     pki_p = sub.add_parser("pki", help="platform PKI").add_subparsers(dest="pki_command", required=True)
     pki_p.add_parser("show", help="create the platform PKI if absent; print certificate fingerprints").set_defaults(func=_pki_show)
+    pki_p.add_parser("hsm-init", help="move the seal and TSA keys into the PKCS#11 token of MRASLA_PKCS11_LIB/"
+                                      "_TOKEN/_PIN (keys generated in the token; idempotent)").set_defaults(func=_pki_hsm_init)
     p = pki_p.add_parser("revoke", help="revoke signing certificates (by serial or all of a user's) and update the CRL")
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument("serial", nargs="?", help="certificate serial number, hexadecimal")
@@ -255,6 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", default="unspecified", choices=[r for r in REVOCATION_REASONS if r != "remove_from_crl"],
                    help="RFC 5280 reason (default: unspecified)")
     p.set_defaults(func=_pki_revoke)
+    p = sub.add_parser("archive-refresh", help="add a document timestamp to B-LTA files whose newest timestamp's "
+                                               "TSA certificate nears expiry (idempotent)")
+    p.add_argument("--margin-days", type=int, default=365, help="renew when less than this is left (default 365)")
+    p.add_argument("--batch", type=int, default=100)
+    p.add_argument("--extend", action="store_true", help="first extend one batch of pending B-T receipts")
+    p.set_defaults(func=_archive_refresh)
     p = sub.add_parser("rotate-master-key", help="re-seal every private key and TOTP secret under a new master key")
     p.add_argument("--new-key-file", metavar="FILE",
                    help="take the new key from FILE (base64 of 32 bytes; created with a random key when absent); "

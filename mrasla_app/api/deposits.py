@@ -20,7 +20,7 @@ from mrasla_app.i18n import LANGS, bilingual
 from mrasla_app.models import Administration, Document, DocumentKind
 from mrasla_app.models.base import MAX_ID
 from mrasla_app.pki.receipts import ID_KINDS
-from mrasla_app.services import deposits, storage, tracking
+from mrasla_app.services import deposits, storage, tracking, verification
 from mrasla_app.services.deposits import DepositForm
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.settings import get_settings
@@ -157,7 +157,10 @@ def receipt_pdf(reference: str, token: str = Depends(access_token)) -> Response:
             Document.correspondence_id == corr.id, Document.kind == DocumentKind.receipt)).scalar_one_or_none()
     if not doc:
         raise NotFound()
-    return download(storage.get(doc.sha256), "application/pdf", doc.filename, etag=doc.sha256, modified=doc.created_at)
+    response = download(storage.get(doc.sha256), "application/pdf", doc.filename, etag=doc.sha256,
+                        modified=doc.created_at)
+    response.headers["X-Signature-Level"] = verification.stored_level(doc)  # PAdES B-T as issued, then B-LTA
+    return response
 
 
 @router.get("/deposits/{reference}/answers/{document_id}", dependencies=[Depends(read_limit)], response_class=Response,

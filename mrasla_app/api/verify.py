@@ -40,6 +40,7 @@ class ReceiptDocumentOut(BaseModel):
     pages: int
     size: int
     sha256: str
+    signature_level: str = ""  # PAdES level of a platform-signed file: B-T as issued, B-LTA once extended
 
 
 class ReceiptOut(BaseModel):
@@ -70,11 +71,12 @@ class ReportOut(BaseModel):
     authentic: bool
     reason: str
     signatures: list[SignatureOut]
+    level: str = ""  # PAdES level of the file: B-B, B-T, B-LT, B-LTA
 
 
 def report_out(report: ValidationReport) -> ReportOut:
     return ReportOut(
-        authentic=report.authentic, reason=report.reason or "",
+        authentic=report.authentic, reason=report.reason or "", level=report.level,
         signatures=[SignatureOut(
             field_name=s.field_name, signer=s.signer_common_name or "", signing_time=s.signing_time,
             intact=s.intact, valid=s.valid, trusted=s.trusted, timestamped=s.timestamped and s.timestamp_valid,
@@ -88,14 +90,32 @@ def report_out(report: ValidationReport) -> ReportOut:
              responses=errors(400, 413, 422, 429))
 async def verify_pdf(file: UploadFile) -> ReportOut:
     """Upload any PDF: each signature's signer, time, integrity, trust and later modifications."""
+    data = await _read_upload(file)
+    # pyHanko's synchronous API runs its own event loop: keep it off the server's loop.
+    return report_out(await run_in_threadpool(verification.check_pdf, data))
+
+
+async def _read_upload(file: UploadFile) -> bytes:
     cap = MAX_VERIFY_MB * 1024 * 1024
     data = await file.read(cap + 1)
     if len(data) > cap:
         raise DomainError("error.file_too_large", name=file.filename or "", max=MAX_VERIFY_MB)
     if not data:
         raise DomainError("error.file_empty", name=file.filename or "")
-    # pyHanko's synchronous API runs its own event loop: keep it off the server's loop.
-    return report_out(await run_in_threadpool(verification.check_pdf, data))
+    return data
+
+
+@router.post("/verify/pdf/etsi", response_class=Response, dependencies=[Depends(verify_limit)],
+             responses={200: {"description": "An ETSI TS 119 102-2 validation report", "content": {
+                 "application/xml": {"schema": {"type": "string", "format": "binary"}}}}, **errors(400, 413, 422, 429)})
+async def verify_pdf_etsi(file: UploadFile) -> Response:
+    """The same upload judged by the ETSI EN 319 102-1 algorithm: an ETSI TS 119 102-2 XML
+    validation report (TOTAL-PASSED / INDETERMINATE / TOTAL-FAILED per signature)."""
+    data = await _read_upload(file)
+    xml = await run_in_threadpool(verification.etsi_report_xml, data)
+    if xml is None:
+        raise DomainError("error.invalid_request")
+    return Response(xml, media_type="application/xml")
 
 
 @router.get("/verify/{reference}", response_model=ReceiptOut, dependencies=[Depends(verify_limit)],
@@ -172,3 +192,30 @@ def crl() -> Response:
 
     der = load_or_create_pki().crl_der()
     return public_file(der, "application/pkix-crl", x509.load_der_x509_crl(der).last_update_utc, CRL_CACHE)
+
+
+_OCSP_DOC = {200: {"description": "An OCSP response (RFC 6960), signed by the delegated responder", "content": {
+    "application/ocsp-response": {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+@pki_router.post("/pki/ocsp", response_class=Response, responses={**_OCSP_DOC, **errors(400, 413)},
+                 openapi_extra={"requestBody": {"required": True, "content": {
+                     "application/ocsp-request": {"schema": {"type": "string", "format": "binary"}}}}})
+async def ocsp_post(request: Request) -> Response:
+    """The platform's RFC 6960 OCSP responder (``application/ocsp-request``); a request it cannot
+    parse gets an OCSP ``malformedRequest`` answer, a request without any body a bilingual 400."""
+    from mrasla_app.pki.ocsp import respond
+
+    query = await request.body()
+    if not query:
+        raise DomainError("error.invalid_request")
+    return Response(respond(query), media_type="application/ocsp-response")
+
+
+@pki_router.get("/pki/ocsp/{encoded:path}", response_class=Response, responses={**_OCSP_DOC, **errors(400)})
+def ocsp_get(encoded: str) -> Response:
+    """The OCSP responder over GET (RFC 6960 A.1: base64 request in the path), cacheable."""
+    from mrasla_app.pki.ocsp import respond_get
+
+    return Response(respond_get(encoded), media_type="application/ocsp-response",
+                    headers={"Cache-Control": "max-age=300"})

@@ -141,6 +141,11 @@ class Document(SQLModel, table=True):
     pages: int = Field(default=0)
     pdf_sha256: str = Field(default="", max_length=64)  # PDF rendition (images become PDF pages)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    # Platform-signed files (receipts): PAdES level once extended (None: as issued, B-T) and when the
+    # newest document timestamp's TSA certificate expires (``mrasla archive-refresh`` renews before).
+    signature_level: str | None = Field(default=None, max_length=8, index=True)
+    archive_expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True,
+                                                                               index=True))
 
 
 class TrackingCode(SQLModel, table=True):

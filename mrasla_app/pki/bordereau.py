@@ -31,9 +31,9 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import MDPPerm
-from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
 from pyhanko.stamp import StaticStampStyle
 
+from mrasla_app.pki import ltv
 from mrasla_app.pki.ca import Platform, load_or_create_pki
 from mrasla_app.pki.labels import fit, font_for, use_font
 from mrasla_app.pki.receipt_layout import FONT_AR, FONT_LATIN, FONT_MONO, PAGE_H_MM, SealSlot, draw_qr, new_document
@@ -45,7 +45,6 @@ from mrasla_app.settings import TIMEZONE
 SLOT_W, SLOT_H = 82.0, 30.0
 _SLOT_LABEL_H = 9.0
 _ROW_H = SLOT_H + _SLOT_LABEL_H + 5.0
-_DSS = DSSContentSettings(placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE, include_vri=False)
 
 
 def local(dt: datetime) -> datetime:
@@ -315,24 +314,27 @@ class _PdfBytesPage(content.ImportedPdfPage):
 
 
 def signature_count(pdf_bytes: bytes) -> int:
-    return len(PdfFileReader(BytesIO(pdf_bytes), strict=False).embedded_signatures)
+    """Signatures in the file, document timestamps (B-LTA) not counted."""
+    return sum(1 for sig in PdfFileReader(BytesIO(pdf_bytes), strict=False).embedded_signatures
+               if sig.sig_object_type != "/DocTimeStamp")
 
 
 async def async_sign_field(pdf_bytes: bytes, signer: signers.Signer, field_name: str, stamp_pdf: bytes, *,
                            certify: bool = False, reason: str | None = None, location: str | None = None,
                            long_term: bool = True, platform: Platform | None = None) -> bytes:
-    """Fill the pre-created field ``field_name``: PAdES B-T (platform TSA), B-LT with the CRL embedded
-    when ``long_term``; ``certify`` adds DocMDP FILL_FORMS (first signature only)."""
+    """Fill the pre-created field ``field_name``: PAdES B-T (platform TSA), extended to B-LTA when
+    ``long_term`` (``ltv``: OCSP after the timestamp, then a document timestamp; for certificates
+    of the platform root); ``certify`` adds DocMDP FILL_FORMS (first signature only)."""
     platform = platform or load_or_create_pki()
     writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
     meta = signers.PdfSignatureMetadata(
         field_name=field_name, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
         certify=certify, docmdp_permissions=MDPPerm.FILL_FORMS, reason=reason, location=location,
-        embed_validation_info=long_term, validation_context=validation_context(platform) if long_term else None,
-        dss_settings=_DSS)
+        validation_context=validation_context(platform) if long_term else None)
     style = StaticStampStyle(background=_PdfBytesPage(stamp_pdf), border_width=0)
     pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper(platform), stamp_style=style)
-    return await async_run_signer(pdf_signer, writer, platform)
+    signed = await async_run_signer(pdf_signer, writer, platform)
+    return await ltv.async_extend(signed, ltv.RevinfoBatch(platform)) if long_term else signed
 
 
 def sign_field(pdf_bytes: bytes, signer: signers.Signer, field_name: str, stamp_pdf: bytes, **kwargs) -> bytes:

@@ -8,12 +8,18 @@ graph is small and fixed, so it is written here directly, once:
 - what fpdf2 laid out: page content streams (``receipts`` draws with fpdf2 and ``text_runs``)
   and the bundled fonts (``font_embed``), with the catalog, page tree and document information
   fpdf2 writes for the same document;
-- when sealed, what pyHanko's ``PdfSigner`` writes for a visible, certified PAdES B-LT
-  signature: the signature field/widget with its appearance (rendered by pyHanko's
-  ``TextStamp``), the signature dictionary with its DocMDP reference (FILL_FORMS), the catalog's
-  ``/Perms``, ``/AcroForm`` and ``/DSS`` (certificates and CRL from ``signing.presign_validation``,
-  the same pre-signing validation as every other signature) and the PDF 2.0 / ETSI extension
-  declarations. The ByteRange covers the whole file: a single revision, signed entirely.
+- when sealed, what pyHanko's ``PdfSigner`` writes for a visible, certified PAdES B-T
+  signature: the signature field/widget (its text is drawn in the page by ``receipts``, with the
+  document's embedded fonts; the widget's appearance is an empty form), the signature dictionary with its DocMDP reference (FILL_FORMS), the catalog's
+  ``/Perms`` and ``/AcroForm`` and the PDF 2.0 / ETSI extension declarations. The ByteRange
+  covers the whole file: a single revision, signed entirely. No DSS: validation data must be
+  produced after the signature timestamp, so it comes later, with the document timestamp that
+  makes the receipt B-LTA (``ltv``, run by the background job).
+
+Every receipt is PDF/A-3b (ISO 19005-3): XMP metadata mirroring the document information, an sRGB
+output intent, every font embedded (the seal's text is drawn in the page with the document's fonts),
+and the deposit's registration data as an associated file (``evidence.json``, /AFRelationship /Data)
+so the evidence travels inside the receipt in machine-readable form.
 
 The CMS container is pyHanko's (``Signer.async_sign``: signed attributes, signature, RFC 3161
 token from the platform TSA); only its hex encoding is placed into ``/Contents`` here.
@@ -26,12 +32,12 @@ import os
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
+from xml.sax.saxutils import escape
 
 import fpdf
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
-from pyhanko.pdf_utils.layout import BoxConstraints
-from pyhanko.pdf_utils.writer import PdfFileWriter
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.version import __version__ as pyhanko_version
 
@@ -41,34 +47,34 @@ from mrasla_app.pki.signing import (
     load_or_create_pki,
     presign_validation,
     seal_signer,
-    stamp_style,
     timestamper,
 )
+from mrasla_app.pki.tsa import InProcessTimeStamper
 
-PRODUCER = f"fpdf2 {fpdf.__version__}; pyHanko {pyhanko_version}"
+# pyHanko rewrites the XMP producer as this when it appends the B-LTA update and leaves /Info alone:
+# the same string in both keeps them in agreement (PDF/A) before and after.
+PRODUCER = f"pyHanko {pyhanko_version}"
 _BYTE_RANGE_PLACEHOLDER = b"/ByteRange [0 0000000000 0000000000 0000000000]"
-# What pyHanko declares when it writes an ECDSA PAdES signature (ISO 32002, ETSI ESIC).
-_EXTENSIONS = (b"/Version /2.0 /Extensions << /ESIC << /Type /DeveloperExtensions "
+# sRGB IEC61966-2.1 profile shipped with fpdf2 (licence next to it), the receipts' output intent.
+_SRGB_ICC_FLATE = zlib.compress(
+    (Path(fpdf.__file__).parent / "data" / "color_profiles" / "sRGB2014.icc").read_bytes())
+EVIDENCE_NAME = "evidence.json"
+# What pyHanko declares when it writes an ECDSA PAdES signature (ISO 32002, ETSI ESIC), without its
+# catalog /Version 2.0: a PDF/A-3 file is a PDF 1.7 one, the extensions say what it adds.
+_EXTENSIONS = (b"/Extensions << /ESIC << /Type /DeveloperExtensions "
                b"/BaseVersion /1.7 /ExtensionLevel 1 >> /ISO_ [ << /Type /DeveloperExtensions "
                b"/BaseVersion /2.0 /ExtensionLevel 32002 "
                b"/URL (https://www.iso.org/standard/45875.html) /ExtensionRevision (:2022) >> ] >>")
-# Courier, the standard font of pyHanko's default text stamp (WinAnsi, every glyph 600 wide).
-_COURIER = (b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding "
-            b"/FirstChar 32 /LastChar 255 /Widths [" + b" 600" * 224 + b" ] /FontDescriptor "
-            b"<< /Type /FontDescriptor /FontName /Courier /Flags 35 /FontBBox [-23 -250 715 805] "
-            b"/Ascent 629 /Descent -157 /CapHeight 629 /ItalicAngle 0 /StemV 51 "
-            b"/MissingWidth 600 >> >>")
 
 
 @dataclass(frozen=True)
 class Seal:
-    """The visible platform seal: field name, 0-based page, box in PDF points (x1, y1, x2, y2),
-    pyHanko stamp text (``%(ts)s``: signing time) and the signature's reason."""
+    """The visible platform seal: field name, 0-based page, box in PDF points (x1, y1, x2, y2)
+    and the signature's reason."""
 
     field_name: str
     page: int
     box: tuple[float, float, float, float]
-    stamp_text: str
     reason: str
 
 
@@ -130,10 +136,17 @@ def _ref(num: int) -> bytes:
     return b"%d 0 R" % num
 
 
+def _subset_tag(font_name: str, program: bytes) -> bytes:
+    """Six capital letters naming this subset (ISO 32000 9.6.4): distinct per font and per glyph
+    set, where fpdf2 tags every subset ``MPDFAA``."""
+    digest = hashlib.sha256(font_name.encode() + program).digest()
+    return bytes(65 + b % 26 for b in digest[:6])
+
+
 def _write_font(body: _Body, font: TTFFont) -> int:
     """The objects fpdf2 writes for a TrueType CID font, from ``font_embed``'s cached parts."""
     embedded = font_embed.embedded_font(font)
-    name = b"/MPDFAA+" + font.name.encode()
+    name = b"/" + _subset_tag(font.name, embedded.program) + b"+" + font.name.encode()
     desc = font.desc
     program = body.stream(embedded.program, b" /Length1 %d" % embedded.program_length)
     descriptor = body.add(
@@ -159,11 +172,7 @@ class _SealObjects:
     """What only a sealed receipt contains, prepared before the file is written."""
 
     seal: Seal
-    appearance: bytes  # content stream of the widget's normal appearance
-    appearance_entries: bytes  # its form XObject dictionary entries
     signature: bytes  # the /Sig dictionary, ByteRange and Contents as placeholders
-    certs: list[bytes]  # DER, for the DSS
-    crls: list[bytes]
 
 
 @dataclass
@@ -185,27 +194,63 @@ def _finished_pages(pdf: FPDF) -> list[bytes]:
 
 
 def _write_seal(body: _Body, sealed: _SealObjects, page_num: int) -> tuple[int, int, bytes]:
-    """Field/widget, appearance, signature dictionary, DSS and AcroForm; returns the widget,
+    """Field/widget, appearance, signature dictionary and AcroForm; returns the widget,
     the signature dictionary and the catalog entries that point to them."""
     sig_num, widget_num = body.reserve(), body.reserve()
-    appearance = body.stream(sealed.appearance, sealed.appearance_entries, compressed=False)
     x1, y1, x2, y2 = sealed.seal.box
+    appearance = body.stream(b"", b" /Type /XObject /Subtype /Form /BBox [0 0 %s %s] /Resources << >>"
+                             % (_num(abs(x2 - x1)), _num(abs(y2 - y1))), compressed=False)
     body.put(widget_num, b"<< /Type /Annot /Subtype /Widget /FT /Sig /T %s /F 132 "
                          b"/Rect [%s %s %s %s] /P %s /AP << /N %s >> /V %s >>"
              % (_literal(sealed.seal.field_name), _num(x1), _num(y1), _num(x2), _num(y2),
                 _ref(page_num), _ref(appearance), _ref(sig_num)))
     body.put(sig_num, sealed.signature)
-    certs = b" ".join(_ref(body.stream(der, compressed=False)) for der in sealed.certs)
-    crls = b" ".join(_ref(body.stream(der, compressed=False)) for der in sealed.crls)
-    dss = body.add(b"<< /Certs [%s] /CRLs [%s] >>" % (certs, crls))
     acroform = body.add(b"<< /Fields [%s] /SigFlags 3 >>" % _ref(widget_num))
-    catalog_entries = (b" /AcroForm %s /Perms << /DocMDP %s >> /DSS %s %s"
-                       % (_ref(acroform), _ref(sig_num), _ref(dss), _EXTENSIONS))
+    catalog_entries = (b" /AcroForm %s /Perms << /DocMDP %s >> %s"
+                       % (_ref(acroform), _ref(sig_num), _EXTENSIONS))
     return widget_num, sig_num, catalog_entries
 
 
-def _write(pdf: FPDF, sealed: _SealObjects | None) -> _Document:
-    body = _Body(b"1.7" if sealed else b"1.4")
+def _xmp(pdf: FPDF, created: datetime) -> bytes:
+    """XMP packet mirroring the /Info dictionary (PDF/A requires both to agree)."""
+    stamp = created.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+ xmlns:pdf="http://ns.adobe.com/pdf/1.3/">
+<pdfaid:part>3</pdfaid:part><pdfaid:conformance>B</pdfaid:conformance>
+<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(pdf.title or "")}</rdf:li></rdf:Alt></dc:title>
+<dc:creator><rdf:Seq><rdf:li>{escape(pdf.author or "")}</rdf:li></rdf:Seq></dc:creator>
+<xmp:CreatorTool>{escape(pdf.creator or "")}</xmp:CreatorTool>
+<xmp:CreateDate>{stamp}</xmp:CreateDate><xmp:ModifyDate>{stamp}</xmp:ModifyDate>
+<xmp:MetadataDate>{stamp}</xmp:MetadataDate>
+<pdf:Producer>{escape(PRODUCER)}</pdf:Producer>
+</rdf:Description></rdf:RDF></x:xmpmeta>
+<?xpacket end="w"?>""".encode()
+
+
+def _write_pdfa(body: _Body, pdf: FPDF, created: datetime, evidence: bytes | None) -> bytes:
+    """Metadata, output intent and the associated evidence file; returns catalog entries."""
+    metadata = body.stream(_xmp(pdf, created), b" /Type /Metadata /Subtype /XML", compressed=False)
+    profile = body.stream(_SRGB_ICC_FLATE, b" /N 3")
+    entries = (b" /Metadata %s /OutputIntents [<< /Type /OutputIntent /S /GTS_PDFA1 "
+               b"/OutputConditionIdentifier (sRGB IEC61966-2.1) /Info (sRGB IEC61966-2.1) "
+               b"/DestOutputProfile %s >>]" % (_ref(metadata), _ref(profile)))
+    if evidence is None:
+        return entries
+    data = body.stream(zlib.compress(evidence), b" /Type /EmbeddedFile /Subtype /application#2Fjson "
+                       b"/Params << /Size %d /ModDate %s >>" % (len(evidence), _date(created)))
+    name = _literal(EVIDENCE_NAME)
+    spec = body.add(b"<< /Type /Filespec /F %s /UF %s /AFRelationship /Data /Desc %s /EF << /F %s "
+                    b"/UF %s >> >>" % (name, name, _literal("Deposit registration data"),
+                                       _ref(data), _ref(data)))
+    return entries + (b" /AF [%s] /Names << /EmbeddedFiles << /Names [%s %s] >> >>"
+                      % (_ref(spec), name, _ref(spec)))
+
+
+def _write(pdf: FPDF, sealed: _SealObjects | None, evidence: bytes | None = None) -> _Document:
+    body = _Body(b"1.7")
     pages_num, catalog_num = body.reserve(), body.reserve()
     contents = _finished_pages(pdf)
     font_refs = b" ".join(b"/F%d %s" % (font.i, _ref(_write_font(body, font)))
@@ -224,9 +269,11 @@ def _write(pdf: FPDF, sealed: _SealObjects | None) -> _Document:
                  % (_ref(pages_num), _ref(resources), _ref(stream), annots.get(index, b"")))
     body.put(pages_num, b"<< /Type /Pages /Kids [%s] /Count %d /MediaBox [0 0 %.2f %.2f] >>"
              % (b" ".join(map(_ref, page_nums)), len(page_nums), pdf.w * pdf.k, pdf.h * pdf.k))
+    pdfa_entries = _write_pdfa(body, pdf, pdf.creation_date, evidence)
     body.put(catalog_num, b"<< /Type /Catalog /Pages %s /Lang %s /OpenAction [%s /FitH null] "
-                          b"/PageLayout /OneColumn%s >>"
-             % (_ref(pages_num), _literal(pdf.lang or ""), _ref(page_nums[0]), seal_entries))
+                          b"/PageLayout /OneColumn%s%s >>"
+             % (_ref(pages_num), _literal(pdf.lang or ""), _ref(page_nums[0]), seal_entries,
+                pdfa_entries))
     info = body.add(b"<< /Title %s /Author %s /Creator %s /Producer %s /CreationDate %s >>"
                     % (_literal(pdf.title or ""), _literal(pdf.author or ""),
                        _literal(pdf.creator or ""), _literal(PRODUCER),
@@ -239,47 +286,33 @@ def _write(pdf: FPDF, sealed: _SealObjects | None) -> _Document:
                      data.index(_BYTE_RANGE_PLACEHOLDER, sig_at))
 
 
-def write_unsigned(pdf: FPDF) -> bytes:
-    """The document as a PDF (what fpdf2's ``output`` would produce, fonts from ``font_embed``)."""
-    return _write(pdf, None).data
+def write_unsigned(pdf: FPDF, evidence: bytes | None = None) -> bytes:
+    """The document as a PDF/A-3b (what fpdf2's ``output`` would produce, fonts from
+    ``font_embed``), ``evidence`` (JSON) attached as its associated file."""
+    return _write(pdf, None, evidence).data
 
 
-def _appearance(seal: Seal, signing_time: datetime) -> tuple[bytes, bytes]:
-    """The seal's appearance stream as pyHanko renders it for a text stamp, and its entries."""
-    style = stamp_style(seal.stamp_text)
-    x1, y1, x2, y2 = seal.box
-    box = BoxConstraints(width=abs(x2 - x1), height=abs(y2 - y1))
-    stamp = style.create_stamp(PdfFileWriter(), box, {
-        "ts": signing_time.strftime(style.timestamp_format)})
-    content = stamp.render()
-    (font_name,) = stamp.resources.font.keys()
-    entries = (b" /Type /XObject /Subtype /Form /BBox [0 0 %s %s] /Resources << /Font << %s %s"
-               b" >> >>" % (_num(box.width), _num(box.height), font_name.encode(), _COURIER))
-    return content, entries
+async def async_write_sealed(pdf: FPDF, seal: Seal, signed_at: datetime | None = None,
+                             evidence: bytes | None = None) -> bytes:
+    """The document sealed by the platform: visible, certified (DocMDP FILL_FORMS), PAdES B-T.
 
+    Same checks as ``signing.async_seal_pdf``: the seal certificate and the TSA are validated
+    against the platform root and CRL first (cached, ``SigningError`` when revoked or invalid);
+    the CMS holds an RFC 3161 timestamp. ``ltv.async_extend`` later makes it B-LTA.
 
-async def async_write_sealed(pdf: FPDF, seal: Seal) -> bytes:
-    """The document sealed by the platform: visible, certified (DocMDP FILL_FORMS), PAdES B-LT.
-
-    Same guarantees as ``signing.async_seal_pdf``: the seal certificate and the TSA are
-    validated against the platform root and CRL first (cached, ``SigningError`` when revoked
-    or invalid), the CMS holds an RFC 3161 timestamp, the DSS the certificates and CRL.
+    ``signed_at`` (whole seconds, already printed on the page): the signature's time and the
+    timestamp token's genTime, one clock for both (``InProcessTimeStamper.at``).
     """
     platform = load_or_create_pki()
     signer, ts = seal_signer(platform), timestamper(platform)
-    status = await presign_validation(signer, ts, platform)
-    now = datetime.now(timezone.utc)
-    certs: dict[bytes, None] = {}
-    for path in status.validation_paths:
-        certs.update(dict.fromkeys(cert.dump() for cert in path))
-    appearance, appearance_entries = _appearance(seal, now)
+    await presign_validation(signer, ts, platform)
+    now = signed_at or datetime.now(timezone.utc).replace(microsecond=0)
     signature = (b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
                  b"%s /Contents <%s> /M %s /Reason %s /Reference [ << /Type /SigRef "
                  b"/TransformMethod /DocMDP /TransformParams << /Type /TransformParams /V /1.2 "
                  b"/P 2 >> >> ] >>" % (_BYTE_RANGE_PLACEHOLDER, b"0" * CMS_BYTES_RESERVED,
                                         _date(now), _literal(seal.reason)))
-    doc = _write(pdf, _SealObjects(seal, appearance, appearance_entries, signature, list(certs),
-                                   [crl.dump() for crl in status.crls_to_embed]))
+    doc = _write(pdf, _SealObjects(seal, signature), evidence)
     data = bytearray(doc.data)
     start, end = doc.contents_at, doc.contents_at + CMS_BYTES_RESERVED + 2
     byte_range = b"/ByteRange [0 %d %d %d]" % (start, end, len(data) - end)
@@ -287,10 +320,11 @@ async def async_write_sealed(pdf: FPDF, seal: Seal) -> bytes:
         byte_range.ljust(len(_BYTE_RANGE_PLACEHOLDER)))
     digest = hashlib.sha256(memoryview(data)[:start])
     digest.update(memoryview(data)[end:])
-    cms = await signer.async_sign(digest.digest(), "sha256", use_pades=True, timestamper=ts,
+    cms = await signer.async_sign(digest.digest(), "sha256", use_pades=True,
+                                  timestamper=InProcessTimeStamper(ts.responder, at=now),
                                   signed_attr_settings=PdfCMSSignedAttributes(signing_time=now))
     hex_cms = cms.dump().hex().encode()
     if len(hex_cms) > CMS_BYTES_RESERVED:
-        raise ValueError("signature container larger than the space reserved for it")
+        raise ValueError(f"signature container larger than the space reserved for it ({len(hex_cms)})")
     data[start + 1:start + 1 + len(hex_cms)] = hex_cms
     return bytes(data)

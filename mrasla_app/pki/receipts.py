@@ -5,15 +5,16 @@ who deposited what (each attachment with its SHA-256), and a QR code to the publ
 verification page. The page is laid out with fpdf2 (HarfBuzz shaping for Arabic), its texts
 drawn from runs laid out once per process (``text_runs``: labels and administration names are
 the same on every receipt). ``render_receipt`` writes it unsigned; ``issue_receipt`` writes it
-with the platform seal (PAdES B-LT, certified) in the box reserved at the bottom of the last
-page, in one pass (``receipt_pdf``).
+with the platform seal (PAdES B-T, certified) in the box reserved at the bottom of the last
+page, in one pass (``receipt_pdf``); the background job makes it B-LTA later.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
@@ -151,6 +152,7 @@ class _Receipt:
         self.pdf.add_page()
         self.w = self.pdf.epw
         self.x0 = self.pdf.l_margin
+        self.seal_rect = (0.0, 0.0, 0.0, 0.0)  # mm, set by ``verification``
 
     def text(self, family: str, size: float, style: str = "", color=INK, sample: str = "") -> None:
         """Select font and colour for the following text; shaping (HarfBuzz, RTL) only where
@@ -379,7 +381,37 @@ class _Receipt:
         pdf.set_draw_color(*GREEN)
         pdf.set_line_width(0.4)
         pdf.rect(seal_x - 1, seal_y - 1, seal_w + 2, seal_h + 2, style="D")
+        self.seal_rect = (seal_x, seal_y, seal_w, seal_h)
         return SealSlot.from_mm(pdf.page - 1, seal_x, seal_y, seal_w, seal_h)
+
+    def seal_stamp(self, signed_at: datetime) -> None:
+        """The visible seal's text, drawn in the page with the document's embedded fonts.
+
+        Drawn here rather than by pyHanko's text stamp (standard Courier, not embedded, Latin-1
+        only): every font of the receipt is embedded (PDF/A, ``pdffonts``), the stamp can be
+        bilingual, and ``signed_at`` is the very time the seal's timestamp token carries
+        (``receipt_pdf.async_write_sealed``), shown in Morocco time like the rest of the receipt.
+        """
+        pdf, d = self.pdf, self.data
+        x, y, w, h = self.seal_rect
+        local = _local(signed_at)
+        offset = f"{local:%z}"
+        auto, margin = pdf.auto_page_break, pdf.b_margin
+        pdf.set_auto_page_break(False)  # the box is inside the page: never break here
+        pdf.set_draw_color(*GREEN)
+        pdf.set_line_width(0.3)
+        pdf.rect(x, y, w, h, style="D")
+        pdf.set_xy(x + 1.5, y + 1.2)
+        for family, size, style, text, align in (
+                (FONT_LATIN, 7.2, "B", "Scellé par la plateforme Mrasla", "L"),
+                (FONT_LATIN, 7, "", f"Reçu {d.registry_number}", "L"),
+                (FONT_LATIN, 7, "", f"Horodaté le {local:%d/%m/%Y à %H:%M:%S}", "L"),
+                (FONT_LATIN, 6.5, "", f"heure du Maroc (UTC{offset[:3]}:{offset[3:]})", "L"),
+                # Fixed Arabic text: laid out once per process (``text_runs``), the time is above.
+                (FONT_AR, 7.5, "", "ختم إلكتروني مؤرخ للمنصة", "R")):
+            self.text(family, size, style, INK if style else MUTED, sample=text)
+            self.cell(w - 3, 4.2, text, align=align, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.set_auto_page_break(auto, margin=margin)
 
     def footer_notes(self) -> None:
         pdf = self.pdf
@@ -415,11 +447,30 @@ def _ellipsize(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def evidence_json(data: ReceiptData) -> bytes:
+    """The registration data the receipt attests, machine-readable: embedded in the receipt as
+    its PDF/A-3 associated file. The identifier is masked as on the page."""
+    return json.dumps({
+        "type": "mrasla.deposit_receipt", "version": 1,
+        "registry_number": data.registry_number,
+        "administration": {"fr": data.administration_fr, "ar": data.administration_ar},
+        "unit": {"fr": data.unit_fr, "ar": data.unit_ar} if data.unit_fr or data.unit_ar else None,
+        "deposited_at": data.deposited_at.astimezone(timezone.utc).isoformat(),
+        "depositor": {"name": data.depositor_name, "id_kind": data.depositor_id_kind or None,
+                      "id_masked": mask_identifier(data.depositor_id) if data.depositor_id else None},
+        "sender_reference": data.sender_reference,
+        "subject": data.subject,
+        "attachments": [{"filename": a.filename, "pages": a.pages, "size": a.size, "sha256": a.sha256}
+                        for a in data.attachments],
+        "verify_url": data.verify_url,
+    }, ensure_ascii=False, indent=1).encode()
+
+
 def _render(data: ReceiptData) -> tuple[bytes, SealSlot]:
     """The unsigned PDF and where its seal goes."""
     receipt = _Receipt(data)
     slot = receipt.layout()
-    return receipt_pdf.write_unsigned(receipt.pdf), slot
+    return receipt_pdf.write_unsigned(receipt.pdf, evidence_json(data)), slot
 
 
 def render_receipt(data: ReceiptData) -> bytes:
@@ -427,22 +478,20 @@ def render_receipt(data: ReceiptData) -> bytes:
     return _render(data)[0]
 
 
-def _seal_text(data: ReceiptData) -> str:
-    # Courier/WinAnsi stamp: Latin-1 only (see signing.DEFAULT_SEAL_TEXT).
-    return f"Scellé par la plateforme Mrasla\nReçu {data.registry_number}\nHorodaté le %(ts)s"
-
-
 async def async_issue_receipt(data: ReceiptData) -> bytes:
-    """Render and seal (visible, certified, PAdES B-LT) — for callers inside an event loop.
+    """Render and seal (visible, certified, PAdES B-T) — for callers inside an event loop.
 
     Written in one pass with the seal (``receipt_pdf``), not rendered then signed as an
-    incremental update: same objects and guarantees, half the time.
+    incremental update: same objects and guarantees, half the time. The background job later
+    extends it to B-LTA (``services.archive``).
     """
     receipt = _Receipt(data)
     slot = receipt.layout()
+    signed_at = datetime.now(timezone.utc).replace(microsecond=0)
+    receipt.seal_stamp(signed_at)
     return await receipt_pdf.async_write_sealed(receipt.pdf, receipt_pdf.Seal(
-        SEAL_FIELD, slot.page, slot.box_pt, _seal_text(data),
-        reason=f"Accusé de réception {data.registry_number}"))
+        SEAL_FIELD, slot.page, slot.box_pt, reason=f"Accusé de réception {data.registry_number}"),
+        signed_at=signed_at, evidence=evidence_json(data))
 
 
 def issue_receipt(data: ReceiptData) -> bytes:

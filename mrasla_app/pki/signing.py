@@ -1,8 +1,10 @@
 """PAdES signing: the platform seal on receipts and, later, signatories' personal signatures.
 
 Every signature goes through ``async_sign_pdf_with``: PAdES subfilter (ETSI.CAdES.detached),
-SHA-256, an RFC 3161 timestamp from the in-process TSA (B-T), validation data embedded from the
-offline platform CRL (B-LT), an optional visible text stamp and optional DocMDP certification.
+SHA-256, an RFC 3161 timestamp from the in-process TSA (B-T), an optional visible text stamp and
+optional DocMDP certification; then, in a later incremental update, validation data produced after
+the timestamp and a document timestamp (B-LTA, ``ltv.async_extend``). The signer's chain is
+checked against the platform root and CRL before signing (a revoked signer cannot sign).
 Signers, the timestamper and the parsed CRL are built once per process because rebuilding them
 dominates signing time (see ``/work/shared/notes/pyhanko-offline.md``).
 
@@ -32,17 +34,14 @@ from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.general import SigningError, as_signing_certificate_v2, simple_cms_attribute
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.signers.constants import DEFAULT_SIGNER_KEY_USAGE
-from pyhanko.sign.signers.pdf_signer import (
-    DSSContentSettings,
-    PreSignValidationStatus,
-    SigDSSPlacementPreference,
-)
+from pyhanko.sign.signers.pdf_signer import PreSignValidationStatus
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from mrasla_app.pki import hsm, ltv
 from mrasla_app.pki.ca import Platform, eager_parse, key_to_asn1, load_or_create_pki
 from mrasla_app.pki.tsa import InProcessTimeStamper, get_responder
 
@@ -90,7 +89,7 @@ class _Cache:
         self.lock = threading.Lock()
         # One pre-signing validation at a time (see ``presign_validation``).
         self.validating = threading.Lock()
-        self.signers: dict[tuple[int, bytes], signers.SimpleSigner] = {}
+        self.signers: dict[tuple[int, bytes], signers.Signer] = {}
         self.timestampers: dict[int, InProcessTimeStamper] = {}
         self.crls: dict[bytes, asn1_crl.CertificateList] = {}
         self.styles: dict[str, TextStampStyle] = {}
@@ -98,8 +97,6 @@ class _Cache:
 
 
 _CACHE = _Cache()
-_DSS_SETTINGS = DSSContentSettings(
-    placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE, include_vri=False)
 
 
 def clear_cache() -> None:
@@ -161,15 +158,19 @@ def make_signer(cert: asn1_x509.Certificate | bytes, key: asn1_keys.PrivateKeyIn
     return signer
 
 
-def seal_signer(platform: Platform | None = None) -> signers.SimpleSigner:
-    """The platform seal's signer, parsed once per process."""
+def seal_signer(platform: Platform | None = None) -> signers.Signer:
+    """The platform seal's signer, parsed once per process (PKCS#11 when the key is in a token)."""
     platform = platform or load_or_create_pki()
     cache_key = (id(platform), platform.seal_asn1.sha256)
     with _CACHE.lock:  # made once, by one thread (it reads the shared certificates)
         signer = _CACHE.signers.get(cache_key)
         if signer is None:
-            signer = _CACHE.signers[cache_key] = make_signer(
-                platform.seal_asn1, key_to_asn1(platform.seal_key), platform)
+            if isinstance(platform.seal_key, hsm.HsmKey):  # the key lives in a PKCS#11 token
+                signer = hsm.HsmSigner(platform.seal_key, platform.seal_asn1, platform.root_asn1)
+                signer.signed_attr_prov_spec = _PadesSignedAttributes(platform.seal_asn1)
+            else:
+                signer = make_signer(platform.seal_asn1, key_to_asn1(platform.seal_key), platform)
+            _CACHE.signers[cache_key] = signer
     return signer
 
 
@@ -225,8 +226,8 @@ def stamp_style(stamp_text: str) -> TextStampStyle:
 async def async_sign_pdf_with(pdf_bytes: bytes, signer: signers.Signer, stamp: StampSpec, *,
                               certify: bool = False, reason: str | None = None,
                               location: str | None = None,
-                              platform: Platform | None = None) -> bytes:
-    """Append one PAdES B-LT signature (timestamped, validation data embedded) to the PDF.
+                              platform: Platform | None = None, long_term: bool = True) -> bytes:
+    """Append one PAdES signature to the PDF: B-LTA, or B-T when ``long_term`` is False.
 
     ``certify`` adds DocMDP with FILL_FORMS so later approval signatures stay allowed.
     With ``stamp.box`` set, a visible field is created on ``stamp.page``; otherwise the
@@ -241,14 +242,14 @@ async def async_sign_pdf_with(pdf_bytes: bytes, signer: signers.Signer, stamp: S
         field_name=stamp.field_name, md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES, certify=certify,
         docmdp_permissions=MDPPerm.FILL_FORMS, reason=reason, location=location,
-        embed_validation_info=True, validation_context=validation_context(platform),
-        # DSS in the signature's own revision: B-LT in one revision, so the signature covers
-        # the whole file (what pdfsig reports as "Total document signed").
-        dss_settings=_DSS_SETTINGS)
+        # The context validates the signer before signing; nothing goes into the signed
+        # revision (validation data must post-date the timestamp: ``ltv``).
+        validation_context=validation_context(platform))
     pdf_signer = signers.PdfSigner(
         meta, signer=signer, timestamper=timestamper(platform),
         stamp_style=stamp_style(stamp.stamp_text) if stamp.box is not None else None)
-    return await async_run_signer(pdf_signer, writer, platform)
+    signed = await async_run_signer(pdf_signer, writer, platform)
+    return await ltv.async_extend(signed, ltv.RevinfoBatch(platform)) if long_term else signed
 
 
 async def async_run_signer(pdf_signer: signers.PdfSigner, writer: IncrementalPdfFileWriter,
@@ -269,7 +270,8 @@ async def async_run_signer(pdf_signer: signers.PdfSigner, writer: IncrementalPdf
                                               meta.signer_key_usage)
         else:
             status = await session.perform_presign_validation(writer)
-    tbs = session.prepare_tbs_document(validation_info=status,
+    embedded = status if meta.embed_validation_info else None  # DSS inside the signed revision
+    tbs = session.prepare_tbs_document(validation_info=embedded,
                                        bytes_reserved=CMS_BYTES_RESERVED)
     out = BytesIO()
     digest, output = tbs.digest_tbs_document(output=out)
@@ -277,7 +279,7 @@ async def async_run_signer(pdf_signer: signers.PdfSigner, writer: IncrementalPdf
         document_digest=digest.document_digest,
         pdf_cms_signed_attrs=PdfCMSSignedAttributes(
             signing_time=session.system_time,
-            adobe_revinfo_attr=None if status is None else status.adobe_revinfo_attr,
+            adobe_revinfo_attr=None if embedded is None else embedded.adobe_revinfo_attr,
             cades_signed_attrs=meta.cades_signed_attr_spec))
     await post.post_signature_processing(output)
     return out.getvalue()
@@ -359,7 +361,7 @@ async def async_seal_pdf(pdf_bytes: bytes, *, field_name: str = DEFAULT_SEAL_FIE
                          box: Box | None = None, page: int = 0,
                          stamp_text: str = DEFAULT_SEAL_TEXT, certify: bool = True,
                          reason: str | None = None) -> bytes:
-    """Seal with the platform certificate (receipts): certified, timestamped, B-LT."""
+    """Seal with the platform certificate: certified, B-LTA."""
     platform = load_or_create_pki()
     return await async_sign_pdf_with(
         pdf_bytes, seal_signer(platform), StampSpec(field_name, box, page, stamp_text),

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
@@ -23,8 +22,16 @@ from pyhanko.sign.timestamps import TimeStamper
 
 from mrasla_app.pki.ca import Platform, load_or_create_pki
 
-# Self-assigned policy OID under the UUID arc 2.25 (ITU-T X.667): unique without registration.
-POLICY_OID = "2.25." + str(uuid.UUID("6d72736c-6174-7361-9000-000000000001").int)
+# ETSI EN 319 421 baseline time-stamp policy (best-practices-ts-policy). The former self-assigned
+# 2.25.<uuid> OID made some validators fail ("malformed OID"); requests naming it are still granted.
+POLICY_OID = "0.4.0.2023.1.1"
+_FORMER_POLICY_OID = "2.25.145480114446335598198416427539790561281"
+_ACCEPTED_POLICIES = (None, POLICY_OID, _FORMER_POLICY_OID)
+
+# The token's stated accuracy (TSTInfo ``accuracy``): a time fixed in advance (``at``) is used only
+# while the real time is within it.
+ACCURACY = timedelta(seconds=1)
+
 
 # Accepted imprint algorithms and their digest sizes (bytes).
 _DIGEST_SIZES = {"sha256": 32, "sha384": 48, "sha512": 64}
@@ -85,7 +92,7 @@ class TsaResponder:
             return _rejection("bad_alg", f"unsupported hash {algo}")
         if len(imprint["hashed_message"].native) != _DIGEST_SIZES[algo]:
             return _rejection("bad_data_format", "imprint length does not match")
-        if req["req_policy"].native not in (None, POLICY_OID):
+        if req["req_policy"].native not in _ACCEPTED_POLICIES:
             return _rejection("unaccepted_policy")
         gen_time = (now or datetime.now(timezone.utc)).replace(microsecond=0)
         token = self._token(req, imprint, gen_time)
@@ -96,7 +103,7 @@ class TsaResponder:
         info: dict[str, object] = {
             "version": "v1", "policy": POLICY_OID, "message_imprint": imprint,
             "serial_number": _serial(), "gen_time": gen_time,
-            "accuracy": {"seconds": 1}, "tsa": asn1_x509.GeneralName.load(self._tsa_name_der),
+            "accuracy": {"seconds": int(ACCURACY.total_seconds())}, "tsa": asn1_x509.GeneralName.load(self._tsa_name_der),
         }
         if req["nonce"].native is not None:
             info["nonce"] = req["nonce"]
@@ -139,11 +146,17 @@ class TsaResponder:
 
 
 class InProcessTimeStamper(TimeStamper):
-    """pyHanko ``TimeStamper`` answered by the platform TSA without any network round-trip."""
+    """pyHanko ``TimeStamper`` answered by the platform TSA without any network round-trip.
 
-    def __init__(self, responder: TsaResponder) -> None:
+    ``at``: the genTime to state (whole seconds), when the caller already showed that time (the
+    receipt prints its seal's time in the page before signing); used only if the token is made
+    within ``ACCURACY`` of it, else the real time is (the token never lies beyond its accuracy).
+    """
+
+    def __init__(self, responder: TsaResponder, at: datetime | None = None) -> None:
         super().__init__(include_nonce=True)
         self.responder = responder
+        self.at = at
 
     async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
         """Answer in-process, round-tripping request and response through DER.
@@ -152,7 +165,9 @@ class InProcessTimeStamper(TimeStamper):
         and re-serialises constructed values at every such step (~8 ms per signature here),
         while values loaded from DER are copied as opaque bytes.
         """
-        resp = self.responder.respond_req(tsp.TimeStampReq.load(req.dump()))
+        now = datetime.now(timezone.utc)
+        at = self.at if self.at is not None and timedelta(0) <= now - self.at < ACCURACY else None
+        resp = self.responder.respond_req(tsp.TimeStampReq.load(req.dump()), now=at)
         return tsp.TimeStampResp.load(resp.dump())
 
 

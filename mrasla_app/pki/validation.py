@@ -15,9 +15,14 @@ from io import BytesIO
 
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
+from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+from pyhanko.sign.validation.status import (
+    DocumentTimestampStatus,
+    PdfSignatureStatus,
+    SignatureCoverageLevel,
+)
 
+from mrasla_app.pki import ltv
 from mrasla_app.pki.ca import Platform, load_or_create_pki
 from mrasla_app.pki.signing import validation_context
 
@@ -37,6 +42,7 @@ PARTIAL = "not_whole_document"       # last signature does not cover the whole f
 ERROR = "validation_error"
 
 _ALLOWED_LEVELS = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES)
+_DOC_TS_KIND = "document_timestamp"
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class SignatureReport:
     modified_after_signing: bool       # anything beyond DSS / document timestamps appended
     docmdp_ok: bool | None             # later changes allowed by the certification policy
     error: str | None = None
+    kind: str = "signature"            # or "document_timestamp" (B-LTA archive timestamp)
 
     @property
     def ok(self) -> bool:
@@ -76,10 +83,18 @@ class ValidationReport:
     reason: str | None
     signatures: list[SignatureReport] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    level: str = ""  # PAdES baseline level of the file: B-B, B-T, B-LT, B-LTA ("" unsigned)
+    # Document timestamps (B-LTA), in file order; ``signatures`` holds the signatures only.
+    document_timestamps: list[SignatureReport] = field(default_factory=list)
 
     @property
     def certified(self) -> bool:
         return any(s.certified for s in self.signatures)
+
+    @property
+    def level_label(self) -> str:
+        """The level as shown to people, e.g. "PAdES B-LTA" ("" when not authentic)."""
+        return f"PAdES {self.level}" if self.authentic and self.level else ""
 
 
 def _failed(reason: str) -> ValidationReport:
@@ -115,6 +130,23 @@ def _signature_report(sig, status: PdfSignatureStatus) -> SignatureReport:
         modified_after_signing=level not in _ALLOWED_LEVELS,
         docmdp_ok=status.docmdp_ok,
     )
+
+
+def _timestamp_report(sig, status: DocumentTimestampStatus) -> SignatureReport:
+    """A document timestamp as a line of the report: its TSA is the "signer"."""
+    coverage, level = status.coverage, status.modification_level
+    ok = bool(status.intact and status.valid and status.trusted)
+    return SignatureReport(
+        field_name=sig.field_name,
+        signer_common_name=_name_part(status, "common_name"),
+        signer_organization=_name_part(status, "organization_name"),
+        signing_time=status.timestamp, timestamped=True, timestamp_valid=ok,
+        intact=status.intact, valid=status.valid, trusted=status.trusted, revoked=status.revoked,
+        certified=False, coverage=coverage.name if coverage is not None else None,
+        covers_whole_document=coverage == SignatureCoverageLevel.ENTIRE_FILE,
+        modification_level=level.name if level is not None else None,
+        modified_after_signing=level not in _ALLOWED_LEVELS, docmdp_ok=status.docmdp_ok,
+        kind=_DOC_TS_KIND)
 
 
 def _error_report(sig, exc: Exception) -> SignatureReport:
@@ -158,7 +190,8 @@ def validate_pdf(pdf_bytes: bytes, platform: Platform | None = None) -> Validati
 
     Authentic means: at least one signature; each is intact, valid, trusted, timestamped
     (valid timestamp) and unrevoked; no change after any signature beyond what its
-    certification allows; and the last signature covers the whole file.
+    certification allows; and the last signature covers the whole file. Document timestamps
+    (B-LTA) are checked as timestamps; the report says which PAdES level the file has.
     """
     if b"%PDF-" not in pdf_bytes[:1024]:
         return _failed(NOT_PDF)
@@ -174,14 +207,21 @@ def validate_pdf(pdf_bytes: bytes, platform: Platform | None = None) -> Validati
     reports = []
     for sig in embedded:
         try:
+            if sig.sig_object_type == "/DocTimeStamp":
+                reports.append(_timestamp_report(
+                    sig, validate_pdf_timestamp(sig, validation_context(platform))))
+                continue
             status = validate_pdf_signature(sig, validation_context(platform))
             reports.append(_signature_report(sig, status))
         except Exception as exc:  # noqa: BLE001 - report, never raise, on a public endpoint
             log.info("signature %s failed validation: %s", getattr(sig, "field_name", "?"), exc)
             reports.append(_error_report(sig, exc))
     reasons = _reasons(reports)
-    return ValidationReport(authentic=not reasons, reason=reasons[0] if reasons else None,
-                            signatures=reports, reasons=reasons)
+    return ValidationReport(
+        authentic=not reasons, reason=reasons[0] if reasons else None,
+        signatures=[r for r in reports if r.kind != _DOC_TS_KIND], reasons=reasons,
+        level=ltv.signature_level(pdf_bytes),
+        document_timestamps=[r for r in reports if r.kind == _DOC_TS_KIND])
 
 
 def clear_cache() -> None:

@@ -1,4 +1,5 @@
-"""Background jobs: deadline alerts, signature-step reminders, notification retries, CRL refresh.
+"""Background jobs: deadline alerts, signature-step reminders, notification retries, CRL refresh,
+receipts extended to PAdES B-LTA (``archive``).
 
 Each job has a *period* (a minute, a day). A worker inserts ``JobRun(job, period)``; the unique
 constraint lets exactly one worker win, so a job runs once per due period however many workers
@@ -30,7 +31,7 @@ from mrasla_app.models import (
     Correspondence, FolderStep, JobRun, Role, RoleMembership, StepAction, StepParticipant, StepStatus, User,
 )
 from mrasla_app.models.base import utcnow
-from mrasla_app.services import deadlines, notifications
+from mrasla_app.services import archive, deadlines, notifications
 from mrasla_app.services.inbox import OPEN
 from mrasla_app.settings import TIMEZONE
 
@@ -125,6 +126,7 @@ JOBS = (
     Job("deadline_alerts", daily, run_in=deadline_alerts),
     Job("step_reminders", daily, run_in=step_reminders),
     Job("crl_refresh", daily, refresh_crl),
+    Job("signature_extension", every_minute, archive.extend_job),
 )
 
 

@@ -29,6 +29,7 @@ from mrasla_app.models import (
     Administration, Channel, Correspondence, CorrespondenceLink, Direction, Document, DocumentKind, Party, Unit, User,
 )
 from mrasla_app.models.workflow import Decision, Folder, FolderStep, StepAction, StepKind
+from mrasla_app.pki.ltv import LEVEL_B_T, signature_level
 from mrasla_app.pki.receipts import mask_identifier
 from mrasla_app.pki.validation import ValidationReport, validate_pdf
 from mrasla_app.services import registry, storage, tracking, workflow
@@ -42,6 +43,7 @@ class VerifiedDocument:
     pages: int
     size: int
     sha256: str
+    signature_level: str = ""  # PAdES level of a platform-signed file (receipt, signed document)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,12 @@ class VerifiedReceipt:
     def receipt_sha256(self) -> str:
         return next((d.sha256 for d in self.documents if d.kind == DocumentKind.receipt.value), "")
 
+    @property
+    def receipt_signature_level(self) -> str:
+        """"B-T" while the receipt is as issued, "B-LTA" once extended (``services.archive``)."""
+        return next((d.signature_level for d in self.documents
+                     if d.kind in (DocumentKind.receipt.value, "signed")), "")
+
 
 def find_by_token(session: Session, reference: str, token: str) -> Correspondence | None:
     """The correspondence whose QR token is ``token`` and whose reference matches."""
@@ -118,7 +126,8 @@ def lookup(session: Session, reference: str, token: str, ticket: str = "") -> Ve
         unit_ar=unit.name_ar if unit else "", unit_fr=unit.name_fr if unit else "",
         registered_at=corr.registered_at, subject=corr.subject,
         depositor_id=f"{party.id_kind} {mask_identifier(party.id_value)}" if party and party.id_value else "",
-        documents=tuple(VerifiedDocument(d.filename, d.kind.value, d.pages, d.size, d.sha256) for d in docs),
+        documents=tuple(VerifiedDocument(d.filename, d.kind.value, d.pages, d.size, d.sha256,
+                                         stored_level(d)) for d in docs),
         kind="acknowledgement" if acknowledgement else "receipt",
         status=corr.status.value, belongs_to=corr.registry_number,
         sender_ar=sender.name_ar if acknowledgement else "", sender_fr=sender.name_fr if acknowledgement else "",
@@ -135,6 +144,13 @@ def _sender_reference(session: Session, arrival: Correspondence) -> str:
         .where(CorrespondenceLink.from_id == arrival.id, Correspondence.direction == Direction.outgoing)
     ).scalars().first()
     return number or ""
+
+
+def stored_level(doc: Document) -> str:
+    """A receipt's level as recorded: as issued (B-T) until the background job extends it."""
+    if doc.kind != DocumentKind.receipt:
+        return ""
+    return doc.signature_level or LEVEL_B_T
 
 
 FOLDER_PREFIX = "PAR-"
@@ -159,7 +175,8 @@ def _signed_document(session: Session, reference: str, token: str, ticket: str) 
         registry_number=reference, reference=reference, administration_ar=adm.name_ar if adm else "",
         administration_fr=adm.name_fr if adm else "", unit_ar="", unit_fr="", registered_at=folder.completed_at,
         subject=folder.title, depositor_id="",
-        documents=(VerifiedDocument(f"{reference}.pdf", "signed", pdf_pages(data), len(data), folder.current_sha256),),
+        documents=(VerifiedDocument(f"{reference}.pdf", "signed", pdf_pages(data), len(data), folder.current_sha256,
+                                    signature_level(data)),),
         kind="signed", status=corr.status.value if corr else "", belongs_to=corr.registry_number if corr else "",
         signatories=_signatories(session, folder),
     )
@@ -196,6 +213,19 @@ def pdf_pages(data: bytes) -> int:
 def check_pdf(data: bytes) -> ValidationReport:
     """Signature report for any uploaded PDF (receipt or signed document)."""
     return validate_pdf(data)
+
+
+def etsi_report_xml(data: bytes) -> str | None:
+    """ETSI TS 119 102-2 validation report of an uploaded PDF; None when it has no readable
+    signature (``check_pdf`` says why)."""
+    from mrasla_app.pki.etsi import etsi_report
+
+    if not signature_level(data):
+        return None
+    try:
+        return etsi_report(data).xml
+    except Exception:  # noqa: BLE001 - hostile upload: no report rather than a 500
+        return None
 
 
 def match_attachment(receipt: VerifiedReceipt, data: bytes) -> VerifiedDocument | None:

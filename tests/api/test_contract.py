@@ -107,7 +107,8 @@ post_hooks: []
 content_type_overrides:
 """ + "".join(f"  {t}: application/octet-stream\n" for t in (
     "application/pdf", "image/jpeg", "image/png", "text/csv", "application/x-x509-ca-cert", "application/pkix-crl",
-    "application/timestamp-reply", "application/timestamp-query"))
+    "application/timestamp-reply", "application/timestamp-query", "application/ocsp-request",
+    "application/ocsp-response", "application/xml"))
 
 
 @pytest.fixture(scope="module")

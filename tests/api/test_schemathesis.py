@@ -23,6 +23,7 @@ from tests.files import pdf_bytes
 
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", api_app)
 schemathesis.serializer.alias("application/timestamp-query", "application/octet-stream")  # RFC 3161 queries
+schemathesis.serializer.alias("application/ocsp-request", "application/octet-stream")  # RFC 6960 requests
 EXAMPLES = settings(max_examples=6, deadline=None, derandomize=True, database=None,  # the same inputs every run
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                            HealthCheck.filter_too_much])

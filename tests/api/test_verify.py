@@ -53,7 +53,7 @@ def test_appended_revision_is_not_authentic(client):
 
 def test_unsigned_and_non_pdf_uploads_get_a_reason(client):
     plain = client.post("/api/v1/verify/pdf", files={"file": ("a.pdf", pdf_bytes(), "application/pdf")}).json()
-    assert plain == {"authentic": False, "reason": "no_signature", "signatures": []}
+    assert plain == {"authentic": False, "reason": "no_signature", "signatures": [], "level": ""}
     junk = client.post("/api/v1/verify/pdf", files={"file": ("a.pdf", b"hello", "application/pdf")}).json()
     assert junk["authentic"] is False and junk["reason"] == "not_pdf"
     empty = client.post("/api/v1/verify/pdf", files={"file": ("a.pdf", b"", "application/pdf")})
@@ -92,3 +92,22 @@ def test_tsa_answers_rfc3161_queries(client):
     assert resp["status"]["status"].native == "granted"
     tst = resp["time_stamp_token"]["content"]["encap_content_info"]["content"].parsed
     assert tst["message_imprint"]["hashed_message"].native == hashlib.sha256(b"hello").digest()
+
+
+def test_receipt_download_says_its_signature_level(client):
+    """As issued the receipt is PAdES B-T; once the background job extended it, B-LTA."""
+    from datetime import timedelta
+
+    from mrasla_app.models.base import utcnow
+    from mrasla_app.services import archive
+
+    body = client.post("/api/v1/deposits", data=deposit_form()).json()
+    path = "/api/v1/" + body["receipt_url"].split("/api/v1/", 1)[1]
+    issued = client.get(path)
+    assert issued.status_code == 200 and issued.headers["X-Signature-Level"] == "B-T"
+    archive.extend_receipts(now=utcnow() + archive.GRACE + timedelta(seconds=1))
+    extended = client.get(path)
+    assert extended.headers["X-Signature-Level"] == "B-LTA"
+    assert extended.content.startswith(issued.content)
+    report = client.post("/api/v1/verify/pdf", files={"file": ("r.pdf", extended.content, "application/pdf")}).json()
+    assert report["authentic"] and report["level"] == "B-LTA"

@@ -116,6 +116,8 @@ ROUTES: dict[str, Policy] = {
     "GET /pki/root.crt": P.PUBLIC,
     "GET /pki/crl.der": P.PUBLIC,
     "POST /pki/tsa": P.PUBLIC,
+    "POST /pki/ocsp": P.PUBLIC,
+    "GET /pki/ocsp/{encoded}": P.PUBLIC,
     "GET /api/v1/administrations": P.PUBLIC,
     "POST /api/v1/deposits": P.PUBLIC_WRITE,
     "GET /api/v1/deposits/{reference}": P.TOKEN,
@@ -123,6 +125,7 @@ ROUTES: dict[str, Policy] = {
     "GET /api/v1/deposits/{reference}/answers/{document_id}": P.TOKEN,
     "GET /api/v1/verify/{reference}": P.TOKEN,
     "POST /api/v1/verify/pdf": P.PUBLIC,
+    "POST /api/v1/verify/pdf/etsi": P.PUBLIC,
     "POST /api/v1/auth/login": P.PUBLIC_WRITE,
     "POST /api/v1/auth/session": P.PUBLIC_WRITE,
     "POST /api/v1/auth/logout": P.PUBLIC_WRITE,  # ends the caller's own session, if any

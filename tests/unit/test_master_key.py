@@ -128,11 +128,11 @@ def test_rotation_reseals_everything_and_retires_the_old_key(seeded, installatio
     settings = get_settings()
     old = settings.master_key()
     totps = sum(purpose.startswith("totp:") for _, _, purpose in _sealed())  # the agent's, the demo administrators'
-    assert totps >= 1 and len(_opened_by(old)) == len(_sealed()) == 3 + totps + 1  # platform keys, TOTP, signing key
+    assert totps >= 1 and len(_opened_by(old)) == len(_sealed()) == 4 + totps + 1  # platform keys (root, seal, TSA, OCSP), TOTP, signing key
 
     assert main(["rotate-master-key"]) == 0
     out = capsys.readouterr().out
-    assert f"re-sealed 3 platform key(s), {totps} TOTP secret(s), 1 signing key(s)" in out
+    assert f"re-sealed 4 platform key(s), {totps} TOTP secret(s), 1 signing key(s)" in out
 
     new = settings.master_key()
     assert new != old and not settings.retiring_master_key_path.exists()

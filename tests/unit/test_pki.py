@@ -58,7 +58,7 @@ def test_pki_created_once_and_reloaded_identically(platform, pki_env):
     from mrasla_app.pki import ca
 
     first = ca.fingerprints(platform)
-    assert set(first) == {"root", "seal", "tsa"}
+    assert set(first) == {"root", "seal", "tsa", "ocsp"}
     ca.clear_cache()
     reloaded = ca.load_or_create_pki()
     assert reloaded is not platform
@@ -76,9 +76,130 @@ def test_certificate_profiles(platform):
     dp = seal.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
     assert dp[0].full_name[0].value.endswith("/pki/crl.der")
     eku = tsa_cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
-    assert eku.critical and x509.oid.ExtendedKeyUsageOID.TIME_STAMPING in eku.value
+    assert eku.critical and list(eku.value) == [x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]
+    tsa_ku = tsa_cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert tsa_ku.digital_signature and not (tsa_ku.key_cert_sign or tsa_ku.crl_sign
+                                             or tsa_ku.content_commitment)
+    for leaf in (seal, tsa_cert):
+        aia = {d.access_method: d.access_location.value for d in
+               leaf.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value}
+        assert aia[x509.AuthorityInformationAccessOID.OCSP].endswith("/pki/ocsp")
+        assert aia[x509.AuthorityInformationAccessOID.CA_ISSUERS].endswith("/pki/root.crt")
+    responder = platform.ocsp_cert.extensions
+    assert list(responder.get_extension_for_class(x509.ExtendedKeyUsage).value) == [
+        x509.oid.ExtendedKeyUsageOID.OCSP_SIGNING]
+    responder.get_extension_for_class(x509.OCSPNoCheck)
     crl = x509.load_der_x509_crl(platform.crl_der())
     assert crl.is_signature_valid(root.public_key())
+
+
+@pytest.mark.parametrize("name,purpose", [("seal", None), ("tsa", "timestampsign"),
+                                          ("ocsp", "ocsphelper")])
+def test_openssl_strict_verify_accepts_every_platform_certificate(platform, pki_env, name, purpose):
+    """The profiles pass OpenSSL's RFC 5280 strict checks, and the role-specific purpose."""
+    pki_dir = Path(pki_env) / "pki"
+    args = ["openssl", "verify", "-x509_strict", "-CAfile", str(pki_dir / "root.pem")]
+    if purpose:
+        args += ["-purpose", purpose]
+    out = subprocess.run([*args, str(pki_dir / f"{name}.pem")], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip().endswith(": OK"), out.stdout + out.stderr
+
+
+def test_tsa_reply_passes_openssl_ts_verify(platform, pki_env, tmp_path):
+    from mrasla_app.pki import tsa
+
+    pki_dir = Path(pki_env) / "pki"
+    (tmp_path / "doc.txt").write_text("Lettre")
+    subprocess.run(["openssl", "ts", "-query", "-data", str(tmp_path / "doc.txt"), "-sha256",
+                    "-cert", "-out", str(tmp_path / "req.tsq")], check=True, capture_output=True)
+    (tmp_path / "resp.tsr").write_bytes(tsa.respond((tmp_path / "req.tsq").read_bytes()))
+    out = subprocess.run(["openssl", "ts", "-verify", "-in", str(tmp_path / "resp.tsr"),
+                          "-queryfile", str(tmp_path / "req.tsq"), "-CAfile",
+                          str(pki_dir / "root.pem")], capture_output=True, text=True)
+    assert "Verification: OK" in out.stdout, out.stdout + out.stderr
+    text = subprocess.run(["openssl", "ts", "-reply", "-in", str(tmp_path / "resp.tsr"), "-text"],
+                          capture_output=True, text=True).stdout
+    assert "Policy OID: 0.4.0.2023.1.1" in text
+
+
+def test_ocsp_responder_follows_the_crl(platform):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509 import ocsp as x_ocsp
+
+    from mrasla_app.pki import ca, ocsp
+
+    cert_der, _key = ca.issue_personal_certificate(platform, "Ocsp Probe", "p@x.ma", "Org")
+    cert = x509.load_der_x509_certificate(cert_der)
+
+    def ask(target):
+        req = (x_ocsp.OCSPRequestBuilder().add_certificate(target, platform.root_cert, hashes.SHA1())
+               .build().public_bytes(serialization.Encoding.DER))
+        resp = x_ocsp.load_der_ocsp_response(ocsp.respond(req))
+        assert resp.response_status == x_ocsp.OCSPResponseStatus.SUCCESSFUL
+        platform.ocsp_cert.public_key().verify(  # signed by the delegated responder
+            resp.signature, resp.tbs_response_bytes, ec.ECDSA(hashes.SHA256()))
+        return resp.certificate_status
+
+    assert ask(cert) == x_ocsp.OCSPCertStatus.GOOD
+    ca.revoke(cert.serial_number, "key_compromise", platform=platform)
+    assert ask(cert) == x_ocsp.OCSPCertStatus.REVOKED
+    assert ask(platform.seal_cert) == x_ocsp.OCSPCertStatus.GOOD
+    malformed = x_ocsp.load_der_ocsp_response(ocsp.respond(b"junk"))
+    assert malformed.response_status == x_ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+
+
+def test_old_profile_is_upgraded_and_old_seals_stay_valid(tmp_path, monkeypatch):
+    """A data directory from before the profile fix (TSA with keyCertSign, no AIA, no OCSP
+    responder): on load the TSA and seal are re-issued, receipts sealed before still validate."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from mrasla_app.pki import ca, signing, validation
+
+    monkeypatch.setenv("MRASLA_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    ca.clear_cache()
+    try:
+        platform = ca.load_or_create_pki()
+        pki_dir = platform.pki_dir
+        # Rewrite the TSA certificate with the former profile, drop the responder and the marker.
+        bad_tsa = (x509.CertificateBuilder().subject_name(platform.tsa_cert.subject)
+                   .issuer_name(platform.root_cert.subject).public_key(platform.tsa_key.public_key())
+                   .serial_number(x509.random_serial_number())
+                   .not_valid_before(platform.tsa_cert.not_valid_before_utc)
+                   .not_valid_after(platform.tsa_cert.not_valid_after_utc)
+                   .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                   .add_extension(x509.KeyUsage(True, False, False, False, False, True, True,
+                                                False, False), critical=True)
+                   .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]),
+                                  critical=True)
+                   .sign(platform.root_key, hashes.SHA256()))
+        (pki_dir / "tsa.crt").write_bytes(bad_tsa.public_bytes(serialization.Encoding.DER))
+        for leftover in ("ocsp.crt", "ocsp.pem", "ocsp.key.sealed", "profile"):
+            (pki_dir / leftover).unlink()
+        ca.clear_cache()
+        # Seal a document as an old server would have (the old TSA; the responder is unused).
+        old_platform = ca.Platform(pki_dir=pki_dir, public_url=platform.public_url,
+                                   root_cert=platform.root_cert, root_key=platform.root_key,
+                                   seal_cert=platform.seal_cert, seal_key=platform.seal_key,
+                                   tsa_cert=bad_tsa, tsa_key=platform.tsa_key,
+                                   ocsp_cert=platform.ocsp_cert, ocsp_key=ec.generate_private_key(
+                                       ec.SECP256R1()))
+        old_sealed = signing.run_sync(signing.async_sign_pdf_with(
+            _simple_pdf(), signing.seal_signer(old_platform), signing.StampSpec("Seal"),
+            platform=old_platform))
+        ca.clear_cache()
+        upgraded = ca.load_or_create_pki()
+        assert upgraded.tsa_cert.serial_number != bad_tsa.serial_number
+        assert not upgraded.tsa_cert.extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign
+        assert (pki_dir / "retired" / f"tsa-{bad_tsa.serial_number:x}.crt").exists()
+        assert (pki_dir / "ocsp.crt").exists()
+        assert validation.validate_pdf(old_sealed, upgraded).authentic
+        assert validation.validate_pdf(signing.seal_pdf(_simple_pdf()), upgraded).authentic
+    finally:
+        ca.clear_cache()
+        get_settings.cache_clear()
 
 
 def test_private_keys_never_stored_in_clear(platform, pki_env):
@@ -168,7 +289,9 @@ def test_seal_validate_and_tamper_detection(platform):
     assert report.authentic, report
     sig = report.signatures[0]
     assert sig.certified and sig.timestamped and sig.timestamp_valid and sig.trusted
-    assert sig.covers_whole_document and not sig.modified_after_signing
+    assert not sig.modified_after_signing  # only the DSS and a document timestamp came after
+    assert report.level == "B-LTA" and len(report.signatures) == 1
+    assert report.document_timestamps[-1].covers_whole_document
     assert sig.signer_common_name.startswith("Mrasla")
 
     # One flipped byte in the signed range (a letter of the document's /Producer string).
@@ -206,7 +329,10 @@ def test_personal_signature_after_certification_and_revocation(platform):
     report = validation.validate_pdf(signed)
     assert report.authentic, report
     assert [s.field_name for s in report.signatures] == ["MraslaSeal", "Signature1"]
+    assert [t.field_name for t in report.document_timestamps] == [
+        "MraslaArchiveTimestamp1", "MraslaArchiveTimestamp2"]
     assert report.signatures[1].signer_common_name == "Nadia Bennani"
+    assert report.level == "B-LTA"
 
     ca.revoke(cert.serial_number, "key_compromise", platform=platform)
     assert ca.is_revoked(cert.serial_number, platform)

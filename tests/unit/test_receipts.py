@@ -108,26 +108,49 @@ def test_receipt_is_authentic_for_our_validator(receipt):
     assert sig.covers_whole_document and sig.field_name == "MraslaSeal"
 
 
-def test_receipt_carries_its_own_validation_data(receipt):
-    """PAdES B-LT: with only what the file embeds (DSS certificates and CRL, no fetching),
-    the seal and its timestamp validate, revocation checked in hard-fail mode."""
+def test_receipt_is_issued_b_t_and_extended_to_b_lta(receipt):
+    """Issued at once as PAdES B-T (no validation data inside the signed revision: it would
+    predate the timestamp); the extension adds, in one later update, a DSS with OCSP responses
+    produced after the timestamp and a document timestamp over the whole file. With only what
+    the file embeds (no fetching, no platform CRL) the seal validates, revocation hard-fail."""
+    from asn1crypto import ocsp
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.dss import DocumentSecurityStore
 
-    from mrasla_app.pki import ca
+    from mrasla_app.pki import ca, ltv
+    from mrasla_app.pki.validation import validate_pdf
 
-    reader = PdfFileReader(BytesIO(receipt.read_bytes()))
+    issued = receipt.read_bytes()
+    assert ltv.signature_level(issued) == ltv.LEVEL_B_T
+    assert b"/DSS" not in issued
+    extended = ltv.extend(issued)
+    assert extended.startswith(issued) and extended.count(b"%%EOF") == issued.count(b"%%EOF") + 1
+    reader = PdfFileReader(BytesIO(extended))
     dss = DocumentSecurityStore.read_dss(reader)
-    assert len(list(dss.load_certs())) == 3 and len(dss.crls) == 1  # root, seal, TSA; CRL
+    assert len(dss.ocsps) == 2  # seal and TSA (the same TSA signs the document timestamp)
+    seal_sig, doc_ts = reader.embedded_signatures
+    tst_time = seal_sig.signer_info["unsigned_attrs"][0]["values"][0]["content"][
+        "encap_content_info"]["content"].parsed["gen_time"].native
+    for ref in dss.ocsps:
+        response = ocsp.OCSPResponse.load(ref.get_object().data)
+        produced = response["response_bytes"]["response"].parsed["tbs_response_data"]["produced_at"]
+        assert produced.native >= tst_time
     context = dss.as_validation_context({
         "trust_roots": [ca.load_or_create_pki().root_asn1], "allow_fetching": False,
         "revocation_mode": "hard-fail"})
-    (sig,) = reader.embedded_signatures
-    status = validate_pdf_signature(sig, context)
+    status = validate_pdf_signature(seal_sig, context)
     assert status.bottom_line, status.pretty_print_details()
-    assert status.timestamp_validity is not None and status.timestamp_validity.trusted
-    assert sig.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
+    assert seal_sig.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
+    assert doc_ts.sig_object["/SubFilter"] == "/ETSI.RFC3161"
+    report = validate_pdf(extended)
+    assert report.authentic and report.level == "B-LTA", report
+    (archive_ts,) = report.document_timestamps
+    assert archive_ts.kind == "document_timestamp" and archive_ts.covers_whole_document
+    # Refreshing adds one more archive timestamp, and the file stays authentic.
+    refreshed = ltv.extend(extended)
+    assert validate_pdf(refreshed).authentic
+    assert ltv.level_info(refreshed).level == ltv.LEVEL_B_LTA
 
 
 def test_unsigned_receipt_takes_an_incremental_seal():
