@@ -27,7 +27,7 @@ from mrasla_app.pki.validation import validate_pdf
 from mrasla_app.services import audit, dispatch, files, notifications, permissions, registry, scoping, storage
 from mrasla_app.services.accounts import Actor, hash_secret
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
-from mrasla_app.services.text import search_document
+from mrasla_app.services.text import clean, search_document
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def send_answer(
         raise DomainError("error.no_recipient")
     sender = session.get(Administration, incoming.administration_id)
     assert sender is not None
-    subject = subject.strip() or incoming.subject
+    subject = clean(subject, multiline=False) or incoming.subject
     storage.put(document)  # durable before the rows that reference it
 
     outgoing = _register(session, actor, sender, Direction.outgoing, subject=subject[:255],
