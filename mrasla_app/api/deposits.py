@@ -84,7 +84,7 @@ def deposit_body_limit() -> int:
 
 
 @router.post("/deposits", status_code=201, response_model=DepositOut, dependencies=[Depends(deposit_limit)],
-             responses=errors(400, 413, 422, 429))
+             responses=errors(400, 409, 413, 422, 429))
 async def create_deposit(
     request: Request,
     administration: str = Form(..., description="administration id or code"),
@@ -100,7 +100,10 @@ async def create_deposit(
     files: list[UploadFile] = [],  # noqa: B006 - FastAPI declares multipart file lists this way
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ) -> Response:
-    """Deposit a letter; answers with its registry number and the receipt, verification and tracking links."""
+    """Deposit a letter; answers with its registry number and the receipt, verification and tracking links.
+
+    A retry with the same ``Idempotency-Key`` and the same request answers the same deposit; the
+    key with any other request (administration, identity, subject, files…) is a 409."""
     form = DepositForm(
         administration_id=_administration_id(administration), unit_id=unit, full_name=full_name, id_kind=id_kind,
         id_value=id_value, email=email, phone=phone, subject=subject, message=message, lang=lang,

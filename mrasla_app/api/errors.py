@@ -27,6 +27,7 @@ DESCRIPTIONS = {
     401: "Not signed in (session cookie missing or expired)",
     403: "Not allowed, or a state change from another site",
     404: "Not found, or not visible to the caller",
+    409: "Conflicts with what is stored (e.g. an Idempotency-Key reused for another request)",
     413: "Request body too large",
     422: "Invalid fields: `fields` maps each to its error",
     429: "Too many requests from this address: retry in a minute",

@@ -1,4 +1,4 @@
-"""Structural checks of an uploaded PDF, cheap enough for the deposit path and bounded on hostile input.
+r"""Structural checks of an uploaded PDF, cheap enough for the deposit path and bounded on hostile input.
 
 A PDF is accepted when pypdf opens it, it is not encrypted, its page tree really holds between
 one and ``max_pages`` pages, and nothing in it can act when a clerk opens it: no JavaScript, no
