@@ -20,6 +20,7 @@ from mrasla_app.models import AuditEvent, Correspondence, Document, DocumentKind
 from mrasla_app.models.base import utcnow
 from mrasla_app.services import notifications, registry
 from mrasla_app.services.accounts import hash_secret
+from mrasla_app.services.text import clean
 
 CODE_TTL = timedelta(minutes=10)
 MAX_CODE_ATTEMPTS = 5
@@ -96,7 +97,7 @@ def request_code(session: Session, registry_number: str, contact: str) -> list[i
     Returns the queued notification ids: callers deliver them in the background so the answer
     takes the same time whether or not anything matched."""
     corr = session.execute(
-        select(Correspondence).where(Correspondence.registry_number == registry_number.strip().upper())
+        select(Correspondence).where(Correspondence.registry_number == clean(registry_number, multiline=False).upper())
     ).scalar_one_or_none()
     party = session.get(Party, corr.sender_party_id) if corr and corr.sender_party_id else None
     if corr is None or party is None or not _contact_matches(party, contact):
@@ -113,7 +114,7 @@ def request_code(session: Session, registry_number: str, contact: str) -> list[i
 def confirm_code(session: Session, registry_number: str, code: str) -> Correspondence | None:
     """The correspondence if ``code`` is a live code for it (each code works once, 5 tries)."""
     corr = session.execute(
-        select(Correspondence).where(Correspondence.registry_number == registry_number.strip().upper())
+        select(Correspondence).where(Correspondence.registry_number == clean(registry_number, multiline=False).upper())
     ).scalar_one_or_none()
     if corr is None:
         return None

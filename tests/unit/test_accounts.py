@@ -418,3 +418,54 @@ def test_platform_administrator_without_second_factor_is_not_one(seeded):
         s.execute(update(User).where(User.email == "admin@mrasla.ma").values(totp_enabled=False))
     actor = whoami(exchange(login(email="admin@mrasla.ma")))
     assert actor.totp_pending and not actor.is_platform_admin
+
+
+def test_the_console_issues_an_enrolment_code_for_a_new_administrator(seeded, capsys):
+    """The production path: `mrasla create-user … --role X:admin`, then `mrasla totp-enrolment-code EMAIL`."""
+    from mrasla_app.cli import main
+
+    email = "nouvel.admin@mrasla.ma"
+    assert main(["create-user", "--email", email, "--name", "Nouvel Admin", "--administration", "MEF",
+                 "--role", "DAAG:admin", "--password", "Tres-Long-Mot2Passe"]) == 0
+    assert main(["totp-enrolment-code", email.upper()]) == 0
+    code = capsys.readouterr().out.strip().rsplit(" ", 1)[-1]
+    assert main(["totp-enrolment-code", "personne@mrasla.ma"]) == 2
+    actor = whoami(exchange(login(email=email, password="Tres-Long-Mot2Passe")))
+    assert actor.totp_pending
+    totp = _begin(actor, code)
+    with db.write_session() as s:
+        accounts.confirm_totp(s, actor, unused_totp_code(totp, email))
+    admin = whoami(exchange(login(email=email, password="Tres-Long-Mot2Passe", totp=unused_totp_code(totp, email))))
+    assert permissions.is_admin_of(admin, seeded.adm_id("MEF"))
+
+
+def test_account_page_password_guesses_are_rate_limited_like_logins(seeded, monkeypatch):
+    """The pen test's 30 guesses in 4.6 s at ``AccountState.change_password``: now the login form's
+    per-address limit answers, and the guesses lock the account."""
+    from reflex.istate.data import RouterData
+
+    import mrasla_app.mrasla_app  # noqa: F401  (registers the pages' states)
+    from mrasla_app.api.auth import login_limit
+    from mrasla_app.i18n import translate
+    from mrasla_app.ui.pages.account import AccountState
+
+    login_limit.reset()
+    monkeypatch.setattr(login_limit, "limit", 8)
+    token = exchange(login())
+    root = AccountState.get_root_state()(_reflex_internal_init=True)
+    parts = AccountState.get_full_name().split(".")[1:]
+    state = root.get_substate(parts)
+    router = RouterData.from_router_data({"headers": {"cookie": f"mrasla_session={token}"}, "pathname": "/account",
+                                          "asPath": "/account", "query": {}, "ip": "203.0.113.9", "token": "t",
+                                          "sid": "s"})
+    for i in range(len(parts) + 1):
+        (root.get_substate(parts[:i]) if i else root).router = router
+    errors = []
+    for _ in range(10):
+        AccountState.event_handlers["change_password"].fn(
+            state, {"current": "guess-guess-guess", "new": "Nouveau-mot-2026", "confirm": "Nouveau-mot-2026"})
+        errors.append(state.error_fr)
+    assert errors[0] == translate("error.invalid_credentials", "fr")
+    assert errors[-1] == translate("error.rate_limited", "fr")  # the limit answers, not the password check
+    assert get_user(AGENT).locked_until is not None  # and the first guesses locked the account
+    login_limit.reset()
