@@ -169,7 +169,10 @@ def authenticate(
     ``error.totp_required`` or ``error.totp_invalid``. Failures are counted and audited.
     """
     now = utcnow()
-    found = session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
+    # The row is locked (PostgreSQL; SQLite has one writer) so two logins racing with one TOTP code
+    # cannot both see it unused.
+    found = session.execute(
+        select(User).where(User.email == email.strip().lower()).with_for_update()).scalar_one_or_none()
     user = _check_password(session, found, password, now, ip, "password")
     if user.totp_enabled:
         if not totp_code.strip():

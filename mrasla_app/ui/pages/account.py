@@ -54,6 +54,13 @@ class AccountState(SessionState):
                                  "role": role.value})
         self.memberships = rows
 
+    def _reload_actor(self) -> None:
+        """After a change of the second factor: the rights (and the nav) as they now are."""
+        actor = self._actor()
+        self._show_actor(actor)
+        if actor is not None:
+            self._load(actor)
+
     @rx.event
     def on_load(self):
         actor, redirect = self._guard("account")
@@ -115,7 +122,7 @@ class AccountState(SessionState):
             self._fail(exc)
             return
         self.totp_qr = self.totp_key = ""
-        self._load(actor)  # administrator rights may apply now
+        self._reload_actor()  # administrator rights may apply now
         self._ok("account.totp_enabled")
 
     @rx.event
@@ -132,7 +139,7 @@ class AccountState(SessionState):
         except DomainError as exc:
             self._fail(exc)
             return
-        self._load(actor)
+        self._reload_actor()  # administrator rights are on hold again
         self.form_key += 1
         self._ok("account.totp_disabled")
 
