@@ -292,8 +292,12 @@ def new_enrolment_code(user: User) -> str:
     return code
 
 
+#: Enrolment codes are base32 (A–Z, 2–7): digits read aloud or typed for the letters they resemble are taken as those.
+_LOOKALIKES = str.maketrans("018", "OIB")
+
+
 def _enrolment_code_ok(user: User, code: str) -> bool:
-    code = code.strip().upper().replace(" ", "")
+    code = code.strip().upper().replace(" ", "").translate(_LOOKALIKES)
     expires = user.totp_enrolment_expires_at
     return bool(code and user.totp_enrolment_hash and expires and expires > utcnow()
                 and hmac.compare_digest(user.totp_enrolment_hash, hash_secret(code)))

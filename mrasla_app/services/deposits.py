@@ -157,12 +157,13 @@ def validate(session: Session, form: DepositForm) -> list[files.InspectedFile]:
 
 
 def request_fingerprint(form: DepositForm) -> str:
-    """What an ``Idempotency-Key`` is bound to: a SHA-256 of the key and of the cleaned request —
-    administration, unit, identity, contact, subject, message, language and each file's name and
-    content hash, in order. Only this and the key's own hash are stored (``Correspondence``)."""
+    """What an ``Idempotency-Key`` is bound to: a SHA-256 of the key and of what the deposit is, once
+    cleaned — administration, unit, identity, contact, subject, message and each file's content hash,
+    in order (not the interface language nor the files' names: a retry from another tab is the same
+    letter). Only this and the key's own hash are stored (``Correspondence``)."""
     parts = [form.idempotency_key or "", form.administration_id, form.unit_id, form.full_name, form.id_kind,
-             form.id_value, form.email, form.phone, form.subject, form.message, form.lang,
-             [(name, hashlib.sha256(data).hexdigest()) for name, data in form.files]]
+             form.id_value, form.email, form.phone, form.subject, form.message,
+             [hashlib.sha256(data).hexdigest() for _name, data in form.files]]
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
 
 

@@ -312,13 +312,13 @@ _HANDED_OUT: dict[tuple[str, str], int] = {}  # (database, account) → last ste
 
 def unused_totp_code(totp: pyotp.TOTP, account: str) -> str:
     """For scripted logins (tests, benchmarks): codes are single-use (``accounts._accept_totp`` takes
-    the steps now-1, now and now+1, each once), so each call gives the code of the next step of that
-    window this process has not given for ``account`` of the configured database yet, waiting for a
-    new step when all three are."""
+    the steps now-1, now and now+1, each once), so each call gives the code of the current or the next
+    step — whichever this process has not given for ``account`` of the configured database yet —
+    waiting for a new step when both are. (Not now-1: it may expire before the server sees it.)"""
     key = (get_settings().database_url, account)
     while True:
         now = int(time.time()) // totp.interval
-        step = max(now - 1, _HANDED_OUT.get(key, now - 2) + 1)
+        step = max(now, _HANDED_OUT.get(key, now - 1) + 1)
         if step <= now + 1:
             _HANDED_OUT[key] = step
             return totp.generate_otp(step)
