@@ -26,6 +26,7 @@ from mrasla_app.models import Role, RoleMembership, Unit, User, UserSession
 from mrasla_app.models.base import utcnow
 from mrasla_app.services import audit
 from mrasla_app.services.errors import DomainError
+from mrasla_app.services.text import clean
 from mrasla_app.settings import get_settings
 
 _hasher = PasswordHasher()
@@ -143,6 +144,11 @@ def _login_failed(session: Session, user: User, now: datetime, ip: str, reason: 
     session.commit()
 
 
+def login_email(value: str) -> str:
+    """The e-mail a login form's text names (case, spaces and control characters do not matter)."""
+    return clean(value, multiline=False).lower()
+
+
 def _check_password(session: Session, user: User | None, password: str, now: datetime, ip: str,
                     reason: str) -> User:
     """``user`` when ``password`` is theirs and they may sign in; else ``error.invalid_credentials``.
@@ -172,7 +178,7 @@ def authenticate(
     # The row is locked (PostgreSQL; SQLite has one writer) so two logins racing with one TOTP code
     # cannot both see it unused.
     found = session.execute(
-        select(User).where(User.email == email.strip().lower()).with_for_update()).scalar_one_or_none()
+        select(User).where(User.email == login_email(email)).with_for_update()).scalar_one_or_none()
     user = _check_password(session, found, password, now, ip, "password")
     if user.totp_enabled:
         if not totp_code.strip():

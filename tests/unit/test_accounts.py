@@ -78,6 +78,7 @@ def test_login_ticket_exchange_and_actor(seeded):
 
 def test_email_is_case_and_space_insensitive(seeded):
     assert exchange(login(email=f"  {AGENT.upper()} "))
+    assert exchange(login(email=f"{AGENT}\x00\u202e"))  # control characters never reach the query (PostgreSQL: 500)
 
 
 def test_ticket_is_single_use(seeded):
