@@ -183,6 +183,7 @@ def verify(server: Server, run: Run) -> dict:
     from mrasla_app.models import Channel, Correspondence, Document, DocumentKind
     from mrasla_app.pki.validation import validate_pdf
     from mrasla_app.services import storage
+    from mrasla_app.services.accounts import hash_secret
 
     problems: list[str] = []
     with pointed_at(server), db.read_session() as s:
@@ -193,7 +194,7 @@ def verify(server: Server, run: Run) -> dict:
             docs.setdefault(d.correspondence_id, []).append(d)
         for key, body in run.acknowledged.items():
             corr = rows.get(body["registry_number"])
-            if corr is None or corr.idempotency_key != key:
+            if corr is None or corr.idempotency_key != hash_secret(key):  # keys are stored hashed
                 problems.append(f"{body['registry_number']} ({key}) acknowledged but not registered")
                 continue
             kinds = {d.kind: d for d in docs.get(corr.id, [])}

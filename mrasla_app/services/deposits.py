@@ -17,12 +17,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from mrasla_app.models import (
@@ -32,8 +34,8 @@ from mrasla_app.models.base import utcnow
 from mrasla_app.pki.receipts import Attachment, ReceiptData, issue_receipt
 from mrasla_app.services import audit, files, notifications, registry, storage
 from mrasla_app.services.accounts import hash_secret
-from mrasla_app.services.errors import FieldErrors
-from mrasla_app.services.text import search_document
+from mrasla_app.services.errors import Conflict, FieldErrors
+from mrasla_app.services.text import clean, search_document
 from mrasla_app.settings import get_settings
 
 CIN_RE = re.compile(r"^[A-Z]{1,2}[0-9]{1,6}$")
@@ -106,7 +108,7 @@ def _clean(form: DepositForm, session: Session) -> tuple[DepositForm, Administra
         unit = session.get(Unit, form.unit_id)
         if unit is None or adm is None or unit.administration_id != adm.id or not unit.active:
             errors["unit"] = "error.unknown_unit"
-    name = " ".join((form.full_name or "").split())
+    name = clean(form.full_name, multiline=False)
     if not name:
         errors["full_name"] = "error.required"
     elif len(name) > 150:
@@ -119,7 +121,7 @@ def _clean(form: DepositForm, session: Session) -> tuple[DepositForm, Administra
         errors["id_value"] = "error.cin_format"
     elif kind == "ICE" and not ICE_RE.match(id_value):
         errors["id_value"] = "error.ice_format"
-    email = (form.email or "").strip().lower()
+    email = clean(form.email, multiline=False).lower()
     phone = re.sub(r"[\s.()-]", "", form.phone or "")
     if not email and not phone:
         errors["email"] = "error.contact_required"
@@ -127,12 +129,12 @@ def _clean(form: DepositForm, session: Session) -> tuple[DepositForm, Administra
         errors["email"] = "error.invalid_email"
     if phone and not PHONE_RE.match(phone):
         errors["phone"] = "error.invalid_phone"
-    subject = " ".join((form.subject or "").split())
+    subject = clean(form.subject, multiline=False)
     if not subject:
         errors["subject"] = "error.required"
     elif len(subject) > 255:
         errors["subject"] = "error.too_long"
-    message = (form.message or "").strip()
+    message = clean(form.message)
     if len(message) > MAX_MESSAGE:
         errors["message"] = "error.too_long"
     if len(form.files) > get_settings().max_files:
@@ -154,12 +156,33 @@ def validate(session: Session, form: DepositForm) -> list[files.InspectedFile]:
     return [files.inspect(name, data) for name, data in form.files]
 
 
-def _existing(session: Session, key: str | None) -> DepositResult | None:
+def request_fingerprint(form: DepositForm) -> str:
+    """What an ``Idempotency-Key`` is bound to: a SHA-256 of the key and of what the deposit is, once
+    cleaned — administration, unit, identity, contact, subject, message and each file's content hash,
+    in order (not the interface language nor the files' names: a retry from another tab is the same
+    letter). Only this and the key's own hash are stored (``Correspondence``)."""
+    parts = [form.idempotency_key or "", form.administration_id, form.unit_id, form.full_name, form.id_kind,
+             form.id_value, form.email, form.phone, form.subject, form.message,
+             [hashlib.sha256(data).hexdigest() for _name, data in form.files]]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+
+
+def _existing(session: Session, form: DepositForm) -> DepositResult | None:
+    """The deposit already registered under ``form``'s key, if any (``form`` cleaned by ``_clean``).
+
+    A key sent again with anything else (another administration, identity, subject, file…) is a
+    ``Conflict`` that says nothing of the first deposit: a key alone never opens someone's links.
+    Deposits registered before keys were bound (no fingerprint) refuse every replay the same way."""
+    key = form.idempotency_key
     if not key:
         return None
-    corr = session.execute(select(Correspondence).where(Correspondence.idempotency_key == key)).scalar_one_or_none()
+    corr = session.execute(
+        select(Correspondence).where(Correspondence.idempotency_key == hash_secret(key))).scalar_one_or_none()
     if corr is None:
         return None
+    if corr.idempotency_fingerprint is None or not hmac.compare_digest(
+            corr.idempotency_fingerprint, request_fingerprint(form)):
+        raise Conflict("error.idempotency_key_reused")
     return DepositResult(corr.registry_number, registry.reference_slug(corr.registry_number), corr.registered_at,
                          _token("access", key), _token("verify", key), corr.id, ())  # type: ignore[arg-type]
 
@@ -170,7 +193,7 @@ def submit(session: Session, form: DepositForm, *, ip: str = "",
 
     ``accepted``: ``form.files`` already inspected and stored by ``prepare`` (else done here)."""
     form, adm, unit = _clean(form, session)
-    previous = _existing(session, form.idempotency_key)
+    previous = _existing(session, form)
     if previous is not None:
         return previous
     if accepted is None:
@@ -186,7 +209,9 @@ def submit(session: Session, form: DepositForm, *, ip: str = "",
         administration_id=adm.id, unit_id=form.unit_id, direction=Direction.incoming, channel=Channel.portal,  # type: ignore[arg-type]
         year=year, seq=seq, registry_number=number, subject=form.subject, message=form.message,
         sender_party_id=party.id, registered_at=now, verify_token_hash=hash_secret(verify),
-        access_token_hash=hash_secret(access), idempotency_key=form.idempotency_key,
+        access_token_hash=hash_secret(access),
+        idempotency_key=hash_secret(form.idempotency_key) if form.idempotency_key else None,
+        idempotency_fingerprint=request_fingerprint(form) if form.idempotency_key else None,
         search_text=search_document(number, form.subject, form.full_name, form.message),
     )
     session.add(corr)
@@ -234,7 +259,7 @@ def prepare(form: DepositForm) -> list[files.InspectedFile] | None:
 
     with db.read_session() as session:
         cleaned, _adm, _unit = _clean(form, session)
-        if _existing(session, cleaned.idempotency_key) is not None:
+        if _existing(session, cleaned) is not None:
             return None
     return files.inspect_and_store(form.files)
 
@@ -245,8 +270,17 @@ def submit_and_notify(form: DepositForm, *, ip: str = "") -> DepositResult:
     from mrasla_app import db
 
     accepted = prepare(form)
-    with db.write_session() as session:
-        result = submit(session, form, ip=ip, accepted=accepted)
+    try:
+        with db.write_session() as session:
+            result = submit(session, form, ip=ip, accepted=accepted)
+    except IntegrityError:
+        # Two requests with one key at once (PostgreSQL: both checked before either committed): the
+        # loser answers like a retry (same deposit, or Conflict), not with a 500.
+        with db.read_session() as session:
+            previous = _existing(session, _clean(form, session)[0]) if form.idempotency_key else None
+        if previous is None:
+            raise
+        return previous
     if result.notification_ids:
         notifications.deliver(result.notification_ids)
     return result

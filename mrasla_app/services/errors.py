@@ -33,6 +33,12 @@ class NotFound(DomainError):
         super().__init__(code, **params)
 
 
+class Conflict(DomainError):
+    """The request contradicts what is stored (e.g. an ``Idempotency-Key`` reused for other content)."""
+
+    status = 409
+
+
 class PermissionDenied(DomainError):
     status = 403
 

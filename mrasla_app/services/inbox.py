@@ -23,7 +23,7 @@ from mrasla_app.models.base import MAX_ID
 from mrasla_app.services import registry, scoping
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import FieldErrors
-from mrasla_app.services.text import normalize
+from mrasla_app.services.text import clean, normalize
 from mrasla_app.settings import TIMEZONE
 
 E = TypeVar("E", bound=enum.Enum)
@@ -118,7 +118,12 @@ def search_clause(session: Session, q: str) -> ColumnElement[bool] | None:
     """Full-text match over the folded number, subject, sender and message (every word, as prefixes).
 
     A whole registry number (what a clerk types or scans from a label) is looked up through its
-    unique index instead: one row, without the full-text index matching each of its parts."""
+    unique index instead: one row, without the full-text index matching each of its parts.
+
+    Whatever ``q`` holds, the query is well-formed: ``normalize`` removes control characters (a NUL
+    ended SQLite's FTS string: "unterminated string", a 500), each word is quoted for FTS5 and reduced
+    to letters and digits for PostgreSQL's ``to_tsquery``."""
+    q = clean(q, multiline=False)
     if (number := registry.typed_number(q)) is not None:
         return Correspondence.registry_number == number
     words = [w for w in normalize(q).replace("/", " ").replace("-", " ").split() if w][:8]
@@ -148,8 +153,8 @@ def _filtered(session: Session, actor: Actor | None, f: InboxFilter) -> Select:
         stmt = stmt.where(Correspondence.registered_at < _utc_midnight(f.date_to + timedelta(days=1)))
     if f.unit_id:
         stmt = stmt.where(Correspondence.action_unit_id == f.unit_id)
-    if f.sender.strip():
-        like = f"%{f.sender.strip()}%"
+    if sender := clean(f.sender, multiline=False):
+        like = f"%{sender}%"
         stmt = stmt.where(Correspondence.sender_party_id.in_(select(Party.id).where(Party.full_name.ilike(like))))
     if f.q.strip() and (clause := search_clause(session, f.q)) is not None:
         stmt = stmt.where(clause)

@@ -34,7 +34,7 @@ from mrasla_app.services import audit, deadlines, deposits, files, permissions, 
 from mrasla_app.services.files import inspect_and_store
 from mrasla_app.services.accounts import Actor, hash_secret
 from mrasla_app.services.errors import DomainError, FieldErrors, PermissionDenied
-from mrasla_app.services.text import search_document
+from mrasla_app.services.text import clean, search_document
 from mrasla_app.settings import get_settings
 
 #: Channels a clerk may register incoming mail from (portal deposits register themselves).
@@ -113,7 +113,7 @@ def _unit(session: Session, unit_id: int | None, administration_id: int, field: 
 
 def _text(value: str, field: str, errors: dict[str, str], *, max_len: int, required: bool = False,
           multiline: bool = False) -> str:
-    value = (value or "").strip() if multiline else " ".join((value or "").split())
+    value = clean(value, multiline=multiline)
     if required and not value:
         errors[field] = "error.required"
     elif len(value) > max_len:
@@ -132,7 +132,7 @@ def _contact(errors: dict[str, str], id_kind: str, id_value: str, email: str, ph
             errors["sender_id_value"] = "error.cin_format"
         elif kind == "ICE" and not deposits.ICE_RE.match(value):
             errors["sender_id_value"] = "error.ice_format"
-    email = (email or "").strip().lower()
+    email = clean(email, multiline=False).lower()
     if email and (not deposits.EMAIL_RE.match(email) or len(email) > 255):
         errors["sender_email"] = "error.invalid_email"
     phone = re.sub(r"[\s.()-]", "", phone or "")

@@ -1,10 +1,16 @@
-"""Structural checks of an uploaded PDF, cheap enough for the deposit path and bounded on hostile input.
+r"""Structural checks of an uploaded PDF, cheap enough for the deposit path and bounded on hostile input.
 
 A PDF is accepted when pypdf opens it, it is not encrypted, its page tree really holds between
 one and ``max_pages`` pages, and nothing in it can act when a clerk opens it: no JavaScript, no
-launch action, no attached or embedded file, no XFA form, no rich media. Active content is
-refused rather than stripped: the stored original is what the receipt's hash proves, so the
-depositor is asked to export a plain PDF instead.
+launch action, no attached or embedded file, no XFA form, no rich media, and nothing that reaches
+out — no form submission or data import (``/SubmitForm``, ``/ImportData``), no jump into another
+file (``/GoToR``, ``/GoToE``: on Windows a ``\\host\share`` path sends the clerk's credentials),
+no web address opened by itself (``/URI`` run by ``/OpenAction`` or an additional action ``/AA``,
+of the document, a page, a form field or an annotation), no link to a local file or network share
+(``file:``, ``smb:``, UNC paths). An ordinary link the reader chooses to click (a ``/Link``
+annotation or a bookmark with an http(s) or mailto ``/URI``) is kept. Active content is refused
+rather than stripped: the stored original is what the receipt's hash proves, so the depositor is
+asked to export a plain PDF instead.
 
 Nothing here decodes page contents or images. The only streams inflated are those pypdf must
 read to find objects at all (cross-reference and object streams), under a total budget; the walk
@@ -29,7 +35,13 @@ MAX_OBJECTS = 10_000
 MAX_NODES = 200_000
 #: Keys whose presence anywhere makes the document active (hex-escaped names are decoded by pypdf).
 ACTIVE_KEYS = frozenset({"/JS", "/JavaScript", "/EmbeddedFiles", "/EF", "/XFA", "/RichMediaContent"})
-ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/RichMediaExecute"})  # values of an action's /S
+#: Values of an action's /S refused wherever the action is: they run code or reach out to other files or servers.
+ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/RichMediaExecute", "/SubmitForm", "/ImportData", "/GoToR",
+                            "/GoToE"})
+#: Refused only when the reader does not choose them (run by /OpenAction or /AA, see ``_has_active_content``).
+AUTOMATIC_ONLY_ACTIONS = frozenset({"/URI"})
+#: Addresses that reach a local file or a network share (credential leak on Windows), refused even in links.
+LOCAL_OR_SHARE = ("\\\\", "//", "file:", "smb:")
 ACTIVE_SUBTYPES = frozenset({"/FileAttachment", "/RichMedia"})  # annotation types
 #: Branches that cannot hold actions (or point back up the tree): not walked.
 INERT_KEYS = frozenset({"/Parent", "/P", "/Resources", "/DR", "/AP", "/Contents", "/StructTreeRoot", "/Metadata",
@@ -87,30 +99,64 @@ def _inflate_object_streams(reader: PdfReader, name: str) -> None:
             budget -= len(stream.get_data())  # type: ignore[union-attr]
 
 
+# How an object was reached (see ``_has_active_content``).
+_PLAIN, _TRIGGERED, _TRIGGERS = 0, 1, 2
+
+
 def _has_active_content(reader: PdfReader, name: str) -> bool:
     """Walk every object reachable from the catalogue (outlines, names, forms, pages, annotations,
-    actions and their ``/Next`` chains) except ``INERT_KEYS`` branches, each indirect object once."""
-    stack: list[PdfObject] = [reader.trailer.raw_get("/Root")]
-    seen: set[tuple[int, int]] = set()
+    actions and their ``/Next`` chains) except ``INERT_KEYS`` branches, each indirect object once
+    per context.
+
+    The context says whether an action would run without the reader choosing it: what ``/OpenAction``
+    names, the entries of any ``/AA`` dictionary (document, page, field or annotation triggers) and
+    the ``/Next`` chains of those actions are *triggered*; a ``/URI`` there is refused, while the
+    ``/URI`` of a link or bookmark is not (unless it points to a local file or share)."""
+    stack: list[tuple[PdfObject, int]] = [(reader.trailer.raw_get("/Root"), _PLAIN)]
+    seen: set[tuple[int, int, int]] = set()
     objects = nodes = 0
     while stack:
-        obj = stack.pop()
+        obj, context = stack.pop()
         if isinstance(obj, IndirectObject):
-            if (obj.idnum, obj.generation) in seen:
+            if (obj.idnum, obj.generation, context) in seen:
                 continue
-            seen.add((obj.idnum, obj.generation))
+            seen.add((obj.idnum, obj.generation, context))
             objects += 1
             obj = obj.get_object()
         nodes += 1
         if objects > MAX_OBJECTS or nodes > MAX_NODES:
             raise DomainError("error.pdf_too_complex", name=name)
         if isinstance(obj, DictionaryObject):  # streams included (their dictionary only)
-            if ACTIVE_KEYS.intersection(obj.keys()) or _name(obj, "/S") in ACTIVE_ACTIONS \
+            action = _name(obj, "/S")
+            if ACTIVE_KEYS.intersection(obj.keys()) or action in ACTIVE_ACTIONS \
+                    or (action in AUTOMATIC_ONLY_ACTIONS and context != _PLAIN) or _reaches_local(obj) \
                     or _name(obj, "/Subtype") in ACTIVE_SUBTYPES or _name(obj, "/Type") == "/EmbeddedFile":
                 return True
-            stack.extend(v for k, v in obj.items() if k not in INERT_KEYS and _container(v))
+            stack.extend((v, _child_context(context, k)) for k, v in obj.items()
+                         if k not in INERT_KEYS and _container(v))
         elif isinstance(obj, ArrayObject):
-            stack.extend(v for v in obj if _container(v))
+            stack.extend((v, context if context == _TRIGGERED else _PLAIN) for v in obj if _container(v))
+    return False
+
+
+def _child_context(context: int, key: str) -> int:
+    if key == "/OpenAction":
+        return _TRIGGERED
+    if key == "/AA":
+        return _TRIGGERS
+    if context == _TRIGGERS or (context == _TRIGGERED and key == "/Next"):
+        return _TRIGGERED
+    return _PLAIN
+
+
+def _reaches_local(obj: DictionaryObject) -> bool:
+    """A ``/URI`` (or file specification ``/F``) naming a local file or a network share."""
+    for key in ("/URI", "/F"):
+        value = _name(obj, key)
+        if isinstance(value, (str, bytes)):
+            text = value.decode("latin-1") if isinstance(value, bytes) else value
+            if text.strip().lower().startswith(LOCAL_OR_SHARE):
+                return True
     return False
 
 

@@ -20,6 +20,7 @@ from mrasla_app.models import Administration, Correspondence, Direction, Registr
 from mrasla_app.services import audit
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError
+from mrasla_app.services.text import clean
 from mrasla_app.settings import TIMEZONE
 
 # Allowed status transitions: the lifecycle as data, checked by ``transition``.
@@ -51,7 +52,8 @@ def reference_slug(registry_number: str) -> str:
 
 
 def number_from_slug(slug: str) -> str:
-    return slug.replace("-", "/")
+    """The registry number a URL's reference names (control characters dropped: PostgreSQL refuses a NUL)."""
+    return clean(slug, multiline=False).replace("-", "/")
 
 
 # A whole registry number as people type it: any case, "/" or "-" (the URL form), spaces, the sequence

@@ -10,6 +10,7 @@ tests only; change or disable them on any real deployment.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -21,6 +22,7 @@ from mrasla_app.crypto import seal
 from mrasla_app.models import Holiday, Unit, User
 from mrasla_app.models.base import utcnow
 from mrasla_app.services import accounts, audit, directory, holidays, users
+from mrasla_app.settings import get_settings
 
 DEMO_PASSWORD = "Mrasla@2026"
 #: TOTP secret of the demo administrators (administrator rights need a second factor, see
@@ -294,14 +296,33 @@ def seed_demo(session: Session) -> list[DemoAccount]:
 def _demo_second_factor(user: User) -> None:
     """Enrol the demo TOTP secret (sealed like any enrolled secret) for a demo administrator."""
     user.totp_secret, user.totp_enabled = seal(DEMO_TOTP_SECRET.encode(), accounts.totp_purpose(user.id)), True  # type: ignore[arg-type]
+    user.totp_vouched = True  # as if enrolled with an enrolment code: the demo administrators act at once
 
 
 def demo_totp(email: str) -> str:
-    """The current TOTP code of a demo administrator ("" for accounts without a second factor)."""
+    """A TOTP code of a demo administrator not yet handed out ("" for accounts without a second factor)."""
     acc = next((a for a in DEMO_ACCOUNTS if a.email == email), None)
     if acc is None or not {"admin", "platform_admin"} & set(acc.roles):
         return ""
-    return pyotp.TOTP(DEMO_TOTP_SECRET).now()
+    return unused_totp_code(pyotp.TOTP(DEMO_TOTP_SECRET), email)
+
+
+_HANDED_OUT: dict[tuple[str, str], int] = {}  # (database, account) → last step whose code was given
+
+
+def unused_totp_code(totp: pyotp.TOTP, account: str) -> str:
+    """For scripted logins (tests, benchmarks): codes are single-use (``accounts._accept_totp`` takes
+    the steps now-1, now and now+1, each once), so each call gives the code of the current or the next
+    step — whichever this process has not given for ``account`` of the configured database yet —
+    waiting for a new step when both are. (Not now-1: it may expire before the server sees it.)"""
+    key = (get_settings().database_url, account)
+    while True:
+        now = int(time.time()) // totp.interval
+        step = max(now, _HANDED_OUT.get(key, now - 1) + 1)
+        if step <= now + 1:
+            _HANDED_OUT[key] = step
+            return totp.generate_otp(step)
+        time.sleep(totp.interval - time.time() % totp.interval + 0.05)
 
 
 def registry_unit(session: Session, administration_id: int) -> Unit | None:

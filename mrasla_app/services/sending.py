@@ -46,7 +46,7 @@ from mrasla_app.services import (
 )
 from mrasla_app.services.accounts import Actor, hash_secret
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
-from mrasla_app.services.text import search_document
+from mrasla_app.services.text import clean, search_document
 
 
 class Recipient(str, enum.Enum):
@@ -287,7 +287,7 @@ def send_answer(
     sender = session.get(Administration, incoming.administration_id)
     assert sender is not None
     recipient = Recipient.administration if to_administration_id else Recipient.correspondent
-    return _send(session, actor, sender, subject=subject.strip() or incoming.subject, pieces=[piece],
+    return _send(session, actor, sender, subject=clean(subject, multiline=False) or incoming.subject, pieces=[piece],
                  unit_id=incoming.action_unit_id, recipient=recipient, linked=incoming,
                  to_administration_id=to_administration_id)
 

@@ -24,6 +24,7 @@ from mrasla_app.models.base import utcnow
 from mrasla_app.services import notifications, registry
 from mrasla_app.services.accounts import hash_secret
 from mrasla_app.settings import get_settings
+from mrasla_app.services.text import clean
 
 CODE_TTL = timedelta(minutes=10)
 MAX_CODE_ATTEMPTS = 5
@@ -185,7 +186,7 @@ def request_code(session: Session, registry_number: str, contact: str) -> list[i
     what was typed. Returns the queued notification ids: callers deliver them in the background so
     the answer takes the same time whether or not anything matched."""
     corr = session.execute(
-        select(Correspondence).where(Correspondence.registry_number == registry_number.strip().upper())
+        select(Correspondence).where(Correspondence.registry_number == clean(registry_number, multiline=False).upper())
     ).scalar_one_or_none()
     party = session.get(Party, corr.sender_party_id) if corr and corr.sender_party_id else None
     address = _contact_matches(party, contact) if party is not None else ""
@@ -211,7 +212,7 @@ def confirm_code(session: Session, registry_number: str, code: str) -> Correspon
     twice (a page reload, a slow message) types the code of whichever message they open first.
     Wrong tries are counted over those codes together; ``MAX_CODE_ATTEMPTS`` of them burn them all."""
     corr = session.execute(
-        select(Correspondence).where(Correspondence.registry_number == registry_number.strip().upper())
+        select(Correspondence).where(Correspondence.registry_number == clean(registry_number, multiline=False).upper())
     ).scalar_one_or_none()
     if corr is None:
         return None

@@ -87,6 +87,29 @@ def reset_password(session: Session, actor: Actor | None, user_id: int, password
                  administration_id=user.administration_id)
 
 
+def issue_totp_enrolment_code(session: Session, actor: Actor | None, user_id: int) -> str:
+    """A one-time code with which ``user_id`` enrols the second factor that unlocks administrator
+    rights (``accounts.begin_totp``); returned once, stored hashed, replacing any earlier one.
+
+    Issued by an administrator of the user's administration, a platform administrator (the only
+    ones for platform administrators), or the CLI (``mrasla totp-enrolment-code``) — never by the
+    user for themselves. Meant to reach the user out of band (in person, by phone)."""
+    actor = permissions.require_actor(actor)
+    user = session.get(User, user_id)
+    if user is None or not (actor.is_platform_admin or (
+            permissions.is_admin_of(actor, user.administration_id) and not user.is_platform_admin)):
+        raise NotFound()
+    if user.id == actor.user_id:
+        raise DomainError("error.same_user")
+    if not user.active:
+        raise DomainError("error.invalid_request")
+    code = accounts.new_enrolment_code(user)
+    session.add(user)
+    audit.record(session, actor, "user.totp_enrolment_code_issued", object_type="user", object_id=user.id,
+                 administration_id=user.administration_id)
+    return code
+
+
 def memberships(session: Session, actor: Actor | None, administration_id: int) -> list[tuple[RoleMembership, User, Unit]]:
     permissions.require_admin_of(actor, administration_id)
     return [tuple(r) for r in session.execute(  # type: ignore[misc]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from mrasla_app.services.errors import DomainError
+from mrasla_app.services.text import clean
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 ADMIN_CODE = re.compile(r"^[A-Z][A-Z0-9]{1,15}$")
@@ -12,7 +13,8 @@ UNIT_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,31}$")
 
 
 def text(value: str, field: str, *, max_len: int = 255, required: bool = True) -> str:
-    value = (value or "").strip()
+    """Free text after ``text.clean`` (control and bidi characters removed), checked for presence and length."""
+    value = clean(value)
     if required and not value:
         raise DomainError("error.required", field=field)
     if len(value) > max_len:
@@ -28,7 +30,7 @@ def code(value: str, pattern: re.Pattern[str]) -> str:
 
 
 def email(value: str) -> str:
-    value = (value or "").strip().lower()
+    value = clean(value, multiline=False).lower()
     if not _EMAIL.match(value) or len(value) > 255:
         raise DomainError("error.invalid_email")
     return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -170,6 +171,45 @@ def test_idempotency_key_makes_a_retry_return_the_same_deposit(client):
     assert first.status_code == again.status_code == 201
     assert first.json() == again.json()
     assert _rows()["corr"] == 1
+
+
+def test_idempotency_key_replayed_with_another_request_is_a_409_that_reveals_nothing(client):
+    """The pen test's replay: the same key with another administration, name and CIN used to answer 201
+    with the FIRST depositor's reference, tracking and verification links."""
+    key = {"Idempotency-Key": "3f0c1a52-8d0b-4c55-9e1e-0a9f6a1b2c3d"}
+    letter = [("files", ("lettre.pdf", pdf_bytes(), "application/pdf"))]
+    first = client.post("/api/v1/deposits", data=deposit_form(), files=letter, headers=key).json()
+    secrets_of_first = [first["reference"], first["registry_number"], first["tracking_url"].split("k=")[1],
+                        first["verify_url"].split("t=")[1], "Salma", "AB123456"]
+    replays = [
+        deposit_form(administration="CRB", full_name="Intrus", id_value="ZZ999999"),
+        deposit_form(id_value="AB123457"),  # one field differs
+        deposit_form(subject="Autre objet"),
+    ]
+    answers = [client.post("/api/v1/deposits", data=form, files=letter, headers=key) for form in replays]
+    other_file = [("files", ("lettre.pdf", pdf_bytes(2), "application/pdf"))]
+    answers.append(client.post("/api/v1/deposits", data=deposit_form(), files=other_file, headers=key))
+    answers.append(client.post("/api/v1/deposits", data=deposit_form(), headers=key))  # the file left out
+    for r in answers:
+        assert r.status_code == 409, r.text
+        body = r.json()
+        assert body["error"] == "error.idempotency_key_reused" and body["message"]["ar"] and body["message"]["fr"]
+        assert not [x for x in secrets_of_first if x in r.text]
+    assert _rows()["corr"] == 1
+    # the honest retry still gets its deposit back
+    again = client.post("/api/v1/deposits", data=deposit_form(), files=letter, headers=key)
+    assert again.status_code == 201 and again.json() == first
+
+
+def test_idempotency_keys_are_stored_hashed(client):
+    key = "cle-secrete-du-client-0001"
+    r = client.post("/api/v1/deposits", data=deposit_form(), headers={"Idempotency-Key": key})
+    assert r.status_code == 201
+    with db.read_session() as s:
+        stored, fingerprint = s.execute(select(Correspondence.idempotency_key,
+                                               Correspondence.idempotency_fingerprint)).one()
+    assert key not in stored and stored == hashlib.sha256(key.encode()).hexdigest()
+    assert len(fingerprint) == 64 and "AB123456" not in fingerprint
 
 
 def test_unknown_unit_or_unit_of_another_administration_is_refused(client, seeded):

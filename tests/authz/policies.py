@@ -98,7 +98,7 @@ HANDLERS: dict[str, dict[str, Policy]] = {
     "UsersState": {
         "on_load": P.ADMIN, "change_adm": P.ADMIN, "select_user": P.ADMIN, "open_create": P.ADMIN, "close": P.ADMIN,
         "create_user": P.ADMIN, "add_role": P.ADMIN, "remove_role": P.ADMIN, "set_active": P.ADMIN,
-        "reset_password": P.ADMIN,
+        "reset_password": P.ADMIN, "issue_enrolment_code": P.ADMIN,
     },
     "DelegationsState": {"on_load": P.ADMIN, "change_adm": P.ADMIN, "open_create": P.ADMIN, "close": P.ADMIN,
                          "create": P.ADMIN, "revoke": P.ADMIN},

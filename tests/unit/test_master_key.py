@@ -24,7 +24,7 @@ from mrasla_app.models import AuditEvent
 from mrasla_app.pki import ca
 from mrasla_app.pki.validation import validate_pdf
 from mrasla_app.services import accounts, audit, deposits, master_key, signing_keys
-from mrasla_app.services.seed import DEMO_TOTP_SECRET
+from mrasla_app.services.seed import DEMO_TOTP_SECRET, unused_totp_code
 from mrasla_app.settings import get_settings
 from tests.files import pdf_bytes
 
@@ -50,7 +50,7 @@ def installation(seeded) -> tuple[dict[str, bytes], pyotp.TOTP]:
     with db.write_session() as s:
         totp = pyotp.parse_uri(accounts.begin_totp(s, seeded.actor(AGENT)))
     with db.write_session() as s:
-        accounts.confirm_totp(s, seeded.actor(AGENT), totp.now())
+        accounts.confirm_totp(s, seeded.actor(AGENT), unused_totp_code(totp, AGENT))
     found["totp secret"] = totp.secret.encode()
     _deposit(seeded)
     return found, totp
@@ -75,7 +75,7 @@ def _everything_works(seeded, totp: pyotp.TOTP) -> None:
     ca.clear_cache()  # as a freshly started process would
     assert validate_pdf(_deposit(seeded)).authentic
     with db.write_session() as s:
-        assert accounts.authenticate(s, AGENT, PASSWORD, totp.now())
+        assert accounts.authenticate(s, AGENT, PASSWORD, unused_totp_code(totp, AGENT))
     with db.write_session() as s:
         key = signing_keys.unlock(s, seeded.actor(DIRECTOR), PIN)
     from mrasla_app.pki import signing

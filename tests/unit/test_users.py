@@ -200,7 +200,9 @@ def test_membership_changes_actor_roles(seeded):
     pending = seeded.actor("agent.mef@mrasla.ma")
     assert pending.totp_pending and not permissions.is_admin_of(pending, seeded.adm_id("MEF"))
     with db.write_session() as s:
-        secret = parse_qs(urlsplit(accounts.begin_totp(s, pending)).query)["secret"][0]
+        code = users.issue_totp_enrolment_code(s, admin, agent)
+    with db.write_session() as s:
+        secret = parse_qs(urlsplit(accounts.begin_totp(s, pending, code)).query)["secret"][0]
         accounts.confirm_totp(s, pending, pyotp.TOTP(secret).now())
     enrolled = seeded.actor("agent.mef@mrasla.ma")
     assert not enrolled.totp_pending and permissions.is_admin_of(enrolled, seeded.adm_id("MEF"))

@@ -10,6 +10,7 @@ import qrcode
 import reflex as rx
 
 from mrasla_app import db
+from mrasla_app.api.auth import login_limit
 from mrasla_app.models import Unit, User
 from mrasla_app.services import accounts
 from mrasla_app.services.errors import DomainError
@@ -53,6 +54,13 @@ class AccountState(SessionState):
                                  "role": role.value})
         self.memberships = rows
 
+    def _reload_actor(self) -> None:
+        """After a change of the second factor: the rights (and the nav) as they now are."""
+        actor = self._actor()
+        self._show_actor(actor)
+        if actor is not None:
+            self._load(actor)
+
     @rx.event
     def on_load(self):
         actor, redirect = self._guard("account")
@@ -66,15 +74,24 @@ class AccountState(SessionState):
         self.memberships, self.totp_qr, self.totp_key, self.totp_enabled = [], "", "", False
         self.totp_pending = False
 
+    def _password_guess(self) -> str:
+        """Before any check of the current password: the login form's per-address rate limit (the
+        service also counts wrong passwords towards the account's lockout). Returns the client's IP."""
+        ip = self.router.session.client_ip or ""
+        login_limit.hit(ip or "?")
+        return ip
+
     @rx.event
     def change_password(self, form: dict):
         try:
             actor = self._require("account")
-            new = str(form.get("new", ""))
-            if new != str(form.get("confirm", "")):
+            ip = self._password_guess()
+            new = str(form.get("new", ""))[:1024]
+            if new != str(form.get("confirm", ""))[:1024]:
                 raise DomainError("account.password_mismatch")
             with db.write_session() as session:
-                accounts.change_password(session, actor, str(form.get("current", "")), new)
+                accounts.change_password(session, actor, str(form.get("current", ""))[:1024], new,
+                                         keep_token=self._token(), ip=ip)
         except DomainError as exc:
             self._fail(exc)
             return
@@ -82,16 +99,11 @@ class AccountState(SessionState):
         self._ok("account.password_changed")
 
     @rx.event
-    def begin_totp(self):
+    def begin_totp(self, form: dict):
         try:
             actor = self._require("account")
             with db.write_session() as session:
-                user = session.get(User, actor.user_id)
-                if user is None or user.totp_enabled:
-                    # begin_totp would silently replace (and so switch off) an active second factor:
-                    # disabling must go through disable_totp, which asks for the password.
-                    raise DomainError("error.forbidden")
-                uri = accounts.begin_totp(session, actor)
+                uri = accounts.begin_totp(session, actor, str(form.get("enrolment_code", ""))[:64])
         except DomainError as exc:
             self._fail(exc)
             return
@@ -110,7 +122,7 @@ class AccountState(SessionState):
             self._fail(exc)
             return
         self.totp_qr = self.totp_key = ""
-        self.totp_enabled = True
+        self._reload_actor()  # administrator rights may apply now
         self._ok("account.totp_enabled")
 
     @rx.event
@@ -121,12 +133,13 @@ class AccountState(SessionState):
     def disable_totp(self, form: dict):
         try:
             actor = self._require("account")
+            ip = self._password_guess()
             with db.write_session() as session:
-                accounts.disable_totp(session, actor, str(form.get("password", "")))
+                accounts.disable_totp(session, actor, str(form.get("password", ""))[:1024], ip=ip)
         except DomainError as exc:
             self._fail(exc)
             return
-        self.totp_enabled = False
+        self._reload_actor()  # administrator rights are on hold again
         self.form_key += 1
         self._ok("account.totp_disabled")
 
@@ -182,7 +195,16 @@ def _totp_section() -> rx.Component:
                     class_name="form",
                     key=AccountState.form_key,
                 ),
-                button("account.totp_begin", on_click=AccountState.begin_totp, data_testid="totp-begin"),
+                rx.el.form(
+                    rx.cond(AccountState.totp_pending,
+                            field("totpbegin", "enrolment_code", "account.totp_enrolment_code", required=True,
+                                  autocomplete="off", dir="ltr", max_length=32,
+                                  hint_key="account.totp_enrolment_hint")),
+                    submit("account.totp_begin", "totp-begin"),
+                    on_submit=AccountState.begin_totp,
+                    class_name="form",
+                    key=AccountState.form_key,
+                ),
             ),
         ),
         aria_labelledby="totp-title",

@@ -53,7 +53,7 @@ class LoginState(SessionState):
                     session, email, password, totp,
                     ip=self.router.session.client_ip or "", user_agent=headers.user_agent or "",
                 )
-                user = session.execute(select(User).where(User.email == email.strip().lower())).scalar_one()
+                user = session.execute(select(User).where(User.email == accounts.login_email(email))).scalar_one()
                 target = self._next() or landing_route(accounts.load_actor(session, user))
         except DomainError as exc:
             if exc.code == "error.totp_required":

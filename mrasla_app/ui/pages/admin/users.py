@@ -1,5 +1,5 @@
 """``/admin/users``: staff of the managed administration — create, enable/disable, reset password,
-role memberships per unit."""
+role memberships per unit, one-time TOTP enrolment codes (the second factor of administrators)."""
 
 from __future__ import annotations
 
@@ -27,16 +27,19 @@ def _roles_text(items: list[tuple[str, str]], lang: str) -> str:
 
 
 class UsersState(AdminState):
-    users: list[dict[str, str]] = []  # {id, email, full_name, full_name_ar, active, roles_ar, roles_fr, roles_en}
+    users: list[dict[str, str]] = []  # {id, email, full_name, full_name_ar, active, totp, roles_ar, roles_fr, roles_en}
     memberships: list[dict[str, str]] = []  # {id, user_id, role, unit_code, name_ar, name_fr}
     unit_options: list[dict[str, str]] = []  # {id, label_ar, label_fr}
     sel_id: str = ""
     creating: bool = False
     form_key: int = 0
+    # A TOTP enrolment code just issued for the selected user: shown once to the administrator who
+    # issued it (who hands it over in person), forgotten as soon as another user or page is chosen.
+    enrolment_code: str = ""
 
     @rx.var
     def sel_user(self) -> dict[str, str]:
-        return next((u for u in self.users if u["id"] == self.sel_id), {"id": "", "full_name": "", "email": ""})
+        return next((u for u in self.users if u["id"] == self.sel_id), {"id": "", "full_name": "", "email": "", "totp": ""})
 
     @rx.var
     def sel_memberships(self) -> list[dict[str, str]]:
@@ -59,6 +62,7 @@ class UsersState(AdminState):
         self.users = [
             {"id": str(u.id), "email": u.email, "full_name": u.full_name, "full_name_ar": u.full_name_ar,
              "active": "1" if u.active else "",
+             "totp": "vouched" if u.totp_enabled and u.totp_vouched else ("on" if u.totp_enabled else ""),
              "roles_ar": _roles_text(by_user.get(u.id, []), "ar"), "roles_fr": _roles_text(by_user.get(u.id, []), "fr"),
              "roles_en": _roles_text(by_user.get(u.id, []), "en")}
             for u in staff
@@ -81,7 +85,7 @@ class UsersState(AdminState):
     @rx.event
     def on_load(self):
         actor, redirect = self._admin_actor()
-        self.sel_id, self.creating = "", False
+        self.sel_id, self.creating, self.enrolment_code = "", False, ""
         if actor is None:
             self.users, self.memberships, self.unit_options = [], [], []
             return redirect
@@ -90,24 +94,24 @@ class UsersState(AdminState):
     @rx.event
     def change_adm(self, value: str):
         actor = self._change_adm(value)
-        self.sel_id, self.creating = "", False
+        self.sel_id, self.creating, self.enrolment_code = "", False, ""
         if actor is not None:
             self._reload_safe(actor)
 
     @rx.event
     def open_create(self):
-        self.creating, self.sel_id = True, ""
+        self.creating, self.sel_id, self.enrolment_code = True, "", ""
         self.form_key += 1
         self._clear_messages()
 
     @rx.event
     def close(self):
-        self.creating, self.sel_id = False, ""
+        self.creating, self.sel_id, self.enrolment_code = False, "", ""
 
     @rx.event
     def select_user(self, user_id: str):
         self.sel_id = user_id if user_id in [u["id"] for u in self.users] else ""
-        self.creating = False
+        self.creating, self.enrolment_code = False, ""
         self.form_key += 1
         self._clear_messages()
 
@@ -142,6 +146,17 @@ class UsersState(AdminState):
         if self._run(lambda s, a: users.reset_password(s, a, int(self.sel_id), str(form.get("password", ""))),
                      "admin.user.password_reset"):
             self.form_key += 1
+
+    @rx.event
+    def issue_enrolment_code(self):
+        """A one-time code with which the selected user enrols the TOTP that unlocks administrator rights."""
+        self.enrolment_code = ""
+        if not self.sel_id.isdigit():
+            return
+        issued: list[str] = []
+        if self._run(lambda s, a: issued.append(users.issue_totp_enrolment_code(s, a, int(self.sel_id))),
+                     "admin.user.totp_code_issued"):
+            self.enrolment_code = issued[0]
 
     @rx.event
     def add_role(self, form: dict):
@@ -228,6 +243,19 @@ def _manage_panel() -> rx.Component:
             on_submit=S.add_role,
             class_name="form",
             key=S.form_key,
+        ),
+        rx.el.h3(t("admin.user.totp_code"), class_name="subsection-title"),
+        rx.el.p(rx.match(S.sel_user["totp"],
+                         ("vouched", rx.el.span(t("admin.user.totp_vouched"), class_name="badge badge-ok")),
+                         ("on", rx.el.span(t("admin.user.totp_unvouched"), class_name="badge")),
+                         rx.el.span(t("admin.user.totp_none"), class_name="badge badge-off")),
+                data_testid="user-totp"),
+        rx.el.p(t("admin.user.totp_code_text"), class_name="muted"),
+        rx.cond(
+            S.enrolment_code != "",
+            rx.el.p(rx.el.code(S.enrolment_code, dir="ltr", class_name="secret", data_testid="enrolment-code")),
+            rx.el.button(t("admin.user.totp_code_issue"), type="button", class_name="btn btn-secondary",
+                         on_click=S.issue_enrolment_code, data_testid="enrolment-code-issue"),
         ),
         rx.el.h3(t("admin.user.reset"), class_name="subsection-title"),
         rx.el.form(
