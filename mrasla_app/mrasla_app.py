@@ -7,7 +7,8 @@ import os
 import reflex as rx
 
 from mrasla_app.api import api_app
-from mrasla_app.api.security import security_headers
+from mrasla_app.api.limits import upload_guard
+from mrasla_app.api.security import origin_guard, security_headers
 from mrasla_app.i18n import DEFAULT_LANG
 from mrasla_app.pwa import cache_headers, page_urls
 from mrasla_app.pwa import components as pwa
@@ -27,8 +28,10 @@ PAGES = (home, login, account, registry, inbox, mail, parapheur,
          registry_new, registry_export, dashboard, admin_holidays)
 
 app = rx.App(
-    # page_urls: each page at its own URL (no redirect to the slash form); the headers wrap everything
-    api_transformer=[api_app, page_urls(m.ROUTE for m in PAGES), security_headers, cache_headers],
+    # page_urls: each page at its own URL (no redirect to the slash form); uploads rate-limited and capped;
+    # sessions and sockets refused to foreign origins; the headers wrap everything
+    api_transformer=[api_app, page_urls(m.ROUTE for m in PAGES), upload_guard, origin_guard, security_headers,
+                     cache_headers],
     html_lang=DEFAULT_LANG,
     html_custom_attrs={"dir": "ltr"},
     reset_style=False,  # inlined with the app's styles (mrasla_app/ui/stylesheet.py)

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException
 
 from mrasla_app import db
-from mrasla_app.api import auth, correspondence, deposits, directory, folders, verify
+from mrasla_app.api import auth, correspondence, deposits, directory, docs, folders, verify
 from mrasla_app.api import registry as registers
 from mrasla_app.api.errors import domain_error_handler, http_error_handler, validation_error_handler
 from mrasla_app.api.limits import BodyLimit
@@ -39,7 +39,7 @@ def create_api() -> FastAPI:
         version="1",
         description="Digital administrative correspondence — مراسلة. Errors: {error, message: {ar, fr}}.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # docs.install: Swagger UI from local files
         redoc_url=None,
     )
     v1 = APIRouter(prefix=API_PREFIX)
@@ -53,6 +53,7 @@ def create_api() -> FastAPI:
     v1.include_router(registers.router)
     app.include_router(v1)
     app.include_router(verify.pki_router)
+    docs.install(app, API_PREFIX)
     app.add_exception_handler(DomainError, domain_error_handler)
     app.add_exception_handler(HTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
