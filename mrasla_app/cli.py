@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from mrasla_app import db
+from mrasla_app.fsutil import private_umask
 
 
 def _migrate(_args: argparse.Namespace) -> int:
@@ -264,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    private_umask()  # the database, documents, keys and backups it writes: for this user only
     args = build_parser().parse_args(argv)
     return args.func(args)
 

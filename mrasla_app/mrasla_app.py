@@ -6,6 +6,7 @@ import os
 
 import reflex as rx
 
+from mrasla_app import fsutil
 from mrasla_app.api import api_app
 from mrasla_app.api.limits import upload_guard
 from mrasla_app.api.security import origin_guard, security_headers
@@ -21,6 +22,8 @@ from mrasla_app.ui.pages.admin import index as admin_index
 from mrasla_app.ui.pages.portal import deposit, deposit_done, track, track_link, verify_pdf, verify_receipt
 from mrasla_app.ui.state import HEAD_LANG_SCRIPT
 from mrasla_app.ui.stylesheet import inline_style
+
+fsutil.private_umask()  # every file the server writes (database, WAL, spool, documents): 0600 / 0700
 
 PAGES = (home, login, account, registry, inbox, mail, parapheur,
          deposit, deposit_done, verify_pdf, verify_receipt, track, track_link,
