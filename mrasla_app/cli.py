@@ -35,6 +35,26 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _init(args: argparse.Namespace) -> int:
+    """A production installation: schema, PKI, and the first platform administrator (no demo data)."""
+    from mrasla_app.pki.ca import load_or_create_pki
+    from mrasla_app.services.deployment import create_first_administrator
+    from mrasla_app.services.errors import DomainError
+
+    db.migrate()
+    load_or_create_pki()
+    try:
+        with db.write_session() as session:
+            admin = create_first_administrator(session, args.email, args.name)
+    except DomainError as exc:
+        return _fail(exc)
+    print(f"platform administrator created: {admin.email}")
+    print(f"one-time password (shown only now, store it safely): {admin.password}")
+    print("at first sign-in: enrol the second factor (TOTP), required for administrator rights, "
+          "then change the password from the account page")
+    return 0
+
+
 def _create_user(args: argparse.Namespace) -> int:
     from mrasla_app.models import Administration, Unit, User
     from mrasla_app.services import users
@@ -223,6 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("seed", help="migrate, then create the demo directory and accounts once")
     p.add_argument("--quiet", action="store_true", help="do not print the demo accounts")
     p.set_defaults(func=_seed)
+    p = sub.add_parser("init", help="production installation: migrate, create the PKI and the first platform "
+                                    "administrator with a generated password shown once (no demo data)")
+    p.add_argument("--email", required=True, help="the administrator's e-mail (their login)")
+    p.add_argument("--name", required=True, help="full name")
+    p.set_defaults(func=_init)
     p = sub.add_parser("create-user", help="create a staff account")
     p.add_argument("--email", required=True)
     p.add_argument("--name", required=True, help="full name")

@@ -13,7 +13,8 @@ from mrasla_app.api.security import origin_guard, security_headers
 from mrasla_app.i18n import DEFAULT_LANG
 from mrasla_app.pwa import cache_headers, page_urls
 from mrasla_app.pwa import components as pwa
-from mrasla_app.services import jobs
+from mrasla_app.services import deployment, jobs
+from mrasla_app.settings import get_settings
 from mrasla_app.ui.pages import account, folder, home, inbox, login, mail, parapheur, registry
 from mrasla_app.ui.pages import dashboard, registry_export, registry_new
 from mrasla_app.ui.pages.admin import holidays as admin_holidays
@@ -24,6 +25,8 @@ from mrasla_app.ui.state import HEAD_LANG_SCRIPT
 from mrasla_app.ui.stylesheet import inline_style
 
 fsutil.private_umask()  # every file the server writes (database, WAL, spool, documents): 0600 / 0700
+if _refusal := deployment.demo_refusal(get_settings()):  # no published demo password on a reachable server
+    raise SystemExit(_refusal)
 
 PAGES = (home, login, account, registry, inbox, mail, parapheur,
          deposit, deposit_done, verify_pdf, verify_receipt, track, track_link,
