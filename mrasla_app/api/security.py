@@ -10,7 +10,7 @@
 - ``nosniff`` so an uploaded file is never run as something else; camera allowed for this site
   only (attachments photographed from the deposit wizard).
 - ``Vary`` merged into one header: Reflex stacks a CORS middleware per app layer, each adding
-  ``Origin`` again.
+  ``Origin`` again (``Vary: Origin, Origin, Origin``).
 
 The origin guard (``origin_guard``) refuses what a page of another origin makes a browser send with
 the user's session: another port of the same host is the same *site*, so the SameSite=Strict cookie
@@ -79,14 +79,16 @@ ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message],
 
 
 def _merge_vary(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """One ``Vary`` header listing each field once (``Origin, Origin`` → ``Origin``)."""
+    """One ``Vary`` header listing each field once, without ``Origin``: each CORS layer Reflex stacks
+    inside this wrapper appends ``Origin`` to every response, and the outermost one (Reflex's top app,
+    outside every transformer) appends it once more — that one stays."""
     fields: list[bytes] = []
     rest = []
     for name, value in headers:
         if name.lower() == b"vary":
             for f in value.split(b","):
                 f = f.strip()
-                if f and f.lower() not in (x.lower() for x in fields):
+                if f and f.lower() != b"origin" and f.lower() not in (x.lower() for x in fields):
                     fields.append(f)
         else:
             rest.append((name, value))

@@ -127,12 +127,14 @@ def test_secure_session_cookie_behind_https(client, seeded, monkeypatch):
 def test_vary_lists_origin_once():
     from starlette.middleware.cors import CORSMiddleware
 
+    def cors(app):
+        return CORSMiddleware(app, allow_origins=[HOME], allow_credentials=True)
+
     inner = FastAPI()
     inner.get("/x")(lambda: {"ok": 1})
-    twice = CORSMiddleware(CORSMiddleware(inner, allow_origins=[HOME], allow_credentials=True),
-                           allow_origins=[HOME], allow_credentials=True)  # Reflex stacks them like this
-    r = TestClient(security_headers(twice)).get("/x", headers={"Origin": HOME})
-    assert r.headers.get_list("vary") == ["Origin"]
+    stacked = cors(security_headers(cors(cors(inner))))  # as Reflex stacks them around the transformers
+    for headers in ({"Origin": HOME}, {"Origin": FOREIGN}, {}):
+        assert TestClient(stacked).get("/x", headers=headers).headers.get_list("vary") == ["Origin"], headers
 
 
 def test_api_docs_use_only_local_files(app_client):
