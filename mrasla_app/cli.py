@@ -191,13 +191,16 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _fsck(args: argparse.Namespace) -> int:
-    from mrasla_app.services import fsck
+    from mrasla_app.services import fsck, spool
 
     with db.read_session() as session:
         report = fsck.check(session)
         removed = fsck.collect_garbage(session) if args.gc else 0
+    expired = spool.purge_expired() if args.gc else 0
     print(f"{report.checked_blobs} files verified against their SHA-256; "
           f"{len(report.orphans)} unreferenced file(s){f', {removed} removed' if args.gc else ' (collectable: --gc)'}")
+    print(f"upload spool: {spool.usage() / 2**20:.1f} MB of wizards not yet submitted"
+          f"{f', {expired} expired file(s) removed' if args.gc else ''}")
     for problem in report.problems:
         print(f"  PROBLEM: {problem}")
     print("consistent" if report.ok else f"INCONSISTENT: {len(report.problems)} problem(s)")
@@ -263,7 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--once", action="store_true", help="run what is due now, then exit")
     p.set_defaults(func=_worker)
     p = sub.add_parser("fsck", help="check database ↔ files ↔ hashes ↔ numbering ↔ audit chain; exit 1 on a problem")
-    p.add_argument("--gc", action="store_true", help="also delete unreferenced files older than an hour")
+    p.add_argument("--gc", action="store_true", help="also delete unreferenced files older than an hour and "
+                                                       "expired files of the upload spool")
     p.set_defaults(func=_fsck)
     p = sub.add_parser("backup", help="encrypted, consistent archive of database, documents, PKI and master key")
     p.add_argument("out", help="archive file to write")

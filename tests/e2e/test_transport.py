@@ -81,8 +81,9 @@ def test_the_event_socket_opens_only_for_the_apps_own_origin(base_url):
     url = base_url.replace("http://", "ws://") + f"/_event/?EIO=4&transport=websocket&token={uuid.uuid4()}"
     port = base_url.rsplit(":", 1)[1]
     for origin in ("http://localhost:8999", "null", "http://evil.example", f"https://localhost:{port}"):
-        with pytest.raises(ConnectionError):
+        with pytest.raises(simple_websocket.ConnectionError) as refused:
             simple_websocket.Client.connect(url, headers={"Origin": origin, "Cookie": cookie})
+        assert refused.value.status_code == 403, origin
     for origin in (base_url, f"http://127.0.0.1:{port}"):
         ws = simple_websocket.Client.connect(url, headers={"Origin": origin, "Cookie": cookie})
         try:
