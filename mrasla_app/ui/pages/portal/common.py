@@ -73,9 +73,10 @@ _INSPECTING = asyncio.Semaphore(2)
 
 
 def upload_client(state: rx.State) -> str:
-    """Whose spool an upload handler uses: the browser tab's client token (any value a client sends
-    is fine: it only ever reaches its own files)."""
-    return state.router.session.client_token or "?"
+    """Whose spool an upload handler uses: the browser tab's client token, known once its socket has
+    connected. A client that never connected (a script posting to ``/_upload`` under made-up tokens)
+    has none: all such share one spool quota."""
+    return state.router.session.client_token or "unconnected"
 
 
 def _inspect_spooled(client: str, file_id: str, name: str) -> file_service.InspectedFile:
