@@ -26,10 +26,10 @@ from typing import Any
 from fastapi.responses import JSONResponse
 
 from mrasla_app.api.errors import error_body
+from mrasla_app.api.limits import UPLOAD_PATH
 from mrasla_app.settings import get_settings
 
 SESSION_COOKIE = b"mrasla_session"
-UPLOAD_PATH = "/_upload"
 
 
 def csp(socket_origins: tuple[str, ...]) -> str:

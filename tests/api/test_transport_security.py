@@ -149,7 +149,7 @@ def _upload_app() -> FastAPI:
     app = FastAPI()
 
     @app.post("/_upload")
-    async def upload(request_body: bytes = b"") -> dict:
+    async def upload() -> dict:
         return {"ok": True}
 
     return app
