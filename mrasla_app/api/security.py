@@ -25,11 +25,10 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
+from mrasla_app.api.deps import SESSION_COOKIE
 from mrasla_app.api.errors import error_body
 from mrasla_app.api.limits import UPLOAD_PATH
 from mrasla_app.settings import get_settings
-
-SESSION_COOKIE = b"mrasla_session"
 
 
 def csp(socket_origins: tuple[str, ...]) -> str:
@@ -123,7 +122,7 @@ def _header(scope: Scope, name: bytes) -> bytes:
 
 def has_session_cookie(scope: Scope) -> bool:
     cookie = _header(scope, b"cookie")
-    return any(part.strip().startswith(SESSION_COOKIE + b"=") for part in cookie.split(b";"))
+    return any(part.strip().startswith(SESSION_COOKIE.encode() + b"=") for part in cookie.split(b";"))
 
 
 def foreign_origin(scope: Scope) -> bool:
