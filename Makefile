@@ -13,7 +13,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 .PHONY: install run test test-unit test-e2e test-pg test-deps bench bench-db bench-load lighthouse seed migrate clean help
 
 help:
-	@echo "make run    install, migrate, seed the demo once, serve on http://localhost:$(PORT)"
+	@echo "make run    install, migrate, seed the demo once, serve on http://localhost:$(PORT) (loopback only)"
 	@echo "make test   install test dependencies and run the whole suite"
 	@echo "make test-pg  the suites on PostgreSQL (PG_URL) and the browser suite with Redis + 2 workers (REDIS_URL)"
 	@echo "make bench-load  load benchmarks 2 and 4 (deposit throughput, concurrent agents) on prod servers (~25 min)"
@@ -36,8 +36,11 @@ migrate: install
 seed: install
 	$(BIN)/mrasla seed --quiet
 
+# The demo (published passwords) listens on loopback only; HOST=0.0.0.0 only for a real installation
+# (`mrasla init`): the server refuses a non-loopback MRASLA_PUBLIC_URL while demo accounts are open.
+HOST ?= 127.0.0.1
 run: seed
-	$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+	$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT) --backend-host $(HOST)
 
 # Debian tools the tests use as independent checkers (tests/interop: OpenSSL, NSS certutil + poppler's
 # pdfsig/pdffonts, qpdf; SoftHSM2 for the PKCS#11 option), and the browser (root only; never `playwright install`).

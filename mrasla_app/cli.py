@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from mrasla_app import db
+from mrasla_app.fsutil import private_umask
 
 
 def _migrate(_args: argparse.Namespace) -> int:
@@ -31,6 +32,27 @@ def _seed(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(demo_accounts_markdown())
     print(f"demo directory ready ({len(accounts)} demo accounts)")
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    """A production installation: schema, PKI, and the first platform administrator (no demo data)."""
+    from mrasla_app.pki.ca import load_or_create_pki
+    from mrasla_app.services.deployment import create_first_administrator
+    from mrasla_app.services.errors import DomainError
+
+    db.migrate()
+    load_or_create_pki()
+    try:
+        with db.write_session() as session:
+            admin = create_first_administrator(session, args.email, args.name)
+    except DomainError as exc:
+        return _fail(exc)
+    print(f"platform administrator created: {admin.email}")
+    print(f"one-time password (shown only now, store it safely): {admin.password}")
+    print(f"TOTP enrolment code (one-time, valid 3 days): {admin.enrolment_code}")
+    print("at first sign-in: enrol the second factor (TOTP) with this code from the account page (it unlocks "
+          "administrator rights), then change the password")
     return 0
 
 
@@ -191,13 +213,16 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _fsck(args: argparse.Namespace) -> int:
-    from mrasla_app.services import fsck
+    from mrasla_app.services import fsck, spool
 
     with db.read_session() as session:
         report = fsck.check(session)
         removed = fsck.collect_garbage(session) if args.gc else 0
+    expired = spool.purge_expired() if args.gc else 0
     print(f"{report.checked_blobs} files verified against their SHA-256; "
           f"{len(report.orphans)} unreferenced file(s){f', {removed} removed' if args.gc else ' (collectable: --gc)'}")
+    print(f"upload spool: {spool.usage() / 2**20:.1f} MB of wizards not yet submitted"
+          f"{f', {expired} expired file(s) removed' if args.gc else ''}")
     for problem in report.problems:
         print(f"  PROBLEM: {problem}")
     print("consistent" if report.ok else f"INCONSISTENT: {len(report.problems)} problem(s)")
@@ -270,6 +295,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("seed", help="migrate, then create the demo directory and accounts once")
     p.add_argument("--quiet", action="store_true", help="do not print the demo accounts")
     p.set_defaults(func=_seed)
+    p = sub.add_parser("init", help="production installation: migrate, create the PKI and the first platform "
+                                    "administrator with a generated password shown once (no demo data)")
+    p.add_argument("--email", required=True, help="the administrator's e-mail (their login)")
+    p.add_argument("--name", required=True, help="full name")
+    p.set_defaults(func=_init)
     p = sub.add_parser("create-user", help="create a staff account")
     p.add_argument("--email", required=True)
     p.add_argument("--name", required=True, help="full name")
@@ -289,7 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--once", action="store_true", help="run what is due now, then exit")
     p.set_defaults(func=_worker)
     p = sub.add_parser("fsck", help="check database ↔ files ↔ hashes ↔ numbering ↔ audit chain; exit 1 on a problem")
-    p.add_argument("--gc", action="store_true", help="also delete unreferenced files older than an hour")
+    p.add_argument("--gc", action="store_true", help="also delete unreferenced files older than an hour and "
+                                                       "expired files of the upload spool")
     p.set_defaults(func=_fsck)
     p = sub.add_parser("backup", help="encrypted, consistent archive of database, documents, PKI and master key")
     p.add_argument("out", help="archive file to write")
@@ -324,6 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    private_umask()  # the database, documents, keys and backups it writes: for this user only
     args = build_parser().parse_args(argv)
     return args.func(args)
 

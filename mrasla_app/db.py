@@ -20,13 +20,26 @@ from sqlalchemy import Engine, event, make_url
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, create_engine
 
+from mrasla_app.fsutil import SQLITE_COMPANIONS, make_private
 from mrasla_app.settings import get_settings
+
+
+def _private_database(path: Path) -> None:
+    """The database file (created empty if absent, so SQLite never creates it with the umask's mode)
+    and the companions SQLite gives the same mode: for the owner only. They hold password hashes,
+    citizens' identities and e-mails."""
+    make_private(path.parent, directory=True)
+    make_private(path)
+    for suffix in SQLITE_COMPANIONS[1:]:
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            make_private(companion)
 
 
 def _sqlite_engine(url: str, immediate: bool) -> Engine:
     path = make_url(url).database
     if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _private_database(Path(path))
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
@@ -55,6 +68,7 @@ _ENGINES: dict[str, tuple[Engine, Engine]] = {}
 def _engines(url: str) -> tuple[Engine, Engine]:
     """(reader, writer) engines for ``url``, built once per process; one engine on PostgreSQL."""
     if url not in _ENGINES:
+        make_private(get_settings().data_dir, directory=True)
         if url.startswith("sqlite"):
             _ENGINES[url] = (_sqlite_engine(url, immediate=False), _sqlite_engine(url, immediate=True))
         else:
@@ -127,7 +141,7 @@ def migrate() -> None:
     from alembic.config import Config
 
     root = Path(__file__).resolve().parent.parent
-    get_settings().data_dir.mkdir(parents=True, exist_ok=True)
+    make_private(get_settings().data_dir, directory=True)
     cfg = Config(str(root / "alembic.ini"))
     cfg.set_main_option("script_location", str(root / "alembic"))
     command.upgrade(cfg, "head")

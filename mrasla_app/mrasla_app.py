@@ -6,12 +6,15 @@ import os
 
 import reflex as rx
 
+from mrasla_app import fsutil
 from mrasla_app.api import api_transformer
-from mrasla_app.api.security import security_headers
+from mrasla_app.api.limits import upload_guard
+from mrasla_app.api.security import origin_guard, security_headers
 from mrasla_app.i18n import DEFAULT_LANG
 from mrasla_app.pwa import cache_headers, page_urls
 from mrasla_app.pwa import components as pwa
-from mrasla_app.services import jobs
+from mrasla_app.services import deployment, jobs
+from mrasla_app.settings import get_settings
 from mrasla_app.ui.pages import account, folder, home, inbox, login, mail, parapheur, registry
 from mrasla_app.ui.pages import dashboard, registry_export, registry_new
 from mrasla_app.ui.pages.admin import holidays as admin_holidays
@@ -21,14 +24,20 @@ from mrasla_app.ui.pages.portal import deposit, deposit_done, track, track_link,
 from mrasla_app.ui.state import HEAD_LANG_SCRIPT
 from mrasla_app.ui.stylesheet import inline_style
 
+fsutil.private_umask()  # every file the server writes (database, WAL, spool, documents): 0600 / 0700
+if _refusal := deployment.demo_refusal(get_settings()):  # no published demo password on a reachable server
+    raise SystemExit(_refusal)
+
 PAGES = (home, login, account, registry, inbox, mail, parapheur,
          deposit, deposit_done, verify_pdf, verify_receipt, track, track_link,
          admin_index, administrations, units, users, delegations, folder, circuits,
          registry_new, registry_export, dashboard, admin_holidays)
 
 app = rx.App(
-    # page_urls: each page at its own URL (no redirect to the slash form); the headers wrap everything
-    api_transformer=[api_transformer, page_urls(m.ROUTE for m in PAGES), security_headers, cache_headers],
+    # page_urls: each page at its own URL (no redirect to the slash form); uploads rate-limited and capped;
+    # sessions and sockets refused to foreign origins; the headers wrap everything
+    api_transformer=[api_transformer, page_urls(m.ROUTE for m in PAGES), upload_guard, origin_guard,
+                     security_headers, cache_headers],
     html_lang=DEFAULT_LANG,
     html_custom_attrs={"dir": "ltr"},
     reset_style=False,  # inlined with the app's styles (mrasla_app/ui/stylesheet.py)

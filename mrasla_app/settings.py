@@ -13,8 +13,11 @@ import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 TIMEZONE = "Africa/Casablanca"
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _env(name: str, default: str) -> str:
@@ -44,7 +47,45 @@ class Settings:
     sms_url: str = ""  # HTTP endpoint of the SMS provider; empty = write .sms files into the outbox
     sms_token: str = ""
     sms_sender: str = "Mrasla"
+    extra_origins: tuple[str, ...] = ()
+    uploads_per_minute: int = 30
+    spool_max_mb: int = 1024
+    allow_demo_on_public: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_https(self) -> bool:
+        return self.public_url.lower().startswith("https://")
+
+    @property
+    def public_origin(self) -> str:
+        """The public URL's origin as a browser writes it in ``Origin`` (no default port, no path)."""
+        return origin_of(self.public_url)
+
+    @property
+    def is_loopback(self) -> bool:
+        """The public URL names this machine only (a development or demonstration instance)."""
+        host = urlsplit(self.public_url).hostname or ""
+        return f"[{host}]" in LOOPBACK_HOSTS or host in LOOPBACK_HOSTS or host.startswith("127.")
+
+    @property
+    def allowed_origins(self) -> frozenset[str]:
+        """The origins whose pages may use a signed-in session (websocket, API, uploads): the public
+        URL's; on a loopback public URL also the other loopback names of the same port (a developer
+        opens localhost or 127.0.0.1 alike); plus ``MRASLA_ALLOWED_ORIGINS``. Nothing else, not even
+        another port of the same host: a page there is another site for the browser's same-origin
+        policy but not for SameSite cookies."""
+        origins = {self.public_origin, *self.extra_origins}
+        if self.is_loopback:
+            parts = urlsplit(self.public_url)
+            port = f":{parts.port}" if parts.port and parts.port != DEFAULT_PORTS.get(parts.scheme) else ""
+            origins |= {f"{parts.scheme}://{host}{port}" for host in LOOPBACK_HOSTS}
+        return frozenset(origins)
+
+    @property
+    def spool_dir(self) -> Path:
+        """Private spool of files uploaded to a wizard but not yet submitted (``services/spool.py``)."""
+        return self.data_dir / "spool"
 
     @property
     def outbox_dir(self) -> Path:
@@ -108,6 +149,16 @@ class Settings:
         return keys
 
 
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, lower-case, without a default port (the ``Origin`` form)."""
+    parts = urlsplit(url.strip())
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port and parts.port != DEFAULT_PORTS.get(scheme) else ""
+    return f"{scheme}://{host}{port}"
+
+
 def decode_key(raw: bytes) -> bytes:
     """A master key as stored (base64 of 32 bytes) → its bytes."""
     key = base64.b64decode(raw.strip(), validate=True)
@@ -136,10 +187,11 @@ def create_key_file(path: Path) -> bytes:
 def get_settings() -> Settings:
     """Read the environment once; call ``get_settings.cache_clear()`` after changing it."""
     data_dir = Path(_env("MRASLA_DATA_DIR", "data")).resolve()
+    public_url = _env("MRASLA_PUBLIC_URL", "http://localhost:3000").rstrip("/")
     return Settings(
         data_dir=data_dir,
         database_url=_env("MRASLA_DATABASE_URL", f"sqlite:///{data_dir / 'mrasla.db'}"),
-        public_url=_env("MRASLA_PUBLIC_URL", "http://localhost:3000").rstrip("/"),
+        public_url=public_url,
         smtp_host=_env("MRASLA_SMTP_HOST", ""),
         smtp_port=int(_env("MRASLA_SMTP_PORT", "587")),
         smtp_user=_env("MRASLA_SMTP_USER", ""),
@@ -150,11 +202,16 @@ def get_settings() -> Settings:
         max_files=int(_env("MRASLA_MAX_FILES", "10")),
         max_pages=int(_env("MRASLA_MAX_PAGES", "200")),
         session_days=int(_env("MRASLA_SESSION_DAYS", "7")),
-        cookie_secure=_env("MRASLA_COOKIE_SECURE", "0") == "1",
+        # Secure by default behind an HTTPS public URL (the browser then never sends it in clear).
+        cookie_secure=_env("MRASLA_COOKIE_SECURE", "1" if public_url.lower().startswith("https://") else "0") == "1",
         totp_roles=frozenset(r.strip() for r in _env("MRASLA_TOTP_ROLES", "admin,platform_admin").split(",")
                              if r.strip() and r.strip() != "none"),
         logins_per_minute=int(_env("MRASLA_LOGINS_PER_MINUTE", "20")),
         sms_url=_env("MRASLA_SMS_URL", ""),
         sms_token=_env("MRASLA_SMS_TOKEN", ""),
         sms_sender=_env("MRASLA_SMS_SENDER", "Mrasla"),
+        extra_origins=tuple(origin_of(o) for o in _env("MRASLA_ALLOWED_ORIGINS", "").split(",") if o.strip()),
+        uploads_per_minute=int(_env("MRASLA_UPLOADS_PER_MINUTE", "30")),
+        spool_max_mb=int(_env("MRASLA_SPOOL_MAX_MB", "1024")),
+        allow_demo_on_public=_env("MRASLA_ALLOW_DEMO_ON_PUBLIC", "0") == "1",
     )

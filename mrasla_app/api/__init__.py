@@ -16,7 +16,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException
 
 from mrasla_app import db
-from mrasla_app.api import auth, correspondence, deposits, directory, folders, openapi, verify
+from mrasla_app.api import auth, correspondence, deposits, directory, docs, folders, openapi, verify
 from mrasla_app.api import registry as registers
 from mrasla_app.api.errors import domain_error_handler, http_error_handler, validation_error_handler
 from mrasla_app.api.http import Conventions, mount_api
@@ -49,7 +49,7 @@ def create_api() -> FastAPI:
         title="Mrasla API",
         version="1",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # docs.install: Swagger UI from local files
         redoc_url=None,
         generate_unique_id_function=openapi.operation_id,
     )
@@ -64,6 +64,7 @@ def create_api() -> FastAPI:
     v1.include_router(registers.router)
     app.include_router(v1)
     app.include_router(verify.pki_router)
+    docs.install(app, API_PREFIX)
     app.add_exception_handler(DomainError, domain_error_handler)
     app.add_exception_handler(HTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)

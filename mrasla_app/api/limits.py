@@ -96,3 +96,34 @@ class BodyLimit:
             return message
 
         await self.app(scope, counted, send)
+
+
+UPLOAD_PATH = "/_upload"
+UPLOAD_OVERHEAD = 1024 * 1024  # multipart boundaries, headers and the handler's bound arguments
+
+
+def upload_guard(app: Any) -> Any:
+    """ASGI wrapper for Reflex's upload endpoint, which has neither: a per-address rate limit
+    (``MRASLA_UPLOADS_PER_MINUTE``, 429) and a body cap (a wizard's whole quota of files plus the
+    multipart overhead, 413), so one client cannot make the server parse and spool without end."""
+    from mrasla_app.settings import get_settings
+
+    s = get_settings()
+    limiter = Limiter("upload", limit=s.uploads_per_minute, window=60)
+    cap = s.max_files * s.max_upload_mb * 1024 * 1024 + UPLOAD_OVERHEAD
+    capped = BodyLimit(app, limit_for=lambda path: cap if path.startswith(UPLOAD_PATH) else None)
+
+    async def wrapped(scope: dict[str, Any], receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http" or scope.get("method") != "POST" or not scope["path"].startswith(UPLOAD_PATH):
+            await app(scope, receive, send)
+            return
+        client = scope.get("client")
+        try:
+            limiter.hit(client[0] if client else "?")
+        except RateLimited:
+            await JSONResponse(error_body("error.rate_limited"), status_code=429)(scope, receive, send)
+            return
+        await capped(scope, receive, send)
+
+    wrapped.limiter = limiter  # type: ignore[attr-defined]  # tests reset it
+    return wrapped

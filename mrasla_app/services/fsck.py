@@ -1,4 +1,5 @@
-"""Consistency check of a Mrasla installation: database ↔ files ↔ hashes ↔ audit chain ↔ numbering.
+"""Consistency check of a Mrasla installation: database ↔ files ↔ hashes ↔ audit chain ↔ numbering,
+and data at rest kept private (the data directory 0700, the SQLite database and its WAL 0600).
 
 Run by ``mrasla fsck``. Read-only, except ``collect_garbage`` which deletes blobs that no row
 references (left behind by refused, rolled-back or killed requests: blobs are written before the
@@ -12,13 +13,15 @@ import hashlib
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 from sqlmodel import Session
 
 from mrasla_app.models import (
     Channel, Correspondence, Direction, Document, DocumentKind, Folder, FolderDocument, RegistryCounter, StepAction,
 )
+from mrasla_app.fsutil import SQLITE_COMPANIONS, open_to_others
 from mrasla_app.services import audit, storage
 from mrasla_app.settings import get_settings
 
@@ -94,9 +97,31 @@ def _check_receipts(session: Session, report: Report) -> None:
             report.problems.append(f"deposit {number} has no sealed receipt")
 
 
+def private_paths() -> list[Path]:
+    """What must be for Mrasla's own user only: the data directory (then nothing inside is reachable
+    by another local user) and the SQLite database with its companions (it may live elsewhere)."""
+    settings = get_settings()
+    paths = [settings.data_dir]
+    if settings.is_sqlite:
+        database = make_url(settings.database_url).database
+        if database and database != ":memory:":
+            db_path = Path(database)
+            paths += [db_path.parent, *(db_path.with_name(db_path.name + s) for s in SQLITE_COMPANIONS)]
+    return list(dict.fromkeys(paths))
+
+
+def _check_private(report: Report) -> None:
+    for path in private_paths():
+        mode = open_to_others(path)
+        if mode is not None:
+            fix = "700" if path.is_dir() else "600"
+            report.problems.append(f"readable by other users: {path} (mode {mode:04o}; chmod {fix})")
+
+
 def check(session: Session) -> Report:
     """Everything at once; ``report.ok`` when the installation is consistent."""
     report = Report()
+    _check_private(report)
     refs = referenced_blobs(session)
     _check_blobs(refs, report)
     _check_numbering(session, report)

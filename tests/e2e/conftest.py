@@ -47,6 +47,7 @@ def _server_env(data_dir: Path, port: int) -> dict[str, str]:
         MRASLA_DATA_DIR=str(data_dir),
         MRASLA_PUBLIC_URL=f"http://localhost:{port}",
         MRASLA_LOGINS_PER_MINUTE="1000",  # every browser test logs in from 127.0.0.1
+        MRASLA_UPLOADS_PER_MINUTE="1000",  # and uploads from there too
         REFLEX_USE_SYSTEM_BUN="1",
         REFLEX_TELEMETRY_ENABLED="false",
         PATH=f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{Path(sys.executable).parent}:{env.get('PATH', '')}",
@@ -96,12 +97,12 @@ def running_server(data_dir: Path, port: int, env: dict[str, str], *, ready: str
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    """The built app, serving on one port; yields base_url, data_dir and env."""
+    """The built app, serving on one port; yields base_url, data_dir, env and pid (its process group)."""
     data_dir = tmp_path_factory.mktemp("data")
     port = _free_port()
     env = _server_env(data_dir, port)
-    with running_server(data_dir, port, env):
-        yield {"base_url": f"http://localhost:{port}", "data_dir": data_dir, "env": env}
+    with running_server(data_dir, port, env) as proc:
+        yield {"base_url": f"http://localhost:{port}", "data_dir": data_dir, "env": env, "pid": proc.pid}
 
 
 @pytest.fixture(scope="session")

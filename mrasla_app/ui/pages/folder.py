@@ -32,7 +32,7 @@ from mrasla_app.ui.components.mail import local_dt
 from mrasla_app.ui.components.sending import SendState, send_panel
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
-    accept_uploads, local_datetime, size_text, upload_box, verdict,
+    accept_uploads, discard_uploads, local_datetime, size_text, spooled_files, upload_box, upload_client, verdict,
 )
 from mrasla_app.ui.state import SessionState
 
@@ -70,9 +70,9 @@ def _new_version(actor: Actor, folder_id: int, uploads: list[tuple[str, bytes]])
 
 
 class FolderVersionUploads(rx.State):
-    """A new version's documents, server-side only (leaf state)."""
+    """A new version's documents as (name, spool id), server-side only (leaf state)."""
 
-    _files: list[tuple[str, bytes]] = []
+    _files: list[tuple[str, str]] = []
 
 
 class FolderState(SessionState):
@@ -289,6 +289,7 @@ class FolderState(SessionState):
             return [redirect, SendState.cancel]
         self._id = self._route_id()
         store = await self.get_state(FolderVersionUploads)
+        discard_uploads(upload_client(self), store._files)
         store._files, self.new_files = [], []
         try:
             self._load(actor)
@@ -399,7 +400,7 @@ class FolderState(SessionState):
             return
         store = await self.get_state(FolderVersionUploads)
         kept, shown = list(store._files), list(self.new_files)
-        for _name, exc in await accept_uploads(files, kept, shown):
+        for _name, exc in await accept_uploads(files, kept, shown, upload_client(self)):
             self._fail(exc)
         store._files, self.new_files = kept, shown
 
@@ -413,15 +414,16 @@ class FolderState(SessionState):
             self._fail(exc)
             return
         store = await self.get_state(FolderVersionUploads)
-        uploads = list(store._files)
         self.busy = True
         yield
         try:
+            uploads = await spooled_files(upload_client(self), store._files)
             await asyncio.to_thread(_new_version, actor, self._id, uploads)
         except DomainError as exc:
             self.busy = False
             self._fail(exc)
             return
+        discard_uploads(upload_client(self), store._files)
         store._files, self.new_files, self.busy = [], [], False
         await self._reload()
         self._ok("pf.version_done")

@@ -27,7 +27,9 @@ from mrasla_app.ui.components.forms import card, messages, page_title
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import local_dt
 from mrasla_app.ui.i18n import pick, t, t_choice
-from mrasla_app.ui.pages.portal.common import accept_uploads, size_text, upload_box
+from mrasla_app.ui.pages.portal.common import (
+    accept_uploads, discard_uploads, size_text, spooled_files, upload_box, upload_client,
+)
 from mrasla_app.ui.state import SessionState
 
 ROUTE = routes.PARAPHEUR
@@ -114,9 +116,10 @@ def _create_and_start(actor: Actor, title: str, number: str, uploads: list[tuple
 
 
 class FolderUploads(rx.State):
-    """The accepted documents' bytes for the folder being created: server-side only, in a leaf state."""
+    """The accepted documents for the folder being created as (name, spool id): server-side only, in a
+    leaf state."""
 
-    _files: list[tuple[str, bytes]] = []
+    _files: list[tuple[str, str]] = []
 
 
 class ParapheurState(SessionState):
@@ -214,6 +217,7 @@ class ParapheurState(SessionState):
             return
         self.link_number = ""
         store = await self.get_state(FolderUploads)
+        discard_uploads(upload_client(self), store._files)
         store._files = []
         self.files, self.file_error_ar, self.file_error_fr = [], "", ""
         self.steps = [pf.blank_step(), {**pf.blank_step(), "kind": "signature"}]
@@ -226,6 +230,7 @@ class ParapheurState(SessionState):
     @rx.event
     async def close_new(self):
         store = await self.get_state(FolderUploads)
+        discard_uploads(upload_client(self), store._files)
         store._files = []
         self.creating, self.files, self.steps, self.people = False, [], [], []
 
@@ -257,7 +262,7 @@ class ParapheurState(SessionState):
     # documents
     @rx.event
     async def add_files(self, files: list[rx.UploadFile]):
-        """Read, cap and inspect each file now; keep the accepted bytes server-side only."""
+        """Spool, cap and inspect each file now; keep the accepted files on the server's disk only."""
         try:
             self._require(PAGE)
         except DomainError as exc:
@@ -266,7 +271,7 @@ class ParapheurState(SessionState):
         store = await self.get_state(FolderUploads)
         kept, shown = list(store._files), list(self.files)
         self.file_error_ar = self.file_error_fr = ""
-        for name, exc in await accept_uploads(files, kept, shown):
+        for name, exc in await accept_uploads(files, kept, shown, upload_client(self)):
             self.file_error_ar = f"{name} : " + translate(exc.code, "ar", **exc.params)
             self.file_error_fr = f"{name} : " + translate(exc.code, "fr", **exc.params)
         store._files, self.files = kept, shown
@@ -275,6 +280,7 @@ class ParapheurState(SessionState):
     async def remove_file(self, index: int):
         store = await self.get_state(FolderUploads)
         if isinstance(index, int) and 0 <= index < len(store._files):
+            discard_uploads(upload_client(self), store._files[index:index + 1])
             store._files = store._files[:index] + store._files[index + 1:]
             self.files = self.files[:index] + self.files[index + 1:]
 
@@ -298,17 +304,18 @@ class ParapheurState(SessionState):
                 return
             template_id = int(template)
         store = await self.get_state(FolderUploads)
-        uploads = list(store._files)
         steps = pf.step_specs(self) if template_id is None else None
         self.busy = True
         self._clear_messages()
         yield
         try:
+            uploads = await spooled_files(upload_client(self), store._files)
             folder_id = await asyncio.to_thread(_create_and_start, actor, title, number, uploads, template_id, steps)
         except DomainError as exc:
             self.busy = False
             self._fail(exc)
             return
+        discard_uploads(upload_client(self), store._files)
         store._files = []
         self.busy, self.creating, self.files, self.steps, self.people = False, False, [], [], []
         self.queue = "my_folders"

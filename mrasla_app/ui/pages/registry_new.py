@@ -31,7 +31,9 @@ from mrasla_app.ui.components.forms import field, field_error, messages, option,
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import MAIL_TYPES, PRIORITIES, local_dt
 from mrasla_app.ui.i18n import pick, t
-from mrasla_app.ui.pages.portal.common import accept_uploads, form_data, size_text, upload_box
+from mrasla_app.ui.pages.portal.common import (
+    accept_uploads, discard_uploads, form_data, size_text, spooled_files, upload_box, upload_client,
+)
 from mrasla_app.ui.state import SessionState
 
 ROUTE = routes.REGISTRY_NEW
@@ -54,9 +56,9 @@ def _s(form: dict, name: str, limit: int = 300) -> str:
 
 
 class RegisterFiles(rx.State):
-    """The accepted scans' bytes, server-side only (a leaf state: other events do not load them)."""
+    """The accepted scans as (name, spool id), server-side only (a leaf state: other events do not load them)."""
 
-    _files: list[tuple[str, bytes]] = []
+    _files: list[tuple[str, str]] = []  # (name, spool id)
 
 
 class RegisterState(SessionState):
@@ -109,6 +111,7 @@ class RegisterState(SessionState):
 
     async def _clear_files(self) -> None:
         store = await self.get_state(RegisterFiles)
+        discard_uploads(upload_client(self), store._files)
         store._files = []
         self.files = []
 
@@ -182,7 +185,7 @@ class RegisterState(SessionState):
 
     @rx.event
     async def add_files(self, files: list[rx.UploadFile]):
-        """Read, cap and inspect each scan now; keep the accepted bytes server-side only."""
+        """Spool, cap and inspect each scan now; keep the accepted files on the server's disk only."""
         try:
             self._require(PAGE)
         except DomainError as exc:
@@ -192,7 +195,7 @@ class RegisterState(SessionState):
         self.errors_ar = {k: v for k, v in self.errors_ar.items() if k != "files"}
         self.errors_fr = {k: v for k, v in self.errors_fr.items() if k != "files"}
         kept, shown = list(store._files), list(self.files)
-        for _name, exc in await accept_uploads(files, kept, shown):
+        for _name, exc in await accept_uploads(files, kept, shown, upload_client(self)):
             self.errors_ar = {**self.errors_ar, "files": translate(exc.code, "ar", **exc.params)}
             self.errors_fr = {**self.errors_fr, "files": translate(exc.code, "fr", **exc.params)}
         store._files, self.files = kept, shown
@@ -203,6 +206,7 @@ class RegisterState(SessionState):
             return
         store = await self.get_state(RegisterFiles)
         if 0 <= index < len(store._files):
+            discard_uploads(upload_client(self), store._files[index:index + 1])
             store._files = store._files[:index] + store._files[index + 1:]
             self.files = self.files[:index] + self.files[index + 1:]
 
@@ -225,8 +229,8 @@ class RegisterState(SessionState):
         yield
         store = await self.get_state(RegisterFiles)
         try:
-            cid, number, secret, at = await asyncio.to_thread(self._register, actor, self.kind, form,
-                                                              list(store._files))
+            uploads = await spooled_files(upload_client(self), store._files)
+            cid, number, secret, at = await asyncio.to_thread(self._register, actor, self.kind, form, uploads)
         except FieldErrors as exc:
             self.busy = False
             self._set_errors(dict(exc.fields))
@@ -237,6 +241,7 @@ class RegisterState(SessionState):
             self._set_errors({})
             self._fail(exc)
             return
+        discard_uploads(upload_client(self), store._files)
         store._files = []
         self.files, self.values = [], {}
         self._set_errors({})

@@ -2,7 +2,8 @@
 
 Nothing the browser sends is trusted: route arguments and tokens are re-read from the URL of the
 page load on the server, kept in ``_``-prefixed backend vars, and every handler re-checks them
-through the services. Uploaded bytes are read with a hard cap and never leave the server.
+through the services. Uploaded files are spooled to a private directory on disk with a hard cap
+and quotas (never kept in memory or state), and never leave the server.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from mrasla_app.i18n import translate
 from mrasla_app.models import Correspondence
 from mrasla_app.pki.receipts import format_datetime_ar, format_datetime_en, format_datetime_fr
 from mrasla_app.services import files as file_service
-from mrasla_app.services import tracking
+from mrasla_app.services import spool, tracking
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import card, section_title
@@ -67,14 +68,33 @@ async def read_capped(upload: Any, cap: int) -> bytes | None:
     return None if len(data) > cap else data
 
 
-async def accept_uploads(files: Any, kept: list[tuple[str, bytes]],
-                         shown: list[dict[str, str]]) -> list[tuple[str, DomainError]]:
-    """Read, cap and inspect each genuine upload of an upload handler, as soon as it arrives.
+# At most two uploads are read back and inspected at once (CPU-bound, and each holds one file in memory
+# for that moment): the memory uploads can take is bounded whatever the number of clients.
+_INSPECTING = asyncio.Semaphore(2)
 
-    Accepted files are appended to ``kept`` (name, bytes: for a backend-only var, the bytes never go
-    back to the browser) and ``shown`` (name, size, pages, whether it is a PDF: what the page lists).
-    Returns the refusals as (clean file name, error) for the page to report its own way; reading stops
-    at the configured number of files. Every upload page goes through here, so the limits are the same.
+
+def upload_client(state: rx.State) -> str:
+    """Whose spool an upload handler uses: the browser tab's client token, known once its socket has
+    connected. A client that never connected (a script posting to ``/_upload`` under made-up tokens)
+    has none: all such share one spool quota."""
+    return state.router.session.client_token or "unconnected"
+
+
+def _inspect_spooled(client: str, file_id: str, name: str) -> file_service.InspectedFile:
+    """Read a spooled file back and inspect it; the bytes are dropped when this returns."""
+    return file_service.inspect(name, spool.read(client, file_id))
+
+
+async def accept_uploads(files: Any, kept: list[tuple[str, str]], shown: list[dict[str, str]],
+                         client: str) -> list[tuple[str, DomainError]]:
+    """Spool, cap and inspect each genuine upload of an upload handler, as soon as it arrives.
+
+    Each file is copied to the client's private spool on disk (``services/spool.py``: per-client and
+    global quotas, expiry), then inspected. Accepted files are appended to ``kept`` (name, spool id:
+    for a backend-only var; the bytes stay on disk until ``spooled_files`` reads them at submit) and
+    ``shown`` (name, size, pages, whether it is a PDF: what the page lists). Returns the refusals as
+    (clean file name, error) for the page to report its own way; reading stops at the configured
+    number of files. Every upload page goes through here, so the limits are the same.
     """
     s = get_settings()
     refused: list[tuple[str, DomainError]] = []
@@ -83,19 +103,33 @@ async def accept_uploads(files: Any, kept: list[tuple[str, bytes]],
         if len(kept) >= s.max_files:
             refused.append((name, DomainError("error.too_many_files", max=s.max_files)))
             break
-        data = await read_capped(upload, s.max_upload_mb * MB)
         try:
-            if data is None:
-                raise DomainError("error.file_too_large", name=name, max=s.max_upload_mb)
-            inspected = await asyncio.to_thread(file_service.inspect, name, data)
+            saved = await asyncio.to_thread(spool.store, client, upload.file, s.max_upload_mb * MB, name)
         except DomainError as exc:
             refused.append((name, exc))
             continue
-        kept.append((inspected.filename, data))
-        size, unit = size_label(len(data))
+        try:
+            async with _INSPECTING:
+                inspected = await asyncio.to_thread(_inspect_spooled, client, saved.file_id, name)
+        except DomainError as exc:
+            spool.remove(client, [saved.file_id])
+            refused.append((name, exc))
+            continue
+        kept.append((inspected.filename, saved.file_id))
+        size, unit = size_label(saved.size)
         shown.append({"name": inspected.filename, "size": size, "unit": unit, "pages": str(inspected.pages),
                       "pdf": "1" if inspected.content_type == "application/pdf" else ""})
     return refused
+
+
+async def spooled_files(client: str, kept: list[tuple[str, str]]) -> list[tuple[str, bytes]]:
+    """The kept files' (name, bytes) for a submit; ``error.spool_expired`` if one was purged."""
+    return await asyncio.to_thread(lambda: [(name, spool.read(client, file_id)) for name, file_id in kept])
+
+
+def discard_uploads(client: str, kept: list[tuple[str, str]]) -> None:
+    """Delete the kept files from the spool (the wizard is submitted, reset or drops them)."""
+    spool.remove(client, [file_id for _name, file_id in kept])
 
 
 class PortalState(SessionState):

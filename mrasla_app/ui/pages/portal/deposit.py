@@ -3,7 +3,8 @@
 Steps: administration (searchable directory, optional unit) → identity → letter and attachments →
 review and submit. Each step is checked on the server with ``deposits.validate`` (the service
 checks everything again at submit). Attachments are read with a hard cap, inspected by content
-at once and kept only in a backend-only state (``DepositFiles``): never written to Reflex's public
+at once and spooled to a private directory on disk (``services/spool.py``): the backend-only state
+``DepositFiles`` keeps only their names and spool ids; never in memory, never in Reflex's public
 upload directory, never sent back to the browser (only their names and sizes are).
 """
 
@@ -30,7 +31,8 @@ from mrasla_app.ui.components.forms import (
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
-    ID_KINDS, PortalState, accept_uploads, dl_row, form_data, local_datetime, page_count, size_text, upload_box,
+    ID_KINDS, PortalState, accept_uploads, discard_uploads, dl_row, form_data, local_datetime, page_count, size_text,
+    spooled_files, upload_box, upload_client,
 )
 
 ROUTE = routes.DEPOSIT
@@ -48,10 +50,10 @@ submit_limit = Limiter("portal-deposit", limit=5, window=600)
 
 
 class DepositFiles(rx.State):
-    """The accepted attachments' bytes, server-side only; a separate leaf state so the wizard's other
-    events do not load or re-save them."""
+    """The accepted attachments as (name, spool id), server-side only; a separate leaf state so the
+    wizard's other events do not load or re-save them."""
 
-    _files: list[tuple[str, bytes]] = []
+    _files: list[tuple[str, str]] = []
 
 
 class DepositState(PortalState):
@@ -110,6 +112,7 @@ class DepositState(PortalState):
         self.form_key = form_key + 1 if remount else form_key
         self._idempotency_key = uuid.uuid4().hex
         store = await self.get_state(DepositFiles)
+        discard_uploads(upload_client(self), store._files)
         store._files = []
         self._search("")
 
@@ -250,7 +253,7 @@ class DepositState(PortalState):
 
     @rx.event
     async def add_files(self, files: list[rx.UploadFile]):
-        """Read, cap and inspect each file now; keep the accepted bytes server-side only."""
+        """Spool, cap and inspect each file now; keep the accepted files on the server's disk only."""
         if self.done:
             return
         store = await self.get_state(DepositFiles)
@@ -258,7 +261,7 @@ class DepositState(PortalState):
         self.errors_fr = {k: v for k, v in self.errors_fr.items() if k != "files"}
         self.errors_en = {k: v for k, v in self.errors_en.items() if k != "files"}
         kept, shown = list(store._files), list(self.files)
-        for name, exc in await accept_uploads(files, kept, shown):
+        for name, exc in await accept_uploads(files, kept, shown, upload_client(self)):
             self._file_error(exc, name)
         store._files, self.files = kept, shown
 
@@ -268,6 +271,7 @@ class DepositState(PortalState):
             return
         store = await self.get_state(DepositFiles)
         if 0 <= index < len(store._files):
+            discard_uploads(upload_client(self), store._files[index:index + 1])
             store._files = store._files[:index] + store._files[index + 1:]
             self.files = self.files[:index] + self.files[index + 1:]
 
@@ -286,9 +290,14 @@ class DepositState(PortalState):
         self._clear_messages()
         yield
         store = await self.get_state(DepositFiles)
-        form, ip = self._form(list(store._files)), self._client_ip()
-
-
+        try:
+            form, ip = self._form(await spooled_files(upload_client(self), store._files)), self._client_ip()
+        except DomainError as exc:  # the spool expired: the files must be added again
+            self.busy = False
+            store._files, self.files = [], []
+            self.step = 3
+            self._fail(exc)
+            return
         try:
             result = await asyncio.to_thread(deposits.submit_and_notify, form, ip=ip)
         except FieldErrors as exc:
@@ -313,6 +322,7 @@ class DepositState(PortalState):
         self.tracking_href = routes.tracking_path(result.reference, result.access_token)
         self.emailed = bool(form.email.strip())
         self.done, self.busy = True, False
+        discard_uploads(upload_client(self), store._files)
         store._files = []
         self._set_errors({})
         yield rx.redirect(routes.DEPOSIT_DONE)
