@@ -9,7 +9,9 @@ Layout: ``<data>/spool/<sha256 of the client token>/<random id>`` — directorie
 (citizens' documents), no client token in clear on disk. Bounds:
 - per client: the wizard's own limit (``max_files`` × ``max_upload_mb``);
 - in all: ``MRASLA_SPOOL_MAX_MB``; a file that would pass either is refused while it is copied and
-  removed (concurrent copies may overshoot by at most what they are writing at that moment);
+  removed. One client's copies take turns (an ``flock`` on its directory, which holds across workers),
+  so its quota is exact; copies of different clients run side by side, so the global bound may be
+  overshot by at most what they are writing at that moment;
 - age: a file untouched for ``TTL_SECONDS`` is deleted by ``purge_expired``, run at each new upload
   (on access), so an abandoned wizard's files go even if nobody comes back.
 A wizard removes its own files when it is submitted, reset or a file is taken out (``remove``).
@@ -17,6 +19,7 @@ A wizard removes its own files when it is submitted, reset or a file is taken ou
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import secrets
@@ -83,6 +86,16 @@ def store(client: str, source: BinaryIO, cap: int, name: str) -> Spooled:
     directory = _client_dir(client)
     _private_dir(directory.parent)
     _private_dir(directory)
+    lock = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when ``lock`` is closed
+        return _copy(directory, source, cap, name)
+    finally:
+        os.close(lock)
+
+
+def _copy(directory: Path, source: BinaryIO, cap: int, name: str) -> Spooled:
+    """``store``'s copy, run while the client's directory is locked (its usage cannot change meanwhile)."""
     client_room = client_quota() - _usage(directory)
     global_room = global_quota() - _usage(directory.parent)
     file_id = secrets.token_hex(16)

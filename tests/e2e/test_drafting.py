@@ -100,11 +100,15 @@ def test_agent_drafts_previews_and_starts_the_circuit_and_the_signature_lands_in
     reader = PdfReader(io.BytesIO(signed))
     assert len(reader.pages) == pages  # no signatures page appended
     last = reader.pages[-1]
-    sigs = [a.get_object() for a in last.get("/Annots", []) if a.get_object().get("/FT") == "/Sig"]
-    assert len(sigs) == 1 and sigs[0].get("/V") is not None
+    sigs = [a.get_object() for a in last.get("/Annots", []) if a.get_object().get("/FT") == "/Sig"
+            and a.get_object().get("/V") is not None
+            and a.get_object()["/V"].get_object().get("/Type") != "/DocTimeStamp"]  # B-LTA's document timestamp
+    assert len(sigs) == 1
     x1, y1, x2, y2 = (float(v) for v in sigs[0]["/Rect"])
     assert x1 > float(last.mediabox.width) / 2 and y1 > 100  # the French letter's signatory block, bottom right
-    assert not any(a.get_object().get("/FT") == "/Sig" for p in reader.pages[:-1] for a in p.get("/Annots", []))
+    assert not any(a.get_object().get("/FT") == "/Sig" and a.get_object().get("/Rect") is not None
+                   and float(a.get_object()["/Rect"][2]) > float(a.get_object()["/Rect"][0])
+                   for p in reader.pages[:-1] for a in p.get("/Annots", []))  # no visible field on earlier pages
     agent.context.close()
 
 

@@ -96,8 +96,10 @@ def test_signature_lands_in_the_signatory_block_of_the_last_page(seeded):
     assert len(reader.pages) == len(PdfReader(io.BytesIO(preview)).pages)  # no signatures page appended
     last = reader.pages[-1]
     widgets = [a.get_object() for a in last.get("/Annots", [])]
-    sig = [w for w in widgets if w.get("/FT") == "/Sig"]
-    assert len(sig) == 1 and sig[0].get("/V") is not None  # the field is signed
+    # the signatory's field (B-LTA adds an invisible document timestamp field, whose value is a /DocTimeStamp)
+    sig = [w for w in widgets if w.get("/FT") == "/Sig" and w.get("/V") is not None
+           and w["/V"].get_object().get("/Type") != "/DocTimeStamp"]
+    assert len(sig) == 1  # the field is signed
     x1, y1, x2, y2 = (float(v) for v in sig[0]["/Rect"])
     width = float(last.mediabox.width)
     assert x1 > width / 2 and y1 > 100  # the right-hand signatory block, above the verification footer

@@ -116,3 +116,27 @@ def test_accept_uploads_keeps_names_and_ids_never_bytes(small_quotas):
     with pytest.raises(DomainError) as expired:
         asyncio.run(spooled_files("tab-1", kept))
     assert expired.value.code == "error.spool_expired"
+
+
+def test_one_clients_concurrent_copies_stay_within_its_quota(small_quotas):
+    """Copies of one client arriving together (the wizard inspects two at a time, several requests may
+    overlap) take turns: each sees what the others stored, so the quota holds exactly (it was overshot
+    by one file when both measured the room before either wrote)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    class Slow(io.BytesIO):
+        def read(self, size: int = -1) -> bytes:
+            time.sleep(0.01)  # a slow network: copies overlap
+            return super().read(min(size, 64 * 1024) if size and size > 0 else 64 * 1024)
+
+    def copy(_i: int) -> str:
+        try:
+            spool.store("tab-1", Slow(b"x" * (MB * 3 // 4)), MB, "lettre.pdf")
+            return "ok"
+        except DomainError as exc:
+            return exc.code
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(copy, range(4)))
+    assert sorted(results) == ["error.spool_quota"] * 2 + ["ok"] * 2  # 2 MB quota: two files of 0.75 MB
+    assert len(_files(get_settings().spool_dir)) == 2
