@@ -156,8 +156,9 @@ class PortalState(SessionState):
     def _query(self, name: str) -> str:
         return self._url_parts()[1].get(name, "")[:128]
 
-    def _both(self, key: str, **params: object) -> tuple[str, str]:
-        return translate(key, "ar", **params), translate(key, "fr", **params)
+    def _texts(self, key: str, **params: object) -> tuple[str, str, str]:
+        """The text of ``key`` in every interface language (ar, fr, en): the switch is live."""
+        return translate(key, "ar", **params), translate(key, "fr", **params), translate(key, "en", **params)
 
     @rx.event
     def load_portal(self):
