@@ -141,6 +141,7 @@ class ParapheurState(SessionState):
     files: list[dict[str, str]] = []  # {name, size, unit, pages}
     file_error_ar: str = ""
     file_error_fr: str = ""
+    file_error_en: str = ""
     link_number: str = ""  # prefilled when coming from a letter ("upload a prepared PDF")
     form_key: int = 0
 
@@ -219,7 +220,7 @@ class ParapheurState(SessionState):
         store = await self.get_state(FolderUploads)
         discard_uploads(upload_client(self), store._files)
         store._files = []
-        self.files, self.file_error_ar, self.file_error_fr = [], "", ""
+        self.files, self.file_error_ar, self.file_error_fr, self.file_error_en = [], "", "", ""
         self.steps = [pf.blank_step(), {**pf.blank_step(), "kind": "signature"}]
         self.people = []
         self.circuit = "template" if self.templates else "adhoc"
@@ -270,10 +271,11 @@ class ParapheurState(SessionState):
             return
         store = await self.get_state(FolderUploads)
         kept, shown = list(store._files), list(self.files)
-        self.file_error_ar = self.file_error_fr = ""
+        self.file_error_ar = self.file_error_fr = self.file_error_en = ""
         for name, exc in await accept_uploads(files, kept, shown, upload_client(self)):
             self.file_error_ar = f"{name} : " + translate(exc.code, "ar", **exc.params)
             self.file_error_fr = f"{name} : " + translate(exc.code, "fr", **exc.params)
+            self.file_error_en = f"{name}: " + translate(exc.code, "en", **exc.params)
         store._files, self.files = kept, shown
 
     @rx.event
@@ -429,7 +431,7 @@ def _new_form() -> rx.Component:
                            "pf.drop_files", accept=ACCEPT, icon="file-up"),
                 rx.cond(S.file_error_fr != "", rx.el.p(
                     rx.icon("circle-alert", size=16, aria_hidden="true"),
-                    rx.el.span(pick(S.file_error_ar, S.file_error_fr)),
+                    rx.el.span(pick(S.file_error_ar, S.file_error_fr, S.file_error_en)),
                     role="alert", class_name="field-error", data_testid="folder-files-error")),
                 rx.el.ul(rx.foreach(S.files, _file_item), class_name="pf-files", data_testid="folder-file-list"),
                 class_name="field",
