@@ -20,6 +20,7 @@ from mrasla_app.services import directory, dispatch, scoping
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.files import page_count
 from mrasla_app.ui.components.forms import card, option, select_field
 from mrasla_app.ui.components.mail import MAIL_TYPES, PRIORITIES
 from mrasla_app.ui.i18n import LangState, pick, t
@@ -299,7 +300,7 @@ def dispatch_panel() -> rx.Component:
             rx.el.ul(rx.foreach(S.d_docs, lambda d: rx.el.li(
                 rx.icon("file-text", size=16, aria_hidden="true"),
                 rx.el.a(d["name"], href=d["view"], target="_blank", rel="noopener", dir="auto"),
-                rx.cond(d["pages"] != "", rx.el.span(" · ", d["pages"], " ", t("mail.pages"), class_name="muted")),
+                rx.cond(d["pages"] != "", rx.el.span(" · ", page_count(d["pages"]), class_name="muted")),
                 class_name="pf-file")), class_name="pf-files"),
             class_name="dispatch-letter", data_testid="dispatch-letter",
         )),

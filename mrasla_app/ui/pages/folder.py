@@ -26,13 +26,14 @@ from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf
+from mrasla_app.ui.components.files import page_count, size_text
 from mrasla_app.ui.components.forms import card, messages
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import local_dt
 from mrasla_app.ui.components.sending import SendState, send_panel
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
-    accept_uploads, discard_uploads, local_datetime, size_text, spooled_files, upload_box, upload_client, verdict,
+    accept_uploads, discard_uploads, local_datetime, spooled_files, upload_box, upload_client, verdict,
 )
 from mrasla_app.ui.state import SessionState
 
@@ -546,14 +547,14 @@ def _viewer() -> rx.Component:
             class_name="card-head",
         ),
         rx.el.p(rx.icon("file-text", size=16, aria_hidden="true"), rx.el.span(f["main_name"], dir="auto"),
-                rx.el.span(" · ", f["pages"], " ", t("mail.pages"), data_testid="document-pages"), class_name="file-meta"),
+                rx.el.span(" · ", page_count(f["pages"]), data_testid="document-pages"), class_name="file-meta"),
         rx.el.iframe(src=f["view"], title=t("pf.document"), class_name="pf-viewer", data_testid="document-viewer"),
         rx.cond(FolderState.docs.length() > 0, rx.fragment(
             rx.el.h3(t("pf.annexes"), class_name="subsection-title"),
             rx.el.ul(rx.foreach(FolderState.docs, lambda d: rx.el.li(
                 rx.icon("paperclip", size=16, aria_hidden="true"),
                 rx.el.span(d["name"], class_name="file-name", dir="auto"),
-                rx.el.span(d["pages"], " ", t("mail.pages"), class_name="muted nowrap"),
+                rx.el.span(page_count(d["pages"]), class_name="muted"),
                 rx.el.a(t("mail.view"), href=d["view"], target="_blank", rel="noopener", reload_document=True,
                         class_name="btn btn-small btn-ghost"),
                 rx.el.a(t("mail.download"), href=d["download"], reload_document=True,

@@ -23,12 +23,13 @@ from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf
+from mrasla_app.ui.components.files import page_count, size_text
 from mrasla_app.ui.components.forms import card, messages, page_title
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import local_dt
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
-    accept_uploads, discard_uploads, size_text, spooled_files, upload_box, upload_client,
+    accept_uploads, discard_uploads, spooled_files, upload_box, upload_client,
 )
 from mrasla_app.ui.state import SessionState
 
@@ -388,7 +389,7 @@ def _file_item(f: rx.Var, i: rx.Var) -> rx.Component:
         rx.icon("file-text", size=18, aria_hidden="true", class_name="file-icon"),
         rx.el.span(f["name"], class_name="file-name", dir="auto"),
         rx.el.span(rx.cond(i == 0, t("pf.main_document"), t("pf.annex")), class_name="badge"),
-        rx.el.span(f["pages"], " ", t("mail.pages"), class_name="muted nowrap"),
+        rx.el.span(page_count(f["pages"]), class_name="muted"),
         size_text(f),
         rx.el.button(rx.icon("x", size=16, aria_hidden="true"), type="button",
                      on_click=ParapheurState.remove_file(i), class_name="btn btn-small btn-ghost",

@@ -27,12 +27,13 @@ from mrasla_app.services import directory, paper, registry, scoping
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.files import page_count, size_text
 from mrasla_app.ui.components.forms import field, field_error, messages, option, page_title, radio_field, select_field
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import MAIL_TYPES, PRIORITIES, local_dt
 from mrasla_app.ui.i18n import pick, t
 from mrasla_app.ui.pages.portal.common import (
-    accept_uploads, discard_uploads, form_data, size_text, spooled_files, upload_box, upload_client,
+    accept_uploads, discard_uploads, form_data, spooled_files, upload_box, upload_client,
 )
 from mrasla_app.ui.state import SessionState
 
@@ -345,7 +346,7 @@ def _files_block() -> rx.Component:
                     rx.icon("file-check", size=20, aria_hidden="true", class_name="file-icon"),
                     rx.el.span(
                         rx.el.span(f["name"], class_name="file-name", dir="auto", data_testid="reg-file-name"),
-                        rx.el.span(size_text(f), " · ", f["pages"], " ", t("deposit.file_pages"), class_name="file-meta"),
+                        rx.el.span(size_text(f), " · ", page_count(f["pages"]), class_name="file-meta"),
                         class_name="file-body"),
                     rx.el.button(rx.icon("x", size=18, aria_hidden="true"),
                                  rx.el.span(t("common.remove"), class_name="sr-only"),
