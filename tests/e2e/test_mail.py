@@ -90,6 +90,9 @@ def test_deposit_is_qualified_dispatched_found_taken_and_annotated(browser, base
     expect(history).to_contain_text("Merci de traiter en priorité.")
     assert agent.evaluate("document.documentElement.dir") == "rtl"
     assert agent.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
+    docs = agent.get_by_test_id("doc-list")  # the receipt: its size in the page's language, not "Ko"
+    expect(docs).to_contain_text(AR["common.unit_kb"])
+    expect(docs).not_to_contain_text("Ko")
 
     agent.get_by_test_id("action-take").click()
     expect(agent.get_by_test_id("detail-status")).to_have_text(AR["status.in_progress"])

@@ -9,8 +9,6 @@ re-reads the correspondence through ``scoping.get_visible`` and lets the service
 
 from __future__ import annotations
 
-from datetime import date
-
 import reflex as rx
 from sqlalchemy import select
 
@@ -20,9 +18,11 @@ from mrasla_app.services import directory, dispatch, scoping
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.dates import day_input, parse_day
+from mrasla_app.ui.components.files import page_count
 from mrasla_app.ui.components.forms import card, option, select_field
 from mrasla_app.ui.components.mail import MAIL_TYPES, PRIORITIES
-from mrasla_app.ui.i18n import LangState, pick, t
+from mrasla_app.ui.i18n import pick, t
 from mrasla_app.ui.state import SessionState
 
 PAGE = "inbox"  # the detail page and the registry both need a staff page right
@@ -36,20 +36,6 @@ def _can_dispatch(session, actor: Actor, corr: Correspondence) -> bool:
 
 def _needs_qualify(actor: Actor, corr: Correspondence) -> bool:
     return dispatch.is_registry_clerk(actor, corr) and corr.status in QUALIFY_STATUSES
-
-
-def parse_day(value: str) -> date | None:
-    """A day typed as shown in both languages (``jj/mm/aaaa``), or ISO; "" is no day."""
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        if "/" in value:
-            day, month, year = (int(p) for p in value.split("/"))
-            return date(year, month, day)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise DomainError("error.invalid_date") from None
 
 
 def _name(u: User) -> dict[str, str]:
@@ -259,11 +245,8 @@ def dispatch_panel() -> rx.Component:
                          [option(p, t(f"priority.{p}")) for p in PRIORITIES], default_value="normal"),
             rx.el.div(
                 rx.el.label(t("mail.deadline"), html_for="dispatch-deadline", class_name="label"),
-                # Not type="date": browsers draw that in their own locale, whatever the page language.
-                rx.el.input(id="dispatch-deadline", name="deadline", type="text", class_name="input", dir="ltr",
-                            input_mode="numeric", pattern=r"\d{1,2}/\d{1,2}/\d{4}", max_length=10,
-                            placeholder=t("draft.day_placeholder"), lang=LangState.lang,
-                            data_testid="dispatch-deadline", aria_describedby="dispatch-deadline-hint"),
+                day_input("dispatch-deadline", "deadline", data_testid="dispatch-deadline",
+                          aria_describedby="dispatch-deadline-hint"),
                 rx.el.p(t("mail.deadline_hint"), id="dispatch-deadline-hint", class_name="hint"),
                 class_name="field",
             ),
@@ -299,7 +282,7 @@ def dispatch_panel() -> rx.Component:
             rx.el.ul(rx.foreach(S.d_docs, lambda d: rx.el.li(
                 rx.icon("file-text", size=16, aria_hidden="true"),
                 rx.el.a(d["name"], href=d["view"], target="_blank", rel="noopener", dir="auto"),
-                rx.cond(d["pages"] != "", rx.el.span(" · ", d["pages"], " ", t("mail.pages"), class_name="muted")),
+                rx.cond(d["pages"] != "", rx.el.span(" · ", page_count(d["pages"]), class_name="muted")),
                 class_name="pf-file")), class_name="pf-files"),
             class_name="dispatch-letter", data_testid="dispatch-letter",
         )),

@@ -13,6 +13,7 @@ from typing import Any
 
 import reflex as rx
 
+from mrasla_app.ui.components.files import page_count
 from mrasla_app.ui.i18n import pick, t, t_choice
 
 KINDS = ("visa", "opinion", "signature", "seal")
@@ -293,7 +294,7 @@ def letter_preview(src: rx.Var, pages: rx.Var, filename: rx.Var) -> rx.Component
     return rx.cond(src != "", rx.el.div(
         rx.el.div(
             rx.el.h3(t("draft.preview_title"), class_name="subsection-title"),
-            rx.el.span(pages, " ", t("mail.pages"), class_name="muted", data_testid="letter-preview-pages"),
+            rx.el.span(page_count(pages), class_name="muted", data_testid="letter-preview-pages"),
             rx.el.a(rx.icon("download", size=16, aria_hidden="true"), t("draft.preview_download"), href=src,
                     download=filename, class_name="btn btn-small btn-ghost"),
             class_name="card-head",

@@ -26,13 +26,14 @@ from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf
+from mrasla_app.ui.components.files import page_count, size_text
 from mrasla_app.ui.components.forms import card, messages
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import local_dt
 from mrasla_app.ui.components.sending import SendState, send_panel
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
-    accept_uploads, discard_uploads, local_datetime, size_text, spooled_files, upload_box, upload_client, verdict,
+    accept_uploads, discard_uploads, local_datetime, spooled_files, upload_box, upload_client, verdict,
 )
 from mrasla_app.ui.state import SessionState
 
@@ -106,8 +107,10 @@ class FolderState(SessionState):
     # delegation and signing key, said before anything is typed
     obo_ar: str = ""  # "par délégation de …" when the actor can only act for someone else
     obo_fr: str = ""
+    obo_en: str = ""
     key_problem_ar: str = ""  # why the actor cannot sign yet (no usable key), shown before the PIN
     key_problem_fr: str = ""
+    key_problem_en: str = ""
     # the letter drafted in the application (new version from the edited text)
     has_letter: bool = False
     letter: dict[str, str] = {}
@@ -124,7 +127,7 @@ class FolderState(SessionState):
         self.has_report = self.report_ok = self.can_send = False
         self.report_reason, self.sent_number, self.sent_href, self.received_number, self.panel = "", "", "", "", ""
         self.signatures = []
-        self.obo_ar = self.obo_fr = self.key_problem_ar = self.key_problem_fr = ""
+        self.obo_ar = self.obo_fr = self.obo_en = self.key_problem_ar = self.key_problem_fr = self.key_problem_en = ""
         self.preview_src = self.preview_pages = ""
         self.has_letter, self.letter = False, {}
         self._step_id = 0
@@ -208,17 +211,20 @@ class FolderState(SessionState):
             select(User).where(User.id.in_(d.acting_for))).scalars()} if d.acting_for else {}
         self.acting_for = [{"id": str(u), "name": part_names.get(u, "?"), "name_ar": names_ar.get(u, "?"),
                             "label_ar": translate("parapheur.by_delegation", "ar", name=names_ar.get(u, "?")),
-                            "label_fr": translate("parapheur.by_delegation", "fr", name=part_names.get(u, "?"))}
+                            "label_fr": translate("parapheur.by_delegation", "fr", name=part_names.get(u, "?")),
+                            "label_en": translate("parapheur.by_delegation", "en", name=part_names.get(u, "?"))}
                            for u in d.acting_for]
         self.own_slot = bool(active_step and any(uid == actor.user_id and not acted
                                                  for uid, _, acted in active_step.participants))
         only_for = self.acting_for[0] if (len(self.acting_for) == 1 and not self.own_slot) else None
         self.obo_ar = only_for["label_ar"] if only_for else ""
         self.obo_fr = only_for["label_fr"] if only_for else ""
+        self.obo_en = only_for["label_en"] if only_for else ""
         problem = signing_keys.key_problem(signing_keys.active_key(session, actor.user_id)) \
             if (d.can_act and d.needs_pin) else ""
         self.key_problem_ar = translate(problem, "ar") if problem else ""
         self.key_problem_fr = translate(problem, "fr") if problem else ""
+        self.key_problem_en = translate(problem, "en") if problem else ""
         draft = drafting.current_draft(session, folder)
         self.has_letter = draft is not None
         if draft is not None and self.panel != "letter":
@@ -541,14 +547,14 @@ def _viewer() -> rx.Component:
             class_name="card-head",
         ),
         rx.el.p(rx.icon("file-text", size=16, aria_hidden="true"), rx.el.span(f["main_name"], dir="auto"),
-                rx.el.span(" · ", f["pages"], " ", t("mail.pages"), data_testid="document-pages"), class_name="file-meta"),
+                rx.el.span(" · ", page_count(f["pages"]), data_testid="document-pages"), class_name="file-meta"),
         rx.el.iframe(src=f["view"], title=t("pf.document"), class_name="pf-viewer", data_testid="document-viewer"),
         rx.cond(FolderState.docs.length() > 0, rx.fragment(
             rx.el.h3(t("pf.annexes"), class_name="subsection-title"),
             rx.el.ul(rx.foreach(FolderState.docs, lambda d: rx.el.li(
                 rx.icon("paperclip", size=16, aria_hidden="true"),
                 rx.el.span(d["name"], class_name="file-name", dir="auto"),
-                rx.el.span(d["pages"], " ", t("mail.pages"), class_name="muted nowrap"),
+                rx.el.span(page_count(d["pages"]), class_name="muted"),
                 rx.el.a(t("mail.view"), href=d["view"], target="_blank", rel="noopener", reload_document=True,
                         class_name="btn btn-small btn-ghost"),
                 rx.el.a(t("mail.download"), href=d["download"], reload_document=True,
@@ -657,7 +663,7 @@ def _action_button(decision: str, icon: str, label_key: str, testid: str, kind: 
     return rx.cond(
         S.decisions.contains(decision),
         rx.el.button(rx.icon(icon, size=18, aria_hidden="true"), t(label_key),
-                     rx.cond(S.obo_fr != "", rx.el.span(" · ", pick(S.obo_ar, S.obo_fr), class_name="btn-obo")),
+                     rx.cond(S.obo_fr != "", rx.el.span(" · ", pick(S.obo_ar, S.obo_fr, S.obo_en), class_name="btn-obo")),
                      type="button", on_click=S.open_panel(decision),
                      class_name=rx.cond(S.panel == decision, f"btn btn-{kind} is-on", f"btn btn-{kind}"),
                      aria_pressed=rx.cond(S.panel == decision, "true", "false"), data_testid=testid),
@@ -672,7 +678,7 @@ def _action_form() -> rx.Component:
             rx.el.label(t("pf.act_as"), html_for="pf-obo", class_name="label"),
             rx.el.select(
                 rx.cond(S.own_slot, rx.el.option(t("pf.myself"), value="")),
-                rx.foreach(S.acting_for, lambda a: rx.el.option(pick(a["label_ar"], a["label_fr"]), value=a["id"])),
+                rx.foreach(S.acting_for, lambda a: rx.el.option(pick(a["label_ar"], a["label_fr"], a["label_en"]), value=a["id"])),
                 id="pf-obo", name="on_behalf_of", class_name="input select", data_testid="on-behalf-select"),
             class_name="field",
         )),
@@ -700,7 +706,7 @@ def _action_form() -> rx.Component:
                 rx.match(S.panel, ("approved", t("pf.do.approved")), ("opinion", t("pf.do.opinion")),
                          ("signed", t("pf.do.signed")), ("rejected", t("pf.do.rejected")),
                          ("returned", t("pf.do.returned")), t("common.save")),
-                rx.cond(S.obo_fr != "", rx.el.span(" · ", pick(S.obo_ar, S.obo_fr))),
+                rx.cond(S.obo_fr != "", rx.el.span(" · ", pick(S.obo_ar, S.obo_fr, S.obo_en))),
                 type="submit", disabled=S.busy | ((S.panel == "signed") & (S.key_problem_fr != "")),
                 class_name=rx.cond(S.panel == "rejected", "btn btn-danger", "btn btn-primary"),
                 data_testid="action-submit"),
@@ -720,10 +726,10 @@ def _actions() -> rx.Component:
         rx.el.h2(t("pf.your_turn"), class_name="section-title", id="pf-act-title"),
         rx.cond(S.obo_fr != "", rx.el.p(
             rx.icon("users", size=16, aria_hidden="true"), t("draft.obo_notice"), " ",
-            rx.el.strong(pick(S.obo_ar, S.obo_fr)), class_name="msg msg-info", data_testid="obo-notice")),
+            rx.el.strong(pick(S.obo_ar, S.obo_fr, S.obo_en)), class_name="msg msg-info", data_testid="obo-notice")),
         rx.cond(S.key_problem_fr != "", rx.el.div(
             rx.icon("key-round", size=18, aria_hidden="true"),
-            rx.el.div(rx.el.p(pick(S.key_problem_ar, S.key_problem_fr)),
+            rx.el.div(rx.el.p(pick(S.key_problem_ar, S.key_problem_fr, S.key_problem_en)),
                       rx.el.a(t("draft.key_create"), href=routes.ACCOUNT, class_name="btn btn-small btn-secondary")),
             role="alert", class_name="msg msg-error msg-icon", data_testid="key-missing")),
         rx.el.div(

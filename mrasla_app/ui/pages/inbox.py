@@ -16,6 +16,7 @@ from mrasla_app.services import directory, inbox, scoping
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.dates import day_input, parse_day
 from mrasla_app.ui.components.forms import messages, option, page_title
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import (
@@ -34,9 +35,10 @@ FILTERS = ("direction", "status", "priority", "date_from", "date_to", "unit", "s
 
 
 def _day(value: str) -> date | None:
+    """A filter day as typed (``jj/mm/aaaa`` or ISO from a bookmarked link); None when not a day."""
     try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
+        return parse_day(value)
+    except DomainError:
         return None
 
 
@@ -224,11 +226,11 @@ def _filters() -> rx.Component:
                          rx.foreach(S.units, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"]))],
                         _fv("unit")),
                 rx.el.div(rx.el.label(t("inbox.date_from"), html_for="filter-date_from", class_name="label"),
-                          rx.el.input(id="filter-date_from", name="date_from", type="date", class_name="input",
-                                      default_value=_fv("date_from")), class_name="field"),
+                          day_input("filter-date_from", "date_from", default_value=_fv("date_from"),
+                                    data_testid="filter-date_from"), class_name="field"),
                 rx.el.div(rx.el.label(t("inbox.date_to"), html_for="filter-date_to", class_name="label"),
-                          rx.el.input(id="filter-date_to", name="date_to", type="date", class_name="input",
-                                      default_value=_fv("date_to")), class_name="field"),
+                          day_input("filter-date_to", "date_to", default_value=_fv("date_to"),
+                                    data_testid="filter-date_to"), class_name="field"),
                 rx.el.div(rx.el.label(t("mail.sender"), html_for="filter-sender", class_name="label"),
                           rx.el.input(id="filter-sender", name="sender", type="text", class_name="input",
                                       default_value=_fv("sender"), max_length=120, data_testid="filter-sender"),

@@ -20,12 +20,12 @@ from mrasla_app.models import (
     Administration, Correspondence, CorrespondenceLink, Dispatch, DispatchPurpose, Document, DocumentKind, Note, Party,
     Status, Unit, User,
 )
-from mrasla_app.pki.receipts import format_size
 from mrasla_app.services import dispatch, drafting, labels, scoping, sending
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf
+from mrasla_app.ui.components.files import page_count, size_label, size_text
 from mrasla_app.ui.components.dispatch import DispatchState, dispatch_panel
 from mrasla_app.ui.components.forms import card, messages
 from mrasla_app.ui.components.layout import layout
@@ -167,7 +167,7 @@ class MailState(SessionState):
                                .order_by(Document.kind, Document.position, Document.id)).scalars().all()
         self.docs = [{
             "id": str(d.id), "name": d.filename, "kind": d.kind.value, "pages": str(d.pages or ""),
-            "size": format_size(d.size), "sha": d.sha256[:12], "sha_full": d.sha256,
+            **dict(zip(("size", "unit"), size_label(d.size))), "sha": d.sha256[:12], "sha_full": d.sha256,
             "view": routes.document_url(d.id, inline=True, pdf=d.content_type != "application/pdf"),
             "download": routes.document_url(d.id),
         } for d in docs]
@@ -621,8 +621,8 @@ def _documents() -> rx.Component:
                         rx.el.p(
                             rx.el.span(t_choice(d["kind"], "dockind.", DOC_KINDS),
                                        class_name="badge"),
-                            rx.cond(d["pages"] != "", rx.el.span(d["pages"], " ", t("mail.pages"))),
-                            rx.el.span(d["size"], dir="ltr"),
+                            rx.cond(d["pages"] != "", page_count(d["pages"])),
+                            size_text(d),
                             rx.el.code("SHA-256 " + d["sha"] + "…", dir="ltr", title=d["sha_full"]),
                             class_name="file-meta",
                         ),

@@ -23,12 +23,13 @@ from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf
+from mrasla_app.ui.components.files import page_count, size_text
 from mrasla_app.ui.components.forms import card, messages, page_title
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import local_dt
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
-    accept_uploads, discard_uploads, size_text, spooled_files, upload_box, upload_client,
+    accept_uploads, discard_uploads, spooled_files, upload_box, upload_client,
 )
 from mrasla_app.ui.state import SessionState
 
@@ -141,6 +142,7 @@ class ParapheurState(SessionState):
     files: list[dict[str, str]] = []  # {name, size, unit, pages}
     file_error_ar: str = ""
     file_error_fr: str = ""
+    file_error_en: str = ""
     link_number: str = ""  # prefilled when coming from a letter ("upload a prepared PDF")
     form_key: int = 0
 
@@ -219,7 +221,7 @@ class ParapheurState(SessionState):
         store = await self.get_state(FolderUploads)
         discard_uploads(upload_client(self), store._files)
         store._files = []
-        self.files, self.file_error_ar, self.file_error_fr = [], "", ""
+        self.files, self.file_error_ar, self.file_error_fr, self.file_error_en = [], "", "", ""
         self.steps = [pf.blank_step(), {**pf.blank_step(), "kind": "signature"}]
         self.people = []
         self.circuit = "template" if self.templates else "adhoc"
@@ -270,10 +272,11 @@ class ParapheurState(SessionState):
             return
         store = await self.get_state(FolderUploads)
         kept, shown = list(store._files), list(self.files)
-        self.file_error_ar = self.file_error_fr = ""
+        self.file_error_ar = self.file_error_fr = self.file_error_en = ""
         for name, exc in await accept_uploads(files, kept, shown, upload_client(self)):
             self.file_error_ar = f"{name} : " + translate(exc.code, "ar", **exc.params)
             self.file_error_fr = f"{name} : " + translate(exc.code, "fr", **exc.params)
+            self.file_error_en = f"{name}: " + translate(exc.code, "en", **exc.params)
         store._files, self.files = kept, shown
 
     @rx.event
@@ -386,7 +389,7 @@ def _file_item(f: rx.Var, i: rx.Var) -> rx.Component:
         rx.icon("file-text", size=18, aria_hidden="true", class_name="file-icon"),
         rx.el.span(f["name"], class_name="file-name", dir="auto"),
         rx.el.span(rx.cond(i == 0, t("pf.main_document"), t("pf.annex")), class_name="badge"),
-        rx.el.span(f["pages"], " ", t("mail.pages"), class_name="muted nowrap"),
+        rx.el.span(page_count(f["pages"]), class_name="muted"),
         size_text(f),
         rx.el.button(rx.icon("x", size=16, aria_hidden="true"), type="button",
                      on_click=ParapheurState.remove_file(i), class_name="btn btn-small btn-ghost",
@@ -429,7 +432,7 @@ def _new_form() -> rx.Component:
                            "pf.drop_files", accept=ACCEPT, icon="file-up"),
                 rx.cond(S.file_error_fr != "", rx.el.p(
                     rx.icon("circle-alert", size=16, aria_hidden="true"),
-                    rx.el.span(pick(S.file_error_ar, S.file_error_fr)),
+                    rx.el.span(pick(S.file_error_ar, S.file_error_fr, S.file_error_en)),
                     role="alert", class_name="field-error", data_testid="folder-files-error")),
                 rx.el.ul(rx.foreach(S.files, _file_item), class_name="pf-files", data_testid="folder-file-list"),
                 class_name="field",

@@ -21,6 +21,7 @@ from mrasla_app.services import exports
 from mrasla_app.services.errors import DomainError
 from mrasla_app.settings import TIMEZONE
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.dates import day_input, day_text, parse_day
 from mrasla_app.ui.components.forms import messages, option, page_title
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import DIRECTIONS
@@ -37,17 +38,19 @@ def _today() -> date:
     return datetime.now(ZoneInfo(TIMEZONE)).date()
 
 
-def _period_error(start: str, end: str) -> str:
-    """The catalogue key refusing the period, or "" (same rules as the export service)."""
+def _period(start: str, end: str) -> tuple[date, date] | str:
+    """The typed period as days, or the catalogue key refusing it (same rules as the export service)."""
     try:
-        lo, hi = date.fromisoformat(start), date.fromisoformat(end)
-    except ValueError:
+        lo, hi = parse_day(start), parse_day(end)
+    except DomainError as exc:
+        return exc.code
+    if lo is None or hi is None:
         return "error.invalid_date"
     if hi < lo:
         return "error.invalid_period"
     if (hi - lo).days >= exports.MAX_PERIOD_DAYS:
         return "error.period_too_long"
-    return ""
+    return lo, hi
 
 
 class RegistersState(SessionState):
@@ -62,15 +65,16 @@ class RegistersState(SessionState):
     pdf_href: str = ""
 
     def _refresh(self) -> None:
-        code = _period_error(self.start, self.end)
-        params = {"from": self.start, "to": self.end}
-        if code:
+        period = _period(self.start, self.end)
+        if isinstance(period, str):  # a refusal: the catalogue key
+            code = period
             self.period_ar = translate(code, "ar", max=exports.MAX_PERIOD_DAYS)
             self.period_fr = translate(code, "fr", max=exports.MAX_PERIOD_DAYS)
             self.period_en = translate(code, "en", max=exports.MAX_PERIOD_DAYS)
             self.csv_href = self.pdf_href = ""
             return
         self.period_ar = self.period_fr = self.period_en = ""
+        params = {"from": period[0].isoformat(), "to": period[1].isoformat()}
         self.csv_href = routes.register_export_path(self.direction, "csv") + "?" + urlencode(params)
         self.pdf_href = routes.register_export_path(self.direction, "pdf") + "?" + urlencode(params)
 
@@ -90,7 +94,7 @@ class RegistersState(SessionState):
         if actor is None:
             return redirect
         self.is_clerk = actor.has_role(Role.clerk)
-        today = _today().isoformat()
+        today = day_text(_today())
         self.start = self.start or today
         self.end = self.end or today
         self._refresh()
@@ -144,17 +148,15 @@ def page() -> rx.Component:
                 ),
                 rx.el.div(
                     rx.el.label(t("inbox.date_from"), html_for="export-from", class_name="label"),
-                    rx.el.input(id="export-from", type="date", value=S.start, on_change=S.set_start, dir="ltr",
-                                class_name="input", data_testid="export-from",
-                                aria_describedby=rx.cond(S.period_fr != "", "export-period-error", "")),
+                    day_input("export-from", "from", value=S.start, on_change=S.set_start, data_testid="export-from",
+                              aria_describedby=rx.cond(S.period_fr != "", "export-period-error", "")),
                     class_name="field",
                 ),
                 rx.el.div(
                     rx.el.label(t("inbox.date_to"), html_for="export-to", class_name="label"),
-                    rx.el.input(id="export-to", type="date", value=S.end, on_change=S.set_end, dir="ltr",
-                                class_name="input", data_testid="export-to",
-                                aria_invalid=rx.cond(S.period_fr != "", "true", "false"),
-                                aria_describedby=rx.cond(S.period_fr != "", "export-period-error", "")),
+                    day_input("export-to", "to", value=S.end, on_change=S.set_end, data_testid="export-to",
+                              aria_invalid=rx.cond(S.period_fr != "", "true", "false"),
+                              aria_describedby=rx.cond(S.period_fr != "", "export-period-error", "")),
                     class_name="field",
                 ),
                 class_name="form-grid",

@@ -27,12 +27,13 @@ from mrasla_app.services import directory, paper, registry, scoping
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.files import page_count, size_text
 from mrasla_app.ui.components.forms import field, field_error, messages, option, page_title, radio_field, select_field
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import MAIL_TYPES, PRIORITIES, local_dt
 from mrasla_app.ui.i18n import pick, t
 from mrasla_app.ui.pages.portal.common import (
-    accept_uploads, discard_uploads, form_data, size_text, spooled_files, upload_box, upload_client,
+    accept_uploads, discard_uploads, form_data, spooled_files, upload_box, upload_client,
 )
 from mrasla_app.ui.state import SessionState
 
@@ -70,6 +71,7 @@ class RegisterState(SessionState):
     values: dict[str, str] = {}  # what was last submitted (refilled after a refusal)
     errors_ar: dict[str, str] = {}
     errors_fr: dict[str, str] = {}
+    errors_en: dict[str, str] = {}
     files: list[dict[str, str]] = []  # {name, size, unit, pages}
     busy: bool = False
     form_key: int = 0
@@ -103,11 +105,11 @@ class RegisterState(SessionState):
             self.kind = self.kinds[0] if self.kinds else ""
 
     def _set_errors(self, fields: dict) -> None:
-        ar, fr = {}, {}
+        ar, fr, en = {}, {}, {}
         for name, code in fields.items():
             key, params = code if isinstance(code, tuple) else (code, {})
-            ar[name], fr[name] = translate(key, "ar", **params), translate(key, "fr", **params)
-        self.errors_ar, self.errors_fr = ar, fr
+            ar[name], fr[name], en[name] = (translate(key, lang, **params) for lang in ("ar", "fr", "en"))
+        self.errors_ar, self.errors_fr, self.errors_en = ar, fr, en
 
     async def _clear_files(self) -> None:
         store = await self.get_state(RegisterFiles)
@@ -157,7 +159,7 @@ class RegisterState(SessionState):
     @rx.event
     async def on_load(self):
         actor, redirect = self._guard(PAGE)
-        self.errors_ar, self.errors_fr, self.values, self.busy = {}, {}, {}, False
+        self.errors_ar, self.errors_fr, self.errors_en, self.values, self.busy = {}, {}, {}, {}, False
         self._forget_label()
         await self._clear_files()
         if actor is None:
@@ -177,7 +179,7 @@ class RegisterState(SessionState):
             return
         if kind in self.kinds and kind != self.kind:
             self.kind = kind
-            self.errors_ar, self.errors_fr, self.values = {}, {}, {}
+            self.errors_ar, self.errors_fr, self.errors_en, self.values = {}, {}, {}, {}
             self._forget_label()
             self._clear_messages()
             await self._clear_files()
@@ -194,10 +196,12 @@ class RegisterState(SessionState):
         store = await self.get_state(RegisterFiles)
         self.errors_ar = {k: v for k, v in self.errors_ar.items() if k != "files"}
         self.errors_fr = {k: v for k, v in self.errors_fr.items() if k != "files"}
+        self.errors_en = {k: v for k, v in self.errors_en.items() if k != "files"}
         kept, shown = list(store._files), list(self.files)
         for _name, exc in await accept_uploads(files, kept, shown, upload_client(self)):
             self.errors_ar = {**self.errors_ar, "files": translate(exc.code, "ar", **exc.params)}
             self.errors_fr = {**self.errors_fr, "files": translate(exc.code, "fr", **exc.params)}
+            self.errors_en = {**self.errors_en, "files": translate(exc.code, "en", **exc.params)}
         store._files, self.files = kept, shown
 
     @rx.event
@@ -279,7 +283,7 @@ class RegisterState(SessionState):
         self.form_key += 1
 
 
-ERRORS = (RegisterState.errors_ar, RegisterState.errors_fr)
+ERRORS = (RegisterState.errors_ar, RegisterState.errors_fr, RegisterState.errors_en)
 
 
 def _v(name: str, default: str = "") -> rx.Var:
@@ -342,7 +346,7 @@ def _files_block() -> rx.Component:
                     rx.icon("file-check", size=20, aria_hidden="true", class_name="file-icon"),
                     rx.el.span(
                         rx.el.span(f["name"], class_name="file-name", dir="auto", data_testid="reg-file-name"),
-                        rx.el.span(size_text(f), " · ", f["pages"], " ", t("deposit.file_pages"), class_name="file-meta"),
+                        rx.el.span(size_text(f), " · ", page_count(f["pages"]), class_name="file-meta"),
                         class_name="file-body"),
                     rx.el.button(rx.icon("x", size=18, aria_hidden="true"),
                                  rx.el.span(t("common.remove"), class_name="sr-only"),

@@ -8,8 +8,6 @@ days placed in it). ``services.holidays`` checks every right again.
 
 from __future__ import annotations
 
-from datetime import date
-
 import reflex as rx
 from sqlmodel import Session
 
@@ -18,6 +16,7 @@ from mrasla_app.services import holidays, permissions
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.dates import day_props, parse_day
 from mrasla_app.ui.components.forms import button, card, checkbox_field, empty_state, field, section_title, submit
 from mrasla_app.ui.components.mail import today
 from mrasla_app.ui.i18n import pick, t
@@ -91,8 +90,8 @@ class HolidaysState(CreateForm, AdminState):
     def create(self, form: dict):
         form = form if isinstance(form, dict) else {}
         try:
-            day = date.fromisoformat(str(form.get("day", ""))[:10])
-        except ValueError:
+            day = parse_day(str(form.get("day", ""))[:10])
+        except DomainError:
             day = None
 
         def action(session: Session, actor: Actor) -> None:
@@ -122,7 +121,7 @@ def _create_form() -> rx.Component:
         section_title("holiday.new", id="holiday-new-title"),
         rx.el.form(
             rx.el.div(
-                field("holiday", "day", "holiday.day", type="date", required=True, dir="ltr"),
+                field("holiday", "day", "holiday.day", required=True, **day_props()),
                 field("holiday", "name_fr", "field.name_fr", required=True, max_length=120, lang="fr", dir="ltr"),
                 field("holiday", "name_ar", "field.name_ar", required=True, max_length=120, lang="ar", dir="rtl"),
                 class_name="form-grid",

@@ -25,6 +25,7 @@ from mrasla_app.services import files as file_service
 from mrasla_app.services import spool, tracking
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.files import page_count, size_label, size_text
 from mrasla_app.ui.components.forms import card, section_title
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.settings import get_settings
@@ -43,13 +44,6 @@ STATUSES = ("to_qualify", "dispatched", "in_progress", "answered", "closed", "ar
 def local_datetime(at: datetime) -> dict[str, str]:
     """``{"ar": ..., "fr": ..., "en": ...}``: the time in Africa/Casablanca, as printed on the receipt."""
     return {"ar": format_datetime_ar(at), "fr": format_datetime_fr(at), "en": format_datetime_en(at)}
-
-
-def size_label(size: int) -> tuple[str, str]:
-    """(number, unit key) for a byte count: ``(340, "kb")``, ``(1.2, "mb")``."""
-    if size < 1024 * 1024:
-        return str(max(1, round(size / 1024))), "kb"
-    return f"{size / (1024 * 1024):.1f}", "mb"
 
 
 def real_uploads(files: Any) -> list[Any]:
@@ -156,8 +150,9 @@ class PortalState(SessionState):
     def _query(self, name: str) -> str:
         return self._url_parts()[1].get(name, "")[:128]
 
-    def _both(self, key: str, **params: object) -> tuple[str, str]:
-        return translate(key, "ar", **params), translate(key, "fr", **params)
+    def _texts(self, key: str, **params: object) -> tuple[str, str, str]:
+        """The text of ``key`` in every interface language (ar, fr, en): the switch is live."""
+        return translate(key, "ar", **params), translate(key, "fr", **params), translate(key, "en", **params)
 
     @rx.event
     def load_portal(self):
@@ -220,26 +215,6 @@ def _answer_item(reference: str, answer: tracking.Answer) -> dict[str, str]:
 def dl_row(label: Any, value: Any, **props: Any) -> list[rx.Component]:
     """One ``<dt>``/``<dd>`` pair for a ``.dl`` list (``label``: a catalogue key, or a translated text)."""
     return [rx.el.dt(t(label) if isinstance(label, str) else label), rx.el.dd(value, **props)]
-
-
-def size_text(item: Any) -> rx.Component:
-    """``340 Ko`` from an item with ``size`` and ``unit`` (kb/mb) fields."""
-    return rx.el.span(item["size"], "\u00a0", t_choice(item["unit"], "common.unit_", ["kb", "mb"]),
-                      class_name="nowrap")
-
-
-def page_count(pages: Any) -> rx.Component:
-    """``pages`` (a number as text) with the right plural: Arabic has one, two, 3–10 and 11+ forms."""
-    n = pages.to(int)
-    return rx.el.span(
-        rx.match(
-            pages,
-            ("1", rx.fragment(t("citizen.pages_one"))),
-            ("2", rx.fragment(t("citizen.pages_two"))),
-            rx.fragment(pages, "\u00a0", rx.cond((n >= 3) & (n <= 10), t("citizen.pages_few"), t("citizen.pages_many"))),
-        ),
-        class_name="nowrap",
-    )
 
 
 def upload_box(upload_id: str, on_drop: Any, label_key: str, hint_key: str, *, accept: dict[str, list[str]],

@@ -78,6 +78,7 @@ class DepositState(PortalState):
     files: list[dict[str, str]] = []  # {name, size, unit, pages}
     limits_ar: str = ""
     limits_fr: str = ""
+    limits_en: str = ""
     form_key: int = 0
     # Per-field messages from the server, in every interface language.
     errors_ar: dict[str, str] = {}
@@ -175,7 +176,7 @@ class DepositState(PortalState):
         else:  # a reload keeps the draft; refresh the directory
             self._search(self.query)
         s = get_settings()
-        self.limits_ar, self.limits_fr = self._both("deposit.limits", max=s.max_files, mb=s.max_upload_mb)
+        self.limits_ar, self.limits_fr, self.limits_en = self._texts("deposit.limits", max=s.max_files, mb=s.max_upload_mb)
         self.busy = False
 
     @rx.event
@@ -515,7 +516,7 @@ def _step_letter() -> rx.Component:
         ),
         rx.el.div(
             rx.el.p(t("deposit.files"), class_name="label", id=f"{FORM}-files-label"),
-            rx.el.p(t("deposit.files_hint"), " ", pick(DepositState.limits_ar, DepositState.limits_fr),
+            rx.el.p(t("deposit.files_hint"), " ", pick(DepositState.limits_ar, DepositState.limits_fr, DepositState.limits_en),
                     class_name="hint"),
             upload_box(UPLOAD_ID, DepositState.add_files(rx.upload_files(upload_id=UPLOAD_ID)),
                        "deposit.files_add", "deposit.files_drop", accept=ACCEPT, icon="camera"),

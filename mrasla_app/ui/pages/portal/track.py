@@ -36,6 +36,7 @@ class TrackState(TrackingViewMixin, PortalState):
     number: str = ""
     sent_ar: str = ""
     sent_fr: str = ""
+    sent_en: str = ""
 
     _registry_number: str = ""
     _correspondence_id: int = 0
@@ -53,7 +54,7 @@ class TrackState(TrackingViewMixin, PortalState):
         self._start_over()
 
     def _start_over(self) -> None:
-        self.stage, self.sent_ar, self.sent_fr = "ask", "", ""
+        self.stage, self.sent_ar, self.sent_fr, self.sent_en = "ask", "", "", ""
         self._registry_number, self._correspondence_id, self._code_asked_at = "", 0, 0.0
         self._set_view(None)
 
@@ -80,7 +81,7 @@ class TrackState(TrackingViewMixin, PortalState):
         self._clear_messages()
         self.number, self._registry_number, self.stage = number, number, "code"
         self._code_asked_at = time.time()  # wall clock: workers may differ
-        self.sent_ar, self.sent_fr = self._both("track.code_sent")
+        self.sent_ar, self.sent_fr, self.sent_en = self._texts("track.code_sent")
 
     @rx.event
     def confirm(self, form: dict):
@@ -119,7 +120,7 @@ def _ask() -> rx.Component:
 
 def _code() -> rx.Component:
     return rx.fragment(
-        message(TrackState.sent_ar, TrackState.sent_fr, ok=True, testid="track-code-sent"),
+        message(TrackState.sent_ar, TrackState.sent_fr, TrackState.sent_en, ok=True, testid="track-code-sent"),
         rx.el.form(
             field(FORM, "code", "track.code", required=True, autocomplete="one-time-code", input_mode="numeric",
                   pattern="[0-9٠-٩۰-۹]{6}", max_length=6, dir="ltr", auto_focus=True),

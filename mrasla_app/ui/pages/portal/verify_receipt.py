@@ -60,6 +60,7 @@ class VerifyReceiptState(PortalState):
     match_ok: bool = False
     match_ar: str = ""
     match_fr: str = ""
+    match_en: str = ""
 
     _reference: str = ""
     _qr_token: str = ""
@@ -106,7 +107,7 @@ class VerifyReceiptState(PortalState):
     @rx.event
     async def check_attachment(self, files: list[rx.UploadFile]):
         """Does the dropped file match a line of this receipt? (reference and token from the server)"""
-        self.match_ar = self.match_fr = ""
+        self.match_ar = self.match_fr = self.match_en = ""
         files = real_uploads(files)
         try:
             self._limit(lookup_limit)
@@ -124,16 +125,16 @@ class VerifyReceiptState(PortalState):
         line = verification.match_attachment(found, data)
         if found.kind == "signed":
             self.match_ok = line is not None
-            self.match_ar, self.match_fr = self._both("citizen.verify_copy_match" if line else "citizen.verify_copy_nomatch")
+            self.match_ar, self.match_fr, self.match_en = self._texts("citizen.verify_copy_match" if line else "citizen.verify_copy_nomatch")
         elif line is not None:
             self.match_ok = True
-            self.match_ar, self.match_fr = self._both("verify.attachment_match", name=line.filename)
+            self.match_ar, self.match_fr, self.match_en = self._texts("verify.attachment_match", name=line.filename)
         elif found.receipt_sha256 and hashlib.sha256(data).hexdigest() == found.receipt_sha256:
             self.match_ok = True
-            self.match_ar, self.match_fr = self._both("verify.attachment_receipt")
+            self.match_ar, self.match_fr, self.match_en = self._texts("verify.attachment_receipt")
         else:
             self.match_ok = False
-            self.match_ar, self.match_fr = self._both("verify.attachment_nomatch")
+            self.match_ar, self.match_fr, self.match_en = self._texts("verify.attachment_nomatch")
 
 
 def _document(d: rx.Var) -> rx.Component:
@@ -234,8 +235,8 @@ def _details() -> rx.Component:
                        "verify.attachment_choose", "verify.pdf_hint", multiple=False, icon="file-search",
                        accept={"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"],
                                "image/png": [".png"]}),
-            rx.cond(s.match_ok, message(s.match_ar, s.match_fr, ok=True, testid="attachment-result"),
-                    message(s.match_ar, s.match_fr, testid="attachment-result")),
+            rx.cond(s.match_ok, message(s.match_ar, s.match_fr, s.match_en, ok=True, testid="attachment-result"),
+                    message(s.match_ar, s.match_fr, s.match_en, testid="attachment-result")),
             aria_labelledby="attachment-title",
         ),
     )

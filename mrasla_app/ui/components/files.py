@@ -1,0 +1,41 @@
+"""How a file's size and page count read, on citizen and staff pages alike.
+
+The unit (Ko/كب/KB) and the plural (Arabic has one, two, 3–10 and 11+ forms) follow the interface
+language, so the server only prepares numbers: ``size_label`` on the server, ``size_text`` and
+``page_count`` in the page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from mrasla_app.ui.i18n import t, t_choice
+
+
+def size_label(size: int) -> tuple[str, str]:
+    """(number, unit key) for a byte count: ``(340, "kb")``, ``(1.2, "mb")``."""
+    if size < 1024 * 1024:
+        return str(max(1, round(size / 1024))), "kb"
+    return f"{size / (1024 * 1024):.1f}", "mb"
+
+
+def size_text(item: Any) -> rx.Component:
+    """``340 Ko`` from an item with ``size`` and ``unit`` (kb/mb) fields."""
+    return rx.el.span(item["size"], "\u00a0", t_choice(item["unit"], "common.unit_", ["kb", "mb"]),
+                      class_name="nowrap")
+
+
+def page_count(pages: Any) -> rx.Component:
+    """``pages`` (a number as text) with the right plural: Arabic has one, two, 3–10 and 11+ forms."""
+    n = pages.to(int)
+    return rx.el.span(
+        rx.match(
+            pages,
+            ("1", rx.fragment(t("citizen.pages_one"))),
+            ("2", rx.fragment(t("citizen.pages_two"))),
+            rx.fragment(pages, "\u00a0", rx.cond((n >= 3) & (n <= 10), t("citizen.pages_few"), t("citizen.pages_many"))),
+        ),
+        class_name="nowrap",
+    )
