@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, sele
 from sqlmodel import Session
 
 from mrasla_app.models import (
-    Correspondence, Direction, Dispatch, DispatchPurpose, Party, Priority, Role, Status, Unit,
+    Administration, Correspondence, Direction, Dispatch, DispatchPurpose, Party, Priority, Role, Status, Unit,
 )
 from mrasla_app.models.base import MAX_ID
 from mrasla_app.services import registry, scoping
@@ -85,6 +85,7 @@ class InboxRow:
     registered_at: datetime
     action_unit_ar: str
     action_unit_fr: str
+    sender_ar: str = ""  # the sender in Arabic when it is an administration (its French name in ``sender``)
 
 
 def today() -> date:
@@ -221,11 +222,17 @@ def page(
     rows = rows[:limit]
     parties = {p.id: p.full_name for p in session.execute(
         select(Party).where(Party.id.in_({r.sender_party_id for r in rows if r.sender_party_id}))).scalars()}
+    # A letter received from another administration of the platform has that administration as its sender.
+    adms = {a.id: a for a in session.execute(select(Administration).where(Administration.id.in_(
+        {r.sender_administration_id for r in rows if r.sender_administration_id and not r.sender_party_id}))).scalars()}
     units = {u.id: u for u in session.execute(
         select(Unit).where(Unit.id.in_({r.action_unit_id for r in rows if r.action_unit_id}))).scalars()}
     out = [InboxRow(
         id=r.id, registry_number=r.registry_number, subject=r.subject,  # type: ignore[arg-type]
-        sender=parties.get(r.sender_party_id, ""), direction=r.direction.value, channel=r.channel.value,
+        sender=parties.get(r.sender_party_id, "") or (adms[r.sender_administration_id].name_fr
+                                                       if r.sender_administration_id in adms else ""),
+        sender_ar=adms[r.sender_administration_id].name_ar if r.sender_administration_id in adms else "",
+        direction=r.direction.value, channel=r.channel.value,
         status=r.status.value, priority=r.priority.value, confidential=r.confidential, deadline=r.deadline,
         registered_at=r.registered_at,
         action_unit_ar=units[r.action_unit_id].name_ar if r.action_unit_id in units else "",
