@@ -226,6 +226,9 @@ def draft_answer(j: Journey, page: Page) -> None:
         button(page, T["draft.preview"]).click()
         frame = page.get_by_test_id("letter-preview-frame")
         expect(frame).to_have_attribute("src", re.compile(r"^data:application/pdf;base64,"), timeout=30_000)
+        shown = frame.element_handle().content_frame()
+        shown.wait_for_load_state()
+        assert shown.url.startswith("data:application/pdf"), shown.url  # not refused by the page's security policy
         preview = j.tmp / "preview.pdf"
         preview.write_bytes(base64.b64decode(frame.get_attribute("src").split(",", 1)[1]))
         assert j.number in _pdftext(preview)  # the merge fields are filled: the reference is in the letter
