@@ -289,7 +289,7 @@ def sign_by_delegation(j: Journey, reference: str) -> None:
         page.get_by_label(T["parapheur.pin"]).fill(PIN)
         submit = page.get_by_role("button", name=re.compile(f"^{re.escape(T['pf.do.signed'])}"))
         expect(submit).to_contain_text(by_delegation)
-        shot(j, page, f"sign-by-delegation-desktop-{reference[-2:]}")
+        shot(j, page, f"sign-by-delegation-desktop-{'answer' if reference == j.reference else 'outgoing'}")
         submit.click()
         expect(notice(page, T["pf.done.signed"])).to_be_visible(timeout=60_000)
         expect(page.get_by_text(T["verify.authentic"], exact=True).first).to_be_visible(timeout=30_000)
