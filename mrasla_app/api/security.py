@@ -40,7 +40,7 @@ def csp(socket_origins: tuple[str, ...]) -> str:
         "img-src 'self' data: blob:",
         "font-src 'self' data:",
         " ".join(("connect-src 'self'", *socket_origins)),
-        "frame-src 'self' blob:",
+        "frame-src 'self' blob: data:",  # data: — the drafted letter's PDF preview (an opaque-origin frame)
         "object-src 'self'",
         "worker-src 'self'",
         "manifest-src 'self'",

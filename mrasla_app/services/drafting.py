@@ -27,6 +27,7 @@ from pyhanko.sign import fields
 from sqlalchemy import select
 from sqlmodel import Session
 
+from mrasla_app.i18n import translate
 from mrasla_app.models import (
     Administration, CompletionMode, Correspondence, Folder, FolderDocument, FolderStatus, FolderStep, LetterDraft,
     Role, RoleMembership, StepKind, StepParticipant, Unit, User,
@@ -331,7 +332,8 @@ def start(session: Session, actor: Actor | None, incoming_id: int | None, text: 
     reference = corr.registry_number if corr else ""
     dated = deadlines.today()
     pdf, _ = render(adm, _unit(session, actor, corr), text, dated, reference, _signatory(session, signer_ids))
-    title = (f"Réponse — {corr.subject}" if corr else text.subject)[:255]
+    # Titled in the letter's language: the citizen's verification page shows this title.
+    title = (f"{translate('dockind.answer', text.lang)} — {corr.subject}" if corr else text.subject)[:255]
     folder = workflow.create_folder(session, actor, title, [(_filename(reference, text.lang), pdf)],
                                     correspondence_id=incoming_id)
     _save(session, actor, folder, 1, text, dated, reference, signer_ids)

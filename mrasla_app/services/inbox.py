@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, sele
 from sqlmodel import Session
 
 from mrasla_app.models import (
-    Correspondence, Direction, Dispatch, DispatchPurpose, Party, Priority, Role, Status, Unit,
+    Administration, Correspondence, Direction, Dispatch, DispatchPurpose, Party, PartyKind, Priority, Role, Status, Unit,
 )
 from mrasla_app.models.base import MAX_ID
 from mrasla_app.services import registry, scoping
@@ -85,6 +85,15 @@ class InboxRow:
     registered_at: datetime
     action_unit_ar: str
     action_unit_fr: str
+    sender_ar: str = ""  # the sender in Arabic when it is an administration (its French name in ``sender``)
+
+
+def _sender(party: Party | None, adm: Administration | None) -> tuple[str, str]:
+    """Who sent it, for a list: an administration of the platform by its name in both scripts (its party
+    only repeats the French name), otherwise the person or body recorded as the sender."""
+    if adm is not None and (party is None or party.kind == PartyKind.administration):
+        return adm.name_fr, adm.name_ar
+    return (party.full_name if party else ""), ""
 
 
 def today() -> date:
@@ -219,13 +228,16 @@ def page(
     rows = list(session.execute(select(Correspondence).where(Correspondence.id.in_(ids)).order_by(*order)).scalars())
     more = len(rows) > limit
     rows = rows[:limit]
-    parties = {p.id: p.full_name for p in session.execute(
+    parties = {p.id: p for p in session.execute(
         select(Party).where(Party.id.in_({r.sender_party_id for r in rows if r.sender_party_id}))).scalars()}
+    adms = {a.id: a for a in session.execute(select(Administration).where(Administration.id.in_(
+        {r.sender_administration_id for r in rows if r.sender_administration_id}))).scalars()}
     units = {u.id: u for u in session.execute(
         select(Unit).where(Unit.id.in_({r.action_unit_id for r in rows if r.action_unit_id}))).scalars()}
+    senders = {r.id: _sender(parties.get(r.sender_party_id), adms.get(r.sender_administration_id)) for r in rows}  # type: ignore[arg-type]
     out = [InboxRow(
         id=r.id, registry_number=r.registry_number, subject=r.subject,  # type: ignore[arg-type]
-        sender=parties.get(r.sender_party_id, ""), direction=r.direction.value, channel=r.channel.value,
+        sender=senders[r.id][0], sender_ar=senders[r.id][1], direction=r.direction.value, channel=r.channel.value,
         status=r.status.value, priority=r.priority.value, confidential=r.confidential, deadline=r.deadline,
         registered_at=r.registered_at,
         action_unit_ar=units[r.action_unit_id].name_ar if r.action_unit_id in units else "",

@@ -270,9 +270,9 @@ def test_a_tracking_code_from_the_outbox_is_accepted_first_try(browser, server):
         page.context.close()
 
 
-def _typed_while_hydrating(browser: Browser, url: str, selector: str, text: str) -> str:
+def _typed_while_hydrating(browser: Browser, url: str, selector: str, text: str, lang: str = "fr") -> str:
     """Type into ``selector`` as soon as it exists, on a CPU slowed 4×, and read it once hydrated."""
-    page = new_page(browser, PHONE, lang="fr")
+    page = new_page(browser, PHONE, lang=lang)
     try:
         page.context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 4})
         page.goto(url, wait_until="commit")

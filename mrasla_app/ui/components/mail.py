@@ -84,6 +84,7 @@ def row_dict(r, off: set[date]) -> dict[str, str]:
     return {
         "id": str(r.id), "number": r.registry_number, "slug": slug(r.registry_number),
         "href": routes.mail_url(r.id), "at": local_dt(r.registered_at), "sender": r.sender or "",
+        "sender_ar": r.sender_ar or r.sender or "",
         "subject": r.subject, "status": r.status, "priority": r.priority, "direction": r.direction,
         "channel": r.channel, "confidential": "1" if r.confidential else "",
         "unit_ar": r.action_unit_ar, "unit_fr": r.action_unit_fr,

@@ -82,7 +82,7 @@ class FolderState(SessionState):
     f: dict[str, str] = {}
     docs: list[dict[str, str]] = []  # annexes {id, name, pages, view, download}
     steps: list[dict[str, str]] = []  # {pos, kind, mode, label_ar, label_fr, status, due}
-    participants: list[dict[str, str]] = []  # {step, name, acted}
+    participants: list[dict[str, str]] = []  # {step, id, name, name_ar, acted}
     history: list[dict[str, str]] = []
     notes: list[dict[str, str]] = []
     can_act: bool = False
@@ -170,6 +170,12 @@ class FolderState(SessionState):
                       "download": routes.folder_file_url(fid, f"documents/{doc.id}")}
                      for doc in d.documents if doc.role != DocumentRole.main]
         active_pos = folder.current_step if folder.status == FolderStatus.in_progress else 0
+        # Every person the page names, in Arabic script for the Arabic page (one query).
+        people = {uid for v in d.steps for uid, _, _ in v.participants} | set(d.acting_for) \
+            | {hv.action.actor_id for hv in d.history} | {n.author_id for n in d.annotations} \
+            | {hv.action.on_behalf_of_id for hv in d.history if hv.action.on_behalf_of_id}
+        ar_names = {u.id: u.full_name_ar or u.full_name for u in session.execute(
+            select(User).where(User.id.in_(people))).scalars()} if people else {}
         self.steps, self.participants = [], []
         active_step = None
         for view in d.steps:
@@ -180,21 +186,20 @@ class FolderState(SessionState):
                                "label_ar": s.label_ar, "label_fr": s.label_fr, "status": s.status.value,
                                "due": local_dt(s.due_on) if s.status.value == "active" else ""})
             for uid, name, acted in view.participants:
-                self.participants.append({"step": str(s.position), "id": str(uid), "name": name, "acted": _flag(acted)})
+                self.participants.append({"step": str(s.position), "id": str(uid), "name": name,
+                                          "name_ar": ar_names.get(uid, name), "acted": _flag(acted)})
         kinds = {v.step.id: (v.step.position, v.step.kind.value) for v in d.steps}
         self.history = []
-        obo_ids = {hv.action.on_behalf_of_id for hv in d.history if hv.action.on_behalf_of_id}
-        obo_ar_names = {u.id: u.full_name_ar or u.full_name for u in session.execute(
-            select(User).where(User.id.in_(obo_ids))).scalars()} if obo_ids else {}
         for hv in d.history:
             a = hv.action
             pos, kind = kinds.get(a.step_id, ("", ""))
             obo = hv.on_behalf_of_name
             self.history.append({
-                "at": local_dt(a.at), "who": hv.actor_name, "decision": a.decision.value, "step": str(pos),
+                "at": local_dt(a.at), "who": hv.actor_name, "who_ar": ar_names.get(a.actor_id, hv.actor_name),
+                "decision": a.decision.value, "step": str(pos),
                 "kind": kind, "comment": a.comment,
                 "obo_ar": translate("parapheur.by_delegation", "ar",
-                                    name=obo_ar_names.get(a.on_behalf_of_id or 0, obo)) if obo else "",
+                                    name=ar_names.get(a.on_behalf_of_id or 0, obo)) if obo else "",
                 "obo_fr": translate("parapheur.by_delegation", "fr", name=obo) if obo else "",
                 "obo_en": translate("parapheur.by_delegation", "en", name=obo) if obo else "",
             })
@@ -202,15 +207,13 @@ class FolderState(SessionState):
         names = {u.id: u.full_name for u in session.execute(select(User).where(User.id.in_(authors))).scalars()} \
             if authors else {}
         self.notes = [{"body": n.body, "page": str(n.page or ""), "at": local_dt(n.created_at),
-                       "who": names.get(n.author_id, ""), "version": str(n.version)} for n in d.annotations]
+                       "who": names.get(n.author_id, ""), "who_ar": ar_names.get(n.author_id, ""), "version": str(n.version)} for n in d.annotations]
         self.can_act, self.needs_pin = d.can_act, d.needs_pin
         self.decisions = list(d.decisions)
         self._step_id = int(active_step.step.id) if (d.can_act and active_step is not None) else 0
         part_names = {uid: name for v in d.steps for uid, name, _ in v.participants}
-        names_ar = {u.id: u.full_name_ar or u.full_name for u in session.execute(
-            select(User).where(User.id.in_(d.acting_for))).scalars()} if d.acting_for else {}
-        self.acting_for = [{"id": str(u), "name": part_names.get(u, "?"), "name_ar": names_ar.get(u, "?"),
-                            "label_ar": translate("parapheur.by_delegation", "ar", name=names_ar.get(u, "?")),
+        self.acting_for = [{"id": str(u), "name": part_names.get(u, "?"), "name_ar": ar_names.get(u, "?"),
+                            "label_ar": translate("parapheur.by_delegation", "ar", name=ar_names.get(u, "?")),
                             "label_fr": translate("parapheur.by_delegation", "fr", name=part_names.get(u, "?")),
                             "label_en": translate("parapheur.by_delegation", "en", name=part_names.get(u, "?"))}
                            for u in d.acting_for]
@@ -570,7 +573,7 @@ def _person(p: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.cond(p["acted"] == "1", rx.icon("circle-check", size=16, aria_hidden="true", class_name="ok"),
                 rx.icon("circle-dashed", size=16, aria_hidden="true", class_name="muted")),
-        rx.el.span(p["name"]),
+        rx.el.span(pick(p["name_ar"], p["name"]), dir="auto"),
         class_name="pf-person", data_acted=p["acted"],
     )
 
@@ -608,7 +611,8 @@ def _history() -> rx.Component:
                     rx.el.div(
                         rx.el.span(t_choice(e["decision"], "parapheur.decision.", list(pf.DECISIONS)), " · ",
                                    pf.kind_label(e["kind"]), " ", e["step"], class_name="timeline-title"),
-                        rx.el.span(rx.el.span(e["at"], dir="ltr"), " · ", e["who"], class_name="timeline-time"),
+                        rx.el.span(rx.el.span(e["at"], dir="ltr"), " · ", pick(e["who_ar"], e["who"]),
+                                  class_name="timeline-time"),
                         rx.cond(e["obo_fr"] != "", rx.el.span(pick(e["obo_ar"], e["obo_fr"], e["obo_en"]),
                                                               class_name="badge pf-obo", data_testid="history-obo")),
                         rx.cond(e["comment"] != "", rx.el.span(e["comment"], class_name="timeline-detail pre-wrap",
@@ -628,7 +632,7 @@ def _notes() -> rx.Component:
         rx.cond(S.notes.length() > 0,
                 rx.el.ul(rx.foreach(S.notes, lambda n: rx.el.li(
                     rx.el.p(n["body"], class_name="pre-wrap note-body", dir="auto"),
-                    rx.el.p(n["who"], " · ", rx.el.span(n["at"], dir="ltr"),
+                    rx.el.p(pick(n["who_ar"], n["who"]), " · ", rx.el.span(n["at"], dir="ltr"),
                             rx.cond(n["page"] != "", rx.el.span(" · ", t("pf.page"), " ", n["page"])),
                             class_name="muted note-meta"),
                     class_name="note-item",

@@ -287,7 +287,7 @@ def mail_row(r: rx.Var, testid_prefix: str = "inbox-row-") -> rx.Component:
         ),
         rx.el.span(
             rx.el.span(r["subject"], class_name="mr-subject"),
-            rx.el.span(r["sender"], class_name="mr-sender muted"),
+            rx.el.span(pick(r["sender_ar"], r["sender"]), class_name="mr-sender muted", dir="auto"),
             class_name="mr-cell mr-main",
         ),
         rx.el.span(status_badge(r["status"]), priority_badge(r["priority"]), confidential_badge(r["confidential"]),

@@ -17,7 +17,7 @@ from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import (
     confidential_badge, deadline_cell, holidays, priority_badge, row_dict, status_badge,
 )
-from mrasla_app.ui.i18n import t, t_choice
+from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.registry_new import registry_tabs
 from mrasla_app.ui.state import SessionState
 
@@ -86,7 +86,7 @@ def _row(r: rx.Var) -> rx.Component:
             ),
             rx.el.span(r["subject"], class_name="mr-subject"),
             rx.el.span(
-                rx.el.span(r["sender"], class_name="muted"),
+                rx.el.span(pick(r["sender_ar"], r["sender"]), class_name="muted", dir="auto"),
                 status_badge(r["status"]), priority_badge(r["priority"]), confidential_badge(r["confidential"]),
                 rx.el.span(t_choice(r["channel"], "channel.", ["portal", "paper", "email", "inter_administration"]),
                            class_name="badge"),
