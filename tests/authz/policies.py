@@ -126,6 +126,7 @@ ROUTES: dict[str, Policy] = {
     "GET /api/v1/verify/{reference}": P.TOKEN,
     "POST /api/v1/verify/pdf": P.PUBLIC,
     "POST /api/v1/verify/pdf/etsi": P.PUBLIC,
+    "POST /api/v1/verify/pdf/report": P.PUBLIC,
     "POST /api/v1/auth/login": P.PUBLIC_WRITE,
     "POST /api/v1/auth/session": P.PUBLIC_WRITE,
     "POST /api/v1/auth/logout": P.PUBLIC_WRITE,  # ends the caller's own session, if any
