@@ -151,6 +151,9 @@ def test_pdf_report_of_a_tampered_file_says_failed(client):
     assert "TOTAL-PASSED" not in text
 
 
-def test_pdf_report_refuses_an_empty_upload(client):
+def test_pdf_report_of_an_unsigned_or_non_pdf_file_says_why(client):
+    text = _report_text(client, pdf_bytes())
+    assert "Non authentique" in text and "Aucune signature" in text
+    assert "Non authentique" in _report_text(client, b"hello")
     r = client.post("/api/v1/verify/pdf/report", files={"file": ("a.pdf", b"", "application/pdf")})
     assert r.status_code == 400 and r.json()["error"] == "error.file_empty"

@@ -1,10 +1,10 @@
 """``/verify``: upload a PDF (a receipt or any signed document) and read its signature report.
 
 The PDF is read with a hard cap and checked in a worker thread (pyHanko's synchronous API runs
-its own event loop); it is neither stored nor sent back. Trust is the platform root only. A small
-file (``REPORT_MAX_BYTES``) is kept in the backend state for the printable PDF report
-(``verification.report_pdf``); a larger one would weigh on the state store, its report is one
-``POST /api/v1/verify/pdf/report`` away.
+its own event loop); it is not stored with the documents. Trust is the platform root only. A
+small file (``REPORT_MAX_BYTES``) stays in this session's backend state, until the next check or
+page load, for the printable PDF report (``verification.report_pdf``); a larger one would weigh on
+the state store, its report is one ``POST /api/v1/verify/pdf/report`` away.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from mrasla_app.ui.components.forms import card, messages, page_title, section_t
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
-    PortalState, dl_row, local_datetime, read_capped, real_uploads, root_certificate_card, signature_level_row, upload_box, verdict, lookup_limit,
+    PortalState, dl_row, local_datetime, lookup_limit, read_capped, real_uploads, root_certificate_card,
+    signature_level_row, upload_box, verdict,
 )
 
 ROUTE = routes.VERIFY
