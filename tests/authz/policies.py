@@ -49,7 +49,7 @@ HANDLERS: dict[str, dict[str, Policy]] = {
     "TrackState": {"on_load": P.PUBLIC, "request_code": P.PUBLIC_WRITE, "confirm": P.TOKEN, "restart": P.PUBLIC},
     "TrackLinkState": {"on_load": P.TOKEN},
     "VerifyReceiptState": {"on_load": P.TOKEN, "check_attachment": P.TOKEN},
-    "VerifyPdfState": {"on_load": P.PUBLIC, "check": P.PUBLIC},
+    "VerifyPdfState": {"on_load": P.PUBLIC, "check": P.PUBLIC, "download_report": P.PUBLIC},
     # accounts
     "LoginState": {"on_load": P.PUBLIC, "submit": P.PUBLIC_WRITE},
     "AccountState": {
