@@ -38,7 +38,8 @@ def body_limit(path: str) -> int | None:
     """The largest request body for ``path``; None outside the API (Reflex's own routes, its upload
     endpoint included, are mounted in this app and keep their own rules)."""
     uploads = {f"{API_PREFIX}/deposits": deposits.deposit_body_limit, f"{API_PREFIX}/verify/pdf": verify.pdf_body_limit,
-               f"{API_PREFIX}/verify/pdf/etsi": verify.pdf_body_limit, "/pki/tsa": verify.tsa_body_limit}
+               f"{API_PREFIX}/verify/pdf/etsi": verify.pdf_body_limit,
+               f"{API_PREFIX}/verify/pdf/report": verify.pdf_body_limit, "/pki/tsa": verify.tsa_body_limit}
     if path in uploads:
         return uploads[path]()
     return JSON_BODY_LIMIT if path.startswith((f"{API_PREFIX}/", "/pki/")) else None

@@ -118,6 +118,21 @@ async def verify_pdf_etsi(file: UploadFile) -> Response:
     return Response(xml, media_type="application/xml")
 
 
+@router.post("/verify/pdf/report", response_class=Response, dependencies=[Depends(verify_limit)],
+             responses={200: {"description": "A printable PDF validation report (French / Arabic)", "content": {
+                 "application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+                 "headers": {"Content-Disposition": {"description": "attachment, with the file name",
+                                                     "schema": {"type": "string"}}}},
+                 **errors(400, 413, 422, 429)})
+async def verify_pdf_report(file: UploadFile) -> Response:
+    """The same upload as a PDF report for people: per signature and document timestamp the signer,
+    the time, the ETSI indication (as in the XML report), the PAdES level and later modifications."""
+    data = await _read_upload(file)
+    pdf = await run_in_threadpool(verification.report_pdf, data, file.filename or "document.pdf")
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": 'attachment; filename="validation-report.pdf"', "Cache-Control": "no-store"})
+
+
 @router.get("/verify/{reference}", response_model=ReceiptOut, dependencies=[Depends(verify_limit)],
             responses=errors(404, 422, 429))
 def verify_receipt(reference: str, token: str = Depends(verify_token)) -> ReceiptOut:

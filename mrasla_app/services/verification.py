@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -226,6 +226,23 @@ def etsi_report_xml(data: bytes) -> str | None:
         return etsi_report(data).xml
     except Exception:  # noqa: BLE001 - hostile upload: no report rather than a 500
         return None
+
+
+def report_pdf(data: bytes, file_name: str) -> bytes:
+    """A printable validation report of an uploaded PDF (``pki.report_pdf``): the people's checks
+    of ``check_pdf`` with, per signature, the indication of the ETSI validation (as in the XML report)."""
+    from mrasla_app.pki.etsi import etsi_report
+    from mrasla_app.pki.report_pdf import render_validation_report, report_lines
+
+    report = check_pdf(data)
+    indications: dict[str, tuple[str, str]] = {}
+    if report.signatures:
+        try:
+            indications = {i.field_name: (i.indication, i.sub_indication) for i in etsi_report(data).indications}
+        except Exception:  # noqa: BLE001 - hostile upload: its signatures stay INDETERMINATE
+            indications = {}
+    return render_validation_report(file_name, hashlib.sha256(data).hexdigest(), report,
+                                    report_lines(report, indications), datetime.now(UTC))
 
 
 def match_attachment(receipt: VerifiedReceipt, data: bytes) -> VerifiedDocument | None:

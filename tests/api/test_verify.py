@@ -111,3 +111,49 @@ def test_receipt_download_says_its_signature_level(client):
     assert extended.content.startswith(issued.content)
     report = client.post("/api/v1/verify/pdf", files={"file": ("r.pdf", extended.content, "application/pdf")}).json()
     assert report["authentic"] and report["level"] == "B-LTA"
+
+
+def _report_text(client, data: bytes) -> str:
+    from pypdf import PdfReader
+
+    r = client.post("/api/v1/verify/pdf/report", files={"file": ("recu.pdf", data, "application/pdf")})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert "attachment" in r.headers["content-disposition"]
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(r.content)).pages)
+
+
+def test_pdf_report_names_signer_indication_and_level(client):
+    """The printable report of an extended receipt: the platform seal passes, with its archive timestamp."""
+    from datetime import timedelta
+
+    from mrasla_app.models.base import utcnow
+    from mrasla_app.services import archive
+
+    body, _ = _deposit(client)
+    archive.extend_receipts(now=utcnow() + archive.GRACE + timedelta(seconds=1))
+    extended = client.get(body["receipt_url"].removeprefix("http://localhost:3000")).content
+    text = _report_text(client, extended)
+    signer = client.post("/api/v1/verify/pdf", files={"file": ("r.pdf", extended, "application/pdf")}).json()
+    assert signer["signatures"][0]["signer"].split(",")[0] in text
+    assert "TOTAL-PASSED" in text and "PAdES B-LTA" in text and "Authentique" in text
+    assert "Horodatage du document" in text  # the archive timestamp has its own line
+    assert "TOTAL-FAILED" not in text
+
+
+def test_pdf_report_of_a_tampered_file_says_failed(client):
+    """One byte changed in the signed revision, the file still readable: its seal fails."""
+    _, receipt = _deposit(client)
+    data = bytearray(receipt)
+    pos = data.index(b"stream", data.index(b"stream") + 1) + 20
+    data[pos] ^= 0x01
+    text = _report_text(client, bytes(data))
+    assert "TOTAL-FAILED" in text and "Non authentique" in text
+    assert "TOTAL-PASSED" not in text
+
+
+def test_pdf_report_of_an_unsigned_or_non_pdf_file_says_why(client):
+    text = _report_text(client, pdf_bytes())
+    assert "Non authentique" in text and "Aucune signature" in text
+    assert "Non authentique" in _report_text(client, b"hello")
+    r = client.post("/api/v1/verify/pdf/report", files={"file": ("a.pdf", b"", "application/pdf")})
+    assert r.status_code == 400 and r.json()["error"] == "error.file_empty"

@@ -49,7 +49,7 @@ HANDLERS: dict[str, dict[str, Policy]] = {
     "TrackState": {"on_load": P.PUBLIC, "request_code": P.PUBLIC_WRITE, "confirm": P.TOKEN, "restart": P.PUBLIC},
     "TrackLinkState": {"on_load": P.TOKEN},
     "VerifyReceiptState": {"on_load": P.TOKEN, "check_attachment": P.TOKEN},
-    "VerifyPdfState": {"on_load": P.PUBLIC, "check": P.PUBLIC},
+    "VerifyPdfState": {"on_load": P.PUBLIC, "check": P.PUBLIC, "download_report": P.PUBLIC},
     # accounts
     "LoginState": {"on_load": P.PUBLIC, "submit": P.PUBLIC_WRITE},
     "AccountState": {
@@ -126,6 +126,7 @@ ROUTES: dict[str, Policy] = {
     "GET /api/v1/verify/{reference}": P.TOKEN,
     "POST /api/v1/verify/pdf": P.PUBLIC,
     "POST /api/v1/verify/pdf/etsi": P.PUBLIC,
+    "POST /api/v1/verify/pdf/report": P.PUBLIC,
     "POST /api/v1/auth/login": P.PUBLIC_WRITE,
     "POST /api/v1/auth/session": P.PUBLIC_WRITE,
     "POST /api/v1/auth/logout": P.PUBLIC_WRITE,  # ends the caller's own session, if any

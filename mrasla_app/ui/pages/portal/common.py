@@ -349,3 +349,16 @@ def root_certificate_card() -> rx.Component:
         ),
         aria_labelledby="root-title",
     )
+
+
+SIGNATURE_LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")  # ``pki.ltv`` LEVEL_* values
+
+
+def signature_level_row(level: Any) -> rx.Component:
+    """The file's PAdES level and what it means for a reader ("" level: nothing shown)."""
+    return rx.cond(level != "", rx.el.div(
+        rx.el.p(rx.icon("shield-check", size=16, aria_hidden="true"), rx.el.span(t("verify.level")), " ",
+                rx.el.strong("PAdES ", level, dir="ltr", class_name="nowrap"), class_name="file-meta"),
+        rx.el.p(t_choice(level, "verify.level.", SIGNATURE_LEVELS), class_name="muted"),
+        data_testid="verify-level", data_level=level,
+    ))

@@ -1,7 +1,10 @@
 """``/verify``: upload a PDF (a receipt or any signed document) and read its signature report.
 
 The PDF is read with a hard cap and checked in a worker thread (pyHanko's synchronous API runs
-its own event loop); it is neither stored nor sent back. Trust is the platform root only.
+its own event loop); it is not stored with the documents. Trust is the platform root only. A
+small file (``REPORT_MAX_BYTES``) stays in this session's backend state, until the next check or
+page load, for the printable PDF report (``verification.report_pdf``); a larger one would weigh on
+the state store, its report is one ``POST /api/v1/verify/pdf/report`` away.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from mrasla_app.ui.components.forms import card, messages, page_title, section_t
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
-    PortalState, dl_row, local_datetime, read_capped, real_uploads, root_certificate_card, upload_box, verdict, lookup_limit,
+    PortalState, dl_row, local_datetime, lookup_limit, read_capped, real_uploads, root_certificate_card,
+    signature_level_row, upload_box, verdict,
 )
 
 ROUTE = routes.VERIFY
@@ -29,6 +33,9 @@ UPLOAD_ID = "verify-pdf"
 REASONS = ("not_pdf", "unreadable_pdf", "no_signature", "signature_broken", "untrusted_signer", "certificate_revoked",
            "timestamp_missing", "timestamp_invalid", "modified_after_signing", "not_whole_document",
            "validation_error")
+
+REPORT_MAX_BYTES = 2 * 1024 * 1024
+
 
 def _flag(value: bool) -> str:
     return "1" if value else ""
@@ -39,11 +46,15 @@ class VerifyPdfState(PortalState):
     authentic: bool = False
     file_name: str = ""
     reason: str = ""
+    level: str = ""  # PAdES level of the file (B-B, B-T, B-LT, B-LTA), "" when not authentic
+    can_report: bool = False  # the file is small enough to be kept for the PDF report
+    _report_source: bytes = b""
     signatures: list[dict[str, str]] = []  # {signer, time_ar, time_fr, time_en, intact, trusted, timestamped, modified, certified}
 
     def _show_report(self, report: ValidationReport) -> None:
         self.checked, self.authentic = True, report.authentic
         self.reason = report.reason or ""
+        self.level = report.level if report.authentic else ""
         rows = []
         for sig in report.signatures:
             when = local_datetime(sig.signing_time) if sig.signing_time else dict.fromkeys(LANGS, "—")
@@ -82,6 +93,21 @@ class VerifyPdfState(PortalState):
         self._clear_messages()
         self.file_name = name
         self._show_report(await asyncio.to_thread(verification.check_pdf, data))
+        if len(data) <= REPORT_MAX_BYTES and self.signatures:
+            self._report_source, self.can_report = data, True
+
+    @rx.event
+    async def download_report(self):
+        """The printable validation report of the file just checked (kept only in this session's state)."""
+        try:
+            self._limit(lookup_limit)
+            if not self._report_source:
+                raise DomainError("error.invalid_request")
+        except DomainError as exc:
+            self._fail(exc)
+            return None
+        pdf = await asyncio.to_thread(verification.report_pdf, self._report_source, self.file_name)
+        return rx.download(data=pdf, filename="validation-report.pdf", mime_type="application/pdf")
 
 
 def _check_row(label_key: str, value: rx.Var, good_when: bool = True) -> rx.Component:
@@ -140,10 +166,15 @@ def page() -> rx.Component:
                     rx.cond(s.authentic, t("verify.pdf_ok"), t_choice(s.reason, "verify.reason.", REASONS)),
                     class_name="verdict-reason", data_testid="verify-reason", data_reason=s.reason,
                 ),
+                signature_level_row(s.level),
                 rx.cond(s.signatures.length() > 0, rx.fragment(
                     rx.el.h3(t("verify.signatures"), class_name="subsection-title"),
                     rx.el.ol(rx.foreach(s.signatures, _signature), class_name="sig-list"),
                 )),
+                rx.cond(s.can_report, rx.el.button(
+                    rx.icon("file-down", size=18, aria_hidden="true"), t("verify.report_pdf"),
+                    type="button", on_click=VerifyPdfState.download_report, class_name="btn btn-secondary",
+                    data_testid="verify-report-pdf")),
                 class_name="card",
                 data_testid="verify-report",
             ),

@@ -26,7 +26,7 @@ from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
     ID_KINDS, STATUSES, PortalState, dl_row, local_datetime, lookup_limit, page_count, read_capped, real_uploads,
-    root_certificate_card, size_label, size_text, upload_box, verdict,
+    root_certificate_card, signature_level_row, size_label, size_text, upload_box, verdict,
 )
 
 ROUTE = routes.VERIFY_RECEIPT
@@ -57,6 +57,7 @@ class VerifyReceiptState(PortalState):
     sender_fr: str = ""
     sender_reference: str = ""
     signatories: list[dict[str, str]] = []  # {name_ar, name_fr, behalf_ar, behalf_fr, kind, at_ar, at_fr, at_en}
+    level: str = ""  # PAdES level of the receipt or signed document (``VerifiedReceipt.receipt_signature_level``)
     match_ok: bool = False
     match_ar: str = ""
     match_fr: str = ""
@@ -103,6 +104,7 @@ class VerifyReceiptState(PortalState):
             docs.append({"name": d.filename, "kind": d.kind, "pages": str(d.pages), "size": size, "unit": unit,
                          "sha256": d.sha256})
         self.documents = docs
+        self.level = found.receipt_signature_level
 
     @rx.event
     async def check_attachment(self, files: list[rx.UploadFile]):
@@ -225,6 +227,7 @@ def _details() -> rx.Component:
             rx.el.h2(_by_kind(t("verify.documents"), t("citizen.verify_ack_documents"), t("citizen.verify_signed_document")),
                      class_name="section-title"),
             rx.el.ul(rx.foreach(s.documents, _document), class_name="doc-list", data_testid="verify-documents"),
+            signature_level_row(s.level),
         ),
         card(
             rx.el.h2(_by_kind(t("verify.attachment_title"), t("citizen.verify_ack_check_title"),
