@@ -10,13 +10,14 @@ the state store, its report is one ``POST /api/v1/verify/pdf/report`` away.
 from __future__ import annotations
 
 import asyncio
+import io
 
 import reflex as rx
 
 from mrasla_app.api.verify import MAX_VERIFY_MB
 from mrasla_app.i18n import LANGS
 from mrasla_app.pki.validation import ValidationReport
-from mrasla_app.services import verification
+from mrasla_app.services import spool, verification
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import card, messages, page_title, section_title
@@ -24,7 +25,7 @@ from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
     PortalState, dl_row, local_datetime, lookup_limit, read_capped, real_uploads, root_certificate_card,
-    signature_level_row, upload_box, verdict,
+    signature_level_row, upload_box, upload_client, verdict,
 )
 
 ROUTE = routes.VERIFY
@@ -48,7 +49,7 @@ class VerifyPdfState(PortalState):
     reason: str = ""
     level: str = ""  # PAdES level of the file (B-B, B-T, B-LT, B-LTA), "" when not authentic
     can_report: bool = False  # the file is small enough to be kept for the PDF report
-    _report_source: bytes = b""
+    _report_source: str = ""  # spool id of the file just checked (its bytes stay on disk, never in the state)
     signatures: list[dict[str, str]] = []  # {signer, time_ar, time_fr, time_en, intact, trusted, timestamped, modified, certified}
 
     def _show_report(self, report: ValidationReport) -> None:
@@ -75,6 +76,8 @@ class VerifyPdfState(PortalState):
 
     @rx.event
     async def check(self, files: list[rx.UploadFile]):
+        if self._report_source:
+            spool.remove(upload_client(self), [self._report_source])
         self.reset()
         files = real_uploads(files)
         try:
@@ -94,19 +97,25 @@ class VerifyPdfState(PortalState):
         self.file_name = name
         self._show_report(await asyncio.to_thread(verification.check_pdf, data))
         if len(data) <= REPORT_MAX_BYTES and self.signatures:
-            self._report_source, self.can_report = data, True
+            try:  # kept in the private spool (quotas, expiry) for the printable report
+                saved = await asyncio.to_thread(spool.store, upload_client(self), io.BytesIO(data), REPORT_MAX_BYTES,
+                                                name)
+            except DomainError:
+                return  # spool full: the readable report above stays, without its PDF
+            self._report_source, self.can_report = saved.file_id, True
 
     @rx.event
     async def download_report(self):
-        """The printable validation report of the file just checked (kept only in this session's state)."""
+        """The printable validation report of the file just checked (kept in this tab's private spool)."""
         try:
             self._limit(lookup_limit)
             if not self._report_source:
                 raise DomainError("error.invalid_request")
+            data = await asyncio.to_thread(spool.read, upload_client(self), self._report_source)
         except DomainError as exc:
             self._fail(exc)
             return None
-        pdf = await asyncio.to_thread(verification.report_pdf, self._report_source, self.file_name)
+        pdf = await asyncio.to_thread(verification.report_pdf, data, self.file_name)
         return rx.download(data=pdf, filename="validation-report.pdf", mime_type="application/pdf")
 
 
