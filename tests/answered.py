@@ -11,7 +11,7 @@ from fpdf import FPDF
 from mrasla_app import db
 from mrasla_app.services import deposits, dispatch, sending, signing_keys, workflow
 
-PIN = "135790"
+PIN = "246813"  # the demo director's PIN in every test sharing a server (tests/e2e import it)
 AGENT, CLERK, DIRECTOR = "agent.mef@mrasla.ma", "clerk.mef@mrasla.ma", "director.mef@mrasla.ma"
 
 

@@ -236,9 +236,17 @@ def draft_answer(j: Journey, page: Page) -> None:
         button(page, T["draft.start"]).click()
         page.wait_for_url(re.compile(r".*/parapheur/\d+$"), timeout=60_000)
         j.folder_url = page.url
-        j.reference = page.get_by_text(re.compile(r"^PAR-MEF-\d{4}-\d{6}$")).first.inner_text().strip()
+        j.reference = folder_reference(page)
     finally:
         page.context.close()
+
+
+def folder_reference(page: Page) -> str:
+    """The reference the folder page shows once it has loaded (the URL changes first, while the page
+    left behind, e.g. a list of other folders, may still be on screen)."""
+    ref = page.get_by_test_id("folder-reference")
+    expect(ref).to_have_text(re.compile(r"^PAR-MEF-\d{4}-\d{6}$"), timeout=30_000)
+    return ref.inner_text().strip()
 
 
 # --- flow 4: visa, then signature by delegation ----------------------------------------------------
@@ -375,7 +383,7 @@ def outgoing_letter(j: Journey) -> str:
         button(page, T["pf.start"]).click()
         page.wait_for_url(re.compile(r".*/parapheur/\d+$"))
         j.outgoing_folder_url = page.url
-        return page.get_by_text(re.compile(r"^PAR-MEF-\d{4}-\d{6}$")).first.inner_text().strip()
+        return folder_reference(page)
     finally:
         page.context.close()
 

@@ -21,11 +21,11 @@ from pypdf import PdfWriter
 from pypdf.annotations import FreeText
 
 from mrasla_app.i18n import catalog
+from tests.answered import PIN  # one PIN for the demo director in the shared server
 from tests.e2e.conftest import DESKTOP, PHONE, new_page
 from tests.e2e.test_shell import login
 
 AR, FR = catalog("ar"), catalog("fr")
-PIN = "246813"
 AGENT, HEAD, DIRECTOR = "agent.mef@mrasla.ma", "head.mef@mrasla.ma", "director.mef@mrasla.ma"
 
 
