@@ -15,27 +15,17 @@ import shutil
 import subprocess
 
 import pytest
-from fpdf import FPDF
 from playwright.sync_api import Page, expect
 from pypdf import PdfWriter
 from pypdf.annotations import FreeText
 
 from mrasla_app.i18n import catalog
-from tests.answered import PIN  # one PIN for the demo director in the shared server
+from tests.answered import PIN, two_page_pdf  # one PIN for the demo director in the shared server
 from tests.e2e.conftest import DESKTOP, PHONE, new_page
 from tests.e2e.test_shell import login
 
 AR, FR = catalog("ar"), catalog("fr")
 AGENT, HEAD, DIRECTOR = "agent.mef@mrasla.ma", "head.mef@mrasla.ma", "director.mef@mrasla.ma"
-
-
-def two_page_pdf(text: str) -> bytes:
-    pdf = FPDF()
-    for i in range(2):
-        pdf.add_page()
-        pdf.set_font("helvetica", size=14)
-        pdf.cell(0, 10, f"{text} - page {i + 1}")
-    return bytes(pdf.output())
 
 
 def _pick(page: Page, step: int, name_prefix: str) -> None:

@@ -11,7 +11,6 @@ from pathlib import Path
 from shutil import which
 
 import pytest
-from fpdf import FPDF
 from PIL import Image
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pypdf import PdfReader, PdfWriter
@@ -25,19 +24,11 @@ from mrasla_app.models.base import utcnow
 from mrasla_app.pki.validation import validate_pdf
 from mrasla_app.services import signing_keys, storage, workflow
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
+from tests.answered import two_page_pdf
 
 PIN = "135790"
 HEAD, DIRECTOR, SG = "head.mef@mrasla.ma", "director.mef@mrasla.ma", "sg.mef@mrasla.ma"
 AGENT, CLERK = "agent.mef@mrasla.ma", "clerk.mef@mrasla.ma"
-
-
-def two_page_pdf(text: str = "Réponse") -> bytes:
-    pdf = FPDF()
-    for i in range(2):
-        pdf.add_page()
-        pdf.set_font("helvetica", size=14)
-        pdf.cell(0, 10, f"{text} - page {i + 1}")
-    return bytes(pdf.output())
 
 
 def enroll(demo, *emails: str) -> None:
