@@ -137,7 +137,8 @@ def remove(client: str, file_ids: list[str]) -> None:
 
 
 def purge_expired(ttl: float = TTL_SECONDS, now: float | None = None) -> int:
-    """Delete spooled files untouched for ``ttl`` seconds and the client directories left empty;
+    """Delete spooled files untouched for ``ttl`` seconds and client directories empty and idle as long
+    (a directory a concurrent ``store`` has just made is fresh, so it is never pulled from under it);
     returns how many files went."""
     root = get_settings().spool_dir
     if not root.is_dir():
@@ -145,6 +146,10 @@ def purge_expired(ttl: float = TTL_SECONDS, now: float | None = None) -> int:
     cutoff, removed = (now or time.time()) - ttl, 0
     for directory in root.iterdir():
         if not directory.is_dir():
+            continue
+        try:
+            idle = directory.stat().st_mtime < cutoff  # nothing added or removed there for ``ttl``
+        except FileNotFoundError:
             continue
         for path in directory.iterdir():
             try:
@@ -154,7 +159,8 @@ def purge_expired(ttl: float = TTL_SECONDS, now: float | None = None) -> int:
             except FileNotFoundError:
                 pass
         try:
-            directory.rmdir()  # only when empty
+            if idle:  # not one a concurrent copy has just made
+                directory.rmdir()  # only when empty
         except OSError:
             pass
     return removed

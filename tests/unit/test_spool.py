@@ -84,11 +84,14 @@ def test_remove_and_purge_of_abandoned_wizards(small_quotas):
     long_ago = time.time() - spool.TTL_SECONDS - 60
     old_path = next(p for p in _files(get_settings().spool_dir) if p.name == old.file_id)
     os.utime(old_path, (long_ago, long_ago))
+    os.utime(old_path.parent, (long_ago, long_ago))  # the wizard was abandoned: its directory is idle too
     assert spool.purge_expired() == 1
     assert spool.read("tab-1", kept.file_id) == b"x" * 10
     assert not old_path.parent.exists()  # the emptied client directory went too
     # On access: the next upload purges what has expired meanwhile.
-    os.utime(next(iter(_files(get_settings().spool_dir))), (long_ago, long_ago))
+    left = next(iter(_files(get_settings().spool_dir)))
+    os.utime(left, (long_ago, long_ago))
+    os.utime(left.parent, (long_ago, long_ago))
     _store("tab-3", 10)
     assert [p.parent.name for p in _files(get_settings().spool_dir)] == [spool._client_dir("tab-3").name]
     assert spool.usage() == 10
@@ -140,3 +143,14 @@ def test_one_clients_concurrent_copies_stay_within_its_quota(small_quotas):
         results = list(pool.map(copy, range(4)))
     assert sorted(results) == ["error.spool_quota"] * 2 + ["ok"] * 2  # 2 MB quota: two files of 0.75 MB
     assert len(_files(get_settings().spool_dir)) == 2
+
+
+def test_a_purge_never_pulls_a_fresh_directory_from_under_a_copy(small_quotas):
+    """A copy makes its client's directory, then locks it and writes: a purge running meanwhile (another
+    upload's) must leave that still-empty directory alone (it did, and the copy failed)."""
+    directory = spool._client_dir("tab-9")
+    spool._private_dir(directory.parent)
+    spool._private_dir(directory)
+    spool.purge_expired()
+    assert directory.is_dir()
+    assert _store("tab-9", 10).size == 10
