@@ -213,14 +213,11 @@ def _footer(pdf: FPDF, verify_url: str | None, ar: bool) -> None:
         pdf.cell(size, 4, "QR", align="C")
     pdf.set_xy(tx, y)
     use_font(pdf, FONT_LATIN, 7.5, color=MUTED)
-    pdf.multi_cell(w - size - 4, 3.6, "Document signé électroniquement (PAdES, horodaté). Scannez le code QR pour "
-                   "vérifier sa signature et son état." if verify_url else
-                   "Aperçu : le code QR de vérification est ajouté au lancement du circuit.",
+    pdf.multi_cell(w - size - 4, 3.6, translate("draft.footer_signed" if verify_url else "draft.footer_preview", "fr"),
                    align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_x(tx)
     use_font(pdf, FONT_AR, 8, color=MUTED)
-    pdf.multi_cell(w - size - 4, 4.2, "وثيقة موقعة إلكترونيا ومؤرخة. امسح رمز الاستجابة السريعة للتحقق منها."
-                   if verify_url else "معاينة: يضاف رمز التحقق عند إطلاق المسار.",
+    pdf.multi_cell(w - size - 4, 4.2, translate("draft.footer_signed" if verify_url else "draft.footer_preview", "ar"),
                    align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
     if verify_url:
         pdf.set_x(tx)
