@@ -36,8 +36,9 @@ from mrasla_app import cli, db  # noqa: E402
 from mrasla_app.models import Administration, Document, DocumentKind  # noqa: E402
 from mrasla_app.models.base import utcnow  # noqa: E402
 from mrasla_app.pki import ltv  # noqa: E402
-from mrasla_app.services import archive, deposits  # noqa: E402
-from mrasla_app.services.seed import seed_demo  # noqa: E402
+from mrasla_app.services.platform import archive
+from mrasla_app.services.portal import deposits  # noqa: E402
+from mrasla_app.services.platform.seed import seed_demo  # noqa: E402
 
 
 def make_receipts(n: int) -> None:

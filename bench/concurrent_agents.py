@@ -93,8 +93,9 @@ def populate(server: Server, per_administration: int) -> int:
 
     from mrasla_app import db
     from mrasla_app.models import Administration, Unit, User
-    from mrasla_app.services import deposits, dispatch
-    from mrasla_app.services.accounts import load_actor
+    from mrasla_app.services.portal import deposits
+    from mrasla_app.services.correspondence import dispatch
+    from mrasla_app.services.directory.accounts import load_actor
 
     template, n = template_pdf(20_000), 0
     with pointed_at(server):

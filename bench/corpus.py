@@ -3,7 +3,7 @@
 Subjects, messages and names in Arabic and French as Moroccan registries receive them. Arabic
 words keep their hamza and ta marbuta (شهادة إدارية, مؤسسة, الأضرار) and French words their
 accents (réclamation, dégâts), so the searches in ``bench/queries.py`` exercise the folding of
-``services/text.py`` (they are typed without them).
+``services/platform/text.py`` (they are typed without them).
 """
 
 from __future__ import annotations

@@ -182,8 +182,8 @@ def verify(server: Server, run: Run) -> dict:
     from mrasla_app import db
     from mrasla_app.models import Channel, Correspondence, Document, DocumentKind
     from mrasla_app.pki.validation import validate_pdf
-    from mrasla_app.services import storage
-    from mrasla_app.services.accounts import hash_secret
+    from mrasla_app.services.platform import storage
+    from mrasla_app.services.directory.accounts import hash_secret
 
     problems: list[str] = []
     with pointed_at(server), db.read_session() as s:

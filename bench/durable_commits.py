@@ -29,8 +29,8 @@ from bench.receipt_issuance import stats  # noqa: E402
 from mrasla_app import db  # noqa: E402
 from mrasla_app.models import Administration  # noqa: E402
 from mrasla_app.pki.ca import load_or_create_pki  # noqa: E402
-from mrasla_app.services import deposits  # noqa: E402
-from mrasla_app.services.seed import seed_demo  # noqa: E402
+from mrasla_app.services.portal import deposits  # noqa: E402
+from mrasla_app.services.platform.seed import seed_demo  # noqa: E402
 
 MODES = ("FULL", "NORMAL")
 

@@ -54,9 +54,9 @@ from sqlalchemy import make_url  # noqa: E402
 
 from bench import corpus  # noqa: E402
 from mrasla_app.models import Direction, Priority, Status  # noqa: E402
-from mrasla_app.services import deadlines, registry  # noqa: E402
-from mrasla_app.services.accounts import hash_password, hash_secret  # noqa: E402
-from mrasla_app.services.text import search_document  # noqa: E402
+from mrasla_app.services.correspondence import deadlines, registry  # noqa: E402
+from mrasla_app.services.directory.accounts import hash_password, hash_secret  # noqa: E402
+from mrasla_app.services.platform.text import search_document  # noqa: E402
 from mrasla_app.settings import TIMEZONE  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"

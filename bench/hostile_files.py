@@ -24,7 +24,7 @@ os.environ.setdefault("MRASLA_DATA_DIR", tempfile.mkdtemp(prefix="mrasla-bench-"
 
 from pypdf import PdfReader  # noqa: E402
 
-from mrasla_app.services import files  # noqa: E402
+from mrasla_app.services.platform import files  # noqa: E402
 from mrasla_app.services.errors import DomainError  # noqa: E402
 from tests.files import jpeg_bytes, pdf_bytes  # noqa: E402
 from tests.hostile import CASES, measure  # noqa: E402

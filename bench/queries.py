@@ -50,10 +50,11 @@ from sqlalchemy import and_, func, make_url, select  # noqa: E402
 from bench.generate import OUT, generate, meta_path, verify_token  # noqa: E402
 from mrasla_app import db  # noqa: E402
 from mrasla_app.models import Correspondence, User  # noqa: E402
-from mrasla_app.services import inbox, registry, verification  # noqa: E402
-from mrasla_app.services.accounts import Actor, load_actor  # noqa: E402
-from mrasla_app.services.inbox import InboxFilter, Queue, Sort  # noqa: E402
-from mrasla_app.services.text import normalize  # noqa: E402
+from mrasla_app.services.correspondence import inbox, registry
+from mrasla_app.services.portal import verification  # noqa: E402
+from mrasla_app.services.directory.accounts import Actor, load_actor  # noqa: E402
+from mrasla_app.services.correspondence.inbox import InboxFilter, Queue, Sort  # noqa: E402
+from mrasla_app.services.platform.text import normalize  # noqa: E402
 from mrasla_app.settings import get_settings  # noqa: E402
 
 PAGE = 25

@@ -47,7 +47,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore  # noqa: E402
 from bench.receipt_render import receipt  # noqa: E402
 from mrasla_app.pki import ltv  # noqa: E402
 from mrasla_app.pki.ca import key_to_asn1, load_or_create_pki  # noqa: E402
-from mrasla_app.pki.receipts import _render, issue_receipt  # noqa: E402
+from mrasla_app.documents.receipts import _render, issue_receipt  # noqa: E402
 
 
 def _dummy_tsa() -> timestamps.DummyTimeStamper:

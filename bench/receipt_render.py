@@ -26,7 +26,7 @@ os.environ.setdefault("MRASLA_DATA_DIR", tempfile.mkdtemp(prefix="mrasla-bench-"
 logging.disable(logging.WARNING)
 
 from mrasla_app.pki import signing  # noqa: E402
-from mrasla_app.pki.receipts import (  # noqa: E402
+from mrasla_app.documents.receipts import (  # noqa: E402
     SEAL_FIELD, Attachment, ReceiptData, _Receipt, _render, issue_receipt)
 
 

@@ -35,7 +35,7 @@ from pyhanko.stamp import TextStampStyle  # noqa: E402
 from pyhanko_certvalidator.registry import SimpleCertificateStore  # noqa: E402
 
 from bench.receipt_issuance import _dummy_tsa, stats  # noqa: E402
-from mrasla_app.pki import bordereau  # noqa: E402
+from mrasla_app.documents import bordereau  # noqa: E402
 from mrasla_app.pki.ca import issue_personal_certificate, load_or_create_pki  # noqa: E402
 from mrasla_app.pki.signing import make_signer  # noqa: E402
 

@@ -21,7 +21,7 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 
 def _seed(args: argparse.Namespace) -> int:
-    from mrasla_app.services.seed import demo_accounts_markdown, seed_demo
+    from mrasla_app.services.platform.seed import demo_accounts_markdown, seed_demo
 
     db.migrate()
     from mrasla_app.pki.ca import load_or_create_pki
@@ -38,7 +38,7 @@ def _seed(args: argparse.Namespace) -> int:
 def _init(args: argparse.Namespace) -> int:
     """A production installation: schema, PKI, and the first platform administrator (no demo data)."""
     from mrasla_app.pki.ca import load_or_create_pki
-    from mrasla_app.services.deployment import create_first_administrator
+    from mrasla_app.services.platform.deployment import create_first_administrator
     from mrasla_app.services.errors import DomainError
 
     db.migrate()
@@ -58,8 +58,8 @@ def _init(args: argparse.Namespace) -> int:
 
 def _create_user(args: argparse.Namespace) -> int:
     from mrasla_app.models import Administration, Unit, User
-    from mrasla_app.services import users
-    from mrasla_app.services.accounts import system_actor
+    from mrasla_app.services.directory import users
+    from mrasla_app.services.directory.accounts import system_actor
     from mrasla_app.services.errors import DomainError
 
     password = args.password or getpass.getpass("password: ")
@@ -91,8 +91,8 @@ def _totp_enrolment_code(args: argparse.Namespace) -> int:
     """Print a one-time code with which the user enrols the second factor that unlocks their
     administrator rights (the console stands in for "another administrator")."""
     from mrasla_app.models import User
-    from mrasla_app.services import users
-    from mrasla_app.services.accounts import system_actor
+    from mrasla_app.services.directory import users
+    from mrasla_app.services.directory.accounts import system_actor
     from mrasla_app.services.errors import DomainError
 
     try:
@@ -110,7 +110,7 @@ def _totp_enrolment_code(args: argparse.Namespace) -> int:
 
 def _audit_verify(_args: argparse.Namespace) -> int:
     from mrasla_app.models import AuditEvent
-    from mrasla_app.services import audit
+    from mrasla_app.services.platform import audit
 
     with db.read_session() as session:
         problems = audit.verify(session)
@@ -150,8 +150,8 @@ def _fail(exc: Exception) -> int:
 
 def _pki_revoke(args: argparse.Namespace) -> int:
     from mrasla_app.models import User
-    from mrasla_app.services import signing_keys
-    from mrasla_app.services.accounts import system_actor
+    from mrasla_app.services.parapheur import signing_keys
+    from mrasla_app.services.directory.accounts import system_actor
     from mrasla_app.services.errors import DomainError, NotFound
 
     actor = system_actor()
@@ -173,7 +173,7 @@ def _pki_revoke(args: argparse.Namespace) -> int:
 
 
 def _rotate_master_key(args: argparse.Namespace) -> int:
-    from mrasla_app.services import master_key
+    from mrasla_app.services.platform import master_key
     from mrasla_app.services.errors import DomainError
     from mrasla_app.settings import create_key_file, get_settings
 
@@ -198,7 +198,7 @@ def _rotate_master_key(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     import asyncio
 
-    from mrasla_app.services import jobs
+    from mrasla_app.services.platform import jobs
 
     if args.once:
         for name, result in jobs.run_due().items():
@@ -213,7 +213,7 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _fsck(args: argparse.Namespace) -> int:
-    from mrasla_app.services import fsck, spool
+    from mrasla_app.services.platform import fsck, spool
 
     with db.read_session() as session:
         report = fsck.check(session)
@@ -234,7 +234,7 @@ def _passphrase(args: argparse.Namespace) -> str:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from mrasla_app.services import backup
+    from mrasla_app.services.platform import backup
     from mrasla_app.services.errors import DomainError
 
     try:
@@ -246,7 +246,7 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from mrasla_app.services import backup
+    from mrasla_app.services.platform import backup
     from mrasla_app.services.errors import DomainError
     from mrasla_app.settings import get_settings
 
@@ -273,7 +273,7 @@ def _pki_hsm_init(_args: argparse.Namespace) -> int:
 def _archive_refresh(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
-    from mrasla_app.services import archive
+    from mrasla_app.services.platform import archive
 
     extended = archive.extend_receipts(limit=args.batch) if args.extend else 0
     total = 0

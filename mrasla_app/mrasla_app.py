@@ -13,7 +13,7 @@ from mrasla_app.api.security import origin_guard, security_headers
 from mrasla_app.i18n import DEFAULT_LANG
 from mrasla_app.pwa import cache_headers, page_urls
 from mrasla_app.pwa import components as pwa
-from mrasla_app.services import deployment, jobs
+from mrasla_app.services.platform import deployment, jobs
 from mrasla_app.settings import get_settings
 from mrasla_app.ui.pages import account, folder, home, inbox, login, mail, parapheur, registry
 from mrasla_app.ui.pages import dashboard, registry_export, registry_new

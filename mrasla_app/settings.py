@@ -84,7 +84,7 @@ class Settings:
 
     @property
     def spool_dir(self) -> Path:
-        """Private spool of files uploaded to a wizard but not yet submitted (``services/spool.py``)."""
+        """Private spool of files uploaded to a wizard but not yet submitted (``services/platform/spool.py``)."""
         return self.data_dir / "spool"
 
     @property

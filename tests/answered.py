@@ -9,7 +9,9 @@ from datetime import date
 from fpdf import FPDF
 
 from mrasla_app import db
-from mrasla_app.services import deposits, dispatch, sending, signing_keys, workflow
+from mrasla_app.services.portal import deposits
+from mrasla_app.services.correspondence import dispatch, sending
+from mrasla_app.services.parapheur import signing_keys, workflow
 
 PIN = "246813"  # the demo director's PIN in every test sharing a server (tests/e2e import it)
 AGENT, CLERK, DIRECTOR = "agent.mef@mrasla.ma", "clerk.mef@mrasla.ma", "director.mef@mrasla.ma"
@@ -67,7 +69,7 @@ if __name__ == "__main__":  # ``python -m tests.answered``: in a running server'
     import os
     from pathlib import Path
 
-    from mrasla_app.services import notifications
+    from mrasla_app.services.platform import notifications
     from tests.conftest import Demo
 
     done = answered_deposit(Demo(Path(os.environ["MRASLA_DATA_DIR"])), phone="+212600000000")

@@ -69,7 +69,7 @@ def _pg_clone(template: str, name: str) -> str:
 @pytest.fixture(scope="session")
 def db_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | str]:
     """Template databases built once: ``empty`` (migrated) and ``seeded`` (migrated + demo seed)."""
-    from mrasla_app.services.seed import seed_demo
+    from mrasla_app.services.platform.seed import seed_demo
 
     out: dict[str, Path | str] = {}
     mp = pytest.MonkeyPatch()
@@ -133,7 +133,7 @@ class Demo:
     def actor(self, email: str):
         """The ``Actor`` of a demo user, as a login would resolve it."""
         from mrasla_app.models import User
-        from mrasla_app.services.accounts import load_actor
+        from mrasla_app.services.directory.accounts import load_actor
 
         with db.read_session() as s:
             user = s.execute(select(User).where(User.email == email)).scalar_one()
@@ -176,8 +176,8 @@ class Demo:
 
 @pytest.fixture
 def seeded(db_templates: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Demo]:
-    """A database holding the demo seed (see ``mrasla_app.services.seed``)."""
-    from mrasla_app.services.seed import DEMO_ACCOUNTS
+    """A database holding the demo seed (see ``mrasla_app.services.platform.seed``)."""
+    from mrasla_app.services.platform.seed import DEMO_ACCOUNTS
 
     for data_dir in _fresh("seeded", db_templates, tmp_path, monkeypatch):
         yield Demo(data_dir=data_dir, accounts=list(DEMO_ACCOUNTS))

@@ -132,7 +132,7 @@ FTS_TRIGGERS = {
 
 
 def _create_search_index() -> None:
-    """Full-text index over the normalised ``search_text`` (see services/text.py).
+    """Full-text index over the normalised ``search_text`` (see services/platform/text.py).
 
     SQLite: an FTS5 external-content table kept in sync by triggers. PostgreSQL: a GIN index on
     ``to_tsvector('simple', search_text)`` (text is already folded, so no language stemming).

@@ -1,6 +1,6 @@
 """query indexes for a million correspondences
 
-Indexes shaped like the inbox's queries (see services/inbox.py and services/scoping.py):
+Indexes shaped like the inbox's queries (see services/correspondence/inbox.py and services/correspondence/scoping.py):
 - ``ix_corr_admin_id`` (administration, id) replaces the administration index: lists read one
   administration newest first without a sort (SQLite had it implicitly through the rowid);
 - ``ix_corr_action_unit_status`` (action unit, status, id) replaces the action-unit index: the

@@ -15,8 +15,8 @@ from pydantic import BaseModel
 from mrasla_app.api.deps import SESSION_COOKIE, WriteSession, current_actor, session_cookie
 from mrasla_app.api.errors import errors
 from mrasla_app.api.limits import Limiter
-from mrasla_app.services import accounts
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.directory import accounts
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import NotAuthenticated
 from mrasla_app.settings import get_settings
 

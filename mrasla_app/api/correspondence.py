@@ -17,10 +17,11 @@ from mrasla_app import db
 from mrasla_app.api.deps import Id, acting_actor, current_actor, download, file_responses
 from mrasla_app.api.errors import errors
 from mrasla_app.models import Direction, Document, Note, Party, Priority, Status, User
-from mrasla_app.services import dispatch, inbox, scoping, storage
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.correspondence import dispatch, inbox, scoping
+from mrasla_app.services.platform import storage
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import NotAuthenticated, NotFound
-from mrasla_app.services.inbox import InboxFilter, Queue, Sort
+from mrasla_app.services.correspondence.inbox import InboxFilter, Queue, Sort
 
 router = APIRouter(prefix="/correspondence", tags=["correspondence"], responses=errors(400, 401, 403, 404, 422))
 documents_router = APIRouter(tags=["correspondence"], responses=errors(401, 404, 422))

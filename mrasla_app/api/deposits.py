@@ -19,9 +19,10 @@ from mrasla_app.api.limits import Limiter
 from mrasla_app.i18n import LANGS, bilingual
 from mrasla_app.models import Administration, Document, DocumentKind
 from mrasla_app.models.base import MAX_ID
-from mrasla_app.pki.receipts import ID_KINDS
-from mrasla_app.services import deposits, storage, tracking, verification
-from mrasla_app.services.deposits import DepositForm
+from mrasla_app.documents.receipts import ID_KINDS
+from mrasla_app.services.portal import deposits, tracking, verification
+from mrasla_app.services.platform import storage
+from mrasla_app.services.portal.deposits import DepositForm
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.settings import get_settings
 

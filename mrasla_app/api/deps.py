@@ -19,8 +19,8 @@ from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.models.base import MAX_ID
-from mrasla_app.services import accounts
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.directory import accounts
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import PermissionDenied
 
 SESSION_COOKIE = "mrasla_session"

@@ -8,8 +8,9 @@ from sqlmodel import Session
 
 from mrasla_app.api.deps import Id, current_actor, read_db
 from mrasla_app.api.errors import errors
-from mrasla_app.services import directory, users
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.directory import administrations as directory
+from mrasla_app.services.directory import users
+from mrasla_app.services.directory.accounts import Actor
 
 router = APIRouter(tags=["directory"])
 

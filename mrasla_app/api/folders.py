@@ -19,8 +19,8 @@ from mrasla_app.api.deps import Id, acting_actor, current_actor, download, file_
 from mrasla_app.api.errors import errors
 from mrasla_app.models import Decision, Folder
 from mrasla_app.models.base import MAX_ID
-from mrasla_app.services import workflow
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.parapheur import workflow
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import NotAuthenticated, NotFound
 
 router = APIRouter(prefix="/folders", tags=["parapheur"], responses=errors(401, 404, 422))

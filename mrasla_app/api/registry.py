@@ -21,8 +21,8 @@ from mrasla_app import db
 from mrasla_app.api.deps import Id, current_actor, download, file_responses
 from mrasla_app.api.errors import errors
 from mrasla_app.models import Administration, Direction
-from mrasla_app.services import exports
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.correspondence import exports
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotAuthenticated, NotFound
 from mrasla_app.settings import TIMEZONE
 

@@ -16,7 +16,7 @@ from mrasla_app.api.deps import file_responses, verify_token
 from mrasla_app.api.errors import errors
 from mrasla_app.api.limits import Limiter
 from mrasla_app.pki.validation import ValidationReport
-from mrasla_app.services import verification
+from mrasla_app.services.portal import verification
 from mrasla_app.services.errors import DomainError, NotFound
 
 router = APIRouter(tags=["verification"])

@@ -1,6 +1,6 @@
 """Correspondence (courrier), its gap-free registry counters and its documents.
 
-Statuses and their allowed transitions live in ``services/registry.py`` as data; the enums here
+Statuses and their allowed transitions live in ``services/correspondence/registry.py`` as data; the enums here
 only name them.
 """
 

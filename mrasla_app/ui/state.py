@@ -18,8 +18,8 @@ import reflex as rx
 from mrasla_app import db
 from mrasla_app.i18n import DEFAULT_LANG, LANGS, RTL_LANGS, translate
 from mrasla_app.models import Role
-from mrasla_app.services import accounts, permissions
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.directory import accounts, permissions
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 

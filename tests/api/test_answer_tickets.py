@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mrasla_app import db
-from mrasla_app.services import tracking
+from mrasla_app.services.portal import tracking
 from tests.answered import answered_deposit
 
 

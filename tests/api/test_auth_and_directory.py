@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mrasla_app.services.seed import demo_totp
+from mrasla_app.services.platform.seed import demo_totp
 from tests.conftest import Demo
 
 PASSWORD = "Mrasla@2026"

@@ -24,7 +24,7 @@ from pypdf import PdfReader
 
 from mrasla_app.api import api_app
 from mrasla_app.api.deps import SESSION_COOKIE
-from mrasla_app.services.seed import DEMO_PASSWORD, demo_totp
+from mrasla_app.services.platform.seed import DEMO_PASSWORD, demo_totp
 from tests.files import jpeg_bytes, pdf_bytes
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -76,7 +76,7 @@ def test_anonymous_gets_401_and_cross_site_posts_are_refused(client, seeded):
 def test_citizen_downloads_the_signed_answer_with_the_tracking_token(client, seeded):
     from mrasla_app import db
     from mrasla_app.pki.signing import seal_pdf
-    from mrasla_app.services import dispatch, sending
+    from mrasla_app.services.correspondence import dispatch, sending
 
     dep = _deposit(client)
     key = dep["tracking_url"].split("k=")[1]

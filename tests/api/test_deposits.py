@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from mrasla_app import db
 from mrasla_app.models import AuditEvent, Correspondence, Document, Notification, RegistryCounter
-from mrasla_app.services import audit, deposits
-from mrasla_app.services.deposits import DepositForm
+from mrasla_app.services.platform import audit
+from mrasla_app.services.portal import deposits
+from mrasla_app.services.portal.deposits import DepositForm
 from tests.api.conftest import deposit_form
 from tests.files import encrypted_pdf, jpeg_bytes, pdf_bytes, png_bytes
 
@@ -139,7 +140,7 @@ def test_company_with_ice_and_phone_only(client):
 def test_png_becomes_a_pdf_page(client, seeded):
     r = client.post("/api/v1/deposits", data=deposit_form(), files=[("files", ("scan.png", png_bytes(), "image/png"))])
     assert r.status_code == 201
-    from mrasla_app.services import storage
+    from mrasla_app.services.platform import storage
     with db.read_session() as s:
         doc = s.execute(select(Document).where(Document.filename == "scan.png")).scalar_one()
     rendition = PdfReader(io.BytesIO(storage.get(doc.pdf_sha256)))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from mrasla_app import db
 from mrasla_app.models import DocumentRole, FolderDocument
-from mrasla_app.services import workflow
+from mrasla_app.services.parapheur import workflow
 from tests.api.test_auth_and_directory import login
 from tests.files import jpeg_bytes, pdf_bytes
 
@@ -90,7 +90,7 @@ def _history(fid: int) -> list[tuple[str, str]]:
 
 def test_participants_visa_then_sign_with_their_pin_and_the_pdf_validates(client, seeded):
     from mrasla_app.pki.validation import validate_pdf
-    from mrasla_app.services import signing_keys
+    from mrasla_app.services.parapheur import signing_keys
 
     with db.write_session() as s:
         signing_keys.enroll(s, seeded.actor(DIRECTOR), PIN)
@@ -119,7 +119,7 @@ def test_participants_visa_then_sign_with_their_pin_and_the_pdf_validates(client
 
 
 def test_wrong_pin_is_refused_and_nothing_is_signed(client, seeded):
-    from mrasla_app.services import signing_keys
+    from mrasla_app.services.parapheur import signing_keys
 
     with db.write_session() as s:
         signing_keys.enroll(s, seeded.actor(DIRECTOR), PIN)

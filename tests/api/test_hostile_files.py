@@ -24,7 +24,10 @@ from mrasla_app.i18n import bilingual
 from mrasla_app.models import (
     AuditEvent, Correspondence, Document, DocumentKind, Folder, FolderDocument, Notification, Party, RegistryCounter,
 )
-from mrasla_app.services import deposits, files, paper, workflow
+from mrasla_app.services.portal import deposits
+from mrasla_app.services.platform import files
+from mrasla_app.services.correspondence import paper
+from mrasla_app.services.parapheur import workflow
 from mrasla_app.services.errors import DomainError
 from tests.api.conftest import deposit_form
 from tests.hostile import CASES, Case, measure

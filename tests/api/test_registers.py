@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from mrasla_app import db
-from mrasla_app.services import paper
+from mrasla_app.services.correspondence import paper
 from mrasla_app.settings import TIMEZONE
 from tests.api.test_auth_and_directory import login
 from tests.files import jpeg_bytes

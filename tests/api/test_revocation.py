@@ -9,7 +9,7 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.cli import main
 from mrasla_app.models import AuditEvent, SigningKey
-from mrasla_app.services import signing_keys, workflow
+from mrasla_app.services.parapheur import signing_keys, workflow
 from tests.api.test_auth_and_directory import login
 from tests.files import pdf_bytes
 

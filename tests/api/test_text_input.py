@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from mrasla_app import db
 from mrasla_app.models import Correspondence, Note, Party, User
-from mrasla_app.services import paper, users
+from mrasla_app.services.correspondence import paper
+from mrasla_app.services.directory import users
 from tests.api.conftest import deposit_form
 from tests.api.test_auth_and_directory import login
 from tests.files import pdf_bytes

@@ -114,7 +114,7 @@ def test_csp_sockets_only_to_the_app_and_hsts_behind_https(client, monkeypatch):
 
 
 def test_secure_session_cookie_behind_https(client, seeded, monkeypatch):
-    from mrasla_app.services.seed import DEMO_PASSWORD
+    from mrasla_app.services.platform.seed import DEMO_PASSWORD
 
     for url, secure in (("https://mrasla.gov.ma", True), (HOME, False)):
         _public(monkeypatch, url)

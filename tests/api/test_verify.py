@@ -8,7 +8,7 @@ from pypdf import PdfWriter
 from pypdf.annotations import FreeText
 
 from mrasla_app import db
-from mrasla_app.services import verification
+from mrasla_app.services.portal import verification
 from tests.api.conftest import deposit_form
 from tests.files import pdf_bytes
 
@@ -99,7 +99,7 @@ def test_receipt_download_says_its_signature_level(client):
     from datetime import timedelta
 
     from mrasla_app.models.base import utcnow
-    from mrasla_app.services import archive
+    from mrasla_app.services.platform import archive
 
     body = client.post("/api/v1/deposits", data=deposit_form()).json()
     path = "/api/v1/" + body["receipt_url"].split("/api/v1/", 1)[1]
@@ -127,7 +127,7 @@ def test_pdf_report_names_signer_indication_and_level(client):
     from datetime import timedelta
 
     from mrasla_app.models.base import utcnow
-    from mrasla_app.services import archive
+    from mrasla_app.services.platform import archive
 
     body, _ = _deposit(client)
     archive.extend_receipts(now=utcnow() + archive.GRACE + timedelta(seconds=1))

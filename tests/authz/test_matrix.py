@@ -35,8 +35,8 @@ from mrasla_app.api.deposits import deposit_limit, read_limit
 from mrasla_app.api.verify import verify_limit
 from mrasla_app.models import User
 from mrasla_app.pki import ca
-from mrasla_app.services import accounts
-from mrasla_app.services.seed import demo_totp
+from mrasla_app.services.directory import accounts
+from mrasla_app.services.platform.seed import demo_totp
 from mrasla_app.ui.pages.portal.common import lookup_limit, track_limit
 from mrasla_app.ui.pages.portal.deposit import submit_limit
 from mrasla_app.ui.state import LangState

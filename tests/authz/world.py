@@ -16,8 +16,11 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.models import CircuitTemplate, Delegation, Document, FolderDocument, Holiday, RoleMembership, User
 from mrasla_app.models.base import utcnow
-from mrasla_app.services import circuits, deposits, dispatch, holidays, users, workflow
-from mrasla_app.services.accounts import system_actor
+from mrasla_app.services.parapheur import circuits, workflow
+from mrasla_app.services.portal import deposits
+from mrasla_app.services.correspondence import dispatch, holidays
+from mrasla_app.services.directory import users
+from mrasla_app.services.directory.accounts import system_actor
 from tests.files import pdf_bytes
 
 PASSWORD = "Mrasla@2026"

@@ -38,7 +38,9 @@ from mrasla_app.models import (
 )
 from mrasla_app.pki import ca
 from mrasla_app.pki.validation import validate_pdf
-from mrasla_app.services import signing_keys, storage, verification, workflow
+from mrasla_app.services.parapheur import signing_keys, workflow
+from mrasla_app.services.platform import storage
+from mrasla_app.services.portal import verification
 from tests.e2e.conftest import ROOT, _free_port
 from tests.files import pdf_bytes
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from mrasla_app.i18n import catalog
-from mrasla_app.services.seed import demo_totp
+from mrasla_app.services.platform.seed import demo_totp
 from tests.e2e.conftest import DESKTOP, PASSWORD, PHONE, TABLET, new_page
 
 AR, FR = catalog("ar"), catalog("fr")

@@ -69,7 +69,7 @@ def test_a_page_on_another_port_gets_nothing_from_a_signed_in_clerk(browser: Bro
 
 
 def _cookie(base_url: str, email: str) -> str:
-    from mrasla_app.services.seed import DEMO_PASSWORD, demo_totp
+    from mrasla_app.services.platform.seed import DEMO_PASSWORD, demo_totp
 
     with httpx.Client(base_url=base_url, timeout=30) as c:
         ticket = c.post("/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD, "totp": demo_totp(email)})

@@ -81,7 +81,7 @@ class Files:
 
 
 def _receipt_data():
-    from mrasla_app.pki.receipts import Attachment, ReceiptData
+    from mrasla_app.documents.receipts import Attachment, ReceiptData
 
     return ReceiptData(
         registry_number="MEF/2026/A/000777", administration_fr="Ministère de l'Économie et des Finances",
@@ -100,7 +100,7 @@ def files(tmp_path_factory) -> Files:
 
     from mrasla_app.api import create_api
     from mrasla_app.pki import ca, ltv, signing
-    from mrasla_app.pki.receipts import issue_receipt
+    from mrasla_app.documents.receipts import issue_receipt
 
     work = tmp_path_factory.mktemp("interop")
     server = _relay(create_api())

@@ -11,9 +11,9 @@ from sqlalchemy import select, text, update
 from mrasla_app import db
 from mrasla_app.models import AuditEvent, User, UserSession
 from mrasla_app.models.base import utcnow
-from mrasla_app.services import accounts, permissions, users
+from mrasla_app.services.directory import accounts, permissions, users
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
-from mrasla_app.services.seed import DEMO_PASSWORD, unused_totp_code
+from mrasla_app.services.platform.seed import DEMO_PASSWORD, unused_totp_code
 
 AGENT = "agent.mef@mrasla.ma"
 

@@ -13,7 +13,10 @@ from sqlalchemy import select
 
 from mrasla_app import db
 from mrasla_app.models import AuditEvent, Correspondence, FolderStatus
-from mrasla_app.services import answers, deposits, dispatch, drafting, signing_keys, storage, workflow
+from mrasla_app.services.correspondence import answers, dispatch, drafting
+from mrasla_app.services.portal import deposits
+from mrasla_app.services.parapheur import signing_keys, workflow
+from mrasla_app.services.platform import storage
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
 
 AGENT, HEAD, DIRECTOR = "agent.mef@mrasla.ma", "head.mef@mrasla.ma", "director.mef@mrasla.ma"
@@ -177,7 +180,8 @@ def test_only_people_acting_on_the_item_can_draft(seeded):
 
 
 def test_clerk_reprints_a_paper_label_with_a_new_code_and_the_old_one_stops_working(seeded):
-    from mrasla_app.services import labels, paper, verification
+    from mrasla_app.services.correspondence import labels, paper
+    from mrasla_app.services.portal import verification
     from tests.files import pdf_bytes
 
     clerk = seeded.actor("clerk.mef@mrasla.ma")

@@ -11,7 +11,8 @@ from mrasla_app.models import AuditEvent, Document, DocumentKind
 from mrasla_app.models.base import utcnow
 from mrasla_app.pki import ltv
 from mrasla_app.pki.validation import validate_pdf
-from mrasla_app.services import archive, deposits, storage, verification
+from mrasla_app.services.platform import archive, storage
+from mrasla_app.services.portal import deposits, verification
 
 
 def _deposit(seeded, subject: str) -> int:

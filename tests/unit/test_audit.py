@@ -7,7 +7,8 @@ from sqlalchemy import func, select, text
 
 from mrasla_app import db
 from mrasla_app.models import AuditEvent, AuditHead
-from mrasla_app.services import audit, directory
+from mrasla_app.services.directory import administrations as directory
+from mrasla_app.services.platform import audit
 
 
 def verify() -> list[str]:

@@ -12,7 +12,9 @@ from mrasla_app import db
 from mrasla_app.models import Document, DocumentKind
 from mrasla_app.pki import ca
 from mrasla_app.pki.validation import validate_pdf
-from mrasla_app.services import accounts, backup, deposits, fsck, storage
+from mrasla_app.services.directory import accounts
+from mrasla_app.services.platform import backup, fsck, storage
+from mrasla_app.services.portal import deposits
 from mrasla_app.services.errors import DomainError
 from mrasla_app.settings import get_settings
 from tests.files import pdf_bytes

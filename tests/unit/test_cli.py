@@ -27,7 +27,7 @@ def test_audit_verify_passes_on_the_demo_and_fails_after_an_sql_edit(seeded, cap
 
 def test_create_user_with_a_role_then_log_in(seeded, capsys):
     from mrasla_app import db
-    from mrasla_app.services import accounts
+    from mrasla_app.services.directory import accounts
 
     code = main(["create-user", "--email", "nouveau@mrasla.ma", "--name", "Amina Nouvelle", "--administration", "MEF",
                  "--role", "BO:clerk", "--password", "Tres-Long-Mot2Passe"])

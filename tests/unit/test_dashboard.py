@@ -9,7 +9,7 @@ import pytest
 
 from mrasla_app import db
 from mrasla_app.models import Channel, Correspondence, Dispatch, DispatchPurpose, Status
-from mrasla_app.services import dashboard, paper
+from mrasla_app.services.correspondence import dashboard, paper
 from mrasla_app.services.errors import DomainError, PermissionDenied
 from mrasla_app.settings import TIMEZONE
 

@@ -13,7 +13,7 @@ import pytest
 
 from mrasla_app import db
 from mrasla_app.cli import main
-from mrasla_app.services import fsck
+from mrasla_app.services.platform import fsck
 
 ROOT = Path(__file__).resolve().parents[2]
 

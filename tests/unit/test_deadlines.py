@@ -9,8 +9,8 @@ import pytest
 
 from mrasla_app import db
 from mrasla_app.models import Priority
-from mrasla_app.services import deadlines, holidays
-from mrasla_app.services.deadlines import (
+from mrasla_app.services.correspondence import deadlines, holidays
+from mrasla_app.services.correspondence.deadlines import (
     DEFAULT_SLA, add_working_days, deadline_state, is_working_day, sla_days, working_days_between,
 )
 

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.cli import main
 from mrasla_app.models import User
-from mrasla_app.services import accounts, deployment
+from mrasla_app.services.directory import accounts
+from mrasla_app.services.platform import deployment
 from mrasla_app.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ import pytest
 
 from mrasla_app import db
 from mrasla_app.models import Unit
-from mrasla_app.services import directory
+from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
 
 

@@ -9,10 +9,12 @@ from sqlalchemy import select
 
 from mrasla_app import db
 from mrasla_app.models import Correspondence, Dispatch, Status
-from mrasla_app.services import deposits, dispatch, inbox, users
-from mrasla_app.services.accounts import system_actor
+from mrasla_app.services.portal import deposits
+from mrasla_app.services.correspondence import dispatch, inbox
+from mrasla_app.services.directory import users
+from mrasla_app.services.directory.accounts import system_actor
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
-from mrasla_app.services.inbox import InboxFilter, Queue
+from mrasla_app.services.correspondence.inbox import InboxFilter, Queue
 
 DEADLINE = date(2030, 1, 15)
 

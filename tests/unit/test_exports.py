@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from mrasla_app import db
 from mrasla_app.models import Correspondence
-from mrasla_app.services import exports, paper
+from mrasla_app.services.correspondence import exports, paper
 from mrasla_app.services.errors import DomainError, PermissionDenied
 from tests.files import pdf_bytes
 

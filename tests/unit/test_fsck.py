@@ -9,7 +9,8 @@ from sqlalchemy import text
 
 from mrasla_app import db
 from mrasla_app.cli import main
-from mrasla_app.services import deposits, fsck, storage
+from mrasla_app.services.portal import deposits
+from mrasla_app.services.platform import fsck, storage
 from tests.files import pdf_bytes
 
 

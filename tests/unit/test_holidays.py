@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from mrasla_app import db
 from mrasla_app.models import AuditEvent, Holiday
-from mrasla_app.services import audit, holidays
+from mrasla_app.services.platform import audit
+from mrasla_app.services.correspondence import holidays
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
 
 DAY = date(2026, 9, 14)

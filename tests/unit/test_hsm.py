@@ -44,7 +44,7 @@ def test_seal_and_tsa_keys_in_the_token_sign_b_lta_receipts(token):
 
     from mrasla_app.pki import ca, hsm, ltv, signing, validation
     from tests.interop.conftest import _receipt_data
-    from mrasla_app.pki.receipts import issue_receipt
+    from mrasla_app.documents.receipts import issue_receipt
 
     before = ca.fingerprints(ca.load_or_create_pki())
     assert ca.hsm_init() == {"seal": "mrasla-seal", "tsa": "mrasla-tsa"}

@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 
 from mrasla_app import db
 from mrasla_app.models import JobRun, Notification, NotificationStatus
-from mrasla_app.services import deposits, dispatch, jobs, notifications
+from mrasla_app.services.portal import deposits
+from mrasla_app.services.correspondence import dispatch
+from mrasla_app.services.platform import jobs, notifications
 
 NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

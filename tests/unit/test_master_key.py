@@ -23,8 +23,11 @@ from mrasla_app.crypto import unseal_with
 from mrasla_app.models import AuditEvent
 from mrasla_app.pki import ca
 from mrasla_app.pki.validation import validate_pdf
-from mrasla_app.services import accounts, audit, deposits, master_key, signing_keys
-from mrasla_app.services.seed import DEMO_TOTP_SECRET, unused_totp_code
+from mrasla_app.services.directory import accounts
+from mrasla_app.services.platform import audit, master_key
+from mrasla_app.services.portal import deposits
+from mrasla_app.services.parapheur import signing_keys
+from mrasla_app.services.platform.seed import DEMO_TOTP_SECRET, unused_totp_code
 from mrasla_app.settings import get_settings
 from tests.files import pdf_bytes
 
@@ -59,7 +62,7 @@ def installation(seeded) -> tuple[dict[str, bytes], pyotp.TOTP]:
 def _deposit(seeded) -> bytes:
     """A deposit's sealed receipt (the platform seal key at work)."""
     from mrasla_app.models import Document, DocumentKind
-    from mrasla_app.services import storage
+    from mrasla_app.services.platform import storage
 
     form = deposits.DepositForm(administration_id=seeded.adm_id("MEF"), full_name="Yasmine Berrada", id_kind="CIN",
                                 id_value="BE771234", email="", phone="0612345678", subject="Demande",

@@ -16,9 +16,11 @@ from mrasla_app import db
 from mrasla_app.models import (
     AuditEvent, Channel, Correspondence, Direction, Dispatch, Document, DocumentKind, Party, RegistryCounter, Status,
 )
-from mrasla_app.services import audit, deposits, paper, registry, storage, verification
+from mrasla_app.services.platform import audit, storage
+from mrasla_app.services.portal import deposits, verification
+from mrasla_app.services.correspondence import paper, registry
 from mrasla_app.services.errors import DomainError, FieldErrors, PermissionDenied
-from mrasla_app.services.text import normalize, search_document
+from mrasla_app.services.platform.text import normalize, search_document
 from tests.files import encrypted_pdf, jpeg_bytes, pdf_bytes
 
 CLERK = "clerk.mef@mrasla.ma"
@@ -277,7 +279,7 @@ def test_label_pdf_carries_number_and_a_scannable_verify_link(seeded, tmp_path, 
 
 
 def test_label_number_shrinks_to_fit():
-    from mrasla_app.pki.labels import render_label
+    from mrasla_app.documents.labels import render_label
 
     pdf = render_label("ANCFCC/2026/A/000123", "الوكالة الوطنية للمحافظة العقارية والمسح العقاري والخرائطية",
                        "Agence Nationale de la Conservation Foncière, du Cadastre et de la Cartographie",

@@ -17,11 +17,13 @@ from sqlalchemy import event, select
 from mrasla_app import db
 from mrasla_app.models import Correspondence, Direction
 from mrasla_app.models.base import utcnow
-from mrasla_app.services import (
-    circuits, dashboard, directory, dispatch, exports, holidays, inbox, paper, tracking, users, workflow,
-)
-from mrasla_app.services.accounts import system_actor
-from mrasla_app.services.inbox import InboxFilter, Queue, Sort
+from mrasla_app.services.directory import administrations as directory
+from mrasla_app.services.parapheur import circuits, workflow
+from mrasla_app.services.correspondence import dashboard, dispatch, exports, holidays, inbox, paper
+from mrasla_app.services.portal import tracking
+from mrasla_app.services.directory import users
+from mrasla_app.services.directory.accounts import system_actor
+from mrasla_app.services.correspondence.inbox import InboxFilter, Queue, Sort
 from tests.files import pdf_bytes
 
 CLERK, AGENT, HEAD = "clerk.mef@mrasla.ma", "agent.mef@mrasla.ma", "head.mef@mrasla.ma"

@@ -40,7 +40,7 @@ def data_dir(tmp_path_factory):
 
 
 def _data(**overrides):
-    from mrasla_app.pki.receipts import Attachment, ReceiptData
+    from mrasla_app.documents.receipts import Attachment, ReceiptData
 
     fields = dict(
         registry_number="MEF/2026/A/000123",
@@ -66,7 +66,7 @@ def _data(**overrides):
 
 @pytest.fixture(scope="module")
 def receipt(tmp_path_factory) -> Path:
-    from mrasla_app.pki.receipts import issue_receipt
+    from mrasla_app.documents.receipts import issue_receipt
 
     path = tmp_path_factory.mktemp("receipt") / "receipt.pdf"
     path.write_bytes(issue_receipt(_data()))
@@ -88,7 +88,7 @@ def test_receipt_content(receipt):
 
 
 def test_identifier_is_masked(receipt):
-    from mrasla_app.pki.receipts import issue_receipt, mask_identifier
+    from mrasla_app.documents.receipts import issue_receipt, mask_identifier
 
     assert mask_identifier("AB123456") == "AB****56"
     assert mask_identifier("001525487000088") == "00***********88"
@@ -156,7 +156,7 @@ def test_receipt_is_issued_b_t_and_extended_to_b_lta(receipt):
 def test_unsigned_receipt_takes_an_incremental_seal():
     """The unsigned PDF (written without fpdf2's writer) is one pyHanko reads and updates."""
     from mrasla_app.pki import signing
-    from mrasla_app.pki.receipts import render_receipt
+    from mrasla_app.documents.receipts import render_receipt
     from mrasla_app.pki.validation import validate_pdf
 
     unsigned = render_receipt(_data())
@@ -170,7 +170,7 @@ def test_receipts_issued_concurrently_are_each_intact_and_their_own():
     embedded fonts, signer, pre-signing validation) are shared between them."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from mrasla_app.pki.receipts import issue_receipt
+    from mrasla_app.documents.receipts import issue_receipt
     from mrasla_app.pki.validation import validate_pdf
 
     names = ["Fatima Zahra El Amrani", "فاطمة الزهراء العمراني", "Jean-Émile Dupré",
@@ -217,7 +217,7 @@ def test_qr_code_decodes_to_verify_url(receipt, tmp_path):
 ], ids=["short", "long"])
 def test_qr_code_decodes_for_short_and_long_urls(url, tmp_path):
     """Other symbol sizes (QR versions) than the usual URL, with the fixed mask pattern."""
-    from mrasla_app.pki.receipts import render_receipt
+    from mrasla_app.documents.receipts import render_receipt
 
     path = tmp_path / "qr.pdf"
     path.write_bytes(render_receipt(_data(verify_url=url)))
@@ -282,7 +282,7 @@ def test_appended_revision_is_detected(receipt, annotation):
 
 @needs
 def test_arabic_is_embedded_and_extractable(tmp_path):
-    from mrasla_app.pki.receipts import render_receipt
+    from mrasla_app.documents.receipts import render_receipt
 
     pdf = render_receipt(_data(depositor_name="فاطمة الزهراء العمراني",
                                subject="طلب شهادة الإقامة الضريبية"))
@@ -298,7 +298,7 @@ def test_arabic_is_embedded_and_extractable(tmp_path):
 
 
 def test_receipt_data_validation():
-    from mrasla_app.pki.receipts import Attachment
+    from mrasla_app.documents.receipts import Attachment
 
     with pytest.raises(ValueError):
         _data(deposited_at=datetime(2026, 3, 14, 10, 5))  # naive
@@ -309,7 +309,7 @@ def test_receipt_data_validation():
 
 
 def test_many_attachments_flow_onto_a_second_page():
-    from mrasla_app.pki.receipts import Attachment, issue_receipt
+    from mrasla_app.documents.receipts import Attachment, issue_receipt
     from mrasla_app.pki.validation import validate_pdf
 
     many = tuple(Attachment(f"piece_{i}.pdf", i + 1, f"{i:x}" * 64, 1000 * i) for i in range(10))
@@ -328,7 +328,7 @@ def test_first_receipts_of_a_process_issued_at_once_all_succeed():
     from concurrent.futures import ThreadPoolExecutor
 
     from mrasla_app.pki import ca, signing
-    from mrasla_app.pki.receipts import issue_receipt
+    from mrasla_app.documents.receipts import issue_receipt
 
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # switch threads as often as possible: the race shows at once

@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 
 from mrasla_app import db
 from mrasla_app.models import Administration, AuditEvent, Delegation, Role, RoleMembership, Unit, UnitLevel, User
-from mrasla_app.services import accounts, audit, seed
-from mrasla_app.services.seed import DEMO_PASSWORD, demo_accounts_markdown, demo_totp, seed_demo
+from mrasla_app.services.directory import accounts
+from mrasla_app.services.platform import audit, seed
+from mrasla_app.services.platform.seed import DEMO_PASSWORD, demo_accounts_markdown, demo_totp, seed_demo
 
 ARABIC = range(0x0600, 0x06FF + 1)
 

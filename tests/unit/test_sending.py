@@ -14,9 +14,11 @@ from mrasla_app.models import (
 )
 from mrasla_app.pki.signing import seal_pdf
 from mrasla_app.pki.validation import validate_pdf
-from mrasla_app.services import audit, deposits, dispatch, inbox, sending, storage, tracking
+from mrasla_app.services.platform import audit, storage
+from mrasla_app.services.portal import deposits, tracking
+from mrasla_app.services.correspondence import dispatch, inbox, sending
 from mrasla_app.services.errors import DomainError, NotFound
-from mrasla_app.services.inbox import InboxFilter, Queue
+from mrasla_app.services.correspondence.inbox import InboxFilter, Queue
 from tests.files import pdf_bytes
 
 
@@ -102,7 +104,7 @@ def test_outsiders_cannot_answer(seeded, signed_answer):
 
 
 def test_a_folder_signed_in_the_parapheur_is_sent_as_the_answer(seeded, tmp_path):
-    from mrasla_app.services import workflow
+    from mrasla_app.services.parapheur import workflow
     from tests.unit.test_workflow import AGENT, DIRECTOR, HEAD, PIN, act, enroll, pdfsig, two_page_pdf, visa_then_signature
 
     dep = _incoming(seeded)
@@ -130,7 +132,7 @@ def test_a_folder_signed_in_the_parapheur_is_sent_as_the_answer(seeded, tmp_path
 
 
 def test_disabling_a_signatory_revokes_their_certificate(seeded):
-    from mrasla_app.services import users
+    from mrasla_app.services.directory import users
     from tests.unit.test_workflow import DIRECTOR, enroll
 
     enroll(seeded, DIRECTOR)
@@ -149,7 +151,8 @@ def test_the_qr_of_a_signed_document_verifies_once_the_circuit_is_complete(seede
 
     from pypdf import PdfReader
 
-    from mrasla_app.services import verification, workflow
+    from mrasla_app.services.portal import verification
+    from mrasla_app.services.parapheur import workflow
     from tests.unit.test_workflow import AGENT, DIRECTOR, HEAD, PIN, act, enroll, two_page_pdf, visa_then_signature
 
     enroll(seeded, HEAD, DIRECTOR)
@@ -178,7 +181,7 @@ def test_the_qr_of_a_signed_document_verifies_once_the_circuit_is_complete(seede
 
 def _signed_folder(seeded, title="Transmission du rapport annuel", correspondence_id=None) -> int:
     """An outgoing letter drafted by the MEF agent, visa by the head, signed by the director."""
-    from mrasla_app.services import workflow
+    from mrasla_app.services.parapheur import workflow
     from tests.unit.test_workflow import AGENT, DIRECTOR, HEAD, PIN, act, enroll, two_page_pdf, visa_then_signature
 
     enroll(seeded, HEAD, DIRECTOR)
@@ -210,7 +213,7 @@ def _pdf_text(data: bytes) -> str:
 
 
 def test_a_signed_letter_waits_to_be_sent_and_is_not_yet_processed(seeded):
-    from mrasla_app.services import workflow
+    from mrasla_app.services.parapheur import workflow
 
     folder_id = _signed_folder(seeded)
     agent = seeded.actor("agent.mef@mrasla.ma")
@@ -300,7 +303,7 @@ def test_sending_to_another_administration_from_a_folder_linked_to_a_citizen_let
 
 
 def test_a_registered_outgoing_letter_for_a_platform_administration_is_sent_from_the_letter(seeded):
-    from mrasla_app.services import paper
+    from mrasla_app.services.correspondence import paper
 
     clerk = seeded.actor("clerk.mef@mrasla.ma")
     with db.write_session() as s:

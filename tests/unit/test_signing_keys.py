@@ -15,7 +15,7 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.models import AuditEvent, KeySource, SigningKey
 from mrasla_app.pki import ca
-from mrasla_app.services import signing_keys
+from mrasla_app.services.parapheur import signing_keys
 from mrasla_app.services.errors import DomainError, NotFound
 
 PIN = "246810"

@@ -11,7 +11,7 @@ import time
 import pytest
 from starlette.datastructures import UploadFile
 
-from mrasla_app.services import spool
+from mrasla_app.services.platform import spool
 from mrasla_app.services.errors import DomainError
 from mrasla_app.settings import get_settings
 from tests.files import pdf_bytes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mrasla_app.services.text import normalize
+from mrasla_app.services.platform.text import normalize
 
 
 @pytest.mark.parametrize("a,b", [
@@ -47,7 +47,7 @@ def test_arabic_letters_kept():
 
 # --- clean: what may enter the database ---------------------------------------------------------
 
-from mrasla_app.services.text import clean  # noqa: E402
+from mrasla_app.services.platform.text import clean  # noqa: E402
 
 
 @pytest.mark.parametrize("raw,single,multi", [

@@ -9,9 +9,9 @@ import subprocess
 import pytest
 from fpdf.enums import XPos, YPos
 
-from mrasla_app.pki import text_runs
-from mrasla_app.pki.receipt_layout import FONT_AR, FONT_LATIN, FONT_MONO, new_document
-from mrasla_app.pki.text_runs import TextStyle
+from mrasla_app.documents import text_runs
+from mrasla_app.documents.receipt_layout import FONT_AR, FONT_LATIN, FONT_MONO, new_document
+from mrasla_app.documents.text_runs import TextStyle
 
 LATIN = TextStyle(FONT_LATIN, 10)
 LATIN_BOLD = TextStyle(FONT_LATIN, 9.5, "B")
@@ -91,7 +91,7 @@ def _words(pdf_bytes: bytes, tmp_path) -> list[tuple[str, float, float]]:
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils required")
 def test_placed_runs_land_where_fpdf2_draws(tmp_path):
     """Same page drawn twice, by fpdf2 and from runs: every word at the same place."""
-    from mrasla_app.pki.receipt_pdf import write_unsigned
+    from mrasla_app.documents.receipt_pdf import write_unsigned
 
     boxes = [(15, 20 + 12 * i, *case) for i, case in enumerate(CASES[:12])]
     direct = new_document("direct")

@@ -6,7 +6,8 @@ import re
 
 from mrasla_app import db
 from mrasla_app.models import Notification
-from mrasla_app.services import deposits, notifications, tracking
+from mrasla_app.services.portal import deposits, tracking
+from mrasla_app.services.platform import notifications
 from mrasla_app.settings import get_settings
 
 

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.models import Delegation, Role, RoleMembership, User
 from mrasla_app.models.base import utcnow
-from mrasla_app.services import accounts, directory, permissions, users
+from mrasla_app.services.directory import administrations as directory
+from mrasla_app.services.directory import accounts, permissions, users
 from mrasla_app.services.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
-from mrasla_app.services.seed import DEMO_PASSWORD
+from mrasla_app.services.platform.seed import DEMO_PASSWORD
 
 NOW = utcnow().replace(microsecond=0)
 

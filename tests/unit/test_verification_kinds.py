@@ -7,8 +7,10 @@ import hashlib
 from mrasla_app import db
 from mrasla_app.models import Administration, Channel, Correspondence, Direction
 from mrasla_app.pki.signing import seal_pdf
-from mrasla_app.services import registry, sending, storage, tracking, verification
-from mrasla_app.services.accounts import hash_secret
+from mrasla_app.services.correspondence import registry, sending
+from mrasla_app.services.platform import storage
+from mrasla_app.services.portal import tracking, verification
+from mrasla_app.services.directory.accounts import hash_secret
 from tests.answered import AGENT, answered_deposit
 from tests.files import pdf_bytes
 from tests.unit.test_sending import _incoming

@@ -22,7 +22,8 @@ from mrasla_app.models import (
 )
 from mrasla_app.models.base import utcnow
 from mrasla_app.pki.validation import validate_pdf
-from mrasla_app.services import signing_keys, storage, workflow
+from mrasla_app.services.parapheur import signing_keys, workflow
+from mrasla_app.services.platform import storage
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
 from tests.answered import two_page_pdf
 
@@ -401,7 +402,7 @@ def test_circuit_from_role_in_unit(seeded):
     enroll(seeded, DIRECTOR)
     steps = [{"kind": "visa", "role": "head", "unit_id": seeded.unit_id("MEF", "DB.DSS")},
              {"kind": "signature", "role": "signatory", "unit_id": seeded.unit_id("MEF", "DB")}]
-    from mrasla_app.services import circuits
+    from mrasla_app.services.parapheur import circuits
 
     with db.write_session() as s:
         with pytest.raises(PermissionDenied):

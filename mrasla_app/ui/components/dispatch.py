@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from mrasla_app import db
 from mrasla_app.models import Correspondence, Document, Party, RoleMembership, Status, User
-from mrasla_app.services import directory, dispatch, scoping
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.directory import administrations as directory
+from mrasla_app.services.correspondence import dispatch, scoping
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.dates import day_input, parse_day

@@ -13,13 +13,13 @@ import reflex as rx
 
 from mrasla_app.i18n import LANGS, translate
 from mrasla_app.models import Status
-from mrasla_app.services import registry
+from mrasla_app.services.correspondence import registry
 from mrasla_app.settings import TIMEZONE
 from mrasla_app.ui import routes
 from mrasla_app.ui.i18n import pick, t, t_choice
 
 try:  # deadlines in working days (with the holiday calendar) when the service is there
-    from mrasla_app.services import deadlines as _deadlines
+    from mrasla_app.services.correspondence import deadlines as _deadlines
 except ImportError:  # pragma: no cover - plain dates until then
     _deadlines = None  # type: ignore[assignment]
 

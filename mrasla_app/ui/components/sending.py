@@ -14,8 +14,8 @@ import reflex as rx
 
 from mrasla_app import db
 from mrasla_app.models import Administration, Folder
-from mrasla_app.services import scoping, sending
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.correspondence import scoping, sending
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.ui.components.forms import card
 from mrasla_app.ui.i18n import pick, t

@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from mrasla_app import db
 from mrasla_app.models import SigningKey
-from mrasla_app.services import signing_keys
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.parapheur import signing_keys
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui.components.forms import card, section_title
 from mrasla_app.ui.components.mail import local_dt

@@ -6,7 +6,7 @@ import reflex as rx
 
 from mrasla_app import db
 from mrasla_app.models import Role, Unit
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.ui.components.forms import card, empty_state, messages, page_title, section_title
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import pick, t

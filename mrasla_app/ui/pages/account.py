@@ -12,7 +12,7 @@ import reflex as rx
 from mrasla_app import db
 from mrasla_app.api.auth import login_limit
 from mrasla_app.models import Unit, User
-from mrasla_app.services import accounts
+from mrasla_app.services.directory import accounts
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import button, card, field, messages, page_title, section_title, submit

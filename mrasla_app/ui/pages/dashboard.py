@@ -12,8 +12,8 @@ import reflex as rx
 
 from mrasla_app import db
 from mrasla_app.i18n import translate
-from mrasla_app.services import dashboard
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.correspondence import dashboard
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import messages, page_title, section_title

@@ -21,8 +21,9 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.i18n import LANGS, translate
 from mrasla_app.models import AuditEvent, Correspondence, DocumentRole, FolderStatus, User
-from mrasla_app.services import drafting, sending, signing_keys, workflow
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.correspondence import drafting, sending
+from mrasla_app.services.parapheur import signing_keys, workflow
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf

@@ -12,8 +12,9 @@ import reflex as rx
 
 from mrasla_app import db
 from mrasla_app.models import Role
-from mrasla_app.services import directory, inbox, scoping
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.directory import administrations as directory
+from mrasla_app.services.correspondence import inbox, scoping
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.dates import day_input, parse_day

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.api.auth import login_limit
 from mrasla_app.models import User
-from mrasla_app.services import accounts
+from mrasla_app.services.directory import accounts
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import card, field, messages, page_title

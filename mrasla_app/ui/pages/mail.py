@@ -20,8 +20,8 @@ from mrasla_app.models import (
     Administration, Correspondence, CorrespondenceLink, Dispatch, DispatchPurpose, Document, DocumentKind, Note, Party,
     Status, Unit, User,
 )
-from mrasla_app.services import dispatch, drafting, labels, scoping, sending
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.correspondence import dispatch, drafting, labels, scoping, sending
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf

@@ -18,8 +18,9 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.i18n import translate
 from mrasla_app.models import Correspondence, Folder, FolderStep, Role, RoleMembership, Unit, User
-from mrasla_app.services import circuits, scoping, workflow
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.parapheur import circuits, workflow
+from mrasla_app.services.correspondence import scoping
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf

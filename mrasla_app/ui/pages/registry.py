@@ -7,8 +7,8 @@ import reflex as rx
 
 from mrasla_app import db
 from mrasla_app.models import Role
-from mrasla_app.services import inbox
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.correspondence import inbox
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.dispatch import DispatchState, dispatch_panel

@@ -17,7 +17,7 @@ import reflex as rx
 
 from mrasla_app.i18n import translate
 from mrasla_app.models import Role
-from mrasla_app.services import exports
+from mrasla_app.services.correspondence import exports
 from mrasla_app.services.errors import DomainError
 from mrasla_app.settings import TIMEZONE
 from mrasla_app.ui import routes

@@ -23,8 +23,9 @@ import reflex as rx
 from mrasla_app import db
 from mrasla_app.i18n import translate
 from mrasla_app.models import Role
-from mrasla_app.services import directory, paper, registry, scoping
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.directory import administrations as directory
+from mrasla_app.services.correspondence import paper, registry, scoping
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.files import page_count, size_text

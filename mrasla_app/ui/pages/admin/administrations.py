@@ -7,8 +7,8 @@ import reflex as rx
 
 from mrasla_app import db
 from mrasla_app.models import AdministrationKind
-from mrasla_app.services import directory
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.directory import administrations as directory
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import (

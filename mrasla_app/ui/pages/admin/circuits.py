@@ -15,8 +15,10 @@ from sqlmodel import Session
 from mrasla_app import db
 from mrasla_app.i18n import translate
 from mrasla_app.models import CircuitTemplate
-from mrasla_app.services import circuits, directory, users
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.directory import administrations as directory
+from mrasla_app.services.parapheur import circuits
+from mrasla_app.services.directory import users
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf

@@ -8,8 +8,8 @@ import reflex as rx
 from sqlmodel import Session
 
 from mrasla_app import db
-from mrasla_app.services import directory
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.directory import administrations as directory
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import messages, page_title

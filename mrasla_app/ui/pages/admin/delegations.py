@@ -10,8 +10,8 @@ from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.models.base import utcnow
-from mrasla_app.services import users
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.directory import users
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.settings import TIMEZONE
 from mrasla_app.ui import routes

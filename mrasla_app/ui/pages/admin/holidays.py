@@ -12,8 +12,9 @@ import reflex as rx
 from sqlmodel import Session
 
 from mrasla_app import db
-from mrasla_app.services import holidays, permissions
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.correspondence import holidays
+from mrasla_app.services.directory import permissions
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.dates import day_props, parse_day

@@ -8,8 +8,9 @@ import reflex as rx
 from mrasla_app import db
 from mrasla_app.i18n import translate
 from mrasla_app.models import Role
-from mrasla_app.services import directory, users
-from mrasla_app.services.accounts import Actor
+from mrasla_app.services.directory import administrations as directory
+from mrasla_app.services.directory import users
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import (

@@ -20,9 +20,10 @@ from mrasla_app import db
 from mrasla_app.api.limits import Limiter
 from mrasla_app.i18n import translate
 from mrasla_app.models import Correspondence
-from mrasla_app.pki.receipts import format_datetime_ar, format_datetime_en, format_datetime_fr
-from mrasla_app.services import files as file_service
-from mrasla_app.services import spool, tracking
+from mrasla_app.documents.receipts import format_datetime_ar, format_datetime_en, format_datetime_fr
+from mrasla_app.services.platform import files as file_service
+from mrasla_app.services.platform import spool
+from mrasla_app.services.portal import tracking
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.files import page_count, size_label, size_text
@@ -83,7 +84,7 @@ async def accept_uploads(files: Any, kept: list[tuple[str, str]], shown: list[di
                          client: str) -> list[tuple[str, DomainError]]:
     """Spool, cap and inspect each genuine upload of an upload handler, as soon as it arrives.
 
-    Each file is copied to the client's private spool on disk (``services/spool.py``: per-client and
+    Each file is copied to the client's private spool on disk (``services/platform/spool.py``: per-client and
     global quotas, expiry), then inspected. Accepted files are appended to ``kept`` (name, spool id:
     for a backend-only var; the bytes stay on disk until ``spooled_files`` reads them at submit) and
     ``shown`` (name, size, pages, whether it is a PDF: what the page lists). Returns the refusals as

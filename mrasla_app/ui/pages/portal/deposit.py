@@ -3,7 +3,7 @@
 Steps: administration (searchable directory, optional unit) → identity → letter and attachments →
 review and submit. Each step is checked on the server with ``deposits.validate`` (the service
 checks everything again at submit). Attachments are read with a hard cap, inspected by content
-at once and spooled to a private directory on disk (``services/spool.py``): the backend-only state
+at once and spooled to a private directory on disk (``services/platform/spool.py``): the backend-only state
 ``DepositFiles`` keeps only their names and spool ids; never in memory, never in Reflex's public
 upload directory, never sent back to the browser (only their names and sizes are).
 """
@@ -20,8 +20,9 @@ from mrasla_app import db
 from mrasla_app.api.limits import Limiter
 from mrasla_app.i18n import translate
 from mrasla_app.models import Administration
-from mrasla_app.services import deposits, directory
-from mrasla_app.services.deposits import DepositForm
+from mrasla_app.services.directory import administrations as directory
+from mrasla_app.services.portal import deposits
+from mrasla_app.services.portal.deposits import DepositForm
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.settings import get_settings
 from mrasla_app.ui import routes

@@ -18,7 +18,8 @@ import time
 import reflex as rx
 
 from mrasla_app import db
-from mrasla_app.services import notifications, tracking
+from mrasla_app.services.platform import notifications
+from mrasla_app.services.portal import tracking
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import button, card, field, message, messages, page_title, submit

@@ -17,7 +17,8 @@ import reflex as rx
 from mrasla_app.api.verify import MAX_VERIFY_MB
 from mrasla_app.i18n import LANGS
 from mrasla_app.pki.validation import ValidationReport
-from mrasla_app.services import spool, verification
+from mrasla_app.services.platform import spool
+from mrasla_app.services.portal import verification
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import card, messages, page_title, section_title

@@ -18,7 +18,7 @@ import reflex as rx
 from mrasla_app import db
 from mrasla_app.api.verify import MAX_VERIFY_MB
 from mrasla_app.models import DocumentKind
-from mrasla_app.services import verification
+from mrasla_app.services.portal import verification
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import card, message, messages, section_title

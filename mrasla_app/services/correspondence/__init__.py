@@ -1,0 +1,1 @@
+"""E-correspondence: registers, qualification and dispatch, inbox, paper intake, drafting, sending, deadlines."""

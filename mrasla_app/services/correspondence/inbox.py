@@ -1,0 +1,257 @@
+"""The agents' inbox: queues, filters, search, counts and keyset pagination — all scoped.
+
+Every query starts from ``scoping.visible_clause``, so a list, a count or a search result never
+includes what the actor may not open. Pages are fetched by keyset (``after`` = the last row's
+sort key), so page 10,000 costs the same as page 1.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select, text
+from sqlmodel import Session
+
+from mrasla_app.models import (
+    Administration, Correspondence, Direction, Dispatch, DispatchPurpose, Party, PartyKind, Priority, Role, Status, Unit,
+)
+from mrasla_app.models.base import MAX_ID
+from mrasla_app.services.correspondence import registry, scoping
+from mrasla_app.services.directory.accounts import Actor
+from mrasla_app.services.errors import FieldErrors
+from mrasla_app.services.platform.text import clean, normalize
+from mrasla_app.settings import TIMEZONE
+
+E = TypeVar("E", bound=enum.Enum)
+
+OPEN = (Status.to_qualify, Status.dispatched, Status.in_progress, Status.returned)
+MAX_LIMIT = 100
+
+
+class Queue(str, enum.Enum):
+    to_qualify = "to_qualify"
+    assigned_to_me = "assigned_to_me"
+    my_unit = "my_unit"
+    for_information = "for_information"
+    overdue = "overdue"
+    awaiting_signature = "awaiting_signature"
+    sent = "sent"
+    all = "all"
+
+
+# Queues of open items: a few per cent of an administration's mail, best read through the
+# (administration, status) index and then sorted. Their pages sort on ``id + 0``, which no index
+# provides: without statistics (SQLite keeps none) the planner would otherwise walk the whole
+# administration in id order to avoid that small sort.
+OPEN_QUEUES = frozenset({Queue.to_qualify, Queue.assigned_to_me, Queue.my_unit, Queue.overdue})
+
+
+class Sort(str, enum.Enum):
+    newest = "newest"
+    oldest = "oldest"
+    deadline = "deadline"
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    queue: Queue = Queue.all
+    direction: str = ""
+    status: str = ""
+    priority: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    unit_id: int | None = None
+    sender: str = ""
+    q: str = ""
+    sort: Sort = Sort.newest
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    id: int
+    registry_number: str
+    subject: str
+    sender: str
+    direction: str
+    channel: str
+    status: str
+    priority: str
+    confidential: bool
+    deadline: date | None
+    registered_at: datetime
+    action_unit_ar: str
+    action_unit_fr: str
+    sender_ar: str = ""  # the sender in Arabic when it is an administration (its French name in ``sender``)
+
+
+def _sender(party: Party | None, adm: Administration | None) -> tuple[str, str]:
+    """Who sent it, for a list: an administration of the platform by its name in both scripts (its party
+    only repeats the French name), otherwise the person or body recorded as the sender."""
+    if adm is not None and (party is None or party.kind == PartyKind.administration):
+        return adm.name_fr, adm.name_ar
+    return (party.full_name if party else ""), ""
+
+
+def today() -> date:
+    return datetime.now(ZoneInfo(TIMEZONE)).date()
+
+
+def _queue_clause(actor: Actor, queue: Queue) -> ColumnElement[bool] | None:
+    own_units = actor.unit_ids()
+    if queue is Queue.to_qualify:
+        if not actor.has_role(Role.clerk):
+            return false()
+        return Correspondence.status.in_((Status.to_qualify, Status.returned))
+    if queue is Queue.assigned_to_me:
+        return and_(Correspondence.assignee_id == actor.user_id, Correspondence.status.in_(OPEN))
+    if queue is Queue.my_unit:
+        return and_(Correspondence.action_unit_id.in_(own_units), Correspondence.status.in_(OPEN))
+    if queue is Queue.for_information:
+        copies = select(Dispatch.correspondence_id).where(
+            Dispatch.unit_id.in_(own_units), Dispatch.purpose == DispatchPurpose.information, Dispatch.active.is_(True))
+        return Correspondence.id.in_(copies)
+    if queue is Queue.overdue:
+        return and_(Correspondence.deadline < today(), Correspondence.status.in_(OPEN))
+    if queue is Queue.awaiting_signature:
+        return false()  # filled by the signature book (parapheur) once answers travel through circuits
+    if queue is Queue.sent:
+        return Correspondence.direction == Direction.outgoing
+    return None
+
+
+def search_clause(session: Session, q: str) -> ColumnElement[bool] | None:
+    """Full-text match over the folded number, subject, sender and message (every word, as prefixes).
+
+    A whole registry number (what a clerk types or scans from a label) is looked up through its
+    unique index instead: one row, without the full-text index matching each of its parts.
+
+    Whatever ``q`` holds, the query is well-formed: ``normalize`` removes control characters (a NUL
+    ended SQLite's FTS string: "unterminated string", a 500), each word is quoted for FTS5 and reduced
+    to letters and digits for PostgreSQL's ``to_tsquery``."""
+    q = clean(q, multiline=False)
+    if (number := registry.typed_number(q)) is not None:
+        return Correspondence.registry_number == number
+    words = [w for w in normalize(q).replace("/", " ").replace("-", " ").split() if w][:8]
+    if not words:
+        return None
+    if session.get_bind().dialect.name == "postgresql":
+        query = " & ".join("".join(c for c in w if c.isalnum()) + ":*" for w in words if any(c.isalnum() for c in w))
+        return text("correspondence.search_vector @@ to_tsquery('simple', :tsq)").bindparams(tsq=query)
+    match = " ".join('"' + w.replace('"', '""') + '"*' for w in words)
+    hits = text("SELECT rowid FROM correspondence_fts WHERE correspondence_fts MATCH :m").bindparams(m=match)
+    return Correspondence.id.in_(hits)
+
+
+def _filtered(session: Session, actor: Actor | None, f: InboxFilter) -> Select:
+    stmt = select(Correspondence).where(scoping.visible_clause(session, actor))
+    if actor is not None and (clause := _queue_clause(actor, f.queue)) is not None:
+        stmt = stmt.where(clause)
+    if f.direction:
+        stmt = stmt.where(Correspondence.direction == _value(Direction, f.direction, "direction"))
+    if f.status:
+        stmt = stmt.where(Correspondence.status == _value(Status, f.status, "status"))
+    if f.priority:
+        stmt = stmt.where(Correspondence.priority == _value(Priority, f.priority, "priority"))
+    if f.date_from:
+        stmt = stmt.where(Correspondence.registered_at >= _utc_midnight(f.date_from))
+    if f.date_to:
+        stmt = stmt.where(Correspondence.registered_at < _utc_midnight(f.date_to + timedelta(days=1)))
+    if f.unit_id:
+        stmt = stmt.where(Correspondence.action_unit_id == f.unit_id)
+    if sender := clean(f.sender, multiline=False):
+        like = f"%{sender}%"
+        stmt = stmt.where(Correspondence.sender_party_id.in_(select(Party.id).where(Party.full_name.ilike(like))))
+    if f.q.strip() and (clause := search_clause(session, f.q)) is not None:
+        stmt = stmt.where(clause)
+    return stmt
+
+
+def _value(kind: type[E], value: str, name: str) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        raise FieldErrors({name: "error.invalid_value"}) from None
+
+
+def _id(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= MAX_ID:
+        raise ValueError(text)
+    return value
+
+
+def _utc_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(TIMEZONE))
+
+
+def _cursor(row: Correspondence, sort: Sort) -> str:
+    if sort is Sort.deadline:
+        return f"{row.deadline.isoformat() if row.deadline else '9999-12-31'}|{row.id}"
+    return str(row.id)
+
+
+def _after(stmt: Select, sort: Sort, after: str) -> Select:
+    """Rows after the cursor ``after`` (as ``_cursor`` wrote it; anything else is refused)."""
+    try:
+        if sort is Sort.newest:
+            return stmt.where(Correspondence.id < _id(after))
+        if sort is Sort.oldest:
+            return stmt.where(Correspondence.id > _id(after))
+        day_s, _, id_s = after.partition("|")
+        day, last_id = date.fromisoformat(day_s), _id(id_s)
+    except ValueError:
+        raise FieldErrors({"after": "error.invalid_value"}) from None
+    deadline = func.coalesce(Correspondence.deadline, date(9999, 12, 31))
+    return stmt.where(or_(deadline > day, and_(deadline == day, Correspondence.id > last_id)))
+
+
+def page(
+    session: Session, actor: Actor | None, f: InboxFilter, *, after: str = "", limit: int = 25,
+) -> tuple[list[InboxRow], str]:
+    """One page of the inbox and the cursor of the next page ("" when this is the last one)."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    stmt = _filtered(session, actor, f)
+    if after:
+        stmt = _after(stmt, f.sort, after)
+    key = Correspondence.id + 0 if f.queue in OPEN_QUEUES else Correspondence.id
+    order = {
+        Sort.newest: (key.desc(),),
+        Sort.oldest: (key.asc(),),
+        Sort.deadline: (func.coalesce(Correspondence.deadline, date(9999, 12, 31)).asc(), key.asc()),
+    }[f.sort]
+    # The page's ids first (from indexes where the filters allow), then only those rows.
+    ids = stmt.with_only_columns(Correspondence.id).order_by(*order).limit(limit + 1)
+    rows = list(session.execute(select(Correspondence).where(Correspondence.id.in_(ids)).order_by(*order)).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    parties = {p.id: p for p in session.execute(
+        select(Party).where(Party.id.in_({r.sender_party_id for r in rows if r.sender_party_id}))).scalars()}
+    adms = {a.id: a for a in session.execute(select(Administration).where(Administration.id.in_(
+        {r.sender_administration_id for r in rows if r.sender_administration_id}))).scalars()}
+    units = {u.id: u for u in session.execute(
+        select(Unit).where(Unit.id.in_({r.action_unit_id for r in rows if r.action_unit_id}))).scalars()}
+    senders = {r.id: _sender(parties.get(r.sender_party_id), adms.get(r.sender_administration_id)) for r in rows}  # type: ignore[arg-type]
+    out = [InboxRow(
+        id=r.id, registry_number=r.registry_number, subject=r.subject,  # type: ignore[arg-type]
+        sender=senders[r.id][0], sender_ar=senders[r.id][1], direction=r.direction.value, channel=r.channel.value,
+        status=r.status.value, priority=r.priority.value, confidential=r.confidential, deadline=r.deadline,
+        registered_at=r.registered_at,
+        action_unit_ar=units[r.action_unit_id].name_ar if r.action_unit_id in units else "",
+        action_unit_fr=units[r.action_unit_id].name_fr if r.action_unit_id in units else "",
+    ) for r in rows]
+    return out, (_cursor(rows[-1], f.sort) if more and rows else "")
+
+
+def counts(session: Session, actor: Actor | None) -> dict[str, int]:
+    """How many items each queue holds for the actor (scoped like the lists), in one pass over what
+    the actor may see: one conditional count per queue rather than one query per queue."""
+    clauses = {q: _queue_clause(actor, q) if actor is not None else None for q in Queue}
+    row = session.execute(select(*(
+        func.count(Correspondence.id) if clause is None else func.count(case((clause, 1)))
+        for clause in clauses.values()
+    )).where(scoping.visible_clause(session, actor))).one()
+    return {q.value: int(n) for q, n in zip(clauses, row)}

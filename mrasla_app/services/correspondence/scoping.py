@@ -1,0 +1,64 @@
+"""Who may see which correspondence — the one rule every list, count, search and detail uses.
+
+A correspondence is visible to:
+- the registry (clerks) of its administration;
+- the units it is dispatched to (action or information), and the heads of the units above them;
+- for outgoing and internal mail, the unit that issued it (and the heads above);
+- the people acting on it (its assignee, the person who registered it).
+A confidential correspondence is visible only to the people named on it (and whoever registered it).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlmodel import Session
+
+from mrasla_app.models import ConfidentialAccess, Correspondence, Direction, Dispatch, Role
+from mrasla_app.services.directory import administrations as directory
+from mrasla_app.services.directory.accounts import Actor
+from mrasla_app.services.errors import NotFound
+
+
+def unit_scope(session: Session, actor: Actor) -> set[int]:
+    """Units whose mail the actor sees: where they hold any role, plus everything below units they head."""
+    return set(actor.unit_ids()) | directory.descendants(session, actor.unit_ids(Role.head))
+
+
+def visible_clause(session: Session, actor: Actor | None) -> ColumnElement[bool]:
+    """A WHERE clause on ``Correspondence`` selecting what ``actor`` may see.
+
+    Staff hold roles only in units of their own administration, and every way of reaching a
+    correspondence (its units, its assignee, who registered it) stays inside the administration it
+    belongs to, so the clause starts with the administration: lists and counts then read one
+    administration's rows through its indexes instead of testing every row of the platform.
+    """
+    if actor is None or not actor.memberships or not actor.administration_id:
+        return false()
+    own = Correspondence.administration_id == actor.administration_id
+    named = select(ConfidentialAccess.correspondence_id).where(ConfidentialAccess.user_id == actor.user_id)
+    confidential_ok = or_(Correspondence.confidential.is_(False), Correspondence.id.in_(named),
+                          Correspondence.created_by == actor.user_id)
+    if actor.has_role(Role.clerk):  # the registry sees its whole administration
+        return and_(own, confidential_ok)
+    units = unit_scope(session, actor)
+    dispatched = select(Dispatch.id).where(Dispatch.correspondence_id == Correspondence.id, Dispatch.unit_id.in_(units),
+                                           Dispatch.active.is_(True)).exists()
+    reach = [  # the column tests first: the dispatch probe runs only for rows they do not settle
+        Correspondence.action_unit_id.in_(units),
+        Correspondence.assignee_id == actor.user_id,
+        Correspondence.created_by == actor.user_id,
+        and_(Correspondence.direction != Direction.incoming, Correspondence.unit_id.in_(units)),
+        dispatched,
+    ]
+    return and_(own, or_(*reach), confidential_ok)
+
+
+def get_visible(session: Session, actor: Actor | None, correspondence_id: int, *, for_update: bool = False) -> Correspondence:
+    """The correspondence if the actor may see it; ``NotFound`` otherwise (same answer as missing)."""
+    stmt = select(Correspondence).where(Correspondence.id == correspondence_id, visible_clause(session, actor))
+    if for_update:
+        stmt = stmt.with_for_update()
+    corr = session.execute(stmt).scalar_one_or_none()
+    if corr is None:
+        raise NotFound()
+    return corr

@@ -1,0 +1,1 @@
+"""Who is who: administrations and units, staff accounts and sessions, role memberships, permissions."""

@@ -1,0 +1,1 @@
+"""The parapheur: folders, circuits of visas/opinions/signatures, signatories' personal keys."""
