@@ -10,14 +10,14 @@ from datetime import date, datetime
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import BaseModel
-from sqlalchemy import select
+from pydantic import BaseModel, Field
 
 from mrasla_app import db
 from mrasla_app.api.deps import Id, acting_actor, current_actor, download, file_responses
 from mrasla_app.api.errors import errors
-from mrasla_app.models import Direction, Document, Note, Party, Priority, Status, User
-from mrasla_app.services.correspondence import dispatch, inbox, scoping
+from mrasla_app.models import Direction, Document, Priority, Status
+from mrasla_app.services.correspondence import dispatch, inbox, scoping, views
+from mrasla_app.services.correspondence.letter_actions import LetterAction
 from mrasla_app.services.platform import storage
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import NotAuthenticated, NotFound
@@ -75,6 +75,8 @@ class Detail(Row):
     assignee_id: int | None
     documents: list[DocumentOut]
     notes: list[NoteOut]
+    actions: list[LetterAction] = Field(description="What the caller may do with it now (the same rules the "
+                                                    "action routes enforce).")
 
 
 class QualifyIn(BaseModel):
@@ -134,21 +136,18 @@ def get_correspondence(correspondence_id: Id, actor: Actor | None = Depends(curr
     """One item the actor may see: its sender, documents and notes."""
     actor = _staff(actor)
     with db.read_session() as session:
-        c = scoping.get_visible(session, actor, correspondence_id)
-        party = session.get(Party, c.sender_party_id) if c.sender_party_id else None
-        docs = session.execute(select(Document).where(Document.correspondence_id == c.id)
-                               .order_by(Document.kind, Document.position)).scalars().all()
-        notes = session.execute(select(Note, User.full_name).join(User, User.id == Note.author_id)
-                                .where(Note.correspondence_id == c.id).order_by(Note.id)).all()
+        view = views.letter_view(session, actor, correspondence_id)
+    c, party = view.corr, view.sender_party
     return Detail(
-        id=c.id, registry_number=c.registry_number, subject=c.subject, sender=party.full_name if party else "",
+        id=c.id, registry_number=c.registry_number, subject=c.subject, sender=view.sender.fr,
         direction=c.direction.value, channel=c.channel.value, status=c.status.value, priority=c.priority.value,
         confidential=c.confidential, deadline=c.deadline, registered_at=c.registered_at, message=c.message,
         sender_id=f"{party.id_kind} {party.id_value}".strip() if party else "", action_unit_id=c.action_unit_id,
         assignee_id=c.assignee_id,
-        documents=[DocumentOut(id=d.id, kind=d.kind.value, filename=d.filename, content_type=d.content_type,
-                               pages=d.pages, size=d.size, sha256=d.sha256) for d in docs],
-        notes=[NoteOut(author=name, body=n.body, at=n.created_at) for n, name in notes],
+        documents=[DocumentOut(id=d.id, kind=d.kind, filename=d.filename, content_type=d.content_type,
+                               pages=d.pages, size=d.size, sha256=d.sha256) for d in view.documents],
+        notes=[NoteOut(author=n.author.fr, body=n.body, at=n.at) for n in view.notes],
+        actions=sorted(a.value for a in view.actions),
     )
 
 

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from mrasla_app.models import Administration, Correspondence, Party, Unit
 from mrasla_app.documents.receipts import format_datetime_ar, format_datetime_fr
-from mrasla_app.services.correspondence import dispatch, scoping
+from mrasla_app.services.correspondence import letter_actions, scoping
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, PermissionDenied
 
@@ -78,7 +78,7 @@ def fields(session: Session, corr: Correspondence, lang: str) -> dict[str, str]:
 def _context(session: Session, actor: Actor | None, incoming_id: int, lang: str) -> dict[str, str]:
     corr = scoping.get_visible(session, actor, incoming_id)
     assert actor is not None
-    if not (dispatch.is_acting_on(session, actor, corr) or dispatch.is_registry_clerk(actor, corr)):
+    if not letter_actions.parties(session, actor, corr):
         raise PermissionDenied()
     return fields(session, corr, lang)
 

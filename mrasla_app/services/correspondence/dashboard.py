@@ -28,7 +28,7 @@ from sqlmodel import Session
 
 from mrasla_app.models import Channel, Correspondence, Direction, Role, Status, Unit
 from mrasla_app.services.directory import permissions
-from mrasla_app.services.correspondence import scoping
+from mrasla_app.services.correspondence import registry, scoping
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import PermissionDenied
 from mrasla_app.settings import TIMEZONE
@@ -37,7 +37,7 @@ from mrasla_app.settings import TIMEZONE
 DAYS = 30
 #: The median processing time looks at items answered/closed in this many last days.
 MEDIAN_WINDOW_DAYS = 365
-OPEN = (Status.to_qualify, Status.dispatched, Status.in_progress, Status.returned)
+OPEN = registry.OPEN_STATUSES
 #: The statuses shown as queues, in workflow order.
 QUEUES = (Status.to_qualify, Status.returned, Status.dispatched, Status.in_progress, Status.answered, Status.closed)
 

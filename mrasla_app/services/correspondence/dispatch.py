@@ -3,7 +3,7 @@
 The registry qualifies (type, priority, confidentiality, deadline) and dispatches to one unit — or
 one person in it — for action and to any number of units for information. The action unit may
 take it, re-dispatch it, return it to the registry with a reason, or close it. Every step is a
-status transition from ``registry.TRANSITIONS`` with its audit event.
+status transition from ``registry.TRANSITIONS`` with its audit event, allowed by ``letter_actions.RULES``.
 """
 
 from __future__ import annotations
@@ -16,27 +16,16 @@ from sqlmodel import Session
 
 from mrasla_app.models import (
     AuditEvent, ConfidentialAccess, Correspondence, CorrespondenceLink, Dispatch, DispatchPurpose, LinkKind, Note,
-    Priority, Role, RoleMembership, Status, Unit, User,
+    Priority, RoleMembership, Status, Unit, User,
 )
 from mrasla_app.models.base import utcnow
 from mrasla_app.services.platform import audit, validation
-from mrasla_app.services.correspondence import registry, scoping
+from mrasla_app.services.correspondence import letter_actions, registry, scoping
+from mrasla_app.services.correspondence.letter_actions import LetterAction
 from mrasla_app.services.directory.accounts import Actor
-from mrasla_app.services.errors import DomainError, PermissionDenied
+from mrasla_app.services.errors import DomainError
 
 TYPES = ("request", "complaint", "invoice", "information", "other")
-OPEN_STATUSES = (Status.to_qualify, Status.dispatched, Status.in_progress, Status.returned)
-
-
-def is_registry_clerk(actor: Actor, corr: Correspondence) -> bool:
-    return actor.has_role(Role.clerk) and actor.administration_id == corr.administration_id
-
-
-def is_acting_on(session: Session, actor: Actor, corr: Correspondence) -> bool:
-    """Assignee, or staff of the action unit (or a head above it)."""
-    return corr.assignee_id == actor.user_id or (
-        corr.action_unit_id is not None and corr.action_unit_id in scoping.unit_scope(session, actor)
-    )
 
 
 def _record(session: Session, actor: Actor, corr: Correspondence, action: str, **data: object) -> None:
@@ -57,10 +46,8 @@ def qualify(
 ) -> Correspondence:
     """The registry sets type, priority, confidentiality and deadline (default from the SLA table)."""
     corr = scoping.get_visible(session, actor, correspondence_id, for_update=True)
-    if not is_registry_clerk(actor, corr):  # type: ignore[arg-type]
-        raise PermissionDenied()
-    if corr.status not in (Status.to_qualify, Status.returned):
-        raise DomainError("error.invalid_transition", current=corr.status.value, target="qualified")
+    assert actor is not None
+    letter_actions.require(session, actor, corr, LetterAction.qualify)
     if type_code not in TYPES:
         raise DomainError("error.invalid_request")
     try:
@@ -114,8 +101,7 @@ def dispatch(
     """
     corr = scoping.get_visible(session, actor, correspondence_id, for_update=True)
     assert actor is not None
-    if not (is_registry_clerk(actor, corr) or is_acting_on(session, actor, corr)):
-        raise PermissionDenied()
+    letter_actions.require(session, actor, corr, LetterAction.dispatch)
     unit = _unit_of(session, corr, action_unit_id)
     if action_user_id is not None:
         member = session.execute(select(User.id).join(RoleMembership, RoleMembership.user_id == User.id).where(
@@ -143,8 +129,7 @@ def take(session: Session, actor: Actor | None, correspondence_id: int) -> Corre
     """An agent of the action unit starts processing: it becomes theirs, status in progress."""
     corr = scoping.get_visible(session, actor, correspondence_id, for_update=True)
     assert actor is not None
-    if not is_acting_on(session, actor, corr):
-        raise PermissionDenied()
+    letter_actions.require(session, actor, corr, LetterAction.take)
     corr.assignee_id = actor.user_id
     registry.transition(session, actor, corr, Status.in_progress)
     return corr
@@ -154,8 +139,7 @@ def return_to_registry(session: Session, actor: Actor | None, correspondence_id:
     """Not for us: back to the registry with a mandatory reason."""
     corr = scoping.get_visible(session, actor, correspondence_id, for_update=True)
     assert actor is not None
-    if not is_acting_on(session, actor, corr):
-        raise PermissionDenied()
+    letter_actions.require(session, actor, corr, LetterAction.return_)
     why = validation.text(reason, "reason", max_len=1000)
     session.execute(update(Dispatch).where(Dispatch.correspondence_id == corr.id,
                                            Dispatch.purpose == DispatchPurpose.action).values(active=False))
@@ -168,8 +152,7 @@ def close(session: Session, actor: Actor | None, correspondence_id: int, reason:
     """Closed without (further) follow-up, by the action unit or the registry."""
     corr = scoping.get_visible(session, actor, correspondence_id, for_update=True)
     assert actor is not None
-    if not (is_acting_on(session, actor, corr) or is_registry_clerk(actor, corr)):
-        raise PermissionDenied()
+    letter_actions.require(session, actor, corr, LetterAction.close)
     corr.closed_at = utcnow()
     registry.transition(session, actor, corr, Status.closed,
                         reason=validation.text(reason, "reason", max_len=1000, required=False))
@@ -206,6 +189,16 @@ def link(session: Session, actor: Actor | None, from_id: int, to_id: int, kind: 
     session.flush()
     _record(session, actor, a, "correspondence.linked", to=b.registry_number, kind=link_kind.value)
     return row
+
+
+def link_number(session: Session, actor: Actor | None, from_id: int, number: str, kind: str) -> CorrespondenceLink:
+    """Link to the correspondence whose registry number was typed (spaces, case and "-" forgiven)."""
+    typed = " ".join(str(number).split()).upper().replace("-", "/")[:40]
+    target = session.execute(select(Correspondence.id).where(
+        Correspondence.registry_number == typed, scoping.visible_clause(session, actor))).scalar()
+    if target is None:
+        raise DomainError("error.not_found")  # not "NotFound": the page the clerk is on stays
+    return link(session, actor, from_id, target, kind)
 
 
 def history(session: Session, actor: Actor | None, correspondence_id: int) -> list[AuditEvent]:

@@ -28,7 +28,7 @@ from mrasla_app.settings import TIMEZONE
 
 E = TypeVar("E", bound=enum.Enum)
 
-OPEN = (Status.to_qualify, Status.dispatched, Status.in_progress, Status.returned)
+OPEN = registry.OPEN_STATUSES
 MAX_LIMIT = 100
 
 

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from mrasla_app.models import Correspondence, Document, DocumentKind
 from mrasla_app.services.platform import audit
-from mrasla_app.services.correspondence import dispatch, paper, registry, scoping
+from mrasla_app.services.correspondence import letter_actions, paper, registry, scoping
 from mrasla_app.services.directory import permissions
 from mrasla_app.services.directory.accounts import Actor, hash_secret
 from mrasla_app.services.errors import DomainError, PermissionDenied
@@ -25,7 +25,7 @@ SHEETS = ("label", "a4")
 
 def can_reprint(session: Session, actor: Actor, corr: Correspondence) -> bool:
     """A registry clerk of the letter's administration, for a letter whose code is only on its label."""
-    if not dispatch.is_registry_clerk(actor, corr):
+    if not letter_actions.is_registry_clerk(actor, corr):
         return False
     return session.execute(select(Document.id).where(
         Document.correspondence_id == corr.id, Document.kind == DocumentKind.receipt).limit(1)).first() is None

@@ -35,6 +35,9 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.sent: frozenset({Status.closed, Status.archived}),
     Status.archived: frozenset(),
 }
+#: Statuses still waiting for work: queues, deadlines and overdue counts look only at these.
+OPEN_STATUSES: tuple[Status, ...] = (Status.to_qualify, Status.dispatched, Status.in_progress, Status.returned)
+OPEN_VALUES = frozenset(s.value for s in OPEN_STATUSES)
 
 
 def local_year(at: datetime) -> int:

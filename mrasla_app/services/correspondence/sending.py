@@ -43,7 +43,7 @@ from mrasla_app.documents.receipts import Attachment, ReceiptData, issue_receipt
 from mrasla_app.pki.validation import validate_pdf
 from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.platform import audit, files, notifications, storage
-from mrasla_app.services.correspondence import dispatch, registry, scoping
+from mrasla_app.services.correspondence import letter_actions, registry, scoping
 from mrasla_app.services.directory import permissions
 from mrasla_app.services.parapheur import workflow
 from mrasla_app.services.directory.accounts import Actor, hash_secret
@@ -281,7 +281,7 @@ def send_answer(
     ``to_administration_id``)."""
     incoming = scoping.get_visible(session, actor, incoming_id, for_update=True)
     assert actor is not None
-    if not (dispatch.is_acting_on(session, actor, incoming) or dispatch.is_registry_clerk(actor, incoming)):
+    if not letter_actions.parties(session, actor, incoming):
         raise PermissionDenied()
     if incoming.direction is not Direction.incoming:
         raise DomainError("error.invalid_request")

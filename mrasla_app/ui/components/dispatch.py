@@ -10,12 +10,9 @@ re-reads the correspondence through ``scoping.get_visible`` and lets the service
 from __future__ import annotations
 
 import reflex as rx
-from sqlalchemy import select
 
 from mrasla_app import db
-from mrasla_app.models import Correspondence, Document, Party, RoleMembership, Status, User
-from mrasla_app.services.directory import administrations as directory
-from mrasla_app.services.correspondence import dispatch, scoping
+from mrasla_app.services.correspondence import dispatch, views
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
@@ -27,20 +24,10 @@ from mrasla_app.ui.i18n import pick, t
 from mrasla_app.ui.state import SessionState
 
 PAGE = "inbox"  # the detail page and the registry both need a staff page right
-QUALIFY_STATUSES = (Status.to_qualify, Status.returned)
 
 
-def _can_dispatch(session, actor: Actor, corr: Correspondence) -> bool:
-    return corr.status in (Status.to_qualify, Status.returned, Status.dispatched, Status.in_progress) and (
-        dispatch.is_registry_clerk(actor, corr) or dispatch.is_acting_on(session, actor, corr))
-
-
-def _needs_qualify(actor: Actor, corr: Correspondence) -> bool:
-    return dispatch.is_registry_clerk(actor, corr) and corr.status in QUALIFY_STATUSES
-
-
-def _name(u: User) -> dict[str, str]:
-    return {"id": str(u.id), "name_fr": u.full_name, "name_ar": u.full_name_ar or u.full_name}
+def _name(p: views.PersonView) -> dict[str, str]:
+    return {"id": str(p.id), "name_fr": p.name.fr, "name_ar": p.name.ar}
 
 
 def _ids(form: dict, prefix: str) -> list[int]:
@@ -78,60 +65,31 @@ class DispatchState(SessionState):
 
     def _load(self, actor: Actor, correspondence_id: int) -> None:
         with db.read_session() as session:
-            corr = scoping.get_visible(session, actor, correspondence_id)
-            if not _can_dispatch(session, actor, corr):
-                raise DomainError("error.forbidden")
-            nodes = directory.unit_tree(session, corr.administration_id, active_only=True)
+            view = views.dispatch_view(session, actor, correspondence_id)
+            corr = view.corr
             self._id, self.d_number = corr.id, corr.registry_number  # type: ignore[assignment]
-            self.d_qualify = _needs_qualify(actor, corr)
+            self.d_qualify = view.qualify
             self.d_confidential = bool(corr.confidential) if self.d_qualify else False
-            self.d_units = [
-                {"id": str(n.unit.id),
-                 "label_ar": "\u2003" * n.depth + f"{n.unit.code} — {n.unit.name_ar}",
-                 "label_fr": "\u2003" * n.depth + f"{n.unit.code} — {n.unit.name_fr}"}
-                for n in nodes
-            ]
+            self.d_units = [{"id": str(u.id), "label_ar": "\u2003" * u.depth + f"{u.code} — {u.name.ar}",
+                             "label_fr": "\u2003" * u.depth + f"{u.code} — {u.name.fr}"} for u in view.units]
             self.d_unit = str(corr.action_unit_id) if corr.action_unit_id else ""
-            self.d_people = self._people(session, corr, self.d_unit)
-            self.d_staff = self._staff(session, corr) if self.d_confidential else []
-            if self._origin != "mail":  # the letter's page shows all this above the panel already
-                self._fill_letter(session, corr)
+            self.d_people = self._people(session, actor, self.d_unit)
+            self.d_staff = self._staff(session, actor) if self.d_confidential else []
+        if self._origin != "mail":  # the letter's page shows all this above the panel already
+            self.d_letter = {"subject": corr.subject, "message": (corr.message or "")[:1500], "sender": view.sender}
+            self.d_docs = [{"id": str(d.id), "name": d.filename, "pages": str(d.pages or ""),
+                            "view": routes.document_url(d.id, inline=True, pdf=d.content_type != "application/pdf")}
+                           for d in view.documents]
         self.d_open, self.d_done = True, False
         self.d_key += 1
 
-    def _fill_letter(self, session, corr: Correspondence) -> None:
-        """Subject, sender, message and documents: what the clerk qualifies, without leaving the list."""
-        party = session.get(Party, corr.sender_party_id) if corr.sender_party_id else None
-        self.d_letter = {"subject": corr.subject, "message": (corr.message or "")[:1500],
-                         "sender": party.full_name if party else ""}
-        docs = session.execute(select(Document).where(Document.correspondence_id == corr.id)
-                               .order_by(Document.kind, Document.position, Document.id)).scalars().all()
-        self.d_docs = [{"id": str(d.id), "name": d.filename, "pages": str(d.pages or ""),
-                        "view": routes.document_url(d.id, inline=True, pdf=d.content_type != "application/pdf")}
-                       for d in docs]
-
-    @staticmethod
-    def _people(session, corr: Correspondence, unit: str) -> list[dict[str, str]]:
-        if not unit.isdigit():
+    def _people(self, session, actor: Actor, unit: str) -> list[dict[str, str]]:
+        if not unit.isdigit() or len(unit) > 12:
             return []
-        rows = session.execute(
-            select(User).join(RoleMembership, RoleMembership.user_id == User.id)
-            .where(RoleMembership.unit_id == int(unit), User.active.is_(True),
-                   User.administration_id == corr.administration_id)
-            .order_by(User.full_name)).scalars().unique().all()
-        return [_name(u) for u in rows]
+        return [_name(p) for p in views.unit_people(session, actor, self._id, int(unit))]
 
-    @staticmethod
-    def _staff(session, corr: Correspondence) -> list[dict[str, str]]:
-        rows = session.execute(select(User).where(User.administration_id == corr.administration_id,
-                                                  User.active.is_(True)).order_by(User.full_name)).scalars().all()
-        return [_name(u) for u in rows]
-
-    def _corr(self, session, actor: Actor) -> Correspondence:
-        corr = scoping.get_visible(session, actor, self._id)
-        if not _can_dispatch(session, actor, corr):
-            raise DomainError("error.forbidden")
-        return corr
+    def _staff(self, session, actor: Actor) -> list[dict[str, str]]:
+        return [_name(p) for p in views.confidential_candidates(session, actor, self._id)]
 
     # --- events ---------------------------------------------------------------------------------
 
@@ -157,10 +115,8 @@ class DispatchState(SessionState):
         try:
             actor = self._require(PAGE)
             with db.read_session() as session:
-                corr = self._corr(session, actor)
-                ok = value in [u["id"] for u in self.d_units]
-                self.d_unit = value if ok else ""
-                self.d_people = self._people(session, corr, self.d_unit)
+                self.d_unit = value if value in [u["id"] for u in self.d_units] else ""
+                self.d_people = self._people(session, actor, self.d_unit)
         except DomainError as exc:
             self._reset_panel()
             self._fail(exc)
@@ -170,9 +126,8 @@ class DispatchState(SessionState):
         try:
             actor = self._require(PAGE)
             with db.read_session() as session:
-                corr = self._corr(session, actor)
-                self.d_confidential = (not self.d_confidential) and _needs_qualify(actor, corr)
-                self.d_staff = self._staff(session, corr) if self.d_confidential else []
+                self.d_staff = self._staff(session, actor) if not self.d_confidential else []
+                self.d_confidential = bool(self.d_staff)
         except DomainError as exc:
             self._reset_panel()
             self._fail(exc)
@@ -189,17 +144,16 @@ class DispatchState(SessionState):
             deadline_s = str(form.get("deadline", "")).strip()
             deadline = parse_day(deadline_s)
             with db.write_session() as session:
-                corr = self._corr(session, actor)
-                if _needs_qualify(actor, corr):
+                if views.dispatch_view(session, actor, self._id).qualify:
                     confidential = bool(form.get("confidential"))
                     dispatch.qualify(
-                        session, actor, corr.id,  # type: ignore[arg-type]
+                        session, actor, self._id,
                         type_code=str(form.get("type_code", "")), priority=str(form.get("priority", "normal")),
                         confidential=confidential, deadline=deadline,
                         named_user_ids=_ids(form, "named_") if confidential else (),
                     )
                 dispatch.dispatch(
-                    session, actor, corr.id,  # type: ignore[arg-type]
+                    session, actor, self._id,
                     action_unit_id=int(unit), action_user_id=int(person) if person.isdigit() else None,
                     info_unit_ids=[u for u in _ids(form, "info_") if u != int(unit)],
                     instructions=str(form.get("instructions", "")),

@@ -6,52 +6,29 @@ actor (never more), with every free text already in both languages where it is i
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import reflex as rx
 
 from mrasla_app.i18n import LANGS, translate
-from mrasla_app.models import Status
-from mrasla_app.services.correspondence import registry
-from mrasla_app.settings import TIMEZONE
+from mrasla_app.i18n.formats import local_day, local_dt, today
+from mrasla_app.models import Channel, Direction, Priority, Status
+from mrasla_app.services.correspondence import deadlines, registry
+from mrasla_app.services.correspondence.dispatch import TYPES as MAIL_TYPES
 from mrasla_app.ui import routes
 from mrasla_app.ui.i18n import pick, t, t_choice
 
-try:  # deadlines in working days (with the holiday calendar) when the service is there
-    from mrasla_app.services.correspondence import deadlines as _deadlines
-except ImportError:  # pragma: no cover - plain dates until then
-    _deadlines = None  # type: ignore[assignment]
 
 STATUSES = tuple(s.value for s in Status)
-PRIORITIES = ("normal", "urgent", "very_urgent")
-DIRECTIONS = ("incoming", "outgoing", "internal")
-CHANNELS = ("portal", "paper", "email", "inter_administration", "platform")
-MAIL_TYPES = ("request", "complaint", "invoice", "information", "other")
-
-
-def local_dt(at: datetime | None) -> str:
-    """``dd/mm/yyyy HH:MM`` in Africa/Casablanca (stored UTC)."""
-    if at is None:
-        return ""
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=ZoneInfo("UTC"))
-    return at.astimezone(ZoneInfo(TIMEZONE)).strftime("%d/%m/%Y %H:%M")
-
-
-def local_day(day: date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""
-
-
-def today() -> date:
-    return datetime.now(ZoneInfo(TIMEZONE)).date()
+PRIORITIES = tuple(p.value for p in Priority)
+DIRECTIONS = tuple(d.value for d in Direction)
+CHANNELS = tuple(c.value for c in Channel)
+__all__ = ["MAIL_TYPES", "local_day", "local_dt", "today"]  # re-exported for the pages
 
 
 def holidays(session, administration_id: int | None) -> set[date]:
-    if _deadlines is None:
-        return set()
     year = today().year
-    return set(_deadlines.holidays_for(session, administration_id, (year - 1, year, year + 1)))
+    return set(deadlines.holidays_for(session, administration_id, (year - 1, year, year + 1)))
 
 
 def deadline_fields(deadline: date | None, off: set[date], status: str) -> dict[str, str]:
@@ -59,13 +36,7 @@ def deadline_fields(deadline: date | None, off: set[date], status: str) -> dict[
     out = {"dl": local_day(deadline), "dl_state": "none", **{f"dl_{lang}": "" for lang in LANGS}}
     if deadline is None:
         return out
-    open_ = status in ("to_qualify", "dispatched", "in_progress", "returned")
-    if _deadlines is not None and open_:
-        state, days = _deadlines.deadline_state(deadline, today(), off)
-    elif open_ and deadline < today():
-        state, days = "overdue", (today() - deadline).days
-    else:
-        state, days = ("ok" if open_ else "none"), 0
+    state, days = deadlines.deadline_state(deadline, today(), off) if status in registry.OPEN_VALUES else ("none", 0)
     out["dl_state"] = state
     if state == "overdue":
         out.update({f"dl_{lang}": translate("mail.deadline.late", lang, n=days) for lang in LANGS})

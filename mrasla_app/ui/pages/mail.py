@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
-from datetime import date
 
 import reflex as rx
-from sqlalchemy import or_, select
 
 from mrasla_app import db
-from mrasla_app.models import (
-    Administration, Correspondence, CorrespondenceLink, Dispatch, DispatchPurpose, Document, DocumentKind, Note, Party,
-    Status, Unit, User,
-)
-from mrasla_app.services.correspondence import dispatch, drafting, labels, scoping, sending
+from mrasla_app.services.correspondence import dispatch, drafting, labels, views
+from mrasla_app.services.correspondence.letter_actions import LetterAction
+from mrasla_app.services.correspondence.views import DOCUMENT_KINDS, HISTORY
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.ui import routes
@@ -40,44 +35,7 @@ from mrasla_app.ui.state import SessionState
 
 ROUTE = routes.MAIL_DETAIL
 PAGE = "inbox"
-HISTORY = ("deposited", "registered", "qualified", "dispatched", "in_progress", "returned", "closed", "answered",
-           "archived", "to_qualify", "note_added", "linked", "sent", "delivered", "acknowledged", "received")
-#: History events of the sending (flow 5): the data worth showing under each (recipient, registry numbers).
-SENDING_DETAILS = {"sent": ("to_administration", "to_unit", "to_party"), "delivered": ("to_administration", "number"),
-                   "acknowledged": ("number",), "received": ("from",)}
-DOC_KINDS = tuple(k.value for k in DocumentKind)
 LINK_KINDS = ("reply_to", "same_file")
-CLOSABLE = (Status.to_qualify, Status.dispatched, Status.in_progress, Status.returned, Status.answered)
-
-
-def _user_names(session, ids: set[int]) -> dict[int, tuple[str, str]]:
-    if not ids:
-        return {}
-    return {u.id: (u.full_name_ar or u.full_name, u.full_name)
-            for u in session.execute(select(User).where(User.id.in_(ids))).scalars()}
-
-
-def _event_detail(action: str, data: dict, unit_names: dict[int, str]) -> str:
-    """The free text worth showing under a history entry (reason, instructions, unit, number, copies)."""
-    if action in SENDING_DETAILS:
-        docs = data.get("documents") or []
-        values = [str(data.get(key) or "") for key in SENDING_DETAILS[action]]
-        values.append(", ".join(str(d.get("name", "")) for d in docs if isinstance(d, dict)))
-        return " · ".join(v for v in values if v)[:500]
-    parts = []
-    keys = ("to",) if action == "linked" else ("unit", "reason", "instructions")
-    for key in keys:
-        value = data.get(key)
-        if value:
-            parts.append(str(value))
-    if action == "dispatched" and data.get("info"):
-        parts.append("⧉ " + ", ".join(unit_names.get(u, str(u)) for u in data["info"] if isinstance(u, int)))
-    if action == "qualified" and data.get("deadline"):
-        try:
-            parts.append(local_day(date.fromisoformat(str(data["deadline"]))))
-        except ValueError:
-            pass
-    return " · ".join(parts)[:500]
 
 
 def _start_letter(actor: Actor, incoming_id: int, text: drafting.LetterText, steps: list[dict]) -> int:
@@ -129,111 +87,50 @@ class MailState(SessionState):
 
     def _load(self, actor: Actor) -> None:
         with db.read_session() as session:
-            corr = scoping.get_visible(session, actor, self._id)
-            self._fill(session, actor, corr)
+            view = views.letter_view(session, actor, self._id)
+            off = holidays(session, view.corr.administration_id)
+        self._fill(view, off)
         self.found = True
 
-    def _fill(self, session, actor: Actor, corr: Correspondence) -> None:
-        sender = session.get(Party, corr.sender_party_id) if corr.sender_party_id else None
-        sender_adm = session.get(Administration, corr.sender_administration_id) if corr.sender_administration_id else None
-        to_adm = session.get(Administration, corr.recipient_administration_id) \
-            if corr.recipient_administration_id else None
-        to_party = session.get(Party, corr.recipient_party_id) if corr.recipient_party_id else None
-        unit = session.get(Unit, corr.action_unit_id) if corr.action_unit_id else None
-        assignee = session.get(User, corr.assignee_id) if corr.assignee_id else None
-        off = holidays(session, corr.administration_id)
+    def _fill(self, view: views.LetterView, off: set) -> None:
+        """The view as display vars: dates, sizes, URLs and flags formatted for the page."""
+        corr, sender = view.corr, view.sender_party
         self.m = {
             "id": str(corr.id), "number": corr.registry_number, "slug": slug(corr.registry_number),
             "direction": corr.direction.value, "channel": corr.channel.value, "status": corr.status.value,
             "priority": corr.priority.value, "type": corr.type_code or "", "confidential": "1" if corr.confidential else "",
             "registered": local_dt(corr.registered_at), "closed": local_dt(corr.closed_at),
             "subject": corr.subject, "message": corr.message,
-            "sender": sender_adm.name_fr if sender_adm else (sender.full_name if sender else ""),
-            "sender_ar": sender_adm.name_ar if sender_adm else (sender.full_name if sender else ""),
-            "recipient_ar": " · ".join(x for x in (to_party.full_name if to_party else "",
-                                                    to_adm.name_ar if to_adm else "") if x),
-            "recipient_fr": " · ".join(x for x in (to_party.full_name if to_party else "",
-                                                    to_adm.name_fr if to_adm else "") if x),
+            "sender": view.sender.fr, "sender_ar": view.sender.ar,
+            "recipient_ar": view.recipient.ar, "recipient_fr": view.recipient.fr,
             "sender_id": f"{sender.id_kind} {sender.id_value}".strip() if sender else "",
             "sender_email": sender.email if sender else "", "sender_phone": sender.phone if sender else "",
-            "unit_ar": f"{unit.name_ar} ({unit.code})" if unit else "", "unit_fr": f"{unit.name_fr} ({unit.code})" if unit else "",
-            "assignee_ar": (assignee.full_name_ar or assignee.full_name) if assignee else "",
-            "assignee_fr": assignee.full_name if assignee else "",
+            "unit_ar": view.unit.ar, "unit_fr": view.unit.fr,
+            "assignee_ar": view.assignee.ar, "assignee_fr": view.assignee.fr,
             **deadline_fields(corr.deadline, off, corr.status.value),
         }
         if not self.m["dl"]:
             self.m["dl"] = local_day(corr.deadline)
-        docs = session.execute(select(Document).where(Document.correspondence_id == corr.id)
-                               .order_by(Document.kind, Document.position, Document.id)).scalars().all()
         self.docs = [{
-            "id": str(d.id), "name": d.filename, "kind": d.kind.value, "pages": str(d.pages or ""),
+            "id": str(d.id), "name": d.filename, "kind": d.kind, "pages": str(d.pages or ""),
             **dict(zip(("size", "unit"), size_label(d.size))), "sha": d.sha256[:12], "sha_full": d.sha256,
             "view": routes.document_url(d.id, inline=True, pdf=d.content_type != "application/pdf"),
             "download": routes.document_url(d.id),
-        } for d in docs]
-        history = dispatch.history(session, actor, corr.id)  # type: ignore[arg-type]
-        notes = session.execute(select(Note).where(Note.correspondence_id == corr.id).order_by(Note.id)).scalars().all()
-        names = _user_names(session, {e.actor_id for e in history if e.actor_id} | {n.author_id for n in notes})
-        # administrations that acted on it (arrival from, acknowledgement by): "administration:<code>"
-        codes = {(e.actor_label or "").split(":", 1)[1] for e in history
-                 if (e.actor_label or "").startswith("administration:")}
-        adms = {a.code: (a.name_ar, a.name_fr) for a in session.execute(
-            select(Administration).where(Administration.code.in_(codes))).scalars()} if codes else {}
-        copies = session.execute(select(Unit).join(Dispatch, Dispatch.unit_id == Unit.id).where(
-            Dispatch.correspondence_id == corr.id, Dispatch.purpose == DispatchPurpose.information)
-            .order_by(Dispatch.id)).scalars().all()
-        unit_names = {"ar": {u.id: u.name_ar for u in copies}, "fr": {u.id: u.name_fr for u in copies}}
-        self.events = []
-        for e in history:
-            try:
-                data = json.loads(e.data or "{}")
-            except ValueError:
-                data = {}
-            action = e.action.split(".", 1)[-1]
-            if e.actor_id in names:
-                who_ar, who_fr = names[e.actor_id]
-            elif (e.actor_label or "").startswith("portal"):
-                who_ar = who_fr = ""
-            elif (e.actor_label or "").split(":", 1)[-1] in adms:
-                who_ar, who_fr = adms[(e.actor_label or "").split(":", 1)[-1]]
-            else:
-                who_ar = who_fr = e.actor_label or ""
-            self.events.append({"action": action if action in HISTORY else "other", "at": local_dt(e.at),
-                                "who_ar": who_ar, "who_fr": who_fr, "portal": "1" if not who_fr else "",
-                                **{f"detail_{lang}": _event_detail(action, data if isinstance(data, dict) else {},
-                                                                   unit_names[lang]) for lang in ("ar", "fr")}})
-        self.notes = [{"id": str(n.id), "body": n.body, "at": local_dt(n.created_at),
-                       "who_ar": names.get(n.author_id, ("", ""))[0], "who_fr": names.get(n.author_id, ("", ""))[1]}
-                      for n in notes]
-        # links: only to correspondences the actor may also see
-        rows = session.execute(select(CorrespondenceLink).where(
-            or_(CorrespondenceLink.from_id == corr.id, CorrespondenceLink.to_id == corr.id))).scalars().all()
-        other_ids = {r.to_id if r.from_id == corr.id else r.from_id for r in rows}
-        visible = {c.id: c for c in session.execute(select(Correspondence).where(
-            Correspondence.id.in_(other_ids), scoping.visible_clause(session, actor))).scalars()} if other_ids else {}
-        self.links = []
-        for r in rows:
-            other = r.to_id if r.from_id == corr.id else r.from_id
-            if other in visible:
-                c = visible[other]
-                self.links.append({"number": c.registry_number, "subject": c.subject, "href": routes.mail_url(c.id),
-                                   "kind": r.kind.value, "way": "out" if r.from_id == corr.id else "in"})
-        seen: set[int] = set()
-        self.copies = [{"name_ar": u.name_ar, "name_fr": u.name_fr} for u in copies
-                       if not (u.id in seen or seen.add(u.id))]  # type: ignore[func-returns-value]
-        acting = dispatch.is_acting_on(session, actor, corr)
-        self.info_only = not acting and bool(seen & scoping.unit_scope(session, actor))
-        self.can_send = sending.can_send_outgoing(session, actor, corr) or bool(
-            sending.folders_to_send(session, actor, corr.id))  # type: ignore[arg-type]
-        clerk = dispatch.is_registry_clerk(actor, corr)
-        self.can_take = acting and corr.status == Status.dispatched
-        self.can_dispatch = (acting or clerk) and corr.status in (
-            Status.to_qualify, Status.returned, Status.dispatched, Status.in_progress)
-        self.can_return = acting and corr.status in (Status.dispatched, Status.in_progress)
-        self.can_close = (acting or clerk) and corr.status in CLOSABLE
-        self.can_answer = (acting or clerk) and corr.direction.value == "incoming" and corr.status in (
-            Status.dispatched, Status.in_progress)
-        self.can_reprint = labels.can_reprint(session, actor, corr)
+        } for d in view.documents]
+        self.events = [{"action": e.action, "at": local_dt(e.at), "who_ar": e.who.ar, "who_fr": e.who.fr,
+                        "portal": "1" if not e.who.fr else "", "detail_ar": e.detail.ar, "detail_fr": e.detail.fr}
+                       for e in view.events]
+        self.notes = [{"id": str(n.id), "body": n.body, "at": local_dt(n.at), "who_ar": n.author.ar,
+                       "who_fr": n.author.fr} for n in view.notes]
+        self.links = [{"number": k.registry_number, "subject": k.subject, "href": routes.mail_url(k.correspondence_id),
+                       "kind": k.kind, "way": "out" if k.outgoing else "in"} for k in view.links]
+        self.copies = [{"name_ar": c.ar, "name_fr": c.fr} for c in view.copies]
+        self.info_only, self.can_send, self.can_reprint = view.info_only, view.can_send, view.can_reprint
+        self.can_take = view.may(LetterAction.take)
+        self.can_dispatch = view.may(LetterAction.dispatch)
+        self.can_return = view.may(LetterAction.return_)
+        self.can_close = view.may(LetterAction.close)
+        self.can_answer = view.may(LetterAction.answer)
 
     def _reload(self) -> Actor | None:
         try:
@@ -403,17 +300,8 @@ class MailState(SessionState):
 
     @rx.event
     def add_link(self, form: dict):
-        number = " ".join(str(form.get("number", "")).split()).upper().replace("-", "/")[:40]
-        kind = str(form.get("kind", ""))
-
-        def action(session, actor):
-            target = session.execute(select(Correspondence.id).where(
-                Correspondence.registry_number == number, scoping.visible_clause(session, actor))).scalar()
-            if target is None:
-                raise DomainError("error.not_found")  # not "NotFound": this page itself stays
-            dispatch.link(session, actor, self._id, target, kind)
-
-        self._act(action, "mail.linked")
+        number, kind = str(form.get("number", "")), str(form.get("kind", ""))
+        self._act(lambda s, a: dispatch.link_number(s, a, self._id, number, kind), "mail.linked")
 
 
 # --- components -------------------------------------------------------------------------------------
@@ -619,7 +507,7 @@ def _documents() -> rx.Component:
                     rx.el.div(
                         rx.el.span(d["name"], class_name="file-name", dir="auto"),
                         rx.el.p(
-                            rx.el.span(t_choice(d["kind"], "dockind.", DOC_KINDS),
+                            rx.el.span(t_choice(d["kind"], "dockind.", DOCUMENT_KINDS),
                                        class_name="badge"),
                             rx.cond(d["pages"] != "", page_count(d["pages"])),
                             size_text(d),
