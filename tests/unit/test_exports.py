@@ -103,7 +103,7 @@ def test_csv_has_bom_bilingual_header_and_safe_cells(seeded, registers):
     a, b = rows[1], rows[2]
     assert a[1] == "01/07/2026 00:30" and a[2] == "Papier / ورقي" and a[3] == "مريم الفاسي"
     assert a[4] == "'=HYPERLINK(\"http://evil\")"  # no formula
-    assert a[5] == "À qualifier / في انتظار التأهيل"
+    assert a[5] == "À qualifier / للتكييف"
     assert b[4] == "Confidentiel / سري" and "طلب" not in data.decode("utf-8-sig")
     assert b[6] == "Division des Secteurs Sociaux / قسم القطاعات الاجتماعية"
     assert registers["june"] not in data.decode() and registers["crb"] not in data.decode()
