@@ -43,12 +43,15 @@ run: seed
 	$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT) --backend-host $(HOST)
 
 # Debian tools the tests use as independent checkers (tests/interop: OpenSSL, NSS certutil + poppler's
-# pdfsig/pdffonts, qpdf; SoftHSM2 for the PKCS#11 option), and the browser (root only; never `playwright install`).
+# pdfsig/pdffonts, qpdf; SoftHSM2 for the PKCS#11 option), LibreOffice + Noto fonts (Office documents converted
+# to PDF), and the browser (root only; never `playwright install`).
 test-deps: install
 	@missing=""; \
 	for t in chromium:chromium pdfsig:poppler-utils pdffonts:poppler-utils qpdf:qpdf zbarimg:zbar-tools \
-	         pdftoppm:poppler-utils openssl:openssl certutil:libnss3-tools softhsm2-util:softhsm2; do \
+	         pdftoppm:poppler-utils openssl:openssl certutil:libnss3-tools softhsm2-util:softhsm2 \
+	         soffice:libreoffice-writer-nogui; do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t##*:}"; done; \
+	for p in libreoffice-calc-nogui fonts-noto-core; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "missing Debian packages:$$missing (install them as root)"; exit 1; fi; fi

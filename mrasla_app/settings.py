@@ -40,6 +40,8 @@ class Settings:
     max_upload_mb: int
     max_files: int
     max_pages: int
+    convert_seconds: int  # an Office document's conversion to PDF: wall-clock and CPU bound
+    convert_memory_mb: int  # … and address-space bound of the LibreOffice process
     session_days: int
     cookie_secure: bool
     totp_roles: frozenset[str] = frozenset({"admin", "platform_admin"})
@@ -201,6 +203,8 @@ def get_settings() -> Settings:
         max_upload_mb=int(_env("MRASLA_MAX_UPLOAD_MB", "20")),
         max_files=int(_env("MRASLA_MAX_FILES", "10")),
         max_pages=int(_env("MRASLA_MAX_PAGES", "200")),
+        convert_seconds=int(_env("MRASLA_CONVERT_SECONDS", "60")),
+        convert_memory_mb=int(_env("MRASLA_CONVERT_MEMORY_MB", "2048")),
         session_days=int(_env("MRASLA_SESSION_DAYS", "7")),
         # Secure by default behind an HTTPS public URL (the browser then never sends it in clear).
         cookie_secure=_env("MRASLA_COOKIE_SECURE", "1" if public_url.lower().startswith("https://") else "0") == "1",

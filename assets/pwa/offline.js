@@ -25,7 +25,10 @@
   var DIRECTORY_API = "/api/v1/administrations";
   var MAX_FILES = 10;
   var MAX_MB = 10;
-  var TYPES = { "application/pdf": 1, "image/jpeg": 1, "image/png": 1 };
+  var TYPES = { "application/pdf": 1, "image/jpeg": 1, "image/png": 1,  // + Office, converted by the server
+               "application/vnd.openxmlformats-officedocument.wordprocessingml.document": 1,
+               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": 1,
+               "application/vnd.oasis.opendocument.text": 1, "application/vnd.oasis.opendocument.spreadsheet": 1 };
   var FIELDS = ["full_name", "id_kind", "id_value", "email", "phone", "subject", "message", "unit"];
   var onOfflinePage = !!document.documentElement.querySelector("[data-mr-offline-page]") ||
     location.pathname === "/offline.html";
@@ -482,7 +485,7 @@
     }
     function picker(id, labelKey, attrs, primary) {
       var input = h("input", Object.assign({ id: id, type: "file", class: "sr-only",
-                                             accept: "application/pdf,image/jpeg,image/png" }, attrs));
+                                             accept: "application/pdf,image/jpeg,image/png,.docx,.xlsx,.odt,.ods" }, attrs));
       input.addEventListener("change", function () {
         errors.hidden = true;
         addFiles(input.files, function (text) { errors.hidden = false; errors.textContent = text; }).then(render);

@@ -60,10 +60,12 @@ class Attachment:
     pages: int
     sha256: str
     size: int
+    pdf_sha256: str | None = None  # an Office document: the hash of its PDF conversion, kept beside it
 
     def __post_init__(self) -> None:
-        if not _SHA256_RE.match(self.sha256):
-            raise ValueError("sha256 must be 64 lowercase hex digits")
+        for digest in (self.sha256, self.pdf_sha256 or self.sha256):
+            if not _SHA256_RE.match(digest):
+                raise ValueError("sha256 must be 64 lowercase hex digits")
 
 
 @dataclass(frozen=True)
@@ -317,7 +319,7 @@ class _Receipt:
             self.cell(self.w, 5, "Aucune pièce jointe — بدون مرفقات", new_x=XPos.LMARGIN,
                       new_y=YPos.NEXT)
         for i, att in enumerate(items, 1):
-            if pdf.will_page_break(11):
+            if pdf.will_page_break(15 if att.pdf_sha256 else 11):
                 pdf.add_page()
             pages = f"{att.pages} page" + ("s" if att.pages > 1 else "")
             self.text(FONT_LATIN, 9.5, "B", sample=att.filename)
@@ -332,6 +334,13 @@ class _Receipt:
             self.text(FONT_MONO, 7.6)
             self.multi_cell(self.w - 23, 4.2, att.sha256, align="L", new_x=XPos.LMARGIN,
                             new_y=YPos.NEXT)
+            if att.pdf_sha256:  # the PDF the Office document was converted to, kept beside the original
+                pdf.set_x(self.x0 + 8)
+                self.text(FONT_LATIN, 7.5, color=MUTED)
+                self.cell(15, 4.2, "PDF")
+                self.text(FONT_MONO, 7.6)
+                self.multi_cell(self.w - 23, 4.2, att.pdf_sha256, align="L", new_x=XPos.LMARGIN,
+                                new_y=YPos.NEXT)
             pdf.ln(1.2)
 
     def verification(self) -> SealSlot:
@@ -460,8 +469,8 @@ def evidence_json(data: ReceiptData) -> bytes:
                       "id_masked": mask_identifier(data.depositor_id) if data.depositor_id else None},
         "sender_reference": data.sender_reference,
         "subject": data.subject,
-        "attachments": [{"filename": a.filename, "pages": a.pages, "size": a.size, "sha256": a.sha256}
-                        for a in data.attachments],
+        "attachments": [{"filename": a.filename, "pages": a.pages, "size": a.size, "sha256": a.sha256,
+                         **({"pdf_sha256": a.pdf_sha256} if a.pdf_sha256 else {})} for a in data.attachments],
         "verify_url": data.verify_url,
     }, ensure_ascii=False, indent=1).encode()
 

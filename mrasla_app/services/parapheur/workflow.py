@@ -226,8 +226,8 @@ def _documents(actor: Actor, folder_id: int, version: int, uploads: Sequence[tup
     if len(uploads) > settings.max_files:
         raise DomainError("error.too_many_files", max=settings.max_files)
     inspected = [files.inspect(name, data) for name, data in uploads]
-    pdf_files = [f for f in inspected if f.content_type == "application/pdf"]
-    images = [f for f in inspected if f.content_type != "application/pdf"]
+    images = [f for f in inspected if f.content_type.startswith("image/")]
+    pdf_files = [f for f in inspected if not f.content_type.startswith("image/")]  # PDFs, converted Office
     entries: list[tuple[str, str, bytes, bytes, int, int]] = []  # name, ctype, original, pdf, pages, size
     for f in pdf_files:
         entries.append((f.filename, f.content_type, f.data, f.pdf, f.pages, len(f.data)))

@@ -2,8 +2,9 @@
 
 Type is decided by content (magic bytes and a real parse), never by the file name or the
 declared content type. PDFs are checked by ``pdf_checks`` (opens, not encrypted, page limit, no
-active content); JPEG/PNG images must decode within a pixel budget and become one PDF page each.
-A file that is also a ZIP archive, or an image carrying a PDF, is refused (polyglots). The kept
+active content); JPEG/PNG images must decode within a pixel budget and become one PDF page each; Office documents
+(DOCX, XLSX, ODT, ODS) are inspected and converted apart by ``office``. A PDF or image that is also a
+ZIP archive, or an image carrying a PDF, is refused (polyglots). The kept
 filename is readable (Arabic included) but has no path, control, bidi or zero-width characters,
 and ends with the extension of its real type.
 """
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
-from mrasla_app.services.platform import pdf_checks, storage
+from mrasla_app.services.platform import office, pdf_checks, storage
 from mrasla_app.services.errors import DomainError
 from mrasla_app.settings import get_settings
 
@@ -28,6 +29,7 @@ RENDITION_SIDE = 3508  # pixels on the long side of an A4 page at 300 dpi: enoug
 PDF_MAGIC = b"%PDF-"
 JPEG_MAGIC = b"\xff\xd8\xff"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,17 @@ class InspectedFile:
     filename: str
     content_type: str
     data: bytes
-    pdf: bytes  # the same bytes for a PDF; a one-page PDF for an image
+    pdf: bytes  # the same bytes for a PDF; a one-page PDF for an image; the conversion of an Office document
     pages: int
 
+    @property
+    def converted(self) -> bool:
+        """An Office document whose PDF was made by conversion: the receipt lists both hashes."""
+        return self.content_type in office.EXTENSIONS
 
-EXTENSIONS = {"application/pdf": (".pdf",), "image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",)}
+
+EXTENSIONS = {"application/pdf": (".pdf",), "image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",),
+              **office.EXTENSIONS}
 KNOWN_EXTENSIONS = frozenset(ext for exts in EXTENSIONS.values() for ext in exts)
 MAX_NAME = 120
 
@@ -129,7 +137,7 @@ def _reduction(size: tuple[int, int]) -> int:
 
 
 def inspect(filename: str, data: bytes) -> InspectedFile:
-    """Accept a PDF, JPEG or PNG by its content, or raise a ``DomainError`` saying why not."""
+    """Accept a PDF, JPEG, PNG or Office document by its content, or raise a ``DomainError`` saying why not."""
     settings = get_settings()
     name = safe_filename(filename)
     if not data:
@@ -137,6 +145,8 @@ def inspect(filename: str, data: bytes) -> InspectedFile:
     if len(data) > settings.max_upload_mb * 1024 * 1024:
         raise DomainError("error.file_too_large", name=name, max=settings.max_upload_mb)
     is_pdf, is_image = data.startswith(PDF_MAGIC), data.startswith(JPEG_MAGIC) or data.startswith(PNG_MAGIC)
+    if data.startswith(ZIP_MAGIC) and is_zip(data):
+        return _office(filename, name, data)
     if not is_pdf and not is_image:
         raise DomainError("error.file_type", name=name)
     if is_zip(data) or (is_image and PDF_MAGIC in data[:1024]):  # PDF readers look for %PDF- in the first KB
@@ -149,6 +159,16 @@ def inspect(filename: str, data: bytes) -> InspectedFile:
         pdf = image_to_pdf(data)
     ctype = "image/jpeg" if data.startswith(JPEG_MAGIC) else "image/png"
     return InspectedFile(safe_filename(filename, ctype), ctype, data, pdf, 1)
+
+
+def _office(filename: str, name: str, data: bytes) -> InspectedFile:
+    """An Office document: refused unless clean, then its PDF rendition checked like an uploaded PDF."""
+    if PDF_MAGIC in data[:1024]:  # a ZIP that PDF readers would also open
+        raise DomainError("error.file_polyglot", name=name)
+    kind = office.inspect(name, data)
+    pdf = office.to_pdf(name, data, kind)
+    pages = pdf_checks.page_count(pdf, get_settings().max_pages, name)
+    return InspectedFile(safe_filename(filename, kind.content_type), kind.content_type, data, pdf, pages)
 
 
 def inspect_and_store(items: list[tuple[str, bytes]]) -> list[InspectedFile]:

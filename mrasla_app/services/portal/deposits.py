@@ -228,7 +228,8 @@ def submit(session: Session, form: DepositForm, *, ip: str = "",
         unit_fr=unit.name_fr if unit else None, unit_ar=unit.name_ar if unit else None,
         deposited_at=now, depositor_name=form.full_name, depositor_id_kind=form.id_kind,
         depositor_id=form.id_value, subject=form.subject, verify_url=verify_url(reference, verify),
-        attachments=tuple(Attachment(f.filename, f.pages, hashlib.sha256(f.data).hexdigest(), len(f.data))
+        attachments=tuple(Attachment(f.filename, f.pages, hashlib.sha256(f.data).hexdigest(), len(f.data),
+                                     hashlib.sha256(f.pdf).hexdigest() if f.converted else None)
                           for f in accepted),
     ))
     receipt_sha = storage.put(receipt)

@@ -11,7 +11,12 @@ from typing import Any
 
 import reflex as rx
 
+from mrasla_app.services.platform import files
+
 from mrasla_app.ui.i18n import t, t_choice
+
+#: What the upload fields offer to pick: the types the server inspects and accepts (by content).
+ACCEPT = {ctype: list(exts) for ctype, exts in files.EXTENSIONS.items()}
 
 
 def size_label(size: int) -> tuple[str, str]:

@@ -27,7 +27,7 @@ from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf
-from mrasla_app.ui.components.files import page_count, size_text
+from mrasla_app.ui.components.files import ACCEPT, page_count, size_text
 from mrasla_app.ui.components.forms import card, messages
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import local_dt
@@ -41,7 +41,6 @@ from mrasla_app.ui.state import SessionState
 ROUTE = routes.PARAPHEUR_FOLDER
 PAGE = "parapheur"
 UPLOAD_ID = "folder-version-files"
-ACCEPT = {"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]}
 PANELS = ("approved", "opinion", "signed", "rejected", "returned")
 
 

@@ -24,7 +24,7 @@ from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf
-from mrasla_app.ui.components.files import page_count, size_text
+from mrasla_app.ui.components.files import ACCEPT, page_count, size_text
 from mrasla_app.ui.components.forms import card, messages, page_title
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import local_dt
@@ -37,7 +37,6 @@ from mrasla_app.ui.state import SessionState
 ROUTE = routes.PARAPHEUR
 PAGE = "parapheur"
 UPLOAD_ID = "folder-files"
-ACCEPT = {"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]}
 
 
 def staff_options(session, administration_id: int | None) -> list[dict[str, str]]:

@@ -28,7 +28,7 @@ from mrasla_app.services.correspondence import paper, registry, scoping
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.files import page_count, size_text
+from mrasla_app.ui.components.files import ACCEPT, page_count, size_text
 from mrasla_app.ui.components.forms import field, field_error, messages, option, page_title, radio_field, select_field
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import MAIL_TYPES, PRIORITIES, local_dt
@@ -43,7 +43,6 @@ PAGE = "register"
 TITLE = "Mrasla — Enregistrer un courrier · تسجيل مراسلة"
 FORM = "reg"
 UPLOAD_ID = "reg-files"
-ACCEPT = {"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]}
 KINDS = ("incoming", "outgoing", "internal")
 SHEETS = ("label", "a4")
 

@@ -26,6 +26,7 @@ from mrasla_app.services.portal.deposits import DepositForm
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.settings import get_settings
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.files import ACCEPT
 from mrasla_app.ui.components.forms import (
     button, card, field, field_error, messages, option, page_title, radio_field, select_field,
 )
@@ -40,7 +41,6 @@ ROUTE = routes.DEPOSIT
 TITLE = "Déposer un courrier · إيداع مراسلة — Mrasla"
 FORM = "deposit"
 UPLOAD_ID = "deposit-files"
-ACCEPT = {"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]}
 STEPS = ("administration", "identity", "letter", "review")
 # Which step shows (and fixes) each field the service may refuse.
 STEP_OF_FIELD = {"administration": 1, "unit": 1, "full_name": 2, "id_kind": 2, "id_value": 2, "email": 2,
