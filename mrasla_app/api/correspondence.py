@@ -15,8 +15,8 @@ from pydantic import BaseModel, Field
 from mrasla_app import db
 from mrasla_app.api.deps import Id, acting_actor, current_actor, download, file_responses
 from mrasla_app.api.errors import errors
-from mrasla_app.models import Direction, Document, Priority, Status
-from mrasla_app.services.correspondence import dispatch, inbox, scoping, views
+from mrasla_app.models import Channel, Direction, Document, Priority, Status
+from mrasla_app.services.correspondence import delivery_evidence, dispatch, inbox, scoping, views
 from mrasla_app.services.correspondence.letter_actions import LetterAction
 from mrasla_app.services.platform import storage
 from mrasla_app.services.directory.accounts import Actor
@@ -203,6 +203,16 @@ def add_note(correspondence_id: Id, body: NoteIn, actor: Actor | None = Depends(
     return NoteOut(author=actor.full_name, body=note.body, at=note.created_at)
 
 
+@router.get("/{correspondence_id}/delivery-evidence", response_class=Response,
+            responses=file_responses("application/pdf", description="The sealed evidence PDF"))
+def get_delivery_evidence(correspondence_id: Id, actor: Actor | None = Depends(current_actor)) -> Response:
+    """Sealed evidence of sending, delivery and retrieval of a sent letter (law 43-20): who, when, which hash."""
+    actor = _staff(actor)
+    with db.write_session() as session:
+        name, pdf = delivery_evidence.evidence_pdf(session, actor, correspondence_id)
+    return download(pdf, "application/pdf", name)
+
+
 @documents_router.get("/documents/{document_id}", response_class=Response,
                       responses=file_responses("application/pdf", "image/jpeg", "image/png", description="The document"))
 def get_document(document_id: Id, inline: bool = False, pdf: bool = False,
@@ -213,7 +223,10 @@ def get_document(document_id: Id, inline: bool = False, pdf: bool = False,
         doc = session.get(Document, document_id)
         if doc is None:
             raise NotFound()
-        scoping.get_visible(session, actor, doc.correspondence_id)
+        holder = scoping.get_visible(session, actor, doc.correspondence_id)
+    if holder.channel is Channel.inter_administration and holder.direction is Direction.incoming:
+        with db.write_session() as session:  # the addressee administration opened it: evidence of retrieval
+            delivery_evidence.record_retrieval(session, doc, actor=actor)
     sha, ctype, name = (doc.pdf_sha256, "application/pdf", doc.filename.rsplit(".", 1)[0] + ".pdf") if pdf \
         else (doc.sha256, doc.content_type, doc.filename)
     return download(storage.get(sha), ctype, name, inline, etag=sha, modified=doc.created_at)

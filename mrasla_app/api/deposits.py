@@ -23,6 +23,7 @@ from mrasla_app.documents.receipts import ID_KINDS
 from mrasla_app.services.portal import deposits, tracking, verification
 from mrasla_app.services.platform import storage
 from mrasla_app.services.portal.deposits import DepositForm
+from mrasla_app.services.correspondence import delivery_evidence
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.settings import get_settings
 
@@ -178,6 +179,8 @@ def answer_pdf(reference: str, document_id: Id, d: str | None = None, token: str
             tracking.answer_by_ticket(session, reference, document_id, d or "")
     if doc is None or (corr and doc.correspondence_id != corr.id) or doc.kind is not DocumentKind.answer:
         raise NotFound()
+    with db.write_session() as session:  # the first opening is the evidence of retrieval (law 43-20)
+        delivery_evidence.record_retrieval(session, doc)
     return download(storage.get(doc.sha256), "application/pdf", doc.filename, etag=doc.sha256, modified=doc.created_at)
 
 

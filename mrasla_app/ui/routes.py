@@ -69,6 +69,11 @@ def document_url(document_id: int | str, *, inline: bool = False, pdf: bool = Fa
     return f"/api/v1/documents/{document_id}" + (f"?{query}" if query else "")
 
 
+def delivery_evidence_url(correspondence_id: int | str) -> str:
+    """The sealed evidence of sending, delivery and retrieval of a sent letter (authorised API route)."""
+    return f"/api/v1/correspondence/{correspondence_id}/delivery-evidence"
+
+
 def folder_url(folder_id: int | str) -> str:
     return f"{PARAPHEUR}/{folder_id}"
 

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from mrasla_app.i18n.formats import local_day
 from mrasla_app.models import (
     Administration, AuditEvent, Correspondence, CorrespondenceLink, Dispatch, DispatchPurpose, Document, DocumentKind,
-    Note, Party, RoleMembership, Unit, User,
+    Direction, Note, Party, RoleMembership, Status, Unit, User,
 )
 from mrasla_app.services.correspondence import dispatch, labels, letter_actions, scoping, sending
 from mrasla_app.services.correspondence.letter_actions import LetterAction
@@ -26,9 +26,12 @@ from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import PermissionDenied
 
 DOCUMENT_KINDS = tuple(k.value for k in DocumentKind)
+#: A sent letter stays sent when it is later closed or archived: its delivery trail can be certified.
+SENT_STATUSES = frozenset({Status.sent, Status.closed, Status.archived})
 #: History events the page names; any other shows as "other".
 HISTORY = ("deposited", "registered", "qualified", "dispatched", "in_progress", "returned", "closed", "answered",
-           "archived", "to_qualify", "note_added", "linked", "sent", "delivered", "acknowledged", "received")
+           "archived", "to_qualify", "note_added", "linked", "sent", "delivered", "acknowledged", "received",
+           "retrieved", "evidence_issued")
 #: History events of the sending (flow 5): the data worth showing under each (recipient, registry numbers).
 SENDING_DETAILS = {"sent": ("to_administration", "to_unit", "to_party"), "delivered": ("to_administration", "number"),
                    "acknowledged": ("number",), "received": ("from",)}
@@ -93,6 +96,7 @@ class LetterView:
     can_send: bool  # an outgoing letter to send, or a signed folder answering this letter
     can_reprint: bool  # the registry clerk may print the QR label again
     info_only: bool  # the actor sees it as a copy for information, not for action
+    delivery_evidence: bool  # a sent letter: its sealed evidence of delivery can be issued (law 43-20)
 
     def may(self, action: LetterAction) -> bool:
         return action in self.actions
@@ -215,6 +219,7 @@ def letter_view(session: Session, actor: Actor, correspondence_id: int) -> Lette
         or bool(sending.folders_to_send(session, actor, corr.id)),  # type: ignore[arg-type]
         can_reprint=labels.can_reprint(session, actor, corr),
         info_only=not acting and bool(copy_ids & scoping.unit_scope(session, actor)),
+        delivery_evidence=corr.direction is Direction.outgoing and corr.status in SENT_STATUSES,
     )
 
 

@@ -107,6 +107,7 @@ class MailState(SessionState):
             "sender_email": sender.email if sender else "", "sender_phone": sender.phone if sender else "",
             "unit_ar": view.unit.ar, "unit_fr": view.unit.fr,
             "assignee_ar": view.assignee.ar, "assignee_fr": view.assignee.fr,
+            "evidence": routes.delivery_evidence_url(corr.id) if view.delivery_evidence else "",  # type: ignore[arg-type]
             **deadline_fields(corr.deadline, off, corr.status.value),
         }
         if not self.m["dl"]:
@@ -385,6 +386,9 @@ def _actions() -> rx.Component:
         rx.cond(S.can_reprint, rx.el.button(rx.icon("printer", size=18, aria_hidden="true"), t("draft.label_reprint"),
                                             type="button", on_click=S.open_panel("label"),
                                             class_name="btn btn-secondary", data_testid="action-reprint-label")),
+        rx.cond(S.m["evidence"] != "", rx.el.a(rx.icon("file-check", size=18, aria_hidden="true"),
+                                               t("mail.delivery_evidence"), href=S.m["evidence"],
+                                               class_name="btn btn-secondary", data_testid="action-evidence")),
         rx.cond(S.can_close, rx.el.button(rx.icon("archive", size=18, aria_hidden="true"), t("mail.close"),
                                           type="button", on_click=S.open_panel("close"), class_name="btn btn-danger",
                                           data_testid="action-close")),
