@@ -9,11 +9,19 @@ from sqlalchemy import select
 
 from mrasla_app import db
 from mrasla_app.models import Document, DocumentKind
+from mrasla_app.pki.signing import seal_pdf
 from mrasla_app.pki.validation import validate_pdf
 from mrasla_app.services.correspondence import delivery_evidence, sending
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.services.platform import audit
-from tests.unit.test_sending import _incoming, signed_answer  # noqa: F401  (fixture)
+from tests.files import pdf_bytes
+from tests.unit.test_sending import _incoming
+
+
+@pytest.fixture
+def signed_answer() -> bytes:
+    """An answer signed elsewhere (sealed here for the test)."""
+    return seal_pdf(pdf_bytes(1, text="Reponse"), field_name="Signature1")
 
 
 def _text(pdf: bytes, tmp_path) -> str:
