@@ -23,6 +23,8 @@ from mrasla_app.services.portal import deposits
 from mrasla_app.settings import get_settings
 from tests import office_files as of
 
+pytestmark = pytest.mark.external
+
 
 def _text(pdf: bytes, tmp_path: Path) -> str:
     path = tmp_path / "out.pdf"
