@@ -32,6 +32,7 @@ from mrasla_app.models import (
 )
 from mrasla_app.models.base import utcnow
 from mrasla_app.services import archive, deadlines, notifications
+from mrasla_app.services.correspondence import batches
 from mrasla_app.services.inbox import OPEN
 from mrasla_app.settings import TIMEZONE
 
@@ -127,6 +128,7 @@ JOBS = (
     Job("step_reminders", daily, run_in=step_reminders),
     Job("crl_refresh", daily, refresh_crl),
     Job("signature_extension", every_minute, archive.extend_job),
+    Job("scan_batches", every_minute, batches.process_pending),  # left behind by a dead worker (or queued)
 )
 
 

@@ -1,0 +1,1 @@
+"""Correspondence services: reading scans, batch scanning with separator sheets, indexing proposals."""
