@@ -14,7 +14,7 @@ from mrasla_app import db
 from mrasla_app.models import AuditEvent, BatchLetter, BatchStatus, Correspondence, Document, LetterStatus, ScanBatch
 from mrasla_app.services import fsck, storage
 from mrasla_app.services.correspondence import batches, indexing, reading, separators, splitting
-from mrasla_app.services.errors import DomainError, PermissionDenied
+from mrasla_app.services.errors import DomainError, FieldErrors, PermissionDenied
 from tests.scanned_letters import letters, scan_pdf, stack_pdf, text_pdf
 
 CLERK = "clerk.mef@mrasla.ma"
@@ -120,9 +120,11 @@ def test_batch_confirmation_numbers_are_gap_free_and_discarded_take_none(seeded)
     with pytest.raises(DomainError):
         with db.write_session() as s:  # a discarded letter cannot be confirmed later
             batches.confirm(s, seeded.actor(CLERK), rows[1].id, _fields(rows[1]))
-    with pytest.raises(DomainError):
-        with db.write_session() as s:  # bad fields: nothing registered, the number is given back
-            batches.confirm(s, seeded.actor(CLERK), rows[2].id, batches.LetterFields(sender_name="", subject=""))
+    for bad in (batches.LetterFields(sender_name="", subject=""),
+                batches.LetterFields(sender_name="X", subject="Y", dated="31/02/2026")):
+        with pytest.raises(FieldErrors):
+            with db.write_session() as s:  # bad fields: nothing registered, the number is given back
+                batches.confirm(s, seeded.actor(CLERK), rows[2].id, bad)
     with db.write_session() as s:
         third = batches.confirm(s, seeded.actor(CLERK), rows[2].id, _fields(rows[2]))
     seq = lambda n: int(n.rsplit("/", 1)[1])  # noqa: E731

@@ -24,7 +24,7 @@ import json
 import logging
 import tempfile
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
@@ -39,7 +39,8 @@ from mrasla_app.models.base import utcnow
 from mrasla_app.services import audit, files, paper, permissions, storage
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.correspondence import indexing, reading, splitting
-from mrasla_app.services.errors import DomainError, PermissionDenied
+from mrasla_app.services.errors import DomainError, FieldErrors, PermissionDenied
+from mrasla_app.services.text import clean
 
 log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=10)  # a claim older than this belongs to a dead worker
@@ -291,8 +292,18 @@ def confirm(session: Session, actor: Actor | None, letter_id: int, fields: Lette
     actor = permissions.require_actor(actor)
     if letter.status is not LetterStatus.ready:
         raise DomainError("error.invalid_transition", current=letter.status.value, target="confirmed")
-    notes = [f"Réf. · المرجع : {fields.reference.strip()}" if fields.reference.strip() else "",
-             f"Date · التاريخ : {fields.dated.strip()}" if fields.dated.strip() else ""]
+    reference, dated = clean(fields.reference, multiline=False), clean(fields.dated, multiline=False)
+    errors: dict[str, str] = {}
+    if len(reference) > 60:
+        errors["reference"] = "error.too_long"
+    try:
+        if dated:
+            date.fromisoformat(dated)
+    except ValueError:
+        errors["dated"] = "error.invalid_date"
+    if errors:
+        raise FieldErrors(errors)
+    notes = [f"Réf. · المرجع : {reference}" if reference else "", f"Date · التاريخ : {dated}" if dated else ""]
     reg = paper.register_incoming(
         session, actor, administration_id=batch.administration_id, channel=Channel.paper,
         subject=fields.subject, message="\n".join(filter(None, notes))[:2000], sender_name=fields.sender_name,

@@ -145,10 +145,20 @@ class BatchState(SessionState):
 
     @rx.event
     def set_sep_type(self, value: str):
+        try:
+            self._require(PAGE)
+        except DomainError as exc:
+            self._fail(exc)
+            return
         self.sep_type = value if value in MAIL_TYPES else ""
 
     @rx.event
     def set_sep_count(self, value: str):
+        try:
+            self._require(PAGE)
+        except DomainError as exc:
+            self._fail(exc)
+            return
         self.sep_count = str(value)[:2]
 
     @rx.event
@@ -170,11 +180,15 @@ class BatchState(SessionState):
             actor = self._require(PAGE)
         except DomainError as exc:
             self._fail(exc)
+            return
+        if self.busy:
             return None
+        self.busy = True
+        yield
         client = upload_client(self)
         kept: list[tuple[str, str]] = []
-        refused = await accept_uploads(files, kept, [], client)
         try:
+            refused = await accept_uploads(files, kept, [], client)
             if refused:
                 raise refused[0][1]
             items = await spooled_files(client, kept)
@@ -186,14 +200,15 @@ class BatchState(SessionState):
             batch_id = await asyncio.to_thread(create)
         except DomainError as exc:
             self._fail(exc)
-            return None
+            return
         finally:
             discard_uploads(client, kept)
+            self.busy = False
         _start(batch_id)
         self.batch_id, self.current = batch_id, {}
         self._ok("batch.uploaded")
         self._load()
-        return BatchState.watch
+        yield BatchState.watch
 
     @rx.event
     async def confirm(self, form: dict):
@@ -292,7 +307,8 @@ def _upload() -> rx.Component:
         rx.el.h2(t("batch.upload"), class_name="section-title"),
         rx.el.p(t("batch.upload_hint"), class_name="hint"),
         upload_box(UPLOAD_ID, BatchState.upload(rx.upload_files(upload_id=UPLOAD_ID)), "batch.upload_drop",
-                   "deposit.files_drop", accept=ACCEPT, icon="scan-line"),
+                   "deposit.files_drop", accept=ACCEPT, icon="scan-line",
+                   busy=BatchState.busy),
         class_name="card form", aria_label=t("batch.upload"),
     )
 
@@ -333,7 +349,7 @@ def _letters() -> rx.Component:
     S = BatchState
     return rx.el.ol(rx.foreach(S.letters, lambda x: rx.el.li(
         rx.el.span(t("batch.letter"), " ", x["position"], class_name="strong"),
-        rx.el.span(" · ", x["pages"], " ", t("batch.pages"), class_name="muted"),
+        rx.el.span(" · ", t("batch.letter_pages"), " ", x["pages"], class_name="muted"),
         _status(x["status"]),
         rx.cond(x["number"] != "", rx.el.span(x["number"], dir="ltr", class_name="reg-number-small",
                                               data_testid="batch-letter-number")),
@@ -360,7 +376,7 @@ def _confirm_form() -> rx.Component:
                     field(FORM, "reference", "batch.reference", default_value=c["reference"], max_length=60,
                           dir="ltr"),
                     field(FORM, "dated", "batch.dated", default_value=c["dated"], max_length=10, dir="ltr",
-                          placeholder="AAAA-MM-JJ"),
+                          hint_key="batch.dated_hint"),
                     class_name="form-grid"),
                 field(FORM, "subject", "deposit.subject", default_value=c["subject"], max_length=255, dir="auto",
                       required=True),
