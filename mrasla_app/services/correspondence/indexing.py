@@ -132,10 +132,10 @@ def find_sender(lines: list[str]) -> str:
     for line in lines:
         m = _SENDER.match(line)
         if m:
-            return m.group(1)[:150]
+            return m.group(1).strip(" ,،|.-")[:150]
     for line in lines[:8]:
         if not _HEADER.search(line) and len(line) >= 3 and not _CIN_LABEL.search(line):
-            return line.strip(" ,،")[:150]
+            return line.strip(" ,،|.-")[:150]
     return ""
 
 

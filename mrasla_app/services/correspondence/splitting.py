@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
@@ -25,6 +26,8 @@ from mrasla_app.services.correspondence.separators import Separator
 DETECT_DPI = 100  # a separator's 10 cm QR code is ~390 px wide at 100 dpi: plenty for zbar
 PREVIEW_WIDTH = 620  # px of the first-page preview shown to the clerk (a JPEG of ~40 KB)
 TIMEOUT = 120
+CHUNK = 10  # pages rendered and searched per tool run (two processes per chunk, progress after each)
+_ZBAR_NS = "{http://zbar.sourceforge.net/2008/barcode}"
 
 
 @dataclass(frozen=True)
@@ -43,20 +46,35 @@ def render_page(pdf_path: Path, page: int, out_stem: Path, dpi: int = DETECT_DPI
     return out_stem.with_suffix(".png")
 
 
-def qr_codes(image: Path) -> list[str]:
-    """The QR payloads zbar finds in ``image`` (exit status 4: none)."""
-    done = subprocess.run(["zbarimg", "--raw", "-q", "-Sdisable", "-Sqrcode.enable", str(image)],
-                          capture_output=True, timeout=TIMEOUT)
-    if done.returncode not in (0, 4):
+def _render_chunk(pdf_path: Path, first: int, last: int, workdir: Path) -> dict[int, Path]:
+    """Pages ``first``..``last`` as grey PNGs in one ``pdftoppm`` run (page → file)."""
+    for old in workdir.glob("c-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-r", str(DETECT_DPI), "-gray", "-png", "-f", str(first), "-l", str(last),
+                    str(pdf_path), str(workdir / "c")], check=True, capture_output=True, timeout=TIMEOUT)
+    return {int(png.stem.rsplit("-", 1)[1]): png for png in workdir.glob("c-*.png")}  # c-7.png, c-07.png…
+
+
+def _zbar(images: list[Path], xml: bool) -> subprocess.CompletedProcess:
+    done = subprocess.run(["zbarimg", "--xml" if xml else "--raw", "-q", "-Sdisable", "-Sqrcode.enable",
+                           *map(str, images)], capture_output=True, timeout=TIMEOUT)
+    if done.returncode not in (0, 4):  # 4: no symbol at all
         raise RuntimeError(f"zbarimg failed: {done.stderr[:200]!r}")
-    return [line for line in done.stdout.decode("utf-8", "replace").splitlines() if line]
+    return done
 
 
-def page_separator(pdf_path: Path, page: int, workdir: Path) -> Separator | None:
-    for code in qr_codes(render_page(pdf_path, page, workdir / f"d{page}")):
-        if (sep := separators.parse(code)) is not None:
-            return sep
-    return None
+def qr_codes(images: list[Path]) -> dict[Path, list[str]]:
+    """The QR payloads zbar finds in each image, in one ``zbarimg`` run (its XML names each source)."""
+    found: dict[Path, list[str]] = {image: [] for image in images}
+    try:
+        root = ElementTree.fromstring(_zbar(images, xml=True).stdout)
+    except ElementTree.ParseError:  # a payload that breaks zbar's XML: read the pages one by one
+        for image in images:
+            found[image] = [x for x in _zbar([image], xml=False).stdout.decode("utf-8", "replace").splitlines() if x]
+        return found
+    for source in root.iter(f"{_ZBAR_NS}source"):
+        found[Path(source.get("href", ""))] = [d.text or "" for d in source.iter(f"{_ZBAR_NS}data")]
+    return found
 
 
 def segments(page_count: int, found: dict[int, Separator]) -> list[Segment]:
@@ -73,16 +91,20 @@ def segments(page_count: int, found: dict[int, Separator]) -> list[Segment]:
 
 
 def find_separators(pdf_path: Path, on_page: Callable[[int], None] | None = None) -> tuple[int, dict[int, Separator]]:
-    """(page count, separators by page) of the stack; ``on_page(n)`` after each page (progress)."""
+    """(page count, separators by page) of the stack; ``on_page(n)`` after each chunk of pages (progress)."""
     count = len(PdfReader(str(pdf_path)).pages)
     found: dict[int, Separator] = {}
     with tempfile.TemporaryDirectory(prefix="mrasla-split-") as tmp:
-        for page in range(1, count + 1):
-            sep = page_separator(pdf_path, page, Path(tmp))
-            if sep is not None:
-                found[page] = sep
+        for first in range(1, count + 1, CHUNK):
+            last = min(count, first + CHUNK - 1)
+            pages = _render_chunk(pdf_path, first, last, Path(tmp))
+            codes = qr_codes([pages[p] for p in sorted(pages)])
+            for page, image in pages.items():
+                sep = next((s for s in map(separators.parse, codes.get(image, [])) if s is not None), None)
+                if sep is not None:
+                    found[page] = sep
             if on_page is not None:
-                on_page(page)
+                on_page(last)
     return count, found
 
 
