@@ -118,7 +118,6 @@ class BatchState(SessionState):
             self.watching = True
         try:
             for _ in range(3600):
-                await asyncio.sleep(1)
                 async with self:
                     try:
                         working = await asyncio.to_thread(self._load)
@@ -127,6 +126,7 @@ class BatchState(SessionState):
                         return
                     if not working:
                         return
+                await asyncio.sleep(1)
         finally:
             async with self:
                 self.watching = False
