@@ -171,3 +171,9 @@ def test_stale_claim_is_taken_over_and_a_bad_stack_fails(seeded, monkeypatch):
         assert s.get(ScanBatch, broken).status is BatchStatus.failed
         assert s.execute(select(func.count()).select_from(BatchLetter).where(BatchLetter.batch_id == broken)
                          ).scalar_one() == 0
+    with db.write_session() as s, pytest.raises(DomainError):
+        batches.close_failed(s, seeded.actor(CLERK), batch_id)  # a ready batch closes by its letters only
+    with db.write_session() as s:
+        batches.close_failed(s, seeded.actor(CLERK), broken)
+    with db.read_session() as s:
+        assert s.get(ScanBatch, broken).status is BatchStatus.closed and s.get(ScanBatch, broken).stack_sha256 == ""

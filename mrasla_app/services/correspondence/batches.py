@@ -323,6 +323,18 @@ def confirm(session: Session, actor: Actor | None, letter_id: int, fields: Lette
     return reg
 
 
+def close_failed(session: Session, actor: Actor | None, batch_id: int) -> None:
+    """Close a batch whose stack could not be read (the clerk scans it again): its stack is released."""
+    batch = get_batch(session, actor, batch_id)
+    if batch.status is not BatchStatus.failed:
+        raise DomainError("error.invalid_transition", current=batch.status.value, target="closed")
+    _move_batch(batch, BatchStatus.closed)
+    released, batch.stack_sha256, batch.closed_at = batch.stack_sha256, "", utcnow()
+    session.add(batch)
+    audit.record(session, actor, "batch.closed", object_type="scan_batch", object_id=batch.id or "",
+                 administration_id=batch.administration_id, data={"released": released, "failed": True})
+
+
 def discard(session: Session, actor: Actor | None, letter_id: int) -> None:
     """Set a letter aside (a blank page, a duplicate): it takes no number."""
     batch, letter = get_letter(session, actor, letter_id)

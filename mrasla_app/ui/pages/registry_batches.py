@@ -74,7 +74,7 @@ class BatchState(SessionState):
             self.batch = {"id": str(batch.id), "filename": batch.filename, "status": batch.status.value,
                           "pages": str(batch.pages), "done": str(batch.pages_done),
                           "read": str(sum(r.status is not LetterStatus.pending for r in rows)),
-                          "count": str(len(rows)), "error": batch.error}
+                          "count": str(len(rows))}
             numbers = dict(session.execute(_numbers(rows)).all()) if rows else {}
             self.letters = [{"id": str(r.id), "position": str(r.position), "status": r.status.value,
                              "pages": str(r.pages), "number": numbers.get(r.correspondence_id, "")} for r in rows]
@@ -182,7 +182,7 @@ class BatchState(SessionState):
             self._fail(exc)
             return
         if self.busy:
-            return None
+            return
         self.busy = True
         yield
         client = upload_client(self)
@@ -246,6 +246,17 @@ class BatchState(SessionState):
         self.notice_fr, self.notice_ar, self.notice_en = (f"{m} {number}" for m in (
             self.notice_fr, self.notice_ar, self.notice_en))
         self._load()
+
+    @rx.event
+    def close_failed(self):
+        try:
+            actor = self._require(PAGE)
+            with db.write_session() as session:
+                batches.close_failed(session, actor, self.batch_id)
+            self._ok("batch.closed_failed")
+            self._load()
+        except DomainError as exc:
+            self._fail(exc)
 
     @rx.event
     def discard(self):
@@ -340,7 +351,11 @@ def _progress() -> rx.Component:
                 data_testid="batch-progress"),
         rx.el.progress(value=S.batch["done"].to(int), max=S.batch["pages"].to(int), class_name="progress",
                        aria_label=t("batch.progress_pages")),
-        rx.cond(S.batch["error"] != "", rx.el.p(t("error.batch_unreadable"), class_name="field-error", role="alert")),
+        rx.cond(S.batch["status"] == "failed", rx.el.div(
+            rx.el.p(t("error.batch_unreadable"), class_name="field-error", role="alert"),
+            rx.el.button(t("batch.close_failed"), type="button", on_click=S.close_failed,
+                         class_name="btn btn-secondary", data_testid="batch-close-failed"),
+            class_name="actions")),
         role="status", aria_live="polite",
     )
 
