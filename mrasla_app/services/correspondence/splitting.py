@@ -57,7 +57,7 @@ def _render_chunk(pdf_path: Path, first: int, last: int, workdir: Path) -> dict[
 
 def _zbar(images: list[Path], xml: bool) -> subprocess.CompletedProcess:
     done = subprocess.run(["zbarimg", "--xml" if xml else "--raw", "-q", "-Sdisable", "-Sqrcode.enable",
-                           *map(str, images)], capture_output=True, timeout=TIMEOUT)
+                           *map(str, images)], capture_output=True, timeout=TIMEOUT, check=False)
     if done.returncode not in (0, 4):  # 4: no symbol at all
         raise RuntimeError(f"zbarimg failed: {done.stderr[:200]!r}")
     return done
