@@ -246,6 +246,8 @@ def process(batch_id: int, langs: str = "ara+fra") -> bool:
         batch.error = error  # type: ignore[union-attr]
         audit.record(session, None, f"batch.{new.value}", object_type="scan_batch", object_id=batch_id,
                      administration_id=batch.administration_id, data={"error": error})  # type: ignore[union-attr]
+        session.flush()
+        _maybe_close(session, None, batch)  # type: ignore[arg-type]  # all decided while the last was being read
     return True
 
 
@@ -275,7 +277,7 @@ class LetterFields:
     type_code: str = ""
 
 
-def _maybe_close(session: Session, actor: Actor, batch: ScanBatch) -> None:
+def _maybe_close(session: Session, actor: Actor | None, batch: ScanBatch) -> None:
     open_left = session.execute(select(BatchLetter.id).where(
         BatchLetter.batch_id == batch.id, BatchLetter.status.not_in(DECIDED)).limit(1)).first()
     if open_left is None and batch.status is BatchStatus.ready:
