@@ -49,12 +49,15 @@ test-deps: install
 	@missing=""; \
 	for t in chromium:chromium pdfsig:poppler-utils pdffonts:poppler-utils qpdf:qpdf zbarimg:zbar-tools \
 	         pdftoppm:poppler-utils openssl:openssl certutil:libnss3-tools softhsm2-util:softhsm2 \
-	         soffice:libreoffice-writer-nogui; do \
+	         soffice:libreoffice-writer-nogui tesseract:tesseract-ocr; do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t##*:}"; done; \
 	for p in libreoffice-calc-nogui fonts-noto-core; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "missing Debian packages:$$missing (install them as root)"; exit 1; fi; fi
+	@for l in ara fra; do test -f /usr/share/tesseract-ocr/5/tessdata/$$l.traineddata || \
+	  { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr-$$l; } || \
+	  { echo "missing Debian package tesseract-ocr-$$l"; exit 1; }; done
 	test -f $(TOOLS)/node_modules/axe-core/axe.min.js || npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error axe-core
 	test -x $(TOOLS)/node_modules/.bin/redocly || npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error @redocly/cli
 

@@ -2,6 +2,7 @@
 
 from mrasla_app.models.accounts import Delegation, Role, RoleMembership, User, UserSession
 from mrasla_app.models.audit import AuditEvent, AuditHead
+from mrasla_app.models.batches import BatchLetter, BatchStatus, LetterStatus, ScanBatch
 from mrasla_app.models.correspondence import (
     Channel, ConfidentialAccess, Correspondence, CorrespondenceLink, Direction, Dispatch, DispatchPurpose, Document,
     DocumentKind, Holiday, LinkKind, Note, Priority, RegistryCounter, Status, TrackingCode,
@@ -16,7 +17,7 @@ from mrasla_app.models.workflow import (
 )
 
 __all__ = [
-    "JobRun", "LetterDraft",
+    "JobRun", "LetterDraft", "BatchLetter", "BatchStatus", "LetterStatus", "ScanBatch",
     "Channel", "ConfidentialAccess", "Correspondence", "CorrespondenceLink", "Dispatch", "DispatchPurpose", "Holiday",
     "LinkKind", "Note", "Direction", "Document", "DocumentKind", "Notification", "NotificationStatus",
     "Priority", "RegistryCounter", "Status", "TrackingCode",

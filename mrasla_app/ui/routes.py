@@ -28,6 +28,7 @@ ADMIN_CIRCUITS = "/admin/circuits"
 ADMIN_HOLIDAYS = "/admin/holidays"
 REGISTRY_NEW = "/registry/new"  # registering paper / e-mail / outgoing / internal mail
 REGISTRY_EXPORT = "/registry/export"  # the registers as CSV / PDF
+REGISTRY_BATCHES = "/registry/batches"  # batch scanning: separator sheets, stacks, confirmation
 DASHBOARD = "/dashboard"
 
 API_SESSION = "/api/v1/auth/session"

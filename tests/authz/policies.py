@@ -73,6 +73,9 @@ HANDLERS: dict[str, dict[str, Policy]] = {
                       "submit": P.STAFF},
     "RegisterState": {"on_load": P.STAFF, "set_kind": P.STAFF, "add_files": P.STAFF, "remove_file": P.STAFF,
                       "submit": P.CREATE, "another": P.STAFF, "download_label": P.STAFF},
+    "BatchState": {"on_load": P.STAFF, "watch": P.STAFF, "open_batch": P.STAFF, "set_sep_type": P.STAFF,
+                   "set_sep_count": P.STAFF, "print_separators": P.STAFF, "upload": P.CREATE, "confirm": P.CREATE,
+                   "discard": P.STAFF, "close_failed": P.STAFF},
     "RegistersState": {"on_load": P.STAFF, "set_direction": P.STAFF, "set_start": P.STAFF, "set_end": P.STAFF},
     "DashboardState": {"on_load": P.STAFF, "refresh": P.STAFF},
     # signature book

@@ -19,6 +19,7 @@ from sqlalchemy import make_url, select
 from sqlmodel import Session
 
 from mrasla_app.models import (
+    BatchLetter, ScanBatch,
     Channel, Correspondence, Direction, Document, DocumentKind, Folder, FolderDocument, RegistryCounter, StepAction,
 )
 from mrasla_app.fsutil import SQLITE_COMPANIONS, open_to_others
@@ -56,6 +57,12 @@ def referenced_blobs(session: Session) -> dict[str, str]:
     for a in session.execute(select(StepAction)).scalars():
         if a.document_sha256:
             refs.setdefault(a.document_sha256, f"step action #{a.id}")
+    for b in session.execute(select(ScanBatch).where(ScanBatch.stack_sha256 != "")).scalars():
+        refs.setdefault(b.stack_sha256, f"scan batch #{b.id}")
+    for bl in session.execute(select(BatchLetter)).scalars():
+        for sha in (bl.pdf_sha256, bl.preview_sha256):
+            if sha:
+                refs.setdefault(sha, f"batch letter #{bl.id}")
     return refs
 
 

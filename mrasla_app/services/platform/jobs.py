@@ -28,12 +28,20 @@ from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.models import (
-    Correspondence, FolderStep, JobRun, Role, RoleMembership, StepAction, StepParticipant, StepStatus, User,
+    Correspondence,
+    FolderStep,
+    JobRun,
+    Role,
+    RoleMembership,
+    StepAction,
+    StepParticipant,
+    StepStatus,
+    User,
 )
 from mrasla_app.models.base import utcnow
-from mrasla_app.services.platform import archive, notifications
-from mrasla_app.services.correspondence import deadlines
+from mrasla_app.services.correspondence import batches, deadlines
 from mrasla_app.services.correspondence.inbox import OPEN
+from mrasla_app.services.platform import archive, notifications
 from mrasla_app.settings import TIMEZONE
 
 log = logging.getLogger(__name__)
@@ -128,6 +136,7 @@ JOBS = (
     Job("step_reminders", daily, run_in=step_reminders),
     Job("crl_refresh", daily, refresh_crl),
     Job("signature_extension", every_minute, archive.extend_job),
+    Job("scan_batches", every_minute, batches.process_pending),  # left behind by a dead worker (or queued)
 )
 
 

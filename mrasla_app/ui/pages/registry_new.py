@@ -296,7 +296,7 @@ def _v(name: str, default: str = "") -> rx.Var:
 def registry_tabs(active: str) -> rx.Component:
     """Tabs of the registry office: queue, new registration, registers (clerks)."""
     items = [("queue", routes.REGISTRY, "reg.tab.queue"), ("new", routes.REGISTRY_NEW, "reg.tab.new"),
-             ("export", routes.REGISTRY_EXPORT, "reg.tab.export")]
+             ("batches", routes.REGISTRY_BATCHES, "reg.tab.batches"), ("export", routes.REGISTRY_EXPORT, "reg.tab.export")]
     return rx.el.nav(
         *[rx.el.a(t(key), href=href, class_name="tab" + (" is-active" if k == active else ""),
                   aria_current="page" if k == active else None, data_testid=f"registry-tab-{k}")
