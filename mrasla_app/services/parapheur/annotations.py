@@ -129,7 +129,8 @@ def remove(session: Session, actor: Actor | None, annotation_id: int) -> None:
                  administration_id=folder.administration_id, data={"annotation_id": annotation_id})
 
 
-def _views(session: Session, actor: Actor, folder: Folder) -> list[AnnotationView]:
+def views_of(session: Session, actor: Actor, folder: Folder) -> list[AnnotationView]:
+    """The comments of ``folder`` (already authorised by the caller), oldest first."""
     notes = list(session.execute(select(FolderAnnotation).where(FolderAnnotation.folder_id == folder.id)
                                  .order_by(FolderAnnotation.created_at, FolderAnnotation.id)).scalars())
     ids = {n.author_id for n in notes}
@@ -146,7 +147,7 @@ def _views(session: Session, actor: Actor, folder: Folder) -> list[AnnotationVie
 def listing(session: Session, actor: Actor | None, folder_id: int) -> list[AnnotationView]:
     """Every comment of the folder (all versions), oldest first."""
     actor, folder = _folder(session, actor, folder_id)
-    return _views(session, actor, folder)
+    return views_of(session, actor, folder)
 
 
 def annotated_copy(session: Session, actor: Actor | None, folder_id: int) -> bytes:
@@ -155,7 +156,7 @@ def annotated_copy(session: Session, actor: Actor | None, folder_id: int) -> byt
     from mrasla_app.pki.bordereau import AnnotationLine, render_annotation_pages
 
     actor, folder = _folder(session, actor, folder_id)
-    views = _views(session, actor, folder)
+    views = views_of(session, actor, folder)
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(storage.get(folder.current_sha256))))
     for v in views:
         if v.version != folder.version or v.page is None or v.page > len(writer.pages):
@@ -176,5 +177,5 @@ def annotated_copy(session: Session, actor: Actor | None, folder_id: int) -> byt
     return out.getvalue()
 
 
-__all__ = ["AnnotationView", "may_annotate", "add", "update", "remove", "listing", "annotated_copy", "page_count",
+__all__ = ["AnnotationView", "may_annotate", "add", "update", "remove", "listing", "views_of", "annotated_copy", "page_count",
            "MAX_BODY"]
