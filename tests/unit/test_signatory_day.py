@@ -17,12 +17,26 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from mrasla_app import db
-from mrasla_app.models import AuditEvent, Folder, FolderStep, Notification, PushSubscription, StepStatus
+from mrasla_app.models import (
+    AuditEvent,
+    Folder,
+    FolderStep,
+    Notification,
+    PushSubscription,
+    StepStatus,
+)
 from mrasla_app.models.base import utcnow
 from mrasla_app.services import notifications, storage, workflow
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
 from mrasla_app.services.parapheur import annotations, push, reminders, viewer
-from tests.unit.test_workflow import AGENT, DIRECTOR, HEAD, SG, act, enroll, new_folder, visa_then_signature
+from tests.unit.test_workflow import (
+    AGENT,
+    DIRECTOR,
+    HEAD,
+    SG,
+    act,
+    new_folder,
+)
 
 
 def _text(pdf: bytes) -> str:
@@ -159,7 +173,7 @@ class _PushService(BaseHTTPRequestHandler):
 
     received: list[tuple[str, dict[str, str], bytes]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         self.received.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
         self.send_response(410 if self.path == "/gone" else 201)
@@ -205,7 +219,7 @@ def test_web_push_to_a_local_push_service(seeded):
         notifications.deliver()
     finally:
         server.shutdown()
-    path, headers, body = next(r for r in _PushService.received if r[0] == "/sub/1")
+    _path, headers, body = next(r for r in _PushService.received if r[0] == "/sub/1")
     assert headers["content-encoding"] == "aes128gcm" and int(headers["ttl"]) == push.TTL
     assert headers["authorization"].startswith("vapid t=") and f"k={push.public_key()}" in headers["authorization"]
     payload = json.loads(_decrypt_aes128gcm(body, browser, auth))

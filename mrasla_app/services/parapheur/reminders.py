@@ -21,7 +21,14 @@ from sqlmodel import Session
 
 from mrasla_app.i18n import translate
 from mrasla_app.models import (
-    Folder, FolderStatus, FolderStep, NotificationPreference, StepAction, StepParticipant, StepStatus, User,
+    Folder,
+    FolderStatus,
+    FolderStep,
+    NotificationPreference,
+    StepAction,
+    StepParticipant,
+    StepStatus,
+    User,
 )
 from mrasla_app.models.base import utcnow
 from mrasla_app.services import audit, notifications, permissions
