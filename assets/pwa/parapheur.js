@@ -85,6 +85,16 @@
     }
   });
 
+  // the comment is sent: its pin comes back from the server, the pending one goes
+  document.addEventListener("submit", function (event) {
+    if (event.target && event.target.id === "pf-note-form") {
+      var marker = document.getElementById("pf-pin-new");
+      if (marker) {
+        marker.hidden = true;
+      }
+    }
+  }, true);
+
   // a new page image: the pending pin belonged to the previous page
   document.addEventListener("load", function (event) {
     if (event.target && event.target.matches && event.target.matches('img[data-pin-surface="1"]')) {

@@ -1,19 +1,22 @@
 """The signatory's day on a phone (issue 17): the folder page at 390 px, the document read page by
-page, a comment pinned by tapping the page, seen by the next participant; the PIN pad.
+page, a comment pinned by tapping the page and seen by the initiator, the visa given; then the
+account page's notification choices and the PIN typed on the pad, on a phone.
 
-Screenshots of the folder page (phone and desktop, Arabic and French) go to ``$MRASLA_SHOTS``.
+Screenshots of the folder page (phone and desktop, Arabic and French), of the decision panel, the
+PIN pad and the account page go to ``$MRASLA_SHOTS``.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
 from mrasla_app.i18n import catalog
 from tests.e2e.conftest import DESKTOP, PHONE, new_page
-from tests.e2e.test_parapheur import AGENT, HEAD, create_folder, open_from_queue
+from tests.e2e.test_parapheur import AGENT, DIRECTOR, HEAD, PIN, create_folder, open_from_queue
 from tests.e2e.test_shell import login
 
 AR, FR = catalog("ar"), catalog("fr")
@@ -24,6 +27,14 @@ def _shot(page: Page, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def _page_shown(page: Page, n: int) -> None:
+    """Page ``n``'s image is the one loaded and decoded (not the previous one still on screen)."""
+    page.wait_for_function(
+        "n => { const i = document.querySelector('[data-testid=page-image]');"
+        " return !!i && i.complete && i.naturalWidth > 0 && i.currentSrc.includes('/pages/' + n + '.png'); }",
+        arg=n)
 
 
 def _fits(page: Page) -> None:
@@ -49,6 +60,7 @@ def test_annotate_a_page_on_a_phone_then_the_initiator_sees_the_pin(browser, bas
     head.get_by_test_id("page-next").click()
     expect(head.get_by_test_id("page-current")).to_have_text("2")
     expect(image).to_have_attribute("data-page", "2")
+    _page_shown(head, 2)
     _shot(head, "folder-phone-ar")
     _fits(head)
     # tap a point of page 2: the form gets page 2 and the point's fractions, the pending pin shows
@@ -61,13 +73,46 @@ def test_annotate_a_page_on_a_phone_then_the_initiator_sees_the_pin(browser, bas
     head.get_by_test_id("annotation-submit").click()
     expect(head.get_by_test_id("form-notice")).to_have_text(AR["pf.note_added"])
     expect(head.get_by_test_id("pin-mark")).to_have_count(1)
+    expect(head.locator("#pf-pin-new")).to_be_hidden()  # the saved pin replaces the pending one
     expect(head.get_by_test_id("folder-notes")).to_contain_text("مراجعة المبلغ")
     # the PIN pad is there for signatures; a visa needs no PIN: the decision panel fits the phone
     head.get_by_test_id("action-approve").click()
     expect(head.get_by_test_id("action-submit")).to_be_visible()
     _fits(head)
     _shot(head, "folder-phone-ar-decision")
+    head.get_by_test_id("action-submit").click()
+    expect(head.get_by_test_id("step-2")).to_have_attribute("data-status", "active")
     head.context.close()
+
+    # the director, on his phone: notification choices and signing key on the account page, then
+    # the PIN typed with the big keys of the pad (one thumb)
+    director = new_page(browser, PHONE)
+    login(director, base_url, DIRECTOR)
+    director.goto(f"{base_url}/account")
+    expect(director.get_by_test_id("notif-card")).to_be_visible()
+    expect(director.get_by_test_id("notif-digest")).to_be_checked()
+    expect(director.get_by_test_id("key-status")).to_have_attribute("data-state", re.compile("^(none|active)$"))
+    if director.get_by_test_id("key-status").get_attribute("data-state") == "none":
+        director.get_by_test_id("key-enroll-open").click()
+        director.get_by_test_id("key-enroll-pin").fill(PIN)
+        director.get_by_test_id("key-enroll-pin2").fill(PIN)
+        director.get_by_test_id("key-enroll-submit").click()
+        expect(director.get_by_test_id("key-status")).to_have_attribute("data-state", "active", timeout=30_000)
+    _fits(director)
+    _shot(director, "account-phone-fr")
+    director.goto(url)
+    director.get_by_test_id("action-sign").click()
+    pin = director.get_by_test_id("pin-input")
+    assert pin.get_attribute("inputmode") == "numeric"
+    key = director.get_by_test_id("pin-key-5").bounding_box()
+    assert key is not None and key["height"] >= 48 and key["width"] >= 80  # thumb-sized
+    for digit in "1357909":
+        director.get_by_test_id(f"pin-key-{digit}").click()
+    director.get_by_test_id("pin-key-back").click()
+    expect(pin).to_have_value("135790")
+    _fits(director)
+    _shot(director, "folder-phone-fr-pin")
+    director.context.close()
 
     # the initiator (next to read it) sees the pin on page 2 and the comment in the list
     agent.goto(url)
@@ -76,6 +121,7 @@ def test_annotate_a_page_on_a_phone_then_the_initiator_sees_the_pin(browser, bas
     agent.get_by_test_id("note-goto").click()
     expect(agent.get_by_test_id("page-current")).to_have_text("2")
     expect(agent.get_by_test_id("pin-mark")).to_have_count(1)
+    _page_shown(agent, 2)
     expect(agent.get_by_test_id("annotated-download")).to_be_visible()
     _shot(agent, "folder-desktop-fr")
     agent.context.close()
@@ -85,6 +131,7 @@ def test_annotate_a_page_on_a_phone_then_the_initiator_sees_the_pin(browser, bas
         login(page, base_url, AGENT)
         page.goto(url)
         expect(page.get_by_test_id("folder-notes")).to_contain_text("مراجعة المبلغ")
+        _page_shown(page, 1)
         _fits(page)
         _shot(page, name)
         page.context.close()
