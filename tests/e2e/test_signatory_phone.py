@@ -16,7 +16,14 @@ from playwright.sync_api import Page, expect
 
 from mrasla_app.i18n import catalog
 from tests.e2e.conftest import DESKTOP, PHONE, new_page
-from tests.e2e.test_parapheur import AGENT, DIRECTOR, HEAD, PIN, create_folder, open_from_queue
+from tests.e2e.test_parapheur import (
+    AGENT,
+    DIRECTOR,
+    HEAD,
+    PIN,
+    create_folder,
+    open_from_queue,
+)
 from tests.e2e.test_shell import login
 
 AR, FR = catalog("ar"), catalog("fr")
