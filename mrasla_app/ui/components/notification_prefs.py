@@ -156,8 +156,10 @@ def notification_card() -> rx.Component:
                                                       data_testid="push-disable")),
                 class_name="actions",
             ),
+            class_name="notif-push",
         ),
         aria_labelledby="notif-title",
+        class_name="notif-card",
         data_testid="notif-card",
         on_mount=S.prefs_refresh,
     )
