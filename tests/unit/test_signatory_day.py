@@ -7,7 +7,7 @@ import base64
 import io
 import json
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -140,7 +140,14 @@ def test_digest_is_deadline_aware_and_respects_preferences(seeded):
     positions = [body.index(refs[f]) for f in (very_late, overdue, soon, later, none)]
     assert positions == sorted(positions)  # in the Arabic half, in the same order
     assert "en retard" in body and "2 en retard" in mail.subject
-    # turned off: no digest for them (the job itself runs once a day across workers: services.jobs)
+    # the registered daily job: once per day whatever the number of workers
+    from mrasla_app.services import jobs
+
+    job = next(j for j in jobs.JOBS if j.name == "signatory_digest")
+    noon = datetime(2030, 3, 4, 12, 0, tzinfo=UTC)
+    assert jobs.run_due(noon, (job,)) == {"signatory_digest": "1 digests"}
+    assert jobs.run_due(noon + timedelta(hours=2), (job,)) == {}
+    # turned off: no digest for them
     with db.write_session() as s:
         reminders.set_preferences(s, seeded.actor(HEAD), digest=False, email_new=True, push_on=False)
     with db.write_session() as s:
