@@ -342,7 +342,7 @@ def route_aims(path: str, target: world.Target) -> Iterator[str]:
     kinds = [NAME_KIND[n] for n in names if n in NAME_KIND]
     if any(not target.ids.get(k) for k in kinds):
         return
-    fixed = {"reference": target.route_args.get("reference", ""), "direction": "incoming"}
+    fixed = {"reference": target.route_args.get("reference", ""), "direction": "incoming", "page": "1"}
     for kind in sorted(set(kinds)) or [None]:
         for value in (target.ids[kind] if kind else [0]):
             yield re.sub(r"\{(\w+)\}", lambda m: fixed.get(m.group(1)) or str(
