@@ -27,6 +27,9 @@ def _seed(args: argparse.Namespace) -> int:
     from mrasla_app.pki.ca import load_or_create_pki
 
     load_or_create_pki()  # first run: root CA, seal, TSA and CRL, keys sealed under the master key
+    from mrasla_app.services.parapheur import push
+
+    push.public_key()  # the Web Push (VAPID) key pair, sealed like the others
     with db.write_session() as session:
         accounts = seed_demo(session)
     if not args.quiet:
@@ -43,6 +46,9 @@ def _init(args: argparse.Namespace) -> int:
 
     db.migrate()
     load_or_create_pki()
+    from mrasla_app.services.parapheur import push
+
+    push.public_key()  # the Web Push (VAPID) key pair, sealed like the others
     try:
         with db.write_session() as session:
             admin = create_first_administrator(session, args.email, args.name)

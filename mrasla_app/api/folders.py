@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from enum import Enum
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
+from fastapi import Path as ApiPath
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -19,9 +20,9 @@ from mrasla_app.api.deps import Id, acting_actor, current_actor, download, file_
 from mrasla_app.api.errors import errors
 from mrasla_app.models import Decision, Folder
 from mrasla_app.models.base import MAX_ID
-from mrasla_app.services.parapheur import workflow
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import NotAuthenticated, NotFound
+from mrasla_app.services.parapheur import annotations, viewer, workflow
 
 router = APIRouter(prefix="/folders", tags=["parapheur"], responses=errors(401, 404, 422))
 PDF = file_responses("application/pdf", description="The PDF")
@@ -71,6 +72,31 @@ def bordereau(folder_id: Id, inline: bool = False, actor: Actor | None = Depends
             raise NotFound()
         reference = folder.reference
     return _pdf(data, f"bordereau-{reference}.pdf", inline)
+
+
+PNG = file_responses("image/png", description="The page as an image")
+
+
+@router.get("/{folder_id}/pages/{page}.png", response_class=Response, responses=PNG)
+def page_image(folder_id: Id, page: int = ApiPath(ge=1, le=9999), w: int = Query(640, ge=100, le=2000),
+               actor: Actor | None = Depends(current_actor)) -> Response:
+    """One page of the main document as it stands, rendered about ``w`` pixels wide (the phone viewer)."""
+    actor = _staff(actor)
+    with db.read_session() as session:
+        data = viewer.page_png(session, actor, folder_id, page, w)
+    return download(data, "image/png", f"page-{page}.png", inline=True)
+
+
+@router.get("/{folder_id}/annotated.pdf", response_class=Response, responses={**PDF, **errors(403)})
+def annotated_copy(folder_id: Id, inline: bool = False, actor: Actor | None = Depends(current_actor)) -> Response:
+    """A separate copy of the document with the participants' comments (PDF annotations and appended
+    pages); the signed document itself is never changed. For the folder's participants and initiator."""
+    actor = _staff(actor)
+    with db.read_session() as session:
+        data = annotations.annotated_copy(session, actor, folder_id)
+        folder = session.get(Folder, folder_id)
+        reference = folder.reference if folder else str(folder_id)
+    return _pdf(data, f"{reference}-annotations.pdf", inline)
 
 
 class Action(str, Enum):

@@ -359,6 +359,18 @@ class BordereauRow:
 
 
 @dataclass(frozen=True)
+class AnnotationLine:
+    """A participant's comment on the document (``services.parapheur.annotations``)."""
+
+    page: int | None  # None: on the folder as a whole
+    version: int
+    author: str
+    author_ar: str
+    at: datetime
+    body: str
+
+
+@dataclass(frozen=True)
 class BordereauData:
     title: str
     reference: str
@@ -371,6 +383,7 @@ class BordereauData:
     generated_at: datetime
     verify_url: str = ""
     rows: tuple[BordereauRow, ...] = field(default_factory=tuple)
+    annotations: tuple[AnnotationLine, ...] = field(default_factory=tuple)
 
 
 def render_bordereau(data: BordereauData) -> bytes:
@@ -475,6 +488,9 @@ def render_bordereau(data: BordereauData) -> bytes:
         pdf.set_draw_color(*RULE)
         pdf.set_line_width(0.2)
         pdf.line(x0, y + h - 0.5, x0 + w, y + h - 0.5)
+    if data.annotations:
+        pdf.ln(4)
+        _annotation_list(pdf, data.annotations)
     if data.verify_url:
         if pdf.will_page_break(40):
             pdf.add_page()
@@ -490,6 +506,56 @@ def render_bordereau(data: BordereauData) -> bytes:
     return bytes(pdf.output())
 
 
-__all__ = ["SlotSpec", "SignaturePageData", "StampData", "BordereauRow", "BordereauData", "render_signature_page",
+def _annotation_list(pdf: FPDF, lines: tuple[AnnotationLine, ...] | list[AnnotationLine]) -> None:
+    """The comments, one block each: page, version, author (both scripts), time, then the text."""
+    w, x0 = pdf.epw, pdf.l_margin
+    use_font(pdf, FONT_LATIN, 10, "B", GREEN)
+    y = pdf.get_y()
+    pdf.cell(w / 2, 6, "Annotations")
+    pdf.set_xy(x0 + w / 2, y)
+    use_font(pdf, FONT_AR, 10.5, "B", GREEN)
+    pdf.cell(w / 2, 6, "التعليقات", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _rule(pdf, 1.5)
+    if not lines:
+        use_font(pdf, FONT_LATIN, 8.5, color=MUTED, sample="ء")
+        pdf.cell(w, 6, "Aucune annotation — لا توجد تعليقات", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for line in lines:
+        where_fr = f"Page {line.page}" if line.page else "Dossier"
+        where_ar = f"الصفحة {line.page}" if line.page else "الملف"
+        head = f"{where_fr} · v{line.version} · {line.author} · {local(line.at):%d/%m/%Y %H:%M}"
+        body = " ".join(line.body.split())
+        use_font(pdf, font_for(body), 8.5, sample=body)
+        n = len(pdf.multi_cell(w, 4.2, body, dry_run=True, output="LINES"))
+        if pdf.will_page_break(5 + n * 4.2 + 2):
+            pdf.add_page()
+        y = pdf.get_y()
+        use_font(pdf, font_for(head), 7.5, "B", MUTED, sample=head)
+        pdf.cell(w - 40, 4.5, fit(pdf, head, w - 40))
+        pdf.set_xy(x0 + w - 40, y)
+        tail = f"{where_ar} · {line.author_ar}"
+        use_font(pdf, font_for(tail), 8, color=MUTED, sample=tail)
+        pdf.cell(40, 4.5, fit(pdf, tail, 40), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        use_font(pdf, font_for(body), 8.5, sample=body)
+        pdf.multi_cell(w, 4.2, body, align="R" if _is_arabic(body) else "L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(1.5)
+
+
+def render_annotation_pages(reference: str, title: str, lines: list[AnnotationLine]) -> bytes:
+    """The pages appended to an annotated copy: every comment, and a note that this is a copy."""
+    pdf = new_document(title=f"Annotations {reference}")
+    pdf.set_auto_page_break(True, margin=16)
+    pdf.add_page()
+    w = pdf.epw
+    use_font(pdf, FONT_LATIN, 9, color=MUTED, sample="ء")
+    note = (f"{reference} — {title}\nCopie annotée, sans valeur de signature : l'original signé est inchangé. "
+            "نسخة مع التعليقات، لا تحل محل الوثيقة الموقعة التي تبقى دون تغيير.")
+    use_font(pdf, font_for(note), 8.5, color=MUTED, sample=note)
+    pdf.multi_cell(w, 4.4, note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    _annotation_list(pdf, lines)
+    return bytes(pdf.output())
+
+
+__all__ = ["AnnotationLine", "render_annotation_pages", "SlotSpec", "SignaturePageData", "StampData", "BordereauRow", "BordereauData", "render_signature_page",
            "prepare_document", "render_stamp", "sign_field", "async_sign_field", "render_bordereau",
            "signature_count", "SLOT_W", "SLOT_H"]

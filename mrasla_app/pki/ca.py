@@ -451,7 +451,9 @@ def _renewal_due(pki_dir: Path) -> bool:
 
 def sealed_key_files(pki_dir: Path) -> list[tuple[Path, str]]:
     """The platform's private keys on disk and their sealing purposes (what a key rotation re-seals)."""
-    return [(pki_dir / f"{name}.key.sealed", f"pki:{name}") for name in _NAMES]
+    found = [(pki_dir / f"{name}.key.sealed", f"pki:{name}") for name in _NAMES]
+    vapid = pki_dir / "vapid.key.sealed"  # Web Push (services.parapheur.push), made on first use
+    return found + ([(vapid, "pki:vapid")] if vapid.exists() else [])
 
 
 def _hsm_key(label: str) -> hsm.HsmKey:

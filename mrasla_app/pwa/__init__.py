@@ -37,6 +37,7 @@ THEME_COLOR = "#0f5c55"
 BACKGROUND_COLOR = "#f5f7f8"
 OFFLINE_URL = "/offline.html"
 SCRIPT_URL = "/pwa/offline.js"
+PARAPHEUR_SCRIPT_URL = "/pwa/parapheur.js"
 STRINGS_URL = "/pwa/strings.json"
 MANIFEST_URL = "/manifest.webmanifest"
 # Citizen pages whose app shell is precached (prerendered as <route>.html by the build).

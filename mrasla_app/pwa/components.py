@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.components.core.banner import has_connection_errors
 
-from mrasla_app.pwa import MANIFEST_URL, SCRIPT_URL
+from mrasla_app.pwa import MANIFEST_URL, PARAPHEUR_SCRIPT_URL, SCRIPT_URL
 
 
 def head_components() -> list[rx.Component]:
@@ -14,6 +14,7 @@ def head_components() -> list[rx.Component]:
         rx.el.link(rel="manifest", href=MANIFEST_URL),
         rx.el.link(rel="apple-touch-icon", href="/icons/apple-touch-icon.png"),
         rx.el.script(src=SCRIPT_URL, defer=True),
+        rx.el.script(src=PARAPHEUR_SCRIPT_URL, defer=True),  # comment pins, PIN pad, Web Push subscription
     ]
 
 

@@ -7,6 +7,8 @@
  * - other static files: network first, cache as fallback;
  * - never touched (no respondWith, never cached): /_event, /_upload, /api/, /healthz, /ping,
  *   non-GET requests and other origins.
+ * - push: a Web Push message (JSON {title, body, url}, services.parapheur.push) is shown as a
+ *   notification; a click focuses an open Mrasla tab on its page, or opens one.
  * - updates: a new version waits until the page asks it to take over (update prompt), then the
  *   page reloads on `controllerchange`; the very first install takes control at once.
  */
@@ -125,4 +127,32 @@ self.addEventListener("fetch", (event) => {
   } else {
     event.respondWith(networkFirst(request));
   }
+});
+
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (err) {
+    data = { body: event.data ? event.data.text() : "" };
+  }
+  const url = typeof data.url === "string" && data.url.startsWith("/") ? data.url : "/parapheur";
+  event.waitUntil(self.registration.showNotification(data.title || "Mrasla · مراسلة", {
+    body: data.body || "", icon: "/icons/icon-192.png", badge: "/icons/icon-192.png", tag: url,
+    data: { url },
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = (event.notification.data && event.notification.data.url) || "/parapheur";
+  event.waitUntil((async () => {
+    for (const client of await self.clients.matchAll({ type: "window", includeUncontrolled: true })) {
+      if (new URL(client.url).origin === self.location.origin && "focus" in client) {
+        await client.focus();
+        return client.navigate ? client.navigate(url) : undefined;
+      }
+    }
+    return self.clients.openWindow(url);
+  })());
 });

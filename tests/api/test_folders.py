@@ -161,3 +161,25 @@ def test_outsiders_get_404_anonymous_401_foreign_origin_403(client, seeded):
                     headers={"Origin": "https://evil.example"})
     assert r.status_code == 403 and r.json()["error"] == "error.csrf"
     assert _history(fid) == []
+
+
+def test_page_images_and_the_annotated_copy(client, seeded):
+    from mrasla_app.services.parapheur import annotations
+
+    fid, _annex = _folder(seeded)
+    with db.write_session() as s:
+        annotations.add(s, seeded.actor(HEAD), fid, "Voir ce chiffre", page=1, x=0.5, y=0.5)
+    assert client.get(f"/api/v1/folders/{fid}/pages/1.png").status_code == 401
+    login(client, HEAD)
+    r = client.get(f"/api/v1/folders/{fid}/pages/1.png", params={"w": 390})
+    assert r.status_code == 200 and r.content.startswith(b"\x89PNG") and r.headers["content-type"] == "image/png"
+    assert r.headers["cache-control"] == "private, no-store"
+    assert client.get(f"/api/v1/folders/{fid}/pages/99.png").status_code == 404
+    assert client.get(f"/api/v1/folders/{fid}/pages/0.png").status_code == 422
+    copy = client.get(f"/api/v1/folders/{fid}/annotated.pdf")
+    assert copy.status_code == 200 and "annotations" in copy.headers["content-disposition"]
+    assert "Voir ce chiffre" in "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(copy.content)).pages)
+    client.post("/api/v1/auth/logout")
+    login(client, "agent.crb@mrasla.ma")  # another administration: as if it did not exist
+    assert client.get(f"/api/v1/folders/{fid}/annotated.pdf").status_code == 404
+    assert client.get(f"/api/v1/folders/{fid}/pages/1.png").status_code == 404

@@ -56,6 +56,8 @@ HANDLERS: dict[str, dict[str, Policy]] = {
         "on_load": P.SELF, "change_password": P.SELF, "begin_totp": P.SELF, "confirm_totp": P.SELF,
         "cancel_totp": P.SELF, "disable_totp": P.SELF, "reset_private": P.SELF,
     },
+    "NotificationPrefsState": {"prefs_refresh": P.SELF, "prefs_save": P.SELF, "push_enable": P.SELF,
+                               "push_saved": P.SELF, "push_disable": P.SELF},
     "SigningKeyState": {"key_open": P.SELF, "key_refresh": P.SELF, "key_enroll": P.SELF, "key_p12": P.SELF,
                         "key_import": P.SELF},
     # e-correspondence
@@ -87,7 +89,7 @@ HANDLERS: dict[str, dict[str, Policy]] = {
     },
     "FolderState": {
         "on_load": P.STAFF, "refresh": P.STAFF, "open_panel": P.STAFF, "submit_action": P.STAFF,
-        "annotate": P.STAFF, "add_version_files": P.STAFF, "submit_version": P.STAFF, "cancel_folder": P.STAFF,
+        "annotate": P.STAFF, "remove_note": P.STAFF, "go_page": P.STAFF, "add_version_files": P.STAFF, "submit_version": P.STAFF, "cancel_folder": P.STAFF,
         "set_intent": P.STAFF, "submit_letter": P.STAFF,
     },
     "SendState": {"open_folder": P.STAFF, "open_mail": P.STAFF, "cancel": P.STAFF, "submit": P.STAFF},
@@ -149,6 +151,8 @@ ROUTES: dict[str, Policy] = {
     "GET /api/v1/folders/{folder_id}/document.pdf": P.STAFF,
     "GET /api/v1/folders/{folder_id}/documents/{document_id}": P.STAFF,
     "GET /api/v1/folders/{folder_id}/bordereau.pdf": P.STAFF,
+    "GET /api/v1/folders/{folder_id}/pages/{page}.png": P.STAFF,
+    "GET /api/v1/folders/{folder_id}/annotated.pdf": P.STAFF,
     "POST /api/v1/folders/{folder_id}/actions": P.STAFF,
     "GET /api/v1/registers/{direction}.csv": P.STAFF,
     "GET /api/v1/registers/{direction}.pdf": P.STAFF,

@@ -113,9 +113,9 @@ def _owned_by(table: str, key: tuple, user_id: int | None) -> bool:
         return True  # append-only trails and counters that legitimate own actions move
     if user_id is None:
         return False
-    if table == "user":
+    if table in ("user", "notification_preference"):
         return key == (user_id,)
-    if table in ("user_session", "signing_key"):
+    if table in ("user_session", "signing_key", "push_subscription"):
         with db.read_session() as s:
             row = s.execute(text(f'SELECT user_id FROM "{table}" WHERE id = :id'), {"id": key[0]}).first()
         return row is None or row[0] == user_id
@@ -342,7 +342,7 @@ def route_aims(path: str, target: world.Target) -> Iterator[str]:
     kinds = [NAME_KIND[n] for n in names if n in NAME_KIND]
     if any(not target.ids.get(k) for k in kinds):
         return
-    fixed = {"reference": target.route_args.get("reference", ""), "direction": "incoming"}
+    fixed = {"reference": target.route_args.get("reference", ""), "direction": "incoming", "page": "1"}
     for kind in sorted(set(kinds)) or [None]:
         for value in (target.ids[kind] if kind else [0]):
             yield re.sub(r"\{(\w+)\}", lambda m: fixed.get(m.group(1)) or str(

@@ -382,6 +382,9 @@ def _activate(session: Session, folder: Folder, step: FolderStep) -> None:
     step.due_on = _due(session, folder, step.deadline_days)
     folder.current_step = step.position
     session.add(step)
+    from mrasla_app.services.parapheur import reminders  # the participants' e-mail/push, as they chose
+
+    reminders.step_activated(session, folder, step)
 
 
 def start(session: Session, actor: Actor | None, folder_id: int, template_id: int | None = None,
@@ -875,9 +878,14 @@ def bordereau(session: Session, actor: Actor | None, folder_id: int) -> bytes:
         rows.append(pdfs.BordereauRow(s.position, label, kind_ar, view.actor_name, view.on_behalf_of_name,
                                       dec_fr, dec_ar, a.at, a.comment))
     st_fr, st_ar = STATUS_LABELS[folder.status]
+    notes = detail.annotations
+    authors = _names(session, {n.author_id for n in notes})
+    lines = tuple(pdfs.AnnotationLine(n.page, n.version, authors[n.author_id].full_name,
+                                      authors[n.author_id].full_name_ar or authors[n.author_id].full_name,
+                                      n.created_at, n.body) for n in notes)
     return pdfs.render_bordereau(pdfs.BordereauData(
         folder.title, folder.reference, adm.name_fr, adm.name_ar, initiator.full_name, st_fr, st_ar,
-        folder.current_sha256, utcnow(), rows=tuple(rows)))
+        folder.current_sha256, utcnow(), rows=tuple(rows), annotations=lines))
 
 
 def public_status(session: Session, reference: str, token: str) -> dict | None:

@@ -1,4 +1,4 @@
-"""Background jobs: deadline alerts, signature-step reminders, notification retries, CRL refresh,
+"""Background jobs: deadline alerts, signature-step reminders, the signatories' daily digest, notification retries, CRL refresh,
 receipts extended to PAdES B-LTA (``archive``).
 
 Each job has a *period* (a minute, a day). A worker inserts ``JobRun(job, period)``; the unique
@@ -41,6 +41,7 @@ from mrasla_app.models import (
 from mrasla_app.models.base import utcnow
 from mrasla_app.services.correspondence import batches, deadlines
 from mrasla_app.services.correspondence.inbox import OPEN
+from mrasla_app.services.parapheur import reminders
 from mrasla_app.services.platform import archive, notifications
 from mrasla_app.settings import TIMEZONE
 
@@ -134,6 +135,7 @@ JOBS = (
     Job("notifications", every_minute, retry_notifications),
     Job("deadline_alerts", daily, run_in=deadline_alerts),
     Job("step_reminders", daily, run_in=step_reminders),
+    Job("signatory_digest", daily, run_in=reminders.daily_digest),
     Job("crl_refresh", daily, refresh_crl),
     Job("signature_extension", every_minute, archive.extend_job),
     Job("scan_batches", every_minute, batches.process_pending),  # left behind by a dead worker (or queued)

@@ -7,7 +7,8 @@ as one ``.eml`` file per message into ``<data>/outbox`` where they can be read a
 A message addressed to a phone number (``+212…``/``06…``, see ``is_phone``) is a text message: it
 goes to the SMS provider's HTTP endpoint when ``MRASLA_SMS_URL`` is set (JSON ``{"from", "to",
 "text"}``, ``Authorization: Bearer MRASLA_SMS_TOKEN``), otherwise into the outbox as a ``.sms``
-file. A phone number is never written as an e-mail recipient.
+file. A phone number is never written as an e-mail recipient. A message addressed ``push:<user id>`` is
+a Web Push notification to that person's subscribed browsers (``services.parapheur.push``).
 """
 
 from __future__ import annotations
@@ -85,6 +86,14 @@ def _send_sms(n: Notification, settings: Settings) -> None:
     atomic_write(settings.outbox_dir / f"{n.created_at:%Y%m%dT%H%M%S}-{n.id:08d}.sms", text.encode(), mode=0o600)
 
 
+def _send_push(n: Notification) -> None:
+    """A Web Push notification (``services.parapheur.push``): body = text, then the page it opens."""
+    from mrasla_app.services.parapheur import push
+
+    text, _, url = n.body.rpartition("\n")
+    push.send(int(n.to_address.removeprefix("push:")), push.Message(n.subject, text or url, url if text else "/"))
+
+
 def _send(msg: EmailMessage, settings: Settings, n: Notification) -> None:
     if settings.smtp_host:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
@@ -133,6 +142,8 @@ def deliver(ids: Iterable[int] | None = None) -> int:
         try:
             if is_phone(n.to_address):
                 _send_sms(n, settings)
+            elif n.to_address.startswith("push:"):
+                _send_push(n)
             else:
                 _send(_message(n, settings), settings, n)
             outcome[n.id] = (NotificationStatus.sent, "")  # type: ignore[index]

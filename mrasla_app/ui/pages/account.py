@@ -1,4 +1,4 @@
-"""``/account``: who I am, my roles per unit, password change, TOTP enrolment."""
+"""``/account``: who I am, my roles per unit, password change, TOTP enrolment, signing key, notifications."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import button, card, field, messages, page_title, section_title, submit
 from mrasla_app.ui.components.layout import layout
+from mrasla_app.ui.components.notification_prefs import notification_card
 from mrasla_app.ui.components.signing_key import signing_key_card
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.state import SessionState
@@ -252,6 +253,7 @@ def page() -> rx.Component:
             ),
             _totp_section(),
             signing_key_card(),
+            notification_card(),
             class_name="grid-2",
         ),
         active="account",

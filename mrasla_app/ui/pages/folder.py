@@ -25,7 +25,9 @@ from mrasla_app.services.correspondence import drafting, sending
 from mrasla_app.services.parapheur import signing_keys, workflow
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
+from mrasla_app.services.parapheur import annotations
 from mrasla_app.ui import routes
+from mrasla_app.ui.components import page_viewer
 from mrasla_app.ui.components import parapheur as pf
 from mrasla_app.ui.components.files import ACCEPT, page_count, size_text
 from mrasla_app.ui.components.forms import card, messages
@@ -84,7 +86,10 @@ class FolderState(SessionState):
     steps: list[dict[str, str]] = []  # {pos, kind, mode, label_ar, label_fr, status, due}
     participants: list[dict[str, str]] = []  # {step, id, name, name_ar, acted}
     history: list[dict[str, str]] = []
-    notes: list[dict[str, str]] = []
+    notes: list[dict[str, str]] = []  # {id, n, body, page, x, y (percent), at, who, who_ar, version, mine}
+    may_annotate: bool = False  # initiator or participant (``annotations.may_annotate``)
+    view_page: int = 1  # the page shown in the viewer
+    page_total: int = 0
     can_act: bool = False
     decisions: list[str] = []
     needs_pin: bool = False
@@ -123,6 +128,7 @@ class FolderState(SessionState):
     def _clear(self) -> None:
         self.found, self.f, self.docs, self.steps, self.participants = False, {}, [], [], []
         self.history, self.notes, self.decisions, self.acting_for = [], [], [], []
+        self.may_annotate, self.page_total = False, 0
         self.can_act = self.needs_pin = self.own_slot = self.is_initiator = False
         self.has_report = self.report_ok = self.can_send = False
         self.report_reason, self.sent_number, self.sent_href, self.received_number, self.panel = "", "", "", "", ""
@@ -164,6 +170,8 @@ class FolderState(SessionState):
             "download": routes.folder_file_url(fid, "document.pdf"),
             "bordereau": routes.folder_file_url(fid, "bordereau.pdf"),
             "sha": folder.current_sha256 or "",
+            "pages_url": routes.folder_file_url(fid, "pages/"), "vtag": version_tag,
+            "annotated": routes.folder_file_url(fid, "annotated.pdf"),
         }
         self.docs = [{"id": str(doc.id), "name": doc.filename, "pages": str(doc.pages),
                       "view": routes.folder_file_url(fid, f"documents/{doc.id}", inline=True),
@@ -203,11 +211,18 @@ class FolderState(SessionState):
                 "obo_fr": translate("parapheur.by_delegation", "fr", name=obo) if obo else "",
                 "obo_en": translate("parapheur.by_delegation", "en", name=obo) if obo else "",
             })
-        authors = {n.author_id for n in d.annotations}
-        names = {u.id: u.full_name for u in session.execute(select(User).where(User.id.in_(authors))).scalars()} \
-            if authors else {}
-        self.notes = [{"body": n.body, "page": str(n.page or ""), "at": local_dt(n.created_at),
-                       "who": names.get(n.author_id, ""), "who_ar": ar_names.get(n.author_id, ""), "version": str(n.version)} for n in d.annotations]
+        self.may_annotate = annotations.may_annotate(session, actor, folder)
+        self.page_total = annotations.page_count(session, folder) if folder.current_sha256 else 0
+        self.view_page = min(max(self.view_page, 1), max(self.page_total, 1))
+        self.notes = []
+        pinned = 0
+        for v in (annotations.views_of(session, actor, folder) if self.may_annotate else []):
+            pinned += v.x is not None
+            self.notes.append({
+                "id": str(v.id), "n": str(pinned) if v.x is not None else "", "body": v.body,
+                "page": str(v.page or ""), "x": f"{v.x * 100:.2f}" if v.x is not None else "",
+                "y": f"{v.y * 100:.2f}" if v.y is not None else "", "at": local_dt(v.created_at),
+                "who": v.author, "who_ar": v.author_ar, "version": str(v.version), "mine": _flag(v.mine)})
         self.can_act, self.needs_pin = d.can_act, d.needs_pin
         self.decisions = list(d.decisions)
         self._step_id = int(active_step.step.id) if (d.can_act and active_step is not None) else 0
@@ -292,7 +307,7 @@ class FolderState(SessionState):
     async def on_load(self):
         actor, redirect = self._guard(PAGE)
         self._clear()
-        self.loaded, self.busy, self._id = False, False, 0
+        self.loaded, self.busy, self._id, self.view_page = False, False, 0, 1
         self.form_key += 1
         if actor is None:
             return [redirect, SendState.cancel]
@@ -365,16 +380,22 @@ class FolderState(SessionState):
 
     @rx.event
     async def annotate(self, form: dict):
+        """A comment, pinned where the page was tapped (page, x, y) or on the folder as a whole."""
         try:
             actor = self._require(PAGE)
             form = form if isinstance(form, dict) else {}
-            body = str(form.get("body", ""))[:workflow.MAX_COMMENT + 1]
-            page_s = str(form.get("page", "")).strip()
+            body = str(form.get("body", ""))[:annotations.MAX_BODY + 1]
+            page_s, x_s, y_s = (str(form.get(k, "")).strip()[:12] for k in ("page", "x", "y"))
             page = int(page_s) if page_s.isdigit() and len(page_s) < 6 else None
             if page_s and page is None:
                 raise DomainError("error.invalid_request")
+            try:
+                x = float(x_s) if (x_s and page is not None) else None
+                y = float(y_s) if (y_s and page is not None) else None
+            except ValueError as exc:
+                raise DomainError("error.invalid_request") from exc
             with db.write_session() as session:
-                workflow.annotate(session, actor, self._id, body, page=page)
+                annotations.add(session, actor, self._id, body, page=page, x=x, y=y)
         except NotFound:
             self._clear()
             return
@@ -382,8 +403,35 @@ class FolderState(SessionState):
             self._fail(exc)
             return
         self.form_key += 1
+        if page is not None:
+            self.view_page = page
         await self._reload()
         self._ok("pf.note_added")
+
+    @rx.event
+    async def remove_note(self, note_id: str):
+        """The author withdraws their own comment."""
+        try:
+            actor = self._require(PAGE)
+            if not str(note_id).isdigit() or len(str(note_id)) > 12:
+                raise DomainError("error.invalid_request")
+            with db.write_session() as session:
+                annotations.remove(session, actor, int(note_id))
+        except NotFound:
+            await self._reload()
+            return
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        await self._reload()
+        self._ok("pf.note_removed")
+
+    @rx.event
+    def go_page(self, page: int | str):
+        """Turn to ``page`` (kept within the document)."""
+        value = str(page)
+        if value.lstrip("-").isdigit() and len(value) < 7 and self.page_total:
+            self.view_page = min(max(int(value), 1), self.page_total)
 
     @rx.event
     async def cancel_folder(self):
@@ -545,13 +593,23 @@ def _viewer() -> rx.Component:
                         href=f["download"], download=f["reference"] + ".pdf", reload_document=True,
                         class_name="btn btn-small btn-secondary",
                         data_testid="signed-download"),
+                rx.cond(FolderState.may_annotate & (FolderState.notes.length() > 0), rx.el.a(
+                    rx.icon("message-square-text", size=16, aria_hidden="true"), t("pf.annotated_copy"),
+                    href=f["annotated"], download=f["reference"] + "-annotations.pdf", reload_document=True,
+                    class_name="btn btn-small btn-ghost", data_testid="annotated-download")),
                 class_name="row-actions",
             ),
             class_name="card-head",
         ),
         rx.el.p(rx.icon("file-text", size=16, aria_hidden="true"), rx.el.span(f["main_name"], dir="auto"),
                 rx.el.span(" · ", page_count(f["pages"]), data_testid="document-pages"), class_name="file-meta"),
-        rx.el.iframe(src=f["view"], title=t("pf.document"), class_name="pf-viewer", data_testid="document-viewer"),
+        rx.cond(FolderState.page_total > 0, page_viewer.page_figure(FolderState)),
+        rx.cond(FolderState.may_annotate, rx.el.div(
+            page_viewer.note_form(FolderState),
+            rx.el.h3(t("pf.annotations"), class_name="subsection-title", id="pf-notes-title"),
+            page_viewer.note_list(FolderState),
+            class_name="pf-notes", data_testid="annotations",
+        )),
         rx.cond(FolderState.docs.length() > 0, rx.fragment(
             rx.el.h3(t("pf.annexes"), class_name="subsection-title"),
             rx.el.ul(rx.foreach(FolderState.docs, lambda d: rx.el.li(
@@ -625,43 +683,6 @@ def _history() -> rx.Component:
     )
 
 
-def _notes() -> rx.Component:
-    S = FolderState
-    return card(
-        rx.el.h2(t("pf.annotations"), class_name="section-title", id="pf-notes-title"),
-        rx.cond(S.notes.length() > 0,
-                rx.el.ul(rx.foreach(S.notes, lambda n: rx.el.li(
-                    rx.el.p(n["body"], class_name="pre-wrap note-body", dir="auto"),
-                    rx.el.p(pick(n["who_ar"], n["who"]), " · ", rx.el.span(n["at"], dir="ltr"),
-                            rx.cond(n["page"] != "", rx.el.span(" · ", t("pf.page"), " ", n["page"])),
-                            class_name="muted note-meta"),
-                    class_name="note-item",
-                )), class_name="note-list", data_testid="folder-notes"),
-                rx.el.p(t("mail.no_notes"), class_name="muted")),
-        rx.el.form(
-            rx.el.label(t("mail.note_label"), html_for="pf-note", class_name="label"),
-            rx.el.textarea(id="pf-note", name="body", required=True, max_length=4000, rows=3,
-                           class_name="input textarea", data_testid="annotation-input"),
-            rx.el.div(
-                rx.el.div(
-                    rx.el.label(t("pf.page_optional"), html_for="pf-note-page", class_name="label"),
-                    rx.el.input(id="pf-note-page", name="page", type="number", min=1, max=FolderState.f["pages"],
-                                input_mode="numeric", class_name="input pf-page-input", dir="ltr",
-                                data_testid="annotation-page"),
-                    class_name="field",
-                ),
-                rx.el.button(t("mail.note_submit"), type="submit", class_name="btn btn-primary",
-                             data_testid="annotation-submit"),
-                class_name="pf-note-row",
-            ),
-            on_submit=S.annotate,
-            class_name="form",
-            key=S.form_key,
-        ),
-        aria_labelledby="pf-notes-title",
-    )
-
-
 def _action_button(decision: str, icon: str, label_key: str, testid: str, kind: str = "secondary") -> rx.Component:
     S = FolderState
     return rx.cond(
@@ -701,6 +722,7 @@ def _action_form() -> rx.Component:
                         pattern="[0-9]{6,12}", min_length=6, max_length=12, required=True, dir="ltr",
                         class_name="input pf-pin", data_testid="pin-input", aria_describedby="pf-pin-hint"),
             rx.el.p(t("pf.pin_hint"), id="pf-pin-hint", class_name="hint"),
+            page_viewer.pin_pad(),
             class_name="field",
         )),
         rx.el.div(
@@ -862,7 +884,7 @@ def page() -> rx.Component:
             S.found,
             rx.el.div(
                 rx.el.div(_head(), rx.cond(SendState.s_open, send_panel()), _actions(), _letter_panel(),
-                          _completed(), _viewer(), _notes(), class_name="detail-main"),
+                          _completed(), _viewer(), class_name="detail-main"),
                 rx.el.div(_steps(), _history(), _initiator_tools(), class_name="detail-side"),
                 class_name="detail-grid",
             ),
