@@ -1,4 +1,4 @@
-"""Background jobs: deadline alerts, signature-step reminders, notification retries, CRL refresh,
+"""Background jobs: deadline alerts, signature-step reminders, notification retries, webhook deliveries, CRL refresh,
 receipts extended to PAdES B-LTA (``archive``).
 
 Each job has a *period* (a minute, a day). A worker inserts ``JobRun(job, period)``; the unique
@@ -33,6 +33,7 @@ from mrasla_app.models import (
 from mrasla_app.models.base import utcnow
 from mrasla_app.services import archive, deadlines, notifications
 from mrasla_app.services.inbox import OPEN
+from mrasla_app.services.platform import webhooks
 from mrasla_app.settings import TIMEZONE
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,11 @@ def retry_notifications() -> str:
     return f"{notifications.deliver()} sent"
 
 
+def deliver_webhooks() -> str:
+    """Due webhook deliveries (each claimed on its own: idempotent across workers)."""
+    return f"{webhooks.deliver_due(worker=WORKER)} delivered"
+
+
 def refresh_crl() -> str:
     from mrasla_app.pki.ca import load_or_create_pki
 
@@ -123,6 +129,7 @@ def refresh_crl() -> str:
 
 JOBS = (
     Job("notifications", every_minute, retry_notifications),
+    Job("webhooks", every_minute, deliver_webhooks),
     Job("deadline_alerts", daily, run_in=deadline_alerts),
     Job("step_reminders", daily, run_in=step_reminders),
     Job("crl_refresh", daily, refresh_crl),
