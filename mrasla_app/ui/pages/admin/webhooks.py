@@ -155,11 +155,13 @@ def _secret() -> rx.Component:
 def _endpoint(e: rx.Var) -> rx.Component:
     S = WebhooksState
     return rx.el.tr(
-        rx.el.td(rx.el.code(e["url"], dir="ltr", class_name="wrap-anywhere"),
-                 rx.cond(e["description"] != "", rx.el.div(e["description"], class_name="muted"))),
-        rx.el.td(rx.el.span(e["events"], dir="ltr", class_name="muted")),
-        rx.el.td(rx.cond(e["active"] != "", rx.el.span(t("common.active"), class_name="badge badge-ok"),
-                         rx.el.span(t("common.inactive"), class_name="badge badge-off"))),
+        rx.el.td(
+            rx.el.code(e["url"], dir="ltr", class_name="wrap-anywhere"), " ",
+            rx.cond(e["active"] != "", rx.el.span(t("common.active"), class_name="badge badge-ok"),
+                    rx.el.span(t("common.inactive"), class_name="badge badge-off")),
+            rx.cond(e["description"] != "", rx.el.div(e["description"])),
+            rx.el.div(rx.el.span(e["events"], dir="ltr"), class_name="muted wrap-anywhere"),
+        ),
         rx.el.td(rx.cond(
             e["active"] != "",
             rx.el.div(
@@ -185,12 +187,12 @@ def _status(status: rx.Var) -> rx.Component:
 
 def _delivery(d: rx.Var) -> rx.Component:
     return rx.el.tr(
-        rx.el.td(rx.el.span(d["at"], dir="ltr", class_name="nowrap")),
-        rx.el.td(rx.el.code(d["event"], dir="ltr"), rx.el.div(rx.el.span(d["url"], dir="ltr"),
-                                                             class_name="muted wrap-anywhere")),
-        rx.el.td(_status(d["status"])),
-        rx.el.td(d["attempts"]),
-        rx.el.td(rx.el.span(d["answer"], dir="ltr"), rx.el.div(rx.el.span(d["last"], dir="ltr"), class_name="muted")),
+        rx.el.td(rx.el.code(d["event"], dir="ltr"),
+                 rx.el.div(rx.el.span(d["url"], dir="ltr"), class_name="muted wrap-anywhere"),
+                 rx.el.div(rx.el.span(d["at"], dir="ltr", class_name="nowrap"), class_name="muted")),
+        rx.el.td(_status(d["status"]), rx.el.div(t("webhook.attempts"), " ", d["attempts"], class_name="muted nowrap")),
+        rx.el.td(rx.el.span(d["answer"], dir="ltr", class_name="wrap-anywhere"),
+                 rx.el.div(rx.el.span(d["last"], dir="ltr"), class_name="muted")),
         data_testid="webhook-delivery-" + d["id"],
     )
 
@@ -210,7 +212,7 @@ def page() -> rx.Component:
             S.endpoints.length() > 0,
             rx.el.div(rx.el.table(
                 rx.el.thead(rx.el.tr(*[rx.el.th(t(k), scope="col") for k in (
-                    "webhook.url", "webhook.events", "field.status", "common.actions")])),
+                    "webhook.endpoint", "common.actions")])),
                 rx.el.tbody(rx.foreach(S.endpoints, _endpoint)),
                 class_name="table", data_testid="webhook-table",
             ), class_name="table-wrap"),
@@ -225,7 +227,7 @@ def page() -> rx.Component:
             S.deliveries.length() > 0,
             rx.el.div(rx.el.table(
                 rx.el.thead(rx.el.tr(*[rx.el.th(t(k), scope="col") for k in (
-                    "webhook.when", "webhook.event", "field.status", "webhook.attempts", "webhook.last_answer")])),
+                    "webhook.event", "field.status", "webhook.last_answer")])),
                 rx.el.tbody(rx.foreach(S.deliveries, _delivery)),
                 class_name="table", data_testid="webhook-deliveries",
             ), class_name="table-wrap"),
