@@ -256,3 +256,34 @@ def test_disabling_an_endpoint_stops_its_deliveries_and_a_test_event_is_queued(s
     deposit(seeded)
     with db.read_session() as s:
         assert s.execute(select(func.count()).select_from(WebhookDelivery)).scalar_one() == 2  # nothing new
+
+
+def test_which_audit_actions_are_webhook_events():
+    assert webhooks.event_type_for("correspondence.deposited", {}) == "deposit.received"
+    assert webhooks.event_type_for("correspondence.received", {"from": "CRB/2026/D/000001"}) == "correspondence.registered"
+    assert webhooks.event_type_for("correspondence.dispatched", {"from": "to_qualify", "to": "dispatched"}) == \
+        "correspondence.status_changed"
+    assert webhooks.event_type_for("correspondence.sent", {"from": "to_send", "to": "sent"}) == \
+        "correspondence.status_changed"  # a registry transition to "sent" is a status change
+    assert webhooks.event_type_for("correspondence.sent", {"number": "MEF/2026/D/000001"}) == "correspondence.sent"
+    assert webhooks.event_type_for("folder.completed", {}) == "folder.signed"
+    for quiet in ("correspondence.note_added", "user.created", "folder.annotated", "webhook.endpoint_created"):
+        assert webhooks.event_type_for(quiet, {}) is None
+    assert set(webhooks.ACTION_EVENTS.values()) | {"correspondence.status_changed"} == set(webhooks.EVENT_TYPES)
+
+
+def test_a_deposit_answered_through_the_signature_book_tells_its_whole_story(seeded, private_ok):
+    from tests.answered import answered_deposit
+
+    hook = endpoint(seeded, events=tuple(webhooks.EVENT_TYPES)).endpoint
+    done = answered_deposit(seeded)
+    events = [(d.event_type, json.loads(d.payload)["data"]) for d in deliveries(hook.id)]
+    kinds = [kind for kind, _ in events]
+    assert kinds[0] == "deposit.received" and "folder.signed" in kinds and "correspondence.sent" in kinds
+    assert kinds.index("folder.signed") < kinds.index("correspondence.sent")
+    folder = next(data for kind, data in events if kind == "folder.signed")
+    assert folder == {"object": "folder", "id": done.folder_id, "reference": done.folder_reference,
+                      "status": "completed", "links": {"document": folder["links"]["document"]}}
+    sent = next(data for kind, data in events if kind == "correspondence.sent")
+    assert sent["reference"] == done.outgoing_number and sent["direction"] == "outgoing"
+    assert "Salma" not in "".join(d.payload for d in deliveries(hook.id))
