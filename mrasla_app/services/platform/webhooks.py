@@ -196,8 +196,8 @@ def _queue(session: Session, endpoints: list[WebhookEndpoint], event_type: str, 
            obj: Mapping[str, object]) -> list[WebhookDelivery]:
     event_id = "evt_" + secrets.token_hex(16)
     body = _body(event_id, event_type, administration, obj)
-    rows = [WebhookDelivery(endpoint_id=e.id, event_id=event_id, event_type=event_type, payload=body)  # type: ignore[arg-type]
-            for e in endpoints]
+    rows = [WebhookDelivery(endpoint_id=e.id, event_id=event_id, event_type=event_type,  # type: ignore[arg-type]
+                            payload=body) for e in endpoints]
     session.add_all(rows)
     session.flush()
     return rows
@@ -251,8 +251,9 @@ def create_endpoint(session: Session, actor: Actor | None, administration_id: in
     secret = new_secret()
     endpoint.secret_sealed = seal(secret.encode(), secret_purpose(endpoint.id))  # type: ignore[arg-type]
     session.add(endpoint)
-    audit.record(session, actor, "webhook.endpoint_created", object_type="webhook_endpoint", object_id=endpoint.id or "",
-                 administration_id=administration_id, data={"url": endpoint.url, "events": endpoint.events})
+    audit.record(session, actor, "webhook.endpoint_created", object_type="webhook_endpoint",
+                 object_id=endpoint.id or "", administration_id=administration_id,
+                 data={"url": endpoint.url, "events": endpoint.events})
     return Created(endpoint, secret)
 
 
@@ -356,7 +357,8 @@ def _due(now: datetime) -> list[int]:
         ).order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(BATCH)).scalars())
 
 
-def _attempt(delivery: WebhookDelivery, endpoint: WebhookEndpoint, post: Poster, now: datetime) -> tuple[int | None, str, int]:
+def _attempt(delivery: WebhookDelivery, endpoint: WebhookEndpoint, post: Poster,
+             now: datetime) -> tuple[int | None, str, int]:
     """Send once: (HTTP status or None, error, latency in ms)."""
     body = delivery.payload.encode()
     started = time.monotonic()
