@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from mrasla_app.models.base import utcnow
+from mrasla_app.services import jobs
 from mrasla_app.services.platform import webhooks
 from mrasla_app.settings import get_settings
 from tests.api.conftest import deposit_form
@@ -111,7 +112,8 @@ def test_a_real_receiver_checks_the_signature_and_a_failing_one_gets_the_event_o
     reference = deposit(client)
 
     now = utcnow()
-    webhooks.deliver_due(now, worker="worker-a")
+    job = next(j for j in jobs.JOBS if j.name == "webhooks")
+    assert jobs.run_due(now, (job,)) == {"webhooks": "1 delivered"}  # the job queue's every-minute run
     assert len(good.requests) == 1 and len(flaky.requests) == 1 and other.requests == []
     headers, body = good.requests[0]
     assert webhooks.verify(good_hook["secret"], headers["Mrasla-Signature"], body)
@@ -121,8 +123,9 @@ def test_a_real_receiver_checks_the_signature_and_a_failing_one_gets_the_event_o
     assert event["id"] == headers["Mrasla-Event-Id"] and event["data"]["reference"].replace("/", "-") == reference
     assert "Salma" not in body.decode() and "AB123456" not in body.decode()
 
-    webhooks.deliver_due(now + timedelta(minutes=1), worker="worker-b")
-    webhooks.deliver_due(now + timedelta(minutes=3), worker="worker-a")
+    webhooks.deliver_due(now + timedelta(minutes=2), worker="worker-b")  # retried after 1 minute
+    webhooks.deliver_due(now + timedelta(minutes=3), worker="worker-a")  # not yet: 2 minutes after the 2nd
+    webhooks.deliver_due(now + timedelta(minutes=5), worker="worker-a")
     assert [h["Mrasla-Delivery-Attempt"] for h, _ in flaky.requests] == ["1", "2", "3"]
     assert {h["Mrasla-Event-Id"] for h, _ in flaky.requests} == {event["id"]}
     for h, b in flaky.requests:
@@ -133,10 +136,10 @@ def test_a_real_receiver_checks_the_signature_and_a_failing_one_gets_the_event_o
     (seen,) = client.get(f"/api/v1/webhooks/{flaky_hook['id']}/deliveries").json()
     assert (seen["status"], seen["attempts"], seen["last_status_code"]) == ("delivered", 3, 204)
     assert [(a["status_code"], a["worker"]) for a in seen["history"]] == [
-        (500, "worker-a"), (502, "worker-b"), (204, "worker-a")]
+        (500, jobs.WORKER), (502, "worker-b"), (204, "worker-a")]
     assert all(a["latency_ms"] >= 0 for a in seen["history"]) and seen["history"][0]["error"] == "HTTP 500"
 
     test = client.post(f"/api/v1/webhooks/{good_hook['id']}/test")
     assert test.status_code == 202 and test.json()["event_type"] == "webhook.test"
-    webhooks.deliver_due(utcnow() + timedelta(minutes=4))
+    webhooks.deliver_due(utcnow() + timedelta(minutes=6))
     assert json.loads(good.requests[-1][1])["type"] == "webhook.test"
