@@ -230,7 +230,7 @@ def page() -> rx.Component:
                     "webhook.event", "field.status", "webhook.last_answer")])),
                 rx.el.tbody(rx.foreach(S.deliveries, _delivery)),
                 class_name="table", data_testid="webhook-deliveries",
-            ), class_name="table-wrap"),
+            ), class_name="table-wrap", tab_index=0, role="region", aria_label=t("webhook.deliveries")),
             empty_state("webhook.deliveries_empty", "send"),
         ),
         picker_on_change=S.change_adm,
