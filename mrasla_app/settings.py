@@ -53,6 +53,7 @@ class Settings:
     uploads_per_minute: int = 30
     spool_max_mb: int = 1024
     allow_demo_on_public: bool = False
+    webhook_allow_private: bool = False  # webhooks to private/loopback addresses (tests, on-premises receivers)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -218,4 +219,5 @@ def get_settings() -> Settings:
         uploads_per_minute=int(_env("MRASLA_UPLOADS_PER_MINUTE", "30")),
         spool_max_mb=int(_env("MRASLA_SPOOL_MAX_MB", "1024")),
         allow_demo_on_public=_env("MRASLA_ALLOW_DEMO_ON_PUBLIC", "0") == "1",
+        webhook_allow_private=_env("MRASLA_WEBHOOK_ALLOW_PRIVATE", "0") == "1",
     )

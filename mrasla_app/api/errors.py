@@ -9,6 +9,7 @@ so a client never has to handle a second format.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import Request
@@ -76,10 +77,21 @@ async def domain_error_handler(_request: Request, exc: Exception) -> JSONRespons
     return JSONResponse(error_body(exc.code, getattr(exc, "fields", None), **exc.params), status_code=exc.status)
 
 
-async def http_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+def path_methods(request: Request) -> list[str]:
+    """Every method the OpenAPI document gives the request's path: Starlette's 405 names those of the
+    first route only (``GET /webhooks`` and ``POST /webhooks`` are two routes)."""
+    for template, operations in request.app.openapi()["paths"].items():
+        if re.fullmatch(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template)), request.url.path):
+            return sorted(m.upper() for m in operations if m in ("get", "put", "post", "delete", "patch"))
+    return []
+
+
+async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     code = HTTP_CODES.get(exc.status_code, "error.invalid_request")
     headers = dict(exc.headers or {})
+    if exc.status_code == 405 and "Allow" in headers:
+        headers["Allow"] = ", ".join(path_methods(request)) or headers["Allow"]
     allow = [m.strip() for m in headers.get("Allow", "").split(",") if m.strip()]
     if "GET" in allow and "HEAD" not in allow:  # every GET also answers HEAD (api.http.Conventions)
         headers["Allow"] = ", ".join([*allow, "HEAD"])

@@ -41,6 +41,19 @@ also answers `HEAD`. Every answer has `Cache-Control`; files carry an `ETag` (an
 where known) and answer `If-None-Match` / `If-Modified-Since` with 304. Times are RFC 3339 in UTC.
 """
 
+WEBHOOKS = """\
+An administration's administrators register HTTPS endpoints that Mrasla `POST`s JSON events to
+(`deposit.received`, `correspondence.registered`, `correspondence.status_changed`,
+`correspondence.sent`, `correspondence.acknowledged`, `folder.signed`; `webhook.test` on demand).
+
+Each request carries `Mrasla-Event-Id` (the same on every retry: process an id once),
+`Mrasla-Event-Type`, `Mrasla-Delivery-Attempt` and
+`Mrasla-Signature: t=<unix seconds>,v1=<hex>` where `v1` is HMAC-SHA256 keyed with the endpoint's
+whole secret (`whsec_…`, UTF-8) over `<t>.<raw body>`. Recompute it, compare in constant time, and
+refuse a `t` more than 5 minutes old. Answer 2xx within 10 s; anything else is retried after 1, 2,
+4 … minutes (at most 6 h apart), 8 attempts in all. Payloads carry identifiers, reference, status
+and links to this API — never names, subjects or documents."""
+
 TAGS = [
     {"name": "portal", "description": "Deposit a letter, get its sealed receipt, follow it (no account)."},
     {"name": "verification", "description": "Check a receipt or any signed PDF; the platform's public PKI."},
@@ -49,6 +62,7 @@ TAGS = [
     {"name": "correspondence", "description": "The staff inbox: read, qualify, dispatch, close."},
     {"name": "parapheur", "description": "The signature book: documents and decisions on a folder."},
     {"name": "registers", "description": "The legal registers as CSV and PDF."},
+    {"name": "webhooks", "description": WEBHOOKS},
     {"name": "health", "description": "Liveness for load balancers and monitoring."},
 ]
 

@@ -12,6 +12,7 @@ from mrasla_app.models.jobs import JobRun
 from mrasla_app.models.letters import LetterDraft
 from mrasla_app.models.notifications import Notification, NotificationStatus
 from mrasla_app.models.preferences import NotificationPreference, PushSubscription
+from mrasla_app.models.webhooks import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from mrasla_app.models.workflow import (
     CircuitTemplate, CompletionMode, Decision, DocumentRole, Folder, FolderAnnotation, FolderDocument, FolderStatus,
     FolderStep, KeySource, SigningKey, StepAction, StepKind, StepParticipant, StepStatus,
@@ -19,7 +20,8 @@ from mrasla_app.models.workflow import (
 
 __all__ = [
     "JobRun", "LetterDraft", "BatchLetter", "BatchStatus", "LetterStatus", "ScanBatch",
-    "JobRun", "LetterDraft", "NotificationPreference", "PushSubscription",
+    "NotificationPreference", "PushSubscription",
+    "DeliveryStatus", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
     "Channel", "ConfidentialAccess", "Correspondence", "CorrespondenceLink", "Dispatch", "DispatchPurpose", "Holiday",
     "LinkKind", "Note", "Direction", "Document", "DocumentKind", "Notification", "NotificationStatus",
     "Priority", "RegistryCounter", "Status", "TrackingCode",

@@ -26,6 +26,7 @@ ADMIN_USERS = "/admin/users"
 ADMIN_DELEGATIONS = "/admin/delegations"
 ADMIN_CIRCUITS = "/admin/circuits"
 ADMIN_HOLIDAYS = "/admin/holidays"
+ADMIN_WEBHOOKS = "/admin/webhooks"
 REGISTRY_NEW = "/registry/new"  # registering paper / e-mail / outgoing / internal mail
 REGISTRY_EXPORT = "/registry/export"  # the registers as CSV / PDF
 REGISTRY_BATCHES = "/registry/batches"  # batch scanning: separator sheets, stacks, confirmation

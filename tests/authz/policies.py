@@ -114,6 +114,8 @@ HANDLERS: dict[str, dict[str, Policy]] = {
     },
     "HolidaysState": {"on_load": P.ADMIN, "change_adm": P.ADMIN, "set_year": P.ADMIN, "open_create": P.ADMIN,
                       "close": P.ADMIN, "create": P.ADMIN, "remove": P.ADMIN},
+    "WebhooksState": {"on_load": P.ADMIN, "change_adm": P.ADMIN, "refresh": P.ADMIN, "open_create": P.ADMIN,
+                      "close": P.ADMIN, "create": P.ADMIN, "set_active": P.ADMIN, "send_test": P.ADMIN},
 }
 
 ROUTES: dict[str, Policy] = {
@@ -156,6 +158,11 @@ ROUTES: dict[str, Policy] = {
     "POST /api/v1/folders/{folder_id}/actions": P.STAFF,
     "GET /api/v1/registers/{direction}.csv": P.STAFF,
     "GET /api/v1/registers/{direction}.pdf": P.STAFF,
+    "GET /api/v1/webhooks": P.ADMIN,
+    "POST /api/v1/webhooks": P.ADMIN,
+    "PATCH /api/v1/webhooks/{webhook_id}": P.ADMIN,
+    "POST /api/v1/webhooks/{webhook_id}/test": P.ADMIN,
+    "GET /api/v1/webhooks/{webhook_id}/deliveries": P.ADMIN,
 }
 
 # Policies under which a signed-in caller may legitimately change something of their own.

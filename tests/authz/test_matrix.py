@@ -179,7 +179,7 @@ NAME_KIND = {
     "sel_id": "user", "unit_id": "unit", "parent_id": "unit", "action_unit": "unit", "d_unit": "unit",
     "membership_id": "membership", "delegation_id": "delegation", "holiday_id": "holiday",
     "template_id": "template", "adm_id": "administration", "administration_id": "administration",
-    "to_administration": "administration",
+    "to_administration": "administration", "webhook_id": "webhook", "endpoint_id": "webhook",
 }
 # Handlers whose parameter has a generic name.
 GENERIC_KIND = {"change_adm": "administration", "set_unit": "unit", "set_circuit": "template"}
@@ -362,8 +362,9 @@ def _request(client: TestClient, method: str, url: str, target: world.Target):
     unit = target.ids.get("unit", [0])[0]
     body = {"reason": "Hostile-Value-123!", "body": "Hostile-Value-123!", "action_unit_id": unit,
             "type_code": "request", "priority": "urgent", "email": "intrus@example.ma", "password": "x" * 12,
-            "ticket": "forged", "action": "reject", "pin": "000000"}
-    return client.post(url, params=query, json=body, headers={"origin": "http://testserver"})
+            "ticket": "forged", "action": "reject", "pin": "000000",
+            "url": "Hostile-Value-123!", "events": ["deposit.received"], "active": False}
+    return client.request(method, url, params=query, json=body, headers={"origin": "http://testserver"})
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -14,13 +14,23 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from mrasla_app import db
-from mrasla_app.models import CircuitTemplate, Delegation, Document, FolderDocument, Holiday, RoleMembership, User
+from mrasla_app.models import (
+    CircuitTemplate,
+    Delegation,
+    Document,
+    FolderDocument,
+    Holiday,
+    RoleMembership,
+    User,
+    WebhookEndpoint,
+)
 from mrasla_app.models.base import utcnow
-from mrasla_app.services.parapheur import circuits, workflow
-from mrasla_app.services.portal import deposits
 from mrasla_app.services.correspondence import dispatch, holidays
 from mrasla_app.services.directory import users
 from mrasla_app.services.directory.accounts import system_actor
+from mrasla_app.services.parapheur import circuits, workflow
+from mrasla_app.services.platform import webhooks
+from mrasla_app.services.portal import deposits
 from tests.files import pdf_bytes
 
 PASSWORD = "Mrasla@2026"
@@ -115,6 +125,8 @@ def _people(seeded, adm: str, exclude: set[str]) -> Target:
     with db.write_session() as s:
         if not s.execute(select(Holiday.id).where(Holiday.administration_id == adm_id)).first():
             holidays.add_holiday(s, system_actor(), adm_id, date(2026, 12, 24), name_ar="عطلة", name_fr="Pont")
+            webhooks.create_endpoint(s, system_actor(), adm_id, f"https://8.8.8.8/{adm.lower()}-hook-secret",
+                                     ["deposit.received"], "Webhook secret")
             circuits.save_template(s, system_actor(), administration_id=adm_id, name_fr="Circuit", name_ar="مسار",
                                    steps=[{"kind": "visa", "user_ids": [s.execute(select(User.id).where(
                                        User.administration_id == adm_id)).scalars().first()]}])
@@ -126,10 +138,12 @@ def _people(seeded, adm: str, exclude: set[str]) -> Target:
                                 .where(User.administration_id == adm_id)).scalars().all()
         days = s.execute(select(Holiday.id).where(Holiday.administration_id == adm_id)).scalars().all()
         templates = s.execute(select(CircuitTemplate.id).where(CircuitTemplate.administration_id == adm_id)).scalars().all()
+        hooks = s.execute(select(WebhookEndpoint.id).where(WebhookEndpoint.administration_id == adm_id)).scalars().all()
     return Target(f"people-{adm}", {"administration": [adm_id], "user": [staff[0].id, staff[-1].id],
                                     "membership": memberships[:1], "unit": [seeded.unit_id(adm, "BO")],
-                                    "delegation": delegations[:1], "holiday": days[:1], "template": templates[:1]},
-                  [u.email for u in staff if u.email not in exclude])
+                                    "delegation": delegations[:1], "holiday": days[:1], "template": templates[:1],
+                                    "webhook": hooks[:1]},
+                  [*(u.email for u in staff if u.email not in exclude), f"{adm.lower()}-hook-secret"])
 
 
 def build(seeded) -> World:

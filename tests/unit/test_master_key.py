@@ -24,10 +24,10 @@ from mrasla_app.models import AuditEvent
 from mrasla_app.pki import ca
 from mrasla_app.pki.validation import validate_pdf
 from mrasla_app.services.directory import accounts
-from mrasla_app.services.platform import audit, master_key
-from mrasla_app.services.portal import deposits
 from mrasla_app.services.parapheur import signing_keys
+from mrasla_app.services.platform import audit, master_key, webhooks
 from mrasla_app.services.platform.seed import DEMO_TOTP_SECRET, unused_totp_code
+from mrasla_app.services.portal import deposits
 from mrasla_app.settings import get_settings
 from tests.files import pdf_bytes
 
@@ -55,6 +55,9 @@ def installation(seeded) -> tuple[dict[str, bytes], pyotp.TOTP]:
     with db.write_session() as s:
         accounts.confirm_totp(s, seeded.actor(AGENT), unused_totp_code(totp, AGENT))
     found["totp secret"] = totp.secret.encode()
+    with db.write_session() as s:
+        found["webhook secret"] = webhooks.create_endpoint(s, seeded.actor("admin.mef@mrasla.ma"), seeded.adm_id("MEF"),
+                                                           "https://8.8.8.8/hook", ["deposit.received"]).secret.encode()
     _deposit(seeded)
     return found, totp
 
@@ -131,7 +134,7 @@ def test_rotation_reseals_everything_and_retires_the_old_key(seeded, installatio
     settings = get_settings()
     old = settings.master_key()
     totps = sum(purpose.startswith("totp:") for _, _, purpose in _sealed())  # the agent's, the demo administrators'
-    assert totps >= 1 and len(_opened_by(old)) == len(_sealed()) == 4 + totps + 1  # platform keys (root, seal, TSA, OCSP), TOTP, signing key
+    assert totps >= 1 and len(_opened_by(old)) == len(_sealed()) == 4 + totps + 2  # platform keys (root, seal, TSA, OCSP), TOTP, signing key, webhook
 
     assert main(["rotate-master-key"]) == 0
     out = capsys.readouterr().out

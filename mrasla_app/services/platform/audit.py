@@ -69,7 +69,8 @@ def record(
     data: Mapping[str, object] | None = None,
     actor_label: str = "",
 ) -> AuditEvent:
-    """Append one event to the chain of ``administration_id`` inside the caller's transaction."""
+    """Append one event to the chain of ``administration_id`` inside the caller's transaction; an
+    action that is also a webhook event is queued for its subscribers in the same transaction."""
     head = _lock_head(session, chain_for(administration_id))
     ev = AuditEvent(
         chain=head.chain,
@@ -89,6 +90,10 @@ def record(
     session.add(ev)
     session.add(head)
     session.flush()
+    from mrasla_app.services.platform import webhooks  # imported here: webhooks records audit events itself
+
+    webhooks.on_audit(session, action, object_type=object_type, object_id=str(object_id),
+                      administration_id=administration_id, data=dict(data or {}))
     return ev
 
 

@@ -1,5 +1,5 @@
-"""Background jobs: deadline alerts, signature-step reminders, the signatories' daily digest, notification retries, CRL refresh,
-receipts extended to PAdES B-LTA (``archive``).
+"""Background jobs: deadline alerts, signature-step reminders, the signatories' daily digest, notification
+retries, webhook deliveries, scanned batches, CRL refresh, receipts extended to PAdES B-LTA (``archive``).
 
 Each job has a *period* (a minute, a day). A worker inserts ``JobRun(job, period)``; the unique
 constraint lets exactly one worker win, so a job runs once per due period however many workers
@@ -42,7 +42,7 @@ from mrasla_app.models.base import utcnow
 from mrasla_app.services.correspondence import batches, deadlines
 from mrasla_app.services.correspondence.inbox import OPEN
 from mrasla_app.services.parapheur import reminders
-from mrasla_app.services.platform import archive, notifications
+from mrasla_app.services.platform import archive, notifications, webhooks
 from mrasla_app.settings import TIMEZONE
 
 log = logging.getLogger(__name__)
@@ -124,6 +124,11 @@ def retry_notifications() -> str:
     return f"{notifications.deliver()} sent"
 
 
+def deliver_webhooks() -> str:
+    """Due webhook deliveries (each claimed on its own: idempotent across workers)."""
+    return f"{webhooks.deliver_due(worker=WORKER)} delivered"
+
+
 def refresh_crl() -> str:
     from mrasla_app.pki.ca import load_or_create_pki
 
@@ -133,6 +138,7 @@ def refresh_crl() -> str:
 
 JOBS = (
     Job("notifications", every_minute, retry_notifications),
+    Job("webhooks", every_minute, deliver_webhooks),
     Job("deadline_alerts", daily, run_in=deadline_alerts),
     Job("step_reminders", daily, run_in=step_reminders),
     Job("signatory_digest", daily, run_in=reminders.daily_digest),

@@ -1,7 +1,7 @@
 """Master-key rotation (``mrasla rotate-master-key``): re-seal every secret under a new key.
 
 What is sealed under the master key (``crypto.seal``): the platform's private keys in
-``<data>/pki/*.key.sealed``, the users' TOTP secrets and the outer layer of the signatories' key
+``<data>/pki/*.key.sealed``, the users' TOTP secrets, the webhook endpoints' signing secrets and the outer layer of the signatories' key
 envelopes (the inner layer belongs to their PIN and is untouched).
 
 Crash safety: there is never a moment when a secret is sealed under a key nobody has.
@@ -38,12 +38,13 @@ from sqlmodel import Session
 from mrasla_app import db
 from mrasla_app.crypto import reseal, unseal_with
 from mrasla_app.fsutil import atomic_write, remove
-from mrasla_app.models import SigningKey, User
+from mrasla_app.models import SigningKey, User, WebhookEndpoint
 from mrasla_app.pki import ca
-from mrasla_app.services.platform import audit
 from mrasla_app.services.directory.accounts import system_actor, totp_purpose
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.parapheur.signing_keys import key_purpose
+from mrasla_app.services.platform import audit
+from mrasla_app.services.platform.webhooks import secret_purpose
 from mrasla_app.settings import Settings, decode_key, get_settings
 
 MAX_PASSES = 3  # a row sealed by a concurrent transaction under the old key is caught by the next pass
@@ -57,8 +58,10 @@ class Rotation:
     resumed: bool  # an interrupted rotation was finished
 
 
-def _sealed_rows(session: Session) -> Iterator[tuple[User | SigningKey, str, str]]:
+def _sealed_rows(session: Session) -> Iterator[tuple[User | SigningKey | WebhookEndpoint, str, str]]:
     """(row, column, purpose) of every secret sealed under the master key in the database."""
+    for endpoint in session.execute(select(WebhookEndpoint).order_by(WebhookEndpoint.id)).scalars():
+        yield endpoint, "secret_sealed", secret_purpose(endpoint.id)  # type: ignore[arg-type]
     for user in session.execute(select(User).where(User.totp_secret.is_not(None)).order_by(User.id)).scalars():
         yield user, "totp_secret", totp_purpose(user.id)  # type: ignore[arg-type]
     for key in session.execute(select(SigningKey).order_by(SigningKey.id)).scalars():
@@ -93,7 +96,7 @@ def _reseal_rows(keys: Sequence[bytes], new: bytes, event: dict[str, object] | N
         for row, column, purpose in _sealed_rows(session):
             setattr(row, column, reseal(getattr(row, column), purpose, keys, new))
             session.add(row)
-            totp, signing = (totp + 1, signing) if column == "totp_secret" else (totp, signing + 1)
+            totp, signing = totp + (column == "totp_secret"), signing + (column == "key_blob")
         if event is not None:
             audit.record(session, system_actor(), "master_key.rotated", data={
                 **event, "totp_secrets": totp, "signing_keys": signing})

@@ -1,0 +1,240 @@
+"""``/admin/webhooks``: an administration's administrators register the endpoints their information
+system receives events on, see the secret once, send a test event and follow the deliveries.
+
+``services/platform/webhooks.py`` checks every right again and says how deliveries are signed.
+The secret is in a page var only between its creation and the next action (like the TOTP
+enrolment code of the users page): the administrator must be able to copy it, nobody later.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+from sqlmodel import Session
+
+from mrasla_app import db
+from mrasla_app.services.directory.accounts import Actor
+from mrasla_app.services.errors import DomainError
+from mrasla_app.services.platform import webhooks
+from mrasla_app.ui import routes
+from mrasla_app.ui.components.forms import button, card, checkbox_field, empty_state, field, section_title, submit
+from mrasla_app.ui.components.mail import local_dt
+from mrasla_app.ui.i18n import t
+from mrasla_app.ui.pages.admin.common import AdminState, CreateForm, admin_layout
+
+ROUTE = routes.ADMIN_WEBHOOKS
+TITLE = "Mrasla — Webhooks · الإشعارات الآلية"
+EVENT_FIELDS = {name.replace(".", "_"): name for name in webhooks.EVENT_TYPES}
+
+
+class WebhooksState(CreateForm, AdminState):
+    endpoints: list[dict[str, str]] = []  # {id, url, description, events, active}
+    deliveries: list[dict[str, str]] = []  # {id, at, url, event, status, attempts, answer, last}
+    new_secret: str = ""  # shown once, right after creation
+
+    def _reload(self, actor: Actor) -> None:
+        if not self.adm_id:
+            self.endpoints, self.deliveries = [], []
+            return
+        with db.read_session() as session:
+            rows = webhooks.list_endpoints(session, actor, self.adm_id)
+            views = webhooks.recent_deliveries(session, actor, self.adm_id, limit=30)
+        self.endpoints = [{"id": str(e.id), "url": e.url, "description": e.description,
+                           "events": ", ".join(e.events.split(",")), "active": "1" if e.active else ""} for e in rows]
+        self.deliveries = []
+        for v in views:
+            d, last = v.delivery, (v.attempts[-1] if v.attempts else None)
+            self.deliveries.append({
+                "id": str(d.id), "at": local_dt(d.created_at), "url": v.url, "event": d.event_type,
+                "status": d.status.value, "attempts": str(d.attempts),
+                "answer": (str(last.status_code) if last and last.status_code else (last.error if last else "")),
+                "last": (f"{local_dt(last.at)} · {last.latency_ms} ms · {last.worker}".strip(" ·") if last else ""),
+            })
+
+    def _refresh(self, actor: Actor | None) -> None:
+        try:
+            if actor is not None:
+                self._reload(actor)
+        except DomainError as exc:
+            self.endpoints, self.deliveries = [], []
+            self._fail(exc)
+
+    @rx.event
+    def on_load(self):
+        actor, redirect = self._admin_actor()
+        self.creating, self.new_secret = False, ""
+        if actor is None:
+            self.endpoints, self.deliveries = [], []
+            return redirect
+        self._refresh(actor)
+        return None
+
+    @rx.event
+    def change_adm(self, value: str):
+        self.creating, self.new_secret = False, ""
+        self._refresh(self._change_adm(value))
+
+    @rx.event
+    def refresh(self):
+        self.new_secret = ""
+        try:
+            self._refresh(self._admin_require())
+        except DomainError as exc:
+            self._fail(exc)
+
+    @rx.event
+    def create(self, form: dict):
+        form = form if isinstance(form, dict) else {}
+        events = [name for key, name in EVENT_FIELDS.items() if form.get(key)]
+        created: list[webhooks.Created] = []
+        self.new_secret = ""
+
+        def action(session: Session, actor: Actor) -> None:
+            created.append(webhooks.create_endpoint(session, actor, self.adm_id, str(form.get("url", ""))[:600],
+                                                    events, str(form.get("description", ""))[:200]))
+        if self._run(action, "webhook.created"):
+            self.creating, self.new_secret = False, created[0].secret
+
+    @rx.event
+    def set_active(self, endpoint_id: str, active: bool):
+        self.new_secret = ""
+
+        def action(session: Session, actor: Actor) -> None:
+            if not str(endpoint_id).isdigit():
+                raise DomainError("error.not_found")
+            webhooks.set_active(session, actor, int(endpoint_id), bool(active))
+        self._run(action, "webhook.enabled" if active else "webhook.disabled")
+
+    @rx.event
+    def send_test(self, endpoint_id: str):
+        self.new_secret = ""
+
+        def action(session: Session, actor: Actor) -> None:
+            if not str(endpoint_id).isdigit():
+                raise DomainError("error.not_found")
+            webhooks.send_test(session, actor, int(endpoint_id))
+        self._run(action, "webhook.test_queued")
+
+
+def _create_form() -> rx.Component:
+    S = WebhooksState
+    return card(
+        section_title("webhook.new", id="webhook-new-title"),
+        rx.el.form(
+            rx.el.div(
+                field("webhook", "url", "webhook.url", required=True, type="url", max_length=500, dir="ltr",
+                      placeholder="https://", hint_key="webhook.url_hint"),
+                field("webhook", "description", "webhook.description", max_length=200),
+                class_name="form-grid",
+            ),
+            rx.el.fieldset(
+                rx.el.legend(t("webhook.events"), class_name="label"),
+                *[checkbox_field("webhook", key, f"webhook.event.{name}", default_checked=False)
+                  for key, name in EVENT_FIELDS.items()],
+                class_name="fieldset",
+            ),
+            rx.el.div(submit("common.create", "webhook-create"),
+                      button("common.cancel", kind="ghost", on_click=S.close), class_name="actions"),
+            on_submit=S.create,
+            class_name="form",
+            key=S.form_key,
+        ),
+        aria_labelledby="webhook-new-title",
+    )
+
+
+def _secret() -> rx.Component:
+    return card(
+        section_title("webhook.secret_title", id="webhook-secret-title"),
+        rx.el.p(t("webhook.secret_text"), class_name="muted"),
+        rx.el.p(rx.el.code(WebhooksState.new_secret, dir="ltr", class_name="secret", data_testid="webhook-secret")),
+        aria_labelledby="webhook-secret-title",
+        role="status",
+    )
+
+
+def _endpoint(e: rx.Var) -> rx.Component:
+    S = WebhooksState
+    return rx.el.tr(
+        rx.el.td(
+            rx.el.code(e["url"], dir="ltr", class_name="wrap-anywhere"), " ",
+            rx.cond(e["active"] != "", rx.el.span(t("common.active"), class_name="badge badge-ok"),
+                    rx.el.span(t("common.inactive"), class_name="badge badge-off")),
+            rx.cond(e["description"] != "", rx.el.div(e["description"])),
+            rx.el.div(rx.el.span(e["events"], dir="ltr"), class_name="muted wrap-anywhere"),
+        ),
+        rx.el.td(rx.cond(
+            e["active"] != "",
+            rx.el.div(
+                rx.el.button(t("webhook.send_test"), type="button", class_name="btn btn-small btn-secondary",
+                             on_click=S.send_test(e["id"]), data_testid="webhook-test-" + e["id"]),
+                rx.el.button(t("webhook.disable"), type="button", class_name="btn btn-small btn-danger",
+                             on_click=S.set_active(e["id"], False), data_testid="webhook-disable-" + e["id"]),
+                class_name="actions",
+            ),
+            rx.el.button(t("webhook.enable"), type="button", class_name="btn btn-small btn-secondary",
+                         on_click=S.set_active(e["id"], True), data_testid="webhook-enable-" + e["id"]),
+        )),
+        data_testid="webhook-row-" + e["id"],
+    )
+
+
+def _status(status: rx.Var) -> rx.Component:
+    return rx.el.span(
+        rx.match(status, *[(s.value, t(f"webhook.status.{s.value}")) for s in webhooks.DeliveryStatus], status),
+        class_name=rx.match(status, ("delivered", "badge badge-ok"), ("failed", "badge badge-off"), "badge"),
+    )
+
+
+def _delivery(d: rx.Var) -> rx.Component:
+    return rx.el.tr(
+        rx.el.td(rx.el.code(d["event"], dir="ltr"),
+                 rx.el.div(rx.el.span(d["url"], dir="ltr"), class_name="muted wrap-anywhere"),
+                 rx.el.div(rx.el.span(d["at"], dir="ltr", class_name="nowrap"), class_name="muted")),
+        rx.el.td(_status(d["status"]), rx.el.div(t("webhook.attempts"), " ", d["attempts"], class_name="muted nowrap")),
+        rx.el.td(rx.el.span(d["answer"], dir="ltr", class_name="wrap-anywhere"),
+                 rx.el.div(rx.el.span(d["last"], dir="ltr"), class_name="muted")),
+        data_testid="webhook-delivery-" + d["id"],
+    )
+
+
+def page() -> rx.Component:
+    S = WebhooksState
+    return admin_layout(
+        S, "webhooks", "admin.webhooks",
+        rx.el.p(t("webhook.intro"), class_name="lead"),
+        rx.el.p(t("webhook.signature_hint"), " ", rx.el.code("Mrasla-Signature: t=…,v1=…", dir="ltr"),
+                class_name="muted"),
+        rx.cond(S.new_secret != "", _secret()),
+        rx.el.div(rx.cond(~S.creating, button("webhook.new", on_click=S.open_create, data_testid="webhook-new")),
+                  class_name="toolbar"),
+        rx.cond(S.creating, _create_form()),
+        rx.cond(
+            S.endpoints.length() > 0,
+            rx.el.div(rx.el.table(
+                rx.el.thead(rx.el.tr(*[rx.el.th(t(k), scope="col") for k in (
+                    "webhook.endpoint", "common.actions")])),
+                rx.el.tbody(rx.foreach(S.endpoints, _endpoint)),
+                class_name="table", data_testid="webhook-table",
+            ), class_name="table-wrap"),
+            empty_state("webhook.empty", "webhook"),
+        ),
+        rx.el.div(
+            rx.el.h2(t("webhook.deliveries"), class_name="section-title"),
+            button("webhook.refresh", kind="ghost", on_click=S.refresh, data_testid="webhook-refresh"),
+            class_name="toolbar",
+        ),
+        rx.cond(
+            S.deliveries.length() > 0,
+            rx.el.div(rx.el.table(
+                rx.el.thead(rx.el.tr(*[rx.el.th(t(k), scope="col") for k in (
+                    "webhook.event", "field.status", "webhook.last_answer")])),
+                rx.el.tbody(rx.foreach(S.deliveries, _delivery)),
+                class_name="table", data_testid="webhook-deliveries",
+            ), class_name="table-wrap", tab_index=0, role="region", aria_label=t("webhook.deliveries")),
+            empty_state("webhook.deliveries_empty", "send"),
+        ),
+        picker_on_change=S.change_adm,
+    )
+
+
+ON_LOAD = WebhooksState.on_load
