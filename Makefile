@@ -43,11 +43,12 @@ run: seed
 	$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT) --backend-host $(HOST)
 
 # Debian tools the tests use as independent checkers (tests/interop: OpenSSL, NSS certutil + poppler's
-# pdfsig/pdffonts, qpdf; SoftHSM2 for the PKCS#11 option), and the browser (root only; never `playwright install`).
+# pdfsig/pdffonts, qpdf; SoftHSM2 for the PKCS#11 option; OpenLDAP's slapd for directory sign-in), and the browser (root only; never `playwright install`).
 test-deps: install
 	@missing=""; \
 	for t in chromium:chromium pdfsig:poppler-utils pdffonts:poppler-utils qpdf:qpdf zbarimg:zbar-tools \
-	         pdftoppm:poppler-utils openssl:openssl certutil:libnss3-tools softhsm2-util:softhsm2; do \
+	         pdftoppm:poppler-utils openssl:openssl certutil:libnss3-tools softhsm2-util:softhsm2 \
+	         slapd:slapd ldapsearch:ldap-utils; do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t##*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \

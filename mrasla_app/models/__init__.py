@@ -9,6 +9,7 @@ from mrasla_app.models.correspondence import (
 from mrasla_app.models.directory import Administration, AdministrationKind, Party, PartyKind, Unit, UnitLevel
 from mrasla_app.models.jobs import JobRun
 from mrasla_app.models.letters import LetterDraft
+from mrasla_app.models.signin import IdentityProvider, ProviderKind, ProviderRoleRule
 from mrasla_app.models.notifications import Notification, NotificationStatus
 from mrasla_app.models.workflow import (
     CircuitTemplate, CompletionMode, Decision, DocumentRole, Folder, FolderAnnotation, FolderDocument, FolderStatus,
@@ -16,7 +17,7 @@ from mrasla_app.models.workflow import (
 )
 
 __all__ = [
-    "JobRun", "LetterDraft",
+    "JobRun", "LetterDraft", "IdentityProvider", "ProviderKind", "ProviderRoleRule",
     "Channel", "ConfidentialAccess", "Correspondence", "CorrespondenceLink", "Dispatch", "DispatchPurpose", "Holiday",
     "LinkKind", "Note", "Direction", "Document", "DocumentKind", "Notification", "NotificationStatus",
     "Priority", "RegistryCounter", "Status", "TrackingCode",

@@ -1,5 +1,5 @@
 """Background jobs: deadline alerts, signature-step reminders, notification retries, CRL refresh,
-receipts extended to PAdES B-LTA (``archive``).
+receipts extended to PAdES B-LTA (``archive``), directory accounts checked against their LDAP directory.
 
 Each job has a *period* (a minute, a day). A worker inserts ``JobRun(job, period)``; the unique
 constraint lets exactly one worker win, so a job runs once per due period however many workers
@@ -33,6 +33,7 @@ from mrasla_app.models import (
 from mrasla_app.models.base import utcnow
 from mrasla_app.services import archive, deadlines, notifications
 from mrasla_app.services.inbox import OPEN
+from mrasla_app.services.signin.provisioning import sync_ldap
 from mrasla_app.settings import TIMEZONE
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,7 @@ JOBS = (
     Job("step_reminders", daily, run_in=step_reminders),
     Job("crl_refresh", daily, refresh_crl),
     Job("signature_extension", every_minute, archive.extend_job),
+    Job("directory_sync", daily, run_in=sync_ldap),  # disabled or gone in the LDAP directory → disabled here
 )
 
 
