@@ -214,6 +214,12 @@ def _provider_app(provider: OidcProvider):
         def get_auth_time(self):
             return self["auth_time"]
 
+        def get_acr(self):
+            return None
+
+        def get_amr(self):
+            return None
+
         @property
         def code_challenge(self):
             return self["code_challenge"]
