@@ -160,8 +160,9 @@ class SigninAdminState(RowEditor, AdminState):
 
 
 def _text(name: str, label: str, *, required: bool = False, hint: str | None = None, **props) -> rx.Component:
+    props.setdefault("max_length", 255)
     return field(FORM, name, label, required=required, default_value=SigninAdminState.edit[name].to(str),
-                 hint_key=hint, dir="ltr", max_length=255, **props)
+                 hint_key=hint, dir="ltr", **props)
 
 
 def _form() -> rx.Component:
