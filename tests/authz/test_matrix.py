@@ -179,7 +179,7 @@ NAME_KIND = {
     "sel_id": "user", "unit_id": "unit", "parent_id": "unit", "action_unit": "unit", "d_unit": "unit",
     "membership_id": "membership", "delegation_id": "delegation", "holiday_id": "holiday",
     "template_id": "template", "adm_id": "administration", "administration_id": "administration",
-    "to_administration": "administration",
+    "to_administration": "administration", "provider_id": "provider", "rule_id": "rule",
 }
 # Handlers whose parameter has a generic name.
 GENERIC_KIND = {"change_adm": "administration", "set_unit": "unit", "set_circuit": "template"}

@@ -14,9 +14,12 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from mrasla_app import db
-from mrasla_app.models import CircuitTemplate, Delegation, Document, FolderDocument, Holiday, RoleMembership, User
+from mrasla_app.models import (
+    CircuitTemplate, Delegation, Document, FolderDocument, Holiday, IdentityProvider, ProviderRoleRule, RoleMembership, User,
+)
 from mrasla_app.models.base import utcnow
 from mrasla_app.services import circuits, deposits, dispatch, holidays, users, workflow
+from mrasla_app.services.signin import providers
 from mrasla_app.services.accounts import system_actor
 from tests.files import pdf_bytes
 
@@ -115,6 +118,10 @@ def _people(seeded, adm: str, exclude: set[str]) -> Target:
             circuits.save_template(s, system_actor(), administration_id=adm_id, name_fr="Circuit", name_ar="مسار",
                                    steps=[{"kind": "visa", "user_ids": [s.execute(select(User.id).where(
                                        User.administration_id == adm_id)).scalars().first()]}])
+            idp = providers.save_provider(s, system_actor(), adm_id, None, {  # nothing listens there: fails fast
+                "kind": "ldap", "name": "Annuaire", "enabled": "1", "server_url": "ldap://127.0.0.1:1",
+                "search_base": "dc=example", "search_filter": "(uid={login})"}, secret="bind-secret")
+            providers.add_rule(s, system_actor(), idp.id, "cn=staff", seeded.unit_id(adm, "BO"), "agent")
     with db.read_session() as s:
         staff = s.execute(select(User).where(User.administration_id == adm_id).order_by(User.id)).scalars().all()
         memberships = s.execute(select(RoleMembership.id).join(User, User.id == RoleMembership.user_id)
@@ -123,9 +130,12 @@ def _people(seeded, adm: str, exclude: set[str]) -> Target:
                                 .where(User.administration_id == adm_id)).scalars().all()
         days = s.execute(select(Holiday.id).where(Holiday.administration_id == adm_id)).scalars().all()
         templates = s.execute(select(CircuitTemplate.id).where(CircuitTemplate.administration_id == adm_id)).scalars().all()
+        idps = s.execute(select(IdentityProvider.id).where(IdentityProvider.administration_id == adm_id)).scalars().all()
+        rules = s.execute(select(ProviderRoleRule.id).where(ProviderRoleRule.provider_id.in_(idps))).scalars().all()
     return Target(f"people-{adm}", {"administration": [adm_id], "user": [staff[0].id, staff[-1].id],
                                     "membership": memberships[:1], "unit": [seeded.unit_id(adm, "BO")],
-                                    "delegation": delegations[:1], "holiday": days[:1], "template": templates[:1]},
+                                    "delegation": delegations[:1], "holiday": days[:1], "template": templates[:1],
+                                    "provider": idps[:1], "rule": rules[:1]},
                   [u.email for u in staff if u.email not in exclude])
 
 

@@ -125,7 +125,9 @@ def _directory(d: rx.Var) -> rx.Component:
                                                                     dir="ltr"))
     return rx.el.li(rx.cond(
         d["kind"] == "oidc",
-        rx.el.a(rx.icon("log-in", size=16, aria_hidden="true"), label, href=d["href"],
+        # reload_document: a real navigation to the API route (which sends the browser on to the
+        # provider), not the client-side router's
+        rx.el.a(rx.icon("log-in", size=16, aria_hidden="true"), label, href=d["href"], reload_document=True,
                 class_name="btn btn-ghost btn-block", data_testid="login-oidc-" + d["id"]),
         rx.el.button(rx.icon("building-2", size=16, aria_hidden="true"), label, type="button",
                      on_click=LoginState.choose_directory(d["id"]), class_name="btn btn-ghost btn-block",
