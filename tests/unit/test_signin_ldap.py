@@ -125,6 +125,18 @@ def test_disabled_in_the_directory_is_refused_and_disabled_here(seeded, provider
                                                      AuditEvent.object_id == user.id)).first()
 
 
+def test_direct_bind_disabled_person_is_refused_and_disabled_here(seeded, provider, directory):
+    with db.write_session() as s:  # the same directory, with a DN template instead of a search
+        p = s.get(IdentityProvider, provider)
+        p.user_dn_template = f"uid={{login}},{PEOPLE}"
+    directory.add_person("b.bennis", "Badr Bennis")
+    user = _login("b.bennis", provider_id=provider)
+    directory.set_disabled("b.bennis")
+    _refused("b.bennis", provider_id=provider)  # the password is right, the entry is filtered out
+    with db.read_session() as s:
+        assert s.get(User, user.id).active is False
+
+
 def test_sync_job_disables_who_the_directory_disabled(seeded, provider, directory):
     kept, gone = _login("t.tahiri@mef.gov.ma"), _login("l.lamrani@mef.gov.ma")
     directory.set_disabled("l.lamrani")

@@ -33,6 +33,11 @@ class BadCredentials(Exception):
     """The directory refused the password (or has no such, or no enabled, person)."""
 
 
+class Disabled(BadCredentials):
+    """The password is right but the directory no longer has the person enabled (filtered out, or
+    Active Directory's disabled flag): refused, and the account here is disabled too."""
+
+
 class Unreachable(DomainError):
     """The directory did not answer or refused the service account: nobody is signed in."""
 
@@ -113,7 +118,7 @@ def authenticate(provider: IdentityProvider, login: str, password: str) -> Ident
     """The identity of ``login`` when ``password`` is theirs and the directory has them enabled.
 
     Raises ``BadCredentials`` (also for an empty password: an LDAP bind without one is an
-    *unauthenticated* bind that succeeds) or ``Unreachable``. ``login`` never reaches a filter or a
+    *unauthenticated* bind that succeeds), ``Disabled`` or ``Unreachable``. ``login`` never reaches a filter or a
     DN unescaped."""
     if not password or not login:
         raise BadCredentials()
@@ -130,7 +135,7 @@ def authenticate(provider: IdentityProvider, login: str, password: str) -> Ident
             pass
     identity = _identity(provider, found[0]) if len(found) == 1 else None
     if identity is None:
-        raise BadCredentials()
+        raise Disabled()
     return identity
 
 

@@ -82,6 +82,11 @@ def authenticate(session: Session, ident: str, password: str, totp_code: str = "
         raise DomainError("error.invalid_credentials")  # the directory's own lockout is not fed either
     try:
         identity = ldap.authenticate(provider, login, password)
+    except ldap.Disabled:
+        if user is not None:
+            disable(session, provider, user, "disabled_at_login")
+            session.commit()  # kept although the refusal that follows rolls the transaction back
+        raise DomainError("error.invalid_credentials") from None
     except ldap.BadCredentials:
         if user is not None:
             accounts.count_failed_login(session, user, ip, "ldap")
