@@ -37,6 +37,7 @@ _TEXT_FIELDS = ("kind", "name", "server_url", "bind_dn", "user_dn_template", "se
 class SigninAdminState(RowEditor, AdminState):
     rows: list[dict[str, str]] = []  # the providers, as the form edits them (never a secret)
     rules_for: str = ""  # the provider whose rules are shown
+    rules_name: str = ""
     rules: list[dict[str, str]] = []  # {id, group, unit, role}
     units: list[dict[str, str]] = []  # {id, label}
     callback_url: str = ""
@@ -63,6 +64,7 @@ class SigninAdminState(RowEditor, AdminState):
                 "has_secret": "1" if (p.bind_secret or p.client_secret) else ""} for p in found]
             if self.rules_for not in {r["id"] for r in self.rows}:
                 self.rules_for = ""
+            self.rules_name = next((r["name"] for r in self.rows if r["id"] == self.rules_for), "")
             self.rules = [{"id": str(r.id), "group": r.group, "unit": u.code, "unit_name": u.name_fr,
                            "role": Role(r.role).value}
                           for r, u in providers.rules(session, actor, int(self.rules_for))] if self.rules_for else []
@@ -238,7 +240,7 @@ def _row(p: rx.Var) -> rx.Component:
 def _rules() -> rx.Component:
     S = SigninAdminState
     return card(
-        section_title("signin.rules", id="idp-rules-title"),
+        rx.el.h2(t("signin.rules"), " — ", S.rules_name, class_name="section-title", id="idp-rules-title"),
         rx.el.p(t("signin.rules_intro"), class_name="hint"),
         rx.cond(
             S.rules.length() > 0,
@@ -270,7 +272,7 @@ def _rules() -> rx.Component:
             rx.el.div(submit("signin.add_rule", "idp-rule-add"), class_name="actions"),
             on_submit=S.add_rule,
             reset_on_submit=True,
-            class_name="form",
+            class_name="form idp-rule-form",
         ),
         aria_labelledby="idp-rules-title",
     )
