@@ -9,12 +9,16 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pyotp
 import pytest
 from sqlalchemy import select
 
 from mrasla_app import db
 from mrasla_app.models import AuditEvent, User
-from mrasla_app.services.signin import providers
+from mrasla_app.crypto import seal
+from mrasla_app.services.accounts import totp_purpose
+from mrasla_app.services.errors import DomainError
+from mrasla_app.services.signin import login, providers
 from tests.signin_servers import OidcAccount, OidcProvider, oidc_provider
 
 ADMIN = "admin.mef@mrasla.ma"
@@ -102,13 +106,25 @@ def test_wrong_password_at_the_provider_gives_no_code(client, seeded, idp, provi
 
 def test_second_factor_still_asked_after_the_provider(client, seeded, idp, provider_id):
     client.get(_sign_in_at_provider(_to_provider(client, provider_id)), follow_redirects=False)
+    secret = pyotp.random_base32()
     with db.write_session() as s:
-        s.execute(select(User).where(User.email == "amina@mef.gov.ma")).scalar_one().totp_enabled = True
+        user = s.execute(select(User).where(User.email == "amina@mef.gov.ma")).scalar_one()
+        user.totp_secret, user.totp_enabled = seal(secret.encode(), totp_purpose(user.id)), True
     client.cookies.clear()
     back = client.get(_sign_in_at_provider(_to_provider(client, provider_id)), follow_redirects=False)
     assert "/login?signin=second_factor" in back.text and "mrasla_session=" not in back.headers["set-cookie"]
-    assert "mrasla_second_factor=" in back.headers["set-cookie"]
     assert client.get("/api/v1/auth/me").status_code == 401
+    pending = client.cookies.get("mrasla_second_factor")
+    with pytest.raises(DomainError) as refused, db.write_session() as s:  # the login form, wrong code
+        login.finish_second_factor(s, pending, "000000")
+    assert refused.value.code == "error.totp_invalid"
+    with pytest.raises(DomainError), db.write_session() as s:  # a forged pending cookie
+        login.finish_second_factor(s, pending[:-4] + "AAAA", pyotp.TOTP(secret).now())
+    with db.write_session() as s:
+        ticket, user = login.finish_second_factor(s, pending, pyotp.TOTP(secret).now())
+    assert user.email == "amina@mef.gov.ma"
+    assert client.post("/api/v1/auth/session", json={"ticket": ticket}).status_code == 204
+    assert client.get("/api/v1/auth/me").json()["email"] == "amina@mef.gov.ma"
 
 
 def test_disabled_account_is_refused(client, seeded, idp, provider_id):
