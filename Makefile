@@ -43,13 +43,13 @@ run: seed
 	$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT) --backend-host $(HOST)
 
 # Debian tools the tests use as independent checkers (tests/interop: OpenSSL, NSS certutil + poppler's
-# pdfsig/pdffonts, qpdf; SoftHSM2 for the PKCS#11 option), LibreOffice + Noto fonts (Office documents converted
-# to PDF), and the browser (root only; never `playwright install`).
+# pdfsig/pdffonts, qpdf; SoftHSM2 for the PKCS#11 option; OpenLDAP's slapd for directory sign-in), LibreOffice + Noto
+# fonts (Office documents converted to PDF), Tesseract (OCR), and the browser (root only; never `playwright install`).
 test-deps: install
 	@missing=""; \
 	for t in chromium:chromium pdfsig:poppler-utils pdffonts:poppler-utils qpdf:qpdf zbarimg:zbar-tools \
 	         pdftoppm:poppler-utils openssl:openssl certutil:libnss3-tools softhsm2-util:softhsm2 \
-	         soffice:libreoffice-writer-nogui tesseract:tesseract-ocr; do \
+	         soffice:libreoffice-writer-nogui tesseract:tesseract-ocr slapd:slapd ldapsearch:ldap-utils; do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t##*:}"; done; \
 	for p in libreoffice-calc-nogui fonts-noto-core; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -20,6 +20,7 @@ from mrasla_app.ui.pages import dashboard, registry_batches, registry_export, re
 from mrasla_app.ui.pages.admin import holidays as admin_holidays
 from mrasla_app.ui.pages.admin import webhooks as admin_webhooks
 from mrasla_app.ui.pages.admin import administrations, circuits, delegations, units, users
+from mrasla_app.ui.pages.admin import signin as admin_signin
 from mrasla_app.ui.pages.admin import index as admin_index
 from mrasla_app.ui.pages.portal import deposit, deposit_done, track, track_link, verify_pdf, verify_receipt
 from mrasla_app.ui.state import HEAD_LANG_SCRIPT
@@ -32,7 +33,8 @@ if _refusal := deployment.demo_refusal(get_settings()):  # no published demo pas
 PAGES = (home, login, account, registry, inbox, mail, parapheur,
          deposit, deposit_done, verify_pdf, verify_receipt, track, track_link,
          admin_index, administrations, units, users, delegations, folder, circuits,
-         registry_new, registry_export, dashboard, admin_holidays, registry_batches, admin_webhooks)
+         registry_new, registry_export, dashboard, admin_holidays, registry_batches, admin_webhooks,
+         admin_signin)
 
 app = rx.App(
     # page_urls: each page at its own URL (no redirect to the slash form); uploads rate-limited and capped;

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException
 
 from mrasla_app import db
-from mrasla_app.api import auth, correspondence, deposits, directory, docs, folders, openapi, verify, webhooks
+from mrasla_app.api import auth, correspondence, deposits, directory, docs, folders, openapi, signin, verify, webhooks
 from mrasla_app.api import registry as registers
 from mrasla_app.api.errors import domain_error_handler, http_error_handler, validation_error_handler
 from mrasla_app.api.http import Conventions, mount_api
@@ -56,6 +56,7 @@ def create_api() -> FastAPI:
     )
     v1 = APIRouter(prefix=API_PREFIX)
     v1.include_router(auth.router)
+    v1.include_router(signin.router)
     v1.include_router(directory.router)
     v1.include_router(deposits.router)
     v1.include_router(verify.router)

@@ -18,9 +18,12 @@ from mrasla_app.api.limits import Limiter
 from mrasla_app.services.directory import accounts
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import NotAuthenticated
+from mrasla_app.services.signin import login as signin
 from mrasla_app.settings import get_settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+#: Set by the OpenID Connect callback (``api/signin.py``) for an account that still has to type its TOTP code.
+SECOND_FACTOR_COOKIE = "mrasla_second_factor"
 # Password guessing from one address is slowed down before the per-account lockout (5 failures) kicks
 # in, so one client cannot lock every account either. Shared by the login page (``LoginState``).
 login_limit = Limiter("login", limit=get_settings().logins_per_minute, window=60)
@@ -46,7 +49,7 @@ class Me(BaseModel):
     totp_pending: bool = False  # administrator rights wait for a second factor
 
 
-def _set_cookie(response: Response, token: str) -> None:
+def set_session_cookie(response: Response, token: str) -> None:
     settings = get_settings()
     response.set_cookie(
         SESSION_COOKIE, token, max_age=settings.session_days * 86400, httponly=True,
@@ -56,10 +59,11 @@ def _set_cookie(response: Response, token: str) -> None:
 
 @router.post("/login", response_model=Ticket, dependencies=[Depends(login_limit)], responses=errors(400, 422, 429))
 def login(body: Credentials, request: Request, session: WriteSession) -> Ticket:
-    """Check e-mail, password (and TOTP when enabled); returns a one-time ticket valid 60 s."""
+    """Check e-mail, password (and TOTP when enabled); returns a one-time ticket valid 60 s.
+    An e-mail of an LDAP provider's login domain is checked by that directory."""
     ip = request.client.host if request.client else ""
-    ticket = accounts.authenticate(session, body.email, body.password, body.totp, ip=ip,
-                                   user_agent=request.headers.get("user-agent", ""))
+    ticket, _ = signin.authenticate(session, body.email, body.password, body.totp, ip=ip,
+                                    user_agent=request.headers.get("user-agent", ""))
     return Ticket(ticket=ticket)
 
 
@@ -70,7 +74,8 @@ def open_session(body: Ticket, response: Response, session: WriteSession) -> Res
     if token is None:
         raise NotAuthenticated("error.invalid_credentials")
     response.status_code = 204
-    _set_cookie(response, token)
+    set_session_cookie(response, token)
+    response.delete_cookie(SECOND_FACTOR_COOKIE, path="/")  # an OpenID Connect sign-in's second factor, passed
     return response
 
 

@@ -10,6 +10,7 @@ from mrasla_app.models.correspondence import (
 from mrasla_app.models.directory import Administration, AdministrationKind, Party, PartyKind, Unit, UnitLevel
 from mrasla_app.models.jobs import JobRun
 from mrasla_app.models.letters import LetterDraft
+from mrasla_app.models.signin import IdentityProvider, ProviderKind, ProviderRoleRule
 from mrasla_app.models.notifications import Notification, NotificationStatus
 from mrasla_app.models.preferences import NotificationPreference, PushSubscription
 from mrasla_app.models.webhooks import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -22,6 +23,7 @@ __all__ = [
     "JobRun", "LetterDraft", "BatchLetter", "BatchStatus", "LetterStatus", "ScanBatch",
     "NotificationPreference", "PushSubscription",
     "DeliveryStatus", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
+    "IdentityProvider", "ProviderKind", "ProviderRoleRule",
     "Channel", "ConfidentialAccess", "Correspondence", "CorrespondenceLink", "Dispatch", "DispatchPurpose", "Holiday",
     "LinkKind", "Note", "Direction", "Document", "DocumentKind", "Notification", "NotificationStatus",
     "Priority", "RegistryCounter", "Status", "TrackingCode",

@@ -40,6 +40,10 @@ class User(SQLModel, table=True):
     active: bool = Field(default=True)
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # Signs in through this identity provider (None: a local account with its own password), known
+    # there as ``external_id`` (the entry's DN for LDAP, the ``sub`` claim for OpenID Connect).
+    provider_id: int | None = Field(default=None, foreign_key="identity_provider.id", index=True)
+    external_id: str | None = Field(default=None, max_length=255)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
 

@@ -27,6 +27,7 @@ ADMIN_DELEGATIONS = "/admin/delegations"
 ADMIN_CIRCUITS = "/admin/circuits"
 ADMIN_HOLIDAYS = "/admin/holidays"
 ADMIN_WEBHOOKS = "/admin/webhooks"
+ADMIN_SIGNIN = "/admin/signin"  # the administration's identity providers (LDAP / AD, OpenID Connect)
 REGISTRY_NEW = "/registry/new"  # registering paper / e-mail / outgoing / internal mail
 REGISTRY_EXPORT = "/registry/export"  # the registers as CSV / PDF
 REGISTRY_BATCHES = "/registry/batches"  # batch scanning: separator sheets, stacks, confirmation
@@ -34,6 +35,8 @@ DASHBOARD = "/dashboard"
 
 API_SESSION = "/api/v1/auth/session"
 API_LOGOUT = "/api/v1/auth/logout"
+OIDC_PREFIX = "/api/v1/auth/oidc"
+OIDC_CALLBACK = f"{OIDC_PREFIX}/callback"
 ROOT_CERTIFICATE = "/pki/root.crt"
 
 
@@ -83,6 +86,12 @@ def folder_url(folder_id: int | str) -> str:
 def folder_file_url(folder_id: int | str, what: str = "document.pdf", *, inline: bool = False) -> str:
     """Files of a folder served by the authorised API: ``document.pdf``, ``bordereau.pdf``, ``documents/<id>``."""
     return f"/api/v1/folders/{folder_id}/{what}" + ("?inline=1" if inline else "")
+
+
+def oidc_start_url(provider_id: int | str, next_path: str = "") -> str:
+    """Where the login page's OpenID Connect button leads (the API redirects to the provider)."""
+    nxt = safe_next(next_path)
+    return f"{OIDC_PREFIX}/{provider_id}/start" + (f"?next={quote(nxt, safe='/')}" if nxt else "")
 
 
 def login_url(next_path: str = "") -> str:

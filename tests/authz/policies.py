@@ -51,7 +51,7 @@ HANDLERS: dict[str, dict[str, Policy]] = {
     "VerifyReceiptState": {"on_load": P.TOKEN, "check_attachment": P.TOKEN},
     "VerifyPdfState": {"on_load": P.PUBLIC, "check": P.PUBLIC, "download_report": P.PUBLIC},
     # accounts
-    "LoginState": {"on_load": P.PUBLIC, "submit": P.PUBLIC_WRITE},
+    "LoginState": {"on_load": P.PUBLIC, "submit": P.PUBLIC_WRITE, "choose_directory": P.PUBLIC},
     "AccountState": {
         "on_load": P.SELF, "change_password": P.SELF, "begin_totp": P.SELF, "confirm_totp": P.SELF,
         "cancel_totp": P.SELF, "disable_totp": P.SELF, "reset_private": P.SELF,
@@ -116,6 +116,9 @@ HANDLERS: dict[str, dict[str, Policy]] = {
                       "close": P.ADMIN, "create": P.ADMIN, "remove": P.ADMIN},
     "WebhooksState": {"on_load": P.ADMIN, "change_adm": P.ADMIN, "refresh": P.ADMIN, "open_create": P.ADMIN,
                       "close": P.ADMIN, "create": P.ADMIN, "set_active": P.ADMIN, "send_test": P.ADMIN},
+    "SigninAdminState": {"on_load": P.ADMIN, "change_adm": P.ADMIN, "new": P.ADMIN, "new_kind": P.ADMIN,
+                         "start_edit": P.ADMIN, "cancel": P.ADMIN, "save": P.ADMIN, "show_rules": P.ADMIN,
+                         "add_rule": P.ADMIN, "remove_rule": P.ADMIN, "test": P.ADMIN},
 }
 
 ROUTES: dict[str, Policy] = {

@@ -180,6 +180,7 @@ NAME_KIND = {
     "membership_id": "membership", "delegation_id": "delegation", "holiday_id": "holiday",
     "template_id": "template", "adm_id": "administration", "administration_id": "administration",
     "to_administration": "administration", "webhook_id": "webhook", "endpoint_id": "webhook",
+    "provider_id": "provider", "rule_id": "rule",
 }
 # Handlers whose parameter has a generic name.
 GENERIC_KIND = {"change_adm": "administration", "set_unit": "unit", "set_circuit": "template"}

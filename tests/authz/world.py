@@ -20,6 +20,8 @@ from mrasla_app.models import (
     Document,
     FolderDocument,
     Holiday,
+    IdentityProvider,
+    ProviderRoleRule,
     RoleMembership,
     User,
     WebhookEndpoint,
@@ -31,6 +33,7 @@ from mrasla_app.services.directory.accounts import system_actor
 from mrasla_app.services.parapheur import circuits, workflow
 from mrasla_app.services.platform import webhooks
 from mrasla_app.services.portal import deposits
+from mrasla_app.services.signin import providers
 from tests.files import pdf_bytes
 
 PASSWORD = "Mrasla@2026"
@@ -130,6 +133,10 @@ def _people(seeded, adm: str, exclude: set[str]) -> Target:
             circuits.save_template(s, system_actor(), administration_id=adm_id, name_fr="Circuit", name_ar="مسار",
                                    steps=[{"kind": "visa", "user_ids": [s.execute(select(User.id).where(
                                        User.administration_id == adm_id)).scalars().first()]}])
+            idp = providers.save_provider(s, system_actor(), adm_id, None, {  # nothing listens there: fails fast
+                "kind": "ldap", "name": "Annuaire", "enabled": "1", "server_url": "ldap://127.0.0.1:1",
+                "search_base": "dc=example", "search_filter": "(uid={login})"}, secret="bind-secret")
+            providers.add_rule(s, system_actor(), idp.id, "cn=staff", seeded.unit_id(adm, "BO"), "agent")
     with db.read_session() as s:
         staff = s.execute(select(User).where(User.administration_id == adm_id).order_by(User.id)).scalars().all()
         memberships = s.execute(select(RoleMembership.id).join(User, User.id == RoleMembership.user_id)
@@ -139,10 +146,12 @@ def _people(seeded, adm: str, exclude: set[str]) -> Target:
         days = s.execute(select(Holiday.id).where(Holiday.administration_id == adm_id)).scalars().all()
         templates = s.execute(select(CircuitTemplate.id).where(CircuitTemplate.administration_id == adm_id)).scalars().all()
         hooks = s.execute(select(WebhookEndpoint.id).where(WebhookEndpoint.administration_id == adm_id)).scalars().all()
+        idps = s.execute(select(IdentityProvider.id).where(IdentityProvider.administration_id == adm_id)).scalars().all()
+        rules = s.execute(select(ProviderRoleRule.id).where(ProviderRoleRule.provider_id.in_(idps))).scalars().all()
     return Target(f"people-{adm}", {"administration": [adm_id], "user": [staff[0].id, staff[-1].id],
                                     "membership": memberships[:1], "unit": [seeded.unit_id(adm, "BO")],
                                     "delegation": delegations[:1], "holiday": days[:1], "template": templates[:1],
-                                    "webhook": hooks[:1]},
+                                    "webhook": hooks[:1], "provider": idps[:1], "rule": rules[:1]},
                   [*(u.email for u in staff if u.email not in exclude), f"{adm.lower()}-hook-secret"])
 
 

@@ -158,7 +158,7 @@ def _check_password(session: Session, user: User | None, password: str, now: dat
     or was locked. Failures count towards the lockout (``_login_failed``), whatever asked for the
     password (login, password change, switching TOTP off)."""
     password_ok = _verify_password(user, password)
-    locked = user is not None and user.locked_until is not None and user.locked_until > now
+    locked = user is not None and is_locked(user, now)
     if user is None or locked or not password_ok or not user.active:
         if user is not None and not locked:
             _login_failed(session, user, now, ip, reason)
@@ -180,14 +180,38 @@ def authenticate(
     found = session.execute(
         select(User).where(User.email == login_email(email)).with_for_update()).scalar_one_or_none()
     user = _check_password(session, found, password, now, ip, "password")
+    check_second_factor(session, user, totp_code, now, ip)
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return issue_ticket(session, user, now, ip=ip, user_agent=user_agent)
+
+
+def check_second_factor(session: Session, user: User, totp_code: str, now: datetime, ip: str) -> None:
+    """The TOTP step of every sign-in (local password, directory bind, OpenID Connect): required when
+    the account has a factor; a wrong code counts towards the lockout like a wrong password."""
     if user.totp_enabled:
         if not totp_code.strip():
             raise DomainError("error.totp_required")
         if not _accept_totp(user, totp_code):
             _login_failed(session, user, now, ip, "totp")
             raise DomainError("error.totp_invalid")
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+
+
+def count_failed_login(session: Session, user: User, ip: str, reason: str) -> None:
+    """A failed sign-in of ``user`` checked elsewhere (a directory refused the password): counted
+    towards the lockout and audited like a local one (committed, see ``_login_failed``)."""
+    _login_failed(session, user, utcnow(), ip, reason)
+
+
+def is_locked(user: User, now: datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+def issue_ticket(session: Session, user: User, now: datetime, *, ip: str = "", user_agent: str = "",
+                 method: str = "password") -> str:
+    """The one-time login ticket of a user whose credentials (and second factor) were checked:
+    resets the failure counter, opens the pending session and audits the login (``method``:
+    password, ldap, oidc)."""
     user.failed_logins, user.locked_until = 0, None
     ticket = secrets.token_urlsafe(32)
     session.add(user)
@@ -199,8 +223,9 @@ def authenticate(
         ip=ip[:64],
         user_agent=user_agent[:255],
     ))
+    data = {"ip": ip} if method == "password" else {"ip": ip, "method": method}
     audit.record(session, load_actor(session, user), "auth.login", object_type="user", object_id=user.id,
-                 administration_id=user.administration_id, data={"ip": ip})
+                 administration_id=user.administration_id, data=data)
     return ticket
 
 

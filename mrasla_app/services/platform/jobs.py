@@ -1,5 +1,6 @@
 """Background jobs: deadline alerts, signature-step reminders, the signatories' daily digest, notification
-retries, webhook deliveries, scanned batches, CRL refresh, receipts extended to PAdES B-LTA (``archive``).
+retries, webhook deliveries, scanned batches, CRL refresh, receipts extended to PAdES B-LTA (``archive``),
+directory accounts checked against their LDAP directory.
 
 Each job has a *period* (a minute, a day). A worker inserts ``JobRun(job, period)``; the unique
 constraint lets exactly one worker win, so a job runs once per due period however many workers
@@ -43,6 +44,7 @@ from mrasla_app.services.correspondence import batches, deadlines
 from mrasla_app.services.correspondence.inbox import OPEN
 from mrasla_app.services.parapheur import reminders
 from mrasla_app.services.platform import archive, notifications, webhooks
+from mrasla_app.services.signin.provisioning import sync_ldap
 from mrasla_app.settings import TIMEZONE
 
 log = logging.getLogger(__name__)
@@ -145,6 +147,7 @@ JOBS = (
     Job("crl_refresh", daily, refresh_crl),
     Job("signature_extension", every_minute, archive.extend_job),
     Job("scan_batches", every_minute, batches.process_pending),  # left behind by a dead worker (or queued)
+    Job("directory_sync", daily, run_in=sync_ldap),  # disabled or gone in the LDAP directory → disabled here
 )
 
 

@@ -1,8 +1,9 @@
 """Master-key rotation (``mrasla rotate-master-key``): re-seal every secret under a new key.
 
 What is sealed under the master key (``crypto.seal``): the platform's private keys in
-``<data>/pki/*.key.sealed``, the users' TOTP secrets, the webhook endpoints' signing secrets and the outer layer of the signatories' key
-envelopes (the inner layer belongs to their PIN and is untouched).
+``<data>/pki/*.key.sealed``, the users' TOTP secrets, the webhook endpoints' signing secrets, the outer layer
+of the signatories' key envelopes (the inner layer belongs to their PIN and is untouched), and the identity
+providers' secrets (LDAP bind passwords, OpenID Connect client secrets).
 
 Crash safety: there is never a moment when a secret is sealed under a key nobody has.
 
@@ -38,13 +39,14 @@ from sqlmodel import Session
 from mrasla_app import db
 from mrasla_app.crypto import reseal, unseal_with
 from mrasla_app.fsutil import atomic_write, remove
-from mrasla_app.models import SigningKey, User, WebhookEndpoint
+from mrasla_app.models import IdentityProvider, SigningKey, User, WebhookEndpoint
 from mrasla_app.pki import ca
 from mrasla_app.services.directory.accounts import system_actor, totp_purpose
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.parapheur.signing_keys import key_purpose
 from mrasla_app.services.platform import audit
 from mrasla_app.services.platform.webhooks import secret_purpose
+from mrasla_app.services.signin import ldap, oidc
 from mrasla_app.settings import Settings, decode_key, get_settings
 
 MAX_PASSES = 3  # a row sealed by a concurrent transaction under the old key is caught by the next pass
@@ -58,7 +60,7 @@ class Rotation:
     resumed: bool  # an interrupted rotation was finished
 
 
-def _sealed_rows(session: Session) -> Iterator[tuple[User | SigningKey | WebhookEndpoint, str, str]]:
+def _sealed_rows(session: Session) -> Iterator[tuple[User | SigningKey | WebhookEndpoint | IdentityProvider, str, str]]:
     """(row, column, purpose) of every secret sealed under the master key in the database."""
     for endpoint in session.execute(select(WebhookEndpoint).order_by(WebhookEndpoint.id)).scalars():
         yield endpoint, "secret_sealed", secret_purpose(endpoint.id)  # type: ignore[arg-type]
@@ -66,6 +68,11 @@ def _sealed_rows(session: Session) -> Iterator[tuple[User | SigningKey | Webhook
         yield user, "totp_secret", totp_purpose(user.id)  # type: ignore[arg-type]
     for key in session.execute(select(SigningKey).order_by(SigningKey.id)).scalars():
         yield key, "key_blob", key_purpose(key.user_id)
+    for provider in session.execute(select(IdentityProvider).order_by(IdentityProvider.id)).scalars():
+        if provider.bind_secret is not None:
+            yield provider, "bind_secret", ldap.secret_purpose(provider.id)  # type: ignore[arg-type]
+        if provider.client_secret is not None:
+            yield provider, "client_secret", oidc.secret_purpose(provider.id)  # type: ignore[arg-type]
 
 
 def sealed_secrets(session: Session, settings: Settings) -> list[tuple[str, bytes, str]]:
@@ -88,7 +95,7 @@ def _reseal_files(settings: Settings, keys: Sequence[bytes], new: bytes) -> int:
 
 def _reseal_rows(keys: Sequence[bytes], new: bytes, event: dict[str, object] | None) -> tuple[int, int]:
     """Re-seal the database's secrets in one transaction (with the audit ``event`` when given)."""
-    totp = signing = 0
+    totp = signing = directory = 0
     with db.write_session() as session:
         sqlite = session.get_bind().dialect.name == "sqlite"
         if sqlite:  # freed space is zeroed: the old ciphertexts do not stay in the file
@@ -96,10 +103,12 @@ def _reseal_rows(keys: Sequence[bytes], new: bytes, event: dict[str, object] | N
         for row, column, purpose in _sealed_rows(session):
             setattr(row, column, reseal(getattr(row, column), purpose, keys, new))
             session.add(row)
-            totp, signing = totp + (column == "totp_secret"), signing + (column == "key_blob")
+            totp += column == "totp_secret"
+            signing += column == "key_blob"
+            directory += column in ("bind_secret", "client_secret")
         if event is not None:
             audit.record(session, system_actor(), "master_key.rotated", data={
-                **event, "totp_secrets": totp, "signing_keys": signing})
+                **event, "totp_secrets": totp, "signing_keys": signing, "directory_secrets": directory})
         session.flush()
         if sqlite:
             session.execute(text("PRAGMA secure_delete = OFF"))

@@ -25,6 +25,7 @@ SUBPAGES = [
     ("circuits", routes.ADMIN_CIRCUITS, "route"),
     ("holidays", routes.ADMIN_HOLIDAYS, "calendar-days"),
     ("webhooks", routes.ADMIN_WEBHOOKS, "webhook"),
+    ("signin", routes.ADMIN_SIGNIN, "key-round"),
 ]
 
 

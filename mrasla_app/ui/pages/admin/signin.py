@@ -1,0 +1,307 @@
+"""``/admin/signin``: the managed administration's identity providers (LDAP / Active Directory,
+OpenID Connect), their group → role rules, and a connection test.
+
+Secrets are write-only here: the form's secret field is empty, and an empty secret keeps the
+sealed one. ``services.signin.providers`` checks every right again in each handler.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+from sqlmodel import Session
+
+from mrasla_app import db
+from mrasla_app.i18n import translate
+from mrasla_app.models import Role
+from mrasla_app.services.directory import administrations as directory
+from mrasla_app.services.directory.accounts import Actor
+from mrasla_app.services.errors import DomainError
+from mrasla_app.services.signin import providers
+from mrasla_app.settings import get_settings
+from mrasla_app.ui import routes
+from mrasla_app.ui.components.forms import (
+    button, card, checkbox_field, empty_state, field, option, section_title, select_field, submit,
+)
+from mrasla_app.ui.i18n import t, t_choice
+from mrasla_app.ui.pages.admin.common import AdminState, RowEditor, admin_layout
+
+ROUTE = routes.ADMIN_SIGNIN
+TITLE = "Mrasla — Annuaires · الأدلة"
+FORM = "idp"
+ROLES = tuple(r.value for r in Role)
+_TEXT_FIELDS = ("kind", "name", "server_url", "bind_dn", "user_dn_template", "search_base", "search_filter",
+                "login_domain", "name_attribute", "email_attribute", "group_attribute", "issuer", "client_id",
+                "groups_claim")
+
+
+class SigninAdminState(RowEditor, AdminState):
+    rows: list[dict[str, str]] = []  # the providers, as the form edits them (never a secret)
+    rules_for: str = ""  # the provider whose rules are shown
+    rules_name: str = ""
+    rules: list[dict[str, str]] = []  # {id, group, unit, role}
+    units: list[dict[str, str]] = []  # {id, label}
+    callback_url: str = ""
+
+    def _blank(self) -> dict[str, str]:
+        return {"id": "", "kind": "ldap", "name": "", "enabled": "1", "start_tls": "", "search_filter": "(uid={login})",
+                "name_attribute": "displayName", "email_attribute": "mail", "group_attribute": "memberOf",
+                "groups_claim": "groups"}
+
+    def _editable(self) -> list[dict[str, str]]:
+        return self.rows
+
+    def _reload(self, actor: Actor) -> None:
+        if not self.adm_id:
+            self.rows, self.rules, self.units = [], [], []
+            return
+        with db.read_session() as session:
+            found = providers.list_providers(session, actor, self.adm_id)
+            self.units = [{"id": str(n.unit.id), "label": "— " * n.depth + n.unit.code + " · " + n.unit.name_fr}
+                          for n in directory.unit_tree(session, self.adm_id)]
+            self.rows = [{
+                "id": str(p.id), **{f: str(getattr(p, f).value if f == "kind" else getattr(p, f)) for f in _TEXT_FIELDS},
+                "enabled": "1" if p.enabled else "", "start_tls": "1" if p.start_tls else "",
+                "has_secret": "1" if (p.bind_secret or p.client_secret) else ""} for p in found]
+            if self.rules_for not in {r["id"] for r in self.rows}:
+                self.rules_for = ""
+            self.rules_name = next((r["name"] for r in self.rows if r["id"] == self.rules_for), "")
+            self.rules = [{"id": str(r.id), "group": r.group, "unit": u.code, "unit_name": u.name_fr,
+                           "role": Role(r.role).value}
+                          for r, u in providers.rules(session, actor, int(self.rules_for))] if self.rules_for else []
+        self.callback_url = get_settings().public_url + routes.OIDC_CALLBACK
+
+    def _reload_safe(self, actor: Actor) -> None:
+        try:
+            self._reload(actor)
+        except DomainError as exc:
+            self.rows, self.rules = [], []
+            self._fail(exc)
+
+    @rx.event
+    def on_load(self):
+        actor, redirect = self._admin_actor()
+        self._stop_editing()
+        if actor is None:
+            self.rows, self.rules = [], []
+            return redirect
+        self._reload_safe(actor)
+        return None
+
+    @rx.event
+    def change_adm(self, value: str):
+        actor = self._change_adm(value)
+        self._stop_editing()
+        self.rules_for = ""
+        if actor is not None:
+            self._reload_safe(actor)
+
+    @rx.event
+    def new_kind(self, kind: str):
+        self.edit = {**self._blank(), "kind": kind if kind in ("ldap", "oidc") else "ldap"}
+        self.editing = True
+        self.form_key += 1
+        self._clear_messages()
+
+    @rx.event
+    def save(self, form: dict):
+        form = {k: str(v)[:512] for k, v in (form if isinstance(form, dict) else {}).items()}
+        edited = self._edited_id()
+        form["kind"] = self.edit.get("kind", "ldap")
+        secret = form.pop("secret", "")
+
+        def action(session: Session, actor: Actor) -> None:
+            providers.save_provider(session, actor, self.adm_id, edited, form, secret)
+        if self._run(action, "signin.saved"):
+            self._stop_editing()
+
+    @rx.event
+    def show_rules(self, provider_id: str):
+        try:
+            actor = self._admin_require()
+            self.rules_for = str(provider_id) if str(provider_id) in {r["id"] for r in self.rows} else ""
+            self._clear_messages()
+            self._reload(actor)
+        except DomainError as exc:
+            self._fail(exc)
+
+    @rx.event
+    def add_rule(self, form: dict):
+        form = form if isinstance(form, dict) else {}
+        unit = str(form.get("unit_id", ""))
+
+        def action(session: Session, actor: Actor) -> None:
+            if not self.rules_for or not unit.isdigit():
+                raise DomainError("error.invalid_request")
+            providers.add_rule(session, actor, int(self.rules_for), str(form.get("group", ""))[:255], int(unit),
+                               str(form.get("role", "")))
+        self._run(action, "signin.rule_added")
+
+    @rx.event
+    def remove_rule(self, rule_id: str):
+        def action(session: Session, actor: Actor) -> None:
+            if not str(rule_id).isdigit():
+                raise DomainError("error.not_found")
+            providers.remove_rule(session, actor, int(rule_id))
+        self._run(action, "signin.rule_removed")
+
+    @rx.event
+    def test(self, provider_id: str):
+        """Try the provider now (LDAP bind + search, or OpenID Connect discovery); nothing is changed."""
+        try:
+            actor = self._admin_require()
+            if not str(provider_id).isdigit():
+                raise DomainError("error.not_found")
+            with db.read_session() as session:
+                params = providers.try_connection(session, actor, int(provider_id))
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        key = "signin.tested_ldap" if "count" in params else "signin.tested_oidc"
+        self._clear_messages()
+        self.notice_ar, self.notice_fr, self.notice_en = (translate(key, lang, **params) for lang in ("ar", "fr", "en"))
+
+
+def _text(name: str, label: str, *, required: bool = False, hint: str | None = None, **props) -> rx.Component:
+    props.setdefault("max_length", 255)
+    return field(FORM, name, label, required=required, default_value=SigninAdminState.edit[name].to(str),
+                 hint_key=hint, dir="ltr", **props)
+
+
+def _form() -> rx.Component:
+    S = SigninAdminState
+    ldap_fields = rx.el.div(
+        _text("server_url", "signin.server_url", required=True, hint="signin.server_url_hint",
+              placeholder="ldaps://ldap.example.ma"),
+        _text("search_base", "signin.search_base", required=True, placeholder="ou=people,dc=example,dc=ma"),
+        _text("search_filter", "signin.search_filter", required=True, hint="signin.search_filter_hint"),
+        _text("bind_dn", "signin.bind_dn", hint="signin.bind_dn_hint"),
+        field(FORM, "secret", "signin.bind_password", type="password", autocomplete="new-password", dir="ltr",
+              hint_key="signin.secret_hint"),
+        _text("user_dn_template", "signin.user_dn_template", hint="signin.user_dn_template_hint"),
+        _text("login_domain", "signin.login_domain", hint="signin.login_domain_hint", placeholder="example.ma"),
+        _text("name_attribute", "signin.name_attribute"),
+        _text("email_attribute", "signin.email_attribute"),
+        _text("group_attribute", "signin.group_attribute"),
+        class_name="form-grid",
+    )
+    oidc_fields = rx.el.div(
+        _text("issuer", "signin.issuer", required=True, placeholder="https://sso.example.ma/realms/staff"),
+        _text("client_id", "signin.client_id", required=True),
+        field(FORM, "secret", "signin.client_secret", type="password", autocomplete="new-password", dir="ltr",
+              hint_key="signin.secret_hint"),
+        _text("groups_claim", "signin.groups_claim"),
+        rx.el.p(t("signin.callback_hint"), " ", rx.el.code(S.callback_url, dir="ltr", class_name="provider-callback"),
+                class_name="hint", data_testid="idp-callback"),
+        class_name="form-grid",
+    )
+    return card(
+        section_title("signin.edit", id="idp-form-title"),
+        rx.el.p(rx.el.span(t("signin.kind"), class_name="label"), " ",
+                t_choice(S.edit["kind"].to(str), "signin.kind.", ("ldap", "oidc"))),
+        rx.el.form(
+            _text("name", "signin.name", required=True, max_length=120),
+            rx.cond(S.edit["kind"] == "oidc", oidc_fields, ldap_fields),
+            rx.cond(S.edit["kind"] == "ldap",
+                    checkbox_field(FORM, "start_tls", "signin.start_tls", default_checked=S.edit["start_tls"] != "")),
+            checkbox_field(FORM, "enabled", "signin.enabled", default_checked=S.edit["enabled"] != ""),
+            rx.el.div(submit("common.save", "idp-save"),
+                      button("common.cancel", kind="ghost", on_click=S.cancel), class_name="actions"),
+            on_submit=S.save,
+            class_name="form",
+            key=S.form_key,
+            data_testid="idp-form",
+        ),
+        aria_labelledby="idp-form-title",
+    )
+
+
+def _row(p: rx.Var) -> rx.Component:
+    S = SigninAdminState
+    return rx.el.tr(
+        rx.el.td(rx.el.strong(p["name"])),
+        rx.el.td(t_choice(p["kind"], "signin.kind.", ("ldap", "oidc"))),
+        rx.el.td(rx.el.span(rx.cond(p["kind"] == "oidc", p["issuer"], p["server_url"]), dir="ltr",
+                            class_name="provider-callback")),
+        rx.el.td(rx.cond(p["enabled"] != "", rx.el.span(t("common.active"), class_name="badge badge-ok"),
+                         rx.el.span(t("common.inactive"), class_name="badge"))),
+        rx.el.td(rx.el.div(
+            rx.el.button(t("common.edit"), type="button", class_name="btn btn-small btn-ghost",
+                         on_click=S.start_edit(p["id"]), data_testid="idp-edit-" + p["id"]),
+            rx.el.button(t("signin.test"), type="button", class_name="btn btn-small btn-secondary",
+                         on_click=S.test(p["id"]), data_testid="idp-test-" + p["id"]),
+            rx.el.button(t("signin.rules"), type="button", class_name="btn btn-small btn-ghost",
+                         on_click=S.show_rules(p["id"]), data_testid="idp-rules-" + p["id"]),
+            class_name="row-actions",
+        )),
+        data_testid="idp-row-" + p["id"],
+    )
+
+
+def _rules() -> rx.Component:
+    S = SigninAdminState
+    return card(
+        rx.el.h2(t("signin.rules"), " — ", S.rules_name, class_name="section-title", id="idp-rules-title"),
+        rx.el.p(t("signin.rules_intro"), class_name="hint"),
+        rx.cond(
+            S.rules.length() > 0,
+            rx.el.div(rx.el.table(
+                rx.el.thead(rx.el.tr(*[rx.el.th(t(k), scope="col") for k in (
+                    "signin.rule_group", "signin.rule_unit", "signin.rule_role", "common.actions")])),
+                rx.el.tbody(rx.foreach(S.rules, lambda r: rx.el.tr(
+                    rx.el.td(rx.el.code(r["group"], dir="ltr", class_name="provider-callback")),
+                    rx.el.td(r["unit"] + " · " + r["unit_name"]),
+                    rx.el.td(t_choice(r["role"], "role.", ROLES)),
+                    rx.el.td(rx.el.button(t("common.remove"), type="button", class_name="btn btn-small btn-danger",
+                                          on_click=S.remove_rule(r["id"]), data_testid="idp-rule-remove-" + r["id"])),
+                ))),
+                class_name="table", data_testid="idp-rules",
+            ), class_name="table-wrap"),
+            rx.el.p(t("signin.no_rules"), class_name="muted"),
+        ),
+        rx.el.form(
+            rx.el.div(
+                field("idp-rule", "group", "signin.rule_group", required=True, dir="ltr", max_length=255,
+                      placeholder="cn=courrier,ou=groups,dc=example,dc=ma"),
+                select_field("idp-rule", "unit_id", "signin.rule_unit",
+                             [option("", t("common.select")),
+                              rx.foreach(S.units, lambda u: option(u["id"], u["label"]))], required=True),
+                select_field("idp-rule", "role", "signin.rule_role",
+                             [option(r, t(f"role.{r}")) for r in ROLES], required=True),
+                class_name="form-grid",
+            ),
+            rx.el.div(submit("signin.add_rule", "idp-rule-add"), class_name="actions"),
+            on_submit=S.add_rule,
+            reset_on_submit=True,
+            class_name="form idp-rule-form",
+        ),
+        aria_labelledby="idp-rules-title",
+    )
+
+
+def page() -> rx.Component:
+    S = SigninAdminState
+    return admin_layout(
+        S, "signin", "admin.signin",
+        rx.el.p(t("signin.intro"), class_name="lead"),
+        rx.cond(~S.editing, rx.el.div(
+            button("signin.new_ldap", on_click=S.new_kind("ldap"), data_testid="idp-new-ldap"),
+            button("signin.new_oidc", kind="secondary", on_click=S.new_kind("oidc"), data_testid="idp-new-oidc"),
+            class_name="toolbar",
+        )),
+        rx.cond(S.editing, _form()),
+        rx.cond(
+            S.rows.length() > 0,
+            rx.el.div(rx.el.table(
+                rx.el.thead(rx.el.tr(*[rx.el.th(t(k), scope="col") for k in (
+                    "signin.name", "signin.kind", "signin.address", "signin.status", "common.actions")])),
+                rx.el.tbody(rx.foreach(S.rows, _row)),
+                class_name="table", data_testid="idp-table",
+            ), class_name="table-wrap"),
+            empty_state("signin.empty", "key-round"),
+        ),
+        rx.cond(S.rules_for != "", _rules()),
+        picker_on_change=S.change_adm,
+    )
+
+
+ON_LOAD = SigninAdminState.on_load
