@@ -10,6 +10,10 @@ from mrasla_app.models.directory import Administration, AdministrationKind, Part
 from mrasla_app.models.jobs import JobRun
 from mrasla_app.models.letters import LetterDraft
 from mrasla_app.models.notifications import Notification, NotificationStatus
+from mrasla_app.models.records import (
+    CorrespondenceTag, CustomField, CustomFieldValue, Disposal, DisposalKind, DisposalStatus, DocumentType, FieldKind,
+    FilePlanNode, FinalAction, RecordInfo, RetentionStart, Tag,
+)
 from mrasla_app.models.workflow import (
     CircuitTemplate, CompletionMode, Decision, DocumentRole, Folder, FolderAnnotation, FolderDocument, FolderStatus,
     FolderStep, KeySource, SigningKey, StepAction, StepKind, StepParticipant, StepStatus,
@@ -17,6 +21,8 @@ from mrasla_app.models.workflow import (
 
 __all__ = [
     "JobRun", "LetterDraft",
+    "CorrespondenceTag", "CustomField", "CustomFieldValue", "Disposal", "DisposalKind", "DisposalStatus", "DocumentType",
+    "FieldKind", "FilePlanNode", "FinalAction", "RecordInfo", "RetentionStart", "Tag",
     "Channel", "ConfidentialAccess", "Correspondence", "CorrespondenceLink", "Dispatch", "DispatchPurpose", "Holiday",
     "LinkKind", "Note", "Direction", "Document", "DocumentKind", "Notification", "NotificationStatus",
     "Priority", "RegistryCounter", "Status", "TrackingCode",

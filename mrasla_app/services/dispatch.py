@@ -22,6 +22,8 @@ from mrasla_app.models.base import utcnow
 from mrasla_app.services import audit, registry, scoping, validation
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError, PermissionDenied
+from mrasla_app.services.records import file_plan
+from mrasla_app.services.records.file_plan import Classification
 
 TYPES = ("request", "complaint", "invoice", "information", "other")
 OPEN_STATUSES = (Status.to_qualify, Status.dispatched, Status.in_progress, Status.returned)
@@ -53,8 +55,10 @@ def qualify(
     confidential: bool = False,
     deadline: date | None = None,
     named_user_ids: Iterable[int] = (),
+    classification: Classification | None = None,
 ) -> Correspondence:
-    """The registry sets type, priority, confidentiality and deadline (default from the SLA table)."""
+    """The registry sets type, priority, confidentiality and deadline (default from the SLA table),
+    and files the letter in the file plan (``records.file_plan.classify``) when given."""
     corr = scoping.get_visible(session, actor, correspondence_id, for_update=True)
     if not is_registry_clerk(actor, corr):  # type: ignore[arg-type]
         raise PermissionDenied()
@@ -84,8 +88,9 @@ def qualify(
             if session.get(ConfidentialAccess, (corr.id, uid)) is None:
                 session.add(ConfidentialAccess(correspondence_id=corr.id, user_id=uid))  # type: ignore[arg-type]
     session.add(corr)
+    filed = file_plan.classify(session, actor, corr, classification) if classification else {}  # type: ignore[arg-type]
     _record(session, actor, corr, "correspondence.qualified", type=type_code, priority=corr.priority.value,  # type: ignore[arg-type]
-            confidential=corr.confidential, deadline=str(deadline or ""), named=named)
+            confidential=corr.confidential, deadline=str(deadline or ""), named=named, **filed)
     return corr
 
 

@@ -41,8 +41,10 @@ class Report:
 
 def referenced_blobs(session: Session) -> dict[str, str]:
     """Every SHA-256 a row points to → a label of the first row found (for messages)."""
-    refs: dict[str, str] = {}
-    for d in session.execute(select(Document)).scalars():
+    from mrasla_app.services.records.retention import disposed_document_ids
+
+    refs: dict[str, str] = {}  # documents of transferred or destroyed letters left live storage on purpose
+    for d in session.execute(select(Document).where(Document.id.not_in(disposed_document_ids(session)))).scalars():
         for sha in (d.sha256, d.pdf_sha256):
             if sha:
                 refs.setdefault(sha, f"document #{d.id} ({d.filename})")

@@ -33,6 +33,7 @@ from mrasla_app.models import (
 from mrasla_app.models.base import utcnow
 from mrasla_app.services import archive, deadlines, notifications
 from mrasla_app.services.inbox import OPEN
+from mrasla_app.services.records import retention
 from mrasla_app.settings import TIMEZONE
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,8 @@ JOBS = (
     Job("step_reminders", daily, run_in=step_reminders),
     Job("crl_refresh", daily, refresh_crl),
     Job("signature_extension", every_minute, archive.extend_job),
+    Job("retention", daily, run_in=retention.retention_job),
+    Job("records_purge", daily, retention.purge_job),
 )
 
 
