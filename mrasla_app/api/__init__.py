@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 
 from mrasla_app import db
 from mrasla_app.api import auth, correspondence, deposits, directory, docs, folders, openapi, verify
+from mrasla_app.api import records
 from mrasla_app.api import registry as registers
 from mrasla_app.api.errors import domain_error_handler, http_error_handler, validation_error_handler
 from mrasla_app.api.http import Conventions, mount_api
@@ -63,6 +64,7 @@ def create_api() -> FastAPI:
     v1.include_router(correspondence.documents_router)
     v1.include_router(folders.router)
     v1.include_router(registers.router)
+    v1.include_router(records.router)
     app.include_router(v1)
     app.include_router(verify.pki_router)
     docs.install(app, API_PREFIX)

@@ -366,3 +366,15 @@ def package(session: Session, actor: Actor | None, disposal_id: int) -> bytes:
     actor = _require_archivist(actor, actor.administration_id if actor else None)
     return storage.get(_disposal_of(session, actor, disposal_id, DisposalKind.transfer).package_sha256)
 
+
+
+def disposals(session: Session, actor: Actor | None, limit: int = 20) -> list[tuple[Disposal, int]]:
+    """The administration's latest transfers and destructions, newest first, with their letter counts."""
+    actor = _require_archivist(actor, actor.administration_id if actor else None)
+    rows = list(session.execute(select(Disposal).where(Disposal.administration_id == actor.administration_id)
+                                .order_by(Disposal.id.desc()).limit(limit)).scalars())
+    counts: dict[int, int] = {}
+    for (did,) in session.execute(select(RecordInfo.disposal_id).where(
+            RecordInfo.disposal_id.in_([r.id for r in rows]))).all():
+        counts[did] = counts.get(did, 0) + 1
+    return [(r, counts.get(r.id, 0)) for r in rows]  # type: ignore[arg-type]
