@@ -187,21 +187,22 @@ def _actions() -> rx.Component:
 
 def _disposal(d: rx.Var) -> rx.Component:
     return rx.el.li(
-        rx.el.a(rx.icon(rx.cond(d["kind"] == "transfer", "package", "file-check"), size=16, aria_hidden="true"),
-                " ", rx.el.span(d["reference"], dir="ltr", class_name="mono"), href=d["href"], download=True,
+        rx.icon(rx.cond(d["kind"] == "transfer", "package", "file-check"), size=18, aria_hidden="true"),
+        rx.el.a(d["reference"], href=d["href"], download=True, dir="ltr", class_name="file-name mono",
                 data_testid="disposal-" + d["reference"]),
-        " · ", rx.cond(d["kind"] == "transfer", t("records.kind_transfer"), t("records.kind_destruction")),
-        " · ", d["count"], " ", t("records.letters"),
-        rx.cond(d["ack"] != "", rx.fragment(" · ", t("records.ack"), " ", rx.el.span(d["ack"], dir="ltr"))),
+        rx.el.span(rx.cond(d["kind"] == "transfer", t("records.kind_transfer"), t("records.kind_destruction")),
+                   " · ", d["count"], " ", t("records.letters"),
+                   rx.cond(d["ack"] != "", rx.fragment(" · ", t("records.ack"), " ", rx.el.span(d["ack"], dir="ltr"))),
+                   class_name="muted"),
         rx.cond(d["pending"] != "", rx.el.form(
             rx.el.input(type="hidden", name="disposal_id", value=d["id"]),
             rx.el.label(t("records.ack_label"), html_for="ack-" + d["id"], class_name="label"),
-            rx.el.div(rx.el.input(id="ack-" + d["id"], name="acknowledgement", required=True, max_length=255,
-                                  class_name="input", dir="ltr", data_testid="records-ack-" + d["reference"]),
-                      rx.el.button(t("records.acknowledge"), type="submit", class_name="btn btn-small btn-primary"),
-                      class_name="inline-form"),
-            on_submit=RecordsState.acknowledge, class_name="form")),
-        class_name="disposal",
+            rx.el.input(id="ack-" + d["id"], name="acknowledgement", required=True, max_length=255,
+                        class_name="input", dir="ltr", data_testid="records-ack-" + d["reference"]),
+            rx.el.div(rx.el.button(t("records.acknowledge"), type="submit", class_name="btn btn-small btn-primary"),
+                      class_name="actions"),
+            on_submit=RecordsState.acknowledge, class_name="form disposal-form")),
+        class_name="pf-file",
     )
 
 
@@ -227,7 +228,7 @@ def page() -> rx.Component:
             empty_state("records.empty", "archive"),
         ),
         card(section_title("records.history", id="records-history-title"),
-             rx.cond(S.disposals.length() > 0, rx.el.ul(rx.foreach(S.disposals, _disposal), class_name="plain-list"),
+             rx.cond(S.disposals.length() > 0, rx.el.ul(rx.foreach(S.disposals, _disposal), class_name="pf-files"),
                      rx.el.p(t("records.no_history"), class_name="muted")),
              aria_labelledby="records-history-title"),
         active=PAGE,
