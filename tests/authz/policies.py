@@ -109,6 +109,11 @@ HANDLERS: dict[str, dict[str, Policy]] = {
     },
     "HolidaysState": {"on_load": P.ADMIN, "change_adm": P.ADMIN, "set_year": P.ADMIN, "open_create": P.ADMIN,
                       "close": P.ADMIN, "create": P.ADMIN, "remove": P.ADMIN},
+    "FilePlanState": {"on_load": P.ADMIN, "change_adm": P.ADMIN, "add_node": P.ADMIN, "add_type": P.ADMIN,
+                      "add_tag": P.ADMIN, "add_custom_field": P.ADMIN},
+    # records management: the administration's archivists (services.records.retention)
+    "RecordsState": {"on_load": P.STAFF, "toggle": P.STAFF, "select_all": P.STAFF, "transfer": P.STAFF,
+                     "destroy": P.STAFF, "keep": P.STAFF, "acknowledge": P.STAFF},
 }
 
 ROUTES: dict[str, Policy] = {
@@ -149,6 +154,8 @@ ROUTES: dict[str, Policy] = {
     "POST /api/v1/folders/{folder_id}/actions": P.STAFF,
     "GET /api/v1/registers/{direction}.csv": P.STAFF,
     "GET /api/v1/registers/{direction}.pdf": P.STAFF,
+    "GET /api/v1/disposals/{disposal_id}/package.zip": P.STAFF,
+    "GET /api/v1/disposals/{disposal_id}/certificate.pdf": P.STAFF,
 }
 
 # Policies under which a signed-in caller may legitimately change something of their own.
