@@ -193,11 +193,11 @@ def test_transfer_package_validates_against_seda_and_bagit_and_its_signatures_st
     pdfs = [p for p in data.rglob("*.pdf")]
     restored_hashes = {hashlib.sha256(p.read_bytes()).hexdigest() for p in pdfs}
     assert set(originals) <= restored_hashes
-    signed = [p for p in pdfs if validate_pdf(p.read_bytes()).signatures]
+    reports = {p.name: validate_pdf(p.read_bytes()) for p in pdfs}
+    signed = {name: r for name, r in reports.items() if r.signatures}
     assert len(signed) >= 2  # the receipt and the signed answer at least
-    for p in signed:
-        report = validate_pdf(p.read_bytes())
-        assert report.authentic, (p.name, report.reasons)
+    for name, report in signed.items():
+        assert report.authentic, (name, report.reasons)
     # A byte changed in the bag: bagit's validation says so.
     victim = pdfs[0]
     victim.write_bytes(victim.read_bytes() + b"x")
@@ -264,6 +264,14 @@ def test_destruction_is_confirmed_by_the_archivist_with_a_sealed_certificate(see
     assert not any(storage.exists(f) for f in files)
     with pytest.raises(DomainError), db.write_session() as s:  # destroyed is final
         retention.destroy(s, seeded.actor(ARCHIVIST), [cid])
+    # Review outcome "keep": back to active with a new end, due again only then.
+    with db.write_session() as s:
+        assert retention.keep_longer(s, seeded.actor(ARCHIVIST), [keep], 2, "Contentieux en cours") == 1
+    today = utcnow().date()
+    with db.write_session() as s:
+        assert s.get(RecordInfo, keep).retention_due_on == retention.add_months(today, 24)
+        assert retention.mark_due(s, retention.add_months(today, 23)) == []
+        assert retention.mark_due(s, retention.add_months(today, 24)) == [keep]
 
 
 def test_seda_schema_refuses_a_broken_message():
