@@ -19,7 +19,7 @@ from sqlalchemy import make_url, select
 from sqlmodel import Session
 
 from mrasla_app.models import (
-    Channel, Correspondence, Direction, Document, DocumentKind, Folder, FolderDocument, RegistryCounter, StepAction,
+    Channel, Correspondence, Direction, Disposal, Document, DocumentKind, Folder, FolderDocument, RegistryCounter, StepAction,
 )
 from mrasla_app.fsutil import SQLITE_COMPANIONS, open_to_others
 from mrasla_app.services import audit, storage
@@ -58,6 +58,10 @@ def referenced_blobs(session: Session) -> dict[str, str]:
     for a in session.execute(select(StepAction)).scalars():
         if a.document_sha256:
             refs.setdefault(a.document_sha256, f"step action #{a.id}")
+    for d in session.execute(select(Disposal)).scalars():  # archive packages, certificates of destruction
+        for sha in (d.package_sha256, d.certificate_sha256):
+            if sha:
+                refs.setdefault(sha, f"disposal {d.reference}")
     return refs
 
 

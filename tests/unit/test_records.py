@@ -217,7 +217,10 @@ def test_transfer_package_validates_against_seda_and_bagit_and_its_signatures_st
         assert not any(storage.exists(sha) for sha, d in originals.items() if d.kind.value == "attachment")
         assert storage.exists(s.get(Disposal, disposal_id).package_sha256)
         assert audit.verify(s) == []
-        assert not fsck.check(s).problems
+        report = fsck.check(s)
+        assert not report.problems and s.get(Disposal, disposal_id).package_sha256 not in report.orphans
+        fsck.collect_garbage(s, grace_seconds=0)  # the package is referenced: never collected
+        assert storage.exists(s.get(Disposal, disposal_id).package_sha256)
         ev = s.execute(select(AuditEvent).where(AuditEvent.action == "record.transferred",
                                                 AuditEvent.object_id == str(ids[0]))).scalar_one()
         assert json.loads(ev.data)["acknowledgement"] == "AN-ACK-2026-0042"
@@ -257,6 +260,8 @@ def test_destruction_is_confirmed_by_the_archivist_with_a_sealed_certificate(see
         assert audit.verify(s) == []
         assert s.get(RecordInfo, keep).disposal_status is DisposalStatus.due  # only what was confirmed
         assert s.get(Correspondence, cid).registry_number  # the register entry stays
+        fsck.collect_garbage(s, grace_seconds=0)
+        assert storage.exists(row.certificate_sha256) and not fsck.check(s).problems
     report = validate_pdf(cert)
     assert report.authentic, report.reasons
     text = "".join(page.extract_text() for page in __import__("pypdf").PdfReader(BytesIO(cert)).pages)
