@@ -78,7 +78,7 @@ def mark_due(session: Session, today: date | None = None) -> list[int]:
         select(RecordInfo, Correspondence, DocumentType)
         .join(Correspondence, Correspondence.id == RecordInfo.correspondence_id)
         .join(DocumentType, DocumentType.id == RecordInfo.document_type_id)
-        .where(RecordInfo.disposal_status == DisposalStatus.active)).all()
+        .where(RecordInfo.disposal_status == DisposalStatus.active).order_by(RecordInfo.correspondence_id)).all()
     marked = []
     for info, corr, dtype in rows:
         if info.retention_due_on is None:
