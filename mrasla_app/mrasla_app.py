@@ -16,7 +16,8 @@ from mrasla_app.pwa import components as pwa
 from mrasla_app.services.platform import deployment, jobs
 from mrasla_app.settings import get_settings
 from mrasla_app.ui.pages import account, folder, home, inbox, login, mail, parapheur, registry
-from mrasla_app.ui.pages import dashboard, registry_batches, registry_export, registry_new
+from mrasla_app.ui.pages import dashboard, records, registry_batches, registry_export, registry_new
+from mrasla_app.ui.pages.admin import file_plan as admin_file_plan
 from mrasla_app.ui.pages.admin import holidays as admin_holidays
 from mrasla_app.ui.pages.admin import webhooks as admin_webhooks
 from mrasla_app.ui.pages.admin import administrations, circuits, delegations, units, users
@@ -34,7 +35,7 @@ PAGES = (home, login, account, registry, inbox, mail, parapheur,
          deposit, deposit_done, verify_pdf, verify_receipt, track, track_link,
          admin_index, administrations, units, users, delegations, folder, circuits,
          registry_new, registry_export, dashboard, admin_holidays, registry_batches, admin_webhooks,
-         admin_signin)
+         admin_signin, admin_file_plan, records)
 
 app = rx.App(
     # page_urls: each page at its own URL (no redirect to the slash form); uploads rate-limited and capped;

@@ -16,7 +16,19 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException
 
 from mrasla_app import db
-from mrasla_app.api import auth, correspondence, deposits, directory, docs, folders, openapi, signin, verify, webhooks
+from mrasla_app.api import (
+    auth,
+    correspondence,
+    deposits,
+    directory,
+    docs,
+    folders,
+    openapi,
+    records,
+    signin,
+    verify,
+    webhooks,
+)
 from mrasla_app.api import registry as registers
 from mrasla_app.api.errors import domain_error_handler, http_error_handler, validation_error_handler
 from mrasla_app.api.http import Conventions, mount_api
@@ -65,6 +77,7 @@ def create_api() -> FastAPI:
     v1.include_router(folders.router)
     v1.include_router(registers.router)
     v1.include_router(webhooks.router)
+    v1.include_router(records.router)
     app.include_router(v1)
     app.include_router(verify.pki_router)
     docs.install(app, API_PREFIX)

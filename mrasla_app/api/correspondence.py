@@ -229,4 +229,6 @@ def get_document(document_id: Id, inline: bool = False, pdf: bool = False,
             delivery_evidence.record_retrieval(session, doc, actor=actor)
     sha, ctype, name = (doc.pdf_sha256, "application/pdf", doc.filename.rsplit(".", 1)[0] + ".pdf") if pdf \
         else (doc.sha256, doc.content_type, doc.filename)
+    if not storage.exists(sha):  # transferred to the archives or destroyed (records.retention): the trail stays
+        raise NotFound("error.document_disposed")
     return download(storage.get(sha), ctype, name, inline, etag=sha, modified=doc.created_at)

@@ -162,6 +162,8 @@ def receipt_pdf(reference: str, token: str = Depends(access_token)) -> Response:
             Document.correspondence_id == corr.id, Document.kind == DocumentKind.receipt)).scalar_one_or_none()
     if not doc:
         raise NotFound()
+    if not storage.exists(doc.sha256):  # transferred to the archives or destroyed (records.retention)
+        raise NotFound("error.document_disposed")
     response = download(storage.get(doc.sha256), "application/pdf", doc.filename, etag=doc.sha256,
                         modified=doc.created_at)
     response.headers["X-Signature-Level"] = verification.stored_level(doc)  # PAdES B-T as issued, then B-LTA
@@ -179,6 +181,8 @@ def answer_pdf(reference: str, document_id: Id, d: str | None = None, token: str
             tracking.answer_by_ticket(session, reference, document_id, d or "")
     if doc is None or (corr and doc.correspondence_id != corr.id) or doc.kind is not DocumentKind.answer:
         raise NotFound()
+    if not storage.exists(doc.sha256):  # transferred to the archives or destroyed (records.retention)
+        raise NotFound("error.document_disposed")
     with db.write_session() as session:  # the first opening is the evidence of retrieval (law 43-20)
         delivery_evidence.record_retrieval(session, doc)
     return download(storage.get(doc.sha256), "application/pdf", doc.filename, etag=doc.sha256, modified=doc.created_at)

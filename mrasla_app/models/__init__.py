@@ -14,6 +14,10 @@ from mrasla_app.models.signin import IdentityProvider, ProviderKind, ProviderRol
 from mrasla_app.models.notifications import Notification, NotificationStatus
 from mrasla_app.models.preferences import NotificationPreference, PushSubscription
 from mrasla_app.models.webhooks import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from mrasla_app.models.records import (
+    CorrespondenceTag, CustomField, CustomFieldValue, Disposal, DisposalKind, DisposalStatus, DocumentType, FieldKind,
+    FilePlanNode, FinalAction, RecordInfo, RetentionStart, Tag,
+)
 from mrasla_app.models.workflow import (
     CircuitTemplate, CompletionMode, Decision, DocumentRole, Folder, FolderAnnotation, FolderDocument, FolderStatus,
     FolderStep, KeySource, SigningKey, StepAction, StepKind, StepParticipant, StepStatus,
@@ -24,6 +28,8 @@ __all__ = [
     "NotificationPreference", "PushSubscription",
     "DeliveryStatus", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
     "IdentityProvider", "ProviderKind", "ProviderRoleRule",
+    "CorrespondenceTag", "CustomField", "CustomFieldValue", "Disposal", "DisposalKind", "DisposalStatus", "DocumentType",
+    "FieldKind", "FilePlanNode", "FinalAction", "RecordInfo", "RetentionStart", "Tag",
     "Channel", "ConfidentialAccess", "Correspondence", "CorrespondenceLink", "Dispatch", "DispatchPurpose", "Holiday",
     "LinkKind", "Note", "Direction", "Document", "DocumentKind", "Notification", "NotificationStatus",
     "Priority", "RegistryCounter", "Status", "TrackingCode",

@@ -19,6 +19,7 @@ class Role(str, enum.Enum):
     head = "head"  # head of unit: sees the unit and its sub-units
     signatory = "signatory"
     admin = "admin"  # administrator of the administration the unit belongs to
+    archivist = "archivist"  # records manager: reviews retention ends, confirms transfers and destructions
 
 
 class User(SQLModel, table=True):

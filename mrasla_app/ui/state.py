@@ -34,6 +34,7 @@ PAGE_ROLES: dict[str, tuple[Role, ...]] = {
     "register": (Role.clerk, Role.agent, Role.head),  # outgoing / internal (and, for clerks, incoming) mail
     "registers": (Role.clerk,),  # register exports (names and subjects: the registry only)
     "dashboard": (Role.head,),  # also administrators, see allowed_pages
+    "records": (Role.archivist,),  # retention ends, transfers to the archives, destructions
 }
 PAGE_ROUTES = {
     "registry": routes.REGISTRY,
@@ -44,6 +45,7 @@ PAGE_ROUTES = {
     "register": routes.REGISTRY_NEW,
     "registers": routes.REGISTRY_EXPORT,
     "dashboard": routes.DASHBOARD,
+    "records": routes.RECORDS,
 }
 
 
@@ -72,7 +74,7 @@ def can_open(actor: Actor | None, page: str) -> bool:
 
 
 # Where to land after login: the first of these the roles allow (signatories land on their parapheur).
-LANDING_ORDER = ("registry", "parapheur", "inbox", "admin")
+LANDING_ORDER = ("registry", "parapheur", "inbox", "records", "admin")
 
 
 def landing_route(actor: Actor | None) -> str:

@@ -108,7 +108,7 @@ content_type_overrides:
 """ + "".join(f"  {t}: application/octet-stream\n" for t in (
     "application/pdf", "image/jpeg", "image/png", "text/csv", "application/x-x509-ca-cert", "application/pkix-crl",
     "application/timestamp-reply", "application/timestamp-query", "application/ocsp-request",
-    "application/ocsp-response", "application/xml"))
+    "application/ocsp-response", "application/xml", "application/zip"))
 
 
 @pytest.fixture(scope="module")

@@ -119,6 +119,11 @@ HANDLERS: dict[str, dict[str, Policy]] = {
     "SigninAdminState": {"on_load": P.ADMIN, "change_adm": P.ADMIN, "new": P.ADMIN, "new_kind": P.ADMIN,
                          "start_edit": P.ADMIN, "cancel": P.ADMIN, "save": P.ADMIN, "show_rules": P.ADMIN,
                          "add_rule": P.ADMIN, "remove_rule": P.ADMIN, "test": P.ADMIN},
+    "FilePlanState": {"on_load": P.ADMIN, "change_adm": P.ADMIN, "add_node": P.ADMIN, "add_type": P.ADMIN,
+                      "add_tag": P.ADMIN, "add_custom_field": P.ADMIN},
+    # records management: the administration's archivists (services.records.retention)
+    "RecordsState": {"on_load": P.STAFF, "toggle": P.STAFF, "select_all": P.STAFF, "transfer": P.STAFF,
+                     "destroy": P.STAFF, "keep": P.STAFF, "acknowledge": P.STAFF},
 }
 
 ROUTES: dict[str, Policy] = {
@@ -166,6 +171,8 @@ ROUTES: dict[str, Policy] = {
     "PATCH /api/v1/webhooks/{webhook_id}": P.ADMIN,
     "POST /api/v1/webhooks/{webhook_id}/test": P.ADMIN,
     "GET /api/v1/webhooks/{webhook_id}/deliveries": P.ADMIN,
+    "GET /api/v1/disposals/{disposal_id}/package.zip": P.STAFF,
+    "GET /api/v1/disposals/{disposal_id}/certificate.pdf": P.STAFF,
 }
 
 # Policies under which a signed-in caller may legitimately change something of their own.

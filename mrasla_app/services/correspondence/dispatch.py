@@ -15,15 +15,28 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from mrasla_app.models import (
-    AuditEvent, ConfidentialAccess, Correspondence, CorrespondenceLink, Dispatch, DispatchPurpose, LinkKind, Note,
-    Priority, RoleMembership, Status, Unit, User,
+    AuditEvent,
+    ConfidentialAccess,
+    Correspondence,
+    CorrespondenceLink,
+    Dispatch,
+    DispatchPurpose,
+    LinkKind,
+    Note,
+    Priority,
+    RoleMembership,
+    Status,
+    Unit,
+    User,
 )
 from mrasla_app.models.base import utcnow
-from mrasla_app.services.platform import audit, validation
 from mrasla_app.services.correspondence import letter_actions, registry, scoping
 from mrasla_app.services.correspondence.letter_actions import LetterAction
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
+from mrasla_app.services.platform import audit, validation
+from mrasla_app.services.records import file_plan
+from mrasla_app.services.records.file_plan import Classification
 
 TYPES = ("request", "complaint", "invoice", "information", "other")
 
@@ -43,8 +56,10 @@ def qualify(
     confidential: bool = False,
     deadline: date | None = None,
     named_user_ids: Iterable[int] = (),
+    classification: Classification | None = None,
 ) -> Correspondence:
-    """The registry sets type, priority, confidentiality and deadline (default from the SLA table)."""
+    """The registry sets type, priority, confidentiality and deadline (default from the SLA table),
+    and files the letter in the file plan (``records.file_plan.classify``) when given."""
     corr = scoping.get_visible(session, actor, correspondence_id, for_update=True)
     assert actor is not None
     letter_actions.require(session, actor, corr, LetterAction.qualify)
@@ -72,8 +87,9 @@ def qualify(
             if session.get(ConfidentialAccess, (corr.id, uid)) is None:
                 session.add(ConfidentialAccess(correspondence_id=corr.id, user_id=uid))  # type: ignore[arg-type]
     session.add(corr)
+    filed = file_plan.classify(session, actor, corr, classification) if classification else {}  # type: ignore[arg-type]
     _record(session, actor, corr, "correspondence.qualified", type=type_code, priority=corr.priority.value,  # type: ignore[arg-type]
-            confidential=corr.confidential, deadline=str(deadline or ""), named=named)
+            confidential=corr.confidential, deadline=str(deadline or ""), named=named, **filed)
     return corr
 
 

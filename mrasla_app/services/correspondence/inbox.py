@@ -17,13 +17,24 @@ from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, sele
 from sqlmodel import Session
 
 from mrasla_app.models import (
-    Administration, Correspondence, Direction, Dispatch, DispatchPurpose, Party, PartyKind, Priority, Role, Status, Unit,
+    Administration,
+    Correspondence,
+    Direction,
+    Dispatch,
+    DispatchPurpose,
+    Party,
+    PartyKind,
+    Priority,
+    Role,
+    Status,
+    Unit,
 )
 from mrasla_app.models.base import MAX_ID
 from mrasla_app.services.correspondence import registry, scoping
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import FieldErrors
 from mrasla_app.services.platform.text import clean, normalize
+from mrasla_app.services.records import file_plan
 from mrasla_app.settings import TIMEZONE
 
 E = TypeVar("E", bound=enum.Enum)
@@ -68,6 +79,10 @@ class InboxFilter:
     sender: str = ""
     q: str = ""
     sort: Sort = Sort.newest
+    # Records metadata (``records.file_plan``): file-plan node, document type, tag
+    file_plan_node_id: int | None = None
+    document_type_id: int | None = None
+    tag_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -167,6 +182,8 @@ def _filtered(session: Session, actor: Actor | None, f: InboxFilter) -> Select:
         stmt = stmt.where(Correspondence.sender_party_id.in_(select(Party.id).where(Party.full_name.ilike(like))))
     if f.q.strip() and (clause := search_clause(session, f.q)) is not None:
         stmt = stmt.where(clause)
+    for ids in file_plan.letter_ids_clause(f.file_plan_node_id, f.document_type_id, [f.tag_id] if f.tag_id else ()):
+        stmt = stmt.where(Correspondence.id.in_(ids))
     return stmt
 
 

@@ -31,7 +31,8 @@ SENT_STATUSES = frozenset({Status.sent, Status.closed, Status.archived})
 #: History events the page names; any other shows as "other".
 HISTORY = ("deposited", "registered", "qualified", "dispatched", "in_progress", "returned", "closed", "answered",
            "archived", "to_qualify", "note_added", "linked", "sent", "delivered", "acknowledged", "received",
-           "retrieved", "evidence_issued")
+           "retrieved", "evidence_issued",
+           "due", "active", "transfer_pending", "transferred", "destroyed")  # the last five: records.retention
 #: History events of the sending (flow 5): the data worth showing under each (recipient, registry numbers).
 SENDING_DETAILS = {"sent": ("to_administration", "to_unit", "to_party"), "delivered": ("to_administration", "number"),
                    "acknowledged": ("number",), "received": ("from",)}
@@ -117,7 +118,7 @@ def _event_detail(action: str, data: dict, unit_names: dict[int, str]) -> str:
         values.append(", ".join(str(d.get("name", "")) for d in docs if isinstance(d, dict)))
         return " · ".join(v for v in values if v)[:500]
     parts = []
-    keys = ("to",) if action == "linked" else ("unit", "reason", "instructions")
+    keys = ("to",) if action == "linked" else ("unit", "reason", "instructions", "disposal", "until")
     for key in keys:
         value = data.get(key)
         if value:

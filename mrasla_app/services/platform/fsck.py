@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from mrasla_app.models import (
     BatchLetter, ScanBatch,
-    Channel, Correspondence, Direction, Document, DocumentKind, Folder, FolderDocument, RegistryCounter, StepAction,
+    Channel, Correspondence, Direction, Disposal, Document, DocumentKind, Folder, FolderDocument, RegistryCounter, StepAction,
 )
 from mrasla_app.fsutil import SQLITE_COMPANIONS, open_to_others
 from mrasla_app.services.platform import audit, storage
@@ -42,8 +42,10 @@ class Report:
 
 def referenced_blobs(session: Session) -> dict[str, str]:
     """Every SHA-256 a row points to → a label of the first row found (for messages)."""
-    refs: dict[str, str] = {}
-    for d in session.execute(select(Document)).scalars():
+    from mrasla_app.services.records.retention import disposed_document_ids
+
+    refs: dict[str, str] = {}  # documents of transferred or destroyed letters left live storage on purpose
+    for d in session.execute(select(Document).where(Document.id.not_in(disposed_document_ids(session)))).scalars():
         for sha in (d.sha256, d.pdf_sha256):
             if sha:
                 refs.setdefault(sha, f"document #{d.id} ({d.filename})")
@@ -63,6 +65,10 @@ def referenced_blobs(session: Session) -> dict[str, str]:
         for sha in (bl.pdf_sha256, bl.preview_sha256):
             if sha:
                 refs.setdefault(sha, f"batch letter #{bl.id}")
+    for d in session.execute(select(Disposal)).scalars():  # archive packages, certificates of destruction
+        for sha in (d.package_sha256, d.certificate_sha256):
+            if sha:
+                refs.setdefault(sha, f"disposal {d.reference}")
     return refs
 
 

@@ -44,6 +44,7 @@ from mrasla_app.services.correspondence import batches, deadlines
 from mrasla_app.services.correspondence.inbox import OPEN
 from mrasla_app.services.parapheur import reminders
 from mrasla_app.services.platform import archive, notifications, webhooks
+from mrasla_app.services.records import retention
 from mrasla_app.services.signin.provisioning import sync_ldap
 from mrasla_app.settings import TIMEZONE
 
@@ -148,6 +149,8 @@ JOBS = (
     Job("signature_extension", every_minute, archive.extend_job),
     Job("scan_batches", every_minute, batches.process_pending),  # left behind by a dead worker (or queued)
     Job("directory_sync", daily, run_in=sync_ldap),  # disabled or gone in the LDAP directory → disabled here
+    Job("retention", daily, run_in=retention.retention_job),
+    Job("records_purge", daily, retention.purge_job),
 )
 
 

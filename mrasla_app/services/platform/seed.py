@@ -183,6 +183,7 @@ _ACCOUNTS: tuple[tuple[str, str, str, str, str, tuple[str, ...], str], ...] = (
      "Administrateur de l'administration"),
     ("clerk.crb@mrasla.ma", "Hanane Ouazzani", "حنان الوزاني", "CRB", "BO", ("clerk",), "Agent du bureau d'ordre"),
     ("agent.crb@mrasla.ma", "Rachid Bouzidi", "رشيد بوزيدي", "CRB", "SEC", ("agent",), "Agent de traitement"),
+    ("archives.mef@mrasla.ma", "Salma Kettani", "سلمى الكتاني", "MEF", "DAAG", ("archivist",), "Archiviste"),
 )
 
 _PLATFORM_ADMIN = DemoAccount(
@@ -293,7 +294,43 @@ def seed_demo(session: Session) -> list[DemoAccount]:
     users.create_delegation(session, actor, from_user_id=user_ids[grantor], to_user_id=user_ids[delegate],
                             starts_at=now, ends_at=now + period, reason=reason)
     seed_holidays(session, actor)
+    seed_file_plan(session, actor, adm_ids["MEF"])
     return list(DEMO_ACCOUNTS)
+
+
+#: The demo file plan of the ministry: (code, parent code, name_fr, name_ar).
+FILE_PLAN: tuple[tuple[str, str, str, str], ...] = (
+    ("01", "", "Administration générale", "الإدارة العامة"),
+    ("01.01", "01", "Courrier des usagers", "مراسلات المرتفقين"),
+    ("02", "", "Ressources humaines", "الموارد البشرية"),
+    ("03", "", "Budget et marchés", "الميزانية والصفقات"),
+)
+#: Document types: (code, name_fr, name_ar, years, months, start, final action).
+DOCUMENT_TYPES: tuple[tuple[str, str, str, int, int, str, str], ...] = (
+    ("DEM", "Demande d'attestation", "طلب شهادة", 5, 0, "closed", "destroy"),
+    ("REC", "Réclamation", "شكاية", 10, 0, "closed", "review"),
+    ("DEC", "Décision", "قرار", 1, 6, "registered", "transfer"),
+)
+
+
+def seed_file_plan(session: Session, actor: accounts.Actor, administration_id: int) -> None:
+    """A small file plan, document types with retention rules, two tags and two custom fields."""
+    from mrasla_app.services.records import file_plan
+
+    ids: dict[str, int] = {}
+    for code, parent, fr, ar in FILE_PLAN:
+        ids[code] = file_plan.save_node(session, actor, administration_id, code=code, name_ar=ar, name_fr=fr,
+                                        parent_id=ids.get(parent)).id  # type: ignore[assignment]
+    for code, fr, ar, years, months, start, action in DOCUMENT_TYPES:
+        file_plan.save_document_type(session, actor, administration_id, code=code, name_ar=ar, name_fr=fr,
+                                     retention_years=years, retention_months=months, retention_start=start,
+                                     final_action=action)
+    for label in ("Attestations", "Contentieux"):
+        file_plan.save_tag(session, actor, administration_id, label)
+    file_plan.save_custom_field(session, actor, administration_id, code="MONTANT", name_ar="المبلغ",
+                                name_fr="Montant (MAD)", kind="number")
+    file_plan.save_custom_field(session, actor, administration_id, code="REGION", name_ar="الجهة", name_fr="Région",
+                                kind="choice", choices="Rabat-Salé-Kénitra\nCasablanca-Settat\nFès-Meknès")
 
 
 def _demo_second_factor(user: User) -> None:

@@ -15,6 +15,7 @@ from mrasla_app import db
 from mrasla_app.services.correspondence import dispatch, views
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
+from mrasla_app.services.records import file_plan
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.dates import day_input, parse_day
 from mrasla_app.ui.components.files import page_count
@@ -40,6 +41,17 @@ def _ids(form: dict, prefix: str) -> list[int]:
     return out
 
 
+def _classification(form: dict) -> file_plan.Classification:
+    """The file-plan fields of the qualification form (``cf_<id>`` = a custom field's value)."""
+    def one(name: str) -> int | None:
+        value = str(form.get(name, ""))
+        return int(value) if value.isdigit() and len(value) < 10 else None
+
+    values = {int(k[3:]): str(v)[:300] for k, v in form.items()
+              if k.startswith("cf_") and k[3:].isdigit() and len(k) < 14 and str(v or "").strip()}
+    return file_plan.Classification(one("file_plan_node"), one("document_type"), tuple(_ids(form, "tag_")), values)
+
+
 class DispatchState(SessionState):
     d_open: bool = False
     d_qualify: bool = False  # registry clerk on a to-qualify/returned item: type, priority, deadline…
@@ -53,6 +65,11 @@ class DispatchState(SessionState):
     d_done: bool = False
     d_letter: dict[str, str] = {}  # what the letter says, for a clerk qualifying from the register list
     d_docs: list[dict[str, str]] = []  # {id, name, pages, view}
+    # The administration's file plan (records.file_plan), offered when qualifying
+    d_plan_nodes: list[dict[str, str]] = []  # {id, label_ar, label_fr}
+    d_doc_types: list[dict[str, str]] = []  # {id, label_ar, label_fr}
+    d_tags: list[dict[str, str]] = []  # {id, label_ar, label_fr}
+    d_fields: list[dict[str, str]] = []  # {id, name_ar, name_fr, kind, choices ("\n"-separated)}
     _id: int = 0
     _origin: str = ""
 
@@ -61,6 +78,7 @@ class DispatchState(SessionState):
         self.d_number, self.d_unit = "", ""
         self.d_units, self.d_people, self.d_staff = [], [], []
         self.d_letter, self.d_docs = {}, []
+        self.d_plan_nodes, self.d_doc_types, self.d_tags, self.d_fields = [], [], [], []
         self._id = 0
 
     def _load(self, actor: Actor, correspondence_id: int) -> None:
@@ -75,6 +93,8 @@ class DispatchState(SessionState):
             self.d_unit = str(corr.action_unit_id) if corr.action_unit_id else ""
             self.d_people = self._people(session, actor, self.d_unit)
             self.d_staff = self._staff(session, actor) if self.d_confidential else []
+            if self.d_qualify:
+                self._fill_plan(session, actor, corr.administration_id)
         if self._origin != "mail":  # the letter's page shows all this above the panel already
             self.d_letter = {"subject": corr.subject, "message": (corr.message or "")[:1500], "sender": view.sender}
             self.d_docs = [{"id": str(d.id), "name": d.filename, "pages": str(d.pages or ""),
@@ -82,6 +102,15 @@ class DispatchState(SessionState):
                            for d in view.documents]
         self.d_open, self.d_done = True, False
         self.d_key += 1
+
+    def _fill_plan(self, session, actor: Actor, administration_id: int) -> None:
+        p = file_plan.plan(session, actor, administration_id)
+        self.d_plan_nodes = [{"id": str(n.id), "label_ar": f"{n.code} — {n.name_ar}", "label_fr": f"{n.code} — {n.name_fr}"}
+                             for n in p.nodes if n.active]
+        self.d_doc_types = [{"id": str(d.id), "label_ar": d.name_ar, "label_fr": d.name_fr} for d in p.types if d.active]
+        self.d_tags = [{"id": str(g.id), "label_ar": g.label, "label_fr": g.label} for g in p.tags]
+        self.d_fields = [{"id": str(f.id), "name_ar": f.name_ar, "name_fr": f.name_fr, "kind": f.kind.value,
+                          "choices": f.choices} for f in p.fields]
 
     def _people(self, session, actor: Actor, unit: str) -> list[dict[str, str]]:
         if not unit.isdigit() or len(unit) > 12:
@@ -151,6 +180,7 @@ class DispatchState(SessionState):
                         type_code=str(form.get("type_code", "")), priority=str(form.get("priority", "normal")),
                         confidential=confidential, deadline=deadline,
                         named_user_ids=_ids(form, "named_") if confidential else (),
+                        classification=_classification(form),
                     )
                 dispatch.dispatch(
                     session, actor, self._id,
@@ -189,6 +219,45 @@ def _checks(items, prefix: str, testid: str, ar: str, fr: str) -> rx.Component:
     )
 
 
+def _custom_field(f: rx.Var) -> rx.Component:
+    fid = "dispatch-cf-" + f["id"]
+    control = rx.match(
+        f["kind"],
+        ("choice", rx.el.select(option("", "—"), rx.foreach(f["choices"].split("\n"), lambda c: option(c, c)),
+                                id=fid, name="cf_" + f["id"], class_name="input select", data_testid=fid)),
+        ("number", rx.el.input(id=fid, name="cf_" + f["id"], type="text", input_mode="decimal", class_name="input",
+                               dir="ltr", data_testid=fid)),
+        ("date", rx.el.input(id=fid, name="cf_" + f["id"], type="date", class_name="input", dir="ltr",
+                             data_testid=fid)),
+        rx.el.input(id=fid, name="cf_" + f["id"], type="text", max_length=255, class_name="input", data_testid=fid),
+    )
+    return rx.el.div(rx.el.label(pick(f["name_ar"], f["name_fr"]), html_for=fid, class_name="label"), control,
+                     class_name="field")
+
+
+def _classification_fields() -> rx.Component:
+    """File plan, document type, tags and custom fields (shown when the administration has a plan)."""
+    S = DispatchState
+    return rx.cond(
+        (S.d_plan_nodes.length() > 0) | (S.d_doc_types.length() > 0),
+        rx.el.fieldset(
+            rx.el.legend(t("records.classification"), class_name="label"),
+            rx.el.div(
+                select_field("dispatch", "file_plan_node", "records.file_plan_node", [
+                    option("", "—"),
+                    rx.foreach(S.d_plan_nodes, lambda n: rx.el.option(pick(n["label_ar"], n["label_fr"]), value=n["id"]))]),
+                select_field("dispatch", "document_type", "records.document_type", [
+                    option("", "—"),
+                    rx.foreach(S.d_doc_types, lambda d: rx.el.option(pick(d["label_ar"], d["label_fr"]), value=d["id"]))]),
+                rx.foreach(S.d_fields, _custom_field),
+                class_name="form-grid",
+            ),
+            rx.cond(S.d_tags.length() > 0, _checks(S.d_tags, "tag_", "dispatch-tag", "label_ar", "label_fr")),
+            class_name="field fieldset", data_testid="dispatch-classification",
+        ),
+    )
+
+
 def dispatch_panel() -> rx.Component:
     """The panel; shown when ``DispatchState.d_open``."""
     S = DispatchState
@@ -218,6 +287,7 @@ def dispatch_panel() -> rx.Component:
             _checks(S.d_staff, "named_", "dispatch-named", "name_ar", "name_fr"),
             class_name="field fieldset",
         )),
+        _classification_fields(),
     )
     return card(
         rx.el.div(

@@ -21,6 +21,7 @@ STAFF_NAV = [
     ("register", routes.REGISTRY_NEW, "nav.register", "file-plus"),
     ("registers", routes.REGISTRY_EXPORT, "nav.registers", "file-spreadsheet"),
     ("dashboard", routes.DASHBOARD, "nav.dashboard", "chart-column"),
+    ("records", routes.RECORDS, "nav.records", "archive"),
     ("admin", routes.ADMIN, "nav.admin", "settings"),
 ]
 NAV_UNDER_REGISTRY = ("register", "registers")

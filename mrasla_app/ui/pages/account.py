@@ -23,7 +23,7 @@ from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.state import SessionState
 
 ROUTE = routes.ACCOUNT
-ROLES = ("clerk", "agent", "head", "signatory", "admin")
+ROLES = ("clerk", "agent", "head", "signatory", "admin", "archivist")
 
 
 def qr_data_uri(text: str) -> str:

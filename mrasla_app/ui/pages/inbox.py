@@ -16,6 +16,7 @@ from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.correspondence import inbox, scoping
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
+from mrasla_app.services.records import file_plan
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.dates import day_input, parse_day
 from mrasla_app.ui.components.forms import messages, option, page_title
@@ -32,7 +33,9 @@ PAGE = "inbox"
 QUEUES = [q.value for q in inbox.Queue]
 SORTS = [s.value for s in inbox.Sort]
 PAGE_SIZE = 25
-FILTERS = ("direction", "status", "priority", "date_from", "date_to", "unit", "sender")
+FILTERS = ("direction", "status", "priority", "date_from", "date_to", "unit", "sender", "plan", "doctype", "tag")
+# The records filters and the state list of their options (file plan, document types, tags)
+RECORD_FILTERS = {"plan": "plan_nodes", "doctype": "doc_types", "tag": "tags"}
 
 
 def _day(value: str) -> date | None:
@@ -56,6 +59,11 @@ def unit_options(session, actor: Actor) -> list[dict[str, str]]:
     ]
 
 
+def _opt(f: dict[str, str], name: str) -> int | None:
+    value = f.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
 class InboxState(SessionState):
     queue: str = "all"
     queues: list[str] = []
@@ -68,8 +76,21 @@ class InboxState(SessionState):
     filters: dict[str, str] = {}
     filter_count: int = 0
     units: list[dict[str, str]] = []
+    plan_nodes: list[dict[str, str]] = []  # {id, label_ar, label_fr}: the administration's file plan
+    doc_types: list[dict[str, str]] = []
+    tags: list[dict[str, str]] = []
     form_key: int = 0
     _cursor: str = ""
+
+    def _load_plan(self, session, actor: Actor) -> None:
+        self.plan_nodes, self.doc_types, self.tags = [], [], []
+        if not actor.administration_id:
+            return
+        p = file_plan.plan(session, actor, actor.administration_id)
+        self.plan_nodes = [{"id": str(n.id), "label_ar": f"{n.code} {n.name_ar}", "label_fr": f"{n.code} {n.name_fr}"}
+                           for n in p.nodes]
+        self.doc_types = [{"id": str(d.id), "label_ar": d.name_ar, "label_fr": d.name_fr} for d in p.types]
+        self.tags = [{"id": str(g.id), "label_ar": g.label, "label_fr": g.label} for g in p.tags]
 
     def _filter(self) -> inbox.InboxFilter:
         f = self.filters
@@ -78,7 +99,8 @@ class InboxState(SessionState):
             queue=inbox.Queue(self.queue), direction=f.get("direction", ""), status=f.get("status", ""),
             priority=f.get("priority", ""), date_from=_day(f.get("date_from", "")), date_to=_day(f.get("date_to", "")),
             unit_id=int(unit) if unit.isdigit() else None, sender=f.get("sender", ""), q=self.q,
-            sort=inbox.Sort(self.sort),
+            sort=inbox.Sort(self.sort), file_plan_node_id=_opt(f, "plan"), document_type_id=_opt(f, "doctype"),
+            tag_id=_opt(f, "tag"),
         )
 
     def _fetch(self, actor: Actor, *, more: bool = False) -> None:
@@ -116,6 +138,7 @@ class InboxState(SessionState):
             self.queue = "all"
         with db.read_session() as session:
             self.units = unit_options(session, actor)
+            self._load_plan(session, actor)
         self._run(actor=actor)  # the guard resolved and checked the actor in this very event
         return None
 
@@ -152,6 +175,8 @@ class InboxState(SessionState):
             if name in ("date_from", "date_to") and _day(value) is None:
                 value = ""
             if name == "unit" and value not in [u["id"] for u in self.units]:
+                value = ""
+            if name in RECORD_FILTERS and value not in [o["id"] for o in getattr(self, RECORD_FILTERS[name])]:
                 value = ""
             if value:
                 clean[name] = value
@@ -226,6 +251,11 @@ def _filters() -> rx.Component:
                         [option("", t("common.all")),
                          rx.foreach(S.units, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"]))],
                         _fv("unit")),
+                *[_select(name, key, [option("", t("common.all")), rx.foreach(
+                    getattr(S, attr), lambda o: rx.el.option(pick(o["label_ar"], o["label_fr"]), value=o["id"]))],
+                    _fv(name)) for name, key, attr in (("plan", "records.file_plan_node", "plan_nodes"),
+                                                       ("doctype", "records.document_type", "doc_types"),
+                                                       ("tag", "records.tag", "tags"))],
                 rx.el.div(rx.el.label(t("inbox.date_from"), html_for="filter-date_from", class_name="label"),
                           day_input("filter-date_from", "date_from", default_value=_fv("date_from"),
                                     data_testid="filter-date_from"), class_name="field"),

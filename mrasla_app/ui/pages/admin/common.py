@@ -26,6 +26,7 @@ SUBPAGES = [
     ("holidays", routes.ADMIN_HOLIDAYS, "calendar-days"),
     ("webhooks", routes.ADMIN_WEBHOOKS, "webhook"),
     ("signin", routes.ADMIN_SIGNIN, "key-round"),
+    ("file_plan", routes.ADMIN_FILE_PLAN, "folder-tree"),
 ]
 
 

@@ -1,0 +1,195 @@
+"""``/admin/file-plan``: an administration's file plan (classification tree with codes), its
+document types with their retention rules, its tags and custom fields.
+
+Four lists, each with its "add" form; ``services.records.file_plan`` checks every right again and
+audits each change.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+from sqlmodel import Session
+
+from mrasla_app import db
+from mrasla_app.models import FieldKind, FinalAction, RetentionStart
+from mrasla_app.services.directory.accounts import Actor
+from mrasla_app.services.errors import DomainError
+from mrasla_app.services.records import file_plan
+from mrasla_app.ui import routes
+from mrasla_app.ui.components.forms import card, field, option, section_title, select_field, submit
+from mrasla_app.ui.i18n import pick, t
+from mrasla_app.ui.pages.admin.common import AdminState, admin_layout
+
+ROUTE = routes.ADMIN_FILE_PLAN
+TITLE = "Mrasla — Plan de classement · خطة التصنيف"
+
+
+def _int(value: object) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+class FilePlanState(AdminState):
+    nodes: list[dict[str, str]] = []  # {id, code, name_ar, name_fr, depth}
+    types: list[dict[str, str]] = []  # {id, code, name_ar, name_fr, duration, start, action}
+    tags: list[dict[str, str]] = []  # {id, label}
+    fields: list[dict[str, str]] = []  # {id, code, name_ar, name_fr, kind, choices}
+    form_key: int = 0
+
+    def _reload(self, actor: Actor) -> None:
+        if not self.adm_id:
+            self.nodes, self.types, self.tags, self.fields = [], [], [], []
+            return
+        with db.read_session() as session:
+            p = file_plan.plan(session, actor, self.adm_id)
+        self.nodes = [{"id": str(n.id), "code": n.code, "name_ar": n.name_ar, "name_fr": n.name_fr,
+                       "depth": str(n.code.count("."))} for n in p.nodes]
+        self.types = [{"id": str(d.id), "code": d.code, "name_ar": d.name_ar, "name_fr": d.name_fr,
+                       "years": str(d.retention_years), "months": str(d.retention_months),
+                       "start": d.retention_start.value, "action": d.final_action.value} for d in p.types]
+        self.tags = [{"id": str(g.id), "label": g.label} for g in p.tags]
+        self.fields = [{"id": str(f.id), "code": f.code, "name_ar": f.name_ar, "name_fr": f.name_fr,
+                        "kind": f.kind.value, "choices": f.choices.replace("\n", " · ")} for f in p.fields]
+
+    def _load(self, actor: Actor | None) -> None:
+        if actor is None:
+            self.nodes, self.types, self.tags, self.fields = [], [], [], []
+            return
+        try:
+            self._reload(actor)
+        except DomainError as exc:
+            self._fail(exc)
+
+    @rx.event
+    def on_load(self):
+        actor, redirect = self._admin_actor()
+        self._load(actor)
+        return redirect
+
+    @rx.event
+    def change_adm(self, value: str):
+        self._load(self._change_adm(value))
+
+    def _save(self, action, ok_key: str) -> None:  # noqa: ANN001 - (session, actor) -> object
+        if self._run(action, ok_key):
+            self.form_key += 1  # remount the forms empty
+
+    @rx.event
+    def add_node(self, form: dict):
+        f = form if isinstance(form, dict) else {}
+
+        def action(session: Session, actor: Actor) -> None:
+            file_plan.save_node(session, actor, self.adm_id, code=str(f.get("code", ""))[:40],
+                                name_ar=str(f.get("name_ar", ""))[:300], name_fr=str(f.get("name_fr", ""))[:300],
+                                parent_id=_int(f.get("parent_id")))
+        self._save(action, "records.saved")
+
+    @rx.event
+    def add_type(self, form: dict):
+        f = form if isinstance(form, dict) else {}
+
+        def action(session: Session, actor: Actor) -> None:
+            years, months = _int(f.get("years")), _int(f.get("months")) or 0
+            if years is None:
+                raise DomainError("error.invalid_retention")
+            file_plan.save_document_type(session, actor, self.adm_id, code=str(f.get("code", ""))[:40],
+                                         name_ar=str(f.get("name_ar", ""))[:300],
+                                         name_fr=str(f.get("name_fr", ""))[:300], retention_years=years,
+                                         retention_months=months, retention_start=str(f.get("start", "")),
+                                         final_action=str(f.get("action", "")))
+        self._save(action, "records.saved")
+
+    @rx.event
+    def add_tag(self, form: dict):
+        f = form if isinstance(form, dict) else {}
+        self._save(lambda session, actor: file_plan.save_tag(session, actor, self.adm_id,
+                                                             str(f.get("label", ""))[:100]), "records.saved")
+
+    @rx.event
+    def add_custom_field(self, form: dict):
+        f = form if isinstance(form, dict) else {}
+
+        def action(session: Session, actor: Actor) -> None:
+            file_plan.save_custom_field(session, actor, self.adm_id, code=str(f.get("code", ""))[:40],
+                                        name_ar=str(f.get("name_ar", ""))[:300],
+                                        name_fr=str(f.get("name_fr", ""))[:300], kind=str(f.get("kind", "")),
+                                        choices=str(f.get("choices", ""))[:4000])
+        self._save(action, "records.saved")
+
+
+def _names(form: str) -> list[rx.Component]:
+    return [field(form, "code", "records.code", required=True, max_length=32, dir="ltr"),
+            field(form, "name_fr", "field.name_fr", required=True, max_length=255, lang="fr", dir="ltr"),
+            field(form, "name_ar", "field.name_ar", required=True, max_length=255, lang="ar", dir="rtl")]
+
+
+def _section(key: str, testid: str, head: list[str], rows: rx.Var, row, form: rx.Component) -> rx.Component:  # noqa: ANN001
+    return card(
+        section_title(key, id=f"{testid}-title"),
+        rx.el.div(rx.el.table(
+            rx.el.thead(rx.el.tr(*[rx.el.th(t(k), scope="col") for k in head])),
+            rx.el.tbody(rx.foreach(rows, row)),
+            class_name="table", data_testid=f"{testid}-table",
+        ), class_name="table-wrap"),
+        rx.el.details(rx.el.summary(t("records.add"), class_name="btn btn-ghost btn-small"), form,
+                      class_name="disclosure"),
+        aria_labelledby=f"{testid}-title",
+    )
+
+
+def _form(testid: str, handler, *controls: rx.Component) -> rx.Component:  # noqa: ANN001
+    return rx.el.form(rx.el.div(*controls, class_name="form-grid"),
+                      rx.el.div(submit("common.create", f"{testid}-create"), class_name="actions"),
+                      on_submit=handler, class_name="form", key=FilePlanState.form_key.to_string() + testid)
+
+
+def page() -> rx.Component:
+    S = FilePlanState
+    node_options = [option("", "—"), rx.foreach(S.nodes, lambda n: option(n["id"], n["code"] + " " + pick(
+        n["name_ar"], n["name_fr"])))]
+    return admin_layout(
+        S, "file_plan", "admin.file_plan",
+        rx.el.p(t("records.file_plan_intro"), class_name="lead"),
+        _section("records.nodes", "plan-node", ["records.code", "field.name"], S.nodes, lambda n: rx.el.tr(
+            rx.el.td(rx.el.span(n["code"], dir="ltr", class_name="mono plan-depth-" + n["depth"])),
+            rx.el.td(pick(n["name_ar"], n["name_fr"])), data_testid="plan-node-" + n["code"]),
+            _form("plan-node", S.add_node, *_names("plan-node"),
+                  select_field("plan-node", "parent_id", "records.parent", node_options))),
+        _section("records.types", "doc-type", ["records.code", "field.name", "records.retention",
+                                               "records.final_action"], S.types, lambda d: rx.el.tr(
+            rx.el.td(rx.el.span(d["code"], dir="ltr", class_name="mono")),
+            rx.el.td(pick(d["name_ar"], d["name_fr"])),
+            rx.el.td(d["years"], " ", t("records.years_unit"),
+                     rx.cond(d["months"] != "0", rx.fragment(" + ", d["months"], " ", t("records.months_unit"))), " · ",
+                     rx.match(d["start"], *[(v.value, t(f"records.start.{v.value}")) for v in RetentionStart], "")),
+            rx.el.td(rx.match(d["action"], *[(v.value, rx.el.span(t(f"records.action.{v.value}"), class_name="badge"))
+                                             for v in FinalAction], rx.fragment())),
+            data_testid="doc-type-" + d["code"]),
+            _form("doc-type", S.add_type, *_names("doc-type"),
+                  field("doc-type", "years", "records.years", type="number", min=0, max=200, required=True,
+                        default_value="5"),
+                  field("doc-type", "months", "records.months", type="number", min=0, max=11, default_value="0"),
+                  select_field("doc-type", "start", "records.start", [
+                      option(v.value, t(f"records.start.{v.value}")) for v in RetentionStart]),
+                  select_field("doc-type", "action", "records.final_action", [
+                      option(v.value, t(f"records.action.{v.value}")) for v in FinalAction]))),
+        _section("records.tags", "tag", ["records.tag"], S.tags, lambda g: rx.el.tr(
+            rx.el.td(g["label"]), data_testid="tag-" + g["id"]),
+            _form("tag", S.add_tag, field("tag", "label", "records.tag", required=True, max_length=64))),
+        _section("records.fields", "custom-field", ["records.code", "field.name", "records.kind"], S.fields,
+                 lambda f: rx.el.tr(
+                     rx.el.td(rx.el.span(f["code"], dir="ltr", class_name="mono")),
+                     rx.el.td(pick(f["name_ar"], f["name_fr"])),
+                     rx.el.td(rx.match(f["kind"], *[(v.value, t(f"records.kind.{v.value}")) for v in FieldKind], ""),
+                              rx.cond(f["choices"] != "", rx.el.span(" — " + f["choices"], class_name="muted"))),
+                     data_testid="custom-field-" + f["code"]),
+                 _form("custom-field", S.add_custom_field, *_names("custom-field"),
+                       select_field("custom-field", "kind", "records.kind", [
+                           option(v.value, t(f"records.kind.{v.value}")) for v in FieldKind]),
+                       field("custom-field", "choices", "records.choices", multiline=True, rows=3,
+                             hint_key="records.choices_hint"))),
+        picker_on_change=S.change_adm,
+    )
+
+
+ON_LOAD = FilePlanState.on_load
