@@ -49,6 +49,8 @@ test-deps: install
 	for t in chromium:chromium pdfsig:poppler-utils pdffonts:poppler-utils qpdf:qpdf zbarimg:zbar-tools \
 	         pdftoppm:poppler-utils openssl:openssl certutil:libnss3-tools softhsm2-util:softhsm2; do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t##*:}"; done; \
+	for l in ara:tesseract-ocr-ara fra:tesseract-ocr-fra; do \
+	  test -f /usr/share/tesseract-ocr/5/tessdata/$${l%%:*}.traineddata || missing="$$missing $${l##*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "missing Debian packages:$$missing (install them as root)"; exit 1; fi; fi

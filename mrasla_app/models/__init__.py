@@ -10,13 +10,14 @@ from mrasla_app.models.directory import Administration, AdministrationKind, Part
 from mrasla_app.models.jobs import JobRun
 from mrasla_app.models.letters import LetterDraft
 from mrasla_app.models.notifications import Notification, NotificationStatus
+from mrasla_app.models.texts import DocumentText, TextSource, TextStatus
 from mrasla_app.models.workflow import (
     CircuitTemplate, CompletionMode, Decision, DocumentRole, Folder, FolderAnnotation, FolderDocument, FolderStatus,
     FolderStep, KeySource, SigningKey, StepAction, StepKind, StepParticipant, StepStatus,
 )
 
 __all__ = [
-    "JobRun", "LetterDraft",
+    "JobRun", "LetterDraft", "DocumentText", "TextSource", "TextStatus",
     "Channel", "ConfidentialAccess", "Correspondence", "CorrespondenceLink", "Dispatch", "DispatchPurpose", "Holiday",
     "LinkKind", "Note", "Direction", "Document", "DocumentKind", "Notification", "NotificationStatus",
     "Priority", "RegistryCounter", "Status", "TrackingCode",

@@ -31,6 +31,7 @@ from mrasla_app.models import (
 )
 from mrasla_app.models.base import utcnow
 from mrasla_app.services import audit, deadlines, deposits, files, permissions, registry
+from mrasla_app.services.correspondence import extraction
 from mrasla_app.services.files import inspect_and_store
 from mrasla_app.services.accounts import Actor, hash_secret
 from mrasla_app.services.errors import DomainError, FieldErrors, PermissionDenied
@@ -168,6 +169,7 @@ def _finish(session: Session, actor: Actor, corr: Correspondence, accepted: list
     session.add(corr)
     session.flush()
     _add_documents(session, corr, accepted)
+    extraction.queue(session, corr.id)  # type: ignore[arg-type]
     audit.record(session, actor, "correspondence.registered", object_type="correspondence", object_id=corr.id,  # type: ignore[arg-type]
                  administration_id=corr.administration_id,
                  data={"number": corr.registry_number, "channel": corr.channel.value, **data, "files": len(accepted),

@@ -1,0 +1,1 @@
+"""Correspondence services: reading the text of stored documents (PDF text layer or OCR) and searching it."""
