@@ -76,8 +76,8 @@ def sweep() -> int:
 
     try:
         with db.write_session() as session:
-            return session.execute(insert(DocumentText).from_select(
-                _COLUMNS, _unqueued().order_by(Document.id).limit(SWEEP))).rowcount or 0
+            return len(session.execute(insert(DocumentText).from_select(
+                _COLUMNS, _unqueued().order_by(Document.id).limit(SWEEP)).returning(DocumentText.id)).all())
     except IntegrityError:
         return 0
 
