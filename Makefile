@@ -43,7 +43,8 @@ run: seed
 	$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT) --backend-host $(HOST)
 
 # Debian tools the tests use as independent checkers (tests/interop: OpenSSL, NSS certutil + poppler's
-# pdfsig/pdffonts, qpdf; SoftHSM2 for the PKCS#11 option), and the browser (root only; never `playwright install`).
+# pdfsig/pdffonts, qpdf; SoftHSM2 for the PKCS#11 option), the browser (root only; never `playwright install`),
+# and what the app itself reads documents with: pdftoppm and Tesseract's Arabic and French models (OCR).
 test-deps: install
 	@missing=""; \
 	for t in chromium:chromium pdfsig:poppler-utils pdffonts:poppler-utils qpdf:qpdf zbarimg:zbar-tools \
