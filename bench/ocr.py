@@ -70,7 +70,7 @@ def main() -> None:
     cases["baseline: born-digital PDF, text layer (per page)"] = [(time.perf_counter() - t) / 10]
     load = os.getloadavg()[0]
     print(f"OCR, tesserocr ara+fra, {args.pages} pages per case, load {load:.1f}\n")
-    print(f"| case | median s/page | pages/minute | word recall |\n|---|---|---|---|")
+    print("| case | median s/page | pages/minute | word recall |\n|---|---|---|---|")
     results = {}
     for name, times in cases.items():
         med = statistics.median(times)

@@ -33,21 +33,22 @@ RENDER_TIMEOUT = 60  # seconds per page
 MIN_LETTERS = 20
 _LETTER = re.compile(r"[^\W\d_]")
 
-# One Tesseract engine per (thread, languages): its initialisation costs as much as a small page, and an
-# engine may not be shared between threads.
-_engines = threading.local()
+# One Tesseract engine per language set, kept: its initialisation costs as much as a small page. An engine
+# is not thread-safe, and the job reads one page at a time anyway: the lock serialises the rare callers
+# (and bounds the memory to one engine, ~50 MB, whichever pool thread runs the job).
+_engines: dict[str, object] = {}
+_lock = threading.Lock()
 
 
 def _engine(langs: str):
     import tesserocr
 
-    cache = _engines.__dict__.setdefault("by_langs", {})
-    if langs not in cache:
+    if langs not in _engines:
         tessdata = get_settings().tessdata_dir
         if not (Path(tessdata) / "ara.traineddata").exists():
             raise RuntimeError(f"Tesseract models not found in {tessdata} (install tesseract-ocr-ara, -fra)")
-        cache[langs] = tesserocr.PyTessBaseAPI(path=tessdata.rstrip("/") + "/", lang=langs)
-    return cache[langs]
+        _engines[langs] = tesserocr.PyTessBaseAPI(path=tessdata.rstrip("/") + "/", lang=langs)
+    return _engines[langs]
 
 
 def _letters(text: str) -> int:
@@ -60,12 +61,13 @@ def _ocr(image: Image.Image, langs: str) -> str:
     if image.width * image.height > MAX_PIXELS:
         ratio = math.sqrt(MAX_PIXELS / (image.width * image.height))
         image = image.resize((max(1, int(image.width * ratio)), max(1, int(image.height * ratio))))
-    api = _engine(langs)
-    api.SetImage(image)
-    try:
-        return api.GetUTF8Text().strip()
-    finally:
-        api.Clear()
+    with _lock:
+        api = _engine(langs)
+        api.SetImage(image)
+        try:
+            return api.GetUTF8Text().strip()
+        finally:
+            api.Clear()
 
 
 def _render(path: Path, page_no: int, width_pt: float, height_pt: float) -> Image.Image:
