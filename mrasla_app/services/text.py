@@ -107,7 +107,8 @@ def index_forms(value: str, *, join: bool = False) -> list[str]:
     ``join``, runs of Latin words separated only by spaces, hyphens or apostrophes also index their pairs
     and triples joined."""
     forms = [word_forms(w) for w in words(value)]
-    out = [f[0] for f in forms] + [stem for f in forms for stem in f[1:]]
+    # A stem that begins its word (only suffixes removed) is matched by prefix through the word itself.
+    out = [f[0] for f in forms] + [stem for f in forms for stem in f[1:] if not f[0].startswith(stem)]
     if join:
         for run in re.split(r"[^\w\s'\u2019-]|_", clean(value)):
             latin = [f for w in _WORD.findall(run) for f in word_forms(w)[:1]]
@@ -120,5 +121,7 @@ def index_forms(value: str, *, join: bool = False) -> list[str]:
 
 
 def search_terms(query: str, limit: int = 8) -> list[tuple[str, ...]]:
-    """The query's words, each as the forms any of which may match (as a prefix)."""
-    return [forms for forms in (word_forms(w) for w in words(query)) if forms][:limit]
+    """The query's words, each as the forms any of which may match (as a prefix): the stem alone when it
+    begins the word (its prefix matches covers the word's), else the word and its stem."""
+    terms = [forms for forms in (word_forms(w) for w in words(query)) if forms][:limit]
+    return [(f[1],) if len(f) == 2 and f[0].startswith(f[1]) else f for f in terms]
