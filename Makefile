@@ -43,8 +43,9 @@ run: seed
 	$(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT) --backend-host $(HOST)
 
 # Debian tools the tests use as independent checkers (tests/interop: OpenSSL, NSS certutil + poppler's
-# pdfsig/pdffonts, qpdf; SoftHSM2 for the PKCS#11 option; OpenLDAP's slapd for directory sign-in), LibreOffice + Noto
-# fonts (Office documents converted to PDF), Tesseract (OCR), and the browser (root only; never `playwright install`).
+# pdfsig/pdffonts, qpdf; SoftHSM2 for the PKCS#11 option; OpenLDAP's slapd for directory sign-in), the browser
+# (root only; never `playwright install`), and what the app itself reads and converts documents with: pdftoppm,
+# Tesseract's Arabic and French models (OCR), LibreOffice + Noto fonts (Office documents converted to PDF).
 test-deps: install
 	@missing=""; \
 	for t in chromium:chromium pdfsig:poppler-utils pdffonts:poppler-utils qpdf:qpdf zbarimg:zbar-tools \
@@ -52,12 +53,11 @@ test-deps: install
 	         soffice:libreoffice-writer-nogui tesseract:tesseract-ocr slapd:slapd ldapsearch:ldap-utils; do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t##*:}"; done; \
 	for p in libreoffice-calc-nogui fonts-noto-core; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for l in ara:tesseract-ocr-ara fra:tesseract-ocr-fra; do \
+	  test -f /usr/share/tesseract-ocr/5/tessdata/$${l%%:*}.traineddata || missing="$$missing $${l##*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "missing Debian packages:$$missing (install them as root)"; exit 1; fi; fi
-	@for l in ara fra; do test -f /usr/share/tesseract-ocr/5/tessdata/$$l.traineddata || \
-	  { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr-$$l; } || \
-	  { echo "missing Debian package tesseract-ocr-$$l"; exit 1; }; done
 	test -f $(TOOLS)/node_modules/axe-core/axe.min.js || npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error axe-core
 	test -x $(TOOLS)/node_modules/.bin/redocly || npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error @redocly/cli
 

@@ -10,12 +10,14 @@ target_metadata = SQLModel.metadata
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Ignore the search index made by the migrations, not by SQLModel: the FTS5 shadow tables
-    (SQLite), the generated ``search_vector`` column and its GIN index (PostgreSQL)."""
-    if (type_ == "table" and name and name.startswith("correspondence_fts")) or (type_ == "index" and name == "ix_corr_search"):
+    """Ignore the search indexes made by the migrations, not by SQLModel: the FTS5 shadow tables
+    (SQLite), the generated ``search_vector`` columns and their GIN indexes (PostgreSQL)."""
+    if type_ == "table" and name and name.startswith(("correspondence_fts", "document_text_fts")):
+        return False
+    if type_ == "index" and name in ("ix_corr_search", "ix_doctext_search"):
         return False
     return not (type_ == "column" and name == "search_vector" and getattr(obj, "table", None) is not None
-                and obj.table.name == "correspondence")
+                and obj.table.name in ("correspondence", "document_text"))
 
 
 def run_migrations_online() -> None:

@@ -54,6 +54,8 @@ class Settings:
     spool_max_mb: int = 1024
     allow_demo_on_public: bool = False
     webhook_allow_private: bool = False  # webhooks to private/loopback addresses (tests, on-premises receivers)
+    tessdata_dir: str = "/usr/share/tesseract-ocr/5/tessdata"  # Tesseract models (Debian tesseract-ocr-ara, -fra)
+    ocr_max_pages: int = 50  # pages read (text layer or OCR) per document
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -220,4 +222,6 @@ def get_settings() -> Settings:
         spool_max_mb=int(_env("MRASLA_SPOOL_MAX_MB", "1024")),
         allow_demo_on_public=_env("MRASLA_ALLOW_DEMO_ON_PUBLIC", "0") == "1",
         webhook_allow_private=_env("MRASLA_WEBHOOK_ALLOW_PRIVATE", "0") == "1",
+        tessdata_dir=_env("MRASLA_TESSDATA", "/usr/share/tesseract-ocr/5/tessdata"),
+        ocr_max_pages=int(_env("MRASLA_OCR_MAX_PAGES", "50")),
     )

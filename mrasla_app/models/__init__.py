@@ -18,6 +18,7 @@ from mrasla_app.models.records import (
     CorrespondenceTag, CustomField, CustomFieldValue, Disposal, DisposalKind, DisposalStatus, DocumentType, FieldKind,
     FilePlanNode, FinalAction, RecordInfo, RetentionStart, Tag,
 )
+from mrasla_app.models.texts import DocumentText, TextSource, TextStatus
 from mrasla_app.models.workflow import (
     CircuitTemplate, CompletionMode, Decision, DocumentRole, Folder, FolderAnnotation, FolderDocument, FolderStatus,
     FolderStep, KeySource, SigningKey, StepAction, StepKind, StepParticipant, StepStatus,
@@ -30,6 +31,7 @@ __all__ = [
     "IdentityProvider", "ProviderKind", "ProviderRoleRule",
     "CorrespondenceTag", "CustomField", "CustomFieldValue", "Disposal", "DisposalKind", "DisposalStatus", "DocumentType",
     "FieldKind", "FilePlanNode", "FinalAction", "RecordInfo", "RetentionStart", "Tag",
+    "DocumentText", "TextSource", "TextStatus",
     "Channel", "ConfidentialAccess", "Correspondence", "CorrespondenceLink", "Dispatch", "DispatchPurpose", "Holiday",
     "LinkKind", "Note", "Direction", "Document", "DocumentKind", "Notification", "NotificationStatus",
     "Priority", "RegistryCounter", "Status", "TrackingCode",

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlmodel import Session
 
 from mrasla_app.models import (
@@ -30,10 +30,10 @@ from mrasla_app.models import (
     Unit,
 )
 from mrasla_app.models.base import MAX_ID
-from mrasla_app.services.correspondence import registry, scoping
+from mrasla_app.services.correspondence import registry, scoping, search
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import FieldErrors
-from mrasla_app.services.platform.text import clean, normalize
+from mrasla_app.services.platform.text import clean, search_terms
 from mrasla_app.services.records import file_plan
 from mrasla_app.settings import TIMEZONE
 
@@ -65,6 +65,7 @@ class Sort(str, enum.Enum):
     newest = "newest"
     oldest = "oldest"
     deadline = "deadline"
+    relevance = "relevance"  # with a search: best matches first (``correspondence.search.rank``)
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class InboxRow:
     action_unit_ar: str
     action_unit_fr: str
     sender_ar: str = ""  # the sender in Arabic when it is an administration (its French name in ``sender``)
+    snippet: search.Snippet | None = None  # with a search: the message or document text around a hit
 
 
 def _sender(party: Party | None, adm: Administration | None) -> tuple[str, str]:
@@ -139,26 +141,22 @@ def _queue_clause(actor: Actor, queue: Queue) -> ColumnElement[bool] | None:
 
 
 def search_clause(session: Session, q: str) -> ColumnElement[bool] | None:
-    """Full-text match over the folded number, subject, sender and message (every word, as prefixes).
+    """Full-text match over the number, subject, parties, message and documents' text (every word, as
+    prefixes of its folded form or its Arabic stem; see ``correspondence.search``).
 
     A whole registry number (what a clerk types or scans from a label) is looked up through its
     unique index instead: one row, without the full-text index matching each of its parts.
 
-    Whatever ``q`` holds, the query is well-formed: ``normalize`` removes control characters (a NUL
-    ended SQLite's FTS string: "unterminated string", a 500), each word is quoted for FTS5 and reduced
-    to letters and digits for PostgreSQL's ``to_tsquery``."""
+    Whatever ``q`` holds, the query is well-formed: ``clean`` removes control characters (a NUL
+    ended SQLite's FTS string: "unterminated string", a 500) and the words are letters and digits
+    only, quoted for FTS5."""
     q = clean(q, multiline=False)
     if (number := registry.typed_number(q)) is not None:
         return Correspondence.registry_number == number
-    words = [w for w in normalize(q).replace("/", " ").replace("-", " ").split() if w][:8]
-    if not words:
+    terms = search_terms(q)
+    if not terms:
         return None
-    if session.get_bind().dialect.name == "postgresql":
-        query = " & ".join("".join(c for c in w if c.isalnum()) + ":*" for w in words if any(c.isalnum() for c in w))
-        return text("correspondence.search_vector @@ to_tsquery('simple', :tsq)").bindparams(tsq=query)
-    match = " ".join('"' + w.replace('"', '""') + '"*' for w in words)
-    hits = text("SELECT rowid FROM correspondence_fts WHERE correspondence_fts MATCH :m").bindparams(m=match)
-    return Correspondence.id.in_(hits)
+    return Correspondence.id.in_(search.matching_ids(session, terms))
 
 
 def _filtered(session: Session, actor: Actor | None, f: InboxFilter) -> Select:
@@ -231,20 +229,47 @@ def page(
 ) -> tuple[list[InboxRow], str]:
     """One page of the inbox and the cursor of the next page ("" when this is the last one)."""
     limit = max(1, min(limit, MAX_LIMIT))
+    terms = search_terms(clean(f.q, multiline=False)) if f.q.strip() else []
+    if f.sort is Sort.relevance and terms:
+        return _ranked_page(session, actor, f, terms, after, limit)
+    sort = Sort.newest if f.sort is Sort.relevance else f.sort
     stmt = _filtered(session, actor, f)
     if after:
-        stmt = _after(stmt, f.sort, after)
+        stmt = _after(stmt, sort, after)
     key = Correspondence.id + 0 if f.queue in OPEN_QUEUES else Correspondence.id
     order = {
         Sort.newest: (key.desc(),),
         Sort.oldest: (key.asc(),),
         Sort.deadline: (func.coalesce(Correspondence.deadline, date(9999, 12, 31)).asc(), key.asc()),
-    }[f.sort]
+    }[sort]
     # The page's ids first (from indexes where the filters allow), then only those rows.
     ids = stmt.with_only_columns(Correspondence.id).order_by(*order).limit(limit + 1)
     rows = list(session.execute(select(Correspondence).where(Correspondence.id.in_(ids)).order_by(*order)).scalars())
     more = len(rows) > limit
     rows = rows[:limit]
+    return _rows(session, rows, terms), (_cursor(rows[-1], sort) if more and rows else "")
+
+
+def _ranked_page(session: Session, actor: Actor | None, f: InboxFilter, terms: list[tuple[str, ...]], after: str,
+                 limit: int) -> tuple[list[InboxRow], str]:
+    """A page of the RANK_POOL newest matches, best first; the cursor is the next page's offset."""
+    try:
+        offset = int(after) if after else 0
+        if not 0 <= offset <= search.RANK_POOL:
+            raise ValueError(after)
+    except ValueError:
+        raise FieldErrors({"after": "error.invalid_value"}) from None
+    pool = list(session.execute(_filtered(session, actor, f).with_only_columns(Correspondence.id)
+                                .order_by(Correspondence.id.desc()).limit(search.RANK_POOL)).scalars())
+    chosen = search.rank(session, pool, terms)[offset:offset + limit]
+    by_id = {r.id: r for r in session.execute(select(Correspondence).where(Correspondence.id.in_(chosen))).scalars()}
+    more = offset + limit < len(pool)
+    return _rows(session, [by_id[i] for i in chosen], terms), (str(offset + limit) if more else "")
+
+
+def _rows(session: Session, rows: list[Correspondence], terms: list[tuple[str, ...]]) -> list[InboxRow]:
+    """The list rows of ``rows`` (senders, units and, with a search, snippets read in one query each)."""
+    snippets = search.snippets(session, [r.id for r in rows], terms) if terms else {}  # type: ignore[misc]
     parties = {p.id: p for p in session.execute(
         select(Party).where(Party.id.in_({r.sender_party_id for r in rows if r.sender_party_id}))).scalars()}
     adms = {a.id: a for a in session.execute(select(Administration).where(Administration.id.in_(
@@ -259,8 +284,9 @@ def page(
         registered_at=r.registered_at,
         action_unit_ar=units[r.action_unit_id].name_ar if r.action_unit_id in units else "",
         action_unit_fr=units[r.action_unit_id].name_fr if r.action_unit_id in units else "",
+        snippet=snippets.get(r.id),  # type: ignore[arg-type]
     ) for r in rows]
-    return out, (_cursor(rows[-1], f.sort) if more and rows else "")
+    return out
 
 
 def counts(session: Session, actor: Actor | None) -> dict[str, int]:

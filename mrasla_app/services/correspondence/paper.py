@@ -26,18 +26,30 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from mrasla_app.models import (
-    Administration, Channel, Correspondence, Direction, Dispatch, DispatchPurpose, Document, DocumentKind, Party,
-    PartyKind, Priority, Role, Status, Unit,
+    Administration,
+    Channel,
+    Correspondence,
+    Direction,
+    Dispatch,
+    DispatchPurpose,
+    Document,
+    DocumentKind,
+    Party,
+    PartyKind,
+    Priority,
+    Role,
+    Status,
+    Unit,
 )
 from mrasla_app.models.base import utcnow
-from mrasla_app.services.platform import audit, files
-from mrasla_app.services.correspondence import deadlines, registry
-from mrasla_app.services.portal import deposits
+from mrasla_app.services.correspondence import deadlines, extraction, registry
 from mrasla_app.services.directory import permissions
-from mrasla_app.services.platform.files import inspect_and_store
 from mrasla_app.services.directory.accounts import Actor, hash_secret
 from mrasla_app.services.errors import DomainError, FieldErrors, PermissionDenied
+from mrasla_app.services.platform import audit, files
+from mrasla_app.services.platform.files import inspect_and_store
 from mrasla_app.services.platform.text import clean, search_document
+from mrasla_app.services.portal import deposits
 from mrasla_app.settings import get_settings
 
 #: Channels a clerk may register incoming mail from (portal deposits register themselves).
@@ -171,6 +183,7 @@ def _finish(session: Session, actor: Actor, corr: Correspondence, accepted: list
     session.add(corr)
     session.flush()
     _add_documents(session, corr, accepted)
+    extraction.queue(session, corr.id)  # type: ignore[arg-type]
     audit.record(session, actor, "correspondence.registered", object_type="correspondence", object_id=corr.id,  # type: ignore[arg-type]
                  administration_id=corr.administration_id,
                  data={"number": corr.registry_number, "channel": corr.channel.value, **data, "files": len(accepted),

@@ -7,12 +7,23 @@ controls are removed before anything is checked or stored.
 Search: applied identically when indexing and querying. Arabic: strip tashkeel (diacritics) and
 tatweel, unify alef forms (أ إ آ ٱ → ا), ta marbuta → ha, alef maqsura → ya, hamza carriers
 (ؤ → و, ئ → ي). French/Latin: strip accents, lower-case.
+
+On top of that folding, the words stored for full-text search (``index_forms``) carry each Arabic
+word's light stem from Snowball's Arabic stemmer (PyStemmer): the article ال and the clitics و ف ب ك ل
+and common suffixes are removed, so ضريبة, الضريبة, الضريبه and للضريبة all index ضريب; the folded word is
+kept beside its stem so a word typed in part still matches as a prefix. Short Latin texts (names,
+subjects) also index their adjacent words joined ("El Fassi", "El-Fassi" → ``elfassi``), so a name is
+found however it was spaced or hyphenated. Indexing and querying share this pipeline, and both
+databases index its output with a plain tokenizer (FTS5 ``unicode61``, PostgreSQL ``simple``).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+
+import Stemmer
 
 _TASHKEEL = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0640]")
 _ARABIC_MAP = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي"})
@@ -57,7 +68,60 @@ def normalize(value: str) -> str:
 
 
 def search_document(*parts: str) -> str:
-    """The folded text stored in ``Correspondence.search_text``: registry numbers split into words
-    (``MEF/2026/A/000123`` → ``mef 2026 a 000123``) so both SQLite FTS5 and PostgreSQL's parser index
-    each part, and queries go through the same split."""
-    return normalize(" ".join(parts).replace("/", " "))
+    """The text stored in ``Correspondence.search_text``: every part's ``index_forms`` (registry numbers
+    split into words, ``MEF/2026/A/000123`` → ``mef 2026 a 000123``); a short part (a name, a subject)
+    also indexes its joined Latin words."""
+    return " ".join(f for part in parts if part
+                    for f in index_forms(part, join=len(words(part)) <= JOIN_MAX_WORDS))
+
+
+#: A word: letters and digits (not ``_``) with the Arabic marks inside it, so الضَّرِيبَة stays one word.
+_WORD = re.compile(r"(?:[^\W_]|[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0640])+")
+_ARABIC = re.compile(r"[\u0600-\u06FF]")
+_LATIN_WORD = re.compile(r"[a-z]+")
+#: A part with at most this many words is a name or a subject: its adjacent Latin words are also joined.
+JOIN_MAX_WORDS = 12
+_AR_STEMMER = Stemmer.Stemmer("arabic")
+
+
+@lru_cache(maxsize=65536)
+def word_forms(word: str) -> tuple[str, ...]:
+    """The forms one word is indexed and queried under: its folding, then its Arabic light stem when
+    different. A final ه the stemmer left (ta marbuta folded to ha) is dropped, so الضريبه = الضريبة."""
+    folded = normalize(word)
+    if not folded or not _ARABIC.search(folded):
+        return (folded,) if folded else ()
+    stem = _AR_STEMMER.stemWord(folded)
+    if stem.endswith("ه") and len(stem) > 3:
+        stem = stem[:-1]
+    return (folded,) if stem in ("", folded) else (folded, stem)
+
+
+def words(value: str) -> list[str]:
+    """The words of ``value`` as written (marks included), for snippets and queries."""
+    return _WORD.findall(clean(value))
+
+
+def index_forms(value: str, *, join: bool = False) -> list[str]:
+    """Every form ``value`` is indexed under: its folded words in reading order, then their stems; with
+    ``join``, runs of Latin words separated only by spaces, hyphens or apostrophes also index their pairs
+    and triples joined."""
+    forms = [word_forms(w) for w in words(value)]
+    # A stem that begins its word (only suffixes removed) is matched by prefix through the word itself.
+    out = [f[0] for f in forms] + [stem for f in forms for stem in f[1:] if not f[0].startswith(stem)]
+    if join:
+        for run in re.split(r"[^\w\s'\u2019-]|_", clean(value)):
+            latin = [f for w in _WORD.findall(run) for f in word_forms(w)[:1]]
+            for size in (2, 3):
+                for i in range(len(latin) - size + 1):
+                    chunk = latin[i:i + size]
+                    if all(_LATIN_WORD.fullmatch(c) for c in chunk):
+                        out.append("".join(chunk))
+    return out
+
+
+def search_terms(query: str, limit: int = 8) -> list[tuple[str, ...]]:
+    """The query's words, each as the forms any of which may match (as a prefix): the stem alone when it
+    begins the word (its prefix matches covers the word's), else the word and its stem."""
+    terms = [forms for forms in (word_forms(w) for w in words(query)) if forms][:limit]
+    return [(f[1],) if len(f) == 2 and f[0].startswith(f[1]) else f for f in terms]

@@ -27,15 +27,23 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from mrasla_app.documents.receipts import Attachment, ReceiptData, issue_receipt
 from mrasla_app.models import (
-    Administration, Channel, Correspondence, Direction, Document, DocumentKind, Party, PartyKind, Unit,
+    Administration,
+    Channel,
+    Correspondence,
+    Direction,
+    Document,
+    DocumentKind,
+    Party,
+    PartyKind,
+    Unit,
 )
 from mrasla_app.models.base import utcnow
-from mrasla_app.documents.receipts import Attachment, ReceiptData, issue_receipt
-from mrasla_app.services.platform import audit, files, notifications, storage
-from mrasla_app.services.correspondence import registry
+from mrasla_app.services.correspondence import extraction, registry
 from mrasla_app.services.directory.accounts import hash_secret
 from mrasla_app.services.errors import Conflict, FieldErrors
+from mrasla_app.services.platform import audit, files, notifications, storage
 from mrasla_app.services.platform.text import clean, search_document
 from mrasla_app.settings import get_settings
 
@@ -236,6 +244,7 @@ def submit(session: Session, form: DepositForm, *, ip: str = "",
     session.add(Document(correspondence_id=corr.id, kind=DocumentKind.receipt, position=0,  # type: ignore[arg-type]
                          filename=f"accuse-{reference}.pdf", content_type="application/pdf", size=len(receipt),
                          sha256=receipt_sha, pages=1, pdf_sha256=receipt_sha))
+    extraction.queue(session, corr.id)  # type: ignore[arg-type]
     audit.record(session, None, "correspondence.deposited", object_type="correspondence", object_id=corr.id,  # type: ignore[arg-type]
                  administration_id=adm.id, actor_label=f"portal:{ip}" if ip else "portal",
                  data={"number": number, "files": len(accepted), "receipt_sha256": receipt_sha})

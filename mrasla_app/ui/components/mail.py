@@ -60,7 +60,15 @@ def row_dict(r, off: set[date]) -> dict[str, str]:
         "channel": r.channel, "confidential": "1" if r.confidential else "",
         "unit_ar": r.action_unit_ar, "unit_fr": r.action_unit_fr,
         **deadline_fields(r.deadline, off, r.status),
+        **snippet_fields(getattr(r, "snippet", None)),
     }
+
+
+def snippet_fields(snippet) -> dict[str, str]:
+    """A search hit's excerpt (``correspondence.search.Snippet``) as three strings; empty without one."""
+    if snippet is None:
+        return {"snip_before": "", "snip_hit": "", "snip_after": ""}
+    return {"snip_before": snippet.before, "snip_hit": snippet.hit, "snip_after": snippet.after}
 
 
 # --- components ---------------------------------------------------------------------------------

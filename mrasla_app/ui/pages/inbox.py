@@ -154,6 +154,10 @@ class InboxState(SessionState):
     @rx.event
     def search(self, form: dict):
         self.q = str(form.get("q", ""))[:200]
+        if self.q.strip() and self.sort == "newest":
+            self.sort = "relevance"  # a search shows its best matches first
+        elif not self.q.strip() and self.sort == "relevance":
+            self.sort = "newest"
         self._run()
 
     @rx.event
@@ -319,6 +323,10 @@ def mail_row(r: rx.Var, testid_prefix: str = "inbox-row-") -> rx.Component:
         rx.el.span(
             rx.el.span(r["subject"], class_name="mr-subject"),
             rx.el.span(pick(r["sender_ar"], r["sender"]), class_name="mr-sender muted", dir="auto"),
+            rx.cond(r["snip_hit"] != "", rx.el.span(
+                rx.el.span(t("inbox.snippet_label"), class_name="mr-snippet-label"), " ",
+                rx.el.bdi(r["snip_before"], " ", rx.el.mark(r["snip_hit"]), " ", r["snip_after"]),
+                class_name="mr-snippet muted", data_testid="inbox-snippet")),
             class_name="mr-cell mr-main",
         ),
         rx.el.span(status_badge(r["status"]), priority_badge(r["priority"]), confidential_badge(r["confidential"]),
