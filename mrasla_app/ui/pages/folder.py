@@ -24,6 +24,7 @@ from mrasla_app.models import AuditEvent, Correspondence, DocumentRole, FolderSt
 from mrasla_app.services import drafting, sending, signing_keys, workflow
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
+from mrasla_app.services.parapheur import undo
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf
 from mrasla_app.ui.components.files import page_count, size_text
@@ -53,6 +54,11 @@ def _act(actor: Actor, folder_id: int, decision: str, comment: str, pin: str | N
     with db.write_session() as session:
         workflow.act(session, actor, folder_id, decision, comment=comment, pin=pin, on_behalf_of=on_behalf_of,
                      step_id=step_id)
+
+
+def _undo(actor: Actor, folder_id: int, action_id: int) -> None:
+    with db.write_session() as session:
+        undo.undo(session, actor, folder_id, action_id=action_id)
 
 
 def _report(actor: Actor, folder_id: int):
@@ -119,12 +125,15 @@ class FolderState(SessionState):
     _intent: str = "preview"
     _id: int = 0
     _step_id: int = 0
+    undo_decision: str = ""  # the actor's own last decision, while it may still be undone
+    _undo_action_id: int = 0
 
     def _clear(self) -> None:
         self.found, self.f, self.docs, self.steps, self.participants = False, {}, [], [], []
         self.history, self.notes, self.decisions, self.acting_for = [], [], [], []
         self.can_act = self.needs_pin = self.own_slot = self.is_initiator = False
         self.has_report = self.report_ok = self.can_send = False
+        self.undo_decision, self._undo_action_id = "", 0
         self.report_reason, self.sent_number, self.sent_href, self.received_number, self.panel = "", "", "", "", ""
         self.signatures = []
         self.obo_ar = self.obo_fr = self.obo_en = self.key_problem_ar = self.key_problem_fr = self.key_problem_en = ""
@@ -197,7 +206,7 @@ class FolderState(SessionState):
             self.history.append({
                 "at": local_dt(a.at), "who": hv.actor_name, "who_ar": ar_names.get(a.actor_id, hv.actor_name),
                 "decision": a.decision.value, "step": str(pos),
-                "kind": kind, "comment": a.comment,
+                "kind": kind, "comment": a.comment, "withdrawn": _flag(a.withdrawn_at is not None),
                 "obo_ar": translate("parapheur.by_delegation", "ar",
                                     name=ar_names.get(a.on_behalf_of_id or 0, obo)) if obo else "",
                 "obo_fr": translate("parapheur.by_delegation", "fr", name=obo) if obo else "",
@@ -209,6 +218,9 @@ class FolderState(SessionState):
         self.notes = [{"body": n.body, "page": str(n.page or ""), "at": local_dt(n.created_at),
                        "who": names.get(n.author_id, ""), "who_ar": ar_names.get(n.author_id, ""), "version": str(n.version)} for n in d.annotations]
         self.can_act, self.needs_pin = d.can_act, d.needs_pin
+        undoable = undo.undoable(session, actor, folder.id)  # type: ignore[arg-type]
+        self.undo_decision = undoable.decision.value if undoable is not None else ""
+        self._undo_action_id = int(undoable.id) if undoable is not None else 0  # type: ignore[arg-type]
         self.decisions = list(d.decisions)
         self._step_id = int(active_step.step.id) if (d.can_act and active_step is not None) else 0
         part_names = {uid: name for v in d.steps for uid, name, _ in v.participants}
@@ -362,6 +374,29 @@ class FolderState(SessionState):
         self.busy, self.panel = False, ""
         await self._reload()
         self._ok(f"pf.done.{decision}")
+
+    @rx.event
+    async def undo_last(self):
+        """Withdraw the actor's own last decision (the one shown), if nobody acted since."""
+        if self.busy or not self._undo_action_id:
+            return
+        try:
+            actor = self._require(PAGE)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self.busy = True
+        yield
+        try:
+            await asyncio.to_thread(_undo, actor, self._id, self._undo_action_id)
+        except DomainError as exc:
+            self.busy = False
+            await self._reload()
+            self._fail(exc)
+            return
+        self.busy = False
+        await self._reload()
+        self._ok("pf.undo.done")
 
     @rx.event
     async def annotate(self, form: dict):
@@ -615,6 +650,8 @@ def _history() -> rx.Component:
                                   class_name="timeline-time"),
                         rx.cond(e["obo_fr"] != "", rx.el.span(pick(e["obo_ar"], e["obo_fr"], e["obo_en"]),
                                                               class_name="badge pf-obo", data_testid="history-obo")),
+                        rx.cond(e["withdrawn"] != "", rx.el.span(t("pf.undo.withdrawn"), class_name="badge",
+                                                                 data_testid="history-withdrawn")),
                         rx.cond(e["comment"] != "", rx.el.span(e["comment"], class_name="timeline-detail pre-wrap",
                                                                dir="auto")),
                         class_name="timeline-body",
@@ -751,6 +788,19 @@ def _actions() -> rx.Component:
     ))
 
 
+def _undo_panel() -> rx.Component:
+    """The actor's own last decision, with its undo, while the next participant has not acted."""
+    S = FolderState
+    return rx.cond(S.undo_decision != "", rx.el.div(
+        rx.icon("undo-2", size=18, aria_hidden="true"),
+        rx.el.span(t("pf.undo.last"), " ",
+                   rx.el.strong(t_choice(S.undo_decision, "parapheur.decision.", list(pf.DECISIONS)))),
+        rx.el.button(t("pf.undo.action"), type="button", on_click=S.undo_last, disabled=S.busy,
+                     class_name="btn btn-small btn-secondary", data_testid="undo-decision"),
+        class_name="msg msg-info pf-undo", data_testid="undo-panel",
+    ))
+
+
 def _check(label_key: str, value: rx.Var, good_when: bool = True) -> rx.Component:
     good = (value == "1") if good_when else (value != "1")
     return rx.el.li(
@@ -861,7 +911,7 @@ def page() -> rx.Component:
         rx.cond(
             S.found,
             rx.el.div(
-                rx.el.div(_head(), rx.cond(SendState.s_open, send_panel()), _actions(), _letter_panel(),
+                rx.el.div(_head(), rx.cond(SendState.s_open, send_panel()), _actions(), _undo_panel(), _letter_panel(),
                           _completed(), _viewer(), _notes(), class_name="detail-main"),
                 rx.el.div(_steps(), _history(), _initiator_tools(), class_name="detail-side"),
                 class_name="detail-grid",
