@@ -2,9 +2,9 @@
 
 The signatory reviews a compact list (subject, reference, pages, initiator, earlier decisions),
 ticks folders one by one, all, or all those waiting at one circuit step, enters the PIN ONCE and
-confirms. The batch then runs as a background event: ``services.parapheur.batch.open_batch``
-unlocks the key once, and each folder is decided on in its own transaction (``act_one``), the
-page showing the progress folder by folder and, at the end, the outcome of each.
+confirms. ``services.parapheur.batch.open_batch`` then unlocks the key once, and each folder is
+decided on in its own transaction (``act_one``, in a worker thread); the handler yields after each
+folder, so the page shows the progress folder by folder and, at the end, the outcome of each.
 
 The folders and the steps they were reviewed at are kept server-side (``_seen``): the browser
 only sends which of them are ticked, and a ticked id that was not offered is ignored. The PIN is
@@ -78,8 +78,6 @@ class BatchState(SessionState):
     @rx.event
     def on_load(self):
         actor, redirect = self._guard(PAGE)
-        if self.running:  # a batch of this tab is still running: keep showing its progress
-            return None
         self._reset()
         if actor is None:
             return redirect
@@ -115,62 +113,61 @@ class BatchState(SessionState):
             ids = [r["id"] for r in self.rows if r["step"] == step]
             self.selected = [*self.selected, *(i for i in ids if i not in self.selected)]
 
-    @rx.event(background=True)
+    @rx.event
     async def submit(self, form: dict):
-        """Unlock once, then each ticked folder in its own transaction, the progress shown as it goes."""
-        async with self:
-            if self.running:
-                return
-            try:
-                actor = self._require(PAGE)
-            except DomainError as exc:
-                self._fail(exc)
-                return
-            order = [int(r["id"]) for r in self.rows if r["id"] in self.selected]
-            items = [batch.Item(fid, self._seen[fid]) for fid in order if fid in self._seen]
-            if not items:
-                self._fail(DomainError("error.batch_empty"))
-                return
-            decision = KINDS[self.kind]
-            self._clear_messages()
-            self.running, self.total, self.done, self.results = True, len(items), 0, []
-            self.form_key += 1  # the PIN field is emptied at once
+        """Unlock once, then each ticked folder in its own transaction; the state is sent to the page
+        after each folder (the progress bar and the report fill in as the batch goes)."""
+        if self.running:
+            return
+        try:
+            actor = self._require(PAGE)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        order = [int(r["id"]) for r in self.rows if r["id"] in self.selected]
+        items = [batch.Item(fid, self._seen[fid]) for fid in order if fid in self._seen]
+        if not items:
+            self._fail(DomainError("error.batch_empty"))
+            return
+        decision = KINDS[self.kind]
         form = form if isinstance(form, dict) else {}
         pin = str(form.get("pin", ""))[:32] if decision == "signed" else None
+        self._clear_messages()
+        self.running, self.total, self.done, self.results = True, len(items), 0, []
+        self.form_key += 1  # the PIN field is emptied at once
+        yield
         try:
             credential = await asyncio.to_thread(batch.open_batch, actor, decision, pin)
         except DomainError as exc:
-            async with self:
-                self.running, self.total = False, 0
-                self._fail(exc)
+            self.running, self.total = False, 0
+            self._fail(exc)
             return
         finally:
             pin = None
         for item in items:
             outcome = await asyncio.to_thread(batch.act_one, actor, decision, item, credential)
-            async with self:
-                self.done += 1
-                self.results = [*self.results, {
-                    "id": str(outcome.folder_id), "reference": outcome.reference or f"#{outcome.folder_id}",
-                    "ok": "1" if outcome.ok else "",
-                    **{f"error_{lang}": translate(outcome.error, lang, **(outcome.params or {})) if outcome.error else ""
-                       for lang in ("ar", "fr", "en")},
-                    "href": routes.folder_url(outcome.folder_id),
-                }]
-        credential = None
-        async with self:
-            self.running = False
-            ok = sum(1 for r in self.results if r["ok"])
-            self.selected = []
-            try:
-                self._fetch()
-            except DomainError as exc:
-                self._fail(exc)
-                return
-            self._clear_messages()
-            key = "pb.done_all" if ok == len(self.results) else "pb.done_some"
-            self.notice_ar, self.notice_fr, self.notice_en = (
-                translate(key, lang, ok=ok, total=len(self.results)) for lang in ("ar", "fr", "en"))
+            self.done += 1
+            self.results = [*self.results, {
+                "id": str(outcome.folder_id), "reference": outcome.reference or f"#{outcome.folder_id}",
+                "ok": "1" if outcome.ok else "",
+                **{f"error_{lang}": translate(outcome.error, lang, **(outcome.params or {})) if outcome.error else ""
+                   for lang in ("ar", "fr", "en")},
+                "href": routes.folder_url(outcome.folder_id),
+            }]
+            yield
+        credential = None  # noqa: F841 - the unlocked key is not kept
+        self.running = False
+        ok = sum(1 for r in self.results if r["ok"])
+        self.selected = []
+        try:
+            self._fetch()
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self._clear_messages()
+        key = "pb.done_all" if ok == len(self.results) else "pb.done_some"
+        self.notice_ar, self.notice_fr, self.notice_en = (
+            translate(key, lang, ok=ok, total=len(self.results)) for lang in ("ar", "fr", "en"))
 
 
 # --- components -------------------------------------------------------------------------------------
