@@ -11,7 +11,7 @@ from mrasla_app.pki.validation import validate_pdf
 from mrasla_app.services import signing_keys, workflow
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.parapheur import batch
-from tests.unit.test_workflow import AGENT, DIRECTOR, HEAD, PIN, SG, act, enroll, get, new_folder, pdfsig
+from tests.unit.test_workflow import AGENT, CLERK, DIRECTOR, HEAD, PIN, SG, act, enroll, get, new_folder, pdfsig
 
 
 def _signature(demo, *emails: str) -> list[dict]:
@@ -101,3 +101,14 @@ def test_batch_visas_need_no_pin_and_refuse_other_kinds(seeded):
         batch.open_batch(seeded.actor(HEAD), "opinion", None)
     with pytest.raises(DomainError):
         batch.check_items([])
+
+
+def test_seals_in_a_batch_need_no_key(seeded):
+    ids = [new_folder(seeded, [{"kind": "seal", "user_ids": [seeded.user_id(CLERK)]}]) for _ in range(2)]
+    with db.read_session() as s:
+        rows = batch.review(s, seeded.actor(CLERK), "signed")
+    items = [batch.Item(r.folder_id, r.step_id) for r in rows]
+    assert not batch.needs_key(items)
+    outcomes = list(batch.run(seeded.actor(CLERK), "signed", items))  # the clerk has no signing key
+    assert [o.ok for o in outcomes] == [True, True]
+    assert all(get(i).status == FolderStatus.completed for i in ids)

@@ -54,6 +54,7 @@ class ReviewRow:
     pages: int
     initiator: str
     step_label: str  # "<position> · <label>" (groups the folders of one circuit step)
+    kind: str  # the step's kind: a seal needs no PIN
     previous: tuple[tuple[str, str], ...]  # (decision, who) of this version, oldest first
     on_behalf_of: str  # the delegator's name when the folder waits for them
 
@@ -106,6 +107,7 @@ def review(session: Session, actor: Actor | None, decision: str, limit: int = MA
     return [ReviewRow(i.folder.id, i.step.id, i.folder.reference, i.folder.title, pages.get(i.folder.id, 0),  # type: ignore[arg-type,union-attr]
                       names.get(i.folder.initiator_id, "?"),
                       f"{i.step.position} · {i.step.label_fr or i.step.kind.value}",  # type: ignore[union-attr]
+                      i.step.kind.value,  # type: ignore[union-attr]
                       tuple(previous.get(i.folder.id, ())), names.get(i.on_behalf_of, "") if i.on_behalf_of else "")
             for i in items]
 
@@ -122,11 +124,24 @@ def check_items(items: Sequence[Item]) -> list[Item]:
     return list(seen.values())
 
 
-def open_batch(actor: Actor | None, decision: str, pin: str | None) -> workflow.Credential | None:
+def needs_key(items: Sequence[Item]) -> bool:
+    """Whether a signature batch needs the actor's key: some folder waits at a signature step (seals
+    are the platform's). A folder given without its step counts as one."""
+    step_ids = [i.step_id for i in items if i.step_id]
+    if len(step_ids) < len(items):
+        return True
+    with db.read_session() as session:
+        kinds = set(session.execute(select(FolderStep.kind).where(FolderStep.id.in_(step_ids))).scalars())
+    return StepKind.signature in kinds
+
+
+def open_batch(actor: Actor | None, decision: str, pin: str | None,
+               items: Sequence[Item] = ()) -> workflow.Credential | None:
     """The credential for a signature batch: the PIN checked and the key unlocked once (a wrong
-    PIN is counted and committed, then refused: nothing is signed). ``None`` for a visa batch."""
+    PIN is counted and committed, then refused: nothing is signed). ``None`` for a visa batch, or
+    when ``items`` are all seal steps."""
     actor = permissions.require_actor(actor)
-    if parse_decision(decision) != Decision.signed:
+    if parse_decision(decision) != Decision.signed or (items and not needs_key(items)):
         return None
     with db.write_session() as session:
         return workflow.unlock_credential(session, actor, pin)
@@ -164,10 +179,10 @@ def run(actor: Actor | None, decision: str, items: Sequence[Item], pin: str | No
     Errors before the first folder (bad PIN, locked key, empty batch) raise; nothing is done then."""
     actor = permissions.require_actor(actor)
     items = check_items(items)
-    credential = open_batch(actor, decision, pin)
+    credential = open_batch(actor, decision, pin, items)
     for item in items:
         yield act_one(actor, decision, item, credential, comment)
 
 
 __all__ = ["BATCH_DECISIONS", "MAX_BATCH", "Item", "ReviewRow", "Outcome", "review", "check_items",
-           "open_batch", "act_one", "run"]
+           "needs_key", "open_batch", "act_one", "run"]

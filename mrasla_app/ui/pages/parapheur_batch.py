@@ -47,17 +47,22 @@ class BatchState(SessionState):
     form_key: int = 0
     _seen: dict[int, int] = {}  # folder id -> the step id it was reviewed at
 
+    @rx.var
+    def needs_pin(self) -> bool:
+        """Some ticked folder waits for a personal signature (seals need no PIN)."""
+        return any(r["kind"] == "signature" for r in self.rows if r["id"] in self.selected)
+
     def _fetch(self) -> None:
         actor = self._require(PAGE)
         decision = KINDS[self.kind]
         with db.read_session() as session:
             rows = batch.review(session, actor, decision)
             self.key_problem = signing_keys.key_problem(signing_keys.active_key(session, actor.user_id)) \
-                if decision == "signed" else ""
+                if any(r.kind == "signature" for r in rows) else ""
         self._seen = {r.folder_id: r.step_id for r in rows}
         self.rows = [{
             "id": str(r.folder_id), "reference": r.reference, "title": r.title, "pages": str(r.pages),
-            "initiator": r.initiator, "step": r.step_label, "href": routes.folder_url(r.folder_id),
+            "initiator": r.initiator, "step": r.step_label, "kind": r.kind, "href": routes.folder_url(r.folder_id),
             "previous": " · ".join(f"{translate('parapheur.decision.' + d, 'fr')} ({who})" for d, who in r.previous),
             "previous_ar": " · ".join(f"{translate('parapheur.decision.' + d, 'ar')} ({who})" for d, who in r.previous),
             "previous_en": " · ".join(f"{translate('parapheur.decision.' + d, 'en')} ({who})" for d, who in r.previous),
@@ -137,7 +142,7 @@ class BatchState(SessionState):
         self.form_key += 1  # the PIN field is emptied at once
         yield
         try:
-            credential = await asyncio.to_thread(batch.open_batch, actor, decision, pin)
+            credential = await asyncio.to_thread(batch.open_batch, actor, decision, pin, items)
         except DomainError as exc:
             self.running, self.total = False, 0
             self._fail(exc)
@@ -225,17 +230,17 @@ def _confirm() -> rx.Component:
     S = BatchState
     count = S.selected.length()
     return rx.el.form(
-        rx.cond(S.kind == "sign", rx.el.div(
+        rx.cond(S.needs_pin, rx.el.div(
             rx.el.label(t("pb.pin"), html_for="pb-pin", class_name="label"),
             rx.el.input(id="pb-pin", name="pin", type="password", input_mode="numeric", pattern="[0-9]*",
                         auto_complete="off", max_length=12, required=True, class_name="input pf-pin pb-pin",
-                        disabled=S.running | (S.key_problem != ""), data_testid="pb-pin"),
+                        disabled=S.running, data_testid="pb-pin"),
             class_name="field pb-pin-field")),
         rx.el.button(
             rx.cond(S.running, rx.icon("loader-circle", size=18, class_name="spin", aria_hidden="true"),
                     rx.icon(rx.cond(S.kind == "sign", "pen-line", "stamp"), size=18, aria_hidden="true")),
             rx.cond(S.kind == "sign", t("pb.do.sign"), t("pb.do.visa")), " (", count.to_string(), ")",
-            type="submit", disabled=S.running | (count == 0) | (S.key_problem != ""),
+            type="submit", disabled=S.running | (count == 0) | (S.needs_pin & (S.key_problem != "")),
             class_name="btn btn-primary pb-go", data_testid="pb-submit"),
         on_submit=S.submit, key=S.form_key, class_name="pb-confirm", data_testid="pb-confirm",
     )
