@@ -179,7 +179,8 @@ class BatchCandidateOut(BaseModel):
 
 
 @router.get("/batch", response_model=list[BatchCandidateOut])
-def batch_candidates(action: BatchAction, actor: Actor | None = Depends(current_actor)) -> list[BatchCandidateOut]:
+def batch_candidates(action: BatchAction = BatchAction.sign,
+                     actor: Actor | None = Depends(current_actor)) -> list[BatchCandidateOut]:
     """The folders waiting for the caller's visa (`approve`) or signature (`sign`), with what to review
     before deciding on them together: subject, reference, pages, initiator and earlier decisions."""
     actor = _staff(actor)

@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.models import Decision, DocumentRole, Folder, FolderDocument, FolderStep, StepAction, StepKind, User
-from mrasla_app.services import permissions, workflow
+from mrasla_app.services import circuits, permissions, workflow
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
 
@@ -57,6 +57,11 @@ class ReviewRow:
     kind: str  # the step's kind: a seal needs no PIN
     previous: tuple[tuple[str, str], ...]  # (decision, who) of this version, oldest first
     on_behalf_of: str  # the delegator's name when the folder waits for them
+    # the same names and labels in Arabic
+    initiator_ar: str = ""
+    step_label_ar: str = ""
+    previous_ar: tuple[tuple[str, str], ...] = ()
+    on_behalf_of_ar: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,17 +104,27 @@ def review(session: Session, actor: Actor | None, decision: str, limit: int = MA
         .where(StepAction.folder_id.in_(ids), workflow.LIVE).order_by(StepAction.at, StepAction.id)).all()
     people = {i.folder.initiator_id for i in items} | {a.actor_id for a, _ in actions} \
         | {i.on_behalf_of for i in items if i.on_behalf_of}
-    names = {u.id: u.full_name for u in session.execute(select(User).where(User.id.in_(people))).scalars()}
-    previous: dict[int, list[tuple[str, str]]] = {}
+    names = {u.id: (u.full_name, u.full_name_ar or u.full_name)
+             for u in session.execute(select(User).where(User.id.in_(people))).scalars()}
+    unknown = ("?", "?")
+    previous: dict[int, list[tuple[str, tuple[str, str]]]] = {}
     for action, version in actions:
         if version == versions[action.folder_id]:
-            previous.setdefault(action.folder_id, []).append((action.decision.value, names.get(action.actor_id, "?")))
-    return [ReviewRow(i.folder.id, i.step.id, i.folder.reference, i.folder.title, pages.get(i.folder.id, 0),  # type: ignore[arg-type,union-attr]
-                      names.get(i.folder.initiator_id, "?"),
-                      f"{i.step.position} · {i.step.label_fr or i.step.kind.value}",  # type: ignore[union-attr]
-                      i.step.kind.value,  # type: ignore[union-attr]
-                      tuple(previous.get(i.folder.id, ())), names.get(i.on_behalf_of, "") if i.on_behalf_of else "")
-            for i in items]
+            previous.setdefault(action.folder_id, []).append((action.decision.value, names.get(action.actor_id, unknown)))
+    rows = []
+    for i in items:
+        step = i.step
+        assert step is not None
+        kind_fr, kind_ar = circuits.KIND_LABELS[step.kind]
+        before = previous.get(i.folder.id, [])  # type: ignore[arg-type]
+        initiator, obo = names.get(i.folder.initiator_id, unknown), names.get(i.on_behalf_of or 0, ("", ""))
+        rows.append(ReviewRow(
+            i.folder.id, step.id, i.folder.reference, i.folder.title, pages.get(i.folder.id, 0),  # type: ignore[arg-type]
+            initiator[0], f"{step.position} · {step.label_fr or kind_fr}", step.kind.value,
+            tuple((d, who[0]) for d, who in before), obo[0],
+            initiator_ar=initiator[1], step_label_ar=f"{step.position} · {step.label_ar or kind_ar}",
+            previous_ar=tuple((d, who[1]) for d, who in before), on_behalf_of_ar=obo[1]))
+    return rows
 
 
 def check_items(items: Sequence[Item]) -> list[Item]:

@@ -33,6 +33,11 @@ PAGE = "parapheur"
 KINDS = {"sign": "signed", "visa": "approved"}  # the page's ``?d=`` -> the batch decision
 
 
+def _decisions(previous: tuple[tuple[str, str], ...], lang: str) -> str:
+    """"Visé (name) · Signé (name)": the earlier decisions of a folder, in ``lang``."""
+    return " · ".join(f"{translate('parapheur.decision.' + d, lang)} ({who})" for d, who in previous)
+
+
 class BatchState(SessionState):
     kind: str = "sign"
     rows: list[dict[str, str]] = []  # {id, reference, title, pages, initiator, step, previous, obo}
@@ -62,16 +67,16 @@ class BatchState(SessionState):
         self._seen = {r.folder_id: r.step_id for r in rows}
         self.rows = [{
             "id": str(r.folder_id), "reference": r.reference, "title": r.title, "pages": str(r.pages),
-            "initiator": r.initiator, "step": r.step_label, "kind": r.kind, "href": routes.folder_url(r.folder_id),
-            "previous": " · ".join(f"{translate('parapheur.decision.' + d, 'fr')} ({who})" for d, who in r.previous),
-            "previous_ar": " · ".join(f"{translate('parapheur.decision.' + d, 'ar')} ({who})" for d, who in r.previous),
-            "previous_en": " · ".join(f"{translate('parapheur.decision.' + d, 'en')} ({who})" for d, who in r.previous),
-            "obo": r.on_behalf_of,
+            "initiator": r.initiator, "initiator_ar": r.initiator_ar, "step": r.step_label,
+            "step_ar": r.step_label_ar, "kind": r.kind, "href": routes.folder_url(r.folder_id),
+            "previous": _decisions(r.previous, "fr"), "previous_ar": _decisions(r.previous_ar, "ar"),
+            "previous_en": _decisions(r.previous, "en"), "obo": r.on_behalf_of, "obo_ar": r.on_behalf_of_ar,
         } for r in rows]
-        counts: dict[str, int] = {}
+        counts: dict[tuple[str, str], int] = {}
         for r in rows:
-            counts[r.step_label] = counts.get(r.step_label, 0) + 1
-        self.groups = [{"step": step, "count": str(n)} for step, n in counts.items()] if len(counts) > 1 else []
+            counts[(r.step_label, r.step_label_ar)] = counts.get((r.step_label, r.step_label_ar), 0) + 1
+        self.groups = [{"step": fr, "step_ar": ar, "count": str(n)} for (fr, ar), n in counts.items()] \
+            if len(counts) > 1 else []
         self.selected = [s for s in self.selected if int(s) in self._seen]
         self.loaded = True
 
@@ -195,16 +200,16 @@ def _row(r: rx.Var) -> rx.Component:
             rx.el.span(
                 rx.el.span(rx.el.code(r["reference"], dir="ltr", class_name="mr-number"),
                            rx.el.span(r["pages"], " ", t("pb.pages"), class_name="muted"),
-                           rx.el.span(r["step"], class_name="pf-step-chip"),
+                           rx.el.span(pick(r["step_ar"], r["step"]), class_name="pf-step-chip"),
                            class_name="pb-meta"),
                 rx.el.span(r["title"], class_name="pb-title", dir="auto"),
-                rx.el.span(t("pf.initiator"), " : ", r["initiator"],
-                           rx.cond(r["obo"] != "", rx.el.span(" · ", t("pb.for"), " ", r["obo"])),
+                rx.el.span(t("pf.initiator"), " : ", pick(r["initiator_ar"], r["initiator"]),
+                           rx.cond(r["obo"] != "", rx.el.span(" · ", t("pb.for"), " ", pick(r["obo_ar"], r["obo"]))),
                            class_name="muted pb-line"),
                 rx.cond(r["previous"] != "", rx.el.span(
-                    rx.icon("history", size=14, aria_hidden="true"), " ",
+                    rx.icon("history", size=14, aria_hidden="true"),
                     pick(r["previous_ar"], r["previous"], r["previous_en"]),
-                    class_name="muted pb-line")),
+                    class_name="muted pb-line pb-prev")),
                 class_name="pb-body",
             ),
             class_name=rx.cond(checked, "pb-item is-on", "pb-item"),
@@ -275,7 +280,7 @@ def page() -> rx.Component:
                     rx.el.button(t("pb.none"), type="button", on_click=S.select_none, class_name="btn btn-small btn-ghost",
                                  disabled=S.running),
                     rx.foreach(S.groups, lambda g: rx.el.button(
-                        t("pb.step_all"), " ", g["step"], " (", g["count"], ")", type="button",
+                        t("pb.step_all"), " ", pick(g["step_ar"], g["step"]), " (", g["count"], ")", type="button",
                         on_click=S.select_step(g["step"]), disabled=S.running, class_name="btn btn-small btn-ghost")),
                     class_name="actions pb-tools",
                 ),
