@@ -191,14 +191,18 @@ def batch_candidates(action: BatchAction = BatchAction.sign,
                               previous=[list(p) for p in r.previous], on_behalf_of=r.on_behalf_of) for r in rows]
 
 
+def _signed_in_acting(actor: Actor | None = Depends(acting_actor)) -> Actor:
+    """``acting_actor`` that refuses anonymous callers at once: 401 before the body is validated."""
+    return _staff(actor)
+
+
 @router.post("/batch", response_model=BatchOut, responses=errors(400, 403, 413))
-def act_on_batch(body: BatchIn, actor: Actor | None = Depends(acting_actor)) -> BatchOut:
+def act_on_batch(body: BatchIn, actor: Actor = Depends(_signed_in_acting)) -> BatchOut:
     """Give a visa to, or sign, many folders in one request with ONE PIN: the key is unlocked once,
     then each folder is decided on in its own transaction (its own PAdES signature, history entry and
     audit events). A refusal or failure on one folder leaves that folder as it was and does not stop
     the others: the results list every folder's outcome, in the order given. A wrong PIN, a locked or
     revoked key refuses the whole request (400) before any folder is touched."""
-    actor = _staff(actor)
     items = [batch.Item(f.folder_id, f.step_id) for f in body.folders]
     results = []
     for outcome in batch.run(actor, BATCH_DECISIONS[body.action].value, items, pin=body.pin,
