@@ -138,8 +138,8 @@ BATCH_DECISIONS = {BatchAction.approve: Decision.approved, BatchAction.sign: Dec
 
 
 class BatchFolderIn(BaseModel):
-    folder_id: int = Field(ge=1, le=MAX_ID)
-    step_id: int | None = Field(None, ge=0, le=MAX_ID,
+    folder_id: int = Field(ge=1, le=MAX_ID, strict=True)
+    step_id: int | None = Field(None, ge=0, le=MAX_ID, strict=True,
                                 description="the step the caller reviewed; the folder is refused if another one is active now")
 
 
@@ -178,7 +178,7 @@ class BatchCandidateOut(BaseModel):
     on_behalf_of: str = Field(description="the delegator's name, when the folder waits for them")
 
 
-@router.get("/batch", response_model=list[BatchCandidateOut])
+@router.get("/batch/candidates", response_model=list[BatchCandidateOut])
 def batch_candidates(action: BatchAction = BatchAction.sign,
                      actor: Actor | None = Depends(current_actor)) -> list[BatchCandidateOut]:
     """The folders waiting for the caller's visa (`approve`) or signature (`sign`), with what to review

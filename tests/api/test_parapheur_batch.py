@@ -18,7 +18,7 @@ def test_batch_signs_each_folder_and_reports_each_outcome(client, seeded):
     body = {"action": "sign", "pin": PIN, "folders": [{"folder_id": i} for i in ids]}
     assert client.post("/api/v1/folders/batch", json=body).status_code == 401
     login(client, DIRECTOR)
-    candidates = client.get("/api/v1/folders/batch", params={"action": "sign"})
+    candidates = client.get("/api/v1/folders/batch/candidates", params={"action": "sign"})
     assert candidates.status_code == 200
     rows = candidates.json()
     assert [r["folder_id"] for r in rows] == ids and rows[0]["pages"] == 2 and rows[0]["initiator"]

@@ -149,7 +149,7 @@ ROUTES: dict[str, Policy] = {
     "GET /api/v1/folders/{folder_id}/documents/{document_id}": P.STAFF,
     "GET /api/v1/folders/{folder_id}/bordereau.pdf": P.STAFF,
     "POST /api/v1/folders/{folder_id}/actions": P.STAFF,
-    "GET /api/v1/folders/batch": P.STAFF,
+    "GET /api/v1/folders/batch/candidates": P.STAFF,
     "POST /api/v1/folders/batch": P.STAFF,
     "POST /api/v1/folders/{folder_id}/undo": P.STAFF,
     "GET /api/v1/registers/{direction}.csv": P.STAFF,

@@ -64,6 +64,13 @@ def _login(page, base_url: str, email: str) -> None:
         expect(page.get_by_test_id("user-menu")).to_be_visible(timeout=30_000)
 
 
+def _tick(page, folder_id: int) -> None:
+    """Tick a folder: the box is controlled by the server's state, so wait for its answer."""
+    box = page.get_by_test_id(f"pb-check-{folder_id}")
+    box.click()
+    expect(box).to_be_checked(timeout=15_000)
+
+
 def test_batch_sign_five_then_undo_a_visa_on_a_phone(browser, base_url, server):
     made = _folders(server)
     director = new_page(browser, PHONE)
@@ -75,7 +82,7 @@ def test_batch_sign_five_then_undo_a_visa_on_a_phone(browser, base_url, server):
     for fid, _ref in made["sign"]:
         row = director.get_by_test_id(f"pb-row-{fid}")
         expect(row).to_contain_text("Lot sign")
-        director.get_by_test_id(f"pb-check-{fid}").check()
+        _tick(director, fid)
     expect(director.get_by_test_id("pb-submit")).to_contain_text("(5)")
     director.get_by_test_id("pb-pin").fill(PIN)
     director.get_by_test_id("pb-submit").click()
@@ -91,7 +98,7 @@ def test_batch_sign_five_then_undo_a_visa_on_a_phone(browser, base_url, server):
     head.goto(f"{base_url}/parapheur/batch?d=visa")
     fid, reference = made["visa"][0]
     expect(head.get_by_test_id("pb-pin")).to_have_count(0)  # a visa needs no PIN
-    head.get_by_test_id(f"pb-check-{fid}").check()
+    _tick(head, fid)
     head.get_by_test_id("pb-submit").click()
     expect(head.get_by_test_id(f"pb-result-{fid}")).to_have_attribute("data-ok", "1")
     head.goto(f"{base_url}/parapheur/{fid}")
