@@ -85,6 +85,7 @@ bench: install
 	$(BIN)/python bench/receipt_issuance.py
 	$(BIN)/python bench/signature.py
 	$(BIN)/python bench/hostile_files.py
+	$(BIN)/python bench/batch_signing.py
 
 # Benchmark 3: 1,000,000 correspondences generated once into bench/out/benchdb.sqlite and the PostgreSQL
 # database benchdb_1m (skipped when PG_URL does not answer), then inbox/search/verification queries on both.

@@ -15,7 +15,7 @@ from mrasla_app.pwa import cache_headers, page_urls
 from mrasla_app.pwa import components as pwa
 from mrasla_app.services.platform import deployment, jobs
 from mrasla_app.settings import get_settings
-from mrasla_app.ui.pages import account, folder, home, inbox, login, mail, parapheur, registry
+from mrasla_app.ui.pages import account, folder, home, inbox, login, mail, parapheur, parapheur_batch, registry
 from mrasla_app.ui.pages import dashboard, records, registry_batches, registry_export, registry_new
 from mrasla_app.ui.pages.admin import file_plan as admin_file_plan
 from mrasla_app.ui.pages.admin import holidays as admin_holidays
@@ -31,7 +31,7 @@ fsutil.private_umask()  # every file the server writes (database, WAL, spool, do
 if _refusal := deployment.demo_refusal(get_settings()):  # no published demo password on a reachable server
     raise SystemExit(_refusal)
 
-PAGES = (home, login, account, registry, inbox, mail, parapheur,
+PAGES = (home, login, account, registry, inbox, mail, parapheur, parapheur_batch,
          deposit, deposit_done, verify_pdf, verify_receipt, track, track_link,
          admin_index, administrations, units, users, delegations, folder, circuits,
          registry_new, registry_export, dashboard, admin_holidays, registry_batches, admin_webhooks,

@@ -1,6 +1,7 @@
 """The signature book (parapheur) for staff and integrations: the main document as it stands
-(prepared, signed so far), the annexes, the signature summary (bordereau), and the decisions on a
-folder's active step (visa, opinion, signature with the PIN, rejection, return).
+(prepared, signed so far), the annexes, the signature summary (bordereau), the decisions on a
+folder's active step (visa, opinion, signature with the PIN, rejection, return), batches of visas
+or signatures (one PIN for many folders) and the undo of one's own last decision.
 
 Authentication is the session cookie; rights come from ``services.workflow`` (a folder the actor
 may not see answers 404 exactly like a missing one). Nothing is cached by the browser or proxies.
@@ -17,12 +18,13 @@ from pydantic import BaseModel, Field
 
 from mrasla_app import db
 from mrasla_app.api.deps import Id, acting_actor, current_actor, download, file_responses
-from mrasla_app.api.errors import errors
+from mrasla_app.api.errors import Message, errors
+from mrasla_app.i18n import bilingual
 from mrasla_app.models import Decision, Folder
 from mrasla_app.models.base import MAX_ID
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import NotAuthenticated, NotFound
-from mrasla_app.services.parapheur import annotations, viewer, workflow
+from mrasla_app.services.parapheur import annotations, batch, undo, viewer, workflow
 
 router = APIRouter(prefix="/folders", tags=["parapheur"], responses=errors(401, 404, 422))
 PDF = file_responses("application/pdf", description="The PDF")
@@ -142,6 +144,115 @@ def act_on_folder(folder_id: Id, body: ActionIn, actor: Actor | None = Depends(a
     with db.write_session() as session:
         folder = workflow.act(session, actor, folder_id, DECISIONS[body.action].value, comment=comment,
                               pin=body.pin, on_behalf_of=body.on_behalf_of, step_id=body.step_id)
+        return FolderStateOut(id=folder.id, reference=folder.reference, status=folder.status.value,  # type: ignore[arg-type]
+                              version=folder.version, current_step=folder.current_step,
+                              document_sha256=folder.current_sha256, reject_reason=folder.reject_reason)
+
+
+# --------------------------------------------------------------------------- batch, undo
+
+
+class BatchAction(str, Enum):
+    """What a batch decides on every folder: visas, or signatures (seal steps are sealed)."""
+
+    approve = "approve"
+    sign = "sign"
+
+
+BATCH_DECISIONS = {BatchAction.approve: Decision.approved, BatchAction.sign: Decision.signed}
+
+
+class BatchFolderIn(BaseModel):
+    folder_id: int = Field(ge=1, le=MAX_ID, strict=True)
+    step_id: int | None = Field(None, ge=0, le=MAX_ID, strict=True,
+                                description="the step the caller reviewed; the folder is refused if another one is active now")
+
+
+class BatchIn(BaseModel):
+    action: BatchAction
+    folders: list[BatchFolderIn] = Field(min_length=1, max_length=batch.MAX_BATCH,
+                                         description="the folders, decided on in this order (each once)")
+    pin: str | None = Field(None, description="the signatory's PIN, checked once for the whole batch; never stored")
+    comment: str = Field("", description="a comment recorded with every decision of the batch")
+
+
+class BatchResultOut(BaseModel):
+    folder_id: int
+    reference: str = Field(description="empty when the folder is not visible to the caller")
+    ok: bool
+    status: str = Field("", description="the folder's status after the decision (when ok)")
+    error: str = Field("", description="an `error.*` code of the message catalogues (when not ok)")
+    message: Message | None = Field(None, description="the refusal in Arabic, French and English (when not ok)")
+
+
+class BatchOut(BaseModel):
+    done: int = Field(description="how many folders were decided on")
+    refused: int = Field(description="how many were refused or failed (each left exactly as it was)")
+    results: list[BatchResultOut]
+
+
+class BatchCandidateOut(BaseModel):
+    folder_id: int
+    step_id: int
+    reference: str
+    title: str
+    pages: int
+    initiator: str
+    step: str = Field(description="the step's position and label: folders at the same circuit step share it")
+    previous: list[list[str]] = Field(description="earlier decisions of this version, oldest first: [decision, who]")
+    on_behalf_of: str = Field(description="the delegator's name, when the folder waits for them")
+
+
+@router.get("/batch/candidates", response_model=list[BatchCandidateOut])
+def batch_candidates(action: BatchAction = BatchAction.sign,
+                     actor: Actor | None = Depends(current_actor)) -> list[BatchCandidateOut]:
+    """The folders waiting for the caller's visa (`approve`) or signature (`sign`), with what to review
+    before deciding on them together: subject, reference, pages, initiator and earlier decisions."""
+    actor = _staff(actor)
+    with db.read_session() as session:
+        rows = batch.review(session, actor, BATCH_DECISIONS[action].value)
+    return [BatchCandidateOut(folder_id=r.folder_id, step_id=r.step_id, reference=r.reference, title=r.title,
+                              pages=r.pages, initiator=r.initiator, step=r.step_label,
+                              previous=[list(p) for p in r.previous], on_behalf_of=r.on_behalf_of) for r in rows]
+
+
+def _signed_in_acting(actor: Actor | None = Depends(acting_actor)) -> Actor:
+    """``acting_actor`` that refuses anonymous callers at once: 401 before the body is validated."""
+    return _staff(actor)
+
+
+@router.post("/batch", response_model=BatchOut, responses=errors(400, 403, 413))
+def act_on_batch(body: BatchIn, actor: Actor = Depends(_signed_in_acting)) -> BatchOut:
+    """Give a visa to, or sign, many folders in one request with ONE PIN: the key is unlocked once,
+    then each folder is decided on in its own transaction (its own PAdES signature, history entry and
+    audit events). A refusal or failure on one folder leaves that folder as it was and does not stop
+    the others: the results list every folder's outcome, in the order given. A wrong PIN, a locked or
+    revoked key refuses the whole request (400) before any folder is touched."""
+    items = [batch.Item(f.folder_id, f.step_id) for f in body.folders]
+    results = []
+    for outcome in batch.run(actor, BATCH_DECISIONS[body.action].value, items, pin=body.pin,
+                             comment=body.comment.strip()):
+        message = Message(**bilingual(outcome.error, **(outcome.params or {}))) if outcome.error else None
+        results.append(BatchResultOut(folder_id=outcome.folder_id, reference=outcome.reference, ok=outcome.ok,
+                                      status=outcome.status, error=outcome.error, message=message))
+    done = sum(r.ok for r in results)
+    return BatchOut(done=done, refused=len(results) - done, results=results)
+
+
+class UndoIn(BaseModel):
+    action_id: int | None = Field(None, ge=0, le=MAX_ID,
+                                  description="the decision the caller saw; refused if their last one is another")
+
+
+@router.post("/{folder_id}/undo", response_model=FolderStateOut, responses=errors(400, 403, 413))
+def undo_decision(folder_id: Id, body: UndoIn, actor: Actor | None = Depends(acting_actor)) -> FolderStateOut:
+    """Withdraw the caller's own last decision (visa, opinion, signature, rejection) while nobody acted
+    after it: the step is active again for them; an undone signature puts back the document as it was
+    before (the signed version stays on file, marked withdrawn). Refused once the next participant
+    acted, after a new version, or once the signed document was sent (`error.undo_too_late`)."""
+    actor = _staff(actor)
+    with db.write_session() as session:
+        folder = undo.undo(session, actor, folder_id, action_id=body.action_id)
         return FolderStateOut(id=folder.id, reference=folder.reference, status=folder.status.value,  # type: ignore[arg-type]
                               version=folder.version, current_step=folder.current_step,
                               document_sha256=folder.current_sha256, reject_reason=folder.reject_reason)

@@ -60,7 +60,8 @@ TAGS = [
     {"name": "auth", "description": "Staff sign-in and session."},
     {"name": "directory", "description": "Administrations, their units and staff."},
     {"name": "correspondence", "description": "The staff inbox: read, qualify, dispatch, close."},
-    {"name": "parapheur", "description": "The signature book: documents and decisions on a folder."},
+    {"name": "parapheur", "description": "The signature book: documents and decisions on a folder, batches of visas or "
+                                         "signatures with one PIN, and the undo of one's own last decision."},
     {"name": "registers", "description": "The legal registers as CSV and PDF."},
     {"name": "webhooks", "description": WEBHOOKS},
     {"name": "health", "description": "Liveness for load balancers and monitoring."},

@@ -7,7 +7,8 @@
 - ``FolderStep`` / ``StepParticipant``: the circuit of one version, participants resolved to user
   ids when the circuit starts. ``round`` increases each time a step is (re)activated.
 - ``StepAction``: one decision; ``uq_step_action`` makes acting twice for the same person in the
-  same round of a step impossible, even under concurrency.
+  same round of a step impossible, even under concurrency. A decision its author undid stays on
+  file with ``withdrawn_at`` set and no longer counts (the index covers live decisions only).
 - ``FolderAnnotation``: comments on the folder and notes pinned to a page.
 - ``SigningKey``: a signatory's certificate and private key (encrypted under the PIN, then sealed).
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from mrasla_app.models.base import UTCDateTime, enum_column, utcnow
@@ -174,7 +175,8 @@ class StepAction(SQLModel, table=True):
     or the person they act for by delegation (``on_behalf_of_id``)."""
 
     __tablename__ = "step_action"
-    __table_args__ = (UniqueConstraint("step_id", "round", "for_user_id", name="uq_step_action"),)
+    __table_args__ = (Index("uq_step_action", "step_id", "round", "for_user_id", unique=True,
+                            sqlite_where=text("withdrawn_at IS NULL"), postgresql_where=text("withdrawn_at IS NULL")),)
 
     id: int | None = Field(default=None, primary_key=True)
     folder_id: int = Field(foreign_key="folder.id", index=True)
@@ -188,6 +190,8 @@ class StepAction(SQLModel, table=True):
     document_sha256: str = Field(default="", max_length=64)  # document after a signature
     certificate_serial: str = Field(default="", max_length=64)  # hex
     at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    # Undone by its author (``services.parapheur.undo``): kept for the history, no longer counts.
+    withdrawn_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
 
 
 class FolderAnnotation(SQLModel, table=True):

@@ -19,6 +19,7 @@ MAIL = "/mail"  # staff detail page of one correspondence: /mail/<id>
 MAIL_DETAIL = "/mail/[mail_id]"
 PARAPHEUR = "/parapheur"
 PARAPHEUR_FOLDER = "/parapheur/[folder_id]"  # one folder of the signature book: /parapheur/<id>
+PARAPHEUR_BATCH = "/parapheur/batch"  # batch signatures (?d=sign) and visas (?d=visa), one PIN
 ADMIN = "/admin"
 ADMIN_ADMINISTRATIONS = "/admin/administrations"
 ADMIN_UNITS = "/admin/units"
@@ -83,6 +84,11 @@ def delivery_evidence_url(correspondence_id: int | str) -> str:
 
 def folder_url(folder_id: int | str) -> str:
     return f"{PARAPHEUR}/{folder_id}"
+
+
+def batch_url(kind: str) -> str:
+    """The batch page for ``sign`` (signatures and seals) or ``visa``."""
+    return f"{PARAPHEUR_BATCH}?d={kind}"
 
 
 def folder_file_url(folder_id: int | str, what: str = "document.pdf", *, inline: bool = False) -> str:

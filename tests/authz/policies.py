@@ -90,8 +90,10 @@ HANDLERS: dict[str, dict[str, Policy]] = {
     "FolderState": {
         "on_load": P.STAFF, "refresh": P.STAFF, "open_panel": P.STAFF, "submit_action": P.STAFF,
         "annotate": P.STAFF, "remove_note": P.STAFF, "go_page": P.STAFF, "add_version_files": P.STAFF, "submit_version": P.STAFF, "cancel_folder": P.STAFF,
-        "set_intent": P.STAFF, "submit_letter": P.STAFF,
+        "set_intent": P.STAFF, "submit_letter": P.STAFF, "undo_last": P.STAFF,
     },
+    "BatchState": {"on_load": P.STAFF, "toggle": P.STAFF, "select_all": P.STAFF, "select_none": P.STAFF,
+                   "select_step": P.STAFF, "submit": P.STAFF},
     "SendState": {"open_folder": P.STAFF, "open_mail": P.STAFF, "cancel": P.STAFF, "submit": P.STAFF},
     # administration
     "AdminState": {},
@@ -164,6 +166,9 @@ ROUTES: dict[str, Policy] = {
     "GET /api/v1/folders/{folder_id}/pages/{page}.png": P.STAFF,
     "GET /api/v1/folders/{folder_id}/annotated.pdf": P.STAFF,
     "POST /api/v1/folders/{folder_id}/actions": P.STAFF,
+    "GET /api/v1/folders/batch/candidates": P.STAFF,
+    "POST /api/v1/folders/batch": P.STAFF,
+    "POST /api/v1/folders/{folder_id}/undo": P.STAFF,
     "GET /api/v1/registers/{direction}.csv": P.STAFF,
     "GET /api/v1/registers/{direction}.pdf": P.STAFF,
     "GET /api/v1/webhooks": P.ADMIN,

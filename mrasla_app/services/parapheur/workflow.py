@@ -39,7 +39,7 @@ from sqlmodel import Session
 
 from mrasla_app.models import (
     Administration, CompletionMode, Decision, DocumentRole, Folder, FolderAnnotation, FolderDocument, FolderStatus,
-    FolderStep, KeySource, Role, RoleMembership, StepAction, StepKind, StepParticipant, StepStatus, User,
+    FolderStep, KeySource, Role, RoleMembership, SigningKey, StepAction, StepKind, StepParticipant, StepStatus, User,
 )
 from mrasla_app.models.base import utcnow
 from mrasla_app.documents import bordereau as pdfs
@@ -474,9 +474,12 @@ def _was_participant(session: Session, actor: Actor, folder: Folder, delegators:
     ).first() is not None
 
 
+LIVE = StepAction.withdrawn_at.is_(None)  # decisions that count (an undone one stays on file)
+
+
 def _acted(session: Session, step: FolderStep, user_id: int) -> bool:
     return session.execute(select(StepAction.id).where(
-        StepAction.step_id == step.id, StepAction.round == step.round, StepAction.for_user_id == user_id
+        StepAction.step_id == step.id, StepAction.round == step.round, StepAction.for_user_id == user_id, LIVE
     ).limit(1)).first() is not None
 
 
@@ -503,14 +506,65 @@ def _stamp(session: Session, folder: Folder, step: FolderStep, actor_user: User,
         for_ar=(for_user.full_name_ar or for_user.full_name) if for_user else "")
 
 
-def _sign(session: Session, actor: Actor, folder: Folder, step: FolderStep, slot: StepParticipant,
-          for_user_id: int | None, pin: str | None) -> tuple[bytes, str]:
-    """Sign or seal the slot's field; returns the new document and the certificate serial (hex)."""
+@dataclass(frozen=True)
+class Credential:
+    """A signatory's unlocked key and its pyHanko signer, built once and used for one signature or
+    for a whole batch (``services.parapheur.batch``): the PIN's scrypt and the signer are paid once.
+    Keep it in memory only for the signing calls."""
+
+    user_id: int
+    key: signing_keys.UnlockedKey
+    signer: object  # pyhanko.sign.signers.Signer
+    long_term: bool  # B-LTA (platform certificates) or B-T (another CA: no revocation data offline)
+
+
+def unlock_credential(session: Session, actor: Actor, pin: str | None) -> Credential:
+    """``signing_keys.unlock`` (wrong PINs counted) and the signer for the actor's key."""
     from pyhanko.sign import signers as hsigners
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     from mrasla_app.pki import ca, signing
 
+    key = signing_keys.unlock(session, actor, pin or "")
+    if key.source == KeySource.platform:
+        return Credential(actor.user_id, key, signing.make_signer(key.certificate, key.private_key,
+                                                                  ca.load_or_create_pki()), True)
+    signer = hsigners.SimpleSigner(signing_cert=key.certificate, signing_key=key.private_key,
+                                   cert_registry=SimpleCertificateStore.from_certs(list(key.chain)))
+    return Credential(actor.user_id, key, signer, False)
+
+
+def _check_credential(session: Session, actor: Actor, credential: Credential) -> None:
+    """A credential unlocked earlier (batch) is still the actor's usable key: revoked, locked or
+    replaced since, it signs nothing more."""
+    row = session.get(SigningKey, credential.key.key_id)
+    if credential.user_id != actor.user_id or row is None or row.user_id != actor.user_id or not row.active:
+        raise DomainError("error.no_signing_key")
+    problem = signing_keys.key_problem(row)
+    if problem:
+        raise DomainError(problem)
+
+
+def revoked_predecessors(session: Session, folder: Folder) -> list[str]:
+    """Serials (hex) of the revoked certificates behind the live signatures already on this
+    version's document. Nobody signs on top of them: the signed PDF would not verify."""
+    serials = set(session.execute(select(StepAction.certificate_serial).join(
+        FolderStep, FolderStep.id == StepAction.step_id).where(
+        StepAction.folder_id == folder.id, FolderStep.version == folder.version, LIVE,
+        StepAction.decision == Decision.signed, StepAction.certificate_serial != "")).scalars())
+    if not serials:
+        return []
+    return sorted(session.execute(select(SigningKey.serial).where(
+        SigningKey.serial.in_(serials), SigningKey.revoked.is_(True))).scalars())
+
+
+def _sign(session: Session, actor: Actor, folder: Folder, step: FolderStep, slot: StepParticipant,
+          for_user_id: int | None, pin: str | None, credential: Credential | None = None) -> tuple[bytes, str]:
+    """Sign or seal the slot's field; returns the new document and the certificate serial (hex)."""
+    from mrasla_app.pki import ca, signing
+
+    if revoked_predecessors(session, folder):
+        raise DomainError("error.previous_signature_revoked")
     platform = ca.load_or_create_pki()
     current = storage.get(folder.current_sha256)
     certify = pdfs.signature_count(current) == 0
@@ -523,14 +577,11 @@ def _sign(session: Session, actor: Actor, folder: Folder, step: FolderStep, slot
         signer = signing.seal_signer(platform)
         serial = format(platform.seal_cert.serial_number, "x")
     else:
-        key = signing_keys.unlock(session, actor, pin or "")
-        serial = key.serial_hex
-        if key.source == KeySource.platform:
-            signer = signing.make_signer(key.certificate, key.private_key, platform)
-        else:  # another CA: B-T only (its revocation data is not available offline)
-            signer = hsigners.SimpleSigner(signing_cert=key.certificate, signing_key=key.private_key,
-                                           cert_registry=SimpleCertificateStore.from_certs(list(key.chain)))
-            long_term = False
+        if credential is None:
+            credential = unlock_credential(session, actor, pin)
+        else:
+            _check_credential(session, actor, credential)
+        signer, serial, long_term = credential.signer, credential.key.serial_hex, credential.long_term
     reason = stamp.text_fr().replace("\n", " · ") + f" · {folder.reference}"
     signed = pdfs.sign_field(current, signer, slot.field_name, pdfs.render_stamp(stamp), certify=certify,
                              reason=reason[:500], location="Maroc", long_term=long_term, platform=platform)
@@ -538,7 +589,8 @@ def _sign(session: Session, actor: Actor, folder: Folder, step: FolderStep, slot
 
 
 def act(session: Session, actor: Actor | None, folder_id: int, decision: str, comment: str = "",
-        pin: str | None = None, on_behalf_of: int | None = None, step_id: int | None = None) -> Folder:
+        pin: str | None = None, on_behalf_of: int | None = None, step_id: int | None = None,
+        credential: Credential | None = None) -> Folder:
     """Decide on the folder's active step.
 
     ``decision``: ``approved`` (visa), ``opinion``, ``signed`` (signature: needs the PIN; seal:
@@ -547,6 +599,7 @@ def act(session: Session, actor: Actor | None, folder_id: int, decision: str, co
     ``on_behalf_of``: act for a participant who delegated to the actor (chosen automatically when
     unambiguous and ``step_id`` is given). ``step_id``: the step the user saw (UIs should always
     pass it); a different current step means someone was faster (``error.step_already_done``).
+    ``credential``: the actor's key unlocked once for several signatures (batch), instead of ``pin``.
     """
     actor = permissions.require_actor(actor)
     try:
@@ -576,7 +629,7 @@ def act(session: Session, actor: Actor | None, folder_id: int, decision: str, co
 
     doc_sha, serial = "", ""
     if decision_v == Decision.signed:
-        signed, serial = _sign(session, actor, folder, step, slot, for_user, pin)
+        signed, serial = _sign(session, actor, folder, step, slot, for_user, pin, credential)
         doc_sha = storage.put(signed)
     action = StepAction(folder_id=folder.id, step_id=step.id, round=step.round, actor_id=actor.user_id,  # type: ignore[arg-type]
                         for_user_id=slot.user_id, on_behalf_of_id=for_user, decision=decision_v, comment=comment,
@@ -642,7 +695,7 @@ def _all_acted(session: Session, step: FolderStep) -> bool:
     expected = session.execute(select(func.count()).select_from(StepParticipant)
                                .where(StepParticipant.step_id == step.id)).scalar_one()
     done = session.execute(select(func.count()).select_from(StepAction).where(
-        StepAction.step_id == step.id, StepAction.round == step.round)).scalar_one()
+        StepAction.step_id == step.id, StepAction.round == step.round, LIVE)).scalar_one()
     return done >= expected
 
 
@@ -726,7 +779,7 @@ def queue(session: Session, actor: Actor | None, name: str, limit: int = 100) ->
         me = [actor.user_id, *users.acting_for(session, actor.user_id)]
         kinds = VISA_KINDS if name == "to_visa" else SIGNING_KINDS
         acted = exists().where(StepAction.step_id == FolderStep.id, StepAction.round == FolderStep.round,
-                               StepAction.for_user_id == StepParticipant.user_id)
+                               StepAction.for_user_id == StepParticipant.user_id, StepAction.withdrawn_at.is_(None))
         rows = session.execute(
             select(Folder, FolderStep, StepParticipant.user_id)
             .join(FolderStep, and_(FolderStep.folder_id == Folder.id, FolderStep.version == Folder.version,
@@ -798,7 +851,7 @@ def folder_detail(session: Session, actor: Actor | None, folder_id: int) -> Fold
              for a in actions}
     step_views = []
     for s in steps:
-        acted = {a.for_user_id for a in actions if a.step_id == s.id and a.round == s.round}
+        acted = {a.for_user_id for a in actions if a.step_id == s.id and a.round == s.round and a.withdrawn_at is None}
         step_views.append(StepView(s, [(p.user_id, names[p.user_id].full_name, p.user_id in acted) for p in parts[s.id]],
                                    [views[a.id] for a in actions if a.step_id == s.id]))
     can_act, decisions, acting, needs_pin = False, (), (), False
@@ -806,7 +859,8 @@ def folder_detail(session: Session, actor: Actor | None, folder_id: int) -> Fold
         active = next((s for s in steps if s.position == folder.current_step), None)
         if active is not None:
             delegators = set(users.acting_for(session, actor.user_id))
-            acted = {a.for_user_id for a in actions if a.step_id == active.id and a.round == active.round}
+            acted = {a.for_user_id for a in actions
+                     if a.step_id == active.id and a.round == active.round and a.withdrawn_at is None}
             slots = [p.user_id for p in parts[active.id] if p.user_id not in acted
                      and (p.user_id == actor.user_id or p.user_id in delegators)]
             if slots:

@@ -117,7 +117,8 @@ def step_reminders(session: Session) -> str:
                                                     FolderStep.due_on.is_not(None), FolderStep.due_on < now)).scalars().all()
     per_user: dict[int, list[str]] = defaultdict(list)
     for step in late:
-        acted = set(session.execute(select(StepAction.for_user_id).where(StepAction.step_id == step.id)).scalars())
+        acted = set(session.execute(select(StepAction.for_user_id).where(
+            StepAction.step_id == step.id, StepAction.withdrawn_at.is_(None))).scalars())
         for p in session.execute(select(StepParticipant.user_id).where(StepParticipant.step_id == step.id)).scalars():
             if p not in acted:
                 per_user[p].append(f"#{step.folder_id} — {step.label_fr or step.kind.value}")

@@ -190,7 +190,8 @@ def _signatories(session: Session, folder: Folder) -> tuple[Signatory, ...]:
     rows = session.execute(
         select(StepAction, FolderStep.kind).join(FolderStep, FolderStep.id == StepAction.step_id)
         .where(StepAction.folder_id == folder.id, FolderStep.version == folder.version,
-               FolderStep.kind.in_([StepKind.signature, StepKind.seal]), StepAction.decision == Decision.signed)
+               FolderStep.kind.in_([StepKind.signature, StepKind.seal]), StepAction.decision == Decision.signed,
+               StepAction.withdrawn_at.is_(None))
         .order_by(StepAction.at, StepAction.id)
     ).all()
     users = {u.id: u for u in session.execute(select(User).where(User.id.in_(

@@ -22,10 +22,9 @@ from mrasla_app import db
 from mrasla_app.i18n import LANGS, translate
 from mrasla_app.models import AuditEvent, Correspondence, DocumentRole, FolderStatus, User
 from mrasla_app.services.correspondence import drafting, sending
-from mrasla_app.services.parapheur import signing_keys, workflow
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
-from mrasla_app.services.parapheur import annotations
+from mrasla_app.services.parapheur import annotations, signing_keys, undo, workflow
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import page_viewer
 from mrasla_app.ui.components import parapheur as pf
@@ -36,7 +35,13 @@ from mrasla_app.ui.components.mail import local_dt
 from mrasla_app.ui.components.sending import SendState, send_panel
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
-    accept_uploads, discard_uploads, local_datetime, spooled_files, upload_box, upload_client, verdict,
+    accept_uploads,
+    discard_uploads,
+    local_datetime,
+    spooled_files,
+    upload_box,
+    upload_client,
+    verdict,
 )
 from mrasla_app.ui.state import SessionState
 
@@ -55,6 +60,11 @@ def _act(actor: Actor, folder_id: int, decision: str, comment: str, pin: str | N
     with db.write_session() as session:
         workflow.act(session, actor, folder_id, decision, comment=comment, pin=pin, on_behalf_of=on_behalf_of,
                      step_id=step_id)
+
+
+def _undo(actor: Actor, folder_id: int, action_id: int) -> None:
+    with db.write_session() as session:
+        undo.undo(session, actor, folder_id, action_id=action_id)
 
 
 def _report(actor: Actor, folder_id: int):
@@ -124,6 +134,8 @@ class FolderState(SessionState):
     _intent: str = "preview"
     _id: int = 0
     _step_id: int = 0
+    undo_decision: str = ""  # the actor's own last decision, while it may still be undone
+    _undo_action_id: int = 0
 
     def _clear(self) -> None:
         self.found, self.f, self.docs, self.steps, self.participants = False, {}, [], [], []
@@ -131,6 +143,7 @@ class FolderState(SessionState):
         self.may_annotate, self.page_total = False, 0
         self.can_act = self.needs_pin = self.own_slot = self.is_initiator = False
         self.has_report = self.report_ok = self.can_send = False
+        self.undo_decision, self._undo_action_id = "", 0
         self.report_reason, self.sent_number, self.sent_href, self.received_number, self.panel = "", "", "", "", ""
         self.signatures = []
         self.obo_ar = self.obo_fr = self.obo_en = self.key_problem_ar = self.key_problem_fr = self.key_problem_en = ""
@@ -205,7 +218,7 @@ class FolderState(SessionState):
             self.history.append({
                 "at": local_dt(a.at), "who": hv.actor_name, "who_ar": ar_names.get(a.actor_id, hv.actor_name),
                 "decision": a.decision.value, "step": str(pos),
-                "kind": kind, "comment": a.comment,
+                "kind": kind, "comment": a.comment, "withdrawn": _flag(a.withdrawn_at is not None),
                 "obo_ar": translate("parapheur.by_delegation", "ar",
                                     name=ar_names.get(a.on_behalf_of_id or 0, obo)) if obo else "",
                 "obo_fr": translate("parapheur.by_delegation", "fr", name=obo) if obo else "",
@@ -224,6 +237,9 @@ class FolderState(SessionState):
                 "y": f"{v.y * 100:.2f}" if v.y is not None else "", "at": local_dt(v.created_at),
                 "who": v.author, "who_ar": v.author_ar, "version": str(v.version), "mine": _flag(v.mine)})
         self.can_act, self.needs_pin = d.can_act, d.needs_pin
+        undoable = undo.undoable(session, actor, folder.id)  # type: ignore[arg-type]
+        self.undo_decision = undoable.decision.value if undoable is not None else ""
+        self._undo_action_id = int(undoable.id) if undoable is not None else 0  # type: ignore[arg-type]
         self.decisions = list(d.decisions)
         self._step_id = int(active_step.step.id) if (d.can_act and active_step is not None) else 0
         part_names = {uid: name for v in d.steps for uid, name, _ in v.participants}
@@ -377,6 +393,29 @@ class FolderState(SessionState):
         self.busy, self.panel = False, ""
         await self._reload()
         self._ok(f"pf.done.{decision}")
+
+    @rx.event
+    async def undo_last(self):
+        """Withdraw the actor's own last decision (the one shown), if nobody acted since."""
+        if self.busy or not self._undo_action_id:
+            return
+        try:
+            actor = self._require(PAGE)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self.busy = True
+        yield
+        try:
+            await asyncio.to_thread(_undo, actor, self._id, self._undo_action_id)
+        except DomainError as exc:
+            self.busy = False
+            await self._reload()
+            self._fail(exc)
+            return
+        self.busy = False
+        await self._reload()
+        self._ok("pf.undo.done")
 
     @rx.event
     async def annotate(self, form: dict):
@@ -673,6 +712,8 @@ def _history() -> rx.Component:
                                   class_name="timeline-time"),
                         rx.cond(e["obo_fr"] != "", rx.el.span(pick(e["obo_ar"], e["obo_fr"], e["obo_en"]),
                                                               class_name="badge pf-obo", data_testid="history-obo")),
+                        rx.cond(e["withdrawn"] != "", rx.el.span(t("pf.undo.withdrawn"), class_name="badge",
+                                                                 data_testid="history-withdrawn")),
                         rx.cond(e["comment"] != "", rx.el.span(e["comment"], class_name="timeline-detail pre-wrap",
                                                                dir="auto")),
                         class_name="timeline-body",
@@ -770,6 +811,19 @@ def _actions() -> rx.Component:
         class_name="pf-act",
         aria_labelledby="pf-act-title",
         data_testid="action-panel",
+    ))
+
+
+def _undo_panel() -> rx.Component:
+    """The actor's own last decision, with its undo, while the next participant has not acted."""
+    S = FolderState
+    return rx.cond(S.undo_decision != "", rx.el.div(
+        rx.icon("undo-2", size=18, aria_hidden="true"),
+        rx.el.span(t("pf.undo.last"), " ",
+                   rx.el.strong(t_choice(S.undo_decision, "parapheur.decision.", list(pf.DECISIONS)))),
+        rx.el.button(t("pf.undo.action"), type="button", on_click=S.undo_last, disabled=S.busy,
+                     class_name="btn btn-small btn-secondary", data_testid="undo-decision"),
+        class_name="msg msg-info pf-undo", data_testid="undo-panel",
     ))
 
 
@@ -883,7 +937,7 @@ def page() -> rx.Component:
         rx.cond(
             S.found,
             rx.el.div(
-                rx.el.div(_head(), rx.cond(SendState.s_open, send_panel()), _actions(), _letter_panel(),
+                rx.el.div(_head(), rx.cond(SendState.s_open, send_panel()), _actions(), _undo_panel(), _letter_panel(),
                           _completed(), _viewer(), class_name="detail-main"),
                 rx.el.div(_steps(), _history(), _initiator_tools(), class_name="detail-side"),
                 class_name="detail-grid",

@@ -497,6 +497,10 @@ def page() -> rx.Component:
         rx.cond(S.creating, _new_form()),
         rx.el.nav(*[_tab(q) for q in pf.QUEUES], class_name="qtabs", aria_label=t("pf.queues"),
                   data_testid="pf-queues"),
+        rx.cond(((S.queue == "to_sign") | (S.queue == "to_visa")) & (S.rows.length() > 0), rx.el.a(
+            rx.icon("list-checks", size=18, aria_hidden="true"), t("pb.open_batch"),
+            href=rx.cond(S.queue == "to_sign", routes.batch_url("sign"), routes.batch_url("visa")),
+            class_name="btn btn-secondary pb-open-batch", data_testid="pf-batch-link")),
         rx.cond(
             S.rows.length() > 0,
             rx.el.div(_list_head(), rx.foreach(S.rows, folder_row), class_name="mail-list", data_testid="pf-list"),
