@@ -51,6 +51,7 @@ class Settings:
     uploads_per_minute: int = 30
     spool_max_mb: int = 1024
     allow_demo_on_public: bool = False
+    imap_cafile: str = ""  # CA bundle trusted for mailboxes' TLS (empty: the system's)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -214,4 +215,5 @@ def get_settings() -> Settings:
         uploads_per_minute=int(_env("MRASLA_UPLOADS_PER_MINUTE", "30")),
         spool_max_mb=int(_env("MRASLA_SPOOL_MAX_MB", "1024")),
         allow_demo_on_public=_env("MRASLA_ALLOW_DEMO_ON_PUBLIC", "0") == "1",
+        imap_cafile=_env("MRASLA_IMAP_CAFILE", ""),
     )

@@ -6,9 +6,11 @@ from mrasla_app.models.correspondence import (
     Channel, ConfidentialAccess, Correspondence, CorrespondenceLink, Direction, Dispatch, DispatchPurpose, Document,
     DocumentKind, Holiday, LinkKind, Note, Priority, RegistryCounter, Status, TrackingCode,
 )
+from mrasla_app.models.contacts import Contact
 from mrasla_app.models.directory import Administration, AdministrationKind, Party, PartyKind, Unit, UnitLevel
 from mrasla_app.models.jobs import JobRun
 from mrasla_app.models.letters import LetterDraft
+from mrasla_app.models.mailboxes import Mailbox, MailMessage
 from mrasla_app.models.notifications import Notification, NotificationStatus
 from mrasla_app.models.workflow import (
     CircuitTemplate, CompletionMode, Decision, DocumentRole, Folder, FolderAnnotation, FolderDocument, FolderStatus,
@@ -16,7 +18,7 @@ from mrasla_app.models.workflow import (
 )
 
 __all__ = [
-    "JobRun", "LetterDraft",
+    "JobRun", "LetterDraft", "Contact", "Mailbox", "MailMessage",
     "Channel", "ConfidentialAccess", "Correspondence", "CorrespondenceLink", "Dispatch", "DispatchPurpose", "Holiday",
     "LinkKind", "Note", "Direction", "Document", "DocumentKind", "Notification", "NotificationStatus",
     "Priority", "RegistryCounter", "Status", "TrackingCode",

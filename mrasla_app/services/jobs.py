@@ -1,5 +1,6 @@
 """Background jobs: deadline alerts, signature-step reminders, notification retries, CRL refresh,
-receipts extended to PAdES B-LTA (``archive``).
+receipts extended to PAdES B-LTA (``archive``), e-mail intake from the administrations' mailboxes
+(``correspondence.mail_intake``, exactly once per message whatever the number of workers).
 
 Each job has a *period* (a minute, a day). A worker inserts ``JobRun(job, period)``; the unique
 constraint lets exactly one worker win, so a job runs once per due period however many workers
@@ -32,6 +33,7 @@ from mrasla_app.models import (
 )
 from mrasla_app.models.base import utcnow
 from mrasla_app.services import archive, deadlines, notifications
+from mrasla_app.services.correspondence import mail_intake
 from mrasla_app.services.inbox import OPEN
 from mrasla_app.settings import TIMEZONE
 
@@ -127,6 +129,7 @@ JOBS = (
     Job("step_reminders", daily, run_in=step_reminders),
     Job("crl_refresh", daily, refresh_crl),
     Job("signature_extension", every_minute, archive.extend_job),
+    Job("mail_intake", every_minute, mail_intake.run_all),
 )
 
 

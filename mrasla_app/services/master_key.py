@@ -1,7 +1,7 @@
 """Master-key rotation (``mrasla rotate-master-key``): re-seal every secret under a new key.
 
 What is sealed under the master key (``crypto.seal``): the platform's private keys in
-``<data>/pki/*.key.sealed``, the users' TOTP secrets and the outer layer of the signatories' key
+``<data>/pki/*.key.sealed``, the users' TOTP secrets, the mailboxes' IMAP passwords and the outer layer of the signatories' key
 envelopes (the inner layer belongs to their PIN and is untouched).
 
 Crash safety: there is never a moment when a secret is sealed under a key nobody has.
@@ -38,7 +38,7 @@ from sqlmodel import Session
 from mrasla_app import db
 from mrasla_app.crypto import reseal, unseal_with
 from mrasla_app.fsutil import atomic_write, remove
-from mrasla_app.models import SigningKey, User
+from mrasla_app.models import Mailbox, SigningKey, User
 from mrasla_app.pki import ca
 from mrasla_app.services import audit
 from mrasla_app.services.accounts import system_actor, totp_purpose
@@ -57,8 +57,12 @@ class Rotation:
     resumed: bool  # an interrupted rotation was finished
 
 
-def _sealed_rows(session: Session) -> Iterator[tuple[User | SigningKey, str, str]]:
+def _sealed_rows(session: Session) -> Iterator[tuple[User | SigningKey | Mailbox, str, str]]:
     """(row, column, purpose) of every secret sealed under the master key in the database."""
+    from mrasla_app.services.correspondence.mailboxes import password_purpose
+
+    for box in session.execute(select(Mailbox).order_by(Mailbox.id)).scalars():
+        yield box, "password_sealed", password_purpose(box.id)  # type: ignore[arg-type]
     for user in session.execute(select(User).where(User.totp_secret.is_not(None)).order_by(User.id)).scalars():
         yield user, "totp_secret", totp_purpose(user.id)  # type: ignore[arg-type]
     for key in session.execute(select(SigningKey).order_by(SigningKey.id)).scalars():
@@ -93,7 +97,10 @@ def _reseal_rows(keys: Sequence[bytes], new: bytes, event: dict[str, object] | N
         for row, column, purpose in _sealed_rows(session):
             setattr(row, column, reseal(getattr(row, column), purpose, keys, new))
             session.add(row)
-            totp, signing = (totp + 1, signing) if column == "totp_secret" else (totp, signing + 1)
+            if column == "totp_secret":
+                totp += 1
+            elif column == "key_blob":
+                signing += 1
         if event is not None:
             audit.record(session, system_actor(), "master_key.rotated", data={
                 **event, "totp_secrets": totp, "signing_keys": signing})
