@@ -11,8 +11,9 @@
 
 Like the portal deposit, every file is checked by content (``files.inspect``: PDF, JPEG, PNG;
 images become PDF pages) before anything is written, blobs are stored durably *before* the rows,
-and everything else — number, party, correspondence, documents, audit event — happens in the
-caller's write transaction: a failure gives the number back, so the registers stay gap-free.
+and everything else — number, party (and its entry in the contacts directory), correspondence,
+documents, audit event — happens in the caller's write transaction: a failure gives the number
+back, so the registers stay gap-free.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from mrasla_app.models.base import utcnow
 from mrasla_app.services import audit, deadlines, deposits, files, permissions, registry
 from mrasla_app.services.files import inspect_and_store
 from mrasla_app.services.accounts import Actor, hash_secret
+from mrasla_app.services.correspondence import contacts
 from mrasla_app.services.errors import DomainError, FieldErrors, PermissionDenied
 from mrasla_app.services.text import clean, search_document
 from mrasla_app.settings import get_settings
@@ -250,6 +252,7 @@ def register_incoming(
                       id_kind=id_kind, id_value=id_value, email=email, phone=phone)
     session.add(party)
     session.flush()
+    contacts.link_party(session, party, adm.id)  # type: ignore[arg-type]
     token, token_hash = _new_token()
     sender_label = " ".join(filter(None, (party.full_name, sender_adm.name_ar if sender_adm else "")))
     corr = Correspondence(
@@ -330,6 +333,7 @@ def register_outgoing(
                       administration_id=recipient_adm.id if recipient_adm else None, email=email, phone=phone)
         session.add(party)
         session.flush()
+        contacts.link_party(session, party, adm.id)  # type: ignore[arg-type]
     token, token_hash = _new_token()
     recipient_label = " ".join(filter(None, (recipient_name, recipient_adm.name_fr if recipient_adm else "",
                                              recipient_adm.name_ar if recipient_adm else "")))
