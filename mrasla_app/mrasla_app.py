@@ -16,10 +16,11 @@ from mrasla_app.pwa import components as pwa
 from mrasla_app.services import deployment, jobs
 from mrasla_app.settings import get_settings
 from mrasla_app.ui.pages import account, folder, home, inbox, login, mail, parapheur, registry
-from mrasla_app.ui.pages import dashboard, registry_export, registry_new
+from mrasla_app.ui.pages import dashboard, registry_contacts, registry_export, registry_new
 from mrasla_app.ui.pages.admin import holidays as admin_holidays
 from mrasla_app.ui.pages.admin import administrations, circuits, delegations, units, users
 from mrasla_app.ui.pages.admin import index as admin_index
+from mrasla_app.ui.pages.admin import mailboxes as admin_mailboxes
 from mrasla_app.ui.pages.portal import deposit, deposit_done, track, track_link, verify_pdf, verify_receipt
 from mrasla_app.ui.state import HEAD_LANG_SCRIPT
 from mrasla_app.ui.stylesheet import inline_style
@@ -31,7 +32,7 @@ if _refusal := deployment.demo_refusal(get_settings()):  # no published demo pas
 PAGES = (home, login, account, registry, inbox, mail, parapheur,
          deposit, deposit_done, verify_pdf, verify_receipt, track, track_link,
          admin_index, administrations, units, users, delegations, folder, circuits,
-         registry_new, registry_export, dashboard, admin_holidays)
+         registry_new, registry_export, dashboard, admin_holidays, admin_mailboxes, registry_contacts)
 
 app = rx.App(
     # page_urls: each page at its own URL (no redirect to the slash form); uploads rate-limited and capped;

@@ -22,6 +22,7 @@ from mrasla_app.models import (
 )
 from mrasla_app.services import dispatch, drafting, labels, scoping, sending
 from mrasla_app.services.accounts import Actor
+from mrasla_app.services.correspondence import contacts
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf
@@ -78,6 +79,12 @@ def _event_detail(action: str, data: dict, unit_names: dict[int, str]) -> str:
         except ValueError:
             pass
     return " · ".join(parts)[:500]
+
+
+def _contact_label(session, party_id: int | None) -> str:
+    """The letter's correspondent as the contacts directory knows it (both names, after merges)."""
+    entry = contacts.for_party(session, party_id)
+    return contacts.display_name(entry) if entry else ""
 
 
 def _start_letter(actor: Actor, incoming_id: int, text: drafting.LetterText, steps: list[dict]) -> int:
@@ -156,6 +163,7 @@ class MailState(SessionState):
                                                     to_adm.name_fr if to_adm else "") if x),
             "sender_id": f"{sender.id_kind} {sender.id_value}".strip() if sender else "",
             "sender_email": sender.email if sender else "", "sender_phone": sender.phone if sender else "",
+            "contact": _contact_label(session, corr.sender_party_id or corr.recipient_party_id),
             "unit_ar": f"{unit.name_ar} ({unit.code})" if unit else "", "unit_fr": f"{unit.name_fr} ({unit.code})" if unit else "",
             "assignee_ar": (assignee.full_name_ar or assignee.full_name) if assignee else "",
             "assignee_fr": assignee.full_name if assignee else "",
@@ -447,6 +455,8 @@ def _meta() -> rx.Component:
                 rx.cond(m["sender_phone"] != "", rx.el.span(" · ", rx.el.span(m["sender_phone"], dir="ltr"),
                                                             class_name="muted")),
             )))),
+            rx.cond(m["contact"] != "", rx.fragment(*_dt("contact.on_letter", rx.el.span(
+                m["contact"], dir="auto", data_testid="detail-contact")))),
             *_dt("mail.type", rx.cond(m["type"] != "", t_choice(m["type"], "mailtype.", MAIL_TYPES), "—")),
             *_dt("mail.priority", t_choice(m["priority"], "priority.", PRIORITIES)),
             *_dt("mail.deadline", rx.cond(m["dl"] != "", rx.el.span(

@@ -294,9 +294,9 @@ def _v(name: str, default: str = "") -> rx.Var:
 
 
 def registry_tabs(active: str) -> rx.Component:
-    """Tabs of the registry office: queue, new registration, registers (clerks)."""
+    """Tabs of the registry office: queue, new registration, registers, contacts (clerks)."""
     items = [("queue", routes.REGISTRY, "reg.tab.queue"), ("new", routes.REGISTRY_NEW, "reg.tab.new"),
-             ("export", routes.REGISTRY_EXPORT, "reg.tab.export")]
+             ("export", routes.REGISTRY_EXPORT, "reg.tab.export"), ("contacts", routes.REGISTRY_CONTACTS, "reg.tab.contacts")]
     return rx.el.nav(
         *[rx.el.a(t(key), href=href, class_name="tab" + (" is-active" if k == active else ""),
                   aria_current="page" if k == active else None, data_testid=f"registry-tab-{k}")

@@ -24,6 +24,7 @@ SUBPAGES = [
     ("delegations", routes.ADMIN_DELEGATIONS, "repeat"),
     ("circuits", routes.ADMIN_CIRCUITS, "route"),
     ("holidays", routes.ADMIN_HOLIDAYS, "calendar-days"),
+    ("mailboxes", routes.ADMIN_MAILBOXES, "mail"),
 ]
 
 
