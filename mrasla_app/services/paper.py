@@ -285,13 +285,14 @@ def register_outgoing(
     message: str = "",
     files: list[tuple[str, bytes]] | None = None,  # noqa: A002
     channel: Channel | str = Channel.paper,
+    recipient_contact_id: int | None = None,
 ) -> Registration:
     """Register a letter sent by ``unit_id`` in the outgoing register (``D``): status *closed* (sent
     outside the platform), or *to send* when the recipient is an administration on the platform.
 
     Clerks register for any unit of the administration; agents and heads for their own units.
     The recipient is a named correspondent or another administration (or both: a named contact
-    in it).
+    in it); ``recipient_contact_id`` is the contacts-directory entry picked for it, if any.
     """
     adm = _administration(session, administration_id)
     actor = permissions.require_actor(actor)
@@ -333,7 +334,7 @@ def register_outgoing(
                       administration_id=recipient_adm.id if recipient_adm else None, email=email, phone=phone)
         session.add(party)
         session.flush()
-        contacts.link_party(session, party, adm.id)  # type: ignore[arg-type]
+        contacts.link_party(session, party, adm.id, recipient_contact_id)  # type: ignore[arg-type]
     token, token_hash = _new_token()
     recipient_label = " ".join(filter(None, (recipient_name, recipient_adm.name_fr if recipient_adm else "",
                                              recipient_adm.name_ar if recipient_adm else "")))

@@ -90,3 +90,23 @@ def test_create_refuses_bad_input(seeded) -> None:
     assert set(refused.value.fields) == {"kind", "name_latin", "email", "phone", "id_value"}
     with db.read_session() as s:
         assert s.execute(select(Contact)).first() is None
+
+
+def test_outgoing_letter_to_a_picked_contact(seeded) -> None:
+    adm, crb = seeded.adm_id("MEF"), seeded.adm_id("CRB")
+    agent, dss = seeded.actor(AGENT), seeded.unit_id("MEF", "DB.DSS")
+    with db.write_session() as s:
+        picked = contacts.create(s, seeded.actor(CLERK), adm, contacts.ContactInput(name_ar="شركة الأطلس"))
+        foreign = contacts.create(s, seeded.actor(OTHER_CLERK), crb, contacts.ContactInput(name_latin="Autre"))
+        picked_id, foreign_id = picked.id, foreign.id
+    with db.write_session() as s:
+        entry = contacts.addressee(s, agent, adm, picked_id)  # type: ignore[arg-type]
+        reg = paper.register_outgoing(s, agent, administration_id=adm, unit_id=dss, subject="Réponse",
+                                      recipient_name=contacts.display_name(entry), recipient_contact_id=picked_id)
+        party = s.get(Party, reg.correspondence.recipient_party_id)
+        assert party.contact_id == picked_id and party.full_name == "شركة الأطلس"  # type: ignore[union-attr]
+    with db.write_session() as s, pytest.raises(NotFound):
+        contacts.addressee(s, agent, adm, foreign_id)  # type: ignore[arg-type]
+    with db.write_session() as s, pytest.raises(NotFound):  # another administration's entry: nothing registered
+        paper.register_outgoing(s, agent, administration_id=adm, unit_id=dss, subject="Réponse",
+                                recipient_name="X", recipient_contact_id=foreign_id)

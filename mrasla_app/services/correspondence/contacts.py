@@ -130,11 +130,15 @@ def remember(session: Session, administration_id: int, *, kind: PartyKind = Part
     return contact
 
 
-def link_party(session: Session, party: Party, administration_id: int) -> Contact:
-    """Attach a letter's ``Party`` to its directory entry (created when new)."""
-    contact = remember(session, administration_id, kind=party.kind, name=party.full_name, email=party.email,
-                       phone=party.phone, id_kind=party.id_kind, id_value=party.id_value,
-                       correspondent_administration_id=party.administration_id)
+def link_party(session: Session, party: Party, administration_id: int, contact_id: int | None = None) -> Contact:
+    """Attach a letter's ``Party`` to its directory entry: ``contact_id`` when the user picked one
+    (it must be the administration's), else the entry matching it (created when new)."""
+    if contact_id:
+        contact = _current(session, _get(session, administration_id, contact_id))
+    else:
+        contact = remember(session, administration_id, kind=party.kind, name=party.full_name, email=party.email,
+                           phone=party.phone, id_kind=party.id_kind, id_value=party.id_value,
+                           correspondent_administration_id=party.administration_id)
     party.contact_id = contact.id
     session.add(party)
     return contact
@@ -266,10 +270,19 @@ def merge(session: Session, actor: Actor | None, administration_id: int, keep_id
     return keep
 
 
+def _current(session: Session, contact: Contact) -> Contact:
+    """The entry a merged one went into (merges point to the kept entry, never to a merged one)."""
+    return session.get(Contact, contact.merged_into_id) if contact.merged_into_id else contact  # type: ignore[return-value]
+
+
+def addressee(session: Session, actor: Actor | None, administration_id: int, contact_id: int) -> Contact:
+    """A contact picked as a letter's addressee (staff of the administration, its own entries only)."""
+    _require_staff(actor, administration_id)
+    return _current(session, _get(session, administration_id, contact_id))
+
+
 def for_party(session: Session, party_id: int | None) -> Contact | None:
     """The directory entry behind a letter's party (following merges), for the letter page."""
     party = session.get(Party, party_id) if party_id else None
     contact = session.get(Contact, party.contact_id) if party and party.contact_id else None
-    while contact is not None and contact.merged_into_id is not None:
-        contact = session.get(Contact, contact.merged_into_id)
-    return contact
+    return _current(session, contact) if contact is not None else None
