@@ -28,10 +28,11 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from mrasla_app import db
+from mrasla_app.crypto import unseal_with
 from mrasla_app.models import (
     AuditEvent, Channel, Contact, Correspondence, Document, DocumentKind, Mailbox, MailMessage, Party, Status,
 )
-from mrasla_app.services import storage
+from mrasla_app.services import master_key, storage
 from mrasla_app.services.correspondence import mail_intake, mailboxes
 from mrasla_app.services.errors import DomainError, PermissionDenied
 from mrasla_app.settings import get_settings
@@ -297,5 +298,17 @@ def test_mailbox_rights_sealing_and_a_bad_password(seeded, mailbox: int, dovecot
         mailboxes.test(s, admin, bad_id)  # type: ignore[arg-type]
     assert refused.value.code == "error.mailbox_unreachable"
     with db.write_session() as s:
+        mailboxes.set_active(s, admin, mailbox, False)
+    assert mail_intake.run_all() == "0 registered, 1 mailboxes failed"  # the bad one; the disabled one unread
+    with db.write_session() as s:
+        assert "AUTHENTICATIONFAILED" in s.get(Mailbox, bad_id).last_error  # type: ignore[union-attr]
         mailboxes.set_active(s, admin, bad_id, False)  # type: ignore[arg-type]
-    assert mail_intake.run_all().endswith("0 mailboxes failed")  # the disabled one is not read
+    assert mail_intake.run_all() == "0 registered, 0 mailboxes failed"
+
+    master_key.rotate()  # the sealed password follows the master key
+    get_settings.cache_clear()
+    with db.read_session() as s:
+        box = s.get(Mailbox, mailbox)
+        assert unseal_with(box.password_sealed, mailboxes.password_purpose(mailbox),  # type: ignore[union-attr]
+                           [get_settings().master_key()]) == PASSWORD.encode()
+        assert mailboxes.test(s, admin, mailbox) >= 0
