@@ -15,13 +15,16 @@ from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.i18n import translate
+from mrasla_app.services import directory
 from mrasla_app.services.accounts import Actor
 from mrasla_app.services.correspondence import mailboxes
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.settings import TIMEZONE
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.forms import button, card, empty_state, field, section_title, submit
-from mrasla_app.ui.i18n import t
+from mrasla_app.ui.components.forms import (
+    button, card, empty_state, field, option, section_title, select_field, submit,
+)
+from mrasla_app.ui.i18n import pick, t
 from mrasla_app.ui.pages.admin.common import AdminState, CreateForm, admin_layout
 
 ROUTE = routes.ADMIN_MAILBOXES
@@ -37,6 +40,7 @@ def _first_field_error(exc: DomainError) -> DomainError:
 
 class MailboxesState(CreateForm, AdminState):
     rows: list[dict[str, str]] = []  # {id, label, server, username, folder, active, checked, error}
+    units: list[dict[str, str]] = []  # the administration's units: where new mail is addressed {id, label_ar, label_fr}
 
     def _reload(self, actor: Actor) -> None:
         if not self.adm_id:
@@ -44,6 +48,9 @@ class MailboxesState(CreateForm, AdminState):
             return
         with db.read_session() as session:
             boxes = mailboxes.list_for(session, actor, self.adm_id)
+            nodes = directory.unit_tree(session, self.adm_id, active_only=True)
+        self.units = [{"id": str(n.unit.id), "label_ar": "\u2003" * n.depth + n.unit.name_ar,
+                       "label_fr": "\u2003" * n.depth + n.unit.name_fr} for n in nodes]
         zone = ZoneInfo(TIMEZONE)
         self.rows = [
             {"id": str(b.id), "label": b.label, "server": f"{b.host}:{b.port}", "username": b.username,
@@ -80,6 +87,7 @@ class MailboxesState(CreateForm, AdminState):
     def create(self, form: dict):
         form = form if isinstance(form, dict) else {}
         port = str(form.get("port", "993")).strip()
+        unit = str(form.get("unit", "")).strip()
 
         def action(session: Session, actor: Actor) -> None:
             try:
@@ -87,7 +95,8 @@ class MailboxesState(CreateForm, AdminState):
                     label=str(form.get("label", ""))[:200], host=str(form.get("host", ""))[:300],
                     port=int(port) if port.isdigit() and len(port) <= 5 else 0,
                     username=str(form.get("username", ""))[:300], password=str(form.get("password", ""))[:300],
-                    folder=str(form.get("folder", "") or "INBOX")[:300]))
+                    folder=str(form.get("folder", "") or "INBOX")[:300],
+                    unit_id=int(unit) if unit.isdigit() and len(unit) < 10 else None))
             except FieldErrors as exc:
                 raise _first_field_error(exc) from None
         if self._run(action, "mailbox.added"):
@@ -145,6 +154,9 @@ def _create_form() -> rx.Component:
                 field("mailbox", "password", "mailbox.password", type="password", required=True, max_length=255,
                       autocomplete="new-password", dir="ltr"),
                 field("mailbox", "folder", "mailbox.folder", default_value="INBOX", max_length=255, dir="ltr"),
+                select_field("mailbox", "unit", "mailbox.unit", [
+                    option("", t("mailbox.unit_none")),
+                    rx.foreach(S.units, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"]))]),
                 class_name="form-grid",
             ),
             rx.el.p(t("mailbox.tls_hint"), class_name="hint"),
