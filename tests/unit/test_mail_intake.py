@@ -59,7 +59,7 @@ def dovecot() -> Iterator[Dovecot]:
     directory is outside pytest's (0700) base: Dovecot's unprivileged processes must reach it."""
     binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
     assert Path(binary).exists(), "dovecot missing: run `make test-deps` (Debian dovecot-imapd)"
-    d = Path(tempfile.mkdtemp(prefix="mrasla-dovecot-"))
+    d = Path(tempfile.mkdtemp(prefix="mrasla-dovecot-", dir="/tmp"))  # not $TMPDIR: other tests point it at 0700 dirs
     d.chmod(0o755)
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
                     "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(d / "key.pem"),
