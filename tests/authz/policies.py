@@ -109,6 +109,11 @@ HANDLERS: dict[str, dict[str, Policy]] = {
     },
     "HolidaysState": {"on_load": P.ADMIN, "change_adm": P.ADMIN, "set_year": P.ADMIN, "open_create": P.ADMIN,
                       "close": P.ADMIN, "create": P.ADMIN, "remove": P.ADMIN},
+    "MailboxesState": {"on_load": P.ADMIN, "change_adm": P.ADMIN, "open_create": P.ADMIN, "close": P.ADMIN,
+                       "create": P.ADMIN, "toggle": P.ADMIN, "check": P.ADMIN},
+    # the contacts directory (registry clerks of the administration)
+    "ContactsState": {"on_load": P.STAFF, "search": P.STAFF, "open_create": P.STAFF, "close": P.STAFF,
+                      "create": P.CREATE, "merge": P.STAFF},
 }
 
 ROUTES: dict[str, Policy] = {
