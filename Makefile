@@ -50,7 +50,8 @@ test-deps: install
 	@missing=""; \
 	for t in chromium:chromium pdfsig:poppler-utils pdffonts:poppler-utils qpdf:qpdf zbarimg:zbar-tools \
 	         pdftoppm:poppler-utils openssl:openssl certutil:libnss3-tools softhsm2-util:softhsm2 \
-	         soffice:libreoffice-writer-nogui tesseract:tesseract-ocr slapd:slapd ldapsearch:ldap-utils; do \
+	         soffice:libreoffice-writer-nogui tesseract:tesseract-ocr slapd:slapd ldapsearch:ldap-utils \
+	         dovecot:dovecot-imapd; do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t##*:}"; done; \
 	for p in libreoffice-calc-nogui fonts-noto-core; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	for l in ara:tesseract-ocr-ara fra:tesseract-ocr-fra; do \

@@ -16,13 +16,14 @@ from mrasla_app.pwa import components as pwa
 from mrasla_app.services.platform import deployment, jobs
 from mrasla_app.settings import get_settings
 from mrasla_app.ui.pages import account, folder, home, inbox, login, mail, parapheur, parapheur_batch, registry
-from mrasla_app.ui.pages import dashboard, records, registry_batches, registry_export, registry_new
+from mrasla_app.ui.pages import dashboard, records, registry_batches, registry_contacts, registry_export, registry_new
 from mrasla_app.ui.pages.admin import file_plan as admin_file_plan
 from mrasla_app.ui.pages.admin import holidays as admin_holidays
 from mrasla_app.ui.pages.admin import webhooks as admin_webhooks
 from mrasla_app.ui.pages.admin import administrations, circuits, delegations, units, users
 from mrasla_app.ui.pages.admin import signin as admin_signin
 from mrasla_app.ui.pages.admin import index as admin_index
+from mrasla_app.ui.pages.admin import mailboxes as admin_mailboxes
 from mrasla_app.ui.pages.portal import deposit, deposit_done, track, track_link, verify_pdf, verify_receipt
 from mrasla_app.ui.state import HEAD_LANG_SCRIPT
 from mrasla_app.ui.stylesheet import inline_style
@@ -35,7 +36,7 @@ PAGES = (home, login, account, registry, inbox, mail, parapheur, parapheur_batch
          deposit, deposit_done, verify_pdf, verify_receipt, track, track_link,
          admin_index, administrations, units, users, delegations, folder, circuits,
          registry_new, registry_export, dashboard, admin_holidays, registry_batches, admin_webhooks,
-         admin_signin, admin_file_plan, records)
+         admin_signin, admin_file_plan, records, admin_mailboxes, registry_contacts)
 
 app = rx.App(
     # page_urls: each page at its own URL (no redirect to the slash form); uploads rate-limited and capped;

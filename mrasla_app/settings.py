@@ -56,6 +56,7 @@ class Settings:
     webhook_allow_private: bool = False  # webhooks to private/loopback addresses (tests, on-premises receivers)
     tessdata_dir: str = "/usr/share/tesseract-ocr/5/tessdata"  # Tesseract models (Debian tesseract-ocr-ara, -fra)
     ocr_max_pages: int = 50  # pages read (text layer or OCR) per document
+    imap_cafile: str = ""  # CA bundle trusted for mailboxes' TLS (empty: the system's)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -224,4 +225,5 @@ def get_settings() -> Settings:
         webhook_allow_private=_env("MRASLA_WEBHOOK_ALLOW_PRIVATE", "0") == "1",
         tessdata_dir=_env("MRASLA_TESSDATA", "/usr/share/tesseract-ocr/5/tessdata"),
         ocr_max_pages=int(_env("MRASLA_OCR_MAX_PAGES", "50")),
+        imap_cafile=_env("MRASLA_IMAP_CAFILE", ""),
     )

@@ -7,10 +7,12 @@ from mrasla_app.models.correspondence import (
     Channel, ConfidentialAccess, Correspondence, CorrespondenceLink, Direction, Dispatch, DispatchPurpose, Document,
     DocumentKind, Holiday, LinkKind, Note, Priority, RegistryCounter, Status, TrackingCode,
 )
+from mrasla_app.models.contacts import Contact
 from mrasla_app.models.directory import Administration, AdministrationKind, Party, PartyKind, Unit, UnitLevel
 from mrasla_app.models.jobs import JobRun
 from mrasla_app.models.letters import LetterDraft
 from mrasla_app.models.signin import IdentityProvider, ProviderKind, ProviderRoleRule
+from mrasla_app.models.mailboxes import Mailbox, MailMessage
 from mrasla_app.models.notifications import Notification, NotificationStatus
 from mrasla_app.models.preferences import NotificationPreference, PushSubscription
 from mrasla_app.models.webhooks import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -32,6 +34,7 @@ __all__ = [
     "CorrespondenceTag", "CustomField", "CustomFieldValue", "Disposal", "DisposalKind", "DisposalStatus", "DocumentType",
     "FieldKind", "FilePlanNode", "FinalAction", "RecordInfo", "RetentionStart", "Tag",
     "DocumentText", "TextSource", "TextStatus",
+    "Contact", "Mailbox", "MailMessage",
     "Channel", "ConfidentialAccess", "Correspondence", "CorrespondenceLink", "Dispatch", "DispatchPurpose", "Holiday",
     "LinkKind", "Note", "Direction", "Document", "DocumentKind", "Notification", "NotificationStatus",
     "Priority", "RegistryCounter", "Status", "TrackingCode",

@@ -67,6 +67,7 @@ class DocumentKind(str, enum.Enum):
     scan = "scan"  # paper mail scanned by the registry
     answer = "answer"
     signed = "signed"  # a signed letter or note sent through the platform (not in reply to anything)
+    email = "email"  # a message read from a mailbox: the .eml as received, rendered as a PDF page
 
 
 class RegistryCounter(SQLModel, table=True):

@@ -76,4 +76,5 @@ class Party(SQLModel, table=True):
     email: str = Field(default="", max_length=255)
     phone: str = Field(default="", max_length=32)
     administration_id: int | None = Field(default=None, foreign_key="administration.id")
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)  # directory entry
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

@@ -126,6 +126,11 @@ HANDLERS: dict[str, dict[str, Policy]] = {
     # records management: the administration's archivists (services.records.retention)
     "RecordsState": {"on_load": P.STAFF, "toggle": P.STAFF, "select_all": P.STAFF, "transfer": P.STAFF,
                      "destroy": P.STAFF, "keep": P.STAFF, "acknowledge": P.STAFF},
+    "MailboxesState": {"on_load": P.ADMIN, "change_adm": P.ADMIN, "open_create": P.ADMIN, "close": P.ADMIN,
+                       "create": P.ADMIN, "toggle": P.ADMIN, "check": P.ADMIN},
+    # the contacts directory (registry clerks of the administration)
+    "ContactsState": {"on_load": P.STAFF, "search": P.STAFF, "open_create": P.STAFF, "close": P.STAFF,
+                      "create": P.CREATE, "merge": P.STAFF},
 }
 
 ROUTES: dict[str, Policy] = {

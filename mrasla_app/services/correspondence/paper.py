@@ -11,8 +11,9 @@
 
 Like the portal deposit, every file is checked by content (``files.inspect``: PDF, JPEG, PNG;
 images become PDF pages) before anything is written, blobs are stored durably *before* the rows,
-and everything else — number, party, correspondence, documents, audit event — happens in the
-caller's write transaction: a failure gives the number back, so the registers stay gap-free.
+and everything else — number, party (and its entry in the contacts directory), correspondence,
+documents, audit event — happens in the caller's write transaction: a failure gives the number
+back, so the registers stay gap-free.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from mrasla_app.models import (
     Unit,
 )
 from mrasla_app.models.base import utcnow
-from mrasla_app.services.correspondence import deadlines, extraction, registry
+from mrasla_app.services.correspondence import contacts, deadlines, extraction, registry
 from mrasla_app.services.directory import permissions
 from mrasla_app.services.directory.accounts import Actor, hash_secret
 from mrasla_app.services.errors import DomainError, FieldErrors, PermissionDenied
@@ -266,6 +267,7 @@ def register_incoming(
                       id_kind=id_kind, id_value=id_value, email=email, phone=phone)
     session.add(party)
     session.flush()
+    contacts.link_party(session, party, adm.id)  # type: ignore[arg-type]
     token, token_hash = _new_token()
     sender_label = " ".join(filter(None, (party.full_name, sender_adm.name_ar if sender_adm else "")))
     corr = Correspondence(
@@ -298,13 +300,14 @@ def register_outgoing(
     message: str = "",
     files: list[tuple[str, bytes]] | None = None,  # noqa: A002
     channel: Channel | str = Channel.paper,
+    recipient_contact_id: int | None = None,
 ) -> Registration:
     """Register a letter sent by ``unit_id`` in the outgoing register (``D``): status *closed* (sent
     outside the platform), or *to send* when the recipient is an administration on the platform.
 
     Clerks register for any unit of the administration; agents and heads for their own units.
     The recipient is a named correspondent or another administration (or both: a named contact
-    in it).
+    in it); ``recipient_contact_id`` is the contacts-directory entry picked for it, if any.
     """
     adm = _administration(session, administration_id)
     actor = permissions.require_actor(actor)
@@ -346,6 +349,7 @@ def register_outgoing(
                       administration_id=recipient_adm.id if recipient_adm else None, email=email, phone=phone)
         session.add(party)
         session.flush()
+        contacts.link_party(session, party, adm.id, recipient_contact_id)  # type: ignore[arg-type]
     token, token_hash = _new_token()
     recipient_label = " ".join(filter(None, (recipient_name, recipient_adm.name_fr if recipient_adm else "",
                                              recipient_adm.name_ar if recipient_adm else "")))

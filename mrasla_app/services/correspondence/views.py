@@ -16,10 +16,23 @@ from sqlmodel import Session
 
 from mrasla_app.i18n.formats import local_day
 from mrasla_app.models import (
-    Administration, AuditEvent, Correspondence, CorrespondenceLink, Dispatch, DispatchPurpose, Document, DocumentKind,
-    Direction, Note, Party, RoleMembership, Status, Unit, User,
+    Administration,
+    AuditEvent,
+    Correspondence,
+    CorrespondenceLink,
+    Direction,
+    Dispatch,
+    DispatchPurpose,
+    Document,
+    DocumentKind,
+    Note,
+    Party,
+    RoleMembership,
+    Status,
+    Unit,
+    User,
 )
-from mrasla_app.services.correspondence import dispatch, labels, letter_actions, scoping, sending
+from mrasla_app.services.correspondence import contacts, dispatch, labels, letter_actions, scoping, sending
 from mrasla_app.services.correspondence.letter_actions import LetterAction
 from mrasla_app.services.directory import administrations
 from mrasla_app.services.directory.accounts import Actor
@@ -98,6 +111,7 @@ class LetterView:
     can_reprint: bool  # the registry clerk may print the QR label again
     info_only: bool  # the actor sees it as a copy for information, not for action
     delivery_evidence: bool  # a sent letter: its sealed evidence of delivery can be issued (law 43-20)
+    contact: str  # the correspondent as the contacts directory knows it (both names, after merges)
 
     def may(self, action: LetterAction) -> bool:
         return action in self.actions
@@ -177,6 +191,11 @@ def _links(session: Session, actor: Actor, corr: Correspondence) -> list[LinkVie
     return out
 
 
+def _contact_label(session: Session, party_id: int | None) -> str:
+    entry = contacts.for_party(session, party_id)
+    return contacts.display_name(entry) if entry else ""
+
+
 def letter_view(session: Session, actor: Actor, correspondence_id: int) -> LetterView:
     """Everything the actor may see of one correspondence, and what they may do with it now."""
     corr = scoping.get_visible(session, actor, correspondence_id)
@@ -221,6 +240,7 @@ def letter_view(session: Session, actor: Actor, correspondence_id: int) -> Lette
         can_reprint=labels.can_reprint(session, actor, corr),
         info_only=not acting and bool(copy_ids & scoping.unit_scope(session, actor)),
         delivery_evidence=corr.direction is Direction.outgoing and corr.status in SENT_STATUSES,
+        contact=_contact_label(session, corr.sender_party_id or corr.recipient_party_id),
     )
 
 

@@ -1,7 +1,7 @@
 """Background jobs: deadline alerts, signature-step reminders, the signatories' daily digest, notification
 retries, webhook deliveries, scanned batches, the text of stored documents read (``document_text``: PDF text
 layer or OCR), CRL refresh, receipts extended to PAdES B-LTA (``archive``), directory accounts checked against
-their LDAP directory, retention ends.
+their LDAP directory, retention ends, e-mail intake from the administrations' mailboxes (exactly once per message).
 
 Each job has a *period* (a minute, a day). A worker inserts ``JobRun(job, period)``; the unique
 constraint lets exactly one worker win, so a job runs once per due period however many workers
@@ -41,7 +41,7 @@ from mrasla_app.models import (
     User,
 )
 from mrasla_app.models.base import utcnow
-from mrasla_app.services.correspondence import batches, deadlines, extraction
+from mrasla_app.services.correspondence import batches, deadlines, extraction, mail_intake
 from mrasla_app.services.correspondence.inbox import OPEN
 from mrasla_app.services.parapheur import reminders
 from mrasla_app.services.platform import archive, notifications, webhooks
@@ -154,6 +154,7 @@ JOBS = (
     Job("retention", daily, run_in=retention.retention_job),
     Job("records_purge", daily, retention.purge_job),
     Job("document_text", every_minute, extraction.run_job),
+    Job("mail_intake", every_minute, mail_intake.run_all),
 )
 
 

@@ -1,9 +1,9 @@
 """Master-key rotation (``mrasla rotate-master-key``): re-seal every secret under a new key.
 
 What is sealed under the master key (``crypto.seal``): the platform's private keys in
-``<data>/pki/*.key.sealed``, the users' TOTP secrets, the webhook endpoints' signing secrets, the outer layer
-of the signatories' key envelopes (the inner layer belongs to their PIN and is untouched), and the identity
-providers' secrets (LDAP bind passwords, OpenID Connect client secrets).
+``<data>/pki/*.key.sealed``, the users' TOTP secrets, the webhook endpoints' signing secrets, the mailboxes' IMAP
+passwords, the outer layer of the signatories' key envelopes (the inner layer belongs to their PIN and is
+untouched), and the identity providers' secrets (LDAP bind passwords, OpenID Connect client secrets).
 
 Crash safety: there is never a moment when a secret is sealed under a key nobody has.
 
@@ -39,7 +39,7 @@ from sqlmodel import Session
 from mrasla_app import db
 from mrasla_app.crypto import reseal, unseal_with
 from mrasla_app.fsutil import atomic_write, remove
-from mrasla_app.models import IdentityProvider, SigningKey, User, WebhookEndpoint
+from mrasla_app.models import IdentityProvider, Mailbox, SigningKey, User, WebhookEndpoint
 from mrasla_app.pki import ca
 from mrasla_app.services.directory.accounts import system_actor, totp_purpose
 from mrasla_app.services.errors import DomainError
@@ -60,8 +60,12 @@ class Rotation:
     resumed: bool  # an interrupted rotation was finished
 
 
-def _sealed_rows(session: Session) -> Iterator[tuple[User | SigningKey | WebhookEndpoint | IdentityProvider, str, str]]:
+def _sealed_rows(session: Session) -> Iterator[tuple[User | SigningKey | WebhookEndpoint | IdentityProvider | Mailbox, str, str]]:
     """(row, column, purpose) of every secret sealed under the master key in the database."""
+    from mrasla_app.services.correspondence.mailboxes import password_purpose
+
+    for box in session.execute(select(Mailbox).order_by(Mailbox.id)).scalars():
+        yield box, "password_sealed", password_purpose(box.id)  # type: ignore[arg-type]
     for endpoint in session.execute(select(WebhookEndpoint).order_by(WebhookEndpoint.id)).scalars():
         yield endpoint, "secret_sealed", secret_purpose(endpoint.id)  # type: ignore[arg-type]
     for user in session.execute(select(User).where(User.totp_secret.is_not(None)).order_by(User.id)).scalars():

@@ -20,15 +20,26 @@ from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf
-from mrasla_app.ui.components.files import page_count, size_label, size_text
 from mrasla_app.ui.components.dispatch import DispatchState, dispatch_panel
+from mrasla_app.ui.components.files import page_count, size_label, size_text
 from mrasla_app.ui.components.forms import card, messages
 from mrasla_app.ui.components.layout import layout
-from mrasla_app.ui.components.sending import SendState, send_panel, send_result
 from mrasla_app.ui.components.mail import (
-    CHANNELS, DIRECTIONS, MAIL_TYPES, PRIORITIES, confidential_badge, deadline_fields, holidays, local_day, local_dt,
-    not_found, priority_badge, slug, status_badge,
+    CHANNELS,
+    DIRECTIONS,
+    MAIL_TYPES,
+    PRIORITIES,
+    confidential_badge,
+    deadline_fields,
+    holidays,
+    local_day,
+    local_dt,
+    not_found,
+    priority_badge,
+    slug,
+    status_badge,
 )
+from mrasla_app.ui.components.sending import SendState, send_panel, send_result
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.parapheur import staff_options
 from mrasla_app.ui.state import SessionState
@@ -105,6 +116,7 @@ class MailState(SessionState):
             "recipient_ar": view.recipient.ar, "recipient_fr": view.recipient.fr,
             "sender_id": f"{sender.id_kind} {sender.id_value}".strip() if sender else "",
             "sender_email": sender.email if sender else "", "sender_phone": sender.phone if sender else "",
+            "contact": view.contact,
             "unit_ar": view.unit.ar, "unit_fr": view.unit.fr,
             "assignee_ar": view.assignee.ar, "assignee_fr": view.assignee.fr,
             "evidence": routes.delivery_evidence_url(corr.id) if view.delivery_evidence else "",  # type: ignore[arg-type]
@@ -336,6 +348,8 @@ def _meta() -> rx.Component:
                 rx.cond(m["sender_phone"] != "", rx.el.span(" · ", rx.el.span(m["sender_phone"], dir="ltr"),
                                                             class_name="muted")),
             )))),
+            rx.cond(m["contact"] != "", rx.fragment(*_dt("contact.on_letter", rx.el.span(
+                m["contact"], dir="auto", data_testid="detail-contact")))),
             *_dt("mail.type", rx.cond(m["type"] != "", t_choice(m["type"], "mailtype.", MAIL_TYPES), "—")),
             *_dt("mail.priority", t_choice(m["priority"], "priority.", PRIORITIES)),
             *_dt("mail.deadline", rx.cond(m["dl"] != "", rx.el.span(

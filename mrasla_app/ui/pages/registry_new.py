@@ -20,11 +20,12 @@ import asyncio
 from typing import Any
 
 import reflex as rx
+
 from mrasla_app import db
 from mrasla_app.i18n import translate
 from mrasla_app.models import Role
+from mrasla_app.services.correspondence import contacts, paper, registry, scoping
 from mrasla_app.services.directory import administrations as directory
-from mrasla_app.services.correspondence import paper, registry, scoping
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.ui import routes
@@ -34,7 +35,12 @@ from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import MAIL_TYPES, PRIORITIES, local_dt
 from mrasla_app.ui.i18n import pick, t
 from mrasla_app.ui.pages.portal.common import (
-    accept_uploads, discard_uploads, form_data, spooled_files, upload_box, upload_client,
+    accept_uploads,
+    discard_uploads,
+    form_data,
+    spooled_files,
+    upload_box,
+    upload_client,
 )
 from mrasla_app.ui.state import SessionState
 
@@ -44,6 +50,7 @@ TITLE = "Mrasla — Enregistrer un courrier · تسجيل مراسلة"
 FORM = "reg"
 UPLOAD_ID = "reg-files"
 KINDS = ("incoming", "outgoing", "internal")
+PICKER_CONTACTS = 300  # contacts offered in the addressee picker (by name; the contacts page searches all)
 SHEETS = ("label", "a4")
 
 
@@ -68,6 +75,7 @@ class RegisterState(SessionState):
     units: list[dict[str, str]] = []  # all active units of the administration {id, label_ar, label_fr}
     own_units: list[dict[str, str]] = []  # where the actor may register from (outgoing / internal)
     administrations: list[dict[str, str]] = []  # other administrations {id, label_ar, label_fr}
+    contacts: list[dict[str, str]] = []  # the contacts directory, for the addressee picker {id, label}
     values: dict[str, str] = {}  # what was last submitted (refilled after a refusal)
     errors_ar: dict[str, str] = {}
     errors_fr: dict[str, str] = {}
@@ -92,6 +100,9 @@ class RegisterState(SessionState):
             clerk = bool(adm_id and paper.units_of(session, actor, adm_id, Role.clerk))
             own = set() if clerk or not adm_id else paper.units_of(session, actor, adm_id, Role.agent, Role.head)
             adms = directory.public_directory(session, "", limit=500)
+            entries = contacts.search(session, actor, adm_id, limit=PICKER_CONTACTS) if adm_id else []
+        self.contacts = [{"id": str(c.id), "label": " · ".join(filter(None, (contacts.display_name(c), c.email)))}
+                         for c in entries]
         rows = [{"id": str(n.unit.id), "label_ar": "\u2003" * n.depth + n.unit.name_ar,
                  "label_fr": "\u2003" * n.depth + n.unit.name_fr} for n in nodes]
         self.units = rows
@@ -137,12 +148,16 @@ class RegisterState(SessionState):
                     type_code=_s(form, "type_code", 40), priority=_s(form, "priority", 20) or "normal",
                 )
             elif kind == "outgoing":
+                picked_id = _int(form.get("recipient_contact"))
+                picked = contacts.addressee(session, actor, adm_id, picked_id) if picked_id else None
                 reg = paper.register_outgoing(
                     session, actor, administration_id=adm_id, subject=_s(form, "subject"),
-                    unit_id=_int(form.get("unit")) or 0, recipient_name=_s(form, "recipient_name"),
+                    unit_id=_int(form.get("unit")) or 0,
+                    recipient_name=_s(form, "recipient_name") or (contacts.display_name(picked)[:150] if picked else ""),
                     recipient_administration_id=_int(form.get("recipient_administration")),
-                    recipient_email=_s(form, "recipient_email"), message=_s(form, "message", 6000),
-                    files=items, channel=_s(form, "channel", 20) or "paper",
+                    recipient_email=_s(form, "recipient_email") or (picked.email if picked else ""),
+                    recipient_phone=picked.phone if picked else "", message=_s(form, "message", 6000),
+                    files=items, channel=_s(form, "channel", 20) or "paper", recipient_contact_id=picked_id,
                 )
             else:
                 reg = paper.register_internal(
@@ -294,9 +309,10 @@ def _v(name: str, default: str = "") -> rx.Var:
 
 
 def registry_tabs(active: str) -> rx.Component:
-    """Tabs of the registry office: queue, new registration, registers (clerks)."""
+    """Tabs of the registry office: queue, new registration, registers, contacts (clerks)."""
     items = [("queue", routes.REGISTRY, "reg.tab.queue"), ("new", routes.REGISTRY_NEW, "reg.tab.new"),
-             ("batches", routes.REGISTRY_BATCHES, "reg.tab.batches"), ("export", routes.REGISTRY_EXPORT, "reg.tab.export")]
+             ("batches", routes.REGISTRY_BATCHES, "reg.tab.batches"), ("export", routes.REGISTRY_EXPORT, "reg.tab.export"),
+             ("contacts", routes.REGISTRY_CONTACTS, "reg.tab.contacts")]
     return rx.el.nav(
         *[rx.el.a(t(key), href=href, class_name="tab" + (" is-active" if k == active else ""),
                   aria_current="page" if k == active else None, data_testid=f"registry-tab-{k}")
@@ -401,6 +417,10 @@ def _outgoing_fields() -> rx.Component:
         rx.el.fieldset(
             rx.el.legend(t("reg.recipient"), class_name="section-title"),
             rx.el.div(
+                select_field(FORM, "recipient_contact", "reg.recipient_contact",
+                             [option("", t("reg.recipient_contact_none")),
+                              rx.foreach(S.contacts, lambda c: rx.el.option(c["label"], value=c["id"]))],
+                             default_value=_v("recipient_contact"), errors=ERRORS),
                 field(FORM, "recipient_name", "reg.recipient_name", default_value=_v("recipient_name"),
                       errors=ERRORS, max_length=150, dir="auto", hint_key="reg.recipient_hint"),
                 select_field(FORM, "recipient_administration", "reg.recipient_administration", _adm_options(),

@@ -27,6 +27,7 @@ SUBPAGES = [
     ("webhooks", routes.ADMIN_WEBHOOKS, "webhook"),
     ("signin", routes.ADMIN_SIGNIN, "key-round"),
     ("file_plan", routes.ADMIN_FILE_PLAN, "folder-tree"),
+    ("mailboxes", routes.ADMIN_MAILBOXES, "mail"),
 ]
 
 

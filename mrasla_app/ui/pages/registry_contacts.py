@@ -1,0 +1,224 @@
+"""``/registry/contacts``: the contacts directory of the registry office.
+
+Clerks search the administration's correspondents, add one, and review the de-duplication
+suggestions (same folded name, e-mail or phone), merging a pair in one click. Only ids the page
+listed are accepted back from the browser; ``services.correspondence.contacts`` re-checks rights.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from mrasla_app import db
+from mrasla_app.models import Contact
+from mrasla_app.services.directory.accounts import Actor
+from mrasla_app.services.correspondence import contacts
+from mrasla_app.services.errors import DomainError, FieldErrors
+from mrasla_app.ui import routes
+from mrasla_app.ui.components.forms import (
+    button, card, empty_state, field, messages, option, page_title, section_title, select_field, submit,
+)
+from mrasla_app.ui.components.layout import layout
+from mrasla_app.ui.i18n import t
+from mrasla_app.ui.pages.registry_new import registry_tabs
+from mrasla_app.ui.state import SessionState
+
+ROUTE = routes.REGISTRY_CONTACTS
+PAGE = "registry"
+TITLE = "Mrasla — Contacts · جهات الاتصال"
+KINDS = ("person", "company", "administration")
+
+
+def _row(c: Contact) -> dict[str, str]:
+    return {"id": str(c.id), "kind": c.kind.value, "name_ar": c.name_ar, "name_latin": c.name_latin,
+            "email": c.email, "phone": c.phone,
+            "identifier": f"{c.id_kind} {c.id_value}".strip()}
+
+
+class ContactsState(SessionState):
+    query: str = ""
+    rows: list[dict[str, str]] = []
+    pairs: list[dict[str, str]] = []  # {keep, drop, first, second, reasons}
+    creating: bool = False
+    form_key: int = 0
+
+    def _reload(self, actor: Actor) -> None:
+        adm = actor.administration_id or 0
+        with db.read_session() as session:
+            self.rows = [_row(c) for c in contacts.search(session, actor, adm, self.query)]
+            self.pairs = [
+                {"keep": str(s.first.id), "drop": str(s.second.id), "first": contacts.display_name(s.first),
+                 "second": contacts.display_name(s.second), "reasons": " ".join(s.reasons),
+                 "key": f"{s.first.id}-{s.second.id}"}
+                for s in contacts.suggestions(session, actor, adm)]
+
+    def _act(self) -> Actor | None:
+        try:
+            return self._require(PAGE)
+        except DomainError as exc:
+            self._fail(exc)
+            return None
+
+    @rx.event
+    def on_load(self):
+        actor, redirect = self._guard(PAGE)
+        self.creating = False
+        if actor is None:
+            self.rows, self.pairs = [], []
+            return redirect
+        try:
+            self._reload(actor)
+        except DomainError as exc:
+            self.rows, self.pairs = [], []
+            self._fail(exc)
+        return None
+
+    @rx.event
+    def search(self, form: dict):
+        actor = self._act()
+        if actor is None:
+            return
+        self.query = str((form if isinstance(form, dict) else {}).get("q", ""))[:100]
+        self._clear_messages()
+        self._reload(actor)
+
+    @rx.event
+    def open_create(self):
+        self.creating = True
+        self.form_key += 1
+        self._clear_messages()
+
+    @rx.event
+    def close(self):
+        self.creating = False
+
+    @rx.event
+    def create(self, form: dict):
+        actor = self._act()
+        if actor is None:
+            return
+        form = form if isinstance(form, dict) else {}
+        data = contacts.ContactInput(**{k: str(form.get(k, ""))[:300] for k in (
+            "kind", "name_ar", "name_latin", "email", "phone", "id_kind", "id_value")})
+        try:
+            with db.write_session() as session:
+                contacts.create(session, actor, actor.administration_id or 0, data)
+        except FieldErrors as exc:
+            self._fail(DomainError(next(iter(exc.fields.values()))))
+            return
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self.creating = False
+        self._reload(actor)
+        self._ok("contact.added")
+
+    @rx.event
+    def merge(self, key: str):
+        actor = self._act()
+        if actor is None:
+            return
+        pair = next((p for p in self.pairs if p["key"] == key), None)
+        try:
+            if pair is None:
+                raise DomainError("error.not_found")
+            with db.write_session() as session:
+                contacts.merge(session, actor, actor.administration_id or 0, int(pair["keep"]), int(pair["drop"]))
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        self._reload(actor)
+        self._ok("contact.merged")
+
+
+def _create_form() -> rx.Component:
+    S = ContactsState
+    return card(
+        section_title("contact.new", id="contact-new-title"),
+        rx.el.form(
+            rx.el.div(
+                select_field("contact", "kind", "contact.kind", [option(k, t(f"contact.kind.{k}")) for k in KINDS],
+                             default_value="person"),
+                field("contact", "name_latin", "contact.name_latin", max_length=255, lang="fr", dir="ltr"),
+                field("contact", "name_ar", "contact.name_ar", max_length=255, lang="ar", dir="rtl"),
+                field("contact", "email", "field.email", type="email", max_length=255, dir="ltr"),
+                field("contact", "phone", "contact.phone", type="tel", max_length=20, dir="ltr"),
+                select_field("contact", "id_kind", "contact.id_kind",
+                             [option("", "—"), option("CIN", "CIN"), option("ICE", "ICE")], default_value=""),
+                field("contact", "id_value", "contact.id_value", max_length=32, dir="ltr"),
+                class_name="form-grid",
+            ),
+            rx.el.div(submit("common.create", "contact-create"),
+                      button("common.cancel", kind="ghost", on_click=S.close), class_name="actions"),
+            on_submit=S.create, class_name="form", key=S.form_key,
+        ),
+        aria_labelledby="contact-new-title",
+    )
+
+
+def _contact_row(c: rx.Var) -> rx.Component:
+    return rx.el.tr(
+        rx.el.td(rx.el.div(rx.el.strong(c["name_latin"], dir="ltr"), lang="fr"),
+                 rx.el.div(c["name_ar"], dir="rtl", lang="ar")),
+        rx.el.td(rx.match(c["kind"], *[(k, t(f"contact.kind.{k}")) for k in KINDS], c["kind"])),
+        rx.el.td(rx.el.div(c["email"], dir="ltr"), rx.el.div(c["phone"], dir="ltr", class_name="muted")),
+        rx.el.td(rx.el.span(c["identifier"], dir="ltr")),
+        data_testid="contact-row-" + c["id"],
+    )
+
+
+def _pair(p: rx.Var) -> rx.Component:
+    return rx.el.li(
+        rx.el.div(rx.el.strong(p["first"]), rx.el.span(" ⇄ ", aria_hidden="true"), rx.el.strong(p["second"]),
+                  class_name="dup-names"),
+        rx.el.div(t("contact.same"), " ",
+                  rx.foreach(p["reasons"].split(" "), lambda r: rx.el.span(
+                      rx.match(r, ("name", t("contact.reason.name")), ("email", t("field.email")),
+                               ("phone", t("contact.phone")), r), class_name="badge")),
+                  class_name="muted"),
+        rx.el.button(t("contact.merge"), type="button", class_name="btn btn-small btn-secondary",
+                     on_click=ContactsState.merge(p["key"]), data_testid="contact-merge-" + p["key"]),
+        class_name="dup-pair card",
+        data_testid="contact-pair-" + p["key"],
+    )
+
+
+def page() -> rx.Component:
+    S = ContactsState
+    return layout(
+        registry_tabs("contacts"),
+        page_title("contact.title"),
+        rx.el.p(t("contact.intro"), class_name="lead"),
+        messages(SessionState),
+        rx.el.div(
+            rx.el.form(
+                rx.el.label(t("contact.search"), html_for="contact-q", class_name="sr-only"),
+                rx.el.input(id="contact-q", name="q", type="search", default_value=S.query, class_name="input",
+                            placeholder=t("contact.search"), data_testid="contact-q", max_length=100),
+                rx.el.button(t("contact.search_button"), type="submit", class_name="btn btn-secondary"),
+                on_submit=S.search, class_name="search-row",
+            ),
+            rx.cond(~S.creating, button("contact.new", on_click=S.open_create, data_testid="contact-new")),
+            class_name="toolbar",
+        ),
+        rx.cond(S.creating, _create_form()),
+        rx.cond(S.pairs.length() > 0, rx.el.section(
+            section_title("contact.duplicates", id="contact-dups-title"),
+            rx.el.ul(rx.foreach(S.pairs, _pair), class_name="dup-list"),
+            aria_labelledby="contact-dups-title", data_testid="contact-duplicates",
+        )),
+        rx.cond(
+            S.rows.length() > 0,
+            rx.el.div(rx.el.table(
+                rx.el.thead(rx.el.tr(*[rx.el.th(t(k), scope="col") for k in (
+                    "field.name", "contact.kind", "contact.reach", "contact.id_value")])),
+                rx.el.tbody(rx.foreach(S.rows, _contact_row)),
+                class_name="table", data_testid="contact-table",
+            ), class_name="table-wrap"),
+            empty_state("contact.empty", "contact"),
+        ),
+        active=PAGE,
+    )
+
+
+ON_LOAD = ContactsState.on_load
