@@ -37,6 +37,7 @@ from mrasla_app.services.correspondence import mail_intake, mailboxes
 from mrasla_app.services.errors import DomainError, PermissionDenied
 from mrasla_app.settings import get_settings
 
+pytestmark = pytest.mark.external  # drives an outside server/program (see pyproject markers)
 USER, PASSWORD = "courrier@mef.gov.ma", "s3cret-imap"
 ARABIC_SUBJECT = "طلب شهادة الإعفاء الضريبي"
 

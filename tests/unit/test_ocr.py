@@ -21,6 +21,8 @@ from mrasla_app.services.platform.text import normalize
 from tests import scans
 from tests.files import pdf_bytes
 
+pytestmark = pytest.mark.external  # drives an outside server/program (see pyproject markers)
+
 
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory) -> dict[str, Path]:

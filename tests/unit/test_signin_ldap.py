@@ -20,6 +20,8 @@ from mrasla_app.services.signin.provisioning import sync_ldap
 from mrasla_app.services.platform.seed import DEMO_PASSWORD
 from tests.signin_servers import FILTER, GROUPS, PASSWORD, PEOPLE, Slapd, slapd
 
+pytestmark = pytest.mark.external  # drives an outside server/program (see pyproject markers)
+
 ADMIN = "admin.mef@mrasla.ma"
 
 
