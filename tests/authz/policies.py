@@ -92,7 +92,7 @@ HANDLERS: dict[str, dict[str, Policy]] = {
         "annotate": P.STAFF, "remove_note": P.STAFF, "go_page": P.STAFF, "add_version_files": P.STAFF, "submit_version": P.STAFF, "cancel_folder": P.STAFF,
         "set_intent": P.STAFF, "submit_letter": P.STAFF, "undo_last": P.STAFF,
     },
-    "BatchState": {"on_load": P.STAFF, "toggle": P.STAFF, "select_all": P.STAFF, "select_none": P.STAFF,
+    "SignBatchState": {"on_load": P.STAFF, "toggle": P.STAFF, "select_all": P.STAFF, "select_none": P.STAFF,
                    "select_step": P.STAFF, "submit": P.STAFF},
     "SendState": {"open_folder": P.STAFF, "open_mail": P.STAFF, "cancel": P.STAFF, "submit": P.STAFF},
     # administration
@@ -158,6 +158,7 @@ ROUTES: dict[str, Policy] = {
     "GET /api/v1/correspondence": P.STAFF,
     "GET /api/v1/correspondence/counts": P.STAFF,
     "GET /api/v1/correspondence/{correspondence_id}": P.STAFF,
+    "GET /api/v1/correspondence/{correspondence_id}/delivery-evidence": P.STAFF,
     "POST /api/v1/correspondence/{correspondence_id}/qualify": P.STAFF,
     "POST /api/v1/correspondence/{correspondence_id}/dispatch": P.STAFF,
     "POST /api/v1/correspondence/{correspondence_id}/take": P.STAFF,

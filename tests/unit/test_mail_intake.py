@@ -60,6 +60,8 @@ def dovecot() -> Iterator[Dovecot]:
     directory is outside pytest's (0700) base: Dovecot's unprivileged processes must reach it."""
     binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
     assert Path(binary).exists(), "dovecot missing: run `make test-deps` (Debian dovecot-imapd)"
+    # Files readable by Dovecot's unprivileged processes even if an earlier test (the CLI's) left the private umask.
+    umask = os.umask(0o022)
     d = Path(tempfile.mkdtemp(prefix="mrasla-dovecot-", dir="/tmp"))  # not $TMPDIR: other tests point it at 0700 dirs
     d.chmod(0o755)
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
@@ -118,6 +120,7 @@ def dovecot() -> Iterator[Dovecot]:
                 proc.kill()
                 raise AssertionError((d / "dovecot.log").read_text() if (d / "dovecot.log").exists() else "no log")
             time.sleep(0.05)
+    os.umask(umask)
     yield Dovecot(port, d / "cert.pem")
     proc.terminate()
     proc.wait(timeout=10)

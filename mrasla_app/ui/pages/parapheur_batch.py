@@ -37,7 +37,7 @@ def _decisions(previous: tuple[tuple[str, str], ...], lang: str) -> str:
     return " · ".join(f"{translate('parapheur.decision.' + d, lang)} ({who})" for d, who in previous)
 
 
-class BatchState(SessionState):
+class SignBatchState(SessionState):
     kind: str = "sign"
     rows: list[dict[str, str]] = []  # {id, reference, title, pages, initiator, step, previous, obo}
     groups: list[dict[str, str]] = []  # {step, count}: folders waiting at the same circuit step
@@ -183,14 +183,14 @@ class BatchState(SessionState):
 
 
 def _kind_tab(kind: str) -> rx.Component:
-    S = BatchState
+    S = SignBatchState
     return rx.el.a(t(f"pb.kind.{kind}"), href=routes.batch_url(kind),
                    class_name=rx.cond(S.kind == kind, "segment is-on", "segment"),
                    aria_current=rx.cond(S.kind == kind, "page", "false"), data_testid=f"pb-kind-{kind}")
 
 
 def _row(r: rx.Var) -> rx.Component:
-    S = BatchState
+    S = SignBatchState
     checked = S.selected.contains(r["id"])
     return rx.el.li(
         rx.el.label(
@@ -224,14 +224,14 @@ def _result(r: rx.Var) -> rx.Component:
         rx.cond(r["ok"] == "1", rx.icon("circle-check", size=18, class_name="ok", aria_hidden="true"),
                 rx.icon("circle-x", size=18, class_name="bad", aria_hidden="true")),
         rx.el.a(rx.el.code(r["reference"], dir="ltr"), href=r["href"]),
-        rx.cond(r["ok"] == "1", rx.el.span(rx.cond(BatchState.kind == "sign", t("pb.ok.sign"), t("pb.ok.visa"))),
+        rx.cond(r["ok"] == "1", rx.el.span(rx.cond(SignBatchState.kind == "sign", t("pb.ok.sign"), t("pb.ok.visa"))),
                 rx.el.span(pick(r["error_ar"], r["error_fr"], r["error_en"]), class_name="bad")),
         class_name="pb-result", data_testid="pb-result-" + r["id"], data_ok=r["ok"],
     )
 
 
 def _confirm() -> rx.Component:
-    S = BatchState
+    S = SignBatchState
     count = S.selected.length()
     return rx.el.form(
         rx.cond(S.needs_pin, rx.el.div(
@@ -251,7 +251,7 @@ def _confirm() -> rx.Component:
 
 
 def page() -> rx.Component:
-    S = BatchState
+    S = SignBatchState
     return layout(
         rx.el.a(rx.icon("arrow-left", size=16, aria_hidden="true", class_name="flip-rtl"), t("pf.back"),
                 href=routes.PARAPHEUR, class_name="back-link"),
@@ -295,5 +295,5 @@ def page() -> rx.Component:
     )
 
 
-ON_LOAD = BatchState.on_load
+ON_LOAD = SignBatchState.on_load
 TITLE = "Mrasla — Parapheur · الحامل الإلكتروني"
