@@ -11,10 +11,11 @@ from datetime import datetime
 
 from fpdf.enums import XPos, YPos
 
-from mrasla_app.documents.bordereau import _band, _rule, local
+from mrasla_app.documents import sheet
+from mrasla_app.documents.bordereau import local
 from mrasla_app.documents.labels import fit, font_for, use_font
 from mrasla_app.documents.receipt_layout import FONT_AR, FONT_LATIN, FONT_MONO, new_document
-from mrasla_app.documents.receipts import FILL, GREEN, INK, MUTED, _is_arabic
+from mrasla_app.documents.receipts import FILL, MUTED, _is_arabic
 
 #: (French, Arabic) names of the trail's events.
 EVENT_LABELS = {
@@ -48,35 +49,12 @@ def render_evidence(number: str, administration: tuple[str, str], subject: str, 
     pdf.set_auto_page_break(True, margin=16)
     pdf.add_page()
     w, x0 = pdf.epw, pdf.l_margin
-    _band(pdf)
-    pdf.set_y(11)
-    use_font(pdf, FONT_LATIN, 8, color=MUTED)
-    pdf.cell(w / 2, 4, fit(pdf, f"Mrasla · {administration[0]}", w / 2))
-    use_font(pdf, FONT_AR, 8.5, color=MUTED)
-    pdf.cell(w / 2, 4, fit(pdf, f"مراسلة · {administration[1]}", w / 2), align="R", new_x=XPos.LMARGIN,
-             new_y=YPos.NEXT)
-    pdf.ln(2)
-    use_font(pdf, FONT_AR, 15, "B", GREEN)
-    pdf.cell(w, 8, "إثبات الإرسال والتسليم الإلكتروني", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    use_font(pdf, FONT_LATIN, 13, "B", GREEN)
-    pdf.cell(w, 7, "Preuve d'envoi et de remise électronique", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    use_font(pdf, FONT_LATIN, 7.5, color=MUTED)
-    pdf.cell(w, 4, "Loi n° 43-20 relative aux services de confiance — القانون رقم 43.20 المتعلق بخدمات الثقة",
-             align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(1)
-    _rule(pdf)
+    sheet.header(pdf, f"Mrasla · {administration[0]}", f"مراسلة · {administration[1]}",
+                 "إثبات الإرسال والتسليم الإلكتروني", "Preuve d'envoi et de remise électronique",
+                 notes=("القانون رقم 43.20 المتعلق بخدمات الثقة", "Loi n° 43-20 relative aux services de confiance"))
 
-    def info(label_fr: str, label_ar: str, value: str, mono: bool = False) -> None:
-        y = pdf.get_y()
-        use_font(pdf, FONT_LATIN, 8, color=MUTED)
-        pdf.cell(40, 5, label_fr)
-        pdf.set_xy(x0 + w - 40, y)
-        use_font(pdf, FONT_AR, 8.5, color=MUTED)
-        pdf.cell(40, 5, label_ar, align="R")
-        pdf.set_xy(x0 + 40, y)
-        use_font(pdf, FONT_MONO if mono else font_for(value), 7 if mono else 9.5, color=INK, sample=value)
-        pdf.cell(w - 80, 5, fit(pdf, value, w - 80), align="R" if _is_arabic(value) else "L")
-        pdf.ln(5.6)
+    def info(label_fr: str, label_ar: str, value: str) -> None:
+        sheet.info(pdf, label_fr, label_ar, value)
 
     info("Référence", "المرجع", number)
     info("Objet", "الموضوع", subject)

@@ -19,10 +19,11 @@ from datetime import datetime
 from fpdf.enums import XPos, YPos
 
 from mrasla_app.i18n import translate
-from mrasla_app.documents.bordereau import _band, _rule, local
+from mrasla_app.documents import sheet
+from mrasla_app.documents.bordereau import local
 from mrasla_app.pki.etsi import FAILED, INDETERMINATE, PASSED
 from mrasla_app.documents.labels import fit, font_for, use_font
-from mrasla_app.documents.receipt_layout import FONT_AR, FONT_LATIN, FONT_MONO, new_document
+from mrasla_app.documents.receipt_layout import FONT_AR, FONT_LATIN, new_document
 from mrasla_app.documents.receipts import FILL, GREEN, INK, MUTED, RED, _is_arabic
 from mrasla_app.pki.validation import SignatureReport, ValidationReport
 
@@ -74,31 +75,11 @@ def render_validation_report(file_name: str, sha256: str, report: ValidationRepo
     pdf.set_auto_page_break(True, margin=16)
     pdf.add_page()
     w, x0 = pdf.epw, pdf.l_margin
-    _band(pdf)
-    pdf.set_y(11)
-    use_font(pdf, FONT_LATIN, 8, color=MUTED)
-    pdf.cell(w / 2, 4, "Mrasla · Vérification de signatures")
-    use_font(pdf, FONT_AR, 8.5, color=MUTED)
-    pdf.cell(w / 2, 4, "مراسلة · التحقق من التوقيعات", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(2)
-    use_font(pdf, FONT_AR, 15, "B", GREEN)
-    pdf.cell(w, 8, "تقرير التحقق من التوقيعات", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    use_font(pdf, FONT_LATIN, 13, "B", GREEN)
-    pdf.cell(w, 7, "Rapport de validation des signatures", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(1)
-    _rule(pdf)
+    sheet.header(pdf, "Mrasla · Vérification de signatures", "مراسلة · التحقق من التوقيعات",
+                 "تقرير التحقق من التوقيعات", "Rapport de validation des signatures")
 
     def info(label_fr: str, label_ar: str, value: str, mono: bool = False, color=INK, style: str = "") -> None:
-        y = pdf.get_y()
-        use_font(pdf, FONT_LATIN, 8, color=MUTED)
-        pdf.cell(40, 5, label_fr)
-        pdf.set_xy(x0 + w - 40, y)
-        use_font(pdf, FONT_AR, 8.5, color=MUTED)
-        pdf.cell(40, 5, label_ar, align="R")
-        pdf.set_xy(x0 + 40, y)
-        use_font(pdf, FONT_MONO if mono else font_for(value), 7 if mono else 9.5, style, color, sample=value)
-        pdf.cell(w - 80, 5, fit(pdf, value, w - 80), align="R" if _is_arabic(value) else "L")
-        pdf.ln(5.6)
+        sheet.info(pdf, label_fr, label_ar, value, mono=mono, color=color, style=style)
 
     g = local(generated_at)
     info("Fichier", "الملف", file_name)
