@@ -158,7 +158,7 @@ def _paper_letter(server) -> int:
         "from sqlalchemy import select\n"
         "from mrasla_app import db\n"
         "from mrasla_app.models import Administration, User\n"
-        "from mrasla_app.services import accounts, paper\n"
+        "from mrasla_app.services.correspondence import paper\nfrom mrasla_app.services.directory import accounts\n"
         "from tests.files import pdf_bytes\n"
         "with db.write_session() as s:\n"
         "    user = s.execute(select(User).where(User.email == 'clerk.mef@mrasla.ma')).scalar_one()\n"
