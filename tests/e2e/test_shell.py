@@ -34,6 +34,11 @@ def login(page: Page, base_url: str, email: str, password: str = PASSWORD) -> No
     if code and password == PASSWORD:  # demo administrators have a second factor
         page.locator("#login-totp").fill(code)
         page.locator("#login-submit").click()
+        menu, refused = page.get_by_test_id("user-menu"), page.get_by_role("alert")
+        expect(menu.or_(refused)).to_be_visible()
+        if not menu.is_visible():  # codes are single-use: a loaded run may hand one out twice; ask for a fresh one
+            page.locator("#login-totp").fill(demo_totp(email))
+            page.locator("#login-submit").click()
     expect(page.get_by_test_id("user-menu")).to_be_visible()
 
 
