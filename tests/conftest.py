@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import func, select
 
 from mrasla_app import db
+from mrasla_app.services.platform.seed import forget_handed_out_codes
 from mrasla_app.settings import get_settings
 
 DB_NAME = "mrasla.db"
@@ -109,6 +110,7 @@ def _fresh(kind: str, templates: dict[str, Path | str], tmp_path: Path, monkeypa
         shutil.copy(key, data_dir / "master.key")
     if PG_BASE:
         _point_at(monkeypatch, data_dir, _pg_clone(str(templates[kind]), "mrasla_test"))
+        forget_handed_out_codes(get_settings().database_url)  # same name, new database: no code used yet
     else:
         _copy_db(templates[kind], data_dir / DB_NAME)  # type: ignore[arg-type]
         _point_at(monkeypatch, data_dir)

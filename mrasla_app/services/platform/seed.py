@@ -350,6 +350,12 @@ def demo_totp(email: str) -> str:
 _HANDED_OUT: dict[tuple[str, str], int] = {}  # (database, account) → last step whose code was given
 
 
+def forget_handed_out_codes(database_url: str) -> None:
+    """A database created anew (a test's fresh clone under a reused name) has used no code yet."""
+    for key in [k for k in _HANDED_OUT if k[0] == database_url]:
+        del _HANDED_OUT[key]
+
+
 def unused_totp_code(totp: pyotp.TOTP, account: str) -> str:
     """For scripted logins (tests, benchmarks): codes are single-use (``accounts._accept_totp`` takes
     the steps now-1, now and now+1, each once), so each call gives the code of the current or the next
