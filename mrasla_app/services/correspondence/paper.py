@@ -78,6 +78,17 @@ class Registration:
         return deposits.verify_url(self.reference, self.verify_token)
 
 
+
+def _channel(value: str, errors: dict[str, str]) -> Channel | None:
+    """How the mail came in (paper or e-mail: the channels a clerk registers); a field error otherwise."""
+    try:
+        chan: Channel | None = Channel(value)
+    except ValueError:
+        chan = None
+    if chan not in INCOMING_CHANNELS:
+        errors["channel"] = "error.invalid_channel"
+    return chan
+
 def label_pdf(session: Session, registration: Registration, *, sheet: str = "label") -> bytes:
     """The QR label of a fresh registration (the token is only known now: print it right away)."""
     from mrasla_app.documents.labels import render_label
@@ -228,12 +239,7 @@ def register_incoming(
     _require_units(session, actor, adm.id, Role.clerk)  # type: ignore[arg-type]
     items = list(files or [])
     errors: dict[str, str] = {}
-    try:
-        chan = Channel(channel)
-    except ValueError:
-        chan = None
-    if chan not in INCOMING_CHANNELS:
-        errors["channel"] = "error.invalid_channel"
+    chan = _channel(channel, errors)
     subject = _text(subject, "subject", errors, max_len=255, required=True)
     message = _text(message, "message", errors, max_len=deposits.MAX_MESSAGE, multiline=True)
     sender_name = _text(sender_name, "sender_name", errors, max_len=150,
@@ -322,12 +328,7 @@ def register_outgoing(
         errors["unit"] = "error.required"
     elif unit is not None and not clerk_units and unit.id not in own_units:
         raise PermissionDenied()
-    try:
-        chan = Channel(channel)
-    except ValueError:
-        chan = None
-    if chan not in INCOMING_CHANNELS:
-        errors["channel"] = "error.invalid_channel"
+    chan = _channel(channel, errors)
     subject = _text(subject, "subject", errors, max_len=255, required=True)
     message = _text(message, "message", errors, max_len=deposits.MAX_MESSAGE, multiline=True)
     recipient_name = _text(recipient_name, "recipient_name", errors, max_len=150,
@@ -404,12 +405,7 @@ def register_internal(
         raise PermissionDenied()
     if source is not None and target is not None and source.id == target.id:
         errors["to_unit"] = "error.same_unit"
-    try:
-        chan = Channel(channel)
-    except ValueError:
-        chan = None
-    if chan not in INCOMING_CHANNELS:
-        errors["channel"] = "error.invalid_channel"
+    chan = _channel(channel, errors)
     try:
         prio = Priority(priority)
     except ValueError:
