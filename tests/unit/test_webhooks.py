@@ -21,7 +21,8 @@ from mrasla_app.services.platform import webhooks
 from mrasla_app.settings import get_settings
 
 SECRET = "whsec_test-secret"
-T0 = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+# The injected clock runs ahead of the real one: deliveries created during the test (at real time) are due by then.
+T0 = (datetime.now(UTC) + timedelta(days=1)).replace(second=0, microsecond=0)
 
 
 @pytest.fixture
