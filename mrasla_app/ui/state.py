@@ -133,11 +133,15 @@ def _apply_lang_js(lang: str) -> str:
 # (no data of the previous user survives a login or logout in the same tab).
 FRESH_STATE_JS = "try{sessionStorage.removeItem('token')}catch(e){}"
 
-# Runs in <head> before the bundle: sets lang/dir from localStorage so Arabic does not flash LTR.
+# Runs in <head> before the bundle: sets lang/dir from localStorage so Arabic does not flash LTR, and
+# stops every native form submission. Every form is handled by its State; a form submitted before the
+# bundle has hydrated the page would otherwise go out as a GET of the page itself, typed password and
+# all in the address (and in server and proxy logs), and the page would reload with the typing lost.
 HEAD_LANG_SCRIPT = (
     "(function(){try{var l=localStorage.getItem('mrasla_lang');"
     f"l=({'|'.join(LANGS)!r}.split('|').indexOf(l)>=0)?l:'{DEFAULT_LANG}';"
-    "var d=document.documentElement;d.lang=l;d.dir=(l==='ar')?'rtl':'ltr';}catch(e){}})();"
+    "var d=document.documentElement;d.lang=l;d.dir=(l==='ar')?'rtl':'ltr';}catch(e){}"
+    "document.addEventListener('submit',function(e){e.preventDefault()},true);})();"
 )
 
 

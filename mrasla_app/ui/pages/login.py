@@ -184,7 +184,8 @@ def page() -> rx.Component:
                 rx.el.button(
                     rx.cond(LoginState.busy, t("login.submitting"), t("login.submit")),
                     type="submit",
-                    disabled=LoginState.busy,
+                    # enabled once the page is live: a press before that would do nothing (nor would Enter)
+                    disabled=LoginState.busy | ~rx.State.is_hydrated,
                     class_name="btn btn-primary btn-block",
                     data_testid="login-submit",
                     id="login-submit",
