@@ -128,6 +128,24 @@ def test_wrong_password_shows_a_translated_error(browser, base_url):
     page.context.close()
 
 
+def test_a_login_form_sent_before_the_page_is_live_never_puts_the_password_in_the_address(browser, base_url):
+    """The page as it is before its bundle runs (scripts blocked): the sign-in button is not usable yet,
+    and a form sent anyway (Enter, or a script-less submit) stays on the page instead of going out as a
+    GET of ``/login?email=…&password=…``."""
+    page = new_page(browser, DESKTOP)
+    page.route("**/*", lambda route: route.abort() if route.request.resource_type == "script" else route.continue_())
+    page.goto(f"{base_url}/login")
+    expect(page.locator("#login-submit")).to_be_disabled()
+    page.locator("#login-email").fill("agent.mef@mrasla.ma")
+    page.locator("#login-password").fill("Secret-typed-early-1")
+    page.evaluate("document.getElementById('login-form').requestSubmit()")
+    page.locator("#login-password").press("Enter")
+    page.wait_for_timeout(500)
+    assert "Secret-typed-early-1" not in page.url and "?" not in page.url
+    assert page.locator("#login-password").input_value() == "Secret-typed-early-1"  # nothing reloaded
+    page.context.close()
+
+
 def test_admin_of_mef_manages_only_mef(browser, base_url):
     page = new_page(browser, DESKTOP)
     login(page, base_url, "admin.mef@mrasla.ma")
