@@ -16,6 +16,9 @@ no receipts, PDFs or audit events; everything the inbox, search and verification
   administrations), outgoing and internal; Arabic or French subjects, senders and messages;
   statuses by age, dispatches for action (some re-dispatched) and for information, assignees,
   deadlines from the SLA table, confidential items with their named people, documents;
+- the text read from each letter's own document (portal attachment, paper scan: about two letters in
+  three), as the extraction job stores it: the letter's subject and message and an enclosure's text,
+  with its ``index_forms`` (searched with the letters' own fields);
 - registry numbers gap-free per administration / year / direction, and ``registry_counter`` rows
   equal to the last number given;
 - verification tokens derived from the seed (:func:`verify_token`), stored as SHA-256 like the app;
@@ -38,6 +41,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import sys
 import tempfile
 import time
@@ -56,13 +60,16 @@ from bench import corpus  # noqa: E402
 from mrasla_app.models import Direction, Priority, Status  # noqa: E402
 from mrasla_app.services.correspondence import deadlines, registry  # noqa: E402
 from mrasla_app.services.directory.accounts import hash_password, hash_secret  # noqa: E402
-from mrasla_app.services.platform.text import search_document  # noqa: E402
+from mrasla_app.services.platform.text import index_forms, search_document  # noqa: E402
 from mrasla_app.settings import TIMEZONE  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 CHUNK = 20_000
 PASSWORD = "Mrasla@2026"
 TZ = ZoneInfo(TIMEZONE)
+#: Documents whose text was read (the letter itself: a portal attachment, a paper scan); receipts are not indexed.
+TEXT_KINDS = ("attachment", "scan")
+_ARABIC = re.compile(r"[\u0600-\u06FF]")
 START = datetime(2024, 1, 2, 8, 0, tzinfo=UTC)
 
 
@@ -235,7 +242,7 @@ class Generator:
         span = (self.until - START).total_seconds()
         for first in range(0, self.rows, CHUNK):
             out: dict[str, list[dict]] = {t: [] for t in ("party", "correspondence", "dispatch", "document",
-                                                           "confidential_access")}
+                                                           "document_text", "confidential_access")}
             ranks = rng.choices(range(len(self.weights)), cum_weights=cum, k=min(CHUNK, self.rows - first))
             for k, rank in enumerate(ranks, start=first):
                 at = START + timedelta(seconds=span * (k + rng.random()) / self.rows)
@@ -286,9 +293,19 @@ class Generator:
 
     def _document(self, rng: random.Random, out: dict[str, list[dict]], row: dict, kind: str, name: str) -> None:
         sha = _hex(rng)
-        out["document"].append(dict(id=self.next_id("document"), correspondence_id=row["id"], kind=kind, position=0,
+        document_id = self.next_id("document")
+        out["document"].append(dict(id=document_id, correspondence_id=row["id"], kind=kind, position=0,
                                     filename=name, content_type="application/pdf", size=rng.randint(40_000, 2_000_000),
                                     sha256=sha, pages=rng.randint(1, 6), pdf_sha256=sha, created_at=row["registered_at"]))
+        if kind in TEXT_KINDS:  # the letter as read (text layer or OCR): its subject, message and an enclosure
+            arabic = _ARABIC.search(row["subject"]) is not None
+            enclosure = corpus.letter(rng, arabic, row["registered_at"].astimezone(TZ).strftime("%d/%m/%Y"))
+            body = f"{row['subject']}\n{row['message']}\f{enclosure[0]}\n{enclosure[1]}"
+            out["document_text"].append(dict(
+                id=self.next_id("document_text"), document_id=document_id, correspondence_id=row["id"],
+                status="done", source="pdf", language="ar" if arabic else "fr", char_count=len(body), pages=2,
+                body=body, search_text=" ".join(index_forms(body)), attempts=1, lease_until=None,
+                extracted_at=row["registered_at"], created_at=row["registered_at"]))
 
     def _incoming(self, rng: random.Random, out: dict[str, list[dict]], row: dict, adm: Adm, arabic: bool,
                   status: Status) -> None:
@@ -475,14 +492,14 @@ def generate(url: str, rows: int, n_adms: int, seed: int, until: datetime) -> di
         loader.insert(table, directory.rows[table])
     gen = Generator(directory, seed, rows, until, weights)
     for i, chunk in enumerate(gen.chunks()):
-        for table in ("party", "correspondence", "dispatch", "document", "confidential_access"):
+        for table in ("party", "correspondence", "dispatch", "document", "document_text", "confidential_access"):
             loader.insert(table, chunk[table])
         if i % 10 == 9:
             print(f"  {min((i + 1) * CHUNK, rows):>9,} correspondences  {time.perf_counter() - t0:6.0f} s", flush=True)
     loader.insert("registry_counter", [{"administration_id": a, "year": y, "direction": d, "value": v}
                                        for (a, y, d), v in sorted(gen.counters.items())])
     loader.finish(["administration", "unit", "user", "rolemembership", "party", "correspondence", "dispatch",
-                   "document"])
+                   "document", "document_text"])
     big, median = directory.adms[0], directory.adms[n_adms // 2]
     users = {u["id"]: u["email"] for u in directory.rows["user"]}
     busiest = big.action_units[0]
@@ -492,6 +509,7 @@ def generate(url: str, rows: int, n_adms: int, seed: int, until: datetime) -> di
         "seconds": round(time.perf_counter() - t0, 1), "users": len(users),
         "units": len(directory.rows["unit"]), "parties": gen.ids.get("party", 0),
         "dispatches": gen.ids.get("dispatch", 0), "documents": gen.ids.get("document", 0),
+        "document_texts": gen.ids.get("document_text", 0),
         "actors": {"clerk": users[big.clerks[0]], "agent": users[big.agents[busiest][0]],
                    "head": users[big.heads[head_unit]], "small_agent": users[median.agents[median.action_units[0]][0]]},
     }

@@ -93,6 +93,35 @@ def test_relevance_pages_and_bad_cursors(seeded):
             assert err.value.fields == {"after": "error.invalid_value"}
 
 
+def test_a_search_read_window_by_window_pages_through_every_match_newest_first(seeded, monkeypatch):
+    """Matches spread over many windows of ids (two ids a window here), some found only in a document's
+    text, others not visible to an agent: every page and the relevance pool agree with the whole match set."""
+    monkeypatch.setattr(inbox, "SEARCH_WINDOW", 2)
+    made = []
+    for i in range(7):
+        made.append(deposit(seeded, f"Réclamation voirie {i}"))
+        deposit(seeded, f"Demande sans rapport {i}")
+    in_text = deposit(seeded, "Demande", files=[("plainte.pdf", pdf_bytes(text="Reclamation voirie quartier"))])
+    extraction.run_job()
+    made.append(in_text)
+    expected = sorted(made, reverse=True)
+    clerk = seeded.actor(CLERK)
+    with db.read_session() as s:
+        seen, cursor = [], ""
+        while True:
+            rows, cursor = inbox.page(s, clerk, InboxFilter(q="reclamation voirie"), after=cursor, limit=3)
+            seen += [r.id for r in rows]
+            if not cursor:
+                break
+        assert seen == expected
+        oldest, _ = inbox.page(s, clerk, InboxFilter(q="reclamation voirie", sort=Sort.oldest), limit=100)
+        assert [r.id for r in oldest] == expected[::-1]  # the whole-set path agrees
+        ranked, _ = inbox.page(s, clerk, InboxFilter(q="reclamation voirie", sort=Sort.relevance), limit=100)
+        assert sorted(r.id for r in ranked) == sorted(made) and ranked[-1].id == in_text  # text-only: last
+        agent, _ = inbox.page(s, seeded.actor("agent.mef@mrasla.ma"), InboxFilter(q="reclamation voirie"), limit=100)
+        assert agent == []  # not dispatched yet: nothing of it is the agent's
+
+
 def test_pdf_attachment_text_is_read_once_by_the_job_and_searchable(seeded):
     original = pdf_bytes(text="Convention hydraulique Sebou")
     cid = deposit(seeded, "Demande", files=[("convention.pdf", original)])

@@ -41,6 +41,8 @@ E = TypeVar("E", bound=enum.Enum)
 
 OPEN = registry.OPEN_STATUSES
 MAX_LIMIT = 100
+#: Ids in the first window a search reads (``_newest_matching``); each next window is four times larger.
+SEARCH_WINDOW = 16_384
 
 
 class Queue(str, enum.Enum):
@@ -159,7 +161,9 @@ def search_clause(session: Session, q: str) -> ColumnElement[bool] | None:
     return Correspondence.id.in_(search.matching_ids(session, terms))
 
 
-def _filtered(session: Session, actor: Actor | None, f: InboxFilter) -> Select:
+def _filtered(session: Session, actor: Actor | None, f: InboxFilter, *, words: bool = True) -> Select:
+    """The scoped, filtered query; without ``words``, the search's words are left to ``_newest_matching``
+    (a registry number is still looked up here)."""
     stmt = select(Correspondence).where(scoping.visible_clause(session, actor))
     if actor is not None and (clause := _queue_clause(actor, f.queue)) is not None:
         stmt = stmt.where(clause)
@@ -178,11 +182,32 @@ def _filtered(session: Session, actor: Actor | None, f: InboxFilter) -> Select:
     if sender := clean(f.sender, multiline=False):
         like = f"%{sender}%"
         stmt = stmt.where(Correspondence.sender_party_id.in_(select(Party.id).where(Party.full_name.ilike(like))))
-    if f.q.strip() and (clause := search_clause(session, f.q)) is not None:
+    if f.q.strip() and (words or _typed_number(f.q)) and (clause := search_clause(session, f.q)) is not None:
         stmt = stmt.where(clause)
     for ids in file_plan.letter_ids_clause(f.file_plan_node_id, f.document_type_id, [f.tag_id] if f.tag_id else ()):
         stmt = stmt.where(Correspondence.id.in_(ids))
     return stmt
+
+
+def _typed_number(q: str) -> bool:
+    return registry.typed_number(clean(q, multiline=False)) is not None
+
+
+def _newest_matching(session: Session, stmt: Select, terms: search.Terms, *, below: int | None,
+                     limit: int) -> list[int]:
+    """The ids of the ``limit`` newest rows of ``stmt`` (scoped and filtered, without the words) that
+    match ``terms``, below id ``below``: read window by window of ids, newest first, each window four
+    times the last. A common word is answered from the newest few thousand letters without reading
+    every letter that holds it; a rare one from a handful of windows."""
+    hi = below if below is not None else (session.execute(select(func.max(Correspondence.id))).scalar() or 0) + 1
+    window, found = SEARCH_WINDOW, []
+    ids = stmt.with_only_columns(Correspondence.id).order_by(Correspondence.id.desc())
+    while hi > 1 and len(found) < limit:
+        lo = max(1, hi - window)
+        found += session.execute(ids.where(Correspondence.id >= lo, Correspondence.id < hi, Correspondence.id.in_(
+            search.matching_ids(session, terms, range(lo, hi)))).limit(limit - len(found))).scalars()
+        hi, window = lo, window * 4
+    return found
 
 
 def _value(kind: type[E], value: str, name: str) -> E:
@@ -230,20 +255,29 @@ def page(
     """One page of the inbox and the cursor of the next page ("" when this is the last one)."""
     limit = max(1, min(limit, MAX_LIMIT))
     terms = search_terms(clean(f.q, multiline=False)) if f.q.strip() else []
-    if f.sort is Sort.relevance and terms:
+    words = bool(terms) and not _typed_number(f.q)  # a registry number is one index probe, whatever the sort
+    if f.sort is Sort.relevance and words:
         return _ranked_page(session, actor, f, terms, after, limit)
     sort = Sort.newest if f.sort is Sort.relevance else f.sort
-    stmt = _filtered(session, actor, f)
-    if after:
-        stmt = _after(stmt, sort, after)
     key = Correspondence.id + 0 if f.queue in OPEN_QUEUES else Correspondence.id
     order = {
         Sort.newest: (key.desc(),),
         Sort.oldest: (key.asc(),),
         Sort.deadline: (func.coalesce(Correspondence.deadline, date(9999, 12, 31)).asc(), key.asc()),
     }[sort]
-    # The page's ids first (from indexes where the filters allow), then only those rows.
-    ids = stmt.with_only_columns(Correspondence.id).order_by(*order).limit(limit + 1)
+    ids: Select | list[int]
+    if sort is Sort.newest and words:
+        try:
+            below = _id(after) if after else None
+        except ValueError:
+            raise FieldErrors({"after": "error.invalid_value"}) from None
+        ids = _newest_matching(session, _filtered(session, actor, f, words=False), terms, below=below, limit=limit + 1)
+    else:
+        stmt = _filtered(session, actor, f)
+        if after:
+            stmt = _after(stmt, sort, after)
+        # The page's ids first (from indexes where the filters allow), then only those rows.
+        ids = stmt.with_only_columns(Correspondence.id).order_by(*order).limit(limit + 1)
     rows = list(session.execute(select(Correspondence).where(Correspondence.id.in_(ids)).order_by(*order)).scalars())
     more = len(rows) > limit
     rows = rows[:limit]
@@ -259,8 +293,8 @@ def _ranked_page(session: Session, actor: Actor | None, f: InboxFilter, terms: l
             raise ValueError(after)
     except ValueError:
         raise FieldErrors({"after": "error.invalid_value"}) from None
-    pool = list(session.execute(_filtered(session, actor, f).with_only_columns(Correspondence.id)
-                                .order_by(Correspondence.id.desc()).limit(search.RANK_POOL)).scalars())
+    pool = _newest_matching(session, _filtered(session, actor, f, words=False), terms, below=None,
+                            limit=search.RANK_POOL)
     chosen = search.rank(session, pool, terms)[offset:offset + limit]
     by_id = {r.id: r for r in session.execute(select(Correspondence).where(Correspondence.id.in_(chosen))).scalars()}
     more = offset + limit < len(pool)

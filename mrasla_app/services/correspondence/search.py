@@ -17,6 +17,7 @@ from sqlalchemy import TextClause, func, select, text
 from sqlmodel import Session
 
 from mrasla_app.models import Correspondence, DocumentText, TextStatus
+from mrasla_app.models.base import MAX_ID
 from mrasla_app.services.platform.text import index_forms, word_forms, words
 
 Terms = Sequence[tuple[str, ...]]
@@ -51,18 +52,26 @@ def tsquery(terms: Terms) -> str:
     return " & ".join(g for g in groups if g != "()")
 
 
-def matching_ids(session: Session, terms: Terms) -> TextClause:
-    """Ids of the letters whose fields, or one of whose documents, contain every query word."""
+def matching_ids(session: Session, terms: Terms, ids: range | None = None) -> TextClause:
+    """Ids of the letters whose fields, or one of whose documents, contain every query word; with ``ids``,
+    only letters whose id is in that range, read from the index's postings for those ids alone."""
+    lo, hi = (ids.start, ids.stop) if ids is not None else (0, MAX_ID + 1)
     if session.get_bind().dialect.name == "postgresql":
         return text(
             "SELECT id FROM correspondence WHERE search_vector @@ to_tsquery('simple', :tsq) "
-            "UNION SELECT correspondence_id FROM document_text WHERE search_vector @@ to_tsquery('simple', :tsq)"
-        ).bindparams(tsq=tsquery(terms))
+            "AND id >= :lo AND id < :hi "
+            "UNION SELECT correspondence_id FROM document_text WHERE search_vector @@ to_tsquery('simple', :tsq) "
+            "AND correspondence_id >= :lo AND correspondence_id < :hi"
+        ).bindparams(tsq=tsquery(terms), lo=lo, hi=hi)
+    # FTS5 seeks to a rowid range; a document's rowid is its own id, so the letters' range is first
+    # turned into the range of their documents' ids (one walk of the correspondence_id index).
     return text(
-        "SELECT rowid FROM correspondence_fts WHERE correspondence_fts MATCH :m "
-        "UNION SELECT correspondence_id FROM document_text WHERE id IN "
-        "(SELECT rowid FROM document_text_fts WHERE document_text_fts MATCH :m)"
-    ).bindparams(m=fts5_query(terms))
+        "SELECT rowid FROM correspondence_fts WHERE correspondence_fts MATCH :m AND rowid >= :lo AND rowid < :hi "
+        "UNION SELECT correspondence_id FROM document_text WHERE correspondence_id >= :lo AND correspondence_id < :hi "
+        "AND id IN (SELECT rowid FROM document_text_fts WHERE document_text_fts MATCH :m "
+        "AND rowid BETWEEN (SELECT min(id) FROM document_text WHERE correspondence_id >= :lo AND correspondence_id < :hi) "
+        "AND (SELECT max(id) FROM document_text WHERE correspondence_id >= :lo AND correspondence_id < :hi))"
+    ).bindparams(m=fts5_query(terms), lo=lo, hi=hi)
 
 
 def _hits(forms: tuple[str, ...], indexed: Iterable[str]) -> bool:
