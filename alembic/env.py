@@ -12,7 +12,7 @@ target_metadata = SQLModel.metadata
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Ignore the search indexes made by the migrations, not by SQLModel: the FTS5 shadow tables
     (SQLite), the generated ``search_vector`` columns and their GIN indexes (PostgreSQL)."""
-    if type_ == "table" and name and name.startswith(("correspondence_fts", "document_text_fts")):
+    if type_ == "table" and name and name.startswith(("correspondence_fts", "document_text_fts", "letter_text_fts")):
         return False
     if type_ == "index" and name in ("ix_corr_search", "ix_doctext_search"):
         return False

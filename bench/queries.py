@@ -20,6 +20,9 @@ median administration (``small_agent``), one read session per call, like a reque
   registry number (one letter): ``inbox.page`` with ``q`` (full-text index) — baseline: the same
   scoped query with ``search_text LIKE '%word%'`` per word (a scan of the newest visible rows, which
   stops early when the words are common);
+- the same two searches as the inbox shows them (best matches first: the 200 newest matches ranked),
+  and a rare word (``4711``, a file number quoted in a few messages: the search reads every window of
+  ids down to the oldest letter) — baseline for the rare word: LIKE, as above;
 - queue counts: ``inbox.counts`` (what the inbox shows beside the queues) — no baseline;
 - verification: ``verification.lookup(reference, token)`` of random generated correspondences —
   baseline: ``session.get(Correspondence, id)`` (one primary-key read, the floor).
@@ -61,6 +64,7 @@ PAGE = 25
 DEPTH = 10_000
 ARABIC = "شهاده اداريه"
 FRENCH = "reclamation degats"
+RARE = "4711"  # a file number quoted in a few letters' messages (a handful in the largest administration)
 TARGETS_MS = {"page": 50, "deep": 50, "search": 150, "verify": 50}
 
 
@@ -216,6 +220,11 @@ def run_engine(url: str, rows: int, runs: int) -> dict:
         for label, q in (("Arabic search", ARABIC), ("French search", FRENCH)):
             cases.append(("search", role, f"{label} '{q}' (FTS vs LIKE)", project_page(who[role], InboxFilter(q=q)),
                           naive_page(who[role], newest, like=q)))
+    for label, q in (("Arabic search", ARABIC), ("French search", FRENCH)):  # what the inbox shows for a search
+        cases.append(("search", "clerk", f"{label}, best matches first", project_page(
+            who["clerk"], InboxFilter(q=q, sort=Sort.relevance)), None))
+    cases.append(("search", "clerk", f"rare word '{RARE}' (FTS vs LIKE)", project_page(who["clerk"], InboxFilter(q=RARE)),
+                  naive_page(who["clerk"], newest, like=RARE)))
     number = registry_number_in_middle(who["clerk"])
     cases.append(("search", "clerk", "number search (FTS vs LIKE)", project_page(who["clerk"], InboxFilter(q=number)),
                   naive_page(who["clerk"], newest, like=number)))

@@ -94,9 +94,9 @@ def test_relevance_pages_and_bad_cursors(seeded):
 
 
 def test_a_search_read_window_by_window_pages_through_every_match_newest_first(seeded, monkeypatch):
-    """Matches spread over many windows of ids (two ids a window here), some found only in a document's
+    """Matches on both sides of the newest window of ids (four ids here), some found only in a document's
     text, others not visible to an agent: every page and the relevance pool agree with the whole match set."""
-    monkeypatch.setattr(inbox, "SEARCH_WINDOW", 2)
+    monkeypatch.setattr(inbox, "SEARCH_WINDOW", 4)
     made = []
     for i in range(7):
         made.append(deposit(seeded, f"Réclamation voirie {i}"))

@@ -41,8 +41,9 @@ E = TypeVar("E", bound=enum.Enum)
 
 OPEN = registry.OPEN_STATUSES
 MAX_LIMIT = 100
-#: Ids in the first window a search reads (``_newest_matching``); each next window is four times larger.
-SEARCH_WINDOW = 16_384
+#: Ids of the newest letters a search reads first (``_newest_matching``): at 1M letters, a common word
+#: fills a page of the largest administration from them.
+SEARCH_WINDOW = 32_768
 
 
 class Queue(str, enum.Enum):
@@ -196,17 +197,19 @@ def _typed_number(q: str) -> bool:
 def _newest_matching(session: Session, stmt: Select, terms: search.Terms, *, below: int | None,
                      limit: int) -> list[int]:
     """The ids of the ``limit`` newest rows of ``stmt`` (scoped and filtered, without the words) that
-    match ``terms``, below id ``below``: read window by window of ids, newest first, each window four
-    times the last. A common word is answered from the newest few thousand letters without reading
-    every letter that holds it; a rare one from a handful of windows."""
+    match ``terms``, below id ``below``: first among the newest ``SEARCH_WINDOW`` ids, then, if the page
+    is not full, among all older ones in one more read. A common word is answered from the newest
+    letters without reading every letter that holds it; anything rarer costs two index reads (each
+    read of a prefix costs about the same whatever the range, so more, smaller windows cost more)."""
     hi = below if below is not None else (session.execute(select(func.max(Correspondence.id))).scalar() or 0) + 1
-    window, found = SEARCH_WINDOW, []
     ids = stmt.with_only_columns(Correspondence.id).order_by(Correspondence.id.desc())
-    while hi > 1 and len(found) < limit:
-        lo = max(1, hi - window)
+    found: list[int] = []
+    for lo in (max(1, hi - SEARCH_WINDOW), 1):
+        if lo >= hi or len(found) >= limit:
+            break
         found += session.execute(ids.where(Correspondence.id >= lo, Correspondence.id < hi, Correspondence.id.in_(
             search.matching_ids(session, terms, range(lo, hi)))).limit(limit - len(found))).scalars()
-        hi, window = lo, window * 4
+        hi = lo
     return found
 
 

@@ -1,0 +1,78 @@
+"""search: the documents' text indexed per letter on SQLite (full-text rowid = correspondence id)
+
+The documents' text was indexed one row per document (``document_text_fts``, rowid = the
+document_text id). A search reads the newest letters first, window by window of correspondence ids;
+per-document rowids cannot be sought by letter id, and turning the matching documents into their
+letters cost one table read per document (a quarter of a second for a common Arabic word at one
+million letters). ``letter_text_fts`` holds one row per letter — the search forms of all its read
+documents, in document order — with the letter's id as rowid, so both indexes are sought by the same
+id range and the words of a query may be found across a letter's documents. Triggers on
+``document_text`` rewrite a letter's row whenever one of its documents' text changes.
+
+PostgreSQL keeps its per-document GIN index: it intersects it with the ``correspondence_id`` index.
+
+Revision ID: 8b3e5d1f7a42
+Revises: 5e1a7c3b9f20
+Create Date: 2026-12-05 10:30:00
+"""
+from typing import Sequence, Union
+
+from alembic import op
+
+revision: str = '8b3e5d1f7a42'
+down_revision: Union[str, None] = '5e1a7c3b9f20'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def _rewrite(letter: str) -> str:
+    """Trigger statements: the letter's row replaced by its documents' forms (none left: no row)."""
+    return (f"DELETE FROM letter_text_fts WHERE rowid = {letter}; "
+            "INSERT INTO letter_text_fts(rowid, search_text) "
+            f"SELECT {letter}, group_concat(search_text, ' ') FROM "
+            f"(SELECT search_text FROM document_text WHERE correspondence_id = {letter} AND search_text != '' "
+            "ORDER BY id) HAVING count(*) > 0; ")
+
+
+LETTER_TRIGGERS = {
+    "letter_text_fts_ai": f"AFTER INSERT ON document_text BEGIN {_rewrite('new.correspondence_id')}END",
+    "letter_text_fts_ad": f"AFTER DELETE ON document_text BEGIN {_rewrite('old.correspondence_id')}END",
+    "letter_text_fts_au": f"AFTER UPDATE OF search_text ON document_text BEGIN {_rewrite('new.correspondence_id')}END",
+}
+DOCUMENT_TRIGGERS = {  # as revision 6d2a4f8c1e37 made them (downgrade)
+    "document_text_fts_ai": "AFTER INSERT ON document_text BEGIN "
+    "INSERT INTO document_text_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "document_text_fts_ad": "AFTER DELETE ON document_text BEGIN "
+    "INSERT INTO document_text_fts(document_text_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); END",
+    "document_text_fts_au": "AFTER UPDATE OF search_text ON document_text BEGIN "
+    "INSERT INTO document_text_fts(document_text_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
+    "INSERT INTO document_text_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+}
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for name in DOCUMENT_TRIGGERS:
+        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    op.execute("DROP TABLE IF EXISTS document_text_fts")
+    op.execute("CREATE VIRTUAL TABLE letter_text_fts USING fts5(search_text, tokenize='unicode61')")
+    op.execute("INSERT INTO letter_text_fts(rowid, search_text) "
+               "SELECT correspondence_id, group_concat(search_text, ' ') FROM "
+               "(SELECT correspondence_id, search_text FROM document_text WHERE search_text != '' "
+               "ORDER BY correspondence_id, id) GROUP BY correspondence_id")
+    for name, body in LETTER_TRIGGERS.items():
+        op.execute(f"CREATE TRIGGER {name} {body}")
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for name in LETTER_TRIGGERS:
+        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    op.execute("DROP TABLE IF EXISTS letter_text_fts")
+    op.execute("CREATE VIRTUAL TABLE document_text_fts USING fts5("
+               "search_text, content='document_text', content_rowid='id', tokenize='unicode61')")
+    op.execute("INSERT INTO document_text_fts(document_text_fts) VALUES ('rebuild')")
+    for name, body in DOCUMENT_TRIGGERS.items():
+        op.execute(f"CREATE TRIGGER {name} {body}")
