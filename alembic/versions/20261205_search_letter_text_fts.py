@@ -9,6 +9,11 @@ documents, in document order — with the letter's id as rowid, so both indexes 
 id range and the words of a query may be found across a letter's documents. Triggers on
 ``document_text`` rewrite a letter's row whenever one of its documents' text changes.
 
+Both indexes get an ``fts5vocab`` table (``*_vocab``): a query word is looked up there and searched as
+the few indexed words it begins, not as a prefix — FTS5 merges every posting of a prefix's words
+before it can seek to an id range (40 ms for ``reclamation*`` at one million letters, 0.1 ms for its
+words).
+
 PostgreSQL keeps its per-document GIN index: it intersects it with the ``correspondence_id`` index.
 
 Revision ID: 8b3e5d1f7a42
@@ -34,6 +39,7 @@ def _rewrite(letter: str) -> str:
             "ORDER BY id) HAVING count(*) > 0; ")
 
 
+VOCABULARIES = ("correspondence_fts", "letter_text_fts")
 LETTER_TRIGGERS = {
     "letter_text_fts_ai": f"AFTER INSERT ON document_text BEGIN {_rewrite('new.correspondence_id')}END",
     "letter_text_fts_ad": f"AFTER DELETE ON document_text BEGIN {_rewrite('old.correspondence_id')}END",
@@ -63,11 +69,15 @@ def upgrade() -> None:
                "ORDER BY correspondence_id, id) GROUP BY correspondence_id")
     for name, body in LETTER_TRIGGERS.items():
         op.execute(f"CREATE TRIGGER {name} {body}")
+    for index in VOCABULARIES:
+        op.execute(f"CREATE VIRTUAL TABLE {index}_vocab USING fts5vocab({index}, row)")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
+    for index in VOCABULARIES:
+        op.execute(f"DROP TABLE IF EXISTS {index}_vocab")
     for name in LETTER_TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
     op.execute("DROP TABLE IF EXISTS letter_text_fts")

@@ -14,6 +14,7 @@ from mrasla_app.models import Document, DocumentKind, DocumentText, TextSource, 
 from mrasla_app.models.base import utcnow
 from mrasla_app.services.portal import deposits
 from mrasla_app.services.correspondence import inbox
+from mrasla_app.services.correspondence import search as full_text
 from mrasla_app.services.platform import storage
 from mrasla_app.services.correspondence import extraction
 from mrasla_app.services.errors import FieldErrors
@@ -120,6 +121,18 @@ def test_a_search_read_window_by_window_pages_through_every_match_newest_first(s
         assert sorted(r.id for r in ranked) == sorted(made) and ranked[-1].id == in_text  # text-only: last
         agent, _ = inbox.page(s, seeded.actor("agent.mef@mrasla.ma"), InboxFilter(q="reclamation voirie"), limit=100)
         assert agent == []  # not dispatched yet: nothing of it is the agent's
+
+
+def test_query_words_become_the_indexed_words_they_begin_or_stay_prefixes(seeded, monkeypatch):
+    vocabulary = {"reclam": ["reclamation", "reclamations"], "vo": None, "zzz": []}
+    assert full_text.fts5_query([("reclam",), ("vo",)], vocabulary.get) == '("reclamation" OR "reclamations") AND ("vo"*)'
+    assert full_text.fts5_query([("reclam",), ("zzz",)], vocabulary.get) == ""  # a word found nowhere: no match
+    assert full_text.fts5_query([("x\"y",)]) == '("x""y"*)'
+    letter = deposit(seeded, "Réclamation voirie", message="Ma réclamation concerne la chaussée")
+    for most in (32, 0):  # looked up in the vocabulary; too many words begin it: searched as a prefix
+        monkeypatch.setattr(full_text, "VOCABULARY_MAX_WORDS", most)
+        assert found(seeded, "reclam chauss") == found(seeded, "RÉCLAMATION") == {letter}
+        assert found(seeded, "reclamx") == set()
 
 
 def test_pdf_attachment_text_is_read_once_by_the_job_and_searchable(seeded):

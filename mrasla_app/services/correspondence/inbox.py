@@ -203,12 +203,13 @@ def _newest_matching(session: Session, stmt: Select, terms: search.Terms, *, bel
     read of a prefix costs about the same whatever the range, so more, smaller windows cost more)."""
     hi = below if below is not None else (session.execute(select(func.max(Correspondence.id))).scalar() or 0) + 1
     ids = stmt.with_only_columns(Correspondence.id).order_by(Correspondence.id.desc())
+    words = search.match(session, terms)
     found: list[int] = []
     for lo in (max(1, hi - SEARCH_WINDOW), 1):
         if lo >= hi or len(found) >= limit:
             break
         found += session.execute(ids.where(Correspondence.id >= lo, Correspondence.id < hi, Correspondence.id.in_(
-            search.matching_ids(session, terms, range(lo, hi)))).limit(limit - len(found))).scalars()
+            words.ids(range(lo, hi)))).limit(limit - len(found))).scalars()
         hi = lo
     return found
 

@@ -12,7 +12,7 @@ candidate set, so both databases give the same order and the same highlighted ex
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import TextClause, func, select, text
@@ -40,10 +40,24 @@ class Snippet:
     after: str
 
 
-def fts5_query(terms: Terms) -> str:
-    """FTS5 MATCH text: every word, each as any of its forms, as quoted prefixes (no FTS5 syntax
-    can come from the user's text)."""
-    return " AND ".join("(" + " OR ".join('"' + f.replace('"', '""') + '"*' for f in forms) + ")" for forms in terms)
+def _quoted(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def fts5_query(terms: Terms, words: Callable[[str], list[str] | None] = lambda form: None) -> str:
+    """FTS5 MATCH text: every query word, each as any of its forms; a form is searched as the indexed
+    words it begins (``words(form)``) when known, else as a quoted prefix (no FTS5 syntax can come
+    from the user's text). "" when some query word can match nothing."""
+    groups = []
+    for forms in terms:
+        alternatives = []
+        for form in forms:
+            known = words(form)
+            alternatives += [_quoted(form) + "*"] if known is None else [_quoted(w) for w in known]
+        if not alternatives:
+            return ""
+        groups.append("(" + " OR ".join(alternatives) + ")")
+    return " AND ".join(groups)
 
 
 def tsquery(terms: Terms) -> str:
@@ -54,23 +68,68 @@ def tsquery(terms: Terms) -> str:
     return " & ".join(g for g in groups if g != "()")
 
 
-def matching_ids(session: Session, terms: Terms, ids: range | None = None) -> TextClause:
-    """Ids of the letters whose fields, or one of whose documents, contain every query word; with ``ids``,
-    only letters whose id is in that range, read from the index's postings for those ids alone."""
-    lo, hi = (ids.start, ids.stop) if ids is not None else (0, MAX_ID + 1)
+#: A form of at least this many characters is looked up in the index's vocabulary (shorter ones begin
+#: too many words: the lookup would cost more than the prefix search).
+VOCABULARY_MIN_CHARS = 3
+#: More indexed words than this beginning with a form: searched as a prefix instead.
+VOCABULARY_MAX_WORDS = 32
+
+
+def _vocabulary(session: Session, index: str) -> Callable[[str], list[str] | None]:
+    """The indexed words of ``index`` (an FTS5 table) that begin with a form, or None (search the prefix)."""
+    def words(form: str) -> list[str] | None:
+        if len(form) < VOCABULARY_MIN_CHARS:
+            return None
+        found = list(session.execute(text(
+            f"SELECT term FROM {index}_vocab WHERE term >= :form AND term <= :end LIMIT :n"
+        ).bindparams(form=form, end=form + "\U0010ffff", n=VOCABULARY_MAX_WORDS + 1)).scalars())
+        return None if len(found) > VOCABULARY_MAX_WORDS else found
+    return words
+
+
+@dataclass(frozen=True)
+class Match:
+    """A search's words as each index reads them, worked out once and used for every range of ids read."""
+
+    postgresql: bool
+    tsq: str = ""  # PostgreSQL
+    fields: str = ""  # SQLite: MATCH text for the letters' fields ("" = nothing can match there)
+    documents: str = ""  # SQLite: MATCH text for their documents' text
+
+    def ids(self, ids: range | None = None) -> TextClause:
+        """Ids of the letters whose fields, or whose documents, contain every query word; with ``ids``,
+        only letters whose id is in that range, read from the index's postings for those ids alone."""
+        lo, hi = (ids.start, ids.stop) if ids is not None else (0, MAX_ID + 1)
+        if self.postgresql:
+            return text(
+                "SELECT id FROM correspondence WHERE search_vector @@ to_tsquery('simple', :tsq) "
+                "AND id >= :lo AND id < :hi "
+                "UNION SELECT correspondence_id FROM document_text WHERE search_vector @@ to_tsquery('simple', :tsq) "
+                "AND correspondence_id >= :lo AND correspondence_id < :hi"
+            ).bindparams(tsq=self.tsq, lo=lo, hi=hi)
+        # Both FTS5 indexes have the letter's id as rowid (documents: one row per letter, ``letter_text_fts``),
+        # so each seeks straight to the range.
+        parts, params = [], {}
+        for index, name, words in (("correspondence_fts", "f", self.fields), ("letter_text_fts", "d", self.documents)):
+            if words:  # else nothing there can match
+                parts.append(f"SELECT rowid FROM {index} WHERE {index} MATCH :{name} AND rowid >= :lo AND rowid < :hi")
+                params[name] = words
+        if not parts:
+            return text("SELECT 0 WHERE 0")
+        return text(" UNION ".join(parts)).bindparams(lo=lo, hi=hi, **params)
+
+
+def match(session: Session, terms: Terms) -> Match:
+    """``terms`` prepared for the session's database (on SQLite, each form looked up in the vocabularies)."""
     if session.get_bind().dialect.name == "postgresql":
-        return text(
-            "SELECT id FROM correspondence WHERE search_vector @@ to_tsquery('simple', :tsq) "
-            "AND id >= :lo AND id < :hi "
-            "UNION SELECT correspondence_id FROM document_text WHERE search_vector @@ to_tsquery('simple', :tsq) "
-            "AND correspondence_id >= :lo AND correspondence_id < :hi"
-        ).bindparams(tsq=tsquery(terms), lo=lo, hi=hi)
-    # Both FTS5 indexes have the letter's id as rowid (documents: one row per letter, ``letter_text_fts``),
-    # so each seeks straight to the range.
-    return text(
-        "SELECT rowid FROM correspondence_fts WHERE correspondence_fts MATCH :m AND rowid >= :lo AND rowid < :hi "
-        "UNION SELECT rowid FROM letter_text_fts WHERE letter_text_fts MATCH :m AND rowid >= :lo AND rowid < :hi"
-    ).bindparams(m=fts5_query(terms), lo=lo, hi=hi)
+        return Match(postgresql=True, tsq=tsquery(terms))
+    return Match(postgresql=False, fields=fts5_query(terms, _vocabulary(session, "correspondence_fts")),
+                 documents=fts5_query(terms, _vocabulary(session, "letter_text_fts")))
+
+
+def matching_ids(session: Session, terms: Terms) -> TextClause:
+    """Ids of the letters whose fields, or whose documents, contain every query word."""
+    return match(session, terms).ids()
 
 
 def _hits(forms: tuple[str, ...], indexed: Iterable[str]) -> bool:
