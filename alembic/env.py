@@ -9,10 +9,13 @@ from mrasla_app.db import engine
 target_metadata = SQLModel.metadata
 
 
+SEARCH_TABLES = ("correspondence_fts", "document_text_fts", "letter_text_fts")  # and their shadow/vocab tables
+
+
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Ignore the search indexes made by the migrations, not by SQLModel: the FTS5 shadow tables
-    (SQLite), the generated ``search_vector`` columns and their GIN indexes (PostgreSQL)."""
-    if type_ == "table" and name and name.startswith(("correspondence_fts", "document_text_fts", "letter_text_fts")):
+    (SQLite), the generated ``search_vector`` columns, their GIN indexes and the word list (PostgreSQL)."""
+    if type_ == "table" and name and (name.startswith(SEARCH_TABLES) or name == "search_word"):
         return False
     if type_ == "index" and name in ("ix_corr_search", "ix_doctext_search"):
         return False

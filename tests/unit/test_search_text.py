@@ -94,10 +94,12 @@ def test_relevance_pages_and_bad_cursors(seeded):
             assert err.value.fields == {"after": "error.invalid_value"}
 
 
-def test_a_search_read_window_by_window_pages_through_every_match_newest_first(seeded, monkeypatch):
-    """Matches on both sides of the newest window of ids (four ids here), some found only in a document's
-    text, others not visible to an agent: every page and the relevance pool agree with the whole match set."""
+@pytest.mark.parametrize("row_by_row", [0, 2000], ids=["windows", "row-by-row-on-postgresql"])
+def test_a_search_read_window_by_window_pages_through_every_match_newest_first(seeded, monkeypatch, row_by_row):
+    """Matches across windows of ids (four ids, then 16, 64…), some found only in a document's text, others
+    not visible to an agent: every page and the relevance pool agree with the whole match set."""
     monkeypatch.setattr(inbox, "SEARCH_WINDOW", 4)
+    monkeypatch.setattr(inbox, "ROW_BY_ROW", row_by_row)
     made = []
     for i in range(7):
         made.append(deposit(seeded, f"Réclamation voirie {i}"))

@@ -41,9 +41,11 @@ E = TypeVar("E", bound=enum.Enum)
 
 OPEN = registry.OPEN_STATUSES
 MAX_LIMIT = 100
-#: Ids of the newest letters a search reads first (``_newest_matching``): at 1M letters, a common word
-#: fills a page of the largest administration from them.
+#: Ids of the newest letters a search reads first (``_newest_matching``; each next window is four times
+#: larger): at 1M letters, a common word fills a page of the largest administration from them.
 SEARCH_WINDOW = 32_768
+#: PostgreSQL: at most this many letters in scope are tested one by one (``search.Match.of_row``).
+ROW_BY_ROW = 2_000
 
 
 class Queue(str, enum.Enum):
@@ -197,20 +199,24 @@ def _typed_number(q: str) -> bool:
 def _newest_matching(session: Session, stmt: Select, terms: search.Terms, *, below: int | None,
                      limit: int) -> list[int]:
     """The ids of the ``limit`` newest rows of ``stmt`` (scoped and filtered, without the words) that
-    match ``terms``, below id ``below``: first among the newest ``SEARCH_WINDOW`` ids, then, if the page
-    is not full, among all older ones in one more read. A common word is answered from the newest
-    letters without reading every letter that holds it; anything rarer costs two index reads (each
-    read of a prefix costs about the same whatever the range, so more, smaller windows cost more)."""
+    match ``terms``, below id ``below``, read window by window of ids, newest first, each window four
+    times the last: a common word is answered from the newest letters without reading every letter
+    that holds it, a rare one from a few windows (each read of the index costs little: the query's
+    words are whole indexed words, see ``search.match``). On PostgreSQL, a scope of at most
+    ``ROW_BY_ROW`` letters (a small unit's mail) is tested letter by letter instead."""
     hi = below if below is not None else (session.execute(select(func.max(Correspondence.id))).scalar() or 0) + 1
     ids = stmt.with_only_columns(Correspondence.id).order_by(Correspondence.id.desc())
     words = search.match(session, terms)
+    if words.postgresql and session.execute(select(func.count()).select_from(
+            ids.where(Correspondence.id < hi).order_by(None).limit(ROW_BY_ROW + 1).subquery())).scalar_one() <= ROW_BY_ROW:
+        return list(session.execute(ids.where(Correspondence.id < hi, words.of_row()).limit(limit)).scalars())
     found: list[int] = []
-    for lo in (max(1, hi - SEARCH_WINDOW), 1):
-        if lo >= hi or len(found) >= limit:
-            break
-        found += session.execute(ids.where(Correspondence.id >= lo, Correspondence.id < hi, Correspondence.id.in_(
-            words.ids(range(lo, hi)))).limit(limit - len(found))).scalars()
-        hi = lo
+    window = SEARCH_WINDOW
+    while hi > 1 and len(found) < limit:
+        lo = max(1, hi - window)
+        found += session.execute(ids.where(Correspondence.id >= lo, Correspondence.id < hi, words.among(
+            session, range(lo, hi))).limit(limit - len(found))).scalars()
+        hi, window = lo, window * 4
     return found
 
 

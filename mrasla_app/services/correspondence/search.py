@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import TextClause, func, select, text
+from sqlalchemy import ARRAY, ColumnElement, Integer, TextClause, any_, bindparam, func, select, text
 from sqlmodel import Session
 
 from mrasla_app.models import Correspondence, DocumentText, TextStatus
@@ -60,12 +60,22 @@ def fts5_query(terms: Terms, words: Callable[[str], list[str] | None] = lambda f
     return " AND ".join(groups)
 
 
-def tsquery(terms: Terms) -> str:
-    """PostgreSQL ``to_tsquery`` text with the same meaning (forms hold only letters and digits)."""
-    def alnum(f: str) -> str:
-        return "".join(c for c in f if c.isalnum())
-    groups = ["(" + " | ".join(alnum(f) + ":*" for f in forms if alnum(f)) + ")" for forms in terms]
-    return " & ".join(g for g in groups if g != "()")
+def tsquery(terms: Terms, words: Callable[[str], list[str] | None] = lambda form: None) -> str:
+    """PostgreSQL ``to_tsquery`` text with the same meaning: a form as the indexed words it begins
+    (``words(form)``) when known, else as a prefix (``:*``); forms and words hold only letters and
+    digits, quoted anyway. "" when some query word can match nothing."""
+    groups = []
+    for forms in terms:
+        alternatives = []
+        for form in forms:
+            form = "".join(c for c in form if c.isalnum())
+            if form:
+                known = words(form)
+                alternatives += [f"'{form}':*"] if known is None else [f"'{w}'" for w in known if "'" not in w]
+        if not alternatives:
+            return ""
+        groups.append("(" + " | ".join(alternatives) + ")")
+    return " & ".join(groups)
 
 
 #: A form of at least this many characters is looked up in the index's vocabulary (shorter ones begin
@@ -75,13 +85,14 @@ VOCABULARY_MIN_CHARS = 3
 VOCABULARY_MAX_WORDS = 32
 
 
-def _vocabulary(session: Session, index: str) -> Callable[[str], list[str] | None]:
-    """The indexed words of ``index`` (an FTS5 table) that begin with a form, or None (search the prefix)."""
+def _vocabulary(session: Session, table: str, column: str) -> Callable[[str], list[str] | None]:
+    """The indexed words (``column`` of ``table``: an FTS5 vocabulary, PostgreSQL's ``search_word``) that
+    begin with a form, or None (search the prefix)."""
     def words(form: str) -> list[str] | None:
         if len(form) < VOCABULARY_MIN_CHARS:
             return None
         found = list(session.execute(text(
-            f"SELECT term FROM {index}_vocab WHERE term >= :form AND term <= :end LIMIT :n"
+            f"SELECT {column} FROM {table} WHERE {column} >= :form AND {column} <= :end ORDER BY {column} LIMIT :n"
         ).bindparams(form=form, end=form + "\U0010ffff", n=VOCABULARY_MAX_WORDS + 1)).scalars())
         return None if len(found) > VOCABULARY_MAX_WORDS else found
     return words
@@ -101,6 +112,8 @@ class Match:
         only letters whose id is in that range, read from the index's postings for those ids alone."""
         lo, hi = (ids.start, ids.stop) if ids is not None else (0, MAX_ID + 1)
         if self.postgresql:
+            if not self.tsq:
+                return text("SELECT 0 WHERE false")
             return text(
                 "SELECT id FROM correspondence WHERE search_vector @@ to_tsquery('simple', :tsq) "
                 "AND id >= :lo AND id < :hi "
@@ -119,12 +132,30 @@ class Match:
         return text(" UNION ".join(parts)).bindparams(lo=lo, hi=hi, **params)
 
 
+    def of_row(self) -> TextClause:
+        """PostgreSQL: the same test on each row of a query over ``correspondence`` (a stored vector
+        compared in place): cheaper than listing every match when the rows to test are few."""
+        return text(
+            "(correspondence.search_vector @@ to_tsquery('simple', :tsq) OR EXISTS (SELECT 1 FROM document_text "
+            "WHERE document_text.correspondence_id = correspondence.id "
+            "AND document_text.search_vector @@ to_tsquery('simple', :tsq)))").bindparams(tsq=self.tsq)
+
+    def among(self, session: Session, ids: range) -> ColumnElement[bool]:
+        """A condition on ``Correspondence``: its id is in ``ids`` and it matches. On PostgreSQL the
+        matching ids are read first and passed as one array: the planner cannot estimate how many
+        letters a set of words matches (it guessed 27,000 for 184) and would walk the primary key."""
+        if not self.postgresql:
+            return Correspondence.id.in_(self.ids(ids))
+        found = list(session.execute(self.ids(ids)).scalars())
+        return Correspondence.id == any_(bindparam("matched", found, type_=ARRAY(Integer)))
+
+
 def match(session: Session, terms: Terms) -> Match:
     """``terms`` prepared for the session's database (on SQLite, each form looked up in the vocabularies)."""
     if session.get_bind().dialect.name == "postgresql":
-        return Match(postgresql=True, tsq=tsquery(terms))
-    return Match(postgresql=False, fields=fts5_query(terms, _vocabulary(session, "correspondence_fts")),
-                 documents=fts5_query(terms, _vocabulary(session, "letter_text_fts")))
+        return Match(postgresql=True, tsq=tsquery(terms, _vocabulary(session, "search_word", "word")))
+    return Match(postgresql=False, fields=fts5_query(terms, _vocabulary(session, "correspondence_fts_vocab", "term")),
+                 documents=fts5_query(terms, _vocabulary(session, "letter_text_fts_vocab", "term")))
 
 
 def matching_ids(session: Session, terms: Terms) -> TextClause:
