@@ -10,7 +10,6 @@ from __future__ import annotations
 import reflex as rx
 
 from mrasla_app import db
-from mrasla_app.models import Contact
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.correspondence import contacts
 from mrasla_app.services.errors import DomainError, FieldErrors
@@ -29,7 +28,7 @@ TITLE = "Mrasla — Contacts · جهات الاتصال"
 KINDS = ("person", "company", "administration")
 
 
-def _row(c: Contact) -> dict[str, str]:
+def _row(c: contacts.Contact) -> dict[str, str]:
     return {"id": str(c.id), "kind": c.kind.value, "name_ar": c.name_ar, "name_latin": c.name_latin,
             "email": c.email, "phone": c.phone,
             "identifier": f"{c.id_kind} {c.id_value}".strip()}

@@ -23,7 +23,6 @@ import reflex as rx
 
 from mrasla_app import db
 from mrasla_app.i18n import translate
-from mrasla_app.models import Role
 from mrasla_app.services.correspondence import contacts, paper, registry, scoping
 from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory.accounts import Actor
@@ -97,8 +96,8 @@ class RegisterState(SessionState):
         adm_id = actor.administration_id
         with db.read_session() as session:
             nodes = directory.unit_tree(session, adm_id, active_only=True) if adm_id else []
-            clerk = bool(adm_id and paper.units_of(session, actor, adm_id, Role.clerk))
-            own = set() if clerk or not adm_id else paper.units_of(session, actor, adm_id, Role.agent, Role.head)
+            clerk = bool(adm_id and paper.units_of(session, actor, adm_id, "clerk"))
+            own = set() if clerk or not adm_id else paper.units_of(session, actor, adm_id, "agent", "head")
             adms = directory.public_directory(session, "", limit=500)
             entries = contacts.search(session, actor, adm_id, limit=PICKER_CONTACTS) if adm_id else []
         self.contacts = [{"id": str(c.id), "label": " · ".join(filter(None, (contacts.display_name(c), c.email)))}

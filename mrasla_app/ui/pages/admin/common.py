@@ -1,18 +1,20 @@
-"""State and components shared by the admin pages: which administration is being managed."""
+"""State and components shared by the admin pages: which administration is being managed, and the
+one list-and-form editor every admin page is made of (its loading, its "new"/"edit" form card, its
+table or empty state, its row buttons)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
-from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.forms import messages, page_title
+from mrasla_app.ui.components.forms import button, card, empty_state, messages, page_title, submit, table
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import pick, t
 from mrasla_app.ui.state import SessionState
@@ -77,7 +79,10 @@ class AdminState(SessionState):
         """Re-read what the page lists (each admin page has its own)."""
         raise NotImplementedError
 
-    def _run(self, action: Callable[[Session, Actor], object], ok_key: str) -> bool:
+    def _reset_page(self, new_adm: bool) -> None:
+        """Close what is open on the page (``new_adm``: another administration was picked)."""
+
+    def _run(self, action: Callable[[Any, Actor], object], ok_key: str) -> bool:
         """An admin page's write: ``action(session, actor)`` in one transaction with the fresh actor
         (the service checks its rights and writes the audit event), then the list is re-read and
         ``ok_key`` shown; a refusal is shown instead and nothing is changed. True when it was done."""
@@ -91,6 +96,44 @@ class AdminState(SessionState):
             return False
         self._ok(ok_key)
         return True
+
+
+class AdminPage(rx.State, mixin=True):
+    """Loading an admin page: ``on_load`` guards the area and lists the rows of the managed
+    administration, ``change_adm`` switches to another one the actor may manage.
+
+    The page says how to forget its rows (``_clear``) and how to read them (``_reload``); its forms
+    close on both events (``_reset_page``, which ``CreateForm`` and ``RowEditor`` provide: list them
+    before ``AdminState``).
+    """
+
+    def _clear(self) -> None:
+        """Forget what the page lists (a refused actor, or a refused read)."""
+        raise NotImplementedError
+
+    def _reload_safe(self, actor: Actor) -> None:
+        try:
+            self._reload(actor)
+        except DomainError as exc:
+            self._clear()
+            self._fail(exc)
+
+    @rx.event
+    def on_load(self):
+        actor, redirect = self._admin_actor()
+        self._reset_page(False)
+        if actor is None:
+            self._clear()
+            return redirect
+        self._reload_safe(actor)
+        return None
+
+    @rx.event
+    def change_adm(self, value: str):
+        actor = self._change_adm(value)
+        self._reset_page(True)
+        if actor is not None:
+            self._reload_safe(actor)
 
 
 class RowEditor(rx.State, mixin=True):
@@ -114,9 +157,17 @@ class RowEditor(rx.State, mixin=True):
     def _stop_editing(self) -> None:
         self.editing, self.edit = False, self._blank()
 
+    def _reset_page(self, new_adm: bool) -> None:
+        self._stop_editing()
+
     def _edited_id(self) -> int | None:
-        """The id of the row being saved (None: a new one)."""
-        return int(self.edit["id"]) if self.edit.get("id") else None
+        """The id of the row being saved (None: a new one), only if it is one of the rows listed."""
+        row_id = self.edit.get("id")
+        if not row_id:
+            return None
+        if row_id not in [r["id"] for r in self._editable()]:
+            raise DomainError("error.not_found")
+        return int(row_id)
 
     @rx.event
     def new(self):
@@ -141,6 +192,9 @@ class CreateForm(rx.State, mixin=True):
 
     creating: bool = False
     form_key: int = 0  # bumped to remount the form empty
+
+    def _reset_page(self, new_adm: bool) -> None:
+        self.creating = False
 
     @rx.event
     def open_create(self):
@@ -211,3 +265,57 @@ def admin_layout(state: type[AdminState], active: str, title_key: str, *children
         active="admin",
         wide=True,
     )
+
+
+def new_toolbar(hidden: Any, label_key: str, on_click: Any, testid: str) -> rx.Component:
+    """The page's "new …" button, hidden while its form is open."""
+    return rx.cond(~hidden, rx.el.div(button(label_key, on_click=on_click, data_testid=testid), class_name="toolbar"))
+
+
+def editor_card(title: Any, title_id: str, controls: list[Any], *, on_submit: Any, on_cancel: Any, key: Any,
+                submit_testid: str, submit_key: str = "common.create", extras: tuple[Any, ...] = (),
+                before: tuple[Any, ...] = (), **form_props: Any) -> rx.Component:
+    """The "new" / "edit" form of an admin page: a title (then ``before``), a grid of ``controls``,
+    then ``extras`` (checkboxes, hints) and the submit and cancel buttons. ``key`` remounts it with
+    fresh values."""
+    return card(
+        rx.el.h2(title, class_name="section-title", id=title_id),
+        *before,
+        rx.el.form(
+            rx.el.div(*controls, class_name="form-grid"),
+            *extras,
+            rx.el.div(submit(submit_key, submit_testid), button("common.cancel", kind="ghost", on_click=on_cancel),
+                      class_name="actions"),
+            on_submit=on_submit,
+            class_name="form",
+            key=key,
+            **form_props,
+        ),
+        aria_labelledby=title_id,
+    )
+
+
+def rows_table(rows: Any, head_keys: list[str], row: Callable[[Any], rx.Component], testid: str, empty_key: str,
+               icon: str) -> rx.Component:
+    """The page's list: a table of ``rows`` (one ``row`` each), or an empty state when there are none."""
+    return rx.cond(rows.length() > 0, table(head_keys, rx.foreach(rows, row), data_testid=testid),
+                   empty_state(empty_key, icon))
+
+
+def row_button(label_key: str, on_click: Any, testid: Any, kind: str = "secondary") -> rx.Component:
+    """A small action button of a table row."""
+    return rx.el.button(t(label_key), type="button", class_name=f"btn btn-small btn-{kind}", on_click=on_click,
+                        data_testid=testid)
+
+
+def edit_button(on_click: Any, testid: Any) -> rx.Component:
+    """A row's "edit" button (it opens the page's form with the row's values)."""
+    return rx.el.button(rx.icon("pencil", size=16, aria_hidden="true"), rx.el.span(t("common.edit")), type="button",
+                        class_name="btn btn-small btn-secondary", on_click=on_click, data_testid=testid)
+
+
+def active_badge(active: Any, on_key: str = "common.active", off_key: str = "common.inactive",
+                 off_class: str = "badge") -> rx.Component:
+    """Whether a row is in use ("1") or not (""), as a badge."""
+    return rx.cond(active != "", rx.el.span(t(on_key), class_name="badge badge-ok"),
+                   rx.el.span(t(off_key), class_name=off_class))

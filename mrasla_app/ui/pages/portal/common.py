@@ -19,11 +19,10 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 from mrasla_app import db
 from mrasla_app.api.limits import Limiter
 from mrasla_app.i18n import translate
-from mrasla_app.models import Correspondence
 from mrasla_app.documents.receipts import format_datetime_ar, format_datetime_en, format_datetime_fr
 from mrasla_app.services.platform import files as file_service
 from mrasla_app.services.platform import spool
-from mrasla_app.services.portal import tracking
+from mrasla_app.services.portal import tracking, views
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.files import page_count, size_label, size_text
@@ -179,8 +178,7 @@ class TrackingViewMixin(rx.State, mixin=True):
         view = None
         if correspondence_id:
             with db.read_session() as session:
-                corr = session.get(Correspondence, correspondence_id)
-                view = tracking.view(session, corr) if corr is not None else None
+                view = views.tracking_view(session, correspondence_id)
         self._set_view(view)
         return view is not None
 

@@ -19,9 +19,8 @@ import reflex as rx
 from mrasla_app import db
 from mrasla_app.api.limits import Limiter
 from mrasla_app.i18n import translate
-from mrasla_app.models import Administration
 from mrasla_app.services.directory import administrations as directory
-from mrasla_app.services.portal import deposits
+from mrasla_app.services.portal import deposits, views
 from mrasla_app.services.portal.deposits import DepositForm
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.settings import get_settings
@@ -196,15 +195,14 @@ class DepositState(PortalState):
     def choose(self, administration_id: str):
         adm_id = int(administration_id) if str(administration_id).isdigit() else 0
         with db.read_session() as session:
-            adm = session.get(Administration, adm_id) if adm_id else None
-            if adm is None or not adm.active:
-                self._set_errors({"administration": "error.unknown_administration"})
-                return
-            nodes = directory.unit_tree(session, adm.id, active_only=True)  # type: ignore[arg-type]
-            self._adm_id = adm.id  # type: ignore[assignment]
-            self.adm_code, self.adm_name_ar, self.adm_name_fr = adm.code, adm.name_ar, adm.name_fr
-            self.units = [{"id": str(n.unit.id), "name_ar": "\u2003" * n.depth + n.unit.name_ar,
-                           "name_fr": "\u2003" * n.depth + n.unit.name_fr} for n in nodes]
+            adm = views.deposit_destination(session, adm_id)
+        if adm is None:
+            self._set_errors({"administration": "error.unknown_administration"})
+            return
+        self._adm_id = adm.id
+        self.adm_code, self.adm_name_ar, self.adm_name_fr = adm.code, adm.name_ar, adm.name_fr
+        self.units = [{"id": str(n.unit.id), "name_ar": "\u2003" * n.depth + n.unit.name_ar,
+                       "name_fr": "\u2003" * n.depth + n.unit.name_fr} for n in adm.units]
         self.unit_id = ""
         self._set_errors({})
 
