@@ -25,6 +25,7 @@ from mrasla_app.services.correspondence import batches
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.services.vocabulary import BATCH_WORKING
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.files import SCAN_ACCEPT
 from mrasla_app.ui.components.forms import field, messages, option, page_title, select_field
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import MAIL_TYPES, local_dt
@@ -38,7 +39,6 @@ PAGE = "registry"
 TITLE = "Mrasla — Numérisation par lots · المسح الضوئي بالدفعات"
 FORM = "bl"
 UPLOAD_ID = "batch-stack"
-ACCEPT = {"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]}
 
 
 def _start(batch_id: int) -> None:
@@ -307,7 +307,7 @@ def _upload() -> rx.Component:
         rx.el.h2(t("batch.upload"), class_name="section-title"),
         rx.el.p(t("batch.upload_hint"), class_name="hint"),
         upload_box(UPLOAD_ID, BatchState.upload(rx.upload_files(upload_id=UPLOAD_ID)), "batch.upload_drop",
-                   "deposit.files_drop", accept=ACCEPT, icon="scan-line",
+                   "deposit.files_drop", accept=SCAN_ACCEPT, icon="scan-line",
                    busy=BatchState.busy),
         class_name="card form", aria_label=t("batch.upload"),
     )

@@ -13,11 +13,10 @@ from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.settings import TIMEZONE
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.editor import CreateForm, editor_card, new_toolbar, row_button, rows_table
 from mrasla_app.ui.components.forms import field, option, select_field
 from mrasla_app.ui.i18n import t, t_choice
-from mrasla_app.ui.pages.admin.common import (
-    AdminPage, AdminState, CreateForm, admin_layout, editor_card, new_toolbar, row_button, rows_table,
-)
+from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 
 ROUTE = routes.ADMIN_DELEGATIONS
 TZ = ZoneInfo(TIMEZONE)
@@ -79,11 +78,7 @@ class DelegationsState(CreateForm, AdminPage, AdminState):
 
     @rx.event
     def revoke(self, delegation_id: str):
-        def action(session, actor: Actor) -> None:
-            if not str(delegation_id).isdigit():
-                raise DomainError("error.not_found")
-            users.revoke_delegation(session, actor, int(delegation_id))
-        self._run(action, "admin.deleg.revoked_done")
+        self._run_on(delegation_id, users.revoke_delegation, "admin.deleg.revoked_done")
 
 
 def _people_select(name: str, label_key: str) -> rx.Component:

@@ -17,12 +17,11 @@ from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.dates import day_props, parse_day
+from mrasla_app.ui.components.editor import CreateForm, editor_card, row_button, rows_table
 from mrasla_app.ui.components.forms import button, checkbox_field, field
 from mrasla_app.ui.components.mail import today
 from mrasla_app.ui.i18n import pick, t
-from mrasla_app.ui.pages.admin.common import (
-    AdminPage, AdminState, CreateForm, admin_layout, editor_card, row_button, rows_table,
-)
+from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 
 ROUTE = routes.ADMIN_HOLIDAYS
 TITLE = "Mrasla — Jours fériés · العطل"
@@ -92,11 +91,7 @@ class HolidaysState(CreateForm, AdminPage, AdminState):
 
     @rx.event
     def remove(self, holiday_id: str):
-        def action(session, actor: Actor) -> None:
-            if not str(holiday_id).isdigit():
-                raise DomainError("error.not_found")
-            holidays.remove_holiday(session, actor, int(holiday_id))
-        self._run(action, "holiday.removed")
+        self._run_on(holiday_id, holidays.remove_holiday, "holiday.removed")
 
 
 def _create_form() -> rx.Component:

@@ -20,11 +20,10 @@ from mrasla_app.services.correspondence import mailboxes
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.settings import TIMEZONE
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.editor import CreateForm, editor_card, new_toolbar, row_button, rows_table
 from mrasla_app.ui.components.forms import field, option, select_field
 from mrasla_app.ui.i18n import pick, t
-from mrasla_app.ui.pages.admin.common import (
-    AdminPage, AdminState, CreateForm, admin_layout, editor_card, new_toolbar, row_button, rows_table,
-)
+from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 
 ROUTE = routes.ADMIN_MAILBOXES
 TITLE = "Mrasla — Boîtes e-mail · صناديق البريد"

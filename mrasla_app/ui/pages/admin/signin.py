@@ -18,11 +18,10 @@ from mrasla_app.services.signin import providers
 from mrasla_app.services.vocabulary import ROLES
 from mrasla_app.settings import get_settings
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.editor import RowEditor, active_badge, editor_card, row_button, rows_table
 from mrasla_app.ui.components.forms import button, card, checkbox_field, field, option, select_field, submit
 from mrasla_app.ui.i18n import t, t_choice
-from mrasla_app.ui.pages.admin.common import (
-    AdminPage, AdminState, RowEditor, active_badge, admin_layout, editor_card, row_button, rows_table,
-)
+from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 
 ROUTE = routes.ADMIN_SIGNIN
 TITLE = "Mrasla — Annuaires · الأدلة"
@@ -119,11 +118,7 @@ class SigninAdminState(RowEditor, AdminPage, AdminState):
 
     @rx.event
     def remove_rule(self, rule_id: str):
-        def action(session, actor: Actor) -> None:
-            if not str(rule_id).isdigit():
-                raise DomainError("error.not_found")
-            providers.remove_rule(session, actor, int(rule_id))
-        self._run(action, "signin.rule_removed")
+        self._run_on(rule_id, providers.remove_rule, "signin.rule_removed")
 
     @rx.event
     def test(self, provider_id: str):

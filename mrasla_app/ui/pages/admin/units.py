@@ -9,11 +9,10 @@ from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.vocabulary import UNIT_LEVELS as LEVELS
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.editor import RowEditor, active_badge, edit_button, editor_card, new_toolbar, rows_table
 from mrasla_app.ui.components.forms import checkbox_field, field, option, select_field
 from mrasla_app.ui.i18n import pick, t, t_choice
-from mrasla_app.ui.pages.admin.common import (
-    AdminPage, AdminState, RowEditor, active_badge, admin_layout, edit_button, editor_card, new_toolbar, rows_table,
-)
+from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 
 ROUTE = routes.ADMIN_UNITS
 FORM = "unit"

@@ -13,11 +13,10 @@ from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.vocabulary import ROLES
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.editor import editor_card, new_toolbar, row_button, rows_table
 from mrasla_app.ui.components.forms import card, field, option, select_field, submit
 from mrasla_app.ui.i18n import pick, t, t_choice
-from mrasla_app.ui.pages.admin.common import (
-    AdminPage, AdminState, admin_layout, editor_card, new_toolbar, row_button, rows_table,
-)
+from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 
 ROUTE = routes.ADMIN_USERS
 
@@ -117,10 +116,8 @@ class UsersState(AdminPage, AdminState):
 
     @rx.event
     def set_active(self, user_id: str, active: bool):
-        if not str(user_id).isdigit():
-            return
-        self._run(lambda s, a: users.set_active(s, a, int(user_id), bool(active)),
-                  "admin.user.enabled" if active else "admin.user.disabled")
+        self._run_on(user_id, lambda s, a, row: users.set_active(s, a, row, bool(active)),
+                     "admin.user.enabled" if active else "admin.user.disabled")
 
     @rx.event
     def reset_password(self, form: dict):
@@ -151,9 +148,7 @@ class UsersState(AdminPage, AdminState):
 
     @rx.event
     def remove_role(self, membership_id: str):
-        if not str(membership_id).isdigit():
-            return
-        self._run(lambda s, a: users.remove_membership(s, a, int(membership_id)), "common.saved")
+        self._run_on(membership_id, users.remove_membership, "common.saved")
 
 
 def _unit_select(form: str) -> rx.Component:

@@ -15,12 +15,11 @@ from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.platform import webhooks
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.editor import CreateForm, active_badge, editor_card, new_toolbar, row_button, rows_table
 from mrasla_app.ui.components.forms import button, card, checkbox_field, empty_state, field, section_title
 from mrasla_app.ui.components.mail import local_dt
 from mrasla_app.ui.i18n import t
-from mrasla_app.ui.pages.admin.common import (
-    AdminPage, AdminState, CreateForm, active_badge, admin_layout, editor_card, new_toolbar, row_button, rows_table,
-)
+from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 
 ROUTE = routes.ADMIN_WEBHOOKS
 TITLE = "Mrasla — Webhooks · الإشعارات الآلية"
@@ -82,21 +81,14 @@ class WebhooksState(CreateForm, AdminPage, AdminState):
     def set_active(self, endpoint_id: str, active: bool):
         self.new_secret = ""
 
-        def action(session, actor: Actor) -> None:
-            if not str(endpoint_id).isdigit():
-                raise DomainError("error.not_found")
-            webhooks.set_active(session, actor, int(endpoint_id), bool(active))
-        self._run(action, "webhook.enabled" if active else "webhook.disabled")
+        self._run_on(endpoint_id, lambda s, a, row: webhooks.set_active(s, a, row, bool(active)),
+                     "webhook.enabled" if active else "webhook.disabled")
 
     @rx.event
     def send_test(self, endpoint_id: str):
         self.new_secret = ""
 
-        def action(session, actor: Actor) -> None:
-            if not str(endpoint_id).isdigit():
-                raise DomainError("error.not_found")
-            webhooks.send_test(session, actor, int(endpoint_id))
-        self._run(action, "webhook.test_queued")
+        self._run_on(endpoint_id, webhooks.send_test, "webhook.test_queued")
 
 
 def _create_form() -> rx.Component:
