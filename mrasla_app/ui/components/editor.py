@@ -17,7 +17,7 @@ from mrasla_app.ui.i18n import t
 
 
 class RowEditor(rx.State, mixin=True):
-    """The list-and-form editing of an admin page: "new", "edit this row", "cancel".
+    """The list-and-form editing of a page: "new", "edit this row", "cancel".
 
     The page says what a blank row is (``_blank``) and which rows may be edited (``_editable``): a
     row id the browser sends is only trusted when it names one of the rows the page listed for
@@ -68,7 +68,7 @@ class RowEditor(rx.State, mixin=True):
 
 
 class CreateForm(rx.State, mixin=True):
-    """An admin page whose list has a "new …" form that opens above it (delegations, holidays)."""
+    """A page whose list has a "new …" form that opens above it (delegations, holidays, contacts…)."""
 
     creating: bool = False
     form_key: int = 0  # bumped to remount the form empty
