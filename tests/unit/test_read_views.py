@@ -19,7 +19,6 @@ from mrasla_app.services.directory import views as account_views
 from mrasla_app.services.errors import NotFound, PermissionDenied
 from mrasla_app.services.parapheur import push
 from mrasla_app.services.platform import notifications
-from mrasla_app.services.portal import deposits
 from mrasla_app.services.portal import views as portal_views
 from tests.files import pdf_bytes
 
@@ -93,14 +92,13 @@ def test_a_deposit_goes_only_to_an_active_administration_with_its_active_units(s
 
 
 def test_the_tracking_view_of_a_deposited_letter(seeded):
-    form = deposits.DepositForm(administration_id=seeded.adm_id("MEF"), full_name="Salma Bennis", id_kind="CIN",
-                                id_value="AB123456", email="salma@example.ma", phone="", subject="Attestation")
-    with db.write_session() as s:
-        result = deposits.submit(s, form)
+    from tests.unit.test_sending import _incoming
+
+    result = _incoming(seeded)
     with db.read_session() as s:
         view = portal_views.tracking_view(s, result.correspondence_id)
         assert view is not None and view.registry_number == result.registry_number
-        assert view.subject == "Attestation" and not view.answers
+        assert view.subject == "Demande d'attestation" and not view.answers
         assert portal_views.tracking_view(s, 987654) is None
 
 
