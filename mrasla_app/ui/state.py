@@ -17,7 +17,6 @@ import reflex as rx
 
 from mrasla_app import db
 from mrasla_app.i18n import DEFAULT_LANG, LANGS, RTL_LANGS, translate
-from mrasla_app.models import Role
 from mrasla_app.services.directory import accounts, permissions
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
@@ -26,15 +25,15 @@ from mrasla_app.ui import routes
 SESSION_COOKIE = "mrasla_session"  # same name as mrasla_app.api.deps.SESSION_COOKIE
 
 # Staff pages and who may open them (also the order used to pick the landing page after login).
-PAGE_ROLES: dict[str, tuple[Role, ...]] = {
-    "registry": (Role.clerk,),
-    "inbox": (Role.agent, Role.head, Role.clerk),
+PAGE_ROLES: dict[str, tuple[str, ...]] = {
+    "registry": ("clerk",),
+    "inbox": ("agent", "head", "clerk"),
     # signatories, and the initiators of folders (agents, heads): their folders and visa steps
-    "parapheur": (Role.signatory, Role.head, Role.agent),
-    "register": (Role.clerk, Role.agent, Role.head),  # outgoing / internal (and, for clerks, incoming) mail
-    "registers": (Role.clerk,),  # register exports (names and subjects: the registry only)
-    "dashboard": (Role.head,),  # also administrators, see allowed_pages
-    "records": (Role.archivist,),  # retention ends, transfers to the archives, destructions
+    "parapheur": ("signatory", "head", "agent"),
+    "register": ("clerk", "agent", "head"),  # outgoing / internal (and, for clerks, incoming) mail
+    "registers": ("clerk",),  # register exports (names and subjects: the registry only)
+    "dashboard": ("head",),  # also administrators, see allowed_pages
+    "records": ("archivist",),  # retention ends, transfers to the archives, destructions
 }
 PAGE_ROUTES = {
     "registry": routes.REGISTRY,
@@ -79,7 +78,7 @@ LANDING_ORDER = ("registry", "parapheur", "inbox", "records", "admin")
 
 def landing_route(actor: Actor | None) -> str:
     pages = allowed_pages(actor)
-    if actor is not None and not actor.has_role(Role.signatory):
+    if actor is not None and not actor.has_role("signatory"):
         pages = [p for p in pages if p != "parapheur"]  # initiators (agents, heads) land on their inbox
     first = next((p for p in LANDING_ORDER if p in pages), None)
     return PAGE_ROUTES[first] if first else routes.ACCOUNT

@@ -98,8 +98,8 @@ HANDLERS: dict[str, dict[str, Policy]] = {
     # administration
     "AdminState": {},
     "AdminHomeState": {"on_load": P.ADMIN, "change_adm": P.ADMIN},
-    "AdministrationsState": {"on_load": P.ADMIN, "new": P.ADMIN, "start_edit": P.ADMIN, "cancel": P.ADMIN,
-                             "save": P.ADMIN},
+    "AdministrationsState": {"on_load": P.ADMIN, "change_adm": P.ADMIN, "new": P.ADMIN, "start_edit": P.ADMIN,
+                             "cancel": P.ADMIN, "save": P.ADMIN},
     "UnitsState": {"on_load": P.ADMIN, "change_adm": P.ADMIN, "new": P.ADMIN, "start_edit": P.ADMIN,
                    "cancel": P.ADMIN, "save": P.ADMIN},
     "UsersState": {

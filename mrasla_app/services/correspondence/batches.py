@@ -33,7 +33,7 @@ from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.models import (
-    Administration, BatchLetter, BatchStatus, Channel, LetterStatus, Role, ScanBatch,
+    Administration, BatchLetter, BatchStatus, Channel, Correspondence, LetterStatus, Role, ScanBatch,
 )
 from mrasla_app.models.base import utcnow
 from mrasla_app.services.platform import audit, files, storage
@@ -368,3 +368,13 @@ def letters_of(session: Session, actor: Actor | None, batch_id: int) -> tuple[Sc
     batch = get_batch(session, actor, batch_id)
     return batch, list(session.execute(select(BatchLetter).where(BatchLetter.batch_id == batch_id)
                                        .order_by(BatchLetter.position)).scalars())
+
+
+def registry_numbers(session: Session, letters: list[BatchLetter]) -> dict[int, str]:
+    """The registry numbers the confirmed ``letters`` (of a batch already checked) were given, by letter id."""
+    letter_of = {r.correspondence_id: r.id for r in letters if r.correspondence_id}
+    if not letter_of:
+        return {}
+    rows = session.execute(select(Correspondence.id, Correspondence.registry_number)
+                           .where(Correspondence.id.in_(letter_of))).all()
+    return {letter_of[corr_id]: number for corr_id, number in rows}  # type: ignore[misc]

@@ -109,7 +109,7 @@ def _administration(session: Session, administration_id: int) -> Administration:
     return adm
 
 
-def units_of(session: Session, actor: Actor, administration_id: int, *roles: Role) -> set[int]:
+def units_of(session: Session, actor: Actor, administration_id: int, *roles: Role | str) -> set[int]:
     """The units of ``administration_id`` where ``actor`` holds any of ``roles`` (any role if none)."""
     ids = actor.unit_ids(*roles)
     if not ids:

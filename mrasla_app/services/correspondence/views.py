@@ -25,6 +25,7 @@ from mrasla_app.models import (
     DispatchPurpose,
     Document,
     DocumentKind,
+    Folder,
     Note,
     Party,
     RoleMembership,
@@ -314,3 +315,42 @@ def confidential_candidates(session: Session, actor: Actor, correspondence_id: i
     rows = session.execute(select(User).where(User.administration_id == corr.administration_id,
                                               User.active.is_(True)).order_by(User.full_name)).scalars().all()
     return [_person(u) for u in rows]
+
+
+@dataclass(frozen=True)
+class SendPanelView:
+    """What the send panel (flow 5) shows for the one thing it sends: a signed folder (``options``:
+    where it may go) or an outgoing letter registered "to send" (``fixed``: its recipient administration)."""
+
+    folder_id: int  # 0 when the outgoing letter ``correspondence_id`` is the thing sent
+    correspondence_id: int
+    reference: str  # the folder's reference or the letter's registry number
+    options: sending.SendOptions | None
+    fixed: Bilingual  # "code — name" of the recipient administration of an outgoing letter
+
+
+def _folder_panel(session: Session, actor: Actor, folder: Folder) -> SendPanelView:
+    return SendPanelView(folder.id, 0, folder.reference, sending.options(session, actor, folder.id),  # type: ignore[arg-type]
+                         Bilingual("", ""))
+
+
+def send_panel_for_folder(session: Session, actor: Actor, folder_id: int) -> SendPanelView:
+    """The panel of a signed folder the actor may send (refused otherwise)."""
+    folder = session.get(Folder, folder_id)
+    if folder is None or not sending.can_send_folder(session, actor, folder):
+        raise PermissionDenied()
+    return _folder_panel(session, actor, folder)
+
+
+def send_panel_for_letter(session: Session, actor: Actor, correspondence_id: int) -> SendPanelView:
+    """The panel on a letter's page: the outgoing letter itself when it is to send, else the first
+    signed folder answering it that the actor may send (refused when there is neither)."""
+    corr = scoping.get_visible(session, actor, correspondence_id)
+    if sending.can_send_outgoing(session, actor, corr):
+        adm = session.get(Administration, corr.recipient_administration_id)
+        fixed = Bilingual(f"{adm.code} — {adm.name_ar}", f"{adm.code} — {adm.name_fr}") if adm else Bilingual("", "")
+        return SendPanelView(0, corr.id, corr.registry_number, None, fixed)  # type: ignore[arg-type]
+    folders = sending.folders_to_send(session, actor, corr.id)  # type: ignore[arg-type]
+    if not folders:
+        raise PermissionDenied()
+    return _folder_panel(session, actor, folders[0])

@@ -57,10 +57,11 @@ class Actor:
     def roles(self) -> frozenset[Role]:
         return frozenset(role for _, role in self.memberships)
 
-    def has_role(self, *roles: Role) -> bool:
+    def has_role(self, *roles: Role | str) -> bool:
+        """Any of ``roles`` held in some unit (a role's name works as well: adapters name roles by string)."""
         return any(role in self.roles for role in roles)
 
-    def unit_ids(self, *roles: Role) -> frozenset[int]:
+    def unit_ids(self, *roles: Role | str) -> frozenset[int]:
         """Units where the actor holds any of ``roles`` (all units if none given)."""
         return frozenset(u for u, r in self.memberships if not roles or r in roles)
 

@@ -164,6 +164,16 @@ def delegations(session: Session, actor: Actor | None, administration_id: int) -
     ).scalars())
 
 
+def delegation_status(delegation: Delegation, now: datetime | None = None) -> str:
+    """Where a delegation stands now: ``revoked``, ``upcoming``, ``expired`` or ``current``."""
+    now = now or utcnow()
+    if delegation.revoked:
+        return "revoked"
+    if delegation.starts_at > now:
+        return "upcoming"
+    return "expired" if delegation.ends_at <= now else "current"
+
+
 def create_delegation(
     session: Session,
     actor: Actor | None,

@@ -22,13 +22,13 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.fsutil import atomic_write
 from mrasla_app.i18n import translate
-from mrasla_app.models import Notification, NotificationStatus
+from mrasla_app.models import Notification, NotificationStatus, PushSubscription
 from mrasla_app.models.base import utcnow
 from mrasla_app.settings import Settings, get_settings
 
@@ -52,6 +52,12 @@ def bilingual_body(key: str, lang: str, *, ar: dict[str, object], fr: dict[str, 
     parts = {"ar": translate(key, "ar", **ar), "fr": translate(key, "fr", **fr)}
     first = lang if lang in parts else "fr"
     return f"{parts[first]}\n\n————————\n\n{parts['fr' if first == 'ar' else 'ar']}\n"
+
+
+def push_devices(session: Session, user_id: int) -> int:
+    """How many browsers of this person receive Web Push (push can only be switched on with one)."""
+    return session.execute(select(func.count()).select_from(PushSubscription).where(
+        PushSubscription.user_id == user_id)).scalar_one()
 
 
 def queue(session: Session, to: str, subject: str, body: str, correspondence_id: int | None = None) -> Notification:

@@ -17,6 +17,9 @@ from mrasla_app.ui.i18n import t, t_choice
 
 #: What the upload fields offer to pick: the types the server inspects and accepts (by content).
 ACCEPT = {ctype: list(exts) for ctype, exts in files.EXTENSIONS.items()}
+#: What a scanner produces (the batch scanning page offers only these): PDF and images.
+SCAN_ACCEPT = {ctype: exts for ctype, exts in ACCEPT.items()
+               if ctype == "application/pdf" or ctype.startswith("image/")}
 
 
 def size_label(size: int) -> tuple[str, str]:

@@ -12,18 +12,14 @@ import reflex as rx
 
 from mrasla_app.i18n import LANGS, translate
 from mrasla_app.i18n.formats import local_day, local_dt, today
-from mrasla_app.models import Channel, Direction, Priority, Status
 from mrasla_app.services.correspondence import deadlines, registry
 from mrasla_app.services.correspondence.dispatch import TYPES as MAIL_TYPES
+from mrasla_app.services.vocabulary import CHANNELS, DIRECTIONS, PRIORITIES, STATUSES
 from mrasla_app.ui import routes
 from mrasla_app.ui.i18n import pick, t, t_choice
 
-
-STATUSES = tuple(s.value for s in Status)
-PRIORITIES = tuple(p.value for p in Priority)
-DIRECTIONS = tuple(d.value for d in Direction)
-CHANNELS = tuple(c.value for c in Channel)
-__all__ = ["MAIL_TYPES", "local_day", "local_dt", "today"]  # re-exported for the pages
+# re-exported for the pages
+__all__ = ["CHANNELS", "DIRECTIONS", "MAIL_TYPES", "PRIORITIES", "STATUSES", "local_day", "local_dt", "today"]
 
 
 def holidays(session, administration_id: int | None) -> set[date]:

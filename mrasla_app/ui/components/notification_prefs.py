@@ -15,6 +15,7 @@ import reflex as rx
 from mrasla_app import db
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.parapheur import push, reminders
+from mrasla_app.services.platform import notifications
 from mrasla_app.ui.components.forms import card, checkbox_field, section_title
 from mrasla_app.ui.i18n import t
 from mrasla_app.ui.state import SessionState
@@ -31,14 +32,9 @@ class NotificationPrefsState(SessionState):
     n_form: int = 0
 
     def _n_load(self, user_id: int) -> None:
-        from sqlalchemy import func, select
-
-        from mrasla_app.models import PushSubscription
-
         with db.read_session() as session:
             prefs = reminders.preferences(session, user_id)
-            self.n_devices = session.execute(select(func.count()).select_from(PushSubscription).where(
-                PushSubscription.user_id == user_id)).scalar_one()
+            self.n_devices = notifications.push_devices(session, user_id)
         self.n_digest, self.n_email, self.n_push = prefs.digest, prefs.email_new, prefs.push
         self.n_form += 1
 

@@ -13,8 +13,7 @@ import asyncio
 import reflex as rx
 
 from mrasla_app import db
-from mrasla_app.models import Administration, Folder
-from mrasla_app.services.correspondence import scoping, sending
+from mrasla_app.services.correspondence import sending, views
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.ui.components.forms import card
@@ -69,9 +68,14 @@ class SendState(SessionState):
         self.s_adms, self.s_units = [], []
         self._folder_id = self._corr_id = 0
 
-    def _fill_folder(self, session, actor: Actor, folder: Folder) -> None:
-        opts = sending.options(session, actor, folder.id)  # type: ignore[arg-type]
-        self._folder_id, self.s_mode, self.s_reference = folder.id, "folder", folder.reference  # type: ignore[assignment]
+    def _fill(self, panel: views.SendPanelView) -> None:
+        self._folder_id, self._corr_id, self.s_reference = panel.folder_id, panel.correspondence_id, panel.reference
+        self.s_fixed_ar, self.s_fixed_fr = panel.fixed.ar, panel.fixed.fr
+        opts = panel.options
+        if opts is None:
+            self.s_mode = "outgoing"
+            return
+        self.s_mode = "folder"
         self.s_correspondent_ar, self.s_correspondent_fr = opts.correspondent_ar, opts.correspondent_fr
         self.s_adms = [{"value": f"adm:{a.id}", "label_ar": _label(a.code, a.name_ar), "label_fr": _label(a.code, a.name_fr)}
                        for a in opts.administrations]
@@ -88,23 +92,9 @@ class SendState(SessionState):
         try:
             actor = self._require(ORIGINS[origin])
             with db.read_session() as session:
-                if origin == "folder":
-                    folder = session.get(Folder, int(value))
-                    if folder is None or not sending.can_send_folder(session, actor, folder):
-                        raise DomainError("error.forbidden")
-                    self._fill_folder(session, actor, folder)
-                else:
-                    corr = scoping.get_visible(session, actor, int(value))
-                    if sending.can_send_outgoing(session, actor, corr):
-                        adm = session.get(Administration, corr.recipient_administration_id)
-                        self._corr_id, self.s_mode, self.s_reference = corr.id, "outgoing", corr.registry_number  # type: ignore[assignment]
-                        self.s_fixed_ar = _label(adm.code, adm.name_ar) if adm else ""
-                        self.s_fixed_fr = _label(adm.code, adm.name_fr) if adm else ""
-                    else:
-                        folders = sending.folders_to_send(session, actor, corr.id)  # type: ignore[arg-type]
-                        if not folders:
-                            raise DomainError("error.forbidden")
-                        self._fill_folder(session, actor, folders[0])
+                panel = (views.send_panel_for_folder if origin == "folder" else views.send_panel_for_letter)(
+                    session, actor, int(value))
+            self._fill(panel)
         except NotFound:
             return
         except DomainError as exc:

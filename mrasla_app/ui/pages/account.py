@@ -11,9 +11,9 @@ import reflex as rx
 
 from mrasla_app import db
 from mrasla_app.api.auth import login_limit
-from mrasla_app.models import Unit, User
-from mrasla_app.services.directory import accounts
+from mrasla_app.services.directory import accounts, views
 from mrasla_app.services.errors import DomainError
+from mrasla_app.services.vocabulary import ROLES
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import button, card, field, messages, page_title, section_title, submit
 from mrasla_app.ui.components.layout import layout
@@ -23,7 +23,6 @@ from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.state import SessionState
 
 ROUTE = routes.ACCOUNT
-ROLES = ("clerk", "agent", "head", "signatory", "admin", "archivist")
 
 
 def qr_data_uri(text: str) -> str:
@@ -44,16 +43,10 @@ class AccountState(SessionState):
 
     def _load(self, actor: accounts.Actor) -> None:
         with db.read_session() as session:
-            user = session.get(User, actor.user_id)
-            self.totp_enabled = bool(user and user.totp_enabled)
-            self.totp_pending = actor.totp_pending
-            rows = []
-            for unit_id, role in actor.memberships:
-                unit = session.get(Unit, unit_id)
-                if unit is not None:
-                    rows.append({"unit_code": unit.code, "name_ar": unit.name_ar, "name_fr": unit.name_fr,
-                                 "role": role.value})
-        self.memberships = rows
+            view = views.account_view(session, actor)
+        self.totp_enabled, self.totp_pending = view.totp_enabled, view.totp_pending
+        self.memberships = [{"unit_code": m.unit_code, "name_ar": m.unit_name_ar, "name_fr": m.unit_name_fr,
+                             "role": m.role} for m in view.memberships]
 
     def _reload_actor(self) -> None:
         """After a change of the second factor: the rights (and the nav) as they now are."""

@@ -11,7 +11,6 @@ from datetime import date
 import reflex as rx
 
 from mrasla_app import db
-from mrasla_app.models import Role
 from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.correspondence import inbox, scoping
 from mrasla_app.services.directory.accounts import Actor
@@ -51,7 +50,7 @@ def unit_options(session, actor: Actor) -> list[dict[str, str]]:
     if not actor.administration_id:
         return []
     nodes = directory.unit_tree(session, actor.administration_id, active_only=True)
-    scope = None if actor.has_role(Role.clerk) else scoping.unit_scope(session, actor)
+    scope = None if actor.has_role("clerk") else scoping.unit_scope(session, actor)
     return [
         {"id": str(n.unit.id), "label_ar": "\u2003" * n.depth + n.unit.name_ar,
          "label_fr": "\u2003" * n.depth + n.unit.name_fr}
@@ -133,7 +132,7 @@ class InboxState(SessionState):
         self._clear()
         if actor is None:
             return redirect
-        self.queues = [q for q in QUEUES if q != "to_qualify" or actor.has_role(Role.clerk)]
+        self.queues = [q for q in QUEUES if q != "to_qualify" or actor.has_role("clerk")]
         if self.queue not in self.queues:
             self.queue = "all"
         with db.read_session() as session:

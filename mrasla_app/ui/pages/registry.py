@@ -6,7 +6,6 @@ from __future__ import annotations
 import reflex as rx
 
 from mrasla_app import db
-from mrasla_app.models import Role
 from mrasla_app.services.correspondence import inbox
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
@@ -23,7 +22,6 @@ from mrasla_app.ui.state import SessionState
 
 ROUTE = routes.REGISTRY
 PAGE = "registry"
-ROLES = (Role.clerk,)
 PAGE_SIZE = 25
 
 

@@ -16,16 +16,16 @@ import asyncio
 import base64
 import json
 import threading
-from typing import Any
 
 import reflex as rx
 
 from mrasla_app import db
-from mrasla_app.models import BatchStatus, LetterStatus
 from mrasla_app.services.platform import storage
 from mrasla_app.services.correspondence import batches
 from mrasla_app.services.errors import DomainError, FieldErrors
+from mrasla_app.services.vocabulary import BATCH_WORKING
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.files import SCAN_ACCEPT
 from mrasla_app.ui.components.forms import field, messages, option, page_title, select_field
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import MAIL_TYPES, local_dt
@@ -39,8 +39,6 @@ PAGE = "registry"
 TITLE = "Mrasla — Numérisation par lots · المسح الضوئي بالدفعات"
 FORM = "bl"
 UPLOAD_ID = "batch-stack"
-ACCEPT = {"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]}
-WORKING = (BatchStatus.uploaded, BatchStatus.processing)
 
 
 def _start(batch_id: int) -> None:
@@ -67,18 +65,18 @@ class BatchState(SessionState):
             self.rows = [{"id": str(b.id), "filename": b.filename, "status": b.status.value,
                           "created": local_dt(b.created_at), "pages": str(b.pages), "done": str(b.pages_done)}
                          for b in found]
-            working = any(b.status in WORKING for b in found)
+            working = any(b.status.value in BATCH_WORKING for b in found)
             if not self.batch_id:
                 return working
             batch, rows = batches.letters_of(session, actor, self.batch_id)
             self.batch = {"id": str(batch.id), "filename": batch.filename, "status": batch.status.value,
                           "pages": str(batch.pages), "done": str(batch.pages_done),
-                          "read": str(sum(r.status is not LetterStatus.pending for r in rows)),
+                          "read": str(sum(r.status.value != "pending" for r in rows)),
                           "count": str(len(rows))}
-            numbers = dict(session.execute(_numbers(rows)).all()) if rows else {}
+            numbers = batches.registry_numbers(session, rows)
             self.letters = [{"id": str(r.id), "position": str(r.position), "status": r.status.value,
-                             "pages": str(r.pages), "number": numbers.get(r.correspondence_id, "")} for r in rows]
-            ready = [r for r in rows if r.status is LetterStatus.ready]
+                             "pages": str(r.pages), "number": numbers.get(r.id, "")} for r in rows]
+            ready = [r for r in rows if r.status.value == "ready"]
             keep = next((r for r in ready if str(r.id) == self.current.get("id")), None)
             letter = keep or (ready[0] if ready else None)
             if letter is None:
@@ -90,7 +88,7 @@ class BatchState(SessionState):
                                 "type_code": letter.type_code, "preview": f"data:image/jpeg;base64,{preview}",
                                 **{k: str(proposal.get(k, "")) for k in ("sender", "reference", "dated", "id_kind",
                                                                           "id_value", "subject")}}
-            return working or batch.status in WORKING
+            return working or batch.status.value in BATCH_WORKING
 
     @rx.event
     def on_load(self):
@@ -271,15 +269,6 @@ class BatchState(SessionState):
             self._fail(exc)
 
 
-def _numbers(rows: list) -> Any:
-    from sqlalchemy import select
-
-    from mrasla_app.models import Correspondence
-
-    ids = [r.correspondence_id for r in rows if r.correspondence_id]
-    return select(Correspondence.id, Correspondence.registry_number).where(Correspondence.id.in_(ids or [0]))
-
-
 def _status(value: rx.Var) -> rx.Component:
     return rx.el.span(
         rx.match(value, *[(s, t(f"batch.status.{s}")) for s in
@@ -318,7 +307,7 @@ def _upload() -> rx.Component:
         rx.el.h2(t("batch.upload"), class_name="section-title"),
         rx.el.p(t("batch.upload_hint"), class_name="hint"),
         upload_box(UPLOAD_ID, BatchState.upload(rx.upload_files(upload_id=UPLOAD_ID)), "batch.upload_drop",
-                   "deposit.files_drop", accept=ACCEPT, icon="scan-line",
+                   "deposit.files_drop", accept=SCAN_ACCEPT, icon="scan-line",
                    busy=BatchState.busy),
         class_name="card form", aria_label=t("batch.upload"),
     )

@@ -10,14 +10,12 @@ from __future__ import annotations
 import reflex as rx
 
 from mrasla_app import db
-from mrasla_app.models import Contact
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.correspondence import contacts
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.forms import (
-    button, card, empty_state, field, messages, option, page_title, section_title, select_field, submit,
-)
+from mrasla_app.ui.components.editor import CreateForm, editor_card, row_button, rows_table
+from mrasla_app.ui.components.forms import button, field, messages, option, page_title, section_title, select_field
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import t
 from mrasla_app.ui.pages.registry_new import registry_tabs
@@ -29,18 +27,16 @@ TITLE = "Mrasla — Contacts · جهات الاتصال"
 KINDS = ("person", "company", "administration")
 
 
-def _row(c: Contact) -> dict[str, str]:
+def _row(c: contacts.Contact) -> dict[str, str]:
     return {"id": str(c.id), "kind": c.kind.value, "name_ar": c.name_ar, "name_latin": c.name_latin,
             "email": c.email, "phone": c.phone,
             "identifier": f"{c.id_kind} {c.id_value}".strip()}
 
 
-class ContactsState(SessionState):
+class ContactsState(CreateForm, SessionState):
     query: str = ""
     rows: list[dict[str, str]] = []
     pairs: list[dict[str, str]] = []  # {keep, drop, first, second, reasons}
-    creating: bool = False
-    form_key: int = 0
 
     def _reload(self, actor: Actor) -> None:
         adm = actor.administration_id or 0
@@ -83,16 +79,6 @@ class ContactsState(SessionState):
         self._reload(actor)
 
     @rx.event
-    def open_create(self):
-        self.creating = True
-        self.form_key += 1
-        self._clear_messages()
-
-    @rx.event
-    def close(self):
-        self.creating = False
-
-    @rx.event
     def create(self, form: dict):
         actor = self._act()
         if actor is None:
@@ -133,27 +119,17 @@ class ContactsState(SessionState):
 
 def _create_form() -> rx.Component:
     S = ContactsState
-    return card(
-        section_title("contact.new", id="contact-new-title"),
-        rx.el.form(
-            rx.el.div(
-                select_field("contact", "kind", "contact.kind", [option(k, t(f"contact.kind.{k}")) for k in KINDS],
-                             default_value="person"),
-                field("contact", "name_latin", "contact.name_latin", max_length=255, lang="fr", dir="ltr"),
-                field("contact", "name_ar", "contact.name_ar", max_length=255, lang="ar", dir="rtl"),
-                field("contact", "email", "field.email", type="email", max_length=255, dir="ltr"),
-                field("contact", "phone", "contact.phone", type="tel", max_length=20, dir="ltr"),
-                select_field("contact", "id_kind", "contact.id_kind",
-                             [option("", "—"), option("CIN", "CIN"), option("ICE", "ICE")], default_value=""),
-                field("contact", "id_value", "contact.id_value", max_length=32, dir="ltr"),
-                class_name="form-grid",
-            ),
-            rx.el.div(submit("common.create", "contact-create"),
-                      button("common.cancel", kind="ghost", on_click=S.close), class_name="actions"),
-            on_submit=S.create, class_name="form", key=S.form_key,
-        ),
-        aria_labelledby="contact-new-title",
-    )
+    return editor_card(t("contact.new"), "contact-new-title", [
+        select_field("contact", "kind", "contact.kind", [option(k, t(f"contact.kind.{k}")) for k in KINDS],
+                     default_value="person"),
+        field("contact", "name_latin", "contact.name_latin", max_length=255, lang="fr", dir="ltr"),
+        field("contact", "name_ar", "contact.name_ar", max_length=255, lang="ar", dir="rtl"),
+        field("contact", "email", "field.email", type="email", max_length=255, dir="ltr"),
+        field("contact", "phone", "contact.phone", type="tel", max_length=20, dir="ltr"),
+        select_field("contact", "id_kind", "contact.id_kind",
+                     [option("", "—"), option("CIN", "CIN"), option("ICE", "ICE")], default_value=""),
+        field("contact", "id_value", "contact.id_value", max_length=32, dir="ltr"),
+    ], on_submit=S.create, on_cancel=S.close, key=S.form_key, submit_testid="contact-create")
 
 
 def _contact_row(c: rx.Var) -> rx.Component:
@@ -176,8 +152,7 @@ def _pair(p: rx.Var) -> rx.Component:
                       rx.match(r, ("name", t("contact.reason.name")), ("email", t("field.email")),
                                ("phone", t("contact.phone")), r), class_name="badge")),
                   class_name="muted"),
-        rx.el.button(t("contact.merge"), type="button", class_name="btn btn-small btn-secondary",
-                     on_click=ContactsState.merge(p["key"]), data_testid="contact-merge-" + p["key"]),
+        row_button("contact.merge", ContactsState.merge(p["key"]), "contact-merge-" + p["key"]),
         class_name="dup-pair card",
         data_testid="contact-pair-" + p["key"],
     )
@@ -207,16 +182,8 @@ def page() -> rx.Component:
             rx.el.ul(rx.foreach(S.pairs, _pair), class_name="dup-list"),
             aria_labelledby="contact-dups-title", data_testid="contact-duplicates",
         )),
-        rx.cond(
-            S.rows.length() > 0,
-            rx.el.div(rx.el.table(
-                rx.el.thead(rx.el.tr(*[rx.el.th(t(k), scope="col") for k in (
-                    "field.name", "contact.kind", "contact.reach", "contact.id_value")])),
-                rx.el.tbody(rx.foreach(S.rows, _contact_row)),
-                class_name="table", data_testid="contact-table",
-            ), class_name="table-wrap"),
-            empty_state("contact.empty", "contact"),
-        ),
+        rows_table(S.rows, ["field.name", "contact.kind", "contact.reach", "contact.id_value"], _contact_row,
+                   "contact-table", "contact.empty", "contact"),
         active=PAGE,
     )
 

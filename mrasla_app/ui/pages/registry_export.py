@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from mrasla_app.i18n import translate
-from mrasla_app.models import Role
 from mrasla_app.services.correspondence import exports
 from mrasla_app.services.errors import DomainError
 from mrasla_app.settings import TIMEZONE
@@ -93,7 +92,7 @@ class RegistersState(SessionState):
         self.csv_href = self.pdf_href = ""
         if actor is None:
             return redirect
-        self.is_clerk = actor.has_role(Role.clerk)
+        self.is_clerk = actor.has_role("clerk")
         today = day_text(_today())
         self.start = self.start or today
         self.end = self.end or today

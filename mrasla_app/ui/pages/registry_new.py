@@ -23,7 +23,6 @@ import reflex as rx
 
 from mrasla_app import db
 from mrasla_app.i18n import translate
-from mrasla_app.models import Role
 from mrasla_app.services.correspondence import contacts, paper, registry, scoping
 from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory.accounts import Actor
@@ -34,14 +33,7 @@ from mrasla_app.ui.components.forms import field, field_error, messages, option,
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import MAIL_TYPES, PRIORITIES, local_dt
 from mrasla_app.ui.i18n import pick, t
-from mrasla_app.ui.pages.portal.common import (
-    accept_uploads,
-    discard_uploads,
-    form_data,
-    spooled_files,
-    upload_box,
-    upload_client,
-)
+from mrasla_app.ui.pages.portal.common import UploadList, form_data, upload_box
 from mrasla_app.ui.state import SessionState
 
 ROUTE = routes.REGISTRY_NEW
@@ -69,7 +61,7 @@ class RegisterFiles(rx.State):
     _files: list[tuple[str, str]] = []  # (name, spool id)
 
 
-class RegisterState(SessionState):
+class RegisterState(UploadList, SessionState):
     kind: str = "outgoing"
     kinds: list[str] = []
     units: list[dict[str, str]] = []  # all active units of the administration {id, label_ar, label_fr}
@@ -80,7 +72,6 @@ class RegisterState(SessionState):
     errors_ar: dict[str, str] = {}
     errors_fr: dict[str, str] = {}
     errors_en: dict[str, str] = {}
-    files: list[dict[str, str]] = []  # {name, size, unit, pages}
     busy: bool = False
     form_key: int = 0
     done: bool = False
@@ -97,8 +88,8 @@ class RegisterState(SessionState):
         adm_id = actor.administration_id
         with db.read_session() as session:
             nodes = directory.unit_tree(session, adm_id, active_only=True) if adm_id else []
-            clerk = bool(adm_id and paper.units_of(session, actor, adm_id, Role.clerk))
-            own = set() if clerk or not adm_id else paper.units_of(session, actor, adm_id, Role.agent, Role.head)
+            clerk = bool(adm_id and paper.units_of(session, actor, adm_id, "clerk"))
+            own = set() if clerk or not adm_id else paper.units_of(session, actor, adm_id, "agent", "head")
             adms = directory.public_directory(session, "", limit=500)
             entries = contacts.search(session, actor, adm_id, limit=PICKER_CONTACTS) if adm_id else []
         self.contacts = [{"id": str(c.id), "label": " · ".join(filter(None, (contacts.display_name(c), c.email)))}
@@ -122,11 +113,16 @@ class RegisterState(SessionState):
             ar[name], fr[name], en[name] = (translate(key, lang, **params) for lang in ("ar", "fr", "en"))
         self.errors_ar, self.errors_fr, self.errors_en = ar, fr, en
 
-    async def _clear_files(self) -> None:
-        store = await self.get_state(RegisterFiles)
-        discard_uploads(upload_client(self), store._files)
-        store._files = []
-        self.files = []
+    def _store_type(self) -> type[rx.State]:
+        return RegisterFiles
+
+    def _may_upload(self) -> bool:
+        try:
+            self._require(PAGE)
+        except DomainError as exc:
+            self._fail(exc)
+            return False
+        return True
 
     def _forget_label(self) -> None:
         self._label_id, self._label_secret = 0, ""
@@ -176,7 +172,7 @@ class RegisterState(SessionState):
         actor, redirect = self._guard(PAGE)
         self.errors_ar, self.errors_fr, self.errors_en, self.values, self.busy = {}, {}, {}, {}, False
         self._forget_label()
-        await self._clear_files()
+        await self._discard_files()
         if actor is None:
             self.units, self.own_units, self.administrations, self.kinds = [], [], [], []
             return redirect
@@ -197,37 +193,8 @@ class RegisterState(SessionState):
             self.errors_ar, self.errors_fr, self.errors_en, self.values = {}, {}, {}, {}
             self._forget_label()
             self._clear_messages()
-            await self._clear_files()
+            await self._discard_files()
             self.form_key += 1
-
-    @rx.event
-    async def add_files(self, files: list[rx.UploadFile]):
-        """Spool, cap and inspect each scan now; keep the accepted files on the server's disk only."""
-        try:
-            self._require(PAGE)
-        except DomainError as exc:
-            self._fail(exc)
-            return
-        store = await self.get_state(RegisterFiles)
-        self.errors_ar = {k: v for k, v in self.errors_ar.items() if k != "files"}
-        self.errors_fr = {k: v for k, v in self.errors_fr.items() if k != "files"}
-        self.errors_en = {k: v for k, v in self.errors_en.items() if k != "files"}
-        kept, shown = list(store._files), list(self.files)
-        for _name, exc in await accept_uploads(files, kept, shown, upload_client(self)):
-            self.errors_ar = {**self.errors_ar, "files": translate(exc.code, "ar", **exc.params)}
-            self.errors_fr = {**self.errors_fr, "files": translate(exc.code, "fr", **exc.params)}
-            self.errors_en = {**self.errors_en, "files": translate(exc.code, "en", **exc.params)}
-        store._files, self.files = kept, shown
-
-    @rx.event
-    async def remove_file(self, index: int):
-        if not isinstance(index, int):
-            return
-        store = await self.get_state(RegisterFiles)
-        if 0 <= index < len(store._files):
-            discard_uploads(upload_client(self), store._files[index:index + 1])
-            store._files = store._files[:index] + store._files[index + 1:]
-            self.files = self.files[:index] + self.files[index + 1:]
 
     @rx.event
     async def submit(self, form: dict):
@@ -246,9 +213,8 @@ class RegisterState(SessionState):
         self.busy = True
         self._clear_messages()
         yield
-        store = await self.get_state(RegisterFiles)
         try:
-            uploads = await spooled_files(upload_client(self), store._files)
+            uploads = await self._uploaded()
             cid, number, secret, at = await asyncio.to_thread(self._register, actor, self.kind, form, uploads)
         except FieldErrors as exc:
             self.busy = False
@@ -260,9 +226,8 @@ class RegisterState(SessionState):
             self._set_errors({})
             self._fail(exc)
             return
-        discard_uploads(upload_client(self), store._files)
-        store._files = []
-        self.files, self.values = [], {}
+        await self._discard_files()
+        self.values = {}
         self._set_errors({})
         self._label_id, self._label_secret = cid, secret
         self.done, self.done_kind, self.done_number, self.done_at = True, self.kind, number, at

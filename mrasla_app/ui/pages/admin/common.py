@@ -1,11 +1,12 @@
-"""State and components shared by the admin pages: which administration is being managed."""
+"""State and components shared by the admin pages: which administration is being managed, and how
+a page listing its rows loads (``AdminPage``). The list-and-form pieces are ``components.editor``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
-from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.services.directory import administrations as directory
@@ -77,7 +78,10 @@ class AdminState(SessionState):
         """Re-read what the page lists (each admin page has its own)."""
         raise NotImplementedError
 
-    def _run(self, action: Callable[[Session, Actor], object], ok_key: str) -> bool:
+    def _reset_page(self, new_adm: bool) -> None:
+        """Close what is open on the page (``new_adm``: another administration was picked)."""
+
+    def _run(self, action: Callable[[Any, Actor], object], ok_key: str) -> bool:
         """An admin page's write: ``action(session, actor)`` in one transaction with the fresh actor
         (the service checks its rights and writes the audit event), then the list is re-read and
         ``ok_key`` shown; a refusal is shown instead and nothing is changed. True when it was done."""
@@ -92,65 +96,53 @@ class AdminState(SessionState):
         self._ok(ok_key)
         return True
 
+    def _run_on(self, row_id: str, action: Callable[[Any, Actor, int], object], ok_key: str) -> bool:
+        """``_run`` for a write on one row the browser names by its id: ``action(session, actor, id)``
+        (an id that is not a number is refused here; the service checks the actor's rights on the row)."""
+        def on_row(session: Any, actor: Actor) -> None:
+            text = str(row_id)
+            if not text.isdigit() or len(text) > 18:
+                raise DomainError("error.not_found")
+            action(session, actor, int(text))
+        return self._run(on_row, ok_key)
 
-class RowEditor(rx.State, mixin=True):
-    """The list-and-form editing of an admin page: "new", "edit this row", "cancel".
 
-    The page says what a blank row is (``_blank``) and which rows may be edited (``_editable``): a
-    row id the browser sends is only trusted when it names one of the rows the page listed for
-    this actor; the save handler re-checks rights in the service.
+class AdminPage(rx.State, mixin=True):
+    """Loading an admin page: ``on_load`` guards the area and lists the rows of the managed
+    administration, ``change_adm`` switches to another one the actor may manage.
+
+    The page says how to forget its rows (``_clear``) and how to read them (``_reload``); its forms
+    close on both events (``_reset_page``, which ``CreateForm`` and ``RowEditor`` provide: list them
+    before ``AdminState``).
     """
 
-    editing: bool = False
-    edit: dict[str, str] = {}  # the row being edited (id "" = new)
-    form_key: int = 0  # bumped to remount the form with the values of ``edit``
-
-    def _blank(self) -> dict[str, str]:
+    def _clear(self) -> None:
+        """Forget what the page lists (a refused actor, or a refused read)."""
         raise NotImplementedError
 
-    def _editable(self) -> list[dict[str, str]]:
-        raise NotImplementedError
-
-    def _stop_editing(self) -> None:
-        self.editing, self.edit = False, self._blank()
-
-    def _edited_id(self) -> int | None:
-        """The id of the row being saved (None: a new one)."""
-        return int(self.edit["id"]) if self.edit.get("id") else None
+    def _reload_safe(self, actor: Actor) -> None:
+        try:
+            self._reload(actor)
+        except DomainError as exc:
+            self._clear()
+            self._fail(exc)
 
     @rx.event
-    def new(self):
-        self.edit, self.editing = self._blank(), True
-        self.form_key += 1
-        self._clear_messages()
+    def on_load(self):
+        actor, redirect = self._admin_actor()
+        self._reset_page(False)
+        if actor is None:
+            self._clear()
+            return redirect
+        self._reload_safe(actor)
+        return None
 
     @rx.event
-    def start_edit(self, row_id: str):
-        row = next((r for r in self._editable() if r["id"] == row_id), None)
-        self.edit, self.editing = (dict(row), True) if row else (self._blank(), False)
-        self.form_key += 1
-        self._clear_messages()
-
-    @rx.event
-    def cancel(self):
-        self._stop_editing()
-
-
-class CreateForm(rx.State, mixin=True):
-    """An admin page whose list has a "new …" form that opens above it (delegations, holidays)."""
-
-    creating: bool = False
-    form_key: int = 0  # bumped to remount the form empty
-
-    @rx.event
-    def open_create(self):
-        self.creating = True
-        self.form_key += 1
-        self._clear_messages()
-
-    @rx.event
-    def close(self):
-        self.creating = False
+    def change_adm(self, value: str):
+        actor = self._change_adm(value)
+        self._reset_page(True)
+        if actor is not None:
+            self._reload_safe(actor)
 
 
 def administration_picker(state: type[AdminState], on_change) -> rx.Component:

@@ -6,20 +6,17 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import reflex as rx
-from sqlmodel import Session
 
 from mrasla_app import db
-from mrasla_app.models.base import utcnow
 from mrasla_app.services.directory import users
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.settings import TIMEZONE
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.forms import (
-    button, card, empty_state, field, option, section_title, select_field, submit, table,
-)
+from mrasla_app.ui.components.editor import CreateForm, editor_card, new_toolbar, row_button, rows_table
+from mrasla_app.ui.components.forms import field, option, select_field
 from mrasla_app.ui.i18n import t, t_choice
-from mrasla_app.ui.pages.admin.common import AdminState, CreateForm, admin_layout
+from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 
 ROUTE = routes.ADMIN_DELEGATIONS
 TZ = ZoneInfo(TIMEZONE)
@@ -39,9 +36,12 @@ def parse_local(value: str) -> datetime:
         raise DomainError("error.invalid_period") from None
 
 
-class DelegationsState(CreateForm, AdminState):
+class DelegationsState(CreateForm, AdminPage, AdminState):
     rows: list[dict[str, str]] = []  # {id, from_name, to_name, starts, ends, reason, status}
     people: list[dict[str, str]] = []  # active users {id, label}
+
+    def _clear(self) -> None:
+        self.rows, self.people = [], []
 
     def _reload(self, actor: Actor) -> None:
         if not self.adm_id:
@@ -51,45 +51,20 @@ class DelegationsState(CreateForm, AdminState):
             staff = users.list_users(session, actor, self.adm_id)
             dels = users.delegations(session, actor, self.adm_id)
         names = {u.id: u.full_name for u in staff}
-        now = utcnow()
         self.people = [{"id": str(u.id), "label": f"{u.full_name} <{u.email}>"} for u in staff if u.active]
         self.rows = [
             {"id": str(d.id), "from_name": names.get(d.from_user_id, "?"), "to_name": names.get(d.to_user_id, "?"),
              "starts": local_text(d.starts_at), "ends": local_text(d.ends_at), "reason": d.reason,
-             "status": "revoked" if d.revoked else "upcoming" if d.starts_at > now else
-             "expired" if d.ends_at <= now else "current"}
+             "status": users.delegation_status(d)}
             for d in dels
         ]
-
-    def _reload_safe(self, actor: Actor) -> None:
-        try:
-            self._reload(actor)
-        except DomainError as exc:
-            self.rows, self.people = [], []
-            self._fail(exc)
-
-    @rx.event
-    def on_load(self):
-        actor, redirect = self._admin_actor()
-        self.creating = False
-        if actor is None:
-            self.rows, self.people = [], []
-            return redirect
-        self._reload_safe(actor)
-
-    @rx.event
-    def change_adm(self, value: str):
-        actor = self._change_adm(value)
-        self.creating = False
-        if actor is not None:
-            self._reload_safe(actor)
 
     @rx.event
     def create(self, form: dict):
         form = form if isinstance(form, dict) else {}
         src, dst = str(form.get("from_user_id", "")), str(form.get("to_user_id", ""))
 
-        def action(session: Session, actor: Actor) -> None:
+        def action(session, actor: Actor) -> None:
             if not (src.isdigit() and dst.isdigit()):
                 raise DomainError("error.required")
             users.create_delegation(
@@ -103,11 +78,7 @@ class DelegationsState(CreateForm, AdminState):
 
     @rx.event
     def revoke(self, delegation_id: str):
-        def action(session: Session, actor: Actor) -> None:
-            if not str(delegation_id).isdigit():
-                raise DomainError("error.not_found")
-            users.revoke_delegation(session, actor, int(delegation_id))
-        self._run(action, "admin.deleg.revoked_done")
+        self._run_on(delegation_id, users.revoke_delegation, "admin.deleg.revoked_done")
 
 
 def _people_select(name: str, label_key: str) -> rx.Component:
@@ -121,27 +92,15 @@ def _people_select(name: str, label_key: str) -> rx.Component:
 
 def _create_form() -> rx.Component:
     S = DelegationsState
-    return card(
-        section_title("admin.deleg.new", id="deleg-new-title"),
-        rx.el.form(
-            rx.el.div(
-                _people_select("from_user_id", "admin.deleg.from"),
-                _people_select("to_user_id", "admin.deleg.to"),
-                field("deleg", "starts_at", "admin.deleg.starts", type="datetime-local", required=True,
-                      hint_key="admin.deleg.tz_note", dir="ltr"),
-                field("deleg", "ends_at", "admin.deleg.ends", type="datetime-local", required=True,
-                      hint_key="admin.deleg.tz_note", dir="ltr"),
-                field("deleg", "reason", "admin.deleg.reason", max_length=255),
-                class_name="form-grid",
-            ),
-            rx.el.div(submit("common.create", "deleg-create"),
-                      button("common.cancel", kind="ghost", on_click=S.close), class_name="actions"),
-            on_submit=S.create,
-            class_name="form",
-            key=S.form_key,
-        ),
-        aria_labelledby="deleg-new-title",
-    )
+    return editor_card(t("admin.deleg.new"), "deleg-new-title", [
+        _people_select("from_user_id", "admin.deleg.from"),
+        _people_select("to_user_id", "admin.deleg.to"),
+        field("deleg", "starts_at", "admin.deleg.starts", type="datetime-local", required=True,
+              hint_key="admin.deleg.tz_note", dir="ltr"),
+        field("deleg", "ends_at", "admin.deleg.ends", type="datetime-local", required=True,
+              hint_key="admin.deleg.tz_note", dir="ltr"),
+        field("deleg", "reason", "admin.deleg.reason", max_length=255),
+    ], on_submit=S.create, on_cancel=S.close, key=S.form_key, submit_testid="deleg-create")
 
 
 def _row(d: rx.Var) -> rx.Component:
@@ -155,8 +114,7 @@ def _row(d: rx.Var) -> rx.Component:
                             class_name=rx.cond(d["status"] == "current", "badge badge-ok", "badge"))),
         rx.el.td(rx.cond(
             (d["status"] == "current") | (d["status"] == "upcoming"),
-            rx.el.button(t("admin.deleg.revoke"), type="button", class_name="btn btn-small btn-danger",
-                         on_click=DelegationsState.revoke(d["id"]), data_testid="deleg-revoke-" + d["id"]),
+            row_button("admin.deleg.revoke", DelegationsState.revoke(d["id"]), "deleg-revoke-" + d["id"], "danger"),
         )),
     )
 
@@ -165,17 +123,12 @@ def page() -> rx.Component:
     S = DelegationsState
     return admin_layout(
         S, "delegations", "admin.delegations",
-        rx.cond(~S.creating, rx.el.div(button("admin.deleg.new", on_click=S.open_create, data_testid="deleg-new"),
-                                       class_name="toolbar")),
+        new_toolbar(S.creating, "admin.deleg.new", S.open_create, "deleg-new"),
         rx.cond(S.creating, _create_form()),
         rx.el.p(t("admin.deleg.tz_note"), class_name="hint"),
-        rx.cond(
-            S.rows.length() > 0,
-            table(["admin.deleg.from", "admin.deleg.to", "admin.deleg.starts", "admin.deleg.ends",
-                   "admin.deleg.reason", "field.status", "common.actions"],
-                  rx.foreach(S.rows, _row), data_testid="deleg-table"),
-            empty_state("admin.deleg.empty", "repeat"),
-        ),
+        rows_table(S.rows, ["admin.deleg.from", "admin.deleg.to", "admin.deleg.starts", "admin.deleg.ends",
+                            "admin.deleg.reason", "field.status", "common.actions"], _row, "deleg-table",
+                   "admin.deleg.empty", "repeat"),
         picker_on_change=S.change_adm,
     )
 

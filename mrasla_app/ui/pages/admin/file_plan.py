@@ -8,17 +8,16 @@ audits each change.
 from __future__ import annotations
 
 import reflex as rx
-from sqlmodel import Session
 
 from mrasla_app import db
-from mrasla_app.models import FieldKind, FinalAction, RetentionStart
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.records import file_plan
+from mrasla_app.services.vocabulary import FIELD_KINDS, FINAL_ACTIONS, RETENTION_STARTS
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import card, field, option, section_title, select_field, submit
 from mrasla_app.ui.i18n import pick, t
-from mrasla_app.ui.pages.admin.common import AdminState, admin_layout
+from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 
 ROUTE = routes.ADMIN_FILE_PLAN
 TITLE = "Mrasla — Plan de classement · خطة التصنيف"
@@ -29,16 +28,19 @@ def _int(value: object) -> int | None:
     return int(text) if text.isdigit() and len(text) < 10 else None
 
 
-class FilePlanState(AdminState):
+class FilePlanState(AdminPage, AdminState):
     nodes: list[dict[str, str]] = []  # {id, code, name_ar, name_fr, depth}
     types: list[dict[str, str]] = []  # {id, code, name_ar, name_fr, duration, start, action}
     tags: list[dict[str, str]] = []  # {id, label}
     fields: list[dict[str, str]] = []  # {id, code, name_ar, name_fr, kind, choices}
     form_key: int = 0
 
+    def _clear(self) -> None:
+        self.nodes, self.types, self.tags, self.fields = [], [], [], []
+
     def _reload(self, actor: Actor) -> None:
         if not self.adm_id:
-            self.nodes, self.types, self.tags, self.fields = [], [], [], []
+            self._clear()
             return
         with db.read_session() as session:
             p = file_plan.plan(session, actor, self.adm_id)
@@ -51,25 +53,6 @@ class FilePlanState(AdminState):
         self.fields = [{"id": str(f.id), "code": f.code, "name_ar": f.name_ar, "name_fr": f.name_fr,
                         "kind": f.kind.value, "choices": f.choices.replace("\n", " · ")} for f in p.fields]
 
-    def _load(self, actor: Actor | None) -> None:
-        if actor is None:
-            self.nodes, self.types, self.tags, self.fields = [], [], [], []
-            return
-        try:
-            self._reload(actor)
-        except DomainError as exc:
-            self._fail(exc)
-
-    @rx.event
-    def on_load(self):
-        actor, redirect = self._admin_actor()
-        self._load(actor)
-        return redirect
-
-    @rx.event
-    def change_adm(self, value: str):
-        self._load(self._change_adm(value))
-
     def _save(self, action, ok_key: str) -> None:  # noqa: ANN001 - (session, actor) -> object
         if self._run(action, ok_key):
             self.form_key += 1  # remount the forms empty
@@ -78,7 +61,7 @@ class FilePlanState(AdminState):
     def add_node(self, form: dict):
         f = form if isinstance(form, dict) else {}
 
-        def action(session: Session, actor: Actor) -> None:
+        def action(session, actor: Actor) -> None:
             file_plan.save_node(session, actor, self.adm_id, code=str(f.get("code", ""))[:40],
                                 name_ar=str(f.get("name_ar", ""))[:300], name_fr=str(f.get("name_fr", ""))[:300],
                                 parent_id=_int(f.get("parent_id")))
@@ -88,7 +71,7 @@ class FilePlanState(AdminState):
     def add_type(self, form: dict):
         f = form if isinstance(form, dict) else {}
 
-        def action(session: Session, actor: Actor) -> None:
+        def action(session, actor: Actor) -> None:
             years, months = _int(f.get("years")), _int(f.get("months")) or 0
             if years is None:
                 raise DomainError("error.invalid_retention")
@@ -109,7 +92,7 @@ class FilePlanState(AdminState):
     def add_custom_field(self, form: dict):
         f = form if isinstance(form, dict) else {}
 
-        def action(session: Session, actor: Actor) -> None:
+        def action(session, actor: Actor) -> None:
             file_plan.save_custom_field(session, actor, self.adm_id, code=str(f.get("code", ""))[:40],
                                         name_ar=str(f.get("name_ar", ""))[:300],
                                         name_fr=str(f.get("name_fr", ""))[:300], kind=str(f.get("kind", "")),
@@ -161,18 +144,18 @@ def page() -> rx.Component:
             rx.el.td(pick(d["name_ar"], d["name_fr"])),
             rx.el.td(d["years"], " ", t("records.years_unit"),
                      rx.cond(d["months"] != "0", rx.fragment(" + ", d["months"], " ", t("records.months_unit"))), " · ",
-                     rx.match(d["start"], *[(v.value, t(f"records.start.{v.value}")) for v in RetentionStart], "")),
-            rx.el.td(rx.match(d["action"], *[(v.value, rx.el.span(t(f"records.action.{v.value}"), class_name="badge"))
-                                             for v in FinalAction], rx.fragment())),
+                     rx.match(d["start"], *[(v, t(f"records.start.{v}")) for v in RETENTION_STARTS], "")),
+            rx.el.td(rx.match(d["action"], *[(v, rx.el.span(t(f"records.action.{v}"), class_name="badge"))
+                                             for v in FINAL_ACTIONS], rx.fragment())),
             data_testid="doc-type-" + d["code"]),
             _form("doc-type", S.add_type, *_names("doc-type"),
                   field("doc-type", "years", "records.years", type="number", min=0, max=200, required=True,
                         default_value="5"),
                   field("doc-type", "months", "records.months", type="number", min=0, max=11, default_value="0"),
                   select_field("doc-type", "start", "records.start", [
-                      option(v.value, t(f"records.start.{v.value}")) for v in RetentionStart]),
+                      option(v, t(f"records.start.{v}")) for v in RETENTION_STARTS]),
                   select_field("doc-type", "action", "records.final_action", [
-                      option(v.value, t(f"records.action.{v.value}")) for v in FinalAction]))),
+                      option(v, t(f"records.action.{v}")) for v in FINAL_ACTIONS]))),
         _section("records.tags", "tag", ["records.tag"], S.tags, lambda g: rx.el.tr(
             rx.el.td(g["label"]), data_testid="tag-" + g["id"]),
             _form("tag", S.add_tag, field("tag", "label", "records.tag", required=True, max_length=64))),
@@ -180,12 +163,12 @@ def page() -> rx.Component:
                  lambda f: rx.el.tr(
                      rx.el.td(rx.el.span(f["code"], dir="ltr", class_name="mono")),
                      rx.el.td(pick(f["name_ar"], f["name_fr"])),
-                     rx.el.td(rx.match(f["kind"], *[(v.value, t(f"records.kind.{v.value}")) for v in FieldKind], ""),
+                     rx.el.td(rx.match(f["kind"], *[(v, t(f"records.kind.{v}")) for v in FIELD_KINDS], ""),
                               rx.cond(f["choices"] != "", rx.el.span(" — " + f["choices"], class_name="muted"))),
                      data_testid="custom-field-" + f["code"]),
                  _form("custom-field", S.add_custom_field, *_names("custom-field"),
                        select_field("custom-field", "kind", "records.kind", [
-                           option(v.value, t(f"records.kind.{v.value}")) for v in FieldKind]),
+                           option(v, t(f"records.kind.{v}")) for v in FIELD_KINDS]),
                        field("custom-field", "choices", "records.choices", multiline=True, rows=3,
                              hint_key="records.choices_hint"))),
         picker_on_change=S.change_adm,

@@ -9,7 +9,6 @@ days placed in it). ``services.holidays`` checks every right again.
 from __future__ import annotations
 
 import reflex as rx
-from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.services.correspondence import holidays
@@ -18,19 +17,30 @@ from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.dates import day_props, parse_day
-from mrasla_app.ui.components.forms import button, card, checkbox_field, empty_state, field, section_title, submit
+from mrasla_app.ui.components.editor import CreateForm, editor_card, row_button, rows_table
+from mrasla_app.ui.components.forms import button, checkbox_field, field
 from mrasla_app.ui.components.mail import today
 from mrasla_app.ui.i18n import pick, t
-from mrasla_app.ui.pages.admin.common import AdminState, CreateForm, admin_layout
+from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 
 ROUTE = routes.ADMIN_HOLIDAYS
 TITLE = "Mrasla — Jours fériés · العطل"
 
 
-class HolidaysState(CreateForm, AdminState):
+class HolidaysState(CreateForm, AdminPage, AdminState):
     year: int = 0
     years: list[str] = []
     rows: list[dict[str, str]] = []  # {id, day, weekday_ar, weekday_fr, name_ar, name_fr, recurring, national, removable}
+
+    def _clear(self) -> None:
+        self.rows = []
+
+    def _reset_page(self, new_adm: bool) -> None:
+        self.creating = False
+        current = today().year
+        self.years = [str(y) for y in range(current - 1, current + 3)]
+        if str(self.year) not in self.years:
+            self.year = current
 
     def _reload(self, actor: Actor) -> None:
         if not self.adm_id:
@@ -46,34 +56,6 @@ class HolidaysState(CreateForm, AdminState):
                  actor, e.administration_id)) else ""}
             for e in entries
         ]
-
-    def _reload_safe(self, actor: Actor) -> None:
-        try:
-            self._reload(actor)
-        except DomainError as exc:
-            self.rows = []
-            self._fail(exc)
-
-    @rx.event
-    def on_load(self):
-        actor, redirect = self._admin_actor()
-        self.creating = False
-        current = today().year
-        self.years = [str(y) for y in range(current - 1, current + 3)]
-        if str(self.year) not in self.years:
-            self.year = current
-        if actor is None:
-            self.rows = []
-            return redirect
-        self._reload_safe(actor)
-        return None
-
-    @rx.event
-    def change_adm(self, value: str):
-        actor = self._change_adm(value)
-        self.creating = False
-        if actor is not None:
-            self._reload_safe(actor)
 
     @rx.event
     def set_year(self, value: str):
@@ -95,7 +77,7 @@ class HolidaysState(CreateForm, AdminState):
         except DomainError:
             day = None
 
-        def action(session: Session, actor: Actor) -> None:
+        def action(session, actor: Actor) -> None:
             if day is None:
                 raise DomainError("error.invalid_date")
             national = actor.is_platform_admin and bool(form.get("national"))
@@ -109,36 +91,21 @@ class HolidaysState(CreateForm, AdminState):
 
     @rx.event
     def remove(self, holiday_id: str):
-        def action(session: Session, actor: Actor) -> None:
-            if not str(holiday_id).isdigit():
-                raise DomainError("error.not_found")
-            holidays.remove_holiday(session, actor, int(holiday_id))
-        self._run(action, "holiday.removed")
+        self._run_on(holiday_id, holidays.remove_holiday, "holiday.removed")
 
 
 def _create_form() -> rx.Component:
     S = HolidaysState
-    return card(
-        section_title("holiday.new", id="holiday-new-title"),
-        rx.el.form(
-            rx.el.div(
-                field("holiday", "day", "holiday.day", required=True, **day_props()),
-                field("holiday", "name_fr", "field.name_fr", required=True, max_length=120, lang="fr", dir="ltr"),
-                field("holiday", "name_ar", "field.name_ar", required=True, max_length=120, lang="ar", dir="rtl"),
-                class_name="form-grid",
-            ),
-            checkbox_field("holiday", "recurring", "holiday.recurring", default_checked=False),
-            rx.cond(S.is_platform_admin, checkbox_field("holiday", "national", "holiday.national_check",
-                                                         default_checked=False)),
-            rx.el.p(t("holiday.recurring_hint"), class_name="hint"),
-            rx.el.div(submit("common.create", "holiday-create"),
-                      button("common.cancel", kind="ghost", on_click=S.close), class_name="actions"),
-            on_submit=S.create,
-            class_name="form",
-            key=S.form_key,
-        ),
-        aria_labelledby="holiday-new-title",
-    )
+    return editor_card(t("holiday.new"), "holiday-new-title", [
+        field("holiday", "day", "holiday.day", required=True, **day_props()),
+        field("holiday", "name_fr", "field.name_fr", required=True, max_length=120, lang="fr", dir="ltr"),
+        field("holiday", "name_ar", "field.name_ar", required=True, max_length=120, lang="ar", dir="rtl"),
+    ], extras=(
+        checkbox_field("holiday", "recurring", "holiday.recurring", default_checked=False),
+        rx.cond(S.is_platform_admin, checkbox_field("holiday", "national", "holiday.national_check",
+                                                     default_checked=False)),
+        rx.el.p(t("holiday.recurring_hint"), class_name="hint"),
+    ), on_submit=S.create, on_cancel=S.close, key=S.form_key, submit_testid="holiday-create")
 
 
 def _row(h: rx.Var) -> rx.Component:
@@ -150,8 +117,7 @@ def _row(h: rx.Var) -> rx.Component:
         rx.el.td(rx.cond(h["recurring"] != "", t("holiday.every_year"), t("holiday.this_year"))),
         rx.el.td(rx.cond(
             h["removable"] != "",
-            rx.el.button(t("common.remove"), type="button", class_name="btn btn-small btn-danger",
-                         on_click=HolidaysState.remove(h["id"]), data_testid="holiday-remove-" + h["iso"]),
+            row_button("common.remove", HolidaysState.remove(h["id"]), "holiday-remove-" + h["iso"], "danger"),
         )),
         data_testid="holiday-row-" + h["iso"],
     )
@@ -174,16 +140,8 @@ def page() -> rx.Component:
             class_name="toolbar holiday-toolbar",
         ),
         rx.cond(S.creating, _create_form()),
-        rx.cond(
-            S.rows.length() > 0,
-            rx.el.div(rx.el.table(
-                rx.el.thead(rx.el.tr(*[rx.el.th(t(k), scope="col") for k in (
-                    "holiday.day", "field.name", "holiday.scope", "holiday.repeat", "common.actions")])),
-                rx.el.tbody(rx.foreach(S.rows, _row)),
-                class_name="table", data_testid="holiday-table",
-            ), class_name="table-wrap"),
-            empty_state("holiday.empty", "calendar-x"),
-        ),
+        rows_table(S.rows, ["holiday.day", "field.name", "holiday.scope", "holiday.repeat", "common.actions"], _row,
+                   "holiday-table", "holiday.empty", "calendar-x"),
         picker_on_change=S.change_adm,
     )
 

@@ -11,7 +11,6 @@ import asyncio
 from zoneinfo import ZoneInfo
 
 import reflex as rx
-from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.i18n import translate
@@ -21,11 +20,10 @@ from mrasla_app.services.correspondence import mailboxes
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.settings import TIMEZONE
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.forms import (
-    button, card, empty_state, field, option, section_title, select_field, submit,
-)
+from mrasla_app.ui.components.editor import CreateForm, editor_card, new_toolbar, row_button, rows_table
+from mrasla_app.ui.components.forms import field, option, select_field
 from mrasla_app.ui.i18n import pick, t
-from mrasla_app.ui.pages.admin.common import AdminState, CreateForm, admin_layout
+from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 
 ROUTE = routes.ADMIN_MAILBOXES
 TITLE = "Mrasla — Boîtes e-mail · صناديق البريد"
@@ -38,9 +36,12 @@ def _first_field_error(exc: DomainError) -> DomainError:
     return exc
 
 
-class MailboxesState(CreateForm, AdminState):
+class MailboxesState(CreateForm, AdminPage, AdminState):
     rows: list[dict[str, str]] = []  # {id, label, server, username, folder, active, checked, error}
     units: list[dict[str, str]] = []  # the administration's units: where new mail is addressed {id, label_ar, label_fr}
+
+    def _clear(self) -> None:
+        self.rows = []
 
     def _reload(self, actor: Actor) -> None:
         if not self.adm_id:
@@ -60,36 +61,12 @@ class MailboxesState(CreateForm, AdminState):
         ]
 
     @rx.event
-    def on_load(self):
-        actor, redirect = self._admin_actor()
-        self.creating = False
-        if actor is None:
-            self.rows = []
-            return redirect
-        try:
-            self._reload(actor)
-        except DomainError as exc:
-            self.rows = []
-            self._fail(exc)
-        return None
-
-    @rx.event
-    def change_adm(self, value: str):
-        actor = self._change_adm(value)
-        self.creating = False
-        if actor is not None:
-            try:
-                self._reload(actor)
-            except DomainError as exc:
-                self._fail(exc)
-
-    @rx.event
     def create(self, form: dict):
         form = form if isinstance(form, dict) else {}
         port = str(form.get("port", "993")).strip()
         unit = str(form.get("unit", "")).strip()
 
-        def action(session: Session, actor: Actor) -> None:
+        def action(session, actor: Actor) -> None:
             try:
                 mailboxes.add(session, actor, self.adm_id, mailboxes.MailboxInput(
                     label=str(form.get("label", ""))[:200], host=str(form.get("host", ""))[:300],
@@ -110,7 +87,7 @@ class MailboxesState(CreateForm, AdminState):
 
     @rx.event
     def toggle(self, mailbox_id: str):
-        def action(session: Session, actor: Actor) -> None:
+        def action(session, actor: Actor) -> None:
             box_id = self._known(mailbox_id)
             box = mailboxes.get(session, actor, box_id)
             mailboxes.set_active(session, actor, box_id, not box.active)
@@ -141,33 +118,21 @@ class MailboxesState(CreateForm, AdminState):
 
 def _create_form() -> rx.Component:
     S = MailboxesState
-    return card(
-        section_title("mailbox.new", id="mailbox-new-title"),
-        rx.el.form(
-            rx.el.div(
-                field("mailbox", "label", "mailbox.label", required=True, max_length=120),
-                field("mailbox", "host", "mailbox.host", required=True, max_length=255, dir="ltr",
-                      placeholder="imap.exemple.gov.ma"),
-                field("mailbox", "port", "mailbox.port", required=True, default_value="993", input_mode="numeric",
-                      max_length=5, dir="ltr"),
-                field("mailbox", "username", "mailbox.username", required=True, max_length=255, dir="ltr"),
-                field("mailbox", "password", "mailbox.password", type="password", required=True, max_length=255,
-                      autocomplete="new-password", dir="ltr"),
-                field("mailbox", "folder", "mailbox.folder", default_value="INBOX", max_length=255, dir="ltr"),
-                select_field("mailbox", "unit", "mailbox.unit", [
-                    option("", t("mailbox.unit_none")),
-                    rx.foreach(S.units, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"]))]),
-                class_name="form-grid",
-            ),
-            rx.el.p(t("mailbox.tls_hint"), class_name="hint"),
-            rx.el.div(submit("common.create", "mailbox-create"),
-                      button("common.cancel", kind="ghost", on_click=S.close), class_name="actions"),
-            on_submit=S.create,
-            class_name="form",
-            key=S.form_key,
-        ),
-        aria_labelledby="mailbox-new-title",
-    )
+    return editor_card(t("mailbox.new"), "mailbox-new-title", [
+        field("mailbox", "label", "mailbox.label", required=True, max_length=120),
+        field("mailbox", "host", "mailbox.host", required=True, max_length=255, dir="ltr",
+              placeholder="imap.exemple.gov.ma"),
+        field("mailbox", "port", "mailbox.port", required=True, default_value="993", input_mode="numeric",
+              max_length=5, dir="ltr"),
+        field("mailbox", "username", "mailbox.username", required=True, max_length=255, dir="ltr"),
+        field("mailbox", "password", "mailbox.password", type="password", required=True, max_length=255,
+              autocomplete="new-password", dir="ltr"),
+        field("mailbox", "folder", "mailbox.folder", default_value="INBOX", max_length=255, dir="ltr"),
+        select_field("mailbox", "unit", "mailbox.unit", [
+            option("", t("mailbox.unit_none")),
+            rx.foreach(S.units, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"]))]),
+    ], extras=(rx.el.p(t("mailbox.tls_hint"), class_name="hint"),), on_submit=S.create, on_cancel=S.close,
+        key=S.form_key, submit_testid="mailbox-create")
 
 
 def _row(b: rx.Var) -> rx.Component:
@@ -180,8 +145,7 @@ def _row(b: rx.Var) -> rx.Component:
         rx.el.td(rx.cond(b["checked"] != "", rx.el.span(b["checked"], dir="ltr", class_name="nowrap"), "—"),
                  rx.cond(b["error"] != "", rx.el.div(b["error"], dir="ltr", class_name="field-error"))),
         rx.el.td(rx.el.div(
-            rx.el.button(t("mailbox.test"), type="button", class_name="btn btn-small btn-secondary",
-                         on_click=MailboxesState.check(b["id"]), data_testid="mailbox-test-" + b["id"]),
+            row_button("mailbox.test", MailboxesState.check(b["id"]), "mailbox-test-" + b["id"]),
             rx.el.button(rx.cond(b["active"] != "", t("mailbox.disable"), t("mailbox.enable")), type="button",
                          class_name="btn btn-small btn-ghost", on_click=MailboxesState.toggle(b["id"]),
                          data_testid="mailbox-toggle-" + b["id"]),
@@ -196,19 +160,10 @@ def page() -> rx.Component:
     return admin_layout(
         S, "mailboxes", "admin.mailboxes",
         rx.el.p(t("mailbox.intro"), class_name="lead"),
-        rx.el.div(rx.cond(~S.creating, button("mailbox.new", on_click=S.open_create, data_testid="mailbox-new")),
-                  class_name="toolbar"),
+        new_toolbar(S.creating, "mailbox.new", S.open_create, "mailbox-new"),
         rx.cond(S.creating, _create_form()),
-        rx.cond(
-            S.rows.length() > 0,
-            rx.el.div(rx.el.table(
-                rx.el.thead(rx.el.tr(*[rx.el.th(t(k), scope="col") for k in (
-                    "mailbox.label", "mailbox.server", "mailbox.status", "mailbox.checked", "common.actions")])),
-                rx.el.tbody(rx.foreach(S.rows, _row)),
-                class_name="table", data_testid="mailbox-table",
-            ), class_name="table-wrap"),
-            empty_state("mailbox.empty", "mail"),
-        ),
+        rows_table(S.rows, ["mailbox.label", "mailbox.server", "mailbox.status", "mailbox.checked", "common.actions"],
+                   _row, "mailbox-table", "mailbox.empty", "mail"),
         picker_on_change=S.change_adm,
     )
 

@@ -8,33 +8,30 @@ sealed one. ``services.signin.providers`` checks every right again in each handl
 from __future__ import annotations
 
 import reflex as rx
-from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.i18n import translate
-from mrasla_app.models import Role
 from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.signin import providers
+from mrasla_app.services.vocabulary import ROLES
 from mrasla_app.settings import get_settings
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.forms import (
-    button, card, checkbox_field, empty_state, field, option, section_title, select_field, submit,
-)
+from mrasla_app.ui.components.editor import RowEditor, active_badge, editor_card, row_button, rows_table
+from mrasla_app.ui.components.forms import button, card, checkbox_field, field, option, select_field, submit
 from mrasla_app.ui.i18n import t, t_choice
-from mrasla_app.ui.pages.admin.common import AdminState, RowEditor, admin_layout
+from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 
 ROUTE = routes.ADMIN_SIGNIN
 TITLE = "Mrasla — Annuaires · الأدلة"
 FORM = "idp"
-ROLES = tuple(r.value for r in Role)
 _TEXT_FIELDS = ("kind", "name", "server_url", "bind_dn", "user_dn_template", "search_base", "search_filter",
                 "login_domain", "name_attribute", "email_attribute", "group_attribute", "issuer", "client_id",
                 "groups_claim")
 
 
-class SigninAdminState(RowEditor, AdminState):
+class SigninAdminState(RowEditor, AdminPage, AdminState):
     rows: list[dict[str, str]] = []  # the providers, as the form edits them (never a secret)
     rules_for: str = ""  # the provider whose rules are shown
     rules_name: str = ""
@@ -49,6 +46,14 @@ class SigninAdminState(RowEditor, AdminState):
 
     def _editable(self) -> list[dict[str, str]]:
         return self.rows
+
+    def _clear(self) -> None:
+        self.rows, self.rules = [], []
+
+    def _reset_page(self, new_adm: bool) -> None:
+        self._stop_editing()
+        if new_adm:
+            self.rules_for = ""
 
     def _reload(self, actor: Actor) -> None:
         if not self.adm_id:
@@ -66,34 +71,9 @@ class SigninAdminState(RowEditor, AdminState):
                 self.rules_for = ""
             self.rules_name = next((r["name"] for r in self.rows if r["id"] == self.rules_for), "")
             self.rules = [{"id": str(r.id), "group": r.group, "unit": u.code, "unit_name": u.name_fr,
-                           "role": Role(r.role).value}
+                           "role": r.role.value}
                           for r, u in providers.rules(session, actor, int(self.rules_for))] if self.rules_for else []
         self.callback_url = get_settings().public_url + routes.OIDC_CALLBACK
-
-    def _reload_safe(self, actor: Actor) -> None:
-        try:
-            self._reload(actor)
-        except DomainError as exc:
-            self.rows, self.rules = [], []
-            self._fail(exc)
-
-    @rx.event
-    def on_load(self):
-        actor, redirect = self._admin_actor()
-        self._stop_editing()
-        if actor is None:
-            self.rows, self.rules = [], []
-            return redirect
-        self._reload_safe(actor)
-        return None
-
-    @rx.event
-    def change_adm(self, value: str):
-        actor = self._change_adm(value)
-        self._stop_editing()
-        self.rules_for = ""
-        if actor is not None:
-            self._reload_safe(actor)
 
     @rx.event
     def new_kind(self, kind: str):
@@ -109,7 +89,7 @@ class SigninAdminState(RowEditor, AdminState):
         form["kind"] = self.edit.get("kind", "ldap")
         secret = form.pop("secret", "")
 
-        def action(session: Session, actor: Actor) -> None:
+        def action(session, actor: Actor) -> None:
             providers.save_provider(session, actor, self.adm_id, edited, form, secret)
         if self._run(action, "signin.saved"):
             self._stop_editing()
@@ -129,7 +109,7 @@ class SigninAdminState(RowEditor, AdminState):
         form = form if isinstance(form, dict) else {}
         unit = str(form.get("unit_id", ""))
 
-        def action(session: Session, actor: Actor) -> None:
+        def action(session, actor: Actor) -> None:
             if not self.rules_for or not unit.isdigit():
                 raise DomainError("error.invalid_request")
             providers.add_rule(session, actor, int(self.rules_for), str(form.get("group", ""))[:255], int(unit),
@@ -138,11 +118,7 @@ class SigninAdminState(RowEditor, AdminState):
 
     @rx.event
     def remove_rule(self, rule_id: str):
-        def action(session: Session, actor: Actor) -> None:
-            if not str(rule_id).isdigit():
-                raise DomainError("error.not_found")
-            providers.remove_rule(session, actor, int(rule_id))
-        self._run(action, "signin.rule_removed")
+        self._run_on(rule_id, providers.remove_rule, "signin.rule_removed")
 
     @rx.event
     def test(self, provider_id: str):
@@ -169,7 +145,7 @@ def _text(name: str, label: str, *, required: bool = False, hint: str | None = N
 
 def _form() -> rx.Component:
     S = SigninAdminState
-    ldap_fields = rx.el.div(
+    ldap_fields = rx.fragment(
         _text("server_url", "signin.server_url", required=True, hint="signin.server_url_hint",
               placeholder="ldaps://ldap.example.ma"),
         _text("search_base", "signin.search_base", required=True, placeholder="ou=people,dc=example,dc=ma"),
@@ -182,9 +158,8 @@ def _form() -> rx.Component:
         _text("name_attribute", "signin.name_attribute"),
         _text("email_attribute", "signin.email_attribute"),
         _text("group_attribute", "signin.group_attribute"),
-        class_name="form-grid",
     )
-    oidc_fields = rx.el.div(
+    oidc_fields = rx.fragment(
         _text("issuer", "signin.issuer", required=True, placeholder="https://sso.example.ma/realms/staff"),
         _text("client_id", "signin.client_id", required=True),
         field(FORM, "secret", "signin.client_secret", type="password", autocomplete="new-password", dir="ltr",
@@ -192,26 +167,18 @@ def _form() -> rx.Component:
         _text("groups_claim", "signin.groups_claim"),
         rx.el.p(t("signin.callback_hint"), " ", rx.el.code(S.callback_url, dir="ltr", class_name="provider-callback"),
                 class_name="hint", data_testid="idp-callback"),
-        class_name="form-grid",
     )
-    return card(
-        section_title("signin.edit", id="idp-form-title"),
-        rx.el.p(rx.el.span(t("signin.kind"), class_name="label"), " ",
-                t_choice(S.edit["kind"].to(str), "signin.kind.", ("ldap", "oidc"))),
-        rx.el.form(
-            _text("name", "signin.name", required=True, max_length=120),
-            rx.cond(S.edit["kind"] == "oidc", oidc_fields, ldap_fields),
-            rx.cond(S.edit["kind"] == "ldap",
-                    checkbox_field(FORM, "start_tls", "signin.start_tls", default_checked=S.edit["start_tls"] != "")),
-            checkbox_field(FORM, "enabled", "signin.enabled", default_checked=S.edit["enabled"] != ""),
-            rx.el.div(submit("common.save", "idp-save"),
-                      button("common.cancel", kind="ghost", on_click=S.cancel), class_name="actions"),
-            on_submit=S.save,
-            class_name="form",
-            key=S.form_key,
-            data_testid="idp-form",
-        ),
-        aria_labelledby="idp-form-title",
+    return editor_card(
+        t("signin.edit"), "idp-form-title",
+        [_text("name", "signin.name", required=True, max_length=120),
+         rx.cond(S.edit["kind"] == "oidc", oidc_fields, ldap_fields)],
+        before=(rx.el.p(rx.el.span(t("signin.kind"), class_name="label"), " ",
+                        t_choice(S.edit["kind"].to(str), "signin.kind.", ("ldap", "oidc"))),),
+        extras=(rx.cond(S.edit["kind"] == "ldap", checkbox_field(FORM, "start_tls", "signin.start_tls",
+                                                                 default_checked=S.edit["start_tls"] != "")),
+                checkbox_field(FORM, "enabled", "signin.enabled", default_checked=S.edit["enabled"] != "")),
+        on_submit=S.save, on_cancel=S.cancel, key=S.form_key, submit_testid="idp-save", submit_key="common.save",
+        data_testid="idp-form",
     )
 
 
@@ -222,15 +189,11 @@ def _row(p: rx.Var) -> rx.Component:
         rx.el.td(t_choice(p["kind"], "signin.kind.", ("ldap", "oidc"))),
         rx.el.td(rx.el.span(rx.cond(p["kind"] == "oidc", p["issuer"], p["server_url"]), dir="ltr",
                             class_name="provider-callback")),
-        rx.el.td(rx.cond(p["enabled"] != "", rx.el.span(t("common.active"), class_name="badge badge-ok"),
-                         rx.el.span(t("common.inactive"), class_name="badge"))),
+        rx.el.td(active_badge(p["enabled"])),
         rx.el.td(rx.el.div(
-            rx.el.button(t("common.edit"), type="button", class_name="btn btn-small btn-ghost",
-                         on_click=S.start_edit(p["id"]), data_testid="idp-edit-" + p["id"]),
-            rx.el.button(t("signin.test"), type="button", class_name="btn btn-small btn-secondary",
-                         on_click=S.test(p["id"]), data_testid="idp-test-" + p["id"]),
-            rx.el.button(t("signin.rules"), type="button", class_name="btn btn-small btn-ghost",
-                         on_click=S.show_rules(p["id"]), data_testid="idp-rules-" + p["id"]),
+            row_button("common.edit", S.start_edit(p["id"]), "idp-edit-" + p["id"], "ghost"),
+            row_button("signin.test", S.test(p["id"]), "idp-test-" + p["id"]),
+            row_button("signin.rules", S.show_rules(p["id"]), "idp-rules-" + p["id"], "ghost"),
             class_name="row-actions",
         )),
         data_testid="idp-row-" + p["id"],
@@ -251,8 +214,7 @@ def _rules() -> rx.Component:
                     rx.el.td(rx.el.code(r["group"], dir="ltr", class_name="provider-callback")),
                     rx.el.td(r["unit"] + " · " + r["unit_name"]),
                     rx.el.td(t_choice(r["role"], "role.", ROLES)),
-                    rx.el.td(rx.el.button(t("common.remove"), type="button", class_name="btn btn-small btn-danger",
-                                          on_click=S.remove_rule(r["id"]), data_testid="idp-rule-remove-" + r["id"])),
+                    rx.el.td(row_button("common.remove", S.remove_rule(r["id"]), "idp-rule-remove-" + r["id"], "danger")),
                 ))),
                 class_name="table", data_testid="idp-rules",
             ), class_name="table-wrap"),
@@ -289,16 +251,8 @@ def page() -> rx.Component:
             class_name="toolbar",
         )),
         rx.cond(S.editing, _form()),
-        rx.cond(
-            S.rows.length() > 0,
-            rx.el.div(rx.el.table(
-                rx.el.thead(rx.el.tr(*[rx.el.th(t(k), scope="col") for k in (
-                    "signin.name", "signin.kind", "signin.address", "signin.status", "common.actions")])),
-                rx.el.tbody(rx.foreach(S.rows, _row)),
-                class_name="table", data_testid="idp-table",
-            ), class_name="table-wrap"),
-            empty_state("signin.empty", "key-round"),
-        ),
+        rows_table(S.rows, ["signin.name", "signin.kind", "signin.address", "signin.status", "common.actions"], _row,
+                   "idp-table", "signin.empty", "key-round"),
         rx.cond(S.rules_for != "", _rules()),
         picker_on_change=S.change_adm,
     )

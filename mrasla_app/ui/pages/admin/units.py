@@ -5,24 +5,21 @@ from __future__ import annotations
 import reflex as rx
 
 from mrasla_app import db
-from mrasla_app.models import UnitLevel
 from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory.accounts import Actor
-from mrasla_app.services.errors import DomainError
+from mrasla_app.services.vocabulary import UNIT_LEVELS as LEVELS
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.forms import (
-    button, card, checkbox_field, empty_state, field, option, select_field, submit, table,
-)
+from mrasla_app.ui.components.editor import RowEditor, active_badge, edit_button, editor_card, new_toolbar, rows_table
+from mrasla_app.ui.components.forms import checkbox_field, field, option, select_field
 from mrasla_app.ui.i18n import pick, t, t_choice
-from mrasla_app.ui.pages.admin.common import AdminState, RowEditor, admin_layout
+from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 
 ROUTE = routes.ADMIN_UNITS
 FORM = "unit"
-LEVELS = [lv.value for lv in UnitLevel]
 EMPTY = {"id": "", "code": "", "name_ar": "", "name_fr": "", "level": "central", "parent_id": "", "active": "1"}
 
 
-class UnitsState(RowEditor, AdminState):
+class UnitsState(RowEditor, AdminPage, AdminState):
     units: list[dict[str, str]] = []  # {id, code, name_ar, name_fr, level, parent_id, active, indent}
 
     def _blank(self) -> dict[str, str]:
@@ -30,6 +27,9 @@ class UnitsState(RowEditor, AdminState):
 
     def _editable(self) -> list[dict[str, str]]:
         return self.units
+
+    def _clear(self) -> None:
+        self.units = []
 
     def _reload(self, actor: Actor) -> None:
         if not self.adm_id:
@@ -46,85 +46,41 @@ class UnitsState(RowEditor, AdminState):
         ]
 
     @rx.event
-    def on_load(self):
-        actor, redirect = self._admin_actor()
-        self._stop_editing()
-        if actor is None:
-            self.units = []
-            return redirect
-        try:
-            self._reload(actor)
-        except DomainError as exc:
-            self.units = []
-            self._fail(exc)
-
-    @rx.event
-    def change_adm(self, value: str):
-        actor = self._change_adm(value)
-        self.editing = False
-        if actor is not None:
-            self._reload(actor)
-
-    @rx.event
     def save(self, form: dict):
-        try:
-            actor = self._admin_require()
-            unit_id = self._edited_id()
-            parent = str(form.get("parent_id", "") or "")
-            with db.write_session() as session:
-                directory.save_unit(
-                    session, actor, administration_id=self.adm_id, unit_id=unit_id,
-                    parent_id=int(parent) if parent.isdigit() else None,
-                    code=str(form.get("code", "")), name_ar=str(form.get("name_ar", "")),
-                    name_fr=str(form.get("name_fr", "")), level=str(form.get("level", "central")),
-                    active=bool(form.get("active")),
-                )
-            self._reload(actor)
-        except DomainError as exc:
-            self._fail(exc)
-            return
-        self._stop_editing()
-        self._ok("common.saved")
+        form = form if isinstance(form, dict) else {}
+        parent = str(form.get("parent_id", "") or "")
+
+        def action(session, actor: Actor) -> None:
+            directory.save_unit(
+                session, actor, administration_id=self.adm_id, unit_id=self._edited_id(),
+                parent_id=int(parent) if parent.isdigit() and len(parent) < 10 else None,
+                code=str(form.get("code", "")), name_ar=str(form.get("name_ar", "")),
+                name_fr=str(form.get("name_fr", "")), level=str(form.get("level", "central")),
+                active=bool(form.get("active")),
+            )
+        if self._run(action, "common.saved"):
+            self._stop_editing()
 
 
 def _form() -> rx.Component:
     S = UnitsState
-    return card(
-        rx.el.h2(rx.cond(S.edit["id"] == "", t("admin.unit.new"), t("admin.unit.edit")),
-                 class_name="section-title", id="unit-form-title"),
-        rx.el.form(
-            rx.el.div(
-                field(FORM, "code", "field.code", required=True, default_value=S.edit["code"], dir="ltr",
-                      max_length=32, hint_key="field.code_hint_unit"),
-                select_field(FORM, "level", "field.level", [option(lv, t(f"level.{lv}")) for lv in LEVELS],
-                             default_value=S.edit["level"]),
-                field(FORM, "name_ar", "field.name_ar", required=True, default_value=S.edit["name_ar"],
-                      dir="rtl", lang="ar"),
-                field(FORM, "name_fr", "field.name_fr", required=True, default_value=S.edit["name_fr"],
-                      dir="ltr", lang="fr"),
-                select_field(
-                    FORM, "parent_id", "field.parent",
-                    [option("", t("field.no_parent")),
-                     rx.foreach(S.units, lambda u: rx.cond(
-                         u["id"] != S.edit["id"],
-                         rx.el.option(u["prefix"] + u["code"] + " — " + pick(u["name_ar"], u["name_fr"]),
-                                      value=u["id"])))],
-                    default_value=S.edit["parent_id"],
-                ),
-                class_name="form-grid",
-            ),
-            checkbox_field(FORM, "active", "field.active", default_checked=S.edit["active"] != ""),
-            rx.el.div(
-                submit("common.save", "unit-save"),
-                button("common.cancel", kind="ghost", on_click=S.cancel),
-                class_name="actions",
-            ),
-            on_submit=S.save,
-            class_name="form",
-            key=S.form_key,
+    return editor_card(rx.cond(S.edit["id"] == "", t("admin.unit.new"), t("admin.unit.edit")), "unit-form-title", [
+        field(FORM, "code", "field.code", required=True, default_value=S.edit["code"], dir="ltr",
+              max_length=32, hint_key="field.code_hint_unit"),
+        select_field(FORM, "level", "field.level", [option(lv, t(f"level.{lv}")) for lv in LEVELS],
+                     default_value=S.edit["level"]),
+        field(FORM, "name_ar", "field.name_ar", required=True, default_value=S.edit["name_ar"], dir="rtl", lang="ar"),
+        field(FORM, "name_fr", "field.name_fr", required=True, default_value=S.edit["name_fr"], dir="ltr", lang="fr"),
+        select_field(
+            FORM, "parent_id", "field.parent",
+            [option("", t("field.no_parent")),
+             rx.foreach(S.units, lambda u: rx.cond(
+                 u["id"] != S.edit["id"],
+                 rx.el.option(u["prefix"] + u["code"] + " — " + pick(u["name_ar"], u["name_fr"]), value=u["id"])))],
+            default_value=S.edit["parent_id"],
         ),
-        aria_labelledby="unit-form-title",
-    )
+    ], extras=(checkbox_field(FORM, "active", "field.active", default_checked=S.edit["active"] != ""),),
+        on_submit=S.save, on_cancel=S.cancel, key=S.form_key, submit_testid="unit-save", submit_key="common.save")
 
 
 def _row(u: rx.Var) -> rx.Component:
@@ -140,13 +96,8 @@ def _row(u: rx.Var) -> rx.Component:
         ),
         rx.el.td(rx.el.code(u["code"], dir="ltr")),
         rx.el.td(t_choice(u["level"], "level.", LEVELS)),
-        rx.el.td(rx.cond(u["active"] != "", rx.el.span(t("common.active"), class_name="badge badge-ok"),
-                         rx.el.span(t("common.inactive"), class_name="badge"))),
-        rx.el.td(rx.el.button(
-            rx.icon("pencil", size=16, aria_hidden="true"), rx.el.span(t("common.edit")),
-            type="button", class_name="btn btn-small btn-secondary",
-            on_click=UnitsState.start_edit(u["id"]), data_testid="unit-edit-" + u["code"],
-        )),
+        rx.el.td(active_badge(u["active"])),
+        rx.el.td(edit_button(UnitsState.start_edit(u["id"]), "unit-edit-" + u["code"])),
     )
 
 
@@ -154,15 +105,10 @@ def page() -> rx.Component:
     S = UnitsState
     return admin_layout(
         S, "units", "admin.units",
-        rx.cond(~S.editing, rx.el.div(button("admin.unit.new", on_click=S.new, data_testid="unit-new"),
-                                      class_name="toolbar")),
+        new_toolbar(S.editing, "admin.unit.new", S.new, "unit-new"),
         rx.cond(S.editing, _form()),
-        rx.cond(
-            S.units.length() > 0,
-            table(["field.name", "field.code", "field.level", "field.status", "common.actions"],
-                  rx.foreach(S.units, _row), data_testid="unit-table"),
-            empty_state("admin.unit.empty", "network"),
-        ),
+        rows_table(S.units, ["field.name", "field.code", "field.level", "field.status", "common.actions"], _row,
+                   "unit-table", "admin.unit.empty", "network"),
         picker_on_change=S.change_adm,
     )
 

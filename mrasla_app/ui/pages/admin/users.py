@@ -7,27 +7,25 @@ import reflex as rx
 
 from mrasla_app import db
 from mrasla_app.i18n import translate
-from mrasla_app.models import Role
 from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory import users
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
+from mrasla_app.services.vocabulary import ROLES
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.forms import (
-    button, card, empty_state, field, option, section_title, select_field, submit, table,
-)
+from mrasla_app.ui.components.editor import editor_card, new_toolbar, row_button, rows_table
+from mrasla_app.ui.components.forms import card, field, option, select_field, submit
 from mrasla_app.ui.i18n import pick, t, t_choice
-from mrasla_app.ui.pages.admin.common import AdminState, admin_layout
+from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 
 ROUTE = routes.ADMIN_USERS
-ROLES = [r.value for r in Role]
 
 
 def _roles_text(items: list[tuple[str, str]], lang: str) -> str:
     return ("، " if lang == "ar" else ", ").join(f"{translate('role.' + role, lang)} ({code})" for role, code in items)
 
 
-class UsersState(AdminState):
+class UsersState(AdminPage, AdminState):
     users: list[dict[str, str]] = []  # {id, email, full_name, full_name_ar, active, totp, roles_ar, roles_fr, roles_en}
     memberships: list[dict[str, str]] = []  # {id, user_id, role, unit_code, name_ar, name_fr}
     unit_options: list[dict[str, str]] = []  # {id, label_ar, label_fr}
@@ -46,9 +44,15 @@ class UsersState(AdminState):
     def sel_memberships(self) -> list[dict[str, str]]:
         return [m for m in self.memberships if m["user_id"] == self.sel_id]
 
+    def _clear(self) -> None:
+        self.users, self.memberships, self.unit_options = [], [], []
+
+    def _reset_page(self, new_adm: bool) -> None:
+        self.sel_id, self.creating, self.enrolment_code = "", False, ""
+
     def _reload(self, actor: Actor) -> None:
         if not self.adm_id:
-            self.users, self.memberships, self.unit_options = [], [], []
+            self._clear()
             return
         with db.read_session() as session:
             staff = users.list_users(session, actor, self.adm_id)
@@ -76,29 +80,6 @@ class UsersState(AdminState):
         if self.sel_id and self.sel_id not in [u["id"] for u in self.users]:
             self.sel_id = ""
 
-    def _reload_safe(self, actor: Actor) -> None:
-        try:
-            self._reload(actor)
-        except DomainError as exc:
-            self.users, self.memberships, self.unit_options = [], [], []
-            self._fail(exc)
-
-    @rx.event
-    def on_load(self):
-        actor, redirect = self._admin_actor()
-        self.sel_id, self.creating, self.enrolment_code = "", False, ""
-        if actor is None:
-            self.users, self.memberships, self.unit_options = [], [], []
-            return redirect
-        self._reload_safe(actor)
-
-    @rx.event
-    def change_adm(self, value: str):
-        actor = self._change_adm(value)
-        self.sel_id, self.creating, self.enrolment_code = "", False, ""
-        if actor is not None:
-            self._reload_safe(actor)
-
     @rx.event
     def open_create(self):
         self.creating, self.sel_id, self.enrolment_code = True, "", ""
@@ -107,7 +88,7 @@ class UsersState(AdminState):
 
     @rx.event
     def close(self):
-        self.creating, self.sel_id, self.enrolment_code = False, "", ""
+        self._reset_page(False)
 
     @rx.event
     def select_user(self, user_id: str):
@@ -135,10 +116,8 @@ class UsersState(AdminState):
 
     @rx.event
     def set_active(self, user_id: str, active: bool):
-        if not str(user_id).isdigit():
-            return
-        self._run(lambda s, a: users.set_active(s, a, int(user_id), bool(active)),
-                  "admin.user.enabled" if active else "admin.user.disabled")
+        self._run_on(user_id, lambda s, a, row: users.set_active(s, a, row, bool(active)),
+                     "admin.user.enabled" if active else "admin.user.disabled")
 
     @rx.event
     def reset_password(self, form: dict):
@@ -169,9 +148,7 @@ class UsersState(AdminState):
 
     @rx.event
     def remove_role(self, membership_id: str):
-        if not str(membership_id).isdigit():
-            return
-        self._run(lambda s, a: users.remove_membership(s, a, int(membership_id)), "common.saved")
+        self._run_on(membership_id, users.remove_membership, "common.saved")
 
 
 def _unit_select(form: str) -> rx.Component:
@@ -191,28 +168,15 @@ def _role_select(form: str) -> rx.Component:
 
 def _create_form() -> rx.Component:
     S = UsersState
-    return card(
-        section_title("admin.user.new", id="user-new-title"),
-        rx.el.form(
-            rx.el.div(
-                field("newuser", "email", "field.email", type="email", required=True, dir="ltr",
-                      autocomplete="off"),
-                field("newuser", "password", "admin.user.initial_password", type="password", required=True,
-                      min_length=10, dir="ltr", autocomplete="new-password"),
-                field("newuser", "full_name", "field.full_name", required=True, dir="ltr", lang="fr"),
-                field("newuser", "full_name_ar", "field.full_name_ar", dir="rtl", lang="ar"),
-                _unit_select("newuser"),
-                _role_select("newuser"),
-                class_name="form-grid",
-            ),
-            rx.el.div(submit("common.create", "user-create"),
-                      button("common.cancel", kind="ghost", on_click=S.close), class_name="actions"),
-            on_submit=S.create_user,
-            class_name="form",
-            key=S.form_key,
-        ),
-        aria_labelledby="user-new-title",
-    )
+    return editor_card(t("admin.user.new"), "user-new-title", [
+        field("newuser", "email", "field.email", type="email", required=True, dir="ltr", autocomplete="off"),
+        field("newuser", "password", "admin.user.initial_password", type="password", required=True,
+              min_length=10, dir="ltr", autocomplete="new-password"),
+        field("newuser", "full_name", "field.full_name", required=True, dir="ltr", lang="fr"),
+        field("newuser", "full_name_ar", "field.full_name_ar", dir="rtl", lang="ar"),
+        _unit_select("newuser"),
+        _role_select("newuser"),
+    ], on_submit=S.create_user, on_cancel=S.close, key=S.form_key, submit_testid="user-create")
 
 
 def _manage_panel() -> rx.Component:
@@ -232,8 +196,7 @@ def _manage_panel() -> rx.Component:
                 rx.el.span(t_choice(m["role"], "role.", ROLES), class_name="badge"),
                 rx.el.span(pick(m["name_ar"], m["name_fr"])),
                 rx.el.code(m["unit_code"], dir="ltr", class_name="muted"),
-                rx.el.button(t("admin.user.remove_role"), type="button", class_name="btn btn-small btn-danger",
-                             on_click=S.remove_role(m["id"]), data_testid="role-remove-" + m["id"]),
+                row_button("admin.user.remove_role", S.remove_role(m["id"]), "role-remove-" + m["id"], "danger"),
                 class_name="role-row",
             )), class_name="role-list", data_testid="user-roles"),
             rx.el.p(t("account.no_roles"), class_name="muted"),
@@ -283,14 +246,11 @@ def _row(u: rx.Var) -> rx.Component:
         rx.el.td(rx.cond(active, rx.el.span(t("common.active"), class_name="badge badge-ok"),
                          rx.el.span(t("admin.user.disabled_badge"), class_name="badge badge-off"))),
         rx.el.td(rx.el.div(
-            rx.el.button(t("admin.user.manage"), type="button", class_name="btn btn-small btn-secondary",
-                         on_click=S.select_user(u["id"]), data_testid="user-manage-" + u["email"]),
+            row_button("admin.user.manage", S.select_user(u["id"]), "user-manage-" + u["email"]),
             rx.cond(
                 active,
-                rx.el.button(t("admin.user.disable"), type="button", class_name="btn btn-small btn-danger",
-                             on_click=S.set_active(u["id"], False), data_testid="user-disable-" + u["email"]),
-                rx.el.button(t("admin.user.enable"), type="button", class_name="btn btn-small btn-secondary",
-                             on_click=S.set_active(u["id"], True), data_testid="user-enable-" + u["email"]),
+                row_button("admin.user.disable", S.set_active(u["id"], False), "user-disable-" + u["email"], "danger"),
+                row_button("admin.user.enable", S.set_active(u["id"], True), "user-enable-" + u["email"]),
             ),
             class_name="row-actions",
         )),
@@ -301,16 +261,11 @@ def page() -> rx.Component:
     S = UsersState
     return admin_layout(
         S, "users", "admin.users",
-        rx.cond(~S.creating, rx.el.div(button("admin.user.new", on_click=S.open_create, data_testid="user-new"),
-                                       class_name="toolbar")),
+        new_toolbar(S.creating, "admin.user.new", S.open_create, "user-new"),
         rx.cond(S.creating, _create_form()),
         rx.cond(S.sel_id != "", _manage_panel()),
-        rx.cond(
-            S.users.length() > 0,
-            table(["field.full_name", "field.email", "admin.user.roles", "field.status", "common.actions"],
-                  rx.foreach(S.users, _row), data_testid="user-table"),
-            empty_state("admin.user.empty", "users"),
-        ),
+        rows_table(S.users, ["field.full_name", "field.email", "admin.user.roles", "field.status", "common.actions"],
+                   _row, "user-table", "admin.user.empty", "users"),
         picker_on_change=S.change_adm,
     )
 

@@ -9,27 +9,33 @@ enrolment code of the users page): the administrator must be able to copy it, no
 from __future__ import annotations
 
 import reflex as rx
-from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.platform import webhooks
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.forms import button, card, checkbox_field, empty_state, field, section_title, submit
+from mrasla_app.ui.components.editor import CreateForm, active_badge, editor_card, new_toolbar, row_button, rows_table
+from mrasla_app.ui.components.forms import button, card, checkbox_field, empty_state, field, section_title
 from mrasla_app.ui.components.mail import local_dt
 from mrasla_app.ui.i18n import t
-from mrasla_app.ui.pages.admin.common import AdminState, CreateForm, admin_layout
+from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 
 ROUTE = routes.ADMIN_WEBHOOKS
 TITLE = "Mrasla — Webhooks · الإشعارات الآلية"
 EVENT_FIELDS = {name.replace(".", "_"): name for name in webhooks.EVENT_TYPES}
 
 
-class WebhooksState(CreateForm, AdminState):
+class WebhooksState(CreateForm, AdminPage, AdminState):
     endpoints: list[dict[str, str]] = []  # {id, url, description, events, active}
     deliveries: list[dict[str, str]] = []  # {id, at, url, event, status, attempts, answer, last}
     new_secret: str = ""  # shown once, right after creation
+
+    def _clear(self) -> None:
+        self.endpoints, self.deliveries = [], []
+
+    def _reset_page(self, new_adm: bool) -> None:
+        self.creating, self.new_secret = False, ""
 
     def _reload(self, actor: Actor) -> None:
         if not self.adm_id:
@@ -50,34 +56,11 @@ class WebhooksState(CreateForm, AdminState):
                 "last": (f"{local_dt(last.at)} · {last.latency_ms} ms · {last.worker}".strip(" ·") if last else ""),
             })
 
-    def _refresh(self, actor: Actor | None) -> None:
-        try:
-            if actor is not None:
-                self._reload(actor)
-        except DomainError as exc:
-            self.endpoints, self.deliveries = [], []
-            self._fail(exc)
-
-    @rx.event
-    def on_load(self):
-        actor, redirect = self._admin_actor()
-        self.creating, self.new_secret = False, ""
-        if actor is None:
-            self.endpoints, self.deliveries = [], []
-            return redirect
-        self._refresh(actor)
-        return None
-
-    @rx.event
-    def change_adm(self, value: str):
-        self.creating, self.new_secret = False, ""
-        self._refresh(self._change_adm(value))
-
     @rx.event
     def refresh(self):
         self.new_secret = ""
         try:
-            self._refresh(self._admin_require())
+            self._reload_safe(self._admin_require())
         except DomainError as exc:
             self._fail(exc)
 
@@ -88,7 +71,7 @@ class WebhooksState(CreateForm, AdminState):
         created: list[webhooks.Created] = []
         self.new_secret = ""
 
-        def action(session: Session, actor: Actor) -> None:
+        def action(session, actor: Actor) -> None:
             created.append(webhooks.create_endpoint(session, actor, self.adm_id, str(form.get("url", ""))[:600],
                                                     events, str(form.get("description", ""))[:200]))
         if self._run(action, "webhook.created"):
@@ -98,48 +81,28 @@ class WebhooksState(CreateForm, AdminState):
     def set_active(self, endpoint_id: str, active: bool):
         self.new_secret = ""
 
-        def action(session: Session, actor: Actor) -> None:
-            if not str(endpoint_id).isdigit():
-                raise DomainError("error.not_found")
-            webhooks.set_active(session, actor, int(endpoint_id), bool(active))
-        self._run(action, "webhook.enabled" if active else "webhook.disabled")
+        self._run_on(endpoint_id, lambda s, a, row: webhooks.set_active(s, a, row, bool(active)),
+                     "webhook.enabled" if active else "webhook.disabled")
 
     @rx.event
     def send_test(self, endpoint_id: str):
         self.new_secret = ""
 
-        def action(session: Session, actor: Actor) -> None:
-            if not str(endpoint_id).isdigit():
-                raise DomainError("error.not_found")
-            webhooks.send_test(session, actor, int(endpoint_id))
-        self._run(action, "webhook.test_queued")
+        self._run_on(endpoint_id, webhooks.send_test, "webhook.test_queued")
 
 
 def _create_form() -> rx.Component:
     S = WebhooksState
-    return card(
-        section_title("webhook.new", id="webhook-new-title"),
-        rx.el.form(
-            rx.el.div(
-                field("webhook", "url", "webhook.url", required=True, type="url", max_length=500, dir="ltr",
-                      placeholder="https://", hint_key="webhook.url_hint"),
-                field("webhook", "description", "webhook.description", max_length=200),
-                class_name="form-grid",
-            ),
-            rx.el.fieldset(
-                rx.el.legend(t("webhook.events"), class_name="label"),
-                *[checkbox_field("webhook", key, f"webhook.event.{name}", default_checked=False)
-                  for key, name in EVENT_FIELDS.items()],
-                class_name="fieldset",
-            ),
-            rx.el.div(submit("common.create", "webhook-create"),
-                      button("common.cancel", kind="ghost", on_click=S.close), class_name="actions"),
-            on_submit=S.create,
-            class_name="form",
-            key=S.form_key,
-        ),
-        aria_labelledby="webhook-new-title",
-    )
+    return editor_card(t("webhook.new"), "webhook-new-title", [
+        field("webhook", "url", "webhook.url", required=True, type="url", max_length=500, dir="ltr",
+              placeholder="https://", hint_key="webhook.url_hint"),
+        field("webhook", "description", "webhook.description", max_length=200),
+    ], extras=(rx.el.fieldset(
+        rx.el.legend(t("webhook.events"), class_name="label"),
+        *[checkbox_field("webhook", key, f"webhook.event.{name}", default_checked=False)
+          for key, name in EVENT_FIELDS.items()],
+        class_name="fieldset",
+    ),), on_submit=S.create, on_cancel=S.close, key=S.form_key, submit_testid="webhook-create")
 
 
 def _secret() -> rx.Component:
@@ -157,22 +120,18 @@ def _endpoint(e: rx.Var) -> rx.Component:
     return rx.el.tr(
         rx.el.td(
             rx.el.code(e["url"], dir="ltr", class_name="wrap-anywhere"), " ",
-            rx.cond(e["active"] != "", rx.el.span(t("common.active"), class_name="badge badge-ok"),
-                    rx.el.span(t("common.inactive"), class_name="badge badge-off")),
+            active_badge(e["active"], off_class="badge badge-off"),
             rx.cond(e["description"] != "", rx.el.div(e["description"])),
             rx.el.div(rx.el.span(e["events"], dir="ltr"), class_name="muted wrap-anywhere"),
         ),
         rx.el.td(rx.cond(
             e["active"] != "",
             rx.el.div(
-                rx.el.button(t("webhook.send_test"), type="button", class_name="btn btn-small btn-secondary",
-                             on_click=S.send_test(e["id"]), data_testid="webhook-test-" + e["id"]),
-                rx.el.button(t("webhook.disable"), type="button", class_name="btn btn-small btn-danger",
-                             on_click=S.set_active(e["id"], False), data_testid="webhook-disable-" + e["id"]),
+                row_button("webhook.send_test", S.send_test(e["id"]), "webhook-test-" + e["id"]),
+                row_button("webhook.disable", S.set_active(e["id"], False), "webhook-disable-" + e["id"], "danger"),
                 class_name="actions",
             ),
-            rx.el.button(t("webhook.enable"), type="button", class_name="btn btn-small btn-secondary",
-                         on_click=S.set_active(e["id"], True), data_testid="webhook-enable-" + e["id"]),
+            row_button("webhook.enable", S.set_active(e["id"], True), "webhook-enable-" + e["id"]),
         )),
         data_testid="webhook-row-" + e["id"],
     )
@@ -205,19 +164,10 @@ def page() -> rx.Component:
         rx.el.p(t("webhook.signature_hint"), " ", rx.el.code("Mrasla-Signature: t=…,v1=…", dir="ltr"),
                 class_name="muted"),
         rx.cond(S.new_secret != "", _secret()),
-        rx.el.div(rx.cond(~S.creating, button("webhook.new", on_click=S.open_create, data_testid="webhook-new")),
-                  class_name="toolbar"),
+        new_toolbar(S.creating, "webhook.new", S.open_create, "webhook-new"),
         rx.cond(S.creating, _create_form()),
-        rx.cond(
-            S.endpoints.length() > 0,
-            rx.el.div(rx.el.table(
-                rx.el.thead(rx.el.tr(*[rx.el.th(t(k), scope="col") for k in (
-                    "webhook.endpoint", "common.actions")])),
-                rx.el.tbody(rx.foreach(S.endpoints, _endpoint)),
-                class_name="table", data_testid="webhook-table",
-            ), class_name="table-wrap"),
-            empty_state("webhook.empty", "webhook"),
-        ),
+        rows_table(S.endpoints, ["webhook.endpoint", "common.actions"], _endpoint, "webhook-table", "webhook.empty",
+                   "webhook"),
         rx.el.div(
             rx.el.h2(t("webhook.deliveries"), class_name="section-title"),
             button("webhook.refresh", kind="ghost", on_click=S.refresh, data_testid="webhook-refresh"),

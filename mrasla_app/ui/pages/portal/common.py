@@ -19,11 +19,10 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 from mrasla_app import db
 from mrasla_app.api.limits import Limiter
 from mrasla_app.i18n import translate
-from mrasla_app.models import Correspondence
 from mrasla_app.documents.receipts import format_datetime_ar, format_datetime_en, format_datetime_fr
 from mrasla_app.services.platform import files as file_service
 from mrasla_app.services.platform import spool
-from mrasla_app.services.portal import tracking
+from mrasla_app.services.portal import tracking, views
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.files import page_count, size_label, size_text
@@ -127,6 +126,71 @@ def discard_uploads(client: str, kept: list[tuple[str, str]]) -> None:
     spool.remove(client, [file_id for _name, file_id in kept])
 
 
+class UploadList(rx.State, mixin=True):
+    """The one upload list of a form (the deposit wizard, the registration of paper mail): each file
+    is spooled and inspected as it arrives (``accept_uploads``), listed in ``files`` (name, size,
+    pages) and kept as (name, spool id) in the page's backend-only leaf state ``_store_type()`` (an
+    ``rx.State`` with a ``_files`` var: the page's other events do not load or re-save it).
+
+    ``_may_upload`` is each page's own check of the user and the moment (re-run by both handlers);
+    the refusals land in the page's ``errors_*`` under ``files``.
+    """
+
+    files: list[dict[str, str]] = []  # {name, size, unit, pages, pdf}
+
+    def _store_type(self) -> type[rx.State]:
+        raise NotImplementedError
+
+    def _may_upload(self) -> bool:
+        raise NotImplementedError
+
+    def _file_error(self, exc: DomainError, name: str) -> None:
+        """A refused file, said in every interface language (with its name when the message lacks it)."""
+        text_ar, text_fr, text_en = (translate(exc.code, lang, **exc.params) for lang in ("ar", "fr", "en"))
+        if "name" not in exc.params:  # e.g. "PDF endommagé": say which file
+            text_ar, text_fr, text_en = f"{name} : {text_ar}", f"{name} : {text_fr}", f"{name}: {text_en}"
+        self.errors_ar = {**self.errors_ar, "files": text_ar}  # type: ignore[has-type]
+        self.errors_fr = {**self.errors_fr, "files": text_fr}  # type: ignore[has-type]
+        self.errors_en = {**self.errors_en, "files": text_en}  # type: ignore[has-type]
+
+    async def _kept(self) -> Any:
+        return await self.get_state(self._store_type())
+
+    async def _uploaded(self) -> list[tuple[str, bytes]]:
+        """The kept files' (name, bytes) for the submit; ``error.spool_expired`` if one was purged."""
+        return await spooled_files(upload_client(self), (await self._kept())._files)
+
+    async def _discard_files(self) -> None:
+        """Forget the kept files (submitted, reset, or another form chosen) and delete them from the spool."""
+        store = await self._kept()
+        discard_uploads(upload_client(self), store._files)
+        store._files, self.files = [], []
+
+    @rx.event
+    async def add_files(self, files: list[rx.UploadFile]):
+        """Spool, cap and inspect each file now; keep the accepted files on the server's disk only."""
+        if not self._may_upload():
+            return
+        store = await self._kept()
+        self.errors_ar = {k: v for k, v in self.errors_ar.items() if k != "files"}  # type: ignore[has-type]
+        self.errors_fr = {k: v for k, v in self.errors_fr.items() if k != "files"}  # type: ignore[has-type]
+        self.errors_en = {k: v for k, v in self.errors_en.items() if k != "files"}  # type: ignore[has-type]
+        kept, shown = list(store._files), list(self.files)
+        for name, exc in await accept_uploads(files, kept, shown, upload_client(self)):
+            self._file_error(exc, name)
+        store._files, self.files = kept, shown
+
+    @rx.event
+    async def remove_file(self, index: int):
+        if not isinstance(index, int) or not self._may_upload():
+            return
+        store = await self._kept()
+        if 0 <= index < len(store._files):
+            discard_uploads(upload_client(self), store._files[index:index + 1])
+            store._files = store._files[:index] + store._files[index + 1:]
+            self.files = self.files[:index] + self.files[index + 1:]
+
+
 class PortalState(SessionState):
     """Base of the citizen pages: public (no login), but the header still shows a signed-in agent."""
 
@@ -179,8 +243,7 @@ class TrackingViewMixin(rx.State, mixin=True):
         view = None
         if correspondence_id:
             with db.read_session() as session:
-                corr = session.get(Correspondence, correspondence_id)
-                view = tracking.view(session, corr) if corr is not None else None
+                view = views.tracking_view(session, correspondence_id)
         self._set_view(view)
         return view is not None
 

@@ -19,9 +19,8 @@ import reflex as rx
 from mrasla_app import db
 from mrasla_app.api.limits import Limiter
 from mrasla_app.i18n import translate
-from mrasla_app.models import Administration
 from mrasla_app.services.directory import administrations as directory
-from mrasla_app.services.portal import deposits
+from mrasla_app.services.portal import deposits, views
 from mrasla_app.services.portal.deposits import DepositForm
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.settings import get_settings
@@ -33,8 +32,7 @@ from mrasla_app.ui.components.forms import (
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
-    ID_KINDS, PortalState, accept_uploads, discard_uploads, dl_row, form_data, local_datetime, page_count, size_text,
-    spooled_files, upload_box, upload_client,
+    ID_KINDS, PortalState, UploadList, dl_row, form_data, local_datetime, page_count, size_text, upload_box,
 )
 
 ROUTE = routes.DEPOSIT
@@ -57,7 +55,7 @@ class DepositFiles(rx.State):
     _files: list[tuple[str, str]] = []
 
 
-class DepositState(PortalState):
+class DepositState(UploadList, PortalState):
     step: int = 1
     busy: bool = False
     # Step 1: directory search and choice (display data; the id stays on the server).
@@ -76,7 +74,6 @@ class DepositState(PortalState):
     phone: str = ""
     subject: str = ""
     message: str = ""
-    files: list[dict[str, str]] = []  # {name, size, unit, pages}
     limits_ar: str = ""
     limits_fr: str = ""
     limits_en: str = ""
@@ -113,9 +110,7 @@ class DepositState(PortalState):
         self.reset()  # this state's own fields, backend ones included
         self.form_key = form_key + 1 if remount else form_key
         self._idempotency_key = uuid.uuid4().hex
-        store = await self.get_state(DepositFiles)
-        discard_uploads(upload_client(self), store._files)
-        store._files = []
+        await self._discard_files()
         self._search("")
 
     def _search(self, query: str) -> None:
@@ -158,13 +153,12 @@ class DepositState(PortalState):
             return False
         return True
 
-    def _file_error(self, exc: DomainError, name: str) -> None:
-        text_ar, text_fr, text_en = (translate(exc.code, lang, **exc.params) for lang in ("ar", "fr", "en"))
-        if "name" not in exc.params:  # e.g. "PDF endommagé": say which file
-            text_ar, text_fr, text_en = f"{name} : {text_ar}", f"{name} : {text_fr}", f"{name}: {text_en}"
-        self.errors_ar = {**self.errors_ar, "files": text_ar}
-        self.errors_fr = {**self.errors_fr, "files": text_fr}
-        self.errors_en = {**self.errors_en, "files": text_en}
+    def _store_type(self) -> type[rx.State]:
+        return DepositFiles
+
+    def _may_upload(self) -> bool:
+        """Anyone may add files to their own wizard, until it is submitted."""
+        return not self.done
 
     # --- events ---------------------------------------------------------------------------------
 
@@ -196,15 +190,14 @@ class DepositState(PortalState):
     def choose(self, administration_id: str):
         adm_id = int(administration_id) if str(administration_id).isdigit() else 0
         with db.read_session() as session:
-            adm = session.get(Administration, adm_id) if adm_id else None
-            if adm is None or not adm.active:
-                self._set_errors({"administration": "error.unknown_administration"})
-                return
-            nodes = directory.unit_tree(session, adm.id, active_only=True)  # type: ignore[arg-type]
-            self._adm_id = adm.id  # type: ignore[assignment]
-            self.adm_code, self.adm_name_ar, self.adm_name_fr = adm.code, adm.name_ar, adm.name_fr
-            self.units = [{"id": str(n.unit.id), "name_ar": "\u2003" * n.depth + n.unit.name_ar,
-                           "name_fr": "\u2003" * n.depth + n.unit.name_fr} for n in nodes]
+            adm = views.deposit_destination(session, adm_id)
+        if adm is None:
+            self._set_errors({"administration": "error.unknown_administration"})
+            return
+        self._adm_id = adm.id
+        self.adm_code, self.adm_name_ar, self.adm_name_fr = adm.code, adm.name_ar, adm.name_fr
+        self.units = [{"id": str(n.unit.id), "name_ar": "\u2003" * n.depth + n.unit.name_ar,
+                       "name_fr": "\u2003" * n.depth + n.unit.name_fr} for n in adm.units]
         self.unit_id = ""
         self._set_errors({})
 
@@ -254,30 +247,6 @@ class DepositState(PortalState):
             self.step = 4
 
     @rx.event
-    async def add_files(self, files: list[rx.UploadFile]):
-        """Spool, cap and inspect each file now; keep the accepted files on the server's disk only."""
-        if self.done:
-            return
-        store = await self.get_state(DepositFiles)
-        self.errors_ar = {k: v for k, v in self.errors_ar.items() if k != "files"}
-        self.errors_fr = {k: v for k, v in self.errors_fr.items() if k != "files"}
-        self.errors_en = {k: v for k, v in self.errors_en.items() if k != "files"}
-        kept, shown = list(store._files), list(self.files)
-        for name, exc in await accept_uploads(files, kept, shown, upload_client(self)):
-            self._file_error(exc, name)
-        store._files, self.files = kept, shown
-
-    @rx.event
-    async def remove_file(self, index: int):
-        if self.done or not isinstance(index, int):
-            return
-        store = await self.get_state(DepositFiles)
-        if 0 <= index < len(store._files):
-            discard_uploads(upload_client(self), store._files[index:index + 1])
-            store._files = store._files[:index] + store._files[index + 1:]
-            self.files = self.files[:index] + self.files[index + 1:]
-
-    @rx.event
     async def submit(self):
         if self.done or self.busy:  # a double click: the first one is being (or was) handled
             return
@@ -291,12 +260,11 @@ class DepositState(PortalState):
         self.busy = True
         self._clear_messages()
         yield
-        store = await self.get_state(DepositFiles)
         try:
-            form, ip = self._form(await spooled_files(upload_client(self), store._files)), self._client_ip()
+            form, ip = self._form(await self._uploaded()), self._client_ip()
         except DomainError as exc:  # the spool expired: the files must be added again
             self.busy = False
-            store._files, self.files = [], []
+            await self._discard_files()
             self.step = 3
             self._fail(exc)
             return
@@ -324,8 +292,7 @@ class DepositState(PortalState):
         self.tracking_href = routes.tracking_path(result.reference, result.access_token)
         self.emailed = bool(form.email.strip())
         self.done, self.busy = True, False
-        discard_uploads(upload_client(self), store._files)
-        store._files = []
+        await self._discard_files()
         self._set_errors({})
         yield rx.redirect(routes.DEPOSIT_DONE)
 

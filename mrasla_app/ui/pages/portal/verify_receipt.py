@@ -17,11 +17,10 @@ import reflex as rx
 
 from mrasla_app import db
 from mrasla_app.api.verify import MAX_VERIFY_MB
-from mrasla_app.models import DocumentKind
 from mrasla_app.services.portal import verification
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.forms import card, message, messages, section_title
+from mrasla_app.ui.components.forms import card, message, messages
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
@@ -142,7 +141,7 @@ class VerifyReceiptState(PortalState):
 def _document(d: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.el.div(
-            rx.cond(d["kind"] == DocumentKind.receipt.value, rx.icon("stamp", size=18, aria_hidden="true"),
+            rx.cond(d["kind"] == "receipt", rx.icon("stamp", size=18, aria_hidden="true"),
                     rx.icon("paperclip", size=18, aria_hidden="true")),
             rx.el.span(d["name"], class_name="file-name", dir="auto"),
             class_name="doc-head",

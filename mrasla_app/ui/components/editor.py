@@ -1,0 +1,141 @@
+"""The one list-and-form editor of the pages that manage rows (admin pages, the registry's contacts):
+the "new …" button, the "new" / "edit" form card, the table or its empty state, the row buttons,
+and the state mixins behind the form (``CreateForm``: a blank "new" form; ``RowEditor``: "new" or
+"edit this row").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import reflex as rx
+
+from mrasla_app.services.errors import DomainError
+from mrasla_app.ui.components.forms import button, card, empty_state, submit, table
+from mrasla_app.ui.i18n import t
+
+
+class RowEditor(rx.State, mixin=True):
+    """The list-and-form editing of a page: "new", "edit this row", "cancel".
+
+    The page says what a blank row is (``_blank``) and which rows may be edited (``_editable``): a
+    row id the browser sends is only trusted when it names one of the rows the page listed for
+    this actor; the save handler re-checks rights in the service.
+    """
+
+    editing: bool = False
+    edit: dict[str, str] = {}  # the row being edited (id "" = new)
+    form_key: int = 0  # bumped to remount the form with the values of ``edit``
+
+    def _blank(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def _editable(self) -> list[dict[str, str]]:
+        raise NotImplementedError
+
+    def _stop_editing(self) -> None:
+        self.editing, self.edit = False, self._blank()
+
+    def _reset_page(self, new_adm: bool) -> None:
+        self._stop_editing()
+
+    def _edited_id(self) -> int | None:
+        """The id of the row being saved (None: a new one), only if it is one of the rows listed."""
+        row_id = self.edit.get("id")
+        if not row_id:
+            return None
+        if row_id not in [r["id"] for r in self._editable()]:
+            raise DomainError("error.not_found")
+        return int(row_id)
+
+    @rx.event
+    def new(self):
+        self.edit, self.editing = self._blank(), True
+        self.form_key += 1
+        self._clear_messages()
+
+    @rx.event
+    def start_edit(self, row_id: str):
+        row = next((r for r in self._editable() if r["id"] == row_id), None)
+        self.edit, self.editing = (dict(row), True) if row else (self._blank(), False)
+        self.form_key += 1
+        self._clear_messages()
+
+    @rx.event
+    def cancel(self):
+        self._stop_editing()
+
+
+class CreateForm(rx.State, mixin=True):
+    """A page whose list has a "new …" form that opens above it (delegations, holidays, contacts…)."""
+
+    creating: bool = False
+    form_key: int = 0  # bumped to remount the form empty
+
+    def _reset_page(self, new_adm: bool) -> None:
+        self.creating = False
+
+    @rx.event
+    def open_create(self):
+        self.creating = True
+        self.form_key += 1
+        self._clear_messages()
+
+    @rx.event
+    def close(self):
+        self.creating = False
+
+
+def new_toolbar(hidden: Any, label_key: str, on_click: Any, testid: str) -> rx.Component:
+    """The page's "new …" button, hidden while its form is open."""
+    return rx.cond(~hidden, rx.el.div(button(label_key, on_click=on_click, data_testid=testid), class_name="toolbar"))
+
+
+def editor_card(title: Any, title_id: str, controls: list[Any], *, on_submit: Any, on_cancel: Any, key: Any,
+                submit_testid: str, submit_key: str = "common.create", extras: tuple[Any, ...] = (),
+                before: tuple[Any, ...] = (), **form_props: Any) -> rx.Component:
+    """The "new" / "edit" form of an admin page: a title (then ``before``), a grid of ``controls``,
+    then ``extras`` (checkboxes, hints) and the submit and cancel buttons. ``key`` remounts it with
+    fresh values."""
+    return card(
+        rx.el.h2(title, class_name="section-title", id=title_id),
+        *before,
+        rx.el.form(
+            rx.el.div(*controls, class_name="form-grid"),
+            *extras,
+            rx.el.div(submit(submit_key, submit_testid), button("common.cancel", kind="ghost", on_click=on_cancel),
+                      class_name="actions"),
+            on_submit=on_submit,
+            class_name="form",
+            key=key,
+            **form_props,
+        ),
+        aria_labelledby=title_id,
+    )
+
+
+def rows_table(rows: Any, head_keys: list[str], row: Callable[[Any], rx.Component], testid: str, empty_key: str,
+               icon: str) -> rx.Component:
+    """The page's list: a table of ``rows`` (one ``row`` each), or an empty state when there are none."""
+    return rx.cond(rows.length() > 0, table(head_keys, rx.foreach(rows, row), data_testid=testid),
+                   empty_state(empty_key, icon))
+
+
+def row_button(label_key: str, on_click: Any, testid: Any, kind: str = "secondary") -> rx.Component:
+    """A small action button of a table row."""
+    return rx.el.button(t(label_key), type="button", class_name=f"btn btn-small btn-{kind}", on_click=on_click,
+                        data_testid=testid)
+
+
+def edit_button(on_click: Any, testid: Any) -> rx.Component:
+    """A row's "edit" button (it opens the page's form with the row's values)."""
+    return rx.el.button(rx.icon("pencil", size=16, aria_hidden="true"), rx.el.span(t("common.edit")), type="button",
+                        class_name="btn btn-small btn-secondary", on_click=on_click, data_testid=testid)
+
+
+def active_badge(active: Any, on_key: str = "common.active", off_key: str = "common.inactive",
+                 off_class: str = "badge") -> rx.Component:
+    """Whether a row is in use ("1") or not (""), as a badge."""
+    return rx.cond(active != "", rx.el.span(t(on_key), class_name="badge badge-ok"),
+                   rx.el.span(t(off_key), class_name=off_class))
