@@ -242,6 +242,17 @@ class DocumentGlyphs:
             code = self.used[glyph] = self.codes.code(glyph)
         return code
 
+    def text_codes(self, text: str) -> str:
+        """``text`` as the codes of its characters' glyphs, as fpdf2 writes unshaped text; each
+        character must be in the font (``text_runs`` checks the cmap first)."""
+        codes = []
+        for c in text:
+            code = self.pick(ord(c))
+            if code is None:
+                raise ValueError(f"no glyph for {c!r}")
+            codes.append(chr(code))
+        return "".join(codes)
+
     def add(self, glyphs: Mapping[Glyph, int]) -> None:
         """Record glyphs drawn by reused content (``text_runs``)."""
         self.used.update(glyphs)

@@ -192,13 +192,7 @@ def _plain(pdf: FPDF, key: _Key) -> bytes | None:
         return None
     dx = {"L": margin, "R": key.w - margin - width, "C": (key.w - width) / 2}[key.align]
     baseline = pdf.h - 0.5 * key.h - 0.3 * key.size / k
-    subset, picked = subset_of(font), []
-    for c in text:
-        code = subset.pick(ord(c))
-        if code is None:  # not expected: every character is in the font's cmap
-            return None
-        picked.append(chr(code))
-    codes = "".join(picked)
+    codes = subset_of(font).text_codes(text)
     return (f"BT /F{font.i} {key.size:.2f} Tf ET\n"
             f"BT {dx * k:.2f} {baseline * k:.2f} Td ({font.escape_text(codes)}) Tj ET\n"
             ).encode("latin-1")
