@@ -141,7 +141,8 @@ def dashboard(session: Session, actor: Actor | None, administration_id: int | No
         .where(overdue_clause, Correspondence.action_unit_id.is_not(None))
         .group_by(Correspondence.action_unit_id)).all())
     unit_ids = {u for u in open_by_unit if branch is None or u in branch}
-    units_rows: Iterable[Unit] = session.execute(select(Unit).where(Unit.id.in_(unit_ids))).scalars() if unit_ids else []
+    units_rows: Iterable[Unit] = (session.execute(select(Unit).where(Unit.id.in_(unit_ids))).scalars()
+                                  if unit_ids else [])
     units = sorted(
         (UnitFigures(u.id, u.code, u.name_ar, u.name_fr, int(open_by_unit.get(u.id, 0)),  # type: ignore[arg-type]
                      int(late_by_unit.get(u.id, 0))) for u in units_rows),
