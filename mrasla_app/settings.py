@@ -146,7 +146,7 @@ class Settings:
     def master_keys(self) -> tuple[bytes, ...]:
         """What unsealing tries, in order: the master key, then the one an unfinished rotation is
         retiring (some secrets may still be sealed under it)."""
-        keys = (self.master_key(),)
+        keys: tuple[bytes, ...] = (self.master_key(),)
         if not self.master_key_in_env():
             try:
                 keys += (decode_key(self.retiring_master_key_path.read_bytes()),)

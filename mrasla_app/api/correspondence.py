@@ -147,7 +147,7 @@ def get_correspondence(correspondence_id: Id, actor: Actor | None = Depends(curr
         documents=[DocumentOut(id=d.id, kind=d.kind, filename=d.filename, content_type=d.content_type,
                                pages=d.pages, size=d.size, sha256=d.sha256) for d in view.documents],
         notes=[NoteOut(author=n.author.fr, body=n.body, at=n.at) for n in view.notes],
-        actions=sorted(a.value for a in view.actions),
+        actions=sorted(view.actions),
     )
 
 

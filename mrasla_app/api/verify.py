@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from email.utils import format_datetime
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import Response
@@ -209,8 +210,9 @@ def crl() -> Response:
     return public_file(der, "application/pkix-crl", x509.load_der_x509_crl(der).last_update_utc, CRL_CACHE)
 
 
-_OCSP_DOC = {200: {"description": "An OCSP response (RFC 6960), signed by the delegated responder", "content": {
-    "application/ocsp-response": {"schema": {"type": "string", "format": "binary"}}}}}
+_OCSP_DOC: dict[int | str, dict[str, Any]] = {200: {
+    "description": "An OCSP response (RFC 6960), signed by the delegated responder", "content": {
+        "application/ocsp-response": {"schema": {"type": "string", "format": "binary"}}}}}
 
 
 @pki_router.post("/pki/ocsp", response_class=Response, responses={**_OCSP_DOC, **errors(400, 413)},

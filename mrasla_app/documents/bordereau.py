@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
@@ -119,6 +120,13 @@ def _text_line(pdf: FPDF, text: str, size: float, width: float, style: str = "",
     pdf.cell(width, h, fit(pdf, text, width), align="R" if _is_arabic(text) else "L",
              new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_x(x)
+
+
+def _line_count(pdf: FPDF, w: float, h: float, text: str) -> int:
+    """How many lines ``multi_cell`` would take for ``text`` in the current font (a dry run)."""
+    lines = pdf.multi_cell(w, h, text, dry_run=True, output="LINES")
+    assert isinstance(lines, list)  # only LINES asked for: fpdf2 returns the list itself
+    return len(lines)
 
 
 def render_signature_page(data: SignaturePageData) -> tuple[bytes, list[SealSlot]]:
@@ -220,8 +228,9 @@ def prepare_document(pdf_bytes: bytes, data: SignaturePageData) -> tuple[bytes, 
     placed: dict[str, SealSlot] = {}
     for spec, slot in zip(data.slots, slots, strict=True):
         where = SealSlot(base_pages + slot.page, slot.box_pt)
-        fields.append_signature_field(writer, fields.SigFieldSpec(
-            spec.field_name, on_page=where.page, box=tuple(round(v, 2) for v in where.box_pt)))
+        # pyHanko types the box in integers; a PDF rectangle takes real numbers, as written here
+        box = cast("tuple[int, int, int, int]", tuple(round(v, 2) for v in where.box_pt))
+        fields.append_signature_field(writer, fields.SigFieldSpec(spec.field_name, on_page=where.page, box=box))
         placed[spec.field_name] = where
     out = BytesIO()
     writer.write(out)
@@ -443,7 +452,7 @@ def render_bordereau(data: BordereauData) -> bytes:
         actor_lines = [row.actor] + ([f"p.d. {row.on_behalf_of}", f"بالتفويض عن {row.on_behalf_of}"]
                                      if row.on_behalf_of else [])
         use_font(pdf, font_for(comment), 7.5, sample=comment)
-        comment_lines = len(pdf.multi_cell(cols[5][0] - 2, 3.8, comment or "—", dry_run=True, output="LINES"))
+        comment_lines = _line_count(pdf, cols[5][0] - 2, 3.8, comment or "—")
         h = max(len(actor_lines) * 4.0, comment_lines * 3.8, 8.5) + 1.5
         if pdf.will_page_break(h):
             pdf.add_page()
@@ -525,7 +534,7 @@ def _annotation_list(pdf: FPDF, lines: tuple[AnnotationLine, ...] | list[Annotat
         head = f"{where_fr} · v{line.version} · {line.author} · {local(line.at):%d/%m/%Y %H:%M}"
         body = " ".join(line.body.split())
         use_font(pdf, font_for(body), 8.5, sample=body)
-        n = len(pdf.multi_cell(w, 4.2, body, dry_run=True, output="LINES"))
+        n = _line_count(pdf, w, 4.2, body)
         if pdf.will_page_break(5 + n * 4.2 + 2):
             pdf.add_page()
         y = pdf.get_y()

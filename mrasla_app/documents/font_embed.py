@@ -38,7 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from fpdf.fonts import Glyph, SubsetMap, TTFFont
+from fpdf.fonts import CoreFont, Glyph, SubsetMap, TTFFont
 from fpdf.output import CIDSystemInfo, OutputProducer, PDFFont, _build_cmap_blocks
 from fpdf.output import _cid_font_widths
 from fpdf.enums import PDFResourceType
@@ -242,6 +242,17 @@ class DocumentGlyphs:
             code = self.used[glyph] = self.codes.code(glyph)
         return code
 
+    def text_codes(self, text: str) -> str:
+        """``text`` as the codes of its characters' glyphs, as fpdf2 writes unshaped text; each
+        character must be in the font (``text_runs`` checks the cmap first)."""
+        codes = []
+        for c in text:
+            code = self.pick(ord(c))
+            if code is None:
+                raise ValueError(f"no glyph for {c!r}")
+            codes.append(chr(code))
+        return "".join(codes)
+
     def add(self, glyphs: Mapping[Glyph, int]) -> None:
         """Record glyphs drawn by reused content (``text_runs``)."""
         self.used.update(glyphs)
@@ -275,6 +286,15 @@ def register(font: TTFFont, path: Path) -> None:
 
 def document_glyphs(fontkey: str) -> DocumentGlyphs:
     return DocumentGlyphs(_REGISTERED[fontkey].codes)
+
+
+def subset_of(font: CoreFont | TTFFont) -> DocumentGlyphs:
+    """``font.subset`` of a document's registered font: ``receipt_layout`` replaces fpdf2's
+    ``SubsetMap`` (which fpdf2's types declare) with the document's ``DocumentGlyphs``."""
+    subset = font.subset if isinstance(font, TTFFont) else None
+    if not isinstance(subset, DocumentGlyphs):
+        raise TypeError(f"font {font.fontkey!r} is not registered here (no DocumentGlyphs)")
+    return subset
 
 
 @dataclass(frozen=True)
@@ -342,10 +362,11 @@ def _format_code(unicode: int) -> str:
 def embedded_font(font: TTFFont) -> _EmbeddedFont:
     """The embedded form of a document's font (a ``DocumentGlyphs`` subset), logging the
     characters it could not show as fpdf2 does."""
-    if font.subset.missing:
+    subset = subset_of(font)
+    if subset.missing:
         log.warning("Font MPDFAA+%s is missing the following glyphs: %s", font.name,
-                    ", ".join(repr(chr(x)) for x in list(dict.fromkeys(font.subset.missing))[:10]))
-    return _embedded(font.fontkey, font.subset.used)
+                    ", ".join(repr(chr(x)) for x in list(dict.fromkeys(subset.missing))[:10]))
+    return _embedded(font.fontkey, subset.used)
 
 
 def referenced_fonts(pdf) -> list[TTFFont]:
@@ -419,5 +440,6 @@ class ReceiptOutputProducer(OutputProducer):
 
             stream = _CompressedFontFile(embedded.program, embedded.program_length)
             self._add_pdf_obj(stream, "fonts")
-            descriptor.font_file2 = stream
+            # fpdf2 types the descriptor without its optional /FontFile2 entry and sets it the same way
+            descriptor.font_file2 = stream  # type: ignore[attr-defined]
         return font_objs_per_index

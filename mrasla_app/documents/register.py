@@ -92,7 +92,8 @@ class RegisterPDF:
         self.pdf.set_margins(MARGIN, MARGIN, MARGIN)
         self.pdf.set_auto_page_break(False)  # rows are placed by hand, the header repeated
         self.pdf.alias_nb_pages()
-        self.pdf.footer = self.footer
+        # fpdf2 calls ``footer`` on closing each page; the document comes from ``new_document``, not a subclass
+        self.pdf.footer = self.footer  # type: ignore[method-assign]
         self.bottom = PAGE_H - MARGIN - 8
 
     def add_page(self) -> None:
@@ -163,6 +164,7 @@ class RegisterPDF:
     def _wrap(self, text: str, family: str, size: float, width: float) -> list[str]:
         use_font(self.pdf, family, size, sample=text)
         lines = self.pdf.multi_cell(width, LINE_H, text, dry_run=True, output=MethodReturnValue.LINES)
+        assert isinstance(lines, list)  # only LINES asked for: fpdf2 returns the list itself
         return lines[:6] or [""]  # a 255-character subject takes at most ~4 lines
 
     def row(self, index: int, row: RegisterRow) -> None:

@@ -37,8 +37,9 @@ from typing import Mapping, NamedTuple
 from fpdf import FPDF
 from fpdf.drawing_primitives import convert_to_device_color
 from fpdf.enums import PDFResourceType, XPos, YPos
-from fpdf.fonts import Glyph
+from fpdf.fonts import Glyph, TTFFont
 
+from mrasla_app.documents.font_embed import subset_of
 from mrasla_app.documents.receipt_layout import PAGE_H_MM, new_document
 
 MEMO_MAX = 4096
@@ -113,10 +114,11 @@ def _scratch() -> FPDF:
 
 def _run(pdf: FPDF, ops: bytes, height: float) -> TextRun:
     """A run from the bytes just written on the scratch page and the glyphs they used."""
-    glyphs = tuple((fontkey, MappingProxyType(dict(font.subset.used)))
-                   for fontkey, font in pdf.fonts.items() if font.subset.used)
-    missing = tuple((fontkey, tuple(font.subset.missing))
-                    for fontkey, font in pdf.fonts.items() if font.subset.missing)
+    subsets = {fontkey: subset_of(font) for fontkey, font in pdf.fonts.items()}
+    glyphs = tuple((fontkey, MappingProxyType(dict(subset.used)))
+                   for fontkey, subset in subsets.items() if subset.used)
+    missing = tuple((fontkey, tuple(subset.missing))
+                    for fontkey, subset in subsets.items() if subset.missing)
     selected = {int(i) for i in _FONT_SELECTION.findall(ops)}
     fonts = tuple(fontkey for fontkey, font in pdf.fonts.items() if font.i in selected)
     return TextRun(ops, fonts, glyphs, missing, height)
@@ -126,8 +128,9 @@ def _record(key: _Key) -> TextRun:
     """Lay ``key`` out on this thread's scratch page (directly or with fpdf2)."""
     pdf = _scratch()
     for font in pdf.fonts.values():
-        font.subset.used.clear()
-        font.subset.missing.clear()
+        subset = subset_of(font)
+        subset.used.clear()
+        subset.missing.clear()
     plain = _plain(pdf, key)
     if plain is not None:
         return _run(pdf, plain, key.h)
@@ -141,6 +144,7 @@ def _record(key: _Key) -> TextRun:
     pdf.set_fill_color(0)
     pdf.current_font_is_set_on_page = False  # always write the font selection into the run
     contents = pdf.pages[pdf.page].contents
+    assert isinstance(contents, bytearray)  # a page's content stream is built at output time
     start = len(contents)
     pdf.set_xy(0, 0)
     if key.multiline and not _fits_one_ltr_line(pdf, key):
@@ -161,7 +165,10 @@ def _fits_one_ltr_line(pdf: FPDF, key: _Key) -> bool:
     right-to-left characters (bidi reordering differs) that fits the box with some room to
     spare. ``cell`` skips fpdf2's character-by-character line breaking.
     """
-    cmap = pdf.current_font.cmap
+    font = pdf.current_font
+    if not isinstance(font, TTFFont):
+        return False
+    cmap = font.cmap
     return ("\n" not in key.text and "\u00ad" not in key.text
             and all(ord(c) in cmap and unicodedata.bidirectional(c) not in _RTL_CLASSES
                     for c in key.text)
@@ -174,7 +181,7 @@ def _plain(pdf: FPDF, key: _Key) -> bytes | None:
     ``None`` when the text needs more than that (fpdf2 then lays it out)."""
     font = pdf.fonts[f"{key.family.lower()}{key.style}"]
     text = key.text
-    if (key.direction is not None or key.align not in ("L", "R", "C") or not text
+    if (not isinstance(font, TTFFont) or key.direction is not None or key.align not in ("L", "R", "C") or not text
             or not text.isprintable()
             or any(ord(c) not in font.cmap or unicodedata.bidirectional(c) in _RTL_CLASSES
                    for c in text)):
@@ -185,7 +192,7 @@ def _plain(pdf: FPDF, key: _Key) -> bytes | None:
         return None
     dx = {"L": margin, "R": key.w - margin - width, "C": (key.w - width) / 2}[key.align]
     baseline = pdf.h - 0.5 * key.h - 0.3 * key.size / k
-    codes = "".join(chr(font.subset.pick(ord(c))) for c in text)
+    codes = subset_of(font).text_codes(text)
     return (f"BT /F{font.i} {key.size:.2f} Tf ET\n"
             f"BT {dx * k:.2f} {baseline * k:.2f} Td ({font.escape_text(codes)}) Tj ET\n"
             ).encode("latin-1")
@@ -221,8 +228,8 @@ def place(pdf: FPDF, text_run: TextRun, x: float, y: float,
              + text_run.ops + b"Q")
     fonts = pdf.fonts
     for fontkey, glyphs in text_run.glyphs:
-        fonts[fontkey].subset.add(glyphs)
+        subset_of(fonts[fontkey]).add(glyphs)
     for fontkey, missing in text_run.missing:
-        fonts[fontkey].subset.missing.extend(missing)
+        subset_of(fonts[fontkey]).missing.extend(missing)
     for fontkey in text_run.fonts:
         pdf._resource_catalog.add(PDFResourceType.FONT, fonts[fontkey].i, pdf.page)

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from mrasla_app.models import Channel, Correspondence, Direction, Role, Status, Unit
 from mrasla_app.services.directory import permissions
@@ -103,7 +104,7 @@ def _scope(session: Session, actor: Actor | None, administration_id: int | None
     adm_id = administration_id or actor.administration_id
     if not adm_id:
         raise PermissionDenied()
-    in_adm = Correspondence.administration_id == adm_id
+    in_adm = col(Correspondence.administration_id) == adm_id
     if permissions.is_admin_of(actor, adm_id):
         return "administration", adm_id, in_adm, None
     if actor.administration_id == adm_id and actor.has_role(Role.head):
@@ -120,7 +121,7 @@ def dashboard(session: Session, actor: Actor | None, administration_id: int | No
     day0 = now.astimezone(ZoneInfo(TIMEZONE)).date()
 
     # Per status ("queues").
-    by_status = dict(session.execute(
+    by_status: dict[Status, int] = dict(session.execute(
         select(Correspondence.status, func.count(Correspondence.id)).where(where).group_by(Correspondence.status)
     ).all())
     queues = {s.value: int(by_status.get(s, 0)) for s in QUEUES}
@@ -131,16 +132,17 @@ def dashboard(session: Session, actor: Actor | None, administration_id: int | No
     overdue = int(session.execute(select(func.count(Correspondence.id)).where(overdue_clause)).scalar_one())
 
     # Per action unit: open and overdue.
-    open_by_unit = dict(session.execute(
+    open_by_unit: dict[int, int] = dict(session.execute(
         select(Correspondence.action_unit_id, func.count(Correspondence.id))
         .where(where, Correspondence.status.in_(OPEN), Correspondence.action_unit_id.is_not(None))
         .group_by(Correspondence.action_unit_id)).all())
-    late_by_unit = dict(session.execute(
+    late_by_unit: dict[int, int] = dict(session.execute(
         select(Correspondence.action_unit_id, func.count(Correspondence.id))
         .where(overdue_clause, Correspondence.action_unit_id.is_not(None))
         .group_by(Correspondence.action_unit_id)).all())
     unit_ids = {u for u in open_by_unit if branch is None or u in branch}
-    units_rows = session.execute(select(Unit).where(Unit.id.in_(unit_ids))).scalars() if unit_ids else []
+    units_rows: Iterable[Unit] = (session.execute(select(Unit).where(Unit.id.in_(unit_ids))).scalars()
+                                  if unit_ids else [])
     units = sorted(
         (UnitFigures(u.id, u.code, u.name_ar, u.name_fr, int(open_by_unit.get(u.id, 0)),  # type: ignore[arg-type]
                      int(late_by_unit.get(u.id, 0))) for u in units_rows),

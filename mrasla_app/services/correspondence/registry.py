@@ -14,6 +14,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from mrasla_app.models import Administration, Correspondence, Direction, RegistryCounter, Status
@@ -75,10 +76,7 @@ def typed_number(text: str) -> str | None:
 
 def next_number(session: Session, administration_id: int, year: int, direction: Direction) -> int:
     """Take the next sequence number; only valid inside the transaction that uses it."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
         insert(RegistryCounter)
         .values(administration_id=administration_id, year=year, direction=direction.value, value=0)

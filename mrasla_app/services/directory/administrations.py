@@ -158,9 +158,10 @@ def save_unit(
     if unit_id is None:
         unit = Unit(administration_id=administration_id, code="", name_ar="", name_fr="")
     else:
-        unit = session.get(Unit, unit_id)
-        if unit is None or unit.administration_id != administration_id:
+        existing = session.get(Unit, unit_id)
+        if existing is None or existing.administration_id != administration_id:
             raise NotFound()
+        unit = existing
     if parent_id is not None:
         parent = session.get(Unit, parent_id)
         if parent is None or parent.administration_id != administration_id:

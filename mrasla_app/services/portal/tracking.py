@@ -93,7 +93,7 @@ def view(session: Session, corr: Correspondence) -> TrackingView:
         select(Document).where(Document.correspondence_id == corr.id, Document.kind == DocumentKind.answer)
         .order_by(Document.id)
     ).scalars().all()
-    folders = dict(session.execute(
+    folders: dict[str, str] = dict(session.execute(
         select(Folder.current_sha256, Folder.reference).where(Folder.current_sha256.in_([d.sha256 for d in docs]))
     ).all()) if docs else {}
     return TrackingView(

@@ -130,7 +130,7 @@ def pin_pad() -> rx.Component:
     def key(k: str) -> rx.Component:
         if k == "back":
             label: Any = rx.icon("delete", size=22, aria_hidden="true", class_name="flip-rtl")
-            aria = t("pf.pin_back")
+            aria: rx.Var | str = t("pf.pin_back")
         elif k == "clear":
             label, aria = rx.icon("x", size=22, aria_hidden="true"), t("pf.pin_clear")
         else:

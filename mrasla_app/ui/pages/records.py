@@ -7,6 +7,7 @@ longer. ``services.records.retention`` checks the archivist role again in every 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import reflex as rx
 
@@ -89,7 +90,7 @@ class RecordsState(SessionState):
         due = [r["id"] for r in self.rows if r["status"] == "due"]
         self.selected = [] if set(self.selected) == set(due) else due
 
-    async def _apply(self, kind: str, form: dict) -> None:
+    async def _apply(self, kind: str, form: dict) -> AsyncIterator[None]:
         try:
             actor = self._require(PAGE)
             ids = [int(i) for i in self.selected if i.isdigit() and len(i) < 10]
