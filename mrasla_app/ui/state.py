@@ -14,6 +14,7 @@ from __future__ import annotations
 from http.cookies import CookieError, SimpleCookie
 
 import reflex as rx
+from reflex.event import EventSpec
 
 from mrasla_app import db
 from mrasla_app.i18n import DEFAULT_LANG, LANGS, RTL_LANGS, translate
@@ -187,7 +188,7 @@ class SessionState(LangState):
         query = getattr(url, "query", "")
         return f"{path}?{query}" if query else path
 
-    def _guard(self, page: str) -> tuple[Actor | None, rx.event.EventSpec | None]:
+    def _guard(self, page: str) -> tuple[Actor | None, EventSpec | None]:
         """For ``on_load``: (actor, None) when allowed, else (None, a redirect)."""
         actor = self._actor()
         self._show_actor(actor)

@@ -14,7 +14,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from mrasla_app.models import (
     Administration,
@@ -141,7 +141,7 @@ def _queue_clause(actor: Actor, queue: Queue) -> ColumnElement[bool] | None:
     if queue is Queue.awaiting_signature:
         return false()  # filled by the signature book (parapheur) once answers travel through circuits
     if queue is Queue.sent:
-        return Correspondence.direction == Direction.outgoing
+        return col(Correspondence.direction) == Direction.outgoing
     return None
 
 
@@ -157,7 +157,7 @@ def search_clause(session: Session, q: str) -> ColumnElement[bool] | None:
     only, quoted for FTS5."""
     q = clean(q, multiline=False)
     if (number := registry.typed_number(q)) is not None:
-        return Correspondence.registry_number == number
+        return col(Correspondence.registry_number) == number
     terms = search_terms(q)
     if not terms:
         return None

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ARRAY, ColumnElement, Integer, TextClause, any_, bindparam, func, select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from mrasla_app.models import Correspondence, DocumentText, TextStatus
 from mrasla_app.models.base import MAX_ID
@@ -147,7 +147,7 @@ class Match:
         if not self.postgresql:
             return Correspondence.id.in_(self.ids(ids))
         found = list(session.execute(self.ids(ids)).scalars())
-        return Correspondence.id == any_(bindparam("matched", found, type_=ARRAY(Integer)))
+        return col(Correspondence.id) == any_(bindparam("matched", found, type_=ARRAY(Integer)))
 
 
 def match(session: Session, terms: Terms) -> Match:
@@ -209,8 +209,8 @@ def snippets(session: Session, ids: Sequence[int], terms: Terms) -> dict[int, Sn
         if status == TextStatus.done:
             sources.setdefault(i, []).append(body)
     out: dict[int, Snippet] = {}
-    for i, texts in sources.items():
-        for value in texts:
+    for i, values in sources.items():
+        for value in values:
             if value and (found := _snippet(value, terms)) is not None:
                 out[i] = found
                 break

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
+from reflex.event import EventSpec
 
 from mrasla_app import db
 from mrasla_app.services.directory import administrations as directory
@@ -38,7 +39,7 @@ class AdminState(SessionState):
     administrations: list[dict[str, str]] = []  # {id, code, name_ar, name_fr}
     adm_id: int = 0
 
-    def _admin_actor(self) -> tuple[Actor | None, rx.event.EventSpec | None]:
+    def _admin_actor(self) -> tuple[Actor | None, EventSpec | None]:
         """For ``on_load``: guard the admin area, then (re)load the manageable administrations."""
         actor, redirect = self._guard("admin")
         if actor is None:
