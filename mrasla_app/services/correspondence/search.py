@@ -98,6 +98,10 @@ def _vocabulary(session: Session, table: str, column: str) -> Callable[[str], li
     return words
 
 
+#: PostgreSQL: id ranges up to this wide are read through the id indexes (``Match.ids``).
+PG_INDEXED_RANGE = 2**17
+
+
 @dataclass(frozen=True)
 class Match:
     """A search's words as each index reads them, worked out once and used for every range of ids read."""
@@ -114,11 +118,15 @@ class Match:
         if self.postgresql:
             if not self.tsq:
                 return text("SELECT 0 WHERE false")
+            # A narrow range is intersected with the id indexes (only its matches are read from the
+            # table); a wide one is only a filter: building the bitmap of half a million ids costs more
+            # than reading the matches of a rarer word.
+            add = "" if hi - lo <= PG_INDEXED_RANGE else " + 0"
             return text(
                 "SELECT id FROM correspondence WHERE search_vector @@ to_tsquery('simple', :tsq) "
-                "AND id >= :lo AND id < :hi "
+                f"AND id{add} >= :lo AND id{add} < :hi "
                 "UNION SELECT correspondence_id FROM document_text WHERE search_vector @@ to_tsquery('simple', :tsq) "
-                "AND correspondence_id >= :lo AND correspondence_id < :hi"
+                f"AND correspondence_id{add} >= :lo AND correspondence_id{add} < :hi"
             ).bindparams(tsq=self.tsq, lo=lo, hi=hi)
         # Both FTS5 indexes have the letter's id as rowid (documents: one row per letter, ``letter_text_fts``),
         # so each seeks straight to the range.
