@@ -100,6 +100,7 @@ def test_a_search_read_window_by_window_pages_through_every_match_newest_first(s
     not visible to an agent: every page and the relevance pool agree with the whole match set."""
     monkeypatch.setattr(inbox, "SEARCH_WINDOW", 4)
     monkeypatch.setattr(inbox, "ROW_BY_ROW", row_by_row)
+    monkeypatch.setattr(full_text, "PG_INDEXED_RANGE", 8)  # PostgreSQL: wider windows read as a filter
     made = []
     for i in range(7):
         made.append(deposit(seeded, f"Réclamation voirie {i}"))
