@@ -3,7 +3,7 @@
 folder's active step (visa, opinion, signature with the PIN, rejection, return), batches of visas
 or signatures (one PIN for many folders) and the undo of one's own last decision.
 
-Authentication is the session cookie; rights come from ``services.workflow`` (a folder the actor
+Authentication is the session cookie; rights come from ``services.parapheur`` (a folder the actor
 may not see answers 404 exactly like a missing one). Nothing is cached by the browser or proxies.
 """
 
@@ -20,11 +20,11 @@ from mrasla_app import db
 from mrasla_app.api.deps import Id, acting_actor, current_actor, download, file_responses
 from mrasla_app.api.errors import Message, errors
 from mrasla_app.i18n import bilingual
-from mrasla_app.models import Decision, Folder
 from mrasla_app.models.base import MAX_ID
 from mrasla_app.services.directory.accounts import Actor
-from mrasla_app.services.errors import NotAuthenticated, NotFound
-from mrasla_app.services.parapheur import annotations, batch, undo, viewer, workflow
+from mrasla_app.services.errors import NotAuthenticated
+from mrasla_app.services.parapheur import annotations, batch, decisions, summary, undo, viewer, views
+from mrasla_app.services.parapheur.lifecycle import FolderAction
 
 router = APIRouter(prefix="/folders", tags=["parapheur"], responses=errors(401, 404, 422))
 PDF = file_responses("application/pdf", description="The PDF")
@@ -47,9 +47,8 @@ def main_document(folder_id: Id, inline: bool = False, actor: Actor | None = Dep
     """The main document as it stands: with its signature page, signed by everyone who signed so far."""
     actor = _staff(actor)
     with db.read_session() as session:
-        _name, data = workflow.document(session, actor, folder_id)
-        folder = session.get(Folder, folder_id)
-        reference = folder.reference if folder else str(folder_id)
+        _name, data = views.document(session, actor, folder_id)
+        reference = views.reference(session, actor, folder_id)
     return _pdf(data, f"{reference}.pdf", inline)
 
 
@@ -59,7 +58,7 @@ def folder_document(folder_id: Id, document_id: Id, inline: bool = False,
     """One document of the folder (annexes; the main one of the current version as it stands)."""
     actor = _staff(actor)
     with db.read_session() as session:
-        name, data = workflow.document(session, actor, folder_id, document_id)
+        name, data = views.document(session, actor, folder_id, document_id)
     return _pdf(data, name, inline)
 
 
@@ -68,11 +67,8 @@ def bordereau(folder_id: Id, inline: bool = False, actor: Actor | None = Depends
     """The signature summary: every decision of every version, with delegations."""
     actor = _staff(actor)
     with db.read_session() as session:
-        data = workflow.bordereau(session, actor, folder_id)
-        folder = session.get(Folder, folder_id)
-        if folder is None:
-            raise NotFound()
-        reference = folder.reference
+        data = summary.bordereau(session, actor, folder_id)
+        reference = views.reference(session, actor, folder_id)
     return _pdf(data, f"bordereau-{reference}.pdf", inline)
 
 
@@ -96,8 +92,7 @@ def annotated_copy(folder_id: Id, inline: bool = False, actor: Actor | None = De
     actor = _staff(actor)
     with db.read_session() as session:
         data = annotations.annotated_copy(session, actor, folder_id)
-        folder = session.get(Folder, folder_id)
-        reference = folder.reference if folder else str(folder_id)
+        reference = views.reference(session, actor, folder_id)
     return _pdf(data, f"{reference}-annotations.pdf", inline)
 
 
@@ -111,8 +106,9 @@ class Action(str, Enum):
     return_ = "return"  # the previous step is active again (reason required)
 
 
-DECISIONS = {Action.approve: Decision.approved, Action.opinion: Decision.opinion, Action.sign: Decision.signed,
-             Action.reject: Decision.rejected, Action.return_: Decision.returned}
+DECISIONS = {Action.approve: FolderAction.approved, Action.opinion: FolderAction.opinion,
+             Action.sign: FolderAction.signed, Action.reject: FolderAction.rejected,
+             Action.return_: FolderAction.returned}
 
 
 class ActionIn(BaseModel):
@@ -142,7 +138,7 @@ def act_on_folder(folder_id: Id, body: ActionIn, actor: Actor | None = Depends(a
     actor = _staff(actor)
     comment = "\n".join(part for part in (body.reason.strip(), body.comment.strip()) if part)
     with db.write_session() as session:
-        folder = workflow.act(session, actor, folder_id, DECISIONS[body.action].value, comment=comment,
+        folder = decisions.act(session, actor, folder_id, DECISIONS[body.action].value, comment=comment,
                               pin=body.pin, on_behalf_of=body.on_behalf_of, step_id=body.step_id)
         return FolderStateOut(id=folder.id, reference=folder.reference, status=folder.status.value,  # type: ignore[arg-type]
                               version=folder.version, current_step=folder.current_step,
@@ -159,7 +155,7 @@ class BatchAction(str, Enum):
     sign = "sign"
 
 
-BATCH_DECISIONS = {BatchAction.approve: Decision.approved, BatchAction.sign: Decision.signed}
+BATCH_DECISIONS = {BatchAction.approve: FolderAction.approved, BatchAction.sign: FolderAction.signed}
 
 
 class BatchFolderIn(BaseModel):

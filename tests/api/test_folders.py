@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from mrasla_app import db
 from mrasla_app.models import DocumentRole, FolderDocument
-from mrasla_app.services.parapheur import workflow
+from mrasla_app.services.parapheur import submission
 from tests.api.test_auth_and_directory import login
 from tests.files import jpeg_bytes, pdf_bytes
 
@@ -22,10 +22,10 @@ def _folder(seeded) -> tuple[int, int]:
     """A started folder (head visa → director signature) with one annex; (folder id, annex id)."""
     agent = seeded.actor(AGENT)
     with db.write_session() as s:
-        folder = workflow.create_folder(s, agent, "Réponse à la demande", [
+        folder = submission.create_folder(s, agent, "Réponse à la demande", [
             ("reponse.pdf", pdf_bytes(pages=2)), ("annexe.pdf", pdf_bytes(text="Annexe")),
             ("photo.jpg", jpeg_bytes())])
-        workflow.start(s, agent, folder.id, steps=[
+        submission.start(s, agent, folder.id, steps=[
             {"kind": "visa", "user_ids": [seeded.user_id(HEAD)]},
             {"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]}])
         annex = s.execute(select(FolderDocument.id).where(FolderDocument.folder_id == folder.id,
