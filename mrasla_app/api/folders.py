@@ -9,6 +9,7 @@ may not see answers 404 exactly like a missing one). Nothing is cached by the br
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 
 from fastapi import APIRouter, Depends, Query
@@ -40,6 +41,85 @@ def _pdf(data: bytes, name: str, inline: bool) -> Response:
     if not name.lower().endswith(".pdf"):
         name = name.rsplit(".", 1)[0] + ".pdf"
     return download(data, "application/pdf", name, inline)
+
+
+class PersonOut(BaseModel):
+    id: int
+    name: str
+    name_ar: str
+
+
+class AnnexOut(BaseModel):
+    id: int
+    name: str
+    pages: int
+
+
+class ParticipantOut(BaseModel):
+    user_id: int
+    name: str
+    name_ar: str
+    acted: bool = Field(description="decided in the step's current round")
+
+
+class StepOut(BaseModel):
+    id: int
+    position: int
+    kind: str = Field(description="visa, opinion, signature or seal")
+    mode: str = Field(description="all: every participant decides; any: the first one completes the step")
+    label_fr: str
+    label_ar: str
+    status: str = Field(description="pending, active, completed or rejected")
+    due_on: datetime | None = Field(description="while the step is active and has a deadline")
+    participants: list[ParticipantOut]
+
+
+class HistoryOut(BaseModel):
+    at: datetime
+    actor: str
+    actor_ar: str
+    decision: str
+    step: int | None = Field(description="the step's position (none for an earlier version's step)")
+    kind: str
+    comment: str
+    withdrawn: bool = Field(description="undone by its author")
+    on_behalf_of: str = Field(description="the delegator's name, when decided by delegation")
+    on_behalf_of_ar: str
+
+
+class SendingOut(BaseModel):
+    outgoing_number: str
+    outgoing_id: int | None
+    recipient_number: str
+
+
+class FolderOut(BaseModel):
+    """A folder as the folder page shows it, with the actions the caller may take now."""
+
+    id: int
+    reference: str
+    title: str
+    status: str = Field(description="draft, in_progress, rejected, completed (signed, to send), cancelled or sent")
+    version: int
+    created_at: datetime
+    completed_at: datetime | None
+    reject_reason: str
+    initiator: PersonOut
+    correspondence_id: int | None
+    correspondence_number: str
+    main_name: str
+    pages: int
+    document_sha256: str
+    annexes: list[AnnexOut]
+    steps: list[StepOut]
+    history: list[HistoryOut]
+    allowed_actions: list[str] = Field(description="what the caller may do now: start, approved, opinion, signed, "
+                                                   "rejected, returned, new_version, cancel, send, undo")
+    active_step_id: int = Field(description="the step the caller may decide on (`step_id` of an action); 0: none")
+    needs_pin: bool
+    acting_for: list[PersonOut] = Field(description="participants the caller may act for by delegation")
+    undo_action_id: int = Field(description="the caller's own last decision while it may be undone (0: none)")
+    sending: SendingOut | None = Field(description="where the signed document went, once sent")
 
 
 @router.get("/{folder_id}/document.pdf", response_class=Response, responses=PDF)
@@ -252,3 +332,15 @@ def undo_decision(folder_id: Id, body: UndoIn, actor: Actor | None = Depends(act
         return FolderStateOut(id=folder.id, reference=folder.reference, status=folder.status.value,  # type: ignore[arg-type]
                               version=folder.version, current_step=folder.current_step,
                               document_sha256=folder.current_sha256, reject_reason=folder.reject_reason)
+
+
+# Digits only, and last: ``/folders/batch`` is another resource (its 405 and ``Allow``, ``errors.path_methods``).
+@router.get("/{folder_id:int}", response_model=FolderOut)
+def folder(folder_id: Id, actor: Actor | None = Depends(current_actor)) -> FolderOut:
+    """The folder: documents, circuit steps and participants, every decision, and what the caller may do."""
+    actor = _staff(actor)
+    with db.read_session() as session:
+        view = views.folder_view(session, actor, folder_id)
+    out = FolderOut.model_validate(view, from_attributes=True)
+    out.allowed_actions = sorted(view.allowed_actions)
+    return out
