@@ -4,10 +4,10 @@ panel (visa, opinion, signature with the PIN, rejection, return) when the actor 
 
 The folder id comes from the URL and stays in a backend var; ``views.folder_view`` decides
 whether the actor may see it (missing and not visible give the same "not found") and what they may
-do; the state maps that view to vars. The PIN is
-read from the submitted form, handed to ``decisions.act`` in a worker thread (pyHanko runs its own
-event loop) and never kept in the state; the form is remounted right after so the field is empty.
-The step the user saw is always passed (``step_id``): if someone was faster, the service refuses.
+do; the state only maps that view to vars. The PIN is read from the submitted form, handed to
+``decisions.act`` in a worker thread (pyHanko runs its own event loop) and never kept in the
+state; the form is remounted right after so the field is empty. The step the user saw is always
+passed (``step_id``): if someone was faster, the service refuses.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def _act(actor: Actor, folder_id: int, decision: str, comment: str, pin: str | N
          step_id: int) -> None:
     with db.write_session() as session:
         decisions.act(session, actor, folder_id, decision, comment=comment, pin=pin, on_behalf_of=on_behalf_of,
-                     step_id=step_id)
+                      step_id=step_id)
 
 
 def _undo(actor: Actor, folder_id: int, action_id: int) -> None:
