@@ -4,7 +4,7 @@ Both paths sign 50 folders of the demo data (one signature step for the director
 document with its signature page, PAdES B-LTA with the visible stamp), each folder in its own
 write transaction, exactly as the application does:
 
-- single: ``workflow.act(..., pin=PIN)`` per folder: each signature unlocks the key (scrypt on the
+- single: ``decisions.act(..., pin=PIN)`` per folder: each signature unlocks the key (scrypt on the
   PIN, AES-GCM, the sealed envelope) and builds its signer, as the folder page does;
 - batch: ``services.parapheur.batch.run``: the PIN is checked and the key unlocked ONCE, the signer
   (and with it the cached pre-signing validation of its chain) built once, then ``act_one`` per folder.
@@ -33,9 +33,9 @@ os.environ.pop("MRASLA_DATABASE_URL", None)
 from sqlalchemy import select  # noqa: E402
 
 from mrasla_app import db  # noqa: E402
-from mrasla_app.models import FolderStatus, User  # noqa: E402
+from mrasla_app.models import Folder, FolderStatus, User  # noqa: E402
 from mrasla_app.services.platform import seed
-from mrasla_app.services.parapheur import signing_keys, workflow  # noqa: E402
+from mrasla_app.services.parapheur import decisions, signing_keys, submission  # noqa: E402
 from mrasla_app.services.directory.accounts import load_actor  # noqa: E402
 from mrasla_app.services.parapheur import batch  # noqa: E402
 from tests.answered import two_page_pdf  # noqa: E402
@@ -53,8 +53,8 @@ def _folders(n: int, director_id: int) -> list[int]:
     agent, pdf, ids = _actor(AGENT), two_page_pdf(), []
     for i in range(n):
         with db.write_session() as s:
-            folder = workflow.create_folder(s, agent, f"Réponse {i + 1}", [("reponse.pdf", pdf)])
-            workflow.start(s, agent, folder.id, steps=[{"kind": "signature", "user_ids": [director_id]}])
+            folder = submission.create_folder(s, agent, f"Réponse {i + 1}", [("reponse.pdf", pdf)])
+            submission.start(s, agent, folder.id, steps=[{"kind": "signature", "user_ids": [director_id]}])
             ids.append(folder.id)  # type: ignore[arg-type]
     return ids
 
@@ -64,7 +64,7 @@ def _single(director, ids: list[int]) -> list[float]:
     for fid in ids:
         t0 = time.perf_counter()
         with db.write_session() as s:
-            workflow.act(s, director, fid, "signed", pin=PIN)
+            decisions.act(s, director, fid, "signed", pin=PIN)
         times.append(time.perf_counter() - t0)
     return times
 
@@ -103,7 +103,7 @@ def main(n: int = 50) -> dict:
         opened += o
         batched += times
     with db.read_session() as s:
-        statuses = {s.get(workflow.Folder, fid).status for fid in ids}
+        statuses = {s.get(Folder, fid).status for fid in ids}
     assert statuses == {FolderStatus.completed}, statuses
     # The batch page opens the batch once: count one opening (the mean of the two measured) in its total.
     batch_total = sum(batched) + opened / 2

@@ -11,7 +11,7 @@ from fpdf import FPDF
 from mrasla_app import db
 from mrasla_app.services.portal import deposits
 from mrasla_app.services.correspondence import dispatch, sending
-from mrasla_app.services.parapheur import signing_keys, workflow
+from mrasla_app.services.parapheur import decisions, signing_keys, submission
 
 PIN = "246813"  # the demo director's PIN in every test sharing a server (tests/e2e import it)
 AGENT, CLERK, DIRECTOR = "agent.mef@mrasla.ma", "clerk.mef@mrasla.ma", "director.mef@mrasla.ma"
@@ -49,16 +49,16 @@ def answered_deposit(demo, email: str = "salma@example.ma", phone: str = "") -> 
         if signing_keys.active_key(s, demo.user_id(DIRECTOR)) is None:
             signing_keys.enroll(s, demo.actor(DIRECTOR), PIN)
     with db.write_session() as s:
-        folder = workflow.create_folder(s, agent, "Votre attestation", [("reponse.pdf", two_page_pdf())],
+        folder = submission.create_folder(s, agent, "Votre attestation", [("reponse.pdf", two_page_pdf())],
                                         correspondence_id=dep.correspondence_id)
-        workflow.start(s, agent, folder.id, steps=[
+        submission.start(s, agent, folder.id, steps=[
             {"kind": "signature", "user_ids": [demo.user_id(DIRECTOR)]},
             {"kind": "seal", "user_ids": [demo.user_id(CLERK)]}])
         folder_id, reference = folder.id, folder.reference
     with db.write_session() as s:
-        workflow.act(s, demo.actor(DIRECTOR), folder_id, "signed", pin=PIN)
+        decisions.act(s, demo.actor(DIRECTOR), folder_id, "signed", pin=PIN)
     with db.write_session() as s:
-        workflow.act(s, demo.actor(CLERK), folder_id, "signed")
+        decisions.act(s, demo.actor(CLERK), folder_id, "signed")
     with db.write_session() as s:
         result = sending.send_folder(s, agent, folder_id)
     return Answered(dep, folder_id, reference, result.outgoing_number, result.notification_ids)

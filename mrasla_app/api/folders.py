@@ -3,12 +3,13 @@
 folder's active step (visa, opinion, signature with the PIN, rejection, return), batches of visas
 or signatures (one PIN for many folders) and the undo of one's own last decision.
 
-Authentication is the session cookie; rights come from ``services.workflow`` (a folder the actor
+Authentication is the session cookie; rights come from ``services.parapheur`` (a folder the actor
 may not see answers 404 exactly like a missing one). Nothing is cached by the browser or proxies.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 
 from fastapi import APIRouter, Depends, Query
@@ -20,11 +21,11 @@ from mrasla_app import db
 from mrasla_app.api.deps import Id, acting_actor, current_actor, download, file_responses
 from mrasla_app.api.errors import Message, errors
 from mrasla_app.i18n import bilingual
-from mrasla_app.models import Decision, Folder
 from mrasla_app.models.base import MAX_ID
 from mrasla_app.services.directory.accounts import Actor
-from mrasla_app.services.errors import NotAuthenticated, NotFound
-from mrasla_app.services.parapheur import annotations, batch, undo, viewer, workflow
+from mrasla_app.services.errors import NotAuthenticated
+from mrasla_app.services.parapheur import annotations, batch, decisions, summary, undo, viewer, views
+from mrasla_app.services.parapheur.lifecycle import FolderAction
 
 router = APIRouter(prefix="/folders", tags=["parapheur"], responses=errors(401, 404, 422))
 PDF = file_responses("application/pdf", description="The PDF")
@@ -42,14 +43,92 @@ def _pdf(data: bytes, name: str, inline: bool) -> Response:
     return download(data, "application/pdf", name, inline)
 
 
+class PersonOut(BaseModel):
+    id: int
+    name: str
+    name_ar: str
+
+
+class AnnexOut(BaseModel):
+    id: int
+    name: str
+    pages: int
+
+
+class ParticipantOut(BaseModel):
+    user_id: int
+    name: str
+    name_ar: str
+    acted: bool = Field(description="decided in the step's current round")
+
+
+class StepOut(BaseModel):
+    id: int
+    position: int
+    kind: str = Field(description="visa, opinion, signature or seal")
+    mode: str = Field(description="all: every participant decides; any: the first one completes the step")
+    label_fr: str
+    label_ar: str
+    status: str = Field(description="pending, active, completed or rejected")
+    due_on: datetime | None = Field(description="while the step is active and has a deadline")
+    participants: list[ParticipantOut]
+
+
+class HistoryOut(BaseModel):
+    at: datetime
+    actor: str
+    actor_ar: str
+    decision: str
+    step: int | None = Field(description="the step's position (none for an earlier version's step)")
+    kind: str
+    comment: str
+    withdrawn: bool = Field(description="undone by its author")
+    on_behalf_of: str = Field(description="the delegator's name, when decided by delegation")
+    on_behalf_of_ar: str
+
+
+class SendingOut(BaseModel):
+    outgoing_number: str
+    outgoing_id: int | None
+    recipient_number: str
+
+
+class FolderOut(BaseModel):
+    """A folder as the folder page shows it, with the actions the caller may take now."""
+
+    id: int
+    reference: str
+    title: str
+    status: str = Field(description="draft, in_progress, rejected, completed (signed, to send), cancelled or sent")
+    version: int
+    created_at: datetime
+    completed_at: datetime | None
+    reject_reason: str
+    initiator: PersonOut
+    correspondence_id: int | None
+    correspondence_number: str
+    main_name: str
+    pages: int
+    document_sha256: str
+    annexes: list[AnnexOut]
+    steps: list[StepOut]
+    history: list[HistoryOut]
+    allowed_actions: list[str] = Field(description="what the caller may do now: start, approved, opinion, signed, "
+                                                   "rejected, returned, new_version, cancel, send, undo")
+    active_step_id: int = Field(description="the step the caller may decide on (`step_id` of an action); 0: none")
+    needs_pin: bool
+    acting_for: list[PersonOut] = Field(description="participants the caller may act for by delegation")
+    undo_action_id: int = Field(description="the caller's own last decision while it may be undone (0: none)")
+    sending: SendingOut | None = Field(description="where the signed document went, once sent")
+
+
 @router.get("/{folder_id}/document.pdf", response_class=Response, responses=PDF)
 def main_document(folder_id: Id, inline: bool = False, actor: Actor | None = Depends(current_actor)) -> Response:
     """The main document as it stands: with its signature page, signed by everyone who signed so far."""
     actor = _staff(actor)
     with db.read_session() as session:
-        _name, data = workflow.document(session, actor, folder_id)
-        folder = session.get(Folder, folder_id)
-        reference = folder.reference if folder else str(folder_id)
+        _name, data = views.document(session, actor, folder_id)
+        reference = views.reference(session, actor, folder_id)
     return _pdf(data, f"{reference}.pdf", inline)
 
 
@@ -59,7 +138,7 @@ def folder_document(folder_id: Id, document_id: Id, inline: bool = False,
     """One document of the folder (annexes; the main one of the current version as it stands)."""
     actor = _staff(actor)
     with db.read_session() as session:
-        name, data = workflow.document(session, actor, folder_id, document_id)
+        name, data = views.document(session, actor, folder_id, document_id)
     return _pdf(data, name, inline)
 
 
@@ -68,11 +147,8 @@ def bordereau(folder_id: Id, inline: bool = False, actor: Actor | None = Depends
     """The signature summary: every decision of every version, with delegations."""
     actor = _staff(actor)
     with db.read_session() as session:
-        data = workflow.bordereau(session, actor, folder_id)
-        folder = session.get(Folder, folder_id)
-        if folder is None:
-            raise NotFound()
-        reference = folder.reference
+        data = summary.bordereau(session, actor, folder_id)
+        reference = views.reference(session, actor, folder_id)
     return _pdf(data, f"bordereau-{reference}.pdf", inline)
 
 
@@ -96,8 +172,7 @@ def annotated_copy(folder_id: Id, inline: bool = False, actor: Actor | None = De
     actor = _staff(actor)
     with db.read_session() as session:
         data = annotations.annotated_copy(session, actor, folder_id)
-        folder = session.get(Folder, folder_id)
-        reference = folder.reference if folder else str(folder_id)
+        reference = views.reference(session, actor, folder_id)
     return _pdf(data, f"{reference}-annotations.pdf", inline)
 
 
@@ -111,8 +186,9 @@ class Action(str, Enum):
     return_ = "return"  # the previous step is active again (reason required)
 
 
-DECISIONS = {Action.approve: Decision.approved, Action.opinion: Decision.opinion, Action.sign: Decision.signed,
-             Action.reject: Decision.rejected, Action.return_: Decision.returned}
+DECISIONS = {Action.approve: FolderAction.approved, Action.opinion: FolderAction.opinion,
+             Action.sign: FolderAction.signed, Action.reject: FolderAction.rejected,
+             Action.return_: FolderAction.returned}
 
 
 class ActionIn(BaseModel):
@@ -142,7 +218,7 @@ def act_on_folder(folder_id: Id, body: ActionIn, actor: Actor | None = Depends(a
     actor = _staff(actor)
     comment = "\n".join(part for part in (body.reason.strip(), body.comment.strip()) if part)
     with db.write_session() as session:
-        folder = workflow.act(session, actor, folder_id, DECISIONS[body.action].value, comment=comment,
+        folder = decisions.act(session, actor, folder_id, DECISIONS[body.action].value, comment=comment,
                               pin=body.pin, on_behalf_of=body.on_behalf_of, step_id=body.step_id)
         return FolderStateOut(id=folder.id, reference=folder.reference, status=folder.status.value,  # type: ignore[arg-type]
                               version=folder.version, current_step=folder.current_step,
@@ -159,7 +235,7 @@ class BatchAction(str, Enum):
     sign = "sign"
 
 
-BATCH_DECISIONS = {BatchAction.approve: Decision.approved, BatchAction.sign: Decision.signed}
+BATCH_DECISIONS = {BatchAction.approve: FolderAction.approved, BatchAction.sign: FolderAction.signed}
 
 
 class BatchFolderIn(BaseModel):
@@ -256,3 +332,15 @@ def undo_decision(folder_id: Id, body: UndoIn, actor: Actor | None = Depends(act
         return FolderStateOut(id=folder.id, reference=folder.reference, status=folder.status.value,  # type: ignore[arg-type]
                               version=folder.version, current_step=folder.current_step,
                               document_sha256=folder.current_sha256, reject_reason=folder.reject_reason)
+
+
+# Digits only, and last: ``/folders/batch`` is another resource (its 405 and ``Allow``, ``errors.path_methods``).
+@router.get("/{folder_id:int}", response_model=FolderOut)
+def folder(folder_id: Id, actor: Actor | None = Depends(current_actor)) -> FolderOut:
+    """The folder: documents, circuit steps and participants, every decision, and what the caller may do."""
+    actor = _staff(actor)
+    with db.read_session() as session:
+        view = views.folder_view(session, actor, folder_id)
+    out = FolderOut.model_validate(view, from_attributes=True)
+    out.allowed_actions = sorted(view.allowed_actions)
+    return out

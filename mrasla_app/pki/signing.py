@@ -158,6 +158,21 @@ def make_signer(cert: asn1_x509.Certificate | bytes, key: asn1_keys.PrivateKeyIn
     return signer
 
 
+def personal_signer(cert: asn1_x509.Certificate, key: asn1_keys.PrivateKeyInfo,
+                    chain: tuple[asn1_x509.Certificate, ...] = (), *, platform_issued: bool = True,
+                    platform: Platform | None = None) -> signers.Signer:
+    """A signatory's signer: ``make_signer`` for a certificate of the platform CA, else a plain
+    signer carrying the ``chain`` of the other CA (that CA's path is not the platform's).
+
+    :param chain: the issuing chain of a certificate from another CA (ignored for the platform's).
+    :param platform_issued: whether the platform CA issued ``cert``.
+    """
+    if platform_issued:
+        return make_signer(cert, key, platform)
+    return signers.SimpleSigner(signing_cert=cert, signing_key=key,
+                                cert_registry=SimpleCertificateStore.from_certs(list(chain)))
+
+
 def seal_signer(platform: Platform | None = None) -> signers.Signer:
     """The platform seal's signer, parsed once per process (PKCS#11 when the key is in a token)."""
     platform = platform or load_or_create_pki()

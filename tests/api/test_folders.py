@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from mrasla_app import db
 from mrasla_app.models import DocumentRole, FolderDocument
-from mrasla_app.services.parapheur import workflow
+from mrasla_app.services.parapheur import submission
 from tests.api.test_auth_and_directory import login
 from tests.files import jpeg_bytes, pdf_bytes
 
@@ -22,10 +22,10 @@ def _folder(seeded) -> tuple[int, int]:
     """A started folder (head visa → director signature) with one annex; (folder id, annex id)."""
     agent = seeded.actor(AGENT)
     with db.write_session() as s:
-        folder = workflow.create_folder(s, agent, "Réponse à la demande", [
+        folder = submission.create_folder(s, agent, "Réponse à la demande", [
             ("reponse.pdf", pdf_bytes(pages=2)), ("annexe.pdf", pdf_bytes(text="Annexe")),
             ("photo.jpg", jpeg_bytes())])
-        workflow.start(s, agent, folder.id, steps=[
+        submission.start(s, agent, folder.id, steps=[
             {"kind": "visa", "user_ids": [seeded.user_id(HEAD)]},
             {"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]}])
         annex = s.execute(select(FolderDocument.id).where(FolderDocument.folder_id == folder.id,
@@ -183,3 +183,24 @@ def test_page_images_and_the_annotated_copy(client, seeded):
     login(client, "agent.crb@mrasla.ma")  # another administration: as if it did not exist
     assert client.get(f"/api/v1/folders/{fid}/annotated.pdf").status_code == 404
     assert client.get(f"/api/v1/folders/{fid}/pages/1.png").status_code == 404
+
+
+def test_folder_view_with_the_callers_actions(seeded, client):
+    """The folder as the page shows it, with exactly the actions the caller may take now."""
+    from mrasla_app.services.parapheur import signing_keys
+
+    with db.write_session() as s:
+        signing_keys.enroll(s, seeded.actor(DIRECTOR), PIN)
+    fid, _annex = _folder(seeded)
+    login(client, HEAD)
+    shown = client.get(f"/api/v1/folders/{fid}").json()
+    assert shown["status"] == "in_progress" and [s["kind"] for s in shown["steps"]] == ["visa", "signature"]
+    assert shown["allowed_actions"] == ["approved", "rejected"] and shown["active_step_id"] == shown["steps"][0]["id"]
+    assert _act(client, fid, action="approve", step_id=shown["active_step_id"]).status_code == 200
+    after = client.get(f"/api/v1/folders/{fid}").json()
+    assert "undo" in after["allowed_actions"] and "approved" not in after["allowed_actions"]
+    assert after["history"][0]["decision"] == "approved" and after["undo_action_id"]
+    login(client, DIRECTOR)
+    assert client.get(f"/api/v1/folders/{fid}").json()["needs_pin"] is True
+    login(client, "agent.crb@mrasla.ma")
+    assert client.get(f"/api/v1/folders/{fid}").status_code == 404

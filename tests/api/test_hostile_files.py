@@ -27,7 +27,7 @@ from mrasla_app.models import (
 from mrasla_app.services.portal import deposits
 from mrasla_app.services.platform import files
 from mrasla_app.services.correspondence import paper
-from mrasla_app.services.parapheur import workflow
+from mrasla_app.services.parapheur import submission
 from mrasla_app.services.errors import DomainError
 from tests.api.conftest import deposit_form
 from tests.hostile import CASES, Case, measure
@@ -88,7 +88,7 @@ def registry(demo, _client, case: Case, data: bytes) -> tuple[str, str]:
 
 def parapheur(demo, _client, case: Case, data: bytes) -> tuple[str, str]:
     agent = demo.actor("agent.mef@mrasla.ma")
-    folder = _service(lambda s: workflow.create_folder(s, agent, "Réponse", [(case.filename, data)]))
+    folder = _service(lambda s: submission.create_folder(s, agent, "Réponse", [(case.filename, data)]))
     return _documents(FolderDocument, folder_id=folder.id)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.cli import main
 from mrasla_app.models import AuditEvent, SigningKey
-from mrasla_app.services.parapheur import signing_keys, workflow
+from mrasla_app.services.parapheur import signing_keys, submission
 from tests.api.test_auth_and_directory import login
 from tests.files import pdf_bytes
 
@@ -23,8 +23,8 @@ def _signed_by_director(client, seeded) -> tuple[bytes, str]:
         serial = signing_keys.enroll(s, seeded.actor(DIRECTOR), PIN).serial
     agent = seeded.actor("agent.mef@mrasla.ma")
     with db.write_session() as s:
-        folder = workflow.create_folder(s, agent, "Réponse", [("reponse.pdf", pdf_bytes())])
-        workflow.start(s, agent, folder.id, steps=[{"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]}])
+        folder = submission.create_folder(s, agent, "Réponse", [("reponse.pdf", pdf_bytes())])
+        submission.start(s, agent, folder.id, steps=[{"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]}])
         fid = folder.id
     login(client, DIRECTOR)
     r = client.post(f"/api/v1/folders/{fid}/actions", json={"action": "sign", "pin": PIN})

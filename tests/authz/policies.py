@@ -175,6 +175,7 @@ ROUTES: dict[str, Policy] = {
     "GET /api/v1/folders/batch/candidates": P.STAFF,
     "POST /api/v1/folders/batch": P.STAFF,
     "POST /api/v1/folders/{folder_id}/undo": P.STAFF,
+    "GET /api/v1/folders/{folder_id}": P.STAFF,
     "GET /api/v1/registers/{direction}.csv": P.STAFF,
     "GET /api/v1/registers/{direction}.pdf": P.STAFF,
     "GET /api/v1/webhooks": P.ADMIN,

@@ -30,7 +30,7 @@ from mrasla_app.models.base import utcnow
 from mrasla_app.services.correspondence import dispatch, holidays
 from mrasla_app.services.directory import users
 from mrasla_app.services.directory.accounts import system_actor
-from mrasla_app.services.parapheur import circuits, workflow
+from mrasla_app.services.parapheur import circuits, submission
 from mrasla_app.services.platform import webhooks
 from mrasla_app.services.portal import deposits
 from mrasla_app.services.signin import providers
@@ -84,8 +84,8 @@ def _route(seeded, cid: int, unit: str) -> None:
 def _folder(seeded, initiator: str, title: str, steps: list[tuple[str, str]]) -> int:
     actor = seeded.actor(initiator)
     with db.write_session() as s:
-        folder = workflow.create_folder(s, actor, title, [(f"{title}.pdf", pdf_bytes(text=title))])
-        workflow.start(s, actor, folder.id, steps=[{"kind": kind, "user_ids": [seeded.user_id(email)]}
+        folder = submission.create_folder(s, actor, title, [(f"{title}.pdf", pdf_bytes(text=title))])
+        submission.start(s, actor, folder.id, steps=[{"kind": kind, "user_ids": [seeded.user_id(email)]}
                                                    for kind, email in steps])
         return folder.id  # type: ignore[return-value]
 

@@ -38,7 +38,7 @@ from mrasla_app.models import (
 )
 from mrasla_app.pki import ca
 from mrasla_app.pki.validation import validate_pdf
-from mrasla_app.services.parapheur import signing_keys, workflow
+from mrasla_app.services.parapheur import signing_keys, submission
 from mrasla_app.services.platform import storage
 from mrasla_app.services.portal import verification
 from tests.e2e.conftest import ROOT, _free_port
@@ -133,8 +133,8 @@ def crash_server(seeded, tmp_path: Path) -> Iterator[Server]:
     agent, folders = seeded.actor(AGENT), []
     for i in range(FOLDERS):
         with db.write_session() as s:
-            folder = workflow.create_folder(s, agent, f"Réponse n° {i}", [("reponse.pdf", pdf_bytes(text=f"Réponse {i}"))])
-            workflow.start(s, agent, folder.id, steps=[{"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]}])
+            folder = submission.create_folder(s, agent, f"Réponse n° {i}", [("reponse.pdf", pdf_bytes(text=f"Réponse {i}"))])
+            submission.start(s, agent, folder.id, steps=[{"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]}])
             folders.append(folder.id)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("REFLEX_")}  # MRASLA_* point at `seeded`

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.models import User
 from mrasla_app.services.directory import accounts
-from mrasla_app.services.parapheur import signing_keys, workflow
+from mrasla_app.services.parapheur import signing_keys, submission
 from tests.answered import PIN, two_page_pdf
 
 def actor(s, email):
@@ -41,10 +41,10 @@ for kind, n in (('sign', 5), ('visa', 1)):
         with db.write_session() as s:
             agent, head = actor(s, 'agent.mef@mrasla.ma'), actor(s, 'head.mef@mrasla.ma')
             director = actor(s, 'director.mef@mrasla.ma')
-            f = workflow.create_folder(s, agent, f'Lot {kind} {i + 1}', [('lettre.pdf', two_page_pdf(f'Lot {i}'))])
+            f = submission.create_folder(s, agent, f'Lot {kind} {i + 1}', [('lettre.pdf', two_page_pdf(f'Lot {i}'))])
             steps = [{'kind': 'signature', 'user_ids': [director.user_id]}] if kind == 'sign' else [
                 {'kind': 'visa', 'user_ids': [head.user_id]}, {'kind': 'signature', 'user_ids': [director.user_id]}]
-            workflow.start(s, agent, f.id, steps=steps)
+            submission.start(s, agent, f.id, steps=steps)
             out[kind].append([f.id, f.reference])
 print(json.dumps(out))
 """

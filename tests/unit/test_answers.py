@@ -15,7 +15,7 @@ from mrasla_app import db
 from mrasla_app.models import AuditEvent, Correspondence, FolderStatus
 from mrasla_app.services.correspondence import answers, dispatch, drafting
 from mrasla_app.services.portal import deposits
-from mrasla_app.services.parapheur import signing_keys, workflow
+from mrasla_app.services.parapheur import decisions, signing_keys, views
 from mrasla_app.services.platform import storage
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
 
@@ -90,9 +90,9 @@ def test_signature_lands_in_the_signatory_block_of_the_last_page(seeded):
     with db.write_session() as s:
         signing_keys.enroll(s, seeded.actor(DIRECTOR), PIN)
     with db.write_session() as s:
-        workflow.act(s, seeded.actor(HEAD), fid, "approved")
+        decisions.act(s, seeded.actor(HEAD), fid, "approved")
     with db.write_session() as s:
-        folder = workflow.act(s, seeded.actor(DIRECTOR), fid, "signed", pin=PIN)
+        folder = decisions.act(s, seeded.actor(DIRECTOR), fid, "signed", pin=PIN)
         assert folder.status == FolderStatus.completed
         signed = storage.get(folder.current_sha256)
     reader = PdfReader(io.BytesIO(signed))
@@ -138,7 +138,7 @@ def test_edited_text_becomes_a_new_version_and_the_circuit_restarts(seeded):
     with db.write_session() as s:
         fid = drafting.start(s, agent, cid, _prefilled(seeded, cid), steps=_steps(seeded)).id
     with db.write_session() as s:
-        workflow.act(s, seeded.actor(HEAD), fid, "rejected", comment="Préciser le montant")
+        decisions.act(s, seeded.actor(HEAD), fid, "rejected", comment="Préciser le montant")
     with db.read_session() as s:
         draft = drafting.draft_of(s, agent, fid)
     edited = drafting.LetterText(draft.lang, draft.addressee, draft.subject, draft.body + "\nMontant : 12 000 DH.",
@@ -165,7 +165,7 @@ def test_bad_input_is_refused_and_changes_nothing(seeded):
         drafting.start(s, seeded.actor(AGENT), cid, text, steps=[])
     assert err.value.code == "error.invalid_circuit"
     with db.read_session() as s:
-        assert workflow.queue(s, seeded.actor(AGENT), "my_folders") == []
+        assert views.queue(s, seeded.actor(AGENT), "my_folders") == []
 
 
 def test_only_people_acting_on_the_item_can_draft(seeded):

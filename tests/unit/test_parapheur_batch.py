@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from mrasla_app import db
 from mrasla_app.models import AuditEvent, FolderStatus, SigningKey, StepAction
 from mrasla_app.pki.validation import validate_pdf
-from mrasla_app.services.parapheur import signing_keys, workflow
+from mrasla_app.services.parapheur import signing_keys, views
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.parapheur import batch
 from tests.unit.test_workflow import AGENT, CLERK, DIRECTOR, HEAD, PIN, SG, act, enroll, get, new_folder, pdfsig
@@ -53,7 +53,7 @@ def test_batch_of_twenty_signs_eighteen_and_reports_two(seeded, tmp_path):
     for fid in plain:
         folder = get(fid)
         assert folder.status == FolderStatus.completed
-        signed = workflow.signed_document(folder)
+        signed = views.signed_document(folder)
         assert validate_pdf(signed).authentic
         out = pdfsig(signed, tmp_path)
         assert "Signature is Valid." in out and "Total document signed" in out
@@ -91,7 +91,7 @@ def test_batch_visas_need_no_pin_and_refuse_other_kinds(seeded):
     outcomes = list(batch.run(seeded.actor(HEAD), "approved", [batch.Item(r.folder_id, r.step_id) for r in rows]))
     assert all(o.ok and o.status == "in_progress" for o in outcomes)
     with db.read_session() as s:
-        assert {i.folder.id for i in workflow.queue(s, seeded.actor(DIRECTOR), "to_sign")} == set(visas)
+        assert {i.folder.id for i in views.queue(s, seeded.actor(DIRECTOR), "to_sign")} == set(visas)
     # a visa step id passed to a signature batch, someone else's folder, an opinion batch: refused
     outcome = batch.act_one(seeded.actor(DIRECTOR), "signed", batch.Item(visas[0], rows[0].step_id), None)
     assert not outcome.ok and outcome.error == "error.invalid_decision"

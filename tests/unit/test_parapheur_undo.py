@@ -8,7 +8,7 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.models import AuditEvent, FolderStatus, FolderStep, StepAction, StepStatus
 from mrasla_app.services.platform import audit, storage
-from mrasla_app.services.parapheur import workflow
+from mrasla_app.services.parapheur import folders, lifecycle, submission, views
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.parapheur import undo
 from tests.unit.test_workflow import AGENT, DIRECTOR, HEAD, PIN, SG, act, enroll, get, new_folder
@@ -47,12 +47,12 @@ def test_undo_visa_or_opinion_until_the_next_participant_acts(seeded, kind, deci
     folder = _undo(seeded, HEAD, fid)
     assert (folder.status, folder.current_step) == (FolderStatus.in_progress, 1)
     with db.read_session() as s:
-        assert [i.folder.id for i in workflow.queue(s, seeded.actor(HEAD), "to_visa")] == [fid]
-        assert workflow.queue(s, seeded.actor(DIRECTOR), "to_sign") == []
+        assert [i.folder.id for i in views.queue(s, seeded.actor(HEAD), "to_visa")] == [fid]
+        assert views.queue(s, seeded.actor(DIRECTOR), "to_sign") == []
         steps = s.execute(select(FolderStep.status).where(FolderStep.folder_id == fid)
                           .order_by(FolderStep.position)).scalars().all()
         assert steps == [StepStatus.active, StepStatus.pending]
-        detail = workflow.folder_detail(s, seeded.actor(AGENT), fid)
+        detail = views.folder_detail(s, seeded.actor(AGENT), fid)
         assert [h.action.withdrawn_at is not None for h in detail.history] == [True]  # kept in the history
         ev = s.execute(select(AuditEvent).where(AuditEvent.action == "folder.decision_withdrawn")).scalar_one()
         assert f'"decision": "{decision}"' in ev.data
@@ -79,7 +79,7 @@ def test_undo_rejection_refused_after_a_new_version(seeded):
     fid = _visa_then_signature(seeded)
     act(seeded, HEAD, fid, "rejected", comment="Pièce manquante")
     with db.write_session() as s:
-        workflow.new_version(s, seeded.actor(AGENT), fid, [("v2.pdf", two_page_pdf())])
+        submission.new_version(s, seeded.actor(AGENT), fid, [("v2.pdf", two_page_pdf())])
     assert _refused(seeded, HEAD, fid) == "error.undo_too_late"
 
 
@@ -97,7 +97,7 @@ def test_undo_signature_restores_the_previous_version_and_keeps_the_signed_one(s
     assert withdrawn.withdrawn_at is not None and withdrawn.document_sha256 == signed
     assert storage.get(signed)  # the withdrawn signed version is never deleted
     with db.read_session() as s:
-        assert workflow.queue(s, seeded.actor(SG), "to_sign") == []
+        assert views.queue(s, seeded.actor(SG), "to_sign") == []
     act(seeded, DIRECTOR, fid, "signed", pin=PIN)  # signs again, in the same round
     act(seeded, SG, fid, "signed", pin=PIN)
     assert get(fid).status == FolderStatus.completed
@@ -114,8 +114,8 @@ def test_undo_signature_refused_once_sent(seeded):
     fid = new_folder(seeded, [{"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]}])
     act(seeded, DIRECTOR, fid, "signed", pin=PIN)
     with db.write_session() as s:
-        folder = workflow._get(s, seeded.actor(AGENT), fid, for_update=True)
-        workflow.move(s, seeded.actor(AGENT), folder, FolderStatus.sent)
+        folder = folders.get_visible(s, seeded.actor(AGENT), fid, for_update=True)
+        lifecycle.move(s, seeded.actor(AGENT), folder, FolderStatus.sent)
     assert _refused(seeded, DIRECTOR, fid) == "error.undo_too_late"
 
 

@@ -18,7 +18,7 @@ from mrasla_app import db
 from mrasla_app.models import Correspondence, Direction
 from mrasla_app.models.base import utcnow
 from mrasla_app.services.directory import administrations as directory
-from mrasla_app.services.parapheur import circuits, workflow
+from mrasla_app.services.parapheur import circuits, decisions, submission, views
 from mrasla_app.services.correspondence import dashboard, dispatch, exports, holidays, inbox, paper
 from mrasla_app.services.portal import tracking
 from mrasla_app.services.directory import users
@@ -95,10 +95,10 @@ def add_folders(demo, n: int) -> None:
              {"kind": "signature", "user_ids": [demo.user_id(DIRECTOR)]}]
     for i in range(n):
         with db.write_session() as s:
-            folder = workflow.create_folder(s, agent, f"Réponse n° {i}", [("reponse.pdf", pdf_bytes(1))])
-            workflow.start(s, agent, folder.id, steps=steps)
+            folder = submission.create_folder(s, agent, f"Réponse n° {i}", [("reponse.pdf", pdf_bytes(1))])
+            submission.start(s, agent, folder.id, steps=steps)
             if i % 2:  # the head's visa given: waits for the director's signature
-                workflow.act(s, demo.actor(HEAD), folder.id, "approved", comment="Vu")
+                decisions.act(s, demo.actor(HEAD), folder.id, "approved", comment="Vu")
 
 
 def add_staff(demo, n: int, start: int) -> None:
@@ -138,9 +138,9 @@ def pages(demo) -> dict[str, Callable]:
     for d in Direction:
         out[f"register {d.value}"] = lambda s, d=d: exports.register_rows(s, clerk, adm, d, today - timedelta(days=1),
                                                                          today + timedelta(days=1))
-    for q in workflow.QUEUES:
+    for q in views.QUEUES:
         for who, actor in (("agent", agent), ("head", head), ("director", director)):
-            out[f"parapheur {q} ({who})"] = lambda s, a=actor, q=q: workflow.queue(s, a, q)
+            out[f"parapheur {q} ({who})"] = lambda s, a=actor, q=q: views.queue(s, a, q)
     out["admin users"] = lambda s: users.list_users(s, admin, adm)
     out["admin memberships"] = lambda s: users.memberships(s, admin, adm)
     out["admin units"] = lambda s: directory.units_for(s, admin, adm)

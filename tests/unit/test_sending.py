@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from mrasla_app import db
+from mrasla_app.i18n import translate
 from mrasla_app.models import (
     AuditEvent, Correspondence, CorrespondenceLink, Direction, Dispatch, Document, DocumentKind, Folder, FolderStatus,
     LinkKind, Party, Status,
@@ -104,15 +105,15 @@ def test_outsiders_cannot_answer(seeded, signed_answer):
 
 
 def test_a_folder_signed_in_the_parapheur_is_sent_as_the_answer(seeded, tmp_path):
-    from mrasla_app.services.parapheur import workflow
+    from mrasla_app.services.parapheur import submission
     from tests.unit.test_workflow import AGENT, DIRECTOR, HEAD, PIN, act, enroll, pdfsig, two_page_pdf, visa_then_signature
 
     dep = _incoming(seeded)
     enroll(seeded, HEAD, DIRECTOR)
     with db.write_session() as s:
-        folder = workflow.create_folder(s, seeded.actor(AGENT), "Réponse: attestation", [("reponse.pdf", two_page_pdf())],
+        folder = submission.create_folder(s, seeded.actor(AGENT), "Réponse: attestation", [("reponse.pdf", two_page_pdf())],
                                         correspondence_id=dep.correspondence_id)
-        workflow.start(s, seeded.actor(AGENT), folder.id, steps=visa_then_signature(seeded))
+        submission.start(s, seeded.actor(AGENT), folder.id, steps=visa_then_signature(seeded))
         folder_id = folder.id
     with pytest.raises(DomainError) as early, db.write_session() as s:
         sending.send_folder(s, seeded.actor(AGENT), folder_id)
@@ -152,13 +153,13 @@ def test_the_qr_of_a_signed_document_verifies_once_the_circuit_is_complete(seede
     from pypdf import PdfReader
 
     from mrasla_app.services.portal import verification
-    from mrasla_app.services.parapheur import workflow
+    from mrasla_app.services.parapheur import submission, views
     from tests.unit.test_workflow import AGENT, DIRECTOR, HEAD, PIN, act, enroll, two_page_pdf, visa_then_signature
 
     enroll(seeded, HEAD, DIRECTOR)
     with db.write_session() as s:
-        folder = workflow.create_folder(s, seeded.actor(AGENT), "Note de service", [("note.pdf", two_page_pdf())])
-        workflow.start(s, seeded.actor(AGENT), folder.id, steps=visa_then_signature(seeded))
+        folder = submission.create_folder(s, seeded.actor(AGENT), "Note de service", [("note.pdf", two_page_pdf())])
+        submission.start(s, seeded.actor(AGENT), folder.id, steps=visa_then_signature(seeded))
         folder_id, reference = folder.id, folder.reference
         prepared = storage.get(folder.current_sha256)
     import io
@@ -171,7 +172,7 @@ def test_the_qr_of_a_signed_document_verifies_once_the_circuit_is_complete(seede
     with db.read_session() as s:
         found = verification.lookup(s, reference, token)
         assert verification.lookup(s, reference, token + "x") is None
-        signed = workflow.signed_document(s.get(workflow.Folder, folder_id))
+        signed = views.signed_document(s.get(Folder, folder_id))
     assert found is not None and found.subject == "Note de service"
     assert found.documents[0].sha256 == __import__("hashlib").sha256(signed).hexdigest()
 
@@ -181,14 +182,14 @@ def test_the_qr_of_a_signed_document_verifies_once_the_circuit_is_complete(seede
 
 def _signed_folder(seeded, title="Transmission du rapport annuel", correspondence_id=None) -> int:
     """An outgoing letter drafted by the MEF agent, visa by the head, signed by the director."""
-    from mrasla_app.services.parapheur import workflow
+    from mrasla_app.services.parapheur import submission
     from tests.unit.test_workflow import AGENT, DIRECTOR, HEAD, PIN, act, enroll, two_page_pdf, visa_then_signature
 
     enroll(seeded, HEAD, DIRECTOR)
     with db.write_session() as s:
-        folder = workflow.create_folder(s, seeded.actor(AGENT), title, [("rapport.pdf", two_page_pdf("Rapport"))],
+        folder = submission.create_folder(s, seeded.actor(AGENT), title, [("rapport.pdf", two_page_pdf("Rapport"))],
                                         correspondence_id=correspondence_id)
-        workflow.start(s, seeded.actor(AGENT), folder.id, steps=visa_then_signature(seeded))
+        submission.start(s, seeded.actor(AGENT), folder.id, steps=visa_then_signature(seeded))
         folder_id = folder.id
     act(seeded, HEAD, folder_id, "approved")
     act(seeded, DIRECTOR, folder_id, "signed", pin=PIN)
@@ -213,15 +214,15 @@ def _pdf_text(data: bytes) -> str:
 
 
 def test_a_signed_letter_waits_to_be_sent_and_is_not_yet_processed(seeded):
-    from mrasla_app.services.parapheur import workflow
+    from mrasla_app.services.parapheur import views
 
     folder_id = _signed_folder(seeded)
     agent = seeded.actor("agent.mef@mrasla.ma")
     with db.read_session() as s:
         assert s.get(Folder, folder_id).status is FolderStatus.completed
-        assert workflow.STATUS_LABELS[FolderStatus.completed][0] == "Signé, à envoyer"
-        mine = [i.folder.id for i in workflow.queue(s, agent, "my_folders")]
-        done = [i.folder.id for i in workflow.queue(s, agent, "done")]
+        assert translate("parapheur.status.completed", "fr") == "Signé, à envoyer"
+        mine = [i.folder.id for i in views.queue(s, agent, "my_folders")]
+        done = [i.folder.id for i in views.queue(s, agent, "done")]
         assert sending.can_send_folder(s, agent, s.get(Folder, folder_id))
         assert not sending.can_send_folder(s, seeded.actor("clerk.crb@mrasla.ma"), s.get(Folder, folder_id))
     assert folder_id in mine and folder_id not in done  # still on the agent's desk, not "Traités"

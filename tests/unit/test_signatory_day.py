@@ -27,7 +27,7 @@ from mrasla_app.models import (
 )
 from mrasla_app.models.base import utcnow
 from mrasla_app.services.platform import notifications, storage
-from mrasla_app.services.parapheur import workflow
+from mrasla_app.services.parapheur import summary as signature_summary
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
 from mrasla_app.services.parapheur import annotations, push, reminders, viewer
 from tests.unit.test_workflow import (
@@ -84,7 +84,7 @@ def test_annotations_crud_rights_and_document_untouched(seeded):
         folder = s.get(Folder, fid)
         assert folder.current_sha256 == sha and storage.get(sha) == data
         copy = annotations.annotated_copy(s, seeded.actor(HEAD), fid)
-        bordereau = workflow.bordereau(s, seeded.actor(AGENT), fid)
+        bordereau = signature_summary.bordereau(s, seeded.actor(AGENT), fid)
     reader = PdfReader(io.BytesIO(copy))
     assert len(reader.pages) > pages
     notes = [a.get_object() for a in reader.pages[0].get("/Annots", [])]

@@ -22,7 +22,7 @@ from mrasla_app.models import (
 )
 from mrasla_app.models.base import utcnow
 from mrasla_app.pki.validation import validate_pdf
-from mrasla_app.services.parapheur import signing_keys, workflow
+from mrasla_app.services.parapheur import annotations, decisions, signing_keys, submission, summary, views
 from mrasla_app.services.platform import storage
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
 from tests.answered import two_page_pdf
@@ -40,15 +40,15 @@ def enroll(demo, *emails: str) -> None:
 
 def new_folder(demo, steps: list[dict], initiator: str = AGENT, files=None) -> int:
     with db.write_session() as s:
-        folder = workflow.create_folder(s, demo.actor(initiator), "Réponse à la demande de subvention",
+        folder = submission.create_folder(s, demo.actor(initiator), "Réponse à la demande de subvention",
                                         files or [("reponse.pdf", two_page_pdf())])
-        workflow.start(s, demo.actor(initiator), folder.id, steps=steps)
+        submission.start(s, demo.actor(initiator), folder.id, steps=steps)
         return folder.id
 
 
 def act(demo, email: str, folder_id: int, decision: str, **kw):
     with db.write_session() as s:
-        return workflow.act(s, demo.actor(email), folder_id, decision, **kw)
+        return decisions.act(s, demo.actor(email), folder_id, decision, **kw)
 
 
 def get(folder_id: int) -> Folder:
@@ -77,13 +77,13 @@ def test_two_step_circuit(seeded, tmp_path):
     enroll(seeded, DIRECTOR)
     fid = new_folder(seeded, visa_then_signature(seeded))
     with db.read_session() as s:
-        to_visa = workflow.queue(s, seeded.actor(HEAD), "to_visa")
+        to_visa = views.queue(s, seeded.actor(HEAD), "to_visa")
         assert [i.folder.id for i in to_visa] == [fid]
-        assert workflow.queue(s, seeded.actor(DIRECTOR), "to_sign") == []
+        assert views.queue(s, seeded.actor(DIRECTOR), "to_sign") == []
     act(seeded, HEAD, fid, "approved", comment="Vu")
     with db.read_session() as s:
-        assert [i.folder.id for i in workflow.queue(s, seeded.actor(DIRECTOR), "to_sign")] == [fid]
-        detail = workflow.folder_detail(s, seeded.actor(DIRECTOR), fid)
+        assert [i.folder.id for i in views.queue(s, seeded.actor(DIRECTOR), "to_sign")] == [fid]
+        detail = views.folder_detail(s, seeded.actor(DIRECTOR), fid)
         assert detail.can_act and detail.needs_pin and "signed" in detail.decisions
     started = time.perf_counter()
     act(seeded, DIRECTOR, fid, "signed", pin=PIN)
@@ -91,15 +91,15 @@ def test_two_step_circuit(seeded, tmp_path):
     print(f"\nsignature (unlock + stamp + PAdES B-LT + commit): {elapsed * 1000:.0f} ms")
     folder = get(fid)
     assert folder.status == FolderStatus.completed
-    signed = workflow.signed_document(folder)
+    signed = views.signed_document(folder)
     report = validate_pdf(signed)
     assert report.authentic, report.reasons
     assert [s.signer_common_name for s in report.signatures] == ["Mohammed Berrada"]
     assert report.signatures[0].certified and report.signatures[0].timestamped
     with db.read_session() as s:
-        assert workflow.report(s, seeded.actor(AGENT), fid).authentic
-        assert [i.folder.id for i in workflow.queue(s, seeded.actor(DIRECTOR), "done")] == [fid]
-        assert workflow.bordereau(s, seeded.actor(AGENT), fid).startswith(b"%PDF-")
+        assert views.report(s, seeded.actor(AGENT), fid).authentic
+        assert [i.folder.id for i in views.queue(s, seeded.actor(DIRECTOR), "done")] == [fid]
+        assert summary.bordereau(s, seeded.actor(AGENT), fid).startswith(b"%PDF-")
         # 2 pages + the signature page
         assert len(PdfReader(io.BytesIO(signed)).pages) == 3
         events = list(s.execute(select(AuditEvent.action).where(AuditEvent.object_type == "folder")).scalars())
@@ -118,7 +118,7 @@ def test_three_signatures_stay_valid(seeded, tmp_path):
     act(seeded, DIRECTOR, fid, "signed", pin=PIN)
     act(seeded, SG, fid, "signed", pin=PIN)
     act(seeded, CLERK, fid, "signed")
-    signed = workflow.signed_document(get(fid))
+    signed = views.signed_document(get(fid))
     report = validate_pdf(signed)
     assert report.authentic, report.reasons
     assert [s.signer_common_name for s in report.signatures] == [
@@ -141,7 +141,7 @@ def test_all_mode_needs_everyone(seeded):
     act(seeded, DIRECTOR, fid, "signed", pin=PIN)
     folder = get(fid)
     assert folder.status == FolderStatus.completed
-    assert validate_pdf(workflow.signed_document(folder)).authentic
+    assert validate_pdf(views.signed_document(folder)).authentic
 
 
 def test_wrong_pin_refused_and_counted(seeded):
@@ -176,9 +176,9 @@ def test_outsider_refused_nothing_changed(seeded):
     assert counts() == before
     with db.read_session() as s:
         with pytest.raises(NotFound):
-            workflow.folder_detail(s, seeded.actor(CLERK), fid)
+            views.folder_detail(s, seeded.actor(CLERK), fid)
         # heads of the initiator's unit see it
-        assert workflow.folder_detail(s, seeded.actor(HEAD), fid).folder.id == fid
+        assert views.folder_detail(s, seeded.actor(HEAD), fid).folder.id == fid
 
 
 def test_acting_twice_refused(seeded):
@@ -204,7 +204,7 @@ def test_any_one_step_concurrent(seeded):
         barrier.wait()
         try:
             with db.write_session() as s:
-                workflow.act(s, actor, fid, "approved")
+                decisions.act(s, actor, fid, "approved")
             results[email] = "ok"
         except DomainError as exc:
             results[email] = exc.code
@@ -235,21 +235,21 @@ def test_rejection_needs_reason_and_returns_to_initiator(seeded):
     folder = get(fid)
     assert folder.status == FolderStatus.rejected and folder.reject_reason == "Chiffres à revoir"
     with db.read_session() as s:
-        mine = workflow.queue(s, seeded.actor(AGENT), "my_folders")
+        mine = views.queue(s, seeded.actor(AGENT), "my_folders")
         assert [(i.folder.id, i.folder.status) for i in mine] == [(fid, FolderStatus.rejected)]
-        assert workflow.queue(s, seeded.actor(DIRECTOR), "to_sign") == []
+        assert views.queue(s, seeded.actor(DIRECTOR), "to_sign") == []
     with pytest.raises(DomainError):
         act(seeded, HEAD, fid, "approved")
     # a new version restarts the circuit from step 1
     with db.write_session() as s:
-        workflow.new_version(s, seeded.actor(AGENT), fid, [("v2.pdf", two_page_pdf("Version 2"))])
+        submission.new_version(s, seeded.actor(AGENT), fid, [("v2.pdf", two_page_pdf("Version 2"))])
     folder = get(fid)
     assert folder.status == FolderStatus.in_progress and folder.version == 2 and folder.current_step == 1
     act(seeded, HEAD, fid, "approved")
     act(seeded, DIRECTOR, fid, "signed", pin=PIN)
     folder = get(fid)
     assert folder.status == FolderStatus.completed
-    assert b"Version 2" in PdfReader(io.BytesIO(workflow.signed_document(folder))).pages[0].extract_text().encode()
+    assert b"Version 2" in PdfReader(io.BytesIO(views.signed_document(folder))).pages[0].extract_text().encode()
 
 
 def test_return_to_previous_step(seeded):
@@ -265,7 +265,7 @@ def test_return_to_previous_step(seeded):
     assert folder.current_step == 1 and folder.current_sha256 == prepared  # SG's signature undone
     act(seeded, SG, fid, "signed", pin=PIN)  # a new round: SG acts again
     act(seeded, DIRECTOR, fid, "signed", pin=PIN)
-    report = validate_pdf(workflow.signed_document(get(fid)))
+    report = validate_pdf(views.signed_document(get(fid)))
     assert report.authentic and len(report.signatures) == 2
 
 
@@ -277,7 +277,7 @@ def test_delegation(seeded):
     enroll(seeded, HEAD, DIRECTOR)
     fid = new_folder(seeded, [{"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]}], initiator=AGENT)
     with db.read_session() as s:
-        items = workflow.queue(s, seeded.actor(HEAD), "to_sign")
+        items = views.queue(s, seeded.actor(HEAD), "to_sign")
         assert [(i.folder.id, i.on_behalf_of) for i in items] == [(fid, seeded.user_id(DIRECTOR))]
     with pytest.raises(PermissionDenied):  # acting for someone is never implicit without the step shown
         act(seeded, HEAD, fid, "signed", pin=PIN)
@@ -285,14 +285,14 @@ def test_delegation(seeded):
     act(seeded, HEAD, fid, "signed", pin=PIN, step_id=step_id)  # head.mef's own PIN and certificate
     folder = get(fid)
     assert folder.status == FolderStatus.completed
-    signed = workflow.signed_document(folder)
+    signed = views.signed_document(folder)
     report = validate_pdf(signed)
     assert report.authentic and report.signatures[0].signer_common_name == "Khadija Tazi"
     assert "par délégation de Mohammed Berrada" in _reason(signed)[0]
     with db.read_session() as s:
         action = s.execute(select(StepAction)).scalar_one()
         assert (action.actor_id, action.on_behalf_of_id) == (seeded.user_id(HEAD), seeded.user_id(DIRECTOR))
-        detail = workflow.folder_detail(s, seeded.actor(AGENT), fid)
+        detail = views.folder_detail(s, seeded.actor(AGENT), fid)
         assert detail.history[0].on_behalf_of_name == "Mohammed Berrada"
         ev = s.execute(select(AuditEvent).where(AuditEvent.action == "folder.signed")).scalar_one()
         assert f'"on_behalf_of": {seeded.user_id(DIRECTOR)}' in ev.data
@@ -314,7 +314,7 @@ def test_delegation_ended_refused(seeded):
         act(seeded, HEAD, fid, "signed", pin=PIN, on_behalf_of=seeded.user_id(DIRECTOR))
     assert counts() == before
     with db.read_session() as s:
-        assert workflow.queue(s, seeded.actor(HEAD), "to_sign") == []
+        assert views.queue(s, seeded.actor(HEAD), "to_sign") == []
 
 
 def test_revoked_certificate_reported(seeded):
@@ -322,11 +322,11 @@ def test_revoked_certificate_reported(seeded):
     fid = new_folder(seeded, [{"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]}])
     act(seeded, DIRECTOR, fid, "signed", pin=PIN)
     with db.read_session() as s:
-        assert workflow.report(s, seeded.actor(AGENT), fid).authentic
+        assert views.report(s, seeded.actor(AGENT), fid).authentic
     with db.write_session() as s:
         signing_keys.revoke_for_user(s, seeded.actor("admin.mef@mrasla.ma"), seeded.user_id(DIRECTOR))
     with db.read_session() as s:
-        report = workflow.report(s, seeded.actor(AGENT), fid)
+        report = views.report(s, seeded.actor(AGENT), fid)
     assert not report.authentic
     assert report.signatures[0].revoked and "certificate_revoked" in report.reasons
 
@@ -339,7 +339,7 @@ def test_encrypted_pdf_refused(seeded):
     writer.write(buf)
     before = counts()
     with pytest.raises(DomainError) as exc, db.write_session() as s:
-        workflow.create_folder(s, seeded.actor(AGENT), "Chiffré", [("locked.pdf", buf.getvalue())])
+        submission.create_folder(s, seeded.actor(AGENT), "Chiffré", [("locked.pdf", buf.getvalue())])
     assert exc.value.code == "error.pdf_encrypted"
     assert counts() == before
 
@@ -355,7 +355,7 @@ def test_images_become_one_pdf_in_order(seeded):
               ("p2.png", _image((900, 600), (0, 255, 0), "PNG")),  # landscape stays landscape
               ("p3.jpg", _image((500, 700), (0, 0, 255), "JPEG"))]
     with db.write_session() as s:
-        folder = workflow.create_folder(s, seeded.actor(AGENT), "Scan", images)
+        folder = submission.create_folder(s, seeded.actor(AGENT), "Scan", images)
         docs = list(s.execute(select(FolderDocument).where(FolderDocument.folder_id == folder.id)).scalars())
     assert len(docs) == 1 and docs[0].pages == 3
     pages = PdfReader(io.BytesIO(storage.get(docs[0].pdf_sha256))).pages
@@ -367,7 +367,7 @@ def test_pdf_main_and_image_annex(seeded):
     files = [("scan.jpg", _image((600, 800), (9, 9, 9), "JPEG")), ("lettre.pdf", two_page_pdf()),
              ("annexe.pdf", two_page_pdf("Annexe"))]
     with db.write_session() as s:
-        folder = workflow.create_folder(s, seeded.actor(AGENT), "Mixte", files)
+        folder = submission.create_folder(s, seeded.actor(AGENT), "Mixte", files)
         docs = sorted(s.execute(select(FolderDocument).where(FolderDocument.folder_id == folder.id)).scalars(),
                       key=lambda d: (d.role.value != "main", d.position))
     assert [(d.role.value, d.filename) for d in docs] == [
@@ -377,22 +377,22 @@ def test_pdf_main_and_image_annex(seeded):
 def test_annotations_and_detail_rights(seeded):
     fid = new_folder(seeded, visa_then_signature(seeded))
     with db.write_session() as s:
-        workflow.annotate(s, seeded.actor(HEAD), fid, "Voir le paragraphe 2", page=1, x=0.2, y=0.4)
-        workflow.annotate(s, seeded.actor(AGENT), fid, "Merci")
+        annotations.add(s, seeded.actor(HEAD), fid, "Voir le paragraphe 2", page=1, x=0.2, y=0.4)
+        annotations.add(s, seeded.actor(AGENT), fid, "Merci")
         with pytest.raises(DomainError):
-            workflow.annotate(s, seeded.actor(AGENT), fid, "hors page", page=9)
+            annotations.add(s, seeded.actor(AGENT), fid, "hors page", page=9)
     with pytest.raises(NotFound), db.write_session() as s:
-        workflow.annotate(s, seeded.actor("agent.crb@mrasla.ma"), fid, "intrus")
+        annotations.add(s, seeded.actor("agent.crb@mrasla.ma"), fid, "intrus")
     with db.read_session() as s:
-        detail = workflow.folder_detail(s, seeded.actor(DIRECTOR), fid)
+        detail = views.folder_detail(s, seeded.actor(DIRECTOR), fid)
     assert [n.body for n in detail.annotations] == ["Voir le paragraphe 2", "Merci"]
     assert not detail.can_act  # step 2 is not active yet
 
 
 def test_completion_hook(seeded, monkeypatch):
     seen: list[tuple[int, bytes]] = []
-    monkeypatch.setattr(workflow, "_completion_hooks", [])
-    workflow.on_completed(lambda s, f: seen.append((f.id, workflow.signed_document(f)[:5])))
+    monkeypatch.setattr(decisions, "_completion_hooks", [])
+    decisions.on_completed(lambda s, f: seen.append((f.id, views.signed_document(f)[:5])))
     fid = new_folder(seeded, [{"kind": "visa", "user_ids": [seeded.user_id(HEAD)]}])
     act(seeded, HEAD, fid, "approved")
     assert seen == [(fid, b"%PDF-")]
@@ -410,8 +410,8 @@ def test_circuit_from_role_in_unit(seeded):
                                    name_fr="Réponse", name_ar="جواب", steps=steps)
         tpl = circuits.save_template(s, seeded.actor("admin.mef@mrasla.ma"), administration_id=seeded.adm_id("MEF"),
                                      name_fr="Réponse standard", name_ar="جواب عادي", steps=steps)
-        folder = workflow.create_folder(s, seeded.actor(AGENT), "Via modèle", [("r.pdf", two_page_pdf())])
-        workflow.start(s, seeded.actor(AGENT), folder.id, template_id=tpl.id)
+        folder = submission.create_folder(s, seeded.actor(AGENT), "Via modèle", [("r.pdf", two_page_pdf())])
+        submission.start(s, seeded.actor(AGENT), folder.id, template_id=tpl.id)
         fid = folder.id
     act(seeded, HEAD, fid, "approved")
     act(seeded, DIRECTOR, fid, "signed", pin=PIN)

@@ -38,7 +38,7 @@ from mrasla_app.documents.receipt_layout import FONT_AR, FONT_LATIN, FONT_MONO, 
 from mrasla_app.documents.receipts import GREEN, MUTED, RULE
 from mrasla_app.services.correspondence import answers, deadlines, scoping
 from mrasla_app.services.platform import audit
-from mrasla_app.services.parapheur import circuits, signing_keys, workflow
+from mrasla_app.services.parapheur import circuits, workflow
 from mrasla_app.services.directory import permissions
 from mrasla_app.services.platform import validation as checks
 from mrasla_app.services.directory.accounts import Actor
@@ -248,12 +248,9 @@ def _signatory(session: Session, user_ids: list[int]) -> Signatory:
         return Signatory("", "")
     title_fr = title_ar = ""
     if len(people) == 1:
-        unit = signing_keys.signing_unit(session, people[0].id)  # type: ignore[arg-type]
+        unit, role = circuits.signing_capacity(session, people[0].id)  # type: ignore[arg-type]
         if unit is not None:
-            held = {Role(r) for r in session.execute(select(RoleMembership.role).where(
-                RoleMembership.user_id == people[0].id, RoleMembership.unit_id == unit.id)).scalars()}
-            role = next((r.value for r in (Role.signatory, Role.head, Role.agent) if r in held), "")
-            fr, ar = circuits.ROLE_LABELS.get(role, ("", ""))
+            fr, ar = circuits.role_labels(role)
             title_fr, title_ar = ", ".join(v for v in (fr, unit.name_fr) if v), "، ".join(v for v in (ar, unit.name_ar) if v)
     return Signatory(" / ".join(u.full_name for u in people), " / ".join(u.full_name_ar or u.full_name for u in people),
                      title_fr, title_ar)

@@ -25,7 +25,7 @@ from sqlmodel import Session
 from mrasla_app.models import Folder, FolderAnnotation, User
 from mrasla_app.services.platform import audit, storage
 from mrasla_app.services.directory import permissions, users
-from mrasla_app.services.parapheur import workflow
+from mrasla_app.services.parapheur import folders
 from mrasla_app.services.platform import validation as checks
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
@@ -54,13 +54,13 @@ def may_annotate(session: Session, actor: Actor, folder: Folder) -> bool:
         return False
     if folder.initiator_id == actor.user_id:
         return True
-    people = workflow._participant_ids(session, folder.id)  # type: ignore[arg-type]
+    people = folders.participant_ids(session, folder.id)  # type: ignore[arg-type]
     return actor.user_id in people or bool(people & set(users.acting_for(session, actor.user_id)))
 
 
 def _folder(session: Session, actor: Actor | None, folder_id: int, *, for_update: bool = False) -> tuple[Actor, Folder]:
     actor = permissions.require_actor(actor)
-    folder = workflow._get(session, actor, folder_id, for_update=for_update)  # NotFound when not visible
+    folder = folders.get_visible(session, actor, folder_id, for_update=for_update)  # NotFound when not visible
     if not may_annotate(session, actor, folder):
         raise PermissionDenied()
     return actor, folder

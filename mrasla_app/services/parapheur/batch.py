@@ -3,7 +3,7 @@
 ``review`` gives the compact list the signatory checks first (subject, reference, pages,
 initiator, previous decisions). ``open_batch`` unlocks the key ONCE (wrong PINs are counted as
 for a single signature) and builds the signer once; ``act_one`` then decides on one folder in
-its own write transaction through ``workflow.act`` with that credential, so each folder gets its
+its own write transaction through ``decisions.act`` with that credential, so each folder gets its
 own PAdES signature, history entry and audit events, and a failure (someone was faster, a
 revoked certificate behind an earlier signature, a broken document...) rolls back that folder
 only and is reported. ``run`` is the whole loop (API, benchmark); the batch page calls
@@ -26,7 +26,8 @@ from mrasla_app.models import Decision, DocumentRole, Folder, FolderDocument, Fo
 from mrasla_app.services.directory import permissions
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
-from mrasla_app.services.parapheur import circuits, workflow
+from mrasla_app.services.parapheur import circuits, decisions, folders, signatures, views
+from mrasla_app.services.parapheur.folders import LIVE
 
 #: What a batch may decide, and on which step kinds (opinions need their own text: one at a time).
 BATCH_DECISIONS: dict[Decision, tuple[StepKind, ...]] = {
@@ -90,7 +91,7 @@ def review(session: Session, actor: Actor | None, decision: str, limit: int = MA
     signatures and seals), with what the signatory checks before deciding on them together."""
     actor = permissions.require_actor(actor)
     value = parse_decision(decision)
-    items = [i for i in workflow.queue(session, actor, QUEUE_OF[value], limit=limit)
+    items = [i for i in views.queue(session, actor, QUEUE_OF[value], limit=limit)
              if i.step is not None and i.step.kind in BATCH_DECISIONS[value]]
     if not items:
         return []
@@ -102,7 +103,7 @@ def review(session: Session, actor: Actor | None, decision: str, limit: int = MA
         if version == versions[fid]}
     actions = session.execute(
         select(StepAction, FolderStep.version).join(FolderStep, FolderStep.id == StepAction.step_id)
-        .where(StepAction.folder_id.in_(ids), workflow.LIVE).order_by(StepAction.at, StepAction.id)).all()
+        .where(StepAction.folder_id.in_(ids), LIVE).order_by(StepAction.at, StepAction.id)).all()
     people = {i.folder.initiator_id for i in items} | {a.actor_id for a, _ in actions} \
         | {i.on_behalf_of for i in items if i.on_behalf_of}
     names = {u.id: (u.full_name, u.full_name_ar or u.full_name)
@@ -116,7 +117,7 @@ def review(session: Session, actor: Actor | None, decision: str, limit: int = MA
     for i in items:
         step = i.step
         assert step is not None
-        kind_fr, kind_ar = circuits.KIND_LABELS[step.kind]
+        kind_fr, kind_ar = circuits.kind_labels(step.kind)
         before = previous.get(i.folder.id, [])  # type: ignore[arg-type]
         initiator, obo = names.get(i.folder.initiator_id, unknown), names.get(i.on_behalf_of or 0, ("", ""))
         rows.append(ReviewRow(
@@ -152,7 +153,7 @@ def needs_key(items: Sequence[Item]) -> bool:
 
 
 def open_batch(actor: Actor | None, decision: str, pin: str | None,
-               items: Sequence[Item] = ()) -> workflow.Credential | None:
+               items: Sequence[Item] = ()) -> signatures.Credential | None:
     """The credential for a signature batch: the PIN checked and the key unlocked once (a wrong
     PIN is counted and committed, then refused: nothing is signed). ``None`` for a visa batch, or
     when ``items`` are all seal steps."""
@@ -160,10 +161,10 @@ def open_batch(actor: Actor | None, decision: str, pin: str | None,
     if parse_decision(decision) != Decision.signed or (items and not needs_key(items)):
         return None
     with db.write_session() as session:
-        return workflow.unlock_credential(session, actor, pin)
+        return signatures.unlock_credential(session, actor, pin)
 
 
-def act_one(actor: Actor | None, decision: str, item: Item, credential: workflow.Credential | None,
+def act_one(actor: Actor | None, decision: str, item: Item, credential: signatures.Credential | None,
             comment: str = "") -> Outcome:
     """Decide on one folder in its own transaction; any refusal or failure rolls that folder back
     and is returned as the outcome (the batch goes on)."""
@@ -173,11 +174,11 @@ def act_one(actor: Actor | None, decision: str, item: Item, credential: workflow
     try:
         with db.write_session() as session:
             folder = session.get(Folder, item.folder_id)
-            reference = folder.reference if folder is not None and workflow.can_see(session, actor, folder) else ""
+            reference = folder.reference if folder is not None and folders.can_see(session, actor, folder) else ""
             step = session.get(FolderStep, item.step_id) if item.step_id else None
             if step is not None and (step.folder_id != item.folder_id or step.kind not in BATCH_DECISIONS[value]):
                 raise DomainError("error.invalid_decision")
-            folder = workflow.act(session, actor, item.folder_id, value.value, comment=comment,
+            folder = decisions.act(session, actor, item.folder_id, value.value, comment=comment,
                                   step_id=item.step_id, credential=credential)
             return Outcome(item.folder_id, folder.reference, True, status=folder.status.value)
     except NotFound as exc:

@@ -21,7 +21,9 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import select
 from sqlmodel import Session
 
+from mrasla_app.i18n import translate
 from mrasla_app.models import CircuitTemplate, CompletionMode, Role, RoleMembership, StepKind, Unit, User
+from mrasla_app.services.parapheur import signing_keys
 from mrasla_app.services.platform import audit, validation
 from mrasla_app.services.directory import permissions
 from mrasla_app.services.directory.accounts import Actor
@@ -30,19 +32,34 @@ from mrasla_app.services.errors import DomainError, NotFound
 MAX_STEPS = 20
 MAX_PARTICIPANTS = 20
 
-KIND_LABELS: dict[StepKind, tuple[str, str]] = {
-    StepKind.visa: ("Visa", "تأشيرة"),
-    StepKind.opinion: ("Avis", "رأي"),
-    StepKind.signature: ("Signature", "توقيع"),
-    StepKind.seal: ("Cachet", "ختم"),
-}
-ROLE_LABELS: dict[str, tuple[str, str]] = {
-    Role.signatory.value: ("Signataire", "موقع"),
-    Role.head.value: ("Chef d'entité", "رئيس الوحدة"),
-    Role.agent.value: ("Agent", "موظف"),
-    Role.clerk.value: ("Bureau d'ordre", "مكتب الضبط"),
-    Role.admin.value: ("Administrateur", "مسؤول الإدارة"),
-}
+#: The roles a signatory's capacity is named after, strongest first (stamps, signatory blocks).
+CAPACITY_ROLES = (Role.signatory, Role.head, Role.agent)
+
+
+def labels(key: str) -> tuple[str, str]:
+    """(French, Arabic) text of a catalogue key: documents with legal weight print both."""
+    return translate(key, "fr"), translate(key, "ar")
+
+
+def kind_labels(kind: StepKind) -> tuple[str, str]:
+    """(French, Arabic) name of a step kind (``parapheur.kind.*``): a step's default label."""
+    return labels(f"parapheur.kind.{kind.value}")
+
+
+def role_labels(role: str) -> tuple[str, str]:
+    """(French, Arabic) name of a directory role (``role.*``); ("", "") for none."""
+    return labels(f"role.{role}") if role else ("", "")
+
+
+def signing_capacity(session: Session, user_id: int) -> tuple[Unit | None, str]:
+    """The unit a person signs for (``signing_keys.signing_unit``) and the strongest role of
+    ``CAPACITY_ROLES`` they hold there ("" when none)."""
+    unit = signing_keys.signing_unit(session, user_id)
+    if unit is None:
+        return None, ""
+    held = {Role(r) for r in session.execute(select(RoleMembership.role).where(
+        RoleMembership.user_id == user_id, RoleMembership.unit_id == unit.id)).scalars()}
+    return unit, next((r.value for r in CAPACITY_ROLES if r in held), "")
 
 
 @dataclass(frozen=True)
@@ -57,7 +74,7 @@ class StepSpec:
     label_ar: str = ""
 
     def labels(self) -> tuple[str, str]:
-        fr, ar = KIND_LABELS[self.kind]
+        fr, ar = kind_labels(self.kind)
         return self.label_fr or fr, self.label_ar or ar
 
     def as_dict(self) -> dict:
@@ -127,6 +144,33 @@ def resolve(session: Session, administration_id: int, spec: StepSpec) -> list[in
     return ids[:MAX_PARTICIPANTS]
 
 
+@dataclass(frozen=True)
+class StaffChoice:
+    """A person who may be named on a step, with the roles they hold: (role, unit code)."""
+
+    id: int
+    name: str
+    name_ar: str
+    roles: tuple[tuple[str, str], ...]
+
+
+def staff_choices(session: Session, administration_id: int | None) -> list[StaffChoice]:
+    """Active staff of the administration with their roles, for picking step participants."""
+    if not administration_id:
+        return []
+    rows = session.execute(
+        select(User, RoleMembership.role, Unit.code)
+        .join(RoleMembership, RoleMembership.user_id == User.id).join(Unit, Unit.id == RoleMembership.unit_id)
+        .where(User.administration_id == administration_id, User.active.is_(True))
+        .order_by(User.full_name, RoleMembership.id)
+    ).all()
+    people: dict[int, tuple[User, list[tuple[str, str]]]] = {}
+    for user, role, code in rows:
+        people.setdefault(user.id, (user, []))[1].append((getattr(role, "value", role), code))
+    return [StaffChoice(u.id, u.full_name, u.full_name_ar or u.full_name, tuple(roles))  # type: ignore[arg-type]
+            for u, roles in people.values()]
+
+
 # ------------------------------------------------------------------------------ templates
 
 
@@ -180,6 +224,29 @@ def list_templates(session: Session, actor: Actor | None, administration_id: int
     if not include_inactive:
         stmt = stmt.where(CircuitTemplate.active.is_(True))
     return list(session.execute(stmt.order_by(CircuitTemplate.name_fr)).scalars())
+
+
+def step_kinds(tpl: CircuitTemplate) -> list[str | None]:
+    """The kind of each stored step (None for an unreadable one): the template's summary."""
+    try:
+        specs = json.loads(tpl.steps)
+    except ValueError:
+        specs = []
+    kinds = {k.value for k in StepKind}
+    return [s.get("kind") if isinstance(s, dict) and s.get("kind") in kinds else None for s in specs]
+
+
+def template_for_edit(session: Session, actor: Actor | None, template_id: int,
+                      administration_id: int) -> tuple[CircuitTemplate, list[dict]]:
+    """A template of ``administration_id`` and its stored step definitions, for its administrators."""
+    tpl = session.get(CircuitTemplate, template_id)
+    if tpl is None or tpl.administration_id != administration_id:
+        raise NotFound()
+    permissions.require_admin_of(actor, tpl.administration_id)  # the same rights as saving
+    try:
+        return tpl, list(json.loads(tpl.steps))
+    except (ValueError, TypeError):
+        raise DomainError("error.invalid_circuit") from None
 
 
 def template_steps(session: Session, actor: Actor | None, template_id: int) -> tuple[CircuitTemplate, list[StepSpec]]:

@@ -305,6 +305,15 @@ def _revoke(session: Session, actor: Actor, row: SigningKey, user: User, reason:
                  administration_id=user.administration_id, data={"serial": row.serial, "reason": reason})
 
 
+def revoked_serial(session: Session, actor: Actor | None) -> str:
+    """The serial of the actor's latest key when it was revoked ("" otherwise): the account page
+    says the key was revoked rather than that there never was one."""
+    actor = permissions.require_actor(actor)
+    last = session.execute(select(SigningKey).where(SigningKey.user_id == actor.user_id)
+                           .order_by(SigningKey.id.desc()).limit(1)).scalar_one_or_none()
+    return last.serial if last is not None and last.revoked else ""
+
+
 def key_status(session: Session, actor: Actor | None) -> dict | None:
     """What the account page shows about the actor's key (no secret)."""
     actor = permissions.require_actor(actor)

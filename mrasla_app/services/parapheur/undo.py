@@ -1,7 +1,8 @@
 """Undo of one's own last decision on a folder, while nobody has acted after it.
 
-What may be undone is data: ``UNDOABLE`` maps each decision to the folder statuses it may still be
-undone from, and ``refusal`` applies the same short list of rules everywhere (the folder page's
+What may be undone is data: ``lifecycle.UNDOABLE`` maps each decision to the folder statuses it may
+still be undone from (``lifecycle.RULES[undo]`` starts from their union), and ``refusal`` applies the
+same short list of rules everywhere (the folder page's
 button, the API, the service itself):
 
 - the decision is the actor's own (taken in their name or for a delegator) and still live;
@@ -28,21 +29,15 @@ from mrasla_app.models.base import utcnow
 from mrasla_app.services.directory import permissions
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
-from mrasla_app.services.parapheur import workflow
-
-#: decision -> folder statuses it may be undone from (the folder then runs again: ``in_progress``).
-UNDOABLE: dict[Decision, frozenset[FolderStatus]] = {
-    Decision.approved: frozenset({FolderStatus.in_progress, FolderStatus.completed}),
-    Decision.opinion: frozenset({FolderStatus.in_progress, FolderStatus.completed}),
-    Decision.signed: frozenset({FolderStatus.in_progress, FolderStatus.completed}),
-    Decision.rejected: frozenset({FolderStatus.rejected}),
-}
+from mrasla_app.services.parapheur import folders, lifecycle
+from mrasla_app.services.parapheur.folders import LIVE
+from mrasla_app.services.parapheur.lifecycle import UNDOABLE, FolderAction
 
 
 def _latest(session: Session, folder: Folder) -> StepAction | None:
     """The folder's latest live decision (any participant, any version)."""
     return session.execute(
-        select(StepAction).where(StepAction.folder_id == folder.id, workflow.LIVE)
+        select(StepAction).where(StepAction.folder_id == folder.id, LIVE)
         .order_by(StepAction.at.desc(), StepAction.id.desc()).limit(1)
     ).scalar_one_or_none()
 
@@ -50,7 +45,7 @@ def _latest(session: Session, folder: Folder) -> StepAction | None:
 def _own_latest(session: Session, actor: Actor, folder: Folder) -> StepAction | None:
     return session.execute(
         select(StepAction).where(StepAction.folder_id == folder.id, StepAction.actor_id == actor.user_id,
-                                 workflow.LIVE)
+                                 LIVE)
         .order_by(StepAction.at.desc(), StepAction.id.desc()).limit(1)
     ).scalar_one_or_none()
 
@@ -65,7 +60,7 @@ def refusal(session: Session, actor: Actor, folder: Folder) -> tuple[StepAction 
     latest = _latest(session, folder)
     step = session.get(FolderStep, mine.step_id)
     if latest is None or latest.id != mine.id or step is None or step.version != folder.version \
-            or folder.status not in UNDOABLE[mine.decision]:
+            or not lifecycle.allows(folder, FolderAction.undo) or folder.status not in UNDOABLE[mine.decision]:
         return mine, "error.undo_too_late"
     if mine.decision == Decision.signed and folder.current_sha256 != mine.document_sha256:
         return mine, "error.undo_too_late"  # the signed version was replaced since (defensive)
@@ -75,7 +70,7 @@ def refusal(session: Session, actor: Actor, folder: Folder) -> tuple[StepAction 
 def undoable(session: Session, actor: Actor | None, folder_id: int) -> StepAction | None:
     """The decision the actor may undo on this folder now, if any (what the folder page offers)."""
     actor = permissions.require_actor(actor)
-    folder = workflow._get(session, actor, folder_id)
+    folder = folders.get_visible(session, actor, folder_id)
     action, problem = refusal(session, actor, folder)
     return None if problem else action
 
@@ -85,7 +80,7 @@ def _document_before(session: Session, action: StepAction, step: FolderStep) -> 
     the same step and round, else the document the step started from."""
     earlier = session.execute(
         select(StepAction.document_sha256).where(
-            StepAction.step_id == step.id, StepAction.round == action.round, workflow.LIVE,
+            StepAction.step_id == step.id, StepAction.round == action.round, LIVE,
             StepAction.id != action.id, StepAction.decision == Decision.signed, StepAction.at <= action.at)
         .order_by(StepAction.at.desc(), StepAction.id.desc()).limit(1)
     ).scalar_one_or_none()
@@ -98,7 +93,7 @@ def undo(session: Session, actor: Actor | None, folder_id: int, action_id: int |
     ``action_id``: the decision the user saw; refused when their last decision is another one.
     """
     actor = permissions.require_actor(actor)
-    folder = workflow._get(session, actor, folder_id, for_update=True)
+    folder = folders.get_visible(session, actor, folder_id, for_update=True)
     action, problem = refusal(session, actor, folder)
     if problem:
         raise DomainError(problem)
@@ -110,31 +105,26 @@ def undo(session: Session, actor: Actor | None, folder_id: int, action_id: int |
     now = utcnow()
     action.withdrawn_at = now
     session.add(action)
-    restored = ""
     if action.decision == Decision.signed:
-        restored = _document_before(session, action, step)
-        folder.current_sha256 = restored
-        main = workflow._main(session, folder)
-        main.signed_sha256 = "" if restored == main.prepared_sha256 else restored
-        session.add(main)
+        folders.put_document(session, folder, _document_before(session, action, step))
     if step.status != StepStatus.active:  # the decision completed (or rejected) the step
-        for later in workflow._steps(session, folder):
+        for later in folders.steps(session, folder):
             if later.position > step.position and later.status == StepStatus.active:
-                later.status = StepStatus.pending  # nobody acted on it yet (the latest-decision rule)
-                session.add(later)
-        step.status, step.completed_at = StepStatus.active, None
-        session.add(step)
-    folder.current_step, folder.status, folder.completed_at = step.position, FolderStatus.in_progress, None
+                lifecycle.move_step(session, later, StepStatus.pending)  # nobody acted on it yet (latest-decision rule)
+        lifecycle.move_step(session, step, StepStatus.active)
+    if folder.status != FolderStatus.in_progress:
+        lifecycle.enter(session, folder, FolderStatus.in_progress)  # told by "folder.decision_withdrawn"
+    folder.current_step, folder.completed_at = step.position, None
     if action.decision == Decision.rejected:
         folder.reject_reason = ""
     folder.updated_at = now
     session.add(folder)
     session.flush()
-    workflow._record(session, actor, folder, "folder.decision_withdrawn", action_id=action.id,
+    lifecycle.record(session, actor, folder, "folder.decision_withdrawn", action_id=action.id,
                      decision=action.decision.value, step=step.position, round=action.round,
                      on_behalf_of=action.on_behalf_of_id, withdrawn_document_sha256=action.document_sha256 or None,
                      document_sha256=folder.current_sha256)
     return folder
 
 
-__all__ = ["UNDOABLE", "refusal", "undoable", "undo"]
+__all__ = ["refusal", "undoable", "undo"]

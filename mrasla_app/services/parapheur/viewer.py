@@ -16,7 +16,7 @@ import pypdfium2 as pdfium
 from sqlmodel import Session
 
 from mrasla_app.services.platform import storage
-from mrasla_app.services.parapheur import workflow
+from mrasla_app.services.parapheur import folders
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import NotFound
 
@@ -47,7 +47,7 @@ def _render(sha256: str, page: int, width: int) -> bytes:
 
 def page_png(session: Session, actor: Actor | None, folder_id: int, page: int, width: int) -> bytes:
     """Page ``page`` (1-based) of the document as it stands, as a PNG about ``width`` pixels wide."""
-    folder = workflow._get(session, actor, folder_id)  # NotFound when the actor may not see it
+    folder = folders.get_visible(session, actor, folder_id)  # NotFound when the actor may not see it
     return _render(folder.current_sha256, page, best_width(width))
 
 

@@ -13,15 +13,17 @@ from typing import Any
 
 import reflex as rx
 
+from mrasla_app.services.parapheur import lifecycle, views
 from mrasla_app.ui.components.files import page_count
 from mrasla_app.ui.i18n import pick, t, t_choice
 
-KINDS = ("visa", "opinion", "signature", "seal")
+# The parapheur's vocabularies, as the service tables name them (catalogue keys end with these).
+KINDS = tuple(k.value for k in lifecycle.DECISIONS_BY_KIND)
 MODES = ("all", "any")
-DECISIONS = ("approved", "opinion", "signed", "rejected", "returned")
-FOLDER_STATUSES = ("draft", "in_progress", "rejected", "completed", "cancelled", "sent")
-STEP_STATUSES = ("pending", "active", "completed", "rejected")
-QUEUES = ("to_visa", "to_sign", "my_folders", "done")
+DECISIONS = tuple(a.value for a in lifecycle.DECISION_ACTIONS)
+FOLDER_STATUSES = tuple(s.value for s in lifecycle.FOLDER_TRANSITIONS)
+STEP_STATUSES = tuple(s.value for s in lifecycle.STEP_TRANSITIONS)
+QUEUES = views.QUEUES
 STEP_ROLES = ("signatory", "head", "agent", "clerk")
 MAX_STEPS = 20
 MAX_PEOPLE = 20

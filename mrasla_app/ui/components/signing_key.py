@@ -13,10 +13,8 @@ import asyncio
 from datetime import UTC, datetime
 
 import reflex as rx
-from sqlalchemy import select
 
 from mrasla_app import db
-from mrasla_app.models import SigningKey
 from mrasla_app.services.parapheur import signing_keys
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
@@ -57,10 +55,7 @@ class SigningKeyState(SessionState):
     def _key_load(self, actor: Actor) -> None:
         with db.read_session() as session:
             status = signing_keys.key_status(session, actor)
-            last = None
-            if status is None:
-                last = session.execute(select(SigningKey).where(SigningKey.user_id == actor.user_id)
-                                       .order_by(SigningKey.id.desc()).limit(1)).scalar_one_or_none()
+            revoked = signing_keys.revoked_serial(session, actor) if status is None else ""
         if status is not None:
             expired = status["not_after"] <= datetime.now(UTC)
             self.key_state = ("revoked" if status["revoked"] else "locked" if status["locked"] else
@@ -69,8 +64,8 @@ class SigningKeyState(SessionState):
             self.key_expires, self.key_subject = local_dt(status["not_after"]), status["subject"]
             self.key_remaining = str(status["remaining_attempts"])
         else:
-            self.key_state = "revoked" if (last is not None and last.revoked) else "none"
-            self.key_serial = last.serial if last is not None and last.revoked else ""
+            self.key_state = "revoked" if revoked else "none"
+            self.key_serial = revoked
             self.key_expires = self.key_source = self.key_subject = self.key_remaining = ""
 
     @rx.event

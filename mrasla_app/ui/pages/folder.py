@@ -2,29 +2,28 @@
 circuit steps and their participants, history (with delegations), annotations, and the action
 panel (visa, opinion, signature with the PIN, rejection, return) when the actor may act.
 
-The folder id comes from the URL and stays in a backend var; ``workflow.folder_detail`` decides
-whether the actor may see it (missing and not visible give the same "not found"). The PIN is
-read from the submitted form, handed to ``workflow.act`` in a worker thread (pyHanko runs its own
-event loop) and never kept in the state; the form is remounted right after so the field is empty.
-The step the user saw is always passed (``step_id``): if someone was faster, the service refuses.
+The folder id comes from the URL and stays in a backend var; ``views.folder_view`` decides
+whether the actor may see it (missing and not visible give the same "not found") and what they may
+do; the state only maps that view to vars. The PIN is read from the submitted form, handed to
+``decisions.act`` in a worker thread (pyHanko runs its own event loop) and never kept in the
+state; the form is remounted right after so the field is empty. The step the user saw is always
+passed (``step_id``): if someone was faster, the service refuses.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import json
 
 import reflex as rx
-from sqlalchemy import select
 
 from mrasla_app import db
 from mrasla_app.i18n import LANGS, translate
-from mrasla_app.models import AuditEvent, Correspondence, DocumentRole, FolderStatus, User
-from mrasla_app.services.correspondence import drafting, sending
+from mrasla_app.services.correspondence import drafting
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
-from mrasla_app.services.parapheur import annotations, signing_keys, undo, workflow
+from mrasla_app.services.parapheur import annotations, decisions, submission, undo, views
+from mrasla_app.services.parapheur.lifecycle import FolderAction
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import page_viewer
 from mrasla_app.ui.components import parapheur as pf
@@ -58,8 +57,8 @@ def _flag(value: bool) -> str:
 def _act(actor: Actor, folder_id: int, decision: str, comment: str, pin: str | None, on_behalf_of: int | None,
          step_id: int) -> None:
     with db.write_session() as session:
-        workflow.act(session, actor, folder_id, decision, comment=comment, pin=pin, on_behalf_of=on_behalf_of,
-                     step_id=step_id)
+        decisions.act(session, actor, folder_id, decision, comment=comment, pin=pin, on_behalf_of=on_behalf_of,
+                      step_id=step_id)
 
 
 def _undo(actor: Actor, folder_id: int, action_id: int) -> None:
@@ -69,7 +68,7 @@ def _undo(actor: Actor, folder_id: int, action_id: int) -> None:
 
 def _report(actor: Actor, folder_id: int):
     with db.read_session() as session:
-        return workflow.report(session, actor, folder_id)
+        return views.report(session, actor, folder_id)
 
 
 def _revise(actor: Actor, folder_id: int, text: drafting.LetterText) -> None:
@@ -79,7 +78,7 @@ def _revise(actor: Actor, folder_id: int, text: drafting.LetterText) -> None:
 
 def _new_version(actor: Actor, folder_id: int, uploads: list[tuple[str, bytes]]) -> None:
     with db.write_session() as session:
-        workflow.new_version(session, actor, folder_id, uploads)
+        submission.new_version(session, actor, folder_id, uploads)
 
 
 class FolderVersionUploads(rx.State):
@@ -100,6 +99,8 @@ class FolderState(SessionState):
     may_annotate: bool = False  # initiator or participant (``annotations.may_annotate``)
     view_page: int = 1  # the page shown in the viewer
     page_total: int = 0
+    allowed: list[str] = []  # ``lifecycle.FolderAction`` values the actor may take now (``views.folder_view``)
+    signed: bool = False
     can_act: bool = False
     decisions: list[str] = []
     needs_pin: bool = False
@@ -140,7 +141,7 @@ class FolderState(SessionState):
     def _clear(self) -> None:
         self.found, self.f, self.docs, self.steps, self.participants = False, {}, [], [], []
         self.history, self.notes, self.decisions, self.acting_for = [], [], [], []
-        self.may_annotate, self.page_total = False, 0
+        self.may_annotate, self.page_total, self.allowed, self.signed = False, 0, [], False
         self.can_act = self.needs_pin = self.own_slot = self.is_initiator = False
         self.has_report = self.report_ok = self.can_send = False
         self.undo_decision, self._undo_action_id = "", 0
@@ -160,131 +161,89 @@ class FolderState(SessionState):
 
     def _load(self, actor: Actor) -> None:
         with db.read_session() as session:
-            d = workflow.folder_detail(session, actor, self._id)
-            self._fill(session, actor, d)
+            view = views.folder_view(session, actor, self._id)
+        self._fill(view)
         self.found = True
 
-    def _fill(self, session, actor: Actor, d: workflow.FolderDetail) -> None:
-        folder = d.folder
-        initiator = session.get(User, folder.initiator_id)
-        corr = session.get(Correspondence, folder.correspondence_id) if folder.correspondence_id else None
-        main = next((doc for doc in d.documents if doc.role == DocumentRole.main), None)
-        version_tag = (folder.current_sha256 or "")[:12]
-        fid = folder.id
+    def _fill(self, v: views.FolderView) -> None:
+        version_tag = v.document_sha256[:12]
+        fid = v.id
         self.f = {
-            "id": str(fid), "reference": folder.reference, "title": folder.title, "status": folder.status.value,
-            "version": str(folder.version), "created": local_dt(folder.created_at),
-            "completed": local_dt(folder.completed_at), "reject_reason": folder.reject_reason or "",
-            "initiator_ar": (initiator.full_name_ar or initiator.full_name) if initiator else "",
-            "initiator_fr": initiator.full_name if initiator else "",
-            "corr_number": corr.registry_number if corr else "", "corr_href": routes.mail_url(corr.id) if corr else "",
-            "main_name": main.filename if main else "", "pages": str(drafting.main_pages(session, folder) or ""),
+            "id": str(fid), "reference": v.reference, "title": v.title, "status": v.status,
+            "version": str(v.version), "created": local_dt(v.created_at),
+            "completed": local_dt(v.completed_at), "reject_reason": v.reject_reason,
+            "initiator_ar": v.initiator.name_ar, "initiator_fr": v.initiator.name,
+            "corr_number": v.correspondence_number,
+            "corr_href": routes.mail_url(v.correspondence_id) if v.correspondence_id is not None else "",
+            "main_name": v.main_name, "pages": str(v.pages or ""),
             "view": routes.folder_file_url(fid, "document.pdf", inline=True) + f"&v={version_tag}",
             "download": routes.folder_file_url(fid, "document.pdf"),
             "bordereau": routes.folder_file_url(fid, "bordereau.pdf"),
-            "sha": folder.current_sha256 or "",
+            "sha": v.document_sha256,
             "pages_url": routes.folder_file_url(fid, "pages/"), "vtag": version_tag,
             "annotated": routes.folder_file_url(fid, "annotated.pdf"),
         }
-        self.docs = [{"id": str(doc.id), "name": doc.filename, "pages": str(doc.pages),
+        self.docs = [{"id": str(doc.id), "name": doc.name, "pages": str(doc.pages),
                       "view": routes.folder_file_url(fid, f"documents/{doc.id}", inline=True),
                       "download": routes.folder_file_url(fid, f"documents/{doc.id}")}
-                     for doc in d.documents if doc.role != DocumentRole.main]
-        active_pos = folder.current_step if folder.status == FolderStatus.in_progress else 0
-        # Every person the page names, in Arabic script for the Arabic page (one query).
-        people = {uid for v in d.steps for uid, _, _ in v.participants} | set(d.acting_for) \
-            | {hv.action.actor_id for hv in d.history} | {n.author_id for n in d.annotations} \
-            | {hv.action.on_behalf_of_id for hv in d.history if hv.action.on_behalf_of_id}
-        ar_names = {u.id: u.full_name_ar or u.full_name for u in session.execute(
-            select(User).where(User.id.in_(people))).scalars()} if people else {}
-        self.steps, self.participants = [], []
-        active_step = None
-        for view in d.steps:
-            s = view.step
-            if s.position == active_pos:
-                active_step = view
-            self.steps.append({"pos": str(s.position), "kind": s.kind.value, "mode": s.mode.value,
-                               "label_ar": s.label_ar, "label_fr": s.label_fr, "status": s.status.value,
-                               "due": local_dt(s.due_on) if s.status.value == "active" else ""})
-            for uid, name, acted in view.participants:
-                self.participants.append({"step": str(s.position), "id": str(uid), "name": name,
-                                          "name_ar": ar_names.get(uid, name), "acted": _flag(acted)})
-        kinds = {v.step.id: (v.step.position, v.step.kind.value) for v in d.steps}
-        self.history = []
-        for hv in d.history:
-            a = hv.action
-            pos, kind = kinds.get(a.step_id, ("", ""))
-            obo = hv.on_behalf_of_name
-            self.history.append({
-                "at": local_dt(a.at), "who": hv.actor_name, "who_ar": ar_names.get(a.actor_id, hv.actor_name),
-                "decision": a.decision.value, "step": str(pos),
-                "kind": kind, "comment": a.comment, "withdrawn": _flag(a.withdrawn_at is not None),
-                "obo_ar": translate("parapheur.by_delegation", "ar",
-                                    name=ar_names.get(a.on_behalf_of_id or 0, obo)) if obo else "",
-                "obo_fr": translate("parapheur.by_delegation", "fr", name=obo) if obo else "",
-                "obo_en": translate("parapheur.by_delegation", "en", name=obo) if obo else "",
-            })
-        self.may_annotate = annotations.may_annotate(session, actor, folder)
-        self.page_total = annotations.page_count(session, folder) if folder.current_sha256 else 0
+                     for doc in v.annexes]
+        self.steps = [{"pos": str(s.position), "kind": s.kind, "mode": s.mode, "label_ar": s.label_ar,
+                       "label_fr": s.label_fr, "status": s.status, "due": local_dt(s.due_on)} for s in v.steps]
+        self.participants = [{"step": str(s.position), "id": str(p.user_id), "name": p.name, "name_ar": p.name_ar,
+                              "acted": _flag(p.acted)} for s in v.steps for p in s.participants]
+        self.history = [{
+            "at": local_dt(h.at), "who": h.actor, "who_ar": h.actor_ar, "decision": h.decision,
+            "step": str(h.step or ""), "kind": h.kind, "comment": h.comment, "withdrawn": _flag(h.withdrawn),
+            "obo_ar": translate("parapheur.by_delegation", "ar", name=h.on_behalf_of_ar) if h.on_behalf_of else "",
+            "obo_fr": translate("parapheur.by_delegation", "fr", name=h.on_behalf_of) if h.on_behalf_of else "",
+            "obo_en": translate("parapheur.by_delegation", "en", name=h.on_behalf_of) if h.on_behalf_of else "",
+        } for h in v.history]
+        self.may_annotate, self.page_total = v.may_annotate, v.page_total
         self.view_page = min(max(self.view_page, 1), max(self.page_total, 1))
         self.notes = []
         pinned = 0
-        for v in (annotations.views_of(session, actor, folder) if self.may_annotate else []):
-            pinned += v.x is not None
+        for n in v.notes:
+            pinned += n.x is not None
             self.notes.append({
-                "id": str(v.id), "n": str(pinned) if v.x is not None else "", "body": v.body,
-                "page": str(v.page or ""), "x": f"{v.x * 100:.2f}" if v.x is not None else "",
-                "y": f"{v.y * 100:.2f}" if v.y is not None else "", "at": local_dt(v.created_at),
-                "who": v.author, "who_ar": v.author_ar, "version": str(v.version), "mine": _flag(v.mine)})
-        self.can_act, self.needs_pin = d.can_act, d.needs_pin
-        undoable = undo.undoable(session, actor, folder.id)  # type: ignore[arg-type]
-        self.undo_decision = undoable.decision.value if undoable is not None else ""
-        self._undo_action_id = int(undoable.id) if undoable is not None else 0  # type: ignore[arg-type]
-        self.decisions = list(d.decisions)
-        self._step_id = int(active_step.step.id) if (d.can_act and active_step is not None) else 0
-        part_names = {uid: name for v in d.steps for uid, name, _ in v.participants}
-        self.acting_for = [{"id": str(u), "name": part_names.get(u, "?"), "name_ar": ar_names.get(u, "?"),
-                            "label_ar": translate("parapheur.by_delegation", "ar", name=ar_names.get(u, "?")),
-                            "label_fr": translate("parapheur.by_delegation", "fr", name=part_names.get(u, "?")),
-                            "label_en": translate("parapheur.by_delegation", "en", name=part_names.get(u, "?"))}
-                           for u in d.acting_for]
-        self.own_slot = bool(active_step and any(uid == actor.user_id and not acted
-                                                 for uid, _, acted in active_step.participants))
+                "id": str(n.id), "n": str(pinned) if n.x is not None else "", "body": n.body,
+                "page": str(n.page or ""), "x": f"{n.x * 100:.2f}" if n.x is not None else "",
+                "y": f"{n.y * 100:.2f}" if n.y is not None else "", "at": local_dt(n.created_at),
+                "who": n.author, "who_ar": n.author_ar, "version": str(n.version), "mine": _flag(n.mine)})
+        self.allowed = sorted(v.allowed_actions)
+        self.can_act, self.needs_pin = bool(v.decisions), v.needs_pin
+        self.undo_decision, self._undo_action_id = v.undo_decision, v.undo_action_id
+        self.decisions = list(v.decisions)
+        self._step_id = v.active_step_id
+        self.acting_for = [{"id": str(p.id), "name": p.name, "name_ar": p.name_ar,
+                            "label_ar": translate("parapheur.by_delegation", "ar", name=p.name_ar),
+                            "label_fr": translate("parapheur.by_delegation", "fr", name=p.name),
+                            "label_en": translate("parapheur.by_delegation", "en", name=p.name)}
+                           for p in v.acting_for]
+        self.own_slot = v.own_slot
         only_for = self.acting_for[0] if (len(self.acting_for) == 1 and not self.own_slot) else None
         self.obo_ar = only_for["label_ar"] if only_for else ""
         self.obo_fr = only_for["label_fr"] if only_for else ""
         self.obo_en = only_for["label_en"] if only_for else ""
-        problem = signing_keys.key_problem(signing_keys.active_key(session, actor.user_id)) \
-            if (d.can_act and d.needs_pin) else ""
-        self.key_problem_ar = translate(problem, "ar") if problem else ""
-        self.key_problem_fr = translate(problem, "fr") if problem else ""
-        self.key_problem_en = translate(problem, "en") if problem else ""
-        draft = drafting.current_draft(session, folder)
-        self.has_letter = draft is not None
-        if draft is not None and self.panel != "letter":
-            self.letter = {"addressee": draft.addressee, "place": draft.place, "subject": draft.subject,
-                           "body": draft.body}
-        self.is_initiator = folder.initiator_id == actor.user_id
-        self.sent_number = self.sent_href = self.received_number = ""
-        if folder.status == FolderStatus.sent:
-            sent = session.execute(select(AuditEvent.data).where(
-                AuditEvent.action == "folder.sent", AuditEvent.object_type == "folder",
-                AuditEvent.object_id == str(folder.id)).order_by(AuditEvent.id.desc()).limit(1)).scalar()
-            try:
-                data = json.loads(sent or "{}")
-            except ValueError:
-                data = {}
-            self.sent_number = str(data.get("outgoing", "")) or "✓"
-            self.received_number = str(data.get("recipient") or "")
-            out_id = data.get("outgoing_id")
-            self.sent_href = routes.mail_url(int(out_id)) if isinstance(out_id, int) else ""
-        self.can_send = sending.can_send_folder(session, actor, folder)
+        self.key_problem_ar = translate(v.key_problem, "ar") if v.key_problem else ""
+        self.key_problem_fr = translate(v.key_problem, "fr") if v.key_problem else ""
+        self.key_problem_en = translate(v.key_problem, "en") if v.key_problem else ""
+        self.has_letter = v.letter is not None
+        if v.letter is not None and self.panel != "letter":
+            self.letter = {"addressee": v.letter.addressee, "place": v.letter.place, "subject": v.letter.subject,
+                           "body": v.letter.body}
+        self.is_initiator = v.is_initiator
+        sent = v.sending
+        self.sent_number = (sent.outgoing_number or "✓") if sent else ""
+        self.received_number = sent.recipient_number if sent else ""
+        self.sent_href = routes.mail_url(sent.outgoing_id) if sent and sent.outgoing_id is not None else ""
+        self.can_send = FolderAction.send.value in v.allowed_actions
+        self.signed = v.signed
         if self.panel not in self.decisions and self.panel != "letter":
             self.panel = ""
 
     async def _fill_report(self, actor: Actor) -> None:
         self.has_report = False
-        if self.f.get("status") not in {s.value for s in workflow.SIGNED_STATUSES}:
+        if not self.signed:
             return
         try:
             report = await asyncio.to_thread(_report, actor, self._id)
@@ -367,7 +326,7 @@ class FolderState(SessionState):
             self._fail(exc)
             return
         form = form if isinstance(form, dict) else {}
-        comment = str(form.get("comment", ""))[:workflow.MAX_COMMENT + 1]
+        comment = str(form.get("comment", ""))[:submission.MAX_COMMENT + 1]
         pin = str(form.get("pin", ""))[:32] if decision == "signed" else None
         chosen = str(form.get("on_behalf_of", ""))
         on_behalf = int(chosen) if chosen in [a["id"] for a in self.acting_for] else None
@@ -477,7 +436,7 @@ class FolderState(SessionState):
         try:
             actor = self._require(PAGE)
             with db.write_session() as session:
-                workflow.cancel(session, actor, self._id)
+                submission.cancel(session, actor, self._id)
         except NotFound:
             self._clear()
             return
@@ -893,8 +852,7 @@ def _letter_panel() -> rx.Component:
 
 def _initiator_tools() -> rx.Component:
     S = FolderState
-    open_ = (S.f["status"] == "rejected") | (S.f["status"] == "in_progress") | (S.f["status"] == "draft")
-    return rx.cond(S.is_initiator & open_, card(
+    return rx.cond(S.allowed.contains(FolderAction.new_version.value), card(
         rx.el.h2(t("parapheur.new_version"), class_name="section-title"),
         rx.cond(S.has_letter, rx.el.button(
             rx.icon("file-pen-line", size=16, aria_hidden="true"), t("draft.revise_title"), type="button",

@@ -1,7 +1,7 @@
 """``/parapheur``: the signature book's queues (to visa, to sign, my folders, done) and the
 "new folder" form (title, optional link to an incoming correspondence, documents, circuit).
 
-Everything listed comes from ``services.workflow.queue`` for the actor resolved from the session
+Everything listed comes from ``parapheur.views.queue_rows`` for the actor resolved from the session
 cookie on every event. Uploaded documents are read with a hard cap, inspected at once and kept
 only in a backend-only state (``FolderUploads``): never in Reflex's public upload directory,
 never sent back to the browser (only names, sizes and page counts are). Creating and starting
@@ -13,14 +13,11 @@ from __future__ import annotations
 import asyncio
 
 import reflex as rx
-from sqlalchemy import select
 
 from mrasla_app import db
 from mrasla_app.i18n import translate
-from mrasla_app.models import Correspondence, Folder, FolderStep, Role, RoleMembership, Unit, User
-from mrasla_app.services.parapheur import circuits, workflow
-from mrasla_app.services.correspondence import scoping
 from mrasla_app.services.directory.accounts import Actor
+from mrasla_app.services.parapheur import circuits, submission, views
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf
@@ -41,78 +38,36 @@ UPLOAD_ID = "folder-files"
 
 def staff_options(session, administration_id: int | None) -> list[dict[str, str]]:
     """Active staff of the administration with their roles, for picking step participants."""
-    if not administration_id:
-        return []
-    rows = session.execute(
-        select(User, RoleMembership.role, Unit.code)
-        .join(RoleMembership, RoleMembership.user_id == User.id).join(Unit, Unit.id == RoleMembership.unit_id)
-        .where(User.administration_id == administration_id, User.active.is_(True))
-        .order_by(User.full_name, RoleMembership.id)
-    ).all()
-    people: dict[int, dict[str, str]] = {}
-    for user, role, code in rows:
-        role_v = getattr(role, "value", role)
-        fr, ar = circuits.ROLE_LABELS.get(role_v, (role_v, role_v))
-        p = people.setdefault(user.id, {"id": str(user.id), "name_ar": user.full_name_ar or user.full_name,
-                                        "name_fr": user.full_name, "roles_ar": "", "roles_fr": ""})
-        p["roles_ar"] += ("، " if p["roles_ar"] else "") + f"{ar} {code}"
-        p["roles_fr"] += (", " if p["roles_fr"] else "") + f"{fr} {code}"
-    return [{**p, "label_ar": f"{p['name_ar']} — {p['roles_ar']}", "label_fr": f"{p['name_fr']} — {p['roles_fr']}"}
-            for p in people.values()]
+    out = []
+    for p in circuits.staff_choices(session, administration_id):
+        roles = [(circuits.role_labels(role) if role else (role, role), code) for role, code in p.roles]
+        roles_fr = ", ".join(f"{fr} {code}" for (fr, _), code in roles)
+        roles_ar = "، ".join(f"{ar} {code}" for (_, ar), code in roles)
+        out.append({"id": str(p.id), "name_ar": p.name_ar, "name_fr": p.name, "roles_ar": roles_ar,
+                    "roles_fr": roles_fr, "label_ar": f"{p.name_ar} — {roles_ar}",
+                    "label_fr": f"{p.name} — {roles_fr}"})
+    return out
 
 
-def _names(session, ids: set[int]) -> dict[int, tuple[str, str]]:
-    if not ids:
-        return {}
-    return {u.id: (u.full_name_ar or u.full_name, u.full_name)
-            for u in session.execute(select(User).where(User.id.in_(ids))).scalars()}
-
-
-def _current_steps(session, folders: list[Folder]) -> dict[int, FolderStep]:
-    open_ = [f for f in folders if f.current_step]
-    if not open_:
-        return {}
-    rows = session.execute(select(FolderStep).where(FolderStep.folder_id.in_([f.id for f in open_]))).scalars()
-    want = {(f.id, f.version, f.current_step) for f in open_}
-    return {s.folder_id: s for s in rows if (s.folder_id, s.version, s.position) in want}
-
-
-def queue_rows(session, items: list[workflow.QueueItem]) -> list[dict[str, str]]:
-    folders = [i.folder for i in items]
-    steps = _current_steps(session, folders)
-    names = _names(session, {f.initiator_id for f in folders} | {i.on_behalf_of for i in items if i.on_behalf_of})
-    rows = []
-    for item in items:
-        f = item.folder
-        step = item.step or steps.get(f.id)  # type: ignore[arg-type]
-        who = names.get(f.initiator_id, ("", ""))
-        obo = names.get(item.on_behalf_of, ("", "")) if item.on_behalf_of else ("", "")
-        rows.append({
-            "id": str(f.id), "reference": f.reference, "title": f.title, "status": f.status.value,
-            "href": routes.folder_url(f.id), "initiator_ar": who[0], "initiator_fr": who[1],
-            "at": local_dt((step.activated_at if item.step and step and step.activated_at else None) or f.updated_at),
-            "step": str(step.position) if step else "", "kind": step.kind.value if step else "",
-            "step_ar": step.label_ar if step else "", "step_fr": step.label_fr if step else "",
-            "obo_ar": translate("parapheur.by_delegation", "ar", name=obo[0]) if obo[1] else "",
-            "obo_fr": translate("parapheur.by_delegation", "fr", name=obo[1]) if obo[1] else "",
-            "obo_en": translate("parapheur.by_delegation", "en", name=obo[1]) if obo[1] else "",
-        })
-    return rows
+def queue_rows(rows: list[views.QueueRow]) -> list[dict[str, str]]:
+    return [{
+        "id": str(r.folder_id), "reference": r.reference, "title": r.title, "status": r.status,
+        "href": routes.folder_url(r.folder_id), "initiator_ar": r.initiator_ar, "initiator_fr": r.initiator,
+        "at": local_dt(r.at), "step": str(r.step or ""), "kind": r.kind,
+        "step_ar": r.step_label_ar, "step_fr": r.step_label_fr,
+        "obo_ar": translate("parapheur.by_delegation", "ar", name=r.on_behalf_of_ar) if r.on_behalf_of else "",
+        "obo_fr": translate("parapheur.by_delegation", "fr", name=r.on_behalf_of) if r.on_behalf_of else "",
+        "obo_en": translate("parapheur.by_delegation", "en", name=r.on_behalf_of) if r.on_behalf_of else "",
+    } for r in rows]
 
 
 def _create_and_start(actor: Actor, title: str, number: str, uploads: list[tuple[str, bytes]],
                       template_id: int | None, steps: list[dict] | None) -> int:
     """One transaction: the draft folder, its documents and the started circuit (worker thread)."""
     with db.write_session() as session:
-        corr_id = None
-        if number:
-            corr_id = session.execute(select(Correspondence.id).where(
-                Correspondence.registry_number == number, scoping.visible_clause(session, actor))).scalar()
-            if corr_id is None:
-                raise DomainError("pf.error.unknown_number")
-        folder = workflow.create_folder(session, actor, title, uploads, correspondence_id=corr_id)
-        workflow.start(session, actor, folder.id, template_id=template_id,  # type: ignore[arg-type]
-                       steps=None if template_id is not None else steps)
+        folder = submission.create_for_number(session, actor, title, number, uploads)
+        submission.start(session, actor, folder.id, template_id=template_id,  # type: ignore[arg-type]
+                         steps=None if template_id is not None else steps)
         return folder.id  # type: ignore[return-value]
 
 
@@ -152,12 +107,10 @@ class ParapheurState(SessionState):
 
     def _fetch(self, actor: Actor) -> None:
         with db.read_session() as session:
-            counts = {q: len(workflow.queue(session, actor, q)) for q in pf.QUEUES}
+            counts = views.queue_counts(session, actor)
             if self.queue not in pf.QUEUES:
-                default = ("to_sign" if actor.has_role(Role.signatory) and counts["to_sign"] else
-                           "to_visa" if counts["to_visa"] else "my_folders")
-                self.queue = default
-            self.rows = queue_rows(session, workflow.queue(session, actor, self.queue))
+                self.queue = views.first_queue(actor, counts)
+            self.rows = queue_rows(views.queue_rows(session, actor, self.queue))
         self.counts, self.loaded = counts, True
 
     def _run(self) -> None:
@@ -172,9 +125,7 @@ class ParapheurState(SessionState):
             self.staff = staff_options(session, actor.administration_id)
             self.templates = [{"id": str(tp.id), "name_ar": tp.name_ar, "name_fr": tp.name_fr}
                               for tp in circuits.list_templates(session, actor)] if actor.administration_id else []
-            rows = session.execute(
-                select(Correspondence.registry_number, Correspondence.subject)
-                .where(scoping.visible_clause(session, actor)).order_by(Correspondence.id.desc()).limit(50)).all()
+            rows = views.linkable_letters(session, actor)
         self.numbers = [{"number": n, "subject": s[:80]} for n, s in rows]
 
     @rx.event

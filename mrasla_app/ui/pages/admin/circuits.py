@@ -7,14 +7,10 @@ step; the pickers only offer that administration's own people and units.
 
 from __future__ import annotations
 
-import json
-
 import reflex as rx
-from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.i18n import translate
-from mrasla_app.models import CircuitTemplate
 from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.parapheur import circuits
 from mrasla_app.services.directory import users
@@ -55,12 +51,8 @@ class CircuitsState(AdminState):
                        "label_fr": "\u2003" * n.depth + n.unit.name_fr} for n in nodes if n.unit.active]
         rows = []
         for tpl in templates:
-            try:
-                specs = json.loads(tpl.steps)
-            except ValueError:
-                specs = []
-            names = [s.get("kind") if s.get("kind") in {k.value for k in circuits.StepKind} else None for s in specs]
-            kinds = [circuits.KIND_LABELS.get(circuits.StepKind(n), ("?", "?")) if n else ("?", "?") for n in names]
+            names = circuits.step_kinds(tpl)
+            kinds = [circuits.kind_labels(circuits.StepKind(n)) if n else ("?", "?") for n in names]
             rows.append({"id": str(tpl.id), "name_ar": tpl.name_ar, "name_fr": tpl.name_fr,
                          "active": "1" if tpl.active else "",
                          "summary_fr": " → ".join(k[0] for k in kinds), "summary_ar": " ← ".join(k[1] for k in kinds),
@@ -104,18 +96,13 @@ class CircuitsState(AdminState):
     def open_edit(self, template_id: str):
         try:
             actor = self._admin_require()
-            if not str(template_id).isdigit():
+            if not str(template_id).isdigit() or len(str(template_id)) > 12:
                 raise DomainError("error.not_found")
             with db.read_session() as session:
-                tpl = session.get(CircuitTemplate, int(template_id))
-                if tpl is None or tpl.administration_id != self.adm_id:
-                    raise DomainError("error.not_found")
-                # the same rights as saving (administrators of the template's administration)
-                users.list_users(session, actor, tpl.administration_id)
-                specs = json.loads(tpl.steps)
+                tpl, specs = circuits.template_for_edit(session, actor, int(template_id), self.adm_id)
                 name_ar, name_fr = tpl.name_ar, tpl.name_fr
-        except (DomainError, ValueError) as exc:
-            self._fail(exc if isinstance(exc, DomainError) else DomainError("error.invalid_circuit"))
+        except DomainError as exc:
+            self._fail(exc)
             return
         names = {int(u["id"]): (u["name_ar"], u["name_fr"]) for u in self.staff}
         pf.load_specs(self, specs, names)
@@ -170,7 +157,7 @@ class CircuitsState(AdminState):
     def toggle(self, template_id: str):
         row = next((r for r in self.rows if r["id"] == str(template_id)), None)
 
-        def action(session: Session, actor: Actor) -> None:
+        def action(session, actor: Actor) -> None:
             if row is None:
                 raise DomainError("error.not_found")
             circuits.set_template_active(session, actor, int(row["id"]), not row["active"])
