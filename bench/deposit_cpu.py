@@ -149,6 +149,7 @@ TIMED = (
     ("mrasla_app.services.correspondence.extraction", "queue"),
     ("mrasla_app.services.platform.notifications", "queue"),
     ("mrasla_app.services.platform.notifications", "deliver"),
+    ("mrasla_app.services.platform.notifications", "deliver_claimed"),
     ("sqlmodel", "Session.commit"),
 )
 

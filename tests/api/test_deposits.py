@@ -68,6 +68,8 @@ def test_deposit_with_pdf_and_photo_returns_number_and_working_links(client, see
     assert len(mails) == 1 and body["registry_number"] in mails[0].read_text(errors="replace")
     with db.read_session() as s:
         assert audit.verify(s) == []
+        message = s.execute(select(Notification)).scalar_one()
+    assert (message.status.value, message.attempts) == ("sent", 1)  # recorded: the retry job never sends it again
 
 
 def test_registry_status_is_to_qualify_in_incoming_register(client):

@@ -35,6 +35,7 @@ from mrasla_app.models import (
     Direction,
     Document,
     DocumentKind,
+    Notification,
     Party,
     PartyKind,
     Unit,
@@ -80,7 +81,7 @@ class DepositResult:
     access_token: str
     verify_token: str
     correspondence_id: int
-    notification_ids: tuple[int, ...]
+    notifications: tuple[Notification, ...]  # the depositor's message, queued in the deposit's transaction
 
     @property
     def receipt_url(self) -> str:
@@ -197,10 +198,13 @@ def _existing(session: Session, form: DepositForm) -> DepositResult | None:
 
 
 def submit(session: Session, form: DepositForm, *, ip: str = "",
-           accepted: list[files.InspectedFile] | None = None) -> DepositResult:
+           accepted: list[files.InspectedFile] | None = None, send_after_commit: bool = False) -> DepositResult:
     """Register a deposit atomically in the caller's write transaction (see module docstring).
 
-    ``accepted``: ``form.files`` already inspected and stored by ``prepare`` (else done here)."""
+    ``accepted``: ``form.files`` already inspected and stored by ``prepare`` (else done here).
+    ``send_after_commit``: the caller sends the depositor's message itself once the transaction has
+    committed (``submit_and_notify``): it is queued claimed (``notifications.queue``), else queued for
+    any deliverer."""
     form, adm, unit = _clean(form, session)
     previous = _existing(session, form)
     if previous is not None:
@@ -249,17 +253,16 @@ def submit(session: Session, form: DepositForm, *, ip: str = "",
                  administration_id=adm.id, actor_label=f"portal:{ip}" if ip else "portal",
                  data={"number": number, "files": len(accepted), "receipt_sha256": receipt_sha})
     result = DepositResult(number, reference, now, access, verify, corr.id, ())  # type: ignore[arg-type]
-    ids: list[int] = []
-    if form.email:
-        links = {"number": number, "tracking_url": result.tracking_url, "receipt_url": result.receipt_url}
-        n = notifications.queue(
-            session, form.email, notifications.bilingual_subject("mail.deposit.subject", **links),
-            notifications.bilingual_body("mail.deposit.body", form.lang, ar={"administration": adm.name_ar, **links},
-                                         fr={"administration": adm.name_fr, **links}),
-            corr.id,
-        )
-        ids.append(n.id)  # type: ignore[arg-type]
-    return DepositResult(number, reference, now, access, verify, corr.id, tuple(ids))  # type: ignore[arg-type]
+    if not form.email:
+        return result
+    links = {"number": number, "tracking_url": result.tracking_url, "receipt_url": result.receipt_url}
+    message = notifications.queue(
+        session, form.email, notifications.bilingual_subject("mail.deposit.subject", **links),
+        notifications.bilingual_body("mail.deposit.body", form.lang, ar={"administration": adm.name_ar, **links},
+                                     fr={"administration": adm.name_fr, **links}),
+        corr.id, claimed=send_after_commit,
+    )
+    return DepositResult(number, reference, now, access, verify, corr.id, (message,))  # type: ignore[arg-type]
 
 
 def prepare(form: DepositForm) -> list[files.InspectedFile] | None:
@@ -283,7 +286,7 @@ def submit_and_notify(form: DepositForm, *, ip: str = "") -> DepositResult:
     accepted = prepare(form)
     try:
         with db.write_session() as session:
-            result = submit(session, form, ip=ip, accepted=accepted)
+            result = submit(session, form, ip=ip, accepted=accepted, send_after_commit=True)
     except IntegrityError:
         # Two requests with one key at once (PostgreSQL: both checked before either committed): the
         # loser answers like a retry (same deposit, or Conflict), not with a 500.
@@ -292,6 +295,5 @@ def submit_and_notify(form: DepositForm, *, ip: str = "") -> DepositResult:
         if previous is None:
             raise
         return previous
-    if result.notification_ids:
-        notifications.deliver(result.notification_ids)
+    notifications.deliver_claimed(result.notifications)
     return result
