@@ -52,8 +52,8 @@ from tests.e2e.conftest import _server_env  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 TARGET_MS = 20.0
-#: The deposit's phases as the profile names them: (label, file suffix, function). Nested phases are
-#: inside the one above them; times are cumulative CPU per deposit.
+#: The deposit's phases as the profile names them: (label, file suffix, function or alternatives, the
+#: first one the profile has). Nested phases are inside the one above them; cumulative CPU per deposit.
 PHASES = (
     ("HTTP stack and route (event-loop thread)", "mrasla_app/api/http.py", "__call__"),
     ("  multipart parsing", "starlette/formparsers.py", "parse"),
@@ -68,7 +68,7 @@ PHASES = (
     ("    text extraction queued", "services/correspondence/extraction.py", "queue"),
     ("    notification queued", "services/platform/notifications.py", "queue"),
     ("    commit", "sqlalchemy/orm/session.py", "commit"),
-    ("    notification sent", "services/platform/notifications.py", "deliver"),
+    ("    notification sent", "services/platform/notifications.py", ("deliver", "deliver_claimed")),
 )
 
 
@@ -154,11 +154,28 @@ TIMED = (
 )
 
 
-def _phases(template: bytes, first: int, count: int, run: Run) -> list[tuple[str, float, int]]:
-    """The same deposits with ``TIMED`` wrapped: (function, thread CPU ms per deposit, calls per deposit)."""
+def _phases(template: bytes, first: int, count: int, run: Run) -> list[tuple[str, float, float]]:
+    """The same deposits with ``TIMED`` wrapped: (function, thread CPU ms per deposit, calls per deposit);
+    last, the write transactions (``db.write_session``): wall-clock ms per deposit from asking for the
+    writer's turn to the end of the commit, and how many per deposit — one after the other here, so
+    no waiting: how long each deposit holds SQLite's single writer (and PostgreSQL's row locks)."""
     import importlib
+    from contextlib import contextmanager
+
+    from mrasla_app import db
 
     spent: dict[str, list[float]] = {}
+    held: list[float] = []
+    write_session = db.write_session
+
+    @contextmanager
+    def timed_write_session():
+        t0 = time.perf_counter()
+        try:
+            with write_session() as session:
+                yield session
+        finally:
+            held.append(time.perf_counter() - t0)
 
     def timed(label: str, fn):
         def wrapper(*args, **kwargs):
@@ -181,12 +198,15 @@ def _phases(template: bytes, first: int, count: int, run: Run) -> list[tuple[str
         spent[label] = []
         undo.append((owner, name, getattr(owner, name)))
         setattr(owner, name, timed(label, getattr(owner, name)))
+    db.write_session = timed_write_session
     try:
         asyncio.run(_deposits(run, template, first, count, measured=False))
     finally:
+        db.write_session = write_session
         for owner, name, fn in reversed(undo):
             setattr(owner, name, fn)
-    return [(label, round(sum(v) * 1000 / count, 2), round(len(v) / count, 2)) for label, v in spent.items()]
+    return [*((label, round(sum(v) * 1000 / count, 2), round(len(v) / count, 2)) for label, v in spent.items()),
+            ("write transactions (wall, writer held)", round(sum(held) * 1000 / count, 2), round(len(held) / count, 2))]
 
 
 def _profile(template: bytes, first: int, count: int, run: Run) -> dict:
@@ -219,9 +239,10 @@ def _profile(template: bytes, first: int, count: int, run: Run) -> dict:
     stats.sort_stats("tottime").print_stats(40)
     (OUT / "deposit_cpu_profile.txt").write_text(text.getvalue())
     phases = []
-    for label, suffix, name in PHASES:
-        total = sum(v[3] for (path, _line, func), v in stats.stats.items()  # type: ignore[attr-defined]
-                    if func == name and path.endswith(suffix))
+    for label, suffix, names in PHASES:
+        found = {func: v[3] for (path, _line, func), v in stats.stats.items()  # type: ignore[attr-defined]
+                 if path.endswith(suffix) and func in ((names,) if isinstance(names, str) else names)}
+        total = next((found[name] for name in ((names,) if isinstance(names, str) else names) if name in found), 0.0)
         phases.append((label, round(total * 1000 / count, 2)))
     top = []
     for (path, line, func), v in sorted(stats.stats.items(), key=lambda kv: -kv[1][3])[:15]:  # type: ignore[attr-defined]
