@@ -114,6 +114,28 @@ def _cpu(fn) -> float:
     return time.process_time() - t0
 
 
+def _thread_cpu() -> dict[str, float]:
+    """CPU seconds (user + system) so far of each live thread of this process, by thread name."""
+    import threading
+
+    import psutil
+
+    names = {t.native_id: t.name.split("_")[0].split("-")[0] for t in threading.enumerate()}
+    out: dict[str, float] = {}
+    for t in psutil.Process().threads():
+        name = names.get(t.id, "other")
+        out[name] = out.get(name, 0.0) + t.user_time + t.system_time
+    return out
+
+
+def _by_thread(before: dict[str, float], after: dict[str, float], cpu: float, count: int) -> dict[str, float]:
+    """CPU ms per deposit of each thread alive at the end; the rest (``ended``) is the threads the run's
+    event loop started and stopped with it: the worker threads the route hands the deposits to."""
+    spent = {k: v - before.get(k, 0.0) for k, v in after.items() if v - before.get(k, 0.0) > 0}
+    spent["ended (the route's worker threads)"] = cpu - sum(spent.values())
+    return {k: round(v * 1000 / max(1, count), 2) for k, v in spent.items()}
+
+
 def _encode_cost(template: bytes, count: int = 200) -> float:
     """CPU seconds the client spends building one deposit request (multipart body included)."""
     def build() -> None:
@@ -156,17 +178,30 @@ TIMED = (
 
 def _phases(template: bytes, first: int, count: int, run: Run) -> list[tuple[str, float, float]]:
     """The same deposits with ``TIMED`` wrapped: (function, thread CPU ms per deposit, calls per deposit);
-    last, the write transactions (``db.write_session``): wall-clock ms per deposit from asking for the
+    then the write transactions (``db.write_session``): wall-clock ms per deposit from asking for the
     writer's turn to the end of the commit, and how many per deposit — one after the other here, so
-    no waiting: how long each deposit holds SQLite's single writer (and PostgreSQL's row locks)."""
+    no waiting: how long each deposit holds SQLite's single writer (and PostgreSQL's row locks); last,
+    work counted rather than timed (SQL statements, ``os.fsync`` calls), which the machine's load does
+    not blur."""
     import importlib
     from contextlib import contextmanager
+
+    from sqlalchemy import Engine, event
 
     from mrasla_app import db
 
     spent: dict[str, list[float]] = {}
     held: list[float] = []
     write_session = db.write_session
+    counted = {"SQL statements": 0, "fsyncs": 0}
+    fsync = os.fsync
+
+    def count_statement(*_args) -> None:
+        counted["SQL statements"] += 1
+
+    def counted_fsync(fd: int) -> None:
+        counted["fsyncs"] += 1  # the files' and directories'; SQLite's own (the WAL's) are not Python calls
+        fsync(fd)
 
     @contextmanager
     def timed_write_session():
@@ -199,14 +234,19 @@ def _phases(template: bytes, first: int, count: int, run: Run) -> list[tuple[str
         undo.append((owner, name, getattr(owner, name)))
         setattr(owner, name, timed(label, getattr(owner, name)))
     db.write_session = timed_write_session
+    os.fsync = counted_fsync
+    event.listen(Engine, "before_cursor_execute", count_statement)
     try:
         asyncio.run(_deposits(run, template, first, count, measured=False))
     finally:
+        event.remove(Engine, "before_cursor_execute", count_statement)
+        os.fsync = fsync
         db.write_session = write_session
         for owner, name, fn in reversed(undo):
             setattr(owner, name, fn)
     return [*((label, round(sum(v) * 1000 / count, 2), round(len(v) / count, 2)) for label, v in spent.items()),
-            ("write transactions (wall, writer held)", round(sum(held) * 1000 / count, 2), round(len(held) / count, 2))]
+            ("write transactions (wall, writer held)", round(sum(held) * 1000 / count, 2), round(len(held) / count, 2)),
+            *((name, 0.0, round(n / count, 2)) for name, n in counted.items())]
 
 
 def _profile(template: bytes, first: int, count: int, run: Run) -> dict:
@@ -265,9 +305,11 @@ def main() -> None:
     healthz = _cpu(lambda: asyncio.run(_healthz(args.deposits))) / args.deposits
     deferred0 = _deferred()  # the warm-up's queued work, not counted
     acknowledged0, errors0 = len(run.acknowledged), len(run.errors)
+    threads0 = _thread_cpu()
     t0, cpu0 = time.perf_counter(), time.process_time()
     asyncio.run(_deposits(run, template, args.warmup, args.deposits, measured=True))
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - t0
+    by_thread = _thread_cpu()
     acknowledged = len(run.acknowledged) - acknowledged0
     deferred = _deferred()
     request_ms = cpu * 1000 / max(1, acknowledged)
@@ -279,6 +321,7 @@ def main() -> None:
         "total_cpu_ms_per_deposit": round(request_ms + sum(deferred_ms.values()), 2),
         "healthz_cpu_ms_per_request": round(healthz * 1000, 2),
         "client_encoding_cpu_ms_per_deposit": round(_encode_cost(template) * 1000, 2),
+        "cpu_ms_per_deposit_by_thread": _by_thread(threads0, by_thread, cpu, acknowledged),
         "sequential_per_second": round(acknowledged / wall, 1), "latency": latency(run.latencies),
         "warmup_deferred_cpu_s": {k: round(v, 2) for k, v in deferred0.items()},
         "load_before": load0, "load_after": load(), "target_ms": TARGET_MS,
@@ -290,6 +333,7 @@ def main() -> None:
     for k, v in deferred_ms.items():
         print(f"{'deferred: ' + k + ' job':<46}{v:>8.1f}")
     print(f"{'total (target ' + str(TARGET_MS) + ')':<46}{result['total_cpu_ms_per_deposit']:>8.1f}")
+    print("request CPU by thread (ms): " + ", ".join(f"{k} {v}" for k, v in result["cpu_ms_per_deposit_by_thread"].items()))
     print(f"{'baseline: GET /healthz (stack + 1 read)':<46}{result['healthz_cpu_ms_per_request']:>8.1f}")
     print(f"{'baseline: client multipart encoding':<46}{result['client_encoding_cpu_ms_per_deposit']:>8.1f}")
     lat = result["latency"]
