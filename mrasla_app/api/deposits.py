@@ -137,13 +137,16 @@ async def create_deposit(
 
     A retry with the same ``Idempotency-Key`` and the same request answers the same deposit; the
     key with any other request (administration, identity, subject, files…) is a 409."""
-    form = DepositForm(
-        administration_id=_administration_id(administration), unit_id=unit, full_name=full_name,
-        id_kind=id_kind.value, id_value=id_value, email=email, phone=phone, subject=subject, message=message,
-        lang=lang.value, idempotency_key=idempotency_key, files=await _read_files(files),
-    )
+    uploaded = await _read_files(files)
     ip = request.client.host if request.client else ""
-    result = await run_in_threadpool(deposits.submit_and_notify, form, ip=ip)
+
+    def deposit() -> deposits.DepositResult:  # in a worker thread: the code's lookup is a database read too
+        return deposits.submit_and_notify(DepositForm(
+            administration_id=_administration_id(administration), unit_id=unit, full_name=full_name,
+            id_kind=id_kind.value, id_value=id_value, email=email, phone=phone, subject=subject, message=message,
+            lang=lang.value, idempotency_key=idempotency_key, files=uploaded), ip=ip)
+
+    result = await run_in_threadpool(deposit)
     out = DepositOut(reference=result.reference, registry_number=result.registry_number,
                      registered_at=result.registered_at, access_token=result.access_token,
                      verification_token=result.verify_token, receipt_url=result.receipt_url,

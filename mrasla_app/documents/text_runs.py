@@ -13,10 +13,12 @@ placed run is wrapped as ``q 1 0 0 1 tx ty cm <colour> <run> Q``: the translatio
 box, the colour is set inside, and ``q``/``Q`` restore the page's graphics state afterwards,
 so fpdf2's own tracking of the current font and colours on the page stays true.
 
-Two shortcuts skip fpdf2's slowest paths when they provably write the same bytes (the unit
+Three shortcuts skip fpdf2's slowest paths when they provably write the same bytes (the unit
 tests compare them with fpdf2 on a corpus): a ``multi_cell`` whose text fits on one line
-without right-to-left characters is recorded with ``cell`` (no line breaking), and one line
-of plain text (no shaping, every character in the font) is written directly (``_plain``).
+without right-to-left characters is recorded with ``cell`` (no line breaking), one line
+of plain text (no shaping, every character in the font) is written directly (``_plain``), and
+so are the lines of a plain text without break opportunities (a URL: ~2 ms of fpdf2's
+character-by-character line breaking per receipt).
 
 Concurrency: each thread records on its own scratch document (``threading.local``); the memo
 is shared, guarded by a lock, and holds immutable values. Bounded: least recently used runs
@@ -38,6 +40,8 @@ from fpdf import FPDF
 from fpdf.drawing_primitives import convert_to_device_color
 from fpdf.enums import PDFResourceType, XPos, YPos
 from fpdf.fonts import Glyph, TTFFont
+from fpdf.line_break import BREAKING_SPACE_SYMBOLS_STR, NBSP, SOFT_HYPHEN
+from fpdf.util import FloatTolerance
 
 from mrasla_app.documents.font_embed import subset_of
 from mrasla_app.documents.receipt_layout import PAGE_H_MM, new_document
@@ -46,6 +50,8 @@ MEMO_MAX = 4096
 _FONT_SELECTION = re.compile(rb"/F(\d+) [\d.]+ Tf")  # how fpdf2 selects a font in content
 _RTL_CLASSES = ("R", "AL", "AN", "RLE", "RLO", "RLI")
 _FIT_SLACK_MM = 0.5
+#: Where fpdf2's line breaking may cut a line other than anywhere (spaces, soft hyphens, line breaks).
+BREAK_OPPORTUNITIES = frozenset(BREAKING_SPACE_SYMBOLS_STR + NBSP + SOFT_HYPHEN + "\n\r\f")
 
 
 @dataclass(frozen=True)
@@ -133,7 +139,7 @@ def _record(key: _Key) -> TextRun:
         subset.missing.clear()
     plain = _plain(pdf, key)
     if plain is not None:
-        return _run(pdf, plain, key.h)
+        return _run(pdf, *plain)
     pdf.set_font(key.family, key.style, key.size)
     if key.direction is None:
         pdf.set_text_shaping(False)
@@ -175,10 +181,13 @@ def _fits_one_ltr_line(pdf: FPDF, key: _Key) -> bool:
             and pdf.get_string_width(key.text) <= key.w - 2 * pdf.c_margin - _FIT_SLACK_MM)
 
 
-def _plain(pdf: FPDF, key: _Key) -> bytes | None:
+def _plain(pdf: FPDF, key: _Key) -> tuple[bytes, float] | None:
     """What fpdf2's ``cell`` writes for one line of plain text, computed directly: no shaping,
-    every character printable, left-to-right and in the font (no fallback), aligned L/R/C.
-    ``None`` when the text needs more than that (fpdf2 then lays it out)."""
+    every character printable, left-to-right and in the font (no fallback), aligned L/R/C;
+    and what its ``multi_cell`` writes for such a text that has no break opportunity (the
+    verification URL): the lines fpdf2's line breaking makes (``_unbreakable_lines``).
+    The bytes and the height they take; ``None`` when the text needs more than that (fpdf2
+    then lays it out)."""
     font = pdf.fonts[f"{key.family.lower()}{key.style}"]
     text = key.text
     if (not isinstance(font, TTFFont) or key.direction is not None or key.align not in ("L", "R", "C") or not text
@@ -188,14 +197,37 @@ def _plain(pdf: FPDF, key: _Key) -> bytes | None:
         return None
     k, margin = pdf.k, pdf.c_margin
     width = sum(font.cw[ord(c)] for c in text) * key.size * 0.001 / k
+    lines = [(text, width)]
     if key.multiline and width > key.w - 2 * margin - _FIT_SLACK_MM:
+        lines = _unbreakable_lines(font, key, k, margin)
+        if lines is None:
+            return None
+    ops = [f"BT /F{font.i} {key.size:.2f} Tf ET\n"]
+    for i, (line, line_width) in enumerate(lines):
+        dx = {"L": margin, "R": key.w - margin - line_width, "C": (key.w - line_width) / 2}[key.align]
+        baseline = pdf.h - i * key.h - 0.5 * key.h - 0.3 * key.size / k
+        codes = subset_of(font).text_codes(line)
+        ops.append(f"BT {dx * k:.2f} {baseline * k:.2f} Td ({font.escape_text(codes)}) Tj ET\n")
+    return "".join(ops).encode("latin-1"), len(lines) * key.h
+
+
+def _unbreakable_lines(font, key: _Key, k: float, margin: float) -> list[tuple[str, float]] | None:
+    """fpdf2's ``multi_cell`` lines for a text without spaces, soft hyphens or line breaks: it
+    cuts where the next character would overflow the box (same widths, summed in the same
+    order, same tolerance); each line with its width. ``None`` for any other text."""
+    if any(c in BREAK_OPPORTUNITIES for c in key.text):
         return None
-    dx = {"L": margin, "R": key.w - margin - width, "C": (key.w - width) / 2}[key.align]
-    baseline = pdf.h - 0.5 * key.h - 0.3 * key.size / k
-    codes = subset_of(font).text_codes(text)
-    return (f"BT /F{font.i} {key.size:.2f} Tf ET\n"
-            f"BT {dx * k:.2f} {baseline * k:.2f} Td ({font.escape_text(codes)}) Tj ET\n"
-            ).encode("latin-1")
+    limit, lines, start, width = key.w - 2 * margin, [], 0, 0.0
+    for i, c in enumerate(key.text):
+        char_width = font.cw[ord(c)] * key.size * 0.001 / k
+        if FloatTolerance.greater_than(width + char_width, limit):
+            if i == start:  # not even one character fits: fpdf2 raises
+                return None
+            lines.append((key.text[start:i], width))
+            start, width = i, 0.0
+        width += char_width
+    lines.append((key.text[start:], width))
+    return lines
 
 
 def run(style: TextStyle, w: float, h: float, text: str, align: str = "L",

@@ -68,6 +68,8 @@ def test_deposit_with_pdf_and_photo_returns_number_and_working_links(client, see
     assert len(mails) == 1 and body["registry_number"] in mails[0].read_text(errors="replace")
     with db.read_session() as s:
         assert audit.verify(s) == []
+        message = s.execute(select(Notification)).scalar_one()
+    assert (message.status.value, message.attempts) == ("sent", 1)  # recorded: the retry job never sends it again
 
 
 def test_registry_status_is_to_qualify_in_incoming_register(client):
@@ -244,5 +246,32 @@ def test_200_concurrent_deposits_get_200_consecutive_numbers(seeded):
     seqs = sorted(int(n.rsplit("/", 1)[1]) for n in numbers)
     assert len(set(numbers)) == 200
     assert seqs == list(range(1, 201))
+    with db.read_session() as s:
+        assert audit.verify(s) == []
+
+
+def test_a_receipt_that_cannot_be_stored_registers_nothing(seeded, monkeypatch):
+    """The receipt is stored beside the transaction's last rows: its failure (a full disk) still rolls
+    the whole deposit back, number included, and the next deposit takes that number."""
+    from mrasla_app.services.platform import storage
+
+    put = storage.put
+
+    def full_disk_for_receipts(data: bytes) -> str:
+        if data.startswith(b"%PDF") and b"MraslaSeal" in data:
+            raise OSError(28, "No space left on device")
+        return put(data)
+
+    form = DepositForm(administration_id=seeded.adm_id("MEF"), full_name="Salma Bennis", id_kind="CIN",
+                       id_value="AB123456", email="salma@example.ma", phone="", subject="Demande",
+                       files=[("lettre.pdf", pdf_bytes())])
+    monkeypatch.setattr(storage, "put", full_disk_for_receipts)
+    with pytest.raises(OSError):
+        deposits.submit_and_notify(form)
+    with db.read_session() as s:
+        assert s.execute(select(func.count()).select_from(Correspondence)).scalar_one() == 0
+        assert s.execute(select(func.count()).select_from(Notification)).scalar_one() == 0
+    monkeypatch.setattr(storage, "put", put)
+    assert deposits.submit_and_notify(form).registry_number.endswith("/000001")
     with db.read_session() as s:
         assert audit.verify(s) == []

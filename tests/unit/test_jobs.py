@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from mrasla_app import db
 from mrasla_app.models import JobRun, Notification, NotificationStatus
+from mrasla_app.models.base import utcnow
 from mrasla_app.services.portal import deposits
 from mrasla_app.services.correspondence import dispatch
 from mrasla_app.services.platform import jobs, notifications
@@ -74,6 +75,25 @@ def test_two_deliverers_send_a_message_once(seeded, monkeypatch):
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(lambda _: notifications.deliver(ids), range(4)))
     assert sorted(sent) == sorted(ids)
+
+
+def test_a_message_queued_claimed_is_sent_by_its_caller_or_after_the_claim_goes_stale(seeded, monkeypatch):
+    """A deposit's e-mail is queued claimed and sent by the request once it has committed (no claim
+    transaction); the retry job leaves it alone meanwhile, and sends it if the request died first."""
+    with db.write_session() as s:
+        delivered, abandoned = (notifications.queue(s, f"{who}@example.ma", "Sujet", "Corps", claimed=True)
+                                for who in ("delivered", "abandoned"))
+    sent = []
+    monkeypatch.setattr(notifications, "_send", lambda msg, settings, n: sent.append(n.id))
+    assert notifications.deliver_claimed([delivered]) == 1 and sent == [delivered.id]
+    assert notifications.deliver() == 0 and sent == [delivered.id]  # the abandoned claim is still fresh
+    later = utcnow() + notifications.CLAIM_TIMEOUT + timedelta(seconds=1)
+    monkeypatch.setattr(notifications, "utcnow", lambda: later)
+    assert notifications.deliver() == 1 and sent == [delivered.id, abandoned.id]  # once, by the job
+    with db.read_session() as s:
+        rows = {n.id: n for n in s.execute(select(Notification)).scalars()}
+    assert (rows[delivered.id].status, rows[delivered.id].attempts) == (NotificationStatus.sent, 1)
+    assert (rows[abandoned.id].status, rows[abandoned.id].attempts) == (NotificationStatus.sent, 2)
 
 
 def test_a_digest_killed_mid_run_leaves_nothing_and_runs_again(seeded):

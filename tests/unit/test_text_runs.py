@@ -30,6 +30,10 @@ CASES = [
     (LATIN_BOLD, 60, 5, "MEF/2026/A/000123", False),
     (MONO, 157, 4.2, "0123456789abcdef" * 4, True),
     (MONO, 48, 3, "https://mrasla.example.ma/v/MEF-2026-A-000123?t=Xk3f9QpL2mZ8", True),
+    # Verification URLs as receipts print them: no break opportunity, cut where a character overflows.
+    (TextStyle(FONT_MONO, 6.3), 50, 3, "http://localhost:8000/verify/MEF-2026-A-000123?t=" + "Xk3f9QpL2mZ8-_aB" * 2, True),
+    (TextStyle(FONT_MONO, 6.3), 50, 3, "https://bo.finances.gov.ma/verify/DGI-RABAT-2026-A-001234?t=" + "q" * 96, True),
+    (LATIN, 30, 4, "https://portail.example.ma/verify/MEF-2026-A-000123?t=Zz9-_Yy8", True),
     (ARABIC, 96, 5.4, "فاطمة الزهراء العمراني", True),
     (ARABIC, 96, 5.4, "14/05/2026 على الساعة 11:05:07 (بتوقيت المغرب)", True),
     (ARABIC, 60, 4.6, "امسح رمز الاستجابة السريعة أو افتح العنوان المبين للتحقق", True),

@@ -60,8 +60,17 @@ def push_devices(session: Session, user_id: int) -> int:
         PushSubscription.user_id == user_id)).scalar_one()
 
 
-def queue(session: Session, to: str, subject: str, body: str, correspondence_id: int | None = None) -> Notification:
+def queue(session: Session, to: str, subject: str, body: str, correspondence_id: int | None = None, *,
+          claimed: bool = False) -> Notification:
+    """Queue a message in the caller's transaction.
+
+    ``claimed``: the caller sends it itself once that transaction commits (``deliver_claimed``). The row
+    is born claimed (``sending``, one attempt), so no other deliverer takes it meanwhile and the caller
+    needs no claim transaction of its own; if the caller dies before sending, the claim goes stale and
+    the retry job sends it after ``CLAIM_TIMEOUT`` (at least once, never lost)."""
     n = Notification(to_address=to, subject=subject[:255], body=body, correspondence_id=correspondence_id)
+    if claimed:
+        n.status, n.claimed_at, n.attempts = NotificationStatus.sending, utcnow(), 1
     session.add(n)
     session.flush()
     return n
@@ -142,9 +151,16 @@ def deliver(ids: Iterable[int] | None = None) -> int:
     sent or failed; a crash in between leaves the message queued, so it is sent again later
     (at least once, never lost).
     """
+    return deliver_claimed(_claim(ids))
+
+
+def deliver_claimed(messages: Iterable[Notification]) -> int:
+    """Send messages already claimed (by ``_claim``, or queued ``claimed=True`` in a transaction that has
+    committed since), outside any transaction, then mark each sent, or queued again for the retry job
+    (failed after ``MAX_ATTEMPTS``) in one transaction; returns how many were sent."""
     settings = get_settings()
     outcome: dict[int, tuple[NotificationStatus, str]] = {}
-    for n in _claim(ids):
+    for n in messages:
         try:
             if is_phone(n.to_address):
                 _send_sms(n, settings)

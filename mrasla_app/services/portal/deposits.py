@@ -8,8 +8,10 @@ is either fully stored or clearly refused.
 
 ``submit_and_notify`` (the portal and the API) checks the form and inspects and stores the files
 *before* opening the write transaction, so the writer lock (SQLite) or the registry counter's row
-lock (PostgreSQL) is held only for the number, the rows and the receipt. A blob stored by a request
-that then fails is unreferenced, as after a rollback, and ``mrasla fsck --gc`` reclaims it.
+lock (PostgreSQL) is held only for the number, the rows and the receipt — whose storage (its fsyncs)
+runs beside the last rows, the commit waiting for it — and sends the depositor's e-mail after the
+commit, the message queued already claimed (no transaction of its own to claim it). A blob stored by a
+request that then fails is unreferenced, as after a rollback, and ``mrasla fsck --gc`` reclaims it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import hmac
 import json
 import re
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -35,6 +38,7 @@ from mrasla_app.models import (
     Direction,
     Document,
     DocumentKind,
+    Notification,
     Party,
     PartyKind,
     Unit,
@@ -52,6 +56,8 @@ ICE_RE = re.compile(r"^[0-9]{15}$")
 PHONE_RE = re.compile(r"^\+?[0-9]{9,15}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MAX_MESSAGE = 10_000
+#: Stores receipts beside the deposit's transaction (``submit``): a few threads that mostly wait on fsync.
+_RECEIPT_STORE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="receipt-store")
 
 
 @dataclass
@@ -80,7 +86,7 @@ class DepositResult:
     access_token: str
     verify_token: str
     correspondence_id: int
-    notification_ids: tuple[int, ...]
+    notifications: tuple[Notification, ...]  # the depositor's message, queued in the deposit's transaction
 
     @property
     def receipt_url(self) -> str:
@@ -197,10 +203,13 @@ def _existing(session: Session, form: DepositForm) -> DepositResult | None:
 
 
 def submit(session: Session, form: DepositForm, *, ip: str = "",
-           accepted: list[files.InspectedFile] | None = None) -> DepositResult:
+           accepted: list[files.InspectedFile] | None = None, send_after_commit: bool = False) -> DepositResult:
     """Register a deposit atomically in the caller's write transaction (see module docstring).
 
-    ``accepted``: ``form.files`` already inspected and stored by ``prepare`` (else done here)."""
+    ``accepted``: ``form.files`` already inspected and stored by ``prepare`` (else done here).
+    ``send_after_commit``: the caller sends the depositor's message itself once the transaction has
+    committed (``submit_and_notify``): it is queued claimed (``notifications.queue``), else queued for
+    any deliverer."""
     form, adm, unit = _clean(form, session)
     previous = _existing(session, form)
     if previous is not None:
@@ -240,7 +249,10 @@ def submit(session: Session, form: DepositForm, *, ip: str = "",
                                      hashlib.sha256(f.pdf).hexdigest() if f.converted else None)
                           for f in accepted),
     ))
-    receipt_sha = storage.put(receipt)
+    receipt_sha = hashlib.sha256(receipt).hexdigest()
+    # Stored durably while the rows below are written (its fsyncs wait on the disk: with the writer's
+    # lock held, they would hold up every other deposit); the transaction commits only after it.
+    stored = _RECEIPT_STORE.submit(storage.put, receipt)
     session.add(Document(correspondence_id=corr.id, kind=DocumentKind.receipt, position=0,  # type: ignore[arg-type]
                          filename=f"accuse-{reference}.pdf", content_type="application/pdf", size=len(receipt),
                          sha256=receipt_sha, pages=1, pdf_sha256=receipt_sha))
@@ -249,17 +261,17 @@ def submit(session: Session, form: DepositForm, *, ip: str = "",
                  administration_id=adm.id, actor_label=f"portal:{ip}" if ip else "portal",
                  data={"number": number, "files": len(accepted), "receipt_sha256": receipt_sha})
     result = DepositResult(number, reference, now, access, verify, corr.id, ())  # type: ignore[arg-type]
-    ids: list[int] = []
     if form.email:
         links = {"number": number, "tracking_url": result.tracking_url, "receipt_url": result.receipt_url}
-        n = notifications.queue(
+        message = notifications.queue(
             session, form.email, notifications.bilingual_subject("mail.deposit.subject", **links),
             notifications.bilingual_body("mail.deposit.body", form.lang, ar={"administration": adm.name_ar, **links},
                                          fr={"administration": adm.name_fr, **links}),
-            corr.id,
+            corr.id, claimed=send_after_commit,
         )
-        ids.append(n.id)  # type: ignore[arg-type]
-    return DepositResult(number, reference, now, access, verify, corr.id, tuple(ids))  # type: ignore[arg-type]
+        result = DepositResult(number, reference, now, access, verify, corr.id, (message,))  # type: ignore[arg-type]
+    stored.result()  # durable before the commit; raises what storing raised (the transaction rolls back)
+    return result
 
 
 def prepare(form: DepositForm) -> list[files.InspectedFile] | None:
@@ -283,7 +295,7 @@ def submit_and_notify(form: DepositForm, *, ip: str = "") -> DepositResult:
     accepted = prepare(form)
     try:
         with db.write_session() as session:
-            result = submit(session, form, ip=ip, accepted=accepted)
+            result = submit(session, form, ip=ip, accepted=accepted, send_after_commit=True)
     except IntegrityError:
         # Two requests with one key at once (PostgreSQL: both checked before either committed): the
         # loser answers like a retry (same deposit, or Conflict), not with a 500.
@@ -292,6 +304,5 @@ def submit_and_notify(form: DepositForm, *, ip: str = "") -> DepositResult:
         if previous is None:
             raise
         return previous
-    if result.notification_ids:
-        notifications.deliver(result.notification_ids)
+    notifications.deliver_claimed(result.notifications)
     return result
