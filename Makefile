@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 
-.PHONY: install run test test-unit test-e2e test-pg test-deps bench bench-db bench-load lighthouse seed migrate clean help
+.PHONY: install run lint test test-unit test-e2e test-pg test-deps bench bench-db bench-load lighthouse seed migrate clean help
 
 help:
 	@echo "make run    install, migrate, seed the demo once, serve on http://localhost:$(PORT) (loopback only)"
@@ -68,7 +68,13 @@ test-unit: install
 test-e2e: test-deps
 	$(BIN)/python -m pytest tests/e2e -q -p no:cacheprovider
 
-test: test-deps
+# Lint and type check first (seconds): ruff (pyproject [tool.ruff]) and mypy (pyproject [tool.mypy]).
+lint: test-deps
+	$(BIN)/ruff check mrasla_app tests bench alembic
+	$(BIN)/ruff format --check mrasla_app tests bench alembic
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest tests/unit tests/api tests/authz tests/interop -q -p no:cacheprovider
 	$(BIN)/python -m pytest tests/e2e -q -p no:cacheprovider
 

@@ -19,8 +19,12 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
         return False
     if type_ == "index" and name in ("ix_corr_search", "ix_doctext_search"):
         return False
-    return not (type_ == "column" and name == "search_vector" and getattr(obj, "table", None) is not None
-                and obj.table.name in ("correspondence", "document_text"))
+    return not (
+        type_ == "column"
+        and name == "search_vector"
+        and getattr(obj, "table", None) is not None
+        and obj.table.name in ("correspondence", "document_text")
+    )
 
 
 def run_migrations_online() -> None:

@@ -37,8 +37,8 @@ from mrasla_app.models import Administration, Document, DocumentKind  # noqa: E4
 from mrasla_app.models.base import utcnow  # noqa: E402
 from mrasla_app.pki import ltv  # noqa: E402
 from mrasla_app.services.platform import archive
-from mrasla_app.services.portal import deposits  # noqa: E402
 from mrasla_app.services.platform.seed import seed_demo  # noqa: E402
+from mrasla_app.services.portal import deposits  # noqa: E402
 
 
 def make_receipts(n: int) -> None:
@@ -47,9 +47,18 @@ def make_receipts(n: int) -> None:
     with db.write_session() as session:
         seed_demo(session)
         adm_id = session.execute(select(Administration.id).where(Administration.code == "MEF")).scalar_one()
-        deposits.submit(session, deposits.DepositForm(
-            administration_id=adm_id, full_name="Salma Bennis", id_kind="CIN", id_value="AB123456",
-            email="salma@example.ma", phone="", subject="طلب شهادة إدارية"))
+        deposits.submit(
+            session,
+            deposits.DepositForm(
+                administration_id=adm_id,
+                full_name="Salma Bennis",
+                id_kind="CIN",
+                id_value="AB123456",
+                email="salma@example.ma",
+                phone="",
+                subject="طلب شهادة إدارية",
+            ),
+        )
     assert archive.extend_receipts(now=utcnow() + archive.GRACE + timedelta(seconds=1)) == 1
     with db.write_session() as session:
         doc = session.execute(select(Document).where(Document.kind == DocumentKind.receipt)).scalar_one()
@@ -57,9 +66,12 @@ def make_receipts(n: int) -> None:
         columns["archive_expires_at"] = utcnow() + timedelta(days=30)
         rows = [columns | {"position": i} for i in range(1, n)]
         for start in range(0, len(rows), 1000):
-            session.execute(insert(Document), rows[start:start + 1000])
-        session.execute(update(Document).where(Document.kind == DocumentKind.receipt)
-                        .values(archive_expires_at=columns["archive_expires_at"]))
+            session.execute(insert(Document), rows[start : start + 1000])
+        session.execute(
+            update(Document)
+            .where(Document.kind == DocumentKind.receipt)
+            .values(archive_expires_at=columns["archive_expires_at"])
+        )
 
 
 def timed_refresh() -> float:
@@ -76,9 +88,15 @@ def main() -> None:
     print(f"{n:,} B-LTA receipts ready in {time.perf_counter() - t0:.1f} s", flush=True)
     first = timed_refresh()
     with db.read_session() as session:
-        refreshed = session.execute(select(func.count()).select_from(Document).where(
-            Document.kind == DocumentKind.receipt, Document.signature_level == ltv.LEVEL_B_LTA,
-            Document.archive_expires_at > utcnow() + ltv.REFRESH_MARGIN)).scalar_one()
+        refreshed = session.execute(
+            select(func.count())
+            .select_from(Document)
+            .where(
+                Document.kind == DocumentKind.receipt,
+                Document.signature_level == ltv.LEVEL_B_LTA,
+                Document.archive_expires_at > utcnow() + ltv.REFRESH_MARGIN,
+            )
+        ).scalar_one()
     assert refreshed == n, f"{refreshed} of {n} refreshed"
     second = timed_refresh()
     print(f"first run: {first:.1f} s total, {first / n * 1000:.1f} ms per document ({n:,} re-timestamped)")

@@ -34,10 +34,14 @@ from sqlalchemy import select  # noqa: E402
 
 from mrasla_app import db  # noqa: E402
 from mrasla_app.models import Folder, FolderStatus, User  # noqa: E402
-from mrasla_app.services.platform import seed
-from mrasla_app.services.parapheur import decisions, signing_keys, submission  # noqa: E402
 from mrasla_app.services.directory.accounts import load_actor  # noqa: E402
-from mrasla_app.services.parapheur import batch  # noqa: E402
+from mrasla_app.services.parapheur import (  # noqa: E402
+    batch,  # noqa: E402
+    decisions,
+    signing_keys,
+    submission,
+)
+from mrasla_app.services.platform import seed
 from tests.answered import two_page_pdf  # noqa: E402
 
 PIN = "135790"
@@ -109,15 +113,24 @@ def main(n: int = 50) -> dict:
     batch_total = sum(batched) + opened / 2
     single_total = sum(singles)
     result = {
-        "benchmark": "batch_signing", "signatures": n, "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "single": {"total_s": round(single_total, 3), "per_signature_ms": round(single_total / n * 1000, 1),
-                   "median_ms": round(statistics.median(singles) * 1000, 1)},
-        "batch": {"total_s": round(batch_total, 3), "per_signature_ms": round(batch_total / n * 1000, 1),
-                  "median_ms": round(statistics.median(batched) * 1000, 1),
-                  "open_ms": round(opened / 2 * 1000, 1)},
+        "benchmark": "batch_signing",
+        "signatures": n,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "single": {
+            "total_s": round(single_total, 3),
+            "per_signature_ms": round(single_total / n * 1000, 1),
+            "median_ms": round(statistics.median(singles) * 1000, 1),
+        },
+        "batch": {
+            "total_s": round(batch_total, 3),
+            "per_signature_ms": round(batch_total / n * 1000, 1),
+            "median_ms": round(statistics.median(batched) * 1000, 1),
+            "open_ms": round(opened / 2 * 1000, 1),
+        },
     }
-    result["saved_per_signature_ms"] = round(result["single"]["per_signature_ms"]
-                                             - result["batch"]["per_signature_ms"], 1)
+    result["saved_per_signature_ms"] = round(
+        result["single"]["per_signature_ms"] - result["batch"]["per_signature_ms"], 1
+    )
     print(f"{n} signatures, PAdES B-LTA, one transaction per folder")
     print(f"{'path':<34}{'total s':>9}{'per sig ms':>12}{'median ms':>11}")
     for name in ("single", "batch"):

@@ -59,7 +59,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.deposit_throughput import template_pdf, unique_pdf  # noqa: E402
 from bench.loadserver import (  # noqa: E402
-    ROOT, Server, add_topology_args, each_topology, latency, load, machine, pointed_at, prod_server,
+    ROOT,
+    Server,
+    add_topology_args,
+    each_topology,
+    latency,
+    load,
+    machine,
+    pointed_at,
+    prod_server,
 )
 
 PASSWORD = "Mrasla@2026"
@@ -93,23 +101,34 @@ def populate(server: Server, per_administration: int) -> int:
 
     from mrasla_app import db
     from mrasla_app.models import Administration, Unit, User
-    from mrasla_app.services.portal import deposits
     from mrasla_app.services.correspondence import dispatch
     from mrasla_app.services.directory.accounts import load_actor
+    from mrasla_app.services.portal import deposits
 
     template, n = template_pdf(20_000), 0
     with pointed_at(server):
         for code, (unit_code, clerk) in DISPATCH_TO.items():
             with db.read_session() as s:
                 adm = s.execute(select(Administration).where(Administration.code == code)).scalar_one()
-                unit = s.execute(select(Unit).where(Unit.administration_id == adm.id, Unit.code == unit_code)).scalar_one()
+                unit = s.execute(
+                    select(Unit).where(Unit.administration_id == adm.id, Unit.code == unit_code)
+                ).scalar_one()
                 actor = load_actor(s, s.execute(select(User).where(User.email == f"{clerk}@mrasla.ma")).scalar_one())
             for i in range(per_administration):
                 n += 1
-                done = deposits.submit_and_notify(deposits.DepositForm(
-                    administration_id=adm.id, full_name="Salma Bennis", id_kind="CIN", id_value="AB123456", email="",  # type: ignore[arg-type]
-                    phone="0612345678", subject=f"Demande d'attestation n° {n}", message="Ci-joint ma demande.",
-                    files=[("demande.pdf", unique_pdf(template, n))]))
+                done = deposits.submit_and_notify(
+                    deposits.DepositForm(
+                        administration_id=adm.id,
+                        full_name="Salma Bennis",
+                        id_kind="CIN",
+                        id_value="AB123456",
+                        email="",  # type: ignore[arg-type]
+                        phone="0612345678",
+                        subject=f"Demande d'attestation n° {n}",
+                        message="Ci-joint ma demande.",
+                        files=[("demande.pdf", unique_pdf(template, n))],
+                    )
+                )
                 if i % 4:
                     with db.write_session() as s:
                         dispatch.qualify(s, actor, done.correspondence_id, type_code="request")
@@ -162,11 +181,20 @@ class Agent:
 
     async def connect(self, http: httpx.AsyncClient, timeout: float) -> None:
         cookie = await self.login(http)
-        boot = {"name": f"{ROOT_STATE}.hydrate_and_load", "router_data": self._route("/inbox"),
-                "payload": {"vars": {LANG_VAR: "fr"}, "hashes": self.fe["hashes"]}}
-        await self.sio.connect(f"{self.base}?token={uuid.uuid4()}", headers={"Cookie": f"mrasla_session={cookie}"},
-                               transports=["websocket"], socketio_path="/_event", namespaces=[NAMESPACE],
-                               auth={"event": boot, "state_schema": self.fe["schema"]}, wait_timeout=timeout)
+        boot = {
+            "name": f"{ROOT_STATE}.hydrate_and_load",
+            "router_data": self._route("/inbox"),
+            "payload": {"vars": {LANG_VAR: "fr"}, "hashes": self.fe["hashes"]},
+        }
+        await self.sio.connect(
+            f"{self.base}?token={uuid.uuid4()}",
+            headers={"Cookie": f"mrasla_session={cookie}"},
+            transports=["websocket"],
+            socketio_path="/_event",
+            namespaces=[NAMESPACE],
+            auth={"event": boot, "state_schema": self.fe["schema"]},
+            wait_timeout=timeout,
+        )
         self.connected = True
         await self._until(lambda d: d.get(INBOX, {}).get("loaded_rx_state_") is True, timeout)
 
@@ -194,14 +222,15 @@ class Agent:
                 results.error("no_item_in_scope")
                 return
             path = f"/mail/{random.choice(self.items)}"
-            events = [{"name": UPDATE_VARS, "payload": {"vars": {LANG_VAR: "fr"}}},
-                      {"name": ON_LOAD, "payload": {}}]
+            events = [{"name": UPDATE_VARS, "payload": {"vars": {LANG_VAR: "fr"}}}, {"name": ON_LOAD, "payload": {}}]
 
             def done(d):
                 return d.get(MAIL, {}).get("loaded_rx_state_") is True
         elif action == "inbox_load":
-            path, events = "/inbox", [{"name": UPDATE_VARS, "payload": {"vars": {LANG_VAR: "fr"}}},
-                                       {"name": ON_LOAD, "payload": {}}]
+            path, events = (
+                "/inbox",
+                [{"name": UPDATE_VARS, "payload": {"vars": {LANG_VAR: "fr"}}}, {"name": ON_LOAD, "payload": {}}],
+            )
 
             def done(d):
                 return d.get(INBOX, {}).get("loaded_rx_state_") is True
@@ -215,6 +244,7 @@ class Agent:
 
             def done(d):
                 return "lang_rx_state_" in d.get(LANG, {})
+
         try:
             for ev in events:
                 ev["router_data"] = self._route(path)
@@ -279,8 +309,11 @@ async def bench_server(server: Server, args: argparse.Namespace, fe: dict[str, o
             await asyncio.gather(*(start(a) for a in new))
             agents += new
             live = [a for a in agents if a.connected]
-            print(f"[{server.topology}] {len(live)}/{n} sessions up ({len(new)} new in "
-                  f"{time.perf_counter() - t0:.0f} s, {failed} failed); measuring {args.duration:.0f} s…", flush=True)
+            print(
+                f"[{server.topology}] {len(live)}/{n} sessions up ({len(new)} new in "
+                f"{time.perf_counter() - t0:.0f} s, {failed} failed); measuring {args.duration:.0f} s…",
+                flush=True,
+            )
             await asyncio.sleep(args.think)  # let the connection burst settle
             results, stop, peak = Results(), asyncio.Event(), [server.rss_mb()]
             sampler = asyncio.create_task(_sample_server(server, stop, peak))
@@ -291,26 +324,39 @@ async def bench_server(server: Server, args: argparse.Namespace, fe: dict[str, o
             await asyncio.sleep(args.duration)
             results.recording = False
             elapsed = time.perf_counter() - m0
-            step = {"sessions": n, "connected": len([a for a in agents if a.connected]), "start_failures": failed,
-                    "accounts": len({a.account for a in live}), "seconds": round(elapsed, 1),
-                    "load_before": load0, "load_after": load(),
-                    "client_cpu_s": round(time.process_time() - cpu0, 1),
-                    "server_cpu_s": round(server.cpu_seconds() - server_cpu0, 1),
-                    "server_rss_mb_peak": round(peak[0]), "server_rss_mb_end": round(server.rss_mb()),
-                    "server_processes": server.processes(), "errors": results.errors}
+            step = {
+                "sessions": n,
+                "connected": len([a for a in agents if a.connected]),
+                "start_failures": failed,
+                "accounts": len({a.account for a in live}),
+                "seconds": round(elapsed, 1),
+                "load_before": load0,
+                "load_after": load(),
+                "client_cpu_s": round(time.process_time() - cpu0, 1),
+                "server_cpu_s": round(server.cpu_seconds() - server_cpu0, 1),
+                "server_rss_mb_peak": round(peak[0]),
+                "server_rss_mb_end": round(server.rss_mb()),
+                "server_processes": server.processes(),
+                "errors": results.errors,
+            }
             for action in ACTIONS:
-                step[action] = {**latency(results.samples[action]),
-                                "first_delta_p50_ms": latency(results.first[action])["median_ms"],
-                                "per_second": round(len(results.samples[action]) / elapsed, 1)}
+                step[action] = {
+                    **latency(results.samples[action]),
+                    "first_delta_p50_ms": latency(results.first[action])["median_ms"],
+                    "per_second": round(len(results.samples[action]) / elapsed, 1),
+                }
             app = [x for a in ("open_item", "inbox_load", "inbox_refresh") for x in results.samples[a]]
             step["app_events"] = {**latency(app), "per_second": round(len(app) / elapsed, 1)}
             stop.set()
             await asyncio.gather(*loops, sampler)
             steps.append(step)
-            print(f"[{server.topology}] N={n}: app events p50 {step['app_events']['median_ms']} ms, "
-                  f"p95 {step['app_events']['p95_ms']} ms ({step['app_events']['per_second']}/s); baseline p95 "
-                  f"{step['baseline_set_lang']['p95_ms']} ms; RSS peak {step['server_rss_mb_peak']} MB; "
-                  f"errors {results.errors}", flush=True)
+            print(
+                f"[{server.topology}] N={n}: app events p50 {step['app_events']['median_ms']} ms, "
+                f"p95 {step['app_events']['p95_ms']} ms ({step['app_events']['per_second']}/s); baseline p95 "
+                f"{step['baseline_set_lang']['p95_ms']} ms; RSS peak {step['server_rss_mb_peak']} MB; "
+                f"errors {results.errors}",
+                flush=True,
+            )
         await asyncio.gather(*(a.sio.disconnect() for a in agents if a.connected), return_exceptions=True)
     return steps
 
@@ -320,16 +366,30 @@ def bench_topology(topology: str, args: argparse.Namespace) -> dict:
     with prod_server(topology, "agents", pg_url=args.pg, redis_url=args.redis, extra_env=env) as server:
         letters = populate(server, args.items)
         fe = frontend()
-        print(f"[{topology}] server up on {server.base_url}, {server.processes()} processes, {letters} letters; "
-              f"RSS {server.rss_mb():.0f} MB", flush=True)
+        print(
+            f"[{topology}] server up on {server.base_url}, {server.processes()} processes, {letters} letters; "
+            f"RSS {server.rss_mb():.0f} MB",
+            flush=True,
+        )
         steps = asyncio.run(bench_server(server, args, fe))
     last = next((s for s in steps if s["sessions"] == TARGET["sessions"]), None)
-    met = None if last is None else {
-        "sessions_500_connected": last["connected"] >= TARGET["sessions"],
-        "p95": last["app_events"]["p95_ms"] <= TARGET["p95_ms"] and not last["errors"],
-        "rss": last["server_rss_mb_peak"] <= TARGET["rss_mb"]}
-    return {"topology": topology, "workers": 2 if topology == "pg-redis" else 1, "letters": letters,
-            "server_env": env, "steps": steps, "targets_met_at_500": met}
+    met = (
+        None
+        if last is None
+        else {
+            "sessions_500_connected": last["connected"] >= TARGET["sessions"],
+            "p95": last["app_events"]["p95_ms"] <= TARGET["p95_ms"] and not last["errors"],
+            "rss": last["server_rss_mb_peak"] <= TARGET["rss_mb"],
+        }
+    )
+    return {
+        "topology": topology,
+        "workers": 2 if topology == "pg-redis" else 1,
+        "letters": letters,
+        "server_env": env,
+        "steps": steps,
+        "targets_met_at_500": met,
+    }
 
 
 def main() -> None:
@@ -341,22 +401,39 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=40, help="letters per administration (default 40)")
     parser.add_argument("--connect-concurrency", type=int, default=10, help="sessions starting at once")
     add_topology_args(parser)
-    parser.add_argument("--server-env", action="append", default=[], metavar="KEY=VALUE",
-                        help="extra server environment, e.g. REFLEX_OPLOCK_ENABLED=true (repeatable)")
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra server environment, e.g. REFLEX_OPLOCK_ENABLED=true (repeatable)",
+    )
     args = parser.parse_args()
     args.sessions = sorted(int(x) for x in args.sessions.split(","))
 
-    result: dict = {"benchmark": "concurrent_agents", "machine": machine(), "load_at_start": load(),
-                    "sessions": args.sessions, "duration_s": args.duration, "think_s": args.think,
-                    "accounts": [f"{a}@mrasla.ma" for a in ACCOUNTS], "target": TARGET,
-                    "round_trip": "emit of the action's last event → the message whose delta carries the page's data",
-                    "topologies": []}
-    print(f"sessions {args.sessions}, {args.duration:.0f} s each, think {args.think:.0f} s; load {result['load_at_start']}, "
-          f"{result['machine']['cpus']} CPUs; lifted for the run: {LIFTED}; extra server env: {args.server_env}")
+    result: dict = {
+        "benchmark": "concurrent_agents",
+        "machine": machine(),
+        "load_at_start": load(),
+        "sessions": args.sessions,
+        "duration_s": args.duration,
+        "think_s": args.think,
+        "accounts": [f"{a}@mrasla.ma" for a in ACCOUNTS],
+        "target": TARGET,
+        "round_trip": "emit of the action's last event → the message whose delta carries the page's data",
+        "topologies": [],
+    }
+    print(
+        f"sessions {args.sessions}, {args.duration:.0f} s each, think {args.think:.0f} s; load "
+        f"{result['load_at_start']}, "
+        f"{result['machine']['cpus']} CPUs; lifted for the run: {LIFTED}; extra server env: {args.server_env}"
+    )
     result["topologies"] = each_topology(args, lambda topology: bench_topology(topology, args))
 
-    print(f"\n{'topology':<10} {'N':>4} {'action':<18} {'p50 ms':>8} {'p95 ms':>8} {'per s':>7} "
-          f"{'RSS MB':>7} {'load':>5}  errors")
+    print(
+        f"\n{'topology':<10} {'N':>4} {'action':<18} {'p50 ms':>8} {'p95 ms':>8} {'per s':>7} "
+        f"{'RSS MB':>7} {'load':>5}  errors"
+    )
     for t in result["topologies"]:
         if "skipped" in t:
             print(f"{t['topology']:<10} skipped: {t['skipped']}")
@@ -365,7 +442,9 @@ def main() -> None:
             for i, action in enumerate(("app_events", *ACTIONS)):
                 x = s[action]
                 head = f"{t['topology']:<10} {s['sessions']:>4}" if i == 0 else f"{'':<15}"
-                tail = f" {s['server_rss_mb_peak']:>7} {s['load_before'][0]:>5.2f}  {s['errors'] or ''}" if i == 0 else ""
+                tail = (
+                    f" {s['server_rss_mb_peak']:>7} {s['load_before'][0]:>5.2f}  {s['errors'] or ''}" if i == 0 else ""
+                )
                 print(f"{head} {action:<18} {x['median_ms']:>8.1f} {x['p95_ms']:>8.1f} {x['per_second']:>7.1f}{tail}")
         print(f"{'':<10} targets at 500: {t['targets_met_at_500']}")
     out = Path(__file__).resolve().parent / "out"

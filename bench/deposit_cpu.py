@@ -17,7 +17,8 @@ Afterwards every acknowledged deposit is checked as the throughput benchmark che
 registered once, its file and sealed receipt whole on disk, numbers gap-free, ``mrasla fsck``).
 
 ``--profile`` runs as many deposits again under cProfile (per-thread CPU clocks: one profiler on the event
-loop's thread, one on the worker thread the route hands the deposit to, merged) and writes ``bench/out/deposit_cpu.prof``,
+loop's thread, one on the worker thread the route hands the deposit to, merged) and writes
+``bench/out/deposit_cpu.prof``,
 ``bench/out/deposit_cpu_profile.txt`` (top entries by cumulative time) and a table of the deposit's phases.
 
 Before/after: run it on the parent commit and on the branch (``git stash``/``git worktree``), same machine.
@@ -89,8 +90,11 @@ def _client():
 
     for limiter in (deposit_limit, read_limit):  # every request comes from one address
         limiter.limit = 10**9
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=api_app, client=("127.0.0.1", 50000)),
-                             base_url="http://testserver", timeout=60)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=api_app, client=("127.0.0.1", 50000)),
+        base_url="http://testserver",
+        timeout=60,
+    )
 
 
 async def _deposits(run: Run, template: bytes, first: int, count: int, measured: bool) -> None:
@@ -138,11 +142,17 @@ def _by_thread(before: dict[str, float], after: dict[str, float], cpu: float, co
 
 def _encode_cost(template: bytes, count: int = 200) -> float:
     """CPU seconds the client spends building one deposit request (multipart body included)."""
+
     def build() -> None:
         with httpx.Client(base_url="http://testserver") as c:
             for n in range(count):
-                c.build_request("POST", "/api/v1/deposits", data={"administration": "MEF", "subject": "x"},
-                                files={"files": ("demande.pdf", unique_pdf(template, n), "application/pdf")}).read()
+                c.build_request(
+                    "POST",
+                    "/api/v1/deposits",
+                    data={"administration": "MEF", "subject": "x"},
+                    files={"files": ("demande.pdf", unique_pdf(template, n), "application/pdf")},
+                ).read()
+
     return _cpu(build) / count
 
 
@@ -151,8 +161,10 @@ def _deferred() -> dict[str, float]:
     from mrasla_app.services.correspondence import extraction
     from mrasla_app.services.platform import notifications
 
-    return {"notifications": _cpu(notifications.deliver),
-            "document_text": _cpu(lambda: extraction.extract_pending(budget=3600))}
+    return {
+        "notifications": _cpu(notifications.deliver),
+        "document_text": _cpu(lambda: extraction.extract_pending(budget=3600)),
+    }
 
 
 #: Functions timed by ``--phases`` (module, attribute): thread CPU time inside each call, inclusive of the calls
@@ -219,6 +231,7 @@ def _phases(template: bytes, first: int, count: int, run: Run) -> list[tuple[str
                 return fn(*args, **kwargs)
             finally:
                 spent[label].append(time.thread_time() - t0)
+
         return wrapper
 
     undo = []
@@ -244,9 +257,11 @@ def _phases(template: bytes, first: int, count: int, run: Run) -> list[tuple[str
         db.write_session = write_session
         for owner, name, fn in reversed(undo):
             setattr(owner, name, fn)
-    return [*((label, round(sum(v) * 1000 / count, 2), round(len(v) / count, 2)) for label, v in spent.items()),
-            ("write transactions (wall, writer held)", round(sum(held) * 1000 / count, 2), round(len(held) / count, 2)),
-            *((name, 0.0, round(n / count, 2)) for name, n in counted.items())]
+    return [
+        *((label, round(sum(v) * 1000 / count, 2), round(len(v) / count, 2)) for label, v in spent.items()),
+        ("write transactions (wall, writer held)", round(sum(held) * 1000 / count, 2), round(len(held) / count, 2)),
+        *((name, 0.0, round(n / count, 2)) for name, n in counted.items()),
+    ]
 
 
 def _profile(template: bytes, first: int, count: int, run: Run) -> dict:
@@ -280,8 +295,11 @@ def _profile(template: bytes, first: int, count: int, run: Run) -> dict:
     (OUT / "deposit_cpu_profile.txt").write_text(text.getvalue())
     phases = []
     for label, suffix, names in PHASES:
-        found = {func: v[3] for (path, _line, func), v in stats.stats.items()  # type: ignore[attr-defined]
-                 if path.endswith(suffix) and func in ((names,) if isinstance(names, str) else names)}
+        found = {
+            func: v[3]
+            for (path, _line, func), v in stats.stats.items()  # type: ignore[attr-defined]
+            if path.endswith(suffix) and func in ((names,) if isinstance(names, str) else names)
+        }
         total = next((found[name] for name in ((names,) if isinstance(names, str) else names) if name in found), 0.0)
         phases.append((label, round(total * 1000 / count, 2)))
     top = []
@@ -315,35 +333,53 @@ def main() -> None:
     request_ms = cpu * 1000 / max(1, acknowledged)
     deferred_ms = {k: round(v * 1000 / max(1, acknowledged), 2) for k, v in deferred.items()}
     result = {
-        "benchmark": "deposit_cpu", "machine": machine(), "pdf_bytes": len(template), "deposits": args.deposits,
-        "acknowledged": acknowledged, "errors": len(run.errors) - errors0, "error_samples": run.errors[:5],
-        "request_cpu_ms_per_deposit": round(request_ms, 2), "deferred_cpu_ms_per_deposit": deferred_ms,
+        "benchmark": "deposit_cpu",
+        "machine": machine(),
+        "pdf_bytes": len(template),
+        "deposits": args.deposits,
+        "acknowledged": acknowledged,
+        "errors": len(run.errors) - errors0,
+        "error_samples": run.errors[:5],
+        "request_cpu_ms_per_deposit": round(request_ms, 2),
+        "deferred_cpu_ms_per_deposit": deferred_ms,
         "total_cpu_ms_per_deposit": round(request_ms + sum(deferred_ms.values()), 2),
         "healthz_cpu_ms_per_request": round(healthz * 1000, 2),
         "client_encoding_cpu_ms_per_deposit": round(_encode_cost(template) * 1000, 2),
         "cpu_ms_per_deposit_by_thread": _by_thread(threads0, by_thread, cpu, acknowledged),
-        "sequential_per_second": round(acknowledged / wall, 1), "latency": latency(run.latencies),
+        "sequential_per_second": round(acknowledged / wall, 1),
+        "latency": latency(run.latencies),
         "warmup_deferred_cpu_s": {k: round(v, 2) for k, v in deferred0.items()},
-        "load_before": load0, "load_after": load(), "target_ms": TARGET_MS,
+        "load_before": load0,
+        "load_after": load(),
+        "target_ms": TARGET_MS,
     }
-    print(f"{len(template) // 1000} KB PDF, {acknowledged} deposits acknowledged of {args.deposits} "
-          f"({result['errors']} errors); load {load0} → {result['load_after']} on {os.cpu_count()} CPUs")
+    print(
+        f"{len(template) // 1000} KB PDF, {acknowledged} deposits acknowledged of {args.deposits} "
+        f"({result['errors']} errors); load {load0} → {result['load_after']} on {os.cpu_count()} CPUs"
+    )
     print(f"\n{'CPU per deposit (ms)':<46}{'ms':>8}")
     print(f"{'request (server + in-process client)':<46}{request_ms:>8.1f}")
     for k, v in deferred_ms.items():
         print(f"{'deferred: ' + k + ' job':<46}{v:>8.1f}")
     print(f"{'total (target ' + str(TARGET_MS) + ')':<46}{result['total_cpu_ms_per_deposit']:>8.1f}")
-    print("request CPU by thread (ms): " + ", ".join(f"{k} {v}" for k, v in result["cpu_ms_per_deposit_by_thread"].items()))
+    print(
+        "request CPU by thread (ms): "
+        + ", ".join(f"{k} {v}" for k, v in result["cpu_ms_per_deposit_by_thread"].items())
+    )
     print(f"{'baseline: GET /healthz (stack + 1 read)':<46}{result['healthz_cpu_ms_per_request']:>8.1f}")
     print(f"{'baseline: client multipart encoding':<46}{result['client_encoding_cpu_ms_per_deposit']:>8.1f}")
     lat = result["latency"]
-    print(f"sequential: {result['sequential_per_second']} deposits/s, median {lat['median_ms']} ms, "
-          f"p95 {lat['p95_ms']} ms")
+    print(
+        f"sequential: {result['sequential_per_second']} deposits/s, median {lat['median_ms']} ms, "
+        f"p95 {lat['p95_ms']} ms"
+    )
     print("checking the acknowledged deposits…", flush=True)
     os.environ.setdefault("MRASLA_PUBLIC_URL", "http://localhost:8000")
     result["check"] = verify(SimpleNamespace(env={**os.environ}), run)  # type: ignore[arg-type]
-    print(f"check: {'ok' if result['check']['ok'] else 'PROBLEMS'} {result['check']['problems'][:5]} "
-          f"fsck {result['check']['fsck']}")
+    print(
+        f"check: {'ok' if result['check']['ok'] else 'PROBLEMS'} {result['check']['problems'][:5]} "
+        f"fsck {result['check']['fsck']}"
+    )
     print(f"timing the phases of {args.deposits} more deposits…", flush=True)
     result["phases"] = _phases(template, 2 * 10**6, args.deposits, run)
     print(f"\n{'function (thread CPU, inclusive)':<46}{'ms/deposit':>11}{'calls':>7}")

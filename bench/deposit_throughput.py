@@ -51,7 +51,15 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.loadserver import (  # noqa: E402
-    ROOT, Server, add_topology_args, each_topology, latency, load, machine, pointed_at, prod_server,
+    ROOT,
+    Server,
+    add_topology_args,
+    each_topology,
+    latency,
+    load,
+    machine,
+    pointed_at,
+    prod_server,
 )
 
 SERIAL = "BENCH-0000000000"  # fixed-width placeholder in the PDF's /Title, replaced per deposit
@@ -98,11 +106,22 @@ async def _deposit(client: httpx.AsyncClient, template: bytes, n: int, run: Run,
     run.uploaded[key] = hashlib.sha256(pdf).hexdigest()
     t0 = time.perf_counter()
     try:
-        r = await client.post("/api/v1/deposits", headers={"Idempotency-Key": key}, data={
-            "administration": codes[n % len(codes)], "full_name": "Salma Bennis",
-            "id_kind": "CIN", "id_value": "AB123456", "email": f"citoyen{n}@example.ma", "phone": "0612345678",
-            "subject": f"Demande d'attestation n° {n}", "message": "Veuillez trouver ci-joint ma demande.",
-            "lang": "fr"}, files={"files": ("demande.pdf", pdf, "application/pdf")})
+        r = await client.post(
+            "/api/v1/deposits",
+            headers={"Idempotency-Key": key},
+            data={
+                "administration": codes[n % len(codes)],
+                "full_name": "Salma Bennis",
+                "id_kind": "CIN",
+                "id_value": "AB123456",
+                "email": f"citoyen{n}@example.ma",
+                "phone": "0612345678",
+                "subject": f"Demande d'attestation n° {n}",
+                "message": "Veuillez trouver ci-joint ma demande.",
+                "lang": "fr",
+            },
+            files={"files": ("demande.pdf", pdf, "application/pdf")},
+        )
     except httpx.HTTPError as exc:
         run.errors.append(f"{key}: {type(exc).__name__} {exc}")
         return
@@ -121,34 +140,52 @@ async def _closed_loop(base: str, clients: int, seconds: float, one) -> tuple[fl
     stop = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+
         async def loop() -> None:
             while time.perf_counter() < stop:
                 await one(client, next(counter))
+
         t0 = time.perf_counter()
         await asyncio.gather(*(loop() for _ in range(clients)))
         return time.perf_counter() - t0, next(counter)
 
 
-def deposits(server: Server, clients: int, seconds: float, warmup: float, template: bytes,
-             administrations: int) -> tuple[Run, dict]:
+def deposits(
+    server: Server, clients: int, seconds: float, warmup: float, template: bytes, administrations: int
+) -> tuple[Run, dict]:
     directory = httpx.get(f"{server.base_url}/api/v1/administrations", timeout=30).json()
-    run = Run(administrations=sorted(a["code"] for a in directory)[:administrations or None])
+    run = Run(administrations=sorted(a["code"] for a in directory)[: administrations or None])
     offset = 10**6 if server.topology == "pg-redis" else 0  # distinct files across topologies
-    asyncio.run(_closed_loop(server.base_url, clients, warmup,
-                             lambda c, i: _deposit(c, template, offset + i, run, measured=False)))
+    asyncio.run(
+        _closed_loop(
+            server.base_url, clients, warmup, lambda c, i: _deposit(c, template, offset + i, run, measured=False)
+        )
+    )
     warm_acks, warm_errors = len(run.acknowledged), len(run.errors)
     cpu0, server_cpu0, load0 = time.process_time(), server.cpu_seconds(), load()
-    elapsed, _ = asyncio.run(_closed_loop(server.base_url, clients, seconds,
-                                          lambda c, i: _deposit(c, template, offset + 10**5 + i, run, measured=True)))
+    elapsed, _ = asyncio.run(
+        _closed_loop(
+            server.base_url,
+            clients,
+            seconds,
+            lambda c, i: _deposit(c, template, offset + 10**5 + i, run, measured=True),
+        )
+    )
     measured_ok = len(run.acknowledged) - warm_acks
     return run, {
-        **latency(run.latencies), "seconds": round(elapsed, 1), "acknowledged": measured_ok,
-        "per_second": round(measured_ok / elapsed, 1), "errors": len(run.errors) - warm_errors,
-        "warmup_acknowledged": warm_acks, "warmup_errors": warm_errors,
+        **latency(run.latencies),
+        "seconds": round(elapsed, 1),
+        "acknowledged": measured_ok,
+        "per_second": round(measured_ok / elapsed, 1),
+        "errors": len(run.errors) - warm_errors,
+        "warmup_acknowledged": warm_acks,
+        "warmup_errors": warm_errors,
         "client_cpu_s": round(time.process_time() - cpu0, 1),
         "server_cpu_ms_per_deposit": round((server.cpu_seconds() - server_cpu0) * 1000 / max(1, measured_ok), 1),
-        "load_before": load0, "load_after": load(),
-        "server_rss_mb": round(server.rss_mb()), "error_samples": run.errors[:5],
+        "load_before": load0,
+        "load_after": load(),
+        "server_rss_mb": round(server.rss_mb()),
+        "error_samples": run.errors[:5],
         "administrations": run.administrations,
     }
 
@@ -171,8 +208,14 @@ def healthz(server: Server, clients: int, seconds: float) -> dict:
 
     load0 = load()
     elapsed, _ = asyncio.run(_closed_loop(server.base_url, clients, seconds, one))
-    return {**latency(samples), "seconds": round(elapsed, 1), "per_second": round(len(samples) / elapsed, 1),
-            "errors": errors, "load_before": load0, "load_after": load()}
+    return {
+        **latency(samples),
+        "seconds": round(elapsed, 1),
+        "per_second": round(len(samples) / elapsed, 1),
+        "errors": errors,
+        "load_before": load0,
+        "load_after": load(),
+    }
 
 
 def verify(server: Server, run: Run) -> dict:
@@ -182,13 +225,15 @@ def verify(server: Server, run: Run) -> dict:
     from mrasla_app import db
     from mrasla_app.models import Channel, Correspondence, Document, DocumentKind
     from mrasla_app.pki.validation import validate_pdf
-    from mrasla_app.services.platform import storage
     from mrasla_app.services.directory.accounts import hash_secret
+    from mrasla_app.services.platform import storage
 
     problems: list[str] = []
     with pointed_at(server), db.read_session() as s:
-        rows = {c.registry_number: c for c in s.execute(
-            select(Correspondence).where(Correspondence.channel == Channel.portal)).scalars()}
+        rows = {
+            c.registry_number: c
+            for c in s.execute(select(Correspondence).where(Correspondence.channel == Channel.portal)).scalars()
+        }
         docs: dict[int, list[Document]] = {}
         for d in s.execute(select(Document)).scalars():
             docs.setdefault(d.correspondence_id, []).append(d)
@@ -204,48 +249,85 @@ def verify(server: Server, run: Run) -> dict:
             if rec is None:
                 problems.append(f"{corr.registry_number}: no receipt")
             for d in (att, rec):
-                if d is not None and not (storage.blob_path(d.sha256).exists()
-                                          and hashlib.sha256(storage.get(d.sha256)).hexdigest() == d.sha256):
+                if d is not None and not (
+                    storage.blob_path(d.sha256).exists()
+                    and hashlib.sha256(storage.get(d.sha256)).hexdigest() == d.sha256
+                ):
                     problems.append(f"{corr.registry_number}: blob {d.sha256[:12]} missing or altered")
         if len(rows) != len(run.acknowledged):
             problems.append(f"{len(rows)} portal deposits registered for {len(run.acknowledged)} acknowledged")
-        counters = s.execute(select(Correspondence.administration_id, Correspondence.year, Correspondence.direction,
-                                    func.count(), func.min(Correspondence.seq), func.max(Correspondence.seq))
-                             .group_by(Correspondence.administration_id, Correspondence.year,
-                                       Correspondence.direction)).all()
+        counters = s.execute(
+            select(
+                Correspondence.administration_id,
+                Correspondence.year,
+                Correspondence.direction,
+                func.count(),
+                func.min(Correspondence.seq),
+                func.max(Correspondence.seq),
+            ).group_by(Correspondence.administration_id, Correspondence.year, Correspondence.direction)
+        ).all()
         for adm, year, direction, n, lo, hi in counters:
             if (lo, hi) != (1, n):
                 problems.append(f"administration {adm} {year} {direction}: {n} numbers spanning {lo}…{hi}")
         sample = [rows[b["registry_number"]] for b in list(run.acknowledged.values())[:: max(1, len(rows) // 5)]][:5]
-        receipts = [next(d for d in docs[c.id] if d.kind == DocumentKind.receipt) for c in sample
-                    if c.id in docs and any(d.kind == DocumentKind.receipt for d in docs[c.id])]
+        receipts = [
+            next(d for d in docs[c.id] if d.kind == DocumentKind.receipt)
+            for c in sample
+            if c.id in docs and any(d.kind == DocumentKind.receipt for d in docs[c.id])
+        ]
         valid = sum(bool(validate_pdf(storage.get(d.sha256)).authentic) for d in receipts)
-    fsck = subprocess.run([sys.executable, "-m", "mrasla_app.cli", "fsck"], cwd=ROOT, env=server.env,
-                          capture_output=True, text=True, timeout=1800)
+    fsck = subprocess.run(
+        [sys.executable, "-m", "mrasla_app.cli", "fsck"],
+        cwd=ROOT,
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     if fsck.returncode:
         problems.append(f"mrasla fsck: {fsck.stdout[-1000:]}")
     if valid != len(receipts):
         problems.append(f"only {valid} of {len(receipts)} sampled receipts validate")
-    return {"registered": len(rows), "acknowledged": len(run.acknowledged), "numbering_groups": len(counters),
-            "receipts_validated": f"{valid}/{len(receipts)}", "fsck": fsck.stdout.strip().splitlines()[-1:],
-            "problems": problems[:20], "ok": not problems}
+    return {
+        "registered": len(rows),
+        "acknowledged": len(run.acknowledged),
+        "numbering_groups": len(counters),
+        "receipts_validated": f"{valid}/{len(receipts)}",
+        "fsck": fsck.stdout.strip().splitlines()[-1:],
+        "problems": problems[:20],
+        "ok": not problems,
+    }
 
 
 def bench_topology(topology: str, args: argparse.Namespace, template: bytes) -> dict:
     quiet = load()  # before this topology's server starts: the machine's own load
     with prod_server(topology, "deposits", pg_url=args.pg, redis_url=args.redis, extra_env=LIFTED) as server:
-        print(f"[{topology}] server up on {server.base_url} ({server.processes()} processes); "
-              f"baseline GET /healthz for {args.baseline_seconds:.0f} s…", flush=True)
+        print(
+            f"[{topology}] server up on {server.base_url} ({server.processes()} processes); "
+            f"baseline GET /healthz for {args.baseline_seconds:.0f} s…",
+            flush=True,
+        )
         base = healthz(server, args.clients, args.baseline_seconds)
         print(f"[{topology}] deposits: warm-up {args.warmup:.0f} s, then {args.duration:.0f} s…", flush=True)
         run, dep = deposits(server, args.clients, args.duration, args.warmup, template, args.administrations)
         print(f"[{topology}] checking {len(run.acknowledged)} acknowledged deposits…", flush=True)
         check = verify(server, run)
-        met = {"per_second": dep["per_second"] >= TARGET["per_second"], "p95": dep["p95_ms"] <= TARGET["p95_ms"],
-               "zero_errors": dep["errors"] == 0 and dep["warmup_errors"] == 0, "all_present_gap_free": check["ok"]}
-        return {"topology": topology, "workers": 2 if topology == "pg-redis" else 1, "load_before_server": quiet,
-                "limits_lifted": server.lifted, "baseline_healthz": base, "deposits": dep, "check": check,
-                "targets_met": met}
+        met = {
+            "per_second": dep["per_second"] >= TARGET["per_second"],
+            "p95": dep["p95_ms"] <= TARGET["p95_ms"],
+            "zero_errors": dep["errors"] == 0 and dep["warmup_errors"] == 0,
+            "all_present_gap_free": check["ok"],
+        }
+        return {
+            "topology": topology,
+            "workers": 2 if topology == "pg-redis" else 1,
+            "load_before_server": quiet,
+            "limits_lifted": server.lifted,
+            "baseline_healthz": base,
+            "deposits": dep,
+            "check": check,
+            "targets_met": met,
+        }
 
 
 def main() -> None:
@@ -254,33 +336,53 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients (default 20)")
     parser.add_argument("--warmup", type=float, default=5, help="unmeasured seconds first (default 5)")
     parser.add_argument("--baseline-seconds", type=float, default=10, help="GET /healthz seconds (default 10)")
-    parser.add_argument("--administrations", type=int, default=0,
-                        help="deposit to the first N administrations of the directory (default: all)")
+    parser.add_argument(
+        "--administrations",
+        type=int,
+        default=0,
+        help="deposit to the first N administrations of the directory (default: all)",
+    )
     add_topology_args(parser)
     args = parser.parse_args()
 
     template = template_pdf()
-    result: dict = {"benchmark": "deposit_throughput", "machine": machine(), "load_at_start": load(),
-                    "clients": args.clients, "duration_s": args.duration, "pdf_bytes": len(template),
-                    "target": TARGET, "limits_lifted": LIFTED, "topologies": []}
-    print(f"{len(template) // 1000} KB PDF per deposit, {args.clients} clients, {args.duration:.0f} s; "
-          f"load {result['load_at_start']}, {result['machine']['cpus']} CPUs; lifted for the run: {LIFTED}")
+    result: dict = {
+        "benchmark": "deposit_throughput",
+        "machine": machine(),
+        "load_at_start": load(),
+        "clients": args.clients,
+        "duration_s": args.duration,
+        "pdf_bytes": len(template),
+        "target": TARGET,
+        "limits_lifted": LIFTED,
+        "topologies": [],
+    }
+    print(
+        f"{len(template) // 1000} KB PDF per deposit, {args.clients} clients, {args.duration:.0f} s; "
+        f"load {result['load_at_start']}, {result['machine']['cpus']} CPUs; lifted for the run: {LIFTED}"
+    )
     result["topologies"] = each_topology(args, lambda topology: bench_topology(topology, args, template))
 
-    print(f"\n{'topology':<10} {'what':<15} {'median ms':>10} {'p95 ms':>8} {'per s':>7} {'errors':>7} "
-          f"{'load 1m':>8} {'RSS MB':>7} {'CPU ms':>7}  check")
+    print(
+        f"\n{'topology':<10} {'what':<15} {'median ms':>10} {'p95 ms':>8} {'per s':>7} {'errors':>7} "
+        f"{'load 1m':>8} {'RSS MB':>7} {'CPU ms':>7}  check"
+    )
     for t in result["topologies"]:
         if "skipped" in t:
             print(f"{t['topology']:<10} skipped: {t['skipped']}")
             continue
         b, d = t["baseline_healthz"], t["deposits"]
-        print(f"{t['topology']:<10} {'GET /healthz':<15} {b['median_ms']:>10.1f} {b['p95_ms']:>8.1f} "
-              f"{b['per_second']:>7.1f} {b['errors']:>7} {b['load_before'][0]:>8.2f}")
-        print(f"{'':<10} {'POST deposits':<15} {d['median_ms']:>10.1f} {d['p95_ms']:>8.1f} {d['per_second']:>7.1f} "
-              f"{d['errors']:>7} {d['load_before'][0]:>8.2f} {d['server_rss_mb']:>7} "
-              f"{d['server_cpu_ms_per_deposit']:>7.1f}  "
-              f"{'ok' if t['check']['ok'] else 'PROBLEMS'} ({t['check']['acknowledged']} acknowledged, "
-              f"fsck {t['check']['fsck']})")
+        print(
+            f"{t['topology']:<10} {'GET /healthz':<15} {b['median_ms']:>10.1f} {b['p95_ms']:>8.1f} "
+            f"{b['per_second']:>7.1f} {b['errors']:>7} {b['load_before'][0]:>8.2f}"
+        )
+        print(
+            f"{'':<10} {'POST deposits':<15} {d['median_ms']:>10.1f} {d['p95_ms']:>8.1f} {d['per_second']:>7.1f} "
+            f"{d['errors']:>7} {d['load_before'][0]:>8.2f} {d['server_rss_mb']:>7} "
+            f"{d['server_cpu_ms_per_deposit']:>7.1f}  "
+            f"{'ok' if t['check']['ok'] else 'PROBLEMS'} ({t['check']['acknowledged']} acknowledged, "
+            f"fsck {t['check']['fsck']})"
+        )
         print(f"{'':<10} targets: {t['targets_met']}")
         for p in t["check"]["problems"]:
             print(f"{'':<10} PROBLEM: {p}")

@@ -29,8 +29,8 @@ from bench.receipt_issuance import stats  # noqa: E402
 from mrasla_app import db  # noqa: E402
 from mrasla_app.models import Administration  # noqa: E402
 from mrasla_app.pki.ca import load_or_create_pki  # noqa: E402
-from mrasla_app.services.portal import deposits  # noqa: E402
 from mrasla_app.services.platform.seed import seed_demo  # noqa: E402
+from mrasla_app.services.portal import deposits  # noqa: E402
 
 MODES = ("FULL", "NORMAL")
 
@@ -59,16 +59,27 @@ def main(runs: int = 20) -> dict:
     for i in range(runs + 1):
         for m in MODES:
             mode["value"] = m
-            form = deposits.DepositForm(administration_id=adm, full_name="Salma Bennis", id_kind="CIN",
-                                        id_value="AB123456", email="", phone="0612345678", subject=f"Demande {i}",
-                                        files=[("lettre.pdf", _letter(i))])
+            form = deposits.DepositForm(
+                administration_id=adm,
+                full_name="Salma Bennis",
+                id_kind="CIN",
+                id_value="AB123456",
+                email="",
+                phone="0612345678",
+                subject=f"Demande {i}",
+                files=[("lettre.pdf", _letter(i))],
+            )
             t0 = time.perf_counter()
             deposits.submit_and_notify(form)
             if i:  # the first round warms both paths
                 samples[m].append(time.perf_counter() - t0)
-    result = {"benchmark": "durable_commits", "runs": runs, "machine": f"{platform.node()} {os.cpu_count()} CPU",
-              "at": datetime.now(UTC).isoformat(timespec="seconds"),
-              **{f"synchronous_{m.lower()}": stats(samples[m]) for m in MODES}}
+    result = {
+        "benchmark": "durable_commits",
+        "runs": runs,
+        "machine": f"{platform.node()} {os.cpu_count()} CPU",
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **{f"synchronous_{m.lower()}": stats(samples[m]) for m in MODES},
+    }
     result["full_minus_normal_ms"] = result["synchronous_full"]["median_ms"] - result["synchronous_normal"]["median_ms"]
     print(f"{'one deposit, PRAGMA synchronous=':<40}{'median ms':>10}{'p95 ms':>10}{'per s':>8}")
     for m in MODES:

@@ -135,15 +135,38 @@ def build_directory(n_adms: int, weights: list[float], now: datetime) -> Directo
     for rank in range(n_adms):
         code, kind, name_fr, name_ar = _adm_names(rank)
         city_ar, city_fr = corpus.CITIES[rank % len(corpus.CITIES)]
-        adm = Adm(d.add("administration", code=code, name_ar=name_ar, name_fr=name_fr, kind=kind, city_ar=city_ar,
-                        city_fr=city_fr, active=True, created_at=now), code, name_fr, name_ar)
+        adm = Adm(
+            d.add(
+                "administration",
+                code=code,
+                name_ar=name_ar,
+                name_fr=name_fr,
+                kind=kind,
+                city_ar=city_ar,
+                city_fr=city_fr,
+                active=True,
+                created_at=now,
+            ),
+            code,
+            name_fr,
+            name_ar,
+        )
         d.adms.append(adm)
         size = (weights[rank] / weights[0]) ** 0.5  # 1 for the largest administration
         staff = 0
 
         def unit(code_: str, parent: int | None, names: tuple[str, str], level: str = "central") -> int:
-            uid = d.add("unit", administration_id=adm.id, parent_id=parent, code=code_, name_fr=names[0],
-                        name_ar=names[1], level=level, active=True, created_at=now)
+            uid = d.add(
+                "unit",
+                administration_id=adm.id,
+                parent_id=parent,
+                code=code_,
+                name_fr=names[0],
+                name_ar=names[1],
+                level=level,
+                active=True,
+                created_at=now,
+            )
             d.units[uid] = (code_, names[0], names[1])
             return uid
 
@@ -151,10 +174,19 @@ def build_directory(n_adms: int, weights: list[float], now: datetime) -> Directo
             nonlocal staff
             staff += 1
             first, last = corpus.FIRST[(adm.id + staff) % len(corpus.FIRST)], corpus.LAST[staff % len(corpus.LAST)]
-            uid = d.add("user", email=f"{role}{staff}.{code.lower()}@bench.mrasla.ma",
-                        full_name=f"{first[1]} {last[1]}", full_name_ar=f"{first[0]} {last[0]}", password_hash=pw,
-                        administration_id=adm.id, is_platform_admin=False, totp_enabled=False, active=True,
-                        failed_logins=0, created_at=now)
+            uid = d.add(
+                "user",
+                email=f"{role}{staff}.{code.lower()}@bench.mrasla.ma",
+                full_name=f"{first[1]} {last[1]}",
+                full_name_ar=f"{first[0]} {last[0]}",
+                password_hash=pw,
+                administration_id=adm.id,
+                is_platform_admin=False,
+                totp_enabled=False,
+                active=True,
+                failed_logins=0,
+                created_at=now,
+            )
             d.add("rolemembership", user_id=uid, unit_id=unit_id, role=role)
             return uid
 
@@ -173,8 +205,15 @@ def build_directory(n_adms: int, weights: list[float], now: datetime) -> Directo
                 vid = unit(f"{dcode}.DV{j + 1}", did, corpus.DIVISIONS[(i + j) % len(corpus.DIVISIONS)])
                 if rank < 10:
                     middles.append(vid)
-                    leaves += [unit(f"{dcode}.DV{j + 1}.S{k + 1}", vid, corpus.SERVICES[(j + k) % len(corpus.SERVICES)],
-                                    "provincial" if k else "central") for k in range(2)]
+                    leaves += [
+                        unit(
+                            f"{dcode}.DV{j + 1}.S{k + 1}",
+                            vid,
+                            corpus.SERVICES[(j + k) % len(corpus.SERVICES)],
+                            "provincial" if k else "central",
+                        )
+                        for k in range(2)
+                    ]
                 else:
                     leaves.append(vid)
         for uid in middles + leaves:
@@ -189,11 +228,19 @@ def build_directory(n_adms: int, weights: list[float], now: datetime) -> Directo
 
 _AGES = (  # (max age in days, {status: weight}) for incoming and internal mail
     (3, {Status.to_qualify: 60, Status.dispatched: 30, Status.returned: 5, Status.in_progress: 5}),
-    (30, {Status.to_qualify: 5, Status.dispatched: 30, Status.in_progress: 40, Status.answered: 15,
-          Status.closed: 7, Status.returned: 3}),
+    (
+        30,
+        {
+            Status.to_qualify: 5,
+            Status.dispatched: 30,
+            Status.in_progress: 40,
+            Status.answered: 15,
+            Status.closed: 7,
+            Status.returned: 3,
+        },
+    ),
     (120, {Status.dispatched: 8, Status.in_progress: 17, Status.answered: 40, Status.closed: 33, Status.returned: 2}),
-    (10**6, {Status.dispatched: 1, Status.in_progress: 3, Status.answered: 30, Status.closed: 50,
-             Status.archived: 16}),
+    (10**6, {Status.dispatched: 1, Status.in_progress: 3, Status.answered: 30, Status.closed: 50, Status.archived: 16}),
 )
 _PRIORITIES = ((Priority.normal, 80), (Priority.urgent, 15), (Priority.very_urgent, 5))
 _DEADLINES: dict[tuple[date, int], date] = {}
@@ -241,8 +288,10 @@ class Generator:
             cum.append(total)
         span = (self.until - START).total_seconds()
         for first in range(0, self.rows, CHUNK):
-            out: dict[str, list[dict]] = {t: [] for t in ("party", "correspondence", "dispatch", "document",
-                                                           "document_text", "confidential_access")}
+            out: dict[str, list[dict]] = {
+                t: []
+                for t in ("party", "correspondence", "dispatch", "document", "document_text", "confidential_access")
+            }
             ranks = rng.choices(range(len(self.weights)), cum_weights=cum, k=min(CHUNK, self.rows - first))
             for k, rank in enumerate(ranks, start=first):
                 at = START + timedelta(seconds=span * (k + rng.random()) / self.rows)
@@ -260,15 +309,37 @@ class Generator:
         subject, message, type_code = corpus.letter(rng, arabic, at.astimezone(TZ).strftime("%d/%m/%Y"))
         age = (self.until - at).total_seconds() / 86400
         units = adm.action_units
-        action_unit = units[min(int(rng.paretovariate(1.0)) - 1, len(units) - 1)] if rng.random() < 0.6 \
-            else rng.choice(units)
-        row = dict(id=cid, administration_id=adm.id, unit_id=None, direction=direction.value, year=year, seq=seq,
-                   registry_number=number, priority=rng.choices(*zip(*_PRIORITIES))[0].value, confidential=False,
-                   subject=subject, message=message, sender_party_id=None, deadline=None, registered_at=at,
-                   created_by=None, type_code="", action_unit_id=None, assignee_id=None,
-                   sender_administration_id=None, recipient_administration_id=None, recipient_party_id=None,
-                   answered_at=None, closed_at=None, verify_token_hash=hash_secret(verify_token(self.seed, cid)),
-                   access_token_hash="", idempotency_key=None)
+        action_unit = (
+            units[min(int(rng.paretovariate(1.0)) - 1, len(units) - 1)] if rng.random() < 0.6 else rng.choice(units)
+        )
+        row = dict(
+            id=cid,
+            administration_id=adm.id,
+            unit_id=None,
+            direction=direction.value,
+            year=year,
+            seq=seq,
+            registry_number=number,
+            priority=rng.choices(*zip(*_PRIORITIES))[0].value,
+            confidential=False,
+            subject=subject,
+            message=message,
+            sender_party_id=None,
+            deadline=None,
+            registered_at=at,
+            created_by=None,
+            type_code="",
+            action_unit_id=None,
+            assignee_id=None,
+            sender_administration_id=None,
+            recipient_administration_id=None,
+            recipient_party_id=None,
+            answered_at=None,
+            closed_at=None,
+            verify_token_hash=hash_secret(verify_token(self.seed, cid)),
+            access_token_hash="",
+            idempotency_key=None,
+        )
         if direction is Direction.outgoing:
             self._outgoing(rng, out, row, adm, action_unit, arabic)
         else:
@@ -287,28 +358,66 @@ class Generator:
 
     def _party(self, out: dict[str, list[dict]], at: datetime, **fields: object) -> int:
         pid = self.next_id("party")
-        out["party"].append(dict(id=pid, kind="person", full_name="", id_kind="", id_value="", email="", phone="",
-                                 administration_id=None, created_at=at) | fields)
+        out["party"].append(
+            dict(
+                id=pid,
+                kind="person",
+                full_name="",
+                id_kind="",
+                id_value="",
+                email="",
+                phone="",
+                administration_id=None,
+                created_at=at,
+            )
+            | fields
+        )
         return pid
 
     def _document(self, rng: random.Random, out: dict[str, list[dict]], row: dict, kind: str, name: str) -> None:
         sha = _hex(rng)
         document_id = self.next_id("document")
-        out["document"].append(dict(id=document_id, correspondence_id=row["id"], kind=kind, position=0,
-                                    filename=name, content_type="application/pdf", size=rng.randint(40_000, 2_000_000),
-                                    sha256=sha, pages=rng.randint(1, 6), pdf_sha256=sha, created_at=row["registered_at"]))
+        out["document"].append(
+            dict(
+                id=document_id,
+                correspondence_id=row["id"],
+                kind=kind,
+                position=0,
+                filename=name,
+                content_type="application/pdf",
+                size=rng.randint(40_000, 2_000_000),
+                sha256=sha,
+                pages=rng.randint(1, 6),
+                pdf_sha256=sha,
+                created_at=row["registered_at"],
+            )
+        )
         if kind in TEXT_KINDS:  # the letter as read (text layer or OCR): its subject, message and an enclosure
             arabic = _ARABIC.search(row["subject"]) is not None
             enclosure = corpus.letter(rng, arabic, row["registered_at"].astimezone(TZ).strftime("%d/%m/%Y"))
             body = f"{row['subject']}\n{row['message']}\f{enclosure[0]}\n{enclosure[1]}"
-            out["document_text"].append(dict(
-                id=self.next_id("document_text"), document_id=document_id, correspondence_id=row["id"],
-                status="done", source="pdf", language="ar" if arabic else "fr", char_count=len(body), pages=2,
-                body=body, search_text=" ".join(index_forms(body)), attempts=1, lease_until=None,
-                extracted_at=row["registered_at"], created_at=row["registered_at"]))
+            out["document_text"].append(
+                dict(
+                    id=self.next_id("document_text"),
+                    document_id=document_id,
+                    correspondence_id=row["id"],
+                    status="done",
+                    source="pdf",
+                    language="ar" if arabic else "fr",
+                    char_count=len(body),
+                    pages=2,
+                    body=body,
+                    search_text=" ".join(index_forms(body)),
+                    attempts=1,
+                    lease_until=None,
+                    extracted_at=row["registered_at"],
+                    created_at=row["registered_at"],
+                )
+            )
 
-    def _incoming(self, rng: random.Random, out: dict[str, list[dict]], row: dict, adm: Adm, arabic: bool,
-                  status: Status) -> None:
+    def _incoming(
+        self, rng: random.Random, out: dict[str, list[dict]], row: dict, adm: Adm, arabic: bool, status: Status
+    ) -> None:
         at, number = row["registered_at"], row["registry_number"]
         channel = rng.choices(("portal", "paper", "email", "inter_administration"), (50, 35, 10, 5))[0]
         row["channel"] = channel
@@ -318,20 +427,32 @@ class Generator:
             other = self.directory.adms[rng.randrange(len(self.directory.adms))]
             other = other if other.id != adm.id else self.directory.adms[(adm.id) % len(self.directory.adms)]
             row["sender_administration_id"] = other.id
-            row["sender_party_id"] = self._party(out, at, kind="administration", full_name=other.name_fr,
-                                                 administration_id=other.id)
+            row["sender_party_id"] = self._party(
+                out, at, kind="administration", full_name=other.name_fr, administration_id=other.id
+            )
             row["created_by"] = adm.clerks[0]
             row["search_text"] = search_document(number, row["subject"], row["message"])
             return
         company = rng.random() < 0.2
         name = corpus.company(rng, arabic) if company else corpus.person(rng, arabic)
         id_kind = "ICE" if company else "CIN"
-        id_value = f"{rng.randrange(10**14, 10**15)}" if company else \
-            f"{chr(65 + rng.randrange(26))}{chr(65 + rng.randrange(26))}{rng.randrange(10**5, 10**6)}"
+        id_value = (
+            f"{rng.randrange(10**14, 10**15)}"
+            if company
+            else f"{chr(65 + rng.randrange(26))}{chr(65 + rng.randrange(26))}{rng.randrange(10**5, 10**6)}"
+        )
         email = f"contact{row['id']}@exemple.ma" if rng.random() < 0.6 else ""
         phone = f"06{rng.randrange(10**7, 10**8)}" if not email or rng.random() < 0.5 else ""
-        row["sender_party_id"] = self._party(out, at, kind="company" if company else "person", full_name=name,
-                                             id_kind=id_kind, id_value=id_value, email=email, phone=phone)
+        row["sender_party_id"] = self._party(
+            out,
+            at,
+            kind="company" if company else "person",
+            full_name=name,
+            id_kind=id_kind,
+            id_value=id_value,
+            email=email,
+            phone=phone,
+        )
         if channel == "portal":
             row["access_token_hash"] = _hex(rng)
             row["search_text"] = search_document(number, row["subject"], name, row["message"])
@@ -343,11 +464,17 @@ class Generator:
             row["search_text"] = search_document(number, row["subject"], name, id_value, row["message"])
             self._document(rng, out, row, "scan", "scan-1.pdf")
 
-    def _outgoing(self, rng: random.Random, out: dict[str, list[dict]], row: dict, adm: Adm, unit: int,
-                  arabic: bool) -> None:
+    def _outgoing(
+        self, rng: random.Random, out: dict[str, list[dict]], row: dict, adm: Adm, unit: int, arabic: bool
+    ) -> None:
         at = row["registered_at"]
-        row.update(channel=rng.choice(("paper", "email")), unit_id=unit, status=Status.closed.value, closed_at=at,
-                   created_by=adm.agents[unit][0])
+        row.update(
+            channel=rng.choice(("paper", "email")),
+            unit_id=unit,
+            status=Status.closed.value,
+            closed_at=at,
+            created_by=adm.agents[unit][0],
+        )
         if rng.random() < 0.3:
             other = self.directory.adms[rng.randrange(len(self.directory.adms))]
             row["recipient_administration_id"] = other.id
@@ -361,15 +488,33 @@ class Generator:
         source = rng.choice([u for u in adm.action_units if u != target] or [adm.registry])
         row.update(channel="paper", unit_id=source, created_by=adm.agents.get(source, adm.clerks)[0])
         s, t = self.directory.units[source], self.directory.units[target]
-        row["search_text"] = search_document(row["registry_number"], row["subject"], s[1], s[2], t[1], t[2],
-                                             row["message"])
+        row["search_text"] = search_document(
+            row["registry_number"], row["subject"], s[1], s[2], t[1], t[2], row["message"]
+        )
 
     def _dispatch(self, row: dict, unit: int, user: int | None, purpose: str, active: bool, by: int | None) -> dict:
-        return dict(id=self.next_id("dispatch"), correspondence_id=row["id"], unit_id=unit, user_id=user,
-                    purpose=purpose, instructions="", active=active, created_by=by, created_at=row["registered_at"])
+        return dict(
+            id=self.next_id("dispatch"),
+            correspondence_id=row["id"],
+            unit_id=unit,
+            user_id=user,
+            purpose=purpose,
+            instructions="",
+            active=active,
+            created_by=by,
+            created_at=row["registered_at"],
+        )
 
-    def _dispatched(self, rng: random.Random, out: dict[str, list[dict]], row: dict, adm: Adm, unit: int,
-                    status: Status, type_code: str) -> None:
+    def _dispatched(
+        self,
+        rng: random.Random,
+        out: dict[str, list[dict]],
+        row: dict,
+        adm: Adm,
+        unit: int,
+        status: Status,
+        type_code: str,
+    ) -> None:
         """Qualified and dispatched for action (internal mail: to the receiving unit), then worked on."""
         clerk = rng.choice(adm.clerks)
         agent = rng.choice(adm.agents[unit])
@@ -379,15 +524,20 @@ class Generator:
             if rng.random() < 0.05:  # re-dispatched: the first action dispatch is no longer active
                 out["dispatch"].append(self._dispatch(row, rng.choice(adm.action_units), None, "action", False, clerk))
             if rng.random() < 0.15:
-                out["dispatch"].append(self._dispatch(row, rng.choice(adm.action_units), None, "information", True,
-                                                      clerk))
+                out["dispatch"].append(
+                    self._dispatch(row, rng.choice(adm.action_units), None, "information", True, clerk)
+                )
             if rng.random() < 0.01:
                 row["confidential"] = True
-                out["confidential_access"] += [{"correspondence_id": row["id"], "user_id": u}
-                                               for u in sorted({agent, clerk})]
+                out["confidential_access"] += [
+                    {"correspondence_id": row["id"], "user_id": u} for u in sorted({agent, clerk})
+                ]
         assigned = status is not Status.dispatched or rng.random() < 0.2
-        out["dispatch"].append(self._dispatch(row, unit, agent if status is Status.dispatched and assigned else None,
-                                              "action", True, clerk))
+        out["dispatch"].append(
+            self._dispatch(
+                row, unit, agent if status is Status.dispatched and assigned else None, "action", True, clerk
+            )
+        )
         row["action_unit_id"], row["assignee_id"] = unit, agent if assigned or row["confidential"] else None
         done = row["registered_at"] + timedelta(days=rng.uniform(1, 40))
         if status is Status.answered:
@@ -448,7 +598,9 @@ class Loader:
         else:
             with self.conn.cursor() as cur:
                 for t in tables:
-                    cur.execute(f"SELECT setval(pg_get_serial_sequence('\"{t}\"', 'id'), (SELECT max(id) FROM \"{t}\"))")
+                    cur.execute(
+                        f"SELECT setval(pg_get_serial_sequence('\"{t}\"', 'id'), (SELECT max(id) FROM \"{t}\"))"
+                    )
             self.conn.commit()
             self.conn.autocommit = True
             self.conn.execute("VACUUM ANALYZE")  # what autovacuum does after a bulk load, done now
@@ -496,22 +648,49 @@ def generate(url: str, rows: int, n_adms: int, seed: int, until: datetime) -> di
             loader.insert(table, chunk[table])
         if i % 10 == 9:
             print(f"  {min((i + 1) * CHUNK, rows):>9,} correspondences  {time.perf_counter() - t0:6.0f} s", flush=True)
-    loader.insert("registry_counter", [{"administration_id": a, "year": y, "direction": d, "value": v}
-                                       for (a, y, d), v in sorted(gen.counters.items())])
-    loader.finish(["administration", "unit", "user", "rolemembership", "party", "correspondence", "dispatch",
-                   "document", "document_text"])
+    loader.insert(
+        "registry_counter",
+        [
+            {"administration_id": a, "year": y, "direction": d, "value": v}
+            for (a, y, d), v in sorted(gen.counters.items())
+        ],
+    )
+    loader.finish(
+        [
+            "administration",
+            "unit",
+            "user",
+            "rolemembership",
+            "party",
+            "correspondence",
+            "dispatch",
+            "document",
+            "document_text",
+        ]
+    )
     big, median = directory.adms[0], directory.adms[n_adms // 2]
     users = {u["id"]: u["email"] for u in directory.rows["user"]}
     busiest = big.action_units[0]
     head_unit = next(u for u in big.heads if u != big.root and busiest in _below(directory, u))
     meta = {
-        "url": url, "seed": seed, "rows": rows, "administrations": n_adms, "until": until.isoformat(),
-        "seconds": round(time.perf_counter() - t0, 1), "users": len(users),
-        "units": len(directory.rows["unit"]), "parties": gen.ids.get("party", 0),
-        "dispatches": gen.ids.get("dispatch", 0), "documents": gen.ids.get("document", 0),
+        "url": url,
+        "seed": seed,
+        "rows": rows,
+        "administrations": n_adms,
+        "until": until.isoformat(),
+        "seconds": round(time.perf_counter() - t0, 1),
+        "users": len(users),
+        "units": len(directory.rows["unit"]),
+        "parties": gen.ids.get("party", 0),
+        "dispatches": gen.ids.get("dispatch", 0),
+        "documents": gen.ids.get("document", 0),
         "document_texts": gen.ids.get("document_text", 0),
-        "actors": {"clerk": users[big.clerks[0]], "agent": users[big.agents[busiest][0]],
-                   "head": users[big.heads[head_unit]], "small_agent": users[median.agents[median.action_units[0]][0]]},
+        "actors": {
+            "clerk": users[big.clerks[0]],
+            "agent": users[big.agents[busiest][0]],
+            "head": users[big.heads[head_unit]],
+            "small_agent": users[median.agents[median.action_units[0]][0]],
+        },
     }
     OUT.mkdir(exist_ok=True)
     meta_path(url).write_text(json.dumps(meta, indent=1))
@@ -537,8 +716,12 @@ def main() -> None:
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--administrations", type=int, default=1000)
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--until", type=date.fromisoformat, default=date(2026, 11, 25),
-                   help="date of the last registration (statuses and overdue items are relative to it)")
+    p.add_argument(
+        "--until",
+        type=date.fromisoformat,
+        default=date(2026, 11, 25),
+        help="date of the last registration (statuses and overdue items are relative to it)",
+    )
     a = p.parse_args()
     until = datetime(a.until.year, a.until.month, a.until.day, 17, 0, tzinfo=UTC)
     meta = generate(a.url, a.rows, a.administrations, a.seed, until)

@@ -24,8 +24,8 @@ os.environ.setdefault("MRASLA_DATA_DIR", tempfile.mkdtemp(prefix="mrasla-bench-"
 
 from pypdf import PdfReader  # noqa: E402
 
-from mrasla_app.services.platform import files  # noqa: E402
 from mrasla_app.services.errors import DomainError  # noqa: E402
+from mrasla_app.services.platform import files  # noqa: E402
 from tests.files import jpeg_bytes, pdf_bytes  # noqa: E402
 from tests.hostile import CASES, measure  # noqa: E402
 
@@ -39,8 +39,15 @@ def corpus() -> list[dict]:
                 outcome = f"accepted as {files.inspect(case.filename, data).filename!r}"
             except DomainError as exc:
                 outcome = exc.code
-        rows.append({"case": case.id, "bytes": len(data), "outcome": outcome,
-                     "seconds": round(cost.seconds, 3), "peak_mb": round(cost.peak_mb, 1)})
+        rows.append(
+            {
+                "case": case.id,
+                "bytes": len(data),
+                "outcome": outcome,
+                "seconds": round(cost.seconds, 3),
+                "peak_mb": round(cost.peak_mb, 1),
+            }
+        )
         print(f"{case.id:28} {len(data) / 1e6:6.2f} MB  {cost.seconds:6.2f} s  {cost.peak_mb:6.0f} MB  {outcome[:60]}")
     return rows
 
@@ -68,17 +75,21 @@ def honest(runs: int) -> dict:
         "photo_12mp_inspect_ms": median_ms(lambda d: files.inspect("photo.jpg", d), photo, max(3, runs // 4)),
     }
     out["pdf_overhead_ratio"] = out["pdf_200_pages_inspect_ms"] / out["pdf_200_pages_bare_pypdf_ms"]
-    print(f"\n200-page PDF: bare pypdf count {out['pdf_200_pages_bare_pypdf_ms']:.1f} ms, full inspection "
-          f"{out['pdf_200_pages_inspect_ms']:.1f} ms (x{out['pdf_overhead_ratio']:.2f}); "
-          f"12 MP photo: {out['photo_12mp_inspect_ms']:.0f} ms")
+    print(
+        f"\n200-page PDF: bare pypdf count {out['pdf_200_pages_bare_pypdf_ms']:.1f} ms, full inspection "
+        f"{out['pdf_200_pages_inspect_ms']:.1f} ms (x{out['pdf_overhead_ratio']:.2f}); "
+        f"12 MP photo: {out['photo_12mp_inspect_ms']:.0f} ms"
+    )
     return out
 
 
 def main(runs: int = 20) -> dict:
     rows = corpus()
     worst_time, worst_memory = max(rows, key=lambda r: r["seconds"]), max(rows, key=lambda r: r["peak_mb"])
-    print(f"\nworst time: {worst_time['case']} {worst_time['seconds']} s; "
-          f"worst memory: {worst_memory['case']} {worst_memory['peak_mb']} MB")
+    print(
+        f"\nworst time: {worst_time['case']} {worst_time['seconds']} s; "
+        f"worst memory: {worst_memory['case']} {worst_memory['peak_mb']} MB"
+    )
     result = {"corpus": rows, "honest": honest(runs)}
     out = Path(__file__).parent / "out"
     out.mkdir(exist_ok=True)

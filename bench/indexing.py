@@ -48,8 +48,13 @@ def run(variant: str, sample: list, render) -> dict:
     print("lang  " + "  ".join(f"{f:>9}" for f in indexing.FIELDS))
     for lang, row in table.items():
         print(f"{lang:5} " + "  ".join(f"{row[f]:>9.0%}" for f in indexing.FIELDS))
-    return {"letters": len(sample), "seconds_per_letter": elapsed / len(sample), "accuracy": total,
-            "by_lang": table, "misses": misses[:40]}
+    return {
+        "letters": len(sample),
+        "seconds_per_letter": elapsed / len(sample),
+        "accuracy": total,
+        "by_lang": table,
+        "misses": misses[:40],
+    }
 
 
 def split_speed(pages: int = 20) -> dict:
@@ -69,9 +74,11 @@ def split_speed(pages: int = 20) -> dict:
 def main() -> None:
     n_text = int(sys.argv[1]) if len(sys.argv) > 1 else 48
     n_scan = int(sys.argv[2]) if len(sys.argv) > 2 else 8
-    out = {"text_layer": run("text layer", letters(n_text), text_pdf),
-           "ocr": run("scan (OCR)", letters(n_scan, seed=7), scan_pdf),
-           "splitting": split_speed()}
+    out = {
+        "text_layer": run("text layer", letters(n_text), text_pdf),
+        "ocr": run("scan (OCR)", letters(n_scan, seed=7), scan_pdf),
+        "splitting": split_speed(),
+    }
     Path("bench/out").mkdir(parents=True, exist_ok=True)
     Path("bench/out/indexing.json").write_text(json.dumps(out, ensure_ascii=False, indent=1))
 

@@ -12,19 +12,18 @@ The data directory is seeded with ``mrasla seed --quiet`` (demo directory and ac
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import statistics
 import subprocess
 import sys
 import tempfile
-import argparse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -127,8 +126,9 @@ def _fresh_pg(pg_url: str, name: str) -> str:
 
 
 @contextmanager
-def prod_server(topology: str, name: str, *, pg_url: str = "", redis_url: str = "",
-                extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+def prod_server(
+    topology: str, name: str, *, pg_url: str = "", redis_url: str = "", extra_env: dict[str, str] | None = None
+) -> Iterator[Server]:
     """A seeded prod server for ``topology``; ``name`` labels its data directory and PG database."""
     data_dir = Path(tempfile.mkdtemp(prefix=f"benchload-{name}-{topology}-"))
     port = _free_port()
@@ -145,8 +145,14 @@ def prod_server(topology: str, name: str, *, pg_url: str = "", redis_url: str = 
         env.update(REFLEX_REDIS_URL=redis_url, GRANIAN_WORKERS="2")
     env.update(extra_env or {})
     with running_server(data_dir, port, env, ready="/healthz") as proc:
-        yield Server(topology, f"http://127.0.0.1:{port}", data_dir, env, proc,
-                     {k: v for k, v in (extra_env or {}).items() if k.endswith("_PER_MINUTE")})
+        yield Server(
+            topology,
+            f"http://127.0.0.1:{port}",
+            data_dir,
+            env,
+            proc,
+            {k: v for k, v in (extra_env or {}).items() if k.endswith("_PER_MINUTE")},
+        )
 
 
 @contextmanager
@@ -183,14 +189,22 @@ def latency(samples: list[float]) -> dict[str, float]:
     if not samples:
         return {"count": 0, "median_ms": 0.0, "p95_ms": 0.0, "max_ms": 0.0}
     ordered = sorted(samples)
-    return {"count": len(ordered), "median_ms": round(statistics.median(ordered) * 1000, 1),
-            "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95 + 0.5) - 1)] * 1000, 1),
-            "max_ms": round(ordered[-1] * 1000, 1)}
+    return {
+        "count": len(ordered),
+        "median_ms": round(statistics.median(ordered) * 1000, 1),
+        "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95 + 0.5) - 1)] * 1000, 1),
+        "max_ms": round(ordered[-1] * 1000, 1),
+    }
 
 
 def machine() -> dict[str, object]:
-    return {"host": platform.node(), "cpus": os.cpu_count(), "python": platform.python_version(),
-            "system": f"{platform.system()} {platform.release()}", "at": datetime.now(UTC).isoformat(timespec="seconds")}
+    return {
+        "host": platform.node(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
 
 
 def load() -> list[float]:

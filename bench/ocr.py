@@ -78,8 +78,9 @@ def main() -> None:
         results[name] = {"median_s": med, "pages_per_minute": 60 / med, "recall": rec, "n": len(times)}
         print(f"| {name} | {med:.2f} | {60 / med:.0f} | {'' if rec is None else f'{rec:.1%}'} |")
     OUT.mkdir(exist_ok=True)
-    (OUT / "ocr.json").write_text(json.dumps({"load": load, "machine": platform.platform(), "cases": results},
-                                             indent=1))
+    (OUT / "ocr.json").write_text(
+        json.dumps({"load": load, "machine": platform.platform(), "cases": results}, indent=1)
+    )
 
 
 if __name__ == "__main__":

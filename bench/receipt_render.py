@@ -25,9 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("MRASLA_DATA_DIR", tempfile.mkdtemp(prefix="mrasla-bench-"))
 logging.disable(logging.WARNING)
 
+from mrasla_app.documents.receipts import SEAL_FIELD, Attachment, ReceiptData, _Receipt, _render, issue_receipt  # noqa: E402
 from mrasla_app.pki import signing  # noqa: E402
-from mrasla_app.documents.receipts import (  # noqa: E402
-    SEAL_FIELD, Attachment, ReceiptData, _Receipt, _render, issue_receipt)
 
 
 def receipt(i: int) -> ReceiptData:
@@ -40,12 +39,16 @@ def receipt(i: int) -> ReceiptData:
         unit_ar="مديرية الشؤون الإدارية والعامة",
         deposited_at=datetime(2026, 5, 14, 10, 5, i % 60, tzinfo=timezone.utc),
         depositor_name=("Fatima Zahra El Amrani", "فاطمة الزهراء العمراني")[i % 2] + f" {i}",
-        depositor_id_kind="CIN", depositor_id=f"JK{987654 + i}",
+        depositor_id_kind="CIN",
+        depositor_id=f"JK{987654 + i}",
         subject="Demande de certificat de résidence fiscale",
         verify_url=f"https://mrasla.example.ma/v/MEF-2026-A-{i:06d}?t=Xk3f9QpL{i:04d}",
-        attachments=(Attachment("lettre.pdf", 3, f"{i % 256:02x}" * 32, 250_880 + i),
-                     Attachment("annexe.png", 1, "0123456789abcdef" * 4, 48_000)),
-        tracking_hint=f"code 7K4P-{i:04d}")
+        attachments=(
+            Attachment("lettre.pdf", 3, f"{i % 256:02x}" * 32, 250_880 + i),
+            Attachment("annexe.png", 1, "0123456789abcdef" * 4, 48_000),
+        ),
+        tracking_hint=f"code 7K4P-{i:04d}",
+    )
 
 
 def main(runs: int = 50) -> None:
@@ -60,8 +63,14 @@ def main(runs: int = 50) -> None:
         t2 = time.perf_counter()
         issue_receipt(receipt(4 * i + 2))
         t3 = time.perf_counter()
-        signing.seal_pdf(pdf, field_name=SEAL_FIELD, box=slot.box_pt, page=slot.page, certify=True,
-                         reason=f"Accusé de réception {receipt(4 * i + 1).registry_number}")
+        signing.seal_pdf(
+            pdf,
+            field_name=SEAL_FIELD,
+            box=slot.box_pt,
+            page=slot.page,
+            certify=True,
+            reason=f"Accusé de réception {receipt(4 * i + 1).registry_number}",
+        )
         t4 = time.perf_counter()
         for name, value in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
             phases[name].append(value)

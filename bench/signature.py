@@ -48,22 +48,43 @@ def _document() -> bytes:
         pdf.add_page()
         pdf.set_font("helvetica", size=14)
         pdf.cell(0, 10, f"Reponse - page {i + 1}")
-    prepared, _ = bordereau.prepare_document(bytes(pdf.output()), bordereau.SignaturePageData(
-        title="Réponse", reference="PAR-MEF-2026-000001", administration_fr="Ministère de l'Économie et des Finances",
-        administration_ar="وزارة الاقتصاد والمالية", verify_url="https://mrasla.example.ma/verify/PAR-MEF-2026-000001?t=x",
-        slots=(bordereau.SlotSpec(FIELD, "Étape 1 · Signature", "المرحلة 1 · التوقيع", "Mohammed Berrada", "محمد برادة"),)))
+    prepared, _ = bordereau.prepare_document(
+        bytes(pdf.output()),
+        bordereau.SignaturePageData(
+            title="Réponse",
+            reference="PAR-MEF-2026-000001",
+            administration_fr="Ministère de l'Économie et des Finances",
+            administration_ar="وزارة الاقتصاد والمالية",
+            verify_url="https://mrasla.example.ma/verify/PAR-MEF-2026-000001?t=x",
+            slots=(
+                bordereau.SlotSpec(
+                    FIELD, "Étape 1 · Signature", "المرحلة 1 · التوقيع", "Mohammed Berrada", "محمد برادة"
+                ),
+            ),
+        ),
+    )
     return prepared
 
 
 def main(runs: int = 30) -> dict:
     platform = load_or_create_pki()
-    cert_der, key_der = issue_personal_certificate(platform, "Mohammed Berrada", "director.mef@mrasla.ma",
-                                                   "Ministère de l'Économie et des Finances")
+    cert_der, key_der = issue_personal_certificate(
+        platform, "Mohammed Berrada", "director.mef@mrasla.ma", "Ministère de l'Économie et des Finances"
+    )
     signer = make_signer(cert_der, key_der)
     prepared, tsa = _document(), _dummy_tsa()
-    stamp = bordereau.render_stamp(bordereau.StampData(
-        seal=False, name_fr="Mohammed Berrada", name_ar="محمد برادة", role_fr="Directeur", role_ar="مدير",
-        unit_fr="Direction du Budget", unit_ar="مديرية الميزانية", signed_at=datetime.now(UTC)))
+    stamp = bordereau.render_stamp(
+        bordereau.StampData(
+            seal=False,
+            name_fr="Mohammed Berrada",
+            name_ar="محمد برادة",
+            role_fr="Directeur",
+            role_ar="مدير",
+            unit_fr="Direction du Budget",
+            unit_ar="مديرية الميزانية",
+            signed_at=datetime.now(UTC),
+        )
+    )
 
     def project() -> bytes:
         return bordereau.sign_field(prepared, signer, FIELD, stamp, certify=True, long_term=False)
@@ -72,11 +93,14 @@ def main(runs: int = 30) -> dict:
         return bordereau.sign_field(prepared, signer, FIELD, stamp, certify=True, long_term=True)
 
     def baseline() -> bytes:
-        plain = signers.SimpleSigner(signing_cert=asn1_x509.Certificate.load(cert_der),
-                                     signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
-                                     cert_registry=SimpleCertificateStore.from_certs([platform.root_asn1]))
-        meta = signers.PdfSignatureMetadata(field_name="Plain", md_algorithm="sha256",
-                                            subfilter=fields.SigSeedSubFilter.PADES)
+        plain = signers.SimpleSigner(
+            signing_cert=asn1_x509.Certificate.load(cert_der),
+            signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
+            cert_registry=SimpleCertificateStore.from_certs([platform.root_asn1]),
+        )
+        meta = signers.PdfSignatureMetadata(
+            field_name="Plain", md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES
+        )
         writer = IncrementalPdfFileWriter(io.BytesIO(prepared))
         fields.append_signature_field(writer, fields.SigFieldSpec("Plain", on_page=-1, box=(50, 50, 250, 120)))
         return signers.PdfSigner(meta, plain, timestamper=tsa, stamp_style=TextStampStyle()).sign_pdf(writer).getvalue()
@@ -94,8 +118,14 @@ def main(runs: int = 30) -> dict:
         a.append(t1 - t0)
         b.append(t2 - t1)
         c.append(t3 - t2)
-    result = {"benchmark": "signature", "runs": runs, "at": datetime.now(UTC).isoformat(timespec="seconds"),
-              "project": stats(a), "baseline_pyhanko_dummy_tsa": stats(b), "project_b_lta": stats(c)}
+    result = {
+        "benchmark": "signature",
+        "runs": runs,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "project": stats(a),
+        "baseline_pyhanko_dummy_tsa": stats(b),
+        "project_b_lta": stats(c),
+    }
     result["ratio"] = result["baseline_pyhanko_dummy_tsa"]["median_ms"] / result["project"]["median_ms"]
     print(f"{'path':<40}{'median ms':>10}{'p95 ms':>10}")
     for name in ("project", "baseline_pyhanko_dummy_tsa", "project_b_lta"):

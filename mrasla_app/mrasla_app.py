@@ -15,15 +15,30 @@ from mrasla_app.pwa import cache_headers, page_urls
 from mrasla_app.pwa import components as pwa
 from mrasla_app.services.platform import deployment, jobs
 from mrasla_app.settings import get_settings
-from mrasla_app.ui.pages import account, folder, home, inbox, login, mail, parapheur, parapheur_batch, registry
-from mrasla_app.ui.pages import dashboard, records, registry_batches, registry_contacts, registry_export, registry_new
+from mrasla_app.ui.pages import (
+    account,
+    dashboard,
+    folder,
+    home,
+    inbox,
+    login,
+    mail,
+    parapheur,
+    parapheur_batch,
+    records,
+    registry,
+    registry_batches,
+    registry_contacts,
+    registry_export,
+    registry_new,
+)
+from mrasla_app.ui.pages.admin import administrations, circuits, delegations, units, users
 from mrasla_app.ui.pages.admin import file_plan as admin_file_plan
 from mrasla_app.ui.pages.admin import holidays as admin_holidays
-from mrasla_app.ui.pages.admin import webhooks as admin_webhooks
-from mrasla_app.ui.pages.admin import administrations, circuits, delegations, units, users
-from mrasla_app.ui.pages.admin import signin as admin_signin
 from mrasla_app.ui.pages.admin import index as admin_index
 from mrasla_app.ui.pages.admin import mailboxes as admin_mailboxes
+from mrasla_app.ui.pages.admin import signin as admin_signin
+from mrasla_app.ui.pages.admin import webhooks as admin_webhooks
 from mrasla_app.ui.pages.portal import deposit, deposit_done, track, track_link, verify_pdf, verify_receipt
 from mrasla_app.ui.state import HEAD_LANG_SCRIPT
 from mrasla_app.ui.stylesheet import inline_style
@@ -32,17 +47,52 @@ fsutil.private_umask()  # every file the server writes (database, WAL, spool, do
 if _refusal := deployment.demo_refusal(get_settings()):  # no published demo password on a reachable server
     raise SystemExit(_refusal)
 
-PAGES = (home, login, account, registry, inbox, mail, parapheur, parapheur_batch,
-         deposit, deposit_done, verify_pdf, verify_receipt, track, track_link,
-         admin_index, administrations, units, users, delegations, folder, circuits,
-         registry_new, registry_export, dashboard, admin_holidays, registry_batches, admin_webhooks,
-         admin_signin, admin_file_plan, records, admin_mailboxes, registry_contacts)
+PAGES = (
+    home,
+    login,
+    account,
+    registry,
+    inbox,
+    mail,
+    parapheur,
+    parapheur_batch,
+    deposit,
+    deposit_done,
+    verify_pdf,
+    verify_receipt,
+    track,
+    track_link,
+    admin_index,
+    administrations,
+    units,
+    users,
+    delegations,
+    folder,
+    circuits,
+    registry_new,
+    registry_export,
+    dashboard,
+    admin_holidays,
+    registry_batches,
+    admin_webhooks,
+    admin_signin,
+    admin_file_plan,
+    records,
+    admin_mailboxes,
+    registry_contacts,
+)
 
 app = rx.App(
     # page_urls: each page at its own URL (no redirect to the slash form); uploads rate-limited and capped;
     # sessions and sockets refused to foreign origins; the headers wrap everything
-    api_transformer=[api_transformer, page_urls(m.ROUTE for m in PAGES), upload_guard, origin_guard,
-                     security_headers, cache_headers],
+    api_transformer=[
+        api_transformer,
+        page_urls(m.ROUTE for m in PAGES),
+        upload_guard,
+        origin_guard,
+        security_headers,
+        cache_headers,
+    ],
     html_lang=DEFAULT_LANG,
     html_custom_attrs={"dir": "ltr"},
     reset_style=False,  # inlined with the app's styles (mrasla_app/ui/stylesheet.py)

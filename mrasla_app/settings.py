@@ -212,8 +212,11 @@ def get_settings() -> Settings:
         session_days=int(_env("MRASLA_SESSION_DAYS", "7")),
         # Secure by default behind an HTTPS public URL (the browser then never sends it in clear).
         cookie_secure=_env("MRASLA_COOKIE_SECURE", "1" if public_url.lower().startswith("https://") else "0") == "1",
-        totp_roles=frozenset(r.strip() for r in _env("MRASLA_TOTP_ROLES", "admin,platform_admin").split(",")
-                             if r.strip() and r.strip() != "none"),
+        totp_roles=frozenset(
+            r.strip()
+            for r in _env("MRASLA_TOTP_ROLES", "admin,platform_admin").split(",")
+            if r.strip() and r.strip() != "none"
+        ),
         logins_per_minute=int(_env("MRASLA_LOGINS_PER_MINUTE", "20")),
         sms_url=_env("MRASLA_SMS_URL", ""),
         sms_token=_env("MRASLA_SMS_TOKEN", ""),

@@ -9,9 +9,9 @@ from datetime import date
 from fpdf import FPDF
 
 from mrasla_app import db
-from mrasla_app.services.portal import deposits
 from mrasla_app.services.correspondence import dispatch, sending
 from mrasla_app.services.parapheur import decisions, signing_keys, submission
+from mrasla_app.services.portal import deposits
 
 PIN = "246813"  # the demo director's PIN in every test sharing a server (tests/e2e import it)
 AGENT, CLERK, DIRECTOR = "agent.mef@mrasla.ma", "clerk.mef@mrasla.ma", "director.mef@mrasla.ma"
@@ -36,8 +36,15 @@ def two_page_pdf(text: str = "Reponse") -> bytes:
 
 
 def answered_deposit(demo, email: str = "salma@example.ma", phone: str = "") -> Answered:  # noqa: ANN001 - tests.conftest.Demo
-    form = deposits.DepositForm(administration_id=demo.adm_id("MEF"), full_name="Salma Bennis", id_kind="CIN",
-                                id_value="AB123456", email=email, phone=phone, subject="Demande d'attestation")
+    form = deposits.DepositForm(
+        administration_id=demo.adm_id("MEF"),
+        full_name="Salma Bennis",
+        id_kind="CIN",
+        id_value="AB123456",
+        email=email,
+        phone=phone,
+        subject="Demande d'attestation",
+    )
     with db.write_session() as s:
         dep = deposits.submit(s, form)
     clerk, agent = demo.actor(CLERK), demo.actor(AGENT)
@@ -49,11 +56,18 @@ def answered_deposit(demo, email: str = "salma@example.ma", phone: str = "") -> 
         if signing_keys.active_key(s, demo.user_id(DIRECTOR)) is None:
             signing_keys.enroll(s, demo.actor(DIRECTOR), PIN)
     with db.write_session() as s:
-        folder = submission.create_folder(s, agent, "Votre attestation", [("reponse.pdf", two_page_pdf())],
-                                        correspondence_id=dep.correspondence_id)
-        submission.start(s, agent, folder.id, steps=[
-            {"kind": "signature", "user_ids": [demo.user_id(DIRECTOR)]},
-            {"kind": "seal", "user_ids": [demo.user_id(CLERK)]}])
+        folder = submission.create_folder(
+            s, agent, "Votre attestation", [("reponse.pdf", two_page_pdf())], correspondence_id=dep.correspondence_id
+        )
+        submission.start(
+            s,
+            agent,
+            folder.id,
+            steps=[
+                {"kind": "signature", "user_ids": [demo.user_id(DIRECTOR)]},
+                {"kind": "seal", "user_ids": [demo.user_id(CLERK)]},
+            ],
+        )
         folder_id, reference = folder.id, folder.reference
     with db.write_session() as s:
         decisions.act(s, demo.actor(DIRECTOR), folder_id, "signed", pin=PIN)
@@ -74,5 +88,13 @@ if __name__ == "__main__":  # ``python -m tests.answered``: in a running server'
 
     done = answered_deposit(Demo(Path(os.environ["MRASLA_DATA_DIR"])), phone="+212600000000")
     notifications.deliver(done.notification_ids)  # now, not later in another test's outbox count
-    print(json.dumps({"number": done.deposit.registry_number, "tracking_url": done.deposit.tracking_url,
-                      "verify_url": done.deposit.verify_url, "folder": done.folder_reference}))
+    print(
+        json.dumps(
+            {
+                "number": done.deposit.registry_number,
+                "tracking_url": done.deposit.tracking_url,
+                "verify_url": done.deposit.verify_url,
+                "folder": done.folder_reference,
+            }
+        )
+    )

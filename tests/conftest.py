@@ -102,7 +102,9 @@ def db_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | s
     return out
 
 
-def _fresh(kind: str, templates: dict[str, Path | str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def _fresh(
+    kind: str, templates: dict[str, Path | str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     data_dir = tmp_path / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     key = templates.get(f"{kind}_key")
@@ -158,9 +160,7 @@ class Demo:
 
         adm = self.adm_id(adm_code)
         with db.read_session() as s:
-            return s.execute(
-                select(Unit.id).where(Unit.administration_id == adm, Unit.code == unit_code)
-            ).scalar_one()
+            return s.execute(select(Unit.id).where(Unit.administration_id == adm, Unit.code == unit_code)).scalar_one()
 
     @staticmethod
     def counts() -> dict[str, int]:
@@ -168,8 +168,12 @@ class Demo:
         from mrasla_app import models as m
 
         tables = {
-            "administration": m.Administration, "unit": m.Unit, "user": m.User,
-            "membership": m.RoleMembership, "delegation": m.Delegation, "audit": m.AuditEvent,
+            "administration": m.Administration,
+            "unit": m.Unit,
+            "user": m.User,
+            "membership": m.RoleMembership,
+            "delegation": m.Delegation,
+            "audit": m.AuditEvent,
             "session": m.UserSession,
         }
         with db.read_session() as s:

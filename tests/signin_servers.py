@@ -66,9 +66,18 @@ class Slapd:
 
         dn = f"uid={uid},{PEOPLE}"
         with self.admin() as conn:
-            assert conn.add(dn, ["inetOrgPerson"], {"cn": name, "sn": name.split()[-1], "displayName": name,
-                                                     "mail": mail or f"{uid}@mef.gov.ma", "userPassword": PASSWORD,
-                                                     "uid": uid}), conn.result
+            assert conn.add(
+                dn,
+                ["inetOrgPerson"],
+                {
+                    "cn": name,
+                    "sn": name.split()[-1],
+                    "displayName": name,
+                    "mail": mail or f"{uid}@mef.gov.ma",
+                    "userPassword": PASSWORD,
+                    "uid": uid,
+                },
+            ), conn.result
             for group in groups:
                 gdn = f"cn={group},{GROUPS}"
                 if not conn.add(gdn, ["groupOfNames"], {"cn": group, "member": dn}):
@@ -85,8 +94,9 @@ class Slapd:
         from ldap3 import MODIFY_DELETE
 
         with self.admin() as conn:
-            assert conn.modify(f"cn={group},{GROUPS}", {"member": [(MODIFY_DELETE, [f"uid={uid},{PEOPLE}"])]}), \
+            assert conn.modify(f"cn={group},{GROUPS}", {"member": [(MODIFY_DELETE, [f"uid={uid},{PEOPLE}"])]}), (
                 conn.result
+            )
 
 
 _CONF = """include /etc/ldap/schema/core.schema
@@ -123,13 +133,18 @@ def slapd() -> Iterator[Slapd]:
     (d / "base.ldif").write_text(
         f"dn: {SUFFIX}\nobjectClass: top\nobjectClass: dcObject\nobjectClass: organization\no: MEF\ndc: mef\n\n"
         f"dn: {PEOPLE}\nobjectClass: organizationalUnit\nou: people\n\n"
-        f"dn: {GROUPS}\nobjectClass: organizationalUnit\nou: groups\n")
+        f"dn: {GROUPS}\nobjectClass: organizationalUnit\nou: groups\n"
+    )
     slapadd = shutil.which("slapadd") or "/usr/sbin/slapadd"
-    subprocess.run([slapadd, "-q", "-f", str(d / "slapd.conf"), "-l", str(d / "base.ldif")], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [slapadd, "-q", "-f", str(d / "slapd.conf"), "-l", str(d / "base.ldif")], check=True, capture_output=True
+    )
     port = free_port()
-    proc = subprocess.Popen([binary, "-d", "0", "-f", str(d / "slapd.conf"), "-h", f"ldap://127.0.0.1:{port}/"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [binary, "-d", "0", "-f", str(d / "slapd.conf"), "-h", f"ldap://127.0.0.1:{port}/"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _wait_port(port, proc)
         yield Slapd(f"ldap://127.0.0.1:{port}", d)
@@ -144,6 +159,7 @@ def slapd() -> Iterator[Slapd]:
 
 
 # --- OpenID Connect provider ----------------------------------------------------------------------
+
 
 @dataclass
 class OidcAccount:
@@ -233,10 +249,15 @@ def _provider_app(provider: OidcProvider):
 
         def save_authorization_code(self, code, request):
             data = request.payload.data
-            codes[code] = Code(redirect_uri=request.payload.redirect_uri, scope=request.payload.scope,
-                               nonce=data.get("nonce"), auth_time=int(time.time()), login=request.user,
-                               code_challenge=data.get("code_challenge"),
-                               code_challenge_method=data.get("code_challenge_method"))
+            codes[code] = Code(
+                redirect_uri=request.payload.redirect_uri,
+                scope=request.payload.scope,
+                nonce=data.get("nonce"),
+                auth_time=int(time.time()),
+                login=request.user,
+                code_challenge=data.get("code_challenge"),
+                code_challenge_method=data.get("code_challenge_method"),
+            )
 
         def query_authorization_code(self, code, client):
             return codes.get(code)
@@ -271,17 +292,24 @@ def _provider_app(provider: OidcProvider):
     def save_token(token, request):
         tokens[token["access_token"]] = request.user
 
-    server = AuthorizationServer(app, query_client=lambda cid: client if cid == provider.client_id else None,
-                                 save_token=save_token)
+    server = AuthorizationServer(
+        app, query_client=lambda cid: client if cid == provider.client_id else None, save_token=save_token
+    )
     server.register_grant(CodeGrant, [OpenID(require_nonce=True), CodeChallenge(required=True)])
 
     @app.get("/.well-known/openid-configuration")
     def discovery():
-        return {"issuer": provider.issuer, "authorization_endpoint": f"{provider.issuer}/authorize",
-                "token_endpoint": f"{provider.issuer}/token", "jwks_uri": f"{provider.issuer}/jwks",
-                "userinfo_endpoint": f"{provider.issuer}/userinfo", "response_types_supported": ["code"],
-                "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"],
-                "code_challenge_methods_supported": ["S256"]}
+        return {
+            "issuer": provider.issuer,
+            "authorization_endpoint": f"{provider.issuer}/authorize",
+            "token_endpoint": f"{provider.issuer}/token",
+            "jwks_uri": f"{provider.issuer}/jwks",
+            "userinfo_endpoint": f"{provider.issuer}/userinfo",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "code_challenge_methods_supported": ["S256"],
+        }
 
     @app.get("/jwks")
     def jwks():
@@ -293,9 +321,11 @@ def _provider_app(provider: OidcProvider):
             return "PKCE required", 400
         if flask.request.method == "GET":
             server.get_consent_grant(end_user=None)  # validates client, redirect URI, scope
-            return ('<!doctype html><title>IdP</title><form method="post"><label>Login <input name="login" '
-                    'id="idp-login"></label><label>Password <input name="password" type="password" '
-                    'id="idp-password"></label><button id="idp-submit">Sign in</button></form>')
+            return (
+                '<!doctype html><title>IdP</title><form method="post"><label>Login <input name="login" '
+                'id="idp-login"></label><label>Password <input name="password" type="password" '
+                'id="idp-password"></label><button id="idp-submit">Sign in</button></form>'
+            )
         login, password = flask.request.form.get("login", ""), flask.request.form.get("password", "")
         account = provider.accounts.get(login)
         if account is None or not secrets.compare_digest(account.password, password):
@@ -323,8 +353,11 @@ def oidc_provider() -> Iterator[OidcProvider]:
     from werkzeug.serving import make_server
 
     port = free_port()
-    provider = OidcProvider(issuer=f"http://127.0.0.1:{port}", client_id="mrasla",
-                            client_secret=base64.urlsafe_b64encode(secrets.token_bytes(24)).decode())
+    provider = OidcProvider(
+        issuer=f"http://127.0.0.1:{port}",
+        client_id="mrasla",
+        client_secret=base64.urlsafe_b64encode(secrets.token_bytes(24)).decode(),
+    )
     server = make_server("127.0.0.1", port, _provider_app(provider), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

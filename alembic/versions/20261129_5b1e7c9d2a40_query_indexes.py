@@ -18,26 +18,57 @@ Revision ID: 5b1e7c9d2a40
 Revises: fa7e1b240de6
 Create Date: 2026-11-29 12:50:00
 """
+
 from typing import Sequence, Union
 
 from alembic import op
 
-revision: str = '5b1e7c9d2a40'
-down_revision: Union[str, None] = 'fa7e1b240de6'
+revision: str = "5b1e7c9d2a40"
+down_revision: Union[str, None] = "fa7e1b240de6"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 # (table, old index, old columns, new index, new columns)
 REPLACED = (
-    ("correspondence", "ix_correspondence_administration_id", ["administration_id"],
-     "ix_corr_admin_id", ["administration_id", "id"]),
-    ("correspondence", "ix_correspondence_action_unit_id", ["action_unit_id"],
-     "ix_corr_action_unit_status", ["action_unit_id", "status", "id"]),
-    ("correspondence", "ix_corr_deadline", ["administration_id", "deadline"],
-     "ix_corr_admin_queues", ["administration_id", "status", "deadline", "direction", "confidential", "action_unit_id",
-                              "unit_id", "assignee_id", "created_by", "id"]),
-    ("dispatch", "ix_dispatch_correspondence_id", ["correspondence_id"],
-     "ix_dispatch_corr_unit_active", ["correspondence_id", "unit_id", "active"]),
+    (
+        "correspondence",
+        "ix_correspondence_administration_id",
+        ["administration_id"],
+        "ix_corr_admin_id",
+        ["administration_id", "id"],
+    ),
+    (
+        "correspondence",
+        "ix_correspondence_action_unit_id",
+        ["action_unit_id"],
+        "ix_corr_action_unit_status",
+        ["action_unit_id", "status", "id"],
+    ),
+    (
+        "correspondence",
+        "ix_corr_deadline",
+        ["administration_id", "deadline"],
+        "ix_corr_admin_queues",
+        [
+            "administration_id",
+            "status",
+            "deadline",
+            "direction",
+            "confidential",
+            "action_unit_id",
+            "unit_id",
+            "assignee_id",
+            "created_by",
+            "id",
+        ],
+    ),
+    (
+        "dispatch",
+        "ix_dispatch_correspondence_id",
+        ["correspondence_id"],
+        "ix_dispatch_corr_unit_active",
+        ["correspondence_id", "unit_id", "active"],
+    ),
 )
 
 
@@ -47,8 +78,10 @@ def upgrade() -> None:
         op.drop_index(old, table_name=table)
     op.create_index("ix_corr_admin_registered", "correspondence", ["administration_id", "registered_at"])
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("ALTER TABLE correspondence ADD COLUMN search_vector tsvector "
-                   "GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED")
+        op.execute(
+            "ALTER TABLE correspondence ADD COLUMN search_vector tsvector "
+            "GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED"
+        )
         op.execute("DROP INDEX IF EXISTS ix_corr_search")
         op.execute("CREATE INDEX ix_corr_search ON correspondence USING GIN (search_vector)")
         op.execute("ANALYZE correspondence")  # the rewritten table's new column has no statistics yet

@@ -12,6 +12,7 @@ Revision ID: 5e1a7c3b9f20
 Revises: 5a1b7c3d9e20
 Create Date: 2026-12-05 07:00:00
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -19,8 +20,8 @@ from alembic import op
 
 import mrasla_app.models.base
 
-revision: str = '5e1a7c3b9f20'
-down_revision: Union[str, None] = '5a1b7c3d9e20'
+revision: str = "5e1a7c3b9f20"
+down_revision: Union[str, None] = "5a1b7c3d9e20"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -5,6 +5,7 @@ Revision ID: 4a1f7c3e9b20
 Revises: 9d4b7e2a1c55
 Create Date: 2026-12-05 07:00:00
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -12,8 +13,8 @@ from alembic import op
 
 import mrasla_app.models.base
 
-revision: str = '4a1f7c3e9b20'
-down_revision: Union[str, None] = '9d4b7e2a1c55'
+revision: str = "4a1f7c3e9b20"
+down_revision: Union[str, None] = "9d4b7e2a1c55"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
@@ -92,8 +93,9 @@ def upgrade() -> None:
         sa.Column("file_plan_node_id", sa.Integer(), sa.ForeignKey("file_plan_node.id"), nullable=True),
         sa.Column("document_type_id", sa.Integer(), sa.ForeignKey("document_type.id"), nullable=True),
         sa.Column("retention_due_on", sa.Date(), nullable=True),
-        sa.Column("disposal_status",
-                  _enum("active", "due", "transfer_pending", "transferred", "destroyed"), nullable=False),
+        sa.Column(
+            "disposal_status", _enum("active", "due", "transfer_pending", "transferred", "destroyed"), nullable=False
+        ),
         sa.Column("disposal_id", sa.Integer(), sa.ForeignKey("disposal.id"), nullable=True),
     )
     for col in ("administration_id", "file_plan_node_id", "document_type_id", "disposal_status", "disposal_id"):
@@ -114,6 +116,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("custom_field_value", "correspondence_tag", "record_info", "disposal", "custom_field", "tag",
-                  "document_type", "file_plan_node"):
+    for table in (
+        "custom_field_value",
+        "correspondence_tag",
+        "record_info",
+        "disposal",
+        "custom_field",
+        "tag",
+        "document_type",
+        "file_plan_node",
+    ):
         op.drop_table(table)

@@ -24,23 +24,26 @@ Revision ID: 8b3e5d1f7a42
 Revises: 5e1a7c3b9f20
 Create Date: 2026-12-05 10:30:00
 """
+
 from typing import Sequence, Union
 
 from alembic import op
 
-revision: str = '8b3e5d1f7a42'
-down_revision: Union[str, None] = '5e1a7c3b9f20'
+revision: str = "8b3e5d1f7a42"
+down_revision: Union[str, None] = "5e1a7c3b9f20"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 
 def _rewrite(letter: str) -> str:
     """Trigger statements: the letter's row replaced by its documents' forms (none left: no row)."""
-    return (f"DELETE FROM letter_text_fts WHERE rowid = {letter}; "
-            "INSERT INTO letter_text_fts(rowid, search_text) "
-            f"SELECT {letter}, group_concat(search_text, ' ') FROM "
-            f"(SELECT search_text FROM document_text WHERE correspondence_id = {letter} AND search_text != '' "
-            "ORDER BY id) HAVING count(*) > 0; ")
+    return (
+        f"DELETE FROM letter_text_fts WHERE rowid = {letter}; "
+        "INSERT INTO letter_text_fts(rowid, search_text) "
+        f"SELECT {letter}, group_concat(search_text, ' ') FROM "
+        f"(SELECT search_text FROM document_text WHERE correspondence_id = {letter} AND search_text != '' "
+        "ORDER BY id) HAVING count(*) > 0; "
+    )
 
 
 VOCABULARIES = ("correspondence_fts", "letter_text_fts")
@@ -53,7 +56,8 @@ DOCUMENT_TRIGGERS = {  # as revision 6d2a4f8c1e37 made them (downgrade)
     "document_text_fts_ai": "AFTER INSERT ON document_text BEGIN "
     "INSERT INTO document_text_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
     "document_text_fts_ad": "AFTER DELETE ON document_text BEGIN "
-    "INSERT INTO document_text_fts(document_text_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); END",
+    "INSERT INTO document_text_fts(document_text_fts, rowid, search_text) VALUES ('delete', old.id, "
+    "old.search_text); END",
     "document_text_fts_au": "AFTER UPDATE OF search_text ON document_text BEGIN "
     "INSERT INTO document_text_fts(document_text_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
     "INSERT INTO document_text_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
@@ -63,18 +67,23 @@ DOCUMENT_TRIGGERS = {  # as revision 6d2a4f8c1e37 made them (downgrade)
 PG_WORDS_FUNCTION = (
     "CREATE FUNCTION mrasla_search_words() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
     "INSERT INTO search_word(word) SELECT unnest(tsvector_to_array(NEW.search_vector)) ON CONFLICT DO NOTHING; "
-    "RETURN NULL; END $$")
+    "RETURN NULL; END $$"
+)
 PG_WORDS_TRIGGERS = {"correspondence": "search_word_of_correspondence", "document_text": "search_word_of_document"}
 
 
 def _upgrade_postgresql() -> None:
     op.execute('CREATE TABLE search_word (word text COLLATE "C" PRIMARY KEY)')
-    op.execute("INSERT INTO search_word(word) SELECT unnest(tsvector_to_array(search_vector)) FROM correspondence "
-               "UNION SELECT unnest(tsvector_to_array(search_vector)) FROM document_text")
+    op.execute(
+        "INSERT INTO search_word(word) SELECT unnest(tsvector_to_array(search_vector)) FROM correspondence "
+        "UNION SELECT unnest(tsvector_to_array(search_vector)) FROM document_text"
+    )
     op.execute(PG_WORDS_FUNCTION)
     for table, name in PG_WORDS_TRIGGERS.items():
-        op.execute(f"CREATE TRIGGER {name} AFTER INSERT OR UPDATE OF search_text ON {table} "
-                   "FOR EACH ROW EXECUTE FUNCTION mrasla_search_words()")
+        op.execute(
+            f"CREATE TRIGGER {name} AFTER INSERT OR UPDATE OF search_text ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION mrasla_search_words()"
+        )
 
 
 def upgrade() -> None:
@@ -85,10 +94,12 @@ def upgrade() -> None:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
     op.execute("DROP TABLE IF EXISTS document_text_fts")
     op.execute("CREATE VIRTUAL TABLE letter_text_fts USING fts5(search_text, tokenize='unicode61')")
-    op.execute("INSERT INTO letter_text_fts(rowid, search_text) "
-               "SELECT correspondence_id, group_concat(search_text, ' ') FROM "
-               "(SELECT correspondence_id, search_text FROM document_text WHERE search_text != '' "
-               "ORDER BY correspondence_id, id) GROUP BY correspondence_id")
+    op.execute(
+        "INSERT INTO letter_text_fts(rowid, search_text) "
+        "SELECT correspondence_id, group_concat(search_text, ' ') FROM "
+        "(SELECT correspondence_id, search_text FROM document_text WHERE search_text != '' "
+        "ORDER BY correspondence_id, id) GROUP BY correspondence_id"
+    )
     for name, body in LETTER_TRIGGERS.items():
         op.execute(f"CREATE TRIGGER {name} {body}")
     for index in VOCABULARIES:
@@ -107,8 +118,10 @@ def downgrade() -> None:
     for name in LETTER_TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
     op.execute("DROP TABLE IF EXISTS letter_text_fts")
-    op.execute("CREATE VIRTUAL TABLE document_text_fts USING fts5("
-               "search_text, content='document_text', content_rowid='id', tokenize='unicode61')")
+    op.execute(
+        "CREATE VIRTUAL TABLE document_text_fts USING fts5("
+        "search_text, content='document_text', content_rowid='id', tokenize='unicode61')"
+    )
     op.execute("INSERT INTO document_text_fts(document_text_fts) VALUES ('rebuild')")
     for name, body in DOCUMENT_TRIGGERS.items():
         op.execute(f"CREATE TRIGGER {name} {body}")

@@ -14,6 +14,7 @@ Revision ID: 3c8e2f6a9d11
 Revises: 3c7a9e51d2b8
 Create Date: 2026-12-05 03:10:00
 """
+
 import hashlib
 from typing import Sequence, Union
 
@@ -22,8 +23,8 @@ from alembic import op
 
 import mrasla_app.models.base
 
-revision: str = '3c8e2f6a9d11'
-down_revision: Union[str, None] = '3c7a9e51d2b8'
+revision: str = "3c8e2f6a9d11"
+down_revision: Union[str, None] = "3c7a9e51d2b8"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
@@ -38,11 +39,15 @@ def upgrade() -> None:
         batch.add_column(sa.Column("totp_enrolment_expires_at", mrasla_app.models.base.UTCDateTime(), nullable=True))
     conn = op.get_bind()
     conn.execute(sa.text('UPDATE "user" SET totp_vouched = :yes WHERE totp_enabled = :yes').bindparams(yes=True))
-    rows = conn.execute(sa.text(
-        "SELECT id, idempotency_key FROM correspondence WHERE idempotency_key IS NOT NULL")).all()
+    rows = conn.execute(
+        sa.text("SELECT id, idempotency_key FROM correspondence WHERE idempotency_key IS NOT NULL")
+    ).all()
     for row_id, key in rows:
-        conn.execute(sa.text("UPDATE correspondence SET idempotency_key = :h WHERE id = :id").bindparams(
-            h=hashlib.sha256(key.encode()).hexdigest(), id=row_id))
+        conn.execute(
+            sa.text("UPDATE correspondence SET idempotency_key = :h WHERE id = :id").bindparams(
+                h=hashlib.sha256(key.encode()).hexdigest(), id=row_id
+            )
+        )
 
 
 def downgrade() -> None:

@@ -8,6 +8,7 @@ Revision ID: 3c7a9e51d2b8
 Revises: 3c7d1e9a5b21
 Create Date: 2026-12-05 03:00:00
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -15,8 +16,8 @@ from alembic import op
 
 from mrasla_app.models.base import UTCDateTime
 
-revision: str = '3c7a9e51d2b8'
-down_revision: Union[str, None] = '3c7d1e9a5b21'
+revision: str = "3c7a9e51d2b8"
+down_revision: Union[str, None] = "3c7d1e9a5b21"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

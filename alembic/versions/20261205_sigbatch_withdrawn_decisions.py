@@ -9,6 +9,7 @@ Revision ID: 5a1b7c3d9e20
 Revises: 6d2a4f8c1e37
 Create Date: 2026-12-05 07:00:00
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -16,8 +17,8 @@ from alembic import op
 
 import mrasla_app.models.base
 
-revision: str = '5a1b7c3d9e20'
-down_revision: Union[str, None] = '6d2a4f8c1e37'
+revision: str = "5a1b7c3d9e20"
+down_revision: Union[str, None] = "6d2a4f8c1e37"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
@@ -28,8 +29,14 @@ def upgrade() -> None:
     with op.batch_alter_table("step_action") as batch:
         batch.add_column(sa.Column("withdrawn_at", mrasla_app.models.base.UTCDateTime(), nullable=True))
         batch.drop_constraint("uq_step_action", type_="unique")
-    op.create_index("uq_step_action", "step_action", ["step_id", "round", "for_user_id"], unique=True,
-                    sqlite_where=_LIVE, postgresql_where=_LIVE)
+    op.create_index(
+        "uq_step_action",
+        "step_action",
+        ["step_id", "round", "for_user_id"],
+        unique=True,
+        sqlite_where=_LIVE,
+        postgresql_where=_LIVE,
+    )
 
 
 def downgrade() -> None:

@@ -9,6 +9,7 @@ Revision ID: 9d4b7e2a1c55
 Revises: 7d4b1e9c5a23
 Create Date: 2026-12-05 07:00:00
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -16,8 +17,8 @@ from alembic import op
 
 import mrasla_app.models.base
 
-revision: str = '9d4b7e2a1c55'
-down_revision: Union[str, None] = '7d4b1e9c5a23'
+revision: str = "9d4b7e2a1c55"
+down_revision: Union[str, None] = "7d4b1e9c5a23"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -10,6 +10,7 @@ Revision ID: 5d2a7c4e8b31
 Revises: 6d2b9f4e1a70
 Create Date: 2026-12-05 06:40:00
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -17,8 +18,8 @@ from alembic import op
 
 import mrasla_app.models.base
 
-revision: str = '5d2a7c4e8b31'
-down_revision: Union[str, None] = '6d2b9f4e1a70'
+revision: str = "5d2a7c4e8b31"
+down_revision: Union[str, None] = "6d2b9f4e1a70"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -4,6 +4,7 @@ Revision ID: 7d4b1e9c5a23
 Revises: 5d2a7c4e8b31
 Create Date: 2026-12-05 07:00:00
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -11,8 +12,8 @@ from alembic import op
 
 import mrasla_app.models.base
 
-revision: str = '7d4b1e9c5a23'
-down_revision: Union[str, None] = '5d2a7c4e8b31'
+revision: str = "7d4b1e9c5a23"
+down_revision: Union[str, None] = "5d2a7c4e8b31"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

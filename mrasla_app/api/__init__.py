@@ -49,9 +49,13 @@ class HealthOut(BaseModel):
 def body_limit(path: str) -> int | None:
     """The largest request body for ``path``; None outside the API (Reflex's own routes, its upload
     endpoint included, are mounted in this app and keep their own rules)."""
-    uploads = {f"{API_PREFIX}/deposits": deposits.deposit_body_limit, f"{API_PREFIX}/verify/pdf": verify.pdf_body_limit,
-               f"{API_PREFIX}/verify/pdf/etsi": verify.pdf_body_limit,
-               f"{API_PREFIX}/verify/pdf/report": verify.pdf_body_limit, "/pki/tsa": verify.tsa_body_limit}
+    uploads = {
+        f"{API_PREFIX}/deposits": deposits.deposit_body_limit,
+        f"{API_PREFIX}/verify/pdf": verify.pdf_body_limit,
+        f"{API_PREFIX}/verify/pdf/etsi": verify.pdf_body_limit,
+        f"{API_PREFIX}/verify/pdf/report": verify.pdf_body_limit,
+        "/pki/tsa": verify.tsa_body_limit,
+    }
     if path in uploads:
         return uploads[path]()
     return JSON_BODY_LIMIT if path.startswith((f"{API_PREFIX}/", "/pki/")) else None
@@ -88,8 +92,12 @@ def create_api() -> FastAPI:
     app.add_middleware(Conventions)  # outermost: also sees the 413 of BodyLimit
     openapi.install(app)
 
-    @app.get("/healthz", tags=["health"], response_model=HealthOut,
-             responses={503: {"model": HealthOut, "description": "The database does not answer"}})
+    @app.get(
+        "/healthz",
+        tags=["health"],
+        response_model=HealthOut,
+        responses={503: {"model": HealthOut, "description": "The database does not answer"}},
+    )
     def healthz() -> JSONResponse:
         """Liveness with a database round trip (also as ``HEAD /healthz``); never cached."""
         try:

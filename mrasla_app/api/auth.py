@@ -52,8 +52,13 @@ class Me(BaseModel):
 def set_session_cookie(response: Response, token: str) -> None:
     settings = get_settings()
     response.set_cookie(
-        SESSION_COOKIE, token, max_age=settings.session_days * 86400, httponly=True,
-        samesite="strict", secure=settings.cookie_secure, path="/",
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        samesite="strict",
+        secure=settings.cookie_secure,
+        path="/",
     )
 
 
@@ -62,8 +67,9 @@ def login(body: Credentials, request: Request, session: WriteSession) -> Ticket:
     """Check e-mail, password (and TOTP when enabled); returns a one-time ticket valid 60 s.
     An e-mail of an LDAP provider's login domain is checked by that directory."""
     ip = request.client.host if request.client else ""
-    ticket, _ = signin.authenticate(session, body.email, body.password, body.totp, ip=ip,
-                                    user_agent=request.headers.get("user-agent", ""))
+    ticket, _ = signin.authenticate(
+        session, body.email, body.password, body.totp, ip=ip, user_agent=request.headers.get("user-agent", "")
+    )
     return Ticket(ticket=ticket)
 
 
@@ -80,8 +86,9 @@ def open_session(body: Ticket, response: Response, session: WriteSession) -> Res
 
 
 @router.post("/logout", status_code=204, openapi_extra={"security": [{}]})  # also without a session: nothing to end
-def logout(response: Response, session: WriteSession,
-           token: Annotated[str | None, Security(session_cookie)] = None) -> Response:
+def logout(
+    response: Response, session: WriteSession, token: Annotated[str | None, Security(session_cookie)] = None
+) -> Response:
     """End the session (its cookie is cleared); without one, nothing to do."""
     accounts.logout(session, token)
     response.status_code = 204
@@ -94,6 +101,12 @@ def me(actor: Actor | None = Depends(current_actor)) -> Me:
     """The signed-in staff member, their administration and roles."""
     if actor is None:
         raise NotAuthenticated()
-    return Me(id=actor.user_id, email=actor.email, full_name=actor.full_name,
-              administration_id=actor.administration_id, is_platform_admin=actor.is_platform_admin,
-              roles=sorted(r.value for r in actor.roles), totp_pending=actor.totp_pending)
+    return Me(
+        id=actor.user_id,
+        email=actor.email,
+        full_name=actor.full_name,
+        administration_id=actor.administration_id,
+        is_platform_admin=actor.is_platform_admin,
+        roles=sorted(r.value for r in actor.roles),
+        totp_pending=actor.totp_pending,
+    )

@@ -17,11 +17,11 @@ from mrasla_app.api.deps import Id, acting_actor, current_actor, download, file_
 from mrasla_app.api.errors import errors
 from mrasla_app.models import Channel, Direction, Document, Priority, Status
 from mrasla_app.services.correspondence import delivery_evidence, dispatch, inbox, scoping, views
+from mrasla_app.services.correspondence.inbox import InboxFilter, Queue, Sort
 from mrasla_app.services.correspondence.letter_actions import LetterAction
-from mrasla_app.services.platform import storage
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import NotAuthenticated, NotFound
-from mrasla_app.services.correspondence.inbox import InboxFilter, Queue, Sort
+from mrasla_app.services.platform import storage
 
 router = APIRouter(prefix="/correspondence", tags=["correspondence"], responses=errors(400, 401, 403, 404, 422))
 documents_router = APIRouter(tags=["correspondence"], responses=errors(401, 404, 422))
@@ -75,8 +75,9 @@ class Detail(Row):
     assignee_id: int | None
     documents: list[DocumentOut]
     notes: list[NoteOut]
-    actions: list[LetterAction] = Field(description="What the caller may do with it now (the same rules the "
-                                                    "action routes enforce).")
+    actions: list[LetterAction] = Field(
+        description="What the caller may do with it now (the same rules the action routes enforce)."
+    )
 
 
 class QualifyIn(BaseModel):
@@ -103,22 +104,45 @@ class NoteIn(BaseModel):
 
 
 def _row(r: inbox.InboxRow) -> Row:
-    return Row(id=r.id, registry_number=r.registry_number, subject=r.subject, sender=r.sender, direction=r.direction,
-               channel=r.channel, status=r.status, priority=r.priority, confidential=r.confidential,
-               deadline=r.deadline, registered_at=r.registered_at)
+    return Row(
+        id=r.id,
+        registry_number=r.registry_number,
+        subject=r.subject,
+        sender=r.sender,
+        direction=r.direction,
+        channel=r.channel,
+        status=r.status,
+        priority=r.priority,
+        confidential=r.confidential,
+        deadline=r.deadline,
+        registered_at=r.registered_at,
+    )
 
 
 @router.get("", response_model=Page)
 def list_correspondence(
-    queue: Queue = Queue.all, q: str = "", direction: Direction | None = None, status: Status | None = None,
-    priority: Priority | None = None, sender: str = "", sort: Sort = Sort.newest, after: str = "",
-    limit: int = Query(25, ge=1, le=100), actor: Actor | None = Depends(current_actor),
+    queue: Queue = Queue.all,
+    q: str = "",
+    direction: Direction | None = None,
+    status: Status | None = None,
+    priority: Priority | None = None,
+    sender: str = "",
+    sort: Sort = Sort.newest,
+    after: str = "",
+    limit: int = Query(25, ge=1, le=100),
+    actor: Actor | None = Depends(current_actor),
 ) -> Page:
     """One page of the actor's inbox (keyset: pass ``next`` as ``after``)."""
     actor = _staff(actor)
-    chosen = InboxFilter(queue=queue, q=q, direction=direction.value if direction else "",
-                         status=status.value if status else "", priority=priority.value if priority else "",
-                         sender=sender, sort=sort)
+    chosen = InboxFilter(
+        queue=queue,
+        q=q,
+        direction=direction.value if direction else "",
+        status=status.value if status else "",
+        priority=priority.value if priority else "",
+        sender=sender,
+        sort=sort,
+    )
     with db.read_session() as session:
         rows, nxt = inbox.page(session, actor, chosen, after=after, limit=limit)
     return Page(items=[_row(r) for r in rows], next=nxt)
@@ -139,13 +163,33 @@ def get_correspondence(correspondence_id: Id, actor: Actor | None = Depends(curr
         view = views.letter_view(session, actor, correspondence_id)
     c, party = view.corr, view.sender_party
     return Detail(
-        id=c.id, registry_number=c.registry_number, subject=c.subject, sender=view.sender.fr,
-        direction=c.direction.value, channel=c.channel.value, status=c.status.value, priority=c.priority.value,
-        confidential=c.confidential, deadline=c.deadline, registered_at=c.registered_at, message=c.message,
-        sender_id=f"{party.id_kind} {party.id_value}".strip() if party else "", action_unit_id=c.action_unit_id,
+        id=c.id,
+        registry_number=c.registry_number,
+        subject=c.subject,
+        sender=view.sender.fr,
+        direction=c.direction.value,
+        channel=c.channel.value,
+        status=c.status.value,
+        priority=c.priority.value,
+        confidential=c.confidential,
+        deadline=c.deadline,
+        registered_at=c.registered_at,
+        message=c.message,
+        sender_id=f"{party.id_kind} {party.id_value}".strip() if party else "",
+        action_unit_id=c.action_unit_id,
         assignee_id=c.assignee_id,
-        documents=[DocumentOut(id=d.id, kind=d.kind, filename=d.filename, content_type=d.content_type,
-                               pages=d.pages, size=d.size, sha256=d.sha256) for d in view.documents],
+        documents=[
+            DocumentOut(
+                id=d.id,
+                kind=d.kind,
+                filename=d.filename,
+                content_type=d.content_type,
+                pages=d.pages,
+                size=d.size,
+                sha256=d.sha256,
+            )
+            for d in view.documents
+        ],
         notes=[NoteOut(author=n.author.fr, body=n.body, at=n.at) for n in view.notes],
         actions=sorted(view.actions),
     )
@@ -155,8 +199,16 @@ def get_correspondence(correspondence_id: Id, actor: Actor | None = Depends(curr
 def qualify(correspondence_id: Id, body: QualifyIn, actor: Actor | None = Depends(acting_actor)) -> Response:
     """Registry: set the type, priority, confidentiality and deadline of a new item."""
     with db.write_session() as session:
-        dispatch.qualify(session, _staff(actor), correspondence_id, type_code=body.type_code, priority=body.priority,
-                         confidential=body.confidential, deadline=body.deadline, named_user_ids=body.named_user_ids)
+        dispatch.qualify(
+            session,
+            _staff(actor),
+            correspondence_id,
+            type_code=body.type_code,
+            priority=body.priority,
+            confidential=body.confidential,
+            deadline=body.deadline,
+            named_user_ids=body.named_user_ids,
+        )
     return Response(status_code=204)
 
 
@@ -164,9 +216,15 @@ def qualify(correspondence_id: Id, body: QualifyIn, actor: Actor | None = Depend
 def dispatch_to(correspondence_id: Id, body: DispatchIn, actor: Actor | None = Depends(acting_actor)) -> Response:
     """Registry: send the item to the unit (and person) that acts on it, copies to others for information."""
     with db.write_session() as session:
-        dispatch.dispatch(session, _staff(actor), correspondence_id, action_unit_id=body.action_unit_id,
-                          action_user_id=body.action_user_id, info_unit_ids=body.info_unit_ids,
-                          instructions=body.instructions)
+        dispatch.dispatch(
+            session,
+            _staff(actor),
+            correspondence_id,
+            action_unit_id=body.action_unit_id,
+            action_user_id=body.action_user_id,
+            info_unit_ids=body.info_unit_ids,
+            instructions=body.instructions,
+        )
     return Response(status_code=204)
 
 
@@ -203,8 +261,11 @@ def add_note(correspondence_id: Id, body: NoteIn, actor: Actor | None = Depends(
     return NoteOut(author=actor.full_name, body=note.body, at=note.created_at)
 
 
-@router.get("/{correspondence_id}/delivery-evidence", response_class=Response,
-            responses=file_responses("application/pdf", description="The sealed evidence PDF"))
+@router.get(
+    "/{correspondence_id}/delivery-evidence",
+    response_class=Response,
+    responses=file_responses("application/pdf", description="The sealed evidence PDF"),
+)
 def get_delivery_evidence(correspondence_id: Id, actor: Actor | None = Depends(current_actor)) -> Response:
     """Sealed evidence of sending, delivery and retrieval of a sent letter (law 43-20): who, when, which hash."""
     actor = _staff(actor)
@@ -213,10 +274,14 @@ def get_delivery_evidence(correspondence_id: Id, actor: Actor | None = Depends(c
     return download(pdf, "application/pdf", name)
 
 
-@documents_router.get("/documents/{document_id}", response_class=Response,
-                      responses=file_responses("application/pdf", "image/jpeg", "image/png", description="The document"))
-def get_document(document_id: Id, inline: bool = False, pdf: bool = False,
-             actor: Actor | None = Depends(current_actor)) -> Response:
+@documents_router.get(
+    "/documents/{document_id}",
+    response_class=Response,
+    responses=file_responses("application/pdf", "image/jpeg", "image/png", description="The document"),
+)
+def get_document(
+    document_id: Id, inline: bool = False, pdf: bool = False, actor: Actor | None = Depends(current_actor)
+) -> Response:
     """A document of a correspondence the actor may see (``pdf=1``: the PDF rendition of an image)."""
     actor = _staff(actor)
     with db.read_session() as session:
@@ -227,8 +292,11 @@ def get_document(document_id: Id, inline: bool = False, pdf: bool = False,
     if holder.channel is Channel.inter_administration and holder.direction is Direction.incoming:
         with db.write_session() as session:  # the addressee administration opened it: evidence of retrieval
             delivery_evidence.record_retrieval(session, doc, actor=actor)
-    sha, ctype, name = (doc.pdf_sha256, "application/pdf", doc.filename.rsplit(".", 1)[0] + ".pdf") if pdf \
+    sha, ctype, name = (
+        (doc.pdf_sha256, "application/pdf", doc.filename.rsplit(".", 1)[0] + ".pdf")
+        if pdf
         else (doc.sha256, doc.content_type, doc.filename)
+    )
     if not storage.exists(sha):  # transferred to the archives or destroyed (records.retention): the trail stays
         raise NotFound("error.document_disposed")
     return download(storage.get(sha), ctype, name, inline, etag=sha, modified=doc.created_at)

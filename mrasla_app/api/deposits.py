@@ -16,15 +16,15 @@ from mrasla_app import db
 from mrasla_app.api.deps import Id, access_token, download, file_responses
 from mrasla_app.api.errors import errors
 from mrasla_app.api.limits import Limiter
+from mrasla_app.documents.receipts import ID_KINDS
 from mrasla_app.i18n import LANGS, bilingual
 from mrasla_app.models import Administration, Document, DocumentKind
 from mrasla_app.models.base import MAX_ID
-from mrasla_app.documents.receipts import ID_KINDS
-from mrasla_app.services.portal import deposits, tracking, verification
-from mrasla_app.services.platform import storage
-from mrasla_app.services.portal.deposits import DepositForm
 from mrasla_app.services.correspondence import delivery_evidence
 from mrasla_app.services.errors import DomainError, NotFound
+from mrasla_app.services.platform import storage
+from mrasla_app.services.portal import deposits, tracking, verification
+from mrasla_app.services.portal.deposits import DepositForm
 from mrasla_app.settings import get_settings
 
 router = APIRouter(tags=["portal"])
@@ -32,9 +32,9 @@ deposit_limit = Limiter("deposit", limit=int(os.environ.get("MRASLA_DEPOSITS_PER
 read_limit = Limiter("portal-read", limit=int(os.environ.get("MRASLA_READS_PER_MINUTE", "120")), window=60)
 
 
-IdKind = Enum("IdKind", {kind: kind for kind in ID_KINDS}, type=str)  # type: ignore[misc]
+IdKind = Enum("IdKind", {kind: kind for kind in ID_KINDS}, type=str)  # type: ignore[misc]  # members built from data; mypy reads only literals
 IdKind.__doc__ = "The depositor's identity document: CIN (national identity card, a person) or ICE (a company)."
-Lang = Enum("Lang", {lang: lang for lang in LANGS}, type=str)  # type: ignore[misc]
+Lang = Enum("Lang", {lang: lang for lang in LANGS}, type=str)  # type: ignore[misc]  # members built from data; mypy reads only literals
 Lang.__doc__ = "The language of the mail sent to the depositor."
 
 
@@ -44,10 +44,14 @@ class DepositOut(BaseModel):
     reference: str = Field(description="the registry number in URL form", examples=["MEF-2026-A-000123"])
     registry_number: str = Field(examples=["MEF/2026/A/000123"])
     registered_at: datetime
-    access_token: str = Field(description="for the receipt, the tracking and the answers: `X-Access-Token` "
-                                          "header or `k` query; keep it secret")
-    verification_token: str = Field(description="for the public verification of the receipt: `X-Verify-Token` "
-                                                "header or `t` query (the receipt's QR code carries it)")
+    access_token: str = Field(
+        description="for the receipt, the tracking and the answers: `X-Access-Token` "
+        "header or `k` query; keep it secret"
+    )
+    verification_token: str = Field(
+        description="for the public verification of the receipt: `X-Verify-Token` "
+        "header or `t` query (the receipt's QR code carries it)"
+    )
     receipt_url: str = Field(description="the sealed receipt (PDF), token included")
     tracking_url: str = Field(description="the tracking page for people, token included")
     verify_url: str = Field(description="the verification page for people, token included")
@@ -103,22 +107,34 @@ def deposit_body_limit() -> int:
 
 #: The operations a deposit answer leads to (OpenAPI links: generated clients and Schemathesis follow them).
 DEPOSIT_LINKS = {
-    "receipt": {"operationId": "receipt_pdf", "parameters": {"reference": "$response.body#/reference"},
-                "description": "The sealed receipt; send `access_token` as `X-Access-Token`."},
-    "tracking": {"operationId": "track", "parameters": {"reference": "$response.body#/reference"},
-                 "description": "The deposit's status; send `access_token` as `X-Access-Token`."},
-    "verification": {"operationId": "verify_receipt", "parameters": {"reference": "$response.body#/reference"},
-                     "description": "What the receipt certifies; send `verification_token` as `X-Verify-Token`."},
+    "receipt": {
+        "operationId": "receipt_pdf",
+        "parameters": {"reference": "$response.body#/reference"},
+        "description": "The sealed receipt; send `access_token` as `X-Access-Token`.",
+    },
+    "tracking": {
+        "operationId": "track",
+        "parameters": {"reference": "$response.body#/reference"},
+        "description": "The deposit's status; send `access_token` as `X-Access-Token`.",
+    },
+    "verification": {
+        "operationId": "verify_receipt",
+        "parameters": {"reference": "$response.body#/reference"},
+        "description": "What the receipt certifies; send `verification_token` as `X-Verify-Token`.",
+    },
 }
 
 
-@router.post("/deposits", status_code=201, response_model=DepositOut, dependencies=[Depends(deposit_limit)],
-             responses={201: {"description": "Registered", "links": DEPOSIT_LINKS},
-                        **errors(400, 409, 413, 422, 429)})
+@router.post(
+    "/deposits",
+    status_code=201,
+    response_model=DepositOut,
+    dependencies=[Depends(deposit_limit)],
+    responses={201: {"description": "Registered", "links": DEPOSIT_LINKS}, **errors(400, 409, 413, 422, 429)},
+)
 async def create_deposit(
     request: Request,
-    administration: str = Form(..., min_length=1, description="the administration's id or code",
-                               examples=["MEF"]),
+    administration: str = Form(..., min_length=1, description="the administration's id or code", examples=["MEF"]),
     full_name: str = Form("", description="required (the server says so in `fields`)", examples=["Salma Bennis"]),
     id_kind: IdKind = Form(IdKind("CIN")),
     id_value: str = Form("", description="CIN: 1–2 letters and digits; ICE: 15 digits", examples=["AB123456"]),
@@ -129,8 +145,11 @@ async def create_deposit(
     unit: Id | None = Form(None, description="a unit of the administration (default: its registry office)"),
     lang: Lang = Form(Lang("fr")),
     files: list[UploadFile] = [],  # noqa: B006 - FastAPI declares multipart file lists this way
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key",
-                                         description="the same key with the same request returns the first deposit; with another request, 409"),
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        description="the same key with the same request returns the first deposit; with another request, 409",
+    ),
 ) -> Response:
     """Deposit a letter with its files (PDF, images); answers with its registry number, its tokens, and the
     receipt, tracking and verification links.
@@ -141,47 +160,82 @@ async def create_deposit(
     ip = request.client.host if request.client else ""
 
     def deposit() -> deposits.DepositResult:  # in a worker thread: the code's lookup is a database read too
-        return deposits.submit_and_notify(DepositForm(
-            administration_id=_administration_id(administration), unit_id=unit, full_name=full_name,
-            id_kind=id_kind.value, id_value=id_value, email=email, phone=phone, subject=subject, message=message,
-            lang=lang.value, idempotency_key=idempotency_key, files=uploaded), ip=ip)
+        return deposits.submit_and_notify(
+            DepositForm(
+                administration_id=_administration_id(administration),
+                unit_id=unit,
+                full_name=full_name,
+                id_kind=id_kind.value,
+                id_value=id_value,
+                email=email,
+                phone=phone,
+                subject=subject,
+                message=message,
+                lang=lang.value,
+                idempotency_key=idempotency_key,
+                files=uploaded,
+            ),
+            ip=ip,
+        )
 
     result = await run_in_threadpool(deposit)
-    out = DepositOut(reference=result.reference, registry_number=result.registry_number,
-                     registered_at=result.registered_at, access_token=result.access_token,
-                     verification_token=result.verify_token, receipt_url=result.receipt_url,
-                     tracking_url=result.tracking_url, verify_url=result.verify_url,
-                     verify_api_url=f"{get_settings().public_url}/api/v1/verify/{result.reference}?t={result.verify_token}")
+    out = DepositOut(
+        reference=result.reference,
+        registry_number=result.registry_number,
+        registered_at=result.registered_at,
+        access_token=result.access_token,
+        verification_token=result.verify_token,
+        receipt_url=result.receipt_url,
+        tracking_url=result.tracking_url,
+        verify_url=result.verify_url,
+        verify_api_url=f"{get_settings().public_url}/api/v1/verify/{result.reference}?t={result.verify_token}",
+    )
     return JSONResponse(out.model_dump(mode="json"), status_code=201)
 
 
-@router.get("/deposits/{reference}/receipt.pdf", dependencies=[Depends(read_limit)], response_class=Response,
-            responses={**file_responses("application/pdf", description="The sealed receipt"), **errors(404, 422, 429)})
+@router.get(
+    "/deposits/{reference}/receipt.pdf",
+    dependencies=[Depends(read_limit)],
+    response_class=Response,
+    responses={**file_responses("application/pdf", description="The sealed receipt"), **errors(404, 422, 429)},
+)
 def receipt_pdf(reference: str, token: str = Depends(access_token)) -> Response:
     """The sealed receipt; needs the deposit's access token."""
     with db.read_session() as session:
         corr = tracking.by_access_token(session, reference, token)
-        doc = corr and session.execute(select(Document).where(
-            Document.correspondence_id == corr.id, Document.kind == DocumentKind.receipt)).scalar_one_or_none()
+        doc = (
+            corr
+            and session.execute(
+                select(Document).where(Document.correspondence_id == corr.id, Document.kind == DocumentKind.receipt)
+            ).scalar_one_or_none()
+        )
     if not doc:
         raise NotFound()
     if not storage.exists(doc.sha256):  # transferred to the archives or destroyed (records.retention)
         raise NotFound("error.document_disposed")
-    response = download(storage.get(doc.sha256), "application/pdf", doc.filename, etag=doc.sha256,
-                        modified=doc.created_at)
+    response = download(
+        storage.get(doc.sha256), "application/pdf", doc.filename, etag=doc.sha256, modified=doc.created_at
+    )
     response.headers["X-Signature-Level"] = verification.stored_level(doc)  # PAdES B-T as issued, then B-LTA
     return response
 
 
-@router.get("/deposits/{reference}/answers/{document_id}", dependencies=[Depends(read_limit)], response_class=Response,
-            responses={**file_responses("application/pdf", description="The signed answer"), **errors(404, 422, 429)})
+@router.get(
+    "/deposits/{reference}/answers/{document_id}",
+    dependencies=[Depends(read_limit)],
+    response_class=Response,
+    responses={**file_responses("application/pdf", description="The signed answer"), **errors(404, 422, 429)},
+)
 def answer_pdf(reference: str, document_id: Id, d: str | None = None, token: str = Depends(access_token)) -> Response:
     """A signed answer sent to the depositor: same access token as the receipt, or the short-lived
     ticket ``d`` of a tracking page opened with a one-time code."""
     with db.read_session() as session:
         corr = tracking.by_access_token(session, reference, token)
-        doc = session.get(Document, document_id) if corr else \
-            tracking.answer_by_ticket(session, reference, document_id, d or "")
+        doc = (
+            session.get(Document, document_id)
+            if corr
+            else tracking.answer_by_ticket(session, reference, document_id, d or "")
+        )
     if doc is None or (corr and doc.correspondence_id != corr.id) or doc.kind is not DocumentKind.answer:
         raise NotFound()
     if not storage.exists(doc.sha256):  # transferred to the archives or destroyed (records.retention)
@@ -191,8 +245,12 @@ def answer_pdf(reference: str, document_id: Id, d: str | None = None, token: str
     return download(storage.get(doc.sha256), "application/pdf", doc.filename, etag=doc.sha256, modified=doc.created_at)
 
 
-@router.get("/deposits/{reference}", response_model=TrackingOut, dependencies=[Depends(read_limit)],
-            responses=errors(404, 422, 429))
+@router.get(
+    "/deposits/{reference}",
+    response_model=TrackingOut,
+    dependencies=[Depends(read_limit)],
+    responses=errors(404, 422, 429),
+)
 def track(reference: str, token: str = Depends(access_token)) -> TrackingOut:
     """Status and public milestones of a deposit (same access token as the receipt)."""
     with db.read_session() as session:
@@ -200,7 +258,11 @@ def track(reference: str, token: str = Depends(access_token)) -> TrackingOut:
         if corr is None:
             raise NotFound()
         v = tracking.view(session, corr)
-    return TrackingOut(registry_number=v.registry_number, status=v.status, subject=v.subject,
-                       registered_at=v.registered_at,
-                       milestones=[Milestone(at=m.at, key=m.key, label=bilingual(m.key)) for m in v.milestones],
-                       answers=[AnswerOut(id=a.document_id, filename=a.filename) for a in v.answers])
+    return TrackingOut(
+        registry_number=v.registry_number,
+        status=v.status,
+        subject=v.subject,
+        registered_at=v.registered_at,
+        milestones=[Milestone(at=m.at, key=m.key, label=bilingual(m.key)) for m in v.milestones],
+        answers=[AnswerOut(id=a.document_id, filename=a.filename) for a in v.answers],
+    )

@@ -46,25 +46,50 @@ class UserOut(BaseModel):
 @router.get("/administrations", response_model=list[AdministrationOut], responses=errors(422))
 def list_administrations(q: str = "", session: Session = Depends(read_db)) -> list[AdministrationOut]:
     """The public directory: active administrations, searchable in Arabic or French or by code."""
-    return [AdministrationOut(id=a.id, code=a.code, name_ar=a.name_ar, name_fr=a.name_fr, kind=a.kind.value,
-                              city_ar=a.city_ar, city_fr=a.city_fr)
-            for a in directory.public_directory(session, q)]
+    return [
+        AdministrationOut(
+            id=a.id,
+            code=a.code,
+            name_ar=a.name_ar,
+            name_fr=a.name_fr,
+            kind=a.kind.value,
+            city_ar=a.city_ar,
+            city_fr=a.city_fr,
+        )
+        for a in directory.public_directory(session, q)
+    ]
 
 
-@router.get("/administrations/{administration_id}/units", response_model=list[UnitOut],
-            responses=errors(401, 403, 404, 422))
-def list_units(administration_id: Id, session: Session = Depends(read_db),
-               actor: Actor | None = Depends(current_actor)) -> list[UnitOut]:
+@router.get(
+    "/administrations/{administration_id}/units", response_model=list[UnitOut], responses=errors(401, 403, 404, 422)
+)
+def list_units(
+    administration_id: Id, session: Session = Depends(read_db), actor: Actor | None = Depends(current_actor)
+) -> list[UnitOut]:
     """The unit tree (staff of that administration only)."""
-    return [UnitOut(id=n.unit.id, parent_id=n.unit.parent_id, code=n.unit.code, name_ar=n.unit.name_ar,
-                    name_fr=n.unit.name_fr, level=n.unit.level.value, depth=n.depth, active=n.unit.active)
-            for n in directory.units_for(session, actor, administration_id)]
+    return [
+        UnitOut(
+            id=n.unit.id,
+            parent_id=n.unit.parent_id,
+            code=n.unit.code,
+            name_ar=n.unit.name_ar,
+            name_fr=n.unit.name_fr,
+            level=n.unit.level.value,
+            depth=n.depth,
+            active=n.unit.active,
+        )
+        for n in directory.units_for(session, actor, administration_id)
+    ]
 
 
-@router.get("/administrations/{administration_id}/users", response_model=list[UserOut],
-            responses=errors(401, 403, 404, 422))
-def list_users(administration_id: Id, session: Session = Depends(read_db),
-               actor: Actor | None = Depends(current_actor)) -> list[UserOut]:
+@router.get(
+    "/administrations/{administration_id}/users", response_model=list[UserOut], responses=errors(401, 403, 404, 422)
+)
+def list_users(
+    administration_id: Id, session: Session = Depends(read_db), actor: Actor | None = Depends(current_actor)
+) -> list[UserOut]:
     """The administration's staff (its administrators only)."""
-    return [UserOut(id=u.id, email=u.email, full_name=u.full_name, active=u.active)
-            for u in users.list_users(session, actor, administration_id)]
+    return [
+        UserOut(id=u.id, email=u.email, full_name=u.full_name, active=u.active)
+        for u in users.list_users(session, actor, administration_id)
+    ]

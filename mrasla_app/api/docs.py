@@ -23,8 +23,10 @@ def install(app: FastAPI, prefix: str) -> None:
     @app.get(f"{prefix}/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url=app.openapi_url or f"{prefix}/openapi.json", title=f"{app.title} — docs",
-            swagger_js_url=f"{assets}/swagger-ui-bundle.js", swagger_css_url=f"{assets}/swagger-ui.css",
+            openapi_url=app.openapi_url or f"{prefix}/openapi.json",
+            title=f"{app.title} — docs",
+            swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+            swagger_css_url=f"{assets}/swagger-ui.css",
             swagger_favicon_url=f"{assets}/favicon.png",
             swagger_ui_parameters={"validatorUrl": None},  # no badge fetched from the validator's site
         )

@@ -22,8 +22,13 @@ from mrasla_app.i18n import bilingual
 from mrasla_app.services.errors import DomainError
 
 #: Framework statuses and the catalogue code they are reported with.
-HTTP_CODES = {401: "error.login_required", 403: "error.forbidden", 404: "error.not_found",
-              405: "error.method_not_allowed", 413: "error.request_too_large"}
+HTTP_CODES = {
+    401: "error.login_required",
+    403: "error.forbidden",
+    404: "error.not_found",
+    405: "error.method_not_allowed",
+    413: "error.request_too_large",
+}
 DESCRIPTIONS = {
     400: "Refused: the bilingual message says why",
     401: "Not signed in (session cookie missing or expired)",
@@ -54,10 +59,16 @@ class ErrorOut(BaseModel):
     error: str = Field(examples=["error.not_found"], description="an `error.*` code of the message catalogues")
     message: Message
     fields: dict[str, FieldError] | None = Field(
-        None, description="form errors, by field name (only with 422 and some 400)")
+        None, description="form errors, by field name (only with 422 and some 400)"
+    )
 
-    model_config = {"json_schema_extra": {"examples": [{
-        "error": "error.not_found", "message": {"ar": "غير موجود.", "fr": "Introuvable.", "en": "Not found."}}]}}
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"error": "error.not_found", "message": {"ar": "غير موجود.", "fr": "Introuvable.", "en": "Not found."}}
+            ]
+        }
+    }
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -115,6 +126,10 @@ def field_name(loc: tuple[int | str, ...]) -> str:
 async def validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     """FastAPI's parameter validation: each invalid input named by its field (never by an index)."""
     assert isinstance(exc, RequestValidationError)
-    fields = {field_name(tuple(err.get("loc") or ())): "error.api_malformed_json"
-              if err.get("type") == "json_invalid" else "error.invalid_value" for err in exc.errors()}
+    fields = {
+        field_name(tuple(err.get("loc") or ())): "error.api_malformed_json"
+        if err.get("type") == "json_invalid"
+        else "error.invalid_value"
+        for err in exc.errors()
+    }
     return JSONResponse(error_body("error.invalid_fields", fields), status_code=422)

@@ -24,7 +24,8 @@ from mrasla_app.i18n import bilingual
 from mrasla_app.models.base import MAX_ID
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import NotAuthenticated
-from mrasla_app.services.parapheur import annotations, batch, decisions, summary, undo, viewer, views
+from mrasla_app.services.parapheur import annotations as page_notes
+from mrasla_app.services.parapheur import batch, decisions, summary, undo, viewer, views
 from mrasla_app.services.parapheur.lifecycle import FolderAction
 
 router = APIRouter(prefix="/folders", tags=["parapheur"], responses=errors(401, 404, 422))
@@ -113,8 +114,10 @@ class FolderOut(BaseModel):
     annexes: list[AnnexOut]
     steps: list[StepOut]
     history: list[HistoryOut]
-    allowed_actions: list[str] = Field(description="what the caller may do now: start, approved, opinion, signed, "
-                                                   "rejected, returned, new_version, cancel, send, undo")
+    allowed_actions: list[str] = Field(
+        description="what the caller may do now: start, approved, opinion, signed, "
+        "rejected, returned, new_version, cancel, send, undo"
+    )
     active_step_id: int = Field(description="the step the caller may decide on (`step_id` of an action); 0: none")
     needs_pin: bool
     acting_for: list[PersonOut] = Field(description="participants the caller may act for by delegation")
@@ -133,8 +136,9 @@ def main_document(folder_id: Id, inline: bool = False, actor: Actor | None = Dep
 
 
 @router.get("/{folder_id}/documents/{document_id}", response_class=Response, responses=PDF)
-def folder_document(folder_id: Id, document_id: Id, inline: bool = False,
-                    actor: Actor | None = Depends(current_actor)) -> Response:
+def folder_document(
+    folder_id: Id, document_id: Id, inline: bool = False, actor: Actor | None = Depends(current_actor)
+) -> Response:
     """One document of the folder (annexes; the main one of the current version as it stands)."""
     actor = _staff(actor)
     with db.read_session() as session:
@@ -156,8 +160,12 @@ PNG = file_responses("image/png", description="The page as an image")
 
 
 @router.get("/{folder_id}/pages/{page}.png", response_class=Response, responses=PNG)
-def page_image(folder_id: Id, page: int = ApiPath(ge=1, le=9999), w: int = Query(640, ge=100, le=2000),
-               actor: Actor | None = Depends(current_actor)) -> Response:
+def page_image(
+    folder_id: Id,
+    page: int = ApiPath(ge=1, le=9999),
+    w: int = Query(640, ge=100, le=2000),
+    actor: Actor | None = Depends(current_actor),
+) -> Response:
     """One page of the main document as it stands, rendered about ``w`` pixels wide (the phone viewer)."""
     actor = _staff(actor)
     with db.read_session() as session:
@@ -171,9 +179,9 @@ def annotated_copy(folder_id: Id, inline: bool = False, actor: Actor | None = De
     pages); the signed document itself is never changed. For the folder's participants and initiator."""
     actor = _staff(actor)
     with db.read_session() as session:
-        data = annotations.annotated_copy(session, actor, folder_id)
+        data = page_notes.annotated_copy(session, actor, folder_id)
         reference = views.reference(session, actor, folder_id)
-    return _pdf(data, f"{reference}-annotations.pdf", inline)
+    return _pdf(data, f"{reference}-page_notes.pdf", inline)
 
 
 class Action(str, Enum):
@@ -186,9 +194,13 @@ class Action(str, Enum):
     return_ = "return"  # the previous step is active again (reason required)
 
 
-DECISIONS = {Action.approve: FolderAction.approved, Action.opinion: FolderAction.opinion,
-             Action.sign: FolderAction.signed, Action.reject: FolderAction.rejected,
-             Action.return_: FolderAction.returned}
+DECISIONS = {
+    Action.approve: FolderAction.approved,
+    Action.opinion: FolderAction.opinion,
+    Action.sign: FolderAction.signed,
+    Action.reject: FolderAction.rejected,
+    Action.return_: FolderAction.returned,
+}
 
 
 class ActionIn(BaseModel):
@@ -196,10 +208,12 @@ class ActionIn(BaseModel):
     pin: str | None = Field(None, description="the signatory's PIN (signature steps only); never stored")
     reason: str = Field("", description="why the folder is rejected or returned")
     comment: str = Field("", description="a comment, or the opinion itself on an opinion step")
-    on_behalf_of: int | None = Field(None, ge=0, le=MAX_ID,
-                                     description="user id of a participant who delegated to the actor")
-    step_id: int | None = Field(None, ge=0, le=MAX_ID,
-                                description="the step the caller saw; refused if another one is active now")
+    on_behalf_of: int | None = Field(
+        None, ge=0, le=MAX_ID, description="user id of a participant who delegated to the actor"
+    )
+    step_id: int | None = Field(
+        None, ge=0, le=MAX_ID, description="the step the caller saw; refused if another one is active now"
+    )
 
 
 class FolderStateOut(BaseModel):
@@ -218,11 +232,25 @@ def act_on_folder(folder_id: Id, body: ActionIn, actor: Actor | None = Depends(a
     actor = _staff(actor)
     comment = "\n".join(part for part in (body.reason.strip(), body.comment.strip()) if part)
     with db.write_session() as session:
-        folder = decisions.act(session, actor, folder_id, DECISIONS[body.action].value, comment=comment,
-                              pin=body.pin, on_behalf_of=body.on_behalf_of, step_id=body.step_id)
-        return FolderStateOut(id=folder.id, reference=folder.reference, status=folder.status.value,  # type: ignore[arg-type]
-                              version=folder.version, current_step=folder.current_step,
-                              document_sha256=folder.current_sha256, reject_reason=folder.reject_reason)
+        folder = decisions.act(
+            session,
+            actor,
+            folder_id,
+            DECISIONS[body.action].value,
+            comment=comment,
+            pin=body.pin,
+            on_behalf_of=body.on_behalf_of,
+            step_id=body.step_id,
+        )
+        return FolderStateOut(
+            id=folder.id,
+            reference=folder.reference,
+            status=folder.status.value,
+            version=folder.version,
+            current_step=folder.current_step,
+            document_sha256=folder.current_sha256,
+            reject_reason=folder.reject_reason,
+        )
 
 
 # --------------------------------------------------------------------------- batch, undo
@@ -240,14 +268,20 @@ BATCH_DECISIONS = {BatchAction.approve: FolderAction.approved, BatchAction.sign:
 
 class BatchFolderIn(BaseModel):
     folder_id: int = Field(ge=1, le=MAX_ID, strict=True)
-    step_id: int | None = Field(None, ge=0, le=MAX_ID, strict=True,
-                                description="the step the caller reviewed; the folder is refused if another one is active now")
+    step_id: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_ID,
+        strict=True,
+        description="the step the caller reviewed; the folder is refused if another one is active now",
+    )
 
 
 class BatchIn(BaseModel):
     action: BatchAction
-    folders: list[BatchFolderIn] = Field(min_length=1, max_length=batch.MAX_BATCH,
-                                         description="the folders, decided on in this order (each once)")
+    folders: list[BatchFolderIn] = Field(
+        min_length=1, max_length=batch.MAX_BATCH, description="the folders, decided on in this order (each once)"
+    )
     pin: str | None = Field(None, description="the signatory's PIN, checked once for the whole batch; never stored")
     comment: str = Field("", description="a comment recorded with every decision of the batch")
 
@@ -280,16 +314,28 @@ class BatchCandidateOut(BaseModel):
 
 
 @router.get("/batch/candidates", response_model=list[BatchCandidateOut])
-def batch_candidates(action: BatchAction = BatchAction.sign,
-                     actor: Actor | None = Depends(current_actor)) -> list[BatchCandidateOut]:
+def batch_candidates(
+    action: BatchAction = BatchAction.sign, actor: Actor | None = Depends(current_actor)
+) -> list[BatchCandidateOut]:
     """The folders waiting for the caller's visa (`approve`) or signature (`sign`), with what to review
     before deciding on them together: subject, reference, pages, initiator and earlier decisions."""
     actor = _staff(actor)
     with db.read_session() as session:
         rows = batch.review(session, actor, BATCH_DECISIONS[action].value)
-    return [BatchCandidateOut(folder_id=r.folder_id, step_id=r.step_id, reference=r.reference, title=r.title,
-                              pages=r.pages, initiator=r.initiator, step=r.step_label,
-                              previous=[list(p) for p in r.previous], on_behalf_of=r.on_behalf_of) for r in rows]
+    return [
+        BatchCandidateOut(
+            folder_id=r.folder_id,
+            step_id=r.step_id,
+            reference=r.reference,
+            title=r.title,
+            pages=r.pages,
+            initiator=r.initiator,
+            step=r.step_label,
+            previous=[list(p) for p in r.previous],
+            on_behalf_of=r.on_behalf_of,
+        )
+        for r in rows
+    ]
 
 
 def _signed_in_acting(actor: Actor | None = Depends(acting_actor)) -> Actor:
@@ -306,18 +352,28 @@ def act_on_batch(body: BatchIn, actor: Actor = Depends(_signed_in_acting)) -> Ba
     revoked key refuses the whole request (400) before any folder is touched."""
     items = [batch.Item(f.folder_id, f.step_id) for f in body.folders]
     results = []
-    for outcome in batch.run(actor, BATCH_DECISIONS[body.action].value, items, pin=body.pin,
-                             comment=body.comment.strip()):
+    for outcome in batch.run(
+        actor, BATCH_DECISIONS[body.action].value, items, pin=body.pin, comment=body.comment.strip()
+    ):
         message = Message(**bilingual(outcome.error, **(outcome.params or {}))) if outcome.error else None
-        results.append(BatchResultOut(folder_id=outcome.folder_id, reference=outcome.reference, ok=outcome.ok,
-                                      status=outcome.status, error=outcome.error, message=message))
+        results.append(
+            BatchResultOut(
+                folder_id=outcome.folder_id,
+                reference=outcome.reference,
+                ok=outcome.ok,
+                status=outcome.status,
+                error=outcome.error,
+                message=message,
+            )
+        )
     done = sum(r.ok for r in results)
     return BatchOut(done=done, refused=len(results) - done, results=results)
 
 
 class UndoIn(BaseModel):
-    action_id: int | None = Field(None, ge=0, le=MAX_ID,
-                                  description="the decision the caller saw; refused if their last one is another")
+    action_id: int | None = Field(
+        None, ge=0, le=MAX_ID, description="the decision the caller saw; refused if their last one is another"
+    )
 
 
 @router.post("/{folder_id}/undo", response_model=FolderStateOut, responses=errors(400, 403, 413))
@@ -329,9 +385,15 @@ def undo_decision(folder_id: Id, body: UndoIn, actor: Actor | None = Depends(act
     actor = _staff(actor)
     with db.write_session() as session:
         folder = undo.undo(session, actor, folder_id, action_id=body.action_id)
-        return FolderStateOut(id=folder.id, reference=folder.reference, status=folder.status.value,  # type: ignore[arg-type]
-                              version=folder.version, current_step=folder.current_step,
-                              document_sha256=folder.current_sha256, reject_reason=folder.reject_reason)
+        return FolderStateOut(
+            id=folder.id,
+            reference=folder.reference,
+            status=folder.status.value,
+            version=folder.version,
+            current_step=folder.current_step,
+            document_sha256=folder.current_sha256,
+            reject_reason=folder.reject_reason,
+        )
 
 
 # Digits only, and last: ``/folders/batch`` is another resource (its 405 and ``Allow``, ``errors.path_methods``).

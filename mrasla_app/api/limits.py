@@ -125,5 +125,5 @@ def upload_guard(app: Any) -> Any:
             return
         await capped(scope, receive, send)
 
-    wrapped.limiter = limiter  # type: ignore[attr-defined]  # tests reset it
+    wrapped.limiter = limiter  # tests reset it
     return wrapped

@@ -60,16 +60,21 @@ TAGS = [
     {"name": "auth", "description": "Staff sign-in and session."},
     {"name": "directory", "description": "Administrations, their units and staff."},
     {"name": "correspondence", "description": "The staff inbox: read, qualify, dispatch, close."},
-    {"name": "parapheur", "description": "The signature book: documents and decisions on a folder, batches of visas or "
-                                         "signatures with one PIN, and the undo of one's own last decision."},
+    {
+        "name": "parapheur",
+        "description": "The signature book: documents and decisions on a folder, batches of visas or "
+        "signatures with one PIN, and the undo of one's own last decision.",
+    },
     {"name": "registers", "description": "The legal registers as CSV and PDF."},
     {"name": "webhooks", "description": WEBHOOKS},
     {"name": "health", "description": "Liveness for load balancers and monitoring."},
 ]
 
 
-ANY_REFUSAL = {"description": "A refusal (the bilingual error shape)",
-               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+ANY_REFUSAL = {
+    "description": "A refusal (the bilingual error shape)",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+}
 
 
 def operation_id(route: APIRoute) -> str:
@@ -110,6 +115,6 @@ def install(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             complete(FastAPI.openapi(app))
-        return app.openapi_schema  # type: ignore[return-value]
+        return app.openapi_schema  # type: ignore[return-value]  # FastAPI caches the schema it just built
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to customise the schema

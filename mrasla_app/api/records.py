@@ -24,8 +24,11 @@ def _reference(session, disposal_id: int) -> str:  # noqa: ANN001
     return row.reference if row else str(disposal_id)
 
 
-@router.get("/{disposal_id}/package.zip", response_class=Response,
-            responses=file_responses("application/zip", description="The SEDA 2.2 package as a zipped BagIt bag"))
+@router.get(
+    "/{disposal_id}/package.zip",
+    response_class=Response,
+    responses=file_responses("application/zip", description="The SEDA 2.2 package as a zipped BagIt bag"),
+)
 def disposal_package(disposal_id: Id, actor: Actor | None = Depends(current_actor)) -> Response:
     """The transfer's package for the archives: a zipped BagIt bag whose payload is the SEDA 2.2
     ArchiveTransfer message (``manifest.xml``) and the files it describes (archivists only)."""
@@ -34,8 +37,11 @@ def disposal_package(disposal_id: Id, actor: Actor | None = Depends(current_acto
         return download(data, "application/zip", f"{_reference(session, disposal_id)}.zip")
 
 
-@router.get("/{disposal_id}/certificate.pdf", response_class=Response,
-            responses=file_responses("application/pdf", description="The sealed certificate of destruction"))
+@router.get(
+    "/{disposal_id}/certificate.pdf",
+    response_class=Response,
+    responses=file_responses("application/pdf", description="The sealed certificate of destruction"),
+)
 def disposal_certificate(disposal_id: Id, actor: Actor | None = Depends(current_actor)) -> Response:
     """The sealed certificate of destruction: each destroyed letter and the SHA-256 of its files
     (archivists only)."""

@@ -62,10 +62,16 @@ def _filename(session, adm_id: int, direction: Direction, start: date, end: date
     return f"registre-{FILE_WORDS[direction]}-{code}-{start:%Y%m%d}-{end:%Y%m%d}.{ext}"
 
 
-@router.get("/{direction}.csv", response_class=Response,
-            responses=file_responses("text/csv", description="The register (CSV)"))
-def register_csv(direction: str, start: str | None = Query(None, alias="from"), end: str | None = Query(None, alias="to"),
-                 administration: Id | None = None, actor: Actor | None = Depends(current_actor)) -> Response:
+@router.get(
+    "/{direction}.csv", response_class=Response, responses=file_responses("text/csv", description="The register (CSV)")
+)
+def register_csv(
+    direction: str,
+    start: str | None = Query(None, alias="from"),
+    end: str | None = Query(None, alias="to"),
+    administration: Id | None = None,
+    actor: Actor | None = Depends(current_actor),
+) -> Response:
     """The register of ``direction`` (incoming, outgoing, internal) as CSV (UTF-8 BOM, ``;``, bilingual header)."""
     actor, adm_id = _target(actor, administration)
     d, lo, hi = _direction(direction), _day(start), _day(end)
@@ -75,10 +81,18 @@ def register_csv(direction: str, start: str | None = Query(None, alias="from"), 
     return download(data, "text/csv; charset=utf-8", name)
 
 
-@router.get("/{direction}.pdf", response_class=Response,
-            responses=file_responses("application/pdf", description="The register (PDF)"))
-def register_pdf(direction: str, start: str | None = Query(None, alias="from"), end: str | None = Query(None, alias="to"),
-                 administration: Id | None = None, actor: Actor | None = Depends(current_actor)) -> Response:
+@router.get(
+    "/{direction}.pdf",
+    response_class=Response,
+    responses=file_responses("application/pdf", description="The register (PDF)"),
+)
+def register_pdf(
+    direction: str,
+    start: str | None = Query(None, alias="from"),
+    end: str | None = Query(None, alias="to"),
+    administration: Id | None = None,
+    actor: Actor | None = Depends(current_actor),
+) -> Response:
     """The register of ``direction`` as a bilingual A4 landscape PDF."""
     actor, adm_id = _target(actor, administration)
     d, lo, hi = _direction(direction), _day(start), _day(end)

@@ -33,28 +33,31 @@ from mrasla_app.settings import get_settings
 
 def csp(socket_origins: tuple[str, ...]) -> str:
     """The Content-Security-Policy; ``socket_origins`` are the ws:// / wss:// origins of the app itself."""
-    return "; ".join((
-        "default-src 'self'",
-        "script-src 'self' 'unsafe-inline' 'unsafe-eval'",  # Reflex's bundle evaluates code: verified by test_shell
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "font-src 'self' data:",
-        " ".join(("connect-src 'self'", *socket_origins)),
-        "frame-src 'self' blob: data:",  # data: — the drafted letter's PDF preview (an opaque-origin frame)
-        "object-src 'self'",
-        "worker-src 'self'",
-        "manifest-src 'self'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'self'",
-    ))
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self' 'unsafe-inline' 'unsafe-eval'",  # Reflex's bundle evaluates code: verified by test_shell
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            " ".join(("connect-src 'self'", *socket_origins)),
+            "frame-src 'self' blob: data:",  # data: — the drafted letter's PDF preview (an opaque-origin frame)
+            "object-src 'self'",
+            "worker-src 'self'",
+            "manifest-src 'self'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'self'",
+        )
+    )
 
 
 @lru_cache(maxsize=4)
 def _headers(origins: frozenset[str], https: bool) -> tuple[tuple[bytes, bytes], ...]:
     # CSP source expressions cannot name an IPv6 literal (Chromium ignores the whole source): [::1] is left out.
-    sockets = tuple(sorted(o.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
-                           for o in origins if "[" not in o))
+    sockets = tuple(
+        sorted(o.replace("https://", "wss://", 1).replace("http://", "ws://", 1) for o in origins if "[" not in o)
+    )
     headers = [
         (b"content-security-policy", csp(sockets).encode()),
         (b"x-content-type-options", b"nosniff"),
@@ -108,7 +111,9 @@ def security_headers(app: ASGIApp) -> ASGIApp:
             if message["type"] == "http.response.start":
                 own = list(message.get("headers", []))
                 present = {name.lower() for name, _ in own}
-                message["headers"] = _merge_vary([*own, *((n, v) for n, v in security_header_list() if n not in present)])
+                message["headers"] = _merge_vary(
+                    [*own, *((n, v) for n, v in security_header_list() if n not in present)]
+                )
             await send(message)
 
         await app(scope, receive, send_with_headers)

@@ -59,8 +59,15 @@ def start(provider_id: Id, request: Request, next: str = "", session: Session = 
     except DomainError:
         return RedirectResponse(FAILED, status_code=303)
     response = RedirectResponse(url, status_code=303)
-    response.set_cookie(FLOW_COOKIE, oidc.seal_flow(flow), max_age=oidc.FLOW_TTL, httponly=True, samesite="lax",
-                        secure=get_settings().cookie_secure, path=routes.OIDC_PREFIX)
+    response.set_cookie(
+        FLOW_COOKIE,
+        oidc.seal_flow(flow),
+        max_age=oidc.FLOW_TTL,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().cookie_secure,
+        path=routes.OIDC_PREFIX,
+    )
     return response
 
 
@@ -69,8 +76,10 @@ def _leave(target: str) -> HTMLResponse:
     provider's cross-site redirect is sent from the next, same-site, navigation on; Reflex's per-tab
     state of the previous visitor is forgotten on the way."""
     script = f"try{{sessionStorage.removeItem('token')}}catch(e){{}}window.location.replace({json.dumps(target)})"
-    body = (f'<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url='
-            f'{html.escape(target)}"><title>Mrasla</title></head><body><script>{script}</script></body></html>')
+    body = (
+        f'<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url='
+        f'{html.escape(target)}"><title>Mrasla</title></head><body><script>{script}</script></body></html>'
+    )
     return HTMLResponse(body, headers={"cache-control": "no-store"})
 
 
@@ -84,20 +93,35 @@ def callback(request: Request, session: WriteSession, code: str = "", state: str
         if provider is None:
             raise oidc.FlowError()
         identity = oidc.finish(provider, flow, redirect_uri(), code[:2048], state[:512])
-        ticket, user = login.complete_oidc(session, provider, identity, ip=ip,
-                                           user_agent=request.headers.get("user-agent", ""))
+        ticket, user = login.complete_oidc(
+            session, provider, identity, ip=ip, user_agent=request.headers.get("user-agent", "")
+        )
     except DomainError as exc:
         session.rollback()
         if provider is not None:
-            audit.record(session, None, "auth.login_failed", object_type="identity_provider", object_id=provider.id,
-                         administration_id=provider.administration_id, actor_label=f"oidc:{provider.id}",
-                         data={"ip": ip, "reason": exc.code})
+            audit.record(
+                session,
+                None,
+                "auth.login_failed",
+                object_type="identity_provider",
+                object_id=provider.id,
+                administration_id=provider.administration_id,
+                actor_label=f"oidc:{provider.id}",
+                data={"ip": ip, "reason": exc.code},
+            )
         response: Response = RedirectResponse(FAILED, status_code=303)
     else:
         if ticket is None:
             response = _leave(SECOND_FACTOR + (f"&next={quote(flow.next_path, safe='/')}" if flow.next_path else ""))
-            response.set_cookie(SECOND_FACTOR_COOKIE, login.seal_pending(user.id), max_age=login.PENDING_TTL,  # type: ignore[arg-type]
-                                httponly=True, samesite="strict", secure=get_settings().cookie_secure, path="/")
+            response.set_cookie(
+                SECOND_FACTOR_COOKIE,
+                login.seal_pending(user.id),
+                max_age=login.PENDING_TTL,
+                httponly=True,
+                samesite="strict",
+                secure=get_settings().cookie_secure,
+                path="/",
+            )
         else:
             token = accounts.exchange_ticket(session, ticket)
             response = _leave(routes.login_url(flow.next_path))  # the login page sends the signed-in onwards

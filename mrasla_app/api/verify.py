@@ -9,16 +9,16 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from mrasla_app import db
 from mrasla_app.api.deps import file_responses, verify_token
 from mrasla_app.api.errors import errors
 from mrasla_app.api.limits import Limiter
 from mrasla_app.pki.validation import ValidationReport
-from mrasla_app.services.portal import verification
 from mrasla_app.services.errors import DomainError, NotFound
+from mrasla_app.services.portal import verification
 
 router = APIRouter(tags=["verification"])
 verify_limit = Limiter("verify", limit=60, window=60)
@@ -77,18 +77,31 @@ class ReportOut(BaseModel):
 
 def report_out(report: ValidationReport) -> ReportOut:
     return ReportOut(
-        authentic=report.authentic, reason=report.reason or "", level=report.level,
-        signatures=[SignatureOut(
-            field_name=s.field_name, signer=s.signer_common_name or "", signing_time=s.signing_time,
-            intact=s.intact, valid=s.valid, trusted=s.trusted, timestamped=s.timestamped and s.timestamp_valid,
-            covers_whole_document=s.covers_whole_document, modified_after_signing=s.modified_after_signing,
-            certified=s.certified) for s in report.signatures],
+        authentic=report.authentic,
+        reason=report.reason or "",
+        level=report.level,
+        signatures=[
+            SignatureOut(
+                field_name=s.field_name,
+                signer=s.signer_common_name or "",
+                signing_time=s.signing_time,
+                intact=s.intact,
+                valid=s.valid,
+                trusted=s.trusted,
+                timestamped=s.timestamped and s.timestamp_valid,
+                covers_whole_document=s.covers_whole_document,
+                modified_after_signing=s.modified_after_signing,
+                certified=s.certified,
+            )
+            for s in report.signatures
+        ],
     )
 
 
 # Declared before ``/verify/{reference}``, which would otherwise also match ``/verify/pdf``.
-@router.post("/verify/pdf", response_model=ReportOut, dependencies=[Depends(verify_limit)],
-             responses=errors(400, 413, 422, 429))
+@router.post(
+    "/verify/pdf", response_model=ReportOut, dependencies=[Depends(verify_limit)], responses=errors(400, 413, 422, 429)
+)
 async def verify_pdf(file: UploadFile) -> ReportOut:
     """Upload any PDF: each signature's signer, time, integrity, trust and later modifications."""
     data = await _read_upload(file)
@@ -106,9 +119,18 @@ async def _read_upload(file: UploadFile) -> bytes:
     return data
 
 
-@router.post("/verify/pdf/etsi", response_class=Response, dependencies=[Depends(verify_limit)],
-             responses={200: {"description": "An ETSI TS 119 102-2 validation report", "content": {
-                 "application/xml": {"schema": {"type": "string", "format": "binary"}}}}, **errors(400, 413, 422, 429)})
+@router.post(
+    "/verify/pdf/etsi",
+    response_class=Response,
+    dependencies=[Depends(verify_limit)],
+    responses={
+        200: {
+            "description": "An ETSI TS 119 102-2 validation report",
+            "content": {"application/xml": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **errors(400, 413, 422, 429),
+    },
+)
 async def verify_pdf_etsi(file: UploadFile) -> Response:
     """The same upload judged by the ETSI EN 319 102-1 algorithm: an ETSI TS 119 102-2 XML
     validation report (TOTAL-PASSED / INDETERMINATE / TOTAL-FAILED per signature)."""
@@ -119,23 +141,39 @@ async def verify_pdf_etsi(file: UploadFile) -> Response:
     return Response(xml, media_type="application/xml")
 
 
-@router.post("/verify/pdf/report", response_class=Response, dependencies=[Depends(verify_limit)],
-             responses={200: {"description": "A printable PDF validation report (French / Arabic)", "content": {
-                 "application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-                 "headers": {"Content-Disposition": {"description": "attachment, with the file name",
-                                                     "schema": {"type": "string"}}}},
-                 **errors(400, 413, 422, 429)})
+@router.post(
+    "/verify/pdf/report",
+    response_class=Response,
+    dependencies=[Depends(verify_limit)],
+    responses={
+        200: {
+            "description": "A printable PDF validation report (French / Arabic)",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            "headers": {
+                "Content-Disposition": {"description": "attachment, with the file name", "schema": {"type": "string"}}
+            },
+        },
+        **errors(400, 413, 422, 429),
+    },
+)
 async def verify_pdf_report(file: UploadFile) -> Response:
     """The same upload as a PDF report for people: per signature and document timestamp the signer,
     the time, the ETSI indication (as in the XML report), the PAdES level and later modifications."""
     data = await _read_upload(file)
     pdf = await run_in_threadpool(verification.report_pdf, data, file.filename or "document.pdf")
-    return Response(pdf, media_type="application/pdf", headers={
-        "Content-Disposition": 'attachment; filename="validation-report.pdf"', "Cache-Control": "no-store"})
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="validation-report.pdf"', "Cache-Control": "no-store"},
+    )
 
 
-@router.get("/verify/{reference}", response_model=ReceiptOut, dependencies=[Depends(verify_limit)],
-            responses=errors(404, 422, 429))
+@router.get(
+    "/verify/{reference}",
+    response_model=ReceiptOut,
+    dependencies=[Depends(verify_limit)],
+    responses=errors(404, 422, 429),
+)
 def verify_receipt(reference: str, token: str = Depends(verify_token)) -> ReceiptOut:
     """What was registered under a receipt: needs the verification token carried by the receipt's QR code."""
     with db.read_session() as session:
@@ -143,10 +181,13 @@ def verify_receipt(reference: str, token: str = Depends(verify_token)) -> Receip
     if found is None:
         raise NotFound("error.not_authentic")
     return ReceiptOut(
-        authentic=True, registry_number=found.registry_number,
+        authentic=True,
+        registry_number=found.registry_number,
         administration={"ar": found.administration_ar, "fr": found.administration_fr},
-        unit={"ar": found.unit_ar, "fr": found.unit_fr}, registered_at=found.registered_at,
-        subject=found.subject, depositor_id=found.depositor_id,
+        unit={"ar": found.unit_ar, "fr": found.unit_fr},
+        registered_at=found.registered_at,
+        subject=found.subject,
+        depositor_id=found.depositor_id,
         documents=[ReceiptDocumentOut(**d.__dict__) for d in found.documents],
     )
 
@@ -160,15 +201,21 @@ CRL_CACHE = "public, no-cache"  # revocations must be seen at once: always reval
 
 def public_file(data: bytes, media_type: str, modified: datetime, cache: str, filename: str | None = None) -> Response:
     """A public PKI file with its validators (``ETag``, ``Last-Modified``) for conditional requests."""
-    headers = {"ETag": f'"{hashlib.sha256(data).hexdigest()}"', "Last-Modified": format_datetime(modified, usegmt=True),
-               "Cache-Control": cache}
+    headers = {
+        "ETag": f'"{hashlib.sha256(data).hexdigest()}"',
+        "Last-Modified": format_datetime(modified, usegmt=True),
+        "Cache-Control": cache,
+    }
     if filename:
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return Response(data, media_type=media_type, headers=headers)
 
 
-@pki_router.get("/pki/root.crt", response_class=Response,
-                responses=file_responses("application/x-x509-ca-cert", description="The root certificate (PEM)"))
+@pki_router.get(
+    "/pki/root.crt",
+    response_class=Response,
+    responses=file_responses("application/x-x509-ca-cert", description="The root certificate (PEM)"),
+)
 def root_certificate() -> Response:
     """The platform root certificate, to trust in a PDF reader (Adobe: Edit ▸ Preferences ▸ Signatures)."""
     from cryptography.hazmat.primitives.serialization import Encoding
@@ -176,17 +223,33 @@ def root_certificate() -> Response:
     from mrasla_app.pki.ca import load_or_create_pki
 
     root = load_or_create_pki().root_cert
-    return public_file(root.public_bytes(Encoding.PEM), "application/x-x509-ca-cert", root.not_valid_before_utc,
-                       ROOT_CACHE, "mrasla-root.crt")
+    return public_file(
+        root.public_bytes(Encoding.PEM),
+        "application/x-x509-ca-cert",
+        root.not_valid_before_utc,
+        ROOT_CACHE,
+        "mrasla-root.crt",
+    )
 
 
-@pki_router.post("/pki/tsa", response_class=Response, dependencies=[Depends(verify_limit)],
-                 responses={200: {"description": "An RFC 3161 time-stamp response (granted or rejected)",
-                                  "content": {"application/timestamp-reply": {
-                                      "schema": {"type": "string", "format": "binary"}}}},
-                            **errors(400, 413, 429)},
-                 openapi_extra={"requestBody": {"required": True, "content": {
-                     "application/timestamp-query": {"schema": {"type": "string", "format": "binary"}}}}})
+@pki_router.post(
+    "/pki/tsa",
+    response_class=Response,
+    dependencies=[Depends(verify_limit)],
+    responses={
+        200: {
+            "description": "An RFC 3161 time-stamp response (granted or rejected)",
+            "content": {"application/timestamp-reply": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **errors(400, 413, 429),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/timestamp-query": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
 async def timestamp(request: Request) -> Response:
     """The platform's RFC 3161 time-stamping authority (``application/timestamp-query``); a query it
     cannot grant gets an RFC 3161 rejection, a request without any query a bilingual 400."""
@@ -198,8 +261,11 @@ async def timestamp(request: Request) -> Response:
     return Response(respond(query), media_type="application/timestamp-reply", headers={"Cache-Control": "no-store"})
 
 
-@pki_router.get("/pki/crl.der", response_class=Response,
-                responses=file_responses("application/pkix-crl", description="The CRL (DER)"))
+@pki_router.get(
+    "/pki/crl.der",
+    response_class=Response,
+    responses=file_responses("application/pkix-crl", description="The CRL (DER)"),
+)
 def crl() -> Response:
     """The platform's current certificate revocation list (DER)."""
     from cryptography import x509
@@ -210,14 +276,25 @@ def crl() -> Response:
     return public_file(der, "application/pkix-crl", x509.load_der_x509_crl(der).last_update_utc, CRL_CACHE)
 
 
-_OCSP_DOC: dict[int | str, dict[str, Any]] = {200: {
-    "description": "An OCSP response (RFC 6960), signed by the delegated responder", "content": {
-        "application/ocsp-response": {"schema": {"type": "string", "format": "binary"}}}}}
+_OCSP_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "An OCSP response (RFC 6960), signed by the delegated responder",
+        "content": {"application/ocsp-response": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
 
 
-@pki_router.post("/pki/ocsp", response_class=Response, responses={**_OCSP_DOC, **errors(400, 413)},
-                 openapi_extra={"requestBody": {"required": True, "content": {
-                     "application/ocsp-request": {"schema": {"type": "string", "format": "binary"}}}}})
+@pki_router.post(
+    "/pki/ocsp",
+    response_class=Response,
+    responses={**_OCSP_DOC, **errors(400, 413)},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/ocsp-request": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
 async def ocsp_post(request: Request) -> Response:
     """The platform's RFC 6960 OCSP responder (``application/ocsp-request``); a request it cannot
     parse gets an OCSP ``malformedRequest`` answer, a request without any body a bilingual 400."""
@@ -234,5 +311,6 @@ def ocsp_get(encoded: str) -> Response:
     """The OCSP responder over GET (RFC 6960 A.1: base64 request in the path), cacheable."""
     from mrasla_app.pki.ocsp import respond_get
 
-    return Response(respond_get(encoded), media_type="application/ocsp-response",
-                    headers={"Cache-Control": "max-age=300"})
+    return Response(
+        respond_get(encoded), media_type="application/ocsp-response", headers={"Cache-Control": "max-age=300"}
+    )

@@ -22,12 +22,12 @@ router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=errors(400, 
 
 #: The event types, as an enum of the contract (``webhooks.EVENT_TYPES`` is the source).
 # mypy reads the members of a functional Enum only from a literal; these are built from EVENT_TYPES.
-WebhookEvent = enum.Enum("WebhookEvent", {name.replace(".", "_"): name for name in webhooks.EVENT_TYPES}, type=str)  # type: ignore[misc]
+WebhookEvent = enum.Enum("WebhookEvent", {name.replace(".", "_"): name for name in webhooks.EVENT_TYPES}, type=str)  # type: ignore[misc]  # members built from data; mypy reads only literals
 
 
 class WebhookIn(BaseModel):
     url: str = Field(min_length=1, max_length=webhooks.MAX_URL, examples=["https://si.example.ma/mrasla/events"])
-    events: list[WebhookEvent] = Field(min_length=1)  # type: ignore[valid-type]
+    events: list[WebhookEvent] = Field(min_length=1)
     description: str = Field(default="", max_length=200)
     administration: Id | None = Field(default=None, description="For platform administrators: which administration")
 
@@ -87,13 +87,21 @@ def _target(actor: Actor, administration: int | None) -> int:
 
 
 def _out(e: WebhookEndpoint) -> dict[str, object]:
-    return {"id": e.id, "administration_id": e.administration_id, "url": e.url, "events": e.events.split(","),
-            "description": e.description, "active": e.active, "created_at": e.created_at}
+    return {
+        "id": e.id,
+        "administration_id": e.administration_id,
+        "url": e.url,
+        "events": e.events.split(","),
+        "description": e.description,
+        "active": e.active,
+        "created_at": e.created_at,
+    }
 
 
 def _attempt(a: WebhookAttempt) -> AttemptOut:
-    return AttemptOut(number=a.number, at=a.at, worker=a.worker, status_code=a.status_code, latency_ms=a.latency_ms,
-                      error=a.error)
+    return AttemptOut(
+        number=a.number, at=a.at, worker=a.worker, status_code=a.status_code, latency_ms=a.latency_ms, error=a.error
+    )
 
 
 @router.get("", response_model=list[WebhookOut])
@@ -111,8 +119,14 @@ def create_webhook(body: WebhookIn, actor: Actor | None = Depends(acting_actor))
     `Mrasla-Event-Id` is the same on every retry. Private and loopback addresses are refused."""
     actor = _staff(actor)
     with db.write_session() as session:
-        created = webhooks.create_endpoint(session, actor, _target(actor, body.administration), body.url,
-                                           [e.value for e in body.events], body.description)
+        created = webhooks.create_endpoint(
+            session,
+            actor,
+            _target(actor, body.administration),
+            body.url,
+            [e.value for e in body.events],
+            body.description,
+        )
         return WebhookCreatedOut(**_out(created.endpoint), secret=created.secret)
 
 
@@ -128,9 +142,19 @@ def test_webhook(webhook_id: Id, actor: Actor | None = Depends(acting_actor)) ->
     """Queue a `webhook.test` event for the endpoint; the job queue sends it within a minute."""
     with db.write_session() as session:
         d = webhooks.send_test(session, _staff(actor), webhook_id)
-        return DeliveryOut(id=d.id, event_id=d.event_id, event_type=d.event_type, status=d.status.value,
-                           attempts=d.attempts, next_attempt_at=d.next_attempt_at, last_status_code=None,
-                           last_error="", created_at=d.created_at, delivered_at=None, history=[])
+        return DeliveryOut(
+            id=d.id,
+            event_id=d.event_id,
+            event_type=d.event_type,
+            status=d.status.value,
+            attempts=d.attempts,
+            next_attempt_at=d.next_attempt_at,
+            last_status_code=None,
+            last_error="",
+            created_at=d.created_at,
+            delivered_at=None,
+            history=[],
+        )
 
 
 @router.get("/{webhook_id}/deliveries", response_model=list[DeliveryOut])
@@ -139,9 +163,19 @@ def list_deliveries(webhook_id: Id, actor: Actor | None = Depends(current_actor)
     actor = _staff(actor)
     with db.read_session() as session:
         views = webhooks.recent_deliveries(session, actor, 0, endpoint_id=webhook_id)
-    return [DeliveryOut(id=v.delivery.id, event_id=v.delivery.event_id, event_type=v.delivery.event_type,
-                        status=v.delivery.status.value, attempts=v.delivery.attempts,
-                        next_attempt_at=v.delivery.next_attempt_at if v.delivery.status.value == "pending" else None,
-                        last_status_code=v.delivery.last_status_code, last_error=v.delivery.last_error,
-                        created_at=v.delivery.created_at, delivered_at=v.delivery.delivered_at,
-                        history=[_attempt(a) for a in v.attempts]) for v in views]
+    return [
+        DeliveryOut(
+            id=v.delivery.id,
+            event_id=v.delivery.event_id,
+            event_type=v.delivery.event_type,
+            status=v.delivery.status.value,
+            attempts=v.delivery.attempts,
+            next_attempt_at=v.delivery.next_attempt_at if v.delivery.status.value == "pending" else None,
+            last_status_code=v.delivery.last_status_code,
+            last_error=v.delivery.last_error,
+            created_at=v.delivery.created_at,
+            delivered_at=v.delivery.delivered_at,
+            history=[_attempt(a) for a in v.attempts],
+        )
+        for v in views
+    ]

@@ -34,11 +34,19 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import MDPPerm
 from pyhanko.stamp import StaticStampStyle
 
+from mrasla_app.documents.labels import fit, font_for, use_font
+from mrasla_app.documents.receipt_layout import (
+    FONT_AR,
+    FONT_LATIN,
+    FONT_MONO,
+    PAGE_H_MM,
+    SealSlot,
+    draw_qr,
+    new_document,
+)
+from mrasla_app.documents.receipts import FILL, GREEN, INK, MUTED, RED, RULE, _is_arabic
 from mrasla_app.pki import ltv
 from mrasla_app.pki.ca import Platform, load_or_create_pki
-from mrasla_app.documents.labels import fit, font_for, use_font
-from mrasla_app.documents.receipt_layout import FONT_AR, FONT_LATIN, FONT_MONO, PAGE_H_MM, SealSlot, draw_qr, new_document
-from mrasla_app.documents.receipts import FILL, GREEN, INK, MUTED, RED, RULE, _is_arabic
 from mrasla_app.pki.signing import async_run_signer, run_sync, timestamper, validation_context
 from mrasla_app.settings import TIMEZONE
 
@@ -117,8 +125,7 @@ def _text_line(pdf: FPDF, text: str, size: float, width: float, style: str = "",
     family = font_for(text)
     use_font(pdf, family, size + (0.6 if family == FONT_AR else 0), style, color, sample=text)
     x = pdf.get_x()
-    pdf.cell(width, h, fit(pdf, text, width), align="R" if _is_arabic(text) else "L",
-             new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(width, h, fit(pdf, text, width), align="R" if _is_arabic(text) else "L", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_x(x)
 
 
@@ -188,13 +195,26 @@ def render_signature_page(data: SignaturePageData) -> tuple[bytes, list[SealSlot
     draw_qr(pdf, data.verify_url, x0, y, 34)
     pdf.set_xy(x0 + 38, y)
     use_font(pdf, FONT_LATIN, 8.2)
-    pdf.multi_cell(w - 38, 3.9, "Ce document est signé électroniquement (PAdES, horodaté). Scannez le code QR "
-                   "ou ouvrez l'adresse ci-dessous pour vérifier les signatures et l'état du parapheur.",
-                   align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.multi_cell(
+        w - 38,
+        3.9,
+        "Ce document est signé électroniquement (PAdES, horodaté). Scannez le code QR "
+        "ou ouvrez l'adresse ci-dessous pour vérifier les signatures et l'état du parapheur.",
+        align="L",
+        new_x=XPos.LEFT,
+        new_y=YPos.NEXT,
+    )
     pdf.set_xy(x0 + 38, pdf.get_y() + 1)
     use_font(pdf, FONT_AR, 9)
-    pdf.multi_cell(w - 38, 4.6, "هذه الوثيقة موقعة إلكترونيا ومؤرخة. امسح رمز الاستجابة السريعة أو افتح العنوان "
-                   "أدناه للتحقق من التوقيعات ومن وضعية الحامل.", align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.multi_cell(
+        w - 38,
+        4.6,
+        "هذه الوثيقة موقعة إلكترونيا ومؤرخة. امسح رمز الاستجابة السريعة أو افتح العنوان "
+        "أدناه للتحقق من التوقيعات ومن وضعية الحامل.",
+        align="R",
+        new_x=XPos.LEFT,
+        new_y=YPos.NEXT,
+    )
     pdf.set_xy(x0 + 38, pdf.get_y() + 1)
     use_font(pdf, FONT_MONO, 6.5, color=MUTED)
     pdf.multi_cell(w - 38, 3.2, data.verify_url, align="L")
@@ -216,14 +236,18 @@ def prepare_document(pdf_bytes: bytes, data: SignaturePageData) -> tuple[bytes, 
         xobj = writer.import_page_as_xobject(sig_reader, page_ix=ix)
         mb = xobj.get_object()["/BBox"]  # the imported page's MediaBox
         stream = generic.StreamObject(stream_data=b"q /MraslaSigPage Do Q")
-        page = generic.DictionaryObject({
-            pdf_name("/Type"): pdf_name("/Page"),
-            pdf_name("/MediaBox"): generic.ArrayObject([generic.FloatObject(float(v)) for v in mb]),
-            pdf_name("/Resources"): generic.DictionaryObject({
-                pdf_name("/XObject"): generic.DictionaryObject({pdf_name("/MraslaSigPage"): xobj}),
-            }),
-            pdf_name("/Contents"): writer.add_object(stream),
-        })
+        page = generic.DictionaryObject(
+            {
+                pdf_name("/Type"): pdf_name("/Page"),
+                pdf_name("/MediaBox"): generic.ArrayObject([generic.FloatObject(float(v)) for v in mb]),
+                pdf_name("/Resources"): generic.DictionaryObject(
+                    {
+                        pdf_name("/XObject"): generic.DictionaryObject({pdf_name("/MraslaSigPage"): xobj}),
+                    }
+                ),
+                pdf_name("/Contents"): writer.add_object(stream),
+            }
+        )
         writer.insert_page(page)
     placed: dict[str, SealSlot] = {}
     for spec, slot in zip(data.slots, slots, strict=True):
@@ -278,10 +302,16 @@ def render_stamp(data: StampData, w_mm: float = SLOT_W, h_mm: float = SLOT_H) ->
     pdf.rect(0.3, 0.3, w_mm - 0.6, h_mm - 0.6, style="DF")
     half = (w_mm - 4) / 2
     t = local(data.signed_at)
-    fr = ["Cacheté électroniquement par" if data.seal else "Signé électroniquement par", data.name_fr,
-          ", ".join(v for v in (data.role_fr, data.unit_fr) if v)]
-    ar = ["ختم إلكترونيا من طرف" if data.seal else "وقع إلكترونيا من طرف", data.name_ar or data.name_fr,
-          "، ".join(v for v in (data.role_ar, data.unit_ar) if v)]
+    fr = [
+        "Cacheté électroniquement par" if data.seal else "Signé électroniquement par",
+        data.name_fr,
+        ", ".join(v for v in (data.role_fr, data.unit_fr) if v),
+    ]
+    ar = [
+        "ختم إلكترونيا من طرف" if data.seal else "وقع إلكترونيا من طرف",
+        data.name_ar or data.name_fr,
+        "، ".join(v for v in (data.role_ar, data.unit_ar) if v),
+    ]
     if data.for_fr:
         fr.append(f"par délégation de {data.for_fr}")
         ar.append(f"بالتفويض عن {data.for_ar or data.for_fr}")
@@ -300,8 +330,9 @@ def render_stamp(data: StampData, w_mm: float = SLOT_W, h_mm: float = SLOT_H) ->
             size = 6.6 if i == 1 else 5.6
             use_font(pdf, family, size + (0.5 if is_ar else 0), style, GREEN if i == 0 else INK, sample=text)
             pdf.set_x(x)
-            pdf.cell(half, line_h, fit(pdf, text, half), align="R" if col == 1 else "L",
-                     new_x=XPos.LEFT, new_y=YPos.NEXT)
+            pdf.cell(
+                half, line_h, fit(pdf, text, half), align="R" if col == 1 else "L", new_x=XPos.LEFT, new_y=YPos.NEXT
+            )
     return bytes(pdf.output())
 
 
@@ -324,22 +355,40 @@ class _PdfBytesPage(content.ImportedPdfPage):
 
 def signature_count(pdf_bytes: bytes) -> int:
     """Signatures in the file, document timestamps (B-LTA) not counted."""
-    return sum(1 for sig in PdfFileReader(BytesIO(pdf_bytes), strict=False).embedded_signatures
-               if sig.sig_object_type != "/DocTimeStamp")
+    return sum(
+        1
+        for sig in PdfFileReader(BytesIO(pdf_bytes), strict=False).embedded_signatures
+        if sig.sig_object_type != "/DocTimeStamp"
+    )
 
 
-async def async_sign_field(pdf_bytes: bytes, signer: signers.Signer, field_name: str, stamp_pdf: bytes, *,
-                           certify: bool = False, reason: str | None = None, location: str | None = None,
-                           long_term: bool = True, platform: Platform | None = None) -> bytes:
+async def async_sign_field(
+    pdf_bytes: bytes,
+    signer: signers.Signer,
+    field_name: str,
+    stamp_pdf: bytes,
+    *,
+    certify: bool = False,
+    reason: str | None = None,
+    location: str | None = None,
+    long_term: bool = True,
+    platform: Platform | None = None,
+) -> bytes:
     """Fill the pre-created field ``field_name``: PAdES B-T (platform TSA), extended to B-LTA when
     ``long_term`` (``ltv``: OCSP after the timestamp, then a document timestamp; for certificates
     of the platform root); ``certify`` adds DocMDP FILL_FORMS (first signature only)."""
     platform = platform or load_or_create_pki()
     writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
     meta = signers.PdfSignatureMetadata(
-        field_name=field_name, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
-        certify=certify, docmdp_permissions=MDPPerm.FILL_FORMS, reason=reason, location=location,
-        validation_context=validation_context(platform) if long_term else None)
+        field_name=field_name,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        certify=certify,
+        docmdp_permissions=MDPPerm.FILL_FORMS,
+        reason=reason,
+        location=location,
+        validation_context=validation_context(platform) if long_term else None,
+    )
     style = StaticStampStyle(background=_PdfBytesPage(stamp_pdf), border_width=0)
     pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper(platform), stamp_style=style)
     signed = await async_run_signer(pdf_signer, writer, platform)
@@ -429,8 +478,14 @@ def render_bordereau(data: BordereauData) -> bytes:
     info("Édité le", "حرر بتاريخ", f"{g:%d/%m/%Y %H:%M} (heure du Maroc / بتوقيت المغرب)")
     pdf.ln(2)
     # Table: # | step | actor (by delegation of) | decision | time | comment
-    cols = [(8, "N°", "رقم"), (28, "Étape", "المرحلة"), (50, "Intervenant", "المتدخل"),
-            (28, "Décision", "القرار"), (26, "Date (Maroc)", "التاريخ"), (w - 140, "Commentaire", "ملاحظة")]
+    cols = [
+        (8, "N°", "رقم"),
+        (28, "Étape", "المرحلة"),
+        (50, "Intervenant", "المتدخل"),
+        (28, "Décision", "القرار"),
+        (26, "Date (Maroc)", "التاريخ"),
+        (w - 140, "Commentaire", "ملاحظة"),
+    ]
     y = pdf.get_y()
     pdf.set_fill_color(*GREEN)
     pdf.rect(x0, y, w, 10, style="F")
@@ -449,8 +504,9 @@ def render_bordereau(data: BordereauData) -> bytes:
         pdf.cell(w, 6, "Aucune intervention — لا يوجد أي تدخل", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     for i, row in enumerate(data.rows):
         comment = " ".join(row.comment.split())[:300]
-        actor_lines = [row.actor] + ([f"p.d. {row.on_behalf_of}", f"بالتفويض عن {row.on_behalf_of}"]
-                                     if row.on_behalf_of else [])
+        actor_lines = [row.actor] + (
+            [f"p.d. {row.on_behalf_of}", f"بالتفويض عن {row.on_behalf_of}"] if row.on_behalf_of else []
+        )
         use_font(pdf, font_for(comment), 7.5, sample=comment)
         comment_lines = _line_count(pdf, cols[5][0] - 2, 3.8, comment or "—")
         h = max(len(actor_lines) * 4.0, comment_lines * 3.8, 8.5) + 1.5
@@ -508,8 +564,9 @@ def render_bordereau(data: BordereauData) -> bytes:
         draw_qr(pdf, data.verify_url, x0, y, 30)
         pdf.set_xy(x0 + 34, y + 4)
         use_font(pdf, FONT_LATIN, 8, sample="ء")
-        pdf.multi_cell(w - 34, 4.2, "Vérification du parapheur / التحقق من الحامل :", align="L",
-                       new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.multi_cell(
+            w - 34, 4.2, "Vérification du parapheur / التحقق من الحامل :", align="L", new_x=XPos.LEFT, new_y=YPos.NEXT
+        )
         use_font(pdf, FONT_MONO, 6.5, color=MUTED)
         pdf.multi_cell(w - 34, 3.2, data.verify_url, align="L")
     return bytes(pdf.output())
@@ -556,8 +613,10 @@ def render_annotation_pages(reference: str, title: str, lines: list[AnnotationLi
     pdf.add_page()
     w = pdf.epw
     use_font(pdf, FONT_LATIN, 9, color=MUTED, sample="ء")
-    note = (f"{reference} — {title}\nCopie annotée, sans valeur de signature : l'original signé est inchangé. "
-            "نسخة مع التعليقات، لا تحل محل الوثيقة الموقعة التي تبقى دون تغيير.")
+    note = (
+        f"{reference} — {title}\nCopie annotée, sans valeur de signature : l'original signé est inchangé. "
+        "نسخة مع التعليقات، لا تحل محل الوثيقة الموقعة التي تبقى دون تغيير."
+    )
     use_font(pdf, font_for(note), 8.5, color=MUTED, sample=note)
     pdf.multi_cell(w, 4.4, note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
@@ -565,6 +624,21 @@ def render_annotation_pages(reference: str, title: str, lines: list[AnnotationLi
     return bytes(pdf.output())
 
 
-__all__ = ["AnnotationLine", "render_annotation_pages", "SlotSpec", "SignaturePageData", "StampData", "BordereauRow", "BordereauData", "render_signature_page",
-           "prepare_document", "render_stamp", "sign_field", "async_sign_field", "render_bordereau",
-           "signature_count", "SLOT_W", "SLOT_H"]
+__all__ = [
+    "AnnotationLine",
+    "render_annotation_pages",
+    "SlotSpec",
+    "SignaturePageData",
+    "StampData",
+    "BordereauRow",
+    "BordereauData",
+    "render_signature_page",
+    "prepare_document",
+    "render_stamp",
+    "sign_field",
+    "async_sign_field",
+    "render_bordereau",
+    "signature_count",
+    "SLOT_W",
+    "SLOT_H",
+]

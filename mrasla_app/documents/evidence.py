@@ -42,16 +42,28 @@ class EvidenceEvent:
     sha256: str = ""  # the document the event is about (a retrieval)
 
 
-def render_evidence(number: str, administration: tuple[str, str], subject: str, recipient: str,
-                    documents: list[EvidenceDocument], events: list[EvidenceEvent], generated_at: datetime) -> bytes:
+def render_evidence(
+    number: str,
+    administration: tuple[str, str],
+    subject: str,
+    recipient: str,
+    documents: list[EvidenceDocument],
+    events: list[EvidenceEvent],
+    generated_at: datetime,
+) -> bytes:
     """The unsigned evidence PDF (the caller seals it)."""
     pdf = new_document(title=f"Preuve d'envoi et de remise — {number}")
     pdf.set_auto_page_break(True, margin=16)
     pdf.add_page()
     w, x0 = pdf.epw, pdf.l_margin
-    sheet.header(pdf, f"Mrasla · {administration[0]}", f"مراسلة · {administration[1]}",
-                 "إثبات الإرسال والتسليم الإلكتروني", "Preuve d'envoi et de remise électronique",
-                 notes=("القانون رقم 43.20 المتعلق بخدمات الثقة", "Loi n° 43-20 relative aux services de confiance"))
+    sheet.header(
+        pdf,
+        f"Mrasla · {administration[0]}",
+        f"مراسلة · {administration[1]}",
+        "إثبات الإرسال والتسليم الإلكتروني",
+        "Preuve d'envoi et de remise électronique",
+        notes=("القانون رقم 43.20 المتعلق بخدمات الثقة", "Loi n° 43-20 relative aux services de confiance"),
+    )
 
     def info(label_fr: str, label_ar: str, value: str) -> None:
         sheet.info(pdf, label_fr, label_ar, value)
@@ -83,17 +95,28 @@ def render_evidence(number: str, administration: tuple[str, str], subject: str, 
         for line in (e.who, e.detail):
             if line:
                 use_font(pdf, font_for(line), 8.5, color=MUTED, sample=line)
-                pdf.cell(w, 4.4, fit(pdf, line, w), align="R" if _is_arabic(line) else "L",
-                         new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                pdf.cell(
+                    w,
+                    4.4,
+                    fit(pdf, line, w),
+                    align="R" if _is_arabic(line) else "L",
+                    new_x=XPos.LMARGIN,
+                    new_y=YPos.NEXT,
+                )
         if e.sha256:
             use_font(pdf, FONT_MONO, 7.2, color=MUTED)
             pdf.cell(w, 4, f"SHA-256 {e.sha256}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(1.5)
     pdf.ln(2)
     use_font(pdf, FONT_LATIN, 7, color=MUTED)
-    pdf.multi_cell(w, 3.4, "Document scellé par la plateforme (PAdES B-LTA), vérifiable par tous sur /verify. "
-                   "Les événements sont ceux de la piste d'audit chaînée de l'administration.",
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(
+        w,
+        3.4,
+        "Document scellé par la plateforme (PAdES B-LTA), vérifiable par tous sur /verify. "
+        "Les événements sont ceux de la piste d'audit chaînée de l'administration.",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
     return bytes(pdf.output())
 
 

@@ -21,7 +21,8 @@ when writing (~13 ms per face). Here:
 
 Fonts are written from ``embedded_font`` by ``receipt_pdf`` (receipts) and by
 ``ReceiptOutputProducer``, which replaces fpdf2's ``_add_fonts`` for the other documents whose
-fonts are all registered here (labels, bordereaux, exports) and otherwise defers to fpdf2. Tied to fpdf2 2.8.x internals (``TTFFont``,
+fonts are all registered here (labels, bordereaux, exports) and otherwise defers to fpdf2. Tied to fpdf2 2.8.x
+internals (``TTFFont``,
 ``SubsetMap``, ``OutputProducer``); the receipt tests render, extract, rasterise and check the
 PDFs, so a change there fails loudly.
 """
@@ -38,10 +39,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from fpdf.fonts import CoreFont, Glyph, SubsetMap, TTFFont
-from fpdf.output import CIDSystemInfo, OutputProducer, PDFFont, _build_cmap_blocks
-from fpdf.output import _cid_font_widths
 from fpdf.enums import PDFResourceType
+from fpdf.fonts import CoreFont, Glyph, SubsetMap, TTFFont
+from fpdf.output import CIDSystemInfo, OutputProducer, PDFFont, _build_cmap_blocks, _cid_font_widths
 from fpdf.syntax import Name, PDFArray, PDFContentStream
 
 log = logging.getLogger(__name__)
@@ -49,14 +49,14 @@ log = logging.getLogger(__name__)
 _KEEP = (b"OS/2", b"cvt ", b"fpgm", b"gasp", b"head", b"hhea", b"maxp", b"name", b"prep")
 # cmap format 4 with only the mandatory 0xFFFF end segment: valid, maps nothing (the PDF maps
 # codes to glyphs through CIDToGIDMap).
-_EMPTY_CMAP = struct.pack(">HHHHIHHHHHHHHHH", 0, 1, 3, 1, 12,
-                          4, 24, 0, 2, 2, 0, 0, 0xFFFF, 0, 0xFFFF) + struct.pack(">HH", 1, 0)
+_EMPTY_CMAP = struct.pack(">HHHHIHHHHHHHHHH", 0, 1, 3, 1, 12, 4, 24, 0, 2, 2, 0, 0, 0xFFFF, 0, 0xFFFF) + struct.pack(
+    ">HH", 1, 0
+)
 # Glyph codes are written as UTF-16 code units by fpdf2: stay below the surrogate range.
 _MAX_CODE = 0xD7FF
 # Characters a Latin face always embeds (see module docstring): printable ASCII, Latin-1
 # Supplement, and French typography.
-BASE_TEXT = ("".join(map(chr, range(0x20, 0x7F))) + "".join(map(chr, range(0xA0, 0x100)))
-             + "ŒœŸ‘’“”«»‹›–—…·•€")
+BASE_TEXT = "".join(map(chr, range(0x20, 0x7F))) + "".join(map(chr, range(0xA0, 0x100))) + "ŒœŸ‘’“”«»‹›–—…·•€"
 _CACHE_MAX = 128
 
 
@@ -75,7 +75,7 @@ class FontPruner:
         tables: dict[bytes, bytes] = {}
         for i in range(num_tables):
             tag, _, offset, length = struct.unpack_from(">4sIII", data, 12 + 16 * i)
-            tables[tag] = data[offset:offset + length]
+            tables[tag] = data[offset : offset + length]
         if b"glyf" not in tables:
             raise ValueError(f"{path.name}: only TrueType (glyf) fonts are supported")
         head = bytearray(tables[b"head"])
@@ -87,16 +87,22 @@ class FontPruner:
         else:
             offsets = tuple(2 * o for o in struct.unpack_from(f">{n}H", tables[b"loca"]))
         glyf = tables[b"glyf"]
-        self.glyphs = [glyf[offsets[g]:offsets[g + 1]] for g in range(self.num_glyphs)]
+        self.glyphs = [glyf[offsets[g] : offsets[g + 1]] for g in range(self.num_glyphs)]
         # Composite glyphs: byte offsets of their component glyph ids (renumbered per subset).
-        self.components = {g: self._component_offsets(body) for g, body in enumerate(self.glyphs)
-                           if len(body) >= 10 and struct.unpack_from(">h", body, 0)[0] < 0}
+        self.components = {
+            g: self._component_offsets(body)
+            for g, body in enumerate(self.glyphs)
+            if len(body) >= 10 and struct.unpack_from(">h", body, 0)[0] < 0
+        }
         num_hmetrics = struct.unpack_from(">H", tables[b"hhea"], 34)[0]
         hmtx = tables[b"hmtx"]
-        last_advance = hmtx[4 * (num_hmetrics - 1):4 * num_hmetrics - 2]
-        self.metrics = [hmtx[4 * g:4 * g + 4] if g < num_hmetrics else
-                        last_advance + hmtx[2 * (num_hmetrics + g):2 * (num_hmetrics + g) + 2]
-                        for g in range(self.num_glyphs)]
+        last_advance = hmtx[4 * (num_hmetrics - 1) : 4 * num_hmetrics - 2]
+        self.metrics = [
+            hmtx[4 * g : 4 * g + 4]
+            if g < num_hmetrics
+            else last_advance + hmtx[2 * (num_hmetrics + g) : 2 * (num_hmetrics + g) + 2]
+            for g in range(self.num_glyphs)
+        ]
         struct.pack_into(">I", head, 8, 0)  # checkSumAdjustment, recomputed per program
         struct.pack_into(">h", head, 50, 1)  # indexToLocFormat: long offsets
         tables[b"head"] = bytes(head)
@@ -144,8 +150,7 @@ class FontPruner:
             if g in self.components:
                 patched = bytearray(body)
                 for offset in self.components[g]:
-                    struct.pack_into(">H", patched, offset,
-                                     new_id[struct.unpack_from(">H", body, offset)[0]])
+                    struct.pack_into(">H", patched, offset, new_id[struct.unpack_from(">H", body, offset)[0]])
                 body = bytes(patched)
             body += b"\0" * (-len(body) % 4)
             loca.append(pos)
@@ -167,8 +172,7 @@ class FontPruner:
         n = len(tags)
         entry_selector = n.bit_length() - 1
         search_range = 16 << entry_selector
-        header = bytearray(struct.pack(">IHHHH", 0x00010000, n, search_range, entry_selector,
-                                       n * 16 - search_range))
+        header = bytearray(struct.pack(">IHHHH", 0x00010000, n, search_range, entry_selector, n * 16 - search_range))
         offset = 12 + 16 * n
         body, total = [], 0
         head_offset = 0
@@ -330,20 +334,26 @@ def _embedded(fontkey: str, used: dict[Glyph, int]) -> _EmbeddedFont:
     cid_to_gid = bytearray(2 * (max(glyphs.values(), default=0) + 1))
     for glyph, code in glyphs.items():
         struct.pack_into(">H", cid_to_gid, 2 * code, new_id[glyph.glyph_id])
-    bfchar = [f'<{code:04X}> <{"".join(_format_code(c) for c in glyph.unicode)}>\n'
-              for glyph, code in sorted(glyphs.items(), key=lambda item: item[1])
-              if isinstance(glyph.unicode, tuple) and glyph.unicode]
-    to_unicode = ("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
-                  "/CIDSystemInfo\n<</Registry (Adobe)\n/Ordering (UCS)\n/Supplement 0\n>> def\n"
-                  "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
-                  "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
-                  f"{_build_cmap_blocks(bfchar, 'bfchar')}"
-                  "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend")
+    bfchar = [
+        f"<{code:04X}> <{''.join(_format_code(c) for c in glyph.unicode)}>\n"
+        for glyph, code in sorted(glyphs.items(), key=lambda item: item[1])
+        if isinstance(glyph.unicode, tuple) and glyph.unicode
+    ]
+    to_unicode = (
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+        "/CIDSystemInfo\n<</Registry (Adobe)\n/Ordering (UCS)\n/Supplement 0\n>> def\n"
+        "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+        "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+        f"{_build_cmap_blocks(bfchar, 'bfchar')}"
+        "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend"
+    )
     entry = _EmbeddedFont(
         widths=_cid_font_widths({code: glyph.glyph_width for glyph, code in glyphs.items()}),
         to_unicode=zlib.compress(to_unicode.encode("latin-1")),
         cid_to_gid=zlib.compress(bytes(cid_to_gid)),
-        program=zlib.compress(program), program_length=len(program))
+        program=zlib.compress(program),
+        program_length=len(program),
+    )
     with _CACHE_LOCK:
         _CACHE[key] = entry
         while len(_CACHE) > _CACHE_MAX:
@@ -364,8 +374,11 @@ def embedded_font(font: TTFFont) -> _EmbeddedFont:
     characters it could not show as fpdf2 does."""
     subset = subset_of(font)
     if subset.missing:
-        log.warning("Font MPDFAA+%s is missing the following glyphs: %s", font.name,
-                    ", ".join(repr(chr(x)) for x in list(dict.fromkeys(subset.missing))[:10]))
+        log.warning(
+            "Font MPDFAA+%s is missing the following glyphs: %s",
+            font.name,
+            ", ".join(repr(chr(x)) for x in list(dict.fromkeys(subset.missing))[:10]),
+        )
     return _embedded(font.fontkey, subset.used)
 
 
@@ -376,8 +389,11 @@ def referenced_fonts(pdf) -> list[TTFFont]:
     if pdf.single_resources_object:
         return fonts
     catalog = pdf._resource_catalog
-    used = {int(i) for page in range(1, pdf.pages_count + 1)
-            for i in catalog.get_resources_per_page(page, PDFResourceType.FONT)}
+    used = {
+        int(i)
+        for page in range(1, pdf.pages_count + 1)
+        for i in catalog.get_resources_per_page(page, PDFResourceType.FONT)
+    }
     return [font for font in fonts if font.i in used]
 
 
@@ -401,13 +417,10 @@ class ReceiptOutputProducer(OutputProducer):
     FontFile2); only the font program and the glyph codes are produced differently.
     """
 
-    def _add_fonts(self, image_objects_per_index, gfxstate_objs_per_name,
-                   pattern_objs_per_name):
+    def _add_fonts(self, image_objects_per_index, gfxstate_objs_per_name, pattern_objs_per_name):
         fonts = sorted(self.fpdf.fonts.values(), key=lambda font: font.i)
-        if not all(isinstance(f, TTFFont) and isinstance(f.subset, DocumentGlyphs)
-                   for f in fonts):
-            return super()._add_fonts(image_objects_per_index, gfxstate_objs_per_name,
-                                      pattern_objs_per_name)
+        if not all(isinstance(f, TTFFont) and isinstance(f.subset, DocumentGlyphs) for f in fonts):
+            return super()._add_fonts(image_objects_per_index, gfxstate_objs_per_name, pattern_objs_per_name)
         font_objs_per_index = {}
         for font in referenced_fonts(self.fpdf):
             fontname = f"MPDFAA+{font.name}"
@@ -416,8 +429,9 @@ class ReceiptOutputProducer(OutputProducer):
             composite = PDFFont(subtype="Type0", base_font=fontname, encoding="Identity-H")
             self._add_pdf_obj(composite, "fonts")
             font_objs_per_index[font.i] = composite
-            cid_font = PDFFont(subtype="CIDFontType2", base_font=fontname,
-                               d_w=font.desc.missing_width, w=embedded.widths)
+            cid_font = PDFFont(
+                subtype="CIDFontType2", base_font=fontname, d_w=font.desc.missing_width, w=embedded.widths
+            )
             self._add_pdf_obj(cid_font, "fonts")
             composite.descendant_fonts = PDFArray([cid_font])
 

@@ -69,8 +69,17 @@ def _largest_size(pdf: FPDF, family: str, style: str, text: str, width: float, s
     return size
 
 
-def _draw_label(pdf: FPDF, ox: float, oy: float, number: str, administration_ar: str, administration_fr: str,
-                registered_at: datetime, subject: str, verify_url: str) -> None:
+def _draw_label(
+    pdf: FPDF,
+    ox: float,
+    oy: float,
+    number: str,
+    administration_ar: str,
+    administration_fr: str,
+    registered_at: datetime,
+    subject: str,
+    verify_url: str,
+) -> None:
     local = registered_at.astimezone(ZoneInfo(TIMEZONE))
     w = LABEL_W
     # Top band (national colours, as on the receipt).
@@ -119,11 +128,23 @@ def _draw_label(pdf: FPDF, ox: float, oy: float, number: str, administration_ar:
     # Date and time, both languages.
     pdf.set_xy(x, y + 13.6)
     use_font(pdf, FONT_LATIN, 6.6)
-    pdf.cell(cw, 3.3, f"Enregistré le {local:%d/%m/%Y} à {local:%H:%M} (heure du Maroc)",
-             align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(
+        cw,
+        3.3,
+        f"Enregistré le {local:%d/%m/%Y} à {local:%H:%M} (heure du Maroc)",
+        align="L",
+        new_x=XPos.LEFT,
+        new_y=YPos.NEXT,
+    )
     use_font(pdf, FONT_AR, 7.2)
-    pdf.cell(cw, 3.9, f"سجل بتاريخ {local:%d/%m/%Y} على الساعة {local:%H:%M} (بتوقيت المغرب)",
-             align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(
+        cw,
+        3.9,
+        f"سجل بتاريخ {local:%d/%m/%Y} على الساعة {local:%H:%M} (بتوقيت المغرب)",
+        align="R",
+        new_x=XPos.LEFT,
+        new_y=YPos.NEXT,
+    )
 
     # Subject, one line, in its own script.
     pdf.set_draw_color(*RULE)
@@ -133,8 +154,9 @@ def _draw_label(pdf: FPDF, ox: float, oy: float, number: str, administration_ar:
     arabic = _is_arabic(subject)
     prefix = "الموضوع: " if arabic else "Objet : "
     use_font(pdf, FONT_AR if arabic else FONT_LATIN, 7 if arabic else 6.4, sample=subject)
-    pdf.cell(cw, 3.6, fit(pdf, prefix + subject, cw - 1.5), align="R" if arabic else "L",
-             new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(
+        cw, 3.6, fit(pdf, prefix + subject, cw - 1.5), align="R" if arabic else "L", new_x=XPos.LEFT, new_y=YPos.NEXT
+    )
 
     # The verification address in clear, for when the QR code is damaged.
     pdf.set_xy(x, oy + LABEL_H - 7.2)
@@ -142,8 +164,16 @@ def _draw_label(pdf: FPDF, ox: float, oy: float, number: str, administration_ar:
     pdf.multi_cell(cw, 2.2, verify_url, align="L")
 
 
-def render_label(number: str, administration_ar: str, administration_fr: str, registered_at: datetime,
-                 subject: str, verify_url: str, *, sheet: str = "label") -> bytes:
+def render_label(
+    number: str,
+    administration_ar: str,
+    administration_fr: str,
+    registered_at: datetime,
+    subject: str,
+    verify_url: str,
+    *,
+    sheet: str = "label",
+) -> bytes:
     """The label PDF: one 100 × 50 mm page (``sheet="label"``) or an A4 page with the label on top."""
     if registered_at.utcoffset() is None:
         raise ValueError("registered_at must be timezone-aware")
@@ -166,8 +196,13 @@ def render_label(number: str, administration_ar: str, administration_fr: str, re
         pdf.set_dash_pattern()
         pdf.set_xy(ox, oy + LABEL_H + 3)
         use_font(pdf, FONT_LATIN, 8, color=MUTED)
-        pdf.cell(LABEL_W, 4.5, "Découper et coller sur la première page de l'original papier.",
-                 new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.cell(
+            LABEL_W,
+            4.5,
+            "Découper et coller sur la première page de l'original papier.",
+            new_x=XPos.LEFT,
+            new_y=YPos.NEXT,
+        )
         use_font(pdf, FONT_AR, 9, color=MUTED)
         pdf.cell(LABEL_W, 5, "يقص ويلصق على الصفحة الأولى من الأصل الورقي.", align="R")
     return bytes(pdf.output())

@@ -59,8 +59,12 @@ def _params_key(params):
     if not params:
         return None
     features = params.get("features")
-    return (tuple(sorted(features.items())) if features else None,
-            params.get("fragment_direction"), params.get("script"), params.get("language"))
+    return (
+        tuple(sorted(features.items())) if features else None,
+        params.get("fragment_direction"),
+        params.get("script"),
+        params.get("language"),
+    )
 
 
 class _MemoTTFFont(TTFFont):
@@ -85,8 +89,7 @@ class _MemoTTFFont(TTFFont):
         if found is None:
             if len(self._widths) >= _MEMO_MAX:
                 self._widths.clear()
-            found = self._widths[key] = super().get_text_width(
-                text, font_size_pt, text_shaping_params)
+            found = self._widths[key] = super().get_text_width(text, font_size_pt, text_shaping_params)
         return found
 
     def perform_harfbuzz_shaping(self, text, font_size_pt, text_shaping_params):
@@ -95,8 +98,7 @@ class _MemoTTFFont(TTFFont):
         if found is None:
             if len(self._shapes) >= _MEMO_MAX:
                 self._shapes.clear()
-            found = self._shapes[key] = super().perform_harfbuzz_shaping(
-                text, font_size_pt, text_shaping_params)
+            found = self._shapes[key] = super().perform_harfbuzz_shaping(text, font_size_pt, text_shaping_params)
         return found
 
 
@@ -141,7 +143,7 @@ class _FontPrototypes:
         for key, proto in self._fonts.items():
             font = copy.copy(proto)
             font.i = len(pdf.fonts) + 1
-            font.subset = font_embed.document_glyphs(key)
+            font.subset = font_embed.document_glyphs(key)  # type: ignore[assignment]  # stands in for fpdf2's SubsetMap (same interface, font_embed)
             font.missing_glyphs = []
             font.biggest_size_pt = 0
             pdf.fonts[key] = font
@@ -154,7 +156,7 @@ class ReceiptPDF(FPDF):
     """FPDF whose output embeds the shared fonts through ``font_embed`` (never fontTools'
     in-place subsetting, which would corrupt the fonts shared between documents)."""
 
-    def output(self, *args, **kwargs):  # type: ignore[override]
+    def output(self, *args, **kwargs):
         kwargs["output_producer_class"] = font_embed.ReceiptOutputProducer
         return super().output(*args, **kwargs)
 
@@ -203,8 +205,12 @@ def draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
     def rect(rx: float, ry: float, rw: float, rh: float) -> str:
         return f"{rx * k:.2f} {(page_h - ry) * k:.2f} {rw * k:.2f} {-rh * k:.2f} re f"
 
-    ops = ["q", convert_to_device_color(255, 255, 255).serialize().lower(), rect(x, y, size, size),
-           convert_to_device_color(0, 0, 0).serialize().lower()]
+    ops = [
+        "q",
+        convert_to_device_color(255, 255, 255).serialize().lower(),
+        rect(x, y, size, size),
+        convert_to_device_color(0, 0, 0).serialize().lower(),
+    ]
     for row_index, row in enumerate(matrix):
         start = None
         for col, dark in enumerate([*row, False]):
@@ -212,8 +218,9 @@ def draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
                 start = col
             elif not dark and start is not None:
                 # A hair of overlap avoids anti-aliasing seams between modules in viewers.
-                ops.append(rect(x + start * module, y + row_index * module,
-                                (col - start) * module + 0.01, module + 0.01))
+                ops.append(
+                    rect(x + start * module, y + row_index * module, (col - start) * module + 0.01, module + 0.01)
+                )
                 start = None
     ops.append("Q")
     pdf._out("\n".join(ops))

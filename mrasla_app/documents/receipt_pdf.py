@@ -10,7 +10,8 @@ graph is small and fixed, so it is written here directly, once:
   fpdf2 writes for the same document;
 - when sealed, what pyHanko's ``PdfSigner`` writes for a visible, certified PAdES B-T
   signature: the signature field/widget (its text is drawn in the page by ``receipts``, with the
-  document's embedded fonts; the widget's appearance is an empty form), the signature dictionary with its DocMDP reference (FILL_FORMS), the catalog's
+  document's embedded fonts; the widget's appearance is an empty form), the signature dictionary with its DocMDP
+  reference (FILL_FORMS), the catalog's
   ``/Perms`` and ``/AcroForm`` and the PDF 2.0 / ETSI extension declarations. The ByteRange
   covers the whole file: a single revision, signed entirely. No DSS: validation data must be
   produced after the signature timestamp, so it comes later, with the document timestamp that
@@ -56,15 +57,16 @@ from mrasla_app.pki.tsa import InProcessTimeStamper
 PRODUCER = f"pyHanko {pyhanko_version}"
 _BYTE_RANGE_PLACEHOLDER = b"/ByteRange [0 0000000000 0000000000 0000000000]"
 # sRGB IEC61966-2.1 profile shipped with fpdf2 (licence next to it), the receipts' output intent.
-_SRGB_ICC_FLATE = zlib.compress(
-    (Path(fpdf.__file__).parent / "data" / "color_profiles" / "sRGB2014.icc").read_bytes())
+_SRGB_ICC_FLATE = zlib.compress((Path(fpdf.__file__).parent / "data" / "color_profiles" / "sRGB2014.icc").read_bytes())
 EVIDENCE_NAME = "evidence.json"
 # What pyHanko declares when it writes an ECDSA PAdES signature (ISO 32002, ETSI ESIC), without its
 # catalog /Version 2.0: a PDF/A-3 file is a PDF 1.7 one, the extensions say what it adds.
-_EXTENSIONS = (b"/Extensions << /ESIC << /Type /DeveloperExtensions "
-               b"/BaseVersion /1.7 /ExtensionLevel 1 >> /ISO_ [ << /Type /DeveloperExtensions "
-               b"/BaseVersion /2.0 /ExtensionLevel 32002 "
-               b"/URL (https://www.iso.org/standard/45875.html) /ExtensionRevision (:2022) >> ] >>")
+_EXTENSIONS = (
+    b"/Extensions << /ESIC << /Type /DeveloperExtensions "
+    b"/BaseVersion /1.7 /ExtensionLevel 1 >> /ISO_ [ << /Type /DeveloperExtensions "
+    b"/BaseVersion /2.0 /ExtensionLevel 32002 "
+    b"/URL (https://www.iso.org/standard/45875.html) /ExtensionRevision (:2022) >> ] >>"
+)
 
 
 @dataclass(frozen=True)
@@ -118,17 +120,17 @@ class _Body:
 
     def stream(self, data: bytes, entries: bytes = b"", compressed: bool = True) -> int:
         filt = b" /Filter /FlateDecode" if compressed else b""
-        return self.add(b"<<%s%s /Length %d >>\nstream\n%s\nendstream"
-                        % (entries, filt, len(data), data))
+        return self.add(b"<<%s%s /Length %d >>\nstream\n%s\nendstream" % (entries, filt, len(data), data))
 
     def finish(self, root: int, info: int) -> bytes:
         xref_at = self.size
-        rows = [b"0000000000 65535 f \n"] + [b"%010d 00000 n \n" % o for o in self.offsets[1:]]
+        rows = [b"0000000000 65535 f \n"] + [b"%010d 00000 n \n" % o for o in self.offsets[1:]]  # type: ignore[str-format]  # all written by now
         file_id = os.urandom(16).hex().encode()
         self.parts.append(b"xref\n0 %d\n%s" % (len(self.offsets), b"".join(rows)))
-        self.parts.append(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\n"
-                          b"startxref\n%d\n%%%%EOF\n"
-                          % (len(self.offsets), root, info, file_id, file_id, xref_at))
+        self.parts.append(
+            b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\n"
+            b"startxref\n%d\n%%%%EOF\n" % (len(self.offsets), root, info, file_id, file_id, xref_at)
+        )
         return b"".join(self.parts)
 
 
@@ -152,19 +154,31 @@ def _write_font(body: _Body, font: TTFFont) -> int:
     descriptor = body.add(
         b"<< /Type /FontDescriptor /FontName %s /Ascent %s /Descent %s /CapHeight %s "
         b"/Flags %d /FontBBox %s /ItalicAngle %d /StemV %s /MissingWidth %s /FontFile2 %s >>"
-        % (name, _num(desc.ascent), _num(desc.descent), _num(desc.cap_height), desc.flags.value,
-           desc.font_b_box.encode(), desc.italic_angle, _num(desc.stem_v),
-           _num(desc.missing_width), _ref(program)))
+        % (
+            name,
+            _num(desc.ascent),
+            _num(desc.descent),
+            _num(desc.cap_height),
+            desc.flags.value,
+            desc.font_b_box.encode(),
+            desc.italic_angle,
+            _num(desc.stem_v),
+            _num(desc.missing_width),
+            _ref(program),
+        )
+    )
     cid_to_gid = body.stream(embedded.cid_to_gid)
     cid_font = body.add(
         b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont %s /CIDSystemInfo << /Registry "
         b"(Adobe) /Ordering (UCS) /Supplement 0 >> /FontDescriptor %s /CIDToGIDMap %s "
-        b"/DW %s /W %s >>" % (name, _ref(descriptor), _ref(cid_to_gid),
-                              _num(desc.missing_width), embedded.widths.encode()))
+        b"/DW %s /W %s >>"
+        % (name, _ref(descriptor), _ref(cid_to_gid), _num(desc.missing_width), embedded.widths.encode())
+    )
     to_unicode = body.stream(embedded.to_unicode)
-    return body.add(b"<< /Type /Font /Subtype /Type0 /BaseFont %s /Encoding /Identity-H "
-                    b"/DescendantFonts [%s] /ToUnicode %s >>"
-                    % (name, _ref(cid_font), _ref(to_unicode)))
+    return body.add(
+        b"<< /Type /Font /Subtype /Type0 /BaseFont %s /Encoding /Identity-H "
+        b"/DescendantFonts [%s] /ToUnicode %s >>" % (name, _ref(cid_font), _ref(to_unicode))
+    )
 
 
 @dataclass(frozen=True)
@@ -190,7 +204,7 @@ def _finished_pages(pdf: FPDF) -> list[bytes]:
     if pdf.page == 0:
         pdf.add_page()
     pdf._render_footer()
-    return [bytes(pdf.pages[n].contents) for n in range(1, pdf.pages_count + 1)]
+    return [bytes(pdf.pages[n].contents) for n in range(1, pdf.pages_count + 1)]  # type: ignore[arg-type]  # a bytearray until output
 
 
 def _write_seal(body: _Body, sealed: _SealObjects, page_num: int) -> tuple[int, int, bytes]:
@@ -198,16 +212,29 @@ def _write_seal(body: _Body, sealed: _SealObjects, page_num: int) -> tuple[int, 
     the signature dictionary and the catalog entries that point to them."""
     sig_num, widget_num = body.reserve(), body.reserve()
     x1, y1, x2, y2 = sealed.seal.box
-    appearance = body.stream(b"", b" /Type /XObject /Subtype /Form /BBox [0 0 %s %s] /Resources << >>"
-                             % (_num(abs(x2 - x1)), _num(abs(y2 - y1))), compressed=False)
-    body.put(widget_num, b"<< /Type /Annot /Subtype /Widget /FT /Sig /T %s /F 132 "
-                         b"/Rect [%s %s %s %s] /P %s /AP << /N %s >> /V %s >>"
-             % (_literal(sealed.seal.field_name), _num(x1), _num(y1), _num(x2), _num(y2),
-                _ref(page_num), _ref(appearance), _ref(sig_num)))
+    appearance = body.stream(
+        b"",
+        b" /Type /XObject /Subtype /Form /BBox [0 0 %s %s] /Resources << >>" % (_num(abs(x2 - x1)), _num(abs(y2 - y1))),
+        compressed=False,
+    )
+    body.put(
+        widget_num,
+        b"<< /Type /Annot /Subtype /Widget /FT /Sig /T %s /F 132 "
+        b"/Rect [%s %s %s %s] /P %s /AP << /N %s >> /V %s >>"
+        % (
+            _literal(sealed.seal.field_name),
+            _num(x1),
+            _num(y1),
+            _num(x2),
+            _num(y2),
+            _ref(page_num),
+            _ref(appearance),
+            _ref(sig_num),
+        ),
+    )
     body.put(sig_num, sealed.signature)
     acroform = body.add(b"<< /Fields [%s] /SigFlags 3 >>" % _ref(widget_num))
-    catalog_entries = (b" /AcroForm %s /Perms << /DocMDP %s >> %s"
-                       % (_ref(acroform), _ref(sig_num), _EXTENSIONS))
+    catalog_entries = b" /AcroForm %s /Perms << /DocMDP %s >> %s" % (_ref(acroform), _ref(sig_num), _EXTENSIONS)
     return widget_num, sig_num, catalog_entries
 
 
@@ -221,7 +248,7 @@ def _xmp(pdf: FPDF, created: datetime) -> bytes:
  xmlns:pdf="http://ns.adobe.com/pdf/1.3/">
 <pdfaid:part>3</pdfaid:part><pdfaid:conformance>B</pdfaid:conformance>
 <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(pdf.title or "")}</rdf:li></rdf:Alt></dc:title>
-<dc:creator><rdf:Seq><rdf:li>{escape(pdf.author or "")}</rdf:li></rdf:Seq></dc:creator>
+<dc:creator><rdf:Seq><rdf:li>{escape(str(pdf.author or ""))}</rdf:li></rdf:Seq></dc:creator>
 <xmp:CreatorTool>{escape(pdf.creator or "")}</xmp:CreatorTool>
 <xmp:CreateDate>{stamp}</xmp:CreateDate><xmp:ModifyDate>{stamp}</xmp:ModifyDate>
 <xmp:MetadataDate>{stamp}</xmp:MetadataDate>
@@ -234,29 +261,34 @@ def _write_pdfa(body: _Body, pdf: FPDF, created: datetime, evidence: bytes | Non
     """Metadata, output intent and the associated evidence file; returns catalog entries."""
     metadata = body.stream(_xmp(pdf, created), b" /Type /Metadata /Subtype /XML", compressed=False)
     profile = body.stream(_SRGB_ICC_FLATE, b" /N 3")
-    entries = (b" /Metadata %s /OutputIntents [<< /Type /OutputIntent /S /GTS_PDFA1 "
-               b"/OutputConditionIdentifier (sRGB IEC61966-2.1) /Info (sRGB IEC61966-2.1) "
-               b"/DestOutputProfile %s >>]" % (_ref(metadata), _ref(profile)))
+    entries = (
+        b" /Metadata %s /OutputIntents [<< /Type /OutputIntent /S /GTS_PDFA1 "
+        b"/OutputConditionIdentifier (sRGB IEC61966-2.1) /Info (sRGB IEC61966-2.1) "
+        b"/DestOutputProfile %s >>]" % (_ref(metadata), _ref(profile))
+    )
     if evidence is None:
         return entries
-    data = body.stream(zlib.compress(evidence), b" /Type /EmbeddedFile /Subtype /application#2Fjson "
-                       b"/Params << /Size %d /ModDate %s >>" % (len(evidence), _date(created)))
+    data = body.stream(
+        zlib.compress(evidence),
+        b" /Type /EmbeddedFile /Subtype /application#2Fjson "
+        b"/Params << /Size %d /ModDate %s >>" % (len(evidence), _date(created)),
+    )
     name = _literal(EVIDENCE_NAME)
-    spec = body.add(b"<< /Type /Filespec /F %s /UF %s /AFRelationship /Data /Desc %s /EF << /F %s "
-                    b"/UF %s >> >>" % (name, name, _literal("Deposit registration data"),
-                                       _ref(data), _ref(data)))
-    return entries + (b" /AF [%s] /Names << /EmbeddedFiles << /Names [%s %s] >> >>"
-                      % (_ref(spec), name, _ref(spec)))
+    spec = body.add(
+        b"<< /Type /Filespec /F %s /UF %s /AFRelationship /Data /Desc %s /EF << /F %s "
+        b"/UF %s >> >>" % (name, name, _literal("Deposit registration data"), _ref(data), _ref(data))
+    )
+    return entries + (b" /AF [%s] /Names << /EmbeddedFiles << /Names [%s %s] >> >>" % (_ref(spec), name, _ref(spec)))
 
 
 def _write(pdf: FPDF, sealed: _SealObjects | None, evidence: bytes | None = None) -> _Document:
     body = _Body(b"1.7")
     pages_num, catalog_num = body.reserve(), body.reserve()
     contents = _finished_pages(pdf)
-    font_refs = b" ".join(b"/F%d %s" % (font.i, _ref(_write_font(body, font)))
-                          for font in font_embed.referenced_fonts(pdf))
-    resources = body.add(b"<< /Font << %s >> /ProcSet [/PDF /Text /ImageB /ImageC /ImageI] >>"
-                         % font_refs)
+    font_refs = b" ".join(
+        b"/F%d %s" % (font.i, _ref(_write_font(body, font))) for font in font_embed.referenced_fonts(pdf)
+    )
+    resources = body.add(b"<< /Font << %s >> /ProcSet [/PDF /Text /ImageB /ImageC /ImageI] >>" % font_refs)
     page_nums = [body.reserve() for _ in contents]
     annots, seal_entries, sig_num = {}, b"", 0
     if sealed is not None:
@@ -264,26 +296,41 @@ def _write(pdf: FPDF, sealed: _SealObjects | None, evidence: bytes | None = None
         annots[sealed.seal.page] = b" /Annots [%s]" % _ref(widget)
     for index, (num, content) in enumerate(zip(page_nums, contents)):
         stream = body.stream(zlib.compress(content))
-        body.put(num, b"<< /Type /Page /Parent %s /Resources %s /Contents %s /Group << /Type "
-                      b"/Group /S /Transparency /CS /DeviceRGB >>%s >>"
-                 % (_ref(pages_num), _ref(resources), _ref(stream), annots.get(index, b"")))
-    body.put(pages_num, b"<< /Type /Pages /Kids [%s] /Count %d /MediaBox [0 0 %.2f %.2f] >>"
-             % (b" ".join(map(_ref, page_nums)), len(page_nums), pdf.w * pdf.k, pdf.h * pdf.k))
+        body.put(
+            num,
+            b"<< /Type /Page /Parent %s /Resources %s /Contents %s /Group << /Type "
+            b"/Group /S /Transparency /CS /DeviceRGB >>%s >>"
+            % (_ref(pages_num), _ref(resources), _ref(stream), annots.get(index, b"")),
+        )
+    body.put(
+        pages_num,
+        b"<< /Type /Pages /Kids [%s] /Count %d /MediaBox [0 0 %.2f %.2f] >>"
+        % (b" ".join(map(_ref, page_nums)), len(page_nums), pdf.w * pdf.k, pdf.h * pdf.k),
+    )
     pdfa_entries = _write_pdfa(body, pdf, pdf.creation_date, evidence)
-    body.put(catalog_num, b"<< /Type /Catalog /Pages %s /Lang %s /OpenAction [%s /FitH null] "
-                          b"/PageLayout /OneColumn%s%s >>"
-             % (_ref(pages_num), _literal(pdf.lang or ""), _ref(page_nums[0]), seal_entries,
-                pdfa_entries))
-    info = body.add(b"<< /Title %s /Author %s /Creator %s /Producer %s /CreationDate %s >>"
-                    % (_literal(pdf.title or ""), _literal(pdf.author or ""),
-                       _literal(pdf.creator or ""), _literal(PRODUCER),
-                       _date(pdf.creation_date)))
+    body.put(
+        catalog_num,
+        b"<< /Type /Catalog /Pages %s /Lang %s /OpenAction [%s /FitH null] "
+        b"/PageLayout /OneColumn%s%s >>"
+        % (_ref(pages_num), _literal(pdf.lang or ""), _ref(page_nums[0]), seal_entries, pdfa_entries),
+    )
+    info = body.add(
+        b"<< /Title %s /Author %s /Creator %s /Producer %s /CreationDate %s >>"
+        % (
+            _literal(pdf.title or ""),
+            _literal(str(pdf.author or "")),
+            _literal(pdf.creator or ""),
+            _literal(PRODUCER),
+            _date(pdf.creation_date),
+        )
+    )
     data = body.finish(catalog_num, info)
     if sealed is None:
         return _Document(data)
     sig_at = body.offsets[sig_num]  # placeholders are looked up in the signature object only
-    return _Document(data, data.index(b"/Contents <", sig_at) + len(b"/Contents "),
-                     data.index(_BYTE_RANGE_PLACEHOLDER, sig_at))
+    return _Document(
+        data, data.index(b"/Contents <", sig_at) + len(b"/Contents "), data.index(_BYTE_RANGE_PLACEHOLDER, sig_at)
+    )
 
 
 def write_unsigned(pdf: FPDF, evidence: bytes | None = None) -> bytes:
@@ -292,8 +339,9 @@ def write_unsigned(pdf: FPDF, evidence: bytes | None = None) -> bytes:
     return _write(pdf, None, evidence).data
 
 
-async def async_write_sealed(pdf: FPDF, seal: Seal, signed_at: datetime | None = None,
-                             evidence: bytes | None = None) -> bytes:
+async def async_write_sealed(
+    pdf: FPDF, seal: Seal, signed_at: datetime | None = None, evidence: bytes | None = None
+) -> bytes:
     """The document sealed by the platform: visible, certified (DocMDP FILL_FORMS), PAdES B-T.
 
     Same checks as ``signing.async_seal_pdf``: the seal certificate and the TSA are validated
@@ -307,24 +355,30 @@ async def async_write_sealed(pdf: FPDF, seal: Seal, signed_at: datetime | None =
     signer, ts = seal_signer(platform), timestamper(platform)
     await presign_validation(signer, ts, platform)
     now = signed_at or datetime.now(timezone.utc).replace(microsecond=0)
-    signature = (b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
-                 b"%s /Contents <%s> /M %s /Reason %s /Reference [ << /Type /SigRef "
-                 b"/TransformMethod /DocMDP /TransformParams << /Type /TransformParams /V /1.2 "
-                 b"/P 2 >> >> ] >>" % (_BYTE_RANGE_PLACEHOLDER, b"0" * CMS_BYTES_RESERVED,
-                                        _date(now), _literal(seal.reason)))
+    signature = (
+        b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
+        b"%s /Contents <%s> /M %s /Reason %s /Reference [ << /Type /SigRef "
+        b"/TransformMethod /DocMDP /TransformParams << /Type /TransformParams /V /1.2 "
+        b"/P 2 >> >> ] >>" % (_BYTE_RANGE_PLACEHOLDER, b"0" * CMS_BYTES_RESERVED, _date(now), _literal(seal.reason))
+    )
     doc = _write(pdf, _SealObjects(seal, signature), evidence)
     data = bytearray(doc.data)
     start, end = doc.contents_at, doc.contents_at + CMS_BYTES_RESERVED + 2
     byte_range = b"/ByteRange [0 %d %d %d]" % (start, end, len(data) - end)
-    data[doc.byte_range_at:doc.byte_range_at + len(_BYTE_RANGE_PLACEHOLDER)] = (
-        byte_range.ljust(len(_BYTE_RANGE_PLACEHOLDER)))
+    data[doc.byte_range_at : doc.byte_range_at + len(_BYTE_RANGE_PLACEHOLDER)] = byte_range.ljust(
+        len(_BYTE_RANGE_PLACEHOLDER)
+    )
     digest = hashlib.sha256(memoryview(data)[:start])
     digest.update(memoryview(data)[end:])
-    cms = await signer.async_sign(digest.digest(), "sha256", use_pades=True,
-                                  timestamper=InProcessTimeStamper(ts.responder, at=now),
-                                  signed_attr_settings=PdfCMSSignedAttributes(signing_time=now))
+    cms = await signer.async_sign(
+        digest.digest(),
+        "sha256",
+        use_pades=True,
+        timestamper=InProcessTimeStamper(ts.responder, at=now),
+        signed_attr_settings=PdfCMSSignedAttributes(signing_time=now),
+    )
     hex_cms = cms.dump().hex().encode()
     if len(hex_cms) > CMS_BYTES_RESERVED:
         raise ValueError(f"signature container larger than the space reserved for it ({len(hex_cms)})")
-    data[start + 1:start + 1 + len(hex_cms)] = hex_cms
+    data[start + 1 : start + 1 + len(hex_cms)] = hex_cms
     return bytes(data)

@@ -28,11 +28,11 @@ from mrasla_app.documents.receipt_layout import (
     PAGE_H_MM,
     PT_PER_MM,
     SealSlot,
-    new_document,
     draw_qr,
+    new_document,
 )
-from mrasla_app.pki.signing import run_sync
 from mrasla_app.documents.text_runs import TextStyle
+from mrasla_app.pki.signing import run_sync
 from mrasla_app.settings import TIMEZONE
 
 ID_KINDS = {
@@ -149,7 +149,7 @@ class _Receipt:
     def __init__(self, data: ReceiptData) -> None:
         self.data = data
         self.pdf: FPDF = new_document(title=f"Accusé de réception {data.registry_number}")
-        self.pdf.footer = self.footer_notes  # fpdf2 calls it when closing each page
+        self.pdf.footer = self.footer_notes  # type: ignore[method-assign]  # fpdf2 calls it when closing each page
         self.style = TextStyle(FONT_LATIN, 10)  # set by ``text`` before any text is drawn
         self.pdf.add_page()
         self.w = self.pdf.epw
@@ -163,21 +163,21 @@ class _Receipt:
         Shaped line breaking costs several times more than fpdf2's plain path, so Latin
         text is shaped only when ``sample`` (the text about to be written) contains Arabic.
         """
-        direction = ("rtl" if family == FONT_AR else
-                     "ltr" if _ARABIC_RE.search(sample) else None)
+        direction = "rtl" if family == FONT_AR else "ltr" if _ARABIC_RE.search(sample) else None
         self.style = TextStyle(family, size, style, color, direction)
 
-    def cell(self, w: float, h: float, text: str, align: str = "L",
-             new_x: XPos = XPos.RIGHT, new_y: YPos = YPos.TOP) -> None:
+    def cell(
+        self, w: float, h: float, text: str, align: str = "L", new_x: XPos = XPos.RIGHT, new_y: YPos = YPos.TOP
+    ) -> None:
         """fpdf2's ``cell`` (same box, cursor move and page break), drawn from a text run."""
         self._draw(text_runs.run(self.style, w, h, text, align), w, new_x, new_y)
 
-    def multi_cell(self, w: float, h: float, text: str, align: str,
-                   new_x: XPos = XPos.RIGHT, new_y: YPos = YPos.NEXT) -> None:
+    def multi_cell(
+        self, w: float, h: float, text: str, align: str, new_x: XPos = XPos.RIGHT, new_y: YPos = YPos.NEXT
+    ) -> None:
         """fpdf2's ``multi_cell`` drawn from a text run; a page break, when needed, comes
         before the whole text instead of between its lines."""
-        self._draw(text_runs.run(self.style, w, h, text, align, multiline=True), w, new_x,
-                   new_y)
+        self._draw(text_runs.run(self.style, w, h, text, align, multiline=True), w, new_x, new_y)
 
     def _draw(self, run: text_runs.TextRun, w: float, new_x: XPos, new_y: YPos) -> None:
         pdf, style = self.pdf, self.style
@@ -200,22 +200,18 @@ class _Receipt:
         self.text(FONT_LATIN, 8, color=MUTED)
         self.cell(half, 4, "Mrasla · Bureau d'ordre digital")
         self.text(FONT_AR, 8.5, color=MUTED)
-        self.cell(half, 4, "مراسلة · مكتب الضبط الرقمي", align="R", new_x=XPos.LMARGIN,
-                  new_y=YPos.NEXT)
+        self.cell(half, 4, "مراسلة · مكتب الضبط الرقمي", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(1.5)
         y = pdf.get_y()
         self.text(FONT_LATIN, 11, "B", sample=d.administration_fr)
-        self.multi_cell(half - 2, 5.2, d.administration_fr, align="L",
-                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(half - 2, 5.2, d.administration_fr, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if d.unit_fr:
             self.text(FONT_LATIN, 9, color=MUTED, sample=d.unit_fr)
-            self.multi_cell(half - 2, 4.5, d.unit_fr, align="L", new_x=XPos.LMARGIN,
-                            new_y=YPos.NEXT)
+            self.multi_cell(half - 2, 4.5, d.unit_fr, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         y_left = pdf.get_y()
         pdf.set_xy(self.x0 + half + 2, y)
         self.text(FONT_AR, 12, "B")
-        self.multi_cell(half - 2, 6, d.administration_ar, align="R",
-                        new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.multi_cell(half - 2, 6, d.administration_ar, align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
         if d.unit_ar:
             self.text(FONT_AR, 10, color=MUTED)
             self.multi_cell(half - 2, 5, d.unit_ar, align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
@@ -235,11 +231,16 @@ class _Receipt:
         self.text(FONT_AR, 20, "B", GREEN)
         self.cell(self.w, 11, "وصل الإيداع", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.text(FONT_LATIN, 17, "B", GREEN)
-        self.cell(self.w, 8, "Accusé de réception", align="C", new_x=XPos.LMARGIN,
-                  new_y=YPos.NEXT)
+        self.cell(self.w, 8, "Accusé de réception", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.text(FONT_LATIN, 8.5, color=MUTED, sample="ء")
-        self.cell(self.w, 5, "Dépôt électronique de correspondance  ·  إيداع إلكتروني لمراسلة",
-                  align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(
+            self.w,
+            5,
+            "Dépôt électronique de correspondance  ·  إيداع إلكتروني لمراسلة",
+            align="C",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
         pdf.ln(3)
 
     def number_box(self) -> None:
@@ -277,15 +278,17 @@ class _Receipt:
             arabic = _is_arabic(value)
             self.text(FONT_AR if arabic else FONT_LATIN, 10.5 if arabic else 10, sample=value)
             pdf.set_x(self.x0 + lab)
-            self.multi_cell(mid, 5.4, value, align="R" if arabic else "L",
-                            new_x=XPos.LEFT, new_y=YPos.NEXT)
+            self.multi_cell(mid, 5.4, value, align="R" if arabic else "L", new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_y(max(bottom, pdf.get_y()) + 1.2)
         self.rule(gap=1.8)
 
     def details(self) -> None:
         d = self.data
-        self.row("Date et heure du dépôt", "تاريخ وساعة الإيداع",
-                 [format_datetime_fr(d.deposited_at), format_datetime_ar(d.deposited_at)])
+        self.row(
+            "Date et heure du dépôt",
+            "تاريخ وساعة الإيداع",
+            [format_datetime_fr(d.deposited_at), format_datetime_ar(d.deposited_at)],
+        )
         self.row("Déposant", "المودع", [d.depositor_name])
         if d.depositor_id_kind:  # citizens and companies; an administration sender has no CIN/ICE
             kind_fr, kind_ar = ID_KINDS[d.depositor_id_kind]
@@ -294,8 +297,7 @@ class _Receipt:
             self.row("Référence de l'expéditeur", "مرجع المرسل", [d.sender_reference])
         self.row("Objet", "الموضوع", [d.subject])
         if d.unit_fr or d.unit_ar:
-            self.row("Entité destinataire", "الوحدة المعنية",
-                     [v for v in (d.unit_fr, d.unit_ar) if v])
+            self.row("Entité destinataire", "الوحدة المعنية", [v for v in (d.unit_fr, d.unit_ar) if v])
 
     def section(self, fr: str, ar: str) -> None:
         pdf = self.pdf
@@ -316,8 +318,7 @@ class _Receipt:
         self.section(f"Pièces déposées ({len(items)})", f"الوثائق المودعة ({len(items)})")
         if not items:
             self.text(FONT_LATIN, 9, color=MUTED, sample="ء")
-            self.cell(self.w, 5, "Aucune pièce jointe — بدون مرفقات", new_x=XPos.LMARGIN,
-                      new_y=YPos.NEXT)
+            self.cell(self.w, 5, "Aucune pièce jointe — بدون مرفقات", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         for i, att in enumerate(items, 1):
             if pdf.will_page_break(15 if att.pdf_sha256 else 11):
                 pdf.add_page()
@@ -326,21 +327,18 @@ class _Receipt:
             self.cell(8, 5, f"{i}.")
             self.cell(self.w - 58, 5, _ellipsize(att.filename, 70))
             self.text(FONT_LATIN, 9, color=MUTED)
-            self.cell(50, 5, f"{pages} · {format_size(att.size)}", align="R",
-                      new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.cell(50, 5, f"{pages} · {format_size(att.size)}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             pdf.set_x(self.x0 + 8)
             self.text(FONT_LATIN, 7.5, color=MUTED)
             self.cell(15, 4.2, "SHA-256")
             self.text(FONT_MONO, 7.6)
-            self.multi_cell(self.w - 23, 4.2, att.sha256, align="L", new_x=XPos.LMARGIN,
-                            new_y=YPos.NEXT)
+            self.multi_cell(self.w - 23, 4.2, att.sha256, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             if att.pdf_sha256:  # the PDF the Office document was converted to, kept beside the original
                 pdf.set_x(self.x0 + 8)
                 self.text(FONT_LATIN, 7.5, color=MUTED)
                 self.cell(15, 4.2, "PDF")
                 self.text(FONT_MONO, 7.6)
-                self.multi_cell(self.w - 23, 4.2, att.pdf_sha256, align="L", new_x=XPos.LMARGIN,
-                                new_y=YPos.NEXT)
+                self.multi_cell(self.w - 23, 4.2, att.pdf_sha256, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             pdf.ln(1.2)
 
     def verification(self) -> SealSlot:
@@ -362,29 +360,39 @@ class _Receipt:
         mid_x, mid_w = self.x0 + qr_size + 16, 62.0
         pdf.set_xy(mid_x, y)
         self.text(FONT_LATIN, 8.2)
-        self.multi_cell(mid_w, 3.9, "Scannez le code QR ou ouvrez l'adresse indiquée pour "
-                        "vérifier l'authenticité de ce reçu et l'état de votre courrier.",
-                        align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.multi_cell(
+            mid_w,
+            3.9,
+            "Scannez le code QR ou ouvrez l'adresse indiquée pour "
+            "vérifier l'authenticité de ce reçu et l'état de votre courrier.",
+            align="L",
+            new_x=XPos.LEFT,
+            new_y=YPos.NEXT,
+        )
         pdf.set_xy(mid_x, pdf.get_y() + 1.5)
         self.text(FONT_AR, 9)
-        self.multi_cell(mid_w, 4.6, "امسح رمز الاستجابة السريعة أو افتح العنوان المبين للتحقق "
-                        "من صحة هذا الوصل ومن وضعية مراسلتكم.", align="R",
-                        new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.multi_cell(
+            mid_w,
+            4.6,
+            "امسح رمز الاستجابة السريعة أو افتح العنوان المبين للتحقق من صحة هذا الوصل ومن وضعية مراسلتكم.",
+            align="R",
+            new_x=XPos.LEFT,
+            new_y=YPos.NEXT,
+        )
         if d.tracking_hint:
             pdf.set_xy(mid_x, pdf.get_y() + 1.5)
             self.text(FONT_LATIN, 8, "B", sample="ء")
-            self.multi_cell(mid_w, 3.9, f"Suivi / التتبع : {d.tracking_hint}", align="L",
-                            new_x=XPos.LEFT, new_y=YPos.NEXT)
+            self.multi_cell(
+                mid_w, 3.9, f"Suivi / التتبع : {d.tracking_hint}", align="L", new_x=XPos.LEFT, new_y=YPos.NEXT
+            )
         # Right: the seal box, labelled in both languages above it.
         seal_w, seal_h = 52.0, 24.0
         seal_x = self.x0 + self.w - seal_w - 1
         pdf.set_xy(seal_x, y)
         self.text(FONT_AR, 8.5, "B", GREEN)
-        self.cell(seal_w, 4.5, "الختم الإلكتروني للمنصة", align="R",
-                  new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.cell(seal_w, 4.5, "الختم الإلكتروني للمنصة", align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
         self.text(FONT_LATIN, 8, "B", GREEN)
-        self.cell(seal_w, 4, "Cachet électronique de la plateforme", align="R",
-                  new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.cell(seal_w, 4, "Cachet électronique de la plateforme", align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
         seal_y = y + 11
         # Outer frame 1 mm around the signature widget, whose stamp draws the inner frame.
         pdf.set_draw_color(*GREEN)
@@ -412,12 +420,13 @@ class _Receipt:
         pdf.rect(x, y, w, h, style="D")
         pdf.set_xy(x + 1.5, y + 1.2)
         for family, size, style, text, align in (
-                (FONT_LATIN, 7.2, "B", "Scellé par la plateforme Mrasla", "L"),
-                (FONT_LATIN, 7, "", f"Reçu {d.registry_number}", "L"),
-                (FONT_LATIN, 7, "", f"Horodaté le {local:%d/%m/%Y à %H:%M:%S}", "L"),
-                (FONT_LATIN, 6.5, "", f"heure du Maroc (UTC{offset[:3]}:{offset[3:]})", "L"),
-                # Fixed Arabic text: laid out once per process (``text_runs``), the time is above.
-                (FONT_AR, 7.5, "", "ختم إلكتروني مؤرخ للمنصة", "R")):
+            (FONT_LATIN, 7.2, "B", "Scellé par la plateforme Mrasla", "L"),
+            (FONT_LATIN, 7, "", f"Reçu {d.registry_number}", "L"),
+            (FONT_LATIN, 7, "", f"Horodaté le {local:%d/%m/%Y à %H:%M:%S}", "L"),
+            (FONT_LATIN, 6.5, "", f"heure du Maroc (UTC{offset[:3]}:{offset[3:]})", "L"),
+            # Fixed Arabic text: laid out once per process (``text_runs``), the time is above.
+            (FONT_AR, 7.5, "", "ختم إلكتروني مؤرخ للمنصة", "R"),
+        ):
             self.text(family, size, style, INK if style else MUTED, sample=text)
             self.cell(w - 3, 4.2, text, align=align, new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_auto_page_break(auto, margin=margin)
@@ -431,15 +440,25 @@ class _Receipt:
         half = self.w / 2 - 3
         y = pdf.get_y()
         self.text(FONT_LATIN, 6.8, color=MUTED)
-        self.multi_cell(half, 3.1, "Ce reçu atteste le dépôt électronique de la correspondance "
-                        "décrite ci-dessus, à la date et à l'heure indiquées. Il est scellé "
-                        "et horodaté électroniquement (PAdES) : toute modification le rend "
-                        "invalide.", align="L")
+        self.multi_cell(
+            half,
+            3.1,
+            "Ce reçu atteste le dépôt électronique de la correspondance "
+            "décrite ci-dessus, à la date et à l'heure indiquées. Il est scellé "
+            "et horodaté électroniquement (PAdES) : toute modification le rend "
+            "invalide.",
+            align="L",
+        )
         pdf.set_xy(self.x0 + self.w - half, y)
         self.text(FONT_AR, 7.5, color=MUTED)
-        self.multi_cell(half, 3.6, "يثبت هذا الوصل الإيداع الإلكتروني للمراسلة الموصوفة أعلاه "
-                        "في التاريخ والساعة المبينين. وهو مختوم ومؤرخ إلكترونيا، وكل تعديل "
-                        "عليه يبطله.", align="R")
+        self.multi_cell(
+            half,
+            3.6,
+            "يثبت هذا الوصل الإيداع الإلكتروني للمراسلة الموصوفة أعلاه "
+            "في التاريخ والساعة المبينين. وهو مختوم ومؤرخ إلكترونيا، وكل تعديل "
+            "عليه يبطله.",
+            align="R",
+        )
         pdf.set_auto_page_break(True, margin=margin)
 
     def layout(self) -> SealSlot:
@@ -459,20 +478,36 @@ def _ellipsize(text: str, limit: int) -> str:
 def evidence_json(data: ReceiptData) -> bytes:
     """The registration data the receipt attests, machine-readable: embedded in the receipt as
     its PDF/A-3 associated file. The identifier is masked as on the page."""
-    return json.dumps({
-        "type": "mrasla.deposit_receipt", "version": 1,
-        "registry_number": data.registry_number,
-        "administration": {"fr": data.administration_fr, "ar": data.administration_ar},
-        "unit": {"fr": data.unit_fr, "ar": data.unit_ar} if data.unit_fr or data.unit_ar else None,
-        "deposited_at": data.deposited_at.astimezone(timezone.utc).isoformat(),
-        "depositor": {"name": data.depositor_name, "id_kind": data.depositor_id_kind or None,
-                      "id_masked": mask_identifier(data.depositor_id) if data.depositor_id else None},
-        "sender_reference": data.sender_reference,
-        "subject": data.subject,
-        "attachments": [{"filename": a.filename, "pages": a.pages, "size": a.size, "sha256": a.sha256,
-                         **({"pdf_sha256": a.pdf_sha256} if a.pdf_sha256 else {})} for a in data.attachments],
-        "verify_url": data.verify_url,
-    }, ensure_ascii=False, indent=1).encode()
+    return json.dumps(
+        {
+            "type": "mrasla.deposit_receipt",
+            "version": 1,
+            "registry_number": data.registry_number,
+            "administration": {"fr": data.administration_fr, "ar": data.administration_ar},
+            "unit": {"fr": data.unit_fr, "ar": data.unit_ar} if data.unit_fr or data.unit_ar else None,
+            "deposited_at": data.deposited_at.astimezone(timezone.utc).isoformat(),
+            "depositor": {
+                "name": data.depositor_name,
+                "id_kind": data.depositor_id_kind or None,
+                "id_masked": mask_identifier(data.depositor_id) if data.depositor_id else None,
+            },
+            "sender_reference": data.sender_reference,
+            "subject": data.subject,
+            "attachments": [
+                {
+                    "filename": a.filename,
+                    "pages": a.pages,
+                    "size": a.size,
+                    "sha256": a.sha256,
+                    **({"pdf_sha256": a.pdf_sha256} if a.pdf_sha256 else {}),
+                }
+                for a in data.attachments
+            ],
+            "verify_url": data.verify_url,
+        },
+        ensure_ascii=False,
+        indent=1,
+    ).encode()
 
 
 def _render(data: ReceiptData) -> tuple[bytes, SealSlot]:
@@ -498,9 +533,12 @@ async def async_issue_receipt(data: ReceiptData) -> bytes:
     slot = receipt.layout()
     signed_at = datetime.now(timezone.utc).replace(microsecond=0)
     receipt.seal_stamp(signed_at)
-    return await receipt_pdf.async_write_sealed(receipt.pdf, receipt_pdf.Seal(
-        SEAL_FIELD, slot.page, slot.box_pt, reason=f"Accusé de réception {data.registry_number}"),
-        signed_at=signed_at, evidence=evidence_json(data))
+    return await receipt_pdf.async_write_sealed(
+        receipt.pdf,
+        receipt_pdf.Seal(SEAL_FIELD, slot.page, slot.box_pt, reason=f"Accusé de réception {data.registry_number}"),
+        signed_at=signed_at,
+        evidence=evidence_json(data),
+    )
 
 
 def issue_receipt(data: ReceiptData) -> bytes:
@@ -508,5 +546,13 @@ def issue_receipt(data: ReceiptData) -> bytes:
     return run_sync(async_issue_receipt(data))
 
 
-__all__ = ["Attachment", "ReceiptData", "render_receipt", "issue_receipt",
-           "async_issue_receipt", "mask_identifier", "SEAL_FIELD", "PT_PER_MM"]
+__all__ = [
+    "Attachment",
+    "ReceiptData",
+    "render_receipt",
+    "issue_receipt",
+    "async_issue_receipt",
+    "mask_identifier",
+    "SEAL_FIELD",
+    "PT_PER_MM",
+]

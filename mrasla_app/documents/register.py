@@ -67,9 +67,15 @@ class RegisterRow:
 def headers(direction: Direction) -> list[tuple[str, str]]:
     """The register's columns as (French, Arabic)."""
     party, unit = PARTY_HEADERS[direction]
-    return [("N°", "الرقم"), ("Date et heure", "التاريخ والساعة"), ("Canal", "القناة"), party,
-            ("Objet", "الموضوع"), ("Statut", "الحالة"), unit]
-
+    return [
+        ("N°", "الرقم"),
+        ("Date et heure", "التاريخ والساعة"),
+        ("Canal", "القناة"),
+        party,
+        ("Objet", "الموضوع"),
+        ("Statut", "الحالة"),
+        unit,
+    ]
 
 
 PAGE_W, PAGE_H = 297.0, 210.0
@@ -82,8 +88,9 @@ LINE_H = 3.6
 class RegisterPDF:
     """One register period as a bilingual A4 landscape table, header repeated on each page."""
 
-    def __init__(self, adm: Administration, direction: Direction, start: date, end: date, count: int,
-                 generated_by: str) -> None:
+    def __init__(
+        self, adm: Administration, direction: Direction, start: date, end: date, count: int, generated_by: str
+    ) -> None:
         self.adm, self.direction, self.start, self.end, self.count = adm, direction, start, end, count
         self.generated_at = utcnow().astimezone(ZoneInfo(TIMEZONE))
         self.generated_by = generated_by
@@ -116,11 +123,21 @@ class RegisterPDF:
         use_font(pdf, FONT_AR, 11, "B")
         pdf.cell(w / 2, 6, fit(pdf, self.adm.name_ar, w / 2 - 2), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         use_font(pdf, FONT_LATIN, 9, color=MUTED)
-        pdf.cell(w / 2, 5, f"Période du {self.start:%d/%m/%Y} au {self.end:%d/%m/%Y} (heure du Maroc) · "
-                           f"{self.count} enregistrement(s)")
+        pdf.cell(
+            w / 2,
+            5,
+            f"Période du {self.start:%d/%m/%Y} au {self.end:%d/%m/%Y} (heure du Maroc) · "
+            f"{self.count} enregistrement(s)",
+        )
         use_font(pdf, FONT_AR, 9.5, color=MUTED)
-        pdf.cell(w / 2, 5, f"الفترة من {self.start:%d/%m/%Y} إلى {self.end:%d/%m/%Y} (بتوقيت المغرب) · "
-                           f"عدد التسجيلات: {self.count}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(
+            w / 2,
+            5,
+            f"الفترة من {self.start:%d/%m/%Y} إلى {self.end:%d/%m/%Y} (بتوقيت المغرب) · عدد التسجيلات: {self.count}",
+            align="R",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
         pdf.ln(2)
 
     def header_row(self) -> None:
@@ -141,6 +158,7 @@ class RegisterPDF:
 
     def _cell_lines(self, col: int, row: RegisterRow) -> list[tuple[str, str, float, str]]:
         """(text, font, size, align) paragraphs of one cell."""
+
         def para(text: str, size: float = 7.5) -> tuple[str, str, float, str]:
             family = font_for(text)
             return text, family, size + (0.5 if family == FONT_AR else 0), "R" if family == FONT_AR else "L"
@@ -217,10 +235,9 @@ class RegisterPDF:
         if not rows:
             self.pdf.ln(3)
             use_font(self.pdf, FONT_LATIN, 9, color=MUTED, sample="ء")
-            self.pdf.cell(sum(WIDTHS), 6, "Aucun enregistrement pour cette période — لا توجد تسجيلات خلال هذه الفترة",
-                          align="C")
+            self.pdf.cell(
+                sum(WIDTHS), 6, "Aucun enregistrement pour cette période — لا توجد تسجيلات خلال هذه الفترة", align="C"
+            )
         for i, r in enumerate(rows):
             self.row(i, r)
         return bytes(self.pdf.output())
-
-

@@ -18,13 +18,13 @@ from datetime import datetime
 
 from fpdf.enums import XPos, YPos
 
-from mrasla_app.i18n import translate
 from mrasla_app.documents import sheet
 from mrasla_app.documents.bordereau import local
-from mrasla_app.pki.etsi import FAILED, INDETERMINATE, PASSED
 from mrasla_app.documents.labels import fit, font_for, use_font
 from mrasla_app.documents.receipt_layout import FONT_AR, FONT_LATIN, new_document
 from mrasla_app.documents.receipts import FILL, GREEN, INK, MUTED, RED, _is_arabic
+from mrasla_app.i18n import translate
+from mrasla_app.pki.etsi import FAILED, INDETERMINATE, PASSED
 from mrasla_app.pki.validation import SignatureReport, ValidationReport
 
 AMBER = (176, 110, 0)
@@ -59,8 +59,11 @@ def report_lines(report: ValidationReport, indications: dict[str, tuple[str, str
             indication, sub = (PASSED, "OK") if ok else (FAILED, sig.error or "")
         else:
             indication, sub = indications.get(sig.field_name, (INDETERMINATE, ""))
-        lines.append(ReportLine(sig.kind, sig.field_name, _signer(sig), sig.signing_time, indication, sub,
-                                sig.modified_after_signing))
+        lines.append(
+            ReportLine(
+                sig.kind, sig.field_name, _signer(sig), sig.signing_time, indication, sub, sig.modified_after_signing
+            )
+        )
     return lines
 
 
@@ -68,15 +71,21 @@ def _signer(sig: SignatureReport) -> str:
     return ", ".join(p for p in (sig.signer_common_name, sig.signer_organization) if p) or "—"
 
 
-def render_validation_report(file_name: str, sha256: str, report: ValidationReport, lines: list[ReportLine],
-                             generated_at: datetime) -> bytes:
+def render_validation_report(
+    file_name: str, sha256: str, report: ValidationReport, lines: list[ReportLine], generated_at: datetime
+) -> bytes:
     """The bilingual (French / Arabic) A4 validation report."""
     pdf = new_document(title="Rapport de validation")
     pdf.set_auto_page_break(True, margin=16)
     pdf.add_page()
     w, x0 = pdf.epw, pdf.l_margin
-    sheet.header(pdf, "Mrasla · Vérification de signatures", "مراسلة · التحقق من التوقيعات",
-                 "تقرير التحقق من التوقيعات", "Rapport de validation des signatures")
+    sheet.header(
+        pdf,
+        "Mrasla · Vérification de signatures",
+        "مراسلة · التحقق من التوقيعات",
+        "تقرير التحقق من التوقيعات",
+        "Rapport de validation des signatures",
+    )
 
     def info(label_fr: str, label_ar: str, value: str, mono: bool = False, color=INK, style: str = "") -> None:
         sheet.info(pdf, label_fr, label_ar, value, mono=mono, color=color, style=style)
@@ -93,8 +102,14 @@ def render_validation_report(file_name: str, sha256: str, report: ValidationRepo
             text = translate(f"verify.reason.{report.reason}", lang)
             pdf.set_x(x0 + 40)
             use_font(pdf, font_for(text), 8.5, color=RED, sample=text)
-            pdf.cell(w - 80, 4.6, fit(pdf, text, w - 80), align="R" if _is_arabic(text) else "L",
-                     new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.cell(
+                w - 80,
+                4.6,
+                fit(pdf, text, w - 80),
+                align="R" if _is_arabic(text) else "L",
+                new_x=XPos.LMARGIN,
+                new_y=YPos.NEXT,
+            )
     info("Édité le", "حرر بتاريخ", f"{g:%d/%m/%Y %H:%M} (heure du Maroc / بتوقيت المغرب)")
     pdf.ln(3)
     if not lines:
@@ -104,9 +119,14 @@ def render_validation_report(file_name: str, sha256: str, report: ValidationRepo
         _line(pdf, i, line)
     pdf.ln(2)
     use_font(pdf, FONT_LATIN, 7, color=MUTED)
-    pdf.multi_cell(w, 3.4, "Indications selon ETSI EN 319 102-1 (validation à long terme, ancre de confiance : "
-                   "la racine de la plateforme). Rapport XML ETSI TS 119 102-2 : POST /api/v1/verify/pdf/etsi.",
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(
+        w,
+        3.4,
+        "Indications selon ETSI EN 319 102-1 (validation à long terme, ancre de confiance : "
+        "la racine de la plateforme). Rapport XML ETSI TS 119 102-2 : POST /api/v1/verify/pdf/etsi.",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
     return bytes(pdf.output())
 
 
@@ -143,6 +163,10 @@ def _line(pdf, number: int, line: ReportLine) -> None:
 
     fact("Autorité d'horodatage" if stamp else "Signataire", "جهة الختم الزمني" if stamp else "الموقّع", line.signer)
     fact("Date (Maroc)", "التاريخ", f"{local(line.at):%d/%m/%Y %H:%M:%S}" if line.at else "—")
-    fact("Modifié après signature", "تغيير بعد التوقيع",
-         "Oui · نعم" if line.modified_after_signing else "Non · لا", RED if line.modified_after_signing else GREEN)
+    fact(
+        "Modifié après signature",
+        "تغيير بعد التوقيع",
+        "Oui · نعم" if line.modified_after_signing else "Non · لا",
+        RED if line.modified_after_signing else GREEN,
+    )
     pdf.set_y(y + 2)

@@ -15,8 +15,9 @@ from mrasla_app.documents.receipt_layout import FONT_AR, FONT_LATIN, FONT_MONO
 from mrasla_app.documents.receipts import GREEN, INK, MUTED, _is_arabic
 
 
-def header(pdf: FPDF, caption_fr: str, caption_ar: str, title_ar: str, title_fr: str,
-           notes: tuple[str, ...] = ()) -> None:
+def header(
+    pdf: FPDF, caption_fr: str, caption_ar: str, title_ar: str, title_fr: str, notes: tuple[str, ...] = ()
+) -> None:
     """Band, caption line, the title in both languages (and centred notes, one script each), then a rule."""
     w = pdf.epw
     _band(pdf)
@@ -37,8 +38,9 @@ def header(pdf: FPDF, caption_fr: str, caption_ar: str, title_ar: str, title_fr:
     _rule(pdf)
 
 
-def info(pdf: FPDF, label_fr: str, label_ar: str, value: str, *, mono: bool = False, color=INK,
-         style: str = "") -> None:
+def info(
+    pdf: FPDF, label_fr: str, label_ar: str, value: str, *, mono: bool = False, color=INK, style: str = ""
+) -> None:
     """One labelled row: French label left, Arabic label right, the value between in its own script."""
     w, x0 = pdf.epw, pdf.l_margin
     y = pdf.get_y()

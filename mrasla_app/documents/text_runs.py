@@ -121,10 +121,8 @@ def _scratch() -> FPDF:
 def _run(pdf: FPDF, ops: bytes, height: float) -> TextRun:
     """A run from the bytes just written on the scratch page and the glyphs they used."""
     subsets = {fontkey: subset_of(font) for fontkey, font in pdf.fonts.items()}
-    glyphs = tuple((fontkey, MappingProxyType(dict(subset.used)))
-                   for fontkey, subset in subsets.items() if subset.used)
-    missing = tuple((fontkey, tuple(subset.missing))
-                    for fontkey, subset in subsets.items() if subset.missing)
+    glyphs = tuple((fontkey, MappingProxyType(dict(subset.used))) for fontkey, subset in subsets.items() if subset.used)
+    missing = tuple((fontkey, tuple(subset.missing)) for fontkey, subset in subsets.items() if subset.missing)
     selected = {int(i) for i in _FONT_SELECTION.findall(ops)}
     fonts = tuple(fontkey for fontkey, font in pdf.fonts.items() if font.i in selected)
     return TextRun(ops, fonts, glyphs, missing, height)
@@ -154,8 +152,7 @@ def _record(key: _Key) -> TextRun:
     start = len(contents)
     pdf.set_xy(0, 0)
     if key.multiline and not _fits_one_ltr_line(pdf, key):
-        pdf.multi_cell(key.w, key.h, key.text, align=key.align, new_x=XPos.LEFT,
-                       new_y=YPos.NEXT)
+        pdf.multi_cell(key.w, key.h, key.text, align=key.align, new_x=XPos.LEFT, new_y=YPos.NEXT)
         height = pdf.get_y()
     else:
         pdf.cell(key.w, key.h, key.text, align=key.align)
@@ -175,10 +172,12 @@ def _fits_one_ltr_line(pdf: FPDF, key: _Key) -> bool:
     if not isinstance(font, TTFFont):
         return False
     cmap = font.cmap
-    return ("\n" not in key.text and "\u00ad" not in key.text
-            and all(ord(c) in cmap and unicodedata.bidirectional(c) not in _RTL_CLASSES
-                    for c in key.text)
-            and pdf.get_string_width(key.text) <= key.w - 2 * pdf.c_margin - _FIT_SLACK_MM)
+    return (
+        "\n" not in key.text
+        and "\u00ad" not in key.text
+        and all(ord(c) in cmap and unicodedata.bidirectional(c) not in _RTL_CLASSES for c in key.text)
+        and pdf.get_string_width(key.text) <= key.w - 2 * pdf.c_margin - _FIT_SLACK_MM
+    )
 
 
 def _plain(pdf: FPDF, key: _Key) -> tuple[bytes, float] | None:
@@ -190,18 +189,23 @@ def _plain(pdf: FPDF, key: _Key) -> tuple[bytes, float] | None:
     then lays it out)."""
     font = pdf.fonts[f"{key.family.lower()}{key.style}"]
     text = key.text
-    if (not isinstance(font, TTFFont) or key.direction is not None or key.align not in ("L", "R", "C") or not text
-            or not text.isprintable()
-            or any(ord(c) not in font.cmap or unicodedata.bidirectional(c) in _RTL_CLASSES
-                   for c in text)):
+    if (
+        not isinstance(font, TTFFont)
+        or key.direction is not None
+        or key.align not in ("L", "R", "C")
+        or not text
+        or not text.isprintable()
+        or any(ord(c) not in font.cmap or unicodedata.bidirectional(c) in _RTL_CLASSES for c in text)
+    ):
         return None
     k, margin = pdf.k, pdf.c_margin
     width = sum(font.cw[ord(c)] for c in text) * key.size * 0.001 / k
     lines = [(text, width)]
     if key.multiline and width > key.w - 2 * margin - _FIT_SLACK_MM:
-        lines = _unbreakable_lines(font, key, k, margin)
-        if lines is None:
+        broken = _unbreakable_lines(font, key, k, margin)
+        if broken is None:
             return None
+        lines = broken
     ops = [f"BT /F{font.i} {key.size:.2f} Tf ET\n"]
     for i, (line, line_width) in enumerate(lines):
         dx = {"L": margin, "R": key.w - margin - line_width, "C": (key.w - line_width) / 2}[key.align]
@@ -230,12 +234,10 @@ def _unbreakable_lines(font, key: _Key, k: float, margin: float) -> list[tuple[s
     return lines
 
 
-def run(style: TextStyle, w: float, h: float, text: str, align: str = "L",
-        multiline: bool = False) -> TextRun:
+def run(style: TextStyle, w: float, h: float, text: str, align: str = "L", multiline: bool = False) -> TextRun:
     """The run for ``text`` in a ``w`` × ``h`` mm cell (``multiline``: fpdf2's ``multi_cell``
     with line height ``h``), from the memo or laid out now."""
-    key = _Key(style.family, style.style, style.size, style.direction, multiline, w, h, align,
-               text)
+    key = _Key(style.family, style.style, style.size, style.direction, multiline, w, h, align, text)
     found = _MEMO.get(key)
     if found is None:
         found = _record(key)
@@ -248,16 +250,14 @@ def _fill(color: tuple[int, int, int]) -> str:
     return convert_to_device_color(*color).serialize().lower()
 
 
-def place(pdf: FPDF, text_run: TextRun, x: float, y: float,
-          color: tuple[int, int, int]) -> None:
+def place(pdf: FPDF, text_run: TextRun, x: float, y: float, color: tuple[int, int, int]) -> None:
     """Draw ``text_run`` with its box's top-left corner at (``x``, ``y``) mm on the current
     page of ``pdf``: an A4 portrait document from ``receipt_layout.new_document``, like the
     scratch page the run was recorded on (its bytes hold absolute coordinates)."""
     if abs(pdf.h - PAGE_H_MM) > 0.01:
         raise ValueError("text runs are recorded for A4 portrait pages")
     k = pdf.k
-    pdf._out(f"q 1 0 0 1 {x * k:.4f} {-y * k:.4f} cm {_fill(color)}\n".encode()
-             + text_run.ops + b"Q")
+    pdf._out(f"q 1 0 0 1 {x * k:.4f} {-y * k:.4f} cm {_fill(color)}\n".encode() + text_run.ops + b"Q")
     fonts = pdf.fonts
     for fontkey, glyphs in text_run.glyphs:
         subset_of(fonts[fontkey]).add(glyphs)

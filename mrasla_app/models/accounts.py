@@ -35,7 +35,9 @@ class User(SQLModel, table=True):
     # Enrolled with a one-time enrolment code from another administrator or the CLI: only such a
     # factor unlocks administrator rights (services.accounts.load_actor).
     totp_vouched: bool = Field(default=False)
-    totp_last_step: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))  # codes are single-use
+    totp_last_step: int | None = Field(
+        default=None, sa_column=Column(BigInteger, nullable=True)
+    )  # codes are single-use
     totp_enrolment_hash: str | None = Field(default=None, max_length=64)  # SHA-256 of the pending enrolment code
     totp_enrolment_expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     active: bool = Field(default=True)

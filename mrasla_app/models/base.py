@@ -8,7 +8,6 @@ from sqlalchemy import Column, DateTime
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.types import TypeDecorator
 
-
 #: Largest primary key: ids are 32-bit integers on PostgreSQL (and a larger number overflows SQLite's).
 MAX_ID = 2**31 - 1
 

@@ -88,8 +88,19 @@ class Correspondence(SQLModel, table=True):
         Index("ix_corr_admin_dir_id", "administration_id", "direction", "id"),
         Index("ix_corr_assignee_status", "assignee_id", "status", "id"),
         # Overdue items, and the queue counts from the index alone (alembic 5b1e7c9d2a40).
-        Index("ix_corr_admin_queues", "administration_id", "status", "deadline", "direction", "confidential",
-              "action_unit_id", "unit_id", "assignee_id", "created_by", "id"),
+        Index(
+            "ix_corr_admin_queues",
+            "administration_id",
+            "status",
+            "deadline",
+            "direction",
+            "confidential",
+            "action_unit_id",
+            "unit_id",
+            "assignee_id",
+            "created_by",
+            "id",
+        ),
         Index("ix_corr_admin_id", "administration_id", "id"),
         Index("ix_corr_action_unit_status", "action_unit_id", "status", "id"),
         Index("ix_corr_admin_registered", "administration_id", "registered_at"),
@@ -147,8 +158,7 @@ class Document(SQLModel, table=True):
     # Platform-signed files (receipts): PAdES level once extended (None: as issued, B-T) and when the
     # newest document timestamp's TSA certificate expires (``mrasla archive-refresh`` renews before).
     signature_level: str | None = Field(default=None, max_length=8, index=True)
-    archive_expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True,
-                                                                               index=True))
+    archive_expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True, index=True))
 
 
 class TrackingCode(SQLModel, table=True):

@@ -40,9 +40,7 @@ class Administration(SQLModel, table=True):
     code: str = Field(index=True, unique=True, max_length=16)
     name_ar: str = Field(max_length=255)
     name_fr: str = Field(max_length=255)
-    kind: AdministrationKind = Field(
-        default=AdministrationKind.ministry, sa_column=enum_column(AdministrationKind)
-    )
+    kind: AdministrationKind = Field(default=AdministrationKind.ministry, sa_column=enum_column(AdministrationKind))
     city_ar: str = Field(default="", max_length=120)
     city_fr: str = Field(default="", max_length=120)
     active: bool = Field(default=True)

@@ -24,8 +24,9 @@ class Notification(SQLModel, table=True):
     subject: str = Field(max_length=255)
     body: str = Field(sa_column=Column(Text, nullable=False))
     correspondence_id: int | None = Field(default=None, foreign_key="correspondence.id", index=True)
-    status: NotificationStatus = Field(default=NotificationStatus.queued,
-                                       sa_column=enum_column(NotificationStatus, index=True))
+    status: NotificationStatus = Field(
+        default=NotificationStatus.queued, sa_column=enum_column(NotificationStatus, index=True)
+    )
     attempts: int = Field(default=0)
     last_error: str = Field(default="", max_length=255)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

@@ -117,8 +117,9 @@ class RecordInfo(SQLModel, table=True):
     file_plan_node_id: int | None = Field(default=None, foreign_key="file_plan_node.id", index=True)
     document_type_id: int | None = Field(default=None, foreign_key="document_type.id", index=True)
     retention_due_on: date | None = Field(default=None)  # set by the retention job when the start event happened
-    disposal_status: DisposalStatus = Field(default=DisposalStatus.active, sa_column=enum_column(DisposalStatus,
-                                                                                                  index=True))
+    disposal_status: DisposalStatus = Field(
+        default=DisposalStatus.active, sa_column=enum_column(DisposalStatus, index=True)
+    )
     disposal_id: int | None = Field(default=None, foreign_key="disposal.id", index=True)
 
 

@@ -175,8 +175,17 @@ class StepAction(SQLModel, table=True):
     or the person they act for by delegation (``on_behalf_of_id``)."""
 
     __tablename__ = "step_action"
-    __table_args__ = (Index("uq_step_action", "step_id", "round", "for_user_id", unique=True,
-                            sqlite_where=text("withdrawn_at IS NULL"), postgresql_where=text("withdrawn_at IS NULL")),)
+    __table_args__ = (
+        Index(
+            "uq_step_action",
+            "step_id",
+            "round",
+            "for_user_id",
+            unique=True,
+            sqlite_where=text("withdrawn_at IS NULL"),
+            postgresql_where=text("withdrawn_at IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     folder_id: int = Field(foreign_key="folder.id", index=True)

@@ -41,8 +41,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from mrasla_app.crypto import seal, unseal
-from mrasla_app.pki import hsm
 from mrasla_app.fsutil import atomic_write
+from mrasla_app.pki import hsm
 from mrasla_app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -72,8 +72,7 @@ OCSP_VALIDITY = timedelta(days=365)
 # A platform certificate is re-issued on load when less than this is left. The TSA's margin
 # exceeds ``ltv.REFRESH_MARGIN`` so archive timestamps are always made with a certificate that
 # has more than that margin left (``archive-refresh`` then picks each file once).
-_RENEW_MARGIN = {"seal": timedelta(days=400), "tsa": timedelta(days=400),
-                 "ocsp": timedelta(days=60)}
+_RENEW_MARGIN = {"seal": timedelta(days=400), "tsa": timedelta(days=400), "ocsp": timedelta(days=60)}
 CRL_VALIDITY = timedelta(days=7)
 # Re-issue the CRL when less than this is left, so validators never see a stale one.
 CRL_REFRESH_MARGIN = timedelta(days=2)
@@ -90,10 +89,8 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _name(common_name: str, org: str = ORG, org_unit: str | None = None,
-          email: str | None = None) -> x509.Name:
-    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, COUNTRY),
-             x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)]
+def _name(common_name: str, org: str = ORG, org_unit: str | None = None, email: str | None = None) -> x509.Name:
+    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, COUNTRY), x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)]
     if org_unit:
         attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, org_unit))
     attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
@@ -109,8 +106,9 @@ def _check_name(name: x509.Name) -> None:
     try:
         asn1_x509.Name.load(name.public_bytes()).hashable
     except ValueError as exc:
-        raise ValueError(f"certificate name not usable ({exc}); keep Arabic and Latin "
-                         "text in separate attributes") from exc
+        raise ValueError(
+            f"certificate name not usable ({exc}); keep Arabic and Latin text in separate attributes"
+        ) from exc
 
 
 # What each role's key may do. Document signers need contentCommitment (non-repudiation; pyHanko's
@@ -122,10 +120,16 @@ _ROLE_EKU = {ROLE_TSA: ExtendedKeyUsageOID.TIME_STAMPING, ROLE_OCSP: ExtendedKey
 
 def _key_usage(role: str) -> x509.KeyUsage:
     return x509.KeyUsage(
-        digital_signature=role != ROLE_CA, content_commitment=role == ROLE_SIGNER,
-        key_encipherment=False, data_encipherment=False, key_agreement=False,
-        key_cert_sign=role == ROLE_CA, crl_sign=role == ROLE_CA, encipher_only=False,
-        decipher_only=False)
+        digital_signature=role != ROLE_CA,
+        content_commitment=role == ROLE_SIGNER,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=role == ROLE_CA,
+        crl_sign=role == ROLE_CA,
+        encipher_only=False,
+        decipher_only=False,
+    )
 
 
 @dataclass
@@ -180,13 +184,13 @@ class Platform:
             if stamp != self._crl_stamp:
                 self._crl_der, self._crl_stamp = self.crl_path.read_bytes(), stamp
             crl = x509.load_der_x509_crl(self._crl_der)
-            stale = crl.next_update_utc - _now() < CRL_REFRESH_MARGIN
+            next_update = crl.next_update_utc  # ours always set it; a CRL without one is refreshed
+            stale = next_update is None or next_update - _now() < CRL_REFRESH_MARGIN
         if stale:
             self.update_crl(lambda entries: entries)
         return self._crl_der
 
-    def update_crl(self, change: Callable[[list[x509.RevokedCertificate]],
-                                          list[x509.RevokedCertificate]]) -> bytes:
+    def update_crl(self, change: Callable[[list[x509.RevokedCertificate]], list[x509.RevokedCertificate]]) -> bytes:
         """Re-sign the CRL with ``change(entries)`` applied, under the cross-process lock.
 
         Reading, changing and writing under the same ``flock`` is what keeps a concurrent
@@ -240,22 +244,26 @@ def key_to_asn1(key: ec.EllipticCurvePrivateKey) -> asn1_keys.PrivateKeyInfo:
 
 
 def _pkcs8(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
-def _builder(subject: x509.Name, issuer: x509.Name, public_key,
-             validity: int | timedelta) -> x509.CertificateBuilder:
+def _builder(subject: x509.Name, issuer: x509.Name, public_key, validity: int | timedelta) -> x509.CertificateBuilder:
     """``validity``: years, or an exact duration."""
     now = _now()
     if isinstance(validity, int):
         validity = timedelta(days=365 * validity)
-    return (x509.CertificateBuilder()
-            .subject_name(subject).issuer_name(issuer).public_key(public_key)
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=5))
-            .not_valid_after(now + validity)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False))
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + validity)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+    )
 
 
 @dataclass(frozen=True)
@@ -274,18 +282,26 @@ def _urls(public_url: str) -> _Urls:
 def _make_root() -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = _name(ROOT_CN)
-    cert = (_builder(name, name, key.public_key(), ROOT_YEARS)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(_key_usage(ROLE_CA), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        _builder(name, name, key.public_key(), ROOT_YEARS)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(ROLE_CA), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     return cert, key
 
 
-def _issue_leaf(root_cert: x509.Certificate, root_key: ec.EllipticCurvePrivateKey,
-                subject: x509.Name, urls: _Urls, validity: int | timedelta, *,
-                role: str = ROLE_SIGNER, email: str | None = None,
-                public_key: ec.EllipticCurvePublicKey | None = None,
-                ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey | None]:
+def _issue_leaf(
+    root_cert: x509.Certificate,
+    root_key: ec.EllipticCurvePrivateKey,
+    subject: x509.Name,
+    urls: _Urls,
+    validity: int | timedelta,
+    *,
+    role: str = ROLE_SIGNER,
+    email: str | None = None,
+    public_key: ec.EllipticCurvePublicKey | None = None,
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey | None]:
     """One end-entity certificate under the root with the key usages of ``role``.
 
     Every leaf but the OCSP responder points at the platform's OCSP responder, root certificate
@@ -294,48 +310,65 @@ def _issue_leaf(root_cert: x509.Certificate, root_key: ec.EllipticCurvePrivateKe
     the private key returned is then None.
     """
     key = ec.generate_private_key(ec.SECP256R1()) if public_key is None else None
-    public_key = public_key or key.public_key()  # type: ignore[union-attr]
+    public_key = public_key or key.public_key()  # type: ignore[union-attr]  # key is None only when public_key is given
     ski = root_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    builder = (_builder(subject, root_cert.subject, public_key, validity)
-               .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-               .add_extension(_key_usage(role), critical=True)
-               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski),
-                              critical=False))
+    builder = (
+        _builder(subject, root_cert.subject, public_key, validity)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(role), critical=True)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
+    )
     if role == ROLE_OCSP:
         builder = builder.add_extension(x509.OCSPNoCheck(), critical=False)
     else:
-        builder = (builder
-                   .add_extension(x509.AuthorityInformationAccess([
-                       x509.AccessDescription(x509.AuthorityInformationAccessOID.OCSP,
-                                              x509.UniformResourceIdentifier(urls.ocsp)),
-                       x509.AccessDescription(x509.AuthorityInformationAccessOID.CA_ISSUERS,
-                                              x509.UniformResourceIdentifier(urls.ca_issuers))]),
-                       critical=False)
-                   .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
-                       full_name=[x509.UniformResourceIdentifier(urls.crl)], relative_name=None,
-                       reasons=None, crl_issuer=None)]), critical=False))
+        builder = builder.add_extension(
+            x509.AuthorityInformationAccess(
+                [
+                    x509.AccessDescription(
+                        x509.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(urls.ocsp)
+                    ),
+                    x509.AccessDescription(
+                        x509.AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(urls.ca_issuers)
+                    ),
+                ]
+            ),
+            critical=False,
+        ).add_extension(
+            x509.CRLDistributionPoints(
+                [
+                    x509.DistributionPoint(
+                        full_name=[x509.UniformResourceIdentifier(urls.crl)],
+                        relative_name=None,
+                        reasons=None,
+                        crl_issuer=None,
+                    )
+                ]
+            ),
+            critical=False,
+        )
     if role in _ROLE_EKU:
         # Critical: the key serves this purpose only (RFC 3161 2.3 requires it for a TSA).
         builder = builder.add_extension(x509.ExtendedKeyUsage([_ROLE_EKU[role]]), critical=True)
     if email:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.RFC822Name(email)]), critical=False)
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.RFC822Name(email)]), critical=False)
     return builder.sign(root_key, hashes.SHA256()), key
 
 
-def _build_crl(root_cert: x509.Certificate, root_key: ec.EllipticCurvePrivateKey,
-               entries: list[x509.RevokedCertificate]) -> bytes:
+def _build_crl(
+    root_cert: x509.Certificate, root_key: ec.EllipticCurvePrivateKey, entries: list[x509.RevokedCertificate]
+) -> bytes:
     # thisUpdate is the issuing second itself, not back-dated: strict validators accept a CRL for
     # a timestamped signature only when it was issued at or after the timestamp (fiverify).
     now = _now().replace(microsecond=0)
     ski = root_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    builder = (x509.CertificateRevocationListBuilder()
-               .issuer_name(root_cert.subject)
-               .last_update(now)
-               .next_update(now + CRL_VALIDITY)
-               .add_extension(x509.CRLNumber(int(now.timestamp() * 1000)), critical=False)
-               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski),
-                              critical=False))
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(root_cert.subject)
+        .last_update(now)
+        .next_update(now + CRL_VALIDITY)
+        .add_extension(x509.CRLNumber(int(now.timestamp() * 1000)), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
+    )
     for entry in entries:
         builder = builder.add_revoked_certificate(entry)
     return builder.sign(root_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
@@ -343,20 +376,31 @@ def _build_crl(root_cert: x509.Certificate, root_key: ec.EllipticCurvePrivateKey
 
 _ROLE_OF = {"seal": ROLE_SIGNER, "tsa": ROLE_TSA, "ocsp": ROLE_OCSP}
 _SUBJECT_OF = {"seal": (SEAL_CN, SEAL_OU_AR), "tsa": (TSA_CN, TSA_OU_AR), "ocsp": (OCSP_CN, None)}
-_VALIDITY_OF = {"seal": SEAL_YEARS, "tsa": TSA_YEARS, "ocsp": OCSP_VALIDITY}
+_VALIDITY_OF: dict[str, int | timedelta] = {"seal": SEAL_YEARS, "tsa": TSA_YEARS, "ocsp": OCSP_VALIDITY}
 
 
-def _issue_platform_leaf(name: str, root_cert: x509.Certificate, root_key: ec.EllipticCurvePrivateKey,
-                         public_url: str, public_key: ec.EllipticCurvePublicKey | None = None,
-                         ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey | None]:
+def _issue_platform_leaf(
+    name: str,
+    root_cert: x509.Certificate,
+    root_key: ec.EllipticCurvePrivateKey,
+    public_url: str,
+    public_key: ec.EllipticCurvePublicKey | None = None,
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey | None]:
     common_name, org_unit = _SUBJECT_OF[name]
-    return _issue_leaf(root_cert, root_key, _name(common_name, org_unit=org_unit),
-                       _urls(public_url), _VALIDITY_OF[name], role=_ROLE_OF[name],
-                       public_key=public_key)
+    return _issue_leaf(
+        root_cert,
+        root_key,
+        _name(common_name, org_unit=org_unit),
+        _urls(public_url),
+        _VALIDITY_OF[name],
+        role=_ROLE_OF[name],
+        public_key=public_key,
+    )
 
 
-def _write_pair(pki_dir: Path, name: str, cert: x509.Certificate,
-                key: ec.EllipticCurvePrivateKey | None, master: bytes) -> None:
+def _write_pair(
+    pki_dir: Path, name: str, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey | None, master: bytes
+) -> None:
     """The certificate, and the private key sealed under the master key (None: held in an HSM)."""
     key_path, purpose = dict(zip(_NAMES, sealed_key_files(pki_dir)))[name]
     atomic_write(pki_dir / f"{name}.crt", cert.public_bytes(serialization.Encoding.DER))
@@ -414,7 +458,9 @@ def _upgrade(pki_dir: Path, public_url: str, master: bytes) -> list[str]:
     """
     root_cert = x509.load_der_x509_certificate((pki_dir / "root.crt").read_bytes())
     root_key = serialization.load_der_private_key(
-        unseal((pki_dir / "root.key.sealed").read_bytes(), "pki:root"), password=None)
+        unseal((pki_dir / "root.key.sealed").read_bytes(), "pki:root"), password=None
+    )
+    assert isinstance(root_key, ec.EllipticCurvePrivateKey)  # the root is made on P-256 (``_make_root``)
     renewed = []
     in_hsm = hsm.managed(pki_dir)
     for name in _ROLE_OF:
@@ -427,8 +473,18 @@ def _upgrade(pki_dir: Path, public_url: str, master: bytes) -> list[str]:
             retired.mkdir(exist_ok=True)
             atomic_write(retired / f"{name}-{old.serial_number:x}.crt", path.read_bytes())
         public = _hsm_key(in_hsm[name]).public_key() if name in in_hsm else None  # re-certified
-        _write_pair(pki_dir, name, *_issue_platform_leaf(name, root_cert, root_key, public_url,  # type: ignore[arg-type]
-                                                         public), master)
+        _write_pair(
+            pki_dir,
+            name,
+            *_issue_platform_leaf(
+                name,
+                root_cert,
+                root_key,
+                public_url,
+                public,
+            ),
+            master,
+        )
         renewed.append(name)
     atomic_write(pki_dir / _PROFILE_FILE, b"%d\n" % PROFILE_VERSION)
     return renewed
@@ -459,8 +515,10 @@ def sealed_key_files(pki_dir: Path) -> list[tuple[Path, str]]:
 def _hsm_key(label: str) -> hsm.HsmKey:
     config = hsm.config_from_env()
     if config is None:
-        raise RuntimeError("platform keys are in a PKCS#11 token (pki/hsm.json): set MRASLA_PKCS11_LIB, "
-                           "MRASLA_PKCS11_TOKEN and MRASLA_PKCS11_PIN")
+        raise RuntimeError(
+            "platform keys are in a PKCS#11 token (pki/hsm.json): set MRASLA_PKCS11_LIB, "
+            "MRASLA_PKCS11_TOKEN and MRASLA_PKCS11_PIN"
+        )
     return hsm.HsmKey(config, label)
 
 
@@ -474,7 +532,7 @@ def _load(pki_dir: Path, public_url: str) -> Platform:
             continue
         pkcs8 = unseal(path.read_bytes(), purpose)  # the master key, or the one a rotation is retiring
         parts[f"{name}_key"] = serialization.load_der_private_key(pkcs8, password=None)
-    return Platform(pki_dir=pki_dir, public_url=public_url, **parts)  # type: ignore[arg-type]
+    return Platform(pki_dir=pki_dir, public_url=public_url, **parts)  # type: ignore[arg-type]  # the parts loaded above, by name
 
 
 _CACHE: dict[Path, Platform] = {}
@@ -502,8 +560,7 @@ def load_or_create_pki(settings: Settings | None = None) -> Platform:
                 if _renewal_due(pki_dir):
                     renewed = _upgrade(pki_dir, settings.public_url, settings.master_key())
                     if renewed:
-                        log.warning("platform certificates re-issued with the current profile: %s",
-                                    ", ".join(renewed))
+                        log.warning("platform certificates re-issued with the current profile: %s", ", ".join(renewed))
         platform = _load(pki_dir, settings.public_url)
         platform.crl_der()  # prime the cache and refresh a stale CRL early
         _CACHE[pki_dir] = platform
@@ -538,8 +595,9 @@ def hsm_init(settings: Settings | None = None) -> dict[str, str]:
             if name in labels:
                 continue
             key = hsm.generate(config, name)
-            cert, _ = _issue_platform_leaf(name, platform.root_cert, platform.root_key,
-                                           settings.public_url, key.public_key())
+            cert, _ = _issue_platform_leaf(
+                name, platform.root_cert, platform.root_key, settings.public_url, key.public_key()
+            )
             _write_pair(pki_dir, name, cert, None, b"")
             labels[name] = key.label
             atomic_write(pki_dir / hsm.HSM_FILE, json.dumps(labels).encode())
@@ -548,16 +606,23 @@ def hsm_init(settings: Settings | None = None) -> dict[str, str]:
     return labels
 
 
-def issue_personal_certificate(platform: Platform, common_name: str, email: str, org: str,
-                               org_unit: str | None = None) -> tuple[bytes, bytes]:
+def issue_personal_certificate(
+    platform: Platform, common_name: str, email: str, org: str, org_unit: str | None = None
+) -> tuple[bytes, bytes]:
     """Issue a signatory's certificate; returns ``(cert_der, key_pkcs8_der)``.
 
     The caller must seal the private key before storing it; it is returned in clear only so the
     parapheur can choose where (and under which purpose label) it lives.
     """
-    cert, key = _issue_leaf(platform.root_cert, platform.root_key,
-                            _name(common_name, org=org, org_unit=org_unit, email=email),
-                            platform.urls, PERSONAL_YEARS, email=email)
+    cert, key = _issue_leaf(
+        platform.root_cert,
+        platform.root_key,
+        _name(common_name, org=org, org_unit=org_unit, email=email),
+        platform.urls,
+        PERSONAL_YEARS,
+        email=email,
+    )
+    assert key is not None  # made here (only platform keys in an HSM come without one)
     return cert.public_bytes(serialization.Encoding.DER), _pkcs8(key)
 
 
@@ -576,8 +641,7 @@ def revoke(serial: int, reason: str = "unspecified", platform: Platform | None =
             return entries
         builder = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(_now())
         if reason != "unspecified":
-            builder = builder.add_extension(x509.CRLReason(REVOCATION_REASONS[reason]),
-                                            critical=False)
+            builder = builder.add_extension(x509.CRLReason(REVOCATION_REASONS[reason]), critical=False)
         return [*entries, builder.build()]
 
     return platform.update_crl(add)
@@ -593,6 +657,7 @@ def is_revoked(serial: int, platform: Platform | None = None) -> bool:
 def fingerprints(platform: Platform | None = None) -> dict[str, str]:
     """SHA-256 fingerprints (hex) of the platform certificates, for ``mrasla pki show``."""
     platform = platform or load_or_create_pki()
-    return {name: hashlib.sha256(getattr(platform, f"{name}_cert")
-                                 .public_bytes(serialization.Encoding.DER)).hexdigest()
-            for name in _NAMES}
+    return {
+        name: hashlib.sha256(getattr(platform, f"{name}_cert").public_bytes(serialization.Encoding.DER)).hexdigest()
+        for name in _NAMES
+    }

@@ -47,38 +47,47 @@ PASSED, INDETERMINATE, FAILED = "TOTAL_PASSED", "INDETERMINATE", "TOTAL_FAILED"
 @dataclass(frozen=True)
 class SignatureIndication:
     field_name: str
-    indication: str      # PASSED, INDETERMINATE or FAILED
+    indication: str  # PASSED, INDETERMINATE or FAILED
     sub_indication: str  # e.g. OK, HASH_FAILURE, NO_POE
 
 
 @dataclass(frozen=True)
 class EtsiReport:
     indications: list[SignatureIndication]
-    xml: str             # ETSI TS 119 102-2 ValidationReport
+    xml: str  # ETSI TS 119 102-2 ValidationReport
 
     @property
     def passed(self) -> bool:
         return bool(self.indications) and all(i.indication == PASSED for i in self.indications)
 
 
-def lta_spec(root: asn1_x509.Certificate, crls: list[asn1_crl.CertificateList] | None = None,
-             ocsps: list[asn1_ocsp.OCSPResponse] | None = None) -> PdfSignatureValidationSpec:
+def lta_spec(
+    root: asn1_x509.Certificate,
+    crls: list[asn1_crl.CertificateList] | None = None,
+    ocsps: list[asn1_ocsp.OCSPResponse] | None = None,
+) -> PdfSignatureValidationSpec:
     """Root as the only anchor, revocation data required for every certificate, nothing
     fetched; ``crls`` and ``ocsps`` are known besides what the file embeds."""
     rule = RevocationCheckingRule.CRL_OR_OCSP_REQUIRED
-    return PdfSignatureValidationSpec(SignatureValidationSpec(
-        cert_validation_policy=CertValidationPolicySpec(
-            trust_manager=SimpleTrustManager.build([root]),
-            revinfo_policy=CertRevTrustPolicy(RevocationCheckingPolicy(rule, rule))),
-        revinfo_gathering_policy=RevocationInfoGatheringSpec(
-            online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY),
-        local_knowledge=LocalKnowledge(known_crls=[CRLContainer(crl) for crl in crls or ()],
-                                       known_ocsps=[OCSPContainer(r) for r in ocsps or ()])))
+    return PdfSignatureValidationSpec(
+        SignatureValidationSpec(
+            cert_validation_policy=CertValidationPolicySpec(
+                trust_manager=SimpleTrustManager.build([root]),
+                revinfo_policy=CertRevTrustPolicy(RevocationCheckingPolicy(rule, rule)),
+            ),
+            revinfo_gathering_policy=RevocationInfoGatheringSpec(
+                online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY
+            ),
+            local_knowledge=LocalKnowledge(
+                known_crls=[CRLContainer(crl) for crl in crls or ()],
+                known_ocsps=[OCSPContainer(r) for r in ocsps or ()],
+            ),
+        )
+    )
 
 
 def indication_of(status) -> str:
-    return PASSED if isinstance(status, AdESPassed) else (
-        FAILED if isinstance(status, AdESFailure) else INDETERMINATE)
+    return PASSED if isinstance(status, AdESPassed) else (FAILED if isinstance(status, AdESFailure) else INDETERMINATE)
 
 
 async def _validate(pdf_bytes: bytes, platform: Platform) -> EtsiReport:
@@ -95,13 +104,14 @@ async def _validate(pdf_bytes: bytes, platform: Platform) -> EtsiReport:
     batch = ltv.RevinfoBatch(platform)
     ocsps = [batch.response_for(cert) for cert in ltv.platform_certificates(reader, platform)]
     spec = lta_spec(platform.root_asn1, [parsed_crl(platform)], ocsps)
-    indications, reports, objects = [], [], {}
+    indications, reports = [], []
+    objects: dict = {}  # identifier → pyHanko ValidationObject
     for sig in reader.embedded_signatures:
         if sig.sig_object_type == "/DocTimeStamp":
             continue  # judged inside the LTA validation of each signature
         result = await ades.ades_lta_validation(sig, spec)
         status = result.ades_subindic
-        indications.append(SignatureIndication(sig.field_name, indication_of(status), status.name))
+        indications.append(SignatureIndication(sig.field_name, indication_of(status), status.name))  # type: ignore[attr-defined]  # a union of enums
         # pyHanko's public ``generate_report`` covers one signature; its building blocks give
         # one report for the whole file (pinned pyHanko 0.38).
         reports.append(tools._generate_report(sig, result))
@@ -110,7 +120,9 @@ async def _validate(pdf_bytes: bytes, platform: Platform) -> EtsiReport:
     report = ts_11910202.ValidationReport(
         signature_validation_report=tuple(reports),
         signature_validation_objects=ts_11910202.ValidationObjectListType(
-            tuple(tools._package_validation_object(vo) for vo in objects.values())))
+            tuple(tools._package_validation_object(vo) for vo in objects.values())
+        ),
+    )
     xml = XmlSerializer(config=SerializerConfig(indent="  ")).render(report, ns_map=tools.NAMESPACES)
     return EtsiReport(indications, xml)
 

@@ -61,7 +61,8 @@ def session(config: HsmConfig):
         found = _SESSIONS.get(config)
         if found is None:
             found = _SESSIONS[config] = open_pkcs11_session(
-                config.lib, token_criteria=TokenCriteria(label=config.token), user_pin=config.pin)
+                config.lib, token_criteria=TokenCriteria(label=config.token), user_pin=config.pin
+            )
         return found
 
 
@@ -91,7 +92,7 @@ class HsmKey:
     def sign(self, data: bytes, algorithm: ec.ECDSA) -> bytes:
         import pkcs11
 
-        digest = hashlib.new(algorithm.algorithm.name, data).digest()
+        digest = hashlib.new(algorithm.algorithm.name, data).digest()  # type: ignore[union-attr]  # pyHanko passes a hash, never Prehashed
         raw = self._key.sign(digest, mechanism=pkcs11.Mechanism.ECDSA)
         half = len(raw) // 2
         return encode_dss_signature(int.from_bytes(raw[:half], "big"), int.from_bytes(raw[half:], "big"))
@@ -121,8 +122,9 @@ def generate(config: HsmConfig, name: str) -> HsmKey:
         try:
             rw.get_key(object_class=pkcs11.ObjectClass.PRIVATE_KEY, label=label)
         except pkcs11.NoSuchKey:
-            params = rw.create_domain_parameters(pkcs11.KeyType.EC, {
-                pkcs11.Attribute.EC_PARAMS: encode_named_curve_parameters("secp256r1")}, local=True)
+            params = rw.create_domain_parameters(
+                pkcs11.KeyType.EC, {pkcs11.Attribute.EC_PARAMS: encode_named_curve_parameters("secp256r1")}, local=True
+            )
             params.generate_keypair(store=True, label=label)
     return HsmKey(config, label)
 
@@ -135,9 +137,12 @@ class HsmSigner(Signer):
     through the same token code."""
 
     def __init__(self, key: HsmKey, cert: asn1_x509.Certificate, root: asn1_x509.Certificate) -> None:
-        super().__init__(signing_cert=cert, cert_registry=SimpleCertificateStore.from_certs([root]),
-                         signature_mechanism=algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}))
+        super().__init__(
+            signing_cert=cert,
+            cert_registry=SimpleCertificateStore.from_certs([root]),
+            signature_mechanism=algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
+        )
         self.key = key
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
-        return self.key.sign(data, ec.ECDSA(_HASHES[digest_algorithm.lower()]()))
+        return self.key.sign(data, ec.ECDSA(_HASHES[digest_algorithm.lower()]()))  # type: ignore[abstract]  # concrete classes

@@ -59,8 +59,7 @@ class RevinfoBatch:
         response = self._responses.get(serial)
         if response is None:
             # Loaded back from DER: asn1crypto then copies it as opaque bytes into each DSS.
-            response = self._responses[serial] = asn1_ocsp.OCSPResponse.load(
-                self._responder.about([cert]).dump())
+            response = self._responses[serial] = asn1_ocsp.OCSPResponse.load(self._responder.about([cert]).dump())
         return response
 
 
@@ -104,14 +103,19 @@ async def async_extend(pdf_bytes: bytes, batch: RevinfoBatch | None = None) -> b
     writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
     leaves = platform_certificates(writer.prev, platform)
     DocumentSecurityStore.supply_dss_in_writer(
-        writer, None, certs=[*leaves, platform.ocsp_asn1, platform.root_asn1],
-        ocsps=[batch.response_for(cert) for cert in leaves], embed_roots=True)
+        writer,
+        None,
+        certs=[*leaves, platform.ocsp_asn1, platform.root_asn1],
+        ocsps=[batch.response_for(cert) for cert in leaves],
+        embed_roots=True,
+    )
     count = sum(1 for sig in writer.prev.embedded_signatures if _is_doc_ts(sig))
     from mrasla_app.pki.signing import timestamper  # local: signing imports this module
 
     out = BytesIO()
-    await PdfTimeStamper(timestamper(platform), field_name=f"{ARCHIVE_TS_FIELD}{count + 1}") \
-        .async_timestamp_pdf(writer, "sha256", bytes_reserved=DOC_TS_BYTES_RESERVED, output=out)
+    await PdfTimeStamper(timestamper(platform), field_name=f"{ARCHIVE_TS_FIELD}{count + 1}").async_timestamp_pdf(
+        writer, "sha256", bytes_reserved=DOC_TS_BYTES_RESERVED, output=out
+    )
     return out.getvalue()
 
 
@@ -134,9 +138,9 @@ def _revinfo_count(root) -> int:
 class LevelInfo:
     """What ``level_info`` reads from a file's structure (no cryptographic check)."""
 
-    level: str                    # "" when the file has no signature
-    last_timestamp_at: datetime | None   # newest document timestamp's time
-    last_tsa_expires: datetime | None    # its TSA certificate's notAfter
+    level: str  # "" when the file has no signature
+    last_timestamp_at: datetime | None  # newest document timestamp's time
+    last_tsa_expires: datetime | None  # its TSA certificate's notAfter
 
 
 def level_info(pdf_bytes: bytes) -> LevelInfo:
@@ -160,8 +164,7 @@ def level_info(pdf_bytes: bytes) -> LevelInfo:
             serial = sid.chosen["serial_number"].native
             tsa = next((c for c in _certificates(newest.signed_data) if c.serial_number == serial), None)
         else:  # subject key identifier
-            tsa = next((c for c in _certificates(newest.signed_data)
-                        if c.key_identifier == sid.chosen.native), None)
+            tsa = next((c for c in _certificates(newest.signed_data) if c.key_identifier == sid.chosen.native), None)
         last_expires = tsa["tbs_certificate"]["validity"]["not_after"].native if tsa else None
     if not sigs:
         return LevelInfo("", last_at, last_expires)
@@ -184,8 +187,7 @@ def signature_level(pdf_bytes: bytes) -> str:
         return ""
 
 
-def needs_archive_timestamp(pdf_bytes: bytes, now: datetime | None = None,
-                            margin: timedelta = REFRESH_MARGIN) -> bool:
+def needs_archive_timestamp(pdf_bytes: bytes, now: datetime | None = None, margin: timedelta = REFRESH_MARGIN) -> bool:
     """Whether ``archive_refresh`` should add a document timestamp: the file is B-LTA and its
     newest timestamp's TSA certificate expires within ``margin`` (or cannot be read)."""
     info = level_info(pdf_bytes)

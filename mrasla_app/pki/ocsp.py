@@ -27,8 +27,7 @@ from mrasla_app.pki.ca import CRL_VALIDITY, Platform, load_or_create_pki
 # How long an answer may be relied on; the same horizon as the CRL it reflects.
 RESPONSE_VALIDITY = CRL_VALIDITY
 MAX_CERTS_PER_REQUEST = 20
-_HASHES = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "sha384": hashlib.sha384,
-           "sha512": hashlib.sha512}
+_HASHES = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 
 
 def _error(status: str) -> bytes:
@@ -43,23 +42,19 @@ class OcspResponder:
         root = platform.root_asn1
         name_der = root.subject.dump()
         key_der = root.public_key["public_key"].contents[1:]  # the BIT STRING's bits (RFC 6960 4.1.1)
-        self._issuer_hashes = {algo: (fn(name_der).digest(), fn(key_der).digest())
-                               for algo, fn in _HASHES.items()}
+        self._issuer_hashes = {algo: (fn(name_der).digest(), fn(key_der).digest()) for algo, fn in _HASHES.items()}
         self._ocsp_key: ec.EllipticCurvePrivateKey = platform.ocsp_key
         self._ocsp_cert_der = platform.ocsp_asn1.dump()
-        self._responder_key_hash = hashlib.sha1(
-            platform.ocsp_asn1.public_key["public_key"].contents[1:]).digest()
+        self._responder_key_hash = hashlib.sha1(platform.ocsp_asn1.public_key["public_key"].contents[1:]).digest()
 
     def _revoked(self) -> dict[int, x509.RevokedCertificate]:
         crl = x509.load_der_x509_crl(self.platform.crl_der())
         return {entry.serial_number: entry for entry in crl}
 
-    def _status(self, cert_id: ocsp.CertId,
-                revoked: dict[int, x509.RevokedCertificate]) -> ocsp.CertStatus:
+    def _status(self, cert_id: ocsp.CertId, revoked: dict[int, x509.RevokedCertificate]) -> ocsp.CertStatus:
         algo = cert_id["hash_algorithm"]["algorithm"].native
         expected = self._issuer_hashes.get(algo)
-        if expected is None or expected != (cert_id["issuer_name_hash"].native,
-                                            cert_id["issuer_key_hash"].native):
+        if expected is None or expected != (cert_id["issuer_name_hash"].native, cert_id["issuer_key_hash"].native):
             return ocsp.CertStatus(name="unknown", value=core.Null())
         entry = revoked.get(cert_id["serial_number"].native)
         if entry is None:
@@ -72,39 +67,63 @@ class OcspResponder:
             pass
         return ocsp.CertStatus(name="revoked", value=ocsp.RevokedInfo(info))
 
-    def sign(self, cert_ids: list[ocsp.CertId], nonce: bytes | None = None,
-             now: datetime | None = None) -> ocsp.OCSPResponse:
+    def sign(
+        self, cert_ids: list[ocsp.CertId], nonce: bytes | None = None, now: datetime | None = None
+    ) -> ocsp.OCSPResponse:
         """A signed ``successful`` response about ``cert_ids`` (producedAt = thisUpdate = now)."""
         now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
         revoked = self._revoked()
-        responses = [{"cert_id": cert_id, "cert_status": self._status(cert_id, revoked),
-                      "this_update": now, "next_update": now + RESPONSE_VALIDITY}
-                     for cert_id in cert_ids]
+        responses = [
+            {
+                "cert_id": cert_id,
+                "cert_status": self._status(cert_id, revoked),
+                "this_update": now,
+                "next_update": now + RESPONSE_VALIDITY,
+            }
+            for cert_id in cert_ids
+        ]
         data: dict[str, object] = {
             "version": "v1",
             "responder_id": ocsp.ResponderId(name="by_key", value=self._responder_key_hash),
-            "produced_at": now, "responses": responses}
+            "produced_at": now,
+            "responses": responses,
+        }
         if nonce is not None:
-            data["response_extensions"] = [{"extn_id": "nonce", "critical": False,
-                                            "extn_value": nonce}]
+            data["response_extensions"] = [{"extn_id": "nonce", "critical": False, "extn_value": nonce}]
         tbs = ocsp.ResponseData(data)
         signature = self._ocsp_key.sign(tbs.dump(), ec.ECDSA(hashes.SHA256()))
-        basic = ocsp.BasicOCSPResponse({
-            "tbs_response_data": tbs,
-            "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
-            "signature": signature,
-            "certs": [asn1_x509.Certificate.load(self._ocsp_cert_der)]})
-        return ocsp.OCSPResponse({"response_status": "successful", "response_bytes": {
-            "response_type": "basic_ocsp_response", "response": basic}})
+        basic = ocsp.BasicOCSPResponse(
+            {
+                "tbs_response_data": tbs,
+                "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
+                "signature": signature,
+                "certs": [asn1_x509.Certificate.load(self._ocsp_cert_der)],
+            }
+        )
+        return ocsp.OCSPResponse(
+            {
+                "response_status": "successful",
+                "response_bytes": {"response_type": "basic_ocsp_response", "response": basic},
+            }
+        )
 
-    def about(self, certs: list[asn1_x509.Certificate],
-              now: datetime | None = None) -> ocsp.OCSPResponse:
+    def about(self, certs: list[asn1_x509.Certificate], now: datetime | None = None) -> ocsp.OCSPResponse:
         """One response about certificates issued by the root (what the DSS embeds)."""
         issuer_name_hash, issuer_key_hash = self._issuer_hashes["sha1"]
-        return self.sign([ocsp.CertId({
-            "hash_algorithm": {"algorithm": "sha1"}, "issuer_name_hash": issuer_name_hash,
-            "issuer_key_hash": issuer_key_hash, "serial_number": cert.serial_number})
-            for cert in certs], now=now)
+        return self.sign(
+            [
+                ocsp.CertId(
+                    {
+                        "hash_algorithm": {"algorithm": "sha1"},
+                        "issuer_name_hash": issuer_name_hash,
+                        "issuer_key_hash": issuer_key_hash,
+                        "serial_number": cert.serial_number,
+                    }
+                )
+                for cert in certs
+            ],
+            now=now,
+        )
 
     def respond(self, der_request: bytes) -> bytes:
         """Raw ``application/ocsp-request`` in, ``application/ocsp-response`` out."""

@@ -32,8 +32,8 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.attributes import CMSAttributeProvider, SignedAttributeProviderSpec
 from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.general import SigningError, as_signing_certificate_v2, simple_cms_attribute
-from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.signers.constants import DEFAULT_SIGNER_KEY_USAGE
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.signers.pdf_signer import PreSignValidationStatus
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.stamp import TextStampStyle
@@ -127,8 +127,7 @@ class _SigningCertificateV2(CMSAttributeProvider):
     attribute_type = "signing_certificate_v2"
 
     def __init__(self, cert: asn1_x509.Certificate) -> None:
-        self._der = simple_cms_attribute(self.attribute_type,
-                                         as_signing_certificate_v2(cert)).dump()
+        self._der = simple_cms_attribute(self.attribute_type, as_signing_certificate_v2(cert)).dump()
 
     async def get_attribute(self, dry_run: bool = False) -> cms.CMSAttribute:
         return cms.CMSAttribute.load(self._der)
@@ -145,22 +144,28 @@ class _PadesSignedAttributes(SignedAttributeProviderSpec):
         yield self._signing_certificate
 
 
-def make_signer(cert: asn1_x509.Certificate | bytes, key: asn1_keys.PrivateKeyInfo | bytes,
-                platform: Platform | None = None) -> signers.SimpleSigner:
+def make_signer(
+    cert: asn1_x509.Certificate | bytes, key: asn1_keys.PrivateKeyInfo | bytes, platform: Platform | None = None
+) -> signers.SimpleSigner:
     """A pyHanko PAdES signer for a certificate issued by the platform root (chain included)."""
     platform = platform or load_or_create_pki()
     cert = cert if isinstance(cert, asn1_x509.Certificate) else asn1_x509.Certificate.load(cert)
     key = key if isinstance(key, asn1_keys.PrivateKeyInfo) else asn1_keys.PrivateKeyInfo.load(key)
     signer = signers.SimpleSigner(
-        signing_cert=cert, signing_key=key,
-        cert_registry=SimpleCertificateStore.from_certs([platform.root_asn1]))
+        signing_cert=cert, signing_key=key, cert_registry=SimpleCertificateStore.from_certs([platform.root_asn1])
+    )
     signer.signed_attr_prov_spec = _PadesSignedAttributes(cert)
     return signer
 
 
-def personal_signer(cert: asn1_x509.Certificate, key: asn1_keys.PrivateKeyInfo,
-                    chain: tuple[asn1_x509.Certificate, ...] = (), *, platform_issued: bool = True,
-                    platform: Platform | None = None) -> signers.Signer:
+def personal_signer(
+    cert: asn1_x509.Certificate,
+    key: asn1_keys.PrivateKeyInfo,
+    chain: tuple[asn1_x509.Certificate, ...] = (),
+    *,
+    platform_issued: bool = True,
+    platform: Platform | None = None,
+) -> signers.Signer:
     """A signatory's signer: ``make_signer`` for a certificate of the platform CA, else a plain
     signer carrying the ``chain`` of the other CA (that CA's path is not the platform's).
 
@@ -169,8 +174,9 @@ def personal_signer(cert: asn1_x509.Certificate, key: asn1_keys.PrivateKeyInfo,
     """
     if platform_issued:
         return make_signer(cert, key, platform)
-    return signers.SimpleSigner(signing_cert=cert, signing_key=key,
-                                cert_registry=SimpleCertificateStore.from_certs(list(chain)))
+    return signers.SimpleSigner(
+        signing_cert=cert, signing_key=key, cert_registry=SimpleCertificateStore.from_certs(list(chain))
+    )
 
 
 def seal_signer(platform: Platform | None = None) -> signers.Signer:
@@ -219,8 +225,9 @@ def validation_context(platform: Platform | None = None) -> ValidationContext:
     validation time at construction and accumulates certificates from the files it sees.
     """
     platform = platform or load_or_create_pki()
-    return ValidationContext(trust_roots=[platform.root_asn1], crls=[parsed_crl(platform)],
-                             allow_fetching=False, revocation_mode="hard-fail")
+    return ValidationContext(
+        trust_roots=[platform.root_asn1], crls=[parsed_crl(platform)], allow_fetching=False, revocation_mode="hard-fail"
+    )
 
 
 def stamp_style(stamp_text: str) -> TextStampStyle:
@@ -233,15 +240,25 @@ def stamp_style(stamp_text: str) -> TextStampStyle:
         style = _CACHE.styles.get(stamp_text)
         if style is None:
             style = _CACHE.styles[stamp_text] = TextStampStyle(
-                stamp_text=stamp_text, border_width=1, timestamp_format="%Y-%m-%d %H:%M:%S UTC",
-                text_box_style=text.TextBoxStyle(font_size=7, leading=9))
+                stamp_text=stamp_text,
+                border_width=1,
+                timestamp_format="%Y-%m-%d %H:%M:%S UTC",
+                text_box_style=text.TextBoxStyle(font_size=7, leading=9),
+            )
         return style
 
 
-async def async_sign_pdf_with(pdf_bytes: bytes, signer: signers.Signer, stamp: StampSpec, *,
-                              certify: bool = False, reason: str | None = None,
-                              location: str | None = None,
-                              platform: Platform | None = None, long_term: bool = True) -> bytes:
+async def async_sign_pdf_with(
+    pdf_bytes: bytes,
+    signer: signers.Signer,
+    stamp: StampSpec,
+    *,
+    certify: bool = False,
+    reason: str | None = None,
+    location: str | None = None,
+    platform: Platform | None = None,
+    long_term: bool = True,
+) -> bytes:
     """Append one PAdES signature to the PDF: B-LTA, or B-T when ``long_term`` is False.
 
     ``certify`` adds DocMDP with FILL_FORMS so later approval signatures stay allowed.
@@ -251,24 +268,32 @@ async def async_sign_pdf_with(pdf_bytes: bytes, signer: signers.Signer, stamp: S
     platform = platform or load_or_create_pki()
     writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
     if stamp.box is not None:
-        fields.append_signature_field(writer, fields.SigFieldSpec(
-            stamp.field_name, on_page=stamp.page, box=stamp.box))
+        fields.append_signature_field(writer, fields.SigFieldSpec(stamp.field_name, on_page=stamp.page, box=stamp.box))  # type: ignore[arg-type]  # reals, as PDF takes them
     meta = signers.PdfSignatureMetadata(
-        field_name=stamp.field_name, md_algorithm="sha256",
-        subfilter=fields.SigSeedSubFilter.PADES, certify=certify,
-        docmdp_permissions=MDPPerm.FILL_FORMS, reason=reason, location=location,
+        field_name=stamp.field_name,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        certify=certify,
+        docmdp_permissions=MDPPerm.FILL_FORMS,
+        reason=reason,
+        location=location,
         # The context validates the signer before signing; nothing goes into the signed
         # revision (validation data must post-date the timestamp: ``ltv``).
-        validation_context=validation_context(platform))
+        validation_context=validation_context(platform),
+    )
     pdf_signer = signers.PdfSigner(
-        meta, signer=signer, timestamper=timestamper(platform),
-        stamp_style=stamp_style(stamp.stamp_text) if stamp.box is not None else None)
+        meta,
+        signer=signer,
+        timestamper=timestamper(platform),
+        stamp_style=stamp_style(stamp.stamp_text) if stamp.box is not None else None,
+    )
     signed = await async_run_signer(pdf_signer, writer, platform)
     return await ltv.async_extend(signed, ltv.RevinfoBatch(platform)) if long_term else signed
 
 
-async def async_run_signer(pdf_signer: signers.PdfSigner, writer: IncrementalPdfFileWriter,
-                           platform: Platform) -> bytes:
+async def async_run_signer(
+    pdf_signer: signers.PdfSigner, writer: IncrementalPdfFileWriter, platform: Platform
+) -> bytes:
     """``PdfSigner.async_sign_pdf`` step by step, with the pre-signing validation cached.
 
     The steps and their arguments are pyHanko's own (its documented interrupted-signing API);
@@ -281,13 +306,11 @@ async def async_run_signer(pdf_signer: signers.PdfSigner, writer: IncrementalPdf
     status = None
     if meta.validation_context is not None:
         if session.use_pades and not meta.use_pades_lta:
-            status = await presign_validation(pdf_signer.signer, session.timestamper, platform,
-                                              meta.signer_key_usage)
+            status = await presign_validation(pdf_signer.signer, session.timestamper, platform, meta.signer_key_usage)
         else:
             status = await session.perform_presign_validation(writer)
     embedded = status if meta.embed_validation_info else None  # DSS inside the signed revision
-    tbs = session.prepare_tbs_document(validation_info=embedded,
-                                       bytes_reserved=CMS_BYTES_RESERVED)
+    tbs = session.prepare_tbs_document(validation_info=embedded, bytes_reserved=CMS_BYTES_RESERVED)
     out = BytesIO()
     digest, output = tbs.digest_tbs_document(output=out)
     post = await tbs.perform_signature(
@@ -295,14 +318,19 @@ async def async_run_signer(pdf_signer: signers.PdfSigner, writer: IncrementalPdf
         pdf_cms_signed_attrs=PdfCMSSignedAttributes(
             signing_time=session.system_time,
             adobe_revinfo_attr=None if embedded is None else embedded.adobe_revinfo_attr,
-            cades_signed_attrs=meta.cades_signed_attr_spec))
+            cades_signed_attrs=meta.cades_signed_attr_spec,
+        ),
+    )
     await post.post_signature_processing(output)
     return out.getvalue()
 
 
-async def presign_validation(signer: signers.Signer, ts: TimeStamper | None, platform: Platform,
-                             key_usage: set[str] = DEFAULT_SIGNER_KEY_USAGE,
-                             ) -> PreSignValidationStatus:
+async def presign_validation(
+    signer: signers.Signer,
+    ts: TimeStamper | None,
+    platform: Platform,
+    key_usage: set[str] = DEFAULT_SIGNER_KEY_USAGE,
+) -> PreSignValidationStatus:
     """Validate the signer's and the TSA's chains against the platform root and CRL before
     signing, and collect what goes into the DSS; reused for ``PRESIGN_VALIDATION_TTL_S``.
 
@@ -323,9 +351,12 @@ async def presign_validation(signer: signers.Signer, ts: TimeStamper | None, pla
     inside asn1crypto. The lock is a thread lock held across awaits: every caller runs this
     coroutine on its own event loop in its own thread (``run_sync``), never on a shared loop.
     """
-    key = (signer.signing_cert.dump(),
-           ts.responder.tsa_cert.dump() if isinstance(ts, InProcessTimeStamper) else b"",
-           platform.crl_der(), frozenset(key_usage))
+    key = (
+        signer.signing_cert.dump(),  # type: ignore[union-attr]  # every signer here has its certificate
+        ts.responder.tsa_cert.dump() if isinstance(ts, InProcessTimeStamper) else b"",
+        platform.crl_der(),
+        frozenset(key_usage),
+    )
     cache = _CACHE
     with cache.lock:
         found = cache.presigned.get(key)
@@ -339,21 +370,27 @@ async def presign_validation(signer: signers.Signer, ts: TimeStamper | None, pla
         return await _presign_validate(cache, key, signer, ts, platform, key_usage)
 
 
-async def _presign_validate(cache: _Cache, key: tuple, signer: signers.Signer, ts: TimeStamper | None,
-                            platform: Platform, key_usage: set[str]) -> PreSignValidationStatus:
+async def _presign_validate(
+    cache: _Cache, key: tuple, signer: signers.Signer, ts: TimeStamper | None, platform: Platform, key_usage: set[str]
+) -> PreSignValidationStatus:
     """The validation itself, stored in ``cache`` under ``key`` (caller holds ``cache.validating``)."""
     now = time.monotonic()
     context = validation_context(platform)
-    validator = CertificateValidator(signer.signing_cert, intermediate_certs=signer.cert_registry,
-                                     validation_context=context)
+    validator = CertificateValidator(
+        signer.signing_cert, intermediate_certs=signer.cert_registry, validation_context=context
+    )
     try:
         signer_path = await validator.async_validate_usage(key_usage)
     except (PathBuildingError, PathValidationError) as exc:
         raise SigningError("The signer's certificate could not be validated") from exc
     ts_paths = [path async for path in ts.validation_paths(context)] if ts is not None else None
     status = PreSignValidationStatus(
-        signer_path=signer_path, validation_paths=[signer_path, *(ts_paths or ())],
-        ts_validation_paths=ts_paths, ocsps_to_embed=context.ocsps, crls_to_embed=context.crls)
+        signer_path=signer_path,
+        validation_paths=[signer_path, *(ts_paths or ())],
+        ts_validation_paths=ts_paths,
+        ocsps_to_embed=context.ocsps,
+        crls_to_embed=context.crls,
+    )
     with cache.lock:
         for stale in [k for k, v in cache.presigned.items() if v.expires <= now]:
             del cache.presigned[stale]
@@ -361,31 +398,61 @@ async def _presign_validate(cache: _Cache, key: tuple, signer: signers.Signer, t
     return status
 
 
-def sign_pdf_with(pdf_bytes: bytes, signer_cert: asn1_x509.Certificate | bytes,
-                  signer_key: asn1_keys.PrivateKeyInfo | bytes, stamp: StampSpec, *,
-                  certify: bool = False, reason: str | None = None,
-                  location: str | None = None) -> bytes:
+def sign_pdf_with(
+    pdf_bytes: bytes,
+    signer_cert: asn1_x509.Certificate | bytes,
+    signer_key: asn1_keys.PrivateKeyInfo | bytes,
+    stamp: StampSpec,
+    *,
+    certify: bool = False,
+    reason: str | None = None,
+    location: str | None = None,
+) -> bytes:
     """Personal signature with a platform-issued certificate (DER/PKCS#8 or parsed)."""
     platform = load_or_create_pki()
     signer = make_signer(signer_cert, signer_key, platform)
-    return run_sync(async_sign_pdf_with(pdf_bytes, signer, stamp, certify=certify,
-                                        reason=reason, location=location, platform=platform))
+    return run_sync(
+        async_sign_pdf_with(
+            pdf_bytes, signer, stamp, certify=certify, reason=reason, location=location, platform=platform
+        )
+    )
 
 
-async def async_seal_pdf(pdf_bytes: bytes, *, field_name: str = DEFAULT_SEAL_FIELD,
-                         box: Box | None = None, page: int = 0,
-                         stamp_text: str = DEFAULT_SEAL_TEXT, certify: bool = True,
-                         reason: str | None = None) -> bytes:
+async def async_seal_pdf(
+    pdf_bytes: bytes,
+    *,
+    field_name: str = DEFAULT_SEAL_FIELD,
+    box: Box | None = None,
+    page: int = 0,
+    stamp_text: str = DEFAULT_SEAL_TEXT,
+    certify: bool = True,
+    reason: str | None = None,
+) -> bytes:
     """Seal with the platform certificate: certified, B-LTA."""
     platform = load_or_create_pki()
     return await async_sign_pdf_with(
-        pdf_bytes, seal_signer(platform), StampSpec(field_name, box, page, stamp_text),
-        certify=certify, reason=reason, platform=platform)
+        pdf_bytes,
+        seal_signer(platform),
+        StampSpec(field_name, box, page, stamp_text),
+        certify=certify,
+        reason=reason,
+        platform=platform,
+    )
 
 
-def seal_pdf(pdf_bytes: bytes, *, field_name: str = DEFAULT_SEAL_FIELD, box: Box | None = None,
-             page: int = 0, stamp_text: str = DEFAULT_SEAL_TEXT, certify: bool = True,
-             reason: str | None = None) -> bytes:
+def seal_pdf(
+    pdf_bytes: bytes,
+    *,
+    field_name: str = DEFAULT_SEAL_FIELD,
+    box: Box | None = None,
+    page: int = 0,
+    stamp_text: str = DEFAULT_SEAL_TEXT,
+    certify: bool = True,
+    reason: str | None = None,
+) -> bytes:
     """Sync ``async_seal_pdf`` (not callable from inside a running event loop)."""
-    return run_sync(async_seal_pdf(pdf_bytes, field_name=field_name, box=box, page=page,
-                                   stamp_text=stamp_text, certify=certify, reason=reason))
+    return run_sync(
+        async_seal_pdf(
+            pdf_bytes, field_name=field_name, box=box, page=page, stamp_text=stamp_text, certify=certify, reason=reason
+        )
+    )

@@ -64,27 +64,32 @@ def _rejection(fail_info: str, text: str | None = None) -> _StatusOnlyResp:
 class TsaResponder:
     """Builds and signs timestamp tokens. Everything certificate-derived is computed once."""
 
-    def __init__(self, tsa_cert: asn1_x509.Certificate, tsa_key: ec.EllipticCurvePrivateKey,
-                 chain: list[asn1_x509.Certificate]) -> None:
+    def __init__(
+        self, tsa_cert: asn1_x509.Certificate, tsa_key: ec.EllipticCurvePrivateKey, chain: list[asn1_x509.Certificate]
+    ) -> None:
         self.tsa_cert = tsa_cert
         self.tsa_key = tsa_key
         # Kept as DER and re-loaded per token: asn1crypto deep-copies and re-serialises parsed
         # objects inserted into a new structure (~4.5 ms for the ESS attribute alone), while a
         # freshly loaded object is copied as opaque bytes (~0.01 ms).
         self._certs_der = [c.dump() for c in (tsa_cert, *chain)]
-        self._tsa_name_der = asn1_x509.GeneralName(
-            name="directory_name", value=tsa_cert.subject).dump()
+        self._tsa_name_der = asn1_x509.GeneralName(name="directory_name", value=tsa_cert.subject).dump()
         self._signing_cert_attr_der = simple_cms_attribute(
-            "signing_certificate_v2", as_signing_certificate_v2(tsa_cert, "sha256")).dump()
-        self._sid_der = cms.SignerIdentifier({"issuer_and_serial_number": cms.IssuerAndSerialNumber({
-            "issuer": tsa_cert.issuer, "serial_number": tsa_cert.serial_number})}).dump()
+            "signing_certificate_v2", as_signing_certificate_v2(tsa_cert, "sha256")
+        ).dump()
+        self._sid_der = cms.SignerIdentifier(
+            {
+                "issuer_and_serial_number": cms.IssuerAndSerialNumber(
+                    {"issuer": tsa_cert.issuer, "serial_number": tsa_cert.serial_number}
+                )
+            }
+        ).dump()
 
     @classmethod
     def for_platform(cls, platform: Platform) -> TsaResponder:
-        return cls(platform.tsa_asn1, platform.tsa_key, [platform.root_asn1])
+        return cls(platform.tsa_asn1, platform.tsa_key, [platform.root_asn1])  # type: ignore[arg-type]  # an HsmKey signs like a key
 
-    def respond_req(self, req: tsp.TimeStampReq,
-                    now: datetime | None = None) -> tsp.TimeStampResp | _StatusOnlyResp:
+    def respond_req(self, req: tsp.TimeStampReq, now: datetime | None = None) -> tsp.TimeStampResp | _StatusOnlyResp:
         """Answer one parsed request; malformed or unsupported ones get a ``rejection``."""
         imprint = req["message_imprint"]
         algo = imprint["hash_algorithm"]["algorithm"].native
@@ -98,42 +103,49 @@ class TsaResponder:
         token = self._token(req, imprint, gen_time)
         return tsp.TimeStampResp({"status": _status("granted"), "time_stamp_token": token})
 
-    def _token(self, req: tsp.TimeStampReq, imprint: tsp.MessageImprint,
-               gen_time: datetime) -> cms.ContentInfo:
+    def _token(self, req: tsp.TimeStampReq, imprint: tsp.MessageImprint, gen_time: datetime) -> cms.ContentInfo:
         info: dict[str, object] = {
-            "version": "v1", "policy": POLICY_OID, "message_imprint": imprint,
-            "serial_number": _serial(), "gen_time": gen_time,
-            "accuracy": {"seconds": int(ACCURACY.total_seconds())}, "tsa": asn1_x509.GeneralName.load(self._tsa_name_der),
+            "version": "v1",
+            "policy": POLICY_OID,
+            "message_imprint": imprint,
+            "serial_number": _serial(),
+            "gen_time": gen_time,
+            "accuracy": {"seconds": int(ACCURACY.total_seconds())},
+            "tsa": asn1_x509.GeneralName.load(self._tsa_name_der),
         }
         if req["nonce"].native is not None:
             info["nonce"] = req["nonce"]
         tst_der = tsp.TSTInfo(info).dump()
         digest = hashes.Hash(hashes.SHA256())
         digest.update(tst_der)
-        signed_attrs = cms.CMSAttributes([
-            simple_cms_attribute("content_type", "tst_info"),
-            simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(gen_time)})),
-            cms.CMSAttribute.load(self._signing_cert_attr_der),
-            simple_cms_attribute("message_digest", digest.finalize()),
-        ])
+        signed_attrs = cms.CMSAttributes(
+            [
+                simple_cms_attribute("content_type", "tst_info"),
+                simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(gen_time)})),
+                cms.CMSAttribute.load(self._signing_cert_attr_der),
+                simple_cms_attribute("message_digest", digest.finalize()),
+            ]
+        )
         signature = self.tsa_key.sign(signed_attrs.dump(), ec.ECDSA(hashes.SHA256()))
-        signer_info = cms.SignerInfo({
-            "version": "v1", "sid": cms.SignerIdentifier.load(self._sid_der),
-            "digest_algorithm": {"algorithm": "sha256"},
-            "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
-            "signed_attrs": signed_attrs, "signature": signature,
-        })
+        signer_info = cms.SignerInfo(
+            {
+                "version": "v1",
+                "sid": cms.SignerIdentifier.load(self._sid_der),
+                "digest_algorithm": {"algorithm": "sha256"},
+                "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
+                "signed_attrs": signed_attrs,
+                "signature": signature,
+            }
+        )
         signed_data: dict[str, object] = {
             "version": "v3",  # v3: required for an EncapsulatedContentInfo that is not id-data
             "digest_algorithms": [{"algorithm": "sha256"}],
-            "encap_content_info": {"content_type": "tst_info",
-                                   "content": cms.ParsableOctetString(tst_der)},
+            "encap_content_info": {"content_type": "tst_info", "content": cms.ParsableOctetString(tst_der)},
             "signer_infos": [signer_info],
         }
         if req["cert_req"].native:
             signed_data["certificates"] = [asn1_x509.Certificate.load(d) for d in self._certs_der]
-        return cms.ContentInfo({"content_type": "signed_data",
-                                "content": cms.SignedData(signed_data)})
+        return cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed_data)})
 
     def respond(self, der_request: bytes) -> bytes:
         """Raw ``application/timestamp-query`` in, ``application/timestamp-reply`` out."""

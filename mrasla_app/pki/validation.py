@@ -32,13 +32,13 @@ log = logging.getLogger(__name__)
 NOT_PDF = "not_pdf"
 UNREADABLE = "unreadable_pdf"
 NO_SIGNATURE = "no_signature"
-BROKEN = "signature_broken"          # a byte changed in a signed range / bad crypto
-UNTRUSTED = "untrusted_signer"       # not issued by the platform root, expired, revoked
+BROKEN = "signature_broken"  # a byte changed in a signed range / bad crypto
+UNTRUSTED = "untrusted_signer"  # not issued by the platform root, expired, revoked
 REVOKED = "certificate_revoked"
 NO_TIMESTAMP = "timestamp_missing"
 BAD_TIMESTAMP = "timestamp_invalid"
 MODIFIED = "modified_after_signing"  # disallowed incremental update after a signature
-PARTIAL = "not_whole_document"       # last signature does not cover the whole file
+PARTIAL = "not_whole_document"  # last signature does not cover the whole file
 ERROR = "validation_error"
 
 _ALLOWED_LEVELS = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES)
@@ -52,7 +52,7 @@ class SignatureReport:
     field_name: str
     signer_common_name: str | None
     signer_organization: str | None
-    signing_time: datetime | None      # timestamp time when timestamped, else claimed time
+    signing_time: datetime | None  # timestamp time when timestamped, else claimed time
     timestamped: bool
     timestamp_valid: bool
     intact: bool
@@ -60,19 +60,25 @@ class SignatureReport:
     trusted: bool
     revoked: bool
     certified: bool
-    coverage: str | None               # SignatureCoverageLevel name, e.g. ENTIRE_FILE
+    coverage: str | None  # SignatureCoverageLevel name, e.g. ENTIRE_FILE
     covers_whole_document: bool
-    modification_level: str | None     # ModificationLevel name, e.g. NONE, FORM_FILLING
-    modified_after_signing: bool       # anything beyond DSS / document timestamps appended
-    docmdp_ok: bool | None             # later changes allowed by the certification policy
+    modification_level: str | None  # ModificationLevel name, e.g. NONE, FORM_FILLING
+    modified_after_signing: bool  # anything beyond DSS / document timestamps appended
+    docmdp_ok: bool | None  # later changes allowed by the certification policy
     error: str | None = None
-    kind: str = "signature"            # or "document_timestamp" (B-LTA archive timestamp)
+    kind: str = "signature"  # or "document_timestamp" (B-LTA archive timestamp)
 
     @property
     def ok(self) -> bool:
-        return (self.intact and self.valid and self.trusted and not self.revoked
-                and self.docmdp_ok is not False and self.error is None
-                and (not self.timestamped or self.timestamp_valid))
+        return (
+            self.intact
+            and self.valid
+            and self.trusted
+            and not self.revoked
+            and self.docmdp_ok is not False
+            and self.error is None
+            and (not self.timestamped or self.timestamp_valid)
+        )
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,7 @@ def _failed(reason: str) -> ValidationReport:
     return ValidationReport(authentic=False, reason=reason, reasons=[reason])
 
 
-def _name_part(status: PdfSignatureStatus, key: str) -> str | None:
+def _name_part(status: PdfSignatureStatus | DocumentTimestampStatus, key: str) -> str | None:
     try:
         return status.signing_cert.subject.native.get(key)
     except Exception:  # noqa: BLE001 - a malformed name must not break the report
@@ -140,22 +146,43 @@ def _timestamp_report(sig, status: DocumentTimestampStatus) -> SignatureReport:
         field_name=sig.field_name,
         signer_common_name=_name_part(status, "common_name"),
         signer_organization=_name_part(status, "organization_name"),
-        signing_time=status.timestamp, timestamped=True, timestamp_valid=ok,
-        intact=status.intact, valid=status.valid, trusted=status.trusted, revoked=status.revoked,
-        certified=False, coverage=coverage.name if coverage is not None else None,
+        signing_time=status.timestamp,
+        timestamped=True,
+        timestamp_valid=ok,
+        intact=status.intact,
+        valid=status.valid,
+        trusted=status.trusted,
+        revoked=status.revoked,
+        certified=False,
+        coverage=coverage.name if coverage is not None else None,
         covers_whole_document=coverage == SignatureCoverageLevel.ENTIRE_FILE,
         modification_level=level.name if level is not None else None,
-        modified_after_signing=level not in _ALLOWED_LEVELS, docmdp_ok=status.docmdp_ok,
-        kind=_DOC_TS_KIND)
+        modified_after_signing=level not in _ALLOWED_LEVELS,
+        docmdp_ok=status.docmdp_ok,
+        kind=_DOC_TS_KIND,
+    )
 
 
 def _error_report(sig, exc: Exception) -> SignatureReport:
     return SignatureReport(
-        field_name=getattr(sig, "field_name", "?"), signer_common_name=None,
-        signer_organization=None, signing_time=None, timestamped=False, timestamp_valid=False,
-        intact=False, valid=False, trusted=False, revoked=False, certified=False,
-        coverage=None, covers_whole_document=False, modification_level=None,
-        modified_after_signing=True, docmdp_ok=None, error=f"{type(exc).__name__}: {exc}")
+        field_name=getattr(sig, "field_name", "?"),
+        signer_common_name=None,
+        signer_organization=None,
+        signing_time=None,
+        timestamped=False,
+        timestamp_valid=False,
+        intact=False,
+        valid=False,
+        trusted=False,
+        revoked=False,
+        certified=False,
+        coverage=None,
+        covers_whole_document=False,
+        modification_level=None,
+        modified_after_signing=True,
+        docmdp_ok=None,
+        error=f"{type(exc).__name__}: {exc}",
+    )
 
 
 def _reasons(sigs: list[SignatureReport]) -> list[str]:
@@ -208,8 +235,7 @@ def validate_pdf(pdf_bytes: bytes, platform: Platform | None = None) -> Validati
     for sig in embedded:
         try:
             if sig.sig_object_type == "/DocTimeStamp":
-                reports.append(_timestamp_report(
-                    sig, validate_pdf_timestamp(sig, validation_context(platform))))
+                reports.append(_timestamp_report(sig, validate_pdf_timestamp(sig, validation_context(platform))))
                 continue
             status = validate_pdf_signature(sig, validation_context(platform))
             reports.append(_signature_report(sig, status))
@@ -218,10 +244,13 @@ def validate_pdf(pdf_bytes: bytes, platform: Platform | None = None) -> Validati
             reports.append(_error_report(sig, exc))
     reasons = _reasons(reports)
     return ValidationReport(
-        authentic=not reasons, reason=reasons[0] if reasons else None,
-        signatures=[r for r in reports if r.kind != _DOC_TS_KIND], reasons=reasons,
+        authentic=not reasons,
+        reason=reasons[0] if reasons else None,
+        signatures=[r for r in reports if r.kind != _DOC_TS_KIND],
+        reasons=reasons,
         level=ltv.signature_level(pdf_bytes),
-        document_timestamps=[r for r in reports if r.kind == _DOC_TS_KIND])
+        document_timestamps=[r for r in reports if r.kind == _DOC_TS_KIND],
+    )
 
 
 def clear_cache() -> None:

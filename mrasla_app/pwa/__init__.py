@@ -43,16 +43,49 @@ MANIFEST_URL = "/manifest.webmanifest"
 # Citizen pages whose app shell is precached (prerendered as <route>.html by the build).
 SHELL_PAGES = ("index.html", "deposit.html", "deposit/done.html", "track.html", "verify.html", "login.html")
 # Static files the offline screen and the installed app need, besides the shell.
-STATIC_PRECACHE = (OFFLINE_URL, SCRIPT_URL, STRINGS_URL, MANIFEST_URL, "/mrasla.css", "/logo.svg",
-                   "/favicon.svg", "/icons/icon-192.png", "/icons/maskable-192.png")
+STATIC_PRECACHE = (
+    OFFLINE_URL,
+    SCRIPT_URL,
+    STRINGS_URL,
+    MANIFEST_URL,
+    "/mrasla.css",
+    "/logo.svg",
+    "/favicon.svg",
+    "/icons/icon-192.png",
+    "/icons/maskable-192.png",
+)
 # Catalogue keys the plain-JS code shows (all ``pwa.*`` keys are added).
 JS_KEYS = (
-    "deposit.title", "deposit.administration", "deposit.unit_label", "deposit.full_name", "deposit.id_kind",
-    "deposit.id_kind.CIN", "deposit.id_kind.ICE", "deposit.id_value", "deposit.id_hint", "deposit.contact_hint",
-    "deposit.email", "deposit.phone", "deposit.subject", "deposit.message", "deposit.files", "deposit.files_hint",
-    "deposit.files_none", "deposit.number", "deposit.done_title", "deposit.download", "deposit.track",
-    "deposit.keep_link", "deposit.new", "common.remove", "common.select", "common.unit_kb", "common.unit_mb",
-    "lang.other", "lang.switch_label", "app.skip",
+    "deposit.title",
+    "deposit.administration",
+    "deposit.unit_label",
+    "deposit.full_name",
+    "deposit.id_kind",
+    "deposit.id_kind.CIN",
+    "deposit.id_kind.ICE",
+    "deposit.id_value",
+    "deposit.id_hint",
+    "deposit.contact_hint",
+    "deposit.email",
+    "deposit.phone",
+    "deposit.subject",
+    "deposit.message",
+    "deposit.files",
+    "deposit.files_hint",
+    "deposit.files_none",
+    "deposit.number",
+    "deposit.done_title",
+    "deposit.download",
+    "deposit.track",
+    "deposit.keep_link",
+    "deposit.new",
+    "common.remove",
+    "common.select",
+    "common.unit_kb",
+    "common.unit_mb",
+    "lang.other",
+    "lang.switch_label",
+    "app.skip",
 )
 
 
@@ -90,12 +123,17 @@ def manifest() -> dict[str, Any]:
             {"src": "/icons/maskable-512.png", "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
         ],
         "shortcuts": [
-            {"name": f"{fr['deposit.title']} · {ar['deposit.title']}", "short_name": fr["deposit.title"],
-             "url": "/deposit", "icons": [{"src": "/icons/icon-192.png", "sizes": "192x192"}]},
+            {
+                "name": f"{fr['deposit.title']} · {ar['deposit.title']}",
+                "short_name": fr["deposit.title"],
+                "url": "/deposit",
+                "icons": [{"src": "/icons/icon-192.png", "sizes": "192x192"}],
+            },
         ],
         # The Arabic name, for stores and launchers that read translations.
-        "translations": {"ar": {"name": ar["pwa.app_name"], "short_name": "مراسلة",
-                                "description": ar["pwa.app_description"]}},
+        "translations": {
+            "ar": {"name": ar["pwa.app_name"], "short_name": "مراسلة", "description": ar["pwa.app_description"]}
+        },
     }
 
 
@@ -118,7 +156,7 @@ def offline_html() -> str:
         '<!DOCTYPE html>\n<html lang="fr" dir="ltr"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<meta name="theme-color" content="{THEME_COLOR}">'
-        f'<title>{e(fr["pwa.offline_title"])} · {e(ar["pwa.offline_title"])} — Mrasla</title>'
+        f"<title>{e(fr['pwa.offline_title'])} · {e(ar['pwa.offline_title'])} — Mrasla</title>"
         f'<link rel="manifest" href="{MANIFEST_URL}"><link rel="icon" href="/favicon.svg" type="image/svg+xml">'
         '<link rel="stylesheet" href="/mrasla.css">'
         "<script>(function(){try{var l=localStorage.getItem('mrasla_lang');l=(l==='ar')?'ar':'fr';"
@@ -136,7 +174,7 @@ def offline_html() -> str:
         'stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">'
         '<path d="M12 20h.01M8.5 16.43a5 5 0 0 1 7 0M5 12.86a10 10 0 0 1 5.17-2.69M19 12.86a10 10 0 0 0-2.01-1.52'
         'M2 8.82a15 15 0 0 1 4.18-2.65M22 8.82a15 15 0 0 0-11.29-3.76M2 2l20 20"/></svg>'
-        f'{section("ar", ar)}{section("fr", fr)}</div>'
+        f"{section('ar', ar)}{section('fr', fr)}</div>"
         '<div id="mr-offline-deposit"></div></main></div></body></html>\n'
     )
 
@@ -155,9 +193,11 @@ def sw_source(static_dir: Path) -> tuple[str, list[str]]:
     digest.update(template.encode())
     for url in urls:
         digest.update(url.encode() + b"\0" + (static_dir / url.lstrip("/")).read_bytes())
-    source = (template.replace("__VERSION__", digest.hexdigest()[:16])
-              .replace("__PRECACHE__", json.dumps(urls, indent=1))
-              .replace("__OFFLINE_URL__", OFFLINE_URL))
+    source = (
+        template.replace("__VERSION__", digest.hexdigest()[:16])
+        .replace("__PRECACHE__", json.dumps(urls, indent=1))
+        .replace("__OFFLINE_URL__", OFFLINE_URL)
+    )
     return source, urls
 
 

@@ -22,12 +22,14 @@ def connection_marker() -> rx.Component:
     """A hidden ``#mr-conn[data-state=up|down]`` that follows Reflex's websocket errors; the plain-JS
     indicator (``assets/pwa/offline.js``) reads it and shows a bilingual "disconnected/reconnected"
     line. Replaces Reflex's default overlay (an English-only toast)."""
-    return rx.fragment(rx.el.div(
-        id="mr-conn",
-        data_state=rx.cond(has_connection_errors, "down", "up"),
-        hidden=True,
-        aria_hidden="true",
-    ))
+    return rx.fragment(
+        rx.el.div(
+            id="mr-conn",
+            data_state=rx.cond(has_connection_errors, "down", "up"),
+            hidden=True,
+            aria_hidden="true",
+        )
+    )
 
 
 def install(app: rx.App) -> None:

@@ -17,6 +17,7 @@ SS = 4  # supersampling factor
 
 def _logo(draw: ImageDraw.ImageDraw, ox: float, oy: float, s: float, *, tile: bool) -> None:
     """The 64×64 logo at (ox, oy), ``s`` pixels per logo unit; ``tile`` draws the white rounded tile."""
+
     def p(x: float, y: float) -> tuple[float, float]:
         return ox + x * s, oy + y * s
 

@@ -9,8 +9,17 @@ from __future__ import annotations
 import enum
 
 from mrasla_app.models import (
-    AdministrationKind, BatchStatus, Channel, Direction, FieldKind, FinalAction, Priority, RetentionStart, Role,
-    Status, UnitLevel,
+    AdministrationKind,
+    BatchStatus,
+    Channel,
+    Direction,
+    FieldKind,
+    FinalAction,
+    Priority,
+    RetentionStart,
+    Role,
+    Status,
+    UnitLevel,
 )
 
 

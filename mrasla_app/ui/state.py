@@ -51,9 +51,7 @@ PAGE_ROUTES = {
 
 def is_any_admin(actor: Actor | None) -> bool:
     """Platform admin, or admin of the actor's own administration."""
-    return actor is not None and (
-        actor.is_platform_admin or permissions.is_admin_of(actor, actor.administration_id)
-    )
+    return actor is not None and (actor.is_platform_admin or permissions.is_admin_of(actor, actor.administration_id))
 
 
 def allowed_pages(actor: Actor | None) -> list[str]:

@@ -32,7 +32,8 @@ COMMENT = re.compile(r"/\*.*?\*/", re.S)
 DOCUMENT = str(Path(Dirs.PAGES) / PageNames.DOCUMENT_ROOT)
 # In the compiled document: the import of the global stylesheet's URL and the two <link>s using it.
 GLOBAL_STYLESHEET = re.compile(
-    r'^import reflexGlobalStyles from "[^"]+";?\n|jsx\("link",\{[^{}]*href:reflexGlobalStyles[^{}]*\},\),', re.M)
+    r'^import reflexGlobalStyles from "[^"]+";?\n|jsx\("link",\{[^{}]*href:reflexGlobalStyles[^{}]*\},\),', re.M
+)
 
 
 @cache

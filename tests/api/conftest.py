@@ -28,8 +28,14 @@ def client(seeded, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
 
 def deposit_form(**overrides: str) -> dict[str, str]:
     form = {
-        "administration": "MEF", "full_name": "Salma Bennis", "id_kind": "CIN", "id_value": "AB123456",
-        "email": "salma@example.ma", "phone": "", "subject": "طلب شهادة إدارية", "message": "Bonjour, je demande…",
+        "administration": "MEF",
+        "full_name": "Salma Bennis",
+        "id_kind": "CIN",
+        "id_value": "AB123456",
+        "email": "salma@example.ma",
+        "phone": "",
+        "subject": "طلب شهادة إدارية",
+        "message": "Bonjour, je demande…",
         "lang": "ar",
     }
     form.update(overrides)

@@ -14,7 +14,9 @@ def login(client, email: str, password: str = PASSWORD) -> None:
     s = client.post("/api/v1/auth/session", json=r.json())
     assert s.status_code == 204
     cookie = s.headers["set-cookie"]
-    assert "mrasla_session=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+    assert (
+        "mrasla_session=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+    )
 
 
 def test_healthz_checks_the_database(client):
@@ -24,8 +26,13 @@ def test_healthz_checks_the_database(client):
 
 def test_openapi_lists_the_spec_endpoints(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
-    for p in ("/api/v1/administrations", "/api/v1/deposits", "/api/v1/deposits/{reference}/receipt.pdf",
-              "/api/v1/verify/{reference}", "/api/v1/verify/pdf"):
+    for p in (
+        "/api/v1/administrations",
+        "/api/v1/deposits",
+        "/api/v1/deposits/{reference}/receipt.pdf",
+        "/api/v1/verify/{reference}",
+        "/api/v1/verify/pdf",
+    ):
         assert p in paths
 
 
@@ -83,8 +90,10 @@ def test_login_attempts_from_one_address_are_limited(client, monkeypatch):
 
     login_limit.reset()
     monkeypatch.setattr(login_limit, "limit", 3)
-    codes = [client.post("/api/v1/auth/login", json={"email": f"u{i}@example.ma", "password": "x" * 12}).status_code
-             for i in range(4)]
+    codes = [
+        client.post("/api/v1/auth/login", json={"email": f"u{i}@example.ma", "password": "x" * 12}).status_code
+        for i in range(4)
+    ]
     assert codes[:3] == [400, 400, 400] and codes[3] == 429
     r = client.post("/api/v1/auth/login", json={"email": "agent.mef@mrasla.ma", "password": PASSWORD})
     assert r.status_code == 429 and r.json()["message"]["ar"] and r.json()["message"]["fr"]

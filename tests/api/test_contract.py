@@ -34,8 +34,12 @@ METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
 def operations(document: dict) -> list[tuple[str, str, dict]]:
-    return [(method, path, op) for path, item in document["paths"].items()
-            for method, op in item.items() if method in METHODS]
+    return [
+        (method, path, op)
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if method in METHODS
+    ]
 
 
 def test_schema_names_operation_ids_security_and_responses():
@@ -82,7 +86,8 @@ def test_uploads_binary_responses_enums_and_links():
     links = paths["/api/v1/deposits"]["post"]["responses"]["201"]["links"]
     targets = {link["operationId"] for link in links.values()}
     assert targets == {"receipt_pdf", "track", "verify_receipt"} and targets <= {
-        op["operationId"] for _, _, op in operations(document)}
+        op["operationId"] for _, _, op in operations(document)
+    }
 
 
 @pytest.mark.skipif(not REDOCLY.exists(), reason="Redocly CLI: run `make test-deps`")
@@ -90,9 +95,16 @@ def test_redocly_lint_finds_no_error(tmp_path):
     spec = tmp_path / "openapi.json"
     spec.write_text(json.dumps(api_app.openapi()))
     env = {**os.environ, "REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true"}
-    run = subprocess.run([str(REDOCLY), "lint", "--format=json", str(spec)], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=120, check=False)
-    report = json.loads(run.stdout[run.stdout.index("{"):])
+    run = subprocess.run(
+        [str(REDOCLY), "lint", "--format=json", str(spec)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    report = json.loads(run.stdout[run.stdout.index("{") :])
     errors = [(p["ruleId"], p["message"]) for p in report["problems"] if p["severity"] == "error"]
     assert errors == [] and run.returncode == 0, errors or run.stderr
     warnings = {p["ruleId"] for p in report["problems"]}
@@ -105,10 +117,23 @@ project_name_override: mrasla-client
 package_name_override: mrasla_client
 post_hooks: []
 content_type_overrides:
-""" + "".join(f"  {t}: application/octet-stream\n" for t in (
-    "application/pdf", "image/jpeg", "image/png", "text/csv", "application/x-x509-ca-cert", "application/pkix-crl",
-    "application/timestamp-reply", "application/timestamp-query", "application/ocsp-request",
-    "application/ocsp-response", "application/xml", "application/zip"))
+""" + "".join(
+    f"  {t}: application/octet-stream\n"
+    for t in (
+        "application/pdf",
+        "image/jpeg",
+        "image/png",
+        "text/csv",
+        "application/x-x509-ca-cert",
+        "application/pkix-crl",
+        "application/timestamp-reply",
+        "application/timestamp-query",
+        "application/ocsp-request",
+        "application/ocsp-response",
+        "application/xml",
+        "application/zip",
+    )
+)
 
 
 @pytest.fixture(scope="module")
@@ -119,8 +144,14 @@ def generated(tmp_path_factory):
     work = tmp_path_factory.mktemp("client")
     (work / "openapi.json").write_text(json.dumps(api_app.openapi()))
     (work / "config.yaml").write_text(GENERATOR_CONFIG)
-    run = subprocess.run([str(GENERATOR), "generate", "--path", "openapi.json", "--config", "config.yaml",
-                          "--output-path", "out"], cwd=work, capture_output=True, text=True, timeout=300, check=False)
+    run = subprocess.run(
+        [str(GENERATOR), "generate", "--path", "openapi.json", "--config", "config.yaml", "--output-path", "out"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "Warning" not in run.stdout + run.stderr, run.stdout + run.stderr  # nothing it could not generate
     sys.path.insert(0, str(work / "out"))
@@ -139,9 +170,27 @@ def api_server(seeded, tmp_path) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
-                             "--port", str(port), "--workers", "1", "mrasla_app.api:api_app"],
-                            cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "mrasla_app.api:api_app",
+        ],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -163,6 +212,7 @@ def api_server(seeded, tmp_path) -> Iterator[str]:
 def test_generated_client_deposits_downloads_verifies_and_reads_the_inbox(generated, api_server):
     """Only the generated package talks to the server, configured the documented way: the tokens of the
     deposit answer as the headers their security schemes name, the clerk's session as its cookie."""
+
     def api(tag: str, operation_id: str):  # one module per operation, under its tag
         return importlib.import_module(f"mrasla_client.api.{tag}.{operation_id}")
 
@@ -172,47 +222,61 @@ def test_generated_client_deposits_downloads_verifies_and_reads_the_inbox(genera
     anonymous = generated.Client(base_url=api_server)
     letter, photo = pdf_bytes(2), jpeg_bytes()
     body = m.BodyCreateDeposit(
-        administration="MEF", full_name="Salma Bennis", id_kind=m.IdKind.CIN, id_value="AB123456",
-        email="salma@example.ma", subject="طلب شهادة إدارية", lang=m.Lang.AR,
-        files=[types.File(payload=BytesIO(letter), file_name="lettre.pdf", mime_type="application/pdf"),
-               types.File(payload=BytesIO(photo), file_name="photo.jpg", mime_type="image/jpeg")])
+        administration="MEF",
+        full_name="Salma Bennis",
+        id_kind=m.IdKind.CIN,
+        id_value="AB123456",
+        email="salma@example.ma",
+        subject="طلب شهادة إدارية",
+        lang=m.Lang.AR,
+        files=[
+            types.File(payload=BytesIO(letter), file_name="lettre.pdf", mime_type="application/pdf"),
+            types.File(payload=BytesIO(photo), file_name="photo.jpg", mime_type="image/jpeg"),
+        ],
+    )
     deposit = api("portal", "create_deposit").sync(client=anonymous, body=body)
     assert isinstance(deposit, m.DepositOut), deposit
     assert deposit.registry_number.startswith("MEF/") and deposit.registered_at.tzinfo is not None
     assert deposit.access_token and deposit.verification_token
     assert deposit.verify_api_url.endswith(f"/api/v1/verify/{deposit.reference}?t={deposit.verification_token}")
 
-    holder = generated.AuthenticatedClient(base_url=api_server, token=deposit.access_token, prefix="",
-                                           auth_header_name="X-Access-Token")
+    holder = generated.AuthenticatedClient(
+        base_url=api_server, token=deposit.access_token, prefix="", auth_header_name="X-Access-Token"
+    )
     receipt = api("portal", "receipt_pdf").sync(deposit.reference, client=holder)
     assert isinstance(receipt, types.File), receipt
     receipt_bytes = receipt.payload.read()
     assert deposit.registry_number in PdfReader(BytesIO(receipt_bytes)).pages[0].extract_text()
     assert api("portal", "track").sync(deposit.reference, client=holder).registry_number == deposit.registry_number
 
-    verifier = generated.AuthenticatedClient(base_url=api_server, token=deposit.verification_token, prefix="",
-                                             auth_header_name="X-Verify-Token")
+    verifier = generated.AuthenticatedClient(
+        base_url=api_server, token=deposit.verification_token, prefix="", auth_header_name="X-Verify-Token"
+    )
     certified = api("verification", "verify_receipt").sync(deposit.reference, client=verifier)
     assert isinstance(certified, m.ReceiptOut) and certified.authentic, certified
     assert [d.filename for d in certified.documents][:2] == ["lettre.pdf", "photo.jpg"]
-    forger = generated.AuthenticatedClient(base_url=api_server, token="forged", prefix="",
-                                           auth_header_name="X-Verify-Token")
+    forger = generated.AuthenticatedClient(
+        base_url=api_server, token="forged", prefix="", auth_header_name="X-Verify-Token"
+    )
     refused = api("verification", "verify_receipt").sync(deposit.reference, client=forger)
     assert isinstance(refused, m.ErrorOut) and refused.error == "error.not_authentic"
 
-    upload = m.BodyVerifyPdf(file=types.File(payload=BytesIO(receipt_bytes), file_name="recu.pdf",
-                                             mime_type="application/pdf"))
+    upload = m.BodyVerifyPdf(
+        file=types.File(payload=BytesIO(receipt_bytes), file_name="recu.pdf", mime_type="application/pdf")
+    )
     report = api("verification", "verify_pdf").sync(client=anonymous, body=upload)
     assert isinstance(report, m.ReportOut) and report.authentic and report.signatures[0].intact, report
 
     email = "clerk.mef@mrasla.ma"
-    ticket = api("auth", "login").sync(client=anonymous, body=m.Credentials(email=email, password=DEMO_PASSWORD,
-                                                                       totp=demo_totp(email)))
+    ticket = api("auth", "login").sync(
+        client=anonymous, body=m.Credentials(email=email, password=DEMO_PASSWORD, totp=demo_totp(email))
+    )
     opened = api("auth", "open_session").sync_detailed(client=anonymous, body=ticket)
     assert opened.status_code == 204
     session = opened.headers["set-cookie"].split(";")[0].split("=", 1)[1]
-    clerk = generated.AuthenticatedClient(base_url=api_server, token=f"{SESSION_COOKIE}={session}", prefix="",
-                                          auth_header_name="Cookie")  # an API key in a cookie
+    clerk = generated.AuthenticatedClient(
+        base_url=api_server, token=f"{SESSION_COOKIE}={session}", prefix="", auth_header_name="Cookie"
+    )  # an API key in a cookie
     inbox = api("correspondence", "list_correspondence").sync(client=clerk, queue=m.Queue.TO_QUALIFY)
     assert isinstance(inbox, m.Page), inbox
     assert deposit.registry_number in [row.registry_number for row in inbox.items]

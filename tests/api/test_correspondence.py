@@ -8,7 +8,10 @@ from tests.files import jpeg_bytes, pdf_bytes
 
 
 def _deposit(client, subject="طلب إعادة النظر في الضريبة") -> dict:
-    files = [("files", ("lettre.pdf", pdf_bytes(), "application/pdf")), ("files", ("photo.jpg", jpeg_bytes(), "image/jpeg"))]
+    files = [
+        ("files", ("lettre.pdf", pdf_bytes(), "application/pdf")),
+        ("files", ("photo.jpg", jpeg_bytes(), "image/jpeg")),
+    ]
     return client.post("/api/v1/deposits", data=deposit_form(subject=subject), files=files).json()
 
 
@@ -24,21 +27,36 @@ def test_clerk_dispatches_agent_works_outsiders_get_nothing(client, seeded):
     item = _find(client, dep["registry_number"])
     cid = item["id"]
     assert client.get("/api/v1/correspondence/counts").json()["to_qualify"] == 1
-    assert client.post(f"/api/v1/correspondence/{cid}/qualify", json={"type_code": "complaint", "priority": "urgent",
-                                                                       "deadline": "2030-01-15"}).status_code == 204
-    assert client.post(f"/api/v1/correspondence/{cid}/dispatch",
-                       json={"action_unit_id": seeded.unit_id("MEF", "DB.DSS")}).status_code == 204
+    assert (
+        client.post(
+            f"/api/v1/correspondence/{cid}/qualify",
+            json={"type_code": "complaint", "priority": "urgent", "deadline": "2030-01-15"},
+        ).status_code
+        == 204
+    )
+    assert (
+        client.post(
+            f"/api/v1/correspondence/{cid}/dispatch", json={"action_unit_id": seeded.unit_id("MEF", "DB.DSS")}
+        ).status_code
+        == 204
+    )
     detail = client.get(f"/api/v1/correspondence/{cid}").json()
     doc_ids = {d["filename"]: d["id"] for d in detail["documents"]}
     client.post("/api/v1/auth/logout")
 
     login(client, "agent.mef@mrasla.ma")
-    mine = client.get("/api/v1/correspondence", params={"queue": "my_unit", "q": "اعاده النظر في الضريبه"}).json()["items"]
+    mine = client.get("/api/v1/correspondence", params={"queue": "my_unit", "q": "اعاده النظر في الضريبه"}).json()[
+        "items"
+    ]
     assert [i["id"] for i in mine] == [cid]
     assert client.post(f"/api/v1/correspondence/{cid}/take").status_code == 204
     assert client.post(f"/api/v1/correspondence/{cid}/notes", json={"body": "Vu"}).status_code == 201
     photo = client.get(f"/api/v1/documents/{doc_ids['photo.jpg']}", params={"pdf": 1, "inline": 1})
-    assert photo.status_code == 200 and photo.content.startswith(b"%PDF") and "inline" in photo.headers["content-disposition"]
+    assert (
+        photo.status_code == 200
+        and photo.content.startswith(b"%PDF")
+        and "inline" in photo.headers["content-disposition"]
+    )
     assert client.get(f"/api/v1/documents/{doc_ids['lettre.pdf']}").content.startswith(b"%PDF")
     client.post("/api/v1/auth/logout")
 
@@ -64,12 +82,18 @@ def test_anonymous_gets_401_and_cross_site_posts_are_refused(client, seeded):
     assert client.get("/api/v1/correspondence").status_code == 401
     login(client, "clerk.mef@mrasla.ma")
     cid = _find(client, dep["registry_number"])["id"]
-    r = client.post(f"/api/v1/correspondence/{cid}/qualify", json={"type_code": "request"},
-                    headers={"Origin": "https://evil.example"})
+    r = client.post(
+        f"/api/v1/correspondence/{cid}/qualify",
+        json={"type_code": "request"},
+        headers={"Origin": "https://evil.example"},
+    )
     assert r.status_code == 403 and r.json()["error"] == "error.csrf"
     assert client.get(f"/api/v1/correspondence/{cid}").json()["status"] == "to_qualify"
-    ok = client.post(f"/api/v1/correspondence/{cid}/qualify", json={"type_code": "request", "deadline": "2030-01-01"},
-                     headers={"Origin": "http://testserver"})
+    ok = client.post(
+        f"/api/v1/correspondence/{cid}/qualify",
+        json={"type_code": "request", "deadline": "2030-01-01"},
+        headers={"Origin": "http://testserver"},
+    )
     assert ok.status_code == 204
 
 

@@ -24,9 +24,16 @@ NUMBER = re.compile(r"^MEF/\d{4}/A/\d{6}$")
 
 def _rows() -> dict[str, int]:
     with db.read_session() as s:
-        return {name: s.execute(select(func.count()).select_from(t)).scalar_one()
-                for name, t in (("corr", Correspondence), ("doc", Document), ("audit", AuditEvent),
-                                ("mail", Notification), ("counter", RegistryCounter))}
+        return {
+            name: s.execute(select(func.count()).select_from(t)).scalar_one()
+            for name, t in (
+                ("corr", Correspondence),
+                ("doc", Document),
+                ("audit", AuditEvent),
+                ("mail", Notification),
+                ("counter", RegistryCounter),
+            )
+        }
 
 
 def _blobs(data_dir) -> int:
@@ -34,8 +41,10 @@ def _blobs(data_dir) -> int:
 
 
 def test_deposit_with_pdf_and_photo_returns_number_and_working_links(client, seeded):
-    files = [("files", ("lettre.pdf", pdf_bytes(2), "application/pdf")),
-             ("files", ("photo.jpg", jpeg_bytes(), "image/jpeg"))]
+    files = [
+        ("files", ("lettre.pdf", pdf_bytes(2), "application/pdf")),
+        ("files", ("photo.jpg", jpeg_bytes(), "image/jpeg")),
+    ]
     r = client.post("/api/v1/deposits", data=deposit_form(), files=files)
     assert r.status_code == 201, r.text
     body = r.json()
@@ -60,7 +69,9 @@ def test_deposit_with_pdf_and_photo_returns_number_and_working_links(client, see
     pages = {d["filename"]: d["pages"] for d in info["documents"]}
     assert pages["lettre.pdf"] == 2 and pages["photo.jpg"] == 1
 
-    track = client.get(f"/api/v1/deposits/{body['reference']}", headers={"X-Access-Token": body["tracking_url"].split("k=")[1]})
+    track = client.get(
+        f"/api/v1/deposits/{body['reference']}", headers={"X-Access-Token": body["tracking_url"].split("k=")[1]}
+    )
     assert track.status_code == 200 and track.json()["status"] == "to_qualify"
     assert [m["key"] for m in track.json()["milestones"]] == ["track.event.deposited"]
 
@@ -80,19 +91,25 @@ def test_registry_status_is_to_qualify_in_incoming_register(client):
     assert (corr.direction.value, corr.channel.value, corr.status.value) == ("incoming", "portal", "to_qualify")
 
 
-@pytest.mark.parametrize("name,data,error", [
-    ("lettre.pdf", b"MZ\x90\x00 this is an exe renamed", "error.file_type"),
-    ("photo.png", b"<html><script>alert(1)</script></html>", "error.file_type"),
-    ("vide.pdf", b"", "error.file_empty"),
-    ("casse.pdf", b"%PDF-1.7\n1 0 obj <<>> garbage without xref", "error.pdf_broken"),
-    ("secret.pdf", None, "error.pdf_encrypted"),
-    ("casse.jpg", b"\xff\xd8\xff\xe0 not really a jpeg", "error.image_broken"),
-])
+@pytest.mark.parametrize(
+    "name,data,error",
+    [
+        ("lettre.pdf", b"MZ\x90\x00 this is an exe renamed", "error.file_type"),
+        ("photo.png", b"<html><script>alert(1)</script></html>", "error.file_type"),
+        ("vide.pdf", b"", "error.file_empty"),
+        ("casse.pdf", b"%PDF-1.7\n1 0 obj <<>> garbage without xref", "error.pdf_broken"),
+        ("secret.pdf", None, "error.pdf_encrypted"),
+        ("casse.jpg", b"\xff\xd8\xff\xe0 not really a jpeg", "error.image_broken"),
+    ],
+)
 def test_bad_files_are_refused_and_nothing_is_stored(client, seeded, name, data, error):
     before, blobs = _rows(), _blobs(seeded.data_dir)
     content = encrypted_pdf() if data is None else data
-    r = client.post("/api/v1/deposits", data=deposit_form(),
-                    files=[("files", ("ok.pdf", pdf_bytes(), "application/pdf")), ("files", (name, content, "application/pdf"))])
+    r = client.post(
+        "/api/v1/deposits",
+        data=deposit_form(),
+        files=[("files", ("ok.pdf", pdf_bytes(), "application/pdf")), ("files", (name, content, "application/pdf"))],
+    )
     assert r.status_code == 400, r.text
     body = r.json()
     assert body["error"] == error
@@ -103,25 +120,32 @@ def test_bad_files_are_refused_and_nothing_is_stored(client, seeded, name, data,
 def test_oversized_file_is_refused(client, seeded, monkeypatch):
     monkeypatch.setenv("MRASLA_MAX_UPLOAD_MB", "1")
     from mrasla_app.settings import get_settings
+
     get_settings.cache_clear()
     before = _rows()
-    r = client.post("/api/v1/deposits", data=deposit_form(),
-                    files=[("files", ("gros.pdf", pdf_bytes(pad_to=1024 * 1024 + 10), "application/pdf"))])
+    r = client.post(
+        "/api/v1/deposits",
+        data=deposit_form(),
+        files=[("files", ("gros.pdf", pdf_bytes(pad_to=1024 * 1024 + 10), "application/pdf"))],
+    )
     assert r.status_code == 400 and r.json()["error"] == "error.file_too_large"
     assert _rows() == before
 
 
-@pytest.mark.parametrize("overrides,field,error", [
-    ({"full_name": "  "}, "full_name", "error.required"),
-    ({"id_value": "12AB"}, "id_value", "error.cin_format"),
-    ({"id_kind": "ICE", "id_value": "1234"}, "id_value", "error.ice_format"),
-    ({"email": "", "phone": ""}, "email", "error.contact_required"),
-    ({"email": "not-an-email"}, "email", "error.invalid_email"),
-    ({"phone": "06-12"}, "phone", "error.invalid_phone"),
-    ({"subject": ""}, "subject", "error.required"),
-    ({"administration": "NOPE"}, "administration", "error.unknown_administration"),
-    ({"administration": "999999"}, "administration", "error.unknown_administration"),
-])
+@pytest.mark.parametrize(
+    "overrides,field,error",
+    [
+        ({"full_name": "  "}, "full_name", "error.required"),
+        ({"id_value": "12AB"}, "id_value", "error.cin_format"),
+        ({"id_kind": "ICE", "id_value": "1234"}, "id_value", "error.ice_format"),
+        ({"email": "", "phone": ""}, "email", "error.contact_required"),
+        ({"email": "not-an-email"}, "email", "error.invalid_email"),
+        ({"phone": "06-12"}, "phone", "error.invalid_phone"),
+        ({"subject": ""}, "subject", "error.required"),
+        ({"administration": "NOPE"}, "administration", "error.unknown_administration"),
+        ({"administration": "999999"}, "administration", "error.unknown_administration"),
+    ],
+)
 def test_bad_identity_or_addressee_gives_field_errors_and_changes_nothing(client, overrides, field, error):
     before = _rows()
     r = client.post("/api/v1/deposits", data=deposit_form(**overrides))
@@ -134,8 +158,16 @@ def test_bad_identity_or_addressee_gives_field_errors_and_changes_nothing(client
 
 
 def test_company_with_ice_and_phone_only(client):
-    r = client.post("/api/v1/deposits", data=deposit_form(id_kind="ICE", id_value="001234567000089", email="",
-                                                          phone="+212 6 12 34 56 78", full_name="Atlas Conseil SARL"))
+    r = client.post(
+        "/api/v1/deposits",
+        data=deposit_form(
+            id_kind="ICE",
+            id_value="001234567000089",
+            email="",
+            phone="+212 6 12 34 56 78",
+            full_name="Atlas Conseil SARL",
+        ),
+    )
     assert r.status_code == 201, r.text
 
 
@@ -143,6 +175,7 @@ def test_png_becomes_a_pdf_page(client, seeded):
     r = client.post("/api/v1/deposits", data=deposit_form(), files=[("files", ("scan.png", png_bytes(), "image/png"))])
     assert r.status_code == 201
     from mrasla_app.services.platform import storage
+
     with db.read_session() as s:
         doc = s.execute(select(Document).where(Document.filename == "scan.png")).scalar_one()
     rendition = PdfReader(io.BytesIO(storage.get(doc.pdf_sha256)))
@@ -182,8 +215,14 @@ def test_idempotency_key_replayed_with_another_request_is_a_409_that_reveals_not
     key = {"Idempotency-Key": "3f0c1a52-8d0b-4c55-9e1e-0a9f6a1b2c3d"}
     letter = [("files", ("lettre.pdf", pdf_bytes(), "application/pdf"))]
     first = client.post("/api/v1/deposits", data=deposit_form(), files=letter, headers=key).json()
-    secrets_of_first = [first["reference"], first["registry_number"], first["tracking_url"].split("k=")[1],
-                        first["verify_url"].split("t=")[1], "Salma", "AB123456"]
+    secrets_of_first = [
+        first["reference"],
+        first["registry_number"],
+        first["tracking_url"].split("k=")[1],
+        first["verify_url"].split("t=")[1],
+        "Salma",
+        "AB123456",
+    ]
     replays = [
         deposit_form(administration="CRB", full_name="Intrus", id_value="ZZ999999"),
         deposit_form(id_value="AB123457"),  # one field differs
@@ -209,8 +248,9 @@ def test_idempotency_keys_are_stored_hashed(client):
     r = client.post("/api/v1/deposits", data=deposit_form(), headers={"Idempotency-Key": key})
     assert r.status_code == 201
     with db.read_session() as s:
-        stored, fingerprint = s.execute(select(Correspondence.idempotency_key,
-                                               Correspondence.idempotency_fingerprint)).one()
+        stored, fingerprint = s.execute(
+            select(Correspondence.idempotency_key, Correspondence.idempotency_fingerprint)
+        ).one()
     assert key not in stored and stored == hashlib.sha256(key.encode()).hexdigest()
     assert len(fingerprint) == 64 and "AB123456" not in fingerprint
 
@@ -223,6 +263,7 @@ def test_unknown_unit_or_unit_of_another_administration_is_refused(client, seede
 
 def test_public_deposit_rate_limit_answers_429_bilingual(client, monkeypatch):
     from mrasla_app.api.deposits import deposit_limit
+
     monkeypatch.setattr(deposit_limit, "limit", 2)
     deposit_limit.reset()
     codes = [client.post("/api/v1/deposits", data=deposit_form(full_name="")).status_code for _ in range(3)]
@@ -236,8 +277,15 @@ def test_200_concurrent_deposits_get_200_consecutive_numbers(seeded):
     adm = seeded.adm_id("MEF")
 
     def one(i: int) -> str:
-        form = DepositForm(administration_id=adm, full_name=f"Citoyen {i}", id_kind="CIN", id_value=f"K{i:05d}",
-                           email="", phone="0612345678", subject=f"Demande {i}")
+        form = DepositForm(
+            administration_id=adm,
+            full_name=f"Citoyen {i}",
+            id_kind="CIN",
+            id_value=f"K{i:05d}",
+            email="",
+            phone="0612345678",
+            subject=f"Demande {i}",
+        )
         with db.write_session() as s:
             return deposits.submit(s, form).registry_number
 
@@ -262,9 +310,16 @@ def test_a_receipt_that_cannot_be_stored_registers_nothing(seeded, monkeypatch):
             raise OSError(28, "No space left on device")
         return put(data)
 
-    form = DepositForm(administration_id=seeded.adm_id("MEF"), full_name="Salma Bennis", id_kind="CIN",
-                       id_value="AB123456", email="salma@example.ma", phone="", subject="Demande",
-                       files=[("lettre.pdf", pdf_bytes())])
+    form = DepositForm(
+        administration_id=seeded.adm_id("MEF"),
+        full_name="Salma Bennis",
+        id_kind="CIN",
+        id_value="AB123456",
+        email="salma@example.ma",
+        phone="",
+        subject="Demande",
+        files=[("lettre.pdf", pdf_bytes())],
+    )
     monkeypatch.setattr(storage, "put", full_disk_for_receipts)
     with pytest.raises(OSError):
         deposits.submit_and_notify(form)

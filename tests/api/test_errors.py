@@ -40,13 +40,20 @@ def test_invalid_parameters_name_the_field(client):
         body = _refused(client.post("/api/v1/deposits", data=deposit_form(**form)), 422, "error.invalid_fields")
         assert field in body["fields"]
     login(client, "clerk.mef@mrasla.ma")
-    for params, field in (({"after": "page-2"}, "after"), ({"after": TOO_BIG}, "after"),
-                          ({"sort": "deadline", "after": "soon|1"}, "after"), ({"priority": "1"}, "priority"),
-                          ({"limit": "0"}, "limit")):
+    for params, field in (
+        ({"after": "page-2"}, "after"),
+        ({"after": TOO_BIG}, "after"),
+        ({"sort": "deadline", "after": "soon|1"}, "after"),
+        ({"priority": "1"}, "priority"),
+        ({"limit": "0"}, "limit"),
+    ):
         body = _refused(client.get("/api/v1/correspondence", params=params), 422, "error.invalid_fields")
         assert list(body["fields"]) == [field]
-    body = _refused(client.post("/api/v1/correspondence/1/dispatch", json={"action_unit_id": int(TOO_BIG)}),
-                    422, "error.invalid_fields")
+    body = _refused(
+        client.post("/api/v1/correspondence/1/dispatch", json={"action_unit_id": int(TOO_BIG)}),
+        422,
+        "error.invalid_fields",
+    )
     assert list(body["fields"]) == ["action_unit_id"]
 
 
@@ -55,8 +62,11 @@ def test_oversized_bodies_are_refused_without_being_read_whole(client):
     r = client.post("/api/v1/auth/login", content=json_body, headers={"Content-Type": "application/json"})
     _refused(r, 413, "error.request_too_large")
     chunked = (b"\x30" * 4096 for _ in range(8))  # no Content-Length: counted while streaming
-    _refused(client.post("/pki/tsa", content=chunked, headers={"Content-Type": "application/timestamp-query"}),
-             413, "error.request_too_large")
+    _refused(
+        client.post("/pki/tsa", content=chunked, headers={"Content-Type": "application/timestamp-query"}),
+        413,
+        "error.request_too_large",
+    )
 
 
 def test_unreadable_multipart_is_a_bilingual_400(client):

@@ -22,21 +22,44 @@ def _folder(seeded) -> tuple[int, int]:
     """A started folder (head visa → director signature) with one annex; (folder id, annex id)."""
     agent = seeded.actor(AGENT)
     with db.write_session() as s:
-        folder = submission.create_folder(s, agent, "Réponse à la demande", [
-            ("reponse.pdf", pdf_bytes(pages=2)), ("annexe.pdf", pdf_bytes(text="Annexe")),
-            ("photo.jpg", jpeg_bytes())])
-        submission.start(s, agent, folder.id, steps=[
-            {"kind": "visa", "user_ids": [seeded.user_id(HEAD)]},
-            {"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]}])
-        annex = s.execute(select(FolderDocument.id).where(FolderDocument.folder_id == folder.id,
-                                                          FolderDocument.role == DocumentRole.annex)).scalars().first()
+        folder = submission.create_folder(
+            s,
+            agent,
+            "Réponse à la demande",
+            [
+                ("reponse.pdf", pdf_bytes(pages=2)),
+                ("annexe.pdf", pdf_bytes(text="Annexe")),
+                ("photo.jpg", jpeg_bytes()),
+            ],
+        )
+        submission.start(
+            s,
+            agent,
+            folder.id,
+            steps=[
+                {"kind": "visa", "user_ids": [seeded.user_id(HEAD)]},
+                {"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]},
+            ],
+        )
+        annex = (
+            s.execute(
+                select(FolderDocument.id).where(
+                    FolderDocument.folder_id == folder.id, FolderDocument.role == DocumentRole.annex
+                )
+            )
+            .scalars()
+            .first()
+        )
         return folder.id, annex
 
 
 def test_participants_get_the_files_outsiders_get_404_anonymous_401(client, seeded):
     fid, annex = _folder(seeded)
-    paths = (f"/api/v1/folders/{fid}/document.pdf", f"/api/v1/folders/{fid}/documents/{annex}",
-             f"/api/v1/folders/{fid}/bordereau.pdf")
+    paths = (
+        f"/api/v1/folders/{fid}/document.pdf",
+        f"/api/v1/folders/{fid}/documents/{annex}",
+        f"/api/v1/folders/{fid}/bordereau.pdf",
+    )
     for path in paths:
         assert client.get(path).status_code == 401
     for email in (AGENT, HEAD, DIRECTOR):
@@ -48,8 +71,10 @@ def test_participants_get_the_files_outsiders_get_404_anonymous_401(client, seed
             assert r.headers["cache-control"] == "private, no-store"
             assert r.headers["content-disposition"].startswith("attachment")
         inline = client.get(paths[0], params={"inline": 1})
-        assert inline.headers["content-disposition"].startswith("inline") and "PAR-MEF-" in inline.headers[
-            "content-disposition"]
+        assert (
+            inline.headers["content-disposition"].startswith("inline")
+            and "PAR-MEF-" in inline.headers["content-disposition"]
+        )
         client.post("/api/v1/auth/logout")
     for outsider in ("agent.crb@mrasla.ma", "clerk.mef@mrasla.ma"):
         login(client, outsider)
@@ -83,9 +108,15 @@ def _history(fid: int) -> list[tuple[str, str]]:
     from mrasla_app.models import StepAction, User
 
     with db.read_session() as s:
-        return [(email, decision.value) for decision, email in s.execute(
-            select(StepAction.decision, User.email).join(User, User.id == StepAction.actor_id)
-            .where(StepAction.folder_id == fid).order_by(StepAction.id))]
+        return [
+            (email, decision.value)
+            for decision, email in s.execute(
+                select(StepAction.decision, User.email)
+                .join(User, User.id == StepAction.actor_id)
+                .where(StepAction.folder_id == fid)
+                .order_by(StepAction.id)
+            )
+        ]
 
 
 def test_participants_visa_then_sign_with_their_pin_and_the_pdf_validates(client, seeded):
@@ -157,8 +188,9 @@ def test_outsiders_get_404_anonymous_401_foreign_origin_403(client, seeded):
             assert r.status_code == 404 and "PAR-MEF" not in r.text
         client.post("/api/v1/auth/logout")
     login(client, HEAD)
-    r = client.post(f"/api/v1/folders/{fid}/actions", json={"action": "approve"},
-                    headers={"Origin": "https://evil.example"})
+    r = client.post(
+        f"/api/v1/folders/{fid}/actions", json={"action": "approve"}, headers={"Origin": "https://evil.example"}
+    )
     assert r.status_code == 403 and r.json()["error"] == "error.csrf"
     assert _history(fid) == []
 

@@ -22,13 +22,21 @@ from sqlmodel import Session
 from mrasla_app import db
 from mrasla_app.i18n import bilingual
 from mrasla_app.models import (
-    AuditEvent, Correspondence, Document, DocumentKind, Folder, FolderDocument, Notification, Party, RegistryCounter,
+    AuditEvent,
+    Correspondence,
+    Document,
+    DocumentKind,
+    Folder,
+    FolderDocument,
+    Notification,
+    Party,
+    RegistryCounter,
 )
-from mrasla_app.services.portal import deposits
-from mrasla_app.services.platform import files
 from mrasla_app.services.correspondence import paper
-from mrasla_app.services.parapheur import submission
 from mrasla_app.services.errors import DomainError
+from mrasla_app.services.parapheur import submission
+from mrasla_app.services.platform import files
+from mrasla_app.services.portal import deposits
 from tests.api.conftest import deposit_form
 from tests.hostile import CASES, Case, measure
 
@@ -59,30 +67,47 @@ def _documents(model, **where) -> tuple[str, str]:
 
 
 def deposit(demo, _client, case: Case, data: bytes) -> tuple[str, str]:
-    form = deposits.DepositForm(administration_id=demo.adm_id("MEF"), full_name="Salma Bennis", id_kind="CIN",
-                                id_value="AB123456", email="", phone="0612345678", subject="Demande",
-                                files=[(case.filename, data)])
+    form = deposits.DepositForm(
+        administration_id=demo.adm_id("MEF"),
+        full_name="Salma Bennis",
+        id_kind="CIN",
+        id_value="AB123456",
+        email="",
+        phone="0612345678",
+        subject="Demande",
+        files=[(case.filename, data)],
+    )
     result = _service(lambda s: deposits.submit(s, form))
     return _documents(Document, correspondence_id=result.correspondence_id, kind=DocumentKind.attachment)
 
 
 def api(_demo, client, case: Case, data: bytes) -> tuple[str, str]:
-    r = client.post("/api/v1/deposits", data=deposit_form(),
-                    files=[("files", (case.filename, data, case.content_type))])
+    r = client.post(
+        "/api/v1/deposits", data=deposit_form(), files=[("files", (case.filename, data, case.content_type))]
+    )
     if r.status_code != 201:
         assert r.status_code == 400, r.text
         raise Refused(r.json()["error"], r.json()["message"])
     with db.read_session() as s:
-        corr_id = s.execute(select(Correspondence.id).where(
-            Correspondence.registry_number == r.json()["registry_number"])).scalar_one()
+        corr_id = s.execute(
+            select(Correspondence.id).where(Correspondence.registry_number == r.json()["registry_number"])
+        ).scalar_one()
     return _documents(Document, correspondence_id=corr_id, kind=DocumentKind.attachment)
 
 
 def registry(demo, _client, case: Case, data: bytes) -> tuple[str, str]:
     clerk = demo.actor("clerk.mef@mrasla.ma")
-    reg = _service(lambda s: paper.register_incoming(
-        s, clerk, administration_id=demo.adm_id("MEF"), channel="paper", subject="Courrier papier",
-        sender_name="Ahmed Amrani", files=[(case.filename, data)]))
+    reg = _service(
+        lambda s: paper.register_incoming(
+            s,
+            clerk,
+            administration_id=demo.adm_id("MEF"),
+            channel="paper",
+            subject="Courrier papier",
+            sender_name="Ahmed Amrani",
+            files=[(case.filename, data)],
+        )
+    )
     return _documents(Document, correspondence_id=reg.correspondence.id, kind=DocumentKind.scan)
 
 
@@ -103,15 +128,20 @@ class Entry:
     kept: Callable[[str], str] = lambda name: name
 
 
-ENTRIES = {"deposit": Entry(deposit), "api": Entry(api), "registry": Entry(registry),
-           "parapheur": Entry(parapheur, _as_pdf)}
+ENTRIES = {
+    "deposit": Entry(deposit),
+    "api": Entry(api),
+    "registry": Entry(registry),
+    "parapheur": Entry(parapheur, _as_pdf),
+}
 
 
 def _footprint(data_dir, temp_dir) -> dict[str, object]:
     with db.read_session() as s:
         rows: dict[str, object] = {
             t.__name__: s.execute(select(func.count()).select_from(t)).scalar_one()
-            for t in (Correspondence, Document, Party, Folder, FolderDocument, AuditEvent, Notification)}
+            for t in (Correspondence, Document, Party, Folder, FolderDocument, AuditEvent, Notification)
+        }
         rows["numbers"] = s.execute(select(func.coalesce(func.sum(RegistryCounter.value), 0))).scalar_one()
     rows["blobs"] = sorted(str(p) for p in (data_dir / "blobs").rglob("*") if p.is_file())
     rows["temp"] = sorted(str(p) for p in temp_dir.rglob("*"))

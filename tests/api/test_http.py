@@ -23,7 +23,10 @@ def _json_refusal(r, status: int, code: str) -> None:
 
 
 def _deposit(client) -> dict:
-    files = [("files", ("lettre.pdf", pdf_bytes(), "application/pdf")), ("files", ("photo.jpg", jpeg_bytes(), "image/jpeg"))]
+    files = [
+        ("files", ("lettre.pdf", pdf_bytes(), "application/pdf")),
+        ("files", ("photo.jpg", jpeg_bytes(), "image/jpeg")),
+    ]
     r = client.post("/api/v1/deposits", data=deposit_form(), files=files)
     assert r.status_code == 201, r.text
     return r.json()
@@ -44,8 +47,12 @@ def test_api_paths_answer_json_errors_in_the_production_routing(client):
         r = site.request(method, "/api/v1/deposits")
         _json_refusal(r, 405, "error.method_not_allowed")
         assert r.headers["allow"] == "POST"
-    for method, path, allow in (("POST", "/healthz", "GET, HEAD"), ("PUT", "/pki/root.crt", "GET, HEAD"),
-                                ("DELETE", "/api/v1/administrations", "GET, HEAD"), ("GET", "/pki/tsa", "POST")):
+    for method, path, allow in (
+        ("POST", "/healthz", "GET, HEAD"),
+        ("PUT", "/pki/root.crt", "GET, HEAD"),
+        ("DELETE", "/api/v1/administrations", "GET, HEAD"),
+        ("GET", "/pki/tsa", "POST"),
+    ):
         r = site.request(method, path)
         _json_refusal(r, 405, "error.method_not_allowed")
         assert r.headers["allow"] == allow
@@ -57,8 +64,14 @@ def test_api_paths_answer_json_errors_in_the_production_routing(client):
 def test_head_wherever_get_exists(client):
     deposit = _deposit(client)
     receipt = f"/api/v1/deposits/{deposit['reference']}/receipt.pdf?k={deposit['access_token']}"
-    for url in ("/healthz", "/pki/root.crt", "/pki/crl.der", receipt, "/api/v1/administrations",
-                "/api/v1/openapi.json"):
+    for url in (
+        "/healthz",
+        "/pki/root.crt",
+        "/pki/crl.der",
+        receipt,
+        "/api/v1/administrations",
+        "/api/v1/openapi.json",
+    ):
         got, head = client.get(url), client.head(url)
         assert head.status_code == got.status_code == 200, url
         assert head.content == b"" and got.content, url
@@ -74,8 +87,12 @@ def test_conditional_requests_on_pki_files_and_documents(client):
         photo = s.execute(select(Document).where(Document.filename == "photo.jpg")).scalar_one()
         receipt = s.execute(select(Document).where(Document.kind == DocumentKind.receipt)).scalars().first()
     login(client, "clerk.mef@mrasla.ma")
-    urls = ("/pki/root.crt", "/pki/crl.der", f"/api/v1/documents/{photo.id}",
-            f"/api/v1/deposits/{deposit['reference']}/receipt.pdf?k={deposit['access_token']}")
+    urls = (
+        "/pki/root.crt",
+        "/pki/crl.der",
+        f"/api/v1/documents/{photo.id}",
+        f"/api/v1/deposits/{deposit['reference']}/receipt.pdf?k={deposit['access_token']}",
+    )
     for url in urls:
         first = client.get(url)
         assert first.status_code == 200 and first.headers["etag"].startswith('"'), url
@@ -100,9 +117,13 @@ def test_cache_control_on_every_answer(client):
     assert client.get("/api/v1/administrations").headers["cache-control"] == "public, max-age=300"
     receipt = client.get(f"/api/v1/deposits/{deposit['reference']}/receipt.pdf?k={deposit['access_token']}")
     assert receipt.headers["cache-control"] == "private, no-store"
-    for r in (client.get("/healthz"), client.get("/api/v1/auth/me"), client.get("/api/v1/nope"),
-              client.post("/api/v1/deposits", data=deposit_form(administration="ZZZ")),
-              client.get(f"/api/v1/deposits/{deposit['reference']}", headers={"X-Access-Token": deposit["access_token"]})):
+    for r in (
+        client.get("/healthz"),
+        client.get("/api/v1/auth/me"),
+        client.get("/api/v1/nope"),
+        client.post("/api/v1/deposits", data=deposit_form(administration="ZZZ")),
+        client.get(f"/api/v1/deposits/{deposit['reference']}", headers={"X-Access-Token": deposit["access_token"]}),
+    ):
         assert r.headers["cache-control"] == "no-store", (r.request.url, r.status_code)
 
 
@@ -117,13 +138,19 @@ def test_deposit_answer_carries_its_tokens_and_both_verification_links(client):
     assert client.get(f"/api/v1/verify/{ref}", headers={"X-Verify-Token": deposit["access_token"]}).status_code == 404
     tracked = client.get(f"/api/v1/deposits/{ref}", headers={"X-Access-Token": deposit["access_token"]})
     assert tracked.status_code == 200 and tracked.json()["registry_number"] == deposit["registry_number"]
-    assert client.get(f"/api/v1/deposits/{ref}", headers={"X-Access-Token": deposit["verification_token"]}).status_code == 404
+    assert (
+        client.get(f"/api/v1/deposits/{ref}", headers={"X-Access-Token": deposit["verification_token"]}).status_code
+        == 404
+    )
 
 
 def test_malformed_json_and_list_items_are_named_by_field(client):
-    r = client.post("/api/v1/auth/login", content=b'{"email": "a@b.ma", "password": ', headers={"Content-Type": "application/json"})
-    assert r.status_code == 422 and r.json()["fields"] == {"body": {"error": "error.api_malformed_json",
-                                                                   "message": r.json()["fields"]["body"]["message"]}}
+    r = client.post(
+        "/api/v1/auth/login", content=b'{"email": "a@b.ma", "password": ', headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 422 and r.json()["fields"] == {
+        "body": {"error": "error.api_malformed_json", "message": r.json()["fields"]["body"]["message"]}
+    }
     assert r.json()["fields"]["body"]["message"]["ar"]
     login(client, "clerk.mef@mrasla.ma")
     r = client.post("/api/v1/correspondence/1/dispatch", json={"action_unit_id": 1, "info_unit_ids": [2, "x"]})

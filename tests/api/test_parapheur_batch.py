@@ -43,15 +43,23 @@ def test_batch_signs_each_folder_and_reports_each_outcome(client, seeded):
 
 def test_batch_refuses_bad_requests(client, seeded):
     login(client, HEAD)
-    for body in ({"action": "sign", "folders": []}, {"action": "opinion", "folders": [{"folder_id": 1}]},
-                 {"action": "approve", "folders": [{"folder_id": i} for i in range(1, 102)]}):
+    for body in (
+        {"action": "sign", "folders": []},
+        {"action": "opinion", "folders": [{"folder_id": 1}]},
+        {"action": "approve", "folders": [{"folder_id": i} for i in range(1, 102)]},
+    ):
         r = client.post("/api/v1/folders/batch", json=body)
         assert r.status_code == 422, (body, r.text)
 
 
 def test_undo_route(client, seeded):
-    fid = new_folder(seeded, [{"kind": "visa", "user_ids": [seeded.user_id(HEAD)]},
-                              {"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]}])
+    fid = new_folder(
+        seeded,
+        [
+            {"kind": "visa", "user_ids": [seeded.user_id(HEAD)]},
+            {"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]},
+        ],
+    )
     login(client, HEAD)
     visa = client.post("/api/v1/folders/batch", json={"action": "approve", "folders": [{"folder_id": fid}]})
     assert visa.json()["results"][0]["status"] == "in_progress"

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.models import Document
 from mrasla_app.models.base import utcnow
-from mrasla_app.services.portal import deposits
 from mrasla_app.services.correspondence import dispatch
+from mrasla_app.services.portal import deposits
 from mrasla_app.services.records import file_plan, retention
 from tests.api.test_auth_and_directory import login
 
@@ -21,14 +21,26 @@ ARCHIVIST, CLERK = "archives.mef@mrasla.ma", "clerk.mef@mrasla.ma"
 
 
 def _due(seeded, code: str) -> int:
-    form = deposits.DepositForm(administration_id=seeded.adm_id("MEF"), full_name="Driss Alami", id_kind="CIN",
-                                id_value="C123456", email="", phone="0611223344", subject=f"Lettre {code}")
+    form = deposits.DepositForm(
+        administration_id=seeded.adm_id("MEF"),
+        full_name="Driss Alami",
+        id_kind="CIN",
+        id_value="C123456",
+        email="",
+        phone="0611223344",
+        subject=f"Lettre {code}",
+    )
     with db.write_session() as s:
         cid = deposits.submit(s, form).correspondence_id
     with db.write_session() as s:
         dtype = next(d for d in file_plan.plan(s, seeded.actor(CLERK), seeded.adm_id("MEF")).types if d.code == code)
-        dispatch.qualify(s, seeded.actor(CLERK), cid, type_code="request",
-                         classification=file_plan.Classification(document_type_id=dtype.id))
+        dispatch.qualify(
+            s,
+            seeded.actor(CLERK),
+            cid,
+            type_code="request",
+            classification=file_plan.Classification(document_type_id=dtype.id),
+        )
         dispatch.close(s, seeded.actor(CLERK), cid)
     with db.write_session() as s:
         retention.mark_due(s, utcnow().date() + timedelta(days=365 * 6))

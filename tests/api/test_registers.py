@@ -19,8 +19,14 @@ def _today() -> str:
 def _register(seeded, email: str, adm: str, subject: str) -> str:
     with db.write_session() as s:
         reg = paper.register_incoming(
-            s, seeded.actor(email), administration_id=seeded.adm_id(adm), channel="paper", subject=subject,
-            sender_name="Ahmed Kettani", files=[("scan.jpg", jpeg_bytes())])
+            s,
+            seeded.actor(email),
+            administration_id=seeded.adm_id(adm),
+            channel="paper",
+            subject=subject,
+            sender_name="Ahmed Kettani",
+            files=[("scan.jpg", jpeg_bytes())],
+        )
         return reg.registry_number
 
 
@@ -33,7 +39,9 @@ def test_clerk_exports_only_their_administration(client, seeded):
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("text/csv")
     assert r.headers["cache-control"] == "private, no-store"
-    assert "attachment" in r.headers["content-disposition"] and "registre-arrivee-MEF" in r.headers["content-disposition"]
+    assert (
+        "attachment" in r.headers["content-disposition"] and "registre-arrivee-MEF" in r.headers["content-disposition"]
+    )
     text = r.content.decode("utf-8-sig")
     assert mef in text and "Lettre papier MEF" in text
     assert crb not in text and "CRB" not in text.split("\r\n", 1)[1]

@@ -24,9 +24,13 @@ from tests.files import pdf_bytes
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", api_app)
 schemathesis.serializer.alias("application/timestamp-query", "application/octet-stream")  # RFC 3161 queries
 schemathesis.serializer.alias("application/ocsp-request", "application/octet-stream")  # RFC 6960 requests
-EXAMPLES = settings(max_examples=6, deadline=None, derandomize=True, database=None,  # the same inputs every run
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                           HealthCheck.filter_too_much])
+EXAMPLES = settings(
+    max_examples=6,
+    deadline=None,
+    derandomize=True,
+    database=None,  # the same inputs every run
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 
 def excluded(case) -> list:
@@ -78,13 +82,19 @@ class DepositWorkflow(schema.as_state_machine()):  # type: ignore[misc]
             self.deposit = response.json()
 
     def get_call_kwargs(self, case) -> dict:
-        tokens = {"X-Access-Token": self.deposit.get("access_token", ""),
-                  "X-Verify-Token": self.deposit.get("verification_token", "")}
+        tokens = {
+            "X-Access-Token": self.deposit.get("access_token", ""),
+            "X-Verify-Token": self.deposit.get("verification_token", ""),
+        }
         return {"headers": tokens} if self.deposit else {}
 
     def validate_response(self, response, case, additional_checks=None, **kwargs):
-        case.validate_response(response, additional_checks=additional_checks,
-                               excluded_checks=[*excluded(case), ignored_auth], transport_kwargs=kwargs or None)
+        case.validate_response(
+            response,
+            additional_checks=additional_checks,
+            excluded_checks=[*excluded(case), ignored_auth],
+            transport_kwargs=kwargs or None,
+        )
 
 
 def test_links_from_a_deposit(client):

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from mrasla_app import db
-from mrasla_app.models import AuditEvent, User
 from mrasla_app.crypto import seal
+from mrasla_app.models import AuditEvent, User
 from mrasla_app.services.directory.accounts import totp_purpose
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.signin import login, providers
@@ -27,8 +27,10 @@ ADMIN = "admin.mef@mrasla.ma"
 @pytest.fixture(scope="module")
 def idp() -> Iterator[OidcProvider]:
     with oidc_provider() as p:
-        p.accounts["amina"] = OidcAccount("amina-pw", {"email": "amina@mef.gov.ma", "email_verified": True,
-                                                       "name": "Amina Idrissi", "groups": ["Courrier"]})
+        p.accounts["amina"] = OidcAccount(
+            "amina-pw",
+            {"email": "amina@mef.gov.ma", "email_verified": True, "name": "Amina Idrissi", "groups": ["Courrier"]},
+        )
         yield p
 
 
@@ -36,9 +38,21 @@ def idp() -> Iterator[OidcProvider]:
 def provider_id(seeded, idp: OidcProvider) -> int:
     actor = seeded.actor(ADMIN)
     with db.write_session() as s:
-        p = providers.save_provider(s, actor, seeded.adm_id("MEF"), None, {
-            "kind": "oidc", "name": "MEF Connect", "enabled": "1", "issuer": idp.issuer, "client_id": idp.client_id,
-            "groups_claim": "groups"}, secret=idp.client_secret)
+        p = providers.save_provider(
+            s,
+            actor,
+            seeded.adm_id("MEF"),
+            None,
+            {
+                "kind": "oidc",
+                "name": "MEF Connect",
+                "enabled": "1",
+                "issuer": idp.issuer,
+                "client_id": idp.client_id,
+                "groups_claim": "groups",
+            },
+            secret=idp.client_secret,
+        )
         providers.add_rule(s, actor, p.id, "courrier", seeded.unit_id("MEF", "BO"), "clerk")
         return p.id
 
@@ -75,8 +89,12 @@ def test_code_flow_with_pkce_signs_in_and_maps_groups_to_roles(client, seeded, i
     with db.read_session() as s:
         user = s.execute(select(User).where(User.email == "amina@mef.gov.ma")).scalar_one()
         assert (user.provider_id, user.external_id) == (provider_id, "sub-amina")
-        events = [a for a, in s.execute(select(AuditEvent.action).where(AuditEvent.object_id == user.id,
-                                                                         AuditEvent.object_type == "user"))]
+        events = [
+            a
+            for (a,) in s.execute(
+                select(AuditEvent.action).where(AuditEvent.object_id == user.id, AuditEvent.object_type == "user")
+            )
+        ]
     assert "signin.user_provisioned" in events and "auth.login" in events
 
 

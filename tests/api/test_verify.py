@@ -83,9 +83,16 @@ def test_tsa_answers_rfc3161_queries(client):
 
     from asn1crypto import algos, tsp
 
-    req = tsp.TimeStampReq({"version": 1, "message_imprint": {
-        "hash_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
-        "hashed_message": hashlib.sha256(b"hello").digest()}, "cert_req": True})
+    req = tsp.TimeStampReq(
+        {
+            "version": 1,
+            "message_imprint": {
+                "hash_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+                "hashed_message": hashlib.sha256(b"hello").digest(),
+            },
+            "cert_req": True,
+        }
+    )
     r = client.post("/pki/tsa", content=req.dump(), headers={"Content-Type": "application/timestamp-query"})
     assert r.status_code == 200 and r.headers["content-type"] == "application/timestamp-reply"
     resp = tsp.TimeStampResp.load(r.content)

@@ -14,8 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from mrasla_app.models.base import utcnow
-from mrasla_app.services.platform import jobs
-from mrasla_app.services.platform import webhooks
+from mrasla_app.services.platform import jobs, webhooks
 from mrasla_app.settings import get_settings
 from tests.api.conftest import deposit_form
 from tests.api.test_auth_and_directory import login
@@ -73,8 +72,9 @@ def register(client, url: str, events=("deposit.received",)) -> dict:
 
 
 def deposit(client) -> str:
-    r = client.post("/api/v1/deposits", data=deposit_form(),
-                    files=[("files", ("lettre.pdf", pdf_bytes(), "application/pdf"))])
+    r = client.post(
+        "/api/v1/deposits", data=deposit_form(), files=[("files", ("lettre.pdf", pdf_bytes(), "application/pdf"))]
+    )
     assert r.status_code == 201, r.text
     return r.json()["reference"]
 
@@ -82,8 +82,10 @@ def deposit(client) -> str:
 def test_admin_api_registers_lists_disables_and_checks_rights(client, receiver_factory):
     assert client.get("/api/v1/webhooks").status_code == 401
     login(client, "clerk.mef@mrasla.ma")
-    assert client.post("/api/v1/webhooks", json={"url": "http://127.0.0.1:9/", "events": ["deposit.received"]}
-                       ).status_code == 403
+    assert (
+        client.post("/api/v1/webhooks", json={"url": "http://127.0.0.1:9/", "events": ["deposit.received"]}).status_code
+        == 403
+    )
     login(client, "admin.mef@mrasla.ma")
     bad = client.post("/api/v1/webhooks", json={"url": "ftp://x.example/", "events": ["deposit.received"]})
     assert bad.status_code == 400 and bad.json()["error"] == "error.webhook_url" and bad.json()["message"]["ar"]
@@ -101,8 +103,9 @@ def test_admin_api_registers_lists_disables_and_checks_rights(client, receiver_f
     assert client.get("/api/v1/webhooks").json() == []
 
 
-def test_a_real_receiver_checks_the_signature_and_a_failing_one_gets_the_event_on_the_third_try(client,
-                                                                                                 receiver_factory):
+def test_a_real_receiver_checks_the_signature_and_a_failing_one_gets_the_event_on_the_third_try(
+    client, receiver_factory
+):
     good, flaky, other = receiver_factory(200), receiver_factory(500, 502, 204), receiver_factory(200)
     login(client, "admin.mef@mrasla.ma")
     good_hook, flaky_hook = register(client, good.url), register(client, flaky.url)
@@ -136,7 +139,10 @@ def test_a_real_receiver_checks_the_signature_and_a_failing_one_gets_the_event_o
     (seen,) = client.get(f"/api/v1/webhooks/{flaky_hook['id']}/deliveries").json()
     assert (seen["status"], seen["attempts"], seen["last_status_code"]) == ("delivered", 3, 204)
     assert [(a["status_code"], a["worker"]) for a in seen["history"]] == [
-        (500, jobs.WORKER), (502, "worker-b"), (204, "worker-a")]
+        (500, jobs.WORKER),
+        (502, "worker-b"),
+        (204, "worker-a"),
+    ]
     assert all(a["latency_ms"] >= 0 for a in seen["history"]) and seen["history"][0]["error"] == "HTTP 500"
 
     test = client.post(f"/api/v1/webhooks/{good_hook['id']}/test")

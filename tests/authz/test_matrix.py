@@ -53,6 +53,7 @@ def all_states() -> list[type]:
         for sub in cls.get_substates():
             yield sub
             yield from walk(sub)
+
     return [LangState, *walk(LangState)]
 
 
@@ -72,13 +73,20 @@ def page_route(cls: type) -> str:
     """The URL pattern of the page a state belongs to (component states: the page that embeds them)."""
     module = inspect.getmodule(cls)
     route = getattr(module, "ROUTE", None)
-    return route or {"DispatchState": "/mail/[mail_id]", "SendState": "/mail/[mail_id]", "SigningKeyState": "/account",
-                     "AdminState": "/admin"}.get(cls.__name__, "/")
+    return route or {
+        "DispatchState": "/mail/[mail_id]",
+        "SendState": "/mail/[mail_id]",
+        "SigningKeyState": "/account",
+        "AdminState": "/admin",
+    }.get(cls.__name__, "/")
 
 
 def test_every_handler_and_route_has_a_declared_policy():
-    missing = [f"{cls.__name__}.{name}" for cls, name, _ in all_handlers()
-               if policies.handler_policy(cls.__name__, name) is None]
+    missing = [
+        f"{cls.__name__}.{name}"
+        for cls, name, _ in all_handlers()
+        if policies.handler_policy(cls.__name__, name) is None
+    ]
     missing += [f"{m} {p}" for m, p in all_routes() if f"{m} {p}" not in policies.ROUTES]
     assert not missing, f"declare a policy in tests/authz/policies.py for: {missing}"
     known = {cls.__name__: set(cls.event_handlers) for cls in all_states()}
@@ -101,8 +109,9 @@ def snapshot() -> dict[str, dict[tuple, str]]:
         for table in _tables():
             pk = [c.name for c in table.primary_key.columns]
             rows = s.execute(text(f'SELECT * FROM "{table.name}"')).mappings().all()
-            out[table.name] = {tuple(r[k] for k in pk): hashlib.sha256(repr(sorted(r.items())).encode()).hexdigest()
-                               for r in rows}
+            out[table.name] = {
+                tuple(r[k] for k in pk): hashlib.sha256(repr(sorted(r.items())).encode()).hexdigest() for r in rows
+            }
     return out
 
 
@@ -133,8 +142,9 @@ def changes(before: dict, after: dict, user_id: int | None, allow_own: bool) -> 
                     found.append(f"{table}{key} added")
             elif old[key] != digest and not (allow_own and _owned_by(table, key, user_id)):
                 found.append(f"{table}{key} changed")
-        found += [f"{table}{key} deleted" for key in old
-                  if key not in rows and not (allow_own and table == "user_session")]
+        found += [
+            f"{table}{key} deleted" for key in old if key not in rows and not (allow_own and table == "user_session")
+        ]
     return found
 
 
@@ -174,13 +184,30 @@ def user_id_of(email: str | None) -> int | None:
 # Which kind of object a parameter, form field or public var names (ids of another kind are never sent
 # there: a number aimed at the wrong table could hit an object the actor may legitimately reach).
 NAME_KIND = {
-    "correspondence_id": "correspondence", "folder_id": "folder", "document_id": "document",
-    "user_id": "user", "from_user_id": "user", "to_user_id": "user", "action_user": "user", "on_behalf_of": "user",
-    "sel_id": "user", "unit_id": "unit", "parent_id": "unit", "action_unit": "unit", "d_unit": "unit",
-    "membership_id": "membership", "delegation_id": "delegation", "holiday_id": "holiday",
-    "template_id": "template", "adm_id": "administration", "administration_id": "administration",
-    "to_administration": "administration", "webhook_id": "webhook", "endpoint_id": "webhook",
-    "provider_id": "provider", "rule_id": "rule",
+    "correspondence_id": "correspondence",
+    "folder_id": "folder",
+    "document_id": "document",
+    "user_id": "user",
+    "from_user_id": "user",
+    "to_user_id": "user",
+    "action_user": "user",
+    "on_behalf_of": "user",
+    "sel_id": "user",
+    "unit_id": "unit",
+    "parent_id": "unit",
+    "action_unit": "unit",
+    "d_unit": "unit",
+    "membership_id": "membership",
+    "delegation_id": "delegation",
+    "holiday_id": "holiday",
+    "template_id": "template",
+    "adm_id": "administration",
+    "administration_id": "administration",
+    "to_administration": "administration",
+    "webhook_id": "webhook",
+    "endpoint_id": "webhook",
+    "provider_id": "provider",
+    "rule_id": "rule",
 }
 # Handlers whose parameter has a generic name.
 GENERIC_KIND = {"change_adm": "administration", "set_unit": "unit", "set_circuit": "template"}
@@ -201,11 +228,17 @@ def _url(cls: type, target: world.Target) -> tuple[str, str]:
 def _state_for(cls: type, token: str, target: world.Target):
     root = cls.get_root_state()(_reflex_internal_init=True)
     pattern, as_path = _url(cls, target)
-    router = RouterData.from_router_data({
-        "headers": {"cookie": f"mrasla_session={token}" if token else "", "origin": "http://localhost:3000"},
-        "pathname": pattern, "asPath": as_path, "query": {**target.query, **target.route_args},
-        "ip": "203.0.113.7", "token": "client-token", "sid": "sid",
-    })
+    router = RouterData.from_router_data(
+        {
+            "headers": {"cookie": f"mrasla_session={token}" if token else "", "origin": "http://localhost:3000"},
+            "pathname": pattern,
+            "asPath": as_path,
+            "query": {**target.query, **target.route_args},
+            "ip": "203.0.113.7",
+            "token": "client-token",
+            "sid": "sid",
+        }
+    )
     parts = cls.get_full_name().split(".")[1:]
     state = root.get_substate(parts)
     for i in range(len(parts) + 1):
@@ -242,9 +275,20 @@ def _args(name: str, fn, target: world.Target, aim: dict[str, int]) -> list:
         ann = str(p.annotation)
         if "dict" in ann:
             form = {k: value_for(k) for k in _form_keys(fn)}
-            args.append({"email": "intrus@example.ma", "password": "Mrasla@2026-x", "role": "admin", "code": "HACK",
-                         "starts_at": "2026-01-01", "ends_at": "2026-12-31", "pin": "246813",
-                         "number": target.route_args.get("reference", ""), **form, **target.query})
+            args.append(
+                {
+                    "email": "intrus@example.ma",
+                    "password": "Mrasla@2026-x",
+                    "role": "admin",
+                    "code": "HACK",
+                    "starts_at": "2026-01-01",
+                    "ends_at": "2026-12-31",
+                    "pin": "246813",
+                    "number": target.route_args.get("reference", ""),
+                    **form,
+                    **target.query,
+                }
+            )
         elif "bool" in ann:
             args.append(True)
         elif "UploadFile" in ann or ann.startswith("list"):
@@ -296,9 +340,18 @@ def matrix(seeded, monkeypatch: pytest.MonkeyPatch) -> world.World:
     ca.clear_cache()
 
 
-KINDS = ["anonymous", "depositor with another deposit's token", "agent of another unit",
-         "agent of another administration", "clerk", "clerk of another administration", "head", "signatory",
-         "delegate after the delegation ended", "administrator"]
+KINDS = [
+    "anonymous",
+    "depositor with another deposit's token",
+    "agent of another unit",
+    "agent of another administration",
+    "clerk",
+    "clerk of another administration",
+    "head",
+    "signatory",
+    "delegate after the delegation ended",
+    "administrator",
+]
 
 
 def _actor(matrix: world.World, kind: str) -> world.Actor:
@@ -345,9 +398,15 @@ def route_aims(path: str, target: world.Target) -> Iterator[str]:
         return
     fixed = {"reference": target.route_args.get("reference", ""), "direction": "incoming", "page": "1"}
     for kind in sorted(set(kinds)) or [None]:
-        for value in (target.ids[kind] if kind else [0]):
-            yield re.sub(r"\{(\w+)\}", lambda m: fixed.get(m.group(1)) or str(
-                value if NAME_KIND.get(m.group(1)) == kind else target.ids[NAME_KIND[m.group(1)]][0]), path)
+        for value in target.ids[kind] if kind else [0]:
+            yield re.sub(
+                r"\{(\w+)\}",
+                lambda m: (
+                    fixed.get(m.group(1))
+                    or str(value if NAME_KIND.get(m.group(1)) == kind else target.ids[NAME_KIND[m.group(1)]][0])
+                ),
+                path,
+            )
 
 
 def _request(client: TestClient, method: str, url: str, target: world.Target):
@@ -356,15 +415,29 @@ def _request(client: TestClient, method: str, url: str, target: world.Target):
     if method == "GET":
         return client.get(url, params=query)
     if url.endswith("/deposits"):
-        return client.post(url, data={"administration": str(adm), "full_name": "x", "subject": "x"},
-                           files={"files": ("a.pdf", b"%PDF-1.4 hostile")})
+        return client.post(
+            url,
+            data={"administration": str(adm), "full_name": "x", "subject": "x"},
+            files={"files": ("a.pdf", b"%PDF-1.4 hostile")},
+        )
     if url.endswith("/verify/pdf"):
         return client.post(url, files={"file": ("a.pdf", b"%PDF-1.4 hostile")})
     unit = target.ids.get("unit", [0])[0]
-    body = {"reason": "Hostile-Value-123!", "body": "Hostile-Value-123!", "action_unit_id": unit,
-            "type_code": "request", "priority": "urgent", "email": "intrus@example.ma", "password": "x" * 12,
-            "ticket": "forged", "action": "reject", "pin": "000000",
-            "url": "Hostile-Value-123!", "events": ["deposit.received"], "active": False}
+    body = {
+        "reason": "Hostile-Value-123!",
+        "body": "Hostile-Value-123!",
+        "action_unit_id": unit,
+        "type_code": "request",
+        "priority": "urgent",
+        "email": "intrus@example.ma",
+        "password": "x" * 12,
+        "ticket": "forged",
+        "action": "reject",
+        "pin": "000000",
+        "url": "Hostile-Value-123!",
+        "events": ["deposit.received"],
+        "active": False,
+    }
     return client.request(method, url, params=query, json=body, headers={"origin": "http://testserver"})
 
 

@@ -67,9 +67,17 @@ class World:
 
 
 def _deposit(seeded, adm: str, subject: str, name: str, cin: str) -> deposits.DepositResult:
-    form = deposits.DepositForm(administration_id=seeded.adm_id(adm), full_name=name, id_kind="CIN", id_value=cin,
-                                email="", phone="0612345678", subject=subject, message=f"Message {subject}",
-                                files=[(f"piece-{cin}.pdf", pdf_bytes(text=subject))])
+    form = deposits.DepositForm(
+        administration_id=seeded.adm_id(adm),
+        full_name=name,
+        id_kind="CIN",
+        id_value=cin,
+        email="",
+        phone="0612345678",
+        subject=subject,
+        message=f"Message {subject}",
+        files=[(f"piece-{cin}.pdf", pdf_bytes(text=subject))],
+    )
     with db.write_session() as s:
         return deposits.submit(s, form)
 
@@ -85,14 +93,19 @@ def _folder(seeded, initiator: str, title: str, steps: list[tuple[str, str]]) ->
     actor = seeded.actor(initiator)
     with db.write_session() as s:
         folder = submission.create_folder(s, actor, title, [(f"{title}.pdf", pdf_bytes(text=title))])
-        submission.start(s, actor, folder.id, steps=[{"kind": kind, "user_ids": [seeded.user_id(email)]}
-                                                   for kind, email in steps])
+        submission.start(
+            s, actor, folder.id, steps=[{"kind": kind, "user_ids": [seeded.user_id(email)]} for kind, email in steps]
+        )
         return folder.id  # type: ignore[return-value]
 
 
 def _first_document(cid: int) -> int:
     with db.read_session() as s:
-        return s.execute(select(Document.id).where(Document.correspondence_id == cid).order_by(Document.id)).scalars().first()
+        return (
+            s.execute(select(Document.id).where(Document.correspondence_id == cid).order_by(Document.id))
+            .scalars()
+            .first()
+        )
 
 
 def _folder_document(fid: int) -> int:
@@ -106,10 +119,13 @@ def _correspondence(seeded, name: str, adm: str, unit: str | None, cin: str) -> 
     if unit:
         _route(seeded, dep.correspondence_id, unit)
     doc = _first_document(dep.correspondence_id)
-    target = Target(name, {"correspondence": [dep.correspondence_id], "document": [doc],
-                           "administration": [seeded.adm_id(adm)]}, [subject, sender, cin, f"piece-{cin}.pdf"],
-                    route_args={"mail_id": str(dep.correspondence_id), "reference": dep.reference},
-                    document_id=doc)
+    target = Target(
+        name,
+        {"correspondence": [dep.correspondence_id], "document": [doc], "administration": [seeded.adm_id(adm)]},
+        [subject, sender, cin, f"piece-{cin}.pdf"],
+        route_args={"mail_id": str(dep.correspondence_id), "reference": dep.reference},
+        document_id=doc,
+    )
     return target, dep
 
 
@@ -117,8 +133,9 @@ def _folder_target(seeded, name: str, initiator: str, steps: list[tuple[str, str
     title = f"Parapheur secret {name}"
     fid = _folder(seeded, initiator, title, steps)
     doc = _folder_document(fid)
-    return Target(name, {"folder": [fid], "document": [doc]}, [title], route_args={"folder_id": str(fid)},
-                  document_id=doc)
+    return Target(
+        name, {"folder": [fid], "document": [doc]}, [title], route_args={"folder_id": str(fid)}, document_id=doc
+    )
 
 
 def _people(seeded, adm: str, exclude: set[str]) -> Target:
@@ -128,53 +145,127 @@ def _people(seeded, adm: str, exclude: set[str]) -> Target:
     with db.write_session() as s:
         if not s.execute(select(Holiday.id).where(Holiday.administration_id == adm_id)).first():
             holidays.add_holiday(s, system_actor(), adm_id, date(2026, 12, 24), name_ar="عطلة", name_fr="Pont")
-            webhooks.create_endpoint(s, system_actor(), adm_id, f"https://8.8.8.8/{adm.lower()}-hook-secret",
-                                     ["deposit.received"], "Webhook secret")
-            circuits.save_template(s, system_actor(), administration_id=adm_id, name_fr="Circuit", name_ar="مسار",
-                                   steps=[{"kind": "visa", "user_ids": [s.execute(select(User.id).where(
-                                       User.administration_id == adm_id)).scalars().first()]}])
-            idp = providers.save_provider(s, system_actor(), adm_id, None, {  # nothing listens there: fails fast
-                "kind": "ldap", "name": "Annuaire", "enabled": "1", "server_url": "ldap://127.0.0.1:1",
-                "search_base": "dc=example", "search_filter": "(uid={login})"}, secret="bind-secret")
+            webhooks.create_endpoint(
+                s,
+                system_actor(),
+                adm_id,
+                f"https://8.8.8.8/{adm.lower()}-hook-secret",
+                ["deposit.received"],
+                "Webhook secret",
+            )
+            circuits.save_template(
+                s,
+                system_actor(),
+                administration_id=adm_id,
+                name_fr="Circuit",
+                name_ar="مسار",
+                steps=[
+                    {
+                        "kind": "visa",
+                        "user_ids": [
+                            s.execute(select(User.id).where(User.administration_id == adm_id)).scalars().first()
+                        ],
+                    }
+                ],
+            )
+            idp = providers.save_provider(
+                s,
+                system_actor(),
+                adm_id,
+                None,
+                {  # nothing listens there: fails fast
+                    "kind": "ldap",
+                    "name": "Annuaire",
+                    "enabled": "1",
+                    "server_url": "ldap://127.0.0.1:1",
+                    "search_base": "dc=example",
+                    "search_filter": "(uid={login})",
+                },
+                secret="bind-secret",
+            )
             providers.add_rule(s, system_actor(), idp.id, "cn=staff", seeded.unit_id(adm, "BO"), "agent")
     with db.read_session() as s:
         staff = s.execute(select(User).where(User.administration_id == adm_id).order_by(User.id)).scalars().all()
-        memberships = s.execute(select(RoleMembership.id).join(User, User.id == RoleMembership.user_id)
-                                .where(User.administration_id == adm_id).order_by(RoleMembership.id)).scalars().all()
-        delegations = s.execute(select(Delegation.id).join(User, User.id == Delegation.from_user_id)
-                                .where(User.administration_id == adm_id)).scalars().all()
+        memberships = (
+            s.execute(
+                select(RoleMembership.id)
+                .join(User, User.id == RoleMembership.user_id)
+                .where(User.administration_id == adm_id)
+                .order_by(RoleMembership.id)
+            )
+            .scalars()
+            .all()
+        )
+        delegations = (
+            s.execute(
+                select(Delegation.id)
+                .join(User, User.id == Delegation.from_user_id)
+                .where(User.administration_id == adm_id)
+            )
+            .scalars()
+            .all()
+        )
         days = s.execute(select(Holiday.id).where(Holiday.administration_id == adm_id)).scalars().all()
-        templates = s.execute(select(CircuitTemplate.id).where(CircuitTemplate.administration_id == adm_id)).scalars().all()
+        templates = (
+            s.execute(select(CircuitTemplate.id).where(CircuitTemplate.administration_id == adm_id)).scalars().all()
+        )
         hooks = s.execute(select(WebhookEndpoint.id).where(WebhookEndpoint.administration_id == adm_id)).scalars().all()
-        idps = s.execute(select(IdentityProvider.id).where(IdentityProvider.administration_id == adm_id)).scalars().all()
+        idps = (
+            s.execute(select(IdentityProvider.id).where(IdentityProvider.administration_id == adm_id)).scalars().all()
+        )
         rules = s.execute(select(ProviderRoleRule.id).where(ProviderRoleRule.provider_id.in_(idps))).scalars().all()
-    return Target(f"people-{adm}", {"administration": [adm_id], "user": [staff[0].id, staff[-1].id],
-                                    "membership": memberships[:1], "unit": [seeded.unit_id(adm, "BO")],
-                                    "delegation": delegations[:1], "holiday": days[:1], "template": templates[:1],
-                                    "webhook": hooks[:1], "provider": idps[:1], "rule": rules[:1]},
-                  [*(u.email for u in staff if u.email not in exclude), f"{adm.lower()}-hook-secret"])
+    return Target(
+        f"people-{adm}",
+        {
+            "administration": [adm_id],
+            "user": [staff[0].id, staff[-1].id],
+            "membership": memberships[:1],
+            "unit": [seeded.unit_id(adm, "BO")],
+            "delegation": delegations[:1],
+            "holiday": days[:1],
+            "template": templates[:1],
+            "webhook": hooks[:1],
+            "provider": idps[:1],
+            "rule": rules[:1],
+        },
+        [*(u.email for u in staff if u.email not in exclude), f"{adm.lower()}-hook-secret"],
+    )
 
 
 def build(seeded) -> World:
     """The demo seed plus the objects above; returns every actor kind with their forbidden targets."""
     with db.write_session() as s:
-        other = users.create_user(s, system_actor(), administration_id=seeded.adm_id("MEF"),
-                                  email="agent.dsp@mrasla.ma", full_name="Agent de la DSP", password=PASSWORD)
+        other = users.create_user(
+            s,
+            system_actor(),
+            administration_id=seeded.adm_id("MEF"),
+            email="agent.dsp@mrasla.ma",
+            full_name="Agent de la DSP",
+            password=PASSWORD,
+        )
         users.add_membership(s, system_actor(), other.id, seeded.unit_id("MEF", "DB.DSP"), "agent")
     dss, dss_dep = _correspondence(seeded, "DSS", "MEF", "DB.DSS", "ZX901234")
     dtfe, _ = _correspondence(seeded, "DTFE", "MEF", "DTFE", "ZY902345")
     crb, crb_dep = _correspondence(seeded, "CRB", "CRB", None, "ZW903456")
     # the depositor of CRB's letter trying MEF's letter with their own tokens
-    cross = Target("other-deposit-token", {"correspondence": [dss_dep.correspondence_id]}, dss.markers,
-                   route_args={"reference": dss_dep.reference},
-                   query={"k": crb_dep.access_token, "t": crb_dep.verify_token}, document_id=dss.document_id)
-    f_mef = _folder_target(seeded, "MEF", "agent.mef@mrasla.ma",
-                           [("visa", "head.mef@mrasla.ma"), ("signature", "director.mef@mrasla.ma")])
+    cross = Target(
+        "other-deposit-token",
+        {"correspondence": [dss_dep.correspondence_id]},
+        dss.markers,
+        route_args={"reference": dss_dep.reference},
+        query={"k": crb_dep.access_token, "t": crb_dep.verify_token},
+        document_id=dss.document_id,
+    )
+    f_mef = _folder_target(
+        seeded, "MEF", "agent.mef@mrasla.ma", [("visa", "head.mef@mrasla.ma"), ("signature", "director.mef@mrasla.ma")]
+    )
     f_director = _folder_target(seeded, "DIR", "sg.mef@mrasla.ma", [("signature", "director.mef@mrasla.ma")])
     f_crb = _folder_target(seeded, "CRB", "agent.crb@mrasla.ma", [("visa", "clerk.crb@mrasla.ma")])
     # the director's delegation to the head of division has ended
     with db.write_session() as s:
-        for d in s.execute(select(Delegation).where(Delegation.from_user_id == seeded.user_id("director.mef@mrasla.ma"))).scalars():
+        for d in s.execute(
+            select(Delegation).where(Delegation.from_user_id == seeded.user_id("director.mef@mrasla.ma"))
+        ).scalars():
             d.ends_at = utcnow() - timedelta(days=1)
             d.starts_at = min(d.starts_at, d.ends_at - timedelta(days=1))
 

@@ -19,8 +19,14 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("MRASLA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PASSWORD = "Mrasla@2026"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -64,9 +70,23 @@ def running_server(data_dir: Path, port: int, env: dict[str, str], *, ready: str
     log_path = data_dir / "server.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", str(port),
-             "--backend-port", str(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "reflex",
+                "run",
+                "--env",
+                "prod",
+                "--frontend-port",
+                str(port),
+                "--backend-port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     base = f"http://localhost:{port}"
     deadline = time.monotonic() + 600
@@ -75,8 +95,10 @@ def running_server(data_dir: Path, port: int, env: dict[str, str], *, ready: str
             if proc.poll() is not None:
                 raise RuntimeError(f"server exited: {log_path.read_text()[-3000:]}")
             try:
-                if httpx.get(f"{base}/ping", timeout=2).status_code == 200 and \
-                        httpx.get(f"{base}{ready}", timeout=5).status_code == 200:
+                if (
+                    httpx.get(f"{base}/ping", timeout=2).status_code == 200
+                    and httpx.get(f"{base}{ready}", timeout=5).status_code == 200
+                ):
                     break
             except httpx.HTTPError:
                 pass
@@ -128,7 +150,9 @@ def new_page(browser: Browser, viewport: dict[str, int], *, lang: str | None = N
     """A fresh context (no cookies, empty storage) with ``viewport``; ``lang`` preselects the UI language."""
     ctx = browser.new_context(viewport=viewport, locale="fr-FR")
     if lang:
-        ctx.add_init_script(f"window.localStorage.getItem('mrasla_lang') || window.localStorage.setItem('mrasla_lang', '{lang}')")
+        ctx.add_init_script(
+            f"window.localStorage.getItem('mrasla_lang') || window.localStorage.setItem('mrasla_lang', '{lang}')"
+        )
     page = ctx.new_page()
     page.set_default_timeout(20_000)
     return page

@@ -31,10 +31,11 @@ def _audit(page: Page) -> list[dict]:
 
 
 def _report(violations: list[dict]) -> str:
-    return "\n".join(f"{v['id']} ({v['impact']}): {v['help']} — "
-                     + "; ".join(n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
-                                 for n in v["nodes"][:5])
-                     for v in violations)
+    return "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(n["target"][0] if isinstance(n["target"][0], str) else str(n["target"]) for n in v["nodes"][:5])
+        for v in violations
+    )
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core not installed: make test-deps")
@@ -63,8 +64,7 @@ def test_offline_deposit_screen_is_accessible(browser, base_url, lang):
     page = new_page(browser, PHONE, lang=lang)
     try:
         page.goto(f"{base_url}/deposit")
-        page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null",
-                               timeout=30_000)
+        page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=30_000)
         page.context.set_offline(True)
         page.reload()
         expect(page.get_by_test_id("offline-deposit")).to_be_visible()

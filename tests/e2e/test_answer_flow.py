@@ -34,17 +34,31 @@ def _api(base_url: str, email: str) -> Iterator[httpx.Client]:
 
 
 def _dispatched_deposit(base_url: str) -> str:
-    r = httpx.post(f"{base_url}/api/v1/deposits", timeout=60, data={
-        "administration": "MEF", "full_name": "Association Al Amal", "id_kind": "ICE", "id_value": "001122334455667",
-        "email": "contact@alamal.ma", "subject": SUBJECT, "lang": "fr"})
+    r = httpx.post(
+        f"{base_url}/api/v1/deposits",
+        timeout=60,
+        data={
+            "administration": "MEF",
+            "full_name": "Association Al Amal",
+            "id_kind": "ICE",
+            "id_value": "001122334455667",
+            "email": "contact@alamal.ma",
+            "subject": SUBJECT,
+            "lang": "fr",
+        },
+    )
     assert r.status_code == 201, r.text
     number = r.json()["registry_number"]
     with _api(base_url, "clerk.mef@mrasla.ma") as clerk:
         item = clerk.get("/api/v1/correspondence", params={"q": number}).json()["items"][0]
         units = clerk.get(f"/api/v1/administrations/{_adm_id(clerk, 'MEF')}/units").json()
         dss = next(u["id"] for u in units if u["code"] == "DB.DSS")
-        assert clerk.post(f"/api/v1/correspondence/{item['id']}/qualify", json={"type_code": "request"}).status_code == 204
-        assert clerk.post(f"/api/v1/correspondence/{item['id']}/dispatch", json={"action_unit_id": dss}).status_code == 204
+        assert (
+            clerk.post(f"/api/v1/correspondence/{item['id']}/qualify", json={"type_code": "request"}).status_code == 204
+        )
+        assert (
+            clerk.post(f"/api/v1/correspondence/{item['id']}/dispatch", json={"action_unit_id": dss}).status_code == 204
+        )
     return number
 
 
@@ -75,7 +89,8 @@ def test_signed_answer_reaches_another_administration_with_its_own_number(browse
     agent.get_by_test_id("folder-title").fill("Transmission à la Commune de Rabat")
     agent.get_by_test_id("folder-number").fill(number)
     agent.locator("#folder-files input[type=file]").set_input_files(
-        [{"name": "reponse.pdf", "mimeType": "application/pdf", "buffer": two_page_pdf("Transmission")}])
+        [{"name": "reponse.pdf", "mimeType": "application/pdf", "buffer": two_page_pdf("Transmission")}]
+    )
     expect(agent.get_by_test_id("folder-file-list").locator("li")).to_have_count(1)
     _pick(agent, 0, "Khadija Tazi")
     _pick(agent, 1, "Mohammed Berrada")

@@ -31,8 +31,9 @@ def test_clerk_prints_separators_uploads_a_stack_and_confirms_three_letters(brow
             page.get_by_test_id("sep-print").click()
         sheets = tmp_path / "separateurs.pdf"
         info.value.save_as(sheets)
-        subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(sheets), str(tmp_path / "s")],
-                       check=True)
+        subprocess.run(
+            ["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(sheets), str(tmp_path / "s")], check=True
+        )
         png = sorted(tmp_path.glob("s*.png"))[0]
         code = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True).stdout.strip()
         assert code == "MRASLA-SEP/1/MEF/"
@@ -64,6 +65,7 @@ def test_clerk_prints_separators_uploads_a_stack_and_confirms_three_letters(brow
         numbers = page.get_by_test_id("batch-letter-number").all_inner_texts()
         assert numbers == [f"MEF/{year}/A/{last + i:06d}" for i in (1, 2, 3)]
         expect(page.get_by_test_id("batch-row").first.get_by_test_id("batch-status")).to_have_text(
-            FR["batch.status.closed"])
+            FR["batch.status.closed"]
+        )
     finally:
         page.context.close()

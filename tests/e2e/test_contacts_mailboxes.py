@@ -41,8 +41,10 @@ def test_clerk_merges_a_suggested_duplicate(browser, base_url):
     login(page, base_url, "clerk.mef@mrasla.ma")
     page.goto(f"{base_url}/registry/contacts")
     expect(page.get_by_test_id("registry-tab-contacts")).to_have_attribute("aria-current", "page")
-    for latin, email, phone in ((f"Ahmed Elfassi{tag}", f"a{tag}@example.ma", ""),
-                                (f"ELFASSI{tag} ahmed", "", f"0661{tag}")):
+    for latin, email, phone in (
+        (f"Ahmed Elfassi{tag}", f"a{tag}@example.ma", ""),
+        (f"ELFASSI{tag} ahmed", "", f"0661{tag}"),
+    ):
         page.get_by_test_id("contact-new").click()
         page.locator("#contact-name_latin").fill(latin)
         page.locator("#contact-email").fill(email)

@@ -34,7 +34,14 @@ from sqlalchemy import select
 
 from mrasla_app import db
 from mrasla_app.models import (
-    Channel, Correspondence, Decision, Document, DocumentKind, Folder, FolderStatus, StepAction,
+    Channel,
+    Correspondence,
+    Decision,
+    Document,
+    DocumentKind,
+    Folder,
+    FolderStatus,
+    StepAction,
 )
 from mrasla_app.pki import ca
 from mrasla_app.pki.validation import validate_pdf
@@ -54,9 +61,11 @@ ROUND_DEPOSITS, ROUND_SIGNATURES = 8, 2  # acknowledged in a round before its ki
 PHASES = (0.2, 0.5, 0.8)
 
 # What `reflex run --env prod --backend-only` ends up calling (reflex/reflex.py: _run_prod).
-LAUNCH = ("import sys; from reflex import constants; from reflex.environment import environment; "
-          "environment.REFLEX_ENV_MODE.set(constants.Env.PROD); environment.REFLEX_SKIP_COMPILE.set(True); "
-          "from reflex.utils import exec; exec.run_backend_prod('127.0.0.1', int(sys.argv[1]))")
+LAUNCH = (
+    "import sys; from reflex import constants; from reflex.environment import environment; "
+    "environment.REFLEX_ENV_MODE.set(constants.Env.PROD); environment.REFLEX_SKIP_COMPILE.set(True); "
+    "from reflex.utils import exec; exec.run_backend_prod('127.0.0.1', int(sys.argv[1]))"
+)
 
 
 @dataclass
@@ -84,8 +93,14 @@ class Server:
 
     def start(self) -> None:
         with self.log.open("ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "-c", LAUNCH, str(self.port)], cwd=ROOT, env=self.env,
-                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", LAUNCH, str(self.port)],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -118,8 +133,9 @@ def _group_alive(pgid: int) -> bool:
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mrasla_app.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "mrasla_app.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.fixture
@@ -133,15 +149,21 @@ def crash_server(seeded, tmp_path: Path) -> Iterator[Server]:
     agent, folders = seeded.actor(AGENT), []
     for i in range(FOLDERS):
         with db.write_session() as s:
-            folder = submission.create_folder(s, agent, f"Réponse n° {i}", [("reponse.pdf", pdf_bytes(text=f"Réponse {i}"))])
+            folder = submission.create_folder(
+                s, agent, f"Réponse n° {i}", [("reponse.pdf", pdf_bytes(text=f"Réponse {i}"))]
+            )
             submission.start(s, agent, folder.id, steps=[{"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]}])
             folders.append(folder.id)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("REFLEX_")}  # MRASLA_* point at `seeded`
     env.update(
-        MRASLA_PUBLIC_URL=f"http://127.0.0.1:{port}", MRASLA_DEPOSITS_PER_MINUTE="100000",
-        MRASLA_READS_PER_MINUTE="100000", REFLEX_STATE_MANAGER_MODE="memory", REFLEX_TELEMETRY_ENABLED="false",
-        REFLEX_WEB_WORKDIR=str(tmp_path / "web"), REFLEX_STATES_WORKDIR=str(tmp_path / "states"),
+        MRASLA_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        MRASLA_DEPOSITS_PER_MINUTE="100000",
+        MRASLA_READS_PER_MINUTE="100000",
+        REFLEX_STATE_MANAGER_MODE="memory",
+        REFLEX_TELEMETRY_ENABLED="false",
+        REFLEX_WEB_WORKDIR=str(tmp_path / "web"),
+        REFLEX_STATES_WORKDIR=str(tmp_path / "states"),
     )
     server = Server(env, port, seeded.data_dir / "server.log", folders)
     yield server
@@ -175,10 +197,22 @@ def _tracked(burst: Burst, send):
 def _deposit(client: httpx.Client, key: str, pdf: bytes) -> httpx.Response:
     """One deposit; every other one leaves an e-mail address (its notification goes to the outbox)."""
     email = f"{key}@example.ma" if int(key.rsplit("-", 1)[1]) % 2 else ""
-    return client.post("/api/v1/deposits", headers={"Idempotency-Key": key}, data={
-        "administration": "MEF", "full_name": "Citoyen Crash", "id_kind": "CIN", "id_value": "AB123456",
-        "email": email, "phone": "0612345678", "subject": f"Demande {key}", "message": "", "lang": "fr",
-    }, files={"files": ("lettre.pdf", pdf, "application/pdf")})
+    return client.post(
+        "/api/v1/deposits",
+        headers={"Idempotency-Key": key},
+        data={
+            "administration": "MEF",
+            "full_name": "Citoyen Crash",
+            "id_kind": "CIN",
+            "id_value": "AB123456",
+            "email": email,
+            "phone": "0612345678",
+            "subject": f"Demande {key}",
+            "message": "",
+            "lang": "fr",
+        },
+        files={"files": ("lettre.pdf", pdf, "application/pdf")},
+    )
 
 
 def _depositor(burst: Burst, base: str, name: str) -> None:
@@ -216,10 +250,13 @@ def _fire_and_kill(server: Server, burst: Burst, round_no: int, phase: float) ->
     burst.stop = threading.Event()
     deposits0, signed0 = len(burst.deposits), len(burst.signed)
     director = _login(server.base, DIRECTOR)
-    threads = [threading.Thread(target=_depositor, args=(burst, server.base, f"r{round_no}t{n}"))
-               for n in range(DEPOSIT_THREADS)]
-    threads += [threading.Thread(target=_signatory, args=(burst, director, server.folders))
-                for _ in range(SIGNING_THREADS)]
+    threads = [
+        threading.Thread(target=_depositor, args=(burst, server.base, f"r{round_no}t{n}"))
+        for n in range(DEPOSIT_THREADS)
+    ]
+    threads += [
+        threading.Thread(target=_signatory, args=(burst, director, server.folders)) for _ in range(SIGNING_THREADS)
+    ]
     started = time.monotonic()
     for t in threads:
         t.start()
@@ -229,8 +266,12 @@ def _fire_and_kill(server: Server, burst: Burst, round_no: int, phase: float) ->
             assert time.monotonic() < started + 300, "the burst stalled"
             time.sleep(0.002)
 
-    wait(lambda: len(burst.deposits) - deposits0 >= ROUND_DEPOSITS
-         and (len(burst.signed) - signed0 >= ROUND_SIGNATURES or not server.folders))
+    wait(
+        lambda: (
+            len(burst.deposits) - deposits0 >= ROUND_DEPOSITS
+            and (len(burst.signed) - signed0 >= ROUND_SIGNATURES or not server.folders)
+        )
+    )
     service = (time.monotonic() - started) / (len(burst.deposits) - deposits0 + len(burst.signed) - signed0)
     acknowledged = len(burst.deposits)
     wait(lambda: len(burst.deposits) > acknowledged)
@@ -275,8 +316,10 @@ def test_sigkill_mid_burst_loses_nothing_acknowledged_and_leaves_nothing_half_wr
         _fire_and_kill(server, burst, round_no, phase)
     assert burst.refused == []
     assert min(burst.in_flight_at_kills) >= 1  # each kill did land mid-burst
-    print(f"\ncrash test: {len(burst.deposits)} deposits and {len(burst.signed)} signatures acknowledged; "
-          f"requests in flight at each SIGKILL: {burst.in_flight_at_kills}")
+    print(
+        f"\ncrash test: {len(burst.deposits)} deposits and {len(burst.signed)} signatures acknowledged; "
+        f"requests in flight at each SIGKILL: {burst.in_flight_at_kills}"
+    )
 
     server.start()
 
@@ -290,12 +333,15 @@ def test_sigkill_mid_burst_loses_nothing_acknowledged_and_leaves_nothing_half_wr
             assert r.status_code == 201, r.text
             _check_deposit(r.json(), burst.uploads[key])
         for body in burst.deposits.values():  # the depositor's private link works too
-            tracked = client.get(f"/api/v1/deposits/{body['reference']}", params={
-                "k": parse_qs(urlsplit(body["receipt_url"]).query)["k"][0]})
+            tracked = client.get(
+                f"/api/v1/deposits/{body['reference']}",
+                params={"k": parse_qs(urlsplit(body["receipt_url"]).query)["k"][0]},
+            )
             assert tracked.status_code == 200 and tracked.json()["registry_number"] == body["registry_number"]
     with db.read_session() as s:
-        portal = s.execute(select(Correspondence.registry_number, Correspondence.seq).where(
-            Correspondence.channel == Channel.portal)).all()
+        portal = s.execute(
+            select(Correspondence.registry_number, Correspondence.seq).where(Correspondence.channel == Channel.portal)
+        ).all()
         assert len(portal) == len(burst.uploads)  # exactly once each, nothing else
         assert sorted(seq for _, seq in portal) == list(range(1, len(portal) + 1))  # gap-free
         receipts = s.execute(select(Document.correspondence_id).where(Document.kind == DocumentKind.receipt)).all()

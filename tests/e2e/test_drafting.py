@@ -52,7 +52,8 @@ def test_agent_drafts_previews_and_starts_the_circuit_and_the_signature_lands_in
     expect(agent.get_by_test_id("answer-body")).to_have_value(re.compile(re.escape(number)))
     expect(agent.get_by_test_id("letter-addressee")).to_have_value("Association Al Amal")
     agent.get_by_test_id("answer-body").fill(
-        agent.get_by_test_id("answer-body").input_value() + "\nLe dossier complet est joint.")
+        agent.get_by_test_id("answer-body").input_value() + "\nLe dossier complet est joint."
+    )
     _pick_option(agent, "letter-visa", "Khadija Tazi")
     _pick_option(agent, "letter-signatory", "Mohammed Berrada")
     agent.get_by_role("button", name="Aperçu PDF").click()
@@ -60,12 +61,18 @@ def test_agent_drafts_previews_and_starts_the_circuit_and_the_signature_lands_in
     pages = len(PdfReader(io.BytesIO(preview)).pages)
     expect(agent.get_by_test_id("letter-preview-pages")).to_contain_text(str(pages))
     shown = _text(preview)
-    for expected in (number, "Rabat, le ", "Association Al Amal", "Objet : ", "Mohammed Berrada",
-                     "Le dossier complet est joint."):
+    for expected in (
+        number,
+        "Rabat, le ",
+        "Association Al Amal",
+        "Objet : ",
+        "Mohammed Berrada",
+        "Le dossier complet est joint.",
+    ):
         assert expected in shown, expected
     agent.get_by_role("button", name="Lancer le circuit de signature").click()
     agent.wait_for_url(re.compile(r".*/parapheur/\d+$"), timeout=60_000)
-    folder_url, reference = agent.url, agent.get_by_test_id("folder-reference").inner_text()
+    reference = agent.get_by_test_id("folder-reference").inner_text()
     expect(agent.get_by_test_id("folder-status")).to_have_attribute("data-status", "in_progress")
 
     head = new_page(browser, DESKTOP)
@@ -100,15 +107,23 @@ def test_agent_drafts_previews_and_starts_the_circuit_and_the_signature_lands_in
     reader = PdfReader(io.BytesIO(signed))
     assert len(reader.pages) == pages  # no signatures page appended
     last = reader.pages[-1]
-    sigs = [a.get_object() for a in last.get("/Annots", []) if a.get_object().get("/FT") == "/Sig"
-            and a.get_object().get("/V") is not None
-            and a.get_object()["/V"].get_object().get("/Type") != "/DocTimeStamp"]  # B-LTA's document timestamp
+    sigs = [
+        a.get_object()
+        for a in last.get("/Annots", [])
+        if a.get_object().get("/FT") == "/Sig"
+        and a.get_object().get("/V") is not None
+        and a.get_object()["/V"].get_object().get("/Type") != "/DocTimeStamp"
+    ]  # B-LTA's document timestamp
     assert len(sigs) == 1
     x1, y1, x2, y2 = (float(v) for v in sigs[0]["/Rect"])
     assert x1 > float(last.mediabox.width) / 2 and y1 > 100  # the French letter's signatory block, bottom right
-    assert not any(a.get_object().get("/FT") == "/Sig" and a.get_object().get("/Rect") is not None
-                   and float(a.get_object()["/Rect"][2]) > float(a.get_object()["/Rect"][0])
-                   for p in reader.pages[:-1] for a in p.get("/Annots", []))  # no visible field on earlier pages
+    assert not any(
+        a.get_object().get("/FT") == "/Sig"
+        and a.get_object().get("/Rect") is not None
+        and float(a.get_object()["/Rect"][2]) > float(a.get_object()["/Rect"][0])
+        for p in reader.pages[:-1]
+        for a in p.get("/Annots", [])
+    )  # no visible field on earlier pages
     agent.context.close()
 
 
@@ -166,9 +181,11 @@ def _paper_letter(server) -> int:
         "    reg = paper.register_incoming(s, accounts.load_actor(s, user), administration_id=mef, channel='paper',\n"
         "                                  subject='Courrier papier', sender_name='Ahmed Amrani',\n"
         "                                  files=[('lettre.pdf', pdf_bytes())])\n"
-        "    print(reg.correspondence.id)\n")
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=server["env"], capture_output=True, text=True,
-                         check=True)
+        "    print(reg.correspondence.id)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=server["env"], capture_output=True, text=True, check=True
+    )
     return int(out.stdout.strip().splitlines()[-1])
 
 

@@ -53,8 +53,9 @@ def test_english_is_offered_on_every_page_and_remembered(browser, base_url):
 
 
 def test_api_errors_carry_english_beside_arabic_and_french(base_url):
-    r = httpx.post(f"{base_url}/api/v1/auth/login", json={"email": "nobody@example.ma", "password": "wrong password"},
-                   timeout=30)
+    r = httpx.post(
+        f"{base_url}/api/v1/auth/login", json={"email": "nobody@example.ma", "password": "wrong password"}, timeout=30
+    )
     code = r.json()["error"]  # a refusal, whichever the server finds first (credentials, same-site check)
     assert r.status_code >= 400 and code.startswith("error.")
     assert r.json()["message"] == {"ar": AR[code], "fr": FR[code], "en": EN[code]}

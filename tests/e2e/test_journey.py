@@ -40,10 +40,15 @@ HEAD_NAME = {"ar": "خديجة التازي", "fr": "Khadija Tazi"}
 MEF_NAME = {"ar": "وزارة الاقتصاد والمالية", "fr": "Ministère de l'Économie et des Finances"}
 LETTERS = {
     "ar": ("طلب رخصة استغلال الملك العمومي", "السلام عليكم،\nأرجو منحي رخصة لاستغلال الرصيف أمام محلي."),
-    "fr": ("Demande d'autorisation d'occupation du domaine public",
-           "Bonjour,\nJe sollicite l'autorisation d'installer une terrasse devant mon commerce."),
+    "fr": (
+        "Demande d'autorisation d'occupation du domaine public",
+        "Bonjour,\nJe sollicite l'autorisation d'installer une terrasse devant mon commerce.",
+    ),
 }
-ANSWER_LINE = {"ar": "يسلم الترخيص لمدة سنة قابلة للتجديد.", "fr": "L'autorisation est accordée pour un an, renouvelable."}
+ANSWER_LINE = {
+    "ar": "يسلم الترخيص لمدة سنة قابلة للتجديد.",
+    "fr": "L'autorisation est accordée pour un an, renouvelable.",
+}
 OUTGOING = {"ar": "إرسال تقرير الدعم إلى جماعة الرباط", "fr": "Transmission du rapport sur les subventions"}
 
 
@@ -123,14 +128,17 @@ def deposit(j: Journey) -> None:
         expect(page.locator("html")).to_have_attribute("lang", j.lang)
         mef.click()
         button(page, T["common.next"]).click()
-        page.get_by_label(T["deposit.full_name"]).fill("فاطمة الزهراء العلوي" if j.lang == "ar" else "Fatima Zahra Alaoui")
+        page.get_by_label(T["deposit.full_name"]).fill(
+            "فاطمة الزهراء العلوي" if j.lang == "ar" else "Fatima Zahra Alaoui"
+        )
         page.get_by_label(T["deposit.id_value"]).fill("AB123456")
         page.get_by_label(T["deposit.email"]).fill("citoyenne@example.ma")
         button(page, T["common.next"]).click()
         page.get_by_label(T["deposit.subject"]).fill(subject)
         page.get_by_label(T["deposit.message"]).fill(message)
         page.locator("input[type=file]").set_input_files(
-            [{"name": "demande.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(1)}])
+            [{"name": "demande.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(1)}]
+        )
         expect(page.get_by_text("demande.pdf", exact=True)).to_be_visible()
         button(page, T["common.next"]).click()
         expect(page.get_by_text(subject, exact=True)).to_be_visible()  # the review shows what will be sent
@@ -152,11 +160,13 @@ def deposit(j: Journey) -> None:
 
 def verify_receipt_qr(j: Journey) -> None:
     """The QR code printed on the receipt opens the public page that says it is authentic."""
-    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(j.receipt), str(j.tmp / "receipt")],
-                   check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(j.receipt), str(j.tmp / "receipt")], check=True
+    )
     image = min(j.tmp.glob("receipt*.png"))
-    url = subprocess.run(["zbarimg", "-q", "--raw", str(image)], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    url = subprocess.run(
+        ["zbarimg", "-q", "--raw", str(image)], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert url.startswith(f"{j.base_url}/verify/"), url
     page = j.citizen()
     try:
@@ -180,7 +190,8 @@ def qualify_and_dispatch(j: Journey) -> None:
         page.get_by_label(T["mail.type"], exact=True).select_option(label=T["mailtype.request"])
         choose(page.get_by_label(T["mail.action_unit"], exact=True), "DB.DSS —")
         page.get_by_label(T["mail.instructions"]).fill(
-            "يرجى الإجابة داخل الأجل" if j.lang == "ar" else "Merci de répondre dans le délai.")
+            "يرجى الإجابة داخل الأجل" if j.lang == "ar" else "Merci de répondre dans le délai."
+        )
         shot(j, page, "registry-qualify-desktop")
         button(page, T["mail.qualify_submit"]).click()
         expect(notice(page, T["mail.dispatched"])).to_be_visible()
@@ -375,7 +386,8 @@ def outgoing_letter(j: Journey) -> str:
         button(page, T["pf.new"]).click()
         page.get_by_label(T["pf.folder_title"]).fill(OUTGOING[j.lang])
         page.locator("input[type=file]").set_input_files(
-            [{"name": "rapport.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(2)}])
+            [{"name": "rapport.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(2)}]
+        )
         expect(page.get_by_text("rapport.pdf")).to_be_visible()
         people = page.get_by_label(T["pf.add_person"])
         for step, name in ((0, HEAD_NAME[j.lang]), (1, DIRECTOR_NAME[j.lang])):
@@ -448,7 +460,10 @@ def crb_receives_it(j: Journey) -> None:
 
 
 def typing_at_once_on_a_slow_phone(j: Journey) -> None:
-    for path, selector, text in (("/deposit", "#deposit-search", "MEF"), ("/track", "#track-number", "MEF/2026/A/000001")):
+    for path, selector, text in (
+        ("/deposit", "#deposit-search", "MEF"),
+        ("/track", "#track-number", "MEF/2026/A/000001"),
+    ):
         assert _typed_while_hydrating(j.browser, f"{j.base_url}{path}", selector, text, lang=j.lang) == text, path
 
 

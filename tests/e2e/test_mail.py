@@ -20,9 +20,17 @@ SEARCH_VARIANT = "اعاده النظر في الضريبه"  # no hamza, ta mar
 
 
 def _deposit(base_url: str, subject: str) -> str:
-    form = {"administration": "MEF", "full_name": "Salma Bennis", "id_kind": "CIN", "id_value": "AB123456",
-            "email": "salma@example.ma", "phone": "", "subject": subject,
-            "message": f"Réf. interne {uuid.uuid4().hex[:8]}", "lang": "ar"}
+    form = {
+        "administration": "MEF",
+        "full_name": "Salma Bennis",
+        "id_kind": "CIN",
+        "id_value": "AB123456",
+        "email": "salma@example.ma",
+        "phone": "",
+        "subject": subject,
+        "message": f"Réf. interne {uuid.uuid4().hex[:8]}",
+        "lang": "ar",
+    }
     r = httpx.post(f"{base_url}/api/v1/deposits", data=form, timeout=60)
     assert r.status_code == 201, r.text
     return r.json()["registry_number"]

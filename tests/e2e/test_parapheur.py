@@ -42,7 +42,8 @@ def create_folder(page: Page, base_url: str, title: str) -> str:
     page.get_by_test_id("new-folder-open").click()
     page.get_by_test_id("folder-title").fill(title)
     page.locator("#folder-files input[type=file]").set_input_files(
-        [{"name": "reponse.pdf", "mimeType": "application/pdf", "buffer": two_page_pdf(title[:20])}])
+        [{"name": "reponse.pdf", "mimeType": "application/pdf", "buffer": two_page_pdf(title[:20])}]
+    )
     expect(page.get_by_test_id("folder-file-list").locator("li")).to_have_count(1)
     expect(page.get_by_test_id("circuit-kind-0")).to_have_value("visa")
     expect(page.get_by_test_id("circuit-kind-1")).to_have_value("signature")

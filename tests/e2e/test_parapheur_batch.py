@@ -51,8 +51,9 @@ print(json.dumps(out))
 
 
 def _folders(server) -> dict[str, list[list]]:
-    out = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=server["env"], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT], cwd=ROOT, env=server["env"], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -16,7 +16,7 @@ import httpx
 from playwright.sync_api import Browser, Page, expect
 
 from mrasla_app.i18n import catalog
-from tests.e2e.conftest import DESKTOP, PHONE, ROOT, new_page
+from tests.e2e.conftest import PHONE, ROOT, new_page
 from tests.files import jpeg_bytes, pdf_bytes
 
 AR, FR = catalog("ar"), catalog("fr")
@@ -74,8 +74,11 @@ def test_deposit_receipt_qr_verification_and_tracking(browser, base_url, server,
         assert NUMBER.match(number), number
         expect(page.get_by_test_id("deposit-emailed")).to_be_visible()
         box = Path(str(server["data_dir"])) / "outbox"
-        mine = [n for n in _outbox(server) - mails_before  # other tests' messages may be delivered meanwhile
-                if "To: citoyenne@example.ma" in (box / n).read_text(errors="replace")]
+        mine = [
+            n
+            for n in _outbox(server) - mails_before  # other tests' messages may be delivered meanwhile
+            if "To: citoyenne@example.ma" in (box / n).read_text(errors="replace")
+        ]
         assert len(mine) == 1  # one deposit, one receipt e-mail
 
         with page.expect_download() as info:
@@ -89,8 +92,9 @@ def test_deposit_receipt_qr_verification_and_tracking(browser, base_url, server,
         assert subprocess.run(["qpdf", "--check", str(receipt)], capture_output=True).returncode == 0
         subprocess.run(["pdftoppm", "-r", "150", "-png", str(receipt), str(tmp_path / "page")], check=True)
         image = sorted(tmp_path.glob("page*.png"))[0]
-        url = subprocess.run(["zbarimg", "-q", "--raw", str(image)], capture_output=True, text=True,
-                             check=True).stdout.strip()
+        url = subprocess.run(
+            ["zbarimg", "-q", "--raw", str(image)], capture_output=True, text=True, check=True
+        ).stdout.strip()
         assert url.startswith(f"{base_url}/verify/"), url
 
         # The tracking link of the receipt page shows the "deposited" milestone.
@@ -148,8 +152,10 @@ def test_bad_cin_is_refused_in_both_languages_and_registers_nothing(browser, bas
         assert ARABIC.search(error.inner_text())
         receipt_mail = FR["mail.deposit.subject"].split("{")[0].strip()  # other tests' mails may arrive meanwhile
         box = Path(str(server["data_dir"])) / "outbox"
-        subjects = [str(email.message_from_bytes((box / n).read_bytes(), policy=email.policy.default)["Subject"])
-                    for n in _outbox(server) - before]
+        subjects = [
+            str(email.message_from_bytes((box / n).read_bytes(), policy=email.policy.default)["Subject"])
+            for n in _outbox(server) - before
+        ]
         assert not [s for s in subjects if receipt_mail in s]  # nothing registered, no receipt sent
     finally:
         page.context.close()
@@ -160,8 +166,14 @@ def test_bad_cin_is_refused_in_both_languages_and_registers_nothing(browser, bas
 
 def _answered(server: dict[str, object]) -> dict[str, str]:
     """A deposit answered through the signature book and sent back, made in the server's data directory."""
-    out = subprocess.run([sys.executable, "-m", "tests.answered"], cwd=ROOT, env=server["env"],  # type: ignore[arg-type]
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.answered"],
+        cwd=ROOT,
+        env=server["env"],  # type: ignore[arg-type]
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -171,8 +183,11 @@ def _new_messages(server: dict[str, object], before: set[str], suffix: str, to: 
     box = Path(str(server["data_dir"])) / "outbox"
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:  # codes are delivered in the background
-        new = sorted(p for p in box.glob(f"*{suffix}") if p.name not in before
-                     and (not to or f"To: {to}" in p.read_text(errors="replace")))
+        new = sorted(
+            p
+            for p in box.glob(f"*{suffix}")
+            if p.name not in before and (not to or f"To: {to}" in p.read_text(errors="replace"))
+        )
         if new:
             return new
         time.sleep(0.2)
@@ -296,8 +311,12 @@ def _typed_while_hydrating(browser: Browser, url: str, selector: str, text: str,
 
 
 def test_nothing_typed_during_hydration_is_lost(browser, base_url):
-    for path, selector, text in (("/deposit", "#deposit-search", "economie"), ("/track", "#track-number", "MEF/2026/A/000001"),
-                                 ("/track", "#track-contact", "salma@example.ma"), ("/login", "#login-email", "agent@mrasla.ma")):
+    for path, selector, text in (
+        ("/deposit", "#deposit-search", "economie"),
+        ("/track", "#track-number", "MEF/2026/A/000001"),
+        ("/track", "#track-contact", "salma@example.ma"),
+        ("/login", "#login-email", "agent@mrasla.ma"),
+    ):
         assert _typed_while_hydrating(browser, f"{base_url}{path}", selector, text) == text, path
 
 
@@ -313,7 +332,9 @@ def test_the_unsent_draft_banner_only_for_a_draft_from_an_earlier_visit(browser,
         for route in held:
             route.continue_()
         page.wait_for_timeout(3000)
-        expect(page.get_by_test_id("resume-draft")).to_have_count(0)  # first visit: what is typed now is no "unsent deposit"
+        expect(page.get_by_test_id("resume-draft")).to_have_count(
+            0
+        )  # first visit: what is typed now is no "unsent deposit"
         later = page.context.new_page()  # a later visit on the same device, the draft never sent
         later.goto(f"{base_url}/deposit")
         expect(later.get_by_test_id("resume-draft")).to_be_visible()

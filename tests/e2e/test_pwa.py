@@ -58,8 +58,7 @@ def _wait_idb(page: Page, key: str, check, timeout: float = 10) -> object:
 
 
 def _wait_controlled(page: Page) -> None:
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null",
-                           timeout=30_000)
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=30_000)
 
 
 def test_manifest_icons_and_cache_headers(base_url):
@@ -115,8 +114,9 @@ def test_deposit_page_reaches_a_slow_phone_in_one_request(base_url):
 
 def test_service_worker_active_and_installable(playwright, base_url, tmp_path):
     """A persistent (non-incognito) profile, as Chromium only offers installation there."""
-    ctx = playwright.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=CHROMIUM,
-                                                    args=CHROMIUM_ARGS, headless=True, viewport=PHONE)
+    ctx = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, viewport=PHONE
+    )
     try:
         page = ctx.new_page()
         page.goto(f"{base_url}/deposit")
@@ -232,10 +232,21 @@ def test_offline_draft_survives_reload_and_is_submitted_once(browser, base_url, 
         assert len(_mine(server, _outbox(server) - mails_before)) == 1
 
         # A retry of the same submission (lost answer, second tab…) returns the same deposit.
-        again = httpx.post(f"{base_url}/api/v1/deposits", headers={"Idempotency-Key": key}, data={
-            "administration": "MEF", "full_name": "Fatima Zahra Alaoui", "id_kind": "CIN", "id_value": "AB123456",
-            "email": "hors-ligne@example.ma", "subject": "Demande hors ligne", "message": "Écrit sans réseau.",
-        }, files=[("files", ("lettre.pdf", letter.read_bytes(), "application/pdf"))], timeout=60)
+        again = httpx.post(
+            f"{base_url}/api/v1/deposits",
+            headers={"Idempotency-Key": key},
+            data={
+                "administration": "MEF",
+                "full_name": "Fatima Zahra Alaoui",
+                "id_kind": "CIN",
+                "id_value": "AB123456",
+                "email": "hors-ligne@example.ma",
+                "subject": "Demande hors ligne",
+                "message": "Écrit sans réseau.",
+            },
+            files=[("files", ("lettre.pdf", letter.read_bytes(), "application/pdf"))],
+            timeout=60,
+        )
         assert again.status_code in (200, 201), again.text
         assert again.json()["registry_number"] == number
         time.sleep(1)

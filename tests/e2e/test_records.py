@@ -31,8 +31,9 @@ def test_registry_classifies_a_letter_at_qualification_and_the_inbox_filters_by_
         expect(classification).to_contain_text(FR["records.classification"])
         node = _option_value(page, "#dispatch-file_plan_node", "01.01")
         page.select_option("#dispatch-file_plan_node", value=node)
-        page.select_option("#dispatch-document_type", value=_option_value(page, "#dispatch-document_type",
-                                                                          "Demande d'attestation"))
+        page.select_option(
+            "#dispatch-document_type", value=_option_value(page, "#dispatch-document_type", "Demande d'attestation")
+        )
         tag = classification.locator("label.check-item", has_text="Attestations").locator("input")
         tag.check()
         amount = classification.get_by_label("Montant (MAD)")

@@ -22,8 +22,10 @@ from tests.files import jpeg_bytes
 AR, FR = catalog("ar"), catalog("fr")
 NUMBER_RE = re.compile(r"MEF/(\d{4})/A/(\d{6})")
 
-needs_tools = pytest.mark.skipif(not (shutil.which("pdftoppm") and shutil.which("zbarimg")),
-                                 reason="poppler-utils and zbar-tools are needed to decode the label's QR code")
+needs_tools = pytest.mark.skipif(
+    not (shutil.which("pdftoppm") and shutil.which("zbarimg")),
+    reason="poppler-utils and zbar-tools are needed to decode the label's QR code",
+)
 
 
 def _today() -> str:
@@ -33,7 +35,9 @@ def _today() -> str:
 def _last_incoming(page, base_url: str) -> tuple[str, int]:
     """(year, last sequence) of MEF's incoming register this year, read through the register export."""
     today = _today()
-    r = page.request.get(f"{base_url}/api/v1/registers/incoming.csv", params={"from": today[:4] + "-01-01", "to": today})
+    r = page.request.get(
+        f"{base_url}/api/v1/registers/incoming.csv", params={"from": today[:4] + "-01-01", "to": today}
+    )
     assert r.ok, r.text()
     seqs = [int(m.group(2)) for m in NUMBER_RE.finditer(r.body().decode("utf-8-sig"))]
     return today[:4], max(seqs, default=0)
@@ -81,8 +85,12 @@ def test_clerk_registers_paper_mail_prints_label_and_exports_the_register(browse
         expect(page.locator("h1#page-title")).to_have_text(FR["export.title"])
         # The days are text in the page's format (not a browser date picker drawn in its own locale).
         expect(page.get_by_test_id("export-from")).to_have_attribute("placeholder", FR["draft.day_placeholder"])
-        expect(page.get_by_test_id("export-from")).to_have_value(datetime.strptime(_today(), "%Y-%m-%d").strftime("%d/%m/%Y"))
-        expect(page.get_by_test_id("export-csv")).to_have_attribute("href", re.compile(r"/api/v1/registers/incoming\.csv\?"))
+        expect(page.get_by_test_id("export-from")).to_have_value(
+            datetime.strptime(_today(), "%Y-%m-%d").strftime("%d/%m/%Y")
+        )
+        expect(page.get_by_test_id("export-csv")).to_have_attribute(
+            "href", re.compile(r"/api/v1/registers/incoming\.csv\?")
+        )
         with page.expect_download() as info:
             page.get_by_test_id("export-csv").click()
         csv_file = tmp_path / "register.csv"

@@ -17,17 +17,33 @@ AR, FR = catalog("ar"), catalog("fr")
 
 
 def _deposit(base_url: str, subject: str, message: str, name: str) -> str:
-    r = httpx.post(f"{base_url}/api/v1/deposits", timeout=60, data={
-        "administration": "MEF", "full_name": name, "id_kind": "CIN", "id_value": "AB123456", "email": "",
-        "phone": "0612345678", "subject": subject, "message": message, "lang": "ar"})
+    r = httpx.post(
+        f"{base_url}/api/v1/deposits",
+        timeout=60,
+        data={
+            "administration": "MEF",
+            "full_name": name,
+            "id_kind": "CIN",
+            "id_value": "AB123456",
+            "email": "",
+            "phone": "0612345678",
+            "subject": subject,
+            "message": message,
+            "lang": "ar",
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()["registry_number"].replace("/", "-")
 
 
 def test_search_results_show_a_highlighted_excerpt(browser, base_url, tmp_path):
     tag = uuid.uuid4().hex[:8]
-    slug = _deposit(base_url, f"طلب {tag}", f"يشرفني أن أطلب منكم الإعفاء للضريبة المستحقة برسم سنة 2026 {tag}",
-                    f"Karim El Fassi {tag}")
+    slug = _deposit(
+        base_url,
+        f"طلب {tag}",
+        f"يشرفني أن أطلب منكم الإعفاء للضريبة المستحقة برسم سنة 2026 {tag}",
+        f"Karim El Fassi {tag}",
+    )
 
     phone = new_page(browser, PHONE, lang="ar")
     login(phone, base_url, "clerk.mef@mrasla.ma")

@@ -115,7 +115,8 @@ def test_an_outgoing_letter_signed_and_sent_to_another_administration(browser, b
         else:
             expect(clerk.get_by_test_id("detail-sender")).to_have_text("وزارة الاقتصاد والمالية")
             expect(clerk.get_by_test_id("history-list").locator("[data-action='received']")).to_contain_text(
-                "ورد من إدارة أخرى")
+                "ورد من إدارة أخرى"
+            )
         expect(clerk.get_by_test_id("doc-list").locator("li")).to_have_count(1)
         expect(clerk.get_by_test_id("doc-list")).to_contain_text(f"{reference}.pdf")
         _shot(clerk, f"crb-letter-{tag}")
@@ -177,10 +178,12 @@ def test_a_registered_outgoing_letter_for_a_platform_administration_is_sent_from
     expect(clerk.get_by_test_id("reg-kind-outgoing")).to_have_attribute("aria-pressed", "true")
     clerk.locator("#reg-unit").select_option(label=_option_label(clerk, "reg-unit", "Direction du Budget"))
     clerk.locator("#reg-recipient_administration").select_option(
-        label=_option_label(clerk, "reg-recipient_administration", "Commune de Rabat"))
+        label=_option_label(clerk, "reg-recipient_administration", "Commune de Rabat")
+    )
     clerk.locator("#reg-subject").fill("Convention de partenariat signée")
     clerk.locator('[data-testid="reg-files"] input[type="file"]').set_input_files(
-        [{"name": "convention.pdf", "mimeType": "application/pdf", "buffer": two_page_pdf("Convention")}])
+        [{"name": "convention.pdf", "mimeType": "application/pdf", "buffer": two_page_pdf("Convention")}]
+    )
     expect(clerk.get_by_test_id("reg-file-name")).to_have_text("convention.pdf")
     clerk.get_by_test_id("reg-submit").click()
     number = clerk.get_by_test_id("reg-number")
@@ -198,7 +201,9 @@ def test_a_registered_outgoing_letter_for_a_platform_administration_is_sent_from
     _shot(clerk, "outgoing-send-panel-desktop-fr")
     panel.get_by_role("button", name="Envoyer").click()
     expect(clerk.get_by_test_id("detail-status")).to_have_text("Envoyé", timeout=60_000)
-    expect(clerk.get_by_test_id("send-result")).to_contain_text(re.compile(r"reçu par le destinataire sous le n° CRB/\d{4}/A/\d{6}"))
+    expect(clerk.get_by_test_id("send-result")).to_contain_text(
+        re.compile(r"reçu par le destinataire sous le n° CRB/\d{4}/A/\d{6}")
+    )
     delivered = clerk.get_by_test_id("history-list").locator("[data-action='delivered']")
     expect(delivered).to_contain_text("Remis à l'administration destinataire")
     expect(clerk.get_by_test_id("action-send")).to_have_count(0)
@@ -211,18 +216,35 @@ def test_copies_for_information_are_shown_to_their_recipients_and_in_the_history
     division sees it is a copy, and the history names the copied unit."""
     import httpx
 
-    r = httpx.post(f"{base_url}/api/v1/deposits", timeout=60, data={
-        "administration": "MEF", "full_name": "Karim Idrissi", "id_kind": "CIN", "id_value": "AB123456",
-        "email": "karim@example.ma", "subject": "Demande d'information sur un programme", "lang": "fr"})
+    r = httpx.post(
+        f"{base_url}/api/v1/deposits",
+        timeout=60,
+        data={
+            "administration": "MEF",
+            "full_name": "Karim Idrissi",
+            "id_kind": "CIN",
+            "id_value": "AB123456",
+            "email": "karim@example.ma",
+            "subject": "Demande d'information sur un programme",
+            "lang": "fr",
+        },
+    )
     assert r.status_code == 201, r.text
     number = r.json()["registry_number"]
     with _api(base_url, "clerk.mef@mrasla.ma") as clerk:
         item = clerk.get("/api/v1/correspondence", params={"q": number}).json()["items"][0]
         adm = next(a["id"] for a in clerk.get("/api/v1/administrations").json() if a["code"] == "MEF")
         units = {u["code"]: u["id"] for u in clerk.get(f"/api/v1/administrations/{adm}/units").json()}
-        assert clerk.post(f"/api/v1/correspondence/{item['id']}/qualify", json={"type_code": "request"}).status_code == 204
-        assert clerk.post(f"/api/v1/correspondence/{item['id']}/dispatch", json={
-            "action_unit_id": units["SG"], "info_unit_ids": [units["DB.DSS"]]}).status_code == 204
+        assert (
+            clerk.post(f"/api/v1/correspondence/{item['id']}/qualify", json={"type_code": "request"}).status_code == 204
+        )
+        assert (
+            clerk.post(
+                f"/api/v1/correspondence/{item['id']}/dispatch",
+                json={"action_unit_id": units["SG"], "info_unit_ids": [units["DB.DSS"]]},
+            ).status_code
+            == 204
+        )
     for viewport, lang, tag in ((DESKTOP, "fr", "desktop-fr"), (PHONE, "ar", "phone-ar")):
         agent = new_page(browser, viewport, lang=lang)
         login(agent, base_url, "agent.mef@mrasla.ma")
@@ -255,7 +277,8 @@ def test_a_signed_answer_is_sent_to_the_citizen_from_the_letter_page(browser, ba
     agent.get_by_test_id("folder-title").fill("Réponse à l'association")
     agent.get_by_test_id("folder-number").fill(number)
     agent.locator("#folder-files input[type=file]").set_input_files(
-        [{"name": "reponse.pdf", "mimeType": "application/pdf", "buffer": two_page_pdf("Reponse")}])
+        [{"name": "reponse.pdf", "mimeType": "application/pdf", "buffer": two_page_pdf("Reponse")}]
+    )
     expect(agent.get_by_test_id("folder-file-list").locator("li")).to_have_count(1)
     _pick(agent, 0, "Khadija Tazi")
     _pick(agent, 1, "Mohammed Berrada")
@@ -272,7 +295,8 @@ def test_a_signed_answer_is_sent_to_the_citizen_from_the_letter_page(browser, ba
     expect(panel).to_contain_text(reference)
     expect(agent.get_by_test_id("send-to")).to_have_value("correspondent")
     expect(agent.get_by_test_id("send-to").locator("option[value='correspondent']")).to_have_text(
-        "L'auteur du courrier : Association Al Amal")
+        "L'auteur du courrier : Association Al Amal"
+    )
     _shot(agent, "letter-send-panel-desktop-fr")
     panel.get_by_role("button", name="Envoyer").click()
     expect(agent.get_by_test_id("detail-status")).to_have_text("Répondu", timeout=60_000)

@@ -35,8 +35,9 @@ def login(page: Page, base_url: str, email: str, password: str = PASSWORD) -> No
         page.locator("#login-totp").fill(code)
         page.locator("#login-submit").click()
         menu = page.get_by_test_id("user-menu")
-        refused = page.get_by_text(re.compile("|".join(re.escape(catalog(lang)["error.totp_invalid"])
-                                                       for lang in ("ar", "fr", "en"))))
+        refused = page.get_by_text(
+            re.compile("|".join(re.escape(catalog(lang)["error.totp_invalid"]) for lang in ("ar", "fr", "en")))
+        )
         expect(menu.or_(refused)).to_be_visible()
         if not menu.is_visible():  # codes are single-use: a loaded run may hand one out twice; ask for a fresh one
             page.locator("#login-totp").fill(demo_totp(email))

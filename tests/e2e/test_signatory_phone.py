@@ -41,7 +41,8 @@ def _page_shown(page: Page, n: int) -> None:
     page.wait_for_function(
         "n => { const i = document.querySelector('[data-testid=page-image]');"
         " return !!i && i.complete && i.naturalWidth > 0 && i.currentSrc.includes('/pages/' + n + '.png'); }",
-        arg=n)
+        arg=n,
+    )
 
 
 def _fits(page: Page) -> None:

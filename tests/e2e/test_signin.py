@@ -40,14 +40,30 @@ def _configure(server: dict, monkeypatch: pytest.MonkeyPatch, issuer: str, clien
     with db.write_session() as s:
         adm = s.execute(select(Administration.id).where(Administration.code == "MEF")).scalar_one()
         bo = s.execute(select(Unit.id).where(Unit.administration_id == adm, Unit.code == "BO")).scalar_one()
-        p = providers.save_provider(s, system_actor(), adm, None, {
-            "kind": "oidc", "name": "MEF Connect", "enabled": "1", "issuer": issuer, "client_id": client_id},
-            secret=secret)
+        p = providers.save_provider(
+            s,
+            system_actor(),
+            adm,
+            None,
+            {"kind": "oidc", "name": "MEF Connect", "enabled": "1", "issuer": issuer, "client_id": client_id},
+            secret=secret,
+        )
         providers.add_rule(s, system_actor(), p.id, "courrier", bo, "clerk")
-        providers.save_provider(s, system_actor(), adm, None, {
-            "kind": "ldap", "name": "Annuaire MEF", "enabled": "1", "server_url": "ldaps://ldap.mef.gov.ma",
-            "search_base": "ou=people,dc=mef,dc=gov,dc=ma", "search_filter": "(uid={login})",
-            "login_domain": "mef.gov.ma"})
+        providers.save_provider(
+            s,
+            system_actor(),
+            adm,
+            None,
+            {
+                "kind": "ldap",
+                "name": "Annuaire MEF",
+                "enabled": "1",
+                "server_url": "ldaps://ldap.mef.gov.ma",
+                "search_base": "ou=people,dc=mef,dc=gov,dc=ma",
+                "search_filter": "(uid={login})",
+                "login_domain": "mef.gov.ma",
+            },
+        )
 
 
 def _shots(browser, base_url: str, shots: Path) -> None:
@@ -71,8 +87,10 @@ def _shots(browser, base_url: str, shots: Path) -> None:
 
 def test_openid_connect_redirect_flow_signs_in_with_the_mapped_role(browser, server, base_url, monkeypatch):
     with oidc_provider() as idp:
-        idp.accounts["amina"] = OidcAccount("amina-pw", {"email": "amina.oidc@mef.gov.ma", "email_verified": True,
-                                                         "name": "Amina Idrissi", "groups": ["courrier"]})
+        idp.accounts["amina"] = OidcAccount(
+            "amina-pw",
+            {"email": "amina.oidc@mef.gov.ma", "email_verified": True, "name": "Amina Idrissi", "groups": ["courrier"]},
+        )
         _configure(server, monkeypatch, idp.issuer, idp.client_id, idp.client_secret)
         page = new_page(browser, PHONE, lang="fr")
         page.goto(f"{base_url}/login")

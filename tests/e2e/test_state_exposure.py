@@ -22,9 +22,17 @@ SECRETS = ("$argon2", "-----BEGIN", "PRIVATE KEY", "password_hash", "totp_secret
 
 
 def _deposit(base_url: str, administration: str, marker: str, cin: str) -> dict:
-    form = {"administration": administration, "full_name": f"Déposant {marker}", "id_kind": "CIN", "id_value": cin,
-            "email": f"{marker.lower()}@example.ma", "phone": "", "subject": f"Objet {marker}",
-            "message": f"Message {marker}", "lang": "fr"}
+    form = {
+        "administration": administration,
+        "full_name": f"Déposant {marker}",
+        "id_kind": "CIN",
+        "id_value": cin,
+        "email": f"{marker.lower()}@example.ma",
+        "phone": "",
+        "subject": f"Objet {marker}",
+        "message": f"Message {marker}",
+        "lang": "fr",
+    }
     r = httpx.post(f"{base_url}/api/v1/deposits", data=form, timeout=60)
     assert r.status_code == 201, r.text
     out = r.json()
@@ -45,8 +53,13 @@ def _id_of(base_url: str, email: str, subject: str) -> int:
 def _record(page: Page) -> list[str]:
     """Every websocket frame the server sends to this page (Socket.IO text frames)."""
     frames: list[str] = []
-    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(
-        payload if isinstance(payload, str) else payload.decode("utf-8", "replace"))))
+    page.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framereceived",
+            lambda payload: frames.append(payload if isinstance(payload, str) else payload.decode("utf-8", "replace")),
+        ),
+    )
     return frames
 
 
@@ -58,7 +71,7 @@ def _deltas(frames: list[str]) -> list[dict]:
         if not match:
             continue
         try:
-            name, body, *_ = json.loads(f[match.end():])
+            name, body, *_ = json.loads(f[match.end() :])
         except (ValueError, TypeError):
             continue
         if name == "event" and isinstance(body, dict) and isinstance(body.get("delta"), dict):
@@ -69,8 +82,16 @@ def _deltas(frames: list[str]) -> list[dict]:
 def _check(frames: list[str], forbidden: list[str]) -> None:
     deltas = _deltas(frames)
     assert deltas, "no state delta recorded"
-    backend = sorted({f"{state}.{var}" for d in deltas for state, vars_ in d.items() if isinstance(vars_, dict)
-                      for var in vars_ if var.startswith("_")})
+    backend = sorted(
+        {
+            f"{state}.{var}"
+            for d in deltas
+            for state, vars_ in d.items()
+            if isinstance(vars_, dict)
+            for var in vars_
+            if var.startswith("_")
+        }
+    )
     assert not backend, f"backend-only vars sent to the browser: {backend[:5]}"
     wire = "\n".join(frames)
     found = [s for s in (*SECRETS, *forbidden) if s and s in wire]
@@ -124,11 +145,29 @@ def test_state_deltas_carry_nothing_outside_the_viewer_scope(browser, base_url):
     admin = new_page(browser, DESKTOP)
     frames = _record(admin)
     login(admin, base_url, "admin.mef@mrasla.ma")
-    for path in ("/admin/users", "/admin/units", "/admin/delegations", "/admin/circuits", "/admin/holidays",
-                 "/dashboard", "/account"):
+    for path in (
+        "/admin/users",
+        "/admin/units",
+        "/admin/delegations",
+        "/admin/circuits",
+        "/admin/holidays",
+        "/dashboard",
+        "/account",
+    ):
         _visit(admin, f"{base_url}{path}", "h1")
     admin.wait_for_timeout(500)
     session = next(c["value"] for c in admin.context.cookies() if c["name"] == "mrasla_session")
-    _check(frames, [*crb_secrets, f"Objet MEF{tag}", f"Déposant MEF{tag}", "ZX901234", session, *tokens,
-                    "agent.crb@mrasla.ma", "clerk.crb@mrasla.ma"])
+    _check(
+        frames,
+        [
+            *crb_secrets,
+            f"Objet MEF{tag}",
+            f"Déposant MEF{tag}",
+            "ZX901234",
+            session,
+            *tokens,
+            "agent.crb@mrasla.ma",
+            "clerk.crb@mrasla.ma",
+        ],
+    )
     admin.context.close()

@@ -72,7 +72,9 @@ def _cookie(base_url: str, email: str) -> str:
     from mrasla_app.services.platform.seed import DEMO_PASSWORD, demo_totp
 
     with httpx.Client(base_url=base_url, timeout=30) as c:
-        ticket = c.post("/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD, "totp": demo_totp(email)})
+        ticket = c.post(
+            "/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD, "totp": demo_totp(email)}
+        )
         return c.post("/api/v1/auth/session", json=ticket.json()).cookies["mrasla_session"]
 
 
@@ -81,10 +83,14 @@ def _handshake(base_url: str, origin: str, cookie: str) -> tuple[int, bytes]:
     for an accepted one, up to engine.io's open packet)."""
     host, port = base_url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=15) as sock:
-        sock.sendall((f"GET /_event/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {host}:{port}\r\n"
-                      "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-                      f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
-                      f"Origin: {origin}\r\nCookie: {cookie}\r\n\r\n").encode())
+        sock.sendall(
+            (
+                f"GET /_event/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+                f"Origin: {origin}\r\nCookie: {cookie}\r\n\r\n"
+            ).encode()
+        )
         data = b""
         while b"\r\n\r\n" not in data or (data.startswith(b"HTTP/1.1 101") and b"0{" not in data):
             chunk = sock.recv(4096)
@@ -112,8 +118,10 @@ def test_credentialed_reads_from_another_origin_are_refused(base_url):
         stolen = c.get("/api/v1/correspondence", headers={"Origin": "http://localhost:8999"})
         assert stolen.status_code == 403 and stolen.json()["error"] == "error.csrf"
         assert "access-control-allow-origin" not in stolen.headers
-        preflight = c.options("/api/v1/correspondence", headers={
-            "Origin": "http://localhost:8999", "Access-Control-Request-Method": "GET"})
+        preflight = c.options(
+            "/api/v1/correspondence",
+            headers={"Origin": "http://localhost:8999", "Access-Control-Request-Method": "GET"},
+        )
         assert "access-control-allow-origin" not in preflight.headers
         own = c.get("/api/v1/correspondence", headers={"Origin": base_url})
         assert own.status_code == 200 and "items" in own.json()
@@ -160,8 +168,12 @@ def test_many_large_uploads_do_not_stay_in_server_memory(server):
 
     def upload(count: int) -> str:
         files = [("files", (f"lettre-{i}.pdf", io.BytesIO(letter), "application/pdf")) for i in range(count)]
-        r = httpx.post(f"{base}/_upload", files=files, timeout=300, headers={
-            "Reflex-Client-Token": str(uuid.uuid4()), "Reflex-Event-Handler": handler, "Origin": base})
+        r = httpx.post(
+            f"{base}/_upload",
+            files=files,
+            timeout=300,
+            headers={"Reflex-Client-Token": str(uuid.uuid4()), "Reflex-Event-Handler": handler, "Origin": base},
+        )
         assert r.status_code == 200, r.text[:500]
         return r.text
 
@@ -173,7 +185,9 @@ def test_many_large_uploads_do_not_stay_in_server_memory(server):
     answers = [upload(10) for _ in range(5)]
     time.sleep(3)
     grown = _server_rss(pid) - before
-    assert grown < 150 * 2**20, f"the server grew by {grown / 2**20:.0f} MB for {50 * len(letter) / 2**20:.0f} MB uploaded"
+    assert grown < 150 * 2**20, (
+        f"the server grew by {grown / 2**20:.0f} MB for {50 * len(letter) / 2**20:.0f} MB uploaded"
+    )
     spooled = [p for p in spool_dir.rglob("*") if p.is_file() and p not in earlier]
     quota = 10 * 20 * 2**20  # MRASLA_MAX_FILES × MRASLA_MAX_UPLOAD_MB
     assert len(spooled) == quota // len(letter) and all(p.stat().st_mode & 0o077 == 0 for p in spooled)

@@ -46,8 +46,9 @@ def _relay(app) -> http.server.HTTPServer:
 
         def do_POST(self) -> None:  # noqa: N802
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self._answer(client.post(self.path, content=body,
-                                     headers={"Content-Type": self.headers.get("Content-Type", "")}))
+            self._answer(
+                client.post(self.path, content=body, headers={"Content-Type": self.headers.get("Content-Type", "")})
+            )
 
         def log_message(self, *_args) -> None:
             pass
@@ -62,12 +63,12 @@ class Files:
     pki_dir: Path
     root_pem: Path
     url: str
-    nss: str                 # ``sql:<dir>`` NSS database trusting the platform root
-    receipt_bt: Path         # as issued
-    receipt_blta: Path       # after the background extension
-    crl_after: Path          # a CRL issued after the receipt's signature timestamp
-    crl_before: Path         # the CRL as it was before the receipt was issued
-    parapheur_blta: Path     # seal + personal signature, each extended (two document timestamps)
+    nss: str  # ``sql:<dir>`` NSS database trusting the platform root
+    receipt_bt: Path  # as issued
+    receipt_blta: Path  # after the background extension
+    crl_after: Path  # a CRL issued after the receipt's signature timestamp
+    crl_before: Path  # the CRL as it was before the receipt was issued
+    parapheur_blta: Path  # seal + personal signature, each extended (two document timestamps)
     work: Path
 
     def tampered(self, path: Path) -> Path:
@@ -84,11 +85,17 @@ def _receipt_data():
     from mrasla_app.documents.receipts import Attachment, ReceiptData
 
     return ReceiptData(
-        registry_number="MEF/2026/A/000777", administration_fr="Ministère de l'Économie et des Finances",
-        administration_ar="وزارة الاقتصاد والمالية", deposited_at=datetime.now(timezone.utc),
-        depositor_name="Fatima Zahra El Amrani", depositor_id_kind="CIN", depositor_id="JK987654",
-        subject="Demande de certificat de résidence fiscale", verify_url="https://mrasla.example/v/x",
-        attachments=(Attachment("lettre.pdf", 3, "a" * 64, 250_880),))
+        registry_number="MEF/2026/A/000777",
+        administration_fr="Ministère de l'Économie et des Finances",
+        administration_ar="وزارة الاقتصاد والمالية",
+        deposited_at=datetime.now(timezone.utc),
+        depositor_name="Fatima Zahra El Amrani",
+        depositor_id_kind="CIN",
+        depositor_id="JK987654",
+        subject="Demande de certificat de résidence fiscale",
+        verify_url="https://mrasla.example/v/x",
+        attachments=(Attachment("lettre.pdf", 3, "a" * 64, 250_880),),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -99,8 +106,8 @@ def files(tmp_path_factory) -> Files:
     from fpdf import FPDF
 
     from mrasla_app.api import create_api
-    from mrasla_app.pki import ca, ltv, signing
     from mrasla_app.documents.receipts import issue_receipt
+    from mrasla_app.pki import ca, ltv, signing
 
     work = tmp_path_factory.mktemp("interop")
     server = _relay(create_api())
@@ -128,8 +135,9 @@ def files(tmp_path_factory) -> Files:
     pdf.set_font("helvetica", size=12)
     pdf.cell(text="Note de service")
     sealed = signing.seal_pdf(bytes(pdf.output()), box=(300, 50, 550, 120))
-    cert_der, key_der = ca.issue_personal_certificate(platform, "Nadia Bennani", "n.bennani@mef.gov.ma",
-                                                      "Ministere de l'Economie")
+    cert_der, key_der = ca.issue_personal_certificate(
+        platform, "Nadia Bennani", "n.bennani@mef.gov.ma", "Ministere de l'Economie"
+    )
     (work / "personal.crt").write_bytes(cert_der)
     signed = signing.sign_pdf_with(sealed, cert_der, key_der, signing.StampSpec("Signature1"))
     (work / "parapheur-blta.pdf").write_bytes(signed)
@@ -137,10 +145,33 @@ def files(tmp_path_factory) -> Files:
     nss = work / "nss"
     nss.mkdir()
     subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
-    subprocess.run(["certutil", "-A", "-n", "Mrasla Root CA", "-t", "CT,C,C", "-i",
-                    str(platform.pki_dir / "root.pem"), "-d", f"sql:{nss}"], check=True)
-    yield Files(platform.pki_dir, platform.pki_dir / "root.pem", url, f"sql:{nss}", work / "receipt-bt.pdf",
-                work / "receipt-blta.pdf", crl_after, crl_before, work / "parapheur-blta.pdf", work)
+    subprocess.run(
+        [
+            "certutil",
+            "-A",
+            "-n",
+            "Mrasla Root CA",
+            "-t",
+            "CT,C,C",
+            "-i",
+            str(platform.pki_dir / "root.pem"),
+            "-d",
+            f"sql:{nss}",
+        ],
+        check=True,
+    )
+    yield Files(
+        platform.pki_dir,
+        platform.pki_dir / "root.pem",
+        url,
+        f"sql:{nss}",
+        work / "receipt-bt.pdf",
+        work / "receipt-blta.pdf",
+        crl_after,
+        crl_before,
+        work / "parapheur-blta.pdf",
+        work,
+    )
     server.shutdown()
     thread.join(timeout=10)
     for key, value in saved.items():

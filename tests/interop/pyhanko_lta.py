@@ -15,8 +15,8 @@ from mrasla_app.pki.etsi import indication_of, lta_spec
 
 @dataclass(frozen=True)
 class LtaResult:
-    indication: str       # "TOTAL_PASSED", "INDETERMINATE", "TOTAL_FAILED"
-    sub_indication: str   # e.g. "OK", "HASH_FAILURE"
+    indication: str  # "TOTAL_PASSED", "INDETERMINATE", "TOTAL_FAILED"
+    sub_indication: str  # e.g. "OK", "HASH_FAILURE"
 
 
 def validate_lta(pdf: bytes, root: asn1_x509.Certificate, index: int = 0) -> LtaResult:

@@ -29,8 +29,9 @@ def _embedded(path: Path):
 # ------------------------------------------------------------------------------ certificates
 
 
-@pytest.mark.parametrize("name,purpose", [("seal", "any"), ("tsa", "timestampsign"), ("ocsp", "ocsphelper"),
-                                          ("personal", "any")])
+@pytest.mark.parametrize(
+    "name,purpose", [("seal", "any"), ("tsa", "timestampsign"), ("ocsp", "ocsphelper"), ("personal", "any")]
+)
 def test_openssl_strict_verify(files: Files, name: str, purpose: str):
     pem = files.work / f"{name}.pem"
     if name == "personal":
@@ -48,13 +49,25 @@ def test_openssl_ts_verify_on_a_reply_of_the_tsa_route(files: Files):
     doc = files.work / "doc.txt"
     doc.write_text("Lettre au ministère")
     run("openssl", "ts", "-query", "-data", doc, "-sha256", "-cert", "-out", files.work / "req.tsq", check=True)
-    request = urllib.request.Request(f"{files.url}/pki/tsa", data=(files.work / "req.tsq").read_bytes(),
-                                     headers={"Content-Type": "application/timestamp-query"})
+    request = urllib.request.Request(
+        f"{files.url}/pki/tsa",
+        data=(files.work / "req.tsq").read_bytes(),
+        headers={"Content-Type": "application/timestamp-query"},
+    )
     with urllib.request.urlopen(request, timeout=10) as resp:
         assert resp.headers["Content-Type"] == "application/timestamp-reply"
         (files.work / "resp.tsr").write_bytes(resp.read())
-    out = run("openssl", "ts", "-verify", "-in", files.work / "resp.tsr", "-queryfile", files.work / "req.tsq",
-              "-CAfile", files.root_pem)
+    out = run(
+        "openssl",
+        "ts",
+        "-verify",
+        "-in",
+        files.work / "resp.tsr",
+        "-queryfile",
+        files.work / "req.tsq",
+        "-CAfile",
+        files.root_pem,
+    )
     assert "Verification: OK" in out.stdout, out.stdout + out.stderr
     out = run("openssl", "ts", "-verify", "-in", files.work / "resp.tsr", "-data", doc, "-CAfile", files.root_pem)
     assert "Verification: OK" in out.stdout, out.stdout + out.stderr
@@ -79,17 +92,19 @@ def test_openssl_ts_verify_on_the_tokens_inside_the_files(files: Files, name: st
         if sig.sig_object_type == "/DocTimeStamp":
             a, b, c, d = (int(x) for x in sig.byte_range)
             signed = files.work / f"{name}-{sig.field_name}.bin"
-            signed.write_bytes(data[a:a + b] + data[c:c + d])
+            signed.write_bytes(data[a : a + b] + data[c : c + d])
             out = _ts_verify_token(files, sig.pkcs7_content, "-data", str(signed))
             assert "Verification: OK" in out, (sig.field_name, out)
-            signed.write_bytes(tampered[a:a + b] + tampered[c:c + d])
+            signed.write_bytes(tampered[a : a + b] + tampered[c : c + d])
             assert "Verification: FAILED" in _ts_verify_token(files, sig.pkcs7_content, "-data", str(signed))
         else:
             token = sig.signer_info["unsigned_attrs"][0]["values"][0]
             digest = hashlib.sha256(sig.signer_info["signature"].native).hexdigest()
             out = _ts_verify_token(files, token.dump(), "-digest", digest)
             assert "Verification: OK" in out, (sig.field_name, out)
-    assert sum(s.sig_object_type == "/DocTimeStamp" for s in signatures) == {"receipt_blta": 1, "parapheur_blta": 2}[name]
+    assert (
+        sum(s.sig_object_type == "/DocTimeStamp" for s in signatures) == {"receipt_blta": 1, "parapheur_blta": 2}[name]
+    )
     token = next(s for s in signatures if s.sig_object_type == "/DocTimeStamp").pkcs7_content
     (files.work / "docts.der").write_bytes(token)
     text = run("openssl", "ts", "-reply", "-token_in", "-in", files.work / "docts.der", "-token_out", "-text").stdout
@@ -102,8 +117,20 @@ def test_openssl_ts_verify_on_the_tokens_inside_the_files(files: Files, name: st
 def test_openssl_ocsp_against_the_responder(files: Files):
     from mrasla_app.pki import ca
 
-    out = run("openssl", "ocsp", "-issuer", files.root_pem, "-cert", files.pki_dir / "seal.pem",
-              "-cert", files.pki_dir / "tsa.pem", "-url", f"{files.url}/pki/ocsp", "-CAfile", files.root_pem)
+    out = run(
+        "openssl",
+        "ocsp",
+        "-issuer",
+        files.root_pem,
+        "-cert",
+        files.pki_dir / "seal.pem",
+        "-cert",
+        files.pki_dir / "tsa.pem",
+        "-url",
+        f"{files.url}/pki/ocsp",
+        "-CAfile",
+        files.root_pem,
+    )
     assert "Response verify OK" in out.stderr + out.stdout, out.stdout + out.stderr
     assert f"{files.pki_dir / 'seal.pem'}: good" in out.stdout and f"{files.pki_dir / 'tsa.pem'}: good" in out.stdout
 
@@ -112,8 +139,18 @@ def test_openssl_ocsp_against_the_responder(files: Files):
     pem = files.work / "revoked.pem"
     (files.work / "revoked.der").write_bytes(cert_der)
     run("openssl", "x509", "-inform", "DER", "-in", files.work / "revoked.der", "-out", pem, check=True)
-    ask = ("openssl", "ocsp", "-issuer", files.root_pem, "-cert", pem, "-url", f"{files.url}/pki/ocsp",
-           "-CAfile", files.root_pem)
+    ask = (
+        "openssl",
+        "ocsp",
+        "-issuer",
+        files.root_pem,
+        "-cert",
+        pem,
+        "-url",
+        f"{files.url}/pki/ocsp",
+        "-CAfile",
+        files.root_pem,
+    )
     assert f"{pem}: good" in run(*ask).stdout
     from cryptography import x509
 
@@ -124,15 +161,35 @@ def test_openssl_ocsp_against_the_responder(files: Files):
 
 def test_ocsp_over_get(files: Files):
     req = files.work / "get.ocspreq"
-    run("openssl", "ocsp", "-issuer", files.root_pem, "-cert", files.pki_dir / "seal.pem", "-no_nonce",
-        "-reqout", req, check=True)
+    run(
+        "openssl",
+        "ocsp",
+        "-issuer",
+        files.root_pem,
+        "-cert",
+        files.pki_dir / "seal.pem",
+        "-no_nonce",
+        "-reqout",
+        req,
+        check=True,
+    )
     encoded = base64.b64encode(req.read_bytes()).decode()
-    with urllib.request.urlopen(f"{files.url}/pki/ocsp/{urllib.request.quote(encoded, safe='')}",
-                                timeout=10) as resp:
+    with urllib.request.urlopen(f"{files.url}/pki/ocsp/{urllib.request.quote(encoded, safe='')}", timeout=10) as resp:
         assert resp.headers["Content-Type"] == "application/ocsp-response"
         (files.work / "get.ocspresp").write_bytes(resp.read())
-    out = run("openssl", "ocsp", "-respin", files.work / "get.ocspresp", "-issuer", files.root_pem,
-              "-cert", files.pki_dir / "seal.pem", "-no_nonce", "-CAfile", files.root_pem)
+    out = run(
+        "openssl",
+        "ocsp",
+        "-respin",
+        files.work / "get.ocspresp",
+        "-issuer",
+        files.root_pem,
+        "-cert",
+        files.pki_dir / "seal.pem",
+        "-no_nonce",
+        "-CAfile",
+        files.root_pem,
+    )
     assert "Response verify OK" in out.stderr + out.stdout and ": good" in out.stdout, out.stdout + out.stderr
 
 
@@ -164,15 +221,18 @@ def test_pdfsignerpy(files: Files, name: str):
     assert sigs[-1]["covers_whole_document"], report
     for sig in sigs:
         assert "[trusted timestamp]" in sig["detail"] or sig["is_timestamp"], sig["detail"]
-    assert [s["is_timestamp"] for s in sigs].count(True) == {"receipt_bt": 0, "receipt_blta": 1,
-                                                            "parapheur_blta": 2}[name]
+    assert [s["is_timestamp"] for s in sigs].count(True) == {"receipt_bt": 0, "receipt_blta": 1, "parapheur_blta": 2}[
+        name
+    ]
     bad = pdfsigner.verify_pdf_report(str(files.tampered(path)), str(files.root_pem))
     assert not (bad["document_intact"] and bad["all_valid"]), bad
 
 
 def _fiverify(files: Files, path: Path, *extra) -> str:
     profile = Path(__file__).with_name("fiverify_mrasla.toml")
-    return run(Path(sys.executable).with_name("fi-verify"), "--profile", profile, "--anchor", files.root_pem, *extra, path).stdout
+    return run(
+        Path(sys.executable).with_name("fi-verify"), "--profile", profile, "--anchor", files.root_pem, *extra, path
+    ).stdout
 
 
 def test_fiverify_strict_revocation_on_the_receipt_as_issued(files: Files):
@@ -235,7 +295,8 @@ def test_etsi_ts_119_102_2_report(files: Files, name: str):
 
 @pytest.mark.parametrize("name", ["receipt_bt", "receipt_blta"])
 def test_pdfa3_metadata_output_intent_and_evidence(files: Files, name: str):
-    """PDF/A-3b declarations, piece by piece with poppler (no veraPDF here): XMP pdfaid part 3 / B agreeing with /Info, an sRGB output intent, and the deposit's
+    """PDF/A-3b declarations, piece by piece with poppler (no veraPDF here): XMP pdfaid part 3 / B agreeing with
+    /Info, an sRGB output intent, and the deposit's
     registration data attached as evidence.json (AFRelationship Data), readable with pdfdetach."""
     import json
     import re

@@ -317,13 +317,20 @@ def test_administrator_rights_need_a_second_factor_enrolled_with_a_code_from_ano
     admin = "admin.mef@mrasla.ma"
     assert login_error(email=admin) == "error.totp_required"  # the demo administrators have one
     with db.write_session() as s:
-        s.execute(update(User).where(User.email == admin).values(totp_enabled=False, totp_secret=None,
-                                                                  totp_vouched=False))
+        s.execute(
+            update(User).where(User.email == admin).values(totp_enabled=False, totp_secret=None, totp_vouched=False)
+        )
     actor = whoami(exchange(login(email=admin)))
     assert actor.totp_pending and not permissions.is_admin_of(actor, actor.administration_id)
     with pytest.raises(PermissionDenied), db.write_session() as s:
-        users.create_user(s, actor, administration_id=actor.administration_id, email="x@mrasla.ma",
-                          full_name="Intrus", password="Tres-Long-Mot2Passe")
+        users.create_user(
+            s,
+            actor,
+            administration_id=actor.administration_id,
+            email="x@mrasla.ma",
+            full_name="Intrus",
+            password="Tres-Long-Mot2Passe",
+        )
     # trust on first use is over: no enrolment without a code, nor with a made-up or own one
     with pytest.raises(DomainError) as exc:
         _begin(actor)
@@ -346,7 +353,9 @@ def test_administrator_rights_need_a_second_factor_enrolled_with_a_code_from_ano
     enrolled = whoami(exchange(login(email=admin, totp=unused_totp_code(totp, admin))))
     assert not enrolled.totp_pending and permissions.is_admin_of(enrolled, enrolled.administration_id)
     with db.read_session() as s:
-        issued = s.execute(select(AuditEvent).where(AuditEvent.action == "user.totp_enrolment_code_issued")).scalar_one()
+        issued = s.execute(
+            select(AuditEvent).where(AuditEvent.action == "user.totp_enrolment_code_issued")
+        ).scalar_one()
     assert code not in str(issued.data)
 
     # switching the factor off (password) puts the rights on hold again, until a NEW code
@@ -362,8 +371,9 @@ def test_a_factor_enrolled_without_code_does_not_unlock_administrator_rights_gra
     is not enough: the new administrator needs a code, and enrols again."""
     totp = _enrol_totp(AGENT, seeded)  # agents may enrol a factor of their own, without a code
     with db.write_session() as s:
-        users.add_membership(s, seeded.actor("admin.mef@mrasla.ma"), seeded.user_id(AGENT),
-                             seeded.unit_id("MEF", "DB.DSS"), "admin")
+        users.add_membership(
+            s, seeded.actor("admin.mef@mrasla.ma"), seeded.user_id(AGENT), seeded.unit_id("MEF", "DB.DSS"), "admin"
+        )
     actor = whoami(exchange(login(totp=unused_totp_code(totp, AGENT))))
     assert actor.totp_pending and not permissions.is_admin_of(actor, actor.administration_id)
 
@@ -426,8 +436,24 @@ def test_the_console_issues_an_enrolment_code_for_a_new_administrator(seeded, ca
     from mrasla_app.cli import main
 
     email = "nouvel.admin@mrasla.ma"
-    assert main(["create-user", "--email", email, "--name", "Nouvel Admin", "--administration", "MEF",
-                 "--role", "DAAG:admin", "--password", "Tres-Long-Mot2Passe"]) == 0
+    assert (
+        main(
+            [
+                "create-user",
+                "--email",
+                email,
+                "--name",
+                "Nouvel Admin",
+                "--administration",
+                "MEF",
+                "--role",
+                "DAAG:admin",
+                "--password",
+                "Tres-Long-Mot2Passe",
+            ]
+        )
+        == 0
+    )
     assert main(["totp-enrolment-code", email.upper()]) == 0
     code = capsys.readouterr().out.strip().rsplit(" ", 1)[-1]
     assert main(["totp-enrolment-code", "personne@mrasla.ma"]) == 2
@@ -456,15 +482,24 @@ def test_account_page_password_guesses_are_rate_limited_like_logins(seeded, monk
     root = AccountState.get_root_state()(_reflex_internal_init=True)
     parts = AccountState.get_full_name().split(".")[1:]
     state = root.get_substate(parts)
-    router = RouterData.from_router_data({"headers": {"cookie": f"mrasla_session={token}"}, "pathname": "/account",
-                                          "asPath": "/account", "query": {}, "ip": "203.0.113.9", "token": "t",
-                                          "sid": "s"})
+    router = RouterData.from_router_data(
+        {
+            "headers": {"cookie": f"mrasla_session={token}"},
+            "pathname": "/account",
+            "asPath": "/account",
+            "query": {},
+            "ip": "203.0.113.9",
+            "token": "t",
+            "sid": "s",
+        }
+    )
     for i in range(len(parts) + 1):
         (root.get_substate(parts[:i]) if i else root).router = router
     errors = []
     for _ in range(10):
         AccountState.event_handlers["change_password"].fn(
-            state, {"current": "guess-guess-guess", "new": "Nouveau-mot-2026", "confirm": "Nouveau-mot-2026"})
+            state, {"current": "guess-guess-guess", "new": "Nouveau-mot-2026", "confirm": "Nouveau-mot-2026"}
+        )
         errors.append(state.error_fr)
     assert errors[0] == translate("error.invalid_credentials", "fr")
     assert errors[-1] == translate("error.rate_limited", "fr")  # the limit answers, not the password check

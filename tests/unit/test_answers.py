@@ -14,18 +14,25 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.models import AuditEvent, Correspondence, FolderStatus
 from mrasla_app.services.correspondence import answers, dispatch, drafting
-from mrasla_app.services.portal import deposits
+from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
 from mrasla_app.services.parapheur import decisions, signing_keys, views
 from mrasla_app.services.platform import storage
-from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
+from mrasla_app.services.portal import deposits
 
 AGENT, HEAD, DIRECTOR = "agent.mef@mrasla.ma", "head.mef@mrasla.ma", "director.mef@mrasla.ma"
 PIN = "135790"
 
 
 def _incoming(seeded) -> int:
-    form = deposits.DepositForm(administration_id=seeded.adm_id("MEF"), full_name="Nadia Chraibi", id_kind="CIN",
-                                id_value="D778899", email="", phone="0612121212", subject="Demande de subvention")
+    form = deposits.DepositForm(
+        administration_id=seeded.adm_id("MEF"),
+        full_name="Nadia Chraibi",
+        id_kind="CIN",
+        id_value="D778899",
+        email="",
+        phone="0612121212",
+        subject="Demande de subvention",
+    )
     with db.write_session() as s:
         cid = deposits.submit(s, form).correspondence_id
     clerk = seeded.actor("clerk.mef@mrasla.ma")
@@ -100,8 +107,11 @@ def test_signature_lands_in_the_signatory_block_of_the_last_page(seeded):
     last = reader.pages[-1]
     widgets = [a.get_object() for a in last.get("/Annots", [])]
     # the signatory's field (B-LTA adds an invisible document timestamp field, whose value is a /DocTimeStamp)
-    sig = [w for w in widgets if w.get("/FT") == "/Sig" and w.get("/V") is not None
-           and w["/V"].get_object().get("/Type") != "/DocTimeStamp"]
+    sig = [
+        w
+        for w in widgets
+        if w.get("/FT") == "/Sig" and w.get("/V") is not None and w["/V"].get_object().get("/Type") != "/DocTimeStamp"
+    ]
     assert len(sig) == 1  # the field is signed
     x1, y1, x2, y2 = (float(v) for v in sig[0]["/Rect"])
     width = float(last.mediabox.width)
@@ -141,8 +151,9 @@ def test_edited_text_becomes_a_new_version_and_the_circuit_restarts(seeded):
         decisions.act(s, seeded.actor(HEAD), fid, "rejected", comment="Préciser le montant")
     with db.read_session() as s:
         draft = drafting.draft_of(s, agent, fid)
-    edited = drafting.LetterText(draft.lang, draft.addressee, draft.subject, draft.body + "\nMontant : 12 000 DH.",
-                                 draft.place)
+    edited = drafting.LetterText(
+        draft.lang, draft.addressee, draft.subject, draft.body + "\nMontant : 12 000 DH.", draft.place
+    )
     with db.write_session() as s:
         folder = drafting.revise(s, agent, fid, edited)
         assert folder.version == 2 and folder.status == FolderStatus.in_progress and folder.current_step == 1
@@ -186,17 +197,26 @@ def test_clerk_reprints_a_paper_label_with_a_new_code_and_the_old_one_stops_work
 
     clerk = seeded.actor("clerk.mef@mrasla.ma")
     with db.write_session() as s:
-        reg = paper.register_incoming(s, clerk, administration_id=seeded.adm_id("MEF"), channel="paper",
-                                      subject="Demande de mutation", sender_name="Ahmed Amrani",
-                                      files=[("lettre.pdf", pdf_bytes())])
+        reg = paper.register_incoming(
+            s,
+            clerk,
+            administration_id=seeded.adm_id("MEF"),
+            channel="paper",
+            subject="Demande de mutation",
+            sender_name="Ahmed Amrani",
+            files=[("lettre.pdf", pdf_bytes())],
+        )
         cid, ref, old = reg.correspondence.id, reg.reference, reg.verify_token
     with db.write_session() as s:
         pdf, name = labels.reprint(s, clerk, cid, "a4")
     assert name.startswith("etiquette-") and name.endswith("-a4.pdf") and pdf.startswith(b"%PDF")
     with db.read_session() as s:
         assert verification.lookup(s, ref, old) is None  # the previous label's code is revoked
-        assert s.execute(select(AuditEvent.id).where(AuditEvent.action == "correspondence.label_reprinted",
-                                                     AuditEvent.object_id == str(cid))).first()
+        assert s.execute(
+            select(AuditEvent.id).where(
+                AuditEvent.action == "correspondence.label_reprinted", AuditEvent.object_id == str(cid)
+            )
+        ).first()
     with pytest.raises((PermissionDenied, NotFound)), db.write_session() as s:
         labels.reprint(s, seeded.actor(AGENT), cid)  # not a registry clerk
     deposit = _incoming(seeded)

@@ -16,16 +16,24 @@ from mrasla_app.services.portal import deposits, verification
 
 
 def _deposit(seeded, subject: str) -> int:
-    form = deposits.DepositForm(administration_id=seeded.adm_id("MEF"), full_name="Driss Alami", id_kind="CIN",
-                                id_value="C123456", email="", phone="0611223344", subject=subject)
+    form = deposits.DepositForm(
+        administration_id=seeded.adm_id("MEF"),
+        full_name="Driss Alami",
+        id_kind="CIN",
+        id_value="C123456",
+        email="",
+        phone="0611223344",
+        subject=subject,
+    )
     with db.write_session() as s:
         return deposits.submit(s, form).correspondence_id
 
 
 def _receipt(cid: int) -> Document:
     with db.read_session() as s:
-        return s.execute(select(Document).where(Document.correspondence_id == cid,
-                                                Document.kind == DocumentKind.receipt)).scalar_one()
+        return s.execute(
+            select(Document).where(Document.correspondence_id == cid, Document.kind == DocumentKind.receipt)
+        ).scalar_one()
 
 
 def test_receipts_are_extended_after_the_grace_period_then_refreshed_once(seeded):
@@ -68,8 +76,15 @@ def test_receipts_are_extended_after_the_grace_period_then_refreshed_once(seeded
 
 
 def test_verification_lookup_says_which_level_the_receipt_has(seeded):
-    form = deposits.DepositForm(administration_id=seeded.adm_id("MEF"), full_name="Driss Alami", id_kind="CIN",
-                                id_value="C123456", email="", phone="0611223344", subject="Niveau")
+    form = deposits.DepositForm(
+        administration_id=seeded.adm_id("MEF"),
+        full_name="Driss Alami",
+        id_kind="CIN",
+        id_value="C123456",
+        email="",
+        phone="0611223344",
+        subject="Niveau",
+    )
     with db.write_session() as s:
         result = deposits.submit(s, form)
     with db.read_session() as s:

@@ -23,8 +23,11 @@ def sql(statement: str, **params) -> None:
 
 def chain_of(code_adm_id: int) -> list[AuditEvent]:
     with db.read_session() as s:
-        return list(s.execute(select(AuditEvent).where(AuditEvent.chain == audit.chain_for(code_adm_id))
-                              .order_by(AuditEvent.seq)).scalars())
+        return list(
+            s.execute(
+                select(AuditEvent).where(AuditEvent.chain == audit.chain_for(code_adm_id)).order_by(AuditEvent.seq)
+            ).scalars()
+        )
 
 
 def test_empty_database_verifies(fresh_db):
@@ -65,8 +68,15 @@ def test_record_appends_and_stays_valid(seeded):
     mef = seeded.adm_id("MEF")
     before = len(chain_of(mef))
     with db.write_session() as s:
-        directory.save_unit(s, admin, administration_id=mef, parent_id=None, code="CAB",
-                            name_ar="الديوان", name_fr="Cabinet du Ministre")
+        directory.save_unit(
+            s,
+            admin,
+            administration_id=mef,
+            parent_id=None,
+            code="CAB",
+            name_ar="الديوان",
+            name_fr="Cabinet du Ministre",
+        )
     events = chain_of(mef)
     assert len(events) == before + 1
     assert events[-1].action == "unit.created" and events[-1].actor_id == admin.user_id
@@ -77,8 +87,15 @@ def test_rolled_back_action_leaves_no_event(seeded):
     mef = seeded.adm_id("MEF")
     before = len(chain_of(mef))
     with pytest.raises(RuntimeError), db.write_session() as s:
-        directory.save_unit(s, seeded.actor("admin.mef@mrasla.ma"), administration_id=mef, parent_id=None,
-                            code="CAB", name_ar="الديوان", name_fr="Cabinet")
+        directory.save_unit(
+            s,
+            seeded.actor("admin.mef@mrasla.ma"),
+            administration_id=mef,
+            parent_id=None,
+            code="CAB",
+            name_ar="الديوان",
+            name_fr="Cabinet",
+        )
         raise RuntimeError("boom")
     assert len(chain_of(mef)) == before
     assert verify() == []
@@ -141,5 +158,6 @@ def test_other_chains_unaffected_by_tampering(seeded):
     sql("DELETE FROM audit_event WHERE id = :id", id=chain_of(mef)[-1].id)
     problems = verify()
     assert problems and all(p.startswith(audit.chain_for(mef)) for p in problems)
-    assert not any(p.startswith(audit.chain_for(crb) + ":") or p.startswith(audit.chain_for(crb) + "#")
-                   for p in problems)
+    assert not any(
+        p.startswith(audit.chain_for(crb) + ":") or p.startswith(audit.chain_for(crb) + "#") for p in problems
+    )

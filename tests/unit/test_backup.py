@@ -13,9 +13,9 @@ from mrasla_app.models import Document, DocumentKind
 from mrasla_app.pki import ca
 from mrasla_app.pki.validation import validate_pdf
 from mrasla_app.services.directory import accounts
+from mrasla_app.services.errors import DomainError
 from mrasla_app.services.platform import backup, fsck, storage
 from mrasla_app.services.portal import deposits
-from mrasla_app.services.errors import DomainError
 from mrasla_app.settings import get_settings
 from tests.files import pdf_bytes
 
@@ -25,9 +25,16 @@ pytestmark = pytest.mark.skipif(bool(os.environ.get("MRASLA_TEST_PG")), reason="
 
 
 def _deposit(seeded) -> str:
-    form = deposits.DepositForm(administration_id=seeded.adm_id("MEF"), full_name="Yasmine Berrada", id_kind="CIN",
-                                id_value="F998877", email="", phone="0615161718", subject="Demande",
-                                files=[("lettre.pdf", pdf_bytes(2))])
+    form = deposits.DepositForm(
+        administration_id=seeded.adm_id("MEF"),
+        full_name="Yasmine Berrada",
+        id_kind="CIN",
+        id_value="F998877",
+        email="",
+        phone="0615161718",
+        subject="Demande",
+        files=[("lettre.pdf", pdf_bytes(2))],
+    )
     with db.write_session() as s:
         return deposits.submit(s, form).registry_number
 
@@ -58,9 +65,11 @@ def test_damaged_or_wrongly_unlocked_archives_are_refused(seeded, tmp_path):
     _deposit(seeded)
     archive = tmp_path / "a.backup"
     backup.create(archive, PASS)
-    for name, data, passphrase in (("truncated", archive.read_bytes()[:-100], PASS),
-                                   ("flipped", archive.read_bytes()[:200] + b"\x00" + archive.read_bytes()[201:], PASS),
-                                   ("wrong", archive.read_bytes(), "not the passphrase!")):
+    for name, data, passphrase in (
+        ("truncated", archive.read_bytes()[:-100], PASS),
+        ("flipped", archive.read_bytes()[:200] + b"\x00" + archive.read_bytes()[201:], PASS),
+        ("wrong", archive.read_bytes(), "not the passphrase!"),
+    ):
         bad = tmp_path / f"{name}.backup"
         bad.write_bytes(data)
         with pytest.raises(DomainError) as err:

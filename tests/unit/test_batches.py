@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from mrasla_app import db
 from mrasla_app.models import AuditEvent, BatchLetter, BatchStatus, Correspondence, Document, LetterStatus, ScanBatch
-from mrasla_app.services.platform import fsck, storage
 from mrasla_app.services.correspondence import batches, indexing, reading, separators, splitting
 from mrasla_app.services.errors import DomainError, FieldErrors, PermissionDenied
+from mrasla_app.services.platform import fsck, storage
 from tests.scanned_letters import letters, scan_pdf, stack_pdf, text_pdf
 
 CLERK = "clerk.mef@mrasla.ma"
@@ -85,13 +85,16 @@ def test_ocr_proposals_accuracy(tmp_path):
 
 
 def test_proposals_from_arabic_and_french_formats():
-    p = indexing.propose("المملكة المغربية\nشركة النور ش.م.م\nالتعريف الموحد ICE: ٠٠١٢٣٤٥٦٧٠٠٠٠٨٩\n"
-                         "فاس في ٣ غشت ٢٠٢٦\nعدد: ١٢/٢٠٢٦\nالموضوع: طلب رخصة")
+    p = indexing.propose(
+        "المملكة المغربية\nشركة النور ش.م.م\nالتعريف الموحد ICE: ٠٠١٢٣٤٥٦٧٠٠٠٠٨٩\n"
+        "فاس في ٣ غشت ٢٠٢٦\nعدد: ١٢/٢٠٢٦\nالموضوع: طلب رخصة"
+    )
     assert p == indexing.Proposal("شركة النور ش.م.م", "12/2026", "2026-08-03", "ICE", "001234567000089", "طلب رخصة")
-    p = indexing.propose("ROYAUME DU MAROC\nDe : Ahmed Amrani\nC.I.N. : BK 123456\nRabat, le 1er mars 2026\n"
-                         "V/Réf : DG/45/2026\nObjet : Demande de mutation")
-    assert p == indexing.Proposal("Ahmed Amrani", "DG/45/2026", "2026-03-01", "CIN", "BK123456",
-                                  "Demande de mutation")
+    p = indexing.propose(
+        "ROYAUME DU MAROC\nDe : Ahmed Amrani\nC.I.N. : BK 123456\nRabat, le 1er mars 2026\n"
+        "V/Réf : DG/45/2026\nObjet : Demande de mutation"
+    )
+    assert p == indexing.Proposal("Ahmed Amrani", "DG/45/2026", "2026-03-01", "CIN", "BK123456", "Demande de mutation")
     assert indexing.propose("") == indexing.Proposal()
 
 
@@ -102,8 +105,14 @@ def _batch(seeded, parts: list[bytes]) -> int:
 
 def _fields(letter: BatchLetter) -> batches.LetterFields:
     p = json.loads(letter.proposal)
-    return batches.LetterFields(sender_name=p["sender"], subject=p["subject"], reference=p["reference"],
-                                dated=p["dated"], sender_id_kind=p["id_kind"], sender_id_value=p["id_value"])
+    return batches.LetterFields(
+        sender_name=p["sender"],
+        subject=p["subject"],
+        reference=p["reference"],
+        dated=p["dated"],
+        sender_id_kind=p["id_kind"],
+        sender_id_value=p["id_value"],
+    )
 
 
 def test_batch_confirmation_numbers_are_gap_free_and_discarded_take_none(seeded):
@@ -126,8 +135,10 @@ def test_batch_confirmation_numbers_are_gap_free_and_discarded_take_none(seeded)
     with pytest.raises(DomainError):
         with db.write_session() as s:  # a discarded letter cannot be confirmed later
             batches.confirm(s, seeded.actor(CLERK), rows[1].id, _fields(rows[1]))
-    for bad in (batches.LetterFields(sender_name="", subject=""),
-                batches.LetterFields(sender_name="X", subject="Y", dated="31/02/2026")):
+    for bad in (
+        batches.LetterFields(sender_name="", subject=""),
+        batches.LetterFields(sender_name="X", subject="Y", dated="31/02/2026"),
+    ):
         with pytest.raises(FieldErrors):
             with db.write_session() as s:  # bad fields: nothing registered, the number is given back
                 batches.confirm(s, seeded.actor(CLERK), rows[2].id, bad)
@@ -145,8 +156,14 @@ def test_batch_confirmation_numbers_are_gap_free_and_discarded_take_none(seeded)
         doc = s.execute(select(Document).where(Document.correspondence_id == corr.id)).scalar_one()
         assert sample[2].subject.split()[0] in PdfReader(io.BytesIO(storage.get(doc.sha256))).pages[0].extract_text()
         actions = set(s.execute(select(AuditEvent.action).where(AuditEvent.action.like("batch.%"))).scalars())
-        assert {"batch.created", "batch.split", "batch.ready", "batch.letter_confirmed", "batch.letter_discarded",
-                "batch.closed"} <= actions
+        assert {
+            "batch.created",
+            "batch.split",
+            "batch.ready",
+            "batch.letter_confirmed",
+            "batch.letter_discarded",
+            "batch.closed",
+        } <= actions
 
 
 def test_only_clerks_of_the_administration(seeded):
@@ -174,8 +191,10 @@ def test_stale_claim_is_taken_over_and_a_bad_stack_fails(seeded, monkeypatch):
     with db.read_session() as s:
         assert s.get(ScanBatch, batch_id).status is BatchStatus.ready
         assert s.get(ScanBatch, broken).status is BatchStatus.failed
-        assert s.execute(select(func.count()).select_from(BatchLetter).where(BatchLetter.batch_id == broken)
-                         ).scalar_one() == 0
+        assert (
+            s.execute(select(func.count()).select_from(BatchLetter).where(BatchLetter.batch_id == broken)).scalar_one()
+            == 0
+        )
     with db.write_session() as s, pytest.raises(DomainError):
         batches.close_failed(s, seeded.actor(CLERK), batch_id)  # a ready batch closes by its letters only
     with db.write_session() as s:

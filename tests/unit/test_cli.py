@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from mrasla_app import db
-
 from mrasla_app.cli import build_parser, main
 
 
@@ -29,12 +28,27 @@ def test_create_user_with_a_role_then_log_in(seeded, capsys):
     from mrasla_app import db
     from mrasla_app.services.directory import accounts
 
-    code = main(["create-user", "--email", "nouveau@mrasla.ma", "--name", "Amina Nouvelle", "--administration", "MEF",
-                 "--role", "BO:clerk", "--password", "Tres-Long-Mot2Passe"])
+    code = main(
+        [
+            "create-user",
+            "--email",
+            "nouveau@mrasla.ma",
+            "--name",
+            "Amina Nouvelle",
+            "--administration",
+            "MEF",
+            "--role",
+            "BO:clerk",
+            "--password",
+            "Tres-Long-Mot2Passe",
+        ]
+    )
     assert code == 0
     with db.write_session() as s:
         ticket = accounts.authenticate(s, "nouveau@mrasla.ma", "Tres-Long-Mot2Passe")
         actor = accounts.actor_from_token(s, accounts.exchange_ticket(s, ticket))
     assert actor is not None and [r.value for r in actor.roles] == ["clerk"]
-    assert main(["create-user", "--email", "x@mrasla.ma", "--name", "X", "--administration", "MEF",
-                 "--password", "short"]) == 2
+    assert (
+        main(["create-user", "--email", "x@mrasla.ma", "--name", "X", "--administration", "MEF", "--password", "short"])
+        == 2
+    )

@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from mrasla_app import db
 from mrasla_app.models import AuditEvent, Contact, Party, PartyKind
-from mrasla_app.services.correspondence import paper
-from mrasla_app.services.correspondence import contacts
+from mrasla_app.services.correspondence import contacts, paper
 from mrasla_app.services.errors import DomainError, FieldErrors, NotFound, PermissionDenied
 
 CLERK, AGENT, OTHER_CLERK = "clerk.mef@mrasla.ma", "agent.mef@mrasla.ma", "clerk.crb@mrasla.ma"
@@ -34,8 +33,9 @@ def test_remember_matches_on_email_phone_or_identifier(seeded) -> None:
         assert (again.name_latin, again.name_ar, again.phone) == ("Ahmed El Fassi", "أحمد الفاسي", "0661234567")
         by_phone = contacts.remember(s, adm, name="A. El Fassi", phone="0661234567")
         assert by_phone.id == first.id and by_phone.name_latin == "Ahmed El Fassi"  # kept, not overwritten
-        by_ice = contacts.remember(s, adm, kind=PartyKind.company, name="Atlas SARL", id_kind="ICE",
-                                   id_value="001234567000089")
+        by_ice = contacts.remember(
+            s, adm, kind=PartyKind.company, name="Atlas SARL", id_kind="ICE", id_value="001234567000089"
+        )
         assert contacts.remember(s, adm, name="ATLAS", id_value="001234567000089").id == by_ice.id
         # same name only: a new entry (names are ambiguous), suggested as a duplicate instead
         assert contacts.remember(s, adm, name="ahmed EL-FASSI").id != first.id
@@ -47,10 +47,24 @@ def test_suggestions_and_merge(seeded) -> None:
     adm = seeded.adm_id("MEF")
     clerk = seeded.actor(CLERK)
     with db.write_session() as s:
-        a = paper.register_incoming(s, clerk, administration_id=adm, channel="email", subject="Demande",
-                                    sender_name="Ahmed El Fassi", sender_email="a.elfassi@example.ma")
-        b = paper.register_incoming(s, clerk, administration_id=adm, channel="email", subject="Relance",
-                                    sender_name="EL FASSI Ahmed", sender_phone="0661234567")
+        a = paper.register_incoming(
+            s,
+            clerk,
+            administration_id=adm,
+            channel="email",
+            subject="Demande",
+            sender_name="Ahmed El Fassi",
+            sender_email="a.elfassi@example.ma",
+        )
+        b = paper.register_incoming(
+            s,
+            clerk,
+            administration_id=adm,
+            channel="email",
+            subject="Relance",
+            sender_name="EL FASSI Ahmed",
+            sender_phone="0661234567",
+        )
         c = contacts.create(s, clerk, adm, contacts.ContactInput(name_latin="Karima Alaoui", phone="+212661234567"))
         contacts.create(s, clerk, adm, contacts.ContactInput(name_latin="Sans rapport", email="x@example.ma"))
         party_a = s.get(Party, a.correspondence.sender_party_id)
@@ -85,8 +99,12 @@ def test_suggestions_and_merge(seeded) -> None:
 def test_create_refuses_bad_input(seeded) -> None:
     adm = seeded.adm_id("MEF")
     with db.write_session() as s, pytest.raises(FieldErrors) as refused:
-        contacts.create(s, seeded.actor(CLERK), adm, contacts.ContactInput(
-            kind="robot", email="not-an-email", phone="12", id_kind="CIN", id_value="123"))
+        contacts.create(
+            s,
+            seeded.actor(CLERK),
+            adm,
+            contacts.ContactInput(kind="robot", email="not-an-email", phone="12", id_kind="CIN", id_value="123"),
+        )
     assert set(refused.value.fields) == {"kind", "name_latin", "email", "phone", "id_value"}
     with db.read_session() as s:
         assert s.execute(select(Contact)).first() is None
@@ -101,12 +119,26 @@ def test_outgoing_letter_to_a_picked_contact(seeded) -> None:
         picked_id, foreign_id = picked.id, foreign.id
     with db.write_session() as s:
         entry = contacts.addressee(s, agent, adm, picked_id)  # type: ignore[arg-type]
-        reg = paper.register_outgoing(s, agent, administration_id=adm, unit_id=dss, subject="Réponse",
-                                      recipient_name=contacts.display_name(entry), recipient_contact_id=picked_id)
+        reg = paper.register_outgoing(
+            s,
+            agent,
+            administration_id=adm,
+            unit_id=dss,
+            subject="Réponse",
+            recipient_name=contacts.display_name(entry),
+            recipient_contact_id=picked_id,
+        )
         party = s.get(Party, reg.correspondence.recipient_party_id)
         assert party.contact_id == picked_id and party.full_name == "شركة الأطلس"  # type: ignore[union-attr]
     with db.write_session() as s, pytest.raises(NotFound):
         contacts.addressee(s, agent, adm, foreign_id)  # type: ignore[arg-type]
     with db.write_session() as s, pytest.raises(NotFound):  # another administration's entry: nothing registered
-        paper.register_outgoing(s, agent, administration_id=adm, unit_id=dss, subject="Réponse",
-                                recipient_name="X", recipient_contact_id=foreign_id)
+        paper.register_outgoing(
+            s,
+            agent,
+            administration_id=adm,
+            unit_id=dss,
+            subject="Réponse",
+            recipient_name="X",
+            recipient_contact_id=foreign_id,
+        )

@@ -19,13 +19,30 @@ TODAY = NOW.astimezone(TZ).date()
 CLERK = "clerk.mef@mrasla.ma"
 
 
-def _mail(seeded, *, unit: str | None, status: Status = Status.dispatched, registered: datetime = NOW,
-          deadline: date | None = None, answered: datetime | None = None, closed: datetime | None = None,
-          channel: str = "paper", adm: str = "MEF", clerk: str = CLERK, confidential: bool = False) -> int:
+def _mail(
+    seeded,
+    *,
+    unit: str | None,
+    status: Status = Status.dispatched,
+    registered: datetime = NOW,
+    deadline: date | None = None,
+    answered: datetime | None = None,
+    closed: datetime | None = None,
+    channel: str = "paper",
+    adm: str = "MEF",
+    clerk: str = CLERK,
+    confidential: bool = False,
+) -> int:
     """An incoming letter, then moved by hand to the wanted state (dispatch, dates, status)."""
     with db.write_session() as s:
-        reg = paper.register_incoming(s, seeded.actor(clerk), administration_id=seeded.adm_id(adm), channel="email",
-                                      subject="Objet", sender_name="Ahmed Amrani")
+        reg = paper.register_incoming(
+            s,
+            seeded.actor(clerk),
+            administration_id=seeded.adm_id(adm),
+            channel="email",
+            subject="Objet",
+            sender_name="Ahmed Amrani",
+        )
         corr = s.get(Correspondence, reg.correspondence.id)
         corr.status, corr.registered_at, corr.deadline = status, registered, deadline
         corr.answered_at, corr.closed_at, corr.channel = answered, closed, Channel(channel)
@@ -49,13 +66,25 @@ def fixture(seeded):
     later = TODAY + timedelta(days=10)
     _mail(seeded, unit="DB.DSS", deadline=late)  # overdue, DSS
     _mail(seeded, unit="DB.DSS", status=Status.in_progress, deadline=later)
-    _mail(seeded, unit="DB.DSS", status=Status.closed, registered=NOW - timedelta(days=12),
-          closed=NOW - timedelta(days=2))  # 10 days, closed without answer
+    _mail(
+        seeded, unit="DB.DSS", status=Status.closed, registered=NOW - timedelta(days=12), closed=NOW - timedelta(days=2)
+    )  # 10 days, closed without answer
     _mail(seeded, unit="DB.DSP", deadline=late)  # overdue, DSP (sibling branch)
-    _mail(seeded, unit="DB.DSP", status=Status.answered, registered=NOW - timedelta(days=5),
-          answered=NOW - timedelta(days=1), closed=NOW)  # 4 days (answer counts, not closing)
-    _mail(seeded, unit="DAAG.DRH", status=Status.answered, registered=NOW - timedelta(days=3),
-          answered=NOW - timedelta(days=1))  # 2 days
+    _mail(
+        seeded,
+        unit="DB.DSP",
+        status=Status.answered,
+        registered=NOW - timedelta(days=5),
+        answered=NOW - timedelta(days=1),
+        closed=NOW,
+    )  # 4 days (answer counts, not closing)
+    _mail(
+        seeded,
+        unit="DAAG.DRH",
+        status=Status.answered,
+        registered=NOW - timedelta(days=3),
+        answered=NOW - timedelta(days=1),
+    )  # 2 days
     _mail(seeded, unit=None, status=Status.to_qualify, channel="portal")  # still at the registry
     _mail(seeded, unit="DAAG.DRH", confidential=True, channel="portal", deadline=late)
     _mail(seeded, unit="SEC", adm="CRB", clerk="clerk.crb@mrasla.ma", deadline=late)  # another administration
@@ -96,8 +125,9 @@ def test_deposits_per_day_use_morocco_dates(fixture):
     assert (today.portal, today.other) == (2, 3)
     assert sum(d.total for d in b.per_day) == 8  # the CRB letter is not counted
     # A letter registered late in the UTC evening falls on the next Morocco day when Morocco is ahead of UTC.
-    evening = datetime.combine(TODAY - timedelta(days=1), datetime.min.time(), tzinfo=TZ).astimezone(timezone.utc) \
-        - timedelta(minutes=30)
+    evening = datetime.combine(TODAY - timedelta(days=1), datetime.min.time(), tzinfo=TZ).astimezone(
+        timezone.utc
+    ) - timedelta(minutes=30)
     _mail(fixture, unit="DB.DSS", registered=evening)
     b2 = _board(fixture, "admin.mef@mrasla.ma")
     local = evening.astimezone(TZ).date()

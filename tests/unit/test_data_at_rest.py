@@ -26,13 +26,17 @@ def test_a_new_installation_is_private_under_an_open_umask(tmp_path):
     data = tmp_path / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MRASLA_")} | {"MRASLA_DATA_DIR": str(data)}
     # A write after the migration leaves the WAL and shared-memory files in place (the connection stays open).
-    script = ("import os; os.umask(0o022)\n"
-              "from mrasla_app.cli import main; assert main(['migrate']) == 0\n"
-              "from sqlalchemy import text; from mrasla_app import db\n"
-              "with db.write_session() as s: s.execute(text(\"CREATE TABLE probe (x int)\"))\n"
-              "import pathlib; d = pathlib.Path(os.environ['MRASLA_DATA_DIR'])\n"
-              "print(sorted((p.name, oct(p.stat().st_mode & 0o777)) for p in [d, *d.iterdir()]))\n")
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+    script = (
+        "import os; os.umask(0o022)\n"
+        "from mrasla_app.cli import main; assert main(['migrate']) == 0\n"
+        "from sqlalchemy import text; from mrasla_app import db\n"
+        'with db.write_session() as s: s.execute(text("CREATE TABLE probe (x int)"))\n'
+        "import pathlib; d = pathlib.Path(os.environ['MRASLA_DATA_DIR'])\n"
+        "print(sorted((p.name, oct(p.stat().st_mode & 0o777)) for p in [d, *d.iterdir()]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
     modes = dict(eval(out.strip().splitlines()[-1]))  # noqa: S307 - our own script's output
     assert modes["data"] == "0o700"
     assert modes["mrasla.db"] == modes["mrasla.db-wal"] == modes["mrasla.db-shm"] == "0o600"

@@ -11,7 +11,12 @@ from mrasla_app import db
 from mrasla_app.models import Priority
 from mrasla_app.services.correspondence import deadlines, holidays
 from mrasla_app.services.correspondence.deadlines import (
-    DEFAULT_SLA, add_working_days, deadline_state, is_working_day, sla_days, working_days_between,
+    DEFAULT_SLA,
+    add_working_days,
+    deadline_state,
+    is_working_day,
+    sla_days,
+    working_days_between,
 )
 
 FRI, SAT, SUN, MON, TUE = (date(2026, 7, 24) + timedelta(days=i) for i in (0, 1, 2, 3, 4))
@@ -100,10 +105,12 @@ def test_administration_holiday_is_its_own(seeded):
     with db.read_session() as s:
         assert MON in deadlines.holidays_for(s, crb, [2026])
         assert MON not in deadlines.holidays_for(s, mef, [2026])
-        assert deadlines.default_deadline(s, crb, "", "very_urgent", datetime(2026, 7, 24, 9, tzinfo=timezone.utc)) \
-            == date(2026, 7, 29)
-        assert deadlines.default_deadline(s, mef, "", "very_urgent", datetime(2026, 7, 24, 9, tzinfo=timezone.utc)) \
-            == TUE
+        assert deadlines.default_deadline(
+            s, crb, "", "very_urgent", datetime(2026, 7, 24, 9, tzinfo=timezone.utc)
+        ) == date(2026, 7, 29)
+        assert (
+            deadlines.default_deadline(s, mef, "", "very_urgent", datetime(2026, 7, 24, 9, tzinfo=timezone.utc)) == TUE
+        )
 
 
 def test_default_deadline_uses_casablanca_date(seeded):

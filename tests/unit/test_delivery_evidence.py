@@ -31,8 +31,9 @@ def _text(pdf: bytes, tmp_path) -> str:
 
 
 def _answer_doc(session, correspondence_id: int) -> Document:
-    return session.execute(select(Document).where(Document.correspondence_id == correspondence_id,
-                                                  Document.kind == DocumentKind.answer)).scalar_one()
+    return session.execute(
+        select(Document).where(Document.correspondence_id == correspondence_id, Document.kind == DocumentKind.answer)
+    ).scalar_one()
 
 
 def test_an_answer_to_a_citizen_has_sealed_evidence_of_sending_and_first_retrieval(seeded, signed_answer, tmp_path):
@@ -63,13 +64,23 @@ def test_another_administration_opening_the_letter_is_its_retrieval(seeded, sign
     dep = _incoming(seeded)
     agent = seeded.actor("agent.mef@mrasla.ma")
     with db.write_session() as s:
-        res = sending.send_answer(s, agent, dep.correspondence_id, subject="Transmission", document=signed_answer,
-                                  to_administration_id=seeded.adm_id("CRB"))
+        res = sending.send_answer(
+            s,
+            agent,
+            dep.correspondence_id,
+            subject="Transmission",
+            document=signed_answer,
+            to_administration_id=seeded.adm_id("CRB"),
+        )
     with db.write_session() as s:
-        arrived = s.execute(select(Document).where(Document.correspondence_id == res.recipient_id,
-                                                   Document.kind == DocumentKind.attachment)).scalar_one()
-        delivery_evidence.record_retrieval(s, arrived, actor=seeded.actor("clerk.crb@mrasla.ma"),
-                                           actor_label="clerk.crb@mrasla.ma")
+        arrived = s.execute(
+            select(Document).where(
+                Document.correspondence_id == res.recipient_id, Document.kind == DocumentKind.attachment
+            )
+        ).scalar_one()
+        delivery_evidence.record_retrieval(
+            s, arrived, actor=seeded.actor("clerk.crb@mrasla.ma"), actor_label="clerk.crb@mrasla.ma"
+        )
     with db.read_session() as s:
         found = delivery_evidence.evidence(s, agent, res.outgoing_id)
     assert [e.kind for e in found.events] == ["sent", "delivered", "acknowledged", "retrieved"]

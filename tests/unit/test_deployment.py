@@ -41,8 +41,14 @@ def test_the_demo_refuses_a_public_url_unless_told(seeded, monkeypatch):
 def test_the_server_does_not_start_with_the_demo_on_a_public_url(seeded):
     env = {k: v for k, v in os.environ.items() if not k.startswith("MRASLA_") or k == "MRASLA_DATABASE_URL"}
     env.update(MRASLA_DATA_DIR=str(seeded.data_dir), MRASLA_PUBLIC_URL=PUBLIC, MRASLA_JOBS="0")
-    started = subprocess.run([sys.executable, "-c", "import mrasla_app.mrasla_app"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=300)
+    started = subprocess.run(
+        [sys.executable, "-c", "import mrasla_app.mrasla_app"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert started.returncode != 0 and "Refusing to serve https://courrier.mrasla.gov.ma" in started.stderr
 
 

@@ -30,28 +30,32 @@ def refused(fn, *args, **kw) -> DomainError:
 
 # --- public directory ---------------------------------------------------------------------------
 
+
 def test_public_directory_lists_all_active(seeded):
     assert set(search("")) >= {"MEF", "MEN", "CRB", "ANCFCC", "MSPS"}
     assert search("") == sorted(search(""))
 
 
-@pytest.mark.parametrize("query,code", [
-    ("وزارة الاقتصاد والمالية", "MEF"),
-    ("وزاره الاقتصاد", "MEF"),           # ta marbuta written as ha
-    ("الإقتصاد", "MEF"),                 # hamza under alef (common misspelling)
-    ("وَزَارَةُ الصِّحَّةِ", "MSPS"),          # with tashkeel
-    ("الصحه والحمايه الاجتماعيه", "MSPS"),
-    ("التعليم الاولي", "MEN"),            # أولي without hamza
-    ("الوكاله الوطنيه للمحافظه العقاريه", "ANCFCC"),
-    ("جماعه الرباط", "CRB"),
-    ("economie et des finances", "MEF"),  # French without accents
-    ("ÉDUCATION NATIONALE", "MEN"),
-    ("education nationale", "MEN"),
-    ("conservation fonciere", "ANCFCC"),
-    ("sante", "MSPS"),
-    ("ancfcc", "ANCFCC"),                 # by code, any case
-    ("MEF", "MEF"),
-])
+@pytest.mark.parametrize(
+    "query,code",
+    [
+        ("وزارة الاقتصاد والمالية", "MEF"),
+        ("وزاره الاقتصاد", "MEF"),  # ta marbuta written as ha
+        ("الإقتصاد", "MEF"),  # hamza under alef (common misspelling)
+        ("وَزَارَةُ الصِّحَّةِ", "MSPS"),  # with tashkeel
+        ("الصحه والحمايه الاجتماعيه", "MSPS"),
+        ("التعليم الاولي", "MEN"),  # أولي without hamza
+        ("الوكاله الوطنيه للمحافظه العقاريه", "ANCFCC"),
+        ("جماعه الرباط", "CRB"),
+        ("economie et des finances", "MEF"),  # French without accents
+        ("ÉDUCATION NATIONALE", "MEN"),
+        ("education nationale", "MEN"),
+        ("conservation fonciere", "ANCFCC"),
+        ("sante", "MSPS"),
+        ("ancfcc", "ANCFCC"),  # by code, any case
+        ("MEF", "MEF"),
+    ],
+)
 def test_public_directory_search(seeded, query, code):
     assert code in search(query)
 
@@ -70,8 +74,16 @@ def test_inactive_administration_hidden_from_public(seeded):
     platform = seeded.actor("admin@mrasla.ma")
     with db.write_session() as s:
         adm = directory.get_administration(s, seeded.adm_id("MSPS"))
-        directory.save_administration(s, platform, administration_id=adm.id, code=adm.code, name_ar=adm.name_ar,
-                                      name_fr=adm.name_fr, kind=adm.kind.value, active=False)
+        directory.save_administration(
+            s,
+            platform,
+            administration_id=adm.id,
+            code=adm.code,
+            name_ar=adm.name_ar,
+            name_fr=adm.name_fr,
+            kind=adm.kind.value,
+            active=False,
+        )
     assert "MSPS" not in search("")
 
 
@@ -81,6 +93,7 @@ def test_public_directory_limit(seeded):
 
 
 # --- unit tree ----------------------------------------------------------------------------------
+
 
 def test_unit_tree_parents_before_children(seeded):
     for code in ("MEF", "MEN", "CRB", "ANCFCC", "MSPS"):
@@ -107,15 +120,23 @@ def test_unit_tree_order_and_depth(seeded):
     assert depth["TGR.TR-CS"] == 2 and depth["TGR.TP-SETTAT"] == 3
     # a subtree is contiguous: DB then its divisions, then the next directorate
     i = codes.index("DB")
-    assert codes[i + 1:i + 3] == ["DB.DSP", "DB.DSS"]
+    assert codes[i + 1 : i + 3] == ["DB.DSP", "DB.DSS"]
 
 
 def test_unit_tree_active_only(seeded):
     admin = seeded.actor("admin.mef@mrasla.ma")
     mef = seeded.adm_id("MEF")
     dsp = seeded.unit_id("MEF", "DB.DSP")
-    save_unit(admin, administration_id=mef, unit_id=dsp, parent_id=seeded.unit_id("MEF", "DB"), code="DB.DSP",
-              name_fr="Division des Secteurs Productifs", name_ar="قسم القطاعات الإنتاجية", active=False)
+    save_unit(
+        admin,
+        administration_id=mef,
+        unit_id=dsp,
+        parent_id=seeded.unit_id("MEF", "DB"),
+        code="DB.DSP",
+        name_fr="Division des Secteurs Productifs",
+        name_ar="قسم القطاعات الإنتاجية",
+        active=False,
+    )
     with db.read_session() as s:
         assert dsp in {n.unit.id for n in directory.unit_tree(s, mef)}
         assert dsp not in {n.unit.id for n in directory.unit_tree(s, mef, active_only=True)}
@@ -125,8 +146,10 @@ def test_descendants(seeded):
     tgr = seeded.unit_id("MEF", "TGR")
     with db.read_session() as s:
         below = directory.descendants(s, {tgr})
-    expected = {seeded.unit_id("MEF", c) for c in
-                ("TGR", "TGR.TR-CS", "TGR.TP-SETTAT", "TGR.TP-JADIDA", "TGR.TR-RSK", "TGR.TP-KENITRA")}
+    expected = {
+        seeded.unit_id("MEF", c)
+        for c in ("TGR", "TGR.TR-CS", "TGR.TP-SETTAT", "TGR.TP-JADIDA", "TGR.TR-RSK", "TGR.TP-KENITRA")
+    }
     assert below == expected
 
 
@@ -143,10 +166,16 @@ def test_units_for_staff_only(seeded):
 
 # --- unit validation ----------------------------------------------------------------------------
 
+
 def test_create_unit_normalises_code(seeded):
     admin = seeded.actor("admin.mef@mrasla.ma")
-    unit = save_unit(admin, administration_id=seeded.adm_id("MEF"), parent_id=seeded.unit_id("MEF", "DB"),
-                     code=" db.dcf ", level="central")
+    unit = save_unit(
+        admin,
+        administration_id=seeded.adm_id("MEF"),
+        parent_id=seeded.unit_id("MEF", "DB"),
+        code=" db.dcf ",
+        level="central",
+    )
     assert unit.code == "DB.DCF" and unit.parent_id == seeded.unit_id("MEF", "DB")
 
 
@@ -156,15 +185,29 @@ def test_cycle_refused(seeded):
     db_id, dss = seeded.unit_id("MEF", "DB"), seeded.unit_id("MEF", "DB.DSS")
     before = seeded.counts()
     # DB under its own division
-    err = refused(save_unit, admin, administration_id=mef, unit_id=db_id, parent_id=dss, code="DB",
-                  name_fr="Direction du Budget", name_ar="مديرية الميزانية")
+    err = refused(
+        save_unit,
+        admin,
+        administration_id=mef,
+        unit_id=db_id,
+        parent_id=dss,
+        code="DB",
+        name_fr="Direction du Budget",
+        name_ar="مديرية الميزانية",
+    )
     assert err.code == "error.invalid_parent"
     # a unit as its own parent
     err = refused(save_unit, admin, administration_id=mef, unit_id=dss, parent_id=dss, code="DB.DSS")
     assert err.code == "error.invalid_parent"
     # deeper: SG under a provincial treasury three levels down
-    err = refused(save_unit, admin, administration_id=mef, unit_id=seeded.unit_id("MEF", "SG"),
-                  parent_id=seeded.unit_id("MEF", "TGR.TP-SETTAT"), code="SG")
+    err = refused(
+        save_unit,
+        admin,
+        administration_id=mef,
+        unit_id=seeded.unit_id("MEF", "SG"),
+        parent_id=seeded.unit_id("MEF", "TGR.TP-SETTAT"),
+        code="SG",
+    )
     assert err.code == "error.invalid_parent"
     assert seeded.counts() == before
     with db.read_session() as s:
@@ -174,8 +217,9 @@ def test_cycle_refused(seeded):
 def test_parent_from_other_administration_refused(seeded):
     platform = seeded.actor("admin@mrasla.ma")
     before = seeded.counts()
-    err = refused(save_unit, platform, administration_id=seeded.adm_id("MEF"),
-                  parent_id=seeded.unit_id("CRB", "DGS"), code="X1")
+    err = refused(
+        save_unit, platform, administration_id=seeded.adm_id("MEF"), parent_id=seeded.unit_id("CRB", "DGS"), code="X1"
+    )
     assert err.code == "error.invalid_parent"
     err = refused(save_unit, platform, administration_id=seeded.adm_id("MEF"), parent_id=999_999, code="X2")
     assert err.code == "error.invalid_parent"
@@ -186,8 +230,13 @@ def test_move_unit_to_other_administration_refused(seeded):
     """A unit id of administration B cannot be edited through administration A."""
     platform = seeded.actor("admin@mrasla.ma")
     with pytest.raises(NotFound):
-        save_unit(platform, administration_id=seeded.adm_id("MEF"), unit_id=seeded.unit_id("CRB", "SEC"),
-                  parent_id=None, code="SEC")
+        save_unit(
+            platform,
+            administration_id=seeded.adm_id("MEF"),
+            unit_id=seeded.unit_id("CRB", "SEC"),
+            parent_id=None,
+            code="SEC",
+        )
 
 
 def test_duplicate_unit_code_refused(seeded):
@@ -197,8 +246,14 @@ def test_duplicate_unit_code_refused(seeded):
     assert refused(save_unit, admin, administration_id=mef, parent_id=None, code="DB").code == "error.duplicate_code"
     assert refused(save_unit, admin, administration_id=mef, parent_id=None, code="db").code == "error.duplicate_code"
     # renaming an existing unit onto another's code
-    err = refused(save_unit, admin, administration_id=mef, unit_id=seeded.unit_id("MEF", "DB.DSS"),
-                  parent_id=seeded.unit_id("MEF", "DB"), code="DB.DSP")
+    err = refused(
+        save_unit,
+        admin,
+        administration_id=mef,
+        unit_id=seeded.unit_id("MEF", "DB.DSS"),
+        parent_id=seeded.unit_id("MEF", "DB"),
+        code="DB.DSP",
+    )
     assert err.code == "error.duplicate_code"
     assert seeded.counts() == before
 
@@ -212,21 +267,30 @@ def test_same_unit_code_in_two_administrations_allowed(seeded):
 def test_unit_keeps_its_code_on_update(seeded):
     admin = seeded.actor("admin.mef@mrasla.ma")
     dss = seeded.unit_id("MEF", "DB.DSS")
-    unit = save_unit(admin, administration_id=seeded.adm_id("MEF"), unit_id=dss,
-                     parent_id=seeded.unit_id("MEF", "DB"), code="DB.DSS",
-                     name_fr="Division des Secteurs Sociaux (renommée)", name_ar="قسم القطاعات الاجتماعية")
+    unit = save_unit(
+        admin,
+        administration_id=seeded.adm_id("MEF"),
+        unit_id=dss,
+        parent_id=seeded.unit_id("MEF", "DB"),
+        code="DB.DSS",
+        name_fr="Division des Secteurs Sociaux (renommée)",
+        name_ar="قسم القطاعات الاجتماعية",
+    )
     assert unit.id == dss and unit.name_fr.endswith("(renommée)")
 
 
-@pytest.mark.parametrize("field,value,code", [
-    ("code", "", "error.invalid_code"),
-    ("code", "é-bad", "error.invalid_code"),
-    ("code", "A" * 33, "error.invalid_code"),
-    ("name_fr", "   ", "error.required"),
-    ("name_ar", "", "error.required"),
-    ("name_fr", "x" * 256, "error.too_long"),
-    ("level", "national", "error.invalid_request"),
-])
+@pytest.mark.parametrize(
+    "field,value,code",
+    [
+        ("code", "", "error.invalid_code"),
+        ("code", "é-bad", "error.invalid_code"),
+        ("code", "A" * 33, "error.invalid_code"),
+        ("name_fr", "   ", "error.required"),
+        ("name_ar", "", "error.required"),
+        ("name_fr", "x" * 256, "error.too_long"),
+        ("level", "national", "error.invalid_request"),
+    ],
+)
 def test_unit_field_validation(seeded, field, value, code):
     admin = seeded.actor("admin.mef@mrasla.ma")
     kw = {"administration_id": seeded.adm_id("MEF"), "parent_id": None, "code": "NEW", field: value}
@@ -236,6 +300,7 @@ def test_unit_field_validation(seeded, field, value, code):
 
 
 # --- administrations ------------------------------------------------------------------------------
+
 
 def save_adm(actor, **kw):
     kw.setdefault("name_ar", "إدارة تجريبية")
@@ -263,8 +328,15 @@ def test_duplicate_administration_code_refused(seeded):
 def test_admin_edits_own_administration_but_not_its_code(seeded):
     admin = seeded.actor("admin.mef@mrasla.ma")
     mef = seeded.adm_id("MEF")
-    adm = save_adm(admin, administration_id=mef, code="MEF", name_fr="Ministère de l'Économie et des Finances",
-                   name_ar="وزارة الاقتصاد والمالية", city_fr="Rabat", city_ar="الرباط")
+    adm = save_adm(
+        admin,
+        administration_id=mef,
+        code="MEF",
+        name_fr="Ministère de l'Économie et des Finances",
+        name_ar="وزارة الاقتصاد والمالية",
+        city_fr="Rabat",
+        city_ar="الرباط",
+    )
     assert adm.code == "MEF"
     assert refused(save_adm, admin, administration_id=mef, code="MEFX").code == "error.forbidden"
 

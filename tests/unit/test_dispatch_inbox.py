@@ -9,19 +9,27 @@ from sqlalchemy import select
 
 from mrasla_app import db
 from mrasla_app.models import Correspondence, Dispatch, Status
-from mrasla_app.services.portal import deposits
 from mrasla_app.services.correspondence import dispatch, inbox
+from mrasla_app.services.correspondence.inbox import InboxFilter, Queue
 from mrasla_app.services.directory import users
 from mrasla_app.services.directory.accounts import system_actor
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
-from mrasla_app.services.correspondence.inbox import InboxFilter, Queue
+from mrasla_app.services.portal import deposits
 
 DEADLINE = date(2030, 1, 15)
 
 
 def deposit(seeded, subject="Demande d'attestation", adm="MEF", name="Salma Bennis", message="") -> int:
-    form = deposits.DepositForm(administration_id=seeded.adm_id(adm), full_name=name, id_kind="CIN",
-                                id_value="AB123456", email="", phone="0612345678", subject=subject, message=message)
+    form = deposits.DepositForm(
+        administration_id=seeded.adm_id(adm),
+        full_name=name,
+        id_kind="CIN",
+        id_value="AB123456",
+        email="",
+        phone="0612345678",
+        subject=subject,
+        message=message,
+    )
     with db.write_session() as s:
         return deposits.submit(s, form).correspondence_id
 
@@ -40,19 +48,38 @@ def counts(seeded, email) -> dict[str, int]:
 def qualify_and_dispatch(seeded, cid, *, action="DB.DSS", info=(), user=None, confidential=False, named=()):
     clerk = seeded.actor("clerk.mef@mrasla.ma")
     with db.write_session() as s:
-        dispatch.qualify(s, clerk, cid, type_code="request", priority="urgent", deadline=DEADLINE,
-                         confidential=confidential, named_user_ids=named)
-        dispatch.dispatch(s, clerk, cid, action_unit_id=seeded.unit_id("MEF", action),
-                          action_user_id=user, info_unit_ids=[seeded.unit_id("MEF", u) for u in info],
-                          instructions="Préparer une réponse")
+        dispatch.qualify(
+            s,
+            clerk,
+            cid,
+            type_code="request",
+            priority="urgent",
+            deadline=DEADLINE,
+            confidential=confidential,
+            named_user_ids=named,
+        )
+        dispatch.dispatch(
+            s,
+            clerk,
+            cid,
+            action_unit_id=seeded.unit_id("MEF", action),
+            action_user_id=user,
+            info_unit_ids=[seeded.unit_id("MEF", u) for u in info],
+            instructions="Préparer une réponse",
+        )
 
 
 def test_a_new_deposit_waits_in_the_registry_only(seeded):
     cid = deposit(seeded)
     assert ids(seeded, "clerk.mef@mrasla.ma", queue=Queue.to_qualify) == [cid]
     assert counts(seeded, "clerk.mef@mrasla.ma")["to_qualify"] == 1
-    for outsider in ("agent.mef@mrasla.ma", "head.mef@mrasla.ma", "clerk.crb@mrasla.ma", "agent.crb@mrasla.ma",
-                     "admin.mef@mrasla.ma"):
+    for outsider in (
+        "agent.mef@mrasla.ma",
+        "head.mef@mrasla.ma",
+        "clerk.crb@mrasla.ma",
+        "agent.crb@mrasla.ma",
+        "admin.mef@mrasla.ma",
+    ):
         assert ids(seeded, outsider) == [], outsider
         assert sum(counts(seeded, outsider).values()) == 0, outsider
 
@@ -60,8 +87,14 @@ def test_a_new_deposit_waits_in_the_registry_only(seeded):
 def test_dispatch_reaches_the_unit_its_heads_and_the_copies(seeded):
     cid = deposit(seeded)
     with db.write_session() as s:
-        dsp_agent = users.create_user(s, system_actor(), administration_id=seeded.adm_id("MEF"), email="dsp@mrasla.ma",
-                                      full_name="Agent DSP", password="Mrasla@2026")
+        dsp_agent = users.create_user(
+            s,
+            system_actor(),
+            administration_id=seeded.adm_id("MEF"),
+            email="dsp@mrasla.ma",
+            full_name="Agent DSP",
+            password="Mrasla@2026",
+        )
         users.add_membership(s, system_actor(), dsp_agent.id, seeded.unit_id("MEF", "DB.DSP"), "agent")
     qualify_and_dispatch(seeded, cid, info=("DB.DSP",))
     assert ids(seeded, "agent.mef@mrasla.ma", queue=Queue.my_unit) == [cid]
@@ -81,8 +114,13 @@ def test_dispatch_reaches_the_unit_its_heads_and_the_copies(seeded):
         corr = s.get(Correspondence, cid)
         events = [e.action for e in dispatch.history(s, agent, cid)]
     assert corr.status is Status.in_progress and corr.deadline == DEADLINE
-    assert events == ["correspondence.deposited", "correspondence.qualified", "correspondence.dispatched",
-                      "correspondence.in_progress", "correspondence.note_added"]
+    assert events == [
+        "correspondence.deposited",
+        "correspondence.qualified",
+        "correspondence.dispatched",
+        "correspondence.in_progress",
+        "correspondence.note_added",
+    ]
 
 
 def test_other_administrations_and_units_cannot_act(seeded):
@@ -90,17 +128,25 @@ def test_other_administrations_and_units_cannot_act(seeded):
     qualify_and_dispatch(seeded, cid)
     for email in ("agent.crb@mrasla.ma", "clerk.crb@mrasla.ma"):
         outsider = seeded.actor(email)
-        for act in (lambda s: dispatch.take(s, outsider, cid),
-                    lambda s: dispatch.close(s, outsider, cid, "x"),
-                    lambda s: dispatch.add_note(s, outsider, cid, "x"),
-                    lambda s: dispatch.history(s, outsider, cid),
-                    lambda s: dispatch.dispatch(s, outsider, cid, action_unit_id=seeded.unit_id("CRB", "BO"))):
+        for act in (
+            lambda s: dispatch.take(s, outsider, cid),
+            lambda s: dispatch.close(s, outsider, cid, "x"),
+            lambda s: dispatch.add_note(s, outsider, cid, "x"),
+            lambda s: dispatch.history(s, outsider, cid),
+            lambda s: dispatch.dispatch(s, outsider, cid, action_unit_id=seeded.unit_id("CRB", "BO")),
+        ):
             with pytest.raises(NotFound), db.write_session() as s:
                 act(s)
     # an agent of MEF outside the action unit's branch sees nothing and cannot act
     with db.write_session() as s:
-        other = users.create_user(s, system_actor(), administration_id=seeded.adm_id("MEF"), email="drh@mrasla.ma",
-                                  full_name="Agent DRH", password="Mrasla@2026")
+        other = users.create_user(
+            s,
+            system_actor(),
+            administration_id=seeded.adm_id("MEF"),
+            email="drh@mrasla.ma",
+            full_name="Agent DRH",
+            password="Mrasla@2026",
+        )
         users.add_membership(s, system_actor(), other.id, seeded.unit_id("MEF", "DAAG.DRH"), "agent")
     assert ids(seeded, "drh@mrasla.ma") == []
     with pytest.raises(NotFound), db.write_session() as s:
@@ -144,7 +190,9 @@ def test_return_to_registry_needs_a_reason_and_goes_back_to_qualification(seeded
     assert ids(seeded, "clerk.mef@mrasla.ma", queue=Queue.to_qualify) == [cid]
     assert ids(seeded, "agent.mef@mrasla.ma") == []
     with db.read_session() as s:
-        assert not s.execute(select(Dispatch).where(Dispatch.correspondence_id == cid, Dispatch.active.is_(True))).first()
+        assert not s.execute(
+            select(Dispatch).where(Dispatch.correspondence_id == cid, Dispatch.active.is_(True))
+        ).first()
 
 
 def test_closed_items_cannot_be_dispatched_again(seeded):
@@ -158,7 +206,9 @@ def test_closed_items_cannot_be_dispatched_again(seeded):
     assert err.value.code == "error.invalid_transition"
 
 
-@pytest.mark.parametrize("query", ["اعاده النظر", "إعادة", "الضريبه", "الضَّرِيبَة", "réclamation", "RECLAMATION", "bennis"])
+@pytest.mark.parametrize(
+    "query", ["اعاده النظر", "إعادة", "الضريبه", "الضَّرِيبَة", "réclamation", "RECLAMATION", "bennis"]
+)
 def test_search_ignores_hamza_ta_marbuta_diacritics_and_accents(seeded, query):
     hit = deposit(seeded, subject="طلب إعادة النظر في الضريبة - Réclamation")
     deposit(seeded, subject="Demande de stage", name="Omar Tazi")
@@ -180,7 +230,11 @@ def test_a_whole_number_is_found_however_it_is_typed(seeded):
     with db.read_session() as s:
         number = s.get(Correspondence, cid).registry_number  # e.g. MEF/2026/A/000002
     code, year, letter, seq = number.split("/")
-    for typed in (number, f" {code.lower()}-{year}-{letter.lower()}-{int(seq)} ", f"{code} / {year} / {letter} / {seq}"):
+    for typed in (
+        number,
+        f" {code.lower()}-{year}-{letter.lower()}-{int(seq)} ",
+        f"{code} / {year} / {letter} / {seq}",
+    ):
         assert ids(seeded, "clerk.mef@mrasla.ma", q=typed) == [cid], typed
     assert ids(seeded, "clerk.mef@mrasla.ma", q=f"{code}/{year}/{letter}/{int(seq) + 5}") == []
     assert ids(seeded, "clerk.crb@mrasla.ma", q=number.lower()) == []

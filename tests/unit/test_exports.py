@@ -27,8 +27,13 @@ def _at(number: str, when: datetime) -> None:
 
 
 def _incoming(seeded, adm="MEF", email=CLERK, **kw) -> str:
-    args = dict(administration_id=seeded.adm_id(adm), channel="paper", subject="Demande", sender_name="Ahmed Amrani",
-                files=[("scan.pdf", pdf_bytes())])
+    args = dict(
+        administration_id=seeded.adm_id(adm),
+        channel="paper",
+        subject="Demande",
+        sender_name="Ahmed Amrani",
+        files=[("scan.pdf", pdf_bytes())],
+    )
     args.update(kw)
     with db.write_session() as s:
         return paper.register_incoming(s, seeded.actor(email), **args).registry_number
@@ -39,14 +44,19 @@ def registers(seeded):
     """MEF incoming: two in July (one at 00:30 Morocco time on 1 July), one in June, one in August;
     one MEF outgoing in July; one CRB incoming in July."""
     n = {}
-    n["july_a"] = _incoming(seeded, subject="=HYPERLINK(\"http://evil\")", sender_name="مريم الفاسي")
+    n["july_a"] = _incoming(seeded, subject='=HYPERLINK("http://evil")', sender_name="مريم الفاسي")
     n["july_b"] = _incoming(seeded, subject="طلب شهادة إدارية", unit_id=seeded.unit_id("MEF", "DB.DSS"))
     n["june"] = _incoming(seeded, subject="Courrier de juin")
     n["august"] = _incoming(seeded, subject="Courrier d'août")
     with db.write_session() as s:
-        n["out"] = paper.register_outgoing(s, seeded.actor(CLERK), administration_id=seeded.adm_id("MEF"),
-                                           subject="Réponse de juillet", unit_id=seeded.unit_id("MEF", "DB"),
-                                           recipient_administration_id=seeded.adm_id("CRB")).registry_number
+        n["out"] = paper.register_outgoing(
+            s,
+            seeded.actor(CLERK),
+            administration_id=seeded.adm_id("MEF"),
+            subject="Réponse de juillet",
+            unit_id=seeded.unit_id("MEF", "DB"),
+            recipient_administration_id=seeded.adm_id("CRB"),
+        ).registry_number
     n["crb"] = _incoming(seeded, adm="CRB", email="clerk.crb@mrasla.ma", subject="Courrier CRB")
     _at(n["july_a"], datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc))  # 1 July 00:30 in Morocco
     _at(n["july_b"], datetime(2026, 7, 31, 22, 0, tzinfo=timezone.utc))  # 31 July 23:00 in Morocco
@@ -75,8 +85,14 @@ def test_rights_and_period_checks(seeded, registers):
     mef = seeded.adm_id("MEF")
     with db.read_session() as s:
         # administrators manage the directory; the register (citizens' names, subjects) is the registry's
-        for email in ("agent.mef@mrasla.ma", "head.mef@mrasla.ma", "admin.crb@mrasla.ma", "clerk.crb@mrasla.ma",
-                      "admin.mef@mrasla.ma", "admin@mrasla.ma"):
+        for email in (
+            "agent.mef@mrasla.ma",
+            "head.mef@mrasla.ma",
+            "admin.crb@mrasla.ma",
+            "clerk.crb@mrasla.ma",
+            "admin.mef@mrasla.ma",
+            "admin@mrasla.ma",
+        ):
             with pytest.raises(PermissionDenied):
                 exports.register_csv(s, seeded.actor(email), mef, "incoming", *JULY)
         with pytest.raises(DomainError) as e:
@@ -91,18 +107,28 @@ def test_rights_and_period_checks(seeded, registers):
 def test_csv_has_bom_bilingual_header_and_safe_cells(seeded, registers):
     mef = seeded.adm_id("MEF")
     with db.write_session() as s:  # a confidential letter: its subject is not printed in the register
-        s.execute(update(Correspondence).where(Correspondence.registry_number == registers["july_b"])
-                  .values(confidential=True))
+        s.execute(
+            update(Correspondence)
+            .where(Correspondence.registry_number == registers["july_b"])
+            .values(confidential=True)
+        )
     with db.read_session() as s:
         data = exports.register_csv(s, seeded.actor(CLERK), mef, "incoming", *JULY)
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
-    assert rows[0] == ["N° / الرقم", "Date et heure / التاريخ والساعة", "Canal / القناة", "Expéditeur / المرسل",
-                       "Objet / الموضوع", "Statut / الحالة", "Entité d'imputation / الوحدة المحال إليها"]
+    assert rows[0] == [
+        "N° / الرقم",
+        "Date et heure / التاريخ والساعة",
+        "Canal / القناة",
+        "Expéditeur / المرسل",
+        "Objet / الموضوع",
+        "Statut / الحالة",
+        "Entité d'imputation / الوحدة المحال إليها",
+    ]
     assert [r[0] for r in rows[1:]] == [registers["july_a"], registers["july_b"]]
     a, b = rows[1], rows[2]
     assert a[1] == "01/07/2026 00:30" and a[2] == "Papier / ورقي" and a[3] == "مريم الفاسي"
-    assert a[4] == "'=HYPERLINK(\"http://evil\")"  # no formula
+    assert a[4] == '\'=HYPERLINK("http://evil")'  # no formula
     assert a[5] == "À qualifier / للتكييف"
     assert b[4] == "Confidentiel / سري" and "طلب" not in data.decode("utf-8-sig")
     assert b[6] == "Division des Secteurs Sociaux / قسم القطاعات الاجتماعية"
@@ -114,15 +140,17 @@ def _pdftext(data: bytes, tmp_path) -> str:
     path.write_bytes(data)
     check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def test_pdf_register_is_paginated_and_limited_to_the_period(seeded, registers, tmp_path):
     mef = seeded.adm_id("MEF")
     for i in range(40):  # enough rows for a second page
-        number = _incoming(seeded, subject=f"Demande numéro {i} relative au dossier administratif de mutation "
-                                           f"et aux pièces justificatives annexées à la requête initiale")
+        number = _incoming(
+            seeded,
+            subject=f"Demande numéro {i} relative au dossier administratif de mutation "
+            f"et aux pièces justificatives annexées à la requête initiale",
+        )
         _at(number, datetime(2026, 7, 10, 9, i, tzinfo=timezone.utc))
     with db.read_session() as s:
         data = exports.register_pdf(s, seeded.actor(CLERK), mef, "incoming", *JULY)
@@ -138,6 +166,8 @@ def test_pdf_register_is_paginated_and_limited_to_the_period(seeded, registers, 
     page = PdfReader(io.BytesIO(data)).pages[0]
     assert float(page.mediabox.width) > float(page.mediabox.height)  # landscape
     (tmp_path / "out.pdf").write_bytes(data)
-    subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(tmp_path / "out.pdf"),
-                    str(tmp_path / "page")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(tmp_path / "out.pdf"), str(tmp_path / "page")],
+        check=True,
+    )
     assert "Aucun enregistrement" in _pdftext(empty, tmp_path)

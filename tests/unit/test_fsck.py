@@ -9,15 +9,22 @@ from sqlalchemy import text
 
 from mrasla_app import db
 from mrasla_app.cli import main
-from mrasla_app.services.portal import deposits
 from mrasla_app.services.platform import fsck, storage
+from mrasla_app.services.portal import deposits
 from tests.files import pdf_bytes
 
 
 def _deposit(seeded, pdf: bytes) -> deposits.DepositResult:
-    form = deposits.DepositForm(administration_id=seeded.adm_id("MEF"), full_name="Karima Idrissi", id_kind="CIN",
-                                id_value="E112233", email="", phone="0613141516", subject="Attestation",
-                                files=[("lettre.pdf", pdf)])
+    form = deposits.DepositForm(
+        administration_id=seeded.adm_id("MEF"),
+        full_name="Karima Idrissi",
+        id_kind="CIN",
+        id_value="E112233",
+        email="",
+        phone="0613141516",
+        subject="Attestation",
+        files=[("lettre.pdf", pdf)],
+    )
     with db.write_session() as s:
         return deposits.submit(s, form)
 
@@ -35,7 +42,12 @@ def test_altered_and_missing_files_and_gaps_are_reported(seeded):
     path = storage.blob_path(__import__("hashlib").sha256(pdf).hexdigest())
     path.write_bytes(pdf + b"tampered")
     with db.write_session() as s:
-        s.execute(text("DELETE FROM document WHERE kind = 'receipt' AND id = (SELECT min(id) FROM document WHERE kind = 'receipt')"))
+        s.execute(
+            text(
+                "DELETE FROM document WHERE kind = 'receipt' AND id = (SELECT min(id) FROM document WHERE kind = "
+                "'receipt')"
+            )
+        )
         s.execute(text("UPDATE registry_counter SET value = value + 1"))
     with db.read_session() as s:
         report = fsck.check(s)

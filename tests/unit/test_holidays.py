@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from mrasla_app import db
 from mrasla_app.models import AuditEvent, Holiday
-from mrasla_app.services.platform import audit
 from mrasla_app.services.correspondence import holidays
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
+from mrasla_app.services.platform import audit
 
 DAY = date(2026, 9, 14)
 
@@ -45,8 +45,12 @@ def test_administration_admin_manages_own_days_only(seeded):
     with db.write_session() as s:
         h = holidays.add_holiday(s, admin_crb, crb, DAY, "موسم محلي", "Moussem local")
     hid = h.id
-    for actor, adm in ((admin_crb, mef), (seeded.actor("admin.mef@mrasla.ma"), crb),
-                       (seeded.actor("clerk.crb@mrasla.ma"), crb), (seeded.actor("agent.mef@mrasla.ma"), mef)):
+    for actor, adm in (
+        (admin_crb, mef),
+        (seeded.actor("admin.mef@mrasla.ma"), crb),
+        (seeded.actor("clerk.crb@mrasla.ma"), crb),
+        (seeded.actor("agent.mef@mrasla.ma"), mef),
+    ):
         with pytest.raises(PermissionDenied), db.write_session() as s:
             holidays.add_holiday(s, actor, adm, date(2026, 9, 15), "يوم", "Jour")
     assert _holidays() == before + 1
@@ -83,7 +87,9 @@ def test_national_days_are_platform_only(seeded):
     ev = _events("holiday.added")[-1]
     assert ev.administration_id is None and ev.chain == "platform" and ev.object_id == str(h.id)
     with db.read_session() as s:
-        days = {r.day for r in holidays.list_holidays(s, seeded.actor("agent.crb@mrasla.ma"), seeded.adm_id("CRB"), 2026)}
+        days = {
+            r.day for r in holidays.list_holidays(s, seeded.actor("agent.crb@mrasla.ma"), seeded.adm_id("CRB"), 2026)
+        }
     assert DAY in days  # national: every administration
     with db.write_session() as s:
         holidays.remove_holiday(s, platform, h.id)

@@ -12,8 +12,10 @@ import pytest
 from mrasla_app.settings import get_settings
 
 SOFTHSM_LIB = "/usr/lib/softhsm/libsofthsm2.so"
-pytestmark = pytest.mark.skipif(not (Path(SOFTHSM_LIB).exists() and shutil.which("softhsm2-util")),
-                                reason="softhsm2 is installed by `make test-deps`")
+pytestmark = pytest.mark.skipif(
+    not (Path(SOFTHSM_LIB).exists() and shutil.which("softhsm2-util")),
+    reason="softhsm2 is installed by `make test-deps`",
+)
 
 
 @pytest.fixture
@@ -23,8 +25,11 @@ def token(tmp_path, monkeypatch):
     conf = tmp_path / "softhsm2.conf"
     conf.write_text(f"directories.tokendir = {tmp_path / 'tokens'}\nobjectstore.backend = file\n")
     monkeypatch.setenv("SOFTHSM2_CONF", str(conf))
-    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "mrasla", "--so-pin", "5678",
-                    "--pin", "123456"], check=True, capture_output=True)
+    subprocess.run(
+        ["softhsm2-util", "--init-token", "--free", "--label", "mrasla", "--so-pin", "5678", "--pin", "123456"],
+        check=True,
+        capture_output=True,
+    )
     monkeypatch.setenv("MRASLA_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("MRASLA_PKCS11_LIB", SOFTHSM_LIB)
     monkeypatch.setenv("MRASLA_PKCS11_TOKEN", "mrasla")
@@ -42,9 +47,9 @@ def test_seal_and_tsa_keys_in_the_token_sign_b_lta_receipts(token):
     from cryptography import x509
     from fpdf import FPDF
 
+    from mrasla_app.documents.receipts import issue_receipt
     from mrasla_app.pki import ca, hsm, ltv, signing, validation
     from tests.interop.conftest import _receipt_data
-    from mrasla_app.documents.receipts import issue_receipt
 
     before = ca.fingerprints(ca.load_or_create_pki())
     assert ca.hsm_init() == {"seal": "mrasla-seal", "tsa": "mrasla-tsa"}

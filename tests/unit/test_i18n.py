@@ -42,7 +42,7 @@ def test_arabic_error_messages_are_arabic():
     # (UI labels such as a language switch may legitimately be Latin, e.g. "FR"; messages may not)
     for key, value in load("ar").items():
         if key.startswith("error."):
-            assert any("\u0600" <= c <= "\u06FF" for c in value), f"ar:{key} has no Arabic text"
+            assert any("\u0600" <= c <= "\u06ff" for c in value), f"ar:{key} has no Arabic text"
 
 
 @pytest.mark.parametrize("lang", ["ar", "en"])

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from mrasla_app import db
 from mrasla_app.models import JobRun, Notification, NotificationStatus
 from mrasla_app.models.base import utcnow
-from mrasla_app.services.portal import deposits
 from mrasla_app.services.correspondence import dispatch
 from mrasla_app.services.platform import jobs, notifications
+from mrasla_app.services.portal import deposits
 
 NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -36,8 +36,15 @@ def test_daily_jobs_wait_for_the_morning(seeded):
 
 
 def test_deadline_alert_reaches_the_assignee_with_days_late(seeded):
-    form = deposits.DepositForm(administration_id=seeded.adm_id("MEF"), full_name="Driss Alami", id_kind="CIN",
-                                id_value="C123456", email="", phone="0611223344", subject="Réclamation impôt")
+    form = deposits.DepositForm(
+        administration_id=seeded.adm_id("MEF"),
+        full_name="Driss Alami",
+        id_kind="CIN",
+        id_value="C123456",
+        email="",
+        phone="0611223344",
+        subject="Réclamation impôt",
+    )
     with db.write_session() as s:
         cid = deposits.submit(s, form).correspondence_id
     clerk, agent = seeded.actor("clerk.mef@mrasla.ma"), seeded.actor("agent.mef@mrasla.ma")
@@ -81,8 +88,10 @@ def test_a_message_queued_claimed_is_sent_by_its_caller_or_after_the_claim_goes_
     """A deposit's e-mail is queued claimed and sent by the request once it has committed (no claim
     transaction); the retry job leaves it alone meanwhile, and sends it if the request died first."""
     with db.write_session() as s:
-        delivered, abandoned = (notifications.queue(s, f"{who}@example.ma", "Sujet", "Corps", claimed=True)
-                                for who in ("delivered", "abandoned"))
+        delivered, abandoned = (
+            notifications.queue(s, f"{who}@example.ma", "Sujet", "Corps", claimed=True)
+            for who in ("delivered", "abandoned")
+        )
     sent = []
     monkeypatch.setattr(notifications, "_send", lambda msg, settings, n: sent.append(n.id))
     assert notifications.deliver_claimed([delivered]) == 1 and sent == [delivered.id]
@@ -98,14 +107,17 @@ def test_a_message_queued_claimed_is_sent_by_its_caller_or_after_the_claim_goes_
 
 def test_a_digest_killed_mid_run_leaves_nothing_and_runs_again(seeded):
     """The claim commits with the queued messages: a worker killed in between leaves the period open."""
+
     def queue_then_die(session):
         notifications.queue(session, "agent@example.ma", "Rappel · تذكير", "…")
         raise KeyboardInterrupt  # what a SIGKILL looks like from the transaction's point of view
 
     def count() -> tuple[int, int]:
         with db.read_session() as s:
-            return (s.execute(select(func.count()).select_from(JobRun)).scalar_one(),
-                    s.execute(select(func.count()).select_from(Notification)).scalar_one())
+            return (
+                s.execute(select(func.count()).select_from(JobRun)).scalar_one(),
+                s.execute(select(func.count()).select_from(Notification)).scalar_one(),
+            )
 
     before = count()
     with pytest.raises(KeyboardInterrupt):

@@ -15,8 +15,12 @@ from mrasla_app.services.correspondence.letter_actions import RULES, LetterActio
 from mrasla_app.services.errors import DomainError, PermissionDenied
 from tests.unit.test_dispatch_inbox import deposit, qualify_and_dispatch
 
-CLERK, AGENT, HEAD, OUTSIDER = ("clerk.mef@mrasla.ma", "agent.mef@mrasla.ma", "head.mef@mrasla.ma",
-                                "clerk.crb@mrasla.ma")
+CLERK, AGENT, HEAD, OUTSIDER = (
+    "clerk.mef@mrasla.ma",
+    "agent.mef@mrasla.ma",
+    "head.mef@mrasla.ma",
+    "clerk.crb@mrasla.ma",
+)
 
 
 def test_every_rule_agrees_with_the_lifecycle():
@@ -75,8 +79,11 @@ def test_closed_letters_refuse_every_command_with_the_lifecycle_error(seeded):
     qualify_and_dispatch(seeded, cid)
     with db.write_session() as s:
         dispatch.close(s, seeded.actor(CLERK), cid)
-    for command in (lambda s, a: dispatch.take(s, a, cid), lambda s, a: dispatch.close(s, a, cid),
-                    lambda s, a: dispatch.return_to_registry(s, a, cid, "x")):
+    for command in (
+        lambda s, a: dispatch.take(s, a, cid),
+        lambda s, a: dispatch.close(s, a, cid),
+        lambda s, a: dispatch.return_to_registry(s, a, cid, "x"),
+    ):
         with db.write_session() as s, pytest.raises(DomainError) as err:
             command(s, seeded.actor(AGENT))
         assert err.value.code == "error.invalid_transition"

@@ -30,11 +30,20 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.crypto import unseal_with
 from mrasla_app.models import (
-    AuditEvent, Channel, Contact, Correspondence, Document, DocumentKind, Mailbox, MailMessage, Party, Status,
+    AuditEvent,
+    Channel,
+    Contact,
+    Correspondence,
+    Document,
+    DocumentKind,
+    Mailbox,
+    MailMessage,
+    Party,
+    Status,
 )
-from mrasla_app.services.platform import master_key, storage
 from mrasla_app.services.correspondence import mail_intake, mailboxes
 from mrasla_app.services.errors import DomainError, PermissionDenied
+from mrasla_app.services.platform import master_key, storage
 from mrasla_app.settings import get_settings
 
 pytestmark = pytest.mark.external  # drives an outside server/program (see pyproject markers)
@@ -64,9 +73,28 @@ def dovecot() -> Iterator[Dovecot]:
     umask = os.umask(0o022)
     d = Path(tempfile.mkdtemp(prefix="mrasla-dovecot-", dir="/tmp"))  # not $TMPDIR: other tests point it at 0700 dirs
     d.chmod(0o755)
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(d / "key.pem"),
-                    "-out", str(d / "cert.pem")], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout",
+            str(d / "key.pem"),
+            "-out",
+            str(d / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     (d / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
     (d / "mail").mkdir()
     if os.geteuid() == 0:
@@ -76,7 +104,8 @@ def dovecot() -> Iterator[Dovecot]:
         me = os.environ.get("USER") or subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
         users, ids = me, f"uid={os.getuid()} gid={os.getgid()}"
     port, plain = _free_port(), _free_port()
-    (d / "dovecot.conf").write_text(textwrap.dedent(f"""\
+    (d / "dovecot.conf").write_text(
+        textwrap.dedent(f"""\
         base_dir = {d}/run
         state_dir = {d}/state
         log_path = {d}/dovecot.log
@@ -107,7 +136,8 @@ def dovecot() -> Iterator[Dovecot]:
         ssl = required
         ssl_cert = <{d}/cert.pem
         ssl_key = <{d}/key.pem
-        """))
+        """)
+    )
     proc = subprocess.Popen([binary, "-F", "-c", str(d / "dovecot.conf")])
     deadline = time.monotonic() + 20
     while True:
@@ -155,8 +185,14 @@ def _pdf() -> bytes:
     return bytes(pdf.output())
 
 
-def _message(n: int, subject: str, body: str, sender: str, attachment: tuple[str, bytes, str] | None = None,
-             message_id: str | None = None) -> bytes:
+def _message(
+    n: int,
+    subject: str,
+    body: str,
+    sender: str,
+    attachment: tuple[str, bytes, str] | None = None,
+    message_id: str | None = None,
+) -> bytes:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = USER
@@ -188,8 +224,14 @@ def mailbox(seeded, dovecot: Dovecot, smtp, monkeypatch: pytest.MonkeyPatch) -> 
     get_settings.cache_clear()
     admin = seeded.actor("admin.mef@mrasla.ma")
     with db.write_session() as s:
-        box = mailboxes.add(s, admin, seeded.adm_id("MEF"), mailboxes.MailboxInput(
-            label="Courrier MEF", host="127.0.0.1", port=dovecot.port, username=USER, password=PASSWORD))
+        box = mailboxes.add(
+            s,
+            admin,
+            seeded.adm_id("MEF"),
+            mailboxes.MailboxInput(
+                label="Courrier MEF", host="127.0.0.1", port=dovecot.port, username=USER, password=PASSWORD
+            ),
+        )
         return box.id  # type: ignore[return-value]
 
 
@@ -207,32 +249,56 @@ mail_intake.fetch_mailbox(int(sys.argv[1]), after_fetch=crash)
 
 def _letters() -> list[Correspondence]:
     with db.read_session() as s:
-        return list(s.execute(select(Correspondence).where(Correspondence.channel == Channel.email)
-                              .order_by(Correspondence.seq)).scalars())
+        return list(
+            s.execute(
+                select(Correspondence).where(Correspondence.channel == Channel.email).order_by(Correspondence.seq)
+            ).scalars()
+        )
 
 
-def test_messages_become_letters_once_even_when_the_worker_is_killed(seeded, mailbox: int, dovecot: Dovecot, smtp,
-                                                                     tmp_path: Path) -> None:
+def test_messages_become_letters_once_even_when_the_worker_is_killed(
+    seeded, mailbox: int, dovecot: Dovecot, smtp, tmp_path: Path
+) -> None:
     _, received = smtp
     received.messages.clear()
     pdf = _pdf()
     first_id = f"<first.{time.time_ns()}@example.ma>"
-    _append(dovecot, _message(1, ARABIC_SUBJECT, "السلام عليكم،\nأرجو منحي شهادة الإعفاء.\nMerci d'avance.",
-                              "=?utf-8?b?2YPYsdmK2YXYqSDYp9mE2LnZhNmI2Yo=?= <karima@example.ma>",
-                              ("facture.pdf", pdf, "application/pdf"), message_id=first_id))
-    _append(dovecot, _message(2, "Réclamation — pièce exécutable", "Veuillez trouver ci-joint le programme.",
-                              "Société Atlas SARL <contact@atlas.ma>",
-                              ("setup.exe", b"MZ\x90\x00" + b"\x00" * 200, "application/octet-stream")))
-    _append(dovecot, _message(3, "Demande de rendez-vous", "Bonjour, je souhaite un rendez-vous.",
-                              "Ahmed El Fassi <a.elfassi@example.ma>"))
+    _append(
+        dovecot,
+        _message(
+            1,
+            ARABIC_SUBJECT,
+            "السلام عليكم،\nأرجو منحي شهادة الإعفاء.\nMerci d'avance.",
+            "=?utf-8?b?2YPYsdmK2YXYqSDYp9mE2LnZhNmI2Yo=?= <karima@example.ma>",
+            ("facture.pdf", pdf, "application/pdf"),
+            message_id=first_id,
+        ),
+    )
+    _append(
+        dovecot,
+        _message(
+            2,
+            "Réclamation — pièce exécutable",
+            "Veuillez trouver ci-joint le programme.",
+            "Société Atlas SARL <contact@atlas.ma>",
+            ("setup.exe", b"MZ\x90\x00" + b"\x00" * 200, "application/octet-stream"),
+        ),
+    )
+    _append(
+        dovecot,
+        _message(
+            3, "Demande de rendez-vous", "Bonjour, je souhaite un rendez-vous.", "Ahmed El Fassi <a.elfassi@example.ma>"
+        ),
+    )
     _append(dovecot, _message(1, ARABIC_SUBJECT, "renvoyé", "karima@example.ma", message_id=first_id))  # resent
 
     with db.read_session() as s:
         assert mailboxes.test(s, seeded.actor("admin.mef@mrasla.ma"), mailbox) >= 4
 
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    worker = subprocess.run([sys.executable, "-c", _WORKER, str(mailbox), "2"], env=env, capture_output=True,
-                            timeout=120)
+    worker = subprocess.run(
+        [sys.executable, "-c", _WORKER, str(mailbox), "2"], env=env, capture_output=True, timeout=120
+    )
     assert worker.returncode == -signal.SIGKILL, worker.stderr.decode()[-2000:]
     letters = _letters()
     assert [c.subject for c in letters] == [ARABIC_SUBJECT]  # the first one, committed before the kill
@@ -247,8 +313,12 @@ def test_messages_become_letters_once_even_when_the_worker_is_killed(seeded, mai
     assert [c.seq for c in letters] == list(range(letters[0].seq, letters[0].seq + 3))  # gap-free
     assert all(c.status is Status.to_qualify and c.direction.value == "incoming" for c in letters)
     with db.read_session() as s:
-        docs = {c.id: list(s.execute(select(Document).where(Document.correspondence_id == c.id)
-                                     .order_by(Document.id)).scalars()) for c in letters}
+        docs = {
+            c.id: list(
+                s.execute(select(Document).where(Document.correspondence_id == c.id).order_by(Document.id)).scalars()
+            )
+            for c in letters
+        }
         first, second, third = letters
         assert [d.kind for d in docs[first.id]] == [DocumentKind.email, DocumentKind.attachment, DocumentKind.receipt]
         assert docs[first.id][1].filename == "facture.pdf" and storage.get(docs[first.id][1].sha256) == pdf
@@ -257,8 +327,9 @@ def test_messages_become_letters_once_even_when_the_worker_is_killed(seeded, mai
         page = PdfReader(__import__("io").BytesIO(storage.get(docs[first.id][0].pdf_sha256)))
         text = "".join(p.extract_text() for p in page.pages)
         assert "karima@example.ma" in text and "facture.pdf" in text and "Merci" in text
-        fonts = {str(f) for p in page.pages for f in p["/Resources"]["/Font"].values()
-                 for f in [f.get_object()["/BaseFont"]]}
+        fonts = {
+            str(f) for p in page.pages for f in p["/Resources"]["/Font"].values() for f in [f.get_object()["/BaseFont"]]
+        }
         assert any("NotoNaskhArabic" in f for f in fonts)  # the Arabic lines are set in the Arabic font
         sender = s.get(Party, first.sender_party_id)
         assert sender.full_name == "كريمة العلوي" and sender.email == "karima@example.ma"  # type: ignore[union-attr]
@@ -269,8 +340,11 @@ def test_messages_become_letters_once_even_when_the_worker_is_killed(seeded, mai
         assert [d.kind for d in docs[second.id]] == [DocumentKind.email, DocumentKind.receipt]
         row = s.execute(select(MailMessage).where(MailMessage.correspondence_id == second.id)).scalar_one()
         assert json.loads(row.refused) == [{"name": "setup.exe", "reason": "error.file_type"}]
-        event = s.execute(select(AuditEvent).where(AuditEvent.action == "correspondence.registered",
-                                                   AuditEvent.object_id == str(second.id))).scalar_one()
+        event = s.execute(
+            select(AuditEvent).where(
+                AuditEvent.action == "correspondence.registered", AuditEvent.object_id == str(second.id)
+            )
+        ).scalar_one()
         assert "setup.exe" in event.data
         # the resent copy (same Message-ID, UID 4) is remembered as a duplicate of the first letter
         dup = s.execute(select(MailMessage).where(MailMessage.uid == 4)).scalar_one()
@@ -295,8 +369,14 @@ def test_mailbox_rights_sealing_and_a_bad_password(seeded, mailbox: int, dovecot
                 mailboxes.test(s, seeded.actor(email), mailbox)
     admin = seeded.actor("admin.mef@mrasla.ma")
     with db.write_session() as s:
-        bad = mailboxes.add(s, admin, seeded.adm_id("MEF"), mailboxes.MailboxInput(
-            label="Mauvais", host="127.0.0.1", port=dovecot.port, username=USER, password="wrong"))
+        bad = mailboxes.add(
+            s,
+            admin,
+            seeded.adm_id("MEF"),
+            mailboxes.MailboxInput(
+                label="Mauvais", host="127.0.0.1", port=dovecot.port, username=USER, password="wrong"
+            ),
+        )
         bad_id = bad.id
     with db.read_session() as s, pytest.raises(DomainError) as refused:
         mailboxes.test(s, admin, bad_id)  # type: ignore[arg-type]
@@ -313,6 +393,12 @@ def test_mailbox_rights_sealing_and_a_bad_password(seeded, mailbox: int, dovecot
     get_settings.cache_clear()
     with db.read_session() as s:
         box = s.get(Mailbox, mailbox)
-        assert unseal_with(box.password_sealed, mailboxes.password_purpose(mailbox),  # type: ignore[union-attr]
-                           [get_settings().master_key()]) == PASSWORD.encode()
+        assert (
+            unseal_with(
+                box.password_sealed,
+                mailboxes.password_purpose(mailbox),  # type: ignore[union-attr]
+                [get_settings().master_key()],
+            )
+            == PASSWORD.encode()
+        )
         assert mailboxes.test(s, admin, mailbox) >= 0

@@ -45,7 +45,8 @@ def installation(seeded) -> tuple[dict[str, bytes], pyotp.TOTP]:
     found: dict[str, bytes] = {}
     for name in ("root", "seal", "tsa"):
         found[f"{name} key"] = getattr(platform, f"{name}_key").private_bytes(
-            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
     with db.write_session() as s:
         signing_keys.enroll(s, seeded.actor(DIRECTOR), PIN)
     with db.write_session() as s:
@@ -56,8 +57,9 @@ def installation(seeded) -> tuple[dict[str, bytes], pyotp.TOTP]:
         accounts.confirm_totp(s, seeded.actor(AGENT), unused_totp_code(totp, AGENT))
     found["totp secret"] = totp.secret.encode()
     with db.write_session() as s:
-        found["webhook secret"] = webhooks.create_endpoint(s, seeded.actor("admin.mef@mrasla.ma"), seeded.adm_id("MEF"),
-                                                           "https://8.8.8.8/hook", ["deposit.received"]).secret.encode()
+        found["webhook secret"] = webhooks.create_endpoint(
+            s, seeded.actor("admin.mef@mrasla.ma"), seeded.adm_id("MEF"), "https://8.8.8.8/hook", ["deposit.received"]
+        ).secret.encode()
     _deposit(seeded)
     return found, totp
 
@@ -67,13 +69,23 @@ def _deposit(seeded) -> bytes:
     from mrasla_app.models import Document, DocumentKind
     from mrasla_app.services.platform import storage
 
-    form = deposits.DepositForm(administration_id=seeded.adm_id("MEF"), full_name="Yasmine Berrada", id_kind="CIN",
-                                id_value="BE771234", email="", phone="0612345678", subject="Demande",
-                                files=[("lettre.pdf", pdf_bytes())])
+    form = deposits.DepositForm(
+        administration_id=seeded.adm_id("MEF"),
+        full_name="Yasmine Berrada",
+        id_kind="CIN",
+        id_value="BE771234",
+        email="",
+        phone="0612345678",
+        subject="Demande",
+        files=[("lettre.pdf", pdf_bytes())],
+    )
     result = deposits.submit_and_notify(form)
     with db.read_session() as s:
-        sha = s.execute(select(Document.sha256).where(Document.correspondence_id == result.correspondence_id,
-                                                      Document.kind == DocumentKind.receipt)).scalar_one()
+        sha = s.execute(
+            select(Document.sha256).where(
+                Document.correspondence_id == result.correspondence_id, Document.kind == DocumentKind.receipt
+            )
+        ).scalar_one()
     return storage.get(sha)
 
 
@@ -86,8 +98,9 @@ def _everything_works(seeded, totp: pyotp.TOTP) -> None:
         key = signing_keys.unlock(s, seeded.actor(DIRECTOR), PIN)
     from mrasla_app.pki import signing
 
-    signed = signing.sign_pdf_with(pdf_bytes(), key.certificate.dump(), key.private_key.dump(),
-                                   signing.StampSpec("Signature1"))
+    signed = signing.sign_pdf_with(
+        pdf_bytes(), key.certificate.dump(), key.private_key.dump(), signing.StampSpec("Signature1")
+    )
     report = validate_pdf(signed)
     assert report.authentic and report.signatures[0].signer_common_name == "Mohammed Berrada"
 
@@ -119,7 +132,7 @@ def _ciphertexts_opened_by(data: bytes, key: bytes) -> int:
     count = 0
     for match in re.finditer(rb"M1", data):
         for length in lengths:
-            candidate = data[match.start():match.start() + length]
+            candidate = data[match.start() : match.start() + length]
             for purpose in purposes:
                 try:
                     unseal_with(candidate, purpose, [key])
@@ -134,7 +147,9 @@ def test_rotation_reseals_everything_and_retires_the_old_key(seeded, installatio
     settings = get_settings()
     old = settings.master_key()
     totps = sum(purpose.startswith("totp:") for _, _, purpose in _sealed())  # the agent's, the demo administrators'
-    assert totps >= 1 and len(_opened_by(old)) == len(_sealed()) == 4 + totps + 2  # platform keys (root, seal, TSA, OCSP), TOTP, signing key, webhook
+    assert (
+        totps >= 1 and len(_opened_by(old)) == len(_sealed()) == 4 + totps + 2
+    )  # platform keys (root, seal, TSA, OCSP), TOTP, signing key, webhook
 
     assert main(["rotate-master-key"]) == 0
     out = capsys.readouterr().out
@@ -154,8 +169,12 @@ def test_rotation_reseals_everything_and_retires_the_old_key(seeded, installatio
     # nothing in clear at rest, and no stale ciphertext the old key could still open
     files = _files(seeded.data_dir)
     assert files, "the data directory is empty?"
-    markers = {"PEM private key": b"PRIVATE KEY-----", "old master key": base64.b64encode(old),
-               "demo TOTP secret": DEMO_TOTP_SECRET.encode(), **found}
+    markers = {
+        "PEM private key": b"PRIVATE KEY-----",
+        "old master key": base64.b64encode(old),
+        "demo TOTP secret": DEMO_TOTP_SECRET.encode(),
+        **found,
+    }
     for path, data in files.items():
         for label, marker in markers.items():
             assert marker not in data, f"{label} found in clear in {path}"
@@ -163,8 +182,9 @@ def test_rotation_reseals_everything_and_retires_the_old_key(seeded, installatio
 
 
 @pytest.mark.parametrize("killed_in", ["_reseal_files", "_reseal_rows", "_truncate_wal"])
-def test_a_rotation_killed_half_way_keeps_working_and_the_next_run_finishes(seeded, installation, monkeypatch,
-                                                                            killed_in, capsys):
+def test_a_rotation_killed_half_way_keeps_working_and_the_next_run_finishes(
+    seeded, installation, monkeypatch, killed_in, capsys
+):
     _, totp = installation
     settings = get_settings()
     old = settings.master_key()
@@ -188,8 +208,9 @@ def test_a_rotation_killed_half_way_keeps_working_and_the_next_run_finishes(seed
     _everything_works(seeded, totp)
 
 
-def test_key_from_the_environment_is_rotated_into_a_file_for_the_secret_store(seeded, installation, monkeypatch,
-                                                                               tmp_path, capsys):
+def test_key_from_the_environment_is_rotated_into_a_file_for_the_secret_store(
+    seeded, installation, monkeypatch, tmp_path, capsys
+):
     _, totp = installation
     settings = get_settings()
     old = base64.b64encode(settings.master_key()).decode()

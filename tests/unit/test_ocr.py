@@ -12,12 +12,11 @@ from sqlalchemy import select
 
 from mrasla_app import db
 from mrasla_app.models import Document, DocumentText, TextSource, TextStatus
-from mrasla_app.services.portal import deposits
-from mrasla_app.services.correspondence import inbox
-from mrasla_app.services.platform import storage
-from mrasla_app.services.correspondence import extraction, reading
+from mrasla_app.services.correspondence import extraction, inbox, reading
 from mrasla_app.services.correspondence.inbox import InboxFilter
+from mrasla_app.services.platform import storage
 from mrasla_app.services.platform.text import normalize
+from mrasla_app.services.portal import deposits
 from tests import scans
 from tests.files import pdf_bytes
 
@@ -29,8 +28,11 @@ def scanned(tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("scans")
     arabic = scans.render(scans.ARABIC_LETTER, arabic=True)
     french = scans.render(scans.FRENCH_LETTER, arabic=False, rotate=-1.0)
-    files = {"arabic.png": scans.png(arabic), "stack.pdf": scans.image_pdf([arabic, french]),
-             "digital.pdf": pdf_bytes(pages=2, text="Convention de partenariat")}
+    files = {
+        "arabic.png": scans.png(arabic),
+        "stack.pdf": scans.image_pdf([arabic, french]),
+        "digital.pdf": pdf_bytes(pages=2, text="Convention de partenariat"),
+    }
     for name, data in files.items():
         (out / name).write_bytes(data)
     return {name: out / name for name in files}
@@ -59,9 +61,16 @@ def test_a_scanned_pdf_is_read_page_by_page_and_a_digital_one_from_its_text(scan
 
 def test_a_word_only_in_a_scanned_attachment_is_found_after_the_job(seeded, scanned):
     data = scanned["arabic.png"].read_bytes()
-    form = deposits.DepositForm(administration_id=seeded.adm_id("MEF"), full_name="Salma Bennis", id_kind="CIN",
-                                id_value="AB123456", email="", phone="0612345678", subject="Demande",
-                                files=[("scan.png", data)])
+    form = deposits.DepositForm(
+        administration_id=seeded.adm_id("MEF"),
+        full_name="Salma Bennis",
+        id_kind="CIN",
+        id_value="AB123456",
+        email="",
+        phone="0612345678",
+        subject="Demande",
+        files=[("scan.png", data)],
+    )
     with db.write_session() as s:
         cid = deposits.submit(s, form).correspondence_id
     clerk = seeded.actor("clerk.mef@mrasla.ma")

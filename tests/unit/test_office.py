@@ -40,8 +40,11 @@ def _fonts(pdf: bytes, tmp_path: Path) -> str:
 
 def _soffice_children() -> int:
     """LibreOffice processes still running (a killed one may linger as a zombie: it holds nothing)."""
-    return sum(1 for p in psutil.process_iter(["name", "status"])
-               if (p.info["name"] or "").startswith("soffice") and p.info["status"] != psutil.STATUS_ZOMBIE)
+    return sum(
+        1
+        for p in psutil.process_iter(["name", "status"])
+        if (p.info["name"] or "").startswith("soffice") and p.info["status"] != psutil.STATUS_ZOMBIE
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +65,15 @@ def test_arabic_office_documents_become_searchable_pdfs(converted, kind, tmp_pat
     assert "NotoNaskhArabic" in _fonts(f.pdf, tmp_path)  # shaped with an embedded Arabic font
 
 
-@pytest.mark.parametrize("make, code", [
-    (of.docm_renamed, "error.office_active"),
-    (of.odt_with_basic, "error.office_active"),
-    (of.docx_with_remote_template, "error.office_external"),
-    (of.zip_bomb_docx, "error.office_too_large"),
-])
+@pytest.mark.parametrize(
+    "make, code",
+    [
+        (of.docm_renamed, "error.office_active"),
+        (of.odt_with_basic, "error.office_active"),
+        (of.docx_with_remote_template, "error.office_external"),
+        (of.zip_bomb_docx, "error.office_too_large"),
+    ],
+)
 def test_hostile_office_documents_are_refused_before_any_converter_opens_them(make, code, monkeypatch):
     monkeypatch.setattr(office, "to_pdf", lambda *a: pytest.fail("a refused file must never be converted"))
     with pytest.raises(DomainError) as err:
@@ -78,6 +84,7 @@ def test_hostile_office_documents_are_refused_before_any_converter_opens_them(ma
 def test_a_zip_that_is_not_an_office_document_is_refused():
     import io
     import zipfile
+
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
         z.writestr("readme.txt", "hello")
@@ -98,9 +105,17 @@ def test_a_conversion_that_overruns_its_time_is_stopped_and_leaves_no_process(mo
 
 def test_a_deposited_docx_keeps_its_original_and_the_receipt_lists_both_hashes(seeded, tmp_path):
     original = of.docx()
-    form = deposits.DepositForm(administration_id=seeded.adm_id("MEF"), full_name="Salma Bennis", id_kind="CIN",
-                                id_value="AB123456", email="", phone="0612345678", subject="Attestation",
-                                message="", files=[("demande.docx", original)])
+    form = deposits.DepositForm(
+        administration_id=seeded.adm_id("MEF"),
+        full_name="Salma Bennis",
+        id_kind="CIN",
+        id_value="AB123456",
+        email="",
+        phone="0612345678",
+        subject="Attestation",
+        message="",
+        files=[("demande.docx", original)],
+    )
     with db.write_session() as s:
         cid = deposits.submit(s, form).correspondence_id
     with db.read_session() as s:

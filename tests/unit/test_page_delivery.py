@@ -74,7 +74,9 @@ def test_web_font_subsets_cover_the_arabic_interface():
     faces = webfonts.web_fonts(webfonts.STYLESHEET.read_text(encoding="utf-8"))
     assert {url for url, _, _ in faces} == {
         f"/fonts/web/{part}/NotoNaskhArabic-{weight}.woff"
-        for part in ("arabic", "arabic-ext") for weight in ("Regular", "Bold")} | {BRAND}
+        for part in ("arabic", "arabic-ext")
+        for weight in ("Regular", "Bold")
+    } | {BRAND}
     url, ttf, ranges = next(f for f in faces if f[0] == "/fonts/web/arabic/NotoNaskhArabic-Bold.woff")
     woff = webfonts.subset_woff(ttf, ranges)
     assert woff[:4] == b"wOFF" and len(woff) < 60_000  # the full TTF is ≈ 180 KB
@@ -87,8 +89,9 @@ def test_web_font_subsets_cover_the_arabic_interface():
 
 def test_french_pages_get_the_brand_from_a_tiny_file():
     """The brand (مراسلة) is the only Arabic text in the web font on French pages."""
-    _, ttf, ranges = next(f for f in webfonts.web_fonts(webfonts.STYLESHEET.read_text(encoding="utf-8"))
-                          if f[0] == BRAND)
+    _, ttf, ranges = next(
+        f for f in webfonts.web_fonts(webfonts.STYLESHEET.read_text(encoding="utf-8")) if f[0] == BRAND
+    )
     woff = webfonts.subset_woff(ttf, ranges)
     assert len(woff) < 8_000
     assert {ord(c) for c in "مراسلة"} <= _cmap(woff)
@@ -97,7 +100,8 @@ def test_french_pages_get_the_brand_from_a_tiny_file():
 def test_web_fonts_are_regenerated_only_when_a_source_changes(tmp_path):
     written = webfonts.write_web_fonts(tmp_path)
     assert {"/" + p.relative_to(tmp_path).as_posix() for p in written} == {
-        url for url, _, _ in webfonts.web_fonts(webfonts.STYLESHEET.read_text(encoding="utf-8"))}
+        url for url, _, _ in webfonts.web_fonts(webfonts.STYLESHEET.read_text(encoding="utf-8"))
+    }
     stamps = {p: p.stat().st_mtime_ns for p in written}
     webfonts.write_web_fonts(tmp_path)
     assert {p: p.stat().st_mtime_ns for p in written} == stamps

@@ -14,13 +14,22 @@ from sqlalchemy import func, select
 
 from mrasla_app import db
 from mrasla_app.models import (
-    AuditEvent, Channel, Correspondence, Direction, Dispatch, Document, DocumentKind, Party, RegistryCounter, Status,
+    AuditEvent,
+    Channel,
+    Correspondence,
+    Direction,
+    Dispatch,
+    Document,
+    DocumentKind,
+    Party,
+    RegistryCounter,
+    Status,
 )
-from mrasla_app.services.platform import audit, storage
-from mrasla_app.services.portal import deposits, verification
 from mrasla_app.services.correspondence import paper, registry
 from mrasla_app.services.errors import DomainError, FieldErrors, PermissionDenied
+from mrasla_app.services.platform import audit, storage
 from mrasla_app.services.platform.text import normalize, search_document
+from mrasla_app.services.portal import deposits, verification
 from tests.files import encrypted_pdf, jpeg_bytes, pdf_bytes
 
 CLERK = "clerk.mef@mrasla.ma"
@@ -28,9 +37,16 @@ CLERK = "clerk.mef@mrasla.ma"
 
 def _rows() -> dict[str, int]:
     with db.read_session() as s:
-        return {name: s.execute(select(func.count()).select_from(t)).scalar_one()
-                for name, t in (("corr", Correspondence), ("doc", Document), ("party", Party),
-                                ("audit", AuditEvent), ("counter", RegistryCounter))}
+        return {
+            name: s.execute(select(func.count()).select_from(t)).scalar_one()
+            for name, t in (
+                ("corr", Correspondence),
+                ("doc", Document),
+                ("party", Party),
+                ("audit", AuditEvent),
+                ("counter", RegistryCounter),
+            )
+        }
 
 
 def _blobs(data_dir) -> int:
@@ -39,16 +55,28 @@ def _blobs(data_dir) -> int:
 
 
 def _incoming(seeded, email=CLERK, adm="MEF", **kw) -> paper.Registration:
-    args = dict(administration_id=seeded.adm_id(adm), channel="paper", subject="Demande de mutation",
-                sender_name="Ahmed Amrani", files=[("lettre.pdf", pdf_bytes())])
+    args = dict(
+        administration_id=seeded.adm_id(adm),
+        channel="paper",
+        subject="Demande de mutation",
+        sender_name="Ahmed Amrani",
+        files=[("lettre.pdf", pdf_bytes())],
+    )
     args.update(kw)
     with db.write_session() as s:
         return paper.register_incoming(s, seeded.actor(email), **args)
 
 
 def _deposit(seeded, adm="MEF") -> str:
-    form = deposits.DepositForm(administration_id=seeded.adm_id(adm), full_name="Salma Bennis", id_kind="CIN",
-                                id_value="AB123456", email="", phone="0612345678", subject="Attestation")
+    form = deposits.DepositForm(
+        administration_id=seeded.adm_id(adm),
+        full_name="Salma Bennis",
+        id_kind="CIN",
+        id_value="AB123456",
+        email="",
+        phone="0612345678",
+        subject="Attestation",
+    )
     with db.write_session() as s:
         return deposits.submit(s, form).registry_number
 
@@ -59,8 +87,14 @@ def _seq(number: str) -> int:
 
 def test_paper_numbers_continue_the_portal_sequence(seeded):
     first = _deposit(seeded)
-    reg = _incoming(seeded, message="Veuillez trouver ci-joint ma demande.", sender_id_kind="cin",
-                    sender_id_value="bk 654321", sender_email="A.Amrani@example.ma", type_code="complaint")
+    reg = _incoming(
+        seeded,
+        message="Veuillez trouver ci-joint ma demande.",
+        sender_id_kind="cin",
+        sender_id_value="bk 654321",
+        sender_email="A.Amrani@example.ma",
+        type_code="complaint",
+    )
     third = _deposit(seeded)
     year = registry.local_year(reg.correspondence.registered_at)
     assert first == f"MEF/{year}/A/000001"
@@ -93,8 +127,15 @@ def audit_events(action: str) -> list[AuditEvent]:
 
 
 def test_email_mail_needs_no_scan_and_other_administration_as_sender(seeded):
-    reg = _incoming(seeded, channel="email", files=[], sender_name="", sender_administration_id=seeded.adm_id("CRB"),
-                    subject="مراسلة بخصوص التعمير", priority="urgent")
+    reg = _incoming(
+        seeded,
+        channel="email",
+        files=[],
+        sender_name="",
+        sender_administration_id=seeded.adm_id("CRB"),
+        subject="مراسلة بخصوص التعمير",
+        priority="urgent",
+    )
     with db.read_session() as s:
         corr = s.get(Correspondence, reg.correspondence.id)
         party = s.get(Party, corr.sender_party_id)
@@ -109,14 +150,31 @@ def test_d_and_i_numbers_are_separate_registers(seeded):
     mef = seeded.adm_id("MEF")
     clerk = seeded.actor(CLERK)
     with db.write_session() as s:
-        out1 = paper.register_outgoing(s, clerk, administration_id=mef, subject="Réponse", unit_id=seeded.unit_id("MEF", "DB"),
-                                       recipient_name="Ahmed Amrani", files=[("reponse.pdf", pdf_bytes())])
-        out2 = paper.register_outgoing(s, clerk, administration_id=mef, subject="Transmission",
-                                       unit_id=seeded.unit_id("MEF", "SG"),
-                                       recipient_administration_id=seeded.adm_id("CRB"))
-        int1 = paper.register_internal(s, clerk, administration_id=mef, subject="Note interne",
-                                       from_unit_id=seeded.unit_id("MEF", "DB"),
-                                       to_unit_id=seeded.unit_id("MEF", "DB.DSS"))
+        out1 = paper.register_outgoing(
+            s,
+            clerk,
+            administration_id=mef,
+            subject="Réponse",
+            unit_id=seeded.unit_id("MEF", "DB"),
+            recipient_name="Ahmed Amrani",
+            files=[("reponse.pdf", pdf_bytes())],
+        )
+        out2 = paper.register_outgoing(
+            s,
+            clerk,
+            administration_id=mef,
+            subject="Transmission",
+            unit_id=seeded.unit_id("MEF", "SG"),
+            recipient_administration_id=seeded.adm_id("CRB"),
+        )
+        int1 = paper.register_internal(
+            s,
+            clerk,
+            administration_id=mef,
+            subject="Note interne",
+            from_unit_id=seeded.unit_id("MEF", "DB"),
+            to_unit_id=seeded.unit_id("MEF", "DB.DSS"),
+        )
     y = registry.local_year(inc.correspondence.registered_at)
     assert inc.registry_number == f"MEF/{y}/A/000001"
     assert (out1.registry_number, out2.registry_number) == (f"MEF/{y}/D/000001", f"MEF/{y}/D/000002")
@@ -138,8 +196,13 @@ def test_d_and_i_numbers_are_separate_registers(seeded):
 def test_rights(seeded):
     mef = seeded.adm_id("MEF")
     before = _rows()
-    for email in ("agent.mef@mrasla.ma", "head.mef@mrasla.ma", "admin.mef@mrasla.ma", "clerk.crb@mrasla.ma",
-                  "admin@mrasla.ma"):
+    for email in (
+        "agent.mef@mrasla.ma",
+        "head.mef@mrasla.ma",
+        "admin.mef@mrasla.ma",
+        "clerk.crb@mrasla.ma",
+        "admin@mrasla.ma",
+    ):
         with pytest.raises(PermissionDenied):
             _incoming(seeded, email=email)
     agent = seeded.actor("agent.mef@mrasla.ma")
@@ -149,25 +212,32 @@ def test_rights(seeded):
     with pytest.raises(PermissionDenied), db.write_session() as s:
         paper.register_internal(s, agent, administration_id=mef, subject="X", from_unit_id=bo, to_unit_id=dss)
     with pytest.raises(PermissionDenied), db.write_session() as s:  # staff of another administration
-        paper.register_internal(s, seeded.actor("agent.crb@mrasla.ma"), administration_id=mef, subject="X",
-                                from_unit_id=dss, to_unit_id=bo)
+        paper.register_internal(
+            s, seeded.actor("agent.crb@mrasla.ma"), administration_id=mef, subject="X", from_unit_id=dss, to_unit_id=bo
+        )
     with pytest.raises(PermissionDenied), db.write_session() as s:
-        paper.register_outgoing(s, seeded.actor("clerk.crb@mrasla.ma"), administration_id=mef, subject="X",
-                                unit_id=bo, recipient_name="Y")
+        paper.register_outgoing(
+            s, seeded.actor("clerk.crb@mrasla.ma"), administration_id=mef, subject="X", unit_id=bo, recipient_name="Y"
+        )
     assert _rows() == before
     with db.write_session() as s:  # an agent registers from their own unit
-        out = paper.register_outgoing(s, agent, administration_id=mef, subject="Réponse", unit_id=dss,
-                                      recipient_name="Ahmed Amrani")
-        note = paper.register_internal(s, agent, administration_id=mef, subject="Note", from_unit_id=dss,
-                                       to_unit_id=bo)
+        out = paper.register_outgoing(
+            s, agent, administration_id=mef, subject="Réponse", unit_id=dss, recipient_name="Ahmed Amrani"
+        )
+        note = paper.register_internal(s, agent, administration_id=mef, subject="Note", from_unit_id=dss, to_unit_id=bo)
     assert "/D/" in out.registry_number and "/I/" in note.registry_number
 
 
 def test_image_scan_becomes_a_pdf_page(seeded):
     reg = _incoming(seeded, files=[("scan.jpg", jpeg_bytes()), ("suite.pdf", pdf_bytes(3))])
     with db.read_session() as s:
-        docs = s.execute(select(Document).where(Document.correspondence_id == reg.correspondence.id)
-                         .order_by(Document.position)).scalars().all()
+        docs = (
+            s.execute(
+                select(Document).where(Document.correspondence_id == reg.correspondence.id).order_by(Document.position)
+            )
+            .scalars()
+            .all()
+        )
     assert [d.kind for d in docs] == [DocumentKind.scan, DocumentKind.scan]
     jpg, pdf = docs
     assert jpg.content_type == "image/jpeg" and jpg.pages == 1 and jpg.pdf_sha256 != jpg.sha256
@@ -177,12 +247,15 @@ def test_image_scan_becomes_a_pdf_page(seeded):
     assert pdf.pages == 3 and pdf.pdf_sha256 == pdf.sha256
 
 
-@pytest.mark.parametrize("bad, code", [
-    (b"MZ\x90\x00 not a scan", "error.file_type"),
-    (b"%PDF-1.4 broken", "error.pdf_broken"),
-    (None, "error.pdf_encrypted"),
-    (b"", "error.file_empty"),
-])
+@pytest.mark.parametrize(
+    "bad, code",
+    [
+        (b"MZ\x90\x00 not a scan", "error.file_type"),
+        (b"%PDF-1.4 broken", "error.pdf_broken"),
+        (None, "error.pdf_encrypted"),
+        (b"", "error.file_empty"),
+    ],
+)
 def test_bad_files_refused_with_nothing_stored(seeded, bad, code):
     _incoming(seeded)  # the counter row exists: a refusal must not move it
     before, blobs = _rows(), _blobs(seeded.data_dir)
@@ -197,12 +270,27 @@ def test_bad_files_refused_with_nothing_stored(seeded, bad, code):
 def test_field_errors(seeded):
     before = _rows()
     with pytest.raises(FieldErrors) as e:
-        _incoming(seeded, subject=" ", sender_name="", files=[], channel="paper", sender_id_kind="CIN",
-                  sender_id_value="12", sender_email="nope", priority="asap", type_code="Bad Type!")
-    assert e.value.fields == {"subject": "error.required", "sender_name": "error.required",
-                              "files": "error.scan_required", "sender_id_value": "error.cin_format",
-                              "sender_email": "error.invalid_email", "priority": "error.invalid_priority",
-                              "type_code": "error.invalid_code"}
+        _incoming(
+            seeded,
+            subject=" ",
+            sender_name="",
+            files=[],
+            channel="paper",
+            sender_id_kind="CIN",
+            sender_id_value="12",
+            sender_email="nope",
+            priority="asap",
+            type_code="Bad Type!",
+        )
+    assert e.value.fields == {
+        "subject": "error.required",
+        "sender_name": "error.required",
+        "files": "error.scan_required",
+        "sender_id_value": "error.cin_format",
+        "sender_email": "error.invalid_email",
+        "priority": "error.invalid_priority",
+        "type_code": "error.invalid_code",
+    }
     with pytest.raises(FieldErrors) as e:
         _incoming(seeded, channel="portal")
     assert e.value.fields == {"channel": "error.invalid_channel"}
@@ -211,15 +299,27 @@ def test_field_errors(seeded):
     assert e.value.fields == {"unit": "error.unknown_unit"}
     clerk, mef = seeded.actor(CLERK), seeded.adm_id("MEF")
     with pytest.raises(FieldErrors) as e, db.write_session() as s:
-        paper.register_internal(s, clerk, administration_id=mef, subject="X", from_unit_id=seeded.unit_id("MEF", "DB"),
-                                to_unit_id=seeded.unit_id("MEF", "DB"))
+        paper.register_internal(
+            s,
+            clerk,
+            administration_id=mef,
+            subject="X",
+            from_unit_id=seeded.unit_id("MEF", "DB"),
+            to_unit_id=seeded.unit_id("MEF", "DB"),
+        )
     assert e.value.fields == {"to_unit": "error.same_unit"}
     with pytest.raises(FieldErrors) as e, db.write_session() as s:
         paper.register_outgoing(s, clerk, administration_id=mef, subject="X", unit_id=seeded.unit_id("MEF", "DB"))
     assert e.value.fields == {"recipient_name": "error.required"}
     with pytest.raises(DomainError) as e, db.write_session() as s:
-        paper.register_outgoing(s, clerk, administration_id=mef, subject="X", unit_id=seeded.unit_id("MEF", "DB"),
-                                recipient_administration_id=999_999)
+        paper.register_outgoing(
+            s,
+            clerk,
+            administration_id=mef,
+            subject="X",
+            unit_id=seeded.unit_id("MEF", "DB"),
+            recipient_administration_id=999_999,
+        )
     assert e.value.code == "error.unknown_administration"
     assert _rows() == before
 
@@ -233,13 +333,27 @@ def test_concurrent_numbering_in_three_registers(seeded):
     def one(i: int) -> str:
         with db.write_session() as s:
             if i % 3 == 0:
-                return paper.register_incoming(s, clerk, administration_id=mef, channel="paper", subject=f"Courrier {i}",
-                                               sender_name=f"Citoyen {i}", files=[("scan.pdf", scan)]).registry_number
+                return paper.register_incoming(
+                    s,
+                    clerk,
+                    administration_id=mef,
+                    channel="paper",
+                    subject=f"Courrier {i}",
+                    sender_name=f"Citoyen {i}",
+                    files=[("scan.pdf", scan)],
+                ).registry_number
             if i % 3 == 1:
-                return paper.register_outgoing(s, clerk, administration_id=mef, subject=f"Départ {i}",
-                                               unit_id=db_unit, recipient_name=f"Destinataire {i}").registry_number
-            return paper.register_internal(s, clerk, administration_id=mef, subject=f"Note {i}",
-                                           from_unit_id=db_unit, to_unit_id=dss).registry_number
+                return paper.register_outgoing(
+                    s,
+                    clerk,
+                    administration_id=mef,
+                    subject=f"Départ {i}",
+                    unit_id=db_unit,
+                    recipient_name=f"Destinataire {i}",
+                ).registry_number
+            return paper.register_internal(
+                s, clerk, administration_id=mef, subject=f"Note {i}", from_unit_id=db_unit, to_unit_id=dss
+            ).registry_number
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         numbers = list(pool.map(one, range(30)))
@@ -269,8 +383,9 @@ def test_label_pdf_carries_number_and_a_scannable_verify_link(seeded, tmp_path, 
     assert _scan_qr(pdf, tmp_path, sheet) == reg.verify_url
     page = PdfReader(io.BytesIO(pdf)).pages[0]
     assert (round(float(page.mediabox.width) * 25.4 / 72), round(float(page.mediabox.height) * 25.4 / 72)) == size_mm
-    text = subprocess.run(["pdftotext", str(tmp_path / f"{sheet}.pdf"), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / f"{sheet}.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
     local = reg.correspondence.registered_at.astimezone(ZoneInfo("Africa/Casablanca"))
     assert reg.registry_number in text and f"{local:%d/%m/%Y} à {local:%H:%M}" in text
     assert "Ministère de l'Économie et des Finances" in text
@@ -281,9 +396,14 @@ def test_label_pdf_carries_number_and_a_scannable_verify_link(seeded, tmp_path, 
 def test_label_number_shrinks_to_fit():
     from mrasla_app.documents.labels import render_label
 
-    pdf = render_label("ANCFCC/2026/A/000123", "الوكالة الوطنية للمحافظة العقارية والمسح العقاري والخرائطية",
-                       "Agence Nationale de la Conservation Foncière, du Cadastre et de la Cartographie",
-                       datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc), "Objet", "https://x.ma/verify/A?t=abc")
+    pdf = render_label(
+        "ANCFCC/2026/A/000123",
+        "الوكالة الوطنية للمحافظة العقارية والمسح العقاري والخرائطية",
+        "Agence Nationale de la Conservation Foncière, du Cadastre et de la Cartographie",
+        datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc),
+        "Objet",
+        "https://x.ma/verify/A?t=abc",
+    )
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
     with pytest.raises(ValueError):
         render_label("N", "ا", "A", datetime(2026, 3, 1, 8, 0), "Objet", "https://x.ma")

@@ -8,9 +8,8 @@ from sqlalchemy import func, select
 from mrasla_app import db
 from mrasla_app.models import AuditEvent, FolderStatus, SigningKey, StepAction
 from mrasla_app.pki.validation import validate_pdf
-from mrasla_app.services.parapheur import signing_keys, views
 from mrasla_app.services.errors import DomainError
-from mrasla_app.services.parapheur import batch
+from mrasla_app.services.parapheur import batch, signing_keys, views
 from tests.unit.test_workflow import AGENT, CLERK, DIRECTOR, HEAD, PIN, SG, act, enroll, get, new_folder, pdfsig
 
 
@@ -20,8 +19,11 @@ def _signature(demo, *emails: str) -> list[dict]:
 
 def _events(action: str, folder_id: int) -> int:
     with db.read_session() as s:
-        return s.execute(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == action, AuditEvent.object_id == str(folder_id))).scalar_one()
+        return s.execute(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == action, AuditEvent.object_id == str(folder_id))
+        ).scalar_one()
 
 
 def test_batch_of_twenty_signs_eighteen_and_reports_two(seeded, tmp_path):
@@ -43,8 +45,9 @@ def test_batch_of_twenty_signs_eighteen_and_reports_two(seeded, tmp_path):
     act(seeded, HEAD, by_delegate, "signed", pin=PIN, step_id=delegate_step)
     before = {fid: get(fid).current_sha256 for fid in (revoked, by_delegate)}
 
-    outcomes = list(batch.run(seeded.actor(DIRECTOR), "signed",
-                              [batch.Item(r.folder_id, r.step_id) for r in rows], pin=PIN))
+    outcomes = list(
+        batch.run(seeded.actor(DIRECTOR), "signed", [batch.Item(r.folder_id, r.step_id) for r in rows], pin=PIN)
+    )
 
     assert [o.folder_id for o in outcomes] == [r.folder_id for r in rows]  # one outcome per folder, in order
     failed = {o.folder_id: o.error for o in outcomes if not o.ok}
@@ -62,8 +65,9 @@ def test_batch_of_twenty_signs_eighteen_and_reports_two(seeded, tmp_path):
     for fid in (revoked, by_delegate):
         assert get(fid).current_sha256 == before[fid]
         with db.read_session() as s:
-            assert not s.execute(select(StepAction).where(
-                StepAction.folder_id == fid, StepAction.actor_id == seeded.user_id(DIRECTOR))).first()
+            assert not s.execute(
+                select(StepAction).where(StepAction.folder_id == fid, StepAction.actor_id == seeded.user_id(DIRECTOR))
+            ).first()
     assert get(revoked).status == FolderStatus.in_progress
     with db.read_session() as s:  # the PIN was checked once and is not counted as failed
         key = signing_keys.active_key(s, seeded.user_id(DIRECTOR))
@@ -83,8 +87,16 @@ def test_wrong_pin_signs_nothing_and_counts_once(seeded):
 
 def test_batch_visas_need_no_pin_and_refuse_other_kinds(seeded):
     enroll(seeded, DIRECTOR)
-    visas = [new_folder(seeded, [{"kind": "visa", "user_ids": [seeded.user_id(HEAD)]},
-                                 {"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]}]) for _ in range(3)]
+    visas = [
+        new_folder(
+            seeded,
+            [
+                {"kind": "visa", "user_ids": [seeded.user_id(HEAD)]},
+                {"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]},
+            ],
+        )
+        for _ in range(3)
+    ]
     with db.read_session() as s:
         rows = batch.review(s, seeded.actor(HEAD), "approved")
     assert {r.folder_id for r in rows} == set(visas)

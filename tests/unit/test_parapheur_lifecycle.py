@@ -121,8 +121,10 @@ def _run(seeded, action: FolderAction, fid: int) -> None:
             decisions.act(s, seeded.actor(HEAD), fid, action.value, comment="Motif")
 
 
-@pytest.mark.parametrize(("status", "action"), [
-    (status, action) for status in FolderStatus for action in FolderAction if action != FolderAction.send])
+@pytest.mark.parametrize(
+    ("status", "action"),
+    [(status, action) for status in FolderStatus for action in FolderAction if action != FolderAction.send],
+)
 def test_every_command_agrees_with_the_table(seeded, status, action):
     fid = _folder_in(seeded, status, approved=action == FolderAction.undo)
     expected = _refusal(status, action)

@@ -7,10 +7,9 @@ from sqlalchemy import select
 
 from mrasla_app import db
 from mrasla_app.models import AuditEvent, FolderStatus, FolderStep, StepAction, StepStatus
-from mrasla_app.services.platform import audit, storage
-from mrasla_app.services.parapheur import folders, lifecycle, submission, views
 from mrasla_app.services.errors import DomainError
-from mrasla_app.services.parapheur import undo
+from mrasla_app.services.parapheur import folders, lifecycle, submission, undo, views
+from mrasla_app.services.platform import audit, storage
 from tests.unit.test_workflow import AGENT, DIRECTOR, HEAD, PIN, SG, act, enroll, get, new_folder
 
 
@@ -26,8 +25,13 @@ def _refused(demo, email: str, fid: int) -> str:
 
 
 def _visa_then_signature(demo, visa_kind: str = "visa") -> int:
-    return new_folder(demo, [{"kind": visa_kind, "user_ids": [demo.user_id(HEAD)]},
-                             {"kind": "signature", "user_ids": [demo.user_id(DIRECTOR)]}])
+    return new_folder(
+        demo,
+        [
+            {"kind": visa_kind, "user_ids": [demo.user_id(HEAD)]},
+            {"kind": "signature", "user_ids": [demo.user_id(DIRECTOR)]},
+        ],
+    )
 
 
 def _actions(fid: int) -> list[StepAction]:
@@ -49,8 +53,11 @@ def test_undo_visa_or_opinion_until_the_next_participant_acts(seeded, kind, deci
     with db.read_session() as s:
         assert [i.folder.id for i in views.queue(s, seeded.actor(HEAD), "to_visa")] == [fid]
         assert views.queue(s, seeded.actor(DIRECTOR), "to_sign") == []
-        steps = s.execute(select(FolderStep.status).where(FolderStep.folder_id == fid)
-                          .order_by(FolderStep.position)).scalars().all()
+        steps = (
+            s.execute(select(FolderStep.status).where(FolderStep.folder_id == fid).order_by(FolderStep.position))
+            .scalars()
+            .all()
+        )
         assert steps == [StepStatus.active, StepStatus.pending]
         detail = views.folder_detail(s, seeded.actor(AGENT), fid)
         assert [h.action.withdrawn_at is not None for h in detail.history] == [True]  # kept in the history
@@ -85,8 +92,13 @@ def test_undo_rejection_refused_after_a_new_version(seeded):
 
 def test_undo_signature_restores_the_previous_version_and_keeps_the_signed_one(seeded):
     enroll(seeded, DIRECTOR, SG)
-    fid = new_folder(seeded, [{"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]},
-                              {"kind": "signature", "user_ids": [seeded.user_id(SG)]}])
+    fid = new_folder(
+        seeded,
+        [
+            {"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]},
+            {"kind": "signature", "user_ids": [seeded.user_id(SG)]},
+        ],
+    )
     prepared = get(fid).current_sha256
     act(seeded, DIRECTOR, fid, "signed", pin=PIN)
     signed = get(fid).current_sha256

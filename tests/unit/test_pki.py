@@ -78,23 +78,24 @@ def test_certificate_profiles(platform):
     eku = tsa_cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
     assert eku.critical and list(eku.value) == [x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]
     tsa_ku = tsa_cert.extensions.get_extension_for_class(x509.KeyUsage).value
-    assert tsa_ku.digital_signature and not (tsa_ku.key_cert_sign or tsa_ku.crl_sign
-                                             or tsa_ku.content_commitment)
+    assert tsa_ku.digital_signature and not (tsa_ku.key_cert_sign or tsa_ku.crl_sign or tsa_ku.content_commitment)
     for leaf in (seal, tsa_cert):
-        aia = {d.access_method: d.access_location.value for d in
-               leaf.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value}
+        aia = {
+            d.access_method: d.access_location.value
+            for d in leaf.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+        }
         assert aia[x509.AuthorityInformationAccessOID.OCSP].endswith("/pki/ocsp")
         assert aia[x509.AuthorityInformationAccessOID.CA_ISSUERS].endswith("/pki/root.crt")
     responder = platform.ocsp_cert.extensions
     assert list(responder.get_extension_for_class(x509.ExtendedKeyUsage).value) == [
-        x509.oid.ExtendedKeyUsageOID.OCSP_SIGNING]
+        x509.oid.ExtendedKeyUsageOID.OCSP_SIGNING
+    ]
     responder.get_extension_for_class(x509.OCSPNoCheck)
     crl = x509.load_der_x509_crl(platform.crl_der())
     assert crl.is_signature_valid(root.public_key())
 
 
-@pytest.mark.parametrize("name,purpose", [("seal", None), ("tsa", "timestampsign"),
-                                          ("ocsp", "ocsphelper")])
+@pytest.mark.parametrize("name,purpose", [("seal", None), ("tsa", "timestampsign"), ("ocsp", "ocsphelper")])
 def test_openssl_strict_verify_accepts_every_platform_certificate(platform, pki_env, name, purpose):
     """The profiles pass OpenSSL's RFC 5280 strict checks, and the role-specific purpose."""
     pki_dir = Path(pki_env) / "pki"
@@ -110,15 +111,41 @@ def test_tsa_reply_passes_openssl_ts_verify(platform, pki_env, tmp_path):
 
     pki_dir = Path(pki_env) / "pki"
     (tmp_path / "doc.txt").write_text("Lettre")
-    subprocess.run(["openssl", "ts", "-query", "-data", str(tmp_path / "doc.txt"), "-sha256",
-                    "-cert", "-out", str(tmp_path / "req.tsq")], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "ts",
+            "-query",
+            "-data",
+            str(tmp_path / "doc.txt"),
+            "-sha256",
+            "-cert",
+            "-out",
+            str(tmp_path / "req.tsq"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     (tmp_path / "resp.tsr").write_bytes(tsa.respond((tmp_path / "req.tsq").read_bytes()))
-    out = subprocess.run(["openssl", "ts", "-verify", "-in", str(tmp_path / "resp.tsr"),
-                          "-queryfile", str(tmp_path / "req.tsq"), "-CAfile",
-                          str(pki_dir / "root.pem")], capture_output=True, text=True)
+    out = subprocess.run(
+        [
+            "openssl",
+            "ts",
+            "-verify",
+            "-in",
+            str(tmp_path / "resp.tsr"),
+            "-queryfile",
+            str(tmp_path / "req.tsq"),
+            "-CAfile",
+            str(pki_dir / "root.pem"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert "Verification: OK" in out.stdout, out.stdout + out.stderr
-    text = subprocess.run(["openssl", "ts", "-reply", "-in", str(tmp_path / "resp.tsr"), "-text"],
-                          capture_output=True, text=True).stdout
+    text = subprocess.run(
+        ["openssl", "ts", "-reply", "-in", str(tmp_path / "resp.tsr"), "-text"], capture_output=True, text=True
+    ).stdout
     assert "Policy OID: 0.4.0.2023.1.1" in text
 
 
@@ -133,12 +160,17 @@ def test_ocsp_responder_follows_the_crl(platform):
     cert = x509.load_der_x509_certificate(cert_der)
 
     def ask(target):
-        req = (x_ocsp.OCSPRequestBuilder().add_certificate(target, platform.root_cert, hashes.SHA1())
-               .build().public_bytes(serialization.Encoding.DER))
+        req = (
+            x_ocsp.OCSPRequestBuilder()
+            .add_certificate(target, platform.root_cert, hashes.SHA1())
+            .build()
+            .public_bytes(serialization.Encoding.DER)
+        )
         resp = x_ocsp.load_der_ocsp_response(ocsp.respond(req))
         assert resp.response_status == x_ocsp.OCSPResponseStatus.SUCCESSFUL
         platform.ocsp_cert.public_key().verify(  # signed by the delegated responder
-            resp.signature, resp.tbs_response_bytes, ec.ECDSA(hashes.SHA256()))
+            resp.signature, resp.tbs_response_bytes, ec.ECDSA(hashes.SHA256())
+        )
         return resp.certificate_status
 
     assert ask(cert) == x_ocsp.OCSPCertStatus.GOOD
@@ -164,31 +196,41 @@ def test_old_profile_is_upgraded_and_old_seals_stay_valid(tmp_path, monkeypatch)
         platform = ca.load_or_create_pki()
         pki_dir = platform.pki_dir
         # Rewrite the TSA certificate with the former profile, drop the responder and the marker.
-        bad_tsa = (x509.CertificateBuilder().subject_name(platform.tsa_cert.subject)
-                   .issuer_name(platform.root_cert.subject).public_key(platform.tsa_key.public_key())
-                   .serial_number(x509.random_serial_number())
-                   .not_valid_before(platform.tsa_cert.not_valid_before_utc)
-                   .not_valid_after(platform.tsa_cert.not_valid_after_utc)
-                   .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                   .add_extension(x509.KeyUsage(True, False, False, False, False, True, True,
-                                                False, False), critical=True)
-                   .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]),
-                                  critical=True)
-                   .sign(platform.root_key, hashes.SHA256()))
+        bad_tsa = (
+            x509.CertificateBuilder()
+            .subject_name(platform.tsa_cert.subject)
+            .issuer_name(platform.root_cert.subject)
+            .public_key(platform.tsa_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(platform.tsa_cert.not_valid_before_utc)
+            .not_valid_after(platform.tsa_cert.not_valid_after_utc)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+            .sign(platform.root_key, hashes.SHA256())
+        )
         (pki_dir / "tsa.crt").write_bytes(bad_tsa.public_bytes(serialization.Encoding.DER))
         for leftover in ("ocsp.crt", "ocsp.pem", "ocsp.key.sealed", "profile"):
             (pki_dir / leftover).unlink()
         ca.clear_cache()
         # Seal a document as an old server would have (the old TSA; the responder is unused).
-        old_platform = ca.Platform(pki_dir=pki_dir, public_url=platform.public_url,
-                                   root_cert=platform.root_cert, root_key=platform.root_key,
-                                   seal_cert=platform.seal_cert, seal_key=platform.seal_key,
-                                   tsa_cert=bad_tsa, tsa_key=platform.tsa_key,
-                                   ocsp_cert=platform.ocsp_cert, ocsp_key=ec.generate_private_key(
-                                       ec.SECP256R1()))
-        old_sealed = signing.run_sync(signing.async_sign_pdf_with(
-            _simple_pdf(), signing.seal_signer(old_platform), signing.StampSpec("Seal"),
-            platform=old_platform))
+        old_platform = ca.Platform(
+            pki_dir=pki_dir,
+            public_url=platform.public_url,
+            root_cert=platform.root_cert,
+            root_key=platform.root_key,
+            seal_cert=platform.seal_cert,
+            seal_key=platform.seal_key,
+            tsa_cert=bad_tsa,
+            tsa_key=platform.tsa_key,
+            ocsp_cert=platform.ocsp_cert,
+            ocsp_key=ec.generate_private_key(ec.SECP256R1()),
+        )
+        old_sealed = signing.run_sync(
+            signing.async_sign_pdf_with(
+                _simple_pdf(), signing.seal_signer(old_platform), signing.StampSpec("Seal"), platform=old_platform
+            )
+        )
         ca.clear_cache()
         upgraded = ca.load_or_create_pki()
         assert upgraded.tsa_cert.serial_number != bad_tsa.serial_number
@@ -206,9 +248,9 @@ def test_private_keys_never_stored_in_clear(platform, pki_env):
     pki_dir = Path(pki_env) / "pki"
     blobs = [p.read_bytes() for p in pki_dir.iterdir() if p.is_file()]
     for key in (platform.root_key, platform.seal_key, platform.tsa_key):
-        pkcs8 = key.private_bytes(serialization.Encoding.DER,
-                                  serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption())
+        pkcs8 = key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         raw_scalar = key.private_numbers().private_value.to_bytes(32, "big")
         for blob in blobs:
             assert pkcs8 not in blob
@@ -219,24 +261,27 @@ def test_private_keys_never_stored_in_clear(platform, pki_env):
 
 def test_concurrent_first_start_creates_a_single_root(tmp_path):
     """Two processes racing on an empty data dir must end up with the same root."""
-    code = ("import json; from mrasla_app.pki import ca; "
-            "print(json.dumps(ca.fingerprints(ca.load_or_create_pki())))")
+    code = "import json; from mrasla_app.pki import ca; print(json.dumps(ca.fingerprints(ca.load_or_create_pki())))"
     env = {**os.environ, "MRASLA_DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE) for _ in range(3)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(3)
+    ]
     outputs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), [err.decode() for _, err in outputs]
-    prints = {json.dumps(json.loads(out.decode().strip().splitlines()[-1]), sort_keys=True)
-              for out, _ in outputs}
+    prints = {json.dumps(json.loads(out.decode().strip().splitlines()[-1]), sort_keys=True) for out, _ in outputs}
     assert len(prints) == 1
 
 
 def _ts_request(nonce: int = 42, cert_req: bool = True, digest: bytes = b"\x01" * 32):
-    return tsp.TimeStampReq({
-        "version": 1,
-        "message_imprint": {"hash_algorithm": {"algorithm": "sha256"}, "hashed_message": digest},
-        "nonce": nonce, "cert_req": cert_req,
-    })
+    return tsp.TimeStampReq(
+        {
+            "version": 1,
+            "message_imprint": {"hash_algorithm": {"algorithm": "sha256"}, "hashed_message": digest},
+            "nonce": nonce,
+            "cert_req": cert_req,
+        }
+    )
 
 
 def test_tsa_raw_protocol(platform):
@@ -275,8 +320,9 @@ def test_tsa_token_validates_with_pyhanko(platform):
 
     resp = tsp.TimeStampResp.load(tsa.respond(_ts_request().dump()))
     signed_data: cms.SignedData = resp["time_stamp_token"]["content"]
-    status = asyncio.run(validate_tst_signed_data(
-        signed_data, signing.validation_context(platform), lambda _algo: b"\x01" * 32))
+    status = asyncio.run(
+        validate_tst_signed_data(signed_data, signing.validation_context(platform), lambda _algo: b"\x01" * 32)
+    )
     assert status["intact"] and status["valid"]
     assert status["trust_problem_indic"] is None and status["validation_path"] is not None
 
@@ -319,8 +365,8 @@ def test_personal_signature_after_certification_and_revocation(platform):
 
     sealed = signing.seal_pdf(_simple_pdf(), box=(300, 50, 550, 120))
     cert_der, key_der = ca.issue_personal_certificate(
-        platform, "Nadia Bennani", "n.bennani@mef.gov.ma", "Ministère de l'Économie",
-        "Direction du Budget")
+        platform, "Nadia Bennani", "n.bennani@mef.gov.ma", "Ministère de l'Économie", "Direction du Budget"
+    )
     cert = x509.load_der_x509_certificate(cert_der)
     assert cert.extensions.get_extension_for_class(x509.KeyUsage).value.content_commitment
     # Invisible: after a certification, PDF/pyHanko rules allow new *visible* signature
@@ -329,8 +375,7 @@ def test_personal_signature_after_certification_and_revocation(platform):
     report = validation.validate_pdf(signed)
     assert report.authentic, report
     assert [s.field_name for s in report.signatures] == ["MraslaSeal", "Signature1"]
-    assert [t.field_name for t in report.document_timestamps] == [
-        "MraslaArchiveTimestamp1", "MraslaArchiveTimestamp2"]
+    assert [t.field_name for t in report.document_timestamps] == ["MraslaArchiveTimestamp1", "MraslaArchiveTimestamp2"]
     assert report.signatures[1].signer_common_name == "Nadia Bennani"
     assert report.level == "B-LTA"
 

@@ -17,13 +17,13 @@ from sqlalchemy import event, select
 from mrasla_app import db
 from mrasla_app.models import Correspondence, Direction
 from mrasla_app.models.base import utcnow
-from mrasla_app.services.directory import administrations as directory
-from mrasla_app.services.parapheur import circuits, decisions, submission, views
 from mrasla_app.services.correspondence import dashboard, dispatch, exports, holidays, inbox, paper
-from mrasla_app.services.portal import tracking
+from mrasla_app.services.correspondence.inbox import InboxFilter, Queue, Sort
+from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory import users
 from mrasla_app.services.directory.accounts import system_actor
-from mrasla_app.services.correspondence.inbox import InboxFilter, Queue, Sort
+from mrasla_app.services.parapheur import circuits, decisions, submission, views
+from mrasla_app.services.portal import tracking
 from tests.files import pdf_bytes
 
 CLERK, AGENT, HEAD = "clerk.mef@mrasla.ma", "agent.mef@mrasla.ma", "head.mef@mrasla.ma"
@@ -69,30 +69,55 @@ def add_mail(demo, n: int, start: int) -> None:
     dss, dsp, db_ = demo.unit_id("MEF", "DB.DSS"), demo.unit_id("MEF", "DB.DSP"), demo.unit_id("MEF", "DB")
     for i in range(start, start + n):
         with db.write_session() as s:
-            reg = paper.register_incoming(s, clerk, administration_id=adm, channel="email",
-                                          subject=f"Demande d'attestation n° {i}", sender_name=f"Citoyen {i}",
-                                          sender_email=f"citoyen{i}@exemple.ma", type_code="request")
+            reg = paper.register_incoming(
+                s,
+                clerk,
+                administration_id=adm,
+                channel="email",
+                subject=f"Demande d'attestation n° {i}",
+                sender_name=f"Citoyen {i}",
+                sender_email=f"citoyen{i}@exemple.ma",
+                type_code="request",
+            )
             cid = reg.correspondence.id
-            dispatch.qualify(s, clerk, cid, type_code="request", deadline=date(2020, 1, 1) if i % 3 else None,
-                             confidential=i % 5 == 0, named_user_ids=[demo.user_id(AGENT)] if i % 5 == 0 else ())
+            dispatch.qualify(
+                s,
+                clerk,
+                cid,
+                type_code="request",
+                deadline=date(2020, 1, 1) if i % 3 else None,
+                confidential=i % 5 == 0,
+                named_user_ids=[demo.user_id(AGENT)] if i % 5 == 0 else (),
+            )
             dispatch.dispatch(s, clerk, cid, action_unit_id=dss, info_unit_ids=[dsp, db_])
             if i % 2:
                 dispatch.take(s, agent, cid)
                 dispatch.add_note(s, agent, cid, "Pièces reçues")
-            paper.register_outgoing(s, agent, administration_id=adm, unit_id=dss, channel="email",
-                                    subject=f"Réponse n° {i}", recipient_name=f"Citoyen {i}")
-            paper.register_internal(s, agent, administration_id=adm, subject=f"Note interne n° {i}",
-                                    from_unit_id=dss, to_unit_id=dsp)
+            paper.register_outgoing(
+                s,
+                agent,
+                administration_id=adm,
+                unit_id=dss,
+                channel="email",
+                subject=f"Réponse n° {i}",
+                recipient_name=f"Citoyen {i}",
+            )
+            paper.register_internal(
+                s, agent, administration_id=adm, subject=f"Note interne n° {i}", from_unit_id=dss, to_unit_id=dsp
+            )
         with db.write_session() as s:  # waiting in the registry
-            paper.register_incoming(s, clerk, administration_id=adm, channel="email", subject=f"Plainte n° {i}",
-                                    sender_name=f"Société {i}")
+            paper.register_incoming(
+                s, clerk, administration_id=adm, channel="email", subject=f"Plainte n° {i}", sender_name=f"Société {i}"
+            )
 
 
 def add_folders(demo, n: int) -> None:
     """``n`` signature-book folders started by the agent: a visa by the head, then the director's signature."""
     agent = demo.actor(AGENT)
-    steps = [{"kind": "visa", "user_ids": [demo.user_id(HEAD)]},
-             {"kind": "signature", "user_ids": [demo.user_id(DIRECTOR)]}]
+    steps = [
+        {"kind": "visa", "user_ids": [demo.user_id(HEAD)]},
+        {"kind": "signature", "user_ids": [demo.user_id(DIRECTOR)]},
+    ]
     for i in range(n):
         with db.write_session() as s:
             folder = submission.create_folder(s, agent, f"Réponse n° {i}", [("reponse.pdf", pdf_bytes(1))])
@@ -109,15 +134,40 @@ def add_staff(demo, n: int, start: int) -> None:
     director = demo.user_id(DIRECTOR)
     for i in range(start, start + n):
         with db.write_session() as s:
-            unit = directory.save_unit(s, admin, administration_id=adm, parent_id=parent, code=f"DB.S{i}",
-                                       name_ar=f"مصلحة {i}", name_fr=f"Service {i}")
-            user = users.create_user(s, system_actor(), administration_id=adm, email=f"staff{i}@mrasla.ma",
-                                     full_name=f"Agent {i}", password="Mrasla@2026")
+            unit = directory.save_unit(
+                s,
+                admin,
+                administration_id=adm,
+                parent_id=parent,
+                code=f"DB.S{i}",
+                name_ar=f"مصلحة {i}",
+                name_fr=f"Service {i}",
+            )
+            user = users.create_user(
+                s,
+                system_actor(),
+                administration_id=adm,
+                email=f"staff{i}@mrasla.ma",
+                full_name=f"Agent {i}",
+                password="Mrasla@2026",
+            )
             users.add_membership(s, admin, user.id, unit.id, "agent")
-            users.create_delegation(s, admin, from_user_id=director, to_user_id=user.id, starts_at=utcnow(),
-                                    ends_at=utcnow() + timedelta(days=i + 1))
-            circuits.save_template(s, admin, administration_id=adm, name_fr=f"Circuit {i}", name_ar=f"مسار {i}",
-                                   steps=[{"kind": "visa", "user_ids": [user.id]}])
+            users.create_delegation(
+                s,
+                admin,
+                from_user_id=director,
+                to_user_id=user.id,
+                starts_at=utcnow(),
+                ends_at=utcnow() + timedelta(days=i + 1),
+            )
+            circuits.save_template(
+                s,
+                admin,
+                administration_id=adm,
+                name_fr=f"Circuit {i}",
+                name_ar=f"مسار {i}",
+                steps=[{"kind": "visa", "user_ids": [user.id]}],
+            )
 
 
 def pages(demo) -> dict[str, Callable]:
@@ -129,15 +179,19 @@ def pages(demo) -> dict[str, Callable]:
     out: dict[str, Callable] = {}
     for who, actor in (("clerk", clerk), ("agent", agent), ("head", head), ("director", director)):
         for q in Queue:
-            out[f"inbox {q.value} ({who})"] = lambda s, a=actor, q=q: inbox.page(s, a, InboxFilter(queue=q), limit=100)[0]
+            out[f"inbox {q.value} ({who})"] = lambda s, a=actor, q=q: inbox.page(s, a, InboxFilter(queue=q), limit=100)[
+                0
+            ]
         out[f"inbox counts ({who})"] = lambda s, a=actor: inbox.counts(s, a)
     out["inbox by deadline (agent)"] = lambda s: inbox.page(s, agent, InboxFilter(sort=Sort.deadline), limit=100)[0]
     out["inbox search (agent)"] = lambda s: inbox.page(s, agent, InboxFilter(q="citoyen"), limit=100)[0]
-    out["registry to qualify"] = lambda s: inbox.page(s, clerk, InboxFilter(queue=Queue.to_qualify,
-                                                                            sort=Sort.oldest), limit=100)[0]
+    out["registry to qualify"] = lambda s: inbox.page(
+        s, clerk, InboxFilter(queue=Queue.to_qualify, sort=Sort.oldest), limit=100
+    )[0]
     for d in Direction:
-        out[f"register {d.value}"] = lambda s, d=d: exports.register_rows(s, clerk, adm, d, today - timedelta(days=1),
-                                                                         today + timedelta(days=1))
+        out[f"register {d.value}"] = lambda s, d=d: exports.register_rows(
+            s, clerk, adm, d, today - timedelta(days=1), today + timedelta(days=1)
+        )
     for q in views.QUEUES:
         for who, actor in (("agent", agent), ("head", head), ("director", director)):
             out[f"parapheur {q} ({who})"] = lambda s, a=actor, q=q: views.queue(s, a, q)
@@ -156,8 +210,15 @@ def pages(demo) -> dict[str, Callable]:
 
 def _first_incoming() -> int:
     with db.read_session() as s:
-        return s.execute(select(Correspondence.id).where(Correspondence.direction == Direction.incoming)
-                         .order_by(Correspondence.id)).scalars().first()
+        return (
+            s.execute(
+                select(Correspondence.id)
+                .where(Correspondence.direction == Direction.incoming)
+                .order_by(Correspondence.id)
+            )
+            .scalars()
+            .first()
+        )
 
 
 def redispatch_first(demo, times: int) -> None:
@@ -184,10 +245,31 @@ def test_list_pages_cost_the_same_statements_with_ten_times_more_rows(seeded):
     assert large == small
     grown = {name for name in small_sizes if large_sizes[name] > small_sizes[name]}
     assert grown >= {
-        "inbox all (clerk)", "inbox assigned_to_me (agent)", "inbox my_unit (head)", "inbox for_information (director)",
-        "inbox overdue (agent)", "inbox sent (agent)", "inbox to_qualify (clerk)", "inbox counts (agent)",
-        "inbox by deadline (agent)", "inbox search (agent)", "registry to qualify", "register incoming",
-        "register outgoing", "register internal", "parapheur to_visa (head)", "parapheur to_sign (director)",
-        "parapheur my_folders (agent)", "parapheur done (head)", "admin users", "admin memberships", "admin units",
-        "admin delegations", "admin circuits", "dashboard (head)", "dashboard (admin)", "timeline", "tracking view",
+        "inbox all (clerk)",
+        "inbox assigned_to_me (agent)",
+        "inbox my_unit (head)",
+        "inbox for_information (director)",
+        "inbox overdue (agent)",
+        "inbox sent (agent)",
+        "inbox to_qualify (clerk)",
+        "inbox counts (agent)",
+        "inbox by deadline (agent)",
+        "inbox search (agent)",
+        "registry to qualify",
+        "register incoming",
+        "register outgoing",
+        "register internal",
+        "parapheur to_visa (head)",
+        "parapheur to_sign (director)",
+        "parapheur my_folders (agent)",
+        "parapheur done (head)",
+        "admin users",
+        "admin memberships",
+        "admin units",
+        "admin delegations",
+        "admin circuits",
+        "dashboard (head)",
+        "dashboard (admin)",
+        "timeline",
+        "tracking view",
     }, sorted(set(small_sizes) - grown)

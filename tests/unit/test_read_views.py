@@ -28,10 +28,15 @@ CLERK = "clerk.mef@mrasla.ma"
 def _outgoing_to_send(seeded) -> int:
     """An outgoing letter the MEF registry registered for CRB (a platform administration): "to send"."""
     with db.write_session() as s:
-        reg = paper.register_outgoing(s, seeded.actor(CLERK), administration_id=seeded.adm_id("MEF"),
-                                      subject="Convention signée", unit_id=seeded.unit_id("MEF", "DB"),
-                                      recipient_administration_id=seeded.adm_id("CRB"),
-                                      files=[("convention.pdf", pdf_bytes(1, text="Convention"))])
+        reg = paper.register_outgoing(
+            s,
+            seeded.actor(CLERK),
+            administration_id=seeded.adm_id("MEF"),
+            subject="Convention signée",
+            unit_id=seeded.unit_id("MEF", "DB"),
+            recipient_administration_id=seeded.adm_id("CRB"),
+            files=[("convention.pdf", pdf_bytes(1, text="Convention"))],
+        )
         return reg.correspondence.id
 
 

@@ -18,7 +18,8 @@ from mrasla_app.settings import get_settings
 VERIFY_URL = "https://mrasla.example.ma/v/MEF-2026-A-000123?t=Xk3f9QpL2mZ8"
 needs = pytest.mark.skipif(
     not all(shutil.which(t) for t in ("pdfsig", "qpdf", "pdftoppm", "zbarimg", "pdffonts")),
-    reason="poppler-utils, qpdf and zbar-tools are required")
+    reason="poppler-utils, qpdf and zbar-tools are required",
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -130,15 +131,18 @@ def test_receipt_is_issued_b_t_and_extended_to_b_lta(receipt):
     dss = DocumentSecurityStore.read_dss(reader)
     assert len(dss.ocsps) == 2  # seal and TSA (the same TSA signs the document timestamp)
     seal_sig, doc_ts = reader.embedded_signatures
-    tst_time = seal_sig.signer_info["unsigned_attrs"][0]["values"][0]["content"][
-        "encap_content_info"]["content"].parsed["gen_time"].native
+    tst_time = (
+        seal_sig.signer_info["unsigned_attrs"][0]["values"][0]["content"]["encap_content_info"]["content"]
+        .parsed["gen_time"]
+        .native
+    )
     for ref in dss.ocsps:
         response = ocsp.OCSPResponse.load(ref.get_object().data)
         produced = response["response_bytes"]["response"].parsed["tbs_response_data"]["produced_at"]
         assert produced.native >= tst_time
-    context = dss.as_validation_context({
-        "trust_roots": [ca.load_or_create_pki().root_asn1], "allow_fetching": False,
-        "revocation_mode": "hard-fail"})
+    context = dss.as_validation_context(
+        {"trust_roots": [ca.load_or_create_pki().root_asn1], "allow_fetching": False, "revocation_mode": "hard-fail"}
+    )
     status = validate_pdf_signature(seal_sig, context)
     assert status.bottom_line, status.pretty_print_details()
     assert seal_sig.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
@@ -155,8 +159,8 @@ def test_receipt_is_issued_b_t_and_extended_to_b_lta(receipt):
 
 def test_unsigned_receipt_takes_an_incremental_seal():
     """The unsigned PDF (written without fpdf2's writer) is one pyHanko reads and updates."""
-    from mrasla_app.pki import signing
     from mrasla_app.documents.receipts import render_receipt
+    from mrasla_app.pki import signing
     from mrasla_app.pki.validation import validate_pdf
 
     unsigned = render_receipt(_data())
@@ -173,10 +177,18 @@ def test_receipts_issued_concurrently_are_each_intact_and_their_own():
     from mrasla_app.documents.receipts import issue_receipt
     from mrasla_app.pki.validation import validate_pdf
 
-    names = ["Fatima Zahra El Amrani", "فاطمة الزهراء العمراني", "Jean-Émile Dupré",
-             "يوسف بن علي", "Ştefan Ürgüplü", "Nadia Bennani"]
-    datas = [_data(registry_number=f"MEF/2026/A/{900 + i:06d}", depositor_name=name,
-                   verify_url=f"{VERIFY_URL}{i}") for i, name in enumerate(names)]
+    names = [
+        "Fatima Zahra El Amrani",
+        "فاطمة الزهراء العمراني",
+        "Jean-Émile Dupré",
+        "يوسف بن علي",
+        "Ştefan Ürgüplü",
+        "Nadia Bennani",
+    ]
+    datas = [
+        _data(registry_number=f"MEF/2026/A/{900 + i:06d}", depositor_name=name, verify_url=f"{VERIFY_URL}{i}")
+        for i, name in enumerate(names)
+    ]
     with ThreadPoolExecutor(max_workers=3) as pool:
         pdfs = list(pool.map(issue_receipt, datas))
     for data, pdf in zip(datas, pdfs):
@@ -198,8 +210,10 @@ def test_receipt_passes_independent_tools(receipt, tmp_path):
 
 
 def _decoded_qr(pdf_path: Path, tmp_path: Path) -> list[str]:
-    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(pdf_path),
-                    str(tmp_path / pdf_path.stem)], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(pdf_path), str(tmp_path / pdf_path.stem)],
+        check=True,
+    )
     png = next(tmp_path.glob(f"{pdf_path.stem}*.png"))
     out = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True)
     return out.stdout.strip().splitlines()
@@ -211,10 +225,14 @@ def test_qr_code_decodes_to_verify_url(receipt, tmp_path):
 
 
 @needs
-@pytest.mark.parametrize("url", [
-    "https://m.ma/v/A-1?t=x",
-    "https://mrasla.example.gov.ma/verification/MEF-DGI-2026-A-0001234567?t=" + "Zq9" * 20,
-], ids=["short", "long"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://m.ma/v/A-1?t=x",
+        "https://mrasla.example.gov.ma/verification/MEF-DGI-2026-A-0001234567?t=" + "Zq9" * 20,
+    ],
+    ids=["short", "long"],
+)
 def test_qr_code_decodes_for_short_and_long_urls(url, tmp_path):
     """Other symbol sizes (QR versions) than the usual URL, with the fixed mask pattern."""
     from mrasla_app.documents.receipts import render_receipt
@@ -248,20 +266,26 @@ def _append_revision(pdf: bytes, *, annotation: bool) -> bytes:
     page_ref = writer.root["/Pages"]["/Kids"][0]
     if annotation:
         page = page_ref.get_object()
-        annot = writer.add_object(generic.DictionaryObject({
-            generic.NameObject("/Type"): generic.NameObject("/Annot"),
-            generic.NameObject("/Subtype"): generic.NameObject("/Text"),
-            generic.NameObject("/Rect"): generic.ArrayObject(
-                [generic.FloatObject(v) for v in (100, 100, 120, 120)]),
-            generic.NameObject("/Contents"): generic.TextStringObject("Falsifié"),
-        }))
+        annot = writer.add_object(
+            generic.DictionaryObject(
+                {
+                    generic.NameObject("/Type"): generic.NameObject("/Annot"),
+                    generic.NameObject("/Subtype"): generic.NameObject("/Text"),
+                    generic.NameObject("/Rect"): generic.ArrayObject(
+                        [generic.FloatObject(v) for v in (100, 100, 120, 120)]
+                    ),
+                    generic.NameObject("/Contents"): generic.TextStringObject("Falsifié"),
+                }
+            )
+        )
         annots = page.get("/Annots", generic.ArrayObject())
         annots.append(annot)
         page[generic.NameObject("/Annots")] = annots
         writer.update_container(page)
     else:
-        stream = writer.add_object(generic.StreamObject(
-            stream_data=b"BT /F1 24 Tf 100 400 Td (MEF/2026/A/999999) Tj ET"))
+        stream = writer.add_object(
+            generic.StreamObject(stream_data=b"BT /F1 24 Tf 100 400 Td (MEF/2026/A/999999) Tj ET")
+        )
         writer.add_stream_to_page(0, stream)
     out = BytesIO()
     writer.write(out)
@@ -284,8 +308,7 @@ def test_appended_revision_is_detected(receipt, annotation):
 def test_arabic_is_embedded_and_extractable(tmp_path):
     from mrasla_app.documents.receipts import render_receipt
 
-    pdf = render_receipt(_data(depositor_name="فاطمة الزهراء العمراني",
-                               subject="طلب شهادة الإقامة الضريبية"))
+    pdf = render_receipt(_data(depositor_name="فاطمة الزهراء العمراني", subject="طلب شهادة الإقامة الضريبية"))
     path = tmp_path / "ar.pdf"
     path.write_bytes(pdf)
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
@@ -327,8 +350,8 @@ def test_first_receipts_of_a_process_issued_at_once_all_succeed():
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from mrasla_app.pki import ca, signing
     from mrasla_app.documents.receipts import issue_receipt
+    from mrasla_app.pki import ca, signing
 
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # switch threads as often as possible: the race shows at once

@@ -16,20 +16,29 @@ from sqlalchemy import select
 
 from mrasla_app import db
 from mrasla_app.models import (
-    AuditEvent, Correspondence, CustomField, Disposal, DisposalStatus, Document, DocumentType, FilePlanNode,
-    RecordInfo, Status, Tag,
+    AuditEvent,
+    Correspondence,
+    Disposal,
+    DisposalStatus,
+    Document,
+    RecordInfo,
+    Status,
 )
 from mrasla_app.models.base import utcnow
 from mrasla_app.pki.validation import validate_pdf
-from mrasla_app.services.platform import audit, fsck, storage
 from mrasla_app.services.correspondence import dispatch, inbox
 from mrasla_app.services.errors import DomainError, PermissionDenied
+from mrasla_app.services.platform import audit, fsck, storage
 from mrasla_app.services.records import bag, file_plan, retention, seda
 from mrasla_app.services.records.file_plan import Classification
 from tests.answered import CLERK, answered_deposit
 
-ADMIN, ARCHIVIST, ADMIN_CRB, AGENT = ("admin.mef@mrasla.ma", "archives.mef@mrasla.ma", "admin.crb@mrasla.ma",
-                                      "agent.mef@mrasla.ma")
+ADMIN, ARCHIVIST, ADMIN_CRB, AGENT = (
+    "admin.mef@mrasla.ma",
+    "archives.mef@mrasla.ma",
+    "admin.crb@mrasla.ma",
+    "agent.mef@mrasla.ma",
+)
 
 
 def _plan(seeded):
@@ -45,8 +54,9 @@ def test_file_plan_is_edited_by_the_administrations_managers_only(seeded):
     mef = seeded.adm_id("MEF")
     with db.write_session() as s:
         node = file_plan.save_node(s, seeded.actor(ADMIN), mef, code="04", name_ar="الأرشيف", name_fr="Archives")
-        child = file_plan.save_node(s, seeded.actor(ARCHIVIST), mef, code="04.01", name_ar="تحويلات",
-                                    name_fr="Versements", parent_id=node.id)
+        child = file_plan.save_node(
+            s, seeded.actor(ARCHIVIST), mef, code="04.01", name_ar="تحويلات", name_fr="Versements", parent_id=node.id
+        )
         node_id, child_id = node.id, child.id
     before = seeded.counts()
     for who in (CLERK, AGENT, ADMIN_CRB):  # not a manager of MEF's plan
@@ -56,18 +66,30 @@ def test_file_plan_is_edited_by_the_administrations_managers_only(seeded):
         file_plan.save_node(s, seeded.actor(ADMIN), mef, code="04", name_ar="س", name_fr="X")
     assert dup.value.code == "error.duplicate_code"
     with pytest.raises(DomainError), db.write_session() as s:  # a node under its own child: a cycle
-        file_plan.save_node(s, seeded.actor(ADMIN), mef, code="04", name_ar="الأرشيف", name_fr="Archives",
-                            node_id=node_id, parent_id=child_id)
+        file_plan.save_node(
+            s,
+            seeded.actor(ADMIN),
+            mef,
+            code="04",
+            name_ar="الأرشيف",
+            name_fr="Archives",
+            node_id=node_id,
+            parent_id=child_id,
+        )
     with pytest.raises(DomainError) as bad, db.write_session() as s:
-        file_plan.save_document_type(s, seeded.actor(ADMIN), mef, code="X", name_ar="س", name_fr="X",
-                                     retention_years=0, retention_months=0)
+        file_plan.save_document_type(
+            s, seeded.actor(ADMIN), mef, code="X", name_ar="س", name_fr="X", retention_years=0, retention_months=0
+        )
     assert bad.value.code == "error.invalid_retention"
     with pytest.raises(DomainError), db.write_session() as s:
         file_plan.save_custom_field(s, seeded.actor(ADMIN), mef, code="C", name_ar="س", name_fr="C", kind="choice")
     assert seeded.counts() == before  # every refusal left nothing behind
     with db.read_session() as s:
-        assert s.execute(select(AuditEvent).where(AuditEvent.action == "file_plan_node.created",
-                                                  AuditEvent.object_id == str(child_id))).scalar_one()
+        assert s.execute(
+            select(AuditEvent).where(
+                AuditEvent.action == "file_plan_node.created", AuditEvent.object_id == str(child_id)
+            )
+        ).scalar_one()
     # Members read the plan; another administration's staff do not.
     assert [n.code for n in _plan(seeded).nodes][:3] == ["01", "01.01", "02"]
     with pytest.raises(PermissionDenied), db.read_session() as s:
@@ -77,8 +99,15 @@ def test_file_plan_is_edited_by_the_administrations_managers_only(seeded):
 def _qualified(seeded, subject: str, c: Classification) -> int:
     from mrasla_app.services.portal import deposits
 
-    form = deposits.DepositForm(administration_id=seeded.adm_id("MEF"), full_name="Driss Alami", id_kind="CIN",
-                                id_value="C123456", email="", phone="0611223344", subject=subject)
+    form = deposits.DepositForm(
+        administration_id=seeded.adm_id("MEF"),
+        full_name="Driss Alami",
+        id_kind="CIN",
+        id_value="C123456",
+        email="",
+        phone="0611223344",
+        subject=subject,
+    )
     with db.write_session() as s:
         cid = deposits.submit(s, form).correspondence_id
     with db.write_session() as s:
@@ -89,28 +118,41 @@ def _qualified(seeded, subject: str, c: Classification) -> int:
 def test_letters_are_classified_at_qualification_and_found_by_the_filters(seeded):
     plan = _plan(seeded)
     node, dtype = _by_code(plan.nodes, "01.01"), _by_code(plan.types, "DEM")
-    tag, amount, region = _by_code(plan.tags, "Attestations"), _by_code(plan.fields, "MONTANT"), _by_code(
-        plan.fields, "REGION")
-    filed = _qualified(seeded, "Attestation de salaire", Classification(
-        node.id, dtype.id, (tag.id,), {amount.id: "1 200,50".replace(" ", ""), region.id: "Fès-Meknès"}))
+    tag, amount, region = (
+        _by_code(plan.tags, "Attestations"),
+        _by_code(plan.fields, "MONTANT"),
+        _by_code(plan.fields, "REGION"),
+    )
+    filed = _qualified(
+        seeded,
+        "Attestation de salaire",
+        Classification(node.id, dtype.id, (tag.id,), {amount.id: "1 200,50".replace(" ", ""), region.id: "Fès-Meknès"}),
+    )
     other = _qualified(seeded, "Autre demande", Classification())
     with db.read_session() as s:
-        ev = s.execute(select(AuditEvent).where(AuditEvent.action == "correspondence.qualified",
-                                                AuditEvent.object_id == str(filed))).scalar_one()
+        ev = s.execute(
+            select(AuditEvent).where(
+                AuditEvent.action == "correspondence.qualified", AuditEvent.object_id == str(filed)
+            )
+        ).scalar_one()
         data = json.loads(ev.data)
         assert data["file_plan"] == "01.01" and data["document_type"] == "DEM"
         assert data["fields"] == {"MONTANT": "1200.5", "REGION": "Fès-Meknès"}
         clerk = seeded.actor(CLERK)
-        for f in (inbox.InboxFilter(file_plan_node_id=node.id), inbox.InboxFilter(document_type_id=dtype.id),
-                  inbox.InboxFilter(tag_id=tag.id)):
+        for f in (
+            inbox.InboxFilter(file_plan_node_id=node.id),
+            inbox.InboxFilter(document_type_id=dtype.id),
+            inbox.InboxFilter(tag_id=tag.id),
+        ):
             ids = [r.id for r in inbox.page(s, clerk, f)[0]]
             assert ids == [filed], f
         assert other in [r.id for r in inbox.page(s, clerk, inbox.InboxFilter())[0]]
     # Bad values are refused in the user's terms, and nothing changes.
     for values in ({amount.id: "douze"}, {region.id: "Tanger"}):
         with pytest.raises(DomainError) as err, db.write_session() as s:
-            dispatch.qualify(s, seeded.actor(CLERK), other, type_code="request",
-                             classification=Classification(values=values))
+            dispatch.qualify(
+                s, seeded.actor(CLERK), other, type_code="request", classification=Classification(values=values)
+            )
         assert err.value.code == "error.invalid_field_value"
     with db.read_session() as s:
         assert s.get(RecordInfo, other).file_plan_node_id is None
@@ -118,7 +160,10 @@ def test_letters_are_classified_at_qualification_and_found_by_the_filters(seeded
 
 def test_retention_job_picks_exactly_the_letters_whose_retention_ended(seeded):
     plan = _plan(seeded)
-    dem, dec = _by_code(plan.types, "DEM"), _by_code(plan.types, "DEC")  # 5 y from closing / 18 months from registration
+    dem, dec = (
+        _by_code(plan.types, "DEM"),
+        _by_code(plan.types, "DEC"),
+    )  # 5 y from closing / 18 months from registration
     open_dem = _qualified(seeded, "Ouverte", Classification(document_type_id=dem.id))
     closed_dem = _qualified(seeded, "Close", Classification(document_type_id=dem.id))
     dec_letter = _qualified(seeded, "Décision", Classification(document_type_id=dec.id))
@@ -150,12 +195,17 @@ def _due_answered_letters(seeded) -> list[int]:
     plan = _plan(seeded)
     dec, node = _by_code(plan.types, "DEC"), _by_code(plan.nodes, "01.01")
     with db.write_session() as s:
-        out_id = s.execute(select(Correspondence.id).where(
-            Correspondence.registry_number == done.outgoing_number)).scalar_one()
+        out_id = s.execute(
+            select(Correspondence.id).where(Correspondence.registry_number == done.outgoing_number)
+        ).scalar_one()
         ids = [done.deposit.correspondence_id, out_id]
         for cid in ids:
-            file_plan.classify(s, seeded.actor(CLERK), s.get(Correspondence, cid), Classification(
-                node.id, dec.id, (_by_code(plan.tags, "Attestations").id,)))
+            file_plan.classify(
+                s,
+                seeded.actor(CLERK),
+                s.get(Correspondence, cid),
+                Classification(node.id, dec.id, (_by_code(plan.tags, "Attestations").id,)),
+            )
     with db.write_session() as s:
         assert sorted(retention.mark_due(s, utcnow().date() + timedelta(days=600))) == sorted(ids)
     return ids
@@ -169,9 +219,13 @@ def test_transfer_package_validates_against_seda_and_bagit_and_its_signatures_st
         disposal_id, reference = disposal.id, disposal.reference
     with db.read_session() as s:
         package = retention.package(s, archivist, disposal_id)
-        originals = {d.sha256: d for d in s.execute(select(Document).where(Document.correspondence_id.in_(ids))).scalars()}
-        assert {i.disposal_status for i in s.execute(select(RecordInfo).where(
-            RecordInfo.correspondence_id.in_(ids))).scalars()} == {DisposalStatus.transfer_pending}
+        originals = {
+            d.sha256: d for d in s.execute(select(Document).where(Document.correspondence_id.in_(ids))).scalars()
+        }
+        assert {
+            i.disposal_status
+            for i in s.execute(select(RecordInfo).where(RecordInfo.correspondence_id.in_(ids))).scalars()
+        } == {DisposalStatus.transfer_pending}
 
     restored = bag.open_bag(package, tmp_path / "restored")  # bagit: every checksum, nothing missing or extra
     assert "sha256" in restored.algorithms and restored.info["External-Identifier"] == reference
@@ -181,8 +235,13 @@ def test_transfer_package_validates_against_seda_and_bagit_and_its_signatures_st
     root = etree.fromstring(manifest)
     ns = {"s": seda.NS}
     objects = root.findall(".//s:BinaryDataObject", ns)
-    assert len(root.findall("s:DescriptiveMetadata/s:ArchiveUnit", {"s": seda.NS}) or
-               root.findall(".//s:DescriptiveMetadata/s:ArchiveUnit", ns)) == 2
+    assert (
+        len(
+            root.findall("s:DescriptiveMetadata/s:ArchiveUnit", {"s": seda.NS})
+            or root.findall(".//s:DescriptiveMetadata/s:ArchiveUnit", ns)
+        )
+        == 2
+    )
     assert root.find(".//s:FilePlanPosition", ns).text.startswith("01.01")
     assert root.find(".//s:AppraisalRule/s:Rule", ns).text == "DEC"
     for obj in objects:  # each file is where the manifest says, with the digest it gives
@@ -222,8 +281,9 @@ def test_transfer_package_validates_against_seda_and_bagit_and_its_signatures_st
         assert not report.problems and s.get(Disposal, disposal_id).package_sha256 not in report.orphans
         fsck.collect_garbage(s, grace_seconds=0)  # the package is referenced: never collected
         assert storage.exists(s.get(Disposal, disposal_id).package_sha256)
-        ev = s.execute(select(AuditEvent).where(AuditEvent.action == "record.transferred",
-                                                AuditEvent.object_id == str(ids[0]))).scalar_one()
+        ev = s.execute(
+            select(AuditEvent).where(AuditEvent.action == "record.transferred", AuditEvent.object_id == str(ids[0]))
+        ).scalar_one()
         assert json.loads(ev.data)["acknowledgement"] == "AN-ACK-2026-0042"
 
 
@@ -253,8 +313,9 @@ def test_destruction_is_confirmed_by_the_archivist_with_a_sealed_certificate(see
         cert = retention.certificate(s, seeded.actor(ARCHIVIST), disposal_id)
         row = s.get(Disposal, disposal_id)
         assert hashlib.sha256(cert).hexdigest() == row.certificate_sha256
-        ev = s.execute(select(AuditEvent).where(AuditEvent.action == "record.destroyed",
-                                                AuditEvent.object_id == str(cid))).scalar_one()
+        ev = s.execute(
+            select(AuditEvent).where(AuditEvent.action == "record.destroyed", AuditEvent.object_id == str(cid))
+        ).scalar_one()
         data = json.loads(ev.data)
         assert data["certificate_sha256"] == row.certificate_sha256
         assert {h.split(":")[-1] for h in data["documents"]} == files

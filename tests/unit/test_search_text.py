@@ -12,23 +12,30 @@ from sqlalchemy import func, select, update
 from mrasla_app import db
 from mrasla_app.models import Document, DocumentKind, DocumentText, TextSource, TextStatus
 from mrasla_app.models.base import utcnow
-from mrasla_app.services.portal import deposits
-from mrasla_app.services.correspondence import inbox
+from mrasla_app.services.correspondence import extraction, inbox
 from mrasla_app.services.correspondence import search as full_text
-from mrasla_app.services.platform import storage
-from mrasla_app.services.correspondence import extraction
-from mrasla_app.services.errors import FieldErrors
 from mrasla_app.services.correspondence.inbox import InboxFilter, Sort
+from mrasla_app.services.errors import FieldErrors
+from mrasla_app.services.platform import storage
 from mrasla_app.services.platform.text import search_document, search_terms, word_forms
+from mrasla_app.services.portal import deposits
 from tests.files import pdf_bytes
 
 CLERK = "clerk.mef@mrasla.ma"
 
 
 def deposit(seeded, subject, message="", name="Salma Bennis", files=()) -> int:
-    form = deposits.DepositForm(administration_id=seeded.adm_id("MEF"), full_name=name, id_kind="CIN",
-                                id_value="AB123456", email="", phone="0612345678", subject=subject, message=message,
-                                files=list(files))
+    form = deposits.DepositForm(
+        administration_id=seeded.adm_id("MEF"),
+        full_name=name,
+        id_kind="CIN",
+        id_value="AB123456",
+        email="",
+        phone="0612345678",
+        subject=subject,
+        message=message,
+        files=list(files),
+    )
     with db.write_session() as s:
         return deposits.submit(s, form).correspondence_id
 
@@ -128,9 +135,11 @@ def test_a_search_read_window_by_window_pages_through_every_match_newest_first(s
 
 def test_query_words_become_the_indexed_words_they_begin_or_stay_prefixes(seeded, monkeypatch):
     vocabulary = {"reclam": ["reclamation", "reclamations"], "vo": None, "zzz": []}
-    assert full_text.fts5_query([("reclam",), ("vo",)], vocabulary.get) == '("reclamation" OR "reclamations") AND ("vo"*)'
+    assert (
+        full_text.fts5_query([("reclam",), ("vo",)], vocabulary.get) == '("reclamation" OR "reclamations") AND ("vo"*)'
+    )
     assert full_text.fts5_query([("reclam",), ("zzz",)], vocabulary.get) == ""  # a word found nowhere: no match
-    assert full_text.fts5_query([("x\"y",)]) == '("x""y"*)'
+    assert full_text.fts5_query([('x"y',)]) == '("x""y"*)'
     letter = deposit(seeded, "Réclamation voirie", message="Ma réclamation concerne la chaussée")
     for most in (32, 0):  # looked up in the vocabulary; too many words begin it: searched as a prefix
         monkeypatch.setattr(full_text, "VOCABULARY_MAX_WORDS", most)
@@ -172,8 +181,9 @@ def test_a_dead_workers_lease_expires_and_attempts_are_bounded(seeded):
         s.execute(update(DocumentText).values(lease_until=utcnow() - timedelta(seconds=1)))
     assert extraction.extract_pending() == 1  # that worker died: its lease expired
     with db.write_session() as s:  # a document that killed every worker that tried it
-        s.execute(update(DocumentText).values(status=TextStatus.pending, lease_until=None,
-                                              attempts=extraction.MAX_ATTEMPTS))
+        s.execute(
+            update(DocumentText).values(status=TextStatus.pending, lease_until=None, attempts=extraction.MAX_ATTEMPTS)
+        )
     assert extraction.extract_pending() == 0
     with db.read_session() as s:
         assert s.execute(select(DocumentText.status)).scalars().all() == [TextStatus.failed]

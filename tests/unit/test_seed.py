@@ -59,8 +59,10 @@ def test_levels_and_trees(seeded):
 
 def test_some_known_units(seeded):
     with db.read_session() as s:
+
         def unit(adm, code):
             return s.get(Unit, seeded.unit_id(adm, code))
+
         assert unit("MEF", "DB").name_fr == "Direction du Budget"
         assert unit("MEF", "TGR.TR-CS").level == UnitLevel.regional
         assert unit("MEF", "TGR.TP-SETTAT").level == UnitLevel.provincial
@@ -108,8 +110,16 @@ def test_accounts_match_database(seeded):
 
 def test_required_demo_accounts(seeded):
     emails = {a.email for a in seeded.accounts}
-    assert {"admin@mrasla.ma", "admin.mef@mrasla.ma", "clerk.mef@mrasla.ma", "agent.mef@mrasla.ma",
-            "head.mef@mrasla.ma", "director.mef@mrasla.ma", "clerk.crb@mrasla.ma", "agent.crb@mrasla.ma"} <= emails
+    assert {
+        "admin@mrasla.ma",
+        "admin.mef@mrasla.ma",
+        "clerk.mef@mrasla.ma",
+        "agent.mef@mrasla.ma",
+        "head.mef@mrasla.ma",
+        "director.mef@mrasla.ma",
+        "clerk.crb@mrasla.ma",
+        "agent.crb@mrasla.ma",
+    } <= emails
     sg = seeded.actor("sg.mef@mrasla.ma")
     director = seeded.actor("director.mef@mrasla.ma")
     assert Role.signatory in sg.roles and Role.signatory in director.roles and Role.head in director.roles
@@ -149,7 +159,11 @@ def test_seed_from_scratch_is_audited(fresh_db):
     assert len(result) >= 10
     with db.read_session() as s:
         assert audit.verify(s) == []
-        first = s.execute(select(AuditEvent).where(AuditEvent.chain == "platform").order_by(AuditEvent.seq)).scalars().first()
+        first = (
+            s.execute(select(AuditEvent).where(AuditEvent.chain == "platform").order_by(AuditEvent.seq))
+            .scalars()
+            .first()
+        )
         n_events = s.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
         n_units = s.execute(select(func.count()).select_from(Unit)).scalar_one()
     assert first.action == "seed.platform_admin"

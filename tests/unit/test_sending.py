@@ -10,22 +10,39 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.i18n import translate
 from mrasla_app.models import (
-    AuditEvent, Correspondence, CorrespondenceLink, Direction, Dispatch, Document, DocumentKind, Folder, FolderStatus,
-    LinkKind, Party, Status,
+    AuditEvent,
+    Correspondence,
+    CorrespondenceLink,
+    Direction,
+    Dispatch,
+    Document,
+    DocumentKind,
+    Folder,
+    FolderStatus,
+    LinkKind,
+    Party,
+    Status,
 )
 from mrasla_app.pki.signing import seal_pdf
 from mrasla_app.pki.validation import validate_pdf
+from mrasla_app.services.correspondence import dispatch, inbox, sending
+from mrasla_app.services.correspondence.inbox import InboxFilter, Queue
+from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.services.platform import audit, storage
 from mrasla_app.services.portal import deposits, tracking
-from mrasla_app.services.correspondence import dispatch, inbox, sending
-from mrasla_app.services.errors import DomainError, NotFound
-from mrasla_app.services.correspondence.inbox import InboxFilter, Queue
 from tests.files import pdf_bytes
 
 
 def _incoming(seeded, email="salma@example.ma"):
-    form = deposits.DepositForm(administration_id=seeded.adm_id("MEF"), full_name="Salma Bennis", id_kind="CIN",
-                                id_value="AB123456", email=email, phone="", subject="Demande d'attestation")
+    form = deposits.DepositForm(
+        administration_id=seeded.adm_id("MEF"),
+        full_name="Salma Bennis",
+        id_kind="CIN",
+        id_value="AB123456",
+        email=email,
+        phone="",
+        subject="Demande d'attestation",
+    )
     with db.write_session() as s:
         result = deposits.submit(s, form)
     clerk = seeded.actor("clerk.mef@mrasla.ma")
@@ -64,15 +81,22 @@ def test_answer_to_another_administration_lands_in_its_register_with_acknowledge
     dep = _incoming(seeded)
     agent = seeded.actor("agent.mef@mrasla.ma")
     with db.write_session() as s:
-        res = sending.send_answer(s, agent, dep.correspondence_id, subject="Transmission du dossier",
-                                  document=signed_answer, to_administration_id=seeded.adm_id("CRB"))
+        res = sending.send_answer(
+            s,
+            agent,
+            dep.correspondence_id,
+            subject="Transmission du dossier",
+            document=signed_answer,
+            to_administration_id=seeded.adm_id("CRB"),
+        )
     assert res.recipient_number.startswith("CRB/") and res.recipient_number.endswith("/A/000001")
     clerk_crb = seeded.actor("clerk.crb@mrasla.ma")
     with db.read_session() as s:
         rows, _ = inbox.page(s, clerk_crb, InboxFilter(queue=Queue.to_qualify))
         arrival = s.get(Correspondence, res.recipient_id)
-        ack = s.execute(select(Document).where(Document.correspondence_id == res.outgoing_id,
-                                               Document.kind == DocumentKind.receipt)).scalar_one()
+        ack = s.execute(
+            select(Document).where(Document.correspondence_id == res.outgoing_id, Document.kind == DocumentKind.receipt)
+        ).scalar_one()
         ack_pdf = storage.get(ack.sha256)
     assert [r.registry_number for r in rows] == [res.recipient_number]
     assert arrival.channel.value == "inter_administration" and arrival.status is Status.to_qualify
@@ -100,19 +124,35 @@ def test_unsigned_answers_are_refused_and_nothing_changes(seeded):
 def test_outsiders_cannot_answer(seeded, signed_answer):
     dep = _incoming(seeded)
     with pytest.raises(NotFound), db.write_session() as s:
-        sending.send_answer(s, seeded.actor("agent.crb@mrasla.ma"), dep.correspondence_id, subject="x",
-                            document=signed_answer)
+        sending.send_answer(
+            s, seeded.actor("agent.crb@mrasla.ma"), dep.correspondence_id, subject="x", document=signed_answer
+        )
 
 
 def test_a_folder_signed_in_the_parapheur_is_sent_as_the_answer(seeded, tmp_path):
     from mrasla_app.services.parapheur import submission
-    from tests.unit.test_workflow import AGENT, DIRECTOR, HEAD, PIN, act, enroll, pdfsig, two_page_pdf, visa_then_signature
+    from tests.unit.test_workflow import (
+        AGENT,
+        DIRECTOR,
+        HEAD,
+        PIN,
+        act,
+        enroll,
+        pdfsig,
+        two_page_pdf,
+        visa_then_signature,
+    )
 
     dep = _incoming(seeded)
     enroll(seeded, HEAD, DIRECTOR)
     with db.write_session() as s:
-        folder = submission.create_folder(s, seeded.actor(AGENT), "Réponse: attestation", [("reponse.pdf", two_page_pdf())],
-                                        correspondence_id=dep.correspondence_id)
+        folder = submission.create_folder(
+            s,
+            seeded.actor(AGENT),
+            "Réponse: attestation",
+            [("reponse.pdf", two_page_pdf())],
+            correspondence_id=dep.correspondence_id,
+        )
         submission.start(s, seeded.actor(AGENT), folder.id, steps=visa_then_signature(seeded))
         folder_id = folder.id
     with pytest.raises(DomainError) as early, db.write_session() as s:
@@ -141,9 +181,11 @@ def test_disabling_a_signatory_revokes_their_certificate(seeded):
         users.set_active(s, seeded.actor("admin.mef@mrasla.ma"), seeded.user_id(DIRECTOR), False)
     with db.read_session() as s:
         from mrasla_app.models import SigningKey
+
         key = s.execute(select(SigningKey).where(SigningKey.user_id == seeded.user_id(DIRECTOR))).scalar_one()
     assert key.revoked
     from mrasla_app.pki import ca
+
     assert ca.is_revoked(int(key.serial, 16))
 
 
@@ -152,8 +194,8 @@ def test_the_qr_of_a_signed_document_verifies_once_the_circuit_is_complete(seede
 
     from pypdf import PdfReader
 
-    from mrasla_app.services.portal import verification
     from mrasla_app.services.parapheur import submission, views
+    from mrasla_app.services.portal import verification
     from tests.unit.test_workflow import AGENT, DIRECTOR, HEAD, PIN, act, enroll, two_page_pdf, visa_then_signature
 
     enroll(seeded, HEAD, DIRECTOR)
@@ -163,6 +205,7 @@ def test_the_qr_of_a_signed_document_verifies_once_the_circuit_is_complete(seede
         folder_id, reference = folder.id, folder.reference
         prepared = storage.get(folder.current_sha256)
     import io
+
     text = "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(prepared)).pages)
     token = _re.search(r"t=([A-Za-z0-9_-]+)", text.replace("\n", "")).group(1)
     with db.read_session() as s:
@@ -187,8 +230,13 @@ def _signed_folder(seeded, title="Transmission du rapport annuel", correspondenc
 
     enroll(seeded, HEAD, DIRECTOR)
     with db.write_session() as s:
-        folder = submission.create_folder(s, seeded.actor(AGENT), title, [("rapport.pdf", two_page_pdf("Rapport"))],
-                                        correspondence_id=correspondence_id)
+        folder = submission.create_folder(
+            s,
+            seeded.actor(AGENT),
+            title,
+            [("rapport.pdf", two_page_pdf("Rapport"))],
+            correspondence_id=correspondence_id,
+        )
         submission.start(s, seeded.actor(AGENT), folder.id, steps=visa_then_signature(seeded))
         folder_id = folder.id
     act(seeded, HEAD, folder_id, "approved")
@@ -200,8 +248,11 @@ def _events(corr_id: int) -> list[tuple[str, str, dict]]:
     import json
 
     with db.read_session() as s:
-        rows = s.execute(select(AuditEvent).where(AuditEvent.object_type == "correspondence",
-                                                  AuditEvent.object_id == str(corr_id)).order_by(AuditEvent.id)).scalars()
+        rows = s.execute(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == "correspondence", AuditEvent.object_id == str(corr_id))
+            .order_by(AuditEvent.id)
+        ).scalars()
         return [(e.action, e.actor_label or "", json.loads(e.data or "{}")) for e in rows]
 
 
@@ -244,14 +295,19 @@ def test_a_signed_letter_linked_to_nothing_is_sent_to_another_administration(see
         folder = s.get(Folder, folder_id)
         sender = s.get(Party, arrival.sender_party_id)
         arrived = s.execute(select(Document).where(Document.correspondence_id == arrival.id)).scalars().all()
-        ack = s.execute(select(Document).where(Document.correspondence_id == out.id,
-                                               Document.kind == DocumentKind.receipt)).scalar_one()
+        ack = s.execute(
+            select(Document).where(Document.correspondence_id == out.id, Document.kind == DocumentKind.receipt)
+        ).scalar_one()
         ack_pdf = storage.get(ack.sha256)
-        signed = s.execute(select(Document).where(Document.correspondence_id == out.id,
-                                                  Document.kind == DocumentKind.signed)).scalar_one()
+        signed = s.execute(
+            select(Document).where(Document.correspondence_id == out.id, Document.kind == DocumentKind.signed)
+        ).scalar_one()
     # the outgoing register records the sending; the folder moves on to "sent"
     assert (out.direction, out.status, out.recipient_administration_id) == (
-        Direction.outgoing, Status.sent, seeded.adm_id("CRB"))
+        Direction.outgoing,
+        Status.sent,
+        seeded.adm_id("CRB"),
+    )
     assert folder.status is FolderStatus.sent
     # CRB's letter names MEF as its sender and holds the signed PDF, its pages counted as they are
     import io
@@ -260,14 +316,19 @@ def test_a_signed_letter_linked_to_nothing_is_sent_to_another_administration(see
 
     assert arrival.sender_administration_id == seeded.adm_id("MEF") and sender.full_name.startswith("Minist")
     pages = len(PdfReader(io.BytesIO(storage.get(signed.sha256))).pages)
-    assert pages >= 2 and [(d.filename, d.pages, d.sha256) for d in arrived] == [(signed.filename, pages, signed.sha256)]
+    assert pages >= 2 and [(d.filename, d.pages, d.sha256) for d in arrived] == [
+        (signed.filename, pages, signed.sha256)
+    ]
     # MEF's acknowledgement lists every document received, with its hash
     text = _pdf_text(ack_pdf).replace("\n", " ")
     assert "(1)" in text and signed.filename in text and signed.sha256[:16] in text.replace(" ", "")
     assert res.recipient_number in text and res.outgoing_number in text
     # the history says what happened, in order, on both sides
     assert [a for a, _, _ in _events(out.id)] == [
-        "correspondence.sent", "correspondence.delivered", "correspondence.acknowledged"]
+        "correspondence.sent",
+        "correspondence.delivered",
+        "correspondence.acknowledged",
+    ]
     assert _events(out.id)[1][2]["number"] == res.recipient_number
     assert [(a, who) for a, who, _ in _events(arrival.id)] == [("correspondence.received", "administration:MEF")]
     with db.read_session() as s:
@@ -294,8 +355,9 @@ def test_sending_to_another_administration_from_a_folder_linked_to_a_citizen_let
     dep = _incoming(seeded)
     folder_id = _signed_folder(seeded, correspondence_id=dep.correspondence_id)
     with db.write_session() as s:
-        res = sending.send_folder(s, seeded.actor("agent.mef@mrasla.ma"), folder_id,
-                                  to_administration_id=seeded.adm_id("CRB"))
+        res = sending.send_folder(
+            s, seeded.actor("agent.mef@mrasla.ma"), folder_id, to_administration_id=seeded.adm_id("CRB")
+        )
     with db.read_session() as s:
         incoming = s.get(Correspondence, dep.correspondence_id)
         link = s.execute(select(CorrespondenceLink).where(CorrespondenceLink.from_id == res.outgoing_id)).scalar_one()
@@ -308,9 +370,15 @@ def test_a_registered_outgoing_letter_for_a_platform_administration_is_sent_from
 
     clerk = seeded.actor("clerk.mef@mrasla.ma")
     with db.write_session() as s:
-        reg = paper.register_outgoing(s, clerk, administration_id=seeded.adm_id("MEF"), subject="Convention signée",
-                                      unit_id=seeded.unit_id("MEF", "DB"), recipient_administration_id=seeded.adm_id("CRB"),
-                                      files=[("convention.pdf", pdf_bytes(2, text="Convention"))])
+        reg = paper.register_outgoing(
+            s,
+            clerk,
+            administration_id=seeded.adm_id("MEF"),
+            subject="Convention signée",
+            unit_id=seeded.unit_id("MEF", "DB"),
+            recipient_administration_id=seeded.adm_id("CRB"),
+            files=[("convention.pdf", pdf_bytes(2, text="Convention"))],
+        )
         out_id = reg.correspondence.id
     with db.read_session() as s:
         out = s.get(Correspondence, out_id)
@@ -331,12 +399,16 @@ def test_a_registered_outgoing_letter_for_a_platform_administration_is_sent_from
 def test_only_the_sending_side_may_send_and_only_to_real_recipients(seeded):
     folder_id = _signed_folder(seeded)
     with pytest.raises(NotFound), db.write_session() as s:
-        sending.send_folder(s, seeded.actor("agent.crb@mrasla.ma"), folder_id, to_administration_id=seeded.adm_id("CRB"))
+        sending.send_folder(
+            s, seeded.actor("agent.crb@mrasla.ma"), folder_id, to_administration_id=seeded.adm_id("CRB")
+        )
     agent = seeded.actor("agent.mef@mrasla.ma")
-    for kwargs, code in (({"to_administration_id": seeded.adm_id("MEF")}, "error.unknown_administration"),
-                         ({"to": "unit", "to_unit_id": seeded.unit_id("CRB", "BO")}, "error.unknown_unit"),
-                         ({"to": "correspondent"}, "error.no_recipient"),
-                         ({"to": "nobody"}, "error.invalid_request")):
+    for kwargs, code in (
+        ({"to_administration_id": seeded.adm_id("MEF")}, "error.unknown_administration"),
+        ({"to": "unit", "to_unit_id": seeded.unit_id("CRB", "BO")}, "error.unknown_unit"),
+        ({"to": "correspondent"}, "error.no_recipient"),
+        ({"to": "nobody"}, "error.invalid_request"),
+    ):
         with pytest.raises(DomainError) as err, db.write_session() as s:
             sending.send_folder(s, agent, folder_id, **kwargs)
         assert err.value.code == code

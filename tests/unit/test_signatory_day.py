@@ -26,10 +26,10 @@ from mrasla_app.models import (
     StepStatus,
 )
 from mrasla_app.models.base import utcnow
-from mrasla_app.services.platform import notifications, storage
-from mrasla_app.services.parapheur import summary as signature_summary
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
 from mrasla_app.services.parapheur import annotations, push, reminders, viewer
+from mrasla_app.services.parapheur import summary as signature_summary
+from mrasla_app.services.platform import notifications, storage
 from tests.unit.test_workflow import (
     AGENT,
     DIRECTOR,
@@ -70,10 +70,17 @@ def test_annotations_crud_rights_and_document_untouched(seeded):
         annotations.update(s, seeded.actor(HEAD), pin_id, "Vérifier le montant (ligne 3)")
     with db.read_session() as s:
         views = annotations.listing(s, seeded.actor(AGENT), fid)
-        events = list(s.execute(select(AuditEvent.action).where(
-            AuditEvent.object_id == str(fid), AuditEvent.action.like("folder.annotation%"))).scalars())
+        events = list(
+            s.execute(
+                select(AuditEvent.action).where(
+                    AuditEvent.object_id == str(fid), AuditEvent.action.like("folder.annotation%")
+                )
+            ).scalars()
+        )
     assert [(v.body, v.page, v.x, v.y, v.mine) for v in views] == [
-        ("Vérifier le montant (ligne 3)", 1, 0.25, 0.6, False), ("ملاحظة عامة", None, None, None, True)]
+        ("Vérifier le montant (ligne 3)", 1, 0.25, 0.6, False),
+        ("ملاحظة عامة", None, None, None, True),
+    ]
     assert "folder.annotation_changed" in events
     with db.write_session() as s:
         removable = annotations.add(s, seeded.actor(AGENT), fid, "à retirer", page=2, x=0.1, y=0.9).id
@@ -111,8 +118,9 @@ def test_viewer_renders_pages_for_those_who_see_the_folder(seeded):
 
 def _shift_due(folder_id: int, delta: timedelta | None) -> None:
     with db.write_session() as s:
-        step = s.execute(select(FolderStep).where(FolderStep.folder_id == folder_id,
-                                                  FolderStep.status == StepStatus.active)).scalar_one()
+        step = s.execute(
+            select(FolderStep).where(FolderStep.folder_id == folder_id, FolderStep.status == StepStatus.active)
+        ).scalar_one()
         step.due_on = None if delta is None else utcnow() + delta
         s.add(step)
 
@@ -125,8 +133,13 @@ def test_digest_is_deadline_aware_and_respects_preferences(seeded):
     soon = new_folder(seeded, [{"kind": "visa", "user_ids": [head]}])
     very_late = new_folder(seeded, [{"kind": "visa", "user_ids": [head]}])
     done = new_folder(seeded, [{"kind": "visa", "user_ids": [head]}])
-    for fid, delta in ((later, timedelta(days=6)), (none, None), (overdue, timedelta(days=-1)),
-                       (soon, timedelta(hours=5)), (very_late, timedelta(days=-4))):
+    for fid, delta in (
+        (later, timedelta(days=6)),
+        (none, None),
+        (overdue, timedelta(days=-1)),
+        (soon, timedelta(hours=5)),
+        (very_late, timedelta(days=-4)),
+    ):
         _shift_due(fid, delta)
     act(seeded, HEAD, done, "approved")  # acted on: no longer waiting
     with db.read_session() as s:
@@ -135,8 +148,11 @@ def test_digest_is_deadline_aware_and_respects_preferences(seeded):
     assert [i.folder_id for i in items] == [very_late, overdue, soon, later, none]
     with db.write_session() as s:
         assert reminders.daily_digest(s) == "1 digests"
-        mail = s.execute(select(Notification).where(Notification.to_address == HEAD)
-                         .order_by(Notification.id.desc())).scalars().first()
+        mail = (
+            s.execute(select(Notification).where(Notification.to_address == HEAD).order_by(Notification.id.desc()))
+            .scalars()
+            .first()
+        )
     body = mail.body
     positions = [body.index(refs[f]) for f in (very_late, overdue, soon, later, none)]
     assert positions == sorted(positions)  # in the Arabic half, in the same order
@@ -163,8 +179,10 @@ def test_new_folder_mail_and_push_follow_preferences(seeded):
     start = _last_notification_id()
     fid = new_folder(seeded, [{"kind": "visa", "user_ids": [head, sg]}])
     with db.read_session() as s:
-        sent = [(n.to_address, n.subject) for n in s.execute(
-            select(Notification).where(Notification.id > start).order_by(Notification.id)).scalars()]
+        sent = [
+            (n.to_address, n.subject)
+            for n in s.execute(select(Notification).where(Notification.id > start).order_by(Notification.id)).scalars()
+        ]
         reference = s.get(Folder, fid).reference
     assert [a for a, _ in sent] == [HEAD, push.address(sg)]
     assert all(reference in subject for _, subject in sent)
@@ -212,16 +230,18 @@ def test_web_push_to_a_local_push_service(seeded):
     _PushService.received = []
     browser = ec.generate_private_key(ec.SECP256R1())
     auth = b"0123456789abcdef"
-    public = browser.public_key().public_bytes(serialization.Encoding.X962,
-                                               serialization.PublicFormat.UncompressedPoint)
+    public = browser.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
     sg = seeded.user_id(SG)
     try:
         with db.write_session() as s:
             push.subscribe(s, sg, {"endpoint": f"{base}/sub/1", "keys": {"p256dh": _b64(public), "auth": _b64(auth)}})
             push.subscribe(s, sg, {"endpoint": f"{base}/gone", "keys": {"p256dh": _b64(public), "auth": _b64(auth)}})
             with pytest.raises(DomainError):
-                push.subscribe(s, sg, {"endpoint": "http://push.example/x", "keys": {"p256dh": _b64(public),
-                                                                                  "auth": _b64(auth)}})
+                push.subscribe(
+                    s, sg, {"endpoint": "http://push.example/x", "keys": {"p256dh": _b64(public), "auth": _b64(auth)}}
+                )
             reminders.set_preferences(s, seeded.actor(SG), digest=True, email_new=False, push_on=True)
         new_folder(seeded, [{"kind": "visa", "user_ids": [sg]}])
         notifications.deliver()

@@ -15,9 +15,9 @@ from mrasla_app import db
 from mrasla_app.models import AuditEvent, IdentityProvider, Role, RoleMembership, User
 from mrasla_app.services.directory import accounts
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
+from mrasla_app.services.platform.seed import DEMO_PASSWORD
 from mrasla_app.services.signin import login, providers
 from mrasla_app.services.signin.provisioning import sync_ldap
-from mrasla_app.services.platform.seed import DEMO_PASSWORD
 from tests.signin_servers import FILTER, GROUPS, PASSWORD, PEOPLE, Slapd, slapd
 
 pytestmark = pytest.mark.external  # drives an outside server/program (see pyproject markers)
@@ -43,9 +43,22 @@ def provider(seeded, directory: Slapd) -> int:
     """MEF's directory, configured by MEF's administrator through the service, with two rules."""
     actor = seeded.actor(ADMIN)
     with db.write_session() as s:
-        p = providers.save_provider(s, actor, seeded.adm_id("MEF"), None, {
-            "kind": "ldap", "name": "Annuaire MEF", "enabled": "1", "server_url": directory.url,
-            "bind_dn": "", "search_base": PEOPLE, "search_filter": FILTER, "login_domain": "mef.gov.ma"})
+        p = providers.save_provider(
+            s,
+            actor,
+            seeded.adm_id("MEF"),
+            None,
+            {
+                "kind": "ldap",
+                "name": "Annuaire MEF",
+                "enabled": "1",
+                "server_url": directory.url,
+                "bind_dn": "",
+                "search_base": PEOPLE,
+                "search_filter": FILTER,
+                "login_domain": "mef.gov.ma",
+            },
+        )
         providers.add_rule(s, actor, p.id, f"cn=courrier-arrivee,{GROUPS}", seeded.unit_id("MEF", "BO"), "clerk")
         providers.add_rule(s, actor, p.id, f"CN=chefs-dss,{GROUPS}", seeded.unit_id("MEF", "DB.DSS"), "head")
         return p.id
@@ -61,8 +74,12 @@ def _login(ident: str, password: str = PASSWORD, provider_id: int | None = None,
 
 def _roles(user_id: int) -> set[tuple[int, Role]]:
     with db.read_session() as s:
-        return {(u, Role(r)) for u, r in s.execute(select(RoleMembership.unit_id, RoleMembership.role).where(
-            RoleMembership.user_id == user_id)).all()}
+        return {
+            (u, Role(r))
+            for u, r in s.execute(
+                select(RoleMembership.unit_id, RoleMembership.role).where(RoleMembership.user_id == user_id)
+            ).all()
+        }
 
 
 def _refused(ident: str, password: str = PASSWORD, provider_id: int | None = None, code="error.invalid_credentials"):
@@ -80,8 +97,12 @@ def test_first_login_creates_the_account_with_roles_from_groups(seeded, provider
     again = _login("a.alaoui", provider_id=provider)  # the plain login, the directory chosen on the page
     assert again.id == user.id
     with db.read_session() as s:
-        actions = [a for a, in s.execute(select(AuditEvent.action).where(AuditEvent.object_id == user.id,
-                                                                          AuditEvent.object_type == "user"))]
+        actions = [
+            a
+            for (a,) in s.execute(
+                select(AuditEvent.action).where(AuditEvent.object_id == user.id, AuditEvent.object_type == "user")
+            )
+        ]
     assert actions.count("signin.user_provisioned") == 1 and actions.count("auth.login") == 2
 
 
@@ -91,6 +112,7 @@ def test_roles_follow_the_groups_and_hand_given_roles_stay(seeded, provider, dir
     assert _roles(user.id) == {(bo, Role.clerk), (dss, Role.head)}
     with db.write_session() as s:  # an administrator adds a role no rule names
         from mrasla_app.services.directory import users
+
         users.add_membership(s, seeded.actor(ADMIN), user.id, db_unit, "agent")
     directory.remove_from_group("h.haddad", "chefs-dss")
     _login("h.haddad@mef.gov.ma")
@@ -104,8 +126,13 @@ def test_wrong_password_refused_and_locks_like_a_local_account(seeded, provider)
     with db.read_session() as s:
         locked = s.get(User, user.id)
         assert locked.locked_until is not None
-        failures = s.execute(select(AuditEvent.data).where(AuditEvent.action == "auth.login_failed",
-                                                           AuditEvent.object_id == user.id)).scalars().all()
+        failures = (
+            s.execute(
+                select(AuditEvent.data).where(AuditEvent.action == "auth.login_failed", AuditEvent.object_id == user.id)
+            )
+            .scalars()
+            .all()
+        )
     assert len(failures) == accounts.MAX_FAILED_LOGINS and json.loads(failures[0])["reason"] == "ldap"
     _refused("s.sbai@mef.gov.ma")  # the right password too, while locked
 
@@ -123,8 +150,9 @@ def test_disabled_in_the_directory_is_refused_and_disabled_here(seeded, provider
     _refused("d.dahbi@mef.gov.ma")
     with db.read_session() as s:
         assert s.get(User, user.id).active is False
-        assert s.execute(select(AuditEvent.id).where(AuditEvent.action == "signin.user_disabled",
-                                                     AuditEvent.object_id == user.id)).first()
+        assert s.execute(
+            select(AuditEvent.id).where(AuditEvent.action == "signin.user_disabled", AuditEvent.object_id == user.id)
+        ).first()
 
 
 def test_direct_bind_disabled_person_is_refused_and_disabled_here(seeded, provider, directory):
@@ -172,7 +200,7 @@ def test_administrator_second_factor_still_applies(seeded, provider, directory):
     with db.write_session() as s:
         providers.add_rule(s, actor, provider, f"cn=admins,{GROUPS}", seeded.unit_id("MEF", "DAAG"), "admin")
     directory.add_person("n.nadi", "Nabil Nadi", groups=("admins",))
-    user = _login("n.nadi@mef.gov.ma")
+    _login("n.nadi@mef.gov.ma")
     signed_in = seeded.actor("n.nadi@mef.gov.ma")
     assert signed_in.totp_pending and not signed_in.has_role(Role.admin)  # held back until a vouched factor
 
@@ -187,6 +215,10 @@ def test_only_the_administrations_admins_configure_its_providers(seeded, provide
         p = s.get(IdentityProvider, provider)
         assert p.bind_secret is None
         with pytest.raises(DomainError):
-            providers.save_provider(s, seeded.actor(ADMIN), seeded.adm_id("MEF"), provider,
-                                    {"name": "x", "server_url": "http://evil", "search_base": PEOPLE,
-                                     "search_filter": FILTER})
+            providers.save_provider(
+                s,
+                seeded.actor(ADMIN),
+                seeded.adm_id("MEF"),
+                provider,
+                {"name": "x", "server_url": "http://evil", "search_base": PEOPLE, "search_filter": FILTER},
+            )

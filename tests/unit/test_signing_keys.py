@@ -15,8 +15,8 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.models import AuditEvent, KeySource, SigningKey
 from mrasla_app.pki import ca
-from mrasla_app.services.parapheur import signing_keys
 from mrasla_app.services.errors import DomainError, NotFound
+from mrasla_app.services.parapheur import signing_keys
 
 PIN = "246810"
 
@@ -109,23 +109,45 @@ def _foreign_p12(password: bytes, *, non_repudiation: bool = True) -> bytes:
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Barid eSign Test CA")])
     now = datetime.now(UTC)
-    ca_cert = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-               .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
-               .not_valid_after(now + timedelta(days=365))
-               .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-               .sign(ca_key, hashes.SHA256()))
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
     key = ec.generate_private_key(ec.SECP256R1())
-    cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Mohammed Berrada")]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=365))
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=non_repudiation,
-                                         key_encipherment=False, data_encipherment=False, key_agreement=False,
-                                         key_cert_sign=False, crl_sign=False, encipher_only=False,
-                                         decipher_only=False), critical=True)
-            .sign(ca_key, hashes.SHA256()))
-    return pkcs12.serialize_key_and_certificates(b"me", key, cert, [ca_cert],
-                                                 serialization.BestAvailableEncryption(password))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Mohammed Berrada")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=non_repudiation,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    return pkcs12.serialize_key_and_certificates(
+        b"me", key, cert, [ca_cert], serialization.BestAvailableEncryption(password)
+    )
 
 
 def test_import_pkcs12(seeded):

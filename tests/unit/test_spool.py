@@ -11,8 +11,8 @@ import time
 import pytest
 from starlette.datastructures import UploadFile
 
-from mrasla_app.services.platform import spool
 from mrasla_app.services.errors import DomainError
+from mrasla_app.services.platform import spool
 from mrasla_app.settings import get_settings
 from tests.files import pdf_bytes
 
@@ -22,8 +22,12 @@ MB = 1024 * 1024
 @pytest.fixture
 def small_quotas(tmp_path, monkeypatch):
     """A data directory with 1 MB files, 2 files per wizard, a 3 MB spool."""
-    for name, value in (("MRASLA_DATA_DIR", str(tmp_path)), ("MRASLA_MAX_UPLOAD_MB", "1"), ("MRASLA_MAX_FILES", "2"),
-                        ("MRASLA_SPOOL_MAX_MB", "3")):
+    for name, value in (
+        ("MRASLA_DATA_DIR", str(tmp_path)),
+        ("MRASLA_MAX_UPLOAD_MB", "1"),
+        ("MRASLA_MAX_FILES", "2"),
+        ("MRASLA_SPOOL_MAX_MB", "3"),
+    ):
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     yield tmp_path
@@ -42,7 +46,10 @@ def test_spooled_files_are_private_and_read_back(small_quotas):
     saved = _store("tab-1", 1000)
     path = next(iter(_files(get_settings().spool_dir)))
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700 and stat.S_IMODE(get_settings().spool_dir.stat().st_mode) == 0o700
+    assert (
+        stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        and stat.S_IMODE(get_settings().spool_dir.stat().st_mode) == 0o700
+    )
     assert "tab-1" not in str(path)  # the client token is not written on disk
     assert spool.read("tab-1", saved.file_id) == b"x" * 1000 and saved.size == 1000
     with pytest.raises(DomainError) as other:
@@ -107,8 +114,19 @@ def test_accept_uploads_keeps_names_and_ids_never_bytes(small_quotas):
 
     kept: list[tuple[str, str]] = []
     shown: list[dict[str, str]] = []
-    refused = asyncio.run(accept_uploads([upload("a.pdf", letter), upload("b.exe", b"MZ" + b"\0" * 100),
-                                          upload("c.pdf", letter), upload("d.pdf", letter)], kept, shown, "tab-1"))
+    refused = asyncio.run(
+        accept_uploads(
+            [
+                upload("a.pdf", letter),
+                upload("b.exe", b"MZ" + b"\0" * 100),
+                upload("c.pdf", letter),
+                upload("d.pdf", letter),
+            ],
+            kept,
+            shown,
+            "tab-1",
+        )
+    )
     assert [(n, e.code) for n, e in refused] == [("b.exe", "error.file_type"), ("d.pdf", "error.too_many_files")]
     assert [name for name, _ in kept] == ["a.pdf", "c.pdf"] and [s["pages"] for s in shown] == ["2", "2"]
     assert all(isinstance(file_id, str) and len(file_id) == 32 for _, file_id in kept)

@@ -31,7 +31,13 @@ CASES = [
     (MONO, 157, 4.2, "0123456789abcdef" * 4, True),
     (MONO, 48, 3, "https://mrasla.example.ma/v/MEF-2026-A-000123?t=Xk3f9QpL2mZ8", True),
     # Verification URLs as receipts print them: no break opportunity, cut where a character overflows.
-    (TextStyle(FONT_MONO, 6.3), 50, 3, "http://localhost:8000/verify/MEF-2026-A-000123?t=" + "Xk3f9QpL2mZ8-_aB" * 2, True),
+    (
+        TextStyle(FONT_MONO, 6.3),
+        50,
+        3,
+        "http://localhost:8000/verify/MEF-2026-A-000123?t=" + "Xk3f9QpL2mZ8-_aB" * 2,
+        True,
+    ),
     (TextStyle(FONT_MONO, 6.3), 50, 3, "https://bo.finances.gov.ma/verify/DGI-RABAT-2026-A-001234?t=" + "q" * 96, True),
     (LATIN, 30, 4, "https://portail.example.ma/verify/MEF-2026-A-000123?t=Zz9-_Yy8", True),
     (ARABIC, 96, 5.4, "فاطمة الزهراء العمراني", True),
@@ -43,8 +49,7 @@ CASES = [
 ]
 
 
-def _fpdf2(style: TextStyle, w: float, h: float, text: str, align: str,
-           multiline: bool) -> tuple[bytes, float]:
+def _fpdf2(style: TextStyle, w: float, h: float, text: str, align: str, multiline: bool) -> tuple[bytes, float]:
     """What fpdf2 writes for the box at the top-left corner of a fresh page, and its height."""
     pdf = new_document("reference")
     pdf.set_auto_page_break(False)
@@ -85,11 +90,13 @@ def test_runs_are_memoised_per_text_style_and_box():
 def _words(pdf_bytes: bytes, tmp_path) -> list[tuple[str, float, float]]:
     path = tmp_path / "words.pdf"
     path.write_bytes(pdf_bytes)
-    html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True,
-                          text=True, check=True).stdout
-    return sorted((w, float(x), float(y)) for x, y, w in re.findall(
-        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="[\d.]+">([^<]*)</word>',
-        html))
+    html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return sorted(
+        (w, float(x), float(y))
+        for x, y, w in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="[\d.]+">([^<]*)</word>', html
+        )
+    )
 
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils required")
@@ -110,10 +117,8 @@ def test_placed_runs_land_where_fpdf2_draws(tmp_path):
             direct.multi_cell(w, h, text, align="L")
         else:
             direct.cell(w, h, text, align="L")
-        text_runs.place(placed, text_runs.run(style, w, h, text, "L", multiline), x, y,
-                        (0, 0, 0))
-    expected, actual = _words(write_unsigned(direct), tmp_path), _words(
-        write_unsigned(placed), tmp_path)
+        text_runs.place(placed, text_runs.run(style, w, h, text, "L", multiline), x, y, (0, 0, 0))
+    expected, actual = _words(write_unsigned(direct), tmp_path), _words(write_unsigned(placed), tmp_path)
     assert [w for w, _, _ in actual] == [w for w, _, _ in expected]
     for (_, x1, y1), (_, x2, y2) in zip(actual, expected):
         assert abs(x1 - x2) < 0.05 and abs(y1 - y2) < 0.05

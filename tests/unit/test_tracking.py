@@ -6,15 +6,21 @@ import re
 
 from mrasla_app import db
 from mrasla_app.models import Notification
-from mrasla_app.services.portal import deposits, tracking
 from mrasla_app.services.platform import notifications
+from mrasla_app.services.portal import deposits, tracking
 from mrasla_app.settings import get_settings
 
 
 def _deposit(seeded) -> deposits.DepositResult:
-    form = deposits.DepositForm(administration_id=seeded.adm_id("CRB"), full_name="Hamid Naciri", id_kind="CIN",
-                                id_value="BE445566", email="hamid@example.ma", phone="+212661234567",
-                                subject="Demande d'extrait d'acte de naissance")
+    form = deposits.DepositForm(
+        administration_id=seeded.adm_id("CRB"),
+        full_name="Hamid Naciri",
+        id_kind="CIN",
+        id_value="BE445566",
+        email="hamid@example.ma",
+        phone="+212661234567",
+        subject="Demande d'extrait d'acte de naissance",
+    )
     with db.write_session() as s:
         return deposits.submit(s, form)
 

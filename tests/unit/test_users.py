@@ -12,8 +12,8 @@ from sqlalchemy import select
 from mrasla_app import db
 from mrasla_app.models import Delegation, Role, RoleMembership, User
 from mrasla_app.models.base import utcnow
-from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory import accounts, permissions, users
+from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
 from mrasla_app.services.platform.seed import DEMO_PASSWORD
 
@@ -39,19 +39,28 @@ def raises(fn, *args, **kw) -> DomainError:
 
 def membership_id(seeded, email: str) -> int:
     with db.read_session() as s:
-        return s.execute(select(RoleMembership.id).where(
-            RoleMembership.user_id == seeded.user_id(email))).scalars().first()
+        return (
+            s.execute(select(RoleMembership.id).where(RoleMembership.user_id == seeded.user_id(email)))
+            .scalars()
+            .first()
+        )
 
 
 def crb_delegation(seeded) -> int:
     """A delegation inside CRB, set up by the platform administrator."""
-    d = call(users.create_delegation, seeded.actor("admin@mrasla.ma"),
-             from_user_id=seeded.user_id("clerk.crb@mrasla.ma"), to_user_id=seeded.user_id("agent.crb@mrasla.ma"),
-             starts_at=NOW, ends_at=NOW + timedelta(days=3))
+    d = call(
+        users.create_delegation,
+        seeded.actor("admin@mrasla.ma"),
+        from_user_id=seeded.user_id("clerk.crb@mrasla.ma"),
+        to_user_id=seeded.user_id("agent.crb@mrasla.ma"),
+        starts_at=NOW,
+        ends_at=NOW + timedelta(days=3),
+    )
     return d.id
 
 
 # --- an administrator of MEF against CRB -------------------------------------------------------------
+
 
 def _cross_admin_attempts(seeded, actor):
     crb = seeded.adm_id("CRB")
@@ -61,26 +70,75 @@ def _cross_admin_attempts(seeded, actor):
     deleg = crb_delegation(seeded)
     return [
         ("list_users", lambda: call(users.list_users, actor, crb)),
-        ("create_user", lambda: call(users.create_user, actor, administration_id=crb, email="intrus@mrasla.ma",
-                                     full_name="Intrus", password=DEMO_PASSWORD)),
+        (
+            "create_user",
+            lambda: call(
+                users.create_user,
+                actor,
+                administration_id=crb,
+                email="intrus@mrasla.ma",
+                full_name="Intrus",
+                password=DEMO_PASSWORD,
+            ),
+        ),
         ("disable_user", lambda: call(users.set_active, actor, crb_user, False)),
         ("reset_password", lambda: call(users.reset_password, actor, crb_user, "Pirate-2026!")),
         ("memberships", lambda: call(users.memberships, actor, crb)),
         ("add_membership", lambda: call(users.add_membership, actor, crb_user, crb_unit, "admin")),
         ("add_own_user_to_crb_unit", lambda: call(users.add_membership, actor, mef_user, crb_unit, "agent")),
-        ("remove_membership", lambda: call(users.remove_membership, actor,
-                                           membership_id(seeded, "agent.crb@mrasla.ma"))),
+        (
+            "remove_membership",
+            lambda: call(users.remove_membership, actor, membership_id(seeded, "agent.crb@mrasla.ma")),
+        ),
         ("delegations", lambda: call(users.delegations, actor, crb)),
-        ("create_delegation", lambda: call(users.create_delegation, actor, from_user_id=crb_user,
-                                           to_user_id=seeded.user_id("clerk.crb@mrasla.ma"),
-                                           starts_at=NOW, ends_at=NOW + timedelta(days=1))),
+        (
+            "create_delegation",
+            lambda: call(
+                users.create_delegation,
+                actor,
+                from_user_id=crb_user,
+                to_user_id=seeded.user_id("clerk.crb@mrasla.ma"),
+                starts_at=NOW,
+                ends_at=NOW + timedelta(days=1),
+            ),
+        ),
         ("revoke_delegation", lambda: call(users.revoke_delegation, actor, deleg)),
-        ("create_unit", lambda: call(directory.save_unit, actor, administration_id=crb, parent_id=None,
-                                     code="PIRATE", name_ar="وحدة", name_fr="Unité")),
-        ("edit_unit", lambda: call(directory.save_unit, actor, administration_id=crb, unit_id=crb_unit,
-                                   parent_id=None, code="SEC", name_ar="وحدة", name_fr="Unité")),
-        ("edit_administration", lambda: call(directory.save_administration, actor, administration_id=crb,
-                                             code="CRB", name_ar="جماعة", name_fr="Commune")),
+        (
+            "create_unit",
+            lambda: call(
+                directory.save_unit,
+                actor,
+                administration_id=crb,
+                parent_id=None,
+                code="PIRATE",
+                name_ar="وحدة",
+                name_fr="Unité",
+            ),
+        ),
+        (
+            "edit_unit",
+            lambda: call(
+                directory.save_unit,
+                actor,
+                administration_id=crb,
+                unit_id=crb_unit,
+                parent_id=None,
+                code="SEC",
+                name_ar="وحدة",
+                name_fr="Unité",
+            ),
+        ),
+        (
+            "edit_administration",
+            lambda: call(
+                directory.save_administration,
+                actor,
+                administration_id=crb,
+                code="CRB",
+                name_ar="جماعة",
+                name_fr="Commune",
+            ),
+        ),
         ("units_for", lambda: call(directory.units_for, actor, crb)),
     ]
 
@@ -91,8 +149,10 @@ def test_mef_staff_cannot_touch_crb(seeded, who):
     attempts = _cross_admin_attempts(seeded, actor)
     before = seeded.counts()
     with db.read_session() as s:
-        crb_users = {u.id: (u.active, u.password_hash) for u in s.execute(
-            select(User).where(User.administration_id == seeded.adm_id("CRB"))).scalars()}
+        crb_users = {
+            u.id: (u.active, u.password_hash)
+            for u in s.execute(select(User).where(User.administration_id == seeded.adm_id("CRB"))).scalars()
+        }
         revoked = s.execute(select(Delegation.id, Delegation.revoked).order_by(Delegation.id)).all()
     for name, attempt in attempts:
         with pytest.raises((PermissionDenied, NotFound, DomainError)) as exc:
@@ -100,8 +160,10 @@ def test_mef_staff_cannot_touch_crb(seeded, who):
         assert exc.value.code in {"error.forbidden", "error.not_found", "error.invalid_parent"}, name
     assert seeded.counts() == before
     with db.read_session() as s:
-        after = {u.id: (u.active, u.password_hash) for u in s.execute(
-            select(User).where(User.administration_id == seeded.adm_id("CRB"))).scalars()}
+        after = {
+            u.id: (u.active, u.password_hash)
+            for u in s.execute(select(User).where(User.administration_id == seeded.adm_id("CRB"))).scalars()
+        }
         assert s.execute(select(Delegation.id, Delegation.revoked).order_by(Delegation.id)).all() == revoked
     assert after == crb_users
 
@@ -110,8 +172,15 @@ def test_platform_admin_can_manage_crb(seeded):
     platform = seeded.actor("admin@mrasla.ma")
     crb = seeded.adm_id("CRB")
     assert len(call(users.list_users, platform, crb)) == 3
-    user = call(users.create_user, platform, administration_id=crb, email="Nouveau.CRB@mrasla.ma",
-                full_name="Salma Naciri", full_name_ar="سلمى الناصري", password=DEMO_PASSWORD)
+    user = call(
+        users.create_user,
+        platform,
+        administration_id=crb,
+        email="Nouveau.CRB@mrasla.ma",
+        full_name="Salma Naciri",
+        full_name_ar="سلمى الناصري",
+        password=DEMO_PASSWORD,
+    )
     assert user.email == "nouveau.crb@mrasla.ma" and user.administration_id == crb
     m = call(users.add_membership, platform, user.id, seeded.unit_id("CRB", "URB"), "agent")
     assert m.role == Role.agent
@@ -126,8 +195,15 @@ def test_platform_admin_can_manage_crb(seeded):
 def test_admin_manages_own_administration(seeded):
     admin = seeded.actor("admin.crb@mrasla.ma")
     crb = seeded.adm_id("CRB")
-    user = call(users.create_user, admin, administration_id=crb, email="agent2.crb@mrasla.ma",
-                full_name="Amine Cherkaoui", full_name_ar="أمين الشرقاوي", password=DEMO_PASSWORD)
+    user = call(
+        users.create_user,
+        admin,
+        administration_id=crb,
+        email="agent2.crb@mrasla.ma",
+        full_name="Amine Cherkaoui",
+        full_name_ar="أمين الشرقاوي",
+        password=DEMO_PASSWORD,
+    )
     call(users.add_membership, admin, user.id, seeded.unit_id("CRB", "URB"), "agent")
     call(users.reset_password, admin, user.id, "Autre-mot-2026")
     assert {u.email for u in call(users.list_users, admin, crb)} >= {"agent2.crb@mrasla.ma", "clerk.crb@mrasla.ma"}
@@ -142,18 +218,27 @@ def test_non_admin_staff_cannot_administer_own_administration(seeded):
         with pytest.raises(PermissionDenied):
             call(users.list_users, actor, mef)
         with pytest.raises(PermissionDenied):
-            call(users.create_user, actor, administration_id=mef, email="x@mrasla.ma", full_name="X",
-                 password=DEMO_PASSWORD)
+            call(
+                users.create_user,
+                actor,
+                administration_id=mef,
+                email="x@mrasla.ma",
+                full_name="X",
+                password=DEMO_PASSWORD,
+            )
         with pytest.raises(NotFound):
             call(users.add_membership, actor, actor.user_id, seeded.unit_id("MEF", "SG"), "admin")
 
 
 def test_anonymous_refused(seeded):
     assert isinstance(refused(users.list_users, None, seeded.adm_id("MEF")), NotAuthenticated)
-    assert isinstance(refused(users.set_active, None, seeded.user_id("agent.mef@mrasla.ma"), False),
-                      NotAuthenticated)
-    assert isinstance(refused(users.create_delegation, None, from_user_id=1, to_user_id=2, starts_at=NOW,
-                              ends_at=NOW + timedelta(days=1)), NotAuthenticated)
+    assert isinstance(refused(users.set_active, None, seeded.user_id("agent.mef@mrasla.ma"), False), NotAuthenticated)
+    assert isinstance(
+        refused(
+            users.create_delegation, None, from_user_id=1, to_user_id=2, starts_at=NOW, ends_at=NOW + timedelta(days=1)
+        ),
+        NotAuthenticated,
+    )
 
 
 def test_unknown_ids_are_not_found(seeded):
@@ -165,17 +250,25 @@ def test_unknown_ids_are_not_found(seeded):
 
 # --- user validation ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kw,code", [
-    ({"email": "agent.mef@mrasla.ma"}, "error.duplicate_email"),
-    ({"email": "AGENT.MEF@mrasla.ma "}, "error.duplicate_email"),
-    ({"email": "not-an-email"}, "error.invalid_email"),
-    ({"password": "short"}, "error.password_too_short"),
-    ({"full_name": " "}, "error.required"),
-])
+
+@pytest.mark.parametrize(
+    "kw,code",
+    [
+        ({"email": "agent.mef@mrasla.ma"}, "error.duplicate_email"),
+        ({"email": "AGENT.MEF@mrasla.ma "}, "error.duplicate_email"),
+        ({"email": "not-an-email"}, "error.invalid_email"),
+        ({"password": "short"}, "error.password_too_short"),
+        ({"full_name": " "}, "error.required"),
+    ],
+)
 def test_create_user_validation(seeded, kw, code):
     admin = seeded.actor("admin.mef@mrasla.ma")
-    args = {"administration_id": seeded.adm_id("MEF"), "email": "new.mef@mrasla.ma", "full_name": "Said Amrani",
-            "password": DEMO_PASSWORD} | kw
+    args = {
+        "administration_id": seeded.adm_id("MEF"),
+        "email": "new.mef@mrasla.ma",
+        "full_name": "Said Amrani",
+        "password": DEMO_PASSWORD,
+    } | kw
     before = seeded.counts()
     assert refused(users.create_user, admin, **args).code == code
     assert seeded.counts() == before
@@ -184,7 +277,10 @@ def test_create_user_validation(seeded, kw, code):
 def test_add_membership_validation(seeded):
     admin = seeded.actor("admin.mef@mrasla.ma")
     agent = seeded.user_id("agent.mef@mrasla.ma")
-    assert refused(users.add_membership, admin, agent, seeded.unit_id("MEF", "DB"), "minister").code == "error.invalid_role"
+    assert (
+        refused(users.add_membership, admin, agent, seeded.unit_id("MEF", "DB"), "minister").code
+        == "error.invalid_role"
+    )
     assert refused(users.add_membership, admin, agent, 999_999, "agent").code == "error.invalid_parent"
     # adding an existing membership is a no-op
     before = seeded.counts()
@@ -217,17 +313,29 @@ def test_reset_password_unlocks_and_ends_sessions(seeded):
         ticket = accounts.authenticate(s, "agent.mef@mrasla.ma", DEMO_PASSWORD)
     with db.write_session() as s:
         token = accounts.exchange_ticket(s, ticket)
-    call(users.reset_password, seeded.actor("admin.mef@mrasla.ma"), seeded.user_id("agent.mef@mrasla.ma"),
-         "Nouveau-mot-2026")
+    call(
+        users.reset_password,
+        seeded.actor("admin.mef@mrasla.ma"),
+        seeded.user_id("agent.mef@mrasla.ma"),
+        "Nouveau-mot-2026",
+    )
     with db.read_session() as s:
         assert accounts.actor_from_token(s, token) is None
 
 
 # --- delegations ---------------------------------------------------------------------------------
 
+
 def delegate(actor, frm: str, to: str, seeded, start=NOW, end=NOW + timedelta(days=5)):
-    return call(users.create_delegation, actor, from_user_id=seeded.user_id(frm), to_user_id=seeded.user_id(to),
-                starts_at=start, ends_at=end, reason="Mission à l'étranger")
+    return call(
+        users.create_delegation,
+        actor,
+        from_user_id=seeded.user_id(frm),
+        to_user_id=seeded.user_id(to),
+        starts_at=start,
+        ends_at=end,
+        reason="Mission à l'étranger",
+    )
 
 
 def test_seeded_delegation_is_active(seeded):
@@ -251,8 +359,7 @@ def test_user_delegates_own_signature(seeded):
 
 def test_user_cannot_delegate_someone_else(seeded):
     before = seeded.counts()
-    err = raises(delegate, seeded.actor("agent.mef@mrasla.ma"), "director.mef@mrasla.ma", "agent.mef@mrasla.ma",
-                  seeded)
+    err = raises(delegate, seeded.actor("agent.mef@mrasla.ma"), "director.mef@mrasla.ma", "agent.mef@mrasla.ma", seeded)
     assert isinstance(err, NotFound)
     assert seeded.counts() == before
 

@@ -8,9 +8,9 @@ from mrasla_app import db
 from mrasla_app.models import Administration, Channel, Correspondence, Direction
 from mrasla_app.pki.signing import seal_pdf
 from mrasla_app.services.correspondence import registry, sending
+from mrasla_app.services.directory.accounts import hash_secret
 from mrasla_app.services.platform import storage
 from mrasla_app.services.portal import tracking, verification
-from mrasla_app.services.directory.accounts import hash_secret
 from tests.answered import AGENT, answered_deposit
 from tests.files import pdf_bytes
 from tests.unit.test_sending import _incoming
@@ -40,8 +40,10 @@ def test_a_ticket_opens_that_answer_only_and_not_after_it_expires(seeded, monkey
         assert tracking.answer_by_ticket(s, "MEF-2026-A-999999", answer.document_id, good) is None  # other letter
         assert tracking.answer_by_ticket(s, answered.deposit.reference, answer.document_id + 1, good) is None
         expires, mac = good.split(".")
-        assert tracking.answer_by_ticket(s, answered.deposit.reference, answer.document_id,
-                                         f"{int(expires) + 1}.{mac}") is None  # a longer life is not signed
+        assert (
+            tracking.answer_by_ticket(s, answered.deposit.reference, answer.document_id, f"{int(expires) + 1}.{mac}")
+            is None
+        )  # a longer life is not signed
         assert tracking.answer_by_ticket(s, answered.deposit.reference, answer.document_id, "") is None
     monkeypatch.setattr(tracking, "TICKET_TTL", -tracking.TICKET_TTL)
     old = tracking.ticket(tracking.answer_subject(answer.document_id))
@@ -59,8 +61,10 @@ def test_signed_document_page_names_signatories_times_and_the_letter_it_answers(
     assert found is not None and found.kind == "signed"
     assert found.belongs_to == answered.deposit.registry_number and found.status == "answered"
     assert found.depositor_id == ""
-    assert [(g.kind, g.name_fr) for g in found.signatories] == [("signature", "Mohammed Berrada"),
-                                                                ("seal", found.signatories[1].name_fr)]
+    assert [(g.kind, g.name_fr) for g in found.signatories] == [
+        ("signature", "Mohammed Berrada"),
+        ("seal", found.signatories[1].name_fr),
+    ]
     assert found.signatories[0].name_ar and found.signatories[0].name_ar != "Mohammed Berrada"  # the Arabic name
     assert found.signatories[0].signed_at <= found.signatories[1].signed_at
     (doc,) = found.documents
@@ -83,9 +87,14 @@ def test_an_inter_administration_arrival_is_an_acknowledgement(seeded):
     """Its QR page names the sending administration and its outgoing number, not a depositor."""
     dep = _incoming(seeded)
     with db.write_session() as s:
-        res = sending.send_answer(s, seeded.actor(AGENT), dep.correspondence_id, subject="Transmission",
-                                  document=seal_pdf(pdf_bytes(1, text="Lettre"), field_name="Signature1"),
-                                  to_administration_id=seeded.adm_id("CRB"))
+        res = sending.send_answer(
+            s,
+            seeded.actor(AGENT),
+            dep.correspondence_id,
+            subject="Transmission",
+            document=seal_pdf(pdf_bytes(1, text="Lettre"), field_name="Signature1"),
+            to_administration_id=seeded.adm_id("CRB"),
+        )
     with db.write_session() as s:  # the acknowledgement's QR token is only inside its PDF: set a known one
         arrival = s.get(Correspondence, res.recipient_id)
         arrival.verify_token_hash = hash_secret("known-token")

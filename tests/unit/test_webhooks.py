@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from mrasla_app import db
 from mrasla_app.crypto import unseal
 from mrasla_app.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from mrasla_app.services.portal import deposits
 from mrasla_app.services.correspondence import dispatch
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
 from mrasla_app.services.platform import webhooks
+from mrasla_app.services.portal import deposits
 from mrasla_app.settings import get_settings
 
 SECRET = "whsec_test-secret"
@@ -33,17 +33,26 @@ def private_ok(monkeypatch):
     get_settings.cache_clear()
 
 
-def endpoint(seeded, adm="MEF", events=("deposit.received", "correspondence.status_changed"),
-             url="http://127.0.0.1:9/hook") -> webhooks.Created:
+def endpoint(
+    seeded, adm="MEF", events=("deposit.received", "correspondence.status_changed"), url="http://127.0.0.1:9/hook"
+) -> webhooks.Created:
     with db.write_session() as s:
-        return webhooks.create_endpoint(s, seeded.actor(f"admin.{adm.lower()}@mrasla.ma"), seeded.adm_id(adm), url,
-                                        list(events))
+        return webhooks.create_endpoint(
+            s, seeded.actor(f"admin.{adm.lower()}@mrasla.ma"), seeded.adm_id(adm), url, list(events)
+        )
 
 
 def deposit(seeded, adm="MEF") -> int:
-    form = deposits.DepositForm(administration_id=seeded.adm_id(adm), full_name="Salma Bennis", id_kind="CIN",
-                                id_value="AB123456", email="salma@example.ma", phone="0612345678",
-                                subject="Demande d'attestation de salaire", message="Merci")
+    form = deposits.DepositForm(
+        administration_id=seeded.adm_id(adm),
+        full_name="Salma Bennis",
+        id_kind="CIN",
+        id_value="AB123456",
+        email="salma@example.ma",
+        phone="0612345678",
+        subject="Demande d'attestation de salaire",
+        message="Merci",
+    )
     with db.write_session() as s:
         return deposits.submit(s, form).correspondence_id
 
@@ -57,6 +66,7 @@ def deliveries(endpoint_id: int | None = None) -> list[WebhookDelivery]:
 
 
 # --- signatures -----------------------------------------------------------------------------------
+
 
 def test_a_receiver_verifies_the_signature_and_refuses_tampering_or_replay():
     body = b'{"id":"evt_1","type":"webhook.test"}'
@@ -74,6 +84,7 @@ def test_a_receiver_verifies_the_signature_and_refuses_tampering_or_replay():
 
 # --- URLs (SSRF) ----------------------------------------------------------------------------------
 
+
 def test_only_public_http_urls_unless_private_addresses_are_allowed(monkeypatch):
     monkeypatch.delenv("MRASLA_WEBHOOK_ALLOW_PRIVATE", raising=False)
     get_settings.cache_clear()
@@ -81,8 +92,15 @@ def test_only_public_http_urls_unless_private_addresses_are_allowed(monkeypatch)
         with pytest.raises(DomainError) as exc:
             webhooks.check_url(url)
         assert exc.value.code == "error.webhook_url", url
-    for url in ("http://127.0.0.1:8080/", "http://localhost/", "https://10.1.2.3/", "http://169.254.169.254/latest",
-                "http://[::1]/", "http://[::ffff:192.168.1.1]/", "http://0.0.0.0/"):
+    for url in (
+        "http://127.0.0.1:8080/",
+        "http://localhost/",
+        "https://10.1.2.3/",
+        "http://169.254.169.254/latest",
+        "http://[::1]/",
+        "http://[::ffff:192.168.1.1]/",
+        "http://0.0.0.0/",
+    ):
         with pytest.raises(DomainError) as exc:
             webhooks.check_url(url)
         assert exc.value.code == "error.webhook_private", url
@@ -94,6 +112,7 @@ def test_only_public_http_urls_unless_private_addresses_are_allowed(monkeypatch)
 
 
 # --- endpoints ------------------------------------------------------------------------------------
+
 
 def test_the_secret_is_returned_once_and_stored_sealed(seeded, private_ok):
     created = endpoint(seeded)
@@ -107,27 +126,38 @@ def test_the_secret_is_returned_once_and_stored_sealed(seeded, private_ok):
 
 def test_only_the_administrations_administrators_manage_its_endpoints(seeded, private_ok):
     with db.write_session() as s, pytest.raises(PermissionDenied):
-        webhooks.create_endpoint(s, seeded.actor("clerk.mef@mrasla.ma"), seeded.adm_id("MEF"),
-                                 "http://127.0.0.1:9/", ["deposit.received"])
+        webhooks.create_endpoint(
+            s, seeded.actor("clerk.mef@mrasla.ma"), seeded.adm_id("MEF"), "http://127.0.0.1:9/", ["deposit.received"]
+        )
     with db.write_session() as s, pytest.raises(PermissionDenied):
-        webhooks.create_endpoint(s, seeded.actor("admin.crb@mrasla.ma"), seeded.adm_id("MEF"),
-                                 "http://127.0.0.1:9/", ["deposit.received"])
+        webhooks.create_endpoint(
+            s, seeded.actor("admin.crb@mrasla.ma"), seeded.adm_id("MEF"), "http://127.0.0.1:9/", ["deposit.received"]
+        )
     with db.write_session() as s, pytest.raises(DomainError) as exc:
-        webhooks.create_endpoint(s, seeded.actor("admin.mef@mrasla.ma"), seeded.adm_id("MEF"),
-                                 "http://127.0.0.1:9/", ["deposit.received", "user.created"])
+        webhooks.create_endpoint(
+            s,
+            seeded.actor("admin.mef@mrasla.ma"),
+            seeded.adm_id("MEF"),
+            "http://127.0.0.1:9/",
+            ["deposit.received", "user.created"],
+        )
     assert exc.value.code == "error.webhook_events"
     created = endpoint(seeded)
     with db.write_session() as s:
-        for call in (lambda: webhooks.set_active(s, seeded.actor("admin.crb@mrasla.ma"), created.endpoint.id, False),
-                     lambda: webhooks.send_test(s, seeded.actor("clerk.mef@mrasla.ma"), created.endpoint.id),
-                     lambda: webhooks.recent_deliveries(s, seeded.actor("admin.crb@mrasla.ma"), 0,
-                                                        endpoint_id=created.endpoint.id)):
+        for call in (
+            lambda: webhooks.set_active(s, seeded.actor("admin.crb@mrasla.ma"), created.endpoint.id, False),
+            lambda: webhooks.send_test(s, seeded.actor("clerk.mef@mrasla.ma"), created.endpoint.id),
+            lambda: webhooks.recent_deliveries(
+                s, seeded.actor("admin.crb@mrasla.ma"), 0, endpoint_id=created.endpoint.id
+            ),
+        ):
             with pytest.raises(NotFound):
                 call()
         assert webhooks.list_endpoints(s, seeded.actor("admin@mrasla.ma"), seeded.adm_id("MEF"))  # platform admin
 
 
 # --- the outbox -----------------------------------------------------------------------------------
+
 
 def test_events_are_queued_in_the_changes_transaction_for_subscribers_of_that_administration(seeded, private_ok):
     mef = endpoint(seeded).endpoint
@@ -138,8 +168,16 @@ def test_events_are_queued_in_the_changes_transaction_for_subscribers_of_that_ad
     assert [d.event_type for d in queued] == ["deposit.received"]
     assert deliveries(crb.id) == [] and deliveries(only_signed.id) == []  # another administration; not subscribed
 
-    form = deposits.DepositForm(administration_id=seeded.adm_id("MEF"), full_name="Ali", id_kind="CIN",
-                                id_value="AB123457", email="ali@example.ma", phone="", subject="x", message="")
+    form = deposits.DepositForm(
+        administration_id=seeded.adm_id("MEF"),
+        full_name="Ali",
+        id_kind="CIN",
+        id_value="AB123457",
+        email="ali@example.ma",
+        phone="",
+        subject="x",
+        message="",
+    )
     with pytest.raises(RuntimeError), db.write_session() as s:
         deposits.submit(s, form)
         raise RuntimeError("the deposit's transaction fails after the event")
@@ -173,6 +211,7 @@ def test_payloads_carry_identifiers_and_links_never_personal_data(seeded, privat
 
 # --- delivery, retries and backoff -----------------------------------------------------------------
 
+
 class Receiver:
     """An injected HTTP poster answering the given statuses in turn."""
 
@@ -199,7 +238,11 @@ def test_a_failing_receiver_is_retried_with_backoff_until_it_answers(seeded, pri
     assert webhooks.deliver_due(T0, post=receiver, worker="w1") == 0
     (d,) = deliveries()
     assert (d.status, d.attempts, d.last_status_code, d.next_attempt_at) == (
-        DeliveryStatus.pending, 1, 500, T0 + timedelta(minutes=1))
+        DeliveryStatus.pending,
+        1,
+        500,
+        T0 + timedelta(minutes=1),
+    )
     assert webhooks.deliver_due(T0 + timedelta(seconds=59), post=receiver) == 0 and len(receiver.calls) == 1
     assert webhooks.deliver_due(T0 + timedelta(minutes=1), post=receiver, worker="w2") == 0
     (d,) = deliveries()
@@ -207,7 +250,11 @@ def test_a_failing_receiver_is_retried_with_backoff_until_it_answers(seeded, pri
     assert webhooks.deliver_due(T0 + timedelta(minutes=3), post=receiver, worker="w1") == 1
     (d,) = deliveries()
     assert (d.status, d.attempts, d.last_status_code, d.delivered_at) == (
-        DeliveryStatus.delivered, 3, 204, T0 + timedelta(minutes=3))
+        DeliveryStatus.delivered,
+        3,
+        204,
+        T0 + timedelta(minutes=3),
+    )
     assert webhooks.deliver_due(T0 + timedelta(hours=1), post=receiver) == 0 and len(receiver.calls) == 3
     ids = {headers["Mrasla-Event-Id"] for _, _, headers in receiver.calls}
     assert ids == {d.event_id}  # the same event id on every retry: the receiver can deduplicate
@@ -262,12 +309,17 @@ def test_disabling_an_endpoint_stops_its_deliveries_and_a_test_event_is_queued(s
 
 def test_which_audit_actions_are_webhook_events():
     assert webhooks.event_type_for("correspondence.deposited", {}) == "deposit.received"
-    assert webhooks.event_type_for("correspondence.received", {"from": "CRB/2026/D/000001"}) == \
-        "correspondence.registered"
-    assert webhooks.event_type_for("correspondence.dispatched", {"from": "to_qualify", "to": "dispatched"}) == \
-        "correspondence.status_changed"
-    assert webhooks.event_type_for("correspondence.sent", {"from": "to_send", "to": "sent"}) == \
-        "correspondence.status_changed"  # a registry transition to "sent" is a status change
+    assert (
+        webhooks.event_type_for("correspondence.received", {"from": "CRB/2026/D/000001"}) == "correspondence.registered"
+    )
+    assert (
+        webhooks.event_type_for("correspondence.dispatched", {"from": "to_qualify", "to": "dispatched"})
+        == "correspondence.status_changed"
+    )
+    assert (
+        webhooks.event_type_for("correspondence.sent", {"from": "to_send", "to": "sent"})
+        == "correspondence.status_changed"
+    )  # a registry transition to "sent" is a status change
     assert webhooks.event_type_for("correspondence.sent", {"number": "MEF/2026/D/000001"}) == "correspondence.sent"
     assert webhooks.event_type_for("folder.completed", {}) == "folder.signed"
     for quiet in ("correspondence.note_added", "user.created", "folder.annotated", "webhook.endpoint_created"):
@@ -285,8 +337,13 @@ def test_a_deposit_answered_through_the_signature_book_tells_its_whole_story(see
     assert kinds[0] == "deposit.received" and "folder.signed" in kinds and "correspondence.sent" in kinds
     assert kinds.index("folder.signed") < kinds.index("correspondence.sent")
     folder = next(data for kind, data in events if kind == "folder.signed")
-    assert folder == {"object": "folder", "id": done.folder_id, "reference": done.folder_reference,
-                      "status": "completed", "links": {"document": folder["links"]["document"]}}
+    assert folder == {
+        "object": "folder",
+        "id": done.folder_id,
+        "reference": done.folder_reference,
+        "status": "completed",
+        "links": {"document": folder["links"]["document"]},
+    }
     sent = next(data for kind, data in events if kind == "correspondence.sent")
     assert sent["reference"] == done.outgoing_number and sent["direction"] == "outgoing"
     assert "Salma" not in "".join(d.payload for d in deliveries(hook.id))

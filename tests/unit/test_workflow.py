@@ -18,13 +18,20 @@ from sqlalchemy import func, select
 
 from mrasla_app import db
 from mrasla_app.models import (
-    AuditEvent, Delegation, Folder, FolderDocument, FolderStatus, FolderStep, StepAction, StepStatus,
+    AuditEvent,
+    Delegation,
+    Folder,
+    FolderDocument,
+    FolderStatus,
+    FolderStep,
+    StepAction,
+    StepStatus,
 )
 from mrasla_app.models.base import utcnow
 from mrasla_app.pki.validation import validate_pdf
+from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
 from mrasla_app.services.parapheur import annotations, decisions, signing_keys, submission, summary, views
 from mrasla_app.services.platform import storage
-from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
 from tests.answered import two_page_pdf
 
 PIN = "135790"
@@ -40,8 +47,9 @@ def enroll(demo, *emails: str) -> None:
 
 def new_folder(demo, steps: list[dict], initiator: str = AGENT, files=None) -> int:
     with db.write_session() as s:
-        folder = submission.create_folder(s, demo.actor(initiator), "Réponse à la demande de subvention",
-                                        files or [("reponse.pdf", two_page_pdf())])
+        folder = submission.create_folder(
+            s, demo.actor(initiator), "Réponse à la demande de subvention", files or [("reponse.pdf", two_page_pdf())]
+        )
         submission.start(s, demo.actor(initiator), folder.id, steps=steps)
         return folder.id
 
@@ -58,8 +66,10 @@ def get(folder_id: int) -> Folder:
 
 def counts() -> dict[str, int]:
     with db.read_session() as s:
-        return {t.__name__: s.execute(select(func.count()).select_from(t)).scalar_one()
-                for t in (StepAction, AuditEvent, FolderStep, Folder)}
+        return {
+            t.__name__: s.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (StepAction, AuditEvent, FolderStep, Folder)
+        }
 
 
 def pdfsig(data: bytes, tmp_path: Path) -> str:
@@ -69,8 +79,10 @@ def pdfsig(data: bytes, tmp_path: Path) -> str:
 
 
 def visa_then_signature(demo) -> list[dict]:
-    return [{"kind": "visa", "user_ids": [demo.user_id(HEAD)]},
-            {"kind": "signature", "user_ids": [demo.user_id(DIRECTOR)]}]
+    return [
+        {"kind": "visa", "user_ids": [demo.user_id(HEAD)]},
+        {"kind": "signature", "user_ids": [demo.user_id(DIRECTOR)]},
+    ]
 
 
 def test_two_step_circuit(seeded, tmp_path):
@@ -103,8 +115,14 @@ def test_two_step_circuit(seeded, tmp_path):
         # 2 pages + the signature page
         assert len(PdfReader(io.BytesIO(signed)).pages) == 3
         events = list(s.execute(select(AuditEvent.action).where(AuditEvent.object_type == "folder")).scalars())
-    assert events == ["folder.created", "folder.started", "folder.approved", "folder.step_completed",
-                      "folder.signed", "folder.completed"]
+    assert events == [
+        "folder.created",
+        "folder.started",
+        "folder.approved",
+        "folder.step_completed",
+        "folder.signed",
+        "folder.completed",
+    ]
     if which("pdfsig"):
         out = pdfsig(signed, tmp_path)
         assert "Signature is Valid." in out and "Total document signed" in out
@@ -112,9 +130,14 @@ def test_two_step_circuit(seeded, tmp_path):
 
 def test_three_signatures_stay_valid(seeded, tmp_path):
     enroll(seeded, DIRECTOR, SG)
-    fid = new_folder(seeded, [{"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]},
-                              {"kind": "signature", "user_ids": [seeded.user_id(SG)]},
-                              {"kind": "seal", "user_ids": [seeded.user_id(CLERK)]}])
+    fid = new_folder(
+        seeded,
+        [
+            {"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]},
+            {"kind": "signature", "user_ids": [seeded.user_id(SG)]},
+            {"kind": "seal", "user_ids": [seeded.user_id(CLERK)]},
+        ],
+    )
     act(seeded, DIRECTOR, fid, "signed", pin=PIN)
     act(seeded, SG, fid, "signed", pin=PIN)
     act(seeded, CLERK, fid, "signed")
@@ -122,7 +145,10 @@ def test_three_signatures_stay_valid(seeded, tmp_path):
     report = validate_pdf(signed)
     assert report.authentic, report.reasons
     assert [s.signer_common_name for s in report.signatures] == [
-        "Mohammed Berrada", "Abdelkader Chraïbi", "Mrasla — cachet de la plateforme"]
+        "Mohammed Berrada",
+        "Abdelkader Chraïbi",
+        "Mrasla — cachet de la plateforme",
+    ]
     assert all(s.ok for s in report.signatures)
     if which("pdfsig"):
         out = pdfsig(signed, tmp_path)
@@ -131,8 +157,9 @@ def test_three_signatures_stay_valid(seeded, tmp_path):
 
 def test_all_mode_needs_everyone(seeded):
     enroll(seeded, DIRECTOR, SG)
-    fid = new_folder(seeded, [{"kind": "signature", "mode": "all",
-                               "user_ids": [seeded.user_id(DIRECTOR), seeded.user_id(SG)]}])
+    fid = new_folder(
+        seeded, [{"kind": "signature", "mode": "all", "user_ids": [seeded.user_id(DIRECTOR), seeded.user_id(SG)]}]
+    )
     act(seeded, SG, fid, "signed", pin=PIN)
     assert get(fid).status == FolderStatus.in_progress
     with pytest.raises(DomainError) as exc:
@@ -182,8 +209,10 @@ def test_outsider_refused_nothing_changed(seeded):
 
 
 def test_acting_twice_refused(seeded):
-    fid = new_folder(seeded, [{"kind": "visa", "user_ids": [seeded.user_id(HEAD)]},
-                              {"kind": "visa", "user_ids": [seeded.user_id(SG)]}])
+    fid = new_folder(
+        seeded,
+        [{"kind": "visa", "user_ids": [seeded.user_id(HEAD)]}, {"kind": "visa", "user_ids": [seeded.user_id(SG)]}],
+    )
     act(seeded, HEAD, fid, "approved")
     before = counts()
     with pytest.raises(DomainError) as exc:
@@ -193,9 +222,13 @@ def test_acting_twice_refused(seeded):
 
 
 def test_any_one_step_concurrent(seeded):
-    fid = new_folder(seeded, [{"kind": "visa", "mode": "any",
-                               "user_ids": [seeded.user_id(HEAD), seeded.user_id(SG)]},
-                              {"kind": "visa", "user_ids": [seeded.user_id(DIRECTOR)]}])
+    fid = new_folder(
+        seeded,
+        [
+            {"kind": "visa", "mode": "any", "user_ids": [seeded.user_id(HEAD), seeded.user_id(SG)]},
+            {"kind": "visa", "user_ids": [seeded.user_id(DIRECTOR)]},
+        ],
+    )
     barrier = threading.Barrier(2)
     results: dict[str, object] = {}
 
@@ -218,10 +251,16 @@ def test_any_one_step_concurrent(seeded):
     with db.read_session() as s:
         first = s.execute(select(FolderStep).where(FolderStep.folder_id == fid, FolderStep.position == 1)).scalar_one()
         assert first.status == StepStatus.completed
-        assert s.execute(select(func.count()).select_from(StepAction)
-                         .where(StepAction.step_id == first.id)).scalar_one() == 1
-        assert s.execute(select(func.count()).select_from(AuditEvent)
-                         .where(AuditEvent.action == "folder.step_completed")).scalar_one() == 1
+        assert (
+            s.execute(select(func.count()).select_from(StepAction).where(StepAction.step_id == first.id)).scalar_one()
+            == 1
+        )
+        assert (
+            s.execute(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "folder.step_completed")
+            ).scalar_one()
+            == 1
+        )
     assert get(fid).current_step == 2
 
 
@@ -254,8 +293,13 @@ def test_rejection_needs_reason_and_returns_to_initiator(seeded):
 
 def test_return_to_previous_step(seeded):
     enroll(seeded, DIRECTOR, SG)
-    fid = new_folder(seeded, [{"kind": "signature", "user_ids": [seeded.user_id(SG)]},
-                              {"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]}])
+    fid = new_folder(
+        seeded,
+        [
+            {"kind": "signature", "user_ids": [seeded.user_id(SG)]},
+            {"kind": "signature", "user_ids": [seeded.user_id(DIRECTOR)]},
+        ],
+    )
     prepared = get(fid).current_sha256
     act(seeded, SG, fid, "signed", pin=PIN)
     with pytest.raises(DomainError):
@@ -351,9 +395,11 @@ def _image(size: tuple[int, int], color: tuple[int, int, int], fmt: str) -> byte
 
 
 def test_images_become_one_pdf_in_order(seeded):
-    images = [("p1.jpg", _image((600, 800), (255, 0, 0), "JPEG")),
-              ("p2.png", _image((900, 600), (0, 255, 0), "PNG")),  # landscape stays landscape
-              ("p3.jpg", _image((500, 700), (0, 0, 255), "JPEG"))]
+    images = [
+        ("p1.jpg", _image((600, 800), (255, 0, 0), "JPEG")),
+        ("p2.png", _image((900, 600), (0, 255, 0), "PNG")),  # landscape stays landscape
+        ("p3.jpg", _image((500, 700), (0, 0, 255), "JPEG")),
+    ]
     with db.write_session() as s:
         folder = submission.create_folder(s, seeded.actor(AGENT), "Scan", images)
         docs = list(s.execute(select(FolderDocument).where(FolderDocument.folder_id == folder.id)).scalars())
@@ -364,14 +410,22 @@ def test_images_become_one_pdf_in_order(seeded):
 
 
 def test_pdf_main_and_image_annex(seeded):
-    files = [("scan.jpg", _image((600, 800), (9, 9, 9), "JPEG")), ("lettre.pdf", two_page_pdf()),
-             ("annexe.pdf", two_page_pdf("Annexe"))]
+    files = [
+        ("scan.jpg", _image((600, 800), (9, 9, 9), "JPEG")),
+        ("lettre.pdf", two_page_pdf()),
+        ("annexe.pdf", two_page_pdf("Annexe")),
+    ]
     with db.write_session() as s:
         folder = submission.create_folder(s, seeded.actor(AGENT), "Mixte", files)
-        docs = sorted(s.execute(select(FolderDocument).where(FolderDocument.folder_id == folder.id)).scalars(),
-                      key=lambda d: (d.role.value != "main", d.position))
+        docs = sorted(
+            s.execute(select(FolderDocument).where(FolderDocument.folder_id == folder.id)).scalars(),
+            key=lambda d: (d.role.value != "main", d.position),
+        )
     assert [(d.role.value, d.filename) for d in docs] == [
-        ("main", "lettre.pdf"), ("annex", "annexe.pdf"), ("annex", "scan.pdf")]
+        ("main", "lettre.pdf"),
+        ("annex", "annexe.pdf"),
+        ("annex", "scan.pdf"),
+    ]
 
 
 def test_annotations_and_detail_rights(seeded):
@@ -400,16 +454,30 @@ def test_completion_hook(seeded, monkeypatch):
 
 def test_circuit_from_role_in_unit(seeded):
     enroll(seeded, DIRECTOR)
-    steps = [{"kind": "visa", "role": "head", "unit_id": seeded.unit_id("MEF", "DB.DSS")},
-             {"kind": "signature", "role": "signatory", "unit_id": seeded.unit_id("MEF", "DB")}]
+    steps = [
+        {"kind": "visa", "role": "head", "unit_id": seeded.unit_id("MEF", "DB.DSS")},
+        {"kind": "signature", "role": "signatory", "unit_id": seeded.unit_id("MEF", "DB")},
+    ]
     from mrasla_app.services.parapheur import circuits
 
     with db.write_session() as s:
         with pytest.raises(PermissionDenied):
-            circuits.save_template(s, seeded.actor(AGENT), administration_id=seeded.adm_id("MEF"),
-                                   name_fr="Réponse", name_ar="جواب", steps=steps)
-        tpl = circuits.save_template(s, seeded.actor("admin.mef@mrasla.ma"), administration_id=seeded.adm_id("MEF"),
-                                     name_fr="Réponse standard", name_ar="جواب عادي", steps=steps)
+            circuits.save_template(
+                s,
+                seeded.actor(AGENT),
+                administration_id=seeded.adm_id("MEF"),
+                name_fr="Réponse",
+                name_ar="جواب",
+                steps=steps,
+            )
+        tpl = circuits.save_template(
+            s,
+            seeded.actor("admin.mef@mrasla.ma"),
+            administration_id=seeded.adm_id("MEF"),
+            name_fr="Réponse standard",
+            name_ar="جواب عادي",
+            steps=steps,
+        )
         folder = submission.create_folder(s, seeded.actor(AGENT), "Via modèle", [("r.pdf", two_page_pdf())])
         submission.start(s, seeded.actor(AGENT), folder.id, template_id=tpl.id)
         fid = folder.id

@@ -13,8 +13,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from mrasla_app.models import Administration, Correspondence, Party, Unit
 from mrasla_app.documents.receipts import format_datetime_ar, format_datetime_fr
+from mrasla_app.models import Administration, Correspondence, Party, Unit
 from mrasla_app.services.correspondence import letter_actions, scoping
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, PermissionDenied
@@ -22,34 +22,34 @@ from mrasla_app.services.errors import DomainError, PermissionDenied
 TEMPLATES: dict[str, dict[str, str]] = {
     "acknowledge": {
         "fr": "Madame, Monsieur {sender_name},\n\nNous accusons réception de votre courrier enregistré sous le "
-              "n° {number} le {received}, ayant pour objet « {subject} ». Il a été transmis à : {unit}, qui "
-              "l'examine. Vous serez informé(e) de la suite qui lui sera donnée.\n\nVeuillez agréer, Madame, "
-              "Monsieur, l'expression de nos salutations distinguées.",
+        "n° {number} le {received}, ayant pour objet « {subject} ». Il a été transmis à : {unit}, qui "
+        "l'examine. Vous serez informé(e) de la suite qui lui sera donnée.\n\nVeuillez agréer, Madame, "
+        "Monsieur, l'expression de nos salutations distinguées.",
         "ar": "السيد(ة) {sender_name}،\n\nنخبركم بأننا توصلنا بمراسلتكم المسجلة تحت رقم {number} بتاريخ {received} "
-              "في موضوع «{subject}»، وقد أحيلت على {unit} قصد دراستها. وسنوافيكم بما سيتقرر في شأنها.\n\n"
-              "وتقبلوا فائق عبارات التقدير والاحترام.",
+        "في موضوع «{subject}»، وقد أحيلت على {unit} قصد دراستها. وسنوافيكم بما سيتقرر في شأنها.\n\n"
+        "وتقبلوا فائق عبارات التقدير والاحترام.",
     },
     "favourable": {
         "fr": "Madame, Monsieur {sender_name},\n\nSuite à votre demande n° {number} du {received} relative à "
-              "« {subject} », j'ai l'honneur de vous informer qu'une suite favorable lui a été réservée.\n\n"
-              "Veuillez agréer, Madame, Monsieur, l'expression de nos salutations distinguées.",
+        "« {subject} », j'ai l'honneur de vous informer qu'une suite favorable lui a été réservée.\n\n"
+        "Veuillez agréer, Madame, Monsieur, l'expression de nos salutations distinguées.",
         "ar": "السيد(ة) {sender_name}،\n\nجوابا على طلبكم رقم {number} بتاريخ {received} في موضوع «{subject}»، "
-              "يشرفني أن أخبركم بأنه تقرر الاستجابة لطلبكم.\n\nوتقبلوا فائق عبارات التقدير والاحترام.",
+        "يشرفني أن أخبركم بأنه تقرر الاستجابة لطلبكم.\n\nوتقبلوا فائق عبارات التقدير والاحترام.",
     },
     "missing_documents": {
         "fr": "Madame, Monsieur {sender_name},\n\nVotre courrier n° {number} du {received} relatif à « {subject} » "
-              "ne peut être instruit en l'état. Nous vous prions de compléter votre dossier par les pièces "
-              "suivantes :\n- \n\nVeuillez agréer, Madame, Monsieur, l'expression de nos salutations distinguées.",
+        "ne peut être instruit en l'état. Nous vous prions de compléter votre dossier par les pièces "
+        "suivantes :\n- \n\nVeuillez agréer, Madame, Monsieur, l'expression de nos salutations distinguées.",
         "ar": "السيد(ة) {sender_name}،\n\nلا يمكن دراسة مراسلتكم رقم {number} بتاريخ {received} في موضوع «{subject}» "
-              "على حالتها. نرجو منكم استكمال ملفكم بالوثائق التالية:\n- \n\nوتقبلوا فائق عبارات التقدير والاحترام.",
+        "على حالتها. نرجو منكم استكمال ملفكم بالوثائق التالية:\n- \n\nوتقبلوا فائق عبارات التقدير والاحترام.",
     },
     "unfavourable": {
         "fr": "Madame, Monsieur {sender_name},\n\nSuite à votre demande n° {number} du {received} relative à "
-              "« {subject} », j'ai le regret de vous informer qu'il n'est pas possible d'y donner une suite "
-              "favorable, pour le motif suivant :\n\nVeuillez agréer, Madame, Monsieur, l'expression de nos "
-              "salutations distinguées.",
+        "« {subject} », j'ai le regret de vous informer qu'il n'est pas possible d'y donner une suite "
+        "favorable, pour le motif suivant :\n\nVeuillez agréer, Madame, Monsieur, l'expression de nos "
+        "salutations distinguées.",
         "ar": "السيد(ة) {sender_name}،\n\nجوابا على طلبكم رقم {number} بتاريخ {received} في موضوع «{subject}»، "
-              "يؤسفني إخباركم بأنه تعذرت الاستجابة لطلبكم للسبب التالي:\n\nوتقبلوا فائق عبارات التقدير والاحترام.",
+        "يؤسفني إخباركم بأنه تعذرت الاستجابة لطلبكم للسبب التالي:\n\nوتقبلوا فائق عبارات التقدير والاحترام.",
     },
 }
 
@@ -69,10 +69,15 @@ def fields(session: Session, corr: Correspondence, lang: str) -> dict[str, str]:
         other = session.get(Administration, corr.sender_administration_id)
         sender = (other.name_ar if lang == "ar" else other.name_fr) if other else ""
     fmt = format_datetime_ar if lang == "ar" else format_datetime_fr
-    return {"sender_name": sender, "number": corr.registry_number, "received": fmt(corr.registered_at).split(" ")[0],
-            "subject": corr.subject, "administration": (adm.name_ar if lang == "ar" else adm.name_fr) if adm else "",
-            "unit": (unit.name_ar if lang == "ar" else unit.name_fr) if unit else "",
-            "today": fmt(datetime.now().astimezone()).split(" ")[0]}
+    return {
+        "sender_name": sender,
+        "number": corr.registry_number,
+        "received": fmt(corr.registered_at).split(" ")[0],
+        "subject": corr.subject,
+        "administration": (adm.name_ar if lang == "ar" else adm.name_fr) if adm else "",
+        "unit": (unit.name_ar if lang == "ar" else unit.name_fr) if unit else "",
+        "today": fmt(datetime.now().astimezone()).split(" ")[0],
+    }
 
 
 def _context(session: Session, actor: Actor | None, incoming_id: int, lang: str) -> dict[str, str]:

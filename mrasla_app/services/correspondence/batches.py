@@ -33,15 +33,21 @@ from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.models import (
-    Administration, BatchLetter, BatchStatus, Channel, Correspondence, LetterStatus, Role, ScanBatch,
+    Administration,
+    BatchLetter,
+    BatchStatus,
+    Channel,
+    Correspondence,
+    LetterStatus,
+    Role,
+    ScanBatch,
 )
 from mrasla_app.models.base import utcnow
-from mrasla_app.services.platform import audit, files, storage
-from mrasla_app.services.correspondence import paper
+from mrasla_app.services.correspondence import indexing, paper, reading, splitting
 from mrasla_app.services.directory import permissions
 from mrasla_app.services.directory.accounts import Actor
-from mrasla_app.services.correspondence import indexing, reading, splitting
 from mrasla_app.services.errors import DomainError, FieldErrors, PermissionDenied
+from mrasla_app.services.platform import audit, files, storage
 from mrasla_app.services.platform.text import clean
 
 log = logging.getLogger(__name__)
@@ -120,8 +126,15 @@ def separator_sheets(session: Session, actor: Actor | None, *, type_code: str = 
     adm = session.get(Administration, adm_id)
     type_ar = translate(f"mailtype.{type_code}", "ar") if type_code else ""
     type_fr = translate(f"mailtype.{type_code}", "fr") if type_code else ""
-    return separators.render(adm.code, adm.name_ar, adm.name_fr, type_code=type_code,  # type: ignore[union-attr]
-                             type_ar=type_ar, type_fr=type_fr, count=count)
+    return separators.render(
+        adm.code,
+        adm.name_ar,
+        adm.name_fr,
+        type_code=type_code,
+        type_ar=type_ar,
+        type_fr=type_fr,
+        count=count,
+    )
 
 
 def _join(accepted: list[files.InspectedFile]) -> bytes:
@@ -147,12 +160,25 @@ def create(session: Session, actor: Actor | None, items: list[tuple[str, bytes]]
     stack = _join(accepted)
     pages = sum(f.pages for f in accepted)
     sha = storage.put(stack)  # durable before the row that references it
-    batch = ScanBatch(administration_id=adm_id, status=BatchStatus.uploaded, filename=accepted[0].filename,
-                      stack_sha256=sha, pages=pages, created_by=actor.user_id or None)
+    batch = ScanBatch(
+        administration_id=adm_id,
+        status=BatchStatus.uploaded,
+        filename=accepted[0].filename,
+        stack_sha256=sha,
+        pages=pages,
+        created_by=actor.user_id or None,
+    )
     session.add(batch)
     session.flush()
-    audit.record(session, actor, "batch.created", object_type="scan_batch", object_id=batch.id or "",
-                 administration_id=adm_id, data={"files": len(accepted), "pages": pages, "sha256": sha})
+    audit.record(
+        session,
+        actor,
+        "batch.created",
+        object_type="scan_batch",
+        object_id=batch.id or "",
+        administration_id=adm_id,
+        data={"files": len(accepted), "pages": pages, "sha256": sha},
+    )
     return batch
 
 
@@ -165,10 +191,15 @@ def claim(batch_id: int) -> bool:
     with db.write_session() as session:
         done = session.execute(
             update(ScanBatch)
-            .where(ScanBatch.id == batch_id, or_(
-                ScanBatch.status == BatchStatus.uploaded,
-                (ScanBatch.status == BatchStatus.processing) & (ScanBatch.claimed_at < now - STALE_AFTER)))
-            .values(status=BatchStatus.processing, claimed_at=now))
+            .where(
+                ScanBatch.id == batch_id,
+                or_(
+                    ScanBatch.status == BatchStatus.uploaded,
+                    (ScanBatch.status == BatchStatus.processing) & (ScanBatch.claimed_at < now - STALE_AFTER),
+                ),
+            )
+            .values(status=BatchStatus.processing, claimed_at=now)
+        )
         return done.rowcount == 1
 
 
@@ -184,27 +215,42 @@ def _split(batch_id: int, stack: Path) -> None:
     for position, seg in enumerate(splitting.segments(count, found), start=1):
         pdf_sha = storage.put(splitting.extract(stack, seg))
         preview_sha = storage.put(splitting.preview(stack, seg.first_page))
-        rows.append(BatchLetter(batch_id=batch_id, position=position, status=LetterStatus.pending,
-                                first_page=seg.first_page, pages=seg.pages, pdf_sha256=pdf_sha,
-                                preview_sha256=preview_sha, type_code=seg.separator.type_code if seg.separator else ""))
+        rows.append(
+            BatchLetter(
+                batch_id=batch_id,
+                position=position,
+                status=LetterStatus.pending,
+                first_page=seg.first_page,
+                pages=seg.pages,
+                pdf_sha256=pdf_sha,
+                preview_sha256=preview_sha,
+                type_code=seg.separator.type_code if seg.separator else "",
+            )
+        )
     with db.write_session() as session:
         batch = session.get(ScanBatch, batch_id)
-        adm = session.get(Administration, batch.administration_id)  # type: ignore[union-attr]
+        adm = session.get(Administration, batch.administration_id)
         for row in rows:  # a type printed on another administration's sheet means nothing here
             sep = found.get(row.first_page - 1)
-            if sep is not None and sep.administration_code != adm.code:  # type: ignore[union-attr]
+            if sep is not None and sep.administration_code != adm.code:
                 row.type_code = ""
             session.add(row)
-        batch.separators, batch.pages, batch.pages_done = len(found), count, count  # type: ignore[union-attr]
-        audit.record(session, None, "batch.split", object_type="scan_batch", object_id=batch_id,
-                     administration_id=batch.administration_id,  # type: ignore[union-attr]
-                     data={"pages": count, "separators": len(found), "letters": len(rows)})
+        batch.separators, batch.pages, batch.pages_done = len(found), count, count
+        audit.record(
+            session,
+            None,
+            "batch.split",
+            object_type="scan_batch",
+            object_id=batch_id,
+            administration_id=batch.administration_id,
+            data={"pages": count, "separators": len(found), "letters": len(rows)},
+        )
 
 
 def _read(letter_id: int, langs: str) -> None:
     with db.read_session() as session:
         letter = session.get(BatchLetter, letter_id)
-        sha = letter.pdf_sha256  # type: ignore[union-attr]
+        sha = letter.pdf_sha256
     with tempfile.TemporaryDirectory(prefix="mrasla-read-") as tmp:
         path = Path(tmp) / "letter.pdf"
         path.write_bytes(storage.get(sha))
@@ -224,7 +270,7 @@ def process(batch_id: int, langs: str = "ara+fra") -> bool:
     try:
         with db.read_session() as session:
             batch = session.get(ScanBatch, batch_id)
-            sha = batch.stack_sha256  # type: ignore[union-attr]
+            sha = batch.stack_sha256
             split = session.execute(select(BatchLetter.id).where(BatchLetter.batch_id == batch_id).limit(1)).first()
         if split is None:
             with tempfile.TemporaryDirectory(prefix="mrasla-stack-") as tmp:
@@ -232,9 +278,13 @@ def process(batch_id: int, langs: str = "ara+fra") -> bool:
                 stack.write_bytes(storage.get(sha))
                 _split(batch_id, stack)
         with db.read_session() as session:
-            todo = list(session.execute(select(BatchLetter.id).where(
-                BatchLetter.batch_id == batch_id, BatchLetter.status == LetterStatus.pending)
-                .order_by(BatchLetter.position)).scalars())
+            todo = list(
+                session.execute(
+                    select(BatchLetter.id)
+                    .where(BatchLetter.batch_id == batch_id, BatchLetter.status == LetterStatus.pending)
+                    .order_by(BatchLetter.position)
+                ).scalars()
+            )
         for letter_id in todo:
             _read(letter_id, langs)
             _progress(batch_id)
@@ -244,22 +294,37 @@ def process(batch_id: int, langs: str = "ara+fra") -> bool:
         new, error = BatchStatus.failed, "error.batch_unreadable"
     with db.write_session() as session:
         batch = session.get(ScanBatch, batch_id)
-        _move_batch(batch, new)  # type: ignore[arg-type]
-        batch.error = error  # type: ignore[union-attr]
-        audit.record(session, None, f"batch.{new.value}", object_type="scan_batch", object_id=batch_id,
-                     administration_id=batch.administration_id, data={"error": error})  # type: ignore[union-attr]
+        _move_batch(batch, new)
+        batch.error = error
+        audit.record(
+            session,
+            None,
+            f"batch.{new.value}",
+            object_type="scan_batch",
+            object_id=batch_id,
+            administration_id=batch.administration_id,
+            data={"error": error},
+        )
         session.flush()
-        _maybe_close(session, None, batch)  # type: ignore[arg-type]  # all decided while the last was being read
+        _maybe_close(session, None, batch)  # all decided while the last was being read
     return True
 
 
 def process_pending() -> str:
     """The ``jobs`` entry: every batch waiting or left behind by a dead worker."""
     with db.read_session() as session:
-        ids = list(session.execute(select(ScanBatch.id).where(or_(
-            ScanBatch.status == BatchStatus.uploaded,
-            (ScanBatch.status == BatchStatus.processing) & (ScanBatch.claimed_at < utcnow() - STALE_AFTER))
-        ).order_by(ScanBatch.id)).scalars())
+        ids = list(
+            session.execute(
+                select(ScanBatch.id)
+                .where(
+                    or_(
+                        ScanBatch.status == BatchStatus.uploaded,
+                        (ScanBatch.status == BatchStatus.processing) & (ScanBatch.claimed_at < utcnow() - STALE_AFTER),
+                    )
+                )
+                .order_by(ScanBatch.id)
+            ).scalars()
+        )
     return f"{sum(process(i) for i in ids)} batches"
 
 
@@ -280,14 +345,22 @@ class LetterFields:
 
 
 def _maybe_close(session: Session, actor: Actor | None, batch: ScanBatch) -> None:
-    open_left = session.execute(select(BatchLetter.id).where(
-        BatchLetter.batch_id == batch.id, BatchLetter.status.not_in(DECIDED)).limit(1)).first()
+    open_left = session.execute(
+        select(BatchLetter.id).where(BatchLetter.batch_id == batch.id, BatchLetter.status.not_in(DECIDED)).limit(1)
+    ).first()
     if open_left is None and batch.status is BatchStatus.ready:
         _move_batch(batch, BatchStatus.closed)
         released, batch.stack_sha256, batch.closed_at = batch.stack_sha256, "", utcnow()
         session.add(batch)
-        audit.record(session, actor, "batch.closed", object_type="scan_batch", object_id=batch.id or "",
-                     administration_id=batch.administration_id, data={"released": released})
+        audit.record(
+            session,
+            actor,
+            "batch.closed",
+            object_type="scan_batch",
+            object_id=batch.id or "",
+            administration_id=batch.administration_id,
+            data={"released": released},
+        )
 
 
 def confirm(session: Session, actor: Actor | None, letter_id: int, fields: LetterFields) -> paper.Registration:
@@ -309,19 +382,35 @@ def confirm(session: Session, actor: Actor | None, letter_id: int, fields: Lette
         raise FieldErrors(errors)
     notes = [f"Réf. · المرجع : {reference}" if reference else "", f"Date · التاريخ : {dated}" if dated else ""]
     reg = paper.register_incoming(
-        session, actor, administration_id=batch.administration_id, channel=Channel.paper,
-        subject=fields.subject, message="\n".join(filter(None, notes))[:2000], sender_name=fields.sender_name,
-        sender_id_kind=fields.sender_id_kind, sender_id_value=fields.sender_id_value,
+        session,
+        actor,
+        administration_id=batch.administration_id,
+        channel=Channel.paper,
+        subject=fields.subject,
+        message="\n".join(filter(None, notes))[:2000],
+        sender_name=fields.sender_name,
+        sender_id_kind=fields.sender_id_kind,
+        sender_id_value=fields.sender_id_value,
         files=[(f"lettre-{batch.id}-{letter.position}.pdf", storage.get(letter.pdf_sha256))],
         type_code=fields.type_code,
     )
     _move_letter(letter, LetterStatus.confirmed)
     letter.correspondence_id, letter.decided_by, letter.decided_at = reg.correspondence.id, actor.user_id, utcnow()
     session.add(letter)
-    audit.record(session, actor, "batch.letter_confirmed", object_type="batch_letter", object_id=letter.id or "",
-                 administration_id=batch.administration_id,
-                 data={"batch": batch.id, "position": letter.position, "number": reg.registry_number,
-                       "proposal": json.loads(letter.proposal or "{}")})
+    audit.record(
+        session,
+        actor,
+        "batch.letter_confirmed",
+        object_type="batch_letter",
+        object_id=letter.id or "",
+        administration_id=batch.administration_id,
+        data={
+            "batch": batch.id,
+            "position": letter.position,
+            "number": reg.registry_number,
+            "proposal": json.loads(letter.proposal or "{}"),
+        },
+    )
     session.flush()
     _maybe_close(session, actor, batch)
     return reg
@@ -335,8 +424,15 @@ def close_failed(session: Session, actor: Actor | None, batch_id: int) -> None:
     _move_batch(batch, BatchStatus.closed)
     released, batch.stack_sha256, batch.closed_at = batch.stack_sha256, "", utcnow()
     session.add(batch)
-    audit.record(session, actor, "batch.closed", object_type="scan_batch", object_id=batch.id or "",
-                 administration_id=batch.administration_id, data={"released": released, "failed": True})
+    audit.record(
+        session,
+        actor,
+        "batch.closed",
+        object_type="scan_batch",
+        object_id=batch.id or "",
+        administration_id=batch.administration_id,
+        data={"released": released, "failed": True},
+    )
 
 
 def discard(session: Session, actor: Actor | None, letter_id: int) -> None:
@@ -346,8 +442,15 @@ def discard(session: Session, actor: Actor | None, letter_id: int) -> None:
     _move_letter(letter, LetterStatus.discarded)
     letter.decided_by, letter.decided_at = actor.user_id, utcnow()
     session.add(letter)
-    audit.record(session, actor, "batch.letter_discarded", object_type="batch_letter", object_id=letter.id or "",
-                 administration_id=batch.administration_id, data={"batch": batch.id, "position": letter.position})
+    audit.record(
+        session,
+        actor,
+        "batch.letter_discarded",
+        object_type="batch_letter",
+        object_id=letter.id or "",
+        administration_id=batch.administration_id,
+        data={"batch": batch.id, "position": letter.position},
+    )
     session.flush()
     _maybe_close(session, actor, batch)
 
@@ -360,14 +463,23 @@ def batches_of(session: Session, actor: Actor | None) -> list[ScanBatch]:
     actor = permissions.require_actor(actor)
     adm_id = actor.administration_id or 0
     require_clerk(session, actor, adm_id)
-    return list(session.execute(select(ScanBatch).where(ScanBatch.administration_id == adm_id)
-                                .order_by(ScanBatch.id.desc()).limit(LIST_LIMIT)).scalars())
+    return list(
+        session.execute(
+            select(ScanBatch)
+            .where(ScanBatch.administration_id == adm_id)
+            .order_by(ScanBatch.id.desc())
+            .limit(LIST_LIMIT)
+        ).scalars()
+    )
 
 
 def letters_of(session: Session, actor: Actor | None, batch_id: int) -> tuple[ScanBatch, list[BatchLetter]]:
     batch = get_batch(session, actor, batch_id)
-    return batch, list(session.execute(select(BatchLetter).where(BatchLetter.batch_id == batch_id)
-                                       .order_by(BatchLetter.position)).scalars())
+    return batch, list(
+        session.execute(
+            select(BatchLetter).where(BatchLetter.batch_id == batch_id).order_by(BatchLetter.position)
+        ).scalars()
+    )
 
 
 def registry_numbers(session: Session, letters: list[BatchLetter]) -> dict[int, str]:
@@ -375,6 +487,7 @@ def registry_numbers(session: Session, letters: list[BatchLetter]) -> dict[int, 
     letter_of = {r.correspondence_id: r.id for r in letters if r.correspondence_id}
     if not letter_of:
         return {}
-    rows = session.execute(select(Correspondence.id, Correspondence.registry_number)
-                           .where(Correspondence.id.in_(letter_of))).all()
-    return {letter_of[corr_id]: number for corr_id, number in rows}  # type: ignore[misc]
+    rows = session.execute(
+        select(Correspondence.id, Correspondence.registry_number).where(Correspondence.id.in_(letter_of))
+    ).all()
+    return {letter_of[corr_id]: number for corr_id, number in rows}  # type: ignore[misc]  # SQLAlchemy rows unpack as tuples

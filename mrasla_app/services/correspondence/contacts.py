@@ -54,7 +54,7 @@ def norm_phone(phone: str) -> str:
     digits = re.sub(r"\D", "", phone or "")
     for prefix in ("00212", "212"):
         if digits.startswith(prefix) and len(digits) == len(prefix) + 9:
-            return "0" + digits[len(prefix):]
+            return "0" + digits[len(prefix) :]
     return digits[:32]
 
 
@@ -94,8 +94,9 @@ def _get(session: Session, administration_id: int, contact_id: int) -> Contact:
 # ------------------------------------------------------------------------------------ matching
 
 
-def find_match(session: Session, administration_id: int, *, email: str = "", phone: str = "",
-               id_value: str = "") -> Contact | None:
+def find_match(
+    session: Session, administration_id: int, *, email: str = "", phone: str = "", id_value: str = ""
+) -> Contact | None:
     """An active entry with the same e-mail, phone or CIN/ICE (strong identifiers), oldest first."""
     conditions = []
     if norm_email(email):
@@ -106,24 +107,48 @@ def find_match(session: Session, administration_id: int, *, email: str = "", pho
         conditions.append(Contact.id_value == id_value)
     if not conditions:
         return None
-    return session.execute(select(Contact).where(
-        Contact.administration_id == administration_id, Contact.merged_into_id.is_(None), or_(*conditions),
-    ).order_by(Contact.id).limit(1)).scalar_one_or_none()
+    return session.execute(
+        select(Contact)
+        .where(
+            Contact.administration_id == administration_id,
+            Contact.merged_into_id.is_(None),
+            or_(*conditions),
+        )
+        .order_by(Contact.id)
+        .limit(1)
+    ).scalar_one_or_none()
 
 
-def remember(session: Session, administration_id: int, *, kind: PartyKind = PartyKind.person, name: str = "",
-             email: str = "", phone: str = "", id_kind: str = "", id_value: str = "",
-             correspondent_administration_id: int | None = None) -> Contact:
+def remember(
+    session: Session,
+    administration_id: int,
+    *,
+    kind: PartyKind = PartyKind.person,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+    id_kind: str = "",
+    id_value: str = "",
+    correspondent_administration_id: int | None = None,
+) -> Contact:
     """The entry for this correspondent (found by e-mail, phone or CIN/ICE, completed with what was
     missing), or a new one — in the caller's transaction. Used by intake and registration."""
     name = clean(name, multiline=False)[:255]
     contact = find_match(session, administration_id, email=email, phone=phone, id_value=id_value)
     if contact is None:
-        contact = Contact(administration_id=administration_id, kind=kind,
-                          correspondent_administration_id=correspondent_administration_id)
+        contact = Contact(
+            administration_id=administration_id,
+            kind=kind,
+            correspondent_administration_id=correspondent_administration_id,
+        )
     field = "name_ar" if is_arabic(name) else "name_latin"
-    for attr, value in ((field, name), ("email", norm_email(email)), ("phone", norm_phone(phone)),
-                        ("id_kind", id_kind), ("id_value", id_value)):
+    for attr, value in (
+        (field, name),
+        ("email", norm_email(email)),
+        ("phone", norm_phone(phone)),
+        ("id_kind", id_kind),
+        ("id_value", id_value),
+    ):
         if value and not getattr(contact, attr):
             setattr(contact, attr, value)
     _normalise(contact)
@@ -138,9 +163,17 @@ def link_party(session: Session, party: Party, administration_id: int, contact_i
     if contact_id:
         contact = _current(session, _get(session, administration_id, contact_id))
     else:
-        contact = remember(session, administration_id, kind=party.kind, name=party.full_name, email=party.email,
-                           phone=party.phone, id_kind=party.id_kind, id_value=party.id_value,
-                           correspondent_administration_id=party.administration_id)
+        contact = remember(
+            session,
+            administration_id,
+            kind=party.kind,
+            name=party.full_name,
+            email=party.email,
+            phone=party.phone,
+            id_kind=party.id_kind,
+            id_value=party.id_value,
+            correspondent_administration_id=party.administration_id,
+        )
     party.contact_id = contact.id
     session.add(party)
     return contact
@@ -188,8 +221,15 @@ def _checked(data: ContactInput) -> dict[str, object]:
             errors["id_value"] = "error.cin_format" if id_kind == "CIN" else "error.ice_format"
     if errors:
         raise FieldErrors(errors)
-    return {"kind": kind, "name_ar": name_ar, "name_latin": name_latin, "email": email,
-            "phone": norm_phone(phone), "id_kind": id_kind, "id_value": id_value}
+    return {
+        "kind": kind,
+        "name_ar": name_ar,
+        "name_latin": name_latin,
+        "email": email,
+        "phone": norm_phone(phone),
+        "id_kind": id_kind,
+        "id_value": id_value,
+    }
 
 
 def create(session: Session, actor: Actor | None, administration_id: int, data: ContactInput) -> Contact:
@@ -199,21 +239,30 @@ def create(session: Session, actor: Actor | None, administration_id: int, data: 
     _normalise(contact)
     session.add(contact)
     session.flush()
-    audit.record(session, actor, "contact.created", object_type="contact", object_id=contact.id,  # type: ignore[arg-type]
-                 administration_id=administration_id, data={"kind": contact.kind.value})
+    audit.record(
+        session,
+        actor,
+        "contact.created",
+        object_type="contact",
+        object_id=contact.id,
+        administration_id=administration_id,
+        data={"kind": contact.kind.value},
+    )
     return contact
 
 
-def search(session: Session, actor: Actor | None, administration_id: int, query: str = "",
-           limit: int = MAX_RESULTS) -> list[Contact]:
+def search(
+    session: Session, actor: Actor | None, administration_id: int, query: str = "", limit: int = MAX_RESULTS
+) -> list[Contact]:
     """Active entries whose name, e-mail or phone contains ``query`` (folded), names first."""
     _require_staff(actor, administration_id)
     stmt = select(Contact).where(Contact.administration_id == administration_id, Contact.merged_into_id.is_(None))
     words = _WORD.findall(normalize(query or ""))
     for word in words[:5]:
         like = f"%{word}%"
-        stmt = stmt.where(or_(Contact.norm_name.like(like), Contact.norm_email.like(like),
-                              Contact.norm_phone.like(like)))
+        stmt = stmt.where(
+            or_(Contact.norm_name.like(like), Contact.norm_email.like(like), Contact.norm_phone.like(like))
+        )
     return list(session.execute(stmt.order_by(Contact.norm_name, Contact.id).limit(limit)).scalars())
 
 
@@ -226,8 +275,9 @@ class Suggestion:
     reasons: tuple[str, ...]
 
 
-def suggestions(session: Session, actor: Actor | None, administration_id: int, limit: int = MAX_RESULTS
-                ) -> list[Suggestion]:
+def suggestions(
+    session: Session, actor: Actor | None, administration_id: int, limit: int = MAX_RESULTS
+) -> list[Suggestion]:
     """Pairs of active entries sharing a folded name, an e-mail or a phone (older entry first)."""
     _require_registry(actor, administration_id)
     found: dict[tuple[int, int], set[str]] = {}
@@ -235,16 +285,19 @@ def suggestions(session: Session, actor: Actor | None, administration_id: int, l
         groups: dict[str, list[int]] = {}
         active = (Contact.administration_id == administration_id, Contact.merged_into_id.is_(None), column != "")
         shared = select(column).where(*active).group_by(column).having(func.count() > 1)
-        rows = session.execute(select(column, Contact.id).where(*active, column.in_(shared))
-                               .order_by(Contact.id)).all()
+        rows = session.execute(select(column, Contact.id).where(*active, column.in_(shared)).order_by(Contact.id)).all()
         for value, cid in rows:
             groups.setdefault(value, []).append(cid)
         for ids in groups.values():
             for pair in combinations(ids, 2):
                 found.setdefault(pair, set()).add(reason)
     pairs = sorted(found.items())[:limit]
-    by_id = {c.id: c for c in session.execute(select(Contact).where(
-        Contact.id.in_({i for pair, _ in pairs for i in pair}))).scalars()}
+    by_id = {
+        c.id: c
+        for c in session.execute(
+            select(Contact).where(Contact.id.in_({i for pair, _ in pairs for i in pair}))
+        ).scalars()
+    }
     return [Suggestion(by_id[a], by_id[b], tuple(sorted(r))) for (a, b), r in pairs]
 
 
@@ -263,18 +316,33 @@ def merge(session: Session, actor: Actor | None, administration_id: int, keep_id
     _normalise(keep)
     drop.merged_into_id = keep.id
     session.add_all([keep, drop])
-    moved = session.execute(update(Party).where(Party.contact_id == drop.id).values(contact_id=keep.id)
-                            .execution_options(synchronize_session=False)).rowcount
-    session.execute(update(Contact).where(Contact.merged_into_id == drop.id).values(merged_into_id=keep.id)
-                    .execution_options(synchronize_session=False))
-    audit.record(session, actor, "contact.merged", object_type="contact", object_id=keep.id,  # type: ignore[arg-type]
-                 administration_id=administration_id, data={"kept": keep.id, "merged": drop.id, "parties": moved})
+    moved = session.execute(
+        update(Party)
+        .where(Party.contact_id == drop.id)
+        .values(contact_id=keep.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.execute(
+        update(Contact)
+        .where(Contact.merged_into_id == drop.id)
+        .values(merged_into_id=keep.id)
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(
+        session,
+        actor,
+        "contact.merged",
+        object_type="contact",
+        object_id=keep.id,
+        administration_id=administration_id,
+        data={"kept": keep.id, "merged": drop.id, "parties": moved},
+    )
     return keep
 
 
 def _current(session: Session, contact: Contact) -> Contact:
     """The entry a merged one went into (merges point to the kept entry, never to a merged one)."""
-    return session.get(Contact, contact.merged_into_id) if contact.merged_into_id else contact  # type: ignore[return-value]
+    return session.get(Contact, contact.merged_into_id) if contact.merged_into_id else contact  # type: ignore[return-value]  # a merge target exists (foreign key)
 
 
 def addressee(session: Session, actor: Actor | None, administration_id: int, contact_id: int) -> Contact:

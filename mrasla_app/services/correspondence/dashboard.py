@@ -28,8 +28,8 @@ from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session, col
 
 from mrasla_app.models import Channel, Correspondence, Direction, Role, Status, Unit
-from mrasla_app.services.directory import permissions
 from mrasla_app.services.correspondence import registry, scoping
+from mrasla_app.services.directory import permissions
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import PermissionDenied
 from mrasla_app.settings import TIMEZONE
@@ -97,8 +97,9 @@ def can_view(actor: Actor | None) -> bool:
     return actor.has_role(Role.head) or permissions.is_admin_of(actor, actor.administration_id)
 
 
-def _scope(session: Session, actor: Actor | None, administration_id: int | None
-           ) -> tuple[str, int, ColumnElement[bool], set[int] | None]:
+def _scope(
+    session: Session, actor: Actor | None, administration_id: int | None
+) -> tuple[str, int, ColumnElement[bool], set[int] | None]:
     """(scope name, administration id, WHERE clause, units of the branch or None for all)."""
     actor = permissions.require_actor(actor)
     adm_id = administration_id or actor.administration_id
@@ -113,17 +114,25 @@ def _scope(session: Session, actor: Actor | None, administration_id: int | None
     raise PermissionDenied()
 
 
-def dashboard(session: Session, actor: Actor | None, administration_id: int | None = None, *,
-              now: datetime | None = None, days: int = DAYS) -> Dashboard:
+def dashboard(
+    session: Session,
+    actor: Actor | None,
+    administration_id: int | None = None,
+    *,
+    now: datetime | None = None,
+    days: int = DAYS,
+) -> Dashboard:
     """The figures the actor may see (``administration_id`` defaults to the actor's own)."""
     scope, adm_id, where, branch = _scope(session, actor, administration_id)
     now = _aware(now) if now is not None else datetime.now(timezone.utc)
     day0 = now.astimezone(ZoneInfo(TIMEZONE)).date()
 
     # Per status ("queues").
-    by_status: dict[Status, int] = dict(session.execute(
-        select(Correspondence.status, func.count(Correspondence.id)).where(where).group_by(Correspondence.status)
-    ).all())
+    by_status: dict[Status, int] = dict(
+        session.execute(
+            select(Correspondence.status, func.count(Correspondence.id)).where(where).group_by(Correspondence.status)
+        ).all()
+    )
     queues = {s.value: int(by_status.get(s, 0)) for s in QUEUES}
     open_total = sum(int(by_status.get(s, 0)) for s in OPEN)
 
@@ -132,20 +141,36 @@ def dashboard(session: Session, actor: Actor | None, administration_id: int | No
     overdue = int(session.execute(select(func.count(Correspondence.id)).where(overdue_clause)).scalar_one())
 
     # Per action unit: open and overdue.
-    open_by_unit: dict[int, int] = dict(session.execute(
-        select(Correspondence.action_unit_id, func.count(Correspondence.id))
-        .where(where, Correspondence.status.in_(OPEN), Correspondence.action_unit_id.is_not(None))
-        .group_by(Correspondence.action_unit_id)).all())
-    late_by_unit: dict[int, int] = dict(session.execute(
-        select(Correspondence.action_unit_id, func.count(Correspondence.id))
-        .where(overdue_clause, Correspondence.action_unit_id.is_not(None))
-        .group_by(Correspondence.action_unit_id)).all())
+    open_by_unit: dict[int, int] = dict(
+        session.execute(
+            select(Correspondence.action_unit_id, func.count(Correspondence.id))
+            .where(where, Correspondence.status.in_(OPEN), Correspondence.action_unit_id.is_not(None))
+            .group_by(Correspondence.action_unit_id)
+        ).all()
+    )
+    late_by_unit: dict[int, int] = dict(
+        session.execute(
+            select(Correspondence.action_unit_id, func.count(Correspondence.id))
+            .where(overdue_clause, Correspondence.action_unit_id.is_not(None))
+            .group_by(Correspondence.action_unit_id)
+        ).all()
+    )
     unit_ids = {u for u in open_by_unit if branch is None or u in branch}
-    units_rows: Iterable[Unit] = (session.execute(select(Unit).where(Unit.id.in_(unit_ids))).scalars()
-                                  if unit_ids else [])
+    units_rows: Iterable[Unit] = (
+        session.execute(select(Unit).where(Unit.id.in_(unit_ids))).scalars() if unit_ids else []
+    )
     units = sorted(
-        (UnitFigures(u.id, u.code, u.name_ar, u.name_fr, int(open_by_unit.get(u.id, 0)),  # type: ignore[arg-type]
-                     int(late_by_unit.get(u.id, 0))) for u in units_rows),
+        (
+            UnitFigures(
+                u.id,
+                u.code,
+                u.name_ar,
+                u.name_fr,
+                int(open_by_unit.get(u.id, 0)),
+                int(late_by_unit.get(u.id, 0)),
+            )
+            for u in units_rows
+        ),
         key=lambda f: (-f.open, -f.overdue, f.code),
     )
 
@@ -153,8 +178,9 @@ def dashboard(session: Session, actor: Actor | None, administration_id: int | No
     done_at = func.coalesce(Correspondence.answered_at, Correspondence.closed_at)
     since = now - timedelta(days=MEDIAN_WINDOW_DAYS)
     pairs = session.execute(
-        select(Correspondence.registered_at, Correspondence.answered_at, Correspondence.closed_at)
-        .where(where, Correspondence.direction == Direction.incoming, done_at.is_not(None), done_at >= since)
+        select(Correspondence.registered_at, Correspondence.answered_at, Correspondence.closed_at).where(
+            where, Correspondence.direction == Direction.incoming, done_at.is_not(None), done_at >= since
+        )
     ).all()
     durations = []
     for registered, answered, closed in pairs:
@@ -165,10 +191,12 @@ def dashboard(session: Session, actor: Actor | None, administration_id: int | No
     # Incoming registrations per Morocco day over the last ``days`` days.
     first = day0 - timedelta(days=days - 1)
     stamps = session.execute(
-        select(Correspondence.registered_at, Correspondence.channel)
-        .where(where, Correspondence.direction == Direction.incoming,
-               Correspondence.registered_at >= _utc_midnight(first),
-               Correspondence.registered_at < _utc_midnight(day0 + timedelta(days=1)))
+        select(Correspondence.registered_at, Correspondence.channel).where(
+            where,
+            Correspondence.direction == Direction.incoming,
+            Correspondence.registered_at >= _utc_midnight(first),
+            Correspondence.registered_at < _utc_midnight(day0 + timedelta(days=1)),
+        )
     ).all()
     portal: Counter[date] = Counter()
     other: Counter[date] = Counter()
@@ -176,8 +204,20 @@ def dashboard(session: Session, actor: Actor | None, administration_id: int | No
     for at, channel in stamps:
         d = _aware(at).astimezone(tz).date()
         (portal if channel == Channel.portal else other)[d] += 1
-    per_day = [DayFigures(first + timedelta(days=i), portal[first + timedelta(days=i)],
-                          other[first + timedelta(days=i)]) for i in range(days)]
+    per_day = [
+        DayFigures(first + timedelta(days=i), portal[first + timedelta(days=i)], other[first + timedelta(days=i)])
+        for i in range(days)
+    ]
 
-    return Dashboard(scope=scope, administration_id=adm_id, queues=queues, open_total=open_total, overdue=overdue,
-                     median_days=median_days, processed=len(durations), units=units, per_day=per_day, today=day0)
+    return Dashboard(
+        scope=scope,
+        administration_id=adm_id,
+        queues=queues,
+        open_total=open_total,
+        overdue=overdue,
+        median_days=median_days,
+        processed=len(durations),
+        units=units,
+        per_day=per_day,
+        today=day0,
+    )

@@ -143,8 +143,9 @@ def sla_days(type_code: str = "", priority: Priority | str = Priority.normal) ->
     return by_priority
 
 
-def default_deadline(session: Session, administration_id: int, type_code: str, priority: Priority | str,
-                     start: datetime) -> date | None:
+def default_deadline(
+    session: Session, administration_id: int, type_code: str, priority: Priority | str, start: datetime
+) -> date | None:
     """The default deadline of a correspondence registered at ``start`` (aware, UTC stored)."""
     days = sla_days(type_code, priority)
     if days is None:
@@ -155,8 +156,9 @@ def default_deadline(session: Session, administration_id: int, type_code: str, p
     return add_working_days(first, days, off)
 
 
-def deadline_state(deadline: date | None, today: date, holidays: Iterable[date] = frozenset()
-                   ) -> tuple[DeadlineState, int]:
+def deadline_state(
+    deadline: date | None, today: date, holidays: Iterable[date] = frozenset()
+) -> tuple[DeadlineState, int]:
     """``(state, days)``: working days left (``ok``/``due_soon``) or days late (``overdue``)."""
     if deadline is None:
         return "none", 0

@@ -19,7 +19,14 @@ from sqlmodel import Session
 
 from mrasla_app.documents.evidence import EvidenceDocument, EvidenceEvent, render_evidence
 from mrasla_app.models import (
-    Administration, AuditEvent, Correspondence, CorrespondenceLink, Direction, Document, DocumentKind, Party,
+    Administration,
+    AuditEvent,
+    Correspondence,
+    CorrespondenceLink,
+    Direction,
+    Document,
+    DocumentKind,
+    Party,
 )
 from mrasla_app.models.base import utcnow
 from mrasla_app.pki import signing
@@ -66,21 +73,44 @@ def evidence(session: Session, actor: Actor, correspondence_id: int) -> Evidence
     assert adm is not None
     to_adm = session.get(Administration, corr.recipient_administration_id) if corr.recipient_administration_id else None
     to_party = session.get(Party, corr.recipient_party_id) if corr.recipient_party_id else None
-    rows = session.execute(select(AuditEvent).where(
-        AuditEvent.object_type == "correspondence", AuditEvent.object_id == str(corr.id),
-        AuditEvent.action.in_([f"correspondence.{e}" for e in EVENTS])).order_by(AuditEvent.id)).scalars().all()
-    docs = session.execute(select(Document).where(
-        Document.correspondence_id == corr.id, Document.kind.in_((DocumentKind.answer, DocumentKind.signed)))
-        .order_by(Document.position, Document.id)).scalars().all()
+    rows = (
+        session.execute(
+            select(AuditEvent)
+            .where(
+                AuditEvent.object_type == "correspondence",
+                AuditEvent.object_id == str(corr.id),
+                AuditEvent.action.in_([f"correspondence.{e}" for e in EVENTS]),
+            )
+            .order_by(AuditEvent.id)
+        )
+        .scalars()
+        .all()
+    )
+    docs = (
+        session.execute(
+            select(Document)
+            .where(Document.correspondence_id == corr.id, Document.kind.in_((DocumentKind.answer, DocumentKind.signed)))
+            .order_by(Document.position, Document.id)
+        )
+        .scalars()
+        .all()
+    )
     events = []
     for e in rows:
         data = json.loads(e.data or "{}")
         detail = " · ".join(str(data[k]) for k in ("number", "to_administration", "document") if data.get(k))
-        events.append(EvidenceEvent(e.action.split(".", 1)[1], e.at, _who(session, e), detail,
-                                    str(data.get("sha256") or "")))
-    recipient = (f"{to_adm.name_fr} — {to_adm.name_ar}" if to_adm else to_party.full_name if to_party else "")
-    return Evidence(corr.registry_number, (adm.name_fr, adm.name_ar), corr.subject, recipient,
-                    [EvidenceDocument(d.filename, d.pages, d.sha256) for d in docs], events)
+        events.append(
+            EvidenceEvent(e.action.split(".", 1)[1], e.at, _who(session, e), detail, str(data.get("sha256") or ""))
+        )
+    recipient = f"{to_adm.name_fr} — {to_adm.name_ar}" if to_adm else to_party.full_name if to_party else ""
+    return Evidence(
+        corr.registry_number,
+        (adm.name_fr, adm.name_ar),
+        corr.subject,
+        recipient,
+        [EvidenceDocument(d.filename, d.pages, d.sha256) for d in docs],
+        events,
+    )
 
 
 def evidence_pdf(session: Session, actor: Actor, correspondence_id: int) -> tuple[str, bytes]:
@@ -88,11 +118,21 @@ def evidence_pdf(session: Session, actor: Actor, correspondence_id: int) -> tupl
     found = evidence(session, actor, correspondence_id)
     if not any(e.kind == "sent" for e in found.events):
         raise DomainError("error.no_delivery")
-    pdf = signing.seal_pdf(render_evidence(found.number, found.administration, found.subject, found.recipient,
-                                           found.documents, found.events, utcnow()),
-                           reason="Preuve d'envoi et de remise électronique / إثبات الإرسال والتسليم الإلكتروني")
-    audit.record(session, actor, "correspondence.evidence_issued", object_type="correspondence",
-                 object_id=correspondence_id, administration_id=actor.administration_id, data={"events": len(found.events)})
+    pdf = signing.seal_pdf(
+        render_evidence(
+            found.number, found.administration, found.subject, found.recipient, found.documents, found.events, utcnow()
+        ),
+        reason="Preuve d'envoi et de remise électronique / إثبات الإرسال والتسليم الإلكتروني",
+    )
+    audit.record(
+        session,
+        actor,
+        "correspondence.evidence_issued",
+        object_type="correspondence",
+        object_id=correspondence_id,
+        administration_id=actor.administration_id,
+        data={"events": len(found.events)},
+    )
     return f"preuve-remise-{registry.reference_slug(found.number)}.pdf", pdf
 
 
@@ -101,27 +141,57 @@ def _outgoing_holders(session: Session, document: Document) -> list[Corresponden
     holder = session.get(Correspondence, document.correspondence_id)
     if holder is None or holder.direction is Direction.outgoing:  # the sender's own copy proves nothing
         return []
-    linked = select(CorrespondenceLink.to_id).where(CorrespondenceLink.from_id == holder.id).union(
-        select(CorrespondenceLink.from_id).where(CorrespondenceLink.to_id == holder.id))
-    return list(session.execute(select(Correspondence).join(Document, Document.correspondence_id == Correspondence.id)
-                                .where(Correspondence.id.in_(linked), Correspondence.direction == Direction.outgoing,
-                                       Document.sha256 == document.sha256)).scalars().unique())
+    linked = (
+        select(CorrespondenceLink.to_id)
+        .where(CorrespondenceLink.from_id == holder.id)
+        .union(select(CorrespondenceLink.from_id).where(CorrespondenceLink.to_id == holder.id))
+    )
+    return list(
+        session.execute(
+            select(Correspondence)
+            .join(Document, Document.correspondence_id == Correspondence.id)
+            .where(
+                Correspondence.id.in_(linked),
+                Correspondence.direction == Direction.outgoing,
+                Document.sha256 == document.sha256,
+            )
+        )
+        .scalars()
+        .unique()
+    )
 
 
-def record_retrieval(session: Session, document: Document, *, actor: Actor | None = None,
-                     actor_label: str = "portal", at: datetime | None = None) -> int:
+def record_retrieval(
+    session: Session,
+    document: Document,
+    *,
+    actor: Actor | None = None,
+    actor_label: str = "portal",
+    at: datetime | None = None,
+) -> int:
     """The addressee opened ``document``: recorded once per sent letter (the first opening is the proof)."""
     if document.kind not in (DocumentKind.answer, DocumentKind.signed, DocumentKind.attachment):
         return 0
     recorded = 0
     for sent in _outgoing_holders(session, document):
-        seen = session.execute(select(AuditEvent.id).where(
-            AuditEvent.object_type == "correspondence", AuditEvent.object_id == str(sent.id),
-            AuditEvent.action == "correspondence.retrieved", AuditEvent.data.contains(document.sha256))).first()
+        seen = session.execute(
+            select(AuditEvent.id).where(
+                AuditEvent.object_type == "correspondence",
+                AuditEvent.object_id == str(sent.id),
+                AuditEvent.action == "correspondence.retrieved",
+                AuditEvent.data.contains(document.sha256),
+            )
+        ).first()
         if seen is None:
-            audit.record(session, actor, "correspondence.retrieved", object_type="correspondence", object_id=sent.id,  # type: ignore[arg-type]
-                         administration_id=sent.administration_id, actor_label=actor_label,
-                         data={"document": document.filename, "sha256": document.sha256,
-                               "at": (at or utcnow()).isoformat()})
+            audit.record(
+                session,
+                actor,
+                "correspondence.retrieved",
+                object_type="correspondence",
+                object_id=sent.id,
+                administration_id=sent.administration_id,
+                actor_label=actor_label,
+                data={"document": document.filename, "sha256": document.sha256, "at": (at or utcnow()).isoformat()},
+            )
             recorded += 1
     return recorded

@@ -42,8 +42,15 @@ TYPES = ("request", "complaint", "invoice", "information", "other")
 
 
 def _record(session: Session, actor: Actor, corr: Correspondence, action: str, **data: object) -> None:
-    audit.record(session, actor, action, object_type="correspondence", object_id=corr.id or "",
-                 administration_id=corr.administration_id, data=data)
+    audit.record(
+        session,
+        actor,
+        action,
+        object_type="correspondence",
+        object_id=corr.id or "",
+        administration_id=corr.administration_id,
+        data=data,
+    )
 
 
 def qualify(
@@ -78,18 +85,31 @@ def qualify(
     if confidential:
         if not named:
             raise DomainError("error.confidential_needs_names")
-        named = sorted({*named, actor.user_id})  # type: ignore[union-attr]  # the clerk still has to dispatch it
-        same_adm = set(session.execute(select(User.id).where(User.id.in_(named),
-                                                             User.administration_id == corr.administration_id)).scalars())
+        named = sorted({*named, actor.user_id})  # the clerk still has to dispatch it
+        same_adm = set(
+            session.execute(
+                select(User.id).where(User.id.in_(named), User.administration_id == corr.administration_id)
+            ).scalars()
+        )
         if same_adm != set(named):
             raise DomainError("error.invalid_request")
         for uid in named:
             if session.get(ConfidentialAccess, (corr.id, uid)) is None:
-                session.add(ConfidentialAccess(correspondence_id=corr.id, user_id=uid))  # type: ignore[arg-type]
+                session.add(ConfidentialAccess(correspondence_id=corr.id, user_id=uid))
     session.add(corr)
-    filed = file_plan.classify(session, actor, corr, classification) if classification else {}  # type: ignore[arg-type]
-    _record(session, actor, corr, "correspondence.qualified", type=type_code, priority=corr.priority.value,  # type: ignore[arg-type]
-            confidential=corr.confidential, deadline=str(deadline or ""), named=named, **filed)
+    filed = file_plan.classify(session, actor, corr, classification) if classification else {}
+    _record(
+        session,
+        actor,
+        corr,
+        "correspondence.qualified",
+        type=type_code,
+        priority=corr.priority.value,
+        confidential=corr.confidential,
+        deadline=str(deadline or ""),
+        named=named,
+        **filed,
+    )
     return corr
 
 
@@ -120,24 +140,46 @@ def dispatch(
     letter_actions.require(session, actor, corr, LetterAction.dispatch)
     unit = _unit_of(session, corr, action_unit_id)
     if action_user_id is not None:
-        member = session.execute(select(User.id).join(RoleMembership, RoleMembership.user_id == User.id).where(
-            User.id == action_user_id, RoleMembership.unit_id == unit.id, User.active.is_(True))).first()
+        member = session.execute(
+            select(User.id)
+            .join(RoleMembership, RoleMembership.user_id == User.id)
+            .where(User.id == action_user_id, RoleMembership.unit_id == unit.id, User.active.is_(True))
+        ).first()
         if member is None:
             raise DomainError("error.invalid_request")
     infos = sorted(set(info_unit_ids) - {unit.id})
     for uid in infos:
         _unit_of(session, corr, uid)
     text = validation.text(instructions, "instructions", max_len=2000, required=False)
-    session.execute(update(Dispatch).where(Dispatch.correspondence_id == corr.id,
-                                           Dispatch.purpose == DispatchPurpose.action).values(active=False))
-    session.add(Dispatch(correspondence_id=corr.id, unit_id=unit.id, user_id=action_user_id,  # type: ignore[arg-type]
-                         purpose=DispatchPurpose.action, instructions=text, created_by=actor.user_id or None))
+    session.execute(
+        update(Dispatch)
+        .where(Dispatch.correspondence_id == corr.id, Dispatch.purpose == DispatchPurpose.action)
+        .values(active=False)
+    )
+    session.add(
+        Dispatch(
+            correspondence_id=corr.id,
+            unit_id=unit.id,
+            user_id=action_user_id,
+            purpose=DispatchPurpose.action,
+            instructions=text,
+            created_by=actor.user_id or None,
+        )
+    )
     for uid in infos:
-        session.add(Dispatch(correspondence_id=corr.id, unit_id=uid, purpose=DispatchPurpose.information,  # type: ignore[arg-type]
-                             instructions=text, created_by=actor.user_id or None))
+        session.add(
+            Dispatch(
+                correspondence_id=corr.id,
+                unit_id=uid,
+                purpose=DispatchPurpose.information,
+                instructions=text,
+                created_by=actor.user_id or None,
+            )
+        )
     corr.action_unit_id, corr.assignee_id = unit.id, action_user_id
-    registry.transition(session, actor, corr, Status.dispatched, unit=unit.code, user=action_user_id,
-                        info=infos, instructions=text)
+    registry.transition(
+        session, actor, corr, Status.dispatched, unit=unit.code, user=action_user_id, info=infos, instructions=text
+    )
     return corr
 
 
@@ -157,8 +199,11 @@ def return_to_registry(session: Session, actor: Actor | None, correspondence_id:
     assert actor is not None
     letter_actions.require(session, actor, corr, LetterAction.return_)
     why = validation.text(reason, "reason", max_len=1000)
-    session.execute(update(Dispatch).where(Dispatch.correspondence_id == corr.id,
-                                           Dispatch.purpose == DispatchPurpose.action).values(active=False))
+    session.execute(
+        update(Dispatch)
+        .where(Dispatch.correspondence_id == corr.id, Dispatch.purpose == DispatchPurpose.action)
+        .values(active=False)
+    )
     corr.action_unit_id, corr.assignee_id = None, None
     registry.transition(session, actor, corr, Status.returned, reason=why)
     return corr
@@ -170,15 +215,16 @@ def close(session: Session, actor: Actor | None, correspondence_id: int, reason:
     assert actor is not None
     letter_actions.require(session, actor, corr, LetterAction.close)
     corr.closed_at = utcnow()
-    registry.transition(session, actor, corr, Status.closed,
-                        reason=validation.text(reason, "reason", max_len=1000, required=False))
+    registry.transition(
+        session, actor, corr, Status.closed, reason=validation.text(reason, "reason", max_len=1000, required=False)
+    )
     return corr
 
 
 def add_note(session: Session, actor: Actor | None, correspondence_id: int, body: str) -> Note:
     corr = scoping.get_visible(session, actor, correspondence_id)
     assert actor is not None
-    note = Note(correspondence_id=corr.id, author_id=actor.user_id, body=validation.text(body, "note", max_len=5000))  # type: ignore[arg-type]
+    note = Note(correspondence_id=corr.id, author_id=actor.user_id, body=validation.text(body, "note", max_len=5000))
     session.add(note)
     session.flush()
     _record(session, actor, corr, "correspondence.note_added", note_id=note.id)
@@ -196,11 +242,14 @@ def link(session: Session, actor: Actor | None, from_id: int, to_id: int, kind: 
         link_kind = LinkKind(kind)
     except ValueError:
         raise DomainError("error.invalid_request") from None
-    existing = session.execute(select(CorrespondenceLink).where(
-        CorrespondenceLink.from_id == a.id, CorrespondenceLink.to_id == b.id, CorrespondenceLink.kind == link_kind)).scalar()
+    existing = session.execute(
+        select(CorrespondenceLink).where(
+            CorrespondenceLink.from_id == a.id, CorrespondenceLink.to_id == b.id, CorrespondenceLink.kind == link_kind
+        )
+    ).scalar()
     if existing:
         return existing
-    row = CorrespondenceLink(from_id=a.id, to_id=b.id, kind=link_kind, created_by=actor.user_id or None)  # type: ignore[arg-type]
+    row = CorrespondenceLink(from_id=a.id, to_id=b.id, kind=link_kind, created_by=actor.user_id or None)
     session.add(row)
     session.flush()
     _record(session, actor, a, "correspondence.linked", to=b.registry_number, kind=link_kind.value)
@@ -210,8 +259,9 @@ def link(session: Session, actor: Actor | None, from_id: int, to_id: int, kind: 
 def link_number(session: Session, actor: Actor | None, from_id: int, number: str, kind: str) -> CorrespondenceLink:
     """Link to the correspondence whose registry number was typed (spaces, case and "-" forgiven)."""
     typed = " ".join(str(number).split()).upper().replace("-", "/")[:40]
-    target = session.execute(select(Correspondence.id).where(
-        Correspondence.registry_number == typed, scoping.visible_clause(session, actor))).scalar()
+    target = session.execute(
+        select(Correspondence.id).where(Correspondence.registry_number == typed, scoping.visible_clause(session, actor))
+    ).scalar()
     if target is None:
         raise DomainError("error.not_found")  # not "NotFound": the page the clerk is on stays
     return link(session, actor, from_id, target, kind)
@@ -220,5 +270,10 @@ def link_number(session: Session, actor: Actor | None, from_id: int, number: str
 def history(session: Session, actor: Actor | None, correspondence_id: int) -> list[AuditEvent]:
     """The timeline of a correspondence, for those who may see it."""
     corr = scoping.get_visible(session, actor, correspondence_id)
-    return list(session.execute(select(AuditEvent).where(
-        AuditEvent.object_type == "correspondence", AuditEvent.object_id == str(corr.id)).order_by(AuditEvent.id)).scalars())
+    return list(
+        session.execute(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == "correspondence", AuditEvent.object_id == str(corr.id))
+            .order_by(AuditEvent.id)
+        ).scalars()
+    )

@@ -21,28 +21,48 @@ from io import BytesIO
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from pypdf import PdfReader
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields
+from pypdf import PdfReader
 from sqlalchemy import select
 from sqlmodel import Session
 
-from mrasla_app.i18n import translate
-from mrasla_app.models import (
-    Administration, CompletionMode, Correspondence, Folder, FolderDocument, FolderStatus, FolderStep, LetterDraft,
-    Role, RoleMembership, StepKind, StepParticipant, Unit, User,
-)
 from mrasla_app.documents.bordereau import SLOT_H, SLOT_W
 from mrasla_app.documents.labels import fit, font_for, use_font
-from mrasla_app.documents.receipt_layout import FONT_AR, FONT_LATIN, FONT_MONO, PAGE_H_MM, SealSlot, draw_qr, new_document
+from mrasla_app.documents.receipt_layout import (
+    FONT_AR,
+    FONT_LATIN,
+    FONT_MONO,
+    PAGE_H_MM,
+    SealSlot,
+    draw_qr,
+    new_document,
+)
 from mrasla_app.documents.receipts import GREEN, MUTED, RULE
+from mrasla_app.i18n import translate
+from mrasla_app.models import (
+    Administration,
+    CompletionMode,
+    Correspondence,
+    Folder,
+    FolderDocument,
+    FolderStatus,
+    FolderStep,
+    LetterDraft,
+    Role,
+    RoleMembership,
+    StepKind,
+    StepParticipant,
+    Unit,
+    User,
+)
 from mrasla_app.services.correspondence import answers, deadlines, scoping
-from mrasla_app.services.platform import audit
-from mrasla_app.services.parapheur import circuits, workflow
 from mrasla_app.services.directory import permissions
-from mrasla_app.services.platform import validation as checks
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
+from mrasla_app.services.parapheur import circuits, workflow
+from mrasla_app.services.platform import audit
+from mrasla_app.services.platform import validation as checks
 
 LANGS = ("fr", "ar")
 MAX_BODY = 20_000
@@ -65,10 +85,13 @@ class LetterText:
         """Validated copy (bilingual errors on empty or too long fields)."""
         if self.lang not in LANGS:
             raise DomainError("error.invalid_request")
-        return LetterText(self.lang, checks.text(self.addressee, "addressee", max_len=1000, required=False),
-                          checks.text(self.subject, "subject", max_len=500),
-                          checks.text(self.body, "body", max_len=MAX_BODY),
-                          checks.text(self.place, "place", max_len=120, required=False))
+        return LetterText(
+            self.lang,
+            checks.text(self.addressee, "addressee", max_len=1000, required=False),
+            checks.text(self.subject, "subject", max_len=500),
+            checks.text(self.body, "body", max_len=MAX_BODY),
+            checks.text(self.place, "place", max_len=120, required=False),
+        )
 
 
 @dataclass(frozen=True)
@@ -105,8 +128,9 @@ def _dated_line(place: str, dated: date, lang: str) -> str:
     return f"{place}, le {day}" if place else f"Le {day}"
 
 
-def _para(pdf: FPDF, text: str, size: float, width: float, style: str = "", color=None, h: float = 6.0,
-          rtl: bool = False) -> None:
+def _para(
+    pdf: FPDF, text: str, size: float, width: float, style: str = "", color=None, h: float = 6.0, rtl: bool = False
+) -> None:
     """A paragraph in the script of its text (Arabic right-aligned), wrapped to ``width``."""
     family = font_for(text) if text.strip() else (FONT_AR if rtl else FONT_LATIN)
     kwargs = {"color": color} if color is not None else {}
@@ -117,8 +141,15 @@ def _para(pdf: FPDF, text: str, size: float, width: float, style: str = "", colo
     pdf.multi_cell(width, h, text or " ", align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def render(adm: Administration, unit: Unit | None, text: LetterText, dated: date, reference: str,
-           signatory: Signatory, verify_url: str | None = None) -> tuple[bytes, SealSlot]:
+def render(
+    adm: Administration,
+    unit: Unit | None,
+    text: LetterText,
+    dated: date,
+    reference: str,
+    signatory: Signatory,
+    verify_url: str | None = None,
+) -> tuple[bytes, SealSlot]:
     """The letter as a PDF and where its signature box is (last page, PDF points).
 
     Without ``verify_url`` (the preview, before the circuit exists) the verification block is a
@@ -178,8 +209,10 @@ def render(adm: Administration, unit: Unit | None, text: LetterText, dated: date
         pdf.add_page()
     y = pdf.get_y()
     bx = pdf.l_margin if ar else pdf.l_margin + w - SLOT_W
-    for line, size, style in ((signatory.title_ar if ar else signatory.title_fr, 9.5, ""),
-                              (signatory.name_ar if ar else signatory.name_fr, 10.5, "B")):
+    for line, size, style in (
+        (signatory.title_ar if ar else signatory.title_fr, 9.5, ""),
+        (signatory.name_ar if ar else signatory.name_fr, 10.5, "B"),
+    ):
         if line:
             use_font(pdf, font_for(line), size + (0.6 if font_for(line) == FONT_AR else 0), style, sample=line)
             pdf.set_xy(bx, pdf.get_y())
@@ -216,12 +249,24 @@ def _footer(pdf: FPDF, verify_url: str | None, ar: bool) -> None:
         pdf.cell(size, 4, "QR", align="C")
     pdf.set_xy(tx, y)
     use_font(pdf, FONT_LATIN, 7.5, color=MUTED)
-    pdf.multi_cell(w - size - 4, 3.6, translate("draft.footer_signed" if verify_url else "draft.footer_preview", "fr"),
-                   align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.multi_cell(
+        w - size - 4,
+        3.6,
+        translate("draft.footer_signed" if verify_url else "draft.footer_preview", "fr"),
+        align="L",
+        new_x=XPos.LEFT,
+        new_y=YPos.NEXT,
+    )
     pdf.set_x(tx)
     use_font(pdf, FONT_AR, 8, color=MUTED)
-    pdf.multi_cell(w - size - 4, 4.2, translate("draft.footer_signed" if verify_url else "draft.footer_preview", "ar"),
-                   align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.multi_cell(
+        w - size - 4,
+        4.2,
+        translate("draft.footer_signed" if verify_url else "draft.footer_preview", "ar"),
+        align="R",
+        new_x=XPos.LEFT,
+        new_y=YPos.NEXT,
+    )
     if verify_url:
         pdf.set_x(tx)
         use_font(pdf, FONT_MONO, 6, color=MUTED)
@@ -231,8 +276,9 @@ def _footer(pdf: FPDF, verify_url: str | None, ar: bool) -> None:
 def _with_field(pdf_bytes: bytes, field_name: str, where: SealSlot) -> bytes:
     """The letter with an empty signature field over its signatory block (before any signature)."""
     writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
-    fields.append_signature_field(writer, fields.SigFieldSpec(
-        field_name, on_page=where.page, box=tuple(round(v, 2) for v in where.box_pt)))
+    fields.append_signature_field(
+        writer, fields.SigFieldSpec(field_name, on_page=where.page, box=tuple(round(v, 2) for v in where.box_pt))
+    )
     out = BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -248,12 +294,19 @@ def _signatory(session: Session, user_ids: list[int]) -> Signatory:
         return Signatory("", "")
     title_fr = title_ar = ""
     if len(people) == 1:
-        unit, role = circuits.signing_capacity(session, people[0].id)  # type: ignore[arg-type]
+        unit, role = circuits.signing_capacity(session, people[0].id)
         if unit is not None:
             fr, ar = circuits.role_labels(role)
-            title_fr, title_ar = ", ".join(v for v in (fr, unit.name_fr) if v), "، ".join(v for v in (ar, unit.name_ar) if v)
-    return Signatory(" / ".join(u.full_name for u in people), " / ".join(u.full_name_ar or u.full_name for u in people),
-                     title_fr, title_ar)
+            title_fr, title_ar = (
+                ", ".join(v for v in (fr, unit.name_fr) if v),
+                "، ".join(v for v in (ar, unit.name_ar) if v),
+            )
+    return Signatory(
+        " / ".join(u.full_name for u in people),
+        " / ".join(u.full_name_ar or u.full_name for u in people),
+        title_fr,
+        title_ar,
+    )
 
 
 def _last_signer_ids(session: Session, administration_id: int, specs: list[circuits.StepSpec]) -> list[int]:
@@ -264,8 +317,9 @@ def _last_signer_ids(session: Session, administration_id: int, specs: list[circu
 # ------------------------------------------------------------------------------ commands
 
 
-def _context(session: Session, actor: Actor | None, incoming_id: int | None) -> tuple[Actor, Administration,
-                                                                                          Correspondence | None]:
+def _context(
+    session: Session, actor: Actor | None, incoming_id: int | None
+) -> tuple[Actor, Administration, Correspondence | None]:
     actor = permissions.require_actor(actor)
     if not actor.administration_id or not actor.memberships:
         raise PermissionDenied()
@@ -295,7 +349,9 @@ def _unit(session: Session, actor: Actor, corr: Correspondence | None) -> Unit |
     return session.get(Unit, unit_id) if unit_id else None
 
 
-def _specs(session: Session, actor: Actor, template_id: int | None, steps: list[dict] | None) -> list[circuits.StepSpec]:
+def _specs(
+    session: Session, actor: Actor, template_id: int | None, steps: list[dict] | None
+) -> list[circuits.StepSpec]:
     if (template_id is None) == (steps is None):
         raise DomainError("error.invalid_circuit")
     if template_id is not None:
@@ -303,14 +359,22 @@ def _specs(session: Session, actor: Actor, template_id: int | None, steps: list[
     return circuits.parse_steps(list(steps or []))
 
 
-def preview(session: Session, actor: Actor | None, incoming_id: int | None, text: LetterText, *,
-            template_id: int | None = None, steps: list[dict] | None = None) -> bytes:
+def preview(
+    session: Session,
+    actor: Actor | None,
+    incoming_id: int | None,
+    text: LetterText,
+    *,
+    template_id: int | None = None,
+    steps: list[dict] | None = None,
+) -> bytes:
     """The letter as it will be signed (with a QR placeholder), signed by the circuit's last signatory."""
     actor, adm, corr = _context(session, actor, incoming_id)
     text = text.cleaned()
-    signer = _signatory(session, _last_signer_ids(session, adm.id, _specs(session, actor, template_id, steps)))  # type: ignore[arg-type]
-    pdf, _ = render(adm, _unit(session, actor, corr), text, deadlines.today(), corr.registry_number if corr else "",
-                    signer)
+    signer = _signatory(session, _last_signer_ids(session, adm.id, _specs(session, actor, template_id, steps)))
+    pdf, _ = render(
+        adm, _unit(session, actor, corr), text, deadlines.today(), corr.registry_number if corr else "", signer
+    )
     return pdf
 
 
@@ -319,37 +383,78 @@ def _filename(reference: str, lang: str) -> str:
     return f"{stem}-{reference.replace('/', '-')}.pdf" if reference else f"{stem}.pdf"
 
 
-def start(session: Session, actor: Actor | None, incoming_id: int | None, text: LetterText, *,
-          template_id: int | None = None, steps: list[dict] | None = None) -> Folder:
+def start(
+    session: Session,
+    actor: Actor | None,
+    incoming_id: int | None,
+    text: LetterText,
+    *,
+    template_id: int | None = None,
+    steps: list[dict] | None = None,
+) -> Folder:
     """A folder whose main document is the drafted letter, its circuit started at once."""
     actor, adm, corr = _context(session, actor, incoming_id)
     text = text.cleaned()
     specs = _specs(session, actor, template_id, steps)
-    signer_ids = _last_signer_ids(session, adm.id, specs)  # type: ignore[arg-type]
+    signer_ids = _last_signer_ids(session, adm.id, specs)
     reference = corr.registry_number if corr else ""
     dated = deadlines.today()
     pdf, _ = render(adm, _unit(session, actor, corr), text, dated, reference, _signatory(session, signer_ids))
     # Titled in the letter's language: the citizen's verification page shows this title.
     title = (f"{translate('dockind.answer', text.lang)} — {corr.subject}" if corr else text.subject)[:255]
-    folder = workflow.create_folder(session, actor, title, [(_filename(reference, text.lang), pdf)],
-                                    correspondence_id=incoming_id)
+    folder = workflow.create_folder(
+        session, actor, title, [(_filename(reference, text.lang), pdf)], correspondence_id=incoming_id
+    )
     _save(session, actor, folder, 1, text, dated, reference, signer_ids)
-    workflow.start(session, actor, folder.id, template_id=template_id,  # type: ignore[arg-type]
-                   steps=None if template_id is not None else [s.as_dict() for s in specs])
+    workflow.start(
+        session,
+        actor,
+        folder.id,
+        template_id=template_id,
+        steps=None if template_id is not None else [s.as_dict() for s in specs],
+    )
     return folder
 
 
-def _save(session: Session, actor: Actor, folder: Folder, version: int, text: LetterText, dated: date,
-          reference: str, signer_ids: list[int]) -> LetterDraft:
-    draft = LetterDraft(folder_id=folder.id, version=version, lang=text.lang, reference=reference,  # type: ignore[arg-type]
-                        place=text.place, dated=dated, addressee=text.addressee, subject=text.subject, body=text.body,
-                        signatory_id=signer_ids[0] if len(signer_ids) == 1 else None, created_by=actor.user_id)
+def _save(
+    session: Session,
+    actor: Actor,
+    folder: Folder,
+    version: int,
+    text: LetterText,
+    dated: date,
+    reference: str,
+    signer_ids: list[int],
+) -> LetterDraft:
+    draft = LetterDraft(
+        folder_id=folder.id,
+        version=version,
+        lang=text.lang,
+        reference=reference,
+        place=text.place,
+        dated=dated,
+        addressee=text.addressee,
+        subject=text.subject,
+        body=text.body,
+        signatory_id=signer_ids[0] if len(signer_ids) == 1 else None,
+        created_by=actor.user_id,
+    )
     session.add(draft)
     session.flush()
-    audit.record(session, actor, "folder.letter_drafted", object_type="folder", object_id=folder.id or "",
-                 administration_id=folder.administration_id,
-                 data={"version": version, "lang": text.lang, "reference": reference,
-                       "body_sha256": hashlib.sha256(text.body.encode()).hexdigest()})
+    audit.record(
+        session,
+        actor,
+        "folder.letter_drafted",
+        object_type="folder",
+        object_id=folder.id or "",
+        administration_id=folder.administration_id,
+        data={
+            "version": version,
+            "lang": text.lang,
+            "reference": reference,
+            "body_sha256": hashlib.sha256(text.body.encode()).hexdigest(),
+        },
+    )
     return draft
 
 
@@ -360,8 +465,9 @@ def draft_of(session: Session, actor: Actor | None, folder_id: int) -> LetterDra
 
 
 def current_draft(session: Session, folder: Folder) -> LetterDraft | None:
-    return session.execute(select(LetterDraft).where(LetterDraft.folder_id == folder.id,
-                                                     LetterDraft.version == folder.version)).scalar_one_or_none()
+    return session.execute(
+        select(LetterDraft).where(LetterDraft.folder_id == folder.id, LetterDraft.version == folder.version)
+    ).scalar_one_or_none()
 
 
 def revise(session: Session, actor: Actor | None, folder_id: int, text: LetterText) -> Folder:
@@ -381,27 +487,44 @@ def revise(session: Session, actor: Actor | None, folder_id: int, text: LetterTe
     corr = session.get(Correspondence, folder.correspondence_id) if folder.correspondence_id else None
     signer_ids = _current_signer_ids(session, folder)
     dated = deadlines.today()
-    pdf, _ = render(adm, _unit(session, actor, corr), text, dated, previous.reference,  # type: ignore[arg-type]
-                    _signatory(session, signer_ids))
+    pdf, _ = render(
+        adm,
+        _unit(session, actor, corr),
+        text,
+        dated,
+        previous.reference,
+        _signatory(session, signer_ids),
+    )
     _save(session, actor, folder, folder.version + 1, text, dated, previous.reference, signer_ids)
-    return workflow.new_version(session, actor, folder.id, [(_filename(previous.reference, text.lang), pdf)])  # type: ignore[arg-type]
+    return workflow.new_version(session, actor, folder.id, [(_filename(previous.reference, text.lang), pdf)])
 
 
 def _current_signer_ids(session: Session, folder: Folder) -> list[int]:
-    step = session.execute(select(FolderStep).where(
-        FolderStep.folder_id == folder.id, FolderStep.version == folder.version,
-        FolderStep.kind == StepKind.signature).order_by(FolderStep.position.desc()).limit(1)).scalar_one_or_none()
+    step = session.execute(
+        select(FolderStep)
+        .where(
+            FolderStep.folder_id == folder.id,
+            FolderStep.version == folder.version,
+            FolderStep.kind == StepKind.signature,
+        )
+        .order_by(FolderStep.position.desc())
+        .limit(1)
+    ).scalar_one_or_none()
     if step is None:
         return []
-    return list(session.execute(select(StepParticipant.user_id).where(StepParticipant.step_id == step.id)
-                                .order_by(StepParticipant.position)).scalars())
+    return list(
+        session.execute(
+            select(StepParticipant.user_id).where(StepParticipant.step_id == step.id).order_by(StepParticipant.position)
+        ).scalars()
+    )
 
 
 # ------------------------------------------------------------------------- circuit start
 
 
-def prepared_letter(session: Session, folder: Folder, steps: list[FolderStep],
-                    verify_url: str) -> tuple[bytes, set[str]] | None:
+def prepared_letter(
+    session: Session, folder: Folder, steps: list[FolderStep], verify_url: str
+) -> tuple[bytes, set[str]] | None:
     """For ``workflow``'s preparation: the drafted letter rendered with its QR code and, when the
     last signature step has one field, that field created in the signatory block.
 
@@ -416,11 +539,27 @@ def prepared_letter(session: Session, folder: Folder, steps: list[FolderStep],
     unit_id = (corr.action_unit_id if corr is not None else None) or folder.unit_id
     unit = session.get(Unit, unit_id) if unit_id else None
     signing = [s for s in steps if s.kind == StepKind.signature]
-    parts = list(session.execute(select(StepParticipant).where(StepParticipant.step_id == signing[-1].id)
-                                 .order_by(StepParticipant.position)).scalars()) if signing else []
+    parts = (
+        list(
+            session.execute(
+                select(StepParticipant)
+                .where(StepParticipant.step_id == signing[-1].id)
+                .order_by(StepParticipant.position)
+            ).scalars()
+        )
+        if signing
+        else []
+    )
     text = LetterText(draft.lang, draft.addressee, draft.subject, draft.body, draft.place)
-    pdf, block = render(adm, unit, text, draft.dated, draft.reference,  # type: ignore[arg-type]
-                        _signatory(session, [p.user_id for p in parts]), verify_url)
+    pdf, block = render(
+        adm,
+        unit,
+        text,
+        draft.dated,
+        draft.reference,
+        _signatory(session, [p.user_id for p in parts]),
+        verify_url,
+    )
     names = {p.field_name for p in parts}
     if len(names) != 1 or (signing[-1].mode != CompletionMode.any and len(parts) != 1):
         return pdf, set()
@@ -432,9 +571,13 @@ def main_pages(session: Session, folder: Folder) -> int:
     """Pages of the main document as it stands (the letter, plus a signatures page if one was added)."""
     from mrasla_app.services.platform import storage
 
-    main = session.execute(select(FolderDocument).where(
-        FolderDocument.folder_id == folder.id, FolderDocument.version == folder.version,
-        FolderDocument.role == "main")).scalar_one_or_none()
+    main = session.execute(
+        select(FolderDocument).where(
+            FolderDocument.folder_id == folder.id,
+            FolderDocument.version == folder.version,
+            FolderDocument.role == "main",
+        )
+    ).scalar_one_or_none()
     sha = folder.current_sha256 or (main.pdf_sha256 if main else "")
     if not sha:
         return 0
@@ -449,10 +592,19 @@ def signatories(session: Session, actor: Actor | None) -> list[User]:
     actor = permissions.require_actor(actor)
     if not actor.administration_id:
         return []
-    return list(session.execute(
-        select(User).join(RoleMembership, RoleMembership.user_id == User.id)
-        .where(User.administration_id == actor.administration_id, User.active.is_(True),
-               RoleMembership.role == Role.signatory).distinct().order_by(User.full_name)).scalars())
+    return list(
+        session.execute(
+            select(User)
+            .join(RoleMembership, RoleMembership.user_id == User.id)
+            .where(
+                User.administration_id == actor.administration_id,
+                User.active.is_(True),
+                RoleMembership.role == Role.signatory,
+            )
+            .distinct()
+            .order_by(User.full_name)
+        ).scalars()
+    )
 
 
 def preview_revision(session: Session, actor: Actor | None, folder_id: int, text: LetterText) -> bytes:
@@ -464,8 +616,14 @@ def preview_revision(session: Session, actor: Actor | None, folder_id: int, text
         raise PermissionDenied()
     adm = session.get(Administration, folder.administration_id)
     corr = session.get(Correspondence, folder.correspondence_id) if folder.correspondence_id else None
-    pdf, _ = render(adm, _unit(session, actor, corr), text.cleaned(), deadlines.today(), previous.reference,  # type: ignore[arg-type]
-                    _signatory(session, _current_signer_ids(session, folder)))
+    pdf, _ = render(
+        adm,
+        _unit(session, actor, corr),
+        text.cleaned(),
+        deadlines.today(),
+        previous.reference,
+        _signatory(session, _current_signer_ids(session, folder)),
+    )
     return pdf
 
 
@@ -473,6 +631,20 @@ def page_count(pdf: bytes) -> int:
     return len(PdfReader(BytesIO(pdf)).pages)
 
 
-__all__ = ["LetterText", "Signatory", "Prefill", "render", "prefill", "preview", "start", "revise", "draft_of",
-           "signatories", "preview_revision", "page_count",
-           "prepared_letter", "main_pages", "LANGS"]
+__all__ = [
+    "LetterText",
+    "Signatory",
+    "Prefill",
+    "render",
+    "prefill",
+    "preview",
+    "start",
+    "revise",
+    "draft_of",
+    "signatories",
+    "preview_revision",
+    "page_count",
+    "prepared_letter",
+    "main_pages",
+    "LANGS",
+]

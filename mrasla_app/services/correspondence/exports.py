@@ -27,8 +27,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlmodel import Session
 
-from mrasla_app.models import Administration, Correspondence, Direction, Party, Role, Unit
 from mrasla_app.documents.register import CONFIDENTIAL, RegisterPDF, RegisterRow, headers
+from mrasla_app.models import Administration, Correspondence, Direction, Party, Role, Unit
 from mrasla_app.services.correspondence import paper
 from mrasla_app.services.directory import permissions
 from mrasla_app.services.directory.accounts import Actor
@@ -59,20 +59,27 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return lo, hi
 
 
-def register_rows(session: Session, actor: Actor | None, administration_id: int, direction: Direction | str,
-                  start: date, end: date) -> list[RegisterRow]:
+def register_rows(
+    session: Session, actor: Actor | None, administration_id: int, direction: Direction | str, start: date, end: date
+) -> list[RegisterRow]:
     """The register of ``direction`` for the Morocco dates ``start``..``end`` (included), in number order."""
     direction = Direction(direction)
     if session.get(Administration, administration_id) is None:
         raise DomainError("error.unknown_administration")
     _require_registry_reader(session, actor, administration_id)
     lo, hi = _bounds(start, end)
-    corrs = list(session.execute(
-        select(Correspondence)
-        .where(Correspondence.administration_id == administration_id, Correspondence.direction == direction,
-               Correspondence.registered_at >= lo, Correspondence.registered_at < hi)
-        .order_by(Correspondence.year, Correspondence.seq)
-    ).scalars())
+    corrs = list(
+        session.execute(
+            select(Correspondence)
+            .where(
+                Correspondence.administration_id == administration_id,
+                Correspondence.direction == direction,
+                Correspondence.registered_at >= lo,
+                Correspondence.registered_at < hi,
+            )
+            .order_by(Correspondence.year, Correspondence.seq)
+        ).scalars()
+    )
     party_ids = {c.sender_party_id for c in corrs} | {c.recipient_party_id for c in corrs}
     adm_ids = {c.sender_administration_id for c in corrs} | {c.recipient_administration_id for c in corrs}
     unit_ids = {c.unit_id for c in corrs} | {c.action_unit_id for c in corrs}
@@ -98,12 +105,19 @@ def register_rows(session: Session, actor: Actor | None, administration_id: int,
             source = units.get(c.unit_id)
             who = source.name_fr if source else ""
             unit = units.get(c.action_unit_id)
-        rows.append(RegisterRow(
-            number=c.registry_number, registered_at=c.registered_at.astimezone(tz), channel=c.channel,
-            correspondent=who, subject=c.subject, status=c.status,
-            unit_fr=unit.name_fr if unit else "", unit_ar=unit.name_ar if unit else "",
-            confidential=c.confidential,
-        ))
+        rows.append(
+            RegisterRow(
+                number=c.registry_number,
+                registered_at=c.registered_at.astimezone(tz),
+                channel=c.channel,
+                correspondent=who,
+                subject=c.subject,
+                status=c.status,
+                unit_fr=unit.name_fr if unit else "",
+                unit_ar=unit.name_ar if unit else "",
+                confidential=c.confidential,
+            )
+        )
     return rows
 
 
@@ -132,8 +146,16 @@ def _subject(row: RegisterRow) -> str:
     return _both(CONFIDENTIAL) if row.confidential else row.subject
 
 
-def register_csv(session: Session, actor: Actor | None, administration_id: int, direction: Direction | str,
-                 start: date, end: date, *, delimiter: str = ";") -> bytes:
+def register_csv(
+    session: Session,
+    actor: Actor | None,
+    administration_id: int,
+    direction: Direction | str,
+    start: date,
+    end: date,
+    *,
+    delimiter: str = ";",
+) -> bytes:
     """The register as CSV bytes (UTF-8 with BOM, bilingual header)."""
     direction = Direction(direction)
     rows = register_rows(session, actor, administration_id, direction, start, end)
@@ -142,19 +164,30 @@ def register_csv(session: Session, actor: Actor | None, administration_id: int, 
     writer.writerow([_both(h) for h in headers(direction)])
     for r in rows:
         unit = " / ".join(v for v in (r.unit_fr, r.unit_ar) if v)
-        writer.writerow([_cell(v) for v in (
-            r.number, f"{r.registered_at:%d/%m/%Y %H:%M}", _both(r.channel_label), r.correspondent,
-            _subject(r), _both(r.status_label), unit,
-        )])
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    r.number,
+                    f"{r.registered_at:%d/%m/%Y %H:%M}",
+                    _both(r.channel_label),
+                    r.correspondent,
+                    _subject(r),
+                    _both(r.status_label),
+                    unit,
+                )
+            ]
+        )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def register_pdf(session: Session, actor: Actor | None, administration_id: int, direction: Direction | str,
-                 start: date, end: date) -> bytes:
+def register_pdf(
+    session: Session, actor: Actor | None, administration_id: int, direction: Direction | str, start: date, end: date
+) -> bytes:
     """The register as a bilingual A4 landscape PDF (title, period, table, page numbers)."""
     direction = Direction(direction)
     rows = register_rows(session, actor, administration_id, direction, start, end)
     if len(rows) > PDF_MAX_ROWS:
         raise DomainError("error.export_too_large", max=PDF_MAX_ROWS)
     adm = session.get(Administration, administration_id)
-    return RegisterPDF(adm, direction, start, end, len(rows), actor.email if actor else "").build(rows)  # type: ignore[arg-type]
+    return RegisterPDF(adm, direction, start, end, len(rows), actor.email if actor else "").build(rows)

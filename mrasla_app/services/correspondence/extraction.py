@@ -48,18 +48,37 @@ class Reading:
 
 def _unqueued(correspondence_id: int | None = None):
     """Documents (receipts excepted) without a ``DocumentText`` row, as INSERT…SELECT columns."""
-    stmt = select(Document.id, Document.correspondence_id, literal(TextStatus.pending.value),
-                  literal(TextSource.none.value), literal(""), literal(0), literal(0), literal(""), literal(""),
-                  literal(0), Document.created_at).where(
-        Document.kind != DocumentKind.receipt,
-        ~exists().where(DocumentText.document_id == Document.id))
+    stmt = select(
+        Document.id,
+        Document.correspondence_id,
+        literal(TextStatus.pending.value),
+        literal(TextSource.none.value),
+        literal(""),
+        literal(0),
+        literal(0),
+        literal(""),
+        literal(""),
+        literal(0),
+        Document.created_at,
+    ).where(Document.kind != DocumentKind.receipt, ~exists().where(DocumentText.document_id == Document.id))
     if correspondence_id is not None:
         stmt = stmt.where(Document.correspondence_id == correspondence_id)
     return stmt
 
 
-_COLUMNS = ("document_id", "correspondence_id", "status", "source", "language", "char_count", "pages", "body",
-            "search_text", "attempts", "created_at")
+_COLUMNS = (
+    "document_id",
+    "correspondence_id",
+    "status",
+    "source",
+    "language",
+    "char_count",
+    "pages",
+    "body",
+    "search_text",
+    "attempts",
+    "created_at",
+)
 
 
 def queue(session: Session, correspondence_id: int) -> None:
@@ -76,8 +95,13 @@ def sweep() -> int:
 
     try:
         with db.write_session() as session:
-            return len(session.execute(insert(DocumentText).from_select(
-                _COLUMNS, _unqueued().order_by(Document.id).limit(SWEEP)).returning(DocumentText.id)).all())
+            return len(
+                session.execute(
+                    insert(DocumentText)
+                    .from_select(_COLUMNS, _unqueued().order_by(Document.id).limit(SWEEP))
+                    .returning(DocumentText.id)
+                ).all()
+            )
     except IntegrityError:
         return 0
 
@@ -104,18 +128,29 @@ def read(doc: Document) -> Reading:
 
 def _lease(now: datetime) -> tuple[int, int] | None:
     """Lease the oldest readable pending row: (row id, document id), or None when there is none."""
-    free = and_(DocumentText.status == TextStatus.pending,
-                or_(DocumentText.lease_until.is_(None), DocumentText.lease_until < now))
+    free = and_(
+        DocumentText.status == TextStatus.pending,
+        or_(DocumentText.lease_until.is_(None), DocumentText.lease_until < now),
+    )
     with db.write_session() as session:
         for row_id, document_id, attempts in session.execute(
-                select(DocumentText.id, DocumentText.document_id, DocumentText.attempts)
-                .where(free).order_by(DocumentText.id).limit(5)).all():
+            select(DocumentText.id, DocumentText.document_id, DocumentText.attempts)
+            .where(free)
+            .order_by(DocumentText.id)
+            .limit(5)
+        ).all():
             if attempts >= MAX_ATTEMPTS:  # it killed or outlived MAX_ATTEMPTS workers: give up on it
-                session.execute(update(DocumentText).where(DocumentText.id == row_id, free)
-                                .values(status=TextStatus.failed, lease_until=None))
+                session.execute(
+                    update(DocumentText)
+                    .where(DocumentText.id == row_id, free)
+                    .values(status=TextStatus.failed, lease_until=None)
+                )
                 continue
-            won = session.execute(update(DocumentText).where(DocumentText.id == row_id, free).values(
-                lease_until=now + LEASE, attempts=DocumentText.attempts + 1)).rowcount
+            won = session.execute(
+                update(DocumentText)
+                .where(DocumentText.id == row_id, free)
+                .values(lease_until=now + LEASE, attempts=DocumentText.attempts + 1)
+            ).rowcount
             if won == 1:
                 return row_id, document_id
     return None

@@ -19,11 +19,11 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from mrasla_app.models import Administration, Holiday
-from mrasla_app.services.platform import audit, validation
 from mrasla_app.services.correspondence import deadlines
 from mrasla_app.services.directory import permissions
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
+from mrasla_app.services.platform import audit, validation
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,9 @@ def _require_manager(actor: Actor | None, administration_id: int | None) -> Acto
     return permissions.require_admin_of(actor, administration_id)
 
 
-def list_holidays(session: Session, actor: Actor | None, administration_id: int | None, year: int
-                  ) -> list[HolidayEntry]:
+def list_holidays(
+    session: Session, actor: Actor | None, administration_id: int | None, year: int
+) -> list[HolidayEntry]:
     """National days plus (if given) the administration's own, as they fall in ``year``, by date."""
     if administration_id is None:
         permissions.require_actor(actor)
@@ -58,14 +59,17 @@ def list_holidays(session: Session, actor: Actor | None, administration_id: int 
     out: list[HolidayEntry] = []
     for h in deadlines.holiday_rows(session, administration_id):
         for day in sorted(deadlines.expand([h], [year])):
-            out.append(HolidayEntry(h.id, day, h.name_ar, h.name_fr, h.recurring, h.administration_id))  # type: ignore[arg-type]
+            out.append(HolidayEntry(h.id, day, h.name_ar, h.name_fr, h.recurring, h.administration_id))
     return sorted(out, key=lambda e: (e.day, e.administration_id is not None, e.id))
 
 
 def _clash(session: Session, administration_id: int | None, day: date, recurring: bool) -> bool:
     """Same scope and same day, or (for recurring days) the same month and day."""
-    scope = (Holiday.administration_id.is_(None) if administration_id is None
-             else Holiday.administration_id == administration_id)
+    scope = (
+        Holiday.administration_id.is_(None)
+        if administration_id is None
+        else Holiday.administration_id == administration_id
+    )
     for other in session.execute(select(Holiday).where(scope)).scalars():
         if other.day == day:
             return True
@@ -74,8 +78,15 @@ def _clash(session: Session, administration_id: int | None, day: date, recurring
     return False
 
 
-def add_holiday(session: Session, actor: Actor | None, administration_id: int | None, day: date,
-                name_ar: str, name_fr: str, recurring: bool = False) -> Holiday:
+def add_holiday(
+    session: Session,
+    actor: Actor | None,
+    administration_id: int | None,
+    day: date,
+    name_ar: str,
+    name_fr: str,
+    recurring: bool = False,
+) -> Holiday:
     """Add a non-working day (national: platform administrator; an administration's: its admin)."""
     actor = _require_manager(actor, administration_id)
     if administration_id is not None and session.get(Administration, administration_id) is None:
@@ -86,13 +97,20 @@ def add_holiday(session: Session, actor: Actor | None, administration_id: int | 
     name_fr = validation.text(name_fr, "name_fr", max_len=120)
     if _clash(session, administration_id, day, recurring):
         raise DomainError("error.holiday_exists", day=day.isoformat())
-    h = Holiday(administration_id=administration_id, day=day, recurring=bool(recurring),
-                name_ar=name_ar, name_fr=name_fr)
+    h = Holiday(
+        administration_id=administration_id, day=day, recurring=bool(recurring), name_ar=name_ar, name_fr=name_fr
+    )
     session.add(h)
     session.flush()
-    audit.record(session, actor, "holiday.added", object_type="holiday", object_id=h.id,  # type: ignore[arg-type]
-                 administration_id=administration_id,
-                 data={"day": day.isoformat(), "recurring": h.recurring, "name_fr": name_fr, "name_ar": name_ar})
+    audit.record(
+        session,
+        actor,
+        "holiday.added",
+        object_type="holiday",
+        object_id=h.id,
+        administration_id=administration_id,
+        data={"day": day.isoformat(), "recurring": h.recurring, "name_fr": name_fr, "name_ar": name_ar},
+    )
     return h
 
 
@@ -109,5 +127,12 @@ def remove_holiday(session: Session, actor: Actor | None, holiday_id: int) -> No
     adm_id = h.administration_id
     session.delete(h)
     session.flush()
-    audit.record(session, actor, "holiday.removed", object_type="holiday", object_id=holiday_id,
-                 administration_id=adm_id, data=data)
+    audit.record(
+        session,
+        actor,
+        "holiday.removed",
+        object_type="holiday",
+        object_id=holiday_id,
+        administration_id=adm_id,
+        data=data,
+    )

@@ -134,7 +134,8 @@ def _queue_clause(actor: Actor, queue: Queue) -> ColumnElement[bool] | None:
         return and_(Correspondence.action_unit_id.in_(own_units), Correspondence.status.in_(OPEN))
     if queue is Queue.for_information:
         copies = select(Dispatch.correspondence_id).where(
-            Dispatch.unit_id.in_(own_units), Dispatch.purpose == DispatchPurpose.information, Dispatch.active.is_(True))
+            Dispatch.unit_id.in_(own_units), Dispatch.purpose == DispatchPurpose.information, Dispatch.active.is_(True)
+        )
         return Correspondence.id.in_(copies)
     if queue is Queue.overdue:
         return and_(Correspondence.deadline < today(), Correspondence.status.in_(OPEN))
@@ -196,8 +197,9 @@ def _typed_number(q: str) -> bool:
     return registry.typed_number(clean(q, multiline=False)) is not None
 
 
-def _newest_matching(session: Session, stmt: Select, terms: search.Terms, *, below: int | None,
-                     limit: int) -> list[int]:
+def _newest_matching(
+    session: Session, stmt: Select, terms: search.Terms, *, below: int | None, limit: int
+) -> list[int]:
     """The ids of the ``limit`` newest rows of ``stmt`` (scoped and filtered, without the words) that
     match ``terms``, below id ``below``, read window by window of ids, newest first, each window four
     times the last: a common word is answered from the newest letters without reading every letter
@@ -207,15 +209,25 @@ def _newest_matching(session: Session, stmt: Select, terms: search.Terms, *, bel
     hi = below if below is not None else (session.execute(select(func.max(Correspondence.id))).scalar() or 0) + 1
     ids = stmt.with_only_columns(Correspondence.id).order_by(Correspondence.id.desc())
     words = search.match(session, terms)
-    if words.postgresql and session.execute(select(func.count()).select_from(
-            ids.where(Correspondence.id < hi).order_by(None).limit(ROW_BY_ROW + 1).subquery())).scalar_one() <= ROW_BY_ROW:
+    if (
+        words.postgresql
+        and session.execute(
+            select(func.count()).select_from(
+                ids.where(Correspondence.id < hi).order_by(None).limit(ROW_BY_ROW + 1).subquery()
+            )
+        ).scalar_one()
+        <= ROW_BY_ROW
+    ):
         return list(session.execute(ids.where(Correspondence.id < hi, words.of_row()).limit(limit)).scalars())
     found: list[int] = []
     window = SEARCH_WINDOW
     while hi > 1 and len(found) < limit:
         lo = max(1, hi - window)
-        found += session.execute(ids.where(Correspondence.id >= lo, Correspondence.id < hi, words.among(
-            session, range(lo, hi))).limit(limit - len(found))).scalars()
+        found += session.execute(
+            ids.where(Correspondence.id >= lo, Correspondence.id < hi, words.among(session, range(lo, hi))).limit(
+                limit - len(found)
+            )
+        ).scalars()
         hi, window = lo, window * 4
     return found
 
@@ -260,7 +272,12 @@ def _after(stmt: Select, sort: Sort, after: str) -> Select:
 
 
 def page(
-    session: Session, actor: Actor | None, f: InboxFilter, *, after: str = "", limit: int = 25,
+    session: Session,
+    actor: Actor | None,
+    f: InboxFilter,
+    *,
+    after: str = "",
+    limit: int = 25,
 ) -> tuple[list[InboxRow], str]:
     """One page of the inbox and the cursor of the next page ("" when this is the last one)."""
     limit = max(1, min(limit, MAX_LIMIT))
@@ -294,8 +311,9 @@ def page(
     return _rows(session, rows, terms), (_cursor(rows[-1], sort) if more and rows else "")
 
 
-def _ranked_page(session: Session, actor: Actor | None, f: InboxFilter, terms: list[tuple[str, ...]], after: str,
-                 limit: int) -> tuple[list[InboxRow], str]:
+def _ranked_page(
+    session: Session, actor: Actor | None, f: InboxFilter, terms: list[tuple[str, ...]], after: str, limit: int
+) -> tuple[list[InboxRow], str]:
     """A page of the RANK_POOL newest matches, best first; the cursor is the next page's offset."""
     try:
         offset = int(after) if after else 0
@@ -303,9 +321,10 @@ def _ranked_page(session: Session, actor: Actor | None, f: InboxFilter, terms: l
             raise ValueError(after)
     except ValueError:
         raise FieldErrors({"after": "error.invalid_value"}) from None
-    pool = _newest_matching(session, _filtered(session, actor, f, words=False), terms, below=None,
-                            limit=search.RANK_POOL)
-    chosen = search.rank(session, pool, terms)[offset:offset + limit]
+    pool = _newest_matching(
+        session, _filtered(session, actor, f, words=False), terms, below=None, limit=search.RANK_POOL
+    )
+    chosen = search.rank(session, pool, terms)[offset : offset + limit]
     by_id = {r.id: r for r in session.execute(select(Correspondence).where(Correspondence.id.in_(chosen))).scalars()}
     more = offset + limit < len(pool)
     return _rows(session, [by_id[i] for i in chosen], terms), (str(offset + limit) if more else "")
@@ -313,23 +332,48 @@ def _ranked_page(session: Session, actor: Actor | None, f: InboxFilter, terms: l
 
 def _rows(session: Session, rows: list[Correspondence], terms: list[tuple[str, ...]]) -> list[InboxRow]:
     """The list rows of ``rows`` (senders, units and, with a search, snippets read in one query each)."""
-    snippets = search.snippets(session, [r.id for r in rows], terms) if terms else {}  # type: ignore[misc]
-    parties = {p.id: p for p in session.execute(
-        select(Party).where(Party.id.in_({r.sender_party_id for r in rows if r.sender_party_id}))).scalars()}
-    adms = {a.id: a for a in session.execute(select(Administration).where(Administration.id.in_(
-        {r.sender_administration_id for r in rows if r.sender_administration_id}))).scalars()}
-    units = {u.id: u for u in session.execute(
-        select(Unit).where(Unit.id.in_({r.action_unit_id for r in rows if r.action_unit_id}))).scalars()}
-    senders = {r.id: _sender(parties.get(r.sender_party_id), adms.get(r.sender_administration_id)) for r in rows}  # type: ignore[arg-type]
-    out = [InboxRow(
-        id=r.id, registry_number=r.registry_number, subject=r.subject,  # type: ignore[arg-type]
-        sender=senders[r.id][0], sender_ar=senders[r.id][1], direction=r.direction.value, channel=r.channel.value,
-        status=r.status.value, priority=r.priority.value, confidential=r.confidential, deadline=r.deadline,
-        registered_at=r.registered_at,
-        action_unit_ar=units[r.action_unit_id].name_ar if r.action_unit_id in units else "",
-        action_unit_fr=units[r.action_unit_id].name_fr if r.action_unit_id in units else "",
-        snippet=snippets.get(r.id),  # type: ignore[arg-type]
-    ) for r in rows]
+    snippets = search.snippets(session, [r.id for r in rows], terms) if terms else {}  # type: ignore[misc]  # rows' ids are set (read from the database)
+    parties = {
+        p.id: p
+        for p in session.execute(
+            select(Party).where(Party.id.in_({r.sender_party_id for r in rows if r.sender_party_id}))
+        ).scalars()
+    }
+    adms = {
+        a.id: a
+        for a in session.execute(
+            select(Administration).where(
+                Administration.id.in_({r.sender_administration_id for r in rows if r.sender_administration_id})
+            )
+        ).scalars()
+    }
+    units = {
+        u.id: u
+        for u in session.execute(
+            select(Unit).where(Unit.id.in_({r.action_unit_id for r in rows if r.action_unit_id}))
+        ).scalars()
+    }
+    senders = {r.id: _sender(parties.get(r.sender_party_id), adms.get(r.sender_administration_id)) for r in rows}
+    out = [
+        InboxRow(
+            id=r.id,
+            registry_number=r.registry_number,
+            subject=r.subject,
+            sender=senders[r.id][0],
+            sender_ar=senders[r.id][1],
+            direction=r.direction.value,
+            channel=r.channel.value,
+            status=r.status.value,
+            priority=r.priority.value,
+            confidential=r.confidential,
+            deadline=r.deadline,
+            registered_at=r.registered_at,
+            action_unit_ar=units[r.action_unit_id].name_ar if r.action_unit_id in units else "",
+            action_unit_fr=units[r.action_unit_id].name_fr if r.action_unit_id in units else "",
+            snippet=snippets.get(r.id),
+        )
+        for r in rows
+    ]
     return out
 
 
@@ -337,8 +381,12 @@ def counts(session: Session, actor: Actor | None) -> dict[str, int]:
     """How many items each queue holds for the actor (scoped like the lists), in one pass over what
     the actor may see: one conditional count per queue rather than one query per queue."""
     clauses = {q: _queue_clause(actor, q) if actor is not None else None for q in Queue}
-    row = session.execute(select(*(
-        func.count(Correspondence.id) if clause is None else func.count(case((clause, 1)))
-        for clause in clauses.values()
-    )).where(scoping.visible_clause(session, actor))).one()
+    row = session.execute(
+        select(
+            *(
+                func.count(Correspondence.id) if clause is None else func.count(case((clause, 1)))
+                for clause in clauses.values()
+            )
+        ).where(scoping.visible_clause(session, actor))
+    ).one()
     return {q.value: int(n) for q, n in zip(clauses, row)}

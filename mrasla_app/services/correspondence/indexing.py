@@ -24,12 +24,41 @@ _DIAC = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u0640\u200e\u200f\u202a-\u
 
 MONTHS = {
     # French
-    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
-    "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12, "decembre": 12,
+    "janvier": 1,
+    "février": 2,
+    "fevrier": 2,
+    "mars": 3,
+    "avril": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "août": 8,
+    "aout": 8,
+    "septembre": 9,
+    "octobre": 10,
+    "novembre": 11,
+    "décembre": 12,
+    "decembre": 12,
     # Arabic, Moroccan usage
-    "يناير": 1, "فبراير": 2, "مارس": 3, "أبريل": 4, "ابريل": 4, "ماي": 5, "يونيو": 6, "يوليوز": 7, "يوليو": 7,
-    "غشت": 8, "أغسطس": 8, "شتنبر": 9, "سبتمبر": 9, "أكتوبر": 10, "اكتوبر": 10, "نونبر": 11, "نوفمبر": 11,
-    "دجنبر": 12, "ديسمبر": 12,
+    "يناير": 1,
+    "فبراير": 2,
+    "مارس": 3,
+    "أبريل": 4,
+    "ابريل": 4,
+    "ماي": 5,
+    "يونيو": 6,
+    "يوليوز": 7,
+    "يوليو": 7,
+    "غشت": 8,
+    "أغسطس": 8,
+    "شتنبر": 9,
+    "سبتمبر": 9,
+    "أكتوبر": 10,
+    "اكتوبر": 10,
+    "نونبر": 11,
+    "نوفمبر": 11,
+    "دجنبر": 12,
+    "ديسمبر": 12,
 }
 _MONTH = "|".join(sorted(map(re.escape, MONTHS), key=len, reverse=True))
 _DATE_PATTERNS = (
@@ -49,7 +78,9 @@ _SUBJECT = re.compile(r"^\s*(?:Objet|OBJET|Object|الموضوع|موضوع)\s*[
 _SENDER = re.compile(r"^\s*(?:Exp[ée]diteur|De|From|المرسل|الجهة المرسلة|من)\s*[:：]\s*(.+?)\s*$")
 _HEADER = re.compile(
     r"royaume du maroc|المملكة المغربية|^\s*(?:à|a|إلى|الى|السيد|monsieur|madame|objet|الموضوع)\b|"
-    r"\d{4}|^\s*(?:n°|réf|رقم|عدد)", re.IGNORECASE)
+    r"\d{4}|^\s*(?:n°|réf|رقم|عدد)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -144,5 +175,11 @@ def propose(text: str) -> Proposal:
     norm = normalise(text)
     lines = _lines(norm)
     kind, value = find_identity(lines)
-    return Proposal(sender=find_sender(lines), reference=find_reference(lines), dated=find_date(norm),
-                    id_kind=kind, id_value=value, subject=find_subject(lines))
+    return Proposal(
+        sender=find_sender(lines),
+        reference=find_reference(lines),
+        dated=find_date(norm),
+        id_kind=kind,
+        id_value=value,
+        subject=find_subject(lines),
+    )

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from mrasla_app.models import Correspondence, Document, DocumentKind
-from mrasla_app.services.platform import audit
 from mrasla_app.services.correspondence import letter_actions, paper, registry, scoping
 from mrasla_app.services.directory import permissions
 from mrasla_app.services.directory.accounts import Actor, hash_secret
 from mrasla_app.services.errors import DomainError, PermissionDenied
+from mrasla_app.services.platform import audit
 
 SHEETS = ("label", "a4")
 
@@ -27,8 +27,14 @@ def can_reprint(session: Session, actor: Actor, corr: Correspondence) -> bool:
     """A registry clerk of the letter's administration, for a letter whose code is only on its label."""
     if not letter_actions.is_registry_clerk(actor, corr):
         return False
-    return session.execute(select(Document.id).where(
-        Document.correspondence_id == corr.id, Document.kind == DocumentKind.receipt).limit(1)).first() is None
+    return (
+        session.execute(
+            select(Document.id)
+            .where(Document.correspondence_id == corr.id, Document.kind == DocumentKind.receipt)
+            .limit(1)
+        ).first()
+        is None
+    )
 
 
 def reprint(session: Session, actor: Actor | None, correspondence_id: int, sheet: str = "label") -> tuple[bytes, str]:
@@ -43,8 +49,15 @@ def reprint(session: Session, actor: Actor | None, correspondence_id: int, sheet
     corr.verify_token_hash = hash_secret(token)
     session.add(corr)
     session.flush()
-    audit.record(session, actor, "correspondence.label_reprinted", object_type="correspondence",
-                 object_id=corr.id or "", administration_id=corr.administration_id, data={"sheet": sheet})
+    audit.record(
+        session,
+        actor,
+        "correspondence.label_reprinted",
+        object_type="correspondence",
+        object_id=corr.id or "",
+        administration_id=corr.administration_id,
+        data={"sheet": sheet},
+    )
     pdf = paper.label_pdf(session, paper.Registration(corr, token), sheet=sheet)
     slug = registry.reference_slug(corr.registry_number)
     return pdf, f"etiquette-{slug}{'' if sheet == 'label' else '-a4'}.pdf"

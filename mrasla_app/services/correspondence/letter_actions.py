@@ -59,10 +59,16 @@ RULES: dict[LetterAction, Rule] = {
     LetterAction.qualify: Rule(CLERK, frozenset({Status.to_qualify, Status.returned})),
     LetterAction.dispatch: Rule(BOTH, _moving_to(Status.dispatched), Status.dispatched),
     LetterAction.take: Rule(ACTING, _moving_to(Status.in_progress), Status.in_progress),
-    LetterAction.return_: Rule(ACTING, _moving_to(Status.returned, {Status.dispatched, Status.in_progress}),
-                               Status.returned),
-    LetterAction.close: Rule(BOTH, _moving_to(Status.closed, {Status.to_qualify, Status.dispatched, Status.in_progress,
-                                                               Status.returned, Status.answered}), Status.closed),
+    LetterAction.return_: Rule(
+        ACTING, _moving_to(Status.returned, {Status.dispatched, Status.in_progress}), Status.returned
+    ),
+    LetterAction.close: Rule(
+        BOTH,
+        _moving_to(
+            Status.closed, {Status.to_qualify, Status.dispatched, Status.in_progress, Status.returned, Status.answered}
+        ),
+        Status.closed,
+    ),
     LetterAction.answer: Rule(BOTH, frozenset({Status.dispatched, Status.in_progress}), incoming_only=True),
 }
 
@@ -103,5 +109,8 @@ def require(session: Session, actor: Actor, corr: Correspondence, action: Letter
     if not parties(session, actor, corr) & rule.parties:
         raise PermissionDenied()
     if not _fits(rule, corr):
-        raise DomainError("error.invalid_transition", current=corr.status.value,
-                          target=(rule.target.value if rule.target else action.value))
+        raise DomainError(
+            "error.invalid_transition",
+            current=corr.status.value,
+            target=(rule.target.value if rule.target else action.value),
+        )

@@ -146,14 +146,23 @@ def parse(raw: bytes) -> ParsedMessage:
     for i, part in enumerate(msg.iter_attachments(), start=1):
         data = part.get_payload(decode=True) or b""
         attachments.append((part.get_filename() or f"piece-{i}", data))
-    auto = header("auto-submitted").lower() not in ("", "no") or \
-        header("precedence").lower() in ("bulk", "list", "junk")
+    auto = header("auto-submitted").lower() not in ("", "no") or header("precedence").lower() in (
+        "bulk",
+        "list",
+        "junk",
+    )
     return ParsedMessage(
-        raw=raw, subject=header("subject")[:255], sender_name=clean(name, multiline=False)[:150],
-        sender_email=address, to=header("to")[:500], date=date,
+        raw=raw,
+        subject=header("subject")[:255],
+        sender_name=clean(name, multiline=False)[:150],
+        sender_email=address,
+        to=header("to")[:500],
+        date=date,
         message_id_hash=hashlib.sha256(key.encode()).hexdigest(),
-        body=_text_of(body_part)[:deposits.MAX_MESSAGE] if body_part is not None else "",  # type: ignore[arg-type]
-        attachments=attachments, auto_reply_forbidden=auto)
+        body=_text_of(body_part)[: deposits.MAX_MESSAGE] if body_part is not None else "",
+        attachments=attachments,
+        auto_reply_forbidden=auto,
+    )
 
 
 # ------------------------------------------------------------------------------------ rendering
@@ -163,8 +172,7 @@ def _paragraph(pdf, text: str, size: float, style: str = "") -> None:
     """One paragraph, right-aligned in the Arabic font when it is Arabic (fallbacks cover the rest)."""
     arabic = bool(_ARABIC.search(text))
     use_font(pdf, FONT_AR if arabic else FONT_LATIN, size, style, sample=text)
-    pdf.multi_cell(0, size * 0.55, text or " ", align="R" if arabic else "L",
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, size * 0.55, text or " ", align="R" if arabic else "L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def render_pdf(message: ParsedMessage, refused: list[Refused], accepted_names: list[str]) -> bytes:
@@ -173,8 +181,12 @@ def render_pdf(message: ParsedMessage, refused: list[Refused], accepted_names: l
     pdf.add_page()
     when = message.date.astimezone(ZoneInfo(TIMEZONE)).strftime("%d/%m/%Y %H:%M") if message.date else "—"
     sender = " ".join(filter(None, (message.sender_name, f"<{message.sender_email}>" if message.sender_email else "")))
-    rows = [("De — من", sender or "—"), ("À — إلى", message.to or "—"), ("Date — التاريخ", when),
-            ("Objet — الموضوع", message.subject or "—")]
+    rows = [
+        ("De — من", sender or "—"),
+        ("À — إلى", message.to or "—"),
+        ("Date — التاريخ", when),
+        ("Objet — الموضوع", message.subject or "—"),
+    ]
     if accepted_names:
         rows.append(("Pièces jointes — المرفقات", ", ".join(accepted_names)))
     if refused:
@@ -252,7 +264,7 @@ def _register(session: Session, box: Mailbox, p: Prepared) -> tuple[Corresponden
     adm = session.get(Administration, box.administration_id)
     unit = session.get(Unit, box.unit_id) if box.unit_id else None
     now = utcnow().replace(microsecond=0)
-    year, seq, number = registry.allocate(session, adm, Direction.incoming, now)  # type: ignore[arg-type]
+    year, seq, number = registry.allocate(session, adm, Direction.incoming, now)
     party = Party(kind=PartyKind.person, full_name=m.sender_name or m.sender_email or "—", email=m.sender_email)
     session.add(party)
     session.flush()
@@ -260,51 +272,124 @@ def _register(session: Session, box: Mailbox, p: Prepared) -> tuple[Corresponden
     access, verify = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     subject = m.subject or "(sans objet — بدون موضوع)"
     corr = Correspondence(
-        administration_id=box.administration_id, unit_id=unit.id if unit else None, direction=Direction.incoming,
-        channel=Channel.email, year=year, seq=seq, registry_number=number, status=Status.to_qualify,
-        subject=subject, message=m.body, sender_party_id=party.id, registered_at=now,
-        deadline=deadlines.default_deadline(session, box.administration_id, "", Priority.normal, now),  # type: ignore[arg-type]
-        verify_token_hash=hash_secret(verify), access_token_hash=hash_secret(access),
+        administration_id=box.administration_id,
+        unit_id=unit.id if unit else None,
+        direction=Direction.incoming,
+        channel=Channel.email,
+        year=year,
+        seq=seq,
+        registry_number=number,
+        status=Status.to_qualify,
+        subject=subject,
+        message=m.body,
+        sender_party_id=party.id,
+        registered_at=now,
+        deadline=deadlines.default_deadline(session, box.administration_id, "", Priority.normal, now),
+        verify_token_hash=hash_secret(verify),
+        access_token_hash=hash_secret(access),
         search_text=search_document(number, subject, party.full_name, m.sender_email, m.body),
     )
     session.add(corr)
     session.flush()
     reference = registry.reference_slug(number)
     eml_name = f"courriel-{reference}.eml"
-    documents = [Document(correspondence_id=corr.id, kind=DocumentKind.email, position=0, filename=eml_name,  # type: ignore[arg-type]
-                          content_type="message/rfc822", size=len(m.raw), sha256=_sha(m.raw), pages=p.page_count,
-                          pdf_sha256=_sha(p.page))]
-    documents += [Document(correspondence_id=corr.id, kind=DocumentKind.attachment, position=i, filename=f.filename,  # type: ignore[arg-type]
-                           content_type=f.content_type, size=len(f.data), sha256=_sha(f.data), pages=f.pages,
-                           pdf_sha256=_sha(f.pdf)) for i, f in enumerate(p.accepted, start=1)]
-    receipt = issue_receipt(ReceiptData(
-        registry_number=number, administration_fr=adm.name_fr, administration_ar=adm.name_ar,  # type: ignore[union-attr]
-        unit_fr=unit.name_fr if unit else None, unit_ar=unit.name_ar if unit else None, deposited_at=now,
-        depositor_name=party.full_name, depositor_id_kind="", depositor_id="", subject=subject,
-        verify_url=deposits.verify_url(reference, verify),
-        attachments=tuple(Attachment(d.filename, d.pages, d.sha256, d.size) for d in documents)))
+    documents = [
+        Document(
+            correspondence_id=corr.id,
+            kind=DocumentKind.email,
+            position=0,
+            filename=eml_name,
+            content_type="message/rfc822",
+            size=len(m.raw),
+            sha256=_sha(m.raw),
+            pages=p.page_count,
+            pdf_sha256=_sha(p.page),
+        )
+    ]
+    documents += [
+        Document(
+            correspondence_id=corr.id,
+            kind=DocumentKind.attachment,
+            position=i,
+            filename=f.filename,
+            content_type=f.content_type,
+            size=len(f.data),
+            sha256=_sha(f.data),
+            pages=f.pages,
+            pdf_sha256=_sha(f.pdf),
+        )
+        for i, f in enumerate(p.accepted, start=1)
+    ]
+    receipt = issue_receipt(
+        ReceiptData(
+            registry_number=number,
+            administration_fr=adm.name_fr,
+            administration_ar=adm.name_ar,
+            unit_fr=unit.name_fr if unit else None,
+            unit_ar=unit.name_ar if unit else None,
+            deposited_at=now,
+            depositor_name=party.full_name,
+            depositor_id_kind="",
+            depositor_id="",
+            subject=subject,
+            verify_url=deposits.verify_url(reference, verify),
+            attachments=tuple(Attachment(d.filename, d.pages, d.sha256, d.size) for d in documents),
+        )
+    )
     receipt_sha = storage.put(receipt)
-    documents.append(Document(correspondence_id=corr.id, kind=DocumentKind.receipt, position=0,  # type: ignore[arg-type]
-                              filename=f"accuse-{reference}.pdf", content_type="application/pdf", size=len(receipt),
-                              sha256=receipt_sha, pages=1, pdf_sha256=receipt_sha))
+    documents.append(
+        Document(
+            correspondence_id=corr.id,
+            kind=DocumentKind.receipt,
+            position=0,
+            filename=f"accuse-{reference}.pdf",
+            content_type="application/pdf",
+            size=len(receipt),
+            sha256=receipt_sha,
+            pages=1,
+            pdf_sha256=receipt_sha,
+        )
+    )
     session.add_all(documents)
-    audit.record(session, None, "correspondence.registered", object_type="correspondence", object_id=corr.id,  # type: ignore[arg-type]
-                 administration_id=box.administration_id, actor_label=f"mailbox:{box.id}",
-                 data={"number": number, "channel": Channel.email.value, "mailbox_id": box.id,
-                       "files": len(p.accepted), "sha256": [d.sha256 for d in documents[:-1]],
-                       "refused": [{"name": r.name, "reason": r.reason} for r in p.refused],
-                       "receipt_sha256": receipt_sha})
+    audit.record(
+        session,
+        None,
+        "correspondence.registered",
+        object_type="correspondence",
+        object_id=corr.id,
+        administration_id=box.administration_id,
+        actor_label=f"mailbox:{box.id}",
+        data={
+            "number": number,
+            "channel": Channel.email.value,
+            "mailbox_id": box.id,
+            "files": len(p.accepted),
+            "sha256": [d.sha256 for d in documents[:-1]],
+            "refused": [{"name": r.name, "reason": r.reason} for r in p.refused],
+            "receipt_sha256": receipt_sha,
+        },
+    )
     notification_id = None
     if m.sender_email and not m.auto_reply_forbidden:
         base = get_settings().public_url
-        links = {"number": number, "receipt_url": f"{base}/api/v1/deposits/{reference}/receipt.pdf?k={access}",
-                 "tracking_url": f"{base}/track/{reference}?k={access}"}
+        links = {
+            "number": number,
+            "receipt_url": f"{base}/api/v1/deposits/{reference}/receipt.pdf?k={access}",
+            "tracking_url": f"{base}/track/{reference}?k={access}",
+        }
         lang = "ar" if _ARABIC.search(f"{m.subject} {m.body[:500]}") else "fr"
         notification_id = notifications.queue(
-            session, m.sender_email, notifications.bilingual_subject("mail.deposit.subject", **links),
-            notifications.bilingual_body("mail.deposit.body", lang, ar={"administration": adm.name_ar, **links},  # type: ignore[union-attr]
-                                         fr={"administration": adm.name_fr, **links}),  # type: ignore[union-attr]
-            corr.id).id
+            session,
+            m.sender_email,
+            notifications.bilingual_subject("mail.deposit.subject", **links),
+            notifications.bilingual_body(
+                "mail.deposit.body",
+                lang,
+                ar={"administration": adm.name_ar, **links},
+                fr={"administration": adm.name_fr, **links},
+            ),
+            corr.id,
+        ).id
     return corr, notification_id
 
 
@@ -322,25 +407,46 @@ def register_message(mailbox_id: int, uidvalidity: int, uid: int, raw: bytes) ->
     try:
         with db.write_session() as session:
             box = _locked_mailbox(session, mailbox_id)
-            seen = session.execute(select(MailMessage.id).where(
-                MailMessage.mailbox_id == mailbox_id, MailMessage.uidvalidity == uidvalidity,
-                MailMessage.uid == uid)).first()
+            seen = session.execute(
+                select(MailMessage.id).where(
+                    MailMessage.mailbox_id == mailbox_id, MailMessage.uidvalidity == uidvalidity, MailMessage.uid == uid
+                )
+            ).first()
             if seen is not None:
                 _advance(session, box, uidvalidity, uid)
                 return Outcome(False)
-            first = session.execute(select(MailMessage.correspondence_id).where(
-                MailMessage.administration_id == box.administration_id,
-                MailMessage.message_id_hash == prepared.message.message_id_hash)).first()
+            first = session.execute(
+                select(MailMessage.correspondence_id).where(
+                    MailMessage.administration_id == box.administration_id,
+                    MailMessage.message_id_hash == prepared.message.message_id_hash,
+                )
+            ).first()
             refused = json.dumps([{"name": r.name, "reason": r.reason} for r in prepared.refused], ensure_ascii=False)
             if first is not None:  # the same message again (another mailbox, or a new UIDVALIDITY)
-                session.add(MailMessage(administration_id=box.administration_id, mailbox_id=mailbox_id,
-                                        uidvalidity=uidvalidity, uid=uid, correspondence_id=first[0], refused=refused))
+                session.add(
+                    MailMessage(
+                        administration_id=box.administration_id,
+                        mailbox_id=mailbox_id,
+                        uidvalidity=uidvalidity,
+                        uid=uid,
+                        correspondence_id=first[0],
+                        refused=refused,
+                    )
+                )
                 _advance(session, box, uidvalidity, uid)
                 return Outcome(False)
             corr, notification_id = _register(session, box, prepared)
-            session.add(MailMessage(administration_id=box.administration_id, mailbox_id=mailbox_id,
-                                    uidvalidity=uidvalidity, uid=uid, message_id_hash=prepared.message.message_id_hash,
-                                    correspondence_id=corr.id, refused=refused))
+            session.add(
+                MailMessage(
+                    administration_id=box.administration_id,
+                    mailbox_id=mailbox_id,
+                    uidvalidity=uidvalidity,
+                    uid=uid,
+                    message_id_hash=prepared.message.message_id_hash,
+                    correspondence_id=corr.id,
+                    refused=refused,
+                )
+            )
             _advance(session, box, uidvalidity, uid)
             return Outcome(True, notification_id)
     except IntegrityError:  # another worker registered it meanwhile (PostgreSQL): nothing to do
@@ -376,8 +482,7 @@ def _fetch(imap: imaplib.IMAP4, uid: int) -> bytes | None:
     return None  # expunged meanwhile
 
 
-def fetch_mailbox(mailbox_id: int, *, limit: int = BATCH,
-                  after_fetch: Callable[[int], None] | None = None) -> int:
+def fetch_mailbox(mailbox_id: int, *, limit: int = BATCH, after_fetch: Callable[[int], None] | None = None) -> int:
     """Read one mailbox's new messages and register them; how many letters were registered.
 
     ``after_fetch(uid)`` runs between fetching a message and registering it (tests kill the worker

@@ -70,21 +70,34 @@ def _checked(session: Session, administration_id: int, data: MailboxInput) -> di
             errors["unit"] = "error.unknown_unit"
     if errors:
         raise FieldErrors(errors)
-    return {"label": label, "host": host, "port": int(data.port), "username": username, "folder": folder,
-            "unit_id": data.unit_id or None}
+    return {
+        "label": label,
+        "host": host,
+        "port": int(data.port),
+        "username": username,
+        "folder": folder,
+        "unit_id": data.unit_id or None,
+    }
 
 
 def add(session: Session, actor: Actor | None, administration_id: int, data: MailboxInput) -> Mailbox:
     """Connect a mailbox (not contacted here: ``test`` does that); audited without the password."""
     actor = permissions.require_admin_of(actor, administration_id)
-    box = Mailbox(administration_id=administration_id, password_sealed=b"", **_checked(session, administration_id, data))
+    box = Mailbox(
+        administration_id=administration_id, password_sealed=b"", **_checked(session, administration_id, data)
+    )
     session.add(box)
     session.flush()
-    box.password_sealed = seal(data.password.encode(), password_purpose(box.id))  # type: ignore[arg-type]
-    audit.record(session, actor, "mailbox.added", object_type="mailbox", object_id=box.id,  # type: ignore[arg-type]
-                 administration_id=administration_id,
-                 data={"label": box.label, "host": box.host, "port": box.port, "username": box.username,
-                       "folder": box.folder})
+    box.password_sealed = seal(data.password.encode(), password_purpose(box.id))
+    audit.record(
+        session,
+        actor,
+        "mailbox.added",
+        object_type="mailbox",
+        object_id=box.id,
+        administration_id=administration_id,
+        data={"label": box.label, "host": box.host, "port": box.port, "username": box.username, "folder": box.folder},
+    )
     return box
 
 
@@ -102,19 +115,28 @@ def set_active(session: Session, actor: Actor | None, mailbox_id: int, active: b
     if box.active != active:
         box.active = active
         session.add(box)
-        audit.record(session, actor, "mailbox.enabled" if active else "mailbox.disabled", object_type="mailbox",
-                     object_id=box.id, administration_id=box.administration_id)  # type: ignore[arg-type]
+        audit.record(
+            session,
+            actor,
+            "mailbox.enabled" if active else "mailbox.disabled",
+            object_type="mailbox",
+            object_id=box.id,
+            administration_id=box.administration_id,
+        )
     return box
 
 
 def list_for(session: Session, actor: Actor | None, administration_id: int) -> list[Mailbox]:
     permissions.require_admin_of(actor, administration_id)
-    return list(session.execute(select(Mailbox).where(Mailbox.administration_id == administration_id)
-                                .order_by(Mailbox.id)).scalars())
+    return list(
+        session.execute(
+            select(Mailbox).where(Mailbox.administration_id == administration_id).order_by(Mailbox.id)
+        ).scalars()
+    )
 
 
 def password(box: Mailbox) -> str:
-    return unseal(box.password_sealed, password_purpose(box.id)).decode()  # type: ignore[arg-type]
+    return unseal(box.password_sealed, password_purpose(box.id)).decode()
 
 
 def tls_context() -> ssl.SSLContext:

@@ -78,7 +78,6 @@ class Registration:
         return deposits.verify_url(self.reference, self.verify_token)
 
 
-
 def _channel(value: str, errors: dict[str, str]) -> Channel | None:
     """How the mail came in (paper or e-mail: the channels a clerk registers); a field error otherwise."""
     try:
@@ -89,14 +88,22 @@ def _channel(value: str, errors: dict[str, str]) -> Channel | None:
         errors["channel"] = "error.invalid_channel"
     return chan
 
+
 def label_pdf(session: Session, registration: Registration, *, sheet: str = "label") -> bytes:
     """The QR label of a fresh registration (the token is only known now: print it right away)."""
     from mrasla_app.documents.labels import render_label
 
     corr = registration.correspondence
     adm = session.get(Administration, corr.administration_id)
-    return render_label(corr.registry_number, adm.name_ar, adm.name_fr, corr.registered_at,  # type: ignore[union-attr]
-                        corr.subject, registration.verify_url, sheet=sheet)
+    return render_label(
+        corr.registry_number,
+        adm.name_ar,
+        adm.name_fr,
+        corr.registered_at,
+        corr.subject,
+        registration.verify_url,
+        sheet=sheet,
+    )
 
 
 # ------------------------------------------------------------------------------------ checks
@@ -114,9 +121,9 @@ def units_of(session: Session, actor: Actor, administration_id: int, *roles: Rol
     ids = actor.unit_ids(*roles)
     if not ids:
         return set()
-    return set(session.execute(
-        select(Unit.id).where(Unit.id.in_(ids), Unit.administration_id == administration_id)
-    ).scalars())
+    return set(
+        session.execute(select(Unit.id).where(Unit.id.in_(ids), Unit.administration_id == administration_id)).scalars()
+    )
 
 
 def _require_units(session: Session, actor: Actor | None, administration_id: int, *roles: Role) -> set[int]:
@@ -127,8 +134,9 @@ def _require_units(session: Session, actor: Actor | None, administration_id: int
     return units
 
 
-def _unit(session: Session, unit_id: int | None, administration_id: int, field: str, errors: dict[str, str]
-          ) -> Unit | None:
+def _unit(
+    session: Session, unit_id: int | None, administration_id: int, field: str, errors: dict[str, str]
+) -> Unit | None:
     if not unit_id:
         return None
     unit = session.get(Unit, unit_id)
@@ -138,8 +146,9 @@ def _unit(session: Session, unit_id: int | None, administration_id: int, field: 
     return unit
 
 
-def _text(value: str, field: str, errors: dict[str, str], *, max_len: int, required: bool = False,
-          multiline: bool = False) -> str:
+def _text(
+    value: str, field: str, errors: dict[str, str], *, max_len: int, required: bool = False, multiline: bool = False
+) -> str:
     value = clean(value, multiline=multiline)
     if required and not value:
         errors[field] = "error.required"
@@ -148,8 +157,7 @@ def _text(value: str, field: str, errors: dict[str, str], *, max_len: int, requi
     return value
 
 
-def _contact(errors: dict[str, str], id_kind: str, id_value: str, email: str, phone: str
-             ) -> tuple[str, str, str, str]:
+def _contact(errors: dict[str, str], id_kind: str, id_value: str, email: str, phone: str) -> tuple[str, str, str, str]:
     kind = (id_kind or "").strip().upper()
     value = re.sub(r"[\s-]", "", id_value or "").upper()
     if kind or value:
@@ -183,23 +191,49 @@ def _raise(errors: dict[str, str]) -> None:
 
 def _add_documents(session: Session, corr: Correspondence, accepted: list[files.InspectedFile]) -> None:
     for pos, f in enumerate(accepted):
-        session.add(Document(correspondence_id=corr.id, kind=DocumentKind.scan, position=pos,  # type: ignore[arg-type]
-                             filename=f.filename, content_type=f.content_type, size=len(f.data),
-                             sha256=hashlib.sha256(f.data).hexdigest(), pages=f.pages,
-                             pdf_sha256=hashlib.sha256(f.pdf).hexdigest()))
+        session.add(
+            Document(
+                correspondence_id=corr.id,
+                kind=DocumentKind.scan,
+                position=pos,
+                filename=f.filename,
+                content_type=f.content_type,
+                size=len(f.data),
+                sha256=hashlib.sha256(f.data).hexdigest(),
+                pages=f.pages,
+                pdf_sha256=hashlib.sha256(f.pdf).hexdigest(),
+            )
+        )
 
 
-def _finish(session: Session, actor: Actor, corr: Correspondence, accepted: list[files.InspectedFile], token: str,
-            **data: object) -> Registration:
+def _finish(
+    session: Session,
+    actor: Actor,
+    corr: Correspondence,
+    accepted: list[files.InspectedFile],
+    token: str,
+    **data: object,
+) -> Registration:
     """Insert the correspondence, its documents and its one audit event (shared by every register)."""
     session.add(corr)
     session.flush()
     _add_documents(session, corr, accepted)
-    extraction.queue(session, corr.id)  # type: ignore[arg-type]
-    audit.record(session, actor, "correspondence.registered", object_type="correspondence", object_id=corr.id,  # type: ignore[arg-type]
-                 administration_id=corr.administration_id,
-                 data={"number": corr.registry_number, "channel": corr.channel.value, **data, "files": len(accepted),
-                       "sha256": [hashlib.sha256(f.data).hexdigest() for f in accepted]})
+    extraction.queue(session, corr.id)
+    audit.record(
+        session,
+        actor,
+        "correspondence.registered",
+        object_type="correspondence",
+        object_id=corr.id,
+        administration_id=corr.administration_id,
+        data={
+            "number": corr.registry_number,
+            "channel": corr.channel.value,
+            **data,
+            "files": len(accepted),
+            "sha256": [hashlib.sha256(f.data).hexdigest() for f in accepted],
+        },
+    )
     return Registration(corr, token)
 
 
@@ -236,14 +270,13 @@ def register_incoming(
     mail needs at least one scan. The default deadline follows ``deadlines.DEFAULT_SLA``.
     """
     adm = _administration(session, administration_id)
-    _require_units(session, actor, adm.id, Role.clerk)  # type: ignore[arg-type]
+    _require_units(session, actor, adm.id, Role.clerk)
     items = list(files or [])
     errors: dict[str, str] = {}
     chan = _channel(channel, errors)
     subject = _text(subject, "subject", errors, max_len=255, required=True)
     message = _text(message, "message", errors, max_len=deposits.MAX_MESSAGE, multiline=True)
-    sender_name = _text(sender_name, "sender_name", errors, max_len=150,
-                        required=sender_administration_id is None)
+    sender_name = _text(sender_name, "sender_name", errors, max_len=150, required=sender_administration_id is None)
     id_kind, id_value, email, phone = _contact(errors, sender_id_kind, sender_id_value, sender_email, sender_phone)
     if sender_administration_id is not None and sender_administration_id == adm.id:
         errors["sender_administration"] = "error.unknown_administration"
@@ -255,7 +288,7 @@ def register_incoming(
     except ValueError:
         prio = Priority.normal
         errors["priority"] = "error.invalid_priority"
-    unit = _unit(session, unit_id, adm.id, "unit", errors)  # type: ignore[arg-type]
+    unit = _unit(session, unit_id, adm.id, "unit", errors)
     _check_files(items, errors)
     if chan is Channel.paper and not items:
         errors["files"] = "error.scan_required"
@@ -266,23 +299,45 @@ def register_incoming(
     now = utcnow().replace(microsecond=0)
     year, seq, number = registry.allocate(session, adm, Direction.incoming, now)
     if sender_adm is not None:
-        party = Party(kind=PartyKind.administration, full_name=sender_name or sender_adm.name_fr,
-                      administration_id=sender_adm.id, email=email, phone=phone)
+        party = Party(
+            kind=PartyKind.administration,
+            full_name=sender_name or sender_adm.name_fr,
+            administration_id=sender_adm.id,
+            email=email,
+            phone=phone,
+        )
     else:
-        party = Party(kind=PartyKind.company if id_kind == "ICE" else PartyKind.person, full_name=sender_name,
-                      id_kind=id_kind, id_value=id_value, email=email, phone=phone)
+        party = Party(
+            kind=PartyKind.company if id_kind == "ICE" else PartyKind.person,
+            full_name=sender_name,
+            id_kind=id_kind,
+            id_value=id_value,
+            email=email,
+            phone=phone,
+        )
     session.add(party)
     session.flush()
-    contacts.link_party(session, party, adm.id)  # type: ignore[arg-type]
+    contacts.link_party(session, party, adm.id)
     token, token_hash = _new_token()
     sender_label = " ".join(filter(None, (party.full_name, sender_adm.name_ar if sender_adm else "")))
     corr = Correspondence(
-        administration_id=adm.id, unit_id=unit.id if unit else None, direction=Direction.incoming,  # type: ignore[arg-type]
-        channel=chan, year=year, seq=seq, registry_number=number, status=Status.to_qualify, priority=prio,  # type: ignore[arg-type]
-        subject=subject, message=message, sender_party_id=party.id,
+        administration_id=adm.id,
+        unit_id=unit.id if unit else None,
+        direction=Direction.incoming,
+        channel=chan,
+        year=year,
+        seq=seq,
+        registry_number=number,
+        status=Status.to_qualify,
+        priority=prio,
+        subject=subject,
+        message=message,
+        sender_party_id=party.id,
         sender_administration_id=sender_adm.id if sender_adm else None,
-        deadline=deadlines.default_deadline(session, adm.id, type_code, prio, now),  # type: ignore[arg-type]
-        registered_at=now, created_by=actor.user_id or None, type_code=type_code,  # type: ignore[union-attr]
+        deadline=deadlines.default_deadline(session, adm.id, type_code, prio, now),
+        registered_at=now,
+        created_by=actor.user_id or None,
+        type_code=type_code,
         verify_token_hash=token_hash,
         search_text=search_document(number, subject, sender_label, id_value, message),
     )
@@ -317,13 +372,13 @@ def register_outgoing(
     """
     adm = _administration(session, administration_id)
     actor = permissions.require_actor(actor)
-    clerk_units = units_of(session, actor, adm.id, Role.clerk)  # type: ignore[arg-type]
-    own_units = units_of(session, actor, adm.id, Role.agent, Role.head)  # type: ignore[arg-type]
+    clerk_units = units_of(session, actor, adm.id, Role.clerk)
+    own_units = units_of(session, actor, adm.id, Role.agent, Role.head)
     if not clerk_units and not own_units:
         raise PermissionDenied()
     items = list(files or [])
     errors: dict[str, str] = {}
-    unit = _unit(session, unit_id, adm.id, "unit", errors)  # type: ignore[arg-type]
+    unit = _unit(session, unit_id, adm.id, "unit", errors)
     if not unit_id:
         errors["unit"] = "error.required"
     elif unit is not None and not clerk_units and unit.id not in own_units:
@@ -331,40 +386,63 @@ def register_outgoing(
     chan = _channel(channel, errors)
     subject = _text(subject, "subject", errors, max_len=255, required=True)
     message = _text(message, "message", errors, max_len=deposits.MAX_MESSAGE, multiline=True)
-    recipient_name = _text(recipient_name, "recipient_name", errors, max_len=150,
-                           required=recipient_administration_id is None)
+    recipient_name = _text(
+        recipient_name, "recipient_name", errors, max_len=150, required=recipient_administration_id is None
+    )
     _, _, email, phone = _contact(errors, "", "", recipient_email, recipient_phone)
     if recipient_administration_id is not None and recipient_administration_id == adm.id:
         errors["recipient_administration"] = "error.unknown_administration"
     _check_files(items, errors)
     _raise(errors)
-    recipient_adm = (_administration(session, recipient_administration_id) if recipient_administration_id
-                     else None)
+    recipient_adm = _administration(session, recipient_administration_id) if recipient_administration_id else None
     accepted = inspect_and_store(items)
 
     now = utcnow().replace(microsecond=0)
     year, seq, number = registry.allocate(session, adm, Direction.outgoing, now)
     party = None
     if recipient_name:
-        party = Party(kind=PartyKind.administration if recipient_adm else PartyKind.person, full_name=recipient_name,
-                      administration_id=recipient_adm.id if recipient_adm else None, email=email, phone=phone)
+        party = Party(
+            kind=PartyKind.administration if recipient_adm else PartyKind.person,
+            full_name=recipient_name,
+            administration_id=recipient_adm.id if recipient_adm else None,
+            email=email,
+            phone=phone,
+        )
         session.add(party)
         session.flush()
-        contacts.link_party(session, party, adm.id, recipient_contact_id)  # type: ignore[arg-type]
+        contacts.link_party(session, party, adm.id, recipient_contact_id)
     token, token_hash = _new_token()
-    recipient_label = " ".join(filter(None, (recipient_name, recipient_adm.name_fr if recipient_adm else "",
-                                             recipient_adm.name_ar if recipient_adm else "")))
+    recipient_label = " ".join(
+        filter(
+            None,
+            (
+                recipient_name,
+                recipient_adm.name_fr if recipient_adm else "",
+                recipient_adm.name_ar if recipient_adm else "",
+            ),
+        )
+    )
     corr = Correspondence(
-        administration_id=adm.id, unit_id=unit.id, direction=Direction.outgoing, channel=chan,  # type: ignore[union-attr,arg-type]
-        year=year, seq=seq, registry_number=number,
+        administration_id=adm.id,
+        unit_id=unit.id,
+        direction=Direction.outgoing,
+        channel=chan,
+        year=year,
+        seq=seq,
+        registry_number=number,
         # a recipient administration on the platform gets it through ``sending.send_outgoing``
-        status=Status.to_send if recipient_adm else Status.closed, closed_at=None if recipient_adm else now,
-        subject=subject, message=message, recipient_party_id=party.id if party else None,
+        status=Status.to_send if recipient_adm else Status.closed,
+        closed_at=None if recipient_adm else now,
+        subject=subject,
+        message=message,
+        recipient_party_id=party.id if party else None,
         recipient_administration_id=recipient_adm.id if recipient_adm else None,
-        registered_at=now, created_by=actor.user_id or None, verify_token_hash=token_hash,
+        registered_at=now,
+        created_by=actor.user_id or None,
+        verify_token_hash=token_hash,
         search_text=search_document(number, subject, recipient_label, message),
     )
-    return _finish(session, actor, corr, accepted, token, unit_id=unit.id)  # type: ignore[union-attr]
+    return _finish(session, actor, corr, accepted, token, unit_id=unit.id)
 
 
 # ------------------------------------------------------------------------------------ internal
@@ -391,16 +469,16 @@ def register_internal(
     """
     adm = _administration(session, administration_id)
     actor = permissions.require_actor(actor)
-    own_units = _require_units(session, actor, adm.id)  # type: ignore[arg-type]
-    clerk = bool(units_of(session, actor, adm.id, Role.clerk))  # type: ignore[arg-type]
+    own_units = _require_units(session, actor, adm.id)
+    clerk = bool(units_of(session, actor, adm.id, Role.clerk))
     items = list(files or [])
     errors: dict[str, str] = {}
     if not from_unit_id:
         errors["from_unit"] = "error.required"
     if not to_unit_id:
         errors["to_unit"] = "error.required"
-    source = _unit(session, from_unit_id, adm.id, "from_unit", errors)  # type: ignore[arg-type]
-    target = _unit(session, to_unit_id, adm.id, "to_unit", errors)  # type: ignore[arg-type]
+    source = _unit(session, from_unit_id, adm.id, "from_unit", errors)
+    target = _unit(session, to_unit_id, adm.id, "to_unit", errors)
     if source is not None and not clerk and source.id not in own_units:
         raise PermissionDenied()
     if source is not None and target is not None and source.id == target.id:
@@ -421,15 +499,38 @@ def register_internal(
     year, seq, number = registry.allocate(session, adm, Direction.internal, now)
     token, token_hash = _new_token()
     corr = Correspondence(
-        administration_id=adm.id, unit_id=source.id, direction=Direction.internal, channel=chan,  # type: ignore[union-attr,arg-type]
-        year=year, seq=seq, registry_number=number, status=Status.dispatched, priority=prio,
-        subject=subject, message=message, action_unit_id=target.id,  # type: ignore[union-attr]
-        registered_at=now, created_by=actor.user_id or None, verify_token_hash=token_hash,
-        search_text=search_document(number, subject, source.name_fr, source.name_ar,  # type: ignore[union-attr]
-                                    target.name_fr, target.name_ar, message),  # type: ignore[union-attr]
+        administration_id=adm.id,
+        unit_id=source.id,
+        direction=Direction.internal,
+        channel=chan,
+        year=year,
+        seq=seq,
+        registry_number=number,
+        status=Status.dispatched,
+        priority=prio,
+        subject=subject,
+        message=message,
+        action_unit_id=target.id,
+        registered_at=now,
+        created_by=actor.user_id or None,
+        verify_token_hash=token_hash,
+        search_text=search_document(
+            number,
+            subject,
+            source.name_fr,
+            source.name_ar,
+            target.name_fr,
+            target.name_ar,
+            message,
+        ),
     )
-    registration = _finish(session, actor, corr, accepted, token,
-                           from_unit_id=source.id, to_unit_id=target.id)  # type: ignore[union-attr]
-    session.add(Dispatch(correspondence_id=corr.id, unit_id=target.id, purpose=DispatchPurpose.action,  # type: ignore[arg-type,union-attr]
-                         created_by=actor.user_id or None))
+    registration = _finish(session, actor, corr, accepted, token, from_unit_id=source.id, to_unit_id=target.id)
+    session.add(
+        Dispatch(
+            correspondence_id=corr.id,
+            unit_id=target.id,
+            purpose=DispatchPurpose.action,
+            created_by=actor.user_id or None,
+        )
+    )
     return registration

@@ -76,9 +76,24 @@ def _render(path: Path, page_no: int, width_pt: float, height_pt: float) -> Imag
     dpi = max(50, min(DPI, int(math.sqrt(MAX_PIXELS / area_in2))))
     with tempfile.TemporaryDirectory(prefix="mrasla-ocr-") as tmp:
         out = Path(tmp) / "page"
-        subprocess.run(["pdftoppm", "-gray", "-r", str(dpi), "-f", str(page_no), "-l", str(page_no),
-                        "-singlefile", str(path), str(out)],  # PGM: uncompressed, 10x faster than PNG here
-                       check=True, capture_output=True, timeout=RENDER_TIMEOUT)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-gray",
+                "-r",
+                str(dpi),
+                "-f",
+                str(page_no),
+                "-l",
+                str(page_no),
+                "-singlefile",
+                str(path),
+                str(out),
+            ],  # PGM: uncompressed, 10x faster than PNG here
+            check=True,
+            capture_output=True,
+            timeout=RENDER_TIMEOUT,
+        )
         with Image.open(out.with_suffix(".pgm")) as img:
             img.load()
             return img.copy()
@@ -96,7 +111,7 @@ def read_pdf(path: Path, langs: str = "ara+fra") -> list[tuple[str, bool]]:
 
     reader = PdfReader(str(path))
     texts: list[tuple[str, bool]] = []
-    for number, page in enumerate(reader.pages[:get_settings().ocr_max_pages], start=1):
+    for number, page in enumerate(reader.pages[: get_settings().ocr_max_pages], start=1):
         try:
             layer = (page.extract_text() or "").strip()
         except Exception:  # noqa: BLE001 - a broken content stream: read the pixels instead

@@ -18,16 +18,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from mrasla_app.models import Administration, Correspondence, Direction, RegistryCounter, Status
-from mrasla_app.services.platform import audit
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
+from mrasla_app.services.platform import audit
 from mrasla_app.services.platform.text import clean
 from mrasla_app.settings import TIMEZONE
 
 # Allowed status transitions: the lifecycle as data, checked by ``transition``.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.to_qualify: frozenset({Status.dispatched, Status.closed, Status.returned}),
-    Status.dispatched: frozenset({Status.in_progress, Status.answered, Status.returned, Status.dispatched, Status.closed}),
+    Status.dispatched: frozenset(
+        {Status.in_progress, Status.answered, Status.returned, Status.dispatched, Status.closed}
+    ),
     Status.in_progress: frozenset({Status.answered, Status.closed, Status.returned, Status.dispatched}),
     Status.returned: frozenset({Status.to_qualify, Status.dispatched, Status.closed}),
     Status.answered: frozenset({Status.closed, Status.archived}),
@@ -62,7 +64,9 @@ def number_from_slug(slug: str) -> str:
 
 # A whole registry number as people type it: any case, "/" or "-" (the URL form), spaces, the sequence
 # with or without its leading zeros ("mef-2026-a-123").
-TYPED_NUMBER_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]{1,15})\s*[/-]\s*(\d{4})\s*[/-]\s*([ADIadi])\s*[/-]\s*(\d{1,6})\s*$")
+TYPED_NUMBER_RE = re.compile(
+    r"^\s*([A-Za-z][A-Za-z0-9]{1,15})\s*[/-]\s*(\d{4})\s*[/-]\s*([ADIadi])\s*[/-]\s*(\d{1,6})\s*$"
+)
 
 
 def typed_number(text: str) -> str | None:
@@ -84,17 +88,22 @@ def next_number(session: Session, administration_id: int, year: int, direction: 
     )
     return session.execute(
         update(RegistryCounter)
-        .where(RegistryCounter.administration_id == administration_id, RegistryCounter.year == year,
-               RegistryCounter.direction == direction.value)
+        .where(
+            RegistryCounter.administration_id == administration_id,
+            RegistryCounter.year == year,
+            RegistryCounter.direction == direction.value,
+        )
         .values(value=RegistryCounter.value + 1)
         .returning(RegistryCounter.value)
     ).scalar_one()
 
 
-def allocate(session: Session, administration: Administration, direction: Direction, at: datetime) -> tuple[int, int, str]:
+def allocate(
+    session: Session, administration: Administration, direction: Direction, at: datetime
+) -> tuple[int, int, str]:
     """(year, seq, registry number) for a correspondence registered at ``at`` — in the caller's transaction."""
     year = local_year(at)
-    seq = next_number(session, administration.id, year, direction)  # type: ignore[arg-type]
+    seq = next_number(session, administration.id, year, direction)
     return year, seq, format_number(administration.code, year, direction, seq)
 
 
@@ -104,6 +113,12 @@ def transition(session: Session, actor: Actor | None, corr: Correspondence, new:
         raise DomainError("error.invalid_transition", current=corr.status.value, target=new.value)
     old, corr.status = corr.status, new
     session.add(corr)
-    audit.record(session, actor, f"correspondence.{new.value}", object_type="correspondence",
-                 object_id=corr.id or "", administration_id=corr.administration_id,
-                 data={"from": old.value, "to": new.value, **data})
+    audit.record(
+        session,
+        actor,
+        f"correspondence.{new.value}",
+        object_type="correspondence",
+        object_id=corr.id or "",
+        administration_id=corr.administration_id,
+        data={"from": old.value, "to": new.value, **data},
+    )

@@ -36,13 +36,17 @@ def visible_clause(session: Session, actor: Actor | None) -> ColumnElement[bool]
         return false()
     own = Correspondence.administration_id == actor.administration_id
     named = select(ConfidentialAccess.correspondence_id).where(ConfidentialAccess.user_id == actor.user_id)
-    confidential_ok = or_(Correspondence.confidential.is_(False), Correspondence.id.in_(named),
-                          Correspondence.created_by == actor.user_id)
+    confidential_ok = or_(
+        Correspondence.confidential.is_(False), Correspondence.id.in_(named), Correspondence.created_by == actor.user_id
+    )
     if actor.has_role(Role.clerk):  # the registry sees its whole administration
         return and_(own, confidential_ok)
     units = unit_scope(session, actor)
-    dispatched = select(Dispatch.id).where(Dispatch.correspondence_id == Correspondence.id, Dispatch.unit_id.in_(units),
-                                           Dispatch.active.is_(True)).exists()
+    dispatched = (
+        select(Dispatch.id)
+        .where(Dispatch.correspondence_id == Correspondence.id, Dispatch.unit_id.in_(units), Dispatch.active.is_(True))
+        .exists()
+    )
     reach = [  # the column tests first: the dispatch probe runs only for rows they do not settle
         Correspondence.action_unit_id.in_(units),
         Correspondence.assignee_id == actor.user_id,
@@ -53,7 +57,9 @@ def visible_clause(session: Session, actor: Actor | None) -> ColumnElement[bool]
     return and_(own, or_(*reach), confidential_ok)
 
 
-def get_visible(session: Session, actor: Actor | None, correspondence_id: int, *, for_update: bool = False) -> Correspondence:
+def get_visible(
+    session: Session, actor: Actor | None, correspondence_id: int, *, for_update: bool = False
+) -> Correspondence:
     """The correspondence if the actor may see it; ``NotFound`` otherwise (same answer as missing)."""
     stmt = select(Correspondence).where(Correspondence.id == correspondence_id, visible_clause(session, actor))
     if for_update:

@@ -88,13 +88,20 @@ VOCABULARY_MAX_WORDS = 32
 def _vocabulary(session: Session, table: str, column: str) -> Callable[[str], list[str] | None]:
     """The indexed words (``column`` of ``table``: an FTS5 vocabulary, PostgreSQL's ``search_word``) that
     begin with a form, or None (search the prefix)."""
+
     def words(form: str) -> list[str] | None:
         if len(form) < VOCABULARY_MIN_CHARS:
             return None
-        found = list(session.execute(text(
-            f"SELECT {column} FROM {table} WHERE {column} >= :form AND {column} <= :end ORDER BY {column} LIMIT :n"
-        ).bindparams(form=form, end=form + "\U0010ffff", n=VOCABULARY_MAX_WORDS + 1)).scalars())
+        found = list(
+            session.execute(
+                text(
+                    f"SELECT {column} FROM {table} WHERE {column} >= :form AND {column} <= :end ORDER BY {column} "
+                    f"LIMIT :n"
+                ).bindparams(form=form, end=form + "\U0010ffff", n=VOCABULARY_MAX_WORDS + 1)
+            ).scalars()
+        )
         return None if len(found) > VOCABULARY_MAX_WORDS else found
+
     return words
 
 
@@ -131,14 +138,13 @@ class Match:
         # Both FTS5 indexes have the letter's id as rowid (documents: one row per letter, ``letter_text_fts``),
         # so each seeks straight to the range.
         parts, params = [], {}
-        for index, name, words in (("correspondence_fts", "f", self.fields), ("letter_text_fts", "d", self.documents)):
-            if words:  # else nothing there can match
+        for index, name, query in (("correspondence_fts", "f", self.fields), ("letter_text_fts", "d", self.documents)):
+            if query:  # else nothing there can match
                 parts.append(f"SELECT rowid FROM {index} WHERE {index} MATCH :{name} AND rowid >= :lo AND rowid < :hi")
-                params[name] = words
+                params[name] = query
         if not parts:
             return text("SELECT 0 WHERE 0")
         return text(" UNION ".join(parts)).bindparams(lo=lo, hi=hi, **params)
-
 
     def of_row(self) -> TextClause:
         """PostgreSQL: the same test on each row of a query over ``correspondence`` (a stored vector
@@ -146,7 +152,8 @@ class Match:
         return text(
             "(correspondence.search_vector @@ to_tsquery('simple', :tsq) OR EXISTS (SELECT 1 FROM document_text "
             "WHERE document_text.correspondence_id = correspondence.id "
-            "AND document_text.search_vector @@ to_tsquery('simple', :tsq)))").bindparams(tsq=self.tsq)
+            "AND document_text.search_vector @@ to_tsquery('simple', :tsq)))"
+        ).bindparams(tsq=self.tsq)
 
     def among(self, session: Session, ids: range) -> ColumnElement[bool]:
         """A condition on ``Correspondence``: its id is in ``ids`` and it matches. On PostgreSQL the
@@ -162,8 +169,11 @@ def match(session: Session, terms: Terms) -> Match:
     """``terms`` prepared for the session's database (on SQLite, each form looked up in the vocabularies)."""
     if session.get_bind().dialect.name == "postgresql":
         return Match(postgresql=True, tsq=tsquery(terms, _vocabulary(session, "search_word", "word")))
-    return Match(postgresql=False, fields=fts5_query(terms, _vocabulary(session, "correspondence_fts_vocab", "term")),
-                 documents=fts5_query(terms, _vocabulary(session, "letter_text_fts_vocab", "term")))
+    return Match(
+        postgresql=False,
+        fields=fts5_query(terms, _vocabulary(session, "correspondence_fts_vocab", "term")),
+        documents=fts5_query(terms, _vocabulary(session, "letter_text_fts_vocab", "term")),
+    )
 
 
 def matching_ids(session: Session, terms: Terms) -> TextClause:
@@ -178,14 +188,22 @@ def _hits(forms: tuple[str, ...], indexed: Iterable[str]) -> bool:
 def rank(session: Session, ids: Sequence[int], terms: Terms) -> list[int]:
     """``ids`` best first: each query word scores by where it is found (subject, other fields, documents
     only); ties keep the newest first."""
-    fields = {i: (set(index_forms(subject)), set(search_text.split())) for i, subject, search_text in session.execute(
-        select(Correspondence.id, Correspondence.subject, Correspondence.search_text)
-        .where(Correspondence.id.in_(ids))).all()}
+    fields = {
+        i: (set(index_forms(subject)), set(search_text.split()))
+        for i, subject, search_text in session.execute(
+            select(Correspondence.id, Correspondence.subject, Correspondence.search_text).where(
+                Correspondence.id.in_(ids)
+            )
+        ).all()
+    }
 
     def score(i: int) -> int:
         subject, other = fields.get(i, (set(), set()))
-        return sum(WEIGHT_SUBJECT if _hits(f, subject) else WEIGHT_FIELDS if _hits(f, other) else WEIGHT_DOCUMENTS
-                   for f in terms)
+        return sum(
+            WEIGHT_SUBJECT if _hits(f, subject) else WEIGHT_FIELDS if _hits(f, other) else WEIGHT_DOCUMENTS
+            for f in terms
+        )
+
     return sorted(ids, key=lambda i: (-score(i), -i))
 
 
@@ -195,9 +213,11 @@ def _snippet(value: str, terms: Terms) -> Snippet | None:
     for n, word in enumerate(found):
         forms = word_forms(word)
         if any(any(form.startswith(f) for form in forms for f in t) for t in terms):
-            return Snippet(("… " if n > SNIPPET_WORDS else "") + " ".join(found[max(0, n - SNIPPET_WORDS):n]),
-                           word, " ".join(found[n + 1:n + 1 + SNIPPET_WORDS]) +
-                           (" …" if n + 1 + SNIPPET_WORDS < len(found) else ""))
+            return Snippet(
+                ("… " if n > SNIPPET_WORDS else "") + " ".join(found[max(0, n - SNIPPET_WORDS) : n]),
+                word,
+                " ".join(found[n + 1 : n + 1 + SNIPPET_WORDS]) + (" …" if n + 1 + SNIPPET_WORDS < len(found) else ""),
+            )
     return None
 
 
@@ -206,13 +226,22 @@ def snippets(session: Session, ids: Sequence[int], terms: Terms) -> dict[int, Sn
     subject is shown anyway, so it is not repeated)."""
     if not ids or not terms:
         return {}
-    sources: dict[int, list[str]] = {i: [m] for i, m in session.execute(
-        select(Correspondence.id, Correspondence.message).where(Correspondence.id.in_(ids))).all()}
+    sources: dict[int, list[str]] = {
+        i: [m]
+        for i, m in session.execute(
+            select(Correspondence.id, Correspondence.message).where(Correspondence.id.in_(ids))
+        ).all()
+    }
     # Read through the correspondence_id index only, status and order checked here: with ``status`` and
     # ``ORDER BY id`` in the query, SQLite walked every read document in id order (a second at 1M letters).
     texts = session.execute(
-        select(DocumentText.id, DocumentText.correspondence_id, DocumentText.status,
-               func.substr(DocumentText.body, 1, SNIPPET_SCAN)).where(DocumentText.correspondence_id.in_(ids))).all()
+        select(
+            DocumentText.id,
+            DocumentText.correspondence_id,
+            DocumentText.status,
+            func.substr(DocumentText.body, 1, SNIPPET_SCAN),
+        ).where(DocumentText.correspondence_id.in_(ids))
+    ).all()
     for _, i, status, body in sorted(texts):
         if status == TextStatus.done:
             sources.setdefault(i, []).append(body)

@@ -40,14 +40,22 @@ def parse(text: str) -> Separator | None:
     """The separator a QR payload names, or None when it is not one of ours."""
     if not text.startswith(MARKER + "/"):
         return None
-    parts = text[len(MARKER) + 1:].split("/")
+    parts = text[len(MARKER) + 1 :].split("/")
     if len(parts) != 2 or not all(_CODE_RE.match(p) for p in parts):
         return None
     return Separator(parts[0], parts[1])
 
 
-def render(administration_code: str, administration_ar: str, administration_fr: str, *, type_code: str = "",
-           type_ar: str = "", type_fr: str = "", count: int = 1) -> bytes:
+def render(
+    administration_code: str,
+    administration_ar: str,
+    administration_fr: str,
+    *,
+    type_code: str = "",
+    type_ar: str = "",
+    type_fr: str = "",
+    count: int = 1,
+) -> bytes:
     """``count`` identical A4 separator sheets (one page each) for a scanner's stack."""
     if not 1 <= count <= MAX_SHEETS:
         raise ValueError("count out of range")
@@ -73,16 +81,33 @@ def render(administration_code: str, administration_ar: str, administration_fr: 
         if type_code:
             pdf.ln(4)
             use_font(pdf, FONT_AR, 14)
-            pdf.cell(180, 9, f"نوع المراسلات الموالية: {type_ar or type_code}", align="C",
-                     new_x=XPos.LEFT, new_y=YPos.NEXT)
+            pdf.cell(
+                180, 9, f"نوع المراسلات الموالية: {type_ar or type_code}", align="C", new_x=XPos.LEFT, new_y=YPos.NEXT
+            )
             use_font(pdf, FONT_LATIN, 12)
-            pdf.cell(180, 8, f"Type des courriers suivants : {type_fr or type_code}", align="C",
-                     new_x=XPos.LEFT, new_y=YPos.NEXT)
+            pdf.cell(
+                180,
+                8,
+                f"Type des courriers suivants : {type_fr or type_code}",
+                align="C",
+                new_x=XPos.LEFT,
+                new_y=YPos.NEXT,
+            )
         pdf.set_xy(15, 255)
         use_font(pdf, FONT_AR, 11, color=MUTED)
-        pdf.cell(180, 7, "ضع هذه الورقة قبل كل مراسلة في رزمة المسح الضوئي. تعاد طباعتها متى شئت.", align="C",
-                 new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.cell(
+            180,
+            7,
+            "ضع هذه الورقة قبل كل مراسلة في رزمة المسح الضوئي. تعاد طباعتها متى شئت.",
+            align="C",
+            new_x=XPos.LEFT,
+            new_y=YPos.NEXT,
+        )
         use_font(pdf, FONT_LATIN, 10, color=MUTED)
-        pdf.cell(180, 6, "Placez ce feuillet avant chaque courrier de la pile à numériser. Réimprimable à volonté.",
-                 align="C")
+        pdf.cell(
+            180,
+            6,
+            "Placez ce feuillet avant chaque courrier de la pile à numériser. Réimprimable à volonté.",
+            align="C",
+        )
     return bytes(pdf.output())

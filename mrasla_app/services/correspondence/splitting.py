@@ -41,8 +41,25 @@ class Segment:
 
 def render_page(pdf_path: Path, page: int, out_stem: Path, dpi: int = DETECT_DPI) -> Path:
     """Page ``page`` (1-based) of ``pdf_path`` as a grey PNG."""
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", "-f", str(page), "-l", str(page), "-singlefile",
-                    str(pdf_path), str(out_stem)], check=True, capture_output=True, timeout=TIMEOUT)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            str(dpi),
+            "-gray",
+            "-png",
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            "-singlefile",
+            str(pdf_path),
+            str(out_stem),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=TIMEOUT,
+    )
     return out_stem.with_suffix(".png")
 
 
@@ -50,14 +67,34 @@ def _render_chunk(pdf_path: Path, first: int, last: int, workdir: Path) -> dict[
     """Pages ``first``..``last`` as grey PNGs in one ``pdftoppm`` run (page → file)."""
     for old in workdir.glob("c-*.png"):
         old.unlink()
-    subprocess.run(["pdftoppm", "-r", str(DETECT_DPI), "-gray", "-png", "-f", str(first), "-l", str(last),
-                    str(pdf_path), str(workdir / "c")], check=True, capture_output=True, timeout=TIMEOUT)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            str(DETECT_DPI),
+            "-gray",
+            "-png",
+            "-f",
+            str(first),
+            "-l",
+            str(last),
+            str(pdf_path),
+            str(workdir / "c"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=TIMEOUT,
+    )
     return {int(png.stem.rsplit("-", 1)[1]): png for png in workdir.glob("c-*.png")}  # c-7.png, c-07.png…
 
 
 def _zbar(images: list[Path], xml: bool) -> subprocess.CompletedProcess:
-    done = subprocess.run(["zbarimg", "--xml" if xml else "--raw", "-q", "-Sdisable", "-Sqrcode.enable",
-                           *map(str, images)], capture_output=True, timeout=TIMEOUT, check=False)
+    done = subprocess.run(
+        ["zbarimg", "--xml" if xml else "--raw", "-q", "-Sdisable", "-Sqrcode.enable", *map(str, images)],
+        capture_output=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
     if done.returncode not in (0, 4):  # 4: no symbol at all
         raise RuntimeError(f"zbarimg failed: {done.stderr[:200]!r}")
     return done

@@ -43,13 +43,38 @@ DOCUMENT_KINDS = tuple(k.value for k in DocumentKind)
 #: A sent letter stays sent when it is later closed or archived: its delivery trail can be certified.
 SENT_STATUSES = frozenset({Status.sent, Status.closed, Status.archived})
 #: History events the page names; any other shows as "other".
-HISTORY = ("deposited", "registered", "qualified", "dispatched", "in_progress", "returned", "closed", "answered",
-           "archived", "to_qualify", "note_added", "linked", "sent", "delivered", "acknowledged", "received",
-           "retrieved", "evidence_issued",
-           "due", "active", "transfer_pending", "transferred", "destroyed")  # the last five: records.retention
+HISTORY = (
+    "deposited",
+    "registered",
+    "qualified",
+    "dispatched",
+    "in_progress",
+    "returned",
+    "closed",
+    "answered",
+    "archived",
+    "to_qualify",
+    "note_added",
+    "linked",
+    "sent",
+    "delivered",
+    "acknowledged",
+    "received",
+    "retrieved",
+    "evidence_issued",
+    "due",
+    "active",
+    "transfer_pending",
+    "transferred",
+    "destroyed",
+)  # the last five: records.retention
 #: History events of the sending (flow 5): the data worth showing under each (recipient, registry numbers).
-SENDING_DETAILS = {"sent": ("to_administration", "to_unit", "to_party"), "delivered": ("to_administration", "number"),
-                   "acknowledged": ("number",), "received": ("from",)}
+SENDING_DETAILS = {
+    "sent": ("to_administration", "to_unit", "to_party"),
+    "delivered": ("to_administration", "number"),
+    "acknowledged": ("number",),
+    "received": ("from",),
+}
 
 
 @dataclass(frozen=True)
@@ -121,8 +146,10 @@ class LetterView:
 def _user_names(session: Session, ids: set[int]) -> dict[int, Bilingual]:
     if not ids:
         return {}
-    return {u.id: Bilingual(u.full_name_ar or u.full_name, u.full_name)  # type: ignore[misc]
-            for u in session.execute(select(User).where(User.id.in_(ids))).scalars()}
+    return {
+        u.id: Bilingual(u.full_name_ar or u.full_name, u.full_name)
+        for u in session.execute(select(User).where(User.id.in_(ids))).scalars()
+    }
 
 
 def _event_detail(action: str, data: dict, unit_names: dict[int, str]) -> str:
@@ -148,13 +175,21 @@ def _event_detail(action: str, data: dict, unit_names: dict[int, str]) -> str:
     return " · ".join(parts)[:500]
 
 
-def _events(session: Session, history: list[AuditEvent], names: dict[int, Bilingual],
-            copies: list[Unit]) -> list[EventView]:
+def _events(
+    session: Session, history: list[AuditEvent], names: dict[int, Bilingual], copies: list[Unit]
+) -> list[EventView]:
     # administrations that acted on it (arrival from, acknowledgement by): "administration:<code>"
-    codes = {(e.actor_label or "").split(":", 1)[1] for e in history
-             if (e.actor_label or "").startswith("administration:")}
-    adms = {a.code: Bilingual(a.name_ar, a.name_fr) for a in session.execute(
-        select(Administration).where(Administration.code.in_(codes))).scalars()} if codes else {}
+    codes = {
+        (e.actor_label or "").split(":", 1)[1] for e in history if (e.actor_label or "").startswith("administration:")
+    }
+    adms = (
+        {
+            a.code: Bilingual(a.name_ar, a.name_fr)
+            for a in session.execute(select(Administration).where(Administration.code.in_(codes))).scalars()
+        }
+        if codes
+        else {}
+    )
     unit_ar = {u.id: u.name_ar for u in copies if u.id}
     unit_fr = {u.id: u.name_fr for u in copies if u.id}
     out = []
@@ -172,23 +207,44 @@ def _events(session: Session, history: list[AuditEvent], names: dict[int, Biling
             who = Bilingual("", "")
         else:
             who = adms.get(label.split(":", 1)[-1], Bilingual(label, label))
-        out.append(EventView(action if action in HISTORY else "other", e.at, who,
-                             Bilingual(_event_detail(action, data, unit_ar), _event_detail(action, data, unit_fr))))
+        out.append(
+            EventView(
+                action if action in HISTORY else "other",
+                e.at,
+                who,
+                Bilingual(_event_detail(action, data, unit_ar), _event_detail(action, data, unit_fr)),
+            )
+        )
     return out
 
 
 def _links(session: Session, actor: Actor, corr: Correspondence) -> list[LinkView]:
     """Links to correspondences the actor may also see."""
-    rows = session.execute(select(CorrespondenceLink).where(
-        or_(CorrespondenceLink.from_id == corr.id, CorrespondenceLink.to_id == corr.id))).scalars().all()
+    rows = (
+        session.execute(
+            select(CorrespondenceLink).where(
+                or_(CorrespondenceLink.from_id == corr.id, CorrespondenceLink.to_id == corr.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
     other_ids = {r.to_id if r.from_id == corr.id else r.from_id for r in rows}
-    visible = {c.id: c for c in session.execute(select(Correspondence).where(
-        Correspondence.id.in_(other_ids), scoping.visible_clause(session, actor))).scalars()} if other_ids else {}
+    visible = (
+        {
+            c.id: c
+            for c in session.execute(
+                select(Correspondence).where(Correspondence.id.in_(other_ids), scoping.visible_clause(session, actor))
+            ).scalars()
+        }
+        if other_ids
+        else {}
+    )
     out = []
     for r in rows:
         c = visible.get(r.to_id if r.from_id == corr.id else r.from_id)
         if c is not None:
-            out.append(LinkView(c.id, c.registry_number, c.subject, r.kind.value, r.from_id == corr.id))  # type: ignore[arg-type]
+            out.append(LinkView(c.id, c.registry_number, c.subject, r.kind.value, r.from_id == corr.id))
     return out
 
 
@@ -202,42 +258,58 @@ def letter_view(session: Session, actor: Actor, correspondence_id: int) -> Lette
     corr = scoping.get_visible(session, actor, correspondence_id)
     sender = session.get(Party, corr.sender_party_id) if corr.sender_party_id else None
     sender_adm = session.get(Administration, corr.sender_administration_id) if corr.sender_administration_id else None
-    to_adm = session.get(Administration, corr.recipient_administration_id) \
-        if corr.recipient_administration_id else None
+    to_adm = session.get(Administration, corr.recipient_administration_id) if corr.recipient_administration_id else None
     to_party = session.get(Party, corr.recipient_party_id) if corr.recipient_party_id else None
     unit = session.get(Unit, corr.action_unit_id) if corr.action_unit_id else None
     assignee = session.get(User, corr.assignee_id) if corr.assignee_id else None
     person = sender.full_name if sender else ""
     to_person = to_party.full_name if to_party else ""
-    docs = session.execute(select(Document).where(Document.correspondence_id == corr.id)
-                           .order_by(Document.kind, Document.position, Document.id)).scalars().all()
-    history = dispatch.history(session, actor, corr.id)  # type: ignore[arg-type]
+    docs = (
+        session.execute(
+            select(Document)
+            .where(Document.correspondence_id == corr.id)
+            .order_by(Document.kind, Document.position, Document.id)
+        )
+        .scalars()
+        .all()
+    )
+    history = dispatch.history(session, actor, corr.id)
     notes = session.execute(select(Note).where(Note.correspondence_id == corr.id).order_by(Note.id)).scalars().all()
     names = _user_names(session, {e.actor_id for e in history if e.actor_id} | {n.author_id for n in notes})
-    copies = list(session.execute(select(Unit).join(Dispatch, Dispatch.unit_id == Unit.id).where(
-        Dispatch.correspondence_id == corr.id, Dispatch.purpose == DispatchPurpose.information)
-        .order_by(Dispatch.id)).scalars().unique())
+    copies = list(
+        session.execute(
+            select(Unit)
+            .join(Dispatch, Dispatch.unit_id == Unit.id)
+            .where(Dispatch.correspondence_id == corr.id, Dispatch.purpose == DispatchPurpose.information)
+            .order_by(Dispatch.id)
+        )
+        .scalars()
+        .unique()
+    )
     acting = letter_actions.is_acting_on(session, actor, corr)
     copy_ids = {u.id for u in copies}
     return LetterView(
         corr=corr,
         sender=Bilingual(sender_adm.name_ar, sender_adm.name_fr) if sender_adm else Bilingual(person, person),
         sender_party=sender,
-        recipient=Bilingual(" · ".join(x for x in (to_person, to_adm.name_ar if to_adm else "") if x),
-                            " · ".join(x for x in (to_person, to_adm.name_fr if to_adm else "") if x)),
+        recipient=Bilingual(
+            " · ".join(x for x in (to_person, to_adm.name_ar if to_adm else "") if x),
+            " · ".join(x for x in (to_person, to_adm.name_fr if to_adm else "") if x),
+        ),
         unit=Bilingual(f"{unit.name_ar} ({unit.code})", f"{unit.name_fr} ({unit.code})") if unit else Bilingual("", ""),
-        assignee=Bilingual(assignee.full_name_ar or assignee.full_name, assignee.full_name) if assignee
+        assignee=Bilingual(assignee.full_name_ar or assignee.full_name, assignee.full_name)
+        if assignee
         else Bilingual("", ""),
-        documents=[DocumentView(d.id, d.filename, d.kind.value, d.pages or 0, d.size, d.sha256, d.content_type)  # type: ignore[arg-type]
-                   for d in docs],
+        documents=[
+            DocumentView(d.id, d.filename, d.kind.value, d.pages or 0, d.size, d.sha256, d.content_type) for d in docs
+        ],
         events=_events(session, history, names, copies),
-        notes=[NoteView(n.id, n.body, n.created_at, names.get(n.author_id, Bilingual("", "")))  # type: ignore[arg-type]
-               for n in notes],
+        notes=[NoteView(n.id, n.body, n.created_at, names.get(n.author_id, Bilingual("", ""))) for n in notes],
         links=_links(session, actor, corr),
         copies=[Bilingual(u.name_ar, u.name_fr) for u in copies],
         actions=letter_actions.allowed(session, actor, corr),
         can_send=sending.can_send_outgoing(session, actor, corr)
-        or bool(sending.folders_to_send(session, actor, corr.id)),  # type: ignore[arg-type]
+        or bool(sending.folders_to_send(session, actor, corr.id)),
         can_reprint=labels.can_reprint(session, actor, corr),
         info_only=not acting and bool(copy_ids & scoping.unit_scope(session, actor)),
         delivery_evidence=corr.direction is Direction.outgoing and corr.status in SENT_STATUSES,
@@ -271,7 +343,7 @@ class DispatchView:
 
 
 def _person(u: User) -> PersonView:
-    return PersonView(u.id, Bilingual(u.full_name_ar or u.full_name, u.full_name))  # type: ignore[arg-type]
+    return PersonView(u.id, Bilingual(u.full_name_ar or u.full_name, u.full_name))
 
 
 def _dispatchable(session: Session, actor: Actor, correspondence_id: int) -> Correspondence:
@@ -286,24 +358,44 @@ def dispatch_view(session: Session, actor: Actor, correspondence_id: int) -> Dis
     corr = _dispatchable(session, actor, correspondence_id)
     nodes = administrations.unit_tree(session, corr.administration_id, active_only=True)
     party = session.get(Party, corr.sender_party_id) if corr.sender_party_id else None
-    docs = session.execute(select(Document).where(Document.correspondence_id == corr.id)
-                           .order_by(Document.kind, Document.position, Document.id)).scalars().all()
+    docs = (
+        session.execute(
+            select(Document)
+            .where(Document.correspondence_id == corr.id)
+            .order_by(Document.kind, Document.position, Document.id)
+        )
+        .scalars()
+        .all()
+    )
     return DispatchView(
-        corr=corr, qualify=LetterAction.qualify in letter_actions.allowed(session, actor, corr),
-        units=[UnitChoice(n.unit.id, n.unit.code, Bilingual(n.unit.name_ar, n.unit.name_fr), n.depth)  # type: ignore[arg-type]
-               for n in nodes],
+        corr=corr,
+        qualify=LetterAction.qualify in letter_actions.allowed(session, actor, corr),
+        units=[UnitChoice(n.unit.id, n.unit.code, Bilingual(n.unit.name_ar, n.unit.name_fr), n.depth) for n in nodes],
         sender=party.full_name if party else "",
-        documents=[DocumentView(d.id, d.filename, d.kind.value, d.pages or 0, d.size, d.sha256, d.content_type)  # type: ignore[arg-type]
-                   for d in docs])
+        documents=[
+            DocumentView(d.id, d.filename, d.kind.value, d.pages or 0, d.size, d.sha256, d.content_type) for d in docs
+        ],
+    )
 
 
 def unit_people(session: Session, actor: Actor, correspondence_id: int, unit_id: int) -> list[PersonView]:
     """Active staff of ``unit_id`` the letter may be dispatched to by name."""
     corr = _dispatchable(session, actor, correspondence_id)
-    rows = session.execute(
-        select(User).join(RoleMembership, RoleMembership.user_id == User.id)
-        .where(RoleMembership.unit_id == unit_id, User.active.is_(True), User.administration_id == corr.administration_id)
-        .order_by(User.full_name)).scalars().unique().all()
+    rows = (
+        session.execute(
+            select(User)
+            .join(RoleMembership, RoleMembership.user_id == User.id)
+            .where(
+                RoleMembership.unit_id == unit_id,
+                User.active.is_(True),
+                User.administration_id == corr.administration_id,
+            )
+            .order_by(User.full_name)
+        )
+        .scalars()
+        .unique()
+        .all()
+    )
     return [_person(u) for u in rows]
 
 
@@ -312,8 +404,15 @@ def confidential_candidates(session: Session, actor: Actor, correspondence_id: i
     corr = _dispatchable(session, actor, correspondence_id)
     if LetterAction.qualify not in letter_actions.allowed(session, actor, corr):
         return []
-    rows = session.execute(select(User).where(User.administration_id == corr.administration_id,
-                                              User.active.is_(True)).order_by(User.full_name)).scalars().all()
+    rows = (
+        session.execute(
+            select(User)
+            .where(User.administration_id == corr.administration_id, User.active.is_(True))
+            .order_by(User.full_name)
+        )
+        .scalars()
+        .all()
+    )
     return [_person(u) for u in rows]
 
 
@@ -330,8 +429,13 @@ class SendPanelView:
 
 
 def _folder_panel(session: Session, actor: Actor, folder: Folder) -> SendPanelView:
-    return SendPanelView(folder.id, 0, folder.reference, sending.options(session, actor, folder.id),  # type: ignore[arg-type]
-                         Bilingual("", ""))
+    return SendPanelView(
+        folder.id,
+        0,
+        folder.reference,
+        sending.options(session, actor, folder.id),
+        Bilingual("", ""),
+    )
 
 
 def send_panel_for_folder(session: Session, actor: Actor, folder_id: int) -> SendPanelView:
@@ -349,8 +453,8 @@ def send_panel_for_letter(session: Session, actor: Actor, correspondence_id: int
     if sending.can_send_outgoing(session, actor, corr):
         adm = session.get(Administration, corr.recipient_administration_id)
         fixed = Bilingual(f"{adm.code} — {adm.name_ar}", f"{adm.code} — {adm.name_fr}") if adm else Bilingual("", "")
-        return SendPanelView(0, corr.id, corr.registry_number, None, fixed)  # type: ignore[arg-type]
-    folders = sending.folders_to_send(session, actor, corr.id)  # type: ignore[arg-type]
+        return SendPanelView(0, corr.id, corr.registry_number, None, fixed)
+    folders = sending.folders_to_send(session, actor, corr.id)
     if not folders:
         raise PermissionDenied()
     return _folder_panel(session, actor, folders[0])

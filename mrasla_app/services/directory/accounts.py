@@ -24,8 +24,8 @@ from sqlmodel import Session
 from mrasla_app.crypto import seal, unseal
 from mrasla_app.models import Role, RoleMembership, Unit, User, UserSession
 from mrasla_app.models.base import utcnow
-from mrasla_app.services.platform import audit
 from mrasla_app.services.errors import DomainError
+from mrasla_app.services.platform import audit
 from mrasla_app.services.platform.text import clean
 from mrasla_app.settings import get_settings
 
@@ -85,16 +85,20 @@ def check_password_strength(password: str) -> None:
 
 
 def _memberships(session: Session, user: User) -> list[tuple[int, Role]]:
-    return [(u, Role(r)) for u, r in session.execute(
-        select(RoleMembership.unit_id, RoleMembership.role).where(RoleMembership.user_id == user.id)
-    ).all()]
+    return [
+        (u, Role(r))
+        for u, r in session.execute(
+            select(RoleMembership.unit_id, RoleMembership.role).where(RoleMembership.user_id == user.id)
+        ).all()
+    ]
 
 
 def _privileged(user: User, memberships: list[tuple[int, Role]]) -> bool:
     """Whether ``user`` holds a role listed in ``MRASLA_TOTP_ROLES`` (administrators by default)."""
     privileged = get_settings().totp_roles
     return (user.is_platform_admin and "platform_admin" in privileged) or any(
-        r.value in privileged for _, r in memberships)
+        r.value in privileged for _, r in memberships
+    )
 
 
 def load_actor(session: Session, user: User) -> Actor:
@@ -111,7 +115,7 @@ def load_actor(session: Session, user: User) -> Actor:
         memberships = [(u, r) for u, r in memberships if r.value not in privileged]
         is_platform_admin = is_platform_admin and "platform_admin" not in privileged
     return Actor(
-        user_id=user.id,  # type: ignore[arg-type]
+        user_id=user.id,
         email=user.email,
         full_name=user.full_name,
         administration_id=user.administration_id,
@@ -139,9 +143,16 @@ def _login_failed(session: Session, user: User, now: datetime, ip: str, reason: 
     if user.failed_logins >= MAX_FAILED_LOGINS:
         user.locked_until, user.failed_logins = now + LOCKOUT, 0
     session.add(user)
-    audit.record(session, None, "auth.login_failed", object_type="user", object_id=user.id,
-                 administration_id=user.administration_id, actor_label=user.email,
-                 data={"ip": ip, "reason": reason})
+    audit.record(
+        session,
+        None,
+        "auth.login_failed",
+        object_type="user",
+        object_id=user.id,
+        administration_id=user.administration_id,
+        actor_label=user.email,
+        data={"ip": ip, "reason": reason},
+    )
     session.commit()
 
 
@@ -150,8 +161,7 @@ def login_email(value: str) -> str:
     return clean(value, multiline=False).lower()
 
 
-def _check_password(session: Session, user: User | None, password: str, now: datetime, ip: str,
-                    reason: str) -> User:
+def _check_password(session: Session, user: User | None, password: str, now: datetime, ip: str, reason: str) -> User:
     """``user`` when ``password`` is theirs and they may sign in; else ``error.invalid_credentials``.
 
     One answer for an unknown e-mail, a wrong password, a disabled and a locked account, each after
@@ -178,8 +188,7 @@ def authenticate(
     now = utcnow()
     # The row is locked (PostgreSQL; SQLite has one writer) so two logins racing with one TOTP code
     # cannot both see it unused.
-    found = session.execute(
-        select(User).where(User.email == login_email(email)).with_for_update()).scalar_one_or_none()
+    found = session.execute(select(User).where(User.email == login_email(email)).with_for_update()).scalar_one_or_none()
     user = _check_password(session, found, password, now, ip, "password")
     check_second_factor(session, user, totp_code, now, ip)
     if _hasher.check_needs_rehash(user.password_hash):
@@ -208,25 +217,35 @@ def is_locked(user: User, now: datetime) -> bool:
     return user.locked_until is not None and user.locked_until > now
 
 
-def issue_ticket(session: Session, user: User, now: datetime, *, ip: str = "", user_agent: str = "",
-                 method: str = "password") -> str:
+def issue_ticket(
+    session: Session, user: User, now: datetime, *, ip: str = "", user_agent: str = "", method: str = "password"
+) -> str:
     """The one-time login ticket of a user whose credentials (and second factor) were checked:
     resets the failure counter, opens the pending session and audits the login (``method``:
     password, ldap, oidc)."""
     user.failed_logins, user.locked_until = 0, None
     ticket = secrets.token_urlsafe(32)
     session.add(user)
-    session.add(UserSession(
-        user_id=user.id,  # type: ignore[arg-type]
-        ticket_hash=hash_secret(ticket),
-        ticket_expires_at=now + TICKET_TTL,
-        expires_at=now + timedelta(days=get_settings().session_days),
-        ip=ip[:64],
-        user_agent=user_agent[:255],
-    ))
+    session.add(
+        UserSession(
+            user_id=user.id,
+            ticket_hash=hash_secret(ticket),
+            ticket_expires_at=now + TICKET_TTL,
+            expires_at=now + timedelta(days=get_settings().session_days),
+            ip=ip[:64],
+            user_agent=user_agent[:255],
+        )
+    )
     data = {"ip": ip} if method == "password" else {"ip": ip, "method": method}
-    audit.record(session, load_actor(session, user), "auth.login", object_type="user", object_id=user.id,
-                 administration_id=user.administration_id, data=data)
+    audit.record(
+        session,
+        load_actor(session, user),
+        "auth.login",
+        object_type="user",
+        object_id=user.id,
+        administration_id=user.administration_id,
+        data=data,
+    )
     return ticket
 
 
@@ -265,15 +284,19 @@ def actor_from_token(session: Session, token: str | None) -> Actor | None:
 def logout(session: Session, token: str | None) -> None:
     if not token:
         return
-    row = session.execute(
-        select(UserSession).where(UserSession.token_hash == hash_secret(token))
-    ).scalar_one_or_none()
+    row = session.execute(select(UserSession).where(UserSession.token_hash == hash_secret(token))).scalar_one_or_none()
     if row is not None:
         user = session.get(User, row.user_id)
         session.delete(row)
         if user is not None:
-            audit.record(session, load_actor(session, user), "auth.logout", object_type="user",
-                         object_id=user.id, administration_id=user.administration_id)
+            audit.record(
+                session,
+                load_actor(session, user),
+                "auth.logout",
+                object_type="user",
+                object_id=user.id,
+                administration_id=user.administration_id,
+            )
 
 
 def end_all_sessions(session: Session, user_id: int, *, keep_token: str | None = None) -> None:
@@ -286,6 +309,7 @@ def end_all_sessions(session: Session, user_id: int, *, keep_token: str | None =
 
 # --- TOTP -------------------------------------------------------------------------------------
 
+
 def totp_purpose(user_id: int) -> str:
     """The sealing purpose of a user's TOTP secret (``crypto.seal``)."""
     return f"totp:{user_id}"
@@ -293,7 +317,7 @@ def totp_purpose(user_id: int) -> str:
 
 def _totp(user: User) -> pyotp.TOTP:
     assert user.totp_secret is not None
-    return pyotp.TOTP(unseal(user.totp_secret, totp_purpose(user.id)).decode())  # type: ignore[arg-type]
+    return pyotp.TOTP(unseal(user.totp_secret, totp_purpose(user.id)).decode())
 
 
 def _accept_totp(user: User, code: str) -> bool:
@@ -318,7 +342,7 @@ def new_enrolment_code(user: User) -> str:
     """A one-time TOTP enrolment code for ``user`` (shown once, stored hashed, valid ``ENROLMENT_TTL``);
     the caller checks who may issue it (``users.issue_totp_enrolment_code``, the CLI)."""
     raw = base64.b32encode(secrets.token_bytes(10)).decode()  # 16 characters, 80 bits
-    code = "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+    code = "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
     user.totp_enrolment_hash = hash_secret(code)
     user.totp_enrolment_expires_at = utcnow() + ENROLMENT_TTL
     return code
@@ -331,8 +355,13 @@ _LOOKALIKES = str.maketrans("018", "OIB")
 def _enrolment_code_ok(user: User, code: str) -> bool:
     code = code.strip().upper().replace(" ", "").translate(_LOOKALIKES)
     expires = user.totp_enrolment_expires_at
-    return bool(code and user.totp_enrolment_hash and expires and expires > utcnow()
-                and hmac.compare_digest(user.totp_enrolment_hash, hash_secret(code)))
+    return bool(
+        code
+        and user.totp_enrolment_hash
+        and expires
+        and expires > utcnow()
+        and hmac.compare_digest(user.totp_enrolment_hash, hash_secret(code))
+    )
 
 
 def begin_totp(session: Session, actor: Actor, enrolment_code: str = "") -> str:
@@ -354,11 +383,18 @@ def begin_totp(session: Session, actor: Actor, enrolment_code: str = "") -> str:
     elif _privileged(user, _memberships(session, user)):
         raise DomainError("error.totp_enrolment_code_required")
     secret = pyotp.random_base32()
-    user.totp_secret = seal(secret.encode(), totp_purpose(user.id))  # type: ignore[arg-type]
+    user.totp_secret = seal(secret.encode(), totp_purpose(user.id))
     user.totp_enabled, user.totp_vouched, user.totp_last_step = False, vouched, None
     session.add(user)
-    audit.record(session, actor, "auth.totp_enrolment_started", object_type="user", object_id=user.id,
-                 administration_id=user.administration_id, data={"with_code": vouched})
+    audit.record(
+        session,
+        actor,
+        "auth.totp_enrolment_started",
+        object_type="user",
+        object_id=user.id,
+        administration_id=user.administration_id,
+        data={"with_code": vouched},
+    )
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="Mrasla")
 
 
@@ -368,8 +404,15 @@ def confirm_totp(session: Session, actor: Actor, code: str) -> None:
         raise DomainError("error.totp_invalid")
     user.totp_enabled = True
     session.add(user)
-    audit.record(session, actor, "auth.totp_enabled", object_type="user", object_id=user.id,
-                 administration_id=user.administration_id, data={"vouched": user.totp_vouched})
+    audit.record(
+        session,
+        actor,
+        "auth.totp_enabled",
+        object_type="user",
+        object_id=user.id,
+        administration_id=user.administration_id,
+        data={"vouched": user.totp_vouched},
+    )
 
 
 def disable_totp(session: Session, actor: Actor, password: str, *, ip: str = "") -> None:
@@ -378,12 +421,19 @@ def disable_totp(session: Session, actor: Actor, password: str, *, ip: str = "")
     user = _check_password(session, session.get(User, actor.user_id), password, utcnow(), ip, "totp_disable")
     user.totp_secret, user.totp_enabled, user.totp_vouched, user.totp_last_step = None, False, False, None
     session.add(user)
-    audit.record(session, actor, "auth.totp_disabled", object_type="user", object_id=user.id,
-                 administration_id=user.administration_id)
+    audit.record(
+        session,
+        actor,
+        "auth.totp_disabled",
+        object_type="user",
+        object_id=user.id,
+        administration_id=user.administration_id,
+    )
 
 
-def change_password(session: Session, actor: Actor, current: str, new: str, *, keep_token: str | None = None,
-                    ip: str = "") -> None:
+def change_password(
+    session: Session, actor: Actor, current: str, new: str, *, keep_token: str | None = None, ip: str = ""
+) -> None:
     """Change one's own password. Wrong current passwords count towards the lockout like failed
     logins (the adapters also rate-limit the calls like the login form), and every other session
     of the user ends: whoever else held one (a stolen session, a forgotten computer) is signed out.
@@ -392,9 +442,15 @@ def change_password(session: Session, actor: Actor, current: str, new: str, *, k
     check_password_strength(new)
     user.password_hash = hash_password(new)
     session.add(user)
-    end_all_sessions(session, user.id, keep_token=keep_token)  # type: ignore[arg-type]
-    audit.record(session, actor, "user.password_changed", object_type="user", object_id=user.id,
-                 administration_id=user.administration_id)
+    end_all_sessions(session, user.id, keep_token=keep_token)
+    audit.record(
+        session,
+        actor,
+        "user.password_changed",
+        object_type="user",
+        object_id=user.id,
+        administration_id=user.administration_id,
+    )
 
 
 def unit_administration(session: Session, unit_id: int) -> int | None:

@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from mrasla_app.models import Administration, AdministrationKind, Unit, UnitLevel
-from mrasla_app.services.platform import audit, validation
 from mrasla_app.services.directory import permissions
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
+from mrasla_app.services.platform import audit, validation
 from mrasla_app.services.platform.text import normalize
 
 
@@ -29,9 +29,11 @@ class UnitNode:
 
 def public_directory(session: Session, query: str = "", limit: int = 50) -> list[Administration]:
     """Active administrations matching ``query`` (Arabic or French name, any spelling variant, or code)."""
-    rows = session.execute(
-        select(Administration).where(Administration.active.is_(True)).order_by(Administration.code)
-    ).scalars().all()
+    rows = (
+        session.execute(select(Administration).where(Administration.active.is_(True)).order_by(Administration.code))
+        .scalars()
+        .all()
+    )
     q = normalize(query)
     if q:
         rows = [a for a in rows if q in normalize(f"{a.code} {a.name_ar} {a.name_fr} {a.city_ar} {a.city_fr}")]
@@ -77,7 +79,7 @@ def save_administration(
         permissions.require_admin_of(actor, administration_id)
         adm = get_administration(session, administration_id)
     new_code = validation.code(code, validation.ADMIN_CODE)
-    if new_code != adm.code and administration_id is not None and not actor.is_platform_admin:  # type: ignore[union-attr]
+    if new_code != adm.code and administration_id is not None and not actor.is_platform_admin:
         raise DomainError("error.forbidden")  # registry numbers embed the code: only the platform changes it
     clash = session.execute(
         select(Administration.id).where(Administration.code == new_code, Administration.id != administration_id)
@@ -96,9 +98,15 @@ def save_administration(
     adm.active = bool(active)
     session.add(adm)
     session.flush()
-    audit.record(session, actor, "administration.created" if administration_id is None else "administration.updated",
-                 object_type="administration", object_id=adm.id, administration_id=adm.id,
-                 data={"code": adm.code, "name_fr": adm.name_fr, "active": adm.active})
+    audit.record(
+        session,
+        actor,
+        "administration.created" if administration_id is None else "administration.updated",
+        object_type="administration",
+        object_id=adm.id,
+        administration_id=adm.id,
+        data={"code": adm.code, "name_fr": adm.name_fr, "active": adm.active},
+    )
     return adm
 
 
@@ -170,9 +178,9 @@ def save_unit(
             raise DomainError("error.invalid_parent")
     new_code = validation.code(code, validation.UNIT_CODE)
     clash = session.execute(
-        select(func.count()).select_from(Unit).where(
-            Unit.administration_id == administration_id, Unit.code == new_code, Unit.id != unit_id
-        )
+        select(func.count())
+        .select_from(Unit)
+        .where(Unit.administration_id == administration_id, Unit.code == new_code, Unit.id != unit_id)
     ).scalar_one()
     if clash:
         raise DomainError("error.duplicate_code")
@@ -186,7 +194,13 @@ def save_unit(
     unit.active = bool(active)
     session.add(unit)
     session.flush()
-    audit.record(session, actor, "unit.created" if unit_id is None else "unit.updated", object_type="unit",
-                 object_id=unit.id, administration_id=administration_id,
-                 data={"code": unit.code, "parent_id": parent_id, "level": unit.level.value, "active": unit.active})
+    audit.record(
+        session,
+        actor,
+        "unit.created" if unit_id is None else "unit.updated",
+        object_type="unit",
+        object_id=unit.id,
+        administration_id=administration_id,
+        data={"code": unit.code, "parent_id": parent_id, "level": unit.level.value, "active": unit.active},
+    )
     return unit

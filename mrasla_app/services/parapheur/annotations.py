@@ -23,12 +23,12 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from mrasla_app.models import Folder, FolderAnnotation, User
-from mrasla_app.services.platform import audit, storage
 from mrasla_app.services.directory import permissions, users
-from mrasla_app.services.parapheur import folders
-from mrasla_app.services.platform import validation as checks
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
+from mrasla_app.services.parapheur import folders
+from mrasla_app.services.platform import audit, storage
+from mrasla_app.services.platform import validation as checks
 
 MAX_BODY = 4000
 
@@ -54,7 +54,7 @@ def may_annotate(session: Session, actor: Actor, folder: Folder) -> bool:
         return False
     if folder.initiator_id == actor.user_id:
         return True
-    people = folders.participant_ids(session, folder.id)  # type: ignore[arg-type]
+    people = folders.participant_ids(session, folder.id)
     return actor.user_id in people or bool(people & set(users.acting_for(session, actor.user_id)))
 
 
@@ -86,20 +86,39 @@ def _check_position(page: int | None, x: float | None, y: float | None, pages: i
             raise DomainError("error.invalid_request")
 
 
-def add(session: Session, actor: Actor | None, folder_id: int, body: str, page: int | None = None,
-        x: float | None = None, y: float | None = None) -> FolderAnnotation:
+def add(
+    session: Session,
+    actor: Actor | None,
+    folder_id: int,
+    body: str,
+    page: int | None = None,
+    x: float | None = None,
+    y: float | None = None,
+) -> FolderAnnotation:
     """A comment on the folder (no page) or pinned at (``x``, ``y``) of ``page`` (1-based)."""
     actor, folder = _folder(session, actor, folder_id, for_update=True)
     body = checks.text(body, "body", max_len=MAX_BODY)
     _check_position(page, x, y, page_count(session, folder) if page is not None else 0)
-    note = FolderAnnotation(folder_id=folder.id, version=folder.version, author_id=actor.user_id, body=body,  # type: ignore[arg-type]
-                            page=page, x=None if x is None else round(float(x), 4),
-                            y=None if y is None else round(float(y), 4))
+    note = FolderAnnotation(
+        folder_id=folder.id,
+        version=folder.version,
+        author_id=actor.user_id,
+        body=body,
+        page=page,
+        x=None if x is None else round(float(x), 4),
+        y=None if y is None else round(float(y), 4),
+    )
     session.add(note)
     session.flush()
-    audit.record(session, actor, "folder.annotated", object_type="folder", object_id=folder.id or "",
-                 administration_id=folder.administration_id,
-                 data={"annotation_id": note.id, "page": page, "version": folder.version})
+    audit.record(
+        session,
+        actor,
+        "folder.annotated",
+        object_type="folder",
+        object_id=folder.id or "",
+        administration_id=folder.administration_id,
+        data={"annotation_id": note.id, "page": page, "version": folder.version},
+    )
     return note
 
 
@@ -118,8 +137,15 @@ def update(session: Session, actor: Actor | None, annotation_id: int, body: str)
     actor, folder, note = _own(session, actor, annotation_id)
     note.body = checks.text(body, "body", max_len=MAX_BODY)
     session.add(note)
-    audit.record(session, actor, "folder.annotation_changed", object_type="folder", object_id=folder.id or "",
-                 administration_id=folder.administration_id, data={"annotation_id": note.id})
+    audit.record(
+        session,
+        actor,
+        "folder.annotation_changed",
+        object_type="folder",
+        object_id=folder.id or "",
+        administration_id=folder.administration_id,
+        data={"annotation_id": note.id},
+    )
     return note
 
 
@@ -127,22 +153,46 @@ def remove(session: Session, actor: Actor | None, annotation_id: int) -> None:
     """The author withdraws their comment."""
     actor, folder, note = _own(session, actor, annotation_id)
     session.delete(note)
-    audit.record(session, actor, "folder.annotation_removed", object_type="folder", object_id=folder.id or "",
-                 administration_id=folder.administration_id, data={"annotation_id": annotation_id})
+    audit.record(
+        session,
+        actor,
+        "folder.annotation_removed",
+        object_type="folder",
+        object_id=folder.id or "",
+        administration_id=folder.administration_id,
+        data={"annotation_id": annotation_id},
+    )
 
 
 def views_of(session: Session, actor: Actor, folder: Folder) -> list[AnnotationView]:
     """The comments of ``folder`` (already authorised by the caller), oldest first."""
-    notes = list(session.execute(select(FolderAnnotation).where(FolderAnnotation.folder_id == folder.id)
-                                 .order_by(FolderAnnotation.created_at, FolderAnnotation.id)).scalars())
+    notes = list(
+        session.execute(
+            select(FolderAnnotation)
+            .where(FolderAnnotation.folder_id == folder.id)
+            .order_by(FolderAnnotation.created_at, FolderAnnotation.id)
+        ).scalars()
+    )
     ids = {n.author_id for n in notes}
     people = {u.id: u for u in session.execute(select(User).where(User.id.in_(ids))).scalars()} if ids else {}
     out = []
     for n in notes:
         u = people.get(n.author_id)
-        out.append(AnnotationView(n.id, n.version, n.page, n.x, n.y, n.body, n.author_id,  # type: ignore[arg-type]
-                                  u.full_name if u else "?", (u.full_name_ar or u.full_name) if u else "?",
-                                  n.created_at, n.author_id == actor.user_id))
+        out.append(
+            AnnotationView(
+                n.id,
+                n.version,
+                n.page,
+                n.x,
+                n.y,
+                n.body,
+                n.author_id,
+                u.full_name if u else "?",
+                (u.full_name_ar or u.full_name) if u else "?",
+                n.created_at,
+                n.author_id == actor.user_id,
+            )
+        )
     return out
 
 
@@ -167,10 +217,14 @@ def annotated_copy(session: Session, actor: Actor | None, folder_id: int) -> byt
         fx, fy = (v.x if v.x is not None else 0.05), (v.y if v.y is not None else 0.05)
         left = float(box.left) + fx * float(box.width)
         top = float(box.top) - fy * float(box.height)
-        writer.add_annotation(v.page - 1, Text(text=f"{v.author}: {v.body}", rect=(left, top - 20, left + 20, top),
-                                               open=False))
-    listing_pdf = render_annotation_pages(folder.reference, folder.title, [
-        AnnotationLine(v.page, v.version, v.author, v.author_ar, v.created_at, v.body) for v in views])
+        writer.add_annotation(
+            v.page - 1, Text(text=f"{v.author}: {v.body}", rect=(left, top - 20, left + 20, top), open=False)
+        )
+    listing_pdf = render_annotation_pages(
+        folder.reference,
+        folder.title,
+        [AnnotationLine(v.page, v.version, v.author, v.author_ar, v.created_at, v.body) for v in views],
+    )
     for page in PdfReader(io.BytesIO(listing_pdf)).pages:
         writer.add_page(page)
     writer.add_metadata({"/Title": f"{folder.reference} — copie annotée / نسخة مع التعليقات"})
@@ -179,5 +233,15 @@ def annotated_copy(session: Session, actor: Actor | None, folder_id: int) -> byt
     return out.getvalue()
 
 
-__all__ = ["AnnotationView", "may_annotate", "add", "update", "remove", "listing", "views_of", "annotated_copy", "page_count",
-           "MAX_BODY"]
+__all__ = [
+    "AnnotationView",
+    "may_annotate",
+    "add",
+    "update",
+    "remove",
+    "listing",
+    "views_of",
+    "annotated_copy",
+    "page_count",
+    "MAX_BODY",
+]

@@ -91,41 +91,71 @@ def review(session: Session, actor: Actor | None, decision: str, limit: int = MA
     signatures and seals), with what the signatory checks before deciding on them together."""
     actor = permissions.require_actor(actor)
     value = parse_decision(decision)
-    items = [i for i in views.queue(session, actor, QUEUE_OF[value], limit=limit)
-             if i.step is not None and i.step.kind in BATCH_DECISIONS[value]]
+    items = [
+        i
+        for i in views.queue(session, actor, QUEUE_OF[value], limit=limit)
+        if i.step is not None and i.step.kind in BATCH_DECISIONS[value]
+    ]
     if not items:
         return []
     ids = [i.folder.id for i in items]
     versions = {i.folder.id: i.folder.version for i in items}
-    pages = {fid: n for fid, version, n in session.execute(
-        select(FolderDocument.folder_id, FolderDocument.version, FolderDocument.pages).where(
-            FolderDocument.folder_id.in_(ids), FolderDocument.role == DocumentRole.main)).all()
-        if version == versions[fid]}
+    pages = {
+        fid: n
+        for fid, version, n in session.execute(
+            select(FolderDocument.folder_id, FolderDocument.version, FolderDocument.pages).where(
+                FolderDocument.folder_id.in_(ids), FolderDocument.role == DocumentRole.main
+            )
+        ).all()
+        if version == versions[fid]
+    }
     actions = session.execute(
-        select(StepAction, FolderStep.version).join(FolderStep, FolderStep.id == StepAction.step_id)
-        .where(StepAction.folder_id.in_(ids), LIVE).order_by(StepAction.at, StepAction.id)).all()
-    people = {i.folder.initiator_id for i in items} | {a.actor_id for a, _ in actions} \
+        select(StepAction, FolderStep.version)
+        .join(FolderStep, FolderStep.id == StepAction.step_id)
+        .where(StepAction.folder_id.in_(ids), LIVE)
+        .order_by(StepAction.at, StepAction.id)
+    ).all()
+    people = (
+        {i.folder.initiator_id for i in items}
+        | {a.actor_id for a, _ in actions}
         | {i.on_behalf_of for i in items if i.on_behalf_of}
-    names = {u.id: (u.full_name, u.full_name_ar or u.full_name)
-             for u in session.execute(select(User).where(User.id.in_(people))).scalars()}
+    )
+    names = {
+        u.id: (u.full_name, u.full_name_ar or u.full_name)
+        for u in session.execute(select(User).where(User.id.in_(people))).scalars()
+    }
     unknown = ("?", "?")
     previous: dict[int, list[tuple[str, tuple[str, str]]]] = {}
     for action, version in actions:
         if version == versions[action.folder_id]:
-            previous.setdefault(action.folder_id, []).append((action.decision.value, names.get(action.actor_id, unknown)))
+            previous.setdefault(action.folder_id, []).append(
+                (action.decision.value, names.get(action.actor_id, unknown))
+            )
     rows = []
     for i in items:
         step = i.step
         assert step is not None
         kind_fr, kind_ar = circuits.kind_labels(step.kind)
-        before = previous.get(i.folder.id, [])  # type: ignore[arg-type]
+        before = previous.get(i.folder.id, [])
         initiator, obo = names.get(i.folder.initiator_id, unknown), names.get(i.on_behalf_of or 0, ("", ""))
-        rows.append(ReviewRow(
-            i.folder.id, step.id, i.folder.reference, i.folder.title, pages.get(i.folder.id, 0),  # type: ignore[arg-type]
-            initiator[0], f"{step.position} · {step.label_fr or kind_fr}", step.kind.value,
-            tuple((d, who[0]) for d, who in before), obo[0],
-            initiator_ar=initiator[1], step_label_ar=f"{step.position} · {step.label_ar or kind_ar}",
-            previous_ar=tuple((d, who[1]) for d, who in before), on_behalf_of_ar=obo[1]))
+        rows.append(
+            ReviewRow(
+                i.folder.id,
+                step.id,
+                i.folder.reference,
+                i.folder.title,
+                pages.get(i.folder.id, 0),
+                initiator[0],
+                f"{step.position} · {step.label_fr or kind_fr}",
+                step.kind.value,
+                tuple((d, who[0]) for d, who in before),
+                obo[0],
+                initiator_ar=initiator[1],
+                step_label_ar=f"{step.position} · {step.label_ar or kind_ar}",
+                previous_ar=tuple((d, who[1]) for d, who in before),
+                on_behalf_of_ar=obo[1],
+            )
+        )
     return rows
 
 
@@ -152,8 +182,9 @@ def needs_key(items: Sequence[Item]) -> bool:
     return StepKind.signature in kinds
 
 
-def open_batch(actor: Actor | None, decision: str, pin: str | None,
-               items: Sequence[Item] = ()) -> signatures.Credential | None:
+def open_batch(
+    actor: Actor | None, decision: str, pin: str | None, items: Sequence[Item] = ()
+) -> signatures.Credential | None:
     """The credential for a signature batch: the PIN checked and the key unlocked once (a wrong
     PIN is counted and committed, then refused: nothing is signed). ``None`` for a visa batch, or
     when ``items`` are all seal steps."""
@@ -164,8 +195,9 @@ def open_batch(actor: Actor | None, decision: str, pin: str | None,
         return signatures.unlock_credential(session, actor, pin)
 
 
-def act_one(actor: Actor | None, decision: str, item: Item, credential: signatures.Credential | None,
-            comment: str = "") -> Outcome:
+def act_one(
+    actor: Actor | None, decision: str, item: Item, credential: signatures.Credential | None, comment: str = ""
+) -> Outcome:
     """Decide on one folder in its own transaction; any refusal or failure rolls that folder back
     and is returned as the outcome (the batch goes on)."""
     actor = permissions.require_actor(actor)
@@ -178,8 +210,15 @@ def act_one(actor: Actor | None, decision: str, item: Item, credential: signatur
             step = session.get(FolderStep, item.step_id) if item.step_id else None
             if step is not None and (step.folder_id != item.folder_id or step.kind not in BATCH_DECISIONS[value]):
                 raise DomainError("error.invalid_decision")
-            folder = decisions.act(session, actor, item.folder_id, value.value, comment=comment,
-                                  step_id=item.step_id, credential=credential)
+            folder = decisions.act(
+                session,
+                actor,
+                item.folder_id,
+                value.value,
+                comment=comment,
+                step_id=item.step_id,
+                credential=credential,
+            )
             return Outcome(item.folder_id, folder.reference, True, status=folder.status.value)
     except NotFound as exc:
         return Outcome(item.folder_id, "", False, error=exc.code)
@@ -190,8 +229,9 @@ def act_one(actor: Actor | None, decision: str, item: Item, credential: signatur
         return Outcome(item.folder_id, reference, False, error="error.batch_item_failed")
 
 
-def run(actor: Actor | None, decision: str, items: Sequence[Item], pin: str | None = None,
-        comment: str = "") -> Iterator[Outcome]:
+def run(
+    actor: Actor | None, decision: str, items: Sequence[Item], pin: str | None = None, comment: str = ""
+) -> Iterator[Outcome]:
     """Open the batch, then decide on each folder in turn, yielding each outcome as it is known.
     Errors before the first folder (bad PIN, locked key, empty batch) raise; nothing is done then."""
     actor = permissions.require_actor(actor)
@@ -201,5 +241,16 @@ def run(actor: Actor | None, decision: str, items: Sequence[Item], pin: str | No
         yield act_one(actor, decision, item, credential, comment)
 
 
-__all__ = ["BATCH_DECISIONS", "MAX_BATCH", "Item", "ReviewRow", "Outcome", "review", "check_items",
-           "needs_key", "open_batch", "act_one", "run"]
+__all__ = [
+    "BATCH_DECISIONS",
+    "MAX_BATCH",
+    "Item",
+    "ReviewRow",
+    "Outcome",
+    "review",
+    "check_items",
+    "needs_key",
+    "open_batch",
+    "act_one",
+    "run",
+]

@@ -23,11 +23,11 @@ from sqlmodel import Session
 
 from mrasla_app.i18n import translate
 from mrasla_app.models import CircuitTemplate, CompletionMode, Role, RoleMembership, StepKind, Unit, User
-from mrasla_app.services.parapheur import signing_keys
-from mrasla_app.services.platform import audit, validation
 from mrasla_app.services.directory import permissions
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
+from mrasla_app.services.parapheur import signing_keys
+from mrasla_app.services.platform import audit, validation
 
 MAX_STEPS = 20
 MAX_PARTICIPANTS = 20
@@ -57,8 +57,12 @@ def signing_capacity(session: Session, user_id: int) -> tuple[Unit | None, str]:
     unit = signing_keys.signing_unit(session, user_id)
     if unit is None:
         return None, ""
-    held = {Role(r) for r in session.execute(select(RoleMembership.role).where(
-        RoleMembership.user_id == user_id, RoleMembership.unit_id == unit.id)).scalars()}
+    held = {
+        Role(r)
+        for r in session.execute(
+            select(RoleMembership.role).where(RoleMembership.user_id == user_id, RoleMembership.unit_id == unit.id)
+        ).scalars()
+    }
     return unit, next((r.value for r in CAPACITY_ROLES if r in held), "")
 
 
@@ -110,9 +114,16 @@ def parse_step(raw: dict | StepSpec) -> StepSpec:
     days = raw.get("deadline_days")
     if days is not None and (not isinstance(days, int) or not 0 < days <= 365):
         raise DomainError("error.invalid_circuit")
-    return StepSpec(kind, mode, tuple(dict.fromkeys(user_ids)), role, unit_id if role else None, days,
-                    validation.text(raw.get("label_fr", ""), "label_fr", max_len=120, required=False),
-                    validation.text(raw.get("label_ar", ""), "label_ar", max_len=120, required=False))
+    return StepSpec(
+        kind,
+        mode,
+        tuple(dict.fromkeys(user_ids)),
+        role,
+        unit_id if role else None,
+        days,
+        validation.text(raw.get("label_fr", ""), "label_fr", max_len=120, required=False),
+        validation.text(raw.get("label_ar", ""), "label_ar", max_len=120, required=False),
+    )
 
 
 def parse_steps(raw: list | tuple | None) -> list[StepSpec]:
@@ -127,15 +138,26 @@ def resolve(session: Session, administration_id: int, spec: StepSpec) -> list[in
         unit = session.get(Unit, spec.unit_id)
         if unit is None or unit.administration_id != administration_id:
             raise DomainError("error.invalid_circuit")
-        ids = list(session.execute(
-            select(User.id).join(RoleMembership, RoleMembership.user_id == User.id)
-            .where(RoleMembership.unit_id == spec.unit_id, RoleMembership.role == Role(spec.role),
-                   User.active.is_(True)).order_by(User.id)
-        ).scalars())
+        ids = list(
+            session.execute(
+                select(User.id)
+                .join(RoleMembership, RoleMembership.user_id == User.id)
+                .where(
+                    RoleMembership.unit_id == spec.unit_id,
+                    RoleMembership.role == Role(spec.role),
+                    User.active.is_(True),
+                )
+                .order_by(User.id)
+            ).scalars()
+        )
     else:
-        found = set(session.execute(select(User.id).where(
-            User.id.in_(spec.user_ids), User.active.is_(True), User.administration_id == administration_id
-        )).scalars())
+        found = set(
+            session.execute(
+                select(User.id).where(
+                    User.id.in_(spec.user_ids), User.active.is_(True), User.administration_id == administration_id
+                )
+            ).scalars()
+        )
         if found != set(spec.user_ids):
             raise DomainError("error.invalid_participant")
         ids = list(spec.user_ids)
@@ -160,22 +182,30 @@ def staff_choices(session: Session, administration_id: int | None) -> list[Staff
         return []
     rows = session.execute(
         select(User, RoleMembership.role, Unit.code)
-        .join(RoleMembership, RoleMembership.user_id == User.id).join(Unit, Unit.id == RoleMembership.unit_id)
+        .join(RoleMembership, RoleMembership.user_id == User.id)
+        .join(Unit, Unit.id == RoleMembership.unit_id)
         .where(User.administration_id == administration_id, User.active.is_(True))
         .order_by(User.full_name, RoleMembership.id)
     ).all()
     people: dict[int, tuple[User, list[tuple[str, str]]]] = {}
     for user, role, code in rows:
         people.setdefault(user.id, (user, []))[1].append((getattr(role, "value", role), code))
-    return [StaffChoice(u.id, u.full_name, u.full_name_ar or u.full_name, tuple(roles))  # type: ignore[arg-type]
-            for u, roles in people.values()]
+    return [StaffChoice(u.id, u.full_name, u.full_name_ar or u.full_name, tuple(roles)) for u, roles in people.values()]
 
 
 # ------------------------------------------------------------------------------ templates
 
 
-def save_template(session: Session, actor: Actor | None, *, administration_id: int, name_fr: str, name_ar: str,
-                  steps: list, template_id: int | None = None) -> CircuitTemplate:
+def save_template(
+    session: Session,
+    actor: Actor | None,
+    *,
+    administration_id: int,
+    name_fr: str,
+    name_ar: str,
+    steps: list,
+    template_id: int | None = None,
+) -> CircuitTemplate:
     """Create or update a circuit template (administrators of the administration)."""
     permissions.require_admin_of(actor, administration_id)
     specs = parse_steps(steps)
@@ -191,15 +221,23 @@ def save_template(session: Session, actor: Actor | None, *, administration_id: i
         if tpl is None or tpl.administration_id != administration_id:
             raise NotFound()
     else:
-        tpl = CircuitTemplate(administration_id=administration_id, name_fr="", name_ar="",
-                              created_by=actor.user_id or None)  # type: ignore[union-attr]
+        tpl = CircuitTemplate(
+            administration_id=administration_id, name_fr="", name_ar="", created_by=actor.user_id or None
+        )
     tpl.name_fr = validation.text(name_fr, "name_fr")
     tpl.name_ar = validation.text(name_ar, "name_ar")
     tpl.steps = json.dumps([s.as_dict() for s in specs], ensure_ascii=False)
     session.add(tpl)
     session.flush()
-    audit.record(session, actor, "circuit.saved", object_type="circuit", object_id=tpl.id or "",
-                 administration_id=administration_id, data={"name_fr": tpl.name_fr, "steps": len(specs)})
+    audit.record(
+        session,
+        actor,
+        "circuit.saved",
+        object_type="circuit",
+        object_id=tpl.id or "",
+        administration_id=administration_id,
+        data={"name_fr": tpl.name_fr, "steps": len(specs)},
+    )
     return tpl
 
 
@@ -210,13 +248,20 @@ def set_template_active(session: Session, actor: Actor | None, template_id: int,
         raise NotFound()
     tpl.active = bool(active)
     session.add(tpl)
-    audit.record(session, actor, "circuit.enabled" if active else "circuit.disabled", object_type="circuit",
-                 object_id=template_id, administration_id=tpl.administration_id)
+    audit.record(
+        session,
+        actor,
+        "circuit.enabled" if active else "circuit.disabled",
+        object_type="circuit",
+        object_id=template_id,
+        administration_id=tpl.administration_id,
+    )
     return tpl
 
 
-def list_templates(session: Session, actor: Actor | None, administration_id: int | None = None,
-                   include_inactive: bool = False) -> list[CircuitTemplate]:
+def list_templates(
+    session: Session, actor: Actor | None, administration_id: int | None = None, include_inactive: bool = False
+) -> list[CircuitTemplate]:
     actor = permissions.require_actor(actor)
     adm = administration_id or actor.administration_id
     permissions.require_member_of(actor, adm)
@@ -236,8 +281,9 @@ def step_kinds(tpl: CircuitTemplate) -> list[str | None]:
     return [s.get("kind") if isinstance(s, dict) and s.get("kind") in kinds else None for s in specs]
 
 
-def template_for_edit(session: Session, actor: Actor | None, template_id: int,
-                      administration_id: int) -> tuple[CircuitTemplate, list[dict]]:
+def template_for_edit(
+    session: Session, actor: Actor | None, template_id: int, administration_id: int
+) -> tuple[CircuitTemplate, list[dict]]:
     """A template of ``administration_id`` and its stored step definitions, for its administrators."""
     tpl = session.get(CircuitTemplate, template_id)
     if tpl is None or tpl.administration_id != administration_id:

@@ -64,16 +64,27 @@ def parse_decision(decision: str) -> Decision:
 
 def acted(session: Session, step: FolderStep, user_id: int) -> bool:
     """Whether ``user_id``'s slot of the step already has a live decision in this round."""
-    return session.execute(select(StepAction.id).where(
-        StepAction.step_id == step.id, StepAction.round == step.round, StepAction.for_user_id == user_id, LIVE
-    ).limit(1)).first() is not None
+    return (
+        session.execute(
+            select(StepAction.id)
+            .where(
+                StepAction.step_id == step.id, StepAction.round == step.round, StepAction.for_user_id == user_id, LIVE
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def _all_acted(session: Session, step: FolderStep) -> bool:
-    expected = session.execute(select(func.count()).select_from(StepParticipant)
-                               .where(StepParticipant.step_id == step.id)).scalar_one()
-    done = session.execute(select(func.count()).select_from(StepAction).where(
-        StepAction.step_id == step.id, StepAction.round == step.round, LIVE)).scalar_one()
+    expected = session.execute(
+        select(func.count()).select_from(StepParticipant).where(StepParticipant.step_id == step.id)
+    ).scalar_one()
+    done = session.execute(
+        select(func.count())
+        .select_from(StepAction)
+        .where(StepAction.step_id == step.id, StepAction.round == step.round, LIVE)
+    ).scalar_one()
     return done >= expected
 
 
@@ -90,22 +101,32 @@ def _active_step(rows: list[FolderStep], folder: Folder, step_id: int | None) ->
 def _was_participant(session: Session, actor: Actor, folder: Folder, delegators: set[int]) -> bool:
     """Whether the actor (or someone they act for) was expected on an earlier step of this version."""
     ids = {actor.user_id, *delegators}
-    return session.execute(
-        select(StepParticipant.user_id).join(FolderStep, FolderStep.id == StepParticipant.step_id)
-        .where(FolderStep.folder_id == folder.id, FolderStep.version == folder.version,
-               FolderStep.status == StepStatus.completed, StepParticipant.user_id.in_(ids)).limit(1)
-    ).first() is not None
+    return (
+        session.execute(
+            select(StepParticipant.user_id)
+            .join(FolderStep, FolderStep.id == StepParticipant.step_id)
+            .where(
+                FolderStep.folder_id == folder.id,
+                FolderStep.version == folder.version,
+                FolderStep.status == StepStatus.completed,
+                StepParticipant.user_id.in_(ids),
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
-def _acting_as(session: Session, actor: Actor, folder: Folder, step: FolderStep,
-               on_behalf_of: int | None, pinned: bool) -> tuple[StepParticipant, int | None]:
+def _acting_as(
+    session: Session, actor: Actor, folder: Folder, step: FolderStep, on_behalf_of: int | None, pinned: bool
+) -> tuple[StepParticipant, int | None]:
     """The participant slot the actor fills, and whom they act for (None: in their own name).
 
     Acting for a delegator is chosen automatically only when the caller pinned the step it showed
     (``pinned``): otherwise someone who meant to act on a step another participant just completed
     would silently act on the *next* step in their delegator's name.
     """
-    parts = {p.user_id: p for p in folders.participants(session, step.id)}  # type: ignore[arg-type]
+    parts = {p.user_id: p for p in folders.participants(session, step.id)}
     delegators = set(users.acting_for(session, actor.user_id))
     if on_behalf_of is not None and on_behalf_of != actor.user_id:
         if on_behalf_of not in parts or on_behalf_of not in delegators:
@@ -136,16 +157,18 @@ def _file_decision(session: Session, action: StepAction) -> None:
         raise DomainError("error.step_already_done") from None
 
 
-def _reject(session: Session, actor: Actor, folder: Folder, step: FolderStep, rows: list[FolderStep],
-            event: dict) -> None:
+def _reject(
+    session: Session, actor: Actor, folder: Folder, step: FolderStep, rows: list[FolderStep], event: dict
+) -> None:
     """Back to the initiator with the reason; the circuit stops."""
     lifecycle.move_step(session, step, StepStatus.rejected)
     folder.reject_reason = str(event["comment"])
     lifecycle.move(session, actor, folder, FolderStatus.rejected, **event)
 
 
-def _return(session: Session, actor: Actor, folder: Folder, step: FolderStep, rows: list[FolderStep],
-            event: dict) -> None:
+def _return(
+    session: Session, actor: Actor, folder: Folder, step: FolderStep, rows: list[FolderStep], event: dict
+) -> None:
     """The previous step is active again, with the document as it was when it started."""
     lifecycle.move_step(session, step, StepStatus.pending)
     previous = next(s for s in rows if s.position == step.position - 1)
@@ -156,8 +179,9 @@ def _return(session: Session, actor: Actor, folder: Folder, step: FolderStep, ro
     lifecycle.record(session, actor, folder, "folder.returned", **event)
 
 
-def _advance(session: Session, actor: Actor, folder: Folder, step: FolderStep, rows: list[FolderStep],
-             event: dict) -> None:
+def _advance(
+    session: Session, actor: Actor, folder: Folder, step: FolderStep, rows: list[FolderStep], event: dict
+) -> None:
     """A visa, opinion or signature: the step completes when its mode says so, then the next step
     is activated, or the circuit completes (and the completion hooks run)."""
     folder.updated_at = utcnow()
@@ -169,12 +193,14 @@ def _advance(session: Session, actor: Actor, folder: Folder, step: FolderStep, r
     following = next((s for s in rows if s.position == step.position + 1), None)
     if following is not None:
         circuit_steps.activate(session, folder, following)
-        lifecycle.record(session, actor, folder, "folder.step_completed", step=step.position,
-                         next_step=following.position)
+        lifecycle.record(
+            session, actor, folder, "folder.step_completed", step=step.position, next_step=following.position
+        )
         return
     folder.completed_at, folder.current_step = utcnow(), 0
-    lifecycle.move(session, actor, folder, FolderStatus.completed, document_sha256=folder.current_sha256,
-                   version=folder.version)
+    lifecycle.move(
+        session, actor, folder, FolderStatus.completed, document_sha256=folder.current_sha256, version=folder.version
+    )
     session.flush()
     for hook in list(_completion_hooks):
         hook(session, folder)
@@ -183,9 +209,17 @@ def _advance(session: Session, actor: Actor, folder: Folder, step: FolderStep, r
 _CONSEQUENCES = {Decision.rejected: _reject, Decision.returned: _return}
 
 
-def act(session: Session, actor: Actor | None, folder_id: int, decision: str, comment: str = "",
-        pin: str | None = None, on_behalf_of: int | None = None, step_id: int | None = None,
-        credential: signatures.Credential | None = None) -> Folder:
+def act(
+    session: Session,
+    actor: Actor | None,
+    folder_id: int,
+    decision: str,
+    comment: str = "",
+    pin: str | None = None,
+    on_behalf_of: int | None = None,
+    step_id: int | None = None,
+    credential: signatures.Credential | None = None,
+) -> Folder:
     """Decide on the folder's active step.
 
     ``decision``: ``approved`` (visa), ``opinion``, ``signed`` (signature: needs the PIN; seal:
@@ -212,15 +246,33 @@ def act(session: Session, actor: Actor | None, folder_id: int, decision: str, co
     if decision_v == Decision.signed:
         signed, serial = signatures.sign_slot(session, actor, folder, step, slot, for_user, pin, credential)
         doc_sha = storage.put(signed)
-    _file_decision(session, StepAction(
-        folder_id=folder.id, step_id=step.id, round=step.round, actor_id=actor.user_id,  # type: ignore[arg-type]
-        for_user_id=slot.user_id, on_behalf_of_id=for_user, decision=decision_v, comment=comment,
-        document_sha256=doc_sha, certificate_serial=serial))
+    _file_decision(
+        session,
+        StepAction(
+            folder_id=folder.id,
+            step_id=step.id,
+            round=step.round,
+            actor_id=actor.user_id,
+            for_user_id=slot.user_id,
+            on_behalf_of_id=for_user,
+            decision=decision_v,
+            comment=comment,
+            document_sha256=doc_sha,
+            certificate_serial=serial,
+        ),
+    )
     if doc_sha:
         folders.put_document(session, folder, doc_sha)
-    event = {"step": step.position, "kind": step.kind.value, "decision": decision_v.value, "round": step.round,
-             "on_behalf_of": for_user, "comment": comment, "document_sha256": doc_sha or None,
-             "certificate_serial": serial or None}
+    event = {
+        "step": step.position,
+        "kind": step.kind.value,
+        "decision": decision_v.value,
+        "round": step.round,
+        "on_behalf_of": for_user,
+        "comment": comment,
+        "document_sha256": doc_sha or None,
+        "certificate_serial": serial or None,
+    }
     _CONSEQUENCES.get(decision_v, _advance)(session, actor, folder, step, rows, event)
     session.add(folder)
     session.flush()

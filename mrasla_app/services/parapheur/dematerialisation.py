@@ -80,10 +80,21 @@ def documents(actor: Actor, folder_id: int, version: int, uploads: Sequence[tupl
     for i, (name, ctype, original, pdf, pages, size) in enumerate(entries):
         pdf_sha = storage.put(pdf)
         role = DocumentRole.main if i == 0 else DocumentRole.annex
-        docs.append(FolderDocument(
-            folder_id=folder_id, version=version, role=role, position=0 if i == 0 else annex_pos + 1,
-            filename=name, content_type=ctype, size=size, sha256=hashlib.sha256(original).hexdigest(),
-            pdf_sha256=pdf_sha, pages=pages, created_by=actor.user_id))
+        docs.append(
+            FolderDocument(
+                folder_id=folder_id,
+                version=version,
+                role=role,
+                position=0 if i == 0 else annex_pos + 1,
+                filename=name,
+                content_type=ctype,
+                size=size,
+                sha256=hashlib.sha256(original).hexdigest(),
+                pdf_sha256=pdf_sha,
+                pages=pages,
+                created_by=actor.user_id,
+            )
+        )
         if i:
             annex_pos += 1
     for img in images[1:]:  # keep every original image retrievable from storage

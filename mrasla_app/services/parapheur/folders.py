@@ -35,10 +35,13 @@ def verify_url(folder: Folder, token: str) -> str:
 
 def participant_ids(session: Session, folder_id: int) -> set[int]:
     """Everyone expected on a step of the folder, any version."""
-    return set(session.execute(
-        select(StepParticipant.user_id).join(FolderStep, FolderStep.id == StepParticipant.step_id)
-        .where(FolderStep.folder_id == folder_id)
-    ).scalars())
+    return set(
+        session.execute(
+            select(StepParticipant.user_id)
+            .join(FolderStep, FolderStep.id == StepParticipant.step_id)
+            .where(FolderStep.folder_id == folder_id)
+        ).scalars()
+    )
 
 
 def can_see(session: Session, actor: Actor | None, folder: Folder) -> bool:
@@ -48,11 +51,12 @@ def can_see(session: Session, actor: Actor | None, folder: Folder) -> bool:
         return False
     if folder.initiator_id == actor.user_id:
         return True
-    people = participant_ids(session, folder.id)  # type: ignore[arg-type]
+    people = participant_ids(session, folder.id)
     if actor.user_id in people or people & set(users.acting_for(session, actor.user_id)):
         return True
-    if session.execute(select(StepAction.id).where(StepAction.folder_id == folder.id,
-                                                   StepAction.actor_id == actor.user_id).limit(1)).first():
+    if session.execute(
+        select(StepAction.id).where(StepAction.folder_id == folder.id, StepAction.actor_id == actor.user_id).limit(1)
+    ).first():
         return True
     heads = actor.unit_ids(Role.head)
     return folder.unit_id is not None and folder.unit_id in (set(heads) | directory.descendants(session, heads))
@@ -78,23 +82,32 @@ def require_initiator(actor: Actor, folder: Folder) -> None:
 
 def steps(session: Session, folder: Folder) -> list[FolderStep]:
     """The current version's steps, in circuit order."""
-    return list(session.execute(
-        select(FolderStep).where(FolderStep.folder_id == folder.id, FolderStep.version == folder.version)
-        .order_by(FolderStep.position)
-    ).scalars())
+    return list(
+        session.execute(
+            select(FolderStep)
+            .where(FolderStep.folder_id == folder.id, FolderStep.version == folder.version)
+            .order_by(FolderStep.position)
+        ).scalars()
+    )
 
 
 def participants(session: Session, step_id: int) -> list[StepParticipant]:
-    return list(session.execute(
-        select(StepParticipant).where(StepParticipant.step_id == step_id).order_by(StepParticipant.position)
-    ).scalars())
+    return list(
+        session.execute(
+            select(StepParticipant).where(StepParticipant.step_id == step_id).order_by(StepParticipant.position)
+        ).scalars()
+    )
 
 
 def main_document(session: Session, folder: Folder) -> FolderDocument:
     """The current version's main document row."""
-    return session.execute(select(FolderDocument).where(
-        FolderDocument.folder_id == folder.id, FolderDocument.version == folder.version,
-        FolderDocument.role == DocumentRole.main)).scalar_one()
+    return session.execute(
+        select(FolderDocument).where(
+            FolderDocument.folder_id == folder.id,
+            FolderDocument.version == folder.version,
+            FolderDocument.role == DocumentRole.main,
+        )
+    ).scalar_one()
 
 
 def put_document(session: Session, folder: Folder, sha256: str) -> None:
@@ -111,8 +124,20 @@ def people(session: Session, ids: Iterable[int]) -> dict[int, User]:
     ids = set(ids)
     if not ids:
         return {}
-    return {u.id: u for u in session.execute(select(User).where(User.id.in_(ids))).scalars()}  # type: ignore[misc]
+    return {u.id: u for u in session.execute(select(User).where(User.id.in_(ids))).scalars()}
 
 
-__all__ = ["LIVE", "token_hash", "verify_url", "participant_ids", "can_see", "get_visible", "require_initiator",
-           "steps", "participants", "main_document", "put_document", "people"]
+__all__ = [
+    "LIVE",
+    "token_hash",
+    "verify_url",
+    "participant_ids",
+    "can_see",
+    "get_visible",
+    "require_initiator",
+    "steps",
+    "participants",
+    "main_document",
+    "put_document",
+    "people",
+]

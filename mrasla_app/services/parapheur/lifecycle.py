@@ -119,8 +119,10 @@ RULES: dict[FolderAction, Rule] = {
     FolderAction.signed: Rule(_RUNNING, frozenset({FolderStatus.in_progress, FolderStatus.completed}), **_DECIDING),
     FolderAction.rejected: Rule(_RUNNING, frozenset({FolderStatus.rejected}), **_DECIDING),
     FolderAction.returned: Rule(_RUNNING, _RUNNING, **_DECIDING),
-    FolderAction.new_version: Rule(frozenset({FolderStatus.draft, FolderStatus.in_progress, FolderStatus.rejected}),
-                                   frozenset({FolderStatus.draft, FolderStatus.in_progress})),
+    FolderAction.new_version: Rule(
+        frozenset({FolderStatus.draft, FolderStatus.in_progress, FolderStatus.rejected}),
+        frozenset({FolderStatus.draft, FolderStatus.in_progress}),
+    ),
     FolderAction.cancel: Rule(_moving_to(FolderStatus.cancelled), frozenset({FolderStatus.cancelled})),
     FolderAction.send: Rule(_moving_to(FolderStatus.sent), frozenset({FolderStatus.sent})),
     FolderAction.undo: Rule(frozenset().union(*UNDOABLE.values()), _RUNNING, refusal="error.undo_too_late"),
@@ -152,8 +154,15 @@ def require(folder: Folder, action: FolderAction) -> None:
 
 def record(session: Session, actor: Actor | None, folder: Folder, action: str, **data: object) -> None:
     """The folder's audit event ``action`` (``folder.*``)."""
-    audit.record(session, actor, action, object_type="folder", object_id=folder.id or "",
-                 administration_id=folder.administration_id, data=data)
+    audit.record(
+        session,
+        actor,
+        action,
+        object_type="folder",
+        object_id=folder.id or "",
+        administration_id=folder.administration_id,
+        data=data,
+    )
 
 
 def enter(session: Session, folder: Folder, new: FolderStatus) -> None:
@@ -165,8 +174,15 @@ def enter(session: Session, folder: Folder, new: FolderStatus) -> None:
     session.add(folder)
 
 
-def move(session: Session, actor: Actor | None, folder: Folder, new: FolderStatus, *, event: str | None = None,
-         **data: object) -> None:
+def move(
+    session: Session,
+    actor: Actor | None,
+    folder: Folder,
+    new: FolderStatus,
+    *,
+    event: str | None = None,
+    **data: object,
+) -> None:
     """``enter`` ``new`` with its audit event (``event``, by default ``folder.<new status>``)."""
     enter(session, folder, new)
     record(session, actor, folder, event or f"folder.{new.value}", **data)
@@ -193,7 +209,27 @@ def require_decision(step: FolderStep, decision: Decision) -> None:
         raise DomainError("error.no_previous_step")
 
 
-__all__ = ["FOLDER_TRANSITIONS", "STEP_TRANSITIONS", "RULES", "UNDOABLE", "FolderAction", "Rule", "SIGNED_STATUSES",
-           "OPEN_FOLDER_STATUSES", "SIGNING_KINDS", "VISA_KINDS", "DECISIONS_BY_KIND", "NEEDS_COMMENT",
-           "DECISION_ACTIONS", "allows", "allowed", "require", "record", "enter", "move", "move_step", "step_decisions",
-           "require_decision"]
+__all__ = [
+    "FOLDER_TRANSITIONS",
+    "STEP_TRANSITIONS",
+    "RULES",
+    "UNDOABLE",
+    "FolderAction",
+    "Rule",
+    "SIGNED_STATUSES",
+    "OPEN_FOLDER_STATUSES",
+    "SIGNING_KINDS",
+    "VISA_KINDS",
+    "DECISIONS_BY_KIND",
+    "NEEDS_COMMENT",
+    "DECISION_ACTIONS",
+    "allows",
+    "allowed",
+    "require",
+    "record",
+    "enter",
+    "move",
+    "move_step",
+    "step_decisions",
+    "require_decision",
+]

@@ -50,20 +50,25 @@ def private_key() -> ec.EllipticCurvePrivateKey:
     with _lock:
         if not path.exists():
             key = ec.generate_private_key(ec.SECP256R1())
-            pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
+            pem = key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(path, crypto.seal(pem, PURPOSE), mode=0o600)
         pem = crypto.unseal(path.read_bytes(), PURPOSE)
-    key = serialization.load_pem_private_key(pem, password=None)
-    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    loaded = serialization.load_pem_private_key(pem, password=None)
+    assert isinstance(loaded, ec.EllipticCurvePrivateKey)
+    key = loaded
     return key
 
 
 def public_key() -> str:
     """The VAPID public key as browsers want it (``applicationServerKey``: uncompressed point, base64url)."""
-    return _b64url(private_key().public_key().public_bytes(serialization.Encoding.X962,
-                                                           serialization.PublicFormat.UncompressedPoint))
+    return _b64url(
+        private_key()
+        .public_key()
+        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
 
 
 def address(user_id: int) -> str:
@@ -71,7 +76,7 @@ def address(user_id: int) -> str:
 
 
 def is_push(to_address: str) -> bool:
-    return to_address.startswith(ADDRESS_PREFIX) and to_address[len(ADDRESS_PREFIX):].isdigit()
+    return to_address.startswith(ADDRESS_PREFIX) and to_address[len(ADDRESS_PREFIX) :].isdigit()
 
 
 def subscribe(session: Session, user_id: int, subscription: object) -> PushSubscription:
@@ -79,17 +84,25 @@ def subscribe(session: Session, user_id: int, subscription: object) -> PushSubsc
     sub = subscription if isinstance(subscription, dict) else {}
     endpoint = str(sub.get("endpoint") or "")
     keys = sub.get("keys") if isinstance(sub.get("keys"), dict) else {}
-    p256dh, auth = str(keys.get("p256dh") or ""), str(keys.get("auth") or "")  # type: ignore[union-attr]
+    p256dh, auth = str(keys.get("p256dh") or ""), str(keys.get("auth") or "")
     url = urlsplit(endpoint)
     local = url.hostname in ("127.0.0.1", "localhost", "::1")  # a push service on this machine (tests)
-    if (url.scheme != "https" and not (url.scheme == "http" and local)) or not url.netloc or len(endpoint) > 2000 \
-            or not 40 <= len(p256dh) <= 200 or not 8 <= len(auth) <= 64:
+    if (
+        (url.scheme != "https" and not (url.scheme == "http" and local))
+        or not url.netloc
+        or len(endpoint) > 2000
+        or not 40 <= len(p256dh) <= 200
+        or not 8 <= len(auth) <= 64
+    ):
         raise DomainError("account.push_invalid")
     digest = hashlib.sha256(endpoint.encode()).hexdigest()
     session.execute(delete(PushSubscription).where(PushSubscription.endpoint_sha256 == digest))
-    mine = list(session.execute(select(PushSubscription).where(PushSubscription.user_id == user_id)
-                                .order_by(PushSubscription.id)).scalars())
-    for old in mine[:max(0, len(mine) - MAX_SUBSCRIPTIONS + 1)]:
+    mine = list(
+        session.execute(
+            select(PushSubscription).where(PushSubscription.user_id == user_id).order_by(PushSubscription.id)
+        ).scalars()
+    )
+    for old in mine[: max(0, len(mine) - MAX_SUBSCRIPTIONS + 1)]:
         session.delete(old)
     row = PushSubscription(user_id=user_id, endpoint_sha256=digest, endpoint=endpoint, p256dh=p256dh, auth=auth)
     session.add(row)
@@ -109,8 +122,7 @@ class Message:
 
     def payload(self) -> bytes:
         """What the service worker reads (``event.data.json()``)."""
-        return json.dumps({"title": self.title, "body": self.body[:500], "url": self.url},
-                          ensure_ascii=False).encode()
+        return json.dumps({"title": self.title, "body": self.body[:500], "url": self.url}, ensure_ascii=False).encode()
 
 
 def send(user_id: int, message: Message) -> int:
@@ -120,21 +132,31 @@ def send(user_id: int, message: Message) -> int:
     from pywebpush import WebPushException, webpush
 
     with db.read_session() as session:
-        subs = [(s.id, s.endpoint, s.p256dh, s.auth) for s in session.execute(
-            select(PushSubscription).where(PushSubscription.user_id == user_id)).scalars()]
+        subs = [
+            (s.id, s.endpoint, s.p256dh, s.auth)
+            for s in session.execute(select(PushSubscription).where(PushSubscription.user_id == user_id)).scalars()
+        ]
     if not subs:
         return 0
-    pem = private_key().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()).decode()
+    pem = (
+        private_key()
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
     from py_vapid import Vapid
 
     vapid = Vapid.from_pem(pem.encode())
     sent, gone, failure = 0, [], ""
     for sid, endpoint, p256dh, auth in subs:
         try:
-            webpush({"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}}, data=message.payload(),
-                    vapid_private_key=vapid, vapid_claims={"sub": f"mailto:{get_settings().smtp_from}"},
-                    ttl=TTL, timeout=15)
+            webpush(
+                {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}},
+                data=message.payload(),
+                vapid_private_key=vapid,
+                vapid_claims={"sub": f"mailto:{get_settings().smtp_from}"},
+                ttl=TTL,
+                timeout=15,
+            )
             sent += 1
         except WebPushException as exc:
             status = getattr(exc.response, "status_code", None)
@@ -150,5 +172,14 @@ def send(user_id: int, message: Message) -> int:
     return sent
 
 
-__all__ = ["public_key", "private_key", "subscribe", "unsubscribe_all", "send", "Message", "address", "is_push",
-           "ADDRESS_PREFIX"]
+__all__ = [
+    "public_key",
+    "private_key",
+    "subscribe",
+    "unsubscribe_all",
+    "send",
+    "Message",
+    "address",
+    "is_push",
+    "ADDRESS_PREFIX",
+]

@@ -31,10 +31,10 @@ from mrasla_app.models import (
     User,
 )
 from mrasla_app.models.base import utcnow
-from mrasla_app.services.platform import audit, notifications
 from mrasla_app.services.directory import permissions
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.parapheur import push
+from mrasla_app.services.platform import audit, notifications
 from mrasla_app.settings import TIMEZONE, get_settings
 
 DEFAULTS = NotificationPreference(user_id=0, digest=True, email_new=True, push=False)
@@ -53,22 +53,37 @@ def preferences(session: Session, user_id: int) -> Preferences:
 
 
 def _preferences_of(session: Session, user_ids: set[int]) -> dict[int, Preferences]:
-    rows = {p.user_id: p for p in session.execute(select(NotificationPreference).where(
-        NotificationPreference.user_id.in_(user_ids))).scalars()} if user_ids else {}
+    rows = (
+        {
+            p.user_id: p
+            for p in session.execute(
+                select(NotificationPreference).where(NotificationPreference.user_id.in_(user_ids))
+            ).scalars()
+        }
+        if user_ids
+        else {}
+    )
     return {uid: Preferences(r.digest, r.email_new, r.push) for uid in user_ids for r in [rows.get(uid, DEFAULTS)]}
 
 
-def set_preferences(session: Session, actor: Actor | None, *, digest: bool, email_new: bool,
-                    push_on: bool) -> Preferences:
+def set_preferences(
+    session: Session, actor: Actor | None, *, digest: bool, email_new: bool, push_on: bool
+) -> Preferences:
     """The actor's own choices (with an audit event)."""
     actor = permissions.require_actor(actor)
     row = session.get(NotificationPreference, actor.user_id) or NotificationPreference(user_id=actor.user_id)
     row.digest, row.email_new, row.push, row.updated_at = bool(digest), bool(email_new), bool(push_on), utcnow()
     session.add(row)
     session.flush()
-    audit.record(session, actor, "account.notification_preferences", object_type="user", object_id=actor.user_id,
-                 administration_id=actor.administration_id,
-                 data={"digest": row.digest, "email_new": row.email_new, "push": row.push})
+    audit.record(
+        session,
+        actor,
+        "account.notification_preferences",
+        object_type="user",
+        object_id=actor.user_id,
+        administration_id=actor.administration_id,
+        data={"digest": row.digest, "email_new": row.email_new, "push": row.push},
+    )
     return Preferences(row.digest, row.email_new, row.push)
 
 
@@ -96,14 +111,32 @@ def order_key(item: Waiting, now: datetime) -> tuple:
 
 def waiting(session: Session, user_ids: set[int] | None = None) -> dict[int, list[Waiting]]:
     """Per participant (of ``user_ids``, or everyone): the folders whose active step waits for them."""
-    acted = exists().where(StepAction.step_id == FolderStep.id, StepAction.round == FolderStep.round,
-                           StepAction.for_user_id == StepParticipant.user_id)
-    stmt = (select(StepParticipant.user_id, Folder.id, Folder.reference, Folder.title, FolderStep.kind,
-                   FolderStep.due_on, FolderStep.activated_at)
-            .join(FolderStep, StepParticipant.step_id == FolderStep.id)
-            .join(Folder, and_(Folder.id == FolderStep.folder_id, Folder.version == FolderStep.version,
-                               Folder.current_step == FolderStep.position))
-            .where(Folder.status == FolderStatus.in_progress, FolderStep.status == StepStatus.active, ~acted))
+    acted = exists().where(
+        StepAction.step_id == FolderStep.id,
+        StepAction.round == FolderStep.round,
+        StepAction.for_user_id == StepParticipant.user_id,
+    )
+    stmt = (
+        select(
+            StepParticipant.user_id,
+            Folder.id,
+            Folder.reference,
+            Folder.title,
+            FolderStep.kind,
+            FolderStep.due_on,
+            FolderStep.activated_at,
+        )
+        .join(FolderStep, StepParticipant.step_id == FolderStep.id)
+        .join(
+            Folder,
+            and_(
+                Folder.id == FolderStep.folder_id,
+                Folder.version == FolderStep.version,
+                Folder.current_step == FolderStep.position,
+            ),
+        )
+        .where(Folder.status == FolderStatus.in_progress, FolderStep.status == StepStatus.active, ~acted)
+    )
     if user_ids is not None:
         stmt = stmt.where(StepParticipant.user_id.in_(user_ids))
     out: dict[int, list[Waiting]] = defaultdict(list)
@@ -122,8 +155,11 @@ def _line(item: Waiting, lang: str, now: datetime) -> str:
     else:
         due = item.due_on.astimezone(ZoneInfo(TIMEZONE))
         days = (now.astimezone(ZoneInfo(TIMEZONE)).date() - due.date()).days
-        when = (translate("pf.digest.overdue", lang, date=f"{due:%d/%m/%Y}", days=max(days, 0))
-                if item.overdue(now) else translate("pf.digest.due", lang, date=f"{due:%d/%m/%Y}"))
+        when = (
+            translate("pf.digest.overdue", lang, date=f"{due:%d/%m/%Y}", days=max(days, 0))
+            if item.overdue(now)
+            else translate("pf.digest.due", lang, date=f"{due:%d/%m/%Y}")
+        )
     return f"• {item.reference} — {item.title} ({kind}) — {when}"
 
 
@@ -131,8 +167,15 @@ def digest_for(items: list[Waiting], now: datetime) -> tuple[str, str]:
     """(subject, body) of one person's digest, both languages (Arabic first)."""
     url = f"{get_settings().public_url}/parapheur"
     overdue = sum(1 for i in items if i.overdue(now))
-    params = {lang: {"count": len(items), "overdue": overdue, "url": url,
-                     "items": "\n".join(_line(i, lang, now) for i in items)} for lang in ("ar", "fr")}
+    params = {
+        lang: {
+            "count": len(items),
+            "overdue": overdue,
+            "url": url,
+            "items": "\n".join(_line(i, lang, now) for i in items),
+        }
+        for lang in ("ar", "fr")
+    }
     subject = notifications.bilingual_subject("pf.digest.subject", count=len(items), overdue=overdue)
     return subject, notifications.bilingual_body("pf.digest.body", "ar", ar=params["ar"], fr=params["fr"])
 
@@ -142,8 +185,13 @@ def daily_digest(session: Session) -> str:
     now = utcnow()
     per_user = waiting(session)
     prefs = _preferences_of(session, set(per_user))
-    emails = dict(session.execute(select(User.id, User.email).where(
-        User.id.in_(set(per_user)), User.active.is_(True))).all()) if per_user else {}
+    emails: dict[int, str] = (
+        dict(
+            session.execute(select(User.id, User.email).where(User.id.in_(set(per_user)), User.active.is_(True))).all()
+        )
+        if per_user
+        else {}
+    )
     sent = 0
     for uid, items in per_user.items():
         if uid in emails and prefs[uid].digest:
@@ -159,23 +207,46 @@ def step_activated(session: Session, folder: Folder, step: FolderStep) -> None:
     if not people:
         return
     prefs = _preferences_of(session, people)
-    emails = dict(session.execute(select(User.id, User.email).where(User.id.in_(people),
-                                                                   User.active.is_(True))).all())
+    emails: dict[int, str] = dict(
+        session.execute(select(User.id, User.email).where(User.id.in_(people), User.active.is_(True))).all()
+    )
     url = f"{get_settings().public_url}/parapheur/{folder.id}"
-    params = {lang: {"reference": folder.reference, "title": folder.title, "url": url,
-                     "kind": translate(f"parapheur.kind.{step.kind.value}", lang)} for lang in ("ar", "fr")}
+    params = {
+        lang: {
+            "reference": folder.reference,
+            "title": folder.title,
+            "url": url,
+            "kind": translate(f"parapheur.kind.{step.kind.value}", lang),
+        }
+        for lang in ("ar", "fr")
+    }
     for uid in sorted(people):
         if uid not in emails:
             continue
         if prefs[uid].email_new:
-            notifications.queue(session, emails[uid],
-                                notifications.bilingual_subject("pf.arrived.subject", reference=folder.reference),
-                                notifications.bilingual_body("pf.arrived.body", "ar", ar=params["ar"], fr=params["fr"]))
+            notifications.queue(
+                session,
+                emails[uid],
+                notifications.bilingual_subject("pf.arrived.subject", reference=folder.reference),
+                notifications.bilingual_body("pf.arrived.body", "ar", ar=params["ar"], fr=params["fr"]),
+            )
         if prefs[uid].push:
-            notifications.queue(session, push.address(uid),
-                                notifications.bilingual_subject("pf.arrived.subject", reference=folder.reference),
-                                f"{folder.title}\n/parapheur/{folder.id}")  # text, then the page it opens
+            notifications.queue(
+                session,
+                push.address(uid),
+                notifications.bilingual_subject("pf.arrived.subject", reference=folder.reference),
+                f"{folder.title}\n/parapheur/{folder.id}",
+            )  # text, then the page it opens
 
 
-__all__ = ["Preferences", "preferences", "set_preferences", "Waiting", "waiting", "order_key", "digest_for",
-           "daily_digest", "step_activated"]
+__all__ = [
+    "Preferences",
+    "preferences",
+    "set_preferences",
+    "Waiting",
+    "waiting",
+    "order_key",
+    "digest_for",
+    "daily_digest",
+    "step_activated",
+]

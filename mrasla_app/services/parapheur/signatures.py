@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from pyhanko.sign.signers import Signer
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -45,7 +46,7 @@ class Credential:
 
     user_id: int
     key: signing_keys.UnlockedKey
-    signer: object  # pyhanko.sign.signers.Signer
+    signer: Signer
     long_term: bool  # B-LTA (platform certificates) or B-T (another CA: no revocation data offline)
 
 
@@ -71,38 +72,72 @@ def _check_credential(session: Session, actor: Actor, credential: Credential) ->
 def revoked_predecessors(session: Session, folder: Folder) -> list[str]:
     """Serials (hex) of the revoked certificates behind the live signatures already on this
     version's document. Nobody signs on top of them: the signed PDF would not verify."""
-    serials = set(session.execute(select(StepAction.certificate_serial).join(
-        FolderStep, FolderStep.id == StepAction.step_id).where(
-        StepAction.folder_id == folder.id, FolderStep.version == folder.version, LIVE,
-        StepAction.decision == Decision.signed, StepAction.certificate_serial != "")).scalars())
+    serials = set(
+        session.execute(
+            select(StepAction.certificate_serial)
+            .join(FolderStep, FolderStep.id == StepAction.step_id)
+            .where(
+                StepAction.folder_id == folder.id,
+                FolderStep.version == folder.version,
+                LIVE,
+                StepAction.decision == Decision.signed,
+                StepAction.certificate_serial != "",
+            )
+        ).scalars()
+    )
     if not serials:
         return []
-    return sorted(session.execute(select(SigningKey.serial).where(
-        SigningKey.serial.in_(serials), SigningKey.revoked.is_(True))).scalars())
+    return sorted(
+        session.execute(
+            select(SigningKey.serial).where(SigningKey.serial.in_(serials), SigningKey.revoked.is_(True))
+        ).scalars()
+    )
 
 
-def _stamp(session: Session, folder: Folder, step: FolderStep, actor_user: User, for_user: User | None,
-           now: datetime) -> pdfs.StampData:
+def _stamp(
+    session: Session, folder: Folder, step: FolderStep, actor_user: User, for_user: User | None, now: datetime
+) -> pdfs.StampData:
     """The visible stamp: the seal of the administration, or the signatory's name, capacity and
     unit (and whom they sign for by delegation), in both languages."""
     if step.kind == StepKind.seal:
         adm = session.get(Administration, folder.administration_id)
         assert adm is not None
-        return pdfs.StampData(seal=True, name_fr=adm.name_fr, name_ar=adm.name_ar,
-                              role_fr=f"à la demande de {actor_user.full_name}",
-                              role_ar=f"بطلب من {actor_user.full_name_ar or actor_user.full_name}",
-                              unit_fr="", unit_ar="", signed_at=now)
-    unit, role = circuits.signing_capacity(session, actor_user.id)  # type: ignore[arg-type]
+        return pdfs.StampData(
+            seal=True,
+            name_fr=adm.name_fr,
+            name_ar=adm.name_ar,
+            role_fr=f"à la demande de {actor_user.full_name}",
+            role_ar=f"بطلب من {actor_user.full_name_ar or actor_user.full_name}",
+            unit_fr="",
+            unit_ar="",
+            signed_at=now,
+        )
+    unit, role = circuits.signing_capacity(session, actor_user.id)
     role_fr, role_ar = circuits.role_labels(role)
     return pdfs.StampData(
-        seal=False, name_fr=actor_user.full_name, name_ar=actor_user.full_name_ar or actor_user.full_name,
-        role_fr=role_fr, role_ar=role_ar, unit_fr=unit.name_fr if unit else "", unit_ar=unit.name_ar if unit else "",
-        signed_at=now, for_fr=for_user.full_name if for_user else "",
-        for_ar=(for_user.full_name_ar or for_user.full_name) if for_user else "")
+        seal=False,
+        name_fr=actor_user.full_name,
+        name_ar=actor_user.full_name_ar or actor_user.full_name,
+        role_fr=role_fr,
+        role_ar=role_ar,
+        unit_fr=unit.name_fr if unit else "",
+        unit_ar=unit.name_ar if unit else "",
+        signed_at=now,
+        for_fr=for_user.full_name if for_user else "",
+        for_ar=(for_user.full_name_ar or for_user.full_name) if for_user else "",
+    )
 
 
-def sign_slot(session: Session, actor: Actor, folder: Folder, step: FolderStep, slot: StepParticipant,
-              for_user_id: int | None, pin: str | None, credential: Credential | None = None) -> tuple[bytes, str]:
+def sign_slot(
+    session: Session,
+    actor: Actor,
+    folder: Folder,
+    step: FolderStep,
+    slot: StepParticipant,
+    for_user_id: int | None,
+    pin: str | None,
+    credential: Credential | None = None,
+) -> tuple[bytes, str]:
     """Sign or seal the slot's field; returns the new document and the certificate serial (hex)."""
     if revoked_predecessors(session, folder):
         raise DomainError("error.previous_signature_revoked")
@@ -124,8 +159,17 @@ def sign_slot(session: Session, actor: Actor, folder: Folder, step: FolderStep, 
             _check_credential(session, actor, credential)
         signer, serial, long_term = credential.signer, credential.key.serial_hex, credential.long_term
     reason = stamp.text_fr().replace("\n", " · ") + f" · {folder.reference}"
-    signed = pdfs.sign_field(current, signer, slot.field_name, pdfs.render_stamp(stamp), certify=certify,
-                             reason=reason[:500], location="Maroc", long_term=long_term, platform=platform)
+    signed = pdfs.sign_field(
+        current,
+        signer,
+        slot.field_name,
+        pdfs.render_stamp(stamp),
+        certify=certify,
+        reason=reason[:500],
+        location="Maroc",
+        long_term=long_term,
+        platform=platform,
+    )
     return signed, serial
 
 

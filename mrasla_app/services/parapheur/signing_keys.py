@@ -31,10 +31,10 @@ from mrasla_app.crypto import seal, unseal
 from mrasla_app.models import Administration, KeySource, Role, RoleMembership, SigningKey, Unit, User
 from mrasla_app.models.base import utcnow
 from mrasla_app.pki import ca
-from mrasla_app.services.platform import audit
 from mrasla_app.services.directory import permissions
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
+from mrasla_app.services.platform import audit
 
 MAX_PIN_ATTEMPTS = 5
 PIN_RE = re.compile(r"^[0-9]{6,12}$")
@@ -101,8 +101,10 @@ def _user(session: Session, user_id: int) -> User:
 def signing_unit(session: Session, user_id: int) -> Unit | None:
     """The unit shown on a signatory's certificate and stamps: where they sign, else where they head, else any."""
     rows = session.execute(
-        select(RoleMembership.role, Unit).join(Unit, Unit.id == RoleMembership.unit_id)
-        .where(RoleMembership.user_id == user_id).order_by(RoleMembership.id)
+        select(RoleMembership.role, Unit)
+        .join(Unit, Unit.id == RoleMembership.unit_id)
+        .where(RoleMembership.user_id == user_id)
+        .order_by(RoleMembership.id)
     ).all()
     for wanted in (Role.signatory, Role.head, None):
         for role, unit in rows:
@@ -125,8 +127,10 @@ def _serial_hex(serial: int) -> str:
 
 def active_key(session: Session, user_id: int) -> SigningKey | None:
     return session.execute(
-        select(SigningKey).where(SigningKey.user_id == user_id, SigningKey.active.is_(True))
-        .order_by(SigningKey.id.desc()).limit(1)
+        select(SigningKey)
+        .where(SigningKey.user_id == user_id, SigningKey.active.is_(True))
+        .order_by(SigningKey.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 
@@ -139,22 +143,34 @@ def enroll(session: Session, actor: Actor | None, pin: str) -> SigningKey:
     pin = check_pin(pin)
     user = _user(session, actor.user_id)
     adm = session.get(Administration, user.administration_id) if user.administration_id else None
-    unit = signing_unit(session, user.id)  # type: ignore[arg-type]
+    unit = signing_unit(session, user.id)
     platform = ca.load_or_create_pki()
     cert_der, pkcs8 = ca.issue_personal_certificate(
-        platform, user.full_name, user.email, adm.name_fr if adm else ca.ORG, unit.name_fr if unit else None)
+        platform, user.full_name, user.email, adm.name_fr if adm else ca.ORG, unit.name_fr if unit else None
+    )
     cert = x509.load_der_x509_certificate(cert_der)
-    _supersede(session, user.id)  # type: ignore[arg-type]
+    _supersede(session, user.id)
     key = SigningKey(
-        user_id=user.id, source=KeySource.platform, certificate=cert_der, serial=_serial_hex(cert.serial_number),
-        subject=cert.subject.rfc4514_string()[:255], not_after=cert.not_valid_after_utc,
-        key_blob=_wrap(pkcs8, pin, user.id),  # type: ignore[arg-type]
+        user_id=user.id,
+        source=KeySource.platform,
+        certificate=cert_der,
+        serial=_serial_hex(cert.serial_number),
+        subject=cert.subject.rfc4514_string()[:255],
+        not_after=cert.not_valid_after_utc,
+        key_blob=_wrap(pkcs8, pin, user.id),
     )
     del pkcs8
     session.add(key)
     session.flush()
-    audit.record(session, actor, "signing_key.enrolled", object_type="user", object_id=user.id,  # type: ignore[arg-type]
-                 administration_id=user.administration_id, data={"serial": key.serial, "key_id": key.id})
+    audit.record(
+        session,
+        actor,
+        "signing_key.enrolled",
+        object_type="user",
+        object_id=user.id,
+        administration_id=user.administration_id,
+        data={"serial": key.serial, "key_id": key.id},
+    )
     return key
 
 
@@ -183,28 +199,41 @@ def import_pkcs12(session: Session, actor: Actor | None, p12_bytes: bytes, passw
         raise DomainError("error.pkcs12_invalid")
     pub = serialization.PublicFormat.SubjectPublicKeyInfo
     if key.public_key().public_bytes(serialization.Encoding.DER, pub) != cert.public_key().public_bytes(
-            serialization.Encoding.DER, pub):
+        serialization.Encoding.DER, pub
+    ):
         raise DomainError("error.pkcs12_invalid")
     if not _usable_for_signing(cert):
         raise DomainError("error.certificate_usage")
     now = utcnow()
     if not (cert.not_valid_before_utc <= now < cert.not_valid_after_utc):
         raise DomainError("error.certificate_expired")
-    pkcs8 = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                              serialization.NoEncryption())
+    pkcs8 = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     chain = "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in (extra or []))
-    _supersede(session, user.id)  # type: ignore[arg-type]
+    _supersede(session, user.id)
     row = SigningKey(
-        user_id=user.id, source=KeySource.pkcs12, certificate=cert.public_bytes(serialization.Encoding.DER),
-        chain_pem=chain, serial=_serial_hex(cert.serial_number), subject=cert.subject.rfc4514_string()[:255],
-        not_after=cert.not_valid_after_utc, key_blob=_wrap(pkcs8, pin, user.id),  # type: ignore[arg-type]
+        user_id=user.id,
+        source=KeySource.pkcs12,
+        certificate=cert.public_bytes(serialization.Encoding.DER),
+        chain_pem=chain,
+        serial=_serial_hex(cert.serial_number),
+        subject=cert.subject.rfc4514_string()[:255],
+        not_after=cert.not_valid_after_utc,
+        key_blob=_wrap(pkcs8, pin, user.id),
     )
     del pkcs8
     session.add(row)
     session.flush()
-    audit.record(session, actor, "signing_key.imported", object_type="user", object_id=user.id,  # type: ignore[arg-type]
-                 administration_id=user.administration_id,
-                 data={"serial": row.serial, "key_id": row.id, "issuer": cert.issuer.rfc4514_string()[:200]})
+    audit.record(
+        session,
+        actor,
+        "signing_key.imported",
+        object_type="user",
+        object_id=user.id,
+        administration_id=user.administration_id,
+        data={"serial": row.serial, "key_id": row.id, "issuer": cert.issuer.rfc4514_string()[:200]},
+    )
     return row
 
 
@@ -214,9 +243,15 @@ def _pin_failed(session: Session, actor: Actor, row: SigningKey, administration_
     if row.failed_attempts >= MAX_PIN_ATTEMPTS:
         row.locked = True
     session.add(row)
-    audit.record(session, actor, "signing_key.locked" if row.locked else "signing_key.pin_failed",
-                 object_type="user", object_id=row.user_id, administration_id=administration_id,
-                 data={"key_id": row.id, "attempts": row.failed_attempts})
+    audit.record(
+        session,
+        actor,
+        "signing_key.locked" if row.locked else "signing_key.pin_failed",
+        object_type="user",
+        object_id=row.user_id,
+        administration_id=administration_id,
+        data={"key_id": row.id, "attempts": row.failed_attempts},
+    )
     session.commit()
 
 
@@ -257,10 +292,22 @@ def unlock(session: Session, actor: Actor | None, pin: str) -> UnlockedKey:
     if row.failed_attempts:
         row.failed_attempts = 0
         session.add(row)
-    chain = tuple(asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
-                  for c in x509.load_pem_x509_certificates(row.chain_pem.encode())) if row.chain_pem else ()
-    return UnlockedKey(row.id, asn1_x509.Certificate.load(row.certificate),  # type: ignore[arg-type]
-                       asn1_keys.PrivateKeyInfo.load(pkcs8), chain, row.serial, row.source)
+    chain = (
+        tuple(
+            asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+            for c in x509.load_pem_x509_certificates(row.chain_pem.encode())
+        )
+        if row.chain_pem
+        else ()
+    )
+    return UnlockedKey(
+        row.id,
+        asn1_x509.Certificate.load(row.certificate),
+        asn1_keys.PrivateKeyInfo.load(pkcs8),
+        chain,
+        row.serial,
+        row.source,
+    )
 
 
 def revoke_for_user(session: Session, actor: Actor | None, user_id: int, reason: str = "cessation_of_operation") -> int:
@@ -273,9 +320,11 @@ def revoke_for_user(session: Session, actor: Actor | None, user_id: int, reason:
     user = session.get(User, user_id)
     if user is None or not (actor.user_id == user_id or permissions.is_admin_of(actor, user.administration_id)):
         raise NotFound()
-    rows = list(session.execute(
-        select(SigningKey).where(SigningKey.user_id == user_id, SigningKey.revoked.is_(False))
-    ).scalars())
+    rows = list(
+        session.execute(
+            select(SigningKey).where(SigningKey.user_id == user_id, SigningKey.revoked.is_(False))
+        ).scalars()
+    )
     for row in rows:
         _revoke(session, actor, row, user, reason)
     return len(rows)
@@ -301,16 +350,24 @@ def _revoke(session: Session, actor: Actor, row: SigningKey, user: User, reason:
         ca.revoke(int(row.serial, 16), reason)
     row.revoked, row.revoked_at, row.active = True, utcnow(), False
     session.add(row)
-    audit.record(session, actor, "signing_key.revoked", object_type="user", object_id=user.id,  # type: ignore[arg-type]
-                 administration_id=user.administration_id, data={"serial": row.serial, "reason": reason})
+    audit.record(
+        session,
+        actor,
+        "signing_key.revoked",
+        object_type="user",
+        object_id=user.id,
+        administration_id=user.administration_id,
+        data={"serial": row.serial, "reason": reason},
+    )
 
 
 def revoked_serial(session: Session, actor: Actor | None) -> str:
     """The serial of the actor's latest key when it was revoked ("" otherwise): the account page
     says the key was revoked rather than that there never was one."""
     actor = permissions.require_actor(actor)
-    last = session.execute(select(SigningKey).where(SigningKey.user_id == actor.user_id)
-                           .order_by(SigningKey.id.desc()).limit(1)).scalar_one_or_none()
+    last = session.execute(
+        select(SigningKey).where(SigningKey.user_id == actor.user_id).order_by(SigningKey.id.desc()).limit(1)
+    ).scalar_one_or_none()
     return last.serial if last is not None and last.revoked else ""
 
 
@@ -320,6 +377,13 @@ def key_status(session: Session, actor: Actor | None) -> dict | None:
     row = active_key(session, actor.user_id)
     if row is None:
         return None
-    return {"id": row.id, "source": row.source.value, "serial": row.serial, "subject": row.subject,
-            "not_after": row.not_after.astimezone(UTC), "locked": row.locked, "revoked": row.revoked,
-            "remaining_attempts": MAX_PIN_ATTEMPTS - row.failed_attempts}
+    return {
+        "id": row.id,
+        "source": row.source.value,
+        "serial": row.serial,
+        "subject": row.subject,
+        "not_after": row.not_after.astimezone(UTC),
+        "locked": row.locked,
+        "revoked": row.revoked,
+        "remaining_attempts": MAX_PIN_ATTEMPTS - row.failed_attempts,
+    }

@@ -26,9 +26,18 @@ def build(session: Session, folder: Folder, specs: Sequence[circuits.StepSpec | 
         spec = circuits.parse_step(raw)
         people = circuits.resolve(session, folder.administration_id, spec)
         label_fr, label_ar = spec.labels()
-        step = FolderStep(folder_id=folder.id, version=v, position=pos, kind=spec.kind, mode=spec.mode,  # type: ignore[arg-type]
-                          label_fr=label_fr, label_ar=label_ar, role=spec.role, role_unit_id=spec.unit_id,
-                          deadline_days=spec.deadline_days)
+        step = FolderStep(
+            folder_id=folder.id,
+            version=v,
+            position=pos,
+            kind=spec.kind,
+            mode=spec.mode,
+            label_fr=label_fr,
+            label_ar=label_ar,
+            role=spec.role,
+            role_unit_id=spec.unit_id,
+            deadline_days=spec.deadline_days,
+        )
         session.add(step)
         session.flush()
         for k, uid in enumerate(people):
@@ -36,7 +45,7 @@ def build(session: Session, folder: Folder, specs: Sequence[circuits.StepSpec | 
             if spec.kind in lifecycle.SIGNING_KINDS:
                 shared = spec.mode == CompletionMode.any
                 name = f"Mrasla.v{v}.s{pos}" + ("" if shared else f".p{k + 1}")
-            session.add(StepParticipant(step_id=step.id, user_id=uid, position=k, field_name=name))  # type: ignore[arg-type]
+            session.add(StepParticipant(step_id=step.id, user_id=uid, position=k, field_name=name))
         rows.append(step)
     session.flush()
     return rows

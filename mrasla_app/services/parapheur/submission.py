@@ -44,8 +44,14 @@ def _documents_event(docs) -> list[dict]:
     return [{"name": d.filename, "sha256": d.pdf_sha256, "role": d.role.value} for d in docs]
 
 
-def create_folder(session: Session, actor: Actor | None, title: str, files: Sequence[tuple[str, bytes]],
-                  correspondence_id: int | None = None, unit_id: int | None = None) -> Folder:
+def create_folder(
+    session: Session,
+    actor: Actor | None,
+    title: str,
+    files: Sequence[tuple[str, bytes]],
+    correspondence_id: int | None = None,
+    unit_id: int | None = None,
+) -> Folder:
     """A draft folder from uploaded files (PDF, JPEG, PNG), optionally linked to a correspondence."""
     actor = permissions.require_actor(actor)
     if not actor.administration_id or not actor.memberships:
@@ -60,29 +66,52 @@ def create_folder(session: Session, actor: Actor | None, title: str, files: Sequ
     adm = session.get(Administration, actor.administration_id)
     assert adm is not None
     now = utcnow()
-    folder = Folder(administration_id=adm.id, unit_id=unit_id or default_unit(actor),  # type: ignore[arg-type]
-                    reference=f"tmp-{secrets.token_hex(8)}", title=title, initiator_id=actor.user_id,
-                    correspondence_id=correspondence_id, created_at=now, updated_at=now)
+    folder = Folder(
+        administration_id=adm.id,
+        unit_id=unit_id or default_unit(actor),
+        reference=f"tmp-{secrets.token_hex(8)}",
+        title=title,
+        initiator_id=actor.user_id,
+        correspondence_id=correspondence_id,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(folder)
     session.flush()
     folder.reference = f"PAR-{adm.code}-{now.year}-{folder.id:06d}"
-    docs = dematerialisation.documents(actor, folder.id, 1, files)  # type: ignore[arg-type]
+    docs = dematerialisation.documents(actor, folder.id, 1, files)
     session.add_all(docs)
     folder.current_sha256 = docs[0].pdf_sha256
     session.add(folder)
     session.flush()
-    lifecycle.record(session, actor, folder, "folder.created", reference=folder.reference, title=title,
-                     documents=_documents_event(docs), correspondence_id=correspondence_id)
+    lifecycle.record(
+        session,
+        actor,
+        folder,
+        "folder.created",
+        reference=folder.reference,
+        title=title,
+        documents=_documents_event(docs),
+        correspondence_id=correspondence_id,
+    )
     return folder
 
 
-def create_for_number(session: Session, actor: Actor | None, title: str, number: str,
-                      files: Sequence[tuple[str, bytes]]) -> Folder:
+def create_for_number(
+    session: Session, actor: Actor | None, title: str, number: str, files: Sequence[tuple[str, bytes]]
+) -> Folder:
     """``create_folder`` linked to the correspondence the actor may see under registry ``number``
     (none when ``number`` is empty)."""
     actor = permissions.require_actor(actor)
-    corr_id = session.execute(select(Correspondence.id).where(
-        Correspondence.registry_number == number, scoping.visible_clause(session, actor))).scalar() if number else None
+    corr_id = (
+        session.execute(
+            select(Correspondence.id).where(
+                Correspondence.registry_number == number, scoping.visible_clause(session, actor)
+            )
+        ).scalar()
+        if number
+        else None
+    )
     if number and corr_id is None:
         raise DomainError("pf.error.unknown_number")
     return create_folder(session, actor, title, files, correspondence_id=corr_id)
@@ -94,7 +123,7 @@ def _signature_slots(session: Session, rows: list[FolderStep], placed: set[str])
     for step in rows:
         if step.kind not in lifecycle.SIGNING_KINDS:
             continue
-        parts = folders.participants(session, step.id)  # type: ignore[arg-type]
+        parts = folders.participants(session, step.id)
         names = folders.people(session, [p.user_id for p in parts])
         by_field: dict[str, list[User]] = {}
         for p in parts:
@@ -102,9 +131,15 @@ def _signature_slots(session: Session, rows: list[FolderStep], placed: set[str])
         for fname, people in by_field.items():
             if fname in placed:
                 continue
-            slots.append(pdfs.SlotSpec(
-                fname, f"Étape {step.position} · {step.label_fr}", f"المرحلة {step.position} · {step.label_ar}",
-                " / ".join(u.full_name for u in people), " / ".join(u.full_name_ar or u.full_name for u in people)))
+            slots.append(
+                pdfs.SlotSpec(
+                    fname,
+                    f"Étape {step.position} · {step.label_fr}",
+                    f"المرحلة {step.position} · {step.label_ar}",
+                    " / ".join(u.full_name for u in people),
+                    " / ".join(u.full_name_ar or u.full_name for u in people),
+                )
+            )
     return slots
 
 
@@ -127,8 +162,17 @@ def prepare(session: Session, folder: Folder, rows: list[FolderStep]) -> None:
     else:
         adm = session.get(Administration, folder.administration_id)
         assert adm is not None
-        prepared, _ = pdfs.prepare_document(base or storage.get(main.pdf_sha256), pdfs.SignaturePageData(
-            folder.title, folder.reference, adm.name_fr, adm.name_ar, folders.verify_url(folder, token), tuple(slots)))
+        prepared, _ = pdfs.prepare_document(
+            base or storage.get(main.pdf_sha256),
+            pdfs.SignaturePageData(
+                folder.title,
+                folder.reference,
+                adm.name_fr,
+                adm.name_ar,
+                folders.verify_url(folder, token),
+                tuple(slots),
+            ),
+        )
         main.prepared_sha256 = storage.put(prepared)
     main.signed_sha256 = ""
     folder.current_sha256 = main.prepared_sha256
@@ -143,8 +187,13 @@ def _run_circuit(session: Session, folder: Folder, specs: Sequence[circuits.Step
     return rows
 
 
-def start(session: Session, actor: Actor | None, folder_id: int, template_id: int | None = None,
-          steps: Sequence[dict | circuits.StepSpec] | None = None) -> Folder:
+def start(
+    session: Session,
+    actor: Actor | None,
+    folder_id: int,
+    template_id: int | None = None,
+    steps: Sequence[dict | circuits.StepSpec] | None = None,
+) -> Folder:
     """Start the circuit of a draft folder, from a template or ad-hoc ``steps`` (see ``circuits``)."""
     actor = permissions.require_actor(actor)
     folder = folders.get_visible(session, actor, folder_id, for_update=True)
@@ -160,12 +209,24 @@ def start(session: Session, actor: Actor | None, folder_id: int, template_id: in
     rows = _run_circuit(session, folder, specs)
     folder.started_at = utcnow()
     session.flush()
-    lifecycle.move(session, actor, folder, FolderStatus.in_progress, event="folder.started",
-                   template_id=template_id, version=folder.version,
-                   steps=[{"kind": s.kind.value, "mode": s.mode.value,
-                           "participants": [p.user_id for p in folders.participants(session, s.id)]}  # type: ignore[arg-type]
-                          for s in rows],
-                   prepared_sha256=folder.current_sha256)
+    lifecycle.move(
+        session,
+        actor,
+        folder,
+        FolderStatus.in_progress,
+        event="folder.started",
+        template_id=template_id,
+        version=folder.version,
+        steps=[
+            {
+                "kind": s.kind.value,
+                "mode": s.mode.value,
+                "participants": [p.user_id for p in folders.participants(session, s.id)],
+            }
+            for s in rows
+        ],
+        prepared_sha256=folder.current_sha256,
+    )
     session.flush()
     return folder
 
@@ -184,16 +245,29 @@ def cancel(session: Session, actor: Actor | None, folder_id: int, reason: str = 
     folders.require_initiator(actor, folder)
     lifecycle.require(folder, FolderAction.cancel)
     _pause_active(session, folder)
-    lifecycle.move(session, actor, folder, FolderStatus.cancelled,
-                   reason=checks.text(reason, "reason", max_len=MAX_COMMENT, required=False))
+    lifecycle.move(
+        session,
+        actor,
+        folder,
+        FolderStatus.cancelled,
+        reason=checks.text(reason, "reason", max_len=MAX_COMMENT, required=False),
+    )
     return folder
 
 
 def _specs_of(session: Session, rows: list[FolderStep]) -> list[circuits.StepSpec]:
     """The steps as definitions again (same participants, deadlines and labels)."""
-    return [circuits.StepSpec(s.kind, s.mode, tuple(p.user_id for p in folders.participants(session, s.id)),  # type: ignore[arg-type]
-                              deadline_days=s.deadline_days, label_fr=s.label_fr, label_ar=s.label_ar)
-            for s in rows]
+    return [
+        circuits.StepSpec(
+            s.kind,
+            s.mode,
+            tuple(p.user_id for p in folders.participants(session, s.id)),
+            deadline_days=s.deadline_days,
+            label_fr=s.label_fr,
+            label_ar=s.label_ar,
+        )
+        for s in rows
+    ]
 
 
 def new_version(session: Session, actor: Actor | None, folder_id: int, files: Sequence[tuple[str, bytes]]) -> Folder:
@@ -204,7 +278,7 @@ def new_version(session: Session, actor: Actor | None, folder_id: int, files: Se
     lifecycle.require(folder, FolderAction.new_version)
     old_specs = _specs_of(session, folders.steps(session, folder))
     _pause_active(session, folder)
-    docs = dematerialisation.documents(actor, folder.id, folder.version + 1, files)  # type: ignore[arg-type]
+    docs = dematerialisation.documents(actor, folder.id, folder.version + 1, files)
     folder.version += 1
     session.add_all(docs)
     session.flush()
@@ -216,10 +290,19 @@ def new_version(session: Session, actor: Actor | None, folder_id: int, files: Se
             lifecycle.enter(session, folder, FolderStatus.in_progress)  # told by "folder.new_version"
     session.add(folder)
     session.flush()
-    lifecycle.record(session, actor, folder, "folder.new_version", version=folder.version,
-                     documents=_documents_event(docs))
+    lifecycle.record(
+        session, actor, folder, "folder.new_version", version=folder.version, documents=_documents_event(docs)
+    )
     return folder
 
 
-__all__ = ["MAX_COMMENT", "default_unit", "create_folder", "create_for_number", "prepare", "start", "cancel",
-           "new_version"]
+__all__ = [
+    "MAX_COMMENT",
+    "default_unit",
+    "create_folder",
+    "create_for_number",
+    "prepare",
+    "start",
+    "cancel",
+    "new_version",
+]

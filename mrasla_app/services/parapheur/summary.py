@@ -30,17 +30,40 @@ def bordereau(session: Session, actor: Actor | None, folder_id: int) -> bytes:
         kind_fr, kind_ar = circuits.kind_labels(s.kind)
         dec_fr, dec_ar = circuits.labels(f"parapheur.decision.{a.decision.value}")
         label = f"{kind_fr}" + (f" (v{s.version})" if s.version != folder.version else "")
-        rows.append(pdfs.BordereauRow(s.position, label, kind_ar, view.actor_name, view.on_behalf_of_name,
-                                      dec_fr, dec_ar, a.at, a.comment))
+        rows.append(
+            pdfs.BordereauRow(
+                s.position, label, kind_ar, view.actor_name, view.on_behalf_of_name, dec_fr, dec_ar, a.at, a.comment
+            )
+        )
     st_fr, st_ar = circuits.labels(f"parapheur.status.{folder.status.value}")
     notes = detail.annotations
     authors = folders.people(session, {n.author_id for n in notes})
-    lines = tuple(pdfs.AnnotationLine(n.page, n.version, authors[n.author_id].full_name,
-                                      authors[n.author_id].full_name_ar or authors[n.author_id].full_name,
-                                      n.created_at, n.body) for n in notes)
-    return pdfs.render_bordereau(pdfs.BordereauData(
-        folder.title, folder.reference, adm.name_fr, adm.name_ar, initiator.full_name, st_fr, st_ar,
-        folder.current_sha256, utcnow(), rows=tuple(rows), annotations=lines))
+    lines = tuple(
+        pdfs.AnnotationLine(
+            n.page,
+            n.version,
+            authors[n.author_id].full_name,
+            authors[n.author_id].full_name_ar or authors[n.author_id].full_name,
+            n.created_at,
+            n.body,
+        )
+        for n in notes
+    )
+    return pdfs.render_bordereau(
+        pdfs.BordereauData(
+            folder.title,
+            folder.reference,
+            adm.name_fr,
+            adm.name_ar,
+            initiator.full_name,
+            st_fr,
+            st_ar,
+            folder.current_sha256,
+            utcnow(),
+            rows=tuple(rows),
+            annotations=lines,
+        )
+    )
 
 
 __all__ = ["bordereau"]

@@ -37,16 +37,19 @@ from mrasla_app.services.parapheur.lifecycle import UNDOABLE, FolderAction
 def _latest(session: Session, folder: Folder) -> StepAction | None:
     """The folder's latest live decision (any participant, any version)."""
     return session.execute(
-        select(StepAction).where(StepAction.folder_id == folder.id, LIVE)
-        .order_by(StepAction.at.desc(), StepAction.id.desc()).limit(1)
+        select(StepAction)
+        .where(StepAction.folder_id == folder.id, LIVE)
+        .order_by(StepAction.at.desc(), StepAction.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 
 def _own_latest(session: Session, actor: Actor, folder: Folder) -> StepAction | None:
     return session.execute(
-        select(StepAction).where(StepAction.folder_id == folder.id, StepAction.actor_id == actor.user_id,
-                                 LIVE)
-        .order_by(StepAction.at.desc(), StepAction.id.desc()).limit(1)
+        select(StepAction)
+        .where(StepAction.folder_id == folder.id, StepAction.actor_id == actor.user_id, LIVE)
+        .order_by(StepAction.at.desc(), StepAction.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 
@@ -59,8 +62,14 @@ def refusal(session: Session, actor: Actor, folder: Folder) -> tuple[StepAction 
         return mine, "error.undo_not_allowed"
     latest = _latest(session, folder)
     step = session.get(FolderStep, mine.step_id)
-    if latest is None or latest.id != mine.id or step is None or step.version != folder.version \
-            or not lifecycle.allows(folder, FolderAction.undo) or folder.status not in UNDOABLE[mine.decision]:
+    if (
+        latest is None
+        or latest.id != mine.id
+        or step is None
+        or step.version != folder.version
+        or not lifecycle.allows(folder, FolderAction.undo)
+        or folder.status not in UNDOABLE[mine.decision]
+    ):
         return mine, "error.undo_too_late"
     if mine.decision == Decision.signed and folder.current_sha256 != mine.document_sha256:
         return mine, "error.undo_too_late"  # the signed version was replaced since (defensive)
@@ -79,10 +88,17 @@ def _document_before(session: Session, action: StepAction, step: FolderStep) -> 
     """The document as it was just before ``action`` (a signature): the previous live signature of
     the same step and round, else the document the step started from."""
     earlier = session.execute(
-        select(StepAction.document_sha256).where(
-            StepAction.step_id == step.id, StepAction.round == action.round, LIVE,
-            StepAction.id != action.id, StepAction.decision == Decision.signed, StepAction.at <= action.at)
-        .order_by(StepAction.at.desc(), StepAction.id.desc()).limit(1)
+        select(StepAction.document_sha256)
+        .where(
+            StepAction.step_id == step.id,
+            StepAction.round == action.round,
+            LIVE,
+            StepAction.id != action.id,
+            StepAction.decision == Decision.signed,
+            StepAction.at <= action.at,
+        )
+        .order_by(StepAction.at.desc(), StepAction.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
     return earlier or step.base_sha256
 
@@ -120,10 +136,19 @@ def undo(session: Session, actor: Actor | None, folder_id: int, action_id: int |
     folder.updated_at = now
     session.add(folder)
     session.flush()
-    lifecycle.record(session, actor, folder, "folder.decision_withdrawn", action_id=action.id,
-                     decision=action.decision.value, step=step.position, round=action.round,
-                     on_behalf_of=action.on_behalf_of_id, withdrawn_document_sha256=action.document_sha256 or None,
-                     document_sha256=folder.current_sha256)
+    lifecycle.record(
+        session,
+        actor,
+        folder,
+        "folder.decision_withdrawn",
+        action_id=action.id,
+        decision=action.decision.value,
+        step=step.position,
+        round=action.round,
+        on_behalf_of=action.on_behalf_of_id,
+        withdrawn_document_sha256=action.document_sha256 or None,
+        document_sha256=folder.current_sha256,
+    )
     return folder
 
 

@@ -15,10 +15,10 @@ from functools import lru_cache
 import pypdfium2 as pdfium
 from sqlmodel import Session
 
-from mrasla_app.services.platform import storage
-from mrasla_app.services.parapheur import folders
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import NotFound
+from mrasla_app.services.parapheur import folders
+from mrasla_app.services.platform import storage
 
 WIDTHS = (640, 1000, 1400)  # the sizes served (device pixels): a few, so the cache stays useful
 _pdfium_lock = threading.Lock()  # PDFium is not thread-safe

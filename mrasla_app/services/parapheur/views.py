@@ -37,7 +37,8 @@ from mrasla_app.services.correspondence import scoping
 from mrasla_app.services.directory import permissions, users
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
-from mrasla_app.services.parapheur import annotations, folders, lifecycle, signing_keys, undo
+from mrasla_app.services.parapheur import annotations as page_notes
+from mrasla_app.services.parapheur import folders, lifecycle, signing_keys, undo
 from mrasla_app.services.parapheur.lifecycle import FolderAction
 from mrasla_app.services.platform import storage
 
@@ -64,17 +65,33 @@ def queue(session: Session, actor: Actor | None, name: str, limit: int = 100) ->
     if name in ("to_visa", "to_sign"):
         me = [actor.user_id, *users.acting_for(session, actor.user_id)]
         kinds = lifecycle.VISA_KINDS if name == "to_visa" else lifecycle.SIGNING_KINDS
-        acted = exists().where(StepAction.step_id == FolderStep.id, StepAction.round == FolderStep.round,
-                               StepAction.for_user_id == StepParticipant.user_id, StepAction.withdrawn_at.is_(None))
+        acted = exists().where(
+            StepAction.step_id == FolderStep.id,
+            StepAction.round == FolderStep.round,
+            StepAction.for_user_id == StepParticipant.user_id,
+            StepAction.withdrawn_at.is_(None),
+        )
         rows = session.execute(
             select(Folder, FolderStep, StepParticipant.user_id)
-            .join(FolderStep, and_(FolderStep.folder_id == Folder.id, FolderStep.version == Folder.version,
-                                   FolderStep.position == Folder.current_step))
+            .join(
+                FolderStep,
+                and_(
+                    FolderStep.folder_id == Folder.id,
+                    FolderStep.version == Folder.version,
+                    FolderStep.position == Folder.current_step,
+                ),
+            )
             .join(StepParticipant, StepParticipant.step_id == FolderStep.id)
-            .where(Folder.status == FolderStatus.in_progress, Folder.administration_id == actor.administration_id,
-                   FolderStep.status == StepStatus.active, FolderStep.kind.in_(kinds),
-                   StepParticipant.user_id.in_(me), ~acted)
-            .order_by(FolderStep.activated_at, Folder.id).limit(limit)
+            .where(
+                Folder.status == FolderStatus.in_progress,
+                Folder.administration_id == actor.administration_id,
+                FolderStep.status == StepStatus.active,
+                FolderStep.kind.in_(kinds),
+                StepParticipant.user_id.in_(me),
+                ~acted,
+            )
+            .order_by(FolderStep.activated_at, Folder.id)
+            .limit(limit)
         ).all()
         seen: dict[int, QueueItem] = {}
         for folder, step, uid in rows:  # one line per folder, own slot first
@@ -83,14 +100,21 @@ def queue(session: Session, actor: Actor | None, name: str, limit: int = 100) ->
                 seen[folder.id] = item
         return list(seen.values())
     if name == "my_folders":
-        stmt = select(Folder).where(Folder.initiator_id == actor.user_id,
-                                    Folder.status.in_(lifecycle.OPEN_FOLDER_STATUSES))
+        stmt = select(Folder).where(
+            Folder.initiator_id == actor.user_id, Folder.status.in_(lifecycle.OPEN_FOLDER_STATUSES)
+        )
     else:
         mine = select(StepAction.folder_id).where(StepAction.actor_id == actor.user_id)
-        stmt = select(Folder).where(or_(Folder.id.in_(mine), and_(
-            Folder.initiator_id == actor.user_id, Folder.status.not_in(lifecycle.OPEN_FOLDER_STATUSES))))
-    return [QueueItem(f) for f in session.execute(stmt.order_by(Folder.updated_at.desc(), Folder.id.desc())
-                                                  .limit(limit)).scalars()]
+        stmt = select(Folder).where(
+            or_(
+                Folder.id.in_(mine),
+                and_(Folder.initiator_id == actor.user_id, Folder.status.not_in(lifecycle.OPEN_FOLDER_STATUSES)),
+            )
+        )
+    return [
+        QueueItem(f)
+        for f in session.execute(stmt.order_by(Folder.updated_at.desc(), Folder.id.desc()).limit(limit)).scalars()
+    ]
 
 
 @dataclass(frozen=True)
@@ -125,20 +149,31 @@ def queue_rows(session: Session, actor: Actor | None, name: str, limit: int = 10
     """``queue`` with what its list shows: initiator, current step, delegation."""
     items = queue(session, actor, name, limit)
     steps = _current_steps(session, items)
-    named = folders.people(session, {i.folder.initiator_id for i in items}
-                           | {i.on_behalf_of for i in items if i.on_behalf_of})
+    named = folders.people(
+        session, {i.folder.initiator_id for i in items} | {i.on_behalf_of for i in items if i.on_behalf_of}
+    )
     rows = []
     for item in items:
         f = item.folder
-        step = item.step or steps.get(f.id)  # type: ignore[arg-type]
+        step = item.step or steps.get(f.id)
         who, obo = named.get(f.initiator_id), named.get(item.on_behalf_of or 0)
-        rows.append(QueueRow(
-            f.id, f.reference, f.title, f.status.value, who.full_name if who else "",  # type: ignore[arg-type]
-            (who.full_name_ar or who.full_name) if who else "",
-            (step.activated_at if item.step and step and step.activated_at else None) or f.updated_at,
-            step.position if step else None, step.kind.value if step else "",
-            step.label_fr if step else "", step.label_ar if step else "",
-            obo.full_name if obo else "", (obo.full_name_ar or obo.full_name) if obo else ""))
+        rows.append(
+            QueueRow(
+                f.id,
+                f.reference,
+                f.title,
+                f.status.value,
+                who.full_name if who else "",
+                (who.full_name_ar or who.full_name) if who else "",
+                (step.activated_at if item.step and step and step.activated_at else None) or f.updated_at,
+                step.position if step else None,
+                step.kind.value if step else "",
+                step.label_fr if step else "",
+                step.label_ar if step else "",
+                obo.full_name if obo else "",
+                (obo.full_name_ar or obo.full_name) if obo else "",
+            )
+        )
     return rows
 
 
@@ -158,9 +193,15 @@ def linkable_letters(session: Session, actor: Actor | None, limit: int = 50) -> 
     """(registry number, subject) of the latest letters the actor may see: what a new folder may
     be linked to (``submission.create_for_number``)."""
     actor = permissions.require_actor(actor)
-    return [(n, s) for n, s in session.execute(
-        select(Correspondence.registry_number, Correspondence.subject)
-        .where(scoping.visible_clause(session, actor)).order_by(Correspondence.id.desc()).limit(limit)).all()]
+    return [
+        (n, s)
+        for n, s in session.execute(
+            select(Correspondence.registry_number, Correspondence.subject)
+            .where(scoping.visible_clause(session, actor))
+            .order_by(Correspondence.id.desc())
+            .limit(limit)
+        ).all()
+    ]
 
 
 # ------------------------------------------------------------------------------ one folder
@@ -200,32 +241,48 @@ class FolderDetail:
 def _slots(session: Session, actor: Actor, active: StepView) -> list[int]:
     """Participants of the active step whose slot the actor may fill now (own, or by delegation)."""
     delegators = set(users.acting_for(session, actor.user_id))
-    return [uid for uid, _, acted in active.participants
-            if not acted and (uid == actor.user_id or uid in delegators)]
+    return [uid for uid, _, acted in active.participants if not acted and (uid == actor.user_id or uid in delegators)]
 
 
 def folder_detail(session: Session, actor: Actor | None, folder_id: int) -> FolderDetail:
     actor = permissions.require_actor(actor)
     folder = folders.get_visible(session, actor, folder_id)
-    docs = list(session.execute(select(FolderDocument).where(
-        FolderDocument.folder_id == folder.id, FolderDocument.version == folder.version)
-        .order_by(FolderDocument.role.desc(), FolderDocument.position)).scalars())
-    actions = list(session.execute(select(StepAction).where(StepAction.folder_id == folder.id)
-                                   .order_by(StepAction.at, StepAction.id)).scalars())
+    docs = list(
+        session.execute(
+            select(FolderDocument)
+            .where(FolderDocument.folder_id == folder.id, FolderDocument.version == folder.version)
+            .order_by(FolderDocument.role.desc(), FolderDocument.position)
+        ).scalars()
+    )
+    actions = list(
+        session.execute(
+            select(StepAction).where(StepAction.folder_id == folder.id).order_by(StepAction.at, StepAction.id)
+        ).scalars()
+    )
     rows = folders.steps(session, folder)
-    parts = {s.id: folders.participants(session, s.id) for s in rows}  # type: ignore[arg-type]
-    names = folders.people(session, {a.actor_id for a in actions}
-                           | {a.on_behalf_of_id for a in actions if a.on_behalf_of_id}
-                           | {p.user_id for ps in parts.values() for p in ps})
-    views = {a.id: ActionView(a, names[a.actor_id].full_name if a.actor_id in names else "?",
-                              names[a.on_behalf_of_id].full_name if a.on_behalf_of_id in names else "")
-             for a in actions}
+    parts = {s.id: folders.participants(session, s.id) for s in rows}
+    names = folders.people(
+        session,
+        {a.actor_id for a in actions}
+        | {a.on_behalf_of_id for a in actions if a.on_behalf_of_id}
+        | {p.user_id for ps in parts.values() for p in ps},
+    )
+    views = {
+        a.id: ActionView(
+            a,
+            names[a.actor_id].full_name if a.actor_id in names else "?",
+            names[a.on_behalf_of_id].full_name if a.on_behalf_of_id in names else "",
+        )
+        for a in actions
+    }
     step_views = []
     for s in rows:
         acted = {a.for_user_id for a in actions if a.step_id == s.id and a.round == s.round and a.withdrawn_at is None}
         people = [(p.user_id, names[p.user_id].full_name, p.user_id in acted) for p in parts[s.id]]
         step_views.append(StepView(s, people, [views[a.id] for a in actions if a.step_id == s.id]))
-    can_act, decisions, acting, needs_pin, active_id = False, (), (), False, None
+    can_act, needs_pin, active_id = False, False, None
+    decisions: tuple[str, ...] = ()
+    acting: tuple[int, ...] = ()
     active = next((v for v in step_views if v.step.position == folder.current_step), None)
     if active is not None and lifecycle.allows(folder, FolderAction.approved):
         slots = _slots(session, actor, active)
@@ -234,11 +291,17 @@ def folder_detail(session: Session, actor: Actor | None, folder_id: int) -> Fold
             decisions = tuple(d.value for d in lifecycle.step_decisions(active.step))
             acting = tuple(u for u in slots if u != actor.user_id)
             needs_pin = active.step.kind == StepKind.signature
-    notes = list(session.execute(select(FolderAnnotation).where(FolderAnnotation.folder_id == folder.id)
-                                 .order_by(FolderAnnotation.created_at, FolderAnnotation.id)).scalars())
+    notes = list(
+        session.execute(
+            select(FolderAnnotation)
+            .where(FolderAnnotation.folder_id == folder.id)
+            .order_by(FolderAnnotation.created_at, FolderAnnotation.id)
+        ).scalars()
+    )
     links = {"correspondence_id": folder.correspondence_id}
-    return FolderDetail(folder, docs, step_views, list(views.values()), notes, can_act, decisions, acting, needs_pin,
-                        links, active_id)
+    return FolderDetail(
+        folder, docs, step_views, list(views.values()), notes, can_act, decisions, acting, needs_pin, links, active_id
+    )
 
 
 @dataclass(frozen=True)
@@ -332,7 +395,7 @@ class FolderView:
     history: tuple[HistoryLine, ...]
     may_annotate: bool
     page_total: int  # pages the viewer shows (signature page included)
-    notes: tuple[annotations.AnnotationView, ...]
+    notes: tuple[page_notes.AnnotationView, ...]
     allowed_actions: frozenset[str]  # ``lifecycle.FolderAction`` values this actor may take now
     decisions: tuple[str, ...]  # on the active step, when the actor may act
     active_step_id: int  # the step the actor may act on (0: none)
@@ -356,23 +419,34 @@ def _sending(session: Session, folder: Folder) -> Sending | None:
     """What ``folder.sent`` recorded: the registered letter and the recipient's number."""
     if folder.status != FolderStatus.sent:
         return None
-    raw = session.execute(select(AuditEvent.data).where(
-        AuditEvent.action == "folder.sent", AuditEvent.object_type == "folder",
-        AuditEvent.object_id == str(folder.id)).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+    raw = session.execute(
+        select(AuditEvent.data)
+        .where(
+            AuditEvent.action == "folder.sent",
+            AuditEvent.object_type == "folder",
+            AuditEvent.object_id == str(folder.id),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).scalar()
     try:
         data = json.loads(raw or "{}")
     except ValueError:
         data = {}
     out_id = data.get("outgoing_id")
-    return Sending(str(data.get("outgoing", "")), out_id if isinstance(out_id, int) else None,
-                   str(data.get("recipient") or ""))
+    return Sending(
+        str(data.get("outgoing", "")), out_id if isinstance(out_id, int) else None, str(data.get("recipient") or "")
+    )
 
 
 def _allowed(folder: Folder, actor: Actor, d: FolderDetail, undo_id: int, can_send: bool) -> frozenset[str]:
     """``lifecycle.allowed`` narrowed to what this actor may do: the initiator's commands, the
     decisions of their slot, their undo, the sending."""
-    mine = {FolderAction.start, FolderAction.new_version, FolderAction.cancel} \
-        if folder.initiator_id == actor.user_id else set()
+    mine = (
+        {FolderAction.start, FolderAction.new_version, FolderAction.cancel}
+        if folder.initiator_id == actor.user_id
+        else set()
+    )
     mine |= {FolderAction(v) for v in d.decisions}
     if undo_id:
         mine.add(FolderAction.undo)
@@ -388,9 +462,13 @@ def folder_view(session: Session, actor: Actor | None, folder_id: int) -> Folder
     actor = permissions.require_actor(actor)
     d = folder_detail(session, actor, folder_id)
     folder = d.folder
-    people = folders.people(session, {folder.initiator_id} | {uid for v in d.steps for uid, _, _ in v.participants}
-                            | {hv.action.actor_id for hv in d.history}
-                            | {hv.action.on_behalf_of_id for hv in d.history if hv.action.on_behalf_of_id})
+    people = folders.people(
+        session,
+        {folder.initiator_id}
+        | {uid for v in d.steps for uid, _, _ in v.participants}
+        | {hv.action.actor_id for hv in d.history}
+        | {hv.action.on_behalf_of_id for hv in d.history if hv.action.on_behalf_of_id},
+    )
 
     def person(uid: int, fallback: str = "?") -> Person:
         u = people.get(uid)
@@ -398,52 +476,91 @@ def folder_view(session: Session, actor: Actor | None, folder_id: int) -> Folder
 
     corr = session.get(Correspondence, folder.correspondence_id) if folder.correspondence_id else None
     main = next((doc for doc in d.documents if doc.role == DocumentRole.main), None)
-    steps = tuple(StepLine(
-        v.step.id, v.step.position, v.step.kind.value, v.step.mode.value, v.step.label_fr, v.step.label_ar,  # type: ignore[arg-type]
-        v.step.status.value, v.step.due_on if v.step.status == StepStatus.active else None,
-        tuple(ParticipantLine(uid, name, person(uid, name).name_ar, acted) for uid, name, acted in v.participants))
-        for v in d.steps)
+    steps = tuple(
+        StepLine(
+            v.step.id,
+            v.step.position,
+            v.step.kind.value,
+            v.step.mode.value,
+            v.step.label_fr,
+            v.step.label_ar,
+            v.step.status.value,
+            v.step.due_on if v.step.status == StepStatus.active else None,
+            tuple(ParticipantLine(uid, name, person(uid, name).name_ar, acted) for uid, name, acted in v.participants),
+        )
+        for v in d.steps
+    )
     position = {v.step.id: (v.step.position, v.step.kind.value) for v in d.steps}
     history = []
     for hv in d.history:
         a = hv.action
         pos, kind = position.get(a.step_id, (None, ""))
         obo = person(a.on_behalf_of_id, hv.on_behalf_of_name) if a.on_behalf_of_id else None
-        history.append(HistoryLine(a.at, hv.actor_name, person(a.actor_id, hv.actor_name).name_ar, a.decision.value,
-                                   pos, kind, a.comment, a.withdrawn_at is not None,
-                                   hv.on_behalf_of_name if obo else "", obo.name_ar if obo else ""))
-    may_note = annotations.may_annotate(session, actor, folder)
-    undoable = undo.undoable(session, actor, folder.id)  # type: ignore[arg-type]
-    undo_id = int(undoable.id) if undoable is not None else 0  # type: ignore[arg-type]
+        history.append(
+            HistoryLine(
+                a.at,
+                hv.actor_name,
+                person(a.actor_id, hv.actor_name).name_ar,
+                a.decision.value,
+                pos,
+                kind,
+                a.comment,
+                a.withdrawn_at is not None,
+                hv.on_behalf_of_name if obo else "",
+                obo.name_ar if obo else "",
+            )
+        )
+    may_note = page_notes.may_annotate(session, actor, folder)
+    undoable = undo.undoable(session, actor, folder.id)
+    undo_id = int(undoable.id) if undoable is not None else 0
     can_send = sending.can_send_folder(session, actor, folder)
     active = next((v for v in d.steps if v.step.id == d.active_step_id), None)
     draft = drafting.current_draft(session, folder)
-    key_problem = signing_keys.key_problem(signing_keys.active_key(session, actor.user_id)) \
-        if (d.can_act and d.needs_pin) else ""
+    key_problem = (
+        signing_keys.key_problem(signing_keys.active_key(session, actor.user_id)) if (d.can_act and d.needs_pin) else ""
+    )
     return FolderView(
-        folder.id, folder.reference, folder.title, folder.status.value, folder.version,  # type: ignore[arg-type]
-        folder.created_at, folder.completed_at, folder.reject_reason or "", person(folder.initiator_id, ""),
-        corr.id if corr else None, corr.registry_number if corr else "", main.filename if main else "",
-        drafting.main_pages(session, folder), folder.current_sha256 or "",
-        tuple(DocumentLine(doc.id, doc.filename, doc.pages) for doc in d.documents  # type: ignore[arg-type]
-              if doc.role != DocumentRole.main),
-        steps, tuple(history), may_note,
-        annotations.page_count(session, folder) if folder.current_sha256 else 0,
-        tuple(annotations.views_of(session, actor, folder)) if may_note else (),
-        _allowed(folder, actor, d, undo_id, can_send), d.decisions, d.active_step_id or 0, d.needs_pin,
+        folder.id,
+        folder.reference,
+        folder.title,
+        folder.status.value,
+        folder.version,
+        folder.created_at,
+        folder.completed_at,
+        folder.reject_reason or "",
+        person(folder.initiator_id, ""),
+        corr.id if corr else None,
+        corr.registry_number if corr else "",
+        main.filename if main else "",
+        drafting.main_pages(session, folder),
+        folder.current_sha256 or "",
+        tuple(DocumentLine(doc.id, doc.filename, doc.pages) for doc in d.documents if doc.role != DocumentRole.main),
+        steps,
+        tuple(history),
+        may_note,
+        page_notes.page_count(session, folder) if folder.current_sha256 else 0,
+        tuple(page_notes.views_of(session, actor, folder)) if may_note else (),
+        _allowed(folder, actor, d, undo_id, can_send),
+        d.decisions,
+        d.active_step_id or 0,
+        d.needs_pin,
         tuple(person(u) for u in d.acting_for),
         bool(active and any(uid == actor.user_id and not acted for uid, _, acted in active.participants)),
         key_problem,
-        undo_id, undoable.decision.value if undoable is not None else "",
+        undo_id,
+        undoable.decision.value if undoable is not None else "",
         LetterText(draft.addressee, draft.place, draft.subject, draft.body) if draft is not None else None,
-        _sending(session, folder), folder.initiator_id == actor.user_id)
+        _sending(session, folder),
+        folder.initiator_id == actor.user_id,
+    )
 
 
 # ------------------------------------------------------------------------------ documents
 
 
-def document(session: Session, actor: Actor | None, folder_id: int,
-             document_id: int | None = None) -> tuple[str, bytes]:
+def document(
+    session: Session, actor: Actor | None, folder_id: int, document_id: int | None = None
+) -> tuple[str, bytes]:
     """(file name, PDF bytes): the main document as it stands (prepared/signed so far) or an annex."""
     folder = folders.get_visible(session, actor, folder_id)
     if document_id is None:
@@ -452,8 +569,11 @@ def document(session: Session, actor: Actor | None, folder_id: int,
     doc = session.get(FolderDocument, document_id)
     if doc is None or doc.folder_id != folder.id:
         raise NotFound()
-    sha = folder.current_sha256 if (doc.role == DocumentRole.main and doc.version == folder.version) else (
-        doc.signed_sha256 or doc.prepared_sha256 or doc.pdf_sha256)
+    sha = (
+        folder.current_sha256
+        if (doc.role == DocumentRole.main and doc.version == folder.version)
+        else (doc.signed_sha256 or doc.prepared_sha256 or doc.pdf_sha256)
+    )
     return doc.filename, storage.get(sha)
 
 
@@ -483,12 +603,33 @@ def public_status(session: Session, reference: str, token: str) -> dict | None:
     if folder is None or not token or not secrets.compare_digest(folder.verify_token_hash, folders.token_hash(token)):
         return None
     adm = session.get(Administration, folder.administration_id)
-    return {"reference": folder.reference, "status": folder.status.value,
-            "administration_fr": adm.name_fr if adm else "", "administration_ar": adm.name_ar if adm else "",
-            "document_sha256": folder.current_sha256, "completed_at": folder.completed_at,
-            "version": folder.version}
+    return {
+        "reference": folder.reference,
+        "status": folder.status.value,
+        "administration_fr": adm.name_fr if adm else "",
+        "administration_ar": adm.name_ar if adm else "",
+        "document_sha256": folder.current_sha256,
+        "completed_at": folder.completed_at,
+        "version": folder.version,
+    }
 
 
-__all__ = ["QUEUES", "QueueItem", "QueueRow", "queue", "queue_rows", "queue_counts", "first_queue", "linkable_letters",
-           "FolderDetail", "folder_detail", "FolderView", "folder_view", "document", "reference", "signed_document",
-           "report", "public_status"]
+__all__ = [
+    "QUEUES",
+    "QueueItem",
+    "QueueRow",
+    "queue",
+    "queue_rows",
+    "queue_counts",
+    "first_queue",
+    "linkable_letters",
+    "FolderDetail",
+    "folder_detail",
+    "FolderView",
+    "folder_view",
+    "document",
+    "reference",
+    "signed_document",
+    "report",
+    "public_status",
+]

@@ -20,5 +20,16 @@ from mrasla_app.services.parapheur.submission import create_folder, new_version,
 from mrasla_app.services.parapheur.submission import default_unit as _default_unit
 from mrasla_app.services.parapheur.views import folder_detail, public_status, signed_document
 
-__all__ = ["can_see", "FOLDER_TRANSITIONS", "SIGNED_STATUSES", "move", "create_folder", "new_version", "start",
-           "_default_unit", "folder_detail", "public_status", "signed_document"]
+__all__ = [
+    "can_see",
+    "FOLDER_TRANSITIONS",
+    "SIGNED_STATUSES",
+    "move",
+    "create_folder",
+    "new_version",
+    "start",
+    "_default_unit",
+    "folder_detail",
+    "public_status",
+    "signed_document",
+]

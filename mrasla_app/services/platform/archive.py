@@ -53,7 +53,9 @@ def _candidates(session: Session, condition, limit: int) -> list[_Candidate]:
         select(Document.id, Document.sha256, Correspondence.administration_id)
         .join(Correspondence, Correspondence.id == Document.correspondence_id)
         .where(Document.kind == DocumentKind.receipt, condition)
-        .order_by(Document.id).limit(limit)).all()
+        .order_by(Document.id)
+        .limit(limit)
+    ).all()
     return [_Candidate(*row) for row in rows]
 
 
@@ -81,21 +83,30 @@ def _record(done: list[_Extended], action: str) -> int:
         for item in done:
             new_sha = storage.put(item.data)
             changed = session.execute(
-                update(Document).where(Document.id == item.candidate.doc_id,
-                                       Document.sha256 == item.candidate.sha256)
-                .values(sha256=new_sha, pdf_sha256=new_sha, size=len(item.data),
-                        signature_level=item.info.level,
-                        archive_expires_at=item.info.last_tsa_expires)).rowcount
+                update(Document)
+                .where(Document.id == item.candidate.doc_id, Document.sha256 == item.candidate.sha256)
+                .values(
+                    sha256=new_sha,
+                    pdf_sha256=new_sha,
+                    size=len(item.data),
+                    signature_level=item.info.level,
+                    archive_expires_at=item.info.last_tsa_expires,
+                )
+            ).rowcount
             if not changed:
                 continue
             count += 1
             if new_sha != item.candidate.sha256:
-                audit.record(session, None, action, object_type="document",
-                             object_id=item.candidate.doc_id,
-                             administration_id=item.candidate.administration_id,
-                             actor_label="worker",
-                             data={"from_sha256": item.candidate.sha256, "sha256": new_sha,
-                                   "level": item.info.level})
+                audit.record(
+                    session,
+                    None,
+                    action,
+                    object_type="document",
+                    object_id=item.candidate.doc_id,
+                    administration_id=item.candidate.administration_id,
+                    actor_label="worker",
+                    data={"from_sha256": item.candidate.sha256, "sha256": new_sha, "level": item.info.level},
+                )
     return count
 
 
@@ -103,21 +114,27 @@ def extend_receipts(now: datetime | None = None, limit: int = BATCH_SIZE) -> int
     """Extend up to ``limit`` receipts issued more than ``GRACE`` ago to B-LTA; returns how many."""
     now = now or utcnow()
     with db.read_session() as session:
-        candidates = _candidates(session, (Document.signature_level.is_(None))
-                                 & (Document.created_at <= now - GRACE), limit)
+        candidates = _candidates(
+            session, (Document.signature_level.is_(None)) & (Document.created_at <= now - GRACE), limit
+        )
     if not candidates:
         return 0
     return _record(_extend_all(candidates, force=False), "document.signature_extended")
 
 
-def refresh_archives(now: datetime | None = None, margin: timedelta = ltv.REFRESH_MARGIN,
-                     limit: int = BATCH_SIZE) -> int:
+def refresh_archives(
+    now: datetime | None = None, margin: timedelta = ltv.REFRESH_MARGIN, limit: int = BATCH_SIZE
+) -> int:
     """Add a document timestamp to B-LTA receipts whose newest timestamp's TSA certificate
     expires within ``margin`` (up to ``limit``); returns how many were re-timestamped."""
     now = now or utcnow()
     with db.read_session() as session:
-        candidates = _candidates(session, (Document.signature_level == ltv.LEVEL_B_LTA) & or_(
-            Document.archive_expires_at.is_(None), Document.archive_expires_at < now + margin), limit)
+        candidates = _candidates(
+            session,
+            (Document.signature_level == ltv.LEVEL_B_LTA)
+            & or_(Document.archive_expires_at.is_(None), Document.archive_expires_at < now + margin),
+            limit,
+        )
     if not candidates:
         return 0
     return _record(_extend_all(candidates, force=True), "document.archive_timestamped")

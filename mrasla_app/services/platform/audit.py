@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from mrasla_app.models import AuditEvent, AuditHead
@@ -48,14 +49,9 @@ def _digest(ev: AuditEvent) -> str:
 def _lock_head(session: Session, chain: str) -> AuditHead:
     """Fetch (creating if needed) and lock the chain head for the rest of the transaction."""
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(insert(AuditHead).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing())
-    return session.execute(
-        select(AuditHead).where(AuditHead.chain == chain).with_for_update()
-    ).scalar_one()
+    return session.execute(select(AuditHead).where(AuditHead.chain == chain).with_for_update()).scalar_one()
 
 
 def record(
@@ -84,6 +80,7 @@ def record(
         administration_id=administration_id,
         data=json.dumps(dict(data or {}), sort_keys=True, ensure_ascii=False, default=str),
         prev_hash=head.hash,
+        hash="",  # the digest covers every other field: computed next
     )
     ev.hash = _digest(ev)
     head.seq, head.hash = ev.seq, ev.hash
@@ -92,8 +89,14 @@ def record(
     session.flush()
     from mrasla_app.services.platform import webhooks  # imported here: webhooks records audit events itself
 
-    webhooks.on_audit(session, action, object_type=object_type, object_id=str(object_id),
-                      administration_id=administration_id, data=dict(data or {}))
+    webhooks.on_audit(
+        session,
+        action,
+        object_type=object_type,
+        object_id=str(object_id),
+        administration_id=administration_id,
+        data=dict(data or {}),
+    )
     return ev
 
 

@@ -20,8 +20,8 @@ from sqlmodel import Session
 from mrasla_app import db
 from mrasla_app.models import User
 from mrasla_app.services.directory import accounts, users
-from mrasla_app.services.platform import audit, validation
 from mrasla_app.services.errors import DomainError
+from mrasla_app.services.platform import audit, validation
 from mrasla_app.services.platform.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
 from mrasla_app.settings import Settings
 
@@ -45,10 +45,12 @@ def demo_refusal(settings: Settings) -> str | None:
         return None
     if not exposed:
         return None
-    return (f"Refusing to serve {settings.public_url}: the demo accounts with the published password are "
-            f"active ({', '.join(exposed[:3])}{', …' if len(exposed) > 3 else ''}). Use a fresh data directory "
-            f"and `mrasla init` for a real installation, or set MRASLA_ALLOW_DEMO_ON_PUBLIC=1 for a public "
-            f"demonstration.")
+    return (
+        f"Refusing to serve {settings.public_url}: the demo accounts with the published password are "
+        f"active ({', '.join(exposed[:3])}{', …' if len(exposed) > 3 else ''}). Use a fresh data directory "
+        f"and `mrasla init` for a real installation, or set MRASLA_ALLOW_DEMO_ON_PUBLIC=1 for a public "
+        f"demonstration."
+    )
 
 
 @dataclass(frozen=True)
@@ -65,11 +67,22 @@ def create_first_administrator(session: Session, email: str, full_name: str) -> 
     if session.execute(select(func.count()).select_from(User)).scalar_one():
         raise DomainError("error.already_initialised")
     password = secrets.token_urlsafe(18)  # 24 characters, 144 bits
-    user = User(email=validation.email(email), full_name=validation.text(full_name, "full_name"),
-                password_hash=accounts.hash_password(password), is_platform_admin=True)
+    user = User(
+        email=validation.email(email),
+        full_name=validation.text(full_name, "full_name"),
+        password_hash=accounts.hash_password(password),
+        is_platform_admin=True,
+    )
     session.add(user)
     session.flush()
-    audit.record(session, None, "init.platform_admin", object_type="user", object_id=user.id,
-                 actor_label="system:cli", data={"email": user.email})
-    code = users.issue_totp_enrolment_code(session, accounts.system_actor(), user.id)  # type: ignore[arg-type]
+    audit.record(
+        session,
+        None,
+        "init.platform_admin",
+        object_type="user",
+        object_id=user.id,
+        actor_label="system:cli",
+        data={"email": user.email},
+    )
+    code = users.issue_totp_enrolment_code(session, accounts.system_actor(), user.id)
     return FirstAdministrator(user.email, password, code)

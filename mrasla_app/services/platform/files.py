@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
-from mrasla_app.services.platform import office, pdf_checks, storage
 from mrasla_app.services.errors import DomainError
+from mrasla_app.services.platform import office, pdf_checks, storage
 from mrasla_app.settings import get_settings
 
 MAX_IMAGE_PIXELS = 40_000_000  # ~ a 48-megapixel photo; larger is refused (image bombs)
@@ -48,8 +48,12 @@ class InspectedFile:
         return self.content_type in office.EXTENSIONS
 
 
-EXTENSIONS = {"application/pdf": (".pdf",), "image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",),
-              **office.EXTENSIONS}
+EXTENSIONS = {
+    "application/pdf": (".pdf",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+    **office.EXTENSIONS,
+}
 KNOWN_EXTENSIONS = frozenset(ext for exts in EXTENSIONS.values() for ext in exts)
 MAX_NAME = 120
 

@@ -18,11 +18,21 @@ from pathlib import Path
 from sqlalchemy import make_url, select
 from sqlmodel import Session
 
-from mrasla_app.models import (
-    BatchLetter, ScanBatch,
-    Channel, Correspondence, Direction, Disposal, Document, DocumentKind, Folder, FolderDocument, RegistryCounter, StepAction,
-)
 from mrasla_app.fsutil import SQLITE_COMPANIONS, open_to_others
+from mrasla_app.models import (
+    BatchLetter,
+    Channel,
+    Correspondence,
+    Direction,
+    Disposal,
+    Document,
+    DocumentKind,
+    Folder,
+    FolderDocument,
+    RegistryCounter,
+    ScanBatch,
+    StepAction,
+)
 from mrasla_app.services.platform import audit, storage
 from mrasla_app.settings import get_settings
 
@@ -90,10 +100,12 @@ def _check_blobs(refs: dict[str, str], report: Report) -> None:
 def _check_numbering(session: Session, report: Report) -> None:
     seqs: dict[tuple[int, int, str], list[int]] = defaultdict(list)
     for adm, year, direction, seq in session.execute(
-            select(Correspondence.administration_id, Correspondence.year, Correspondence.direction, Correspondence.seq)):
+        select(Correspondence.administration_id, Correspondence.year, Correspondence.direction, Correspondence.seq)
+    ):
         seqs[(adm, year, Direction(direction).value)].append(seq)
-    counters = {(c.administration_id, c.year, c.direction): c.value
-                for c in session.execute(select(RegistryCounter)).scalars()}
+    counters = {
+        (c.administration_id, c.year, c.direction): c.value for c in session.execute(select(RegistryCounter)).scalars()
+    }
     for key in sorted(set(seqs) | set(counters)):
         found, top = sorted(seqs.get(key, [])), counters.get(key, 0)
         if found != list(range(1, top + 1)):
@@ -102,10 +114,14 @@ def _check_numbering(session: Session, report: Report) -> None:
 
 
 def _check_receipts(session: Session, report: Report) -> None:
-    with_receipt = set(session.execute(select(Document.correspondence_id).where(
-        Document.kind == DocumentKind.receipt)).scalars())
-    for cid, number in session.execute(select(Correspondence.id, Correspondence.registry_number).where(
-            Correspondence.channel == Channel.portal, Correspondence.direction == Direction.incoming)):
+    with_receipt = set(
+        session.execute(select(Document.correspondence_id).where(Document.kind == DocumentKind.receipt)).scalars()
+    )
+    for cid, number in session.execute(
+        select(Correspondence.id, Correspondence.registry_number).where(
+            Correspondence.channel == Channel.portal, Correspondence.direction == Direction.incoming
+        )
+    ):
         if cid not in with_receipt:
             report.problems.append(f"deposit {number} has no sealed receipt")
 

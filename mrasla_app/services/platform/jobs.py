@@ -80,32 +80,46 @@ def _queue_digest(session: Session, key: str, per_user: dict[int, list[str]]) ->
     for uid, lines in per_user.items():
         if uid in emails:
             params = {"count": len(lines), "items": "\n".join(sorted(lines))}
-            notifications.queue(session, emails[uid], notifications.bilingual_subject(f"{key}.subject", **params),
-                                notifications.bilingual_body(f"{key}.body", "ar", ar=params, fr=params))
+            notifications.queue(
+                session,
+                emails[uid],
+                notifications.bilingual_subject(f"{key}.subject", **params),
+                notifications.bilingual_body(f"{key}.body", "ar", ar=params, fr=params),
+            )
     return len(per_user)
 
 
 def deadline_alerts(session: Session) -> str:
     """One daily digest per person: open items due within 2 working days or overdue (with days late)."""
     today = deadlines.today()
-    rows = session.execute(select(Correspondence).where(
-        Correspondence.status.in_(OPEN), Correspondence.deadline.is_not(None),
-        Correspondence.deadline <= today + timedelta(days=7))).scalars().all()
+    rows = (
+        session.execute(
+            select(Correspondence).where(
+                Correspondence.status.in_(OPEN),
+                Correspondence.deadline.is_not(None),
+                Correspondence.deadline <= today + timedelta(days=7),
+            )
+        )
+        .scalars()
+        .all()
+    )
     heads: dict[int, set[int]] = defaultdict(set)
-    for unit_id, user_id in session.execute(select(RoleMembership.unit_id, RoleMembership.user_id).where(
-            RoleMembership.role == Role.head)).all():
+    for unit_id, user_id in session.execute(
+        select(RoleMembership.unit_id, RoleMembership.user_id).where(RoleMembership.role == Role.head)
+    ).all():
         heads[unit_id].add(user_id)
     holidays: dict[int, set] = {}
     per_user: dict[int, list[str]] = defaultdict(list)
     for c in rows:
         if c.administration_id not in holidays:
-            holidays[c.administration_id] = deadlines.holidays_for(session, c.administration_id,
-                                                                   {today.year, today.year + 1})
+            holidays[c.administration_id] = deadlines.holidays_for(
+                session, c.administration_id, {today.year, today.year + 1}
+            )
         state, days = deadlines.deadline_state(c.deadline, today, holidays[c.administration_id])
         if state not in ("due_soon", "overdue"):
             continue
         line = f"{c.registry_number} — {c.subject} ({'-' if state == 'overdue' else '+'}{days})"
-        for uid in ({c.assignee_id} if c.assignee_id else heads.get(c.action_unit_id or 0, set())):
+        for uid in {c.assignee_id} if c.assignee_id else heads.get(c.action_unit_id or 0, set()):
             per_user[uid].append(line)
     return f"{_queue_digest(session, 'mail.deadline', per_user)} digests"
 
@@ -113,12 +127,22 @@ def deadline_alerts(session: Session) -> str:
 def step_reminders(session: Session) -> str:
     """Remind participants of active signature-book steps past their due date who have not acted."""
     now = utcnow()
-    late = session.execute(select(FolderStep).where(FolderStep.status == StepStatus.active,
-                                                    FolderStep.due_on.is_not(None), FolderStep.due_on < now)).scalars().all()
+    late = (
+        session.execute(
+            select(FolderStep).where(
+                FolderStep.status == StepStatus.active, FolderStep.due_on.is_not(None), FolderStep.due_on < now
+            )
+        )
+        .scalars()
+        .all()
+    )
     per_user: dict[int, list[str]] = defaultdict(list)
     for step in late:
-        acted = set(session.execute(select(StepAction.for_user_id).where(
-            StepAction.step_id == step.id, StepAction.withdrawn_at.is_(None))).scalars())
+        acted = set(
+            session.execute(
+                select(StepAction.for_user_id).where(StepAction.step_id == step.id, StepAction.withdrawn_at.is_(None))
+            ).scalars()
+        )
         for p in session.execute(select(StepParticipant.user_id).where(StepParticipant.step_id == step.id)).scalars():
             if p not in acted:
                 per_user[p].append(f"#{step.folder_id} — {step.label_fr or step.kind.value}")
@@ -188,7 +212,7 @@ def _run(job: Job, period: str) -> str | None:
     if run is None:
         return None
     try:
-        result = job.run()  # type: ignore[misc]
+        result = job.run()  # type: ignore[misc]  # a job's run is a plain callable field
     except Exception as exc:  # noqa: BLE001 - logged; the period is spent, the next one retries
         log.exception("job %s failed", job.name)
         result = f"error: {type(exc).__name__}"

@@ -60,29 +60,34 @@ class Rotation:
     resumed: bool  # an interrupted rotation was finished
 
 
-def _sealed_rows(session: Session) -> Iterator[tuple[User | SigningKey | WebhookEndpoint | IdentityProvider | Mailbox, str, str]]:
+def _sealed_rows(
+    session: Session,
+) -> Iterator[tuple[User | SigningKey | WebhookEndpoint | IdentityProvider | Mailbox, str, str]]:
     """(row, column, purpose) of every secret sealed under the master key in the database."""
     from mrasla_app.services.correspondence.mailboxes import password_purpose
 
     for box in session.execute(select(Mailbox).order_by(Mailbox.id)).scalars():
-        yield box, "password_sealed", password_purpose(box.id)  # type: ignore[arg-type]
+        yield box, "password_sealed", password_purpose(box.id)
     for endpoint in session.execute(select(WebhookEndpoint).order_by(WebhookEndpoint.id)).scalars():
-        yield endpoint, "secret_sealed", secret_purpose(endpoint.id)  # type: ignore[arg-type]
+        yield endpoint, "secret_sealed", secret_purpose(endpoint.id)
     for user in session.execute(select(User).where(User.totp_secret.is_not(None)).order_by(User.id)).scalars():
-        yield user, "totp_secret", totp_purpose(user.id)  # type: ignore[arg-type]
+        yield user, "totp_secret", totp_purpose(user.id)
     for key in session.execute(select(SigningKey).order_by(SigningKey.id)).scalars():
         yield key, "key_blob", key_purpose(key.user_id)
     for provider in session.execute(select(IdentityProvider).order_by(IdentityProvider.id)).scalars():
         if provider.bind_secret is not None:
-            yield provider, "bind_secret", ldap.secret_purpose(provider.id)  # type: ignore[arg-type]
+            yield provider, "bind_secret", ldap.secret_purpose(provider.id)
         if provider.client_secret is not None:
-            yield provider, "client_secret", oidc.secret_purpose(provider.id)  # type: ignore[arg-type]
+            yield provider, "client_secret", oidc.secret_purpose(provider.id)
 
 
 def sealed_secrets(session: Session, settings: Settings) -> list[tuple[str, bytes, str]]:
     """(label, sealed bytes, purpose) of everything sealed under the master key."""
-    found = [(path.name, path.read_bytes(), purpose) for path, purpose in ca.sealed_key_files(settings.pki_dir)
-             if path.exists()]
+    found = [
+        (path.name, path.read_bytes(), purpose)
+        for path, purpose in ca.sealed_key_files(settings.pki_dir)
+        if path.exists()
+    ]
     for row, column, purpose in _sealed_rows(session):
         found.append((f"{type(row).__name__} #{row.id} {column}", getattr(row, column), purpose))
     return found
@@ -111,8 +116,12 @@ def _reseal_rows(keys: Sequence[bytes], new: bytes, event: dict[str, object] | N
             signing += column == "key_blob"
             directory += column in ("bind_secret", "client_secret")
         if event is not None:
-            audit.record(session, system_actor(), "master_key.rotated", data={
-                **event, "totp_secrets": totp, "signing_keys": signing, "directory_secrets": directory})
+            audit.record(
+                session,
+                system_actor(),
+                "master_key.rotated",
+                data={**event, "totp_secrets": totp, "signing_keys": signing, "directory_secrets": directory},
+            )
         session.flush()
         if sqlite:
             session.execute(text("PRAGMA secure_delete = OFF"))
@@ -171,13 +180,14 @@ def rotate(new_key: bytes | None = None) -> Rotation:
         raise DomainError("error.master_key_in_env")
     with ca.pki_lock(settings.pki_dir):
         if from_env:
-            new, old, resumed = new_key, settings.master_key(), False  # type: ignore[assignment]
+            new, old, resumed = new_key, settings.master_key(), False
         else:
             new, old, resumed = _install(settings, new_key)
         keys = (new, old)  # already re-sealed secrets open with the new key, the rest with the old one
         pki = _reseal_files(settings, keys, new)
-        totp, signing = _reseal_rows(keys, new, {"pki_keys": pki, "resumed": resumed,
-                                                 "key_source": "environment" if from_env else "file"})
+        totp, signing = _reseal_rows(
+            keys, new, {"pki_keys": pki, "resumed": resumed, "key_source": "environment" if from_env else "file"}
+        )
         for _ in range(MAX_PASSES):
             if not _not_opening(settings, new):
                 break

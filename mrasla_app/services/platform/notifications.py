@@ -56,12 +56,14 @@ def bilingual_body(key: str, lang: str, *, ar: dict[str, object], fr: dict[str, 
 
 def push_devices(session: Session, user_id: int) -> int:
     """How many browsers of this person receive Web Push (push can only be switched on with one)."""
-    return session.execute(select(func.count()).select_from(PushSubscription).where(
-        PushSubscription.user_id == user_id)).scalar_one()
+    return session.execute(
+        select(func.count()).select_from(PushSubscription).where(PushSubscription.user_id == user_id)
+    ).scalar_one()
 
 
-def queue(session: Session, to: str, subject: str, body: str, correspondence_id: int | None = None, *,
-          claimed: bool = False) -> Notification:
+def queue(
+    session: Session, to: str, subject: str, body: str, correspondence_id: int | None = None, *, claimed: bool = False
+) -> Notification:
     """Queue a message in the caller's transaction.
 
     ``claimed``: the caller sends it itself once that transaction commits (``deliver_claimed``). The row
@@ -91,8 +93,12 @@ def _send_sms(n: Notification, settings: Settings) -> None:
     """One text message: the provider's HTTP API, or ``<outbox>/<time>-<id>.sms`` in development."""
     if settings.sms_url:
         payload = json.dumps({"from": settings.sms_sender, "to": n.to_address, "text": n.body}).encode()
-        request = urllib.request.Request(settings.sms_url, data=payload, method="POST", headers={
-            "Content-Type": "application/json", "Authorization": f"Bearer {settings.sms_token}"})
+        request = urllib.request.Request(
+            settings.sms_url,
+            data=payload,
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {settings.sms_token}"},
+        )
         with urllib.request.urlopen(request, timeout=20) as answer:  # noqa: S310 - the operator's configured URL
             if not 200 <= answer.status < 300:
                 raise OSError(f"SMS provider answered {answer.status}")
@@ -133,12 +139,17 @@ def _claim(ids: Iterable[int] | None) -> list[Notification]:
         if ids is not None:
             stmt = stmt.where(Notification.id.in_(list(ids)))
         candidates = list(session.execute(stmt.order_by(Notification.id).limit(200)).scalars())
-        claimed_ids = [nid for nid in candidates if session.execute(
-            update(Notification)
-            .where(Notification.id == nid, or_(Notification.status == NotificationStatus.queued, stale))
-            .values(status=NotificationStatus.sending, claimed_at=now, attempts=Notification.attempts + 1)
-            .execution_options(synchronize_session=False)
-        ).rowcount == 1]
+        claimed_ids = [
+            nid
+            for nid in candidates
+            if session.execute(
+                update(Notification)
+                .where(Notification.id == nid, or_(Notification.status == NotificationStatus.queued, stale))
+                .values(status=NotificationStatus.sending, claimed_at=now, attempts=Notification.attempts + 1)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            == 1
+        ]
         claimed = list(session.execute(select(Notification).where(Notification.id.in_(claimed_ids))).scalars())
         session.expunge_all()
     return claimed
@@ -168,13 +179,18 @@ def deliver_claimed(messages: Iterable[Notification]) -> int:
                 _send_push(n)
             else:
                 _send(_message(n, settings), settings, n)
-            outcome[n.id] = (NotificationStatus.sent, "")  # type: ignore[index]
+            outcome[n.id] = (NotificationStatus.sent, "")
         except (OSError, smtplib.SMTPException) as exc:
             status = NotificationStatus.failed if n.attempts >= MAX_ATTEMPTS else NotificationStatus.queued
-            outcome[n.id] = (status, f"{type(exc).__name__}: {exc}"[:255])  # type: ignore[index]
+            outcome[n.id] = (status, f"{type(exc).__name__}: {exc}"[:255])
     if outcome:
         with db.write_session() as session:
             for nid, (status, error) in outcome.items():
-                session.execute(update(Notification).where(Notification.id == nid).values(
-                    status=status, last_error=error, sent_at=utcnow() if status is NotificationStatus.sent else None))
+                session.execute(
+                    update(Notification)
+                    .where(Notification.id == nid)
+                    .values(
+                        status=status, last_error=error, sent_at=utcnow() if status is NotificationStatus.sent else None
+                    )
+                )
     return sum(1 for status, _ in outcome.values() if status is NotificationStatus.sent)

@@ -41,11 +41,17 @@ MAX_RATIO = 200  # inflated / compressed, per entry larger than 1 MB
 
 _OOXML_ACTIVE = re.compile(r"(^|/)(vbaProject\.bin|vbaData\.xml|activeX/|embeddings/.*\.(bin|docm|xlsm))$", re.I)
 _ODF_ACTIVE = re.compile(r"^(Basic|Scripts|Dialogs)/", re.I)
-_ACTIVE_XML = re.compile(rb"vbaProject|macroEnabled|script:event-listener|vnd\.sun\.star\.script|office:dde|"
-                         rb"ddeLink|externalLink", re.I)
+_ACTIVE_XML = re.compile(
+    rb"vbaProject|macroEnabled|script:event-listener|vnd\.sun\.star\.script|office:dde|"
+    rb"ddeLink|externalLink",
+    re.I,
+)
 _RELATIONSHIP = re.compile(rb"<Relationship\b[^>]*>", re.I)
-_EXTERNAL_HREF = re.compile(rb"<(draw:image|draw:object|draw:object-ole|text:section-source|table:table-source)\b"
-                            rb"[^>]*xlink:href=\"(?!\./|#)[^\"]*\"", re.I)
+_EXTERNAL_HREF = re.compile(
+    rb"<(draw:image|draw:object|draw:object-ole|text:section-source|table:table-source)\b"
+    rb"[^>]*xlink:href=\"(?!\./|#)[^\"]*\"",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,7 @@ def _kind(archive: zipfile.ZipFile, names: set[str]) -> str | None:
 
 def _external(rel: bytes) -> bool:
     """An external relationship other than a plain hyperlink (templates, linked images, OLE, frames)."""
-    return b'TargetMode="External"' in rel and b"/hyperlink\"" not in rel
+    return b'TargetMode="External"' in rel and b'/hyperlink"' not in rel
 
 
 def inspect(name: str, data: bytes) -> OfficeFile:
@@ -129,6 +135,7 @@ def _limits(memory_mb: int, cpu_seconds: int):
         os.setsid()
         resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 1024 * 1024,) * 2)
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+
     return apply
 
 
@@ -142,12 +149,33 @@ def to_pdf(name: str, data: bytes, office: OfficeFile) -> bytes:
         work = Path(tmp)
         source = work / f"document{office.extension}"
         source.write_bytes(data)
-        cmd = [binary, f"-env:UserInstallation=file://{work / 'profile'}", "--headless", "--norestore",
-               "--nolockcheck", "--nodefault", "--convert-to", "pdf", "--outdir", str(work / "out"), str(source)]
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "LANG": "C.UTF-8",
-               "SAL_USE_VCLPLUGIN": "svp"}
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=work,
-                                preexec_fn=_limits(settings.convert_memory_mb, settings.convert_seconds))
+        cmd = [
+            binary,
+            f"-env:UserInstallation=file://{work / 'profile'}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--nodefault",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(work / "out"),
+            str(source),
+        ]
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(work),
+            "LANG": "C.UTF-8",
+            "SAL_USE_VCLPLUGIN": "svp",
+        }
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            cwd=work,
+            preexec_fn=_limits(settings.convert_memory_mb, settings.convert_seconds),
+        )
         try:
             proc.wait(timeout=settings.convert_seconds)
         except subprocess.TimeoutExpired:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import warnings
+
 from pypdf import PdfReader, apply_configuration
 from pypdf.errors import LimitReachedError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject
@@ -36,18 +37,37 @@ MAX_NODES = 200_000
 #: Keys whose presence anywhere makes the document active (hex-escaped names are decoded by pypdf).
 ACTIVE_KEYS = frozenset({"/JS", "/JavaScript", "/EmbeddedFiles", "/EF", "/XFA", "/RichMediaContent"})
 #: Values of an action's /S refused wherever the action is: they run code or reach out to other files or servers.
-ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/RichMediaExecute", "/SubmitForm", "/ImportData", "/GoToR",
-                            "/GoToE"})
+ACTIVE_ACTIONS = frozenset(
+    {"/JavaScript", "/Launch", "/RichMediaExecute", "/SubmitForm", "/ImportData", "/GoToR", "/GoToE"}
+)
 #: Refused only when the reader does not choose them (run by /OpenAction or /AA, see ``_has_active_content``).
 AUTOMATIC_ONLY_ACTIONS = frozenset({"/URI"})
 #: Addresses that reach a local file or a network share (credential leak on Windows), refused even in links.
 LOCAL_OR_SHARE = ("\\\\", "//", "file:", "smb:")
 ACTIVE_SUBTYPES = frozenset({"/FileAttachment", "/RichMedia"})  # annotation types
 #: Branches that cannot hold actions (or point back up the tree): not walked.
-INERT_KEYS = frozenset({"/Parent", "/P", "/Resources", "/DR", "/AP", "/Contents", "/StructTreeRoot", "/Metadata",
-                        "/Thumb", "/PieceInfo", "/Dests"})
-_OUTPUT_LIMITS = ("zlib_maximum_output_length", "lzw_maximum_output_length", "run_length_maximum_output_length",
-                  "brotli_maximum_output_length", "array_based_stream_maximum_output_length")
+INERT_KEYS = frozenset(
+    {
+        "/Parent",
+        "/P",
+        "/Resources",
+        "/DR",
+        "/AP",
+        "/Contents",
+        "/StructTreeRoot",
+        "/Metadata",
+        "/Thumb",
+        "/PieceInfo",
+        "/Dests",
+    }
+)
+_OUTPUT_LIMITS = (
+    "zlib_maximum_output_length",
+    "lzw_maximum_output_length",
+    "run_length_maximum_output_length",
+    "brotli_maximum_output_length",
+    "array_based_stream_maximum_output_length",
+)
 
 
 def _output_limits(size: int) -> dict[str, int]:
@@ -58,15 +78,20 @@ def _output_limits(size: int) -> dict[str, int]:
 def page_count(data: bytes, max_pages: int, name: str = "") -> int:
     """Open with pypdf and check the document (see module docstring); return its number of pages."""
     try:
-        with warnings.catch_warnings(), apply_configuration(
-                **_output_limits(OBJECT_STREAM_BUDGET), page_tree_maximum_depth=32,
-                page_tree_maximum_entries=2 * max_pages + 16):  # nodes + leaves of an honest tree
+        with (
+            warnings.catch_warnings(),
+            apply_configuration(
+                **_output_limits(OBJECT_STREAM_BUDGET),
+                page_tree_maximum_depth=32,
+                page_tree_maximum_entries=2 * max_pages + 16,
+            ),
+        ):  # nodes + leaves of an honest tree
             warnings.simplefilter("ignore")
             reader = PdfReader(io.BytesIO(data), strict=False)
             if reader.is_encrypted:
                 raise DomainError("error.pdf_encrypted", name=name)
             _inflate_object_streams(reader, name)
-            declared = int(reader.root_object["/Pages"]["/Count"])  # type: ignore[index,call-overload]
+            declared = int(reader.root_object["/Pages"]["/Count"])
             if declared > max_pages:
                 raise DomainError("error.too_many_pages", name=name, max=max_pages)
             pages = len(reader.pages)  # walks the real tree: a lying /Count is caught here
@@ -96,7 +121,7 @@ def _inflate_object_streams(reader: PdfReader, name: str) -> None:
     for number in numbers:
         with apply_configuration(**_output_limits(budget)):  # LimitReachedError beyond what is left
             stream = IndirectObject(number, 0, reader).get_object()
-            budget -= len(stream.get_data())  # type: ignore[union-attr]
+            budget -= len(stream.get_data())
 
 
 # How an object was reached (see ``_has_active_content``).
@@ -112,7 +137,7 @@ def _has_active_content(reader: PdfReader, name: str) -> bool:
     names, the entries of any ``/AA`` dictionary (document, page, field or annotation triggers) and
     the ``/Next`` chains of those actions are *triggered*; a ``/URI`` there is refused, while the
     ``/URI`` of a link or bookmark is not (unless it points to a local file or share)."""
-    stack: list[tuple[PdfObject, int]] = [(reader.trailer.raw_get("/Root"), _PLAIN)]
+    stack: list[tuple[PdfObject | None, int]] = [(reader.trailer.raw_get("/Root"), _PLAIN)]
     seen: set[tuple[int, int, int]] = set()
     objects = nodes = 0
     while stack:
@@ -128,12 +153,18 @@ def _has_active_content(reader: PdfReader, name: str) -> bool:
             raise DomainError("error.pdf_too_complex", name=name)
         if isinstance(obj, DictionaryObject):  # streams included (their dictionary only)
             action = _name(obj, "/S")
-            if ACTIVE_KEYS.intersection(obj.keys()) or action in ACTIVE_ACTIONS \
-                    or (action in AUTOMATIC_ONLY_ACTIONS and context != _PLAIN) or _reaches_local(obj) \
-                    or _name(obj, "/Subtype") in ACTIVE_SUBTYPES or _name(obj, "/Type") == "/EmbeddedFile":
+            if (
+                ACTIVE_KEYS.intersection(obj.keys())
+                or action in ACTIVE_ACTIONS
+                or (action in AUTOMATIC_ONLY_ACTIONS and context != _PLAIN)
+                or _reaches_local(obj)
+                or _name(obj, "/Subtype") in ACTIVE_SUBTYPES
+                or _name(obj, "/Type") == "/EmbeddedFile"
+            ):
                 return True
-            stack.extend((v, _child_context(context, k)) for k, v in obj.items()
-                         if k not in INERT_KEYS and _container(v))
+            stack.extend(
+                (v, _child_context(context, k)) for k, v in obj.items() if k not in INERT_KEYS and _container(v)
+            )
         elif isinstance(obj, ArrayObject):
             stack.extend((v, context if context == _TRIGGERED else _PLAIN) for v in obj if _container(v))
     return False

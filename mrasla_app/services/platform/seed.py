@@ -21,10 +21,10 @@ from sqlmodel import Session
 from mrasla_app.crypto import seal
 from mrasla_app.models import Holiday, Unit, User
 from mrasla_app.models.base import utcnow
-from mrasla_app.services.directory import administrations as directory
-from mrasla_app.services.directory import accounts, users
-from mrasla_app.services.platform import audit
 from mrasla_app.services.correspondence import holidays
+from mrasla_app.services.directory import accounts, users
+from mrasla_app.services.directory import administrations as directory
+from mrasla_app.services.platform import audit
 from mrasla_app.settings import get_settings
 
 DEMO_PASSWORD = "Mrasla@2026"
@@ -67,53 +67,104 @@ class _AdmSpec:
 
 ADMINISTRATIONS: tuple[_AdmSpec, ...] = (
     _AdmSpec(
-        "MEF", "ministry", "Ministère de l'Économie et des Finances", "وزارة الاقتصاد والمالية",
-        "Rabat", "الرباط",
+        "MEF",
+        "ministry",
+        "Ministère de l'Économie et des Finances",
+        "وزارة الاقتصاد والمالية",
+        "Rabat",
+        "الرباط",
         (
             ("SG", None, "central", "Secrétariat général", "الكتابة العامة"),
-            ("DAAG", "SG", "central", "Direction des Affaires Administratives et Générales",
-             "مديرية الشؤون الإدارية والعامة"),
+            (
+                "DAAG",
+                "SG",
+                "central",
+                "Direction des Affaires Administratives et Générales",
+                "مديرية الشؤون الإدارية والعامة",
+            ),
             ("BO", "DAAG", "central", "Bureau d'ordre central", "مكتب الضبط المركزي"),
             ("DAAG.DRH", "DAAG", "central", "Division des Ressources Humaines", "قسم الموارد البشرية"),
             ("DB", "SG", "central", "Direction du Budget", "مديرية الميزانية"),
             ("DB.DSS", "DB", "central", "Division des Secteurs Sociaux", "قسم القطاعات الاجتماعية"),
             ("DB.DSP", "DB", "central", "Division des Secteurs Productifs", "قسم القطاعات الإنتاجية"),
-            ("DTFE", "SG", "central", "Direction du Trésor et des Finances Extérieures",
-             "مديرية الخزينة والمالية الخارجية"),
+            (
+                "DTFE",
+                "SG",
+                "central",
+                "Direction du Trésor et des Finances Extérieures",
+                "مديرية الخزينة والمالية الخارجية",
+            ),
             ("TGR", "SG", "central", "Trésorerie Générale du Royaume", "الخزينة العامة للمملكة"),
-            ("TGR.TR-CS", "TGR", "regional", "Trésorerie régionale de Casablanca-Settat",
-             "الخزينة الجهوية للدار البيضاء-سطات"),
-            ("TGR.TP-SETTAT", "TGR.TR-CS", "provincial", "Trésorerie provinciale de Settat",
-             "الخزينة الإقليمية لسطات"),
-            ("TGR.TP-JADIDA", "TGR.TR-CS", "provincial", "Trésorerie provinciale d'El Jadida",
-             "الخزينة الإقليمية للجديدة"),
-            ("TGR.TR-RSK", "TGR", "regional", "Trésorerie régionale de Rabat-Salé-Kénitra",
-             "الخزينة الجهوية للرباط-سلا-القنيطرة"),
-            ("TGR.TP-KENITRA", "TGR.TR-RSK", "provincial", "Trésorerie provinciale de Kénitra",
-             "الخزينة الإقليمية للقنيطرة"),
+            (
+                "TGR.TR-CS",
+                "TGR",
+                "regional",
+                "Trésorerie régionale de Casablanca-Settat",
+                "الخزينة الجهوية للدار البيضاء-سطات",
+            ),
+            ("TGR.TP-SETTAT", "TGR.TR-CS", "provincial", "Trésorerie provinciale de Settat", "الخزينة الإقليمية لسطات"),
+            (
+                "TGR.TP-JADIDA",
+                "TGR.TR-CS",
+                "provincial",
+                "Trésorerie provinciale d'El Jadida",
+                "الخزينة الإقليمية للجديدة",
+            ),
+            (
+                "TGR.TR-RSK",
+                "TGR",
+                "regional",
+                "Trésorerie régionale de Rabat-Salé-Kénitra",
+                "الخزينة الجهوية للرباط-سلا-القنيطرة",
+            ),
+            (
+                "TGR.TP-KENITRA",
+                "TGR.TR-RSK",
+                "provincial",
+                "Trésorerie provinciale de Kénitra",
+                "الخزينة الإقليمية للقنيطرة",
+            ),
         ),
     ),
     _AdmSpec(
-        "MEN", "ministry", "Ministère de l'Éducation nationale, du Préscolaire et des Sports",
-        "وزارة التربية الوطنية والتعليم الأولي والرياضة", "Rabat", "الرباط",
+        "MEN",
+        "ministry",
+        "Ministère de l'Éducation nationale, du Préscolaire et des Sports",
+        "وزارة التربية الوطنية والتعليم الأولي والرياضة",
+        "Rabat",
+        "الرباط",
         (
             ("BO", None, "central", "Bureau d'ordre central", "مكتب الضبط المركزي"),
             ("SG", None, "central", "Secrétariat général", "الكتابة العامة"),
             ("DRH", "SG", "central", "Direction des Ressources Humaines", "مديرية الموارد البشرية"),
             ("DC", "SG", "central", "Direction des Curricula", "مديرية المناهج"),
-            ("AREF-RSK", "SG", "regional",
-             "Académie Régionale d'Éducation et de Formation de Rabat-Salé-Kénitra",
-             "الأكاديمية الجهوية للتربية والتكوين لجهة الرباط-سلا-القنيطرة"),
+            (
+                "AREF-RSK",
+                "SG",
+                "regional",
+                "Académie Régionale d'Éducation et de Formation de Rabat-Salé-Kénitra",
+                "الأكاديمية الجهوية للتربية والتكوين لجهة الرباط-سلا-القنيطرة",
+            ),
             ("DP-RABAT", "AREF-RSK", "provincial", "Direction provinciale de Rabat", "المديرية الإقليمية بالرباط"),
             ("DP-SALE", "AREF-RSK", "provincial", "Direction provinciale de Salé", "المديرية الإقليمية بسلا"),
-            ("AREF-FM", "SG", "regional", "Académie Régionale d'Éducation et de Formation de Fès-Meknès",
-             "الأكاديمية الجهوية للتربية والتكوين لجهة فاس-مكناس"),
+            (
+                "AREF-FM",
+                "SG",
+                "regional",
+                "Académie Régionale d'Éducation et de Formation de Fès-Meknès",
+                "الأكاديمية الجهوية للتربية والتكوين لجهة فاس-مكناس",
+            ),
             ("DP-FES", "AREF-FM", "provincial", "Direction provinciale de Fès", "المديرية الإقليمية بفاس"),
             ("DP-MEKNES", "AREF-FM", "provincial", "Direction provinciale de Meknès", "المديرية الإقليمية بمكناس"),
         ),
     ),
     _AdmSpec(
-        "CRB", "commune", "Commune de Rabat", "جماعة الرباط", "Rabat", "الرباط",
+        "CRB",
+        "commune",
+        "Commune de Rabat",
+        "جماعة الرباط",
+        "Rabat",
+        "الرباط",
         (
             ("BO", None, "central", "Bureau d'ordre", "مكتب الضبط"),
             ("DGS", None, "central", "Direction Générale des Services", "المديرية العامة للمصالح"),
@@ -121,45 +172,98 @@ ADMINISTRATIONS: tuple[_AdmSpec, ...] = (
             ("URB", "DGS", "central", "Service de l'urbanisme", "مصلحة التعمير"),
             ("ARR-AGDAL", "DGS", "central", "Arrondissement Agdal-Riyad", "مقاطعة أكدال الرياض"),
             ("ARR-HASSAN", "DGS", "central", "Arrondissement Hassan", "مقاطعة حسان"),
-            ("ARR-HASSAN.EC", "ARR-HASSAN", "central", "Bureau d'état civil de l'arrondissement Hassan",
-             "مكتب الحالة المدنية بمقاطعة حسان"),
+            (
+                "ARR-HASSAN.EC",
+                "ARR-HASSAN",
+                "central",
+                "Bureau d'état civil de l'arrondissement Hassan",
+                "مكتب الحالة المدنية بمقاطعة حسان",
+            ),
             ("ARR-YOUSSOUFIA", "DGS", "central", "Arrondissement Youssoufia", "مقاطعة اليوسفية"),
         ),
     ),
     _AdmSpec(
-        "ANCFCC", "agency", "Agence Nationale de la Conservation Foncière, du Cadastre et de la Cartographie",
-        "الوكالة الوطنية للمحافظة العقارية والمسح العقاري والخرائطية", "Rabat", "الرباط",
+        "ANCFCC",
+        "agency",
+        "Agence Nationale de la Conservation Foncière, du Cadastre et de la Cartographie",
+        "الوكالة الوطنية للمحافظة العقارية والمسح العقاري والخرائطية",
+        "Rabat",
+        "الرباط",
         (
             ("BO", None, "central", "Bureau d'ordre", "مكتب الضبط"),
             ("DG", None, "central", "Direction Générale", "المديرية العامة"),
             ("DCF", "DG", "central", "Direction de la Conservation Foncière", "مديرية المحافظة العقارية"),
             ("DCAD", "DG", "central", "Direction du Cadastre", "مديرية المسح العقاري"),
-            ("DR-CS", "DG", "regional", "Direction régionale de Casablanca-Settat",
-             "المديرية الجهوية للدار البيضاء-سطات"),
-            ("CF-ANFA", "DR-CS", "provincial", "Conservation foncière de Casablanca-Anfa",
-             "المحافظة العقارية بالدار البيضاء-أنفا"),
+            (
+                "DR-CS",
+                "DG",
+                "regional",
+                "Direction régionale de Casablanca-Settat",
+                "المديرية الجهوية للدار البيضاء-سطات",
+            ),
+            (
+                "CF-ANFA",
+                "DR-CS",
+                "provincial",
+                "Conservation foncière de Casablanca-Anfa",
+                "المحافظة العقارية بالدار البيضاء-أنفا",
+            ),
             ("SC-SETTAT", "DR-CS", "provincial", "Service du cadastre de Settat", "مصلحة المسح العقاري بسطات"),
             ("DR-MS", "DG", "regional", "Direction régionale de Marrakech-Safi", "المديرية الجهوية لمراكش-آسفي"),
-            ("CF-MENARA", "DR-MS", "provincial", "Conservation foncière de Marrakech-Ménara",
-             "المحافظة العقارية بمراكش-المنارة"),
+            (
+                "CF-MENARA",
+                "DR-MS",
+                "provincial",
+                "Conservation foncière de Marrakech-Ménara",
+                "المحافظة العقارية بمراكش-المنارة",
+            ),
         ),
     ),
     _AdmSpec(
-        "MSPS", "ministry", "Ministère de la Santé et de la Protection sociale", "وزارة الصحة والحماية الاجتماعية",
-        "Rabat", "الرباط",
+        "MSPS",
+        "ministry",
+        "Ministère de la Santé et de la Protection sociale",
+        "وزارة الصحة والحماية الاجتماعية",
+        "Rabat",
+        "الرباط",
         (
             ("BO", None, "central", "Bureau d'ordre central", "مكتب الضبط المركزي"),
             ("SG", None, "central", "Secrétariat général", "الكتابة العامة"),
-            ("DHSA", "SG", "central", "Direction des Hôpitaux et des Soins Ambulatoires",
-             "مديرية المستشفيات والعلاجات المتنقلة"),
-            ("DELM", "SG", "central", "Direction de l'Épidémiologie et de Lutte contre les Maladies",
-             "مديرية علم الأوبئة ومحاربة الأمراض"),
-            ("DRS-TTA", "SG", "regional", "Direction régionale de la santé de Tanger-Tétouan-Al Hoceïma",
-             "المديرية الجهوية للصحة بجهة طنجة-تطوان-الحسيمة"),
-            ("DPS-TANGER", "DRS-TTA", "provincial", "Délégation préfectorale de la santé de Tanger-Assilah",
-             "المندوبية الإقليمية للصحة بعمالة طنجة-أصيلة"),
-            ("DPS-TETOUAN", "DRS-TTA", "provincial", "Délégation provinciale de la santé de Tétouan",
-             "المندوبية الإقليمية للصحة بتطوان"),
+            (
+                "DHSA",
+                "SG",
+                "central",
+                "Direction des Hôpitaux et des Soins Ambulatoires",
+                "مديرية المستشفيات والعلاجات المتنقلة",
+            ),
+            (
+                "DELM",
+                "SG",
+                "central",
+                "Direction de l'Épidémiologie et de Lutte contre les Maladies",
+                "مديرية علم الأوبئة ومحاربة الأمراض",
+            ),
+            (
+                "DRS-TTA",
+                "SG",
+                "regional",
+                "Direction régionale de la santé de Tanger-Tétouan-Al Hoceïma",
+                "المديرية الجهوية للصحة بجهة طنجة-تطوان-الحسيمة",
+            ),
+            (
+                "DPS-TANGER",
+                "DRS-TTA",
+                "provincial",
+                "Délégation préfectorale de la santé de Tanger-Assilah",
+                "المندوبية الإقليمية للصحة بعمالة طنجة-أصيلة",
+            ),
+            (
+                "DPS-TETOUAN",
+                "DRS-TTA",
+                "provincial",
+                "Délégation provinciale de la santé de Tétouan",
+                "المندوبية الإقليمية للصحة بتطوان",
+            ),
         ),
     ),
 )
@@ -169,38 +273,82 @@ ADMINISTRATIONS: tuple[_AdmSpec, ...] = (
 # (email, full_name, full_name_ar, administration, unit, roles held in that unit, role label)
 
 _ACCOUNTS: tuple[tuple[str, str, str, str, str, tuple[str, ...], str], ...] = (
-    ("admin.mef@mrasla.ma", "Nadia El Idrissi", "نادية الإدريسي", "MEF", "DAAG", ("admin",),
-     "Administratrice de l'administration"),
-    ("clerk.mef@mrasla.ma", "Fatima Zahra Bennani", "فاطمة الزهراء بناني", "MEF", "BO", ("clerk",),
-     "Agent du bureau d'ordre"),
+    (
+        "admin.mef@mrasla.ma",
+        "Nadia El Idrissi",
+        "نادية الإدريسي",
+        "MEF",
+        "DAAG",
+        ("admin",),
+        "Administratrice de l'administration",
+    ),
+    (
+        "clerk.mef@mrasla.ma",
+        "Fatima Zahra Bennani",
+        "فاطمة الزهراء بناني",
+        "MEF",
+        "BO",
+        ("clerk",),
+        "Agent du bureau d'ordre",
+    ),
     ("agent.mef@mrasla.ma", "Youssef Alaoui", "يوسف العلوي", "MEF", "DB.DSS", ("agent",), "Agent de traitement"),
     ("head.mef@mrasla.ma", "Khadija Tazi", "خديجة التازي", "MEF", "DB.DSS", ("head",), "Cheffe de division"),
-    ("director.mef@mrasla.ma", "Mohammed Berrada", "محمد برادة", "MEF", "DB", ("signatory", "head"),
-     "Directeur (signataire)"),
-    ("sg.mef@mrasla.ma", "Abdelkader Chraïbi", "عبد القادر الشرايبي", "MEF", "SG", ("signatory", "head"),
-     "Secrétaire général (signataire)"),
-    ("admin.crb@mrasla.ma", "Omar Lahlou", "عمر لحلو", "CRB", "DGS", ("admin",),
-     "Administrateur de l'administration"),
+    (
+        "director.mef@mrasla.ma",
+        "Mohammed Berrada",
+        "محمد برادة",
+        "MEF",
+        "DB",
+        ("signatory", "head"),
+        "Directeur (signataire)",
+    ),
+    (
+        "sg.mef@mrasla.ma",
+        "Abdelkader Chraïbi",
+        "عبد القادر الشرايبي",
+        "MEF",
+        "SG",
+        ("signatory", "head"),
+        "Secrétaire général (signataire)",
+    ),
+    ("admin.crb@mrasla.ma", "Omar Lahlou", "عمر لحلو", "CRB", "DGS", ("admin",), "Administrateur de l'administration"),
     ("clerk.crb@mrasla.ma", "Hanane Ouazzani", "حنان الوزاني", "CRB", "BO", ("clerk",), "Agent du bureau d'ordre"),
     ("agent.crb@mrasla.ma", "Rachid Bouzidi", "رشيد بوزيدي", "CRB", "SEC", ("agent",), "Agent de traitement"),
     ("archives.mef@mrasla.ma", "Salma Kettani", "سلمى الكتاني", "MEF", "DAAG", ("archivist",), "Archiviste"),
 )
 
 _PLATFORM_ADMIN = DemoAccount(
-    email=PLATFORM_ADMIN_EMAIL, password=DEMO_PASSWORD, role="Administrateur de la plateforme",
-    administration="", unit="", full_name="Karim Benjelloun", full_name_ar="كريم بنجلون",
+    email=PLATFORM_ADMIN_EMAIL,
+    password=DEMO_PASSWORD,
+    role="Administrateur de la plateforme",
+    administration="",
+    unit="",
+    full_name="Karim Benjelloun",
+    full_name_ar="كريم بنجلون",
     roles=("platform_admin",),
 )
 
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (_PLATFORM_ADMIN,) + tuple(
-    DemoAccount(email=e, password=DEMO_PASSWORD, role=label, administration=adm, unit=unit,
-                full_name=fr, full_name_ar=ar, roles=roles)
+    DemoAccount(
+        email=e,
+        password=DEMO_PASSWORD,
+        role=label,
+        administration=adm,
+        unit=unit,
+        full_name=fr,
+        full_name_ar=ar,
+        roles=roles,
+    )
     for e, fr, ar, adm, unit, roles, label in _ACCOUNTS
 )
 
 #: The demo delegation: the director delegates his signature to the head of division for 30 days.
-DELEGATION = ("director.mef@mrasla.ma", "head.mef@mrasla.ma", timedelta(days=30),
-              "Congé annuel du directeur / عطلة سنوية للمدير")
+DELEGATION = (
+    "director.mef@mrasla.ma",
+    "head.mef@mrasla.ma",
+    timedelta(days=30),
+    "Congé annuel du directeur / عطلة سنوية للمدير",
+)
 
 
 # --- Holiday calendar (national) ---------------------------------------------------------------
@@ -251,48 +399,81 @@ def seed_demo(session: Session) -> list[DemoAccount]:
         return list(DEMO_ACCOUNTS)
 
     root = User(
-        email=PLATFORM_ADMIN_EMAIL, full_name=_PLATFORM_ADMIN.full_name, full_name_ar=_PLATFORM_ADMIN.full_name_ar,
-        password_hash=accounts.hash_password(DEMO_PASSWORD), is_platform_admin=True,
+        email=PLATFORM_ADMIN_EMAIL,
+        full_name=_PLATFORM_ADMIN.full_name,
+        full_name_ar=_PLATFORM_ADMIN.full_name_ar,
+        password_hash=accounts.hash_password(DEMO_PASSWORD),
+        is_platform_admin=True,
     )
     session.add(root)
     session.flush()
     _demo_second_factor(root)
-    audit.record(session, None, "seed.platform_admin", object_type="user", object_id=root.id,
-                 actor_label="seed", data={"email": root.email})
+    audit.record(
+        session,
+        None,
+        "seed.platform_admin",
+        object_type="user",
+        object_id=root.id,
+        actor_label="seed",
+        data={"email": root.email},
+    )
     actor = accounts.load_actor(session, root)
 
     adm_ids: dict[str, int] = {}
     unit_ids: dict[tuple[str, str], int] = {}
     for spec in ADMINISTRATIONS:
         adm = directory.save_administration(
-            session, actor, code=spec.code, name_ar=spec.name_ar, name_fr=spec.name_fr, kind=spec.kind,
-            city_ar=spec.city_ar, city_fr=spec.city_fr,
+            session,
+            actor,
+            code=spec.code,
+            name_ar=spec.name_ar,
+            name_fr=spec.name_fr,
+            kind=spec.kind,
+            city_ar=spec.city_ar,
+            city_fr=spec.city_fr,
         )
-        adm_ids[spec.code] = adm.id  # type: ignore[assignment]
+        adm_ids[spec.code] = adm.id  # type: ignore[assignment]  # a flushed row's id (SQLModel types it Optional)
         for code, parent, level, name_fr, name_ar in spec.units:
             unit = directory.save_unit(
-                session, actor, administration_id=adm.id,  # type: ignore[arg-type]
+                session,
+                actor,
+                administration_id=adm.id,
                 parent_id=unit_ids[(spec.code, parent)] if parent else None,
-                code=code, name_ar=name_ar, name_fr=name_fr, level=level,
+                code=code,
+                name_ar=name_ar,
+                name_fr=name_fr,
+                level=level,
             )
-            unit_ids[(spec.code, code)] = unit.id  # type: ignore[assignment]
+            unit_ids[(spec.code, code)] = unit.id  # type: ignore[assignment]  # a flushed row's id (SQLModel types it Optional)
 
     user_ids: dict[str, int] = {}
     for acc in DEMO_ACCOUNTS[1:]:
         user = users.create_user(
-            session, actor, administration_id=adm_ids[acc.administration], email=acc.email,
-            full_name=acc.full_name, full_name_ar=acc.full_name_ar, password=acc.password,
+            session,
+            actor,
+            administration_id=adm_ids[acc.administration],
+            email=acc.email,
+            full_name=acc.full_name,
+            full_name_ar=acc.full_name_ar,
+            password=acc.password,
         )
-        user_ids[acc.email] = user.id  # type: ignore[assignment]
+        user_ids[acc.email] = user.id  # type: ignore[assignment]  # a flushed row's id (SQLModel types it Optional)
         for role in acc.roles:
-            users.add_membership(session, actor, user.id, unit_ids[(acc.administration, acc.unit)], role)  # type: ignore[arg-type]
+            users.add_membership(session, actor, user.id, unit_ids[(acc.administration, acc.unit)], role)
         if "admin" in acc.roles:
             _demo_second_factor(user)
 
     grantor, delegate, period, reason = DELEGATION
     now = utcnow().replace(microsecond=0)
-    users.create_delegation(session, actor, from_user_id=user_ids[grantor], to_user_id=user_ids[delegate],
-                            starts_at=now, ends_at=now + period, reason=reason)
+    users.create_delegation(
+        session,
+        actor,
+        from_user_id=user_ids[grantor],
+        to_user_id=user_ids[delegate],
+        starts_at=now,
+        ends_at=now + period,
+        reason=reason,
+    )
     seed_holidays(session, actor)
     seed_file_plan(session, actor, adm_ids["MEF"])
     return list(DEMO_ACCOUNTS)
@@ -319,23 +500,42 @@ def seed_file_plan(session: Session, actor: accounts.Actor, administration_id: i
 
     ids: dict[str, int] = {}
     for code, parent, fr, ar in FILE_PLAN:
-        ids[code] = file_plan.save_node(session, actor, administration_id, code=code, name_ar=ar, name_fr=fr,
-                                        parent_id=ids.get(parent)).id  # type: ignore[assignment]
+        ids[code] = file_plan.save_node(
+            session, actor, administration_id, code=code, name_ar=ar, name_fr=fr, parent_id=ids.get(parent)
+        ).id  # type: ignore[assignment]  # a flushed row's id (SQLModel types it Optional)
     for code, fr, ar, years, months, start, action in DOCUMENT_TYPES:
-        file_plan.save_document_type(session, actor, administration_id, code=code, name_ar=ar, name_fr=fr,
-                                     retention_years=years, retention_months=months, retention_start=start,
-                                     final_action=action)
+        file_plan.save_document_type(
+            session,
+            actor,
+            administration_id,
+            code=code,
+            name_ar=ar,
+            name_fr=fr,
+            retention_years=years,
+            retention_months=months,
+            retention_start=start,
+            final_action=action,
+        )
     for label in ("Attestations", "Contentieux"):
         file_plan.save_tag(session, actor, administration_id, label)
-    file_plan.save_custom_field(session, actor, administration_id, code="MONTANT", name_ar="المبلغ",
-                                name_fr="Montant (MAD)", kind="number")
-    file_plan.save_custom_field(session, actor, administration_id, code="REGION", name_ar="الجهة", name_fr="Région",
-                                kind="choice", choices="Rabat-Salé-Kénitra\nCasablanca-Settat\nFès-Meknès")
+    file_plan.save_custom_field(
+        session, actor, administration_id, code="MONTANT", name_ar="المبلغ", name_fr="Montant (MAD)", kind="number"
+    )
+    file_plan.save_custom_field(
+        session,
+        actor,
+        administration_id,
+        code="REGION",
+        name_ar="الجهة",
+        name_fr="Région",
+        kind="choice",
+        choices="Rabat-Salé-Kénitra\nCasablanca-Settat\nFès-Meknès",
+    )
 
 
 def _demo_second_factor(user: User) -> None:
     """Enrol the demo TOTP secret (sealed like any enrolled secret) for a demo administrator."""
-    user.totp_secret, user.totp_enabled = seal(DEMO_TOTP_SECRET.encode(), accounts.totp_purpose(user.id)), True  # type: ignore[arg-type]
+    user.totp_secret, user.totp_enabled = seal(DEMO_TOTP_SECRET.encode(), accounts.totp_purpose(user.id)), True
     user.totp_vouched = True  # as if enrolled with an enrolment code: the demo administrators act at once
 
 
@@ -391,8 +591,12 @@ def demo_accounts_markdown() -> str:
             f"| `{acc.email}` | `{acc.password}` | {acc.role} — {acc.full_name} | "
             f"{', '.join(f'`{r}`' for r in acc.roles)} | {acc.administration or 'all'} | {acc.unit or '—'} |"
         )
-    lines += ["", "Delegation: `director.mef` → `head.mef` for the 30 days after seeding.", "",
-              "Administrator rights need a second factor (TOTP). The demo administrators are enrolled with the",
-              f"published secret `{DEMO_TOTP_SECRET}`: add it to an authenticator app, or print the current code",
-              "with `.venv/bin/python -c \"import pyotp; print(pyotp.TOTP('" + DEMO_TOTP_SECRET + "').now())\"`."]
+    lines += [
+        "",
+        "Delegation: `director.mef` → `head.mef` for the 30 days after seeding.",
+        "",
+        "Administrator rights need a second factor (TOTP). The demo administrators are enrolled with the",
+        f"published secret `{DEMO_TOTP_SECRET}`: add it to an authenticator app, or print the current code",
+        "with `.venv/bin/python -c \"import pyotp; print(pyotp.TOTP('" + DEMO_TOTP_SECRET + "').now())\"`.",
+    ]
     return "\n".join(lines) + "\n"

@@ -63,7 +63,7 @@ def normalize(value: str) -> str:
     value = _TASHKEEL.sub("", clean(value))
     value = value.translate(_ARABIC_MAP)
     decomposed = unicodedata.normalize("NFKD", value)
-    value = "".join(c for c in decomposed if not unicodedata.combining(c) or "\u0600" <= c <= "\u06FF")
+    value = "".join(c for c in decomposed if not unicodedata.combining(c) or "\u0600" <= c <= "\u06ff")
     return _SPACES.sub(" ", value).strip().casefold()
 
 
@@ -71,8 +71,7 @@ def search_document(*parts: str) -> str:
     """The text stored in ``Correspondence.search_text``: every part's ``index_forms`` (registry numbers
     split into words, ``MEF/2026/A/000123`` → ``mef 2026 a 000123``); a short part (a name, a subject)
     also indexes its joined Latin words."""
-    return " ".join(f for part in parts if part
-                    for f in index_forms(part, join=len(words(part)) <= JOIN_MAX_WORDS))
+    return " ".join(f for part in parts if part for f in index_forms(part, join=len(words(part)) <= JOIN_MAX_WORDS))
 
 
 #: A word: letters and digits (not ``_``) with the Arabic marks inside it, so الضَّرِيبَة stays one word.
@@ -114,7 +113,7 @@ def index_forms(value: str, *, join: bool = False) -> list[str]:
             latin = [f for w in _WORD.findall(run) for f in word_forms(w)[:1]]
             for size in (2, 3):
                 for i in range(len(latin) - size + 1):
-                    chunk = latin[i:i + size]
+                    chunk = latin[i : i + size]
                     if all(_LATIN_WORD.fullmatch(c) for c in chunk):
                         out.append("".join(chunk))
     return out

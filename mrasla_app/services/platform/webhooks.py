@@ -46,13 +46,19 @@ from sqlmodel import Session
 from mrasla_app import db
 from mrasla_app.crypto import seal, unseal
 from mrasla_app.models import (
-    Administration, Correspondence, DeliveryStatus, Folder, WebhookAttempt, WebhookDelivery, WebhookEndpoint,
+    Administration,
+    Correspondence,
+    DeliveryStatus,
+    Folder,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from mrasla_app.models.base import utcnow
-from mrasla_app.services.platform import audit
 from mrasla_app.services.directory import permissions
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
+from mrasla_app.services.platform import audit
 from mrasla_app.services.platform.text import clean
 from mrasla_app.settings import get_settings
 
@@ -92,6 +98,7 @@ Poster = Callable[[str, bytes, dict[str, str]], int]
 
 # --- signing --------------------------------------------------------------------------------------
 
+
 def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
@@ -107,8 +114,7 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac}"
 
 
-def verify(secret: str, header: str, body: bytes, now: float | None = None,
-           tolerance: int = TOLERANCE_SECONDS) -> bool:
+def verify(secret: str, header: str, body: bytes, now: float | None = None, tolerance: int = TOLERANCE_SECONDS) -> bool:
     """What a receiver does: the header's ``v1`` matches ``body`` and its ``t`` is recent."""
     parts = [p.split("=", 1) for p in header.split(",") if "=" in p]
     stamps = [v for k, v in parts if k.strip() == "t"]
@@ -123,6 +129,7 @@ def verify(secret: str, header: str, body: bytes, now: float | None = None,
 
 
 # --- URLs -----------------------------------------------------------------------------------------
+
 
 def _public(address: str) -> bool:
     ip = ipaddress.ip_address(address)
@@ -154,6 +161,7 @@ def check_url(url: str, *, resolve: bool = True) -> str:
 
 # --- events into the outbox -----------------------------------------------------------------------
 
+
 def event_type_for(action: str, data: Mapping[str, object]) -> str | None:
     """The webhook event an audit action is, if any (``registry.transition`` writes ``from``/``to``)."""
     if action.startswith("correspondence.") and "from" in data and data.get("to") == action.split(".", 1)[1]:
@@ -170,8 +178,12 @@ def _object(session: Session, object_type: str, object_id: str, data: Mapping[st
         if corr is None:
             return {}
         out: dict[str, object] = {
-            "object": "correspondence", "id": corr.id, "reference": corr.registry_number,
-            "status": corr.status.value, "direction": corr.direction.value, "channel": corr.channel.value,
+            "object": "correspondence",
+            "id": corr.id,
+            "reference": corr.registry_number,
+            "status": corr.status.value,
+            "direction": corr.direction.value,
+            "channel": corr.channel.value,
             "registered_at": corr.registered_at.isoformat(),
             "links": {"self": f"{api}/correspondence/{corr.id}"},
         }
@@ -182,38 +194,77 @@ def _object(session: Session, object_type: str, object_id: str, data: Mapping[st
         folder = session.get(Folder, oid)
         if folder is None:
             return {}
-        return {"object": "folder", "id": folder.id, "reference": folder.reference, "status": folder.status.value,
-                "links": {"document": f"{api}/folders/{folder.id}/document.pdf"}}
+        return {
+            "object": "folder",
+            "id": folder.id,
+            "reference": folder.reference,
+            "status": folder.status.value,
+            "links": {"document": f"{api}/folders/{folder.id}/document.pdf"},
+        }
     return {}
 
 
 def _body(event_id: str, event_type: str, administration: Administration, obj: Mapping[str, object]) -> str:
-    return json.dumps({"id": event_id, "type": event_type, "created_at": utcnow().replace(microsecond=0).isoformat(),
-                       "administration": {"id": administration.id, "code": administration.code}, "data": dict(obj)},
-                      ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return json.dumps(
+        {
+            "id": event_id,
+            "type": event_type,
+            "created_at": utcnow().replace(microsecond=0).isoformat(),
+            "administration": {"id": administration.id, "code": administration.code},
+            "data": dict(obj),
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+        sort_keys=True,
+    )
 
 
-def _queue(session: Session, endpoints: list[WebhookEndpoint], event_type: str, administration: Administration,
-           obj: Mapping[str, object]) -> list[WebhookDelivery]:
+def _queue(
+    session: Session,
+    endpoints: list[WebhookEndpoint],
+    event_type: str,
+    administration: Administration,
+    obj: Mapping[str, object],
+) -> list[WebhookDelivery]:
     event_id = "evt_" + secrets.token_hex(16)
     body = _body(event_id, event_type, administration, obj)
-    rows = [WebhookDelivery(endpoint_id=e.id, event_id=event_id, event_type=event_type,  # type: ignore[arg-type]
-                            payload=body) for e in endpoints]
+    rows = [
+        WebhookDelivery(
+            endpoint_id=e.id,
+            event_id=event_id,
+            event_type=event_type,
+            payload=body,
+        )
+        for e in endpoints
+    ]
     session.add_all(rows)
     session.flush()
     return rows
 
 
-def on_audit(session: Session, action: str, *, object_type: str, object_id: str, administration_id: int | None,
-             data: Mapping[str, object]) -> list[WebhookDelivery]:
+def on_audit(
+    session: Session,
+    action: str,
+    *,
+    object_type: str,
+    object_id: str,
+    administration_id: int | None,
+    data: Mapping[str, object],
+) -> list[WebhookDelivery]:
     """Queue the webhook event ``action`` is (if any) for the subscribed endpoints of its
     administration, in the caller's transaction (called by ``audit.record``)."""
     event_type = event_type_for(action, data)
     if event_type is None or not administration_id:
         return []
-    endpoints = [e for e in session.execute(select(WebhookEndpoint).where(
-        WebhookEndpoint.administration_id == administration_id, WebhookEndpoint.active.is_(True))).scalars()
-        if event_type in e.events.split(",")]
+    endpoints = [
+        e
+        for e in session.execute(
+            select(WebhookEndpoint).where(
+                WebhookEndpoint.administration_id == administration_id, WebhookEndpoint.active.is_(True)
+            )
+        ).scalars()
+        if event_type in e.events.split(",")
+    ]
     if not endpoints:
         return []
     obj = _object(session, object_type, object_id, data)
@@ -224,6 +275,7 @@ def on_audit(session: Session, action: str, *, object_type: str, object_id: str,
 
 
 # --- endpoints (administrators of the administration) ----------------------------------------------
+
 
 @dataclass(frozen=True)
 class Created:
@@ -238,23 +290,40 @@ def _events(events: list[str] | tuple[str, ...]) -> str:
     return ",".join(chosen)
 
 
-def create_endpoint(session: Session, actor: Actor | None, administration_id: int, url: str,
-                    events: list[str] | tuple[str, ...], description: str = "") -> Created:
+def create_endpoint(
+    session: Session,
+    actor: Actor | None,
+    administration_id: int,
+    url: str,
+    events: list[str] | tuple[str, ...],
+    description: str = "",
+) -> Created:
     """Register an endpoint; returns it with its secret (sealed under the master key at rest)."""
     actor = permissions.require_admin_of(actor, administration_id)
     if session.get(Administration, administration_id) is None:
         raise NotFound()
-    endpoint = WebhookEndpoint(administration_id=administration_id, url=check_url(url), events=_events(events),
-                               description=clean(description, multiline=False)[:200], secret_sealed=b"",
-                               created_by=actor.user_id or None)
+    endpoint = WebhookEndpoint(
+        administration_id=administration_id,
+        url=check_url(url),
+        events=_events(events),
+        description=clean(description, multiline=False)[:200],
+        secret_sealed=b"",
+        created_by=actor.user_id or None,
+    )
     session.add(endpoint)
     session.flush()
     secret = new_secret()
-    endpoint.secret_sealed = seal(secret.encode(), secret_purpose(endpoint.id))  # type: ignore[arg-type]
+    endpoint.secret_sealed = seal(secret.encode(), secret_purpose(endpoint.id))
     session.add(endpoint)
-    audit.record(session, actor, "webhook.endpoint_created", object_type="webhook_endpoint",
-                 object_id=endpoint.id or "", administration_id=administration_id,
-                 data={"url": endpoint.url, "events": endpoint.events})
+    audit.record(
+        session,
+        actor,
+        "webhook.endpoint_created",
+        object_type="webhook_endpoint",
+        object_id=endpoint.id or "",
+        administration_id=administration_id,
+        data={"url": endpoint.url, "events": endpoint.events},
+    )
     return Created(endpoint, secret)
 
 
@@ -273,12 +342,22 @@ def set_active(session: Session, actor: Actor | None, endpoint_id: int, active: 
     endpoint.active = active
     session.add(endpoint)
     if not active:
-        session.execute(update(WebhookDelivery).where(
-            WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == DeliveryStatus.pending,
-        ).values(status=DeliveryStatus.failed, last_error="endpoint disabled"))
-    audit.record(session, actor, "webhook.endpoint_enabled" if active else "webhook.endpoint_disabled",
-                 object_type="webhook_endpoint", object_id=endpoint.id or "",
-                 administration_id=endpoint.administration_id)
+        session.execute(
+            update(WebhookDelivery)
+            .where(
+                WebhookDelivery.endpoint_id == endpoint.id,
+                WebhookDelivery.status == DeliveryStatus.pending,
+            )
+            .values(status=DeliveryStatus.failed, last_error="endpoint disabled")
+        )
+    audit.record(
+        session,
+        actor,
+        "webhook.endpoint_enabled" if active else "webhook.endpoint_disabled",
+        object_type="webhook_endpoint",
+        object_id=endpoint.id or "",
+        administration_id=endpoint.administration_id,
+    )
     return endpoint
 
 
@@ -288,17 +367,34 @@ def send_test(session: Session, actor: Actor | None, endpoint_id: int) -> Webhoo
     if not endpoint.active:
         raise DomainError("error.webhook_inactive")
     administration = session.get(Administration, endpoint.administration_id)
-    delivery = _queue(session, [endpoint], TEST_EVENT, administration,  # type: ignore[arg-type]
-                      {"object": "webhook_endpoint", "id": endpoint.id})[0]
-    audit.record(session, actor, "webhook.test_queued", object_type="webhook_endpoint", object_id=endpoint.id or "",
-                 administration_id=endpoint.administration_id, data={"event_id": delivery.event_id})
+    delivery = _queue(
+        session,
+        [endpoint],
+        TEST_EVENT,
+        administration,
+        {"object": "webhook_endpoint", "id": endpoint.id},
+    )[0]
+    audit.record(
+        session,
+        actor,
+        "webhook.test_queued",
+        object_type="webhook_endpoint",
+        object_id=endpoint.id or "",
+        administration_id=endpoint.administration_id,
+        data={"event_id": delivery.event_id},
+    )
     return delivery
 
 
 def list_endpoints(session: Session, actor: Actor | None, administration_id: int) -> list[WebhookEndpoint]:
     permissions.require_admin_of(actor, administration_id)
-    return list(session.execute(select(WebhookEndpoint).where(
-        WebhookEndpoint.administration_id == administration_id).order_by(WebhookEndpoint.id)).scalars())
+    return list(
+        session.execute(
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.administration_id == administration_id)
+            .order_by(WebhookEndpoint.id)
+        ).scalars()
+    )
 
 
 @dataclass(frozen=True)
@@ -308,8 +404,9 @@ class DeliveryView:
     attempts: list[WebhookAttempt]
 
 
-def recent_deliveries(session: Session, actor: Actor | None, administration_id: int, *,
-                      endpoint_id: int | None = None, limit: int = 50) -> list[DeliveryView]:
+def recent_deliveries(
+    session: Session, actor: Actor | None, administration_id: int, *, endpoint_id: int | None = None, limit: int = 50
+) -> list[DeliveryView]:
     """The newest deliveries of the administration's endpoints (or of one), with their attempts."""
     if endpoint_id is not None:
         endpoint = _endpoint(session, actor, endpoint_id)
@@ -318,17 +415,25 @@ def recent_deliveries(session: Session, actor: Actor | None, administration_id: 
         urls = {e.id: e.url for e in list_endpoints(session, actor, administration_id)}
     if not urls:
         return []
-    rows = list(session.execute(select(WebhookDelivery).where(WebhookDelivery.endpoint_id.in_(urls))
-                                .order_by(WebhookDelivery.id.desc()).limit(limit)).scalars())
-    attempts: dict[int, list[WebhookAttempt]] = {r.id: [] for r in rows}  # type: ignore[misc]
+    rows = list(
+        session.execute(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.endpoint_id.in_(urls))
+            .order_by(WebhookDelivery.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
+    attempts: dict[int, list[WebhookAttempt]] = {r.id: [] for r in rows}
     if rows:
-        for a in session.execute(select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(attempts))
-                                 .order_by(WebhookAttempt.number)).scalars():
+        for a in session.execute(
+            select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(attempts)).order_by(WebhookAttempt.number)
+        ).scalars():
             attempts[a.delivery_id].append(a)
-    return [DeliveryView(r, urls[r.endpoint_id], attempts[r.id]) for r in rows]  # type: ignore[index]
+    return [DeliveryView(r, urls[r.endpoint_id], attempts[r.id]) for r in rows]
 
 
 # --- delivery (the job) ---------------------------------------------------------------------------
+
 
 def backoff(attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failure: 1, 2, 4 … minutes, at most six hours."""
@@ -343,34 +448,63 @@ def http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
 
 def _claim(delivery_id: int, now: datetime) -> bool:
     with db.write_session() as session:
-        return session.execute(update(WebhookDelivery).where(
-            WebhookDelivery.id == delivery_id, WebhookDelivery.status == DeliveryStatus.pending,
-        ).values(status=DeliveryStatus.delivering, claimed_at=now)).rowcount == 1
+        return (
+            session.execute(
+                update(WebhookDelivery)
+                .where(
+                    WebhookDelivery.id == delivery_id,
+                    WebhookDelivery.status == DeliveryStatus.pending,
+                )
+                .values(status=DeliveryStatus.delivering, claimed_at=now)
+            ).rowcount
+            == 1
+        )
 
 
 def _due(now: datetime) -> list[int]:
     with db.write_session() as session:  # claims left by a killed worker go back to the queue
-        session.execute(update(WebhookDelivery).where(
-            WebhookDelivery.status == DeliveryStatus.delivering, WebhookDelivery.claimed_at < now - CLAIM_TIMEOUT,
-        ).values(status=DeliveryStatus.pending))
-        return list(session.execute(select(WebhookDelivery.id).where(
-            WebhookDelivery.status == DeliveryStatus.pending, WebhookDelivery.next_attempt_at <= now,
-        ).order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(BATCH)).scalars())
+        session.execute(
+            update(WebhookDelivery)
+            .where(
+                WebhookDelivery.status == DeliveryStatus.delivering,
+                WebhookDelivery.claimed_at < now - CLAIM_TIMEOUT,
+            )
+            .values(status=DeliveryStatus.pending)
+        )
+        return list(
+            session.execute(
+                select(WebhookDelivery.id)
+                .where(
+                    WebhookDelivery.status == DeliveryStatus.pending,
+                    WebhookDelivery.next_attempt_at <= now,
+                )
+                .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+                .limit(BATCH)
+            ).scalars()
+        )
 
 
-def _attempt(delivery: WebhookDelivery, endpoint: WebhookEndpoint, post: Poster,
-             now: datetime) -> tuple[int | None, str, int]:
+def _attempt(
+    delivery: WebhookDelivery, endpoint: WebhookEndpoint, post: Poster, now: datetime
+) -> tuple[int | None, str, int]:
     """Send once: (HTTP status or None, error, latency in ms)."""
     body = delivery.payload.encode()
     started = time.monotonic()
     try:
         url = check_url(endpoint.url)  # again: the name may resolve elsewhere since registration
-        secret = unseal(endpoint.secret_sealed, secret_purpose(endpoint.id)).decode()  # type: ignore[arg-type]
-        status = post(url, body, {
-            "Content-Type": "application/json", "User-Agent": "Mrasla-Webhooks/1",
-            "Mrasla-Event-Id": delivery.event_id, "Mrasla-Event-Type": delivery.event_type,
-            "Mrasla-Delivery-Attempt": str(delivery.attempts + 1),
-            SIGNATURE_HEADER: signature(secret, int(now.timestamp()), body)})
+        secret = unseal(endpoint.secret_sealed, secret_purpose(endpoint.id)).decode()
+        status = post(
+            url,
+            body,
+            {
+                "Content-Type": "application/json",
+                "User-Agent": "Mrasla-Webhooks/1",
+                "Mrasla-Event-Id": delivery.event_id,
+                "Mrasla-Event-Type": delivery.event_type,
+                "Mrasla-Delivery-Attempt": str(delivery.attempts + 1),
+                SIGNATURE_HEADER: signature(secret, int(now.timestamp()), body),
+            },
+        )
         error = "" if 200 <= status < 300 else f"HTTP {status}"
     except DomainError as exc:
         status, error = None, exc.code
@@ -389,20 +523,42 @@ def deliver_due(now: datetime | None = None, *, post: Poster = http_post, worker
             continue  # another worker took it
         with db.read_session() as session:
             delivery = session.get(WebhookDelivery, delivery_id)
-            endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)  # type: ignore[union-attr]
-        if not endpoint.active:  # type: ignore[union-attr]
+            endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
+        if not endpoint.active:
             status, error, latency = None, "endpoint disabled", 0
         else:
-            status, error, latency = _attempt(delivery, endpoint, post, now)  # type: ignore[arg-type]
-        number = delivery.attempts + 1  # type: ignore[union-attr]
+            status, error, latency = _attempt(delivery, endpoint, post, now)
+        number = delivery.attempts + 1
         ok = not error
-        final = ok or number >= MAX_ATTEMPTS or not endpoint.active  # type: ignore[union-attr]
+        final = ok or number >= MAX_ATTEMPTS or not endpoint.active
         with db.write_session() as session:
-            session.add(WebhookAttempt(delivery_id=delivery_id, number=number, at=now, worker=worker,
-                                       status_code=status, latency_ms=latency, error=error))
-            session.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery_id).values(
-                attempts=number, last_status_code=status, last_error=error, claimed_at=None,
-                status=DeliveryStatus.delivered if ok else DeliveryStatus.failed if final else DeliveryStatus.pending,
-                delivered_at=now if ok else None, next_attempt_at=now if final else now + backoff(number)))
+            session.add(
+                WebhookAttempt(
+                    delivery_id=delivery_id,
+                    number=number,
+                    at=now,
+                    worker=worker,
+                    status_code=status,
+                    latency_ms=latency,
+                    error=error,
+                )
+            )
+            session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == delivery_id)
+                .values(
+                    attempts=number,
+                    last_status_code=status,
+                    last_error=error,
+                    claimed_at=None,
+                    status=DeliveryStatus.delivered
+                    if ok
+                    else DeliveryStatus.failed
+                    if final
+                    else DeliveryStatus.pending,
+                    delivered_at=now if ok else None,
+                    next_attempt_at=now if final else now + backoff(number),
+                )
+            )
         delivered += ok
     return delivered

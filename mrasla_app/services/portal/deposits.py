@@ -157,12 +157,20 @@ def _clean(form: DepositForm, session: Session) -> tuple[DepositForm, Administra
     if errors:
         raise FieldErrors(errors)
     cleaned = DepositForm(
-        administration_id=adm.id, full_name=name, id_kind=kind, id_value=id_value, email=email,  # type: ignore[union-attr]
-        phone=phone, subject=subject, message=message, unit_id=unit.id if unit else None,
+        administration_id=adm.id,
+        full_name=name,
+        id_kind=kind,
+        id_value=id_value,
+        email=email,
+        phone=phone,
+        subject=subject,
+        message=message,
+        unit_id=unit.id if unit else None,
         lang=form.lang if form.lang in ("ar", "fr") else "fr",
-        idempotency_key=(form.idempotency_key or "").strip()[:80] or None, files=form.files,
+        idempotency_key=(form.idempotency_key or "").strip()[:80] or None,
+        files=form.files,
     )
-    return cleaned, adm, unit  # type: ignore[return-value]
+    return cleaned, adm, unit  # type: ignore[return-value]  # both found above (else DomainError)
 
 
 def validate(session: Session, form: DepositForm) -> list[files.InspectedFile]:
@@ -176,9 +184,19 @@ def request_fingerprint(form: DepositForm) -> str:
     cleaned — administration, unit, identity, contact, subject, message and each file's content hash,
     in order (not the interface language nor the files' names: a retry from another tab is the same
     letter). Only this and the key's own hash are stored (``Correspondence``)."""
-    parts = [form.idempotency_key or "", form.administration_id, form.unit_id, form.full_name, form.id_kind,
-             form.id_value, form.email, form.phone, form.subject, form.message,
-             [hashlib.sha256(data).hexdigest() for _name, data in form.files]]
+    parts = [
+        form.idempotency_key or "",
+        form.administration_id,
+        form.unit_id,
+        form.full_name,
+        form.id_kind,
+        form.id_value,
+        form.email,
+        form.phone,
+        form.subject,
+        form.message,
+        [hashlib.sha256(data).hexdigest() for _name, data in form.files],
+    ]
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -192,18 +210,33 @@ def _existing(session: Session, form: DepositForm) -> DepositResult | None:
     if not key:
         return None
     corr = session.execute(
-        select(Correspondence).where(Correspondence.idempotency_key == hash_secret(key))).scalar_one_or_none()
+        select(Correspondence).where(Correspondence.idempotency_key == hash_secret(key))
+    ).scalar_one_or_none()
     if corr is None:
         return None
     if corr.idempotency_fingerprint is None or not hmac.compare_digest(
-            corr.idempotency_fingerprint, request_fingerprint(form)):
+        corr.idempotency_fingerprint, request_fingerprint(form)
+    ):
         raise Conflict("error.idempotency_key_reused")
-    return DepositResult(corr.registry_number, registry.reference_slug(corr.registry_number), corr.registered_at,
-                         _token("access", key), _token("verify", key), corr.id, ())  # type: ignore[arg-type]
+    return DepositResult(
+        corr.registry_number,
+        registry.reference_slug(corr.registry_number),
+        corr.registered_at,
+        _token("access", key),
+        _token("verify", key),
+        corr.id,
+        (),
+    )
 
 
-def submit(session: Session, form: DepositForm, *, ip: str = "",
-           accepted: list[files.InspectedFile] | None = None, send_after_commit: bool = False) -> DepositResult:
+def submit(
+    session: Session,
+    form: DepositForm,
+    *,
+    ip: str = "",
+    accepted: list[files.InspectedFile] | None = None,
+    send_after_commit: bool = False,
+) -> DepositResult:
     """Register a deposit atomically in the caller's write transaction (see module docstring).
 
     ``accepted``: ``form.files`` already inspected and stored by ``prepare`` (else done here).
@@ -219,14 +252,29 @@ def submit(session: Session, form: DepositForm, *, ip: str = "",
     now = utcnow().replace(microsecond=0)
     year, seq, number = registry.allocate(session, adm, Direction.incoming, now)
     access, verify = _token("access", form.idempotency_key), _token("verify", form.idempotency_key)
-    party = Party(kind=PartyKind.company if form.id_kind == "ICE" else PartyKind.person, full_name=form.full_name,
-                  id_kind=form.id_kind, id_value=form.id_value, email=form.email, phone=form.phone)
+    party = Party(
+        kind=PartyKind.company if form.id_kind == "ICE" else PartyKind.person,
+        full_name=form.full_name,
+        id_kind=form.id_kind,
+        id_value=form.id_value,
+        email=form.email,
+        phone=form.phone,
+    )
     session.add(party)
     session.flush()
     corr = Correspondence(
-        administration_id=adm.id, unit_id=form.unit_id, direction=Direction.incoming, channel=Channel.portal,  # type: ignore[arg-type]
-        year=year, seq=seq, registry_number=number, subject=form.subject, message=form.message,
-        sender_party_id=party.id, registered_at=now, verify_token_hash=hash_secret(verify),
+        administration_id=adm.id,
+        unit_id=form.unit_id,
+        direction=Direction.incoming,
+        channel=Channel.portal,
+        year=year,
+        seq=seq,
+        registry_number=number,
+        subject=form.subject,
+        message=form.message,
+        sender_party_id=party.id,
+        registered_at=now,
+        verify_token_hash=hash_secret(verify),
         access_token_hash=hash_secret(access),
         idempotency_key=hash_secret(form.idempotency_key) if form.idempotency_key else None,
         idempotency_fingerprint=request_fingerprint(form) if form.idempotency_key else None,
@@ -235,41 +283,90 @@ def submit(session: Session, form: DepositForm, *, ip: str = "",
     session.add(corr)
     session.flush()
     for pos, f in enumerate(accepted):
-        session.add(Document(correspondence_id=corr.id, kind=DocumentKind.attachment, position=pos,  # type: ignore[arg-type]
-                             filename=f.filename, content_type=f.content_type, size=len(f.data),
-                             sha256=hashlib.sha256(f.data).hexdigest(), pages=f.pages,
-                             pdf_sha256=hashlib.sha256(f.pdf).hexdigest()))
+        session.add(
+            Document(
+                correspondence_id=corr.id,
+                kind=DocumentKind.attachment,
+                position=pos,
+                filename=f.filename,
+                content_type=f.content_type,
+                size=len(f.data),
+                sha256=hashlib.sha256(f.data).hexdigest(),
+                pages=f.pages,
+                pdf_sha256=hashlib.sha256(f.pdf).hexdigest(),
+            )
+        )
     reference = registry.reference_slug(number)
-    receipt = issue_receipt(ReceiptData(
-        registry_number=number, administration_fr=adm.name_fr, administration_ar=adm.name_ar,
-        unit_fr=unit.name_fr if unit else None, unit_ar=unit.name_ar if unit else None,
-        deposited_at=now, depositor_name=form.full_name, depositor_id_kind=form.id_kind,
-        depositor_id=form.id_value, subject=form.subject, verify_url=verify_url(reference, verify),
-        attachments=tuple(Attachment(f.filename, f.pages, hashlib.sha256(f.data).hexdigest(), len(f.data),
-                                     hashlib.sha256(f.pdf).hexdigest() if f.converted else None)
-                          for f in accepted),
-    ))
+    receipt = issue_receipt(
+        ReceiptData(
+            registry_number=number,
+            administration_fr=adm.name_fr,
+            administration_ar=adm.name_ar,
+            unit_fr=unit.name_fr if unit else None,
+            unit_ar=unit.name_ar if unit else None,
+            deposited_at=now,
+            depositor_name=form.full_name,
+            depositor_id_kind=form.id_kind,
+            depositor_id=form.id_value,
+            subject=form.subject,
+            verify_url=verify_url(reference, verify),
+            attachments=tuple(
+                Attachment(
+                    f.filename,
+                    f.pages,
+                    hashlib.sha256(f.data).hexdigest(),
+                    len(f.data),
+                    hashlib.sha256(f.pdf).hexdigest() if f.converted else None,
+                )
+                for f in accepted
+            ),
+        )
+    )
     receipt_sha = hashlib.sha256(receipt).hexdigest()
     # Stored durably while the rows below are written (its fsyncs wait on the disk: with the writer's
     # lock held, they would hold up every other deposit); the transaction commits only after it.
     stored = _RECEIPT_STORE.submit(storage.put, receipt)
-    session.add(Document(correspondence_id=corr.id, kind=DocumentKind.receipt, position=0,  # type: ignore[arg-type]
-                         filename=f"accuse-{reference}.pdf", content_type="application/pdf", size=len(receipt),
-                         sha256=receipt_sha, pages=1, pdf_sha256=receipt_sha))
-    extraction.queue(session, corr.id)  # type: ignore[arg-type]
-    audit.record(session, None, "correspondence.deposited", object_type="correspondence", object_id=corr.id,  # type: ignore[arg-type]
-                 administration_id=adm.id, actor_label=f"portal:{ip}" if ip else "portal",
-                 data={"number": number, "files": len(accepted), "receipt_sha256": receipt_sha})
-    result = DepositResult(number, reference, now, access, verify, corr.id, ())  # type: ignore[arg-type]
+    session.add(
+        Document(
+            correspondence_id=corr.id,
+            kind=DocumentKind.receipt,
+            position=0,
+            filename=f"accuse-{reference}.pdf",
+            content_type="application/pdf",
+            size=len(receipt),
+            sha256=receipt_sha,
+            pages=1,
+            pdf_sha256=receipt_sha,
+        )
+    )
+    extraction.queue(session, corr.id)
+    audit.record(
+        session,
+        None,
+        "correspondence.deposited",
+        object_type="correspondence",
+        object_id=corr.id,
+        administration_id=adm.id,
+        actor_label=f"portal:{ip}" if ip else "portal",
+        data={"number": number, "files": len(accepted), "receipt_sha256": receipt_sha},
+    )
+    result = DepositResult(number, reference, now, access, verify, corr.id, ())
     if form.email:
         links = {"number": number, "tracking_url": result.tracking_url, "receipt_url": result.receipt_url}
         message = notifications.queue(
-            session, form.email, notifications.bilingual_subject("mail.deposit.subject", **links),
-            notifications.bilingual_body("mail.deposit.body", form.lang, ar={"administration": adm.name_ar, **links},
-                                         fr={"administration": adm.name_fr, **links}),
-            corr.id, claimed=send_after_commit,
+            session,
+            form.email,
+            notifications.bilingual_subject("mail.deposit.subject", **links),
+            notifications.bilingual_body(
+                "mail.deposit.body",
+                form.lang,
+                ar={"administration": adm.name_ar, **links},
+                fr={"administration": adm.name_fr, **links},
+            ),
+            corr.id,
+            claimed=send_after_commit,
         )
-        result = DepositResult(number, reference, now, access, verify, corr.id, (message,))  # type: ignore[arg-type]
+        result = DepositResult(number, reference, now, access, verify, corr.id, (message,))
     stored.result()  # durable before the commit; raises what storing raised (the transaction rolls back)
     return result
 

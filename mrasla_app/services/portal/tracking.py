@@ -18,14 +18,14 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlmodel import Session
 
-from mrasla_app.models import AuditEvent, Correspondence, Document, DocumentKind, Folder, Party, TrackingCode
 from mrasla_app.i18n import translate
+from mrasla_app.models import AuditEvent, Correspondence, Document, DocumentKind, Folder, Party, TrackingCode
 from mrasla_app.models.base import utcnow
-from mrasla_app.services.platform import notifications
 from mrasla_app.services.correspondence import registry
 from mrasla_app.services.directory.accounts import hash_secret
-from mrasla_app.settings import get_settings
+from mrasla_app.services.platform import notifications
 from mrasla_app.services.platform.text import clean
+from mrasla_app.settings import get_settings
 
 CODE_TTL = timedelta(minutes=10)
 MAX_CODE_ATTEMPTS = 5
@@ -77,32 +77,54 @@ def by_access_token(session: Session, reference: str, token: str) -> Corresponde
     corr = session.execute(
         select(Correspondence).where(Correspondence.registry_number == registry.number_from_slug(reference))
     ).scalar_one_or_none()
-    if corr is None or not corr.access_token_hash or not hmac.compare_digest(corr.access_token_hash, hash_secret(token)):
+    if (
+        corr is None
+        or not corr.access_token_hash
+        or not hmac.compare_digest(corr.access_token_hash, hash_secret(token))
+    ):
         return None
     return corr
 
 
 def view(session: Session, corr: Correspondence) -> TrackingView:
     events = session.execute(
-        select(AuditEvent.at, AuditEvent.action).where(
-            AuditEvent.object_type == "correspondence", AuditEvent.object_id == str(corr.id),
+        select(AuditEvent.at, AuditEvent.action)
+        .where(
+            AuditEvent.object_type == "correspondence",
+            AuditEvent.object_id == str(corr.id),
             AuditEvent.action.in_(PUBLIC_MILESTONES),
-        ).order_by(AuditEvent.id)
+        )
+        .order_by(AuditEvent.id)
     ).all()
-    docs = session.execute(
-        select(Document).where(Document.correspondence_id == corr.id, Document.kind == DocumentKind.answer)
-        .order_by(Document.id)
-    ).scalars().all()
-    folders: dict[str, str] = dict(session.execute(
-        select(Folder.current_sha256, Folder.reference).where(Folder.current_sha256.in_([d.sha256 for d in docs]))
-    ).all()) if docs else {}
+    docs = (
+        session.execute(
+            select(Document)
+            .where(Document.correspondence_id == corr.id, Document.kind == DocumentKind.answer)
+            .order_by(Document.id)
+        )
+        .scalars()
+        .all()
+    )
+    folders: dict[str, str] = (
+        dict(
+            session.execute(
+                select(Folder.current_sha256, Folder.reference).where(
+                    Folder.current_sha256.in_([d.sha256 for d in docs])
+                )
+            ).all()
+        )
+        if docs
+        else {}
+    )
     return TrackingView(
-        correspondence_id=corr.id, registry_number=corr.registry_number,  # type: ignore[arg-type]
-        reference=registry.reference_slug(corr.registry_number), status=corr.status.value, subject=corr.subject,
+        correspondence_id=corr.id,
+        registry_number=corr.registry_number,
+        reference=registry.reference_slug(corr.registry_number),
+        status=corr.status.value,
+        subject=corr.subject,
         registered_at=corr.registered_at,
         milestones=tuple(Milestone(at, PUBLIC_MILESTONES[a]) for at, a in events),
-        answers=tuple(Answer(d.id, d.filename, d.pages, d.size, d.created_at, folders.get(d.sha256, ""))  # type: ignore[arg-type]
-                      for d in docs),
+        answers=tuple(Answer(d.id, d.filename, d.pages, d.size, d.created_at, folders.get(d.sha256, "")) for d in docs),
     )
 
 
@@ -144,8 +166,12 @@ def answer_by_ticket(session: Session, reference: str, document_id: int, value: 
         return None
     doc = session.get(Document, document_id)
     corr = session.get(Correspondence, doc.correspondence_id) if doc is not None else None
-    if doc is None or corr is None or doc.kind is not DocumentKind.answer or \
-            registry.reference_slug(corr.registry_number) != reference:
+    if (
+        doc is None
+        or corr is None
+        or doc.kind is not DocumentKind.answer
+        or registry.reference_slug(corr.registry_number) != reference
+    ):
         return None
     return doc
 
@@ -194,16 +220,26 @@ def request_code(session: Session, registry_number: str, contact: str) -> list[i
     if corr is None or not address:
         return []
     code = f"{secrets.randbelow(10**6):06d}"
-    session.add(TrackingCode(correspondence_id=corr.id, code_hash=hash_secret(f"{corr.id}:{code}"),  # type: ignore[arg-type]
-                             expires_at=utcnow() + CODE_TTL))
+    session.add(
+        TrackingCode(
+            correspondence_id=corr.id,
+            code_hash=hash_secret(f"{corr.id}:{code}"),
+            expires_at=utcnow() + CODE_TTL,
+        )
+    )
     params = {"number": corr.registry_number, "code": code}
     if notifications.is_phone(address):
         text = f"{translate('citizen.sms_code', 'ar', **params)}\n{translate('citizen.sms_code', 'fr', **params)}"
         n = notifications.queue(session, address, "SMS", text, corr.id)
     else:
-        n = notifications.queue(session, address, notifications.bilingual_subject("mail.code.subject", **params),
-                                notifications.bilingual_body("mail.code.body", "ar", ar=params, fr=params), corr.id)
-    return [n.id]  # type: ignore[list-item]
+        n = notifications.queue(
+            session,
+            address,
+            notifications.bilingual_subject("mail.code.subject", **params),
+            notifications.bilingual_body("mail.code.body", "ar", ar=params, fr=params),
+            corr.id,
+        )
+    return [n.id]  # type: ignore[list-item]  # a flushed row's id (SQLModel types it Optional)
 
 
 def confirm_code(session: Session, registry_number: str, code: str) -> Correspondence | None:
@@ -217,11 +253,18 @@ def confirm_code(session: Session, registry_number: str, code: str) -> Correspon
     ).scalar_one_or_none()
     if corr is None:
         return None
-    live = list(session.execute(
-        select(TrackingCode).where(TrackingCode.correspondence_id == corr.id, TrackingCode.used.is_(False),
-                                   TrackingCode.expires_at > utcnow()).order_by(TrackingCode.id.desc())
-        .limit(LIVE_CODES)
-    ).scalars())
+    live = list(
+        session.execute(
+            select(TrackingCode)
+            .where(
+                TrackingCode.correspondence_id == corr.id,
+                TrackingCode.used.is_(False),
+                TrackingCode.expires_at > utcnow(),
+            )
+            .order_by(TrackingCode.id.desc())
+            .limit(LIVE_CODES)
+        ).scalars()
+    )
     if not live or sum(c.attempts for c in live) >= MAX_CODE_ATTEMPTS:
         return None
     digest = hash_secret(f"{corr.id}:{normalize_code(code)}")

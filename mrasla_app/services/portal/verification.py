@@ -25,18 +25,27 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlmodel import Session
 
+from mrasla_app.documents.receipts import mask_identifier
 from mrasla_app.models import (
-    Administration, Channel, Correspondence, CorrespondenceLink, Direction, Document, DocumentKind, Party, Unit, User,
+    Administration,
+    Channel,
+    Correspondence,
+    CorrespondenceLink,
+    Direction,
+    Document,
+    DocumentKind,
+    Party,
+    Unit,
+    User,
 )
 from mrasla_app.models.workflow import Decision, Folder, FolderStep, StepAction, StepKind
 from mrasla_app.pki.ltv import LEVEL_B_T, signature_level
-from mrasla_app.documents.receipts import mask_identifier
 from mrasla_app.pki.validation import ValidationReport, validate_pdf
 from mrasla_app.services.correspondence import registry
+from mrasla_app.services.directory.accounts import hash_secret
+from mrasla_app.services.parapheur import workflow
 from mrasla_app.services.platform import storage
 from mrasla_app.services.portal import tracking
-from mrasla_app.services.parapheur import workflow
-from mrasla_app.services.directory.accounts import hash_secret
 
 
 @dataclass(frozen=True)
@@ -89,9 +98,8 @@ class VerifiedReceipt:
 
     @property
     def receipt_signature_level(self) -> str:
-        """"B-T" while the receipt is as issued, "B-LTA" once extended (``services.archive``)."""
-        return next((d.signature_level for d in self.documents
-                     if d.kind in (DocumentKind.receipt.value, "signed")), "")
+        """ "B-T" while the receipt is as issued, "B-LTA" once extended (``services.archive``)."""
+        return next((d.signature_level for d in self.documents if d.kind in (DocumentKind.receipt.value, "signed")), "")
 
 
 def find_by_token(session: Session, reference: str, token: str) -> Correspondence | None:
@@ -117,7 +125,8 @@ def lookup(session: Session, reference: str, token: str, ticket: str = "") -> Ve
     unit = session.get(Unit, corr.unit_id) if corr.unit_id else None
     party = session.get(Party, corr.sender_party_id) if corr.sender_party_id else None
     docs = session.execute(  # what the receipt lists: answers came later and are verified on their own
-        select(Document).where(Document.correspondence_id == corr.id, Document.kind != DocumentKind.answer)
+        select(Document)
+        .where(Document.correspondence_id == corr.id, Document.kind != DocumentKind.answer)
         .order_by(Document.kind, Document.position)
     ).scalars()
     sender = session.get(Administration, corr.sender_administration_id) if corr.sender_administration_id else None
@@ -125,15 +134,21 @@ def lookup(session: Session, reference: str, token: str, ticket: str = "") -> Ve
     return VerifiedReceipt(
         registry_number=corr.registry_number,
         reference=registry.reference_slug(corr.registry_number),
-        administration_ar=adm.name_ar if adm else "", administration_fr=adm.name_fr if adm else "",
-        unit_ar=unit.name_ar if unit else "", unit_fr=unit.name_fr if unit else "",
-        registered_at=corr.registered_at, subject=corr.subject,
+        administration_ar=adm.name_ar if adm else "",
+        administration_fr=adm.name_fr if adm else "",
+        unit_ar=unit.name_ar if unit else "",
+        unit_fr=unit.name_fr if unit else "",
+        registered_at=corr.registered_at,
+        subject=corr.subject,
         depositor_id=f"{party.id_kind} {mask_identifier(party.id_value)}" if party and party.id_value else "",
-        documents=tuple(VerifiedDocument(d.filename, d.kind.value, d.pages, d.size, d.sha256,
-                                         stored_level(d)) for d in docs),
+        documents=tuple(
+            VerifiedDocument(d.filename, d.kind.value, d.pages, d.size, d.sha256, stored_level(d)) for d in docs
+        ),
         kind="acknowledgement" if acknowledgement else "receipt",
-        status=corr.status.value, belongs_to=corr.registry_number,
-        sender_ar=sender.name_ar if acknowledgement else "", sender_fr=sender.name_fr if acknowledgement else "",
+        status=corr.status.value,
+        belongs_to=corr.registry_number,
+        sender_ar=sender.name_ar if acknowledgement else "",
+        sender_fr=sender.name_fr if acknowledgement else "",
         sender_reference=_sender_reference(session, corr) if acknowledgement else "",
         depositor_id_kind=party.id_kind if party and party.id_value else "",
         depositor_id_masked=mask_identifier(party.id_value) if party and party.id_value else "",
@@ -142,10 +157,15 @@ def lookup(session: Session, reference: str, token: str, ticket: str = "") -> Ve
 
 def _sender_reference(session: Session, arrival: Correspondence) -> str:
     """The sender's outgoing number of an inter-administration arrival (linked at delivery)."""
-    number = session.execute(
-        select(Correspondence.registry_number).join(CorrespondenceLink, CorrespondenceLink.to_id == Correspondence.id)
-        .where(CorrespondenceLink.from_id == arrival.id, Correspondence.direction == Direction.outgoing)
-    ).scalars().first()
+    number = (
+        session.execute(
+            select(Correspondence.registry_number)
+            .join(CorrespondenceLink, CorrespondenceLink.to_id == Correspondence.id)
+            .where(CorrespondenceLink.from_id == arrival.id, Correspondence.direction == Direction.outgoing)
+        )
+        .scalars()
+        .first()
+    )
     return number or ""
 
 
@@ -175,12 +195,23 @@ def _signed_document(session: Session, reference: str, token: str, ticket: str) 
     data = storage.get(folder.current_sha256)
     corr = session.get(Correspondence, folder.correspondence_id) if folder.correspondence_id else None
     return VerifiedReceipt(
-        registry_number=reference, reference=reference, administration_ar=adm.name_ar if adm else "",
-        administration_fr=adm.name_fr if adm else "", unit_ar="", unit_fr="", registered_at=folder.completed_at,
-        subject=folder.title, depositor_id="",
-        documents=(VerifiedDocument(f"{reference}.pdf", "signed", pdf_pages(data), len(data), folder.current_sha256,
-                                    signature_level(data)),),
-        kind="signed", status=corr.status.value if corr else "", belongs_to=corr.registry_number if corr else "",
+        registry_number=reference,
+        reference=reference,
+        administration_ar=adm.name_ar if adm else "",
+        administration_fr=adm.name_fr if adm else "",
+        unit_ar="",
+        unit_fr="",
+        registered_at=folder.completed_at,
+        subject=folder.title,
+        depositor_id="",
+        documents=(
+            VerifiedDocument(
+                f"{reference}.pdf", "signed", pdf_pages(data), len(data), folder.current_sha256, signature_level(data)
+            ),
+        ),
+        kind="signed",
+        status=corr.status.value if corr else "",
+        belongs_to=corr.registry_number if corr else "",
         signatories=_signatories(session, folder),
     )
 
@@ -188,14 +219,25 @@ def _signed_document(session: Session, reference: str, token: str, ticket: str) 
 def _signatories(session: Session, folder: Folder) -> tuple[Signatory, ...]:
     """Who signed (or sealed) the folder's current version, and when, in signing order."""
     rows = session.execute(
-        select(StepAction, FolderStep.kind).join(FolderStep, FolderStep.id == StepAction.step_id)
-        .where(StepAction.folder_id == folder.id, FolderStep.version == folder.version,
-               FolderStep.kind.in_([StepKind.signature, StepKind.seal]), StepAction.decision == Decision.signed,
-               StepAction.withdrawn_at.is_(None))
+        select(StepAction, FolderStep.kind)
+        .join(FolderStep, FolderStep.id == StepAction.step_id)
+        .where(
+            StepAction.folder_id == folder.id,
+            FolderStep.version == folder.version,
+            FolderStep.kind.in_([StepKind.signature, StepKind.seal]),
+            StepAction.decision == Decision.signed,
+            StepAction.withdrawn_at.is_(None),
+        )
         .order_by(StepAction.at, StepAction.id)
     ).all()
-    users = {u.id: u for u in session.execute(select(User).where(User.id.in_(
-        {a.actor_id for a, _ in rows} | {a.on_behalf_of_id for a, _ in rows if a.on_behalf_of_id}))).scalars()}
+    users = {
+        u.id: u
+        for u in session.execute(
+            select(User).where(
+                User.id.in_({a.actor_id for a, _ in rows} | {a.on_behalf_of_id for a, _ in rows if a.on_behalf_of_id})
+            )
+        ).scalars()
+    }
 
     def names(user_id: int | None) -> tuple[str, str]:
         user = users.get(user_id) if user_id else None
@@ -204,8 +246,11 @@ def _signatories(session: Session, folder: Folder) -> tuple[Signatory, ...]:
     out = []
     for action, kind in rows:
         (name_ar, name_fr), (behalf_ar, behalf_fr) = names(action.actor_id), names(action.on_behalf_of_id)
-        out.append(Signatory(name_ar, name_fr, behalf_ar, behalf_fr, "seal" if kind is StepKind.seal else "signature",
-                             action.at))
+        out.append(
+            Signatory(
+                name_ar, name_fr, behalf_ar, behalf_fr, "seal" if kind is StepKind.seal else "signature", action.at
+            )
+        )
     return tuple(out)
 
 
@@ -235,8 +280,8 @@ def etsi_report_xml(data: bytes) -> str | None:
 def report_pdf(data: bytes, file_name: str) -> bytes:
     """A printable validation report of an uploaded PDF (``pki.report_pdf``): the people's checks
     of ``check_pdf`` with, per signature, the indication of the ETSI validation (as in the XML report)."""
-    from mrasla_app.pki.etsi import etsi_report
     from mrasla_app.documents.report_pdf import render_validation_report, report_lines
+    from mrasla_app.pki.etsi import etsi_report
 
     report = check_pdf(data)
     indications: dict[str, tuple[str, str]] = {}
@@ -245,8 +290,9 @@ def report_pdf(data: bytes, file_name: str) -> bytes:
             indications = {i.field_name: (i.indication, i.sub_indication) for i in etsi_report(data).indications}
         except Exception:  # noqa: BLE001 - hostile upload: its signatures stay INDETERMINATE
             indications = {}
-    return render_validation_report(file_name, hashlib.sha256(data).hexdigest(), report,
-                                    report_lines(report, indications), datetime.now(UTC))
+    return render_validation_report(
+        file_name, hashlib.sha256(data).hexdigest(), report, report_lines(report, indications), datetime.now(UTC)
+    )
 
 
 def match_attachment(receipt: VerifiedReceipt, data: bytes) -> VerifiedDocument | None:

@@ -31,8 +31,13 @@ def deposit_destination(session: Session, administration_id: int) -> DepositDest
     adm = session.get(Administration, administration_id) if administration_id else None
     if adm is None or not adm.active:
         return None
-    return DepositDestination(adm.id, adm.code, adm.name_ar, adm.name_fr,  # type: ignore[arg-type]
-                              directory.unit_tree(session, adm.id, active_only=True))  # type: ignore[arg-type]
+    return DepositDestination(
+        adm.id,
+        adm.code,
+        adm.name_ar,
+        adm.name_fr,
+        directory.unit_tree(session, adm.id, active_only=True),
+    )
 
 
 def tracking_view(session: Session, correspondence_id: int) -> tracking.TrackingView | None:

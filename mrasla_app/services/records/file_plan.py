@@ -43,7 +43,8 @@ MAX_RETENTION_YEARS = 200
 def can_manage(actor: Actor | None, administration_id: int | None) -> bool:
     """Administrators of the administration, and its archivists."""
     return permissions.is_admin_of(actor, administration_id) or (
-        actor is not None and actor.administration_id == administration_id and actor.has_role(Role.archivist))
+        actor is not None and actor.administration_id == administration_id and actor.has_role(Role.archivist)
+    )
 
 
 def _require_manager(actor: Actor | None, administration_id: int | None) -> Actor:
@@ -67,43 +68,82 @@ def _save(session: Session, actor: Actor, row: SQLModel, what: str, **values: ob
     """Write ``values`` on ``row`` and audit it; a duplicate code is a clear error, nothing written."""
     model = type(row)
     unique = "label" if model is Tag else "code"
-    clash = session.execute(select(model.id).where(  # type: ignore[attr-defined]
-        model.administration_id == row.administration_id,  # type: ignore[attr-defined]
-        getattr(model, unique) == values[unique], model.id != row.id)).first()  # type: ignore[attr-defined]
+    clash = session.execute(
+        select(model.id).where(
+            model.administration_id == row.administration_id,
+            getattr(model, unique) == values[unique],
+            model.id != row.id,
+        )
+    ).first()
     if clash:
         raise DomainError("error.duplicate_code")
-    created = row.id is None  # type: ignore[attr-defined]
+    created = row.id is None
     for k, v in values.items():
         setattr(row, k, v)
     session.add(row)
     session.flush()
-    audit.record(session, actor, f"{what}.{'created' if created else 'updated'}", object_type=what,
-                 object_id=row.id, administration_id=row.administration_id,  # type: ignore[attr-defined]
-                 data={k: (v.value if hasattr(v, "value") else v) for k, v in values.items()})
+    audit.record(
+        session,
+        actor,
+        f"{what}.{'created' if created else 'updated'}",
+        object_type=what,
+        object_id=row.id,
+        administration_id=row.administration_id,
+        data={k: (v.value if hasattr(v, "value") else v) for k, v in values.items()},
+    )
     return row
 
 
-def save_node(session: Session, actor: Actor | None, administration_id: int, *, code: str, name_ar: str,
-              name_fr: str, parent_id: int | None = None, node_id: int | None = None,
-              active: bool = True) -> FilePlanNode:
+def save_node(
+    session: Session,
+    actor: Actor | None,
+    administration_id: int,
+    *,
+    code: str,
+    name_ar: str,
+    name_fr: str,
+    parent_id: int | None = None,
+    node_id: int | None = None,
+    active: bool = True,
+) -> FilePlanNode:
     """Create or edit a file-plan node; its parent must be in the same plan and not below it."""
     actor = _require_manager(actor, administration_id)
     node = _owned(session, FilePlanNode, node_id, administration_id) or FilePlanNode(
-        administration_id=administration_id, code="", name_ar="", name_fr="")
+        administration_id=administration_id, code="", name_ar="", name_fr=""
+    )
     parent = _owned(session, FilePlanNode, parent_id, administration_id)
     while parent is not None:  # no cycles: the new parent may not be the node or one of its descendants
         if node.id is not None and parent.id == node.id:
             raise DomainError("error.invalid_request")
         parent = session.get(FilePlanNode, parent.parent_id) if parent.parent_id else None
-    return _save(session, actor, node, "file_plan_node", code=validation.code(code, PLAN_CODE),  # type: ignore[return-value]
-                 name_ar=validation.text(name_ar, "name_ar"), name_fr=validation.text(name_fr, "name_fr"),
-                 parent_id=parent_id, active=bool(active))
+    return _save(
+        session,
+        actor,
+        node,
+        "file_plan_node",
+        code=validation.code(code, PLAN_CODE),  # type: ignore[return-value]  # _save returns the row it was given
+        name_ar=validation.text(name_ar, "name_ar"),
+        name_fr=validation.text(name_fr, "name_fr"),
+        parent_id=parent_id,
+        active=bool(active),
+    )
 
 
-def save_document_type(session: Session, actor: Actor | None, administration_id: int, *, code: str, name_ar: str,
-                       name_fr: str, retention_years: int, retention_months: int = 0,
-                       retention_start: str = RetentionStart.closed.value, final_action: str = FinalAction.review.value,
-                       type_id: int | None = None, active: bool = True) -> DocumentType:
+def save_document_type(
+    session: Session,
+    actor: Actor | None,
+    administration_id: int,
+    *,
+    code: str,
+    name_ar: str,
+    name_fr: str,
+    retention_years: int,
+    retention_months: int = 0,
+    retention_start: str = RetentionStart.closed.value,
+    final_action: str = FinalAction.review.value,
+    type_id: int | None = None,
+    active: bool = True,
+) -> DocumentType:
     """Create or edit a document type and its retention rule."""
     actor = _require_manager(actor, administration_id)
     try:
@@ -114,37 +154,73 @@ def save_document_type(session: Session, actor: Actor | None, administration_id:
     if not (0 <= years <= MAX_RETENTION_YEARS and 0 <= months <= 11) or years == months == 0:
         raise DomainError("error.invalid_retention")
     row = _owned(session, DocumentType, type_id, administration_id) or DocumentType(
-        administration_id=administration_id, code="", name_ar="", name_fr="")
-    return _save(session, actor, row, "document_type", code=validation.code(code, PLAN_CODE),  # type: ignore[return-value]
-                 name_ar=validation.text(name_ar, "name_ar"), name_fr=validation.text(name_fr, "name_fr"),
-                 retention_years=years, retention_months=months, retention_start=start, final_action=action,
-                 active=bool(active))
+        administration_id=administration_id, code="", name_ar="", name_fr=""
+    )
+    return _save(
+        session,
+        actor,
+        row,
+        "document_type",
+        code=validation.code(code, PLAN_CODE),  # type: ignore[return-value]  # _save returns the row it was given
+        name_ar=validation.text(name_ar, "name_ar"),
+        name_fr=validation.text(name_fr, "name_fr"),
+        retention_years=years,
+        retention_months=months,
+        retention_start=start,
+        final_action=action,
+        active=bool(active),
+    )
 
 
-def save_tag(session: Session, actor: Actor | None, administration_id: int, label: str,
-             tag_id: int | None = None) -> Tag:
+def save_tag(
+    session: Session, actor: Actor | None, administration_id: int, label: str, tag_id: int | None = None
+) -> Tag:
     actor = _require_manager(actor, administration_id)
     row = _owned(session, Tag, tag_id, administration_id) or Tag(administration_id=administration_id, label="")
-    return _save(session, actor, row, "tag", label=validation.text(label, "label", max_len=64))  # type: ignore[return-value]
+    return _save(session, actor, row, "tag", label=validation.text(label, "label", max_len=64))  # type: ignore[return-value]  # _save returns the row it was given
 
 
-def save_custom_field(session: Session, actor: Actor | None, administration_id: int, *, code: str, name_ar: str,
-                      name_fr: str, kind: str, choices: str = "", field_id: int | None = None) -> CustomField:
+def save_custom_field(
+    session: Session,
+    actor: Actor | None,
+    administration_id: int,
+    *,
+    code: str,
+    name_ar: str,
+    name_fr: str,
+    kind: str,
+    choices: str = "",
+    field_id: int | None = None,
+) -> CustomField:
     """Create or edit a custom field; a choice field needs its choices (one per line)."""
     actor = _require_manager(actor, administration_id)
     try:
         field_kind = FieldKind(kind)
     except ValueError:
         raise DomainError("error.invalid_request") from None
-    options = [c for c in (validation.text(line, "choices", max_len=255, required=False)
-                           for line in (choices or "").splitlines()) if c]
+    options = [
+        c
+        for c in (
+            validation.text(line, "choices", max_len=255, required=False) for line in (choices or "").splitlines()
+        )
+        if c
+    ]
     if field_kind is FieldKind.choice and not options:
         raise DomainError("error.required", field="choices")
     row = _owned(session, CustomField, field_id, administration_id) or CustomField(
-        administration_id=administration_id, code="", name_ar="", name_fr="")
-    return _save(session, actor, row, "custom_field", code=validation.code(code, PLAN_CODE),  # type: ignore[return-value]
-                 name_ar=validation.text(name_ar, "name_ar"), name_fr=validation.text(name_fr, "name_fr"),
-                 kind=field_kind, choices="\n".join(options) if field_kind is FieldKind.choice else "")
+        administration_id=administration_id, code="", name_ar="", name_fr=""
+    )
+    return _save(
+        session,
+        actor,
+        row,
+        "custom_field",
+        code=validation.code(code, PLAN_CODE),  # type: ignore[return-value]  # _save returns the row it was given
+        name_ar=validation.text(name_ar, "name_ar"),
+        name_fr=validation.text(name_fr, "name_fr"),
+        kind=field_kind,
+        choices="\n".join(options) if field_kind is FieldKind.choice else "",
+    )
 
 
 @dataclass(frozen=True)
@@ -162,11 +238,16 @@ def plan(session: Session, actor: Actor | None, administration_id: int | None) -
     permissions.require_member_of(actor, administration_id)
 
     def rows(model, order):  # noqa: ANN001, ANN202 - one query per table
-        return list(session.execute(select(model).where(model.administration_id == administration_id)
-                                    .order_by(order)).scalars())
+        return list(
+            session.execute(select(model).where(model.administration_id == administration_id).order_by(order)).scalars()
+        )
 
-    return Plan(rows(FilePlanNode, FilePlanNode.code), rows(DocumentType, DocumentType.code),
-                rows(Tag, Tag.label), rows(CustomField, CustomField.code))
+    return Plan(
+        rows(FilePlanNode, FilePlanNode.code),
+        rows(DocumentType, DocumentType.code),
+        rows(Tag, Tag.label),
+        rows(CustomField, CustomField.code),
+    )
 
 
 @dataclass(frozen=True)
@@ -207,26 +288,40 @@ def classify(session: Session, actor: Actor, corr: Correspondence, c: Classifica
     if (node is not None and not node.active) or (dtype is not None and not dtype.active):
         raise DomainError("error.invalid_request")
     tags = sorted(set(c.tag_ids))
-    if tags and len(list(session.execute(select(Tag.id).where(Tag.id.in_(tags), Tag.administration_id == adm)))) != len(tags):
+    if tags and len(list(session.execute(select(Tag.id).where(Tag.id.in_(tags), Tag.administration_id == adm)))) != len(
+        tags
+    ):
         raise NotFound()
-    fields = {f.id: f for f in session.execute(select(CustomField).where(CustomField.administration_id == adm)).scalars()}
+    fields = {
+        f.id: f for f in session.execute(select(CustomField).where(CustomField.administration_id == adm)).scalars()
+    }
     if set(c.values) - set(fields):
         raise NotFound()
     values = {fid: field_value(fields[fid], raw) for fid, raw in c.values.items()}
-    info = session.get(RecordInfo, corr.id) or RecordInfo(correspondence_id=corr.id, administration_id=adm)  # type: ignore[arg-type]
+    info = session.get(RecordInfo, corr.id) or RecordInfo(correspondence_id=corr.id, administration_id=adm)
     info.file_plan_node_id, info.document_type_id = c.file_plan_node_id, c.document_type_id
     session.add(info)
     session.execute(delete(CorrespondenceTag).where(CorrespondenceTag.correspondence_id == corr.id))
     session.execute(delete(CustomFieldValue).where(CustomFieldValue.correspondence_id == corr.id))
-    session.add_all([CorrespondenceTag(correspondence_id=corr.id, tag_id=t) for t in tags])  # type: ignore[arg-type]
-    session.add_all([CustomFieldValue(correspondence_id=corr.id, field_id=fid, value=v)  # type: ignore[arg-type]
-                     for fid, v in values.items() if v])
-    return {"file_plan": node.code if node else "", "document_type": dtype.code if dtype else "", "tags": tags,
-            "fields": {fields[fid].code: v for fid, v in values.items() if v}}
+    session.add_all([CorrespondenceTag(correspondence_id=corr.id, tag_id=t) for t in tags])
+    session.add_all(
+        [CustomFieldValue(correspondence_id=corr.id, field_id=fid, value=v) for fid, v in values.items() if v]
+    )
+    return {
+        "file_plan": node.code if node else "",
+        "document_type": dtype.code if dtype else "",
+        "tags": tags,
+        "fields": {fields[fid].code: v for fid, v in values.items() if v},
+    }
 
 
-def letter_ids_clause(node_id: int | None = None, document_type_id: int | None = None,
-                      tag_ids: Iterable[int] = (), field_id: int | None = None, field_value_text: str = ""):
+def letter_ids_clause(
+    node_id: int | None = None,
+    document_type_id: int | None = None,
+    tag_ids: Iterable[int] = (),
+    field_id: int | None = None,
+    field_value_text: str = "",
+):
     """Subqueries of correspondence ids matching each given classification criterion (the inbox
     filters AND them)."""
     clauses = []
@@ -240,6 +335,9 @@ def letter_ids_clause(node_id: int | None = None, document_type_id: int | None =
     for tag in tag_ids:
         clauses.append(select(CorrespondenceTag.correspondence_id).where(CorrespondenceTag.tag_id == tag))
     if field_id and field_value_text:
-        clauses.append(select(CustomFieldValue.correspondence_id).where(
-            CustomFieldValue.field_id == field_id, CustomFieldValue.value == field_value_text))
+        clauses.append(
+            select(CustomFieldValue.correspondence_id).where(
+                CustomFieldValue.field_id == field_id, CustomFieldValue.value == field_value_text
+            )
+        )
     return clauses

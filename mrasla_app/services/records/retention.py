@@ -56,8 +56,10 @@ TRANSITIONS: dict[DisposalStatus, frozenset[DisposalStatus]] = {
     DisposalStatus.destroyed: frozenset(),
 }
 # What each decision may be applied to: a document type's final action, or "review" (the archivist's choice).
-ALLOWED_FOR = {DisposalKind.transfer: {FinalAction.transfer, FinalAction.review},
-               DisposalKind.destruction: {FinalAction.destroy, FinalAction.review}}
+ALLOWED_FOR = {
+    DisposalKind.transfer: {FinalAction.transfer, FinalAction.review},
+    DisposalKind.destruction: {FinalAction.destroy, FinalAction.review},
+}
 DISPOSED = (DisposalStatus.transferred, DisposalStatus.destroyed)
 ARCHIVAL_AGENCY = "ARCHIVES"  # the receiving service's identifier in SEDA messages (MRASLA_ARCHIVES_ID overrides)
 
@@ -82,9 +84,16 @@ def _move(session: Session, actor: Actor | None, info: RecordInfo, new: Disposal
         raise DomainError("error.invalid_transition", current=info.disposal_status.value, target=new.value)
     old, info.disposal_status = info.disposal_status, new
     session.add(info)
-    audit.record(session, actor, f"record.{new.value}", object_type="correspondence", object_id=info.correspondence_id,
-                 administration_id=info.administration_id, actor_label="" if actor else "worker",
-                 data={"from": old.value, "to": new.value, **data})
+    audit.record(
+        session,
+        actor,
+        f"record.{new.value}",
+        object_type="correspondence",
+        object_id=info.correspondence_id,
+        administration_id=info.administration_id,
+        actor_label="" if actor else "worker",
+        data={"from": old.value, "to": new.value, **data},
+    )
 
 
 def mark_due(session: Session, today: date | None = None) -> list[int]:
@@ -95,7 +104,9 @@ def mark_due(session: Session, today: date | None = None) -> list[int]:
         select(RecordInfo, Correspondence, DocumentType)
         .join(Correspondence, Correspondence.id == RecordInfo.correspondence_id)
         .join(DocumentType, DocumentType.id == RecordInfo.document_type_id)
-        .where(RecordInfo.disposal_status == DisposalStatus.active).order_by(RecordInfo.correspondence_id)).all()
+        .where(RecordInfo.disposal_status == DisposalStatus.active)
+        .order_by(RecordInfo.correspondence_id)
+    ).all()
     marked = []
     for info, corr, dtype in rows:
         if info.retention_due_on is None:
@@ -131,8 +142,12 @@ class DueLetter:
     disposal_reference: str
 
 
-def letters(session: Session, actor: Actor | None, statuses: Iterable[DisposalStatus] = (
-        DisposalStatus.due, DisposalStatus.transfer_pending), limit: int = 200) -> list[DueLetter]:
+def letters(
+    session: Session,
+    actor: Actor | None,
+    statuses: Iterable[DisposalStatus] = (DisposalStatus.due, DisposalStatus.transfer_pending),
+    limit: int = 200,
+) -> list[DueLetter]:
     """The archivist's list: letters of their administration in ``statuses``, oldest end first."""
     actor = _require_archivist(actor, actor.administration_id if actor else None)
     rows = session.execute(
@@ -140,12 +155,23 @@ def letters(session: Session, actor: Actor | None, statuses: Iterable[DisposalSt
         .join(Correspondence, Correspondence.id == RecordInfo.correspondence_id)
         .outerjoin(DocumentType, DocumentType.id == RecordInfo.document_type_id)
         .outerjoin(Disposal, Disposal.id == RecordInfo.disposal_id)
-        .where(RecordInfo.administration_id == actor.administration_id,
-               RecordInfo.disposal_status.in_(list(statuses)))
-        .order_by(RecordInfo.retention_due_on, RecordInfo.correspondence_id).limit(limit)).all()
-    return [DueLetter(c.id, c.registry_number, c.subject, (t.name_fr if t else ""),
-                      (t.final_action.value if t else ""), i.retention_due_on, i.disposal_status.value,
-                      d.reference if d else "") for i, c, t, d in rows]
+        .where(RecordInfo.administration_id == actor.administration_id, RecordInfo.disposal_status.in_(list(statuses)))
+        .order_by(RecordInfo.retention_due_on, RecordInfo.correspondence_id)
+        .limit(limit)
+    ).all()
+    return [
+        DueLetter(
+            c.id,
+            c.registry_number,
+            c.subject,
+            (t.name_fr if t else ""),
+            (t.final_action.value if t else ""),
+            i.retention_due_on,
+            i.disposal_status.value,
+            d.reference if d else "",
+        )
+        for i, c, t, d in rows
+    ]
 
 
 def _due_infos(session: Session, actor: Actor, ids: Iterable[int], kind: DisposalKind | None) -> list[RecordInfo]:
@@ -153,8 +179,9 @@ def _due_infos(session: Session, actor: Actor, ids: Iterable[int], kind: Disposa
     wanted = sorted(set(ids))
     if not wanted:
         raise DomainError("error.nothing_selected")
-    infos = list(session.execute(select(RecordInfo).where(RecordInfo.correspondence_id.in_(wanted))
-                                 .with_for_update()).scalars())
+    infos = list(
+        session.execute(select(RecordInfo).where(RecordInfo.correspondence_id.in_(wanted)).with_for_update()).scalars()
+    )
     if len(infos) != len(wanted) or any(i.administration_id != actor.administration_id for i in infos):
         raise PermissionDenied()
     for info in infos:
@@ -184,30 +211,58 @@ def keep_longer(session: Session, actor: Actor | None, ids: Iterable[int], years
 def _new_disposal(session: Session, actor: Actor, kind: DisposalKind) -> Disposal:
     adm = session.get(Administration, actor.administration_id)
     now = utcnow()
-    count = len(session.execute(select(Disposal.id).where(Disposal.administration_id == adm.id,  # type: ignore[union-attr]
-                                                          Disposal.kind == kind)).all())
+    count = len(
+        session.execute(
+            select(Disposal.id).where(
+                Disposal.administration_id == adm.id,
+                Disposal.kind == kind,
+            )
+        ).all()
+    )
     prefix = "VER" if kind is DisposalKind.transfer else "ELIM"
-    row = Disposal(administration_id=adm.id, kind=kind, decided_by=actor.user_id or None,  # type: ignore[union-attr]
-                   reference=f"{adm.code}-{prefix}-{now:%Y%m%d}-{count + 1:04d}", created_at=now)  # type: ignore[union-attr]
+    row = Disposal(
+        administration_id=adm.id,
+        kind=kind,
+        decided_by=actor.user_id or None,
+        reference=f"{adm.code}-{prefix}-{now:%Y%m%d}-{count + 1:04d}",
+        created_at=now,
+    )
     session.add(row)
     session.flush()
     return row
 
 
 def _documents(session: Session, corr_id: int) -> list[Document]:
-    return list(session.execute(select(Document).where(Document.correspondence_id == corr_id)
-                                .order_by(Document.id)).scalars())
+    return list(
+        session.execute(select(Document).where(Document.correspondence_id == corr_id).order_by(Document.id)).scalars()
+    )
 
 
 def audit_extract(session: Session, corr_id: int) -> bytes:
     """The letter's audit events as JSON, with each event's chain position and hashes (the chain
     itself stays in the platform and can be checked with ``mrasla audit-verify``)."""
-    events = session.execute(select(AuditEvent).where(AuditEvent.object_type == "correspondence",
-                                                      AuditEvent.object_id == str(corr_id))
-                             .order_by(AuditEvent.id)).scalars()
-    return json.dumps([{"chain": e.chain, "seq": e.seq, "at": e.at.isoformat(), "actor": e.actor_label,
-                        "action": e.action, "data": json.loads(e.data), "prev_hash": e.prev_hash, "hash": e.hash}
-                       for e in events], ensure_ascii=False, indent=1).encode()
+    events = session.execute(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == "correspondence", AuditEvent.object_id == str(corr_id))
+        .order_by(AuditEvent.id)
+    ).scalars()
+    return json.dumps(
+        [
+            {
+                "chain": e.chain,
+                "seq": e.seq,
+                "at": e.at.isoformat(),
+                "actor": e.actor_label,
+                "action": e.action,
+                "data": json.loads(e.data),
+                "prev_hash": e.prev_hash,
+                "hash": e.hash,
+            }
+            for e in events
+        ],
+        ensure_ascii=False,
+        indent=1,
+    ).encode()
 
 
 def _validation_report(data: bytes) -> bytes | None:
@@ -234,34 +289,54 @@ def _letter_unit(session: Session, index: int, info: RecordInfo, payload: dict[s
     def add(name: str, data: bytes, mime: str, title: str) -> None:
         uri = f"{folder}/{name}"
         payload[uri] = data
-        objects.append(seda.DataObject(f"L{index}-O{len(objects) + 1}", uri, hashlib.sha256(data).hexdigest(),
-                                       len(data), name, mime, title))
+        objects.append(
+            seda.DataObject(
+                f"L{index}-O{len(objects) + 1}", uri, hashlib.sha256(data).hexdigest(), len(data), name, mime, title
+            )
+        )
 
-    for doc in _documents(session, corr.id):  # type: ignore[arg-type]
+    for doc in _documents(session, corr.id):
         data = storage.get(doc.sha256)
         add(f"{doc.id}-{doc.filename}", data, doc.content_type, f"{doc.kind.value}: {doc.filename}")
         if (report := _validation_report(data)) is not None:
             add(f"{doc.id}-validation-etsi.xml", report, "application/xml", f"validation: {doc.filename}")
-    add("audit.json", audit_extract(session, corr.id), "application/json", "audit")  # type: ignore[arg-type]
-    tags = session.execute(select(Tag.label).join(CorrespondenceTag, CorrespondenceTag.tag_id == Tag.id)
-                           .where(CorrespondenceTag.correspondence_id == corr.id).order_by(Tag.label)).scalars()
-    keywords = session.execute(select(CustomField.code, CustomFieldValue.value)
-                               .join(CustomFieldValue, CustomFieldValue.field_id == CustomField.id)
-                               .where(CustomFieldValue.correspondence_id == corr.id).order_by(CustomField.code)).all()
+    add("audit.json", audit_extract(session, corr.id), "application/json", "audit")
+    tags = session.execute(
+        select(Tag.label)
+        .join(CorrespondenceTag, CorrespondenceTag.tag_id == Tag.id)
+        .where(CorrespondenceTag.correspondence_id == corr.id)
+        .order_by(Tag.label)
+    ).scalars()
+    keywords = session.execute(
+        select(CustomField.code, CustomFieldValue.value)
+        .join(CustomFieldValue, CustomFieldValue.field_id == CustomField.id)
+        .where(CustomFieldValue.correspondence_id == corr.id)
+        .order_by(CustomField.code)
+    ).all()
     start = None
     if dtype is not None:
         at = corr.registered_at if dtype.retention_start is RetentionStart.registered else corr.closed_at
         start = at.date() if at else None
     return seda.LetterUnit(
-        id=f"L{index}", registry_number=corr.registry_number, subject=corr.subject, registered_at=corr.registered_at,
+        id=f"L{index}",
+        registry_number=corr.registry_number,
+        subject=corr.subject,
+        registered_at=corr.registered_at,
         file_plan_position=f"{node.code} {node.name_fr}" if node else "",
-        document_type=dtype.name_fr if dtype else "", appraisal_rule=dtype.code if dtype else "",
-        appraisal_start=start, final_action=dtype.final_action.value if dtype else "transfer",
-        originating_agency=adm.code if adm else "", tags=tuple(tags), keywords=tuple(tuple(k) for k in keywords),
-        objects=tuple(objects))
+        document_type=dtype.name_fr if dtype else "",
+        appraisal_rule=dtype.code if dtype else "",
+        appraisal_start=start,
+        final_action=dtype.final_action.value if dtype else "transfer",
+        originating_agency=adm.code if adm else "",
+        tags=tuple(tags),
+        keywords=tuple(tuple(k) for k in keywords),
+        objects=tuple(objects),
+    )
 
 
-def transfer(session: Session, actor: Actor | None, ids: Iterable[int], archival_agency: str = ARCHIVAL_AGENCY) -> Disposal:
+def transfer(
+    session: Session, actor: Actor | None, ids: Iterable[int], archival_agency: str = ARCHIVAL_AGENCY
+) -> Disposal:
     """Build the SEDA 2.2 + BagIt package of the due letters ``ids`` and hold them as pending
     until the archives acknowledge it (``acknowledge``)."""
     actor = _require_archivist(actor, actor.administration_id if actor else None)
@@ -270,18 +345,32 @@ def transfer(session: Session, actor: Actor | None, ids: Iterable[int], archival
     adm = session.get(Administration, actor.administration_id)
     payload: dict[str, bytes] = {}
     units = tuple(_letter_unit(session, i + 1, info, payload) for i, info in enumerate(infos))
-    manifest = seda.build(seda.Transfer(disposal.reference, f"Versement {disposal.reference}", disposal.created_at,
-                                        archival_agency, adm.code, units))  # type: ignore[union-attr]
+    manifest = seda.build(
+        seda.Transfer(
+            disposal.reference, f"Versement {disposal.reference}", disposal.created_at, archival_agency, adm.code, units
+        )
+    )
     payload["manifest.xml"] = manifest
-    package = bag.make_zip(payload, {"Source-Organization": adm.name_fr,  # type: ignore[union-attr]
-                                     "External-Identifier": disposal.reference,
-                                     "External-Description": "SEDA 2.2 ArchiveTransfer (manifest.xml)"})
+    package = bag.make_zip(
+        payload,
+        {
+            "Source-Organization": adm.name_fr,
+            "External-Identifier": disposal.reference,
+            "External-Description": "SEDA 2.2 ArchiveTransfer (manifest.xml)",
+        },
+    )
     disposal.package_sha256 = storage.put(package)
     session.add(disposal)
     for info in infos:
         info.disposal_id = disposal.id
-        _move(session, actor, info, DisposalStatus.transfer_pending, disposal=disposal.reference,
-              package_sha256=disposal.package_sha256)
+        _move(
+            session,
+            actor,
+            info,
+            DisposalStatus.transfer_pending,
+            disposal=disposal.reference,
+            package_sha256=disposal.package_sha256,
+        )
     return disposal
 
 
@@ -303,8 +392,15 @@ def acknowledge(session: Session, actor: Actor | None, disposal_id: int, acknowl
     row.completed_at = utcnow()
     session.add(row)
     for info in session.execute(select(RecordInfo).where(RecordInfo.disposal_id == row.id)).scalars():
-        _move(session, actor, info, DisposalStatus.transferred, disposal=row.reference,
-              acknowledgement=row.acknowledgement, documents=_hashes(session, info.correspondence_id))
+        _move(
+            session,
+            actor,
+            info,
+            DisposalStatus.transferred,
+            disposal=row.reference,
+            acknowledgement=row.acknowledgement,
+            documents=_hashes(session, info.correspondence_id),
+        )
         corr = session.get(Correspondence, info.correspondence_id)
         if corr is not None and Status.archived in registry.TRANSITIONS[corr.status]:
             registry.transition(session, actor, corr, Status.archived, disposal=row.reference)
@@ -328,16 +424,29 @@ def destroy(session: Session, actor: Actor | None, ids: Iterable[int]) -> Dispos
     for info in infos:
         corr = session.get(Correspondence, info.correspondence_id)
         dtype = session.get(DocumentType, info.document_type_id)
-        lines.append(CertificateLine(corr.registry_number, corr.subject, dtype.name_fr if dtype else "",  # type: ignore[union-attr]
-                                     tuple((d.filename, d.sha256) for d in _documents(session, corr.id))))  # type: ignore[union-attr,arg-type]
-    certificate = render_certificate(disposal.reference, adm, actor.email, disposal.created_at, lines)  # type: ignore[arg-type]
+        lines.append(
+            CertificateLine(
+                corr.registry_number,
+                corr.subject,
+                dtype.name_fr if dtype else "",
+                tuple((d.filename, d.sha256) for d in _documents(session, corr.id)),
+            )
+        )
+    certificate = render_certificate(disposal.reference, adm, actor.email, disposal.created_at, lines)
     disposal.certificate_sha256 = storage.put(certificate)
     disposal.completed_at = disposal.created_at
     session.add(disposal)
     for info in infos:
         info.disposal_id = disposal.id
-        _move(session, actor, info, DisposalStatus.destroyed, disposal=disposal.reference,
-              certificate_sha256=disposal.certificate_sha256, documents=_hashes(session, info.correspondence_id))
+        _move(
+            session,
+            actor,
+            info,
+            DisposalStatus.destroyed,
+            disposal=disposal.reference,
+            certificate_sha256=disposal.certificate_sha256,
+            documents=_hashes(session, info.correspondence_id),
+        )
     return disposal
 
 
@@ -347,9 +456,11 @@ def purge_disposed(session: Session) -> int:
     from mrasla_app.services.platform import fsck
 
     live = fsck.referenced_blobs(session)  # excludes documents of disposed letters
-    disposed = session.execute(select(Document.sha256, Document.pdf_sha256)
-                               .join(RecordInfo, RecordInfo.correspondence_id == Document.correspondence_id)
-                               .where(RecordInfo.disposal_status.in_(DISPOSED))).all()
+    disposed = session.execute(
+        select(Document.sha256, Document.pdf_sha256)
+        .join(RecordInfo, RecordInfo.correspondence_id == Document.correspondence_id)
+        .where(RecordInfo.disposal_status.in_(DISPOSED))
+    ).all()
     removed = 0
     for sha in {s for row in disposed for s in row if s}:
         if sha not in live and storage.exists(sha):
@@ -368,8 +479,11 @@ def purge_job() -> str:
 
 def disposed_document_ids(session: Session):
     """Ids of documents of transferred or destroyed letters (whose files left live storage)."""
-    return select(Document.id).join(RecordInfo, RecordInfo.correspondence_id == Document.correspondence_id).where(
-        RecordInfo.disposal_status.in_(DISPOSED))
+    return (
+        select(Document.id)
+        .join(RecordInfo, RecordInfo.correspondence_id == Document.correspondence_id)
+        .where(RecordInfo.disposal_status.in_(DISPOSED))
+    )
 
 
 def certificate(session: Session, actor: Actor | None, disposal_id: int) -> bytes:
@@ -384,14 +498,20 @@ def package(session: Session, actor: Actor | None, disposal_id: int) -> bytes:
     return storage.get(_disposal_of(session, actor, disposal_id, DisposalKind.transfer).package_sha256)
 
 
-
 def disposals(session: Session, actor: Actor | None, limit: int = 20) -> list[tuple[Disposal, int]]:
     """The administration's latest transfers and destructions, newest first, with their letter counts."""
     actor = _require_archivist(actor, actor.administration_id if actor else None)
-    rows = list(session.execute(select(Disposal).where(Disposal.administration_id == actor.administration_id)
-                                .order_by(Disposal.id.desc()).limit(limit)).scalars())
+    rows = list(
+        session.execute(
+            select(Disposal)
+            .where(Disposal.administration_id == actor.administration_id)
+            .order_by(Disposal.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
     counts: dict[int, int] = {}
-    for (did,) in session.execute(select(RecordInfo.disposal_id).where(
-            RecordInfo.disposal_id.in_([r.id for r in rows]))).all():
+    for (did,) in session.execute(
+        select(RecordInfo.disposal_id).where(RecordInfo.disposal_id.in_([r.id for r in rows]))
+    ).all():
         counts[did] = counts.get(did, 0) + 1
-    return [(r, counts.get(r.id, 0)) for r in rows]  # type: ignore[arg-type]
+    return [(r, counts.get(r.id, 0)) for r in rows]

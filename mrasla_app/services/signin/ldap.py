@@ -80,14 +80,18 @@ def _bound(provider: IdentityProvider, dn: str | None = None, password: str | No
 
 
 def _attrs(provider: IdentityProvider) -> list[str]:
-    return [a for a in (provider.name_attribute, provider.email_attribute, provider.group_attribute,
-                        "userAccountControl") if a]
+    return [
+        a
+        for a in (provider.name_attribute, provider.email_attribute, provider.group_attribute, "userAccountControl")
+        if a
+    ]
 
 
 def _filter(provider: IdentityProvider, login: str | None) -> str:
     """The provider's filter for ``login`` (escaped), or for anyone (``None``: a presence match)."""
     return (provider.search_filter or "(objectClass=*)").replace(
-        "{login}", "*" if login is None else escape_filter_chars(login))
+        "{login}", "*" if login is None else escape_filter_chars(login)
+    )
 
 
 def _identity(provider: IdentityProvider, entry) -> Identity | None:
@@ -104,9 +108,12 @@ def _identity(provider: IdentityProvider, entry) -> Identity | None:
     if uac.isdigit() and int(uac) & _AD_DISABLED:
         return None
     groups = attrs.get(provider.group_attribute, []) if provider.group_attribute else []
-    return Identity(external_id=entry["dn"].lower(), email=first(provider.email_attribute).lower(),
-                    full_name=first(provider.name_attribute) or first("cn"),
-                    groups=frozenset(str(g).lower() for g in (groups if isinstance(groups, list) else [groups])))
+    return Identity(
+        external_id=entry["dn"].lower(),
+        email=first(provider.email_attribute).lower(),
+        full_name=first(provider.name_attribute) or first("cn"),
+        groups=frozenset(str(g).lower() for g in (groups if isinstance(groups, list) else [groups])),
+    )
 
 
 def _search(conn: Connection, provider: IdentityProvider, base: str, scope: str, login: str) -> list:
@@ -163,6 +170,5 @@ def check(provider: IdentityProvider) -> int:
     """The connection test of the admin page: binds as the service account and searches the base;
     the number of entries the filter finds (at most 1000)."""
     with _bound(provider) as conn:
-        conn.search(provider.search_base, _filter(provider, None), search_scope=SUBTREE, attributes=[],
-                    size_limit=1000)
+        conn.search(provider.search_base, _filter(provider, None), search_scope=SUBTREE, attributes=[], size_limit=1000)
         return sum(1 for e in conn.response if e.get("type") == "searchResEntry")

@@ -43,24 +43,43 @@ def ldap_route(session: Session, ident: str, provider_id: int | None) -> tuple[I
     name, domain = email.rsplit("@", 1)
     if session.execute(select(User.id).where(User.email == email, User.provider_id.is_(None))).first():
         return None  # a local account (an administrator's own, for when the directory is down)
-    provider = session.execute(select(IdentityProvider).where(
-        IdentityProvider.kind == ProviderKind.ldap, IdentityProvider.enabled.is_(True),
-        IdentityProvider.login_domain == domain).order_by(IdentityProvider.id)).scalars().first()
+    provider = (
+        session.execute(
+            select(IdentityProvider)
+            .where(
+                IdentityProvider.kind == ProviderKind.ldap,
+                IdentityProvider.enabled.is_(True),
+                IdentityProvider.login_domain == domain,
+            )
+            .order_by(IdentityProvider.id)
+        )
+        .scalars()
+        .first()
+    )
     return (provider, name) if provider is not None else None
 
 
 def _absent_account(session: Session, provider: IdentityProvider, ident: str) -> None:
     """No enabled entry for the login: if the text names one of this directory's accounts by its
     e-mail, and the directory confirms that entry (by its DN) is gone or disabled, disable it here."""
-    user = session.execute(select(User).where(
-        User.email == accounts.login_email(ident), User.provider_id == provider.id)).scalar_one_or_none()
+    user = session.execute(
+        select(User).where(User.email == accounts.login_email(ident), User.provider_id == provider.id)
+    ).scalar_one_or_none()
     if user is not None and user.active and ldap.lookup(provider, user.external_id or "") is None:
         disable(session, provider, user, "absent_or_disabled_at_login")
         session.commit()  # kept although the refusal that follows rolls the transaction back
 
 
-def authenticate(session: Session, ident: str, password: str, totp_code: str = "", *, provider_id: int | None = None,
-                 ip: str = "", user_agent: str = "") -> tuple[str, User]:
+def authenticate(
+    session: Session,
+    ident: str,
+    password: str,
+    totp_code: str = "",
+    *,
+    provider_id: int | None = None,
+    ip: str = "",
+    user_agent: str = "",
+) -> tuple[str, User]:
     """The login form: a one-time login ticket and the account, through a directory or locally.
 
     Refusals are ``DomainError``s as for local accounts (``error.invalid_credentials`` for any
@@ -96,8 +115,9 @@ def authenticate(session: Session, ident: str, password: str, totp_code: str = "
     return accounts.issue_ticket(session, user, now, ip=ip, user_agent=user_agent, method="ldap"), user
 
 
-def complete_oidc(session: Session, provider: IdentityProvider, identity: Identity, *, ip: str = "",
-                  user_agent: str = "") -> tuple[str | None, User]:
+def complete_oidc(
+    session: Session, provider: IdentityProvider, identity: Identity, *, ip: str = "", user_agent: str = ""
+) -> tuple[str | None, User]:
     """After a verified OpenID Connect answer: (ticket, account), or (None, account) when the
     account has a second factor to type first (``seal_pending`` / ``finish_second_factor``)."""
     user = provision(session, provider, identity)
@@ -111,8 +131,9 @@ def complete_oidc(session: Session, provider: IdentityProvider, identity: Identi
 def seal_pending(user_id: int) -> str:
     """The HttpOnly cookie saying "this browser passed the provider as ``user_id``; the second factor
     is still to come" (sealed under the master key, five minutes)."""
-    return base64.urlsafe_b64encode(seal(json.dumps([user_id, time.time() + PENDING_TTL]).encode(),
-                                         PENDING_PURPOSE)).decode()
+    return base64.urlsafe_b64encode(
+        seal(json.dumps([user_id, time.time() + PENDING_TTL]).encode(), PENDING_PURPOSE)
+    ).decode()
 
 
 def pending_user_id(value: str | None) -> int | None:
@@ -125,12 +146,16 @@ def pending_user_id(value: str | None) -> int | None:
     return int(user_id) if float(expires) >= time.time() else None
 
 
-def finish_second_factor(session: Session, pending: str | None, totp_code: str, *, ip: str = "",
-                         user_agent: str = "") -> tuple[str, User]:
+def finish_second_factor(
+    session: Session, pending: str | None, totp_code: str, *, ip: str = "", user_agent: str = ""
+) -> tuple[str, User]:
     """The login form after an OpenID Connect sign-in of an account with a second factor."""
     user_id = pending_user_id(pending)
-    user = session.execute(select(User).where(User.id == user_id).with_for_update()).scalar_one_or_none() \
-        if user_id else None
+    user = (
+        session.execute(select(User).where(User.id == user_id).with_for_update()).scalar_one_or_none()
+        if user_id
+        else None
+    )
     now = utcnow()
     if user is None or not user.active or accounts.is_locked(user, now):
         raise DomainError("error.invalid_credentials")

@@ -55,17 +55,26 @@ def discover(issuer: str) -> dict:
         meta = answer.json()
     except (httpx.HTTPError, ValueError):
         raise DomainError("error.directory_unreachable") from None
-    if not isinstance(meta, dict) or meta.get("issuer") != issuer or not all(
-            isinstance(meta.get(k), str) for k in ("authorization_endpoint", "token_endpoint", "jwks_uri")):
+    if (
+        not isinstance(meta, dict)
+        or meta.get("issuer") != issuer
+        or not all(isinstance(meta.get(k), str) for k in ("authorization_endpoint", "token_endpoint", "jwks_uri"))
+    ):
         raise DomainError("error.directory_unreachable")
     return meta
 
 
 def _client(provider: IdentityProvider, redirect_uri: str) -> OAuth2Client:
     secret = unseal(provider.client_secret, secret_purpose(provider.id)).decode() if provider.client_secret else None
-    return OAuth2Client(provider.client_id, secret, scope=SCOPE, redirect_uri=redirect_uri,
-                        code_challenge_method="S256", timeout=TIMEOUT,
-                        token_endpoint_auth_method="client_secret_basic" if secret else "none")
+    return OAuth2Client(
+        provider.client_id,
+        secret,
+        scope=SCOPE,
+        redirect_uri=redirect_uri,
+        code_challenge_method="S256",
+        timeout=TIMEOUT,
+        token_endpoint_auth_method="client_secret_basic" if secret else "none",
+    )
 
 
 @dataclass(frozen=True)
@@ -100,11 +109,18 @@ def open_flow(value: str | None) -> Flow:
 def begin(provider: IdentityProvider, redirect_uri: str, next_path: str) -> tuple[str, Flow]:
     """The provider's authorisation URL to send the browser to, and the flow to keep (sealed)."""
     meta = discover(provider.issuer)
-    flow = Flow(provider.id, generate_token(32), generate_token(32), generate_token(64), next_path,  # type: ignore[arg-type]
-                time.time() + FLOW_TTL)
+    flow = Flow(
+        provider.id,
+        generate_token(32),
+        generate_token(32),
+        generate_token(64),
+        next_path,
+        time.time() + FLOW_TTL,
+    )
     with _client(provider, redirect_uri) as client:
-        url, _ = client.create_authorization_url(meta["authorization_endpoint"], state=flow.state,
-                                                 code_verifier=flow.verifier, nonce=flow.nonce)
+        url, _ = client.create_authorization_url(
+            meta["authorization_endpoint"], state=flow.state, code_verifier=flow.verifier, nonce=flow.nonce
+        )
     return url, flow
 
 
@@ -115,8 +131,9 @@ def finish(provider: IdentityProvider, flow: Flow, redirect_uri: str, code: str,
     meta = discover(provider.issuer)
     try:
         with _client(provider, redirect_uri) as client:
-            token = client.fetch_token(meta["token_endpoint"], code=code, code_verifier=flow.verifier,
-                                       grant_type="authorization_code")
+            token = client.fetch_token(
+                meta["token_endpoint"], code=code, code_verifier=flow.verifier, grant_type="authorization_code"
+            )
             keys = KeySet.import_key_set(httpx.get(meta["jwks_uri"], timeout=TIMEOUT).raise_for_status().json())
             decoded = jwt.decode(str(token.get("id_token", "")), keys, algorithms=list(ALGORITHMS))
             jwt.JWTClaimsRegistry(

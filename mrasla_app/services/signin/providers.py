@@ -44,8 +44,9 @@ def login_choices(session: Session) -> list[LoginChoice]:
         select(IdentityProvider, Administration.code)
         .join(Administration, Administration.id == IdentityProvider.administration_id)
         .where(IdentityProvider.enabled.is_(True), Administration.active.is_(True))
-        .order_by(Administration.code, IdentityProvider.name)).all()
-    return [LoginChoice(p.id, p.kind.value, p.name, code, p.login_domain) for p, code in rows]  # type: ignore[arg-type]
+        .order_by(Administration.code, IdentityProvider.name)
+    ).all()
+    return [LoginChoice(p.id, p.kind.value, p.name, code, p.login_domain) for p, code in rows]
 
 
 def _provider(session: Session, actor: Actor | None, provider_id: int) -> IdentityProvider:
@@ -58,8 +59,13 @@ def _provider(session: Session, actor: Actor | None, provider_id: int) -> Identi
 
 def list_providers(session: Session, actor: Actor | None, administration_id: int) -> list[IdentityProvider]:
     permissions.require_admin_of(actor, administration_id)
-    return list(session.execute(select(IdentityProvider).where(
-        IdentityProvider.administration_id == administration_id).order_by(IdentityProvider.name)).scalars())
+    return list(
+        session.execute(
+            select(IdentityProvider)
+            .where(IdentityProvider.administration_id == administration_id)
+            .order_by(IdentityProvider.name)
+        ).scalars()
+    )
 
 
 def _url(value: str, schemes: tuple[str, ...], field: str) -> str:
@@ -86,8 +92,9 @@ def _ldap_fields(provider: IdentityProvider, form: dict[str, str]) -> None:
     provider.bind_dn = validation.text(form.get("bind_dn", ""), "bind_dn", required=False)
     provider.user_dn_template = validation.text(form.get("user_dn_template", ""), "user_dn_template", required=False)
     provider.search_base = validation.text(form.get("search_base", ""), "search_base")
-    provider.search_filter = validation.text(form.get("search_filter", "") or "(uid={login})", "search_filter",
-                                             max_len=512)
+    provider.search_filter = validation.text(
+        form.get("search_filter", "") or "(uid={login})", "search_filter", max_len=512
+    )
     if not _balanced(provider.search_filter) or "{login}" not in provider.search_filter:
         raise DomainError("error.invalid_filter")
     if provider.user_dn_template and "{login}" not in provider.user_dn_template:
@@ -96,8 +103,11 @@ def _ldap_fields(provider: IdentityProvider, form: dict[str, str]) -> None:
     if domain and not _DOMAIN.match(domain):
         raise DomainError("error.invalid_domain")
     provider.login_domain = domain
-    for name, default in (("name_attribute", "displayName"), ("email_attribute", "mail"),
-                          ("group_attribute", "memberOf")):
+    for name, default in (
+        ("name_attribute", "displayName"),
+        ("email_attribute", "mail"),
+        ("group_attribute", "memberOf"),
+    ):
         value = (form.get(name, "") or default).strip()
         if not _ATTRIBUTE.match(value):
             raise DomainError("error.invalid_attribute", field=name)
@@ -114,8 +124,14 @@ def _oidc_fields(provider: IdentityProvider, form: dict[str, str]) -> None:
     provider.groups_claim = claim
 
 
-def save_provider(session: Session, actor: Actor | None, administration_id: int, provider_id: int | None,
-                  form: dict[str, str], secret: str = "") -> IdentityProvider:
+def save_provider(
+    session: Session,
+    actor: Actor | None,
+    administration_id: int,
+    provider_id: int | None,
+    form: dict[str, str],
+    secret: str = "",
+) -> IdentityProvider:
     """Create (``provider_id`` None) or update a provider from the admin form's fields; ``secret``
     (bind password / client secret) replaces the sealed one when given."""
     if provider_id is None:
@@ -134,28 +150,45 @@ def save_provider(session: Session, actor: Actor | None, administration_id: int,
     session.flush()
     if secret:
         purpose = (ldap.secret_purpose if provider.kind == ProviderKind.ldap else oidc.secret_purpose)(provider.id)
-        sealed = seal(secret.encode(), purpose)  # type: ignore[arg-type]
+        sealed = seal(secret.encode(), purpose)
         if provider.kind == ProviderKind.ldap:
             provider.bind_secret = sealed
         else:
             provider.client_secret = sealed
         session.add(provider)
-    audit.record(session, actor, "signin.provider_created" if provider_id is None else "signin.provider_updated",
-                 object_type="identity_provider", object_id=provider.id, administration_id=provider.administration_id,
-                 data={"kind": provider.kind.value, "name": provider.name, "enabled": provider.enabled,
-                       "secret_changed": bool(secret)})
+    audit.record(
+        session,
+        actor,
+        "signin.provider_created" if provider_id is None else "signin.provider_updated",
+        object_type="identity_provider",
+        object_id=provider.id,
+        administration_id=provider.administration_id,
+        data={
+            "kind": provider.kind.value,
+            "name": provider.name,
+            "enabled": provider.enabled,
+            "secret_changed": bool(secret),
+        },
+    )
     return provider
 
 
 def rules(session: Session, actor: Actor | None, provider_id: int) -> list[tuple[ProviderRoleRule, Unit]]:
     _provider(session, actor, provider_id)
-    return [tuple(r) for r in session.execute(  # type: ignore[misc]
-        select(ProviderRoleRule, Unit).join(Unit, Unit.id == ProviderRoleRule.unit_id)
-        .where(ProviderRoleRule.provider_id == provider_id).order_by(ProviderRoleRule.group, Unit.code)).all()]
+    return [
+        tuple(r)
+        for r in session.execute(
+            select(ProviderRoleRule, Unit)
+            .join(Unit, Unit.id == ProviderRoleRule.unit_id)
+            .where(ProviderRoleRule.provider_id == provider_id)
+            .order_by(ProviderRoleRule.group, Unit.code)
+        ).all()
+    ]
 
 
-def add_rule(session: Session, actor: Actor | None, provider_id: int, group: str, unit_id: int,
-             role: str) -> ProviderRoleRule:
+def add_rule(
+    session: Session, actor: Actor | None, provider_id: int, group: str, unit_id: int, role: str
+) -> ProviderRoleRule:
     provider = _provider(session, actor, provider_id)
     unit = session.get(Unit, unit_id)
     if unit is None or unit.administration_id != provider.administration_id:
@@ -165,16 +198,27 @@ def add_rule(session: Session, actor: Actor | None, provider_id: int, group: str
     except ValueError:
         raise DomainError("error.invalid_role") from None
     group = validation.text(group, "group").strip().lower()
-    if session.execute(select(ProviderRoleRule.id).where(
-            ProviderRoleRule.provider_id == provider_id, ProviderRoleRule.group == group,
-            ProviderRoleRule.unit_id == unit_id, ProviderRoleRule.role == role_value)).first():
+    if session.execute(
+        select(ProviderRoleRule.id).where(
+            ProviderRoleRule.provider_id == provider_id,
+            ProviderRoleRule.group == group,
+            ProviderRoleRule.unit_id == unit_id,
+            ProviderRoleRule.role == role_value,
+        )
+    ).first():
         raise DomainError("error.duplicate_rule")
     rule = ProviderRoleRule(provider_id=provider_id, group=group, unit_id=unit_id, role=role_value)
     session.add(rule)
     session.flush()
-    audit.record(session, actor, "signin.rule_added", object_type="identity_provider", object_id=provider_id,
-                 administration_id=provider.administration_id,
-                 data={"group": group, "unit_id": unit_id, "role": role_value.value})
+    audit.record(
+        session,
+        actor,
+        "signin.rule_added",
+        object_type="identity_provider",
+        object_id=provider_id,
+        administration_id=provider.administration_id,
+        data={"group": group, "unit_id": unit_id, "role": role_value.value},
+    )
     return rule
 
 
@@ -185,9 +229,15 @@ def remove_rule(session: Session, actor: Actor | None, rule_id: int) -> None:
         raise NotFound()
     provider = _provider(session, actor, rule.provider_id)
     session.delete(rule)
-    audit.record(session, actor, "signin.rule_removed", object_type="identity_provider", object_id=provider.id,
-                 administration_id=provider.administration_id,
-                 data={"group": rule.group, "unit_id": rule.unit_id, "role": Role(rule.role).value})
+    audit.record(
+        session,
+        actor,
+        "signin.rule_removed",
+        object_type="identity_provider",
+        object_id=provider.id,
+        administration_id=provider.administration_id,
+        data={"group": rule.group, "unit_id": rule.unit_id, "role": Role(rule.role).value},
+    )
 
 
 def try_connection(session: Session, actor: Actor | None, provider_id: int) -> dict[str, object]:

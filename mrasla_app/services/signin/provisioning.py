@@ -29,12 +29,14 @@ def directory_actor(provider: IdentityProvider):
 
 
 def linked_user(session: Session, provider: IdentityProvider, external_id: str) -> User | None:
-    return session.execute(select(User).where(
-        User.provider_id == provider.id, User.external_id == external_id).with_for_update()).scalar_one_or_none()
+    return session.execute(
+        select(User).where(User.provider_id == provider.id, User.external_id == external_id).with_for_update()
+    ).scalar_one_or_none()
 
 
-def desired_roles(session: Session, provider: IdentityProvider,
-                  groups: frozenset[str]) -> tuple[set[tuple[int, Role]], set[tuple[int, Role]]]:
+def desired_roles(
+    session: Session, provider: IdentityProvider, groups: frozenset[str]
+) -> tuple[set[tuple[int, Role]], set[tuple[int, Role]]]:
     """(the (unit, role) pairs the rules own, those ``groups`` grant)."""
     rules = session.execute(select(ProviderRoleRule).where(ProviderRoleRule.provider_id == provider.id)).scalars().all()
     owned = {(r.unit_id, Role(r.role)) for r in rules}
@@ -44,11 +46,13 @@ def desired_roles(session: Session, provider: IdentityProvider,
 
 def _sync_roles(session: Session, provider: IdentityProvider, user: User, groups: frozenset[str]) -> list[str]:
     owned, granted = desired_roles(session, provider, groups)
-    held = {(m.unit_id, Role(m.role)): m for m in session.execute(
-        select(RoleMembership).where(RoleMembership.user_id == user.id)).scalars()}
+    held = {
+        (m.unit_id, Role(m.role)): m
+        for m in session.execute(select(RoleMembership).where(RoleMembership.user_id == user.id)).scalars()
+    }
     changes = []
     for unit_id, role in sorted(granted - set(held)):
-        session.add(RoleMembership(user_id=user.id, unit_id=unit_id, role=role))  # type: ignore[arg-type]
+        session.add(RoleMembership(user_id=user.id, unit_id=unit_id, role=role))
         changes.append(f"+{role.value}@{unit_id}")
     for pair in sorted((owned - granted) & set(held)):
         session.delete(held[pair])
@@ -71,13 +75,25 @@ def provision(session: Session, provider: IdentityProvider, identity: Identity) 
             raise DomainError("error.directory_email_taken")
     name = validation.text(identity.full_name or email, "full_name")
     if user is None:
-        user = User(email=email, full_name=name, password_hash=NO_PASSWORD, administration_id=provider.administration_id,
-                    provider_id=provider.id, external_id=identity.external_id)
+        user = User(
+            email=email,
+            full_name=name,
+            password_hash=NO_PASSWORD,
+            administration_id=provider.administration_id,
+            provider_id=provider.id,
+            external_id=identity.external_id,
+        )
         session.add(user)
         session.flush()
-        audit.record(session, actor, "signin.user_provisioned", object_type="user", object_id=user.id,
-                     administration_id=provider.administration_id,
-                     data={"email": email, "provider_id": provider.id, "external_id": identity.external_id})
+        audit.record(
+            session,
+            actor,
+            "signin.user_provisioned",
+            object_type="user",
+            object_id=user.id,
+            administration_id=provider.administration_id,
+            data={"email": email, "provider_id": provider.id, "external_id": identity.external_id},
+        )
     elif not user.active:
         raise DomainError("error.invalid_credentials")
     else:
@@ -86,8 +102,15 @@ def provision(session: Session, provider: IdentityProvider, identity: Identity) 
     changes = _sync_roles(session, provider, user, identity.groups)
     if changes:
         session.flush()
-        audit.record(session, actor, "signin.roles_synced", object_type="user", object_id=user.id,
-                     administration_id=provider.administration_id, data={"changes": changes})
+        audit.record(
+            session,
+            actor,
+            "signin.roles_synced",
+            object_type="user",
+            object_id=user.id,
+            administration_id=provider.administration_id,
+            data={"changes": changes},
+        )
     return user
 
 
@@ -96,9 +119,16 @@ def disable(session: Session, provider: IdentityProvider, user: User, reason: st
     certificates revoked, as when an administrator disables them), audited with the reason."""
     if not user.active:
         return
-    users.set_active(session, directory_actor(provider), user.id, False)  # type: ignore[arg-type]
-    audit.record(session, directory_actor(provider), "signin.user_disabled", object_type="user", object_id=user.id,
-                 administration_id=user.administration_id, data={"provider_id": provider.id, "reason": reason})
+    users.set_active(session, directory_actor(provider), user.id, False)
+    audit.record(
+        session,
+        directory_actor(provider),
+        "signin.user_disabled",
+        object_type="user",
+        object_id=user.id,
+        administration_id=user.administration_id,
+        data={"provider_id": provider.id, "reason": reason},
+    )
 
 
 def sync_ldap(session: Session) -> str:
@@ -108,11 +138,23 @@ def sync_ldap(session: Session) -> str:
     from mrasla_app.services.signin import ldap
 
     disabled = synced = unreachable = 0
-    providers = session.execute(select(IdentityProvider).where(
-        IdentityProvider.kind == ProviderKind.ldap, IdentityProvider.enabled.is_(True))).scalars().all()
+    providers = (
+        session.execute(
+            select(IdentityProvider).where(
+                IdentityProvider.kind == ProviderKind.ldap, IdentityProvider.enabled.is_(True)
+            )
+        )
+        .scalars()
+        .all()
+    )
     for provider in providers:
-        accounts = session.execute(select(User).where(User.provider_id == provider.id, User.active.is_(True))
-                                   .order_by(User.id)).scalars().all()
+        accounts = (
+            session.execute(
+                select(User).where(User.provider_id == provider.id, User.active.is_(True)).order_by(User.id)
+            )
+            .scalars()
+            .all()
+        )
         try:
             found = {u.id: ldap.lookup(provider, u.external_id or "") for u in accounts}
         except DomainError:
@@ -126,8 +168,14 @@ def sync_ldap(session: Session) -> str:
             else:
                 changes = _sync_roles(session, provider, user, identity.groups)
                 if changes:
-                    audit.record(session, directory_actor(provider), "signin.roles_synced", object_type="user",
-                                 object_id=user.id, administration_id=user.administration_id,
-                                 data={"changes": changes})
+                    audit.record(
+                        session,
+                        directory_actor(provider),
+                        "signin.roles_synced",
+                        object_type="user",
+                        object_id=user.id,
+                        administration_id=user.administration_id,
+                        data={"changes": changes},
+                    )
                 synced += 1
     return f"{synced} synced, {disabled} disabled, {unreachable} unreachable"

@@ -40,8 +40,15 @@ def day_text(day: date) -> str:
 
 def day_props() -> dict[str, Any]:
     """The input properties of a day field (also for ``forms.field``): text, the page's format as hint."""
-    return {"type": "text", "dir": "ltr", "input_mode": "numeric", "pattern": DAY_PATTERN, "max_length": 10,
-            "placeholder": t("draft.day_placeholder"), "lang": LangState.lang}
+    return {
+        "type": "text",
+        "dir": "ltr",
+        "input_mode": "numeric",
+        "pattern": DAY_PATTERN,
+        "max_length": 10,
+        "placeholder": t("draft.day_placeholder"),
+        "lang": LangState.lang,
+    }
 
 
 def day_input(fid: str, name: str, **props: Any) -> rx.Component:

@@ -35,7 +35,7 @@ def _ids(form: dict, prefix: str) -> list[int]:
     out = []
     for key, value in form.items():
         if key.startswith(prefix) and value not in ("", None, False, "off"):
-            tail = key[len(prefix):]
+            tail = key[len(prefix) :]
             if tail.isdigit():
                 out.append(int(tail))
     return out
@@ -43,12 +43,16 @@ def _ids(form: dict, prefix: str) -> list[int]:
 
 def _classification(form: dict) -> file_plan.Classification:
     """The file-plan fields of the qualification form (``cf_<id>`` = a custom field's value)."""
+
     def one(name: str) -> int | None:
         value = str(form.get(name, ""))
         return int(value) if value.isdigit() and len(value) < 10 else None
 
-    values = {int(k[3:]): str(v)[:300] for k, v in form.items()
-              if k.startswith("cf_") and k[3:].isdigit() and len(k) < 14 and str(v or "").strip()}
+    values = {
+        int(k[3:]): str(v)[:300]
+        for k, v in form.items()
+        if k.startswith("cf_") and k[3:].isdigit() and len(k) < 14 and str(v or "").strip()
+    }
     return file_plan.Classification(one("file_plan_node"), one("document_type"), tuple(_ids(form, "tag_")), values)
 
 
@@ -85,11 +89,17 @@ class DispatchState(SessionState):
         with db.read_session() as session:
             view = views.dispatch_view(session, actor, correspondence_id)
             corr = view.corr
-            self._id, self.d_number = corr.id, corr.registry_number  # type: ignore[assignment]
+            self._id, self.d_number = corr.id, corr.registry_number  # type: ignore[assignment]  # a flushed row's id (SQLModel types it Optional)
             self.d_qualify = view.qualify
             self.d_confidential = bool(corr.confidential) if self.d_qualify else False
-            self.d_units = [{"id": str(u.id), "label_ar": "\u2003" * u.depth + f"{u.code} — {u.name.ar}",
-                             "label_fr": "\u2003" * u.depth + f"{u.code} — {u.name.fr}"} for u in view.units]
+            self.d_units = [
+                {
+                    "id": str(u.id),
+                    "label_ar": "\u2003" * u.depth + f"{u.code} — {u.name.ar}",
+                    "label_fr": "\u2003" * u.depth + f"{u.code} — {u.name.fr}",
+                }
+                for u in view.units
+            ]
             self.d_unit = str(corr.action_unit_id) if corr.action_unit_id else ""
             self.d_people = self._people(session, actor, self.d_unit)
             self.d_staff = self._staff(session, actor) if self.d_confidential else []
@@ -97,20 +107,33 @@ class DispatchState(SessionState):
                 self._fill_plan(session, actor, corr.administration_id)
         if self._origin != "mail":  # the letter's page shows all this above the panel already
             self.d_letter = {"subject": corr.subject, "message": (corr.message or "")[:1500], "sender": view.sender}
-            self.d_docs = [{"id": str(d.id), "name": d.filename, "pages": str(d.pages or ""),
-                            "view": routes.document_url(d.id, inline=True, pdf=d.content_type != "application/pdf")}
-                           for d in view.documents]
+            self.d_docs = [
+                {
+                    "id": str(d.id),
+                    "name": d.filename,
+                    "pages": str(d.pages or ""),
+                    "view": routes.document_url(d.id, inline=True, pdf=d.content_type != "application/pdf"),
+                }
+                for d in view.documents
+            ]
         self.d_open, self.d_done = True, False
         self.d_key += 1
 
     def _fill_plan(self, session, actor: Actor, administration_id: int) -> None:
         p = file_plan.plan(session, actor, administration_id)
-        self.d_plan_nodes = [{"id": str(n.id), "label_ar": f"{n.code} — {n.name_ar}", "label_fr": f"{n.code} — {n.name_fr}"}
-                             for n in p.nodes if n.active]
-        self.d_doc_types = [{"id": str(d.id), "label_ar": d.name_ar, "label_fr": d.name_fr} for d in p.types if d.active]
+        self.d_plan_nodes = [
+            {"id": str(n.id), "label_ar": f"{n.code} — {n.name_ar}", "label_fr": f"{n.code} — {n.name_fr}"}
+            for n in p.nodes
+            if n.active
+        ]
+        self.d_doc_types = [
+            {"id": str(d.id), "label_ar": d.name_ar, "label_fr": d.name_fr} for d in p.types if d.active
+        ]
         self.d_tags = [{"id": str(g.id), "label_ar": g.label, "label_fr": g.label} for g in p.tags]
-        self.d_fields = [{"id": str(f.id), "name_ar": f.name_ar, "name_fr": f.name_fr, "kind": f.kind.value,
-                          "choices": f.choices} for f in p.fields]
+        self.d_fields = [
+            {"id": str(f.id), "name_ar": f.name_ar, "name_fr": f.name_fr, "kind": f.kind.value, "choices": f.choices}
+            for f in p.fields
+        ]
 
     def _people(self, session, actor: Actor, unit: str) -> list[dict[str, str]]:
         if not unit.isdigit() or len(unit) > 12:
@@ -176,15 +199,22 @@ class DispatchState(SessionState):
                 if views.dispatch_view(session, actor, self._id).qualify:
                     confidential = bool(form.get("confidential"))
                     dispatch.qualify(
-                        session, actor, self._id,
-                        type_code=str(form.get("type_code", "")), priority=str(form.get("priority", "normal")),
-                        confidential=confidential, deadline=deadline,
+                        session,
+                        actor,
+                        self._id,
+                        type_code=str(form.get("type_code", "")),
+                        priority=str(form.get("priority", "normal")),
+                        confidential=confidential,
+                        deadline=deadline,
                         named_user_ids=_ids(form, "named_") if confidential else (),
                         classification=_classification(form),
                     )
                 dispatch.dispatch(
-                    session, actor, self._id,
-                    action_unit_id=int(unit), action_user_id=int(person) if person.isdigit() else None,
+                    session,
+                    actor,
+                    self._id,
+                    action_unit_id=int(unit),
+                    action_user_id=int(person) if person.isdigit() else None,
                     info_unit_ids=[u for u in _ids(form, "info_") if u != int(unit)],
                     instructions=str(form.get("instructions", "")),
                 )
@@ -197,9 +227,11 @@ class DispatchState(SessionState):
         self.d_done = True
         if origin == "registry":
             from mrasla_app.ui.pages.registry import RegistryState
+
             return RegistryState.refresh
         if origin == "mail":
             from mrasla_app.ui.pages.mail import MailState
+
             return MailState.refresh
         return None
 
@@ -209,12 +241,20 @@ class DispatchState(SessionState):
 
 def _checks(items, prefix: str, testid: str, ar: str, fr: str) -> rx.Component:
     return rx.el.div(
-        rx.foreach(items, lambda u: rx.el.label(
-            rx.el.input(type="checkbox", name=prefix + u["id"], id=f"{testid}-" + u["id"], class_name="checkbox",
-                        data_testid=f"{testid}-" + u["id"]),
-            rx.el.span(pick(u[ar], u[fr])),
-            class_name="check-item",
-        )),
+        rx.foreach(
+            items,
+            lambda u: rx.el.label(
+                rx.el.input(
+                    type="checkbox",
+                    name=prefix + u["id"],
+                    id=f"{testid}-" + u["id"],
+                    class_name="checkbox",
+                    data_testid=f"{testid}-" + u["id"],
+                ),
+                rx.el.span(pick(u[ar], u[fr])),
+                class_name="check-item",
+            ),
+        ),
         class_name="check-grid",
     )
 
@@ -223,16 +263,38 @@ def _custom_field(f: rx.Var) -> rx.Component:
     fid = "dispatch-cf-" + f["id"]
     control = rx.match(
         f["kind"],
-        ("choice", rx.el.select(option("", "—"), rx.foreach(f["choices"].split("\n"), lambda c: option(c, c)),
-                                id=fid, name="cf_" + f["id"], class_name="input select", data_testid=fid)),
-        ("number", rx.el.input(id=fid, name="cf_" + f["id"], type="text", input_mode="decimal", class_name="input",
-                               dir="ltr", data_testid=fid)),
-        ("date", rx.el.input(id=fid, name="cf_" + f["id"], type="date", class_name="input", dir="ltr",
-                             data_testid=fid)),
+        (
+            "choice",
+            rx.el.select(
+                option("", "—"),
+                rx.foreach(f["choices"].split("\n"), lambda c: option(c, c)),
+                id=fid,
+                name="cf_" + f["id"],
+                class_name="input select",
+                data_testid=fid,
+            ),
+        ),
+        (
+            "number",
+            rx.el.input(
+                id=fid,
+                name="cf_" + f["id"],
+                type="text",
+                input_mode="decimal",
+                class_name="input",
+                dir="ltr",
+                data_testid=fid,
+            ),
+        ),
+        (
+            "date",
+            rx.el.input(id=fid, name="cf_" + f["id"], type="date", class_name="input", dir="ltr", data_testid=fid),
+        ),
         rx.el.input(id=fid, name="cf_" + f["id"], type="text", max_length=255, class_name="input", data_testid=fid),
     )
-    return rx.el.div(rx.el.label(pick(f["name_ar"], f["name_fr"]), html_for=fid, class_name="label"), control,
-                     class_name="field")
+    return rx.el.div(
+        rx.el.label(pick(f["name_ar"], f["name_fr"]), html_for=fid, class_name="label"), control, class_name="field"
+    )
 
 
 def _classification_fields() -> rx.Component:
@@ -243,17 +305,34 @@ def _classification_fields() -> rx.Component:
         rx.el.fieldset(
             rx.el.legend(t("records.classification"), class_name="label"),
             rx.el.div(
-                select_field("dispatch", "file_plan_node", "records.file_plan_node", [
-                    option("", "—"),
-                    rx.foreach(S.d_plan_nodes, lambda n: rx.el.option(pick(n["label_ar"], n["label_fr"]), value=n["id"]))]),
-                select_field("dispatch", "document_type", "records.document_type", [
-                    option("", "—"),
-                    rx.foreach(S.d_doc_types, lambda d: rx.el.option(pick(d["label_ar"], d["label_fr"]), value=d["id"]))]),
+                select_field(
+                    "dispatch",
+                    "file_plan_node",
+                    "records.file_plan_node",
+                    [
+                        option("", "—"),
+                        rx.foreach(
+                            S.d_plan_nodes, lambda n: rx.el.option(pick(n["label_ar"], n["label_fr"]), value=n["id"])
+                        ),
+                    ],
+                ),
+                select_field(
+                    "dispatch",
+                    "document_type",
+                    "records.document_type",
+                    [
+                        option("", "—"),
+                        rx.foreach(
+                            S.d_doc_types, lambda d: rx.el.option(pick(d["label_ar"], d["label_fr"]), value=d["id"])
+                        ),
+                    ],
+                ),
                 rx.foreach(S.d_fields, _custom_field),
                 class_name="form-grid",
             ),
             rx.cond(S.d_tags.length() > 0, _checks(S.d_tags, "tag_", "dispatch-tag", "label_ar", "label_fr")),
-            class_name="field fieldset", data_testid="dispatch-classification",
+            class_name="field fieldset",
+            data_testid="dispatch-classification",
         ),
     )
 
@@ -263,87 +342,160 @@ def dispatch_panel() -> rx.Component:
     S = DispatchState
     qualify = rx.fragment(
         rx.el.div(
-            select_field("dispatch", "type_code", "mail.type",
-                         [option(code, t(f"mailtype.{code}")) for code in MAIL_TYPES], default_value="request"),
-            select_field("dispatch", "priority", "mail.priority",
-                         [option(p, t(f"priority.{p}")) for p in PRIORITIES], default_value="normal"),
+            select_field(
+                "dispatch",
+                "type_code",
+                "mail.type",
+                [option(code, t(f"mailtype.{code}")) for code in MAIL_TYPES],
+                default_value="request",
+            ),
+            select_field(
+                "dispatch",
+                "priority",
+                "mail.priority",
+                [option(p, t(f"priority.{p}")) for p in PRIORITIES],
+                default_value="normal",
+            ),
             rx.el.div(
                 rx.el.label(t("mail.deadline"), html_for="dispatch-deadline", class_name="label"),
-                day_input("dispatch-deadline", "deadline", data_testid="dispatch-deadline",
-                          aria_describedby="dispatch-deadline-hint"),
+                day_input(
+                    "dispatch-deadline",
+                    "deadline",
+                    data_testid="dispatch-deadline",
+                    aria_describedby="dispatch-deadline-hint",
+                ),
                 rx.el.p(t("mail.deadline_hint"), id="dispatch-deadline-hint", class_name="hint"),
                 class_name="field",
             ),
             class_name="form-grid",
         ),
         rx.el.div(
-            rx.el.input(id="dispatch-confidential", name="confidential", type="checkbox", class_name="checkbox",
-                        checked=S.d_confidential, on_change=S.toggle_confidential, data_testid="dispatch-confidential"),
+            rx.el.input(
+                id="dispatch-confidential",
+                name="confidential",
+                type="checkbox",
+                class_name="checkbox",
+                checked=S.d_confidential,
+                on_change=S.toggle_confidential,
+                data_testid="dispatch-confidential",
+            ),
             rx.el.label(t("mail.confidential_check"), html_for="dispatch-confidential"),
             class_name="field field-check",
         ),
-        rx.cond(S.d_confidential, rx.el.fieldset(
-            rx.el.legend(t("mail.named_people"), class_name="label"),
-            _checks(S.d_staff, "named_", "dispatch-named", "name_ar", "name_fr"),
-            class_name="field fieldset",
-        )),
+        rx.cond(
+            S.d_confidential,
+            rx.el.fieldset(
+                rx.el.legend(t("mail.named_people"), class_name="label"),
+                _checks(S.d_staff, "named_", "dispatch-named", "name_ar", "name_fr"),
+                class_name="field fieldset",
+            ),
+        ),
         _classification_fields(),
     )
     return card(
         rx.el.div(
-            rx.el.h2(rx.cond(S.d_qualify, t("mail.qualify_title"), t("mail.dispatch_title")),
-                     class_name="section-title", id="dispatch-title"),
-            rx.el.button(rx.icon("x", size=18, aria_hidden="true"), type="button", on_click=S.cancel,
-                         class_name="btn btn-ghost btn-icon", aria_label=t("common.close")),
+            rx.el.h2(
+                rx.cond(S.d_qualify, t("mail.qualify_title"), t("mail.dispatch_title")),
+                class_name="section-title",
+                id="dispatch-title",
+            ),
+            rx.el.button(
+                rx.icon("x", size=18, aria_hidden="true"),
+                type="button",
+                on_click=S.cancel,
+                class_name="btn btn-ghost btn-icon",
+                aria_label=t("common.close"),
+            ),
             class_name="card-head",
         ),
         rx.el.p(rx.el.code(S.d_number, dir="ltr"), class_name="number-inline", data_testid="dispatch-number"),
-        rx.cond(S.d_letter.contains("subject"), rx.el.div(
-            rx.el.p(rx.el.strong(S.d_letter["subject"], dir="auto"), class_name="detail-subject"),
-            rx.cond(S.d_letter["sender"] != "", rx.el.p(t("mail.sender"), " : ", S.d_letter["sender"],
-                                                       class_name="muted")),
-            rx.cond(S.d_letter["message"] != "", rx.el.p(S.d_letter["message"], class_name="pre-wrap detail-message",
-                                                        dir="auto")),
-            rx.el.ul(rx.foreach(S.d_docs, lambda d: rx.el.li(
-                rx.icon("file-text", size=16, aria_hidden="true"),
-                rx.el.a(d["name"], href=d["view"], target="_blank", rel="noopener", dir="auto"),
-                rx.cond(d["pages"] != "", rx.el.span(" · ", page_count(d["pages"]), class_name="muted")),
-                class_name="pf-file")), class_name="pf-files"),
-            class_name="dispatch-letter", data_testid="dispatch-letter",
-        )),
+        rx.cond(
+            S.d_letter.contains("subject"),
+            rx.el.div(
+                rx.el.p(rx.el.strong(S.d_letter["subject"], dir="auto"), class_name="detail-subject"),
+                rx.cond(
+                    S.d_letter["sender"] != "",
+                    rx.el.p(t("mail.sender"), " : ", S.d_letter["sender"], class_name="muted"),
+                ),
+                rx.cond(
+                    S.d_letter["message"] != "",
+                    rx.el.p(S.d_letter["message"], class_name="pre-wrap detail-message", dir="auto"),
+                ),
+                rx.el.ul(
+                    rx.foreach(
+                        S.d_docs,
+                        lambda d: rx.el.li(
+                            rx.icon("file-text", size=16, aria_hidden="true"),
+                            rx.el.a(d["name"], href=d["view"], target="_blank", rel="noopener", dir="auto"),
+                            rx.cond(d["pages"] != "", rx.el.span(" · ", page_count(d["pages"]), class_name="muted")),
+                            class_name="pf-file",
+                        ),
+                    ),
+                    class_name="pf-files",
+                ),
+                class_name="dispatch-letter",
+                data_testid="dispatch-letter",
+            ),
+        ),
         rx.el.form(
             rx.cond(S.d_qualify, qualify),
             rx.el.div(
                 select_field(
-                    "dispatch", "action_unit", "mail.action_unit",
-                    [option("", t("common.select")),
-                     rx.foreach(S.d_units, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"]))],
-                    value=S.d_unit, on_change=S.set_unit, required=True,
+                    "dispatch",
+                    "action_unit",
+                    "mail.action_unit",
+                    [
+                        option("", t("common.select")),
+                        rx.foreach(
+                            S.d_units, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"])
+                        ),
+                    ],
+                    value=S.d_unit,
+                    on_change=S.set_unit,
+                    required=True,
                 ),
                 select_field(
-                    "dispatch", "action_user", "mail.action_user",
-                    [option("", t("mail.anyone_in_unit")),
-                     rx.foreach(S.d_people, lambda p: rx.el.option(pick(p["name_ar"], p["name_fr"]), value=p["id"]))],
+                    "dispatch",
+                    "action_user",
+                    "mail.action_user",
+                    [
+                        option("", t("mail.anyone_in_unit")),
+                        rx.foreach(S.d_people, lambda p: rx.el.option(pick(p["name_ar"], p["name_fr"]), value=p["id"])),
+                    ],
                     default_value="",
                 ),
                 class_name="form-grid",
             ),
             rx.el.details(
-                rx.el.summary(rx.icon("chevron-down", size=18, aria_hidden="true"), t("mail.info_units"),
-                              class_name="label summary", data_testid="dispatch-info-toggle"),
+                rx.el.summary(
+                    rx.icon("chevron-down", size=18, aria_hidden="true"),
+                    t("mail.info_units"),
+                    class_name="label summary",
+                    data_testid="dispatch-info-toggle",
+                ),
                 _checks(S.d_units, "info_", "dispatch-info", "label_ar", "label_fr"),
                 class_name="info-units",
             ),
             rx.el.div(
                 rx.el.label(t("mail.instructions"), html_for="dispatch-instructions", class_name="label"),
-                rx.el.textarea(id="dispatch-instructions", name="instructions", class_name="input textarea",
-                               max_length=2000, data_testid="dispatch-instructions", rows=3),
+                rx.el.textarea(
+                    id="dispatch-instructions",
+                    name="instructions",
+                    class_name="input textarea",
+                    max_length=2000,
+                    data_testid="dispatch-instructions",
+                    rows=3,
+                ),
                 class_name="field",
             ),
             rx.el.div(
-                rx.el.button(rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl"),
-                             rx.cond(S.d_qualify, t("mail.qualify_submit"), t("mail.dispatch_submit")),
-                             type="submit", class_name="btn btn-primary", data_testid="dispatch-submit"),
+                rx.el.button(
+                    rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl"),
+                    rx.cond(S.d_qualify, t("mail.qualify_submit"), t("mail.dispatch_submit")),
+                    type="submit",
+                    class_name="btn btn-primary",
+                    data_testid="dispatch-submit",
+                ),
                 rx.el.button(t("common.cancel"), type="button", on_click=S.cancel, class_name="btn btn-ghost"),
                 class_name="actions",
             ),

@@ -92,9 +92,20 @@ def new_toolbar(hidden: Any, label_key: str, on_click: Any, testid: str) -> rx.C
     return rx.cond(~hidden, rx.el.div(button(label_key, on_click=on_click, data_testid=testid), class_name="toolbar"))
 
 
-def editor_card(title: Any, title_id: str, controls: list[Any], *, on_submit: Any, on_cancel: Any, key: Any,
-                submit_testid: str, submit_key: str = "common.create", extras: tuple[Any, ...] = (),
-                before: tuple[Any, ...] = (), **form_props: Any) -> rx.Component:
+def editor_card(
+    title: Any,
+    title_id: str,
+    controls: list[Any],
+    *,
+    on_submit: Any,
+    on_cancel: Any,
+    key: Any,
+    submit_testid: str,
+    submit_key: str = "common.create",
+    extras: tuple[Any, ...] = (),
+    before: tuple[Any, ...] = (),
+    **form_props: Any,
+) -> rx.Component:
     """The "new" / "edit" form of an admin page: a title (then ``before``), a grid of ``controls``,
     then ``extras`` (checkboxes, hints) and the submit and cancel buttons. ``key`` remounts it with
     fresh values."""
@@ -104,8 +115,11 @@ def editor_card(title: Any, title_id: str, controls: list[Any], *, on_submit: An
         rx.el.form(
             rx.el.div(*controls, class_name="form-grid"),
             *extras,
-            rx.el.div(submit(submit_key, submit_testid), button("common.cancel", kind="ghost", on_click=on_cancel),
-                      class_name="actions"),
+            rx.el.div(
+                submit(submit_key, submit_testid),
+                button("common.cancel", kind="ghost", on_click=on_cancel),
+                class_name="actions",
+            ),
             on_submit=on_submit,
             class_name="form",
             key=key,
@@ -115,27 +129,38 @@ def editor_card(title: Any, title_id: str, controls: list[Any], *, on_submit: An
     )
 
 
-def rows_table(rows: Any, head_keys: list[str], row: Callable[[Any], rx.Component], testid: str, empty_key: str,
-               icon: str) -> rx.Component:
+def rows_table(
+    rows: Any, head_keys: list[str], row: Callable[[Any], rx.Component], testid: str, empty_key: str, icon: str
+) -> rx.Component:
     """The page's list: a table of ``rows`` (one ``row`` each), or an empty state when there are none."""
-    return rx.cond(rows.length() > 0, table(head_keys, rx.foreach(rows, row), data_testid=testid),
-                   empty_state(empty_key, icon))
+    return rx.cond(
+        rows.length() > 0, table(head_keys, rx.foreach(rows, row), data_testid=testid), empty_state(empty_key, icon)
+    )
 
 
 def row_button(label_key: str, on_click: Any, testid: Any, kind: str = "secondary") -> rx.Component:
     """A small action button of a table row."""
-    return rx.el.button(t(label_key), type="button", class_name=f"btn btn-small btn-{kind}", on_click=on_click,
-                        data_testid=testid)
+    return rx.el.button(
+        t(label_key), type="button", class_name=f"btn btn-small btn-{kind}", on_click=on_click, data_testid=testid
+    )
 
 
 def edit_button(on_click: Any, testid: Any) -> rx.Component:
     """A row's "edit" button (it opens the page's form with the row's values)."""
-    return rx.el.button(rx.icon("pencil", size=16, aria_hidden="true"), rx.el.span(t("common.edit")), type="button",
-                        class_name="btn btn-small btn-secondary", on_click=on_click, data_testid=testid)
+    return rx.el.button(
+        rx.icon("pencil", size=16, aria_hidden="true"),
+        rx.el.span(t("common.edit")),
+        type="button",
+        class_name="btn btn-small btn-secondary",
+        on_click=on_click,
+        data_testid=testid,
+    )
 
 
-def active_badge(active: Any, on_key: str = "common.active", off_key: str = "common.inactive",
-                 off_class: str = "badge") -> rx.Component:
+def active_badge(
+    active: Any, on_key: str = "common.active", off_key: str = "common.inactive", off_class: str = "badge"
+) -> rx.Component:
     """Whether a row is in use ("1") or not (""), as a badge."""
-    return rx.cond(active != "", rx.el.span(t(on_key), class_name="badge badge-ok"),
-                   rx.el.span(t(off_key), class_name=off_class))
+    return rx.cond(
+        active != "", rx.el.span(t(on_key), class_name="badge badge-ok"), rx.el.span(t(off_key), class_name=off_class)
+    )

@@ -12,14 +12,14 @@ from typing import Any
 import reflex as rx
 
 from mrasla_app.services.platform import files
-
 from mrasla_app.ui.i18n import t, t_choice
 
 #: What the upload fields offer to pick: the types the server inspects and accepts (by content).
 ACCEPT = {ctype: list(exts) for ctype, exts in files.EXTENSIONS.items()}
 #: What a scanner produces (the batch scanning page offers only these): PDF and images.
-SCAN_ACCEPT = {ctype: exts for ctype, exts in ACCEPT.items()
-               if ctype == "application/pdf" or ctype.startswith("image/")}
+SCAN_ACCEPT = {
+    ctype: exts for ctype, exts in ACCEPT.items() if ctype == "application/pdf" or ctype.startswith("image/")
+}
 
 
 def size_label(size: int) -> tuple[str, str]:
@@ -31,8 +31,7 @@ def size_label(size: int) -> tuple[str, str]:
 
 def size_text(item: Any) -> rx.Component:
     """``340 Ko`` from an item with ``size`` and ``unit`` (kb/mb) fields."""
-    return rx.el.span(item["size"], "\u00a0", t_choice(item["unit"], "common.unit_", ["kb", "mb"]),
-                      class_name="nowrap")
+    return rx.el.span(item["size"], "\u00a0", t_choice(item["unit"], "common.unit_", ["kb", "mb"]), class_name="nowrap")
 
 
 def page_count(pages: Any) -> rx.Component:
@@ -43,7 +42,9 @@ def page_count(pages: Any) -> rx.Component:
             pages,
             ("1", rx.fragment(t("citizen.pages_one"))),
             ("2", rx.fragment(t("citizen.pages_two"))),
-            rx.fragment(pages, "\u00a0", rx.cond((n >= 3) & (n <= 10), t("citizen.pages_few"), t("citizen.pages_many"))),
+            rx.fragment(
+                pages, "\u00a0", rx.cond((n >= 3) & (n <= 10), t("citizen.pages_few"), t("citizen.pages_many"))
+            ),
         ),
         class_name="nowrap",
     )

@@ -28,8 +28,12 @@ def message(ar: Any, fr: Any, en: Any = None, *, ok: bool = False, testid: str =
     Without ``en`` the English interface shows the French text."""
     return rx.cond(
         fr != "",
-        rx.el.div(pick(ar, fr, en), role="status" if ok else "alert", class_name="msg msg-ok" if ok else "msg msg-error",
-                  data_testid=testid),
+        rx.el.div(
+            pick(ar, fr, en),
+            role="status" if ok else "alert",
+            class_name="msg msg-ok" if ok else "msg msg-error",
+            data_testid=testid,
+        ),
     )
 
 
@@ -52,7 +56,10 @@ def field_error(errors: tuple[Any, ...] | None, name: str, fid: str) -> rx.Compo
         rx.el.p(
             rx.icon("circle-alert", size=16, aria_hidden="true"),
             rx.el.span(pick(errors_ar[name], errors_fr[name], rest[0][name] if rest else None)),
-            id=f"{fid}-error", role="alert", class_name="field-error", data_testid=f"{fid}-error",
+            id=f"{fid}-error",
+            role="alert",
+            class_name="field-error",
+            data_testid=f"{fid}-error",
         ),
     )
 
@@ -88,11 +95,21 @@ def field(
     if default_value is not None:
         extra["default_value"] = default_value
     if multiline:
-        control = rx.el.textarea(id=fid, name=name, required=required, class_name="input textarea",
-                                 data_testid=fid, **extra, **props)
+        control = rx.el.textarea(
+            id=fid, name=name, required=required, class_name="input textarea", data_testid=fid, **extra, **props
+        )
     else:
-        control = rx.el.input(id=fid, name=name, type=type, required=required, auto_complete=autocomplete,
-                              class_name="input", data_testid=fid, **extra, **props)
+        control = rx.el.input(
+            id=fid,
+            name=name,
+            type=type,
+            required=required,
+            auto_complete=autocomplete,
+            class_name="input",
+            data_testid=fid,
+            **extra,
+            **props,
+        )
     return rx.el.div(
         rx.el.label(t(label_key), html_for=fid, class_name="label"),
         control,
@@ -119,8 +136,16 @@ def radio_field(
         rx.el.div(
             *[
                 rx.el.label(
-                    rx.el.input(type="radio", name=name, value=val, default_checked=value == val,
-                                id=f"{fid}-{val}", data_testid=f"{fid}-{val}", class_name="segment-input", **props),
+                    rx.el.input(
+                        type="radio",
+                        name=name,
+                        value=val,
+                        default_checked=value == val,
+                        id=f"{fid}-{val}",
+                        data_testid=f"{fid}-{val}",
+                        class_name="segment-input",
+                        **props,
+                    ),
                     rx.el.span(t(key)),
                     html_for=f"{fid}-{val}",
                     class_name="segment",
@@ -152,8 +177,9 @@ def select_field(
     opts = options if isinstance(options, list) else [options]
     return rx.el.div(
         rx.el.label(t(label_key), html_for=fid, class_name="label"),
-        rx.el.select(*opts, id=fid, name=name, required=required, class_name="input select",
-                     data_testid=fid, **extra, **props),
+        rx.el.select(
+            *opts, id=fid, name=name, required=required, class_name="input select", data_testid=fid, **extra, **props
+        ),
         field_error(errors, name, fid),
         class_name="field",
     )
@@ -162,8 +188,9 @@ def select_field(
 def checkbox_field(form_id: str, name: str, label_key: str, *, default_checked: Any = True) -> rx.Component:
     fid = f"{form_id}-{name}"
     return rx.el.div(
-        rx.el.input(id=fid, name=name, type="checkbox", default_checked=default_checked,
-                    class_name="checkbox", data_testid=fid),
+        rx.el.input(
+            id=fid, name=name, type="checkbox", default_checked=default_checked, class_name="checkbox", data_testid=fid
+        ),
         rx.el.label(t(label_key), html_for=fid),
         class_name="field field-check",
     )

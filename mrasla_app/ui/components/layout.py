@@ -46,11 +46,13 @@ def _nav_items(active: str, prefix: str) -> list[rx.Component]:
         if key in NAV_UNDER_REGISTRY:  # clerks reach these through the registry's tabs
             shown = shown & ~SessionState.nav_pages.contains("registry")
         items.append(rx.cond(shown, _link(key, href, label_key, icon, active, prefix)))
-    items.append(rx.cond(
-        SessionState.logged_in,
-        _link("account", routes.ACCOUNT, "nav.account", "circle-user", active, prefix),
-        _link("login", routes.LOGIN, "nav.login", "log-in", active, prefix),
-    ))
+    items.append(
+        rx.cond(
+            SessionState.logged_in,
+            _link("account", routes.ACCOUNT, "nav.account", "circle-user", active, prefix),
+            _link("login", routes.LOGIN, "nav.login", "log-in", active, prefix),
+        )
+    )
     return items
 
 
@@ -117,8 +119,9 @@ def header(active: str) -> rx.Component:
         rx.el.div(
             rx.el.a(
                 # width/height as HTML attributes: Reflex turns the props into (unit-less, invalid) CSS
-                rx.el.img(src="/logo.svg", alt="", class_name="brand-logo",
-                          custom_attrs={"width": "36", "height": "36"}),
+                rx.el.img(
+                    src="/logo.svg", alt="", class_name="brand-logo", custom_attrs={"width": "36", "height": "36"}
+                ),
                 rx.el.span(
                     rx.el.span("مراسلة", lang="ar", class_name="brand-ar"),
                     rx.el.span(" · ", aria_hidden="true"),
@@ -139,11 +142,17 @@ def header(active: str) -> rx.Component:
                     data_testid="menu-button",
                 ),
                 rx.el.nav(
-                    rx.cond(SessionState.logged_in, rx.el.div(
-                        rx.icon("user", size=18, aria_hidden="true"), rx.el.span(SessionState.user_name),
-                        class_name="nav-user")),
+                    rx.cond(
+                        SessionState.logged_in,
+                        rx.el.div(
+                            rx.icon("user", size=18, aria_hidden="true"),
+                            rx.el.span(SessionState.user_name),
+                            class_name="nav-user",
+                        ),
+                    ),
                     *_nav_items(active, "mnav"),
-                    class_name="nav-mobile", aria_label=t("nav.main"),
+                    class_name="nav-mobile",
+                    aria_label=t("nav.main"),
                 ),
                 class_name="menu-drawer",
             ),

@@ -49,12 +49,21 @@ def slug(registry_number: str) -> str:
 def row_dict(r, off: set[date]) -> dict[str, str]:
     """An ``inbox.InboxRow`` as display data."""
     return {
-        "id": str(r.id), "number": r.registry_number, "slug": slug(r.registry_number),
-        "href": routes.mail_url(r.id), "at": local_dt(r.registered_at), "sender": r.sender or "",
+        "id": str(r.id),
+        "number": r.registry_number,
+        "slug": slug(r.registry_number),
+        "href": routes.mail_url(r.id),
+        "at": local_dt(r.registered_at),
+        "sender": r.sender or "",
         "sender_ar": r.sender_ar or r.sender or "",
-        "subject": r.subject, "status": r.status, "priority": r.priority, "direction": r.direction,
-        "channel": r.channel, "confidential": "1" if r.confidential else "",
-        "unit_ar": r.action_unit_ar, "unit_fr": r.action_unit_fr,
+        "subject": r.subject,
+        "status": r.status,
+        "priority": r.priority,
+        "direction": r.direction,
+        "channel": r.channel,
+        "confidential": "1" if r.confidential else "",
+        "unit_ar": r.action_unit_ar,
+        "unit_fr": r.action_unit_fr,
         **deadline_fields(r.deadline, off, r.status),
         **snippet_fields(getattr(r, "snippet", None)),
     }
@@ -77,8 +86,11 @@ def status_badge(status: rx.Var, **props) -> rx.Component:
 def priority_badge(priority: rx.Var) -> rx.Component:
     return rx.cond(
         priority != "normal",
-        rx.el.span(rx.icon("flame", size=14, aria_hidden="true"), t_choice(priority, "priority.", PRIORITIES),
-                   class_name="badge badge-prio badge-prio-" + priority),
+        rx.el.span(
+            rx.icon("flame", size=14, aria_hidden="true"),
+            t_choice(priority, "priority.", PRIORITIES),
+            class_name="badge badge-prio badge-prio-" + priority,
+        ),
     )
 
 
@@ -87,10 +99,15 @@ def deadline_cell(row: rx.Var) -> rx.Component:
     return rx.cond(
         row["dl"] != "",
         rx.el.span(
-            rx.cond(row["dl_state"] == "overdue", rx.icon("alarm-clock", size=14, aria_hidden="true"),
-                    rx.icon("calendar-clock", size=14, aria_hidden="true")),
+            rx.cond(
+                row["dl_state"] == "overdue",
+                rx.icon("alarm-clock", size=14, aria_hidden="true"),
+                rx.icon("calendar-clock", size=14, aria_hidden="true"),
+            ),
             rx.el.span(row["dl"], dir="ltr"),
-            rx.cond(row["dl_fr"] != "", rx.el.span(pick(row["dl_ar"], row["dl_fr"], row["dl_en"]), class_name="dline-note")),
+            rx.cond(
+                row["dl_fr"] != "", rx.el.span(pick(row["dl_ar"], row["dl_fr"], row["dl_en"]), class_name="dline-note")
+            ),
             class_name="dline dline-" + row["dl_state"],
             data_state=row["dl_state"],
         ),
@@ -99,8 +116,10 @@ def deadline_cell(row: rx.Var) -> rx.Component:
 
 
 def confidential_badge(flag: rx.Var) -> rx.Component:
-    return rx.cond(flag != "", rx.el.span(rx.icon("lock", size=14, aria_hidden="true"), t("mail.confidential"),
-                                          class_name="badge badge-conf"))
+    return rx.cond(
+        flag != "",
+        rx.el.span(rx.icon("lock", size=14, aria_hidden="true"), t("mail.confidential"), class_name="badge badge-conf"),
+    )
 
 
 def not_found() -> rx.Component:

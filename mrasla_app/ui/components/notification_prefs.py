@@ -54,9 +54,13 @@ class NotificationPrefsState(SessionState):
             actor = self._require(PAGE)
             form = form if isinstance(form, dict) else {}
             with db.write_session() as session:
-                reminders.set_preferences(session, actor, digest=bool(form.get("digest")),
-                                          email_new=bool(form.get("email_new")),
-                                          push_on=bool(form.get("push")) and self.n_devices > 0)
+                reminders.set_preferences(
+                    session,
+                    actor,
+                    digest=bool(form.get("digest")),
+                    email_new=bool(form.get("email_new")),
+                    push_on=bool(form.get("push")) and self.n_devices > 0,
+                )
         except DomainError as exc:
             self._fail(exc)
             return
@@ -72,8 +76,9 @@ class NotificationPrefsState(SessionState):
             self._fail(exc)
             return None
         key = push.public_key()
-        return rx.call_script(f"window.mraslaPush.subscribe({json.dumps(key)})",
-                              callback=NotificationPrefsState.push_saved)
+        return rx.call_script(
+            f"window.mraslaPush.subscribe({json.dumps(key)})", callback=NotificationPrefsState.push_saved
+        )
 
     @rx.event
     def push_saved(self, result: str):
@@ -91,8 +96,7 @@ class NotificationPrefsState(SessionState):
             with db.write_session() as session:
                 push.subscribe(session, actor.user_id, subscription)
                 prefs = reminders.preferences(session, actor.user_id)
-                reminders.set_preferences(session, actor, digest=prefs.digest, email_new=prefs.email_new,
-                                          push_on=True)
+                reminders.set_preferences(session, actor, digest=prefs.digest, email_new=prefs.email_new, push_on=True)
         except DomainError as exc:
             self._fail(exc)
             return
@@ -108,8 +112,7 @@ class NotificationPrefsState(SessionState):
             with db.write_session() as session:
                 push.unsubscribe_all(session, actor.user_id)
                 prefs = reminders.preferences(session, actor.user_id)
-                reminders.set_preferences(session, actor, digest=prefs.digest, email_new=prefs.email_new,
-                                          push_on=False)
+                reminders.set_preferences(session, actor, digest=prefs.digest, email_new=prefs.email_new, push_on=False)
         except DomainError as exc:
             self._fail(exc)
             return
@@ -125,31 +128,50 @@ def notification_card() -> rx.Component:
         rx.el.form(
             checkbox_field("notif", "digest", "account.notif_digest", default_checked=S.n_digest),
             checkbox_field("notif", "email_new", "account.notif_email", default_checked=S.n_email),
-            rx.cond(S.n_devices > 0,
-                    checkbox_field("notif", "push", "account.notif_push", default_checked=S.n_push)),
-            rx.el.div(rx.el.button(t("common.save"), type="submit", class_name="btn btn-primary",
-                                   data_testid="notif-save"), class_name="actions"),
+            rx.cond(S.n_devices > 0, checkbox_field("notif", "push", "account.notif_push", default_checked=S.n_push)),
+            rx.el.div(
+                rx.el.button(t("common.save"), type="submit", class_name="btn btn-primary", data_testid="notif-save"),
+                class_name="actions",
+            ),
             on_submit=S.prefs_save,
             class_name="form",
             key=S.n_form,
             data_testid="notif-form",
         ),
         rx.el.div(
-            rx.el.p(rx.icon("bell-ring", size=16, aria_hidden="true"),
-                    rx.cond(S.n_devices > 0, t("account.push_devices"), t("account.push_none")),
-                    rx.cond(S.n_devices > 0, rx.el.span(" ", rx.el.strong(S.n_devices.to_string()))),
-                    class_name="file-meta", data_testid="push-status"),
-            rx.cond(S.n_push_problem == "denied", rx.el.p(t("account.push_denied"), class_name="msg msg-error",
-                                                          role="alert")),
-            rx.cond(S.n_push_problem == "unsupported", rx.el.p(t("account.push_unsupported"),
-                                                               class_name="msg msg-info")),
+            rx.el.p(
+                rx.icon("bell-ring", size=16, aria_hidden="true"),
+                rx.cond(S.n_devices > 0, t("account.push_devices"), t("account.push_none")),
+                rx.cond(S.n_devices > 0, rx.el.span(" ", rx.el.strong(S.n_devices.to_string()))),
+                class_name="file-meta",
+                data_testid="push-status",
+            ),
+            rx.cond(
+                S.n_push_problem == "denied",
+                rx.el.p(t("account.push_denied"), class_name="msg msg-error", role="alert"),
+            ),
+            rx.cond(
+                S.n_push_problem == "unsupported", rx.el.p(t("account.push_unsupported"), class_name="msg msg-info")
+            ),
             rx.el.div(
-                rx.el.button(rx.icon("bell-plus", size=16, aria_hidden="true"), t("account.push_enable"),
-                             type="button", on_click=S.push_enable, class_name="btn btn-secondary",
-                             data_testid="push-enable"),
-                rx.cond(S.n_devices > 0, rx.el.button(t("account.push_disable"), type="button",
-                                                      on_click=S.push_disable, class_name="btn btn-ghost",
-                                                      data_testid="push-disable")),
+                rx.el.button(
+                    rx.icon("bell-plus", size=16, aria_hidden="true"),
+                    t("account.push_enable"),
+                    type="button",
+                    on_click=S.push_enable,
+                    class_name="btn btn-secondary",
+                    data_testid="push-enable",
+                ),
+                rx.cond(
+                    S.n_devices > 0,
+                    rx.el.button(
+                        t("account.push_disable"),
+                        type="button",
+                        on_click=S.push_disable,
+                        class_name="btn btn-ghost",
+                        data_testid="push-disable",
+                    ),
+                ),
                 class_name="actions",
             ),
             class_name="notif-push",

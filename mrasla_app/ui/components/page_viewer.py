@@ -29,68 +29,136 @@ def page_figure(S: Any) -> rx.Component:
     for part in parts[1:]:
         srcset = srcset + ", " + part
     nav = rx.el.div(
-        rx.el.button(rx.icon("chevron-left", size=20, aria_hidden="true", class_name="flip-rtl"), type="button",
-                     on_click=S.go_page(S.view_page - 1), disabled=S.view_page <= 1,
-                     class_name="btn btn-secondary pf-nav-btn", aria_label=t("pf.page_prev"),
-                     data_testid="page-prev"),
-        rx.el.span(t("pf.page"), " ", rx.el.strong(S.view_page.to_string(), data_testid="page-current"), " / ",
-                   S.page_total.to_string(), class_name="pf-page-no", aria_live="polite"),
-        rx.el.button(rx.icon("chevron-right", size=20, aria_hidden="true", class_name="flip-rtl"), type="button",
-                     on_click=S.go_page(S.view_page + 1), disabled=S.view_page >= S.page_total,
-                     class_name="btn btn-secondary pf-nav-btn", aria_label=t("pf.page_next"),
-                     data_testid="page-next"),
+        rx.el.button(
+            rx.icon("chevron-left", size=20, aria_hidden="true", class_name="flip-rtl"),
+            type="button",
+            on_click=S.go_page(S.view_page - 1),
+            disabled=S.view_page <= 1,
+            class_name="btn btn-secondary pf-nav-btn",
+            aria_label=t("pf.page_prev"),
+            data_testid="page-prev",
+        ),
+        rx.el.span(
+            t("pf.page"),
+            " ",
+            rx.el.strong(S.view_page.to_string(), data_testid="page-current"),
+            " / ",
+            S.page_total.to_string(),
+            class_name="pf-page-no",
+            aria_live="polite",
+        ),
+        rx.el.button(
+            rx.icon("chevron-right", size=20, aria_hidden="true", class_name="flip-rtl"),
+            type="button",
+            on_click=S.go_page(S.view_page + 1),
+            disabled=S.view_page >= S.page_total,
+            class_name="btn btn-secondary pf-nav-btn",
+            aria_label=t("pf.page_next"),
+            data_testid="page-next",
+        ),
         class_name="pf-page-nav",
     )
-    pins = rx.foreach(S.notes, lambda n: rx.cond(
-        (n["page"] == S.view_page.to_string()) & (n["x"] != ""),
-        rx.el.a(n["n"], href="#note-" + n["id"], class_name="pf-pin-mark",
-                style={"left": n["x"] + "%", "top": n["y"] + "%"}, title=n["body"],
-                aria_label=t("pf.annotation") + " " + n["n"], data_testid="pin-mark"),
-    ))
+    pins = rx.foreach(
+        S.notes,
+        lambda n: rx.cond(
+            (n["page"] == S.view_page.to_string()) & (n["x"] != ""),
+            rx.el.a(
+                n["n"],
+                href="#note-" + n["id"],
+                class_name="pf-pin-mark",
+                style={"left": n["x"] + "%", "top": n["y"] + "%"},
+                title=n["body"],
+                aria_label=t("pf.annotation") + " " + n["n"],
+                data_testid="pin-mark",
+            ),
+        ),
+    )
     figure = rx.el.figure(
         rx.el.div(
-            rx.el.img(src=_src(f["pages_url"], S.view_page, f["vtag"], WIDTHS[1]), src_set=srcset,
-                      sizes="(max-width: 1023px) 100vw, 60vw", alt=t("pf.page") + " " + S.view_page.to_string(),
-                      class_name="pf-page-img", draggable=False,
-                      custom_attrs={"data-pin-surface": rx.cond(S.may_annotate, "1", "")},
-                      data_page=S.view_page.to_string(), data_testid="page-image"),
+            rx.el.img(
+                src=_src(f["pages_url"], S.view_page, f["vtag"], WIDTHS[1]),
+                src_set=srcset,
+                sizes="(max-width: 1023px) 100vw, 60vw",
+                alt=t("pf.page") + " " + S.view_page.to_string(),
+                class_name="pf-page-img",
+                draggable=False,
+                custom_attrs={"data-pin-surface": rx.cond(S.may_annotate, "1", "")},
+                data_page=S.view_page.to_string(),
+                data_testid="page-image",
+            ),
             pins,
             rx.el.span(class_name="pf-pin-mark pf-pin-new", id="pf-pin-new", hidden=True, aria_hidden="true"),
             class_name="pf-page-box",
         ),
         class_name="pf-page",
     )
-    return rx.el.div(nav, figure, rx.cond(S.may_annotate, rx.el.p(
-        rx.icon("map-pin", size=14, aria_hidden="true"), t("pf.pin_place_hint"), class_name="hint")),
-        class_name="pf-pages", data_testid="document-pages-viewer")
+    return rx.el.div(
+        nav,
+        figure,
+        rx.cond(
+            S.may_annotate,
+            rx.el.p(rx.icon("map-pin", size=14, aria_hidden="true"), t("pf.pin_place_hint"), class_name="hint"),
+        ),
+        class_name="pf-pages",
+        data_testid="document-pages-viewer",
+    )
 
 
 def note_list(S: Any) -> rx.Component:
     """Every comment: its number (as on the page), page, author, time, text; the author may remove it."""
     return rx.cond(
         S.notes.length() > 0,
-        rx.el.ol(rx.foreach(S.notes, lambda n: rx.el.li(
-            rx.el.div(
-                rx.el.span(rx.cond(n["x"] != "", n["n"], "•"), class_name="pf-note-num", aria_hidden="true"),
-                rx.el.div(
-                    rx.el.p(n["body"], class_name="pre-wrap note-body", dir="auto"),
-                    rx.el.p(pick(n["who_ar"], n["who"]), " · ", rx.el.span(n["at"], dir="ltr"),
-                            rx.cond(n["page"] != "", rx.fragment(
+        rx.el.ol(
+            rx.foreach(
+                S.notes,
+                lambda n: rx.el.li(
+                    rx.el.div(
+                        rx.el.span(rx.cond(n["x"] != "", n["n"], "•"), class_name="pf-note-num", aria_hidden="true"),
+                        rx.el.div(
+                            rx.el.p(n["body"], class_name="pre-wrap note-body", dir="auto"),
+                            rx.el.p(
+                                pick(n["who_ar"], n["who"]),
                                 " · ",
-                                rx.el.button(t("pf.page"), " ", n["page"], type="button",
-                                             on_click=S.go_page(n["page"]),
-                                             class_name="link-btn", data_testid="note-goto"))),
-                            class_name="muted note-meta"),
-                    class_name="pf-note-text",
+                                rx.el.span(n["at"], dir="ltr"),
+                                rx.cond(
+                                    n["page"] != "",
+                                    rx.fragment(
+                                        " · ",
+                                        rx.el.button(
+                                            t("pf.page"),
+                                            " ",
+                                            n["page"],
+                                            type="button",
+                                            on_click=S.go_page(n["page"]),
+                                            class_name="link-btn",
+                                            data_testid="note-goto",
+                                        ),
+                                    ),
+                                ),
+                                class_name="muted note-meta",
+                            ),
+                            class_name="pf-note-text",
+                        ),
+                        rx.cond(
+                            n["mine"] == "1",
+                            rx.el.button(
+                                rx.icon("trash-2", size=16, aria_hidden="true"),
+                                type="button",
+                                on_click=S.remove_note(n["id"]),
+                                class_name="btn btn-small btn-ghost",
+                                aria_label=t("common.remove"),
+                                data_testid="note-remove",
+                            ),
+                        ),
+                        class_name="pf-note-row-item",
+                    ),
+                    id="note-" + n["id"],
+                    class_name="note-item",
                 ),
-                rx.cond(n["mine"] == "1", rx.el.button(
-                    rx.icon("trash-2", size=16, aria_hidden="true"), type="button",
-                    on_click=S.remove_note(n["id"]), class_name="btn btn-small btn-ghost",
-                    aria_label=t("common.remove"), data_testid="note-remove")),
-                class_name="pf-note-row-item",
             ),
-            id="note-" + n["id"], class_name="note-item",
-        )), class_name="note-list", data_testid="folder-notes"),
+            class_name="note-list",
+            data_testid="folder-notes",
+        ),
         rx.el.p(t("mail.no_notes"), class_name="muted"),
     )
 
@@ -99,20 +167,37 @@ def note_form(S: Any) -> rx.Component:
     """The comment box; page/x/y are filled by a tap on the page (or the page typed by hand)."""
     return rx.el.form(
         rx.el.label(t("mail.note_label"), html_for="pf-note", class_name="label"),
-        rx.el.textarea(id="pf-note", name="body", required=True, max_length=4000, rows=3, dir="auto",
-                       class_name="input textarea", data_testid="annotation-input"),
+        rx.el.textarea(
+            id="pf-note",
+            name="body",
+            required=True,
+            max_length=4000,
+            rows=3,
+            dir="auto",
+            class_name="input textarea",
+            data_testid="annotation-input",
+        ),
         rx.el.input(type="hidden", name="x", id="pf-note-x", data_testid="annotation-x"),
         rx.el.input(type="hidden", name="y", id="pf-note-y", data_testid="annotation-y"),
         rx.el.div(
             rx.el.div(
                 rx.el.label(t("pf.page_optional"), html_for="pf-note-page", class_name="label"),
-                rx.el.input(id="pf-note-page", name="page", type="number", min=1, max=S.page_total,
-                            input_mode="numeric", class_name="input pf-page-input", dir="ltr",
-                            data_testid="annotation-page"),
+                rx.el.input(
+                    id="pf-note-page",
+                    name="page",
+                    type="number",
+                    min=1,
+                    max=S.page_total,
+                    input_mode="numeric",
+                    class_name="input pf-page-input",
+                    dir="ltr",
+                    data_testid="annotation-page",
+                ),
                 class_name="field",
             ),
-            rx.el.button(t("mail.note_submit"), type="submit", class_name="btn btn-primary",
-                         data_testid="annotation-submit"),
+            rx.el.button(
+                t("mail.note_submit"), type="submit", class_name="btn btn-primary", data_testid="annotation-submit"
+            ),
             class_name="pf-note-row",
         ),
         id="pf-note-form",
@@ -127,6 +212,7 @@ PIN_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "back")
 
 def pin_pad() -> rx.Component:
     """Big digit keys under the PIN field, reachable with one thumb (they type into ``#pf-pin``)."""
+
     def key(k: str) -> rx.Component:
         if k == "back":
             label: Any = rx.icon("delete", size=22, aria_hidden="true", class_name="flip-rtl")
@@ -135,9 +221,15 @@ def pin_pad() -> rx.Component:
             label, aria = rx.icon("x", size=22, aria_hidden="true"), t("pf.pin_clear")
         else:
             label, aria = k, k
-        return rx.el.button(label, type="button", custom_attrs={"data-pin-key": k}, aria_label=aria,
-                            class_name="pf-key" + (" pf-key-fn" if not k.isdigit() else ""),
-                            data_testid=f"pin-key-{k}")
+        return rx.el.button(
+            label,
+            type="button",
+            custom_attrs={"data-pin-key": k},
+            aria_label=aria,
+            class_name="pf-key" + (" pf-key-fn" if not k.isdigit() else ""),
+            data_testid=f"pin-key-{k}",
+        )
+
     return rx.el.div(
         rx.el.output(id="pf-pin-count", class_name="pf-pin-count", aria_hidden="true"),
         rx.el.div(*[key(k) for k in PIN_KEYS], class_name="pf-pad", dir="ltr"),

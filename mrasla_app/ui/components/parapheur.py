@@ -44,7 +44,7 @@ def add_step(state: Any) -> None:
 def remove_step(state: Any, index: Any) -> None:
     if not isinstance(index, int) or not 0 <= index < len(state.steps):
         return
-    state.steps = state.steps[:index] + state.steps[index + 1:]
+    state.steps = state.steps[:index] + state.steps[index + 1 :]
     people = []
     for p in state.people:
         i = int(p["step"])
@@ -60,8 +60,11 @@ def set_step(state: Any, index: Any, name: Any, value: Any, units: list[dict[str
         return
     value = str(value)[:8]
     allowed = {
-        "kind": KINDS, "mode": MODES, "who": ("users", "role") if units is not None else ("users",),
-        "role": STEP_ROLES, "unit": tuple(u["id"] for u in units or []) + ("",),
+        "kind": KINDS,
+        "mode": MODES,
+        "who": ("users", "role") if units is not None else ("users",),
+        "role": STEP_ROLES,
+        "unit": tuple(u["id"] for u in units or []) + ("",),
     }
     if name == "days":
         value = value if value.isdigit() and 0 < int(value) <= 365 else ""
@@ -83,8 +86,10 @@ def add_person(state: Any, index: Any, user_id: Any) -> None:
     mine = [p for p in state.people if p["step"] == str(index)]
     if person is None or any(p["id"] == user_id for p in mine) or len(mine) >= MAX_PEOPLE:
         return
-    state.people = [*state.people, {"step": str(index), "id": user_id, "name_ar": person["name_ar"],
-                                    "name_fr": person["name_fr"]}]
+    state.people = [
+        *state.people,
+        {"step": str(index), "id": user_id, "name_ar": person["name_ar"], "name_fr": person["name_fr"]},
+    ]
 
 
 def remove_person(state: Any, index: Any, user_id: Any) -> None:
@@ -128,8 +133,12 @@ def load_specs(state: Any, specs: list[dict], names: dict[int, tuple[str, str]])
 
 
 def folder_status_badge(status: rx.Var, **props: Any) -> rx.Component:
-    return rx.el.span(t_choice(status, "parapheur.status.", FOLDER_STATUSES),
-                      class_name="badge pf-status pf-status-" + status, data_status=status, **props)
+    return rx.el.span(
+        t_choice(status, "parapheur.status.", FOLDER_STATUSES),
+        class_name="badge pf-status pf-status-" + status,
+        data_status=status,
+        **props,
+    )
 
 
 def kind_label(kind: rx.Var) -> rx.Component | rx.Var:
@@ -144,8 +153,14 @@ def step_editor(state: Any, *, roles: bool = False, units: Any = None) -> rx.Com
         fid = "step-" + name + "-" + i.to_string()
         return rx.el.div(
             rx.el.label(t(label_key), html_for=fid, class_name="label"),
-            rx.el.select(*options, id=fid, value=value, on_change=lambda v: S.set_step(i, name, v),
-                         class_name="input select", data_testid="circuit-" + name + "-" + i.to_string()),
+            rx.el.select(
+                *options,
+                id=fid,
+                value=value,
+                on_change=lambda v: S.set_step(i, name, v),
+                class_name="input select",
+                data_testid="circuit-" + name + "-" + i.to_string(),
+            ),
             class_name="field",
         )
 
@@ -155,9 +170,13 @@ def step_editor(state: Any, *, roles: bool = False, units: Any = None) -> rx.Com
             rx.el.li(
                 rx.icon("user", size=14, aria_hidden="true"),
                 rx.el.span(pick(p["name_ar"], p["name_fr"])),
-                rx.el.button(rx.icon("x", size=14, aria_hidden="true"), type="button",
-                             on_click=S.remove_person(i, p["id"]), class_name="chip-x",
-                             aria_label=t("common.remove")),
+                rx.el.button(
+                    rx.icon("x", size=14, aria_hidden="true"),
+                    type="button",
+                    on_click=S.remove_person(i, p["id"]),
+                    class_name="chip-x",
+                    aria_label=t("common.remove"),
+                ),
                 class_name="chip",
             ),
         )
@@ -165,13 +184,19 @@ def step_editor(state: Any, *, roles: bool = False, units: Any = None) -> rx.Com
     def _people(i: rx.Var, s: rx.Var) -> rx.Component:
         fid = "step-person-" + i.to_string()
         block = rx.el.div(
-            rx.el.ul(rx.foreach(S.people, lambda p: _person(p, i)), class_name="chips",
-                     data_testid="circuit-people-" + i.to_string()),
+            rx.el.ul(
+                rx.foreach(S.people, lambda p: _person(p, i)),
+                class_name="chips",
+                data_testid="circuit-people-" + i.to_string(),
+            ),
             rx.el.label(t("pf.add_person"), html_for=fid, class_name="label"),
             rx.el.select(
                 rx.el.option(t("common.select"), value=""),
                 rx.foreach(S.staff, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"])),
-                id=fid, value="", on_change=lambda v: S.add_person(i, v), class_name="input select",
+                id=fid,
+                value="",
+                on_change=lambda v: S.add_person(i, v),
+                class_name="input select",
                 data_testid="circuit-person-" + i.to_string(),
             ),
             class_name="field pf-people",
@@ -181,12 +206,17 @@ def step_editor(state: Any, *, roles: bool = False, units: Any = None) -> rx.Com
         return rx.cond(
             s["who"] == "role",
             rx.el.div(
-                _select(i, "role", [rx.el.option(t(f"role.{r}"), value=r) for r in STEP_ROLES], s["role"],
-                        "pf.role"),
-                _select(i, "unit", [rx.el.option(t("common.select"), value=""),
-                                    rx.foreach(units, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]),
-                                                                             value=u["id"]))],
-                        s["unit"], "pf.unit"),
+                _select(i, "role", [rx.el.option(t(f"role.{r}"), value=r) for r in STEP_ROLES], s["role"], "pf.role"),
+                _select(
+                    i,
+                    "unit",
+                    [
+                        rx.el.option(t("common.select"), value=""),
+                        rx.foreach(units, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"])),
+                    ],
+                    s["unit"],
+                    "pf.unit",
+                ),
                 class_name="form-grid",
             ),
             block,
@@ -196,13 +226,27 @@ def step_editor(state: Any, *, roles: bool = False, units: Any = None) -> rx.Com
         extra: list[rx.Component] = []
         if roles:
             extra = [
-                _select(i, "who", [rx.el.option(t("pf.who.users"), value="users"),
-                                   rx.el.option(t("pf.who.role"), value="role")], s["who"], "pf.who"),
+                _select(
+                    i,
+                    "who",
+                    [rx.el.option(t("pf.who.users"), value="users"), rx.el.option(t("pf.who.role"), value="role")],
+                    s["who"],
+                    "pf.who",
+                ),
                 rx.el.div(
                     rx.el.label(t("pf.deadline_days"), html_for="step-days-" + i.to_string(), class_name="label"),
-                    rx.el.input(id="step-days-" + i.to_string(), type="number", min=1, max=365, input_mode="numeric",
-                                default_value=s["days"], on_blur=lambda v: S.set_step(i, "days", v),
-                                class_name="input", dir="ltr", data_testid="circuit-days-" + i.to_string()),
+                    rx.el.input(
+                        id="step-days-" + i.to_string(),
+                        type="number",
+                        min=1,
+                        max=365,
+                        input_mode="numeric",
+                        default_value=s["days"],
+                        on_blur=lambda v: S.set_step(i, "days", v),
+                        class_name="input",
+                        dir="ltr",
+                        data_testid="circuit-days-" + i.to_string(),
+                    ),
                     class_name="field",
                 ),
             ]
@@ -210,17 +254,30 @@ def step_editor(state: Any, *, roles: bool = False, units: Any = None) -> rx.Com
             rx.el.div(
                 rx.el.span((i + 1).to_string(), class_name="pf-step-num", aria_hidden="true"),
                 rx.el.strong(t("pf.step"), " ", (i + 1).to_string()),
-                rx.el.button(rx.icon("trash-2", size=16, aria_hidden="true"), type="button",
-                             on_click=S.remove_step(i), class_name="btn btn-small btn-ghost",
-                             aria_label=t("pf.remove_step"), data_testid="circuit-remove-" + i.to_string()),
+                rx.el.button(
+                    rx.icon("trash-2", size=16, aria_hidden="true"),
+                    type="button",
+                    on_click=S.remove_step(i),
+                    class_name="btn btn-small btn-ghost",
+                    aria_label=t("pf.remove_step"),
+                    data_testid="circuit-remove-" + i.to_string(),
+                ),
                 class_name="pf-step-head",
             ),
             rx.el.div(
-                _select(i, "kind", [rx.el.option(t(f"parapheur.kind.{k}"), value=k) for k in KINDS], s["kind"],
-                        "pf.kind"),
-                rx.cond(s["kind"] != "seal",
-                        _select(i, "mode", [rx.el.option(t(f"parapheur.mode.{m}"), value=m) for m in MODES],
-                                s["mode"], "pf.mode")),
+                _select(
+                    i, "kind", [rx.el.option(t(f"parapheur.kind.{k}"), value=k) for k in KINDS], s["kind"], "pf.kind"
+                ),
+                rx.cond(
+                    s["kind"] != "seal",
+                    _select(
+                        i,
+                        "mode",
+                        [rx.el.option(t(f"parapheur.mode.{m}"), value=m) for m in MODES],
+                        s["mode"],
+                        "pf.mode",
+                    ),
+                ),
                 *extra,
                 class_name="form-grid",
             ),
@@ -231,8 +288,14 @@ def step_editor(state: Any, *, roles: bool = False, units: Any = None) -> rx.Com
 
     return rx.el.div(
         rx.el.ol(rx.foreach(S.steps, _step), class_name="pf-step-list"),
-        rx.el.button(rx.icon("plus", size=16, aria_hidden="true"), t("pf.add_step"), type="button",
-                     on_click=S.add_step, class_name="btn btn-secondary btn-small", data_testid="circuit-add-step"),
+        rx.el.button(
+            rx.icon("plus", size=16, aria_hidden="true"),
+            t("pf.add_step"),
+            type="button",
+            on_click=S.add_step,
+            class_name="btn btn-secondary btn-small",
+            data_testid="circuit-add-step",
+        ),
         class_name="pf-circuit",
     )
 
@@ -244,44 +307,109 @@ def letter_form_values(form: Any) -> dict[str, str]:
     """The letter fields of a submitted editor form, as strings capped to the service's limits."""
     form = form if isinstance(form, dict) else {}
     caps = {"addressee": 1000, "place": 120, "subject": 500, "body": 20_000}
-    return {k: str(form.get(k, "") or "")[:cap + 1] for k, cap in caps.items()}
+    return {k: str(form.get(k, "") or "")[: cap + 1] for k, cap in caps.items()}
 
 
-def letter_editor(letter: rx.Var, key: rx.Var, extra: rx.Component | None = None, *, on_submit: Any,
-                  set_intent: Any, submit_key: str, testid: str) -> rx.Component:
+def letter_editor(
+    letter: rx.Var,
+    key: rx.Var,
+    extra: rx.Component | None = None,
+    *,
+    on_submit: Any,
+    set_intent: Any,
+    submit_key: str,
+    testid: str,
+) -> rx.Component:
     """Addressee, place, subject and body of a letter, then "PDF preview" and the main action.
 
     Both buttons submit the same form; which one was pressed is sent first (``set_intent``), so
     what the agent typed is never lost between a preview and the real thing.
     """
+
     def field(name: str, label_key: str, control: rx.Component) -> rx.Component:
-        return rx.el.div(rx.el.label(t(label_key), html_for=f"letter-{name}", class_name="label"), control,
-                         class_name="field")
+        return rx.el.div(
+            rx.el.label(t(label_key), html_for=f"letter-{name}", class_name="label"), control, class_name="field"
+        )
 
     return rx.el.form(
         rx.el.div(
-            field("subject", "draft.subject", rx.el.input(
-                id="letter-subject", name="subject", default_value=letter["subject"], required=True, max_length=500,
-                dir="auto", class_name="input", data_testid="letter-subject")),
-            field("place", "draft.place", rx.el.input(
-                id="letter-place", name="place", default_value=letter["place"], max_length=120, dir="auto",
-                class_name="input", data_testid="letter-place")),
+            field(
+                "subject",
+                "draft.subject",
+                rx.el.input(
+                    id="letter-subject",
+                    name="subject",
+                    default_value=letter["subject"],
+                    required=True,
+                    max_length=500,
+                    dir="auto",
+                    class_name="input",
+                    data_testid="letter-subject",
+                ),
+            ),
+            field(
+                "place",
+                "draft.place",
+                rx.el.input(
+                    id="letter-place",
+                    name="place",
+                    default_value=letter["place"],
+                    max_length=120,
+                    dir="auto",
+                    class_name="input",
+                    data_testid="letter-place",
+                ),
+            ),
             class_name="form-grid",
         ),
-        field("addressee", "draft.addressee", rx.el.textarea(
-            id="letter-addressee", name="addressee", default_value=letter["addressee"], rows=3, max_length=1000,
-            dir="auto", class_name="input textarea", data_testid="letter-addressee")),
-        field("body", "mail.answer_text", rx.el.textarea(
-            id="letter-body", name="body", default_value=letter["body"], rows=12, required=True, max_length=20_000,
-            dir="auto", class_name="input textarea", data_testid="answer-body")),
+        field(
+            "addressee",
+            "draft.addressee",
+            rx.el.textarea(
+                id="letter-addressee",
+                name="addressee",
+                default_value=letter["addressee"],
+                rows=3,
+                max_length=1000,
+                dir="auto",
+                class_name="input textarea",
+                data_testid="letter-addressee",
+            ),
+        ),
+        field(
+            "body",
+            "mail.answer_text",
+            rx.el.textarea(
+                id="letter-body",
+                name="body",
+                default_value=letter["body"],
+                rows=12,
+                required=True,
+                max_length=20_000,
+                dir="auto",
+                class_name="input textarea",
+                data_testid="answer-body",
+            ),
+        ),
         extra if extra is not None else rx.fragment(),
         rx.el.p(t("draft.hint"), class_name="hint"),
         rx.el.div(
-            rx.el.button(rx.icon("eye", size=16, aria_hidden="true"), t("draft.preview"), type="submit",
-                         on_click=set_intent("preview"), class_name="btn btn-secondary",
-                         data_testid="letter-preview"),
-            rx.el.button(rx.icon("pen-line", size=16, aria_hidden="true"), t(submit_key), type="submit",
-                         on_click=set_intent("save"), class_name="btn btn-primary", data_testid="letter-submit"),
+            rx.el.button(
+                rx.icon("eye", size=16, aria_hidden="true"),
+                t("draft.preview"),
+                type="submit",
+                on_click=set_intent("preview"),
+                class_name="btn btn-secondary",
+                data_testid="letter-preview",
+            ),
+            rx.el.button(
+                rx.icon("pen-line", size=16, aria_hidden="true"),
+                t(submit_key),
+                type="submit",
+                on_click=set_intent("save"),
+                class_name="btn btn-primary",
+                data_testid="letter-submit",
+            ),
             class_name="actions",
         ),
         on_submit=on_submit,
@@ -293,14 +421,24 @@ def letter_editor(letter: rx.Var, key: rx.Var, extra: rx.Component | None = None
 
 def letter_preview(src: rx.Var, pages: rx.Var, filename: rx.Var) -> rx.Component:
     """The rendered letter in the page (PDF viewer), its page count and a download link."""
-    return rx.cond(src != "", rx.el.div(
+    return rx.cond(
+        src != "",
         rx.el.div(
-            rx.el.h3(t("draft.preview_title"), class_name="subsection-title"),
-            rx.el.span(page_count(pages), class_name="muted", data_testid="letter-preview-pages"),
-            rx.el.a(rx.icon("download", size=16, aria_hidden="true"), t("draft.preview_download"), href=src,
-                    download=filename, class_name="btn btn-small btn-ghost"),
-            class_name="card-head",
+            rx.el.div(
+                rx.el.h3(t("draft.preview_title"), class_name="subsection-title"),
+                rx.el.span(page_count(pages), class_name="muted", data_testid="letter-preview-pages"),
+                rx.el.a(
+                    rx.icon("download", size=16, aria_hidden="true"),
+                    t("draft.preview_download"),
+                    href=src,
+                    download=filename,
+                    class_name="btn btn-small btn-ghost",
+                ),
+                class_name="card-head",
+            ),
+            rx.el.iframe(
+                src=src, title=t("draft.preview_title"), class_name="pf-viewer", data_testid="letter-preview-frame"
+            ),
+            class_name="letter-preview",
         ),
-        rx.el.iframe(src=src, title=t("draft.preview_title"), class_name="pf-viewer", data_testid="letter-preview-frame"),
-        class_name="letter-preview",
-    ))
+    )

@@ -34,8 +34,9 @@ def _run(actor: Actor, folder_id: int, corr_id: int, choice: str) -> sending.Sen
             kind, _, raw = choice.partition(":")
             target = int(raw) if raw.isdigit() and len(raw) < 12 else None
             if kind == "adm":
-                return sending.send_folder(session, actor, folder_id, to=sending.Recipient.administration,
-                                           to_administration_id=target)
+                return sending.send_folder(
+                    session, actor, folder_id, to=sending.Recipient.administration, to_administration_id=target
+                )
             if kind == "unit":
                 return sending.send_folder(session, actor, folder_id, to=sending.Recipient.unit, to_unit_id=target)
             if kind == "correspondent":
@@ -77,10 +78,14 @@ class SendState(SessionState):
             return
         self.s_mode = "folder"
         self.s_correspondent_ar, self.s_correspondent_fr = opts.correspondent_ar, opts.correspondent_fr
-        self.s_adms = [{"value": f"adm:{a.id}", "label_ar": _label(a.code, a.name_ar), "label_fr": _label(a.code, a.name_fr)}
-                       for a in opts.administrations]
-        self.s_units = [{"value": f"unit:{u.id}", "label_ar": _label(u.code, u.name_ar),
-                         "label_fr": _label(u.code, u.name_fr)} for u in opts.units]
+        self.s_adms = [
+            {"value": f"adm:{a.id}", "label_ar": _label(a.code, a.name_ar), "label_fr": _label(a.code, a.name_fr)}
+            for a in opts.administrations
+        ]
+        self.s_units = [
+            {"value": f"unit:{u.id}", "label_ar": _label(u.code, u.name_ar), "label_fr": _label(u.code, u.name_fr)}
+            for u in opts.units
+        ]
 
     def _open(self, origin: str, item_id: str) -> None:
         self._reset_panel()
@@ -93,7 +98,8 @@ class SendState(SessionState):
             actor = self._require(ORIGINS[origin])
             with db.read_session() as session:
                 panel = (views.send_panel_for_folder if origin == "folder" else views.send_panel_for_letter)(
-                    session, actor, int(value))
+                    session, actor, int(value)
+                )
             self._fill(panel)
         except NotFound:
             return
@@ -147,9 +153,11 @@ class SendState(SessionState):
         self._ok("sending.done")
         if origin == "folder":
             from mrasla_app.ui.pages.folder import FolderState
+
             yield FolderState.refresh
         elif origin == "mail":
             from mrasla_app.ui.pages.mail import MailState
+
             yield MailState.refresh
 
 
@@ -166,8 +174,12 @@ def send_panel() -> rx.Component:
     folder_mode = S.s_mode == "folder"
     return card(
         rx.el.h2(t("sending.title"), class_name="section-title", id="send-title"),
-        rx.el.p(rx.cond(folder_mode, t("sending.hint_folder"), t("sending.hint_outgoing")), " ",
-                rx.el.code(S.s_reference, dir="ltr", class_name="nowrap"), class_name="hint"),
+        rx.el.p(
+            rx.cond(folder_mode, t("sending.hint_folder"), t("sending.hint_outgoing")),
+            " ",
+            rx.el.code(S.s_reference, dir="ltr", class_name="nowrap"),
+            class_name="hint",
+        ),
         rx.el.form(
             rx.cond(
                 folder_mode,
@@ -175,28 +187,55 @@ def send_panel() -> rx.Component:
                     rx.el.label(t("sending.to"), html_for="send-to", class_name="label"),
                     rx.el.select(
                         rx.el.option(t("sending.choose"), value="", disabled=True),
-                        rx.cond(S.s_correspondent_fr != "", rx.el.option(
-                            t("sending.to_correspondent"), " : ", pick(S.s_correspondent_ar, S.s_correspondent_fr),
-                            value="correspondent")),
+                        rx.cond(
+                            S.s_correspondent_fr != "",
+                            rx.el.option(
+                                t("sending.to_correspondent"),
+                                " : ",
+                                pick(S.s_correspondent_ar, S.s_correspondent_fr),
+                                value="correspondent",
+                            ),
+                        ),
                         rx.el.optgroup(rx.foreach(S.s_adms, _option), label=t("sending.group_administrations")),
                         rx.el.optgroup(rx.foreach(S.s_units, _option), label=t("sending.group_units")),
-                        id="send-to", name="recipient", required=True,
+                        id="send-to",
+                        name="recipient",
+                        required=True,
                         default_value=rx.cond(S.s_correspondent_fr != "", "correspondent", ""),
-                        class_name="input select", data_testid="send-to"),
+                        class_name="input select",
+                        data_testid="send-to",
+                    ),
                     rx.el.p(t("sending.recipient_hint"), class_name="hint"),
                     class_name="field",
                 ),
-                rx.el.p(t("sending.to"), " : ", rx.el.strong(pick(S.s_fixed_ar, S.s_fixed_fr), dir="auto"),
-                        class_name="send-fixed", data_testid="send-fixed"),
+                rx.el.p(
+                    t("sending.to"),
+                    " : ",
+                    rx.el.strong(pick(S.s_fixed_ar, S.s_fixed_fr), dir="auto"),
+                    class_name="send-fixed",
+                    data_testid="send-fixed",
+                ),
             ),
             rx.el.div(
                 rx.el.button(
-                    rx.cond(S.s_busy, rx.icon("loader-circle", size=18, class_name="spin", aria_hidden="true"),
-                            rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl")),
-                    t("sending.submit"), type="submit", disabled=S.s_busy, class_name="btn btn-primary",
-                    data_testid="send-answer"),
-                rx.el.button(t("common.cancel"), type="button", on_click=S.cancel, class_name="btn btn-ghost",
-                             data_testid="send-cancel"),
+                    rx.cond(
+                        S.s_busy,
+                        rx.icon("loader-circle", size=18, class_name="spin", aria_hidden="true"),
+                        rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl"),
+                    ),
+                    t("sending.submit"),
+                    type="submit",
+                    disabled=S.s_busy,
+                    class_name="btn btn-primary",
+                    data_testid="send-answer",
+                ),
+                rx.el.button(
+                    t("common.cancel"),
+                    type="button",
+                    on_click=S.cancel,
+                    class_name="btn btn-ghost",
+                    data_testid="send-cancel",
+                ),
                 class_name="actions",
             ),
             on_submit=S.submit,
@@ -211,9 +250,21 @@ def send_panel() -> rx.Component:
 def send_result() -> rx.Component:
     """What the last sending gave: its number, and the recipient administration's number."""
     S = SendState
-    return rx.cond(S.s_sent != "", rx.el.p(
-        rx.icon("circle-check", size=16, aria_hidden="true"), t("sending.sent_as"), " ",
-        rx.el.code(S.s_sent, dir="ltr", class_name="nowrap"),
-        rx.cond(S.s_received != "", rx.el.span(" · ", t("sending.received_as"), " ",
-                                               rx.el.code(S.s_received, dir="ltr", class_name="nowrap"))),
-        class_name="msg msg-ok send-note", role="status", data_testid="send-result"))
+    return rx.cond(
+        S.s_sent != "",
+        rx.el.p(
+            rx.icon("circle-check", size=16, aria_hidden="true"),
+            t("sending.sent_as"),
+            " ",
+            rx.el.code(S.s_sent, dir="ltr", class_name="nowrap"),
+            rx.cond(
+                S.s_received != "",
+                rx.el.span(
+                    " · ", t("sending.received_as"), " ", rx.el.code(S.s_received, dir="ltr", class_name="nowrap")
+                ),
+            ),
+            class_name="msg msg-ok send-note",
+            role="status",
+            data_testid="send-result",
+        ),
+    )

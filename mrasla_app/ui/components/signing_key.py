@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 import reflex as rx
 
 from mrasla_app import db
-from mrasla_app.services.parapheur import signing_keys
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
+from mrasla_app.services.parapheur import signing_keys
 from mrasla_app.ui.components.forms import card, section_title
 from mrasla_app.ui.components.mail import local_dt
 from mrasla_app.ui.i18n import t, t_choice
@@ -58,8 +58,9 @@ class SigningKeyState(SessionState):
             revoked = signing_keys.revoked_serial(session, actor) if status is None else ""
         if status is not None:
             expired = status["not_after"] <= datetime.now(UTC)
-            self.key_state = ("revoked" if status["revoked"] else "locked" if status["locked"] else
-                              "expired" if expired else "active")
+            self.key_state = (
+                "revoked" if status["revoked"] else "locked" if status["locked"] else "expired" if expired else "active"
+            )
             self.key_serial, self.key_source = status["serial"], status["source"]
             self.key_expires, self.key_subject = local_dt(status["not_after"]), status["subject"]
             self.key_remaining = str(status["remaining_attempts"])
@@ -175,13 +176,28 @@ def _pin_fields(prefix: str) -> list[rx.Component]:
         fid = f"{prefix}-{name}"
         return rx.el.div(
             rx.el.label(t(label), html_for=fid, class_name="label"),
-            rx.el.input(id=fid, name=name, type="password", input_mode="numeric", auto_complete="new-password",
-                        pattern="[0-9]{6,12}", min_length=6, max_length=12, required=True, dir="ltr",
-                        class_name="input pf-pin", data_testid=fid),
+            rx.el.input(
+                id=fid,
+                name=name,
+                type="password",
+                input_mode="numeric",
+                auto_complete="new-password",
+                pattern="[0-9]{6,12}",
+                min_length=6,
+                max_length=12,
+                required=True,
+                dir="ltr",
+                class_name="input pf-pin",
+                data_testid=fid,
+            ),
             class_name="field",
         )
-    return [one("pin", "pf.key.pin_new"), one("pin2", "pf.key.pin_again"),
-            rx.el.p(t("pf.key.pin_rule"), class_name="hint")]
+
+    return [
+        one("pin", "pf.key.pin_new"),
+        one("pin2", "pf.key.pin_again"),
+        rx.el.p(t("pf.key.pin_rule"), class_name="hint"),
+    ]
 
 
 def signing_key_card() -> rx.Component:
@@ -189,65 +205,117 @@ def signing_key_card() -> rx.Component:
     return card(
         section_title("pf.key.title", id="key-title"),
         rx.el.p(
-            rx.el.span(t_choice(S.key_state, "pf.key.state.", list(KEY_STATES)),
-                       class_name=rx.cond(S.key_state == "active", "badge badge-ok", "badge"),
-                       data_testid="key-status", data_state=S.key_state),
+            rx.el.span(
+                t_choice(S.key_state, "pf.key.state.", list(KEY_STATES)),
+                class_name=rx.cond(S.key_state == "active", "badge badge-ok", "badge"),
+                data_testid="key-status",
+                data_state=S.key_state,
+            ),
         ),
-        rx.cond(S.key_serial != "", rx.el.dl(
-            rx.el.dt(t("pf.key.serial")), rx.el.dd(rx.el.code(S.key_serial, dir="ltr", class_name="hash")),
-            rx.cond(S.key_expires != "", rx.fragment(
-                rx.el.dt(t("pf.key.expires")), rx.el.dd(rx.el.span(S.key_expires, dir="ltr")))),
-            class_name="dl",
-        )),
+        rx.cond(
+            S.key_serial != "",
+            rx.el.dl(
+                rx.el.dt(t("pf.key.serial")),
+                rx.el.dd(rx.el.code(S.key_serial, dir="ltr", class_name="hash")),
+                rx.cond(
+                    S.key_expires != "",
+                    rx.fragment(rx.el.dt(t("pf.key.expires")), rx.el.dd(rx.el.span(S.key_expires, dir="ltr"))),
+                ),
+                class_name="dl",
+            ),
+        ),
         rx.el.p(t("pf.key.intro"), class_name="hint"),
         rx.cond(
             S.key_panel == "enroll",
             rx.el.form(
                 *_pin_fields("key-enroll"),
                 rx.el.div(
-                    rx.el.button(t("parapheur.enroll"), type="submit", disabled=S.key_busy,
-                                 class_name="btn btn-primary", data_testid="key-enroll-submit"),
-                    rx.el.button(t("common.cancel"), type="button", on_click=S.key_open(""),
-                                 class_name="btn btn-ghost"),
+                    rx.el.button(
+                        t("parapheur.enroll"),
+                        type="submit",
+                        disabled=S.key_busy,
+                        class_name="btn btn-primary",
+                        data_testid="key-enroll-submit",
+                    ),
+                    rx.el.button(
+                        t("common.cancel"), type="button", on_click=S.key_open(""), class_name="btn btn-ghost"
+                    ),
                     class_name="actions",
                 ),
-                on_submit=S.key_enroll, class_name="form", key=S.key_form,
+                on_submit=S.key_enroll,
+                class_name="form",
+                key=S.key_form,
             ),
             rx.cond(
                 S.key_panel == "import",
                 rx.el.div(
-                    upload_box(P12_UPLOAD, S.key_p12(rx.upload_files(upload_id=P12_UPLOAD)), "pf.key.p12_choose",
-                               "pf.key.p12_hint", accept={"application/x-pkcs12": [".p12", ".pfx"]}, multiple=False,
-                               icon="key-round"),
-                    rx.cond(S.p12_name != "", rx.el.p(rx.icon("file-key", size=16, aria_hidden="true"),
-                                                      rx.el.span(S.p12_name, dir="auto"), class_name="file-meta")),
+                    upload_box(
+                        P12_UPLOAD,
+                        S.key_p12(rx.upload_files(upload_id=P12_UPLOAD)),
+                        "pf.key.p12_choose",
+                        "pf.key.p12_hint",
+                        accept={"application/x-pkcs12": [".p12", ".pfx"]},
+                        multiple=False,
+                        icon="key-round",
+                    ),
+                    rx.cond(
+                        S.p12_name != "",
+                        rx.el.p(
+                            rx.icon("file-key", size=16, aria_hidden="true"),
+                            rx.el.span(S.p12_name, dir="auto"),
+                            class_name="file-meta",
+                        ),
+                    ),
                     rx.el.form(
                         rx.el.div(
                             rx.el.label(t("pf.key.p12_password"), html_for="key-import-password", class_name="label"),
-                            rx.el.input(id="key-import-password", name="password", type="password",
-                                        auto_complete="off", dir="ltr", class_name="input",
-                                        data_testid="key-import-password"),
+                            rx.el.input(
+                                id="key-import-password",
+                                name="password",
+                                type="password",
+                                auto_complete="off",
+                                dir="ltr",
+                                class_name="input",
+                                data_testid="key-import-password",
+                            ),
                             class_name="field",
                         ),
                         *_pin_fields("key-import"),
                         rx.el.div(
-                            rx.el.button(t("pf.key.import"), type="submit", disabled=S.key_busy,
-                                         class_name="btn btn-primary", data_testid="key-import-submit"),
-                            rx.el.button(t("common.cancel"), type="button", on_click=S.key_open(""),
-                                         class_name="btn btn-ghost"),
+                            rx.el.button(
+                                t("pf.key.import"),
+                                type="submit",
+                                disabled=S.key_busy,
+                                class_name="btn btn-primary",
+                                data_testid="key-import-submit",
+                            ),
+                            rx.el.button(
+                                t("common.cancel"), type="button", on_click=S.key_open(""), class_name="btn btn-ghost"
+                            ),
                             class_name="actions",
                         ),
-                        on_submit=S.key_import, class_name="form", key=S.key_form,
+                        on_submit=S.key_import,
+                        class_name="form",
+                        key=S.key_form,
                     ),
                 ),
                 rx.el.div(
-                    rx.el.button(rx.icon("key-round", size=16, aria_hidden="true"),
-                                 rx.cond(S.key_state == "none", t("parapheur.enroll"), t("pf.key.renew")),
-                                 type="button", on_click=S.key_open("enroll"), class_name="btn btn-primary",
-                                 data_testid="key-enroll-open"),
-                    rx.el.button(rx.icon("file-key", size=16, aria_hidden="true"), t("pf.key.import"), type="button",
-                                 on_click=S.key_open("import"), class_name="btn btn-secondary",
-                                 data_testid="key-import-open"),
+                    rx.el.button(
+                        rx.icon("key-round", size=16, aria_hidden="true"),
+                        rx.cond(S.key_state == "none", t("parapheur.enroll"), t("pf.key.renew")),
+                        type="button",
+                        on_click=S.key_open("enroll"),
+                        class_name="btn btn-primary",
+                        data_testid="key-enroll-open",
+                    ),
+                    rx.el.button(
+                        rx.icon("file-key", size=16, aria_hidden="true"),
+                        t("pf.key.import"),
+                        type="button",
+                        on_click=S.key_open("import"),
+                        class_name="btn btn-secondary",
+                        data_testid="key-import-open",
+                    ),
                     class_name="actions",
                 ),
             ),

@@ -45,8 +45,10 @@ class AccountState(SessionState):
         with db.read_session() as session:
             view = views.account_view(session, actor)
         self.totp_enabled, self.totp_pending = view.totp_enabled, view.totp_pending
-        self.memberships = [{"unit_code": m.unit_code, "name_ar": m.unit_name_ar, "name_fr": m.unit_name_fr,
-                             "role": m.role} for m in view.memberships]
+        self.memberships = [
+            {"unit_code": m.unit_code, "name_ar": m.unit_name_ar, "name_fr": m.unit_name_fr, "role": m.role}
+            for m in view.memberships
+        ]
 
     def _reload_actor(self) -> None:
         """After a change of the second factor: the rights (and the nav) as they now are."""
@@ -84,8 +86,9 @@ class AccountState(SessionState):
             if new != str(form.get("confirm", ""))[:1024]:
                 raise DomainError("account.password_mismatch")
             with db.write_session() as session:
-                accounts.change_password(session, actor, str(form.get("current", ""))[:1024], new,
-                                         keep_token=self._token(), ip=ip)
+                accounts.change_password(
+                    session, actor, str(form.get("current", ""))[:1024], new, keep_token=self._token(), ip=ip
+                )
         except DomainError as exc:
             self._fail(exc)
             return
@@ -151,25 +154,42 @@ def _totp_section() -> rx.Component:
     return card(
         section_title("account.totp_title", id="totp-title"),
         rx.el.p(
-            rx.cond(AccountState.totp_enabled,
-                    rx.el.span(t("account.totp_on"), class_name="badge badge-ok"),
-                    rx.el.span(t("account.totp_off"), class_name="badge")),
+            rx.cond(
+                AccountState.totp_enabled,
+                rx.el.span(t("account.totp_on"), class_name="badge badge-ok"),
+                rx.el.span(t("account.totp_off"), class_name="badge"),
+            ),
             data_testid="totp-status",
         ),
-        rx.cond(AccountState.totp_pending,
-                rx.el.p(t("account.totp_required"), class_name="msg msg-error", role="alert",
-                        data_testid="totp-required")),
+        rx.cond(
+            AccountState.totp_pending,
+            rx.el.p(t("account.totp_required"), class_name="msg msg-error", role="alert", data_testid="totp-required"),
+        ),
         rx.cond(
             AccountState.totp_qr != "",
             rx.el.div(
                 rx.el.p(t("account.totp_scan")),
-                rx.el.img(src=AccountState.totp_qr, alt=t("account.totp_qr_alt"), class_name="qr",
-                          custom_attrs={"width": "200", "height": "200"}, data_testid="totp-qr"),
+                rx.el.img(
+                    src=AccountState.totp_qr,
+                    alt=t("account.totp_qr_alt"),
+                    class_name="qr",
+                    custom_attrs={"width": "200", "height": "200"},
+                    data_testid="totp-qr",
+                ),
                 rx.el.p(t("account.totp_secret"), class_name="label"),
                 rx.el.code(AccountState.totp_key, dir="ltr", class_name="secret"),
                 rx.el.form(
-                    field("totp", "code", "account.totp_code", required=True, autocomplete="one-time-code",
-                          input_mode="numeric", pattern="[0-9]{6}", max_length=6, dir="ltr"),
+                    field(
+                        "totp",
+                        "code",
+                        "account.totp_code",
+                        required=True,
+                        autocomplete="one-time-code",
+                        input_mode="numeric",
+                        pattern="[0-9]{6}",
+                        max_length=6,
+                        dir="ltr",
+                    ),
                     rx.el.div(
                         submit("account.totp_confirm", "totp-confirm"),
                         button("common.cancel", kind="ghost", on_click=AccountState.cancel_totp),
@@ -182,18 +202,34 @@ def _totp_section() -> rx.Component:
             rx.cond(
                 AccountState.totp_enabled,
                 rx.el.form(
-                    field("totpoff", "password", "account.totp_disable_password", type="password", required=True,
-                          autocomplete="current-password", dir="ltr"),
+                    field(
+                        "totpoff",
+                        "password",
+                        "account.totp_disable_password",
+                        type="password",
+                        required=True,
+                        autocomplete="current-password",
+                        dir="ltr",
+                    ),
                     submit("account.totp_disable", "totp-disable"),
                     on_submit=AccountState.disable_totp,
                     class_name="form",
                     key=AccountState.form_key,
                 ),
                 rx.el.form(
-                    rx.cond(AccountState.totp_pending,
-                            field("totpbegin", "enrolment_code", "account.totp_enrolment_code", required=True,
-                                  autocomplete="off", dir="ltr", max_length=32,
-                                  hint_key="account.totp_enrolment_hint")),
+                    rx.cond(
+                        AccountState.totp_pending,
+                        field(
+                            "totpbegin",
+                            "enrolment_code",
+                            "account.totp_enrolment_code",
+                            required=True,
+                            autocomplete="off",
+                            dir="ltr",
+                            max_length=32,
+                            hint_key="account.totp_enrolment_hint",
+                        ),
+                    ),
                     submit("account.totp_begin", "totp-begin"),
                     on_submit=AccountState.begin_totp,
                     class_name="form",
@@ -213,17 +249,24 @@ def page() -> rx.Component:
             card(
                 section_title("account.identity", id="identity-title"),
                 rx.el.dl(
-                    rx.el.dt(t("account.name")), rx.el.dd(AccountState.user_name, data_testid="account-name"),
-                    rx.el.dt(t("account.email")), rx.el.dd(AccountState.user_email, dir="ltr"),
+                    rx.el.dt(t("account.name")),
+                    rx.el.dd(AccountState.user_name, data_testid="account-name"),
+                    rx.el.dt(t("account.email")),
+                    rx.el.dd(AccountState.user_email, dir="ltr"),
                     class_name="dl",
                 ),
-                rx.cond(AccountState.is_platform_admin,
-                        rx.el.p(rx.el.span(t("account.platform_admin"), class_name="badge badge-ok"))),
+                rx.cond(
+                    AccountState.is_platform_admin,
+                    rx.el.p(rx.el.span(t("account.platform_admin"), class_name="badge badge-ok")),
+                ),
                 section_title("account.roles"),
                 rx.cond(
                     AccountState.memberships.length() > 0,
-                    rx.el.ul(rx.foreach(AccountState.memberships, _membership_row), class_name="role-list",
-                             data_testid="account-roles"),
+                    rx.el.ul(
+                        rx.foreach(AccountState.memberships, _membership_row),
+                        class_name="role-list",
+                        data_testid="account-roles",
+                    ),
                     rx.el.p(t("account.no_roles"), class_name="muted"),
                 ),
                 aria_labelledby="identity-title",
@@ -231,12 +274,35 @@ def page() -> rx.Component:
             card(
                 section_title("account.password_title", id="pw-title"),
                 rx.el.form(
-                    field("pw", "current", "account.current_password", type="password", required=True,
-                          autocomplete="current-password", dir="ltr"),
-                    field("pw", "new", "account.new_password", type="password", required=True,
-                          autocomplete="new-password", min_length=10, dir="ltr"),
-                    field("pw", "confirm", "account.confirm_password", type="password", required=True,
-                          autocomplete="new-password", min_length=10, dir="ltr"),
+                    field(
+                        "pw",
+                        "current",
+                        "account.current_password",
+                        type="password",
+                        required=True,
+                        autocomplete="current-password",
+                        dir="ltr",
+                    ),
+                    field(
+                        "pw",
+                        "new",
+                        "account.new_password",
+                        type="password",
+                        required=True,
+                        autocomplete="new-password",
+                        min_length=10,
+                        dir="ltr",
+                    ),
+                    field(
+                        "pw",
+                        "confirm",
+                        "account.confirm_password",
+                        type="password",
+                        required=True,
+                        autocomplete="new-password",
+                        min_length=10,
+                        dir="ltr",
+                    ),
                     submit("account.change_password", "pw-submit"),
                     on_submit=AccountState.change_password,
                     class_name="form",

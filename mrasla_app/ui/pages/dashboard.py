@@ -50,12 +50,29 @@ class DashboardState(SessionState):
             b = dashboard.dashboard(session, actor)
         self.scope, self.open_total, self.overdue = b.scope, b.open_total, b.overdue
         self.median, self.processed = _fmt_days(b.median_days), b.processed
-        self.queues = [{"key": k, "label_ar": translate(f"status.{k}", "ar"), "label_fr": translate(f"status.{k}", "fr"),
-                        "label_en": translate(f"status.{k}", "en"),
-                        "count": n} for k, n in b.queues.items()]
+        self.queues = [
+            {
+                "key": k,
+                "label_ar": translate(f"status.{k}", "ar"),
+                "label_fr": translate(f"status.{k}", "fr"),
+                "label_en": translate(f"status.{k}", "en"),
+                "count": n,
+            }
+            for k, n in b.queues.items()
+        ]
         top = max((u.open for u in b.units), default=0) or 1
-        self.units = [{"code": u.code, "name_ar": u.name_ar, "name_fr": u.name_fr, "open": str(u.open),
-                       "overdue": str(u.overdue), "late": "1" if u.overdue else "", "pct": f"{round(100 * u.open / top)}%"} for u in b.units]
+        self.units = [
+            {
+                "code": u.code,
+                "name_ar": u.name_ar,
+                "name_fr": u.name_fr,
+                "open": str(u.open),
+                "overdue": str(u.overdue),
+                "late": "1" if u.overdue else "",
+                "pct": f"{round(100 * u.open / top)}%",
+            }
+            for u in b.units
+        ]
         self.per_day = [{"day": f"{d.day:%d/%m}", "portal": d.portal, "other": d.other} for d in b.per_day]
         self.days_total = sum(d.total for d in b.per_day)
         self.loaded = True
@@ -89,8 +106,7 @@ class DashboardState(SessionState):
 # --- components ---------------------------------------------------------------------------------
 
 
-def _tile(label_key: str, value: rx.Var, testid: str, note: rx.Component | None = None,
-          tone: str = "") -> rx.Component:
+def _tile(label_key: str, value: rx.Var, testid: str, note: rx.Component | None = None, tone: str = "") -> rx.Component:
     return rx.el.div(
         rx.el.span(t(label_key), class_name="kpi-label"),
         rx.el.span(value, class_name="kpi-value", data_testid=testid),
@@ -103,12 +119,16 @@ def _queues_chart(lang: str) -> rx.Component:
     ar = lang == "ar"
     return rx.recharts.bar_chart(
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
-        rx.recharts.x_axis(data_key=f"label_{lang}", reversed=ar, interval=0, tick_line=False, height=60,
-                           angle=0),
+        rx.recharts.x_axis(data_key=f"label_{lang}", reversed=ar, interval=0, tick_line=False, height=60, angle=0),
         rx.recharts.y_axis(allow_decimals=False, orientation="right" if ar else "left", width=40),
         rx.recharts.graphing_tooltip(),
-        rx.recharts.bar(data_key="count", name=CATALOGS[lang]["dash.items"], fill=PRIMARY,
-                        is_animation_active=False, radius=[4, 4, 0, 0]),
+        rx.recharts.bar(
+            data_key="count",
+            name=CATALOGS[lang]["dash.items"],
+            fill=PRIMARY,
+            is_animation_active=False,
+            radius=[4, 4, 0, 0],
+        ),
         data=DashboardState.queues,
         width="100%",
         height=280,
@@ -125,10 +145,12 @@ def _days_chart(lang: str) -> rx.Component:
         rx.recharts.y_axis(allow_decimals=False, orientation="right" if ar else "left", width=40),
         rx.recharts.graphing_tooltip(),
         rx.recharts.legend(),
-        rx.recharts.bar(data_key="portal", name=cat["dash.portal"], stack_id="a", fill=PRIMARY,
-                        is_animation_active=False),
-        rx.recharts.bar(data_key="other", name=cat["dash.other_channels"], stack_id="a", fill=ACCENT,
-                        is_animation_active=False),
+        rx.recharts.bar(
+            data_key="portal", name=cat["dash.portal"], stack_id="a", fill=PRIMARY, is_animation_active=False
+        ),
+        rx.recharts.bar(
+            data_key="other", name=cat["dash.other_channels"], stack_id="a", fill=ACCENT, is_animation_active=False
+        ),
         data=DashboardState.per_day,
         width="100%",
         height=280,
@@ -156,12 +178,18 @@ def _chart_card(title_key: str, chart, testid: str, caption: rx.Component | None
 
 def _unit_row(u: rx.Var) -> rx.Component:
     return rx.el.tr(
-        rx.el.td(rx.el.div(rx.el.strong(pick(u["name_ar"], u["name_fr"])),
-                           rx.el.code(u["code"], dir="ltr", class_name="muted unit-code"), class_name="unit-cell")),
+        rx.el.td(
+            rx.el.div(
+                rx.el.strong(pick(u["name_ar"], u["name_fr"])),
+                rx.el.code(u["code"], dir="ltr", class_name="muted unit-code"),
+                class_name="unit-cell",
+            )
+        ),
         rx.el.td(
             rx.el.div(
                 rx.el.span(class_name="bar-fill", style={"width": u["pct"]}),
-                class_name="bar-track", aria_hidden="true",
+                class_name="bar-track",
+                aria_hidden="true",
             ),
             rx.el.span(u["open"], class_name="bar-num", dir="ltr"),
             class_name="bar-cell",
@@ -177,13 +205,21 @@ def _units() -> rx.Component:
         section_title("dash.by_unit", id="dash-units-title"),
         rx.cond(
             S.units.length() > 0,
-            rx.el.div(rx.el.table(
-                rx.el.thead(rx.el.tr(rx.el.th(t("mail.action_unit"), scope="col"),
-                                     rx.el.th(t("dash.open"), scope="col"),
-                                     rx.el.th(t("dash.overdue"), scope="col"))),
-                rx.el.tbody(rx.foreach(S.units, _unit_row)),
-                class_name="table dash-units", data_testid="dash-units",
-            ), class_name="table-wrap"),
+            rx.el.div(
+                rx.el.table(
+                    rx.el.thead(
+                        rx.el.tr(
+                            rx.el.th(t("mail.action_unit"), scope="col"),
+                            rx.el.th(t("dash.open"), scope="col"),
+                            rx.el.th(t("dash.overdue"), scope="col"),
+                        )
+                    ),
+                    rx.el.tbody(rx.foreach(S.units, _unit_row)),
+                    class_name="table dash-units",
+                    data_testid="dash-units",
+                ),
+                class_name="table-wrap",
+            ),
             rx.el.p(t("dash.no_units"), class_name="muted"),
         ),
         class_name="card",
@@ -195,18 +231,29 @@ def page() -> rx.Component:
     S = DashboardState
     return layout(
         page_title("dash.title"),
-        rx.el.p(rx.cond(S.scope == "administration", t("dash.scope.administration"), t("dash.scope.branch")),
-                class_name="lead", data_testid="dash-scope"),
+        rx.el.p(
+            rx.cond(S.scope == "administration", t("dash.scope.administration"), t("dash.scope.branch")),
+            class_name="lead",
+            data_testid="dash-scope",
+        ),
         messages(SessionState),
         rx.cond(
             S.loaded,
             rx.fragment(
                 rx.el.div(
                     _tile("dash.open", S.open_total.to_string(), "dash-open"),
-                    _tile("dash.overdue", S.overdue.to_string(), "dash-overdue",
-                          tone=rx.cond(S.overdue > 0, "kpi-alert", "")),  # type: ignore[arg-type]
-                    _tile("dash.median", S.median, "dash-median",
-                          rx.el.span(t("dash.median_note"), " (", S.processed.to_string(), ")", class_name="kpi-note")),
+                    _tile(
+                        "dash.overdue",
+                        S.overdue.to_string(),
+                        "dash-overdue",
+                        tone=rx.cond(S.overdue > 0, "kpi-alert", ""),
+                    ),
+                    _tile(
+                        "dash.median",
+                        S.median,
+                        "dash-median",
+                        rx.el.span(t("dash.median_note"), " (", S.processed.to_string(), ")", class_name="kpi-note"),
+                    ),
                     _tile("dash.deposits30", S.days_total.to_string(), "dash-deposits"),
                     class_name="kpis",
                 ),
@@ -216,9 +263,17 @@ def page() -> rx.Component:
                     class_name="dash-grid",
                 ),
                 _units(),
-                rx.el.div(rx.el.button(rx.icon("refresh-cw", size=18, aria_hidden="true"), t("dash.refresh"),
-                                       type="button", on_click=S.refresh, class_name="btn btn-ghost",
-                                       data_testid="dash-refresh"), class_name="toolbar"),
+                rx.el.div(
+                    rx.el.button(
+                        rx.icon("refresh-cw", size=18, aria_hidden="true"),
+                        t("dash.refresh"),
+                        type="button",
+                        on_click=S.refresh,
+                        class_name="btn btn-ghost",
+                        data_testid="dash-refresh",
+                    ),
+                    class_name="toolbar",
+                ),
             ),
         ),
         active=PAGE,

@@ -22,7 +22,8 @@ from mrasla_app.i18n import LANGS, translate
 from mrasla_app.services.correspondence import drafting
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
-from mrasla_app.services.parapheur import annotations, decisions, submission, undo, views
+from mrasla_app.services.parapheur import annotations as page_notes
+from mrasla_app.services.parapheur import decisions, submission, undo, views
 from mrasla_app.services.parapheur.lifecycle import FolderAction
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import page_viewer
@@ -54,11 +55,13 @@ def _flag(value: bool) -> str:
     return "1" if value else ""
 
 
-def _act(actor: Actor, folder_id: int, decision: str, comment: str, pin: str | None, on_behalf_of: int | None,
-         step_id: int) -> None:
+def _act(
+    actor: Actor, folder_id: int, decision: str, comment: str, pin: str | None, on_behalf_of: int | None, step_id: int
+) -> None:
     with db.write_session() as session:
-        decisions.act(session, actor, folder_id, decision, comment=comment, pin=pin, on_behalf_of=on_behalf_of,
-                      step_id=step_id)
+        decisions.act(
+            session, actor, folder_id, decision, comment=comment, pin=pin, on_behalf_of=on_behalf_of, step_id=step_id
+        )
 
 
 def _undo(actor: Actor, folder_id: int, action_id: int) -> None:
@@ -96,7 +99,7 @@ class FolderState(SessionState):
     participants: list[dict[str, str]] = []  # {step, id, name, name_ar, acted}
     history: list[dict[str, str]] = []
     notes: list[dict[str, str]] = []  # {id, n, body, page, x, y (percent), at, who, who_ar, version, mine}
-    may_annotate: bool = False  # initiator or participant (``annotations.may_annotate``)
+    may_annotate: bool = False  # initiator or participant (``page_notes.may_annotate``)
     view_page: int = 1  # the page shown in the viewer
     page_total: int = 0
     allowed: list[str] = []  # ``lifecycle.FolderAction`` values the actor may take now (``views.folder_view``)
@@ -169,56 +172,114 @@ class FolderState(SessionState):
         version_tag = v.document_sha256[:12]
         fid = v.id
         self.f = {
-            "id": str(fid), "reference": v.reference, "title": v.title, "status": v.status,
-            "version": str(v.version), "created": local_dt(v.created_at),
-            "completed": local_dt(v.completed_at), "reject_reason": v.reject_reason,
-            "initiator_ar": v.initiator.name_ar, "initiator_fr": v.initiator.name,
+            "id": str(fid),
+            "reference": v.reference,
+            "title": v.title,
+            "status": v.status,
+            "version": str(v.version),
+            "created": local_dt(v.created_at),
+            "completed": local_dt(v.completed_at),
+            "reject_reason": v.reject_reason,
+            "initiator_ar": v.initiator.name_ar,
+            "initiator_fr": v.initiator.name,
             "corr_number": v.correspondence_number,
             "corr_href": routes.mail_url(v.correspondence_id) if v.correspondence_id is not None else "",
-            "main_name": v.main_name, "pages": str(v.pages or ""),
+            "main_name": v.main_name,
+            "pages": str(v.pages or ""),
             "view": routes.folder_file_url(fid, "document.pdf", inline=True) + f"&v={version_tag}",
             "download": routes.folder_file_url(fid, "document.pdf"),
             "bordereau": routes.folder_file_url(fid, "bordereau.pdf"),
             "sha": v.document_sha256,
-            "pages_url": routes.folder_file_url(fid, "pages/"), "vtag": version_tag,
+            "pages_url": routes.folder_file_url(fid, "pages/"),
+            "vtag": version_tag,
             "annotated": routes.folder_file_url(fid, "annotated.pdf"),
         }
-        self.docs = [{"id": str(doc.id), "name": doc.name, "pages": str(doc.pages),
-                      "view": routes.folder_file_url(fid, f"documents/{doc.id}", inline=True),
-                      "download": routes.folder_file_url(fid, f"documents/{doc.id}")}
-                     for doc in v.annexes]
-        self.steps = [{"pos": str(s.position), "kind": s.kind, "mode": s.mode, "label_ar": s.label_ar,
-                       "label_fr": s.label_fr, "status": s.status, "due": local_dt(s.due_on)} for s in v.steps]
-        self.participants = [{"step": str(s.position), "id": str(p.user_id), "name": p.name, "name_ar": p.name_ar,
-                              "acted": _flag(p.acted)} for s in v.steps for p in s.participants]
-        self.history = [{
-            "at": local_dt(h.at), "who": h.actor, "who_ar": h.actor_ar, "decision": h.decision,
-            "step": str(h.step or ""), "kind": h.kind, "comment": h.comment, "withdrawn": _flag(h.withdrawn),
-            "obo_ar": translate("parapheur.by_delegation", "ar", name=h.on_behalf_of_ar) if h.on_behalf_of else "",
-            "obo_fr": translate("parapheur.by_delegation", "fr", name=h.on_behalf_of) if h.on_behalf_of else "",
-            "obo_en": translate("parapheur.by_delegation", "en", name=h.on_behalf_of) if h.on_behalf_of else "",
-        } for h in v.history]
+        self.docs = [
+            {
+                "id": str(doc.id),
+                "name": doc.name,
+                "pages": str(doc.pages),
+                "view": routes.folder_file_url(fid, f"documents/{doc.id}", inline=True),
+                "download": routes.folder_file_url(fid, f"documents/{doc.id}"),
+            }
+            for doc in v.annexes
+        ]
+        self.steps = [
+            {
+                "pos": str(s.position),
+                "kind": s.kind,
+                "mode": s.mode,
+                "label_ar": s.label_ar,
+                "label_fr": s.label_fr,
+                "status": s.status,
+                "due": local_dt(s.due_on),
+            }
+            for s in v.steps
+        ]
+        self.participants = [
+            {
+                "step": str(s.position),
+                "id": str(p.user_id),
+                "name": p.name,
+                "name_ar": p.name_ar,
+                "acted": _flag(p.acted),
+            }
+            for s in v.steps
+            for p in s.participants
+        ]
+        self.history = [
+            {
+                "at": local_dt(h.at),
+                "who": h.actor,
+                "who_ar": h.actor_ar,
+                "decision": h.decision,
+                "step": str(h.step or ""),
+                "kind": h.kind,
+                "comment": h.comment,
+                "withdrawn": _flag(h.withdrawn),
+                "obo_ar": translate("parapheur.by_delegation", "ar", name=h.on_behalf_of_ar) if h.on_behalf_of else "",
+                "obo_fr": translate("parapheur.by_delegation", "fr", name=h.on_behalf_of) if h.on_behalf_of else "",
+                "obo_en": translate("parapheur.by_delegation", "en", name=h.on_behalf_of) if h.on_behalf_of else "",
+            }
+            for h in v.history
+        ]
         self.may_annotate, self.page_total = v.may_annotate, v.page_total
         self.view_page = min(max(self.view_page, 1), max(self.page_total, 1))
         self.notes = []
         pinned = 0
         for n in v.notes:
             pinned += n.x is not None
-            self.notes.append({
-                "id": str(n.id), "n": str(pinned) if n.x is not None else "", "body": n.body,
-                "page": str(n.page or ""), "x": f"{n.x * 100:.2f}" if n.x is not None else "",
-                "y": f"{n.y * 100:.2f}" if n.y is not None else "", "at": local_dt(n.created_at),
-                "who": n.author, "who_ar": n.author_ar, "version": str(n.version), "mine": _flag(n.mine)})
+            self.notes.append(
+                {
+                    "id": str(n.id),
+                    "n": str(pinned) if n.x is not None else "",
+                    "body": n.body,
+                    "page": str(n.page or ""),
+                    "x": f"{n.x * 100:.2f}" if n.x is not None else "",
+                    "y": f"{n.y * 100:.2f}" if n.y is not None else "",
+                    "at": local_dt(n.created_at),
+                    "who": n.author,
+                    "who_ar": n.author_ar,
+                    "version": str(n.version),
+                    "mine": _flag(n.mine),
+                }
+            )
         self.allowed = sorted(v.allowed_actions)
         self.can_act, self.needs_pin = bool(v.decisions), v.needs_pin
         self.undo_decision, self._undo_action_id = v.undo_decision, v.undo_action_id
         self.decisions = list(v.decisions)
         self._step_id = v.active_step_id
-        self.acting_for = [{"id": str(p.id), "name": p.name, "name_ar": p.name_ar,
-                            "label_ar": translate("parapheur.by_delegation", "ar", name=p.name_ar),
-                            "label_fr": translate("parapheur.by_delegation", "fr", name=p.name),
-                            "label_en": translate("parapheur.by_delegation", "en", name=p.name)}
-                           for p in v.acting_for]
+        self.acting_for = [
+            {
+                "id": str(p.id),
+                "name": p.name,
+                "name_ar": p.name_ar,
+                "label_ar": translate("parapheur.by_delegation", "ar", name=p.name_ar),
+                "label_fr": translate("parapheur.by_delegation", "fr", name=p.name),
+                "label_en": translate("parapheur.by_delegation", "en", name=p.name),
+            }
+            for p in v.acting_for
+        ]
         self.own_slot = v.own_slot
         only_for = self.acting_for[0] if (len(self.acting_for) == 1 and not self.own_slot) else None
         self.obo_ar = only_for["label_ar"] if only_for else ""
@@ -229,8 +290,12 @@ class FolderState(SessionState):
         self.key_problem_en = translate(v.key_problem, "en") if v.key_problem else ""
         self.has_letter = v.letter is not None
         if v.letter is not None and self.panel != "letter":
-            self.letter = {"addressee": v.letter.addressee, "place": v.letter.place, "subject": v.letter.subject,
-                           "body": v.letter.body}
+            self.letter = {
+                "addressee": v.letter.addressee,
+                "place": v.letter.place,
+                "subject": v.letter.subject,
+                "body": v.letter.body,
+            }
         self.is_initiator = v.is_initiator
         sent = v.sending
         self.sent_number = (sent.outgoing_number or "✓") if sent else ""
@@ -252,13 +317,18 @@ class FolderState(SessionState):
         rows = []
         for sig in report.signatures:
             when = local_datetime(sig.signing_time) if sig.signing_time else dict.fromkeys(LANGS, "—")
-            rows.append({
-                "signer": ", ".join(p for p in (sig.signer_common_name, sig.signer_organization) if p) or "—",
-                "time_ar": when["ar"], "time_fr": when["fr"], "time_en": when["en"],
-                "intact": _flag(sig.intact and sig.valid), "trusted": _flag(sig.trusted and not sig.revoked),
-                "modified": _flag(sig.modified_after_signing),
-                "timestamped": _flag(sig.timestamped and sig.timestamp_valid),
-            })
+            rows.append(
+                {
+                    "signer": ", ".join(p for p in (sig.signer_common_name, sig.signer_organization) if p) or "—",
+                    "time_ar": when["ar"],
+                    "time_fr": when["fr"],
+                    "time_en": when["en"],
+                    "intact": _flag(sig.intact and sig.valid),
+                    "trusted": _flag(sig.trusted and not sig.revoked),
+                    "modified": _flag(sig.modified_after_signing),
+                    "timestamped": _flag(sig.timestamped and sig.timestamp_valid),
+                }
+            )
         self.signatures = rows
         self.report_ok, self.report_reason, self.has_report = report.authentic, report.reason or "", True
 
@@ -326,7 +396,7 @@ class FolderState(SessionState):
             self._fail(exc)
             return
         form = form if isinstance(form, dict) else {}
-        comment = str(form.get("comment", ""))[:submission.MAX_COMMENT + 1]
+        comment = str(form.get("comment", ""))[: submission.MAX_COMMENT + 1]
         pin = str(form.get("pin", ""))[:32] if decision == "signed" else None
         chosen = str(form.get("on_behalf_of", ""))
         on_behalf = int(chosen) if chosen in [a["id"] for a in self.acting_for] else None
@@ -382,7 +452,7 @@ class FolderState(SessionState):
         try:
             actor = self._require(PAGE)
             form = form if isinstance(form, dict) else {}
-            body = str(form.get("body", ""))[:annotations.MAX_BODY + 1]
+            body = str(form.get("body", ""))[: page_notes.MAX_BODY + 1]
             page_s, x_s, y_s = (str(form.get(k, "")).strip()[:12] for k in ("page", "x", "y"))
             page = int(page_s) if page_s.isdigit() and len(page_s) < 6 else None
             if page_s and page is None:
@@ -393,7 +463,7 @@ class FolderState(SessionState):
             except ValueError as exc:
                 raise DomainError("error.invalid_request") from exc
             with db.write_session() as session:
-                annotations.add(session, actor, self._id, body, page=page, x=x, y=y)
+                page_notes.add(session, actor, self._id, body, page=page, x=x, y=y)
         except NotFound:
             self._clear()
             return
@@ -414,7 +484,7 @@ class FolderState(SessionState):
             if not str(note_id).isdigit() or len(str(note_id)) > 12:
                 raise DomainError("error.invalid_request")
             with db.write_session() as session:
-                annotations.remove(session, actor, int(note_id))
+                page_notes.remove(session, actor, int(note_id))
         except NotFound:
             await self._reload()
             return
@@ -455,8 +525,8 @@ class FolderState(SessionState):
             return
         store = await self.get_state(FolderVersionUploads)
         kept, shown = list(store._files), list(self.new_files)
-        for _name, exc in await accept_uploads(files, kept, shown, upload_client(self)):
-            self._fail(exc)
+        for _name, refused in await accept_uploads(files, kept, shown, upload_client(self)):
+            self._fail(refused)
         store._files, self.new_files = kept, shown
 
     @rx.event
@@ -502,7 +572,9 @@ class FolderState(SessionState):
                 draft = drafting.draft_of(session, actor, self._id)
             if draft is None:
                 raise DomainError("error.invalid_request")
-            text = drafting.LetterText(draft.lang, values["addressee"], values["subject"], values["body"], values["place"])
+            text = drafting.LetterText(
+                draft.lang, values["addressee"], values["subject"], values["body"], values["place"]
+            )
             if intent == "preview":
                 with db.read_session() as session:
                     pdf = drafting.preview_revision(session, actor, self._id, text)
@@ -543,35 +615,77 @@ def _head() -> rx.Component:
         ),
         rx.el.h2(f["title"], class_name="detail-subject", dir="auto", data_testid="folder-title-text"),
         rx.el.dl(
-            rx.el.dt(t("pf.initiator")), rx.el.dd(pick(f["initiator_ar"], f["initiator_fr"])),
-            rx.el.dt(t("pf.created")), rx.el.dd(rx.el.span(f["created"], dir="ltr")),
-            rx.el.dt(t("pf.version")), rx.el.dd(f["version"]),
-            rx.cond(f["corr_number"] != "", rx.fragment(
-                rx.el.dt(t("pf.linked_mail")),
-                rx.el.dd(rx.el.a(rx.el.code(f["corr_number"], dir="ltr"), href=f["corr_href"])),
-            )),
-            rx.cond(f["completed"] != "", rx.fragment(
-                rx.el.dt(t("pf.completed_at")), rx.el.dd(rx.el.span(f["completed"], dir="ltr")))),
+            rx.el.dt(t("pf.initiator")),
+            rx.el.dd(pick(f["initiator_ar"], f["initiator_fr"])),
+            rx.el.dt(t("pf.created")),
+            rx.el.dd(rx.el.span(f["created"], dir="ltr")),
+            rx.el.dt(t("pf.version")),
+            rx.el.dd(f["version"]),
+            rx.cond(
+                f["corr_number"] != "",
+                rx.fragment(
+                    rx.el.dt(t("pf.linked_mail")),
+                    rx.el.dd(rx.el.a(rx.el.code(f["corr_number"], dir="ltr"), href=f["corr_href"])),
+                ),
+            ),
+            rx.cond(
+                f["completed"] != "",
+                rx.fragment(rx.el.dt(t("pf.completed_at")), rx.el.dd(rx.el.span(f["completed"], dir="ltr"))),
+            ),
             class_name="dl",
         ),
-        rx.cond(f["reject_reason"] != "", rx.el.div(
-            rx.icon("circle-x", size=18, aria_hidden="true"),
-            rx.el.div(rx.el.strong(t("parapheur.reject_reason")),
-                      rx.el.p(f["reject_reason"], class_name="pre-wrap", dir="auto")),
-            class_name="msg msg-error pf-reason", data_testid="folder-reject-reason",
-        )),
-        rx.cond(S.sent_number != "", rx.el.p(
-            rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"), t("sending.sent_as"), " ",
-            rx.cond(S.sent_href != "", rx.el.a(rx.el.code(S.sent_number, dir="ltr", class_name="nowrap"), href=S.sent_href),
-                    rx.el.code(S.sent_number, dir="ltr", class_name="nowrap")),
-            rx.cond(S.received_number != "", rx.el.span(" · ", t("sending.received_as"), " ",
-                                                        rx.el.code(S.received_number, dir="ltr", class_name="nowrap"))),
-            class_name="msg msg-ok send-note", data_testid="folder-sent")),
-        rx.cond(S.can_send & ~SendState.s_open, rx.el.div(
-            rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"), rx.el.span(t("sending.to_send_note")),
-            rx.el.button(t("sending.open"), type="button", on_click=SendState.open_folder(f["id"]),
-                         class_name="btn btn-small btn-primary", data_testid="send-open"),
-            class_name="msg msg-info send-note", data_testid="folder-to-send")),
+        rx.cond(
+            f["reject_reason"] != "",
+            rx.el.div(
+                rx.icon("circle-x", size=18, aria_hidden="true"),
+                rx.el.div(
+                    rx.el.strong(t("parapheur.reject_reason")),
+                    rx.el.p(f["reject_reason"], class_name="pre-wrap", dir="auto"),
+                ),
+                class_name="msg msg-error pf-reason",
+                data_testid="folder-reject-reason",
+            ),
+        ),
+        rx.cond(
+            S.sent_number != "",
+            rx.el.p(
+                rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"),
+                t("sending.sent_as"),
+                " ",
+                rx.cond(
+                    S.sent_href != "",
+                    rx.el.a(rx.el.code(S.sent_number, dir="ltr", class_name="nowrap"), href=S.sent_href),
+                    rx.el.code(S.sent_number, dir="ltr", class_name="nowrap"),
+                ),
+                rx.cond(
+                    S.received_number != "",
+                    rx.el.span(
+                        " · ",
+                        t("sending.received_as"),
+                        " ",
+                        rx.el.code(S.received_number, dir="ltr", class_name="nowrap"),
+                    ),
+                ),
+                class_name="msg msg-ok send-note",
+                data_testid="folder-sent",
+            ),
+        ),
+        rx.cond(
+            S.can_send & ~SendState.s_open,
+            rx.el.div(
+                rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"),
+                rx.el.span(t("sending.to_send_note")),
+                rx.el.button(
+                    t("sending.open"),
+                    type="button",
+                    on_click=SendState.open_folder(f["id"]),
+                    class_name="btn btn-small btn-primary",
+                    data_testid="send-open",
+                ),
+                class_name="msg msg-info send-note",
+                data_testid="folder-to-send",
+            ),
+        ),
         aria_label=t("pf.folder"),
     )
 
@@ -582,55 +696,109 @@ def _viewer() -> rx.Component:
         rx.el.div(
             rx.el.h2(t("pf.document"), class_name="section-title"),
             rx.el.div(
-                rx.el.a(rx.icon("external-link", size=16, aria_hidden="true"), t("mail.view"), href=f["view"],
-                        target="_blank", rel="noopener", reload_document=True, class_name="btn btn-small btn-ghost",
-                        data_testid="document-open"),
-                rx.el.a(rx.icon("download", size=16, aria_hidden="true"),
-                        rx.cond((f["status"] == "completed") | (f["status"] == "sent"), t("pf.download_signed"),
-                                t("mail.download")),
-                        href=f["download"], download=f["reference"] + ".pdf", reload_document=True,
-                        class_name="btn btn-small btn-secondary",
-                        data_testid="signed-download"),
-                rx.cond(FolderState.may_annotate & (FolderState.notes.length() > 0), rx.el.a(
-                    rx.icon("message-square-text", size=16, aria_hidden="true"), t("pf.annotated_copy"),
-                    href=f["annotated"], download=f["reference"] + "-annotations.pdf", reload_document=True,
-                    class_name="btn btn-small btn-ghost", data_testid="annotated-download")),
+                rx.el.a(
+                    rx.icon("external-link", size=16, aria_hidden="true"),
+                    t("mail.view"),
+                    href=f["view"],
+                    target="_blank",
+                    rel="noopener",
+                    reload_document=True,
+                    class_name="btn btn-small btn-ghost",
+                    data_testid="document-open",
+                ),
+                rx.el.a(
+                    rx.icon("download", size=16, aria_hidden="true"),
+                    rx.cond(
+                        (f["status"] == "completed") | (f["status"] == "sent"),
+                        t("pf.download_signed"),
+                        t("mail.download"),
+                    ),
+                    href=f["download"],
+                    download=f["reference"] + ".pdf",
+                    reload_document=True,
+                    class_name="btn btn-small btn-secondary",
+                    data_testid="signed-download",
+                ),
+                rx.cond(
+                    FolderState.may_annotate & (FolderState.notes.length() > 0),
+                    rx.el.a(
+                        rx.icon("message-square-text", size=16, aria_hidden="true"),
+                        t("pf.annotated_copy"),
+                        href=f["annotated"],
+                        download=f["reference"] + "-page_notes.pdf",
+                        reload_document=True,
+                        class_name="btn btn-small btn-ghost",
+                        data_testid="annotated-download",
+                    ),
+                ),
                 class_name="row-actions",
             ),
             class_name="card-head",
         ),
-        rx.el.p(rx.icon("file-text", size=16, aria_hidden="true"), rx.el.span(f["main_name"], dir="auto"),
-                rx.el.span(" · ", page_count(f["pages"]), data_testid="document-pages"), class_name="file-meta"),
+        rx.el.p(
+            rx.icon("file-text", size=16, aria_hidden="true"),
+            rx.el.span(f["main_name"], dir="auto"),
+            rx.el.span(" · ", page_count(f["pages"]), data_testid="document-pages"),
+            class_name="file-meta",
+        ),
         rx.cond(FolderState.page_total > 0, page_viewer.page_figure(FolderState)),
-        rx.cond(FolderState.may_annotate, rx.el.div(
-            page_viewer.note_form(FolderState),
-            rx.el.h3(t("pf.annotations"), class_name="subsection-title", id="pf-notes-title"),
-            page_viewer.note_list(FolderState),
-            class_name="pf-notes", data_testid="annotations",
-        )),
-        rx.cond(FolderState.docs.length() > 0, rx.fragment(
-            rx.el.h3(t("pf.annexes"), class_name="subsection-title"),
-            rx.el.ul(rx.foreach(FolderState.docs, lambda d: rx.el.li(
-                rx.icon("paperclip", size=16, aria_hidden="true"),
-                rx.el.span(d["name"], class_name="file-name", dir="auto"),
-                rx.el.span(page_count(d["pages"]), class_name="muted"),
-                rx.el.a(t("mail.view"), href=d["view"], target="_blank", rel="noopener", reload_document=True,
-                        class_name="btn btn-small btn-ghost"),
-                rx.el.a(t("mail.download"), href=d["download"], reload_document=True,
-                        class_name="btn btn-small btn-ghost",
-                        data_testid="annex-download-" + d["id"]),
-                class_name="pf-file",
-            )), class_name="pf-files", data_testid="annex-list"),
-        )),
+        rx.cond(
+            FolderState.may_annotate,
+            rx.el.div(
+                page_viewer.note_form(FolderState),
+                rx.el.h3(t("pf.annotations"), class_name="subsection-title", id="pf-notes-title"),
+                page_viewer.note_list(FolderState),
+                class_name="pf-notes",
+                data_testid="annotations",
+            ),
+        ),
+        rx.cond(
+            FolderState.docs.length() > 0,
+            rx.fragment(
+                rx.el.h3(t("pf.annexes"), class_name="subsection-title"),
+                rx.el.ul(
+                    rx.foreach(
+                        FolderState.docs,
+                        lambda d: rx.el.li(
+                            rx.icon("paperclip", size=16, aria_hidden="true"),
+                            rx.el.span(d["name"], class_name="file-name", dir="auto"),
+                            rx.el.span(page_count(d["pages"]), class_name="muted"),
+                            rx.el.a(
+                                t("mail.view"),
+                                href=d["view"],
+                                target="_blank",
+                                rel="noopener",
+                                reload_document=True,
+                                class_name="btn btn-small btn-ghost",
+                            ),
+                            rx.el.a(
+                                t("mail.download"),
+                                href=d["download"],
+                                reload_document=True,
+                                class_name="btn btn-small btn-ghost",
+                                data_testid="annex-download-" + d["id"],
+                            ),
+                            class_name="pf-file",
+                        ),
+                    ),
+                    class_name="pf-files",
+                    data_testid="annex-list",
+                ),
+            ),
+        ),
     )
 
 
 def _person(p: rx.Var) -> rx.Component:
     return rx.el.li(
-        rx.cond(p["acted"] == "1", rx.icon("circle-check", size=16, aria_hidden="true", class_name="ok"),
-                rx.icon("circle-dashed", size=16, aria_hidden="true", class_name="muted")),
+        rx.cond(
+            p["acted"] == "1",
+            rx.icon("circle-check", size=16, aria_hidden="true", class_name="ok"),
+            rx.icon("circle-dashed", size=16, aria_hidden="true", class_name="muted"),
+        ),
         rx.el.span(pick(p["name_ar"], p["name"]), dir="auto"),
-        class_name="pf-person", data_acted=p["acted"],
+        class_name="pf-person",
+        data_acted=p["acted"],
     )
 
 
@@ -638,22 +806,41 @@ def _steps() -> rx.Component:
     S = FolderState
     return card(
         rx.el.h2(t("pf.steps"), class_name="section-title"),
-        rx.el.ol(rx.foreach(S.steps, lambda s: rx.el.li(
-            rx.el.div(
-                rx.el.span(s["pos"], class_name="pf-step-num", aria_hidden="true"),
-                rx.el.strong(pick(s["label_ar"], s["label_fr"])),
-                rx.el.span(t_choice(s["status"], "pf.step_status.", list(pf.STEP_STATUSES)),
-                           class_name="badge pf-st pf-st-" + s["status"]),
-                rx.cond(s["mode"] == "any", rx.el.span(t("parapheur.mode.any"), class_name="badge")),
-                class_name="pf-step-head",
+        rx.el.ol(
+            rx.foreach(
+                S.steps,
+                lambda s: rx.el.li(
+                    rx.el.div(
+                        rx.el.span(s["pos"], class_name="pf-step-num", aria_hidden="true"),
+                        rx.el.strong(pick(s["label_ar"], s["label_fr"])),
+                        rx.el.span(
+                            t_choice(s["status"], "pf.step_status.", list(pf.STEP_STATUSES)),
+                            class_name="badge pf-st pf-st-" + s["status"],
+                        ),
+                        rx.cond(s["mode"] == "any", rx.el.span(t("parapheur.mode.any"), class_name="badge")),
+                        class_name="pf-step-head",
+                    ),
+                    rx.el.ul(
+                        rx.foreach(S.participants, lambda p: rx.cond(p["step"] == s["pos"], _person(p))),
+                        class_name="pf-people-list",
+                    ),
+                    rx.cond(
+                        s["due"] != "",
+                        rx.el.p(
+                            rx.icon("calendar-clock", size=14, aria_hidden="true"),
+                            t("mail.deadline"),
+                            " ",
+                            rx.el.span(s["due"], dir="ltr"),
+                            class_name="muted pf-due",
+                        ),
+                    ),
+                    class_name=rx.cond(s["status"] == "active", "pf-step is-active", "pf-step"),
+                    data_testid="step-" + s["pos"],
+                    data_status=s["status"],
+                ),
             ),
-            rx.el.ul(rx.foreach(S.participants, lambda p: rx.cond(p["step"] == s["pos"], _person(p))),
-                     class_name="pf-people-list"),
-            rx.cond(s["due"] != "", rx.el.p(rx.icon("calendar-clock", size=14, aria_hidden="true"), t("mail.deadline"),
-                                            " ", rx.el.span(s["due"], dir="ltr"), class_name="muted pf-due")),
-            class_name=rx.cond(s["status"] == "active", "pf-step is-active", "pf-step"),
-            data_testid="step-" + s["pos"], data_status=s["status"],
-        )), class_name="pf-steps"),
+            class_name="pf-steps",
+        ),
     )
 
 
@@ -661,25 +848,55 @@ def _history() -> rx.Component:
     S = FolderState
     return card(
         rx.el.h2(t("mail.history"), class_name="section-title"),
-        rx.cond(S.history.length() > 0,
-                rx.el.ol(rx.foreach(S.history, lambda e: rx.el.li(
-                    rx.el.span(class_name="timeline-dot", aria_hidden="true"),
-                    rx.el.div(
-                        rx.el.span(t_choice(e["decision"], "parapheur.decision.", list(pf.DECISIONS)), " · ",
-                                   pf.kind_label(e["kind"]), " ", e["step"], class_name="timeline-title"),
-                        rx.el.span(rx.el.span(e["at"], dir="ltr"), " · ", pick(e["who_ar"], e["who"]),
-                                  class_name="timeline-time"),
-                        rx.cond(e["obo_fr"] != "", rx.el.span(pick(e["obo_ar"], e["obo_fr"], e["obo_en"]),
-                                                              class_name="badge pf-obo", data_testid="history-obo")),
-                        rx.cond(e["withdrawn"] != "", rx.el.span(t("pf.undo.withdrawn"), class_name="badge",
-                                                                 data_testid="history-withdrawn")),
-                        rx.cond(e["comment"] != "", rx.el.span(e["comment"], class_name="timeline-detail pre-wrap",
-                                                               dir="auto")),
-                        class_name="timeline-body",
+        rx.cond(
+            S.history.length() > 0,
+            rx.el.ol(
+                rx.foreach(
+                    S.history,
+                    lambda e: rx.el.li(
+                        rx.el.span(class_name="timeline-dot", aria_hidden="true"),
+                        rx.el.div(
+                            rx.el.span(
+                                t_choice(e["decision"], "parapheur.decision.", list(pf.DECISIONS)),
+                                " · ",
+                                pf.kind_label(e["kind"]),
+                                " ",
+                                e["step"],
+                                class_name="timeline-title",
+                            ),
+                            rx.el.span(
+                                rx.el.span(e["at"], dir="ltr"),
+                                " · ",
+                                pick(e["who_ar"], e["who"]),
+                                class_name="timeline-time",
+                            ),
+                            rx.cond(
+                                e["obo_fr"] != "",
+                                rx.el.span(
+                                    pick(e["obo_ar"], e["obo_fr"], e["obo_en"]),
+                                    class_name="badge pf-obo",
+                                    data_testid="history-obo",
+                                ),
+                            ),
+                            rx.cond(
+                                e["withdrawn"] != "",
+                                rx.el.span(t("pf.undo.withdrawn"), class_name="badge", data_testid="history-withdrawn"),
+                            ),
+                            rx.cond(
+                                e["comment"] != "",
+                                rx.el.span(e["comment"], class_name="timeline-detail pre-wrap", dir="auto"),
+                            ),
+                            class_name="timeline-body",
+                        ),
+                        class_name="timeline-item",
+                        data_decision=e["decision"],
                     ),
-                    class_name="timeline-item", data_decision=e["decision"],
-                )), class_name="timeline", data_testid="folder-history"),
-                rx.el.p(t("pf.no_history"), class_name="muted")),
+                ),
+                class_name="timeline",
+                data_testid="folder-history",
+            ),
+            rx.el.p(t("pf.no_history"), class_name="muted"),
+        ),
     )
 
 
@@ -687,11 +904,16 @@ def _action_button(decision: str, icon: str, label_key: str, testid: str, kind: 
     S = FolderState
     return rx.cond(
         S.decisions.contains(decision),
-        rx.el.button(rx.icon(icon, size=18, aria_hidden="true"), t(label_key),
-                     rx.cond(S.obo_fr != "", rx.el.span(" · ", pick(S.obo_ar, S.obo_fr, S.obo_en), class_name="btn-obo")),
-                     type="button", on_click=S.open_panel(decision),
-                     class_name=rx.cond(S.panel == decision, f"btn btn-{kind} is-on", f"btn btn-{kind}"),
-                     aria_pressed=rx.cond(S.panel == decision, "true", "false"), data_testid=testid),
+        rx.el.button(
+            rx.icon(icon, size=18, aria_hidden="true"),
+            t(label_key),
+            rx.cond(S.obo_fr != "", rx.el.span(" · ", pick(S.obo_ar, S.obo_fr, S.obo_en), class_name="btn-obo")),
+            type="button",
+            on_click=S.open_panel(decision),
+            class_name=rx.cond(S.panel == decision, f"btn btn-{kind} is-on", f"btn btn-{kind}"),
+            aria_pressed=rx.cond(S.panel == decision, "true", "false"),
+            data_testid=testid,
+        ),
     )
 
 
@@ -699,43 +921,94 @@ def _action_form() -> rx.Component:
     S = FolderState
     comment_required = (S.panel == "rejected") | (S.panel == "returned") | (S.panel == "opinion")
     return rx.el.form(
-        rx.cond((S.acting_for.length() > 1) | (S.own_slot & (S.acting_for.length() > 0)), rx.el.div(
-            rx.el.label(t("pf.act_as"), html_for="pf-obo", class_name="label"),
-            rx.el.select(
-                rx.cond(S.own_slot, rx.el.option(t("pf.myself"), value="")),
-                rx.foreach(S.acting_for, lambda a: rx.el.option(pick(a["label_ar"], a["label_fr"], a["label_en"]), value=a["id"])),
-                id="pf-obo", name="on_behalf_of", class_name="input select", data_testid="on-behalf-select"),
-            class_name="field",
-        )),
+        rx.cond(
+            (S.acting_for.length() > 1) | (S.own_slot & (S.acting_for.length() > 0)),
+            rx.el.div(
+                rx.el.label(t("pf.act_as"), html_for="pf-obo", class_name="label"),
+                rx.el.select(
+                    rx.cond(S.own_slot, rx.el.option(t("pf.myself"), value="")),
+                    rx.foreach(
+                        S.acting_for,
+                        lambda a: rx.el.option(pick(a["label_ar"], a["label_fr"], a["label_en"]), value=a["id"]),
+                    ),
+                    id="pf-obo",
+                    name="on_behalf_of",
+                    class_name="input select",
+                    data_testid="on-behalf-select",
+                ),
+                class_name="field",
+            ),
+        ),
         rx.el.div(
             rx.el.label(
-                rx.match(S.panel, ("rejected", t("parapheur.reject_reason")), ("returned", t("pf.return_reason")),
-                         ("opinion", t("pf.opinion_text")), t("pf.comment_optional")),
-                html_for="pf-comment", class_name="label"),
-            rx.el.textarea(id="pf-comment", name="comment", required=comment_required, max_length=4000, rows=3,
-                           class_name="input textarea", dir="auto", data_testid="action-comment"),
+                rx.match(
+                    S.panel,
+                    ("rejected", t("parapheur.reject_reason")),
+                    ("returned", t("pf.return_reason")),
+                    ("opinion", t("pf.opinion_text")),
+                    t("pf.comment_optional"),
+                ),
+                html_for="pf-comment",
+                class_name="label",
+            ),
+            rx.el.textarea(
+                id="pf-comment",
+                name="comment",
+                required=comment_required,
+                max_length=4000,
+                rows=3,
+                class_name="input textarea",
+                dir="auto",
+                data_testid="action-comment",
+            ),
             class_name="field",
         ),
-        rx.cond((S.panel == "signed") & (S.key_problem_fr == ""), rx.el.div(
-            rx.el.label(t("parapheur.pin"), html_for="pf-pin", class_name="label"),
-            rx.el.input(id="pf-pin", name="pin", type="password", input_mode="numeric", auto_complete="one-time-code",
-                        pattern="[0-9]{6,12}", min_length=6, max_length=12, required=True, dir="ltr",
-                        class_name="input pf-pin", data_testid="pin-input", aria_describedby="pf-pin-hint"),
-            rx.el.p(t("pf.pin_hint"), id="pf-pin-hint", class_name="hint"),
-            page_viewer.pin_pad(),
-            class_name="field",
-        )),
+        rx.cond(
+            (S.panel == "signed") & (S.key_problem_fr == ""),
+            rx.el.div(
+                rx.el.label(t("parapheur.pin"), html_for="pf-pin", class_name="label"),
+                rx.el.input(
+                    id="pf-pin",
+                    name="pin",
+                    type="password",
+                    input_mode="numeric",
+                    auto_complete="one-time-code",
+                    pattern="[0-9]{6,12}",
+                    min_length=6,
+                    max_length=12,
+                    required=True,
+                    dir="ltr",
+                    class_name="input pf-pin",
+                    data_testid="pin-input",
+                    aria_describedby="pf-pin-hint",
+                ),
+                rx.el.p(t("pf.pin_hint"), id="pf-pin-hint", class_name="hint"),
+                page_viewer.pin_pad(),
+                class_name="field",
+            ),
+        ),
         rx.el.div(
             rx.el.button(
-                rx.cond(S.busy, rx.icon("loader-circle", size=18, class_name="spin", aria_hidden="true"),
-                        rx.icon("check", size=18, aria_hidden="true")),
-                rx.match(S.panel, ("approved", t("pf.do.approved")), ("opinion", t("pf.do.opinion")),
-                         ("signed", t("pf.do.signed")), ("rejected", t("pf.do.rejected")),
-                         ("returned", t("pf.do.returned")), t("common.save")),
+                rx.cond(
+                    S.busy,
+                    rx.icon("loader-circle", size=18, class_name="spin", aria_hidden="true"),
+                    rx.icon("check", size=18, aria_hidden="true"),
+                ),
+                rx.match(
+                    S.panel,
+                    ("approved", t("pf.do.approved")),
+                    ("opinion", t("pf.do.opinion")),
+                    ("signed", t("pf.do.signed")),
+                    ("rejected", t("pf.do.rejected")),
+                    ("returned", t("pf.do.returned")),
+                    t("common.save"),
+                ),
                 rx.cond(S.obo_fr != "", rx.el.span(" · ", pick(S.obo_ar, S.obo_fr, S.obo_en))),
-                type="submit", disabled=S.busy | ((S.panel == "signed") & (S.key_problem_fr != "")),
+                type="submit",
+                disabled=S.busy | ((S.panel == "signed") & (S.key_problem_fr != "")),
                 class_name=rx.cond(S.panel == "rejected", "btn btn-danger", "btn btn-primary"),
-                data_testid="action-submit"),
+                data_testid="action-submit",
+            ),
             rx.el.button(t("common.cancel"), type="button", on_click=S.open_panel(""), class_name="btn btn-ghost"),
             class_name="actions",
         ),
@@ -748,49 +1021,84 @@ def _action_form() -> rx.Component:
 
 def _actions() -> rx.Component:
     S = FolderState
-    return rx.cond(S.can_act, card(
-        rx.el.h2(t("pf.your_turn"), class_name="section-title", id="pf-act-title"),
-        rx.cond(S.obo_fr != "", rx.el.p(
-            rx.icon("users", size=16, aria_hidden="true"), t("draft.obo_notice"), " ",
-            rx.el.strong(pick(S.obo_ar, S.obo_fr, S.obo_en)), class_name="msg msg-info", data_testid="obo-notice")),
-        rx.cond(S.key_problem_fr != "", rx.el.div(
-            rx.icon("key-round", size=18, aria_hidden="true"),
-            rx.el.div(rx.el.p(pick(S.key_problem_ar, S.key_problem_fr, S.key_problem_en)),
-                      rx.el.a(t("draft.key_create"), href=routes.ACCOUNT, class_name="btn btn-small btn-secondary")),
-            role="alert", class_name="msg msg-error msg-icon", data_testid="key-missing")),
-        rx.el.div(
-            _action_button("approved", "stamp", "pf.act.approved", "action-approve", "primary"),
-            _action_button("opinion", "message-square-text", "pf.act.opinion", "action-opinion", "primary"),
-            _action_button("signed", "pen-line", "pf.act.signed", "action-sign", "primary"),
-            _action_button("returned", "undo-2", "pf.act.returned", "action-return"),
-            _action_button("rejected", "circle-x", "pf.act.rejected", "action-reject", "danger"),
-            class_name="actions pf-action-buttons",
+    return rx.cond(
+        S.can_act,
+        card(
+            rx.el.h2(t("pf.your_turn"), class_name="section-title", id="pf-act-title"),
+            rx.cond(
+                S.obo_fr != "",
+                rx.el.p(
+                    rx.icon("users", size=16, aria_hidden="true"),
+                    t("draft.obo_notice"),
+                    " ",
+                    rx.el.strong(pick(S.obo_ar, S.obo_fr, S.obo_en)),
+                    class_name="msg msg-info",
+                    data_testid="obo-notice",
+                ),
+            ),
+            rx.cond(
+                S.key_problem_fr != "",
+                rx.el.div(
+                    rx.icon("key-round", size=18, aria_hidden="true"),
+                    rx.el.div(
+                        rx.el.p(pick(S.key_problem_ar, S.key_problem_fr, S.key_problem_en)),
+                        rx.el.a(t("draft.key_create"), href=routes.ACCOUNT, class_name="btn btn-small btn-secondary"),
+                    ),
+                    role="alert",
+                    class_name="msg msg-error msg-icon",
+                    data_testid="key-missing",
+                ),
+            ),
+            rx.el.div(
+                _action_button("approved", "stamp", "pf.act.approved", "action-approve", "primary"),
+                _action_button("opinion", "message-square-text", "pf.act.opinion", "action-opinion", "primary"),
+                _action_button("signed", "pen-line", "pf.act.signed", "action-sign", "primary"),
+                _action_button("returned", "undo-2", "pf.act.returned", "action-return"),
+                _action_button("rejected", "circle-x", "pf.act.rejected", "action-reject", "danger"),
+                class_name="actions pf-action-buttons",
+            ),
+            rx.cond(S.panel != "", _action_form()),
+            class_name="pf-act",
+            aria_labelledby="pf-act-title",
+            data_testid="action-panel",
         ),
-        rx.cond(S.panel != "", _action_form()),
-        class_name="pf-act",
-        aria_labelledby="pf-act-title",
-        data_testid="action-panel",
-    ))
+    )
 
 
 def _undo_panel() -> rx.Component:
     """The actor's own last decision, with its undo, while the next participant has not acted."""
     S = FolderState
-    return rx.cond(S.undo_decision != "", rx.el.div(
-        rx.icon("undo-2", size=18, aria_hidden="true"),
-        rx.el.span(t("pf.undo.last"), " ",
-                   rx.el.strong(t_choice(S.undo_decision, "parapheur.decision.", list(pf.DECISIONS)))),
-        rx.el.button(t("pf.undo.action"), type="button", on_click=S.undo_last, disabled=S.busy,
-                     class_name="btn btn-small btn-secondary", data_testid="undo-decision"),
-        class_name="msg msg-info pf-undo", data_testid="undo-panel",
-    ))
+    return rx.cond(
+        S.undo_decision != "",
+        rx.el.div(
+            rx.icon("undo-2", size=18, aria_hidden="true"),
+            rx.el.span(
+                t("pf.undo.last"),
+                " ",
+                rx.el.strong(t_choice(S.undo_decision, "parapheur.decision.", list(pf.DECISIONS))),
+            ),
+            rx.el.button(
+                t("pf.undo.action"),
+                type="button",
+                on_click=S.undo_last,
+                disabled=S.busy,
+                class_name="btn btn-small btn-secondary",
+                data_testid="undo-decision",
+            ),
+            class_name="msg msg-info pf-undo",
+            data_testid="undo-panel",
+        ),
+    )
 
 
 def _check(label_key: str, value: rx.Var, good_when: bool = True) -> rx.Component:
     good = (value == "1") if good_when else (value != "1")
     return rx.el.li(
-        rx.cond(good, rx.icon("circle-check", size=16, aria_hidden="true", class_name="ok"),
-                rx.icon("circle-x", size=16, aria_hidden="true", class_name="bad")),
+        rx.cond(
+            good,
+            rx.icon("circle-check", size=16, aria_hidden="true", class_name="ok"),
+            rx.icon("circle-x", size=16, aria_hidden="true", class_name="bad"),
+        ),
         rx.el.span(t(label_key)),
         rx.el.strong(rx.cond(value == "1", t("common.yes"), t("common.no"))),
         class_name=rx.cond(good, "check-row is-ok", "check-row is-bad"),
@@ -799,80 +1107,159 @@ def _check(label_key: str, value: rx.Var, good_when: bool = True) -> rx.Componen
 
 def _completed() -> rx.Component:
     S = FolderState
-    return rx.cond((S.f["status"] == "completed") | (S.f["status"] == "sent"), card(
-        rx.el.h2(t("pf.report"), class_name="section-title"),
-        rx.cond(S.has_report, rx.fragment(
-            verdict(S.report_ok, testid="report-verdict"),
-            rx.el.ol(rx.foreach(S.signatures, lambda sig: rx.el.li(
-                rx.el.dl(
-                    rx.el.dt(t("verify.sig.signer")), rx.el.dd(sig["signer"], dir="auto", data_testid="report-signer"),
-                    rx.el.dt(t("verify.sig.time")), rx.el.dd(pick(sig["time_ar"], sig["time_fr"], sig["time_en"])),
-                    class_name="dl dl-stack",
+    return rx.cond(
+        (S.f["status"] == "completed") | (S.f["status"] == "sent"),
+        card(
+            rx.el.h2(t("pf.report"), class_name="section-title"),
+            rx.cond(
+                S.has_report,
+                rx.fragment(
+                    verdict(S.report_ok, testid="report-verdict"),
+                    rx.el.ol(
+                        rx.foreach(
+                            S.signatures,
+                            lambda sig: rx.el.li(
+                                rx.el.dl(
+                                    rx.el.dt(t("verify.sig.signer")),
+                                    rx.el.dd(sig["signer"], dir="auto", data_testid="report-signer"),
+                                    rx.el.dt(t("verify.sig.time")),
+                                    rx.el.dd(pick(sig["time_ar"], sig["time_fr"], sig["time_en"])),
+                                    class_name="dl dl-stack",
+                                ),
+                                rx.el.ul(
+                                    _check("verify.sig.intact", sig["intact"]),
+                                    _check("verify.sig.trusted", sig["trusted"]),
+                                    _check("verify.sig.timestamped", sig["timestamped"]),
+                                    _check("verify.sig.modified", sig["modified"], good_when=False),
+                                    class_name="check-list",
+                                ),
+                                class_name="sig-item",
+                                data_testid="report-signature",
+                            ),
+                        ),
+                        class_name="sig-list",
+                    ),
                 ),
-                rx.el.ul(
-                    _check("verify.sig.intact", sig["intact"]),
-                    _check("verify.sig.trusted", sig["trusted"]),
-                    _check("verify.sig.timestamped", sig["timestamped"]),
-                    _check("verify.sig.modified", sig["modified"], good_when=False),
-                    class_name="check-list",
+            ),
+            rx.el.div(
+                rx.el.a(
+                    rx.icon("download", size=16, aria_hidden="true"),
+                    t("pf.download_signed"),
+                    href=S.f["download"],
+                    download=S.f["reference"] + ".pdf",
+                    reload_document=True,
+                    class_name="btn btn-secondary",
                 ),
-                class_name="sig-item", data_testid="report-signature",
-            )), class_name="sig-list"),
-        )),
-        rx.el.div(
-            rx.el.a(rx.icon("download", size=16, aria_hidden="true"), t("pf.download_signed"), href=S.f["download"],
-                    download=S.f["reference"] + ".pdf", reload_document=True, class_name="btn btn-secondary"),
-            rx.el.a(rx.icon("list-checks", size=16, aria_hidden="true"), t("parapheur.bordereau"),
-                    href=S.f["bordereau"], reload_document=True, class_name="btn btn-secondary",
-                    data_testid="bordereau-download"),
-            class_name="actions",
+                rx.el.a(
+                    rx.icon("list-checks", size=16, aria_hidden="true"),
+                    t("parapheur.bordereau"),
+                    href=S.f["bordereau"],
+                    reload_document=True,
+                    class_name="btn btn-secondary",
+                    data_testid="bordereau-download",
+                ),
+                class_name="actions",
+            ),
+            data_testid="folder-completed",
         ),
-        data_testid="folder-completed",
-    ))
+    )
 
 
 def _letter_panel() -> rx.Component:
     """The drafted letter's text, edited in place: preview, then a new version (the circuit restarts)."""
     S = FolderState
-    return rx.cond(S.panel == "letter", card(
-        rx.el.div(
-            rx.el.h2(t("draft.revise_title"), class_name="section-title", id="pf-letter-title"),
-            rx.el.button(rx.icon("x", size=18, aria_hidden="true"), type="button", on_click=S.open_panel(""),
-                         class_name="btn btn-small btn-ghost", aria_label=t("common.close")),
-            class_name="card-head",
+    return rx.cond(
+        S.panel == "letter",
+        card(
+            rx.el.div(
+                rx.el.h2(t("draft.revise_title"), class_name="section-title", id="pf-letter-title"),
+                rx.el.button(
+                    rx.icon("x", size=18, aria_hidden="true"),
+                    type="button",
+                    on_click=S.open_panel(""),
+                    class_name="btn btn-small btn-ghost",
+                    aria_label=t("common.close"),
+                ),
+                class_name="card-head",
+            ),
+            rx.el.p(t("draft.revise_hint"), class_name="hint"),
+            pf.letter_editor(
+                S.letter,
+                S.form_key,
+                on_submit=S.submit_letter,
+                set_intent=S.set_intent,
+                submit_key="draft.revise_submit",
+                testid="letter-form",
+            ),
+            pf.letter_preview(S.preview_src, S.preview_pages, "apercu-" + S.f["reference"] + ".pdf"),
+            aria_labelledby="pf-letter-title",
+            data_testid="letter-panel",
         ),
-        rx.el.p(t("draft.revise_hint"), class_name="hint"),
-        pf.letter_editor(S.letter, S.form_key, on_submit=S.submit_letter, set_intent=S.set_intent,
-                         submit_key="draft.revise_submit", testid="letter-form"),
-        pf.letter_preview(S.preview_src, S.preview_pages, "apercu-" + S.f["reference"] + ".pdf"),
-        aria_labelledby="pf-letter-title",
-        data_testid="letter-panel",
-    ))
+    )
 
 
 def _initiator_tools() -> rx.Component:
     S = FolderState
-    return rx.cond(S.allowed.contains(FolderAction.new_version.value), card(
-        rx.el.h2(t("parapheur.new_version"), class_name="section-title"),
-        rx.cond(S.has_letter, rx.el.button(
-            rx.icon("file-pen-line", size=16, aria_hidden="true"), t("draft.revise_title"), type="button",
-            on_click=S.open_panel("letter"), class_name="btn btn-primary", data_testid="letter-edit")),
-        rx.el.p(t("pf.version_hint"), class_name="hint"),
-        upload_box(UPLOAD_ID, S.add_version_files(rx.upload_files(upload_id=UPLOAD_ID)), "pf.add_files",
-                   "pf.drop_files", accept=ACCEPT, icon="file-up"),
-        rx.el.ul(rx.foreach(S.new_files, lambda f: rx.el.li(
-            rx.icon("file-text", size=16, aria_hidden="true"), rx.el.span(f["name"], dir="auto"), size_text(f),
-            class_name="pf-file")), class_name="pf-files"),
-        rx.el.div(
-            rx.cond(S.new_files.length() > 0, rx.el.button(
-                t("pf.submit_version"), type="button", on_click=S.submit_version, disabled=S.busy,
-                class_name="btn btn-primary", data_testid="version-submit")),
-            rx.el.button(t("pf.cancel_folder"), type="button", on_click=S.cancel_folder, class_name="btn btn-ghost",
-                         data_testid="folder-cancel"),
-            class_name="actions",
+    return rx.cond(
+        S.allowed.contains(FolderAction.new_version.value),
+        card(
+            rx.el.h2(t("parapheur.new_version"), class_name="section-title"),
+            rx.cond(
+                S.has_letter,
+                rx.el.button(
+                    rx.icon("file-pen-line", size=16, aria_hidden="true"),
+                    t("draft.revise_title"),
+                    type="button",
+                    on_click=S.open_panel("letter"),
+                    class_name="btn btn-primary",
+                    data_testid="letter-edit",
+                ),
+            ),
+            rx.el.p(t("pf.version_hint"), class_name="hint"),
+            upload_box(
+                UPLOAD_ID,
+                S.add_version_files(rx.upload_files(upload_id=UPLOAD_ID)),
+                "pf.add_files",
+                "pf.drop_files",
+                accept=ACCEPT,
+                icon="file-up",
+            ),
+            rx.el.ul(
+                rx.foreach(
+                    S.new_files,
+                    lambda f: rx.el.li(
+                        rx.icon("file-text", size=16, aria_hidden="true"),
+                        rx.el.span(f["name"], dir="auto"),
+                        size_text(f),
+                        class_name="pf-file",
+                    ),
+                ),
+                class_name="pf-files",
+            ),
+            rx.el.div(
+                rx.cond(
+                    S.new_files.length() > 0,
+                    rx.el.button(
+                        t("pf.submit_version"),
+                        type="button",
+                        on_click=S.submit_version,
+                        disabled=S.busy,
+                        class_name="btn btn-primary",
+                        data_testid="version-submit",
+                    ),
+                ),
+                rx.el.button(
+                    t("pf.cancel_folder"),
+                    type="button",
+                    on_click=S.cancel_folder,
+                    class_name="btn btn-ghost",
+                    data_testid="folder-cancel",
+                ),
+                class_name="actions",
+            ),
+            data_testid="initiator-tools",
         ),
-        data_testid="initiator-tools",
-    ))
+    )
 
 
 def not_found() -> rx.Component:
@@ -888,15 +1275,27 @@ def not_found() -> rx.Component:
 def page() -> rx.Component:
     S = FolderState
     return layout(
-        rx.el.a(rx.icon("arrow-left", size=16, aria_hidden="true", class_name="flip-rtl"), t("pf.back"),
-                href=routes.PARAPHEUR, class_name="back-link"),
+        rx.el.a(
+            rx.icon("arrow-left", size=16, aria_hidden="true", class_name="flip-rtl"),
+            t("pf.back"),
+            href=routes.PARAPHEUR,
+            class_name="back-link",
+        ),
         rx.el.h1(t("pf.folder"), id="page-title", class_name="page-title sr-only", data_testid="page-title"),
         messages(S),
         rx.cond(
             S.found,
             rx.el.div(
-                rx.el.div(_head(), rx.cond(SendState.s_open, send_panel()), _actions(), _undo_panel(), _letter_panel(),
-                          _completed(), _viewer(), class_name="detail-main"),
+                rx.el.div(
+                    _head(),
+                    rx.cond(SendState.s_open, send_panel()),
+                    _actions(),
+                    _undo_panel(),
+                    _letter_panel(),
+                    _completed(),
+                    _viewer(),
+                    class_name="detail-main",
+                ),
                 rx.el.div(_steps(), _history(), _initiator_tools(), class_name="detail-side"),
                 class_name="detail-grid",
             ),

@@ -45,11 +45,15 @@ def page() -> rx.Component:
             rx.el.p(t("home.staff.title")),
             rx.cond(
                 SessionState.logged_in,
-                rx.el.a(t("nav.account"), href=routes.ACCOUNT, class_name="btn btn-secondary", data_testid="home-staff"),
+                rx.el.a(
+                    t("nav.account"), href=routes.ACCOUNT, class_name="btn btn-secondary", data_testid="home-staff"
+                ),
                 rx.el.a(
                     rx.icon("log-in", size=18, aria_hidden="true", class_name="flip-rtl"),
                     t("home.staff.link"),
-                    href=routes.LOGIN, class_name="btn btn-secondary", data_testid="home-staff",
+                    href=routes.LOGIN,
+                    class_name="btn btn-secondary",
+                    data_testid="home-staff",
                 ),
             ),
             class_name="staff-box",

@@ -11,8 +11,8 @@ from datetime import date
 import reflex as rx
 
 from mrasla_app import db
-from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.correspondence import inbox, scoping
+from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.records import file_plan
@@ -21,7 +21,14 @@ from mrasla_app.ui.components.dates import day_input, parse_day
 from mrasla_app.ui.components.forms import messages, option, page_title
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import (
-    DIRECTIONS, PRIORITIES, STATUSES, confidential_badge, deadline_cell, holidays, priority_badge, row_dict,
+    DIRECTIONS,
+    PRIORITIES,
+    STATUSES,
+    confidential_badge,
+    deadline_cell,
+    holidays,
+    priority_badge,
+    row_dict,
     status_badge,
 )
 from mrasla_app.ui.i18n import pick, t, t_choice
@@ -52,9 +59,13 @@ def unit_options(session, actor: Actor) -> list[dict[str, str]]:
     nodes = directory.unit_tree(session, actor.administration_id, active_only=True)
     scope = None if actor.has_role("clerk") else scoping.unit_scope(session, actor)
     return [
-        {"id": str(n.unit.id), "label_ar": "\u2003" * n.depth + n.unit.name_ar,
-         "label_fr": "\u2003" * n.depth + n.unit.name_fr}
-        for n in nodes if scope is None or n.unit.id in scope
+        {
+            "id": str(n.unit.id),
+            "label_ar": "\u2003" * n.depth + n.unit.name_ar,
+            "label_fr": "\u2003" * n.depth + n.unit.name_fr,
+        }
+        for n in nodes
+        if scope is None or n.unit.id in scope
     ]
 
 
@@ -86,8 +97,9 @@ class InboxState(SessionState):
         if not actor.administration_id:
             return
         p = file_plan.plan(session, actor, actor.administration_id)
-        self.plan_nodes = [{"id": str(n.id), "label_ar": f"{n.code} {n.name_ar}", "label_fr": f"{n.code} {n.name_fr}"}
-                           for n in p.nodes]
+        self.plan_nodes = [
+            {"id": str(n.id), "label_ar": f"{n.code} {n.name_ar}", "label_fr": f"{n.code} {n.name_fr}"} for n in p.nodes
+        ]
         self.doc_types = [{"id": str(d.id), "label_ar": d.name_ar, "label_fr": d.name_fr} for d in p.types]
         self.tags = [{"id": str(g.id), "label_ar": g.label, "label_fr": g.label} for g in p.tags]
 
@@ -95,17 +107,26 @@ class InboxState(SessionState):
         f = self.filters
         unit = f.get("unit", "")
         return inbox.InboxFilter(
-            queue=inbox.Queue(self.queue), direction=f.get("direction", ""), status=f.get("status", ""),
-            priority=f.get("priority", ""), date_from=_day(f.get("date_from", "")), date_to=_day(f.get("date_to", "")),
-            unit_id=int(unit) if unit.isdigit() else None, sender=f.get("sender", ""), q=self.q,
-            sort=inbox.Sort(self.sort), file_plan_node_id=_opt(f, "plan"), document_type_id=_opt(f, "doctype"),
+            queue=inbox.Queue(self.queue),
+            direction=f.get("direction", ""),
+            status=f.get("status", ""),
+            priority=f.get("priority", ""),
+            date_from=_day(f.get("date_from", "")),
+            date_to=_day(f.get("date_to", "")),
+            unit_id=int(unit) if unit.isdigit() else None,
+            sender=f.get("sender", ""),
+            q=self.q,
+            sort=inbox.Sort(self.sort),
+            file_plan_node_id=_opt(f, "plan"),
+            document_type_id=_opt(f, "doctype"),
             tag_id=_opt(f, "tag"),
         )
 
     def _fetch(self, actor: Actor, *, more: bool = False) -> None:
         with db.read_session() as session:
-            rows, cursor = inbox.page(session, actor, self._filter(), after=self._cursor if more else "",
-                                      limit=PAGE_SIZE)
+            rows, cursor = inbox.page(
+                session, actor, self._filter(), after=self._cursor if more else "", limit=PAGE_SIZE
+            )
             off = holidays(session, actor.administration_id)
             if not more:
                 self.counts = inbox.counts(session, actor)
@@ -206,8 +227,11 @@ def _tab(queue: rx.Var) -> rx.Component:
     active = S.queue == queue
     return rx.el.button(
         rx.el.span(t_choice(queue, "queue.", QUEUES)),
-        rx.el.span(S.counts[queue].to_string(), class_name=rx.cond(S.counts[queue] > 0, "count count-on", "count"),
-                   data_testid="queue-count-" + queue),
+        rx.el.span(
+            S.counts[queue].to_string(),
+            class_name=rx.cond(S.counts[queue] > 0, "count count-on", "count"),
+            data_testid="queue-count-" + queue,
+        ),
         type="button",
         on_click=S.set_queue(queue),
         class_name=rx.cond(active, "qtab is-active", "qtab"),
@@ -241,40 +265,88 @@ def _filters() -> rx.Component:
         ),
         rx.el.form(
             rx.el.div(
-                _select("direction", "mail.direction",
-                        [option("", t("common.all"))] + [option(d, t(f"direction.{d}")) for d in DIRECTIONS],
-                        _fv("direction")),
-                _select("status", "field.status",
-                        [option("", t("common.all"))] + [option(s, t(f"status.{s}")) for s in STATUSES],
-                        _fv("status")),
-                _select("priority", "mail.priority",
-                        [option("", t("common.all"))] + [option(p, t(f"priority.{p}")) for p in PRIORITIES],
-                        _fv("priority")),
-                _select("unit", "mail.action_unit",
-                        [option("", t("common.all")),
-                         rx.foreach(S.units, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"]))],
-                        _fv("unit")),
-                *[_select(name, key, [option("", t("common.all")), rx.foreach(
-                    getattr(S, attr), lambda o: rx.el.option(pick(o["label_ar"], o["label_fr"]), value=o["id"]))],
-                    _fv(name)) for name, key, attr in (("plan", "records.file_plan_node", "plan_nodes"),
-                                                       ("doctype", "records.document_type", "doc_types"),
-                                                       ("tag", "records.tag", "tags"))],
-                rx.el.div(rx.el.label(t("inbox.date_from"), html_for="filter-date_from", class_name="label"),
-                          day_input("filter-date_from", "date_from", default_value=_fv("date_from"),
-                                    data_testid="filter-date_from"), class_name="field"),
-                rx.el.div(rx.el.label(t("inbox.date_to"), html_for="filter-date_to", class_name="label"),
-                          day_input("filter-date_to", "date_to", default_value=_fv("date_to"),
-                                    data_testid="filter-date_to"), class_name="field"),
-                rx.el.div(rx.el.label(t("mail.sender"), html_for="filter-sender", class_name="label"),
-                          rx.el.input(id="filter-sender", name="sender", type="text", class_name="input",
-                                      default_value=_fv("sender"), max_length=120, data_testid="filter-sender"),
-                          class_name="field"),
+                _select(
+                    "direction",
+                    "mail.direction",
+                    [option("", t("common.all"))] + [option(d, t(f"direction.{d}")) for d in DIRECTIONS],
+                    _fv("direction"),
+                ),
+                _select(
+                    "status",
+                    "field.status",
+                    [option("", t("common.all"))] + [option(s, t(f"status.{s}")) for s in STATUSES],
+                    _fv("status"),
+                ),
+                _select(
+                    "priority",
+                    "mail.priority",
+                    [option("", t("common.all"))] + [option(p, t(f"priority.{p}")) for p in PRIORITIES],
+                    _fv("priority"),
+                ),
+                _select(
+                    "unit",
+                    "mail.action_unit",
+                    [
+                        option("", t("common.all")),
+                        rx.foreach(S.units, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"])),
+                    ],
+                    _fv("unit"),
+                ),
+                *[
+                    _select(
+                        name,
+                        key,
+                        [
+                            option("", t("common.all")),
+                            rx.foreach(
+                                getattr(S, attr),
+                                lambda o: rx.el.option(pick(o["label_ar"], o["label_fr"]), value=o["id"]),
+                            ),
+                        ],
+                        _fv(name),
+                    )
+                    for name, key, attr in (
+                        ("plan", "records.file_plan_node", "plan_nodes"),
+                        ("doctype", "records.document_type", "doc_types"),
+                        ("tag", "records.tag", "tags"),
+                    )
+                ],
+                rx.el.div(
+                    rx.el.label(t("inbox.date_from"), html_for="filter-date_from", class_name="label"),
+                    day_input(
+                        "filter-date_from", "date_from", default_value=_fv("date_from"), data_testid="filter-date_from"
+                    ),
+                    class_name="field",
+                ),
+                rx.el.div(
+                    rx.el.label(t("inbox.date_to"), html_for="filter-date_to", class_name="label"),
+                    day_input("filter-date_to", "date_to", default_value=_fv("date_to"), data_testid="filter-date_to"),
+                    class_name="field",
+                ),
+                rx.el.div(
+                    rx.el.label(t("mail.sender"), html_for="filter-sender", class_name="label"),
+                    rx.el.input(
+                        id="filter-sender",
+                        name="sender",
+                        type="text",
+                        class_name="input",
+                        default_value=_fv("sender"),
+                        max_length=120,
+                        data_testid="filter-sender",
+                    ),
+                    class_name="field",
+                ),
                 class_name="form-grid filters-grid",
             ),
             rx.el.div(
                 rx.el.button(t("inbox.apply"), type="submit", class_name="btn btn-primary", data_testid="filter-apply"),
-                rx.el.button(t("inbox.reset"), type="button", on_click=S.reset_filters, class_name="btn btn-ghost",
-                             data_testid="filter-reset"),
+                rx.el.button(
+                    t("inbox.reset"),
+                    type="button",
+                    on_click=S.reset_filters,
+                    class_name="btn btn-ghost",
+                    data_testid="filter-reset",
+                ),
                 class_name="actions",
             ),
             on_submit=S.apply_filters,
@@ -290,12 +362,25 @@ def _toolbar() -> rx.Component:
     return rx.el.div(
         rx.el.form(
             rx.el.label(t("inbox.search_label"), html_for="inbox-search", class_name="sr-only"),
-            rx.el.input(id="inbox-search", name="q", type="search", default_value=S.q, class_name="input",
-                        placeholder=t("inbox.search_placeholder"), max_length=200, auto_complete="off",
-                        data_testid="inbox-search"),
-            rx.el.button(rx.icon("search", size=18, aria_hidden="true"), rx.el.span(t("inbox.search"), class_name="hide-sm"),
-                         type="submit", class_name="btn btn-primary", aria_label=t("inbox.search"),
-                         data_testid="inbox-search-submit"),
+            rx.el.input(
+                id="inbox-search",
+                name="q",
+                type="search",
+                default_value=S.q,
+                class_name="input",
+                placeholder=t("inbox.search_placeholder"),
+                max_length=200,
+                auto_complete="off",
+                data_testid="inbox-search",
+            ),
+            rx.el.button(
+                rx.icon("search", size=18, aria_hidden="true"),
+                rx.el.span(t("inbox.search"), class_name="hide-sm"),
+                type="submit",
+                class_name="btn btn-primary",
+                aria_label=t("inbox.search"),
+                data_testid="inbox-search-submit",
+            ),
             on_submit=S.search,
             role="search",
             class_name="search-form",
@@ -303,8 +388,14 @@ def _toolbar() -> rx.Component:
         ),
         rx.el.div(
             rx.el.label(t("inbox.sort"), html_for="inbox-sort", class_name="label"),
-            rx.el.select(*[option(s, t(f"sort.{s}")) for s in SORTS], id="inbox-sort", value=S.sort,
-                         on_change=S.set_sort, class_name="input select", data_testid="inbox-sort"),
+            rx.el.select(
+                *[option(s, t(f"sort.{s}")) for s in SORTS],
+                id="inbox-sort",
+                value=S.sort,
+                on_change=S.set_sort,
+                class_name="input select",
+                data_testid="inbox-sort",
+            ),
             class_name="sort-field",
         ),
         class_name="inbox-toolbar",
@@ -322,14 +413,24 @@ def mail_row(r: rx.Var, testid_prefix: str = "inbox-row-") -> rx.Component:
         rx.el.span(
             rx.el.span(r["subject"], class_name="mr-subject"),
             rx.el.span(pick(r["sender_ar"], r["sender"]), class_name="mr-sender muted", dir="auto"),
-            rx.cond(r["snip_hit"] != "", rx.el.span(
-                rx.el.span(t("inbox.snippet_label"), class_name="mr-snippet-label"), " ",
-                rx.el.bdi(r["snip_before"], " ", rx.el.mark(r["snip_hit"]), " ", r["snip_after"]),
-                class_name="mr-snippet muted", data_testid="inbox-snippet")),
+            rx.cond(
+                r["snip_hit"] != "",
+                rx.el.span(
+                    rx.el.span(t("inbox.snippet_label"), class_name="mr-snippet-label"),
+                    " ",
+                    rx.el.bdi(r["snip_before"], " ", rx.el.mark(r["snip_hit"]), " ", r["snip_after"]),
+                    class_name="mr-snippet muted",
+                    data_testid="inbox-snippet",
+                ),
+            ),
             class_name="mr-cell mr-main",
         ),
-        rx.el.span(status_badge(r["status"]), priority_badge(r["priority"]), confidential_badge(r["confidential"]),
-                   class_name="mr-cell mr-badges"),
+        rx.el.span(
+            status_badge(r["status"]),
+            priority_badge(r["priority"]),
+            confidential_badge(r["confidential"]),
+            class_name="mr-cell mr-badges",
+        ),
         rx.el.span(pick(r["unit_ar"], r["unit_fr"]), class_name="mr-cell mr-unit muted"),
         rx.el.span(deadline_cell(r), class_name="mr-cell mr-deadline"),
         href=r["href"],
@@ -355,24 +456,42 @@ def page() -> rx.Component:
     return layout(
         page_title("inbox.title"),
         messages(S),
-        rx.el.nav(rx.foreach(S.queues, _tab), class_name="qtabs", aria_label=t("inbox.queues"),
-                  data_testid="inbox-queues"),
+        rx.el.nav(
+            rx.foreach(S.queues, _tab), class_name="qtabs", aria_label=t("inbox.queues"), data_testid="inbox-queues"
+        ),
         _toolbar(),
         _filters(),
         rx.cond(
             S.rows.length() > 0,
-            rx.el.div(mail_list_head(), rx.foreach(S.rows, lambda r: mail_row(r)), class_name="mail-list", data_testid="inbox-list"),
-            rx.cond(S.loaded, rx.el.div(
-                rx.icon("inbox", size=40, class_name="empty-icon", aria_hidden="true"),
-                rx.el.p(rx.cond(S.q != "", t("inbox.no_results"), t("inbox.empty"))),
-                class_name="empty-state card", data_testid="empty-state",
-            )),
+            rx.el.div(
+                mail_list_head(),
+                rx.foreach(S.rows, lambda r: mail_row(r)),
+                class_name="mail-list",
+                data_testid="inbox-list",
+            ),
+            rx.cond(
+                S.loaded,
+                rx.el.div(
+                    rx.icon("inbox", size=40, class_name="empty-icon", aria_hidden="true"),
+                    rx.el.p(rx.cond(S.q != "", t("inbox.no_results"), t("inbox.empty"))),
+                    class_name="empty-state card",
+                    data_testid="empty-state",
+                ),
+            ),
         ),
-        rx.cond(S.has_more, rx.el.div(
-            rx.el.button(t("inbox.more"), type="button", on_click=S.load_more, class_name="btn btn-secondary",
-                         data_testid="inbox-more"),
-            class_name="more",
-        )),
+        rx.cond(
+            S.has_more,
+            rx.el.div(
+                rx.el.button(
+                    t("inbox.more"),
+                    type="button",
+                    on_click=S.load_more,
+                    class_name="btn btn-secondary",
+                    data_testid="inbox-more",
+                ),
+                class_name="more",
+            ),
+        ),
         active=PAGE,
         wide=True,
     )

@@ -63,9 +63,14 @@ class LoginState(SessionState):
         with db.read_session() as session:
             choices = providers.login_choices(session)
         self.directories = [
-            {"id": str(c.id), "kind": c.kind, "name": c.name, "code": c.administration_code,
-             "domain": f"@{c.login_domain}" if c.login_domain else "",
-             "href": routes.oidc_start_url(c.id, self._next()) if c.kind == "oidc" else ""}
+            {
+                "id": str(c.id),
+                "kind": c.kind,
+                "name": c.name,
+                "code": c.administration_code,
+                "domain": f"@{c.login_domain}" if c.login_domain else "",
+                "href": routes.oidc_start_url(c.id, self._next()) if c.kind == "oidc" else "",
+            }
             for c in choices
         ]
         if self.directory_id not in {d["id"] for d in self.directories if d["kind"] == "ldap"}:
@@ -98,8 +103,14 @@ class LoginState(SessionState):
                     ticket, user = signin.finish_second_factor(session, self._pending(), totp, ip=ip, user_agent=agent)
                 else:
                     ticket, user = signin.authenticate(
-                        session, email, password, totp, provider_id=int(self.directory_id or 0) or None,
-                        ip=ip, user_agent=agent)
+                        session,
+                        email,
+                        password,
+                        totp,
+                        provider_id=int(self.directory_id or 0) or None,
+                        ip=ip,
+                        user_agent=agent,
+                    )
                 target = self._next() or landing_route(accounts.load_actor(session, user))
         except DomainError as exc:
             if exc.code == "error.totp_required":
@@ -121,19 +132,33 @@ class LoginState(SessionState):
 
 
 def _directory(d: rx.Var) -> rx.Component:
-    label = rx.el.span(rx.el.strong(d["name"]), " ", rx.el.span(d["code"] + " " + d["domain"], class_name="muted",
-                                                                    dir="ltr"))
-    return rx.el.li(rx.cond(
-        d["kind"] == "oidc",
-        # reload_document: a real navigation to the API route (which sends the browser on to the
-        # provider), not the client-side router's
-        rx.el.a(rx.icon("log-in", size=16, aria_hidden="true"), label, href=d["href"], reload_document=True,
-                class_name="btn btn-ghost btn-block", data_testid="login-oidc-" + d["id"]),
-        rx.el.button(rx.icon("building-2", size=16, aria_hidden="true"), label, type="button",
-                     on_click=LoginState.choose_directory(d["id"]), class_name="btn btn-ghost btn-block",
-                     aria_pressed=rx.cond(LoginState.directory_id == d["id"], "true", "false"),
-                     data_testid="login-ldap-" + d["id"]),
-    ))
+    label = rx.el.span(
+        rx.el.strong(d["name"]), " ", rx.el.span(d["code"] + " " + d["domain"], class_name="muted", dir="ltr")
+    )
+    return rx.el.li(
+        rx.cond(
+            d["kind"] == "oidc",
+            # reload_document: a real navigation to the API route (which sends the browser on to the
+            # provider), not the client-side router's
+            rx.el.a(
+                rx.icon("log-in", size=16, aria_hidden="true"),
+                label,
+                href=d["href"],
+                reload_document=True,
+                class_name="btn btn-ghost btn-block",
+                data_testid="login-oidc-" + d["id"],
+            ),
+            rx.el.button(
+                rx.icon("building-2", size=16, aria_hidden="true"),
+                label,
+                type="button",
+                on_click=LoginState.choose_directory(d["id"]),
+                class_name="btn btn-ghost btn-block",
+                aria_pressed=rx.cond(LoginState.directory_id == d["id"], "true", "false"),
+                data_testid="login-ldap-" + d["id"],
+            ),
+        )
+    )
 
 
 def _directories() -> rx.Component:
@@ -161,25 +186,67 @@ def page() -> rx.Component:
                         rx.cond(
                             LoginState.directory_id != "",
                             rx.el.div(
-                                field(FORM, "email", "login.directory_login", required=True, autocomplete="username",
-                                      dir="ltr", key="directory-login"),
-                                rx.el.p(t("login.directory_chosen"), " ", rx.el.strong(LoginState.directory_name),
-                                        " · ", rx.el.button(t("login.use_local"), type="button", class_name="btn-link",
-                                                            on_click=LoginState.choose_directory(""),
-                                                            data_testid="login-use-local"),
-                                        class_name="hint"),
+                                field(
+                                    FORM,
+                                    "email",
+                                    "login.directory_login",
+                                    required=True,
+                                    autocomplete="username",
+                                    dir="ltr",
+                                    key="directory-login",
+                                ),
+                                rx.el.p(
+                                    t("login.directory_chosen"),
+                                    " ",
+                                    rx.el.strong(LoginState.directory_name),
+                                    " · ",
+                                    rx.el.button(
+                                        t("login.use_local"),
+                                        type="button",
+                                        class_name="btn-link",
+                                        on_click=LoginState.choose_directory(""),
+                                        data_testid="login-use-local",
+                                    ),
+                                    class_name="hint",
+                                ),
                             ),
-                            field(FORM, "email", "login.email", type="email", required=True, autocomplete="username",
-                                  input_mode="email", dir="ltr", key="local-login"),
+                            field(
+                                FORM,
+                                "email",
+                                "login.email",
+                                type="email",
+                                required=True,
+                                autocomplete="username",
+                                input_mode="email",
+                                dir="ltr",
+                                key="local-login",
+                            ),
                         ),
-                        field(FORM, "password", "login.password", type="password", required=True,
-                              autocomplete="current-password", dir="ltr"),
+                        field(
+                            FORM,
+                            "password",
+                            "login.password",
+                            type="password",
+                            required=True,
+                            autocomplete="current-password",
+                            dir="ltr",
+                        ),
                     ),
                 ),
                 rx.cond(
                     LoginState.totp_needed,
-                    field(FORM, "totp", "login.totp", required=True, autocomplete="one-time-code",
-                          input_mode="numeric", pattern="[0-9]{6}", max_length=6, dir="ltr", auto_focus=True),
+                    field(
+                        FORM,
+                        "totp",
+                        "login.totp",
+                        required=True,
+                        autocomplete="one-time-code",
+                        input_mode="numeric",
+                        pattern="[0-9]{6}",
+                        max_length=6,
+                        dir="ltr",
+                        auto_focus=True,
+                    ),
                 ),
                 rx.el.button(
                     rx.cond(LoginState.busy, t("login.submitting"), t("login.submit")),

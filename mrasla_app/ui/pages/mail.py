@@ -52,7 +52,7 @@ LINK_KINDS = ("reply_to", "same_file")
 def _start_letter(actor: Actor, incoming_id: int, text: drafting.LetterText, steps: list[dict]) -> int:
     """One transaction: the folder with the drafted letter, its circuit started (worker thread: pyHanko)."""
     with db.write_session() as session:
-        return drafting.start(session, actor, incoming_id, text, steps=steps).id  # type: ignore[return-value]
+        return drafting.start(session, actor, incoming_id, text, steps=steps).id  # type: ignore[return-value]  # a flushed row's id (SQLModel types it Optional)
 
 
 class MailState(SessionState):
@@ -107,36 +107,76 @@ class MailState(SessionState):
         """The view as display vars: dates, sizes, URLs and flags formatted for the page."""
         corr, sender = view.corr, view.sender_party
         self.m = {
-            "id": str(corr.id), "number": corr.registry_number, "slug": slug(corr.registry_number),
-            "direction": corr.direction.value, "channel": corr.channel.value, "status": corr.status.value,
-            "priority": corr.priority.value, "type": corr.type_code or "", "confidential": "1" if corr.confidential else "",
-            "registered": local_dt(corr.registered_at), "closed": local_dt(corr.closed_at),
-            "subject": corr.subject, "message": corr.message,
-            "sender": view.sender.fr, "sender_ar": view.sender.ar,
-            "recipient_ar": view.recipient.ar, "recipient_fr": view.recipient.fr,
+            "id": str(corr.id),
+            "number": corr.registry_number,
+            "slug": slug(corr.registry_number),
+            "direction": corr.direction.value,
+            "channel": corr.channel.value,
+            "status": corr.status.value,
+            "priority": corr.priority.value,
+            "type": corr.type_code or "",
+            "confidential": "1" if corr.confidential else "",
+            "registered": local_dt(corr.registered_at),
+            "closed": local_dt(corr.closed_at),
+            "subject": corr.subject,
+            "message": corr.message,
+            "sender": view.sender.fr,
+            "sender_ar": view.sender.ar,
+            "recipient_ar": view.recipient.ar,
+            "recipient_fr": view.recipient.fr,
             "sender_id": f"{sender.id_kind} {sender.id_value}".strip() if sender else "",
-            "sender_email": sender.email if sender else "", "sender_phone": sender.phone if sender else "",
+            "sender_email": sender.email if sender else "",
+            "sender_phone": sender.phone if sender else "",
             "contact": view.contact,
-            "unit_ar": view.unit.ar, "unit_fr": view.unit.fr,
-            "assignee_ar": view.assignee.ar, "assignee_fr": view.assignee.fr,
-            "evidence": routes.delivery_evidence_url(corr.id) if view.delivery_evidence else "",  # type: ignore[arg-type]
+            "unit_ar": view.unit.ar,
+            "unit_fr": view.unit.fr,
+            "assignee_ar": view.assignee.ar,
+            "assignee_fr": view.assignee.fr,
+            "evidence": routes.delivery_evidence_url(corr.id) if view.delivery_evidence else "",
             **deadline_fields(corr.deadline, off, corr.status.value),
         }
         if not self.m["dl"]:
             self.m["dl"] = local_day(corr.deadline)
-        self.docs = [{
-            "id": str(d.id), "name": d.filename, "kind": d.kind, "pages": str(d.pages or ""),
-            **dict(zip(("size", "unit"), size_label(d.size))), "sha": d.sha256[:12], "sha_full": d.sha256,
-            "view": routes.document_url(d.id, inline=True, pdf=d.content_type != "application/pdf"),
-            "download": routes.document_url(d.id),
-        } for d in view.documents]
-        self.events = [{"action": e.action, "at": local_dt(e.at), "who_ar": e.who.ar, "who_fr": e.who.fr,
-                        "portal": "1" if not e.who.fr else "", "detail_ar": e.detail.ar, "detail_fr": e.detail.fr}
-                       for e in view.events]
-        self.notes = [{"id": str(n.id), "body": n.body, "at": local_dt(n.at), "who_ar": n.author.ar,
-                       "who_fr": n.author.fr} for n in view.notes]
-        self.links = [{"number": k.registry_number, "subject": k.subject, "href": routes.mail_url(k.correspondence_id),
-                       "kind": k.kind, "way": "out" if k.outgoing else "in"} for k in view.links]
+        self.docs = [
+            {
+                "id": str(d.id),
+                "name": d.filename,
+                "kind": d.kind,
+                "pages": str(d.pages or ""),
+                **dict(zip(("size", "unit"), size_label(d.size))),
+                "sha": d.sha256[:12],
+                "sha_full": d.sha256,
+                "view": routes.document_url(d.id, inline=True, pdf=d.content_type != "application/pdf"),
+                "download": routes.document_url(d.id),
+            }
+            for d in view.documents
+        ]
+        self.events = [
+            {
+                "action": e.action,
+                "at": local_dt(e.at),
+                "who_ar": e.who.ar,
+                "who_fr": e.who.fr,
+                "portal": "1" if not e.who.fr else "",
+                "detail_ar": e.detail.ar,
+                "detail_fr": e.detail.fr,
+            }
+            for e in view.events
+        ]
+        self.notes = [
+            {"id": str(n.id), "body": n.body, "at": local_dt(n.at), "who_ar": n.author.ar, "who_fr": n.author.fr}
+            for n in view.notes
+        ]
+        self.links = [
+            {
+                "number": k.registry_number,
+                "subject": k.subject,
+                "href": routes.mail_url(k.correspondence_id),
+                "kind": k.kind,
+                "way": "out" if k.outgoing else "in",
+            }
+            for k in view.links
+        ]
         self.copies = [{"name_ar": c.ar, "name_fr": c.fr} for c in view.copies]
         self.info_only, self.can_send, self.can_reprint = view.info_only, view.can_send, view.can_reprint
         self.can_take = view.may(LetterAction.take)
@@ -214,10 +254,14 @@ class MailState(SessionState):
         with db.read_session() as session:
             staff = staff_options(session, actor.administration_id)
             signing = {str(u.id) for u in drafting.signatories(session, actor)}
-        self.visa_people = [{"id": p["id"], "label_ar": p["label_ar"], "label_fr": p["label_fr"]}
-                            for p in staff if p["id"] != str(actor.user_id)]
-        self.signers = [{"id": p["id"], "label_ar": p["label_ar"], "label_fr": p["label_fr"]}
-                        for p in staff if p["id"] in signing]
+        self.visa_people = [
+            {"id": p["id"], "label_ar": p["label_ar"], "label_fr": p["label_fr"]}
+            for p in staff
+            if p["id"] != str(actor.user_id)
+        ]
+        self.signers = [
+            {"id": p["id"], "label_ar": p["label_ar"], "label_fr": p["label_fr"]} for p in staff if p["id"] in signing
+        ]
 
     @rx.event
     def take(self):
@@ -273,9 +317,11 @@ class MailState(SessionState):
             self._fail(DomainError("draft.error.signatory"))
             return
         steps = ([{"kind": "visa", "user_ids": [int(visa)]}] if visa else []) + [
-            {"kind": "signature", "user_ids": [int(signer)]}]
-        text = drafting.LetterText(self.answer_lang, values["addressee"], values["subject"], values["body"],
-                                   values["place"])
+            {"kind": "signature", "user_ids": [int(signer)]}
+        ]
+        text = drafting.LetterText(
+            self.answer_lang, values["addressee"], values["subject"], values["body"], values["place"]
+        )
         try:
             actor = self._require(PAGE)
         except DomainError as exc:
@@ -329,8 +375,12 @@ def _meta() -> rx.Component:
     return card(
         rx.el.div(
             rx.el.code(m["number"], dir="ltr", class_name="big-code", data_testid="detail-number"),
-            rx.el.div(status_badge(m["status"], data_testid="detail-status", data_status=m["status"]),
-                      priority_badge(m["priority"]), confidential_badge(m["confidential"]), class_name="row-actions"),
+            rx.el.div(
+                status_badge(m["status"], data_testid="detail-status", data_status=m["status"]),
+                priority_badge(m["priority"]),
+                confidential_badge(m["confidential"]),
+                class_name="row-actions",
+            ),
             class_name="detail-head",
         ),
         rx.el.h2(m["subject"], class_name="detail-subject", data_testid="detail-subject"),
@@ -338,42 +388,117 @@ def _meta() -> rx.Component:
             *_dt("mail.direction", t_choice(m["direction"], "direction.", DIRECTIONS)),
             *_dt("mail.channel", t_choice(m["channel"], "channel.", CHANNELS)),
             *_dt("mail.registered_at", rx.el.span(m["registered"], dir="ltr")),
-            rx.cond(m["recipient_fr"] != "", rx.fragment(*_dt(
-                "mail.recipient", pick(m["recipient_ar"], m["recipient_fr"]), dir="auto", data_testid="detail-recipient"))),
-            rx.cond(m["sender"] != "", rx.fragment(*_dt("mail.sender", rx.el.span(
-                rx.el.span(pick(m["sender_ar"], m["sender"]), dir="auto", data_testid="detail-sender"),
-                rx.cond(m["sender_id"] != "", rx.el.span(" · ", rx.el.span(m["sender_id"], dir="ltr"), class_name="muted")),
-                rx.cond(m["sender_email"] != "", rx.el.span(" · ", rx.el.span(m["sender_email"], dir="ltr"),
-                                                            class_name="muted")),
-                rx.cond(m["sender_phone"] != "", rx.el.span(" · ", rx.el.span(m["sender_phone"], dir="ltr"),
-                                                            class_name="muted")),
-            )))),
-            rx.cond(m["contact"] != "", rx.fragment(*_dt("contact.on_letter", rx.el.span(
-                m["contact"], dir="auto", data_testid="detail-contact")))),
+            rx.cond(
+                m["recipient_fr"] != "",
+                rx.fragment(
+                    *_dt(
+                        "mail.recipient",
+                        pick(m["recipient_ar"], m["recipient_fr"]),
+                        dir="auto",
+                        data_testid="detail-recipient",
+                    )
+                ),
+            ),
+            rx.cond(
+                m["sender"] != "",
+                rx.fragment(
+                    *_dt(
+                        "mail.sender",
+                        rx.el.span(
+                            rx.el.span(pick(m["sender_ar"], m["sender"]), dir="auto", data_testid="detail-sender"),
+                            rx.cond(
+                                m["sender_id"] != "",
+                                rx.el.span(" · ", rx.el.span(m["sender_id"], dir="ltr"), class_name="muted"),
+                            ),
+                            rx.cond(
+                                m["sender_email"] != "",
+                                rx.el.span(" · ", rx.el.span(m["sender_email"], dir="ltr"), class_name="muted"),
+                            ),
+                            rx.cond(
+                                m["sender_phone"] != "",
+                                rx.el.span(" · ", rx.el.span(m["sender_phone"], dir="ltr"), class_name="muted"),
+                            ),
+                        ),
+                    )
+                ),
+            ),
+            rx.cond(
+                m["contact"] != "",
+                rx.fragment(
+                    *_dt("contact.on_letter", rx.el.span(m["contact"], dir="auto", data_testid="detail-contact"))
+                ),
+            ),
             *_dt("mail.type", rx.cond(m["type"] != "", t_choice(m["type"], "mailtype.", MAIL_TYPES), "—")),
             *_dt("mail.priority", t_choice(m["priority"], "priority.", PRIORITIES)),
-            *_dt("mail.deadline", rx.cond(m["dl"] != "", rx.el.span(
-                rx.el.span(m["dl"], dir="ltr"),
-                rx.cond(m["dl_fr"] != "", rx.el.span(pick(m["dl_ar"], m["dl_fr"], m["dl_en"]), class_name="dline-note")),
-                class_name="dline dline-" + m["dl_state"], data_testid="detail-deadline"), "—")),
-            *_dt("mail.confidentiality", rx.cond(m["confidential"] != "", t("mail.confidential"), t("mail.not_confidential"))),
-            *_dt("mail.action_unit", rx.cond(m["unit_fr"] != "", pick(m["unit_ar"], m["unit_fr"]), "—"),
-                 data_testid="detail-unit"),
-            *_dt("mail.assignee", rx.cond(m["assignee_fr"] != "", pick(m["assignee_ar"], m["assignee_fr"]), "—"),
-                 data_testid="detail-assignee"),
+            *_dt(
+                "mail.deadline",
+                rx.cond(
+                    m["dl"] != "",
+                    rx.el.span(
+                        rx.el.span(m["dl"], dir="ltr"),
+                        rx.cond(
+                            m["dl_fr"] != "",
+                            rx.el.span(pick(m["dl_ar"], m["dl_fr"], m["dl_en"]), class_name="dline-note"),
+                        ),
+                        class_name="dline dline-" + m["dl_state"],
+                        data_testid="detail-deadline",
+                    ),
+                    "—",
+                ),
+            ),
+            *_dt(
+                "mail.confidentiality",
+                rx.cond(m["confidential"] != "", t("mail.confidential"), t("mail.not_confidential")),
+            ),
+            *_dt(
+                "mail.action_unit",
+                rx.cond(m["unit_fr"] != "", pick(m["unit_ar"], m["unit_fr"]), "—"),
+                data_testid="detail-unit",
+            ),
+            *_dt(
+                "mail.assignee",
+                rx.cond(m["assignee_fr"] != "", pick(m["assignee_ar"], m["assignee_fr"]), "—"),
+                data_testid="detail-assignee",
+            ),
             rx.cond(m["closed"] != "", rx.fragment(*_dt("mail.closed_at", rx.el.span(m["closed"], dir="ltr")))),
-            rx.cond(MailState.copies.length() > 0, rx.fragment(*_dt(
-                "sending.copies", rx.el.span(rx.foreach(MailState.copies, lambda c: rx.el.span(
-                    rx.icon("copy", size=14, aria_hidden="true"), pick(c["name_ar"], c["name_fr"]),
-                    class_name="badge info-copy")), class_name="row-actions"), data_testid="detail-copies"))),
+            rx.cond(
+                MailState.copies.length() > 0,
+                rx.fragment(
+                    *_dt(
+                        "sending.copies",
+                        rx.el.span(
+                            rx.foreach(
+                                MailState.copies,
+                                lambda c: rx.el.span(
+                                    rx.icon("copy", size=14, aria_hidden="true"),
+                                    pick(c["name_ar"], c["name_fr"]),
+                                    class_name="badge info-copy",
+                                ),
+                            ),
+                            class_name="row-actions",
+                        ),
+                        data_testid="detail-copies",
+                    )
+                ),
+            ),
             class_name="dl",
         ),
-        rx.cond(MailState.info_only, rx.el.p(rx.icon("copy", size=16, aria_hidden="true"), t("sending.copy_for_you"),
-                                             class_name="msg msg-info info-copy", data_testid="detail-info-copy")),
-        rx.cond(m["message"] != "", rx.fragment(
-            rx.el.h3(t("mail.message"), class_name="subsection-title"),
-            rx.el.p(m["message"], class_name="pre-wrap detail-message", dir="auto"),
-        )),
+        rx.cond(
+            MailState.info_only,
+            rx.el.p(
+                rx.icon("copy", size=16, aria_hidden="true"),
+                t("sending.copy_for_you"),
+                class_name="msg msg-info info-copy",
+                data_testid="detail-info-copy",
+            ),
+        ),
+        rx.cond(
+            m["message"] != "",
+            rx.fragment(
+                rx.el.h3(t("mail.message"), class_name="subsection-title"),
+                rx.el.p(m["message"], class_name="pre-wrap detail-message", dir="auto"),
+            ),
+        ),
         aria_label=t("mail.metadata"),
     )
 
@@ -381,31 +506,93 @@ def _meta() -> rx.Component:
 def _actions() -> rx.Component:
     S = MailState
     return rx.el.div(
-        rx.cond(S.can_take, rx.el.button(rx.icon("hand", size=18, aria_hidden="true"), t("mail.take"), type="button",
-                                         on_click=S.take, class_name="btn btn-primary", data_testid="action-take")),
-        rx.cond(S.can_dispatch, rx.el.button(rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl"),
-                                             rx.cond(S.m["status"] == "to_qualify", t("draft.dispatch_first"),
-                                                     t("mail.redispatch")), type="button",
-                                             on_click=DispatchState.open(S.m["id"], "mail"),
-                                             class_name="btn btn-secondary", data_testid="action-dispatch")),
-        rx.cond(S.can_return, rx.el.button(rx.icon("undo-2", size=18, aria_hidden="true", class_name="flip-rtl"),
-                                           t("mail.return"), type="button", on_click=S.open_panel("return"),
-                                           class_name="btn btn-secondary", data_testid="action-return")),
-        rx.cond(S.can_send & ~SendState.s_open, rx.el.button(
-            rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl"), t("sending.open"), type="button",
-            on_click=SendState.open_mail(S.m["id"]), class_name="btn btn-primary", data_testid="action-send")),
-        rx.cond(S.can_answer, rx.el.button(rx.icon("pencil", size=18, aria_hidden="true"), t("mail.answer"),
-                                           type="button", on_click=S.open_panel("answer"),
-                                           class_name="btn btn-secondary", data_testid="action-answer")),
-        rx.cond(S.can_reprint, rx.el.button(rx.icon("printer", size=18, aria_hidden="true"), t("draft.label_reprint"),
-                                            type="button", on_click=S.open_panel("label"),
-                                            class_name="btn btn-secondary", data_testid="action-reprint-label")),
-        rx.cond(S.m["evidence"] != "", rx.el.a(rx.icon("file-check", size=18, aria_hidden="true"),
-                                               t("mail.delivery_evidence"), href=S.m["evidence"],
-                                               class_name="btn btn-secondary", data_testid="action-evidence")),
-        rx.cond(S.can_close, rx.el.button(rx.icon("archive", size=18, aria_hidden="true"), t("mail.close"),
-                                          type="button", on_click=S.open_panel("close"), class_name="btn btn-danger",
-                                          data_testid="action-close")),
+        rx.cond(
+            S.can_take,
+            rx.el.button(
+                rx.icon("hand", size=18, aria_hidden="true"),
+                t("mail.take"),
+                type="button",
+                on_click=S.take,
+                class_name="btn btn-primary",
+                data_testid="action-take",
+            ),
+        ),
+        rx.cond(
+            S.can_dispatch,
+            rx.el.button(
+                rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl"),
+                rx.cond(S.m["status"] == "to_qualify", t("draft.dispatch_first"), t("mail.redispatch")),
+                type="button",
+                on_click=DispatchState.open(S.m["id"], "mail"),
+                class_name="btn btn-secondary",
+                data_testid="action-dispatch",
+            ),
+        ),
+        rx.cond(
+            S.can_return,
+            rx.el.button(
+                rx.icon("undo-2", size=18, aria_hidden="true", class_name="flip-rtl"),
+                t("mail.return"),
+                type="button",
+                on_click=S.open_panel("return"),
+                class_name="btn btn-secondary",
+                data_testid="action-return",
+            ),
+        ),
+        rx.cond(
+            S.can_send & ~SendState.s_open,
+            rx.el.button(
+                rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl"),
+                t("sending.open"),
+                type="button",
+                on_click=SendState.open_mail(S.m["id"]),
+                class_name="btn btn-primary",
+                data_testid="action-send",
+            ),
+        ),
+        rx.cond(
+            S.can_answer,
+            rx.el.button(
+                rx.icon("pencil", size=18, aria_hidden="true"),
+                t("mail.answer"),
+                type="button",
+                on_click=S.open_panel("answer"),
+                class_name="btn btn-secondary",
+                data_testid="action-answer",
+            ),
+        ),
+        rx.cond(
+            S.can_reprint,
+            rx.el.button(
+                rx.icon("printer", size=18, aria_hidden="true"),
+                t("draft.label_reprint"),
+                type="button",
+                on_click=S.open_panel("label"),
+                class_name="btn btn-secondary",
+                data_testid="action-reprint-label",
+            ),
+        ),
+        rx.cond(
+            S.m["evidence"] != "",
+            rx.el.a(
+                rx.icon("file-check", size=18, aria_hidden="true"),
+                t("mail.delivery_evidence"),
+                href=S.m["evidence"],
+                class_name="btn btn-secondary",
+                data_testid="action-evidence",
+            ),
+        ),
+        rx.cond(
+            S.can_close,
+            rx.el.button(
+                rx.icon("archive", size=18, aria_hidden="true"),
+                t("mail.close"),
+                type="button",
+                on_click=S.open_panel("close"),
+                class_name="btn btn-danger",
+                data_testid="action-close",
+            ),
+        ),
         class_name="actions detail-actions",
     )
 
@@ -419,8 +606,12 @@ def _person_select(name: str, label_key: str, people: rx.Var, empty_key: str, re
         rx.el.select(
             rx.el.option(t(empty_key), value=""),
             rx.foreach(people, lambda p: rx.el.option(pick(p["label_ar"], p["label_fr"]), value=p["id"])),
-            name=name, id=f"letter-{name}", required=required, class_name="input select",
-            data_testid=f"letter-{name}"),
+            name=name,
+            id=f"letter-{name}",
+            required=required,
+            class_name="input select",
+            data_testid=f"letter-{name}",
+        ),
         class_name="field",
     )
 
@@ -429,8 +620,14 @@ def _answer_panel() -> rx.Component:
     """Write the answer here: a template with merge fields, the text, the circuit, a PDF preview, then
     the signature circuit starts with the letter itself (uploading a prepared PDF stays possible)."""
     S = MailState
-    lang_select = rx.el.select(rx.el.option(t("lang.name.fr"), value="fr"), rx.el.option(t("lang.name.ar"), value="ar"),
-                               name="letter_lang", id="answer-lang", class_name="input", data_testid="answer-lang")
+    lang_select = rx.el.select(
+        rx.el.option(t("lang.name.fr"), value="fr"),
+        rx.el.option(t("lang.name.ar"), value="ar"),
+        name="letter_lang",
+        id="answer-lang",
+        class_name="input",
+        data_testid="answer-lang",
+    )
     circuit = rx.el.div(
         _person_select("visa", "draft.visa", S.visa_people, "draft.no_visa", False),
         _person_select("signatory", "draft.signatory", S.signers, "common.select", True),
@@ -442,24 +639,47 @@ def _answer_panel() -> rx.Component:
             rx.el.div(
                 rx.el.div(
                     rx.el.label(t("mail.answer_template"), html_for="answer-template", class_name="label"),
-                    rx.el.select(*[rx.el.option(t(f"answer.template.{k}"), value=k) for k in ANSWER_TEMPLATES],
-                                 name="template", id="answer-template", class_name="input",
-                                 data_testid="answer-template"),
+                    rx.el.select(
+                        *[rx.el.option(t(f"answer.template.{k}"), value=k) for k in ANSWER_TEMPLATES],
+                        name="template",
+                        id="answer-template",
+                        class_name="input",
+                        data_testid="answer-template",
+                    ),
                     class_name="field",
                 ),
-                rx.el.div(rx.el.label(t("mail.answer_lang"), html_for="answer-lang", class_name="label"), lang_select,
-                          class_name="field"),
+                rx.el.div(
+                    rx.el.label(t("mail.answer_lang"), html_for="answer-lang", class_name="label"),
+                    lang_select,
+                    class_name="field",
+                ),
                 class_name="form-grid",
             ),
-            rx.el.button(t("mail.answer_fill"), type="submit", class_name="btn btn-secondary", data_testid="answer-fill"),
-            on_submit=S.fill_answer, class_name="form",
+            rx.el.button(
+                t("mail.answer_fill"), type="submit", class_name="btn btn-secondary", data_testid="answer-fill"
+            ),
+            on_submit=S.fill_answer,
+            class_name="form",
         ),
-        pf.letter_editor(S.letter, S.form_key, circuit, on_submit=S.submit_letter, set_intent=S.set_intent,
-                         submit_key="draft.start", testid="letter-form"),
+        pf.letter_editor(
+            S.letter,
+            S.form_key,
+            circuit,
+            on_submit=S.submit_letter,
+            set_intent=S.set_intent,
+            submit_key="draft.start",
+            testid="letter-form",
+        ),
         pf.letter_preview(S.preview_src, S.preview_pages, "apercu-" + S.m["slug"] + ".pdf"),
-        rx.el.p(rx.el.a(rx.icon("file-up", size=16, aria_hidden="true"), t("draft.upload_instead"),
-                        href=routes.PARAPHEUR + "?new=1&number=" + S.m["number"], class_name="link"),
-                class_name="hint"),
+        rx.el.p(
+            rx.el.a(
+                rx.icon("file-up", size=16, aria_hidden="true"),
+                t("draft.upload_instead"),
+                href=routes.PARAPHEUR + "?new=1&number=" + S.m["number"],
+                class_name="link",
+            ),
+            class_name="hint",
+        ),
         aria_labelledby="answer-title",
         data_testid="answer-panel",
     )
@@ -471,17 +691,33 @@ def _label_panel() -> rx.Component:
     return card(
         rx.el.div(
             rx.el.h2(t("draft.label_reprint"), class_name="section-title", id="label-title"),
-            rx.el.button(rx.icon("x", size=18, aria_hidden="true"), type="button", on_click=S.open_panel(""),
-                         class_name="btn btn-small btn-ghost", aria_label=t("common.close")),
+            rx.el.button(
+                rx.icon("x", size=18, aria_hidden="true"),
+                type="button",
+                on_click=S.open_panel(""),
+                class_name="btn btn-small btn-ghost",
+                aria_label=t("common.close"),
+            ),
             class_name="card-head",
         ),
         rx.el.p(t("draft.label_warning"), class_name="hint"),
         rx.el.div(
-            rx.el.button(rx.icon("printer", size=16, aria_hidden="true"), t("reg.label_small"), type="button",
-                         on_click=S.reprint_label("label"), class_name="btn btn-primary",
-                         data_testid="label-reprint-small"),
-            rx.el.button(rx.icon("file-text", size=16, aria_hidden="true"), t("reg.label_a4"), type="button",
-                         on_click=S.reprint_label("a4"), class_name="btn btn-secondary", data_testid="label-reprint-a4"),
+            rx.el.button(
+                rx.icon("printer", size=16, aria_hidden="true"),
+                t("reg.label_small"),
+                type="button",
+                on_click=S.reprint_label("label"),
+                class_name="btn btn-primary",
+                data_testid="label-reprint-small",
+            ),
+            rx.el.button(
+                rx.icon("file-text", size=16, aria_hidden="true"),
+                t("reg.label_a4"),
+                type="button",
+                on_click=S.reprint_label("a4"),
+                class_name="btn btn-secondary",
+                data_testid="label-reprint-a4",
+            ),
             class_name="actions",
         ),
         aria_labelledby="label-title",
@@ -496,8 +732,15 @@ def _reason_form(kind: str, handler, title_key: str, submit_key: str, required: 
         rx.el.form(
             rx.el.div(
                 rx.el.label(t("mail.reason"), html_for=f"{kind}-reason", class_name="label"),
-                rx.el.textarea(id=f"{kind}-reason", name="reason", required=required, max_length=1000,
-                               class_name="input textarea", data_testid=f"{kind}-reason", rows=3),
+                rx.el.textarea(
+                    id=f"{kind}-reason",
+                    name="reason",
+                    required=required,
+                    max_length=1000,
+                    class_name="input textarea",
+                    data_testid=f"{kind}-reason",
+                    rows=3,
+                ),
                 class_name="field",
             ),
             rx.el.div(
@@ -519,34 +762,52 @@ def _documents() -> rx.Component:
         rx.el.h2(t("mail.documents"), class_name="section-title"),
         rx.cond(
             S.docs.length() > 0,
-            rx.el.ul(rx.foreach(S.docs, lambda d: rx.el.li(
-                rx.el.div(
-                    rx.icon("file-text", size=20, class_name="file-icon", aria_hidden="true"),
-                    rx.el.div(
-                        rx.el.span(d["name"], class_name="file-name", dir="auto"),
-                        rx.el.p(
-                            rx.el.span(t_choice(d["kind"], "dockind.", DOCUMENT_KINDS),
-                                       class_name="badge"),
-                            rx.cond(d["pages"] != "", page_count(d["pages"])),
-                            size_text(d),
-                            rx.el.code("SHA-256 " + d["sha"] + "…", dir="ltr", title=d["sha_full"]),
-                            class_name="file-meta",
+            rx.el.ul(
+                rx.foreach(
+                    S.docs,
+                    lambda d: rx.el.li(
+                        rx.el.div(
+                            rx.icon("file-text", size=20, class_name="file-icon", aria_hidden="true"),
+                            rx.el.div(
+                                rx.el.span(d["name"], class_name="file-name", dir="auto"),
+                                rx.el.p(
+                                    rx.el.span(t_choice(d["kind"], "dockind.", DOCUMENT_KINDS), class_name="badge"),
+                                    rx.cond(d["pages"] != "", page_count(d["pages"])),
+                                    size_text(d),
+                                    rx.el.code("SHA-256 " + d["sha"] + "…", dir="ltr", title=d["sha_full"]),
+                                    class_name="file-meta",
+                                ),
+                                class_name="file-body",
+                            ),
+                            rx.el.div(
+                                rx.el.a(
+                                    rx.icon("eye", size=16, aria_hidden="true"),
+                                    t("mail.view"),
+                                    href=d["view"],
+                                    target="_blank",
+                                    rel="noopener",
+                                    class_name="btn btn-small btn-secondary",
+                                    data_testid="doc-view-" + d["id"],
+                                ),
+                                rx.el.a(
+                                    rx.icon("download", size=16, aria_hidden="true"),
+                                    t("mail.download"),
+                                    href=d["download"],
+                                    target="_blank",
+                                    rel="noopener",
+                                    class_name="btn btn-small btn-ghost",
+                                    data_testid="doc-download-" + d["id"],
+                                ),
+                                class_name="row-actions",
+                            ),
+                            class_name="doc-row",
                         ),
-                        class_name="file-body",
+                        class_name="file-row",
                     ),
-                    rx.el.div(
-                        rx.el.a(rx.icon("eye", size=16, aria_hidden="true"), t("mail.view"), href=d["view"],
-                                target="_blank", rel="noopener", class_name="btn btn-small btn-secondary",
-                                data_testid="doc-view-" + d["id"]),
-                        rx.el.a(rx.icon("download", size=16, aria_hidden="true"), t("mail.download"), href=d["download"],
-                                target="_blank", rel="noopener", class_name="btn btn-small btn-ghost",
-                                data_testid="doc-download-" + d["id"]),
-                        class_name="row-actions",
-                    ),
-                    class_name="doc-row",
                 ),
-                class_name="file-row",
-            )), class_name="file-list", data_testid="doc-list"),
+                class_name="file-list",
+                data_testid="doc-list",
+            ),
             rx.el.p(t("mail.no_documents"), class_name="muted"),
         ),
     )
@@ -556,23 +817,34 @@ def _history() -> rx.Component:
     S = MailState
     return card(
         rx.el.h2(t("mail.history"), class_name="section-title"),
-        rx.el.ol(rx.foreach(S.events, lambda e: rx.el.li(
-            rx.el.span(class_name="timeline-dot", aria_hidden="true"),
-            rx.el.div(
-                rx.el.span(t_choice(e["action"], "history.", list(HISTORY) + ["other"]), class_name="timeline-title"),
-                rx.el.span(
-                    rx.el.span(e["at"], dir="ltr"),
-                    " · ",
-                    rx.cond(e["portal"] != "", t("mail.by_portal"), pick(e["who_ar"], e["who_fr"])),
-                    class_name="timeline-time",
+        rx.el.ol(
+            rx.foreach(
+                S.events,
+                lambda e: rx.el.li(
+                    rx.el.span(class_name="timeline-dot", aria_hidden="true"),
+                    rx.el.div(
+                        rx.el.span(
+                            t_choice(e["action"], "history.", list(HISTORY) + ["other"]), class_name="timeline-title"
+                        ),
+                        rx.el.span(
+                            rx.el.span(e["at"], dir="ltr"),
+                            " · ",
+                            rx.cond(e["portal"] != "", t("mail.by_portal"), pick(e["who_ar"], e["who_fr"])),
+                            class_name="timeline-time",
+                        ),
+                        rx.cond(
+                            e["detail_fr"] != "",
+                            rx.el.span(pick(e["detail_ar"], e["detail_fr"]), class_name="timeline-detail", dir="auto"),
+                        ),
+                        class_name="timeline-body",
+                    ),
+                    class_name="timeline-item",
+                    data_action=e["action"],
                 ),
-                rx.cond(e["detail_fr"] != "", rx.el.span(pick(e["detail_ar"], e["detail_fr"]), class_name="timeline-detail",
-                                                         dir="auto")),
-                class_name="timeline-body",
             ),
-            class_name="timeline-item",
-            data_action=e["action"],
-        )), class_name="timeline", data_testid="history-list"),
+            class_name="timeline",
+            data_testid="history-list",
+        ),
     )
 
 
@@ -580,18 +852,38 @@ def _notes() -> rx.Component:
     S = MailState
     return card(
         rx.el.h2(t("mail.notes"), class_name="section-title", id="notes-title"),
-        rx.cond(S.notes.length() > 0,
-                rx.el.ul(rx.foreach(S.notes, lambda n: rx.el.li(
-                    rx.el.p(n["body"], class_name="pre-wrap note-body", dir="auto"),
-                    rx.el.p(pick(n["who_ar"], n["who_fr"]), " · ", rx.el.span(n["at"], dir="ltr"),
-                            class_name="muted note-meta"),
-                    class_name="note-item",
-                )), class_name="note-list", data_testid="note-list"),
-                rx.el.p(t("mail.no_notes"), class_name="muted")),
+        rx.cond(
+            S.notes.length() > 0,
+            rx.el.ul(
+                rx.foreach(
+                    S.notes,
+                    lambda n: rx.el.li(
+                        rx.el.p(n["body"], class_name="pre-wrap note-body", dir="auto"),
+                        rx.el.p(
+                            pick(n["who_ar"], n["who_fr"]),
+                            " · ",
+                            rx.el.span(n["at"], dir="ltr"),
+                            class_name="muted note-meta",
+                        ),
+                        class_name="note-item",
+                    ),
+                ),
+                class_name="note-list",
+                data_testid="note-list",
+            ),
+            rx.el.p(t("mail.no_notes"), class_name="muted"),
+        ),
         rx.el.form(
             rx.el.label(t("mail.note_label"), html_for="note-input", class_name="label"),
-            rx.el.textarea(id="note-input", name="body", required=True, max_length=5000, rows=3,
-                           class_name="input textarea", data_testid="note-input"),
+            rx.el.textarea(
+                id="note-input",
+                name="body",
+                required=True,
+                max_length=5000,
+                rows=3,
+                class_name="input textarea",
+                data_testid="note-input",
+            ),
             rx.el.button(t("mail.note_submit"), type="submit", class_name="btn btn-primary", data_testid="note-submit"),
             on_submit=S.add_note,
             class_name="form",
@@ -606,52 +898,93 @@ def _links() -> rx.Component:
     return card(
         rx.el.div(
             rx.el.h2(t("mail.links"), class_name="section-title"),
-            rx.cond(S.panel != "link", rx.el.button(rx.icon("link", size=16, aria_hidden="true"), t("mail.link_add"),
-                                                    type="button", on_click=S.open_panel("link"),
-                                                    class_name="btn btn-small btn-ghost", data_testid="link-open")),
+            rx.cond(
+                S.panel != "link",
+                rx.el.button(
+                    rx.icon("link", size=16, aria_hidden="true"),
+                    t("mail.link_add"),
+                    type="button",
+                    on_click=S.open_panel("link"),
+                    class_name="btn btn-small btn-ghost",
+                    data_testid="link-open",
+                ),
+            ),
             class_name="card-head",
         ),
-        rx.cond(S.links.length() > 0,
-                rx.el.ul(rx.foreach(S.links, lambda l: rx.el.li(
-                    rx.el.span(t_choice(l["kind"], "linkkind.", LINK_KINDS), class_name="badge"),
-                    rx.el.a(rx.el.code(l["number"], dir="ltr"), href=l["href"]),
-                    rx.el.span(l["subject"], class_name="muted"),
-                    class_name="role-row",
-                )), class_name="role-list", data_testid="link-list"),
-                rx.el.p(t("mail.no_links"), class_name="muted")),
-        rx.cond(S.panel == "link", rx.el.form(
-            rx.el.div(
+        rx.cond(
+            S.links.length() > 0,
+            rx.el.ul(
+                rx.foreach(
+                    S.links,
+                    lambda link: rx.el.li(
+                        rx.el.span(t_choice(link["kind"], "linkkind.", LINK_KINDS), class_name="badge"),
+                        rx.el.a(rx.el.code(link["number"], dir="ltr"), href=link["href"]),
+                        rx.el.span(link["subject"], class_name="muted"),
+                        class_name="role-row",
+                    ),
+                ),
+                class_name="role-list",
+                data_testid="link-list",
+            ),
+            rx.el.p(t("mail.no_links"), class_name="muted"),
+        ),
+        rx.cond(
+            S.panel == "link",
+            rx.el.form(
                 rx.el.div(
-                    rx.el.label(t("mail.link_number"), html_for="link-number", class_name="label"),
-                    rx.el.input(id="link-number", name="number", required=True, dir="ltr", class_name="input",
-                                placeholder="MEF/2026/A/000001", max_length=40, data_testid="link-number"),
-                    class_name="field",
+                    rx.el.div(
+                        rx.el.label(t("mail.link_number"), html_for="link-number", class_name="label"),
+                        rx.el.input(
+                            id="link-number",
+                            name="number",
+                            required=True,
+                            dir="ltr",
+                            class_name="input",
+                            placeholder="MEF/2026/A/000001",
+                            max_length=40,
+                            data_testid="link-number",
+                        ),
+                        class_name="field",
+                    ),
+                    rx.el.div(
+                        rx.el.label(t("mail.link_kind"), html_for="link-kind", class_name="label"),
+                        rx.el.select(
+                            *[rx.el.option(t(f"linkkind.{k}"), value=k) for k in LINK_KINDS],
+                            id="link-kind",
+                            name="kind",
+                            default_value="same_file",
+                            class_name="input select",
+                        ),
+                        class_name="field",
+                    ),
+                    class_name="form-grid",
                 ),
                 rx.el.div(
-                    rx.el.label(t("mail.link_kind"), html_for="link-kind", class_name="label"),
-                    rx.el.select(*[rx.el.option(t(f"linkkind.{k}"), value=k) for k in LINK_KINDS], id="link-kind",
-                                 name="kind", default_value="same_file", class_name="input select"),
-                    class_name="field",
+                    rx.el.button(
+                        t("mail.link_add"), type="submit", class_name="btn btn-primary", data_testid="link-submit"
+                    ),
+                    rx.el.button(
+                        t("common.cancel"), type="button", on_click=S.open_panel(""), class_name="btn btn-ghost"
+                    ),
+                    class_name="actions",
                 ),
-                class_name="form-grid",
+                on_submit=S.add_link,
+                class_name="form",
+                key=S.form_key,
             ),
-            rx.el.div(
-                rx.el.button(t("mail.link_add"), type="submit", class_name="btn btn-primary", data_testid="link-submit"),
-                rx.el.button(t("common.cancel"), type="button", on_click=S.open_panel(""), class_name="btn btn-ghost"),
-                class_name="actions",
-            ),
-            on_submit=S.add_link,
-            class_name="form",
-            key=S.form_key,
-        )),
+        ),
     )
 
 
 def page() -> rx.Component:
     S = MailState
     return layout(
-        rx.el.a(rx.icon("arrow-left", size=16, aria_hidden="true", class_name="flip-rtl"), t("mail.back_inbox"),
-                href=routes.INBOX, class_name="back-link"),
+        rx.el.a(
+            rx.icon("arrow-left", size=16, aria_hidden="true", class_name="flip-rtl"),
+            t("mail.back_inbox"),
+            href=routes.INBOX,
+            class_name="back-link",
+        ),
         rx.el.h1(t("mail.title"), id="page-title", class_name="page-title sr-only", data_testid="page-title"),
         messages(SessionState),
         rx.cond(
@@ -663,10 +996,13 @@ def page() -> rx.Component:
                     _actions(),
                     rx.cond(SendState.s_open, send_panel()),
                     rx.cond(DispatchState.d_open, dispatch_panel()),
-                    rx.cond(S.panel == "return",
-                            _reason_form("return", S.return_item, "mail.return_title", "mail.return", True)),
-                    rx.cond(S.panel == "close",
-                            _reason_form("close", S.close_item, "mail.close_title", "mail.close", False)),
+                    rx.cond(
+                        S.panel == "return",
+                        _reason_form("return", S.return_item, "mail.return_title", "mail.return", True),
+                    ),
+                    rx.cond(
+                        S.panel == "close", _reason_form("close", S.close_item, "mail.close_title", "mail.close", False)
+                    ),
                     rx.cond(S.panel == "answer", _answer_panel()),
                     rx.cond(S.panel == "label", _label_panel()),
                     _documents(),

@@ -17,8 +17,8 @@ import reflex as rx
 from mrasla_app import db
 from mrasla_app.i18n import translate
 from mrasla_app.services.directory.accounts import Actor
-from mrasla_app.services.parapheur import circuits, submission, views
 from mrasla_app.services.errors import DomainError
+from mrasla_app.services.parapheur import circuits, submission, views
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf
 from mrasla_app.ui.components.files import ACCEPT, page_count, size_text
@@ -27,7 +27,11 @@ from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import local_dt
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
-    accept_uploads, discard_uploads, spooled_files, upload_box, upload_client,
+    accept_uploads,
+    discard_uploads,
+    spooled_files,
+    upload_box,
+    upload_client,
 )
 from mrasla_app.ui.state import SessionState
 
@@ -43,32 +47,62 @@ def staff_options(session, administration_id: int | None) -> list[dict[str, str]
         roles = [(circuits.role_labels(role) if role else (role, role), code) for role, code in p.roles]
         roles_fr = ", ".join(f"{fr} {code}" for (fr, _), code in roles)
         roles_ar = "، ".join(f"{ar} {code}" for (_, ar), code in roles)
-        out.append({"id": str(p.id), "name_ar": p.name_ar, "name_fr": p.name, "roles_ar": roles_ar,
-                    "roles_fr": roles_fr, "label_ar": f"{p.name_ar} — {roles_ar}",
-                    "label_fr": f"{p.name} — {roles_fr}"})
+        out.append(
+            {
+                "id": str(p.id),
+                "name_ar": p.name_ar,
+                "name_fr": p.name,
+                "roles_ar": roles_ar,
+                "roles_fr": roles_fr,
+                "label_ar": f"{p.name_ar} — {roles_ar}",
+                "label_fr": f"{p.name} — {roles_fr}",
+            }
+        )
     return out
 
 
 def queue_rows(rows: list[views.QueueRow]) -> list[dict[str, str]]:
-    return [{
-        "id": str(r.folder_id), "reference": r.reference, "title": r.title, "status": r.status,
-        "href": routes.folder_url(r.folder_id), "initiator_ar": r.initiator_ar, "initiator_fr": r.initiator,
-        "at": local_dt(r.at), "step": str(r.step or ""), "kind": r.kind,
-        "step_ar": r.step_label_ar, "step_fr": r.step_label_fr,
-        "obo_ar": translate("parapheur.by_delegation", "ar", name=r.on_behalf_of_ar) if r.on_behalf_of else "",
-        "obo_fr": translate("parapheur.by_delegation", "fr", name=r.on_behalf_of) if r.on_behalf_of else "",
-        "obo_en": translate("parapheur.by_delegation", "en", name=r.on_behalf_of) if r.on_behalf_of else "",
-    } for r in rows]
+    return [
+        {
+            "id": str(r.folder_id),
+            "reference": r.reference,
+            "title": r.title,
+            "status": r.status,
+            "href": routes.folder_url(r.folder_id),
+            "initiator_ar": r.initiator_ar,
+            "initiator_fr": r.initiator,
+            "at": local_dt(r.at),
+            "step": str(r.step or ""),
+            "kind": r.kind,
+            "step_ar": r.step_label_ar,
+            "step_fr": r.step_label_fr,
+            "obo_ar": translate("parapheur.by_delegation", "ar", name=r.on_behalf_of_ar) if r.on_behalf_of else "",
+            "obo_fr": translate("parapheur.by_delegation", "fr", name=r.on_behalf_of) if r.on_behalf_of else "",
+            "obo_en": translate("parapheur.by_delegation", "en", name=r.on_behalf_of) if r.on_behalf_of else "",
+        }
+        for r in rows
+    ]
 
 
-def _create_and_start(actor: Actor, title: str, number: str, uploads: list[tuple[str, bytes]],
-                      template_id: int | None, steps: list[dict] | None) -> int:
+def _create_and_start(
+    actor: Actor,
+    title: str,
+    number: str,
+    uploads: list[tuple[str, bytes]],
+    template_id: int | None,
+    steps: list[dict] | None,
+) -> int:
     """One transaction: the draft folder, its documents and the started circuit (worker thread)."""
     with db.write_session() as session:
         folder = submission.create_for_number(session, actor, title, number, uploads)
-        submission.start(session, actor, folder.id, template_id=template_id,  # type: ignore[arg-type]
-                         steps=None if template_id is not None else steps)
-        return folder.id  # type: ignore[return-value]
+        submission.start(
+            session,
+            actor,
+            folder.id,
+            template_id=template_id,
+            steps=None if template_id is not None else steps,
+        )
+        return folder.id  # type: ignore[return-value]  # a flushed row's id (SQLModel types it Optional)
 
 
 class FolderUploads(rx.State):
@@ -123,8 +157,14 @@ class ParapheurState(SessionState):
     def _load_form_data(self, actor: Actor) -> None:
         with db.read_session() as session:
             self.staff = staff_options(session, actor.administration_id)
-            self.templates = [{"id": str(tp.id), "name_ar": tp.name_ar, "name_fr": tp.name_fr}
-                              for tp in circuits.list_templates(session, actor)] if actor.administration_id else []
+            self.templates = (
+                [
+                    {"id": str(tp.id), "name_ar": tp.name_ar, "name_fr": tp.name_fr}
+                    for tp in circuits.list_templates(session, actor)
+                ]
+                if actor.administration_id
+                else []
+            )
             rows = views.linkable_letters(session, actor)
         self.numbers = [{"number": n, "subject": s[:80]} for n, s in rows]
 
@@ -224,19 +264,19 @@ class ParapheurState(SessionState):
         store = await self.get_state(FolderUploads)
         kept, shown = list(store._files), list(self.files)
         self.file_error_ar = self.file_error_fr = self.file_error_en = ""
-        for name, exc in await accept_uploads(files, kept, shown, upload_client(self)):
-            self.file_error_ar = f"{name} : " + translate(exc.code, "ar", **exc.params)
-            self.file_error_fr = f"{name} : " + translate(exc.code, "fr", **exc.params)
-            self.file_error_en = f"{name}: " + translate(exc.code, "en", **exc.params)
+        for name, refused in await accept_uploads(files, kept, shown, upload_client(self)):
+            self.file_error_ar = f"{name} : " + translate(refused.code, "ar", **refused.params)
+            self.file_error_fr = f"{name} : " + translate(refused.code, "fr", **refused.params)
+            self.file_error_en = f"{name}: " + translate(refused.code, "en", **refused.params)
         store._files, self.files = kept, shown
 
     @rx.event
     async def remove_file(self, index: int):
         store = await self.get_state(FolderUploads)
         if isinstance(index, int) and 0 <= index < len(store._files):
-            discard_uploads(upload_client(self), store._files[index:index + 1])
-            store._files = store._files[:index] + store._files[index + 1:]
-            self.files = self.files[:index] + self.files[index + 1:]
+            discard_uploads(upload_client(self), store._files[index : index + 1])
+            store._files = store._files[:index] + store._files[index + 1 :]
+            self.files = self.files[:index] + self.files[index + 1 :]
 
     @rx.event
     async def create(self, form: dict):
@@ -284,10 +324,16 @@ def _tab(queue: str) -> rx.Component:
     active = S.queue == queue
     return rx.el.button(
         rx.el.span(t(f"parapheur.queue.{queue}")),
-        rx.el.span(S.counts[queue].to_string(), class_name=rx.cond(S.counts[queue] > 0, "count count-on", "count"),
-                   data_testid=f"pf-count-{queue}"),
-        type="button", on_click=S.set_queue(queue), class_name=rx.cond(active, "qtab is-active", "qtab"),
-        aria_pressed=rx.cond(active, "true", "false"), data_testid=f"pf-queue-{queue}",
+        rx.el.span(
+            S.counts[queue].to_string(),
+            class_name=rx.cond(S.counts[queue] > 0, "count count-on", "count"),
+            data_testid=f"pf-count-{queue}",
+        ),
+        type="button",
+        on_click=S.set_queue(queue),
+        class_name=rx.cond(active, "qtab is-active", "qtab"),
+        aria_pressed=rx.cond(active, "true", "false"),
+        data_testid=f"pf-queue-{queue}",
     )
 
 
@@ -305,16 +351,26 @@ def folder_row(r: rx.Var) -> rx.Component:
         ),
         rx.el.span(
             pf.folder_status_badge(r["status"]),
-            rx.cond(r["obo_fr"] != "", rx.el.span(rx.icon("repeat", size=14, aria_hidden="true"),
-                                                  pick(r["obo_ar"], r["obo_fr"], r["obo_en"]), class_name="badge pf-obo",
-                                                  data_testid="pf-obo")),
+            rx.cond(
+                r["obo_fr"] != "",
+                rx.el.span(
+                    rx.icon("repeat", size=14, aria_hidden="true"),
+                    pick(r["obo_ar"], r["obo_fr"], r["obo_en"]),
+                    class_name="badge pf-obo",
+                    data_testid="pf-obo",
+                ),
+            ),
             class_name="mr-cell mr-badges",
         ),
         rx.el.span(
-            rx.cond(r["step"] != "", rx.el.span(
-                rx.el.span(r["step"], class_name="pf-step-num", aria_hidden="true"),
-                rx.el.span(pick(r["step_ar"], r["step_fr"])),
-                class_name="pf-step-chip")),
+            rx.cond(
+                r["step"] != "",
+                rx.el.span(
+                    rx.el.span(r["step"], class_name="pf-step-num", aria_hidden="true"),
+                    rx.el.span(pick(r["step_ar"], r["step_fr"])),
+                    class_name="pf-step-chip",
+                ),
+            ),
             class_name="mr-cell mr-unit",
         ),
         href=r["href"],
@@ -342,9 +398,13 @@ def _file_item(f: rx.Var, i: rx.Var) -> rx.Component:
         rx.el.span(rx.cond(i == 0, t("pf.main_document"), t("pf.annex")), class_name="badge"),
         rx.el.span(page_count(f["pages"]), class_name="muted"),
         size_text(f),
-        rx.el.button(rx.icon("x", size=16, aria_hidden="true"), type="button",
-                     on_click=ParapheurState.remove_file(i), class_name="btn btn-small btn-ghost",
-                     aria_label=t("common.remove")),
+        rx.el.button(
+            rx.icon("x", size=16, aria_hidden="true"),
+            type="button",
+            on_click=ParapheurState.remove_file(i),
+            class_name="btn btn-small btn-ghost",
+            aria_label=t("common.remove"),
+        ),
         class_name="pf-file",
     )
 
@@ -354,61 +414,111 @@ def _new_form() -> rx.Component:
     return card(
         rx.el.div(
             rx.el.h2(t("pf.new_title"), class_name="section-title", id="new-folder-title"),
-            rx.el.button(rx.icon("x", size=18, aria_hidden="true"), type="button", on_click=S.close_new,
-                         class_name="btn btn-small btn-ghost", aria_label=t("common.close")),
+            rx.el.button(
+                rx.icon("x", size=18, aria_hidden="true"),
+                type="button",
+                on_click=S.close_new,
+                class_name="btn btn-small btn-ghost",
+                aria_label=t("common.close"),
+            ),
             class_name="card-head",
         ),
         rx.el.form(
             rx.el.div(
                 rx.el.label(t("pf.folder_title"), html_for="folder-title", class_name="label"),
-                rx.el.input(id="folder-title", name="title", required=True, max_length=255, class_name="input",
-                            dir="auto", data_testid="folder-title"),
+                rx.el.input(
+                    id="folder-title",
+                    name="title",
+                    required=True,
+                    max_length=255,
+                    class_name="input",
+                    dir="auto",
+                    data_testid="folder-title",
+                ),
                 class_name="field",
             ),
             rx.el.div(
                 rx.el.label(t("pf.link_number"), html_for="folder-number", class_name="label"),
-                rx.el.input(id="folder-number", name="number", list="folder-numbers", max_length=40, dir="ltr",
-                            default_value=S.link_number,
-                            placeholder="MEF/2026/A/000001", class_name="input", auto_complete="off",
-                            aria_describedby="folder-number-hint", data_testid="folder-number"),
-                rx.el.datalist(rx.foreach(S.numbers, lambda n: rx.el.option(n["subject"], value=n["number"])),
-                               id="folder-numbers"),
+                rx.el.input(
+                    id="folder-number",
+                    name="number",
+                    list="folder-numbers",
+                    max_length=40,
+                    dir="ltr",
+                    default_value=S.link_number,
+                    placeholder="MEF/2026/A/000001",
+                    class_name="input",
+                    auto_complete="off",
+                    aria_describedby="folder-number-hint",
+                    data_testid="folder-number",
+                ),
+                rx.el.datalist(
+                    rx.foreach(S.numbers, lambda n: rx.el.option(n["subject"], value=n["number"])), id="folder-numbers"
+                ),
                 rx.el.p(t("pf.link_hint"), id="folder-number-hint", class_name="hint"),
                 class_name="field",
             ),
             rx.el.div(
                 rx.el.span(t("pf.documents"), class_name="label"),
                 rx.el.p(t("pf.documents_hint"), class_name="hint"),
-                upload_box(UPLOAD_ID, S.add_files(rx.upload_files(upload_id=UPLOAD_ID)), "pf.add_files",
-                           "pf.drop_files", accept=ACCEPT, icon="file-up"),
-                rx.cond(S.file_error_fr != "", rx.el.p(
-                    rx.icon("circle-alert", size=16, aria_hidden="true"),
-                    rx.el.span(pick(S.file_error_ar, S.file_error_fr, S.file_error_en)),
-                    role="alert", class_name="field-error", data_testid="folder-files-error")),
+                upload_box(
+                    UPLOAD_ID,
+                    S.add_files(rx.upload_files(upload_id=UPLOAD_ID)),
+                    "pf.add_files",
+                    "pf.drop_files",
+                    accept=ACCEPT,
+                    icon="file-up",
+                ),
+                rx.cond(
+                    S.file_error_fr != "",
+                    rx.el.p(
+                        rx.icon("circle-alert", size=16, aria_hidden="true"),
+                        rx.el.span(pick(S.file_error_ar, S.file_error_fr, S.file_error_en)),
+                        role="alert",
+                        class_name="field-error",
+                        data_testid="folder-files-error",
+                    ),
+                ),
                 rx.el.ul(rx.foreach(S.files, _file_item), class_name="pf-files", data_testid="folder-file-list"),
                 class_name="field",
             ),
             rx.el.fieldset(
                 rx.el.legend(t("pf.circuit"), class_name="label"),
-                rx.cond(S.templates.length() > 0, rx.el.div(
-                    rx.el.button(t("pf.circuit_template"), type="button", on_click=S.set_circuit("template"),
-                                 class_name=rx.cond(S.circuit == "template", "segment is-on", "segment"),
-                                 aria_pressed=rx.cond(S.circuit == "template", "true", "false"),
-                                 data_testid="circuit-use-template"),
-                    rx.el.button(t("pf.circuit_adhoc"), type="button", on_click=S.set_circuit("adhoc"),
-                                 class_name=rx.cond(S.circuit == "adhoc", "segment is-on", "segment"),
-                                 aria_pressed=rx.cond(S.circuit == "adhoc", "true", "false"),
-                                 data_testid="circuit-use-adhoc"),
-                    class_name="segmented pf-segmented",
-                )),
+                rx.cond(
+                    S.templates.length() > 0,
+                    rx.el.div(
+                        rx.el.button(
+                            t("pf.circuit_template"),
+                            type="button",
+                            on_click=S.set_circuit("template"),
+                            class_name=rx.cond(S.circuit == "template", "segment is-on", "segment"),
+                            aria_pressed=rx.cond(S.circuit == "template", "true", "false"),
+                            data_testid="circuit-use-template",
+                        ),
+                        rx.el.button(
+                            t("pf.circuit_adhoc"),
+                            type="button",
+                            on_click=S.set_circuit("adhoc"),
+                            class_name=rx.cond(S.circuit == "adhoc", "segment is-on", "segment"),
+                            aria_pressed=rx.cond(S.circuit == "adhoc", "true", "false"),
+                            data_testid="circuit-use-adhoc",
+                        ),
+                        class_name="segmented pf-segmented",
+                    ),
+                ),
                 rx.cond(
                     S.circuit == "template",
                     rx.el.div(
                         rx.el.label(t("pf.template"), html_for="folder-template", class_name="label"),
-                        rx.el.select(rx.foreach(S.templates, lambda tp: rx.el.option(pick(tp["name_ar"], tp["name_fr"]),
-                                                                                    value=tp["id"])),
-                                     id="folder-template", name="template_id", class_name="input select",
-                                     data_testid="folder-template"),
+                        rx.el.select(
+                            rx.foreach(
+                                S.templates, lambda tp: rx.el.option(pick(tp["name_ar"], tp["name_fr"]), value=tp["id"])
+                            ),
+                            id="folder-template",
+                            name="template_id",
+                            class_name="input select",
+                            data_testid="folder-template",
+                        ),
                         class_name="field",
                     ),
                     pf.step_editor(S),
@@ -417,10 +527,17 @@ def _new_form() -> rx.Component:
             ),
             rx.el.div(
                 rx.el.button(
-                    rx.cond(S.busy, rx.icon("loader-circle", size=18, class_name="spin", aria_hidden="true"),
-                            rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl")),
-                    t("pf.start"), type="submit", disabled=S.busy, class_name="btn btn-primary",
-                    data_testid="folder-start"),
+                    rx.cond(
+                        S.busy,
+                        rx.icon("loader-circle", size=18, class_name="spin", aria_hidden="true"),
+                        rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl"),
+                    ),
+                    t("pf.start"),
+                    type="submit",
+                    disabled=S.busy,
+                    class_name="btn btn-primary",
+                    data_testid="folder-start",
+                ),
                 rx.el.button(t("common.cancel"), type="button", on_click=S.close_new, class_name="btn btn-ghost"),
                 class_name="actions",
             ),
@@ -438,28 +555,47 @@ def page() -> rx.Component:
     return layout(
         rx.el.div(
             page_title("parapheur.title"),
-            rx.cond(S.can_create & ~S.creating, rx.el.button(
-                rx.icon("file-plus", size=18, aria_hidden="true"), t("pf.new"), type="button", on_click=S.open_new,
-                class_name="btn btn-primary", data_testid="new-folder-open")),
+            rx.cond(
+                S.can_create & ~S.creating,
+                rx.el.button(
+                    rx.icon("file-plus", size=18, aria_hidden="true"),
+                    t("pf.new"),
+                    type="button",
+                    on_click=S.open_new,
+                    class_name="btn btn-primary",
+                    data_testid="new-folder-open",
+                ),
+            ),
             class_name="page-head",
         ),
         rx.el.p(t("parapheur.intro"), class_name="lead"),
         messages(S),
         rx.cond(S.creating, _new_form()),
-        rx.el.nav(*[_tab(q) for q in pf.QUEUES], class_name="qtabs", aria_label=t("pf.queues"),
-                  data_testid="pf-queues"),
-        rx.cond(((S.queue == "to_sign") | (S.queue == "to_visa")) & (S.rows.length() > 0), rx.el.a(
-            rx.icon("list-checks", size=18, aria_hidden="true"), t("pb.open_batch"),
-            href=rx.cond(S.queue == "to_sign", routes.batch_url("sign"), routes.batch_url("visa")),
-            class_name="btn btn-secondary pb-open-batch", data_testid="pf-batch-link")),
+        rx.el.nav(
+            *[_tab(q) for q in pf.QUEUES], class_name="qtabs", aria_label=t("pf.queues"), data_testid="pf-queues"
+        ),
+        rx.cond(
+            ((S.queue == "to_sign") | (S.queue == "to_visa")) & (S.rows.length() > 0),
+            rx.el.a(
+                rx.icon("list-checks", size=18, aria_hidden="true"),
+                t("pb.open_batch"),
+                href=rx.cond(S.queue == "to_sign", routes.batch_url("sign"), routes.batch_url("visa")),
+                class_name="btn btn-secondary pb-open-batch",
+                data_testid="pf-batch-link",
+            ),
+        ),
         rx.cond(
             S.rows.length() > 0,
             rx.el.div(_list_head(), rx.foreach(S.rows, folder_row), class_name="mail-list", data_testid="pf-list"),
-            rx.cond(S.loaded, rx.el.div(
-                rx.icon("pen-line", size=40, class_name="empty-icon", aria_hidden="true"),
-                rx.el.p(t_choice(S.queue, "pf.empty.", list(pf.QUEUES))),
-                class_name="empty-state card", data_testid="empty-state",
-            )),
+            rx.cond(
+                S.loaded,
+                rx.el.div(
+                    rx.icon("pen-line", size=40, class_name="empty-icon", aria_hidden="true"),
+                    rx.el.p(t_choice(S.queue, "pf.empty.", list(pf.QUEUES))),
+                    class_name="empty-state card",
+                    data_testid="empty-state",
+                ),
+            ),
         ),
         active=PAGE,
         wide=True,

@@ -33,7 +33,7 @@ KINDS = {"sign": "signed", "visa": "approved"}  # the page's ``?d=`` -> the batc
 
 
 def _decisions(previous: tuple[tuple[str, str], ...], lang: str) -> str:
-    """"Visé (name) · Signé (name)": the earlier decisions of a folder, in ``lang``."""
+    """ "Visé (name) · Signé (name)": the earlier decisions of a folder, in ``lang``."""
     return " · ".join(f"{translate('parapheur.decision.' + d, lang)} ({who})" for d, who in previous)
 
 
@@ -61,21 +61,38 @@ class SignBatchState(SessionState):
         decision = KINDS[self.kind]
         with db.read_session() as session:
             rows = batch.review(session, actor, decision)
-            self.key_problem = signing_keys.key_problem(signing_keys.active_key(session, actor.user_id)) \
-                if any(r.kind == "signature" for r in rows) else ""
+            self.key_problem = (
+                signing_keys.key_problem(signing_keys.active_key(session, actor.user_id))
+                if any(r.kind == "signature" for r in rows)
+                else ""
+            )
         self._seen = {r.folder_id: r.step_id for r in rows}
-        self.rows = [{
-            "id": str(r.folder_id), "reference": r.reference, "title": r.title, "pages": str(r.pages),
-            "initiator": r.initiator, "initiator_ar": r.initiator_ar, "step": r.step_label,
-            "step_ar": r.step_label_ar, "kind": r.kind, "href": routes.folder_url(r.folder_id),
-            "previous": _decisions(r.previous, "fr"), "previous_ar": _decisions(r.previous_ar, "ar"),
-            "previous_en": _decisions(r.previous, "en"), "obo": r.on_behalf_of, "obo_ar": r.on_behalf_of_ar,
-        } for r in rows]
+        self.rows = [
+            {
+                "id": str(r.folder_id),
+                "reference": r.reference,
+                "title": r.title,
+                "pages": str(r.pages),
+                "initiator": r.initiator,
+                "initiator_ar": r.initiator_ar,
+                "step": r.step_label,
+                "step_ar": r.step_label_ar,
+                "kind": r.kind,
+                "href": routes.folder_url(r.folder_id),
+                "previous": _decisions(r.previous, "fr"),
+                "previous_ar": _decisions(r.previous_ar, "ar"),
+                "previous_en": _decisions(r.previous, "en"),
+                "obo": r.on_behalf_of,
+                "obo_ar": r.on_behalf_of_ar,
+            }
+            for r in rows
+        ]
         counts: dict[tuple[str, str], int] = {}
         for r in rows:
             counts[(r.step_label, r.step_label_ar)] = counts.get((r.step_label, r.step_label_ar), 0) + 1
-        self.groups = [{"step": fr, "step_ar": ar, "count": str(n)} for (fr, ar), n in counts.items()] \
-            if len(counts) > 1 else []
+        self.groups = (
+            [{"step": fr, "step_ar": ar, "count": str(n)} for (fr, ar), n in counts.items()] if len(counts) > 1 else []
+        )
         self.selected = [s for s in self.selected if int(s) in self._seen]
         self.loaded = True
 
@@ -102,8 +119,11 @@ class SignBatchState(SessionState):
     def toggle(self, folder_id: str):
         if self.running or not str(folder_id).isdigit() or int(folder_id) not in self._seen:
             return
-        self.selected = [s for s in self.selected if s != folder_id] if folder_id in self.selected \
+        self.selected = (
+            [s for s in self.selected if s != folder_id]
+            if folder_id in self.selected
             else [*self.selected, str(folder_id)]
+        )
 
     @rx.event
     def select_all(self):
@@ -156,13 +176,21 @@ class SignBatchState(SessionState):
         for item in items:
             outcome = await asyncio.to_thread(batch.act_one, actor, decision, item, credential)
             self.done += 1
-            self.results = [*self.results, {
-                "id": str(outcome.folder_id), "reference": outcome.reference or f"#{outcome.folder_id}",
-                "ok": "1" if outcome.ok else "",
-                **{f"error_{lang}": translate(outcome.error, lang, **(outcome.params or {})) if outcome.error else ""
-                   for lang in ("ar", "fr", "en")},
-                "href": routes.folder_url(outcome.folder_id),
-            }]
+            self.results = [
+                *self.results,
+                {
+                    "id": str(outcome.folder_id),
+                    "reference": outcome.reference or f"#{outcome.folder_id}",
+                    "ok": "1" if outcome.ok else "",
+                    **{
+                        f"error_{lang}": translate(outcome.error, lang, **(outcome.params or {}))
+                        if outcome.error
+                        else ""
+                        for lang in ("ar", "fr", "en")
+                    },
+                    "href": routes.folder_url(outcome.folder_id),
+                },
+            ]
             yield
         credential = None  # noqa: F841 - the unlocked key is not kept
         self.running = False
@@ -176,7 +204,8 @@ class SignBatchState(SessionState):
         self._clear_messages()
         key = "pb.done_all" if ok == len(self.results) else "pb.done_some"
         self.notice_ar, self.notice_fr, self.notice_en = (
-            translate(key, lang, ok=ok, total=len(self.results)) for lang in ("ar", "fr", "en"))
+            translate(key, lang, ok=ok, total=len(self.results)) for lang in ("ar", "fr", "en")
+        )
 
 
 # --- components -------------------------------------------------------------------------------------
@@ -184,9 +213,13 @@ class SignBatchState(SessionState):
 
 def _kind_tab(kind: str) -> rx.Component:
     S = SignBatchState
-    return rx.el.a(t(f"pb.kind.{kind}"), href=routes.batch_url(kind),
-                   class_name=rx.cond(S.kind == kind, "segment is-on", "segment"),
-                   aria_current=rx.cond(S.kind == kind, "page", "false"), data_testid=f"pb-kind-{kind}")
+    return rx.el.a(
+        t(f"pb.kind.{kind}"),
+        href=routes.batch_url(kind),
+        class_name=rx.cond(S.kind == kind, "segment is-on", "segment"),
+        aria_current=rx.cond(S.kind == kind, "page", "false"),
+        data_testid=f"pb-kind-{kind}",
+    )
 
 
 def _row(r: rx.Var) -> rx.Component:
@@ -194,39 +227,69 @@ def _row(r: rx.Var) -> rx.Component:
     checked = S.selected.contains(r["id"])
     return rx.el.li(
         rx.el.label(
-            rx.el.input(type="checkbox", checked=checked, on_change=S.toggle(r["id"]), disabled=S.running,
-                        class_name="pb-check", data_testid="pb-check-" + r["id"]),
+            rx.el.input(
+                type="checkbox",
+                checked=checked,
+                on_change=S.toggle(r["id"]),
+                disabled=S.running,
+                class_name="pb-check",
+                data_testid="pb-check-" + r["id"],
+            ),
             rx.el.span(
-                rx.el.span(rx.el.code(r["reference"], dir="ltr", class_name="mr-number"),
-                           rx.el.span(r["pages"], " ", t("pb.pages"), class_name="muted"),
-                           rx.el.span(pick(r["step_ar"], r["step"]), class_name="pf-step-chip"),
-                           class_name="pb-meta"),
+                rx.el.span(
+                    rx.el.code(r["reference"], dir="ltr", class_name="mr-number"),
+                    rx.el.span(r["pages"], " ", t("pb.pages"), class_name="muted"),
+                    rx.el.span(pick(r["step_ar"], r["step"]), class_name="pf-step-chip"),
+                    class_name="pb-meta",
+                ),
                 rx.el.span(r["title"], class_name="pb-title", dir="auto"),
-                rx.el.span(t("pf.initiator"), " : ", pick(r["initiator_ar"], r["initiator"]),
-                           rx.cond(r["obo"] != "", rx.el.span(" · ", t("pb.for"), " ", pick(r["obo_ar"], r["obo"]))),
-                           class_name="muted pb-line"),
-                rx.cond(r["previous"] != "", rx.el.span(
-                    rx.icon("history", size=14, aria_hidden="true"),
-                    pick(r["previous_ar"], r["previous"], r["previous_en"]),
-                    class_name="muted pb-line pb-prev")),
+                rx.el.span(
+                    t("pf.initiator"),
+                    " : ",
+                    pick(r["initiator_ar"], r["initiator"]),
+                    rx.cond(r["obo"] != "", rx.el.span(" · ", t("pb.for"), " ", pick(r["obo_ar"], r["obo"]))),
+                    class_name="muted pb-line",
+                ),
+                rx.cond(
+                    r["previous"] != "",
+                    rx.el.span(
+                        rx.icon("history", size=14, aria_hidden="true"),
+                        pick(r["previous_ar"], r["previous"], r["previous_en"]),
+                        class_name="muted pb-line pb-prev",
+                    ),
+                ),
                 class_name="pb-body",
             ),
             class_name=rx.cond(checked, "pb-item is-on", "pb-item"),
         ),
-        rx.el.a(rx.icon("external-link", size=16, aria_hidden="true"), href=r["href"], class_name="pb-open",
-                aria_label=t("pb.open"), target="_blank"),
-        class_name="pb-li", data_testid="pb-row-" + r["id"],
+        rx.el.a(
+            rx.icon("external-link", size=16, aria_hidden="true"),
+            href=r["href"],
+            class_name="pb-open",
+            aria_label=t("pb.open"),
+            target="_blank",
+        ),
+        class_name="pb-li",
+        data_testid="pb-row-" + r["id"],
     )
 
 
 def _result(r: rx.Var) -> rx.Component:
     return rx.el.li(
-        rx.cond(r["ok"] == "1", rx.icon("circle-check", size=18, class_name="ok", aria_hidden="true"),
-                rx.icon("circle-x", size=18, class_name="bad", aria_hidden="true")),
+        rx.cond(
+            r["ok"] == "1",
+            rx.icon("circle-check", size=18, class_name="ok", aria_hidden="true"),
+            rx.icon("circle-x", size=18, class_name="bad", aria_hidden="true"),
+        ),
         rx.el.a(rx.el.code(r["reference"], dir="ltr"), href=r["href"]),
-        rx.cond(r["ok"] == "1", rx.el.span(rx.cond(SignBatchState.kind == "sign", t("pb.ok.sign"), t("pb.ok.visa"))),
-                rx.el.span(pick(r["error_ar"], r["error_fr"], r["error_en"]), class_name="bad")),
-        class_name="pb-result", data_testid="pb-result-" + r["id"], data_ok=r["ok"],
+        rx.cond(
+            r["ok"] == "1",
+            rx.el.span(rx.cond(SignBatchState.kind == "sign", t("pb.ok.sign"), t("pb.ok.visa"))),
+            rx.el.span(pick(r["error_ar"], r["error_fr"], r["error_en"]), class_name="bad"),
+        ),
+        class_name="pb-result",
+        data_testid="pb-result-" + r["id"],
+        data_ok=r["ok"],
     )
 
 
@@ -234,62 +297,145 @@ def _confirm() -> rx.Component:
     S = SignBatchState
     count = S.selected.length()
     return rx.el.form(
-        rx.cond(S.needs_pin, rx.el.div(
-            rx.el.label(t("pb.pin"), html_for="pb-pin", class_name="label"),
-            rx.el.input(id="pb-pin", name="pin", type="password", input_mode="numeric", pattern="[0-9]*",
-                        auto_complete="off", max_length=12, required=True, class_name="input pf-pin pb-pin",
-                        disabled=S.running, data_testid="pb-pin"),
-            class_name="field pb-pin-field")),
+        rx.cond(
+            S.needs_pin,
+            rx.el.div(
+                rx.el.label(t("pb.pin"), html_for="pb-pin", class_name="label"),
+                rx.el.input(
+                    id="pb-pin",
+                    name="pin",
+                    type="password",
+                    input_mode="numeric",
+                    pattern="[0-9]*",
+                    auto_complete="off",
+                    max_length=12,
+                    required=True,
+                    class_name="input pf-pin pb-pin",
+                    disabled=S.running,
+                    data_testid="pb-pin",
+                ),
+                class_name="field pb-pin-field",
+            ),
+        ),
         rx.el.button(
-            rx.cond(S.running, rx.icon("loader-circle", size=18, class_name="spin", aria_hidden="true"),
-                    rx.icon(rx.cond(S.kind == "sign", "pen-line", "stamp"), size=18, aria_hidden="true")),
-            rx.cond(S.kind == "sign", t("pb.do.sign"), t("pb.do.visa")), " (", count.to_string(), ")",
-            type="submit", disabled=S.running | (count == 0) | (S.needs_pin & (S.key_problem != "")),
-            class_name="btn btn-primary pb-go", data_testid="pb-submit"),
-        on_submit=S.submit, key=S.form_key, class_name="pb-confirm", data_testid="pb-confirm",
+            rx.cond(
+                S.running,
+                rx.icon("loader-circle", size=18, class_name="spin", aria_hidden="true"),
+                rx.icon(rx.cond(S.kind == "sign", "pen-line", "stamp"), size=18, aria_hidden="true"),
+            ),
+            rx.cond(S.kind == "sign", t("pb.do.sign"), t("pb.do.visa")),
+            " (",
+            count.to_string(),
+            ")",
+            type="submit",
+            disabled=S.running | (count == 0) | (S.needs_pin & (S.key_problem != "")),
+            class_name="btn btn-primary pb-go",
+            data_testid="pb-submit",
+        ),
+        on_submit=S.submit,
+        key=S.form_key,
+        class_name="pb-confirm",
+        data_testid="pb-confirm",
     )
 
 
 def page() -> rx.Component:
     S = SignBatchState
     return layout(
-        rx.el.a(rx.icon("arrow-left", size=16, aria_hidden="true", class_name="flip-rtl"), t("pf.back"),
-                href=routes.PARAPHEUR, class_name="back-link"),
+        rx.el.a(
+            rx.icon("arrow-left", size=16, aria_hidden="true", class_name="flip-rtl"),
+            t("pf.back"),
+            href=routes.PARAPHEUR,
+            class_name="back-link",
+        ),
         page_title("pb.title"),
         rx.el.nav(_kind_tab("sign"), _kind_tab("visa"), class_name="segmented pb-kinds", aria_label=t("pb.title")),
         rx.el.p(rx.cond(S.kind == "sign", t("pb.intro.sign"), t("pb.intro.visa")), class_name="lead"),
         messages(S),
-        rx.cond(S.key_problem != "", rx.el.p(t_choice(S.key_problem, "", [
-            "error.no_signing_key", "error.signing_key_revoked", "error.signing_key_locked",
-            "error.certificate_expired"]), " ", rx.el.a(t("draft.key_create"), href=routes.ACCOUNT),
-            role="alert", class_name="msg msg-error", data_testid="pb-key-problem")),
-        rx.cond(S.total > 0, card(
-            rx.el.p(rx.cond(S.running, t("pb.progress"), t("pb.report")), " ",
-                    rx.el.strong(S.done.to_string(), " / ", S.total.to_string()), data_testid="pb-progress-text"),
-            rx.el.progress(value=S.done, max=S.total, class_name="pb-progress", aria_label=t("pb.progress")),
-            rx.el.ol(rx.foreach(S.results, _result), class_name="pb-results", data_testid="pb-results"),
-            class_name="pb-report", data_testid="pb-report", aria_live="polite",
-        )),
+        rx.cond(
+            S.key_problem != "",
+            rx.el.p(
+                t_choice(
+                    S.key_problem,
+                    "",
+                    [
+                        "error.no_signing_key",
+                        "error.signing_key_revoked",
+                        "error.signing_key_locked",
+                        "error.certificate_expired",
+                    ],
+                ),
+                " ",
+                rx.el.a(t("draft.key_create"), href=routes.ACCOUNT),
+                role="alert",
+                class_name="msg msg-error",
+                data_testid="pb-key-problem",
+            ),
+        ),
+        rx.cond(
+            S.total > 0,
+            card(
+                rx.el.p(
+                    rx.cond(S.running, t("pb.progress"), t("pb.report")),
+                    " ",
+                    rx.el.strong(S.done.to_string(), " / ", S.total.to_string()),
+                    data_testid="pb-progress-text",
+                ),
+                rx.el.progress(value=S.done, max=S.total, class_name="pb-progress", aria_label=t("pb.progress")),
+                rx.el.ol(rx.foreach(S.results, _result), class_name="pb-results", data_testid="pb-results"),
+                class_name="pb-report",
+                data_testid="pb-report",
+                aria_live="polite",
+            ),
+        ),
         rx.cond(
             S.rows.length() > 0,
             rx.fragment(
                 rx.el.div(
-                    rx.el.button(t("pb.all"), type="button", on_click=S.select_all, class_name="btn btn-small btn-secondary",
-                                 disabled=S.running, data_testid="pb-all"),
-                    rx.el.button(t("pb.none"), type="button", on_click=S.select_none, class_name="btn btn-small btn-ghost",
-                                 disabled=S.running),
-                    rx.foreach(S.groups, lambda g: rx.el.button(
-                        t("pb.step_all"), " ", pick(g["step_ar"], g["step"]), " (", g["count"], ")", type="button",
-                        on_click=S.select_step(g["step"]), disabled=S.running, class_name="btn btn-small btn-ghost")),
+                    rx.el.button(
+                        t("pb.all"),
+                        type="button",
+                        on_click=S.select_all,
+                        class_name="btn btn-small btn-secondary",
+                        disabled=S.running,
+                        data_testid="pb-all",
+                    ),
+                    rx.el.button(
+                        t("pb.none"),
+                        type="button",
+                        on_click=S.select_none,
+                        class_name="btn btn-small btn-ghost",
+                        disabled=S.running,
+                    ),
+                    rx.foreach(
+                        S.groups,
+                        lambda g: rx.el.button(
+                            t("pb.step_all"),
+                            " ",
+                            pick(g["step_ar"], g["step"]),
+                            " (",
+                            g["count"],
+                            ")",
+                            type="button",
+                            on_click=S.select_step(g["step"]),
+                            disabled=S.running,
+                            class_name="btn btn-small btn-ghost",
+                        ),
+                    ),
                     class_name="actions pb-tools",
                 ),
                 rx.el.ul(rx.foreach(S.rows, _row), class_name="pb-list", data_testid="pb-list"),
                 _confirm(),
             ),
-            rx.cond(S.loaded & (S.total == 0), rx.el.div(
-                rx.icon("pen-line", size=40, class_name="empty-icon", aria_hidden="true"),
-                rx.el.p(rx.cond(S.kind == "sign", t("pf.empty.to_sign"), t("pf.empty.to_visa"))),
-                class_name="empty-state card", data_testid="pb-empty")),
+            rx.cond(
+                S.loaded & (S.total == 0),
+                rx.el.div(
+                    rx.icon("pen-line", size=40, class_name="empty-icon", aria_hidden="true"),
+                    rx.el.p(rx.cond(S.kind == "sign", t("pf.empty.to_sign"), t("pf.empty.to_visa"))),
+                    class_name="empty-state card",
+                    data_testid="pb-empty",
+                ),
+            ),
         ),
         active=PAGE,
     )

@@ -36,8 +36,13 @@ def _decide(kind: str, actor: Actor, ids: list[int], form: dict) -> str:
             retention.destroy(session, actor, ids)
         else:
             years = str(form.get("years", ""))
-            retention.keep_longer(session, actor, ids, int(years) if years.isdigit() and len(years) < 4 else 0,
-                                  str(form.get("reason", ""))[:1200])
+            retention.keep_longer(
+                session,
+                actor,
+                ids,
+                int(years) if years.isdigit() and len(years) < 4 else 0,
+                str(form.get("reason", ""))[:1200],
+            )
     if kind == "destroy":
         with db.write_session() as session:
             retention.purge_disposed(session)
@@ -54,17 +59,33 @@ class RecordsState(SessionState):
         with db.read_session() as session:
             letters = retention.letters(session, actor)
             done = retention.disposals(session, actor)
-        self.rows = [{"id": str(x.correspondence_id), "number": x.registry_number, "subject": x.subject,
-                      "type": x.document_type, "action": x.final_action, "status": x.status,
-                      "due": x.due_on.strftime("%d/%m/%Y") if x.due_on else "", "disposal": x.disposal_reference}
-                     for x in letters]
+        self.rows = [
+            {
+                "id": str(x.correspondence_id),
+                "number": x.registry_number,
+                "subject": x.subject,
+                "type": x.document_type,
+                "action": x.final_action,
+                "status": x.status,
+                "due": x.due_on.strftime("%d/%m/%Y") if x.due_on else "",
+                "disposal": x.disposal_reference,
+            }
+            for x in letters
+        ]
         ids = {r["id"] for r in self.rows if r["status"] == "due"}
         self.selected = [i for i in self.selected if i in ids]
-        self.disposals = [{"id": str(d.id), "reference": d.reference, "kind": d.kind.value, "count": str(n),
-                           "ack": d.acknowledgement, "pending": "1" if d.kind.value == "transfer" and not d.completed_at
-                           else "", "href": API + str(d.id) + ("/package.zip" if d.kind.value == "transfer"
-                                                               else "/certificate.pdf")}
-                          for d, n in done]
+        self.disposals = [
+            {
+                "id": str(d.id),
+                "reference": d.reference,
+                "kind": d.kind.value,
+                "count": str(n),
+                "ack": d.acknowledgement,
+                "pending": "1" if d.kind.value == "transfer" and not d.completed_at else "",
+                "href": API + str(d.id) + ("/package.zip" if d.kind.value == "transfer" else "/certificate.pdf"),
+            }
+            for d, n in done
+        ]
 
     @rx.event
     def on_load(self):
@@ -144,18 +165,49 @@ def _row(r: rx.Var) -> rx.Component:
     S = RecordsState
     due = r["status"] == "due"
     return rx.el.tr(
-        rx.el.td(rx.cond(due, rx.el.input(type="checkbox", class_name="checkbox", checked=S.selected.contains(r["id"]),
-                                          on_change=lambda _v: S.toggle(r["id"]), aria_label=r["number"],
-                                          data_testid="records-select-" + r["id"]))),
+        rx.el.td(
+            rx.cond(
+                due,
+                rx.el.input(
+                    type="checkbox",
+                    class_name="checkbox",
+                    checked=S.selected.contains(r["id"]),
+                    on_change=lambda _v: S.toggle(r["id"]),
+                    aria_label=r["number"],
+                    data_testid="records-select-" + r["id"],
+                ),
+            )
+        ),
         rx.el.td(rx.el.a(r["number"], href=routes.MAIL + "/" + r["id"], dir="ltr", class_name="mono nowrap")),
         rx.el.td(r["subject"]),
-        rx.el.td(r["type"], rx.el.br(), rx.match(r["action"], *[(a, rx.el.span(t(f"records.action.{a}"), class_name="badge"))
-                                                                for a in ("destroy", "transfer", "review")], rx.fragment())),
+        rx.el.td(
+            r["type"],
+            rx.el.br(),
+            rx.match(
+                r["action"],
+                *[
+                    (a, rx.el.span(t(f"records.action.{a}"), class_name="badge"))
+                    for a in ("destroy", "transfer", "review")
+                ],
+                rx.fragment(),
+            ),
+        ),
         rx.el.td(rx.el.span(r["due"], dir="ltr", class_name="nowrap")),
-        rx.el.td(rx.match(r["status"], ("due", rx.fragment(t("records.status.due"))),
-                          ("transfer_pending", rx.fragment(t("records.status.transfer_pending"), " ",
-                                                           rx.el.span(r["disposal"], dir="ltr", class_name="mono"))),
-                          rx.fragment(r["status"]))),
+        rx.el.td(
+            rx.match(
+                r["status"],
+                ("due", rx.fragment(t("records.status.due"))),
+                (
+                    "transfer_pending",
+                    rx.fragment(
+                        t("records.status.transfer_pending"),
+                        " ",
+                        rx.el.span(r["disposal"], dir="ltr", class_name="mono"),
+                    ),
+                ),
+                rx.fragment(r["status"]),
+            )
+        ),
         data_testid="records-row-" + r["id"],
     )
 
@@ -166,20 +218,45 @@ def _actions() -> rx.Component:
         section_title("records.decide", id="records-decide-title"),
         rx.el.p(t("records.selected"), " ", rx.el.strong(S.selected.length().to_string()), class_name="muted"),
         rx.el.div(
-            rx.el.button(t("records.transfer"), type="button", class_name="btn btn-primary", on_click=S.transfer,
-                         disabled=S.busy, data_testid="records-transfer"),
-            rx.el.button(t("records.destroy"), type="button", class_name="btn btn-danger", on_click=S.destroy,
-                         disabled=S.busy, data_testid="records-destroy"),
+            rx.el.button(
+                t("records.transfer"),
+                type="button",
+                class_name="btn btn-primary",
+                on_click=S.transfer,
+                disabled=S.busy,
+                data_testid="records-transfer",
+            ),
+            rx.el.button(
+                t("records.destroy"),
+                type="button",
+                class_name="btn btn-danger",
+                on_click=S.destroy,
+                disabled=S.busy,
+                data_testid="records-destroy",
+            ),
             class_name="actions",
         ),
         rx.el.details(
             rx.el.summary(t("records.keep"), class_name="btn btn-ghost btn-small"),
-            rx.el.form(rx.el.div(field("records-keep", "years", "records.keep_years", type="number", min=1, max=100,
-                                       required=True, default_value="5"),
-                                 field("records-keep", "reason", "records.reason", required=True, max_length=1000),
-                                 class_name="form-grid"),
-                       rx.el.div(submit("records.keep", "records-keep-submit"), class_name="actions"),
-                       on_submit=S.keep, class_name="form"),
+            rx.el.form(
+                rx.el.div(
+                    field(
+                        "records-keep",
+                        "years",
+                        "records.keep_years",
+                        type="number",
+                        min=1,
+                        max=100,
+                        required=True,
+                        default_value="5",
+                    ),
+                    field("records-keep", "reason", "records.reason", required=True, max_length=1000),
+                    class_name="form-grid",
+                ),
+                rx.el.div(submit("records.keep", "records-keep-submit"), class_name="actions"),
+                on_submit=S.keep,
+                class_name="form",
+            ),
             class_name="disclosure",
         ),
         aria_labelledby="records-decide-title",
@@ -189,20 +266,45 @@ def _actions() -> rx.Component:
 def _disposal(d: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.icon(rx.cond(d["kind"] == "transfer", "package", "file-check"), size=18, aria_hidden="true"),
-        rx.el.a(d["reference"], href=d["href"], download=True, dir="ltr", class_name="file-name mono",
-                data_testid="disposal-" + d["reference"]),
-        rx.el.span(rx.cond(d["kind"] == "transfer", t("records.kind_transfer"), t("records.kind_destruction")),
-                   " · ", d["count"], " ", t("records.letters"),
-                   rx.cond(d["ack"] != "", rx.fragment(" · ", t("records.ack"), " ", rx.el.span(d["ack"], dir="ltr"))),
-                   class_name="muted"),
-        rx.cond(d["pending"] != "", rx.el.form(
-            rx.el.input(type="hidden", name="disposal_id", value=d["id"]),
-            rx.el.label(t("records.ack_label"), html_for="ack-" + d["id"], class_name="label"),
-            rx.el.input(id="ack-" + d["id"], name="acknowledgement", required=True, max_length=255,
-                        class_name="input", dir="ltr", data_testid="records-ack-" + d["reference"]),
-            rx.el.div(rx.el.button(t("records.acknowledge"), type="submit", class_name="btn btn-small btn-primary"),
-                      class_name="actions"),
-            on_submit=RecordsState.acknowledge, class_name="form disposal-form")),
+        rx.el.a(
+            d["reference"],
+            href=d["href"],
+            download=True,
+            dir="ltr",
+            class_name="file-name mono",
+            data_testid="disposal-" + d["reference"],
+        ),
+        rx.el.span(
+            rx.cond(d["kind"] == "transfer", t("records.kind_transfer"), t("records.kind_destruction")),
+            " · ",
+            d["count"],
+            " ",
+            t("records.letters"),
+            rx.cond(d["ack"] != "", rx.fragment(" · ", t("records.ack"), " ", rx.el.span(d["ack"], dir="ltr"))),
+            class_name="muted",
+        ),
+        rx.cond(
+            d["pending"] != "",
+            rx.el.form(
+                rx.el.input(type="hidden", name="disposal_id", value=d["id"]),
+                rx.el.label(t("records.ack_label"), html_for="ack-" + d["id"], class_name="label"),
+                rx.el.input(
+                    id="ack-" + d["id"],
+                    name="acknowledgement",
+                    required=True,
+                    max_length=255,
+                    class_name="input",
+                    dir="ltr",
+                    data_testid="records-ack-" + d["reference"],
+                ),
+                rx.el.div(
+                    rx.el.button(t("records.acknowledge"), type="submit", class_name="btn btn-small btn-primary"),
+                    class_name="actions",
+                ),
+                on_submit=RecordsState.acknowledge,
+                class_name="form disposal-form",
+            ),
+        ),
         class_name="pf-file",
     )
 
@@ -217,21 +319,50 @@ def page() -> rx.Component:
             S.rows.length() > 0,
             rx.fragment(
                 _actions(),
-                rx.el.div(rx.el.table(
-                    rx.el.thead(rx.el.tr(
-                        rx.el.th(rx.el.button(t("records.all"), type="button", class_name="btn btn-ghost btn-small",
-                                              on_click=S.select_all, data_testid="records-all"), scope="col"),
-                        *[rx.el.th(t(k), scope="col") for k in ("records.number", "records.subject", "records.type",
-                                                               "records.due", "records.status")])),
-                    rx.el.tbody(rx.foreach(S.rows, _row)),
-                    class_name="table", data_testid="records-table"), class_name="table-wrap"),
+                rx.el.div(
+                    rx.el.table(
+                        rx.el.thead(
+                            rx.el.tr(
+                                rx.el.th(
+                                    rx.el.button(
+                                        t("records.all"),
+                                        type="button",
+                                        class_name="btn btn-ghost btn-small",
+                                        on_click=S.select_all,
+                                        data_testid="records-all",
+                                    ),
+                                    scope="col",
+                                ),
+                                *[
+                                    rx.el.th(t(k), scope="col")
+                                    for k in (
+                                        "records.number",
+                                        "records.subject",
+                                        "records.type",
+                                        "records.due",
+                                        "records.status",
+                                    )
+                                ],
+                            )
+                        ),
+                        rx.el.tbody(rx.foreach(S.rows, _row)),
+                        class_name="table",
+                        data_testid="records-table",
+                    ),
+                    class_name="table-wrap",
+                ),
             ),
             empty_state("records.empty", "archive"),
         ),
-        card(section_title("records.history", id="records-history-title"),
-             rx.cond(S.disposals.length() > 0, rx.el.ul(rx.foreach(S.disposals, _disposal), class_name="pf-files"),
-                     rx.el.p(t("records.no_history"), class_name="muted")),
-             aria_labelledby="records-history-title"),
+        card(
+            section_title("records.history", id="records-history-title"),
+            rx.cond(
+                S.disposals.length() > 0,
+                rx.el.ul(rx.foreach(S.disposals, _disposal), class_name="pf-files"),
+                rx.el.p(t("records.no_history"), class_name="muted"),
+            ),
+            aria_labelledby="records-history-title",
+        ),
         active=PAGE,
         wide=True,
     )

@@ -14,7 +14,12 @@ from mrasla_app.ui.components.dispatch import DispatchState, dispatch_panel
 from mrasla_app.ui.components.forms import messages, page_title
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import (
-    confidential_badge, deadline_cell, holidays, priority_badge, row_dict, status_badge,
+    confidential_badge,
+    deadline_cell,
+    holidays,
+    priority_badge,
+    row_dict,
+    status_badge,
 )
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.registry_new import registry_tabs
@@ -85,9 +90,13 @@ def _row(r: rx.Var) -> rx.Component:
             rx.el.span(r["subject"], class_name="mr-subject"),
             rx.el.span(
                 rx.el.span(pick(r["sender_ar"], r["sender"]), class_name="muted", dir="auto"),
-                status_badge(r["status"]), priority_badge(r["priority"]), confidential_badge(r["confidential"]),
-                rx.el.span(t_choice(r["channel"], "channel.", ["portal", "paper", "email", "inter_administration"]),
-                           class_name="badge"),
+                status_badge(r["status"]),
+                priority_badge(r["priority"]),
+                confidential_badge(r["confidential"]),
+                rx.el.span(
+                    t_choice(r["channel"], "channel.", ["portal", "paper", "email", "inter_administration"]),
+                    class_name="badge",
+                ),
                 deadline_cell(r),
                 class_name="reg-line",
             ),
@@ -97,9 +106,14 @@ def _row(r: rx.Var) -> rx.Component:
             aria_pressed=rx.cond(selected, "true", "false"),
             data_testid="registry-select-" + r["slug"],
         ),
-        rx.el.a(rx.icon("external-link", size=18, aria_hidden="true"), rx.el.span(t("mail.open"), class_name="sr-only"),
-                href=r["href"], class_name="btn btn-ghost btn-icon", title=t("mail.open"),
-                data_testid="registry-open-" + r["slug"]),
+        rx.el.a(
+            rx.icon("external-link", size=18, aria_hidden="true"),
+            rx.el.span(t("mail.open"), class_name="sr-only"),
+            href=r["href"],
+            class_name="btn btn-ghost btn-icon",
+            title=t("mail.open"),
+            data_testid="registry-open-" + r["slug"],
+        ),
         class_name=rx.cond(selected, "reg-row is-selected", "reg-row"),
         data_testid="registry-row-" + r["slug"],
     )
@@ -114,19 +128,38 @@ def page() -> rx.Component:
         messages(SessionState),
         rx.el.div(
             rx.el.section(
-                rx.el.h2(t("queue.to_qualify"), rx.el.span(S.total.to_string(), class_name="count count-on",
-                                                           data_testid="registry-count"),
-                         class_name="section-title", id="registry-queue-title"),
+                rx.el.h2(
+                    t("queue.to_qualify"),
+                    rx.el.span(S.total.to_string(), class_name="count count-on", data_testid="registry-count"),
+                    class_name="section-title",
+                    id="registry-queue-title",
+                ),
                 rx.cond(
                     S.rows.length() > 0,
                     rx.el.ul(rx.foreach(S.rows, _row), class_name="reg-list", data_testid="registry-list"),
-                    rx.cond(S.loaded, rx.el.div(
-                        rx.icon("inbox", size=40, class_name="empty-icon", aria_hidden="true"),
-                        rx.el.p(t("registry.empty")), class_name="empty-state", data_testid="empty-state")),
+                    rx.cond(
+                        S.loaded,
+                        rx.el.div(
+                            rx.icon("inbox", size=40, class_name="empty-icon", aria_hidden="true"),
+                            rx.el.p(t("registry.empty")),
+                            class_name="empty-state",
+                            data_testid="empty-state",
+                        ),
+                    ),
                 ),
-                rx.cond(S.has_more, rx.el.div(
-                    rx.el.button(t("inbox.more"), type="button", on_click=S.load_more, class_name="btn btn-secondary",
-                                 data_testid="registry-more"), class_name="more")),
+                rx.cond(
+                    S.has_more,
+                    rx.el.div(
+                        rx.el.button(
+                            t("inbox.more"),
+                            type="button",
+                            on_click=S.load_more,
+                            class_name="btn btn-secondary",
+                            data_testid="registry-more",
+                        ),
+                        class_name="more",
+                    ),
+                ),
                 class_name="card reg-queue",
                 aria_labelledby="registry-queue-title",
             ),
@@ -134,8 +167,11 @@ def page() -> rx.Component:
                 rx.cond(
                     DispatchState.d_open,
                     dispatch_panel(),
-                    rx.el.div(rx.icon("mouse-pointer-click", size=32, class_name="empty-icon", aria_hidden="true"),
-                              rx.el.p(t("registry.pick")), class_name="empty-state card"),
+                    rx.el.div(
+                        rx.icon("mouse-pointer-click", size=32, class_name="empty-icon", aria_hidden="true"),
+                        rx.el.p(t("registry.pick")),
+                        class_name="empty-state card",
+                    ),
                 ),
                 class_name="reg-side",
             ),

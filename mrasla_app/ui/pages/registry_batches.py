@@ -20,9 +20,9 @@ import threading
 import reflex as rx
 
 from mrasla_app import db
-from mrasla_app.services.platform import storage
 from mrasla_app.services.correspondence import batches
 from mrasla_app.services.errors import DomainError, FieldErrors
+from mrasla_app.services.platform import storage
 from mrasla_app.services.vocabulary import BATCH_WORKING
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.files import SCAN_ACCEPT
@@ -30,7 +30,14 @@ from mrasla_app.ui.components.forms import field, messages, option, page_title, 
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import MAIL_TYPES, local_dt
 from mrasla_app.ui.i18n import t
-from mrasla_app.ui.pages.portal.common import accept_uploads, discard_uploads, form_data, spooled_files, upload_box, upload_client
+from mrasla_app.ui.pages.portal.common import (
+    accept_uploads,
+    discard_uploads,
+    form_data,
+    spooled_files,
+    upload_box,
+    upload_client,
+)
 from mrasla_app.ui.pages.registry_new import registry_tabs
 from mrasla_app.ui.state import SessionState
 
@@ -62,20 +69,41 @@ class BatchState(SessionState):
         actor = self._require(PAGE)
         with db.read_session() as session:
             found = batches.batches_of(session, actor)
-            self.rows = [{"id": str(b.id), "filename": b.filename, "status": b.status.value,
-                          "created": local_dt(b.created_at), "pages": str(b.pages), "done": str(b.pages_done)}
-                         for b in found]
+            self.rows = [
+                {
+                    "id": str(b.id),
+                    "filename": b.filename,
+                    "status": b.status.value,
+                    "created": local_dt(b.created_at),
+                    "pages": str(b.pages),
+                    "done": str(b.pages_done),
+                }
+                for b in found
+            ]
             working = any(b.status.value in BATCH_WORKING for b in found)
             if not self.batch_id:
                 return working
             batch, rows = batches.letters_of(session, actor, self.batch_id)
-            self.batch = {"id": str(batch.id), "filename": batch.filename, "status": batch.status.value,
-                          "pages": str(batch.pages), "done": str(batch.pages_done),
-                          "read": str(sum(r.status.value != "pending" for r in rows)),
-                          "count": str(len(rows))}
+            self.batch = {
+                "id": str(batch.id),
+                "filename": batch.filename,
+                "status": batch.status.value,
+                "pages": str(batch.pages),
+                "done": str(batch.pages_done),
+                "read": str(sum(r.status.value != "pending" for r in rows)),
+                "count": str(len(rows)),
+            }
             numbers = batches.registry_numbers(session, rows)
-            self.letters = [{"id": str(r.id), "position": str(r.position), "status": r.status.value,
-                             "pages": str(r.pages), "number": numbers.get(r.id, "")} for r in rows]
+            self.letters = [
+                {
+                    "id": str(r.id),
+                    "position": str(r.position),
+                    "status": r.status.value,
+                    "pages": str(r.pages),
+                    "number": numbers.get(r.id, ""),
+                }
+                for r in rows
+            ]
             ready = [r for r in rows if r.status.value == "ready"]
             keep = next((r for r in ready if str(r.id) == self.current.get("id")), None)
             letter = keep or (ready[0] if ready else None)
@@ -84,10 +112,16 @@ class BatchState(SessionState):
             elif self.current.get("id") != str(letter.id):
                 proposal = json.loads(letter.proposal or "{}")
                 preview = base64.b64encode(storage.get(letter.preview_sha256)).decode() if letter.preview_sha256 else ""
-                self.current = {"id": str(letter.id), "position": str(letter.position),
-                                "type_code": letter.type_code, "preview": f"data:image/jpeg;base64,{preview}",
-                                **{k: str(proposal.get(k, "")) for k in ("sender", "reference", "dated", "id_kind",
-                                                                          "id_value", "subject")}}
+                self.current = {
+                    "id": str(letter.id),
+                    "position": str(letter.position),
+                    "type_code": letter.type_code,
+                    "preview": f"data:image/jpeg;base64,{preview}",
+                    **{
+                        k: str(proposal.get(k, ""))
+                        for k in ("sender", "reference", "dated", "id_kind", "id_value", "subject")
+                    },
+                }
             return working or batch.status.value in BATCH_WORKING
 
     @rx.event
@@ -193,7 +227,7 @@ class BatchState(SessionState):
 
             def create() -> int:
                 with db.write_session() as session:
-                    return batches.create(session, actor, items).id  # type: ignore[return-value]
+                    return batches.create(session, actor, items).id  # type: ignore[return-value]  # a flushed row's id (SQLModel types it Optional)
 
             batch_id = await asyncio.to_thread(create)
         except DomainError as exc:
@@ -216,8 +250,20 @@ class BatchState(SessionState):
         try:
             actor = self._require(PAGE)
             letter_id = int(self.current.get("id", "0") or 0)
-            fields = batches.LetterFields(**{k: str(form.get(k, "") or "")[:300] for k in (
-                "sender_name", "subject", "reference", "dated", "sender_id_kind", "sender_id_value", "type_code")})
+            fields = batches.LetterFields(
+                **{
+                    k: str(form.get(k, "") or "")[:300]
+                    for k in (
+                        "sender_name",
+                        "subject",
+                        "reference",
+                        "dated",
+                        "sender_id_kind",
+                        "sender_id_value",
+                        "type_code",
+                    )
+                }
+            )
         except DomainError as exc:
             self._fail(exc)
             return
@@ -241,8 +287,9 @@ class BatchState(SessionState):
         self.busy = False
         self.current = {}
         self._ok("batch.confirmed")
-        self.notice_fr, self.notice_ar, self.notice_en = (f"{m} {number}" for m in (
-            self.notice_fr, self.notice_ar, self.notice_en))
+        self.notice_fr, self.notice_ar, self.notice_en = (
+            f"{m} {number}" for m in (self.notice_fr, self.notice_ar, self.notice_en)
+        )
         self._load()
 
     @rx.event
@@ -271,10 +318,17 @@ class BatchState(SessionState):
 
 def _status(value: rx.Var) -> rx.Component:
     return rx.el.span(
-        rx.match(value, *[(s, t(f"batch.status.{s}")) for s in
-                          ("uploaded", "processing", "ready", "failed", "closed", "pending", "confirmed", "discarded")],
-                 value),
-        class_name="badge badge-" + value, data_testid="batch-status")
+        rx.match(
+            value,
+            *[
+                (s, t(f"batch.status.{s}"))
+                for s in ("uploaded", "processing", "ready", "failed", "closed", "pending", "confirmed", "discarded")
+            ],
+            value,
+        ),
+        class_name="badge badge-" + value,
+        data_testid="batch-status",
+    )
 
 
 def _separators() -> rx.Component:
@@ -285,20 +339,47 @@ def _separators() -> rx.Component:
         rx.el.div(
             rx.el.div(
                 rx.el.label(t("batch.separator_type"), html_for="sep-type", class_name="label"),
-                rx.el.select(option("", t("reg.none")), *[option(m, t(f"mailtype.{m}")) for m in MAIL_TYPES],
-                             id="sep-type", value=S.sep_type, on_change=S.set_sep_type, class_name="input select",
-                             data_testid="sep-type"),
-                class_name="field"),
+                rx.el.select(
+                    option("", t("reg.none")),
+                    *[option(m, t(f"mailtype.{m}")) for m in MAIL_TYPES],
+                    id="sep-type",
+                    value=S.sep_type,
+                    on_change=S.set_sep_type,
+                    class_name="input select",
+                    data_testid="sep-type",
+                ),
+                class_name="field",
+            ),
             rx.el.div(
                 rx.el.label(t("batch.separator_count"), html_for="sep-count", class_name="label"),
-                rx.el.input(id="sep-count", type="number", min=1, max=50, value=S.sep_count, dir="ltr",
-                            on_change=S.set_sep_count, class_name="input", data_testid="sep-count"),
-                class_name="field"),
-            class_name="form-grid"),
-        rx.el.div(rx.el.button(rx.icon("printer", size=18, aria_hidden="true"), t("batch.print_separators"),
-                               type="button", on_click=S.print_separators, class_name="btn btn-secondary",
-                               data_testid="sep-print"), class_name="actions"),
-        class_name="card form", aria_label=t("batch.separators"),
+                rx.el.input(
+                    id="sep-count",
+                    type="number",
+                    min=1,
+                    max=50,
+                    value=S.sep_count,
+                    dir="ltr",
+                    on_change=S.set_sep_count,
+                    class_name="input",
+                    data_testid="sep-count",
+                ),
+                class_name="field",
+            ),
+            class_name="form-grid",
+        ),
+        rx.el.div(
+            rx.el.button(
+                rx.icon("printer", size=18, aria_hidden="true"),
+                t("batch.print_separators"),
+                type="button",
+                on_click=S.print_separators,
+                class_name="btn btn-secondary",
+                data_testid="sep-print",
+            ),
+            class_name="actions",
+        ),
+        class_name="card form",
+        aria_label=t("batch.separators"),
     )
 
 
@@ -306,10 +387,17 @@ def _upload() -> rx.Component:
     return rx.el.section(
         rx.el.h2(t("batch.upload"), class_name="section-title"),
         rx.el.p(t("batch.upload_hint"), class_name="hint"),
-        upload_box(UPLOAD_ID, BatchState.upload(rx.upload_files(upload_id=UPLOAD_ID)), "batch.upload_drop",
-                   "deposit.files_drop", accept=SCAN_ACCEPT, icon="scan-line",
-                   busy=BatchState.busy),
-        class_name="card form", aria_label=t("batch.upload"),
+        upload_box(
+            UPLOAD_ID,
+            BatchState.upload(rx.upload_files(upload_id=UPLOAD_ID)),
+            "batch.upload_drop",
+            "deposit.files_drop",
+            accept=SCAN_ACCEPT,
+            icon="scan-line",
+            busy=BatchState.busy,
+        ),
+        class_name="card form",
+        aria_label=t("batch.upload"),
     )
 
 
@@ -318,16 +406,35 @@ def _list() -> rx.Component:
     return rx.el.section(
         rx.el.h2(t("batch.list"), class_name="section-title"),
         rx.cond(S.rows.length() == 0, rx.el.p(t("batch.none"), class_name="muted")),
-        rx.el.ul(rx.foreach(S.rows, lambda b: rx.el.li(
-            rx.el.button(
-                rx.el.span(b["filename"], dir="auto", class_name="file-name"),
-                rx.el.span(rx.el.span(b["created"], dir="ltr"), " · ", b["done"], "/", b["pages"], " ",
-                           t("batch.pages"), class_name="file-meta"),
-                _status(b["status"]),
-                type="button", on_click=S.open_batch(b["id"]), class_name="batch-row",
-                aria_current=rx.cond(S.batch["id"] == b["id"], "true", "false"), data_testid="batch-row"),
-        )), class_name="batch-list"),
-        class_name="card", aria_label=t("batch.list"),
+        rx.el.ul(
+            rx.foreach(
+                S.rows,
+                lambda b: rx.el.li(
+                    rx.el.button(
+                        rx.el.span(b["filename"], dir="auto", class_name="file-name"),
+                        rx.el.span(
+                            rx.el.span(b["created"], dir="ltr"),
+                            " · ",
+                            b["done"],
+                            "/",
+                            b["pages"],
+                            " ",
+                            t("batch.pages"),
+                            class_name="file-meta",
+                        ),
+                        _status(b["status"]),
+                        type="button",
+                        on_click=S.open_batch(b["id"]),
+                        class_name="batch-row",
+                        aria_current=rx.cond(S.batch["id"] == b["id"], "true", "false"),
+                        data_testid="batch-row",
+                    ),
+                ),
+            ),
+            class_name="batch-list",
+        ),
+        class_name="card",
+        aria_label=t("batch.list"),
     )
 
 
@@ -335,29 +442,62 @@ def _progress() -> rx.Component:
     S = BatchState
     return rx.el.div(
         rx.el.p(rx.el.span(S.batch["filename"], dir="auto", class_name="strong"), " — ", _status(S.batch["status"])),
-        rx.el.p(t("batch.progress_pages"), " ", rx.el.span(S.batch["done"], "/", S.batch["pages"], dir="ltr"),
-                " · ", t("batch.progress_letters"), " ", rx.el.span(S.batch["read"], "/", S.batch["count"], dir="ltr"),
-                data_testid="batch-progress"),
-        rx.el.progress(value=S.batch["done"].to(int), max=S.batch["pages"].to(int), class_name="progress",
-                       aria_label=t("batch.progress_pages")),
-        rx.cond(S.batch["status"] == "failed", rx.el.div(
-            rx.el.p(t("error.batch_unreadable"), class_name="field-error", role="alert"),
-            rx.el.button(t("batch.close_failed"), type="button", on_click=S.close_failed,
-                         class_name="btn btn-secondary", data_testid="batch-close-failed"),
-            class_name="actions")),
-        role="status", aria_live="polite",
+        rx.el.p(
+            t("batch.progress_pages"),
+            " ",
+            rx.el.span(S.batch["done"], "/", S.batch["pages"], dir="ltr"),
+            " · ",
+            t("batch.progress_letters"),
+            " ",
+            rx.el.span(S.batch["read"], "/", S.batch["count"], dir="ltr"),
+            data_testid="batch-progress",
+        ),
+        rx.el.progress(
+            value=S.batch["done"].to(int),
+            max=S.batch["pages"].to(int),
+            class_name="progress",
+            aria_label=t("batch.progress_pages"),
+        ),
+        rx.cond(
+            S.batch["status"] == "failed",
+            rx.el.div(
+                rx.el.p(t("error.batch_unreadable"), class_name="field-error", role="alert"),
+                rx.el.button(
+                    t("batch.close_failed"),
+                    type="button",
+                    on_click=S.close_failed,
+                    class_name="btn btn-secondary",
+                    data_testid="batch-close-failed",
+                ),
+                class_name="actions",
+            ),
+        ),
+        role="status",
+        aria_live="polite",
     )
 
 
 def _letters() -> rx.Component:
     S = BatchState
-    return rx.el.ol(rx.foreach(S.letters, lambda x: rx.el.li(
-        rx.el.span(t("batch.letter"), " ", x["position"], class_name="strong"),
-        rx.el.span(" · ", t("batch.letter_pages"), " ", x["pages"], class_name="muted"),
-        _status(x["status"]),
-        rx.cond(x["number"] != "", rx.el.span(x["number"], dir="ltr", class_name="reg-number-small",
-                                              data_testid="batch-letter-number")),
-        class_name="batch-letter", data_testid="batch-letter")), class_name="batch-letters")
+    return rx.el.ol(
+        rx.foreach(
+            S.letters,
+            lambda x: rx.el.li(
+                rx.el.span(t("batch.letter"), " ", x["position"], class_name="strong"),
+                rx.el.span(" · ", t("batch.letter_pages"), " ", x["pages"], class_name="muted"),
+                _status(x["status"]),
+                rx.cond(
+                    x["number"] != "",
+                    rx.el.span(
+                        x["number"], dir="ltr", class_name="reg-number-small", data_testid="batch-letter-number"
+                    ),
+                ),
+                class_name="batch-letter",
+                data_testid="batch-letter",
+            ),
+        ),
+        class_name="batch-letters",
+    )
 
 
 def _confirm_form() -> rx.Component:
@@ -369,47 +509,109 @@ def _confirm_form() -> rx.Component:
             rx.el.img(src=c["preview"], alt=t("batch.preview"), class_name="batch-preview", loading="lazy"),
             rx.el.form(
                 rx.el.p(t("batch.proposals_hint"), class_name="hint"),
-                field(FORM, "sender_name", "reg.sender_name", default_value=c["sender"], max_length=150, dir="auto",
-                      required=True),
+                field(
+                    FORM,
+                    "sender_name",
+                    "reg.sender_name",
+                    default_value=c["sender"],
+                    max_length=150,
+                    dir="auto",
+                    required=True,
+                ),
                 rx.el.div(
-                    select_field(FORM, "sender_id_kind", "deposit.id_kind",
-                                 [option("", t("reg.none")), option("CIN", t("deposit.id_kind.CIN")),
-                                  option("ICE", t("deposit.id_kind.ICE"))], default_value=c["id_kind"]),
-                    field(FORM, "sender_id_value", "deposit.id_value", default_value=c["id_value"], max_length=40,
-                          dir="ltr"),
-                    field(FORM, "reference", "batch.reference", default_value=c["reference"], max_length=60,
-                          dir="ltr"),
-                    field(FORM, "dated", "batch.dated", default_value=c["dated"], max_length=10, dir="ltr",
-                          hint_key="batch.dated_hint"),
-                    class_name="form-grid"),
-                field(FORM, "subject", "deposit.subject", default_value=c["subject"], max_length=255, dir="auto",
-                      required=True),
-                select_field(FORM, "type_code", "mail.type",
-                             [option("", t("common.select"))] + [option(m, t(f"mailtype.{m}")) for m in MAIL_TYPES],
-                             default_value=c["type_code"]),
+                    select_field(
+                        FORM,
+                        "sender_id_kind",
+                        "deposit.id_kind",
+                        [
+                            option("", t("reg.none")),
+                            option("CIN", t("deposit.id_kind.CIN")),
+                            option("ICE", t("deposit.id_kind.ICE")),
+                        ],
+                        default_value=c["id_kind"],
+                    ),
+                    field(
+                        FORM,
+                        "sender_id_value",
+                        "deposit.id_value",
+                        default_value=c["id_value"],
+                        max_length=40,
+                        dir="ltr",
+                    ),
+                    field(FORM, "reference", "batch.reference", default_value=c["reference"], max_length=60, dir="ltr"),
+                    field(
+                        FORM,
+                        "dated",
+                        "batch.dated",
+                        default_value=c["dated"],
+                        max_length=10,
+                        dir="ltr",
+                        hint_key="batch.dated_hint",
+                    ),
+                    class_name="form-grid",
+                ),
+                field(
+                    FORM,
+                    "subject",
+                    "deposit.subject",
+                    default_value=c["subject"],
+                    max_length=255,
+                    dir="auto",
+                    required=True,
+                ),
+                select_field(
+                    FORM,
+                    "type_code",
+                    "mail.type",
+                    [option("", t("common.select"))] + [option(m, t(f"mailtype.{m}")) for m in MAIL_TYPES],
+                    default_value=c["type_code"],
+                ),
                 rx.el.div(
-                    rx.el.button(rx.icon("check", size=18, aria_hidden="true"), t("batch.confirm"), type="submit",
-                                 class_name="btn btn-primary", disabled=S.busy, data_testid="batch-confirm"),
-                    rx.el.button(rx.icon("trash-2", size=18, aria_hidden="true"), t("batch.discard"), type="button",
-                                 on_click=S.discard, class_name="btn btn-ghost", disabled=S.busy,
-                                 data_testid="batch-discard"),
-                    class_name="actions"),
-                on_submit=S.confirm, key=c["id"], class_name="form", no_validate=True, id="bl-form",
+                    rx.el.button(
+                        rx.icon("check", size=18, aria_hidden="true"),
+                        t("batch.confirm"),
+                        type="submit",
+                        class_name="btn btn-primary",
+                        disabled=S.busy,
+                        data_testid="batch-confirm",
+                    ),
+                    rx.el.button(
+                        rx.icon("trash-2", size=18, aria_hidden="true"),
+                        t("batch.discard"),
+                        type="button",
+                        on_click=S.discard,
+                        class_name="btn btn-ghost",
+                        disabled=S.busy,
+                        data_testid="batch-discard",
+                    ),
+                    class_name="actions",
+                ),
+                on_submit=S.confirm,
+                key=c["id"],
+                class_name="form",
+                no_validate=True,
+                id="bl-form",
             ),
-            class_name="batch-confirm-grid"),
+            class_name="batch-confirm-grid",
+        ),
         data_testid="batch-current",
     )
 
 
 def _detail() -> rx.Component:
     S = BatchState
-    return rx.cond(S.batch_id > 0, rx.el.section(
-        rx.el.h2(t("batch.detail"), class_name="section-title"),
-        _progress(),
-        _letters(),
-        rx.cond(S.current.contains("id"), _confirm_form()),
-        class_name="card", aria_label=t("batch.detail"), data_testid="batch-detail",
-    ))
+    return rx.cond(
+        S.batch_id > 0,
+        rx.el.section(
+            rx.el.h2(t("batch.detail"), class_name="section-title"),
+            _progress(),
+            _letters(),
+            rx.cond(S.current.contains("id"), _confirm_form()),
+            class_name="card",
+            aria_label=t("batch.detail"),
+            data_testid="batch-detail",
+        ),
+    )
 
 
 def page() -> rx.Component:

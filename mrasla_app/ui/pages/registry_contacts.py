@@ -10,8 +10,8 @@ from __future__ import annotations
 import reflex as rx
 
 from mrasla_app import db
-from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.correspondence import contacts
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.editor import CreateForm, editor_card, row_button, rows_table
@@ -28,9 +28,15 @@ KINDS = ("person", "company", "administration")
 
 
 def _row(c: contacts.Contact) -> dict[str, str]:
-    return {"id": str(c.id), "kind": c.kind.value, "name_ar": c.name_ar, "name_latin": c.name_latin,
-            "email": c.email, "phone": c.phone,
-            "identifier": f"{c.id_kind} {c.id_value}".strip()}
+    return {
+        "id": str(c.id),
+        "kind": c.kind.value,
+        "name_ar": c.name_ar,
+        "name_latin": c.name_latin,
+        "email": c.email,
+        "phone": c.phone,
+        "identifier": f"{c.id_kind} {c.id_value}".strip(),
+    }
 
 
 class ContactsState(CreateForm, SessionState):
@@ -43,10 +49,16 @@ class ContactsState(CreateForm, SessionState):
         with db.read_session() as session:
             self.rows = [_row(c) for c in contacts.search(session, actor, adm, self.query)]
             self.pairs = [
-                {"keep": str(s.first.id), "drop": str(s.second.id), "first": contacts.display_name(s.first),
-                 "second": contacts.display_name(s.second), "reasons": " ".join(s.reasons),
-                 "key": f"{s.first.id}-{s.second.id}"}
-                for s in contacts.suggestions(session, actor, adm)]
+                {
+                    "keep": str(s.first.id),
+                    "drop": str(s.second.id),
+                    "first": contacts.display_name(s.first),
+                    "second": contacts.display_name(s.second),
+                    "reasons": " ".join(s.reasons),
+                    "key": f"{s.first.id}-{s.second.id}",
+                }
+                for s in contacts.suggestions(session, actor, adm)
+            ]
 
     def _act(self) -> Actor | None:
         try:
@@ -84,8 +96,12 @@ class ContactsState(CreateForm, SessionState):
         if actor is None:
             return
         form = form if isinstance(form, dict) else {}
-        data = contacts.ContactInput(**{k: str(form.get(k, ""))[:300] for k in (
-            "kind", "name_ar", "name_latin", "email", "phone", "id_kind", "id_value")})
+        data = contacts.ContactInput(
+            **{
+                k: str(form.get(k, ""))[:300]
+                for k in ("kind", "name_ar", "name_latin", "email", "phone", "id_kind", "id_value")
+            }
+        )
         try:
             with db.write_session() as session:
                 contacts.create(session, actor, actor.administration_id or 0, data)
@@ -119,23 +135,43 @@ class ContactsState(CreateForm, SessionState):
 
 def _create_form() -> rx.Component:
     S = ContactsState
-    return editor_card(t("contact.new"), "contact-new-title", [
-        select_field("contact", "kind", "contact.kind", [option(k, t(f"contact.kind.{k}")) for k in KINDS],
-                     default_value="person"),
-        field("contact", "name_latin", "contact.name_latin", max_length=255, lang="fr", dir="ltr"),
-        field("contact", "name_ar", "contact.name_ar", max_length=255, lang="ar", dir="rtl"),
-        field("contact", "email", "field.email", type="email", max_length=255, dir="ltr"),
-        field("contact", "phone", "contact.phone", type="tel", max_length=20, dir="ltr"),
-        select_field("contact", "id_kind", "contact.id_kind",
-                     [option("", "—"), option("CIN", "CIN"), option("ICE", "ICE")], default_value=""),
-        field("contact", "id_value", "contact.id_value", max_length=32, dir="ltr"),
-    ], on_submit=S.create, on_cancel=S.close, key=S.form_key, submit_testid="contact-create")
+    return editor_card(
+        t("contact.new"),
+        "contact-new-title",
+        [
+            select_field(
+                "contact",
+                "kind",
+                "contact.kind",
+                [option(k, t(f"contact.kind.{k}")) for k in KINDS],
+                default_value="person",
+            ),
+            field("contact", "name_latin", "contact.name_latin", max_length=255, lang="fr", dir="ltr"),
+            field("contact", "name_ar", "contact.name_ar", max_length=255, lang="ar", dir="rtl"),
+            field("contact", "email", "field.email", type="email", max_length=255, dir="ltr"),
+            field("contact", "phone", "contact.phone", type="tel", max_length=20, dir="ltr"),
+            select_field(
+                "contact",
+                "id_kind",
+                "contact.id_kind",
+                [option("", "—"), option("CIN", "CIN"), option("ICE", "ICE")],
+                default_value="",
+            ),
+            field("contact", "id_value", "contact.id_value", max_length=32, dir="ltr"),
+        ],
+        on_submit=S.create,
+        on_cancel=S.close,
+        key=S.form_key,
+        submit_testid="contact-create",
+    )
 
 
 def _contact_row(c: rx.Var) -> rx.Component:
     return rx.el.tr(
-        rx.el.td(rx.el.div(rx.el.strong(c["name_latin"], dir="ltr"), lang="fr"),
-                 rx.el.div(c["name_ar"], dir="rtl", lang="ar")),
+        rx.el.td(
+            rx.el.div(rx.el.strong(c["name_latin"], dir="ltr"), lang="fr"),
+            rx.el.div(c["name_ar"], dir="rtl", lang="ar"),
+        ),
         rx.el.td(rx.match(c["kind"], *[(k, t(f"contact.kind.{k}")) for k in KINDS], c["kind"])),
         rx.el.td(rx.el.div(c["email"], dir="ltr"), rx.el.div(c["phone"], dir="ltr", class_name="muted")),
         rx.el.td(rx.el.span(c["identifier"], dir="ltr")),
@@ -145,13 +181,30 @@ def _contact_row(c: rx.Var) -> rx.Component:
 
 def _pair(p: rx.Var) -> rx.Component:
     return rx.el.li(
-        rx.el.div(rx.el.strong(p["first"]), rx.el.span(" ⇄ ", aria_hidden="true"), rx.el.strong(p["second"]),
-                  class_name="dup-names"),
-        rx.el.div(t("contact.same"), " ",
-                  rx.foreach(p["reasons"].split(" "), lambda r: rx.el.span(
-                      rx.match(r, ("name", t("contact.reason.name")), ("email", t("field.email")),
-                               ("phone", t("contact.phone")), r), class_name="badge")),
-                  class_name="muted"),
+        rx.el.div(
+            rx.el.strong(p["first"]),
+            rx.el.span(" ⇄ ", aria_hidden="true"),
+            rx.el.strong(p["second"]),
+            class_name="dup-names",
+        ),
+        rx.el.div(
+            t("contact.same"),
+            " ",
+            rx.foreach(
+                p["reasons"].split(" "),
+                lambda r: rx.el.span(
+                    rx.match(
+                        r,
+                        ("name", t("contact.reason.name")),
+                        ("email", t("field.email")),
+                        ("phone", t("contact.phone")),
+                        r,
+                    ),
+                    class_name="badge",
+                ),
+            ),
+            class_name="muted",
+        ),
         row_button("contact.merge", ContactsState.merge(p["key"]), "contact-merge-" + p["key"]),
         class_name="dup-pair card",
         data_testid="contact-pair-" + p["key"],
@@ -168,22 +221,41 @@ def page() -> rx.Component:
         rx.el.div(
             rx.el.form(
                 rx.el.label(t("contact.search"), html_for="contact-q", class_name="sr-only"),
-                rx.el.input(id="contact-q", name="q", type="search", default_value=S.query, class_name="input",
-                            placeholder=t("contact.search"), data_testid="contact-q", max_length=100),
+                rx.el.input(
+                    id="contact-q",
+                    name="q",
+                    type="search",
+                    default_value=S.query,
+                    class_name="input",
+                    placeholder=t("contact.search"),
+                    data_testid="contact-q",
+                    max_length=100,
+                ),
                 rx.el.button(t("contact.search_button"), type="submit", class_name="btn btn-secondary"),
-                on_submit=S.search, class_name="search-row",
+                on_submit=S.search,
+                class_name="search-row",
             ),
             rx.cond(~S.creating, button("contact.new", on_click=S.open_create, data_testid="contact-new")),
             class_name="toolbar",
         ),
         rx.cond(S.creating, _create_form()),
-        rx.cond(S.pairs.length() > 0, rx.el.section(
-            section_title("contact.duplicates", id="contact-dups-title"),
-            rx.el.ul(rx.foreach(S.pairs, _pair), class_name="dup-list"),
-            aria_labelledby="contact-dups-title", data_testid="contact-duplicates",
-        )),
-        rows_table(S.rows, ["field.name", "contact.kind", "contact.reach", "contact.id_value"], _contact_row,
-                   "contact-table", "contact.empty", "contact"),
+        rx.cond(
+            S.pairs.length() > 0,
+            rx.el.section(
+                section_title("contact.duplicates", id="contact-dups-title"),
+                rx.el.ul(rx.foreach(S.pairs, _pair), class_name="dup-list"),
+                aria_labelledby="contact-dups-title",
+                data_testid="contact-duplicates",
+            ),
+        ),
+        rows_table(
+            S.rows,
+            ["field.name", "contact.kind", "contact.reach", "contact.id_value"],
+            _contact_row,
+            "contact-table",
+            "contact.empty",
+            "contact",
+        ),
         active=PAGE,
     )
 

@@ -121,11 +121,21 @@ class RegistersState(SessionState):
 def _download(href: rx.Var, label_key: str, icon: str, testid: str, primary: bool) -> rx.Component:
     return rx.cond(
         href != "",
-        rx.el.a(rx.icon(icon, size=18, aria_hidden="true"), t(label_key), href=href, download=True,
-                reload_document=True, class_name="btn " + ("btn-primary" if primary else "btn-secondary"),
-                data_testid=testid),
-        rx.el.span(rx.icon(icon, size=18, aria_hidden="true"), t(label_key), aria_disabled="true",
-                   class_name="btn btn-secondary is-disabled"),
+        rx.el.a(
+            rx.icon(icon, size=18, aria_hidden="true"),
+            t(label_key),
+            href=href,
+            download=True,
+            reload_document=True,
+            class_name="btn " + ("btn-primary" if primary else "btn-secondary"),
+            data_testid=testid,
+        ),
+        rx.el.span(
+            rx.icon(icon, size=18, aria_hidden="true"),
+            t(label_key),
+            aria_disabled="true",
+            class_name="btn btn-secondary is-disabled",
+        ),
     )
 
 
@@ -140,29 +150,54 @@ def page() -> rx.Component:
             rx.el.div(
                 rx.el.div(
                     rx.el.label(t("mail.direction"), html_for="export-direction", class_name="label"),
-                    rx.el.select(*[option(d, t(f"export.direction.{d}")) for d in DIRECTIONS],
-                                 id="export-direction", value=S.direction, on_change=S.set_direction,
-                                 class_name="input select", data_testid="export-direction"),
+                    rx.el.select(
+                        *[option(d, t(f"export.direction.{d}")) for d in DIRECTIONS],
+                        id="export-direction",
+                        value=S.direction,
+                        on_change=S.set_direction,
+                        class_name="input select",
+                        data_testid="export-direction",
+                    ),
                     class_name="field",
                 ),
                 rx.el.div(
                     rx.el.label(t("inbox.date_from"), html_for="export-from", class_name="label"),
-                    day_input("export-from", "from", value=S.start, on_change=S.set_start, data_testid="export-from",
-                              aria_describedby=rx.cond(S.period_fr != "", "export-period-error", "")),
+                    day_input(
+                        "export-from",
+                        "from",
+                        value=S.start,
+                        on_change=S.set_start,
+                        data_testid="export-from",
+                        aria_describedby=rx.cond(S.period_fr != "", "export-period-error", ""),
+                    ),
                     class_name="field",
                 ),
                 rx.el.div(
                     rx.el.label(t("inbox.date_to"), html_for="export-to", class_name="label"),
-                    day_input("export-to", "to", value=S.end, on_change=S.set_end, data_testid="export-to",
-                              aria_invalid=rx.cond(S.period_fr != "", "true", "false"),
-                              aria_describedby=rx.cond(S.period_fr != "", "export-period-error", "")),
+                    day_input(
+                        "export-to",
+                        "to",
+                        value=S.end,
+                        on_change=S.set_end,
+                        data_testid="export-to",
+                        aria_invalid=rx.cond(S.period_fr != "", "true", "false"),
+                        aria_describedby=rx.cond(S.period_fr != "", "export-period-error", ""),
+                    ),
                     class_name="field",
                 ),
                 class_name="form-grid",
             ),
-            rx.cond(S.period_fr != "", rx.el.p(
-                rx.icon("circle-alert", size=16, aria_hidden="true"), rx.el.span(pick(S.period_ar, S.period_fr, S.period_en)),
-                id="export-period-error", role="alert", class_name="field-error", data_testid="export-period-error")),
+            rx.cond(
+                S.period_fr != "",
+                rx.el.p(
+                    rx.icon("circle-alert", size=16, aria_hidden="true"),
+                    rx.el.span(pick(S.period_ar, S.period_fr, S.period_en)),
+                    id="export-period-error",
+                    role="alert",
+                    class_name="field-error",
+                    data_testid="export-period-error",
+                ),
+            ),
             rx.el.p(t("export.hint"), class_name="hint"),
             rx.el.div(
                 _download(S.csv_href, "export.csv", "file-spreadsheet", "export-csv", True),

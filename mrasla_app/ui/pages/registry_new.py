@@ -92,14 +92,24 @@ class RegisterState(UploadList, SessionState):
             own = set() if clerk or not adm_id else paper.units_of(session, actor, adm_id, "agent", "head")
             adms = directory.public_directory(session, "", limit=500)
             entries = contacts.search(session, actor, adm_id, limit=PICKER_CONTACTS) if adm_id else []
-        self.contacts = [{"id": str(c.id), "label": " · ".join(filter(None, (contacts.display_name(c), c.email)))}
-                         for c in entries]
-        rows = [{"id": str(n.unit.id), "label_ar": "\u2003" * n.depth + n.unit.name_ar,
-                 "label_fr": "\u2003" * n.depth + n.unit.name_fr} for n in nodes]
+        self.contacts = [
+            {"id": str(c.id), "label": " · ".join(filter(None, (contacts.display_name(c), c.email)))} for c in entries
+        ]
+        rows = [
+            {
+                "id": str(n.unit.id),
+                "label_ar": "\u2003" * n.depth + n.unit.name_ar,
+                "label_fr": "\u2003" * n.depth + n.unit.name_fr,
+            }
+            for n in nodes
+        ]
         self.units = rows
         self.own_units = rows if clerk else [r for r in rows if int(r["id"]) in own]
-        self.administrations = [{"id": str(a.id), "label_ar": a.name_ar, "label_fr": f"{a.name_fr} ({a.code})"}
-                                for a in adms if a.id != adm_id]
+        self.administrations = [
+            {"id": str(a.id), "label_ar": a.name_ar, "label_fr": f"{a.name_fr} ({a.code})"}
+            for a in adms
+            if a.id != adm_id
+        ]
         self.kinds = [k for k in KINDS if k != "incoming" or clerk]
         if not self.own_units and "outgoing" in self.kinds and not clerk:
             self.kinds = [k for k in self.kinds if k != "outgoing"]
@@ -135,35 +145,59 @@ class RegisterState(UploadList, SessionState):
         with db.write_session() as session:
             if kind == "incoming":
                 reg = paper.register_incoming(
-                    session, actor, administration_id=adm_id, channel=_s(form, "channel", 20),
-                    subject=_s(form, "subject"), message=_s(form, "message", 6000),
-                    sender_name=_s(form, "sender_name"), sender_id_kind=_s(form, "sender_id_kind", 8),
-                    sender_id_value=_s(form, "sender_id_value", 40), sender_email=_s(form, "sender_email"),
+                    session,
+                    actor,
+                    administration_id=adm_id,
+                    channel=_s(form, "channel", 20),
+                    subject=_s(form, "subject"),
+                    message=_s(form, "message", 6000),
+                    sender_name=_s(form, "sender_name"),
+                    sender_id_kind=_s(form, "sender_id_kind", 8),
+                    sender_id_value=_s(form, "sender_id_value", 40),
+                    sender_email=_s(form, "sender_email"),
                     sender_phone=_s(form, "sender_phone", 40),
-                    sender_administration_id=_int(form.get("sender_administration")), files=items,
-                    type_code=_s(form, "type_code", 40), priority=_s(form, "priority", 20) or "normal",
+                    sender_administration_id=_int(form.get("sender_administration")),
+                    files=items,
+                    type_code=_s(form, "type_code", 40),
+                    priority=_s(form, "priority", 20) or "normal",
                 )
             elif kind == "outgoing":
                 picked_id = _int(form.get("recipient_contact"))
                 picked = contacts.addressee(session, actor, adm_id, picked_id) if picked_id else None
                 reg = paper.register_outgoing(
-                    session, actor, administration_id=adm_id, subject=_s(form, "subject"),
+                    session,
+                    actor,
+                    administration_id=adm_id,
+                    subject=_s(form, "subject"),
                     unit_id=_int(form.get("unit")) or 0,
-                    recipient_name=_s(form, "recipient_name") or (contacts.display_name(picked)[:150] if picked else ""),
+                    recipient_name=_s(form, "recipient_name")
+                    or (contacts.display_name(picked)[:150] if picked else ""),
                     recipient_administration_id=_int(form.get("recipient_administration")),
                     recipient_email=_s(form, "recipient_email") or (picked.email if picked else ""),
-                    recipient_phone=picked.phone if picked else "", message=_s(form, "message", 6000),
-                    files=items, channel=_s(form, "channel", 20) or "paper", recipient_contact_id=picked_id,
+                    recipient_phone=picked.phone if picked else "",
+                    message=_s(form, "message", 6000),
+                    files=items,
+                    channel=_s(form, "channel", 20) or "paper",
+                    recipient_contact_id=picked_id,
                 )
             else:
                 reg = paper.register_internal(
-                    session, actor, administration_id=adm_id, subject=_s(form, "subject"),
-                    from_unit_id=_int(form.get("from_unit")) or 0, to_unit_id=_int(form.get("to_unit")) or 0,
-                    message=_s(form, "message", 6000), files=items,
+                    session,
+                    actor,
+                    administration_id=adm_id,
+                    subject=_s(form, "subject"),
+                    from_unit_id=_int(form.get("from_unit")) or 0,
+                    to_unit_id=_int(form.get("to_unit")) or 0,
+                    message=_s(form, "message", 6000),
+                    files=items,
                     priority=_s(form, "priority", 20) or "normal",
                 )
-            return (reg.correspondence.id, reg.registry_number, reg.verify_token,  # type: ignore[return-value]
-                    local_dt(reg.correspondence.registered_at))
+            return (
+                reg.correspondence.id,
+                reg.registry_number,
+                reg.verify_token,  # type: ignore[return-value]  # set on the row registered just above
+                local_dt(reg.correspondence.registered_at),
+            )
 
     # --- events -------------------------------------------------------------------------------
 
@@ -231,8 +265,9 @@ class RegisterState(UploadList, SessionState):
         self._set_errors({})
         self._label_id, self._label_secret = cid, secret
         self.done, self.done_kind, self.done_number, self.done_at = True, self.kind, number, at
-        self.done_send_href = routes.mail_url(cid) if (
-            self.kind == "outgoing" and _int(form.get("recipient_administration"))) else ""
+        self.done_send_href = (
+            routes.mail_url(cid) if (self.kind == "outgoing" and _int(form.get("recipient_administration"))) else ""
+        )
         self.busy = False
         self.form_key += 1
         self._ok("reg.done")
@@ -275,40 +310,68 @@ def _v(name: str, default: str = "") -> rx.Var:
 
 def registry_tabs(active: str) -> rx.Component:
     """Tabs of the registry office: queue, new registration, registers, contacts (clerks)."""
-    items = [("queue", routes.REGISTRY, "reg.tab.queue"), ("new", routes.REGISTRY_NEW, "reg.tab.new"),
-             ("batches", routes.REGISTRY_BATCHES, "reg.tab.batches"), ("export", routes.REGISTRY_EXPORT, "reg.tab.export"),
-             ("contacts", routes.REGISTRY_CONTACTS, "reg.tab.contacts")]
+    items = [
+        ("queue", routes.REGISTRY, "reg.tab.queue"),
+        ("new", routes.REGISTRY_NEW, "reg.tab.new"),
+        ("batches", routes.REGISTRY_BATCHES, "reg.tab.batches"),
+        ("export", routes.REGISTRY_EXPORT, "reg.tab.export"),
+        ("contacts", routes.REGISTRY_CONTACTS, "reg.tab.contacts"),
+    ]
     return rx.el.nav(
-        *[rx.el.a(t(key), href=href, class_name="tab" + (" is-active" if k == active else ""),
-                  aria_current="page" if k == active else None, data_testid=f"registry-tab-{k}")
-          for k, href, key in items],
-        class_name="tabs", aria_label=t("nav.registry"),
+        *[
+            rx.el.a(
+                t(key),
+                href=href,
+                class_name="tab" + (" is-active" if k == active else ""),
+                aria_current="page" if k == active else None,
+                data_testid=f"registry-tab-{k}",
+            )
+            for k, href, key in items
+        ],
+        class_name="tabs",
+        aria_label=t("nav.registry"),
     )
 
 
 def _unit_options(rows: rx.Var) -> list:
-    return [option("", t("common.select")),
-            rx.foreach(rows, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"]))]
+    return [
+        option("", t("common.select")),
+        rx.foreach(rows, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"])),
+    ]
 
 
 def _adm_options() -> list:
-    return [option("", t("reg.none")),
-            rx.foreach(RegisterState.administrations,
-                       lambda a: rx.el.option(pick(a["label_ar"], a["label_fr"]), value=a["id"]))]
+    return [
+        option("", t("reg.none")),
+        rx.foreach(
+            RegisterState.administrations, lambda a: rx.el.option(pick(a["label_ar"], a["label_fr"]), value=a["id"])
+        ),
+    ]
 
 
 def _kind_switch() -> rx.Component:
     S = RegisterState
     return rx.el.div(
-        rx.foreach(S.kinds, lambda k: rx.el.button(
-            rx.match(k, ("incoming", t("reg.kind.incoming")), ("outgoing", t("reg.kind.outgoing")),
-                     ("internal", t("reg.kind.internal")), k),
-            type="button", on_click=S.set_kind(k),
-            class_name=rx.cond(S.kind == k, "qtab is-active", "qtab"),
-            aria_pressed=rx.cond(S.kind == k, "true", "false"),
-            data_testid="reg-kind-" + k,
-        )),
-        class_name="qtabs", role="group", aria_label=t("reg.kind"),
+        rx.foreach(
+            S.kinds,
+            lambda k: rx.el.button(
+                rx.match(
+                    k,
+                    ("incoming", t("reg.kind.incoming")),
+                    ("outgoing", t("reg.kind.outgoing")),
+                    ("internal", t("reg.kind.internal")),
+                    k,
+                ),
+                type="button",
+                on_click=S.set_kind(k),
+                class_name=rx.cond(S.kind == k, "qtab is-active", "qtab"),
+                aria_pressed=rx.cond(S.kind == k, "true", "false"),
+                data_testid="reg-kind-" + k,
+            ),
+        ),
+        class_name="qtabs",
+        role="group",
+        aria_label=t("reg.kind"),
     )
 
 
@@ -317,24 +380,43 @@ def _files_block() -> rx.Component:
     return rx.el.div(
         rx.el.p(rx.cond(S.kind == "incoming", t("reg.scans"), t("reg.files")), class_name="label"),
         rx.el.p(t("reg.files_hint"), class_name="hint"),
-        upload_box(UPLOAD_ID, S.add_files(rx.upload_files(upload_id=UPLOAD_ID)), "deposit.files_add",
-                   "deposit.files_drop", accept=ACCEPT, icon="scan-line"),
+        upload_box(
+            UPLOAD_ID,
+            S.add_files(rx.upload_files(upload_id=UPLOAD_ID)),
+            "deposit.files_add",
+            "deposit.files_drop",
+            accept=ACCEPT,
+            icon="scan-line",
+        ),
         field_error(ERRORS, "files", f"{FORM}-files"),
         rx.cond(
             S.files.length() > 0,
             rx.el.ul(
-                rx.foreach(S.files, lambda f, i: rx.el.li(
-                    rx.icon("file-check", size=20, aria_hidden="true", class_name="file-icon"),
-                    rx.el.span(
-                        rx.el.span(f["name"], class_name="file-name", dir="auto", data_testid="reg-file-name"),
-                        rx.el.span(size_text(f), " · ", page_count(f["pages"]), class_name="file-meta"),
-                        class_name="file-body"),
-                    rx.el.button(rx.icon("x", size=18, aria_hidden="true"),
-                                 rx.el.span(t("common.remove"), class_name="sr-only"),
-                                 type="button", on_click=S.remove_file(i), class_name="btn btn-ghost btn-icon",
-                                 aria_label=t("common.remove"), data_testid="reg-file-remove"),
-                    class_name="file-row", data_testid="reg-file")),
-                class_name="file-list", data_testid="reg-files-list"),
+                rx.foreach(
+                    S.files,
+                    lambda f, i: rx.el.li(
+                        rx.icon("file-check", size=20, aria_hidden="true", class_name="file-icon"),
+                        rx.el.span(
+                            rx.el.span(f["name"], class_name="file-name", dir="auto", data_testid="reg-file-name"),
+                            rx.el.span(size_text(f), " · ", page_count(f["pages"]), class_name="file-meta"),
+                            class_name="file-body",
+                        ),
+                        rx.el.button(
+                            rx.icon("x", size=18, aria_hidden="true"),
+                            rx.el.span(t("common.remove"), class_name="sr-only"),
+                            type="button",
+                            on_click=S.remove_file(i),
+                            class_name="btn btn-ghost btn-icon",
+                            aria_label=t("common.remove"),
+                            data_testid="reg-file-remove",
+                        ),
+                        class_name="file-row",
+                        data_testid="reg-file",
+                    ),
+                ),
+                class_name="file-list",
+                data_testid="reg-files-list",
+            ),
         ),
         class_name="field files-field",
     )
@@ -342,25 +424,76 @@ def _files_block() -> rx.Component:
 
 def _incoming_fields() -> rx.Component:
     return rx.fragment(
-        radio_field(FORM, "channel", "mail.channel", [("paper", "channel.paper"), ("email", "channel.email")],
-                    value="paper", errors=ERRORS),
+        radio_field(
+            FORM,
+            "channel",
+            "mail.channel",
+            [("paper", "channel.paper"), ("email", "channel.email")],
+            value="paper",
+            errors=ERRORS,
+        ),
         rx.el.fieldset(
             rx.el.legend(t("reg.sender"), class_name="section-title"),
             rx.el.div(
-                field(FORM, "sender_name", "reg.sender_name", default_value=_v("sender_name"), errors=ERRORS,
-                      max_length=150, dir="auto", hint_key="reg.sender_name_hint"),
-                select_field(FORM, "sender_administration", "reg.sender_administration", _adm_options(),
-                             default_value=_v("sender_administration"), errors=ERRORS),
-                select_field(FORM, "sender_id_kind", "deposit.id_kind",
-                             [option("", t("reg.none")), option("CIN", t("deposit.id_kind.CIN")),
-                              option("ICE", t("deposit.id_kind.ICE"))],
-                             default_value=_v("sender_id_kind"), errors=ERRORS),
-                field(FORM, "sender_id_value", "deposit.id_value", default_value=_v("sender_id_value"),
-                      errors=ERRORS, max_length=40, dir="ltr"),
-                field(FORM, "sender_email", "deposit.email", type="email", default_value=_v("sender_email"),
-                      errors=ERRORS, max_length=255, dir="ltr"),
-                field(FORM, "sender_phone", "deposit.phone", type="tel", default_value=_v("sender_phone"),
-                      errors=ERRORS, max_length=40, dir="ltr"),
+                field(
+                    FORM,
+                    "sender_name",
+                    "reg.sender_name",
+                    default_value=_v("sender_name"),
+                    errors=ERRORS,
+                    max_length=150,
+                    dir="auto",
+                    hint_key="reg.sender_name_hint",
+                ),
+                select_field(
+                    FORM,
+                    "sender_administration",
+                    "reg.sender_administration",
+                    _adm_options(),
+                    default_value=_v("sender_administration"),
+                    errors=ERRORS,
+                ),
+                select_field(
+                    FORM,
+                    "sender_id_kind",
+                    "deposit.id_kind",
+                    [
+                        option("", t("reg.none")),
+                        option("CIN", t("deposit.id_kind.CIN")),
+                        option("ICE", t("deposit.id_kind.ICE")),
+                    ],
+                    default_value=_v("sender_id_kind"),
+                    errors=ERRORS,
+                ),
+                field(
+                    FORM,
+                    "sender_id_value",
+                    "deposit.id_value",
+                    default_value=_v("sender_id_value"),
+                    errors=ERRORS,
+                    max_length=40,
+                    dir="ltr",
+                ),
+                field(
+                    FORM,
+                    "sender_email",
+                    "deposit.email",
+                    type="email",
+                    default_value=_v("sender_email"),
+                    errors=ERRORS,
+                    max_length=255,
+                    dir="ltr",
+                ),
+                field(
+                    FORM,
+                    "sender_phone",
+                    "deposit.phone",
+                    type="tel",
+                    default_value=_v("sender_phone"),
+                    errors=ERRORS,
+                    max_length=40,
+                    dir="ltr",
+                ),
                 class_name="form-grid",
             ),
             class_name="fieldset reg-fieldset",
@@ -372,26 +505,69 @@ def _outgoing_fields() -> rx.Component:
     S = RegisterState
     return rx.fragment(
         rx.el.div(
-            select_field(FORM, "unit", "reg.from_unit", _unit_options(S.own_units), default_value=_v("unit"),
-                         errors=ERRORS, required=True),
-            rx.el.div(radio_field(FORM, "channel", "mail.channel",
-                                  [("paper", "channel.paper"), ("email", "channel.email")],
-                                  value="paper", errors=ERRORS)),
+            select_field(
+                FORM,
+                "unit",
+                "reg.from_unit",
+                _unit_options(S.own_units),
+                default_value=_v("unit"),
+                errors=ERRORS,
+                required=True,
+            ),
+            rx.el.div(
+                radio_field(
+                    FORM,
+                    "channel",
+                    "mail.channel",
+                    [("paper", "channel.paper"), ("email", "channel.email")],
+                    value="paper",
+                    errors=ERRORS,
+                )
+            ),
             class_name="form-grid",
         ),
         rx.el.fieldset(
             rx.el.legend(t("reg.recipient"), class_name="section-title"),
             rx.el.div(
-                select_field(FORM, "recipient_contact", "reg.recipient_contact",
-                             [option("", t("reg.recipient_contact_none")),
-                              rx.foreach(S.contacts, lambda c: rx.el.option(c["label"], value=c["id"]))],
-                             default_value=_v("recipient_contact"), errors=ERRORS),
-                field(FORM, "recipient_name", "reg.recipient_name", default_value=_v("recipient_name"),
-                      errors=ERRORS, max_length=150, dir="auto", hint_key="reg.recipient_hint"),
-                select_field(FORM, "recipient_administration", "reg.recipient_administration", _adm_options(),
-                             default_value=_v("recipient_administration"), errors=ERRORS),
-                field(FORM, "recipient_email", "deposit.email", type="email", default_value=_v("recipient_email"),
-                      errors=ERRORS, max_length=255, dir="ltr"),
+                select_field(
+                    FORM,
+                    "recipient_contact",
+                    "reg.recipient_contact",
+                    [
+                        option("", t("reg.recipient_contact_none")),
+                        rx.foreach(S.contacts, lambda c: rx.el.option(c["label"], value=c["id"])),
+                    ],
+                    default_value=_v("recipient_contact"),
+                    errors=ERRORS,
+                ),
+                field(
+                    FORM,
+                    "recipient_name",
+                    "reg.recipient_name",
+                    default_value=_v("recipient_name"),
+                    errors=ERRORS,
+                    max_length=150,
+                    dir="auto",
+                    hint_key="reg.recipient_hint",
+                ),
+                select_field(
+                    FORM,
+                    "recipient_administration",
+                    "reg.recipient_administration",
+                    _adm_options(),
+                    default_value=_v("recipient_administration"),
+                    errors=ERRORS,
+                ),
+                field(
+                    FORM,
+                    "recipient_email",
+                    "deposit.email",
+                    type="email",
+                    default_value=_v("recipient_email"),
+                    errors=ERRORS,
+                    max_length=255,
+                    dir="ltr",
+                ),
                 class_name="form-grid",
             ),
             class_name="fieldset reg-fieldset",
@@ -402,10 +578,24 @@ def _outgoing_fields() -> rx.Component:
 def _internal_fields() -> rx.Component:
     S = RegisterState
     return rx.el.div(
-        select_field(FORM, "from_unit", "reg.from_unit", _unit_options(S.own_units), default_value=_v("from_unit"),
-                     errors=ERRORS, required=True),
-        select_field(FORM, "to_unit", "reg.to_unit", _unit_options(S.units), default_value=_v("to_unit"),
-                     errors=ERRORS, required=True),
+        select_field(
+            FORM,
+            "from_unit",
+            "reg.from_unit",
+            _unit_options(S.own_units),
+            default_value=_v("from_unit"),
+            errors=ERRORS,
+            required=True,
+        ),
+        select_field(
+            FORM,
+            "to_unit",
+            "reg.to_unit",
+            _unit_options(S.units),
+            default_value=_v("to_unit"),
+            errors=ERRORS,
+            required=True,
+        ),
         class_name="form-grid",
     )
 
@@ -413,19 +603,49 @@ def _internal_fields() -> rx.Component:
 def _letter_fields() -> rx.Component:
     S = RegisterState
     return rx.fragment(
-        field(FORM, "subject", "deposit.subject", required=True, default_value=_v("subject"), errors=ERRORS,
-              max_length=255, dir="auto"),
-        field(FORM, "message", "reg.message", multiline=True, default_value=_v("message"), errors=ERRORS,
-              rows=4, max_length=6000, dir="auto"),
+        field(
+            FORM,
+            "subject",
+            "deposit.subject",
+            required=True,
+            default_value=_v("subject"),
+            errors=ERRORS,
+            max_length=255,
+            dir="auto",
+        ),
+        field(
+            FORM,
+            "message",
+            "reg.message",
+            multiline=True,
+            default_value=_v("message"),
+            errors=ERRORS,
+            rows=4,
+            max_length=6000,
+            dir="auto",
+        ),
         rx.cond(
             S.kind != "outgoing",
             rx.el.div(
-                rx.cond(S.kind == "incoming", select_field(
-                    FORM, "type_code", "mail.type",
-                    [option("", t("common.select"))] + [option(m, t(f"mailtype.{m}")) for m in MAIL_TYPES],
-                    default_value=_v("type_code"), errors=ERRORS)),
-                select_field(FORM, "priority", "mail.priority", [option(p, t(f"priority.{p}")) for p in PRIORITIES],
-                             default_value=_v("priority", "normal"), errors=ERRORS),
+                rx.cond(
+                    S.kind == "incoming",
+                    select_field(
+                        FORM,
+                        "type_code",
+                        "mail.type",
+                        [option("", t("common.select"))] + [option(m, t(f"mailtype.{m}")) for m in MAIL_TYPES],
+                        default_value=_v("type_code"),
+                        errors=ERRORS,
+                    ),
+                ),
+                select_field(
+                    FORM,
+                    "priority",
+                    "mail.priority",
+                    [option(p, t(f"priority.{p}")) for p in PRIORITIES],
+                    default_value=_v("priority", "normal"),
+                    errors=ERRORS,
+                ),
                 class_name="form-grid",
             ),
         ),
@@ -436,8 +656,13 @@ def _form() -> rx.Component:
     S = RegisterState
     return rx.el.section(
         rx.el.form(
-            rx.match(S.kind, ("incoming", _incoming_fields()), ("outgoing", _outgoing_fields()),
-                     ("internal", _internal_fields()), rx.fragment()),
+            rx.match(
+                S.kind,
+                ("incoming", _incoming_fields()),
+                ("outgoing", _outgoing_fields()),
+                ("internal", _internal_fields()),
+                rx.fragment(),
+            ),
             _letter_fields(),
             on_submit=S.submit,
             id="reg-form",
@@ -449,8 +674,12 @@ def _form() -> rx.Component:
         rx.el.div(
             rx.el.button(
                 rx.cond(S.busy, t("reg.submitting"), t("reg.submit")),
-                type="submit", form="reg-form", class_name="btn btn-primary", disabled=S.busy,
-                aria_busy=rx.cond(S.busy, "true", "false"), data_testid="reg-submit",
+                type="submit",
+                form="reg-form",
+                class_name="btn btn-primary",
+                disabled=S.busy,
+                aria_busy=rx.cond(S.busy, "true", "false"),
+                data_testid="reg-submit",
             ),
             class_name="actions",
         ),
@@ -471,21 +700,47 @@ def _done() -> rx.Component:
             ),
             class_name="reg-done-head",
         ),
-        rx.cond(S.done_send_href != "", rx.el.div(
-            rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"), rx.el.span(t("sending.registered_to_send")),
-            rx.el.a(t("sending.open"), href=S.done_send_href, class_name="btn btn-small btn-primary",
-                    data_testid="reg-open-send"),
-            class_name="msg msg-info send-note", data_testid="reg-to-send")),
+        rx.cond(
+            S.done_send_href != "",
+            rx.el.div(
+                rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"),
+                rx.el.span(t("sending.registered_to_send")),
+                rx.el.a(
+                    t("sending.open"),
+                    href=S.done_send_href,
+                    class_name="btn btn-small btn-primary",
+                    data_testid="reg-open-send",
+                ),
+                class_name="msg msg-info send-note",
+                data_testid="reg-to-send",
+            ),
+        ),
         rx.el.p(t("reg.label_text"), class_name="hint reg-label-hint"),
         rx.el.div(
-            rx.el.button(rx.icon("qr-code", size=18, aria_hidden="true"), t("reg.label_small"), type="button",
-                         on_click=S.download_label("label"), class_name="btn btn-primary",
-                         data_testid="reg-label"),
-            rx.el.button(rx.icon("printer", size=18, aria_hidden="true"), t("reg.label_a4"), type="button",
-                         on_click=S.download_label("a4"), class_name="btn btn-secondary",
-                         data_testid="reg-label-a4"),
-            rx.el.button(rx.icon("plus", size=18, aria_hidden="true"), t("reg.another"), type="button",
-                         on_click=S.another, class_name="btn btn-ghost", data_testid="reg-another"),
+            rx.el.button(
+                rx.icon("qr-code", size=18, aria_hidden="true"),
+                t("reg.label_small"),
+                type="button",
+                on_click=S.download_label("label"),
+                class_name="btn btn-primary",
+                data_testid="reg-label",
+            ),
+            rx.el.button(
+                rx.icon("printer", size=18, aria_hidden="true"),
+                t("reg.label_a4"),
+                type="button",
+                on_click=S.download_label("a4"),
+                class_name="btn btn-secondary",
+                data_testid="reg-label-a4",
+            ),
+            rx.el.button(
+                rx.icon("plus", size=18, aria_hidden="true"),
+                t("reg.another"),
+                type="button",
+                on_click=S.another,
+                class_name="btn btn-ghost",
+                data_testid="reg-another",
+            ),
             class_name="actions",
         ),
         class_name="card reg-done",
@@ -505,9 +760,17 @@ def page() -> rx.Component:
             S.kinds.length() > 0,
             rx.fragment(
                 _kind_switch(),
-                rx.el.h2(rx.match(S.kind, ("incoming", t("reg.kind.incoming")), ("outgoing", t("reg.kind.outgoing")),
-                                  ("internal", t("reg.kind.internal")), ""),
-                         id="reg-form-title", class_name="sr-only"),
+                rx.el.h2(
+                    rx.match(
+                        S.kind,
+                        ("incoming", t("reg.kind.incoming")),
+                        ("outgoing", t("reg.kind.outgoing")),
+                        ("internal", t("reg.kind.internal")),
+                        "",
+                    ),
+                    id="reg-form-title",
+                    class_name="sr-only",
+                ),
                 rx.cond(S.done, _done(), _form()),
             ),
             rx.el.p(t("reg.nothing"), class_name="muted"),

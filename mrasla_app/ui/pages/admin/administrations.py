@@ -17,8 +17,16 @@ from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 
 ROUTE = routes.ADMIN_ADMINISTRATIONS
 FORM = "adm"
-EMPTY = {"id": "", "code": "", "name_ar": "", "name_fr": "", "kind": "ministry", "city_ar": "", "city_fr": "",
-         "active": "1"}
+EMPTY = {
+    "id": "",
+    "code": "",
+    "name_ar": "",
+    "name_fr": "",
+    "kind": "ministry",
+    "city_ar": "",
+    "city_fr": "",
+    "active": "1",
+}
 
 
 class AdministrationsState(RowEditor, AdminPage, AdminState):
@@ -39,8 +47,16 @@ class AdministrationsState(RowEditor, AdminPage, AdminState):
         with db.read_session() as session:
             adms = directory.administrations_for(session, actor)
         self.rows = [
-            {"id": str(a.id), "code": a.code, "name_ar": a.name_ar, "name_fr": a.name_fr, "kind": a.kind.value,
-             "city_ar": a.city_ar, "city_fr": a.city_fr, "active": "1" if a.active else ""}
+            {
+                "id": str(a.id),
+                "code": a.code,
+                "name_ar": a.name_ar,
+                "name_fr": a.name_fr,
+                "kind": a.kind.value,
+                "city_ar": a.city_ar,
+                "city_fr": a.city_fr,
+                "active": "1" if a.active else "",
+            }
             for a in adms
         ]
 
@@ -51,11 +67,18 @@ class AdministrationsState(RowEditor, AdminPage, AdminState):
 
         def action(session, actor: Actor) -> None:
             directory.save_administration(
-                session, actor, administration_id=self._edited_id(), code=code,
-                name_ar=str(form.get("name_ar", "")), name_fr=str(form.get("name_fr", "")),
-                kind=str(form.get("kind", "ministry")), city_ar=str(form.get("city_ar", "")),
-                city_fr=str(form.get("city_fr", "")), active=bool(form.get("active")),
+                session,
+                actor,
+                administration_id=self._edited_id(),
+                code=code,
+                name_ar=str(form.get("name_ar", "")),
+                name_fr=str(form.get("name_fr", "")),
+                kind=str(form.get("kind", "ministry")),
+                city_ar=str(form.get("city_ar", "")),
+                city_fr=str(form.get("city_fr", "")),
+                active=bool(form.get("active")),
             )
+
         if self._run(action, "common.saved"):
             self._stop_editing()
 
@@ -63,24 +86,50 @@ class AdministrationsState(RowEditor, AdminPage, AdminState):
 def _form() -> rx.Component:
     S = AdministrationsState
     is_new = S.edit["id"] == ""
-    return editor_card(rx.cond(is_new, t("admin.adm.new"), t("admin.adm.edit")), "adm-form-title", [
-        field(FORM, "code", "field.code", required=True, default_value=S.edit["code"],
-              dir="ltr", max_length=16, read_only=~S.is_platform_admin & ~is_new,
-              hint_key="field.code_hint_adm"),
-        select_field(FORM, "kind", "field.kind", [option(k, t(f"kind.{k}")) for k in KINDS],
-                     default_value=S.edit["kind"]),
-        field(FORM, "name_ar", "field.name_ar", required=True, default_value=S.edit["name_ar"], dir="rtl", lang="ar"),
-        field(FORM, "name_fr", "field.name_fr", required=True, default_value=S.edit["name_fr"], dir="ltr", lang="fr"),
-        field(FORM, "city_ar", "field.city_ar", default_value=S.edit["city_ar"], dir="rtl", lang="ar"),
-        field(FORM, "city_fr", "field.city_fr", default_value=S.edit["city_fr"], dir="ltr", lang="fr"),
-    ], extras=(checkbox_field(FORM, "active", "field.active", default_checked=S.edit["active"] != ""),),
-        on_submit=S.save, on_cancel=S.cancel, key=S.form_key, submit_testid="adm-save", submit_key="common.save")
+    return editor_card(
+        rx.cond(is_new, t("admin.adm.new"), t("admin.adm.edit")),
+        "adm-form-title",
+        [
+            field(
+                FORM,
+                "code",
+                "field.code",
+                required=True,
+                default_value=S.edit["code"],
+                dir="ltr",
+                max_length=16,
+                read_only=~S.is_platform_admin & ~is_new,
+                hint_key="field.code_hint_adm",
+            ),
+            select_field(
+                FORM, "kind", "field.kind", [option(k, t(f"kind.{k}")) for k in KINDS], default_value=S.edit["kind"]
+            ),
+            field(
+                FORM, "name_ar", "field.name_ar", required=True, default_value=S.edit["name_ar"], dir="rtl", lang="ar"
+            ),
+            field(
+                FORM, "name_fr", "field.name_fr", required=True, default_value=S.edit["name_fr"], dir="ltr", lang="fr"
+            ),
+            field(FORM, "city_ar", "field.city_ar", default_value=S.edit["city_ar"], dir="rtl", lang="ar"),
+            field(FORM, "city_fr", "field.city_fr", default_value=S.edit["city_fr"], dir="ltr", lang="fr"),
+        ],
+        extras=(checkbox_field(FORM, "active", "field.active", default_checked=S.edit["active"] != ""),),
+        on_submit=S.save,
+        on_cancel=S.cancel,
+        key=S.form_key,
+        submit_testid="adm-save",
+        submit_key="common.save",
+    )
 
 
 def _row(r: rx.Var) -> rx.Component:
     return rx.el.tr(
         rx.el.td(rx.el.code(r["code"], dir="ltr")),
-        rx.el.td(rx.el.span(r["name_ar"], lang="ar", dir="rtl"), rx.el.br(), rx.el.span(r["name_fr"], lang="fr", dir="ltr", class_name="muted")),
+        rx.el.td(
+            rx.el.span(r["name_ar"], lang="ar", dir="rtl"),
+            rx.el.br(),
+            rx.el.span(r["name_fr"], lang="fr", dir="ltr", class_name="muted"),
+        ),
         rx.el.td(t_choice(r["kind"], "kind.", KINDS)),
         rx.el.td(pick(r["city_ar"], r["city_fr"])),
         rx.el.td(active_badge(r["active"])),
@@ -91,11 +140,16 @@ def _row(r: rx.Var) -> rx.Component:
 def page() -> rx.Component:
     S = AdministrationsState
     return admin_layout(
-        S, "administrations", "admin.administrations",
+        S,
+        "administrations",
+        "admin.administrations",
         new_toolbar(S.editing | ~S.is_platform_admin, "admin.adm.new", S.new, "adm-new"),
         rx.cond(S.editing, _form()),
-        table(["field.code", "field.name", "field.kind", "field.city", "field.status", "common.actions"],
-              rx.foreach(S.rows, _row), data_testid="adm-table"),
+        table(
+            ["field.code", "field.name", "field.kind", "field.city", "field.status", "common.actions"],
+            rx.foreach(S.rows, _row),
+            data_testid="adm-table",
+        ),
     )
 
 

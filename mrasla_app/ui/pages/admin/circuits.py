@@ -12,10 +12,10 @@ import reflex as rx
 from mrasla_app import db
 from mrasla_app.i18n import translate
 from mrasla_app.services.directory import administrations as directory
-from mrasla_app.services.parapheur import circuits
 from mrasla_app.services.directory import users
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
+from mrasla_app.services.parapheur import circuits
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf
 from mrasla_app.ui.components.forms import card, empty_state, section_title
@@ -45,18 +45,41 @@ class CircuitsState(AdminState):
             staff = users.list_users(session, actor, self.adm_id)  # administrators of adm_id only
             nodes = directory.units_for(session, actor, self.adm_id)
             templates = circuits.list_templates(session, actor, self.adm_id, include_inactive=True)
-        self.staff = [{"id": str(u.id), "name_ar": u.full_name_ar or u.full_name, "name_fr": u.full_name,
-                       "label_ar": u.full_name_ar or u.full_name, "label_fr": u.full_name} for u in staff if u.active]
-        self.units = [{"id": str(n.unit.id), "label_ar": "\u2003" * n.depth + n.unit.name_ar,
-                       "label_fr": "\u2003" * n.depth + n.unit.name_fr} for n in nodes if n.unit.active]
+        self.staff = [
+            {
+                "id": str(u.id),
+                "name_ar": u.full_name_ar or u.full_name,
+                "name_fr": u.full_name,
+                "label_ar": u.full_name_ar or u.full_name,
+                "label_fr": u.full_name,
+            }
+            for u in staff
+            if u.active
+        ]
+        self.units = [
+            {
+                "id": str(n.unit.id),
+                "label_ar": "\u2003" * n.depth + n.unit.name_ar,
+                "label_fr": "\u2003" * n.depth + n.unit.name_fr,
+            }
+            for n in nodes
+            if n.unit.active
+        ]
         rows = []
         for tpl in templates:
             names = circuits.step_kinds(tpl)
             kinds = [circuits.kind_labels(circuits.StepKind(n)) if n else ("?", "?") for n in names]
-            rows.append({"id": str(tpl.id), "name_ar": tpl.name_ar, "name_fr": tpl.name_fr,
-                         "active": "1" if tpl.active else "",
-                         "summary_fr": " → ".join(k[0] for k in kinds), "summary_ar": " ← ".join(k[1] for k in kinds),
-                         "summary_en": " → ".join(translate(f"parapheur.kind.{n}", "en") if n else "?" for n in names)})
+            rows.append(
+                {
+                    "id": str(tpl.id),
+                    "name_ar": tpl.name_ar,
+                    "name_fr": tpl.name_fr,
+                    "active": "1" if tpl.active else "",
+                    "summary_fr": " → ".join(k[0] for k in kinds),
+                    "summary_ar": " ← ".join(k[1] for k in kinds),
+                    "summary_en": " → ".join(translate(f"parapheur.kind.{n}", "en") if n else "?" for n in names),
+                }
+            )
         self.rows = rows
 
     def _reload_safe(self, actor: Actor) -> None:
@@ -142,10 +165,15 @@ class CircuitsState(AdminState):
             actor = self._admin_require()
             form = form if isinstance(form, dict) else {}
             with db.write_session() as session:
-                circuits.save_template(session, actor, administration_id=self.adm_id,
-                                       name_fr=str(form.get("name_fr", ""))[:300],
-                                       name_ar=str(form.get("name_ar", ""))[:300],
-                                       steps=pf.step_specs(self, roles=True), template_id=self._edit_id or None)
+                circuits.save_template(
+                    session,
+                    actor,
+                    administration_id=self.adm_id,
+                    name_fr=str(form.get("name_fr", ""))[:300],
+                    name_ar=str(form.get("name_ar", ""))[:300],
+                    steps=pf.step_specs(self, roles=True),
+                    template_id=self._edit_id or None,
+                )
             self._reload(actor)
         except DomainError as exc:
             self._fail(exc)
@@ -161,6 +189,7 @@ class CircuitsState(AdminState):
             if row is None:
                 raise DomainError("error.not_found")
             circuits.set_template_active(session, actor, int(row["id"]), not row["active"])
+
         self._run(action, "common.saved")
 
 
@@ -172,20 +201,41 @@ def _editor() -> rx.Component:
             rx.el.div(
                 rx.el.div(
                     rx.el.label(t("pf.tpl.name_fr"), html_for="tpl-name_fr", class_name="label"),
-                    rx.el.input(id="tpl-name_fr", name="name_fr", required=True, max_length=255, lang="fr", dir="ltr",
-                                default_value=S.edit_name_fr, class_name="input", data_testid="tpl-name_fr"),
+                    rx.el.input(
+                        id="tpl-name_fr",
+                        name="name_fr",
+                        required=True,
+                        max_length=255,
+                        lang="fr",
+                        dir="ltr",
+                        default_value=S.edit_name_fr,
+                        class_name="input",
+                        data_testid="tpl-name_fr",
+                    ),
                     class_name="field",
                 ),
                 rx.el.div(
                     rx.el.label(t("pf.tpl.name_ar"), html_for="tpl-name_ar", class_name="label"),
-                    rx.el.input(id="tpl-name_ar", name="name_ar", required=True, max_length=255, lang="ar", dir="rtl",
-                                default_value=S.edit_name_ar, class_name="input", data_testid="tpl-name_ar"),
+                    rx.el.input(
+                        id="tpl-name_ar",
+                        name="name_ar",
+                        required=True,
+                        max_length=255,
+                        lang="ar",
+                        dir="rtl",
+                        default_value=S.edit_name_ar,
+                        class_name="input",
+                        data_testid="tpl-name_ar",
+                    ),
                     class_name="field",
                 ),
                 class_name="form-grid",
             ),
-            rx.el.fieldset(rx.el.legend(t("pf.circuit"), class_name="label"),
-                           pf.step_editor(S, roles=True, units=S.units), class_name="field fieldset"),
+            rx.el.fieldset(
+                rx.el.legend(t("pf.circuit"), class_name="label"),
+                pf.step_editor(S, roles=True, units=S.units),
+                class_name="field fieldset",
+            ),
             rx.el.div(
                 rx.el.button(t("common.save"), type="submit", class_name="btn btn-primary", data_testid="tpl-save"),
                 rx.el.button(t("common.cancel"), type="button", on_click=S.close, class_name="btn btn-ghost"),
@@ -205,37 +255,75 @@ def _row(r: rx.Var) -> rx.Component:
     return rx.el.tr(
         rx.el.td(pick(r["name_ar"], r["name_fr"])),
         rx.el.td(pick(r["summary_ar"], r["summary_fr"], r["summary_en"])),
-        rx.el.td(rx.cond(r["active"] == "1", rx.el.span(t("common.active"), class_name="badge badge-ok"),
-                         rx.el.span(t("common.inactive"), class_name="badge"))),
-        rx.el.td(rx.el.div(
-            rx.el.button(t("common.edit"), type="button", on_click=S.open_edit(r["id"]),
-                         class_name="btn btn-small btn-secondary", data_testid="tpl-edit-" + r["id"]),
-            rx.el.button(rx.cond(r["active"] == "1", t("pf.tpl.disable"), t("pf.tpl.enable")), type="button",
-                         on_click=S.toggle(r["id"]), class_name="btn btn-small btn-ghost",
-                         data_testid="tpl-toggle-" + r["id"]),
-            class_name="row-actions",
-        )),
+        rx.el.td(
+            rx.cond(
+                r["active"] == "1",
+                rx.el.span(t("common.active"), class_name="badge badge-ok"),
+                rx.el.span(t("common.inactive"), class_name="badge"),
+            )
+        ),
+        rx.el.td(
+            rx.el.div(
+                rx.el.button(
+                    t("common.edit"),
+                    type="button",
+                    on_click=S.open_edit(r["id"]),
+                    class_name="btn btn-small btn-secondary",
+                    data_testid="tpl-edit-" + r["id"],
+                ),
+                rx.el.button(
+                    rx.cond(r["active"] == "1", t("pf.tpl.disable"), t("pf.tpl.enable")),
+                    type="button",
+                    on_click=S.toggle(r["id"]),
+                    class_name="btn btn-small btn-ghost",
+                    data_testid="tpl-toggle-" + r["id"],
+                ),
+                class_name="row-actions",
+            )
+        ),
     )
 
 
 def page() -> rx.Component:
     S = CircuitsState
     return admin_layout(
-        S, "circuits", "admin.circuits",
+        S,
+        "circuits",
+        "admin.circuits",
         rx.el.p(t("admin.circuits.text"), class_name="lead"),
-        rx.cond(~S.editing, rx.el.div(
-            rx.el.button(rx.icon("plus", size=16, aria_hidden="true"), t("pf.tpl.new"), type="button",
-                         on_click=S.open_new, class_name="btn btn-primary", data_testid="tpl-new"),
-            class_name="toolbar")),
+        rx.cond(
+            ~S.editing,
+            rx.el.div(
+                rx.el.button(
+                    rx.icon("plus", size=16, aria_hidden="true"),
+                    t("pf.tpl.new"),
+                    type="button",
+                    on_click=S.open_new,
+                    class_name="btn btn-primary",
+                    data_testid="tpl-new",
+                ),
+                class_name="toolbar",
+            ),
+        ),
         rx.cond(S.editing, _editor()),
         rx.cond(
             S.rows.length() > 0,
-            rx.el.div(rx.el.table(
-                rx.el.thead(rx.el.tr(*[rx.el.th(t(k), scope="col") for k in
-                                       ("pf.tpl.name", "pf.circuit", "field.status", "common.actions")])),
-                rx.el.tbody(rx.foreach(S.rows, _row)),
-                class_name="table", data_testid="tpl-table",
-            ), class_name="table-wrap"),
+            rx.el.div(
+                rx.el.table(
+                    rx.el.thead(
+                        rx.el.tr(
+                            *[
+                                rx.el.th(t(k), scope="col")
+                                for k in ("pf.tpl.name", "pf.circuit", "field.status", "common.actions")
+                            ]
+                        )
+                    ),
+                    rx.el.tbody(rx.foreach(S.rows, _row)),
+                    class_name="table",
+                    data_testid="tpl-table",
+                ),
+                class_name="table-wrap",
+            ),
             empty_state("pf.tpl.empty", "route"),
         ),
         picker_on_change=S.change_adm,

@@ -57,7 +57,7 @@ class AdminState(SessionState):
         ids = [a.id for a in rows]
         if self.adm_id not in ids:
             own = actor.administration_id if actor.administration_id in ids else None
-            self.adm_id = own or (ids[0] if ids else 0)  # type: ignore[assignment]
+            self.adm_id = own or (ids[0] if ids else 0)  # type: ignore[assignment]  # Reflex types the var as a Var at class level
 
     def _change_adm(self, value: str) -> Actor | None:
         """Switch the managed administration (only to one the fresh actor may manage)."""
@@ -100,11 +100,13 @@ class AdminState(SessionState):
     def _run_on(self, row_id: str, action: Callable[[Any, Actor, int], object], ok_key: str) -> bool:
         """``_run`` for a write on one row the browser names by its id: ``action(session, actor, id)``
         (an id that is not a number is refused here; the service checks the actor's rights on the row)."""
+
         def on_row(session: Any, actor: Actor) -> None:
             text = str(row_id)
             if not text.isdigit() or len(text) > 18:
                 raise DomainError("error.not_found")
             action(session, actor, int(text))
+
         return self._run(on_row, ok_key)
 
 
@@ -150,8 +152,10 @@ def administration_picker(state: type[AdminState], on_change) -> rx.Component:
     """A select for platform admins; a plain label for an administration's own admins."""
     current = rx.foreach(
         state.administrations,
-        lambda a: rx.cond(a["id"] == state.adm_id.to_string(),
-                          rx.el.strong(pick(a["name_ar"], a["name_fr"]), data_testid="adm-current")),
+        lambda a: rx.cond(
+            a["id"] == state.adm_id.to_string(),
+            rx.el.strong(pick(a["name_ar"], a["name_fr"]), data_testid="adm-current"),
+        ),
     )
     return rx.el.div(
         rx.cond(
@@ -159,8 +163,10 @@ def administration_picker(state: type[AdminState], on_change) -> rx.Component:
             rx.el.div(
                 rx.el.label(t("admin.managed"), html_for="adm-picker", class_name="label"),
                 rx.el.select(
-                    rx.foreach(state.administrations, lambda a: rx.el.option(
-                        a["code"] + " — " + pick(a["name_ar"], a["name_fr"]), value=a["id"])),
+                    rx.foreach(
+                        state.administrations,
+                        lambda a: rx.el.option(a["code"] + " — " + pick(a["name_ar"], a["name_fr"]), value=a["id"]),
+                    ),
                     id="adm-picker",
                     value=state.adm_id.to_string(),
                     on_change=on_change,
@@ -177,11 +183,21 @@ def administration_picker(state: type[AdminState], on_change) -> rx.Component:
 
 def admin_tabs(active: str) -> rx.Component:
     return rx.el.nav(
-        rx.el.a(t("admin.home"), href=routes.ADMIN, class_name="tab" + (" is-active" if active == "home" else ""),
-                aria_current="page" if active == "home" else None, data_testid="admin-tab-home"),
+        rx.el.a(
+            t("admin.home"),
+            href=routes.ADMIN,
+            class_name="tab" + (" is-active" if active == "home" else ""),
+            aria_current="page" if active == "home" else None,
+            data_testid="admin-tab-home",
+        ),
         *[
-            rx.el.a(t(f"admin.{key}"), href=href, class_name="tab" + (" is-active" if key == active else ""),
-                    aria_current="page" if key == active else None, data_testid=f"admin-tab-{key}")
+            rx.el.a(
+                t(f"admin.{key}"),
+                href=href,
+                class_name="tab" + (" is-active" if key == active else ""),
+                aria_current="page" if key == active else None,
+                data_testid=f"admin-tab-{key}",
+            )
             for key, href, _ in SUBPAGES
         ],
         class_name="tabs",
@@ -189,8 +205,9 @@ def admin_tabs(active: str) -> rx.Component:
     )
 
 
-def admin_layout(state: type[AdminState], active: str, title_key: str, *children: rx.Component,
-                 picker_on_change=None) -> rx.Component:
+def admin_layout(
+    state: type[AdminState], active: str, title_key: str, *children: rx.Component, picker_on_change=None
+) -> rx.Component:
     return layout(
         admin_tabs(active),
         page_title(title_key),

@@ -53,9 +53,15 @@ class DelegationsState(CreateForm, AdminPage, AdminState):
         names = {u.id: u.full_name for u in staff}
         self.people = [{"id": str(u.id), "label": f"{u.full_name} <{u.email}>"} for u in staff if u.active]
         self.rows = [
-            {"id": str(d.id), "from_name": names.get(d.from_user_id, "?"), "to_name": names.get(d.to_user_id, "?"),
-             "starts": local_text(d.starts_at), "ends": local_text(d.ends_at), "reason": d.reason,
-             "status": users.delegation_status(d)}
+            {
+                "id": str(d.id),
+                "from_name": names.get(d.from_user_id, "?"),
+                "to_name": names.get(d.to_user_id, "?"),
+                "starts": local_text(d.starts_at),
+                "ends": local_text(d.ends_at),
+                "reason": d.reason,
+                "status": users.delegation_status(d),
+            }
             for d in dels
         ]
 
@@ -68,11 +74,15 @@ class DelegationsState(CreateForm, AdminPage, AdminState):
             if not (src.isdigit() and dst.isdigit()):
                 raise DomainError("error.required")
             users.create_delegation(
-                session, actor, from_user_id=int(src), to_user_id=int(dst),
+                session,
+                actor,
+                from_user_id=int(src),
+                to_user_id=int(dst),
                 starts_at=parse_local(str(form.get("starts_at", ""))),
                 ends_at=parse_local(str(form.get("ends_at", ""))),
                 reason=str(form.get("reason", "")),
             )
+
         if self._run(action, "common.saved"):
             self.creating = False
 
@@ -83,24 +93,51 @@ class DelegationsState(CreateForm, AdminPage, AdminState):
 
 def _people_select(name: str, label_key: str) -> rx.Component:
     return select_field(
-        "deleg", name, label_key,
-        [option("", t("common.select")),
-         rx.foreach(DelegationsState.people, lambda p: rx.el.option(p["label"], value=p["id"]))],
-        default_value="", required=True,
+        "deleg",
+        name,
+        label_key,
+        [
+            option("", t("common.select")),
+            rx.foreach(DelegationsState.people, lambda p: rx.el.option(p["label"], value=p["id"])),
+        ],
+        default_value="",
+        required=True,
     )
 
 
 def _create_form() -> rx.Component:
     S = DelegationsState
-    return editor_card(t("admin.deleg.new"), "deleg-new-title", [
-        _people_select("from_user_id", "admin.deleg.from"),
-        _people_select("to_user_id", "admin.deleg.to"),
-        field("deleg", "starts_at", "admin.deleg.starts", type="datetime-local", required=True,
-              hint_key="admin.deleg.tz_note", dir="ltr"),
-        field("deleg", "ends_at", "admin.deleg.ends", type="datetime-local", required=True,
-              hint_key="admin.deleg.tz_note", dir="ltr"),
-        field("deleg", "reason", "admin.deleg.reason", max_length=255),
-    ], on_submit=S.create, on_cancel=S.close, key=S.form_key, submit_testid="deleg-create")
+    return editor_card(
+        t("admin.deleg.new"),
+        "deleg-new-title",
+        [
+            _people_select("from_user_id", "admin.deleg.from"),
+            _people_select("to_user_id", "admin.deleg.to"),
+            field(
+                "deleg",
+                "starts_at",
+                "admin.deleg.starts",
+                type="datetime-local",
+                required=True,
+                hint_key="admin.deleg.tz_note",
+                dir="ltr",
+            ),
+            field(
+                "deleg",
+                "ends_at",
+                "admin.deleg.ends",
+                type="datetime-local",
+                required=True,
+                hint_key="admin.deleg.tz_note",
+                dir="ltr",
+            ),
+            field("deleg", "reason", "admin.deleg.reason", max_length=255),
+        ],
+        on_submit=S.create,
+        on_cancel=S.close,
+        key=S.form_key,
+        submit_testid="deleg-create",
+    )
 
 
 def _row(d: rx.Var) -> rx.Component:
@@ -110,25 +147,46 @@ def _row(d: rx.Var) -> rx.Component:
         rx.el.td(rx.el.span(d["starts"], dir="ltr", class_name="nowrap")),
         rx.el.td(rx.el.span(d["ends"], dir="ltr", class_name="nowrap")),
         rx.el.td(d["reason"]),
-        rx.el.td(rx.el.span(t_choice(d["status"], "admin.deleg.status.", STATUSES),
-                            class_name=rx.cond(d["status"] == "current", "badge badge-ok", "badge"))),
-        rx.el.td(rx.cond(
-            (d["status"] == "current") | (d["status"] == "upcoming"),
-            row_button("admin.deleg.revoke", DelegationsState.revoke(d["id"]), "deleg-revoke-" + d["id"], "danger"),
-        )),
+        rx.el.td(
+            rx.el.span(
+                t_choice(d["status"], "admin.deleg.status.", STATUSES),
+                class_name=rx.cond(d["status"] == "current", "badge badge-ok", "badge"),
+            )
+        ),
+        rx.el.td(
+            rx.cond(
+                (d["status"] == "current") | (d["status"] == "upcoming"),
+                row_button("admin.deleg.revoke", DelegationsState.revoke(d["id"]), "deleg-revoke-" + d["id"], "danger"),
+            )
+        ),
     )
 
 
 def page() -> rx.Component:
     S = DelegationsState
     return admin_layout(
-        S, "delegations", "admin.delegations",
+        S,
+        "delegations",
+        "admin.delegations",
         new_toolbar(S.creating, "admin.deleg.new", S.open_create, "deleg-new"),
         rx.cond(S.creating, _create_form()),
         rx.el.p(t("admin.deleg.tz_note"), class_name="hint"),
-        rows_table(S.rows, ["admin.deleg.from", "admin.deleg.to", "admin.deleg.starts", "admin.deleg.ends",
-                            "admin.deleg.reason", "field.status", "common.actions"], _row, "deleg-table",
-                   "admin.deleg.empty", "repeat"),
+        rows_table(
+            S.rows,
+            [
+                "admin.deleg.from",
+                "admin.deleg.to",
+                "admin.deleg.starts",
+                "admin.deleg.ends",
+                "admin.deleg.reason",
+                "field.status",
+                "common.actions",
+            ],
+            _row,
+            "deleg-table",
+            "admin.deleg.empty",
+            "repeat",
+        ),
         picker_on_change=S.change_adm,
     )
 

@@ -30,7 +30,9 @@ TITLE = "Mrasla — Jours fériés · العطل"
 class HolidaysState(CreateForm, AdminPage, AdminState):
     year: int = 0
     years: list[str] = []
-    rows: list[dict[str, str]] = []  # {id, day, weekday_ar, weekday_fr, name_ar, name_fr, recurring, national, removable}
+    rows: list[
+        dict[str, str]
+    ] = []  # {id, day, weekday_ar, weekday_fr, name_ar, name_fr, recurring, national, removable}
 
     def _clear(self) -> None:
         self.rows = []
@@ -49,11 +51,18 @@ class HolidaysState(CreateForm, AdminPage, AdminState):
         with db.read_session() as session:
             entries = holidays.list_holidays(session, actor, self.adm_id, self.year)
         self.rows = [
-            {"id": str(e.id), "day": e.day.strftime("%d/%m/%Y"), "iso": e.day.isoformat(),
-             "name_ar": e.name_ar, "name_fr": e.name_fr, "recurring": "1" if e.recurring else "",
-             "national": "1" if e.national else "",
-             "removable": "1" if (actor.is_platform_admin if e.national else permissions.is_admin_of(
-                 actor, e.administration_id)) else ""}
+            {
+                "id": str(e.id),
+                "day": e.day.strftime("%d/%m/%Y"),
+                "iso": e.day.isoformat(),
+                "name_ar": e.name_ar,
+                "name_fr": e.name_fr,
+                "recurring": "1" if e.recurring else "",
+                "national": "1" if e.national else "",
+                "removable": "1"
+                if (actor.is_platform_admin if e.national else permissions.is_admin_of(actor, e.administration_id))
+                else "",
+            }
             for e in entries
         ]
 
@@ -81,11 +90,18 @@ class HolidaysState(CreateForm, AdminPage, AdminState):
             if day is None:
                 raise DomainError("error.invalid_date")
             national = actor.is_platform_admin and bool(form.get("national"))
-            holidays.add_holiday(session, actor, None if national else self.adm_id, day,
-                                 str(form.get("name_ar", ""))[:200], str(form.get("name_fr", ""))[:200],
-                                 recurring=bool(form.get("recurring")))
+            holidays.add_holiday(
+                session,
+                actor,
+                None if national else self.adm_id,
+                day,
+                str(form.get("name_ar", ""))[:200],
+                str(form.get("name_fr", ""))[:200],
+                recurring=bool(form.get("recurring")),
+            )
             if str(day.year) in self.years and not form.get("recurring"):
                 self.year = day.year
+
         if self._run(action, "holiday.added"):
             self.creating = False
 
@@ -96,29 +112,47 @@ class HolidaysState(CreateForm, AdminPage, AdminState):
 
 def _create_form() -> rx.Component:
     S = HolidaysState
-    return editor_card(t("holiday.new"), "holiday-new-title", [
-        field("holiday", "day", "holiday.day", required=True, **day_props()),
-        field("holiday", "name_fr", "field.name_fr", required=True, max_length=120, lang="fr", dir="ltr"),
-        field("holiday", "name_ar", "field.name_ar", required=True, max_length=120, lang="ar", dir="rtl"),
-    ], extras=(
-        checkbox_field("holiday", "recurring", "holiday.recurring", default_checked=False),
-        rx.cond(S.is_platform_admin, checkbox_field("holiday", "national", "holiday.national_check",
-                                                     default_checked=False)),
-        rx.el.p(t("holiday.recurring_hint"), class_name="hint"),
-    ), on_submit=S.create, on_cancel=S.close, key=S.form_key, submit_testid="holiday-create")
+    return editor_card(
+        t("holiday.new"),
+        "holiday-new-title",
+        [
+            field("holiday", "day", "holiday.day", required=True, **day_props()),
+            field("holiday", "name_fr", "field.name_fr", required=True, max_length=120, lang="fr", dir="ltr"),
+            field("holiday", "name_ar", "field.name_ar", required=True, max_length=120, lang="ar", dir="rtl"),
+        ],
+        extras=(
+            checkbox_field("holiday", "recurring", "holiday.recurring", default_checked=False),
+            rx.cond(
+                S.is_platform_admin,
+                checkbox_field("holiday", "national", "holiday.national_check", default_checked=False),
+            ),
+            rx.el.p(t("holiday.recurring_hint"), class_name="hint"),
+        ),
+        on_submit=S.create,
+        on_cancel=S.close,
+        key=S.form_key,
+        submit_testid="holiday-create",
+    )
 
 
 def _row(h: rx.Var) -> rx.Component:
     return rx.el.tr(
         rx.el.td(rx.el.span(h["day"], dir="ltr", class_name="nowrap")),
         rx.el.td(pick(h["name_ar"], h["name_fr"])),
-        rx.el.td(rx.cond(h["national"] != "", rx.el.span(t("holiday.national"), class_name="badge"),
-                         rx.el.span(t("holiday.own"), class_name="badge badge-ok"))),
+        rx.el.td(
+            rx.cond(
+                h["national"] != "",
+                rx.el.span(t("holiday.national"), class_name="badge"),
+                rx.el.span(t("holiday.own"), class_name="badge badge-ok"),
+            )
+        ),
         rx.el.td(rx.cond(h["recurring"] != "", t("holiday.every_year"), t("holiday.this_year"))),
-        rx.el.td(rx.cond(
-            h["removable"] != "",
-            row_button("common.remove", HolidaysState.remove(h["id"]), "holiday-remove-" + h["iso"], "danger"),
-        )),
+        rx.el.td(
+            rx.cond(
+                h["removable"] != "",
+                row_button("common.remove", HolidaysState.remove(h["id"]), "holiday-remove-" + h["iso"], "danger"),
+            )
+        ),
         data_testid="holiday-row-" + h["iso"],
     )
 
@@ -126,22 +160,35 @@ def _row(h: rx.Var) -> rx.Component:
 def page() -> rx.Component:
     S = HolidaysState
     return admin_layout(
-        S, "holidays", "admin.holidays",
+        S,
+        "holidays",
+        "admin.holidays",
         rx.el.p(t("holiday.intro"), class_name="lead"),
         rx.el.div(
             rx.el.div(
                 rx.el.label(t("holiday.year"), html_for="holiday-year", class_name="label"),
-                rx.el.select(rx.foreach(S.years, lambda y: rx.el.option(y, value=y)), id="holiday-year",
-                             value=S.year.to_string(), on_change=S.set_year, class_name="input select",
-                             data_testid="holiday-year"),
+                rx.el.select(
+                    rx.foreach(S.years, lambda y: rx.el.option(y, value=y)),
+                    id="holiday-year",
+                    value=S.year.to_string(),
+                    on_change=S.set_year,
+                    class_name="input select",
+                    data_testid="holiday-year",
+                ),
                 class_name="field field-inline",
             ),
             rx.cond(~S.creating, button("holiday.new", on_click=S.open_create, data_testid="holiday-new")),
             class_name="toolbar holiday-toolbar",
         ),
         rx.cond(S.creating, _create_form()),
-        rows_table(S.rows, ["holiday.day", "field.name", "holiday.scope", "holiday.repeat", "common.actions"], _row,
-                   "holiday-table", "holiday.empty", "calendar-x"),
+        rows_table(
+            S.rows,
+            ["holiday.day", "field.name", "holiday.scope", "holiday.repeat", "common.actions"],
+            _row,
+            "holiday-table",
+            "holiday.empty",
+            "calendar-x",
+        ),
         picker_on_change=S.change_adm,
     )
 

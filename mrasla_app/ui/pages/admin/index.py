@@ -39,7 +39,9 @@ def _card(key: str, href: str, icon: str) -> rx.Component:
 
 def page() -> rx.Component:
     return admin_layout(
-        AdminHomeState, "home", "admin.title",
+        AdminHomeState,
+        "home",
+        "admin.title",
         rx.el.p(t("admin.intro"), class_name="lead"),
         rx.el.div(*[_card(k, h, i) for k, h, i in SUBPAGES], class_name="services services-grid"),
         picker_on_change=AdminHomeState.change_adm,

@@ -14,9 +14,9 @@ import reflex as rx
 
 from mrasla_app import db
 from mrasla_app.i18n import translate
+from mrasla_app.services.correspondence import mailboxes
 from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory.accounts import Actor
-from mrasla_app.services.correspondence import mailboxes
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.settings import TIMEZONE
 from mrasla_app.ui import routes
@@ -50,13 +50,26 @@ class MailboxesState(CreateForm, AdminPage, AdminState):
         with db.read_session() as session:
             boxes = mailboxes.list_for(session, actor, self.adm_id)
             nodes = directory.unit_tree(session, self.adm_id, active_only=True)
-        self.units = [{"id": str(n.unit.id), "label_ar": "\u2003" * n.depth + n.unit.name_ar,
-                       "label_fr": "\u2003" * n.depth + n.unit.name_fr} for n in nodes]
+        self.units = [
+            {
+                "id": str(n.unit.id),
+                "label_ar": "\u2003" * n.depth + n.unit.name_ar,
+                "label_fr": "\u2003" * n.depth + n.unit.name_fr,
+            }
+            for n in nodes
+        ]
         zone = ZoneInfo(TIMEZONE)
         self.rows = [
-            {"id": str(b.id), "label": b.label, "server": f"{b.host}:{b.port}", "username": b.username,
-             "folder": b.folder, "active": "1" if b.active else "", "error": b.last_error,
-             "checked": b.last_checked_at.astimezone(zone).strftime("%d/%m/%Y %H:%M") if b.last_checked_at else ""}
+            {
+                "id": str(b.id),
+                "label": b.label,
+                "server": f"{b.host}:{b.port}",
+                "username": b.username,
+                "folder": b.folder,
+                "active": "1" if b.active else "",
+                "error": b.last_error,
+                "checked": b.last_checked_at.astimezone(zone).strftime("%d/%m/%Y %H:%M") if b.last_checked_at else "",
+            }
             for b in boxes
         ]
 
@@ -68,14 +81,23 @@ class MailboxesState(CreateForm, AdminPage, AdminState):
 
         def action(session, actor: Actor) -> None:
             try:
-                mailboxes.add(session, actor, self.adm_id, mailboxes.MailboxInput(
-                    label=str(form.get("label", ""))[:200], host=str(form.get("host", ""))[:300],
-                    port=int(port) if port.isdigit() and len(port) <= 5 else 0,
-                    username=str(form.get("username", ""))[:300], password=str(form.get("password", ""))[:300],
-                    folder=str(form.get("folder", "") or "INBOX")[:300],
-                    unit_id=int(unit) if unit.isdigit() and len(unit) < 10 else None))
+                mailboxes.add(
+                    session,
+                    actor,
+                    self.adm_id,
+                    mailboxes.MailboxInput(
+                        label=str(form.get("label", ""))[:200],
+                        host=str(form.get("host", ""))[:300],
+                        port=int(port) if port.isdigit() and len(port) <= 5 else 0,
+                        username=str(form.get("username", ""))[:300],
+                        password=str(form.get("password", ""))[:300],
+                        folder=str(form.get("folder", "") or "INBOX")[:300],
+                        unit_id=int(unit) if unit.isdigit() and len(unit) < 10 else None,
+                    ),
+                )
             except FieldErrors as exc:
                 raise _first_field_error(exc) from None
+
         if self._run(action, "mailbox.added"):
             self.creating = False
 
@@ -91,6 +113,7 @@ class MailboxesState(CreateForm, AdminPage, AdminState):
             box_id = self._known(mailbox_id)
             box = mailboxes.get(session, actor, box_id)
             mailboxes.set_active(session, actor, box_id, not box.active)
+
         self._run(action, "mailbox.saved")
 
     @rx.event
@@ -106,6 +129,7 @@ class MailboxesState(CreateForm, AdminPage, AdminState):
         def probe() -> int:
             with db.read_session() as session:
                 return mailboxes.test(session, actor, box_id)
+
         try:
             count = await asyncio.to_thread(probe)
         except DomainError as exc:
@@ -113,44 +137,94 @@ class MailboxesState(CreateForm, AdminPage, AdminState):
             return
         self._clear_messages()
         self.notice_ar, self.notice_fr, self.notice_en = (
-            translate("mailbox.test_ok", lang, count=count) for lang in ("ar", "fr", "en"))
+            translate("mailbox.test_ok", lang, count=count) for lang in ("ar", "fr", "en")
+        )
 
 
 def _create_form() -> rx.Component:
     S = MailboxesState
-    return editor_card(t("mailbox.new"), "mailbox-new-title", [
-        field("mailbox", "label", "mailbox.label", required=True, max_length=120),
-        field("mailbox", "host", "mailbox.host", required=True, max_length=255, dir="ltr",
-              placeholder="imap.exemple.gov.ma"),
-        field("mailbox", "port", "mailbox.port", required=True, default_value="993", input_mode="numeric",
-              max_length=5, dir="ltr"),
-        field("mailbox", "username", "mailbox.username", required=True, max_length=255, dir="ltr"),
-        field("mailbox", "password", "mailbox.password", type="password", required=True, max_length=255,
-              autocomplete="new-password", dir="ltr"),
-        field("mailbox", "folder", "mailbox.folder", default_value="INBOX", max_length=255, dir="ltr"),
-        select_field("mailbox", "unit", "mailbox.unit", [
-            option("", t("mailbox.unit_none")),
-            rx.foreach(S.units, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"]))]),
-    ], extras=(rx.el.p(t("mailbox.tls_hint"), class_name="hint"),), on_submit=S.create, on_cancel=S.close,
-        key=S.form_key, submit_testid="mailbox-create")
+    return editor_card(
+        t("mailbox.new"),
+        "mailbox-new-title",
+        [
+            field("mailbox", "label", "mailbox.label", required=True, max_length=120),
+            field(
+                "mailbox",
+                "host",
+                "mailbox.host",
+                required=True,
+                max_length=255,
+                dir="ltr",
+                placeholder="imap.exemple.gov.ma",
+            ),
+            field(
+                "mailbox",
+                "port",
+                "mailbox.port",
+                required=True,
+                default_value="993",
+                input_mode="numeric",
+                max_length=5,
+                dir="ltr",
+            ),
+            field("mailbox", "username", "mailbox.username", required=True, max_length=255, dir="ltr"),
+            field(
+                "mailbox",
+                "password",
+                "mailbox.password",
+                type="password",
+                required=True,
+                max_length=255,
+                autocomplete="new-password",
+                dir="ltr",
+            ),
+            field("mailbox", "folder", "mailbox.folder", default_value="INBOX", max_length=255, dir="ltr"),
+            select_field(
+                "mailbox",
+                "unit",
+                "mailbox.unit",
+                [
+                    option("", t("mailbox.unit_none")),
+                    rx.foreach(S.units, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"])),
+                ],
+            ),
+        ],
+        extras=(rx.el.p(t("mailbox.tls_hint"), class_name="hint"),),
+        on_submit=S.create,
+        on_cancel=S.close,
+        key=S.form_key,
+        submit_testid="mailbox-create",
+    )
 
 
 def _row(b: rx.Var) -> rx.Component:
     return rx.el.tr(
         rx.el.td(rx.el.strong(b["label"]), rx.el.div(b["username"], dir="ltr", class_name="muted")),
-        rx.el.td(rx.el.span(b["server"], dir="ltr", class_name="nowrap"), " · ",
-                 rx.el.span(b["folder"], dir="ltr")),
-        rx.el.td(rx.cond(b["active"] != "", rx.el.span(t("mailbox.active"), class_name="badge badge-ok"),
-                         rx.el.span(t("mailbox.disabled"), class_name="badge"))),
-        rx.el.td(rx.cond(b["checked"] != "", rx.el.span(b["checked"], dir="ltr", class_name="nowrap"), "—"),
-                 rx.cond(b["error"] != "", rx.el.div(b["error"], dir="ltr", class_name="field-error"))),
-        rx.el.td(rx.el.div(
-            row_button("mailbox.test", MailboxesState.check(b["id"]), "mailbox-test-" + b["id"]),
-            rx.el.button(rx.cond(b["active"] != "", t("mailbox.disable"), t("mailbox.enable")), type="button",
-                         class_name="btn btn-small btn-ghost", on_click=MailboxesState.toggle(b["id"]),
-                         data_testid="mailbox-toggle-" + b["id"]),
-            class_name="actions",
-        )),
+        rx.el.td(rx.el.span(b["server"], dir="ltr", class_name="nowrap"), " · ", rx.el.span(b["folder"], dir="ltr")),
+        rx.el.td(
+            rx.cond(
+                b["active"] != "",
+                rx.el.span(t("mailbox.active"), class_name="badge badge-ok"),
+                rx.el.span(t("mailbox.disabled"), class_name="badge"),
+            )
+        ),
+        rx.el.td(
+            rx.cond(b["checked"] != "", rx.el.span(b["checked"], dir="ltr", class_name="nowrap"), "—"),
+            rx.cond(b["error"] != "", rx.el.div(b["error"], dir="ltr", class_name="field-error")),
+        ),
+        rx.el.td(
+            rx.el.div(
+                row_button("mailbox.test", MailboxesState.check(b["id"]), "mailbox-test-" + b["id"]),
+                rx.el.button(
+                    rx.cond(b["active"] != "", t("mailbox.disable"), t("mailbox.enable")),
+                    type="button",
+                    class_name="btn btn-small btn-ghost",
+                    on_click=MailboxesState.toggle(b["id"]),
+                    data_testid="mailbox-toggle-" + b["id"],
+                ),
+                class_name="actions",
+            )
+        ),
         data_testid="mailbox-row-" + b["id"],
     )
 
@@ -158,12 +232,20 @@ def _row(b: rx.Var) -> rx.Component:
 def page() -> rx.Component:
     S = MailboxesState
     return admin_layout(
-        S, "mailboxes", "admin.mailboxes",
+        S,
+        "mailboxes",
+        "admin.mailboxes",
         rx.el.p(t("mailbox.intro"), class_name="lead"),
         new_toolbar(S.creating, "mailbox.new", S.open_create, "mailbox-new"),
         rx.cond(S.creating, _create_form()),
-        rows_table(S.rows, ["mailbox.label", "mailbox.server", "mailbox.status", "mailbox.checked", "common.actions"],
-                   _row, "mailbox-table", "mailbox.empty", "mail"),
+        rows_table(
+            S.rows,
+            ["mailbox.label", "mailbox.server", "mailbox.status", "mailbox.checked", "common.actions"],
+            _row,
+            "mailbox-table",
+            "mailbox.empty",
+            "mail",
+        ),
         picker_on_change=S.change_adm,
     )
 

@@ -26,9 +26,22 @@ from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 ROUTE = routes.ADMIN_SIGNIN
 TITLE = "Mrasla — Annuaires · الأدلة"
 FORM = "idp"
-_TEXT_FIELDS = ("kind", "name", "server_url", "bind_dn", "user_dn_template", "search_base", "search_filter",
-                "login_domain", "name_attribute", "email_attribute", "group_attribute", "issuer", "client_id",
-                "groups_claim")
+_TEXT_FIELDS = (
+    "kind",
+    "name",
+    "server_url",
+    "bind_dn",
+    "user_dn_template",
+    "search_base",
+    "search_filter",
+    "login_domain",
+    "name_attribute",
+    "email_attribute",
+    "group_attribute",
+    "issuer",
+    "client_id",
+    "groups_claim",
+)
 
 
 class SigninAdminState(RowEditor, AdminPage, AdminState):
@@ -40,9 +53,18 @@ class SigninAdminState(RowEditor, AdminPage, AdminState):
     callback_url: str = ""
 
     def _blank(self) -> dict[str, str]:
-        return {"id": "", "kind": "ldap", "name": "", "enabled": "1", "start_tls": "", "search_filter": "(uid={login})",
-                "name_attribute": "displayName", "email_attribute": "mail", "group_attribute": "memberOf",
-                "groups_claim": "groups"}
+        return {
+            "id": "",
+            "kind": "ldap",
+            "name": "",
+            "enabled": "1",
+            "start_tls": "",
+            "search_filter": "(uid={login})",
+            "name_attribute": "displayName",
+            "email_attribute": "mail",
+            "group_attribute": "memberOf",
+            "groups_claim": "groups",
+        }
 
     def _editable(self) -> list[dict[str, str]]:
         return self.rows
@@ -61,18 +83,31 @@ class SigninAdminState(RowEditor, AdminPage, AdminState):
             return
         with db.read_session() as session:
             found = providers.list_providers(session, actor, self.adm_id)
-            self.units = [{"id": str(n.unit.id), "label": "— " * n.depth + n.unit.code + " · " + n.unit.name_fr}
-                          for n in directory.unit_tree(session, self.adm_id)]
-            self.rows = [{
-                "id": str(p.id), **{f: str(getattr(p, f).value if f == "kind" else getattr(p, f)) for f in _TEXT_FIELDS},
-                "enabled": "1" if p.enabled else "", "start_tls": "1" if p.start_tls else "",
-                "has_secret": "1" if (p.bind_secret or p.client_secret) else ""} for p in found]
+            self.units = [
+                {"id": str(n.unit.id), "label": "— " * n.depth + n.unit.code + " · " + n.unit.name_fr}
+                for n in directory.unit_tree(session, self.adm_id)
+            ]
+            self.rows = [
+                {
+                    "id": str(p.id),
+                    **{f: str(getattr(p, f).value if f == "kind" else getattr(p, f)) for f in _TEXT_FIELDS},
+                    "enabled": "1" if p.enabled else "",
+                    "start_tls": "1" if p.start_tls else "",
+                    "has_secret": "1" if (p.bind_secret or p.client_secret) else "",
+                }
+                for p in found
+            ]
             if self.rules_for not in {r["id"] for r in self.rows}:
                 self.rules_for = ""
             self.rules_name = next((r["name"] for r in self.rows if r["id"] == self.rules_for), "")
-            self.rules = [{"id": str(r.id), "group": r.group, "unit": u.code, "unit_name": u.name_fr,
-                           "role": r.role.value}
-                          for r, u in providers.rules(session, actor, int(self.rules_for))] if self.rules_for else []
+            self.rules = (
+                [
+                    {"id": str(r.id), "group": r.group, "unit": u.code, "unit_name": u.name_fr, "role": r.role.value}
+                    for r, u in providers.rules(session, actor, int(self.rules_for))
+                ]
+                if self.rules_for
+                else []
+            )
         self.callback_url = get_settings().public_url + routes.OIDC_CALLBACK
 
     @rx.event
@@ -91,6 +126,7 @@ class SigninAdminState(RowEditor, AdminPage, AdminState):
 
         def action(session, actor: Actor) -> None:
             providers.save_provider(session, actor, self.adm_id, edited, form, secret)
+
         if self._run(action, "signin.saved"):
             self._stop_editing()
 
@@ -112,8 +148,15 @@ class SigninAdminState(RowEditor, AdminPage, AdminState):
         def action(session, actor: Actor) -> None:
             if not self.rules_for or not unit.isdigit():
                 raise DomainError("error.invalid_request")
-            providers.add_rule(session, actor, int(self.rules_for), str(form.get("group", ""))[:255], int(unit),
-                               str(form.get("role", "")))
+            providers.add_rule(
+                session,
+                actor,
+                int(self.rules_for),
+                str(form.get("group", ""))[:255],
+                int(unit),
+                str(form.get("role", "")),
+            )
+
         self._run(action, "signin.rule_added")
 
     @rx.event
@@ -139,20 +182,40 @@ class SigninAdminState(RowEditor, AdminPage, AdminState):
 
 def _text(name: str, label: str, *, required: bool = False, hint: str | None = None, **props) -> rx.Component:
     props.setdefault("max_length", 255)
-    return field(FORM, name, label, required=required, default_value=SigninAdminState.edit[name].to(str),
-                 hint_key=hint, dir="ltr", **props)
+    return field(
+        FORM,
+        name,
+        label,
+        required=required,
+        default_value=SigninAdminState.edit[name].to(str),
+        hint_key=hint,
+        dir="ltr",
+        **props,
+    )
 
 
 def _form() -> rx.Component:
     S = SigninAdminState
     ldap_fields = rx.fragment(
-        _text("server_url", "signin.server_url", required=True, hint="signin.server_url_hint",
-              placeholder="ldaps://ldap.example.ma"),
+        _text(
+            "server_url",
+            "signin.server_url",
+            required=True,
+            hint="signin.server_url_hint",
+            placeholder="ldaps://ldap.example.ma",
+        ),
         _text("search_base", "signin.search_base", required=True, placeholder="ou=people,dc=example,dc=ma"),
         _text("search_filter", "signin.search_filter", required=True, hint="signin.search_filter_hint"),
         _text("bind_dn", "signin.bind_dn", hint="signin.bind_dn_hint"),
-        field(FORM, "secret", "signin.bind_password", type="password", autocomplete="new-password", dir="ltr",
-              hint_key="signin.secret_hint"),
+        field(
+            FORM,
+            "secret",
+            "signin.bind_password",
+            type="password",
+            autocomplete="new-password",
+            dir="ltr",
+            hint_key="signin.secret_hint",
+        ),
         _text("user_dn_template", "signin.user_dn_template", hint="signin.user_dn_template_hint"),
         _text("login_domain", "signin.login_domain", hint="signin.login_domain_hint", placeholder="example.ma"),
         _text("name_attribute", "signin.name_attribute"),
@@ -162,22 +225,50 @@ def _form() -> rx.Component:
     oidc_fields = rx.fragment(
         _text("issuer", "signin.issuer", required=True, placeholder="https://sso.example.ma/realms/staff"),
         _text("client_id", "signin.client_id", required=True),
-        field(FORM, "secret", "signin.client_secret", type="password", autocomplete="new-password", dir="ltr",
-              hint_key="signin.secret_hint"),
+        field(
+            FORM,
+            "secret",
+            "signin.client_secret",
+            type="password",
+            autocomplete="new-password",
+            dir="ltr",
+            hint_key="signin.secret_hint",
+        ),
         _text("groups_claim", "signin.groups_claim"),
-        rx.el.p(t("signin.callback_hint"), " ", rx.el.code(S.callback_url, dir="ltr", class_name="provider-callback"),
-                class_name="hint", data_testid="idp-callback"),
+        rx.el.p(
+            t("signin.callback_hint"),
+            " ",
+            rx.el.code(S.callback_url, dir="ltr", class_name="provider-callback"),
+            class_name="hint",
+            data_testid="idp-callback",
+        ),
     )
     return editor_card(
-        t("signin.edit"), "idp-form-title",
-        [_text("name", "signin.name", required=True, max_length=120),
-         rx.cond(S.edit["kind"] == "oidc", oidc_fields, ldap_fields)],
-        before=(rx.el.p(rx.el.span(t("signin.kind"), class_name="label"), " ",
-                        t_choice(S.edit["kind"].to(str), "signin.kind.", ("ldap", "oidc"))),),
-        extras=(rx.cond(S.edit["kind"] == "ldap", checkbox_field(FORM, "start_tls", "signin.start_tls",
-                                                                 default_checked=S.edit["start_tls"] != "")),
-                checkbox_field(FORM, "enabled", "signin.enabled", default_checked=S.edit["enabled"] != "")),
-        on_submit=S.save, on_cancel=S.cancel, key=S.form_key, submit_testid="idp-save", submit_key="common.save",
+        t("signin.edit"),
+        "idp-form-title",
+        [
+            _text("name", "signin.name", required=True, max_length=120),
+            rx.cond(S.edit["kind"] == "oidc", oidc_fields, ldap_fields),
+        ],
+        before=(
+            rx.el.p(
+                rx.el.span(t("signin.kind"), class_name="label"),
+                " ",
+                t_choice(S.edit["kind"].to(str), "signin.kind.", ("ldap", "oidc")),
+            ),
+        ),
+        extras=(
+            rx.cond(
+                S.edit["kind"] == "ldap",
+                checkbox_field(FORM, "start_tls", "signin.start_tls", default_checked=S.edit["start_tls"] != ""),
+            ),
+            checkbox_field(FORM, "enabled", "signin.enabled", default_checked=S.edit["enabled"] != ""),
+        ),
+        on_submit=S.save,
+        on_cancel=S.cancel,
+        key=S.form_key,
+        submit_testid="idp-save",
+        submit_key="common.save",
         data_testid="idp-form",
     )
 
@@ -187,15 +278,20 @@ def _row(p: rx.Var) -> rx.Component:
     return rx.el.tr(
         rx.el.td(rx.el.strong(p["name"])),
         rx.el.td(t_choice(p["kind"], "signin.kind.", ("ldap", "oidc"))),
-        rx.el.td(rx.el.span(rx.cond(p["kind"] == "oidc", p["issuer"], p["server_url"]), dir="ltr",
-                            class_name="provider-callback")),
+        rx.el.td(
+            rx.el.span(
+                rx.cond(p["kind"] == "oidc", p["issuer"], p["server_url"]), dir="ltr", class_name="provider-callback"
+            )
+        ),
         rx.el.td(active_badge(p["enabled"])),
-        rx.el.td(rx.el.div(
-            row_button("common.edit", S.start_edit(p["id"]), "idp-edit-" + p["id"], "ghost"),
-            row_button("signin.test", S.test(p["id"]), "idp-test-" + p["id"]),
-            row_button("signin.rules", S.show_rules(p["id"]), "idp-rules-" + p["id"], "ghost"),
-            class_name="row-actions",
-        )),
+        rx.el.td(
+            rx.el.div(
+                row_button("common.edit", S.start_edit(p["id"]), "idp-edit-" + p["id"], "ghost"),
+                row_button("signin.test", S.test(p["id"]), "idp-test-" + p["id"]),
+                row_button("signin.rules", S.show_rules(p["id"]), "idp-rules-" + p["id"], "ghost"),
+                class_name="row-actions",
+            )
+        ),
         data_testid="idp-row-" + p["id"],
     )
 
@@ -207,28 +303,59 @@ def _rules() -> rx.Component:
         rx.el.p(t("signin.rules_intro"), class_name="hint"),
         rx.cond(
             S.rules.length() > 0,
-            rx.el.div(rx.el.table(
-                rx.el.thead(rx.el.tr(*[rx.el.th(t(k), scope="col") for k in (
-                    "signin.rule_group", "signin.rule_unit", "signin.rule_role", "common.actions")])),
-                rx.el.tbody(rx.foreach(S.rules, lambda r: rx.el.tr(
-                    rx.el.td(rx.el.code(r["group"], dir="ltr", class_name="provider-callback")),
-                    rx.el.td(r["unit"] + " · " + r["unit_name"]),
-                    rx.el.td(t_choice(r["role"], "role.", ROLES)),
-                    rx.el.td(row_button("common.remove", S.remove_rule(r["id"]), "idp-rule-remove-" + r["id"], "danger")),
-                ))),
-                class_name="table", data_testid="idp-rules",
-            ), class_name="table-wrap"),
+            rx.el.div(
+                rx.el.table(
+                    rx.el.thead(
+                        rx.el.tr(
+                            *[
+                                rx.el.th(t(k), scope="col")
+                                for k in ("signin.rule_group", "signin.rule_unit", "signin.rule_role", "common.actions")
+                            ]
+                        )
+                    ),
+                    rx.el.tbody(
+                        rx.foreach(
+                            S.rules,
+                            lambda r: rx.el.tr(
+                                rx.el.td(rx.el.code(r["group"], dir="ltr", class_name="provider-callback")),
+                                rx.el.td(r["unit"] + " · " + r["unit_name"]),
+                                rx.el.td(t_choice(r["role"], "role.", ROLES)),
+                                rx.el.td(
+                                    row_button(
+                                        "common.remove", S.remove_rule(r["id"]), "idp-rule-remove-" + r["id"], "danger"
+                                    )
+                                ),
+                            ),
+                        )
+                    ),
+                    class_name="table",
+                    data_testid="idp-rules",
+                ),
+                class_name="table-wrap",
+            ),
             rx.el.p(t("signin.no_rules"), class_name="muted"),
         ),
         rx.el.form(
             rx.el.div(
-                field("idp-rule", "group", "signin.rule_group", required=True, dir="ltr", max_length=255,
-                      placeholder="cn=courrier,ou=groups,dc=example,dc=ma"),
-                select_field("idp-rule", "unit_id", "signin.rule_unit",
-                             [option("", t("common.select")),
-                              rx.foreach(S.units, lambda u: option(u["id"], u["label"]))], required=True),
-                select_field("idp-rule", "role", "signin.rule_role",
-                             [option(r, t(f"role.{r}")) for r in ROLES], required=True),
+                field(
+                    "idp-rule",
+                    "group",
+                    "signin.rule_group",
+                    required=True,
+                    dir="ltr",
+                    max_length=255,
+                    placeholder="cn=courrier,ou=groups,dc=example,dc=ma",
+                ),
+                select_field(
+                    "idp-rule",
+                    "unit_id",
+                    "signin.rule_unit",
+                    [option("", t("common.select")), rx.foreach(S.units, lambda u: option(u["id"], u["label"]))],
+                    required=True,
+                ),
+                select_field(
+                    "idp-rule", "role", "signin.rule_role", [option(r, t(f"role.{r}")) for r in ROLES], required=True
+                ),
                 class_name="form-grid",
             ),
             rx.el.div(submit("signin.add_rule", "idp-rule-add"), class_name="actions"),
@@ -243,16 +370,27 @@ def _rules() -> rx.Component:
 def page() -> rx.Component:
     S = SigninAdminState
     return admin_layout(
-        S, "signin", "admin.signin",
+        S,
+        "signin",
+        "admin.signin",
         rx.el.p(t("signin.intro"), class_name="lead"),
-        rx.cond(~S.editing, rx.el.div(
-            button("signin.new_ldap", on_click=S.new_kind("ldap"), data_testid="idp-new-ldap"),
-            button("signin.new_oidc", kind="secondary", on_click=S.new_kind("oidc"), data_testid="idp-new-oidc"),
-            class_name="toolbar",
-        )),
+        rx.cond(
+            ~S.editing,
+            rx.el.div(
+                button("signin.new_ldap", on_click=S.new_kind("ldap"), data_testid="idp-new-ldap"),
+                button("signin.new_oidc", kind="secondary", on_click=S.new_kind("oidc"), data_testid="idp-new-oidc"),
+                class_name="toolbar",
+            ),
+        ),
         rx.cond(S.editing, _form()),
-        rows_table(S.rows, ["signin.name", "signin.kind", "signin.address", "signin.status", "common.actions"], _row,
-                   "idp-table", "signin.empty", "key-round"),
+        rows_table(
+            S.rows,
+            ["signin.name", "signin.kind", "signin.address", "signin.status", "common.actions"],
+            _row,
+            "idp-table",
+            "signin.empty",
+            "key-round",
+        ),
         rx.cond(S.rules_for != "", _rules()),
         picker_on_change=S.change_adm,
     )

@@ -38,10 +38,17 @@ class UnitsState(RowEditor, AdminPage, AdminState):
         with db.read_session() as session:
             nodes = directory.units_for(session, actor, self.adm_id)
         self.units = [
-            {"id": str(n.unit.id), "code": n.unit.code, "name_ar": n.unit.name_ar, "name_fr": n.unit.name_fr,
-             "level": n.unit.level.value, "parent_id": str(n.unit.parent_id or ""),
-             "active": "1" if n.unit.active else "", "indent": f"{n.depth * 1.75}rem" if n.depth else "0",
-             "prefix": "\u2003" * n.depth}
+            {
+                "id": str(n.unit.id),
+                "code": n.unit.code,
+                "name_ar": n.unit.name_ar,
+                "name_fr": n.unit.name_fr,
+                "level": n.unit.level.value,
+                "parent_id": str(n.unit.parent_id or ""),
+                "active": "1" if n.unit.active else "",
+                "indent": f"{n.depth * 1.75}rem" if n.depth else "0",
+                "prefix": "\u2003" * n.depth,
+            }
             for n in nodes
         ]
 
@@ -52,43 +59,87 @@ class UnitsState(RowEditor, AdminPage, AdminState):
 
         def action(session, actor: Actor) -> None:
             directory.save_unit(
-                session, actor, administration_id=self.adm_id, unit_id=self._edited_id(),
+                session,
+                actor,
+                administration_id=self.adm_id,
+                unit_id=self._edited_id(),
                 parent_id=int(parent) if parent.isdigit() and len(parent) < 10 else None,
-                code=str(form.get("code", "")), name_ar=str(form.get("name_ar", "")),
-                name_fr=str(form.get("name_fr", "")), level=str(form.get("level", "central")),
+                code=str(form.get("code", "")),
+                name_ar=str(form.get("name_ar", "")),
+                name_fr=str(form.get("name_fr", "")),
+                level=str(form.get("level", "central")),
                 active=bool(form.get("active")),
             )
+
         if self._run(action, "common.saved"):
             self._stop_editing()
 
 
 def _form() -> rx.Component:
     S = UnitsState
-    return editor_card(rx.cond(S.edit["id"] == "", t("admin.unit.new"), t("admin.unit.edit")), "unit-form-title", [
-        field(FORM, "code", "field.code", required=True, default_value=S.edit["code"], dir="ltr",
-              max_length=32, hint_key="field.code_hint_unit"),
-        select_field(FORM, "level", "field.level", [option(lv, t(f"level.{lv}")) for lv in LEVELS],
-                     default_value=S.edit["level"]),
-        field(FORM, "name_ar", "field.name_ar", required=True, default_value=S.edit["name_ar"], dir="rtl", lang="ar"),
-        field(FORM, "name_fr", "field.name_fr", required=True, default_value=S.edit["name_fr"], dir="ltr", lang="fr"),
-        select_field(
-            FORM, "parent_id", "field.parent",
-            [option("", t("field.no_parent")),
-             rx.foreach(S.units, lambda u: rx.cond(
-                 u["id"] != S.edit["id"],
-                 rx.el.option(u["prefix"] + u["code"] + " — " + pick(u["name_ar"], u["name_fr"]), value=u["id"])))],
-            default_value=S.edit["parent_id"],
-        ),
-    ], extras=(checkbox_field(FORM, "active", "field.active", default_checked=S.edit["active"] != ""),),
-        on_submit=S.save, on_cancel=S.cancel, key=S.form_key, submit_testid="unit-save", submit_key="common.save")
+    return editor_card(
+        rx.cond(S.edit["id"] == "", t("admin.unit.new"), t("admin.unit.edit")),
+        "unit-form-title",
+        [
+            field(
+                FORM,
+                "code",
+                "field.code",
+                required=True,
+                default_value=S.edit["code"],
+                dir="ltr",
+                max_length=32,
+                hint_key="field.code_hint_unit",
+            ),
+            select_field(
+                FORM,
+                "level",
+                "field.level",
+                [option(lv, t(f"level.{lv}")) for lv in LEVELS],
+                default_value=S.edit["level"],
+            ),
+            field(
+                FORM, "name_ar", "field.name_ar", required=True, default_value=S.edit["name_ar"], dir="rtl", lang="ar"
+            ),
+            field(
+                FORM, "name_fr", "field.name_fr", required=True, default_value=S.edit["name_fr"], dir="ltr", lang="fr"
+            ),
+            select_field(
+                FORM,
+                "parent_id",
+                "field.parent",
+                [
+                    option("", t("field.no_parent")),
+                    rx.foreach(
+                        S.units,
+                        lambda u: rx.cond(
+                            u["id"] != S.edit["id"],
+                            rx.el.option(
+                                u["prefix"] + u["code"] + " — " + pick(u["name_ar"], u["name_fr"]), value=u["id"]
+                            ),
+                        ),
+                    ),
+                ],
+                default_value=S.edit["parent_id"],
+            ),
+        ],
+        extras=(checkbox_field(FORM, "active", "field.active", default_checked=S.edit["active"] != ""),),
+        on_submit=S.save,
+        on_cancel=S.cancel,
+        key=S.form_key,
+        submit_testid="unit-save",
+        submit_key="common.save",
+    )
 
 
 def _row(u: rx.Var) -> rx.Component:
     return rx.el.tr(
         rx.el.td(
             rx.el.div(
-                rx.cond(u["indent"] != "0", rx.icon("corner-down-right", size=14, aria_hidden="true",
-                                                       class_name="flip-rtl muted")),
+                rx.cond(
+                    u["indent"] != "0",
+                    rx.icon("corner-down-right", size=14, aria_hidden="true", class_name="flip-rtl muted"),
+                ),
                 rx.el.span(pick(u["name_ar"], u["name_fr"])),
                 class_name="tree-cell",
                 style={"padding_inline_start": u["indent"]},
@@ -104,11 +155,19 @@ def _row(u: rx.Var) -> rx.Component:
 def page() -> rx.Component:
     S = UnitsState
     return admin_layout(
-        S, "units", "admin.units",
+        S,
+        "units",
+        "admin.units",
         new_toolbar(S.editing, "admin.unit.new", S.new, "unit-new"),
         rx.cond(S.editing, _form()),
-        rows_table(S.units, ["field.name", "field.code", "field.level", "field.status", "common.actions"], _row,
-                   "unit-table", "admin.unit.empty", "network"),
+        rows_table(
+            S.units,
+            ["field.name", "field.code", "field.level", "field.status", "common.actions"],
+            _row,
+            "unit-table",
+            "admin.unit.empty",
+            "network",
+        ),
         picker_on_change=S.change_adm,
     )
 

@@ -38,7 +38,9 @@ class UsersState(AdminPage, AdminState):
 
     @rx.var
     def sel_user(self) -> dict[str, str]:
-        return next((u for u in self.users if u["id"] == self.sel_id), {"id": "", "full_name": "", "email": "", "totp": ""})
+        return next(
+            (u for u in self.users if u["id"] == self.sel_id), {"id": "", "full_name": "", "email": "", "totp": ""}
+        )
 
     @rx.var
     def sel_memberships(self) -> list[dict[str, str]]:
@@ -62,20 +64,38 @@ class UsersState(AdminPage, AdminState):
         self.memberships = []
         for m, u, unit in rows:
             by_user.setdefault(u.id, []).append((m.role.value, unit.code))
-            self.memberships.append({"id": str(m.id), "user_id": str(u.id), "role": m.role.value,
-                                     "unit_code": unit.code, "name_ar": unit.name_ar, "name_fr": unit.name_fr})
+            self.memberships.append(
+                {
+                    "id": str(m.id),
+                    "user_id": str(u.id),
+                    "role": m.role.value,
+                    "unit_code": unit.code,
+                    "name_ar": unit.name_ar,
+                    "name_fr": unit.name_fr,
+                }
+            )
         self.users = [
-            {"id": str(u.id), "email": u.email, "full_name": u.full_name, "full_name_ar": u.full_name_ar,
-             "active": "1" if u.active else "",
-             "totp": "vouched" if u.totp_enabled and u.totp_vouched else ("on" if u.totp_enabled else ""),
-             "roles_ar": _roles_text(by_user.get(u.id, []), "ar"), "roles_fr": _roles_text(by_user.get(u.id, []), "fr"),
-             "roles_en": _roles_text(by_user.get(u.id, []), "en")}
+            {
+                "id": str(u.id),
+                "email": u.email,
+                "full_name": u.full_name,
+                "full_name_ar": u.full_name_ar,
+                "active": "1" if u.active else "",
+                "totp": "vouched" if u.totp_enabled and u.totp_vouched else ("on" if u.totp_enabled else ""),
+                "roles_ar": _roles_text(by_user.get(u.id, []), "ar"),
+                "roles_fr": _roles_text(by_user.get(u.id, []), "fr"),
+                "roles_en": _roles_text(by_user.get(u.id, []), "en"),
+            }
             for u in staff
         ]
         self.unit_options = [
-            {"id": str(n.unit.id), "label_ar": "\u2003" * n.depth + f"{n.unit.code} — {n.unit.name_ar}",
-             "label_fr": "\u2003" * n.depth + f"{n.unit.code} — {n.unit.name_fr}"}
-            for n in nodes if n.unit.active
+            {
+                "id": str(n.unit.id),
+                "label_ar": "\u2003" * n.depth + f"{n.unit.code} — {n.unit.name_ar}",
+                "label_fr": "\u2003" * n.depth + f"{n.unit.code} — {n.unit.name_fr}",
+            }
+            for n in nodes
+            if n.unit.active
         ]
         if self.sel_id and self.sel_id not in [u["id"] for u in self.users]:
             self.sel_id = ""
@@ -103,8 +123,12 @@ class UsersState(AdminPage, AdminState):
 
         def action(session, actor):
             user = users.create_user(
-                session, actor, administration_id=self.adm_id, email=str(form.get("email", "")),
-                full_name=str(form.get("full_name", "")), full_name_ar=str(form.get("full_name_ar", "")),
+                session,
+                actor,
+                administration_id=self.adm_id,
+                email=str(form.get("email", "")),
+                full_name=str(form.get("full_name", "")),
+                full_name_ar=str(form.get("full_name_ar", "")),
                 password=str(form.get("password", "")),
             )
             if unit.isdigit() and role:
@@ -116,15 +140,20 @@ class UsersState(AdminPage, AdminState):
 
     @rx.event
     def set_active(self, user_id: str, active: bool):
-        self._run_on(user_id, lambda s, a, row: users.set_active(s, a, row, bool(active)),
-                     "admin.user.enabled" if active else "admin.user.disabled")
+        self._run_on(
+            user_id,
+            lambda s, a, row: users.set_active(s, a, row, bool(active)),
+            "admin.user.enabled" if active else "admin.user.disabled",
+        )
 
     @rx.event
     def reset_password(self, form: dict):
         if not self.sel_id:
             return
-        if self._run(lambda s, a: users.reset_password(s, a, int(self.sel_id), str(form.get("password", ""))),
-                     "admin.user.password_reset"):
+        if self._run(
+            lambda s, a: users.reset_password(s, a, int(self.sel_id), str(form.get("password", ""))),
+            "admin.user.password_reset",
+        ):
             self.form_key += 1
 
     @rx.event
@@ -134,8 +163,10 @@ class UsersState(AdminPage, AdminState):
         if not self.sel_id.isdigit():
             return
         issued: list[str] = []
-        if self._run(lambda s, a: issued.append(users.issue_totp_enrolment_code(s, a, int(self.sel_id))),
-                     "admin.user.totp_code_issued"):
+        if self._run(
+            lambda s, a: issued.append(users.issue_totp_enrolment_code(s, a, int(self.sel_id))),
+            "admin.user.totp_code_issued",
+        ):
             self.enrolment_code = issued[0]
 
     @rx.event
@@ -153,30 +184,56 @@ class UsersState(AdminPage, AdminState):
 
 def _unit_select(form: str) -> rx.Component:
     return select_field(
-        form, "unit_id", "field.unit",
-        [option("", t("common.select")),
-         rx.foreach(UsersState.unit_options, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"]))],
+        form,
+        "unit_id",
+        "field.unit",
+        [
+            option("", t("common.select")),
+            rx.foreach(
+                UsersState.unit_options, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"])
+            ),
+        ],
         default_value="",
     )
 
 
 def _role_select(form: str) -> rx.Component:
-    return select_field(form, "role", "field.role",
-                        [option("", t("common.select"))] + [option(r, t(f"role.{r}")) for r in ROLES],
-                        default_value="")
+    return select_field(
+        form,
+        "role",
+        "field.role",
+        [option("", t("common.select"))] + [option(r, t(f"role.{r}")) for r in ROLES],
+        default_value="",
+    )
 
 
 def _create_form() -> rx.Component:
     S = UsersState
-    return editor_card(t("admin.user.new"), "user-new-title", [
-        field("newuser", "email", "field.email", type="email", required=True, dir="ltr", autocomplete="off"),
-        field("newuser", "password", "admin.user.initial_password", type="password", required=True,
-              min_length=10, dir="ltr", autocomplete="new-password"),
-        field("newuser", "full_name", "field.full_name", required=True, dir="ltr", lang="fr"),
-        field("newuser", "full_name_ar", "field.full_name_ar", dir="rtl", lang="ar"),
-        _unit_select("newuser"),
-        _role_select("newuser"),
-    ], on_submit=S.create_user, on_cancel=S.close, key=S.form_key, submit_testid="user-create")
+    return editor_card(
+        t("admin.user.new"),
+        "user-new-title",
+        [
+            field("newuser", "email", "field.email", type="email", required=True, dir="ltr", autocomplete="off"),
+            field(
+                "newuser",
+                "password",
+                "admin.user.initial_password",
+                type="password",
+                required=True,
+                min_length=10,
+                dir="ltr",
+                autocomplete="new-password",
+            ),
+            field("newuser", "full_name", "field.full_name", required=True, dir="ltr", lang="fr"),
+            field("newuser", "full_name_ar", "field.full_name_ar", dir="rtl", lang="ar"),
+            _unit_select("newuser"),
+            _role_select("newuser"),
+        ],
+        on_submit=S.create_user,
+        on_cancel=S.close,
+        key=S.form_key,
+        submit_testid="user-create",
+    )
 
 
 def _manage_panel() -> rx.Component:
@@ -184,21 +241,35 @@ def _manage_panel() -> rx.Component:
     return card(
         rx.el.div(
             rx.el.h2(S.sel_user["full_name"], class_name="section-title", id="user-manage-title"),
-            rx.el.button(rx.icon("x", size=18, aria_hidden="true"), type="button", on_click=S.close,
-                         class_name="btn btn-ghost", aria_label=t("common.close")),
+            rx.el.button(
+                rx.icon("x", size=18, aria_hidden="true"),
+                type="button",
+                on_click=S.close,
+                class_name="btn btn-ghost",
+                aria_label=t("common.close"),
+            ),
             class_name="card-head",
         ),
         rx.el.p(S.sel_user["email"], dir="ltr", class_name="muted"),
         rx.el.h3(t("admin.user.roles"), class_name="subsection-title"),
         rx.cond(
             S.sel_memberships.length() > 0,
-            rx.el.ul(rx.foreach(S.sel_memberships, lambda m: rx.el.li(
-                rx.el.span(t_choice(m["role"], "role.", ROLES), class_name="badge"),
-                rx.el.span(pick(m["name_ar"], m["name_fr"])),
-                rx.el.code(m["unit_code"], dir="ltr", class_name="muted"),
-                row_button("admin.user.remove_role", S.remove_role(m["id"]), "role-remove-" + m["id"], "danger"),
-                class_name="role-row",
-            )), class_name="role-list", data_testid="user-roles"),
+            rx.el.ul(
+                rx.foreach(
+                    S.sel_memberships,
+                    lambda m: rx.el.li(
+                        rx.el.span(t_choice(m["role"], "role.", ROLES), class_name="badge"),
+                        rx.el.span(pick(m["name_ar"], m["name_fr"])),
+                        rx.el.code(m["unit_code"], dir="ltr", class_name="muted"),
+                        row_button(
+                            "admin.user.remove_role", S.remove_role(m["id"]), "role-remove-" + m["id"], "danger"
+                        ),
+                        class_name="role-row",
+                    ),
+                ),
+                class_name="role-list",
+                data_testid="user-roles",
+            ),
             rx.el.p(t("account.no_roles"), class_name="muted"),
         ),
         rx.el.form(
@@ -209,22 +280,39 @@ def _manage_panel() -> rx.Component:
             key=S.form_key,
         ),
         rx.el.h3(t("admin.user.totp_code"), class_name="subsection-title"),
-        rx.el.p(rx.match(S.sel_user["totp"],
-                         ("vouched", rx.el.span(t("admin.user.totp_vouched"), class_name="badge badge-ok")),
-                         ("on", rx.el.span(t("admin.user.totp_unvouched"), class_name="badge")),
-                         rx.el.span(t("admin.user.totp_none"), class_name="badge badge-off")),
-                data_testid="user-totp"),
+        rx.el.p(
+            rx.match(
+                S.sel_user["totp"],
+                ("vouched", rx.el.span(t("admin.user.totp_vouched"), class_name="badge badge-ok")),
+                ("on", rx.el.span(t("admin.user.totp_unvouched"), class_name="badge")),
+                rx.el.span(t("admin.user.totp_none"), class_name="badge badge-off"),
+            ),
+            data_testid="user-totp",
+        ),
         rx.el.p(t("admin.user.totp_code_text"), class_name="muted"),
         rx.cond(
             S.enrolment_code != "",
             rx.el.p(rx.el.code(S.enrolment_code, dir="ltr", class_name="secret", data_testid="enrolment-code")),
-            rx.el.button(t("admin.user.totp_code_issue"), type="button", class_name="btn btn-secondary",
-                         on_click=S.issue_enrolment_code, data_testid="enrolment-code-issue"),
+            rx.el.button(
+                t("admin.user.totp_code_issue"),
+                type="button",
+                class_name="btn btn-secondary",
+                on_click=S.issue_enrolment_code,
+                data_testid="enrolment-code-issue",
+            ),
         ),
         rx.el.h3(t("admin.user.reset"), class_name="subsection-title"),
         rx.el.form(
-            field("reset", "password", "admin.user.new_password", type="password", required=True, min_length=10,
-                  dir="ltr", autocomplete="new-password"),
+            field(
+                "reset",
+                "password",
+                "admin.user.new_password",
+                type="password",
+                required=True,
+                min_length=10,
+                dir="ltr",
+                autocomplete="new-password",
+            ),
             submit("admin.user.reset", "user-reset"),
             on_submit=S.reset_password,
             class_name="form",
@@ -239,33 +327,55 @@ def _row(u: rx.Var) -> rx.Component:
     S = UsersState
     active = u["active"] != ""
     return rx.el.tr(
-        rx.el.td(rx.el.span(u["full_name"]), rx.cond(u["full_name_ar"] != "",
-                 rx.el.span(rx.el.br(), rx.el.span(u["full_name_ar"], lang="ar", class_name="muted")))),
+        rx.el.td(
+            rx.el.span(u["full_name"]),
+            rx.cond(
+                u["full_name_ar"] != "",
+                rx.el.span(rx.el.br(), rx.el.span(u["full_name_ar"], lang="ar", class_name="muted")),
+            ),
+        ),
         rx.el.td(rx.el.span(u["email"], dir="ltr")),
         rx.el.td(pick(u["roles_ar"], u["roles_fr"], u["roles_en"])),
-        rx.el.td(rx.cond(active, rx.el.span(t("common.active"), class_name="badge badge-ok"),
-                         rx.el.span(t("admin.user.disabled_badge"), class_name="badge badge-off"))),
-        rx.el.td(rx.el.div(
-            row_button("admin.user.manage", S.select_user(u["id"]), "user-manage-" + u["email"]),
+        rx.el.td(
             rx.cond(
                 active,
-                row_button("admin.user.disable", S.set_active(u["id"], False), "user-disable-" + u["email"], "danger"),
-                row_button("admin.user.enable", S.set_active(u["id"], True), "user-enable-" + u["email"]),
-            ),
-            class_name="row-actions",
-        )),
+                rx.el.span(t("common.active"), class_name="badge badge-ok"),
+                rx.el.span(t("admin.user.disabled_badge"), class_name="badge badge-off"),
+            )
+        ),
+        rx.el.td(
+            rx.el.div(
+                row_button("admin.user.manage", S.select_user(u["id"]), "user-manage-" + u["email"]),
+                rx.cond(
+                    active,
+                    row_button(
+                        "admin.user.disable", S.set_active(u["id"], False), "user-disable-" + u["email"], "danger"
+                    ),
+                    row_button("admin.user.enable", S.set_active(u["id"], True), "user-enable-" + u["email"]),
+                ),
+                class_name="row-actions",
+            )
+        ),
     )
 
 
 def page() -> rx.Component:
     S = UsersState
     return admin_layout(
-        S, "users", "admin.users",
+        S,
+        "users",
+        "admin.users",
         new_toolbar(S.creating, "admin.user.new", S.open_create, "user-new"),
         rx.cond(S.creating, _create_form()),
         rx.cond(S.sel_id != "", _manage_panel()),
-        rows_table(S.users, ["field.full_name", "field.email", "admin.user.roles", "field.status", "common.actions"],
-                   _row, "user-table", "admin.user.empty", "users"),
+        rows_table(
+            S.users,
+            ["field.full_name", "field.email", "admin.user.roles", "field.status", "common.actions"],
+            _row,
+            "user-table",
+            "admin.user.empty",
+            "users",
+        ),
         picker_on_change=S.change_adm,
     )
 

@@ -44,17 +44,31 @@ class WebhooksState(CreateForm, AdminPage, AdminState):
         with db.read_session() as session:
             rows = webhooks.list_endpoints(session, actor, self.adm_id)
             views = webhooks.recent_deliveries(session, actor, self.adm_id, limit=30)
-        self.endpoints = [{"id": str(e.id), "url": e.url, "description": e.description,
-                           "events": ", ".join(e.events.split(",")), "active": "1" if e.active else ""} for e in rows]
+        self.endpoints = [
+            {
+                "id": str(e.id),
+                "url": e.url,
+                "description": e.description,
+                "events": ", ".join(e.events.split(",")),
+                "active": "1" if e.active else "",
+            }
+            for e in rows
+        ]
         self.deliveries = []
         for v in views:
             d, last = v.delivery, (v.attempts[-1] if v.attempts else None)
-            self.deliveries.append({
-                "id": str(d.id), "at": local_dt(d.created_at), "url": v.url, "event": d.event_type,
-                "status": d.status.value, "attempts": str(d.attempts),
-                "answer": (str(last.status_code) if last and last.status_code else (last.error if last else "")),
-                "last": (f"{local_dt(last.at)} · {last.latency_ms} ms · {last.worker}".strip(" ·") if last else ""),
-            })
+            self.deliveries.append(
+                {
+                    "id": str(d.id),
+                    "at": local_dt(d.created_at),
+                    "url": v.url,
+                    "event": d.event_type,
+                    "status": d.status.value,
+                    "attempts": str(d.attempts),
+                    "answer": (str(last.status_code) if last and last.status_code else (last.error if last else "")),
+                    "last": (f"{local_dt(last.at)} · {last.latency_ms} ms · {last.worker}".strip(" ·") if last else ""),
+                }
+            )
 
     @rx.event
     def refresh(self):
@@ -72,8 +86,17 @@ class WebhooksState(CreateForm, AdminPage, AdminState):
         self.new_secret = ""
 
         def action(session, actor: Actor) -> None:
-            created.append(webhooks.create_endpoint(session, actor, self.adm_id, str(form.get("url", ""))[:600],
-                                                    events, str(form.get("description", ""))[:200]))
+            created.append(
+                webhooks.create_endpoint(
+                    session,
+                    actor,
+                    self.adm_id,
+                    str(form.get("url", ""))[:600],
+                    events,
+                    str(form.get("description", ""))[:200],
+                )
+            )
+
         if self._run(action, "webhook.created"):
             self.creating, self.new_secret = False, created[0].secret
 
@@ -81,8 +104,11 @@ class WebhooksState(CreateForm, AdminPage, AdminState):
     def set_active(self, endpoint_id: str, active: bool):
         self.new_secret = ""
 
-        self._run_on(endpoint_id, lambda s, a, row: webhooks.set_active(s, a, row, bool(active)),
-                     "webhook.enabled" if active else "webhook.disabled")
+        self._run_on(
+            endpoint_id,
+            lambda s, a, row: webhooks.set_active(s, a, row, bool(active)),
+            "webhook.enabled" if active else "webhook.disabled",
+        )
 
     @rx.event
     def send_test(self, endpoint_id: str):
@@ -93,16 +119,38 @@ class WebhooksState(CreateForm, AdminPage, AdminState):
 
 def _create_form() -> rx.Component:
     S = WebhooksState
-    return editor_card(t("webhook.new"), "webhook-new-title", [
-        field("webhook", "url", "webhook.url", required=True, type="url", max_length=500, dir="ltr",
-              placeholder="https://", hint_key="webhook.url_hint"),
-        field("webhook", "description", "webhook.description", max_length=200),
-    ], extras=(rx.el.fieldset(
-        rx.el.legend(t("webhook.events"), class_name="label"),
-        *[checkbox_field("webhook", key, f"webhook.event.{name}", default_checked=False)
-          for key, name in EVENT_FIELDS.items()],
-        class_name="fieldset",
-    ),), on_submit=S.create, on_cancel=S.close, key=S.form_key, submit_testid="webhook-create")
+    return editor_card(
+        t("webhook.new"),
+        "webhook-new-title",
+        [
+            field(
+                "webhook",
+                "url",
+                "webhook.url",
+                required=True,
+                type="url",
+                max_length=500,
+                dir="ltr",
+                placeholder="https://",
+                hint_key="webhook.url_hint",
+            ),
+            field("webhook", "description", "webhook.description", max_length=200),
+        ],
+        extras=(
+            rx.el.fieldset(
+                rx.el.legend(t("webhook.events"), class_name="label"),
+                *[
+                    checkbox_field("webhook", key, f"webhook.event.{name}", default_checked=False)
+                    for key, name in EVENT_FIELDS.items()
+                ],
+                class_name="fieldset",
+            ),
+        ),
+        on_submit=S.create,
+        on_cancel=S.close,
+        key=S.form_key,
+        submit_testid="webhook-create",
+    )
 
 
 def _secret() -> rx.Component:
@@ -119,20 +167,23 @@ def _endpoint(e: rx.Var) -> rx.Component:
     S = WebhooksState
     return rx.el.tr(
         rx.el.td(
-            rx.el.code(e["url"], dir="ltr", class_name="wrap-anywhere"), " ",
+            rx.el.code(e["url"], dir="ltr", class_name="wrap-anywhere"),
+            " ",
             active_badge(e["active"], off_class="badge badge-off"),
             rx.cond(e["description"] != "", rx.el.div(e["description"])),
             rx.el.div(rx.el.span(e["events"], dir="ltr"), class_name="muted wrap-anywhere"),
         ),
-        rx.el.td(rx.cond(
-            e["active"] != "",
-            rx.el.div(
-                row_button("webhook.send_test", S.send_test(e["id"]), "webhook-test-" + e["id"]),
-                row_button("webhook.disable", S.set_active(e["id"], False), "webhook-disable-" + e["id"], "danger"),
-                class_name="actions",
-            ),
-            row_button("webhook.enable", S.set_active(e["id"], True), "webhook-enable-" + e["id"]),
-        )),
+        rx.el.td(
+            rx.cond(
+                e["active"] != "",
+                rx.el.div(
+                    row_button("webhook.send_test", S.send_test(e["id"]), "webhook-test-" + e["id"]),
+                    row_button("webhook.disable", S.set_active(e["id"], False), "webhook-disable-" + e["id"], "danger"),
+                    class_name="actions",
+                ),
+                row_button("webhook.enable", S.set_active(e["id"], True), "webhook-enable-" + e["id"]),
+            )
+        ),
         data_testid="webhook-row-" + e["id"],
     )
 
@@ -146,12 +197,16 @@ def _status(status: rx.Var) -> rx.Component:
 
 def _delivery(d: rx.Var) -> rx.Component:
     return rx.el.tr(
-        rx.el.td(rx.el.code(d["event"], dir="ltr"),
-                 rx.el.div(rx.el.span(d["url"], dir="ltr"), class_name="muted wrap-anywhere"),
-                 rx.el.div(rx.el.span(d["at"], dir="ltr", class_name="nowrap"), class_name="muted")),
+        rx.el.td(
+            rx.el.code(d["event"], dir="ltr"),
+            rx.el.div(rx.el.span(d["url"], dir="ltr"), class_name="muted wrap-anywhere"),
+            rx.el.div(rx.el.span(d["at"], dir="ltr", class_name="nowrap"), class_name="muted"),
+        ),
         rx.el.td(_status(d["status"]), rx.el.div(t("webhook.attempts"), " ", d["attempts"], class_name="muted nowrap")),
-        rx.el.td(rx.el.span(d["answer"], dir="ltr", class_name="wrap-anywhere"),
-                 rx.el.div(rx.el.span(d["last"], dir="ltr"), class_name="muted")),
+        rx.el.td(
+            rx.el.span(d["answer"], dir="ltr", class_name="wrap-anywhere"),
+            rx.el.div(rx.el.span(d["last"], dir="ltr"), class_name="muted"),
+        ),
         data_testid="webhook-delivery-" + d["id"],
     )
 
@@ -159,15 +214,19 @@ def _delivery(d: rx.Var) -> rx.Component:
 def page() -> rx.Component:
     S = WebhooksState
     return admin_layout(
-        S, "webhooks", "admin.webhooks",
+        S,
+        "webhooks",
+        "admin.webhooks",
         rx.el.p(t("webhook.intro"), class_name="lead"),
-        rx.el.p(t("webhook.signature_hint"), " ", rx.el.code("Mrasla-Signature: t=…,v1=…", dir="ltr"),
-                class_name="muted"),
+        rx.el.p(
+            t("webhook.signature_hint"), " ", rx.el.code("Mrasla-Signature: t=…,v1=…", dir="ltr"), class_name="muted"
+        ),
         rx.cond(S.new_secret != "", _secret()),
         new_toolbar(S.creating, "webhook.new", S.open_create, "webhook-new"),
         rx.cond(S.creating, _create_form()),
-        rows_table(S.endpoints, ["webhook.endpoint", "common.actions"], _endpoint, "webhook-table", "webhook.empty",
-                   "webhook"),
+        rows_table(
+            S.endpoints, ["webhook.endpoint", "common.actions"], _endpoint, "webhook-table", "webhook.empty", "webhook"
+        ),
         rx.el.div(
             rx.el.h2(t("webhook.deliveries"), class_name="section-title"),
             button("webhook.refresh", kind="ghost", on_click=S.refresh, data_testid="webhook-refresh"),
@@ -175,12 +234,25 @@ def page() -> rx.Component:
         ),
         rx.cond(
             S.deliveries.length() > 0,
-            rx.el.div(rx.el.table(
-                rx.el.thead(rx.el.tr(*[rx.el.th(t(k), scope="col") for k in (
-                    "webhook.event", "field.status", "webhook.last_answer")])),
-                rx.el.tbody(rx.foreach(S.deliveries, _delivery)),
-                class_name="table", data_testid="webhook-deliveries",
-            ), class_name="table-wrap", tab_index=0, role="region", aria_label=t("webhook.deliveries")),
+            rx.el.div(
+                rx.el.table(
+                    rx.el.thead(
+                        rx.el.tr(
+                            *[
+                                rx.el.th(t(k), scope="col")
+                                for k in ("webhook.event", "field.status", "webhook.last_answer")
+                            ]
+                        )
+                    ),
+                    rx.el.tbody(rx.foreach(S.deliveries, _delivery)),
+                    class_name="table",
+                    data_testid="webhook-deliveries",
+                ),
+                class_name="table-wrap",
+                tab_index=0,
+                role="region",
+                aria_label=t("webhook.deliveries"),
+            ),
             empty_state("webhook.deliveries_empty", "send"),
         ),
         picker_on_change=S.change_adm,

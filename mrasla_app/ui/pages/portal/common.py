@@ -18,17 +18,17 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from mrasla_app import db
 from mrasla_app.api.limits import Limiter
-from mrasla_app.i18n import translate
 from mrasla_app.documents.receipts import format_datetime_ar, format_datetime_en, format_datetime_fr
+from mrasla_app.i18n import translate
+from mrasla_app.services.errors import DomainError
 from mrasla_app.services.platform import files as file_service
 from mrasla_app.services.platform import spool
 from mrasla_app.services.portal import tracking, views
-from mrasla_app.services.errors import DomainError
+from mrasla_app.settings import get_settings
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.files import page_count, size_label, size_text
 from mrasla_app.ui.components.forms import card, section_title
 from mrasla_app.ui.i18n import pick, t, t_choice
-from mrasla_app.settings import get_settings
 from mrasla_app.ui.state import SessionState
 
 MILESTONE_KEYS = sorted(set(tracking.PUBLIC_MILESTONES.values()))
@@ -79,8 +79,9 @@ def _inspect_spooled(client: str, file_id: str, name: str) -> file_service.Inspe
     return file_service.inspect(name, spool.read(client, file_id))
 
 
-async def accept_uploads(files: Any, kept: list[tuple[str, str]], shown: list[dict[str, str]],
-                         client: str) -> list[tuple[str, DomainError]]:
+async def accept_uploads(
+    files: Any, kept: list[tuple[str, str]], shown: list[dict[str, str]], client: str
+) -> list[tuple[str, DomainError]]:
     """Spool, cap and inspect each genuine upload of an upload handler, as soon as it arrives.
 
     Each file is copied to the client's private spool on disk (``services/platform/spool.py``: per-client and
@@ -111,8 +112,15 @@ async def accept_uploads(files: Any, kept: list[tuple[str, str]], shown: list[di
             continue
         kept.append((inspected.filename, saved.file_id))
         size, unit = size_label(saved.size)
-        shown.append({"name": inspected.filename, "size": size, "unit": unit, "pages": str(inspected.pages),
-                      "pdf": "1" if inspected.content_type == "application/pdf" else ""})
+        shown.append(
+            {
+                "name": inspected.filename,
+                "size": size,
+                "unit": unit,
+                "pages": str(inspected.pages),
+                "pdf": "1" if inspected.content_type == "application/pdf" else "",
+            }
+        )
     return refused
 
 
@@ -149,9 +157,9 @@ class UploadList(rx.State, mixin=True):
         text_ar, text_fr, text_en = (translate(exc.code, lang, **exc.params) for lang in ("ar", "fr", "en"))
         if "name" not in exc.params:  # e.g. "PDF endommagé": say which file
             text_ar, text_fr, text_en = f"{name} : {text_ar}", f"{name} : {text_fr}", f"{name}: {text_en}"
-        self.errors_ar = {**self.errors_ar, "files": text_ar}  # type: ignore[has-type]
-        self.errors_fr = {**self.errors_fr, "files": text_fr}  # type: ignore[has-type]
-        self.errors_en = {**self.errors_en, "files": text_en}  # type: ignore[has-type]
+        self.errors_ar = {**self.errors_ar, "files": text_ar}  # type: ignore[has-type]  # Reflex declares the var; mypy cannot see its type here
+        self.errors_fr = {**self.errors_fr, "files": text_fr}  # type: ignore[has-type]  # Reflex declares the var; mypy cannot see its type here
+        self.errors_en = {**self.errors_en, "files": text_en}  # type: ignore[has-type]  # Reflex declares the var; mypy cannot see its type here
 
     async def _kept(self) -> Any:
         return await self.get_state(self._store_type())
@@ -172,9 +180,9 @@ class UploadList(rx.State, mixin=True):
         if not self._may_upload():
             return
         store = await self._kept()
-        self.errors_ar = {k: v for k, v in self.errors_ar.items() if k != "files"}  # type: ignore[has-type]
-        self.errors_fr = {k: v for k, v in self.errors_fr.items() if k != "files"}  # type: ignore[has-type]
-        self.errors_en = {k: v for k, v in self.errors_en.items() if k != "files"}  # type: ignore[has-type]
+        self.errors_ar = {k: v for k, v in self.errors_ar.items() if k != "files"}
+        self.errors_fr = {k: v for k, v in self.errors_fr.items() if k != "files"}
+        self.errors_en = {k: v for k, v in self.errors_en.items() if k != "files"}
         kept, shown = list(store._files), list(self.files)
         for name, exc in await accept_uploads(files, kept, shown, upload_client(self)):
             self._file_error(exc, name)
@@ -186,9 +194,9 @@ class UploadList(rx.State, mixin=True):
             return
         store = await self._kept()
         if 0 <= index < len(store._files):
-            discard_uploads(upload_client(self), store._files[index:index + 1])
-            store._files = store._files[:index] + store._files[index + 1:]
-            self.files = self.files[:index] + self.files[index + 1:]
+            discard_uploads(upload_client(self), store._files[index : index + 1])
+            store._files = store._files[:index] + store._files[index + 1 :]
+            self.files = self.files[:index] + self.files[index + 1 :]
 
 
 class PortalState(SessionState):
@@ -250,27 +258,41 @@ class TrackingViewMixin(rx.State, mixin=True):
     def _set_view(self, view: tracking.TrackingView | None) -> None:
         self.tv_found = view is not None
         if view is None:
-            self.tv_number = self.tv_status = self.tv_subject = self.tv_registered_ar = self.tv_registered_fr = self.tv_registered_en = ""
+            self.tv_number = self.tv_status = self.tv_subject = self.tv_registered_ar = self.tv_registered_fr = (
+                self.tv_registered_en
+            ) = ""
             self.tv_milestones, self.tv_answers = [], []
             return
         when = local_datetime(view.registered_at)
         self.tv_number, self.tv_status, self.tv_subject = view.registry_number, view.status, view.subject
         self.tv_registered_ar, self.tv_registered_fr, self.tv_registered_en = when["ar"], when["fr"], when["en"]
-        self.tv_milestones = [{"key": m.key, **{f"at_{k}": v for k, v in local_datetime(m.at).items()}}
-                              for m in view.milestones]
+        self.tv_milestones = [
+            {"key": m.key, **{f"at_{k}": v for k, v in local_datetime(m.at).items()}} for m in view.milestones
+        ]
         self.tv_answers = [_answer_item(view.reference, a) for a in view.answers]
 
 
 def _answer_item(reference: str, answer: tracking.Answer) -> dict[str, str]:
     """What the tracking page shows of one answer, with its download and verification links (tickets)."""
     size, unit = size_label(answer.size)
-    verify = routes.signed_verify_path(answer.folder_reference, tracking.ticket(
-        tracking.verify_subject(answer.folder_reference))) if answer.folder_reference else routes.VERIFY
-    return {"name": answer.filename, "pages": str(answer.pages), "size": size, "unit": unit,
-            **{f"at_{k}": v for k, v in local_datetime(answer.sent_at).items()},
-            "download": routes.answer_path(reference, answer.document_id,
-                                           tracking.ticket(tracking.answer_subject(answer.document_id))),
-            "verify": verify}
+    verify = (
+        routes.signed_verify_path(
+            answer.folder_reference, tracking.ticket(tracking.verify_subject(answer.folder_reference))
+        )
+        if answer.folder_reference
+        else routes.VERIFY
+    )
+    return {
+        "name": answer.filename,
+        "pages": str(answer.pages),
+        "size": size,
+        "unit": unit,
+        **{f"at_{k}": v for k, v in local_datetime(answer.sent_at).items()},
+        "download": routes.answer_path(
+            reference, answer.document_id, tracking.ticket(tracking.answer_subject(answer.document_id))
+        ),
+        "verify": verify,
+    }
 
 
 # --- components -------------------------------------------------------------------------------
@@ -281,8 +303,17 @@ def dl_row(label: Any, value: Any, **props: Any) -> list[rx.Component]:
     return [rx.el.dt(t(label) if isinstance(label, str) else label), rx.el.dd(value, **props)]
 
 
-def upload_box(upload_id: str, on_drop: Any, label_key: str, hint_key: str, *, accept: dict[str, list[str]],
-               multiple: bool = True, busy: Any = False, icon: str = "upload") -> rx.Component:
+def upload_box(
+    upload_id: str,
+    on_drop: Any,
+    label_key: str,
+    hint_key: str,
+    *,
+    accept: dict[str, list[str]],
+    multiple: bool = True,
+    busy: Any = False,
+    icon: str = "upload",
+) -> rx.Component:
     """A large tappable drop zone (keyboard accessible) that sends the files to ``on_drop`` at once."""
     root = rx.upload.root(
         rx.el.div(
@@ -315,8 +346,9 @@ def _label_file_input(component: rx.Component, label: Any) -> None:
 def verdict(ok: Any, testid: str = "verify-verdict") -> rx.Component:
     """The big green "authentic" / red "not authentic" banner."""
     return rx.el.div(
-        rx.cond(ok, rx.icon("shield-check", size=40, aria_hidden="true"),
-                rx.icon("shield-x", size=40, aria_hidden="true")),
+        rx.cond(
+            ok, rx.icon("shield-check", size=40, aria_hidden="true"), rx.icon("shield-x", size=40, aria_hidden="true")
+        ),
         rx.el.span(rx.cond(ok, t("verify.authentic"), t("verify.not_authentic")), class_name="verdict-word"),
         class_name=rx.cond(ok, "verdict verdict-ok", "verdict verdict-bad"),
         role="status",
@@ -326,8 +358,12 @@ def verdict(ok: Any, testid: str = "verify-verdict") -> rx.Component:
 
 
 def status_badge(status: Any) -> rx.Component:
-    return rx.el.span(t_choice(status, "track.status.", STATUSES), class_name="badge badge-status",
-                      data_testid="track-status", data_status=status)
+    return rx.el.span(
+        t_choice(status, "track.status.", STATUSES),
+        class_name="badge badge-status",
+        data_testid="track-status",
+        data_status=status,
+    )
 
 
 def tracking_view(state: Any) -> rx.Component:
@@ -340,27 +376,37 @@ def tracking_view(state: Any) -> rx.Component:
                 class_name="status-row",
             ),
             rx.el.dl(
-                *dl_row("deposit.number", rx.el.strong(state.tv_number), dir="ltr", class_name="number-inline",
-                        data_testid="track-number"),
+                *dl_row(
+                    "deposit.number",
+                    rx.el.strong(state.tv_number),
+                    dir="ltr",
+                    class_name="number-inline",
+                    data_testid="track-number",
+                ),
                 *dl_row("track.subject", state.tv_subject, dir="auto"),
-                *dl_row("track.registered_at", pick(state.tv_registered_ar, state.tv_registered_fr, state.tv_registered_en)),
+                *dl_row(
+                    "track.registered_at", pick(state.tv_registered_ar, state.tv_registered_fr, state.tv_registered_en)
+                ),
                 class_name="dl dl-stack",
             ),
         ),
         card(
             section_title("track.timeline"),
             rx.el.ol(
-                rx.foreach(state.tv_milestones, lambda m: rx.el.li(
-                    rx.el.span(class_name="timeline-dot", aria_hidden="true"),
-                    rx.el.span(
-                        rx.el.span(t_choice(m["key"], "", MILESTONE_KEYS), class_name="timeline-title"),
-                        rx.el.span(pick(m["at_ar"], m["at_fr"], m["at_en"]), class_name="timeline-time"),
-                        class_name="timeline-body",
+                rx.foreach(
+                    state.tv_milestones,
+                    lambda m: rx.el.li(
+                        rx.el.span(class_name="timeline-dot", aria_hidden="true"),
+                        rx.el.span(
+                            rx.el.span(t_choice(m["key"], "", MILESTONE_KEYS), class_name="timeline-title"),
+                            rx.el.span(pick(m["at_ar"], m["at_fr"], m["at_en"]), class_name="timeline-time"),
+                            class_name="timeline-body",
+                        ),
+                        class_name="timeline-item",
+                        data_testid="track-milestone",
+                        data_key=m["key"],
                     ),
-                    class_name="timeline-item",
-                    data_testid="track-milestone",
-                    data_key=m["key"],
-                )),
+                ),
                 class_name="timeline",
                 data_testid="track-timeline",
             ),
@@ -384,13 +430,31 @@ def _answer_row(a: Any) -> rx.Component:
             rx.el.span(a["name"], class_name="file-name", dir="ltr"),
             class_name="doc-head",
         ),
-        rx.el.p(pick(a["at_ar"], a["at_fr"], a["at_en"]), " · ", page_count(a["pages"]), " · ", size_text(a), class_name="file-meta"),
+        rx.el.p(
+            pick(a["at_ar"], a["at_fr"], a["at_en"]),
+            " · ",
+            page_count(a["pages"]),
+            " · ",
+            size_text(a),
+            class_name="file-meta",
+        ),
         rx.el.div(
-            rx.el.a(rx.icon("download", size=18, aria_hidden="true"), t("citizen.answer_download"),
-                    href=a["download"], download=a["name"], reload_document=True, class_name="btn btn-primary",
-                    data_testid="track-answer-download"),
-            rx.el.a(rx.icon("shield-check", size=18, aria_hidden="true"), t("citizen.answer_verify"),
-                    href=a["verify"], class_name="btn btn-secondary", data_testid="track-answer-verify"),
+            rx.el.a(
+                rx.icon("download", size=18, aria_hidden="true"),
+                t("citizen.answer_download"),
+                href=a["download"],
+                download=a["name"],
+                reload_document=True,
+                class_name="btn btn-primary",
+                data_testid="track-answer-download",
+            ),
+            rx.el.a(
+                rx.icon("shield-check", size=18, aria_hidden="true"),
+                t("citizen.answer_verify"),
+                href=a["verify"],
+                class_name="btn btn-secondary",
+                data_testid="track-answer-verify",
+            ),
             class_name="actions",
         ),
         class_name="doc-item",
@@ -420,9 +484,18 @@ SIGNATURE_LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")  # ``pki.ltv`` LEVEL_* values
 
 def signature_level_row(level: Any) -> rx.Component:
     """The file's PAdES level and what it means for a reader ("" level: nothing shown)."""
-    return rx.cond(level != "", rx.el.div(
-        rx.el.p(rx.icon("shield-check", size=16, aria_hidden="true"), rx.el.span(t("verify.level")), " ",
-                rx.el.strong("PAdES ", level, dir="ltr", class_name="nowrap"), class_name="file-meta"),
-        rx.el.p(t_choice(level, "verify.level.", SIGNATURE_LEVELS), class_name="muted"),
-        data_testid="verify-level", data_level=level,
-    ))
+    return rx.cond(
+        level != "",
+        rx.el.div(
+            rx.el.p(
+                rx.icon("shield-check", size=16, aria_hidden="true"),
+                rx.el.span(t("verify.level")),
+                " ",
+                rx.el.strong("PAdES ", level, dir="ltr", class_name="nowrap"),
+                class_name="file-meta",
+            ),
+            rx.el.p(t_choice(level, "verify.level.", SIGNATURE_LEVELS), class_name="muted"),
+            data_testid="verify-level",
+            data_level=level,
+        ),
+    )

@@ -20,19 +20,35 @@ from mrasla_app import db
 from mrasla_app.api.limits import Limiter
 from mrasla_app.i18n import translate
 from mrasla_app.services.directory import administrations as directory
+from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.services.portal import deposits, views
 from mrasla_app.services.portal.deposits import DepositForm
-from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.settings import get_settings
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.files import ACCEPT
 from mrasla_app.ui.components.forms import (
-    button, card, field, field_error, messages, option, page_title, radio_field, select_field,
+    button,
+    card,
+    field,
+    field_error,
+    messages,
+    option,
+    page_title,
+    radio_field,
+    select_field,
 )
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
-    ID_KINDS, PortalState, UploadList, dl_row, form_data, local_datetime, page_count, size_text, upload_box,
+    ID_KINDS,
+    PortalState,
+    UploadList,
+    dl_row,
+    form_data,
+    local_datetime,
+    page_count,
+    size_text,
+    upload_box,
 )
 
 ROUTE = routes.DEPOSIT
@@ -41,8 +57,18 @@ FORM = "deposit"
 UPLOAD_ID = "deposit-files"
 STEPS = ("administration", "identity", "letter", "review")
 # Which step shows (and fixes) each field the service may refuse.
-STEP_OF_FIELD = {"administration": 1, "unit": 1, "full_name": 2, "id_kind": 2, "id_value": 2, "email": 2,
-                 "phone": 2, "subject": 3, "message": 3, "files": 3}
+STEP_OF_FIELD = {
+    "administration": 1,
+    "unit": 1,
+    "full_name": 2,
+    "id_kind": 2,
+    "id_value": 2,
+    "email": 2,
+    "phone": 2,
+    "subject": 3,
+    "message": 3,
+    "files": 3,
+}
 
 # At most 5 deposits per 10 minutes from one client address (each worker counts on its own).
 submit_limit = Limiter("portal-deposit", limit=5, window=600)
@@ -117,15 +143,32 @@ class DepositState(UploadList, PortalState):
         self.query = query[:100]
         with db.read_session() as session:
             rows = directory.public_directory(session, self.query, limit=20)
-        self.results = [{"id": str(a.id), "code": a.code, "name_ar": a.name_ar, "name_fr": a.name_fr,
-                         "city_ar": a.city_ar or "", "city_fr": a.city_fr or ""} for a in rows]
+        self.results = [
+            {
+                "id": str(a.id),
+                "code": a.code,
+                "name_ar": a.name_ar,
+                "name_fr": a.name_fr,
+                "city_ar": a.city_ar or "",
+                "city_fr": a.city_fr or "",
+            }
+            for a in rows
+        ]
 
     def _form(self, files: list[tuple[str, bytes]] | None = None) -> DepositForm:
         return DepositForm(
-            administration_id=self._adm_id, unit_id=int(self.unit_id) if self.unit_id.isdigit() else None,
-            full_name=self.full_name, id_kind=self.id_kind, id_value=self.id_value, email=self.email,
-            phone=self.phone, subject=self.subject, message=self.message, lang=self._lang(),
-            idempotency_key=self._idempotency_key, files=files or [],
+            administration_id=self._adm_id,
+            unit_id=int(self.unit_id) if self.unit_id.isdigit() else None,
+            full_name=self.full_name,
+            id_kind=self.id_kind,
+            id_value=self.id_value,
+            email=self.email,
+            phone=self.phone,
+            subject=self.subject,
+            message=self.message,
+            lang=self._lang(),
+            idempotency_key=self._idempotency_key,
+            files=files or [],
         )
 
     def _set_errors(self, fields: dict[str, str | tuple[str, dict]]) -> None:
@@ -171,7 +214,9 @@ class DepositState(UploadList, PortalState):
         else:  # a reload keeps the draft; refresh the directory
             self._search(self.query)
         s = get_settings()
-        self.limits_ar, self.limits_fr, self.limits_en = self._texts("deposit.limits", max=s.max_files, mb=s.max_upload_mb)
+        self.limits_ar, self.limits_fr, self.limits_en = self._texts(
+            "deposit.limits", max=s.max_files, mb=s.max_upload_mb
+        )
         self.busy = False
 
     @rx.event
@@ -196,8 +241,14 @@ class DepositState(UploadList, PortalState):
             return
         self._adm_id = adm.id
         self.adm_code, self.adm_name_ar, self.adm_name_fr = adm.code, adm.name_ar, adm.name_fr
-        self.units = [{"id": str(n.unit.id), "name_ar": "\u2003" * n.depth + n.unit.name_ar,
-                       "name_fr": "\u2003" * n.depth + n.unit.name_fr} for n in adm.units]
+        self.units = [
+            {
+                "id": str(n.unit.id),
+                "name_ar": "\u2003" * n.depth + n.unit.name_ar,
+                "name_fr": "\u2003" * n.depth + n.unit.name_fr,
+            }
+            for n in adm.units
+        ]
         self.unit_id = ""
         self._set_errors({})
 
@@ -242,7 +293,7 @@ class DepositState(UploadList, PortalState):
     def save_letter(self, form: dict):
         form = form_data(form)
         self.subject = str(form.get("subject", ""))[:400]
-        self.message = str(form.get("message", ""))[:deposits.MAX_MESSAGE + 1]
+        self.message = str(form.get("message", ""))[: deposits.MAX_MESSAGE + 1]
         if self._check_step(3):
             self.step = 4
 
@@ -313,19 +364,25 @@ def _steps() -> rx.Component:
         return rx.el.li(
             rx.el.span(str(i), class_name="step-num", aria_hidden="true"),
             rx.el.span(t(f"deposit.step.{key}"), class_name="step-label"),
-            class_name=rx.cond(DepositState.step == i, "step is-current",
-                               rx.cond(DepositState.step > i, "step is-done", "step")),
+            class_name=rx.cond(
+                DepositState.step == i, "step is-current", rx.cond(DepositState.step > i, "step is-done", "step")
+            ),
             aria_current=rx.cond(DepositState.step == i, "step", None),
         )
 
-    return rx.el.ol(*[item(i, key) for i, key in enumerate(STEPS, start=1)], class_name="steps",
-                    aria_label=t("deposit.steps_label"), data_testid="deposit-steps")
+    return rx.el.ol(
+        *[item(i, key) for i, key in enumerate(STEPS, start=1)],
+        class_name="steps",
+        aria_label=t("deposit.steps_label"),
+        data_testid="deposit-steps",
+    )
 
 
 def _nav(back_to: int | None, next_button: rx.Component) -> rx.Component:
     return rx.el.div(
         button("common.back", kind="ghost", on_click=DepositState.go(back_to), data_testid="deposit-back")
-        if back_to else rx.fragment(),
+        if back_to
+        else rx.fragment(),
         next_button,
         class_name="wizard-nav",
     )
@@ -333,24 +390,33 @@ def _nav(back_to: int | None, next_button: rx.Component) -> rx.Component:
 
 def _next(testid: str, **props) -> rx.Component:
     props.setdefault("type", "submit")
-    return rx.el.button(t("common.next"), rx.icon("arrow-right", size=18, aria_hidden="true", class_name="flip-rtl"),
-                        class_name="btn btn-primary", data_testid=testid, **props)
+    return rx.el.button(
+        t("common.next"),
+        rx.icon("arrow-right", size=18, aria_hidden="true", class_name="flip-rtl"),
+        class_name="btn btn-primary",
+        data_testid=testid,
+        **props,
+    )
 
 
 def _adm_card(a: rx.Var) -> rx.Component:
-    return rx.el.li(rx.el.button(
-        rx.el.span(rx.icon("landmark", size=22, aria_hidden="true"), class_name="adm-icon"),
-        rx.el.span(
-            rx.el.span(pick(a["name_ar"], a["name_fr"]), class_name="adm-name"),
-            rx.el.span(rx.el.code(a["code"], dir="ltr"), " · ", pick(a["city_ar"], a["city_fr"]), class_name="adm-meta"),
-            class_name="adm-body",
-        ),
-        type="button",
-        on_click=DepositState.choose(a["id"]),
-        class_name="adm-card",
-        data_testid="adm-result",
-        data_code=a["code"],
-    ))
+    return rx.el.li(
+        rx.el.button(
+            rx.el.span(rx.icon("landmark", size=22, aria_hidden="true"), class_name="adm-icon"),
+            rx.el.span(
+                rx.el.span(pick(a["name_ar"], a["name_fr"]), class_name="adm-name"),
+                rx.el.span(
+                    rx.el.code(a["code"], dir="ltr"), " · ", pick(a["city_ar"], a["city_fr"]), class_name="adm-meta"
+                ),
+                class_name="adm-body",
+            ),
+            type="button",
+            on_click=DepositState.choose(a["id"]),
+            class_name="adm-card",
+            data_testid="adm-result",
+            data_code=a["code"],
+        )
+    )
 
 
 def _loading_list() -> rx.Component:
@@ -358,8 +424,11 @@ def _loading_list() -> rx.Component:
     about as tall as the list, so nothing below jumps when it replaces them."""
     return rx.el.div(
         rx.el.p(t("deposit.loading_list"), class_name="muted", role="status"),
-        rx.el.ul(*[rx.el.li(class_name="adm-card adm-placeholder") for _ in range(5)], class_name="adm-list",
-                 aria_hidden="true"),
+        rx.el.ul(
+            *[rx.el.li(class_name="adm-card adm-placeholder") for _ in range(5)],
+            class_name="adm-list",
+            aria_hidden="true",
+        ),
         class_name="adm-loading",
         data_testid="adm-loading",
     )
@@ -377,30 +446,57 @@ def _step_administration() -> rx.Component:
                     rx.el.code(DepositState.adm_code, dir="ltr", class_name="muted"),
                     class_name="adm-body",
                 ),
-                button("deposit.change", kind="ghost", class_name="btn-small",
-                       on_click=DepositState.change_administration, data_testid="adm-change"),
+                button(
+                    "deposit.change",
+                    kind="ghost",
+                    class_name="btn-small",
+                    on_click=DepositState.change_administration,
+                    data_testid="adm-change",
+                ),
                 class_name="adm-chosen",
             ),
             select_field(
-                FORM, "unit", "deposit.unit_label",
-                [option("", t("deposit.unit_any")),
-                 rx.foreach(DepositState.units, lambda u: option(u["id"], pick(u["name_ar"], u["name_fr"])))],
-                value=DepositState.unit_id, on_change=DepositState.set_unit, errors=ERRORS,
+                FORM,
+                "unit",
+                "deposit.unit_label",
+                [
+                    option("", t("deposit.unit_any")),
+                    rx.foreach(DepositState.units, lambda u: option(u["id"], pick(u["name_ar"], u["name_fr"]))),
+                ],
+                value=DepositState.unit_id,
+                on_change=DepositState.set_unit,
+                errors=ERRORS,
             ),
             _nav(None, _next("deposit-next-1", type="button", on_click=DepositState.next_from_administration)),
             class_name="form",
         ),
         rx.el.div(
-            field(FORM, "search", "deposit.search_label", type="search", hint_key="deposit.search_hint",
-                  default_value=DepositState.query, on_change=DepositState.search.debounce(250),
-                  errors=ERRORS, enter_key_hint="search", key=DepositState.form_key),
+            field(
+                FORM,
+                "search",
+                "deposit.search_label",
+                type="search",
+                hint_key="deposit.search_hint",
+                default_value=DepositState.query,
+                on_change=DepositState.search.debounce(250),
+                errors=ERRORS,
+                enter_key_hint="search",
+                key=DepositState.form_key,
+            ),
             field_error(ERRORS, "administration", f"{FORM}-administration"),
             rx.cond(
                 DepositState.results.length() > 0,
-                rx.el.ul(rx.foreach(DepositState.results, _adm_card), class_name="adm-list",
-                         data_testid="adm-results", aria_live="polite"),
-                rx.cond(rx.State.is_hydrated, rx.el.p(t("deposit.no_results"), class_name="muted", role="status"),
-                        _loading_list()),
+                rx.el.ul(
+                    rx.foreach(DepositState.results, _adm_card),
+                    class_name="adm-list",
+                    data_testid="adm-results",
+                    aria_live="polite",
+                ),
+                rx.cond(
+                    rx.State.is_hydrated,
+                    rx.el.p(t("deposit.no_results"), class_name="muted", role="status"),
+                    _loading_list(),
+                ),
             ),
             class_name="form",
         ),
@@ -409,18 +505,60 @@ def _step_administration() -> rx.Component:
 
 def _step_identity() -> rx.Component:
     return rx.el.form(
-        field(FORM, "full_name", "deposit.full_name", required=True, autocomplete="name",
-              default_value=DepositState.full_name, errors=ERRORS, max_length=150, dir="auto"),
-        radio_field(FORM, "id_kind", "deposit.id_kind", [("CIN", "deposit.id_kind.CIN"), ("ICE", "deposit.id_kind.ICE")],
-                    value=DepositState.id_kind, errors=ERRORS),
-        field(FORM, "id_value", "deposit.id_value", required=True, hint_key="deposit.id_hint",
-              default_value=DepositState.id_value, errors=ERRORS, dir="ltr", auto_capitalize="characters",
-              max_length=20),
+        field(
+            FORM,
+            "full_name",
+            "deposit.full_name",
+            required=True,
+            autocomplete="name",
+            default_value=DepositState.full_name,
+            errors=ERRORS,
+            max_length=150,
+            dir="auto",
+        ),
+        radio_field(
+            FORM,
+            "id_kind",
+            "deposit.id_kind",
+            [("CIN", "deposit.id_kind.CIN"), ("ICE", "deposit.id_kind.ICE")],
+            value=DepositState.id_kind,
+            errors=ERRORS,
+        ),
+        field(
+            FORM,
+            "id_value",
+            "deposit.id_value",
+            required=True,
+            hint_key="deposit.id_hint",
+            default_value=DepositState.id_value,
+            errors=ERRORS,
+            dir="ltr",
+            auto_capitalize="characters",
+            max_length=20,
+        ),
         rx.el.p(t("deposit.contact_hint"), class_name="hint"),
-        field(FORM, "email", "deposit.email", type="email", autocomplete="email", input_mode="email",
-              default_value=DepositState.email, errors=ERRORS, dir="ltr"),
-        field(FORM, "phone", "deposit.phone", type="tel", autocomplete="tel", input_mode="tel",
-              default_value=DepositState.phone, errors=ERRORS, dir="ltr"),
+        field(
+            FORM,
+            "email",
+            "deposit.email",
+            type="email",
+            autocomplete="email",
+            input_mode="email",
+            default_value=DepositState.email,
+            errors=ERRORS,
+            dir="ltr",
+        ),
+        field(
+            FORM,
+            "phone",
+            "deposit.phone",
+            type="tel",
+            autocomplete="tel",
+            input_mode="tel",
+            default_value=DepositState.phone,
+            errors=ERRORS,
+            dir="ltr",
+        ),
         _nav(1, _next("deposit-next-2")),
         on_submit=DepositState.save_identity,
         id="deposit-identity",
@@ -456,12 +594,20 @@ def _files_list(removable: bool) -> rx.Component:
     return rx.cond(
         DepositState.files.length() > 0,
         rx.el.ul(
-            rx.foreach(DepositState.files, _file_row) if removable else rx.foreach(
-                DepositState.files, lambda f: rx.el.li(
+            rx.foreach(DepositState.files, _file_row)
+            if removable
+            else rx.foreach(
+                DepositState.files,
+                lambda f: rx.el.li(
                     rx.icon("paperclip", size=18, aria_hidden="true", class_name="file-icon"),
-                    rx.el.span(rx.el.span(f["name"], class_name="file-name", dir="auto"),
-                               rx.el.span(size_text(f), class_name="file-meta"), class_name="file-body"),
-                    class_name="file-row")),
+                    rx.el.span(
+                        rx.el.span(f["name"], class_name="file-name", dir="auto"),
+                        rx.el.span(size_text(f), class_name="file-meta"),
+                        class_name="file-body",
+                    ),
+                    class_name="file-row",
+                ),
+            ),
             class_name="file-list",
             data_testid="deposit-files-list",
         ),
@@ -472,10 +618,27 @@ def _files_list(removable: bool) -> rx.Component:
 def _step_letter() -> rx.Component:
     return rx.el.div(
         rx.el.form(
-            field(FORM, "subject", "deposit.subject", required=True, default_value=DepositState.subject,
-                  errors=ERRORS, max_length=255, dir="auto"),
-            field(FORM, "message", "deposit.message", multiline=True, default_value=DepositState.message,
-                  errors=ERRORS, rows=6, max_length=deposits.MAX_MESSAGE, dir="auto"),
+            field(
+                FORM,
+                "subject",
+                "deposit.subject",
+                required=True,
+                default_value=DepositState.subject,
+                errors=ERRORS,
+                max_length=255,
+                dir="auto",
+            ),
+            field(
+                FORM,
+                "message",
+                "deposit.message",
+                multiline=True,
+                default_value=DepositState.message,
+                errors=ERRORS,
+                rows=6,
+                max_length=deposits.MAX_MESSAGE,
+                dir="auto",
+            ),
             on_submit=DepositState.save_letter,
             id="deposit-letter",
             class_name="form",
@@ -484,10 +647,20 @@ def _step_letter() -> rx.Component:
         ),
         rx.el.div(
             rx.el.p(t("deposit.files"), class_name="label", id=f"{FORM}-files-label"),
-            rx.el.p(t("deposit.files_hint"), " ", pick(DepositState.limits_ar, DepositState.limits_fr, DepositState.limits_en),
-                    class_name="hint"),
-            upload_box(UPLOAD_ID, DepositState.add_files(rx.upload_files(upload_id=UPLOAD_ID)),
-                       "deposit.files_add", "deposit.files_drop", accept=ACCEPT, icon="camera"),
+            rx.el.p(
+                t("deposit.files_hint"),
+                " ",
+                pick(DepositState.limits_ar, DepositState.limits_fr, DepositState.limits_en),
+                class_name="hint",
+            ),
+            upload_box(
+                UPLOAD_ID,
+                DepositState.add_files(rx.upload_files(upload_id=UPLOAD_ID)),
+                "deposit.files_add",
+                "deposit.files_drop",
+                accept=ACCEPT,
+                icon="camera",
+            ),
             field_error(ERRORS, "files", f"{FORM}-files"),
             _files_list(removable=True),
             class_name="field files-field",
@@ -501,8 +674,13 @@ def _review_section(step: int, title_key: str, *rows: rx.Component) -> rx.Compon
     return rx.el.div(
         rx.el.div(
             rx.el.h3(t(title_key), class_name="subsection-title"),
-            button("deposit.edit", kind="ghost", class_name="btn-small", on_click=DepositState.go(step),
-                   data_testid=f"deposit-edit-{step}"),
+            button(
+                "deposit.edit",
+                kind="ghost",
+                class_name="btn-small",
+                on_click=DepositState.go(step),
+                data_testid=f"deposit-edit-{step}",
+            ),
             class_name="card-head",
         ),
         *rows,
@@ -513,30 +691,68 @@ def _review_section(step: int, title_key: str, *rows: rx.Component) -> rx.Compon
 def _step_review() -> rx.Component:
     return rx.el.div(
         rx.el.h2(t("deposit.review_title"), class_name="section-title"),
-        _review_section(1, "deposit.step.administration", rx.el.dl(
-            *dl_row("deposit.administration", pick(DepositState.adm_name_ar, DepositState.adm_name_fr)),
-            rx.cond(DepositState.unit_id != "", rx.fragment(*dl_row("deposit.unit", rx.foreach(
-                DepositState.units, lambda u: rx.cond(u["id"] == DepositState.unit_id,
-                                                       pick(u["name_ar"], u["name_fr"]), ""))))),
-            class_name="dl dl-stack")),
-        _review_section(2, "deposit.step.identity", rx.el.dl(
-            *dl_row("deposit.full_name", DepositState.full_name, dir="auto"),
-            *dl_row("deposit.id_value", rx.el.span(t_choice(DepositState.id_kind, "citizen.id_short.", ID_KINDS), " ",
-                                                   rx.el.bdi(DepositState.id_value, dir="ltr"))),
-            rx.cond(DepositState.email != "", rx.fragment(*dl_row("deposit.email", DepositState.email, dir="ltr"))),
-            rx.cond(DepositState.phone != "", rx.fragment(*dl_row("deposit.phone", DepositState.phone, dir="ltr"))),
-            class_name="dl dl-stack")),
-        _review_section(3, "deposit.step.letter", rx.el.dl(
-            *dl_row("deposit.subject", DepositState.subject, dir="auto"),
-            rx.cond(DepositState.message != "",
-                    rx.fragment(*dl_row("deposit.message", DepositState.message, class_name="pre-wrap", dir="auto"))),
-            class_name="dl dl-stack"), _files_list(removable=False)),
+        _review_section(
+            1,
+            "deposit.step.administration",
+            rx.el.dl(
+                *dl_row("deposit.administration", pick(DepositState.adm_name_ar, DepositState.adm_name_fr)),
+                rx.cond(
+                    DepositState.unit_id != "",
+                    rx.fragment(
+                        *dl_row(
+                            "deposit.unit",
+                            rx.foreach(
+                                DepositState.units,
+                                lambda u: rx.cond(
+                                    u["id"] == DepositState.unit_id, pick(u["name_ar"], u["name_fr"]), ""
+                                ),
+                            ),
+                        )
+                    ),
+                ),
+                class_name="dl dl-stack",
+            ),
+        ),
+        _review_section(
+            2,
+            "deposit.step.identity",
+            rx.el.dl(
+                *dl_row("deposit.full_name", DepositState.full_name, dir="auto"),
+                *dl_row(
+                    "deposit.id_value",
+                    rx.el.span(
+                        t_choice(DepositState.id_kind, "citizen.id_short.", ID_KINDS),
+                        " ",
+                        rx.el.bdi(DepositState.id_value, dir="ltr"),
+                    ),
+                ),
+                rx.cond(DepositState.email != "", rx.fragment(*dl_row("deposit.email", DepositState.email, dir="ltr"))),
+                rx.cond(DepositState.phone != "", rx.fragment(*dl_row("deposit.phone", DepositState.phone, dir="ltr"))),
+                class_name="dl dl-stack",
+            ),
+        ),
+        _review_section(
+            3,
+            "deposit.step.letter",
+            rx.el.dl(
+                *dl_row("deposit.subject", DepositState.subject, dir="auto"),
+                rx.cond(
+                    DepositState.message != "",
+                    rx.fragment(*dl_row("deposit.message", DepositState.message, class_name="pre-wrap", dir="auto")),
+                ),
+                class_name="dl dl-stack",
+            ),
+            _files_list(removable=False),
+        ),
         rx.el.p(t("deposit.review_note"), class_name="muted"),
         rx.el.div(
             button("common.back", kind="ghost", on_click=DepositState.go(3), data_testid="deposit-back"),
             rx.el.button(
-                rx.cond(DepositState.busy, rx.icon("loader-circle", size=18, class_name="spin", aria_hidden="true"),
-                        rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl")),
+                rx.cond(
+                    DepositState.busy,
+                    rx.icon("loader-circle", size=18, class_name="spin", aria_hidden="true"),
+                    rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl"),
+                ),
                 rx.cond(DepositState.busy, t("deposit.submitting"), t("deposit.submit")),
                 type="button",
                 on_click=DepositState.submit,
@@ -586,11 +802,18 @@ def done_view() -> rx.Component:
             ),
             card(
                 rx.el.dl(
-                    *dl_row("deposit.registered_at", pick(DepositState.registered_ar, DepositState.registered_fr, DepositState.registered_en),
-                            data_testid="deposit-time"),
+                    *dl_row(
+                        "deposit.registered_at",
+                        pick(DepositState.registered_ar, DepositState.registered_fr, DepositState.registered_en),
+                        data_testid="deposit-time",
+                    ),
                     *dl_row("deposit.administration", pick(DepositState.adm_name_ar, DepositState.adm_name_fr)),
-                    rx.cond(DepositState.unit_name_fr != "", rx.fragment(
-                        *dl_row("deposit.unit", pick(DepositState.unit_name_ar, DepositState.unit_name_fr)))),
+                    rx.cond(
+                        DepositState.unit_name_fr != "",
+                        rx.fragment(
+                            *dl_row("deposit.unit", pick(DepositState.unit_name_ar, DepositState.unit_name_fr))
+                        ),
+                    ),
                     *dl_row("deposit.subject", DepositState.subject, dir="auto"),
                     class_name="dl dl-stack",
                 ),
@@ -613,9 +836,15 @@ def done_view() -> rx.Component:
                     ),
                     class_name="done-actions",
                 ),
-                rx.cond(DepositState.emailed, rx.el.p(rx.icon("mail-check", size=18, aria_hidden="true"),
-                                                      t("deposit.emailed"), class_name="note",
-                                                      data_testid="deposit-emailed")),
+                rx.cond(
+                    DepositState.emailed,
+                    rx.el.p(
+                        rx.icon("mail-check", size=18, aria_hidden="true"),
+                        t("deposit.emailed"),
+                        class_name="note",
+                        data_testid="deposit-emailed",
+                    ),
+                ),
                 rx.el.p(t("deposit.keep_link"), class_name="muted"),
             ),
             button("deposit.new", kind="ghost", on_click=DepositState.start_over, data_testid="deposit-new"),

@@ -18,14 +18,14 @@ import time
 import reflex as rx
 
 from mrasla_app import db
+from mrasla_app.services.errors import DomainError
 from mrasla_app.services.platform import notifications
 from mrasla_app.services.portal import tracking
-from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import button, card, field, message, messages, page_title, submit
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import t
-from mrasla_app.ui.pages.portal.common import PortalState, form_data, TrackingViewMixin, track_limit, tracking_view
+from mrasla_app.ui.pages.portal.common import PortalState, TrackingViewMixin, form_data, track_limit, tracking_view
 
 ROUTE = routes.TRACK
 TITLE = "Suivre mon courrier · تتبع مراسلتي — Mrasla"
@@ -97,7 +97,7 @@ class TrackState(TrackingViewMixin, PortalState):
             self._fail(DomainError("error.tracking_code_invalid"))
             return
         self._clear_messages()
-        self._correspondence_id = corr_id  # type: ignore[assignment]
+        self._correspondence_id = corr_id
         self._show_tracking(self._correspondence_id)
         self.stage = "view"
 
@@ -109,10 +109,25 @@ class TrackState(TrackingViewMixin, PortalState):
 
 def _ask() -> rx.Component:
     return rx.el.form(
-        field(FORM, "number", "track.number", required=True, hint_key="track.number_hint", dir="ltr",
-              auto_capitalize="characters", default_value=TrackState.number),
-        field(FORM, "contact", "track.contact", required=True, hint_key="citizen.track_contact_hint", autocomplete="email",
-              dir="ltr"),
+        field(
+            FORM,
+            "number",
+            "track.number",
+            required=True,
+            hint_key="track.number_hint",
+            dir="ltr",
+            auto_capitalize="characters",
+            default_value=TrackState.number,
+        ),
+        field(
+            FORM,
+            "contact",
+            "track.contact",
+            required=True,
+            hint_key="citizen.track_contact_hint",
+            autocomplete="email",
+            dir="ltr",
+        ),
         submit("track.send_code", "track-send"),
         on_submit=TrackState.request_code,
         class_name="form",
@@ -123,8 +138,18 @@ def _code() -> rx.Component:
     return rx.fragment(
         message(TrackState.sent_ar, TrackState.sent_fr, TrackState.sent_en, ok=True, testid="track-code-sent"),
         rx.el.form(
-            field(FORM, "code", "track.code", required=True, autocomplete="one-time-code", input_mode="numeric",
-                  pattern="[0-9٠-٩۰-۹]{6}", max_length=6, dir="ltr", auto_focus=True),
+            field(
+                FORM,
+                "code",
+                "track.code",
+                required=True,
+                autocomplete="one-time-code",
+                input_mode="numeric",
+                pattern="[0-9٠-٩۰-۹]{6}",
+                max_length=6,
+                dir="ltr",
+                auto_focus=True,
+            ),
             rx.el.div(
                 submit("track.confirm", "track-confirm"),
                 button("track.restart", kind="ghost", on_click=TrackState.restart, data_testid="track-restart"),
@@ -142,10 +167,13 @@ def page() -> rx.Component:
         messages(TrackState),
         rx.match(
             TrackState.stage,
-            ("view", rx.fragment(
-                tracking_view(TrackState),
-                button("track.restart", kind="ghost", on_click=TrackState.restart, data_testid="track-restart"),
-            )),
+            (
+                "view",
+                rx.fragment(
+                    tracking_view(TrackState),
+                    button("track.restart", kind="ghost", on_click=TrackState.restart, data_testid="track-restart"),
+                ),
+            ),
             ("code", card(_code(), class_name="narrow")),
             card(rx.el.p(t("track.intro"), class_name="muted"), _ask(), class_name="narrow"),
         ),

@@ -6,8 +6,8 @@ from __future__ import annotations
 import reflex as rx
 
 from mrasla_app import db
-from mrasla_app.services.portal import tracking
 from mrasla_app.services.errors import DomainError
+from mrasla_app.services.portal import tracking
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import messages, page_title
 from mrasla_app.ui.components.layout import layout

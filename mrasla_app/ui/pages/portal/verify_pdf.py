@@ -17,24 +17,43 @@ import reflex as rx
 from mrasla_app.api.verify import MAX_VERIFY_MB
 from mrasla_app.i18n import LANGS
 from mrasla_app.pki.validation import ValidationReport
+from mrasla_app.services.errors import DomainError
 from mrasla_app.services.platform import spool
 from mrasla_app.services.portal import verification
-from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import card, messages, page_title, section_title
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
-    PortalState, dl_row, local_datetime, lookup_limit, read_capped, real_uploads, root_certificate_card,
-    signature_level_row, upload_box, upload_client, verdict,
+    PortalState,
+    dl_row,
+    local_datetime,
+    lookup_limit,
+    read_capped,
+    real_uploads,
+    root_certificate_card,
+    signature_level_row,
+    upload_box,
+    upload_client,
+    verdict,
 )
 
 ROUTE = routes.VERIFY
 TITLE = "Vérifier un document · التحقق من وثيقة — Mrasla"
 UPLOAD_ID = "verify-pdf"
-REASONS = ("not_pdf", "unreadable_pdf", "no_signature", "signature_broken", "untrusted_signer", "certificate_revoked",
-           "timestamp_missing", "timestamp_invalid", "modified_after_signing", "not_whole_document",
-           "validation_error")
+REASONS = (
+    "not_pdf",
+    "unreadable_pdf",
+    "no_signature",
+    "signature_broken",
+    "untrusted_signer",
+    "certificate_revoked",
+    "timestamp_missing",
+    "timestamp_invalid",
+    "modified_after_signing",
+    "not_whole_document",
+    "validation_error",
+)
 
 REPORT_MAX_BYTES = 2 * 1024 * 1024
 
@@ -51,7 +70,9 @@ class VerifyPdfState(PortalState):
     level: str = ""  # PAdES level of the file (B-B, B-T, B-LT, B-LTA), "" when not authentic
     can_report: bool = False  # the file is small enough to be kept for the PDF report
     _report_source: str = ""  # spool id of the file just checked (its bytes stay on disk, never in the state)
-    signatures: list[dict[str, str]] = []  # {signer, time_ar, time_fr, time_en, intact, trusted, timestamped, modified, certified}
+    signatures: list[
+        dict[str, str]
+    ] = []  # {signer, time_ar, time_fr, time_en, intact, trusted, timestamped, modified, certified}
 
     def _show_report(self, report: ValidationReport) -> None:
         self.checked, self.authentic = True, report.authentic
@@ -60,13 +81,19 @@ class VerifyPdfState(PortalState):
         rows = []
         for sig in report.signatures:
             when = local_datetime(sig.signing_time) if sig.signing_time else dict.fromkeys(LANGS, "—")
-            rows.append({
-                "signer": ", ".join(p for p in (sig.signer_common_name, sig.signer_organization) if p) or "—",
-                "time_ar": when["ar"], "time_fr": when["fr"], "time_en": when["en"],
-                "intact": _flag(sig.intact and sig.valid), "trusted": _flag(sig.trusted and not sig.revoked),
-                "timestamped": _flag(sig.timestamped and sig.timestamp_valid),
-                "modified": _flag(sig.modified_after_signing), "certified": _flag(sig.certified),
-            })
+            rows.append(
+                {
+                    "signer": ", ".join(p for p in (sig.signer_common_name, sig.signer_organization) if p) or "—",
+                    "time_ar": when["ar"],
+                    "time_fr": when["fr"],
+                    "time_en": when["en"],
+                    "intact": _flag(sig.intact and sig.valid),
+                    "trusted": _flag(sig.trusted and not sig.revoked),
+                    "timestamped": _flag(sig.timestamped and sig.timestamp_valid),
+                    "modified": _flag(sig.modified_after_signing),
+                    "certified": _flag(sig.certified),
+                }
+            )
         self.signatures = rows
 
     @rx.event
@@ -99,8 +126,9 @@ class VerifyPdfState(PortalState):
         self._show_report(await asyncio.to_thread(verification.check_pdf, data))
         if len(data) <= REPORT_MAX_BYTES and self.signatures:
             try:  # kept in the private spool (quotas, expiry) for the printable report
-                saved = await asyncio.to_thread(spool.store, upload_client(self), io.BytesIO(data), REPORT_MAX_BYTES,
-                                                name)
+                saved = await asyncio.to_thread(
+                    spool.store, upload_client(self), io.BytesIO(data), REPORT_MAX_BYTES, name
+                )
             except DomainError:
                 return  # spool full: the readable report above stays, without its PDF
             self._report_source, self.can_report = saved.file_id, True
@@ -123,8 +151,11 @@ class VerifyPdfState(PortalState):
 def _check_row(label_key: str, value: rx.Var, good_when: bool = True) -> rx.Component:
     good = (value == "1") if good_when else (value != "1")
     return rx.el.li(
-        rx.cond(good, rx.icon("circle-check", size=18, aria_hidden="true", class_name="ok"),
-                rx.icon("circle-x", size=18, aria_hidden="true", class_name="bad")),
+        rx.cond(
+            good,
+            rx.icon("circle-check", size=18, aria_hidden="true", class_name="ok"),
+            rx.icon("circle-x", size=18, aria_hidden="true", class_name="bad"),
+        ),
         rx.el.span(t(label_key)),
         rx.el.strong(rx.cond(value == "1", t("common.yes"), t("common.no"))),
         class_name=rx.cond(good, "check-row is-ok", "check-row is-bad"),
@@ -143,9 +174,12 @@ def _signature(sig: rx.Var) -> rx.Component:
             _check_row("verify.sig.trusted", sig["trusted"]),
             _check_row("verify.sig.timestamped", sig["timestamped"]),
             _check_row("verify.sig.modified", sig["modified"], good_when=False),
-            rx.el.li(rx.icon("stamp", size=18, aria_hidden="true"), rx.el.span(t("verify.sig.certified")),
-                     rx.el.strong(rx.cond(sig["certified"] == "1", t("common.yes"), t("common.no"))),
-                     class_name="check-row"),
+            rx.el.li(
+                rx.icon("stamp", size=18, aria_hidden="true"),
+                rx.el.span(t("verify.sig.certified")),
+                rx.el.strong(rx.cond(sig["certified"] == "1", t("common.yes"), t("common.no"))),
+                class_name="check-row",
+            ),
             class_name="check-list",
         ),
         class_name="sig-item",
@@ -161,30 +195,52 @@ def page() -> rx.Component:
         messages(s),
         card(
             section_title("verify.pdf_title", id="pdf-title"),
-            upload_box(UPLOAD_ID, VerifyPdfState.check(rx.upload_files(upload_id=UPLOAD_ID)), "verify.pdf_choose",
-                       "verify.pdf_hint", accept={"application/pdf": [".pdf"]}, multiple=False, icon="file-search"),
+            upload_box(
+                UPLOAD_ID,
+                VerifyPdfState.check(rx.upload_files(upload_id=UPLOAD_ID)),
+                "verify.pdf_choose",
+                "verify.pdf_hint",
+                accept={"application/pdf": [".pdf"]},
+                multiple=False,
+                icon="file-search",
+            ),
             aria_labelledby="pdf-title",
         ),
         rx.cond(
             s.checked,
             rx.el.section(
                 rx.el.h2(t("verify.report_title"), class_name="section-title"),
-                rx.el.p(rx.icon("file", size=16, aria_hidden="true"), rx.el.span(s.file_name, dir="auto"),
-                        class_name="file-meta"),
+                rx.el.p(
+                    rx.icon("file", size=16, aria_hidden="true"),
+                    rx.el.span(s.file_name, dir="auto"),
+                    class_name="file-meta",
+                ),
                 verdict(s.authentic),
                 rx.el.p(
                     rx.cond(s.authentic, t("verify.pdf_ok"), t_choice(s.reason, "verify.reason.", REASONS)),
-                    class_name="verdict-reason", data_testid="verify-reason", data_reason=s.reason,
+                    class_name="verdict-reason",
+                    data_testid="verify-reason",
+                    data_reason=s.reason,
                 ),
                 signature_level_row(s.level),
-                rx.cond(s.signatures.length() > 0, rx.fragment(
-                    rx.el.h3(t("verify.signatures"), class_name="subsection-title"),
-                    rx.el.ol(rx.foreach(s.signatures, _signature), class_name="sig-list"),
-                )),
-                rx.cond(s.can_report, rx.el.button(
-                    rx.icon("file-down", size=18, aria_hidden="true"), t("verify.report_pdf"),
-                    type="button", on_click=VerifyPdfState.download_report, class_name="btn btn-secondary",
-                    data_testid="verify-report-pdf")),
+                rx.cond(
+                    s.signatures.length() > 0,
+                    rx.fragment(
+                        rx.el.h3(t("verify.signatures"), class_name="subsection-title"),
+                        rx.el.ol(rx.foreach(s.signatures, _signature), class_name="sig-list"),
+                    ),
+                ),
+                rx.cond(
+                    s.can_report,
+                    rx.el.button(
+                        rx.icon("file-down", size=18, aria_hidden="true"),
+                        t("verify.report_pdf"),
+                        type="button",
+                        on_click=VerifyPdfState.download_report,
+                        class_name="btn btn-secondary",
+                        data_testid="verify-report-pdf",
+                    ),
+                ),
                 class_name="card",
                 data_testid="verify-report",
             ),

@@ -17,15 +17,28 @@ import reflex as rx
 
 from mrasla_app import db
 from mrasla_app.api.verify import MAX_VERIFY_MB
-from mrasla_app.services.portal import verification
 from mrasla_app.services.errors import DomainError
+from mrasla_app.services.portal import verification
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import card, message, messages
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
-    ID_KINDS, STATUSES, PortalState, dl_row, local_datetime, lookup_limit, page_count, read_capped, real_uploads,
-    root_certificate_card, signature_level_row, size_label, size_text, upload_box, verdict,
+    ID_KINDS,
+    STATUSES,
+    PortalState,
+    dl_row,
+    local_datetime,
+    lookup_limit,
+    page_count,
+    read_capped,
+    real_uploads,
+    root_certificate_card,
+    signature_level_row,
+    size_label,
+    size_text,
+    upload_box,
+    verdict,
 )
 
 ROUTE = routes.VERIFY_RECEIPT
@@ -94,14 +107,29 @@ class VerifyReceiptState(PortalState):
         self.kind, self.status, self.belongs_to = found.kind, found.status, found.belongs_to
         self.sender_ar, self.sender_fr, self.sender_reference = found.sender_ar, found.sender_fr, found.sender_reference
         self.signatories = [
-            {"name_ar": g.name_ar, "name_fr": g.name_fr, "behalf_ar": g.on_behalf_ar, "behalf_fr": g.on_behalf_fr,
-             "kind": g.kind, **{f"at_{k}": v for k, v in local_datetime(g.signed_at).items()}}
-            for g in found.signatories]
+            {
+                "name_ar": g.name_ar,
+                "name_fr": g.name_fr,
+                "behalf_ar": g.on_behalf_ar,
+                "behalf_fr": g.on_behalf_fr,
+                "kind": g.kind,
+                **{f"at_{k}": v for k, v in local_datetime(g.signed_at).items()},
+            }
+            for g in found.signatories
+        ]
         docs = []
         for d in found.documents:
             size, unit = size_label(d.size)
-            docs.append({"name": d.filename, "kind": d.kind, "pages": str(d.pages), "size": size, "unit": unit,
-                         "sha256": d.sha256})
+            docs.append(
+                {
+                    "name": d.filename,
+                    "kind": d.kind,
+                    "pages": str(d.pages),
+                    "size": size,
+                    "unit": unit,
+                    "sha256": d.sha256,
+                }
+            )
         self.documents = docs
         self.level = found.receipt_signature_level
 
@@ -126,7 +154,9 @@ class VerifyReceiptState(PortalState):
         line = verification.match_attachment(found, data)
         if found.kind == "signed":
             self.match_ok = line is not None
-            self.match_ar, self.match_fr, self.match_en = self._texts("citizen.verify_copy_match" if line else "citizen.verify_copy_nomatch")
+            self.match_ar, self.match_fr, self.match_en = self._texts(
+                "citizen.verify_copy_match" if line else "citizen.verify_copy_nomatch"
+            )
         elif line is not None:
             self.match_ok = True
             self.match_ar, self.match_fr, self.match_en = self._texts("verify.attachment_match", name=line.filename)
@@ -141,14 +171,20 @@ class VerifyReceiptState(PortalState):
 def _document(d: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.el.div(
-            rx.cond(d["kind"] == "receipt", rx.icon("stamp", size=18, aria_hidden="true"),
-                    rx.icon("paperclip", size=18, aria_hidden="true")),
+            rx.cond(
+                d["kind"] == "receipt",
+                rx.icon("stamp", size=18, aria_hidden="true"),
+                rx.icon("paperclip", size=18, aria_hidden="true"),
+            ),
             rx.el.span(d["name"], class_name="file-name", dir="auto"),
             class_name="doc-head",
         ),
         rx.el.p(
-            t_choice(d["kind"], "verify.kind.", ["receipt", "attachment", "signed"]), " · ",
-            page_count(d["pages"]), " · ", size_text(d),
+            t_choice(d["kind"], "verify.kind.", ["receipt", "attachment", "signed"]),
+            " · ",
+            page_count(d["pages"]),
+            " · ",
+            size_text(d),
             class_name="file-meta",
         ),
         rx.el.code(d["sha256"], class_name="hash", dir="ltr", data_testid="verify-sha256"),
@@ -165,18 +201,32 @@ def _by_kind(receipt: Any, acknowledgement: Any, signed: Any) -> Any:
 def _signatory(g: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.el.div(
-            rx.cond(g["kind"] == "seal", rx.icon("stamp", size=18, aria_hidden="true"),
-                    rx.icon("pen-line", size=18, aria_hidden="true")),
-            rx.el.strong(rx.cond(g["kind"] == "seal", t("citizen.verify_platform_seal"), pick(g["name_ar"], g["name_fr"])),
-                         data_testid="verify-signatory-name"),
+            rx.cond(
+                g["kind"] == "seal",
+                rx.icon("stamp", size=18, aria_hidden="true"),
+                rx.icon("pen-line", size=18, aria_hidden="true"),
+            ),
+            rx.el.strong(
+                rx.cond(g["kind"] == "seal", t("citizen.verify_platform_seal"), pick(g["name_ar"], g["name_fr"])),
+                data_testid="verify-signatory-name",
+            ),
             class_name="doc-head",
         ),
-        rx.cond(g["kind"] == "seal", rx.el.p(t("citizen.verify_applied_by"), " ", pick(g["name_ar"], g["name_fr"]),
-                                             class_name="file-meta")),
-        rx.cond(g["behalf_fr"] != "", rx.el.p(t("citizen.verify_on_behalf"), " ", pick(g["behalf_ar"], g["behalf_fr"]),
-                                              class_name="file-meta")),
-        rx.el.p(rx.cond(g["kind"] == "seal", t("citizen.verify_sealed_at"), t("citizen.verify_signed_at")), " ",
-                pick(g["at_ar"], g["at_fr"], g["at_en"]), class_name="file-meta", data_testid="verify-signatory-time"),
+        rx.cond(
+            g["kind"] == "seal",
+            rx.el.p(t("citizen.verify_applied_by"), " ", pick(g["name_ar"], g["name_fr"]), class_name="file-meta"),
+        ),
+        rx.cond(
+            g["behalf_fr"] != "",
+            rx.el.p(t("citizen.verify_on_behalf"), " ", pick(g["behalf_ar"], g["behalf_fr"]), class_name="file-meta"),
+        ),
+        rx.el.p(
+            rx.cond(g["kind"] == "seal", t("citizen.verify_sealed_at"), t("citizen.verify_signed_at")),
+            " ",
+            pick(g["at_ar"], g["at_fr"], g["at_en"]),
+            class_name="file-meta",
+            data_testid="verify-signatory-time",
+        ),
         class_name="doc-item",
         data_testid="verify-signatory",
     )
@@ -186,59 +236,133 @@ def _details() -> rx.Component:
     s = VerifyReceiptState
     return rx.fragment(
         card(
-            rx.el.p(_by_kind(t("verify.registered_text"), t("citizen.verify_ack_text"), t("citizen.verify_signed_text"))),
+            rx.el.p(
+                _by_kind(t("verify.registered_text"), t("citizen.verify_ack_text"), t("citizen.verify_signed_text"))
+            ),
             rx.el.dl(
-                *dl_row(_by_kind(t("verify.number"), t("verify.number"), t("citizen.verify_reference")), rx.el.strong(s.number),
-                        dir="ltr", class_name="number-inline", data_testid="verify-number"),
-                rx.cond(s.belongs_to != "", rx.fragment(*dl_row(
-                    _by_kind(t("citizen.verify_status"), t("citizen.verify_status"), t("citizen.verify_answers")),
-                    rx.el.span(
-                        rx.cond(s.kind == "signed", rx.el.strong(s.belongs_to, dir="ltr", class_name="number-inline",
-                                                                 data_testid="verify-belongs-to")),
-                        rx.cond(s.kind == "signed", " · ", ""),
-                        rx.el.span(t_choice(s.status, "track.status.", STATUSES), class_name="badge badge-status",
-                                   data_testid="verify-status", data_status=s.status),
+                *dl_row(
+                    _by_kind(t("verify.number"), t("verify.number"), t("citizen.verify_reference")),
+                    rx.el.strong(s.number),
+                    dir="ltr",
+                    class_name="number-inline",
+                    data_testid="verify-number",
+                ),
+                rx.cond(
+                    s.belongs_to != "",
+                    rx.fragment(
+                        *dl_row(
+                            _by_kind(
+                                t("citizen.verify_status"), t("citizen.verify_status"), t("citizen.verify_answers")
+                            ),
+                            rx.el.span(
+                                rx.cond(
+                                    s.kind == "signed",
+                                    rx.el.strong(
+                                        s.belongs_to,
+                                        dir="ltr",
+                                        class_name="number-inline",
+                                        data_testid="verify-belongs-to",
+                                    ),
+                                ),
+                                rx.cond(s.kind == "signed", " · ", ""),
+                                rx.el.span(
+                                    t_choice(s.status, "track.status.", STATUSES),
+                                    class_name="badge badge-status",
+                                    data_testid="verify-status",
+                                    data_status=s.status,
+                                ),
+                            ),
+                        )
                     ),
-                ))),
-                rx.cond(s.sender_fr != "", rx.fragment(
-                    *dl_row("citizen.verify_sender", pick(s.sender_ar, s.sender_fr), data_testid="verify-sender"),
-                    *dl_row("citizen.verify_sender_reference", rx.el.strong(s.sender_reference), dir="ltr",
-                            class_name="number-inline", data_testid="verify-sender-reference"),
-                )),
-                *dl_row(_by_kind(t("verify.administration"), t("citizen.verify_recipient"), t("verify.administration")),
-                        pick(s.adm_ar, s.adm_fr), data_testid="verify-administration"),
+                ),
+                rx.cond(
+                    s.sender_fr != "",
+                    rx.fragment(
+                        *dl_row("citizen.verify_sender", pick(s.sender_ar, s.sender_fr), data_testid="verify-sender"),
+                        *dl_row(
+                            "citizen.verify_sender_reference",
+                            rx.el.strong(s.sender_reference),
+                            dir="ltr",
+                            class_name="number-inline",
+                            data_testid="verify-sender-reference",
+                        ),
+                    ),
+                ),
+                *dl_row(
+                    _by_kind(t("verify.administration"), t("citizen.verify_recipient"), t("verify.administration")),
+                    pick(s.adm_ar, s.adm_fr),
+                    data_testid="verify-administration",
+                ),
                 rx.cond(s.unit_fr != "", rx.fragment(*dl_row("verify.unit", pick(s.unit_ar, s.unit_fr)))),
-                *dl_row(_by_kind(t("verify.date"), t("citizen.verify_arrived_at"), t("citizen.verify_completed_at")),
-                        pick(s.date_ar, s.date_fr, s.date_en), data_testid="verify-date"),
+                *dl_row(
+                    _by_kind(t("verify.date"), t("citizen.verify_arrived_at"), t("citizen.verify_completed_at")),
+                    pick(s.date_ar, s.date_fr, s.date_en),
+                    data_testid="verify-date",
+                ),
                 *dl_row("verify.subject", s.subject, dir="auto"),
-                rx.cond(s.depositor != "", rx.fragment(
-                    *dl_row("verify.depositor", rx.el.span(t_choice(s.depositor_kind, "citizen.id_short.", ID_KINDS), " ",
-                                                           rx.el.bdi(s.depositor, dir="ltr")),
-                            data_testid="verify-depositor"))),
+                rx.cond(
+                    s.depositor != "",
+                    rx.fragment(
+                        *dl_row(
+                            "verify.depositor",
+                            rx.el.span(
+                                t_choice(s.depositor_kind, "citizen.id_short.", ID_KINDS),
+                                " ",
+                                rx.el.bdi(s.depositor, dir="ltr"),
+                            ),
+                            data_testid="verify-depositor",
+                        )
+                    ),
+                ),
                 class_name="dl dl-stack",
             ),
         ),
-        rx.cond(s.kind == "signed", card(
-            rx.el.h2(t("citizen.verify_signatories"), class_name="section-title"),
-            rx.el.ul(rx.foreach(s.signatories, _signatory), class_name="doc-list", data_testid="verify-signatories"),
-        )),
+        rx.cond(
+            s.kind == "signed",
+            card(
+                rx.el.h2(t("citizen.verify_signatories"), class_name="section-title"),
+                rx.el.ul(
+                    rx.foreach(s.signatories, _signatory), class_name="doc-list", data_testid="verify-signatories"
+                ),
+            ),
+        ),
         card(
-            rx.el.h2(_by_kind(t("verify.documents"), t("citizen.verify_ack_documents"), t("citizen.verify_signed_document")),
-                     class_name="section-title"),
+            rx.el.h2(
+                _by_kind(t("verify.documents"), t("citizen.verify_ack_documents"), t("citizen.verify_signed_document")),
+                class_name="section-title",
+            ),
             rx.el.ul(rx.foreach(s.documents, _document), class_name="doc-list", data_testid="verify-documents"),
             signature_level_row(s.level),
         ),
         card(
-            rx.el.h2(_by_kind(t("verify.attachment_title"), t("citizen.verify_ack_check_title"),
-                              t("citizen.verify_copy_title")), class_name="section-title", id="attachment-title"),
-            rx.el.p(_by_kind(t("verify.attachment_hint"), t("citizen.verify_ack_check_hint"), t("citizen.verify_copy_hint")),
-                    class_name="muted", data_testid="verify-check-hint"),
-            upload_box(UPLOAD_ID, VerifyReceiptState.check_attachment(rx.upload_files(upload_id=UPLOAD_ID)),
-                       "verify.attachment_choose", "verify.pdf_hint", multiple=False, icon="file-search",
-                       accept={"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"],
-                               "image/png": [".png"]}),
-            rx.cond(s.match_ok, message(s.match_ar, s.match_fr, s.match_en, ok=True, testid="attachment-result"),
-                    message(s.match_ar, s.match_fr, s.match_en, testid="attachment-result")),
+            rx.el.h2(
+                _by_kind(
+                    t("verify.attachment_title"), t("citizen.verify_ack_check_title"), t("citizen.verify_copy_title")
+                ),
+                class_name="section-title",
+                id="attachment-title",
+            ),
+            rx.el.p(
+                _by_kind(
+                    t("verify.attachment_hint"), t("citizen.verify_ack_check_hint"), t("citizen.verify_copy_hint")
+                ),
+                class_name="muted",
+                data_testid="verify-check-hint",
+            ),
+            upload_box(
+                UPLOAD_ID,
+                VerifyReceiptState.check_attachment(rx.upload_files(upload_id=UPLOAD_ID)),
+                "verify.attachment_choose",
+                "verify.pdf_hint",
+                multiple=False,
+                icon="file-search",
+                accept={"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]},
+            ),
+            rx.cond(
+                s.match_ok,
+                message(s.match_ar, s.match_fr, s.match_en, ok=True, testid="attachment-result"),
+                message(s.match_ar, s.match_fr, s.match_en, testid="attachment-result"),
+            ),
             aria_labelledby="attachment-title",
         ),
     )
@@ -247,19 +371,30 @@ def _details() -> rx.Component:
 def page() -> rx.Component:
     s = VerifyReceiptState
     return layout(
-        rx.el.h1(_by_kind(t("verify.receipt_title"), t("citizen.verify_ack_title"), t("citizen.verify_signed_title")),
-                 id="page-title", data_testid="page-title", class_name="page-title", data_kind=s.kind),
+        rx.el.h1(
+            _by_kind(t("verify.receipt_title"), t("citizen.verify_ack_title"), t("citizen.verify_signed_title")),
+            id="page-title",
+            data_testid="page-title",
+            class_name="page-title",
+            data_kind=s.kind,
+        ),
         messages(s),
         rx.cond(
             s.checked,
             rx.fragment(
                 verdict(s.authentic),
-                rx.cond(s.authentic, _details(),
-                        card(rx.el.p(t("error.not_authentic")), data_testid="verify-not-found")),
+                rx.cond(
+                    s.authentic, _details(), card(rx.el.p(t("error.not_authentic")), data_testid="verify-not-found")
+                ),
             ),
         ),
-        rx.el.a(rx.icon("file-search", size=18, aria_hidden="true"), t("verify.check_pdf_link"),
-                href=routes.VERIFY, class_name="btn btn-secondary", data_testid="verify-pdf-link"),
+        rx.el.a(
+            rx.icon("file-search", size=18, aria_hidden="true"),
+            t("verify.check_pdf_link"),
+            href=routes.VERIFY,
+            class_name="btn btn-secondary",
+            data_testid="verify-pdf-link",
+        ),
         rx.el.div(class_name="spacer"),
         root_certificate_card(),
         active="verify",
