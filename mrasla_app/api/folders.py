@@ -181,7 +181,7 @@ def annotated_copy(folder_id: Id, inline: bool = False, actor: Actor | None = De
     with db.read_session() as session:
         data = page_notes.annotated_copy(session, actor, folder_id)
         reference = views.reference(session, actor, folder_id)
-    return _pdf(data, f"{reference}-page_notes.pdf", inline)
+    return _pdf(data, f"{reference}-annotations.pdf", inline)
 
 
 class Action(str, Enum):

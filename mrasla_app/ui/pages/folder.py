@@ -725,7 +725,7 @@ def _viewer() -> rx.Component:
                         rx.icon("message-square-text", size=16, aria_hidden="true"),
                         t("pf.annotated_copy"),
                         href=f["annotated"],
-                        download=f["reference"] + "-page_notes.pdf",
+                        download=f["reference"] + "-annotations.pdf",
                         reload_document=True,
                         class_name="btn btn-small btn-ghost",
                         data_testid="annotated-download",
