@@ -48,7 +48,9 @@ def _rewrite(letter: str) -> str:
 
 VOCABULARIES = ("correspondence_fts", "letter_text_fts")
 LETTER_TRIGGERS = {
-    "letter_text_fts_ai": f"AFTER INSERT ON document_text BEGIN {_rewrite('new.correspondence_id')}END",
+    # a document's row is made pending (no text yet) at registration: nothing to index until it is read
+    "letter_text_fts_ai": f"AFTER INSERT ON document_text WHEN new.search_text != '' "
+    f"BEGIN {_rewrite('new.correspondence_id')}END",
     "letter_text_fts_ad": f"AFTER DELETE ON document_text BEGIN {_rewrite('old.correspondence_id')}END",
     "letter_text_fts_au": f"AFTER UPDATE OF search_text ON document_text BEGIN {_rewrite('new.correspondence_id')}END",
 }
@@ -82,7 +84,7 @@ def _upgrade_postgresql() -> None:
     for table, name in PG_WORDS_TRIGGERS.items():
         op.execute(
             f"CREATE TRIGGER {name} AFTER INSERT OR UPDATE OF search_text ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION mrasla_search_words()"
+            "FOR EACH ROW WHEN (NEW.search_text <> '') EXECUTE FUNCTION mrasla_search_words()"
         )
 
 

@@ -40,42 +40,57 @@ class Snippet:
     after: str
 
 
-def _quoted(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
+#: A query form → the indexed words it begins, or None (search it as a prefix).
+Vocabulary = Callable[[str], list[str] | None]
 
 
-def fts5_query(terms: Terms, words: Callable[[str], list[str] | None] = lambda form: None) -> str:
-    """FTS5 MATCH text: every query word, each as any of its forms; a form is searched as the indexed
-    words it begins (``words(form)``) when known, else as a quoted prefix (no FTS5 syntax can come
-    from the user's text). "" when some query word can match nothing."""
+def _no_vocabulary(form: str) -> list[str] | None:
+    return None
+
+
+def _query(
+    terms: Terms,
+    words: Vocabulary,
+    *,
+    exact: Callable[[str], str],
+    prefix: Callable[[str], str],
+    any_of: str,
+    all_of: str,
+) -> str:
+    """Every query word (``all_of``), each as any of its forms (``any_of``); a form as the indexed words it
+    begins (``words(form)``, each written by ``exact``) when known, else as a prefix (``prefix``).
+    "" when some query word can match nothing."""
     groups = []
     for forms in terms:
         alternatives = []
         for form in forms:
             known = words(form)
-            alternatives += [_quoted(form) + "*"] if known is None else [_quoted(w) for w in known]
+            alternatives += [prefix(form)] if known is None else [exact(w) for w in known]
         if not alternatives:
             return ""
-        groups.append("(" + " OR ".join(alternatives) + ")")
-    return " AND ".join(groups)
+        groups.append("(" + any_of.join(alternatives) + ")")
+    return all_of.join(groups)
 
 
-def tsquery(terms: Terms, words: Callable[[str], list[str] | None] = lambda form: None) -> str:
-    """PostgreSQL ``to_tsquery`` text with the same meaning: a form as the indexed words it begins
-    (``words(form)``) when known, else as a prefix (``:*``); forms and words hold only letters and
-    digits, quoted anyway. "" when some query word can match nothing."""
-    groups = []
-    for forms in terms:
-        alternatives = []
-        for form in forms:
-            form = "".join(c for c in form if c.isalnum())
-            if form:
-                known = words(form)
-                alternatives += [f"'{form}':*"] if known is None else [f"'{w}'" for w in known if "'" not in w]
-        if not alternatives:
-            return ""
-        groups.append("(" + " | ".join(alternatives) + ")")
-    return " & ".join(groups)
+def _quoted(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def fts5_query(terms: Terms, words: Vocabulary = _no_vocabulary) -> str:
+    """FTS5 MATCH text (``_query``); every word and prefix quoted, so no FTS5 syntax can come from the
+    user's text."""
+    return _query(terms, words, exact=_quoted, prefix=lambda f: _quoted(f) + "*", any_of=" OR ", all_of=" AND ")
+
+
+def _lexeme(term: str) -> str:
+    return "'" + "".join(c for c in term if c.isalnum()) + "'"
+
+
+def tsquery(terms: Terms, words: Vocabulary = _no_vocabulary) -> str:
+    """PostgreSQL ``to_tsquery`` text with the same meaning (forms and words hold only letters and digits;
+    anything else is dropped, so no tsquery syntax can come from the user's text)."""
+    alnum = [tuple(f for f in ("".join(c for c in form if c.isalnum()) for form in forms) if f) for forms in terms]
+    return _query(alnum, words, exact=_lexeme, prefix=lambda f: _lexeme(f) + ":*", any_of=" | ", all_of=" & ")
 
 
 #: A form of at least this many characters is looked up in the index's vocabulary (shorter ones begin
@@ -85,7 +100,7 @@ VOCABULARY_MIN_CHARS = 3
 VOCABULARY_MAX_WORDS = 32
 
 
-def _vocabulary(session: Session, table: str, column: str) -> Callable[[str], list[str] | None]:
+def _vocabulary(session: Session, table: str, column: str) -> Vocabulary:
     """The indexed words (``column`` of ``table``: an FTS5 vocabulary, PostgreSQL's ``search_word``) that
     begin with a form, or None (search the prefix)."""
 
