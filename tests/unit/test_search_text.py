@@ -147,6 +147,27 @@ def test_query_words_become_the_indexed_words_they_begin_or_stay_prefixes(seeded
         assert found(seeded, "reclamx") == set()
 
 
+def test_every_stored_word_is_found_whole_and_overlong_words_are_left_out(seeded):
+    """A code PostgreSQL's own parser reads as a number and a word (``0e96d926``) is found whole, as on
+    SQLite; a run of 3,000 characters (over PostgreSQL's 2 KB lexeme limit) in a message or a PDF's text is
+    left out of the index without losing the letter or its other words."""
+    code = deposit(seeded, "Dossier 0e96d926", message="Référence 1e5 ter")
+    long_run = "7" * 3000
+    other = deposit(
+        seeded,
+        "Pièce jointe",
+        message=f"début {long_run} fin",
+        files=[("annexe.pdf", pdf_bytes(text=f"Annexe du dossier de raccordement {long_run} suite"))],
+    )
+    extraction.run_job()
+    assert found(seeded, "0e96d926") == found(seeded, "0E96") == found(seeded, "1e5 ter") == {code}
+    assert found(seeded, "0e96d926 d926") == set()  # d926 is not a word of it
+    assert found(seeded, "début fin") == found(seeded, "annexe suite") == {other}
+    with db.read_session() as s:
+        status = s.scalars(select(DocumentText.status).where(DocumentText.correspondence_id == other)).all()
+    assert status and set(status) == {TextStatus.done}
+
+
 def test_pdf_attachment_text_is_read_once_by_the_job_and_searchable(seeded):
     original = pdf_bytes(text="Convention hydraulique Sebou")
     cid = deposit(seeded, "Demande", files=[("convention.pdf", original)])

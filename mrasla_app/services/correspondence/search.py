@@ -3,7 +3,8 @@
 Both the correspondence's ``search_text`` and each document's text are stored as ``index_forms``
 (services/platform/text.py: folded words and their Arabic light stems, joined Latin names), and indexed with a
 plain tokenizer: SQLite FTS5 tables whose rowid is the letter's id (its fields; its documents' text, one
-row per letter), PostgreSQL ``tsvector`` GIN indexes ('simple'). A query word matches when any of its
+row per letter), PostgreSQL ``tsvector`` GIN indexes of the stored words split on spaces only (its own
+parser would re-split words such as ``0e96d926``). A query word matches when any of its
 forms is a prefix of an indexed word; every word must match, in the letter's own fields or in its
 documents (on PostgreSQL, in one of its documents). Lists read the matches newest first, a range of
 ids at a time (``inbox._newest_matching``). Ranking and snippets are computed in Python over a bounded
@@ -87,8 +88,10 @@ def _lexeme(term: str) -> str:
 
 
 def tsquery(terms: Terms, words: Vocabulary = _no_vocabulary) -> str:
-    """PostgreSQL ``to_tsquery`` text with the same meaning (forms and words hold only letters and digits;
-    anything else is dropped, so no tsquery syntax can come from the user's text)."""
+    """PostgreSQL ``tsquery`` text with the same meaning, read as is (``CAST``, not ``to_tsquery``, whose
+    parser would split ``0e96d926`` into a number and a word; the vectors hold the stored words whole).
+    Forms and words hold only letters and digits; anything else is dropped, so no tsquery syntax can
+    come from the user's text."""
     alnum = [tuple(f for f in ("".join(c for c in form if c.isalnum()) for form in forms) if f) for forms in terms]
     return _query(alnum, words, exact=_lexeme, prefix=lambda f: _lexeme(f) + ":*", any_of=" | ", all_of=" & ")
 
@@ -145,9 +148,9 @@ class Match:
             # than reading the matches of a rarer word.
             add = "" if hi - lo <= PG_INDEXED_RANGE else " + 0"
             return text(
-                "SELECT id FROM correspondence WHERE search_vector @@ to_tsquery('simple', :tsq) "
+                "SELECT id FROM correspondence WHERE search_vector @@ CAST(:tsq AS tsquery) "
                 f"AND id{add} >= :lo AND id{add} < :hi "
-                "UNION SELECT correspondence_id FROM document_text WHERE search_vector @@ to_tsquery('simple', :tsq) "
+                "UNION SELECT correspondence_id FROM document_text WHERE search_vector @@ CAST(:tsq AS tsquery) "
                 f"AND correspondence_id{add} >= :lo AND correspondence_id{add} < :hi"
             ).bindparams(tsq=self.tsq, lo=lo, hi=hi)
         # Both FTS5 indexes have the letter's id as rowid (documents: one row per letter, ``letter_text_fts``),
@@ -165,9 +168,9 @@ class Match:
         """PostgreSQL: the same test on each row of a query over ``correspondence`` (a stored vector
         compared in place): cheaper than listing every match when the rows to test are few."""
         return text(
-            "(correspondence.search_vector @@ to_tsquery('simple', :tsq) OR EXISTS (SELECT 1 FROM document_text "
+            "(correspondence.search_vector @@ CAST(:tsq AS tsquery) OR EXISTS (SELECT 1 FROM document_text "
             "WHERE document_text.correspondence_id = correspondence.id "
-            "AND document_text.search_vector @@ to_tsquery('simple', :tsq)))"
+            "AND document_text.search_vector @@ CAST(:tsq AS tsquery)))"
         ).bindparams(tsq=self.tsq)
 
     def among(self, session: Session, ids: range) -> ColumnElement[bool]:

@@ -14,7 +14,9 @@ and common suffixes are removed, so ضريبة, الضريبة, الضريبه a
 kept beside its stem so a word typed in part still matches as a prefix. Short Latin texts (names,
 subjects) also index their adjacent words joined ("El Fassi", "El-Fassi" → ``elfassi``), so a name is
 found however it was spaced or hyphenated. Indexing and querying share this pipeline, and both
-databases index its output with a plain tokenizer (FTS5 ``unicode61``, PostgreSQL ``simple``).
+databases index its output as it is (FTS5 ``unicode61``; PostgreSQL splits it on spaces only). A word longer
+than ``MAX_WORD_CHARS`` (a run of digits or an encoded blob in a document's text, never a word anyone
+types) is neither indexed nor searched: PostgreSQL refuses a lexeme over 2 KB.
 """
 
 from __future__ import annotations
@@ -83,11 +85,18 @@ JOIN_MAX_WORDS = 12
 _AR_STEMMER = Stemmer.Stemmer("arabic")
 
 
+#: Longest word indexed or searched (4 bytes a character at most in UTF-8: 1 KB, half PostgreSQL's limit).
+MAX_WORD_CHARS = 255
+
+
 @lru_cache(maxsize=65536)
 def word_forms(word: str) -> tuple[str, ...]:
     """The forms one word is indexed and queried under: its folding, then its Arabic light stem when
-    different. A final ه the stemmer left (ta marbuta folded to ha) is dropped, so الضريبه = الضريبة."""
+    different. A final ه the stemmer left (ta marbuta folded to ha) is dropped, so الضريبه = الضريبة.
+    No form for a word longer than ``MAX_WORD_CHARS`` or one that folds to nothing (marks alone)."""
     folded = normalize(word)
+    if len(folded) > MAX_WORD_CHARS:
+        return ()
     if not folded or not _ARABIC.search(folded):
         return (folded,) if folded else ()
     stem = _AR_STEMMER.stemWord(folded)
@@ -105,7 +114,7 @@ def index_forms(value: str, *, join: bool = False) -> list[str]:
     """Every form ``value`` is indexed under: its folded words in reading order, then their stems; with
     ``join``, runs of Latin words separated only by spaces, hyphens or apostrophes also index their pairs
     and triples joined."""
-    forms = [word_forms(w) for w in words(value)]
+    forms = [f for f in (word_forms(w) for w in words(value)) if f]
     # A stem that begins its word (only suffixes removed) is matched by prefix through the word itself.
     out = [f[0] for f in forms] + [stem for f in forms for stem in f[1:] if not f[0].startswith(stem)]
     if join:
