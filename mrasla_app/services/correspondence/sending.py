@@ -279,7 +279,7 @@ def _deliver_to_administration(
 
 def _new_verify_url(arrival: Correspondence) -> str:
     """The acknowledgement's QR opens the public verification of the arrival (its token lives only there)."""
-    from mrasla_app.services.portal.deposits import verify_url
+    from mrasla_app.services.correspondence.intake import verify_url
 
     token = secrets.token_urlsafe(24)
     arrival.verify_token_hash = hash_secret(token)
