@@ -248,25 +248,11 @@ def _footer(pdf: FPDF, verify_url: str | None, ar: bool) -> None:
         pdf.set_xy(qx, y + size / 2 - 2)
         pdf.cell(size, 4, "QR", align="C")
     pdf.set_xy(tx, y)
-    use_font(pdf, FONT_LATIN, 7.5, color=MUTED)
-    pdf.multi_cell(
-        w - size - 4,
-        3.6,
-        translate("draft.footer_signed" if verify_url else "draft.footer_preview", "fr"),
-        align="L",
-        new_x=XPos.LEFT,
-        new_y=YPos.NEXT,
-    )
-    pdf.set_x(tx)
-    use_font(pdf, FONT_AR, 8, color=MUTED)
-    pdf.multi_cell(
-        w - size - 4,
-        4.2,
-        translate("draft.footer_signed" if verify_url else "draft.footer_preview", "ar"),
-        align="R",
-        new_x=XPos.LEFT,
-        new_y=YPos.NEXT,
-    )
+    footer = "draft.footer_signed" if verify_url else "draft.footer_preview"
+    for lang, font, font_size, line_h, align in (("fr", FONT_LATIN, 7.5, 3.6, "L"), ("ar", FONT_AR, 8, 4.2, "R")):
+        pdf.set_x(tx)
+        use_font(pdf, font, font_size, color=MUTED)
+        pdf.multi_cell(w - size - 4, line_h, translate(footer, lang), align=align, new_x=XPos.LEFT, new_y=YPos.NEXT)
     if verify_url:
         pdf.set_x(tx)
         use_font(pdf, FONT_MONO, 6, color=MUTED)
@@ -369,13 +355,38 @@ def preview(
     steps: list[dict] | None = None,
 ) -> bytes:
     """The letter as it will be signed (with a QR placeholder), signed by the circuit's last signatory."""
+    return _draft(session, actor, incoming_id, text, template_id, steps).pdf
+
+
+@dataclass(frozen=True)
+class _Draft:
+    actor: Actor
+    corr: Correspondence | None
+    text: LetterText  # cleaned
+    specs: list[circuits.StepSpec]
+    signer_ids: list[int]
+    reference: str  # the registry number of the letter answered, if any
+    dated: date
+    pdf: bytes
+
+
+def _draft(
+    session: Session,
+    actor: Actor | None,
+    incoming_id: int | None,
+    text: LetterText,
+    template_id: int | None,
+    steps: list[dict] | None,
+) -> _Draft:
+    """The letter dated today, rendered for the circuit's last signatory (``preview`` and ``start``)."""
     actor, adm, corr = _context(session, actor, incoming_id)
     text = text.cleaned()
-    signer = _signatory(session, _last_signer_ids(session, adm.id, _specs(session, actor, template_id, steps)))
-    pdf, _ = render(
-        adm, _unit(session, actor, corr), text, deadlines.today(), corr.registry_number if corr else "", signer
-    )
-    return pdf
+    specs = _specs(session, actor, template_id, steps)
+    signer_ids = _last_signer_ids(session, adm.id, specs)
+    reference = corr.registry_number if corr else ""
+    dated = deadlines.today()
+    pdf, _ = render(adm, _unit(session, actor, corr), text, dated, reference, _signatory(session, signer_ids))
+    return _Draft(actor, corr, text, specs, signer_ids, reference, dated, pdf)
 
 
 def _filename(reference: str, lang: str) -> str:
@@ -393,19 +404,14 @@ def start(
     steps: list[dict] | None = None,
 ) -> Folder:
     """A folder whose main document is the drafted letter, its circuit started at once."""
-    actor, adm, corr = _context(session, actor, incoming_id)
-    text = text.cleaned()
-    specs = _specs(session, actor, template_id, steps)
-    signer_ids = _last_signer_ids(session, adm.id, specs)
-    reference = corr.registry_number if corr else ""
-    dated = deadlines.today()
-    pdf, _ = render(adm, _unit(session, actor, corr), text, dated, reference, _signatory(session, signer_ids))
+    draft = _draft(session, actor, incoming_id, text, template_id, steps)
+    actor, corr, text, specs, reference = draft.actor, draft.corr, draft.text, draft.specs, draft.reference
     # Titled in the letter's language: the citizen's verification page shows this title.
     title = (f"{translate('dockind.answer', text.lang)} — {corr.subject}" if corr else text.subject)[:255]
     folder = submission.create_folder(
-        session, actor, title, [(_filename(reference, text.lang), pdf)], correspondence_id=incoming_id
+        session, actor, title, [(_filename(reference, text.lang), draft.pdf)], correspondence_id=incoming_id
     )
-    _save(session, actor, folder, 1, text, dated, reference, signer_ids)
+    _save(session, actor, folder, 1, text, draft.dated, reference, draft.signer_ids)
     submission.start(
         session,
         actor,
