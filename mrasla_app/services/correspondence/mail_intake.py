@@ -326,32 +326,24 @@ def register_message(mailbox_id: int, uidvalidity: int, uid: int, raw: bytes) ->
             ).first()
             refused = json.dumps([{"name": r.name, "reason": r.reason} for r in prepared.refused], ensure_ascii=False)
             if first is not None:  # the same message again (another mailbox, or a new UIDVALIDITY)
-                session.add(
-                    MailMessage(
-                        administration_id=box.administration_id,
-                        mailbox_id=mailbox_id,
-                        uidvalidity=uidvalidity,
-                        uid=uid,
-                        correspondence_id=first[0],
-                        refused=refused,
-                    )
-                )
-                _advance(session, box, uidvalidity, uid)
-                return Outcome(False)
-            corr, notification_id = _register(session, box, prepared)
+                outcome, correspondence_id, message_id_hash = Outcome(False), first[0], None
+            else:
+                corr, notification_id = _register(session, box, prepared)
+                outcome, correspondence_id = Outcome(True, notification_id), corr.id
+                message_id_hash = prepared.message.message_id_hash  # unique: only the first one carries it
             session.add(
                 MailMessage(
                     administration_id=box.administration_id,
                     mailbox_id=mailbox_id,
                     uidvalidity=uidvalidity,
                     uid=uid,
-                    message_id_hash=prepared.message.message_id_hash,
-                    correspondence_id=corr.id,
+                    message_id_hash=message_id_hash,
+                    correspondence_id=correspondence_id,
                     refused=refused,
                 )
             )
             _advance(session, box, uidvalidity, uid)
-            return Outcome(True, notification_id)
+            return outcome
     except IntegrityError:  # another worker registered it meanwhile (PostgreSQL): nothing to do
         log.info("mailbox %s uid %s registered by another worker", mailbox_id, uid)
         return Outcome(False)
