@@ -6,7 +6,9 @@ the visibility rule (``services.scoping``) — an item outside the actor's scope
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -104,19 +106,8 @@ class NoteIn(BaseModel):
 
 
 def _row(r: inbox.InboxRow) -> Row:
-    return Row(
-        id=r.id,
-        registry_number=r.registry_number,
-        subject=r.subject,
-        sender=r.sender,
-        direction=r.direction,
-        channel=r.channel,
-        status=r.status,
-        priority=r.priority,
-        confidential=r.confidential,
-        deadline=r.deadline,
-        registered_at=r.registered_at,
-    )
+    """The row as the API shows it (the inbox page's extra columns left out)."""
+    return Row.model_validate(r, from_attributes=True)
 
 
 @router.get("", response_model=Page)
@@ -195,61 +186,41 @@ def get_correspondence(correspondence_id: Id, actor: Actor | None = Depends(curr
     )
 
 
+def _act(action: Callable[..., object], actor: Actor | None, item_id: int, *args: Any, **kwargs: Any) -> Response:
+    """One ``dispatch`` action on the item in its own write transaction; 204."""
+    with db.write_session() as session:
+        action(session, _staff(actor), item_id, *args, **kwargs)
+    return Response(status_code=204)
+
+
 @router.post("/{correspondence_id}/qualify", status_code=204)
 def qualify(correspondence_id: Id, body: QualifyIn, actor: Actor | None = Depends(acting_actor)) -> Response:
     """Registry: set the type, priority, confidentiality and deadline of a new item."""
-    with db.write_session() as session:
-        dispatch.qualify(
-            session,
-            _staff(actor),
-            correspondence_id,
-            type_code=body.type_code,
-            priority=body.priority,
-            confidential=body.confidential,
-            deadline=body.deadline,
-            named_user_ids=body.named_user_ids,
-        )
-    return Response(status_code=204)
+    return _act(dispatch.qualify, actor, correspondence_id, **body.model_dump())
 
 
 @router.post("/{correspondence_id}/dispatch", status_code=204)
 def dispatch_to(correspondence_id: Id, body: DispatchIn, actor: Actor | None = Depends(acting_actor)) -> Response:
     """Registry: send the item to the unit (and person) that acts on it, copies to others for information."""
-    with db.write_session() as session:
-        dispatch.dispatch(
-            session,
-            _staff(actor),
-            correspondence_id,
-            action_unit_id=body.action_unit_id,
-            action_user_id=body.action_user_id,
-            info_unit_ids=body.info_unit_ids,
-            instructions=body.instructions,
-        )
-    return Response(status_code=204)
+    return _act(dispatch.dispatch, actor, correspondence_id, **body.model_dump())
 
 
 @router.post("/{correspondence_id}/take", status_code=204)
 def take(correspondence_id: Id, actor: Actor | None = Depends(acting_actor)) -> Response:
     """Assign the item to oneself (a member of its action unit)."""
-    with db.write_session() as session:
-        dispatch.take(session, _staff(actor), correspondence_id)
-    return Response(status_code=204)
+    return _act(dispatch.take, actor, correspondence_id)
 
 
 @router.post("/{correspondence_id}/return", status_code=204)
 def return_to_registry(correspondence_id: Id, body: ReasonIn, actor: Actor | None = Depends(acting_actor)) -> Response:
     """Send a wrongly dispatched item back to the registry, saying why."""
-    with db.write_session() as session:
-        dispatch.return_to_registry(session, _staff(actor), correspondence_id, body.reason)
-    return Response(status_code=204)
+    return _act(dispatch.return_to_registry, actor, correspondence_id, body.reason)
 
 
 @router.post("/{correspondence_id}/close", status_code=204)
 def close(correspondence_id: Id, body: ReasonIn, actor: Actor | None = Depends(acting_actor)) -> Response:
     """Close the item (filed without an answer), saying why."""
-    with db.write_session() as session:
-        dispatch.close(session, _staff(actor), correspondence_id, body.reason)
-    return Response(status_code=204)
+    return _act(dispatch.close, actor, correspondence_id, body.reason)
 
 
 @router.post("/{correspondence_id}/notes", status_code=201, response_model=NoteOut)

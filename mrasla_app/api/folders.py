@@ -21,6 +21,7 @@ from mrasla_app import db
 from mrasla_app.api.deps import Id, acting_actor, current_actor, download, file_responses
 from mrasla_app.api.errors import Message, errors
 from mrasla_app.i18n import bilingual
+from mrasla_app.models import Folder
 from mrasla_app.models.base import MAX_ID
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import NotAuthenticated
@@ -225,6 +226,19 @@ class FolderStateOut(BaseModel):
     document_sha256: str
     reject_reason: str
 
+    @classmethod
+    def of(cls, folder: Folder) -> FolderStateOut:
+        """The folder's state after an action (read inside the action's transaction)."""
+        return cls(
+            id=folder.id,
+            reference=folder.reference,
+            status=folder.status.value,
+            version=folder.version,
+            current_step=folder.current_step,
+            document_sha256=folder.current_sha256,
+            reject_reason=folder.reject_reason,
+        )
+
 
 @router.post("/{folder_id}/actions", response_model=FolderStateOut, responses=errors(400, 403, 413))
 def act_on_folder(folder_id: Id, body: ActionIn, actor: Actor | None = Depends(acting_actor)) -> FolderStateOut:
@@ -242,15 +256,7 @@ def act_on_folder(folder_id: Id, body: ActionIn, actor: Actor | None = Depends(a
             on_behalf_of=body.on_behalf_of,
             step_id=body.step_id,
         )
-        return FolderStateOut(
-            id=folder.id,
-            reference=folder.reference,
-            status=folder.status.value,
-            version=folder.version,
-            current_step=folder.current_step,
-            document_sha256=folder.current_sha256,
-            reject_reason=folder.reject_reason,
-        )
+        return FolderStateOut.of(folder)
 
 
 # --------------------------------------------------------------------------- batch, undo
@@ -385,15 +391,7 @@ def undo_decision(folder_id: Id, body: UndoIn, actor: Actor | None = Depends(act
     actor = _staff(actor)
     with db.write_session() as session:
         folder = undo.undo(session, actor, folder_id, action_id=body.action_id)
-        return FolderStateOut(
-            id=folder.id,
-            reference=folder.reference,
-            status=folder.status.value,
-            version=folder.version,
-            current_step=folder.current_step,
-            document_sha256=folder.current_sha256,
-            reject_reason=folder.reject_reason,
-        )
+        return FolderStateOut.of(folder)
 
 
 # Digits only, and last: ``/folders/batch`` is another resource (its 405 and ``Allow``, ``errors.path_methods``).

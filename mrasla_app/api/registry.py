@@ -11,6 +11,7 @@ today); ``administration`` (an id) lets a platform administrator choose, others 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -62,23 +63,39 @@ def _filename(session, adm_id: int, direction: Direction, start: date, end: date
     return f"registre-{FILE_WORDS[direction]}-{code}-{start:%Y%m%d}-{end:%Y%m%d}.{ext}"
 
 
+#: The register's file formats: how it is rendered and its media type.
+_FORMATS = {
+    "csv": (exports.register_csv, "text/csv; charset=utf-8"),
+    "pdf": (exports.register_pdf, "application/pdf"),
+}
+
+
+@dataclass
+class _RegisterQuery:
+    """What a register download asks for: the direction, the period, the administration."""
+
+    direction: str
+    start: str | None = Query(None, alias="from")
+    end: str | None = Query(None, alias="to")
+    administration: Id | None = None
+    actor: Actor | None = Depends(current_actor)
+
+    def download(self, ext: str) -> Response:
+        render, media_type = _FORMATS[ext]
+        actor, adm_id = _target(self.actor, self.administration)
+        d, lo, hi = _direction(self.direction), _day(self.start), _day(self.end)
+        with db.read_session() as session:
+            data = render(session, actor, adm_id, d, lo, hi)
+            name = _filename(session, adm_id, d, lo, hi, ext)
+        return download(data, media_type, name)
+
+
 @router.get(
     "/{direction}.csv", response_class=Response, responses=file_responses("text/csv", description="The register (CSV)")
 )
-def register_csv(
-    direction: str,
-    start: str | None = Query(None, alias="from"),
-    end: str | None = Query(None, alias="to"),
-    administration: Id | None = None,
-    actor: Actor | None = Depends(current_actor),
-) -> Response:
+def register_csv(query: _RegisterQuery = Depends()) -> Response:
     """The register of ``direction`` (incoming, outgoing, internal) as CSV (UTF-8 BOM, ``;``, bilingual header)."""
-    actor, adm_id = _target(actor, administration)
-    d, lo, hi = _direction(direction), _day(start), _day(end)
-    with db.read_session() as session:
-        data = exports.register_csv(session, actor, adm_id, d, lo, hi)
-        name = _filename(session, adm_id, d, lo, hi, "csv")
-    return download(data, "text/csv; charset=utf-8", name)
+    return query.download("csv")
 
 
 @router.get(
@@ -86,17 +103,6 @@ def register_csv(
     response_class=Response,
     responses=file_responses("application/pdf", description="The register (PDF)"),
 )
-def register_pdf(
-    direction: str,
-    start: str | None = Query(None, alias="from"),
-    end: str | None = Query(None, alias="to"),
-    administration: Id | None = None,
-    actor: Actor | None = Depends(current_actor),
-) -> Response:
+def register_pdf(query: _RegisterQuery = Depends()) -> Response:
     """The register of ``direction`` as a bilingual A4 landscape PDF."""
-    actor, adm_id = _target(actor, administration)
-    d, lo, hi = _direction(direction), _day(start), _day(end)
-    with db.read_session() as session:
-        data = exports.register_pdf(session, actor, adm_id, d, lo, hi)
-        name = _filename(session, adm_id, d, lo, hi, "pdf")
-    return download(data, "application/pdf", name)
+    return query.download("pdf")

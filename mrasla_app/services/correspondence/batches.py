@@ -349,18 +349,23 @@ def _maybe_close(session: Session, actor: Actor | None, batch: ScanBatch) -> Non
         select(BatchLetter.id).where(BatchLetter.batch_id == batch.id, BatchLetter.status.not_in(DECIDED)).limit(1)
     ).first()
     if open_left is None and batch.status is BatchStatus.ready:
-        _move_batch(batch, BatchStatus.closed)
-        released, batch.stack_sha256, batch.closed_at = batch.stack_sha256, "", utcnow()
-        session.add(batch)
-        audit.record(
-            session,
-            actor,
-            "batch.closed",
-            object_type="scan_batch",
-            object_id=batch.id or "",
-            administration_id=batch.administration_id,
-            data={"released": released},
-        )
+        _close(session, actor, batch)
+
+
+def _close(session: Session, actor: Actor | None, batch: ScanBatch, **data: object) -> None:
+    """Close the batch and release its stack (audited)."""
+    _move_batch(batch, BatchStatus.closed)
+    released, batch.stack_sha256, batch.closed_at = batch.stack_sha256, "", utcnow()
+    session.add(batch)
+    audit.record(
+        session,
+        actor,
+        "batch.closed",
+        object_type="scan_batch",
+        object_id=batch.id or "",
+        administration_id=batch.administration_id,
+        data={"released": released, **data},
+    )
 
 
 def confirm(session: Session, actor: Actor | None, letter_id: int, fields: LetterFields) -> paper.Registration:
@@ -421,18 +426,7 @@ def close_failed(session: Session, actor: Actor | None, batch_id: int) -> None:
     batch = get_batch(session, actor, batch_id)
     if batch.status is not BatchStatus.failed:
         raise DomainError("error.invalid_transition", current=batch.status.value, target="closed")
-    _move_batch(batch, BatchStatus.closed)
-    released, batch.stack_sha256, batch.closed_at = batch.stack_sha256, "", utcnow()
-    session.add(batch)
-    audit.record(
-        session,
-        actor,
-        "batch.closed",
-        object_type="scan_batch",
-        object_id=batch.id or "",
-        administration_id=batch.administration_id,
-        data={"released": released, "failed": True},
-    )
+    _close(session, actor, batch, failed=True)
 
 
 def discard(session: Session, actor: Actor | None, letter_id: int) -> None:

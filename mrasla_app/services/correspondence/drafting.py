@@ -5,7 +5,7 @@ re-upload. A new version is the same text edited.
 The letter is kept as data (``LetterDraft``, one per folder version) and rendered with the receipt
 toolkit (bundled fonts, HarfBuzz-shaped Arabic, ``pki.receipt_layout``): letterhead in both
 languages, place and date, reference, addressee, subject, body, and the signatory block of the
-circuit's last signature step. When the circuit starts, ``workflow`` asks ``prepared_letter`` for
+circuit's last signature step. When the circuit starts, ``submission`` asks ``prepared_letter`` for
 the document to sign: the same letter rendered again with the verification QR code, and the last
 signatory's empty signature field created *in the signatory block of the last page*, so the
 visible signature sits where a signature belongs and the letter keeps its page count. Other
@@ -60,7 +60,7 @@ from mrasla_app.services.correspondence import answers, deadlines, scoping
 from mrasla_app.services.directory import permissions
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
-from mrasla_app.services.parapheur import circuits, workflow
+from mrasla_app.services.parapheur import circuits, submission, views
 from mrasla_app.services.platform import audit
 from mrasla_app.services.platform import validation as checks
 
@@ -248,25 +248,11 @@ def _footer(pdf: FPDF, verify_url: str | None, ar: bool) -> None:
         pdf.set_xy(qx, y + size / 2 - 2)
         pdf.cell(size, 4, "QR", align="C")
     pdf.set_xy(tx, y)
-    use_font(pdf, FONT_LATIN, 7.5, color=MUTED)
-    pdf.multi_cell(
-        w - size - 4,
-        3.6,
-        translate("draft.footer_signed" if verify_url else "draft.footer_preview", "fr"),
-        align="L",
-        new_x=XPos.LEFT,
-        new_y=YPos.NEXT,
-    )
-    pdf.set_x(tx)
-    use_font(pdf, FONT_AR, 8, color=MUTED)
-    pdf.multi_cell(
-        w - size - 4,
-        4.2,
-        translate("draft.footer_signed" if verify_url else "draft.footer_preview", "ar"),
-        align="R",
-        new_x=XPos.LEFT,
-        new_y=YPos.NEXT,
-    )
+    footer = "draft.footer_signed" if verify_url else "draft.footer_preview"
+    for lang, font, font_size, line_h, align in (("fr", FONT_LATIN, 7.5, 3.6, "L"), ("ar", FONT_AR, 8, 4.2, "R")):
+        pdf.set_x(tx)
+        use_font(pdf, font, font_size, color=MUTED)
+        pdf.multi_cell(w - size - 4, line_h, translate(footer, lang), align=align, new_x=XPos.LEFT, new_y=YPos.NEXT)
     if verify_url:
         pdf.set_x(tx)
         use_font(pdf, FONT_MONO, 6, color=MUTED)
@@ -345,7 +331,7 @@ def prefill(session: Session, actor: Actor | None, incoming_id: int, template: s
 
 def _unit(session: Session, actor: Actor, corr: Correspondence | None) -> Unit | None:
     """The letterhead's unit: the one the letter answered was sent to, else the drafter's (as the folder's)."""
-    unit_id = (corr.action_unit_id if corr is not None else None) or workflow._default_unit(actor)
+    unit_id = (corr.action_unit_id if corr is not None else None) or submission.default_unit(actor)
     return session.get(Unit, unit_id) if unit_id else None
 
 
@@ -369,13 +355,38 @@ def preview(
     steps: list[dict] | None = None,
 ) -> bytes:
     """The letter as it will be signed (with a QR placeholder), signed by the circuit's last signatory."""
+    return _draft(session, actor, incoming_id, text, template_id, steps).pdf
+
+
+@dataclass(frozen=True)
+class _Draft:
+    actor: Actor
+    corr: Correspondence | None
+    text: LetterText  # cleaned
+    specs: list[circuits.StepSpec]
+    signer_ids: list[int]
+    reference: str  # the registry number of the letter answered, if any
+    dated: date
+    pdf: bytes
+
+
+def _draft(
+    session: Session,
+    actor: Actor | None,
+    incoming_id: int | None,
+    text: LetterText,
+    template_id: int | None,
+    steps: list[dict] | None,
+) -> _Draft:
+    """The letter dated today, rendered for the circuit's last signatory (``preview`` and ``start``)."""
     actor, adm, corr = _context(session, actor, incoming_id)
     text = text.cleaned()
-    signer = _signatory(session, _last_signer_ids(session, adm.id, _specs(session, actor, template_id, steps)))
-    pdf, _ = render(
-        adm, _unit(session, actor, corr), text, deadlines.today(), corr.registry_number if corr else "", signer
-    )
-    return pdf
+    specs = _specs(session, actor, template_id, steps)
+    signer_ids = _last_signer_ids(session, adm.id, specs)
+    reference = corr.registry_number if corr else ""
+    dated = deadlines.today()
+    pdf, _ = render(adm, _unit(session, actor, corr), text, dated, reference, _signatory(session, signer_ids))
+    return _Draft(actor, corr, text, specs, signer_ids, reference, dated, pdf)
 
 
 def _filename(reference: str, lang: str) -> str:
@@ -393,20 +404,15 @@ def start(
     steps: list[dict] | None = None,
 ) -> Folder:
     """A folder whose main document is the drafted letter, its circuit started at once."""
-    actor, adm, corr = _context(session, actor, incoming_id)
-    text = text.cleaned()
-    specs = _specs(session, actor, template_id, steps)
-    signer_ids = _last_signer_ids(session, adm.id, specs)
-    reference = corr.registry_number if corr else ""
-    dated = deadlines.today()
-    pdf, _ = render(adm, _unit(session, actor, corr), text, dated, reference, _signatory(session, signer_ids))
+    draft = _draft(session, actor, incoming_id, text, template_id, steps)
+    actor, corr, text, specs, reference = draft.actor, draft.corr, draft.text, draft.specs, draft.reference
     # Titled in the letter's language: the citizen's verification page shows this title.
     title = (f"{translate('dockind.answer', text.lang)} — {corr.subject}" if corr else text.subject)[:255]
-    folder = workflow.create_folder(
-        session, actor, title, [(_filename(reference, text.lang), pdf)], correspondence_id=incoming_id
+    folder = submission.create_folder(
+        session, actor, title, [(_filename(reference, text.lang), draft.pdf)], correspondence_id=incoming_id
     )
-    _save(session, actor, folder, 1, text, dated, reference, signer_ids)
-    workflow.start(
+    _save(session, actor, folder, 1, text, draft.dated, reference, draft.signer_ids)
+    submission.start(
         session,
         actor,
         folder.id,
@@ -460,7 +466,7 @@ def _save(
 
 def draft_of(session: Session, actor: Actor | None, folder_id: int) -> LetterDraft | None:
     """The drafted letter of the folder's current version (None when its document was uploaded)."""
-    folder = workflow.folder_detail(session, actor, folder_id).folder  # visibility check
+    folder = views.folder_detail(session, actor, folder_id).folder  # visibility check
     return current_draft(session, folder)
 
 
@@ -471,9 +477,9 @@ def current_draft(session: Session, folder: Folder) -> LetterDraft | None:
 
 
 def revise(session: Session, actor: Actor | None, folder_id: int, text: LetterText) -> Folder:
-    """A new version of a drafted letter from the edited text (the circuit restarts, ``workflow.new_version``)."""
+    """A new version of a drafted letter from the edited text (the circuit restarts, ``submission.new_version``)."""
     actor = permissions.require_actor(actor)
-    folder = workflow.folder_detail(session, actor, folder_id).folder
+    folder = views.folder_detail(session, actor, folder_id).folder
     folder = session.execute(select(Folder).where(Folder.id == folder.id).with_for_update()).scalar_one()
     if folder.initiator_id != actor.user_id:
         raise PermissionDenied()
@@ -496,7 +502,7 @@ def revise(session: Session, actor: Actor | None, folder_id: int, text: LetterTe
         _signatory(session, signer_ids),
     )
     _save(session, actor, folder, folder.version + 1, text, dated, previous.reference, signer_ids)
-    return workflow.new_version(session, actor, folder.id, [(_filename(previous.reference, text.lang), pdf)])
+    return submission.new_version(session, actor, folder.id, [(_filename(previous.reference, text.lang), pdf)])
 
 
 def _current_signer_ids(session: Session, folder: Folder) -> list[int]:
@@ -525,8 +531,8 @@ def _current_signer_ids(session: Session, folder: Folder) -> list[int]:
 def prepared_letter(
     session: Session, folder: Folder, steps: list[FolderStep], verify_url: str
 ) -> tuple[bytes, set[str]] | None:
-    """For ``workflow``'s preparation: the drafted letter rendered with its QR code and, when the
-    last signature step has one field, that field created in the signatory block.
+    """For the circuit's preparation (``submission.start``): the drafted letter rendered with its QR
+    code and, when the last signature step has one field, that field created in the signatory block.
 
     Returns the PDF and the field names already placed (the others go on the signatures page),
     or None when the folder's current version was not drafted here.
@@ -610,7 +616,7 @@ def signatories(session: Session, actor: Actor | None) -> list[User]:
 def preview_revision(session: Session, actor: Actor | None, folder_id: int, text: LetterText) -> bytes:
     """The preview of a new version: same reference and signatory as the folder's circuit."""
     actor = permissions.require_actor(actor)
-    folder = workflow.folder_detail(session, actor, folder_id).folder
+    folder = views.folder_detail(session, actor, folder_id).folder
     previous = current_draft(session, folder)
     if previous is None or folder.initiator_id != actor.user_id:
         raise PermissionDenied()

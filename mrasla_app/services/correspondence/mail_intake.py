@@ -46,13 +46,11 @@ from sqlmodel import Session
 from mrasla_app import db
 from mrasla_app.documents.labels import use_font
 from mrasla_app.documents.receipt_layout import FONT_AR, FONT_LATIN, new_document
-from mrasla_app.documents.receipts import Attachment, ReceiptData, issue_receipt
 from mrasla_app.models import (
     Administration,
     Channel,
     Correspondence,
     Direction,
-    Document,
     DocumentKind,
     Mailbox,
     MailMessage,
@@ -63,11 +61,10 @@ from mrasla_app.models import (
     Unit,
 )
 from mrasla_app.models.base import utcnow
-from mrasla_app.services.correspondence import contacts, deadlines, mailboxes, registry
-from mrasla_app.services.directory.accounts import hash_secret
+from mrasla_app.services.correspondence import contacts, deadlines, intake, mailboxes
 from mrasla_app.services.errors import DomainError
-from mrasla_app.services.platform import audit, files, notifications, storage
-from mrasla_app.services.platform.text import clean, search_document
+from mrasla_app.services.platform import files, notifications, storage
+from mrasla_app.services.platform.text import clean
 from mrasla_app.services.portal import deposits
 from mrasla_app.settings import TIMEZONE, get_settings
 
@@ -243,10 +240,6 @@ def prepare(raw: bytes) -> Prepared:
 # ------------------------------------------------------------------------------------ registering
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _locked_mailbox(session: Session, mailbox_id: int) -> Mailbox:
     return session.execute(select(Mailbox).where(Mailbox.id == mailbox_id).with_for_update()).scalar_one()
 
@@ -264,133 +257,43 @@ def _register(session: Session, box: Mailbox, p: Prepared) -> tuple[Corresponden
     adm = session.get(Administration, box.administration_id)
     unit = session.get(Unit, box.unit_id) if box.unit_id else None
     now = utcnow().replace(microsecond=0)
-    year, seq, number = registry.allocate(session, adm, Direction.incoming, now)
     party = Party(kind=PartyKind.person, full_name=m.sender_name or m.sender_email or "—", email=m.sender_email)
-    session.add(party)
-    session.flush()
-    contacts.link_party(session, party, box.administration_id)
-    access, verify = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     subject = m.subject or "(sans objet — بدون موضوع)"
-    corr = Correspondence(
-        administration_id=box.administration_id,
-        unit_id=unit.id if unit else None,
-        direction=Direction.incoming,
-        channel=Channel.email,
-        year=year,
-        seq=seq,
-        registry_number=number,
-        status=Status.to_qualify,
-        subject=subject,
-        message=m.body,
-        sender_party_id=party.id,
-        registered_at=now,
-        deadline=deadlines.default_deadline(session, box.administration_id, "", Priority.normal, now),
-        verify_token_hash=hash_secret(verify),
-        access_token_hash=hash_secret(access),
-        search_text=search_document(number, subject, party.full_name, m.sender_email, m.body),
-    )
-    session.add(corr)
-    session.flush()
-    reference = registry.reference_slug(number)
-    eml_name = f"courriel-{reference}.eml"
-    documents = [
-        Document(
-            correspondence_id=corr.id,
-            kind=DocumentKind.email,
-            position=0,
-            filename=eml_name,
-            content_type="message/rfc822",
-            size=len(m.raw),
-            sha256=_sha(m.raw),
-            pages=p.page_count,
-            pdf_sha256=_sha(p.page),
-        )
-    ]
-    documents += [
-        Document(
-            correspondence_id=corr.id,
-            kind=DocumentKind.attachment,
-            position=i,
-            filename=f.filename,
-            content_type=f.content_type,
-            size=len(f.data),
-            sha256=_sha(f.data),
-            pages=f.pages,
-            pdf_sha256=_sha(f.pdf),
-        )
-        for i, f in enumerate(p.accepted, start=1)
-    ]
-    receipt = issue_receipt(
-        ReceiptData(
-            registry_number=number,
-            administration_fr=adm.name_fr,
-            administration_ar=adm.name_ar,
-            unit_fr=unit.name_fr if unit else None,
-            unit_ar=unit.name_ar if unit else None,
-            deposited_at=now,
-            depositor_name=party.full_name,
-            depositor_id_kind="",
-            depositor_id="",
-            subject=subject,
-            verify_url=deposits.verify_url(reference, verify),
-            attachments=tuple(Attachment(d.filename, d.pages, d.sha256, d.size) for d in documents),
-        )
-    )
-    receipt_sha = storage.put(receipt)
-    documents.append(
-        Document(
-            correspondence_id=corr.id,
-            kind=DocumentKind.receipt,
-            position=0,
-            filename=f"accuse-{reference}.pdf",
-            content_type="application/pdf",
-            size=len(receipt),
-            sha256=receipt_sha,
-            pages=1,
-            pdf_sha256=receipt_sha,
-        )
-    )
-    session.add_all(documents)
-    audit.record(
+    lang = "ar" if _ARABIC.search(f"{m.subject} {m.body[:500]}") else "fr"
+    done = intake.register(
         session,
-        None,
-        "correspondence.registered",
-        object_type="correspondence",
-        object_id=corr.id,
-        administration_id=box.administration_id,
+        adm,
+        Direction.incoming,
+        Channel.email,
+        columns={
+            "unit_id": unit.id if unit else None,
+            "status": Status.to_qualify,
+            "subject": subject,
+            "message": m.body,
+            "deadline": deadlines.default_deadline(session, box.administration_id, "", Priority.normal, now),
+        },
+        at=now,
+        words=(subject, party.full_name, m.sender_email, m.body),
+        verify_token=secrets.token_urlsafe(24),
+        access_token=secrets.token_urlsafe(24),
+        party=party,
+        link_contact=True,
+        lead=intake.Lead(
+            DocumentKind.email,
+            "courriel-{reference}.eml",
+            files.InspectedFile("", "message/rfc822", m.raw, p.page, p.page_count),
+        ),
+        accepted=p.accepted,
+        receipt=intake.Receipt(party.full_name, unit, conversions=False),
         actor_label=f"mailbox:{box.id}",
         data={
-            "number": number,
             "channel": Channel.email.value,
             "mailbox_id": box.id,
-            "files": len(p.accepted),
-            "sha256": [d.sha256 for d in documents[:-1]],
             "refused": [{"name": r.name, "reason": r.reason} for r in p.refused],
-            "receipt_sha256": receipt_sha,
         },
+        notice=intake.Notice(m.sender_email, lang) if m.sender_email and not m.auto_reply_forbidden else None,
     )
-    notification_id = None
-    if m.sender_email and not m.auto_reply_forbidden:
-        base = get_settings().public_url
-        links = {
-            "number": number,
-            "receipt_url": f"{base}/api/v1/deposits/{reference}/receipt.pdf?k={access}",
-            "tracking_url": f"{base}/track/{reference}?k={access}",
-        }
-        lang = "ar" if _ARABIC.search(f"{m.subject} {m.body[:500]}") else "fr"
-        notification_id = notifications.queue(
-            session,
-            m.sender_email,
-            notifications.bilingual_subject("mail.deposit.subject", **links),
-            notifications.bilingual_body(
-                "mail.deposit.body",
-                lang,
-                ar={"administration": adm.name_ar, **links},
-                fr={"administration": adm.name_fr, **links},
-            ),
-            corr.id,
-        ).id
-    return corr, notification_id
+    return done.correspondence, done.notification.id if done.notification else None
 
 
 @dataclass(frozen=True)
@@ -423,32 +326,24 @@ def register_message(mailbox_id: int, uidvalidity: int, uid: int, raw: bytes) ->
             ).first()
             refused = json.dumps([{"name": r.name, "reason": r.reason} for r in prepared.refused], ensure_ascii=False)
             if first is not None:  # the same message again (another mailbox, or a new UIDVALIDITY)
-                session.add(
-                    MailMessage(
-                        administration_id=box.administration_id,
-                        mailbox_id=mailbox_id,
-                        uidvalidity=uidvalidity,
-                        uid=uid,
-                        correspondence_id=first[0],
-                        refused=refused,
-                    )
-                )
-                _advance(session, box, uidvalidity, uid)
-                return Outcome(False)
-            corr, notification_id = _register(session, box, prepared)
+                outcome, correspondence_id, message_id_hash = Outcome(False), first[0], None
+            else:
+                corr, notification_id = _register(session, box, prepared)
+                outcome, correspondence_id = Outcome(True, notification_id), corr.id
+                message_id_hash = prepared.message.message_id_hash  # unique: only the first one carries it
             session.add(
                 MailMessage(
                     administration_id=box.administration_id,
                     mailbox_id=mailbox_id,
                     uidvalidity=uidvalidity,
                     uid=uid,
-                    message_id_hash=prepared.message.message_id_hash,
-                    correspondence_id=corr.id,
+                    message_id_hash=message_id_hash,
+                    correspondence_id=correspondence_id,
                     refused=refused,
                 )
             )
             _advance(session, box, uidvalidity, uid)
-            return Outcome(True, notification_id)
+            return outcome
     except IntegrityError:  # another worker registered it meanwhile (PostgreSQL): nothing to do
         log.info("mailbox %s uid %s registered by another worker", mailbox_id, uid)
         return Outcome(False)

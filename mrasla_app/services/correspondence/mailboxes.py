@@ -13,7 +13,6 @@ import socket
 import ssl
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from mrasla_app.crypto import seal, unseal
@@ -127,12 +126,7 @@ def set_active(session: Session, actor: Actor | None, mailbox_id: int, active: b
 
 
 def list_for(session: Session, actor: Actor | None, administration_id: int) -> list[Mailbox]:
-    permissions.require_admin_of(actor, administration_id)
-    return list(
-        session.execute(
-            select(Mailbox).where(Mailbox.administration_id == administration_id).order_by(Mailbox.id)
-        ).scalars()
-    )
+    return permissions.administered_rows(session, actor, Mailbox, administration_id, Mailbox.id)
 
 
 def password(box: Mailbox) -> str:

@@ -18,10 +18,11 @@ back, so the registers stay gap-free.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -33,7 +34,6 @@ from mrasla_app.models import (
     Direction,
     Dispatch,
     DispatchPurpose,
-    Document,
     DocumentKind,
     Party,
     PartyKind,
@@ -43,13 +43,13 @@ from mrasla_app.models import (
     Unit,
 )
 from mrasla_app.models.base import utcnow
-from mrasla_app.services.correspondence import contacts, deadlines, extraction, registry
+from mrasla_app.services.correspondence import deadlines, intake, registry
 from mrasla_app.services.directory import permissions
-from mrasla_app.services.directory.accounts import Actor, hash_secret
+from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, FieldErrors, PermissionDenied
-from mrasla_app.services.platform import audit, files
+from mrasla_app.services.platform import files
 from mrasla_app.services.platform.files import inspect_and_store
-from mrasla_app.services.platform.text import clean, search_document
+from mrasla_app.services.platform.text import clean
 from mrasla_app.services.portal import deposits
 from mrasla_app.settings import get_settings
 
@@ -75,7 +75,7 @@ class Registration:
 
     @property
     def verify_url(self) -> str:
-        return deposits.verify_url(self.reference, self.verify_token)
+        return intake.verify_url(self.reference, self.verify_token)
 
 
 def _channel(value: str, errors: dict[str, str]) -> Channel | None:
@@ -189,57 +189,42 @@ def _raise(errors: dict[str, str]) -> None:
 # ------------------------------------------------------------------------------------ writes
 
 
-def _add_documents(session: Session, corr: Correspondence, accepted: list[files.InspectedFile]) -> None:
-    for pos, f in enumerate(accepted):
-        session.add(
-            Document(
-                correspondence_id=corr.id,
-                kind=DocumentKind.scan,
-                position=pos,
-                filename=f.filename,
-                content_type=f.content_type,
-                size=len(f.data),
-                sha256=hashlib.sha256(f.data).hexdigest(),
-                pages=f.pages,
-                pdf_sha256=hashlib.sha256(f.pdf).hexdigest(),
-            )
-        )
-
-
-def _finish(
+def _register(
     session: Session,
     actor: Actor,
-    corr: Correspondence,
+    adm: Administration,
+    direction: Direction,
+    channel: Channel,
+    columns: dict[str, Any],
     accepted: list[files.InspectedFile],
-    token: str,
+    *,
+    words: tuple[str, ...],
+    party: Party | None = None,
+    contact_id: int | None = None,
+    at: datetime | None = None,
     **data: object,
 ) -> Registration:
-    """Insert the correspondence, its documents and its one audit event (shared by every register)."""
-    session.add(corr)
-    session.flush()
-    _add_documents(session, corr, accepted)
-    extraction.queue(session, corr.id)
-    audit.record(
-        session,
-        actor,
-        "correspondence.registered",
-        object_type="correspondence",
-        object_id=corr.id,
-        administration_id=corr.administration_id,
-        data={
-            "number": corr.registry_number,
-            "channel": corr.channel.value,
-            **data,
-            "files": len(accepted),
-            "sha256": [hashlib.sha256(f.data).hexdigest() for f in accepted],
-        },
-    )
-    return Registration(corr, token)
-
-
-def _new_token() -> tuple[str, str]:
+    """Number and insert the correspondence (``columns``) with its party (linked to the contacts
+    directory), its scans and its one audit event (``intake.register``); its label's QR token is new."""
     token = secrets.token_urlsafe(24)
-    return token, hash_secret(token)
+    done = intake.register(
+        session,
+        adm,
+        direction,
+        channel,
+        columns=columns,
+        words=words,
+        verify_token=token,
+        at=at,
+        party=party,
+        link_contact=True,
+        contact_id=contact_id,
+        accepted=accepted,
+        kind=DocumentKind.scan,
+        actor=actor,
+        data={"channel": channel.value, **data},
+    )
+    return Registration(done.correspondence, token)
 
 
 # ------------------------------------------------------------------------------------ incoming
@@ -297,7 +282,6 @@ def register_incoming(
     accepted = inspect_and_store(items)
 
     now = utcnow().replace(microsecond=0)
-    year, seq, number = registry.allocate(session, adm, Direction.incoming, now)
     if sender_adm is not None:
         party = Party(
             kind=PartyKind.administration,
@@ -315,33 +299,30 @@ def register_incoming(
             email=email,
             phone=phone,
         )
-    session.add(party)
-    session.flush()
-    contacts.link_party(session, party, adm.id)
-    token, token_hash = _new_token()
     sender_label = " ".join(filter(None, (party.full_name, sender_adm.name_ar if sender_adm else "")))
-    corr = Correspondence(
-        administration_id=adm.id,
-        unit_id=unit.id if unit else None,
-        direction=Direction.incoming,
-        channel=chan,
-        year=year,
-        seq=seq,
-        registry_number=number,
-        status=Status.to_qualify,
-        priority=prio,
-        subject=subject,
-        message=message,
-        sender_party_id=party.id,
-        sender_administration_id=sender_adm.id if sender_adm else None,
-        deadline=deadlines.default_deadline(session, adm.id, type_code, prio, now),
-        registered_at=now,
-        created_by=actor.user_id or None,
-        type_code=type_code,
-        verify_token_hash=token_hash,
-        search_text=search_document(number, subject, sender_label, id_value, message),
+    columns = {
+        "unit_id": unit.id if unit else None,
+        "status": Status.to_qualify,
+        "priority": prio,
+        "subject": subject,
+        "message": message,
+        "sender_administration_id": sender_adm.id if sender_adm else None,
+        "deadline": deadlines.default_deadline(session, adm.id, type_code, prio, now),
+        "created_by": actor.user_id or None,
+        "type_code": type_code,
+    }
+    return _register(
+        session,
+        actor,
+        adm,
+        Direction.incoming,
+        chan,
+        columns,
+        accepted,
+        words=(subject, sender_label, id_value, message),
+        party=party,
+        at=now,
     )
-    return _finish(session, actor, corr, accepted, token)
 
 
 # ------------------------------------------------------------------------------------ outgoing
@@ -398,7 +379,6 @@ def register_outgoing(
     accepted = inspect_and_store(items)
 
     now = utcnow().replace(microsecond=0)
-    year, seq, number = registry.allocate(session, adm, Direction.outgoing, now)
     party = None
     if recipient_name:
         party = Party(
@@ -408,10 +388,6 @@ def register_outgoing(
             email=email,
             phone=phone,
         )
-        session.add(party)
-        session.flush()
-        contacts.link_party(session, party, adm.id, recipient_contact_id)
-    token, token_hash = _new_token()
     recipient_label = " ".join(
         filter(
             None,
@@ -422,27 +398,30 @@ def register_outgoing(
             ),
         )
     )
-    corr = Correspondence(
-        administration_id=adm.id,
-        unit_id=unit.id,
-        direction=Direction.outgoing,
-        channel=chan,
-        year=year,
-        seq=seq,
-        registry_number=number,
+    columns = {
+        "unit_id": unit.id,
         # a recipient administration on the platform gets it through ``sending.send_outgoing``
-        status=Status.to_send if recipient_adm else Status.closed,
-        closed_at=None if recipient_adm else now,
-        subject=subject,
-        message=message,
-        recipient_party_id=party.id if party else None,
-        recipient_administration_id=recipient_adm.id if recipient_adm else None,
-        registered_at=now,
-        created_by=actor.user_id or None,
-        verify_token_hash=token_hash,
-        search_text=search_document(number, subject, recipient_label, message),
+        "status": Status.to_send if recipient_adm else Status.closed,
+        "closed_at": None if recipient_adm else now,
+        "subject": subject,
+        "message": message,
+        "recipient_administration_id": recipient_adm.id if recipient_adm else None,
+        "created_by": actor.user_id or None,
+    }
+    return _register(
+        session,
+        actor,
+        adm,
+        Direction.outgoing,
+        chan,
+        columns,
+        accepted,
+        words=(subject, recipient_label, message),
+        party=party,
+        contact_id=recipient_contact_id,
+        at=now,
+        unit_id=unit.id,
     )
-    return _finish(session, actor, corr, accepted, token, unit_id=unit.id)
 
 
 # ------------------------------------------------------------------------------------ internal
@@ -495,39 +474,30 @@ def register_internal(
     _raise(errors)
     accepted = inspect_and_store(items)
 
-    now = utcnow().replace(microsecond=0)
-    year, seq, number = registry.allocate(session, adm, Direction.internal, now)
-    token, token_hash = _new_token()
-    corr = Correspondence(
-        administration_id=adm.id,
-        unit_id=source.id,
-        direction=Direction.internal,
-        channel=chan,
-        year=year,
-        seq=seq,
-        registry_number=number,
-        status=Status.dispatched,
-        priority=prio,
-        subject=subject,
-        message=message,
-        action_unit_id=target.id,
-        registered_at=now,
-        created_by=actor.user_id or None,
-        verify_token_hash=token_hash,
-        search_text=search_document(
-            number,
-            subject,
-            source.name_fr,
-            source.name_ar,
-            target.name_fr,
-            target.name_ar,
-            message,
-        ),
+    columns = {
+        "unit_id": source.id,
+        "status": Status.dispatched,
+        "priority": prio,
+        "subject": subject,
+        "message": message,
+        "action_unit_id": target.id,
+        "created_by": actor.user_id or None,
+    }
+    registration = _register(
+        session,
+        actor,
+        adm,
+        Direction.internal,
+        chan,
+        columns,
+        accepted,
+        words=(subject, source.name_fr, source.name_ar, target.name_fr, target.name_ar, message),
+        from_unit_id=source.id,
+        to_unit_id=target.id,
     )
-    registration = _finish(session, actor, corr, accepted, token, from_unit_id=source.id, to_unit_id=target.id)
     session.add(
         Dispatch(
-            correspondence_id=corr.id,
+            correspondence_id=registration.correspondence.id,
             unit_id=target.id,
             purpose=DispatchPurpose.action,
             created_by=actor.user_id or None,

@@ -17,7 +17,7 @@ To whom (``Recipient``):
 - ``unit``: a unit of the same administration, as an internal note (I) dispatched to it for action.
 
 Everything happens in the caller's one transaction: the registry number (D outgoing, I internal),
-the documents, links, status transitions (``registry.TRANSITIONS``, ``workflow.FOLDER_TRANSITIONS``)
+the documents, links, status transitions (``registry.TRANSITIONS``, ``lifecycle.FOLDER_TRANSITIONS``)
 and audit events whose actions the history renders with catalogue wording (``sent``, ``delivered``,
 ``acknowledged``, ``received``). Only an answer to the correspondent's own letter marks that letter
 answered and is linked "reply to"; anything else sent from a folder linked to a letter is linked
@@ -61,7 +61,7 @@ from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory import permissions
 from mrasla_app.services.directory.accounts import Actor, hash_secret
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
-from mrasla_app.services.parapheur import workflow
+from mrasla_app.services.parapheur import folders, lifecycle, views
 from mrasla_app.services.platform import audit, files, notifications, storage
 from mrasla_app.services.platform.text import clean, search_document
 
@@ -279,7 +279,7 @@ def _deliver_to_administration(
 
 def _new_verify_url(arrival: Correspondence) -> str:
     """The acknowledgement's QR opens the public verification of the arrival (its token lives only there)."""
-    from mrasla_app.services.portal.deposits import verify_url
+    from mrasla_app.services.correspondence.intake import verify_url
 
     token = secrets.token_urlsafe(24)
     arrival.verify_token_hash = hash_secret(token)
@@ -443,7 +443,7 @@ def send_answer(
 def _folder_to_send(session: Session, actor: Actor | None, folder_id: int) -> tuple[Actor, Folder]:
     actor = permissions.require_actor(actor)
     folder = session.execute(select(Folder).where(Folder.id == folder_id).with_for_update()).scalar_one_or_none()
-    if folder is None or not workflow.can_see(session, actor, folder):
+    if folder is None or not folders.can_see(session, actor, folder):
         raise NotFound()
     if not _may_send_for(session, actor, folder.administration_id, folder.unit_id, folder.initiator_id):
         raise PermissionDenied()
@@ -490,7 +490,7 @@ def send_folder(
     )
     sender = session.get(Administration, folder.administration_id)
     assert sender is not None
-    piece = _signed_piece(f"{folder.reference}.pdf", workflow.signed_document(folder))
+    piece = _signed_piece(f"{folder.reference}.pdf", views.signed_document(folder))
     result = _send(
         session,
         actor,
@@ -503,7 +503,7 @@ def send_folder(
         to_administration_id=to_administration_id,
         to_unit_id=to_unit_id,
     )
-    workflow.move(
+    lifecycle.move(
         session,
         actor,
         folder,
@@ -556,7 +556,7 @@ def can_send_folder(session: Session, actor: Actor, folder: Folder) -> bool:
     """Signed, not sent yet, and the actor sees it and is on the sending side."""
     return (
         folder.status is FolderStatus.completed
-        and workflow.can_see(session, actor, folder)
+        and folders.can_see(session, actor, folder)
         and _may_send_for(session, actor, folder.administration_id, folder.unit_id, folder.initiator_id)
     )
 
@@ -589,7 +589,7 @@ def options(session: Session, actor: Actor | None, folder_id: int) -> SendOption
     of the public directory, and the other units of the actor's administration."""
     actor = permissions.require_actor(actor)
     folder = session.get(Folder, folder_id)
-    if folder is None or not workflow.can_see(session, actor, folder):
+    if folder is None or not folders.can_see(session, actor, folder):
         raise NotFound()
     fr = ar = ""
     linked = session.get(Correspondence, folder.correspondence_id) if folder.correspondence_id else None

@@ -9,9 +9,16 @@ Rules for the directory and accounts (later issues add correspondence scoping he
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlmodel import Session, SQLModel
+
 from mrasla_app.models import Role
 from mrasla_app.services.directory.accounts import Actor
-from mrasla_app.services.errors import NotAuthenticated, PermissionDenied
+from mrasla_app.services.errors import NotAuthenticated, NotFound, PermissionDenied
+
+Row = TypeVar("Row", bound=SQLModel)
 
 
 def require_actor(actor: Actor | None) -> Actor:
@@ -55,3 +62,22 @@ def require_role(actor: Actor | None, *roles: Role) -> Actor:
     if not actor.has_role(*roles):
         raise PermissionDenied()
     return actor
+
+
+def administered(session: Session, actor: Actor | None, model: type[Row], row_id: int) -> Row:
+    """The row ``row_id`` of ``model`` (a table with ``administration_id``) if ``actor`` administers its
+    administration: ``NotFound`` otherwise, as for a row that does not exist (no existence oracle)."""
+    row = session.get(model, row_id)
+    if row is None or not is_admin_of(actor, row.administration_id):
+        require_actor(actor)
+        raise NotFound()
+    return row
+
+
+def administered_rows(
+    session: Session, actor: Actor | None, model: type[Row], administration_id: int, *order_by: Any
+) -> list[Row]:
+    """Every row of ``model`` in ``administration_id``, in ``order_by`` order, for its administrators."""
+    require_admin_of(actor, administration_id)
+    owned = model.administration_id == administration_id
+    return list(session.execute(select(model).where(owned).order_by(*order_by)).scalars())

@@ -22,20 +22,11 @@ from mrasla_app.services.platform import audit, validation
 
 def _user_in(session: Session, actor: Actor | None, user_id: int) -> User:
     """The user, if the actor administers their administration (NotFound otherwise: no oracle)."""
-    user = session.get(User, user_id)
-    if user is None or not permissions.is_admin_of(actor, user.administration_id):
-        permissions.require_actor(actor)
-        raise NotFound()
-    return user
+    return permissions.administered(session, actor, User, user_id)
 
 
 def list_users(session: Session, actor: Actor | None, administration_id: int) -> list[User]:
-    permissions.require_admin_of(actor, administration_id)
-    return list(
-        session.execute(
-            select(User).where(User.administration_id == administration_id).order_by(User.full_name)
-        ).scalars()
-    )
+    return permissions.administered_rows(session, actor, User, administration_id, User.full_name)
 
 
 def create_user(

@@ -242,10 +242,7 @@ def save_template(
 
 
 def set_template_active(session: Session, actor: Actor | None, template_id: int, active: bool) -> CircuitTemplate:
-    tpl = session.get(CircuitTemplate, template_id)
-    if tpl is None or not permissions.is_admin_of(actor, tpl.administration_id):
-        permissions.require_actor(actor)
-        raise NotFound()
+    tpl = permissions.administered(session, actor, CircuitTemplate, template_id)
     tpl.active = bool(active)
     session.add(tpl)
     audit.record(

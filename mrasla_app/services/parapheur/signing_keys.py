@@ -149,27 +149,46 @@ def enroll(session: Session, actor: Actor | None, pin: str) -> SigningKey:
         platform, user.full_name, user.email, adm.name_fr if adm else ca.ORG, unit.name_fr if unit else None
     )
     cert = x509.load_der_x509_certificate(cert_der)
+    key = _store(session, actor, user, KeySource.platform, cert, pkcs8, pin, "signing_key.enrolled")
+    del pkcs8
+    return key
+
+
+def _store(
+    session: Session,
+    actor: Actor,
+    user: User,
+    source: KeySource,
+    cert: x509.Certificate,
+    pkcs8: bytes,
+    pin: str,
+    event: str,
+    chain_pem: str = "",
+    **data: object,
+) -> SigningKey:
+    """The user's new signing key (the previous one superseded), its private key wrapped under
+    ``pin``, with its audit ``event`` (serial, key id and ``data``)."""
     _supersede(session, user.id)
     key = SigningKey(
         user_id=user.id,
-        source=KeySource.platform,
-        certificate=cert_der,
+        source=source,
+        certificate=cert.public_bytes(serialization.Encoding.DER),
+        chain_pem=chain_pem,
         serial=_serial_hex(cert.serial_number),
         subject=cert.subject.rfc4514_string()[:255],
         not_after=cert.not_valid_after_utc,
         key_blob=_wrap(pkcs8, pin, user.id),
     )
-    del pkcs8
     session.add(key)
     session.flush()
     audit.record(
         session,
         actor,
-        "signing_key.enrolled",
+        event,
         object_type="user",
         object_id=user.id,
         administration_id=user.administration_id,
-        data={"serial": key.serial, "key_id": key.id},
+        data={"serial": key.serial, "key_id": key.id, **data},
     )
     return key
 
@@ -211,29 +230,19 @@ def import_pkcs12(session: Session, actor: Actor | None, p12_bytes: bytes, passw
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     chain = "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in (extra or []))
-    _supersede(session, user.id)
-    row = SigningKey(
-        user_id=user.id,
-        source=KeySource.pkcs12,
-        certificate=cert.public_bytes(serialization.Encoding.DER),
-        chain_pem=chain,
-        serial=_serial_hex(cert.serial_number),
-        subject=cert.subject.rfc4514_string()[:255],
-        not_after=cert.not_valid_after_utc,
-        key_blob=_wrap(pkcs8, pin, user.id),
-    )
-    del pkcs8
-    session.add(row)
-    session.flush()
-    audit.record(
+    row = _store(
         session,
         actor,
+        user,
+        KeySource.pkcs12,
+        cert,
+        pkcs8,
+        pin,
         "signing_key.imported",
-        object_type="user",
-        object_id=user.id,
-        administration_id=user.administration_id,
-        data={"serial": row.serial, "key_id": row.id, "issuer": cert.issuer.rfc4514_string()[:200]},
+        chain,
+        issuer=cert.issuer.rfc4514_string()[:200],
     )
+    del pkcs8
     return row
 
 

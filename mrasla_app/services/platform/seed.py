@@ -11,8 +11,10 @@ tests only; change or disable them on any real deployment.
 from __future__ import annotations
 
 import time
+import tomllib
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import pyotp
 from sqlalchemy import select
@@ -48,9 +50,11 @@ class DemoAccount:
     roles: tuple[str, ...] = ()  # (Role value) held in ``unit``; ("platform_admin",) for the platform
 
 
-# --- Administrations and their unit trees ------------------------------------------------------
-# (code, parent code or None, level, name_fr, name_ar). Parents are listed before their children.
+# --- The demo data: tables of records in ``demo.toml`` -----------------------------------------
 
+_DATA = tomllib.loads((Path(__file__).with_name("demo.toml")).read_text(encoding="utf-8"))
+
+#: A unit: (code, parent code or None, level, name_fr, name_ar). Parents are listed before their children.
 _UnitSpec = tuple[str, str | None, str, str, str]
 
 
@@ -65,256 +69,12 @@ class _AdmSpec:
     units: tuple[_UnitSpec, ...]
 
 
-ADMINISTRATIONS: tuple[_AdmSpec, ...] = (
+ADMINISTRATIONS: tuple[_AdmSpec, ...] = tuple(
     _AdmSpec(
-        "MEF",
-        "ministry",
-        "Ministère de l'Économie et des Finances",
-        "وزارة الاقتصاد والمالية",
-        "Rabat",
-        "الرباط",
-        (
-            ("SG", None, "central", "Secrétariat général", "الكتابة العامة"),
-            (
-                "DAAG",
-                "SG",
-                "central",
-                "Direction des Affaires Administratives et Générales",
-                "مديرية الشؤون الإدارية والعامة",
-            ),
-            ("BO", "DAAG", "central", "Bureau d'ordre central", "مكتب الضبط المركزي"),
-            ("DAAG.DRH", "DAAG", "central", "Division des Ressources Humaines", "قسم الموارد البشرية"),
-            ("DB", "SG", "central", "Direction du Budget", "مديرية الميزانية"),
-            ("DB.DSS", "DB", "central", "Division des Secteurs Sociaux", "قسم القطاعات الاجتماعية"),
-            ("DB.DSP", "DB", "central", "Division des Secteurs Productifs", "قسم القطاعات الإنتاجية"),
-            (
-                "DTFE",
-                "SG",
-                "central",
-                "Direction du Trésor et des Finances Extérieures",
-                "مديرية الخزينة والمالية الخارجية",
-            ),
-            ("TGR", "SG", "central", "Trésorerie Générale du Royaume", "الخزينة العامة للمملكة"),
-            (
-                "TGR.TR-CS",
-                "TGR",
-                "regional",
-                "Trésorerie régionale de Casablanca-Settat",
-                "الخزينة الجهوية للدار البيضاء-سطات",
-            ),
-            ("TGR.TP-SETTAT", "TGR.TR-CS", "provincial", "Trésorerie provinciale de Settat", "الخزينة الإقليمية لسطات"),
-            (
-                "TGR.TP-JADIDA",
-                "TGR.TR-CS",
-                "provincial",
-                "Trésorerie provinciale d'El Jadida",
-                "الخزينة الإقليمية للجديدة",
-            ),
-            (
-                "TGR.TR-RSK",
-                "TGR",
-                "regional",
-                "Trésorerie régionale de Rabat-Salé-Kénitra",
-                "الخزينة الجهوية للرباط-سلا-القنيطرة",
-            ),
-            (
-                "TGR.TP-KENITRA",
-                "TGR.TR-RSK",
-                "provincial",
-                "Trésorerie provinciale de Kénitra",
-                "الخزينة الإقليمية للقنيطرة",
-            ),
-        ),
-    ),
-    _AdmSpec(
-        "MEN",
-        "ministry",
-        "Ministère de l'Éducation nationale, du Préscolaire et des Sports",
-        "وزارة التربية الوطنية والتعليم الأولي والرياضة",
-        "Rabat",
-        "الرباط",
-        (
-            ("BO", None, "central", "Bureau d'ordre central", "مكتب الضبط المركزي"),
-            ("SG", None, "central", "Secrétariat général", "الكتابة العامة"),
-            ("DRH", "SG", "central", "Direction des Ressources Humaines", "مديرية الموارد البشرية"),
-            ("DC", "SG", "central", "Direction des Curricula", "مديرية المناهج"),
-            (
-                "AREF-RSK",
-                "SG",
-                "regional",
-                "Académie Régionale d'Éducation et de Formation de Rabat-Salé-Kénitra",
-                "الأكاديمية الجهوية للتربية والتكوين لجهة الرباط-سلا-القنيطرة",
-            ),
-            ("DP-RABAT", "AREF-RSK", "provincial", "Direction provinciale de Rabat", "المديرية الإقليمية بالرباط"),
-            ("DP-SALE", "AREF-RSK", "provincial", "Direction provinciale de Salé", "المديرية الإقليمية بسلا"),
-            (
-                "AREF-FM",
-                "SG",
-                "regional",
-                "Académie Régionale d'Éducation et de Formation de Fès-Meknès",
-                "الأكاديمية الجهوية للتربية والتكوين لجهة فاس-مكناس",
-            ),
-            ("DP-FES", "AREF-FM", "provincial", "Direction provinciale de Fès", "المديرية الإقليمية بفاس"),
-            ("DP-MEKNES", "AREF-FM", "provincial", "Direction provinciale de Meknès", "المديرية الإقليمية بمكناس"),
-        ),
-    ),
-    _AdmSpec(
-        "CRB",
-        "commune",
-        "Commune de Rabat",
-        "جماعة الرباط",
-        "Rabat",
-        "الرباط",
-        (
-            ("BO", None, "central", "Bureau d'ordre", "مكتب الضبط"),
-            ("DGS", None, "central", "Direction Générale des Services", "المديرية العامة للمصالح"),
-            ("SEC", "DGS", "central", "Service de l'état civil", "مصلحة الحالة المدنية"),
-            ("URB", "DGS", "central", "Service de l'urbanisme", "مصلحة التعمير"),
-            ("ARR-AGDAL", "DGS", "central", "Arrondissement Agdal-Riyad", "مقاطعة أكدال الرياض"),
-            ("ARR-HASSAN", "DGS", "central", "Arrondissement Hassan", "مقاطعة حسان"),
-            (
-                "ARR-HASSAN.EC",
-                "ARR-HASSAN",
-                "central",
-                "Bureau d'état civil de l'arrondissement Hassan",
-                "مكتب الحالة المدنية بمقاطعة حسان",
-            ),
-            ("ARR-YOUSSOUFIA", "DGS", "central", "Arrondissement Youssoufia", "مقاطعة اليوسفية"),
-        ),
-    ),
-    _AdmSpec(
-        "ANCFCC",
-        "agency",
-        "Agence Nationale de la Conservation Foncière, du Cadastre et de la Cartographie",
-        "الوكالة الوطنية للمحافظة العقارية والمسح العقاري والخرائطية",
-        "Rabat",
-        "الرباط",
-        (
-            ("BO", None, "central", "Bureau d'ordre", "مكتب الضبط"),
-            ("DG", None, "central", "Direction Générale", "المديرية العامة"),
-            ("DCF", "DG", "central", "Direction de la Conservation Foncière", "مديرية المحافظة العقارية"),
-            ("DCAD", "DG", "central", "Direction du Cadastre", "مديرية المسح العقاري"),
-            (
-                "DR-CS",
-                "DG",
-                "regional",
-                "Direction régionale de Casablanca-Settat",
-                "المديرية الجهوية للدار البيضاء-سطات",
-            ),
-            (
-                "CF-ANFA",
-                "DR-CS",
-                "provincial",
-                "Conservation foncière de Casablanca-Anfa",
-                "المحافظة العقارية بالدار البيضاء-أنفا",
-            ),
-            ("SC-SETTAT", "DR-CS", "provincial", "Service du cadastre de Settat", "مصلحة المسح العقاري بسطات"),
-            ("DR-MS", "DG", "regional", "Direction régionale de Marrakech-Safi", "المديرية الجهوية لمراكش-آسفي"),
-            (
-                "CF-MENARA",
-                "DR-MS",
-                "provincial",
-                "Conservation foncière de Marrakech-Ménara",
-                "المحافظة العقارية بمراكش-المنارة",
-            ),
-        ),
-    ),
-    _AdmSpec(
-        "MSPS",
-        "ministry",
-        "Ministère de la Santé et de la Protection sociale",
-        "وزارة الصحة والحماية الاجتماعية",
-        "Rabat",
-        "الرباط",
-        (
-            ("BO", None, "central", "Bureau d'ordre central", "مكتب الضبط المركزي"),
-            ("SG", None, "central", "Secrétariat général", "الكتابة العامة"),
-            (
-                "DHSA",
-                "SG",
-                "central",
-                "Direction des Hôpitaux et des Soins Ambulatoires",
-                "مديرية المستشفيات والعلاجات المتنقلة",
-            ),
-            (
-                "DELM",
-                "SG",
-                "central",
-                "Direction de l'Épidémiologie et de Lutte contre les Maladies",
-                "مديرية علم الأوبئة ومحاربة الأمراض",
-            ),
-            (
-                "DRS-TTA",
-                "SG",
-                "regional",
-                "Direction régionale de la santé de Tanger-Tétouan-Al Hoceïma",
-                "المديرية الجهوية للصحة بجهة طنجة-تطوان-الحسيمة",
-            ),
-            (
-                "DPS-TANGER",
-                "DRS-TTA",
-                "provincial",
-                "Délégation préfectorale de la santé de Tanger-Assilah",
-                "المندوبية الإقليمية للصحة بعمالة طنجة-أصيلة",
-            ),
-            (
-                "DPS-TETOUAN",
-                "DRS-TTA",
-                "provincial",
-                "Délégation provinciale de la santé de Tétouan",
-                "المندوبية الإقليمية للصحة بتطوان",
-            ),
-        ),
-    ),
-)
-
-
-# --- Accounts --------------------------------------------------------------------------------
-# (email, full_name, full_name_ar, administration, unit, roles held in that unit, role label)
-
-_ACCOUNTS: tuple[tuple[str, str, str, str, str, tuple[str, ...], str], ...] = (
-    (
-        "admin.mef@mrasla.ma",
-        "Nadia El Idrissi",
-        "نادية الإدريسي",
-        "MEF",
-        "DAAG",
-        ("admin",),
-        "Administratrice de l'administration",
-    ),
-    (
-        "clerk.mef@mrasla.ma",
-        "Fatima Zahra Bennani",
-        "فاطمة الزهراء بناني",
-        "MEF",
-        "BO",
-        ("clerk",),
-        "Agent du bureau d'ordre",
-    ),
-    ("agent.mef@mrasla.ma", "Youssef Alaoui", "يوسف العلوي", "MEF", "DB.DSS", ("agent",), "Agent de traitement"),
-    ("head.mef@mrasla.ma", "Khadija Tazi", "خديجة التازي", "MEF", "DB.DSS", ("head",), "Cheffe de division"),
-    (
-        "director.mef@mrasla.ma",
-        "Mohammed Berrada",
-        "محمد برادة",
-        "MEF",
-        "DB",
-        ("signatory", "head"),
-        "Directeur (signataire)",
-    ),
-    (
-        "sg.mef@mrasla.ma",
-        "Abdelkader Chraïbi",
-        "عبد القادر الشرايبي",
-        "MEF",
-        "SG",
-        ("signatory", "head"),
-        "Secrétaire général (signataire)",
-    ),
-    ("admin.crb@mrasla.ma", "Omar Lahlou", "عمر لحلو", "CRB", "DGS", ("admin",), "Administrateur de l'administration"),
-    ("clerk.crb@mrasla.ma", "Hanane Ouazzani", "حنان الوزاني", "CRB", "BO", ("clerk",), "Agent du bureau d'ordre"),
-    ("agent.crb@mrasla.ma", "Rachid Bouzidi", "رشيد بوزيدي", "CRB", "SEC", ("agent",), "Agent de traitement"),
-    ("archives.mef@mrasla.ma", "Salma Kettani", "سلمى الكتاني", "MEF", "DAAG", ("archivist",), "Archiviste"),
+        **{k: v for k, v in adm.items() if k != "units"},
+        units=tuple((code, parent or None, level, fr, ar) for code, parent, level, fr, ar in adm["units"]),
+    )
+    for adm in _DATA["administrations"]
 )
 
 _PLATFORM_ADMIN = DemoAccount(
@@ -337,45 +97,28 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (_PLATFORM_ADMIN,) + tuple(
         unit=unit,
         full_name=fr,
         full_name_ar=ar,
-        roles=roles,
+        roles=tuple(roles),
     )
-    for e, fr, ar, adm, unit, roles, label in _ACCOUNTS
+    for e, fr, ar, adm, unit, roles, label in _DATA["accounts"]
 )
 
-#: The demo delegation: the director delegates his signature to the head of division for 30 days.
+#: The demo delegation (grantor, delegate, period, reason): the director's signature to the head of division.
 DELEGATION = (
-    "director.mef@mrasla.ma",
-    "head.mef@mrasla.ma",
-    timedelta(days=30),
-    "Congé annuel du directeur / عطلة سنوية للمدير",
+    _DATA["delegation"]["grantor"],
+    _DATA["delegation"]["delegate"],
+    timedelta(days=_DATA["delegation"]["days"]),
+    _DATA["delegation"]["reason"],
 )
 
-
-# --- Holiday calendar (national) ---------------------------------------------------------------
-# Fixed national holidays, recurring every year: (month, day, name_fr, name_ar).
-NATIONAL_HOLIDAYS: tuple[tuple[int, int, str, str], ...] = (
-    (1, 1, "Nouvel An", "رأس السنة الميلادية"),
-    (1, 11, "Manifeste de l'Indépendance", "ذكرى تقديم وثيقة الاستقلال"),
-    (1, 14, "Nouvel An amazigh", "رأس السنة الأمازيغية"),
-    (5, 1, "Fête du Travail", "عيد الشغل"),
-    (7, 30, "Fête du Trône", "عيد العرش"),
-    (8, 14, "Allégeance de Oued Eddahab", "ذكرى استرجاع إقليم وادي الذهب"),
-    (8, 20, "Révolution du Roi et du Peuple", "ذكرى ثورة الملك والشعب"),
-    (8, 21, "Fête de la Jeunesse", "عيد الشباب"),
-    (10, 31, "Fête de l'Unité", "عيد الوحدة"),
-    (11, 6, "Marche Verte", "ذكرى المسيرة الخضراء"),
-    (11, 18, "Fête de l'Indépendance", "عيد الاستقلال"),
-)
-# Religious holidays of 2026 (lunar calendar, one-off rows). APPROXIMATE dates: the official
-# days depend on the sighting of the moon and are announced by the Ministry of Habous; an
-# administrator corrects them in the calendar when announced.
-RELIGIOUS_HOLIDAYS_2026: tuple[tuple[date, str, str], ...] = (
-    (date(2026, 3, 20), "Aïd al-Fitr", "عيد الفطر"),
-    (date(2026, 5, 27), "Aïd al-Adha (1er jour)", "عيد الأضحى (اليوم الأول)"),
-    (date(2026, 5, 28), "Aïd al-Adha (2e jour)", "عيد الأضحى (اليوم الثاني)"),
-    (date(2026, 6, 17), "1er Moharram (Nouvel An de l'Hégire)", "فاتح محرم (رأس السنة الهجرية)"),
-    (date(2026, 8, 26), "Aïd al-Mawlid (1er jour)", "عيد المولد النبوي (اليوم الأول)"),
-    (date(2026, 8, 27), "Aïd al-Mawlid (2e jour)", "عيد المولد النبوي (اليوم الثاني)"),
+#: Fixed national holidays, recurring every year: (month, day, name_fr, name_ar).
+NATIONAL_HOLIDAYS: tuple[tuple[int, int, str, str], ...] = tuple(tuple(row) for row in _DATA["national_holidays"])
+#: Religious holidays of 2026 (one-off rows, APPROXIMATE dates: see ``demo.toml``): (day, name_fr, name_ar).
+RELIGIOUS_HOLIDAYS_2026: tuple[tuple[date, str, str], ...] = tuple(tuple(row) for row in _DATA["religious_holidays"])
+#: The demo file plan of the ministry: (code, parent code, name_fr, name_ar).
+FILE_PLAN: tuple[tuple[str, str, str, str], ...] = tuple(tuple(row) for row in _DATA["file_plan"])
+#: Document types: (code, name_fr, name_ar, years, months, start, final action).
+DOCUMENT_TYPES: tuple[tuple[str, str, str, int, int, str, str], ...] = tuple(
+    tuple(row) for row in _DATA["document_types"]
 )
 
 
@@ -419,6 +162,17 @@ def seed_demo(session: Session) -> list[DemoAccount]:
     )
     actor = accounts.load_actor(session, root)
 
+    adm_ids, unit_ids = seed_directory(session, actor)
+    user_ids = seed_accounts(session, actor, adm_ids, unit_ids)
+    seed_delegation(session, actor, user_ids)
+    seed_holidays(session, actor)
+    seed_file_plan(session, actor, adm_ids["MEF"])
+    return list(DEMO_ACCOUNTS)
+
+
+def seed_directory(session: Session, actor: accounts.Actor) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    """The administrations and their unit trees (``ADMINISTRATIONS``); their ids by code and by
+    (administration code, unit code)."""
     adm_ids: dict[str, int] = {}
     unit_ids: dict[tuple[str, str], int] = {}
     for spec in ADMINISTRATIONS:
@@ -445,7 +199,13 @@ def seed_demo(session: Session) -> list[DemoAccount]:
                 level=level,
             )
             unit_ids[(spec.code, code)] = unit.id  # type: ignore[assignment]  # a flushed row's id (SQLModel types it Optional)
+    return adm_ids, unit_ids
 
+
+def seed_accounts(
+    session: Session, actor: accounts.Actor, adm_ids: dict[str, int], unit_ids: dict[tuple[str, str], int]
+) -> dict[str, int]:
+    """The demo accounts after the platform administrator, with their roles; their ids by e-mail."""
     user_ids: dict[str, int] = {}
     for acc in DEMO_ACCOUNTS[1:]:
         user = users.create_user(
@@ -462,7 +222,11 @@ def seed_demo(session: Session) -> list[DemoAccount]:
             users.add_membership(session, actor, user.id, unit_ids[(acc.administration, acc.unit)], role)
         if "admin" in acc.roles:
             _demo_second_factor(user)
+    return user_ids
 
+
+def seed_delegation(session: Session, actor: accounts.Actor, user_ids: dict[str, int]) -> None:
+    """The demo delegation (``DELEGATION``), from now on."""
     grantor, delegate, period, reason = DELEGATION
     now = utcnow().replace(microsecond=0)
     users.create_delegation(
@@ -474,24 +238,6 @@ def seed_demo(session: Session) -> list[DemoAccount]:
         ends_at=now + period,
         reason=reason,
     )
-    seed_holidays(session, actor)
-    seed_file_plan(session, actor, adm_ids["MEF"])
-    return list(DEMO_ACCOUNTS)
-
-
-#: The demo file plan of the ministry: (code, parent code, name_fr, name_ar).
-FILE_PLAN: tuple[tuple[str, str, str, str], ...] = (
-    ("01", "", "Administration générale", "الإدارة العامة"),
-    ("01.01", "01", "Courrier des usagers", "مراسلات المرتفقين"),
-    ("02", "", "Ressources humaines", "الموارد البشرية"),
-    ("03", "", "Budget et marchés", "الميزانية والصفقات"),
-)
-#: Document types: (code, name_fr, name_ar, years, months, start, final action).
-DOCUMENT_TYPES: tuple[tuple[str, str, str, int, int, str, str], ...] = (
-    ("DEM", "Demande d'attestation", "طلب شهادة", 5, 0, "closed", "destroy"),
-    ("REC", "Réclamation", "شكاية", 10, 0, "closed", "review"),
-    ("DEC", "Décision", "قرار", 1, 6, "registered", "transfer"),
-)
 
 
 def seed_file_plan(session: Session, actor: accounts.Actor, administration_id: int) -> None:
@@ -516,21 +262,10 @@ def seed_file_plan(session: Session, actor: accounts.Actor, administration_id: i
             retention_start=start,
             final_action=action,
         )
-    for label in ("Attestations", "Contentieux"):
+    for label in _DATA["tags"]:
         file_plan.save_tag(session, actor, administration_id, label)
-    file_plan.save_custom_field(
-        session, actor, administration_id, code="MONTANT", name_ar="المبلغ", name_fr="Montant (MAD)", kind="number"
-    )
-    file_plan.save_custom_field(
-        session,
-        actor,
-        administration_id,
-        code="REGION",
-        name_ar="الجهة",
-        name_fr="Région",
-        kind="choice",
-        choices="Rabat-Salé-Kénitra\nCasablanca-Settat\nFès-Meknès",
-    )
+    for spec in _DATA["custom_fields"]:
+        file_plan.save_custom_field(session, actor, administration_id, **spec)
 
 
 def _demo_second_factor(user: User) -> None:

@@ -329,11 +329,7 @@ def create_endpoint(
 
 def _endpoint(session: Session, actor: Actor | None, endpoint_id: int) -> WebhookEndpoint:
     """The endpoint if ``actor`` administers its administration (404 otherwise: no existence oracle)."""
-    permissions.require_actor(actor)
-    endpoint = session.get(WebhookEndpoint, endpoint_id)
-    if endpoint is None or not permissions.is_admin_of(actor, endpoint.administration_id):
-        raise NotFound()
-    return endpoint
+    return permissions.administered(session, actor, WebhookEndpoint, endpoint_id)
 
 
 def set_active(session: Session, actor: Actor | None, endpoint_id: int, active: bool) -> WebhookEndpoint:
@@ -387,14 +383,7 @@ def send_test(session: Session, actor: Actor | None, endpoint_id: int) -> Webhoo
 
 
 def list_endpoints(session: Session, actor: Actor | None, administration_id: int) -> list[WebhookEndpoint]:
-    permissions.require_admin_of(actor, administration_id)
-    return list(
-        session.execute(
-            select(WebhookEndpoint)
-            .where(WebhookEndpoint.administration_id == administration_id)
-            .order_by(WebhookEndpoint.id)
-        ).scalars()
-    )
+    return permissions.administered_rows(session, actor, WebhookEndpoint, administration_id, WebhookEndpoint.id)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ import hmac
 import json
 import re
 import secrets
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,25 +29,21 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from mrasla_app.documents.receipts import Attachment, ReceiptData, issue_receipt
 from mrasla_app.models import (
     Administration,
     Channel,
     Correspondence,
     Direction,
-    Document,
-    DocumentKind,
     Notification,
     Party,
     PartyKind,
     Unit,
 )
-from mrasla_app.models.base import utcnow
-from mrasla_app.services.correspondence import extraction, registry
+from mrasla_app.services.correspondence import intake, registry
 from mrasla_app.services.directory.accounts import hash_secret
 from mrasla_app.services.errors import Conflict, FieldErrors
-from mrasla_app.services.platform import audit, files, notifications, storage
-from mrasla_app.services.platform.text import clean, search_document
+from mrasla_app.services.platform import files, notifications
+from mrasla_app.services.platform.text import clean
 from mrasla_app.settings import get_settings
 
 CIN_RE = re.compile(r"^[A-Z]{1,2}[0-9]{1,6}$")
@@ -56,8 +51,6 @@ ICE_RE = re.compile(r"^[0-9]{15}$")
 PHONE_RE = re.compile(r"^\+?[0-9]{9,15}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MAX_MESSAGE = 10_000
-#: Stores receipts beside the deposit's transaction (``submit``): a few threads that mostly wait on fsync.
-_RECEIPT_STORE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="receipt-store")
 
 
 @dataclass
@@ -90,19 +83,15 @@ class DepositResult:
 
     @property
     def receipt_url(self) -> str:
-        return f"{get_settings().public_url}/api/v1/deposits/{self.reference}/receipt.pdf?k={self.access_token}"
+        return intake.receipt_url(self.reference, self.access_token)
 
     @property
     def verify_url(self) -> str:
-        return verify_url(self.reference, self.verify_token)
+        return intake.verify_url(self.reference, self.verify_token)
 
     @property
     def tracking_url(self) -> str:
-        return f"{get_settings().public_url}/track/{self.reference}?k={self.access_token}"
-
-
-def verify_url(reference: str, token: str) -> str:
-    return f"{get_settings().public_url}/verify/{reference}?t={token}"
+        return intake.tracking_url(self.reference, self.access_token)
 
 
 def _token(purpose: str, idempotency_key: str | None) -> str:
@@ -249,126 +238,47 @@ def submit(
         return previous
     if accepted is None:
         accepted = files.inspect_and_store(form.files)
-    now = utcnow().replace(microsecond=0)
-    year, seq, number = registry.allocate(session, adm, Direction.incoming, now)
     access, verify = _token("access", form.idempotency_key), _token("verify", form.idempotency_key)
-    party = Party(
-        kind=PartyKind.company if form.id_kind == "ICE" else PartyKind.person,
-        full_name=form.full_name,
-        id_kind=form.id_kind,
-        id_value=form.id_value,
-        email=form.email,
-        phone=form.phone,
-    )
-    session.add(party)
-    session.flush()
-    corr = Correspondence(
-        administration_id=adm.id,
-        unit_id=form.unit_id,
-        direction=Direction.incoming,
-        channel=Channel.portal,
-        year=year,
-        seq=seq,
-        registry_number=number,
-        subject=form.subject,
-        message=form.message,
-        sender_party_id=party.id,
-        registered_at=now,
-        verify_token_hash=hash_secret(verify),
-        access_token_hash=hash_secret(access),
-        idempotency_key=hash_secret(form.idempotency_key) if form.idempotency_key else None,
-        idempotency_fingerprint=request_fingerprint(form) if form.idempotency_key else None,
-        search_text=search_document(number, form.subject, form.full_name, form.message),
-    )
-    session.add(corr)
-    session.flush()
-    for pos, f in enumerate(accepted):
-        session.add(
-            Document(
-                correspondence_id=corr.id,
-                kind=DocumentKind.attachment,
-                position=pos,
-                filename=f.filename,
-                content_type=f.content_type,
-                size=len(f.data),
-                sha256=hashlib.sha256(f.data).hexdigest(),
-                pages=f.pages,
-                pdf_sha256=hashlib.sha256(f.pdf).hexdigest(),
-            )
-        )
-    reference = registry.reference_slug(number)
-    receipt = issue_receipt(
-        ReceiptData(
-            registry_number=number,
-            administration_fr=adm.name_fr,
-            administration_ar=adm.name_ar,
-            unit_fr=unit.name_fr if unit else None,
-            unit_ar=unit.name_ar if unit else None,
-            deposited_at=now,
-            depositor_name=form.full_name,
-            depositor_id_kind=form.id_kind,
-            depositor_id=form.id_value,
-            subject=form.subject,
-            verify_url=verify_url(reference, verify),
-            attachments=tuple(
-                Attachment(
-                    f.filename,
-                    f.pages,
-                    hashlib.sha256(f.data).hexdigest(),
-                    len(f.data),
-                    hashlib.sha256(f.pdf).hexdigest() if f.converted else None,
-                )
-                for f in accepted
-            ),
-        )
-    )
-    receipt_sha = hashlib.sha256(receipt).hexdigest()
-    # Stored durably while the rows below are written (its fsyncs wait on the disk: with the writer's
-    # lock held, they would hold up every other deposit); the transaction commits only after it.
-    stored = _RECEIPT_STORE.submit(storage.put, receipt)
-    session.add(
-        Document(
-            correspondence_id=corr.id,
-            kind=DocumentKind.receipt,
-            position=0,
-            filename=f"accuse-{reference}.pdf",
-            content_type="application/pdf",
-            size=len(receipt),
-            sha256=receipt_sha,
-            pages=1,
-            pdf_sha256=receipt_sha,
-        )
-    )
-    extraction.queue(session, corr.id)
-    audit.record(
+    done = intake.register(
         session,
-        None,
-        "correspondence.deposited",
-        object_type="correspondence",
-        object_id=corr.id,
-        administration_id=adm.id,
+        adm,
+        Direction.incoming,
+        Channel.portal,
+        columns={
+            "unit_id": form.unit_id,
+            "subject": form.subject,
+            "message": form.message,
+            "idempotency_key": hash_secret(form.idempotency_key) if form.idempotency_key else None,
+            "idempotency_fingerprint": request_fingerprint(form) if form.idempotency_key else None,
+        },
+        words=(form.subject, form.full_name, form.message),
+        verify_token=verify,
+        access_token=access,
+        party=Party(
+            kind=PartyKind.company if form.id_kind == "ICE" else PartyKind.person,
+            full_name=form.full_name,
+            id_kind=form.id_kind,
+            id_value=form.id_value,
+            email=form.email,
+            phone=form.phone,
+        ),
+        accepted=accepted,
+        receipt=intake.Receipt(form.full_name, unit, form.id_kind, form.id_value),
+        event="correspondence.deposited",
         actor_label=f"portal:{ip}" if ip else "portal",
-        data={"number": number, "files": len(accepted), "receipt_sha256": receipt_sha},
+        hashes=False,
+        notice=intake.Notice(form.email, form.lang, claimed=send_after_commit) if form.email else None,
     )
-    result = DepositResult(number, reference, now, access, verify, corr.id, ())
-    if form.email:
-        links = {"number": number, "tracking_url": result.tracking_url, "receipt_url": result.receipt_url}
-        message = notifications.queue(
-            session,
-            form.email,
-            notifications.bilingual_subject("mail.deposit.subject", **links),
-            notifications.bilingual_body(
-                "mail.deposit.body",
-                form.lang,
-                ar={"administration": adm.name_ar, **links},
-                fr={"administration": adm.name_fr, **links},
-            ),
-            corr.id,
-            claimed=send_after_commit,
-        )
-        result = DepositResult(number, reference, now, access, verify, corr.id, (message,))
-    stored.result()  # durable before the commit; raises what storing raised (the transaction rolls back)
-    return result
+    corr = done.correspondence
+    return DepositResult(
+        corr.registry_number,
+        done.reference,
+        corr.registered_at,
+        access,
+        verify,
+        corr.id,
+        (done.notification,) if done.notification else (),
+    )
 
 
 def prepare(form: DepositForm) -> list[files.InspectedFile] | None:

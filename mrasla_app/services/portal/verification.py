@@ -43,7 +43,7 @@ from mrasla_app.pki.ltv import LEVEL_B_T, signature_level
 from mrasla_app.pki.validation import ValidationReport, validate_pdf
 from mrasla_app.services.correspondence import registry
 from mrasla_app.services.directory.accounts import hash_secret
-from mrasla_app.services.parapheur import workflow
+from mrasla_app.services.parapheur import lifecycle, views
 from mrasla_app.services.platform import storage
 from mrasla_app.services.portal import tracking
 
@@ -186,10 +186,10 @@ def _signed_document(session: Session, reference: str, token: str, ticket: str) 
     if folder is None:
         return None
     if not (ticket and tracking.check_ticket(tracking.verify_subject(reference), ticket)):
-        status = workflow.public_status(session, reference, token)
+        status = views.public_status(session, reference, token)
         if status is None:
             return None
-    if folder.status not in workflow.SIGNED_STATUSES or folder.completed_at is None:
+    if folder.status not in lifecycle.SIGNED_STATUSES or folder.completed_at is None:
         return None
     adm = session.get(Administration, folder.administration_id)
     data = storage.get(folder.current_sha256)

@@ -94,6 +94,32 @@ def _save(session: Session, actor: Actor, row: SQLModel, what: str, **values: ob
     return row
 
 
+def _save_coded(
+    session: Session,
+    actor: Actor,
+    model: type[SQLModel],
+    row: SQLModel | None,
+    administration_id: int,
+    what: str,
+    *,
+    code: str,
+    name_ar: str,
+    name_fr: str,
+    **values: object,
+):
+    """Create (``row`` None) or edit a coded, bilingual row of the plan: node, document type, custom field."""
+    return _save(
+        session,
+        actor,
+        row or model(administration_id=administration_id, code="", name_ar="", name_fr=""),
+        what,
+        code=validation.code(code, PLAN_CODE),
+        name_ar=validation.text(name_ar, "name_ar"),
+        name_fr=validation.text(name_fr, "name_fr"),
+        **values,
+    )
+
+
 def save_node(
     session: Session,
     actor: Actor | None,
@@ -108,22 +134,22 @@ def save_node(
 ) -> FilePlanNode:
     """Create or edit a file-plan node; its parent must be in the same plan and not below it."""
     actor = _require_manager(actor, administration_id)
-    node = _owned(session, FilePlanNode, node_id, administration_id) or FilePlanNode(
-        administration_id=administration_id, code="", name_ar="", name_fr=""
-    )
+    node = _owned(session, FilePlanNode, node_id, administration_id)
     parent = _owned(session, FilePlanNode, parent_id, administration_id)
     while parent is not None:  # no cycles: the new parent may not be the node or one of its descendants
-        if node.id is not None and parent.id == node.id:
+        if node is not None and parent.id == node.id:
             raise DomainError("error.invalid_request")
         parent = session.get(FilePlanNode, parent.parent_id) if parent.parent_id else None
-    return _save(
+    return _save_coded(
         session,
         actor,
+        FilePlanNode,
         node,
+        administration_id,
         "file_plan_node",
-        code=validation.code(code, PLAN_CODE),  # type: ignore[return-value]  # _save returns the row it was given
-        name_ar=validation.text(name_ar, "name_ar"),
-        name_fr=validation.text(name_fr, "name_fr"),
+        code=code,
+        name_ar=name_ar,
+        name_fr=name_fr,
         parent_id=parent_id,
         active=bool(active),
     )
@@ -153,17 +179,16 @@ def save_document_type(
         raise DomainError("error.invalid_request") from None
     if not (0 <= years <= MAX_RETENTION_YEARS and 0 <= months <= 11) or years == months == 0:
         raise DomainError("error.invalid_retention")
-    row = _owned(session, DocumentType, type_id, administration_id) or DocumentType(
-        administration_id=administration_id, code="", name_ar="", name_fr=""
-    )
-    return _save(
+    return _save_coded(
         session,
         actor,
-        row,
+        DocumentType,
+        _owned(session, DocumentType, type_id, administration_id),
+        administration_id,
         "document_type",
-        code=validation.code(code, PLAN_CODE),  # type: ignore[return-value]  # _save returns the row it was given
-        name_ar=validation.text(name_ar, "name_ar"),
-        name_fr=validation.text(name_fr, "name_fr"),
+        code=code,
+        name_ar=name_ar,
+        name_fr=name_fr,
         retention_years=years,
         retention_months=months,
         retention_start=start,
@@ -207,17 +232,16 @@ def save_custom_field(
     ]
     if field_kind is FieldKind.choice and not options:
         raise DomainError("error.required", field="choices")
-    row = _owned(session, CustomField, field_id, administration_id) or CustomField(
-        administration_id=administration_id, code="", name_ar="", name_fr=""
-    )
-    return _save(
+    return _save_coded(
         session,
         actor,
-        row,
+        CustomField,
+        _owned(session, CustomField, field_id, administration_id),
+        administration_id,
         "custom_field",
-        code=validation.code(code, PLAN_CODE),  # type: ignore[return-value]  # _save returns the row it was given
-        name_ar=validation.text(name_ar, "name_ar"),
-        name_fr=validation.text(name_fr, "name_fr"),
+        code=code,
+        name_ar=name_ar,
+        name_fr=name_fr,
         kind=field_kind,
         choices="\n".join(options) if field_kind is FieldKind.choice else "",
     )

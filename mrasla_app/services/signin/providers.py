@@ -50,22 +50,11 @@ def login_choices(session: Session) -> list[LoginChoice]:
 
 
 def _provider(session: Session, actor: Actor | None, provider_id: int) -> IdentityProvider:
-    provider = session.get(IdentityProvider, provider_id)
-    if provider is None or not permissions.is_admin_of(actor, provider.administration_id):
-        permissions.require_actor(actor)
-        raise NotFound()
-    return provider
+    return permissions.administered(session, actor, IdentityProvider, provider_id)
 
 
 def list_providers(session: Session, actor: Actor | None, administration_id: int) -> list[IdentityProvider]:
-    permissions.require_admin_of(actor, administration_id)
-    return list(
-        session.execute(
-            select(IdentityProvider)
-            .where(IdentityProvider.administration_id == administration_id)
-            .order_by(IdentityProvider.name)
-        ).scalars()
-    )
+    return permissions.administered_rows(session, actor, IdentityProvider, administration_id, IdentityProvider.name)
 
 
 def _url(value: str, schemes: tuple[str, ...], field: str) -> str:
