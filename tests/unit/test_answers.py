@@ -15,7 +15,7 @@ from mrasla_app import db
 from mrasla_app.models import AuditEvent, Correspondence, FolderStatus
 from mrasla_app.services.correspondence import answers, dispatch, drafting
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
-from mrasla_app.services.parapheur import decisions, signing_keys, views
+from mrasla_app.services.parapheur import decisions, signing_keys, submission, views
 from mrasla_app.services.platform import storage
 from mrasla_app.services.portal import deposits
 
@@ -163,6 +163,14 @@ def test_edited_text_becomes_a_new_version_and_the_circuit_restarts(seeded):
     assert events.count("folder.letter_drafted") == 2 and "folder.new_version" in events
     with pytest.raises(PermissionDenied), db.write_session() as s:
         drafting.revise(s, seeded.actor(HEAD), fid, edited)  # only the initiator writes new versions
+    with db.write_session() as s:
+        submission.cancel(s, agent, fid, "Sans objet")
+    with pytest.raises(DomainError) as err, db.write_session() as s:
+        drafting.revise(s, agent, fid, edited)  # the folder's lifecycle has no new version once withdrawn
+    assert (err.value.code, err.value.params) == (
+        "error.invalid_transition",
+        {"current": "cancelled", "target": "new_version"},
+    )
 
 
 def test_bad_input_is_refused_and_changes_nothing(seeded):

@@ -46,7 +46,6 @@ from mrasla_app.models import (
     Correspondence,
     Folder,
     FolderDocument,
-    FolderStatus,
     FolderStep,
     LetterDraft,
     Role,
@@ -60,7 +59,8 @@ from mrasla_app.services.correspondence import answers, deadlines, scoping
 from mrasla_app.services.directory import permissions
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
-from mrasla_app.services.parapheur import circuits, submission, views
+from mrasla_app.services.parapheur import circuits, lifecycle, submission, views
+from mrasla_app.services.parapheur.lifecycle import FolderAction
 from mrasla_app.services.platform import audit
 from mrasla_app.services.platform import validation as checks
 
@@ -483,8 +483,7 @@ def revise(session: Session, actor: Actor | None, folder_id: int, text: LetterTe
     folder = session.execute(select(Folder).where(Folder.id == folder.id).with_for_update()).scalar_one()
     if folder.initiator_id != actor.user_id:
         raise PermissionDenied()
-    if folder.status not in (FolderStatus.draft, FolderStatus.in_progress, FolderStatus.rejected):
-        raise DomainError("error.invalid_transition", current=folder.status.value, target="new_version")
+    lifecycle.require(folder, FolderAction.new_version)
     previous = current_draft(session, folder)
     if previous is None:
         raise DomainError("error.invalid_request")

@@ -30,7 +30,8 @@ from mrasla_app.models import (
     Unit,
 )
 from mrasla_app.models.base import MAX_ID
-from mrasla_app.services.correspondence import registry, scoping, search
+from mrasla_app.services.correspondence import letter_actions, registry, scoping, search
+from mrasla_app.services.correspondence.letter_actions import LetterAction
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import FieldErrors
 from mrasla_app.services.platform.text import clean, search_terms
@@ -127,7 +128,7 @@ def _queue_clause(actor: Actor, queue: Queue) -> ColumnElement[bool] | None:
     if queue is Queue.to_qualify:
         if not actor.has_role(Role.clerk):
             return false()
-        return Correspondence.status.in_((Status.to_qualify, Status.returned))
+        return Correspondence.status.in_(letter_actions.RULES[LetterAction.qualify].starts)
     if queue is Queue.assigned_to_me:
         return and_(Correspondence.assignee_id == actor.user_id, Correspondence.status.in_(OPEN))
     if queue is Queue.my_unit:
