@@ -14,6 +14,8 @@ from typing import Any
 import reflex as rx
 
 from mrasla_app.services.parapheur.viewer import WIDTHS
+from mrasla_app.ui.components.detail import icon_button, labelled, note_input, note_text
+from mrasla_app.ui.components.forms import submit
 from mrasla_app.ui.i18n import pick, t
 
 
@@ -115,11 +117,10 @@ def note_list(S: Any) -> rx.Component:
                     rx.el.div(
                         rx.el.span(rx.cond(n["x"] != "", n["n"], "•"), class_name="pf-note-num", aria_hidden="true"),
                         rx.el.div(
-                            rx.el.p(n["body"], class_name="pre-wrap note-body", dir="auto"),
-                            rx.el.p(
+                            *note_text(
+                                n["body"],
                                 pick(n["who_ar"], n["who"]),
-                                " · ",
-                                rx.el.span(n["at"], dir="ltr"),
+                                n["at"],
                                 rx.cond(
                                     n["page"] != "",
                                     rx.fragment(
@@ -135,19 +136,20 @@ def note_list(S: Any) -> rx.Component:
                                         ),
                                     ),
                                 ),
-                                class_name="muted note-meta",
                             ),
                             class_name="pf-note-text",
                         ),
                         rx.cond(
                             n["mine"] == "1",
-                            rx.el.button(
-                                rx.icon("trash-2", size=16, aria_hidden="true"),
-                                type="button",
-                                on_click=S.remove_note(n["id"]),
-                                class_name="btn btn-small btn-ghost",
+                            icon_button(
+                                "trash-2",
+                                (),
+                                S.remove_note(n["id"]),
+                                kind="ghost",
+                                small=True,
+                                size=16,
                                 aria_label=t("common.remove"),
-                                data_testid="note-remove",
+                                testid="note-remove",
                             ),
                         ),
                         class_name="pf-note-row-item",
@@ -166,22 +168,13 @@ def note_list(S: Any) -> rx.Component:
 def note_form(S: Any) -> rx.Component:
     """The comment box; page/x/y are filled by a tap on the page (or the page typed by hand)."""
     return rx.el.form(
-        rx.el.label(t("mail.note_label"), html_for="pf-note", class_name="label"),
-        rx.el.textarea(
-            id="pf-note",
-            name="body",
-            required=True,
-            max_length=4000,
-            rows=3,
-            dir="auto",
-            class_name="input textarea",
-            data_testid="annotation-input",
-        ),
+        *note_input("pf-note", "annotation-input", 4000, dir="auto"),
         rx.el.input(type="hidden", name="x", id="pf-note-x", data_testid="annotation-x"),
         rx.el.input(type="hidden", name="y", id="pf-note-y", data_testid="annotation-y"),
         rx.el.div(
-            rx.el.div(
-                rx.el.label(t("pf.page_optional"), html_for="pf-note-page", class_name="label"),
+            labelled(
+                "pf.page_optional",
+                "pf-note-page",
                 rx.el.input(
                     id="pf-note-page",
                     name="page",
@@ -193,11 +186,8 @@ def note_form(S: Any) -> rx.Component:
                     dir="ltr",
                     data_testid="annotation-page",
                 ),
-                class_name="field",
             ),
-            rx.el.button(
-                t("mail.note_submit"), type="submit", class_name="btn btn-primary", data_testid="annotation-submit"
-            ),
+            submit("mail.note_submit", "annotation-submit"),
             class_name="pf-note-row",
         ),
         id="pf-note-form",
@@ -208,6 +198,18 @@ def note_form(S: Any) -> rx.Component:
 
 
 PIN_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "back")
+
+
+def pin_input(fid: str, *, testid: str, strict: bool = True, **props: Any) -> rx.Component:
+    """A PIN field (``name=pin`` unless told): digits, typed hidden, at most 12; ``strict`` asks for 6 to 12
+    of them before the form may be sent. Never bound to a var: the PIN is read from the submitted form."""
+    if strict:
+        props = {"pattern": "[0-9]{6,12}", "min_length": 6, "dir": "ltr", **props}
+    props.setdefault("name", "pin")
+    props.setdefault("class_name", "input pf-pin")
+    return rx.el.input(
+        id=fid, type="password", input_mode="numeric", max_length=12, required=True, data_testid=testid, **props
+    )
 
 
 def pin_pad() -> rx.Component:

@@ -13,12 +13,12 @@ passed (``step_id``): if someone was faster, the service refuses.
 from __future__ import annotations
 
 import asyncio
-import base64
+from collections.abc import Callable
 
 import reflex as rx
 
 from mrasla_app import db
-from mrasla_app.i18n import LANGS, translate
+from mrasla_app.i18n import translate
 from mrasla_app.services.correspondence import drafting
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
@@ -28,16 +28,36 @@ from mrasla_app.services.parapheur.lifecycle import FolderAction
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import page_viewer
 from mrasla_app.ui.components import parapheur as pf
+from mrasla_app.ui.components.detail import (
+    action,
+    attempt,
+    card_head,
+    detail_page,
+    flag,
+    form_actions,
+    fresh_actor,
+    history_card,
+    icon_button,
+    labelled,
+    link_button,
+    not_found,
+    panel_head,
+    reload_view,
+    route_id,
+    shown_card,
+    signature_item,
+    signature_row,
+    timeline_item,
+)
 from mrasla_app.ui.components.files import ACCEPT, page_count, size_text
-from mrasla_app.ui.components.forms import card, messages
-from mrasla_app.ui.components.layout import layout
+from mrasla_app.ui.components.forms import card, section_title
 from mrasla_app.ui.components.mail import local_dt
 from mrasla_app.ui.components.sending import SendState, send_panel
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
     accept_uploads,
     discard_uploads,
-    local_datetime,
+    dl_row,
     spooled_files,
     upload_box,
     upload_client,
@@ -49,10 +69,6 @@ ROUTE = routes.PARAPHEUR_FOLDER
 PAGE = "parapheur"
 UPLOAD_ID = "folder-version-files"
 PANELS = ("approved", "opinion", "signed", "rejected", "returned")
-
-
-def _flag(value: bool) -> str:
-    return "1" if value else ""
 
 
 def _act(
@@ -84,13 +100,34 @@ def _new_version(actor: Actor, folder_id: int, uploads: list[tuple[str, bytes]])
         submission.new_version(session, actor, folder_id, uploads)
 
 
+def _cancel(actor: Actor, folder_id: int) -> None:
+    with db.write_session() as session:
+        submission.cancel(session, actor, folder_id)
+
+
+def _note_fields(form: object) -> tuple[str, int | None, float | None, float | None]:
+    """A comment's text and where it is pinned (page, x, y fractions), from the submitted form."""
+    form = form if isinstance(form, dict) else {}
+    body = str(form.get("body", ""))[: page_notes.MAX_BODY + 1]
+    page_s, x_s, y_s = (str(form.get(k, "")).strip()[:12] for k in ("page", "x", "y"))
+    page = int(page_s) if page_s.isdigit() and len(page_s) < 6 else None
+    if page_s and page is None:
+        raise DomainError("error.invalid_request")
+    try:
+        x = float(x_s) if (x_s and page is not None) else None
+        y = float(y_s) if (y_s and page is not None) else None
+    except ValueError as exc:
+        raise DomainError("error.invalid_request") from exc
+    return body, page, x, y
+
+
 class FolderVersionUploads(rx.State):
     """A new version's documents as (name, spool id), server-side only (leaf state)."""
 
     _files: list[tuple[str, str]] = []
 
 
-class FolderState(SessionState):
+class FolderState(pf.LetterDraftState, SessionState):
     found: bool = False
     loaded: bool = False
     f: dict[str, str] = {}
@@ -131,11 +168,7 @@ class FolderState(SessionState):
     key_problem_fr: str = ""
     key_problem_en: str = ""
     # the letter drafted in the application (new version from the edited text)
-    has_letter: bool = False
-    letter: dict[str, str] = {}
-    preview_src: str = ""
-    preview_pages: str = ""
-    _intent: str = "preview"
+    has_letter: bool = False  # (the letter itself, its preview: ``LetterDraftState``)
     _id: int = 0
     _step_id: int = 0
     undo_decision: str = ""  # the actor's own last decision, while it may still be undone
@@ -157,10 +190,7 @@ class FolderState(SessionState):
 
     def _route_id(self) -> int:
         value = str(self.router.page.params.get("folder_id", "") or "")
-        if not value:
-            path = str(getattr(self.router.url, "path", "") or "")
-            value = path.rstrip("/").rsplit("/", 1)[-1]
-        return int(value) if value.isdigit() and len(value) < 12 else 0
+        return (int(value) if value.isdigit() and len(value) < 12 else 0) if value else route_id(self)
 
     def _load(self, actor: Actor) -> None:
         with db.read_session() as session:
@@ -222,7 +252,7 @@ class FolderState(SessionState):
                 "id": str(p.user_id),
                 "name": p.name,
                 "name_ar": p.name_ar,
-                "acted": _flag(p.acted),
+                "acted": flag(p.acted),
             }
             for s in v.steps
             for p in s.participants
@@ -236,7 +266,7 @@ class FolderState(SessionState):
                 "step": str(h.step or ""),
                 "kind": h.kind,
                 "comment": h.comment,
-                "withdrawn": _flag(h.withdrawn),
+                "withdrawn": flag(h.withdrawn),
                 "obo_ar": translate("parapheur.by_delegation", "ar", name=h.on_behalf_of_ar) if h.on_behalf_of else "",
                 "obo_fr": translate("parapheur.by_delegation", "fr", name=h.on_behalf_of) if h.on_behalf_of else "",
                 "obo_en": translate("parapheur.by_delegation", "en", name=h.on_behalf_of) if h.on_behalf_of else "",
@@ -261,7 +291,7 @@ class FolderState(SessionState):
                     "who": n.author,
                     "who_ar": n.author_ar,
                     "version": str(n.version),
-                    "mine": _flag(n.mine),
+                    "mine": flag(n.mine),
                 }
             )
         self.allowed = sorted(v.allowed_actions)
@@ -314,37 +344,24 @@ class FolderState(SessionState):
             report = await asyncio.to_thread(_report, actor, self._id)
         except DomainError:
             return
-        rows = []
-        for sig in report.signatures:
-            when = local_datetime(sig.signing_time) if sig.signing_time else dict.fromkeys(LANGS, "—")
-            rows.append(
-                {
-                    "signer": ", ".join(p for p in (sig.signer_common_name, sig.signer_organization) if p) or "—",
-                    "time_ar": when["ar"],
-                    "time_fr": when["fr"],
-                    "time_en": when["en"],
-                    "intact": _flag(sig.intact and sig.valid),
-                    "trusted": _flag(sig.trusted and not sig.revoked),
-                    "modified": _flag(sig.modified_after_signing),
-                    "timestamped": _flag(sig.timestamped and sig.timestamp_valid),
-                }
-            )
-        self.signatures = rows
+        self.signatures = [signature_row(sig) for sig in report.signatures]
         self.report_ok, self.report_reason, self.has_report = report.authentic, report.reason or "", True
 
     async def _reload(self) -> Actor | None:
-        try:
-            actor = self._require(PAGE)
-            self._load(actor)
-        except NotFound:
-            self._clear()
-            return None
-        except DomainError as exc:
-            self._clear()
-            self._fail(exc)
-            return None
-        await self._fill_report(actor)
+        actor = reload_view(self, PAGE)
+        if actor is not None:
+            await self._fill_report(actor)
         return actor
+
+    async def _in_worker(self, fn: Callable[..., None], *args: object) -> DomainError | None:
+        """``fn(*args)`` in a worker thread (pyHanko runs its own event loop); after a refusal, which is
+        returned, the page is no longer busy."""
+        try:
+            await asyncio.to_thread(fn, *args)
+        except DomainError as exc:
+            self.busy = False
+            return exc
+        return None
 
     # --- events -------------------------------------------------------------------------------------
 
@@ -390,10 +407,7 @@ class FolderState(SessionState):
         decision = self.panel
         if self.busy or decision not in self.decisions or not self._step_id:
             return
-        try:
-            actor = self._require(PAGE)
-        except DomainError as exc:
-            self._fail(exc)
+        if (actor := fresh_actor(self, PAGE)) is None:
             return
         form = form if isinstance(form, dict) else {}
         comment = str(form.get("comment", ""))[: submission.MAX_COMMENT + 1]
@@ -406,19 +420,14 @@ class FolderState(SessionState):
         self.form_key += 1  # remount the form: the PIN field is empty again at once
         self._clear_messages()
         yield
-        try:
-            await asyncio.to_thread(_act, actor, self._id, decision, comment, pin, on_behalf, self._step_id)
-        except NotFound:
-            pin = None
-            self.busy = False
+        refused = await self._in_worker(_act, actor, self._id, decision, comment, pin, on_behalf, self._step_id)
+        pin = None  # noqa: F841 - not kept anywhere
+        if isinstance(refused, NotFound):
             self._clear()
             return
-        except DomainError as exc:
-            pin = None
-            self.busy = False
-            self._fail(exc)
+        if refused is not None:
+            self._fail(refused)
             return
-        pin = None  # noqa: F841 - not kept anywhere
         self.busy, self.panel = False, ""
         await self._reload()
         self._ok(f"pf.done.{decision}")
@@ -426,21 +435,14 @@ class FolderState(SessionState):
     @rx.event
     async def undo_last(self):
         """Withdraw the actor's own last decision (the one shown), if nobody acted since."""
-        if self.busy or not self._undo_action_id:
-            return
-        try:
-            actor = self._require(PAGE)
-        except DomainError as exc:
-            self._fail(exc)
+        if self.busy or not self._undo_action_id or (actor := fresh_actor(self, PAGE)) is None:
             return
         self.busy = True
         yield
-        try:
-            await asyncio.to_thread(_undo, actor, self._id, self._undo_action_id)
-        except DomainError as exc:
-            self.busy = False
+        refused = await self._in_worker(_undo, actor, self._id, self._undo_action_id)
+        if refused is not None:
             await self._reload()
-            self._fail(exc)
+            self._fail(refused)
             return
         self.busy = False
         await self._reload()
@@ -449,30 +451,19 @@ class FolderState(SessionState):
     @rx.event
     async def annotate(self, form: dict):
         """A comment, pinned where the page was tapped (page, x, y) or on the folder as a whole."""
-        try:
-            actor = self._require(PAGE)
-            form = form if isinstance(form, dict) else {}
-            body = str(form.get("body", ""))[: page_notes.MAX_BODY + 1]
-            page_s, x_s, y_s = (str(form.get(k, "")).strip()[:12] for k in ("page", "x", "y"))
-            page = int(page_s) if page_s.isdigit() and len(page_s) < 6 else None
-            if page_s and page is None:
-                raise DomainError("error.invalid_request")
-            try:
-                x = float(x_s) if (x_s and page is not None) else None
-                y = float(y_s) if (y_s and page is not None) else None
-            except ValueError as exc:
-                raise DomainError("error.invalid_request") from exc
+        placed: list[int] = []
+
+        def add(actor: Actor) -> None:
+            body, page, x, y = _note_fields(form)
             with db.write_session() as session:
                 page_notes.add(session, actor, self._id, body, page=page, x=x, y=y)
-        except NotFound:
-            self._clear()
-            return
-        except DomainError as exc:
-            self._fail(exc)
+            placed.extend([page] if page is not None else [])
+
+        if not attempt(self, PAGE, add):
             return
         self.form_key += 1
-        if page is not None:
-            self.view_page = page
+        if placed:
+            self.view_page = placed[0]
         await self._reload()
         self._ok("pf.note_added")
 
@@ -503,25 +494,14 @@ class FolderState(SessionState):
 
     @rx.event
     async def cancel_folder(self):
-        try:
-            actor = self._require(PAGE)
-            with db.write_session() as session:
-                submission.cancel(session, actor, self._id)
-        except NotFound:
-            self._clear()
-            return
-        except DomainError as exc:
-            self._fail(exc)
+        if not attempt(self, PAGE, lambda actor: _cancel(actor, self._id)):
             return
         await self._reload()
         self._ok("pf.cancelled")
 
     @rx.event
     async def add_version_files(self, files: list[rx.UploadFile]):
-        try:
-            self._require(PAGE)
-        except DomainError as exc:
-            self._fail(exc)
+        if fresh_actor(self, PAGE) is None:
             return
         store = await self.get_state(FolderVersionUploads)
         kept, shown = list(store._files), list(self.new_files)
@@ -531,22 +511,20 @@ class FolderState(SessionState):
 
     @rx.event
     async def submit_version(self):
-        if self.busy:
-            return
-        try:
-            actor = self._require(PAGE)
-        except DomainError as exc:
-            self._fail(exc)
+        if self.busy or (actor := fresh_actor(self, PAGE)) is None:
             return
         store = await self.get_state(FolderVersionUploads)
         self.busy = True
         yield
+        refused: DomainError | None
         try:
             uploads = await spooled_files(upload_client(self), store._files)
-            await asyncio.to_thread(_new_version, actor, self._id, uploads)
+            refused = await self._in_worker(_new_version, actor, self._id, uploads)
         except DomainError as exc:
+            refused = exc
+        if refused is not None:
             self.busy = False
-            self._fail(exc)
+            self._fail(refused)
             return
         discard_uploads(upload_client(self), store._files)
         store._files, self.new_files, self.busy = [], [], False
@@ -554,32 +532,23 @@ class FolderState(SessionState):
         self._ok("pf.version_done")
 
     @rx.event
-    def set_intent(self, intent: str):
-        """Which button submitted the letter form (sent just before the form itself)."""
-        self._intent = "save" if intent == "save" else "preview"
-
-    @rx.event
     async def submit_letter(self, form: dict):
         """Preview the edited letter, or save it as the folder's new version (the circuit restarts)."""
-        intent, self._intent = self._intent, "preview"
+        intent = self._take_intent()
         if self.busy or not (self.has_letter and self.is_initiator):
             return
-        values = pf.letter_form_values(form)
-        self.letter = values
+        values = self._keep_letter(form)
         try:
             actor = self._require(PAGE)
             with db.read_session() as session:
                 draft = drafting.draft_of(session, actor, self._id)
             if draft is None:
                 raise DomainError("error.invalid_request")
-            text = drafting.LetterText(
-                draft.lang, values["addressee"], values["subject"], values["body"], values["place"]
-            )
+            text = pf.letter_text(draft.lang, values)
             if intent == "preview":
                 with db.read_session() as session:
                     pdf = drafting.preview_revision(session, actor, self._id, text)
-                self.preview_src = "data:application/pdf;base64," + base64.b64encode(pdf).decode()
-                self.preview_pages = str(drafting.page_count(pdf))
+                self._show_preview(pdf)
                 self._clear_messages()
                 return
         except NotFound:
@@ -590,11 +559,8 @@ class FolderState(SessionState):
             return
         self.busy = True
         yield
-        try:
-            await asyncio.to_thread(_revise, actor, self._id, text)
-        except DomainError as exc:
-            self.busy = False
-            self._fail(exc)
+        if (refused := await self._in_worker(_revise, actor, self._id, text)) is not None:
+            self._fail(refused)
             return
         self.busy, self.panel, self.preview_src, self.preview_pages = False, "", "", ""
         self.form_key += 1
@@ -604,9 +570,17 @@ class FolderState(SessionState):
 
 # --- components -------------------------------------------------------------------------------------
 
+S = FolderState
+
+
+def _obo() -> rx.Var:
+    """ "par délégation de …" in the interface language (when the actor only acts for someone else)."""
+    return pick(S.obo_ar, S.obo_fr, S.obo_en)
+
 
 def _head() -> rx.Component:
-    S, f = FolderState, FolderState.f
+    f = S.f
+    sent_code = rx.el.code(S.sent_number, dir="ltr", class_name="nowrap")
     return card(
         rx.el.div(
             rx.el.code(f["reference"], dir="ltr", class_name="big-code", data_testid="folder-reference"),
@@ -615,22 +589,18 @@ def _head() -> rx.Component:
         ),
         rx.el.h2(f["title"], class_name="detail-subject", dir="auto", data_testid="folder-title-text"),
         rx.el.dl(
-            rx.el.dt(t("pf.initiator")),
-            rx.el.dd(pick(f["initiator_ar"], f["initiator_fr"])),
-            rx.el.dt(t("pf.created")),
-            rx.el.dd(rx.el.span(f["created"], dir="ltr")),
-            rx.el.dt(t("pf.version")),
-            rx.el.dd(f["version"]),
+            *dl_row("pf.initiator", pick(f["initiator_ar"], f["initiator_fr"])),
+            *dl_row("pf.created", rx.el.span(f["created"], dir="ltr")),
+            *dl_row("pf.version", f["version"]),
             rx.cond(
                 f["corr_number"] != "",
                 rx.fragment(
-                    rx.el.dt(t("pf.linked_mail")),
-                    rx.el.dd(rx.el.a(rx.el.code(f["corr_number"], dir="ltr"), href=f["corr_href"])),
+                    *dl_row("pf.linked_mail", rx.el.a(rx.el.code(f["corr_number"], dir="ltr"), href=f["corr_href"]))
                 ),
             ),
             rx.cond(
                 f["completed"] != "",
-                rx.fragment(rx.el.dt(t("pf.completed_at")), rx.el.dd(rx.el.span(f["completed"], dir="ltr"))),
+                rx.fragment(*dl_row("pf.completed_at", rx.el.span(f["completed"], dir="ltr"))),
             ),
             class_name="dl",
         ),
@@ -652,11 +622,7 @@ def _head() -> rx.Component:
                 rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"),
                 t("sending.sent_as"),
                 " ",
-                rx.cond(
-                    S.sent_href != "",
-                    rx.el.a(rx.el.code(S.sent_number, dir="ltr", class_name="nowrap"), href=S.sent_href),
-                    rx.el.code(S.sent_number, dir="ltr", class_name="nowrap"),
-                ),
+                rx.cond(S.sent_href != "", rx.el.a(sent_code, href=S.sent_href), sent_code),
                 rx.cond(
                     S.received_number != "",
                     rx.el.span(
@@ -675,12 +641,8 @@ def _head() -> rx.Component:
             rx.el.div(
                 rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"),
                 rx.el.span(t("sending.to_send_note")),
-                rx.el.button(
-                    t("sending.open"),
-                    type="button",
-                    on_click=SendState.open_folder(f["id"]),
-                    class_name="btn btn-small btn-primary",
-                    data_testid="send-open",
+                icon_button(
+                    None, "sending.open", SendState.open_folder(f["id"]), kind="primary", small=True, testid="send-open"
                 ),
                 class_name="msg msg-info send-note",
                 data_testid="folder-to-send",
@@ -690,100 +652,81 @@ def _head() -> rx.Component:
     )
 
 
+def _annex(d: rx.Var) -> rx.Component:
+    link = {"kind": "ghost", "small": True, "reload_document": True}
+    return rx.el.li(
+        rx.icon("paperclip", size=16, aria_hidden="true"),
+        rx.el.span(d["name"], class_name="file-name", dir="auto"),
+        rx.el.span(page_count(d["pages"]), class_name="muted"),
+        link_button(None, "mail.view", d["view"], new_tab=True, **link),
+        link_button(None, "mail.download", d["download"], testid="annex-download-" + d["id"], **link),
+        class_name="pf-file",
+    )
+
+
 def _viewer() -> rx.Component:
-    f = FolderState.f
-    return card(
-        rx.el.div(
-            rx.el.h2(t("pf.document"), class_name="section-title"),
-            rx.el.div(
-                rx.el.a(
-                    rx.icon("external-link", size=16, aria_hidden="true"),
-                    t("mail.view"),
-                    href=f["view"],
-                    target="_blank",
-                    rel="noopener",
-                    reload_document=True,
-                    class_name="btn btn-small btn-ghost",
-                    data_testid="document-open",
-                ),
-                rx.el.a(
-                    rx.icon("download", size=16, aria_hidden="true"),
-                    rx.cond(
-                        (f["status"] == "completed") | (f["status"] == "sent"),
-                        t("pf.download_signed"),
-                        t("mail.download"),
-                    ),
-                    href=f["download"],
-                    download=f["reference"] + ".pdf",
-                    reload_document=True,
-                    class_name="btn btn-small btn-secondary",
-                    data_testid="signed-download",
-                ),
-                rx.cond(
-                    FolderState.may_annotate & (FolderState.notes.length() > 0),
-                    rx.el.a(
-                        rx.icon("message-square-text", size=16, aria_hidden="true"),
-                        t("pf.annotated_copy"),
-                        href=f["annotated"],
-                        download=f["reference"] + "-annotations.pdf",
-                        reload_document=True,
-                        class_name="btn btn-small btn-ghost",
-                        data_testid="annotated-download",
-                    ),
-                ),
-                class_name="row-actions",
-            ),
-            class_name="card-head",
+    f = S.f
+    tools = rx.el.div(
+        link_button(
+            "external-link",
+            "mail.view",
+            f["view"],
+            kind="ghost",
+            small=True,
+            new_tab=True,
+            reload_document=True,
+            testid="document-open",
         ),
+        link_button(
+            "download",
+            rx.cond(
+                (f["status"] == "completed") | (f["status"] == "sent"), t("pf.download_signed"), t("mail.download")
+            ),
+            f["download"],
+            small=True,
+            download=f["reference"] + ".pdf",
+            reload_document=True,
+            testid="signed-download",
+        ),
+        rx.cond(
+            S.may_annotate & (S.notes.length() > 0),
+            link_button(
+                "message-square-text",
+                "pf.annotated_copy",
+                f["annotated"],
+                kind="ghost",
+                small=True,
+                download=f["reference"] + "-annotations.pdf",
+                reload_document=True,
+                testid="annotated-download",
+            ),
+        ),
+        class_name="row-actions",
+    )
+    return card(
+        card_head(section_title("pf.document"), tools),
         rx.el.p(
             rx.icon("file-text", size=16, aria_hidden="true"),
             rx.el.span(f["main_name"], dir="auto"),
             rx.el.span(" · ", page_count(f["pages"]), data_testid="document-pages"),
             class_name="file-meta",
         ),
-        rx.cond(FolderState.page_total > 0, page_viewer.page_figure(FolderState)),
+        rx.cond(S.page_total > 0, page_viewer.page_figure(S)),
         rx.cond(
-            FolderState.may_annotate,
+            S.may_annotate,
             rx.el.div(
-                page_viewer.note_form(FolderState),
+                page_viewer.note_form(S),
                 rx.el.h3(t("pf.annotations"), class_name="subsection-title", id="pf-notes-title"),
-                page_viewer.note_list(FolderState),
+                page_viewer.note_list(S),
                 class_name="pf-notes",
                 data_testid="annotations",
             ),
         ),
         rx.cond(
-            FolderState.docs.length() > 0,
+            S.docs.length() > 0,
             rx.fragment(
                 rx.el.h3(t("pf.annexes"), class_name="subsection-title"),
-                rx.el.ul(
-                    rx.foreach(
-                        FolderState.docs,
-                        lambda d: rx.el.li(
-                            rx.icon("paperclip", size=16, aria_hidden="true"),
-                            rx.el.span(d["name"], class_name="file-name", dir="auto"),
-                            rx.el.span(page_count(d["pages"]), class_name="muted"),
-                            rx.el.a(
-                                t("mail.view"),
-                                href=d["view"],
-                                target="_blank",
-                                rel="noopener",
-                                reload_document=True,
-                                class_name="btn btn-small btn-ghost",
-                            ),
-                            rx.el.a(
-                                t("mail.download"),
-                                href=d["download"],
-                                reload_document=True,
-                                class_name="btn btn-small btn-ghost",
-                                data_testid="annex-download-" + d["id"],
-                            ),
-                            class_name="pf-file",
-                        ),
-                    ),
-                    class_name="pf-files",
-                    data_testid="annex-list",
-                ),
+                rx.el.ul(rx.foreach(S.docs, _annex), class_name="pf-files", data_testid="annex-list"),
             ),
         ),
     )
@@ -802,129 +745,112 @@ def _person(p: rx.Var) -> rx.Component:
     )
 
 
-def _steps() -> rx.Component:
-    S = FolderState
-    return card(
-        rx.el.h2(t("pf.steps"), class_name="section-title"),
-        rx.el.ol(
-            rx.foreach(
-                S.steps,
-                lambda s: rx.el.li(
-                    rx.el.div(
-                        rx.el.span(s["pos"], class_name="pf-step-num", aria_hidden="true"),
-                        rx.el.strong(pick(s["label_ar"], s["label_fr"])),
-                        rx.el.span(
-                            t_choice(s["status"], "pf.step_status.", list(pf.STEP_STATUSES)),
-                            class_name="badge pf-st pf-st-" + s["status"],
-                        ),
-                        rx.cond(s["mode"] == "any", rx.el.span(t("parapheur.mode.any"), class_name="badge")),
-                        class_name="pf-step-head",
-                    ),
-                    rx.el.ul(
-                        rx.foreach(S.participants, lambda p: rx.cond(p["step"] == s["pos"], _person(p))),
-                        class_name="pf-people-list",
-                    ),
-                    rx.cond(
-                        s["due"] != "",
-                        rx.el.p(
-                            rx.icon("calendar-clock", size=14, aria_hidden="true"),
-                            t("mail.deadline"),
-                            " ",
-                            rx.el.span(s["due"], dir="ltr"),
-                            class_name="muted pf-due",
-                        ),
-                    ),
-                    class_name=rx.cond(s["status"] == "active", "pf-step is-active", "pf-step"),
-                    data_testid="step-" + s["pos"],
-                    data_status=s["status"],
-                ),
+def _step(s: rx.Var) -> rx.Component:
+    return rx.el.li(
+        rx.el.div(
+            rx.el.span(s["pos"], class_name="pf-step-num", aria_hidden="true"),
+            rx.el.strong(pick(s["label_ar"], s["label_fr"])),
+            rx.el.span(
+                t_choice(s["status"], "pf.step_status.", list(pf.STEP_STATUSES)),
+                class_name="badge pf-st pf-st-" + s["status"],
             ),
-            class_name="pf-steps",
+            rx.cond(s["mode"] == "any", rx.el.span(t("parapheur.mode.any"), class_name="badge")),
+            class_name="pf-step-head",
         ),
+        rx.el.ul(
+            rx.foreach(S.participants, lambda p: rx.cond(p["step"] == s["pos"], _person(p))),
+            class_name="pf-people-list",
+        ),
+        rx.cond(
+            s["due"] != "",
+            rx.el.p(
+                rx.icon("calendar-clock", size=14, aria_hidden="true"),
+                t("mail.deadline"),
+                " ",
+                rx.el.span(s["due"], dir="ltr"),
+                class_name="muted pf-due",
+            ),
+        ),
+        class_name=rx.cond(s["status"] == "active", "pf-step is-active", "pf-step"),
+        data_testid="step-" + s["pos"],
+        data_status=s["status"],
     )
 
 
-def _history() -> rx.Component:
-    S = FolderState
-    return card(
-        rx.el.h2(t("mail.history"), class_name="section-title"),
+def _steps() -> rx.Component:
+    return card(section_title("pf.steps"), rx.el.ol(rx.foreach(S.steps, _step), class_name="pf-steps"))
+
+
+def _event(e: rx.Var) -> rx.Component:
+    return timeline_item(
+        [
+            t_choice(e["decision"], "parapheur.decision.", list(pf.DECISIONS)),
+            " · ",
+            pf.kind_label(e["kind"]),
+            " ",
+            e["step"],
+        ],
+        e["at"],
+        pick(e["who_ar"], e["who"]),
         rx.cond(
-            S.history.length() > 0,
-            rx.el.ol(
-                rx.foreach(
-                    S.history,
-                    lambda e: rx.el.li(
-                        rx.el.span(class_name="timeline-dot", aria_hidden="true"),
-                        rx.el.div(
-                            rx.el.span(
-                                t_choice(e["decision"], "parapheur.decision.", list(pf.DECISIONS)),
-                                " · ",
-                                pf.kind_label(e["kind"]),
-                                " ",
-                                e["step"],
-                                class_name="timeline-title",
-                            ),
-                            rx.el.span(
-                                rx.el.span(e["at"], dir="ltr"),
-                                " · ",
-                                pick(e["who_ar"], e["who"]),
-                                class_name="timeline-time",
-                            ),
-                            rx.cond(
-                                e["obo_fr"] != "",
-                                rx.el.span(
-                                    pick(e["obo_ar"], e["obo_fr"], e["obo_en"]),
-                                    class_name="badge pf-obo",
-                                    data_testid="history-obo",
-                                ),
-                            ),
-                            rx.cond(
-                                e["withdrawn"] != "",
-                                rx.el.span(t("pf.undo.withdrawn"), class_name="badge", data_testid="history-withdrawn"),
-                            ),
-                            rx.cond(
-                                e["comment"] != "",
-                                rx.el.span(e["comment"], class_name="timeline-detail pre-wrap", dir="auto"),
-                            ),
-                            class_name="timeline-body",
-                        ),
-                        class_name="timeline-item",
-                        data_decision=e["decision"],
-                    ),
-                ),
-                class_name="timeline",
-                data_testid="folder-history",
+            e["obo_fr"] != "",
+            rx.el.span(
+                pick(e["obo_ar"], e["obo_fr"], e["obo_en"]), class_name="badge pf-obo", data_testid="history-obo"
             ),
-            rx.el.p(t("pf.no_history"), class_name="muted"),
         ),
+        rx.cond(
+            e["withdrawn"] != "",
+            rx.el.span(t("pf.undo.withdrawn"), class_name="badge", data_testid="history-withdrawn"),
+        ),
+        rx.cond(
+            e["comment"] != "",
+            rx.el.span(e["comment"], class_name="timeline-detail pre-wrap", dir="auto"),
+        ),
+        data_decision=e["decision"],
     )
 
 
 def _action_button(decision: str, icon: str, label_key: str, testid: str, kind: str = "secondary") -> rx.Component:
-    S = FolderState
-    return rx.cond(
+    return action(
         S.decisions.contains(decision),
-        rx.el.button(
-            rx.icon(icon, size=18, aria_hidden="true"),
-            t(label_key),
-            rx.cond(S.obo_fr != "", rx.el.span(" · ", pick(S.obo_ar, S.obo_fr, S.obo_en), class_name="btn-obo")),
-            type="button",
-            on_click=S.open_panel(decision),
-            class_name=rx.cond(S.panel == decision, f"btn btn-{kind} is-on", f"btn btn-{kind}"),
-            aria_pressed=rx.cond(S.panel == decision, "true", "false"),
-            data_testid=testid,
-        ),
+        icon,
+        (t(label_key), rx.cond(S.obo_fr != "", rx.el.span(" · ", _obo(), class_name="btn-obo"))),
+        S.open_panel(decision),
+        testid,
+        class_name=rx.cond(S.panel == decision, f"btn btn-{kind} is-on", f"btn btn-{kind}"),
+        aria_pressed=rx.cond(S.panel == decision, "true", "false"),
     )
 
 
 def _action_form() -> rx.Component:
-    S = FolderState
     comment_required = (S.panel == "rejected") | (S.panel == "returned") | (S.panel == "opinion")
+    submit_button = rx.el.button(
+        rx.cond(
+            S.busy,
+            rx.icon("loader-circle", size=18, class_name="spin", aria_hidden="true"),
+            rx.icon("check", size=18, aria_hidden="true"),
+        ),
+        rx.match(
+            S.panel,
+            ("approved", t("pf.do.approved")),
+            ("opinion", t("pf.do.opinion")),
+            ("signed", t("pf.do.signed")),
+            ("rejected", t("pf.do.rejected")),
+            ("returned", t("pf.do.returned")),
+            t("common.save"),
+        ),
+        rx.cond(S.obo_fr != "", rx.el.span(" · ", _obo())),
+        type="submit",
+        disabled=S.busy | ((S.panel == "signed") & (S.key_problem_fr != "")),
+        class_name=rx.cond(S.panel == "rejected", "btn btn-danger", "btn btn-primary"),
+        data_testid="action-submit",
+    )
     return rx.el.form(
         rx.cond(
             (S.acting_for.length() > 1) | (S.own_slot & (S.acting_for.length() > 0)),
-            rx.el.div(
-                rx.el.label(t("pf.act_as"), html_for="pf-obo", class_name="label"),
+            labelled(
+                "pf.act_as",
+                "pf-obo",
                 rx.el.select(
                     rx.cond(S.own_slot, rx.el.option(t("pf.myself"), value="")),
                     rx.foreach(
@@ -936,21 +862,17 @@ def _action_form() -> rx.Component:
                     class_name="input select",
                     data_testid="on-behalf-select",
                 ),
-                class_name="field",
             ),
         ),
-        rx.el.div(
-            rx.el.label(
-                rx.match(
-                    S.panel,
-                    ("rejected", t("parapheur.reject_reason")),
-                    ("returned", t("pf.return_reason")),
-                    ("opinion", t("pf.opinion_text")),
-                    t("pf.comment_optional"),
-                ),
-                html_for="pf-comment",
-                class_name="label",
+        labelled(
+            rx.match(
+                S.panel,
+                ("rejected", t("parapheur.reject_reason")),
+                ("returned", t("pf.return_reason")),
+                ("opinion", t("pf.opinion_text")),
+                t("pf.comment_optional"),
             ),
+            "pf-comment",
             rx.el.textarea(
                 id="pf-comment",
                 name="comment",
@@ -961,57 +883,20 @@ def _action_form() -> rx.Component:
                 dir="auto",
                 data_testid="action-comment",
             ),
-            class_name="field",
         ),
         rx.cond(
             (S.panel == "signed") & (S.key_problem_fr == ""),
-            rx.el.div(
-                rx.el.label(t("parapheur.pin"), html_for="pf-pin", class_name="label"),
-                rx.el.input(
-                    id="pf-pin",
-                    name="pin",
-                    type="password",
-                    input_mode="numeric",
-                    auto_complete="one-time-code",
-                    pattern="[0-9]{6,12}",
-                    min_length=6,
-                    max_length=12,
-                    required=True,
-                    dir="ltr",
-                    class_name="input pf-pin",
-                    data_testid="pin-input",
-                    aria_describedby="pf-pin-hint",
+            labelled(
+                "parapheur.pin",
+                "pf-pin",
+                page_viewer.pin_input(
+                    "pf-pin", testid="pin-input", auto_complete="one-time-code", aria_describedby="pf-pin-hint"
                 ),
                 rx.el.p(t("pf.pin_hint"), id="pf-pin-hint", class_name="hint"),
                 page_viewer.pin_pad(),
-                class_name="field",
             ),
         ),
-        rx.el.div(
-            rx.el.button(
-                rx.cond(
-                    S.busy,
-                    rx.icon("loader-circle", size=18, class_name="spin", aria_hidden="true"),
-                    rx.icon("check", size=18, aria_hidden="true"),
-                ),
-                rx.match(
-                    S.panel,
-                    ("approved", t("pf.do.approved")),
-                    ("opinion", t("pf.do.opinion")),
-                    ("signed", t("pf.do.signed")),
-                    ("rejected", t("pf.do.rejected")),
-                    ("returned", t("pf.do.returned")),
-                    t("common.save"),
-                ),
-                rx.cond(S.obo_fr != "", rx.el.span(" · ", pick(S.obo_ar, S.obo_fr, S.obo_en))),
-                type="submit",
-                disabled=S.busy | ((S.panel == "signed") & (S.key_problem_fr != "")),
-                class_name=rx.cond(S.panel == "rejected", "btn btn-danger", "btn btn-primary"),
-                data_testid="action-submit",
-            ),
-            rx.el.button(t("common.cancel"), type="button", on_click=S.open_panel(""), class_name="btn btn-ghost"),
-            class_name="actions",
-        ),
+        form_actions(submit_button, S.open_panel("")),
         on_submit=S.submit_action,
         class_name="form pf-action-form",
         key=S.form_key,
@@ -1020,54 +905,50 @@ def _action_form() -> rx.Component:
 
 
 def _actions() -> rx.Component:
-    S = FolderState
-    return rx.cond(
+    return shown_card(
         S.can_act,
-        card(
-            rx.el.h2(t("pf.your_turn"), class_name="section-title", id="pf-act-title"),
-            rx.cond(
-                S.obo_fr != "",
-                rx.el.p(
-                    rx.icon("users", size=16, aria_hidden="true"),
-                    t("draft.obo_notice"),
-                    " ",
-                    rx.el.strong(pick(S.obo_ar, S.obo_fr, S.obo_en)),
-                    class_name="msg msg-info",
-                    data_testid="obo-notice",
-                ),
+        rx.el.h2(t("pf.your_turn"), class_name="section-title", id="pf-act-title"),
+        rx.cond(
+            S.obo_fr != "",
+            rx.el.p(
+                rx.icon("users", size=16, aria_hidden="true"),
+                t("draft.obo_notice"),
+                " ",
+                rx.el.strong(_obo()),
+                class_name="msg msg-info",
+                data_testid="obo-notice",
             ),
-            rx.cond(
-                S.key_problem_fr != "",
-                rx.el.div(
-                    rx.icon("key-round", size=18, aria_hidden="true"),
-                    rx.el.div(
-                        rx.el.p(pick(S.key_problem_ar, S.key_problem_fr, S.key_problem_en)),
-                        rx.el.a(t("draft.key_create"), href=routes.ACCOUNT, class_name="btn btn-small btn-secondary"),
-                    ),
-                    role="alert",
-                    class_name="msg msg-error msg-icon",
-                    data_testid="key-missing",
-                ),
-            ),
-            rx.el.div(
-                _action_button("approved", "stamp", "pf.act.approved", "action-approve", "primary"),
-                _action_button("opinion", "message-square-text", "pf.act.opinion", "action-opinion", "primary"),
-                _action_button("signed", "pen-line", "pf.act.signed", "action-sign", "primary"),
-                _action_button("returned", "undo-2", "pf.act.returned", "action-return"),
-                _action_button("rejected", "circle-x", "pf.act.rejected", "action-reject", "danger"),
-                class_name="actions pf-action-buttons",
-            ),
-            rx.cond(S.panel != "", _action_form()),
-            class_name="pf-act",
-            aria_labelledby="pf-act-title",
-            data_testid="action-panel",
         ),
+        rx.cond(
+            S.key_problem_fr != "",
+            rx.el.div(
+                rx.icon("key-round", size=18, aria_hidden="true"),
+                rx.el.div(
+                    rx.el.p(pick(S.key_problem_ar, S.key_problem_fr, S.key_problem_en)),
+                    rx.el.a(t("draft.key_create"), href=routes.ACCOUNT, class_name="btn btn-small btn-secondary"),
+                ),
+                role="alert",
+                class_name="msg msg-error msg-icon",
+                data_testid="key-missing",
+            ),
+        ),
+        rx.el.div(
+            _action_button("approved", "stamp", "pf.act.approved", "action-approve", "primary"),
+            _action_button("opinion", "message-square-text", "pf.act.opinion", "action-opinion", "primary"),
+            _action_button("signed", "pen-line", "pf.act.signed", "action-sign", "primary"),
+            _action_button("returned", "undo-2", "pf.act.returned", "action-return"),
+            _action_button("rejected", "circle-x", "pf.act.rejected", "action-reject", "danger"),
+            class_name="actions pf-action-buttons",
+        ),
+        rx.cond(S.panel != "", _action_form()),
+        class_name="pf-act",
+        aria_labelledby="pf-act-title",
+        data_testid="action-panel",
     )
 
 
 def _undo_panel() -> rx.Component:
     """The actor's own last decision, with its undo, while the next participant has not acted."""
-    S = FolderState
     return rx.cond(
         S.undo_decision != "",
         rx.el.div(
@@ -1077,232 +958,144 @@ def _undo_panel() -> rx.Component:
                 " ",
                 rx.el.strong(t_choice(S.undo_decision, "parapheur.decision.", list(pf.DECISIONS))),
             ),
-            rx.el.button(
-                t("pf.undo.action"),
-                type="button",
-                on_click=S.undo_last,
-                disabled=S.busy,
-                class_name="btn btn-small btn-secondary",
-                data_testid="undo-decision",
-            ),
+            icon_button(None, "pf.undo.action", S.undo_last, small=True, disabled=S.busy, testid="undo-decision"),
             class_name="msg msg-info pf-undo",
             data_testid="undo-panel",
         ),
     )
 
 
-def _check(label_key: str, value: rx.Var, good_when: bool = True) -> rx.Component:
-    good = (value == "1") if good_when else (value != "1")
-    return rx.el.li(
-        rx.cond(
-            good,
-            rx.icon("circle-check", size=16, aria_hidden="true", class_name="ok"),
-            rx.icon("circle-x", size=16, aria_hidden="true", class_name="bad"),
-        ),
-        rx.el.span(t(label_key)),
-        rx.el.strong(rx.cond(value == "1", t("common.yes"), t("common.no"))),
-        class_name=rx.cond(good, "check-row is-ok", "check-row is-bad"),
-    )
-
-
 def _completed() -> rx.Component:
-    S = FolderState
-    return rx.cond(
-        (S.f["status"] == "completed") | (S.f["status"] == "sent"),
-        card(
-            rx.el.h2(t("pf.report"), class_name="section-title"),
-            rx.cond(
-                S.has_report,
-                rx.fragment(
-                    verdict(S.report_ok, testid="report-verdict"),
-                    rx.el.ol(
-                        rx.foreach(
-                            S.signatures,
-                            lambda sig: rx.el.li(
-                                rx.el.dl(
-                                    rx.el.dt(t("verify.sig.signer")),
-                                    rx.el.dd(sig["signer"], dir="auto", data_testid="report-signer"),
-                                    rx.el.dt(t("verify.sig.time")),
-                                    rx.el.dd(pick(sig["time_ar"], sig["time_fr"], sig["time_en"])),
-                                    class_name="dl dl-stack",
-                                ),
-                                rx.el.ul(
-                                    _check("verify.sig.intact", sig["intact"]),
-                                    _check("verify.sig.trusted", sig["trusted"]),
-                                    _check("verify.sig.timestamped", sig["timestamped"]),
-                                    _check("verify.sig.modified", sig["modified"], good_when=False),
-                                    class_name="check-list",
-                                ),
-                                class_name="sig-item",
-                                data_testid="report-signature",
-                            ),
-                        ),
-                        class_name="sig-list",
+    f = S.f
+    return shown_card(
+        (f["status"] == "completed") | (f["status"] == "sent"),
+        section_title("pf.report"),
+        rx.cond(
+            S.has_report,
+            rx.fragment(
+                verdict(S.report_ok, testid="report-verdict"),
+                rx.el.ol(
+                    rx.foreach(
+                        S.signatures,
+                        lambda sig: signature_item(sig, testid="report-signature", signer_testid="report-signer"),
                     ),
+                    class_name="sig-list",
                 ),
             ),
-            rx.el.div(
-                rx.el.a(
-                    rx.icon("download", size=16, aria_hidden="true"),
-                    t("pf.download_signed"),
-                    href=S.f["download"],
-                    download=S.f["reference"] + ".pdf",
-                    reload_document=True,
-                    class_name="btn btn-secondary",
-                ),
-                rx.el.a(
-                    rx.icon("list-checks", size=16, aria_hidden="true"),
-                    t("parapheur.bordereau"),
-                    href=S.f["bordereau"],
-                    reload_document=True,
-                    class_name="btn btn-secondary",
-                    data_testid="bordereau-download",
-                ),
-                class_name="actions",
-            ),
-            data_testid="folder-completed",
         ),
+        rx.el.div(
+            link_button(
+                "download", "pf.download_signed", f["download"], download=f["reference"] + ".pdf", reload_document=True
+            ),
+            link_button(
+                "list-checks",
+                "parapheur.bordereau",
+                f["bordereau"],
+                reload_document=True,
+                testid="bordereau-download",
+            ),
+            class_name="actions",
+        ),
+        data_testid="folder-completed",
     )
 
 
 def _letter_panel() -> rx.Component:
     """The drafted letter's text, edited in place: preview, then a new version (the circuit restarts)."""
-    S = FolderState
-    return rx.cond(
+    return shown_card(
         S.panel == "letter",
-        card(
-            rx.el.div(
-                rx.el.h2(t("draft.revise_title"), class_name="section-title", id="pf-letter-title"),
-                rx.el.button(
-                    rx.icon("x", size=18, aria_hidden="true"),
-                    type="button",
-                    on_click=S.open_panel(""),
-                    class_name="btn btn-small btn-ghost",
-                    aria_label=t("common.close"),
-                ),
-                class_name="card-head",
-            ),
-            rx.el.p(t("draft.revise_hint"), class_name="hint"),
-            pf.letter_editor(
-                S.letter,
-                S.form_key,
-                on_submit=S.submit_letter,
-                set_intent=S.set_intent,
-                submit_key="draft.revise_submit",
-                testid="letter-form",
-            ),
-            pf.letter_preview(S.preview_src, S.preview_pages, "apercu-" + S.f["reference"] + ".pdf"),
-            aria_labelledby="pf-letter-title",
-            data_testid="letter-panel",
+        panel_head("draft.revise_title", "pf-letter-title", S.open_panel("")),
+        rx.el.p(t("draft.revise_hint"), class_name="hint"),
+        pf.letter_editor(
+            S.letter,
+            S.form_key,
+            on_submit=S.submit_letter,
+            set_intent=S.set_intent,
+            submit_key="draft.revise_submit",
+            testid="letter-form",
         ),
+        pf.letter_preview(S.preview_src, S.preview_pages, "apercu-" + S.f["reference"] + ".pdf"),
+        aria_labelledby="pf-letter-title",
+        data_testid="letter-panel",
     )
 
 
 def _initiator_tools() -> rx.Component:
-    S = FolderState
-    return rx.cond(
+    return shown_card(
         S.allowed.contains(FolderAction.new_version.value),
-        card(
-            rx.el.h2(t("parapheur.new_version"), class_name="section-title"),
-            rx.cond(
-                S.has_letter,
-                rx.el.button(
-                    rx.icon("file-pen-line", size=16, aria_hidden="true"),
-                    t("draft.revise_title"),
-                    type="button",
-                    on_click=S.open_panel("letter"),
-                    class_name="btn btn-primary",
-                    data_testid="letter-edit",
-                ),
+        section_title("parapheur.new_version"),
+        rx.cond(
+            S.has_letter,
+            icon_button(
+                "file-pen-line",
+                "draft.revise_title",
+                S.open_panel("letter"),
+                kind="primary",
+                size=16,
+                testid="letter-edit",
             ),
-            rx.el.p(t("pf.version_hint"), class_name="hint"),
-            upload_box(
-                UPLOAD_ID,
-                S.add_version_files(rx.upload_files(upload_id=UPLOAD_ID)),
-                "pf.add_files",
-                "pf.drop_files",
-                accept=ACCEPT,
-                icon="file-up",
-            ),
-            rx.el.ul(
-                rx.foreach(
-                    S.new_files,
-                    lambda f: rx.el.li(
-                        rx.icon("file-text", size=16, aria_hidden="true"),
-                        rx.el.span(f["name"], dir="auto"),
-                        size_text(f),
-                        class_name="pf-file",
-                    ),
-                ),
-                class_name="pf-files",
-            ),
-            rx.el.div(
-                rx.cond(
-                    S.new_files.length() > 0,
-                    rx.el.button(
-                        t("pf.submit_version"),
-                        type="button",
-                        on_click=S.submit_version,
-                        disabled=S.busy,
-                        class_name="btn btn-primary",
-                        data_testid="version-submit",
-                    ),
-                ),
-                rx.el.button(
-                    t("pf.cancel_folder"),
-                    type="button",
-                    on_click=S.cancel_folder,
-                    class_name="btn btn-ghost",
-                    data_testid="folder-cancel",
-                ),
-                class_name="actions",
-            ),
-            data_testid="initiator-tools",
         ),
-    )
-
-
-def not_found() -> rx.Component:
-    return rx.el.div(
-        rx.icon("file-question", size=44, class_name="empty-icon", aria_hidden="true"),
-        rx.el.p(t("pf.not_found"), class_name="section-title"),
-        rx.el.a(t("pf.back"), href=routes.PARAPHEUR, class_name="btn btn-secondary"),
-        class_name="empty-state card",
-        data_testid="folder-not-found",
+        rx.el.p(t("pf.version_hint"), class_name="hint"),
+        upload_box(
+            UPLOAD_ID,
+            S.add_version_files(rx.upload_files(upload_id=UPLOAD_ID)),
+            "pf.add_files",
+            "pf.drop_files",
+            accept=ACCEPT,
+            icon="file-up",
+        ),
+        rx.el.ul(
+            rx.foreach(
+                S.new_files,
+                lambda f: rx.el.li(
+                    rx.icon("file-text", size=16, aria_hidden="true"),
+                    rx.el.span(f["name"], dir="auto"),
+                    size_text(f),
+                    class_name="pf-file",
+                ),
+            ),
+            class_name="pf-files",
+        ),
+        rx.el.div(
+            rx.cond(
+                S.new_files.length() > 0,
+                icon_button(
+                    None,
+                    "pf.submit_version",
+                    S.submit_version,
+                    kind="primary",
+                    disabled=S.busy,
+                    testid="version-submit",
+                ),
+            ),
+            icon_button(None, "pf.cancel_folder", S.cancel_folder, kind="ghost", testid="folder-cancel"),
+            class_name="actions",
+        ),
+        data_testid="initiator-tools",
     )
 
 
 def page() -> rx.Component:
-    S = FolderState
-    return layout(
-        rx.el.a(
-            rx.icon("arrow-left", size=16, aria_hidden="true", class_name="flip-rtl"),
-            t("pf.back"),
-            href=routes.PARAPHEUR,
-            class_name="back-link",
-        ),
-        rx.el.h1(t("pf.folder"), id="page-title", class_name="page-title sr-only", data_testid="page-title"),
-        messages(S),
-        rx.cond(
-            S.found,
-            rx.el.div(
-                rx.el.div(
-                    _head(),
-                    rx.cond(SendState.s_open, send_panel()),
-                    _actions(),
-                    _undo_panel(),
-                    _letter_panel(),
-                    _completed(),
-                    _viewer(),
-                    class_name="detail-main",
-                ),
-                rx.el.div(_steps(), _history(), _initiator_tools(), class_name="detail-side"),
-                class_name="detail-grid",
-            ),
-            rx.cond(S.loaded, not_found()),
-        ),
+    return detail_page(
+        S,
+        back=("pf.back", routes.PARAPHEUR),
+        title_key="pf.folder",
+        main=[
+            _head(),
+            rx.cond(SendState.s_open, send_panel()),
+            _actions(),
+            _undo_panel(),
+            _letter_panel(),
+            _completed(),
+            _viewer(),
+        ],
+        side=[
+            _steps(),
+            history_card(S.history, _event, testid="folder-history", empty_key="pf.no_history"),
+            _initiator_tools(),
+        ],
+        missing=not_found("pf.not_found", "pf.back", routes.PARAPHEUR, "folder-not-found"),
         active=PAGE,
-        wide=True,
     )
 
 
