@@ -6,11 +6,14 @@ two-column grid (main column, side column) or, once loading is over, the "not fo
 answer for missing and not visible). The pieces: a card head with a title (and a close button),
 buttons and links with an icon, a list or its "nothing yet" line, a history timeline entry, a note
 (text, author, time), labelled fields, a form's submit/cancel footer and a signature's check rows.
-Everything here only renders the vars it is given; the page states check rights in their handlers.
+The components only render the vars they are given. The state helpers run inside the page states'
+own handlers, which check rights (``_require``) as always; the dataclasses are the rows both pages
+hold in their state (typed vars: Reflex sends them as plain objects).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +41,20 @@ def _text(label: Any) -> list[Any]:
 
 def _btn_class(kind: str, small: bool) -> str:
     return f"btn btn-small btn-{kind}" if small else f"btn btn-{kind}"
+
+
+# --- what the pages list -----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class FileRow:
+    """A document listed on a detail page, with the URLs to view it and to download it."""
+
+    id: str = ""
+    name: str = ""
+    pages: str = ""  # a count, as text ("" when unknown)
+    view: str = ""
+    download: str = ""
 
 
 # --- state helpers (called from the page states' own handlers; ``state`` is the page's SessionState) ----
@@ -287,29 +304,40 @@ def form_actions(submit: rx.Component, on_cancel: Any) -> rx.Component:
 # --- signature report -------------------------------------------------------------------------------
 
 
-def flag(value: bool) -> str:
-    """A boolean as a display var: "1" or ""."""
-    return "1" if value else ""
+@dataclasses.dataclass
+class SignatureRow:
+    """One signature of a validation report, as ``signature_item`` shows it."""
+
+    signer: str = ""
+    time_ar: str = ""
+    time_fr: str = ""
+    time_en: str = ""
+    intact: bool = False  # the signed bytes are unchanged and the signature value checks out
+    trusted: bool = False  # the signer's certificate chains to the platform root and is not revoked
+    modified: bool = False  # something was appended after the signature
+    timestamped: bool = False  # with a valid timestamp
+    certified: bool = False  # a certification signature (it says which later changes are allowed)
 
 
-def signature_row(sig: SignatureReport) -> dict[str, str]:
-    """One signature of a validation report as display fields (``signature_item`` shows them)."""
+def signature_row(sig: SignatureReport) -> SignatureRow:
+    """One signature of a validation report as display fields."""
     when = local_datetime(sig.signing_time) if sig.signing_time else dict.fromkeys(LANGS, "—")
-    return {
-        "signer": ", ".join(p for p in (sig.signer_common_name, sig.signer_organization) if p) or "—",
-        "time_ar": when["ar"],
-        "time_fr": when["fr"],
-        "time_en": when["en"],
-        "intact": flag(sig.intact and sig.valid),
-        "trusted": flag(sig.trusted and not sig.revoked),
-        "modified": flag(sig.modified_after_signing),
-        "timestamped": flag(sig.timestamped and sig.timestamp_valid),
-    }
+    return SignatureRow(
+        signer=", ".join(p for p in (sig.signer_common_name, sig.signer_organization) if p) or "—",
+        time_ar=when["ar"],
+        time_fr=when["fr"],
+        time_en=when["en"],
+        intact=sig.intact and sig.valid,
+        trusted=sig.trusted and not sig.revoked,
+        modified=sig.modified_after_signing,
+        timestamped=sig.timestamped and sig.timestamp_valid,
+        certified=sig.certified,
+    )
 
 
 def check_row(label_key: str, value: Any, good_when: bool = True, size: int = 16) -> rx.Component:
-    """One check of a signature ("1" or ""): green when it is as it should be, red otherwise."""
-    good = (value == "1") if good_when else (value != "1")
+    """One check of a signature (a bool var): green when it is as it should be, red otherwise."""
+    good = value if good_when else ~value
     return rx.el.li(
         rx.cond(
             good,
@@ -317,7 +345,7 @@ def check_row(label_key: str, value: Any, good_when: bool = True, size: int = 16
             rx.icon("circle-x", size=size, aria_hidden="true", class_name="bad"),
         ),
         rx.el.span(t(label_key)),
-        rx.el.strong(rx.cond(value == "1", t("common.yes"), t("common.no"))),
+        rx.el.strong(rx.cond(value, t("common.yes"), t("common.no"))),
         class_name=rx.cond(good, "check-row is-ok", "check-row is-bad"),
     )
 
@@ -329,16 +357,16 @@ def signature_item(
     return rx.el.li(
         rx.el.dl(
             rx.el.dt(t("verify.sig.signer")),
-            rx.el.dd(sig["signer"], dir="auto", data_testid=signer_testid),
+            rx.el.dd(sig.signer, dir="auto", data_testid=signer_testid),
             rx.el.dt(t("verify.sig.time")),
-            rx.el.dd(pick(sig["time_ar"], sig["time_fr"], sig["time_en"])),
+            rx.el.dd(pick(sig.time_ar, sig.time_fr, sig.time_en)),
             class_name="dl dl-stack",
         ),
         rx.el.ul(
-            check_row("verify.sig.intact", sig["intact"], size=size),
-            check_row("verify.sig.trusted", sig["trusted"], size=size),
-            check_row("verify.sig.timestamped", sig["timestamped"], size=size),
-            check_row("verify.sig.modified", sig["modified"], good_when=False, size=size),
+            check_row("verify.sig.intact", sig.intact, size=size),
+            check_row("verify.sig.trusted", sig.trusted, size=size),
+            check_row("verify.sig.timestamped", sig.timestamped, size=size),
+            check_row("verify.sig.modified", sig.modified, good_when=False, size=size),
             *extra,
             class_name="check-list",
         ),

@@ -26,7 +26,7 @@ def _src(base: rx.Var, page: rx.Var, tag: rx.Var, width: int) -> rx.Var:
 def page_figure(S: Any) -> rx.Component:
     """Navigation, the page image with its pins, and the pending pin (placed by the script)."""
     f = S.f
-    parts = [_src(f["pages_url"], S.view_page, f["vtag"], w) + f" {w}w" for w in WIDTHS]
+    parts = [_src(f.pages_url, S.view_page, f.vtag, w) + f" {w}w" for w in WIDTHS]
     srcset = parts[0]
     for part in parts[1:]:
         srcset = srcset + ", " + part
@@ -63,14 +63,14 @@ def page_figure(S: Any) -> rx.Component:
     pins = rx.foreach(
         S.notes,
         lambda n: rx.cond(
-            (n["page"] == S.view_page.to_string()) & (n["x"] != ""),
+            (n.page == S.view_page.to_string()) & (n.x != ""),
             rx.el.a(
-                n["n"],
-                href="#note-" + n["id"],
+                n.n,
+                href="#note-" + n.id,
                 class_name="pf-pin-mark",
-                style={"left": n["x"] + "%", "top": n["y"] + "%"},
-                title=n["body"],
-                aria_label=t("pf.annotation") + " " + n["n"],
+                style={"left": n.x + "%", "top": n.y + "%"},
+                title=n.body,
+                aria_label=t("pf.annotation") + " " + n.n,
                 data_testid="pin-mark",
             ),
         ),
@@ -78,7 +78,7 @@ def page_figure(S: Any) -> rx.Component:
     figure = rx.el.figure(
         rx.el.div(
             rx.el.img(
-                src=_src(f["pages_url"], S.view_page, f["vtag"], WIDTHS[1]),
+                src=_src(f.pages_url, S.view_page, f.vtag, WIDTHS[1]),
                 src_set=srcset,
                 sizes="(max-width: 1023px) 100vw, 60vw",
                 alt=t("pf.page") + " " + S.view_page.to_string(),
@@ -115,22 +115,22 @@ def note_list(S: Any) -> rx.Component:
                 S.notes,
                 lambda n: rx.el.li(
                     rx.el.div(
-                        rx.el.span(rx.cond(n["x"] != "", n["n"], "•"), class_name="pf-note-num", aria_hidden="true"),
+                        rx.el.span(rx.cond(n.x != "", n.n, "•"), class_name="pf-note-num", aria_hidden="true"),
                         rx.el.div(
                             *note_text(
-                                n["body"],
-                                pick(n["who_ar"], n["who"]),
-                                n["at"],
+                                n.body,
+                                pick(n.who_ar, n.who),
+                                n.at,
                                 rx.cond(
-                                    n["page"] != "",
+                                    n.page != "",
                                     rx.fragment(
                                         " · ",
                                         rx.el.button(
                                             t("pf.page"),
                                             " ",
-                                            n["page"],
+                                            n.page,
                                             type="button",
-                                            on_click=S.go_page(n["page"]),
+                                            on_click=S.go_page(n.page),
                                             class_name="link-btn",
                                             data_testid="note-goto",
                                         ),
@@ -140,11 +140,11 @@ def note_list(S: Any) -> rx.Component:
                             class_name="pf-note-text",
                         ),
                         rx.cond(
-                            n["mine"] == "1",
+                            n.mine,
                             icon_button(
                                 "trash-2",
                                 (),
-                                S.remove_note(n["id"]),
+                                S.remove_note(n.id),
                                 kind="ghost",
                                 small=True,
                                 size=16,
@@ -154,7 +154,7 @@ def note_list(S: Any) -> rx.Component:
                         ),
                         class_name="pf-note-row-item",
                     ),
-                    id="note-" + n["id"],
+                    id="note-" + n.id,
                     class_name="note-item",
                 ),
             ),

@@ -10,6 +10,7 @@ into the step dicts ``services.circuits`` validates again.
 from __future__ import annotations
 
 import base64
+import dataclasses
 from typing import Any
 
 import reflex as rx
@@ -313,15 +314,24 @@ def letter_form_values(form: Any) -> dict[str, str]:
     return {k: str(form.get(k, "") or "")[: cap + 1] for k, cap in caps.items()}
 
 
-def letter_text(lang: str, values: dict[str, str]) -> drafting.LetterText:
-    return drafting.LetterText(lang, values["addressee"], values["subject"], values["body"], values["place"])
+@dataclasses.dataclass
+class Letter:
+    """A letter's text as the editor shows it."""
+
+    addressee: str = ""
+    place: str = ""
+    subject: str = ""
+    body: str = ""
+
+    def text(self, lang: str) -> drafting.LetterText:
+        return drafting.LetterText(lang, self.addressee, self.subject, self.body, self.place)
 
 
 class LetterDraftState(rx.State, mixin=True):
     """The letter a page edits with ``letter_editor``: what was typed (kept whatever happens next), the
     last PDF preview, and which of the editor's two buttons sent the form."""
 
-    letter: dict[str, str] = {}  # addressee, place, subject, body
+    letter: Letter = Letter()
     preview_src: str = ""  # data: URL of the last preview
     preview_pages: str = ""
     _intent: str = "preview"
@@ -336,8 +346,8 @@ class LetterDraftState(rx.State, mixin=True):
         intent, self._intent = self._intent, "preview"
         return intent
 
-    def _keep_letter(self, form: Any) -> dict[str, str]:
-        self.letter = letter_form_values(form)
+    def _keep_letter(self, form: Any) -> Letter:
+        self.letter = Letter(**letter_form_values(form))
         return self.letter
 
     def _show_preview(self, pdf: bytes) -> None:

@@ -13,6 +13,7 @@ passed (``step_id``): if someone was faster, the service refuses.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 
 import reflex as rx
@@ -29,11 +30,12 @@ from mrasla_app.ui import routes
 from mrasla_app.ui.components import page_viewer
 from mrasla_app.ui.components import parapheur as pf
 from mrasla_app.ui.components.detail import (
+    FileRow,
+    SignatureRow,
     action,
     attempt,
     card_head,
     detail_page,
-    flag,
     form_actions,
     fresh_actor,
     history_card,
@@ -121,6 +123,102 @@ def _note_fields(form: object) -> tuple[str, int | None, float | None, float | N
     return body, page, x, y
 
 
+# --- what the page shows, as the state holds it ------------------------------------------------------
+
+
+@dataclasses.dataclass
+class FolderInfo:
+    """The folder itself: texts, dates and numbers formatted for display, and its file URLs."""
+
+    id: str = ""
+    reference: str = ""
+    title: str = ""
+    status: str = ""
+    version: str = ""
+    created: str = ""
+    completed: str = ""
+    reject_reason: str = ""
+    initiator_ar: str = ""
+    initiator_fr: str = ""
+    corr_number: str = ""  # the correspondence it answers, if any
+    corr_href: str = ""
+    main_name: str = ""
+    pages: str = ""
+    view: str = ""  # the document as it stands (inline, versioned URL)
+    download: str = ""
+    bordereau: str = ""
+    sha: str = ""
+    pages_url: str = ""  # prefix of the rendered page images
+    vtag: str = ""  # version tag of the page images
+    annotated: str = ""  # the copy with the annotations
+
+
+@dataclasses.dataclass
+class Step:
+    pos: str = ""
+    kind: str = ""
+    mode: str = ""
+    label_ar: str = ""
+    label_fr: str = ""
+    status: str = ""
+    due: str = ""
+
+
+@dataclasses.dataclass
+class Participant:
+    step: str = ""  # the ``Step.pos`` it belongs to
+    id: str = ""
+    name: str = ""
+    name_ar: str = ""
+    acted: bool = False
+
+
+@dataclasses.dataclass
+class Decision:
+    """One entry of the folder's history."""
+
+    at: str = ""
+    who: str = ""
+    who_ar: str = ""
+    decision: str = ""
+    step: str = ""
+    kind: str = ""
+    comment: str = ""
+    withdrawn: bool = False  # undone by its author
+    obo_ar: str = ""  # "by delegation of …", when taken for someone else
+    obo_fr: str = ""
+    obo_en: str = ""
+
+
+@dataclasses.dataclass
+class PageNote:
+    """A participant's comment, pinned on a page (``x``, ``y`` in percent) or on the folder."""
+
+    id: str = ""
+    n: str = ""  # its number among the pinned ones ("" when not pinned)
+    body: str = ""
+    page: str = ""
+    x: str = ""
+    y: str = ""
+    at: str = ""
+    who: str = ""
+    who_ar: str = ""
+    version: str = ""
+    mine: bool = False
+
+
+@dataclasses.dataclass
+class Delegator:
+    """Someone the actor may act for on the active step."""
+
+    id: str = ""
+    name: str = ""
+    name_ar: str = ""
+    label_ar: str = ""  # "by delegation of …"
+    label_fr: str = ""
+    label_en: str = ""
+
+
 class FolderVersionUploads(rx.State):
     """A new version's documents as (name, spool id), server-side only (leaf state)."""
 
@@ -130,12 +228,12 @@ class FolderVersionUploads(rx.State):
 class FolderState(pf.LetterDraftState, SessionState):
     found: bool = False
     loaded: bool = False
-    f: dict[str, str] = {}
-    docs: list[dict[str, str]] = []  # annexes {id, name, pages, view, download}
-    steps: list[dict[str, str]] = []  # {pos, kind, mode, label_ar, label_fr, status, due}
-    participants: list[dict[str, str]] = []  # {step, id, name, name_ar, acted}
-    history: list[dict[str, str]] = []
-    notes: list[dict[str, str]] = []  # {id, n, body, page, x, y (percent), at, who, who_ar, version, mine}
+    f: FolderInfo = FolderInfo()
+    docs: list[FileRow] = []  # the annexes
+    steps: list[Step] = []
+    participants: list[Participant] = []
+    history: list[Decision] = []
+    notes: list[PageNote] = []
     may_annotate: bool = False  # initiator or participant (``page_notes.may_annotate``)
     view_page: int = 1  # the page shown in the viewer
     page_total: int = 0
@@ -144,7 +242,7 @@ class FolderState(pf.LetterDraftState, SessionState):
     can_act: bool = False
     decisions: list[str] = []
     needs_pin: bool = False
-    acting_for: list[dict[str, str]] = []  # {id, name}: whom the actor may act for on the active step
+    acting_for: list[Delegator] = []
     own_slot: bool = False
     panel: str = ""
     busy: bool = False
@@ -153,7 +251,7 @@ class FolderState(pf.LetterDraftState, SessionState):
     has_report: bool = False
     report_ok: bool = False
     report_reason: str = ""
-    signatures: list[dict[str, str]] = []
+    signatures: list[SignatureRow] = []
     can_send: bool = False  # signed, to send, and the actor is on the sending side (``SendState`` sends)
     sent_number: str = ""
     sent_href: str = ""  # the outgoing (or internal) letter the sending registered
@@ -175,7 +273,7 @@ class FolderState(pf.LetterDraftState, SessionState):
     _undo_action_id: int = 0
 
     def _clear(self) -> None:
-        self.found, self.f, self.docs, self.steps, self.participants = False, {}, [], [], []
+        self.found, self.f, self.docs, self.steps, self.participants = False, FolderInfo(), [], [], []
         self.history, self.notes, self.decisions, self.acting_for = [], [], [], []
         self.may_annotate, self.page_total, self.allowed, self.signed = False, 0, [], False
         self.can_act = self.needs_pin = self.own_slot = self.is_initiator = False
@@ -185,7 +283,7 @@ class FolderState(pf.LetterDraftState, SessionState):
         self.signatures = []
         self.obo_ar = self.obo_fr = self.obo_en = self.key_problem_ar = self.key_problem_fr = self.key_problem_en = ""
         self.preview_src = self.preview_pages = ""
-        self.has_letter, self.letter = False, {}
+        self.has_letter, self.letter = False, pf.Letter()
         self._step_id = 0
 
     def _route_id(self) -> int:
@@ -201,76 +299,61 @@ class FolderState(pf.LetterDraftState, SessionState):
     def _fill(self, v: views.FolderView) -> None:
         version_tag = v.document_sha256[:12]
         fid = v.id
-        self.f = {
-            "id": str(fid),
-            "reference": v.reference,
-            "title": v.title,
-            "status": v.status,
-            "version": str(v.version),
-            "created": local_dt(v.created_at),
-            "completed": local_dt(v.completed_at),
-            "reject_reason": v.reject_reason,
-            "initiator_ar": v.initiator.name_ar,
-            "initiator_fr": v.initiator.name,
-            "corr_number": v.correspondence_number,
-            "corr_href": routes.mail_url(v.correspondence_id) if v.correspondence_id is not None else "",
-            "main_name": v.main_name,
-            "pages": str(v.pages or ""),
-            "view": routes.folder_file_url(fid, "document.pdf", inline=True) + f"&v={version_tag}",
-            "download": routes.folder_file_url(fid, "document.pdf"),
-            "bordereau": routes.folder_file_url(fid, "bordereau.pdf"),
-            "sha": v.document_sha256,
-            "pages_url": routes.folder_file_url(fid, "pages/"),
-            "vtag": version_tag,
-            "annotated": routes.folder_file_url(fid, "annotated.pdf"),
-        }
+        self.f = FolderInfo(
+            id=str(fid),
+            reference=v.reference,
+            title=v.title,
+            status=v.status,
+            version=str(v.version),
+            created=local_dt(v.created_at),
+            completed=local_dt(v.completed_at),
+            reject_reason=v.reject_reason,
+            initiator_ar=v.initiator.name_ar,
+            initiator_fr=v.initiator.name,
+            corr_number=v.correspondence_number,
+            corr_href=routes.mail_url(v.correspondence_id) if v.correspondence_id is not None else "",
+            main_name=v.main_name,
+            pages=str(v.pages or ""),
+            view=routes.folder_file_url(fid, "document.pdf", inline=True) + f"&v={version_tag}",
+            download=routes.folder_file_url(fid, "document.pdf"),
+            bordereau=routes.folder_file_url(fid, "bordereau.pdf"),
+            sha=v.document_sha256,
+            pages_url=routes.folder_file_url(fid, "pages/"),
+            vtag=version_tag,
+            annotated=routes.folder_file_url(fid, "annotated.pdf"),
+        )
         self.docs = [
-            {
-                "id": str(doc.id),
-                "name": doc.name,
-                "pages": str(doc.pages),
-                "view": routes.folder_file_url(fid, f"documents/{doc.id}", inline=True),
-                "download": routes.folder_file_url(fid, f"documents/{doc.id}"),
-            }
+            FileRow(
+                id=str(doc.id),
+                name=doc.name,
+                pages=str(doc.pages),
+                view=routes.folder_file_url(fid, f"documents/{doc.id}", inline=True),
+                download=routes.folder_file_url(fid, f"documents/{doc.id}"),
+            )
             for doc in v.annexes
         ]
         self.steps = [
-            {
-                "pos": str(s.position),
-                "kind": s.kind,
-                "mode": s.mode,
-                "label_ar": s.label_ar,
-                "label_fr": s.label_fr,
-                "status": s.status,
-                "due": local_dt(s.due_on),
-            }
-            for s in v.steps
+            Step(str(s.position), s.kind, s.mode, s.label_ar, s.label_fr, s.status, local_dt(s.due_on)) for s in v.steps
         ]
         self.participants = [
-            {
-                "step": str(s.position),
-                "id": str(p.user_id),
-                "name": p.name,
-                "name_ar": p.name_ar,
-                "acted": flag(p.acted),
-            }
+            Participant(str(s.position), str(p.user_id), p.name, p.name_ar, p.acted)
             for s in v.steps
             for p in s.participants
         ]
         self.history = [
-            {
-                "at": local_dt(h.at),
-                "who": h.actor,
-                "who_ar": h.actor_ar,
-                "decision": h.decision,
-                "step": str(h.step or ""),
-                "kind": h.kind,
-                "comment": h.comment,
-                "withdrawn": flag(h.withdrawn),
-                "obo_ar": translate("parapheur.by_delegation", "ar", name=h.on_behalf_of_ar) if h.on_behalf_of else "",
-                "obo_fr": translate("parapheur.by_delegation", "fr", name=h.on_behalf_of) if h.on_behalf_of else "",
-                "obo_en": translate("parapheur.by_delegation", "en", name=h.on_behalf_of) if h.on_behalf_of else "",
-            }
+            Decision(
+                at=local_dt(h.at),
+                who=h.actor,
+                who_ar=h.actor_ar,
+                decision=h.decision,
+                step=str(h.step or ""),
+                kind=h.kind,
+                comment=h.comment,
+                withdrawn=h.withdrawn,
+                obo_ar=translate("parapheur.by_delegation", "ar", name=h.on_behalf_of_ar) if h.on_behalf_of else "",
+                obo_fr=translate("parapheur.by_delegation", "fr", name=h.on_behalf_of) if h.on_behalf_of else "",
+                obo_en=translate("parapheur.by_delegation", "en", name=h.on_behalf_of) if h.on_behalf_of else "",
+            )
             for h in v.history
         ]
         self.may_annotate, self.page_total = v.may_annotate, v.page_total
@@ -280,19 +363,19 @@ class FolderState(pf.LetterDraftState, SessionState):
         for n in v.notes:
             pinned += n.x is not None
             self.notes.append(
-                {
-                    "id": str(n.id),
-                    "n": str(pinned) if n.x is not None else "",
-                    "body": n.body,
-                    "page": str(n.page or ""),
-                    "x": f"{n.x * 100:.2f}" if n.x is not None else "",
-                    "y": f"{n.y * 100:.2f}" if n.y is not None else "",
-                    "at": local_dt(n.created_at),
-                    "who": n.author,
-                    "who_ar": n.author_ar,
-                    "version": str(n.version),
-                    "mine": flag(n.mine),
-                }
+                PageNote(
+                    id=str(n.id),
+                    n=str(pinned) if n.x is not None else "",
+                    body=n.body,
+                    page=str(n.page or ""),
+                    x=f"{n.x * 100:.2f}" if n.x is not None else "",
+                    y=f"{n.y * 100:.2f}" if n.y is not None else "",
+                    at=local_dt(n.created_at),
+                    who=n.author,
+                    who_ar=n.author_ar,
+                    version=str(n.version),
+                    mine=n.mine,
+                )
             )
         self.allowed = sorted(v.allowed_actions)
         self.can_act, self.needs_pin = bool(v.decisions), v.needs_pin
@@ -300,32 +383,27 @@ class FolderState(pf.LetterDraftState, SessionState):
         self.decisions = list(v.decisions)
         self._step_id = v.active_step_id
         self.acting_for = [
-            {
-                "id": str(p.id),
-                "name": p.name,
-                "name_ar": p.name_ar,
-                "label_ar": translate("parapheur.by_delegation", "ar", name=p.name_ar),
-                "label_fr": translate("parapheur.by_delegation", "fr", name=p.name),
-                "label_en": translate("parapheur.by_delegation", "en", name=p.name),
-            }
+            Delegator(
+                id=str(p.id),
+                name=p.name,
+                name_ar=p.name_ar,
+                label_ar=translate("parapheur.by_delegation", "ar", name=p.name_ar),
+                label_fr=translate("parapheur.by_delegation", "fr", name=p.name),
+                label_en=translate("parapheur.by_delegation", "en", name=p.name),
+            )
             for p in v.acting_for
         ]
         self.own_slot = v.own_slot
         only_for = self.acting_for[0] if (len(self.acting_for) == 1 and not self.own_slot) else None
-        self.obo_ar = only_for["label_ar"] if only_for else ""
-        self.obo_fr = only_for["label_fr"] if only_for else ""
-        self.obo_en = only_for["label_en"] if only_for else ""
+        self.obo_ar = only_for.label_ar if only_for else ""
+        self.obo_fr = only_for.label_fr if only_for else ""
+        self.obo_en = only_for.label_en if only_for else ""
         self.key_problem_ar = translate(v.key_problem, "ar") if v.key_problem else ""
         self.key_problem_fr = translate(v.key_problem, "fr") if v.key_problem else ""
         self.key_problem_en = translate(v.key_problem, "en") if v.key_problem else ""
         self.has_letter = v.letter is not None
         if v.letter is not None and self.panel != "letter":
-            self.letter = {
-                "addressee": v.letter.addressee,
-                "place": v.letter.place,
-                "subject": v.letter.subject,
-                "body": v.letter.body,
-            }
+            self.letter = pf.Letter(v.letter.addressee, v.letter.place, v.letter.subject, v.letter.body)
         self.is_initiator = v.is_initiator
         sent = v.sending
         self.sent_number = (sent.outgoing_number or "✓") if sent else ""
@@ -413,9 +491,9 @@ class FolderState(pf.LetterDraftState, SessionState):
         comment = str(form.get("comment", ""))[: submission.MAX_COMMENT + 1]
         pin = str(form.get("pin", ""))[:32] if decision == "signed" else None
         chosen = str(form.get("on_behalf_of", ""))
-        on_behalf = int(chosen) if chosen in [a["id"] for a in self.acting_for] else None
+        on_behalf = int(chosen) if chosen in [a.id for a in self.acting_for] else None
         if on_behalf is None and not self.own_slot and len(self.acting_for) == 1:
-            on_behalf = int(self.acting_for[0]["id"])
+            on_behalf = int(self.acting_for[0].id)
         self.busy = True
         self.form_key += 1  # remount the form: the PIN field is empty again at once
         self._clear_messages()
@@ -544,7 +622,7 @@ class FolderState(pf.LetterDraftState, SessionState):
                 draft = drafting.draft_of(session, actor, self._id)
             if draft is None:
                 raise DomainError("error.invalid_request")
-            text = pf.letter_text(draft.lang, values)
+            text = values.text(draft.lang)
             if intent == "preview":
                 with db.read_session() as session:
                     pdf = drafting.preview_revision(session, actor, self._id, text)
@@ -583,34 +661,32 @@ def _head() -> rx.Component:
     sent_code = rx.el.code(S.sent_number, dir="ltr", class_name="nowrap")
     return card(
         rx.el.div(
-            rx.el.code(f["reference"], dir="ltr", class_name="big-code", data_testid="folder-reference"),
-            pf.folder_status_badge(f["status"], data_testid="folder-status"),
+            rx.el.code(f.reference, dir="ltr", class_name="big-code", data_testid="folder-reference"),
+            pf.folder_status_badge(f.status, data_testid="folder-status"),
             class_name="detail-head",
         ),
-        rx.el.h2(f["title"], class_name="detail-subject", dir="auto", data_testid="folder-title-text"),
+        rx.el.h2(f.title, class_name="detail-subject", dir="auto", data_testid="folder-title-text"),
         rx.el.dl(
-            *dl_row("pf.initiator", pick(f["initiator_ar"], f["initiator_fr"])),
-            *dl_row("pf.created", rx.el.span(f["created"], dir="ltr")),
-            *dl_row("pf.version", f["version"]),
+            *dl_row("pf.initiator", pick(f.initiator_ar, f.initiator_fr)),
+            *dl_row("pf.created", rx.el.span(f.created, dir="ltr")),
+            *dl_row("pf.version", f.version),
             rx.cond(
-                f["corr_number"] != "",
-                rx.fragment(
-                    *dl_row("pf.linked_mail", rx.el.a(rx.el.code(f["corr_number"], dir="ltr"), href=f["corr_href"]))
-                ),
+                f.corr_number != "",
+                rx.fragment(*dl_row("pf.linked_mail", rx.el.a(rx.el.code(f.corr_number, dir="ltr"), href=f.corr_href))),
             ),
             rx.cond(
-                f["completed"] != "",
-                rx.fragment(*dl_row("pf.completed_at", rx.el.span(f["completed"], dir="ltr"))),
+                f.completed != "",
+                rx.fragment(*dl_row("pf.completed_at", rx.el.span(f.completed, dir="ltr"))),
             ),
             class_name="dl",
         ),
         rx.cond(
-            f["reject_reason"] != "",
+            f.reject_reason != "",
             rx.el.div(
                 rx.icon("circle-x", size=18, aria_hidden="true"),
                 rx.el.div(
                     rx.el.strong(t("parapheur.reject_reason")),
-                    rx.el.p(f["reject_reason"], class_name="pre-wrap", dir="auto"),
+                    rx.el.p(f.reject_reason, class_name="pre-wrap", dir="auto"),
                 ),
                 class_name="msg msg-error pf-reason",
                 data_testid="folder-reject-reason",
@@ -642,7 +718,7 @@ def _head() -> rx.Component:
                 rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"),
                 rx.el.span(t("sending.to_send_note")),
                 icon_button(
-                    None, "sending.open", SendState.open_folder(f["id"]), kind="primary", small=True, testid="send-open"
+                    None, "sending.open", SendState.open_folder(f.id), kind="primary", small=True, testid="send-open"
                 ),
                 class_name="msg msg-info send-note",
                 data_testid="folder-to-send",
@@ -656,10 +732,10 @@ def _annex(d: rx.Var) -> rx.Component:
     link = {"kind": "ghost", "small": True, "reload_document": True}
     return rx.el.li(
         rx.icon("paperclip", size=16, aria_hidden="true"),
-        rx.el.span(d["name"], class_name="file-name", dir="auto"),
-        rx.el.span(page_count(d["pages"]), class_name="muted"),
-        link_button(None, "mail.view", d["view"], new_tab=True, **link),
-        link_button(None, "mail.download", d["download"], testid="annex-download-" + d["id"], **link),
+        rx.el.span(d.name, class_name="file-name", dir="auto"),
+        rx.el.span(page_count(d.pages), class_name="muted"),
+        link_button(None, "mail.view", d.view, new_tab=True, **link),
+        link_button(None, "mail.download", d.download, testid="annex-download-" + d.id, **link),
         class_name="pf-file",
     )
 
@@ -670,7 +746,7 @@ def _viewer() -> rx.Component:
         link_button(
             "external-link",
             "mail.view",
-            f["view"],
+            f.view,
             kind="ghost",
             small=True,
             new_tab=True,
@@ -679,12 +755,10 @@ def _viewer() -> rx.Component:
         ),
         link_button(
             "download",
-            rx.cond(
-                (f["status"] == "completed") | (f["status"] == "sent"), t("pf.download_signed"), t("mail.download")
-            ),
-            f["download"],
+            rx.cond((f.status == "completed") | (f.status == "sent"), t("pf.download_signed"), t("mail.download")),
+            f.download,
             small=True,
-            download=f["reference"] + ".pdf",
+            download=f.reference + ".pdf",
             reload_document=True,
             testid="signed-download",
         ),
@@ -693,10 +767,10 @@ def _viewer() -> rx.Component:
             link_button(
                 "message-square-text",
                 "pf.annotated_copy",
-                f["annotated"],
+                f.annotated,
                 kind="ghost",
                 small=True,
-                download=f["reference"] + "-annotations.pdf",
+                download=f.reference + "-annotations.pdf",
                 reload_document=True,
                 testid="annotated-download",
             ),
@@ -707,8 +781,8 @@ def _viewer() -> rx.Component:
         card_head(section_title("pf.document"), tools),
         rx.el.p(
             rx.icon("file-text", size=16, aria_hidden="true"),
-            rx.el.span(f["main_name"], dir="auto"),
-            rx.el.span(" · ", page_count(f["pages"]), data_testid="document-pages"),
+            rx.el.span(f.main_name, dir="auto"),
+            rx.el.span(" · ", page_count(f.pages), data_testid="document-pages"),
             class_name="file-meta",
         ),
         rx.cond(S.page_total > 0, page_viewer.page_figure(S)),
@@ -735,45 +809,45 @@ def _viewer() -> rx.Component:
 def _person(p: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.cond(
-            p["acted"] == "1",
+            p.acted,
             rx.icon("circle-check", size=16, aria_hidden="true", class_name="ok"),
             rx.icon("circle-dashed", size=16, aria_hidden="true", class_name="muted"),
         ),
-        rx.el.span(pick(p["name_ar"], p["name"]), dir="auto"),
+        rx.el.span(pick(p.name_ar, p.name), dir="auto"),
         class_name="pf-person",
-        data_acted=p["acted"],
+        data_acted=rx.cond(p.acted, "1", ""),
     )
 
 
 def _step(s: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.el.div(
-            rx.el.span(s["pos"], class_name="pf-step-num", aria_hidden="true"),
-            rx.el.strong(pick(s["label_ar"], s["label_fr"])),
+            rx.el.span(s.pos, class_name="pf-step-num", aria_hidden="true"),
+            rx.el.strong(pick(s.label_ar, s.label_fr)),
             rx.el.span(
-                t_choice(s["status"], "pf.step_status.", list(pf.STEP_STATUSES)),
-                class_name="badge pf-st pf-st-" + s["status"],
+                t_choice(s.status, "pf.step_status.", list(pf.STEP_STATUSES)),
+                class_name="badge pf-st pf-st-" + s.status,
             ),
-            rx.cond(s["mode"] == "any", rx.el.span(t("parapheur.mode.any"), class_name="badge")),
+            rx.cond(s.mode == "any", rx.el.span(t("parapheur.mode.any"), class_name="badge")),
             class_name="pf-step-head",
         ),
         rx.el.ul(
-            rx.foreach(S.participants, lambda p: rx.cond(p["step"] == s["pos"], _person(p))),
+            rx.foreach(S.participants, lambda p: rx.cond(p.step == s.pos, _person(p))),
             class_name="pf-people-list",
         ),
         rx.cond(
-            s["due"] != "",
+            s.due != "",
             rx.el.p(
                 rx.icon("calendar-clock", size=14, aria_hidden="true"),
                 t("mail.deadline"),
                 " ",
-                rx.el.span(s["due"], dir="ltr"),
+                rx.el.span(s.due, dir="ltr"),
                 class_name="muted pf-due",
             ),
         ),
-        class_name=rx.cond(s["status"] == "active", "pf-step is-active", "pf-step"),
-        data_testid="step-" + s["pos"],
-        data_status=s["status"],
+        class_name=rx.cond(s.status == "active", "pf-step is-active", "pf-step"),
+        data_testid="step-" + s.pos,
+        data_status=s.status,
     )
 
 
@@ -784,29 +858,27 @@ def _steps() -> rx.Component:
 def _event(e: rx.Var) -> rx.Component:
     return timeline_item(
         [
-            t_choice(e["decision"], "parapheur.decision.", list(pf.DECISIONS)),
+            t_choice(e.decision, "parapheur.decision.", list(pf.DECISIONS)),
             " · ",
-            pf.kind_label(e["kind"]),
+            pf.kind_label(e.kind),
             " ",
-            e["step"],
+            e.step,
         ],
-        e["at"],
-        pick(e["who_ar"], e["who"]),
+        e.at,
+        pick(e.who_ar, e.who),
         rx.cond(
-            e["obo_fr"] != "",
-            rx.el.span(
-                pick(e["obo_ar"], e["obo_fr"], e["obo_en"]), class_name="badge pf-obo", data_testid="history-obo"
-            ),
+            e.obo_fr != "",
+            rx.el.span(pick(e.obo_ar, e.obo_fr, e.obo_en), class_name="badge pf-obo", data_testid="history-obo"),
         ),
         rx.cond(
-            e["withdrawn"] != "",
+            e.withdrawn,
             rx.el.span(t("pf.undo.withdrawn"), class_name="badge", data_testid="history-withdrawn"),
         ),
         rx.cond(
-            e["comment"] != "",
-            rx.el.span(e["comment"], class_name="timeline-detail pre-wrap", dir="auto"),
+            e.comment != "",
+            rx.el.span(e.comment, class_name="timeline-detail pre-wrap", dir="auto"),
         ),
-        data_decision=e["decision"],
+        data_decision=e.decision,
     )
 
 
@@ -855,7 +927,7 @@ def _action_form() -> rx.Component:
                     rx.cond(S.own_slot, rx.el.option(t("pf.myself"), value="")),
                     rx.foreach(
                         S.acting_for,
-                        lambda a: rx.el.option(pick(a["label_ar"], a["label_fr"], a["label_en"]), value=a["id"]),
+                        lambda a: rx.el.option(pick(a.label_ar, a.label_fr, a.label_en), value=a.id),
                     ),
                     id="pf-obo",
                     name="on_behalf_of",
@@ -968,7 +1040,7 @@ def _undo_panel() -> rx.Component:
 def _completed() -> rx.Component:
     f = S.f
     return shown_card(
-        (f["status"] == "completed") | (f["status"] == "sent"),
+        (f.status == "completed") | (f.status == "sent"),
         section_title("pf.report"),
         rx.cond(
             S.has_report,
@@ -985,12 +1057,12 @@ def _completed() -> rx.Component:
         ),
         rx.el.div(
             link_button(
-                "download", "pf.download_signed", f["download"], download=f["reference"] + ".pdf", reload_document=True
+                "download", "pf.download_signed", f.download, download=f.reference + ".pdf", reload_document=True
             ),
             link_button(
                 "list-checks",
                 "parapheur.bordereau",
-                f["bordereau"],
+                f.bordereau,
                 reload_document=True,
                 testid="bordereau-download",
             ),
@@ -1014,7 +1086,7 @@ def _letter_panel() -> rx.Component:
             submit_key="draft.revise_submit",
             testid="letter-form",
         ),
-        pf.letter_preview(S.preview_src, S.preview_pages, "apercu-" + S.f["reference"] + ".pdf"),
+        pf.letter_preview(S.preview_src, S.preview_pages, "apercu-" + S.f.reference + ".pdf"),
         aria_labelledby="pf-letter-title",
         data_testid="letter-panel",
     )

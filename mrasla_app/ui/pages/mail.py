@@ -8,6 +8,7 @@ actor may see it (missing and not visible give the same "not found", with no dat
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import reflex as rx
@@ -21,6 +22,7 @@ from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf
 from mrasla_app.ui.components.detail import (
+    FileRow,
     action,
     attempt,
     card_head,
@@ -74,37 +76,124 @@ def _start_letter(actor: Actor, incoming_id: int, text: drafting.LetterText, ste
         return drafting.start(session, actor, incoming_id, text, steps=steps).id  # type: ignore[return-value]  # a flushed row's id (SQLModel types it Optional)
 
 
+# --- what the page shows, as the state holds it ------------------------------------------------------
+
+
+@dataclasses.dataclass
+class MailInfo:
+    """The correspondence: codes, texts, dates and names formatted for display."""
+
+    id: str = ""
+    number: str = ""
+    slug: str = ""  # the number as it stands in file names and test ids
+    direction: str = ""
+    channel: str = ""
+    status: str = ""
+    priority: str = ""
+    type: str = ""
+    confidential: bool = False
+    registered: str = ""
+    closed: str = ""
+    subject: str = ""
+    message: str = ""
+    sender: str = ""
+    sender_ar: str = ""
+    recipient_ar: str = ""
+    recipient_fr: str = ""
+    sender_id: str = ""  # kind and number of the sender's identity document
+    sender_email: str = ""
+    sender_phone: str = ""
+    contact: str = ""
+    unit_ar: str = ""
+    unit_fr: str = ""
+    assignee_ar: str = ""
+    assignee_fr: str = ""
+    evidence: str = ""  # URL of the delivery evidence, when there is one
+    dl: str = ""  # the deadline, and its state (none/ok/due_soon/overdue) and texts (``deadline_fields``)
+    dl_state: str = "none"
+    dl_ar: str = ""
+    dl_fr: str = ""
+    dl_en: str = ""
+
+
+@dataclasses.dataclass
+class MailDocument(FileRow):
+    kind: str = ""
+    size: str = ""  # with ``unit`` (kb/mb): ``size_text``
+    unit: str = ""
+    sha: str = ""  # the first 12 digits of ``sha_full``
+    sha_full: str = ""
+
+
+@dataclasses.dataclass
+class MailEvent:
+    action: str = ""
+    at: str = ""
+    who_ar: str = ""
+    who_fr: str = ""
+    portal: bool = False  # done by the sender on the portal
+    detail_ar: str = ""
+    detail_fr: str = ""
+
+
+@dataclasses.dataclass
+class MailNote:
+    id: str = ""
+    body: str = ""
+    at: str = ""
+    who_ar: str = ""
+    who_fr: str = ""
+
+
+@dataclasses.dataclass
+class MailLink:
+    number: str = ""
+    subject: str = ""
+    href: str = ""
+    kind: str = ""  # ``LINK_KINDS``
+    way: str = ""  # "in" or "out"
+
+
+@dataclasses.dataclass
+class Named:
+    """A unit or a person, named in both languages (``id`` for a choice in a list)."""
+
+    name_ar: str = ""
+    name_fr: str = ""
+    id: str = ""
+
+
 class MailState(pf.LetterDraftState, SessionState):
     found: bool = False
     loaded: bool = False
-    m: dict[str, str] = {}
-    docs: list[dict[str, str]] = []
-    events: list[dict[str, str]] = []
-    notes: list[dict[str, str]] = []
-    links: list[dict[str, str]] = []
+    m: MailInfo = MailInfo()
+    docs: list[MailDocument] = []
+    events: list[MailEvent] = []
+    notes: list[MailNote] = []
+    links: list[MailLink] = []
     can_take: bool = False
     can_dispatch: bool = False
     can_return: bool = False
     can_close: bool = False
     can_answer: bool = False
     can_send: bool = False  # an outgoing letter to send, or a signed folder answering this letter
-    copies: list[dict[str, str]] = []  # units that received it for information {name_ar, name_fr}
+    copies: list[Named] = []  # units that received it for information
     info_only: bool = False  # the actor sees it as a copy for information, not for action
     can_reprint: bool = False  # the registry clerk may print the QR label again
     answer_lang: str = "fr"  # the answer's language, chosen with the template (the letter: ``LetterDraftState``)
-    visa_people: list[dict[str, str]] = []  # {id, label_ar, label_fr}
-    signers: list[dict[str, str]] = []
+    visa_people: list[Named] = []  # who may give the visa, who may sign (the answer's circuit)
+    signers: list[Named] = []
     panel: str = ""  # "", "return", "close", "link", "answer", "label"
     form_key: int = 0
     _id: int = 0
 
     def _clear(self) -> None:
-        self.found, self.m, self.docs, self.events, self.notes, self.links = False, {}, [], [], [], []
+        self.found, self.m, self.docs, self.events, self.notes, self.links = False, MailInfo(), [], [], [], []
         self.can_take = self.can_dispatch = self.can_return = self.can_close = self.can_answer = False
         self.can_send = self.info_only = False
         self.copies = []
         self.can_reprint = False
-        self.panel, self.letter, self.preview_src, self.preview_pages = "", {}, "", ""
+        self.panel, self.letter, self.preview_src, self.preview_pages = "", pf.Letter(), "", ""
 
     def _load(self, actor: Actor) -> None:
         with db.read_session() as session:
@@ -116,78 +205,68 @@ class MailState(pf.LetterDraftState, SessionState):
     def _fill(self, view: views.LetterView, off: set) -> None:
         """The view as display vars: dates, sizes, URLs and flags formatted for the page."""
         corr, sender = view.corr, view.sender_party
-        self.m = {
-            "id": str(corr.id),
-            "number": corr.registry_number,
-            "slug": slug(corr.registry_number),
-            "direction": corr.direction.value,
-            "channel": corr.channel.value,
-            "status": corr.status.value,
-            "priority": corr.priority.value,
-            "type": corr.type_code or "",
-            "confidential": "1" if corr.confidential else "",
-            "registered": local_dt(corr.registered_at),
-            "closed": local_dt(corr.closed_at),
-            "subject": corr.subject,
-            "message": corr.message,
-            "sender": view.sender.fr,
-            "sender_ar": view.sender.ar,
-            "recipient_ar": view.recipient.ar,
-            "recipient_fr": view.recipient.fr,
-            "sender_id": f"{sender.id_kind} {sender.id_value}".strip() if sender else "",
-            "sender_email": sender.email if sender else "",
-            "sender_phone": sender.phone if sender else "",
-            "contact": view.contact,
-            "unit_ar": view.unit.ar,
-            "unit_fr": view.unit.fr,
-            "assignee_ar": view.assignee.ar,
-            "assignee_fr": view.assignee.fr,
-            "evidence": routes.delivery_evidence_url(corr.id) if view.delivery_evidence else "",
-            **deadline_fields(corr.deadline, off, corr.status.value),
-        }
-        if not self.m["dl"]:
-            self.m["dl"] = local_day(corr.deadline)
+        deadline = deadline_fields(corr.deadline, off, corr.status.value)
+        deadline["dl"] = deadline["dl"] or local_day(corr.deadline)
+        self.m = MailInfo(
+            id=str(corr.id),
+            number=corr.registry_number,
+            slug=slug(corr.registry_number),
+            direction=corr.direction.value,
+            channel=corr.channel.value,
+            status=corr.status.value,
+            priority=corr.priority.value,
+            type=corr.type_code or "",
+            confidential=corr.confidential,
+            registered=local_dt(corr.registered_at),
+            closed=local_dt(corr.closed_at),
+            subject=corr.subject,
+            message=corr.message,
+            sender=view.sender.fr,
+            sender_ar=view.sender.ar,
+            recipient_ar=view.recipient.ar,
+            recipient_fr=view.recipient.fr,
+            sender_id=f"{sender.id_kind} {sender.id_value}".strip() if sender else "",
+            sender_email=sender.email if sender else "",
+            sender_phone=sender.phone if sender else "",
+            contact=view.contact,
+            unit_ar=view.unit.ar,
+            unit_fr=view.unit.fr,
+            assignee_ar=view.assignee.ar,
+            assignee_fr=view.assignee.fr,
+            evidence=routes.delivery_evidence_url(corr.id) if view.delivery_evidence else "",
+            **deadline,
+        )
         self.docs = [
-            {
-                "id": str(d.id),
-                "name": d.filename,
-                "kind": d.kind,
-                "pages": str(d.pages or ""),
-                **dict(zip(("size", "unit"), size_label(d.size))),
-                "sha": d.sha256[:12],
-                "sha_full": d.sha256,
-                "view": routes.document_url(d.id, inline=True, pdf=d.content_type != "application/pdf"),
-                "download": routes.document_url(d.id),
-            }
+            MailDocument(
+                id=str(d.id),
+                name=d.filename,
+                pages=str(d.pages or ""),
+                view=routes.document_url(d.id, inline=True, pdf=d.content_type != "application/pdf"),
+                download=routes.document_url(d.id),
+                kind=d.kind,
+                size=size_label(d.size)[0],
+                unit=size_label(d.size)[1],
+                sha=d.sha256[:12],
+                sha_full=d.sha256,
+            )
             for d in view.documents
         ]
         self.events = [
-            {
-                "action": e.action,
-                "at": local_dt(e.at),
-                "who_ar": e.who.ar,
-                "who_fr": e.who.fr,
-                "portal": "1" if not e.who.fr else "",
-                "detail_ar": e.detail.ar,
-                "detail_fr": e.detail.fr,
-            }
+            MailEvent(e.action, local_dt(e.at), e.who.ar, e.who.fr, not e.who.fr, e.detail.ar, e.detail.fr)
             for e in view.events
         ]
-        self.notes = [
-            {"id": str(n.id), "body": n.body, "at": local_dt(n.at), "who_ar": n.author.ar, "who_fr": n.author.fr}
-            for n in view.notes
-        ]
+        self.notes = [MailNote(str(n.id), n.body, local_dt(n.at), n.author.ar, n.author.fr) for n in view.notes]
         self.links = [
-            {
-                "number": k.registry_number,
-                "subject": k.subject,
-                "href": routes.mail_url(k.correspondence_id),
-                "kind": k.kind,
-                "way": "out" if k.outgoing else "in",
-            }
+            MailLink(
+                k.registry_number,
+                k.subject,
+                routes.mail_url(k.correspondence_id),
+                k.kind,
+                "out" if k.outgoing else "in",
+            )
             for k in view.links
         ]
-        self.copies = [{"name_ar": c.ar, "name_fr": c.fr} for c in view.copies]
+        self.copies = [Named(c.ar, c.fr) for c in view.copies]
         self.info_only, self.can_send, self.can_reprint = view.info_only, view.can_send, view.can_reprint
         self.can_take = view.may(LetterAction.take)
         self.can_dispatch = view.may(LetterAction.dispatch)
@@ -252,14 +331,9 @@ class MailState(pf.LetterDraftState, SessionState):
         with db.read_session() as session:
             staff = staff_options(session, actor.administration_id)
             signing = {str(u.id) for u in drafting.signatories(session, actor)}
-        self.visa_people = [
-            {"id": p["id"], "label_ar": p["label_ar"], "label_fr": p["label_fr"]}
-            for p in staff
-            if p["id"] != str(actor.user_id)
-        ]
-        self.signers = [
-            {"id": p["id"], "label_ar": p["label_ar"], "label_fr": p["label_fr"]} for p in staff if p["id"] in signing
-        ]
+        people = [Named(p["label_ar"], p["label_fr"], p["id"]) for p in staff]
+        self.visa_people = [p for p in people if p.id != str(actor.user_id)]
+        self.signers = [p for p in people if p.id in signing]
 
     @rx.event
     def take(self):
@@ -292,7 +366,7 @@ class MailState(pf.LetterDraftState, SessionState):
             self._fail(exc)
             return
         text = filled.text
-        self.letter = {"addressee": text.addressee, "place": text.place, "subject": text.subject, "body": text.body}
+        self.letter = pf.Letter(text.addressee, text.place, text.subject, text.body)
         self.answer_lang, self.preview_src, self.preview_pages = text.lang, "", ""
         self.form_key += 1
         self._clear_messages()
@@ -303,15 +377,15 @@ class MailState(pf.LetterDraftState, SessionState):
         intent = self._take_intent()
         values = self._keep_letter(form)
         form = form if isinstance(form, dict) else {}
-        people = {p["id"] for p in self.visa_people}
+        people = {p.id for p in self.visa_people}
         visa, signer = str(form.get("visa", "") or ""), str(form.get("signatory", "") or "")
-        if signer not in {p["id"] for p in self.signers} or (visa and visa not in people):
+        if signer not in {p.id for p in self.signers} or (visa and visa not in people):
             self._fail(DomainError("draft.error.signatory"))
             return
         steps = ([{"kind": "visa", "user_ids": [int(visa)]}] if visa else []) + [
             {"kind": "signature", "user_ids": [int(signer)]}
         ]
-        text = pf.letter_text(self.answer_lang, values)
+        text = values.text(self.answer_lang)
         if (actor := fresh_actor(self, PAGE)) is None:
             return
         self._clear_messages()
@@ -374,7 +448,7 @@ def _copies() -> rx.Component:
             S.copies,
             lambda c: rx.el.span(
                 rx.icon("copy", size=14, aria_hidden="true"),
-                pick(c["name_ar"], c["name_fr"]),
+                pick(c.name_ar, c.name_fr),
                 class_name="badge info-copy",
             ),
         ),
@@ -385,9 +459,9 @@ def _copies() -> rx.Component:
 def _deadline() -> rx.Component:
     m = S.m
     return rx.el.span(
-        rx.el.span(m["dl"], dir="ltr"),
-        rx.cond(m["dl_fr"] != "", rx.el.span(pick(m["dl_ar"], m["dl_fr"], m["dl_en"]), class_name="dline-note")),
-        class_name="dline dline-" + m["dl_state"],
+        rx.el.span(m.dl, dir="ltr"),
+        rx.cond(m.dl_fr != "", rx.el.span(pick(m.dl_ar, m.dl_fr, m.dl_en), class_name="dline-note")),
+        class_name="dline dline-" + m.dl_state,
         data_testid="detail-deadline",
     )
 
@@ -395,58 +469,58 @@ def _deadline() -> rx.Component:
 def _meta() -> rx.Component:
     m = S.m
     sender = rx.el.span(
-        rx.el.span(pick(m["sender_ar"], m["sender"]), dir="auto", data_testid="detail-sender"),
-        _muted_part(m["sender_id"]),
-        _muted_part(m["sender_email"]),
-        _muted_part(m["sender_phone"]),
+        rx.el.span(pick(m.sender_ar, m.sender), dir="auto", data_testid="detail-sender"),
+        _muted_part(m.sender_id),
+        _muted_part(m.sender_email),
+        _muted_part(m.sender_phone),
     )
     return card(
         rx.el.div(
-            rx.el.code(m["number"], dir="ltr", class_name="big-code", data_testid="detail-number"),
+            rx.el.code(m.number, dir="ltr", class_name="big-code", data_testid="detail-number"),
             rx.el.div(
-                status_badge(m["status"], data_testid="detail-status", data_status=m["status"]),
-                priority_badge(m["priority"]),
-                confidential_badge(m["confidential"]),
+                status_badge(m.status, data_testid="detail-status", data_status=m.status),
+                priority_badge(m.priority),
+                confidential_badge(rx.cond(m.confidential, "1", "")),
                 class_name="row-actions",
             ),
             class_name="detail-head",
         ),
-        rx.el.h2(m["subject"], class_name="detail-subject", data_testid="detail-subject"),
+        rx.el.h2(m.subject, class_name="detail-subject", data_testid="detail-subject"),
         rx.el.dl(
-            *dl_row("mail.direction", t_choice(m["direction"], "direction.", DIRECTIONS)),
-            *dl_row("mail.channel", t_choice(m["channel"], "channel.", CHANNELS)),
-            *dl_row("mail.registered_at", rx.el.span(m["registered"], dir="ltr")),
+            *dl_row("mail.direction", t_choice(m.direction, "direction.", DIRECTIONS)),
+            *dl_row("mail.channel", t_choice(m.channel, "channel.", CHANNELS)),
+            *dl_row("mail.registered_at", rx.el.span(m.registered, dir="ltr")),
             _optional(
-                m["recipient_fr"] != "",
+                m.recipient_fr != "",
                 "mail.recipient",
-                pick(m["recipient_ar"], m["recipient_fr"]),
+                pick(m.recipient_ar, m.recipient_fr),
                 dir="auto",
                 data_testid="detail-recipient",
             ),
-            _optional(m["sender"] != "", "mail.sender", sender),
+            _optional(m.sender != "", "mail.sender", sender),
             _optional(
-                m["contact"] != "",
+                m.contact != "",
                 "contact.on_letter",
-                rx.el.span(m["contact"], dir="auto", data_testid="detail-contact"),
+                rx.el.span(m.contact, dir="auto", data_testid="detail-contact"),
             ),
-            *dl_row("mail.type", _or_dash(m["type"], t_choice(m["type"], "mailtype.", MAIL_TYPES))),
-            *dl_row("mail.priority", t_choice(m["priority"], "priority.", PRIORITIES)),
-            *dl_row("mail.deadline", _or_dash(m["dl"], _deadline())),
+            *dl_row("mail.type", _or_dash(m.type, t_choice(m.type, "mailtype.", MAIL_TYPES))),
+            *dl_row("mail.priority", t_choice(m.priority, "priority.", PRIORITIES)),
+            *dl_row("mail.deadline", _or_dash(m.dl, _deadline())),
             *dl_row(
                 "mail.confidentiality",
-                rx.cond(m["confidential"] != "", t("mail.confidential"), t("mail.not_confidential")),
+                rx.cond(m.confidential, t("mail.confidential"), t("mail.not_confidential")),
             ),
             *dl_row(
                 "mail.action_unit",
-                _or_dash(m["unit_fr"], pick(m["unit_ar"], m["unit_fr"])),
+                _or_dash(m.unit_fr, pick(m.unit_ar, m.unit_fr)),
                 data_testid="detail-unit",
             ),
             *dl_row(
                 "mail.assignee",
-                _or_dash(m["assignee_fr"], pick(m["assignee_ar"], m["assignee_fr"])),
+                _or_dash(m.assignee_fr, pick(m.assignee_ar, m.assignee_fr)),
                 data_testid="detail-assignee",
             ),
-            _optional(m["closed"] != "", "mail.closed_at", rx.el.span(m["closed"], dir="ltr")),
+            _optional(m.closed != "", "mail.closed_at", rx.el.span(m.closed, dir="ltr")),
             _optional(S.copies.length() > 0, "sending.copies", _copies(), data_testid="detail-copies"),
             class_name="dl",
         ),
@@ -460,10 +534,10 @@ def _meta() -> rx.Component:
             ),
         ),
         rx.cond(
-            m["message"] != "",
+            m.message != "",
             rx.fragment(
                 rx.el.h3(t("mail.message"), class_name="subsection-title"),
-                rx.el.p(m["message"], class_name="pre-wrap detail-message", dir="auto"),
+                rx.el.p(m.message, class_name="pre-wrap detail-message", dir="auto"),
             ),
         ),
         aria_label=t("mail.metadata"),
@@ -477,8 +551,8 @@ def _actions() -> rx.Component:
             S.can_dispatch,
             icon_button(
                 "send",
-                rx.cond(S.m["status"] == "to_qualify", t("draft.dispatch_first"), t("mail.redispatch")),
-                DispatchState.open(S.m["id"], "mail"),
+                rx.cond(S.m.status == "to_qualify", t("draft.dispatch_first"), t("mail.redispatch")),
+                DispatchState.open(S.m.id, "mail"),
                 flip=True,
                 testid="action-dispatch",
             ),
@@ -488,7 +562,7 @@ def _actions() -> rx.Component:
             S.can_send & ~SendState.s_open,
             "send",
             "sending.open",
-            SendState.open_mail(S.m["id"]),
+            SendState.open_mail(S.m.id),
             "action-send",
             kind="primary",
             flip=True,
@@ -496,8 +570,8 @@ def _actions() -> rx.Component:
         action(S.can_answer, "pencil", "mail.answer", S.open_panel("answer"), "action-answer"),
         action(S.can_reprint, "printer", "draft.label_reprint", S.open_panel("label"), "action-reprint-label"),
         rx.cond(
-            S.m["evidence"] != "",
-            link_button("file-check", "mail.delivery_evidence", S.m["evidence"], size=18, testid="action-evidence"),
+            S.m.evidence != "",
+            link_button("file-check", "mail.delivery_evidence", S.m.evidence, size=18, testid="action-evidence"),
         ),
         action(S.can_close, "archive", "mail.close", S.open_panel("close"), "action-close", kind="danger"),
         class_name="actions detail-actions",
@@ -518,7 +592,7 @@ def _person_select(name: str, label_key: str, people: rx.Var, empty_key: str, re
         f"letter-{name}",
         label_key,
         rx.el.option(t(empty_key), value=""),
-        rx.foreach(people, lambda p: rx.el.option(pick(p["label_ar"], p["label_fr"]), value=p["id"])),
+        rx.foreach(people, lambda p: rx.el.option(pick(p.name_ar, p.name_fr), value=p.id)),
         required=required,
         class_name="input select",
     )
@@ -568,12 +642,12 @@ def _answer_panel() -> rx.Component:
             submit_key="draft.start",
             testid="letter-form",
         ),
-        pf.letter_preview(S.preview_src, S.preview_pages, "apercu-" + S.m["slug"] + ".pdf"),
+        pf.letter_preview(S.preview_src, S.preview_pages, "apercu-" + S.m.slug + ".pdf"),
         rx.el.p(
             link_button(
                 "file-up",
                 "draft.upload_instead",
-                routes.PARAPHEUR + "?new=1&number=" + S.m["number"],
+                routes.PARAPHEUR + "?new=1&number=" + S.m.number,
                 class_name="link",
             ),
             class_name="hint",
@@ -636,26 +710,26 @@ def _document(d: rx.Var) -> rx.Component:
         rx.el.div(
             rx.icon("file-text", size=20, class_name="file-icon", aria_hidden="true"),
             rx.el.div(
-                rx.el.span(d["name"], class_name="file-name", dir="auto"),
+                rx.el.span(d.name, class_name="file-name", dir="auto"),
                 rx.el.p(
-                    rx.el.span(t_choice(d["kind"], "dockind.", DOCUMENT_KINDS), class_name="badge"),
-                    rx.cond(d["pages"] != "", page_count(d["pages"])),
+                    rx.el.span(t_choice(d.kind, "dockind.", DOCUMENT_KINDS), class_name="badge"),
+                    rx.cond(d.pages != "", page_count(d.pages)),
                     size_text(d),
-                    rx.el.code("SHA-256 " + d["sha"] + "…", dir="ltr", title=d["sha_full"]),
+                    rx.el.code("SHA-256 " + d.sha + "…", dir="ltr", title=d.sha_full),
                     class_name="file-meta",
                 ),
                 class_name="file-body",
             ),
             rx.el.div(
-                link_button("eye", "mail.view", d["view"], small=True, new_tab=True, testid="doc-view-" + d["id"]),
+                link_button("eye", "mail.view", d.view, small=True, new_tab=True, testid="doc-view-" + d.id),
                 link_button(
                     "download",
                     "mail.download",
-                    d["download"],
+                    d.download,
                     kind="ghost",
                     small=True,
                     new_tab=True,
-                    testid="doc-download-" + d["id"],
+                    testid="doc-download-" + d.id,
                 ),
                 class_name="row-actions",
             ),
@@ -674,14 +748,14 @@ def _documents() -> rx.Component:
 
 def _event(e: rx.Var) -> rx.Component:
     return timeline_item(
-        [t_choice(e["action"], "history.", list(HISTORY) + ["other"])],
-        e["at"],
-        rx.cond(e["portal"] != "", t("mail.by_portal"), pick(e["who_ar"], e["who_fr"])),
+        [t_choice(e.action, "history.", list(HISTORY) + ["other"])],
+        e.at,
+        rx.cond(e.portal, t("mail.by_portal"), pick(e.who_ar, e.who_fr)),
         rx.cond(
-            e["detail_fr"] != "",
-            rx.el.span(pick(e["detail_ar"], e["detail_fr"]), class_name="timeline-detail", dir="auto"),
+            e.detail_fr != "",
+            rx.el.span(pick(e.detail_ar, e.detail_fr), class_name="timeline-detail", dir="auto"),
         ),
-        data_action=e["action"],
+        data_action=e.action,
     )
 
 
@@ -690,7 +764,7 @@ def _notes() -> rx.Component:
         section_title("mail.notes", id="notes-title"),
         listing(
             S.notes,
-            lambda n: rx.el.li(*note_text(n["body"], pick(n["who_ar"], n["who_fr"]), n["at"]), class_name="note-item"),
+            lambda n: rx.el.li(*note_text(n.body, pick(n.who_ar, n.who_fr), n.at), class_name="note-item"),
             empty_key="mail.no_notes",
             class_name="note-list",
             data_testid="note-list",
@@ -757,9 +831,9 @@ def _links() -> rx.Component:
         listing(
             S.links,
             lambda link: rx.el.li(
-                rx.el.span(t_choice(link["kind"], "linkkind.", LINK_KINDS), class_name="badge"),
-                rx.el.a(rx.el.code(link["number"], dir="ltr"), href=link["href"]),
-                rx.el.span(link["subject"], class_name="muted"),
+                rx.el.span(t_choice(link.kind, "linkkind.", LINK_KINDS), class_name="badge"),
+                rx.el.a(rx.el.code(link.number, dir="ltr"), href=link.href),
+                rx.el.span(link.subject, class_name="muted"),
                 class_name="role-row",
             ),
             empty_key="mail.no_links",

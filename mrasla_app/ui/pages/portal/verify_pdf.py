@@ -20,7 +20,7 @@ from mrasla_app.services.errors import DomainError
 from mrasla_app.services.platform import spool
 from mrasla_app.services.portal import verification
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.detail import flag, signature_item, signature_row
+from mrasla_app.ui.components.detail import SignatureRow, signature_item, signature_row
 from mrasla_app.ui.components.forms import card, messages, page_title, section_title
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import t, t_choice
@@ -64,15 +64,13 @@ class VerifyPdfState(PortalState):
     level: str = ""  # PAdES level of the file (B-B, B-T, B-LT, B-LTA), "" when not authentic
     can_report: bool = False  # the file is small enough to be kept for the PDF report
     _report_source: str = ""  # spool id of the file just checked (its bytes stay on disk, never in the state)
-    signatures: list[
-        dict[str, str]
-    ] = []  # {signer, time_ar, time_fr, time_en, intact, trusted, timestamped, modified, certified}
+    signatures: list[SignatureRow] = []
 
     def _show_report(self, report: ValidationReport) -> None:
         self.checked, self.authentic = True, report.authentic
         self.reason = report.reason or ""
         self.level = report.level if report.authentic else ""
-        self.signatures = [{**signature_row(sig), "certified": flag(sig.certified)} for sig in report.signatures]
+        self.signatures = [signature_row(sig) for sig in report.signatures]
 
     @rx.event
     def on_load(self):
@@ -130,7 +128,7 @@ def _signature(sig: rx.Var) -> rx.Component:
     certified = rx.el.li(
         rx.icon("stamp", size=18, aria_hidden="true"),
         rx.el.span(t("verify.sig.certified")),
-        rx.el.strong(rx.cond(sig["certified"] == "1", t("common.yes"), t("common.no"))),
+        rx.el.strong(rx.cond(sig.certified, t("common.yes"), t("common.no"))),
         class_name="check-row",
     )
     return signature_item(sig, testid="verify-signature", signer_testid="sig-signer", size=18, extra=[certified])
