@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import reflex as rx
 
 from mrasla_app.i18n import LANGS
+from mrasla_app.services.correspondence.views import Bilingual
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.ui.components.forms import card, messages, section_title
@@ -44,6 +45,13 @@ def _btn_class(kind: str, small: bool) -> str:
 
 
 # --- what the pages list -----------------------------------------------------------------------------
+
+NO_NAME = Bilingual("", "")  # a name not known (yet): the default of a ``Bilingual`` field
+
+
+def said(names: Any) -> rx.Var:
+    """A ``Bilingual`` var in the interface language (the French form in the English interface)."""
+    return pick(names.ar, names.fr)
 
 
 @dataclasses.dataclass

@@ -14,9 +14,9 @@ from typing import Any
 import reflex as rx
 
 from mrasla_app.services.parapheur.viewer import WIDTHS
-from mrasla_app.ui.components.detail import icon_button, labelled, note_input, note_text
+from mrasla_app.ui.components.detail import icon_button, labelled, note_input, note_text, said
 from mrasla_app.ui.components.forms import submit
-from mrasla_app.ui.i18n import pick, t
+from mrasla_app.ui.i18n import t
 
 
 def _src(base: rx.Var, page: rx.Var, tag: rx.Var, width: int) -> rx.Var:
@@ -119,7 +119,7 @@ def note_list(S: Any) -> rx.Component:
                         rx.el.div(
                             *note_text(
                                 n.body,
-                                pick(n.who_ar, n.who),
+                                said(n.who),
                                 n.at,
                                 rx.cond(
                                     n.page != "",

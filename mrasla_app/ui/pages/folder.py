@@ -21,36 +21,15 @@ import reflex as rx
 from mrasla_app import db
 from mrasla_app.i18n import translate
 from mrasla_app.services.correspondence import drafting
+from mrasla_app.services.correspondence.views import Bilingual
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
 from mrasla_app.services.parapheur import annotations as page_notes
 from mrasla_app.services.parapheur import decisions, submission, undo, views
 from mrasla_app.services.parapheur.lifecycle import FolderAction
 from mrasla_app.ui import routes
-from mrasla_app.ui.components import page_viewer
+from mrasla_app.ui.components import detail, page_viewer
 from mrasla_app.ui.components import parapheur as pf
-from mrasla_app.ui.components.detail import (
-    FileRow,
-    SignatureRow,
-    action,
-    attempt,
-    card_head,
-    detail_page,
-    form_actions,
-    fresh_actor,
-    history_card,
-    icon_button,
-    labelled,
-    link_button,
-    not_found,
-    panel_head,
-    reload_view,
-    route_id,
-    shown_card,
-    signature_item,
-    signature_row,
-    timeline_item,
-)
 from mrasla_app.ui.components.files import ACCEPT, page_count, size_text
 from mrasla_app.ui.components.forms import card, section_title
 from mrasla_app.ui.components.mail import local_dt
@@ -138,8 +117,7 @@ class FolderInfo:
     created: str = ""
     completed: str = ""
     reject_reason: str = ""
-    initiator_ar: str = ""
-    initiator_fr: str = ""
+    initiator: Bilingual = detail.NO_NAME
     corr_number: str = ""  # the correspondence it answers, if any
     corr_href: str = ""
     main_name: str = ""
@@ -155,22 +133,20 @@ class FolderInfo:
 
 @dataclasses.dataclass
 class Step:
-    pos: str = ""
-    kind: str = ""
-    mode: str = ""
-    label_ar: str = ""
-    label_fr: str = ""
-    status: str = ""
-    due: str = ""
+    pos: str
+    kind: str
+    mode: str
+    label: Bilingual
+    status: str
+    due: str
 
 
 @dataclasses.dataclass
 class Participant:
-    step: str = ""  # the ``Step.pos`` it belongs to
-    id: str = ""
-    name: str = ""
-    name_ar: str = ""
-    acted: bool = False
+    step: str  # the ``Step.pos`` it belongs to
+    id: str
+    name: Bilingual
+    acted: bool
 
 
 @dataclasses.dataclass
@@ -178,8 +154,7 @@ class Decision:
     """One entry of the folder's history."""
 
     at: str = ""
-    who: str = ""
-    who_ar: str = ""
+    who: Bilingual = detail.NO_NAME
     decision: str = ""
     step: str = ""
     kind: str = ""
@@ -201,8 +176,7 @@ class PageNote:
     x: str = ""
     y: str = ""
     at: str = ""
-    who: str = ""
-    who_ar: str = ""
+    who: Bilingual = detail.NO_NAME
     version: str = ""
     mine: bool = False
 
@@ -212,8 +186,6 @@ class Delegator:
     """Someone the actor may act for on the active step."""
 
     id: str = ""
-    name: str = ""
-    name_ar: str = ""
     label_ar: str = ""  # "by delegation of …"
     label_fr: str = ""
     label_en: str = ""
@@ -229,7 +201,7 @@ class FolderState(pf.LetterDraftState, SessionState):
     found: bool = False
     loaded: bool = False
     f: FolderInfo = FolderInfo()
-    docs: list[FileRow] = []  # the annexes
+    docs: list[detail.FileRow] = []  # the annexes
     steps: list[Step] = []
     participants: list[Participant] = []
     history: list[Decision] = []
@@ -251,7 +223,7 @@ class FolderState(pf.LetterDraftState, SessionState):
     has_report: bool = False
     report_ok: bool = False
     report_reason: str = ""
-    signatures: list[SignatureRow] = []
+    signatures: list[detail.SignatureRow] = []
     can_send: bool = False  # signed, to send, and the actor is on the sending side (``SendState`` sends)
     sent_number: str = ""
     sent_href: str = ""  # the outgoing (or internal) letter the sending registered
@@ -288,7 +260,9 @@ class FolderState(pf.LetterDraftState, SessionState):
 
     def _route_id(self) -> int:
         value = str(self.router.page.params.get("folder_id", "") or "")
-        return (int(value) if value.isdigit() and len(value) < 12 else 0) if value else route_id(self)
+        if not value:
+            return detail.route_id(self)
+        return int(value) if value.isdigit() and len(value) < 12 else 0
 
     def _load(self, actor: Actor) -> None:
         with db.read_session() as session:
@@ -308,8 +282,7 @@ class FolderState(pf.LetterDraftState, SessionState):
             created=local_dt(v.created_at),
             completed=local_dt(v.completed_at),
             reject_reason=v.reject_reason,
-            initiator_ar=v.initiator.name_ar,
-            initiator_fr=v.initiator.name,
+            initiator=Bilingual(v.initiator.name_ar, v.initiator.name),
             corr_number=v.correspondence_number,
             corr_href=routes.mail_url(v.correspondence_id) if v.correspondence_id is not None else "",
             main_name=v.main_name,
@@ -323,7 +296,7 @@ class FolderState(pf.LetterDraftState, SessionState):
             annotated=routes.folder_file_url(fid, "annotated.pdf"),
         )
         self.docs = [
-            FileRow(
+            detail.FileRow(
                 id=str(doc.id),
                 name=doc.name,
                 pages=str(doc.pages),
@@ -333,18 +306,18 @@ class FolderState(pf.LetterDraftState, SessionState):
             for doc in v.annexes
         ]
         self.steps = [
-            Step(str(s.position), s.kind, s.mode, s.label_ar, s.label_fr, s.status, local_dt(s.due_on)) for s in v.steps
+            Step(str(s.position), s.kind, s.mode, Bilingual(s.label_ar, s.label_fr), s.status, local_dt(s.due_on))
+            for s in v.steps
         ]
         self.participants = [
-            Participant(str(s.position), str(p.user_id), p.name, p.name_ar, p.acted)
+            Participant(str(s.position), str(p.user_id), Bilingual(p.name_ar, p.name), p.acted)
             for s in v.steps
             for p in s.participants
         ]
         self.history = [
             Decision(
                 at=local_dt(h.at),
-                who=h.actor,
-                who_ar=h.actor_ar,
+                who=Bilingual(h.actor_ar, h.actor),
                 decision=h.decision,
                 step=str(h.step or ""),
                 kind=h.kind,
@@ -371,8 +344,7 @@ class FolderState(pf.LetterDraftState, SessionState):
                     x=f"{n.x * 100:.2f}" if n.x is not None else "",
                     y=f"{n.y * 100:.2f}" if n.y is not None else "",
                     at=local_dt(n.created_at),
-                    who=n.author,
-                    who_ar=n.author_ar,
+                    who=Bilingual(n.author_ar, n.author),
                     version=str(n.version),
                     mine=n.mine,
                 )
@@ -385,8 +357,6 @@ class FolderState(pf.LetterDraftState, SessionState):
         self.acting_for = [
             Delegator(
                 id=str(p.id),
-                name=p.name,
-                name_ar=p.name_ar,
                 label_ar=translate("parapheur.by_delegation", "ar", name=p.name_ar),
                 label_fr=translate("parapheur.by_delegation", "fr", name=p.name),
                 label_en=translate("parapheur.by_delegation", "en", name=p.name),
@@ -422,11 +392,11 @@ class FolderState(pf.LetterDraftState, SessionState):
             report = await asyncio.to_thread(_report, actor, self._id)
         except DomainError:
             return
-        self.signatures = [signature_row(sig) for sig in report.signatures]
+        self.signatures = [detail.signature_row(sig) for sig in report.signatures]
         self.report_ok, self.report_reason, self.has_report = report.authentic, report.reason or "", True
 
     async def _reload(self) -> Actor | None:
-        actor = reload_view(self, PAGE)
+        actor = detail.reload_view(self, PAGE)
         if actor is not None:
             await self._fill_report(actor)
         return actor
@@ -485,7 +455,7 @@ class FolderState(pf.LetterDraftState, SessionState):
         decision = self.panel
         if self.busy or decision not in self.decisions or not self._step_id:
             return
-        if (actor := fresh_actor(self, PAGE)) is None:
+        if (actor := detail.fresh_actor(self, PAGE)) is None:
             return
         form = form if isinstance(form, dict) else {}
         comment = str(form.get("comment", ""))[: submission.MAX_COMMENT + 1]
@@ -513,7 +483,7 @@ class FolderState(pf.LetterDraftState, SessionState):
     @rx.event
     async def undo_last(self):
         """Withdraw the actor's own last decision (the one shown), if nobody acted since."""
-        if self.busy or not self._undo_action_id or (actor := fresh_actor(self, PAGE)) is None:
+        if self.busy or not self._undo_action_id or (actor := detail.fresh_actor(self, PAGE)) is None:
             return
         self.busy = True
         yield
@@ -537,7 +507,7 @@ class FolderState(pf.LetterDraftState, SessionState):
                 page_notes.add(session, actor, self._id, body, page=page, x=x, y=y)
             placed.extend([page] if page is not None else [])
 
-        if not attempt(self, PAGE, add):
+        if not detail.attempt(self, PAGE, add):
             return
         self.form_key += 1
         if placed:
@@ -572,14 +542,14 @@ class FolderState(pf.LetterDraftState, SessionState):
 
     @rx.event
     async def cancel_folder(self):
-        if not attempt(self, PAGE, lambda actor: _cancel(actor, self._id)):
+        if not detail.attempt(self, PAGE, lambda actor: _cancel(actor, self._id)):
             return
         await self._reload()
         self._ok("pf.cancelled")
 
     @rx.event
     async def add_version_files(self, files: list[rx.UploadFile]):
-        if fresh_actor(self, PAGE) is None:
+        if detail.fresh_actor(self, PAGE) is None:
             return
         store = await self.get_state(FolderVersionUploads)
         kept, shown = list(store._files), list(self.new_files)
@@ -589,7 +559,7 @@ class FolderState(pf.LetterDraftState, SessionState):
 
     @rx.event
     async def submit_version(self):
-        if self.busy or (actor := fresh_actor(self, PAGE)) is None:
+        if self.busy or (actor := detail.fresh_actor(self, PAGE)) is None:
             return
         store = await self.get_state(FolderVersionUploads)
         self.busy = True
@@ -667,7 +637,7 @@ def _head() -> rx.Component:
         ),
         rx.el.h2(f.title, class_name="detail-subject", dir="auto", data_testid="folder-title-text"),
         rx.el.dl(
-            *dl_row("pf.initiator", pick(f.initiator_ar, f.initiator_fr)),
+            *dl_row("pf.initiator", detail.said(f.initiator)),
             *dl_row("pf.created", rx.el.span(f.created, dir="ltr")),
             *dl_row("pf.version", f.version),
             rx.cond(
@@ -717,7 +687,7 @@ def _head() -> rx.Component:
             rx.el.div(
                 rx.icon("send", size=16, aria_hidden="true", class_name="flip-rtl"),
                 rx.el.span(t("sending.to_send_note")),
-                icon_button(
+                detail.icon_button(
                     None, "sending.open", SendState.open_folder(f.id), kind="primary", small=True, testid="send-open"
                 ),
                 class_name="msg msg-info send-note",
@@ -734,8 +704,8 @@ def _annex(d: rx.Var) -> rx.Component:
         rx.icon("paperclip", size=16, aria_hidden="true"),
         rx.el.span(d.name, class_name="file-name", dir="auto"),
         rx.el.span(page_count(d.pages), class_name="muted"),
-        link_button(None, "mail.view", d.view, new_tab=True, **link),
-        link_button(None, "mail.download", d.download, testid="annex-download-" + d.id, **link),
+        detail.link_button(None, "mail.view", d.view, new_tab=True, **link),
+        detail.link_button(None, "mail.download", d.download, testid="annex-download-" + d.id, **link),
         class_name="pf-file",
     )
 
@@ -743,7 +713,7 @@ def _annex(d: rx.Var) -> rx.Component:
 def _viewer() -> rx.Component:
     f = S.f
     tools = rx.el.div(
-        link_button(
+        detail.link_button(
             "external-link",
             "mail.view",
             f.view,
@@ -753,7 +723,7 @@ def _viewer() -> rx.Component:
             reload_document=True,
             testid="document-open",
         ),
-        link_button(
+        detail.link_button(
             "download",
             rx.cond((f.status == "completed") | (f.status == "sent"), t("pf.download_signed"), t("mail.download")),
             f.download,
@@ -764,7 +734,7 @@ def _viewer() -> rx.Component:
         ),
         rx.cond(
             S.may_annotate & (S.notes.length() > 0),
-            link_button(
+            detail.link_button(
                 "message-square-text",
                 "pf.annotated_copy",
                 f.annotated,
@@ -778,7 +748,7 @@ def _viewer() -> rx.Component:
         class_name="row-actions",
     )
     return card(
-        card_head(section_title("pf.document"), tools),
+        detail.card_head(section_title("pf.document"), tools),
         rx.el.p(
             rx.icon("file-text", size=16, aria_hidden="true"),
             rx.el.span(f.main_name, dir="auto"),
@@ -813,7 +783,7 @@ def _person(p: rx.Var) -> rx.Component:
             rx.icon("circle-check", size=16, aria_hidden="true", class_name="ok"),
             rx.icon("circle-dashed", size=16, aria_hidden="true", class_name="muted"),
         ),
-        rx.el.span(pick(p.name_ar, p.name), dir="auto"),
+        rx.el.span(detail.said(p.name), dir="auto"),
         class_name="pf-person",
         data_acted=rx.cond(p.acted, "1", ""),
     )
@@ -823,7 +793,7 @@ def _step(s: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.el.div(
             rx.el.span(s.pos, class_name="pf-step-num", aria_hidden="true"),
-            rx.el.strong(pick(s.label_ar, s.label_fr)),
+            rx.el.strong(detail.said(s.label)),
             rx.el.span(
                 t_choice(s.status, "pf.step_status.", list(pf.STEP_STATUSES)),
                 class_name="badge pf-st pf-st-" + s.status,
@@ -856,7 +826,7 @@ def _steps() -> rx.Component:
 
 
 def _event(e: rx.Var) -> rx.Component:
-    return timeline_item(
+    return detail.timeline_item(
         [
             t_choice(e.decision, "parapheur.decision.", list(pf.DECISIONS)),
             " · ",
@@ -865,7 +835,7 @@ def _event(e: rx.Var) -> rx.Component:
             e.step,
         ],
         e.at,
-        pick(e.who_ar, e.who),
+        detail.said(e.who),
         rx.cond(
             e.obo_fr != "",
             rx.el.span(pick(e.obo_ar, e.obo_fr, e.obo_en), class_name="badge pf-obo", data_testid="history-obo"),
@@ -883,7 +853,7 @@ def _event(e: rx.Var) -> rx.Component:
 
 
 def _action_button(decision: str, icon: str, label_key: str, testid: str, kind: str = "secondary") -> rx.Component:
-    return action(
+    return detail.action(
         S.decisions.contains(decision),
         icon,
         (t(label_key), rx.cond(S.obo_fr != "", rx.el.span(" · ", _obo(), class_name="btn-obo"))),
@@ -920,7 +890,7 @@ def _action_form() -> rx.Component:
     return rx.el.form(
         rx.cond(
             (S.acting_for.length() > 1) | (S.own_slot & (S.acting_for.length() > 0)),
-            labelled(
+            detail.labelled(
                 "pf.act_as",
                 "pf-obo",
                 rx.el.select(
@@ -936,7 +906,7 @@ def _action_form() -> rx.Component:
                 ),
             ),
         ),
-        labelled(
+        detail.labelled(
             rx.match(
                 S.panel,
                 ("rejected", t("parapheur.reject_reason")),
@@ -958,7 +928,7 @@ def _action_form() -> rx.Component:
         ),
         rx.cond(
             (S.panel == "signed") & (S.key_problem_fr == ""),
-            labelled(
+            detail.labelled(
                 "parapheur.pin",
                 "pf-pin",
                 page_viewer.pin_input(
@@ -968,7 +938,7 @@ def _action_form() -> rx.Component:
                 page_viewer.pin_pad(),
             ),
         ),
-        form_actions(submit_button, S.open_panel("")),
+        detail.form_actions(submit_button, S.open_panel("")),
         on_submit=S.submit_action,
         class_name="form pf-action-form",
         key=S.form_key,
@@ -977,7 +947,7 @@ def _action_form() -> rx.Component:
 
 
 def _actions() -> rx.Component:
-    return shown_card(
+    return detail.shown_card(
         S.can_act,
         rx.el.h2(t("pf.your_turn"), class_name="section-title", id="pf-act-title"),
         rx.cond(
@@ -1030,7 +1000,9 @@ def _undo_panel() -> rx.Component:
                 " ",
                 rx.el.strong(t_choice(S.undo_decision, "parapheur.decision.", list(pf.DECISIONS))),
             ),
-            icon_button(None, "pf.undo.action", S.undo_last, small=True, disabled=S.busy, testid="undo-decision"),
+            detail.icon_button(
+                None, "pf.undo.action", S.undo_last, small=True, disabled=S.busy, testid="undo-decision"
+            ),
             class_name="msg msg-info pf-undo",
             data_testid="undo-panel",
         ),
@@ -1039,7 +1011,7 @@ def _undo_panel() -> rx.Component:
 
 def _completed() -> rx.Component:
     f = S.f
-    return shown_card(
+    return detail.shown_card(
         (f.status == "completed") | (f.status == "sent"),
         section_title("pf.report"),
         rx.cond(
@@ -1049,17 +1021,19 @@ def _completed() -> rx.Component:
                 rx.el.ol(
                     rx.foreach(
                         S.signatures,
-                        lambda sig: signature_item(sig, testid="report-signature", signer_testid="report-signer"),
+                        lambda sig: detail.signature_item(
+                            sig, testid="report-signature", signer_testid="report-signer"
+                        ),
                     ),
                     class_name="sig-list",
                 ),
             ),
         ),
         rx.el.div(
-            link_button(
+            detail.link_button(
                 "download", "pf.download_signed", f.download, download=f.reference + ".pdf", reload_document=True
             ),
-            link_button(
+            detail.link_button(
                 "list-checks",
                 "parapheur.bordereau",
                 f.bordereau,
@@ -1074,9 +1048,9 @@ def _completed() -> rx.Component:
 
 def _letter_panel() -> rx.Component:
     """The drafted letter's text, edited in place: preview, then a new version (the circuit restarts)."""
-    return shown_card(
+    return detail.shown_card(
         S.panel == "letter",
-        panel_head("draft.revise_title", "pf-letter-title", S.open_panel("")),
+        detail.panel_head("draft.revise_title", "pf-letter-title", S.open_panel("")),
         rx.el.p(t("draft.revise_hint"), class_name="hint"),
         pf.letter_editor(
             S.letter,
@@ -1093,12 +1067,12 @@ def _letter_panel() -> rx.Component:
 
 
 def _initiator_tools() -> rx.Component:
-    return shown_card(
+    return detail.shown_card(
         S.allowed.contains(FolderAction.new_version.value),
         section_title("parapheur.new_version"),
         rx.cond(
             S.has_letter,
-            icon_button(
+            detail.icon_button(
                 "file-pen-line",
                 "draft.revise_title",
                 S.open_panel("letter"),
@@ -1131,7 +1105,7 @@ def _initiator_tools() -> rx.Component:
         rx.el.div(
             rx.cond(
                 S.new_files.length() > 0,
-                icon_button(
+                detail.icon_button(
                     None,
                     "pf.submit_version",
                     S.submit_version,
@@ -1140,7 +1114,7 @@ def _initiator_tools() -> rx.Component:
                     testid="version-submit",
                 ),
             ),
-            icon_button(None, "pf.cancel_folder", S.cancel_folder, kind="ghost", testid="folder-cancel"),
+            detail.icon_button(None, "pf.cancel_folder", S.cancel_folder, kind="ghost", testid="folder-cancel"),
             class_name="actions",
         ),
         data_testid="initiator-tools",
@@ -1148,7 +1122,7 @@ def _initiator_tools() -> rx.Component:
 
 
 def page() -> rx.Component:
-    return detail_page(
+    return detail.detail_page(
         S,
         back=("pf.back", routes.PARAPHEUR),
         title_key="pf.folder",
@@ -1163,10 +1137,10 @@ def page() -> rx.Component:
         ],
         side=[
             _steps(),
-            history_card(S.history, _event, testid="folder-history", empty_key="pf.no_history"),
+            detail.history_card(S.history, _event, testid="folder-history", empty_key="pf.no_history"),
             _initiator_tools(),
         ],
-        missing=not_found("pf.not_found", "pf.back", routes.PARAPHEUR, "folder-not-found"),
+        missing=detail.not_found("pf.not_found", "pf.back", routes.PARAPHEUR, "folder-not-found"),
         active=PAGE,
     )
 

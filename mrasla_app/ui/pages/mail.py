@@ -16,32 +16,12 @@ import reflex as rx
 from mrasla_app import db
 from mrasla_app.services.correspondence import dispatch, drafting, labels, views
 from mrasla_app.services.correspondence.letter_actions import LetterAction
-from mrasla_app.services.correspondence.views import DOCUMENT_KINDS, HISTORY
+from mrasla_app.services.correspondence.views import DOCUMENT_KINDS, HISTORY, Bilingual
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
+from mrasla_app.ui.components import detail
 from mrasla_app.ui.components import parapheur as pf
-from mrasla_app.ui.components.detail import (
-    FileRow,
-    action,
-    attempt,
-    card_head,
-    detail_page,
-    form_actions,
-    fresh_actor,
-    history_card,
-    icon_button,
-    labelled,
-    link_button,
-    listing,
-    not_found,
-    note_input,
-    note_text,
-    panel_head,
-    reload_view,
-    route_id,
-    timeline_item,
-)
 from mrasla_app.ui.components.dispatch import DispatchState, dispatch_panel
 from mrasla_app.ui.components.files import page_count, size_label, size_text
 from mrasla_app.ui.components.forms import card, section_title, submit
@@ -96,18 +76,14 @@ class MailInfo:
     closed: str = ""
     subject: str = ""
     message: str = ""
-    sender: str = ""
-    sender_ar: str = ""
-    recipient_ar: str = ""
-    recipient_fr: str = ""
+    sender: Bilingual = detail.NO_NAME
+    recipient: Bilingual = detail.NO_NAME
     sender_id: str = ""  # kind and number of the sender's identity document
     sender_email: str = ""
     sender_phone: str = ""
     contact: str = ""
-    unit_ar: str = ""
-    unit_fr: str = ""
-    assignee_ar: str = ""
-    assignee_fr: str = ""
+    unit: Bilingual = detail.NO_NAME  # the action unit
+    assignee: Bilingual = detail.NO_NAME
     evidence: str = ""  # URL of the delivery evidence, when there is one
     dl: str = ""  # the deadline, and its state (none/ok/due_soon/overdue) and texts (``deadline_fields``)
     dl_state: str = "none"
@@ -117,7 +93,7 @@ class MailInfo:
 
 
 @dataclasses.dataclass
-class MailDocument(FileRow):
+class MailDocument(detail.FileRow):
     kind: str = ""
     size: str = ""  # with ``unit`` (kb/mb): ``size_text``
     unit: str = ""
@@ -127,40 +103,36 @@ class MailDocument(FileRow):
 
 @dataclasses.dataclass
 class MailEvent:
-    action: str = ""
-    at: str = ""
-    who_ar: str = ""
-    who_fr: str = ""
-    portal: bool = False  # done by the sender on the portal
-    detail_ar: str = ""
-    detail_fr: str = ""
+    action: str
+    at: str
+    who: Bilingual
+    portal: bool  # done by the sender on the portal
+    detail: Bilingual
 
 
 @dataclasses.dataclass
 class MailNote:
-    id: str = ""
-    body: str = ""
-    at: str = ""
-    who_ar: str = ""
-    who_fr: str = ""
+    id: str
+    body: str
+    at: str
+    who: Bilingual
 
 
 @dataclasses.dataclass
 class MailLink:
-    number: str = ""
-    subject: str = ""
-    href: str = ""
-    kind: str = ""  # ``LINK_KINDS``
-    way: str = ""  # "in" or "out"
+    number: str
+    subject: str
+    href: str
+    kind: str  # ``LINK_KINDS``
+    way: str  # "in" or "out"
 
 
 @dataclasses.dataclass
-class Named:
-    """A unit or a person, named in both languages (``id`` for a choice in a list)."""
+class Choice:
+    """A person offered in a list."""
 
-    name_ar: str = ""
-    name_fr: str = ""
-    id: str = ""
+    id: str
+    label: Bilingual
 
 
 class MailState(pf.LetterDraftState, SessionState):
@@ -177,12 +149,12 @@ class MailState(pf.LetterDraftState, SessionState):
     can_close: bool = False
     can_answer: bool = False
     can_send: bool = False  # an outgoing letter to send, or a signed folder answering this letter
-    copies: list[Named] = []  # units that received it for information
+    copies: list[Bilingual] = []  # units that received it for information
     info_only: bool = False  # the actor sees it as a copy for information, not for action
     can_reprint: bool = False  # the registry clerk may print the QR label again
     answer_lang: str = "fr"  # the answer's language, chosen with the template (the letter: ``LetterDraftState``)
-    visa_people: list[Named] = []  # who may give the visa, who may sign (the answer's circuit)
-    signers: list[Named] = []
+    visa_people: list[Choice] = []  # who may give the visa, who may sign (the answer's circuit)
+    signers: list[Choice] = []
     panel: str = ""  # "", "return", "close", "link", "answer", "label"
     form_key: int = 0
     _id: int = 0
@@ -221,18 +193,14 @@ class MailState(pf.LetterDraftState, SessionState):
             closed=local_dt(corr.closed_at),
             subject=corr.subject,
             message=corr.message,
-            sender=view.sender.fr,
-            sender_ar=view.sender.ar,
-            recipient_ar=view.recipient.ar,
-            recipient_fr=view.recipient.fr,
+            sender=view.sender,
+            recipient=view.recipient,
             sender_id=f"{sender.id_kind} {sender.id_value}".strip() if sender else "",
             sender_email=sender.email if sender else "",
             sender_phone=sender.phone if sender else "",
             contact=view.contact,
-            unit_ar=view.unit.ar,
-            unit_fr=view.unit.fr,
-            assignee_ar=view.assignee.ar,
-            assignee_fr=view.assignee.fr,
+            unit=view.unit,
+            assignee=view.assignee,
             evidence=routes.delivery_evidence_url(corr.id) if view.delivery_evidence else "",
             **deadline,
         )
@@ -244,18 +212,14 @@ class MailState(pf.LetterDraftState, SessionState):
                 view=routes.document_url(d.id, inline=True, pdf=d.content_type != "application/pdf"),
                 download=routes.document_url(d.id),
                 kind=d.kind,
-                size=size_label(d.size)[0],
-                unit=size_label(d.size)[1],
+                **dict(zip(("size", "unit"), size_label(d.size), strict=True)),
                 sha=d.sha256[:12],
                 sha_full=d.sha256,
             )
             for d in view.documents
         ]
-        self.events = [
-            MailEvent(e.action, local_dt(e.at), e.who.ar, e.who.fr, not e.who.fr, e.detail.ar, e.detail.fr)
-            for e in view.events
-        ]
-        self.notes = [MailNote(str(n.id), n.body, local_dt(n.at), n.author.ar, n.author.fr) for n in view.notes]
+        self.events = [MailEvent(e.action, local_dt(e.at), e.who, not e.who.fr, e.detail) for e in view.events]
+        self.notes = [MailNote(str(n.id), n.body, local_dt(n.at), n.author) for n in view.notes]
         self.links = [
             MailLink(
                 k.registry_number,
@@ -266,7 +230,7 @@ class MailState(pf.LetterDraftState, SessionState):
             )
             for k in view.links
         ]
-        self.copies = [Named(c.ar, c.fr) for c in view.copies]
+        self.copies = list(view.copies)
         self.info_only, self.can_send, self.can_reprint = view.info_only, view.can_send, view.can_reprint
         self.can_take = view.may(LetterAction.take)
         self.can_dispatch = view.may(LetterAction.dispatch)
@@ -275,16 +239,16 @@ class MailState(pf.LetterDraftState, SessionState):
         self.can_answer = view.may(LetterAction.answer)
 
     def _reload(self) -> Actor | None:
-        return reload_view(self, PAGE)
+        return detail.reload_view(self, PAGE)
 
-    def _act(self, action, ok_key: str) -> bool:
-        """Run ``action(session, actor)`` in one write transaction with the fresh actor, then reload."""
+    def _act(self, change, ok_key: str) -> bool:
+        """Run ``change(session, actor)`` in one write transaction with the fresh actor, then reload."""
 
         def write(actor: Actor) -> None:
             with db.write_session() as session:
-                action(session, actor)
+                change(session, actor)
 
-        if not attempt(self, PAGE, write):
+        if not detail.attempt(self, PAGE, write):
             return False
         self._reload()
         self._ok(ok_key)
@@ -302,7 +266,7 @@ class MailState(pf.LetterDraftState, SessionState):
         self._id = 0
         if actor is None:
             return [redirect, DispatchState.cancel, SendState.cancel]
-        self._id = route_id(self)
+        self._id = detail.route_id(self)
         try:
             self._load(actor)
         except DomainError:
@@ -331,7 +295,7 @@ class MailState(pf.LetterDraftState, SessionState):
         with db.read_session() as session:
             staff = staff_options(session, actor.administration_id)
             signing = {str(u.id) for u in drafting.signatories(session, actor)}
-        people = [Named(p["label_ar"], p["label_fr"], p["id"]) for p in staff]
+        people = [Choice(p["id"], Bilingual(p["label_ar"], p["label_fr"])) for p in staff]
         self.visa_people = [p for p in people if p.id != str(actor.user_id)]
         self.signers = [p for p in people if p.id in signing]
 
@@ -386,7 +350,7 @@ class MailState(pf.LetterDraftState, SessionState):
             {"kind": "signature", "user_ids": [int(signer)]}
         ]
         text = values.text(self.answer_lang)
-        if (actor := fresh_actor(self, PAGE)) is None:
+        if (actor := detail.fresh_actor(self, PAGE)) is None:
             return
         self._clear_messages()
         if intent == "save":
@@ -448,7 +412,7 @@ def _copies() -> rx.Component:
             S.copies,
             lambda c: rx.el.span(
                 rx.icon("copy", size=14, aria_hidden="true"),
-                pick(c.name_ar, c.name_fr),
+                detail.said(c),
                 class_name="badge info-copy",
             ),
         ),
@@ -469,7 +433,7 @@ def _deadline() -> rx.Component:
 def _meta() -> rx.Component:
     m = S.m
     sender = rx.el.span(
-        rx.el.span(pick(m.sender_ar, m.sender), dir="auto", data_testid="detail-sender"),
+        rx.el.span(detail.said(m.sender), dir="auto", data_testid="detail-sender"),
         _muted_part(m.sender_id),
         _muted_part(m.sender_email),
         _muted_part(m.sender_phone),
@@ -491,13 +455,13 @@ def _meta() -> rx.Component:
             *dl_row("mail.channel", t_choice(m.channel, "channel.", CHANNELS)),
             *dl_row("mail.registered_at", rx.el.span(m.registered, dir="ltr")),
             _optional(
-                m.recipient_fr != "",
+                m.recipient.fr != "",
                 "mail.recipient",
-                pick(m.recipient_ar, m.recipient_fr),
+                detail.said(m.recipient),
                 dir="auto",
                 data_testid="detail-recipient",
             ),
-            _optional(m.sender != "", "mail.sender", sender),
+            _optional(m.sender.fr != "", "mail.sender", sender),
             _optional(
                 m.contact != "",
                 "contact.on_letter",
@@ -512,12 +476,12 @@ def _meta() -> rx.Component:
             ),
             *dl_row(
                 "mail.action_unit",
-                _or_dash(m.unit_fr, pick(m.unit_ar, m.unit_fr)),
+                _or_dash(m.unit.fr, detail.said(m.unit)),
                 data_testid="detail-unit",
             ),
             *dl_row(
                 "mail.assignee",
-                _or_dash(m.assignee_fr, pick(m.assignee_ar, m.assignee_fr)),
+                _or_dash(m.assignee.fr, detail.said(m.assignee)),
                 data_testid="detail-assignee",
             ),
             _optional(m.closed != "", "mail.closed_at", rx.el.span(m.closed, dir="ltr")),
@@ -546,10 +510,10 @@ def _meta() -> rx.Component:
 
 def _actions() -> rx.Component:
     return rx.el.div(
-        action(S.can_take, "hand", "mail.take", S.take, "action-take", kind="primary"),
+        detail.action(S.can_take, "hand", "mail.take", S.take, "action-take", kind="primary"),
         rx.cond(
             S.can_dispatch,
-            icon_button(
+            detail.icon_button(
                 "send",
                 rx.cond(S.m.status == "to_qualify", t("draft.dispatch_first"), t("mail.redispatch")),
                 DispatchState.open(S.m.id, "mail"),
@@ -557,8 +521,8 @@ def _actions() -> rx.Component:
                 testid="action-dispatch",
             ),
         ),
-        action(S.can_return, "undo-2", "mail.return", S.open_panel("return"), "action-return", flip=True),
-        action(
+        detail.action(S.can_return, "undo-2", "mail.return", S.open_panel("return"), "action-return", flip=True),
+        detail.action(
             S.can_send & ~SendState.s_open,
             "send",
             "sending.open",
@@ -567,13 +531,13 @@ def _actions() -> rx.Component:
             kind="primary",
             flip=True,
         ),
-        action(S.can_answer, "pencil", "mail.answer", S.open_panel("answer"), "action-answer"),
-        action(S.can_reprint, "printer", "draft.label_reprint", S.open_panel("label"), "action-reprint-label"),
+        detail.action(S.can_answer, "pencil", "mail.answer", S.open_panel("answer"), "action-answer"),
+        detail.action(S.can_reprint, "printer", "draft.label_reprint", S.open_panel("label"), "action-reprint-label"),
         rx.cond(
             S.m.evidence != "",
-            link_button("file-check", "mail.delivery_evidence", S.m.evidence, size=18, testid="action-evidence"),
+            detail.link_button("file-check", "mail.delivery_evidence", S.m.evidence, size=18, testid="action-evidence"),
         ),
-        action(S.can_close, "archive", "mail.close", S.open_panel("close"), "action-close", kind="danger"),
+        detail.action(S.can_close, "archive", "mail.close", S.open_panel("close"), "action-close", kind="danger"),
         class_name="actions detail-actions",
     )
 
@@ -583,7 +547,7 @@ ANSWER_TEMPLATES = ("acknowledge", "favourable", "missing_documents", "unfavoura
 
 def _select(name: str, fid: str, label_key: str, *options: rx.Component, **props: Any) -> rx.Component:
     """A labelled ``<select>`` (id ``fid``, also its test id)."""
-    return labelled(label_key, fid, rx.el.select(*options, name=name, id=fid, data_testid=fid, **props))
+    return detail.labelled(label_key, fid, rx.el.select(*options, name=name, id=fid, data_testid=fid, **props))
 
 
 def _person_select(name: str, label_key: str, people: rx.Var, empty_key: str, required: bool) -> rx.Component:
@@ -592,7 +556,7 @@ def _person_select(name: str, label_key: str, people: rx.Var, empty_key: str, re
         f"letter-{name}",
         label_key,
         rx.el.option(t(empty_key), value=""),
-        rx.foreach(people, lambda p: rx.el.option(pick(p.name_ar, p.name_fr), value=p.id)),
+        rx.foreach(people, lambda p: rx.el.option(detail.said(p.label), value=p.id)),
         required=required,
         class_name="input select",
     )
@@ -644,7 +608,7 @@ def _answer_panel() -> rx.Component:
         ),
         pf.letter_preview(S.preview_src, S.preview_pages, "apercu-" + S.m.slug + ".pdf"),
         rx.el.p(
-            link_button(
+            detail.link_button(
                 "file-up",
                 "draft.upload_instead",
                 routes.PARAPHEUR + "?new=1&number=" + S.m.number,
@@ -660,10 +624,10 @@ def _answer_panel() -> rx.Component:
 def _label_panel() -> rx.Component:
     """Reprint the QR label: the new code replaces the old one, which the clerk is told first."""
     return card(
-        panel_head("draft.label_reprint", "label-title", S.open_panel("")),
+        detail.panel_head("draft.label_reprint", "label-title", S.open_panel("")),
         rx.el.p(t("draft.label_warning"), class_name="hint"),
         rx.el.div(
-            icon_button(
+            detail.icon_button(
                 "printer",
                 "reg.label_small",
                 S.reprint_label("label"),
@@ -671,7 +635,7 @@ def _label_panel() -> rx.Component:
                 size=16,
                 testid="label-reprint-small",
             ),
-            icon_button("file-text", "reg.label_a4", S.reprint_label("a4"), size=16, testid="label-reprint-a4"),
+            detail.icon_button("file-text", "reg.label_a4", S.reprint_label("a4"), size=16, testid="label-reprint-a4"),
             class_name="actions",
         ),
         aria_labelledby="label-title",
@@ -683,7 +647,7 @@ def _reason_form(kind: str, handler, title_key: str, submit_key: str, required: 
     return card(
         section_title(title_key, id=f"{kind}-title"),
         rx.el.form(
-            labelled(
+            detail.labelled(
                 "mail.reason",
                 f"{kind}-reason",
                 rx.el.textarea(
@@ -696,7 +660,7 @@ def _reason_form(kind: str, handler, title_key: str, submit_key: str, required: 
                     rows=3,
                 ),
             ),
-            form_actions(submit(submit_key, f"{kind}-submit"), S.open_panel("")),
+            detail.form_actions(submit(submit_key, f"{kind}-submit"), S.open_panel("")),
             on_submit=handler,
             class_name="form",
             key=S.form_key,
@@ -721,8 +685,8 @@ def _document(d: rx.Var) -> rx.Component:
                 class_name="file-body",
             ),
             rx.el.div(
-                link_button("eye", "mail.view", d.view, small=True, new_tab=True, testid="doc-view-" + d.id),
-                link_button(
+                detail.link_button("eye", "mail.view", d.view, small=True, new_tab=True, testid="doc-view-" + d.id),
+                detail.link_button(
                     "download",
                     "mail.download",
                     d.download,
@@ -742,18 +706,20 @@ def _document(d: rx.Var) -> rx.Component:
 def _documents() -> rx.Component:
     return card(
         section_title("mail.documents"),
-        listing(S.docs, _document, empty_key="mail.no_documents", class_name="file-list", data_testid="doc-list"),
+        detail.listing(
+            S.docs, _document, empty_key="mail.no_documents", class_name="file-list", data_testid="doc-list"
+        ),
     )
 
 
 def _event(e: rx.Var) -> rx.Component:
-    return timeline_item(
+    return detail.timeline_item(
         [t_choice(e.action, "history.", list(HISTORY) + ["other"])],
         e.at,
-        rx.cond(e.portal, t("mail.by_portal"), pick(e.who_ar, e.who_fr)),
+        rx.cond(e.portal, t("mail.by_portal"), detail.said(e.who)),
         rx.cond(
-            e.detail_fr != "",
-            rx.el.span(pick(e.detail_ar, e.detail_fr), class_name="timeline-detail", dir="auto"),
+            e.detail.fr != "",
+            rx.el.span(detail.said(e.detail), class_name="timeline-detail", dir="auto"),
         ),
         data_action=e.action,
     )
@@ -762,15 +728,15 @@ def _event(e: rx.Var) -> rx.Component:
 def _notes() -> rx.Component:
     return card(
         section_title("mail.notes", id="notes-title"),
-        listing(
+        detail.listing(
             S.notes,
-            lambda n: rx.el.li(*note_text(n.body, pick(n.who_ar, n.who_fr), n.at), class_name="note-item"),
+            lambda n: rx.el.li(*detail.note_text(n.body, detail.said(n.who), n.at), class_name="note-item"),
             empty_key="mail.no_notes",
             class_name="note-list",
             data_testid="note-list",
         ),
         rx.el.form(
-            *note_input("note-input", "note-input", 5000),
+            *detail.note_input("note-input", "note-input", 5000),
             submit("mail.note_submit", "note-submit"),
             on_submit=S.add_note,
             class_name="form",
@@ -783,7 +749,7 @@ def _notes() -> rx.Component:
 def _link_form() -> rx.Component:
     return rx.el.form(
         rx.el.div(
-            labelled(
+            detail.labelled(
                 "mail.link_number",
                 "link-number",
                 rx.el.input(
@@ -797,7 +763,7 @@ def _link_form() -> rx.Component:
                     data_testid="link-number",
                 ),
             ),
-            labelled(
+            detail.labelled(
                 "mail.link_kind",
                 "link-kind",
                 rx.el.select(
@@ -810,7 +776,7 @@ def _link_form() -> rx.Component:
             ),
             class_name="form-grid",
         ),
-        form_actions(submit("mail.link_add", "link-submit"), S.open_panel("")),
+        detail.form_actions(submit("mail.link_add", "link-submit"), S.open_panel("")),
         on_submit=S.add_link,
         class_name="form",
         key=S.form_key,
@@ -819,16 +785,16 @@ def _link_form() -> rx.Component:
 
 def _links() -> rx.Component:
     return card(
-        card_head(
+        detail.card_head(
             section_title("mail.links"),
             rx.cond(
                 S.panel != "link",
-                icon_button(
+                detail.icon_button(
                     "link", "mail.link_add", S.open_panel("link"), kind="ghost", small=True, size=16, testid="link-open"
                 ),
             ),
         ),
-        listing(
+        detail.listing(
             S.links,
             lambda link: rx.el.li(
                 rx.el.span(t_choice(link.kind, "linkkind.", LINK_KINDS), class_name="badge"),
@@ -849,7 +815,7 @@ def _panel(name: str, component: rx.Component) -> rx.Component:
 
 
 def page() -> rx.Component:
-    return detail_page(
+    return detail.detail_page(
         S,
         back=("mail.back_inbox", routes.INBOX),
         title_key="mail.title",
@@ -866,8 +832,8 @@ def page() -> rx.Component:
             _documents(),
             _notes(),
         ],
-        side=[history_card(S.events, _event, testid="history-list"), _links()],
-        missing=not_found("mail.not_found", "mail.back_inbox", routes.INBOX, "mail-not-found"),
+        side=[detail.history_card(S.events, _event, testid="history-list"), _links()],
+        missing=detail.not_found("mail.not_found", "mail.back_inbox", routes.INBOX, "mail-not-found"),
         active="inbox",
     )
 

@@ -22,7 +22,7 @@ from mrasla_app.i18n import translate
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.parapheur import batch, signing_keys
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.detail import back_link
+from mrasla_app.ui.components.detail import back_link, fresh_actor
 from mrasla_app.ui.components.forms import card, messages, page_title
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.page_viewer import pin_input
@@ -148,12 +148,7 @@ class SignBatchState(SessionState):
     async def submit(self, form: dict):
         """Unlock once, then each ticked folder in its own transaction; the state is sent to the page
         after each folder (the progress bar and the report fill in as the batch goes)."""
-        if self.running:
-            return
-        try:
-            actor = self._require(PAGE)
-        except DomainError as exc:
-            self._fail(exc)
+        if self.running or (actor := fresh_actor(self, PAGE)) is None:
             return
         order = [int(r["id"]) for r in self.rows if r["id"] in self.selected]
         items = [batch.Item(fid, self._seen[fid]) for fid in order if fid in self._seen]
