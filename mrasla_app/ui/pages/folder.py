@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
 
@@ -626,6 +627,11 @@ def _obo() -> rx.Var:
     return pick(S.obo_ar, S.obo_fr, S.obo_en)
 
 
+def _icon_message(icon: str, *body: rx.Component, **props: Any) -> rx.Component:
+    """A message box: a large icon, then its text (``class_name`` says which kind of message)."""
+    return rx.el.div(rx.icon(icon, size=18, aria_hidden="true"), rx.el.div(*body), **props)
+
+
 def _head() -> rx.Component:
     f = S.f
     sent_code = rx.el.code(S.sent_number, dir="ltr", class_name="nowrap")
@@ -652,12 +658,10 @@ def _head() -> rx.Component:
         ),
         rx.cond(
             f.reject_reason != "",
-            rx.el.div(
-                rx.icon("circle-x", size=18, aria_hidden="true"),
-                rx.el.div(
-                    rx.el.strong(t("parapheur.reject_reason")),
-                    rx.el.p(f.reject_reason, class_name="pre-wrap", dir="auto"),
-                ),
+            _icon_message(
+                "circle-x",
+                rx.el.strong(t("parapheur.reject_reason")),
+                rx.el.p(f.reject_reason, class_name="pre-wrap", dir="auto"),
                 class_name="msg msg-error pf-reason",
                 data_testid="folder-reject-reason",
             ),
@@ -963,12 +967,10 @@ def _actions() -> rx.Component:
         ),
         rx.cond(
             S.key_problem_fr != "",
-            rx.el.div(
-                rx.icon("key-round", size=18, aria_hidden="true"),
-                rx.el.div(
-                    rx.el.p(pick(S.key_problem_ar, S.key_problem_fr, S.key_problem_en)),
-                    rx.el.a(t("draft.key_create"), href=routes.ACCOUNT, class_name="btn btn-small btn-secondary"),
-                ),
+            _icon_message(
+                "key-round",
+                rx.el.p(pick(S.key_problem_ar, S.key_problem_fr, S.key_problem_en)),
+                rx.el.a(t("draft.key_create"), href=routes.ACCOUNT, class_name="btn btn-small btn-secondary"),
                 role="alert",
                 class_name="msg msg-error msg-icon",
                 data_testid="key-missing",
