@@ -14,7 +14,9 @@ from typing import Any
 import reflex as rx
 
 from mrasla_app.services.parapheur.viewer import WIDTHS
-from mrasla_app.ui.i18n import pick, t
+from mrasla_app.ui.components.detail import icon_button, labelled, note_input, note_text, said
+from mrasla_app.ui.components.forms import submit
+from mrasla_app.ui.i18n import t
 
 
 def _src(base: rx.Var, page: rx.Var, tag: rx.Var, width: int) -> rx.Var:
@@ -24,7 +26,7 @@ def _src(base: rx.Var, page: rx.Var, tag: rx.Var, width: int) -> rx.Var:
 def page_figure(S: Any) -> rx.Component:
     """Navigation, the page image with its pins, and the pending pin (placed by the script)."""
     f = S.f
-    parts = [_src(f["pages_url"], S.view_page, f["vtag"], w) + f" {w}w" for w in WIDTHS]
+    parts = [_src(f.pages_url, S.view_page, f.vtag, w) + f" {w}w" for w in WIDTHS]
     srcset = parts[0]
     for part in parts[1:]:
         srcset = srcset + ", " + part
@@ -61,14 +63,14 @@ def page_figure(S: Any) -> rx.Component:
     pins = rx.foreach(
         S.notes,
         lambda n: rx.cond(
-            (n["page"] == S.view_page.to_string()) & (n["x"] != ""),
+            (n.page == S.view_page.to_string()) & (n.x != ""),
             rx.el.a(
-                n["n"],
-                href="#note-" + n["id"],
+                n.n,
+                href="#note-" + n.id,
                 class_name="pf-pin-mark",
-                style={"left": n["x"] + "%", "top": n["y"] + "%"},
-                title=n["body"],
-                aria_label=t("pf.annotation") + " " + n["n"],
+                style={"left": n.x + "%", "top": n.y + "%"},
+                title=n.body,
+                aria_label=t("pf.annotation") + " " + n.n,
                 data_testid="pin-mark",
             ),
         ),
@@ -76,7 +78,7 @@ def page_figure(S: Any) -> rx.Component:
     figure = rx.el.figure(
         rx.el.div(
             rx.el.img(
-                src=_src(f["pages_url"], S.view_page, f["vtag"], WIDTHS[1]),
+                src=_src(f.pages_url, S.view_page, f.vtag, WIDTHS[1]),
                 src_set=srcset,
                 sizes="(max-width: 1023px) 100vw, 60vw",
                 alt=t("pf.page") + " " + S.view_page.to_string(),
@@ -113,46 +115,46 @@ def note_list(S: Any) -> rx.Component:
                 S.notes,
                 lambda n: rx.el.li(
                     rx.el.div(
-                        rx.el.span(rx.cond(n["x"] != "", n["n"], "•"), class_name="pf-note-num", aria_hidden="true"),
+                        rx.el.span(rx.cond(n.x != "", n.n, "•"), class_name="pf-note-num", aria_hidden="true"),
                         rx.el.div(
-                            rx.el.p(n["body"], class_name="pre-wrap note-body", dir="auto"),
-                            rx.el.p(
-                                pick(n["who_ar"], n["who"]),
-                                " · ",
-                                rx.el.span(n["at"], dir="ltr"),
+                            *note_text(
+                                n.body,
+                                said(n.who),
+                                n.at,
                                 rx.cond(
-                                    n["page"] != "",
+                                    n.page != "",
                                     rx.fragment(
                                         " · ",
                                         rx.el.button(
                                             t("pf.page"),
                                             " ",
-                                            n["page"],
+                                            n.page,
                                             type="button",
-                                            on_click=S.go_page(n["page"]),
+                                            on_click=S.go_page(n.page),
                                             class_name="link-btn",
                                             data_testid="note-goto",
                                         ),
                                     ),
                                 ),
-                                class_name="muted note-meta",
                             ),
                             class_name="pf-note-text",
                         ),
                         rx.cond(
-                            n["mine"] == "1",
-                            rx.el.button(
-                                rx.icon("trash-2", size=16, aria_hidden="true"),
-                                type="button",
-                                on_click=S.remove_note(n["id"]),
-                                class_name="btn btn-small btn-ghost",
+                            n.mine,
+                            icon_button(
+                                "trash-2",
+                                (),
+                                S.remove_note(n.id),
+                                kind="ghost",
+                                small=True,
+                                size=16,
                                 aria_label=t("common.remove"),
-                                data_testid="note-remove",
+                                testid="note-remove",
                             ),
                         ),
                         class_name="pf-note-row-item",
                     ),
-                    id="note-" + n["id"],
+                    id="note-" + n.id,
                     class_name="note-item",
                 ),
             ),
@@ -166,22 +168,13 @@ def note_list(S: Any) -> rx.Component:
 def note_form(S: Any) -> rx.Component:
     """The comment box; page/x/y are filled by a tap on the page (or the page typed by hand)."""
     return rx.el.form(
-        rx.el.label(t("mail.note_label"), html_for="pf-note", class_name="label"),
-        rx.el.textarea(
-            id="pf-note",
-            name="body",
-            required=True,
-            max_length=4000,
-            rows=3,
-            dir="auto",
-            class_name="input textarea",
-            data_testid="annotation-input",
-        ),
+        *note_input("pf-note", "annotation-input", 4000, dir="auto"),
         rx.el.input(type="hidden", name="x", id="pf-note-x", data_testid="annotation-x"),
         rx.el.input(type="hidden", name="y", id="pf-note-y", data_testid="annotation-y"),
         rx.el.div(
-            rx.el.div(
-                rx.el.label(t("pf.page_optional"), html_for="pf-note-page", class_name="label"),
+            labelled(
+                "pf.page_optional",
+                "pf-note-page",
                 rx.el.input(
                     id="pf-note-page",
                     name="page",
@@ -193,11 +186,8 @@ def note_form(S: Any) -> rx.Component:
                     dir="ltr",
                     data_testid="annotation-page",
                 ),
-                class_name="field",
             ),
-            rx.el.button(
-                t("mail.note_submit"), type="submit", class_name="btn btn-primary", data_testid="annotation-submit"
-            ),
+            submit("mail.note_submit", "annotation-submit"),
             class_name="pf-note-row",
         ),
         id="pf-note-form",
@@ -208,6 +198,18 @@ def note_form(S: Any) -> rx.Component:
 
 
 PIN_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "back")
+
+
+def pin_input(fid: str, *, testid: str, strict: bool = True, **props: Any) -> rx.Component:
+    """A PIN field (``name=pin`` unless told): digits, typed hidden, at most 12; ``strict`` asks for 6 to 12
+    of them before the form may be sent. Never bound to a var: the PIN is read from the submitted form."""
+    if strict:
+        props = {"pattern": "[0-9]{6,12}", "min_length": 6, "dir": "ltr", **props}
+    props.setdefault("name", "pin")
+    props.setdefault("class_name", "input pf-pin")
+    return rx.el.input(
+        id=fid, type="password", input_mode="numeric", max_length=12, required=True, data_testid=testid, **props
+    )
 
 
 def pin_pad() -> rx.Component:

@@ -9,11 +9,15 @@ into the step dicts ``services.circuits`` validates again.
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 from typing import Any
 
 import reflex as rx
 
+from mrasla_app.services.correspondence import drafting
 from mrasla_app.services.parapheur import lifecycle, views
+from mrasla_app.ui.components.detail import labelled
 from mrasla_app.ui.components.files import page_count
 from mrasla_app.ui.i18n import pick, t, t_choice
 
@@ -310,6 +314,47 @@ def letter_form_values(form: Any) -> dict[str, str]:
     return {k: str(form.get(k, "") or "")[: cap + 1] for k, cap in caps.items()}
 
 
+@dataclasses.dataclass
+class Letter:
+    """A letter's text as the editor shows it."""
+
+    addressee: str = ""
+    place: str = ""
+    subject: str = ""
+    body: str = ""
+
+    def text(self, lang: str) -> drafting.LetterText:
+        return drafting.LetterText(lang, self.addressee, self.subject, self.body, self.place)
+
+
+class LetterDraftState(rx.State, mixin=True):
+    """The letter a page edits with ``letter_editor``: what was typed (kept whatever happens next), the
+    last PDF preview, and which of the editor's two buttons sent the form."""
+
+    letter: Letter = Letter()
+    preview_src: str = ""  # data: URL of the last preview
+    preview_pages: str = ""
+    _intent: str = "preview"
+
+    @rx.event
+    def set_intent(self, intent: str):
+        """Which button submitted the letter form (sent just before the form itself)."""
+        self._intent = "save" if intent == "save" else "preview"
+
+    def _take_intent(self) -> str:
+        """ "save" or "preview" for the form being handled (the next one is a preview unless told)."""
+        intent, self._intent = self._intent, "preview"
+        return intent
+
+    def _keep_letter(self, form: Any) -> Letter:
+        self.letter = Letter(**letter_form_values(form))
+        return self.letter
+
+    def _show_preview(self, pdf: bytes) -> None:
+        self.preview_src = "data:application/pdf;base64," + base64.b64encode(pdf).decode()
+        self.preview_pages = str(drafting.page_count(pdf))
+
+
 def letter_editor(
     letter: rx.Var,
     key: rx.Var,
@@ -326,71 +371,27 @@ def letter_editor(
     what the agent typed is never lost between a preview and the real thing.
     """
 
-    def field(name: str, label_key: str, control: rx.Component) -> rx.Component:
-        return rx.el.div(
-            rx.el.label(t(label_key), html_for=f"letter-{name}", class_name="label"), control, class_name="field"
+    def field(name: str, label_key: str, tag: Any, tid: str = "", **props: Any) -> rx.Component:
+        fid = f"letter-{name}"
+        control = tag(
+            id=fid,
+            name=name,
+            default_value=letter[name],
+            dir="auto",
+            class_name="input textarea" if tag is rx.el.textarea else "input",
+            data_testid=tid or fid,
+            **props,
         )
+        return labelled(label_key, fid, control)
 
     return rx.el.form(
         rx.el.div(
-            field(
-                "subject",
-                "draft.subject",
-                rx.el.input(
-                    id="letter-subject",
-                    name="subject",
-                    default_value=letter["subject"],
-                    required=True,
-                    max_length=500,
-                    dir="auto",
-                    class_name="input",
-                    data_testid="letter-subject",
-                ),
-            ),
-            field(
-                "place",
-                "draft.place",
-                rx.el.input(
-                    id="letter-place",
-                    name="place",
-                    default_value=letter["place"],
-                    max_length=120,
-                    dir="auto",
-                    class_name="input",
-                    data_testid="letter-place",
-                ),
-            ),
+            field("subject", "draft.subject", rx.el.input, required=True, max_length=500),
+            field("place", "draft.place", rx.el.input, max_length=120),
             class_name="form-grid",
         ),
-        field(
-            "addressee",
-            "draft.addressee",
-            rx.el.textarea(
-                id="letter-addressee",
-                name="addressee",
-                default_value=letter["addressee"],
-                rows=3,
-                max_length=1000,
-                dir="auto",
-                class_name="input textarea",
-                data_testid="letter-addressee",
-            ),
-        ),
-        field(
-            "body",
-            "mail.answer_text",
-            rx.el.textarea(
-                id="letter-body",
-                name="body",
-                default_value=letter["body"],
-                rows=12,
-                required=True,
-                max_length=20_000,
-                dir="auto",
-                class_name="input textarea",
-                data_testid="answer-body",
-            ),
-        ),
+        field("addressee", "draft.addressee", rx.el.textarea, rows=3, max_length=1000),
+        field("body", "mail.answer_text", rx.el.textarea, "answer-body", rows=12, required=True, max_length=20_000),
         extra if extra is not None else rx.fragment(),
         rx.el.p(t("draft.hint"), class_name="hint"),
         rx.el.div(

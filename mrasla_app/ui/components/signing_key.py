@@ -10,6 +10,7 @@ dropped after the import (or when the card reloads).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import reflex as rx
@@ -18,8 +19,10 @@ from mrasla_app import db
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.parapheur import signing_keys
-from mrasla_app.ui.components.forms import card, section_title
+from mrasla_app.ui.components.detail import form_actions, icon_button, labelled
+from mrasla_app.ui.components.forms import card, section_title, submit
 from mrasla_app.ui.components.mail import local_dt
+from mrasla_app.ui.components.page_viewer import pin_input
 from mrasla_app.ui.i18n import t, t_choice
 from mrasla_app.ui.pages.portal.common import read_capped, real_uploads, upload_box
 from mrasla_app.ui.state import SessionState
@@ -37,6 +40,16 @@ def _enroll(actor: Actor, pin: str) -> None:
 def _import(actor: Actor, data: bytes, password: str, pin: str) -> None:
     with db.write_session() as session:
         signing_keys.import_pkcs12(session, actor, data, password, pin)
+
+
+def _new_pin(form: object) -> str:
+    """The new PIN, typed twice in ``form`` and checked against the PIN rule."""
+    form = form if isinstance(form, dict) else {}
+    pin, again = str(form.get("pin", ""))[:32], str(form.get("pin2", ""))[:32]
+    if pin != again:
+        raise DomainError("pf.error.pin_mismatch")
+    signing_keys.check_pin(pin)
+    return pin
 
 
 class SigningKeyState(SessionState):
@@ -79,6 +92,16 @@ class SigningKeyState(SessionState):
         self._p12, self.p12_name, self.key_panel, self.key_busy = b"", "", "", False
         self._key_load(actor)
 
+    async def _key_work(self, fn: Callable[..., None], *args: object) -> bool:
+        """``fn(*args)`` in a worker thread; a refusal is shown and the card is no longer busy."""
+        try:
+            await asyncio.to_thread(fn, *args)
+        except DomainError as exc:
+            self.key_busy = False
+            self._fail(exc)
+            return False
+        return True
+
     @rx.event
     def key_open(self, panel: str):
         self.key_panel = panel if panel in ("enroll", "import") else ""
@@ -92,11 +115,7 @@ class SigningKeyState(SessionState):
             return
         try:
             actor = self._require("account")
-            form = form if isinstance(form, dict) else {}
-            pin, again = str(form.get("pin", ""))[:32], str(form.get("pin2", ""))[:32]
-            if pin != again:
-                raise DomainError("pf.error.pin_mismatch")
-            signing_keys.check_pin(pin)
+            pin = _new_pin(form)
         except DomainError as exc:
             self.key_form += 1
             self._fail(exc)
@@ -104,14 +123,10 @@ class SigningKeyState(SessionState):
         self.key_busy = True
         self.key_form += 1
         yield
-        try:
-            await asyncio.to_thread(_enroll, actor, pin)
-        except DomainError as exc:
-            self.key_busy = False
-            self._fail(exc)
+        done = await self._key_work(_enroll, actor, pin)
+        pin = ""  # noqa: F841 - not kept anywhere
+        if not done:
             return
-        finally:
-            pin = again = ""  # noqa: F841
         self.key_busy, self.key_panel = False, ""
         self._key_load(actor)
         self._ok("pf.key.enrolled")
@@ -141,14 +156,10 @@ class SigningKeyState(SessionState):
             return
         try:
             actor = self._require("account")
-            form = form if isinstance(form, dict) else {}
-            password = str(form.get("password", ""))[:256]
-            pin, again = str(form.get("pin", ""))[:32], str(form.get("pin2", ""))[:32]
+            password = str(form.get("password", ""))[:256] if isinstance(form, dict) else ""
             if not self._p12:
                 raise DomainError("error.pkcs12_invalid")
-            if pin != again:
-                raise DomainError("pf.error.pin_mismatch")
-            signing_keys.check_pin(pin)
+            pin = _new_pin(form)
         except DomainError as exc:
             self.key_form += 1
             self._fail(exc)
@@ -157,14 +168,10 @@ class SigningKeyState(SessionState):
         self.key_busy = True
         self.key_form += 1
         yield
-        try:
-            await asyncio.to_thread(_import, actor, data, password, pin)
-        except DomainError as exc:
-            self.key_busy = False
-            self._fail(exc)
+        done = await self._key_work(_import, actor, data, password, pin)
+        pin = password = ""  # noqa: F841 - not kept anywhere
+        if not done:
             return
-        finally:
-            pin = again = password = ""  # noqa: F841
         self._p12, self.p12_name = b"", ""
         self.key_busy, self.key_panel = False, ""
         self._key_load(actor)
@@ -174,24 +181,7 @@ class SigningKeyState(SessionState):
 def _pin_fields(prefix: str) -> list[rx.Component]:
     def one(name: str, label: str) -> rx.Component:
         fid = f"{prefix}-{name}"
-        return rx.el.div(
-            rx.el.label(t(label), html_for=fid, class_name="label"),
-            rx.el.input(
-                id=fid,
-                name=name,
-                type="password",
-                input_mode="numeric",
-                auto_complete="new-password",
-                pattern="[0-9]{6,12}",
-                min_length=6,
-                max_length=12,
-                required=True,
-                dir="ltr",
-                class_name="input pf-pin",
-                data_testid=fid,
-            ),
-            class_name="field",
-        )
+        return labelled(label, fid, pin_input(fid, testid=fid, name=name, auto_complete="new-password"))
 
     return [
         one("pin", "pf.key.pin_new"),
@@ -229,19 +219,7 @@ def signing_key_card() -> rx.Component:
             S.key_panel == "enroll",
             rx.el.form(
                 *_pin_fields("key-enroll"),
-                rx.el.div(
-                    rx.el.button(
-                        t("parapheur.enroll"),
-                        type="submit",
-                        disabled=S.key_busy,
-                        class_name="btn btn-primary",
-                        data_testid="key-enroll-submit",
-                    ),
-                    rx.el.button(
-                        t("common.cancel"), type="button", on_click=S.key_open(""), class_name="btn btn-ghost"
-                    ),
-                    class_name="actions",
-                ),
+                form_actions(submit("parapheur.enroll", "key-enroll-submit", disabled=S.key_busy), S.key_open("")),
                 on_submit=S.key_enroll,
                 class_name="form",
                 key=S.key_form,
@@ -267,8 +245,9 @@ def signing_key_card() -> rx.Component:
                         ),
                     ),
                     rx.el.form(
-                        rx.el.div(
-                            rx.el.label(t("pf.key.p12_password"), html_for="key-import-password", class_name="label"),
+                        labelled(
+                            "pf.key.p12_password",
+                            "key-import-password",
                             rx.el.input(
                                 id="key-import-password",
                                 name="password",
@@ -278,44 +257,24 @@ def signing_key_card() -> rx.Component:
                                 class_name="input",
                                 data_testid="key-import-password",
                             ),
-                            class_name="field",
                         ),
                         *_pin_fields("key-import"),
-                        rx.el.div(
-                            rx.el.button(
-                                t("pf.key.import"),
-                                type="submit",
-                                disabled=S.key_busy,
-                                class_name="btn btn-primary",
-                                data_testid="key-import-submit",
-                            ),
-                            rx.el.button(
-                                t("common.cancel"), type="button", on_click=S.key_open(""), class_name="btn btn-ghost"
-                            ),
-                            class_name="actions",
-                        ),
+                        form_actions(submit("pf.key.import", "key-import-submit", disabled=S.key_busy), S.key_open("")),
                         on_submit=S.key_import,
                         class_name="form",
                         key=S.key_form,
                     ),
                 ),
                 rx.el.div(
-                    rx.el.button(
-                        rx.icon("key-round", size=16, aria_hidden="true"),
+                    icon_button(
+                        "key-round",
                         rx.cond(S.key_state == "none", t("parapheur.enroll"), t("pf.key.renew")),
-                        type="button",
-                        on_click=S.key_open("enroll"),
-                        class_name="btn btn-primary",
-                        data_testid="key-enroll-open",
+                        S.key_open("enroll"),
+                        kind="primary",
+                        size=16,
+                        testid="key-enroll-open",
                     ),
-                    rx.el.button(
-                        rx.icon("file-key", size=16, aria_hidden="true"),
-                        t("pf.key.import"),
-                        type="button",
-                        on_click=S.key_open("import"),
-                        class_name="btn btn-secondary",
-                        data_testid="key-import-open",
-                    ),
+                    icon_button("file-key", "pf.key.import", S.key_open("import"), size=16, testid="key-import-open"),
                     class_name="actions",
                 ),
             ),

@@ -8,22 +8,23 @@ actor may see it (missing and not visible give the same "not found", with no dat
 from __future__ import annotations
 
 import asyncio
-import base64
+import dataclasses
+from typing import Any
 
 import reflex as rx
 
 from mrasla_app import db
 from mrasla_app.services.correspondence import dispatch, drafting, labels, views
 from mrasla_app.services.correspondence.letter_actions import LetterAction
-from mrasla_app.services.correspondence.views import DOCUMENT_KINDS, HISTORY
+from mrasla_app.services.correspondence.views import DOCUMENT_KINDS, HISTORY, Bilingual
 from mrasla_app.services.directory.accounts import Actor
-from mrasla_app.services.errors import DomainError, NotFound
+from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
+from mrasla_app.ui.components import detail
 from mrasla_app.ui.components import parapheur as pf
 from mrasla_app.ui.components.dispatch import DispatchState, dispatch_panel
 from mrasla_app.ui.components.files import page_count, size_label, size_text
-from mrasla_app.ui.components.forms import card, messages
-from mrasla_app.ui.components.layout import layout
+from mrasla_app.ui.components.forms import card, section_title, submit
 from mrasla_app.ui.components.mail import (
     CHANNELS,
     DIRECTIONS,
@@ -34,7 +35,6 @@ from mrasla_app.ui.components.mail import (
     holidays,
     local_day,
     local_dt,
-    not_found,
     priority_badge,
     slug,
     status_badge,
@@ -42,6 +42,7 @@ from mrasla_app.ui.components.mail import (
 from mrasla_app.ui.components.sending import SendState, send_panel, send_result
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.parapheur import staff_options
+from mrasla_app.ui.pages.portal.common import dl_row
 from mrasla_app.ui.state import SessionState
 
 ROUTE = routes.MAIL_DETAIL
@@ -55,46 +56,116 @@ def _start_letter(actor: Actor, incoming_id: int, text: drafting.LetterText, ste
         return drafting.start(session, actor, incoming_id, text, steps=steps).id  # type: ignore[return-value]  # a flushed row's id (SQLModel types it Optional)
 
 
-class MailState(SessionState):
+# --- what the page shows, as the state holds it ------------------------------------------------------
+
+
+@dataclasses.dataclass
+class MailInfo:
+    """The correspondence: codes, texts, dates and names formatted for display."""
+
+    id: str = ""
+    number: str = ""
+    slug: str = ""  # the number as it stands in file names and test ids
+    direction: str = ""
+    channel: str = ""
+    status: str = ""
+    priority: str = ""
+    type: str = ""
+    confidential: bool = False
+    registered: str = ""
+    closed: str = ""
+    subject: str = ""
+    message: str = ""
+    sender: Bilingual = detail.NO_NAME
+    recipient: Bilingual = detail.NO_NAME
+    sender_id: str = ""  # kind and number of the sender's identity document
+    sender_email: str = ""
+    sender_phone: str = ""
+    contact: str = ""
+    unit: Bilingual = detail.NO_NAME  # the action unit
+    assignee: Bilingual = detail.NO_NAME
+    evidence: str = ""  # URL of the delivery evidence, when there is one
+    dl: str = ""  # the deadline, and its state (none/ok/due_soon/overdue) and texts (``deadline_fields``)
+    dl_state: str = "none"
+    dl_ar: str = ""
+    dl_fr: str = ""
+    dl_en: str = ""
+
+
+@dataclasses.dataclass
+class MailDocument(detail.FileRow):
+    kind: str = ""
+    size: str = ""  # with ``unit`` (kb/mb): ``size_text``
+    unit: str = ""
+    sha: str = ""  # the first 12 digits of ``sha_full``
+    sha_full: str = ""
+
+
+@dataclasses.dataclass
+class MailEvent:
+    action: str
+    at: str
+    who: Bilingual
+    portal: bool  # done by the sender on the portal
+    detail: Bilingual
+
+
+@dataclasses.dataclass
+class MailNote:
+    id: str
+    body: str
+    at: str
+    who: Bilingual
+
+
+@dataclasses.dataclass
+class MailLink:
+    number: str
+    subject: str
+    href: str
+    kind: str  # ``LINK_KINDS``
+    way: str  # "in" or "out"
+
+
+@dataclasses.dataclass
+class Choice:
+    """A person offered in a list."""
+
+    id: str
+    label: Bilingual
+
+
+class MailState(pf.LetterDraftState, SessionState):
     found: bool = False
     loaded: bool = False
-    m: dict[str, str] = {}
-    docs: list[dict[str, str]] = []
-    events: list[dict[str, str]] = []
-    notes: list[dict[str, str]] = []
-    links: list[dict[str, str]] = []
+    m: MailInfo = MailInfo()
+    docs: list[MailDocument] = []
+    events: list[MailEvent] = []
+    notes: list[MailNote] = []
+    links: list[MailLink] = []
     can_take: bool = False
     can_dispatch: bool = False
     can_return: bool = False
     can_close: bool = False
     can_answer: bool = False
     can_send: bool = False  # an outgoing letter to send, or a signed folder answering this letter
-    copies: list[dict[str, str]] = []  # units that received it for information {name_ar, name_fr}
+    copies: list[Bilingual] = []  # units that received it for information
     info_only: bool = False  # the actor sees it as a copy for information, not for action
     can_reprint: bool = False  # the registry clerk may print the QR label again
-    letter: dict[str, str] = {}  # the answer being drafted: addressee, place, subject, body
-    answer_lang: str = "fr"  # the letter's language (chosen with the template)
-    preview_src: str = ""  # data: URL of the last preview
-    preview_pages: str = ""
-    visa_people: list[dict[str, str]] = []  # {id, label_ar, label_fr}
-    signers: list[dict[str, str]] = []
-    _intent: str = "preview"
+    answer_lang: str = "fr"  # the answer's language, chosen with the template (the letter: ``LetterDraftState``)
+    visa_people: list[Choice] = []  # who may give the visa, who may sign (the answer's circuit)
+    signers: list[Choice] = []
     panel: str = ""  # "", "return", "close", "link", "answer", "label"
     form_key: int = 0
     _id: int = 0
 
     def _clear(self) -> None:
-        self.found, self.m, self.docs, self.events, self.notes, self.links = False, {}, [], [], [], []
+        self.found, self.m, self.docs, self.events, self.notes, self.links = False, MailInfo(), [], [], [], []
         self.can_take = self.can_dispatch = self.can_return = self.can_close = self.can_answer = False
         self.can_send = self.info_only = False
         self.copies = []
         self.can_reprint = False
-        self.panel, self.letter, self.preview_src, self.preview_pages = "", {}, "", ""
-
-    def _route_id(self) -> int:
-        path = str(getattr(self.router.url, "path", "") or "")
-        value = path.rstrip("/").rsplit("/", 1)[-1]
-        return int(value) if value.isdigit() and len(value) < 12 else 0
+        self.panel, self.letter, self.preview_src, self.preview_pages = "", pf.Letter(), "", ""
 
     def _load(self, actor: Actor) -> None:
         with db.read_session() as session:
@@ -106,78 +177,60 @@ class MailState(SessionState):
     def _fill(self, view: views.LetterView, off: set) -> None:
         """The view as display vars: dates, sizes, URLs and flags formatted for the page."""
         corr, sender = view.corr, view.sender_party
-        self.m = {
-            "id": str(corr.id),
-            "number": corr.registry_number,
-            "slug": slug(corr.registry_number),
-            "direction": corr.direction.value,
-            "channel": corr.channel.value,
-            "status": corr.status.value,
-            "priority": corr.priority.value,
-            "type": corr.type_code or "",
-            "confidential": "1" if corr.confidential else "",
-            "registered": local_dt(corr.registered_at),
-            "closed": local_dt(corr.closed_at),
-            "subject": corr.subject,
-            "message": corr.message,
-            "sender": view.sender.fr,
-            "sender_ar": view.sender.ar,
-            "recipient_ar": view.recipient.ar,
-            "recipient_fr": view.recipient.fr,
-            "sender_id": f"{sender.id_kind} {sender.id_value}".strip() if sender else "",
-            "sender_email": sender.email if sender else "",
-            "sender_phone": sender.phone if sender else "",
-            "contact": view.contact,
-            "unit_ar": view.unit.ar,
-            "unit_fr": view.unit.fr,
-            "assignee_ar": view.assignee.ar,
-            "assignee_fr": view.assignee.fr,
-            "evidence": routes.delivery_evidence_url(corr.id) if view.delivery_evidence else "",
-            **deadline_fields(corr.deadline, off, corr.status.value),
-        }
-        if not self.m["dl"]:
-            self.m["dl"] = local_day(corr.deadline)
+        deadline = deadline_fields(corr.deadline, off, corr.status.value)
+        deadline["dl"] = deadline["dl"] or local_day(corr.deadline)
+        self.m = MailInfo(
+            id=str(corr.id),
+            number=corr.registry_number,
+            slug=slug(corr.registry_number),
+            direction=corr.direction.value,
+            channel=corr.channel.value,
+            status=corr.status.value,
+            priority=corr.priority.value,
+            type=corr.type_code or "",
+            confidential=corr.confidential,
+            registered=local_dt(corr.registered_at),
+            closed=local_dt(corr.closed_at),
+            subject=corr.subject,
+            message=corr.message,
+            sender=view.sender,
+            recipient=view.recipient,
+            sender_id=f"{sender.id_kind} {sender.id_value}".strip() if sender else "",
+            sender_email=sender.email if sender else "",
+            sender_phone=sender.phone if sender else "",
+            contact=view.contact,
+            unit=view.unit,
+            assignee=view.assignee,
+            evidence=routes.delivery_evidence_url(corr.id) if view.delivery_evidence else "",
+            **deadline,
+        )
         self.docs = [
-            {
-                "id": str(d.id),
-                "name": d.filename,
-                "kind": d.kind,
-                "pages": str(d.pages or ""),
-                **dict(zip(("size", "unit"), size_label(d.size))),
-                "sha": d.sha256[:12],
-                "sha_full": d.sha256,
-                "view": routes.document_url(d.id, inline=True, pdf=d.content_type != "application/pdf"),
-                "download": routes.document_url(d.id),
-            }
+            MailDocument(
+                id=str(d.id),
+                name=d.filename,
+                pages=str(d.pages or ""),
+                view=routes.document_url(d.id, inline=True, pdf=d.content_type != "application/pdf"),
+                download=routes.document_url(d.id),
+                kind=d.kind,
+                **dict(zip(("size", "unit"), size_label(d.size), strict=True)),
+                sha=d.sha256[:12],
+                sha_full=d.sha256,
+            )
             for d in view.documents
         ]
-        self.events = [
-            {
-                "action": e.action,
-                "at": local_dt(e.at),
-                "who_ar": e.who.ar,
-                "who_fr": e.who.fr,
-                "portal": "1" if not e.who.fr else "",
-                "detail_ar": e.detail.ar,
-                "detail_fr": e.detail.fr,
-            }
-            for e in view.events
-        ]
-        self.notes = [
-            {"id": str(n.id), "body": n.body, "at": local_dt(n.at), "who_ar": n.author.ar, "who_fr": n.author.fr}
-            for n in view.notes
-        ]
+        self.events = [MailEvent(e.action, local_dt(e.at), e.who, not e.who.fr, e.detail) for e in view.events]
+        self.notes = [MailNote(str(n.id), n.body, local_dt(n.at), n.author) for n in view.notes]
         self.links = [
-            {
-                "number": k.registry_number,
-                "subject": k.subject,
-                "href": routes.mail_url(k.correspondence_id),
-                "kind": k.kind,
-                "way": "out" if k.outgoing else "in",
-            }
+            MailLink(
+                k.registry_number,
+                k.subject,
+                routes.mail_url(k.correspondence_id),
+                k.kind,
+                "out" if k.outgoing else "in",
+            )
             for k in view.links
         ]
-        self.copies = [{"name_ar": c.ar, "name_fr": c.fr} for c in view.copies]
+        self.copies = list(view.copies)
         self.info_only, self.can_send, self.can_reprint = view.info_only, view.can_send, view.can_reprint
         self.can_take = view.may(LetterAction.take)
         self.can_dispatch = view.may(LetterAction.dispatch)
@@ -186,28 +239,16 @@ class MailState(SessionState):
         self.can_answer = view.may(LetterAction.answer)
 
     def _reload(self) -> Actor | None:
-        try:
-            actor = self._require(PAGE)
-            self._load(actor)
-            return actor
-        except NotFound:
-            self._clear()
-        except DomainError as exc:
-            self._clear()
-            self._fail(exc)
-        return None
+        return detail.reload_view(self, PAGE)
 
-    def _act(self, action, ok_key: str) -> bool:
-        """Run ``action(session, actor)`` in one write transaction with the fresh actor, then reload."""
-        try:
-            actor = self._require(PAGE)
+    def _act(self, change, ok_key: str) -> bool:
+        """Run ``change(session, actor)`` in one write transaction with the fresh actor, then reload."""
+
+        def write(actor: Actor) -> None:
             with db.write_session() as session:
-                action(session, actor)
-        except NotFound:
-            self._clear()
-            return False
-        except DomainError as exc:
-            self._fail(exc)
+                change(session, actor)
+
+        if not detail.attempt(self, PAGE, write):
             return False
         self._reload()
         self._ok(ok_key)
@@ -225,7 +266,7 @@ class MailState(SessionState):
         self._id = 0
         if actor is None:
             return [redirect, DispatchState.cancel, SendState.cancel]
-        self._id = self._route_id()
+        self._id = detail.route_id(self)
         try:
             self._load(actor)
         except DomainError:
@@ -254,14 +295,9 @@ class MailState(SessionState):
         with db.read_session() as session:
             staff = staff_options(session, actor.administration_id)
             signing = {str(u.id) for u in drafting.signatories(session, actor)}
-        self.visa_people = [
-            {"id": p["id"], "label_ar": p["label_ar"], "label_fr": p["label_fr"]}
-            for p in staff
-            if p["id"] != str(actor.user_id)
-        ]
-        self.signers = [
-            {"id": p["id"], "label_ar": p["label_ar"], "label_fr": p["label_fr"]} for p in staff if p["id"] in signing
-        ]
+        people = [Choice(p["id"], Bilingual(p["label_ar"], p["label_fr"])) for p in staff]
+        self.visa_people = [p for p in people if p.id != str(actor.user_id)]
+        self.signers = [p for p in people if p.id in signing]
 
     @rx.event
     def take(self):
@@ -294,38 +330,27 @@ class MailState(SessionState):
             self._fail(exc)
             return
         text = filled.text
-        self.letter = {"addressee": text.addressee, "place": text.place, "subject": text.subject, "body": text.body}
+        self.letter = pf.Letter(text.addressee, text.place, text.subject, text.body)
         self.answer_lang, self.preview_src, self.preview_pages = text.lang, "", ""
         self.form_key += 1
         self._clear_messages()
 
     @rx.event
-    def set_intent(self, intent: str):
-        """Which button submitted the letter form (sent just before the form itself)."""
-        self._intent = "save" if intent == "save" else "preview"
-
-    @rx.event
     async def submit_letter(self, form: dict):
         """Preview the letter as a PDF, or start the signature circuit with it (visa, then signatory)."""
-        intent, self._intent = self._intent, "preview"
-        values = pf.letter_form_values(form)
-        self.letter = values  # what was typed stays, whatever happens next
+        intent = self._take_intent()
+        values = self._keep_letter(form)
         form = form if isinstance(form, dict) else {}
-        people = {p["id"] for p in self.visa_people}
+        people = {p.id for p in self.visa_people}
         visa, signer = str(form.get("visa", "") or ""), str(form.get("signatory", "") or "")
-        if signer not in {p["id"] for p in self.signers} or (visa and visa not in people):
+        if signer not in {p.id for p in self.signers} or (visa and visa not in people):
             self._fail(DomainError("draft.error.signatory"))
             return
         steps = ([{"kind": "visa", "user_ids": [int(visa)]}] if visa else []) + [
             {"kind": "signature", "user_ids": [int(signer)]}
         ]
-        text = drafting.LetterText(
-            self.answer_lang, values["addressee"], values["subject"], values["body"], values["place"]
-        )
-        try:
-            actor = self._require(PAGE)
-        except DomainError as exc:
-            self._fail(exc)
+        text = values.text(self.answer_lang)
+        if (actor := detail.fresh_actor(self, PAGE)) is None:
             return
         self._clear_messages()
         if intent == "save":
@@ -341,8 +366,7 @@ class MailState(SessionState):
         except DomainError as exc:
             self._fail(exc)
             return
-        self.preview_src = "data:application/pdf;base64," + base64.b64encode(pdf).decode()
-        self.preview_pages = str(drafting.page_count(pdf))
+        self._show_preview(pdf)
 
     @rx.event
     def reprint_label(self, sheet: str):
@@ -365,126 +389,107 @@ class MailState(SessionState):
 
 # --- components -------------------------------------------------------------------------------------
 
+S = MailState
 
-def _dt(label_key: str, value: rx.Component | rx.Var, **props) -> list[rx.Component]:
-    return [rx.el.dt(t(label_key)), rx.el.dd(value, **props)]
+
+def _optional(shown: Any, label_key: str, value: Any, **props: Any) -> rx.Component:
+    """A metadata row shown only when ``shown`` holds."""
+    return rx.cond(shown, rx.fragment(*dl_row(label_key, value, **props)))
+
+
+def _or_dash(value: Any, shown: Any) -> Any:
+    return rx.cond(value != "", shown, "—")
+
+
+def _muted_part(value: Any) -> rx.Component:
+    """`` · value`` after the sender's name (an id, an e-mail, a phone), when there is one."""
+    return rx.cond(value != "", rx.el.span(" · ", rx.el.span(value, dir="ltr"), class_name="muted"))
+
+
+def _copies() -> rx.Component:
+    return rx.el.span(
+        rx.foreach(
+            S.copies,
+            lambda c: rx.el.span(
+                rx.icon("copy", size=14, aria_hidden="true"),
+                detail.said(c),
+                class_name="badge info-copy",
+            ),
+        ),
+        class_name="row-actions",
+    )
+
+
+def _deadline() -> rx.Component:
+    m = S.m
+    return rx.el.span(
+        rx.el.span(m.dl, dir="ltr"),
+        rx.cond(m.dl_fr != "", rx.el.span(pick(m.dl_ar, m.dl_fr, m.dl_en), class_name="dline-note")),
+        class_name="dline dline-" + m.dl_state,
+        data_testid="detail-deadline",
+    )
 
 
 def _meta() -> rx.Component:
-    m = MailState.m
+    m = S.m
+    sender = rx.el.span(
+        rx.el.span(detail.said(m.sender), dir="auto", data_testid="detail-sender"),
+        _muted_part(m.sender_id),
+        _muted_part(m.sender_email),
+        _muted_part(m.sender_phone),
+    )
     return card(
         rx.el.div(
-            rx.el.code(m["number"], dir="ltr", class_name="big-code", data_testid="detail-number"),
+            rx.el.code(m.number, dir="ltr", class_name="big-code", data_testid="detail-number"),
             rx.el.div(
-                status_badge(m["status"], data_testid="detail-status", data_status=m["status"]),
-                priority_badge(m["priority"]),
-                confidential_badge(m["confidential"]),
+                status_badge(m.status, data_testid="detail-status", data_status=m.status),
+                priority_badge(m.priority),
+                confidential_badge(rx.cond(m.confidential, "1", "")),
                 class_name="row-actions",
             ),
             class_name="detail-head",
         ),
-        rx.el.h2(m["subject"], class_name="detail-subject", data_testid="detail-subject"),
+        rx.el.h2(m.subject, class_name="detail-subject", data_testid="detail-subject"),
         rx.el.dl(
-            *_dt("mail.direction", t_choice(m["direction"], "direction.", DIRECTIONS)),
-            *_dt("mail.channel", t_choice(m["channel"], "channel.", CHANNELS)),
-            *_dt("mail.registered_at", rx.el.span(m["registered"], dir="ltr")),
-            rx.cond(
-                m["recipient_fr"] != "",
-                rx.fragment(
-                    *_dt(
-                        "mail.recipient",
-                        pick(m["recipient_ar"], m["recipient_fr"]),
-                        dir="auto",
-                        data_testid="detail-recipient",
-                    )
-                ),
+            *dl_row("mail.direction", t_choice(m.direction, "direction.", DIRECTIONS)),
+            *dl_row("mail.channel", t_choice(m.channel, "channel.", CHANNELS)),
+            *dl_row("mail.registered_at", rx.el.span(m.registered, dir="ltr")),
+            _optional(
+                m.recipient.fr != "",
+                "mail.recipient",
+                detail.said(m.recipient),
+                dir="auto",
+                data_testid="detail-recipient",
             ),
-            rx.cond(
-                m["sender"] != "",
-                rx.fragment(
-                    *_dt(
-                        "mail.sender",
-                        rx.el.span(
-                            rx.el.span(pick(m["sender_ar"], m["sender"]), dir="auto", data_testid="detail-sender"),
-                            rx.cond(
-                                m["sender_id"] != "",
-                                rx.el.span(" · ", rx.el.span(m["sender_id"], dir="ltr"), class_name="muted"),
-                            ),
-                            rx.cond(
-                                m["sender_email"] != "",
-                                rx.el.span(" · ", rx.el.span(m["sender_email"], dir="ltr"), class_name="muted"),
-                            ),
-                            rx.cond(
-                                m["sender_phone"] != "",
-                                rx.el.span(" · ", rx.el.span(m["sender_phone"], dir="ltr"), class_name="muted"),
-                            ),
-                        ),
-                    )
-                ),
+            _optional(m.sender.fr != "", "mail.sender", sender),
+            _optional(
+                m.contact != "",
+                "contact.on_letter",
+                rx.el.span(m.contact, dir="auto", data_testid="detail-contact"),
             ),
-            rx.cond(
-                m["contact"] != "",
-                rx.fragment(
-                    *_dt("contact.on_letter", rx.el.span(m["contact"], dir="auto", data_testid="detail-contact"))
-                ),
-            ),
-            *_dt("mail.type", rx.cond(m["type"] != "", t_choice(m["type"], "mailtype.", MAIL_TYPES), "—")),
-            *_dt("mail.priority", t_choice(m["priority"], "priority.", PRIORITIES)),
-            *_dt(
-                "mail.deadline",
-                rx.cond(
-                    m["dl"] != "",
-                    rx.el.span(
-                        rx.el.span(m["dl"], dir="ltr"),
-                        rx.cond(
-                            m["dl_fr"] != "",
-                            rx.el.span(pick(m["dl_ar"], m["dl_fr"], m["dl_en"]), class_name="dline-note"),
-                        ),
-                        class_name="dline dline-" + m["dl_state"],
-                        data_testid="detail-deadline",
-                    ),
-                    "—",
-                ),
-            ),
-            *_dt(
+            *dl_row("mail.type", _or_dash(m.type, t_choice(m.type, "mailtype.", MAIL_TYPES))),
+            *dl_row("mail.priority", t_choice(m.priority, "priority.", PRIORITIES)),
+            *dl_row("mail.deadline", _or_dash(m.dl, _deadline())),
+            *dl_row(
                 "mail.confidentiality",
-                rx.cond(m["confidential"] != "", t("mail.confidential"), t("mail.not_confidential")),
+                rx.cond(m.confidential, t("mail.confidential"), t("mail.not_confidential")),
             ),
-            *_dt(
+            *dl_row(
                 "mail.action_unit",
-                rx.cond(m["unit_fr"] != "", pick(m["unit_ar"], m["unit_fr"]), "—"),
+                _or_dash(m.unit.fr, detail.said(m.unit)),
                 data_testid="detail-unit",
             ),
-            *_dt(
+            *dl_row(
                 "mail.assignee",
-                rx.cond(m["assignee_fr"] != "", pick(m["assignee_ar"], m["assignee_fr"]), "—"),
+                _or_dash(m.assignee.fr, detail.said(m.assignee)),
                 data_testid="detail-assignee",
             ),
-            rx.cond(m["closed"] != "", rx.fragment(*_dt("mail.closed_at", rx.el.span(m["closed"], dir="ltr")))),
-            rx.cond(
-                MailState.copies.length() > 0,
-                rx.fragment(
-                    *_dt(
-                        "sending.copies",
-                        rx.el.span(
-                            rx.foreach(
-                                MailState.copies,
-                                lambda c: rx.el.span(
-                                    rx.icon("copy", size=14, aria_hidden="true"),
-                                    pick(c["name_ar"], c["name_fr"]),
-                                    class_name="badge info-copy",
-                                ),
-                            ),
-                            class_name="row-actions",
-                        ),
-                        data_testid="detail-copies",
-                    )
-                ),
-            ),
+            _optional(m.closed != "", "mail.closed_at", rx.el.span(m.closed, dir="ltr")),
+            _optional(S.copies.length() > 0, "sending.copies", _copies(), data_testid="detail-copies"),
             class_name="dl",
         ),
         rx.cond(
-            MailState.info_only,
+            S.info_only,
             rx.el.p(
                 rx.icon("copy", size=16, aria_hidden="true"),
                 t("sending.copy_for_you"),
@@ -493,10 +498,10 @@ def _meta() -> rx.Component:
             ),
         ),
         rx.cond(
-            m["message"] != "",
+            m.message != "",
             rx.fragment(
                 rx.el.h3(t("mail.message"), class_name="subsection-title"),
-                rx.el.p(m["message"], class_name="pre-wrap detail-message", dir="auto"),
+                rx.el.p(m.message, class_name="pre-wrap detail-message", dir="auto"),
             ),
         ),
         aria_label=t("mail.metadata"),
@@ -504,95 +509,35 @@ def _meta() -> rx.Component:
 
 
 def _actions() -> rx.Component:
-    S = MailState
     return rx.el.div(
-        rx.cond(
-            S.can_take,
-            rx.el.button(
-                rx.icon("hand", size=18, aria_hidden="true"),
-                t("mail.take"),
-                type="button",
-                on_click=S.take,
-                class_name="btn btn-primary",
-                data_testid="action-take",
-            ),
-        ),
+        detail.action(S.can_take, "hand", "mail.take", S.take, "action-take", kind="primary"),
         rx.cond(
             S.can_dispatch,
-            rx.el.button(
-                rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl"),
-                rx.cond(S.m["status"] == "to_qualify", t("draft.dispatch_first"), t("mail.redispatch")),
-                type="button",
-                on_click=DispatchState.open(S.m["id"], "mail"),
-                class_name="btn btn-secondary",
-                data_testid="action-dispatch",
+            detail.icon_button(
+                "send",
+                rx.cond(S.m.status == "to_qualify", t("draft.dispatch_first"), t("mail.redispatch")),
+                DispatchState.open(S.m.id, "mail"),
+                flip=True,
+                testid="action-dispatch",
             ),
         ),
-        rx.cond(
-            S.can_return,
-            rx.el.button(
-                rx.icon("undo-2", size=18, aria_hidden="true", class_name="flip-rtl"),
-                t("mail.return"),
-                type="button",
-                on_click=S.open_panel("return"),
-                class_name="btn btn-secondary",
-                data_testid="action-return",
-            ),
-        ),
-        rx.cond(
+        detail.action(S.can_return, "undo-2", "mail.return", S.open_panel("return"), "action-return", flip=True),
+        detail.action(
             S.can_send & ~SendState.s_open,
-            rx.el.button(
-                rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl"),
-                t("sending.open"),
-                type="button",
-                on_click=SendState.open_mail(S.m["id"]),
-                class_name="btn btn-primary",
-                data_testid="action-send",
-            ),
+            "send",
+            "sending.open",
+            SendState.open_mail(S.m.id),
+            "action-send",
+            kind="primary",
+            flip=True,
         ),
+        detail.action(S.can_answer, "pencil", "mail.answer", S.open_panel("answer"), "action-answer"),
+        detail.action(S.can_reprint, "printer", "draft.label_reprint", S.open_panel("label"), "action-reprint-label"),
         rx.cond(
-            S.can_answer,
-            rx.el.button(
-                rx.icon("pencil", size=18, aria_hidden="true"),
-                t("mail.answer"),
-                type="button",
-                on_click=S.open_panel("answer"),
-                class_name="btn btn-secondary",
-                data_testid="action-answer",
-            ),
+            S.m.evidence != "",
+            detail.link_button("file-check", "mail.delivery_evidence", S.m.evidence, size=18, testid="action-evidence"),
         ),
-        rx.cond(
-            S.can_reprint,
-            rx.el.button(
-                rx.icon("printer", size=18, aria_hidden="true"),
-                t("draft.label_reprint"),
-                type="button",
-                on_click=S.open_panel("label"),
-                class_name="btn btn-secondary",
-                data_testid="action-reprint-label",
-            ),
-        ),
-        rx.cond(
-            S.m["evidence"] != "",
-            rx.el.a(
-                rx.icon("file-check", size=18, aria_hidden="true"),
-                t("mail.delivery_evidence"),
-                href=S.m["evidence"],
-                class_name="btn btn-secondary",
-                data_testid="action-evidence",
-            ),
-        ),
-        rx.cond(
-            S.can_close,
-            rx.el.button(
-                rx.icon("archive", size=18, aria_hidden="true"),
-                t("mail.close"),
-                type="button",
-                on_click=S.open_panel("close"),
-                class_name="btn btn-danger",
-                data_testid="action-close",
-            ),
-        ),
+        detail.action(S.can_close, "archive", "mail.close", S.open_panel("close"), "action-close", kind="danger"),
         class_name="actions detail-actions",
     )
 
@@ -600,58 +545,49 @@ def _actions() -> rx.Component:
 ANSWER_TEMPLATES = ("acknowledge", "favourable", "missing_documents", "unfavourable")
 
 
+def _select(name: str, fid: str, label_key: str, *options: rx.Component, **props: Any) -> rx.Component:
+    """A labelled ``<select>`` (id ``fid``, also its test id)."""
+    return detail.labelled(label_key, fid, rx.el.select(*options, name=name, id=fid, data_testid=fid, **props))
+
+
 def _person_select(name: str, label_key: str, people: rx.Var, empty_key: str, required: bool) -> rx.Component:
-    return rx.el.div(
-        rx.el.label(t(label_key), html_for=f"letter-{name}", class_name="label"),
-        rx.el.select(
-            rx.el.option(t(empty_key), value=""),
-            rx.foreach(people, lambda p: rx.el.option(pick(p["label_ar"], p["label_fr"]), value=p["id"])),
-            name=name,
-            id=f"letter-{name}",
-            required=required,
-            class_name="input select",
-            data_testid=f"letter-{name}",
-        ),
-        class_name="field",
+    return _select(
+        name,
+        f"letter-{name}",
+        label_key,
+        rx.el.option(t(empty_key), value=""),
+        rx.foreach(people, lambda p: rx.el.option(detail.said(p.label), value=p.id)),
+        required=required,
+        class_name="input select",
     )
 
 
 def _answer_panel() -> rx.Component:
     """Write the answer here: a template with merge fields, the text, the circuit, a PDF preview, then
     the signature circuit starts with the letter itself (uploading a prepared PDF stays possible)."""
-    S = MailState
-    lang_select = rx.el.select(
-        rx.el.option(t("lang.name.fr"), value="fr"),
-        rx.el.option(t("lang.name.ar"), value="ar"),
-        name="letter_lang",
-        id="answer-lang",
-        class_name="input",
-        data_testid="answer-lang",
-    )
     circuit = rx.el.div(
         _person_select("visa", "draft.visa", S.visa_people, "draft.no_visa", False),
         _person_select("signatory", "draft.signatory", S.signers, "common.select", True),
         class_name="form-grid",
     )
     return card(
-        rx.el.h2(t("draft.title"), class_name="section-title", id="answer-title"),
+        section_title("draft.title", id="answer-title"),
         rx.el.form(
             rx.el.div(
-                rx.el.div(
-                    rx.el.label(t("mail.answer_template"), html_for="answer-template", class_name="label"),
-                    rx.el.select(
-                        *[rx.el.option(t(f"answer.template.{k}"), value=k) for k in ANSWER_TEMPLATES],
-                        name="template",
-                        id="answer-template",
-                        class_name="input",
-                        data_testid="answer-template",
-                    ),
-                    class_name="field",
+                _select(
+                    "template",
+                    "answer-template",
+                    "mail.answer_template",
+                    *[rx.el.option(t(f"answer.template.{k}"), value=k) for k in ANSWER_TEMPLATES],
+                    class_name="input",
                 ),
-                rx.el.div(
-                    rx.el.label(t("mail.answer_lang"), html_for="answer-lang", class_name="label"),
-                    lang_select,
-                    class_name="field",
+                _select(
+                    "letter_lang",
+                    "answer-lang",
+                    "mail.answer_lang",
+                    rx.el.option(t("lang.name.fr"), value="fr"),
+                    rx.el.option(t("lang.name.ar"), value="ar"),
+                    class_name="input",
                 ),
                 class_name="form-grid",
             ),
@@ -670,12 +606,12 @@ def _answer_panel() -> rx.Component:
             submit_key="draft.start",
             testid="letter-form",
         ),
-        pf.letter_preview(S.preview_src, S.preview_pages, "apercu-" + S.m["slug"] + ".pdf"),
+        pf.letter_preview(S.preview_src, S.preview_pages, "apercu-" + S.m.slug + ".pdf"),
         rx.el.p(
-            rx.el.a(
-                rx.icon("file-up", size=16, aria_hidden="true"),
-                t("draft.upload_instead"),
-                href=routes.PARAPHEUR + "?new=1&number=" + S.m["number"],
+            detail.link_button(
+                "file-up",
+                "draft.upload_instead",
+                routes.PARAPHEUR + "?new=1&number=" + S.m.number,
                 class_name="link",
             ),
             class_name="hint",
@@ -687,37 +623,19 @@ def _answer_panel() -> rx.Component:
 
 def _label_panel() -> rx.Component:
     """Reprint the QR label: the new code replaces the old one, which the clerk is told first."""
-    S = MailState
     return card(
-        rx.el.div(
-            rx.el.h2(t("draft.label_reprint"), class_name="section-title", id="label-title"),
-            rx.el.button(
-                rx.icon("x", size=18, aria_hidden="true"),
-                type="button",
-                on_click=S.open_panel(""),
-                class_name="btn btn-small btn-ghost",
-                aria_label=t("common.close"),
-            ),
-            class_name="card-head",
-        ),
+        detail.panel_head("draft.label_reprint", "label-title", S.open_panel("")),
         rx.el.p(t("draft.label_warning"), class_name="hint"),
         rx.el.div(
-            rx.el.button(
-                rx.icon("printer", size=16, aria_hidden="true"),
-                t("reg.label_small"),
-                type="button",
-                on_click=S.reprint_label("label"),
-                class_name="btn btn-primary",
-                data_testid="label-reprint-small",
+            detail.icon_button(
+                "printer",
+                "reg.label_small",
+                S.reprint_label("label"),
+                kind="primary",
+                size=16,
+                testid="label-reprint-small",
             ),
-            rx.el.button(
-                rx.icon("file-text", size=16, aria_hidden="true"),
-                t("reg.label_a4"),
-                type="button",
-                on_click=S.reprint_label("a4"),
-                class_name="btn btn-secondary",
-                data_testid="label-reprint-a4",
-            ),
+            detail.icon_button("file-text", "reg.label_a4", S.reprint_label("a4"), size=16, testid="label-reprint-a4"),
             class_name="actions",
         ),
         aria_labelledby="label-title",
@@ -726,12 +644,12 @@ def _label_panel() -> rx.Component:
 
 
 def _reason_form(kind: str, handler, title_key: str, submit_key: str, required: bool) -> rx.Component:
-    S = MailState
     return card(
-        rx.el.h2(t(title_key), class_name="section-title", id=f"{kind}-title"),
+        section_title(title_key, id=f"{kind}-title"),
         rx.el.form(
-            rx.el.div(
-                rx.el.label(t("mail.reason"), html_for=f"{kind}-reason", class_name="label"),
+            detail.labelled(
+                "mail.reason",
+                f"{kind}-reason",
                 rx.el.textarea(
                     id=f"{kind}-reason",
                     name="reason",
@@ -741,13 +659,8 @@ def _reason_form(kind: str, handler, title_key: str, submit_key: str, required: 
                     data_testid=f"{kind}-reason",
                     rows=3,
                 ),
-                class_name="field",
             ),
-            rx.el.div(
-                rx.el.button(t(submit_key), type="submit", class_name="btn btn-primary", data_testid=f"{kind}-submit"),
-                rx.el.button(t("common.cancel"), type="button", on_click=S.open_panel(""), class_name="btn btn-ghost"),
-                class_name="actions",
-            ),
+            detail.form_actions(submit(submit_key, f"{kind}-submit"), S.open_panel("")),
             on_submit=handler,
             class_name="form",
             key=S.form_key,
@@ -756,135 +669,75 @@ def _reason_form(kind: str, handler, title_key: str, submit_key: str, required: 
     )
 
 
-def _documents() -> rx.Component:
-    S = MailState
-    return card(
-        rx.el.h2(t("mail.documents"), class_name="section-title"),
-        rx.cond(
-            S.docs.length() > 0,
-            rx.el.ul(
-                rx.foreach(
-                    S.docs,
-                    lambda d: rx.el.li(
-                        rx.el.div(
-                            rx.icon("file-text", size=20, class_name="file-icon", aria_hidden="true"),
-                            rx.el.div(
-                                rx.el.span(d["name"], class_name="file-name", dir="auto"),
-                                rx.el.p(
-                                    rx.el.span(t_choice(d["kind"], "dockind.", DOCUMENT_KINDS), class_name="badge"),
-                                    rx.cond(d["pages"] != "", page_count(d["pages"])),
-                                    size_text(d),
-                                    rx.el.code("SHA-256 " + d["sha"] + "…", dir="ltr", title=d["sha_full"]),
-                                    class_name="file-meta",
-                                ),
-                                class_name="file-body",
-                            ),
-                            rx.el.div(
-                                rx.el.a(
-                                    rx.icon("eye", size=16, aria_hidden="true"),
-                                    t("mail.view"),
-                                    href=d["view"],
-                                    target="_blank",
-                                    rel="noopener",
-                                    class_name="btn btn-small btn-secondary",
-                                    data_testid="doc-view-" + d["id"],
-                                ),
-                                rx.el.a(
-                                    rx.icon("download", size=16, aria_hidden="true"),
-                                    t("mail.download"),
-                                    href=d["download"],
-                                    target="_blank",
-                                    rel="noopener",
-                                    class_name="btn btn-small btn-ghost",
-                                    data_testid="doc-download-" + d["id"],
-                                ),
-                                class_name="row-actions",
-                            ),
-                            class_name="doc-row",
-                        ),
-                        class_name="file-row",
-                    ),
+def _document(d: rx.Var) -> rx.Component:
+    return rx.el.li(
+        rx.el.div(
+            rx.icon("file-text", size=20, class_name="file-icon", aria_hidden="true"),
+            rx.el.div(
+                rx.el.span(d.name, class_name="file-name", dir="auto"),
+                rx.el.p(
+                    rx.el.span(t_choice(d.kind, "dockind.", DOCUMENT_KINDS), class_name="badge"),
+                    rx.cond(d.pages != "", page_count(d.pages)),
+                    size_text(d),
+                    rx.el.code("SHA-256 " + d.sha + "…", dir="ltr", title=d.sha_full),
+                    class_name="file-meta",
                 ),
-                class_name="file-list",
-                data_testid="doc-list",
+                class_name="file-body",
             ),
-            rx.el.p(t("mail.no_documents"), class_name="muted"),
+            rx.el.div(
+                detail.link_button("eye", "mail.view", d.view, small=True, new_tab=True, testid="doc-view-" + d.id),
+                detail.link_button(
+                    "download",
+                    "mail.download",
+                    d.download,
+                    kind="ghost",
+                    small=True,
+                    new_tab=True,
+                    testid="doc-download-" + d.id,
+                ),
+                class_name="row-actions",
+            ),
+            class_name="doc-row",
+        ),
+        class_name="file-row",
+    )
+
+
+def _documents() -> rx.Component:
+    return card(
+        section_title("mail.documents"),
+        detail.listing(
+            S.docs, _document, empty_key="mail.no_documents", class_name="file-list", data_testid="doc-list"
         ),
     )
 
 
-def _history() -> rx.Component:
-    S = MailState
-    return card(
-        rx.el.h2(t("mail.history"), class_name="section-title"),
-        rx.el.ol(
-            rx.foreach(
-                S.events,
-                lambda e: rx.el.li(
-                    rx.el.span(class_name="timeline-dot", aria_hidden="true"),
-                    rx.el.div(
-                        rx.el.span(
-                            t_choice(e["action"], "history.", list(HISTORY) + ["other"]), class_name="timeline-title"
-                        ),
-                        rx.el.span(
-                            rx.el.span(e["at"], dir="ltr"),
-                            " · ",
-                            rx.cond(e["portal"] != "", t("mail.by_portal"), pick(e["who_ar"], e["who_fr"])),
-                            class_name="timeline-time",
-                        ),
-                        rx.cond(
-                            e["detail_fr"] != "",
-                            rx.el.span(pick(e["detail_ar"], e["detail_fr"]), class_name="timeline-detail", dir="auto"),
-                        ),
-                        class_name="timeline-body",
-                    ),
-                    class_name="timeline-item",
-                    data_action=e["action"],
-                ),
-            ),
-            class_name="timeline",
-            data_testid="history-list",
+def _event(e: rx.Var) -> rx.Component:
+    return detail.timeline_item(
+        [t_choice(e.action, "history.", list(HISTORY) + ["other"])],
+        e.at,
+        rx.cond(e.portal, t("mail.by_portal"), detail.said(e.who)),
+        rx.cond(
+            e.detail.fr != "",
+            rx.el.span(detail.said(e.detail), class_name="timeline-detail", dir="auto"),
         ),
+        data_action=e.action,
     )
 
 
 def _notes() -> rx.Component:
-    S = MailState
     return card(
-        rx.el.h2(t("mail.notes"), class_name="section-title", id="notes-title"),
-        rx.cond(
-            S.notes.length() > 0,
-            rx.el.ul(
-                rx.foreach(
-                    S.notes,
-                    lambda n: rx.el.li(
-                        rx.el.p(n["body"], class_name="pre-wrap note-body", dir="auto"),
-                        rx.el.p(
-                            pick(n["who_ar"], n["who_fr"]),
-                            " · ",
-                            rx.el.span(n["at"], dir="ltr"),
-                            class_name="muted note-meta",
-                        ),
-                        class_name="note-item",
-                    ),
-                ),
-                class_name="note-list",
-                data_testid="note-list",
-            ),
-            rx.el.p(t("mail.no_notes"), class_name="muted"),
+        section_title("mail.notes", id="notes-title"),
+        detail.listing(
+            S.notes,
+            lambda n: rx.el.li(*detail.note_text(n.body, detail.said(n.who), n.at), class_name="note-item"),
+            empty_key="mail.no_notes",
+            class_name="note-list",
+            data_testid="note-list",
         ),
         rx.el.form(
-            rx.el.label(t("mail.note_label"), html_for="note-input", class_name="label"),
-            rx.el.textarea(
-                id="note-input",
-                name="body",
-                required=True,
-                max_length=5000,
-                rows=3,
-                class_name="input textarea",
-                data_testid="note-input",
-            ),
-            rx.el.button(t("mail.note_submit"), type="submit", class_name="btn btn-primary", data_testid="note-submit"),
+            *detail.note_input("note-input", "note-input", 5000),
+            submit("mail.note_submit", "note-submit"),
             on_submit=S.add_note,
             class_name="form",
             key=S.form_key,
@@ -893,129 +746,95 @@ def _notes() -> rx.Component:
     )
 
 
-def _links() -> rx.Component:
-    S = MailState
-    return card(
+def _link_form() -> rx.Component:
+    return rx.el.form(
         rx.el.div(
-            rx.el.h2(t("mail.links"), class_name="section-title"),
-            rx.cond(
-                S.panel != "link",
-                rx.el.button(
-                    rx.icon("link", size=16, aria_hidden="true"),
-                    t("mail.link_add"),
-                    type="button",
-                    on_click=S.open_panel("link"),
-                    class_name="btn btn-small btn-ghost",
-                    data_testid="link-open",
+            detail.labelled(
+                "mail.link_number",
+                "link-number",
+                rx.el.input(
+                    id="link-number",
+                    name="number",
+                    required=True,
+                    dir="ltr",
+                    class_name="input",
+                    placeholder="MEF/2026/A/000001",
+                    max_length=40,
+                    data_testid="link-number",
                 ),
             ),
-            class_name="card-head",
-        ),
-        rx.cond(
-            S.links.length() > 0,
-            rx.el.ul(
-                rx.foreach(
-                    S.links,
-                    lambda link: rx.el.li(
-                        rx.el.span(t_choice(link["kind"], "linkkind.", LINK_KINDS), class_name="badge"),
-                        rx.el.a(rx.el.code(link["number"], dir="ltr"), href=link["href"]),
-                        rx.el.span(link["subject"], class_name="muted"),
-                        class_name="role-row",
-                    ),
+            detail.labelled(
+                "mail.link_kind",
+                "link-kind",
+                rx.el.select(
+                    *[rx.el.option(t(f"linkkind.{k}"), value=k) for k in LINK_KINDS],
+                    id="link-kind",
+                    name="kind",
+                    default_value="same_file",
+                    class_name="input select",
                 ),
-                class_name="role-list",
-                data_testid="link-list",
             ),
-            rx.el.p(t("mail.no_links"), class_name="muted"),
+            class_name="form-grid",
         ),
-        rx.cond(
-            S.panel == "link",
-            rx.el.form(
-                rx.el.div(
-                    rx.el.div(
-                        rx.el.label(t("mail.link_number"), html_for="link-number", class_name="label"),
-                        rx.el.input(
-                            id="link-number",
-                            name="number",
-                            required=True,
-                            dir="ltr",
-                            class_name="input",
-                            placeholder="MEF/2026/A/000001",
-                            max_length=40,
-                            data_testid="link-number",
-                        ),
-                        class_name="field",
-                    ),
-                    rx.el.div(
-                        rx.el.label(t("mail.link_kind"), html_for="link-kind", class_name="label"),
-                        rx.el.select(
-                            *[rx.el.option(t(f"linkkind.{k}"), value=k) for k in LINK_KINDS],
-                            id="link-kind",
-                            name="kind",
-                            default_value="same_file",
-                            class_name="input select",
-                        ),
-                        class_name="field",
-                    ),
-                    class_name="form-grid",
-                ),
-                rx.el.div(
-                    rx.el.button(
-                        t("mail.link_add"), type="submit", class_name="btn btn-primary", data_testid="link-submit"
-                    ),
-                    rx.el.button(
-                        t("common.cancel"), type="button", on_click=S.open_panel(""), class_name="btn btn-ghost"
-                    ),
-                    class_name="actions",
-                ),
-                on_submit=S.add_link,
-                class_name="form",
-                key=S.form_key,
-            ),
-        ),
+        detail.form_actions(submit("mail.link_add", "link-submit"), S.open_panel("")),
+        on_submit=S.add_link,
+        class_name="form",
+        key=S.form_key,
     )
 
 
-def page() -> rx.Component:
-    S = MailState
-    return layout(
-        rx.el.a(
-            rx.icon("arrow-left", size=16, aria_hidden="true", class_name="flip-rtl"),
-            t("mail.back_inbox"),
-            href=routes.INBOX,
-            class_name="back-link",
-        ),
-        rx.el.h1(t("mail.title"), id="page-title", class_name="page-title sr-only", data_testid="page-title"),
-        messages(SessionState),
-        rx.cond(
-            S.found,
-            rx.el.div(
-                rx.el.div(
-                    _meta(),
-                    send_result(),
-                    _actions(),
-                    rx.cond(SendState.s_open, send_panel()),
-                    rx.cond(DispatchState.d_open, dispatch_panel()),
-                    rx.cond(
-                        S.panel == "return",
-                        _reason_form("return", S.return_item, "mail.return_title", "mail.return", True),
-                    ),
-                    rx.cond(
-                        S.panel == "close", _reason_form("close", S.close_item, "mail.close_title", "mail.close", False)
-                    ),
-                    rx.cond(S.panel == "answer", _answer_panel()),
-                    rx.cond(S.panel == "label", _label_panel()),
-                    _documents(),
-                    _notes(),
-                    class_name="detail-main",
+def _links() -> rx.Component:
+    return card(
+        detail.card_head(
+            section_title("mail.links"),
+            rx.cond(
+                S.panel != "link",
+                detail.icon_button(
+                    "link", "mail.link_add", S.open_panel("link"), kind="ghost", small=True, size=16, testid="link-open"
                 ),
-                rx.el.div(_history(), _links(), class_name="detail-side"),
-                class_name="detail-grid",
             ),
-            rx.cond(S.loaded, not_found()),
         ),
+        detail.listing(
+            S.links,
+            lambda link: rx.el.li(
+                rx.el.span(t_choice(link.kind, "linkkind.", LINK_KINDS), class_name="badge"),
+                rx.el.a(rx.el.code(link.number, dir="ltr"), href=link.href),
+                rx.el.span(link.subject, class_name="muted"),
+                class_name="role-row",
+            ),
+            empty_key="mail.no_links",
+            class_name="role-list",
+            data_testid="link-list",
+        ),
+        rx.cond(S.panel == "link", _link_form()),
+    )
+
+
+def _panel(name: str, component: rx.Component) -> rx.Component:
+    return rx.cond(S.panel == name, component)
+
+
+def page() -> rx.Component:
+    return detail.detail_page(
+        S,
+        back=("mail.back_inbox", routes.INBOX),
+        title_key="mail.title",
+        main=[
+            _meta(),
+            send_result(),
+            _actions(),
+            rx.cond(SendState.s_open, send_panel()),
+            rx.cond(DispatchState.d_open, dispatch_panel()),
+            _panel("return", _reason_form("return", S.return_item, "mail.return_title", "mail.return", True)),
+            _panel("close", _reason_form("close", S.close_item, "mail.close_title", "mail.close", False)),
+            _panel("answer", _answer_panel()),
+            _panel("label", _label_panel()),
+            _documents(),
+            _notes(),
+        ],
+        side=[detail.history_card(S.events, _event, testid="history-list"), _links()],
+        missing=detail.not_found("mail.not_found", "mail.back_inbox", routes.INBOX, "mail-not-found"),
         active="inbox",
-        wide=True,
     )
 
 

@@ -22,8 +22,10 @@ from mrasla_app.i18n import translate
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.parapheur import batch, signing_keys
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.detail import back_link, fresh_actor
 from mrasla_app.ui.components.forms import card, messages, page_title
 from mrasla_app.ui.components.layout import layout
+from mrasla_app.ui.components.page_viewer import pin_input
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.state import SessionState
 
@@ -146,12 +148,7 @@ class SignBatchState(SessionState):
     async def submit(self, form: dict):
         """Unlock once, then each ticked folder in its own transaction; the state is sent to the page
         after each folder (the progress bar and the report fill in as the batch goes)."""
-        if self.running:
-            return
-        try:
-            actor = self._require(PAGE)
-        except DomainError as exc:
-            self._fail(exc)
+        if self.running or (actor := fresh_actor(self, PAGE)) is None:
             return
         order = [int(r["id"]) for r in self.rows if r["id"] in self.selected]
         items = [batch.Item(fid, self._seen[fid]) for fid in order if fid in self._seen]
@@ -210,9 +207,10 @@ class SignBatchState(SessionState):
 
 # --- components -------------------------------------------------------------------------------------
 
+S = SignBatchState
+
 
 def _kind_tab(kind: str) -> rx.Component:
-    S = SignBatchState
     return rx.el.a(
         t(f"pb.kind.{kind}"),
         href=routes.batch_url(kind),
@@ -223,7 +221,6 @@ def _kind_tab(kind: str) -> rx.Component:
 
 
 def _row(r: rx.Var) -> rx.Component:
-    S = SignBatchState
     checked = S.selected.contains(r["id"])
     return rx.el.li(
         rx.el.label(
@@ -294,25 +291,20 @@ def _result(r: rx.Var) -> rx.Component:
 
 
 def _confirm() -> rx.Component:
-    S = SignBatchState
     count = S.selected.length()
     return rx.el.form(
         rx.cond(
             S.needs_pin,
             rx.el.div(
                 rx.el.label(t("pb.pin"), html_for="pb-pin", class_name="label"),
-                rx.el.input(
-                    id="pb-pin",
-                    name="pin",
-                    type="password",
-                    input_mode="numeric",
+                pin_input(
+                    "pb-pin",
+                    testid="pb-pin",
+                    strict=False,
                     pattern="[0-9]*",
                     auto_complete="off",
-                    max_length=12,
-                    required=True,
                     class_name="input pf-pin pb-pin",
                     disabled=S.running,
-                    data_testid="pb-pin",
                 ),
                 class_name="field pb-pin-field",
             ),
@@ -340,14 +332,8 @@ def _confirm() -> rx.Component:
 
 
 def page() -> rx.Component:
-    S = SignBatchState
     return layout(
-        rx.el.a(
-            rx.icon("arrow-left", size=16, aria_hidden="true", class_name="flip-rtl"),
-            t("pf.back"),
-            href=routes.PARAPHEUR,
-            class_name="back-link",
-        ),
+        back_link("pf.back", routes.PARAPHEUR),
         page_title("pb.title"),
         rx.el.nav(_kind_tab("sign"), _kind_tab("visa"), class_name="segmented pb-kinds", aria_label=t("pb.title")),
         rx.el.p(rx.cond(S.kind == "sign", t("pb.intro.sign"), t("pb.intro.visa")), class_name="lead"),

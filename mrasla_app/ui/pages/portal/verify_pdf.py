@@ -15,19 +15,17 @@ import io
 import reflex as rx
 
 from mrasla_app.api.verify import MAX_VERIFY_MB
-from mrasla_app.i18n import LANGS
 from mrasla_app.pki.validation import ValidationReport
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.platform import spool
 from mrasla_app.services.portal import verification
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.detail import SignatureRow, signature_item, signature_row
 from mrasla_app.ui.components.forms import card, messages, page_title, section_title
 from mrasla_app.ui.components.layout import layout
-from mrasla_app.ui.i18n import pick, t, t_choice
+from mrasla_app.ui.i18n import t, t_choice
 from mrasla_app.ui.pages.portal.common import (
     PortalState,
-    dl_row,
-    local_datetime,
     lookup_limit,
     read_capped,
     real_uploads,
@@ -58,10 +56,6 @@ REASONS = (
 REPORT_MAX_BYTES = 2 * 1024 * 1024
 
 
-def _flag(value: bool) -> str:
-    return "1" if value else ""
-
-
 class VerifyPdfState(PortalState):
     checked: bool = False
     authentic: bool = False
@@ -70,31 +64,13 @@ class VerifyPdfState(PortalState):
     level: str = ""  # PAdES level of the file (B-B, B-T, B-LT, B-LTA), "" when not authentic
     can_report: bool = False  # the file is small enough to be kept for the PDF report
     _report_source: str = ""  # spool id of the file just checked (its bytes stay on disk, never in the state)
-    signatures: list[
-        dict[str, str]
-    ] = []  # {signer, time_ar, time_fr, time_en, intact, trusted, timestamped, modified, certified}
+    signatures: list[SignatureRow] = []
 
     def _show_report(self, report: ValidationReport) -> None:
         self.checked, self.authentic = True, report.authentic
         self.reason = report.reason or ""
         self.level = report.level if report.authentic else ""
-        rows = []
-        for sig in report.signatures:
-            when = local_datetime(sig.signing_time) if sig.signing_time else dict.fromkeys(LANGS, "—")
-            rows.append(
-                {
-                    "signer": ", ".join(p for p in (sig.signer_common_name, sig.signer_organization) if p) or "—",
-                    "time_ar": when["ar"],
-                    "time_fr": when["fr"],
-                    "time_en": when["en"],
-                    "intact": _flag(sig.intact and sig.valid),
-                    "trusted": _flag(sig.trusted and not sig.revoked),
-                    "timestamped": _flag(sig.timestamped and sig.timestamp_valid),
-                    "modified": _flag(sig.modified_after_signing),
-                    "certified": _flag(sig.certified),
-                }
-            )
-        self.signatures = rows
+        self.signatures = [signature_row(sig) for sig in report.signatures]
 
     @rx.event
     def on_load(self):
@@ -148,43 +124,14 @@ class VerifyPdfState(PortalState):
         return rx.download(data=pdf, filename="validation-report.pdf", mime_type="application/pdf")
 
 
-def _check_row(label_key: str, value: rx.Var, good_when: bool = True) -> rx.Component:
-    good = (value == "1") if good_when else (value != "1")
-    return rx.el.li(
-        rx.cond(
-            good,
-            rx.icon("circle-check", size=18, aria_hidden="true", class_name="ok"),
-            rx.icon("circle-x", size=18, aria_hidden="true", class_name="bad"),
-        ),
-        rx.el.span(t(label_key)),
-        rx.el.strong(rx.cond(value == "1", t("common.yes"), t("common.no"))),
-        class_name=rx.cond(good, "check-row is-ok", "check-row is-bad"),
-    )
-
-
 def _signature(sig: rx.Var) -> rx.Component:
-    return rx.el.li(
-        rx.el.dl(
-            *dl_row("verify.sig.signer", sig["signer"], dir="auto", data_testid="sig-signer"),
-            *dl_row("verify.sig.time", pick(sig["time_ar"], sig["time_fr"], sig["time_en"])),
-            class_name="dl dl-stack",
-        ),
-        rx.el.ul(
-            _check_row("verify.sig.intact", sig["intact"]),
-            _check_row("verify.sig.trusted", sig["trusted"]),
-            _check_row("verify.sig.timestamped", sig["timestamped"]),
-            _check_row("verify.sig.modified", sig["modified"], good_when=False),
-            rx.el.li(
-                rx.icon("stamp", size=18, aria_hidden="true"),
-                rx.el.span(t("verify.sig.certified")),
-                rx.el.strong(rx.cond(sig["certified"] == "1", t("common.yes"), t("common.no"))),
-                class_name="check-row",
-            ),
-            class_name="check-list",
-        ),
-        class_name="sig-item",
-        data_testid="verify-signature",
+    certified = rx.el.li(
+        rx.icon("stamp", size=18, aria_hidden="true"),
+        rx.el.span(t("verify.sig.certified")),
+        rx.el.strong(rx.cond(sig.certified, t("common.yes"), t("common.no"))),
+        class_name="check-row",
     )
+    return signature_item(sig, testid="verify-signature", signer_testid="sig-signer", size=18, extra=[certified])
 
 
 def page() -> rx.Component:
