@@ -120,14 +120,3 @@ def confidential_badge(flag: rx.Var) -> rx.Component:
         flag != "",
         rx.el.span(rx.icon("lock", size=14, aria_hidden="true"), t("mail.confidential"), class_name="badge badge-conf"),
     )
-
-
-def not_found() -> rx.Component:
-    """The same clean answer for missing and not visible (no existence oracle)."""
-    return rx.el.div(
-        rx.icon("file-question", size=44, class_name="empty-icon", aria_hidden="true"),
-        rx.el.p(t("mail.not_found"), class_name="section-title"),
-        rx.el.a(t("mail.back_inbox"), href=routes.INBOX, class_name="btn btn-secondary"),
-        class_name="empty-state card",
-        data_testid="mail-not-found",
-    )
