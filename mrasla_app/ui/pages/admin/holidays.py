@@ -18,7 +18,7 @@ from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.dates import day_props, parse_day
 from mrasla_app.ui.components.editor import CreateForm, editor_card, row_button, rows_table
-from mrasla_app.ui.components.forms import button, checkbox_field, field
+from mrasla_app.ui.components.forms import button, checkbox_field, field, name_fields
 from mrasla_app.ui.components.mail import today
 from mrasla_app.ui.i18n import pick, t
 from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
@@ -117,8 +117,7 @@ def _create_form() -> rx.Component:
         "holiday-new-title",
         [
             field("holiday", "day", "holiday.day", required=True, **day_props()),
-            field("holiday", "name_fr", "field.name_fr", required=True, max_length=120, lang="fr", dir="ltr"),
-            field("holiday", "name_ar", "field.name_ar", required=True, max_length=120, lang="ar", dir="rtl"),
+            *name_fields("holiday", max_length=120),
         ],
         extras=(
             checkbox_field("holiday", "recurring", "holiday.recurring", default_checked=False),
