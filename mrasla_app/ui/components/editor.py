@@ -236,7 +236,7 @@ def edit_button(on_click: Any, testid: Any) -> rx.Component:
 def active_badge(
     active: Any, on_key: str = "common.active", off_key: str = "common.inactive", off_class: str = "badge"
 ) -> rx.Component:
-    """Whether a row is in use ("1") or not (""), as a badge."""
+    """Whether a row is in use (True, or "1") or not (False, or ""), as a badge."""
     return rx.cond(
-        active != "", rx.el.span(t(on_key), class_name="badge badge-ok"), rx.el.span(t(off_key), class_name=off_class)
+        active, rx.el.span(t(on_key), class_name="badge badge-ok"), rx.el.span(t(off_key), class_name=off_class)
     )
