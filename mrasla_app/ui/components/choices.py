@@ -20,6 +20,24 @@ class Choice:
 
 
 @dataclasses.dataclass
+class Coded:
+    """A row known by its code and named in both languages (an administration, a file plan entry…)."""
+
+    id: int = 0
+    code: str = ""
+    name_ar: str = ""
+    name_fr: str = ""
+
+
+@dataclasses.dataclass
+class FieldDef(Coded):
+    """A custom field of an administration's file plan (``kind``: text, number, date or choice)."""
+
+    kind: str = ""
+    choices: str = ""
+
+
+@dataclasses.dataclass
 class Named:
     """Something to pick under one name (a contact, a person, a tag)."""
 

@@ -19,7 +19,7 @@ from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.records import file_plan
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.choices import INDENT, Choice
+from mrasla_app.ui.components.choices import INDENT, Choice, FieldDef
 from mrasla_app.ui.components.dates import day_input, parse_day
 from mrasla_app.ui.components.files import page_count
 from mrasla_app.ui.components.forms import card, field, option, select_field
@@ -48,17 +48,6 @@ class DocLink:
     name: str = ""
     pages: int = 0
     view: str = ""
-
-
-@dataclasses.dataclass
-class CustomField:
-    """A custom field of the file plan, filled in when qualifying (``choices`` one a line)."""
-
-    id: int = 0
-    name_ar: str = ""
-    name_fr: str = ""
-    kind: str = ""
-    choices: str = ""
 
 
 def _name(p: views.PersonView) -> Choice:
@@ -107,7 +96,7 @@ class DispatchState(SessionState):
     d_plan_nodes: list[Choice] = []
     d_doc_types: list[Choice] = []
     d_tags: list[Choice] = []
-    d_fields: list[CustomField] = []
+    d_fields: list[FieldDef] = []  # choices one a line
     _id: int = 0
     _origin: str = ""
 
@@ -156,7 +145,7 @@ class DispatchState(SessionState):
         ]
         self.d_doc_types = [Choice(d.id, d.name_ar, d.name_fr) for d in p.types if d.active]
         self.d_tags = [Choice(g.id, g.label, g.label) for g in p.tags]
-        self.d_fields = [CustomField(f.id, f.name_ar, f.name_fr, f.kind.value, f.choices) for f in p.fields]
+        self.d_fields = [FieldDef(f.id, f.code, f.name_ar, f.name_fr, f.kind.value, f.choices) for f in p.fields]
 
     def _people(self, session, actor: Actor, unit: str) -> list[Choice]:
         if not unit.isdigit() or len(unit) > 12:

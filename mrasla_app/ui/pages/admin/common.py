@@ -3,7 +3,6 @@ a page listing its rows loads (``AdminPage``). The list-and-form pieces are ``co
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +14,7 @@ from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.choices import Coded
 from mrasla_app.ui.components.forms import messages, nav_tabs, page_title
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import pick, t
@@ -34,20 +34,10 @@ SUBPAGES = [
 ]
 
 
-@dataclasses.dataclass
-class Managed:
-    """An administration the actor may manage (the picker's options)."""
-
-    id: int = 0
-    code: str = ""
-    name_ar: str = ""
-    name_fr: str = ""
-
-
 class AdminState(SessionState):
     """The administrations the actor may manage, and the one currently selected."""
 
-    administrations: list[Managed] = []
+    administrations: list[Coded] = []
     adm_id: int = 0
 
     def _admin_actor(self) -> tuple[Actor | None, EventSpec | None]:
@@ -62,7 +52,7 @@ class AdminState(SessionState):
     def _load_administrations(self, actor: Actor) -> None:
         with db.read_session() as session:
             rows = directory.administrations_for(session, actor)
-        self.administrations = [Managed(a.id, a.code, a.name_ar, a.name_fr) for a in rows]
+        self.administrations = [Coded(a.id, a.code, a.name_ar, a.name_fr) for a in rows]
         ids = [a.id for a in rows]
         if self.adm_id not in ids:
             own = actor.administration_id if actor.administration_id in ids else None

@@ -17,7 +17,7 @@ from mrasla_app.services.errors import DomainError
 from mrasla_app.services.records import file_plan
 from mrasla_app.services.vocabulary import FIELD_KINDS, FINAL_ACTIONS, RETENTION_STARTS
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.choices import Named
+from mrasla_app.ui.components.choices import Coded, FieldDef, Named
 from mrasla_app.ui.components.editor import form_texts
 from mrasla_app.ui.components.forms import card, field, name_fields, option, section_title, select_field, submit
 from mrasla_app.ui.i18n import pick, t
@@ -33,47 +33,27 @@ def _int(value: object) -> int | None:
 
 
 @dataclasses.dataclass
-class PlanNode:
+class PlanNode(Coded):
     """An entry of the classification tree (``depth``: how many dots its code has)."""
 
-    id: int = 0
-    code: str = ""
-    name_ar: str = ""
-    name_fr: str = ""
     depth: int = 0
 
 
 @dataclasses.dataclass
-class DocType:
+class DocType(Coded):
     """A document type and its retention rule."""
 
-    id: int = 0
-    code: str = ""
-    name_ar: str = ""
-    name_fr: str = ""
     years: int = 0
     months: int = 0
     start: str = ""
     action: str = ""
 
 
-@dataclasses.dataclass
-class PlanField:
-    """A custom field (``choices`` shown on one line)."""
-
-    id: int = 0
-    code: str = ""
-    name_ar: str = ""
-    name_fr: str = ""
-    kind: str = ""
-    choices: str = ""
-
-
 class FilePlanState(AdminPage, AdminState):
     nodes: list[PlanNode] = []
     types: list[DocType] = []
     tags: list[Named] = []
-    fields: list[PlanField] = []
+    fields: list[FieldDef] = []  # choices shown on one line
     form_key: int = 0
 
     def _clear(self) -> None:
@@ -101,8 +81,7 @@ class FilePlanState(AdminPage, AdminState):
         ]
         self.tags = [Named(g.id, g.label) for g in p.tags]
         self.fields = [
-            PlanField(f.id, f.code, f.name_ar, f.name_fr, f.kind.value, f.choices.replace("\n", " · "))
-            for f in p.fields
+            FieldDef(f.id, f.code, f.name_ar, f.name_fr, f.kind.value, f.choices.replace("\n", " · ")) for f in p.fields
         ]
 
     def _save(self, action, ok_key: str) -> None:  # noqa: ANN001 - (session, actor) -> object

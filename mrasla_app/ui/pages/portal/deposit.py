@@ -25,7 +25,7 @@ from mrasla_app.services.portal import deposits, views
 from mrasla_app.services.portal.deposits import DepositForm
 from mrasla_app.settings import get_settings
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.choices import INDENT, Choice, unit_choices
+from mrasla_app.ui.components.choices import INDENT, Choice, Coded, unit_choices
 from mrasla_app.ui.components.files import file_row
 from mrasla_app.ui.components.forms import (
     button,
@@ -82,13 +82,9 @@ class DepositFiles(rx.State):
 
 
 @dataclasses.dataclass
-class DirectoryEntry:
+class DirectoryEntry(Coded):
     """An administration found in the public directory (step 1)."""
 
-    id: int = 0
-    code: str = ""
-    name_ar: str = ""
-    name_fr: str = ""
     city_ar: str = ""
     city_fr: str = ""
 
