@@ -22,6 +22,7 @@ import reflex as rx
 
 from mrasla_app import db
 from mrasla_app.services.correspondence import batches
+from mrasla_app.services.correspondence.indexing import Proposal
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.services.platform import storage
 from mrasla_app.services.vocabulary import BATCH_WORKING
@@ -98,15 +99,7 @@ class LetterDraft:
     position: int = 0
     type_code: str = ""
     preview: str = ""  # a data: URL of the first page
-    sender: str = ""
-    reference: str = ""
-    dated: str = ""
-    id_kind: str = ""
-    id_value: str = ""
-    subject: str = ""
-
-
-PROPOSALS = ("sender", "reference", "dated", "id_kind", "id_value", "subject")
+    read: Proposal = Proposal()  # what the reading proposes
 
 
 class BatchState(SessionState):
@@ -152,12 +145,9 @@ class BatchState(SessionState):
             elif current_id != letter.id:
                 proposal = json.loads(letter.proposal or "{}")
                 preview = base64.b64encode(storage.get(letter.preview_sha256)).decode() if letter.preview_sha256 else ""
+                read = Proposal(**{k.name: str(proposal.get(k.name, "")) for k in dataclasses.fields(Proposal)})
                 self.current = LetterDraft(
-                    letter.id,
-                    letter.position,
-                    letter.type_code,
-                    f"data:image/jpeg;base64,{preview}",
-                    **{k: str(proposal.get(k, "")) for k in PROPOSALS},
+                    letter.id, letter.position, letter.type_code, f"data:image/jpeg;base64,{preview}", read
                 )
             return working or batch.status.value in BATCH_WORKING
 
@@ -534,7 +524,7 @@ def _confirm_form() -> rx.Component:
                     FORM,
                     "sender_name",
                     "reg.sender_name",
-                    default_value=c.sender,
+                    default_value=c.read.sender,
                     max_length=150,
                     dir="auto",
                     required=True,
@@ -549,22 +539,24 @@ def _confirm_form() -> rx.Component:
                             option("CIN", t("deposit.id_kind.CIN")),
                             option("ICE", t("deposit.id_kind.ICE")),
                         ],
-                        default_value=c.id_kind,
+                        default_value=c.read.id_kind,
                     ),
                     field(
                         FORM,
                         "sender_id_value",
                         "deposit.id_value",
-                        default_value=c.id_value,
+                        default_value=c.read.id_value,
                         max_length=40,
                         dir="ltr",
                     ),
-                    field(FORM, "reference", "batch.reference", default_value=c.reference, max_length=60, dir="ltr"),
+                    field(
+                        FORM, "reference", "batch.reference", default_value=c.read.reference, max_length=60, dir="ltr"
+                    ),
                     field(
                         FORM,
                         "dated",
                         "batch.dated",
-                        default_value=c.dated,
+                        default_value=c.read.dated,
                         max_length=10,
                         dir="ltr",
                         hint_key="batch.dated_hint",
@@ -575,7 +567,7 @@ def _confirm_form() -> rx.Component:
                     FORM,
                     "subject",
                     "deposit.subject",
-                    default_value=c.subject,
+                    default_value=c.read.subject,
                     max_length=255,
                     dir="auto",
                     required=True,
