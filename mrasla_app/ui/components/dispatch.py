@@ -9,6 +9,8 @@ re-reads the correspondence through ``scoping.get_visible`` and lets the service
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 
 from mrasla_app import db
@@ -17,9 +19,10 @@ from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.records import file_plan
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.choices import INDENT, Choice, FieldDef
 from mrasla_app.ui.components.dates import day_input, parse_day
 from mrasla_app.ui.components.files import page_count
-from mrasla_app.ui.components.forms import card, option, select_field
+from mrasla_app.ui.components.forms import card, field, option, select_field
 from mrasla_app.ui.components.mail import MAIL_TYPES, PRIORITIES
 from mrasla_app.ui.i18n import pick, t
 from mrasla_app.ui.state import SessionState
@@ -27,8 +30,28 @@ from mrasla_app.ui.state import SessionState
 PAGE = "inbox"  # the detail page and the registry both need a staff page right
 
 
-def _name(p: views.PersonView) -> dict[str, str]:
-    return {"id": str(p.id), "name_fr": p.name.fr, "name_ar": p.name.ar}
+@dataclasses.dataclass
+class DispatchLetter:
+    """What the letter says, for a clerk qualifying from the register list (``shown``: there is one)."""
+
+    shown: bool = False
+    subject: str = ""
+    message: str = ""
+    sender: str = ""
+
+
+@dataclasses.dataclass
+class DocLink:
+    """A document of the letter, opened in a new tab (``pages`` 0: not counted)."""
+
+    id: int = 0
+    name: str = ""
+    pages: int = 0
+    view: str = ""
+
+
+def _name(p: views.PersonView) -> Choice:
+    return Choice(p.id, p.name.ar, p.name.fr)
 
 
 def _ids(form: dict, prefix: str) -> list[int]:
@@ -60,20 +83,20 @@ class DispatchState(SessionState):
     d_open: bool = False
     d_qualify: bool = False  # registry clerk on a to-qualify/returned item: type, priority, deadline…
     d_number: str = ""
-    d_units: list[dict[str, str]] = []  # {id, label_ar, label_fr}
+    d_units: list[Choice] = []
     d_unit: str = ""
-    d_people: list[dict[str, str]] = []  # {id, name_ar, name_fr} of the chosen action unit
+    d_people: list[Choice] = []  # the people of the chosen action unit
     d_confidential: bool = False
-    d_staff: list[dict[str, str]] = []  # people who may be named on a confidential item
+    d_staff: list[Choice] = []  # people who may be named on a confidential item
     d_key: int = 0
     d_done: bool = False
-    d_letter: dict[str, str] = {}  # what the letter says, for a clerk qualifying from the register list
-    d_docs: list[dict[str, str]] = []  # {id, name, pages, view}
+    d_letter: DispatchLetter = DispatchLetter()
+    d_docs: list[DocLink] = []
     # The administration's file plan (records.file_plan), offered when qualifying
-    d_plan_nodes: list[dict[str, str]] = []  # {id, label_ar, label_fr}
-    d_doc_types: list[dict[str, str]] = []  # {id, label_ar, label_fr}
-    d_tags: list[dict[str, str]] = []  # {id, label_ar, label_fr}
-    d_fields: list[dict[str, str]] = []  # {id, name_ar, name_fr, kind, choices ("\n"-separated)}
+    d_plan_nodes: list[Choice] = []
+    d_doc_types: list[Choice] = []
+    d_tags: list[Choice] = []
+    d_fields: list[FieldDef] = []  # choices one a line
     _id: int = 0
     _origin: str = ""
 
@@ -81,7 +104,7 @@ class DispatchState(SessionState):
         self.d_open = self.d_qualify = self.d_confidential = self.d_done = False
         self.d_number, self.d_unit = "", ""
         self.d_units, self.d_people, self.d_staff = [], [], []
-        self.d_letter, self.d_docs = {}, []
+        self.d_letter, self.d_docs = DispatchLetter(), []
         self.d_plan_nodes, self.d_doc_types, self.d_tags, self.d_fields = [], [], [], []
         self._id = 0
 
@@ -93,11 +116,7 @@ class DispatchState(SessionState):
             self.d_qualify = view.qualify
             self.d_confidential = bool(corr.confidential) if self.d_qualify else False
             self.d_units = [
-                {
-                    "id": str(u.id),
-                    "label_ar": "\u2003" * u.depth + f"{u.code} — {u.name.ar}",
-                    "label_fr": "\u2003" * u.depth + f"{u.code} — {u.name.fr}",
-                }
+                Choice(u.id, INDENT * u.depth + f"{u.code} — {u.name.ar}", INDENT * u.depth + f"{u.code} — {u.name.fr}")
                 for u in view.units
             ]
             self.d_unit = str(corr.action_unit_id) if corr.action_unit_id else ""
@@ -106,14 +125,14 @@ class DispatchState(SessionState):
             if self.d_qualify:
                 self._fill_plan(session, actor, corr.administration_id)
         if self._origin != "mail":  # the letter's page shows all this above the panel already
-            self.d_letter = {"subject": corr.subject, "message": (corr.message or "")[:1500], "sender": view.sender}
+            self.d_letter = DispatchLetter(True, corr.subject, (corr.message or "")[:1500], view.sender)
             self.d_docs = [
-                {
-                    "id": str(d.id),
-                    "name": d.filename,
-                    "pages": str(d.pages or ""),
-                    "view": routes.document_url(d.id, inline=True, pdf=d.content_type != "application/pdf"),
-                }
+                DocLink(
+                    d.id,
+                    d.filename,
+                    d.pages or 0,
+                    routes.document_url(d.id, inline=True, pdf=d.content_type != "application/pdf"),
+                )
                 for d in view.documents
             ]
         self.d_open, self.d_done = True, False
@@ -122,25 +141,18 @@ class DispatchState(SessionState):
     def _fill_plan(self, session, actor: Actor, administration_id: int) -> None:
         p = file_plan.plan(session, actor, administration_id)
         self.d_plan_nodes = [
-            {"id": str(n.id), "label_ar": f"{n.code} — {n.name_ar}", "label_fr": f"{n.code} — {n.name_fr}"}
-            for n in p.nodes
-            if n.active
+            Choice(n.id, f"{n.code} — {n.name_ar}", f"{n.code} — {n.name_fr}") for n in p.nodes if n.active
         ]
-        self.d_doc_types = [
-            {"id": str(d.id), "label_ar": d.name_ar, "label_fr": d.name_fr} for d in p.types if d.active
-        ]
-        self.d_tags = [{"id": str(g.id), "label_ar": g.label, "label_fr": g.label} for g in p.tags]
-        self.d_fields = [
-            {"id": str(f.id), "name_ar": f.name_ar, "name_fr": f.name_fr, "kind": f.kind.value, "choices": f.choices}
-            for f in p.fields
-        ]
+        self.d_doc_types = [Choice(d.id, d.name_ar, d.name_fr) for d in p.types if d.active]
+        self.d_tags = [Choice(g.id, g.label, g.label) for g in p.tags]
+        self.d_fields = [FieldDef(f.id, f.code, f.name_ar, f.name_fr, f.kind.value, f.choices) for f in p.fields]
 
-    def _people(self, session, actor: Actor, unit: str) -> list[dict[str, str]]:
+    def _people(self, session, actor: Actor, unit: str) -> list[Choice]:
         if not unit.isdigit() or len(unit) > 12:
             return []
         return [_name(p) for p in views.unit_people(session, actor, self._id, int(unit))]
 
-    def _staff(self, session, actor: Actor) -> list[dict[str, str]]:
+    def _staff(self, session, actor: Actor) -> list[Choice]:
         return [_name(p) for p in views.confidential_candidates(session, actor, self._id)]
 
     # --- events ---------------------------------------------------------------------------------
@@ -167,7 +179,7 @@ class DispatchState(SessionState):
         try:
             actor = self._require(PAGE)
             with db.read_session() as session:
-                self.d_unit = value if value in [u["id"] for u in self.d_units] else ""
+                self.d_unit = value if value in [str(u.id) for u in self.d_units] else ""
                 self.d_people = self._people(session, actor, self.d_unit)
         except DomainError as exc:
             self._reset_panel()
@@ -239,19 +251,19 @@ class DispatchState(SessionState):
 # --- component ------------------------------------------------------------------------------------
 
 
-def _checks(items, prefix: str, testid: str, ar: str, fr: str) -> rx.Component:
+def _checks(items, prefix: str, testid: str) -> rx.Component:
     return rx.el.div(
         rx.foreach(
             items,
             lambda u: rx.el.label(
                 rx.el.input(
                     type="checkbox",
-                    name=prefix + u["id"],
-                    id=f"{testid}-" + u["id"],
+                    name=prefix + u.id.to_string(),
+                    id=f"{testid}-" + u.id.to_string(),
                     class_name="checkbox",
-                    data_testid=f"{testid}-" + u["id"],
+                    data_testid=f"{testid}-" + u.id.to_string(),
                 ),
-                rx.el.span(pick(u[ar], u[fr])),
+                rx.el.span(pick(u.label_ar, u.label_fr)),
                 class_name="check-item",
             ),
         ),
@@ -260,16 +272,17 @@ def _checks(items, prefix: str, testid: str, ar: str, fr: str) -> rx.Component:
 
 
 def _custom_field(f: rx.Var) -> rx.Component:
-    fid = "dispatch-cf-" + f["id"]
+    fid = "dispatch-cf-" + f.id.to_string()
+    name = "cf_" + f.id.to_string()
     control = rx.match(
-        f["kind"],
+        f.kind,
         (
             "choice",
             rx.el.select(
                 option("", "—"),
-                rx.foreach(f["choices"].split("\n"), lambda c: option(c, c)),
+                rx.foreach(f.choices.split("\n"), lambda c: option(c, c)),
                 id=fid,
-                name="cf_" + f["id"],
+                name=name,
                 class_name="input select",
                 data_testid=fid,
             ),
@@ -278,7 +291,7 @@ def _custom_field(f: rx.Var) -> rx.Component:
             "number",
             rx.el.input(
                 id=fid,
-                name="cf_" + f["id"],
+                name=name,
                 type="text",
                 input_mode="decimal",
                 class_name="input",
@@ -288,12 +301,12 @@ def _custom_field(f: rx.Var) -> rx.Component:
         ),
         (
             "date",
-            rx.el.input(id=fid, name="cf_" + f["id"], type="date", class_name="input", dir="ltr", data_testid=fid),
+            rx.el.input(id=fid, name=name, type="date", class_name="input", dir="ltr", data_testid=fid),
         ),
-        rx.el.input(id=fid, name="cf_" + f["id"], type="text", max_length=255, class_name="input", data_testid=fid),
+        rx.el.input(id=fid, name=name, type="text", max_length=255, class_name="input", data_testid=fid),
     )
     return rx.el.div(
-        rx.el.label(pick(f["name_ar"], f["name_fr"]), html_for=fid, class_name="label"), control, class_name="field"
+        rx.el.label(pick(f.name_ar, f.name_fr), html_for=fid, class_name="label"), control, class_name="field"
     )
 
 
@@ -311,9 +324,7 @@ def _classification_fields() -> rx.Component:
                     "records.file_plan_node",
                     [
                         option("", "—"),
-                        rx.foreach(
-                            S.d_plan_nodes, lambda n: rx.el.option(pick(n["label_ar"], n["label_fr"]), value=n["id"])
-                        ),
+                        rx.foreach(S.d_plan_nodes, lambda n: rx.el.option(pick(n.label_ar, n.label_fr), value=n.id)),
                     ],
                 ),
                 select_field(
@@ -322,15 +333,13 @@ def _classification_fields() -> rx.Component:
                     "records.document_type",
                     [
                         option("", "—"),
-                        rx.foreach(
-                            S.d_doc_types, lambda d: rx.el.option(pick(d["label_ar"], d["label_fr"]), value=d["id"])
-                        ),
+                        rx.foreach(S.d_doc_types, lambda d: rx.el.option(pick(d.label_ar, d.label_fr), value=d.id)),
                     ],
                 ),
                 rx.foreach(S.d_fields, _custom_field),
                 class_name="form-grid",
             ),
-            rx.cond(S.d_tags.length() > 0, _checks(S.d_tags, "tag_", "dispatch-tag", "label_ar", "label_fr")),
+            rx.cond(S.d_tags.length() > 0, _checks(S.d_tags, "tag_", "dispatch-tag")),
             class_name="field fieldset",
             data_testid="dispatch-classification",
         ),
@@ -386,7 +395,7 @@ def dispatch_panel() -> rx.Component:
             S.d_confidential,
             rx.el.fieldset(
                 rx.el.legend(t("mail.named_people"), class_name="label"),
-                _checks(S.d_staff, "named_", "dispatch-named", "name_ar", "name_fr"),
+                _checks(S.d_staff, "named_", "dispatch-named"),
                 class_name="field fieldset",
             ),
         ),
@@ -410,24 +419,26 @@ def dispatch_panel() -> rx.Component:
         ),
         rx.el.p(rx.el.code(S.d_number, dir="ltr"), class_name="number-inline", data_testid="dispatch-number"),
         rx.cond(
-            S.d_letter.contains("subject"),
+            S.d_letter.shown,
             rx.el.div(
-                rx.el.p(rx.el.strong(S.d_letter["subject"], dir="auto"), class_name="detail-subject"),
+                rx.el.p(rx.el.strong(S.d_letter.subject, dir="auto"), class_name="detail-subject"),
                 rx.cond(
-                    S.d_letter["sender"] != "",
-                    rx.el.p(t("mail.sender"), " : ", S.d_letter["sender"], class_name="muted"),
+                    S.d_letter.sender != "",
+                    rx.el.p(t("mail.sender"), " : ", S.d_letter.sender, class_name="muted"),
                 ),
                 rx.cond(
-                    S.d_letter["message"] != "",
-                    rx.el.p(S.d_letter["message"], class_name="pre-wrap detail-message", dir="auto"),
+                    S.d_letter.message != "",
+                    rx.el.p(S.d_letter.message, class_name="pre-wrap detail-message", dir="auto"),
                 ),
                 rx.el.ul(
                     rx.foreach(
                         S.d_docs,
                         lambda d: rx.el.li(
                             rx.icon("file-text", size=16, aria_hidden="true"),
-                            rx.el.a(d["name"], href=d["view"], target="_blank", rel="noopener", dir="auto"),
-                            rx.cond(d["pages"] != "", rx.el.span(" · ", page_count(d["pages"]), class_name="muted")),
+                            rx.el.a(d.name, href=d.view, target="_blank", rel="noopener", dir="auto"),
+                            rx.cond(
+                                d.pages > 0, rx.el.span(" · ", page_count(d.pages.to_string()), class_name="muted")
+                            ),
                             class_name="pf-file",
                         ),
                     ),
@@ -446,9 +457,7 @@ def dispatch_panel() -> rx.Component:
                     "mail.action_unit",
                     [
                         option("", t("common.select")),
-                        rx.foreach(
-                            S.d_units, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"])
-                        ),
+                        rx.foreach(S.d_units, lambda u: rx.el.option(pick(u.label_ar, u.label_fr), value=u.id)),
                     ],
                     value=S.d_unit,
                     on_change=S.set_unit,
@@ -460,7 +469,7 @@ def dispatch_panel() -> rx.Component:
                     "mail.action_user",
                     [
                         option("", t("mail.anyone_in_unit")),
-                        rx.foreach(S.d_people, lambda p: rx.el.option(pick(p["name_ar"], p["name_fr"]), value=p["id"])),
+                        rx.foreach(S.d_people, lambda p: rx.el.option(pick(p.label_ar, p.label_fr), value=p.id)),
                     ],
                     default_value="",
                 ),
@@ -473,21 +482,10 @@ def dispatch_panel() -> rx.Component:
                     class_name="label summary",
                     data_testid="dispatch-info-toggle",
                 ),
-                _checks(S.d_units, "info_", "dispatch-info", "label_ar", "label_fr"),
+                _checks(S.d_units, "info_", "dispatch-info"),
                 class_name="info-units",
             ),
-            rx.el.div(
-                rx.el.label(t("mail.instructions"), html_for="dispatch-instructions", class_name="label"),
-                rx.el.textarea(
-                    id="dispatch-instructions",
-                    name="instructions",
-                    class_name="input textarea",
-                    max_length=2000,
-                    data_testid="dispatch-instructions",
-                    rows=3,
-                ),
-                class_name="field",
-            ),
+            field("dispatch", "instructions", "mail.instructions", multiline=True, max_length=2000, rows=3),
             rx.el.div(
                 rx.el.button(
                     rx.icon("send", size=18, aria_hidden="true", class_name="flip-rtl"),

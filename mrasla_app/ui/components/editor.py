@@ -12,18 +12,19 @@ from typing import Any
 import reflex as rx
 
 from mrasla_app.services.errors import DomainError
-from mrasla_app.ui.components.forms import button, card, empty_state, submit, table
+from mrasla_app.ui.components.forms import button, card, checkbox_field, empty_state, field, submit, table
 from mrasla_app.ui.i18n import t
 
 
 class RowEditor(rx.State, mixin=True):
     """The list-and-form editing of a page: "new", "edit this row", "cancel".
 
-    The page says what a blank row is (``_blank``) and which rows may be edited (``_editable``): a
-    row id the browser sends is only trusted when it names one of the rows the page listed for
-    this actor; the save handler re-checks rights in the service.
+    The page lists its rows in ``rows`` and says what a blank row is (``_blank``): a row id the
+    browser sends is only trusted when it names one of the rows the page listed for this actor
+    (``_editable``); the save handler re-checks rights in the service.
     """
 
+    rows: list[dict[str, str]] = []  # the rows the page lists (those it may edit, unless ``_editable`` says)
     editing: bool = False
     edit: dict[str, str] = {}  # the row being edited (id "" = new)
     form_key: int = 0  # bumped to remount the form with the values of ``edit``
@@ -32,7 +33,10 @@ class RowEditor(rx.State, mixin=True):
         raise NotImplementedError
 
     def _editable(self) -> list[dict[str, str]]:
-        raise NotImplementedError
+        return self.rows
+
+    def _clear(self) -> None:
+        self.rows = []
 
     def _stop_editing(self) -> None:
         self.editing, self.edit = False, self._blank()
@@ -48,6 +52,11 @@ class RowEditor(rx.State, mixin=True):
         if row_id not in [r["id"] for r in self._editable()]:
             raise DomainError("error.not_found")
         return int(row_id)
+
+    def _save_row(self, action: Callable[[Any, Any], object], ok_key: str = "common.saved") -> None:
+        """Save the form's row (``action(session, actor)``, see ``AdminState._run``); close the form once done."""
+        if self._run(action, ok_key):
+            self._stop_editing()
 
     @rx.event
     def new(self):
@@ -85,6 +94,13 @@ class CreateForm(rx.State, mixin=True):
     @rx.event
     def close(self):
         self.creating = False
+
+
+def form_texts(form: Any, **limits: int) -> dict[str, Any]:
+    """The text fields of a submitted form named in ``limits``, each cut to its limit (0: as sent);
+    a form that is not a dict gives empty texts."""
+    form = form if isinstance(form, dict) else {}
+    return {name: str(form.get(name, "") or "")[: limit or None] for name, limit in limits.items()}
 
 
 def new_toolbar(hidden: Any, label_key: str, on_click: Any, testid: str) -> rx.Component:
@@ -129,6 +145,66 @@ def editor_card(
     )
 
 
+def row_editor_card(
+    state: Any, form_id: str, title: str | tuple[str, str], controls: list[Any], **props: Any
+) -> rx.Component:
+    """The form of a ``RowEditor`` page (its ``save`` and ``cancel``), ``form_id`` naming its title
+    (``{form_id}-form-title``) and its save button (``{form_id}-save``); ``title`` is a message key,
+    or the (new, edit) pair of keys."""
+    if isinstance(title, tuple):
+        title_text = rx.cond(state.edit["id"] == "", t(title[0]), t(title[1]))
+    else:
+        title_text = t(title)
+    return editor_card(
+        title_text,
+        f"{form_id}-form-title",
+        controls,
+        on_submit=state.save,
+        on_cancel=state.cancel,
+        key=state.form_key,
+        submit_testid=f"{form_id}-save",
+        submit_key="common.save",
+        **props,
+    )
+
+
+def row_editor_top(
+    state: Any, new_key: str, new_testid: str, form: rx.Component, *, hidden: Any = None
+) -> rx.Component:
+    """Above a ``RowEditor`` page's list: its "new …" button (hidden while editing, or by ``hidden``)
+    and, while a row is edited, its form."""
+    hide = state.editing if hidden is None else state.editing | hidden
+    return rx.fragment(new_toolbar(hide, new_key, state.new, new_testid), rx.cond(state.editing, form))
+
+
+def row_end_cells(state: Any, row: Any, edit_testid: str) -> tuple[rx.Component, rx.Component]:
+    """The last cells of a ``RowEditor`` row: whether it is in use, and its edit button
+    (test id ``edit_testid`` + the row's code)."""
+    return (
+        rx.el.td(active_badge(row["active"])),
+        rx.el.td(edit_button(state.start_edit(row["id"]), edit_testid + row["code"])),
+    )
+
+
+def code_field(form_id: str, state: Any, hint_key: str, **props: Any) -> rx.Component:
+    """The required code of a ``RowEditor`` row (plain letters and digits, left to right)."""
+    return field(
+        form_id,
+        "code",
+        "field.code",
+        required=True,
+        default_value=state.edit["code"],
+        dir="ltr",
+        hint_key=hint_key,
+        **props,
+    )
+
+
+def active_field(form_id: str, state: Any) -> rx.Component:
+    """The "in use" checkbox of a ``RowEditor`` form, checked as the edited row is."""
+    return checkbox_field(form_id, "active", "field.active", default_checked=state.edit["active"] != "")
+
+
 def rows_table(
     rows: Any, head_keys: list[str], row: Callable[[Any], rx.Component], testid: str, empty_key: str, icon: str
 ) -> rx.Component:
@@ -160,7 +236,7 @@ def edit_button(on_click: Any, testid: Any) -> rx.Component:
 def active_badge(
     active: Any, on_key: str = "common.active", off_key: str = "common.inactive", off_class: str = "badge"
 ) -> rx.Component:
-    """Whether a row is in use ("1") or not (""), as a badge."""
+    """Whether a row is in use (True, or "1") or not (False, or ""), as a badge."""
     return rx.cond(
-        active != "", rx.el.span(t(on_key), class_name="badge badge-ok"), rx.el.span(t(off_key), class_name=off_class)
+        active, rx.el.span(t(on_key), class_name="badge badge-ok"), rx.el.span(t(off_key), class_name=off_class)
     )

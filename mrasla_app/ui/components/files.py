@@ -48,3 +48,27 @@ def page_count(pages: Any) -> rx.Component:
         ),
         class_name="nowrap",
     )
+
+
+def file_row(f: Any, on_remove: Any, testid: str) -> rx.Component:
+    """One accepted file of an upload list: its name, size and pages, and a button to remove it
+    (test ids ``testid``, ``testid-name``, ``testid-remove``)."""
+    return rx.el.li(
+        rx.icon("file-check", size=20, aria_hidden="true", class_name="file-icon"),
+        rx.el.span(
+            rx.el.span(f["name"], class_name="file-name", dir="auto", data_testid=f"{testid}-name"),
+            rx.el.span(size_text(f), " · ", page_count(f["pages"]), class_name="file-meta"),
+            class_name="file-body",
+        ),
+        rx.el.button(
+            rx.icon("x", size=18, aria_hidden="true"),
+            rx.el.span(t("common.remove"), class_name="sr-only"),
+            type="button",
+            on_click=on_remove,
+            class_name="btn btn-ghost btn-icon",
+            aria_label=t("common.remove"),
+            data_testid=f"{testid}-remove",
+        ),
+        class_name="file-row",
+        data_testid=testid,
+    )

@@ -119,6 +119,22 @@ def field(
     )
 
 
+def name_fields(
+    form_id: str, key_prefix: str = "field.", fr: Any = None, ar: Any = None, *, ar_first: bool = False, **props: Any
+) -> list[rx.Component]:
+    """The required French and Arabic names of a row (``name_fr``, ``name_ar``), each in its
+    language and direction; ``fr``/``ar`` fill them in."""
+    names = [
+        field(
+            form_id, "name_fr", f"{key_prefix}name_fr", required=True, default_value=fr, lang="fr", dir="ltr", **props
+        ),
+        field(
+            form_id, "name_ar", f"{key_prefix}name_ar", required=True, default_value=ar, lang="ar", dir="rtl", **props
+        ),
+    ]
+    return names[::-1] if ar_first else names
+
+
 def radio_field(
     form_id: str,
     name: str,
@@ -210,12 +226,73 @@ def submit(label_key: str, testid: str, **props: Any) -> rx.Component:
     return rx.el.button(t(label_key), type="submit", class_name="btn btn-primary", data_testid=testid, **props)
 
 
-def empty_state(key: str, icon: str = "inbox") -> rx.Component:
+def empty_state(key: Any, icon: str = "inbox", *, boxed: bool = False) -> rx.Component:
+    """The "nothing here" block of a list: ``key`` is a message key or an already built text;
+    ``boxed`` draws it as a card of its own."""
     return rx.el.div(
         rx.icon(icon, size=40, class_name="empty-icon", aria_hidden="true"),
-        rx.el.p(t(key)),
-        class_name="empty-state",
+        rx.el.p(t(key) if isinstance(key, str) else key),
+        class_name="empty-state card" if boxed else "empty-state",
         data_testid="empty-state",
+    )
+
+
+def more_button(on_click: Any, testid: str) -> rx.Component:
+    """The "show more" button under a paged list."""
+    return rx.el.div(
+        rx.el.button(
+            t("inbox.more"), type="button", on_click=on_click, class_name="btn btn-secondary", data_testid=testid
+        ),
+        class_name="more",
+    )
+
+
+def icon_button(
+    icon: str, label_key: str, *, kind: str = "primary", icon_class: str = "", **props: Any
+) -> rx.Component:
+    """A button with a leading icon (``kind``: primary, secondary, ghost…)."""
+    props.setdefault("type", "button")
+    icon_props = {"class_name": icon_class} if icon_class else {}
+    return rx.el.button(
+        rx.icon(icon, size=18, aria_hidden="true", **icon_props),
+        t(label_key),
+        class_name=f"btn btn-{kind}",
+        **props,
+    )
+
+
+def nav_tabs(items: list[tuple[str, str, str]], active: str, testid: str, label_key: str) -> rx.Component:
+    """A row of tabs linking the pages of one area: ``items`` = [(key, href, label key)], ``active``
+    the key of this page (marked ``aria-current``); test ids ``{testid}-{key}``."""
+    return rx.el.nav(
+        *[
+            rx.el.a(
+                t(key),
+                href=href,
+                class_name="tab" + (" is-active" if k == active else ""),
+                aria_current="page" if k == active else None,
+                data_testid=f"{testid}-{k}",
+            )
+            for k, href, key in items
+        ],
+        class_name="tabs",
+        aria_label=t(label_key),
+    )
+
+
+def link_card(title: Any, text: Any, href: str, icon: str, testid: str, *, icon_size: int = 28) -> rx.Component:
+    """A large link with an icon, a title and a line of text (the home page's services, the admin entries)."""
+    return rx.el.a(
+        rx.el.span(rx.icon(icon, size=icon_size, aria_hidden="true"), class_name="service-icon"),
+        rx.el.span(
+            rx.el.span(title, class_name="service-title"),
+            rx.el.span(text, class_name="service-text"),
+            class_name="service-body",
+        ),
+        rx.icon("chevron-right", size=22, aria_hidden="true", class_name="flip-rtl service-arrow"),
+        href=href,
+        class_name="service-card",
+        data_testid=testid,
     )
 
 

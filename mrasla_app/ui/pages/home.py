@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.forms import link_card
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import t
 from mrasla_app.ui.state import SessionState
@@ -13,18 +14,7 @@ ROUTE = routes.HOME
 
 
 def _service(key: str, href: str, icon: str) -> rx.Component:
-    return rx.el.a(
-        rx.el.span(rx.icon(icon, size=28, aria_hidden="true"), class_name="service-icon"),
-        rx.el.span(
-            rx.el.span(t(f"home.{key}.title"), class_name="service-title"),
-            rx.el.span(t(f"home.{key}.text"), class_name="service-text"),
-            class_name="service-body",
-        ),
-        rx.icon("chevron-right", size=22, aria_hidden="true", class_name="flip-rtl service-arrow"),
-        href=href,
-        class_name="service-card",
-        data_testid=f"home-{key}",
-    )
+    return link_card(t(f"home.{key}.title"), t(f"home.{key}.text"), href, icon, f"home-{key}")
 
 
 def page() -> rx.Component:

@@ -18,7 +18,7 @@ from mrasla_app.services.errors import DomainError
 from mrasla_app.services.records import file_plan
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.dates import day_input, parse_day
-from mrasla_app.ui.components.forms import messages, option, page_title
+from mrasla_app.ui.components.forms import empty_state, messages, more_button, option, page_title
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import (
     DIRECTIONS,
@@ -469,29 +469,9 @@ def page() -> rx.Component:
                 class_name="mail-list",
                 data_testid="inbox-list",
             ),
-            rx.cond(
-                S.loaded,
-                rx.el.div(
-                    rx.icon("inbox", size=40, class_name="empty-icon", aria_hidden="true"),
-                    rx.el.p(rx.cond(S.q != "", t("inbox.no_results"), t("inbox.empty"))),
-                    class_name="empty-state card",
-                    data_testid="empty-state",
-                ),
-            ),
+            rx.cond(S.loaded, empty_state(rx.cond(S.q != "", t("inbox.no_results"), t("inbox.empty")), boxed=True)),
         ),
-        rx.cond(
-            S.has_more,
-            rx.el.div(
-                rx.el.button(
-                    t("inbox.more"),
-                    type="button",
-                    on_click=S.load_more,
-                    class_name="btn btn-secondary",
-                    data_testid="inbox-more",
-                ),
-                class_name="more",
-            ),
-        ),
+        rx.cond(S.has_more, more_button(S.load_more, "inbox-more")),
         active=PAGE,
         wide=True,
     )

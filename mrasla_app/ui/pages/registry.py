@@ -11,7 +11,7 @@ from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.dispatch import DispatchState, dispatch_panel
-from mrasla_app.ui.components.forms import messages, page_title
+from mrasla_app.ui.components.forms import empty_state, messages, more_button, page_title
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import (
     confidential_badge,
@@ -137,29 +137,9 @@ def page() -> rx.Component:
                 rx.cond(
                     S.rows.length() > 0,
                     rx.el.ul(rx.foreach(S.rows, _row), class_name="reg-list", data_testid="registry-list"),
-                    rx.cond(
-                        S.loaded,
-                        rx.el.div(
-                            rx.icon("inbox", size=40, class_name="empty-icon", aria_hidden="true"),
-                            rx.el.p(t("registry.empty")),
-                            class_name="empty-state",
-                            data_testid="empty-state",
-                        ),
-                    ),
+                    rx.cond(S.loaded, empty_state("registry.empty")),
                 ),
-                rx.cond(
-                    S.has_more,
-                    rx.el.div(
-                        rx.el.button(
-                            t("inbox.more"),
-                            type="button",
-                            on_click=S.load_more,
-                            class_name="btn btn-secondary",
-                            data_testid="registry-more",
-                        ),
-                        class_name="more",
-                    ),
-                ),
+                rx.cond(S.has_more, more_button(S.load_more, "registry-more")),
                 class_name="card reg-queue",
                 aria_labelledby="registry-queue-title",
             ),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import json
 import threading
 
@@ -21,12 +22,13 @@ import reflex as rx
 
 from mrasla_app import db
 from mrasla_app.services.correspondence import batches
+from mrasla_app.services.correspondence.indexing import Proposal
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.services.platform import storage
 from mrasla_app.services.vocabulary import BATCH_WORKING
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.files import SCAN_ACCEPT
-from mrasla_app.ui.components.forms import field, messages, option, page_title, select_field
+from mrasla_app.ui.components.forms import button, field, icon_button, messages, option, page_title, select_field
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import MAIL_TYPES, local_dt
 from mrasla_app.ui.i18n import t
@@ -53,12 +55,59 @@ def _start(batch_id: int) -> None:
     threading.Thread(target=batches.process, args=(batch_id,), name=f"batch-{batch_id}", daemon=True).start()
 
 
+@dataclasses.dataclass
+class BatchRow:
+    """A batch of the administration, as the list shows it."""
+
+    id: int = 0
+    filename: str = ""
+    status: str = ""
+    created: str = ""
+    pages: int = 0
+    done: int = 0  # pages read
+
+
+@dataclasses.dataclass
+class BatchProgress:
+    """The open batch: how far its reading is (id 0: none open)."""
+
+    id: int = 0
+    filename: str = ""
+    status: str = ""
+    pages: int = 0
+    done: int = 0  # pages read
+    read: int = 0  # letters read
+    count: int = 0  # letters found
+
+
+@dataclasses.dataclass
+class LetterRow:
+    """A letter found in the open batch."""
+
+    id: int = 0
+    position: int = 0
+    status: str = ""
+    pages: int = 0
+    number: str = ""  # its registry number, once confirmed
+
+
+@dataclasses.dataclass
+class LetterDraft:
+    """The letter being confirmed: what was read from it, and its first page (id 0: none)."""
+
+    id: int = 0
+    position: int = 0
+    type_code: str = ""
+    preview: str = ""  # a data: URL of the first page
+    read: Proposal = Proposal()  # what the reading proposes
+
+
 class BatchState(SessionState):
-    rows: list[dict[str, str]] = []  # the administration's batches
+    rows: list[BatchRow] = []  # the administration's batches
     batch_id: int = 0
-    batch: dict[str, str] = {}
-    letters: list[dict[str, str]] = []  # {id, position, status, pages, number}
-    current: dict[str, str] = {}  # the letter being confirmed: its proposals and preview
+    batch: BatchProgress = BatchProgress()
+    letters: list[LetterRow] = []
+    current: LetterDraft = LetterDraft()
     sep_type: str = ""
     sep_count: str = "5"
     busy: bool = False
@@ -70,58 +119,36 @@ class BatchState(SessionState):
         with db.read_session() as session:
             found = batches.batches_of(session, actor)
             self.rows = [
-                {
-                    "id": str(b.id),
-                    "filename": b.filename,
-                    "status": b.status.value,
-                    "created": local_dt(b.created_at),
-                    "pages": str(b.pages),
-                    "done": str(b.pages_done),
-                }
-                for b in found
+                BatchRow(b.id, b.filename, b.status.value, local_dt(b.created_at), b.pages, b.pages_done) for b in found
             ]
             working = any(b.status.value in BATCH_WORKING for b in found)
             if not self.batch_id:
                 return working
             batch, rows = batches.letters_of(session, actor, self.batch_id)
-            self.batch = {
-                "id": str(batch.id),
-                "filename": batch.filename,
-                "status": batch.status.value,
-                "pages": str(batch.pages),
-                "done": str(batch.pages_done),
-                "read": str(sum(r.status.value != "pending" for r in rows)),
-                "count": str(len(rows)),
-            }
+            self.batch = BatchProgress(
+                batch.id,
+                batch.filename,
+                batch.status.value,
+                batch.pages,
+                batch.pages_done,
+                read=sum(r.status.value != "pending" for r in rows),
+                count=len(rows),
+            )
             numbers = batches.registry_numbers(session, rows)
-            self.letters = [
-                {
-                    "id": str(r.id),
-                    "position": str(r.position),
-                    "status": r.status.value,
-                    "pages": str(r.pages),
-                    "number": numbers.get(r.id, ""),
-                }
-                for r in rows
-            ]
+            self.letters = [LetterRow(r.id, r.position, r.status.value, r.pages, numbers.get(r.id, "")) for r in rows]
             ready = [r for r in rows if r.status.value == "ready"]
-            keep = next((r for r in ready if str(r.id) == self.current.get("id")), None)
+            current_id = self.current.id
+            keep = next((r for r in ready if r.id == current_id), None)
             letter = keep or (ready[0] if ready else None)
             if letter is None:
-                self.current = {}
-            elif self.current.get("id") != str(letter.id):
+                self.current = LetterDraft()
+            elif current_id != letter.id:
                 proposal = json.loads(letter.proposal or "{}")
                 preview = base64.b64encode(storage.get(letter.preview_sha256)).decode() if letter.preview_sha256 else ""
-                self.current = {
-                    "id": str(letter.id),
-                    "position": str(letter.position),
-                    "type_code": letter.type_code,
-                    "preview": f"data:image/jpeg;base64,{preview}",
-                    **{
-                        k: str(proposal.get(k, ""))
-                        for k in ("sender", "reference", "dated", "id_kind", "id_value", "subject")
-                    },
-                }
+                read = Proposal(**{k.name: str(proposal.get(k.name, "")) for k in dataclasses.fields(Proposal)})
+                self.current = LetterDraft(
+                    letter.id, letter.position, letter.type_code, f"data:image/jpeg;base64,{preview}", read
+                )
             return working or batch.status.value in BATCH_WORKING
 
     @rx.event
@@ -129,14 +156,14 @@ class BatchState(SessionState):
         actor, redirect = self._guard(PAGE)
         self.busy = False
         if actor is None:
-            self.rows, self.letters, self.current, self.batch = [], [], {}, {}
+            self.rows, self.letters, self.current, self.batch = [], [], LetterDraft(), BatchProgress()
             return redirect
         batch_id = self.router.page.params.get("batch", "")
         self.batch_id = int(batch_id) if str(batch_id).isdigit() else self.batch_id
         try:
             working = self._load()
         except DomainError as exc:
-            self.batch_id, self.batch, self.letters, self.current = 0, {}, [], {}
+            self.batch_id, self.batch, self.letters, self.current = 0, BatchProgress(), [], LetterDraft()
             self._fail(exc)
             return None
         return BatchState.watch if working else None
@@ -166,11 +193,11 @@ class BatchState(SessionState):
     @rx.event
     def open_batch(self, batch_id: str):
         self.batch_id = int(batch_id) if str(batch_id).isdigit() else 0
-        self.current = {}
+        self.current = LetterDraft()
         try:
             working = self._load()
         except DomainError as exc:
-            self.batch_id, self.batch, self.letters = 0, {}, []
+            self.batch_id, self.batch, self.letters = 0, BatchProgress(), []
             self._fail(exc)
             return None
         return BatchState.watch if working else None
@@ -237,7 +264,7 @@ class BatchState(SessionState):
             discard_uploads(client, kept)
             self.busy = False
         _start(batch_id)
-        self.batch_id, self.current = batch_id, {}
+        self.batch_id, self.current = batch_id, LetterDraft()
         self._ok("batch.uploaded")
         self._load()
         yield BatchState.watch
@@ -249,7 +276,7 @@ class BatchState(SessionState):
             return
         try:
             actor = self._require(PAGE)
-            letter_id = int(self.current.get("id", "0") or 0)
+            letter_id = self.current.id
             fields = batches.LetterFields(
                 **{
                     k: str(form.get(k, "") or "")[:300]
@@ -285,7 +312,7 @@ class BatchState(SessionState):
             self._fail(exc)
             return
         self.busy = False
-        self.current = {}
+        self.current = LetterDraft()
         self._ok("batch.confirmed")
         self.notice_fr, self.notice_ar, self.notice_en = (
             f"{m} {number}" for m in (self.notice_fr, self.notice_ar, self.notice_en)
@@ -308,8 +335,8 @@ class BatchState(SessionState):
         try:
             actor = self._require(PAGE)
             with db.write_session() as session:
-                batches.discard(session, actor, int(self.current.get("id", "0") or 0))
-            self.current = {}
+                batches.discard(session, actor, self.current.id)
+            self.current = LetterDraft()
             self._ok("batch.discarded")
             self._load()
         except DomainError as exc:
@@ -337,43 +364,33 @@ def _separators() -> rx.Component:
         rx.el.h2(t("batch.separators"), class_name="section-title"),
         rx.el.p(t("batch.separators_hint"), class_name="hint"),
         rx.el.div(
-            rx.el.div(
-                rx.el.label(t("batch.separator_type"), html_for="sep-type", class_name="label"),
-                rx.el.select(
-                    option("", t("reg.none")),
-                    *[option(m, t(f"mailtype.{m}")) for m in MAIL_TYPES],
-                    id="sep-type",
-                    value=S.sep_type,
-                    on_change=S.set_sep_type,
-                    class_name="input select",
-                    data_testid="sep-type",
-                ),
-                class_name="field",
+            select_field(
+                "sep",
+                "type",
+                "batch.separator_type",
+                [option("", t("reg.none")), *[option(m, t(f"mailtype.{m}")) for m in MAIL_TYPES]],
+                value=S.sep_type,
+                on_change=S.set_sep_type,
             ),
-            rx.el.div(
-                rx.el.label(t("batch.separator_count"), html_for="sep-count", class_name="label"),
-                rx.el.input(
-                    id="sep-count",
-                    type="number",
-                    min=1,
-                    max=50,
-                    value=S.sep_count,
-                    dir="ltr",
-                    on_change=S.set_sep_count,
-                    class_name="input",
-                    data_testid="sep-count",
-                ),
-                class_name="field",
+            field(
+                "sep",
+                "count",
+                "batch.separator_count",
+                type="number",
+                min=1,
+                max=50,
+                value=S.sep_count,
+                dir="ltr",
+                on_change=S.set_sep_count,
             ),
             class_name="form-grid",
         ),
         rx.el.div(
-            rx.el.button(
-                rx.icon("printer", size=18, aria_hidden="true"),
-                t("batch.print_separators"),
-                type="button",
+            icon_button(
+                "printer",
+                "batch.print_separators",
+                kind="secondary",
                 on_click=S.print_separators,
-                class_name="btn btn-secondary",
                 data_testid="sep-print",
             ),
             class_name="actions",
@@ -411,22 +428,22 @@ def _list() -> rx.Component:
                 S.rows,
                 lambda b: rx.el.li(
                     rx.el.button(
-                        rx.el.span(b["filename"], dir="auto", class_name="file-name"),
+                        rx.el.span(b.filename, dir="auto", class_name="file-name"),
                         rx.el.span(
-                            rx.el.span(b["created"], dir="ltr"),
+                            rx.el.span(b.created, dir="ltr"),
                             " · ",
-                            b["done"],
+                            b.done,
                             "/",
-                            b["pages"],
+                            b.pages,
                             " ",
                             t("batch.pages"),
                             class_name="file-meta",
                         ),
-                        _status(b["status"]),
+                        _status(b.status),
                         type="button",
-                        on_click=S.open_batch(b["id"]),
+                        on_click=S.open_batch(b.id.to_string()),
                         class_name="batch-row",
-                        aria_current=rx.cond(S.batch["id"] == b["id"], "true", "false"),
+                        aria_current=rx.cond(S.batch.id == b.id, "true", "false"),
                         data_testid="batch-row",
                     ),
                 ),
@@ -441,33 +458,29 @@ def _list() -> rx.Component:
 def _progress() -> rx.Component:
     S = BatchState
     return rx.el.div(
-        rx.el.p(rx.el.span(S.batch["filename"], dir="auto", class_name="strong"), " — ", _status(S.batch["status"])),
+        rx.el.p(rx.el.span(S.batch.filename, dir="auto", class_name="strong"), " — ", _status(S.batch.status)),
         rx.el.p(
             t("batch.progress_pages"),
             " ",
-            rx.el.span(S.batch["done"], "/", S.batch["pages"], dir="ltr"),
+            rx.el.span(S.batch.done, "/", S.batch.pages, dir="ltr"),
             " · ",
             t("batch.progress_letters"),
             " ",
-            rx.el.span(S.batch["read"], "/", S.batch["count"], dir="ltr"),
+            rx.el.span(S.batch.read, "/", S.batch.count, dir="ltr"),
             data_testid="batch-progress",
         ),
         rx.el.progress(
-            value=S.batch["done"].to(int),
-            max=S.batch["pages"].to(int),
+            value=S.batch.done,
+            max=S.batch.pages,
             class_name="progress",
             aria_label=t("batch.progress_pages"),
         ),
         rx.cond(
-            S.batch["status"] == "failed",
+            S.batch.status == "failed",
             rx.el.div(
                 rx.el.p(t("error.batch_unreadable"), class_name="field-error", role="alert"),
-                rx.el.button(
-                    t("batch.close_failed"),
-                    type="button",
-                    on_click=S.close_failed,
-                    class_name="btn btn-secondary",
-                    data_testid="batch-close-failed",
+                button(
+                    "batch.close_failed", kind="secondary", on_click=S.close_failed, data_testid="batch-close-failed"
                 ),
                 class_name="actions",
             ),
@@ -483,14 +496,12 @@ def _letters() -> rx.Component:
         rx.foreach(
             S.letters,
             lambda x: rx.el.li(
-                rx.el.span(t("batch.letter"), " ", x["position"], class_name="strong"),
-                rx.el.span(" · ", t("batch.letter_pages"), " ", x["pages"], class_name="muted"),
-                _status(x["status"]),
+                rx.el.span(t("batch.letter"), " ", x.position, class_name="strong"),
+                rx.el.span(" · ", t("batch.letter_pages"), " ", x.pages, class_name="muted"),
+                _status(x.status),
                 rx.cond(
-                    x["number"] != "",
-                    rx.el.span(
-                        x["number"], dir="ltr", class_name="reg-number-small", data_testid="batch-letter-number"
-                    ),
+                    x.number != "",
+                    rx.el.span(x.number, dir="ltr", class_name="reg-number-small", data_testid="batch-letter-number"),
                 ),
                 class_name="batch-letter",
                 data_testid="batch-letter",
@@ -504,16 +515,16 @@ def _confirm_form() -> rx.Component:
     S = BatchState
     c = S.current
     return rx.el.div(
-        rx.el.h3(t("batch.confirm_title"), " ", c["position"], class_name="section-title"),
+        rx.el.h3(t("batch.confirm_title"), " ", c.position, class_name="section-title"),
         rx.el.div(
-            rx.el.img(src=c["preview"], alt=t("batch.preview"), class_name="batch-preview", loading="lazy"),
+            rx.el.img(src=c.preview, alt=t("batch.preview"), class_name="batch-preview", loading="lazy"),
             rx.el.form(
                 rx.el.p(t("batch.proposals_hint"), class_name="hint"),
                 field(
                     FORM,
                     "sender_name",
                     "reg.sender_name",
-                    default_value=c["sender"],
+                    default_value=c.read.sender,
                     max_length=150,
                     dir="auto",
                     required=True,
@@ -528,22 +539,24 @@ def _confirm_form() -> rx.Component:
                             option("CIN", t("deposit.id_kind.CIN")),
                             option("ICE", t("deposit.id_kind.ICE")),
                         ],
-                        default_value=c["id_kind"],
+                        default_value=c.read.id_kind,
                     ),
                     field(
                         FORM,
                         "sender_id_value",
                         "deposit.id_value",
-                        default_value=c["id_value"],
+                        default_value=c.read.id_value,
                         max_length=40,
                         dir="ltr",
                     ),
-                    field(FORM, "reference", "batch.reference", default_value=c["reference"], max_length=60, dir="ltr"),
+                    field(
+                        FORM, "reference", "batch.reference", default_value=c.read.reference, max_length=60, dir="ltr"
+                    ),
                     field(
                         FORM,
                         "dated",
                         "batch.dated",
-                        default_value=c["dated"],
+                        default_value=c.read.dated,
                         max_length=10,
                         dir="ltr",
                         hint_key="batch.dated_hint",
@@ -554,7 +567,7 @@ def _confirm_form() -> rx.Component:
                     FORM,
                     "subject",
                     "deposit.subject",
-                    default_value=c["subject"],
+                    default_value=c.read.subject,
                     max_length=255,
                     dir="auto",
                     required=True,
@@ -564,30 +577,22 @@ def _confirm_form() -> rx.Component:
                     "type_code",
                     "mail.type",
                     [option("", t("common.select"))] + [option(m, t(f"mailtype.{m}")) for m in MAIL_TYPES],
-                    default_value=c["type_code"],
+                    default_value=c.type_code,
                 ),
                 rx.el.div(
-                    rx.el.button(
-                        rx.icon("check", size=18, aria_hidden="true"),
-                        t("batch.confirm"),
-                        type="submit",
-                        class_name="btn btn-primary",
-                        disabled=S.busy,
-                        data_testid="batch-confirm",
-                    ),
-                    rx.el.button(
-                        rx.icon("trash-2", size=18, aria_hidden="true"),
-                        t("batch.discard"),
-                        type="button",
+                    icon_button("check", "batch.confirm", type="submit", disabled=S.busy, data_testid="batch-confirm"),
+                    icon_button(
+                        "trash-2",
+                        "batch.discard",
+                        kind="ghost",
                         on_click=S.discard,
-                        class_name="btn btn-ghost",
                         disabled=S.busy,
                         data_testid="batch-discard",
                     ),
                     class_name="actions",
                 ),
                 on_submit=S.confirm,
-                key=c["id"],
+                key=c.id,
                 class_name="form",
                 no_validate=True,
                 id="bl-form",
@@ -606,7 +611,7 @@ def _detail() -> rx.Component:
             rx.el.h2(t("batch.detail"), class_name="section-title"),
             _progress(),
             _letters(),
-            rx.cond(S.current.contains("id"), _confirm_form()),
+            rx.cond(S.current.id > 0, _confirm_form()),
             class_name="card",
             aria_label=t("batch.detail"),
             data_testid="batch-detail",

@@ -28,12 +28,23 @@ from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.files import ACCEPT, page_count, size_text
-from mrasla_app.ui.components.forms import field, field_error, messages, option, page_title, radio_field, select_field
+from mrasla_app.ui.components.choices import Choice, Named, unit_choices
+from mrasla_app.ui.components.files import file_row
+from mrasla_app.ui.components.forms import (
+    field,
+    icon_button,
+    messages,
+    nav_tabs,
+    option,
+    page_title,
+    radio_field,
+    select_field,
+)
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import MAIL_TYPES, PRIORITIES, local_dt
+from mrasla_app.ui.components.uploads import files_upload
 from mrasla_app.ui.i18n import pick, t
-from mrasla_app.ui.pages.portal.common import UploadList, form_data, upload_box
+from mrasla_app.ui.pages.portal.common import UploadList, form_data
 from mrasla_app.ui.state import SessionState
 
 ROUTE = routes.REGISTRY_NEW
@@ -64,10 +75,10 @@ class RegisterFiles(rx.State):
 class RegisterState(UploadList, SessionState):
     kind: str = "outgoing"
     kinds: list[str] = []
-    units: list[dict[str, str]] = []  # all active units of the administration {id, label_ar, label_fr}
-    own_units: list[dict[str, str]] = []  # where the actor may register from (outgoing / internal)
-    administrations: list[dict[str, str]] = []  # other administrations {id, label_ar, label_fr}
-    contacts: list[dict[str, str]] = []  # the contacts directory, for the addressee picker {id, label}
+    units: list[Choice] = []  # all active units of the administration (indented by depth)
+    own_units: list[Choice] = []  # where the actor may register from (outgoing / internal)
+    administrations: list[Choice] = []  # the other administrations
+    contacts: list[Named] = []  # the contacts directory, for the addressee picker
     values: dict[str, str] = {}  # what was last submitted (refilled after a refusal)
     errors_ar: dict[str, str] = {}
     errors_fr: dict[str, str] = {}
@@ -92,24 +103,11 @@ class RegisterState(UploadList, SessionState):
             own = set() if clerk or not adm_id else paper.units_of(session, actor, adm_id, "agent", "head")
             adms = directory.public_directory(session, "", limit=500)
             entries = contacts.search(session, actor, adm_id, limit=PICKER_CONTACTS) if adm_id else []
-        self.contacts = [
-            {"id": str(c.id), "label": " · ".join(filter(None, (contacts.display_name(c), c.email)))} for c in entries
-        ]
-        rows = [
-            {
-                "id": str(n.unit.id),
-                "label_ar": "\u2003" * n.depth + n.unit.name_ar,
-                "label_fr": "\u2003" * n.depth + n.unit.name_fr,
-            }
-            for n in nodes
-        ]
+        self.contacts = [Named(c.id, " · ".join(filter(None, (contacts.display_name(c), c.email)))) for c in entries]
+        rows = unit_choices(nodes)
         self.units = rows
-        self.own_units = rows if clerk else [r for r in rows if int(r["id"]) in own]
-        self.administrations = [
-            {"id": str(a.id), "label_ar": a.name_ar, "label_fr": f"{a.name_fr} ({a.code})"}
-            for a in adms
-            if a.id != adm_id
-        ]
+        self.own_units = rows if clerk else [r for r in rows if r.id in own]
+        self.administrations = [Choice(a.id, a.name_ar, f"{a.name_fr} ({a.code})") for a in adms if a.id != adm_id]
         self.kinds = [k for k in KINDS if k != "incoming" or clerk]
         if not self.own_units and "outgoing" in self.kinds and not clerk:
             self.kinds = [k for k in self.kinds if k != "outgoing"]
@@ -305,6 +303,26 @@ def _v(name: str, default: str = "") -> rx.Var:
     return rx.cond(RegisterState.values.contains(name), RegisterState.values[name], default)
 
 
+def _field(name: str, label_key: str, *, default: str = "", **props: Any) -> rx.Component:
+    """A field of the registration form, refilled with what was last submitted, with its error."""
+    return field(FORM, name, label_key, default_value=_v(name, default), errors=ERRORS, **props)
+
+
+def _select(name: str, label_key: str, options: list, *, default: str = "", **props: Any) -> rx.Component:
+    return select_field(FORM, name, label_key, options, default_value=_v(name, default), errors=ERRORS, **props)
+
+
+def _channel() -> rx.Component:
+    return radio_field(
+        FORM,
+        "channel",
+        "mail.channel",
+        [("paper", "channel.paper"), ("email", "channel.email")],
+        value="paper",
+        errors=ERRORS,
+    )
+
+
 # --- components ---------------------------------------------------------------------------------
 
 
@@ -317,35 +335,20 @@ def registry_tabs(active: str) -> rx.Component:
         ("export", routes.REGISTRY_EXPORT, "reg.tab.export"),
         ("contacts", routes.REGISTRY_CONTACTS, "reg.tab.contacts"),
     ]
-    return rx.el.nav(
-        *[
-            rx.el.a(
-                t(key),
-                href=href,
-                class_name="tab" + (" is-active" if k == active else ""),
-                aria_current="page" if k == active else None,
-                data_testid=f"registry-tab-{k}",
-            )
-            for k, href, key in items
-        ],
-        class_name="tabs",
-        aria_label=t("nav.registry"),
-    )
+    return nav_tabs(items, active, "registry-tab", "nav.registry")
 
 
 def _unit_options(rows: rx.Var) -> list:
     return [
         option("", t("common.select")),
-        rx.foreach(rows, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"])),
+        rx.foreach(rows, lambda u: rx.el.option(pick(u.label_ar, u.label_fr), value=u.id)),
     ]
 
 
 def _adm_options() -> list:
     return [
         option("", t("reg.none")),
-        rx.foreach(
-            RegisterState.administrations, lambda a: rx.el.option(pick(a["label_ar"], a["label_fr"]), value=a["id"])
-        ),
+        rx.foreach(RegisterState.administrations, lambda a: rx.el.option(pick(a.label_ar, a.label_fr), value=a.id)),
     ]
 
 
@@ -380,39 +383,13 @@ def _files_block() -> rx.Component:
     return rx.el.div(
         rx.el.p(rx.cond(S.kind == "incoming", t("reg.scans"), t("reg.files")), class_name="label"),
         rx.el.p(t("reg.files_hint"), class_name="hint"),
-        upload_box(
-            UPLOAD_ID,
-            S.add_files(rx.upload_files(upload_id=UPLOAD_ID)),
-            "deposit.files_add",
-            "deposit.files_drop",
-            accept=ACCEPT,
-            icon="scan-line",
-        ),
-        field_error(ERRORS, "files", f"{FORM}-files"),
+        files_upload(S, UPLOAD_ID, FORM, ERRORS, icon="scan-line"),
         rx.cond(
             S.files.length() > 0,
             rx.el.ul(
                 rx.foreach(
                     S.files,
-                    lambda f, i: rx.el.li(
-                        rx.icon("file-check", size=20, aria_hidden="true", class_name="file-icon"),
-                        rx.el.span(
-                            rx.el.span(f["name"], class_name="file-name", dir="auto", data_testid="reg-file-name"),
-                            rx.el.span(size_text(f), " · ", page_count(f["pages"]), class_name="file-meta"),
-                            class_name="file-body",
-                        ),
-                        rx.el.button(
-                            rx.icon("x", size=18, aria_hidden="true"),
-                            rx.el.span(t("common.remove"), class_name="sr-only"),
-                            type="button",
-                            on_click=S.remove_file(i),
-                            class_name="btn btn-ghost btn-icon",
-                            aria_label=t("common.remove"),
-                            data_testid="reg-file-remove",
-                        ),
-                        class_name="file-row",
-                        data_testid="reg-file",
-                    ),
+                    lambda f, i: file_row(f, S.remove_file(i), "reg-file"),
                 ),
                 class_name="file-list",
                 data_testid="reg-files-list",
@@ -424,37 +401,13 @@ def _files_block() -> rx.Component:
 
 def _incoming_fields() -> rx.Component:
     return rx.fragment(
-        radio_field(
-            FORM,
-            "channel",
-            "mail.channel",
-            [("paper", "channel.paper"), ("email", "channel.email")],
-            value="paper",
-            errors=ERRORS,
-        ),
+        _channel(),
         rx.el.fieldset(
             rx.el.legend(t("reg.sender"), class_name="section-title"),
             rx.el.div(
-                field(
-                    FORM,
-                    "sender_name",
-                    "reg.sender_name",
-                    default_value=_v("sender_name"),
-                    errors=ERRORS,
-                    max_length=150,
-                    dir="auto",
-                    hint_key="reg.sender_name_hint",
-                ),
-                select_field(
-                    FORM,
-                    "sender_administration",
-                    "reg.sender_administration",
-                    _adm_options(),
-                    default_value=_v("sender_administration"),
-                    errors=ERRORS,
-                ),
-                select_field(
-                    FORM,
+                _field("sender_name", "reg.sender_name", max_length=150, dir="auto", hint_key="reg.sender_name_hint"),
+                _select("sender_administration", "reg.sender_administration", _adm_options()),
+                _select(
                     "sender_id_kind",
                     "deposit.id_kind",
                     [
@@ -462,38 +415,10 @@ def _incoming_fields() -> rx.Component:
                         option("CIN", t("deposit.id_kind.CIN")),
                         option("ICE", t("deposit.id_kind.ICE")),
                     ],
-                    default_value=_v("sender_id_kind"),
-                    errors=ERRORS,
                 ),
-                field(
-                    FORM,
-                    "sender_id_value",
-                    "deposit.id_value",
-                    default_value=_v("sender_id_value"),
-                    errors=ERRORS,
-                    max_length=40,
-                    dir="ltr",
-                ),
-                field(
-                    FORM,
-                    "sender_email",
-                    "deposit.email",
-                    type="email",
-                    default_value=_v("sender_email"),
-                    errors=ERRORS,
-                    max_length=255,
-                    dir="ltr",
-                ),
-                field(
-                    FORM,
-                    "sender_phone",
-                    "deposit.phone",
-                    type="tel",
-                    default_value=_v("sender_phone"),
-                    errors=ERRORS,
-                    max_length=40,
-                    dir="ltr",
-                ),
+                _field("sender_id_value", "deposit.id_value", max_length=40, dir="ltr"),
+                _field("sender_email", "deposit.email", type="email", max_length=255, dir="ltr"),
+                _field("sender_phone", "deposit.phone", type="tel", max_length=40, dir="ltr"),
                 class_name="form-grid",
             ),
             class_name="fieldset reg-fieldset",
@@ -505,69 +430,30 @@ def _outgoing_fields() -> rx.Component:
     S = RegisterState
     return rx.fragment(
         rx.el.div(
-            select_field(
-                FORM,
-                "unit",
-                "reg.from_unit",
-                _unit_options(S.own_units),
-                default_value=_v("unit"),
-                errors=ERRORS,
-                required=True,
-            ),
-            rx.el.div(
-                radio_field(
-                    FORM,
-                    "channel",
-                    "mail.channel",
-                    [("paper", "channel.paper"), ("email", "channel.email")],
-                    value="paper",
-                    errors=ERRORS,
-                )
-            ),
+            _select("unit", "reg.from_unit", _unit_options(S.own_units), required=True),
+            rx.el.div(_channel()),
             class_name="form-grid",
         ),
         rx.el.fieldset(
             rx.el.legend(t("reg.recipient"), class_name="section-title"),
             rx.el.div(
-                select_field(
-                    FORM,
+                _select(
                     "recipient_contact",
                     "reg.recipient_contact",
                     [
                         option("", t("reg.recipient_contact_none")),
-                        rx.foreach(S.contacts, lambda c: rx.el.option(c["label"], value=c["id"])),
+                        rx.foreach(S.contacts, lambda c: rx.el.option(c.label, value=c.id)),
                     ],
-                    default_value=_v("recipient_contact"),
-                    errors=ERRORS,
                 ),
-                field(
-                    FORM,
+                _field(
                     "recipient_name",
                     "reg.recipient_name",
-                    default_value=_v("recipient_name"),
-                    errors=ERRORS,
                     max_length=150,
                     dir="auto",
                     hint_key="reg.recipient_hint",
                 ),
-                select_field(
-                    FORM,
-                    "recipient_administration",
-                    "reg.recipient_administration",
-                    _adm_options(),
-                    default_value=_v("recipient_administration"),
-                    errors=ERRORS,
-                ),
-                field(
-                    FORM,
-                    "recipient_email",
-                    "deposit.email",
-                    type="email",
-                    default_value=_v("recipient_email"),
-                    errors=ERRORS,
-                    max_length=255,
-                    dir="ltr",
-                ),
+                _select("recipient_administration", "reg.recipient_administration", _adm_options()),
+                _field("recipient_email", "deposit.email", type="email", max_length=255, dir="ltr"),
                 class_name="form-grid",
             ),
             class_name="fieldset reg-fieldset",
@@ -578,24 +464,8 @@ def _outgoing_fields() -> rx.Component:
 def _internal_fields() -> rx.Component:
     S = RegisterState
     return rx.el.div(
-        select_field(
-            FORM,
-            "from_unit",
-            "reg.from_unit",
-            _unit_options(S.own_units),
-            default_value=_v("from_unit"),
-            errors=ERRORS,
-            required=True,
-        ),
-        select_field(
-            FORM,
-            "to_unit",
-            "reg.to_unit",
-            _unit_options(S.units),
-            default_value=_v("to_unit"),
-            errors=ERRORS,
-            required=True,
-        ),
+        _select("from_unit", "reg.from_unit", _unit_options(S.own_units), required=True),
+        _select("to_unit", "reg.to_unit", _unit_options(S.units), required=True),
         class_name="form-grid",
     )
 
@@ -603,48 +473,24 @@ def _internal_fields() -> rx.Component:
 def _letter_fields() -> rx.Component:
     S = RegisterState
     return rx.fragment(
-        field(
-            FORM,
-            "subject",
-            "deposit.subject",
-            required=True,
-            default_value=_v("subject"),
-            errors=ERRORS,
-            max_length=255,
-            dir="auto",
-        ),
-        field(
-            FORM,
-            "message",
-            "reg.message",
-            multiline=True,
-            default_value=_v("message"),
-            errors=ERRORS,
-            rows=4,
-            max_length=6000,
-            dir="auto",
-        ),
+        _field("subject", "deposit.subject", required=True, max_length=255, dir="auto"),
+        _field("message", "reg.message", multiline=True, rows=4, max_length=6000, dir="auto"),
         rx.cond(
             S.kind != "outgoing",
             rx.el.div(
                 rx.cond(
                     S.kind == "incoming",
-                    select_field(
-                        FORM,
+                    _select(
                         "type_code",
                         "mail.type",
                         [option("", t("common.select"))] + [option(m, t(f"mailtype.{m}")) for m in MAIL_TYPES],
-                        default_value=_v("type_code"),
-                        errors=ERRORS,
                     ),
                 ),
-                select_field(
-                    FORM,
+                _select(
                     "priority",
                     "mail.priority",
                     [option(p, t(f"priority.{p}")) for p in PRIORITIES],
-                    default_value=_v("priority", "normal"),
-                    errors=ERRORS,
+                    default="normal",
                 ),
                 class_name="form-grid",
             ),
@@ -717,30 +563,11 @@ def _done() -> rx.Component:
         ),
         rx.el.p(t("reg.label_text"), class_name="hint reg-label-hint"),
         rx.el.div(
-            rx.el.button(
-                rx.icon("qr-code", size=18, aria_hidden="true"),
-                t("reg.label_small"),
-                type="button",
-                on_click=S.download_label("label"),
-                class_name="btn btn-primary",
-                data_testid="reg-label",
+            icon_button("qr-code", "reg.label_small", on_click=S.download_label("label"), data_testid="reg-label"),
+            icon_button(
+                "printer", "reg.label_a4", kind="secondary", on_click=S.download_label("a4"), data_testid="reg-label-a4"
             ),
-            rx.el.button(
-                rx.icon("printer", size=18, aria_hidden="true"),
-                t("reg.label_a4"),
-                type="button",
-                on_click=S.download_label("a4"),
-                class_name="btn btn-secondary",
-                data_testid="reg-label-a4",
-            ),
-            rx.el.button(
-                rx.icon("plus", size=18, aria_hidden="true"),
-                t("reg.another"),
-                type="button",
-                on_click=S.another,
-                class_name="btn btn-ghost",
-                data_testid="reg-another",
-            ),
+            icon_button("plus", "reg.another", kind="ghost", on_click=S.another, data_testid="reg-another"),
             class_name="actions",
         ),
         class_name="card reg-done",

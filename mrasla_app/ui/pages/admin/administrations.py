@@ -10,8 +10,16 @@ from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.vocabulary import ADMINISTRATION_KINDS as KINDS
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.editor import RowEditor, active_badge, edit_button, editor_card, new_toolbar
-from mrasla_app.ui.components.forms import checkbox_field, field, option, select_field, table
+from mrasla_app.ui.components.editor import (
+    RowEditor,
+    active_field,
+    code_field,
+    form_texts,
+    row_editor_card,
+    row_editor_top,
+    row_end_cells,
+)
+from mrasla_app.ui.components.forms import field, name_fields, option, select_field, table
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 
@@ -30,16 +38,10 @@ EMPTY = {
 
 
 class AdministrationsState(RowEditor, AdminPage, AdminState):
-    rows: list[dict[str, str]] = []  # {id, code, name_ar, name_fr, kind, city_ar, city_fr, active}
+    # rows (RowEditor): {id, code, name_ar, name_fr, kind, city_ar, city_fr, active}
 
     def _blank(self) -> dict[str, str]:
         return dict(EMPTY)
-
-    def _editable(self) -> list[dict[str, str]]:
-        return self.rows
-
-    def _clear(self) -> None:
-        self.rows = []
 
     def _reload(self, actor: Actor) -> None:
         """The rows, and the picker's list of administrations (a name or a new one may have changed)."""
@@ -71,54 +73,31 @@ class AdministrationsState(RowEditor, AdminPage, AdminState):
                 actor,
                 administration_id=self._edited_id(),
                 code=code,
-                name_ar=str(form.get("name_ar", "")),
-                name_fr=str(form.get("name_fr", "")),
                 kind=str(form.get("kind", "ministry")),
-                city_ar=str(form.get("city_ar", "")),
-                city_fr=str(form.get("city_fr", "")),
                 active=bool(form.get("active")),
+                **form_texts(form, name_ar=0, name_fr=0, city_ar=0, city_fr=0),
             )
 
-        if self._run(action, "common.saved"):
-            self._stop_editing()
+        self._save_row(action)
 
 
 def _form() -> rx.Component:
     S = AdministrationsState
     is_new = S.edit["id"] == ""
-    return editor_card(
-        rx.cond(is_new, t("admin.adm.new"), t("admin.adm.edit")),
-        "adm-form-title",
+    return row_editor_card(
+        S,
+        FORM,
+        ("admin.adm.new", "admin.adm.edit"),
         [
-            field(
-                FORM,
-                "code",
-                "field.code",
-                required=True,
-                default_value=S.edit["code"],
-                dir="ltr",
-                max_length=16,
-                read_only=~S.is_platform_admin & ~is_new,
-                hint_key="field.code_hint_adm",
-            ),
+            code_field(FORM, S, "field.code_hint_adm", max_length=16, read_only=~S.is_platform_admin & ~is_new),
             select_field(
                 FORM, "kind", "field.kind", [option(k, t(f"kind.{k}")) for k in KINDS], default_value=S.edit["kind"]
             ),
-            field(
-                FORM, "name_ar", "field.name_ar", required=True, default_value=S.edit["name_ar"], dir="rtl", lang="ar"
-            ),
-            field(
-                FORM, "name_fr", "field.name_fr", required=True, default_value=S.edit["name_fr"], dir="ltr", lang="fr"
-            ),
+            *name_fields(FORM, fr=S.edit["name_fr"], ar=S.edit["name_ar"], ar_first=True),
             field(FORM, "city_ar", "field.city_ar", default_value=S.edit["city_ar"], dir="rtl", lang="ar"),
             field(FORM, "city_fr", "field.city_fr", default_value=S.edit["city_fr"], dir="ltr", lang="fr"),
         ],
-        extras=(checkbox_field(FORM, "active", "field.active", default_checked=S.edit["active"] != ""),),
-        on_submit=S.save,
-        on_cancel=S.cancel,
-        key=S.form_key,
-        submit_testid="adm-save",
-        submit_key="common.save",
+        extras=(active_field(FORM, S),),
     )
 
 
@@ -132,8 +111,7 @@ def _row(r: rx.Var) -> rx.Component:
         ),
         rx.el.td(t_choice(r["kind"], "kind.", KINDS)),
         rx.el.td(pick(r["city_ar"], r["city_fr"])),
-        rx.el.td(active_badge(r["active"])),
-        rx.el.td(edit_button(AdministrationsState.start_edit(r["id"]), "adm-edit-" + r["code"])),
+        *row_end_cells(AdministrationsState, r, "adm-edit-"),
     )
 
 
@@ -143,8 +121,7 @@ def page() -> rx.Component:
         S,
         "administrations",
         "admin.administrations",
-        new_toolbar(S.editing | ~S.is_platform_admin, "admin.adm.new", S.new, "adm-new"),
-        rx.cond(S.editing, _form()),
+        row_editor_top(S, "admin.adm.new", "adm-new", _form(), hidden=~S.is_platform_admin),
         table(
             ["field.code", "field.name", "field.kind", "field.city", "field.status", "common.actions"],
             rx.foreach(S.rows, _row),

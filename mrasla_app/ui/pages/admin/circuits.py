@@ -18,7 +18,7 @@ from mrasla_app.services.errors import DomainError
 from mrasla_app.services.parapheur import circuits
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf
-from mrasla_app.ui.components.forms import card, empty_state, section_title
+from mrasla_app.ui.components.forms import card, empty_state, name_fields, section_title
 from mrasla_app.ui.i18n import pick, t
 from mrasla_app.ui.pages.admin.common import AdminState, admin_layout
 
@@ -199,37 +199,7 @@ def _editor() -> rx.Component:
         section_title("pf.tpl.edit", id="tpl-edit-title"),
         rx.el.form(
             rx.el.div(
-                rx.el.div(
-                    rx.el.label(t("pf.tpl.name_fr"), html_for="tpl-name_fr", class_name="label"),
-                    rx.el.input(
-                        id="tpl-name_fr",
-                        name="name_fr",
-                        required=True,
-                        max_length=255,
-                        lang="fr",
-                        dir="ltr",
-                        default_value=S.edit_name_fr,
-                        class_name="input",
-                        data_testid="tpl-name_fr",
-                    ),
-                    class_name="field",
-                ),
-                rx.el.div(
-                    rx.el.label(t("pf.tpl.name_ar"), html_for="tpl-name_ar", class_name="label"),
-                    rx.el.input(
-                        id="tpl-name_ar",
-                        name="name_ar",
-                        required=True,
-                        max_length=255,
-                        lang="ar",
-                        dir="rtl",
-                        default_value=S.edit_name_ar,
-                        class_name="input",
-                        data_testid="tpl-name_ar",
-                    ),
-                    class_name="field",
-                ),
-                class_name="form-grid",
+                *name_fields("tpl", "pf.tpl.", S.edit_name_fr, S.edit_name_ar, max_length=255), class_name="form-grid"
             ),
             rx.el.fieldset(
                 rx.el.legend(t("pf.circuit"), class_name="label"),

@@ -14,7 +14,8 @@ from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.forms import messages, page_title
+from mrasla_app.ui.components.choices import Coded
+from mrasla_app.ui.components.forms import messages, nav_tabs, page_title
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import pick, t
 from mrasla_app.ui.state import SessionState
@@ -36,7 +37,7 @@ SUBPAGES = [
 class AdminState(SessionState):
     """The administrations the actor may manage, and the one currently selected."""
 
-    administrations: list[dict[str, str]] = []  # {id, code, name_ar, name_fr}
+    administrations: list[Coded] = []
     adm_id: int = 0
 
     def _admin_actor(self) -> tuple[Actor | None, EventSpec | None]:
@@ -51,9 +52,7 @@ class AdminState(SessionState):
     def _load_administrations(self, actor: Actor) -> None:
         with db.read_session() as session:
             rows = directory.administrations_for(session, actor)
-        self.administrations = [
-            {"id": str(a.id), "code": a.code, "name_ar": a.name_ar, "name_fr": a.name_fr} for a in rows
-        ]
+        self.administrations = [Coded(a.id, a.code, a.name_ar, a.name_fr) for a in rows]
         ids = [a.id for a in rows]
         if self.adm_id not in ids:
             own = actor.administration_id if actor.administration_id in ids else None
@@ -66,7 +65,7 @@ class AdminState(SessionState):
         if actor is None or not self.nav_pages or "admin" not in self.nav_pages:
             return None
         self._load_administrations(actor)
-        if value in [a["id"] for a in self.administrations]:
+        if value in [str(a.id) for a in self.administrations]:
             self.adm_id = int(value)
         self._clear_messages()
         return actor
@@ -153,8 +152,8 @@ def administration_picker(state: type[AdminState], on_change) -> rx.Component:
     current = rx.foreach(
         state.administrations,
         lambda a: rx.cond(
-            a["id"] == state.adm_id.to_string(),
-            rx.el.strong(pick(a["name_ar"], a["name_fr"]), data_testid="adm-current"),
+            a.id == state.adm_id,
+            rx.el.strong(pick(a.name_ar, a.name_fr), data_testid="adm-current"),
         ),
     )
     return rx.el.div(
@@ -165,7 +164,7 @@ def administration_picker(state: type[AdminState], on_change) -> rx.Component:
                 rx.el.select(
                     rx.foreach(
                         state.administrations,
-                        lambda a: rx.el.option(a["code"] + " — " + pick(a["name_ar"], a["name_fr"]), value=a["id"]),
+                        lambda a: rx.el.option(a.code + " — " + pick(a.name_ar, a.name_fr), value=a.id),
                     ),
                     id="adm-picker",
                     value=state.adm_id.to_string(),
@@ -182,27 +181,8 @@ def administration_picker(state: type[AdminState], on_change) -> rx.Component:
 
 
 def admin_tabs(active: str) -> rx.Component:
-    return rx.el.nav(
-        rx.el.a(
-            t("admin.home"),
-            href=routes.ADMIN,
-            class_name="tab" + (" is-active" if active == "home" else ""),
-            aria_current="page" if active == "home" else None,
-            data_testid="admin-tab-home",
-        ),
-        *[
-            rx.el.a(
-                t(f"admin.{key}"),
-                href=href,
-                class_name="tab" + (" is-active" if key == active else ""),
-                aria_current="page" if key == active else None,
-                data_testid=f"admin-tab-{key}",
-            )
-            for key, href, _ in SUBPAGES
-        ],
-        class_name="tabs",
-        aria_label=t("nav.admin"),
-    )
+    items = [("home", routes.ADMIN, "admin.home"), *[(key, href, f"admin.{key}") for key, href, _ in SUBPAGES]]
+    return nav_tabs(items, active, "admin-tab", "nav.admin")
 
 
 def admin_layout(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.settings import TIMEZONE
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.choices import Named
 from mrasla_app.ui.components.editor import CreateForm, editor_card, new_toolbar, row_button, rows_table
 from mrasla_app.ui.components.forms import field, option, select_field
 from mrasla_app.ui.i18n import t, t_choice
@@ -36,9 +38,22 @@ def parse_local(value: str) -> datetime:
         raise DomainError("error.invalid_period") from None
 
 
+@dataclasses.dataclass
+class Delegation:
+    """A delegation between two people of the administration (``status``: one of STATUSES)."""
+
+    id: int = 0
+    from_name: str = ""
+    to_name: str = ""
+    starts: str = ""
+    ends: str = ""
+    reason: str = ""
+    status: str = ""
+
+
 class DelegationsState(CreateForm, AdminPage, AdminState):
-    rows: list[dict[str, str]] = []  # {id, from_name, to_name, starts, ends, reason, status}
-    people: list[dict[str, str]] = []  # active users {id, label}
+    rows: list[Delegation] = []
+    people: list[Named] = []  # the active users
 
     def _clear(self) -> None:
         self.rows, self.people = [], []
@@ -51,17 +66,17 @@ class DelegationsState(CreateForm, AdminPage, AdminState):
             staff = users.list_users(session, actor, self.adm_id)
             dels = users.delegations(session, actor, self.adm_id)
         names = {u.id: u.full_name for u in staff}
-        self.people = [{"id": str(u.id), "label": f"{u.full_name} <{u.email}>"} for u in staff if u.active]
+        self.people = [Named(u.id, f"{u.full_name} <{u.email}>") for u in staff if u.active]
         self.rows = [
-            {
-                "id": str(d.id),
-                "from_name": names.get(d.from_user_id, "?"),
-                "to_name": names.get(d.to_user_id, "?"),
-                "starts": local_text(d.starts_at),
-                "ends": local_text(d.ends_at),
-                "reason": d.reason,
-                "status": users.delegation_status(d),
-            }
+            Delegation(
+                d.id,
+                names.get(d.from_user_id, "?"),
+                names.get(d.to_user_id, "?"),
+                local_text(d.starts_at),
+                local_text(d.ends_at),
+                d.reason,
+                users.delegation_status(d),
+            )
             for d in dels
         ]
 
@@ -98,7 +113,7 @@ def _people_select(name: str, label_key: str) -> rx.Component:
         label_key,
         [
             option("", t("common.select")),
-            rx.foreach(DelegationsState.people, lambda p: rx.el.option(p["label"], value=p["id"])),
+            rx.foreach(DelegationsState.people, lambda p: rx.el.option(p.label, value=p.id)),
         ],
         default_value="",
         required=True,
@@ -141,22 +156,23 @@ def _create_form() -> rx.Component:
 
 
 def _row(d: rx.Var) -> rx.Component:
+    did = d.id.to_string()
     return rx.el.tr(
-        rx.el.td(d["from_name"]),
-        rx.el.td(d["to_name"]),
-        rx.el.td(rx.el.span(d["starts"], dir="ltr", class_name="nowrap")),
-        rx.el.td(rx.el.span(d["ends"], dir="ltr", class_name="nowrap")),
-        rx.el.td(d["reason"]),
+        rx.el.td(d.from_name),
+        rx.el.td(d.to_name),
+        rx.el.td(rx.el.span(d.starts, dir="ltr", class_name="nowrap")),
+        rx.el.td(rx.el.span(d.ends, dir="ltr", class_name="nowrap")),
+        rx.el.td(d.reason),
         rx.el.td(
             rx.el.span(
-                t_choice(d["status"], "admin.deleg.status.", STATUSES),
-                class_name=rx.cond(d["status"] == "current", "badge badge-ok", "badge"),
+                t_choice(d.status, "admin.deleg.status.", STATUSES),
+                class_name=rx.cond(d.status == "current", "badge badge-ok", "badge"),
             )
         ),
         rx.el.td(
             rx.cond(
-                (d["status"] == "current") | (d["status"] == "upcoming"),
-                row_button("admin.deleg.revoke", DelegationsState.revoke(d["id"]), "deleg-revoke-" + d["id"], "danger"),
+                (d.status == "current") | (d.status == "upcoming"),
+                row_button("admin.deleg.revoke", DelegationsState.revoke(did), "deleg-revoke-" + did, "danger"),
             )
         ),
     )

@@ -7,6 +7,8 @@ audits each change.
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 
 from mrasla_app import db
@@ -15,7 +17,9 @@ from mrasla_app.services.errors import DomainError
 from mrasla_app.services.records import file_plan
 from mrasla_app.services.vocabulary import FIELD_KINDS, FINAL_ACTIONS, RETENTION_STARTS
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.forms import card, field, option, section_title, select_field, submit
+from mrasla_app.ui.components.choices import Coded, FieldDef, Named
+from mrasla_app.ui.components.editor import form_texts
+from mrasla_app.ui.components.forms import card, field, name_fields, option, section_title, select_field, submit
 from mrasla_app.ui.i18n import pick, t
 from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 
@@ -28,11 +32,28 @@ def _int(value: object) -> int | None:
     return int(text) if text.isdigit() and len(text) < 10 else None
 
 
+@dataclasses.dataclass
+class PlanNode(Coded):
+    """An entry of the classification tree (``depth``: how many dots its code has)."""
+
+    depth: int = 0
+
+
+@dataclasses.dataclass
+class DocType(Coded):
+    """A document type and its retention rule."""
+
+    years: int = 0
+    months: int = 0
+    start: str = ""
+    action: str = ""
+
+
 class FilePlanState(AdminPage, AdminState):
-    nodes: list[dict[str, str]] = []  # {id, code, name_ar, name_fr, depth}
-    types: list[dict[str, str]] = []  # {id, code, name_ar, name_fr, duration, start, action}
-    tags: list[dict[str, str]] = []  # {id, label}
-    fields: list[dict[str, str]] = []  # {id, code, name_ar, name_fr, kind, choices}
+    nodes: list[PlanNode] = []
+    types: list[DocType] = []
+    tags: list[Named] = []
+    fields: list[FieldDef] = []  # choices shown on one line
     form_key: int = 0
 
     def _clear(self) -> None:
@@ -44,40 +65,23 @@ class FilePlanState(AdminPage, AdminState):
             return
         with db.read_session() as session:
             p = file_plan.plan(session, actor, self.adm_id)
-        self.nodes = [
-            {
-                "id": str(n.id),
-                "code": n.code,
-                "name_ar": n.name_ar,
-                "name_fr": n.name_fr,
-                "depth": str(n.code.count(".")),
-            }
-            for n in p.nodes
-        ]
+        self.nodes = [PlanNode(n.id, n.code, n.name_ar, n.name_fr, n.code.count(".")) for n in p.nodes]
         self.types = [
-            {
-                "id": str(d.id),
-                "code": d.code,
-                "name_ar": d.name_ar,
-                "name_fr": d.name_fr,
-                "years": str(d.retention_years),
-                "months": str(d.retention_months),
-                "start": d.retention_start.value,
-                "action": d.final_action.value,
-            }
+            DocType(
+                d.id,
+                d.code,
+                d.name_ar,
+                d.name_fr,
+                d.retention_years,
+                d.retention_months,
+                d.retention_start.value,
+                d.final_action.value,
+            )
             for d in p.types
         ]
-        self.tags = [{"id": str(g.id), "label": g.label} for g in p.tags]
+        self.tags = [Named(g.id, g.label) for g in p.tags]
         self.fields = [
-            {
-                "id": str(f.id),
-                "code": f.code,
-                "name_ar": f.name_ar,
-                "name_fr": f.name_fr,
-                "kind": f.kind.value,
-                "choices": f.choices.replace("\n", " · "),
-            }
-            for f in p.fields
+            FieldDef(f.id, f.code, f.name_ar, f.name_fr, f.kind.value, f.choices.replace("\n", " · ")) for f in p.fields
         ]
 
     def _save(self, action, ok_key: str) -> None:  # noqa: ANN001 - (session, actor) -> object
@@ -93,9 +97,7 @@ class FilePlanState(AdminPage, AdminState):
                 session,
                 actor,
                 self.adm_id,
-                code=str(f.get("code", ""))[:40],
-                name_ar=str(f.get("name_ar", ""))[:300],
-                name_fr=str(f.get("name_fr", ""))[:300],
+                **form_texts(f, code=40, name_ar=300, name_fr=300),
                 parent_id=_int(f.get("parent_id")),
             )
 
@@ -113,9 +115,7 @@ class FilePlanState(AdminPage, AdminState):
                 session,
                 actor,
                 self.adm_id,
-                code=str(f.get("code", ""))[:40],
-                name_ar=str(f.get("name_ar", ""))[:300],
-                name_fr=str(f.get("name_fr", ""))[:300],
+                **form_texts(f, code=40, name_ar=300, name_fr=300),
                 retention_years=years,
                 retention_months=months,
                 retention_start=str(f.get("start", "")),
@@ -141,9 +141,7 @@ class FilePlanState(AdminPage, AdminState):
                 session,
                 actor,
                 self.adm_id,
-                code=str(f.get("code", ""))[:40],
-                name_ar=str(f.get("name_ar", ""))[:300],
-                name_fr=str(f.get("name_fr", ""))[:300],
+                **form_texts(f, code=40, name_ar=300, name_fr=300),
                 kind=str(f.get("kind", "")),
                 choices=str(f.get("choices", ""))[:4000],
             )
@@ -154,8 +152,7 @@ class FilePlanState(AdminPage, AdminState):
 def _names(form: str) -> list[rx.Component]:
     return [
         field(form, "code", "records.code", required=True, max_length=32, dir="ltr"),
-        field(form, "name_fr", "field.name_fr", required=True, max_length=255, lang="fr", dir="ltr"),
-        field(form, "name_ar", "field.name_ar", required=True, max_length=255, lang="ar", dir="rtl"),
+        *name_fields(form, max_length=255),
     ]
 
 
@@ -192,7 +189,7 @@ def page() -> rx.Component:
     S = FilePlanState
     node_options = [
         option("", "—"),
-        rx.foreach(S.nodes, lambda n: option(n["id"], n["code"] + " " + pick(n["name_ar"], n["name_fr"]))),
+        rx.foreach(S.nodes, lambda n: option(n.id, n.code + " " + pick(n.name_ar, n.name_fr))),
     ]
     return admin_layout(
         S,
@@ -205,9 +202,9 @@ def page() -> rx.Component:
             ["records.code", "field.name"],
             S.nodes,
             lambda n: rx.el.tr(
-                rx.el.td(rx.el.span(n["code"], dir="ltr", class_name="mono plan-depth-" + n["depth"])),
-                rx.el.td(pick(n["name_ar"], n["name_fr"])),
-                data_testid="plan-node-" + n["code"],
+                rx.el.td(rx.el.span(n.code, dir="ltr", class_name="mono plan-depth-" + n.depth.to_string())),
+                rx.el.td(pick(n.name_ar, n.name_fr)),
+                data_testid="plan-node-" + n.code,
             ),
             _form(
                 "plan-node",
@@ -222,24 +219,24 @@ def page() -> rx.Component:
             ["records.code", "field.name", "records.retention", "records.final_action"],
             S.types,
             lambda d: rx.el.tr(
-                rx.el.td(rx.el.span(d["code"], dir="ltr", class_name="mono")),
-                rx.el.td(pick(d["name_ar"], d["name_fr"])),
+                rx.el.td(rx.el.span(d.code, dir="ltr", class_name="mono")),
+                rx.el.td(pick(d.name_ar, d.name_fr)),
                 rx.el.td(
-                    d["years"],
+                    d.years,
                     " ",
                     t("records.years_unit"),
-                    rx.cond(d["months"] != "0", rx.fragment(" + ", d["months"], " ", t("records.months_unit"))),
+                    rx.cond(d.months != 0, rx.fragment(" + ", d.months, " ", t("records.months_unit"))),
                     " · ",
-                    rx.match(d["start"], *[(v, t(f"records.start.{v}")) for v in RETENTION_STARTS], ""),
+                    rx.match(d.start, *[(v, t(f"records.start.{v}")) for v in RETENTION_STARTS], ""),
                 ),
                 rx.el.td(
                     rx.match(
-                        d["action"],
+                        d.action,
                         *[(v, rx.el.span(t(f"records.action.{v}"), class_name="badge")) for v in FINAL_ACTIONS],
                         rx.fragment(),
                     )
                 ),
-                data_testid="doc-type-" + d["code"],
+                data_testid="doc-type-" + d.code,
             ),
             _form(
                 "doc-type",
@@ -272,7 +269,7 @@ def page() -> rx.Component:
             "tag",
             ["records.tag"],
             S.tags,
-            lambda g: rx.el.tr(rx.el.td(g["label"]), data_testid="tag-" + g["id"]),
+            lambda g: rx.el.tr(rx.el.td(g.label), data_testid="tag-" + g.id.to_string()),
             _form("tag", S.add_tag, field("tag", "label", "records.tag", required=True, max_length=64)),
         ),
         _section(
@@ -281,13 +278,13 @@ def page() -> rx.Component:
             ["records.code", "field.name", "records.kind"],
             S.fields,
             lambda f: rx.el.tr(
-                rx.el.td(rx.el.span(f["code"], dir="ltr", class_name="mono")),
-                rx.el.td(pick(f["name_ar"], f["name_fr"])),
+                rx.el.td(rx.el.span(f.code, dir="ltr", class_name="mono")),
+                rx.el.td(pick(f.name_ar, f.name_fr)),
                 rx.el.td(
-                    rx.match(f["kind"], *[(v, t(f"records.kind.{v}")) for v in FIELD_KINDS], ""),
-                    rx.cond(f["choices"] != "", rx.el.span(" — " + f["choices"], class_name="muted")),
+                    rx.match(f.kind, *[(v, t(f"records.kind.{v}")) for v in FIELD_KINDS], ""),
+                    rx.cond(f.choices != "", rx.el.span(" — " + f.choices, class_name="muted")),
                 ),
-                data_testid="custom-field-" + f["code"],
+                data_testid="custom-field-" + f.code,
             ),
             _form(
                 "custom-field",

@@ -8,6 +8,8 @@ days placed in it). ``services.holidays`` checks every right again.
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 
 from mrasla_app import db
@@ -18,7 +20,7 @@ from mrasla_app.services.errors import DomainError
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.dates import day_props, parse_day
 from mrasla_app.ui.components.editor import CreateForm, editor_card, row_button, rows_table
-from mrasla_app.ui.components.forms import button, checkbox_field, field
+from mrasla_app.ui.components.forms import button, checkbox_field, field, name_fields
 from mrasla_app.ui.components.mail import today
 from mrasla_app.ui.i18n import pick, t
 from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
@@ -27,12 +29,24 @@ ROUTE = routes.ADMIN_HOLIDAYS
 TITLE = "Mrasla — Jours fériés · العطل"
 
 
+@dataclasses.dataclass
+class Holiday:
+    """A day off of the year shown (``removable``: this actor may remove it)."""
+
+    id: int = 0
+    day: str = ""  # dd/mm/yyyy
+    iso: str = ""  # yyyy-mm-dd
+    name_ar: str = ""
+    name_fr: str = ""
+    recurring: bool = False
+    national: bool = False
+    removable: bool = False
+
+
 class HolidaysState(CreateForm, AdminPage, AdminState):
     year: int = 0
     years: list[str] = []
-    rows: list[
-        dict[str, str]
-    ] = []  # {id, day, weekday_ar, weekday_fr, name_ar, name_fr, recurring, national, removable}
+    rows: list[Holiday] = []
 
     def _clear(self) -> None:
         self.rows = []
@@ -51,18 +65,16 @@ class HolidaysState(CreateForm, AdminPage, AdminState):
         with db.read_session() as session:
             entries = holidays.list_holidays(session, actor, self.adm_id, self.year)
         self.rows = [
-            {
-                "id": str(e.id),
-                "day": e.day.strftime("%d/%m/%Y"),
-                "iso": e.day.isoformat(),
-                "name_ar": e.name_ar,
-                "name_fr": e.name_fr,
-                "recurring": "1" if e.recurring else "",
-                "national": "1" if e.national else "",
-                "removable": "1"
-                if (actor.is_platform_admin if e.national else permissions.is_admin_of(actor, e.administration_id))
-                else "",
-            }
+            Holiday(
+                e.id,
+                e.day.strftime("%d/%m/%Y"),
+                e.day.isoformat(),
+                e.name_ar,
+                e.name_fr,
+                bool(e.recurring),
+                bool(e.national),
+                actor.is_platform_admin if e.national else permissions.is_admin_of(actor, e.administration_id),
+            )
             for e in entries
         ]
 
@@ -117,8 +129,7 @@ def _create_form() -> rx.Component:
         "holiday-new-title",
         [
             field("holiday", "day", "holiday.day", required=True, **day_props()),
-            field("holiday", "name_fr", "field.name_fr", required=True, max_length=120, lang="fr", dir="ltr"),
-            field("holiday", "name_ar", "field.name_ar", required=True, max_length=120, lang="ar", dir="rtl"),
+            *name_fields("holiday", max_length=120),
         ],
         extras=(
             checkbox_field("holiday", "recurring", "holiday.recurring", default_checked=False),
@@ -137,23 +148,25 @@ def _create_form() -> rx.Component:
 
 def _row(h: rx.Var) -> rx.Component:
     return rx.el.tr(
-        rx.el.td(rx.el.span(h["day"], dir="ltr", class_name="nowrap")),
-        rx.el.td(pick(h["name_ar"], h["name_fr"])),
+        rx.el.td(rx.el.span(h.day, dir="ltr", class_name="nowrap")),
+        rx.el.td(pick(h.name_ar, h.name_fr)),
         rx.el.td(
             rx.cond(
-                h["national"] != "",
+                h.national,
                 rx.el.span(t("holiday.national"), class_name="badge"),
                 rx.el.span(t("holiday.own"), class_name="badge badge-ok"),
             )
         ),
-        rx.el.td(rx.cond(h["recurring"] != "", t("holiday.every_year"), t("holiday.this_year"))),
+        rx.el.td(rx.cond(h.recurring, t("holiday.every_year"), t("holiday.this_year"))),
         rx.el.td(
             rx.cond(
-                h["removable"] != "",
-                row_button("common.remove", HolidaysState.remove(h["id"]), "holiday-remove-" + h["iso"], "danger"),
+                h.removable,
+                row_button(
+                    "common.remove", HolidaysState.remove(h.id.to_string()), "holiday-remove-" + h.iso, "danger"
+                ),
             )
         ),
-        data_testid="holiday-row-" + h["iso"],
+        data_testid="holiday-row-" + h.iso,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.forms import link_card
 from mrasla_app.ui.i18n import t
 from mrasla_app.ui.pages.admin.common import SUBPAGES, AdminState, admin_layout
 
@@ -23,18 +24,7 @@ class AdminHomeState(AdminState):
 
 
 def _card(key: str, href: str, icon: str) -> rx.Component:
-    return rx.el.a(
-        rx.el.span(rx.icon(icon, size=26, aria_hidden="true"), class_name="service-icon"),
-        rx.el.span(
-            rx.el.span(t(f"admin.{key}"), class_name="service-title"),
-            rx.el.span(t(f"admin.{key}.text"), class_name="service-text"),
-            class_name="service-body",
-        ),
-        rx.icon("chevron-right", size=22, aria_hidden="true", class_name="flip-rtl service-arrow"),
-        href=href,
-        class_name="service-card",
-        data_testid=f"admin-card-{key}",
-    )
+    return link_card(t(f"admin.{key}"), t(f"admin.{key}.text"), href, icon, f"admin-card-{key}", icon_size=26)
 
 
 def page() -> rx.Component:

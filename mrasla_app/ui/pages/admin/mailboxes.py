@@ -8,6 +8,7 @@ seals it; it is never sent back to the browser), test the connection and disable
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from zoneinfo import ZoneInfo
 
 import reflex as rx
@@ -20,6 +21,7 @@ from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.settings import TIMEZONE
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.choices import Choice, unit_choices
 from mrasla_app.ui.components.editor import CreateForm, editor_card, new_toolbar, row_button, rows_table
 from mrasla_app.ui.components.forms import field, option, select_field
 from mrasla_app.ui.i18n import pick, t
@@ -36,9 +38,23 @@ def _first_field_error(exc: DomainError) -> DomainError:
     return exc
 
 
+@dataclasses.dataclass
+class Mailbox:
+    """A mailbox the platform reads (``checked``: when it was last read; ``error``: what went wrong then)."""
+
+    id: int = 0
+    label: str = ""
+    server: str = ""
+    username: str = ""
+    folder: str = ""
+    active: bool = False
+    error: str = ""
+    checked: str = ""
+
+
 class MailboxesState(CreateForm, AdminPage, AdminState):
-    rows: list[dict[str, str]] = []  # {id, label, server, username, folder, active, checked, error}
-    units: list[dict[str, str]] = []  # the administration's units: where new mail is addressed {id, label_ar, label_fr}
+    rows: list[Mailbox] = []
+    units: list[Choice] = []  # the administration's units: where new mail is addressed
 
     def _clear(self) -> None:
         self.rows = []
@@ -50,26 +66,19 @@ class MailboxesState(CreateForm, AdminPage, AdminState):
         with db.read_session() as session:
             boxes = mailboxes.list_for(session, actor, self.adm_id)
             nodes = directory.unit_tree(session, self.adm_id, active_only=True)
-        self.units = [
-            {
-                "id": str(n.unit.id),
-                "label_ar": "\u2003" * n.depth + n.unit.name_ar,
-                "label_fr": "\u2003" * n.depth + n.unit.name_fr,
-            }
-            for n in nodes
-        ]
+        self.units = unit_choices(nodes)
         zone = ZoneInfo(TIMEZONE)
         self.rows = [
-            {
-                "id": str(b.id),
-                "label": b.label,
-                "server": f"{b.host}:{b.port}",
-                "username": b.username,
-                "folder": b.folder,
-                "active": "1" if b.active else "",
-                "error": b.last_error,
-                "checked": b.last_checked_at.astimezone(zone).strftime("%d/%m/%Y %H:%M") if b.last_checked_at else "",
-            }
+            Mailbox(
+                b.id,
+                b.label,
+                f"{b.host}:{b.port}",
+                b.username,
+                b.folder,
+                bool(b.active),
+                b.last_error,
+                b.last_checked_at.astimezone(zone).strftime("%d/%m/%Y %H:%M") if b.last_checked_at else "",
+            )
             for b in boxes
         ]
 
@@ -103,7 +112,7 @@ class MailboxesState(CreateForm, AdminPage, AdminState):
 
     def _known(self, mailbox_id: str) -> int:
         """A row id the browser sends is trusted only when this page listed it (rights re-checked)."""
-        if mailbox_id not in [r["id"] for r in self.rows]:
+        if str(mailbox_id) not in [str(r.id) for r in self.rows]:
             raise DomainError("error.not_found")
         return int(mailbox_id)
 
@@ -185,7 +194,7 @@ def _create_form() -> rx.Component:
                 "mailbox.unit",
                 [
                     option("", t("mailbox.unit_none")),
-                    rx.foreach(S.units, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"])),
+                    rx.foreach(S.units, lambda u: rx.el.option(pick(u.label_ar, u.label_fr), value=u.id)),
                 ],
             ),
         ],
@@ -198,34 +207,35 @@ def _create_form() -> rx.Component:
 
 
 def _row(b: rx.Var) -> rx.Component:
+    bid = b.id.to_string()
     return rx.el.tr(
-        rx.el.td(rx.el.strong(b["label"]), rx.el.div(b["username"], dir="ltr", class_name="muted")),
-        rx.el.td(rx.el.span(b["server"], dir="ltr", class_name="nowrap"), " · ", rx.el.span(b["folder"], dir="ltr")),
+        rx.el.td(rx.el.strong(b.label), rx.el.div(b.username, dir="ltr", class_name="muted")),
+        rx.el.td(rx.el.span(b.server, dir="ltr", class_name="nowrap"), " · ", rx.el.span(b.folder, dir="ltr")),
         rx.el.td(
             rx.cond(
-                b["active"] != "",
+                b.active,
                 rx.el.span(t("mailbox.active"), class_name="badge badge-ok"),
                 rx.el.span(t("mailbox.disabled"), class_name="badge"),
             )
         ),
         rx.el.td(
-            rx.cond(b["checked"] != "", rx.el.span(b["checked"], dir="ltr", class_name="nowrap"), "—"),
-            rx.cond(b["error"] != "", rx.el.div(b["error"], dir="ltr", class_name="field-error")),
+            rx.cond(b.checked != "", rx.el.span(b.checked, dir="ltr", class_name="nowrap"), "—"),
+            rx.cond(b.error != "", rx.el.div(b.error, dir="ltr", class_name="field-error")),
         ),
         rx.el.td(
             rx.el.div(
-                row_button("mailbox.test", MailboxesState.check(b["id"]), "mailbox-test-" + b["id"]),
+                row_button("mailbox.test", MailboxesState.check(bid), "mailbox-test-" + bid),
                 rx.el.button(
-                    rx.cond(b["active"] != "", t("mailbox.disable"), t("mailbox.enable")),
+                    rx.cond(b.active, t("mailbox.disable"), t("mailbox.enable")),
                     type="button",
                     class_name="btn btn-small btn-ghost",
-                    on_click=MailboxesState.toggle(b["id"]),
-                    data_testid="mailbox-toggle-" + b["id"],
+                    on_click=MailboxesState.toggle(bid),
+                    data_testid="mailbox-toggle-" + bid,
                 ),
                 class_name="actions",
             )
         ),
-        data_testid="mailbox-row-" + b["id"],
+        data_testid="mailbox-row-" + bid,
     )
 
 

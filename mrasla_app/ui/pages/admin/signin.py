@@ -18,7 +18,7 @@ from mrasla_app.services.signin import providers
 from mrasla_app.services.vocabulary import ROLES
 from mrasla_app.settings import get_settings
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.editor import RowEditor, active_badge, editor_card, row_button, rows_table
+from mrasla_app.ui.components.editor import RowEditor, active_badge, row_button, row_editor_card, rows_table
 from mrasla_app.ui.components.forms import button, card, checkbox_field, field, option, select_field, submit
 from mrasla_app.ui.i18n import t, t_choice
 from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
@@ -45,7 +45,7 @@ _TEXT_FIELDS = (
 
 
 class SigninAdminState(RowEditor, AdminPage, AdminState):
-    rows: list[dict[str, str]] = []  # the providers, as the form edits them (never a secret)
+    # rows (RowEditor): the providers, as the form edits them (never a secret)
     rules_for: str = ""  # the provider whose rules are shown
     rules_name: str = ""
     rules: list[dict[str, str]] = []  # {id, group, unit, role}
@@ -65,9 +65,6 @@ class SigninAdminState(RowEditor, AdminPage, AdminState):
             "group_attribute": "memberOf",
             "groups_claim": "groups",
         }
-
-    def _editable(self) -> list[dict[str, str]]:
-        return self.rows
 
     def _clear(self) -> None:
         self.rows, self.rules = [], []
@@ -127,8 +124,7 @@ class SigninAdminState(RowEditor, AdminPage, AdminState):
         def action(session, actor: Actor) -> None:
             providers.save_provider(session, actor, self.adm_id, edited, form, secret)
 
-        if self._run(action, "signin.saved"):
-            self._stop_editing()
+        self._save_row(action, "signin.saved")
 
     @rx.event
     def show_rules(self, provider_id: str):
@@ -243,9 +239,10 @@ def _form() -> rx.Component:
             data_testid="idp-callback",
         ),
     )
-    return editor_card(
-        t("signin.edit"),
-        "idp-form-title",
+    return row_editor_card(
+        S,
+        FORM,
+        "signin.edit",
         [
             _text("name", "signin.name", required=True, max_length=120),
             rx.cond(S.edit["kind"] == "oidc", oidc_fields, ldap_fields),
@@ -264,11 +261,6 @@ def _form() -> rx.Component:
             ),
             checkbox_field(FORM, "enabled", "signin.enabled", default_checked=S.edit["enabled"] != ""),
         ),
-        on_submit=S.save,
-        on_cancel=S.cancel,
-        key=S.form_key,
-        submit_testid="idp-save",
-        submit_key="common.save",
         data_testid="idp-form",
     )
 

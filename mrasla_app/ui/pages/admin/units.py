@@ -9,8 +9,17 @@ from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.vocabulary import UNIT_LEVELS as LEVELS
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.editor import RowEditor, active_badge, edit_button, editor_card, new_toolbar, rows_table
-from mrasla_app.ui.components.forms import checkbox_field, field, option, select_field
+from mrasla_app.ui.components.editor import (
+    RowEditor,
+    active_field,
+    code_field,
+    form_texts,
+    row_editor_card,
+    row_editor_top,
+    row_end_cells,
+    rows_table,
+)
+from mrasla_app.ui.components.forms import name_fields, option, select_field
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 
@@ -20,24 +29,18 @@ EMPTY = {"id": "", "code": "", "name_ar": "", "name_fr": "", "level": "central",
 
 
 class UnitsState(RowEditor, AdminPage, AdminState):
-    units: list[dict[str, str]] = []  # {id, code, name_ar, name_fr, level, parent_id, active, indent}
+    # rows (RowEditor): the units, {id, code, name_ar, name_fr, level, parent_id, active, indent, prefix}
 
     def _blank(self) -> dict[str, str]:
         return dict(EMPTY)
 
-    def _editable(self) -> list[dict[str, str]]:
-        return self.units
-
-    def _clear(self) -> None:
-        self.units = []
-
     def _reload(self, actor: Actor) -> None:
         if not self.adm_id:
-            self.units = []
+            self.rows = []
             return
         with db.read_session() as session:
             nodes = directory.units_for(session, actor, self.adm_id)
-        self.units = [
+        self.rows = [
             {
                 "id": str(n.unit.id),
                 "code": n.unit.code,
@@ -64,33 +67,22 @@ class UnitsState(RowEditor, AdminPage, AdminState):
                 administration_id=self.adm_id,
                 unit_id=self._edited_id(),
                 parent_id=int(parent) if parent.isdigit() and len(parent) < 10 else None,
-                code=str(form.get("code", "")),
-                name_ar=str(form.get("name_ar", "")),
-                name_fr=str(form.get("name_fr", "")),
                 level=str(form.get("level", "central")),
                 active=bool(form.get("active")),
+                **form_texts(form, code=0, name_ar=0, name_fr=0),
             )
 
-        if self._run(action, "common.saved"):
-            self._stop_editing()
+        self._save_row(action)
 
 
 def _form() -> rx.Component:
     S = UnitsState
-    return editor_card(
-        rx.cond(S.edit["id"] == "", t("admin.unit.new"), t("admin.unit.edit")),
-        "unit-form-title",
+    return row_editor_card(
+        S,
+        FORM,
+        ("admin.unit.new", "admin.unit.edit"),
         [
-            field(
-                FORM,
-                "code",
-                "field.code",
-                required=True,
-                default_value=S.edit["code"],
-                dir="ltr",
-                max_length=32,
-                hint_key="field.code_hint_unit",
-            ),
+            code_field(FORM, S, "field.code_hint_unit", max_length=32),
             select_field(
                 FORM,
                 "level",
@@ -98,12 +90,7 @@ def _form() -> rx.Component:
                 [option(lv, t(f"level.{lv}")) for lv in LEVELS],
                 default_value=S.edit["level"],
             ),
-            field(
-                FORM, "name_ar", "field.name_ar", required=True, default_value=S.edit["name_ar"], dir="rtl", lang="ar"
-            ),
-            field(
-                FORM, "name_fr", "field.name_fr", required=True, default_value=S.edit["name_fr"], dir="ltr", lang="fr"
-            ),
+            *name_fields(FORM, fr=S.edit["name_fr"], ar=S.edit["name_ar"], ar_first=True),
             select_field(
                 FORM,
                 "parent_id",
@@ -111,7 +98,7 @@ def _form() -> rx.Component:
                 [
                     option("", t("field.no_parent")),
                     rx.foreach(
-                        S.units,
+                        S.rows,
                         lambda u: rx.cond(
                             u["id"] != S.edit["id"],
                             rx.el.option(
@@ -123,12 +110,7 @@ def _form() -> rx.Component:
                 default_value=S.edit["parent_id"],
             ),
         ],
-        extras=(checkbox_field(FORM, "active", "field.active", default_checked=S.edit["active"] != ""),),
-        on_submit=S.save,
-        on_cancel=S.cancel,
-        key=S.form_key,
-        submit_testid="unit-save",
-        submit_key="common.save",
+        extras=(active_field(FORM, S),),
     )
 
 
@@ -147,8 +129,7 @@ def _row(u: rx.Var) -> rx.Component:
         ),
         rx.el.td(rx.el.code(u["code"], dir="ltr")),
         rx.el.td(t_choice(u["level"], "level.", LEVELS)),
-        rx.el.td(active_badge(u["active"])),
-        rx.el.td(edit_button(UnitsState.start_edit(u["id"]), "unit-edit-" + u["code"])),
+        *row_end_cells(UnitsState, u, "unit-edit-"),
     )
 
 
@@ -158,10 +139,9 @@ def page() -> rx.Component:
         S,
         "units",
         "admin.units",
-        new_toolbar(S.editing, "admin.unit.new", S.new, "unit-new"),
-        rx.cond(S.editing, _form()),
+        row_editor_top(S, "admin.unit.new", "unit-new", _form()),
         rows_table(
-            S.units,
+            S.rows,
             ["field.name", "field.code", "field.level", "field.status", "common.actions"],
             _row,
             "unit-table",

@@ -8,6 +8,8 @@ enrolment code of the users page): the administrator must be able to copy it, no
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 
 from mrasla_app import db
@@ -26,9 +28,34 @@ TITLE = "Mrasla — Webhooks · الإشعارات الآلية"
 EVENT_FIELDS = {name.replace(".", "_"): name for name in webhooks.EVENT_TYPES}
 
 
+@dataclasses.dataclass
+class Endpoint:
+    """A webhook endpoint (``events``: the event types it gets, comma-separated)."""
+
+    id: int = 0
+    url: str = ""
+    description: str = ""
+    events: str = ""
+    active: bool = False
+
+
+@dataclasses.dataclass
+class Delivery:
+    """A recent delivery and its last attempt (``answer``: HTTP status or error; ``last``: when, how long, who)."""
+
+    id: int = 0
+    at: str = ""
+    url: str = ""
+    event: str = ""
+    status: str = ""
+    attempts: int = 0
+    answer: str = ""
+    last: str = ""
+
+
 class WebhooksState(CreateForm, AdminPage, AdminState):
-    endpoints: list[dict[str, str]] = []  # {id, url, description, events, active}
-    deliveries: list[dict[str, str]] = []  # {id, at, url, event, status, attempts, answer, last}
+    endpoints: list[Endpoint] = []
+    deliveries: list[Delivery] = []
     new_secret: str = ""  # shown once, right after creation
 
     def _clear(self) -> None:
@@ -45,29 +72,22 @@ class WebhooksState(CreateForm, AdminPage, AdminState):
             rows = webhooks.list_endpoints(session, actor, self.adm_id)
             views = webhooks.recent_deliveries(session, actor, self.adm_id, limit=30)
         self.endpoints = [
-            {
-                "id": str(e.id),
-                "url": e.url,
-                "description": e.description,
-                "events": ", ".join(e.events.split(",")),
-                "active": "1" if e.active else "",
-            }
-            for e in rows
+            Endpoint(e.id, e.url, e.description, ", ".join(e.events.split(",")), bool(e.active)) for e in rows
         ]
         self.deliveries = []
         for v in views:
             d, last = v.delivery, (v.attempts[-1] if v.attempts else None)
             self.deliveries.append(
-                {
-                    "id": str(d.id),
-                    "at": local_dt(d.created_at),
-                    "url": v.url,
-                    "event": d.event_type,
-                    "status": d.status.value,
-                    "attempts": str(d.attempts),
-                    "answer": (str(last.status_code) if last and last.status_code else (last.error if last else "")),
-                    "last": (f"{local_dt(last.at)} · {last.latency_ms} ms · {last.worker}".strip(" ·") if last else ""),
-                }
+                Delivery(
+                    d.id,
+                    local_dt(d.created_at),
+                    v.url,
+                    d.event_type,
+                    d.status.value,
+                    d.attempts,
+                    answer=(str(last.status_code) if last and last.status_code else (last.error if last else "")),
+                    last=(f"{local_dt(last.at)} · {last.latency_ms} ms · {last.worker}".strip(" ·") if last else ""),
+                )
             )
 
     @rx.event
@@ -165,26 +185,27 @@ def _secret() -> rx.Component:
 
 def _endpoint(e: rx.Var) -> rx.Component:
     S = WebhooksState
+    eid = e.id.to_string()
     return rx.el.tr(
         rx.el.td(
-            rx.el.code(e["url"], dir="ltr", class_name="wrap-anywhere"),
+            rx.el.code(e.url, dir="ltr", class_name="wrap-anywhere"),
             " ",
-            active_badge(e["active"], off_class="badge badge-off"),
-            rx.cond(e["description"] != "", rx.el.div(e["description"])),
-            rx.el.div(rx.el.span(e["events"], dir="ltr"), class_name="muted wrap-anywhere"),
+            active_badge(e.active, off_class="badge badge-off"),
+            rx.cond(e.description != "", rx.el.div(e.description)),
+            rx.el.div(rx.el.span(e.events, dir="ltr"), class_name="muted wrap-anywhere"),
         ),
         rx.el.td(
             rx.cond(
-                e["active"] != "",
+                e.active,
                 rx.el.div(
-                    row_button("webhook.send_test", S.send_test(e["id"]), "webhook-test-" + e["id"]),
-                    row_button("webhook.disable", S.set_active(e["id"], False), "webhook-disable-" + e["id"], "danger"),
+                    row_button("webhook.send_test", S.send_test(eid), "webhook-test-" + eid),
+                    row_button("webhook.disable", S.set_active(eid, False), "webhook-disable-" + eid, "danger"),
                     class_name="actions",
                 ),
-                row_button("webhook.enable", S.set_active(e["id"], True), "webhook-enable-" + e["id"]),
+                row_button("webhook.enable", S.set_active(eid, True), "webhook-enable-" + eid),
             )
         ),
-        data_testid="webhook-row-" + e["id"],
+        data_testid="webhook-row-" + eid,
     )
 
 
@@ -198,16 +219,16 @@ def _status(status: rx.Var) -> rx.Component:
 def _delivery(d: rx.Var) -> rx.Component:
     return rx.el.tr(
         rx.el.td(
-            rx.el.code(d["event"], dir="ltr"),
-            rx.el.div(rx.el.span(d["url"], dir="ltr"), class_name="muted wrap-anywhere"),
-            rx.el.div(rx.el.span(d["at"], dir="ltr", class_name="nowrap"), class_name="muted"),
+            rx.el.code(d.event, dir="ltr"),
+            rx.el.div(rx.el.span(d.url, dir="ltr"), class_name="muted wrap-anywhere"),
+            rx.el.div(rx.el.span(d.at, dir="ltr", class_name="nowrap"), class_name="muted"),
         ),
-        rx.el.td(_status(d["status"]), rx.el.div(t("webhook.attempts"), " ", d["attempts"], class_name="muted nowrap")),
+        rx.el.td(_status(d.status), rx.el.div(t("webhook.attempts"), " ", d.attempts, class_name="muted nowrap")),
         rx.el.td(
-            rx.el.span(d["answer"], dir="ltr", class_name="wrap-anywhere"),
-            rx.el.div(rx.el.span(d["last"], dir="ltr"), class_name="muted"),
+            rx.el.span(d.answer, dir="ltr", class_name="wrap-anywhere"),
+            rx.el.div(rx.el.span(d.last, dir="ltr"), class_name="muted"),
         ),
-        data_testid="webhook-delivery-" + d["id"],
+        data_testid="webhook-delivery-" + d.id.to_string(),
     )
 
 

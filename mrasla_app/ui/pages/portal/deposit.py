@@ -25,7 +25,8 @@ from mrasla_app.services.portal import deposits, views
 from mrasla_app.services.portal.deposits import DepositForm
 from mrasla_app.settings import get_settings
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.files import ACCEPT
+from mrasla_app.ui.components.choices import INDENT, Choice, Coded, unit_choices
+from mrasla_app.ui.components.files import file_row
 from mrasla_app.ui.components.forms import (
     button,
     card,
@@ -38,6 +39,7 @@ from mrasla_app.ui.components.forms import (
     select_field,
 )
 from mrasla_app.ui.components.layout import layout
+from mrasla_app.ui.components.uploads import files_upload
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
     ID_KINDS,
@@ -46,9 +48,7 @@ from mrasla_app.ui.pages.portal.common import (
     dl_row,
     form_data,
     local_datetime,
-    page_count,
     size_text,
-    upload_box,
 )
 
 ROUTE = routes.DEPOSIT
@@ -81,16 +81,24 @@ class DepositFiles(rx.State):
     _files: list[tuple[str, str]] = []
 
 
+@dataclasses.dataclass
+class DirectoryEntry(Coded):
+    """An administration found in the public directory (step 1)."""
+
+    city_ar: str = ""
+    city_fr: str = ""
+
+
 class DepositState(UploadList, PortalState):
     step: int = 1
     busy: bool = False
     # Step 1: directory search and choice (display data; the id stays on the server).
     query: str = ""
-    results: list[dict[str, str]] = []  # {id, code, name_ar, name_fr, city_ar, city_fr}
+    results: list[DirectoryEntry] = []
     adm_code: str = ""
     adm_name_ar: str = ""
     adm_name_fr: str = ""
-    units: list[dict[str, str]] = []  # {id, name_ar, name_fr} with indentation prefixes
+    units: list[Choice] = []  # the chosen administration's units, indented by depth
     unit_id: str = ""
     # Steps 2–3: what the depositor typed (their own data, shown again on the review step).
     full_name: str = ""
@@ -144,15 +152,7 @@ class DepositState(UploadList, PortalState):
         with db.read_session() as session:
             rows = directory.public_directory(session, self.query, limit=20)
         self.results = [
-            {
-                "id": str(a.id),
-                "code": a.code,
-                "name_ar": a.name_ar,
-                "name_fr": a.name_fr,
-                "city_ar": a.city_ar or "",
-                "city_fr": a.city_fr or "",
-            }
-            for a in rows
+            DirectoryEntry(a.id, a.code, a.name_ar, a.name_fr, a.city_ar or "", a.city_fr or "") for a in rows
         ]
 
     def _form(self, files: list[tuple[str, bytes]] | None = None) -> DepositForm:
@@ -241,14 +241,7 @@ class DepositState(UploadList, PortalState):
             return
         self._adm_id = adm.id
         self.adm_code, self.adm_name_ar, self.adm_name_fr = adm.code, adm.name_ar, adm.name_fr
-        self.units = [
-            {
-                "id": str(n.unit.id),
-                "name_ar": "\u2003" * n.depth + n.unit.name_ar,
-                "name_fr": "\u2003" * n.depth + n.unit.name_fr,
-            }
-            for n in adm.units
-        ]
+        self.units = unit_choices(adm.units)
         self.unit_id = ""
         self._set_errors({})
 
@@ -261,7 +254,7 @@ class DepositState(UploadList, PortalState):
     @rx.event
     def set_unit(self, value: str):
         value = str(value)
-        self.unit_id = value if any(u["id"] == value for u in self.units) else ""
+        self.unit_id = value if any(str(u.id) == value for u in self.units) else ""
 
     @rx.event
     def go(self, step: int):
@@ -332,12 +325,12 @@ class DepositState(UploadList, PortalState):
             self.busy = False
             self._fail(exc)
             return
-        unit = next((u for u in self.units if u["id"] == self.unit_id), None)
+        unit = next((u for u in self.units if str(u.id) == self.unit_id), None)
         when = local_datetime(result.registered_at)
         self.number = result.registry_number
         self.registered_ar, self.registered_fr, self.registered_en = when["ar"], when["fr"], when["en"]
-        self.unit_name_ar = unit["name_ar"].strip("\u2003") if unit else ""
-        self.unit_name_fr = unit["name_fr"].strip("\u2003") if unit else ""
+        self.unit_name_ar = unit.label_ar.strip(INDENT) if unit else ""
+        self.unit_name_fr = unit.label_fr.strip(INDENT) if unit else ""
         self.receipt_href = routes.receipt_path(result.reference, result.access_token)
         self.receipt_name = f"accuse-{result.reference}.pdf"
         self.tracking_href = routes.tracking_path(result.reference, result.access_token)
@@ -404,17 +397,15 @@ def _adm_card(a: rx.Var) -> rx.Component:
         rx.el.button(
             rx.el.span(rx.icon("landmark", size=22, aria_hidden="true"), class_name="adm-icon"),
             rx.el.span(
-                rx.el.span(pick(a["name_ar"], a["name_fr"]), class_name="adm-name"),
-                rx.el.span(
-                    rx.el.code(a["code"], dir="ltr"), " · ", pick(a["city_ar"], a["city_fr"]), class_name="adm-meta"
-                ),
+                rx.el.span(pick(a.name_ar, a.name_fr), class_name="adm-name"),
+                rx.el.span(rx.el.code(a.code, dir="ltr"), " · ", pick(a.city_ar, a.city_fr), class_name="adm-meta"),
                 class_name="adm-body",
             ),
             type="button",
-            on_click=DepositState.choose(a["id"]),
+            on_click=DepositState.choose(a.id.to_string()),
             class_name="adm-card",
             data_testid="adm-result",
-            data_code=a["code"],
+            data_code=a.code,
         )
     )
 
@@ -461,7 +452,7 @@ def _step_administration() -> rx.Component:
                 "deposit.unit_label",
                 [
                     option("", t("deposit.unit_any")),
-                    rx.foreach(DepositState.units, lambda u: option(u["id"], pick(u["name_ar"], u["name_fr"]))),
+                    rx.foreach(DepositState.units, lambda u: option(u.id, pick(u.label_ar, u.label_fr))),
                 ],
                 value=DepositState.unit_id,
                 on_change=DepositState.set_unit,
@@ -569,25 +560,7 @@ def _step_identity() -> rx.Component:
 
 
 def _file_row(f: rx.Var, index: rx.Var) -> rx.Component:
-    return rx.el.li(
-        rx.icon("file-check", size=20, aria_hidden="true", class_name="file-icon"),
-        rx.el.span(
-            rx.el.span(f["name"], class_name="file-name", dir="auto", data_testid="deposit-file-name"),
-            rx.el.span(size_text(f), " · ", page_count(f["pages"]), class_name="file-meta"),
-            class_name="file-body",
-        ),
-        rx.el.button(
-            rx.icon("x", size=18, aria_hidden="true"),
-            rx.el.span(t("common.remove"), class_name="sr-only"),
-            type="button",
-            on_click=DepositState.remove_file(index),
-            class_name="btn btn-ghost btn-icon",
-            aria_label=t("common.remove"),
-            data_testid="deposit-file-remove",
-        ),
-        class_name="file-row",
-        data_testid="deposit-file",
-    )
+    return file_row(f, DepositState.remove_file(index), "deposit-file")
 
 
 def _files_list(removable: bool) -> rx.Component:
@@ -653,15 +626,7 @@ def _step_letter() -> rx.Component:
                 pick(DepositState.limits_ar, DepositState.limits_fr, DepositState.limits_en),
                 class_name="hint",
             ),
-            upload_box(
-                UPLOAD_ID,
-                DepositState.add_files(rx.upload_files(upload_id=UPLOAD_ID)),
-                "deposit.files_add",
-                "deposit.files_drop",
-                accept=ACCEPT,
-                icon="camera",
-            ),
-            field_error(ERRORS, "files", f"{FORM}-files"),
+            files_upload(DepositState, UPLOAD_ID, FORM, ERRORS, icon="camera"),
             _files_list(removable=True),
             class_name="field files-field",
         ),
@@ -704,7 +669,7 @@ def _step_review() -> rx.Component:
                             rx.foreach(
                                 DepositState.units,
                                 lambda u: rx.cond(
-                                    u["id"] == DepositState.unit_id, pick(u["name_ar"], u["name_fr"]), ""
+                                    u.id.to_string() == DepositState.unit_id, pick(u.label_ar, u.label_fr), ""
                                 ),
                             ),
                         )
