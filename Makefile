@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 
-.PHONY: install run lint test test-unit test-e2e test-pg test-deps bench bench-db bench-load lighthouse seed migrate clean help
+.PHONY: install run lint test test-unit test-e2e test-pg test-deps bench bench-db bench-load bench-phone lighthouse seed migrate clean help
 
 help:
 	@echo "make run    install, migrate, seed the demo once, serve on http://localhost:$(PORT) (loopback only)"
@@ -111,7 +111,12 @@ bench-load: install $(VENV)/.bench-installed
 	$(BIN)/python bench/deposit_throughput.py --pg $(PG_URL) --redis $(BENCH_REDIS_URL)
 	$(BIN)/python bench/concurrent_agents.py --pg $(PG_URL) --redis $(BENCH_REDIS_URL)
 
-# Lighthouse (mobile profile) on the deposit page of a fresh prod build; scores go to bench/out/.
+# Issue 19: /deposit, /track and a receipt's verification page on a cheap phone (4x CPU, slow 3G), 5 cold loads
+# each, on a prod build it starts itself: time until typing is kept, verdict, FCP/LCP, JS bytes (bench/out/phone.json).
+bench-phone: test-deps
+	$(BIN)/python bench/phone.py
+
+# Lighthouse (mobile profile) on /deposit, /track and a receipt's verification page of a fresh prod build; scores go to bench/out/.
 lighthouse: install
 	test -x $(TOOLS)/node_modules/.bin/lighthouse || npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error lighthouse
 	bench/lighthouse.sh

@@ -87,6 +87,7 @@ app = rx.App(
     # sessions and sockets refused to foreign origins; the headers wrap everything
     api_transformer=[
         api_transformer,
+        verify_receipt.verdict_in_html,  # a receipt's verdict in the first HTML (slow phones, issue 19)
         page_urls(m.ROUTE for m in PAGES),
         upload_guard,
         origin_guard,

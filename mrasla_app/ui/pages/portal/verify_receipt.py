@@ -6,17 +6,31 @@ backend-only vars; a wrong token and an unknown reference look the same. The pag
 document is — a deposit receipt, an inter-administration acknowledgement or a signed document —
 with that kind's own title and facts. It also checks a file: the dropped file's SHA-256 is
 compared with the document's lines (the file is not stored).
+
+The route is dynamic, so the build has no page for it: the server answers with the app's empty shell,
+and on a slow phone the verdict came only after the JavaScript (≈ 5 s on slow 3G). ``verdict_in_html``
+(an ``api_transformer``) puts the verdict, the title and the number into that shell's HTML, from the same
+``verification.lookup``; the rendered page replaces it once its own verdict is there (CSS only).
 """
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import hashlib
+import html
+import re
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, unquote
 
 import reflex as rx
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mrasla_app import db
-from mrasla_app.api.verify import MAX_VERIFY_MB
+from mrasla_app.api.verify import MAX_VERIFY_MB, verify_limit
+from mrasla_app.i18n import LANGS, translate
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.portal import verification
 from mrasla_app.ui import routes
@@ -402,3 +416,180 @@ def page() -> rx.Component:
 
 
 ON_LOAD = VerifyReceiptState.on_load
+
+
+# --- the verdict in the HTML (issue 19: a receipt's QR code opened on a slow phone) ----------------
+
+PATH = re.compile(r"^/verify/([^/]+)/?$")
+SHELL_TAG = "mr-verdict"
+_WAITING = "div.app-shell:has(h1[data-kind]):not(:has([data-testid=verify-verdict],[role=alert]))"
+# Shown until the app renders, and while the app's page waits for its verdict (that page hidden meanwhile):
+# never two titles or verdicts on screen. SHELL_JS removes the block as soon as the app shows anything else
+# (its verdict, an error, another page), in the same task: text searches never find the verdict twice.
+SHELL_JS = (
+    "(function(){var me=document.currentScript.parentNode,o=new MutationObserver(function(){"
+    "var s=document.querySelector('body>div.app-shell');if(!s)return;"
+    "if(s.querySelector('h1[data-kind]')&&!s.querySelector('[data-testid=verify-verdict],[role=alert]'))return;"
+    "o.disconnect();me.remove();});o.observe(document.body,{childList:true,subtree:true});})();"
+)
+SHELL_CSS = (
+    f"{SHELL_TAG}{{display:block}}"
+    f"body:has(>div.app-shell)>{SHELL_TAG}{{display:none}}"
+    f"body:has(>{_WAITING})>{SHELL_TAG}{{display:block}}"
+    f"body>{SHELL_TAG}~{_WAITING}{{display:none}}"
+    + "".join(f"html:not([lang={lang}]) {SHELL_TAG} [data-l={lang}]{{display:none}}" for lang in LANGS)
+)
+_ICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40" viewBox="0 0 24 24" fill="none" '
+    'stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">'
+    '<path d="M20 13c0 5-3.5 7.5-7.66 8.95a1 1 0 0 1-.67-.01C7.5 20.5 4 18 4 13V6a1 1 0 0 1 1-1c2 0 4.5-1.2 '
+    '6.24-2.72a1.17 1.17 0 0 1 1.52 0C14.51 3.81 17 5 19 5a1 1 0 0 1 1 1z"/>{}</svg>'
+)
+_TICK, _CROSS = '<path d="m9 12 2 2 4-4"/>', '<path d="m14.5 9.5-5 5"/><path d="m9.5 9.5 5 5"/>'
+_TITLES = {"receipt": "verify.receipt_title", "acknowledgement": "citizen.verify_ack_title"}
+_header_cache: dict[str, bytes] = {}
+
+
+def _text(key: str, **params: object) -> str:
+    """``key`` in every interface language; CSS shows the one of ``<html lang>``."""
+    return "".join(
+        f'<span data-l="{lang}" lang="{lang}">{html.escape(translate(key, lang, **params))}</span>' for lang in LANGS
+    )
+
+
+def verdict_html(found: verification.VerifiedReceipt | None, header: bytes = b"") -> bytes:
+    """The block put at the top of ``<body>``: the site header, the title, the verdict and, when authentic, the
+    number, administration and date: the facts a reader checks against the paper. Nothing the page does not show."""
+    kind = found.kind if found is not None else "receipt"
+    rows = ""
+    if found is not None:
+        when = local_datetime(found.registered_at)
+        number_key = "citizen.verify_reference" if kind == "signed" else "verify.number"
+        adm_key = "citizen.verify_recipient" if kind == "acknowledgement" else "verify.administration"
+        date_key = {"acknowledgement": "citizen.verify_arrived_at", "signed": "citizen.verify_completed_at"}
+        facts = [
+            (_text(number_key), f'<strong dir="ltr">{html.escape(found.registry_number)}</strong>'),
+            (
+                _text(adm_key),
+                f'<span data-l="ar" lang="ar">{html.escape(found.administration_ar)}</span>'
+                + "".join(f'<span data-l="{x}">{html.escape(found.administration_fr)}</span>' for x in ("fr", "en")),
+            ),
+            (
+                _text(date_key.get(kind, "verify.date")),
+                "".join(f'<span data-l="{lang}">{html.escape(when[lang])}</span>' for lang in LANGS),
+            ),
+        ]
+        rows = (
+            '<section class="card"><dl class="dl dl-stack">'
+            + "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in facts)
+            + "</dl></section>"
+        )
+    else:
+        rows = f'<section class="card"><p>{_text("error.not_authentic")}</p></section>'
+    ok = found is not None
+    return (
+        f'<{SHELL_TAG} class="app-shell"><style>{SHELL_CSS}</style><script>{SHELL_JS}</script>'.encode()
+        + header
+        + (
+            '<div class="container main">'
+            f'<h1 class="page-title">{_text(_TITLES.get(kind, "citizen.verify_signed_title"))}</h1>'
+            f'<div class="verdict {"verdict-ok" if ok else "verdict-bad"}">{_ICON.format(_TICK if ok else _CROSS)}'
+            f'<span class="verdict-word">{_text("verify.authentic" if ok else "verify.not_authentic")}</span></div>'
+            f"{rows}</div></{SHELL_TAG}>"
+        ).encode()
+    )
+
+
+def _site_header(page: bytes) -> bytes:
+    """The prerendered site header of ``page`` without ids or test ids (the app's own stays the only one)."""
+    start, end = page.find(b'<header class="site-header"'), page.find(b"</header>")
+    if start < 0 or end < 0:
+        return b""
+    return re.sub(rb' (id|data-testid|for|aria-controls|aria-labelledby)="[^"]*"', b"", page[start : end + 9])
+
+
+async def _fetch(app: ASGIApp, scope: Scope, path: str) -> tuple[Message, bytes]:
+    """The frontend's plain (uncompressed) answer for ``path``: start message and body."""
+    headers = [
+        (k, v)
+        for k, v in scope.get("headers", [])
+        if k.lower() not in (b"accept-encoding", b"range", b"if-none-match", b"if-modified-since")
+    ]
+    # No "http.response.pathsend": the server (granian) would get the file's path, not its bytes.
+    extensions = {k: v for k, v in (scope.get("extensions") or {}).items() if k != "http.response.pathsend"}
+    sub = {**scope, "path": path, "raw_path": path.encode(), "query_string": b"", "headers": headers}
+    sub["extensions"] = extensions
+    start: Message = {}
+    chunks: list[bytes] = []
+
+    asked = False
+
+    async def receive() -> Message:  # the (empty) request once, then nothing: no disconnect to listen for
+        nonlocal asked
+        if asked:
+            await asyncio.Event().wait()
+        asked = True
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start":
+            start = message
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+        elif message["type"] == "http.response.pathsend":
+            chunks.append(await run_in_threadpool(Path(message["path"]).read_bytes))
+
+    await app(sub, receive, send)
+    return start, b"".join(chunks)
+
+
+def _lookup_public(reference: str, token: str, ticket: str) -> verification.VerifiedReceipt | None:
+    with db.read_session() as session:
+        return verification.lookup(session, reference, token, ticket)
+
+
+def verdict_in_html(app: ASGIApp) -> ASGIApp:
+    """``api_transformer``: ``GET /verify/<reference>?t=…`` (or ``?d=…``) answers the app's shell with the
+    verdict already in it (``verdict_html``), counted against the REST verification's rate limit; never
+    stored by a shared cache (``private, no-cache``). Anything else, or a refused lookup, goes to the frontend
+    unchanged."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        match = PATH.match(scope.get("path", "")) if scope["type"] == "http" else None
+        if match is None or scope.get("method") not in ("GET", "HEAD"):
+            await app(scope, receive, send)
+            return
+        query = {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode("latin-1")).items() if v}
+        token, ticket = query.get("t", ""), query.get("d", "")
+        if not (token or ticket):
+            await app(scope, receive, send)
+            return
+        start, body = await _fetch(app, scope, scope["path"])
+        content_type = dict(start.get("headers", [])).get(b"content-type", b"")
+        if start.get("status") != 200 or not content_type.startswith(b"text/html") or b"<body>" not in body:
+            await app(scope, receive, send)
+            return
+        try:
+            verify_limit.hit(scope["client"][0] if scope.get("client") else "?")
+        except DomainError:
+            await app(scope, receive, send)  # the page itself then says "too many attempts"
+            return
+        found = await run_in_threadpool(_lookup_public, unquote(match.group(1)), token, ticket)
+        if "header" not in _header_cache:
+            _, prerendered = await _fetch(app, scope, routes.VERIFY + "/")
+            _header_cache["header"] = _site_header(prerendered)
+        page = body.replace(b"<body>", b"<body>" + verdict_html(found, _header_cache["header"]), 1)
+        headers = [
+            (b"content-type", b"text/html; charset=utf-8"),
+            (b"cache-control", b"private, no-cache"),  # kept by no shared cache; back/forward cache allowed
+            (b"vary", b"Accept-Encoding"),
+        ]
+        if b"gzip" in dict(scope.get("headers", [])).get(b"accept-encoding", b""):
+            page = gzip.compress(page, compresslevel=6)
+            headers.append((b"content-encoding", b"gzip"))
+        headers.append((b"content-length", str(len(page)).encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else page})
+
+    return wrapped
