@@ -2,7 +2,7 @@
 
 The step editor is used by the "new folder" form (ad-hoc circuit, named people) and by the
 circuit templates admin page (named people, or a role in a unit). Its data lives in the page
-state as two flat lists of display dicts (``steps`` and ``people``); the helpers below check
+state as two flat lists of dataclasses (``steps`` and ``people``); the helpers below check
 every value against what the server offered before keeping it, and ``step_specs`` turns them
 into the step dicts ``services.circuits`` validates again.
 """
@@ -17,6 +17,7 @@ import reflex as rx
 
 from mrasla_app.services.correspondence import drafting
 from mrasla_app.services.parapheur import lifecycle, views
+from mrasla_app.ui.components.choices import Choice
 from mrasla_app.ui.components.detail import labelled
 from mrasla_app.ui.components.files import page_count
 from mrasla_app.ui.i18n import pick, t, t_choice
@@ -36,8 +37,53 @@ MAX_PEOPLE = 20
 # --- step editor: server-side helpers (called from each state's own event handlers) ------------
 
 
-def blank_step() -> dict[str, str]:
-    return {"kind": "visa", "mode": "all", "who": "users", "role": "signatory", "unit": "", "days": ""}
+@dataclasses.dataclass
+class Step:
+    """One step of the circuit being edited: ``who`` is "users" (named people) or "role" (``role`` in
+    the unit ``unit``, 0 for none); ``days`` is the deadline in days, 0 for none."""
+
+    kind: str = "visa"
+    mode: str = "all"
+    who: str = "users"
+    role: str = "signatory"
+    unit: int = 0
+    days: int = 0
+
+
+@dataclasses.dataclass
+class Person:
+    """A named participant of the step at index ``step``."""
+
+    step: int = 0
+    id: int = 0
+    name_ar: str = ""
+    name_fr: str = ""
+
+
+@dataclasses.dataclass
+class Staff:
+    """A colleague the step editor offers: ``label_*`` is what the picker shows, ``name_*`` what the
+    step's chip shows once picked."""
+
+    id: int = 0
+    name_ar: str = ""
+    name_fr: str = ""
+    label_ar: str = ""
+    label_fr: str = ""
+
+
+def blank_step(kind: str = "visa") -> Step:
+    return Step(kind=kind)
+
+
+def first_steps() -> list[Step]:
+    """What a new circuit starts with: a visa, then the signature."""
+    return [blank_step(), blank_step("signature")]
+
+
+def _copy(step: Step, **changes: Any) -> Step:
+    # rebuilt field by field: what the state hands back may be a proxy of the stored dataclass
+    return Step(**{f.name: changes.get(f.name, getattr(step, f.name)) for f in dataclasses.fields(Step)})
 
 
 def add_step(state: Any) -> None:
@@ -49,34 +95,35 @@ def remove_step(state: Any, index: Any) -> None:
     if not isinstance(index, int) or not 0 <= index < len(state.steps):
         return
     state.steps = state.steps[:index] + state.steps[index + 1 :]
-    people = []
-    for p in state.people:
-        i = int(p["step"])
-        if i == index:
-            continue
-        people.append({**p, "step": str(i - 1 if i > index else i)})
-    state.people = people
+    state.people = [
+        Person(p.step - 1 if p.step > index else p.step, p.id, p.name_ar, p.name_fr)
+        for p in state.people
+        if p.step != index
+    ]
 
 
-def set_step(state: Any, index: Any, name: Any, value: Any, units: list[dict[str, str]] | None = None) -> None:
-    """Change one field of a step, only to a value the page offers."""
+def set_step(state: Any, index: Any, name: Any, value: Any, units: list[Choice] | None = None) -> None:
+    """Change one field of a step, only to a value the page offers (the browser sends it as text)."""
     if not isinstance(index, int) or not 0 <= index < len(state.steps):
         return
-    value = str(value)[:8]
+    text = str(value)[:8]
     allowed = {
         "kind": KINDS,
         "mode": MODES,
         "who": ("users", "role") if units is not None else ("users",),
         "role": STEP_ROLES,
-        "unit": tuple(u["id"] for u in units or []) + ("",),
+        "unit": tuple(str(u.id) for u in units or []) + ("",),
     }
+    new: str | int = text
     if name == "days":
-        value = value if value.isdigit() and 0 < int(value) <= 365 else ""
-    elif name not in allowed or value not in allowed[name]:
+        new = int(text) if text.isdigit() and 0 < int(text) <= 365 else 0
+    elif name not in allowed or text not in allowed[name]:
         return
-    step = {**state.steps[index], name: value}
-    if step["kind"] == "seal":
-        step["mode"] = "any"
+    elif name == "unit":
+        new = int(text) if text else 0
+    step = _copy(state.steps[index], **{name: new})
+    if step.kind == "seal":
+        step.mode = "any"
     steps = list(state.steps)
     steps[index] = step
     state.steps = steps
@@ -86,32 +133,29 @@ def add_person(state: Any, index: Any, user_id: Any) -> None:
     user_id = str(user_id)
     if not isinstance(index, int) or not 0 <= index < len(state.steps):
         return
-    person = next((u for u in state.staff if u["id"] == user_id), None)
-    mine = [p for p in state.people if p["step"] == str(index)]
-    if person is None or any(p["id"] == user_id for p in mine) or len(mine) >= MAX_PEOPLE:
+    person = next((u for u in state.staff if str(u.id) == user_id), None)
+    mine = [p for p in state.people if p.step == index]
+    if person is None or any(p.id == person.id for p in mine) or len(mine) >= MAX_PEOPLE:
         return
-    state.people = [
-        *state.people,
-        {"step": str(index), "id": user_id, "name_ar": person["name_ar"], "name_fr": person["name_fr"]},
-    ]
+    state.people = [*state.people, Person(index, person.id, person.name_ar, person.name_fr)]
 
 
 def remove_person(state: Any, index: Any, user_id: Any) -> None:
-    state.people = [p for p in state.people if not (p["step"] == str(index) and p["id"] == str(user_id))]
+    state.people = [p for p in state.people if not (str(p.step) == str(index) and str(p.id) == str(user_id))]
 
 
 def step_specs(state: Any, *, roles: bool = False) -> list[dict]:
     """The steps as ``services.circuits`` step dicts (validated again there)."""
     out: list[dict] = []
     for i, s in enumerate(state.steps):
-        spec: dict = {"kind": s["kind"], "mode": s["mode"]}
-        if roles and s["who"] == "role":
-            spec["role"] = s["role"]
-            spec["unit_id"] = int(s["unit"]) if s["unit"].isdigit() else None
+        spec: dict = {"kind": s.kind, "mode": s.mode}
+        if roles and s.who == "role":
+            spec["role"] = s.role
+            spec["unit_id"] = s.unit or None
         else:
-            spec["user_ids"] = [int(p["id"]) for p in state.people if p["step"] == str(i)]
-        if s["days"].isdigit():
-            spec["deadline_days"] = int(s["days"])
+            spec["user_ids"] = [p.id for p in state.people if p.step == i]
+        if s.days:
+            spec["deadline_days"] = s.days
         out.append(spec)
     return out
 
@@ -120,15 +164,14 @@ def load_specs(state: Any, specs: list[dict], names: dict[int, tuple[str, str]])
     """Fill the editor from stored step dicts (a template being edited)."""
     steps, people = [], []
     for i, spec in enumerate(specs):
-        step = blank_step()
-        step.update(kind=str(spec.get("kind", "visa")), mode=str(spec.get("mode", "all")))
+        step = Step(kind=str(spec.get("kind", "visa")), mode=str(spec.get("mode", "all")))
         if spec.get("role"):
-            step.update(who="role", role=str(spec["role"]), unit=str(spec.get("unit_id") or ""))
+            step.who, step.role, step.unit = "role", str(spec["role"]), int(spec.get("unit_id") or 0)
         if spec.get("deadline_days"):
-            step["days"] = str(spec["deadline_days"])
+            step.days = int(spec["deadline_days"])
         for uid in spec.get("user_ids") or []:
             if uid in names:
-                people.append({"step": str(i), "id": str(uid), "name_ar": names[uid][0], "name_fr": names[uid][1]})
+                people.append(Person(i, uid, names[uid][0], names[uid][1]))
         steps.append(step)
     state.steps, state.people = steps, people
 
@@ -170,14 +213,14 @@ def step_editor(state: Any, *, roles: bool = False, units: Any = None) -> rx.Com
 
     def _person(p: rx.Var, i: rx.Var) -> rx.Component:
         return rx.cond(
-            p["step"] == i.to_string(),
+            p.step == i,
             rx.el.li(
                 rx.icon("user", size=14, aria_hidden="true"),
-                rx.el.span(pick(p["name_ar"], p["name_fr"])),
+                rx.el.span(pick(p.name_ar, p.name_fr)),
                 rx.el.button(
                     rx.icon("x", size=14, aria_hidden="true"),
                     type="button",
-                    on_click=S.remove_person(i, p["id"]),
+                    on_click=S.remove_person(i, p.id.to_string()),
                     class_name="chip-x",
                     aria_label=t("common.remove"),
                 ),
@@ -196,7 +239,7 @@ def step_editor(state: Any, *, roles: bool = False, units: Any = None) -> rx.Com
             rx.el.label(t("pf.add_person"), html_for=fid, class_name="label"),
             rx.el.select(
                 rx.el.option(t("common.select"), value=""),
-                rx.foreach(S.staff, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"])),
+                rx.foreach(S.staff, lambda u: rx.el.option(pick(u.label_ar, u.label_fr), value=u.id.to_string())),
                 id=fid,
                 value="",
                 on_change=lambda v: S.add_person(i, v),
@@ -208,17 +251,17 @@ def step_editor(state: Any, *, roles: bool = False, units: Any = None) -> rx.Com
         if not roles:
             return block
         return rx.cond(
-            s["who"] == "role",
+            s.who == "role",
             rx.el.div(
-                _select(i, "role", [rx.el.option(t(f"role.{r}"), value=r) for r in STEP_ROLES], s["role"], "pf.role"),
+                _select(i, "role", [rx.el.option(t(f"role.{r}"), value=r) for r in STEP_ROLES], s.role, "pf.role"),
                 _select(
                     i,
                     "unit",
                     [
                         rx.el.option(t("common.select"), value=""),
-                        rx.foreach(units, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"])),
+                        rx.foreach(units, lambda u: rx.el.option(pick(u.label_ar, u.label_fr), value=u.id.to_string())),
                     ],
-                    s["unit"],
+                    rx.cond(s.unit > 0, s.unit.to_string(), ""),
                     "pf.unit",
                 ),
                 class_name="form-grid",
@@ -234,7 +277,7 @@ def step_editor(state: Any, *, roles: bool = False, units: Any = None) -> rx.Com
                     i,
                     "who",
                     [rx.el.option(t("pf.who.users"), value="users"), rx.el.option(t("pf.who.role"), value="role")],
-                    s["who"],
+                    s.who,
                     "pf.who",
                 ),
                 rx.el.div(
@@ -245,7 +288,7 @@ def step_editor(state: Any, *, roles: bool = False, units: Any = None) -> rx.Com
                         min=1,
                         max=365,
                         input_mode="numeric",
-                        default_value=s["days"],
+                        default_value=rx.cond(s.days > 0, s.days.to_string(), ""),
                         on_blur=lambda v: S.set_step(i, "days", v),
                         class_name="input",
                         dir="ltr",
@@ -269,16 +312,14 @@ def step_editor(state: Any, *, roles: bool = False, units: Any = None) -> rx.Com
                 class_name="pf-step-head",
             ),
             rx.el.div(
-                _select(
-                    i, "kind", [rx.el.option(t(f"parapheur.kind.{k}"), value=k) for k in KINDS], s["kind"], "pf.kind"
-                ),
+                _select(i, "kind", [rx.el.option(t(f"parapheur.kind.{k}"), value=k) for k in KINDS], s.kind, "pf.kind"),
                 rx.cond(
-                    s["kind"] != "seal",
+                    s.kind != "seal",
                     _select(
                         i,
                         "mode",
                         [rx.el.option(t(f"parapheur.mode.{m}"), value=m) for m in MODES],
-                        s["mode"],
+                        s.mode,
                         "pf.mode",
                     ),
                 ),

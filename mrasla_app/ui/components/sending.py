@@ -9,6 +9,8 @@ re-resolves the actor and lets ``services.sending`` decide (rights, status, reci
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
 
@@ -16,6 +18,7 @@ from mrasla_app import db
 from mrasla_app.services.correspondence import sending, views
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError, NotFound
+from mrasla_app.ui.components.choices import Choice
 from mrasla_app.ui.components.forms import card
 from mrasla_app.ui.i18n import pick, t
 from mrasla_app.ui.state import SessionState
@@ -51,8 +54,8 @@ class SendState(SessionState):
     s_reference: str = ""  # the folder reference or the letter's registry number
     s_correspondent_ar: str = ""  # who wrote the linked letter ("" when nobody to answer)
     s_correspondent_fr: str = ""
-    s_adms: list[dict[str, str]] = []  # {value, label_ar, label_fr}
-    s_units: list[dict[str, str]] = []
+    s_adms: list[Choice] = []  # offered as "adm:<id>"
+    s_units: list[Choice] = []  # offered as "unit:<id>"
     s_fixed_ar: str = ""  # outgoing letter: its recipient administration
     s_fixed_fr: str = ""
     s_busy: bool = False
@@ -78,14 +81,8 @@ class SendState(SessionState):
             return
         self.s_mode = "folder"
         self.s_correspondent_ar, self.s_correspondent_fr = opts.correspondent_ar, opts.correspondent_fr
-        self.s_adms = [
-            {"value": f"adm:{a.id}", "label_ar": _label(a.code, a.name_ar), "label_fr": _label(a.code, a.name_fr)}
-            for a in opts.administrations
-        ]
-        self.s_units = [
-            {"value": f"unit:{u.id}", "label_ar": _label(u.code, u.name_ar), "label_fr": _label(u.code, u.name_fr)}
-            for u in opts.units
-        ]
+        self.s_adms = [Choice(a.id, _label(a.code, a.name_ar), _label(a.code, a.name_fr)) for a in opts.administrations]
+        self.s_units = [Choice(u.id, _label(u.code, u.name_ar), _label(u.code, u.name_fr)) for u in opts.units]
 
     def _open(self, origin: str, item_id: str) -> None:
         self._reset_panel()
@@ -164,8 +161,9 @@ class SendState(SessionState):
 # --- components -------------------------------------------------------------------------------------
 
 
-def _option(o: rx.Var) -> rx.Component:
-    return rx.el.option(pick(o["label_ar"], o["label_fr"]), value=o["value"])
+def _option(kind: str) -> Callable[[Any], rx.Component]:
+    """An option of the recipient picker; its value is "<kind>:<id>", as ``_run`` reads it."""
+    return lambda o: rx.el.option(pick(o.label_ar, o.label_fr), value=kind + ":" + o.id.to_string())
 
 
 def send_panel() -> rx.Component:
@@ -196,8 +194,8 @@ def send_panel() -> rx.Component:
                                 value="correspondent",
                             ),
                         ),
-                        rx.el.optgroup(rx.foreach(S.s_adms, _option), label=t("sending.group_administrations")),
-                        rx.el.optgroup(rx.foreach(S.s_units, _option), label=t("sending.group_units")),
+                        rx.el.optgroup(rx.foreach(S.s_adms, _option("adm")), label=t("sending.group_administrations")),
+                        rx.el.optgroup(rx.foreach(S.s_units, _option("unit")), label=t("sending.group_units")),
                         id="send-to",
                         name="recipient",
                         required=True,

@@ -11,6 +11,7 @@ the folder (which prepares the signature page with pyHanko) runs in a worker thr
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import reflex as rx
 
@@ -21,6 +22,7 @@ from mrasla_app.services.errors import DomainError
 from mrasla_app.services.parapheur import circuits, submission, views
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf
+from mrasla_app.ui.components.choices import Choice
 from mrasla_app.ui.components.files import ACCEPT, page_count, size_text
 from mrasla_app.ui.components.forms import card, messages, page_title
 from mrasla_app.ui.components.layout import layout
@@ -40,48 +42,74 @@ PAGE = "parapheur"
 UPLOAD_ID = "folder-files"
 
 
-def staff_options(session, administration_id: int | None) -> list[dict[str, str]]:
-    """Active staff of the administration with their roles, for picking step participants."""
+def staff_people(session, administration_id: int | None) -> list[pf.Staff]:
+    """Active staff of the administration, labelled with their roles, for picking step participants."""
     out = []
     for p in circuits.staff_choices(session, administration_id):
         roles = [(circuits.role_labels(role) if role else (role, role), code) for role, code in p.roles]
         roles_fr = ", ".join(f"{fr} {code}" for (fr, _), code in roles)
         roles_ar = "، ".join(f"{ar} {code}" for (_, ar), code in roles)
-        out.append(
-            {
-                "id": str(p.id),
-                "name_ar": p.name_ar,
-                "name_fr": p.name,
-                "roles_ar": roles_ar,
-                "roles_fr": roles_fr,
-                "label_ar": f"{p.name_ar} — {roles_ar}",
-                "label_fr": f"{p.name} — {roles_fr}",
-            }
-        )
+        out.append(pf.Staff(p.id, p.name_ar, p.name, f"{p.name_ar} — {roles_ar}", f"{p.name} — {roles_fr}"))
     return out
 
 
-def queue_rows(rows: list[views.QueueRow]) -> list[dict[str, str]]:
+def staff_options(session, administration_id: int | None) -> list[dict[str, str]]:
+    """``staff_people`` as text maps ``{id, label_ar, label_fr}`` (what the mail page still reads)."""
     return [
-        {
-            "id": str(r.folder_id),
-            "reference": r.reference,
-            "title": r.title,
-            "status": r.status,
-            "href": routes.folder_url(r.folder_id),
-            "initiator_ar": r.initiator_ar,
-            "initiator_fr": r.initiator,
-            "at": local_dt(r.at),
-            "step": str(r.step or ""),
-            "kind": r.kind,
-            "step_ar": r.step_label_ar,
-            "step_fr": r.step_label_fr,
-            "obo_ar": translate("parapheur.by_delegation", "ar", name=r.on_behalf_of_ar) if r.on_behalf_of else "",
-            "obo_fr": translate("parapheur.by_delegation", "fr", name=r.on_behalf_of) if r.on_behalf_of else "",
-            "obo_en": translate("parapheur.by_delegation", "en", name=r.on_behalf_of) if r.on_behalf_of else "",
-        }
+        {"id": str(p.id), "label_ar": p.label_ar, "label_fr": p.label_fr}
+        for p in staff_people(session, administration_id)
+    ]
+
+
+@dataclasses.dataclass
+class QueueRow:
+    """A folder in a parapheur queue; ``step`` is the current step's number (0: none), ``obo_*`` says
+    "by delegation of …" when the actor acts for someone else."""
+
+    id: int = 0
+    reference: str = ""
+    title: str = ""
+    status: str = ""
+    href: str = ""
+    initiator_ar: str = ""
+    initiator_fr: str = ""
+    at: str = ""
+    step: int = 0
+    step_ar: str = ""
+    step_fr: str = ""
+    obo_ar: str = ""
+    obo_fr: str = ""
+    obo_en: str = ""
+
+
+def queue_rows(rows: list[views.QueueRow]) -> list[QueueRow]:
+    return [
+        QueueRow(
+            id=r.folder_id,
+            reference=r.reference,
+            title=r.title,
+            status=r.status,
+            href=routes.folder_url(r.folder_id),
+            initiator_ar=r.initiator_ar,
+            initiator_fr=r.initiator,
+            at=local_dt(r.at),
+            step=r.step or 0,
+            step_ar=r.step_label_ar,
+            step_fr=r.step_label_fr,
+            obo_ar=translate("parapheur.by_delegation", "ar", name=r.on_behalf_of_ar) if r.on_behalf_of else "",
+            obo_fr=translate("parapheur.by_delegation", "fr", name=r.on_behalf_of) if r.on_behalf_of else "",
+            obo_en=translate("parapheur.by_delegation", "en", name=r.on_behalf_of) if r.on_behalf_of else "",
+        )
         for r in rows
     ]
+
+
+@dataclasses.dataclass
+class LetterNumber:
+    """A recent correspondence the new folder may be linked to (the number picker's suggestions)."""
+
+    number: str = ""
+    subject: str = ""
 
 
 def _create_and_start(
@@ -116,18 +144,18 @@ class ParapheurState(SessionState):
     queue: str = ""
     queues: list[str] = list(pf.QUEUES)
     counts: dict[str, int] = {q: 0 for q in pf.QUEUES}
-    rows: list[dict[str, str]] = []
+    rows: list[QueueRow] = []
     loaded: bool = False
     # the "new folder" form
     creating: bool = False
     can_create: bool = False
     busy: bool = False
     circuit: str = "adhoc"  # or "template"
-    templates: list[dict[str, str]] = []  # {id, name_ar, name_fr}
-    staff: list[dict[str, str]] = []  # {id, name_ar, name_fr, label_ar, label_fr}
-    steps: list[dict[str, str]] = []
-    people: list[dict[str, str]] = []  # {step, id, name_ar, name_fr}
-    numbers: list[dict[str, str]] = []  # recent visible correspondence {number, subject}
+    templates: list[Choice] = []
+    staff: list[pf.Staff] = []
+    steps: list[pf.Step] = []
+    people: list[pf.Person] = []
+    numbers: list[LetterNumber] = []  # recent visible correspondence
     files: list[dict[str, str]] = []  # {name, size, unit, pages}
     file_error_ar: str = ""
     file_error_fr: str = ""
@@ -156,17 +184,14 @@ class ParapheurState(SessionState):
 
     def _load_form_data(self, actor: Actor) -> None:
         with db.read_session() as session:
-            self.staff = staff_options(session, actor.administration_id)
+            self.staff = staff_people(session, actor.administration_id)
             self.templates = (
-                [
-                    {"id": str(tp.id), "name_ar": tp.name_ar, "name_fr": tp.name_fr}
-                    for tp in circuits.list_templates(session, actor)
-                ]
+                [Choice(tp.id, tp.name_ar, tp.name_fr) for tp in circuits.list_templates(session, actor)]
                 if actor.administration_id
                 else []
             )
             rows = views.linkable_letters(session, actor)
-        self.numbers = [{"number": n, "subject": s[:80]} for n, s in rows]
+        self.numbers = [LetterNumber(n, s[:80]) for n, s in rows]
 
     @rx.event
     async def on_load(self):
@@ -213,7 +238,7 @@ class ParapheurState(SessionState):
         discard_uploads(upload_client(self), store._files)
         store._files = []
         self.files, self.file_error_ar, self.file_error_fr, self.file_error_en = [], "", "", ""
-        self.steps = [pf.blank_step(), {**pf.blank_step(), "kind": "signature"}]
+        self.steps = pf.first_steps()
         self.people = []
         self.circuit = "template" if self.templates else "adhoc"
         self.creating = True
@@ -293,7 +318,7 @@ class ParapheurState(SessionState):
         template = str(form.get("template_id", ""))
         template_id = None
         if self.circuit == "template":
-            if not any(tp["id"] == template for tp in self.templates):
+            if not any(str(tp.id) == template for tp in self.templates):
                 self._fail(DomainError("error.invalid_circuit"))
                 return
             template_id = int(template)
@@ -340,22 +365,22 @@ def _tab(queue: str) -> rx.Component:
 def folder_row(r: rx.Var) -> rx.Component:
     return rx.el.a(
         rx.el.span(
-            rx.el.code(r["reference"], dir="ltr", class_name="mr-number"),
-            rx.el.span(r["at"], dir="ltr", class_name="mr-date muted"),
+            rx.el.code(r.reference, dir="ltr", class_name="mr-number"),
+            rx.el.span(r.at, dir="ltr", class_name="mr-date muted"),
             class_name="mr-cell mr-id",
         ),
         rx.el.span(
-            rx.el.span(r["title"], class_name="mr-subject", dir="auto"),
-            rx.el.span(pick(r["initiator_ar"], r["initiator_fr"]), class_name="mr-sender muted"),
+            rx.el.span(r.title, class_name="mr-subject", dir="auto"),
+            rx.el.span(pick(r.initiator_ar, r.initiator_fr), class_name="mr-sender muted"),
             class_name="mr-cell mr-main",
         ),
         rx.el.span(
-            pf.folder_status_badge(r["status"]),
+            pf.folder_status_badge(r.status),
             rx.cond(
-                r["obo_fr"] != "",
+                r.obo_fr != "",
                 rx.el.span(
                     rx.icon("repeat", size=14, aria_hidden="true"),
-                    pick(r["obo_ar"], r["obo_fr"], r["obo_en"]),
+                    pick(r.obo_ar, r.obo_fr, r.obo_en),
                     class_name="badge pf-obo",
                     data_testid="pf-obo",
                 ),
@@ -364,19 +389,19 @@ def folder_row(r: rx.Var) -> rx.Component:
         ),
         rx.el.span(
             rx.cond(
-                r["step"] != "",
+                r.step > 0,
                 rx.el.span(
-                    rx.el.span(r["step"], class_name="pf-step-num", aria_hidden="true"),
-                    rx.el.span(pick(r["step_ar"], r["step_fr"])),
+                    rx.el.span(r.step.to_string(), class_name="pf-step-num", aria_hidden="true"),
+                    rx.el.span(pick(r.step_ar, r.step_fr)),
                     class_name="pf-step-chip",
                 ),
             ),
             class_name="mr-cell mr-unit",
         ),
-        href=r["href"],
+        href=r.href,
         class_name="mail-row pf-row",
-        data_testid="pf-row-" + r["id"],
-        data_reference=r["reference"],
+        data_testid="pf-row-" + r.id.to_string(),
+        data_reference=r.reference,
     )
 
 
@@ -453,7 +478,7 @@ def _new_form() -> rx.Component:
                     data_testid="folder-number",
                 ),
                 rx.el.datalist(
-                    rx.foreach(S.numbers, lambda n: rx.el.option(n["subject"], value=n["number"])), id="folder-numbers"
+                    rx.foreach(S.numbers, lambda n: rx.el.option(n.subject, value=n.number)), id="folder-numbers"
                 ),
                 rx.el.p(t("pf.link_hint"), id="folder-number-hint", class_name="hint"),
                 class_name="field",
@@ -512,7 +537,8 @@ def _new_form() -> rx.Component:
                         rx.el.label(t("pf.template"), html_for="folder-template", class_name="label"),
                         rx.el.select(
                             rx.foreach(
-                                S.templates, lambda tp: rx.el.option(pick(tp["name_ar"], tp["name_fr"]), value=tp["id"])
+                                S.templates,
+                                lambda tp: rx.el.option(pick(tp.label_ar, tp.label_fr), value=tp.id.to_string()),
                             ),
                             id="folder-template",
                             name="template_id",

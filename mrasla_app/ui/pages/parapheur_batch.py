@@ -14,6 +14,7 @@ read from the form at submit (an uncontrolled input) and is never put in the sta
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import reflex as rx
 
@@ -39,16 +40,61 @@ def _decisions(previous: tuple[tuple[str, str], ...], lang: str) -> str:
     return " · ".join(f"{translate('parapheur.decision.' + d, lang)} ({who})" for d, who in previous)
 
 
+@dataclasses.dataclass
+class BatchRow:
+    """A folder offered in the batch: ``step*`` names its current step, ``previous*`` the earlier
+    decisions, ``obo*`` whom the actor acts for ("" when for themselves); ``pin``: a personal
+    signature (a seal needs no PIN)."""
+
+    id: int = 0
+    reference: str = ""
+    title: str = ""
+    pages: int = 0
+    initiator: str = ""
+    initiator_ar: str = ""
+    step: str = ""
+    step_ar: str = ""
+    pin: bool = False
+    href: str = ""
+    previous: str = ""
+    previous_ar: str = ""
+    previous_en: str = ""
+    obo: str = ""
+    obo_ar: str = ""
+
+
+@dataclasses.dataclass
+class StepGroup:
+    """Folders waiting at the same circuit step (a "tick them all" button)."""
+
+    step: str = ""
+    step_ar: str = ""
+    count: int = 0
+
+
+@dataclasses.dataclass
+class BatchResult:
+    """The outcome of one folder of the batch."""
+
+    id: int = 0
+    reference: str = ""
+    ok: bool = False
+    error_ar: str = ""
+    error_fr: str = ""
+    error_en: str = ""
+    href: str = ""
+
+
 class SignBatchState(SessionState):
     kind: str = "sign"
-    rows: list[dict[str, str]] = []  # {id, reference, title, pages, initiator, step, previous, obo}
-    groups: list[dict[str, str]] = []  # {step, count}: folders waiting at the same circuit step
+    rows: list[BatchRow] = []
+    groups: list[StepGroup] = []
     selected: list[str] = []
     loaded: bool = False
     running: bool = False
     total: int = 0
     done: int = 0
-    results: list[dict[str, str]] = []  # {id, reference, ok, error_ar, error_fr, error_en, href}
+    results: list[BatchResult] = []
     key_problem: str = ""  # an error.* key when the actor cannot sign (checked before the PIN)
     form_key: int = 0
     _seen: dict[int, int] = {}  # folder id -> the step id it was reviewed at
@@ -56,7 +102,7 @@ class SignBatchState(SessionState):
     @rx.var
     def needs_pin(self) -> bool:
         """Some ticked folder waits for a personal signature (seals need no PIN)."""
-        return any(r["kind"] == "signature" for r in self.rows if r["id"] in self.selected)
+        return any(r.pin for r in self.rows if str(r.id) in self.selected)
 
     def _fetch(self) -> None:
         actor = self._require(PAGE)
@@ -70,31 +116,29 @@ class SignBatchState(SessionState):
             )
         self._seen = {r.folder_id: r.step_id for r in rows}
         self.rows = [
-            {
-                "id": str(r.folder_id),
-                "reference": r.reference,
-                "title": r.title,
-                "pages": str(r.pages),
-                "initiator": r.initiator,
-                "initiator_ar": r.initiator_ar,
-                "step": r.step_label,
-                "step_ar": r.step_label_ar,
-                "kind": r.kind,
-                "href": routes.folder_url(r.folder_id),
-                "previous": _decisions(r.previous, "fr"),
-                "previous_ar": _decisions(r.previous_ar, "ar"),
-                "previous_en": _decisions(r.previous, "en"),
-                "obo": r.on_behalf_of,
-                "obo_ar": r.on_behalf_of_ar,
-            }
+            BatchRow(
+                id=r.folder_id,
+                reference=r.reference,
+                title=r.title,
+                pages=r.pages,
+                initiator=r.initiator,
+                initiator_ar=r.initiator_ar,
+                step=r.step_label,
+                step_ar=r.step_label_ar,
+                pin=r.kind == "signature",
+                href=routes.folder_url(r.folder_id),
+                previous=_decisions(r.previous, "fr"),
+                previous_ar=_decisions(r.previous_ar, "ar"),
+                previous_en=_decisions(r.previous, "en"),
+                obo=r.on_behalf_of,
+                obo_ar=r.on_behalf_of_ar,
+            )
             for r in rows
         ]
         counts: dict[tuple[str, str], int] = {}
         for r in rows:
             counts[(r.step_label, r.step_label_ar)] = counts.get((r.step_label, r.step_label_ar), 0) + 1
-        self.groups = (
-            [{"step": fr, "step_ar": ar, "count": str(n)} for (fr, ar), n in counts.items()] if len(counts) > 1 else []
-        )
+        self.groups = [StepGroup(fr, ar, n) for (fr, ar), n in counts.items()] if len(counts) > 1 else []
         self.selected = [s for s in self.selected if int(s) in self._seen]
         self.loaded = True
 
@@ -130,7 +174,7 @@ class SignBatchState(SessionState):
     @rx.event
     def select_all(self):
         if not self.running:
-            self.selected = [r["id"] for r in self.rows]
+            self.selected = [str(r.id) for r in self.rows]
 
     @rx.event
     def select_none(self):
@@ -141,7 +185,7 @@ class SignBatchState(SessionState):
     def select_step(self, step: str):
         """Every folder waiting at this circuit step (added to the selection)."""
         if not self.running:
-            ids = [r["id"] for r in self.rows if r["step"] == step]
+            ids = [str(r.id) for r in self.rows if r.step == step]
             self.selected = [*self.selected, *(i for i in ids if i not in self.selected)]
 
     @rx.event
@@ -150,7 +194,7 @@ class SignBatchState(SessionState):
         after each folder (the progress bar and the report fill in as the batch goes)."""
         if self.running or (actor := fresh_actor(self, PAGE)) is None:
             return
-        order = [int(r["id"]) for r in self.rows if r["id"] in self.selected]
+        order = [r.id for r in self.rows if str(r.id) in self.selected]
         items = [batch.Item(fid, self._seen[fid]) for fid in order if fid in self._seen]
         if not items:
             self._fail(DomainError("error.batch_empty"))
@@ -173,25 +217,26 @@ class SignBatchState(SessionState):
         for item in items:
             outcome = await asyncio.to_thread(batch.act_one, actor, decision, item, credential)
             self.done += 1
+            errors = {
+                lang: translate(outcome.error, lang, **(outcome.params or {})) if outcome.error else ""
+                for lang in ("ar", "fr", "en")
+            }
             self.results = [
                 *self.results,
-                {
-                    "id": str(outcome.folder_id),
-                    "reference": outcome.reference or f"#{outcome.folder_id}",
-                    "ok": "1" if outcome.ok else "",
-                    **{
-                        f"error_{lang}": translate(outcome.error, lang, **(outcome.params or {}))
-                        if outcome.error
-                        else ""
-                        for lang in ("ar", "fr", "en")
-                    },
-                    "href": routes.folder_url(outcome.folder_id),
-                },
+                BatchResult(
+                    id=outcome.folder_id,
+                    reference=outcome.reference or f"#{outcome.folder_id}",
+                    ok=bool(outcome.ok),
+                    error_ar=errors["ar"],
+                    error_fr=errors["fr"],
+                    error_en=errors["en"],
+                    href=routes.folder_url(outcome.folder_id),
+                ),
             ]
             yield
         credential = None  # noqa: F841 - the unlocked key is not kept
         self.running = False
-        ok = sum(1 for r in self.results if r["ok"])
+        ok = sum(1 for r in self.results if r.ok)
         self.selected = []
         try:
             self._fetch()
@@ -221,37 +266,37 @@ def _kind_tab(kind: str) -> rx.Component:
 
 
 def _row(r: rx.Var) -> rx.Component:
-    checked = S.selected.contains(r["id"])
+    checked = S.selected.contains(r.id.to_string())
     return rx.el.li(
         rx.el.label(
             rx.el.input(
                 type="checkbox",
                 checked=checked,
-                on_change=S.toggle(r["id"]),
+                on_change=S.toggle(r.id.to_string()),
                 disabled=S.running,
                 class_name="pb-check",
-                data_testid="pb-check-" + r["id"],
+                data_testid="pb-check-" + r.id.to_string(),
             ),
             rx.el.span(
                 rx.el.span(
-                    rx.el.code(r["reference"], dir="ltr", class_name="mr-number"),
-                    rx.el.span(r["pages"], " ", t("pb.pages"), class_name="muted"),
-                    rx.el.span(pick(r["step_ar"], r["step"]), class_name="pf-step-chip"),
+                    rx.el.code(r.reference, dir="ltr", class_name="mr-number"),
+                    rx.el.span(r.pages.to_string(), " ", t("pb.pages"), class_name="muted"),
+                    rx.el.span(pick(r.step_ar, r.step), class_name="pf-step-chip"),
                     class_name="pb-meta",
                 ),
-                rx.el.span(r["title"], class_name="pb-title", dir="auto"),
+                rx.el.span(r.title, class_name="pb-title", dir="auto"),
                 rx.el.span(
                     t("pf.initiator"),
                     " : ",
-                    pick(r["initiator_ar"], r["initiator"]),
-                    rx.cond(r["obo"] != "", rx.el.span(" · ", t("pb.for"), " ", pick(r["obo_ar"], r["obo"]))),
+                    pick(r.initiator_ar, r.initiator),
+                    rx.cond(r.obo != "", rx.el.span(" · ", t("pb.for"), " ", pick(r.obo_ar, r.obo))),
                     class_name="muted pb-line",
                 ),
                 rx.cond(
-                    r["previous"] != "",
+                    r.previous != "",
                     rx.el.span(
                         rx.icon("history", size=14, aria_hidden="true"),
-                        pick(r["previous_ar"], r["previous"], r["previous_en"]),
+                        pick(r.previous_ar, r.previous, r.previous_en),
                         class_name="muted pb-line pb-prev",
                     ),
                 ),
@@ -261,32 +306,32 @@ def _row(r: rx.Var) -> rx.Component:
         ),
         rx.el.a(
             rx.icon("external-link", size=16, aria_hidden="true"),
-            href=r["href"],
+            href=r.href,
             class_name="pb-open",
             aria_label=t("pb.open"),
             target="_blank",
         ),
         class_name="pb-li",
-        data_testid="pb-row-" + r["id"],
+        data_testid="pb-row-" + r.id.to_string(),
     )
 
 
 def _result(r: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.cond(
-            r["ok"] == "1",
+            r.ok,
             rx.icon("circle-check", size=18, class_name="ok", aria_hidden="true"),
             rx.icon("circle-x", size=18, class_name="bad", aria_hidden="true"),
         ),
-        rx.el.a(rx.el.code(r["reference"], dir="ltr"), href=r["href"]),
+        rx.el.a(rx.el.code(r.reference, dir="ltr"), href=r.href),
         rx.cond(
-            r["ok"] == "1",
+            r.ok,
             rx.el.span(rx.cond(SignBatchState.kind == "sign", t("pb.ok.sign"), t("pb.ok.visa"))),
-            rx.el.span(pick(r["error_ar"], r["error_fr"], r["error_en"]), class_name="bad"),
+            rx.el.span(pick(r.error_ar, r.error_fr, r.error_en), class_name="bad"),
         ),
         class_name="pb-result",
-        data_testid="pb-result-" + r["id"],
-        data_ok=r["ok"],
+        data_testid="pb-result-" + r.id.to_string(),
+        data_ok=rx.cond(r.ok, "1", ""),
     )
 
 
@@ -398,12 +443,12 @@ def page() -> rx.Component:
                         lambda g: rx.el.button(
                             t("pb.step_all"),
                             " ",
-                            pick(g["step_ar"], g["step"]),
+                            pick(g.step_ar, g.step),
                             " (",
-                            g["count"],
+                            g.count.to_string(),
                             ")",
                             type="button",
-                            on_click=S.select_step(g["step"]),
+                            on_click=S.select_step(g.step),
                             disabled=S.running,
                             class_name="btn btn-small btn-ghost",
                         ),

@@ -7,6 +7,8 @@ step; the pickers only offer that administration's own people and units.
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 
 from mrasla_app import db
@@ -18,6 +20,7 @@ from mrasla_app.services.errors import DomainError
 from mrasla_app.services.parapheur import circuits
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf
+from mrasla_app.ui.components.choices import Choice, unit_choices
 from mrasla_app.ui.components.forms import card, empty_state, name_fields, section_title
 from mrasla_app.ui.i18n import pick, t
 from mrasla_app.ui.pages.admin.common import AdminState, admin_layout
@@ -25,12 +28,25 @@ from mrasla_app.ui.pages.admin.common import AdminState, admin_layout
 ROUTE = routes.ADMIN_CIRCUITS
 
 
+@dataclasses.dataclass
+class TemplateRow:
+    """A circuit template as the table shows it: its name and its steps' kinds in a line."""
+
+    id: int = 0
+    name_ar: str = ""
+    name_fr: str = ""
+    active: bool = False
+    summary_ar: str = ""
+    summary_fr: str = ""
+    summary_en: str = ""
+
+
 class CircuitsState(AdminState):
-    rows: list[dict[str, str]] = []  # {id, name_ar, name_fr, active, summary_ar, summary_fr, summary_en}
-    staff: list[dict[str, str]] = []  # {id, name_ar, name_fr, label_ar, label_fr}
-    units: list[dict[str, str]] = []  # {id, label_ar, label_fr}
-    steps: list[dict[str, str]] = []
-    people: list[dict[str, str]] = []
+    rows: list[TemplateRow] = []
+    staff: list[pf.Staff] = []
+    units: list[Choice] = []
+    steps: list[pf.Step] = []
+    people: list[pf.Person] = []
     editing: bool = False
     edit_name_ar: str = ""
     edit_name_fr: str = ""
@@ -46,39 +62,25 @@ class CircuitsState(AdminState):
             nodes = directory.units_for(session, actor, self.adm_id)
             templates = circuits.list_templates(session, actor, self.adm_id, include_inactive=True)
         self.staff = [
-            {
-                "id": str(u.id),
-                "name_ar": u.full_name_ar or u.full_name,
-                "name_fr": u.full_name,
-                "label_ar": u.full_name_ar or u.full_name,
-                "label_fr": u.full_name,
-            }
+            pf.Staff(u.id, u.full_name_ar or u.full_name, u.full_name, u.full_name_ar or u.full_name, u.full_name)
             for u in staff
             if u.active
         ]
-        self.units = [
-            {
-                "id": str(n.unit.id),
-                "label_ar": "\u2003" * n.depth + n.unit.name_ar,
-                "label_fr": "\u2003" * n.depth + n.unit.name_fr,
-            }
-            for n in nodes
-            if n.unit.active
-        ]
+        self.units = unit_choices(n for n in nodes if n.unit.active)
         rows = []
         for tpl in templates:
             names = circuits.step_kinds(tpl)
             kinds = [circuits.kind_labels(circuits.StepKind(n)) if n else ("?", "?") for n in names]
             rows.append(
-                {
-                    "id": str(tpl.id),
-                    "name_ar": tpl.name_ar,
-                    "name_fr": tpl.name_fr,
-                    "active": "1" if tpl.active else "",
-                    "summary_fr": " → ".join(k[0] for k in kinds),
-                    "summary_ar": " ← ".join(k[1] for k in kinds),
-                    "summary_en": " → ".join(translate(f"parapheur.kind.{n}", "en") if n else "?" for n in names),
-                }
+                TemplateRow(
+                    id=tpl.id,
+                    name_ar=tpl.name_ar,
+                    name_fr=tpl.name_fr,
+                    active=bool(tpl.active),
+                    summary_fr=" → ".join(k[0] for k in kinds),
+                    summary_ar=" ← ".join(k[1] for k in kinds),
+                    summary_en=" → ".join(translate(f"parapheur.kind.{n}", "en") if n else "?" for n in names),
+                )
             )
         self.rows = rows
 
@@ -110,7 +112,7 @@ class CircuitsState(AdminState):
     def open_new(self):
         self.editing, self._edit_id = True, 0
         self.edit_name_ar = self.edit_name_fr = ""
-        self.steps = [pf.blank_step(), {**pf.blank_step(), "kind": "signature"}]
+        self.steps = pf.first_steps()
         self.people = []
         self.form_key += 1
         self._clear_messages()
@@ -127,7 +129,7 @@ class CircuitsState(AdminState):
         except DomainError as exc:
             self._fail(exc)
             return
-        names = {int(u["id"]): (u["name_ar"], u["name_fr"]) for u in self.staff}
+        names = {u.id: (u.name_ar, u.name_fr) for u in self.staff}
         pf.load_specs(self, specs, names)
         self._edit_id = int(template_id)
         self.edit_name_ar, self.edit_name_fr = name_ar, name_fr
@@ -183,12 +185,12 @@ class CircuitsState(AdminState):
 
     @rx.event
     def toggle(self, template_id: str):
-        row = next((r for r in self.rows if r["id"] == str(template_id)), None)
+        row = next((r for r in self.rows if str(r.id) == str(template_id)), None)
 
         def action(session, actor: Actor) -> None:
             if row is None:
                 raise DomainError("error.not_found")
-            circuits.set_template_active(session, actor, int(row["id"]), not row["active"])
+            circuits.set_template_active(session, actor, row.id, not row.active)
 
         self._run(action, "common.saved")
 
@@ -223,11 +225,11 @@ def _editor() -> rx.Component:
 def _row(r: rx.Var) -> rx.Component:
     S = CircuitsState
     return rx.el.tr(
-        rx.el.td(pick(r["name_ar"], r["name_fr"])),
-        rx.el.td(pick(r["summary_ar"], r["summary_fr"], r["summary_en"])),
+        rx.el.td(pick(r.name_ar, r.name_fr)),
+        rx.el.td(pick(r.summary_ar, r.summary_fr, r.summary_en)),
         rx.el.td(
             rx.cond(
-                r["active"] == "1",
+                r.active,
                 rx.el.span(t("common.active"), class_name="badge badge-ok"),
                 rx.el.span(t("common.inactive"), class_name="badge"),
             )
@@ -237,16 +239,16 @@ def _row(r: rx.Var) -> rx.Component:
                 rx.el.button(
                     t("common.edit"),
                     type="button",
-                    on_click=S.open_edit(r["id"]),
+                    on_click=S.open_edit(r.id.to_string()),
                     class_name="btn btn-small btn-secondary",
-                    data_testid="tpl-edit-" + r["id"],
+                    data_testid="tpl-edit-" + r.id.to_string(),
                 ),
                 rx.el.button(
-                    rx.cond(r["active"] == "1", t("pf.tpl.disable"), t("pf.tpl.enable")),
+                    rx.cond(r.active, t("pf.tpl.disable"), t("pf.tpl.enable")),
                     type="button",
-                    on_click=S.toggle(r["id"]),
+                    on_click=S.toggle(r.id.to_string()),
                     class_name="btn btn-small btn-ghost",
-                    data_testid="tpl-toggle-" + r["id"],
+                    data_testid="tpl-toggle-" + r.id.to_string(),
                 ),
                 class_name="row-actions",
             )

@@ -3,6 +3,8 @@ role memberships per unit, one-time TOTP enrolment codes (the second factor of a
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 
 from mrasla_app import db
@@ -13,6 +15,7 @@ from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.vocabulary import ROLES
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.choices import Choice, unit_choices
 from mrasla_app.ui.components.editor import editor_card, new_toolbar, row_button, rows_table
 from mrasla_app.ui.components.forms import card, field, option, select_field, submit
 from mrasla_app.ui.i18n import pick, t, t_choice
@@ -25,10 +28,37 @@ def _roles_text(items: list[tuple[str, str]], lang: str) -> str:
     return ("، " if lang == "ar" else ", ").join(f"{translate('role.' + role, lang)} ({code})" for role, code in items)
 
 
+@dataclasses.dataclass
+class UserRow:
+    """A staff member as the table shows them (``totp``: "vouched", "on" or "")."""
+
+    id: int = 0
+    email: str = ""
+    full_name: str = ""
+    full_name_ar: str = ""
+    active: bool = False
+    totp: str = ""
+    roles_ar: str = ""
+    roles_fr: str = ""
+    roles_en: str = ""
+
+
+@dataclasses.dataclass
+class Membership:
+    """A role of a staff member in a unit."""
+
+    id: int = 0
+    user_id: int = 0
+    role: str = ""
+    unit_code: str = ""
+    name_ar: str = ""
+    name_fr: str = ""
+
+
 class UsersState(AdminPage, AdminState):
-    users: list[dict[str, str]] = []  # {id, email, full_name, full_name_ar, active, totp, roles_ar, roles_fr, roles_en}
-    memberships: list[dict[str, str]] = []  # {id, user_id, role, unit_code, name_ar, name_fr}
-    unit_options: list[dict[str, str]] = []  # {id, label_ar, label_fr}
+    users: list[UserRow] = []
+    memberships: list[Membership] = []
+    unit_options: list[Choice] = []
     sel_id: str = ""
     creating: bool = False
     form_key: int = 0
@@ -37,14 +67,12 @@ class UsersState(AdminPage, AdminState):
     enrolment_code: str = ""
 
     @rx.var
-    def sel_user(self) -> dict[str, str]:
-        return next(
-            (u for u in self.users if u["id"] == self.sel_id), {"id": "", "full_name": "", "email": "", "totp": ""}
-        )
+    def sel_user(self) -> UserRow:
+        return next((u for u in self.users if str(u.id) == self.sel_id), UserRow())
 
     @rx.var
-    def sel_memberships(self) -> list[dict[str, str]]:
-        return [m for m in self.memberships if m["user_id"] == self.sel_id]
+    def sel_memberships(self) -> list[Membership]:
+        return [m for m in self.memberships if str(m.user_id) == self.sel_id]
 
     def _clear(self) -> None:
         self.users, self.memberships, self.unit_options = [], [], []
@@ -64,40 +92,23 @@ class UsersState(AdminPage, AdminState):
         self.memberships = []
         for m, u, unit in rows:
             by_user.setdefault(u.id, []).append((m.role.value, unit.code))
-            self.memberships.append(
-                {
-                    "id": str(m.id),
-                    "user_id": str(u.id),
-                    "role": m.role.value,
-                    "unit_code": unit.code,
-                    "name_ar": unit.name_ar,
-                    "name_fr": unit.name_fr,
-                }
-            )
+            self.memberships.append(Membership(m.id, u.id, m.role.value, unit.code, unit.name_ar, unit.name_fr))
         self.users = [
-            {
-                "id": str(u.id),
-                "email": u.email,
-                "full_name": u.full_name,
-                "full_name_ar": u.full_name_ar,
-                "active": "1" if u.active else "",
-                "totp": "vouched" if u.totp_enabled and u.totp_vouched else ("on" if u.totp_enabled else ""),
-                "roles_ar": _roles_text(by_user.get(u.id, []), "ar"),
-                "roles_fr": _roles_text(by_user.get(u.id, []), "fr"),
-                "roles_en": _roles_text(by_user.get(u.id, []), "en"),
-            }
+            UserRow(
+                id=u.id,
+                email=u.email,
+                full_name=u.full_name,
+                full_name_ar=u.full_name_ar,
+                active=bool(u.active),
+                totp="vouched" if u.totp_enabled and u.totp_vouched else ("on" if u.totp_enabled else ""),
+                roles_ar=_roles_text(by_user.get(u.id, []), "ar"),
+                roles_fr=_roles_text(by_user.get(u.id, []), "fr"),
+                roles_en=_roles_text(by_user.get(u.id, []), "en"),
+            )
             for u in staff
         ]
-        self.unit_options = [
-            {
-                "id": str(n.unit.id),
-                "label_ar": "\u2003" * n.depth + f"{n.unit.code} — {n.unit.name_ar}",
-                "label_fr": "\u2003" * n.depth + f"{n.unit.code} — {n.unit.name_fr}",
-            }
-            for n in nodes
-            if n.unit.active
-        ]
-        if self.sel_id and self.sel_id not in [u["id"] for u in self.users]:
+        self.unit_options = unit_choices((n for n in nodes if n.unit.active), codes=True)
+        if self.sel_id and self.sel_id not in [str(u.id) for u in self.users]:
             self.sel_id = ""
 
     @rx.event
@@ -112,7 +123,7 @@ class UsersState(AdminPage, AdminState):
 
     @rx.event
     def select_user(self, user_id: str):
-        self.sel_id = user_id if user_id in [u["id"] for u in self.users] else ""
+        self.sel_id = user_id if user_id in [str(u.id) for u in self.users] else ""
         self.creating, self.enrolment_code = False, ""
         self.form_key += 1
         self._clear_messages()
@@ -190,7 +201,7 @@ def _unit_select(form: str) -> rx.Component:
         [
             option("", t("common.select")),
             rx.foreach(
-                UsersState.unit_options, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"])
+                UsersState.unit_options, lambda u: rx.el.option(pick(u.label_ar, u.label_fr), value=u.id.to_string())
             ),
         ],
         default_value="",
@@ -240,7 +251,7 @@ def _manage_panel() -> rx.Component:
     S = UsersState
     return card(
         rx.el.div(
-            rx.el.h2(S.sel_user["full_name"], class_name="section-title", id="user-manage-title"),
+            rx.el.h2(S.sel_user.full_name, class_name="section-title", id="user-manage-title"),
             rx.el.button(
                 rx.icon("x", size=18, aria_hidden="true"),
                 type="button",
@@ -250,7 +261,7 @@ def _manage_panel() -> rx.Component:
             ),
             class_name="card-head",
         ),
-        rx.el.p(S.sel_user["email"], dir="ltr", class_name="muted"),
+        rx.el.p(S.sel_user.email, dir="ltr", class_name="muted"),
         rx.el.h3(t("admin.user.roles"), class_name="subsection-title"),
         rx.cond(
             S.sel_memberships.length() > 0,
@@ -258,11 +269,14 @@ def _manage_panel() -> rx.Component:
                 rx.foreach(
                     S.sel_memberships,
                     lambda m: rx.el.li(
-                        rx.el.span(t_choice(m["role"], "role.", ROLES), class_name="badge"),
-                        rx.el.span(pick(m["name_ar"], m["name_fr"])),
-                        rx.el.code(m["unit_code"], dir="ltr", class_name="muted"),
+                        rx.el.span(t_choice(m.role, "role.", ROLES), class_name="badge"),
+                        rx.el.span(pick(m.name_ar, m.name_fr)),
+                        rx.el.code(m.unit_code, dir="ltr", class_name="muted"),
                         row_button(
-                            "admin.user.remove_role", S.remove_role(m["id"]), "role-remove-" + m["id"], "danger"
+                            "admin.user.remove_role",
+                            S.remove_role(m.id.to_string()),
+                            "role-remove-" + m.id.to_string(),
+                            "danger",
                         ),
                         class_name="role-row",
                     ),
@@ -282,7 +296,7 @@ def _manage_panel() -> rx.Component:
         rx.el.h3(t("admin.user.totp_code"), class_name="subsection-title"),
         rx.el.p(
             rx.match(
-                S.sel_user["totp"],
+                S.sel_user.totp,
                 ("vouched", rx.el.span(t("admin.user.totp_vouched"), class_name="badge badge-ok")),
                 ("on", rx.el.span(t("admin.user.totp_unvouched"), class_name="badge")),
                 rx.el.span(t("admin.user.totp_none"), class_name="badge badge-off"),
@@ -325,17 +339,17 @@ def _manage_panel() -> rx.Component:
 
 def _row(u: rx.Var) -> rx.Component:
     S = UsersState
-    active = u["active"] != ""
+    active = u.active
     return rx.el.tr(
         rx.el.td(
-            rx.el.span(u["full_name"]),
+            rx.el.span(u.full_name),
             rx.cond(
-                u["full_name_ar"] != "",
-                rx.el.span(rx.el.br(), rx.el.span(u["full_name_ar"], lang="ar", class_name="muted")),
+                u.full_name_ar != "",
+                rx.el.span(rx.el.br(), rx.el.span(u.full_name_ar, lang="ar", class_name="muted")),
             ),
         ),
-        rx.el.td(rx.el.span(u["email"], dir="ltr")),
-        rx.el.td(pick(u["roles_ar"], u["roles_fr"], u["roles_en"])),
+        rx.el.td(rx.el.span(u.email, dir="ltr")),
+        rx.el.td(pick(u.roles_ar, u.roles_fr, u.roles_en)),
         rx.el.td(
             rx.cond(
                 active,
@@ -345,13 +359,13 @@ def _row(u: rx.Var) -> rx.Component:
         ),
         rx.el.td(
             rx.el.div(
-                row_button("admin.user.manage", S.select_user(u["id"]), "user-manage-" + u["email"]),
+                row_button("admin.user.manage", S.select_user(u.id.to_string()), "user-manage-" + u.email),
                 rx.cond(
                     active,
                     row_button(
-                        "admin.user.disable", S.set_active(u["id"], False), "user-disable-" + u["email"], "danger"
+                        "admin.user.disable", S.set_active(u.id.to_string(), False), "user-disable-" + u.email, "danger"
                     ),
-                    row_button("admin.user.enable", S.set_active(u["id"], True), "user-enable-" + u["email"]),
+                    row_button("admin.user.enable", S.set_active(u.id.to_string(), True), "user-enable-" + u.email),
                 ),
                 class_name="row-actions",
             )
