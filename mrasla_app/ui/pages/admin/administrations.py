@@ -12,6 +12,7 @@ from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.vocabulary import ADMINISTRATION_KINDS as KINDS
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.choices import Coded
 from mrasla_app.ui.components.editor import (
     RowEditor,
     active_field,
@@ -30,13 +31,9 @@ FORM = "adm"
 
 
 @dataclasses.dataclass
-class Administration:
+class Administration(Coded):
     """An administration as the page lists and edits it (id 0: a new one)."""
 
-    id: int = 0
-    code: str = ""
-    name_ar: str = ""
-    name_fr: str = ""
     kind: str = "ministry"
     city_ar: str = ""
     city_fr: str = ""

@@ -11,6 +11,7 @@ from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.vocabulary import UNIT_LEVELS as LEVELS
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.choices import INDENT, Coded
 from mrasla_app.ui.components.editor import (
     RowEditor,
     active_field,
@@ -30,13 +31,9 @@ FORM = "unit"
 
 
 @dataclasses.dataclass
-class Unit:
+class Unit(Coded):
     """A unit of the tree as the page lists and edits it (id 0: a new one; parent_id 0: none)."""
 
-    id: int = 0
-    code: str = ""
-    name_ar: str = ""
-    name_fr: str = ""
     level: str = "central"
     parent_id: int = 0
     active: bool = True
@@ -67,7 +64,7 @@ class UnitsState(RowEditor, AdminPage, AdminState):
                 n.unit.parent_id or 0,
                 bool(n.unit.active),
                 f"{n.depth * 1.75}rem" if n.depth else "0",
-                "\u2003" * n.depth,
+                INDENT * n.depth,
             )
             for n in nodes
         ]
