@@ -6,8 +6,9 @@ and the state mixins behind the form (``CreateForm``: a blank "new" form; ``RowE
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import reflex as rx
 
@@ -19,20 +20,24 @@ from mrasla_app.ui.i18n import t
 class RowEditor(rx.State, mixin=True):
     """The list-and-form editing of a page: "new", "edit this row", "cancel".
 
-    The page lists its rows in ``rows`` and says what a blank row is (``_blank``): a row id the
-    browser sends is only trusted when it names one of the rows the page listed for this actor
-    (``_editable``); the save handler re-checks rights in the service.
+    Each page declares, with its own row dataclass (an ``id: int`` field, 0 for a new row), the
+    rows it lists (``rows: list[Row] = []``) and the row being edited (``edit: Row = Row()``), and
+    says what a blank row is (``_blank``): a row id the browser sends is only trusted when it names
+    one of the rows the page listed for this actor (``_editable``); the save handler re-checks rights
+    in the service.
     """
 
-    rows: list[dict[str, str]] = []  # the rows the page lists (those it may edit, unless ``_editable`` says)
+    if TYPE_CHECKING:  # declared by each page, with its row type (Reflex needs concrete annotations)
+        rows: list[Any]  # the rows the page lists (those it may edit, unless ``_editable`` says)
+        edit: Any  # the row being edited (id 0 = new)
+
     editing: bool = False
-    edit: dict[str, str] = {}  # the row being edited (id "" = new)
     form_key: int = 0  # bumped to remount the form with the values of ``edit``
 
-    def _blank(self) -> dict[str, str]:
+    def _blank(self) -> Any:
         raise NotImplementedError
 
-    def _editable(self) -> list[dict[str, str]]:
+    def _editable(self) -> list[Any]:
         return self.rows
 
     def _clear(self) -> None:
@@ -46,12 +51,12 @@ class RowEditor(rx.State, mixin=True):
 
     def _edited_id(self) -> int | None:
         """The id of the row being saved (None: a new one), only if it is one of the rows listed."""
-        row_id = self.edit.get("id")
+        row_id = int(self.edit.id)
         if not row_id:
             return None
-        if row_id not in [r["id"] for r in self._editable()]:
+        if row_id not in [r.id for r in self._editable()]:
             raise DomainError("error.not_found")
-        return int(row_id)
+        return row_id
 
     def _save_row(self, action: Callable[[Any, Any], object], ok_key: str = "common.saved") -> None:
         """Save the form's row (``action(session, actor)``, see ``AdminState._run``); close the form once done."""
@@ -66,8 +71,8 @@ class RowEditor(rx.State, mixin=True):
 
     @rx.event
     def start_edit(self, row_id: str):
-        row = next((r for r in self._editable() if r["id"] == row_id), None)
-        self.edit, self.editing = (dict(row), True) if row else (self._blank(), False)
+        row = next((r for r in self._editable() if str(r.id) == str(row_id)), None)
+        self.edit, self.editing = (dataclasses.replace(row), True) if row else (self._blank(), False)
         self.form_key += 1
         self._clear_messages()
 
@@ -152,7 +157,7 @@ def row_editor_card(
     (``{form_id}-form-title``) and its save button (``{form_id}-save``); ``title`` is a message key,
     or the (new, edit) pair of keys."""
     if isinstance(title, tuple):
-        title_text = rx.cond(state.edit["id"] == "", t(title[0]), t(title[1]))
+        title_text = rx.cond(state.edit.id == 0, t(title[0]), t(title[1]))
     else:
         title_text = t(title)
     return editor_card(
@@ -178,11 +183,11 @@ def row_editor_top(
 
 
 def row_end_cells(state: Any, row: Any, edit_testid: str) -> tuple[rx.Component, rx.Component]:
-    """The last cells of a ``RowEditor`` row: whether it is in use, and its edit button
-    (test id ``edit_testid`` + the row's code)."""
+    """The last cells of a ``RowEditor`` row (``id``, ``code``, ``active``): whether it is in use, and
+    its edit button (test id ``edit_testid`` + the row's code)."""
     return (
-        rx.el.td(active_badge(row["active"])),
-        rx.el.td(edit_button(state.start_edit(row["id"]), edit_testid + row["code"])),
+        rx.el.td(active_badge(row.active)),
+        rx.el.td(edit_button(state.start_edit(row.id.to_string()), edit_testid + row.code)),
     )
 
 
@@ -193,7 +198,7 @@ def code_field(form_id: str, state: Any, hint_key: str, **props: Any) -> rx.Comp
         "code",
         "field.code",
         required=True,
-        default_value=state.edit["code"],
+        default_value=state.edit.code,
         dir="ltr",
         hint_key=hint_key,
         **props,
@@ -202,7 +207,7 @@ def code_field(form_id: str, state: Any, hint_key: str, **props: Any) -> rx.Comp
 
 def active_field(form_id: str, state: Any) -> rx.Component:
     """The "in use" checkbox of a ``RowEditor`` form, checked as the edited row is."""
-    return checkbox_field(form_id, "active", "field.active", default_checked=state.edit["active"] != "")
+    return checkbox_field(form_id, "active", "field.active", default_checked=state.edit.active)
 
 
 def rows_table(
@@ -236,7 +241,7 @@ def edit_button(on_click: Any, testid: Any) -> rx.Component:
 def active_badge(
     active: Any, on_key: str = "common.active", off_key: str = "common.inactive", off_class: str = "badge"
 ) -> rx.Component:
-    """Whether a row is in use (True, or "1") or not (False, or ""), as a badge."""
+    """Whether a row is in use (True) or not (False), as a badge."""
     return rx.cond(
         active, rx.el.span(t(on_key), class_name="badge badge-ok"), rx.el.span(t(off_key), class_name=off_class)
     )

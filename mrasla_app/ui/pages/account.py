@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 from urllib.parse import parse_qs, urlsplit
 
@@ -33,8 +34,18 @@ def qr_data_uri(text: str) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
+@dataclasses.dataclass
+class Membership:
+    """A role of mine in a unit."""
+
+    unit_code: str = ""
+    name_ar: str = ""
+    name_fr: str = ""
+    role: str = ""
+
+
 class AccountState(SessionState):
-    memberships: list[dict[str, str]] = []  # {unit_code, name_ar, name_fr, role}
+    memberships: list[Membership] = []
     totp_enabled: bool = False
     totp_pending: bool = False  # administrator rights wait for a second factor (see accounts.load_actor)
     totp_qr: str = ""  # shown only during enrolment, cleared after
@@ -45,10 +56,7 @@ class AccountState(SessionState):
         with db.read_session() as session:
             view = views.account_view(session, actor)
         self.totp_enabled, self.totp_pending = view.totp_enabled, view.totp_pending
-        self.memberships = [
-            {"unit_code": m.unit_code, "name_ar": m.unit_name_ar, "name_fr": m.unit_name_fr, "role": m.role}
-            for m in view.memberships
-        ]
+        self.memberships = [Membership(m.unit_code, m.unit_name_ar, m.unit_name_fr, m.role) for m in view.memberships]
 
     def _reload_actor(self) -> None:
         """After a change of the second factor: the rights (and the nav) as they now are."""
@@ -143,9 +151,9 @@ class AccountState(SessionState):
 
 def _membership_row(m: rx.Var) -> rx.Component:
     return rx.el.li(
-        rx.el.span(t_choice(m["role"], "role.", ROLES), class_name="badge"),
-        rx.el.span(pick(m["name_ar"], m["name_fr"])),
-        rx.el.code(m["unit_code"], class_name="muted", dir="ltr"),
+        rx.el.span(t_choice(m.role, "role.", ROLES), class_name="badge"),
+        rx.el.span(pick(m.name_ar, m.name_fr)),
+        rx.el.code(m.unit_code, class_name="muted", dir="ltr"),
         class_name="role-row",
     )
 

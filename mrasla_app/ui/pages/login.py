@@ -3,6 +3,7 @@ administration's directory: an LDAP / AD login in the same form, or an OpenID Co
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs, urlsplit
@@ -25,11 +26,23 @@ ROUTE = routes.LOGIN
 FORM = "login"
 
 
+@dataclasses.dataclass
+class Directory:
+    """An administration's directory to sign in with (``href``: an OpenID Connect provider's start link)."""
+
+    id: int = 0
+    kind: str = ""  # ldap or oidc
+    name: str = ""
+    code: str = ""  # the administration's code
+    domain: str = ""  # "@" + the login domain, or ""
+    href: str = ""
+
+
 class LoginState(SessionState):
     totp_needed: bool = False
     busy: bool = False
     # The administrations' directories (public: name, kind, the OpenID Connect start link).
-    directories: list[dict[str, str]] = []
+    directories: list[Directory] = []
     directory_id: str = ""  # the LDAP directory chosen: the form's login goes there
     directory_name: str = ""
     second_factor: bool = False  # back from an OpenID Connect provider: only the TOTP code is asked
@@ -63,17 +76,17 @@ class LoginState(SessionState):
         with db.read_session() as session:
             choices = providers.login_choices(session)
         self.directories = [
-            {
-                "id": str(c.id),
-                "kind": c.kind,
-                "name": c.name,
-                "code": c.administration_code,
-                "domain": f"@{c.login_domain}" if c.login_domain else "",
-                "href": routes.oidc_start_url(c.id, self._next()) if c.kind == "oidc" else "",
-            }
+            Directory(
+                c.id,
+                c.kind,
+                c.name,
+                c.administration_code,
+                f"@{c.login_domain}" if c.login_domain else "",
+                routes.oidc_start_url(c.id, self._next()) if c.kind == "oidc" else "",
+            )
             for c in choices
         ]
-        if self.directory_id not in {d["id"] for d in self.directories if d["kind"] == "ldap"}:
+        if self.directory_id not in {str(d.id) for d in self.directories if d.kind == "ldap"}:
             self.directory_id, self.directory_name = "", ""
         outcome = self._query("signin")
         self.second_factor = outcome == "second_factor" and signin.pending_user_id(self._pending()) is not None
@@ -85,8 +98,8 @@ class LoginState(SessionState):
     @rx.event
     def choose_directory(self, directory_id: str):
         """Sign in with one of the listed LDAP directories (any other id: back to a local account)."""
-        chosen = next((d for d in self.directories if d["id"] == str(directory_id) and d["kind"] == "ldap"), None)
-        self.directory_id, self.directory_name = (chosen["id"], chosen["name"]) if chosen else ("", "")
+        chosen = next((d for d in self.directories if str(d.id) == str(directory_id) and d.kind == "ldap"), None)
+        self.directory_id, self.directory_name = (str(chosen.id), chosen.name) if chosen else ("", "")
         self._clear_messages()
 
     @rx.event
@@ -132,30 +145,29 @@ class LoginState(SessionState):
 
 
 def _directory(d: rx.Var) -> rx.Component:
-    label = rx.el.span(
-        rx.el.strong(d["name"]), " ", rx.el.span(d["code"] + " " + d["domain"], class_name="muted", dir="ltr")
-    )
+    did = d.id.to_string()
+    label = rx.el.span(rx.el.strong(d.name), " ", rx.el.span(d.code + " " + d.domain, class_name="muted", dir="ltr"))
     return rx.el.li(
         rx.cond(
-            d["kind"] == "oidc",
+            d.kind == "oidc",
             # reload_document: a real navigation to the API route (which sends the browser on to the
             # provider), not the client-side router's
             rx.el.a(
                 rx.icon("log-in", size=16, aria_hidden="true"),
                 label,
-                href=d["href"],
+                href=d.href,
                 reload_document=True,
                 class_name="btn btn-ghost btn-block",
-                data_testid="login-oidc-" + d["id"],
+                data_testid="login-oidc-" + did,
             ),
             rx.el.button(
                 rx.icon("building-2", size=16, aria_hidden="true"),
                 label,
                 type="button",
-                on_click=LoginState.choose_directory(d["id"]),
+                on_click=LoginState.choose_directory(did),
                 class_name="btn btn-ghost btn-block",
-                aria_pressed=rx.cond(LoginState.directory_id == d["id"], "true", "false"),
-                data_testid="login-ldap-" + d["id"],
+                aria_pressed=rx.cond(LoginState.directory_id == did, "true", "false"),
+                data_testid="login-ldap-" + did,
             ),
         )
     )

@@ -3,6 +3,8 @@ an administration's own admin sees only theirs and can edit its names (not its c
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 
 from mrasla_app import db
@@ -10,6 +12,7 @@ from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.vocabulary import ADMINISTRATION_KINDS as KINDS
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.choices import Coded
 from mrasla_app.ui.components.editor import (
     RowEditor,
     active_field,
@@ -25,23 +28,24 @@ from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 
 ROUTE = routes.ADMIN_ADMINISTRATIONS
 FORM = "adm"
-EMPTY = {
-    "id": "",
-    "code": "",
-    "name_ar": "",
-    "name_fr": "",
-    "kind": "ministry",
-    "city_ar": "",
-    "city_fr": "",
-    "active": "1",
-}
+
+
+@dataclasses.dataclass
+class Administration(Coded):
+    """An administration as the page lists and edits it (id 0: a new one)."""
+
+    kind: str = "ministry"
+    city_ar: str = ""
+    city_fr: str = ""
+    active: bool = True
 
 
 class AdministrationsState(RowEditor, AdminPage, AdminState):
-    # rows (RowEditor): {id, code, name_ar, name_fr, kind, city_ar, city_fr, active}
+    rows: list[Administration] = []
+    edit: Administration = Administration()
 
-    def _blank(self) -> dict[str, str]:
-        return dict(EMPTY)
+    def _blank(self) -> Administration:
+        return Administration()
 
     def _reload(self, actor: Actor) -> None:
         """The rows, and the picker's list of administrations (a name or a new one may have changed)."""
@@ -49,23 +53,14 @@ class AdministrationsState(RowEditor, AdminPage, AdminState):
         with db.read_session() as session:
             adms = directory.administrations_for(session, actor)
         self.rows = [
-            {
-                "id": str(a.id),
-                "code": a.code,
-                "name_ar": a.name_ar,
-                "name_fr": a.name_fr,
-                "kind": a.kind.value,
-                "city_ar": a.city_ar,
-                "city_fr": a.city_fr,
-                "active": "1" if a.active else "",
-            }
+            Administration(a.id, a.code, a.name_ar, a.name_fr, a.kind.value, a.city_ar, a.city_fr, bool(a.active))
             for a in adms
         ]
 
     @rx.event
     def save(self, form: dict):
         form = form if isinstance(form, dict) else {}
-        code = str(form.get("code", self.edit.get("code", "")))
+        code = str(form.get("code", self.edit.code))
 
         def action(session, actor: Actor) -> None:
             directory.save_administration(
@@ -83,7 +78,7 @@ class AdministrationsState(RowEditor, AdminPage, AdminState):
 
 def _form() -> rx.Component:
     S = AdministrationsState
-    is_new = S.edit["id"] == ""
+    is_new = S.edit.id == 0
     return row_editor_card(
         S,
         FORM,
@@ -91,11 +86,11 @@ def _form() -> rx.Component:
         [
             code_field(FORM, S, "field.code_hint_adm", max_length=16, read_only=~S.is_platform_admin & ~is_new),
             select_field(
-                FORM, "kind", "field.kind", [option(k, t(f"kind.{k}")) for k in KINDS], default_value=S.edit["kind"]
+                FORM, "kind", "field.kind", [option(k, t(f"kind.{k}")) for k in KINDS], default_value=S.edit.kind
             ),
-            *name_fields(FORM, fr=S.edit["name_fr"], ar=S.edit["name_ar"], ar_first=True),
-            field(FORM, "city_ar", "field.city_ar", default_value=S.edit["city_ar"], dir="rtl", lang="ar"),
-            field(FORM, "city_fr", "field.city_fr", default_value=S.edit["city_fr"], dir="ltr", lang="fr"),
+            *name_fields(FORM, fr=S.edit.name_fr, ar=S.edit.name_ar, ar_first=True),
+            field(FORM, "city_ar", "field.city_ar", default_value=S.edit.city_ar, dir="rtl", lang="ar"),
+            field(FORM, "city_fr", "field.city_fr", default_value=S.edit.city_fr, dir="ltr", lang="fr"),
         ],
         extras=(active_field(FORM, S),),
     )
@@ -103,14 +98,14 @@ def _form() -> rx.Component:
 
 def _row(r: rx.Var) -> rx.Component:
     return rx.el.tr(
-        rx.el.td(rx.el.code(r["code"], dir="ltr")),
+        rx.el.td(rx.el.code(r.code, dir="ltr")),
         rx.el.td(
-            rx.el.span(r["name_ar"], lang="ar", dir="rtl"),
+            rx.el.span(r.name_ar, lang="ar", dir="rtl"),
             rx.el.br(),
-            rx.el.span(r["name_fr"], lang="fr", dir="ltr", class_name="muted"),
+            rx.el.span(r.name_fr, lang="fr", dir="ltr", class_name="muted"),
         ),
-        rx.el.td(t_choice(r["kind"], "kind.", KINDS)),
-        rx.el.td(pick(r["city_ar"], r["city_fr"])),
+        rx.el.td(t_choice(r.kind, "kind.", KINDS)),
+        rx.el.td(pick(r.city_ar, r.city_fr)),
         *row_end_cells(AdministrationsState, r, "adm-edit-"),
     )
 

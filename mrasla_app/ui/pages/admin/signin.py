@@ -7,6 +7,8 @@ sealed one. ``services.signin.providers`` checks every right again in each handl
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 
 from mrasla_app import db
@@ -18,6 +20,7 @@ from mrasla_app.services.signin import providers
 from mrasla_app.services.vocabulary import ROLES
 from mrasla_app.settings import get_settings
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.choices import Named
 from mrasla_app.ui.components.editor import RowEditor, active_badge, row_button, row_editor_card, rows_table
 from mrasla_app.ui.components.forms import button, card, checkbox_field, field, option, select_field, submit
 from mrasla_app.ui.i18n import t, t_choice
@@ -44,27 +47,53 @@ _TEXT_FIELDS = (
 )
 
 
+@dataclasses.dataclass
+class Provider:
+    """An identity provider as the form edits it (id 0: a new one), never a secret: ``has_secret``
+    only says whether one is sealed. The defaults are a new provider's."""
+
+    id: int = 0
+    kind: str = "ldap"
+    name: str = ""
+    server_url: str = ""
+    bind_dn: str = ""
+    user_dn_template: str = ""
+    search_base: str = ""
+    search_filter: str = "(uid={login})"
+    login_domain: str = ""
+    name_attribute: str = "displayName"
+    email_attribute: str = "mail"
+    group_attribute: str = "memberOf"
+    issuer: str = ""
+    client_id: str = ""
+    groups_claim: str = "groups"
+    enabled: bool = True
+    start_tls: bool = False
+    has_secret: bool = False
+
+
+@dataclasses.dataclass
+class Rule:
+    """A group → role rule of the provider shown: members of ``group`` get ``role`` in the unit."""
+
+    id: int = 0
+    group: str = ""
+    unit: str = ""  # the unit's code
+    unit_name: str = ""
+    role: str = ""
+
+
 class SigninAdminState(RowEditor, AdminPage, AdminState):
-    # rows (RowEditor): the providers, as the form edits them (never a secret)
+    rows: list[Provider] = []  # the providers
+    edit: Provider = Provider()
     rules_for: str = ""  # the provider whose rules are shown
     rules_name: str = ""
-    rules: list[dict[str, str]] = []  # {id, group, unit, role}
-    units: list[dict[str, str]] = []  # {id, label}
+    rules: list[Rule] = []
+    units: list[Named] = []  # the rules' unit picker
     callback_url: str = ""
 
-    def _blank(self) -> dict[str, str]:
-        return {
-            "id": "",
-            "kind": "ldap",
-            "name": "",
-            "enabled": "1",
-            "start_tls": "",
-            "search_filter": "(uid={login})",
-            "name_attribute": "displayName",
-            "email_attribute": "mail",
-            "group_attribute": "memberOf",
-            "groups_claim": "groups",
-        }
+    def _blank(self) -> Provider:
+        return Provider()
 
     def _clear(self) -> None:
         self.rows, self.rules = [], []
@@ -81,25 +110,25 @@ class SigninAdminState(RowEditor, AdminPage, AdminState):
         with db.read_session() as session:
             found = providers.list_providers(session, actor, self.adm_id)
             self.units = [
-                {"id": str(n.unit.id), "label": "— " * n.depth + n.unit.code + " · " + n.unit.name_fr}
+                Named(n.unit.id, "— " * n.depth + n.unit.code + " · " + n.unit.name_fr)
                 for n in directory.unit_tree(session, self.adm_id)
             ]
             self.rows = [
-                {
-                    "id": str(p.id),
+                Provider(
+                    id=p.id,
                     **{f: str(getattr(p, f).value if f == "kind" else getattr(p, f)) for f in _TEXT_FIELDS},
-                    "enabled": "1" if p.enabled else "",
-                    "start_tls": "1" if p.start_tls else "",
-                    "has_secret": "1" if (p.bind_secret or p.client_secret) else "",
-                }
+                    enabled=bool(p.enabled),
+                    start_tls=bool(p.start_tls),
+                    has_secret=bool(p.bind_secret or p.client_secret),
+                )
                 for p in found
             ]
-            if self.rules_for not in {r["id"] for r in self.rows}:
+            if self.rules_for not in self._provider_ids():
                 self.rules_for = ""
-            self.rules_name = next((r["name"] for r in self.rows if r["id"] == self.rules_for), "")
+            self.rules_name = next((r.name for r in self.rows if str(r.id) == self.rules_for), "")
             self.rules = (
                 [
-                    {"id": str(r.id), "group": r.group, "unit": u.code, "unit_name": u.name_fr, "role": r.role.value}
+                    Rule(r.id, r.group, u.code, u.name_fr, r.role.value)
                     for r, u in providers.rules(session, actor, int(self.rules_for))
                 ]
                 if self.rules_for
@@ -107,9 +136,13 @@ class SigninAdminState(RowEditor, AdminPage, AdminState):
             )
         self.callback_url = get_settings().public_url + routes.OIDC_CALLBACK
 
+    def _provider_ids(self) -> set[str]:
+        """The listed providers' ids, as the browser sends them."""
+        return {str(r.id) for r in self.rows}
+
     @rx.event
     def new_kind(self, kind: str):
-        self.edit = {**self._blank(), "kind": kind if kind in ("ldap", "oidc") else "ldap"}
+        self.edit = Provider(kind=kind if kind in ("ldap", "oidc") else "ldap")
         self.editing = True
         self.form_key += 1
         self._clear_messages()
@@ -118,7 +151,7 @@ class SigninAdminState(RowEditor, AdminPage, AdminState):
     def save(self, form: dict):
         form = {k: str(v)[:512] for k, v in (form if isinstance(form, dict) else {}).items()}
         edited = self._edited_id()
-        form["kind"] = self.edit.get("kind", "ldap")
+        form["kind"] = self.edit.kind
         secret = form.pop("secret", "")
 
         def action(session, actor: Actor) -> None:
@@ -130,7 +163,7 @@ class SigninAdminState(RowEditor, AdminPage, AdminState):
     def show_rules(self, provider_id: str):
         try:
             actor = self._admin_require()
-            self.rules_for = str(provider_id) if str(provider_id) in {r["id"] for r in self.rows} else ""
+            self.rules_for = str(provider_id) if str(provider_id) in self._provider_ids() else ""
             self._clear_messages()
             self._reload(actor)
         except DomainError as exc:
@@ -183,7 +216,7 @@ def _text(name: str, label: str, *, required: bool = False, hint: str | None = N
         name,
         label,
         required=required,
-        default_value=SigninAdminState.edit[name].to(str),
+        default_value=getattr(SigninAdminState.edit, name),
         hint_key=hint,
         dir="ltr",
         **props,
@@ -245,21 +278,21 @@ def _form() -> rx.Component:
         "signin.edit",
         [
             _text("name", "signin.name", required=True, max_length=120),
-            rx.cond(S.edit["kind"] == "oidc", oidc_fields, ldap_fields),
+            rx.cond(S.edit.kind == "oidc", oidc_fields, ldap_fields),
         ],
         before=(
             rx.el.p(
                 rx.el.span(t("signin.kind"), class_name="label"),
                 " ",
-                t_choice(S.edit["kind"].to(str), "signin.kind.", ("ldap", "oidc")),
+                t_choice(S.edit.kind, "signin.kind.", ("ldap", "oidc")),
             ),
         ),
         extras=(
             rx.cond(
-                S.edit["kind"] == "ldap",
-                checkbox_field(FORM, "start_tls", "signin.start_tls", default_checked=S.edit["start_tls"] != ""),
+                S.edit.kind == "ldap",
+                checkbox_field(FORM, "start_tls", "signin.start_tls", default_checked=S.edit.start_tls),
             ),
-            checkbox_field(FORM, "enabled", "signin.enabled", default_checked=S.edit["enabled"] != ""),
+            checkbox_field(FORM, "enabled", "signin.enabled", default_checked=S.edit.enabled),
         ),
         data_testid="idp-form",
     )
@@ -267,24 +300,33 @@ def _form() -> rx.Component:
 
 def _row(p: rx.Var) -> rx.Component:
     S = SigninAdminState
+    pid = p.id.to_string()
     return rx.el.tr(
-        rx.el.td(rx.el.strong(p["name"])),
-        rx.el.td(t_choice(p["kind"], "signin.kind.", ("ldap", "oidc"))),
+        rx.el.td(rx.el.strong(p.name)),
+        rx.el.td(t_choice(p.kind, "signin.kind.", ("ldap", "oidc"))),
         rx.el.td(
-            rx.el.span(
-                rx.cond(p["kind"] == "oidc", p["issuer"], p["server_url"]), dir="ltr", class_name="provider-callback"
-            )
+            rx.el.span(rx.cond(p.kind == "oidc", p.issuer, p.server_url), dir="ltr", class_name="provider-callback")
         ),
-        rx.el.td(active_badge(p["enabled"])),
+        rx.el.td(active_badge(p.enabled)),
         rx.el.td(
             rx.el.div(
-                row_button("common.edit", S.start_edit(p["id"]), "idp-edit-" + p["id"], "ghost"),
-                row_button("signin.test", S.test(p["id"]), "idp-test-" + p["id"]),
-                row_button("signin.rules", S.show_rules(p["id"]), "idp-rules-" + p["id"], "ghost"),
+                row_button("common.edit", S.start_edit(pid), "idp-edit-" + pid, "ghost"),
+                row_button("signin.test", S.test(pid), "idp-test-" + pid),
+                row_button("signin.rules", S.show_rules(pid), "idp-rules-" + pid, "ghost"),
                 class_name="row-actions",
             )
         ),
-        data_testid="idp-row-" + p["id"],
+        data_testid="idp-row-" + pid,
+    )
+
+
+def _rule_row(r: rx.Var) -> rx.Component:
+    rid = r.id.to_string()
+    return rx.el.tr(
+        rx.el.td(rx.el.code(r.group, dir="ltr", class_name="provider-callback")),
+        rx.el.td(r.unit + " · " + r.unit_name),
+        rx.el.td(t_choice(r.role, "role.", ROLES)),
+        rx.el.td(row_button("common.remove", SigninAdminState.remove_rule(rid), "idp-rule-remove-" + rid, "danger")),
     )
 
 
@@ -305,21 +347,7 @@ def _rules() -> rx.Component:
                             ]
                         )
                     ),
-                    rx.el.tbody(
-                        rx.foreach(
-                            S.rules,
-                            lambda r: rx.el.tr(
-                                rx.el.td(rx.el.code(r["group"], dir="ltr", class_name="provider-callback")),
-                                rx.el.td(r["unit"] + " · " + r["unit_name"]),
-                                rx.el.td(t_choice(r["role"], "role.", ROLES)),
-                                rx.el.td(
-                                    row_button(
-                                        "common.remove", S.remove_rule(r["id"]), "idp-rule-remove-" + r["id"], "danger"
-                                    )
-                                ),
-                            ),
-                        )
-                    ),
+                    rx.el.tbody(rx.foreach(S.rules, _rule_row)),
                     class_name="table",
                     data_testid="idp-rules",
                 ),
@@ -342,7 +370,7 @@ def _rules() -> rx.Component:
                     "idp-rule",
                     "unit_id",
                     "signin.rule_unit",
-                    [option("", t("common.select")), rx.foreach(S.units, lambda u: option(u["id"], u["label"]))],
+                    [option("", t("common.select")), rx.foreach(S.units, lambda u: option(u.id.to_string(), u.label))],
                     required=True,
                 ),
                 select_field(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 
 from mrasla_app import db
@@ -9,6 +11,7 @@ from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.vocabulary import UNIT_LEVELS as LEVELS
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.choices import INDENT, Coded
 from mrasla_app.ui.components.editor import (
     RowEditor,
     active_field,
@@ -25,14 +28,25 @@ from mrasla_app.ui.pages.admin.common import AdminPage, AdminState, admin_layout
 
 ROUTE = routes.ADMIN_UNITS
 FORM = "unit"
-EMPTY = {"id": "", "code": "", "name_ar": "", "name_fr": "", "level": "central", "parent_id": "", "active": "1"}
+
+
+@dataclasses.dataclass
+class Unit(Coded):
+    """A unit of the tree as the page lists and edits it (id 0: a new one; parent_id 0: none)."""
+
+    level: str = "central"
+    parent_id: int = 0
+    active: bool = True
+    indent: str = "0"  # how far the row is indented (its depth in the tree)
+    prefix: str = ""  # the same depth in the parent picker
 
 
 class UnitsState(RowEditor, AdminPage, AdminState):
-    # rows (RowEditor): the units, {id, code, name_ar, name_fr, level, parent_id, active, indent, prefix}
+    rows: list[Unit] = []  # the units, in tree order
+    edit: Unit = Unit()
 
-    def _blank(self) -> dict[str, str]:
-        return dict(EMPTY)
+    def _blank(self) -> Unit:
+        return Unit()
 
     def _reload(self, actor: Actor) -> None:
         if not self.adm_id:
@@ -41,17 +55,17 @@ class UnitsState(RowEditor, AdminPage, AdminState):
         with db.read_session() as session:
             nodes = directory.units_for(session, actor, self.adm_id)
         self.rows = [
-            {
-                "id": str(n.unit.id),
-                "code": n.unit.code,
-                "name_ar": n.unit.name_ar,
-                "name_fr": n.unit.name_fr,
-                "level": n.unit.level.value,
-                "parent_id": str(n.unit.parent_id or ""),
-                "active": "1" if n.unit.active else "",
-                "indent": f"{n.depth * 1.75}rem" if n.depth else "0",
-                "prefix": "\u2003" * n.depth,
-            }
+            Unit(
+                n.unit.id,
+                n.unit.code,
+                n.unit.name_ar,
+                n.unit.name_fr,
+                n.unit.level.value,
+                n.unit.parent_id or 0,
+                bool(n.unit.active),
+                f"{n.depth * 1.75}rem" if n.depth else "0",
+                INDENT * n.depth,
+            )
             for n in nodes
         ]
 
@@ -88,9 +102,9 @@ def _form() -> rx.Component:
                 "level",
                 "field.level",
                 [option(lv, t(f"level.{lv}")) for lv in LEVELS],
-                default_value=S.edit["level"],
+                default_value=S.edit.level,
             ),
-            *name_fields(FORM, fr=S.edit["name_fr"], ar=S.edit["name_ar"], ar_first=True),
+            *name_fields(FORM, fr=S.edit.name_fr, ar=S.edit.name_ar, ar_first=True),
             select_field(
                 FORM,
                 "parent_id",
@@ -100,14 +114,12 @@ def _form() -> rx.Component:
                     rx.foreach(
                         S.rows,
                         lambda u: rx.cond(
-                            u["id"] != S.edit["id"],
-                            rx.el.option(
-                                u["prefix"] + u["code"] + " — " + pick(u["name_ar"], u["name_fr"]), value=u["id"]
-                            ),
+                            u.id != S.edit.id,
+                            option(u.id.to_string(), u.prefix + u.code + " — " + pick(u.name_ar, u.name_fr)),
                         ),
                     ),
                 ],
-                default_value=S.edit["parent_id"],
+                default_value=rx.cond(S.edit.parent_id == 0, "", S.edit.parent_id.to_string()),
             ),
         ],
         extras=(active_field(FORM, S),),
@@ -119,16 +131,16 @@ def _row(u: rx.Var) -> rx.Component:
         rx.el.td(
             rx.el.div(
                 rx.cond(
-                    u["indent"] != "0",
+                    u.indent != "0",
                     rx.icon("corner-down-right", size=14, aria_hidden="true", class_name="flip-rtl muted"),
                 ),
-                rx.el.span(pick(u["name_ar"], u["name_fr"])),
+                rx.el.span(pick(u.name_ar, u.name_fr)),
                 class_name="tree-cell",
-                style={"padding_inline_start": u["indent"]},
+                style={"padding_inline_start": u.indent},
             ),
         ),
-        rx.el.td(rx.el.code(u["code"], dir="ltr")),
-        rx.el.td(t_choice(u["level"], "level.", LEVELS)),
+        rx.el.td(rx.el.code(u.code, dir="ltr")),
+        rx.el.td(t_choice(u.level, "level.", LEVELS)),
         *row_end_cells(UnitsState, u, "unit-edit-"),
     )
 
