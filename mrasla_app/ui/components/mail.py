@@ -1,11 +1,13 @@
 """What the staff correspondence pages share: display rows, badges, deadlines, dates.
 
-Rows are plain ``dict[str, str]`` built on the server from what the services returned for the
-actor (never more), with every free text already in both languages where it is interpolated.
+Rows are ``MailRow`` dataclasses built on the server from what the services returned for the
+actor (never more than the lists show), with every free text already in both languages where it is
+interpolated.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import reflex as rx
@@ -46,27 +48,54 @@ def slug(registry_number: str) -> str:
     return registry.reference_slug(registry_number)
 
 
-def row_dict(r, off: set[date]) -> dict[str, str]:
+@dataclasses.dataclass
+class MailRow:
+    """A correspondence as the inbox and registry lists show it."""
+
+    id: int = 0
+    number: str = ""
+    slug: str = ""  # the number as it stands in test ids
+    href: str = ""
+    at: str = ""
+    sender: str = ""
+    sender_ar: str = ""
+    subject: str = ""
+    status: str = ""
+    priority: str = ""
+    channel: str = ""
+    confidential: bool = False
+    unit_ar: str = ""
+    unit_fr: str = ""
+    dl: str = ""  # the deadline, its state (none/ok/due_soon/overdue) and texts (``deadline_fields``)
+    dl_state: str = "none"
+    dl_ar: str = ""
+    dl_fr: str = ""
+    dl_en: str = ""
+    snip_before: str = ""  # a search hit's excerpt (``snippet_fields``)
+    snip_hit: str = ""
+    snip_after: str = ""
+
+
+def list_row(r, off: set[date]) -> MailRow:
     """An ``inbox.InboxRow`` as display data."""
-    return {
-        "id": str(r.id),
-        "number": r.registry_number,
-        "slug": slug(r.registry_number),
-        "href": routes.mail_url(r.id),
-        "at": local_dt(r.registered_at),
-        "sender": r.sender or "",
-        "sender_ar": r.sender_ar or r.sender or "",
-        "subject": r.subject,
-        "status": r.status,
-        "priority": r.priority,
-        "direction": r.direction,
-        "channel": r.channel,
-        "confidential": "1" if r.confidential else "",
-        "unit_ar": r.action_unit_ar,
-        "unit_fr": r.action_unit_fr,
+    return MailRow(
+        id=r.id,
+        number=r.registry_number,
+        slug=slug(r.registry_number),
+        href=routes.mail_url(r.id),
+        at=local_dt(r.registered_at),
+        sender=r.sender or "",
+        sender_ar=r.sender_ar or r.sender or "",
+        subject=r.subject,
+        status=r.status,
+        priority=r.priority,
+        channel=r.channel,
+        confidential=bool(r.confidential),
+        unit_ar=r.action_unit_ar,
+        unit_fr=r.action_unit_fr,
         **deadline_fields(r.deadline, off, r.status),
         **snippet_fields(getattr(r, "snippet", None)),
-    }
+    )
 
 
 def snippet_fields(snippet) -> dict[str, str]:
@@ -97,26 +126,25 @@ def priority_badge(priority: rx.Var) -> rx.Component:
 def deadline_cell(row: rx.Var) -> rx.Component:
     """The deadline date, coloured by state, with "due in n days" / "n days late"."""
     return rx.cond(
-        row["dl"] != "",
+        row.dl != "",
         rx.el.span(
             rx.cond(
-                row["dl_state"] == "overdue",
+                row.dl_state == "overdue",
                 rx.icon("alarm-clock", size=14, aria_hidden="true"),
                 rx.icon("calendar-clock", size=14, aria_hidden="true"),
             ),
-            rx.el.span(row["dl"], dir="ltr"),
-            rx.cond(
-                row["dl_fr"] != "", rx.el.span(pick(row["dl_ar"], row["dl_fr"], row["dl_en"]), class_name="dline-note")
-            ),
-            class_name="dline dline-" + row["dl_state"],
-            data_state=row["dl_state"],
+            rx.el.span(row.dl, dir="ltr"),
+            rx.cond(row.dl_fr != "", rx.el.span(pick(row.dl_ar, row.dl_fr, row.dl_en), class_name="dline-note")),
+            class_name="dline dline-" + row.dl_state,
+            data_state=row.dl_state,
         ),
         rx.el.span("—", class_name="muted"),
     )
 
 
 def confidential_badge(flag: rx.Var) -> rx.Component:
+    """A lock badge when ``flag`` (a bool) is true."""
     return rx.cond(
-        flag != "",
+        flag,
         rx.el.span(rx.icon("lock", size=14, aria_hidden="true"), t("mail.confidential"), class_name="badge badge-conf"),
     )

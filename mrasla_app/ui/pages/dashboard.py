@@ -8,6 +8,8 @@ left, the value axis on the right). The key figures are also plain text (tiles a
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 
 from mrasla_app import db
@@ -33,6 +35,18 @@ def _fmt_days(value: float | None) -> str:
     return "—" if value is None else (f"{value:.1f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.0f}")
 
 
+@dataclasses.dataclass
+class UnitLoad:
+    """A unit's line of the table: open and overdue letters, and the bar's length (percent of the busiest)."""
+
+    code: str = ""
+    name_ar: str = ""
+    name_fr: str = ""
+    open: int = 0
+    overdue: int = 0
+    pct: int = 0
+
+
 class DashboardState(SessionState):
     loaded: bool = False
     scope: str = ""
@@ -41,7 +55,7 @@ class DashboardState(SessionState):
     median: str = "—"
     processed: int = 0
     queues: list[dict[str, str | int]] = []  # {key, label_ar, label_fr, label_en, count}
-    units: list[dict[str, str]] = []  # {code, name_ar, name_fr, open, overdue, late, pct}
+    units: list[UnitLoad] = []
     per_day: list[dict[str, str | int]] = []  # {day, portal, other}
     days_total: int = 0
 
@@ -62,16 +76,7 @@ class DashboardState(SessionState):
         ]
         top = max((u.open for u in b.units), default=0) or 1
         self.units = [
-            {
-                "code": u.code,
-                "name_ar": u.name_ar,
-                "name_fr": u.name_fr,
-                "open": str(u.open),
-                "overdue": str(u.overdue),
-                "late": "1" if u.overdue else "",
-                "pct": f"{round(100 * u.open / top)}%",
-            }
-            for u in b.units
+            UnitLoad(u.code, u.name_ar, u.name_fr, u.open, u.overdue, round(100 * u.open / top)) for u in b.units
         ]
         self.per_day = [{"day": f"{d.day:%d/%m}", "portal": d.portal, "other": d.other} for d in b.per_day]
         self.days_total = sum(d.total for d in b.per_day)
@@ -180,22 +185,24 @@ def _unit_row(u: rx.Var) -> rx.Component:
     return rx.el.tr(
         rx.el.td(
             rx.el.div(
-                rx.el.strong(pick(u["name_ar"], u["name_fr"])),
-                rx.el.code(u["code"], dir="ltr", class_name="muted unit-code"),
+                rx.el.strong(pick(u.name_ar, u.name_fr)),
+                rx.el.code(u.code, dir="ltr", class_name="muted unit-code"),
                 class_name="unit-cell",
             )
         ),
         rx.el.td(
             rx.el.div(
-                rx.el.span(class_name="bar-fill", style={"width": u["pct"]}),
+                rx.el.span(class_name="bar-fill", style={"width": u.pct.to_string() + "%"}),
                 class_name="bar-track",
                 aria_hidden="true",
             ),
-            rx.el.span(u["open"], class_name="bar-num", dir="ltr"),
+            rx.el.span(u.open.to_string(), class_name="bar-num", dir="ltr"),
             class_name="bar-cell",
         ),
-        rx.el.td(rx.el.span(u["overdue"], dir="ltr", class_name=rx.cond(u["late"] != "", "badge badge-late", "muted"))),
-        data_testid="dash-unit-" + u["code"],
+        rx.el.td(
+            rx.el.span(u.overdue.to_string(), dir="ltr", class_name=rx.cond(u.overdue > 0, "badge badge-late", "muted"))
+        ),
+        data_testid="dash-unit-" + u.code,
     )
 
 

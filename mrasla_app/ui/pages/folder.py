@@ -789,7 +789,7 @@ def _person(p: rx.Var) -> rx.Component:
         ),
         rx.el.span(detail.said(p.name), dir="auto"),
         class_name="pf-person",
-        data_acted=rx.cond(p.acted, "1", ""),
+        data_acted=p.acted,
     )
 
 

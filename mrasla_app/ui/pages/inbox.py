@@ -17,6 +17,7 @@ from mrasla_app.services.directory.accounts import Actor
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.records import file_plan
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.choices import Choice, unit_choices
 from mrasla_app.ui.components.dates import day_input, parse_day
 from mrasla_app.ui.components.forms import empty_state, messages, more_button, option, page_title
 from mrasla_app.ui.components.layout import layout
@@ -24,11 +25,12 @@ from mrasla_app.ui.components.mail import (
     DIRECTIONS,
     PRIORITIES,
     STATUSES,
+    MailRow,
     confidential_badge,
     deadline_cell,
     holidays,
+    list_row,
     priority_badge,
-    row_dict,
     status_badge,
 )
 from mrasla_app.ui.i18n import pick, t, t_choice
@@ -52,21 +54,13 @@ def _day(value: str) -> date | None:
         return None
 
 
-def unit_options(session, actor: Actor) -> list[dict[str, str]]:
+def unit_options(session, actor: Actor) -> list[Choice]:
     """Units the actor may filter on: the whole administration for the registry, else their scope."""
     if not actor.administration_id:
         return []
     nodes = directory.unit_tree(session, actor.administration_id, active_only=True)
     scope = None if actor.has_role("clerk") else scoping.unit_scope(session, actor)
-    return [
-        {
-            "id": str(n.unit.id),
-            "label_ar": "\u2003" * n.depth + n.unit.name_ar,
-            "label_fr": "\u2003" * n.depth + n.unit.name_fr,
-        }
-        for n in nodes
-        if scope is None or n.unit.id in scope
-    ]
+    return unit_choices(n for n in nodes if scope is None or n.unit.id in scope)
 
 
 def _opt(f: dict[str, str], name: str) -> int | None:
@@ -78,17 +72,17 @@ class InboxState(SessionState):
     queue: str = "all"
     queues: list[str] = []
     counts: dict[str, int] = {}
-    rows: list[dict[str, str]] = []
+    rows: list[MailRow] = []
     has_more: bool = False
     loaded: bool = False
     q: str = ""
     sort: str = "newest"
     filters: dict[str, str] = {}
     filter_count: int = 0
-    units: list[dict[str, str]] = []
-    plan_nodes: list[dict[str, str]] = []  # {id, label_ar, label_fr}: the administration's file plan
-    doc_types: list[dict[str, str]] = []
-    tags: list[dict[str, str]] = []
+    units: list[Choice] = []
+    plan_nodes: list[Choice] = []  # the administration's file plan
+    doc_types: list[Choice] = []
+    tags: list[Choice] = []
     form_key: int = 0
     _cursor: str = ""
 
@@ -97,11 +91,9 @@ class InboxState(SessionState):
         if not actor.administration_id:
             return
         p = file_plan.plan(session, actor, actor.administration_id)
-        self.plan_nodes = [
-            {"id": str(n.id), "label_ar": f"{n.code} {n.name_ar}", "label_fr": f"{n.code} {n.name_fr}"} for n in p.nodes
-        ]
-        self.doc_types = [{"id": str(d.id), "label_ar": d.name_ar, "label_fr": d.name_fr} for d in p.types]
-        self.tags = [{"id": str(g.id), "label_ar": g.label, "label_fr": g.label} for g in p.tags]
+        self.plan_nodes = [Choice(n.id, f"{n.code} {n.name_ar}", f"{n.code} {n.name_fr}") for n in p.nodes]
+        self.doc_types = [Choice(d.id, d.name_ar, d.name_fr) for d in p.types]
+        self.tags = [Choice(g.id, g.label, g.label) for g in p.tags]
 
     def _filter(self) -> inbox.InboxFilter:
         f = self.filters
@@ -130,7 +122,7 @@ class InboxState(SessionState):
             off = holidays(session, actor.administration_id)
             if not more:
                 self.counts = inbox.counts(session, actor)
-        new = [row_dict(r, off) for r in rows]
+        new = [list_row(r, off) for r in rows]
         self.rows = (self.rows + new) if more else new
         self._cursor, self.has_more = cursor, bool(cursor)
         self.loaded = True
@@ -198,9 +190,9 @@ class InboxState(SessionState):
                 value = ""
             if name in ("date_from", "date_to") and _day(value) is None:
                 value = ""
-            if name == "unit" and value not in [u["id"] for u in self.units]:
+            if name == "unit" and value not in [str(u.id) for u in self.units]:
                 value = ""
-            if name in RECORD_FILTERS and value not in [o["id"] for o in getattr(self, RECORD_FILTERS[name])]:
+            if name in RECORD_FILTERS and value not in [str(o.id) for o in getattr(self, RECORD_FILTERS[name])]:
                 value = ""
             if value:
                 clean[name] = value
@@ -249,6 +241,10 @@ def _select(name: str, label_key: str, options: list, default) -> rx.Component:
     )
 
 
+def _choice(o: rx.Var) -> rx.Component:
+    return rx.el.option(pick(o.label_ar, o.label_fr), value=o.id.to_string())
+
+
 def _fv(name: str) -> rx.Var:
     return rx.cond(InboxState.filters.contains(name), InboxState.filters[name], "")
 
@@ -288,7 +284,7 @@ def _filters() -> rx.Component:
                     "mail.action_unit",
                     [
                         option("", t("common.all")),
-                        rx.foreach(S.units, lambda u: rx.el.option(pick(u["label_ar"], u["label_fr"]), value=u["id"])),
+                        rx.foreach(S.units, _choice),
                     ],
                     _fv("unit"),
                 ),
@@ -298,10 +294,7 @@ def _filters() -> rx.Component:
                         key,
                         [
                             option("", t("common.all")),
-                            rx.foreach(
-                                getattr(S, attr),
-                                lambda o: rx.el.option(pick(o["label_ar"], o["label_fr"]), value=o["id"]),
-                            ),
+                            rx.foreach(getattr(S, attr), _choice),
                         ],
                         _fv(name),
                     )
@@ -406,19 +399,19 @@ def mail_row(r: rx.Var, testid_prefix: str = "inbox-row-") -> rx.Component:
     """One correspondence as a link: a table-like row on desktop, a card on tablets and phones."""
     return rx.el.a(
         rx.el.span(
-            rx.el.code(r["number"], dir="ltr", class_name="mr-number"),
-            rx.el.span(r["at"], dir="ltr", class_name="mr-date muted"),
+            rx.el.code(r.number, dir="ltr", class_name="mr-number"),
+            rx.el.span(r.at, dir="ltr", class_name="mr-date muted"),
             class_name="mr-cell mr-id",
         ),
         rx.el.span(
-            rx.el.span(r["subject"], class_name="mr-subject"),
-            rx.el.span(pick(r["sender_ar"], r["sender"]), class_name="mr-sender muted", dir="auto"),
+            rx.el.span(r.subject, class_name="mr-subject"),
+            rx.el.span(pick(r.sender_ar, r.sender), class_name="mr-sender muted", dir="auto"),
             rx.cond(
-                r["snip_hit"] != "",
+                r.snip_hit != "",
                 rx.el.span(
                     rx.el.span(t("inbox.snippet_label"), class_name="mr-snippet-label"),
                     " ",
-                    rx.el.bdi(r["snip_before"], " ", rx.el.mark(r["snip_hit"]), " ", r["snip_after"]),
+                    rx.el.bdi(r.snip_before, " ", rx.el.mark(r.snip_hit), " ", r.snip_after),
                     class_name="mr-snippet muted",
                     data_testid="inbox-snippet",
                 ),
@@ -426,16 +419,16 @@ def mail_row(r: rx.Var, testid_prefix: str = "inbox-row-") -> rx.Component:
             class_name="mr-cell mr-main",
         ),
         rx.el.span(
-            status_badge(r["status"]),
-            priority_badge(r["priority"]),
-            confidential_badge(r["confidential"]),
+            status_badge(r.status),
+            priority_badge(r.priority),
+            confidential_badge(r.confidential),
             class_name="mr-cell mr-badges",
         ),
-        rx.el.span(pick(r["unit_ar"], r["unit_fr"]), class_name="mr-cell mr-unit muted"),
+        rx.el.span(pick(r.unit_ar, r.unit_fr), class_name="mr-cell mr-unit muted"),
         rx.el.span(deadline_cell(r), class_name="mr-cell mr-deadline"),
-        href=r["href"],
+        href=r.href,
         class_name="mail-row",
-        data_testid=testid_prefix + r["slug"],
+        data_testid=testid_prefix + r.slug,
     )
 
 

@@ -444,7 +444,7 @@ def _meta() -> rx.Component:
             rx.el.div(
                 status_badge(m.status, data_testid="detail-status", data_status=m.status),
                 priority_badge(m.priority),
-                confidential_badge(rx.cond(m.confidential, "1", "")),
+                confidential_badge(m.confidential),
                 class_name="row-actions",
             ),
             class_name="detail-head",

@@ -7,6 +7,7 @@ longer. ``services.records.retention`` checks the archivist role again in every 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 
 import reflex as rx
@@ -49,10 +50,37 @@ def _decide(kind: str, actor: Actor, ids: list[int], form: dict) -> str:
     return {"transfer": "records.transfer_done", "destroy": "records.destroy_done"}.get(kind, "records.kept")
 
 
+@dataclasses.dataclass
+class RecordRow:
+    """A letter whose retention ended (``status`` "due"), or one waiting for the archives' acknowledgement."""
+
+    id: int = 0
+    number: str = ""
+    subject: str = ""
+    type: str = ""
+    action: str = ""  # the final action: destroy, transfer or review
+    status: str = ""
+    due: str = ""
+    disposal: str = ""  # the pending transfer's reference
+
+
+@dataclasses.dataclass
+class DisposalRow:
+    """A transfer or destruction already decided, with the link to its package or certificate."""
+
+    id: int = 0
+    reference: str = ""
+    kind: str = ""
+    count: int = 0
+    ack: str = ""
+    pending: bool = False  # a transfer still waiting for the archives' acknowledgement
+    href: str = ""
+
+
 class RecordsState(SessionState):
-    rows: list[dict[str, str]] = []  # {id, number, subject, type, action, due, status, disposal}
-    selected: list[str] = []
-    disposals: list[dict[str, str]] = []  # {id, reference, kind, count, ack, pending, href}
+    rows: list[RecordRow] = []
+    selected: list[str] = []  # ids of ``rows``, as the checkboxes send them
+    disposals: list[DisposalRow] = []
     busy: bool = False
 
     def _reload(self, actor: Actor) -> None:
@@ -60,30 +88,30 @@ class RecordsState(SessionState):
             letters = retention.letters(session, actor)
             done = retention.disposals(session, actor)
         self.rows = [
-            {
-                "id": str(x.correspondence_id),
-                "number": x.registry_number,
-                "subject": x.subject,
-                "type": x.document_type,
-                "action": x.final_action,
-                "status": x.status,
-                "due": x.due_on.strftime("%d/%m/%Y") if x.due_on else "",
-                "disposal": x.disposal_reference,
-            }
+            RecordRow(
+                id=x.correspondence_id,
+                number=x.registry_number,
+                subject=x.subject,
+                type=x.document_type,
+                action=x.final_action,
+                status=x.status,
+                due=x.due_on.strftime("%d/%m/%Y") if x.due_on else "",
+                disposal=x.disposal_reference,
+            )
             for x in letters
         ]
-        ids = {r["id"] for r in self.rows if r["status"] == "due"}
+        ids = {str(r.id) for r in self.rows if r.status == "due"}
         self.selected = [i for i in self.selected if i in ids]
         self.disposals = [
-            {
-                "id": str(d.id),
-                "reference": d.reference,
-                "kind": d.kind.value,
-                "count": str(n),
-                "ack": d.acknowledgement,
-                "pending": "1" if d.kind.value == "transfer" and not d.completed_at else "",
-                "href": API + str(d.id) + ("/package.zip" if d.kind.value == "transfer" else "/certificate.pdf"),
-            }
+            DisposalRow(
+                id=d.id,
+                reference=d.reference,
+                kind=d.kind.value,
+                count=n,
+                ack=d.acknowledgement,
+                pending=d.kind.value == "transfer" and not d.completed_at,
+                href=API + str(d.id) + ("/package.zip" if d.kind.value == "transfer" else "/certificate.pdf"),
+            )
             for d, n in done
         ]
 
@@ -103,12 +131,12 @@ class RecordsState(SessionState):
     def toggle(self, row_id: str):
         if row_id in self.selected:
             self.selected = [i for i in self.selected if i != row_id]
-        elif any(r["id"] == row_id and r["status"] == "due" for r in self.rows):
+        elif any(str(r.id) == row_id and r.status == "due" for r in self.rows):
             self.selected = [*self.selected, row_id]
 
     @rx.event
     def select_all(self):
-        due = [r["id"] for r in self.rows if r["status"] == "due"]
+        due = [str(r.id) for r in self.rows if r.status == "due"]
         self.selected = [] if set(self.selected) == set(due) else due
 
     async def _apply(self, kind: str, form: dict) -> AsyncIterator[None]:
@@ -163,7 +191,7 @@ class RecordsState(SessionState):
 
 def _row(r: rx.Var) -> rx.Component:
     S = RecordsState
-    due = r["status"] == "due"
+    due = r.status == "due"
     return rx.el.tr(
         rx.el.td(
             rx.cond(
@@ -171,20 +199,20 @@ def _row(r: rx.Var) -> rx.Component:
                 rx.el.input(
                     type="checkbox",
                     class_name="checkbox",
-                    checked=S.selected.contains(r["id"]),
-                    on_change=lambda _v: S.toggle(r["id"]),
-                    aria_label=r["number"],
-                    data_testid="records-select-" + r["id"],
+                    checked=S.selected.contains(r.id.to_string()),
+                    on_change=lambda _v: S.toggle(r.id.to_string()),
+                    aria_label=r.number,
+                    data_testid="records-select-" + r.id.to_string(),
                 ),
             )
         ),
-        rx.el.td(rx.el.a(r["number"], href=routes.MAIL + "/" + r["id"], dir="ltr", class_name="mono nowrap")),
-        rx.el.td(r["subject"]),
+        rx.el.td(rx.el.a(r.number, href=routes.MAIL + "/" + r.id.to_string(), dir="ltr", class_name="mono nowrap")),
+        rx.el.td(r.subject),
         rx.el.td(
-            r["type"],
+            r.type,
             rx.el.br(),
             rx.match(
-                r["action"],
+                r.action,
                 *[
                     (a, rx.el.span(t(f"records.action.{a}"), class_name="badge"))
                     for a in ("destroy", "transfer", "review")
@@ -192,23 +220,23 @@ def _row(r: rx.Var) -> rx.Component:
                 rx.fragment(),
             ),
         ),
-        rx.el.td(rx.el.span(r["due"], dir="ltr", class_name="nowrap")),
+        rx.el.td(rx.el.span(r.due, dir="ltr", class_name="nowrap")),
         rx.el.td(
             rx.match(
-                r["status"],
+                r.status,
                 ("due", rx.fragment(t("records.status.due"))),
                 (
                     "transfer_pending",
                     rx.fragment(
                         t("records.status.transfer_pending"),
                         " ",
-                        rx.el.span(r["disposal"], dir="ltr", class_name="mono"),
+                        rx.el.span(r.disposal, dir="ltr", class_name="mono"),
                     ),
                 ),
-                rx.fragment(r["status"]),
+                rx.fragment(r.status),
             )
         ),
-        data_testid="records-row-" + r["id"],
+        data_testid="records-row-" + r.id.to_string(),
     )
 
 
@@ -265,37 +293,37 @@ def _actions() -> rx.Component:
 
 def _disposal(d: rx.Var) -> rx.Component:
     return rx.el.li(
-        rx.icon(rx.cond(d["kind"] == "transfer", "package", "file-check"), size=18, aria_hidden="true"),
+        rx.icon(rx.cond(d.kind == "transfer", "package", "file-check"), size=18, aria_hidden="true"),
         rx.el.a(
-            d["reference"],
-            href=d["href"],
+            d.reference,
+            href=d.href,
             download=True,
             dir="ltr",
             class_name="file-name mono",
-            data_testid="disposal-" + d["reference"],
+            data_testid="disposal-" + d.reference,
         ),
         rx.el.span(
-            rx.cond(d["kind"] == "transfer", t("records.kind_transfer"), t("records.kind_destruction")),
+            rx.cond(d.kind == "transfer", t("records.kind_transfer"), t("records.kind_destruction")),
             " · ",
-            d["count"],
+            d.count.to_string(),
             " ",
             t("records.letters"),
-            rx.cond(d["ack"] != "", rx.fragment(" · ", t("records.ack"), " ", rx.el.span(d["ack"], dir="ltr"))),
+            rx.cond(d.ack != "", rx.fragment(" · ", t("records.ack"), " ", rx.el.span(d.ack, dir="ltr"))),
             class_name="muted",
         ),
         rx.cond(
-            d["pending"] != "",
+            d.pending,
             rx.el.form(
-                rx.el.input(type="hidden", name="disposal_id", value=d["id"]),
-                rx.el.label(t("records.ack_label"), html_for="ack-" + d["id"], class_name="label"),
+                rx.el.input(type="hidden", name="disposal_id", value=d.id.to_string()),
+                rx.el.label(t("records.ack_label"), html_for="ack-" + d.id.to_string(), class_name="label"),
                 rx.el.input(
-                    id="ack-" + d["id"],
+                    id="ack-" + d.id.to_string(),
                     name="acknowledgement",
                     required=True,
                     max_length=255,
                     class_name="input",
                     dir="ltr",
-                    data_testid="records-ack-" + d["reference"],
+                    data_testid="records-ack-" + d.reference,
                 ),
                 rx.el.div(
                     rx.el.button(t("records.acknowledge"), type="submit", class_name="btn btn-small btn-primary"),

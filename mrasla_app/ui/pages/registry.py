@@ -14,11 +14,12 @@ from mrasla_app.ui.components.dispatch import DispatchState, dispatch_panel
 from mrasla_app.ui.components.forms import empty_state, messages, more_button, page_title
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import (
+    MailRow,
     confidential_badge,
     deadline_cell,
     holidays,
+    list_row,
     priority_badge,
-    row_dict,
     status_badge,
 )
 from mrasla_app.ui.i18n import pick, t, t_choice
@@ -31,7 +32,7 @@ PAGE_SIZE = 25
 
 
 class RegistryState(SessionState):
-    rows: list[dict[str, str]] = []
+    rows: list[MailRow] = []
     total: int = 0
     has_more: bool = False
     loaded: bool = False
@@ -44,7 +45,7 @@ class RegistryState(SessionState):
             off = holidays(session, actor.administration_id)
             if not more:
                 self.total = inbox.counts(session, actor).get("to_qualify", 0)
-        new = [row_dict(r, off) for r in rows]
+        new = [list_row(r, off) for r in rows]
         self.rows = self.rows + new if more else new
         self._cursor, self.has_more, self.loaded = cursor, bool(cursor), True
 
@@ -79,43 +80,43 @@ class RegistryState(SessionState):
 
 
 def _row(r: rx.Var) -> rx.Component:
-    selected = DispatchState.d_number == r["number"]
+    selected = DispatchState.d_number == r.number
     return rx.el.li(
         rx.el.button(
             rx.el.span(
-                rx.el.code(r["number"], dir="ltr", class_name="mr-number"),
-                rx.el.span(r["at"], dir="ltr", class_name="muted mr-date"),
+                rx.el.code(r.number, dir="ltr", class_name="mr-number"),
+                rx.el.span(r.at, dir="ltr", class_name="muted mr-date"),
                 class_name="reg-line",
             ),
-            rx.el.span(r["subject"], class_name="mr-subject"),
+            rx.el.span(r.subject, class_name="mr-subject"),
             rx.el.span(
-                rx.el.span(pick(r["sender_ar"], r["sender"]), class_name="muted", dir="auto"),
-                status_badge(r["status"]),
-                priority_badge(r["priority"]),
-                confidential_badge(r["confidential"]),
+                rx.el.span(pick(r.sender_ar, r.sender), class_name="muted", dir="auto"),
+                status_badge(r.status),
+                priority_badge(r.priority),
+                confidential_badge(r.confidential),
                 rx.el.span(
-                    t_choice(r["channel"], "channel.", ["portal", "paper", "email", "inter_administration"]),
+                    t_choice(r.channel, "channel.", ["portal", "paper", "email", "inter_administration"]),
                     class_name="badge",
                 ),
                 deadline_cell(r),
                 class_name="reg-line",
             ),
             type="button",
-            on_click=DispatchState.open(r["id"], "registry"),
+            on_click=DispatchState.open(r.id.to_string(), "registry"),
             class_name="reg-select",
             aria_pressed=rx.cond(selected, "true", "false"),
-            data_testid="registry-select-" + r["slug"],
+            data_testid="registry-select-" + r.slug,
         ),
         rx.el.a(
             rx.icon("external-link", size=18, aria_hidden="true"),
             rx.el.span(t("mail.open"), class_name="sr-only"),
-            href=r["href"],
+            href=r.href,
             class_name="btn btn-ghost btn-icon",
             title=t("mail.open"),
-            data_testid="registry-open-" + r["slug"],
+            data_testid="registry-open-" + r.slug,
         ),
         class_name=rx.cond(selected, "reg-row is-selected", "reg-row"),
-        data_testid="registry-row-" + r["slug"],
+        data_testid="registry-row-" + r.slug,
     )
 
 

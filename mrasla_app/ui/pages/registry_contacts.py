@@ -7,6 +7,8 @@ listed are accepted back from the browser; ``services.correspondence.contacts`` 
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 
 from mrasla_app import db
@@ -27,36 +29,49 @@ TITLE = "Mrasla — Contacts · جهات الاتصال"
 KINDS = ("person", "company", "administration")
 
 
-def _row(c: contacts.Contact) -> dict[str, str]:
-    return {
-        "id": str(c.id),
-        "kind": c.kind.value,
-        "name_ar": c.name_ar,
-        "name_latin": c.name_latin,
-        "email": c.email,
-        "phone": c.phone,
-        "identifier": f"{c.id_kind} {c.id_value}".strip(),
-    }
+@dataclasses.dataclass
+class ContactRow:
+    id: int = 0
+    kind: str = ""
+    name_ar: str = ""
+    name_latin: str = ""
+    email: str = ""
+    phone: str = ""
+    identifier: str = ""  # kind and number of the identity document
+
+
+@dataclasses.dataclass
+class DuplicatePair:
+    """Two contacts that look the same; ``key`` is "keep-drop" (their ids), what the merge button sends."""
+
+    key: str = ""
+    first: str = ""
+    second: str = ""
+    reasons: list[str] = dataclasses.field(default_factory=list)  # name, email, phone
+
+
+def _row(c: contacts.Contact) -> ContactRow:
+    return ContactRow(
+        c.id, c.kind.value, c.name_ar, c.name_latin, c.email, c.phone, f"{c.id_kind} {c.id_value}".strip()
+    )
 
 
 class ContactsState(CreateForm, SessionState):
     query: str = ""
-    rows: list[dict[str, str]] = []
-    pairs: list[dict[str, str]] = []  # {keep, drop, first, second, reasons}
+    rows: list[ContactRow] = []
+    pairs: list[DuplicatePair] = []
 
     def _reload(self, actor: Actor) -> None:
         adm = actor.administration_id or 0
         with db.read_session() as session:
             self.rows = [_row(c) for c in contacts.search(session, actor, adm, self.query)]
             self.pairs = [
-                {
-                    "keep": str(s.first.id),
-                    "drop": str(s.second.id),
-                    "first": contacts.display_name(s.first),
-                    "second": contacts.display_name(s.second),
-                    "reasons": " ".join(s.reasons),
-                    "key": f"{s.first.id}-{s.second.id}",
-                }
+                DuplicatePair(
+                    f"{s.first.id}-{s.second.id}",
+                    contacts.display_name(s.first),
+                    contacts.display_name(s.second),
+                    list(s.reasons),
+                )
                 for s in contacts.suggestions(session, actor, adm)
             ]
 
@@ -120,12 +135,13 @@ class ContactsState(CreateForm, SessionState):
         actor = self._act()
         if actor is None:
             return
-        pair = next((p for p in self.pairs if p["key"] == key), None)
+        pair = next((p for p in self.pairs if p.key == key), None)  # only a pair the page listed
         try:
             if pair is None:
                 raise DomainError("error.not_found")
+            keep, drop = (int(i) for i in pair.key.split("-"))
             with db.write_session() as session:
-                contacts.merge(session, actor, actor.administration_id or 0, int(pair["keep"]), int(pair["drop"]))
+                contacts.merge(session, actor, actor.administration_id or 0, keep, drop)
         except DomainError as exc:
             self._fail(exc)
             return
@@ -169,29 +185,29 @@ def _create_form() -> rx.Component:
 def _contact_row(c: rx.Var) -> rx.Component:
     return rx.el.tr(
         rx.el.td(
-            rx.el.div(rx.el.strong(c["name_latin"], dir="ltr"), lang="fr"),
-            rx.el.div(c["name_ar"], dir="rtl", lang="ar"),
+            rx.el.div(rx.el.strong(c.name_latin, dir="ltr"), lang="fr"),
+            rx.el.div(c.name_ar, dir="rtl", lang="ar"),
         ),
-        rx.el.td(rx.match(c["kind"], *[(k, t(f"contact.kind.{k}")) for k in KINDS], c["kind"])),
-        rx.el.td(rx.el.div(c["email"], dir="ltr"), rx.el.div(c["phone"], dir="ltr", class_name="muted")),
-        rx.el.td(rx.el.span(c["identifier"], dir="ltr")),
-        data_testid="contact-row-" + c["id"],
+        rx.el.td(rx.match(c.kind, *[(k, t(f"contact.kind.{k}")) for k in KINDS], c.kind)),
+        rx.el.td(rx.el.div(c.email, dir="ltr"), rx.el.div(c.phone, dir="ltr", class_name="muted")),
+        rx.el.td(rx.el.span(c.identifier, dir="ltr")),
+        data_testid="contact-row-" + c.id.to_string(),
     )
 
 
 def _pair(p: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.el.div(
-            rx.el.strong(p["first"]),
+            rx.el.strong(p.first),
             rx.el.span(" ⇄ ", aria_hidden="true"),
-            rx.el.strong(p["second"]),
+            rx.el.strong(p.second),
             class_name="dup-names",
         ),
         rx.el.div(
             t("contact.same"),
             " ",
             rx.foreach(
-                p["reasons"].split(" "),
+                p.reasons,
                 lambda r: rx.el.span(
                     rx.match(
                         r,
@@ -205,9 +221,9 @@ def _pair(p: rx.Var) -> rx.Component:
             ),
             class_name="muted",
         ),
-        row_button("contact.merge", ContactsState.merge(p["key"]), "contact-merge-" + p["key"]),
+        row_button("contact.merge", ContactsState.merge(p.key), "contact-merge-" + p.key),
         class_name="dup-pair card",
-        data_testid="contact-pair-" + p["key"],
+        data_testid="contact-pair-" + p.key,
     )
 
 
