@@ -41,7 +41,7 @@ from mrasla_app.ui.components.mail import (
 )
 from mrasla_app.ui.components.sending import SendState, send_panel, send_result
 from mrasla_app.ui.i18n import pick, t, t_choice
-from mrasla_app.ui.pages.parapheur import staff_options
+from mrasla_app.ui.pages.parapheur import staff_people
 from mrasla_app.ui.pages.portal.common import dl_row
 from mrasla_app.ui.state import SessionState
 
@@ -293,9 +293,9 @@ class MailState(pf.LetterDraftState, SessionState):
     def _load_people(self, actor: Actor) -> None:
         """Who may give the visa (any colleague) and who may sign (signatory role), for the circuit."""
         with db.read_session() as session:
-            staff = staff_options(session, actor.administration_id)
+            staff = staff_people(session, actor.administration_id)
             signing = {str(u.id) for u in drafting.signatories(session, actor)}
-        people = [Choice(p["id"], Bilingual(p["label_ar"], p["label_fr"])) for p in staff]
+        people = [Choice(str(p.id), Bilingual(p.label_ar, p.label_fr)) for p in staff]
         self.visa_people = [p for p in people if p.id != str(actor.user_id)]
         self.signers = [p for p in people if p.id in signing]
 

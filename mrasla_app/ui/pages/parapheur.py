@@ -53,14 +53,6 @@ def staff_people(session, administration_id: int | None) -> list[pf.Staff]:
     return out
 
 
-def staff_options(session, administration_id: int | None) -> list[dict[str, str]]:
-    """``staff_people`` as text maps ``{id, label_ar, label_fr}`` (what the mail page still reads)."""
-    return [
-        {"id": str(p.id), "label_ar": p.label_ar, "label_fr": p.label_fr}
-        for p in staff_people(session, administration_id)
-    ]
-
-
 @dataclasses.dataclass
 class QueueRow:
     """A folder in a parapheur queue; ``step`` is the current step's number (0: none), ``obo_*`` says
