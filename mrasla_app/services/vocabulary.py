@@ -21,6 +21,7 @@ from mrasla_app.models import (
     Status,
     UnitLevel,
 )
+from mrasla_app.services.correspondence import registry
 
 
 def _values(kind: type[enum.Enum]) -> tuple[str, ...]:
@@ -29,6 +30,8 @@ def _values(kind: type[enum.Enum]) -> tuple[str, ...]:
 
 ROLES = _values(Role)
 STATUSES = _values(Status)
+#: The statuses a depositor's tracking can show (those an incoming letter can reach).
+TRACKED_STATUSES = tuple(s.value for s in registry.INCOMING_STATUSES)
 PRIORITIES = _values(Priority)
 DIRECTIONS = _values(Direction)
 CHANNELS = _values(Channel)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import pytest
 
 from mrasla_app import db
+from mrasla_app.i18n import catalog
 from mrasla_app.models import Status
 from mrasla_app.services.correspondence import dispatch, letter_actions, registry, views
 from mrasla_app.services.correspondence.letter_actions import RULES, LetterAction
 from mrasla_app.services.errors import DomainError, PermissionDenied
+from mrasla_app.services.vocabulary import TRACKED_STATUSES
 from tests.unit.test_dispatch_inbox import deposit, qualify_and_dispatch
 
 CLERK, AGENT, HEAD, OUTSIDER = (
@@ -21,6 +23,24 @@ CLERK, AGENT, HEAD, OUTSIDER = (
     "head.mef@mrasla.ma",
     "clerk.crb@mrasla.ma",
 )
+
+
+def test_tracking_shows_what_an_incoming_letter_can_reach_and_names_each_status():
+    """The statuses a depositor's tracking labels are read from the lifecycle: an incoming letter never
+    waits to be sent; each has its wording in every catalogue."""
+    assert registry.INCOMING_STATUSES == (
+        Status.to_qualify,
+        Status.dispatched,
+        Status.in_progress,
+        Status.answered,
+        Status.closed,
+        Status.archived,
+        Status.returned,
+    )
+    assert registry.reachable(Status.to_send) == (Status.closed, Status.archived, Status.to_send, Status.sent)
+    for lang in ("ar", "fr", "en"):
+        labels = catalog(lang)
+        assert all(f"track.status.{s}" in labels for s in TRACKED_STATUSES), lang
 
 
 def test_every_rule_agrees_with_the_lifecycle():

@@ -38,6 +38,21 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.sent: frozenset({Status.closed, Status.archived}),
     Status.archived: frozenset(),
 }
+
+
+def reachable(start: Status) -> tuple[Status, ...]:
+    """Every status a letter that begins in ``start`` can reach through ``TRANSITIONS`` (``start`` included),
+    in the enum's order."""
+    seen, todo = {start}, [start]
+    while todo:
+        for nxt in TRANSITIONS[todo.pop()] - seen:
+            seen.add(nxt)
+            todo.append(nxt)
+    return tuple(s for s in Status if s in seen)
+
+
+#: What an incoming letter (a deposit, a registered arrival) can go through: the statuses its tracking shows.
+INCOMING_STATUSES = reachable(Status.to_qualify)
 #: Statuses still waiting for work: queues, deadlines and overdue counts look only at these.
 OPEN_STATUSES: tuple[Status, ...] = (Status.to_qualify, Status.dispatched, Status.in_progress, Status.returned)
 OPEN_VALUES = frozenset(s.value for s in OPEN_STATUSES)

@@ -24,6 +24,7 @@ from mrasla_app.services.errors import DomainError
 from mrasla_app.services.platform import files as file_service
 from mrasla_app.services.platform import spool
 from mrasla_app.services.portal import tracking, views
+from mrasla_app.services.vocabulary import TRACKED_STATUSES
 from mrasla_app.settings import get_settings
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.files import page_count, size_label, size_text
@@ -38,7 +39,6 @@ lookup_limit = Limiter("portal-lookup", limit=30, window=60)
 track_limit = Limiter("portal-track", limit=10, window=600)
 MB = 1024 * 1024
 ID_KINDS = ("CIN", "ICE")  # identifier kinds a depositor may give (``deposits.DepositForm.id_kind``)
-STATUSES = ("to_qualify", "dispatched", "in_progress", "answered", "closed", "archived", "returned")
 
 
 def local_datetime(at: datetime) -> dict[str, str]:
@@ -359,7 +359,7 @@ def verdict(ok: Any, testid: str = "verify-verdict") -> rx.Component:
 
 def status_badge(status: Any) -> rx.Component:
     return rx.el.span(
-        t_choice(status, "track.status.", STATUSES),
+        t_choice(status, "track.status.", TRACKED_STATUSES),
         class_name="badge badge-status",
         data_testid="track-status",
         data_status=status,

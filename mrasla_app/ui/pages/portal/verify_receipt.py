@@ -33,13 +33,13 @@ from mrasla_app.api.verify import MAX_VERIFY_MB, verify_limit
 from mrasla_app.i18n import LANGS, translate
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.portal import verification
+from mrasla_app.services.vocabulary import TRACKED_STATUSES
 from mrasla_app.ui import routes
 from mrasla_app.ui.components.forms import card, message, messages
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.pages.portal.common import (
     ID_KINDS,
-    STATUSES,
     PortalState,
     dl_row,
     local_datetime,
@@ -280,7 +280,7 @@ def _details() -> rx.Component:
                                 ),
                                 rx.cond(s.kind == "signed", " · ", ""),
                                 rx.el.span(
-                                    t_choice(s.status, "track.status.", STATUSES),
+                                    t_choice(s.status, "track.status.", TRACKED_STATUSES),
                                     class_name="badge badge-status",
                                     data_testid="verify-status",
                                     data_status=s.status,
