@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import subprocess
+import time
 from pathlib import Path
 
 import psutil
@@ -38,13 +39,12 @@ def _fonts(pdf: bytes, tmp_path: Path) -> str:
     return subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
 
 
-def _soffice_children() -> int:
-    """LibreOffice processes still running (a killed one may linger as a zombie: it holds nothing)."""
-    return sum(
-        1
-        for p in psutil.process_iter(["name", "status"])
-        if (p.info["name"] or "").startswith("soffice") and p.info["status"] != psutil.STATUS_ZOMBIE
-    )
+def _running(pid: int) -> bool:
+    """The process is alive (a killed one may linger as a zombie until reaped: it holds nothing)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 @pytest.fixture(scope="module")
@@ -93,14 +93,24 @@ def test_a_zip_that_is_not_an_office_document_is_refused():
     assert err.value.code == "error.file_type"
 
 
-def test_a_conversion_that_overruns_its_time_is_stopped_and_leaves_no_process(monkeypatch):
-    before = _soffice_children()
-    bounded = dataclasses.replace(get_settings(), convert_seconds=1)  # LibreOffice needs more than 1 s to start
+def test_a_conversion_that_overruns_its_time_is_stopped_and_leaves_no_process(monkeypatch, tmp_path):
+    """A converter that never finishes is killed with its whole process group when its time is up. A stand-in
+    plays LibreOffice (whose launcher starts ``soffice.bin`` as a child): it starts a helper and hangs; real
+    LibreOffice may convert a small document within the one-second bound on a quiet machine."""
+    pids = tmp_path / "pids"
+    stand_in = tmp_path / "soffice"
+    stand_in.write_text(f"#!/bin/sh\nsleep 300 &\necho $$ $! > {pids}\nwait\n")
+    stand_in.chmod(0o755)
+    monkeypatch.setattr(office, "soffice", lambda: str(stand_in))
+    bounded = dataclasses.replace(get_settings(), convert_seconds=1)
     monkeypatch.setattr(office, "get_settings", lambda: bounded)
+    started = time.monotonic()
     with pytest.raises(DomainError) as err:
-        files.inspect("lettre.docx", of.docx(tuple(f"{of.FRENCH} {i}" for i in range(2000))))
+        files.inspect("lettre.docx", of.docx())
     assert err.value.code == "error.office_conversion"
-    assert _soffice_children() <= before
+    assert time.monotonic() - started < 10
+    launcher, helper = map(int, pids.read_text().split())
+    assert not _running(launcher) and not _running(helper)
 
 
 def test_a_deposited_docx_keeps_its_original_and_the_receipt_lists_both_hashes(seeded, tmp_path):
