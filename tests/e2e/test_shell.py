@@ -30,7 +30,7 @@ def login(page: Page, base_url: str, email: str, password: str = PASSWORD) -> No
     page.locator("#login-email").fill(email)
     page.locator("#login-password").fill(password)
     page.locator("#login-submit").click()
-    code = demo_totp(email)
+    code = demo_totp(email, base_url)
     if code and password == PASSWORD:  # demo administrators have a second factor
         page.locator("#login-totp").fill(code)
         page.locator("#login-submit").click()
@@ -40,7 +40,7 @@ def login(page: Page, base_url: str, email: str, password: str = PASSWORD) -> No
         )
         expect(menu.or_(refused)).to_be_visible()
         if not menu.is_visible():  # codes are single-use: a loaded run may hand one out twice; ask for a fresh one
-            page.locator("#login-totp").fill(demo_totp(email))
+            page.locator("#login-totp").fill(demo_totp(email, base_url))
             page.locator("#login-submit").click()
     expect(page.get_by_test_id("user-menu")).to_be_visible()
 

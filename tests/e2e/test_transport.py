@@ -73,7 +73,7 @@ def _cookie(base_url: str, email: str) -> str:
 
     with httpx.Client(base_url=base_url, timeout=30) as c:
         ticket = c.post(
-            "/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD, "totp": demo_totp(email)}
+            "/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD, "totp": demo_totp(email, base_url)}
         )
         return c.post("/api/v1/auth/session", json=ticket.json()).cookies["mrasla_session"]
 

@@ -274,12 +274,13 @@ def _demo_second_factor(user: User) -> None:
     user.totp_vouched = True  # as if enrolled with an enrolment code: the demo administrators act at once
 
 
-def demo_totp(email: str) -> str:
-    """A TOTP code of a demo administrator not yet handed out ("" for accounts without a second factor)."""
+def demo_totp(email: str, server: str = "") -> str:
+    """A TOTP code of a demo administrator not yet handed out ("" for accounts without a second factor);
+    ``server``: the running server the code is for (default: this process's database)."""
     acc = next((a for a in DEMO_ACCOUNTS if a.email == email), None)
     if acc is None or not {"admin", "platform_admin"} & set(acc.roles):
         return ""
-    return unused_totp_code(pyotp.TOTP(DEMO_TOTP_SECRET), email)
+    return unused_totp_code(pyotp.TOTP(DEMO_TOTP_SECRET), email, server)
 
 
 _HANDED_OUT: dict[tuple[str, str], int] = {}  # (database, account) → last step whose code was given
@@ -291,12 +292,14 @@ def forget_handed_out_codes(database_url: str) -> None:
         del _HANDED_OUT[key]
 
 
-def unused_totp_code(totp: pyotp.TOTP, account: str) -> str:
+def unused_totp_code(totp: pyotp.TOTP, account: str, server: str = "") -> str:
     """For scripted logins (tests, benchmarks): codes are single-use (``accounts._accept_totp`` takes
     the steps now-1, now and now+1, each once), so each call gives the code of the current or the next
     step — whichever this process has not given for ``account`` of the configured database yet —
-    waiting for a new step when both are. (Not now-1: it may expire before the server sees it.)"""
-    key = (get_settings().database_url, account)
+    waiting for a new step when both are. (Not now-1: it may expire before the server sees it.) The
+    codes are counted per ``server`` when given: a browser test that points this process's settings
+    elsewhere for a while still hands out increasing steps to the server it logs in to."""
+    key = (server or get_settings().database_url, account)
     while True:
         now = int(time.time()) // totp.interval
         step = max(now, _HANDED_OUT.get(key, now - 1) + 1)
