@@ -27,7 +27,7 @@ from mrasla_app.services.portal import tracking, views
 from mrasla_app.services.vocabulary import TRACKED_STATUSES
 from mrasla_app.settings import get_settings
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.files import page_count, size_label, size_text
+from mrasla_app.ui.components.files import UploadedFile, page_count, size_label, size_text
 from mrasla_app.ui.components.forms import card, section_title
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.state import SessionState
@@ -80,7 +80,7 @@ def _inspect_spooled(client: str, file_id: str, name: str) -> file_service.Inspe
 
 
 async def accept_uploads(
-    files: Any, kept: list[tuple[str, str]], shown: list[dict[str, str]], client: str
+    files: Any, kept: list[tuple[str, str]], shown: list[UploadedFile], client: str
 ) -> list[tuple[str, DomainError]]:
     """Spool, cap and inspect each genuine upload of an upload handler, as soon as it arrives.
 
@@ -111,16 +111,8 @@ async def accept_uploads(
             refused.append((name, exc))
             continue
         kept.append((inspected.filename, saved.file_id))
-        size, unit = size_label(saved.size)
-        shown.append(
-            {
-                "name": inspected.filename,
-                "size": size,
-                "unit": unit,
-                "pages": str(inspected.pages),
-                "pdf": "1" if inspected.content_type == "application/pdf" else "",
-            }
-        )
+        pdf = inspected.content_type == "application/pdf"
+        shown.append(UploadedFile(inspected.filename, *size_label(saved.size), inspected.pages, pdf=pdf))
     return refused
 
 
@@ -144,7 +136,7 @@ class UploadList(rx.State, mixin=True):
     the refusals land in the page's ``errors_*`` under ``files``.
     """
 
-    files: list[dict[str, str]] = []  # {name, size, unit, pages, pdf}
+    files: list[UploadedFile] = []
 
     def _store_type(self) -> type[rx.State]:
         raise NotImplementedError
