@@ -105,6 +105,7 @@ def test_remove_and_purge_of_abandoned_wizards(small_quotas):
 
 
 def test_accept_uploads_keeps_names_and_ids_never_bytes(small_quotas):
+    from mrasla_app.ui.components.files import UploadedFile
     from mrasla_app.ui.pages.portal.common import accept_uploads, discard_uploads, spooled_files
 
     letter = pdf_bytes(2)
@@ -113,7 +114,7 @@ def test_accept_uploads_keeps_names_and_ids_never_bytes(small_quotas):
         return UploadFile(io.BytesIO(data), filename=name)
 
     kept: list[tuple[str, str]] = []
-    shown: list[dict[str, str]] = []
+    shown: list[UploadedFile] = []
     refused = asyncio.run(
         accept_uploads(
             [
@@ -128,7 +129,7 @@ def test_accept_uploads_keeps_names_and_ids_never_bytes(small_quotas):
         )
     )
     assert [(n, e.code) for n, e in refused] == [("b.exe", "error.file_type"), ("d.pdf", "error.too_many_files")]
-    assert [name for name, _ in kept] == ["a.pdf", "c.pdf"] and [s["pages"] for s in shown] == ["2", "2"]
+    assert [name for name, _ in kept] == ["a.pdf", "c.pdf"] and [s.pages for s in shown] == [2, 2]
     assert all(isinstance(file_id, str) and len(file_id) == 32 for _, file_id in kept)
     assert len(_files(get_settings().spool_dir)) == 2  # the refused file was not kept
     assert asyncio.run(spooled_files("tab-1", kept)) == [("a.pdf", letter), ("c.pdf", letter)]

@@ -7,6 +7,7 @@ language, so the server only prepares numbers: ``size_label`` on the server, ``s
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import reflex as rx
@@ -20,6 +21,23 @@ ACCEPT = {ctype: list(exts) for ctype, exts in files.EXTENSIONS.items()}
 SCAN_ACCEPT = {
     ctype: exts for ctype, exts in ACCEPT.items() if ctype == "application/pdf" or ctype.startswith("image/")
 }
+
+
+@dataclasses.dataclass
+class SizedFile:
+    """A file as a list shows it: its name, size (``size_text``) and page count (``page_count``)."""
+
+    name: str = ""
+    size: str = ""  # with ``unit`` (kb/mb), from ``size_label``
+    unit: str = ""
+    pages: int = 0
+
+
+@dataclasses.dataclass
+class UploadedFile(SizedFile):
+    """A file accepted into an upload list (spooled on the server, listed on the page)."""
+
+    pdf: bool = False
 
 
 def size_label(size: int) -> tuple[str, str]:
@@ -56,8 +74,8 @@ def file_row(f: Any, on_remove: Any, testid: str) -> rx.Component:
     return rx.el.li(
         rx.icon("file-check", size=20, aria_hidden="true", class_name="file-icon"),
         rx.el.span(
-            rx.el.span(f["name"], class_name="file-name", dir="auto", data_testid=f"{testid}-name"),
-            rx.el.span(size_text(f), " · ", page_count(f["pages"]), class_name="file-meta"),
+            rx.el.span(f.name, class_name="file-name", dir="auto", data_testid=f"{testid}-name"),
+            rx.el.span(size_text(f), " · ", page_count(f.pages.to_string()), class_name="file-meta"),
             class_name="file-body",
         ),
         rx.el.button(

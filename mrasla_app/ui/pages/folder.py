@@ -31,7 +31,7 @@ from mrasla_app.services.parapheur.lifecycle import FolderAction
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import detail, page_viewer
 from mrasla_app.ui.components import parapheur as pf
-from mrasla_app.ui.components.files import ACCEPT, page_count, size_text
+from mrasla_app.ui.components.files import ACCEPT, UploadedFile, page_count, size_text
 from mrasla_app.ui.components.forms import card, section_title
 from mrasla_app.ui.components.mail import local_dt
 from mrasla_app.ui.components.sending import SendState, send_panel
@@ -229,7 +229,7 @@ class FolderState(pf.LetterDraftState, SessionState):
     sent_number: str = ""
     sent_href: str = ""  # the outgoing (or internal) letter the sending registered
     received_number: str = ""  # its number in the recipient administration's register
-    new_files: list[dict[str, str]] = []
+    new_files: list[UploadedFile] = []
     form_key: int = 0
     # delegation and signing key, said before anything is typed
     obo_ar: str = ""  # "par délégation de …" when the actor can only act for someone else
@@ -1097,7 +1097,7 @@ def _initiator_tools() -> rx.Component:
                 S.new_files,
                 lambda f: rx.el.li(
                     rx.icon("file-text", size=16, aria_hidden="true"),
-                    rx.el.span(f["name"], dir="auto"),
+                    rx.el.span(f.name, dir="auto"),
                     size_text(f),
                     class_name="pf-file",
                 ),

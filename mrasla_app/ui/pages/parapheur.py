@@ -23,7 +23,7 @@ from mrasla_app.services.parapheur import circuits, submission, views
 from mrasla_app.ui import routes
 from mrasla_app.ui.components import parapheur as pf
 from mrasla_app.ui.components.choices import Choice
-from mrasla_app.ui.components.files import ACCEPT, page_count, size_text
+from mrasla_app.ui.components.files import ACCEPT, UploadedFile, page_count, size_text
 from mrasla_app.ui.components.forms import card, messages, page_title
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.mail import local_dt
@@ -148,7 +148,7 @@ class ParapheurState(SessionState):
     steps: list[pf.Step] = []
     people: list[pf.Person] = []
     numbers: list[LetterNumber] = []  # recent visible correspondence
-    files: list[dict[str, str]] = []  # {name, size, unit, pages}
+    files: list[UploadedFile] = []
     file_error_ar: str = ""
     file_error_fr: str = ""
     file_error_en: str = ""
@@ -411,9 +411,9 @@ def _list_head() -> rx.Component:
 def _file_item(f: rx.Var, i: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.icon("file-text", size=18, aria_hidden="true", class_name="file-icon"),
-        rx.el.span(f["name"], class_name="file-name", dir="auto"),
+        rx.el.span(f.name, class_name="file-name", dir="auto"),
         rx.el.span(rx.cond(i == 0, t("pf.main_document"), t("pf.annex")), class_name="badge"),
-        rx.el.span(page_count(f["pages"]), class_name="muted"),
+        rx.el.span(page_count(f.pages.to_string()), class_name="muted"),
         size_text(f),
         rx.el.button(
             rx.icon("x", size=16, aria_hidden="true"),

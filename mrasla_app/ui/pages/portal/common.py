@@ -9,6 +9,7 @@ and quotas (never kept in memory or state), and never leave the server.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -27,7 +28,7 @@ from mrasla_app.services.portal import tracking, views
 from mrasla_app.services.vocabulary import TRACKED_STATUSES
 from mrasla_app.settings import get_settings
 from mrasla_app.ui import routes
-from mrasla_app.ui.components.files import page_count, size_label, size_text
+from mrasla_app.ui.components.files import SizedFile, UploadedFile, page_count, size_label, size_text
 from mrasla_app.ui.components.forms import card, section_title
 from mrasla_app.ui.i18n import pick, t, t_choice
 from mrasla_app.ui.state import SessionState
@@ -80,7 +81,7 @@ def _inspect_spooled(client: str, file_id: str, name: str) -> file_service.Inspe
 
 
 async def accept_uploads(
-    files: Any, kept: list[tuple[str, str]], shown: list[dict[str, str]], client: str
+    files: Any, kept: list[tuple[str, str]], shown: list[UploadedFile], client: str
 ) -> list[tuple[str, DomainError]]:
     """Spool, cap and inspect each genuine upload of an upload handler, as soon as it arrives.
 
@@ -111,16 +112,8 @@ async def accept_uploads(
             refused.append((name, exc))
             continue
         kept.append((inspected.filename, saved.file_id))
-        size, unit = size_label(saved.size)
-        shown.append(
-            {
-                "name": inspected.filename,
-                "size": size,
-                "unit": unit,
-                "pages": str(inspected.pages),
-                "pdf": "1" if inspected.content_type == "application/pdf" else "",
-            }
-        )
+        pdf = inspected.content_type == "application/pdf"
+        shown.append(UploadedFile(inspected.filename, *size_label(saved.size), inspected.pages, pdf=pdf))
     return refused
 
 
@@ -144,7 +137,7 @@ class UploadList(rx.State, mixin=True):
     the refusals land in the page's ``errors_*`` under ``files``.
     """
 
-    files: list[dict[str, str]] = []  # {name, size, unit, pages, pdf}
+    files: list[UploadedFile] = []
 
     def _store_type(self) -> type[rx.State]:
         raise NotImplementedError
@@ -233,6 +226,27 @@ class PortalState(SessionState):
         self._clear_messages()
 
 
+@dataclasses.dataclass
+class Milestone:
+    """A public step of the tracking timeline (``key``: one of ``MILESTONE_KEYS``) and when it was reached."""
+
+    key: str = ""
+    at_ar: str = ""
+    at_fr: str = ""
+    at_en: str = ""
+
+
+@dataclasses.dataclass
+class TrackedAnswer(SizedFile):
+    """An answer shown on the tracking page, with its download and verification links (tickets)."""
+
+    at_ar: str = ""
+    at_fr: str = ""
+    at_en: str = ""
+    download: str = ""
+    verify: str = ""
+
+
 class TrackingViewMixin(rx.State, mixin=True):
     """The public tracking view of one correspondence (display data only, no identifiers)."""
 
@@ -243,8 +257,8 @@ class TrackingViewMixin(rx.State, mixin=True):
     tv_registered_ar: str = ""
     tv_registered_fr: str = ""
     tv_registered_en: str = ""
-    tv_milestones: list[dict[str, str]] = []  # {key, at_ar, at_fr, at_en}
-    tv_answers: list[dict[str, str]] = []  # {name, pages, size, unit, at_ar, at_fr, at_en, download, verify}
+    tv_milestones: list[Milestone] = []
+    tv_answers: list[TrackedAnswer] = []
 
     def _show_tracking(self, correspondence_id: int | None) -> bool:
         """Load the view of ``correspondence_id`` (an id the server holds, never one from the browser)."""
@@ -267,12 +281,12 @@ class TrackingViewMixin(rx.State, mixin=True):
         self.tv_number, self.tv_status, self.tv_subject = view.registry_number, view.status, view.subject
         self.tv_registered_ar, self.tv_registered_fr, self.tv_registered_en = when["ar"], when["fr"], when["en"]
         self.tv_milestones = [
-            {"key": m.key, **{f"at_{k}": v for k, v in local_datetime(m.at).items()}} for m in view.milestones
+            Milestone(m.key, **{f"at_{k}": v for k, v in local_datetime(m.at).items()}) for m in view.milestones
         ]
         self.tv_answers = [_answer_item(view.reference, a) for a in view.answers]
 
 
-def _answer_item(reference: str, answer: tracking.Answer) -> dict[str, str]:
+def _answer_item(reference: str, answer: tracking.Answer) -> TrackedAnswer:
     """What the tracking page shows of one answer, with its download and verification links (tickets)."""
     size, unit = size_label(answer.size)
     verify = (
@@ -282,17 +296,17 @@ def _answer_item(reference: str, answer: tracking.Answer) -> dict[str, str]:
         if answer.folder_reference
         else routes.VERIFY
     )
-    return {
-        "name": answer.filename,
-        "pages": str(answer.pages),
-        "size": size,
-        "unit": unit,
+    return TrackedAnswer(
+        answer.filename,
+        size,
+        unit,
+        answer.pages,
         **{f"at_{k}": v for k, v in local_datetime(answer.sent_at).items()},
-        "download": routes.answer_path(
+        download=routes.answer_path(
             reference, answer.document_id, tracking.ticket(tracking.answer_subject(answer.document_id))
         ),
-        "verify": verify,
-    }
+        verify=verify,
+    )
 
 
 # --- components -------------------------------------------------------------------------------
@@ -398,13 +412,13 @@ def tracking_view(state: Any) -> rx.Component:
                     lambda m: rx.el.li(
                         rx.el.span(class_name="timeline-dot", aria_hidden="true"),
                         rx.el.span(
-                            rx.el.span(t_choice(m["key"], "", MILESTONE_KEYS), class_name="timeline-title"),
-                            rx.el.span(pick(m["at_ar"], m["at_fr"], m["at_en"]), class_name="timeline-time"),
+                            rx.el.span(t_choice(m.key, "", MILESTONE_KEYS), class_name="timeline-title"),
+                            rx.el.span(pick(m.at_ar, m.at_fr, m.at_en), class_name="timeline-time"),
                             class_name="timeline-body",
                         ),
                         class_name="timeline-item",
                         data_testid="track-milestone",
-                        data_key=m["key"],
+                        data_key=m.key,
                     ),
                 ),
                 class_name="timeline",
@@ -427,13 +441,13 @@ def _answer_row(a: Any) -> rx.Component:
     return rx.el.li(
         rx.el.div(
             rx.icon("file-check", size=18, aria_hidden="true"),
-            rx.el.span(a["name"], class_name="file-name", dir="ltr"),
+            rx.el.span(a.name, class_name="file-name", dir="ltr"),
             class_name="doc-head",
         ),
         rx.el.p(
-            pick(a["at_ar"], a["at_fr"], a["at_en"]),
+            pick(a.at_ar, a.at_fr, a.at_en),
             " · ",
-            page_count(a["pages"]),
+            page_count(a.pages.to_string()),
             " · ",
             size_text(a),
             class_name="file-meta",
@@ -442,8 +456,8 @@ def _answer_row(a: Any) -> rx.Component:
             rx.el.a(
                 rx.icon("download", size=18, aria_hidden="true"),
                 t("citizen.answer_download"),
-                href=a["download"],
-                download=a["name"],
+                href=a.download,
+                download=a.name,
                 reload_document=True,
                 class_name="btn btn-primary",
                 data_testid="track-answer-download",
@@ -451,7 +465,7 @@ def _answer_row(a: Any) -> rx.Component:
             rx.el.a(
                 rx.icon("shield-check", size=18, aria_hidden="true"),
                 t("citizen.answer_verify"),
-                href=a["verify"],
+                href=a.verify,
                 class_name="btn btn-secondary",
                 data_testid="track-answer-verify",
             ),

@@ -574,7 +574,7 @@ def _files_list(removable: bool) -> rx.Component:
                 lambda f: rx.el.li(
                     rx.icon("paperclip", size=18, aria_hidden="true", class_name="file-icon"),
                     rx.el.span(
-                        rx.el.span(f["name"], class_name="file-name", dir="auto"),
+                        rx.el.span(f.name, class_name="file-name", dir="auto"),
                         rx.el.span(size_text(f), class_name="file-meta"),
                         class_name="file-body",
                     ),

@@ -16,6 +16,7 @@ and on a slow phone the verdict came only after the JavaScript (≈ 5 s on slow 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gzip
 import hashlib
 import html
@@ -35,6 +36,7 @@ from mrasla_app.services.errors import DomainError
 from mrasla_app.services.portal import verification
 from mrasla_app.services.vocabulary import TRACKED_STATUSES
 from mrasla_app.ui import routes
+from mrasla_app.ui.components.files import SizedFile
 from mrasla_app.ui.components.forms import card, message, messages
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.i18n import pick, t, t_choice
@@ -61,6 +63,28 @@ UPLOAD_ID = "verify-attachment"
 KINDS = ("receipt", "acknowledgement", "signed")
 
 
+@dataclasses.dataclass
+class DocumentLine(SizedFile):
+    """A document line of the verified receipt (``kind``: receipt, attachment or signed)."""
+
+    kind: str = ""
+    sha256: str = ""
+
+
+@dataclasses.dataclass
+class Signatory:
+    """Who signed (``kind`` "seal": the platform's seal, applied by ``name``), on whose behalf, and when."""
+
+    name_ar: str = ""
+    name_fr: str = ""
+    behalf_ar: str = ""
+    behalf_fr: str = ""
+    kind: str = ""
+    at_ar: str = ""
+    at_fr: str = ""
+    at_en: str = ""
+
+
 class VerifyReceiptState(PortalState):
     checked: bool = False
     authentic: bool = False
@@ -75,14 +99,14 @@ class VerifyReceiptState(PortalState):
     subject: str = ""
     depositor: str = ""  # masked identifier
     depositor_kind: str = ""  # CIN | ICE
-    documents: list[dict[str, str]] = []  # {name, kind, pages, size, unit, sha256}
+    documents: list[DocumentLine] = []
     kind: str = "receipt"  # receipt | acknowledgement | signed (``verification.VerifiedReceipt.kind``)
     status: str = ""
     belongs_to: str = ""
     sender_ar: str = ""
     sender_fr: str = ""
     sender_reference: str = ""
-    signatories: list[dict[str, str]] = []  # {name_ar, name_fr, behalf_ar, behalf_fr, kind, at_ar, at_fr, at_en}
+    signatories: list[Signatory] = []
     level: str = ""  # PAdES level of the receipt or signed document (``VerifiedReceipt.receipt_signature_level``)
     match_ok: bool = False
     match_ar: str = ""
@@ -121,30 +145,20 @@ class VerifyReceiptState(PortalState):
         self.kind, self.status, self.belongs_to = found.kind, found.status, found.belongs_to
         self.sender_ar, self.sender_fr, self.sender_reference = found.sender_ar, found.sender_fr, found.sender_reference
         self.signatories = [
-            {
-                "name_ar": g.name_ar,
-                "name_fr": g.name_fr,
-                "behalf_ar": g.on_behalf_ar,
-                "behalf_fr": g.on_behalf_fr,
-                "kind": g.kind,
+            Signatory(
+                g.name_ar,
+                g.name_fr,
+                g.on_behalf_ar,
+                g.on_behalf_fr,
+                g.kind,
                 **{f"at_{k}": v for k, v in local_datetime(g.signed_at).items()},
-            }
+            )
             for g in found.signatories
         ]
-        docs = []
-        for d in found.documents:
-            size, unit = size_label(d.size)
-            docs.append(
-                {
-                    "name": d.filename,
-                    "kind": d.kind,
-                    "pages": str(d.pages),
-                    "size": size,
-                    "unit": unit,
-                    "sha256": d.sha256,
-                }
-            )
-        self.documents = docs
+        self.documents = [
+            DocumentLine(d.filename, *size_label(d.size), d.pages, kind=d.kind, sha256=d.sha256)
+            for d in found.documents
+        ]
         self.level = found.receipt_signature_level
 
     @rx.event
@@ -186,22 +200,22 @@ def _document(d: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.el.div(
             rx.cond(
-                d["kind"] == "receipt",
+                d.kind == "receipt",
                 rx.icon("stamp", size=18, aria_hidden="true"),
                 rx.icon("paperclip", size=18, aria_hidden="true"),
             ),
-            rx.el.span(d["name"], class_name="file-name", dir="auto"),
+            rx.el.span(d.name, class_name="file-name", dir="auto"),
             class_name="doc-head",
         ),
         rx.el.p(
-            t_choice(d["kind"], "verify.kind.", ["receipt", "attachment", "signed"]),
+            t_choice(d.kind, "verify.kind.", ["receipt", "attachment", "signed"]),
             " · ",
-            page_count(d["pages"]),
+            page_count(d.pages.to_string()),
             " · ",
             size_text(d),
             class_name="file-meta",
         ),
-        rx.el.code(d["sha256"], class_name="hash", dir="ltr", data_testid="verify-sha256"),
+        rx.el.code(d.sha256, class_name="hash", dir="ltr", data_testid="verify-sha256"),
         class_name="doc-item",
         data_testid="verify-document",
     )
@@ -216,28 +230,28 @@ def _signatory(g: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.el.div(
             rx.cond(
-                g["kind"] == "seal",
+                g.kind == "seal",
                 rx.icon("stamp", size=18, aria_hidden="true"),
                 rx.icon("pen-line", size=18, aria_hidden="true"),
             ),
             rx.el.strong(
-                rx.cond(g["kind"] == "seal", t("citizen.verify_platform_seal"), pick(g["name_ar"], g["name_fr"])),
+                rx.cond(g.kind == "seal", t("citizen.verify_platform_seal"), pick(g.name_ar, g.name_fr)),
                 data_testid="verify-signatory-name",
             ),
             class_name="doc-head",
         ),
         rx.cond(
-            g["kind"] == "seal",
-            rx.el.p(t("citizen.verify_applied_by"), " ", pick(g["name_ar"], g["name_fr"]), class_name="file-meta"),
+            g.kind == "seal",
+            rx.el.p(t("citizen.verify_applied_by"), " ", pick(g.name_ar, g.name_fr), class_name="file-meta"),
         ),
         rx.cond(
-            g["behalf_fr"] != "",
-            rx.el.p(t("citizen.verify_on_behalf"), " ", pick(g["behalf_ar"], g["behalf_fr"]), class_name="file-meta"),
+            g.behalf_fr != "",
+            rx.el.p(t("citizen.verify_on_behalf"), " ", pick(g.behalf_ar, g.behalf_fr), class_name="file-meta"),
         ),
         rx.el.p(
-            rx.cond(g["kind"] == "seal", t("citizen.verify_sealed_at"), t("citizen.verify_signed_at")),
+            rx.cond(g.kind == "seal", t("citizen.verify_sealed_at"), t("citizen.verify_signed_at")),
             " ",
-            pick(g["at_ar"], g["at_fr"], g["at_en"]),
+            pick(g.at_ar, g.at_fr, g.at_en),
             class_name="file-meta",
             data_testid="verify-signatory-time",
         ),
