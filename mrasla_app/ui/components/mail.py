@@ -49,7 +49,19 @@ def slug(registry_number: str) -> str:
 
 
 @dataclasses.dataclass
-class MailRow:
+class DeadlineShown:
+    """A letter's deadline as display data: the day, its state (none/ok/due_soon/overdue) and texts
+    (``deadline_fields``); shared by the list rows and the letter page."""
+
+    dl: str = ""
+    dl_state: str = "none"
+    dl_ar: str = ""
+    dl_fr: str = ""
+    dl_en: str = ""
+
+
+@dataclasses.dataclass
+class MailRow(DeadlineShown):
     """A correspondence as the inbox and registry lists show it."""
 
     id: int = 0
@@ -66,11 +78,6 @@ class MailRow:
     confidential: bool = False
     unit_ar: str = ""
     unit_fr: str = ""
-    dl: str = ""  # the deadline, its state (none/ok/due_soon/overdue) and texts (``deadline_fields``)
-    dl_state: str = "none"
-    dl_ar: str = ""
-    dl_fr: str = ""
-    dl_en: str = ""
     snip_before: str = ""  # a search hit's excerpt (``snippet_fields``)
     snip_hit: str = ""
     snip_after: str = ""

@@ -30,6 +30,7 @@ from mrasla_app.ui.components.mail import (
     DIRECTIONS,
     MAIL_TYPES,
     PRIORITIES,
+    DeadlineShown,
     confidential_badge,
     deadline_fields,
     holidays,
@@ -60,7 +61,7 @@ def _start_letter(actor: Actor, incoming_id: int, text: drafting.LetterText, ste
 
 
 @dataclasses.dataclass
-class MailInfo:
+class MailInfo(DeadlineShown):
     """The correspondence: codes, texts, dates and names formatted for display."""
 
     id: str = ""
@@ -85,11 +86,6 @@ class MailInfo:
     unit: Bilingual = detail.NO_NAME  # the action unit
     assignee: Bilingual = detail.NO_NAME
     evidence: str = ""  # URL of the delivery evidence, when there is one
-    dl: str = ""  # the deadline, and its state (none/ok/due_soon/overdue) and texts (``deadline_fields``)
-    dl_state: str = "none"
-    dl_ar: str = ""
-    dl_fr: str = ""
-    dl_en: str = ""
 
 
 @dataclasses.dataclass
