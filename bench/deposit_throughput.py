@@ -43,6 +43,7 @@ import random
 import subprocess
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,15 +56,18 @@ from bench.loadserver import (  # noqa: E402
     Server,
     add_topology_args,
     each_topology,
+    hot_functions,
     latency,
     load,
     machine,
     pointed_at,
     prod_server,
+    sampled,
 )
 
 SERIAL = "BENCH-0000000000"  # fixed-width placeholder in the PDF's /Title, replaced per deposit
 LIFTED = {"MRASLA_DEPOSITS_PER_MINUTE": "1000000", "MRASLA_READS_PER_MINUTE": "1000000"}
+OUT = Path(__file__).resolve().parent / "out"
 TARGET = {"per_second": 40.0, "p95_ms": 400.0, "errors": 0}
 
 
@@ -151,7 +155,13 @@ async def _closed_loop(base: str, clients: int, seconds: float, one) -> tuple[fl
 
 
 def deposits(
-    server: Server, clients: int, seconds: float, warmup: float, template: bytes, administrations: int
+    server: Server,
+    clients: int,
+    seconds: float,
+    warmup: float,
+    template: bytes,
+    administrations: int,
+    pyspy: bool = False,
 ) -> tuple[Run, dict]:
     directory = httpx.get(f"{server.base_url}/api/v1/administrations", timeout=30).json()
     run = Run(administrations=sorted(a["code"] for a in directory)[: administrations or None])
@@ -163,14 +173,15 @@ def deposits(
     )
     warm_acks, warm_errors = len(run.acknowledged), len(run.errors)
     cpu0, server_cpu0, load0 = time.process_time(), server.cpu_seconds(), load()
-    elapsed, _ = asyncio.run(
-        _closed_loop(
-            server.base_url,
-            clients,
-            seconds,
-            lambda c, i: _deposit(c, template, offset + 10**5 + i, run, measured=True),
+    with sampled(server, f"deposit_pyspy_{server.topology}", OUT) if pyspy else nullcontext():
+        elapsed, _ = asyncio.run(
+            _closed_loop(
+                server.base_url,
+                clients,
+                seconds,
+                lambda c, i: _deposit(c, template, offset + 10**5 + i, run, measured=True),
+            )
         )
-    )
     measured_ok = len(run.acknowledged) - warm_acks
     return run, {
         **latency(run.latencies),
@@ -309,7 +320,9 @@ def bench_topology(topology: str, args: argparse.Namespace, template: bytes) -> 
         )
         base = healthz(server, args.clients, args.baseline_seconds)
         print(f"[{topology}] deposits: warm-up {args.warmup:.0f} s, then {args.duration:.0f} s…", flush=True)
-        run, dep = deposits(server, args.clients, args.duration, args.warmup, template, args.administrations)
+        run, dep = deposits(
+            server, args.clients, args.duration, args.warmup, template, args.administrations, args.pyspy
+        )
         print(f"[{topology}] checking {len(run.acknowledged)} acknowledged deposits…", flush=True)
         check = verify(server, run)
         met = {
@@ -341,6 +354,12 @@ def main() -> None:
         type=int,
         default=0,
         help="deposit to the first N administrations of the directory (default: all)",
+    )
+    parser.add_argument(
+        "--pyspy",
+        action="store_true",
+        help="sample the server with py-spy during the measured deposits (flame graph and folded stacks in "
+        "bench/out/deposit_pyspy_<topology>.*; sampling costs the server some CPU: not for the figures)",
     )
     add_topology_args(parser)
     args = parser.parse_args()
@@ -386,10 +405,14 @@ def main() -> None:
         print(f"{'':<10} targets: {t['targets_met']}")
         for p in t["check"]["problems"]:
             print(f"{'':<10} PROBLEM: {p}")
-    out = Path(__file__).resolve().parent / "out"
-    out.mkdir(exist_ok=True)
-    (out / "deposit_throughput.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
-    print(f"written {out / 'deposit_throughput.json'}")
+        if args.pyspy:
+            folded = OUT / f"deposit_pyspy_{t['topology']}.folded"
+            print(f"{'':<10} py-spy, inclusive share of the server's samples ({folded}):")
+            for share, function in hot_functions(folded):
+                print(f"{'':<10} {share:>5.1f} %  {function}")
+    OUT.mkdir(exist_ok=True)
+    (OUT / "deposit_throughput.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
+    print(f"written {OUT / 'deposit_throughput.json'}")
 
 
 if __name__ == "__main__":

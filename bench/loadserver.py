@@ -184,6 +184,48 @@ def pointed_at(server: Server) -> Iterator[None]:
         get_settings.cache_clear()
 
 
+@contextmanager
+def sampled(server: Server, label: str, out: Path) -> Iterator[None]:
+    """Sample every server process with py-spy (``--pyspy``) while the block runs: a flame graph
+    ``<label>.svg`` and folded stacks ``<label>.folded`` in ``out``, summarised by ``hot_functions``.
+    py-spy samples from outside (no profiler inside the server changing what it measures)."""
+    import shutil
+
+    import psutil
+
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    pid = psutil.Process(server.proc.pid).pid
+    out.mkdir(exist_ok=True)
+    common = [spy, "record", "--pid", str(pid), "--subprocesses", "--rate", "200", "--nonblocking", "--gil"]
+    procs = [
+        subprocess.Popen([*common, "--format", fmt, "-o", str(out / f"{label}.{ext}")], stdout=subprocess.DEVNULL)
+        for fmt, ext in (("flamegraph", "svg"), ("raw", "folded"))
+    ]
+    try:
+        yield
+    finally:
+        for p in procs:
+            p.send_signal(2)  # SIGINT: py-spy writes its output and exits
+        for p in procs:
+            p.wait(timeout=60)
+
+
+def hot_functions(folded: Path, top: int = 40) -> list[tuple[float, str]]:
+    """(share of samples in %, function) by inclusive samples, from py-spy's folded stacks: each
+    function counted once per stack it appears in."""
+    from collections import Counter
+
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in folded.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        count = int(n)
+        total += count
+        for frame in set(stack.split(";")):
+            inclusive[frame] += count
+    return [(round(100 * n / max(1, total), 1), f) for f, n in inclusive.most_common(top)]
+
+
 def latency(samples: list[float]) -> dict[str, float]:
     """Median, p95 and max in milliseconds of ``samples`` (seconds); zeros when empty."""
     if not samples:
