@@ -8,6 +8,8 @@ hence the fallback chain.
 from __future__ import annotations
 
 import copy
+import functools
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,7 @@ from fpdf import FPDF
 from fpdf.drawing_primitives import convert_to_device_color
 from fpdf.fonts import TTFFont
 from qrcode.constants import ERROR_CORRECT_M
+from qrcode.util import MODE_8BIT_BYTE, QRData
 
 from mrasla_app.documents import font_embed
 
@@ -33,6 +36,7 @@ FONT_FILES = {
 }
 PAGE_H_MM = 297.0
 QR_MASK = 2  # see ``qr_matrix``
+_DARK_RUN = re.compile("1+")
 PT_PER_MM = 72 / 25.4
 
 
@@ -183,44 +187,48 @@ def qr_matrix(data: str) -> list[list[bool]]:
     which builds and scores all eight masked symbols: ~4 ms here, a third of a receipt's
     rendering. Every mask is valid and decodable (ISO/IEC 18004, data masking); the evaluation
     only avoids patterns that can trouble poor scanners, unlikely for a URL printed at 36 mm
-    (checked with ``zbarimg`` on rasterised receipts in the tests).
+    (checked with ``zbarimg`` on rasterised receipts in the tests). The data is one byte-mode
+    segment, so the smallest version depends on its length only: ``_version`` asks qrcode once per
+    length instead of encoding every receipt's data a second time to find it.
     """
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4, mask_pattern=QR_MASK)
-    qr.add_data(data)
-    qr.make(fit=True)
+    payload = QRData(data.encode(), mode=MODE_8BIT_BYTE)
+    qr = qrcode.QRCode(
+        version=_version(len(payload)), error_correction=ERROR_CORRECT_M, border=4, mask_pattern=QR_MASK
+    )
+    qr.add_data(payload)
+    qr.make(fit=False)
     return qr.get_matrix()
+
+
+@functools.lru_cache(maxsize=256)
+def _version(length: int) -> int:
+    """The smallest QR version holding ``length`` bytes in byte mode at level M (qrcode's ``best_fit``)."""
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M)
+    qr.add_data(QRData(bytes(length), mode=MODE_8BIT_BYTE))
+    return qr.best_fit()
 
 
 def draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
     """Draw the QR code as vector rectangles (crisp at any zoom, no image encoding cost).
 
-    Horizontal runs of dark modules are merged into one rectangle each; the operators are
-    written directly (what ``pdf.rect`` writes, without its per-call overhead: hundreds of
-    rectangles) inside ``q``/``Q``, so fpdf2's tracked fill colour stays true.
+    The operators are written directly (what ``pdf.rect`` writes, without its per-call overhead:
+    hundreds of rectangles) inside ``q``/``Q``, so fpdf2's tracked fill colour stays true. A ``cm``
+    matrix maps one module to one unit, so each horizontal run of dark modules is four small integers;
+    all runs are one path filled once, which leaves no anti-aliasing seam between abutting modules
+    (separate fills would need overlapping rectangles).
     """
     matrix = qr_matrix(data)
-    module = size / len(matrix)
-    k, page_h = pdf.k, pdf.h
-
-    def rect(rx: float, ry: float, rw: float, rh: float) -> str:
-        return f"{rx * k:.2f} {(page_h - ry) * k:.2f} {rw * k:.2f} {-rh * k:.2f} re f"
-
+    module = size / len(matrix) * pdf.k
+    top = (pdf.h - y) * pdf.k
     ops = [
         "q",
         convert_to_device_color(255, 255, 255).serialize().lower(),
-        rect(x, y, size, size),
+        f"{x * pdf.k:.2f} {top:.2f} {size * pdf.k:.2f} {-size * pdf.k:.2f} re f",
         convert_to_device_color(0, 0, 0).serialize().lower(),
+        f"{module:.5f} 0 0 {-module:.5f} {x * pdf.k:.2f} {top:.2f} cm",
     ]
     for row_index, row in enumerate(matrix):
-        start = None
-        for col, dark in enumerate([*row, False]):
-            if dark and start is None:
-                start = col
-            elif not dark and start is not None:
-                # A hair of overlap avoids anti-aliasing seams between modules in viewers.
-                ops.append(
-                    rect(x + start * module, y + row_index * module, (col - start) * module + 0.01, module + 0.01)
-                )
-                start = None
-    ops.append("Q")
+        line = "".join("1" if dark else "0" for dark in row)
+        ops.extend(f"{run.start()} {row_index} {run.end() - run.start()} 1 re" for run in _DARK_RUN.finditer(line))
+    ops.append("f\nQ")
     pdf._out("\n".join(ops))
