@@ -192,9 +192,7 @@ def qr_matrix(data: str) -> list[list[bool]]:
     length instead of encoding every receipt's data a second time to find it.
     """
     payload = QRData(data.encode(), mode=MODE_8BIT_BYTE)
-    qr = qrcode.QRCode(
-        version=_version(len(payload)), error_correction=ERROR_CORRECT_M, border=4, mask_pattern=QR_MASK
-    )
+    qr = qrcode.QRCode(version=_version(len(payload)), error_correction=ERROR_CORRECT_M, border=4, mask_pattern=QR_MASK)
     qr.add_data(payload)
     qr.make(fit=False)
     return qr.get_matrix()

@@ -4,6 +4,7 @@ SQLite and, with MRASLA_TEST_PG, on PostgreSQL: the expected results are the sam
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -208,6 +209,26 @@ def test_a_dead_workers_lease_expires_and_attempts_are_bounded(seeded):
     assert extraction.extract_pending() == 0
     with db.read_session() as s:
         assert s.execute(select(DocumentText.status)).scalars().all() == [TextStatus.failed]
+
+
+def test_documents_are_read_in_batches_and_an_unread_lease_is_released_with_its_attempt(seeded, monkeypatch):
+    for word in ("Alpha", "Bravo", "Charlie"):
+        deposit(seeded, "Demande", files=[(f"{word}.pdf", pdf_bytes(text=f"Document {word} lisible"))])
+    real_read = extraction.read
+
+    def slow_read(doc):
+        time.sleep(0.3)
+        return real_read(doc)
+
+    monkeypatch.setattr(extraction, "read", slow_read)
+    assert extraction.extract_pending(budget=0.5) == 2  # the budget ran out with the third one leased
+    with db.read_session() as s:
+        rows = s.execute(select(DocumentText).order_by(DocumentText.id)).scalars().all()
+    assert [r.status for r in rows] == [TextStatus.done, TextStatus.done, TextStatus.pending]
+    assert (rows[2].lease_until, rows[2].attempts) == (None, 0)  # free at once, its attempt not spent
+    monkeypatch.setattr(extraction, "read", real_read)
+    assert extraction.extract_pending() == 1
+    assert found(seeded, "charlie") and found(seeded, "alpha")
 
 
 def test_the_job_queues_documents_stored_without_a_row(seeded):

@@ -2,9 +2,9 @@
 
 Registering a letter queues its documents (``queue``: one pending row each, in the registration's
 transaction); the ``document_text`` job also queues any document still without a row (documents
-stored before this existed, or by a path that did not queue). Each pending row is then *leased* by
-one worker with a conditional UPDATE (``lease_until``), read outside any transaction (OCR takes about
-a second per page), and written back as done. A worker that dies mid-read leaves a lease that expires:
+stored before this existed, or by a path that did not queue). Pending rows are then *leased* by
+one worker with a conditional UPDATE (``lease_until``), a batch at a time, read outside any transaction
+(OCR takes about a second per page), and written back as done. A worker that dies mid-read leaves a lease that expires:
 another worker takes the row again, at most ``MAX_ATTEMPTS`` times before it is marked failed. A done
 row is never read again, so running the job twice, or on several workers at once, changes nothing.
 Receipts are the platform's own PDFs: never queued.
@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, insert, literal, or_, select, update
+from sqlalchemy import and_, bindparam, exists, insert, literal, or_, select, update
 from sqlmodel import Session
 
 from mrasla_app import db
@@ -35,6 +35,8 @@ MAX_ATTEMPTS = 3
 MAX_CHARS = 200_000  # of text kept per document (about 60 dense pages)
 BUDGET_SECONDS = 25.0  # per run: the period is a minute, and the other jobs of the loop wait meanwhile
 SWEEP = 1000  # documents queued per run by the sweep
+BATCH = 20  # rows leased, then written back, per write transaction
+FLUSH_SECONDS = 2.0  # a batch's finished readings are written back at least this often
 _ARABIC = re.compile(r"[\u0600-\u06FF]")
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 
@@ -46,9 +48,9 @@ class Reading:
     pages: int
 
 
-def _unqueued(correspondence_id: int | None = None):
+def _unqueued():
     """Documents (receipts excepted) without a ``DocumentText`` row, as INSERT…SELECT columns."""
-    stmt = select(
+    return select(
         Document.id,
         Document.correspondence_id,
         literal(TextStatus.pending.value),
@@ -61,9 +63,6 @@ def _unqueued(correspondence_id: int | None = None):
         literal(0),
         Document.created_at,
     ).where(Document.kind != DocumentKind.receipt, ~exists().where(DocumentText.document_id == Document.id))
-    if correspondence_id is not None:
-        stmt = stmt.where(Document.correspondence_id == correspondence_id)
-    return stmt
 
 
 _COLUMNS = (
@@ -81,11 +80,17 @@ _COLUMNS = (
 )
 
 
+#: Built once: every registration runs it (constructing it took about as long as executing it).
+_QUEUE_ONE = insert(DocumentText).from_select(
+    _COLUMNS, _unqueued().where(Document.correspondence_id == bindparam("correspondence_id"))
+)
+
+
 def queue(session: Session, correspondence_id: int) -> None:
     """Queue the correspondence's documents for reading (call after they are flushed, in the same
     transaction: the letter and its queued reading commit together)."""
     session.flush()
-    session.execute(insert(DocumentText).from_select(_COLUMNS, _unqueued(correspondence_id)))
+    session.connection().execute(_QUEUE_ONE, {"correspondence_id": correspondence_id})
 
 
 def sweep() -> int:
@@ -126,69 +131,99 @@ def read(doc: Document) -> Reading:
     return Reading("\f".join(text for text, _ in pages), source, len(pages))
 
 
-def _lease(now: datetime) -> tuple[int, int] | None:
-    """Lease the oldest readable pending row: (row id, document id), or None when there is none."""
+def _lease(now: datetime, limit: int) -> list[tuple[int, Document | None]]:
+    """Lease up to ``limit`` of the oldest readable pending rows, in one write transaction:
+    [(row id, its document — None if it is gone)]. Rows that outlived ``MAX_ATTEMPTS`` workers are
+    marked failed instead."""
     free = and_(
         DocumentText.status == TextStatus.pending,
         or_(DocumentText.lease_until.is_(None), DocumentText.lease_until < now),
     )
     with db.write_session() as session:
-        for row_id, document_id, attempts in session.execute(
-            select(DocumentText.id, DocumentText.document_id, DocumentText.attempts)
+        rows = session.execute(
+            select(DocumentText.id, DocumentText.attempts, Document)
+            .outerjoin(Document, Document.id == DocumentText.document_id)
             .where(free)
             .order_by(DocumentText.id)
-            .limit(5)
-        ).all():
-            if attempts >= MAX_ATTEMPTS:  # it killed or outlived MAX_ATTEMPTS workers: give up on it
-                session.execute(
-                    update(DocumentText)
-                    .where(DocumentText.id == row_id, free)
-                    .values(status=TextStatus.failed, lease_until=None)
-                )
-                continue
-            won = session.execute(
+            .limit(limit)
+        ).all()
+        spent = [row_id for row_id, attempts, _doc in rows if attempts >= MAX_ATTEMPTS]
+        if spent:  # it killed or outlived MAX_ATTEMPTS workers: give up on it
+            session.execute(
                 update(DocumentText)
-                .where(DocumentText.id == row_id, free)
-                .values(lease_until=now + LEASE, attempts=DocumentText.attempts + 1)
-            ).rowcount
-            if won == 1:
-                return row_id, document_id
-    return None
+                .where(DocumentText.id.in_(spent), free)
+                .values(status=TextStatus.failed, lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
+        wanted = {row_id: doc for row_id, attempts, doc in rows if attempts < MAX_ATTEMPTS}
+        if not wanted:
+            return []
+        won = session.execute(
+            update(DocumentText)
+            .where(DocumentText.id.in_(wanted), free)
+            .values(lease_until=now + LEASE, attempts=DocumentText.attempts + 1)
+            .returning(DocumentText.id)
+            .execution_options(synchronize_session=False)
+        ).scalars()
+        return [(row_id, wanted[row_id]) for row_id in sorted(won)]
 
 
-def _store(row_id: int, result: Reading | None) -> None:
+def _store(results: list[tuple[int, Reading | None]], unread: list[int]) -> None:
+    """Write back a batch in one transaction: each reading (None: it failed, retried by a later run
+    until ``MAX_ATTEMPTS``), and release the leases of rows left unread (their attempt not spent)."""
     with db.write_session() as session:
-        row = session.get(DocumentText, row_id)
-        if row is None or row.status is not TextStatus.pending:
-            return
-        if result is None:
-            row.status = TextStatus.failed if row.attempts >= MAX_ATTEMPTS else TextStatus.pending
-        else:
-            body = clean(result.body)[:MAX_CHARS]
-            row.body, row.search_text = body, " ".join(index_forms(body))
-            row.source, row.pages, row.char_count = result.source, result.pages, len(body)
-            row.language, row.status, row.extracted_at = language(body), TextStatus.done, utcnow()
-        row.lease_until = None
+        rows = {
+            row.id: row
+            for row in session.execute(
+                select(DocumentText).where(DocumentText.id.in_([row_id for row_id, _ in results] + unread))
+            ).scalars()
+        }
+        for row_id, result in results:
+            row = rows.get(row_id)
+            if row is None or row.status is not TextStatus.pending:
+                continue
+            if result is None:
+                row.status = TextStatus.failed if row.attempts >= MAX_ATTEMPTS else TextStatus.pending
+            else:
+                body = clean(result.body)[:MAX_CHARS]
+                row.body, row.search_text = body, " ".join(index_forms(body))
+                row.source, row.pages, row.char_count = result.source, result.pages, len(body)
+                row.language, row.status, row.extracted_at = language(body), TextStatus.done, utcnow()
+            row.lease_until = None
+        for row_id in unread:
+            row = rows.get(row_id)
+            if row is not None and row.status is TextStatus.pending:
+                row.lease_until, row.attempts = None, max(0, row.attempts - 1)
 
 
 def extract_pending(budget: float = BUDGET_SECONDS, limit: int | None = None) -> int:
     """Read pending documents until ``budget`` seconds (or ``limit`` documents) are spent; returns how
-    many were read. A document that cannot be read is logged and retried by a later run."""
+    many were read. Rows are leased and written back ``BATCH`` at a time (two write transactions per
+    batch, not per document: most deposits carry a short PDF read in milliseconds); a batch is written
+    back early once it has taken ``FLUSH_SECONDS`` (OCR), so finished readings are not held back. A
+    document that cannot be read is logged and retried by a later run."""
     started, done = time.monotonic(), 0
     while time.monotonic() - started < budget and (limit is None or done < limit):
-        leased = _lease(utcnow())
-        if leased is None:
+        batch = _lease(utcnow(), BATCH if limit is None else min(BATCH, limit - done))
+        if not batch:
             break
-        row_id, document_id = leased
-        with db.read_session() as session:
-            doc = session.get(Document, document_id)
-        try:
-            result = read(doc) if doc is not None else Reading("", TextSource.none, 0)
-        except Exception:  # noqa: BLE001 - a damaged file or a missing model: counted as an attempt
-            log.exception("reading document %s failed", document_id)
-            result = None
-        _store(row_id, result)
-        done += result is not None
+        results: list[tuple[int, Reading | None]] = []
+        flushed = time.monotonic()
+        for index, (row_id, doc) in enumerate(batch):
+            if time.monotonic() - started >= budget:
+                _store(results, [row_id for row_id, _doc in batch[index:]])
+                return done
+            try:
+                result = read(doc) if doc is not None else Reading("", TextSource.none, 0)
+            except Exception:  # noqa: BLE001 - a damaged file or a missing model: counted as an attempt
+                log.exception("reading document %s failed", doc.id if doc is not None else "?")
+                result = None
+            results.append((row_id, result))
+            done += result is not None
+            if time.monotonic() - flushed >= FLUSH_SECONDS and index + 1 < len(batch):
+                _store(results, [])
+                results, flushed = [], time.monotonic()
+        _store(results, [])
     return done
 
 

@@ -165,9 +165,9 @@ def register(
                 filename=filename,
                 content_type=f.content_type,
                 size=len(f.data),
-                sha256=hashlib.sha256(f.data).hexdigest(),
+                sha256=f.sha256,
                 pages=f.pages,
-                pdf_sha256=hashlib.sha256(f.pdf).hexdigest(),
+                pdf_sha256=f.pdf_sha256,
             )
         )
     receipt_sha = None
@@ -194,7 +194,7 @@ def register(
     extraction.queue(session, corr.id)
     details: dict[str, object] = {"number": number, **(data or {}), "files": len(accepted)}
     if hashes:
-        details["sha256"] = [hashlib.sha256(f.data).hexdigest() for _kind, _name, f in documents]
+        details["sha256"] = [f.sha256 for _kind, _name, f in documents]
     if receipt_sha is not None:
         details["receipt_sha256"] = receipt_sha
     audit.record(
@@ -239,9 +239,9 @@ def _issue(
                 Attachment(
                     filename,
                     f.pages,
-                    hashlib.sha256(f.data).hexdigest(),
+                    f.sha256,
                     len(f.data),
-                    hashlib.sha256(f.pdf).hexdigest() if receipt.conversions and f.converted else None,
+                    f.pdf_sha256 if receipt.conversions and f.converted else None,
                 )
                 for _kind, filename, f in documents
             ),

@@ -11,6 +11,8 @@ and ends with the extension of its real type.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 import struct
 import unicodedata
@@ -41,6 +43,15 @@ class InspectedFile:
     data: bytes
     pdf: bytes  # the same bytes for a PDF; a one-page PDF for an image; the conversion of an Office document
     pages: int
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        """Of the original bytes, hashed once however many rows and receipt lines name it."""
+        return hashlib.sha256(self.data).hexdigest()
+
+    @functools.cached_property
+    def pdf_sha256(self) -> str:
+        return self.sha256 if self.pdf is self.data else hashlib.sha256(self.pdf).hexdigest()
 
     @property
     def converted(self) -> bool:
