@@ -9,11 +9,12 @@ PostgreSQL: the row lock taken by the UPDATE).
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import Executable, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -94,23 +95,30 @@ def typed_number(text: str) -> str | None:
 
 
 def next_number(session: Session, administration_id: int, year: int, direction: Direction) -> int:
-    """Take the next sequence number; only valid inside the transaction that uses it."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(
-        insert(RegistryCounter)
-        .values(administration_id=administration_id, year=year, direction=direction.value, value=0)
-        .on_conflict_do_nothing()
-    )
-    return session.execute(
-        update(RegistryCounter)
-        .where(
-            RegistryCounter.administration_id == administration_id,
-            RegistryCounter.year == year,
-            RegistryCounter.direction == direction.value,
+    """Take the next sequence number; only valid inside the transaction that uses it. One statement
+    creates the counter at 1 or increments it, and holds its row lock until the transaction ends: a
+    concurrent registration of the same register waits, so numbers are handed out without gaps."""
+    return (
+        session.connection()
+        .execute(
+            _increment(session.get_bind().dialect.name),
+            {"administration_id": administration_id, "year": year, "direction": direction.value},
         )
-        .values(value=RegistryCounter.value + 1)
+        .scalar_one()
+    )
+
+
+@functools.cache
+def _increment(dialect: str) -> Executable:
+    """``next_number``'s upsert for ``dialect`` (PostgreSQL or SQLite), built once."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    keys = (RegistryCounter.administration_id, RegistryCounter.year, RegistryCounter.direction)
+    return (
+        insert(RegistryCounter)
+        .values({key: bindparam(key.key) for key in keys} | {RegistryCounter.value: 1})
+        .on_conflict_do_update(index_elements=list(keys), set_={"value": RegistryCounter.value + 1})
         .returning(RegistryCounter.value)
-    ).scalar_one()
+    )
 
 
 def allocate(
