@@ -47,11 +47,14 @@ def _digest(ev: AuditEvent) -> str:
 
 
 def _lock_head(session: Session, chain: str) -> AuditHead:
-    """Fetch (creating if needed) and lock the chain head for the rest of the transaction."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    """Fetch (creating it the first time) and lock the chain head for the rest of the transaction."""
+    locked = select(AuditHead).where(AuditHead.chain == chain).with_for_update()
+    head = session.execute(locked).scalar_one_or_none()
+    if head is not None:  # every event but a chain's first: one statement
+        return head
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(insert(AuditHead).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing())
-    return session.execute(select(AuditHead).where(AuditHead.chain == chain).with_for_update()).scalar_one()
+    return session.execute(locked).scalar_one()
 
 
 def record(
