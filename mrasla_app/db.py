@@ -11,7 +11,7 @@ Two kinds of sessions:
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -102,8 +102,8 @@ _SQLITE_WRITER = threading.Lock()
 
 
 @contextmanager
-def _writer_turn() -> Iterator[None]:
-    if not get_settings().is_sqlite:
+def _writer_turn(url: str) -> Iterator[None]:
+    if not url.startswith("sqlite"):
         yield
         return
     if not _SQLITE_WRITER.acquire(timeout=120):
@@ -115,9 +115,11 @@ def _writer_turn() -> Iterator[None]:
 
 
 @contextmanager
-def write_session() -> Iterator[Session]:
-    """One write transaction: commit on success, roll back on any exception."""
-    with _writer_turn(), _factory(engine(write=True))() as session:
+def write_session(url: str | None = None) -> Iterator[Session]:
+    """One write transaction: commit on success, roll back on any exception. ``url``: another
+    database than the configured one (work queued for a database the process has switched from)."""
+    url = url or get_settings().database_url
+    with _writer_turn(url), _factory(_engines(url)[1])() as session:
         try:
             yield session
             session.commit()
@@ -126,8 +128,14 @@ def write_session() -> Iterator[Session]:
             raise
 
 
+#: Called by ``reset_engines`` before the engines go: work still queued for them is written first.
+BEFORE_RESET: list[Callable[[], None]] = []
+
+
 def reset_engines() -> None:
     """Forget cached engines (tests switch databases between runs)."""
+    for hook in BEFORE_RESET:
+        hook()
     for reader, writer in _ENGINES.values():
         reader.dispose()
         writer.dispose()

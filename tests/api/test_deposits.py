@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from mrasla_app import db
 from mrasla_app.models import AuditEvent, Correspondence, Document, Notification, RegistryCounter
-from mrasla_app.services.platform import audit
+from mrasla_app.services.platform import audit, notifications
 from mrasla_app.services.portal import deposits
 from mrasla_app.services.portal.deposits import DepositForm
 from tests.api.conftest import deposit_form
@@ -77,6 +77,7 @@ def test_deposit_with_pdf_and_photo_returns_number_and_working_links(client, see
 
     mails = list((seeded.data_dir / "outbox").glob("*.eml"))
     assert len(mails) == 1 and body["registry_number"] in mails[0].read_text(errors="replace")
+    notifications.write_back_pending()  # the request's outcome is written back within half a second
     with db.read_session() as s:
         assert audit.verify(s) == []
         message = s.execute(select(Notification)).scalar_one()

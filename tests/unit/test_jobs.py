@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
@@ -103,6 +104,41 @@ def test_a_message_queued_claimed_is_sent_by_its_caller_or_after_the_claim_goes_
         rows = {n.id: n for n in s.execute(select(Notification)).scalars()}
     assert (rows[delivered.id].status, rows[delivered.id].attempts) == (NotificationStatus.sent, 1)
     assert (rows[abandoned.id].status, rows[abandoned.id].attempts) == (NotificationStatus.sent, 2)
+
+
+def test_request_outcomes_are_written_back_together_and_a_lost_write_back_means_a_resend(seeded, monkeypatch):
+    """Requests write their e-mails' outcomes back together, half a second later (one transaction for
+    many deposits); a process that dies before that leaves the claims to go stale: sent again, never lost."""
+    with db.write_session() as s:
+        first, second, lost = (
+            notifications.queue(s, f"{who}@example.ma", "Sujet", "Corps", claimed=True)
+            for who in ("first", "second", "lost")
+        )
+    sent = []
+    monkeypatch.setattr(notifications, "_send", lambda msg, settings, n: sent.append(n.id))
+    transactions = []
+    write_session = db.write_session
+    monkeypatch.setattr(db, "write_session", lambda url=None: transactions.append(url) or write_session(url))
+
+    def statuses() -> dict[int, NotificationStatus]:
+        with db.read_session() as s:
+            return dict(s.execute(select(Notification.id, Notification.status)).all())
+
+    assert notifications.deliver_claimed([first], write_back_later=True) == 1
+    assert notifications.deliver_claimed([second], write_back_later=True) == 1
+    assert statuses()[first.id] is NotificationStatus.sending and transactions == []  # not yet written
+    deadline = time.monotonic() + 5
+    while statuses()[second.id] is not NotificationStatus.sent and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert statuses()[first.id] is statuses()[second.id] is NotificationStatus.sent
+    assert len(transactions) == 1  # both in one write transaction
+
+    assert notifications.deliver_claimed([lost], write_back_later=True) == 1
+    notifications._OUTCOMES._pending.clear()  # the process died before writing it back
+    later = utcnow() + notifications.CLAIM_TIMEOUT + timedelta(seconds=1)
+    monkeypatch.setattr(notifications, "utcnow", lambda: later)
+    assert notifications.deliver() == 1 and sent == [first.id, second.id, lost.id, lost.id]
+    assert statuses()[lost.id] is NotificationStatus.sent
 
 
 def test_a_digest_killed_mid_run_leaves_nothing_and_runs_again(seeded):

@@ -13,9 +13,12 @@ a Web Push notification to that person's subscribed browsers (``services.paraphe
 
 from __future__ import annotations
 
+import atexit
 import json
+import logging
 import re
 import smtplib
+import threading
 import urllib.request
 from collections.abc import Iterable
 from datetime import timedelta
@@ -31,6 +34,8 @@ from mrasla_app.i18n import translate
 from mrasla_app.models import Notification, NotificationStatus, PushSubscription
 from mrasla_app.models.base import utcnow
 from mrasla_app.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 CLAIM_TIMEOUT = timedelta(minutes=10)
@@ -165,12 +170,20 @@ def deliver(ids: Iterable[int] | None = None) -> int:
     return deliver_claimed(_claim(ids))
 
 
-def deliver_claimed(messages: Iterable[Notification]) -> int:
+Outcome = dict[int, tuple[NotificationStatus, str]]  # message id → (status, error)
+
+
+def deliver_claimed(messages: Iterable[Notification], *, write_back_later: bool = False) -> int:
     """Send messages already claimed (by ``_claim``, or queued ``claimed=True`` in a transaction that has
     committed since), outside any transaction, then mark each sent, or queued again for the retry job
-    (failed after ``MAX_ATTEMPTS``) in one transaction; returns how many were sent."""
+    (failed after ``MAX_ATTEMPTS``) in one transaction; returns how many were sent.
+
+    ``write_back_later`` (requests): the outcomes join those of the requests of the next
+    ``WRITE_BACK_DELAY`` and are written together (``_OUTCOMES``), not in a transaction per request.
+    A process that dies before writing them leaves its messages claimed: the retry job sends them
+    again after ``CLAIM_TIMEOUT`` — at least once, never lost, as when it dies before sending."""
     settings = get_settings()
-    outcome: dict[int, tuple[NotificationStatus, str]] = {}
+    outcome: Outcome = {}
     for n in messages:
         try:
             if is_phone(n.to_address):
@@ -183,14 +196,68 @@ def deliver_claimed(messages: Iterable[Notification]) -> int:
         except (OSError, smtplib.SMTPException) as exc:
             status = NotificationStatus.failed if n.attempts >= MAX_ATTEMPTS else NotificationStatus.queued
             outcome[n.id] = (status, f"{type(exc).__name__}: {exc}"[:255])
-    if outcome:
-        with db.write_session() as session:
-            for nid, (status, error) in outcome.items():
-                session.execute(
-                    update(Notification)
-                    .where(Notification.id == nid)
-                    .values(
-                        status=status, last_error=error, sent_at=utcnow() if status is NotificationStatus.sent else None
-                    )
-                )
+    if write_back_later:
+        _OUTCOMES.add(settings.database_url, outcome)
+    elif outcome:
+        _write_back(settings.database_url, outcome)
     return sum(1 for status, _ in outcome.values() if status is NotificationStatus.sent)
+
+
+def _write_back(url: str, outcome: Outcome) -> None:
+    with db.write_session(url) as session:
+        for nid, (status, error) in outcome.items():
+            session.execute(
+                update(Notification)
+                .where(Notification.id == nid)
+                .values(
+                    status=status, last_error=error, sent_at=utcnow() if status is NotificationStatus.sent else None
+                )
+                .execution_options(synchronize_session=False)
+            )
+
+
+WRITE_BACK_DELAY = 0.5  # seconds
+
+
+class _PendingOutcomes:
+    """Outcomes waiting to be written, per database URL, by a timer ``WRITE_BACK_DELAY`` after the first
+    one; written at once when the process exits or switches databases (``db.BEFORE_RESET``)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[str, Outcome] = {}
+        self._timer: threading.Timer | None = None
+
+    def add(self, url: str, outcome: Outcome) -> None:
+        if not outcome:
+            return
+        with self._lock:
+            self._pending.setdefault(url, {}).update(outcome)
+            if self._timer is None:
+                self._timer = threading.Timer(WRITE_BACK_DELAY, self.flush)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        for url, outcome in pending.items():
+            try:
+                _write_back(url, outcome)
+            except Exception:  # noqa: BLE001 - logged; the claims go stale and the retry job resends
+                log.exception("writing back %d notification outcomes failed", len(outcome))
+
+
+_OUTCOMES = _PendingOutcomes()
+
+
+def write_back_pending() -> None:
+    """Write the outcomes still waiting now (at exit, before a switch of database, in tests)."""
+    _OUTCOMES.flush()
+
+
+atexit.register(write_back_pending)
+db.BEFORE_RESET.append(write_back_pending)

@@ -10,7 +10,8 @@ is either fully stored or clearly refused.
 *before* opening the write transaction, so the writer lock (SQLite) or the registry counter's row
 lock (PostgreSQL) is held only for the number, the rows and the receipt — whose storage (its fsyncs)
 runs beside the last rows, the commit waiting for it — and sends the depositor's e-mail after the
-commit, the message queued already claimed (no transaction of its own to claim it). A blob stored by a
+commit, the message queued already claimed (no transaction of its own to claim it) and its outcome
+written back with those of the other requests of the same half second. A blob stored by a
 request that then fails is unreferenced, as after a rollback, and ``mrasla fsck --gc`` reclaims it.
 """
 
@@ -311,5 +312,5 @@ def submit_and_notify(form: DepositForm, *, ip: str = "") -> DepositResult:
         if previous is None:
             raise
         return previous
-    notifications.deliver_claimed(result.notifications)
+    notifications.deliver_claimed(result.notifications, write_back_later=True)
     return result
