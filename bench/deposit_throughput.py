@@ -28,7 +28,10 @@ number, its attachment (the uploaded file's SHA-256, the blob on disk matching i
 there are exactly as many portal deposits as acknowledgements; numbers are gap-free per
 administration, year and direction (1…n); ``mrasla fsck`` passes; a sample of receipts validates.
 
-Target (issue #7): ≥ 40 deposits/s sustained for 60 s, p95 ≤ 400 ms, zero errors.
+Target (issue #7): ≥ 40 deposits/s sustained for 60 s, p95 ≤ 400 ms, zero errors. With ``--rate 40`` the
+clients are paced (open loop): 40 deposits/s are offered whatever the answers' speed, and each latency counts
+from the deposit's due time. The closed loop measures capacity; 20 closed-loop clients at 40/s wait
+20 / 40 = 500 ms on average (Little's law), so p95 ≤ 400 ms at 40/s is a paced figure.
 Usage: ``python bench/deposit_throughput.py [--duration 60] [--clients 20] [--pg URL --redis URL]``.
 Prints a table; writes ``bench/out/deposit_throughput.json``.
 """
@@ -104,11 +107,14 @@ class Run:
     administrations: list[str] = field(default_factory=list)  # codes, deposited to round robin
 
 
-async def _deposit(client: httpx.AsyncClient, template: bytes, n: int, run: Run, measured: bool) -> None:
+async def _deposit(
+    client: httpx.AsyncClient, template: bytes, n: int, run: Run, measured: bool, due: float | None = None
+) -> None:
+    """One deposit; its latency counts from ``due`` (its scheduled time, paced runs) when given."""
     codes = run.administrations
     key, pdf = f"bench-{n}", unique_pdf(template, n)
     run.uploaded[key] = hashlib.sha256(pdf).hexdigest()
-    t0 = time.perf_counter()
+    t0 = due if due is not None else time.perf_counter()
     try:
         r = await client.post(
             "/api/v1/deposits",
@@ -138,6 +144,28 @@ async def _deposit(client: httpx.AsyncClient, template: bytes, n: int, run: Run,
         run.errors.append(f"{key}: HTTP {r.status_code} {r.text[:200]}")
 
 
+async def _paced_loop(base: str, clients: int, rate: float, seconds: float, one) -> tuple[float, int]:
+    """Open loop: call ``i`` is due at ``start + i / rate`` and is sent by the first of ``clients`` free
+    then; ``one(client, i, due)`` measures from ``due``, so time spent waiting for a free client counts
+    (no coordinated omission). (elapsed, calls started)."""
+    counter = iter(range(10**9))
+    start = time.perf_counter()
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+
+        async def loop() -> None:
+            while True:
+                i = next(counter)
+                due = start + i / rate
+                if due >= start + seconds:
+                    return
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                await one(client, i, due)
+
+        await asyncio.gather(*(loop() for _ in range(clients)))
+        return time.perf_counter() - start, next(counter)
+
+
 async def _closed_loop(base: str, clients: int, seconds: float, one) -> tuple[float, int]:
     """``clients`` loops calling ``one(client, i)`` until ``seconds`` pass; (elapsed, calls started)."""
     counter = iter(range(10**9))
@@ -162,7 +190,10 @@ def deposits(
     template: bytes,
     administrations: int,
     pyspy: bool = False,
+    rate: float = 0.0,
 ) -> tuple[Run, dict]:
+    """Warm-up, then the measured window: closed loop (each client deposits again as soon as answered), or
+    paced at ``rate`` deposits/s over the same clients (``_paced_loop``)."""
     directory = httpx.get(f"{server.base_url}/api/v1/administrations", timeout=30).json()
     run = Run(administrations=sorted(a["code"] for a in directory)[: administrations or None])
     offset = 10**6 if server.topology == "pg-redis" else 0  # distinct files across topologies
@@ -174,12 +205,18 @@ def deposits(
     warm_acks, warm_errors = len(run.acknowledged), len(run.errors)
     cpu0, server_cpu0, load0 = time.process_time(), server.cpu_seconds(), load()
     with sampled(server, f"deposit_pyspy_{server.topology}", OUT) if pyspy else nullcontext():
+        first = offset + 10**5
         elapsed, _ = asyncio.run(
-            _closed_loop(
+            _paced_loop(
                 server.base_url,
                 clients,
+                rate,
                 seconds,
-                lambda c, i: _deposit(c, template, offset + 10**5 + i, run, measured=True),
+                lambda c, i, due: _deposit(c, template, first + i, run, measured=True, due=due),
+            )
+            if rate
+            else _closed_loop(
+                server.base_url, clients, seconds, lambda c, i: _deposit(c, template, first + i, run, measured=True)
             )
         )
     measured_ok = len(run.acknowledged) - warm_acks
@@ -321,7 +358,7 @@ def bench_topology(topology: str, args: argparse.Namespace, template: bytes) -> 
         base = healthz(server, args.clients, args.baseline_seconds)
         print(f"[{topology}] deposits: warm-up {args.warmup:.0f} s, then {args.duration:.0f} s…", flush=True)
         run, dep = deposits(
-            server, args.clients, args.duration, args.warmup, template, args.administrations, args.pyspy
+            server, args.clients, args.duration, args.warmup, template, args.administrations, args.pyspy, args.rate
         )
         print(f"[{topology}] checking {len(run.acknowledged)} acknowledged deposits…", flush=True)
         check = verify(server, run)
@@ -356,6 +393,13 @@ def main() -> None:
         help="deposit to the first N administrations of the directory (default: all)",
     )
     parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="offer this many deposits/s over the clients (open loop, latency from each deposit's due time) "
+        "instead of the closed loop; 20 closed-loop clients at 40/s wait 500 ms on average (Little's law)",
+    )
+    parser.add_argument(
         "--pyspy",
         action="store_true",
         help="sample the server with py-spy during the measured deposits (flame graph and folded stacks in "
@@ -370,6 +414,7 @@ def main() -> None:
         "machine": machine(),
         "load_at_start": load(),
         "clients": args.clients,
+        "mode": f"paced at {args.rate:g}/s" if args.rate else "closed loop",
         "duration_s": args.duration,
         "pdf_bytes": len(template),
         "target": TARGET,
@@ -377,7 +422,8 @@ def main() -> None:
         "topologies": [],
     }
     print(
-        f"{len(template) // 1000} KB PDF per deposit, {args.clients} clients, {args.duration:.0f} s; "
+        f"{len(template) // 1000} KB PDF per deposit, {args.clients} clients ({result['mode']}), "
+        f"{args.duration:.0f} s; "
         f"load {result['load_at_start']}, {result['machine']['cpus']} CPUs; lifted for the run: {LIFTED}"
     )
     result["topologies"] = each_topology(args, lambda topology: bench_topology(topology, args, template))
