@@ -129,8 +129,6 @@ def register(
     receipt when ``receipt`` is given. The audit ``event``'s data is ``data`` with the number, the
     number of files, the documents' hashes (``hashes``) and the receipt's hash. ``notice``: the
     sender's e-mail, which needs ``access_token``."""
-    now = at or utcnow().replace(microsecond=0)
-    year, seq, number = registry.allocate(session, adm, direction, now)
     if party is not None:
         session.add(party)
         session.flush()
@@ -138,22 +136,17 @@ def register(
             contacts.link_party(session, party, adm.id, contact_id)
         role = "sender_party_id" if direction is Direction.incoming else "recipient_party_id"
         columns = {**columns, role: party.id}
-    corr = Correspondence(
-        **columns,
-        administration_id=adm.id,
-        direction=direction,
-        channel=channel,
-        year=year,
-        seq=seq,
-        registry_number=number,
-        registered_at=now,
-        verify_token_hash=hash_secret(verify_token),
-        access_token_hash=hash_secret(access_token) if access_token else "",
-        search_text=search_document(number, *words),
+    corr = numbered(
+        session,
+        adm,
+        direction,
+        columns={**columns, "channel": channel},
+        words=words,
+        verify_token=verify_token,
+        access_token=access_token,
+        at=at,
     )
-    session.add(corr)
-    session.flush()
-    reference = registry.reference_slug(number)
+    reference = registry.reference_slug(corr.registry_number)
     documents = [(lead.kind, lead.filename.format(reference=reference), lead.file)] if lead else []
     documents += [(kind, f.filename, f) for f in accepted]
     for pos, (doc_kind, filename, f) in enumerate(documents):
@@ -192,7 +185,7 @@ def register(
             )
         )
     extraction.queue(session, corr.id)
-    details: dict[str, object] = {"number": number, **(data or {}), "files": len(accepted)}
+    details: dict[str, object] = {"number": corr.registry_number, **(data or {}), "files": len(accepted)}
     if hashes:
         details["sha256"] = [f.sha256 for _kind, _name, f in documents]
     if receipt_sha is not None:
@@ -211,6 +204,39 @@ def register(
     if stored is not None:
         stored.result()  # durable before the commit; raises what storing raised (the transaction rolls back)
     return Registered(corr, reference, receipt_sha, message)
+
+
+def numbered(
+    session: Session,
+    adm: Administration,
+    direction: Direction,
+    *,
+    columns: dict[str, Any],
+    words: tuple[str, ...],
+    verify_token: str,
+    access_token: str | None = None,
+    at: datetime | None = None,
+) -> Correspondence:
+    """A new correspondence of ``adm`` with the next number of ``direction``'s register (registered ``at``,
+    else now to the second), inserted in the caller's transaction (flushed: it has its id). Its search text
+    is the number then ``words``; only the tokens' hashes are stored."""
+    now = at or utcnow().replace(microsecond=0)
+    year, seq, number = registry.allocate(session, adm, direction, now)
+    corr = Correspondence(
+        **columns,
+        administration_id=adm.id,
+        direction=direction,
+        year=year,
+        seq=seq,
+        registry_number=number,
+        registered_at=now,
+        verify_token_hash=hash_secret(verify_token),
+        access_token_hash=hash_secret(access_token) if access_token else "",
+        search_text=search_document(number, *words),
+    )
+    session.add(corr)
+    session.flush()
+    return corr
 
 
 def _issue(

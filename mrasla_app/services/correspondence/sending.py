@@ -56,14 +56,14 @@ from mrasla_app.models import (
 )
 from mrasla_app.models.base import utcnow
 from mrasla_app.pki.validation import validate_pdf
-from mrasla_app.services.correspondence import letter_actions, registry, scoping
+from mrasla_app.services.correspondence import intake, letter_actions, registry, scoping
 from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.directory import permissions
 from mrasla_app.services.directory.accounts import Actor, hash_secret
 from mrasla_app.services.errors import DomainError, NotFound, PermissionDenied
 from mrasla_app.services.parapheur import folders, lifecycle, views
 from mrasla_app.services.platform import audit, files, notifications, storage
-from mrasla_app.services.platform.text import clean, search_document
+from mrasla_app.services.platform.text import clean
 
 
 class Recipient(str, enum.Enum):
@@ -113,23 +113,11 @@ class _Piece:
 # ------------------------------------------------------------------------------------ helpers
 
 
-def _register(session: Session, adm: Administration, direction: Direction, **fields: object) -> Correspondence:
-    now = utcnow().replace(microsecond=0)
-    year, seq, number = registry.allocate(session, adm, direction, now)
-    corr = Correspondence(
-        administration_id=adm.id,
-        direction=direction,
-        year=year,
-        seq=seq,
-        registry_number=number,
-        registered_at=now,
-        verify_token_hash=hash_secret(secrets.token_urlsafe(24)),
-        **fields,
-    )
-    corr.search_text = search_document(number, corr.subject, corr.message)
-    session.add(corr)
-    session.flush()
-    return corr
+def _register(
+    session: Session, adm: Administration, direction: Direction, words: tuple[str, ...], **fields: object
+) -> Correspondence:
+    """A numbered correspondence whose verification token nobody holds (its documents carry their own)."""
+    return intake.numbered(session, adm, direction, columns=fields, words=words, verify_token=secrets.token_urlsafe(24))
 
 
 def _attach(session: Session, corr: Correspondence, kind: DocumentKind, piece: _Piece, position: int = 0) -> None:
@@ -214,15 +202,13 @@ def _deliver_to_administration(
         session,
         target,
         Direction.incoming,
+        (outgoing.subject, sender.name_fr, sender.name_ar, sender.code, outgoing.registry_number),
         subject=outgoing.subject,
         channel=Channel.inter_administration,
         sender_administration_id=sender.id,
         sender_party_id=party.id,
         status=Status.to_qualify,
         message="",
-    )
-    arrival.search_text = search_document(
-        arrival.registry_number, arrival.subject, sender.name_fr, sender.name_ar, sender.code, outgoing.registry_number
     )
     for pos, piece in enumerate(pieces):
         _attach(session, arrival, DocumentKind.attachment, piece, pos)
@@ -331,6 +317,7 @@ def _send(
             session,
             sender,
             Direction.internal,
+            (subject[:255],),
             subject=subject[:255],
             channel=Channel.platform,
             unit_id=unit_id,
@@ -351,6 +338,7 @@ def _send(
             session,
             sender,
             Direction.outgoing,
+            (subject[:255],),
             subject=subject[:255],
             channel=Channel.inter_administration if target else Channel.portal,
             unit_id=unit_id,
