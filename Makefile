@@ -16,7 +16,7 @@ help:
 	@echo "make run    install, migrate, seed the demo once, serve on http://localhost:$(PORT) (loopback only)"
 	@echo "make test   install test dependencies and run the whole suite"
 	@echo "make test-pg  the suites on PostgreSQL (PG_URL) and the browser suite with Redis + 2 workers (REDIS_URL)"
-	@echo "make bench-load  load benchmarks 2 and 4 (deposit throughput, concurrent agents) on prod servers (~25 min)"
+	@echo "make bench-load  load benchmarks 2 and 4 (deposit throughput closed loop and paced at 40/s, concurrent agents) on prod servers (~30 min)"
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -109,6 +109,7 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 
 bench-load: install $(VENV)/.bench-installed
 	$(BIN)/python bench/deposit_throughput.py --pg $(PG_URL) --redis $(BENCH_REDIS_URL)
+	$(BIN)/python bench/deposit_throughput.py --pg $(PG_URL) --redis $(BENCH_REDIS_URL) --rate 40
 	$(BIN)/python bench/concurrent_agents.py --pg $(PG_URL) --redis $(BENCH_REDIS_URL)
 
 # Issue 19: /deposit, /track and a receipt's verification page on a cheap phone (4x CPU, slow 3G), 5 cold loads

@@ -33,7 +33,7 @@ clients are paced (open loop): 40 deposits/s are offered whatever the answers' s
 from the deposit's due time. The closed loop measures capacity; 20 closed-loop clients at 40/s wait
 20 / 40 = 500 ms on average (Little's law), so p95 ≤ 400 ms at 40/s is a paced figure.
 Usage: ``python bench/deposit_throughput.py [--duration 60] [--clients 20] [--pg URL --redis URL]``.
-Prints a table; writes ``bench/out/deposit_throughput.json``.
+Prints a table; writes ``bench/out/deposit_throughput.json`` (paced: ``deposit_throughput_paced.json``).
 """
 
 from __future__ import annotations
@@ -457,8 +457,9 @@ def main() -> None:
             for share, function in hot_functions(folded):
                 print(f"{'':<10} {share:>5.1f} %  {function}")
     OUT.mkdir(exist_ok=True)
-    (OUT / "deposit_throughput.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
-    print(f"written {OUT / 'deposit_throughput.json'}")
+    written = OUT / ("deposit_throughput_paced.json" if args.rate else "deposit_throughput.json")
+    written.write_text(json.dumps(result, indent=1, ensure_ascii=False))
+    print(f"written {written}")
 
 
 if __name__ == "__main__":
