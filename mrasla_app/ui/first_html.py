@@ -1,9 +1,9 @@
 """Server-made content in the first HTML of a public page (issue 19: pages on a cheap phone).
 
-The frontend's pages are files built once; what some public pages show first (a receipt's verdict) only
-came with the state, over the websocket, after ≈ 200 KB of JavaScript.
+The frontend's pages are files built once; what some public pages show first (a receipt's verdict, the
+directory of administrations) only came with the state, over the websocket, after ≈ 200 KB of JavaScript.
 ``page_transformer`` makes an ``api_transformer`` that answers such a page with the frontend's own HTML
-changed by a page's ``render`` (``verify_receipt.verdict_in_html``),
+changed by a page's ``render`` (``verify_receipt.verdict_in_html``, ``deposit_html.directory_in_html``),
 ``private, no-cache``: never kept by a shared cache, and always today's data. Texts come in every interface
 language; ``lang_css`` shows the one of the page.
 """
