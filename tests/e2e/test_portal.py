@@ -342,7 +342,6 @@ def test_the_directory_paints_with_the_page_and_the_apps_list_replaces_it(browse
         assert page.get_by_test_id("adm-result").count() == 0
         while not held:  # asked for since the <head>: at the latest while the list was painted
             page.wait_for_timeout(50)
-        page.unroute("**/assets/entry.client*")
         held[0].continue_()
         expect(page.get_by_test_id("adm-result").first).to_be_visible()
         expect(page.get_by_test_id("adm-loading")).to_have_count(0)
