@@ -39,7 +39,15 @@ from mrasla_app.ui.pages.admin import index as admin_index
 from mrasla_app.ui.pages.admin import mailboxes as admin_mailboxes
 from mrasla_app.ui.pages.admin import signin as admin_signin
 from mrasla_app.ui.pages.admin import webhooks as admin_webhooks
-from mrasla_app.ui.pages.portal import deposit, deposit_done, track, track_link, verify_pdf, verify_receipt
+from mrasla_app.ui.pages.portal import (
+    deposit,
+    deposit_done,
+    deposit_html,
+    track,
+    track_link,
+    verify_pdf,
+    verify_receipt,
+)
 from mrasla_app.ui.state import HEAD_LANG_SCRIPT
 from mrasla_app.ui.stylesheet import inline_style
 
@@ -88,6 +96,7 @@ app = rx.App(
     api_transformer=[
         api_transformer,
         verify_receipt.verdict_in_html,  # a receipt's verdict in the first HTML (slow phones, issue 19)
+        deposit_html.directory_in_html,  # the deposit wizard's directory in the first HTML (issue 19)
         page_urls(m.ROUTE for m in PAGES),
         upload_guard,
         origin_guard,

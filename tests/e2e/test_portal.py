@@ -320,6 +320,39 @@ def test_nothing_typed_during_hydration_is_lost(browser, base_url):
         assert _typed_while_hydrating(browser, f"{base_url}{path}", selector, text) == text, path
 
 
+def test_the_directory_paints_with_the_page_and_the_apps_list_replaces_it(browser, base_url):
+    """``deposit_html``: the server's cards show before hydration (no loading notice), in the page's language;
+    the app's own list takes their place in one commit (never both on screen), with no hydration error."""
+    page = new_page(browser, PHONE, lang="ar")
+    logs: list[str] = []
+    page.on("console", lambda m: logs.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: logs.append(str(e)))
+    page.add_init_script(
+        "new MutationObserver(() => { if (document.querySelector('[data-testid=adm-loading] .adm-card') &&"
+        " document.querySelector('[data-testid=adm-result]')) window.__both = true; })"
+        ".observe(document, {childList: true, subtree: true});"
+    )
+    held = []  # the app's code waits until the page as served has been looked at
+    page.route("**/assets/entry.client*", lambda route: held.append(route))
+    try:
+        page.goto(f"{base_url}/deposit", wait_until="commit")
+        expect(page.locator("[data-testid=adm-loading] .adm-card").first).to_be_visible()
+        # before hydration the page is French (the app's shell), and so are the names: no mixed page
+        assert "Finances" in page.locator("main").inner_text() and not ARABIC.search(page.locator("main").inner_text())
+        assert page.get_by_test_id("adm-result").count() == 0
+        while not held:  # asked for since the <head>: at the latest while the list was painted
+            page.wait_for_timeout(50)
+        held[0].continue_()
+        expect(page.get_by_test_id("adm-result").first).to_be_visible()
+        expect(page.get_by_test_id("adm-loading")).to_have_count(0)
+        assert page.locator(".adm-card").count() == page.get_by_test_id("adm-result").count() >= 5
+        assert ARABIC.search(page.get_by_test_id("adm-result").first.inner_text())  # the app's list, in Arabic
+        assert not page.evaluate("window.__both === true")
+        assert not [m for m in logs if "hydrat" in m.lower() or "#418" in m or "#423" in m], logs
+    finally:
+        page.context.close()
+
+
 def test_the_unsent_draft_banner_only_for_a_draft_from_an_earlier_visit(browser, base_url):
     page = new_page(browser, PHONE, lang="fr")
     held = []  # the offline script's strings arrive late, as on a slow first visit (the banner came then)

@@ -97,16 +97,19 @@ def test_manifest_icons_and_cache_headers(base_url):
 
 def test_deposit_page_reaches_a_slow_phone_in_one_request(base_url):
     """What a phone gets first for /deposit: the page itself (no redirect to /deposit/), compressed,
-    with its styles inline (no stylesheet to wait for), showing the wizard's first step with a
-    loading notice, not "no results", until the directory arrives; the Arabic face as a small WOFF."""
+    with its styles inline (no stylesheet to wait for), showing the wizard's first step with today's
+    directory already in it (``deposit_html``: no loading notice, never kept by a shared cache); the
+    Arabic face as a small WOFF."""
     r = httpx.get(f"{base_url}/deposit", headers={"Accept-Encoding": "gzip"}, follow_redirects=False)
     assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
-    brotli = httpx.head(f"{base_url}/deposit", headers={"Accept-Encoding": "br, gzip"})
-    assert brotli.headers["content-encoding"] == "br"
+    assert r.headers["cache-control"] == "private, no-cache"
+    head = httpx.head(f"{base_url}/deposit", headers={"Accept-Encoding": "br, gzip"})
+    assert head.headers["content-encoding"] == "gzip" and head.headers["cache-control"] == "private, no-cache"
     html = r.text
     assert 'rel="stylesheet"' not in html and ".adm-card {" in html
     assert 'data-testid="deposit-search"' in html and 'data-testid="adm-loading"' in html
-    assert "Aucune administration ne correspond" not in html
+    assert '<code dir="ltr">MEF</code>' in html and "Finances</span>" in html
+    assert "Chargement de la liste" not in html and "Aucune administration ne correspond" not in html
     font = httpx.get(f"{base_url}/fonts/web/arabic/NotoNaskhArabic-Bold.woff")
     assert font.status_code == 200 and font.content[:4] == b"wOFF" and len(font.content) < 60_000
     assert "/fonts/web/arabic/NotoNaskhArabic-Bold.woff" in html

@@ -41,6 +41,7 @@ from mrasla_app.ui.components.forms import (
 from mrasla_app.ui.components.layout import layout
 from mrasla_app.ui.components.uploads import files_upload
 from mrasla_app.ui.i18n import pick, t, t_choice
+from mrasla_app.ui.pages.portal import deposit_html
 from mrasla_app.ui.pages.portal.common import (
     ID_KINDS,
     PortalState,
@@ -150,7 +151,7 @@ class DepositState(UploadList, PortalState):
     def _search(self, query: str) -> None:
         self.query = query[:100]
         with db.read_session() as session:
-            rows = directory.public_directory(session, self.query, limit=20)
+            rows = directory.public_directory(session, self.query, limit=deposit_html.SHOWN)
         self.results = [
             DirectoryEntry(a.id, a.code, a.name_ar, a.name_fr, a.city_ar or "", a.city_fr or "") for a in rows
         ]
@@ -410,21 +411,6 @@ def _adm_card(a: rx.Var) -> rx.Component:
     )
 
 
-def _loading_list() -> rx.Component:
-    """What the prerendered page shows until the directory arrives: a notice and placeholder cards
-    about as tall as the list, so nothing below jumps when it replaces them."""
-    return rx.el.div(
-        rx.el.p(t("deposit.loading_list"), class_name="muted", role="status"),
-        rx.el.ul(
-            *[rx.el.li(class_name="adm-card adm-placeholder") for _ in range(5)],
-            class_name="adm-list",
-            aria_hidden="true",
-        ),
-        class_name="adm-loading",
-        data_testid="adm-loading",
-    )
-
-
 def _step_administration() -> rx.Component:
     return rx.cond(
         DepositState.adm_code != "",
@@ -486,7 +472,7 @@ def _step_administration() -> rx.Component:
                 rx.cond(
                     rx.State.is_hydrated,
                     rx.el.p(t("deposit.no_results"), class_name="muted", role="status"),
-                    _loading_list(),
+                    deposit_html.slot(),  # the directory, in the HTML the server sends
                 ),
             ),
             class_name="form",

@@ -15,27 +15,23 @@ and on a slow phone the verdict came only after the JavaScript (≈ 5 s on slow 
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import gzip
 import hashlib
 import html
 import re
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
 import reflex as rx
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
 
 from mrasla_app import db
 from mrasla_app.api.verify import MAX_VERIFY_MB, verify_limit
-from mrasla_app.i18n import LANGS, translate
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.portal import verification
 from mrasla_app.services.vocabulary import TRACKED_STATUSES
-from mrasla_app.ui import routes
+from mrasla_app.ui import first_html, routes
 from mrasla_app.ui.components.files import SizedFile
 from mrasla_app.ui.components.forms import card, message, messages
 from mrasla_app.ui.components.layout import layout
@@ -450,8 +446,7 @@ SHELL_CSS = (
     f"{SHELL_TAG}{{display:block}}"
     f"body:has(>div.app-shell)>{SHELL_TAG}{{display:none}}"
     f"body:has(>{_WAITING})>{SHELL_TAG}{{display:block}}"
-    f"body>{SHELL_TAG}~{_WAITING}{{display:none}}"
-    + "".join(f"html:not([lang={lang}]) {SHELL_TAG} [data-l={lang}]{{display:none}}" for lang in LANGS)
+    f"body>{SHELL_TAG}~{_WAITING}{{display:none}}" + first_html.lang_css(SHELL_TAG)
 )
 _ICON = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40" viewBox="0 0 24 24" fill="none" '
@@ -462,13 +457,7 @@ _ICON = (
 _TICK, _CROSS = '<path d="m9 12 2 2 4-4"/>', '<path d="m14.5 9.5-5 5"/><path d="m9.5 9.5 5 5"/>'
 _TITLES = {"receipt": "verify.receipt_title", "acknowledgement": "citizen.verify_ack_title"}
 _header_cache: dict[str, bytes] = {}
-
-
-def _text(key: str, **params: object) -> str:
-    """``key`` in every interface language; CSS shows the one of ``<html lang>``."""
-    return "".join(
-        f'<span data-l="{lang}" lang="{lang}">{html.escape(translate(key, lang, **params))}</span>' for lang in LANGS
-    )
+_text = first_html.lang_text
 
 
 def verdict_html(found: verification.VerifiedReceipt | None, header: bytes = b"") -> bytes:
@@ -483,15 +472,8 @@ def verdict_html(found: verification.VerifiedReceipt | None, header: bytes = b""
         date_key = {"acknowledgement": "citizen.verify_arrived_at", "signed": "citizen.verify_completed_at"}
         facts = [
             (_text(number_key), f'<strong dir="ltr">{html.escape(found.registry_number)}</strong>'),
-            (
-                _text(adm_key),
-                f'<span data-l="ar" lang="ar">{html.escape(found.administration_ar)}</span>'
-                + "".join(f'<span data-l="{x}">{html.escape(found.administration_fr)}</span>' for x in ("fr", "en")),
-            ),
-            (
-                _text(date_key.get(kind, "verify.date")),
-                "".join(f'<span data-l="{lang}">{html.escape(when[lang])}</span>' for lang in LANGS),
-            ),
+            (_text(adm_key), first_html.lang_spans(found.administration_ar, found.administration_fr)),
+            (_text(date_key.get(kind, "verify.date")), first_html.lang_spans(when["ar"], when["fr"], when["en"])),
         ]
         rows = (
             '<section class="card"><dl class="dl dl-stack">'
@@ -522,88 +504,35 @@ def _site_header(page: bytes) -> bytes:
     return re.sub(rb' (id|data-testid|for|aria-controls|aria-labelledby)="[^"]*"', b"", page[start : end + 9])
 
 
-async def _fetch(app: ASGIApp, scope: Scope, path: str) -> tuple[Message, bytes]:
-    """The frontend's plain (uncompressed) answer for ``path``: start message and body."""
-    headers = [
-        (k, v)
-        for k, v in scope.get("headers", [])
-        if k.lower() not in (b"accept-encoding", b"range", b"if-none-match", b"if-modified-since")
-    ]
-    # No "http.response.pathsend": the server (granian) would get the file's path, not its bytes.
-    extensions = {k: v for k, v in (scope.get("extensions") or {}).items() if k != "http.response.pathsend"}
-    sub = {**scope, "path": path, "raw_path": path.encode(), "query_string": b"", "headers": headers}
-    sub["extensions"] = extensions
-    start: Message = {}
-    chunks: list[bytes] = []
-
-    asked = False
-
-    async def receive() -> Message:  # the (empty) request once, then nothing: no disconnect to listen for
-        nonlocal asked
-        if asked:
-            await asyncio.Event().wait()
-        asked = True
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        nonlocal start
-        if message["type"] == "http.response.start":
-            start = message
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-        elif message["type"] == "http.response.pathsend":
-            chunks.append(await run_in_threadpool(Path(message["path"]).read_bytes))
-
-    await app(sub, receive, send)
-    return start, b"".join(chunks)
-
-
 def _lookup_public(reference: str, token: str, ticket: str) -> verification.VerifiedReceipt | None:
     with db.read_session() as session:
         return verification.lookup(session, reference, token, ticket)
 
 
-def verdict_in_html(app: ASGIApp) -> ASGIApp:
-    """``api_transformer``: ``GET /verify/<reference>?t=…`` (or ``?d=…``) answers the app's shell with the
-    verdict already in it (``verdict_html``), counted against the REST verification's rate limit; never
-    stored by a shared cache (``private, no-cache``). Anything else, or a refused lookup, goes to the frontend
-    unchanged."""
+def _verdict_request(scope: Scope) -> tuple[str, str, str] | None:
+    """``GET /verify/<reference>?t=…`` (or ``?d=…``): the reference, token and ticket; anything else None."""
+    match = PATH.match(scope.get("path", ""))
+    query = {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode("latin-1")).items() if v}
+    token, ticket = query.get("t", ""), query.get("d", "")
+    return (unquote(match.group(1)), token, ticket) if match and (token or ticket) else None
 
-    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
-        match = PATH.match(scope.get("path", "")) if scope["type"] == "http" else None
-        if match is None or scope.get("method") not in ("GET", "HEAD"):
-            await app(scope, receive, send)
-            return
-        query = {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode("latin-1")).items() if v}
-        token, ticket = query.get("t", ""), query.get("d", "")
-        if not (token or ticket):
-            await app(scope, receive, send)
-            return
-        start, body = await _fetch(app, scope, scope["path"])
-        content_type = dict(start.get("headers", [])).get(b"content-type", b"")
-        if start.get("status") != 200 or not content_type.startswith(b"text/html") or b"<body>" not in body:
-            await app(scope, receive, send)
-            return
-        try:
-            verify_limit.hit(scope["client"][0] if scope.get("client") else "?")
-        except DomainError:
-            await app(scope, receive, send)  # the page itself then says "too many attempts"
-            return
-        found = await run_in_threadpool(_lookup_public, unquote(match.group(1)), token, ticket)
-        if "header" not in _header_cache:
-            _, prerendered = await _fetch(app, scope, routes.VERIFY + "/")
-            _header_cache["header"] = _site_header(prerendered)
-        page = body.replace(b"<body>", b"<body>" + verdict_html(found, _header_cache["header"]), 1)
-        headers = [
-            (b"content-type", b"text/html; charset=utf-8"),
-            (b"cache-control", b"private, no-cache"),  # kept by no shared cache; back/forward cache allowed
-            (b"vary", b"Accept-Encoding"),
-        ]
-        if b"gzip" in dict(scope.get("headers", [])).get(b"accept-encoding", b""):
-            page = gzip.compress(page, compresslevel=6)
-            headers.append((b"content-encoding", b"gzip"))
-        headers.append((b"content-length", str(len(page)).encode()))
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else page})
 
-    return wrapped
+async def _with_verdict(app: ASGIApp, scope: Scope, shell: bytes, asked: tuple[str, str, str]) -> bytes | None:
+    """The app's shell with ``verdict_html`` at the top of its ``<body>``; None (the plain shell) when the
+    REST verification's rate limit refuses the lookup: the page itself then says "too many attempts"."""
+    if b"<body>" not in shell:
+        return None
+    try:
+        verify_limit.hit(scope["client"][0] if scope.get("client") else "?")
+    except DomainError:
+        return None
+    found = await run_in_threadpool(_lookup_public, *asked)
+    if "header" not in _header_cache:
+        _, prerendered = await first_html.fetch(app, scope, routes.VERIFY + "/")
+        _header_cache["header"] = _site_header(prerendered)
+    return shell.replace(b"<body>", b"<body>" + verdict_html(found, _header_cache["header"]), 1)
+
+
+# ``api_transformer``: ``GET /verify/<reference>?t=…`` (or ``?d=…``) answers the app's shell with the verdict
+# already in it, counted against the REST verification's rate limit.
+verdict_in_html = first_html.page_transformer(_verdict_request, _with_verdict)
