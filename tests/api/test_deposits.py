@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import hashlib
 import io
 import re
@@ -76,7 +78,10 @@ def test_deposit_with_pdf_and_photo_returns_number_and_working_links(client, see
     assert [m["key"] for m in track.json()["milestones"]] == ["track.event.deposited"]
 
     mails = list((seeded.data_dir / "outbox").glob("*.eml"))
-    assert len(mails) == 1 and body["registry_number"] in mails[0].read_text(errors="replace")
+    assert len(mails) == 1
+    mail = email.message_from_bytes(mails[0].read_bytes(), policy=email.policy.default)
+    assert body["registry_number"] in str(mail["Subject"]) and body["registry_number"] in mail.get_content()
+    assert mail["To"] == "salma@example.ma"
     notifications.write_back_pending()  # the request's outcome is written back within half a second
     with db.read_session() as s:
         assert audit.verify(s) == []

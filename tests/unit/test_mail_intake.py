@@ -18,6 +18,7 @@ import textwrap
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -354,7 +355,8 @@ def test_messages_become_letters_once_even_when_the_worker_is_killed(
     to = sorted(m["X-RcptTo"] for m in received.messages)
     assert to == ["a.elfassi@example.ma", "contact@atlas.ma", "karima@example.ma"]
     for m in received.messages:
-        c = next(c for c in letters if c.id and c.registry_number in m["Subject"])
+        subject = str(make_header(decode_header(m["Subject"])))  # RFC 2047 encoded words, as a mail client reads them
+        c = next(c for c in letters if c.id and c.registry_number in subject)
         assert "/receipt.pdf?k=" in m.get_payload(decode=True).decode()
         assert c.registry_number in m.get_payload(decode=True).decode()
 

@@ -22,7 +22,8 @@ import threading
 import urllib.request
 from collections.abc import Iterable
 from datetime import timedelta
-from email.message import EmailMessage
+from email.message import Message
+from email.mime.text import MIMEText
 from email.utils import format_datetime, make_msgid
 
 from sqlalchemy import and_, func, or_, select, update
@@ -83,14 +84,18 @@ def queue(
     return n
 
 
-def _message(n: Notification, settings: Settings) -> EmailMessage:
-    msg = EmailMessage()
+def _message(n: Notification, settings: Settings) -> Message:
+    """The e-mail: UTF-8 text in base64 (safe for any line length), headers as RFC 2047 encoded words.
+
+    Built with the ``email`` package's compat32 classes: the default policy's ``EmailMessage`` parses and
+    re-folds every header through its header registry, ≈ 1 ms per message against ≈ 0.25 ms here, for the
+    same standard message (every request that deposits a letter sends one)."""
+    msg = MIMEText(n.body, "plain", "utf-8")
     msg["From"] = settings.smtp_from
     msg["To"] = n.to_address
     msg["Subject"] = n.subject
     msg["Date"] = format_datetime(n.created_at)
     msg["Message-ID"] = make_msgid(domain="mrasla.local")
-    msg.set_content(n.body)
     return msg
 
 
@@ -120,7 +125,7 @@ def _send_push(n: Notification) -> None:
     push.send(int(n.to_address.removeprefix("push:")), push.Message(n.subject, text or url, url if text else "/"))
 
 
-def _send(msg: EmailMessage, settings: Settings, n: Notification) -> None:
+def _send(msg: Message, settings: Settings, n: Notification) -> None:
     if settings.smtp_host:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
             if settings.smtp_starttls:
