@@ -224,21 +224,24 @@ def submit(
     form: DepositForm,
     *,
     ip: str = "",
-    accepted: list[files.InspectedFile] | None = None,
+    prepared: Prepared | None = None,
     send_after_commit: bool = False,
 ) -> DepositResult:
     """Register a deposit atomically in the caller's write transaction (see module docstring).
 
-    ``accepted``: ``form.files`` already inspected and stored by ``prepare`` (else done here).
+    ``prepared``: ``form`` already checked, and its files inspected and stored, by ``prepare`` (else done
+    here). Whether its ``Idempotency-Key`` is registered is asked again here, under the writer.
     ``send_after_commit``: the caller sends the depositor's message itself once the transaction has
     committed (``submit_and_notify``): it is queued claimed (``notifications.queue``), else queued for
     any deliverer."""
-    form, adm, unit = _clean(form, session)
+    if prepared is not None:
+        form, adm, unit = prepared.form, prepared.administration, prepared.unit
+    else:
+        form, adm, unit = _clean(form, session)
     previous = _existing(session, form)
     if previous is not None:
         return previous
-    if accepted is None:
-        accepted = files.inspect_and_store(form.files)
+    accepted = prepared.accepted if prepared is not None else files.inspect_and_store(form.files)
     access, verify = _token("access", form.idempotency_key), _token("verify", form.idempotency_key)
     done = intake.register(
         session,
@@ -282,17 +285,29 @@ def submit(
     )
 
 
-def prepare(form: DepositForm) -> list[files.InspectedFile] | None:
+@dataclass(frozen=True)
+class Prepared:
+    """A deposit checked and its files stored outside the write transaction (``prepare``): the cleaned
+    form, its administration and unit as read then (a change in between is a race of milliseconds, the
+    same as a change just after the commit), and the accepted files."""
+
+    form: DepositForm
+    administration: Administration
+    unit: Unit | None
+    accepted: list[files.InspectedFile]
+
+
+def prepare(form: DepositForm) -> Prepared | None:
     """Outside any write transaction: the form's fields are checked first (their errors come before
     any file's), then every file is inspected and stored durably. None for a retried submission
     (its ``Idempotency-Key`` is registered already: nothing to inspect or store)."""
     from mrasla_app import db
 
     with db.read_session() as session:
-        cleaned, _adm, _unit = _clean(form, session)
+        cleaned, adm, unit = _clean(form, session)
         if _existing(session, cleaned) is not None:
             return None
-    return files.inspect_and_store(form.files)
+    return Prepared(cleaned, adm, unit, files.inspect_and_store(cleaned.files))
 
 
 def submit_and_notify(form: DepositForm, *, ip: str = "") -> DepositResult:
@@ -300,10 +315,10 @@ def submit_and_notify(form: DepositForm, *, ip: str = "") -> DepositResult:
     seals the receipt with its own event loop): async adapters call it with ``asyncio.to_thread``."""
     from mrasla_app import db
 
-    accepted = prepare(form)
+    prepared = prepare(form)
     try:
         with db.write_session() as session:
-            result = submit(session, form, ip=ip, accepted=accepted, send_after_commit=True)
+            result = submit(session, form, ip=ip, prepared=prepared, send_after_commit=True)
     except IntegrityError:
         # Two requests with one key at once (PostgreSQL: both checked before either committed): the
         # loser answers like a retry (same deposit, or Conflict), not with a 500.
