@@ -18,7 +18,7 @@ from mrasla_app.api.errors import errors
 from mrasla_app.api.limits import Limiter
 from mrasla_app.documents.receipts import ID_KINDS
 from mrasla_app.i18n import LANGS, bilingual
-from mrasla_app.models import Administration, Document, DocumentKind
+from mrasla_app.models import Document, DocumentKind
 from mrasla_app.models.base import MAX_ID
 from mrasla_app.services.correspondence import delivery_evidence
 from mrasla_app.services.errors import DomainError, NotFound
@@ -91,12 +91,9 @@ async def _read_files(uploads: list[UploadFile]) -> list[tuple[str, bytes]]:
 
 
 def _administration_id(value: str) -> int:
-    """Accept the administration's id or its code (0: none such)."""
-    if value.strip().isdigit():
-        return int(value) if int(value) <= MAX_ID else 0
-    with db.read_session() as session:
-        found = session.execute(select(Administration.id).where(Administration.code == value.strip().upper())).scalar()
-    return found or 0
+    """The administration's id when ``value`` is one (0: a code, or no such id), looked up with the form."""
+    value = value.strip()
+    return int(value) if value.isdigit() and int(value) <= MAX_ID else 0
 
 
 def deposit_body_limit() -> int:
@@ -159,10 +156,11 @@ async def create_deposit(
     uploaded = await _read_files(files)
     ip = request.client.host if request.client else ""
 
-    def deposit() -> deposits.DepositResult:  # in a worker thread: the code's lookup is a database read too
+    def deposit() -> deposits.DepositResult:  # in a worker thread: blocking database work and sealing
         return deposits.submit_and_notify(
             DepositForm(
                 administration_id=_administration_id(administration),
+                administration_code="" if administration.strip().isdigit() else administration,
                 unit_id=unit,
                 full_name=full_name,
                 id_kind=id_kind.value,

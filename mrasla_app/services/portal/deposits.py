@@ -70,6 +70,7 @@ class DepositForm:
     lang: str = "fr"
     idempotency_key: str | None = None
     files: list[tuple[str, bytes]] = field(default_factory=list)  # (filename, content)
+    administration_code: str = ""  # when ``administration_id`` is 0 (the REST API takes either)
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,11 @@ def _token(purpose: str, idempotency_key: str | None) -> str:
 
 def _clean(form: DepositForm, session: Session) -> tuple[DepositForm, Administration, Unit | None]:
     errors: dict[str, str] = {}
-    adm = session.get(Administration, form.administration_id) if form.administration_id else None
+    if form.administration_id:
+        adm = session.get(Administration, form.administration_id)
+    else:
+        code = form.administration_code.strip().upper()
+        adm = session.execute(select(Administration).where(Administration.code == code)).scalar() if code else None
     if adm is None or not adm.active:
         errors["administration"] = "error.unknown_administration"
     unit = None
