@@ -107,14 +107,14 @@ class TsaResponder:
         info: dict[str, object] = {
             "version": "v1",
             "policy": POLICY_OID,
-            "message_imprint": imprint,
+            "message_imprint": tsp.MessageImprint.load(imprint.dump()),  # a fresh copy embeds as opaque bytes
             "serial_number": _serial(),
             "gen_time": gen_time,
             "accuracy": {"seconds": int(ACCURACY.total_seconds())},
             "tsa": asn1_x509.GeneralName.load(self._tsa_name_der),
         }
         if req["nonce"].native is not None:
-            info["nonce"] = req["nonce"]
+            info["nonce"] = req["nonce"].native
         tst_der = tsp.TSTInfo(info).dump()
         digest = hashes.Hash(hashes.SHA256())
         digest.update(tst_der)
@@ -126,14 +126,15 @@ class TsaResponder:
                 simple_cms_attribute("message_digest", digest.finalize()),
             ]
         )
-        signature = self.tsa_key.sign(signed_attrs.dump(), ec.ECDSA(hashes.SHA256()))
+        signed_attrs_der = signed_attrs.dump()
+        signature = self.tsa_key.sign(signed_attrs_der, ec.ECDSA(hashes.SHA256()))
         signer_info = cms.SignerInfo(
             {
                 "version": "v1",
                 "sid": cms.SignerIdentifier.load(self._sid_der),
                 "digest_algorithm": {"algorithm": "sha256"},
                 "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
-                "signed_attrs": signed_attrs,
+                "signed_attrs": cms.CMSAttributes.load(signed_attrs_der),  # the signed bytes, not a rebuilt copy
                 "signature": signature,
             }
         )
