@@ -102,3 +102,35 @@ def test_opening_a_letter_closes_the_previous_panels_in_the_same_event(seeded):
     mail, dispatching, sending, chained = asyncio.run(_open_letter(None, f"/mail/{letter}"))
     assert "/login" in str(chained) and not mail.found and mail.m.id == ""
     assert not dispatching.d_open and not sending.s_open
+
+
+def test_an_inbox_event_leaves_the_unchanged_session_state_alone(seeded):
+    """The signed-in user's header vars and the cleared messages are set on every event; unchanged, they
+    stay out of the delta and the session state is not written back (one state write fewer per event)."""
+    from mrasla_app.ui.pages.inbox import InboxState
+    from mrasla_app.ui.state import SessionState
+    from tests.unit.test_accounts import exchange, login
+    from tests.unit.test_query_counts import AGENT, add_mail
+
+    add_mail(seeded, 2, 0)
+    token = exchange(login(email=AGENT, password="Mrasla@2026"))
+    root, inbox = _page_state(InboxState, token, "/inbox")
+    session = root.get_substate(SessionState.get_full_name().split(".")[1:])
+    InboxState.event_handlers["on_load"].fn(inbox)
+    assert session.logged_in and session.user_email == AGENT and "inbox" in session.nav_pages
+    assert session._was_touched
+
+    for handler in ("on_load", "refresh"):
+        root._clean()
+        session._was_touched = False
+        InboxState.event_handlers[handler].fn(inbox)
+        delta = root.get_delta()
+        assert SessionState.get_full_name() not in delta, handler
+        assert not session._was_touched, handler
+        assert inbox.loaded and inbox.rows  # the page's own data is sent as before
+        assert "rows_rx_state_" in delta[InboxState.get_full_name()]
+
+    session.error_fr = "refusé"  # a message shown before: cleared (and sent) by the next page load
+    root._clean()
+    InboxState.event_handlers["on_load"].fn(inbox)
+    assert session.error_fr == "" and root.get_delta()[SessionState.get_full_name()] == {"error_fr_rx_state_": ""}
