@@ -49,11 +49,13 @@ from mrasla_app.ui.pages.portal import (
     verify_receipt,
 )
 from mrasla_app.ui.state import HEAD_LANG_SCRIPT
+from mrasla_app.ui.state_manager import throttle_disk_purge
 from mrasla_app.ui.stylesheet import inline_style
 
 fsutil.private_umask()  # every file the server writes (database, WAL, spool, documents): 0600 / 0700
 if _refusal := deployment.demo_refusal(get_settings()):  # no published demo password on a reachable server
     raise SystemExit(_refusal)
+throttle_disk_purge()  # before Reflex creates its state manager (embedded topology: states on disk)
 
 PAGES = (
     home,

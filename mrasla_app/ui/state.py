@@ -173,12 +173,22 @@ class SessionState(LangState):
         with db.read_session() as session:
             return accounts.actor_from_token(session, token)
 
+    def _assign(self, **values: object) -> None:
+        """Set the vars whose value changes. Every assignment goes into the event's delta and makes Reflex
+        write this state back (a Redis write per event); these vars are set on every event and rarely
+        change, so an unchanged one is left alone (the browser already shows that value)."""
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+
     def _show_actor(self, actor: Actor | None) -> None:
-        self.logged_in = actor is not None
-        self.user_name = actor.full_name if actor else ""
-        self.user_email = actor.email if actor else ""
-        self.nav_pages = allowed_pages(actor)
-        self.is_platform_admin = bool(actor and actor.is_platform_admin)
+        self._assign(
+            logged_in=actor is not None,
+            user_name=actor.full_name if actor else "",
+            user_email=actor.email if actor else "",
+            nav_pages=allowed_pages(actor),
+            is_platform_admin=bool(actor and actor.is_platform_admin),
+        )
 
     def _current_path(self) -> str:
         url = self.router.url
@@ -208,7 +218,7 @@ class SessionState(LangState):
         return actor
 
     def _clear_messages(self) -> None:
-        self.error_ar = self.error_fr = self.error_en = self.notice_ar = self.notice_fr = self.notice_en = ""
+        self._assign(**dict.fromkeys(("error_ar", "error_fr", "error_en", "notice_ar", "notice_fr", "notice_en"), ""))
 
     def _fail(self, exc: DomainError) -> None:
         """Show a refused action: ``exc.code`` is a catalogue key, translated into both languages."""

@@ -8,12 +8,14 @@ sort key), so page 10,000 costs the same as page 1.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, case, false, func, or_, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from mrasla_app.models import (
@@ -111,12 +113,12 @@ class InboxRow:
     snippet: search.Snippet | None = None  # with a search: the message or document text around a hit
 
 
-def _sender(party: Party | None, adm: Administration | None) -> tuple[str, str]:
-    """Who sent it, for a list: an administration of the platform by its name in both scripts (its party
-    only repeats the French name), otherwise the person or body recorded as the sender."""
-    if adm is not None and (party is None or party.kind == PartyKind.administration):
-        return adm.name_fr, adm.name_ar
-    return (party.full_name if party else ""), ""
+def _sender(row: Row) -> tuple[str, str]:
+    """Who sent it, for a list (``_listed``'s row): an administration of the platform by its name in both
+    scripts (its party only repeats the French name), otherwise the person or body recorded as the sender."""
+    if row.adm_fr is not None and (row.party_kind is None or row.party_kind == PartyKind.administration):
+        return row.adm_fr, row.adm_ar
+    return (row.party_name or ""), ""
 
 
 def today() -> date:
@@ -251,7 +253,7 @@ def _utc_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(TIMEZONE))
 
 
-def _cursor(row: Correspondence, sort: Sort) -> str:
+def _cursor(row: Row, sort: Sort) -> str:
     if sort is Sort.deadline:
         return f"{row.deadline.isoformat() if row.deadline else '9999-12-31'}|{row.id}"
     return str(row.id)
@@ -306,7 +308,7 @@ def page(
             stmt = _after(stmt, sort, after)
         # The page's ids first (from indexes where the filters allow), then only those rows.
         ids = stmt.with_only_columns(Correspondence.id).order_by(*order).limit(limit + 1)
-    rows = list(session.execute(select(Correspondence).where(Correspondence.id.in_(ids)).order_by(*order)).scalars())
+    rows = _listed(session, ids, order)
     more = len(rows) > limit
     rows = rows[:limit]
     return _rows(session, rows, terms), (_cursor(rows[-1], sort) if more and rows else "")
@@ -326,55 +328,70 @@ def _ranked_page(
         session, _filtered(session, actor, f, words=False), terms, below=None, limit=search.RANK_POOL
     )
     chosen = search.rank(session, pool, terms)[offset : offset + limit]
-    by_id = {r.id: r for r in session.execute(select(Correspondence).where(Correspondence.id.in_(chosen))).scalars()}
+    by_id = {r.id: r for r in _listed(session, chosen)}
     more = offset + limit < len(pool)
     return _rows(session, [by_id[i] for i in chosen], terms), (str(offset + limit) if more else "")
 
 
-def _rows(session: Session, rows: list[Correspondence], terms: list[tuple[str, ...]]) -> list[InboxRow]:
-    """The list rows of ``rows`` (senders, units and, with a search, snippets read in one query each)."""
-    snippets = search.snippets(session, [r.id for r in rows], terms) if terms else {}  # type: ignore[misc]  # rows' ids are set (read from the database)
-    parties = {
-        p.id: p
-        for p in session.execute(
-            select(Party).where(Party.id.in_({r.sender_party_id for r in rows if r.sender_party_id}))
-        ).scalars()
-    }
-    adms = {
-        a.id: a
-        for a in session.execute(
-            select(Administration).where(
-                Administration.id.in_({r.sender_administration_id for r in rows if r.sender_administration_id})
+def _listed(session: Session, ids: Select | list[int], order: Sequence[ColumnElement] = ()) -> list[Row]:
+    """The letters ``ids`` as a list shows them, with their sender's and action unit's names: one query of
+    the columns needed (the rows' full ORM objects and three lookups by id cost more than the page's
+    own query, on every inbox load and refresh)."""
+    sender_adm = aliased(Administration)
+    return list(
+        session.execute(
+            select(
+                Correspondence.id,
+                Correspondence.registry_number,
+                Correspondence.subject,
+                Correspondence.direction,
+                Correspondence.channel,
+                Correspondence.status,
+                Correspondence.priority,
+                Correspondence.confidential,
+                Correspondence.deadline,
+                Correspondence.registered_at,
+                Party.full_name.label("party_name"),
+                Party.kind.label("party_kind"),
+                sender_adm.name_fr.label("adm_fr"),
+                sender_adm.name_ar.label("adm_ar"),
+                Unit.name_ar.label("unit_ar"),
+                Unit.name_fr.label("unit_fr"),
             )
-        ).scalars()
-    }
-    units = {
-        u.id: u
-        for u in session.execute(
-            select(Unit).where(Unit.id.in_({r.action_unit_id for r in rows if r.action_unit_id}))
-        ).scalars()
-    }
-    senders = {r.id: _sender(parties.get(r.sender_party_id), adms.get(r.sender_administration_id)) for r in rows}
-    out = [
-        InboxRow(
-            id=r.id,
-            registry_number=r.registry_number,
-            subject=r.subject,
-            sender=senders[r.id][0],
-            sender_ar=senders[r.id][1],
-            direction=r.direction.value,
-            channel=r.channel.value,
-            status=r.status.value,
-            priority=r.priority.value,
-            confidential=r.confidential,
-            deadline=r.deadline,
-            registered_at=r.registered_at,
-            action_unit_ar=units[r.action_unit_id].name_ar if r.action_unit_id in units else "",
-            action_unit_fr=units[r.action_unit_id].name_fr if r.action_unit_id in units else "",
-            snippet=snippets.get(r.id),
+            .outerjoin(Party, Party.id == Correspondence.sender_party_id)
+            .outerjoin(sender_adm, sender_adm.id == Correspondence.sender_administration_id)
+            .outerjoin(Unit, Unit.id == Correspondence.action_unit_id)
+            .where(Correspondence.id.in_(ids))
+            .order_by(*order)
+        ).all()
+    )
+
+
+def _rows(session: Session, rows: list[Row], terms: list[tuple[str, ...]]) -> list[InboxRow]:
+    """``_listed``'s rows as list rows (with a search, their snippets, read in one query)."""
+    snippets = search.snippets(session, [r.id for r in rows], terms) if terms else {}
+    out = []
+    for r in rows:
+        sender, sender_ar = _sender(r)
+        out.append(
+            InboxRow(
+                id=r.id,
+                registry_number=r.registry_number,
+                subject=r.subject,
+                sender=sender,
+                sender_ar=sender_ar,
+                direction=r.direction.value,
+                channel=r.channel.value,
+                status=r.status.value,
+                priority=r.priority.value,
+                confidential=r.confidential,
+                deadline=r.deadline,
+                registered_at=r.registered_at,
+                action_unit_ar=r.unit_ar or "",
+                action_unit_fr=r.unit_fr or "",
+                snippet=snippets.get(r.id),
+            )
         )
-        for r in rows
-    ]
     return out
 
 

@@ -257,8 +257,9 @@ class Plan:
     fields: list[CustomField]
 
 
-def plan(session: Session, actor: Actor | None, administration_id: int | None) -> Plan:
-    """The file plan of ``administration_id``, nodes in code order (their codes give the tree)."""
+def plan(session: Session, actor: Actor | None, administration_id: int | None, *, fields: bool = True) -> Plan:
+    """The file plan of ``administration_id``, nodes in code order (their codes give the tree); without
+    ``fields``, no custom fields (the inbox's filters offer none: one query fewer on each inbox load)."""
     permissions.require_member_of(actor, administration_id)
 
     def rows(model, order):  # noqa: ANN001, ANN202 - one query per table
@@ -270,7 +271,7 @@ def plan(session: Session, actor: Actor | None, administration_id: int | None) -
         rows(FilePlanNode, FilePlanNode.code),
         rows(DocumentType, DocumentType.code),
         rows(Tag, Tag.label),
-        rows(CustomField, CustomField.code),
+        rows(CustomField, CustomField.code) if fields else [],
     )
 
 

@@ -119,6 +119,11 @@ class SendState(SessionState):
     @rx.event
     def cancel(self):
         """Close the panel (also when a page loads: nothing of another item stays shown)."""
+        self._close()
+
+    def _close(self) -> None:
+        """The panel closed and its last result forgotten (``cancel``; pages close it from their own
+        ``on_load`` through ``get_state``)."""
         self._reset_panel()
         self.s_sent = self.s_received = ""
 

@@ -90,7 +90,7 @@ class InboxState(SessionState):
         self.plan_nodes, self.doc_types, self.tags = [], [], []
         if not actor.administration_id:
             return
-        p = file_plan.plan(session, actor, actor.administration_id)
+        p = file_plan.plan(session, actor, actor.administration_id, fields=False)
         self.plan_nodes = [Choice(n.id, f"{n.code} {n.name_ar}", f"{n.code} {n.name_fr}") for n in p.nodes]
         self.doc_types = [Choice(d.id, d.name_ar, d.name_fr) for d in p.types]
         self.tags = [Choice(g.id, g.label, g.label) for g in p.tags]
@@ -114,14 +114,11 @@ class InboxState(SessionState):
             tag_id=_opt(f, "tag"),
         )
 
-    def _fetch(self, actor: Actor, *, more: bool = False) -> None:
-        with db.read_session() as session:
-            rows, cursor = inbox.page(
-                session, actor, self._filter(), after=self._cursor if more else "", limit=PAGE_SIZE
-            )
-            off = holidays(session, actor.administration_id)
-            if not more:
-                self.counts = inbox.counts(session, actor)
+    def _fetch(self, session, actor: Actor, *, more: bool = False) -> None:
+        rows, cursor = inbox.page(session, actor, self._filter(), after=self._cursor if more else "", limit=PAGE_SIZE)
+        off = holidays(session, actor.administration_id)
+        if not more:
+            self.counts = inbox.counts(session, actor)
         new = [list_row(r, off) for r in rows]
         self.rows = (self.rows + new) if more else new
         self._cursor, self.has_more = cursor, bool(cursor)
@@ -131,10 +128,16 @@ class InboxState(SessionState):
         self.rows, self.counts, self.units, self.queues = [], {}, [], []
         self._cursor, self.has_more, self.loaded = "", False, False
 
-    def _run(self, more: bool = False, actor: Actor | None = None) -> None:
-        """Fetch for the actor just resolved by ``on_load``'s guard, or for a freshly resolved one."""
+    def _run(self, more: bool = False, actor: Actor | None = None, *, options: bool = False) -> None:
+        """Fetch for the actor just resolved by ``on_load``'s guard, or for a freshly resolved one; with
+        ``options``, the filters' units and file plan first, in the same read."""
         try:
-            self._fetch(actor or self._require(PAGE), more=more)
+            actor = actor or self._require(PAGE)
+            with db.read_session() as session:
+                if options:
+                    self.units = unit_options(session, actor)
+                    self._load_plan(session, actor)
+                self._fetch(session, actor, more=more)
         except DomainError as exc:
             self._clear()
             self._fail(exc)
@@ -148,10 +151,7 @@ class InboxState(SessionState):
         self.queues = [q for q in QUEUES if q != "to_qualify" or actor.has_role("clerk")]
         if self.queue not in self.queues:
             self.queue = "all"
-        with db.read_session() as session:
-            self.units = unit_options(session, actor)
-            self._load_plan(session, actor)
-        self._run(actor=actor)  # the guard resolved and checked the actor in this very event
+        self._run(actor=actor, options=True)  # the guard resolved and checked the actor in this very event
         return None
 
     @rx.event

@@ -254,21 +254,29 @@ class MailState(pf.LetterDraftState, SessionState):
 
     # --- events ---------------------------------------------------------------------------------
 
+    async def _close_panels(self) -> None:
+        """Close the re-dispatch and sending panels another letter may have left open, in this event:
+        returned as ``DispatchState.cancel`` and ``SendState.cancel``, they were two more events (each
+        with its own state lock, load and save) on every letter opened."""
+        (await self.get_state(DispatchState))._reset_panel()
+        (await self.get_state(SendState))._close()
+
     @rx.event
-    def on_load(self):
+    async def on_load(self):
         actor, redirect = self._guard(PAGE)
         self._clear()
         self.loaded = False
         self._id = 0
+        await self._close_panels()
         if actor is None:
-            return [redirect, DispatchState.cancel, SendState.cancel]
+            return redirect
         self._id = detail.route_id(self)
         try:
             self._load(actor)
         except DomainError:
             self._clear()
         self.loaded = True
-        return [DispatchState.cancel, SendState.cancel]
+        return None
 
     @rx.event
     def refresh(self):
