@@ -24,9 +24,9 @@ PURGE_EVERY_SECONDS = 60.0
 def throttle_disk_purge(every: float = PURGE_EVERY_SECONDS) -> None:
     """Make ``StateManagerDisk`` purge its directory at most once per ``every`` seconds (idempotent).
     The first call of each manager (at its creation) purges as before."""
-    original: Callable[[Any], None] = StateManagerDisk._purge_expired_states
-    if getattr(original, "throttled", False):
-        return
+    original: Callable[[Any], None] | None = getattr(StateManagerDisk, "_purge_expired_states", None)
+    if original is None or getattr(original, "throttled", False):
+        return  # another Reflex without this method: nothing to throttle
 
     def purge(self: StateManagerDisk) -> None:
         now = time.monotonic()
