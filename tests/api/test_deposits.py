@@ -304,6 +304,48 @@ def test_200_concurrent_deposits_get_200_consecutive_numbers(seeded):
         assert audit.verify(s) == []
 
 
+@pytest.mark.parametrize("same_request", [True, False])
+def test_a_retry_racing_the_first_deposit_answers_it_or_409_and_leaves_no_gap(seeded, monkeypatch, same_request):
+    """A retry whose key was still unregistered when it was checked, the first request committing just
+    after: the retry answers the first deposit (or 409 for another request), one letter is registered,
+    and the next deposit takes the next number."""
+    from mrasla_app.services.errors import Conflict
+
+    def form(subject: str, key: str | None = "k-7b1d") -> DepositForm:
+        return DepositForm(
+            administration_id=seeded.adm_id("MEF"),
+            full_name="Salma Bennis",
+            id_kind="CIN",
+            id_value="AB123456",
+            email="",
+            phone="0612345678",
+            subject=subject,
+            idempotency_key=key,
+        )
+
+    prepare, first = deposits.prepare, []
+
+    def first_commits_meanwhile(f: DepositForm) -> deposits.Prepared | None:
+        checked = prepare(f)
+        if not first:  # the first request commits between the retry's check and its insert
+            first.append(True)
+            monkeypatch.setattr(deposits, "prepare", prepare)
+            first.append(deposits.submit_and_notify(form("Demande")))
+        return checked
+
+    monkeypatch.setattr(deposits, "prepare", first_commits_meanwhile)
+    retry = form("Demande" if same_request else "Autre demande")
+    if same_request:
+        assert deposits.submit_and_notify(retry).registry_number == first[1].registry_number
+    else:
+        with pytest.raises(Conflict):
+            deposits.submit_and_notify(retry)
+    with db.read_session() as s:
+        assert s.execute(select(func.count()).select_from(Correspondence)).scalar_one() == 1
+        assert audit.verify(s) == []
+    assert deposits.submit_and_notify(form("Suite", key=None)).registry_number.endswith("/000002")
+
+
 def test_a_receipt_that_cannot_be_stored_registers_nothing(seeded, monkeypatch):
     """The receipt is stored beside the transaction's last rows: its failure (a full disk) still rolls
     the whole deposit back, number included, and the next deposit takes that number."""

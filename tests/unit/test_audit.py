@@ -121,7 +121,7 @@ def test_detects_edited_row_with_recomputed_hash(seeded):
     with db.write_session() as s:
         ev = s.get(AuditEvent, target.id)
         ev.data = '{"code": "FORGED"}'
-        ev.hash = audit._digest(ev)
+        ev.hash = audit._event_digest(ev)
         s.add(ev)
     problems = verify()
     assert any(f"#{events[3].seq}: previous-hash link broken" in p for p in problems)

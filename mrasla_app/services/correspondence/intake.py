@@ -37,6 +37,7 @@ from mrasla_app.services.platform import audit, files, notifications, storage
 from mrasla_app.services.platform.text import search_document
 from mrasla_app.settings import get_settings
 
+_ADD_DOCUMENTS = Document.__table__.insert()  # built once: every registration runs it
 #: Stores receipts beside the registration's transaction: a few threads that mostly wait on fsync.
 _RECEIPT_STORE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="receipt-store")
 
@@ -149,20 +150,22 @@ def register(
     reference = registry.reference_slug(corr.registry_number)
     documents = [(lead.kind, lead.filename.format(reference=reference), lead.file)] if lead else []
     documents += [(kind, f.filename, f) for f in accepted]
-    for pos, (doc_kind, filename, f) in enumerate(documents):
-        session.add(
-            Document(
-                correspondence_id=corr.id,
-                kind=doc_kind,
-                position=pos,
-                filename=filename,
-                content_type=f.content_type,
-                size=len(f.data),
-                sha256=f.sha256,
-                pages=f.pages,
-                pdf_sha256=f.pdf_sha256,
-            )
-        )
+    created = utcnow()
+    rows = [
+        {
+            "correspondence_id": corr.id,
+            "kind": doc_kind,
+            "position": pos,
+            "filename": filename,
+            "content_type": f.content_type,
+            "size": len(f.data),
+            "sha256": f.sha256,
+            "pages": f.pages,
+            "pdf_sha256": f.pdf_sha256,
+            "created_at": created,
+        }
+        for pos, (doc_kind, filename, f) in enumerate(documents)
+    ]
     receipt_sha = None
     stored = None
     if receipt is not None:
@@ -171,19 +174,22 @@ def register(
         # Stored durably while the rows below are written (its fsyncs wait on the disk: with the
         # writer's lock held, they would hold up every other registration); committed only after it.
         stored = _RECEIPT_STORE.submit(storage.put, sealed)
-        session.add(
-            Document(
-                correspondence_id=corr.id,
-                kind=DocumentKind.receipt,
-                position=0,
-                filename=f"accuse-{reference}.pdf",
-                content_type="application/pdf",
-                size=len(sealed),
-                sha256=receipt_sha,
-                pages=1,
-                pdf_sha256=receipt_sha,
-            )
+        rows.append(
+            {
+                "correspondence_id": corr.id,
+                "kind": DocumentKind.receipt,
+                "position": 0,
+                "filename": f"accuse-{reference}.pdf",
+                "content_type": "application/pdf",
+                "size": len(sealed),
+                "sha256": receipt_sha,
+                "pages": 1,
+                "pdf_sha256": receipt_sha,
+                "created_at": created,
+            }
         )
+    if rows:  # one statement for all, and no ORM objects: nothing reads them back in this transaction
+        session.connection().execute(_ADD_DOCUMENTS, rows)
     extraction.queue(session, corr.id)
     details: dict[str, object] = {"number": corr.registry_number, **(data or {}), "files": len(accepted)}
     if hashes:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -22,39 +23,57 @@ if TYPE_CHECKING:
     from mrasla_app.services.directory.accounts import Actor
 
 GENESIS = "0" * 64
+audit_head, audit_event = AuditHead.__table__, AuditEvent.__table__
 
 
 def chain_for(administration_id: int | None) -> str:
     return f"adm:{administration_id}" if administration_id else "platform"
 
 
-def _digest(ev: AuditEvent) -> str:
-    payload = {
-        "chain": ev.chain,
-        "seq": ev.seq,
-        "at": ev.at.isoformat(),
-        "actor_id": ev.actor_id,
-        "actor_label": ev.actor_label,
-        "action": ev.action,
-        "object_type": ev.object_type,
-        "object_id": ev.object_id,
-        "administration_id": ev.administration_id,
-        "data": ev.data,
-        "prev_hash": ev.prev_hash,
-    }
+_HASHED = (
+    "chain",
+    "seq",
+    "at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "administration_id",
+    "data",
+    "prev_hash",
+)
+
+
+def _digest(ev: Mapping[str, object]) -> str:
+    """The event's hash: SHA-256 of its canonical JSON (every field but its id and its own hash)."""
+    payload = {name: ev[name] for name in _HASHED}
+    payload["at"] = cast(datetime, ev["at"]).isoformat()
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _lock_head(session: Session, chain: str) -> AuditHead:
-    """Fetch (creating it the first time) and lock the chain head for the rest of the transaction."""
-    locked = select(AuditHead).where(AuditHead.chain == chain).with_for_update()
-    head = session.execute(locked).scalar_one_or_none()
-    if head is not None:  # every event but a chain's first: one statement
-        return head
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(insert(AuditHead).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing())
-    return session.execute(locked).scalar_one()
+def _event_digest(ev: AuditEvent) -> str:
+    """``_digest`` of a stored event."""
+    return _digest({name: getattr(ev, name) for name in _HASHED})
+
+
+#: Built once (every state-changing action runs them). Plain table statements on the session's connection:
+#: an event is written, never read back in its transaction, so it needs no ORM object and no flush.
+_HEAD = audit_head.select().where(audit_head.c.chain == bindparam("chain")).with_for_update()
+_MOVE_HEAD = audit_head.update().where(audit_head.c.chain == bindparam("chain_key"))
+_APPEND = audit_event.insert()
+
+
+def _lock_head(session: Session, chain: str) -> tuple[int, str]:
+    """The chain head's (seq, hash), locked for the rest of the transaction (the chain created the first time)."""
+    connection = session.connection()
+    head = connection.execute(_HEAD, {"chain": chain}).one_or_none()
+    if head is None:  # a chain's first event: every other one costs one statement here
+        insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        connection.execute(insert(audit_head).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing())
+        head = connection.execute(_HEAD, {"chain": chain}).one()
+    return head.seq, head.hash
 
 
 def record(
@@ -67,29 +86,28 @@ def record(
     administration_id: int | None = None,
     data: Mapping[str, object] | None = None,
     actor_label: str = "",
-) -> AuditEvent:
+) -> None:
     """Append one event to the chain of ``administration_id`` inside the caller's transaction; an
     action that is also a webhook event is queued for its subscribers in the same transaction."""
-    head = _lock_head(session, chain_for(administration_id))
-    ev = AuditEvent(
-        chain=head.chain,
-        seq=head.seq + 1,
-        at=utcnow().replace(microsecond=0),
-        actor_id=actor.user_id if actor and actor.user_id else None,
-        actor_label=actor_label or (actor.email if actor else "anonymous"),
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        administration_id=administration_id,
-        data=json.dumps(dict(data or {}), sort_keys=True, ensure_ascii=False, default=str),
-        prev_hash=head.hash,
-        hash="",  # the digest covers every other field: computed next
-    )
-    ev.hash = _digest(ev)
-    head.seq, head.hash = ev.seq, ev.hash
-    session.add(ev)
-    session.add(head)
-    session.flush()
+    chain = chain_for(administration_id)
+    seq, prev_hash = _lock_head(session, chain)
+    ev: dict[str, object] = {
+        "chain": chain,
+        "seq": seq + 1,
+        "at": utcnow().replace(microsecond=0),
+        "actor_id": actor.user_id if actor and actor.user_id else None,
+        "actor_label": actor_label or (actor.email if actor else "anonymous"),
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "administration_id": administration_id,
+        "data": json.dumps(dict(data or {}), sort_keys=True, ensure_ascii=False, default=str),
+        "prev_hash": prev_hash,
+    }
+    ev["hash"] = _digest(ev)
+    connection = session.connection()
+    connection.execute(_APPEND, ev)
+    connection.execute(_MOVE_HEAD, {"chain_key": chain, "seq": ev["seq"], "hash": ev["hash"]})
     from mrasla_app.services.platform import webhooks  # imported here: webhooks records audit events itself
 
     webhooks.on_audit(
@@ -100,7 +118,6 @@ def record(
         administration_id=administration_id,
         data=dict(data or {}),
     )
-    return ev
 
 
 def verify(session: Session) -> list[str]:
@@ -115,7 +132,7 @@ def verify(session: Session) -> list[str]:
             problems.append(f"{ev.chain}: event #{seq + 1} missing (found #{ev.seq})")
         if ev.prev_hash != prev:
             problems.append(f"{ev.chain}#{ev.seq}: previous-hash link broken")
-        if _digest(ev) != ev.hash:
+        if _event_digest(ev) != ev.hash:
             problems.append(f"{ev.chain}#{ev.seq}: content does not match its hash (edited)")
         expected[ev.chain] = (ev.seq, ev.hash)
     for chain, head in heads.items():

@@ -40,7 +40,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from mrasla_app import db
@@ -242,6 +242,12 @@ def _queue(
     return rows
 
 
+#: Built once: ``on_audit`` runs it for every audited action that is a webhook event (every deposit).
+_ACTIVE = select(WebhookEndpoint.id, WebhookEndpoint.events).where(
+    WebhookEndpoint.administration_id == bindparam("administration_id"), WebhookEndpoint.active.is_(True)
+)
+
+
 def on_audit(
     session: Session,
     action: str,
@@ -256,17 +262,14 @@ def on_audit(
     event_type = event_type_for(action, data)
     if event_type is None or not administration_id:
         return []
-    endpoints = [
-        e
-        for e in session.execute(
-            select(WebhookEndpoint).where(
-                WebhookEndpoint.administration_id == administration_id, WebhookEndpoint.active.is_(True)
-            )
-        ).scalars()
-        if event_type in e.events.split(",")
+    subscribed = [
+        endpoint_id
+        for endpoint_id, events in session.connection().execute(_ACTIVE, {"administration_id": administration_id})
+        if event_type in events.split(",")
     ]
-    if not endpoints:
+    if not subscribed:  # most administrations, most events: one small read, no ORM object
         return []
+    endpoints = list(session.execute(select(WebhookEndpoint).where(WebhookEndpoint.id.in_(subscribed))).scalars())
     obj = _object(session, object_type, object_id, data)
     administration = session.get(Administration, administration_id)
     if not obj or administration is None:

@@ -235,7 +235,9 @@ def submit(
     """Register a deposit atomically in the caller's write transaction (see module docstring).
 
     ``prepared``: ``form`` already checked, and its files inspected and stored, by ``prepare`` (else done
-    here). Whether its ``Idempotency-Key`` is registered is asked again here, under the writer.
+    here), which also found its ``Idempotency-Key`` unregistered; a request with the same key committed
+    since then makes this insert fail on the key's unique index (``IntegrityError``, the whole transaction
+    rolled back, number included), which ``submit_and_notify`` answers like a retry.
     ``send_after_commit``: the caller sends the depositor's message itself once the transaction has
     committed (``submit_and_notify``): it is queued claimed (``notifications.queue``), else queued for
     any deliverer."""
@@ -243,9 +245,9 @@ def submit(
         form, adm, unit = prepared.form, prepared.administration, prepared.unit
     else:
         form, adm, unit = _clean(form, session)
-    previous = _existing(session, form)
-    if previous is not None:
-        return previous
+        previous = _existing(session, form)
+        if previous is not None:
+            return previous
     accepted = prepared.accepted if prepared is not None else files.inspect_and_store(form.files)
     access, verify = _token("access", form.idempotency_key), _token("verify", form.idempotency_key)
     done = intake.register(
@@ -325,8 +327,8 @@ def submit_and_notify(form: DepositForm, *, ip: str = "") -> DepositResult:
         with db.write_session() as session:
             result = submit(session, form, ip=ip, prepared=prepared, send_after_commit=True)
     except IntegrityError:
-        # Two requests with one key at once (PostgreSQL: both checked before either committed): the
-        # loser answers like a retry (same deposit, or Conflict), not with a 500.
+        # Two requests with one key at once (both found it unregistered in ``prepare``): the loser
+        # answers like a retry (same deposit, or Conflict), not with a 500.
         with db.read_session() as session:
             previous = _existing(session, _clean(form, session)[0]) if form.idempotency_key else None
         if previous is None:
