@@ -15,6 +15,7 @@ from http.cookies import CookieError, SimpleCookie
 
 import reflex as rx
 from reflex.event import EventSpec
+from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.i18n import DEFAULT_LANG, LANGS, RTL_LANGS, translate
@@ -165,13 +166,16 @@ class SessionState(LangState):
     def _token(self) -> str | None:
         return session_token(self.router.headers.cookie)
 
-    def _actor(self) -> Actor | None:
-        """The current actor, resolved from the HttpOnly cookie on every call."""
+    def _actor(self, session: Session | None = None) -> Actor | None:
+        """The current actor, resolved from the HttpOnly cookie on every call; in ``session`` when the event
+        reads more in one (a session, its connection and its transaction, fewer per event), else in its own."""
         token = self._token()
         if not token:
             return None
-        with db.read_session() as session:
+        if session is not None:
             return accounts.actor_from_token(session, token)
+        with db.read_session() as own:
+            return accounts.actor_from_token(own, token)
 
     def _assign(self, **values: object) -> None:
         """Set the vars whose value changes. Every assignment goes into the event's delta and makes Reflex
@@ -196,9 +200,9 @@ class SessionState(LangState):
         query = getattr(url, "query", "")
         return f"{path}?{query}" if query else path
 
-    def _guard(self, page: str) -> tuple[Actor | None, EventSpec | None]:
+    def _guard(self, page: str, session: Session | None = None) -> tuple[Actor | None, EventSpec | None]:
         """For ``on_load``: (actor, None) when allowed, else (None, a redirect)."""
-        actor = self._actor()
+        actor = self._actor(session)
         self._show_actor(actor)
         self._clear_messages()
         if actor is None:
@@ -207,9 +211,9 @@ class SessionState(LangState):
             return None, rx.redirect(landing_route(actor), replace=True)
         return actor, None
 
-    def _require(self, page: str) -> Actor:
+    def _require(self, page: str, session: Session | None = None) -> Actor:
         """For event handlers: the fresh actor, or a ``DomainError`` when signed out / not allowed."""
-        actor = self._actor()
+        actor = self._actor(session)
         self._show_actor(actor)
         if actor is None:
             raise DomainError("error.login_required")

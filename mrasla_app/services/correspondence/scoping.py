@@ -20,8 +20,15 @@ from mrasla_app.services.errors import NotFound
 
 
 def unit_scope(session: Session, actor: Actor) -> set[int]:
-    """Units whose mail the actor sees: where they hold any role, plus everything below units they head."""
-    return set(actor.unit_ids()) | directory.descendants(session, actor.unit_ids(Role.head))
+    """Units whose mail the actor sees: where they hold any role, plus everything below units they head.
+
+    Kept for the rest of ``session`` (its ``info``): a page reads it for its counts, its list and its
+    filters, and the unit tree does not change under one read."""
+    key = ("unit_scope", actor.user_id, actor.memberships)
+    scope = session.info.get(key)
+    if scope is None:
+        scope = session.info[key] = set(actor.unit_ids()) | directory.descendants(session, actor.unit_ids(Role.head))
+    return set(scope)
 
 
 def visible_clause(session: Session, actor: Actor | None) -> ColumnElement[bool]:

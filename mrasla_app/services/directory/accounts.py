@@ -14,11 +14,12 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import Row, bindparam, delete, select
 from sqlmodel import Session
 
 from mrasla_app.crypto import seal, unseal
@@ -84,21 +85,33 @@ def check_password_strength(password: str) -> None:
         raise DomainError("error.password_too_short", min=MIN_PASSWORD_LENGTH)
 
 
-def _memberships(session: Session, user: User) -> list[tuple[int, Role]]:
-    return [
-        (u, Role(r))
-        for u, r in session.execute(
-            select(RoleMembership.unit_id, RoleMembership.role).where(RoleMembership.user_id == user.id)
-        ).all()
-    ]
-
-
-def _privileged(user: User, memberships: list[tuple[int, Role]]) -> bool:
-    """Whether ``user`` holds a role listed in ``MRASLA_TOTP_ROLES`` (administrators by default)."""
-    privileged = get_settings().totp_roles
-    return (user.is_platform_admin and "platform_admin" in privileged) or any(
-        r.value in privileged for _, r in memberships
+#: Built once: every event of a signed-in page resolves its actor (``actor_from_token``).
+_MEMBERSHIPS = select(RoleMembership.unit_id, RoleMembership.role).where(RoleMembership.user_id == bindparam("user_id"))
+_SESSION_USER = (
+    select(
+        User.id,
+        User.email,
+        User.full_name,
+        User.administration_id,
+        User.is_platform_admin,
+        User.totp_enabled,
+        User.totp_vouched,
+        User.active,
+        UserSession.expires_at,
     )
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(UserSession.token_hash == bindparam("token_hash"))
+)
+
+
+def _memberships(session: Session, user_id: int | None) -> list[tuple[int, Role]]:
+    return [(u, Role(r)) for u, r in session.execute(_MEMBERSHIPS, {"user_id": user_id})]
+
+
+def _privileged(is_platform_admin: bool, memberships: list[tuple[int, Role]]) -> bool:
+    """Whether the user holds a role listed in ``MRASLA_TOTP_ROLES`` (administrators by default)."""
+    privileged = get_settings().totp_roles
+    return (is_platform_admin and "platform_admin" in privileged) or any(r.value in privileged for _, r in memberships)
 
 
 def load_actor(session: Session, user: User) -> Actor:
@@ -107,10 +120,15 @@ def load_actor(session: Session, user: User) -> Actor:
     code (``totp_vouched``, see ``begin_totp``): neither a stolen password alone nor a factor the
     thief enrolled himself opens the directory, accounts and keys. Until then the actor carries
     ``totp_pending`` (the account page asks for the code) and every service sees them without those roles."""
-    memberships = _memberships(session, user)
+    return _actor_of(session, user)
+
+
+def _actor_of(session: Session, user: User | Row[Any]) -> Actor:
+    """``load_actor`` of a ``User`` or of a row of its columns (``_SESSION_USER``: no ORM object per event)."""
+    memberships = _memberships(session, user.id)
     privileged = get_settings().totp_roles
     is_platform_admin = user.is_platform_admin
-    pending = not (user.totp_enabled and user.totp_vouched) and _privileged(user, memberships)
+    pending = not (user.totp_enabled and user.totp_vouched) and _privileged(is_platform_admin, memberships)
     if pending:
         memberships = [(u, r) for u, r in memberships if r.value not in privileged]
         is_platform_admin = is_platform_admin and "platform_admin" not in privileged
@@ -271,14 +289,10 @@ def actor_from_token(session: Session, token: str | None) -> Actor | None:
     """The actor behind a session cookie, or None when absent, expired, or the user is disabled."""
     if not token:
         return None
-    row = session.execute(
-        select(User, UserSession.expires_at)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == hash_secret(token))
-    ).first()
-    if row is None or row[1] < utcnow() or not row[0].active:
+    row = session.execute(_SESSION_USER, {"token_hash": hash_secret(token)}).first()
+    if row is None or row.expires_at < utcnow() or not row.active:
         return None
-    return load_actor(session, row[0])
+    return _actor_of(session, row)
 
 
 def logout(session: Session, token: str | None) -> None:
@@ -380,7 +394,7 @@ def begin_totp(session: Session, actor: Actor, enrolment_code: str = "") -> str:
         if not _enrolment_code_ok(user, enrolment_code):
             raise DomainError("error.totp_enrolment_code_invalid")
         user.totp_enrolment_hash, user.totp_enrolment_expires_at, vouched = None, None, True
-    elif _privileged(user, _memberships(session, user)):
+    elif _privileged(user.is_platform_admin, _memberships(session, user.id)):
         raise DomainError("error.totp_enrolment_code_required")
     secret = pyotp.random_base32()
     user.totp_secret = seal(secret.encode(), totp_purpose(user.id))

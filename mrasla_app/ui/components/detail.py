@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import reflex as rx
 
+from mrasla_app import db
 from mrasla_app.i18n import LANGS
 from mrasla_app.services.correspondence.views import Bilingual
 from mrasla_app.services.directory.accounts import Actor
@@ -99,11 +100,12 @@ def attempt(state: Any, page: str, action: Callable[[Actor], object]) -> bool:
 
 
 def reload_view(state: Any, page: str) -> Actor | None:
-    """Loads the object again for the fresh actor (``state._load``), or empties the page (and shows why,
-    unless it is gone or out of sight)."""
+    """Loads the object again for the fresh actor (``state._load``, both in one read), or empties the page
+    (and shows why, unless it is gone or out of sight)."""
     try:
-        actor = state._require(page)
-        state._load(actor)
+        with db.read_session() as session:
+            actor = state._require(page, session)
+            state._load(actor, session)
     except NotFound:
         state._clear()
         return None

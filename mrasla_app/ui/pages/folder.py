@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.i18n import translate
@@ -265,10 +266,8 @@ class FolderState(pf.LetterDraftState, SessionState):
             return detail.route_id(self)
         return int(value) if value.isdigit() and len(value) < 12 else 0
 
-    def _load(self, actor: Actor) -> None:
-        with db.read_session() as session:
-            view = views.folder_view(session, actor, self._id)
-        self._fill(view)
+    def _load(self, actor: Actor, session: Session) -> None:
+        self._fill(views.folder_view(session, actor, self._id))
         self.found = True
 
     def _fill(self, v: views.FolderView) -> None:
@@ -427,7 +426,8 @@ class FolderState(pf.LetterDraftState, SessionState):
         discard_uploads(upload_client(self), store._files)
         store._files, self.new_files = [], []
         try:
-            self._load(actor)
+            with db.read_session() as session:
+                self._load(actor, session)
             await self._fill_report(actor)
         except DomainError:
             self._clear()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 import reflex as rx
+from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.services.correspondence import inbox, scoping
@@ -128,30 +129,35 @@ class InboxState(SessionState):
         self.rows, self.counts, self.units, self.queues = [], {}, [], []
         self._cursor, self.has_more, self.loaded = "", False, False
 
-    def _run(self, more: bool = False, actor: Actor | None = None, *, options: bool = False) -> None:
+    def _run(self, more: bool = False) -> None:
+        """Fetch for a freshly resolved actor, in one read."""
+        with db.read_session() as session:
+            self._read(session, more=more)
+
+    def _read(self, session: Session, actor: Actor | None = None, *, more: bool = False, options: bool = False) -> None:
         """Fetch for the actor just resolved by ``on_load``'s guard, or for a freshly resolved one; with
-        ``options``, the filters' units and file plan first, in the same read."""
+        ``options``, the filters' units and file plan first."""
         try:
-            actor = actor or self._require(PAGE)
-            with db.read_session() as session:
-                if options:
-                    self.units = unit_options(session, actor)
-                    self._load_plan(session, actor)
-                self._fetch(session, actor, more=more)
+            actor = actor or self._require(PAGE, session)
+            if options:
+                self.units = unit_options(session, actor)
+                self._load_plan(session, actor)
+            self._fetch(session, actor, more=more)
         except DomainError as exc:
             self._clear()
             self._fail(exc)
 
     @rx.event
     def on_load(self):
-        actor, redirect = self._guard(PAGE)
-        self._clear()
-        if actor is None:
-            return redirect
-        self.queues = [q for q in QUEUES if q != "to_qualify" or actor.has_role("clerk")]
-        if self.queue not in self.queues:
-            self.queue = "all"
-        self._run(actor=actor, options=True)  # the guard resolved and checked the actor in this very event
+        with db.read_session() as session:  # the actor and the page in one read
+            actor, redirect = self._guard(PAGE, session)
+            self._clear()
+            if actor is None:
+                return redirect
+            self.queues = [q for q in QUEUES if q != "to_qualify" or actor.has_role("clerk")]
+            if self.queue not in self.queues:
+                self.queue = "all"
+            self._read(session, actor, options=True)  # the guard resolved and checked the actor in this very event
         return None
 
     @rx.event

@@ -12,6 +12,7 @@ import dataclasses
 from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
 from mrasla_app import db
 from mrasla_app.services.correspondence import dispatch, drafting, labels, views
@@ -163,11 +164,9 @@ class MailState(pf.LetterDraftState, SessionState):
         self.can_reprint = False
         self.panel, self.letter, self.preview_src, self.preview_pages = "", pf.Letter(), "", ""
 
-    def _load(self, actor: Actor) -> None:
-        with db.read_session() as session:
-            view = views.letter_view(session, actor, self._id)
-            off = holidays(session, view.corr.administration_id)
-        self._fill(view, off)
+    def _load(self, actor: Actor, session: Session) -> None:
+        view = views.letter_view(session, actor, self._id)
+        self._fill(view, holidays(session, view.corr.administration_id))
         self.found = True
 
     def _fill(self, view: views.LetterView, off: set) -> None:
@@ -263,18 +262,19 @@ class MailState(pf.LetterDraftState, SessionState):
 
     @rx.event
     async def on_load(self):
-        actor, redirect = self._guard(PAGE)
-        self._clear()
-        self.loaded = False
-        self._id = 0
         await self._close_panels()
-        if actor is None:
-            return redirect
-        self._id = detail.route_id(self)
-        try:
-            self._load(actor)
-        except DomainError:
+        with db.read_session() as session:  # the actor and the letter in one read
+            actor, redirect = self._guard(PAGE, session)
             self._clear()
+            self.loaded = False
+            self._id = 0
+            if actor is None:
+                return redirect
+            self._id = detail.route_id(self)
+            try:
+                self._load(actor, session)
+            except DomainError:
+                self._clear()
         self.loaded = True
         return None
 
