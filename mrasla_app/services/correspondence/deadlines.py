@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import Row, bindparam, or_, select
 from sqlmodel import Session
 
 from mrasla_app.models import Holiday, Priority
@@ -100,7 +100,7 @@ def working_days_between(a: date, b: date, holidays: Iterable[date] = frozenset(
     return count
 
 
-def expand(holidays: Iterable[Holiday], years: Iterable[int]) -> set[date]:
+def expand(holidays: Iterable[Holiday | Row[tuple[date, bool]]], years: Iterable[int]) -> set[date]:
     """Holiday rows → concrete dates: recurring rows once per year (29 Feb only in leap years)."""
     wanted = set(years)
     out: set[date] = set()
@@ -124,9 +124,16 @@ def holiday_rows(session: Session, administration_id: int | None) -> list[Holida
     return list(session.execute(select(Holiday).where(scope).order_by(Holiday.day)).scalars())
 
 
+#: Built once (every inbox and letter view reads the holidays): the two columns ``expand`` needs, national
+#: rows plus those of the administration (none for ``administration_id`` None: no row has a NULL id equal).
+_DAYS = select(Holiday.day, Holiday.recurring).where(
+    or_(Holiday.administration_id.is_(None), Holiday.administration_id == bindparam("administration_id"))
+)
+
+
 def holidays_for(session: Session, administration_id: int | None, years: Iterable[int]) -> set[date]:
     """Non-working dates of ``years`` for an administration: national + its own, recurring expanded."""
-    return expand(holiday_rows(session, administration_id), years)
+    return expand(session.execute(_DAYS, {"administration_id": administration_id}), years)
 
 
 def sla_days(type_code: str = "", priority: Priority | str = Priority.normal) -> int | None:

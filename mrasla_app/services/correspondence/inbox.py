@@ -8,13 +8,14 @@ sort key), so page 10,000 costs the same as page 1.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, false, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Row, Select, and_, bindparam, case, false, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -126,13 +127,18 @@ def today() -> date:
 
 
 def _queue_clause(actor: Actor, queue: Queue) -> ColumnElement[bool] | None:
-    own_units = actor.unit_ids()
+    return _queue_shape(queue, actor.has_role(Role.clerk), actor.user_id, actor.unit_ids(), today())
+
+
+def _queue_shape(queue: Queue, clerk: bool, me: Any, own_units: Any, day: Any) -> ColumnElement[bool] | None:
+    """What ``queue`` holds (None: everything visible) for the user ``me`` of ``own_units`` on ``day`` (values,
+    or the bind parameters of ``_counts_statement``)."""
     if queue is Queue.to_qualify:
-        if not actor.has_role(Role.clerk):
+        if not clerk:
             return false()
         return Correspondence.status.in_(letter_actions.RULES[LetterAction.qualify].starts)
     if queue is Queue.assigned_to_me:
-        return and_(Correspondence.assignee_id == actor.user_id, Correspondence.status.in_(OPEN))
+        return and_(Correspondence.assignee_id == me, Correspondence.status.in_(OPEN))
     if queue is Queue.my_unit:
         return and_(Correspondence.action_unit_id.in_(own_units), Correspondence.status.in_(OPEN))
     if queue is Queue.for_information:
@@ -141,7 +147,7 @@ def _queue_clause(actor: Actor, queue: Queue) -> ColumnElement[bool] | None:
         )
         return Correspondence.id.in_(copies)
     if queue is Queue.overdue:
-        return and_(Correspondence.deadline < today(), Correspondence.status.in_(OPEN))
+        return and_(Correspondence.deadline < day, Correspondence.status.in_(OPEN))
     if queue is Queue.awaiting_signature:
         return false()  # filled by the signature book (parapheur) once answers travel through circuits
     if queue is Queue.sent:
@@ -337,34 +343,34 @@ def _listed(session: Session, ids: Select | list[int], order: Sequence[ColumnEle
     """The letters ``ids`` as a list shows them, with their sender's and action unit's names: one query of
     the columns needed (the rows' full ORM objects and three lookups by id cost more than the page's
     own query, on every inbox load and refresh)."""
-    sender_adm = aliased(Administration)
-    return list(
-        session.execute(
-            select(
-                Correspondence.id,
-                Correspondence.registry_number,
-                Correspondence.subject,
-                Correspondence.direction,
-                Correspondence.channel,
-                Correspondence.status,
-                Correspondence.priority,
-                Correspondence.confidential,
-                Correspondence.deadline,
-                Correspondence.registered_at,
-                Party.full_name.label("party_name"),
-                Party.kind.label("party_kind"),
-                sender_adm.name_fr.label("adm_fr"),
-                sender_adm.name_ar.label("adm_ar"),
-                Unit.name_ar.label("unit_ar"),
-                Unit.name_fr.label("unit_fr"),
-            )
-            .outerjoin(Party, Party.id == Correspondence.sender_party_id)
-            .outerjoin(sender_adm, sender_adm.id == Correspondence.sender_administration_id)
-            .outerjoin(Unit, Unit.id == Correspondence.action_unit_id)
-            .where(Correspondence.id.in_(ids))
-            .order_by(*order)
-        ).all()
+    return list(session.execute(_LISTED.where(Correspondence.id.in_(ids)).order_by(*order)).all())
+
+
+_SENDER_ADM = aliased(Administration)
+#: The list's columns and joins, built once (every inbox load and refresh): ``_listed`` adds the ids and order.
+_LISTED = (
+    select(
+        Correspondence.id,
+        Correspondence.registry_number,
+        Correspondence.subject,
+        Correspondence.direction,
+        Correspondence.channel,
+        Correspondence.status,
+        Correspondence.priority,
+        Correspondence.confidential,
+        Correspondence.deadline,
+        Correspondence.registered_at,
+        Party.full_name.label("party_name"),
+        Party.kind.label("party_kind"),
+        _SENDER_ADM.name_fr.label("adm_fr"),
+        _SENDER_ADM.name_ar.label("adm_ar"),
+        Unit.name_ar.label("unit_ar"),
+        Unit.name_fr.label("unit_fr"),
     )
+    .outerjoin(Party, Party.id == Correspondence.sender_party_id)
+    .outerjoin(_SENDER_ADM, _SENDER_ADM.id == Correspondence.sender_administration_id)
+    .outerjoin(Unit, Unit.id == Correspondence.action_unit_id)
+)
 
 
 def _rows(session: Session, rows: list[Row], terms: list[tuple[str, ...]]) -> list[InboxRow]:
@@ -397,14 +403,22 @@ def _rows(session: Session, rows: list[Row], terms: list[tuple[str, ...]]) -> li
 
 def counts(session: Session, actor: Actor | None) -> dict[str, int]:
     """How many items each queue holds for the actor (scoped like the lists), in one pass over what
-    the actor may see: one conditional count per queue rather than one query per queue."""
-    clauses = {q: _queue_clause(actor, q) if actor is not None else None for q in Queue}
-    row = session.execute(
-        select(
-            *(
-                func.count(Correspondence.id) if clause is None else func.count(case((clause, 1)))
-                for clause in clauses.values()
-            )
-        ).where(scoping.visible_clause(session, actor))
-    ).one()
-    return {q.value: int(n) for q, n in zip(clauses, row)}
+    the actor may see: one conditional count per queue rather than one query per queue. The statement is
+    built once per kind of actor (every inbox load and refresh runs it); the actor is in its parameters."""
+    if actor is None or not actor.memberships or not actor.administration_id:
+        return dict.fromkeys((q.value for q in Queue), 0)  # sees nothing (``visible_clause``)
+    clerk = actor.has_role(Role.clerk)
+    params = {"me": actor.user_id, "own_units": list(actor.unit_ids()), "day": today()}
+    row = session.execute(_counts_statement(clerk), {**params, **scoping.visible_params(session, actor)}).one()
+    return {q.value: int(n) for q, n in zip(Queue, row)}
+
+
+@functools.cache
+def _counts_statement(clerk: bool) -> Select:
+    me: BindParameter[int] = bindparam("me")
+    own_units: BindParameter[list[int]] = bindparam("own_units", expanding=True)
+    day: BindParameter[date] = bindparam("day")
+    clauses = [_queue_shape(q, clerk, me, own_units, day) for q in Queue]
+    return select(
+        *(func.count(Correspondence.id) if clause is None else func.count(case((clause, 1))) for clause in clauses)
+    ).where(scoping.visible_shape(clerk))

@@ -10,7 +10,9 @@ A confidential correspondence is visible only to the people named on it (and who
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from typing import Any
+
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, false, or_, select
 from sqlmodel import Session
 
 from mrasla_app.models import ConfidentialAccess, Correspondence, Direction, Dispatch, Role
@@ -41,14 +43,40 @@ def visible_clause(session: Session, actor: Actor | None) -> ColumnElement[bool]
     """
     if actor is None or not actor.memberships or not actor.administration_id:
         return false()
-    own = Correspondence.administration_id == actor.administration_id
-    named = select(ConfidentialAccess.correspondence_id).where(ConfidentialAccess.user_id == actor.user_id)
+    clerk = actor.has_role(Role.clerk)
+    return _reach(actor.user_id, actor.administration_id, set() if clerk else unit_scope(session, actor), clerk=clerk)
+
+
+def visible_shape(clerk: bool) -> ColumnElement[bool]:
+    """``visible_clause`` as bind parameters (``visible_params``), for statements built once and run on
+    every page load: the clause of a clerk (the registry) or of anyone else."""
+    return _reach(_USER, _ADM, _UNITS, clerk=clerk)
+
+
+def visible_params(session: Session, actor: Actor) -> dict[str, object]:
+    """The values of ``visible_shape``'s parameters for ``actor`` (who has memberships and an administration)."""
+    clerk = actor.has_role(Role.clerk)
+    return {
+        "vis_user": actor.user_id,
+        "vis_adm": actor.administration_id,
+        "vis_units": [] if clerk else unit_scope(session, actor),
+    }
+
+
+_USER: BindParameter[int] = bindparam("vis_user")
+_ADM: BindParameter[int] = bindparam("vis_adm")
+_UNITS: BindParameter[list[int]] = bindparam("vis_units", expanding=True)
+
+
+def _reach(user: Any, administration: Any, units: Any, *, clerk: bool) -> ColumnElement[bool]:
+    """What ``user`` may see in ``administration``, with ``units`` their unit scope (values or bind parameters)."""
+    own = Correspondence.administration_id == administration
+    named = select(ConfidentialAccess.correspondence_id).where(ConfidentialAccess.user_id == user)
     confidential_ok = or_(
-        Correspondence.confidential.is_(False), Correspondence.id.in_(named), Correspondence.created_by == actor.user_id
+        Correspondence.confidential.is_(False), Correspondence.id.in_(named), Correspondence.created_by == user
     )
-    if actor.has_role(Role.clerk):  # the registry sees its whole administration
+    if clerk:  # the registry sees its whole administration
         return and_(own, confidential_ok)
-    units = unit_scope(session, actor)
     dispatched = (
         select(Dispatch.id)
         .where(Dispatch.correspondence_id == Correspondence.id, Dispatch.unit_id.in_(units), Dispatch.active.is_(True))
@@ -56,8 +84,8 @@ def visible_clause(session: Session, actor: Actor | None) -> ColumnElement[bool]
     )
     reach = [  # the column tests first: the dispatch probe runs only for rows they do not settle
         Correspondence.action_unit_id.in_(units),
-        Correspondence.assignee_id == actor.user_id,
-        Correspondence.created_by == actor.user_id,
+        Correspondence.assignee_id == user,
+        Correspondence.created_by == user,
         and_(Correspondence.direction != Direction.incoming, Correspondence.unit_id.in_(units)),
         dispatched,
     ]
