@@ -10,9 +10,10 @@ A confidential correspondence is visible only to the people named on it (and who
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, false, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, false, or_, select
 from sqlmodel import Session
 
 from mrasla_app.models import ConfidentialAccess, Correspondence, Direction, Dispatch, Role
@@ -96,10 +97,18 @@ def get_visible(
     session: Session, actor: Actor | None, correspondence_id: int, *, for_update: bool = False
 ) -> Correspondence:
     """The correspondence if the actor may see it; ``NotFound`` otherwise (same answer as missing)."""
-    stmt = select(Correspondence).where(Correspondence.id == correspondence_id, visible_clause(session, actor))
-    if for_update:
-        stmt = stmt.with_for_update()
-    corr = session.execute(stmt).scalar_one_or_none()
+    if actor is None or not actor.memberships or not actor.administration_id:
+        raise NotFound()  # sees nothing (``visible_clause``)
+    stmt = _visible_by_id(actor.has_role(Role.clerk), for_update)
+    params = {"correspondence_id": correspondence_id, **visible_params(session, actor)}
+    corr = session.execute(stmt, params).scalar_one_or_none()
     if corr is None:
         raise NotFound()
     return corr
+
+
+@functools.cache
+def _visible_by_id(clerk: bool, for_update: bool) -> Select[Correspondence]:
+    """``get_visible``'s statement, built once per kind of actor (every letter opened runs it)."""
+    stmt = select(Correspondence).where(Correspondence.id == bindparam("correspondence_id"), visible_shape(clerk))
+    return stmt.with_for_update() if for_update else stmt
