@@ -116,7 +116,14 @@ def frontend() -> dict[str, object]:
 
 
 def populate(server: Server, per_administration: int) -> int:
-    """Letters in the agents' scope: deposited, three quarters qualified and dispatched."""
+    """Letters in the agents' scope, in the server's database (``populate_here``)."""
+    with pointed_at(server):
+        return populate_here(per_administration)
+
+
+def populate_here(per_administration: int) -> int:
+    """Letters in the agents' scope: deposited, three quarters qualified and dispatched, in the database this
+    process is pointed at; the deposits' background work done (``settle``)."""
     from sqlalchemy import select
 
     from mrasla_app import db
@@ -126,34 +133,31 @@ def populate(server: Server, per_administration: int) -> int:
     from mrasla_app.services.portal import deposits
 
     template, n = template_pdf(20_000), 0
-    with pointed_at(server):
-        for code, (unit_code, clerk) in DISPATCH_TO.items():
-            with db.read_session() as s:
-                adm = s.execute(select(Administration).where(Administration.code == code)).scalar_one()
-                unit = s.execute(
-                    select(Unit).where(Unit.administration_id == adm.id, Unit.code == unit_code)
-                ).scalar_one()
-                actor = load_actor(s, s.execute(select(User).where(User.email == f"{clerk}@mrasla.ma")).scalar_one())
-            for i in range(per_administration):
-                n += 1
-                done = deposits.submit_and_notify(
-                    deposits.DepositForm(
-                        administration_id=adm.id,
-                        full_name="Salma Bennis",
-                        id_kind="CIN",
-                        id_value="AB123456",
-                        email="",  # type: ignore[arg-type]
-                        phone="0612345678",
-                        subject=f"Demande d'attestation n° {n}",
-                        message="Ci-joint ma demande.",
-                        files=[("demande.pdf", unique_pdf(template, n))],
-                    )
+    for code, (unit_code, clerk) in DISPATCH_TO.items():
+        with db.read_session() as s:
+            adm = s.execute(select(Administration).where(Administration.code == code)).scalar_one()
+            unit = s.execute(select(Unit).where(Unit.administration_id == adm.id, Unit.code == unit_code)).scalar_one()
+            actor = load_actor(s, s.execute(select(User).where(User.email == f"{clerk}@mrasla.ma")).scalar_one())
+        for i in range(per_administration):
+            n += 1
+            done = deposits.submit_and_notify(
+                deposits.DepositForm(
+                    administration_id=adm.id,
+                    full_name="Salma Bennis",
+                    id_kind="CIN",
+                    id_value="AB123456",
+                    email="",  # type: ignore[arg-type]
+                    phone="0612345678",
+                    subject=f"Demande d'attestation n° {n}",
+                    message="Ci-joint ma demande.",
+                    files=[("demande.pdf", unique_pdf(template, n))],
                 )
-                if i % 4:
-                    with db.write_session() as s:
-                        dispatch.qualify(s, actor, done.correspondence_id, type_code="request")
-                        dispatch.dispatch(s, actor, done.correspondence_id, action_unit_id=unit.id)  # type: ignore[arg-type]
-        settle()
+            )
+            if i % 4:
+                with db.write_session() as s:
+                    dispatch.qualify(s, actor, done.correspondence_id, type_code="request")
+                    dispatch.dispatch(s, actor, done.correspondence_id, action_unit_id=unit.id)  # type: ignore[arg-type]
+    settle()
     return n
 
 
