@@ -11,6 +11,7 @@ Security model:
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from http.cookies import CookieError, SimpleCookie
 
 import reflex as rx
@@ -172,10 +173,8 @@ class SessionState(LangState):
         token = self._token()
         if not token:
             return None
-        if session is not None:
-            return accounts.actor_from_token(session, token)
-        with db.read_session() as own:
-            return accounts.actor_from_token(own, token)
+        with nullcontext(session) if session is not None else db.read_session() as reading:
+            return accounts.actor_from_token(reading, token)
 
     def _assign(self, **values: object) -> None:
         """Set the vars whose value changes. Every assignment goes into the event's delta and makes Reflex

@@ -405,8 +405,8 @@ def counts(session: Session, actor: Actor | None) -> dict[str, int]:
     """How many items each queue holds for the actor (scoped like the lists), in one pass over what
     the actor may see: one conditional count per queue rather than one query per queue. The statement is
     built once per kind of actor (every inbox load and refresh runs it); the actor is in its parameters."""
-    if actor is None or not actor.memberships or not actor.administration_id:
-        return dict.fromkeys((q.value for q in Queue), 0)  # sees nothing (``visible_clause``)
+    if actor is None or scoping.sees_nothing(actor):
+        return dict.fromkeys((q.value for q in Queue), 0)
     clerk = actor.has_role(Role.clerk)
     params = {"me": actor.user_id, "own_units": list(actor.unit_ids()), "day": today()}
     row = session.execute(_counts_statement(clerk), {**params, **scoping.visible_params(session, actor)}).one()

@@ -151,19 +151,32 @@ def register(
     documents = [(lead.kind, lead.filename.format(reference=reference), lead.file)] if lead else []
     documents += [(kind, f.filename, f) for f in accepted]
     created = utcnow()
-    rows = [
-        {
+
+    def row(
+        doc_kind: DocumentKind,
+        position: int,
+        filename: str,
+        content_type: str,
+        size: int,
+        sha256: str,
+        pages: int,
+        pdf_sha256: str,
+    ) -> dict[str, object]:
+        return {
             "correspondence_id": corr.id,
             "kind": doc_kind,
-            "position": pos,
+            "position": position,
             "filename": filename,
-            "content_type": f.content_type,
-            "size": len(f.data),
-            "sha256": f.sha256,
-            "pages": f.pages,
-            "pdf_sha256": f.pdf_sha256,
+            "content_type": content_type,
+            "size": size,
+            "sha256": sha256,
+            "pages": pages,
+            "pdf_sha256": pdf_sha256,
             "created_at": created,
         }
+
+    rows = [
+        row(doc_kind, pos, filename, f.content_type, len(f.data), f.sha256, f.pages, f.pdf_sha256)
         for pos, (doc_kind, filename, f) in enumerate(documents)
     ]
     receipt_sha = None
@@ -175,18 +188,16 @@ def register(
         # writer's lock held, they would hold up every other registration); committed only after it.
         stored = _RECEIPT_STORE.submit(storage.put, sealed)
         rows.append(
-            {
-                "correspondence_id": corr.id,
-                "kind": DocumentKind.receipt,
-                "position": 0,
-                "filename": f"accuse-{reference}.pdf",
-                "content_type": "application/pdf",
-                "size": len(sealed),
-                "sha256": receipt_sha,
-                "pages": 1,
-                "pdf_sha256": receipt_sha,
-                "created_at": created,
-            }
+            row(
+                DocumentKind.receipt,
+                0,
+                f"accuse-{reference}.pdf",
+                "application/pdf",
+                len(sealed),
+                receipt_sha,
+                1,
+                receipt_sha,
+            )
         )
     if rows:  # one statement for all, and no ORM objects: nothing reads them back in this transaction
         session.connection().execute(_ADD_DOCUMENTS, rows)

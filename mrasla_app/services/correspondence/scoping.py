@@ -34,6 +34,11 @@ def unit_scope(session: Session, actor: Actor) -> set[int]:
     return set(scope)
 
 
+def sees_nothing(actor: Actor) -> bool:
+    """No correspondence is visible to ``actor``: they hold no role in an administration."""
+    return not actor.memberships or not actor.administration_id
+
+
 def visible_clause(session: Session, actor: Actor | None) -> ColumnElement[bool]:
     """A WHERE clause on ``Correspondence`` selecting what ``actor`` may see.
 
@@ -42,7 +47,7 @@ def visible_clause(session: Session, actor: Actor | None) -> ColumnElement[bool]
     belongs to, so the clause starts with the administration: lists and counts then read one
     administration's rows through its indexes instead of testing every row of the platform.
     """
-    if actor is None or not actor.memberships or not actor.administration_id:
+    if actor is None or sees_nothing(actor):
         return false()
     clerk = actor.has_role(Role.clerk)
     return _reach(actor.user_id, actor.administration_id, set() if clerk else unit_scope(session, actor), clerk=clerk)
@@ -97,8 +102,8 @@ def get_visible(
     session: Session, actor: Actor | None, correspondence_id: int, *, for_update: bool = False
 ) -> Correspondence:
     """The correspondence if the actor may see it; ``NotFound`` otherwise (same answer as missing)."""
-    if actor is None or not actor.memberships or not actor.administration_id:
-        raise NotFound()  # sees nothing (``visible_clause``)
+    if actor is None or sees_nothing(actor):
+        raise NotFound()
     stmt = _visible_by_id(actor.has_role(Role.clerk), for_update)
     params = {"correspondence_id": correspondence_id, **visible_params(session, actor)}
     corr = session.execute(stmt, params).scalar_one_or_none()

@@ -114,17 +114,13 @@ def _privileged(is_platform_admin: bool, memberships: list[tuple[int, Role]]) ->
     return (is_platform_admin and "platform_admin" in privileged) or any(r.value in privileged for _, r in memberships)
 
 
-def load_actor(session: Session, user: User) -> Actor:
-    """The actor behind ``user``. Roles listed in ``MRASLA_TOTP_ROLES`` (administrators by default) take
+def load_actor(session: Session, user: User | Row[Any]) -> Actor:
+    """The actor behind ``user`` (a ``User``, or a row of its columns: ``_SESSION_USER``, no ORM object per
+    event). Roles listed in ``MRASLA_TOTP_ROLES`` (administrators by default) take
     effect only once the user has a confirmed TOTP second factor enrolled with a one-time enrolment
     code (``totp_vouched``, see ``begin_totp``): neither a stolen password alone nor a factor the
     thief enrolled himself opens the directory, accounts and keys. Until then the actor carries
     ``totp_pending`` (the account page asks for the code) and every service sees them without those roles."""
-    return _actor_of(session, user)
-
-
-def _actor_of(session: Session, user: User | Row[Any]) -> Actor:
-    """``load_actor`` of a ``User`` or of a row of its columns (``_SESSION_USER``: no ORM object per event)."""
     memberships = _memberships(session, user.id)
     privileged = get_settings().totp_roles
     is_platform_admin = user.is_platform_admin
@@ -292,7 +288,7 @@ def actor_from_token(session: Session, token: str | None) -> Actor | None:
     row = session.execute(_SESSION_USER, {"token_hash": hash_secret(token)}).first()
     if row is None or row.expires_at < utcnow() or not row.active:
         return None
-    return _actor_of(session, row)
+    return load_actor(session, row)
 
 
 def logout(session: Session, token: str | None) -> None:

@@ -115,7 +115,7 @@ class InboxState(SessionState):
             tag_id=_opt(f, "tag"),
         )
 
-    def _fetch(self, session, actor: Actor, *, more: bool = False) -> None:
+    def _fetch(self, session: Session, actor: Actor, *, more: bool = False) -> None:
         rows, cursor = inbox.page(session, actor, self._filter(), after=self._cursor if more else "", limit=PAGE_SIZE)
         off = holidays(session, actor.administration_id)
         if not more:
