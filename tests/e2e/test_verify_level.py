@@ -35,7 +35,10 @@ def test_level_and_pdf_report_in_arabic_and_french(browser: Browser, base_url: s
                     page.screenshot(path=f"{SHOTS}/receipt-{lang}-{name}.png", full_page=True)
                 page.goto(f"{base_url}/verify")
                 page.locator('[data-testid="verify-pdf"] input[type="file"]').set_input_files(str(path))
-                expect(page.get_by_test_id("verify-verdict")).to_have_attribute("data-verdict", "authentic")
+                # upload, then the signature and timestamp validated on the server: seconds on a loaded 2-vCPU machine
+                expect(page.get_by_test_id("verify-verdict")).to_have_attribute(
+                    "data-verdict", "authentic", timeout=20_000
+                )
                 expect(page.get_by_test_id("verify-level")).to_contain_text(texts["verify.level.B-T"])
                 if SHOTS:
                     page.screenshot(path=f"{SHOTS}/pdf-{lang}-{name}.png", full_page=True)
