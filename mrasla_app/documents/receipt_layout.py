@@ -18,8 +18,9 @@ import qrcode
 from fpdf import FPDF
 from fpdf.drawing_primitives import convert_to_device_color
 from fpdf.fonts import TTFFont
+from qrcode import LUT, base
 from qrcode.constants import ERROR_CORRECT_M
-from qrcode.util import MODE_8BIT_BYTE, QRData
+from qrcode.util import MODE_8BIT_BYTE, PAD0, PAD1, QRData, length_in_bits
 
 from mrasla_app.documents import font_embed
 
@@ -189,11 +190,14 @@ def qr_matrix(data: str) -> list[list[bool]]:
     only avoids patterns that can trouble poor scanners, unlikely for a URL printed at 36 mm
     (checked with ``zbarimg`` on rasterised receipts in the tests). The data is one byte-mode
     segment, so the smallest version depends on its length only: ``_version`` asks qrcode once per
-    length instead of encoding every receipt's data a second time to find it.
+    length instead of encoding every receipt's data a second time to find it. The codewords come
+    from ``_codewords``; qrcode places them (``data_cache``) and draws the symbol.
     """
-    payload = QRData(data.encode(), mode=MODE_8BIT_BYTE)
-    qr = qrcode.QRCode(version=_version(len(payload)), error_correction=ERROR_CORRECT_M, border=4, mask_pattern=QR_MASK)
-    qr.add_data(payload)
+    raw = data.encode()
+    version = _version(len(raw))
+    qr = qrcode.QRCode(version=version, error_correction=ERROR_CORRECT_M, border=4, mask_pattern=QR_MASK)
+    qr.add_data(QRData(raw, mode=MODE_8BIT_BYTE))
+    qr.data_cache = _codewords(version, raw)
     qr.make(fit=False)
     return qr.get_matrix()
 
@@ -204,6 +208,60 @@ def _version(length: int) -> int:
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M)
     qr.add_data(QRData(bytes(length), mode=MODE_8BIT_BYTE))
     return qr.best_fit()
+
+
+_EXP = base.EXP_TABLE[:255] * 2  # α^i up to i = 509 (α^255 = 1): a sum of two logarithms needs no ``% 255``
+_LOG = base.LOG_TABLE
+
+
+@functools.lru_cache(maxsize=64)
+def _generator_logs(ec_count: int) -> tuple[int, ...]:
+    """log α of the Reed–Solomon generator's coefficients after the leading 1 (qrcode's table; all non-zero)."""
+    return tuple(_LOG[c] for c in LUT.rsPoly_LUT[ec_count][1:])
+
+
+def _ec_bytes(block: list[int], ec_count: int) -> list[int]:
+    """The block's error-correction codewords: the remainder of its division by the generator.
+
+    What qrcode's ``Polynomial.__mod__`` computes, as the usual shift register over log/antilog
+    tables: qrcode builds a new polynomial object per step, about 1 ms of each receipt's CPU."""
+    generator = _generator_logs(ec_count)
+    remainder = [0] * ec_count
+    for byte in block:
+        factor = byte ^ remainder[0]
+        del remainder[0]
+        remainder.append(0)
+        if factor:
+            f = _LOG[factor]
+            remainder = [r ^ _EXP[f + g] for r, g in zip(remainder, generator)]
+    return remainder
+
+
+def _codewords(version: int, data: bytes) -> list[int]:
+    """The symbol's codewords for ``data`` as one byte-mode segment at level M: qrcode's
+    ``util.create_data`` (header, terminator, padding, blocks, interleaving), with the bit buffer
+    as one integer and the division by ``_ec_bytes``. ``tests/unit/test_receipt_qr.py`` checks the
+    matrices against qrcode's own encoding."""
+    blocks = base.rs_blocks(version, ERROR_CORRECT_M)
+    capacity = sum(b.data_count for b in blocks)
+    count_bits = length_in_bits(MODE_8BIT_BYTE, version)
+    bits = ((MODE_8BIT_BYTE << count_bits | len(data)) << 8 * len(data)) | int.from_bytes(data, "big")
+    width = 4 + count_bits + 8 * len(data)
+    tail = min(4, capacity * 8 - width)  # terminator: up to four 0 bits
+    tail += -(width + tail) % 8  # then 0 bits to a whole byte
+    body = list((bits << tail).to_bytes((width + tail) // 8, "big"))
+    body = (body + [PAD0, PAD1] * capacity)[:capacity]  # alternating pad codewords to the capacity
+    data_blocks, ec_blocks, offset = [], [], 0
+    for b in blocks:
+        data_blocks.append(body[offset : offset + b.data_count])
+        offset += b.data_count
+        ec_blocks.append(_ec_bytes(data_blocks[-1], b.total_count - b.data_count))
+    return [*_interleave(data_blocks), *_interleave(ec_blocks)]
+
+
+def _interleave(blocks: list[list[int]]) -> list[int]:
+    """Column by column across blocks of possibly unequal length (ISO/IEC 18004 §7.6)."""
+    return [blk[i] for i in range(max(map(len, blocks))) for blk in blocks if i < len(blk)]
 
 
 def draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
