@@ -67,6 +67,14 @@ class IconChunkPlugin(Plugin):
         context["add_modify_task"]("vite.config.js", add_icon_chunk)
 
 
+# With Reflex's state in Redis (the production topology), a worker keeps a session's state and lock for a moment
+# after an event (optimistic "oplock" leases) instead of loading, locking and saving it in Redis for every event:
+# a navigation's two events then cost one round of that. Another worker that needs the session asks for the lease
+# and gets it. The PostgreSQL + Redis suites (``make test-pg``) run with it; bench/RESULTS.md section 4 has the
+# measurements. ``REFLEX_OPLOCK_ENABLED=false`` turns it off.
+if os.environ.get("REFLEX_REDIS_URL"):
+    os.environ.setdefault("REFLEX_OPLOCK_ENABLED", "true")
+
 config = rx.Config(
     app_name="mrasla_app",
     show_built_with_reflex=False,

@@ -134,3 +134,24 @@ def test_an_inbox_event_leaves_the_unchanged_session_state_alone(seeded):
     root._clean()
     InboxState.event_handlers["on_load"].fn(inbox)
     assert session.error_fr == "" and root.get_delta()[SessionState.get_full_name()] == {"error_fr_rx_state_": ""}
+
+
+def _oplock_after_rxconfig(env: dict[str, str]) -> str:
+    """REFLEX_OPLOCK_ENABLED as a server sees it once ``rxconfig`` is loaded with ``env``."""
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("REFLEX_")}
+    code = "import rxconfig, os; print(os.environ.get('REFLEX_OPLOCK_ENABLED', ''))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], env={**clean, **env}, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def test_redis_sessions_use_reflex_leases_unless_turned_off():
+    """With Reflex's state in Redis a worker keeps a session's lease between its events (a navigation's two events
+    load, lock and save the state once); ``make test-pg`` runs the browser suite that way."""
+    assert _oplock_after_rxconfig({"REFLEX_REDIS_URL": "redis://127.0.0.1:6379/0"}) == "true"
+    assert _oplock_after_rxconfig({"REFLEX_REDIS_URL": "redis://x", "REFLEX_OPLOCK_ENABLED": "false"}) == "false"
+    assert _oplock_after_rxconfig({}) == ""  # embedded: no Redis, nothing to lease
