@@ -80,6 +80,9 @@ def test_deposit_receipt_qr_verification_and_tracking(browser, base_url, server,
             if "To: citoyenne@example.ma" in (box / n).read_text(errors="replace")
         ]
         assert len(mine) == 1  # one deposit, one receipt e-mail
+        mail = email.message_from_bytes((box / mine[0]).read_bytes(), policy=email.policy.default)
+        first_part = mail.get_body().get_content().split("————————")[0]
+        assert ARABIC.search(first_part), first_part  # the depositor's interface language comes first
 
         with page.expect_download() as info:
             page.get_by_test_id("receipt-download").click()
