@@ -105,13 +105,7 @@ def session_token(cookie_header: str) -> str | None:
 
 class LangState(rx.State):
     """Interface language (``ar``, ``fr`` or ``en``), kept in the browser's localStorage
-    (``mrasla_lang``) across reloads.
-
-    A leaf of the root state, not the pages' parent: every navigation sends the browser's stored
-    values (``update_vars_internal``), and Reflex loads the state holding them *with all its
-    substates* from Redis. As the parent of ``SessionState`` it dragged every page's state of the
-    session through Redis and unpickling per navigation (8 % of the server's CPU with 500 agents);
-    page states ask for it (``SessionState._language``) on the few events that need the language."""
+    (``mrasla_lang``) across reloads."""
 
     lang: str = rx.LocalStorage(DEFAULT_LANG, name="mrasla_lang", sync=True)
 
@@ -122,6 +116,9 @@ class LangState(rx.State):
 
     def _lang(self) -> str:
         return self.lang if self.lang in LANGS else DEFAULT_LANG
+
+    def _tr(self, key: str, **params: object) -> str:
+        return translate(key, self._lang(), **params)
 
 
 def _apply_lang_js(lang: str) -> str:
@@ -148,7 +145,7 @@ HEAD_LANG_SCRIPT = (
 )
 
 
-class SessionState(rx.State):
+class SessionState(LangState):
     """The signed-in staff member. Page states inherit from it."""
 
     # Display-only data for the header and nav (never secrets).
@@ -166,10 +163,6 @@ class SessionState(rx.State):
     notice_en: str = ""
 
     # --- server-side helpers (not callable from the browser) -----------------------------------
-
-    async def _language(self) -> str:
-        """The interface language, from ``LangState`` (a leaf of its own: see there why)."""
-        return (await self.get_state(LangState))._lang()
 
     def _token(self) -> str | None:
         return session_token(self.router.headers.cookie)

@@ -39,7 +39,7 @@ from mrasla_app.services.directory import accounts
 from mrasla_app.services.platform.seed import demo_totp
 from mrasla_app.ui.pages.portal.common import lookup_limit, track_limit
 from mrasla_app.ui.pages.portal.deposit import submit_limit
-from mrasla_app.ui.state import LangState, SessionState
+from mrasla_app.ui.state import LangState
 from tests.authz import policies, world
 
 LIMITERS = (deposit_limit, read_limit, verify_limit, lookup_limit, track_limit, submit_limit, login_limit)
@@ -54,7 +54,7 @@ def all_states() -> list[type]:
             yield sub
             yield from walk(sub)
 
-    return [LangState, SessionState, *walk(SessionState)]  # the language is a leaf beside the pages' tree
+    return [LangState, *walk(LangState)]
 
 
 def all_handlers() -> Iterator[tuple[type, str, object]]:

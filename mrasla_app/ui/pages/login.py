@@ -12,7 +12,6 @@ import reflex as rx
 
 from mrasla_app import db
 from mrasla_app.api.auth import SECOND_FACTOR_COOKIE, login_limit
-from mrasla_app.i18n import translate
 from mrasla_app.services.directory import accounts
 from mrasla_app.services.errors import DomainError
 from mrasla_app.services.signin import login as signin
@@ -104,7 +103,7 @@ class LoginState(SessionState):
         self._clear_messages()
 
     @rx.event
-    async def submit(self, form: dict):
+    def submit(self, form: dict):
         email = str(form.get("email", ""))[:255]
         password = str(form.get("password", ""))[:1024]
         totp = str(form.get("totp", ""))[:16]
@@ -133,7 +132,7 @@ class LoginState(SessionState):
             return
         self._clear_messages()
         self.busy = True
-        failed = json.dumps(translate("login.session_failed", await self._language()))
+        failed = json.dumps(self._tr("login.session_failed"))
         # The ticket is exchanged for the HttpOnly cookie; the full reload makes the websocket
         # reconnect so the server sees the new cookie, and starts from a fresh client state.
         return rx.call_script(

@@ -18,7 +18,7 @@ import reflex as rx
 
 from mrasla_app import db
 from mrasla_app.api.limits import Limiter
-from mrasla_app.i18n import DEFAULT_LANG, translate
+from mrasla_app.i18n import translate
 from mrasla_app.services.directory import administrations as directory
 from mrasla_app.services.errors import DomainError, FieldErrors
 from mrasla_app.services.portal import deposits, views
@@ -156,7 +156,7 @@ class DepositState(UploadList, PortalState):
             DirectoryEntry(a.id, a.code, a.name_ar, a.name_fr, a.city_ar or "", a.city_fr or "") for a in rows
         ]
 
-    def _form(self, files: list[tuple[str, bytes]] | None = None, lang: str = DEFAULT_LANG) -> DepositForm:
+    def _form(self, files: list[tuple[str, bytes]] | None = None) -> DepositForm:
         return DepositForm(
             administration_id=self._adm_id,
             unit_id=int(self.unit_id) if self.unit_id.isdigit() else None,
@@ -167,7 +167,7 @@ class DepositState(UploadList, PortalState):
             phone=self.phone,
             subject=self.subject,
             message=self.message,
-            lang=lang,
+            lang=self._lang(),
             idempotency_key=self._idempotency_key,
             files=files or [],
         )
@@ -306,7 +306,7 @@ class DepositState(UploadList, PortalState):
         self._clear_messages()
         yield
         try:
-            form, ip = self._form(await self._uploaded(), await self._language()), self._client_ip()
+            form, ip = self._form(await self._uploaded()), self._client_ip()
         except DomainError as exc:  # the spool expired: the files must be added again
             self.busy = False
             await self._discard_files()
