@@ -196,8 +196,7 @@ def qr_matrix(data: str) -> list[list[bool]]:
     raw = data.encode()
     version = _version(len(raw))
     qr = qrcode.QRCode(version=version, error_correction=ERROR_CORRECT_M, border=4, mask_pattern=QR_MASK)
-    qr.add_data(QRData(raw, mode=MODE_8BIT_BYTE))
-    qr.data_cache = _codewords(version, raw)
+    qr.data_cache = _codewords(version, raw)  # no ``add_data``: qrcode encodes its data list only without a cache
     qr.make(fit=False)
     return qr.get_matrix()
 

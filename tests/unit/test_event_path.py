@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from types import SimpleNamespace
 
@@ -138,9 +140,6 @@ def test_an_inbox_event_leaves_the_unchanged_session_state_alone(seeded):
 
 def _oplock_after_rxconfig(env: dict[str, str]) -> str:
     """REFLEX_OPLOCK_ENABLED as a server sees it once ``rxconfig`` is loaded with ``env``."""
-    import subprocess
-    import sys
-
     clean = {k: v for k, v in os.environ.items() if not k.startswith("REFLEX_")}
     code = "import rxconfig, os; print(os.environ.get('REFLEX_OPLOCK_ENABLED', ''))"
     done = subprocess.run(
