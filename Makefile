@@ -78,13 +78,14 @@ test: lint
 	$(BIN)/python -m pytest tests/unit tests/api tests/authz tests/interop -q -p no:cacheprovider
 	$(BIN)/python -m pytest tests/e2e -q -p no:cacheprovider
 
-# The production topology: unit and API suites on PostgreSQL (template databases cloned per test),
-# then the browser suite against a server on PostgreSQL with Reflex state in Redis and two workers. Tests marked
+# The production topology: unit and API suites on PostgreSQL (template databases cloned per test; the
+# socket-handover test between two workers on Redis), then the browser suite against a server on PostgreSQL
+# with Reflex state in Redis and two workers. Tests marked
 # `external` (LibreOffice, Tesseract, Dovecot, slapd: their behaviour does not depend on the database) ran in `make test`.
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
 REDIS_URL ?= redis://127.0.0.1:6379/3
 test-pg: test-deps
-	MRASLA_TEST_PG=$(PG_URL) $(BIN)/python -m pytest tests/unit tests/api tests/authz tests/interop -q -p no:cacheprovider -m "not external"
+	MRASLA_TEST_PG=$(PG_URL) MRASLA_TEST_REDIS=$(REDIS_URL) $(BIN)/python -m pytest tests/unit tests/api tests/authz tests/interop -q -p no:cacheprovider -m "not external"
 	MRASLA_TEST_PG=$(PG_URL) MRASLA_TEST_REDIS=$(REDIS_URL) $(BIN)/python -m pytest tests/e2e -q -p no:cacheprovider -m "not external"
 
 # Benchmarks print their comparison tables and write JSON into bench/out/ (see bench/RESULTS.md).

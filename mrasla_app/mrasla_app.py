@@ -48,6 +48,7 @@ from mrasla_app.ui.pages.portal import (
     verify_pdf,
     verify_receipt,
 )
+from mrasla_app.ui.reconnect import keep_token_on_reconnect
 from mrasla_app.ui.state import HEAD_LANG_SCRIPT
 from mrasla_app.ui.state_manager import throttle_disk_purge
 from mrasla_app.ui.stylesheet import inline_style
@@ -56,6 +57,7 @@ fsutil.private_umask()  # every file the server writes (database, WAL, spool, do
 if _refusal := deployment.demo_refusal(get_settings()):  # no published demo password on a reachable server
     raise SystemExit(_refusal)
 throttle_disk_purge()  # before Reflex creates its state manager (embedded topology: states on disk)
+keep_token_on_reconnect()  # a tab that reconnects keeps its state while its old socket is being closed
 
 PAGES = (
     home,
