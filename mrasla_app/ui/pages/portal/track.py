@@ -8,6 +8,13 @@ kept in a backend-only var and the public tracking view is shown.
 switched to their mail or SMS app to read the code: it must not reset the step the user is in
 (that sent them back to step 1, they asked again and the code they had read was refused), nor
 remount the forms (a ``key=`` bump erases what is being typed while the page hydrates).
+
+The code step also survives a lost server state: the registry number whose code was asked is kept in
+the tab's ``sessionStorage`` (``pending``), which the browser sends back at every connection. A phone
+that returns from its SMS app on a new connection while the old one has not timed out yet is given a
+fresh state by Reflex (it looks like a duplicated tab); the page then comes back at the code step
+instead of step 1. Only the number is kept there, never the tracking view: the code is checked by the
+tracking service (expiry, attempts) whatever number the browser sends.
 """
 
 from __future__ import annotations
@@ -39,6 +46,8 @@ class TrackState(TrackingViewMixin, PortalState):
     sent_fr: str = ""
     sent_en: str = ""
 
+    pending: str = rx.SessionStorage("", name="mrasla_track_pending")  # "<number>|<asked at>", this tab only
+
     _registry_number: str = ""
     _correspondence_id: int = 0
     _code_asked_at: float = 0.0
@@ -50,12 +59,30 @@ class TrackState(TrackingViewMixin, PortalState):
         self._clear_messages()
         if self.stage == "view" and self._show_tracking(self._correspondence_id):
             return
+        if self.stage != "code":
+            self._restore_code_step()
         if self.stage == "code" and time.time() - self._code_asked_at < tracking.CODE_TTL.total_seconds():
             return
         self._start_over()
 
+    def _restore_code_step(self) -> None:
+        """Back to the code step from the tab's ``pending`` (a fresh server state, see module docstring)."""
+        number, _, asked_at = self.pending.rpartition("|")
+        number = " ".join(number.split()).upper()[:60]
+        try:
+            asked = float(asked_at)
+        except ValueError:
+            return
+        if number:
+            self._code_step(number, min(asked, time.time()))
+
+    def _code_step(self, number: str, asked_at: float) -> None:
+        self.number, self._registry_number, self.stage, self._code_asked_at = number, number, "code", asked_at
+        self.pending = f"{number}|{asked_at:.0f}"
+        self.sent_ar, self.sent_fr, self.sent_en = self._texts("track.code_sent")
+
     def _start_over(self) -> None:
-        self.stage, self.sent_ar, self.sent_fr, self.sent_en = "ask", "", "", ""
+        self.stage, self.sent_ar, self.sent_fr, self.sent_en, self.pending = "ask", "", "", "", ""
         self._registry_number, self._correspondence_id, self._code_asked_at = "", 0, 0.0
         self._set_view(None)
 
@@ -80,9 +107,7 @@ class TrackState(TrackingViewMixin, PortalState):
         if queued:  # sent in the background: the answer takes the same time whether or not it matched
             asyncio.get_running_loop().run_in_executor(None, notifications.deliver, queued)
         self._clear_messages()
-        self.number, self._registry_number, self.stage = number, number, "code"
-        self._code_asked_at = time.time()  # wall clock: workers may differ
-        self.sent_ar, self.sent_fr, self.sent_en = self._texts("track.code_sent")
+        self._code_step(number, time.time())  # wall clock: workers may differ
 
     @rx.event
     def confirm(self, form: dict):
@@ -99,7 +124,7 @@ class TrackState(TrackingViewMixin, PortalState):
         self._clear_messages()
         self._correspondence_id = corr_id
         self._show_tracking(self._correspondence_id)
-        self.stage = "view"
+        self.stage, self.pending = "view", ""
 
     @rx.event
     def restart(self):
