@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("MRASLA_CHROMIUM", "/usr/bin/chromium")
@@ -28,6 +28,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "Mrasla@2026"
+# Assertions wait up to 15 s (Playwright's default is 5 s), as long as a socket's (re)connection and first state
+# can take on a loaded 2-core CI host running two workers, PostgreSQL and Redis: a page that is right passes as
+# soon as it is (no run is slower), one that is wrong still fails. Actions wait 20 s (``new_page``).
+expect.set_options(timeout=15_000)
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 TABLET = {"width": 820, "height": 1180}
