@@ -53,7 +53,7 @@ def _waiting(link: Link) -> Link:
         await await_handover(self, token, sid, HANDOVER_SECONDS)
         return await link(self, token, sid)
 
-    link_token_to_sid.awaits_handover = True  # type: ignore[attr-defined]
+    link_token_to_sid.awaits_handover = True
     return link_token_to_sid
 
 
@@ -62,4 +62,4 @@ def keep_token_on_reconnect() -> None:
     for cls in (LocalTokenManager, RedisTokenManager):
         link = cls.__dict__.get("link_token_to_sid")
         if link is not None and not getattr(link, "awaits_handover", False):
-            cls.link_token_to_sid = _waiting(link)  # type: ignore[method-assign]
+            cls.link_token_to_sid = _waiting(link)  # type: ignore[method-assign,assignment]  # each class its own
