@@ -39,6 +39,11 @@ TITLE = "Suivre mon courrier · تتبع مراسلتي — Mrasla"
 FORM = "track"
 
 
+def _registry_number(typed: str) -> str:
+    """A registry number as typed (form) or kept (``pending``): spaces collapsed, upper case, bounded."""
+    return " ".join(typed.split()).upper()[:60]
+
+
 class TrackState(TrackingViewMixin, PortalState):
     stage: str = "ask"  # ask → code → view
     number: str = ""
@@ -67,8 +72,8 @@ class TrackState(TrackingViewMixin, PortalState):
 
     def _restore_code_step(self) -> None:
         """Back to the code step from the tab's ``pending`` (a fresh server state, see module docstring)."""
-        number, _, asked_at = self.pending.rpartition("|")
-        number = " ".join(number.split()).upper()[:60]
+        typed, _, asked_at = self.pending.rpartition("|")
+        number = _registry_number(typed)
         try:
             asked = float(asked_at)
         except ValueError:
@@ -89,7 +94,7 @@ class TrackState(TrackingViewMixin, PortalState):
     @rx.event
     async def request_code(self, form: dict):
         form = form_data(form)
-        number = " ".join(str(form.get("number", "")).split()).upper()[:60]
+        number = _registry_number(str(form.get("number", "")))
         contact = str(form.get("contact", "")).strip()[:255]
         try:
             self._limit(track_limit)
