@@ -15,6 +15,7 @@ from mrasla_app.pwa import cache_headers, page_urls
 from mrasla_app.pwa import components as pwa
 from mrasla_app.services.platform import deployment, jobs
 from mrasla_app.settings import get_settings
+from mrasla_app.ui import errors
 from mrasla_app.ui.pages import (
     account,
     dashboard,
@@ -95,6 +96,8 @@ PAGES = (
 )
 
 app = rx.App(
+    toaster=None,  # no toast library in the pages: unexpected failures get a bilingual notice instead
+    backend_exception_handler=errors.backend_error,
     # page_urls: each page at its own URL (no redirect to the slash form); uploads rate-limited and capped;
     # sessions and sockets refused to foreign origins; the headers wrap everything
     api_transformer=[

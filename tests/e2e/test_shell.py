@@ -79,6 +79,9 @@ def test_arabic_switch_mirrors_the_layout_and_survives_reload(browser, base_url)
     page = new_page(browser, DESKTOP)
     login(page, base_url, "clerk.mef@mrasla.ma")
     expect(page.locator("h1#page-title")).to_have_text(FR["registry.title"])
+    # The sign-in page carries no staff rules; the registry brings its own after the client-side navigation
+    # (the queue beside the selected letter: a grid on a desktop) and in its own first HTML (after the reload).
+    expect(page.locator(".reg-grid")).to_have_css("display", "grid")
     page.get_by_test_id("lang-ar").click()
     expect(page.locator("h1#page-title")).to_have_text(AR["registry.title"])
     assert page.evaluate("document.documentElement.dir") == "rtl"
@@ -90,6 +93,7 @@ def test_arabic_switch_mirrors_the_layout_and_survives_reload(browser, base_url)
     assert nav_x > inbox_x
     page.reload()
     expect(page.locator("h1#page-title")).to_have_text(AR["registry.title"])
+    expect(page.locator(".reg-grid")).to_have_css("display", "grid")
     assert page.evaluate("document.documentElement.dir") == "rtl"
     expect(page.get_by_test_id("user-menu")).to_be_visible()  # the session survived the reload
     page.context.close()

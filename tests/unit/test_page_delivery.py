@@ -47,6 +47,10 @@ def test_inline_styles_hold_the_reset_and_the_app_rules():
     assert "@layer __reflex_base" in css  # Reflex's reset, layered below the app's rules
     assert ".adm-card {" in css and "@font-face" in css
     assert "/*" not in css and "\n " not in css
+    # The staff pages' rules come with the staff layout, not in every page's <head>.
+    staff = stylesheet.staff_css()
+    assert ".reg-grid {" in staff and ".reg-grid" not in css
+    assert "/*" not in staff and "\n " not in staff
 
 
 def test_the_document_loses_only_the_global_stylesheet():

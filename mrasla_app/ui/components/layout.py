@@ -12,6 +12,7 @@ from mrasla_app.i18n import RTL_LANGS
 from mrasla_app.ui import routes
 from mrasla_app.ui.i18n import by_lang, is_ar, t
 from mrasla_app.ui.state import LangState, SessionState
+from mrasla_app.ui.stylesheet import staff_style
 
 # (page key, route, catalogue key, icon); staff pages appear only for roles that can use them.
 STAFF_NAV = [
@@ -169,9 +170,12 @@ def footer() -> rx.Component:
     )
 
 
-def layout(*children: rx.Component, active: str = "", wide: bool = False) -> rx.Component:
-    """Wrap a page: ``active`` is the nav key of the current page."""
+def layout(*children: rx.Component, active: str = "", wide: bool = False, public: bool = False) -> rx.Component:
+    """Wrap a page: ``active`` is the nav key of the current page. A ``public`` page (the citizen's pages,
+    the home and sign-in pages) goes without the staff pages' styles, which would make its first HTML
+    miss the first round trip of a slow phone link (``mrasla_app/ui/stylesheet.py``)."""
     return rx.el.div(
+        *([] if public else [staff_style()]),
         rx.el.a(t("app.skip"), href="#main", class_name="skip-link"),
         header(active),
         rx.el.main(

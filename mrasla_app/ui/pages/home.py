@@ -49,6 +49,7 @@ def page() -> rx.Component:
             class_name="staff-box",
         ),
         active="home",
+        public=True,
     )
 
 

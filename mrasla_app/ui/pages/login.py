@@ -278,6 +278,7 @@ def page() -> rx.Component:
             class_name="narrow",
         ),
         active="login",
+        public=True,
     )
 
 

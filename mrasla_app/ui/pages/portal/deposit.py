@@ -736,6 +736,7 @@ def page() -> rx.Component:
             data_step=DepositState.step,
         ),
         active="deposit",
+        public=True,
     )
 
 

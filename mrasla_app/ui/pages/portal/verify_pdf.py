@@ -194,6 +194,7 @@ def page() -> rx.Component:
         ),
         root_certificate_card(),
         active="verify",
+        public=True,
     )
 
 

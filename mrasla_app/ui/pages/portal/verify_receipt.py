@@ -422,6 +422,7 @@ def page() -> rx.Component:
         rx.el.div(class_name="spacer"),
         root_certificate_card(),
         active="verify",
+        public=True,
     )
 
 
