@@ -1,4 +1,4 @@
-/* Mrasla — the signature book's touch helpers, in plain JS (loaded on every page, acting only
+/* Mrasla — the signature book's touch helpers, in plain JS (loaded by the staff pages' layout, acting only
  * where their elements are):
  *  1. comment pins: a tap/click on a rendered page (img[data-pin-surface="1"]) fills the comment form's
  *     page/x/y fields (x, y as fractions of the page from the top left), shows the pending pin and

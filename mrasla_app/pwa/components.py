@@ -14,8 +14,16 @@ def head_components() -> list[rx.Component]:
         rx.el.link(rel="manifest", href=MANIFEST_URL),
         rx.el.link(rel="apple-touch-icon", href="/icons/apple-touch-icon.png"),
         rx.el.script(src=SCRIPT_URL, defer=True),
-        rx.el.script(src=PARAPHEUR_SCRIPT_URL, defer=True),  # comment pins, PIN pad, Web Push subscription
     ]
+
+
+def staff_script() -> rx.Component:
+    """The signature book's helpers (comment pins, PIN pad, Web Push subscription), for the staff pages'
+    layout only: a citizen's page has no use for them, and on a slow link they competed with the app's
+    own scripts before the first paint. ``async`` makes React 19 load it as a resource (once, in the
+    ``<head>``) both in a staff page's first HTML and when the browser navigates to a staff page; it
+    listens on ``document``, so it serves the elements rendered before and after it arrives."""
+    return rx.el.script(src=PARAPHEUR_SCRIPT_URL, async_=True)
 
 
 def connection_marker() -> rx.Component:

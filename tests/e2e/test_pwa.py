@@ -110,6 +110,7 @@ def test_deposit_page_reaches_a_slow_phone_in_one_request(base_url):
     assert head.headers["content-encoding"] == "gzip" and head.headers["cache-control"] == "private, no-cache"
     html = r.text
     assert 'rel="stylesheet"' not in html and ".adm-card {" in html and ".reg-grid" not in html
+    assert "/pwa/offline.js" in html and "/pwa/parapheur.js" not in html  # the signature book's helpers: staff only
     assert 'data-testid="deposit-search"' in html and 'data-testid="adm-loading"' in html
     assert '<code dir="ltr">MEF</code>' in html and "Finances</span>" in html
     assert "Chargement de la liste" not in html and "Aucune administration ne correspond" not in html

@@ -9,6 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from mrasla_app.i18n import RTL_LANGS
+from mrasla_app.pwa.components import staff_script
 from mrasla_app.ui import routes
 from mrasla_app.ui.i18n import by_lang, is_ar, t
 from mrasla_app.ui.state import LangState, SessionState
@@ -173,9 +174,10 @@ def footer() -> rx.Component:
 def layout(*children: rx.Component, active: str = "", wide: bool = False, public: bool = False) -> rx.Component:
     """Wrap a page: ``active`` is the nav key of the current page. A ``public`` page (the citizen's pages,
     the home and sign-in pages) goes without the staff pages' styles, which would make its first HTML
-    miss the first round trip of a slow phone link (``mrasla_app/ui/stylesheet.py``)."""
+    miss the first round trip of a slow phone link (``mrasla_app/ui/stylesheet.py``), and without their
+    script (``staff_script``)."""
     return rx.el.div(
-        *([] if public else [staff_style()]),
+        *([] if public else [staff_style(), staff_script()]),
         rx.el.a(t("app.skip"), href="#main", class_name="skip-link"),
         header(active),
         rx.el.main(
