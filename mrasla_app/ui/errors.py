@@ -14,7 +14,7 @@ import logging
 import reflex as rx
 from reflex.event import EventSpec
 
-from mrasla_app.i18n import translate
+from mrasla_app.i18n import bilingual
 
 log = logging.getLogger("mrasla.ui")
 
@@ -23,4 +23,5 @@ def backend_error(exception: Exception) -> EventSpec:
     """Log the failure and show the Arabic and French notice (the language chosen is in the state that
     may have failed, so both are given)."""
     log.error("event handler failed", exc_info=exception)
-    return rx.window_alert(f"{translate('error.unexpected', 'ar')}\n\n{translate('error.unexpected', 'fr')}")
+    notice = bilingual("error.unexpected")
+    return rx.window_alert(f"{notice['ar']}\n\n{notice['fr']}")

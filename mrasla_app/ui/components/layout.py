@@ -27,6 +27,8 @@ STAFF_NAV = [
     ("admin", routes.ADMIN, "nav.admin", "settings"),
 ]
 NAV_UNDER_REGISTRY = ("register", "registers")
+# The pages anyone reaches without an account, by nav key (the citizen's pages, home, sign-in).
+PUBLIC_PAGES = frozenset({"home", "login", "deposit", "track", "verify"})
 
 
 def _link(key: str, href: str, label_key: str, icon: str, active: str, prefix: str) -> rx.Component:
@@ -171,13 +173,12 @@ def footer() -> rx.Component:
     )
 
 
-def layout(*children: rx.Component, active: str = "", wide: bool = False, public: bool = False) -> rx.Component:
-    """Wrap a page: ``active`` is the nav key of the current page. A ``public`` page (the citizen's pages,
-    the home and sign-in pages) goes without the staff pages' styles, which would make its first HTML
-    miss the first round trip of a slow phone link (``mrasla_app/ui/stylesheet.py``), and without their
-    script (``staff_script``)."""
+def layout(*children: rx.Component, active: str = "", wide: bool = False) -> rx.Component:
+    """Wrap a page: ``active`` is the nav key of the current page. A page of ``PUBLIC_PAGES`` goes without
+    the staff pages' styles, which would make its first HTML miss the first round trip of a slow phone
+    link (``mrasla_app/ui/stylesheet.py``), and without their script (``staff_script``)."""
     return rx.el.div(
-        *([] if public else [staff_style(), staff_script()]),
+        *([] if active in PUBLIC_PAGES else [staff_style(), staff_script()]),
         rx.el.a(t("app.skip"), href="#main", class_name="skip-link"),
         header(active),
         rx.el.main(

@@ -49,7 +49,6 @@ def page() -> rx.Component:
             class_name="staff-box",
         ),
         active="home",
-        public=True,
     )
 
 

@@ -278,7 +278,6 @@ def page() -> rx.Component:
             class_name="narrow",
         ),
         active="login",
-        public=True,
     )
 
 

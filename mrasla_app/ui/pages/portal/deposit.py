@@ -736,7 +736,6 @@ def page() -> rx.Component:
             data_step=DepositState.step,
         ),
         active="deposit",
-        public=True,
     )
 
 

@@ -13,7 +13,7 @@ TITLE = "Accusé de réception · وصل الإيداع — Mrasla"
 
 
 def page() -> rx.Component:
-    return layout(done_view(), active="deposit", public=True)
+    return layout(done_view(), active="deposit")
 
 
 ON_LOAD = DepositState.load_done

@@ -208,7 +208,6 @@ def page() -> rx.Component:
             card(rx.el.p(t("track.intro"), class_name="muted"), _ask(), class_name="narrow"),
         ),
         active="track",
-        public=True,
     )
 
 

@@ -45,7 +45,6 @@ def page() -> rx.Component:
         rx.cond(TrackLinkState.tv_found, tracking_view(TrackLinkState)),
         rx.el.a(t("track.restart"), href=routes.TRACK, class_name="btn btn-ghost", data_testid="track-other"),
         active="track",
-        public=True,
     )
 
 

@@ -194,7 +194,6 @@ def page() -> rx.Component:
         ),
         root_certificate_card(),
         active="verify",
-        public=True,
     )
 
 

@@ -422,7 +422,6 @@ def page() -> rx.Component:
         rx.el.div(class_name="spacer"),
         root_certificate_card(),
         active="verify",
-        public=True,
     )
 
 
